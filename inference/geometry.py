@@ -1,0 +1,295 @@
+"""Rotation and camera geometry shared by inference, training and the app.
+
+All functions are written in torch, are batched over arbitrary leading
+dimensions (written ``...`` in the shapes below) and are differentiable
+(including at the singular points of the parametrisations, e.g. zero rotation
+angle). float32 and float64 are both supported; the output dtype follows the
+input. Every function also accepts ``numpy.ndarray`` input and then returns
+numpy output (numpy in -> numpy out, torch in -> torch out).
+
+Rotation conventions
+--------------------
+* Rotation matrices act on column vectors: ``x' = R @ x``.
+* Axis-angle vectors ``aa`` of shape ``(..., 3)`` encode the rotation by angle
+  ``|aa|`` (radians, right-handed) about the unit axis ``aa / |aa|``; this is
+  the SMPL ``pose`` convention (``(B, 24, 3)`` for the 24 SMPL joints).
+* The continuous 6D representation (Zhou et al., CVPR 2019) stores the first
+  two COLUMNS of ``R``, column-major:
+  ``x = [r00, r10, r20, r01, r11, r21]``  (``rij = R[..., i, j]``).
+  :func:`rot6d_to_matrix` recovers ``R`` by Gram-Schmidt on these two columns
+  and takes the third column as their cross product.
+
+Camera convention of the project
+--------------------------------
+* OpenGL camera frame: camera at the origin looking down ``-z``, ``y`` up,
+  ``x`` right. Visible points have ``z < 0``.
+* A crop image of ``S x S`` pixels (``size = S``) with a fixed focal length
+  ``f`` in pixels (``focal = f``) and the principal point at the crop centre
+  ``(S/2, S/2)``.
+* Pixel coordinates ``(u, v)``: origin at the top-left corner of the top-left
+  pixel, ``u`` grows right, ``v`` grows DOWN. The centre of pixel ``(i, j)``
+  (column ``i``, row ``j``) is therefore at ``(i + 0.5, j + 0.5)``.
+* A point ``(x, y, z)`` with ``z < 0`` projects to::
+
+      u = S/2 + f * x / (-z)
+      v = S/2 - f * y / (-z)
+
+* Weak-perspective camera ``cam = (s, tx, ty)`` (as regressed by NBF/HMR-style
+  networks): a root-centred body point ``p`` maps to the pixel
+  ``u = S/2 + (S/2) * s * (p_x + tx)``, ``v = S/2 - (S/2) * s * (p_y + ty)``.
+  The equivalent perspective body translation (camera frame) is
+  ``t = (tx, ty, -2 f / (S s))``, i.e. the body root sits at depth
+  ``d = 2 f / (S s)`` and ``tx, ty`` are metres at that depth. Points lying in
+  the plane ``z = -d`` then project identically under both cameras.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Tuple
+
+import numpy as np
+import torch
+
+__all__ = [
+    "axis_angle_to_matrix",
+    "matrix_to_axis_angle",
+    "rot6d_to_matrix",
+    "matrix_to_rot6d",
+    "svd_orthogonalize",
+    "project_points",
+    "weak_cam_to_translation",
+    "translation_to_weak_cam",
+]
+
+# Below this squared angle the Taylor expansions are used (|theta| < 1e-3 rad).
+_SMALL_ANGLE_SQ = 1e-6
+
+
+# --------------------------------------------------------------------------- #
+# numpy <-> torch helper
+# --------------------------------------------------------------------------- #
+def _to_torch(x: Any) -> Tuple[torch.Tensor, Callable[[torch.Tensor], Any]]:
+    """Convert ``x`` to a floating torch tensor.
+
+    Returns ``(tensor, back)`` where ``back(result)`` converts a result to the
+    same container type as the input: numpy arrays come back as numpy arrays
+    (detached, on CPU), tensors are returned unchanged. Non-floating input
+    (ints, lists of ints) is promoted to ``torch.get_default_dtype()``.
+    """
+    is_numpy = isinstance(x, np.ndarray) or not isinstance(x, torch.Tensor)
+    t = torch.as_tensor(x)
+    if not t.is_floating_point():
+        t = t.to(torch.get_default_dtype())
+    if is_numpy:
+        return t, lambda r: r.detach().cpu().numpy()
+    return t, lambda r: r
+
+
+def _safe_sqrt(x: torch.Tensor) -> torch.Tensor:
+    """sqrt with a finite (zero) gradient at ``x <= 0``."""
+    pos = x > 0
+    return torch.where(pos, torch.sqrt(torch.where(pos, x, torch.ones_like(x))), torch.zeros_like(x))
+
+
+def _skew(v: torch.Tensor) -> torch.Tensor:
+    """Cross-product matrix ``[v]_x`` of shape ``(..., 3, 3)`` from ``(..., 3)``."""
+    x, y, z = v.unbind(-1)
+    o = torch.zeros_like(x)
+    return torch.stack(
+        [
+            torch.stack([o, -z, y], dim=-1),
+            torch.stack([z, o, -x], dim=-1),
+            torch.stack([-y, x, o], dim=-1),
+        ],
+        dim=-2,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Rotations
+# --------------------------------------------------------------------------- #
+def axis_angle_to_matrix(aa):
+    """Rodrigues' formula: axis-angle ``(..., 3)`` -> rotation matrix ``(..., 3, 3)``.
+
+    ``R = I + A [k]_x + B [k]_x^2`` with ``A = sin(t)/t``, ``B = (1 - cos t)/t^2``
+    and ``k = aa`` (unnormalised), ``t = |aa|``. For ``t < 1e-3`` Taylor series
+    are used, so the result and its gradient are exact/finite at ``aa = 0``.
+    """
+    aa, back = _to_torch(aa)
+    if aa.shape[-1] != 3:
+        raise ValueError(f"axis-angle must have shape (..., 3), got {tuple(aa.shape)}")
+    theta2 = (aa * aa).sum(-1)
+    small = theta2 < _SMALL_ANGLE_SQ
+    theta2_safe = torch.where(small, torch.ones_like(theta2), theta2)
+    theta_safe = torch.sqrt(theta2_safe)
+    a = torch.where(small, 1.0 - theta2 / 6.0 + theta2 * theta2 / 120.0, torch.sin(theta_safe) / theta_safe)
+    b = torch.where(small, 0.5 - theta2 / 24.0 + theta2 * theta2 / 720.0, (1.0 - torch.cos(theta_safe)) / theta2_safe)
+    K = _skew(aa)
+    eye = torch.eye(3, dtype=aa.dtype, device=aa.device).expand(K.shape)
+    R = eye + a[..., None, None] * K + b[..., None, None] * (K @ K)
+    return back(R)
+
+
+def _matrix_to_quaternion(R: torch.Tensor) -> torch.Tensor:
+    """Rotation matrix ``(..., 3, 3)`` -> unit quaternion ``(..., 4)`` as (w, x, y, z), w >= 0.
+
+    Shepperd's method: the quaternion is computed from whichever of the four
+    candidate formulas has the largest (best-conditioned) denominator, which
+    keeps it accurate for all angles including pi.
+    """
+    r00, r01, r02 = R[..., 0, 0], R[..., 0, 1], R[..., 0, 2]
+    r10, r11, r12 = R[..., 1, 0], R[..., 1, 1], R[..., 1, 2]
+    r20, r21, r22 = R[..., 2, 0], R[..., 2, 1], R[..., 2, 2]
+    # 4 * (w^2, x^2, y^2, z^2)
+    sq = torch.stack(
+        [
+            1.0 + r00 + r11 + r22,
+            1.0 + r00 - r11 - r22,
+            1.0 - r00 + r11 - r22,
+            1.0 - r00 - r11 + r22,
+        ],
+        dim=-1,
+    )
+    q_abs = _safe_sqrt(sq)  # 2 * |(w, x, y, z)|
+    cand = torch.stack(
+        [
+            torch.stack([sq[..., 0], r21 - r12, r02 - r20, r10 - r01], dim=-1),
+            torch.stack([r21 - r12, sq[..., 1], r10 + r01, r02 + r20], dim=-1),
+            torch.stack([r02 - r20, r10 + r01, sq[..., 2], r12 + r21], dim=-1),
+            torch.stack([r10 - r01, r20 + r02, r21 + r12, sq[..., 3]], dim=-1),
+        ],
+        dim=-2,
+    )  # (..., 4 candidates, 4 components)
+    # Each row i equals 4 * q_i * q, so dividing by 2 * q_abs_i gives q.
+    # max(q_abs) >= 1 for a rotation, the clamp only guards the unused rows.
+    cand = cand / (2.0 * q_abs.clamp(min=0.1))[..., None]
+    idx = q_abs.argmax(dim=-1)
+    q = torch.gather(cand, -2, idx[..., None, None].expand(*idx.shape, 1, 4)).squeeze(-2)
+    q = q / q.norm(dim=-1, keepdim=True)
+    q = torch.where(q[..., :1] < 0, -q, q)
+    return q
+
+
+def matrix_to_axis_angle(R):
+    """Rotation matrix ``(..., 3, 3)`` -> axis-angle ``(..., 3)`` with angle in ``[0, pi]``.
+
+    Goes through a quaternion (Shepperd's method), so it is accurate for all
+    angles, including near 0 and near pi (where ``(R - R^T)`` vanishes and the
+    naive log map breaks down). At exactly pi the sign of the axis is arbitrary
+    (``aa`` and ``-aa`` are the same rotation). Gradients are finite at the
+    identity.
+    """
+    R, back = _to_torch(R)
+    if R.shape[-2:] != (3, 3):
+        raise ValueError(f"rotation matrices must have shape (..., 3, 3), got {tuple(R.shape)}")
+    q = _matrix_to_quaternion(R)
+    w, v = q[..., 0], q[..., 1:]
+    s2 = (v * v).sum(-1)
+    small = s2 < _SMALL_ANGLE_SQ
+    s_safe = torch.sqrt(torch.where(small, torch.ones_like(s2), s2))
+    angle = 2.0 * torch.atan2(s_safe, w)
+    # angle / |v|; for small |v|:  2 atan(s/w)/s ~= 2/w - 2 s^2 / (3 w^3)   (w ~= 1 there)
+    w_safe = torch.where(small, w, torch.ones_like(w))
+    factor = torch.where(small, 2.0 / w_safe - 2.0 * s2 / (3.0 * w_safe ** 3), angle / s_safe)
+    return back(v * factor[..., None])
+
+
+def rot6d_to_matrix(x):
+    """Continuous 6D representation ``(..., 6)`` -> rotation matrix ``(..., 3, 3)``.
+
+    Layout: ``x = [r00, r10, r20, r01, r11, r21]``, i.e. ``x[..., 0:3]`` is the
+    (unnormalised) first column ``a1`` and ``x[..., 3:6]`` the second column
+    ``a2`` of ``R``. Gram-Schmidt: ``b1 = a1/|a1|``,
+    ``b2 = normalise(a2 - (b1.a2) b1)``, ``b3 = b1 x b2``; ``R = [b1 b2 b3]``
+    (columns). The result always has ``det(R) = +1``.
+    """
+    x, back = _to_torch(x)
+    if x.shape[-1] != 6:
+        raise ValueError(f"6D rotations must have shape (..., 6), got {tuple(x.shape)}")
+    eps = torch.finfo(x.dtype).eps
+    a1, a2 = x[..., 0:3], x[..., 3:6]
+    b1 = a1 / a1.norm(dim=-1, keepdim=True).clamp(min=eps)
+    u2 = a2 - (b1 * a2).sum(-1, keepdim=True) * b1
+    b2 = u2 / u2.norm(dim=-1, keepdim=True).clamp(min=eps)
+    b3 = torch.linalg.cross(b1, b2, dim=-1)
+    return back(torch.stack([b1, b2, b3], dim=-1))
+
+
+def matrix_to_rot6d(R):
+    """Rotation matrix ``(..., 3, 3)`` -> 6D ``(..., 6)`` = ``[r00, r10, r20, r01, r11, r21]``.
+
+    Exact inverse of :func:`rot6d_to_matrix` on rotation matrices.
+    """
+    R, back = _to_torch(R)
+    if R.shape[-2:] != (3, 3):
+        raise ValueError(f"rotation matrices must have shape (..., 3, 3), got {tuple(R.shape)}")
+    return back(torch.cat([R[..., :, 0], R[..., :, 1]], dim=-1))
+
+
+def svd_orthogonalize(M):
+    """Nearest rotation (Frobenius norm, ``det = +1``) to ``M`` ``(..., 3, 3)`` -> ``(..., 3, 3)``.
+
+    ``M = U S V^T``  ->  ``R = U diag(1, 1, det(U V^T)) V^T``, which is how NBF
+    turns its raw 3x3 network outputs into rotations. Reflections are fixed by
+    flipping the singular vector of the smallest singular value.
+    Note: gradients through the SVD are undefined when singular values
+    coincide (e.g. ``M`` exactly a rotation); add tiny noise if that matters.
+    """
+    M, back = _to_torch(M)
+    if M.shape[-2:] != (3, 3):
+        raise ValueError(f"matrices must have shape (..., 3, 3), got {tuple(M.shape)}")
+    U, _, Vh = torch.linalg.svd(M)
+    d = torch.det(U @ Vh)
+    ones = torch.ones_like(d)
+    D = torch.diag_embed(torch.stack([ones, ones, torch.sign(d) + (d == 0).to(d.dtype)], dim=-1))
+    return back(U @ D @ Vh)
+
+
+# --------------------------------------------------------------------------- #
+# Camera
+# --------------------------------------------------------------------------- #
+def project_points(points, focal: float, size: int):
+    """Perspective projection of camera-frame points ``(..., N, 3)`` -> pixels ``(..., N, 2)``.
+
+    ``u = S/2 + f x / (-z)``, ``v = S/2 - f y / (-z)`` (see the module
+    docstring). Points must be in front of the camera (``z < 0``); no clamping
+    is done, points with ``z = 0`` give inf/nan.
+    """
+    points, back = _to_torch(points)
+    if points.shape[-1] != 3:
+        raise ValueError(f"points must have shape (..., N, 3), got {tuple(points.shape)}")
+    c = size / 2.0
+    inv_depth = 1.0 / (-points[..., 2])
+    u = c + focal * points[..., 0] * inv_depth
+    v = c - focal * points[..., 1] * inv_depth
+    return back(torch.stack([u, v], dim=-1))
+
+
+def weak_cam_to_translation(cam, focal: float, size: int):
+    """Weak-perspective camera ``(..., 3) = (s, tx, ty)`` -> camera-frame translation ``(..., 3)``.
+
+    ``t = (tx, ty, -2 f / (S s))``: the root-centred body, translated by ``t``,
+    projects (for points at the root depth) exactly where the weak-perspective
+    camera puts them, ``u = S/2 + (S/2) s (x + tx)``, ``v = S/2 - (S/2) s (y + ty)``.
+    ``s`` must be positive.
+    """
+    cam, back = _to_torch(cam)
+    if cam.shape[-1] != 3:
+        raise ValueError(f"weak camera must have shape (..., 3), got {tuple(cam.shape)}")
+    s, tx, ty = cam.unbind(-1)
+    tz = -2.0 * focal / (size * s)
+    return back(torch.stack([tx, ty, tz], dim=-1))
+
+
+def translation_to_weak_cam(t, focal: float, size: int):
+    """Camera-frame translation ``(..., 3)`` -> weak camera ``(..., 3) = (s, tx, ty)``.
+
+    Exact inverse of :func:`weak_cam_to_translation`: ``s = -2 f / (S t_z)``
+    (``t_z < 0``), ``tx = t_x``, ``ty = t_y``.
+    """
+    t, back = _to_torch(t)
+    if t.shape[-1] != 3:
+        raise ValueError(f"translation must have shape (..., 3), got {tuple(t.shape)}")
+    x, y, z = t.unbind(-1)
+    s = -2.0 * focal / (size * z)
+    return back(torch.stack([s, x, y], dim=-1))

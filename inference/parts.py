@@ -1,0 +1,82 @@
+"""NBF's 12 body parts: grouping of SMPL joints, per-vertex labels, colour map.
+
+Label values in part maps: 0 background, 1 + part index below. Left = the subject's left.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+PART_NAMES = (
+    "head", "upper torso", "left forearm+hand", "right upper arm", "left thigh", "right thigh",
+    "neck", "lower torso", "left upper arm", "right forearm+hand", "left shin+foot", "right shin+foot",
+)
+NUM_PARTS = 12
+NUM_CLASSES = NUM_PARTS + 1  # with background
+
+# NBF colours (RGB) by part index; background black.
+PART_COLORS = np.array([
+    (98, 255, 255), (255, 159, 255), (197, 255, 0), (0, 134, 167), (213, 95, 0), (41, 128, 0),
+    (104, 0, 147), (181, 203, 255), (0, 68, 215), (255, 214, 0), (0, 66, 83), (134, 126, 0),
+], np.uint8)
+# Palette indexed by label value (0 background .. 12).
+PALETTE = np.vstack([np.zeros((1, 3), np.uint8), PART_COLORS])
+
+# SMPL joint -> part index (the part a joint's skinning weight belongs to).
+JOINT_TO_PART = np.array([
+    7,  # pelvis -> lower torso
+    4, 5,  # hips -> thighs
+    7,  # spine1 -> lower torso
+    10, 11,  # knees -> shins
+    1,  # spine2 -> upper torso
+    10, 11,  # ankles -> shin+foot
+    1,  # spine3
+    10, 11,  # feet
+    6,  # neck
+    1, 1,  # collars -> upper torso
+    0,  # head
+    8, 3,  # shoulders -> upper arms
+    2, 9, 2, 9, 2, 9,  # elbows, wrists, hands -> forearm+hand
+])
+
+# Coarser groupings used by the input-representation ablation (number of parts -> label map).
+GROUPINGS = {
+    1: np.array([1] * 12),
+    3: np.array([1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3]),  # torso+head / arms / legs
+    6: np.array([1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6]),  # head, torso, L arm, R arm, L leg, R leg
+}
+
+
+def vertex_part_labels(weights: np.ndarray) -> np.ndarray:
+    """Part index (V,) in 0..11 of each vertex from its skinning weights (V, 24).
+
+    Weights are summed per part and the largest part wins, so the same rule serves the baked
+    model and a real SMPL file.
+    """
+    per_part = np.zeros((weights.shape[0], NUM_PARTS), np.float64)
+    np.add.at(per_part.T, JOINT_TO_PART, weights.T)
+    return per_part.argmax(1).astype(np.int64)
+
+
+def face_part_labels(faces: np.ndarray, vertex_labels: np.ndarray) -> np.ndarray:
+    """Part index (F,) of each triangle: the majority of its three vertex labels (first on ties)."""
+    lab = vertex_labels[faces]
+    out = lab[:, 0].copy()
+    out[lab[:, 1] == lab[:, 2]] = lab[lab[:, 1] == lab[:, 2], 1]
+    return out
+
+
+def colorize(labels: np.ndarray) -> np.ndarray:
+    """Label map (H, W) with values 0..12 -> RGB image (H, W, 3) uint8."""
+    return PALETTE[np.clip(labels, 0, NUM_PARTS)]
+
+
+def decode_colors(rgb: np.ndarray) -> np.ndarray:
+    """RGB part image (H, W, 3) -> labels (H, W) uint8 by exact palette match (unmatched -> 0)."""
+    key = lambda c: (c[..., 0].astype(np.int64) << 16) | (c[..., 1].astype(np.int64) << 8) | c[..., 2]  # noqa: E731
+    pal = key(PALETTE)
+    k = key(rgb)
+    order = np.argsort(pal)
+    pos = np.clip(np.searchsorted(pal[order], k), 0, len(pal) - 1)
+    lab = order[pos]
+    lab[pal[lab] != k] = 0
+    return lab.astype(np.uint8)

@@ -1,0 +1,205 @@
+"""Offscreen rendering with one long-lived pyrender renderer: exact part-label maps and shaded views.
+
+Call `inference.gl.configure_gl()` once at start-up (before this module is imported) so pyrender
+gets an offscreen GL backend. A `Renderer` owns one GL context: keep one per thread and reuse it.
+Camera: the crop camera of inference/geometry.py (OpenGL frame, looking down -z, focal `focal`
+pixels, principal point at the image centre), or any 4x4 camera-to-world pose for orbit views.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .parts import PALETTE, face_part_labels, vertex_part_labels
+
+SKIN = np.array([0.80, 0.66, 0.58])
+
+
+class Renderer:
+    """One pyrender OffscreenRenderer reused for every frame.
+
+    faces (F, 3) and weights (V, 24) fix the mesh topology and part labels; each call passes
+    new vertices (V, 3).
+    """
+
+    def __init__(self, faces: np.ndarray, weights: np.ndarray, width: int = 256, height: int | None = None):
+        import pyrender
+
+        self._pr = pyrender
+        self.faces = np.asarray(faces, np.int64)
+        self.vertex_labels = vertex_part_labels(weights)
+        self.face_labels = face_part_labels(self.faces, self.vertex_labels)
+        self.width, self.height = width, height or width
+        self.renderer = pyrender.OffscreenRenderer(self.width, self.height)
+        self.scene = pyrender.Scene(bg_color=[0, 0, 0, 0], ambient_light=[0.35, 0.35, 0.35])
+        self.cam_node = self.scene.add(pyrender.IntrinsicsCamera(500, 500, self.width / 2, self.height / 2,
+                                                                 znear=0.05, zfar=200.0), pose=np.eye(4))
+        self.light_nodes = [
+            self.scene.add(pyrender.DirectionalLight(color=np.ones(3), intensity=2.0), pose=np.eye(4)),
+            self.scene.add(pyrender.DirectionalLight(color=np.ones(3), intensity=0.8),
+                           pose=_look_rotation(np.array([0.6, -0.3, 1.0]))),
+        ]
+        self.mesh_node = None
+        self._part_nodes: list = []
+        # Per part: the vertex ids it uses and its faces re-indexed into them.
+        self._part_meshes = []
+        for k in range(12):
+            f = self.faces[self.face_labels == k]
+            vidx, local = np.unique(f, return_inverse=True)
+            self._part_meshes.append((vidx, local.reshape(-1, 3).astype(np.uint32)))
+
+    def resize(self, width: int, height: int) -> None:
+        """Change the viewport (same GL context)."""
+        if (width, height) != (self.width, self.height):
+            self.width, self.height = width, height
+            self.renderer.viewport_width, self.renderer.viewport_height = width, height
+
+    def close(self) -> None:
+        if self.renderer is not None:
+            self.renderer.delete()
+            self.renderer = None
+
+    def __del__(self):  # noqa: D105
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+    # ----------------------------------------------------------------- camera
+    def set_crop_camera(self, focal: float, center: tuple[float, float] | None = None,
+                        near_far: tuple[float, float] = (0.05, 200.0)) -> None:
+        """Pinhole camera at the origin looking down -z (OpenGL), focal in pixels."""
+        cx, cy = center if center is not None else (self.width / 2, self.height / 2)
+        cam = self._pr.IntrinsicsCamera(focal, focal, cx, cy, znear=near_far[0], zfar=near_far[1])
+        self.cam_node.camera = cam
+        self.scene.set_pose(self.cam_node, np.eye(4))
+        for node in self.light_nodes:  # lights follow the camera
+            node_pose = self.scene.get_pose(node)
+            self.scene.set_pose(node, node_pose)
+
+    def set_orbit_camera(self, pose: np.ndarray, yfov: float = 0.6) -> None:
+        """Perspective camera with a 4x4 camera-to-world pose (OpenGL), lights attached to it."""
+        cam = self._pr.PerspectiveCamera(yfov=yfov, aspectRatio=self.width / self.height, znear=0.05, zfar=100.0)
+        self.cam_node.camera = cam
+        self.scene.set_pose(self.cam_node, pose)
+        self.scene.set_pose(self.light_nodes[0], pose)
+        self.scene.set_pose(self.light_nodes[1], pose @ _look_rotation(np.array([0.6, -0.3, 1.0])))
+
+    def _fit_depth_range(self, vertices: np.ndarray) -> None:
+        cam = self.cam_node.camera
+        if isinstance(cam, self._pr.IntrinsicsCamera):
+            z = -vertices[:, 2]
+            cam.znear = float(max(0.01, z.min() * 0.9 - 0.05))
+            cam.zfar = float(z.max() * 1.1 + 0.5)
+
+    def _set_mesh(self, mesh) -> None:
+        for node in self._part_nodes:
+            self.scene.remove_node(node)
+        self._part_nodes = []
+        if self.mesh_node is not None:
+            self.scene.remove_node(self.mesh_node)
+        self.mesh_node = self.scene.add(mesh)
+
+    # ----------------------------------------------------------------- frames
+    def render_labels(self, vertices: np.ndarray) -> np.ndarray:
+        """Exact part-label map (H, W) uint8 (0 background, 1..12 parts) of a posed mesh (V, 3)."""
+        from .parts import decode_colors
+
+        rgb = self.render_label_colors(vertices)
+        return decode_colors(rgb)
+
+    def render_label_colors(self, vertices: np.ndarray) -> np.ndarray:
+        """Part colours (H, W, 3) uint8: every pixel a palette colour or black.
+
+        One node per part rendered with pyrender's SEG flag (flat colour, multisampling off),
+        so edges are never blended.
+        """
+        pr = self._pr
+        v = np.asarray(vertices, np.float32)
+        if self._part_nodes:
+            for node in self._part_nodes:
+                self.scene.remove_node(node)
+        if self.mesh_node is not None:
+            self.scene.remove_node(self.mesh_node)
+            self.mesh_node = None
+        self._part_nodes, seg = [], {}
+        for k, (vidx, local) in enumerate(self._part_meshes):
+            if len(local) == 0:
+                continue
+            prim = pr.Primitive(positions=v[vidx], indices=local, mode=pr.constants.GLTF.TRIANGLES)
+            node = self.scene.add(pr.Mesh([prim]))
+            self._part_nodes.append(node)
+            seg[node] = PALETTE[k + 1]
+        self._fit_depth_range(v)
+        color, _ = self.renderer.render(self.scene, flags=pr.RenderFlags.SEG | pr.RenderFlags.SKIP_CULL_FACES,
+                                        seg_node_map=seg)
+        return np.ascontiguousarray(color[..., :3])
+
+    def render_shaded(self, vertices: np.ndarray, vertex_colors: np.ndarray | None = None,
+                      with_depth: bool = False):
+        """Lit render of a posed mesh (V, 3) -> RGBA (H, W, 4) uint8 (alpha 0 off the body);
+        with_depth also returns depth (H, W) float32 (0 off the body).
+
+        vertex_colors: (V, 3) floats in [0, 1] or (3,) one colour; default a skin tone.
+        """
+        pr = self._pr
+        vc = SKIN if vertex_colors is None else np.asarray(vertex_colors, np.float32)
+        if vc.ndim == 1:
+            vc = np.broadcast_to(vc, (len(vertices), 3))
+        # pyrender reads float vertex colours as RGBA; (n, 3) floats come out near black
+        vc = np.concatenate([vc, np.ones((len(vc), 1), np.float32)], axis=1)
+        normals = vertex_normals(vertices, self.faces)
+        prim = pr.Primitive(positions=np.asarray(vertices, np.float32), normals=normals,
+                            indices=self.faces, color_0=np.ascontiguousarray(vc, dtype=np.float32),
+                            mode=pr.constants.GLTF.TRIANGLES,
+                            material=pr.MetallicRoughnessMaterial(metallicFactor=0.0, roughnessFactor=0.8,
+                                                                  baseColorFactor=[1.0, 1.0, 1.0, 1.0]))
+        self._set_mesh(pr.Mesh([prim]))
+        self._fit_depth_range(vertices)
+        color, depth = self.renderer.render(self.scene, flags=pr.RenderFlags.RGBA)
+        color = np.ascontiguousarray(color)
+        return (color, depth) if with_depth else color
+
+    def render_label_overlay(self, vertices: np.ndarray) -> np.ndarray:
+        """Shaded render coloured by part (H, W, 4) uint8 RGBA."""
+        vc = PALETTE[self.vertex_labels + 1].astype(np.float32) / 255.0
+        return self.render_shaded(vertices, vc)
+
+
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Area-weighted unit vertex normals (V, 3) float32 of a mesh (V, 3), (F, 3)."""
+    v = np.asarray(vertices, np.float32)
+    tri = v[faces]
+    fn = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    n = np.zeros_like(v)
+    for k in range(3):
+        np.add.at(n, faces[:, k], fn)
+    n /= np.linalg.norm(n, axis=1, keepdims=True) + 1e-12
+    return n
+
+
+def _look_rotation(direction: np.ndarray) -> np.ndarray:
+    """4x4 pose whose -z axis points along -direction (a light shining from `direction`)."""
+    z = direction / np.linalg.norm(direction)
+    x = np.cross([0.0, 1.0, 0.0], z)
+    x /= np.linalg.norm(x)
+    y = np.cross(z, x)
+    pose = np.eye(4)
+    pose[:3, :3] = np.stack([x, y, z], axis=1)
+    return pose
+
+
+def orbit_pose(yaw: float, pitch: float, distance: float, target: np.ndarray) -> np.ndarray:
+    """4x4 camera-to-world pose on a sphere around `target` (3,), yaw/pitch in radians (OpenGL)."""
+    cp, sp, cy, sy = np.cos(pitch), np.sin(pitch), np.cos(yaw), np.sin(yaw)
+    eye = np.asarray(target) + distance * np.array([sy * cp, sp, cy * cp])
+    z = eye - target
+    z /= np.linalg.norm(z)
+    x = np.cross([0.0, 1.0, 0.0], z)
+    if np.linalg.norm(x) < 1e-6:
+        x = np.array([1.0, 0.0, 0.0])
+    x /= np.linalg.norm(x)
+    y = np.cross(z, x)
+    pose = np.eye(4)
+    pose[:3, :3] = np.stack([x, y, z], axis=1)
+    pose[:3, 3] = eye
+    return pose

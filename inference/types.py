@@ -1,0 +1,134 @@
+"""Typed, frozen results passed between inference, training and the app.
+
+Arrays are numpy (float32 unless stated). Camera convention (see inference/geometry.py):
+OpenGL camera frame, camera at the origin looking down -z, y up; a square crop of
+`size` pixels with focal length `focal` pixels and the principal point at its centre.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+NUM_JOINTS = 24
+NUM_BETAS = 10
+
+
+@dataclass(frozen=True)
+class BodyParams:
+    """SMPL parameters of one body.
+
+    global_orient (3,) axis-angle of the root in the camera frame; body_pose (69,) axis-angle of
+    joints 1..23 relative to their parents; betas (10,); transl (3,) of the root-relative body in
+    the camera frame (metres, z < 0 in front of the camera).
+    """
+
+    global_orient: np.ndarray
+    body_pose: np.ndarray
+    betas: np.ndarray
+    transl: np.ndarray
+
+    @property
+    def pose(self) -> np.ndarray:
+        """(72,) SMPL pose vector: global_orient then body_pose."""
+        return np.concatenate([self.global_orient, self.body_pose]).astype(np.float32)
+
+    @staticmethod
+    def zeros(depth: float = 40.0) -> "BodyParams":
+        """The T-pose of the mean body facing the camera at `depth` metres."""
+        return BodyParams(np.zeros(3, np.float32), np.zeros(69, np.float32),
+                          np.zeros(NUM_BETAS, np.float32), np.array([0, 0, -depth], np.float32))
+
+    @staticmethod
+    def from_pose(pose: np.ndarray, betas: np.ndarray, transl: np.ndarray | None = None) -> "BodyParams":
+        """From a (72,) pose vector, (>=10,) betas and an optional (3,) translation."""
+        pose = np.asarray(pose, np.float32).reshape(72)
+        b = np.zeros(NUM_BETAS, np.float32)
+        betas = np.asarray(betas, np.float32).ravel()[:NUM_BETAS]
+        b[: betas.size] = betas
+        t = np.zeros(3, np.float32) if transl is None else np.asarray(transl, np.float32).reshape(3)
+        return BodyParams(pose[:3].copy(), pose[3:].copy(), b, t)
+
+    def with_(self, **changes) -> "BodyParams":
+        """A copy with some fields replaced (arrays copied to float32)."""
+        return replace(self, **{k: np.asarray(v, np.float32) for k, v in changes.items()})
+
+
+@dataclass(frozen=True)
+class Camera:
+    """Pinhole crop camera: `size` x `size` pixels, `focal` pixels, principal point at the centre."""
+
+    focal: float
+    size: int
+
+
+@dataclass(frozen=True)
+class BodyMesh:
+    """A posed body. vertices (V, 3), joints (24, 3) SMPL joints, extra (K, 3) extra keypoints, faces (F, 3)."""
+
+    vertices: np.ndarray
+    joints: np.ndarray
+    faces: np.ndarray
+    extra: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))
+
+
+@dataclass(frozen=True)
+class PartMap:
+    """Per-pixel part labels (H, W) uint8: 0 background, 1..12 the NBF parts (see inference/parts.py)."""
+
+    labels: np.ndarray
+    probs: np.ndarray | None = None  # (13, H, W) float32 softmax, when a network produced it
+
+
+@dataclass(frozen=True)
+class Crop:
+    """Where the network crop sits in the original image: crop pixel p maps to image pixel
+    offset + p / scale.  offset (2,) float (x, y) in image pixels, scale = crop px per image px."""
+
+    offset: np.ndarray
+    scale: float
+    size: int
+
+    def to_image(self, pts: np.ndarray) -> np.ndarray:
+        """Crop pixel coordinates (..., 2) -> original image pixel coordinates (..., 2)."""
+        return np.asarray(pts, np.float32) / self.scale + self.offset
+
+    def to_crop(self, pts: np.ndarray) -> np.ndarray:
+        """Original image pixel coordinates (..., 2) -> crop pixel coordinates (..., 2)."""
+        return (np.asarray(pts, np.float32) - self.offset) * self.scale
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Seconds spent per stage of one prediction."""
+
+    crop: float = 0.0
+    segment: float = 0.0
+    fit: float = 0.0
+    body: float = 0.0
+    refine: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.crop + self.segment + self.fit + self.body + self.refine
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Everything the two-stage model produced for one image.
+
+    image (H, W, 3) uint8 RGB original; crop_image (S, S, 3) uint8 network input; parts on the crop;
+    params in the crop camera; mesh posed in the crop camera frame; joints2d (24, 2) crop pixels.
+    """
+
+    image: np.ndarray
+    crop: Crop
+    crop_image: np.ndarray
+    parts: PartMap
+    params: BodyParams
+    mesh: BodyMesh
+    camera: Camera
+    joints2d: np.ndarray
+    timings: Timings
+    refined: bool = False
+    source: str = ""

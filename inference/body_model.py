@@ -6,6 +6,8 @@ message naming the file and what was expected.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import pickle
 import zipfile
 from pathlib import Path
@@ -137,7 +139,8 @@ class BodyModel:
         if vertex_ids is not None:
             kw["vertex_ids"] = vertex_ids
         try:
-            self.layer = smplx.SMPL(**kw).to(device)
+            with contextlib.redirect_stdout(io.StringIO()):  # smplx prints a warning about 10 betas
+                self.layer = smplx.SMPL(**kw).to(device)
         except Exception as exc:  # smplx asserts on malformed arrays
             raise BodyModelError(f"{self.path}: smplx cannot build SMPL from it: {exc}") from None
         self.layer.eval()
@@ -163,6 +166,42 @@ class BodyModel:
                          transl=transl, return_verts=True)
         j = out.joints
         return out.vertices, j[:, :24], j[:, 24:24 + len(self.extra_names)]
+
+    def forward_rotmat(self, rotmats: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor | None = None):
+        """Differentiable forward from rotation matrices (B, 24, 3, 3) and betas (B, 10) ->
+        (vertices (B, V, 3), joints (B, 24, 3))."""
+        out = self.layer(global_orient=rotmats[:, :1], body_pose=rotmats[:, 1:], betas=betas, transl=transl,
+                         pose2rot=False, return_verts=True)
+        return out.vertices, out.joints[:, :24]
+
+    def joints_rotmat(self, rotmats: torch.Tensor, betas: torch.Tensor) -> torch.Tensor:
+        """Posed SMPL joints (B, 24, 3) from rotations (B, 24, 3, 3) and betas (B, 10), no translation.
+
+        Same joints as `forward_rotmat` without skinning the vertices (the regressor is linear in the
+        shaped rest mesh, so rest joints are J_template + dJ/dbeta @ betas): cheap enough for training losses.
+        """
+        if getattr(self, "_j_template", None) is None or self._j_template.device != rotmats.device:
+            lay = self.layer
+            self._j_template = lay.J_regressor @ lay.v_template                                # (24, 3)
+            self._j_dirs = torch.einsum("jv,vck->jck", lay.J_regressor, lay.shapedirs)        # (24, 3, 10)
+        J = self._j_template + torch.einsum("jck,bk->bjc", self._j_dirs.to(betas.dtype), betas)
+        B = rotmats.shape[0]
+        world_R = [rotmats[:, 0]]
+        world_t = [J[:, 0]]
+        for j in range(1, 24):
+            p = int(self.parents[j])
+            world_t.append(world_t[p] + (world_R[p] @ (J[:, j] - J[:, p])[..., None])[..., 0])
+            world_R.append(world_R[p] @ rotmats[:, j])
+        return torch.stack(world_t, 1).reshape(B, 24, 3)
+
+    def fingerprint(self) -> str:
+        """Short hash of the template and joint regressor: trained weights record the body model they fit."""
+        import hashlib
+
+        h = hashlib.sha1()
+        for buf in (self.layer.v_template, self.layer.J_regressor, self.layer.shapedirs):
+            h.update(np.ascontiguousarray(buf.detach().cpu().numpy(), np.float32).round(5).tobytes())
+        return h.hexdigest()[:16]
 
     @torch.no_grad()
     def mesh(self, params: BodyParams) -> BodyMesh:

@@ -67,14 +67,12 @@ class Renderer:
     # ----------------------------------------------------------------- camera
     def set_crop_camera(self, focal: float, center: tuple[float, float] | None = None,
                         near_far: tuple[float, float] = (0.05, 200.0)) -> None:
-        """Pinhole camera at the origin looking down -z (OpenGL), focal in pixels."""
+        """Pinhole camera at the origin looking down -z (OpenGL), focal in pixels, principal point
+        `center` (x right, y down, pixels; default the image centre)."""
         cx, cy = center if center is not None else (self.width / 2, self.height / 2)
         cam = self._pr.IntrinsicsCamera(focal, focal, cx, cy, znear=near_far[0], zfar=near_far[1])
         self.cam_node.camera = cam
         self.scene.set_pose(self.cam_node, np.eye(4))
-        for node in self.light_nodes:  # lights follow the camera
-            node_pose = self.scene.get_pose(node)
-            self.scene.set_pose(node, node_pose)
 
     def set_orbit_camera(self, pose: np.ndarray, yfov: float = 0.6) -> None:
         """Perspective camera with a 4x4 camera-to-world pose (OpenGL), lights attached to it."""
@@ -83,6 +81,18 @@ class Renderer:
         self.scene.set_pose(self.cam_node, pose)
         self.scene.set_pose(self.light_nodes[0], pose)
         self.scene.set_pose(self.light_nodes[1], pose @ _look_rotation(np.array([0.6, -0.3, 1.0])))
+
+    def set_lights(self, lights: list[tuple[np.ndarray, np.ndarray, float]], ambient: float) -> None:
+        """Directional lights [(direction towards the light (3,) in the camera frame, colour (3,), intensity)]
+        for crop-camera renders (up to two; extra ones ignored, missing ones switched off) and ambient level."""
+        for k, node in enumerate(self.light_nodes):
+            if k < len(lights):
+                d, c, i = lights[k]
+                node.light.color, node.light.intensity = np.asarray(c, np.float64), float(i)
+                self.scene.set_pose(node, _look_rotation(np.asarray(d, np.float64)))
+            else:
+                node.light.intensity = 0.0
+        self.scene.ambient_light = np.full(3, float(ambient))
 
     def _fit_depth_range(self, vertices: np.ndarray) -> None:
         cam = self.cam_node.camera
@@ -147,7 +157,7 @@ class Renderer:
             vc = np.broadcast_to(vc, (len(vertices), 3))
         # pyrender reads float vertex colours as RGBA; (n, 3) floats come out near black
         vc = np.concatenate([vc, np.ones((len(vc), 1), np.float32)], axis=1)
-        normals = vertex_normals(vertices, self.faces)
+        normals = self._normals(vertices)
         prim = pr.Primitive(positions=np.asarray(vertices, np.float32), normals=normals,
                             indices=self.faces, color_0=np.ascontiguousarray(vc, dtype=np.float32),
                             mode=pr.constants.GLTF.TRIANGLES,
@@ -158,6 +168,20 @@ class Renderer:
         color, depth = self.renderer.render(self.scene, flags=pr.RenderFlags.RGBA)
         color = np.ascontiguousarray(color)
         return (color, depth) if with_depth else color
+
+    def _normals(self, vertices: np.ndarray) -> np.ndarray:
+        """Area-weighted unit vertex normals (V, 3) through a cached vertex-face incidence matrix."""
+        if getattr(self, "_incidence", None) is None or self._incidence.shape[0] != len(vertices):
+            import scipy.sparse as sp
+
+            F = len(self.faces)
+            self._incidence = sp.csr_matrix((np.ones(3 * F, np.float32), (self.faces.T.ravel(), np.tile(np.arange(F), 3))),
+                                            shape=(len(vertices), F))
+        v = np.asarray(vertices, np.float32)
+        tri = v[self.faces]
+        n = self._incidence @ np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+        n /= np.linalg.norm(n, axis=1, keepdims=True) + 1e-12
+        return n.astype(np.float32)
 
     def render_label_overlay(self, vertices: np.ndarray) -> np.ndarray:
         """Shaded render coloured by part (H, W, 4) uint8 RGBA."""

@@ -1,0 +1,64 @@
+"""`main.py export`: a body from pose/shape as a mesh (OBJ/PLY/GLB) or parameters (.npz/.json/_body.pkl).
+
+    python main.py export --preset sit --out sit.glb --part-colors
+    python main.py export --pose fit.npz --out fit_body.pkl
+    python main.py export --preset wave --transl 0,0,0 --out wave.obj   # body-centred mesh
+
+Same body options as `main.py render` (see cli/cmd_render.py). Meshes are in the OpenGL camera
+frame (metres) with the body model's vertex order; files are written atomically and never
+replaced without --overwrite.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cli.cmd_render import CliInputError, add_body_arguments, report_error, resolve_body
+
+SUFFIXES = (".obj", ".ply", ".glb", ".npz", ".json", ".pkl")
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.epilog = ("Parameter files hold pose (72), betas (10), transl (3, OpenGL camera frame), focal, "
+                     "crop size and the body model name; _body.pkl is the UP-3D layout (pose, betas, trans, "
+                     "f, rt, t in the OpenCV camera). Any of them can be given back to --pose.")
+    add_body_arguments(parser)
+    o = parser.add_argument_group("output")
+    o.add_argument("--out", required=True, type=Path, metavar="FILE",
+                   help="mesh.obj | mesh.ply | mesh.glb | params.npz | params.json | NAME_body.pkl")
+    o.add_argument("--part-colors", action="store_true", help="colour the mesh vertices by NBF part (PLY, GLB)")
+    o.add_argument("--overwrite", action="store_true", help="replace an existing file")
+
+
+def run(args: argparse.Namespace) -> int:
+    from inference.gl import configure_gl
+
+    configure_gl()
+    from inference.body_model import BodyModelError
+    from inference.export import ParamsFileError, export
+
+    try:
+        suffix = args.out.suffix.lower()
+        if suffix not in SUFFIXES:
+            raise CliInputError(f"--out: cannot export {args.out.name!r}; use a file ending in "
+                                f"{', '.join(SUFFIXES[:-1])} or _body.pkl")
+        spec = resolve_body(args)
+    except (BodyModelError, ParamsFileError, CliInputError) as exc:
+        return report_error(exc)
+    if args.out.exists() and not args.overwrite:
+        print(f"error: {args.out} exists; pass --overwrite to replace it", file=sys.stderr)
+        return 1
+    colors = None
+    if args.part_colors:
+        from inference.parts import PALETTE, vertex_part_labels
+
+        colors = PALETTE[vertex_part_labels(spec.model.weights) + 1]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path = export(args.out, spec.params, spec.model, spec.focal, spec.crop_size, colors, args.overwrite)
+    except FileExistsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0

@@ -1,0 +1,261 @@
+"""`main.py render`: render a body from pose/shape to PNG (shaded views and part-label maps).
+
+    python main.py render --preset walk --out walk.png --views front,side
+    python main.py render --pose fit_body.pkl --out fit.png
+    python main.py render --pose 0,0,0,...(72 numbers) --betas=-1,0.5 --out b.png
+
+The body options (--pose/--preset, --betas, --transl, --focal, --body-model) and
+`resolve_body` are shared with `main.py export`. Heavy imports (torch, smplx, pyrender) happen
+in `run`, after `inference.gl.configure_gl()`, so `--help` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from inference.camera import CROP_SIZE, FOCAL
+from inference.poses import PRESET_NAMES
+
+VIEWS = ("front", "side", "back")
+PARAM_FILE_SUFFIXES = (".npz", ".json", ".pkl")
+
+
+class CliInputError(ValueError):
+    """A command-line value that cannot be used (one-line message)."""
+
+
+@dataclass
+class BodySpec:
+    """A resolved body: the model, its parameters (OpenGL camera frame), and the crop camera
+    (`focal` pixels for a `crop_size` px crop)."""
+
+    model: object  # inference.body_model.BodyModel
+    params: object  # inference.types.BodyParams
+    focal: float
+    crop_size: int
+
+
+# --------------------------------------------------------------------------- shared options
+def add_body_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that choose a body (used by render and export)."""
+    g = parser.add_argument_group("body")
+    src = g.add_mutually_exclusive_group()
+    src.add_argument("--pose", metavar="P",
+                     help="a parameter file (.npz, .json or UP-3D _body.pkl; its betas, translation and "
+                          "focal come along) or 72 comma-separated axis-angle values (69 = body pose "
+                          "without the global orientation). Default: the T-pose")
+    src.add_argument("--preset", choices=PRESET_NAMES, help="a named pose instead of --pose")
+    g.add_argument("--betas", metavar="B",
+                   help="a parameter file or up to 10 comma-separated shape values "
+                        "(write --betas=-1,0.5 when the first is negative). Default: the pose file's, else 0")
+    g.add_argument("--transl", metavar="X,Y,Z",
+                   help="body translation in metres, OpenGL camera frame (z < 0 in front of the camera). "
+                        "Default: the pose file's, else centred and framed to fill the crop")
+    g.add_argument("--focal", type=float, metavar="F",
+                   help=f"focal length in pixels of a {CROP_SIZE}-px crop. Default: the pose file's, "
+                        f"else {FOCAL:g}")
+    g.add_argument("--body-model", metavar="PATH", type=Path,
+                   help="a real SMPL model file (.pkl or .npz); default: the embedded NBF-anny model")
+
+
+def parse_numbers(text: str, what: str, sizes: tuple[int, ...] | None = None) -> np.ndarray:
+    """'1,2 3' -> float64 array; CliInputError unless the count is one of `sizes`."""
+    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
+    try:
+        values = np.array([float(p) for p in parts], np.float64)
+    except ValueError:
+        raise CliInputError(f"{what}: expected comma-separated numbers or a parameter file, got {text!r}") from None
+    if sizes is not None and values.size not in sizes:
+        raise CliInputError(f"{what}: expected {' or '.join(map(str, sizes))} numbers, got {values.size}")
+    if not np.isfinite(values).all():
+        raise CliInputError(f"{what}: contains NaN or inf")
+    return values
+
+
+def _is_file_arg(text: str) -> bool:
+    return Path(text).suffix.lower() in PARAM_FILE_SUFFIXES or Path(text).exists() or "/" in text
+
+
+def resolve_body(args: argparse.Namespace) -> BodySpec:
+    """Body model and parameters from the body options.
+
+    Raises BodyModelError (bad --body-model), ParamsFileError (bad parameter file) or
+    CliInputError (bad numbers), each with a one-line message.
+    """
+    from inference.body_model import BodyModel
+    from inference.camera import framing_translation
+    from inference.export import load_params_file
+    from inference.poses import preset_pose
+    from inference.types import BodyParams
+
+    # numbers first (cheap, and errors before the model loads), then the model, then files
+    pose, betas, transl = np.zeros(72), None, None
+    focal, crop_size = FOCAL, CROP_SIZE
+    pose_file = args.pose if args.pose is not None and _is_file_arg(args.pose) else None
+    betas_file = args.betas if args.betas is not None and _is_file_arg(args.betas) else None
+    if args.pose is not None and pose_file is None:
+        values = parse_numbers(args.pose, "--pose", (72, 69))
+        pose = values if values.size == 72 else np.concatenate([np.zeros(3), values])
+    elif args.preset is not None:
+        pose = preset_pose(args.preset)
+    if args.betas is not None and betas_file is None:
+        values = parse_numbers(args.betas, "--betas", tuple(range(1, 11)))
+        betas = np.zeros(10)
+        betas[: values.size] = values
+    if args.transl is not None:
+        transl = parse_numbers(args.transl, "--transl", (3,))
+    if args.focal is not None and not args.focal > 0:
+        raise CliInputError(f"--focal must be positive, got {args.focal}")
+
+    model = BodyModel(args.body_model) if args.body_model is not None else BodyModel()
+    if pose_file is not None:
+        rec = load_params_file(pose_file, model)
+        pose = rec.params.pose
+        betas = rec.params.betas if betas is None else betas
+        if transl is None and rec.transl_given:
+            transl = rec.params.transl
+        if rec.focal is not None:
+            focal, crop_size = rec.focal, rec.size or CROP_SIZE
+    if betas_file is not None:
+        betas = load_params_file(betas_file, model).params.betas
+    if betas is None:
+        betas = np.zeros(10)
+    if args.focal is not None:
+        focal, crop_size = float(args.focal), CROP_SIZE
+    if transl is None:
+        rest = model.mesh(BodyParams.from_pose(pose, betas)).vertices
+        transl = framing_translation(rest, focal, crop_size)
+    return BodySpec(model, BodyParams.from_pose(pose, betas, transl), float(focal), int(crop_size))
+
+
+def report_error(exc: Exception) -> int:
+    """Print a one-line error for bad input (model, parameter file, numbers) and return exit code 2.
+    (An output that already exists is exit code 1.)"""
+    print(f"error: {exc}", file=sys.stderr)
+    return 2
+
+
+# --------------------------------------------------------------------------- render
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.epilog = ("Writes OUT (shaded, RGBA) and OUT_labels.png (NBF part colours on black) for the "
+                     "front view, and OUT_side/OUT_back(_labels).png for the other views. Front is the "
+                     "crop camera; side looks at the subject's left, back from behind.")
+    add_body_arguments(parser)
+    o = parser.add_argument_group("output")
+    o.add_argument("--out", required=True, type=Path, metavar="X.png", help="shaded front view (PNG)")
+    o.add_argument("--size", type=int, default=CROP_SIZE, help=f"image size in pixels (default {CROP_SIZE})")
+    o.add_argument("--views", default="front", metavar="V[,V]",
+                   help=f"comma-separated views from {', '.join(VIEWS)} (default front)")
+    o.add_argument("--background", choices=("transparent", "white", "black"), default="transparent",
+                   help="background of the shaded views (label maps always use black)")
+    o.add_argument("--no-labels", action="store_true", help="skip the part-label maps")
+    o.add_argument("--overwrite", action="store_true", help="replace existing files")
+
+
+def output_paths(out: Path, views: list[str], labels: bool = True) -> list[tuple[str, str, Path]]:
+    """[(view, 'shaded'|'labels', path)] for `out` (X.png): X.png, X_labels.png, X_side.png, ..."""
+    paths = []
+    for view in views:
+        stem = out.stem if view == "front" else f"{out.stem}_{view}"
+        paths.append((view, "shaded", out.with_name(stem + ".png")))
+        if labels:
+            paths.append((view, "labels", out.with_name(stem + "_labels.png")))
+    return paths
+
+
+def _orbit(vertices: np.ndarray, view: str, yfov: float = 0.6, fill: float = 0.85) -> np.ndarray:
+    """4x4 camera-to-world pose looking at the body from `view`, framed so the body fills `fill`."""
+    from inference.render import orbit_pose
+
+    yaw = {"side": math.pi / 2, "back": math.pi, "front": 0.0}[view]
+    lo, hi = vertices.min(0), vertices.max(0)
+    centre = (lo + hi) / 2
+    axes = orbit_pose(yaw, 0.0, 1.0, centre)[:3, :3]          # camera x, y, z (columns)
+    local = (vertices - centre) @ axes                         # body in camera axes
+    half = float(np.abs(local[:, :2]).max())
+    distance = half / (math.tan(yfov / 2) * fill) + float(local[:, 2].max())
+    return orbit_pose(yaw, 0.0, distance, centre)
+
+
+def _png(image: np.ndarray) -> bytes:
+    import cv2
+
+    code = cv2.COLOR_RGBA2BGRA if image.shape[-1] == 4 else cv2.COLOR_RGB2BGR
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(image), code))
+    if not ok:
+        raise OSError("PNG encoding failed")
+    return buf.tobytes()
+
+
+def _background(rgba: np.ndarray, background: str) -> np.ndarray:
+    if background == "transparent":
+        return rgba
+    bg = 255.0 if background == "white" else 0.0
+    a = rgba[..., 3:4].astype(np.float32) / 255.0
+    return np.round(rgba[..., :3] * a + bg * (1 - a)).astype(np.uint8)
+
+
+def render_views(spec: BodySpec, size: int, views: list[str], labels: bool = True,
+                 background: str = "transparent") -> dict[tuple[str, str], np.ndarray]:
+    """{(view, 'shaded'|'labels'): image} with shaded (size, size, 4|3) and labels (size, size, 3) uint8."""
+    from inference.camera import focal_for_size
+    from inference.render import Renderer
+
+    mesh = spec.model.mesh(spec.params)
+    renderer = Renderer(spec.model.faces, spec.model.weights, size)
+    try:
+        out = {}
+        for view in views:
+            if view == "front":
+                renderer.set_crop_camera(focal_for_size(size, spec.focal, spec.crop_size))
+            else:
+                renderer.set_orbit_camera(_orbit(mesh.vertices, view))
+            out[(view, "shaded")] = _background(renderer.render_shaded(mesh.vertices), background)
+            if labels:
+                out[(view, "labels")] = renderer.render_label_colors(mesh.vertices)
+        return out
+    finally:
+        renderer.close()
+
+
+def parse_views(text: str) -> list[str]:
+    views = [v for v in re.split(r"[,\s]+", text.strip().lower()) if v]
+    bad = [v for v in views if v not in VIEWS]
+    if bad or not views:
+        raise CliInputError(f"--views: unknown {', '.join(bad) or 'empty list'}; choose from {', '.join(VIEWS)}")
+    return list(dict.fromkeys(views))
+
+
+def run(args: argparse.Namespace) -> int:
+    from inference.gl import configure_gl
+
+    configure_gl()
+    from inference.body_model import BodyModelError
+    from inference.export import ParamsFileError, atomic_write
+
+    try:
+        views = parse_views(args.views)
+        if args.out.suffix.lower() != ".png":
+            raise CliInputError(f"--out must be a .png file, got {args.out}")
+        if not 16 <= args.size <= 4096:
+            raise CliInputError(f"--size must be 16..4096, got {args.size}")
+        spec = resolve_body(args)
+    except (BodyModelError, ParamsFileError, CliInputError) as exc:
+        return report_error(exc)
+    paths = output_paths(args.out, views, not args.no_labels)
+    existing = [str(p) for _, _, p in paths if p.exists()]
+    if existing and not args.overwrite:
+        print(f"error: {', '.join(existing)} exist(s); pass --overwrite to replace", file=sys.stderr)
+        return 1
+    images = render_views(spec, args.size, views, not args.no_labels, args.background)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    for view, kind, path in paths:
+        atomic_write(path, _png(images[(view, kind)]), overwrite=args.overwrite)
+        print(path)
+    return 0

@@ -1,0 +1,49 @@
+"""`train-seg` and `train-fit`: train the two NBF stages from a pre-rendered cache (see training/cache.py)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def add_arguments(p, name: str) -> None:
+    p.add_argument("--data", required=True, help="cache folder (python -m training.cache ...)")
+    p.add_argument("--out", required=True, help="run folder: latest.pt, best.pt, config.json, log.txt")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--batch-size", type=int, default=64 if name == "train-fit" else 16)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-samples", type=int, default=0, help="use only the first N cached samples (0: all)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads per process (0: default)")
+    p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
+    if name == "train-fit":
+        p.add_argument("--parts", type=int, default=12, choices=(1, 3, 6, 12), help="input grouping (ablation)")
+        p.add_argument("--no-augment", action="store_true", help="train on clean GT part maps")
+        p.add_argument("--loss-weights", default="{}", help='JSON, e.g. {"j2d": 0, "lat": 0}')
+        p.add_argument("--res", type=int, default=64, help="input resolution of the part map")
+    else:
+        p.add_argument("--width", type=int, default=16, help="U-Net base width")
+
+
+def run(args) -> int:
+    from training.loop import RunConfig
+
+    extra = {"body_model": args.body_model}
+    if args.command == "train-fit":
+        extra.update(n_parts=args.parts, augment=not args.no_augment, loss_weights=json.loads(args.loss_weights),
+                     res=args.res)
+    else:
+        extra.update(width=args.width)
+    cfg = RunConfig(kind="fit" if args.command == "train-fit" else "seg", data=args.data, out=args.out,
+                    seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                    max_samples=args.max_samples, threads=args.threads, extra=extra)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    if cfg.kind == "fit":
+        from training.train_fit import train_fit
+
+        path = train_fit(cfg)
+    else:
+        from training.train_seg import train_seg
+
+        path = train_seg(cfg)
+    print(f"best checkpoint: {path}")
+    return 0

@@ -1,0 +1,409 @@
+"""Export a posed body: meshes (OBJ, PLY, GLB) and parameters (.npz, .json, UP-3D `_body.pkl`).
+
+Meshes are written with vertices in the order of the body model (trimesh with process=False;
+OBJ by a small writer here, see `_obj_bytes`), in the project's OpenGL camera frame (metres,
+looking down -z, y up), so a file reloads vertex for vertex.
+
+Parameter files hold pose (72,), betas (10,), transl (3,) in the OpenGL camera frame, the focal
+length (pixels), the crop size (pixels) and the body model's name. `load_params` reads them back
+(and UP-3D / NBF `_body.pkl` files) so that `BodyModel.mesh` gives identical vertices.
+
+UP-3D `_body.pkl` convention (OpenCV camera: looking down +z, y down):
+    p_cv = R(rt) @ (SMPL(pose, betas) + trans) + t,   pixels = f * p_cv[:2] / p_cv[2] + image centre.
+Our OpenGL camera frame is p_gl = D @ p_cv with D = diag(1, -1, -1), and we pose the body as
+p_gl = SMPL(pose, betas) + transl. We write trans = 0, rt = [pi, 0, 0] (Rodrigues of D) and
+t = D @ transl = (tx, -ty, -tz), so p_cv = D @ (p + transl). Any other rt is folded into the
+global orientation when reading (that needs the rest pelvis of the body model).
+
+Every write goes to a temporary file in the destination folder and is moved into place with
+os.replace, so a failed export leaves nothing behind; an existing file is only replaced with
+overwrite=True (FileExistsError otherwise).
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .camera import CROP_SIZE, FOCAL
+from .types import NUM_BETAS, BodyParams
+
+MESH_SUFFIXES = (".obj", ".ply", ".glb")
+PARAM_SUFFIXES = (".npz", ".json", ".pkl")
+SUFFIXES = MESH_SUFFIXES + PARAM_SUFFIXES
+GL_FROM_CV = np.diag([1.0, -1.0, -1.0])  # D: OpenCV camera axes <-> OpenGL camera axes (its own inverse)
+JSON_FORMAT = "nbf-studio body params"
+
+
+class ParamsFileError(ValueError):
+    """A parameter file is missing, of an unknown kind, or does not hold SMPL parameters."""
+
+
+@dataclass(frozen=True)
+class ParamsRecord:
+    """What a parameter file holds.
+
+    params: the body (transl (3,) in the OpenGL camera frame; zeros when the file has none);
+    transl_given: whether the file had a translation; focal (pixels) and size (crop pixels) of
+    the camera when the file records them (a `_body.pkl` records f only); body_model: the name
+    of the body model the parameters were made with ("" when unknown).
+    """
+
+    params: BodyParams
+    transl_given: bool
+    focal: float | None
+    size: int | None
+    body_model: str
+
+
+# --------------------------------------------------------------------------- atomic writes
+def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -> Path:
+    """Write `data` to `path` through a temporary file in the same folder and os.replace.
+
+    Raises FileExistsError when `path` exists and overwrite is False (checked again at the final
+    move when the filesystem supports hard links). The folder must exist. Returns the path.
+    """
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists (use overwrite to replace it)")
+    mode = (path.stat().st_mode & 0o777) if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:  # no-clobber move: a hard link fails if the name was taken meanwhile
+                os.link(tmp, path)
+                os.unlink(tmp)
+            except FileExistsError:
+                raise FileExistsError(f"{path} exists (use overwrite to replace it)") from None
+            except OSError:  # no hard links here (some network/FUSE filesystems)
+                if path.exists():
+                    raise FileExistsError(f"{path} exists (use overwrite to replace it)") from None
+                os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+# --------------------------------------------------------------------------- meshes
+def _check_mesh(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    v = np.asarray(vertices, np.float32)
+    f = np.asarray(faces, np.int64)
+    if v.ndim != 2 or v.shape[1] != 3 or f.ndim != 2 or f.shape[1] != 3:
+        raise ValueError(f"expected vertices (V, 3) and faces (F, 3), got {v.shape} and {f.shape}")
+    if not np.isfinite(v).all():
+        raise ValueError("vertices contain NaN or inf")
+    if f.size and (f.min() < 0 or f.max() >= len(v)):
+        raise ValueError(f"faces index outside 0..{len(v) - 1}")
+    return v, f
+
+
+def _trimesh(v: np.ndarray, f: np.ndarray, colors: np.ndarray | None):
+    import trimesh
+
+    kw = {}
+    if colors is not None:
+        c = np.asarray(colors)
+        if c.dtype.kind == "f":
+            c = np.clip(np.round(c * 255), 0, 255)
+        c = c.astype(np.uint8)
+        kw["vertex_colors"] = np.broadcast_to(c, (len(v), c.shape[-1])).copy()
+    return trimesh.Trimesh(vertices=v, faces=f, process=False, **kw)
+
+
+def _obj_bytes(v: np.ndarray, f: np.ndarray, colors: np.ndarray | None) -> bytes:
+    """Wavefront OBJ (positions and triangles only; colours are not written).
+
+    Written here rather than by trimesh's OBJ exporter, which prints a fixed number of decimals
+    and so loses float32 values (tiny or small coordinates); `%.9g` round-trips any float32.
+    """
+    lines = ["# NBF Studio body mesh: OpenGL camera frame, metres"]
+    lines += ["v %.9g %.9g %.9g" % p for p in map(tuple, v.tolist())]
+    lines += ["f %d %d %d" % q for q in map(tuple, (f + 1).tolist())]
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+def _ply_bytes(v: np.ndarray, f: np.ndarray, colors: np.ndarray | None) -> bytes:
+    return _trimesh(v, f, colors).export(file_type="ply")
+
+
+def _glb_bytes(v: np.ndarray, f: np.ndarray, colors: np.ndarray | None) -> bytes:
+    return _trimesh(v, f, colors).export(file_type="glb")
+
+
+# suffix -> (vertices (V, 3) float32, faces (F, 3) int64, colours or None) -> file bytes
+MESH_EXPORTERS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray | None], bytes]] = {
+    ".obj": _obj_bytes,
+    ".ply": _ply_bytes,
+    ".glb": _glb_bytes,
+}
+
+
+def export_mesh(path: str | Path, vertices: np.ndarray, faces: np.ndarray,
+                vertex_colors: np.ndarray | None = None, overwrite: bool = False) -> Path:
+    """Write a mesh as OBJ, PLY or GLB (by the suffix of `path`), vertex order kept.
+
+    vertices (V, 3) metres; faces (F, 3) indices; vertex_colors (V, 3|4) or (3|4,) uint8 or floats
+    in [0, 1] (PLY and GLB only). Returns the path.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in MESH_EXPORTERS:
+        raise ValueError(f"cannot export a mesh as {suffix or 'a file without suffix'!r} "
+                         f"({path}); use one of {', '.join(MESH_EXPORTERS)}")
+    v, f = _check_mesh(vertices, faces)
+    return atomic_write(path, MESH_EXPORTERS[suffix](v, f, vertex_colors), overwrite)
+
+
+# --------------------------------------------------------------------------- parameters
+def _rodrigues(rvec: np.ndarray) -> np.ndarray:
+    from .geometry import axis_angle_to_matrix
+
+    return np.asarray(axis_angle_to_matrix(np.asarray(rvec, np.float64).reshape(3)), np.float64)
+
+
+def body_pkl_camera(transl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """UP-3D camera (rt (3,), t (3,)) for a body at OpenGL `transl` (3,) posed with trans = 0.
+
+    rt = [pi, 0, 0] (Rodrigues of diag(1, -1, -1)), t = diag(1, -1, -1) @ transl = (tx, -ty, -tz).
+    """
+    t = GL_FROM_CV @ np.asarray(transl, np.float64).reshape(3)
+    return np.array([math.pi, 0.0, 0.0]), t
+
+
+def _npz_bytes(rec: ParamsRecord) -> bytes:
+    p = rec.params
+    buf = io.BytesIO()
+    np.savez(buf, pose=p.pose, betas=np.asarray(p.betas, np.float32), transl=np.asarray(p.transl, np.float32),
+             focal=np.float64(rec.focal), crop_size=np.int64(rec.size), body_model=np.str_(rec.body_model))
+    return buf.getvalue()
+
+
+def _json_bytes(rec: ParamsRecord) -> bytes:
+    p = rec.params
+    doc = {
+        "format": JSON_FORMAT, "version": 1,
+        "camera": "OpenGL camera frame (looking down -z, y up); transl in metres; focal and crop_size in pixels",
+        "pose": [float(x) for x in p.pose], "betas": [float(x) for x in np.asarray(p.betas, np.float32)],
+        "transl": [float(x) for x in np.asarray(p.transl, np.float32)],
+        "focal": float(rec.focal), "crop_size": int(rec.size), "body_model": rec.body_model,
+    }
+    return (json.dumps(doc, indent=1) + "\n").encode("utf-8")
+
+
+def _pkl_bytes(rec: ParamsRecord) -> bytes:
+    p = rec.params
+    rt, t = body_pkl_camera(p.transl)
+    doc = {
+        "pose": p.pose.astype(np.float64), "betas": np.asarray(p.betas, np.float64),
+        "trans": np.zeros(3), "f": float(rec.focal), "rt": rt, "t": t,
+    }
+    return pickle.dumps(doc, protocol=2)
+
+
+PARAM_WRITERS: dict[str, Callable[[ParamsRecord], bytes]] = {
+    ".npz": _npz_bytes,
+    ".json": _json_bytes,
+    ".pkl": _pkl_bytes,
+}
+
+
+def save_params(path: str | Path, params: BodyParams, focal: float = FOCAL, size: int = CROP_SIZE,
+                body_model: str = "", overwrite: bool = False) -> Path:
+    """Write parameters as .npz, .json or UP-3D `_body.pkl` (by suffix). Returns the path.
+
+    params: pose (72,) = global_orient + body_pose, betas (10,), transl (3,) in the OpenGL camera
+    frame; focal in pixels for a `size` x `size` crop; body_model: a name to record (npz/json).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in PARAM_WRITERS:
+        raise ValueError(f"cannot save parameters as {suffix or 'a file without suffix'!r} ({path}); "
+                         f"use .npz, .json or _body.pkl")
+    rec = ParamsRecord(params, True, float(focal), int(size), str(body_model))
+    return atomic_write(path, PARAM_WRITERS[suffix](rec), overwrite)
+
+
+def export(path: str | Path, params: BodyParams, body_model, focal: float = FOCAL, size: int = CROP_SIZE,
+           vertex_colors: np.ndarray | None = None, overwrite: bool = False) -> Path:
+    """Export a body by the suffix of `path`: a posed mesh (.obj/.ply/.glb, through
+    `body_model.mesh(params)`) or its parameters (.npz/.json/_body.pkl). Returns the path."""
+    suffix = Path(path).suffix.lower()
+    if suffix in MESH_EXPORTERS:
+        mesh = body_model.mesh(params)
+        return export_mesh(path, mesh.vertices, mesh.faces, vertex_colors, overwrite)
+    if suffix in PARAM_WRITERS:
+        return save_params(path, params, focal, size, body_model.name, overwrite)
+    raise ValueError(f"cannot export {Path(path).name!r}: use a file ending in {', '.join(SUFFIXES)} "
+                     f"(parameters as _body.pkl)")
+
+
+# --------------------------------------------------------------------------- reading parameters
+class _SafeUnpickler(pickle.Unpickler):
+    """Loads plain data and numpy arrays only (and chumpy arrays as their data); anything else is refused."""
+
+    _ALLOWED = {
+        ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"), ("numpy._core.numeric", "_frombuffer"),
+        ("numpy.core.numeric", "_frombuffer"), ("collections", "OrderedDict"),
+        ("copy_reg", "_reconstructor"), ("copyreg", "_reconstructor"), ("__builtin__", "object"),
+        ("builtins", "object"), ("_codecs", "encode"),  # protocol-2 pickles carry array bytes this way
+    }
+
+    def find_class(self, module, name):
+        if module.startswith("chumpy"):
+            from .body_model import _ChumpyStandIn
+
+            return _ChumpyStandIn
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+        module = {"numpy.core.multiarray": "numpy._core.multiarray", "numpy.core.numeric": "numpy._core.numeric",
+                  "copy_reg": "copyreg", "__builtin__": "builtins"}.get(module, module)
+        return super().find_class(module, name)
+
+
+def _array(value, what: str, path: Path, sizes: tuple[int, ...] | None) -> np.ndarray:
+    """`value` as a flat float64 array with one of `sizes` values (any size when None)."""
+    if hasattr(value, "to_array"):  # chumpy stand-in
+        value = value.to_array()
+    try:
+        a = np.asarray(value, np.float64).ravel()
+    except (TypeError, ValueError):
+        raise ParamsFileError(f"{path}: {what} is not numeric") from None
+    if sizes is not None and a.size not in sizes:
+        raise ParamsFileError(f"{path}: {what} has {a.size} values, expected {' or '.join(map(str, sizes))}")
+    if not np.isfinite(a).all():
+        raise ParamsFileError(f"{path}: {what} contains NaN or inf")
+    return a
+
+
+def _read_npz(path: Path) -> dict:
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def _read_json(path: Path) -> dict:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(doc, dict):
+        raise ParamsFileError(f"{path}: expected a JSON object with pose, betas, transl")
+    return doc
+
+
+def _read_pkl(path: Path) -> dict:
+    with open(path, "rb") as fh:
+        doc = _SafeUnpickler(fh, encoding="latin1").load()
+    if not isinstance(doc, dict):
+        raise ParamsFileError(f"{path}: holds a {type(doc).__name__}, expected a dict with pose, betas, trans, f, rt, t")
+    return doc
+
+
+PARAM_READERS: dict[str, Callable[[Path], dict]] = {".npz": _read_npz, ".json": _read_json, ".pkl": _read_pkl}
+
+
+def _pose_from(doc: dict, path: Path) -> np.ndarray:
+    if "pose" in doc:
+        return _array(doc["pose"], "pose", path, (72,))
+    if "global_orient" in doc and "body_pose" in doc:
+        return np.concatenate([_array(doc["global_orient"], "global_orient", path, (3,)),
+                               _array(doc["body_pose"], "body_pose", path, (69,))])
+    raise ParamsFileError(f"{path}: no pose (expected 'pose' (72) or 'global_orient' (3) + 'body_pose' (69))")
+
+
+def _scalar(doc: dict, key: str, path: Path) -> float | None:
+    if key not in doc or doc[key] is None:
+        return None
+    a = _array(doc[key], key, path, (1, 2))  # some files store f as (fx, fy)
+    return float(a[0])
+
+
+def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
+    """Read a parameter file (.npz, .json, or UP-3D/NBF `_body.pkl`) -> ParamsRecord.
+
+    Betas beyond 10 are dropped, fewer are zero-padded. For a `_body.pkl` whose camera rotation
+    rt is not [pi, 0, 0] the rotation is folded into the global orientation, which needs the rest
+    pelvis of `body_model` (the embedded model when None). Raises ParamsFileError (one line,
+    naming the file) for anything unreadable.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in PARAM_READERS:
+        raise ParamsFileError(f"{path}: unknown parameter file kind {suffix!r}; use .npz, .json or _body.pkl")
+    if not path.is_file():
+        raise ParamsFileError(f"parameter file not found: {path}" if not path.exists()
+                              else f"parameter path is not a file: {path}")
+    try:
+        doc = PARAM_READERS[suffix](path)
+    except ParamsFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any decoding failure becomes one line naming the file
+        raise ParamsFileError(f"cannot read parameters from {path}: {type(exc).__name__}: {exc}") from None
+    pose = _pose_from(doc, path)
+    if "betas" not in doc:
+        raise ParamsFileError(f"{path}: no betas")
+    betas_all = _array(doc["betas"], "betas", path, None)
+    betas = np.zeros(NUM_BETAS)
+    betas[: min(NUM_BETAS, betas_all.size)] = betas_all[:NUM_BETAS]
+    name = doc.get("body_model", "")
+    name = str(np.asarray(name)) if name is not None else ""
+
+    if suffix == ".pkl":
+        params, given = _from_body_pkl(doc, pose, betas, path, body_model)
+        return ParamsRecord(params, given, _scalar(doc, "f", path), None, name)
+    transl = _array(doc["transl"], "transl", path, (3,)) if "transl" in doc else None
+    size = _scalar(doc, "crop_size", path)
+    params = BodyParams.from_pose(pose, betas, transl)
+    return ParamsRecord(params, transl is not None, _scalar(doc, "focal", path),
+                        None if size is None else int(size), name)
+
+
+def _from_body_pkl(doc: dict, pose: np.ndarray, betas: np.ndarray, path: Path, body_model):
+    """UP-3D camera -> OpenGL transl (and global orientation when rt is not [pi, 0, 0])."""
+    trans = _array(doc["trans"], "trans", path, (3,)) if "trans" in doc else np.zeros(3)
+    given = "t" in doc or "trans" in doc
+    t = _array(doc["t"], "t", path, (3,)) if "t" in doc else np.zeros(3)
+    rt = _array(doc["rt"], "rt", path, (3,)) if "rt" in doc else np.array([math.pi, 0.0, 0.0])
+    M = GL_FROM_CV @ _rodrigues(rt)  # body-frame rotation seen in the OpenGL camera frame
+    if np.allclose(M, np.eye(3), atol=1e-6):
+        transl = trans + GL_FROM_CV @ t
+        return BodyParams.from_pose(pose, betas, transl), given
+    # p_gl = M (R_go (u - J0) + J0 + trans) + D t  ==  (M R_go)(u - J0) + J0 + transl'
+    from .geometry import matrix_to_axis_angle
+
+    if body_model is None:
+        from .body_model import BodyModel
+
+        body_model = BodyModel()
+    J0 = np.asarray(body_model.rest_joints(betas.astype(np.float32))[0], np.float64)
+    go = np.asarray(matrix_to_axis_angle(M @ _rodrigues(pose[:3])), np.float64)
+    transl = M @ (J0 + trans) - J0 + GL_FROM_CV @ t
+    return BodyParams.from_pose(np.concatenate([go, pose[3:]]), betas, transl), given
+
+
+def load_params(path: str | Path, body_model=None) -> BodyParams:
+    """BodyParams (pose (72) split, betas (10), transl (3) OpenGL camera frame) from .npz/.json/_body.pkl.
+
+    The inverse of `save_params`: `BodyModel.mesh(load_params(p))` reproduces the saved body's
+    vertices exactly. See `load_params_file` for the focal length and the other fields.
+    """
+    return load_params_file(path, body_model).params

@@ -1,0 +1,42 @@
+"""Stage 2: part map -> SMPL pose (24 rotations, continuous 6D), 10 betas and a weak-perspective camera."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..geometry import rot6d_to_matrix
+
+
+class FitNet(nn.Module):
+    """(B, C, R, R) part-probability map (C = 13 with background, or fewer for ablations) ->
+    rotmats (B, 24, 3, 3), betas (B, 10), cam (B, 3) = (s, tx, ty).
+
+    Rotations come out as 6D vectors made orthonormal by Gram-Schmidt (continuous, unlike
+    axis-angle); predictions are residuals on the training-set mean pose, shape and camera.
+    """
+
+    def __init__(self, in_channels: int = 13, width: int = 32, res: int = 64):
+        super().__init__()
+        w = width
+        # A 4x4/4 patch stem: part maps are piecewise constant, so full-resolution convolutions add little.
+        layers = [nn.Conv2d(in_channels, 2 * w, 4, 4, bias=False), nn.BatchNorm2d(2 * w), nn.ReLU(inplace=True)]
+        cin = 2 * w
+        for cout, stride in ((2 * w, 1), (4 * w, 2), (4 * w, 1), (8 * w, 2)):
+            layers += [nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+            cin = cout
+        self.features = nn.Sequential(*layers)
+        feat = cin * (res // 16) ** 2
+        self.mlp = nn.Sequential(nn.Flatten(), nn.Linear(feat, 1024), nn.ReLU(inplace=True), nn.Dropout(0.1),
+                                 nn.Linear(1024, 512), nn.ReLU(inplace=True))
+        self.out = nn.Linear(512, 24 * 6 + 10 + 3)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+        eye6 = torch.tensor([1.0, 0, 0, 0, 1, 0]).repeat(24)
+        self.register_buffer("mean_params", torch.cat([eye6, torch.zeros(10), torch.tensor([0.9, 0.0, 0.0])]))
+        self.in_channels, self.res = in_channels, res
+
+    def forward(self, parts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x = self.out(self.mlp(self.features(parts))) + self.mean_params
+        B = x.shape[0]
+        rotmats = rot6d_to_matrix(x[:, :144].reshape(B, 24, 6))
+        return rotmats, x[:, 144:154], x[:, 154:157]

@@ -1,0 +1,56 @@
+"""Stage 1: RGB crop -> 12 body parts + background (a compact U-Net for a 2-core CPU)."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+        nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+    )
+
+
+class SegNet(nn.Module):
+    """U-Net: (B, 3, R, R) float RGB in [0, 1] -> logits (B, 13, R, R); R divisible by 32.
+
+    A stride-2 stem and logits at R/2 (bilinearly upsampled) keep the full-resolution work small.
+    """
+
+    def __init__(self, width: int = 24, num_classes: int = 13):
+        super().__init__()
+        w = width
+        self.register_buffer("mean", torch.tensor([0.45, 0.42, 0.40]).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor([0.25, 0.25, 0.25]).view(1, 3, 1, 1))
+        self.stem = nn.Sequential(nn.Conv2d(3, w, 3, 2, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True))
+        self.enc1 = _block(w, w)                 # R/2
+        self.enc2 = _block(w, 2 * w, 2)          # R/4
+        self.enc3 = _block(2 * w, 4 * w, 2)      # R/8
+        self.enc4 = _block(4 * w, 8 * w, 2)      # R/16
+        self.mid = _block(8 * w, 8 * w, 2)       # R/32 (context)
+        self.dec4 = _block(16 * w, 4 * w)
+        self.dec3 = _block(8 * w, 2 * w)
+        self.dec2 = _block(4 * w, w)
+        self.dec1 = _block(2 * w, w)
+        self.head = nn.Conv2d(w, num_classes, 1)
+
+    @staticmethod
+    def _up(x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(x, size=ref.shape[-2:], mode="bilinear", align_corners=False)
+
+    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+        x0 = (rgb - self.mean) / self.std
+        s = self.stem(x0)
+        e1 = self.enc1(s)
+        e2 = self.enc2(e1)
+        e3 = self.enc3(e2)
+        e4 = self.enc4(e3)
+        m = self.mid(e4)
+        d4 = self.dec4(torch.cat([self._up(m, e4), e4], 1))
+        d3 = self.dec3(torch.cat([self._up(d4, e3), e3], 1))
+        d2 = self.dec2(torch.cat([self._up(d3, e2), e2], 1))
+        d1 = self.dec1(torch.cat([self._up(d2, e1), e1], 1))
+        # logits at R/2, upsampled: a full-resolution layer cost a quarter of the compute for little gain
+        return self._up(self.head(d1), x0)

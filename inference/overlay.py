@@ -1,0 +1,44 @@
+"""Pictures of a prediction: the mesh drawn over the original photo through the predicted camera,
+and the part map blended over the image."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .parts import colorize
+from .types import Prediction
+
+
+def image_camera(pred: Prediction, scale: float = 1.0) -> tuple[float, tuple[float, float]]:
+    """Focal length and principal point (px) of the crop camera expressed on the original image
+    (resized by `scale`)."""
+    c = pred.crop
+    f = pred.camera.focal / c.scale * scale
+    centre = c.to_image(np.array([pred.camera.size / 2, pred.camera.size / 2])) * scale
+    return float(f), (float(centre[0]), float(centre[1]))
+
+
+def mesh_overlay(renderer, pred: Prediction, max_side: int = 1024, alpha: float = 0.85,
+                 vertices: np.ndarray | None = None) -> np.ndarray:
+    """The shaded mesh over the photo (h, w, 3) uint8, the photo downscaled so its long side <= max_side.
+
+    `renderer` is a long-lived inference.render.Renderer (resized here as needed)."""
+    img = pred.image
+    s = min(1.0, max_side / max(img.shape[:2]))
+    if s < 1:
+        img = cv2.resize(img, (int(img.shape[1] * s), int(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
+    h, w = img.shape[:2]
+    renderer.resize(w, h)
+    f, centre = image_camera(pred, s)
+    renderer.set_crop_camera(f, center=centre)
+    rgba = renderer.render_shaded(pred.mesh.vertices if vertices is None else vertices)
+    a = rgba[..., 3:4].astype(np.float32) / 255.0 * alpha
+    return (img * (1 - a) + rgba[..., :3] * a + 0.5).astype(np.uint8)
+
+
+def parts_overlay(image: np.ndarray, labels: np.ndarray, opacity: float = 0.6) -> np.ndarray:
+    """Part colours blended over an image (H, W, 3) uint8; labels (h, w) are resized (nearest) to it."""
+    lab = cv2.resize(labels, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_NEAREST)
+    col = colorize(lab).astype(np.float32)
+    a = (lab > 0)[..., None] * opacity
+    return (image * (1 - a) + col * a + 0.5).astype(np.uint8)

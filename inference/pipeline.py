@@ -1,0 +1,147 @@
+"""The two-stage NBF predictor: image -> crop -> 12-part segmentation -> SMPL parameters -> mesh.
+
+    p = Predictor()                       # embedded body model, shipped weights, GPU when available
+    pred = p.predict("photo.jpg")         # Prediction (inference/types.py)
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .body_model import RESOURCES, BodyModel
+from .camera import CROP_SIZE, FOCAL
+from .crop import apply_crop, crop_for_box
+from .geometry import matrix_to_axis_angle, project_points, weak_cam_to_translation
+from .image_io import ImageError, load_image
+from .nets import FitNet, SegNet
+from .types import BodyParams, Camera, PartMap, Prediction, Timings
+
+WEIGHTS_DIR = RESOURCES / "weights"
+MIN_PERSON_FRACTION = 0.01  # of the crop's pixels; below this the segmentation saw no person
+
+
+class PredictionError(RuntimeError):
+    """The image cannot be processed (unreadable, no person, cancelled); the message is for the user."""
+
+
+class Cancelled(PredictionError):
+    """A newer request superseded this one."""
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device in ("gpu", "cuda") and not torch.cuda.is_available():
+        raise PredictionError("GPU requested but torch sees no CUDA device")
+    return torch.device("cuda" if device == "gpu" else device)
+
+
+def load_weights(path: Path, device: torch.device) -> dict:
+    """A shipped or trained checkpoint {'model': state_dict, ...}; weights stored in half precision are widened."""
+    if not Path(path).exists():
+        raise PredictionError(f"weights not found: {path} (train them with `python main.py train-seg/train-fit`, "
+                              f"see resources/weights/MODEL_CARD.md)")
+    try:
+        ck = torch.load(path, map_location=device, weights_only=False)
+        ck["model"] = {k: v.float() if v.is_floating_point() else v for k, v in ck["model"].items()}
+    except Exception as exc:  # noqa: BLE001 - any corrupt file
+        raise PredictionError(f"cannot load weights {path}: {exc}") from None
+    return ck
+
+
+class Predictor:
+    """Runs both NBF stages on one image at a time.
+
+    weights_dir holds seg.pt and fit.pt; `warnings` lists problems found at load (e.g. weights
+    trained for another body model).
+    """
+
+    def __init__(self, body_model: BodyModel | None = None, weights_dir: Path | None = None, device: str = "auto",
+                 refine: bool = False):
+        self.device = pick_device(device)
+        self.body_model = (body_model or BodyModel()).to(self.device)
+        self.weights_dir = Path(weights_dir) if weights_dir is not None else WEIGHTS_DIR
+        self.refine = refine
+        self.warnings: list[str] = []
+        seg = load_weights(self.weights_dir / "seg.pt", self.device)
+        fit = load_weights(self.weights_dir / "fit.pt", self.device)
+        self.seg_res = int(seg.get("res", 128))
+        self.fit_res = int(fit.get("res", 64))
+        self.n_parts = int(fit.get("n_parts", 12))
+        self.seg_net = SegNet(width=int(seg.get("width", 16))).to(self.device).eval()
+        self.fit_net = FitNet(in_channels=self.n_parts + 1, res=self.fit_res).to(self.device).eval()
+        for net, ck, name in ((self.seg_net, seg, "seg.pt"), (self.fit_net, fit, "fit.pt")):
+            try:
+                net.load_state_dict(ck["model"])
+            except RuntimeError as exc:
+                raise PredictionError(f"{self.weights_dir / name} does not match the {type(net).__name__} "
+                                      f"architecture: {str(exc).splitlines()[0]}") from None
+        trained_for = fit.get("body_model")
+        if trained_for and trained_for != self.body_model.fingerprint():
+            self.warnings.append(f"the fitting weights were trained for another body model ({trained_for}); "
+                                 f"{self.body_model.name} is in use, so shapes and joints may be off")
+        self.focal, self.size = FOCAL, CROP_SIZE
+
+    # ------------------------------------------------------------------ stages
+    @torch.no_grad()
+    def segment(self, crop_image: np.ndarray) -> PartMap:
+        """Crop (S, S, 3) uint8 -> PartMap at the segmentation resolution (labels (r, r), probs (13, r, r))."""
+        x = cv2.resize(crop_image, (self.seg_res, self.seg_res), interpolation=cv2.INTER_AREA)
+        t = torch.as_tensor(x, device=self.device).permute(2, 0, 1)[None].float().div(255)
+        probs = F.softmax(self.seg_net(t), 1)[0]
+        return PartMap(probs.argmax(0).to(torch.uint8).cpu().numpy(), probs.cpu().numpy())
+
+    @torch.no_grad()
+    def fit(self, labels: np.ndarray) -> BodyParams:
+        """Label map (r, r) 0..12 -> SMPL parameters in the crop camera."""
+        lab = cv2.resize(labels, (self.fit_res, self.fit_res), interpolation=cv2.INTER_NEAREST)
+        x = F.one_hot(torch.as_tensor(lab, device=self.device).long(), 13).permute(2, 0, 1)[None].float()
+        rot, betas, cam = self.fit_net(x)
+        aa = matrix_to_axis_angle(rot[0]).reshape(72).cpu().numpy()
+        t = weak_cam_to_translation(cam, self.focal, self.size)[0].cpu().numpy()
+        return BodyParams.from_pose(aa, betas[0].cpu().numpy(), t)
+
+    # ------------------------------------------------------------------ all
+    def predict(self, image: np.ndarray | str | Path, box: tuple[float, float, float, float] | None = None,
+                cancel: Callable[[], bool] | None = None) -> Prediction:
+        """Run the model on an image (path or (H, W, 3) array); `box` (x0, y0, x1, y1) picks the person,
+        else the whole image is the crop. Raises PredictionError with a user-facing message."""
+        cancel = cancel or (lambda: False)
+        t0 = time.perf_counter()
+        try:
+            rgb = load_image(image)
+        except ImageError as exc:
+            raise PredictionError(str(exc)) from None
+        crop = crop_for_box(box, rgb.shape, self.size)
+        crop_img = apply_crop(rgb, crop)
+        t1 = time.perf_counter()
+        if cancel():
+            raise Cancelled("cancelled")
+        parts = self.segment(crop_img)
+        if (parts.labels > 0).mean() < MIN_PERSON_FRACTION:
+            raise PredictionError("no person found in the image (the segmentation is empty)")
+        t2 = time.perf_counter()
+        if cancel():
+            raise Cancelled("cancelled")
+        params = self.fit(parts.labels)
+        t3 = time.perf_counter()
+        mesh = self.body_model.mesh(params)
+        t4 = time.perf_counter()
+        refined, t_ref = False, 0.0
+        if self.refine:
+            from .refine import refine_fit
+
+            params = refine_fit(self.body_model, params, parts, self.focal, self.size, cancel=cancel)
+            mesh = self.body_model.mesh(params)
+            refined, t_ref = True, time.perf_counter() - t4
+        j2d = project_points(mesh.joints, self.focal, self.size)
+        return Prediction(image=rgb, crop=crop, crop_image=crop_img, parts=parts, params=params, mesh=mesh,
+                          camera=Camera(self.focal, self.size), joints2d=np.asarray(j2d, np.float32),
+                          timings=Timings(crop=t1 - t0, segment=t2 - t1, fit=t3 - t2, body=t4 - t3, refine=t_ref),
+                          refined=refined, source=str(image) if isinstance(image, (str, Path)) else "")

@@ -1,0 +1,154 @@
+"""`main.py render` and `main.py export` through cli.main.main (in process) and main.py (one subprocess)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import inference.body_model as body_model_module
+from cli.main import main
+from inference.export import load_params
+from inference.parts import PALETTE, PART_NAMES
+from inference.poses import PRESET_NAMES, preset_pose
+
+ROOT = Path(__file__).resolve().parents[2]
+LABEL = {name: k + 1 for k, name in enumerate(PART_NAMES)}
+
+
+@pytest.fixture(scope="module")
+def embedded():
+    return body_model_module.BodyModel()
+
+
+@pytest.fixture
+def cached_model(monkeypatch, embedded):
+    """Load the embedded model once for these tests; a --body-model path still loads for real."""
+    real = body_model_module.BodyModel
+
+    def factory(path=None, *args, **kwargs):
+        return embedded if path is None else real(path, *args, **kwargs)
+
+    monkeypatch.setattr(body_model_module, "BodyModel", factory)
+
+
+def _rgb(path: Path) -> np.ndarray:
+    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    code = cv2.COLOR_BGRA2RGBA if img.shape[-1] == 4 else cv2.COLOR_BGR2RGB
+    return cv2.cvtColor(img, code)
+
+
+def _labels(rgb: np.ndarray) -> np.ndarray:
+    match = (rgb[:, :, None, :3] == PALETTE[None, None]).all(-1)
+    assert match.any(-1).all(), "label map has non-palette pixels"
+    return match.argmax(-1)
+
+
+@pytest.mark.parametrize("command", ["render", "export"])
+def test_help(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert f"main.py {command}" in out and "--body-model" in out and "--preset" in out
+
+
+def test_render_preset_views(tmp_path, cached_model, capsys):
+    out = tmp_path / "wave.png"
+    assert main(["render", "--preset", "wave", "--views", "front,side,back", "--size", "96", "--out", str(out)]) == 0
+    names = ["wave.png", "wave_labels.png", "wave_side.png", "wave_side_labels.png", "wave_back.png",
+             "wave_back_labels.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
+    printed = [w for w in capsys.readouterr().out.split() if w.endswith(".png")]
+    assert printed == [str(tmp_path / n) for n in names]
+    shaded = _rgb(out)
+    assert shaded.shape == (96, 96, 4)
+    lab = _labels(_rgb(tmp_path / "wave_labels.png"))
+    assert len(set(np.unique(lab)) - {0}) >= 10
+    # same camera, same silhouette: antialiased shaded edges only add partly covered pixels
+    body, alpha = lab > 0, shaded[..., 3]
+    assert (body & (alpha == 0)).sum() <= 0.01 * body.sum()
+    assert ((alpha == 255) & ~body).sum() <= 0.01 * body.sum()
+    top = lambda k: np.nonzero(lab == k)[0].min()  # noqa: E731
+    assert top(LABEL["right forearm+hand"]) < top(LABEL["head"])
+    # framed: the body fills most of the crop height and is centred
+    rows, cols = np.nonzero(lab)
+    assert rows.max() - rows.min() > 0.75 * 96 and abs((cols.min() + cols.max()) / 2 - 48) < 12
+    side = _labels(_rgb(tmp_path / "wave_side_labels.png"))
+    # seen from the subject's left, the left thigh hides most of the right one
+    assert (side == LABEL["left thigh"]).sum() > (side == LABEL["right thigh"]).sum()
+
+
+def test_export_then_render_from_the_file_reproduces_the_image(tmp_path, cached_model):
+    assert main(["export", "--preset", "walk", "--betas=-1,0.5", "--out", str(tmp_path / "walk.npz")]) == 0
+    p = load_params(tmp_path / "walk.npz")
+    np.testing.assert_array_equal(p.pose, preset_pose("walk"))
+    np.testing.assert_array_equal(p.betas, [-1, 0.5] + [0] * 8)
+    assert p.transl[2] < 0
+    for name in ("walk_body.pkl", "walk.json"):
+        assert main(["export", "--pose", str(tmp_path / "walk.npz"), "--out", str(tmp_path / name)]) == 0
+        np.testing.assert_array_equal(load_params(tmp_path / name).transl, p.transl)
+    args = ["--size", "64", "--no-labels"]
+    assert main(["render", "--pose", str(tmp_path / "walk_body.pkl"), "--out", str(tmp_path / "a.png"), *args]) == 0
+    assert main(["render", "--preset", "walk", "--betas=-1,0.5", "--out", str(tmp_path / "b.png"), *args]) == 0
+    np.testing.assert_array_equal(_rgb(tmp_path / "a.png"), _rgb(tmp_path / "b.png"))
+
+
+def test_export_mesh_and_comma_lists(tmp_path, cached_model, embedded):
+    import trimesh
+
+    pose = ",".join(f"{x:.6g}" for x in preset_pose("sit"))
+    out = tmp_path / "sit.glb"
+    assert main(["export", "--pose", pose, "--betas", "0.5", "--transl", "0,0,0", "--part-colors",
+                 "--out", str(out)]) == 0
+    mesh = trimesh.load(out, process=False, force="mesh")
+    assert mesh.vertices.shape == (embedded.num_vertices, 3)
+    assert abs(mesh.vertices[:, 2].mean()) < 0.5          # body-centred with --transl 0,0,0
+    assert len(np.unique(mesh.visual.vertex_colors[:, :3], axis=0)) == 12
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sit.glb"]
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--pose", "1,2,3"], "--pose: expected 72 or 69 numbers, got 3"),
+    (["--betas", "a,b"], "--betas"),
+    (["--transl", "0,0"], "--transl"),
+    (["--views", "top"], "--views"),
+    (["--pose", "nope.npz"], "nope.npz"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, cached_model, capsys, argv, needle):
+    assert main(["render", *argv, "--out", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and needle in err and "\n" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_output_is_exit_1_unless_overwrite(tmp_path, cached_model, capsys):
+    out = tmp_path / "t.json"
+    out.write_text("{}")
+    assert main(["export", "--out", str(out)]) == 1
+    assert "exists" in capsys.readouterr().err and out.read_text() == "{}"
+    assert main(["export", "--out", str(out), "--overwrite"]) == 0
+    np.testing.assert_array_equal(load_params(out).pose, np.zeros(72))
+
+
+def test_bad_body_model_path_is_exit_2_without_traceback(tmp_path):
+    """Through the real entry point: main.py in a fresh interpreter, GL configured by run()."""
+    bad = tmp_path / "SMPL_NEUTRAL.pkl"
+    bad.write_text("not a model")
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "render", "--body-model", str(bad),
+                           "--out", str(tmp_path / "x.png")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and str(bad) in lines[0]
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_presets_are_the_documented_ones():
+    assert set(PRESET_NAMES) == {"tpose", "apose", "walk", "sit", "wave"}
+    assert not preset_pose("tpose").any()
+    with pytest.raises(KeyError, match="walk"):
+        preset_pose("dance")

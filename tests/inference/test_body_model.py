@@ -1,0 +1,145 @@
+"""Body model: the embedded SMPL-format model, real-SMPL-format files, and bad files."""
+from __future__ import annotations
+
+import pickle
+import sys
+import types
+
+import numpy as np
+import pytest
+import scipy.sparse
+import torch
+
+from inference.body_model import EMBEDDED_MODEL, JOINT_NAMES, BodyModel, BodyModelError
+from inference.types import BodyParams
+
+J = {name: i for i, name in enumerate(JOINT_NAMES)}
+
+
+@pytest.fixture(scope="module")
+def model() -> BodyModel:
+    return BodyModel()
+
+
+@pytest.fixture(scope="module")
+def arrays() -> dict:
+    with np.load(EMBEDDED_MODEL) as z:
+        return {k: z[k] for k in z.files}
+
+
+def test_embedded_model_loads_with_plain_smplx(arrays, model):
+    import smplx
+    from smplx.utils import Struct
+
+    keys = ("v_template", "shapedirs", "posedirs", "J_regressor", "weights", "kintree_table", "f")
+    layer = smplx.SMPL(model_path=str(EMBEDDED_MODEL.parent), data_struct=Struct(**{k: arrays[k] for k in keys}),
+                       num_betas=10)
+    betas = torch.zeros(1, 10)
+    betas[0, 0] = 1.0
+    with torch.no_grad():
+        out = layer(betas=betas, body_pose=torch.zeros(1, 69), global_orient=torch.zeros(1, 3))
+    assert out.vertices.shape == (1, arrays["v_template"].shape[0], 3)
+    ours = model.mesh(BodyParams.from_pose(np.zeros(72), [1.0]))
+    np.testing.assert_allclose(out.vertices[0].numpy(), ours.vertices, atol=1e-6)
+    np.testing.assert_allclose(out.joints[0, :24].numpy(), ours.joints, atol=1e-6)
+
+
+def test_zero_pose_is_a_t_pose(model):
+    j = model.rest_joints()
+    for side in ("left", "right"):
+        shoulder, wrist = j[J[f"{side}_shoulder"]], j[J[f"{side}_wrist"]]
+        assert abs(wrist[1] - shoulder[1]) < 0.03, side          # arms horizontal
+        assert abs(wrist[0]) > abs(shoulder[0]) + 0.35, side     # and stretched sideways
+    assert j[J["left_wrist"], 0] > 0 > j[J["right_wrist"], 0]   # subject's left at +x
+    assert j[J["head"], 1] > j[J["neck"], 1] > j[J["pelvis"], 1] > j[J["left_knee"], 1] > j[J["left_ankle"], 1]
+    v = model.mesh(BodyParams.zeros(0.0)).vertices
+    assert 1.5 < v[:, 1].max() - v[:, 1].min() < 1.9                # a plausible adult stature
+
+
+def test_joints_and_stature_move_with_betas(model):
+    j0 = model.rest_joints()
+    for k in (0, 1, 3):
+        b = np.zeros(10, np.float32)
+        b[k] = 2.0
+        jk = model.rest_joints(b)
+        assert np.linalg.norm(jk - j0, axis=1).max() > 0.01, k
+    b = np.zeros(10, np.float32)
+    b[0] = 2.0
+    hi = model.mesh(BodyParams.from_pose(np.zeros(72), -b)).vertices
+    lo = model.mesh(BodyParams.from_pose(np.zeros(72), b)).vertices
+    stature = lambda v: v[:, 1].max() - v[:, 1].min()  # noqa: E731
+    assert abs(stature(hi) - stature(lo)) > 0.2
+
+
+def test_pose_and_translation_move_the_body(model):
+    p = BodyParams.zeros(40.0)
+    bent = p.with_(body_pose=np.r_[np.zeros(3 * 17), [0, -1.5, 0], np.zeros(69 - 3 * 18)])  # left elbow
+    a, b = model.mesh(p), model.mesh(bent)
+    assert np.linalg.norm(a.joints[J["left_wrist"]] - b.joints[J["left_wrist"]]) > 0.15
+    np.testing.assert_allclose(a.joints[J["pelvis"]] - model.rest_joints()[J["pelvis"]], [0, 0, -40], atol=1e-4)
+
+
+def _assert_names_file(path, match=None):
+    with pytest.raises(BodyModelError) as info:
+        BodyModel(path)
+    msg = str(info.value)
+    assert str(path) in msg and "\n" not in msg
+    if match:
+        assert match in msg
+    return msg
+
+
+def test_bad_model_paths_raise_one_line_errors_naming_the_file(tmp_path, arrays):
+    _assert_names_file(tmp_path / "missing.pkl", "not found")
+    folder = tmp_path / "models"
+    folder.mkdir()
+    _assert_names_file(folder, "folder")
+    text = tmp_path / "SMPL_NEUTRAL.pkl"
+    text.write_text("this is not a pickle\n")
+    _assert_names_file(text)
+    data = EMBEDDED_MODEL.read_bytes()
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(data[: len(data) // 2])
+    _assert_names_file(truncated)
+    partial = tmp_path / "partial.npz"
+    np.savez(partial, **{k: v for k, v in arrays.items() if k not in ("J_regressor", "weights")})
+    msg = _assert_names_file(partial, "missing")
+    assert "J_regressor" in msg and "weights" in msg
+
+
+def test_real_smpl_format_pickle_loads_without_chumpy(tmp_path, arrays, model):
+    """An official-style SMPL .pkl: chumpy arrays, sparse J_regressor, uint32 kintree; no chumpy installed."""
+    assert "chumpy" not in sys.modules
+    fake_pkg, fake_ch = types.ModuleType("chumpy"), types.ModuleType("chumpy.ch")
+
+    class Ch:  # pickles like chumpy's Ch: class chumpy.ch.Ch, state holding the array as 'x'
+        def __init__(self, x):
+            self.x = np.asarray(x, np.float64)
+
+    Ch.__module__, Ch.__qualname__ = "chumpy.ch", "Ch"
+    fake_ch.Ch = Ch
+    fake_pkg.ch = fake_ch
+    smpl = {
+        "v_template": Ch(arrays["v_template"]), "shapedirs": Ch(arrays["shapedirs"]),
+        "J_regressor": scipy.sparse.csc_matrix(arrays["J_regressor"].astype(np.float64)),
+        "weights": Ch(arrays["weights"]), "J": Ch(model.rest_joints()),
+        "kintree_table": arrays["kintree_table"].astype(np.uint32), "f": arrays["f"].astype(np.uint32),
+        "bs_type": "lrotmin", "bs_style": "lbs",
+    }
+    path = tmp_path / "SMPL_NEUTRAL.pkl"
+    sys.modules.update({"chumpy": fake_pkg, "chumpy.ch": fake_ch})
+    try:
+        path.write_bytes(pickle.dumps(smpl, protocol=2))
+    finally:
+        del sys.modules["chumpy"], sys.modules["chumpy.ch"]
+    assert b"chumpy.ch" in path.read_bytes()
+    with pytest.raises(ImportError):
+        pickle.loads(path.read_bytes())  # a plain unpickler needs chumpy
+
+    real = BodyModel(path)
+    assert not real.is_embedded and real.name == "SMPL_NEUTRAL.pkl"
+    rng = np.random.default_rng(0)
+    p = BodyParams.from_pose(rng.normal(0, 0.2, 72), rng.normal(0, 1, 10), [0.1, 0.2, -30])
+    a, b = real.mesh(p), model.mesh(p)
+    np.testing.assert_allclose(a.vertices, b.vertices, atol=1e-4)
+    np.testing.assert_allclose(a.joints, b.joints, atol=1e-4)

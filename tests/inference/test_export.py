@@ -1,0 +1,159 @@
+"""Export: meshes and parameter files reload exactly; writes are atomic and never clobber."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import pickle
+
+import numpy as np
+import pytest
+import trimesh
+
+from inference import export as ex
+from inference.body_model import BodyModel
+from inference.camera import CROP_SIZE, FOCAL
+from inference.geometry import axis_angle_to_matrix, project_points
+from inference.poses import preset_pose
+from inference.types import BodyParams
+
+
+@pytest.fixture(scope="module")
+def model() -> BodyModel:
+    return BodyModel()
+
+
+@pytest.fixture(scope="module")
+def params() -> BodyParams:
+    rng = np.random.default_rng(7)
+    pose = preset_pose("walk") + rng.normal(0, 0.05, 72).astype(np.float32)
+    return BodyParams.from_pose(pose, rng.normal(0, 1, 10), [0.12, -0.31, -38.5])
+
+
+@pytest.fixture(scope="module")
+def mesh(model, params):
+    return model.mesh(params)
+
+
+@pytest.mark.parametrize("suffix", [".obj", ".ply", ".glb"])
+def test_mesh_files_reload_with_identical_vertices(tmp_path, model, params, mesh, suffix):
+    path = ex.export(tmp_path / f"body{suffix}", params, model)
+    loaded = trimesh.load(path, process=False, force="mesh")
+    np.testing.assert_array_equal(np.asarray(loaded.vertices, np.float32), mesh.vertices)
+    np.testing.assert_array_equal(np.asarray(loaded.faces), mesh.faces)
+
+
+def test_part_colours_travel_with_ply(tmp_path, model, params):
+    from inference.parts import PALETTE, vertex_part_labels
+
+    colors = PALETTE[vertex_part_labels(model.weights) + 1]
+    path = ex.export(tmp_path / "parts.ply", params, model, vertex_colors=colors)
+    loaded = trimesh.load(path, process=False)
+    np.testing.assert_array_equal(loaded.visual.vertex_colors[:, :3], colors)
+
+
+@pytest.mark.parametrize("name", ["params.npz", "params.json", "00001_body.pkl"])
+def test_param_files_reload_to_identical_vertices(tmp_path, model, params, mesh, name):
+    path = ex.export(tmp_path / name, params, model, focal=4000.0, size=224)
+    rec = ex.load_params_file(path)
+    assert rec.transl_given and rec.focal == 4000.0
+    assert rec.size == (None if name.endswith(".pkl") else 224)
+    np.testing.assert_array_equal(ex.load_params(path).pose, params.pose)
+    np.testing.assert_array_equal(model.mesh(ex.load_params(path)).vertices, mesh.vertices)
+
+
+def test_npz_and_json_record_the_camera_and_model(tmp_path, model, params):
+    ex.export(tmp_path / "p.npz", params, model)
+    with np.load(tmp_path / "p.npz") as z:
+        assert z["pose"].shape == (72,) and z["betas"].shape == (10,) and z["transl"].shape == (3,)
+        assert float(z["focal"]) == FOCAL and int(z["crop_size"]) == CROP_SIZE
+        assert str(z["body_model"]) == model.name
+    ex.export(tmp_path / "p.json", params, model)
+    doc = json.loads((tmp_path / "p.json").read_text())
+    assert len(doc["pose"]) == 72 and len(doc["betas"]) == 10 and doc["transl"][2] < 0
+    assert doc["focal"] == FOCAL and doc["crop_size"] == CROP_SIZE and doc["body_model"] == model.name
+
+
+def test_body_pkl_is_up3d_layout_and_projects_like_our_camera(tmp_path, model, params, mesh):
+    path = ex.export(tmp_path / "00001_body.pkl", params, model)
+    with open(path, "rb") as fh:
+        d = pickle.load(fh, encoding="latin1")
+    assert set(d) == {"pose", "betas", "trans", "f", "rt", "t"}
+    assert d["pose"].shape == (72,) and d["betas"].shape == (10,) and isinstance(d["f"], float)
+    np.testing.assert_array_equal(d["rt"], [math.pi, 0, 0])
+    tx, ty, tz = params.transl.astype(np.float64)
+    np.testing.assert_array_equal(d["t"], [tx, -ty, -tz])
+    np.testing.assert_array_equal(d["trans"], np.zeros(3))
+    # the UP-3D camera: p_cv = R(rt) (SMPL(pose, betas) + trans) + t, u = f x/z + c, v = f y/z + c (OpenCV)
+    body = model.mesh(BodyParams.from_pose(d["pose"], d["betas"], d["trans"])).vertices.astype(np.float64)
+    p_cv = body @ np.asarray(axis_angle_to_matrix(d["rt"])).T + d["t"]
+    assert (p_cv[:, 2] > 0).all()
+    uv_cv = d["f"] * p_cv[:, :2] / p_cv[:, 2:] + CROP_SIZE / 2
+    np.testing.assert_allclose(uv_cv, project_points(mesh.vertices.astype(np.float64), FOCAL, CROP_SIZE), atol=1e-3)
+
+
+def test_body_pkl_with_another_camera_rotation_folds_into_the_pose(tmp_path, model, params):
+    """A UP-3D file with a general rt, trans and t reloads into the same camera-frame mesh."""
+    rt, t, trans = np.array([2.9, 0.3, -0.4]), np.array([0.2, 0.1, 30.0]), np.array([0.3, -0.1, 0.5])
+    body = model.mesh(BodyParams.from_pose(params.pose, params.betas, trans)).vertices.astype(np.float64)
+    p_gl = (body @ np.asarray(axis_angle_to_matrix(rt)).T + t) * [1, -1, -1]
+    doc = dict(pose=params.pose.astype(float), betas=params.betas.astype(float), trans=trans, f=5000.0, rt=rt, t=t)
+    (tmp_path / "x_body.pkl").write_bytes(pickle.dumps(doc, protocol=2))
+    got = model.mesh(ex.load_params(tmp_path / "x_body.pkl", model)).vertices
+    np.testing.assert_allclose(got, p_gl, atol=1e-4)
+
+
+def test_never_overwrites_unless_asked(tmp_path, model, params):
+    path = ex.export(tmp_path / "a.npz", params, model)
+    before = path.read_bytes()
+    with pytest.raises(FileExistsError):
+        ex.export(path, params.with_(transl=[0, 0, -20]), model)
+    assert path.read_bytes() == before
+    ex.export(path, params.with_(transl=[0, 0, -20]), model, overwrite=True)
+    assert ex.load_params(path).transl[2] == -20
+    assert sorted(os.listdir(tmp_path)) == ["a.npz"]
+
+
+def test_failed_writes_leave_nothing_behind(tmp_path, model, params, mesh, monkeypatch):
+    bad = mesh.vertices.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError):
+        ex.export_mesh(tmp_path / "nan.obj", bad, mesh.faces)
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ex.os, "link", boom)
+    monkeypatch.setattr(ex.os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        ex.export(tmp_path / "mesh.glb", params, model)
+    with pytest.raises(OSError, match="disk full"):
+        ex.save_params(tmp_path / "p.json", params)
+    assert os.listdir(tmp_path) == []
+
+
+def test_unknown_suffix_and_bad_param_files(tmp_path, model, params):
+    with pytest.raises(ValueError, match="stl"):
+        ex.export(tmp_path / "body.stl", params, model)
+    with pytest.raises(ex.ParamsFileError, match="not found"):
+        ex.load_params(tmp_path / "missing.npz")
+    np.savez(tmp_path / "nopose.npz", betas=np.zeros(10))
+    with pytest.raises(ex.ParamsFileError, match="nopose.npz.*pose"):
+        ex.load_params(tmp_path / "nopose.npz")
+    (tmp_path / "short.json").write_text(json.dumps({"pose": [0] * 10, "betas": [0] * 10}))
+    with pytest.raises(ex.ParamsFileError, match="short.json.*72"):
+        ex.load_params(tmp_path / "short.json")
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(ex.ParamsFileError, match="broken.json"):
+        ex.load_params(tmp_path / "broken.json")
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+def test_body_pkl_reader_refuses_code(tmp_path):
+    (tmp_path / "evil_body.pkl").write_bytes(pickle.dumps({"pose": _Evil()}, protocol=2))
+    with pytest.raises(ex.ParamsFileError, match="refusing"):
+        ex.load_params(tmp_path / "evil_body.pkl")

@@ -1,0 +1,123 @@
+"""Labelled synthetic people: scene sampling (pose, shape, camera) and rendering of one sample.
+
+A sample is fixed by (seed, index): every random draw comes from
+`np.random.default_rng([seed, index])`, so any sample can be regenerated alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from inference.body_model import BodyModel
+from inference.camera import CROP_SIZE, FOCAL
+from inference.geometry import project_points
+from inference.types import BodyMesh, BodyParams
+
+from .appearance import (BodyLayout, add_occluders, camera_artefacts, sample_albedo, sample_background,
+                         sample_lights)
+from .pose_prior import PosePrior, sample_betas
+
+# SMPL joints in LSP order (R ankle .. L wrist, neck); head top comes from a vertex.
+LSP_FROM_SMPL = (8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What a sample shows: SMPL params in the crop camera (OpenGL frame), the crop camera, the activity."""
+
+    params: BodyParams
+    focal: float
+    size: int
+    activity: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One labelled sample. image (S, S, 3) uint8 RGB (None for label-only samples); labels (S, S) uint8
+    0..12 (visible parts); joints3d (24, 3) camera frame; joints2d (24, 2) and lsp2d (14, 3) (x, y, visible)
+    in crop pixels; vertices (V, 3) camera frame."""
+
+    scene: Scene
+    image: np.ndarray | None
+    labels: np.ndarray
+    joints3d: np.ndarray
+    joints2d: np.ndarray
+    lsp2d: np.ndarray
+    vertices: np.ndarray
+
+
+def head_top_vertex(body: BodyModel) -> int:
+    """Vertex id of the top of the head in the T-pose (max y among head vertices)."""
+    from inference.parts import vertex_part_labels
+
+    v = body.mesh(BodyParams.from_pose(np.zeros(72), np.zeros(10))).vertices
+    head = np.flatnonzero(vertex_part_labels(body.weights) == 0)
+    return int(head[np.argmax(v[head, 1])])
+
+
+class SceneSampler:
+    """Draws pose, shape and a fixed-focal crop camera framing the person as UP-3D crops do."""
+
+    def __init__(self, body: BodyModel, size: int = CROP_SIZE, focal: float = FOCAL,
+                 truncation: float = 0.1, prior: PosePrior | None = None):
+        self.body, self.size, self.focal = body, size, focal
+        self.truncation = truncation
+        self.prior = prior or PosePrior()
+
+    def sample(self, rng: np.random.Generator) -> tuple[Scene, BodyMesh]:
+        """A scene and its posed mesh (camera frame)."""
+        pose, acts = self.prior.sample(1, rng)
+        betas = sample_betas(1, rng)[0]
+        params = BodyParams.from_pose(pose[0], betas, np.zeros(3))
+        mesh = self.body.mesh(params)  # root-relative (transl 0)
+        v = mesh.vertices
+        lo, hi = v[:, :2].min(0), v[:, :2].max(0)
+        extent = float((hi - lo).max())
+        frac = rng.uniform(0.95, 1.5) if rng.random() < self.truncation else rng.uniform(0.6, 0.92)
+        depth = self.focal * extent / (frac * self.size)
+        centre = (lo + hi) / 2
+        jitter = rng.normal(0, 0.05 * self.size, 2) * depth / self.focal
+        transl = np.array([-centre[0] + jitter[0], -centre[1] + jitter[1], -depth], np.float32)
+        moved = BodyMesh(mesh.vertices + transl, mesh.joints + transl, mesh.faces, mesh.extra + transl)
+        return Scene(params.with_(transl=transl), self.focal, self.size, acts[0]), moved
+
+
+class SampleRenderer:
+    """Renders scenes to samples with one long-lived Renderer (one per process)."""
+
+    def __init__(self, body: BodyModel, size: int = CROP_SIZE, focal: float = FOCAL):
+        from inference.render import Renderer
+
+        self.body, self.size, self.focal = body, size, focal
+        self.renderer = Renderer(body.faces, body.weights, size)
+        self.renderer.set_crop_camera(focal)
+        self.sampler = SceneSampler(body, size, focal)
+        rest = body.mesh(BodyParams.from_pose(np.zeros(72), np.zeros(10)))
+        self.layout = BodyLayout(rest.vertices, rest.joints, body.weights)
+        self.head_top = head_top_vertex(body)
+
+    def render(self, seed: int, index: int, rgb: bool = True) -> Sample:
+        """The sample (seed, index); rgb=False skips appearance (label maps only, faster)."""
+        rng = np.random.default_rng([seed, index])
+        scene, mesh = self.sampler.sample(rng)
+        labels = self.renderer.render_labels(mesh.vertices)
+        image = None
+        if rgb:
+            albedo = sample_albedo(self.layout, rng)
+            lights, ambient = sample_lights(rng)
+            self.renderer.set_lights(lights, ambient)
+            rgba = self.renderer.render_shaded(mesh.vertices, albedo)
+            alpha = rgba[..., 3:4].astype(np.float32) / 255.0
+            bg = sample_background(self.size, rng)
+            img = rgba[..., :3].astype(np.float32) / 255.0 * alpha + bg * (1 - alpha)
+            if rng.random() < 0.2:
+                add_occluders(img, labels, rng)
+            image = camera_artefacts(img, rng)
+        j2d = project_points(mesh.joints, self.focal, self.size)
+        top = project_points(mesh.vertices[self.head_top][None], self.focal, self.size)[0]
+        lsp = np.concatenate([j2d[list(LSP_FROM_SMPL)], top[None]], 0)
+        inside = ((lsp >= 0) & (lsp < self.size)).all(1)
+        lsp2d = np.concatenate([lsp, inside[:, None].astype(np.float32)], 1)
+        return Sample(scene, image, labels, mesh.joints, j2d.astype(np.float32), lsp2d.astype(np.float32),
+                      mesh.vertices)

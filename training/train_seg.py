@@ -1,0 +1,116 @@
+"""Train the segmentation network (stage 1) on pre-rendered synthetic RGB samples.
+
+    python main.py train-seg --data data/cache/seg --out runs/seg --epochs 8
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from inference.nets import SegNet
+
+from .cache import load_cache
+from .loop import (Progress, RunConfig, cosine_lr, device_for, init_distributed, save_checkpoint, seed_everything,
+                   split_indices)
+from .metrics import IoUAccumulator
+
+# Label values swapped by a horizontal flip (left <-> right parts; value = part index + 1).
+FLIP_LUT = torch.arange(13)
+for a, b in ((3, 10), (4, 9), (5, 6), (11, 12)):
+    FLIP_LUT[a], FLIP_LUT[b] = b, a
+
+
+def augment_batch(img: torch.Tensor, lab: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random horizontal flips (with left/right part swap) and colour jitter. img (B, 3, R, R) float, lab (B, R, R)."""
+    B = img.shape[0]
+    flip = torch.rand(B, generator=g) < 0.5
+    img = torch.where(flip[:, None, None, None], img.flip(-1), img)
+    lab = torch.where(flip[:, None, None], FLIP_LUT[lab.flip(-1)], lab)
+    gain = 1 + 0.2 * (torch.rand(B, 3, 1, 1, generator=g) - 0.5)
+    bias = 0.1 * (torch.rand(B, 1, 1, 1, generator=g) - 0.5)
+    return (img * gain + bias).clamp(0, 1), lab
+
+
+def class_weights(labels: np.ndarray) -> torch.Tensor:
+    """Cross-entropy weights (13,) proportional to 1/sqrt(frequency), mean 1."""
+    freq = np.bincount(labels[:2000].ravel(), minlength=13).astype(np.float64) + 1
+    w = 1 / np.sqrt(freq / freq.sum())
+    return torch.tensor(w / w.mean(), dtype=torch.float32)
+
+
+def evaluate_seg(net, data: dict, idx: np.ndarray, device, batch: int = 64) -> dict:
+    """mIoU (13 classes) and per-class IoU over cached samples."""
+    acc = IoUAccumulator(13)
+    net.eval()
+    with torch.no_grad():
+        for s in range(0, len(idx), batch):
+            b = idx[s:s + batch]
+            x = torch.as_tensor(data["images"][b]).permute(0, 3, 1, 2).float().div(255).to(device)
+            acc.update(net(x).argmax(1).cpu().numpy(), data["labels"][b])
+    net.train()
+    return {"miou": float(acc.mean()), "per_class": [float(v) for v in acc.per_class()]}
+
+
+def train_seg(cfg: RunConfig) -> Path:
+    rank, world = init_distributed()
+    device = device_for(rank)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    seed_everything(cfg.seed + rank)
+    out = Path(cfg.out)
+    data = load_cache(Path(cfg.data), cfg.max_samples or None)
+    tr, va = split_indices(len(data["labels"]), cfg.val_fraction, cfg.seed)
+    net = SegNet(width=int(cfg.extra.get("width", 16))).to(device)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    start_epoch, step, best = 0, 0, -1.0
+    ckpt = out / "latest.pt"
+    if ckpt.exists():
+        state = torch.load(ckpt, map_location=device, weights_only=False)
+        net.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        start_epoch, step, best = state["epoch"], state["step"], state.get("best", best)
+        if rank == 0:
+            print(f"resumed from {ckpt} at epoch {start_epoch}")
+    model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
+    cw = class_weights(data["labels"]).to(device)
+    steps_per_epoch = len(tr) // (cfg.batch_size * world)
+    total = steps_per_epoch * cfg.epochs
+    prog = Progress(total, rank, "train-seg", out / "log.txt")
+    prog.update(step)
+    g = torch.Generator().manual_seed(cfg.seed * 1000 + rank)
+    t0 = time.time()
+    for epoch in range(start_epoch, cfg.epochs):
+        perm = np.random.default_rng([cfg.seed, epoch]).permutation(tr)
+        mine = perm[rank::world][: steps_per_epoch * cfg.batch_size]
+        for s in range(steps_per_epoch):
+            b = np.sort(mine[s * cfg.batch_size:(s + 1) * cfg.batch_size])
+            img = torch.as_tensor(data["images"][b]).permute(0, 3, 1, 2).float().div(255)
+            lab = torch.as_tensor(data["labels"][b]).long()
+            img, lab = augment_batch(img, lab, g)
+            for group in opt.param_groups:
+                group["lr"] = cosine_lr(cfg.lr, step / max(1, total))
+            logits = model(img.to(device))
+            loss = F.cross_entropy(logits, lab.to(device), weight=cw)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            prog.update(1, loss=float(loss.detach()))
+        if rank == 0 and ((epoch + 1) % cfg.val_every == 0 or epoch + 1 == cfg.epochs):
+            m = evaluate_seg(net, data, va, device)
+            prog.write(f"epoch {epoch + 1}/{cfg.epochs} step {step} val mIoU {m['miou']:.3f} ({time.time() - t0:.0f}s)")
+            state = {"epoch": epoch + 1, "step": step, "best": max(best, m["miou"]), "val": m,
+                     "res": int(data["images"].shape[1]), "width": int(cfg.extra.get("width", 16)),
+                     "elapsed_s": time.time() - t0}
+            if m["miou"] > best:
+                best = m["miou"]
+                save_checkpoint(out, "best.pt", net, None, cfg, state)
+            save_checkpoint(out, "latest.pt", net, opt, cfg, state)
+    prog.close()
+    if world > 1:
+        torch.distributed.destroy_process_group()
+    return out / "best.pt"

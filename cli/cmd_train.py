@@ -20,6 +20,8 @@ def add_arguments(p, name: str) -> None:
         p.add_argument("--no-augment", action="store_true", help="train on clean GT part maps")
         p.add_argument("--loss-weights", default="{}", help='JSON, e.g. {"j2d": 0, "lat": 0}')
         p.add_argument("--res", type=int, default=64, help="input resolution of the part map")
+        p.add_argument("--input", choices=("parts", "rgb"), default="parts",
+                       help="rgb: regress from the image directly (ablation; needs an RGB cache)")
     else:
         p.add_argument("--width", type=int, default=16, help="U-Net base width")
 
@@ -30,7 +32,7 @@ def run(args) -> int:
     extra = {"body_model": args.body_model}
     if args.command == "train-fit":
         extra.update(n_parts=args.parts, augment=not args.no_augment, loss_weights=json.loads(args.loss_weights),
-                     res=args.res)
+                     res=args.res, input=args.input)
     else:
         extra.update(width=args.width)
     cfg = RunConfig(kind="fit" if args.command == "train-fit" else "seg", data=args.data, out=args.out,

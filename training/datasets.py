@@ -105,6 +105,7 @@ def read_case(folder: Path, case_id: str, body_model=None, renderer=None) -> Cas
         labels = decode_colors(bgr[..., ::-1])
     elif body_model is not None and renderer is not None:
         # real UP-3D: the body pickle's camera has its principal point at the image centre
+        renderer.resize(image.shape[1], image.shape[0])
         renderer.set_crop_camera(focal, center=(image.shape[1] / 2, image.shape[0] / 2))
         labels = renderer.render_labels(body_model.mesh(rec.params).vertices)
     jp = Path(stem + "_joints.npy")

@@ -39,7 +39,19 @@ def fit_input(labels: torch.Tensor, n_parts: int = 12) -> torch.Tensor:
     return one_hot(group_labels(labels, n_parts), n_parts + 1)
 
 
-def evaluate_fit(net, body, data: dict, idx: np.ndarray, device, n_parts: int = 12, batch: int = 256) -> dict:
+def batch_input(data: dict, b: np.ndarray, n_parts: int, rgb: bool, g: torch.Generator | None = None) -> torch.Tensor:
+    """Network input for cached samples b: one-hot part maps (optionally corrupted by g), or RGB images
+    for the 'RGB directly' ablation."""
+    if rgb:
+        return torch.as_tensor(data["images"][b]).permute(0, 3, 1, 2).float().div(255)
+    lab = torch.as_tensor(data["labels"][b])
+    if g is not None:
+        lab = corrupt_parts(lab, g)
+    return fit_input(lab, n_parts)
+
+
+def evaluate_fit(net, body, data: dict, idx: np.ndarray, device, n_parts: int = 12, batch: int = 256,
+                 rgb: bool = False) -> dict:
     """Mean MPJPE / PA-MPJPE (mm) of the network on cached GT part maps."""
     from .metrics import mpjpe, pa_mpjpe
 
@@ -48,8 +60,7 @@ def evaluate_fit(net, body, data: dict, idx: np.ndarray, device, n_parts: int = 
     with torch.no_grad():
         for s in range(0, len(idx), batch):
             b = idx[s:s + batch]
-            x = fit_input(torch.as_tensor(data["labels"][b]), n_parts).to(device)
-            rot, betas, cam = net(x)
+            rot, betas, cam = net(batch_input(data, b, n_parts, rgb).to(device))
             j = body.joints_rotmat(rot, betas)
             gt = torch.as_tensor(data["joints3d"][b]) - torch.as_tensor(data["transl"][b])[:, None]
             errs.append(mpjpe(j.cpu().numpy(), gt.numpy()))
@@ -69,14 +80,20 @@ def train_fit(cfg: RunConfig) -> Path:
     w = LossWeights(**cfg.extra.get("loss_weights", {}))
     augment = bool(cfg.extra.get("augment", True))
     res = int(cfg.extra.get("res", 64))
+    rgb = cfg.extra.get("input", "parts") == "rgb"
 
     data = load_cache(Path(cfg.data), cfg.max_samples or None)
     if data["labels"].shape[1] != res:
         lab = torch.as_tensor(data["labels"])[:, None].float()
         data["labels"] = F.interpolate(lab, size=(res, res), mode="nearest")[:, 0].to(torch.uint8).numpy()
+    if rgb:
+        if "images" not in data:
+            raise ValueError(f"{cfg.data} is a labels-only cache; the RGB input needs images")
+        img = torch.as_tensor(data["images"]).permute(0, 3, 1, 2).float()
+        data["images"] = F.interpolate(img, size=(res, res), mode="area").round().byte().permute(0, 2, 3, 1).numpy()
     tr, va = split_indices(len(data["pose"]), cfg.val_fraction, cfg.seed)
     body = BodyModel(cfg.extra.get("body_model")).to(device)
-    net = FitNet(in_channels=n_parts + 1, res=res).to(device)
+    net = FitNet(in_channels=3 if rgb else n_parts + 1, res=res).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     start_epoch, step, best = 0, 0, float("inf")
     ckpt = out / "latest.pt"
@@ -99,10 +116,7 @@ def train_fit(cfg: RunConfig) -> Path:
         mine = perm[rank::world][: steps_per_epoch * cfg.batch_size]
         for s in range(steps_per_epoch):
             b = np.sort(mine[s * cfg.batch_size:(s + 1) * cfg.batch_size])
-            lab = torch.as_tensor(data["labels"][b])
-            if augment:
-                lab = corrupt_parts(lab, g)
-            x = fit_input(lab, n_parts).to(device)
+            x = batch_input(data, b, n_parts, rgb, g if augment else None).to(device)
             pose = torch.as_tensor(data["pose"][b]).to(device)
             rot_gt = axis_angle_to_matrix(pose.view(-1, 24, 3))
             for group in opt.param_groups:
@@ -118,11 +132,11 @@ def train_fit(cfg: RunConfig) -> Path:
             step += 1
             prog.update(1, loss=float(losses["total"].detach()), j3d=float(losses["j3d"].detach()) ** 0.5 * 1000)
         if rank == 0 and ((epoch + 1) % cfg.val_every == 0 or epoch + 1 == cfg.epochs):
-            m = evaluate_fit(net, body, data, va, device, n_parts)
+            m = evaluate_fit(net, body, data, va, device, n_parts, rgb=rgb)
             prog.write(f"epoch {epoch + 1}/{cfg.epochs} step {step} val MPJPE {m['mpjpe_mm']:.1f} mm "
                        f"PA-MPJPE {m['pa_mpjpe_mm']:.1f} mm ({time.time() - t0:.0f}s)")
             state = {"epoch": epoch + 1, "step": step, "best": min(best, m["pa_mpjpe_mm"]), "val": m,
-                     "body_model": body.fingerprint(), "n_parts": n_parts, "res": res,
+                     "body_model": body.fingerprint(), "n_parts": n_parts, "res": res, "input": "rgb" if rgb else "parts",
                      "elapsed_s": time.time() - t0}
             if m["pa_mpjpe_mm"] < best:
                 best = m["pa_mpjpe_mm"]

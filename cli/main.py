@@ -1,4 +1,4 @@
-"""Dispatch: no command -> the GUI; otherwise one of the headless commands below.
+"""Dispatch: no command (or only image/folder paths) -> the GUI; otherwise one of the headless commands below.
 
 Each command lives in its own module with `add_arguments(parser, name)` and `run(args) -> int`;
 modules are imported only when their command runs, so `--help` stays fast.
@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 # command -> (module, one-line help)
 COMMANDS = {
@@ -38,7 +39,7 @@ def main(argv: list[str]) -> int:
         if argv and argv[0] in ("-h", "--help"):
             parser.print_help()
             return 0
-        if argv and not argv[0].startswith("-"):
+        if argv and not argv[0].startswith("-") and not Path(argv[0]).exists():
             parser.error(f"unknown command {argv[0]!r}")
         argv = ["gui", *argv]
     name = argv[0]

@@ -1,74 +1,184 @@
-"""Reading user images robustly: any common format, bit depth or colour mode -> RGB uint8, or a clear error."""
+"""Loading user images safely: one helper for files, bytes, arrays and clipboard images (no Qt).
+
+Every image that enters the app goes through `load_image` / `decode_image` and comes out as
+(H, W, 3) uint8 RGB. Size is checked from the file header *before* decoding, so a
+decompression bomb or a 300-megapixel scan is refused with a message instead of eating the
+machine's memory. Greyscale, 16-bit, float and RGBA/BGRA images are converted.
+"""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-MAX_PIXELS = 100_000_000  # refuse larger images before decoding them
+MAX_PIXELS = 100_000_000  # refuse anything larger (100 megapixels)
+DISPLAY_MAX_SIDE = 2048  # larger images are downscaled for display
+MAX_FILE_BYTES = 1 << 30
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".jp2")
 
 
-class ImageError(ValueError):
-    """An image that cannot be used, with a one-line message for the user."""
+class ImageLoadError(ValueError):
+    """An image could not be loaded; the message is meant for the user."""
 
 
-def _to_rgb8(arr: np.ndarray) -> np.ndarray:
-    """Any (H, W), (H, W, 1|2|3|4) array of uint8/uint16/int32/float -> (H, W, 3) uint8."""
-    a = np.asarray(arr)
-    if a.dtype == np.uint8:
-        pass
-    elif np.issubdtype(a.dtype, np.floating):
-        hi = 1.0 if a.size and float(np.nanmax(a)) <= 1.0 else 255.0
-        a = np.clip(np.nan_to_num(a) / hi * 255 + 0.5, 0, 255).astype(np.uint8)
-    else:  # 16-bit and other integer depths: scale by the type's range (or the data's, for int32 'I' mode)
-        hi = float(np.iinfo(a.dtype).max) if a.dtype in (np.uint16, np.int16) else float(max(a.max(), 1))
-        a = np.clip(a.astype(np.float64) / hi * 255 + 0.5, 0, 255).astype(np.uint8)
-    if a.ndim == 2:
-        a = a[..., None]
-    if a.shape[2] == 1:
-        a = np.repeat(a, 3, axis=2)
-    elif a.shape[2] == 2:  # grey + alpha
-        a = np.repeat(a[..., :1], 3, axis=2)
-    elif a.shape[2] == 4:  # drop alpha over white (a transparent background reads as white paper)
-        alpha = a[..., 3:4].astype(np.float32) / 255.0
-        a = (a[..., :3] * alpha + 255 * (1 - alpha) + 0.5).astype(np.uint8)
-    return np.ascontiguousarray(a[..., :3])
+ImageError = ImageLoadError  # the name the pipeline and CLI use
 
 
-def load_image(source: str | Path | np.ndarray) -> np.ndarray:
-    """An image file path or an array -> (H, W, 3) uint8 RGB, EXIF orientation applied.
+def is_image_path(path: str | Path) -> bool:
+    """True when the file name has an image suffix (content is checked by `load_image`)."""
+    return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
-    Raises ImageError naming the file for missing, non-image, truncated or huge files.
-    """
-    if isinstance(source, np.ndarray):
-        if source.ndim not in (2, 3) or source.size == 0:
-            raise ImageError(f"not an image array: shape {source.shape}")
-        return _to_rgb8(source)
-    from PIL import Image, ImageOps, UnidentifiedImageError
 
-    path = Path(source)
-    if not path.exists():
-        raise ImageError(f"{path}: file not found")
-    if path.is_dir():
-        raise ImageError(f"{path}: is a folder, not an image")
+def probe_size(data: bytes | np.ndarray, name: str = "image") -> tuple[int, int] | None:
+    """(width, height) from the encoded header without decoding the pixels; None when unknown."""
     try:
-        with Image.open(path) as im:
-            w, h = im.size
-            if w * h > MAX_PIXELS:
-                raise ImageError(f"{path.name}: {w}x{h} is too large ({w * h / 1e6:.0f} MP; limit "
-                                 f"{MAX_PIXELS / 1e6:.0f} MP)")
-            im = ImageOps.exif_transpose(im)
-            if im.mode in ("P", "PA", "CMYK", "YCbCr", "LAB", "HSV", "1"):
-                im = im.convert("RGBA" if "A" in im.mode or "transparency" in im.info else "RGB")
-            arr = np.asarray(im)
-    except ImageError:
-        raise
-    except UnidentifiedImageError:
-        raise ImageError(f"{path.name}: not an image file (or a format that cannot be read)") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageError(f"{path.name}: cannot read image ({exc})") from None
-    except Image.DecompressionBombError as exc:
-        raise ImageError(f"{path.name}: too large ({exc})") from None
-    if arr.ndim < 2 or min(arr.shape[:2]) < 8:
-        raise ImageError(f"{path.name}: image too small ({arr.shape[1] if arr.ndim > 1 else 0}x{arr.shape[0]})")
-    return _to_rgb8(arr)
+        import io
+
+        from PIL import Image
+    except ImportError:  # pillow is optional here: the decoder's own check still applies
+        return None
+    buf = io.BytesIO(data.tobytes() if isinstance(data, np.ndarray) else data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(buf) as im:  # reads the header only
+                return int(im.size[0]), int(im.size[1])
+        except Image.DecompressionBombError as exc:
+            raise ImageLoadError(f"{name} is too large to open ({exc}); the limit is "
+                                 f"{MAX_PIXELS // 1_000_000} megapixels") from None
+        except Exception:  # noqa: BLE001 - unknown format for PIL: let OpenCV try
+            return None
+
+
+def _check_pixels(w: int, h: int, name: str) -> None:
+    if w * h > MAX_PIXELS:
+        raise ImageLoadError(f"{name} is {w} x {h} = {w * h / 1e6:.0f} megapixels; the limit is "
+                             f"{MAX_PIXELS // 1_000_000} megapixels. Downscale it first.")
+    if w < 8 or h < 8:
+        raise ImageLoadError(f"{name} is only {w} x {h} pixels; too small to find a person in")
+
+
+def to_rgb_uint8(img: np.ndarray, bgr: bool = True) -> np.ndarray:
+    """Any decoded image (grey, grey+alpha, BGR, BGRA; uint8/uint16/float) -> (H, W, 3) uint8 RGB.
+
+    16-bit images are scaled by 1/257, floats are taken as 0..1, transparency is composited on
+    white (cut-out photos stay visible).
+    """
+    a = np.asarray(img)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (2, 3, 4)):
+        raise ImageLoadError(f"unsupported image layout {a.shape}")
+    if a.dtype == np.uint8:
+        f = None
+    elif a.dtype == np.uint16:
+        f = a.astype(np.float32) / 65535.0
+    elif a.dtype in (np.float32, np.float64, np.float16):
+        f = np.nan_to_num(a.astype(np.float32), nan=0.0)
+        if f.size and f.max() > 1.0:  # HDR or 0..255 floats: normalise
+            f = f / f.max()
+        f = np.clip(f, 0.0, 1.0)
+    elif np.issubdtype(a.dtype, np.integer):
+        info = np.iinfo(a.dtype)
+        f = (a.astype(np.float64) - info.min) / float(info.max - info.min)
+        f = f.astype(np.float32)
+    else:
+        raise ImageLoadError(f"unsupported pixel type {a.dtype}")
+    if f is not None:
+        a = (f * 255.0 + 0.5).astype(np.uint8)
+    if a.ndim == 2:
+        return np.ascontiguousarray(np.repeat(a[..., None], 3, axis=2))
+    c = a.shape[2]
+    if c == 2:  # grey + alpha
+        grey, alpha = a[..., 0], a[..., 1]
+        rgb = np.repeat(grey[..., None], 3, axis=2)
+    else:
+        rgb = a[..., :3][..., ::-1] if bgr else a[..., :3]
+        alpha = a[..., 3] if c == 4 else None
+    if alpha is not None:
+        al = alpha.astype(np.float32)[..., None] / 255.0
+        rgb = (rgb.astype(np.float32) * al + 255.0 * (1.0 - al) + 0.5).astype(np.uint8)
+    return np.ascontiguousarray(rgb, dtype=np.uint8)
+
+
+def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
+    """Encoded image bytes -> (H, W, 3) uint8 RGB; ImageLoadError with a user message otherwise."""
+    import cv2
+
+    buf = np.frombuffer(data, np.uint8) if isinstance(data, (bytes, bytearray, memoryview)) else np.asarray(data, np.uint8)
+    if buf.size == 0:
+        raise ImageLoadError(f"{name} is empty (0 bytes)")
+    size = probe_size(buf, name)
+    if size is not None:
+        _check_pixels(size[0], size[1], name)
+    if buf[:3].tobytes() == b"\xff\xd8\xff" and buf[-2:].tobytes() != b"\xff\xd9" \
+            and buf.tobytes().rfind(b"\xff\xd9") < 0:
+        raise ImageLoadError(f"{name} is a truncated JPEG (the file ends before the image does)")
+    try:
+        img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+    except cv2.error as exc:
+        raise ImageLoadError(f"{name} could not be decoded: {str(exc).strip().splitlines()[-1]}") from None
+    if img is None:
+        kind = "corrupt or truncated" if size is not None else "not an image (or an unsupported format)"
+        raise ImageLoadError(f"{name} could not be read: {kind}")
+    if size is None:
+        _check_pixels(img.shape[1], img.shape[0], name)
+    img = _apply_exif_orientation(img, buf)
+    return to_rgb_uint8(img, bgr=True)
+
+
+def _apply_exif_orientation(img: np.ndarray, buf: np.ndarray) -> np.ndarray:
+    """Rotate a decoded photo as its EXIF orientation tag says (phones store portraits sideways)."""
+    if buf[:2].tobytes() != b"\xff\xd8":
+        return img
+    try:
+        import io
+
+        from PIL import Image
+
+        with Image.open(io.BytesIO(buf.tobytes())) as im:
+            orientation = im.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - no EXIF, no pillow: keep as decoded
+        return img
+    ops = {3: lambda a: a[::-1, ::-1], 6: lambda a: np.rot90(a, -1), 8: lambda a: np.rot90(a, 1),
+           2: lambda a: a[:, ::-1], 4: lambda a: a[::-1], 5: lambda a: np.rot90(a, 1)[::-1],
+           7: lambda a: np.rot90(a, -1)[::-1]}
+    op = ops.get(orientation)
+    return np.ascontiguousarray(op(img)) if op else img
+
+
+def load_image(path: str | Path | np.ndarray) -> np.ndarray:
+    """Read an image file (or take an array) -> (H, W, 3) uint8 RGB (arrays are taken as RGB).
+    Raises ImageLoadError with a user message."""
+    if isinstance(path, np.ndarray):
+        if path.ndim not in (2, 3) or path.size == 0:
+            raise ImageLoadError(f"not an image array: shape {path.shape}")
+        return to_rgb_uint8(path, bgr=False)
+    p = Path(path)
+    name = p.name or str(p)
+    if not p.exists():
+        raise ImageLoadError(f"{name}: file not found ({p})")
+    if p.is_dir():
+        raise ImageLoadError(f"{name} is a folder, not an image")
+    try:
+        nbytes = p.stat().st_size
+        if nbytes > MAX_FILE_BYTES:
+            raise ImageLoadError(f"{name} is {nbytes / 2**20:.0f} MB; files over "
+                                 f"{MAX_FILE_BYTES >> 20} MB are not opened")
+        data = np.fromfile(p, np.uint8)
+    except OSError as exc:
+        raise ImageLoadError(f"{name} could not be read: {exc.strerror or exc}") from None
+    return decode_image(data, name)
+
+
+def display_copy(img: np.ndarray, max_side: int = DISPLAY_MAX_SIDE) -> tuple[np.ndarray, float]:
+    """A copy for display no larger than max_side on its long side, and its scale (display px per image px)."""
+    h, w = img.shape[:2]
+    s = min(1.0, max_side / max(h, w))
+    if s >= 1.0:
+        return img, 1.0
+    import cv2
+
+    out = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    return out, out.shape[1] / w

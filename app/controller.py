@@ -1,0 +1,358 @@
+"""The main window's controller: opens images, runs the model in the background, applies edits.
+
+Data flow for one image: open_* -> load (inference.image_io) -> a new job id from the generation
+counter -> ModelWorker.predict in its thread -> finished(job_id, Prediction) -> ids other
+than the newest are dropped -> Session.set_prediction -> views repaint.
+A slider edit -> set_params (Session.params at once, undo merged per gesture) -> a 30 ms
+single-shot timer coalesces re-posing -> BodyModel.mesh on the GUI thread (a few ms) ->
+Session.set_mesh -> views repaint.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from inference import image_io as imageio
+from .session import Session, ShownImage
+from .settings import AppSettings, ModelConfig
+from .worker import Generation, ModelWorker, PredictorFactory, WorkerThread, default_predictor_factory
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+SAMPLES_DIR = RESOURCES / "samples"
+THROTTLE_MS = 30
+MERGE_WINDOW_S = 1.5
+
+
+def format_timings(t) -> str:
+    """'crop 4 ms · segment 120 ms · fit 35 ms · body 3 ms · total 0.16 s' from a Timings."""
+    parts = []
+    for name in ("crop", "segment", "fit", "body", "refine"):
+        v = float(getattr(t, name, 0.0) or 0.0)
+        if v > 0 or name != "refine":
+            parts.append(f"{name} {v * 1000:.0f} ms")
+    total = float(getattr(t, "total", 0.0) or 0.0)
+    parts.append(f"total {total:.2f} s")
+    return " · ".join(parts)
+
+
+def sample_images(folder: Path = SAMPLES_DIR) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and imageio.is_image_path(p))
+
+
+class Controller(QObject):
+    """Owns the session, the model worker thread and the GUI-thread body model."""
+
+    status = Signal(str)  # transient status-bar text
+    error = Signal(str)  # a problem to show (status bar + non-modal banner)
+    timings = Signal(str)
+    progress = Signal(int, int)  # done, total of the current job
+    recentFilesChanged = Signal(list)
+    bodyModelChanged = Signal(object)  # the GUI-thread BodyModel
+    imageListChanged = Signal(int, int)  # index, count
+    datasetRequested = Signal(str)  # a dropped/opened folder in UP-3D layout
+
+    _request = Signal(int, object, str)
+    _configure = Signal(object)
+
+    def __init__(self, settings: AppSettings, predictor_factory: PredictorFactory | None = None,
+                 config: ModelConfig | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.settings = settings
+        self.config = config if config is not None else settings.model_config()
+        self.factory = predictor_factory or default_predictor_factory
+        self.session = Session(self)
+        self.generation = Generation()
+        self._body = None
+        self._body_error: str | None = None
+        self._pending = None
+        self._merge_key = None
+        self._merge_time = 0.0
+        self.image_list: list[Path] = []
+        self.image_index = -1
+        self._current_job = 0
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.setInterval(THROTTLE_MS)
+        self._throttle.timeout.connect(self._repose)
+        self.worker = ModelWorker(self.factory, self.config, self.generation)
+        self._thread = WorkerThread(self.worker, "nbf-model-worker")
+        self._request.connect(self.worker.predict)
+        self._configure.connect(self.worker.configure)
+        self.worker.started.connect(self._on_started)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+
+    # ------------------------------------------------------------------ lifecycle
+    def shutdown(self) -> None:
+        """Cancel running work and join the worker thread (call before the window goes away)."""
+        self._throttle.stop()
+        self.generation.next()  # makes the running job stale: its cancel callback returns True
+        if self._thread is not None:
+            if not self._thread.stop(60000):
+                self.status.emit("the model worker did not stop in time")
+            self._thread = None
+
+    # ------------------------------------------------------------------ body model
+    def body_model(self):
+        """The GUI-thread BodyModel of the current settings (loaded on first use); None if it fails."""
+        if self._body is None and self._body_error is None:
+            try:
+                self._body = self._load_body(self.config.body_model_path)
+            except Exception as exc:  # noqa: BLE001 - BodyModelError and friends
+                self._body_error = str(exc)
+                self.error.emit(f"body model: {exc}")
+                return None
+            self.bodyModelChanged.emit(self._body)
+        return self._body
+
+    @staticmethod
+    def _load_body(path: str):
+        from inference.body_model import BodyModel
+
+        return BodyModel(path or None)
+
+    @property
+    def joint_names(self) -> tuple[str, ...]:
+        from inference.body_model import JOINT_NAMES
+
+        return JOINT_NAMES
+
+    def apply_model_config(self, cfg: ModelConfig, persist: bool = True) -> None:
+        """Switch body model / device / refinement. Raises BodyModelError (message for the user)
+        when the body model file is bad; nothing changes then."""
+        body = self._body
+        if cfg.body_model_path != self.config.body_model_path or body is None:
+            body = self._load_body(cfg.body_model_path)  # raises BodyModelError
+        changed = cfg != self.config
+        self.config = cfg
+        if persist:
+            self.settings.set_model_config(cfg)
+        if body is not self._body:
+            self._body, self._body_error = body, None
+            self.bodyModelChanged.emit(body)
+        if changed:
+            self._configure.emit(cfg)
+            if self.session.shown is not None:
+                self.rerun()
+
+    # ------------------------------------------------------------------ opening
+    def open_paths(self, paths) -> bool:
+        """Open dropped/chosen files and folders. Folders in UP-3D layout go to the dataset panel;
+        other folders open their images as a list (Next/Previous). Returns True if an image opened."""
+        from .dataset_runner import is_dataset_folder
+
+        images: list[Path] = []
+        for raw in paths:
+            p = Path(raw)
+            if p.is_dir():
+                if is_dataset_folder(p):
+                    self.datasetRequested.emit(str(p))
+                    continue
+                found = sorted(q for q in p.iterdir() if q.is_file() and imageio.is_image_path(q))
+                if not found:
+                    self.error.emit(f"no images found in folder {p}")
+                images.extend(found)
+            else:
+                images.append(p)
+        if not images:
+            return False
+        if len(images) == 1:
+            return self.open_file(images[0])
+        ok = self.open_file(images[0])
+        if ok:
+            self.image_list, self.image_index = images, 0
+            self.imageListChanged.emit(0, len(images))
+        return ok
+
+    def open_file(self, path: str | Path) -> bool:
+        """Load one image file and start predicting; a bad file shows a message and changes nothing."""
+        p = Path(path)
+        try:
+            img = imageio.load_image(p)
+        except imageio.ImageLoadError as exc:
+            self.error.emit(str(exc))
+            return False
+        except MemoryError:
+            self.error.emit(f"{p.name}: not enough memory to open this image")
+            return False
+        if p not in self.image_list:
+            self.image_list, self.image_index = [], -1
+            self.imageListChanged.emit(-1, 0)
+        files = self.settings.add_recent_file(p)
+        self.recentFilesChanged.emit(files)
+        return self.open_array(img, str(p), already_checked=True)
+
+    def open_array(self, image, source: str = "clipboard", already_checked: bool = False) -> bool:
+        """Show an RGB uint8 image (from a file, the clipboard, a test) and start predicting."""
+        import numpy as np
+
+        try:
+            img = image if already_checked else imageio.to_rgb_uint8(np.asarray(image), bgr=False)
+            h, w = img.shape[:2]
+            if not already_checked and h * w > imageio.MAX_PIXELS:
+                raise imageio.ImageLoadError(f"{source}: {w} x {h} is over the {imageio.MAX_PIXELS // 10**6} "
+                                             "megapixel limit")
+        except imageio.ImageLoadError as exc:
+            self.error.emit(str(exc))
+            return False
+        display, scale = imageio.display_copy(img)
+        self.session.set_prediction(None)
+        self.session.set_image(ShownImage(img, display, scale, source))
+        self.status.emit(f"opened {self.session.shown.name} ({w} x {h})")
+        self._submit()
+        return True
+
+    def open_neighbour(self, step: int) -> bool:
+        """Next (+1) / previous (-1) image of an opened folder."""
+        if not self.image_list:
+            return False
+        n = len(self.image_list)
+        i = (self.image_index + step) % n
+        self.image_index = i
+        self.imageListChanged.emit(i, n)
+        return self.open_file(self.image_list[i])
+
+    def rerun(self) -> None:
+        """Predict again on the shown image (e.g. after a settings change)."""
+        if self.session.shown is not None:
+            self.session.set_prediction(None)
+            self._submit()
+
+    def cancel(self) -> None:
+        """Stop the running prediction (its result, if any, is dropped)."""
+        if self.session.busy:
+            self.generation.next()
+            self.session.set_busy(False)
+            self.status.emit("cancelled")
+
+    def _submit(self) -> None:
+        shown = self.session.shown
+        job = self.generation.next()
+        self._current_job = job
+        self.session.set_busy(True)
+        self.status.emit(f"predicting {shown.name}…")
+        self._request.emit(job, shown.image, shown.source)
+
+    # ------------------------------------------------------------------ worker results
+    @Slot(int)
+    def _on_started(self, job_id: int) -> None:
+        if job_id == self.generation.current:
+            self.progress.emit(0, 0)
+
+    @Slot(int, int, int)
+    def _on_progress(self, job_id: int, done: int, total: int) -> None:
+        if job_id == self.generation.current:
+            self.progress.emit(done, total)
+
+    @Slot(int, object)
+    def _on_finished(self, job_id: int, prediction) -> None:
+        if job_id != self.generation.current or self.session.shown is None:
+            return  # superseded
+        self.session.set_busy(False)
+        self._throttle.stop()
+        self._pending = None
+        self.session.set_prediction(prediction)
+        self.timings.emit(format_timings(prediction.timings))
+        self.status.emit(f"{self.session.shown.name}: done" + (" (refined)" if getattr(prediction, "refined", False)
+                                                                else ""))
+
+    @Slot(int, str)
+    def _on_failed(self, job_id: int, message: str) -> None:
+        if job_id != self.generation.current:
+            return
+        self.session.set_busy(False)
+        name = self.session.shown.name if self.session.shown else "image"
+        self.error.emit(f"{name}: {message}")
+
+    # ------------------------------------------------------------------ editing
+    def set_params(self, params, merge_key=None) -> None:
+        """Apply edited parameters. Consecutive edits with the same merge_key (one slider drag)
+        make one undo step. The mesh is re-posed at most every THROTTLE_MS."""
+        if self.session.params is None:
+            return
+        now = time.monotonic()
+        merge = merge_key is not None and merge_key == self._merge_key and now - self._merge_time < MERGE_WINDOW_S
+        self._merge_key, self._merge_time = merge_key, now
+        self.session.set_params(params, record_undo=not merge)
+        self._pending = params
+        if not self._throttle.isActive():
+            self._throttle.start()
+
+    def end_edit(self) -> None:
+        """A slider was released: the next edit starts a new undo step."""
+        self._merge_key = None
+
+    def flush(self) -> None:
+        """Re-pose now if an edit is pending (before export, in tests)."""
+        if self._pending is not None:
+            self._throttle.stop()
+            self._repose()
+
+    @Slot()
+    def _repose(self) -> None:
+        params, self._pending = self._pending, None
+        if params is None or self.session.prediction is None:
+            return
+        body = self.body_model()
+        if body is None:
+            return
+        try:
+            mesh = body.mesh(params)
+        except Exception as exc:  # noqa: BLE001 - a wrong model file for these params
+            self.error.emit(f"re-posing failed: {exc}")
+            return
+        self.session.set_mesh(mesh)
+
+    def undo(self) -> bool:
+        p = self.session.pop_undo()
+        if p is None:
+            return False
+        self._merge_key = None
+        self.session.set_params(p, record_undo=False)
+        self._pending = p
+        self.flush()
+        self.status.emit("undo")
+        return True
+
+    def reset_to_prediction(self) -> None:
+        pred = self.session.prediction
+        if pred is None or self.session.params is pred.params:
+            return
+        self._merge_key = None
+        self.session.set_params(pred.params, record_undo=True)
+        self._pending = None
+        self._throttle.stop()
+        self.session.set_mesh(pred.mesh)
+        self.status.emit("reset to the prediction")
+
+    # ------------------------------------------------------------------ export
+    def export_mesh(self, path: str | Path, overwrite: bool = False) -> Path:
+        """Write the current (edited) mesh as OBJ/PLY/GLB by suffix. FileExistsError if it exists and
+        overwrite is False."""
+        from inference import export
+
+        self.flush()
+        mesh = self.session.mesh
+        if mesh is None:
+            raise RuntimeError("nothing to export yet: open an image first")
+        export.export_mesh(Path(path), mesh.vertices, mesh.faces, overwrite=overwrite)
+        return Path(path)
+
+    def export_params(self, path: str | Path, overwrite: bool = False) -> Path:
+        """Write the current parameters as .npz / .json / _body.pkl by name."""
+        from inference import export
+
+        self.flush()
+        pred, params = self.session.prediction, self.session.params
+        if pred is None or params is None:
+            raise RuntimeError("nothing to export yet: open an image first")
+        body = self.body_model()
+        name = body.name if body is not None else (self.config.body_model_path or "embedded")
+        save = getattr(export, "save_params", None) or getattr(export, "export_params")
+        save(Path(path), params, float(pred.camera.focal), int(pred.camera.size), name, overwrite=overwrite)
+        return Path(path)

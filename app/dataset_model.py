@@ -1,0 +1,128 @@
+"""Table model of a dataset run: one row per case, sortable by any metric (numbers sort as numbers)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterProxyModel, Qt
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+# (header, CaseResult attribute, format, scale)
+COLUMNS = (
+    ("case", None, None, 1.0),
+    ("PA-MPJPE (mm)", "pa_mpjpe", "{:.1f}", 1.0),
+    ("MPJPE (mm)", "mpjpe", "{:.1f}", 1.0),
+    ("PVE (mm)", "pve", "{:.1f}", 1.0),
+    ("mIoU (%)", "miou", "{:.1f}", 100.0),
+    ("time (s)", "seconds", "{:.2f}", 1.0),
+    ("status", None, None, 1.0),
+)
+METRICS = {name: (attr, scale) for name, attr, _, scale in COLUMNS if attr and attr != "seconds"}
+
+
+class DatasetTableModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._cases: list = []
+        self._results: list = []
+
+    # ---------------------------------------------------------------- data in
+    def set_cases(self, cases) -> None:
+        self.beginResetModel()
+        self._cases = list(cases)
+        self._results = [None] * len(self._cases)
+        self.endResetModel()
+
+    def clear_results(self) -> None:
+        if self._cases:
+            self._results = [None] * len(self._cases)
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._cases) - 1, len(COLUMNS) - 1))
+
+    def set_result(self, result) -> None:
+        r = result.row
+        if 0 <= r < len(self._results):
+            self._results[r] = result
+            self.dataChanged.emit(self.index(r, 0), self.index(r, len(COLUMNS) - 1))
+
+    # ---------------------------------------------------------------- access
+    def case(self, row: int):
+        return self._cases[row]
+
+    def result(self, row: int):
+        return self._results[row]
+
+    def results(self) -> list:
+        return [r for r in self._results if r is not None]
+
+    def values(self, metric: str) -> np.ndarray:
+        """Finite values of one metric column (display units) over the finished rows."""
+        attr, scale = METRICS[metric]
+        v = np.array([getattr(r, attr) * scale for r in self.results() if not r.error], np.float64)
+        return v[np.isfinite(v)]
+
+    def summary(self) -> str:
+        res = self.results()
+        bad = sum(1 for r in res if r.error)
+        parts = [f"{len(res)} case{'s' if len(res) != 1 else ''}"]
+        for name in ("PA-MPJPE (mm)", "PVE (mm)", "mIoU (%)"):
+            v = self.values(name)
+            if v.size:
+                parts.append(f"{name.split(' ')[0]} {v.mean():.1f}{'%' if 'IoU' in name else ' mm'}")
+        if bad:
+            parts.append(f"{bad} failed")
+        return " · ".join(parts)
+
+    # ---------------------------------------------------------------- Qt model
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._cases)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole:
+            if orientation == Qt.Orientation.Horizontal:
+                return COLUMNS[section][0]
+            return str(section + 1)
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        case, res = self._cases[row], self._results[row]
+        name, attr, fmt, scale = COLUMNS[col]
+        if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
+            if col == 0:
+                return case.case_id
+            if name == "status":
+                status = "pending" if res is None else ("failed" if res.error else "done")
+                return status
+            if res is None or res.error:
+                return math.inf if role == SORT_ROLE else ""
+            v = getattr(res, attr) * scale
+            if role == SORT_ROLE:
+                return float(v) if math.isfinite(v) else math.inf
+            return fmt.format(v) if math.isfinite(v) else "–"
+        if role == Qt.ItemDataRole.ToolTipRole and res is not None and res.error:
+            return res.error
+        if role == Qt.ItemDataRole.TextAlignmentRole and col not in (0, len(COLUMNS) - 1):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class DatasetSortProxy(QSortFilterProxyModel):
+    """Sorts by SORT_ROLE (metric values as floats; unfinished rows last)."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(False)
+
+    def lessThan(self, left, right) -> bool:  # noqa: N802
+        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        try:
+            return float(a) < float(b)
+        except (TypeError, ValueError):
+            return str(a) < str(b)

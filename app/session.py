@@ -1,0 +1,115 @@
+"""Session state of the main window: what is shown and edited. A QObject with signals; no widgets."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from .derived import parts_on_image
+
+
+@dataclass(frozen=True)
+class ShownImage:
+    """The image being worked on: the full-size original, a display copy and its scale."""
+
+    image: np.ndarray  # (H, W, 3) uint8 RGB original
+    display: np.ndarray  # (h, w, 3) downscaled copy for the views
+    scale: float  # display px per image px
+    source: str  # file path or a description ("clipboard")
+
+    @property
+    def name(self) -> str:
+        if self.source and ("/" in self.source or "\\" in self.source):
+            return Path(self.source).name
+        return self.source
+
+
+class Session(QObject):
+    """Current image, prediction, edited parameters and their mesh, undo history, busy state.
+
+    Signals (all emitted on the GUI thread):
+      imageChanged(ShownImage | None)  predictionChanged(Prediction | None)
+      paramsChanged(BodyParams | None) meshChanged(BodyMesh | None)
+      busyChanged(bool)  undoChanged(bool available)
+    """
+
+    imageChanged = Signal(object)
+    predictionChanged = Signal(object)
+    paramsChanged = Signal(object)
+    meshChanged = Signal(object)
+    busyChanged = Signal(bool)
+    undoChanged = Signal(bool)
+
+    MAX_UNDO = 200
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.shown: ShownImage | None = None
+        self.prediction = None
+        self.params = None
+        self.mesh = None
+        self.busy = False
+        self._undo: list = []
+        self._parts_display: np.ndarray | None = None
+
+    # ---------------------------------------------------------------- setters
+    def set_image(self, shown: ShownImage | None) -> None:
+        self.shown = shown
+        self.imageChanged.emit(shown)
+
+    def set_prediction(self, prediction) -> None:
+        self.prediction = prediction
+        self._parts_display = None
+        self._undo.clear()
+        self.undoChanged.emit(False)
+        self.params = prediction.params if prediction is not None else None
+        self.mesh = prediction.mesh if prediction is not None else None
+        self.predictionChanged.emit(prediction)
+        self.paramsChanged.emit(self.params)
+        self.meshChanged.emit(self.mesh)
+
+    def set_params(self, params, record_undo: bool) -> None:
+        if record_undo and self.params is not None:
+            self._undo.append(self.params)
+            del self._undo[: -self.MAX_UNDO]
+            self.undoChanged.emit(True)
+        self.params = params
+        self.paramsChanged.emit(params)
+
+    def set_mesh(self, mesh) -> None:
+        self.mesh = mesh
+        self.meshChanged.emit(mesh)
+
+    def pop_undo(self):
+        if not self._undo:
+            return None
+        p = self._undo.pop()
+        self.undoChanged.emit(bool(self._undo))
+        return p
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def set_busy(self, busy: bool) -> None:
+        if busy != self.busy:
+            self.busy = busy
+            self.busyChanged.emit(busy)
+
+    # ---------------------------------------------------------------- derived
+    @property
+    def edited(self) -> bool:
+        p = self.prediction
+        return p is not None and self.params is not None and self.params is not p.params
+
+    def parts_on_display(self) -> np.ndarray | None:
+        """Predicted part labels (h, w) uint8 on the display image (cached per prediction)."""
+        if self.prediction is None or self.shown is None:
+            return None
+        if self._parts_display is None:
+            h, w = self.shown.display.shape[:2]
+            self._parts_display = parts_on_image(self.prediction.parts.labels, self.prediction.crop, (h, w),
+                                                 self.shown.scale)
+        return self._parts_display

@@ -1,0 +1,81 @@
+"""Persistent settings (QSettings, organization "NBF Studio")."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+ORGANIZATION = "NBF Studio"
+APPLICATION = "NBF Studio"
+DEVICES = ("auto", "cpu", "cuda")
+MAX_RECENT = 10
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What the worker needs to build a Predictor. body_model_path "" = the embedded model."""
+
+    body_model_path: str = ""
+    device: str = "auto"
+    refine: bool = False
+
+
+def _bool(v, default: bool) -> bool:
+    if v is None:
+        return default
+    if isinstance(v, bool):
+        return v
+    return str(v).strip().lower() in ("1", "true", "yes", "on")
+
+
+class AppSettings:
+    """Typed access to the app's QSettings. Pass a QSettings (e.g. an INI file) in tests."""
+
+    def __init__(self, qsettings: QSettings | None = None):
+        self.q = qsettings if qsettings is not None else QSettings(ORGANIZATION, APPLICATION)
+
+    # -------------------------------------------------------------- model
+    def model_config(self) -> ModelConfig:
+        dev = str(self.q.value("model/device", "auto") or "auto")
+        return ModelConfig(str(self.q.value("model/body_model_path", "") or ""),
+                           dev if dev in DEVICES else "auto",
+                           _bool(self.q.value("model/refine", False), False))
+
+    def set_model_config(self, cfg: ModelConfig) -> None:
+        if cfg.device not in DEVICES:
+            raise ValueError(f"device must be one of {DEVICES}, got {cfg.device!r}")
+        self.q.setValue("model/body_model_path", cfg.body_model_path)
+        self.q.setValue("model/device", cfg.device)
+        self.q.setValue("model/refine", bool(cfg.refine))
+        self.q.sync()
+
+    # -------------------------------------------------------------- recent files
+    def recent_files(self) -> list[str]:
+        v = self.q.value("recent/files", [])
+        if isinstance(v, str):
+            v = [v] if v else []
+        return [str(x) for x in (v or [])][:MAX_RECENT]
+
+    def add_recent_file(self, path: str | Path) -> list[str]:
+        p = str(Path(path).resolve())
+        files = [p] + [f for f in self.recent_files() if f != p]
+        files = files[:MAX_RECENT]
+        self.q.setValue("recent/files", files)
+        return files
+
+    def clear_recent_files(self) -> None:
+        self.q.setValue("recent/files", [])
+
+    # -------------------------------------------------------------- misc
+    def value(self, key: str, default=None):
+        return self.q.value(key, default)
+
+    def set_value(self, key: str, value) -> None:
+        self.q.setValue(key, value)
+
+    def show_sample_on_start(self) -> bool:
+        return _bool(self.q.value("ui/show_sample_on_start", True), True)
+
+    def sync(self) -> None:
+        self.q.sync()

@@ -1,0 +1,152 @@
+"""Background model worker: a QObject moved to a QThread that owns one Predictor.
+
+Requests arrive by queued signal; results go back by signal (queued into the GUI thread):
+started(job_id), progress(job_id, done, total), finished(job_id, Prediction),
+failed(job_id, message). Every request carries a job id from a `Generation` counter; the
+worker skips requests that are already stale and its cancel callback tells a running
+Predictor to stop as soon as a newer request exists. The receiver drops results of stale ids.
+"""
+from __future__ import annotations
+
+import inspect
+import threading
+import traceback
+from typing import Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from .settings import ModelConfig
+
+PredictorFactory = Callable[[ModelConfig], object]
+
+
+class Generation:
+    """A thread-safe job-id counter; `current` is the newest id handed out."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._value = 0
+
+    def next(self) -> int:
+        with self._lock:
+            self._value += 1
+            return self._value
+
+    @property
+    def current(self) -> int:
+        return self._value
+
+    def is_stale(self, job_id: int) -> bool:
+        return job_id != self._value
+
+
+def default_predictor_factory(cfg: ModelConfig):
+    """Build the real two-stage Predictor (imports torch and the networks: worker thread only)."""
+    try:
+        from inference.pipeline import Predictor
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("inference.pipeline"):
+            raise RuntimeError("the model is not available in this build (inference/pipeline.py is missing)") from None
+        raise
+    from inference.body_model import BodyModel
+
+    body = BodyModel(cfg.body_model_path or None)
+    return Predictor(body_model=body, device=cfg.device, refine=cfg.refine)
+
+
+def user_message(exc: BaseException) -> str:
+    """A one-line message for the user; the class name only where the message alone would be cryptic."""
+    name = type(exc).__name__
+    text = str(exc).strip() or name
+    if name in ("PredictionError", "BodyModelError", "ImageLoadError", "RuntimeError", "FileNotFoundError"):
+        return text
+    return f"{name}: {text}"
+
+
+class ModelWorker(QObject):
+    """Owns the Predictor; lives in its own thread. The Predictor is built lazily on the first job."""
+
+    started = Signal(int)
+    progress = Signal(int, int, int)
+    finished = Signal(int, object)
+    failed = Signal(int, str)
+
+    def __init__(self, factory: PredictorFactory, config: ModelConfig, generation: Generation):
+        super().__init__()
+        self._factory = factory
+        self._config = config
+        self._gen = generation
+        self._predictor = None
+
+    # Runs in the worker thread (queued).
+    @Slot(object)
+    def configure(self, config: ModelConfig) -> None:
+        if config != self._config:
+            self._config = config
+            self._predictor = None
+
+    def predictor(self):
+        if self._predictor is None:
+            self._predictor = self._factory(self._config)
+        return self._predictor
+
+    def _call_predict(self, image, job_id: int, cancel: Callable[[], bool], report=None):
+        pred = self.predictor()
+        kwargs = {"cancel": cancel}
+        try:
+            params = inspect.signature(pred.predict).parameters
+        except (TypeError, ValueError):
+            params = {}
+        if report is not None and "progress" in params:
+            kwargs["progress"] = report
+        return pred.predict(image, **kwargs)
+
+    @Slot(int, object, str)
+    def predict(self, job_id: int, image, source: str) -> None:
+        if self._gen.is_stale(job_id):
+            return
+        self.started.emit(job_id)
+        cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
+        self.progress.emit(job_id, 0, 1)
+        try:
+            result = self._call_predict(image, job_id, cancel,
+                                        report=lambda done, total: self.progress.emit(job_id, int(done), int(total)))
+        except Exception as exc:  # noqa: BLE001 - every failure goes back to the GUI as a message
+            if not self._gen.is_stale(job_id):
+                if not _expected(exc):
+                    traceback.print_exc()
+                self.failed.emit(job_id, user_message(exc))
+            return
+        if self._gen.is_stale(job_id):
+            return
+        if source and getattr(result, "source", None) == "":
+            try:
+                from dataclasses import replace
+
+                result = replace(result, source=source)
+            except TypeError:
+                pass
+        self.progress.emit(job_id, 1, 1)
+        self.finished.emit(job_id, result)
+
+
+def _expected(exc: BaseException) -> bool:
+    """User-facing failures (bad input, no person, bad model file) are not bugs: no traceback."""
+    return type(exc).__name__ in ("PredictionError", "BodyModelError", "ImageLoadError", "RuntimeError",
+                                  "FileNotFoundError", "Cancelled", "CancelledError")
+
+
+class WorkerThread:
+    """A QThread running one worker QObject; `stop()` quits and joins it."""
+
+    def __init__(self, worker: QObject, name: str):
+        self.thread = QThread()
+        self.thread.setObjectName(name)
+        self.worker = worker
+        worker.moveToThread(self.thread)
+        self.thread.start()
+
+    def stop(self, timeout_ms: int = 30000) -> bool:
+        self.thread.quit()
+        ok = self.thread.wait(timeout_ms)
+        return bool(ok)

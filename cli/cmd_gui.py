@@ -1,0 +1,81 @@
+"""`main.py [gui] [IMAGES...]`: open the NBF Studio window."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+HEADLESS_HINT = ("nbf-studio: no display found ($DISPLAY / $WAYLAND_DISPLAY unset). To run without a screen use "
+                 "QT_QPA_PLATFORM=offscreen python main.py, or xvfb-run -a python main.py")
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("images", nargs="*", help="images or folders to open (a folder in UP-3D layout opens "
+                        "the dataset view)")
+    parser.add_argument("--body-model", metavar="PATH", default=None,
+                        help="SMPL model file (.pkl/.npz) for this session (default: the one chosen in Settings, "
+                             "else the embedded model)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
+                        help="where the networks run for this session (default: Settings, else auto)")
+
+
+def has_display(env=None) -> bool:
+    env = os.environ if env is None else env
+    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"))
+
+
+def run(args: argparse.Namespace) -> int:
+    if sys.platform.startswith("linux") and not has_display():
+        print(HEADLESS_HINT, file=sys.stderr)
+        return 2
+    from inference.gl import configure_gl
+
+    try:
+        configure_gl()
+    except RuntimeError as exc:
+        print(f"nbf-studio: {exc}", file=sys.stderr)
+        return 2
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.settings import APPLICATION, ORGANIZATION, AppSettings
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+
+    from dataclasses import replace
+
+    from app.controller import Controller
+    from widgets.main_window import MainWindow
+
+    settings = AppSettings()
+    cfg = settings.model_config()
+    if args.body_model:
+        cfg = replace(cfg, body_model_path=os.path.abspath(args.body_model))
+    if args.device:
+        cfg = replace(cfg, device=args.device)
+    controller = Controller(settings, config=cfg)
+    window = MainWindow(controller)
+    _install_excepthook(window)
+    window.show()
+    QTimer.singleShot(0, lambda: window.start(args.images))
+    code = app.exec()
+    window.shutdown()
+    return int(code)
+
+
+def _install_excepthook(window) -> None:
+    """An unexpected error in a slot is printed and shown in the window; the app stays up."""
+    previous = sys.excepthook
+
+    def hook(exc_type, exc, tb):
+        previous(exc_type, exc, tb)
+        try:
+            window.show_error(f"internal error: {exc_type.__name__}: {exc}")
+        except Exception:  # noqa: BLE001
+            pass
+
+    sys.excepthook = hook

@@ -1,0 +1,27 @@
+import numpy as np
+import pytest
+
+from app import pose_edit
+from inference.types import BodyParams
+
+
+@pytest.mark.parametrize("deg", [(0, 0, 0), (30, -20, 45), (-170, 80, 10), (90, 0, -90)])
+def test_euler_round_trip(deg):
+    aa = pose_edit.euler_to_aa(deg)
+    np.testing.assert_allclose(pose_edit.aa_to_euler(aa), deg, atol=1e-6)
+
+
+def test_matrix_axis_angle_near_pi():
+    R = pose_edit.euler_to_matrix((180, 0, 0))
+    aa = pose_edit.matrix_to_axis_angle(R)
+    np.testing.assert_allclose(pose_edit.axis_angle_to_matrix(aa), R, atol=1e-6)
+
+
+def test_with_joint_euler_and_beta():
+    p = BodyParams.zeros()
+    q = pose_edit.with_joint_euler(p, 18, (0, 0, 90))
+    np.testing.assert_allclose(q.body_pose[51:54], [0, 0, np.pi / 2], atol=1e-6)
+    assert np.count_nonzero(q.body_pose) == 1
+    g = pose_edit.with_joint_euler(p, 0, (90, 0, 0))
+    np.testing.assert_allclose(g.global_orient, [np.pi / 2, 0, 0], atol=1e-6)
+    assert pose_edit.with_beta(p, 3, 1.5).betas[3] == pytest.approx(1.5)

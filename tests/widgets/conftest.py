@@ -1,0 +1,34 @@
+from tests.app.fakes import app_settings, body_model, fake_factory, photo  # noqa: F401
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+def _ptr(w) -> int:
+    import shiboken6
+
+    return shiboken6.getCppPointer(w)[0]
+
+
+@pytest.fixture
+def window(qtbot, app_settings, fake_factory):
+    """The real main window on a fake predictor; fails the test if top-level widgets leak."""
+    from app.controller import Controller
+    from widgets.main_window import MainWindow
+
+    before = {_ptr(w) for w in QApplication.topLevelWidgets()}
+    controller = Controller(app_settings, fake_factory)
+    win = MainWindow(controller)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+    win.deleteLater()
+    controller.deleteLater()
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+    leaked = [w for w in QApplication.topLevelWidgets() if _ptr(w) not in before]
+    assert not leaked, f"leaked top-level widgets: {leaked}"

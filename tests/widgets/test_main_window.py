@@ -1,0 +1,195 @@
+"""The real main window (real views, real renderer) on a fake predictor: drop, edit, export,
+bad input, datasets. Assertions are on grabbed pixels and on files, not on mocks."""
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QImage
+from PySide6.QtWidgets import QApplication
+
+from app.qt_images import from_qimage
+from inference.parts import PART_COLORS
+from tests.app.fakes import make_dataset, person_image, write_png
+
+BG = np.array([38, 40, 44])
+
+
+def grab(widget) -> np.ndarray:
+    return from_qimage(widget.grab().toImage())
+
+
+def drop(window, paths) -> None:
+    md = QMimeData()
+    md.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    ev = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(ev)
+
+
+def wait_prediction(qtbot, window):
+    qtbot.waitUntil(lambda: window.session.prediction is not None and not window.session.busy, timeout=15000)
+
+
+def palette_pixels(img: np.ndarray) -> int:
+    flat = img.reshape(-1, 3).astype(np.int32)
+    hits = np.zeros(len(flat), bool)
+    for c in PART_COLORS:
+        hits |= np.abs(flat - c).sum(1) <= 6
+    return int(hits.sum())
+
+
+def body_pixels(img: np.ndarray) -> int:
+    return int((np.abs(img.astype(np.int32) - BG).sum(-1) > 30).sum())
+
+
+def test_drop_shows_segmentation_mesh_and_overlay(qtbot, window, photo):
+    empty = grab(window.mesh_view)
+    assert body_pixels(empty) < 0.01 * empty.shape[0] * empty.shape[1]  # only the hint text
+    drop(window, [photo])
+    wait_prediction(qtbot, window)
+    window.segmentation.set_mode("overlay_only")
+    seg = grab(window.segmentation.canvas)
+    assert palette_pixels(seg) > 500
+    mesh = grab(window.mesh_view)
+    assert body_pixels(mesh) > 0.03 * mesh.shape[0] * mesh.shape[1]
+    assert window.timings_label.text().startswith("crop")
+    # the body drawn through the predicted camera covers the predicted parts on the photo
+    rgba = window.photo.render_overlay()
+    parts = window.session.parts_on_display()
+    import cv2
+
+    mask = cv2.resize((rgba[..., 3] > 0).astype(np.uint8), parts.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
+    iou = (mask & (parts > 0)).sum() / (mask | (parts > 0)).sum()
+    assert iou > 0.85
+    assert window.photo.canvas.overlay is not None
+
+
+def test_slider_changes_mesh(qtbot, window, photo):
+    drop(window, [photo])
+    wait_prediction(qtbot, window)
+    v0 = window.session.mesh.vertices.copy()
+    before = grab(window.mesh_view)
+    window.inspector.betas[0].set_value(2.5)  # as a user drag would
+    qtbot.waitUntil(lambda: window.session.mesh is not window.session.prediction.mesh, timeout=2000)
+    assert np.abs(window.session.mesh.vertices - v0).max() > 1e-3
+    qtbot.wait(20)
+    assert np.abs(grab(window.mesh_view).astype(int) - before).sum() > 0
+    # a joint edit, then undo with the menu action (Ctrl+Z)
+    window.inspector.select_joint(18)  # left elbow
+    window.inspector.joint[2].set_value(60)
+    qtbot.waitUntil(lambda: abs(window.session.params.body_pose[51:54]).max() > 0.5, timeout=2000)
+    window.act_undo.trigger()
+    assert abs(window.session.params.body_pose).max() < 1e-6
+    assert window.inspector.joint[2].value() == 0  # sliders follow the undo without echoing
+    window.act_reset.trigger()
+    assert window.session.params is window.session.prediction.params
+    assert window.inspector.betas[0].value() == 0
+
+
+def test_export_writes_files_that_reload_and_asks_before_replacing(qtbot, window, photo, tmp_path, monkeypatch):
+    trimesh = pytest.importorskip("trimesh")
+    from inference.export import load_params
+
+    drop(window, [photo])
+    wait_prediction(qtbot, window)
+    window.inspector.betas[1].set_value(-1.0)
+    for suffix in (".obj", ".glb", ".npz", ".json", "_body.pkl"):
+        out = tmp_path / f"out{suffix}"
+        assert window.export_to(out), window.banner.text
+    m = trimesh.load(tmp_path / "out.obj", process=False)
+    np.testing.assert_allclose(m.vertices, window.session.mesh.vertices, atol=1e-4)
+    assert load_params(tmp_path / "out.json").betas[1] == pytest.approx(-1.0)
+    asked = []
+    monkeypatch.setattr(window, "confirm_overwrite", lambda p: asked.append(p) or False)
+    stamp = (tmp_path / "out.obj").stat().st_mtime_ns
+    assert not window.export_to(tmp_path / "out.obj")
+    assert asked and (tmp_path / "out.obj").stat().st_mtime_ns == stamp
+    monkeypatch.setattr(window, "confirm_overwrite", lambda p: True)
+    assert window.export_to(tmp_path / "out.obj")
+    assert window.save_screenshot(window.mesh_view, tmp_path / "shot.png")
+    assert not QImage(str(tmp_path / "shot.png")).isNull()
+
+
+def test_bad_drop_shows_message_and_app_keeps_working(qtbot, window, photo, tmp_path):
+    bad = tmp_path / "notes.png"
+    bad.write_text("this is not an image")
+    drop(window, [bad])
+    assert window.banner.isVisible() and "notes.png" in window.banner.text
+    assert window.session.shown is None
+    blank = tmp_path / "blank.png"
+    write_png(blank, np.full((200, 160, 3), 128, np.uint8))
+    drop(window, [blank])
+    qtbot.waitUntil(lambda: "no person" in window.banner.text, timeout=10000)
+    drop(window, [photo])  # a good file still works
+    wait_prediction(qtbot, window)
+    assert not window.banner.isVisible()
+    assert body_pixels(grab(window.mesh_view)) > 1000
+
+
+def test_paste_image_from_clipboard(qtbot, window):
+    from app.qt_images import to_qimage
+
+    QApplication.clipboard().setImage(to_qimage(person_image(240, 200)))
+    assert window.paste()
+    wait_prediction(qtbot, window)
+    assert window.session.shown.source == "clipboard"
+
+
+def test_mesh_view_navigation_and_joint_pick(qtbot, window, photo):
+    drop(window, [photo])
+    wait_prediction(qtbot, window)
+    mv = window.mesh_view
+    front = grab(mv)
+    c = mv.rect().center()
+    qtbot.mousePress(mv, Qt.MouseButton.LeftButton, pos=c)
+    for dx in (10, 40, 80):
+        qtbot.mouseMove(mv, c + QPoint(dx, 0))
+    qtbot.mouseRelease(mv, Qt.MouseButton.LeftButton, pos=c + QPoint(80, 0))
+    assert mv.yaw != 0
+    assert np.abs(grab(mv).astype(int) - front).sum() > 0
+    d0 = mv.distance
+    mv.zoom(2)
+    assert mv.distance < d0
+    mv.set_preset("side")
+    assert mv.yaw == 90
+    mv.reset_view()
+    assert mv.yaw == 0 and mv.distance == pytest.approx(d0)
+    uv = mv.project(mv.joints[18:19])[0]  # left elbow
+    qtbot.mouseClick(mv, Qt.MouseButton.LeftButton, pos=QPoint(int(uv[0]), int(uv[1])))
+    assert mv.selected_joint == 18 and window.inspector.current_joint() == 18
+
+
+def test_opening_a_dataset_fills_the_table(qtbot, window, tmp_path, body_model):
+    make_dataset(tmp_path / "set", body_model, n=3)
+    drop(window, [tmp_path / "set"])  # a folder in UP-3D layout opens the dataset tab
+    panel = window.dataset_panel
+    assert window.tabs.currentWidget() is panel
+    assert panel.table.model().rowCount() == 3
+    qtbot.waitUntil(lambda: not window.dataset.running, timeout=20000)
+    assert panel.histogram.values.size == 3
+    panel.select_row(1)
+    assert "00002" in panel.detail_title.text()
+    panel.gt_seg.set_mode("overlay_only")
+    panel.pred_seg.set_mode("overlay_only")
+    assert palette_pixels(grab(panel.gt_seg)) > 200 and palette_pixels(grab(panel.pred_seg)) > 200
+    assert body_pixels(grab(panel.pred_mesh)) > 500
+    panel.open_button.click()
+    wait_prediction(qtbot, window)
+    assert window.session.shown.source.endswith("00002_image.png")
+
+
+def test_settings_dialog_shows_body_model_error(qtbot, window, tmp_path):
+    from widgets.settings_dialog import SettingsDialog
+
+    bad = tmp_path / "SMPL_NEUTRAL.pkl"
+    bad.write_bytes(b"\x80\x04 nope")
+    dlg = SettingsDialog(window.controller, window)
+    dlg.custom.setChecked(True)
+    dlg.path.setText(str(bad))
+    assert not dlg.apply()
+    assert "SMPL_NEUTRAL.pkl" in dlg.error.text()
+    assert window.controller.config.body_model_path == ""
+    dlg.embedded.setChecked(True)
+    dlg.refine.setChecked(True)
+    assert dlg.apply()
+    assert window.controller.settings.model_config().refine
+    dlg.deleteLater()

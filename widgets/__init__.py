@@ -1,0 +1,1 @@
+"""NBF Studio views (Qt widgets). No torch here: views get numpy arrays and Qt objects from app/."""

@@ -1,0 +1,236 @@
+"""Inspection controls: 10 shape sliders, global orientation, per-joint rotation, reset and undo.
+
+The inspector reads and writes BodyParams through the controller; angles go through
+app.pose_edit (Euler degrees <-> axis-angle). Sliders are refreshed from the session under
+QSignalBlocker so they never echo an edit back.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QSlider, QVBoxLayout, QWidget)
+
+from app import pose_edit
+
+BETA_STEPS = 100  # slider units per beta unit
+AXES = ("x", "y", "z")
+
+
+class ValueSlider(QWidget):
+    """A horizontal slider with a value label; value() in float units."""
+
+    valueChanged = Signal(float)
+    released = Signal()
+
+    def __init__(self, lo: float, hi: float, steps_per_unit: float, fmt: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.k = steps_per_unit
+        self.fmt = fmt
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(int(round(lo * self.k)), int(round(hi * self.k)))
+        self.slider.setMinimumWidth(120)
+        self.label = QLabel()
+        self.label.setMinimumWidth(46)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.label)
+        self.slider.valueChanged.connect(self._changed)
+        self.slider.sliderReleased.connect(self.released)
+        self._show(self.slider.value())
+
+    def _show(self, v: int) -> None:
+        self.label.setText(self.fmt.format(v / self.k))
+
+    def _changed(self, v: int) -> None:
+        self._show(v)
+        self.valueChanged.emit(v / self.k)
+
+    def value(self) -> float:
+        return self.slider.value() / self.k
+
+    def set_value_silently(self, v: float) -> None:
+        with QSignalBlocker(self.slider):
+            self.slider.setValue(int(round(v * self.k)))
+        self._show(self.slider.value())
+
+    def set_value(self, v: float) -> None:
+        """As if the user moved it (emits valueChanged)."""
+        self.slider.setValue(int(round(v * self.k)))
+
+
+class Inspector(QWidget):
+    """Sliders bound to a controller (set_params / end_edit / undo / reset_to_prediction)."""
+
+    jointSelected = Signal(int)
+
+    def __init__(self, controller, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.session = controller.session
+        self.joint_names = controller.joint_names
+        self._own_edit = False
+
+        # shape
+        shape = QGroupBox("Shape (betas)")
+        form = QFormLayout(shape)
+        form.setContentsMargins(6, 4, 6, 4)
+        form.setVerticalSpacing(2)
+        self.betas = []
+        lo, hi = pose_edit.BETA_RANGE
+        for i in range(10):
+            s = ValueSlider(lo, hi, BETA_STEPS, "{:+.2f}")
+            s.valueChanged.connect(lambda v, i=i: self._beta_changed(i, v))
+            s.released.connect(controller.end_edit)
+            form.addRow(f"β{i + 1}", s)
+            self.betas.append(s)
+
+        # global orientation
+        orient = QGroupBox("Global orientation (°)")
+        form = QFormLayout(orient)
+        form.setContentsMargins(6, 4, 6, 4)
+        form.setVerticalSpacing(2)
+        self.orient = self._angle_sliders(form, 0)
+
+        # joint
+        joint = QGroupBox("Joint rotation (°)")
+        form = QFormLayout(joint)
+        form.setContentsMargins(6, 4, 6, 4)
+        form.setVerticalSpacing(2)
+        self.joint_box = QComboBox()
+        for j, name in enumerate(self.joint_names[1:], start=1):
+            self.joint_box.addItem(name.replace("_", " "), j)
+        self.joint_box.setToolTip("or click a joint in the 3D view")
+        form.addRow("joint", self.joint_box)
+        self.joint = self._angle_sliders(form, None)
+        self.joint_box.currentIndexChanged.connect(self._joint_changed)
+
+        # buttons
+        self.reset_button = QPushButton("Reset to prediction")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setToolTip("Undo the last edit (Ctrl+Z)")
+        self.reset_button.clicked.connect(controller.reset_to_prediction)
+        self.undo_button.clicked.connect(controller.undo)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reset_button)
+        buttons.addWidget(self.undo_button)
+
+        info = QGroupBox("Prediction")
+        il = QVBoxLayout(info)
+        il.setContentsMargins(6, 4, 6, 4)
+        self.info = QLabel("–")
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        il.addWidget(self.info)
+
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(shape)
+        lay.addWidget(orient)
+        lay.addWidget(joint)
+        lay.addLayout(buttons)
+        lay.addWidget(info)
+        lay.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(inner)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+        self.session.paramsChanged.connect(self._refresh)
+        self.session.predictionChanged.connect(self._show_info)
+        self.session.undoChanged.connect(self.undo_button.setEnabled)
+        self.undo_button.setEnabled(False)
+        self._refresh(self.session.params)
+
+    def _show_info(self, pred) -> None:
+        if pred is None:
+            self.info.setText("–")
+            return
+        shown = self.session.shown
+        h, w = pred.image.shape[:2]
+        body = self.controller.body_model()
+        rows = [
+            ("image", f"{shown.name if shown else pred.source} ({w} × {h})"),
+            ("crop", f"{pred.crop.size} px at ({pred.crop.offset[0]:.0f}, {pred.crop.offset[1]:.0f}), "
+                     f"{1 / pred.crop.scale:.2f} image px per crop px"),
+            ("camera", f"focal {pred.camera.focal:.0f} px on a {pred.camera.size} px crop, "
+                       f"body at {-float(pred.params.transl[2]):.1f} m"),
+            ("parts", f"{pred.parts.labels.shape[1]} × {pred.parts.labels.shape[0]} label map"),
+            ("body model", body.name if body is not None else "?"),
+            ("refined", "yes" if getattr(pred, "refined", False) else "no"),
+        ]
+        self.info.setText("<table>" + "".join(f"<tr><td style='color:#666;padding-right:6px'>{k}</td><td>{v}</td></tr>"
+                                              for k, v in rows) + "</table>")
+
+    def _angle_sliders(self, form: QFormLayout, fixed_joint: int | None) -> list[ValueSlider]:
+        out = []
+        for a, (lo, hi) in zip(AXES, pose_edit.ANGLE_RANGES):
+            s = ValueSlider(lo, hi, 1.0, "{:+.0f}°")
+            s.valueChanged.connect(lambda _v, fj=fixed_joint: self._angles_changed(fj))
+            s.released.connect(self.controller.end_edit)
+            form.addRow(a, s)
+            out.append(s)
+        return out
+
+    # ---------------------------------------------------------------- state
+    def current_joint(self) -> int:
+        return int(self.joint_box.currentData())
+
+    def select_joint(self, joint: int) -> None:
+        """Show joint `joint` (1..23) in the joint editor; 0 (pelvis) means global orientation."""
+        if joint <= 0:
+            self.orient[0].slider.setFocus()
+            return
+        i = self.joint_box.findData(joint)
+        if i >= 0:
+            self.joint_box.setCurrentIndex(i)
+
+    def _refresh(self, params) -> None:
+        enabled = params is not None
+        for w in (*self.betas, *self.orient, *self.joint, self.joint_box, self.reset_button):
+            w.setEnabled(enabled)
+        if params is None or self._own_edit:
+            return
+        for i, s in enumerate(self.betas):
+            s.set_value_silently(float(params.betas[i]))
+        for s, v in zip(self.orient, pose_edit.joint_euler(params, 0)):
+            s.set_value_silently(float(v))
+        self._refresh_joint(params)
+
+    def _refresh_joint(self, params) -> None:
+        for s, v in zip(self.joint, pose_edit.joint_euler(params, self.current_joint())):
+            s.set_value_silently(float(v))
+
+    def _joint_changed(self, _index: int) -> None:
+        self.controller.end_edit()
+        if self.session.params is not None:
+            self._refresh_joint(self.session.params)
+        self.jointSelected.emit(self.current_joint())
+
+    # ---------------------------------------------------------------- edits
+    def _edit(self, params, key) -> None:
+        self._own_edit = True
+        try:
+            self.controller.set_params(params, merge_key=key)
+        finally:
+            self._own_edit = False
+
+    def _beta_changed(self, i: int, v: float) -> None:
+        p = self.session.params
+        if p is not None:
+            self._edit(pose_edit.with_beta(p, i, v), ("beta", i))
+
+    def _angles_changed(self, fixed_joint: int | None) -> None:
+        p = self.session.params
+        if p is None:
+            return
+        j = 0 if fixed_joint == 0 else self.current_joint()
+        sliders = self.orient if j == 0 else self.joint
+        deg = np.array([s.value() for s in sliders])
+        self._edit(pose_edit.with_joint_euler(p, j, deg), ("joint", j))

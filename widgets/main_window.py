@@ -1,0 +1,506 @@
+"""NBF Studio main window: photo, part segmentation and 3D body side by side, the inspector,
+and the dataset tab. Views subscribe to the controller's Session; edits go back through the
+controller. All model work happens in the controller's worker thread."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
+                               QProgressBar, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget)
+
+from inference import image_io as imageio
+from app.qt_images import from_qimage
+
+from .dataset_panel import DatasetPanel
+from .inspector import Inspector
+from .mesh_view import MeshView
+from .panels import PhotoPanel, SegmentationPanel, ViewTitleBar
+from .render_host import RenderHost
+from .settings_dialog import SettingsDialog
+
+IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in imageio.IMAGE_SUFFIXES) + ");;All files (*)"
+MESH_FORMATS = (("OBJ", ".obj"), ("PLY", ".ply"), ("GLB", ".glb"))
+PARAM_FORMATS = (("NumPy .npz", ".npz"), ("JSON .json", ".json"), ("UP-3D _body.pkl", "_body.pkl"))
+
+
+class MessageBanner(QFrame):
+    """A non-modal message strip above the views (errors stay until dismissed)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(10, 4, 4, 4)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        colors = {"error": ("#fdecea", "#8a1c13", "#f5c2bd"), "info": ("#e8f1fd", "#123e7a", "#bcd3f5")}
+        bg, fg, border = colors.get(kind, colors["error"])
+        self.setStyleSheet(f"QFrame#banner {{ background: {bg}; border: 1px solid {border}; border-radius: 4px; }}"
+                           f"QFrame#banner QLabel {{ color: {fg}; }}")
+        self.label.setText(text)
+        self.show()
+
+    @property
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller, dataset_session=None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.session = controller.session
+        if dataset_session is None:
+            from app.dataset_runner import DatasetSession
+
+            dataset_session = DatasetSession(controller.factory, controller.config, self)
+        self.dataset = dataset_session
+        self.host = RenderHost()
+        self.setWindowTitle("NBF Studio")
+        self.setAcceptDrops(True)
+        self._closed = False
+
+        # ---- views
+        self.photo = PhotoPanel(self.host)
+        self.segmentation = SegmentationPanel()
+        self.mesh_view = MeshView(self.host)
+        self.view_bar = ViewTitleBar()
+        self.inspector = Inspector(controller)
+        mesh_pane = QWidget()
+        ml = QVBoxLayout(mesh_pane)
+        ml.setContentsMargins(2, 2, 2, 2)
+        ml.addWidget(self.view_bar)
+        ml.addWidget(self.mesh_view, 1)
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.photo)
+        left.addWidget(self.segmentation)
+        self.image_split = QSplitter(Qt.Orientation.Horizontal)
+        self.image_split.addWidget(left)
+        self.image_split.addWidget(mesh_pane)
+        self.image_split.addWidget(self.inspector)
+        self.image_split.setStretchFactor(0, 5)
+        self.image_split.setStretchFactor(1, 6)
+        self.image_split.setStretchFactor(2, 3)
+        self.image_split.setSizes([560, 660, 340])
+
+        self.dataset_panel = DatasetPanel(self.dataset, controller, self.host)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.image_split, "Photo")
+        self.tabs.addTab(self.dataset_panel, "Dataset")
+        self.banner = MessageBanner()
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(4, 4, 4, 0)
+        cl.setSpacing(4)
+        cl.addWidget(self.banner)
+        cl.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        # ---- status bar
+        self.busy = QProgressBar()
+        self.busy.setMaximumWidth(160)
+        self.busy.setMaximumHeight(16)
+        self.busy.setTextVisible(False)
+        self.busy.setRange(0, 0)
+        self.busy.hide()
+        self.timings_label = QLabel()
+        self.timings_label.setToolTip("time per stage of the last prediction")
+        self.statusBar().addPermanentWidget(self.timings_label)
+        self.statusBar().addPermanentWidget(self.busy)
+
+        self._build_menus()
+        self._connect()
+        self.resize(1600, 960)
+        self.restore_state()
+
+    # ------------------------------------------------------------------ menus
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if tip:
+            a.setStatusTip(tip)
+        a.triggered.connect(lambda _=False: slot())
+        menu.addAction(a)
+        return a
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        self.act_open = self._action(m, "&Open image…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self._action(m, "Open &folder…", self.open_folder_dialog, "Ctrl+Shift+O")
+        self._action(m, "Open &dataset…", self.open_dataset_dialog, "Ctrl+D")
+        self.recent_menu = m.addMenu("&Recent files")
+        m.addSeparator()
+        self.act_prev = self._action(m, "&Previous image", lambda: self.controller.open_neighbour(-1), "Alt+Left")
+        self.act_next = self._action(m, "&Next image", lambda: self.controller.open_neighbour(+1), "Alt+Right")
+        self.act_prev.setEnabled(False)
+        self.act_next.setEnabled(False)
+        m.addSeparator()
+        self._action(m, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        m.addSeparator()
+        self._action(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        m = mb.addMenu("&Edit")
+        self.act_undo = self._action(m, "&Undo edit", self.controller.undo, QKeySequence.StandardKey.Undo)
+        self.act_undo.setEnabled(False)
+        self.act_reset = self._action(m, "&Reset to prediction", self.controller.reset_to_prediction, "Ctrl+R")
+        m.addSeparator()
+        self._action(m, "&Paste image", self.paste, QKeySequence.StandardKey.Paste)
+        m.addSeparator()
+        self.act_rerun = self._action(m, "Run the model &again", self.controller.rerun, "F5")
+        self.act_cancel = self._action(m, "&Cancel prediction", self.controller.cancel, "Esc")
+        self.act_cancel.setEnabled(False)
+
+        m = mb.addMenu("&View")
+        self._action(m, "&Reset 3D view", lambda: self.mesh_view.reset_view(), "R")
+        self._action(m, "&Front", lambda: self.mesh_view.set_preset("front"), "1")
+        self._action(m, "&Side", lambda: self.mesh_view.set_preset("side"), "3")
+        self._action(m, "&Top", lambda: self.mesh_view.set_preset("top"), "7")
+        m.addSeparator()
+        self._action(m, "Segmentation &overlay", lambda: self.segmentation.set_mode("overlay"))
+        self._action(m, "Segmentation side &by side", lambda: self.segmentation.set_mode("side"))
+        m.addSeparator()
+        self._action(m, "&Photo tab", self.show_image_tab, "Ctrl+1")
+        self._action(m, "&Dataset tab", lambda: self.tabs.setCurrentWidget(self.dataset_panel), "Ctrl+2")
+
+        m = mb.addMenu("E&xport")
+        self.export_actions = []
+        for label, suffix in MESH_FORMATS:
+            self.export_actions.append(self._action(m, f"Mesh as {label}…", lambda s=suffix: self.export_dialog(s)))
+        m.addSeparator()
+        for label, suffix in PARAM_FORMATS:
+            self.export_actions.append(self._action(m, f"Parameters as {label}…",
+                                                    lambda s=suffix: self.export_dialog(s)))
+        m.addSeparator()
+        shots = m.addMenu("Screenshot (PNG)")
+        for label, getter in (("Photo view", lambda: self.photo), ("Segmentation view", lambda: self.segmentation),
+                              ("3D view", lambda: self.mesh_view), ("Dataset view", lambda: self.dataset_panel),
+                              ("Whole window", lambda: self)):
+            self._action(shots, f"{label}…", lambda g=getter, n=label: self.screenshot_dialog(g(), n))
+        for a in self.export_actions:
+            a.setEnabled(False)
+
+        m = mb.addMenu("&Help")
+        self._action(m, "&About NBF Studio", self.about)
+        self._rebuild_recent(self.controller.settings.recent_files())
+
+    def _rebuild_recent(self, files: list[str]) -> None:
+        self.recent_menu.clear()
+        for f in files:
+            a = QAction(Path(f).name, self)
+            a.setStatusTip(f)
+            a.setToolTip(f)
+            a.triggered.connect(lambda _=False, f=f: self.controller.open_paths([f]))
+            self.recent_menu.addAction(a)
+        if files:
+            self.recent_menu.addSeparator()
+            self._action(self.recent_menu, "Clear list", self._clear_recent)
+        self.recent_menu.setEnabled(bool(files))
+
+    def _clear_recent(self) -> None:
+        self.controller.settings.clear_recent_files()
+        self._rebuild_recent([])
+
+    # ------------------------------------------------------------------ wiring
+    def _connect(self) -> None:
+        s, c = self.session, self.controller
+        s.imageChanged.connect(self._on_image)
+        s.predictionChanged.connect(self._on_prediction)
+        s.meshChanged.connect(self._on_mesh)
+        s.busyChanged.connect(self._on_busy)
+        s.undoChanged.connect(self.act_undo.setEnabled)
+        c.error.connect(self.show_error)
+        c.status.connect(lambda t: self.statusBar().showMessage(t, 6000))
+        c.timings.connect(self.timings_label.setText)
+        c.recentFilesChanged.connect(self._rebuild_recent)
+        c.imageListChanged.connect(self._on_image_list)
+        c.datasetRequested.connect(self.open_dataset)
+        c.progress.connect(self._on_progress)
+        c.bodyModelChanged.connect(self._on_body_model)
+        self.dataset.error.connect(self.show_error)
+        self.dataset.finished.connect(lambda t: self.statusBar().showMessage(f"dataset: {t}", 10000))
+        self.view_bar.preset.connect(lambda n: self.mesh_view.reset_view() if n == "reset"
+                                     else self.mesh_view.set_preset(n))
+        self.view_bar.colorMode.connect(self.mesh_view.set_color_mode)
+        self.mesh_view.jointPicked.connect(self._on_joint_picked)
+        self.inspector.jointSelected.connect(self.mesh_view.set_selected_joint)
+
+    def _on_image(self, shown) -> None:
+        self.photo.set_image(shown)
+        self.segmentation.set_image(shown)
+        self.setWindowTitle(f"NBF Studio — {shown.name}" if shown is not None else "NBF Studio")
+
+    def _on_body_model(self, body) -> None:
+        self.host.set_body(body.faces, body.weights)
+
+    def _on_prediction(self, pred) -> None:
+        for a in self.export_actions:
+            a.setEnabled(pred is not None)
+        if pred is None:
+            self.photo.set_prediction(None)
+            self.segmentation.set_labels(None)
+            self.mesh_view.set_mesh(None)
+            self.timings_label.setText("")
+            return
+        body = self.controller.body_model()
+        if body is not None:
+            self.host.set_body(body.faces, body.weights)
+        else:
+            import numpy as np
+
+            self.host.set_body(pred.mesh.faces, np.zeros((len(pred.mesh.vertices), 24), np.float32))
+        self.banner.hide()
+        self.photo.set_prediction(pred)
+        self.segmentation.set_labels(self.session.parts_on_display())
+        self.mesh_view.set_mesh(pred.mesh, reframe=True)
+
+    def _on_mesh(self, mesh) -> None:
+        if self.session.prediction is None:
+            return
+        self.photo.set_mesh(mesh)
+        self.mesh_view.set_mesh(mesh)
+
+    def _on_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        self.act_cancel.setEnabled(busy)
+        if busy:
+            self.busy.setRange(0, 0)
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if total > 1:
+            self.busy.setRange(0, total)
+            self.busy.setValue(done)
+
+    def _on_image_list(self, index: int, count: int) -> None:
+        self.act_prev.setEnabled(count > 1)
+        self.act_next.setEnabled(count > 1)
+        if count > 1:
+            self.statusBar().showMessage(f"image {index + 1} of {count} (Alt+Left / Alt+Right)", 6000)
+
+    def _on_joint_picked(self, joint: int) -> None:
+        self.inspector.select_joint(joint)
+        self.statusBar().showMessage(f"joint: {self.controller.joint_names[joint].replace('_', ' ')}", 4000)
+
+    def show_error(self, text: str) -> None:
+        self.banner.show_message(text, "error")
+        self.statusBar().showMessage(text, 10000)
+
+    def show_image_tab(self) -> None:
+        self.tabs.setCurrentWidget(self.image_split)
+
+    # ------------------------------------------------------------------ opening
+    def open_dialog(self) -> None:
+        start = str(Path(self.controller.settings.recent_files()[0]).parent) if self.controller.settings.recent_files() else ""
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open image", start, IMAGE_FILTER)
+        if paths:
+            self.show_image_tab()
+            self.controller.open_paths(paths)
+
+    def open_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of images")
+        if path:
+            self.controller.open_paths([path])
+
+    def open_dataset_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a dataset folder (UP-3D layout)")
+        if path:
+            self.open_dataset(path)
+
+    def open_dataset(self, folder: str) -> int:
+        self.dataset.configure(self.controller.config)
+        n = self.dataset.open(folder)
+        if n:
+            self.banner.hide()
+            self.tabs.setCurrentWidget(self.dataset_panel)
+        return n
+
+    def paste(self) -> bool:
+        md = QApplication.clipboard().mimeData()
+        return self.open_mime(md, "clipboard")
+
+    def open_mime(self, md, source: str = "drop") -> bool:
+        """Open what a drop or the clipboard carries: file/folder URLs, image data, or a path as text."""
+        if md is None:
+            return False
+        if md.hasUrls():
+            paths = [u.toLocalFile() for u in md.urls() if u.isLocalFile()]
+            if paths:
+                self.show_image_tab()
+                return self.controller.open_paths(paths)
+        if md.hasImage():
+            img = md.imageData()
+            if img is not None and not img.isNull():
+                self.show_image_tab()
+                return self.controller.open_array(from_qimage(img), source)
+        if md.hasText():
+            text = md.text().strip()
+            if text and len(text) < 4096 and Path(text).exists():
+                return self.controller.open_paths([text])
+        self.show_error(f"nothing to open in the {source}: expected an image or image files")
+        return False
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        md = event.mimeData()
+        if md.hasUrls() or md.hasImage():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        event.acceptProposedAction()
+        self.open_mime(event.mimeData(), "drop")
+
+    # ------------------------------------------------------------------ settings
+    def open_settings(self) -> None:
+        dlg = SettingsDialog(self.controller, self)
+        if dlg.exec():
+            self.dataset.configure(self.controller.config)
+            self.statusBar().showMessage("settings applied", 5000)
+        dlg.deleteLater()
+
+    # ------------------------------------------------------------------ export
+    def ask_save_path(self, title: str, default: str, filt: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, title, default, filt,
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        return path
+
+    def confirm_overwrite(self, path: Path) -> bool:
+        r = QMessageBox.question(self, "Replace file?", f"{path.name} already exists in {path.parent}.\n"
+                                 "Do you want to replace it?",
+                                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                 QMessageBox.StandardButton.No)
+        return r == QMessageBox.StandardButton.Yes
+
+    def _default_stem(self) -> str:
+        shown = self.session.shown
+        if shown is not None and shown.source and Path(shown.source).suffix:
+            return str(Path(shown.source).with_suffix(""))
+        return str(Path.home() / "body")
+
+    def export_dialog(self, suffix: str) -> bool:
+        if self.session.prediction is None:
+            self.show_error("nothing to export yet: open a photo first")
+            return False
+        kind = "mesh" if suffix in (s for _, s in MESH_FORMATS) else "parameters"
+        default = self._default_stem() + suffix
+        path = self.ask_save_path(f"Export {kind}", default, f"*{suffix}")
+        if not path:
+            return False
+        if suffix == "_body.pkl" and not path.endswith(".pkl"):
+            path += ".pkl"
+        elif suffix != "_body.pkl" and not path.lower().endswith(suffix):
+            path += suffix
+        return self.export_to(path)
+
+    def export_to(self, path: str | Path) -> bool:
+        """Export mesh or parameters by suffix; asks before replacing a file. Errors go to the banner."""
+        path = Path(path)
+        is_mesh = path.suffix.lower() in (s for _, s in MESH_FORMATS)
+        fn = self.controller.export_mesh if is_mesh else self.controller.export_params
+        try:
+            try:
+                fn(path, overwrite=False)
+            except FileExistsError:
+                if not self.confirm_overwrite(path):
+                    self.statusBar().showMessage("export cancelled", 5000)
+                    return False
+                fn(path, overwrite=True)
+        except Exception as exc:  # noqa: BLE001 - a failed export must not take the app down
+            self.show_error(f"export failed: {exc}")
+            return False
+        self.statusBar().showMessage(f"exported {path}", 8000)
+        return True
+
+    def screenshot_dialog(self, widget: QWidget, name: str) -> bool:
+        default = self._default_stem() + "_" + name.lower().replace(" ", "_") + ".png"
+        path = self.ask_save_path(f"Save screenshot of the {name.lower()}", default, "PNG images (*.png)")
+        if not path:
+            return False
+        if not path.lower().endswith(".png"):
+            path += ".png"
+        p = Path(path)
+        if p.exists() and not self.confirm_overwrite(p):
+            return False
+        return self.save_screenshot(widget, p)
+
+    def save_screenshot(self, widget: QWidget, path: str | Path) -> bool:
+        pm = widget.grab()
+        tmp = Path(str(path) + ".part.png")
+        if not pm.save(str(tmp), "PNG"):
+            self.show_error(f"could not write {path}")
+            tmp.unlink(missing_ok=True)
+            return False
+        tmp.replace(path)
+        self.statusBar().showMessage(f"saved {path}", 8000)
+        return True
+
+    # ------------------------------------------------------------------ misc
+    def about(self) -> None:
+        QMessageBox.about(self, "About NBF Studio",
+                          "<b>NBF Studio</b><p>Recovers a 3D SMPL body from one photo with Neural Body Fitting "
+                          "(Omran et al., 3DV 2018): a CNN predicts 12 body parts, a second CNN regresses pose and "
+                          "shape from them.</p>")
+
+    def start(self, paths=()) -> None:
+        """After show(): open the given paths, else the bundled sample (first run), else the welcome hint."""
+        from app.controller import sample_images
+
+        if paths:
+            self.controller.open_paths(list(paths))
+            return
+        samples = sample_images()
+        if samples and self.controller.settings.show_sample_on_start():
+            self.controller.open_paths([samples[0]])
+
+    def save_state(self) -> None:
+        st = self.controller.settings
+        st.set_value("ui/geometry", self.saveGeometry())
+        st.set_value("ui/split", self.image_split.saveState())
+
+    def restore_state(self) -> None:
+        st = self.controller.settings
+        g = st.value("ui/geometry")
+        if isinstance(g, QByteArray) and not g.isEmpty():
+            self.restoreGeometry(g)
+        sp = st.value("ui/split")
+        if isinstance(sp, QByteArray) and not sp.isEmpty():
+            self.image_split.restoreState(sp)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(1600, 960)
+
+    def shutdown(self) -> None:
+        """Stop workers and free the renderer (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.save_state()
+            self.controller.settings.sync()
+        except Exception:  # noqa: BLE001 - settings are best effort at exit
+            pass
+        self.dataset.shutdown()
+        self.controller.shutdown()
+        self.host.close()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)

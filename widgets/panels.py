@@ -1,0 +1,171 @@
+"""The photo pane (input image + mesh overlay through the predicted camera) and the
+segmentation pane (predicted parts over the photo or side by side, with a legend)."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget)
+
+from app.derived import overlay_camera
+from inference.parts import PALETTE
+
+from .image_canvas import ImageCanvas, colorize_rgba
+from .legend import PartLegend
+from .render_host import RenderHost, fit_size
+
+WELCOME = ("Drop a photo of a person here\n(or a folder of photos, or a dataset folder)\n\n"
+           "File › Open… (Ctrl+O) · Edit › Paste image (Ctrl+V)")
+
+
+def _opacity_slider(value: int) -> QSlider:
+    s = QSlider(Qt.Orientation.Horizontal)
+    s.setRange(0, 100)
+    s.setValue(value)
+    s.setFixedWidth(120)
+    s.setToolTip("opacity of the overlay")
+    return s
+
+
+def _title(text: str) -> QLabel:
+    lab = QLabel(f"<b>{text}</b>")
+    return lab
+
+
+class PhotoPanel(QWidget):
+    """Input photo; with a prediction, the body rendered through the predicted camera on top."""
+
+    def __init__(self, host: RenderHost, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.host = host
+        self.canvas = ImageCanvas(WELCOME)
+        self.show_mesh = QCheckBox("Mesh overlay")
+        self.show_mesh.setChecked(True)
+        self.opacity = _opacity_slider(70)
+        bar = QHBoxLayout()
+        bar.addWidget(_title("Photo"))
+        bar.addStretch(1)
+        bar.addWidget(self.show_mesh)
+        bar.addWidget(self.opacity)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(bar)
+        lay.addWidget(self.canvas, 1)
+        self.shown = None
+        self.prediction = None
+        self.vertices = None
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(200)
+        self._settle.timeout.connect(self._update_overlay)
+        self.canvas.set_opacity(0.7)
+        self.show_mesh.toggled.connect(lambda _on: self._update_overlay())
+        self.opacity.valueChanged.connect(lambda v: self.canvas.set_opacity(v / 100))
+
+    def set_image(self, shown) -> None:
+        self.shown = shown
+        self.prediction = None
+        self.vertices = None
+        self.canvas.set_base(shown.display if shown is not None else None)
+        self.canvas.set_overlay(None)
+
+    def set_prediction(self, prediction) -> None:
+        self.prediction = prediction
+        self.vertices = None if prediction is None else prediction.mesh.vertices
+        self._update_overlay()
+
+    def set_mesh(self, mesh) -> None:
+        """An edited body: a quick small overlay now, the full one when edits pause."""
+        self.vertices = None if mesh is None else mesh.vertices
+        self._update_overlay(fast=True)
+        self._settle.start()
+
+    def _update_overlay(self, fast: bool = False) -> None:
+        if not self.show_mesh.isChecked() or self.prediction is None or self.vertices is None or self.shown is None:
+            self.canvas.set_overlay(None)
+            return
+        self.canvas.set_overlay(self.render_overlay(512 if fast else 1024))
+
+    def render_overlay(self, max_side: int = 1024) -> np.ndarray | None:
+        """RGBA of the body on the display image through the predicted camera (None on failure)."""
+        h, w = self.shown.display.shape[:2]
+        rw, rh, k = fit_size(w, h, max_side)
+        focal, (cx, cy) = overlay_camera(self.prediction, self.shown.scale * k)
+        try:
+            return self.host.render_camera(self.vertices, focal, (cx, cy), rw, rh)
+        except Exception as exc:  # noqa: BLE001
+            self.canvas.set_caption(str(exc))
+            return None
+
+
+class SegmentationPanel(QWidget):
+    """Predicted 12-part segmentation: over the photo (opacity), side by side, or alone."""
+
+    MODES = (("Overlay", "overlay"), ("Side by side", "side"), ("Parts only", "overlay_only"))
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.canvas = ImageCanvas("The predicted part segmentation appears here.")
+        self.mode = QComboBox()
+        for label, key in self.MODES:
+            self.mode.addItem(label, key)
+        self.opacity = _opacity_slider(60)
+        self.legend = PartLegend(columns=3)
+        bar = QHBoxLayout()
+        bar.addWidget(_title("Parts"))
+        bar.addStretch(1)
+        bar.addWidget(self.mode)
+        bar.addWidget(self.opacity)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(bar)
+        lay.addWidget(self.canvas, 1)
+        lay.addWidget(self.legend)
+        self.canvas.set_opacity(0.6)
+        self.mode.currentIndexChanged.connect(lambda _: self._apply_mode())
+        self.opacity.valueChanged.connect(lambda v: self.canvas.set_opacity(v / 100))
+
+    def _apply_mode(self) -> None:
+        mode = self.mode.currentData()
+        self.canvas.set_mode(mode)
+        self.opacity.setEnabled(mode == "overlay")
+
+    def set_mode(self, mode: str) -> None:
+        i = [k for _, k in self.MODES].index(mode)
+        self.mode.setCurrentIndex(i)
+
+    def set_image(self, shown) -> None:
+        self.canvas.set_base(shown.display if shown is not None else None)
+        self.canvas.set_overlay(None)
+
+    def set_labels(self, labels: np.ndarray | None) -> None:
+        self.canvas.set_overlay(None if labels is None else colorize_rgba(labels, PALETTE))
+
+
+class ViewTitleBar(QWidget):
+    """Title row of the 3D pane: presets and colouring."""
+
+    preset = Signal(str)
+    colorMode = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        from PySide6.QtWidgets import QToolButton
+
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(_title("3D body"))
+        lay.addStretch(1)
+        self.buttons = {}
+        for name, tip in (("reset", "Reset view (R)"), ("front", "Front view (1)"), ("side", "Side view (3)"),
+                          ("top", "Top view (7)")):
+            b = QToolButton()
+            b.setText(name.capitalize())
+            b.setToolTip(tip)
+            b.clicked.connect(lambda _=False, n=name: self.preset.emit(n))
+            lay.addWidget(b)
+            self.buttons[name] = b
+        self.colors = QComboBox()
+        self.colors.addItem("Skin", "skin")
+        self.colors.addItem("Part colours", "parts")
+        self.colors.currentIndexChanged.connect(lambda _: self.colorMode.emit(self.colors.currentData()))
+        lay.addWidget(self.colors)

@@ -1,0 +1,95 @@
+"""Settings: body model (embedded or a user's SMPL file), device, refinement."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget)
+
+from app.settings import ModelConfig
+
+DEVICE_LABELS = (("Automatic (GPU if available)", "auto"), ("CPU", "cpu"), ("GPU (CUDA)", "cuda"))
+
+
+class SettingsDialog(QDialog):
+    """Edits a ModelConfig; `apply()` hands it to the controller and shows a BodyModelError inline."""
+
+    def __init__(self, controller, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.controller = controller
+        cfg = controller.config
+
+        self.embedded = QRadioButton("Embedded body model (NBF-anny neutral, SMPL format)")
+        self.custom = QRadioButton("SMPL model file:")
+        group = QButtonGroup(self)
+        group.addButton(self.embedded)
+        group.addButton(self.custom)
+        self.path = QLineEdit(cfg.body_model_path)
+        self.path.setPlaceholderText("e.g. basicModel_neutral_lbs_10_207_0_v1.0.0.pkl")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.custom)
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        (self.custom if cfg.body_model_path else self.embedded).setChecked(True)
+        self.path.textEdited.connect(lambda _: self.custom.setChecked(True))
+
+        self.device = QComboBox()
+        for label, key in DEVICE_LABELS:
+            self.device.addItem(label, key)
+        self.device.setCurrentIndex(max(0, self.device.findData(cfg.device)))
+        self.refine = QCheckBox("Refine the fit to the predicted parts (slower)")
+        self.refine.setChecked(cfg.refine)
+
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.hide()
+
+        form = QFormLayout()
+        form.addRow("Device", self.device)
+        form.addRow("", self.refine)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("<b>Body model</b>"))
+        lay.addWidget(self.embedded)
+        lay.addLayout(row)
+        lay.addSpacing(8)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(buttons)
+        self.resize(620, 240)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "SMPL model file", self.path.text(),
+                                              "SMPL models (*.pkl *.npz);;All files (*)")
+        if path:
+            self.path.setText(path)
+            self.custom.setChecked(True)
+
+    def config(self) -> ModelConfig:
+        path = self.path.text().strip() if self.custom.isChecked() else ""
+        return ModelConfig(path, self.device.currentData(), self.refine.isChecked())
+
+    def apply(self) -> bool:
+        """Apply the settings; on a bad body model file show its message and return False."""
+        if self.custom.isChecked() and not self.path.text().strip():
+            self._show_error("Choose an SMPL model file, or use the embedded body model.")
+            return False
+        try:
+            self.controller.apply_model_config(self.config())
+        except Exception as exc:  # noqa: BLE001 - BodyModelError: the message names the file and the problem
+            self._show_error(str(exc))
+            return False
+        self.error.hide()
+        return True
+
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+
+    def accept(self) -> None:
+        if self.apply():
+            super().accept()

@@ -18,10 +18,12 @@ sysdeps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-detect.txt
 	@[ -x $(VPY) ] || $(PY) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q -r requirements-dev.txt
+	@# optional person detector runtime (no wheel on some platforms: the app then runs without it)
+	$(VPY) -m pip install -q -r requirements-detect.txt || echo "note: person detector runtime not installed (docs/real_photos.md)"
 	@touch $(STAMP)
 
 setup: sysdeps $(STAMP)

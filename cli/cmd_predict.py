@@ -14,6 +14,10 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
     p.add_argument("--mesh-formats", default="obj,glb", help="comma list of obj, ply, glb")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    p.add_argument("--detect", default="auto", choices=("auto", "on", "off"),
+                   help="person detector (auto: use it when its runtime is installed; off: whole image is the crop)")
+    p.add_argument("--person", type=int, default=0, help="which detected person to fit (0: the largest)")
+    p.add_argument("--all-people", action="store_true", help="fit every detected person (outputs _p1, _p2, ...)")
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -42,7 +46,7 @@ def run(args) -> int:
 
     try:
         body = BodyModel(args.body_model)
-        pred = Predictor(body_model=body, device=args.device, refine=args.refine)
+        pred = Predictor(body_model=body, device=args.device, refine=args.refine, detect=args.detect)
     except (BodyModelError, PredictionError) as exc:
         print(f"error: {exc}")
         return 2
@@ -52,14 +56,21 @@ def run(args) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     images = expand(args.images)
     failed = 0
-    for path in tqdm(images, desc="predict", unit="image", disable=len(images) < 2):
-        stem = args.out / path.stem
+    jobs = [(path, args.person, "") for path in images]
+    for path, person, tag in tqdm(jobs, desc="predict", unit="image", disable=len(jobs) < 2):
+        stem = args.out / (path.stem + tag)
         try:
-            p = pred.predict(path)
+            p = pred.predict(path, person=person)
         except PredictionError as exc:
             tqdm.write(f"{path}: {exc}")
             failed += 1
             continue
+        if args.all_people and not tag and len(p.people) > 1:  # queue the others
+            jobs += [(path, k, f"_p{k + 1}") for k in range(len(p.people)) if k != person]
+        if p.people:
+            from inference.detect.draw import draw_people
+
+            png_people = draw_people(p.image, p.people)
         try:
             def png(suffix, rgb):
                 ok, buf = cv2.imencode(".png", rgb[..., ::-1])
@@ -68,6 +79,8 @@ def run(args) -> int:
                 atomic_write(str(stem) + suffix, buf.tobytes(), args.overwrite)
 
             png("_parts.png", colorize(p.parts.labels))
+            if p.people:
+                png("_people.png", png_people)
             png("_parts_overlay.png", parts_overlay(p.crop_image, p.parts.labels))
             png("_overlay.png", mesh_overlay(renderer, p))
             for fmt in args.mesh_formats.split(","):

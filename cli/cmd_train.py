@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def add_arguments(p, name: str) -> None:
-    p.add_argument("--data", required=True, help="cache folder (python -m training.cache ...)")
+    p.add_argument("--data", required=True, help="cache folder(s), comma-separated (python -m training.cache ...)")
     p.add_argument("--out", required=True, help="run folder: latest.pt, best.pt, config.json, log.txt")
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--batch-size", type=int, default=64 if name == "train-fit" else 16)
@@ -15,6 +15,7 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--max-samples", type=int, default=0, help="use only the first N cached samples (0: all)")
     p.add_argument("--threads", type=int, default=0, help="torch threads per process (0: default)")
     p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
+    p.add_argument("--init", default=None, help="start from the weights of this checkpoint (warm start)")
     if name == "train-fit":
         p.add_argument("--parts", type=int, default=12, choices=(1, 3, 6, 12), help="input grouping (ablation)")
         p.add_argument("--no-augment", action="store_true", help="train on clean GT part maps")
@@ -29,7 +30,7 @@ def add_arguments(p, name: str) -> None:
 def run(args) -> int:
     from training.loop import RunConfig
 
-    extra = {"body_model": args.body_model}
+    extra = {"body_model": args.body_model, "init": args.init}
     if args.command == "train-fit":
         extra.update(n_parts=args.parts, augment=not args.no_augment, loss_weights=json.loads(args.loss_weights),
                      res=args.res, input=args.input)

@@ -180,19 +180,35 @@ class BodyModel:
         Same joints as `forward_rotmat` without skinning the vertices (the regressor is linear in the
         shaped rest mesh, so rest joints are J_template + dJ/dbeta @ betas): cheap enough for training losses.
         """
+        return self._kinematics(rotmats, betas)[0]
+
+    def joints_and_points(self, rotmats: torch.Tensor, betas: torch.Tensor, vertex_ids: torch.Tensor):
+        """Posed joints (B, 24, 3) and a subset of posed vertices (B, n, 3), no translation, skinning only
+        those n vertices (pose correctives left out: zero in the embedded model, small in SMPL's).
+        For optimisation loops that need a few hundred surface points, not the whole mesh."""
+        J_posed, R, J_rest = self._kinematics(rotmats, betas)
+        lay = self.layer
+        v = lay.v_template[vertex_ids] + torch.einsum("nck,bk->bnc", lay.shapedirs[vertex_ids], betas)
+        w = lay.lbs_weights[vertex_ids]                                             # (n, 24)
+        # v' = sum_j w_j (R_j (v - J_j) + J'_j)
+        local = torch.einsum("bjac,bnjc->bnja", R, v[:, :, None, :] - J_rest[:, None])
+        pts = torch.einsum("nj,bnja->bna", w, local + J_posed[:, None])
+        return J_posed, pts
+
+    def _kinematics(self, rotmats: torch.Tensor, betas: torch.Tensor):
+        """Forward kinematics: posed joints (B, 24, 3), world rotations (B, 24, 3, 3), rest joints (B, 24, 3)."""
         if getattr(self, "_j_template", None) is None or self._j_template.device != rotmats.device:
             lay = self.layer
             self._j_template = lay.J_regressor @ lay.v_template                                # (24, 3)
             self._j_dirs = torch.einsum("jv,vck->jck", lay.J_regressor, lay.shapedirs)        # (24, 3, 10)
         J = self._j_template + torch.einsum("jck,bk->bjc", self._j_dirs.to(betas.dtype), betas)
-        B = rotmats.shape[0]
         world_R = [rotmats[:, 0]]
         world_t = [J[:, 0]]
         for j in range(1, 24):
             p = int(self.parents[j])
             world_t.append(world_t[p] + (world_R[p] @ (J[:, j] - J[:, p])[..., None])[..., 0])
             world_R.append(world_R[p] @ rotmats[:, j])
-        return torch.stack(world_t, 1).reshape(B, 24, 3)
+        return torch.stack(world_t, 1), torch.stack(world_R, 1), J
 
     def fingerprint(self) -> str:
         """Short hash of the template and joint regressor: trained weights record the body model they fit."""

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .geometry import project_points
+from .geometry import axis_angle_to_matrix, project_points
 from .types import BodyParams
 
 PRIOR_PATH = Path(__file__).resolve().parent.parent / "resources" / "priors" / "pose_prior.npz"
@@ -108,12 +108,11 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
             if cancel is not None and cancel():
                 break
             opt.zero_grad()
+            rot = axis_angle_to_matrix(torch.cat([go, bp], 1).view(1, 24, 3))
             if use_mesh:
-                v, j = body.forward(go, bp, betas, tr)[:2]
+                j, v = body.joints_and_points(rot, betas, sel_t)
+                j, v = j + tr[:, None], v + tr[:, None]
             else:
-                from .geometry import axis_angle_to_matrix
-
-                rot = axis_angle_to_matrix(torch.cat([go, bp], 1).view(1, 24, 3))
                 j = body.joints_rotmat(rot, betas) + tr[:, None]
             loss = w_pose * prior(bp).sum() + weights.shape_prior * (betas ** 2).sum()
             # knees and elbows should not bend backwards (SMPLify's exp penalty)
@@ -126,7 +125,7 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
                 p = project_points(j[0, lsp], focal, size)
                 loss = loss + weights.joints * (c * geman_mcclure(((p - j2d) ** 2).sum(-1), size * 0.1)).sum()
             if use_mesh:
-                pv = project_points(v[0, sel_t], focal, size)                     # (n, 2)
+                pv = project_points(v[0], focal, size)                            # (n, 2)
                 grid = (pv / size * 2 - 1)[None, None]                             # (1, 1, n, 2)
                 d = F.grid_sample(dist, grid, align_corners=False, padding_mode="border")[0, :, 0]  # (12, n)
                 dv = d.gather(0, vparts[None])[0]

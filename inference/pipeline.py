@@ -24,6 +24,7 @@ from .types import BodyParams, Camera, PartMap, Prediction, Timings
 
 WEIGHTS_DIR = RESOURCES / "weights"
 MIN_PERSON_FRACTION = 0.01  # of the crop's pixels; below this the segmentation saw no person
+UNDETECTED_PERSON_FRACTION = 0.08  # a person the detector missed must fill this much of the whole image
 
 
 class PredictionError(RuntimeError):
@@ -63,7 +64,7 @@ class Predictor:
     """
 
     def __init__(self, body_model: BodyModel | None = None, weights_dir: Path | None = None, device: str = "auto",
-                 refine: bool = False):
+                 refine: bool = False, detect: str = "auto"):
         self.device = pick_device(device)
         self.body_model = (body_model or BodyModel()).to(self.device)
         self.weights_dir = Path(weights_dir) if weights_dir is not None else WEIGHTS_DIR
@@ -87,6 +88,20 @@ class Predictor:
             self.warnings.append(f"the fitting weights were trained for another body model ({trained_for}); "
                                  f"{self.body_model.name} is in use, so shapes and joints may be off")
         self.focal, self.size = FOCAL, CROP_SIZE
+        self.detector = None
+        if detect not in ("auto", "on", "off"):
+            raise PredictionError(f"detect must be auto, on or off, not {detect!r}")
+        if detect != "off":
+            from .detect import DetectorUnavailable
+
+            try:
+                from .detect import PersonDetector
+
+                self.detector = PersonDetector()
+            except DetectorUnavailable as exc:
+                if detect == "on":
+                    raise PredictionError(str(exc)) from None
+                self.warnings.append(f"no person detector ({exc}); the whole image is used as the crop")
 
     # ------------------------------------------------------------------ stages
     @torch.no_grad()
@@ -109,23 +124,49 @@ class Predictor:
 
     # ------------------------------------------------------------------ all
     def predict(self, image: np.ndarray | str | Path, box: tuple[float, float, float, float] | None = None,
-                cancel: Callable[[], bool] | None = None) -> Prediction:
-        """Run the model on an image (path or (H, W, 3) array); `box` (x0, y0, x1, y1) picks the person,
-        else the whole image is the crop. Raises PredictionError with a user-facing message."""
+                cancel: Callable[[], bool] | None = None, person: int = 0) -> Prediction:
+        """Run the model on an image (path or (H, W, 3) array) -> Prediction.
+
+        With a person detector, the `person`-th person found (largest first) is cropped, the parts are
+        restricted to its silhouette and refinement uses its keypoints; `box` (x0, y0, x1, y1) forces a
+        crop; without either the whole image is the crop. Raises PredictionError with a user-facing message.
+        """
         cancel = cancel or (lambda: False)
         t0 = time.perf_counter()
         try:
             rgb = load_image(image)
         except ImageError as exc:
             raise PredictionError(str(exc)) from None
+        people, found, joints2d, conf, mask_crop = (), None, None, None, None
+        if box is None and self.detector is not None:
+            people = tuple(self.detector.detect(rgb))
+            if people:
+                if not 0 <= person < len(people):
+                    raise PredictionError(f"person {person + 1} asked for, but {len(people)} found")
+                found = people[person]
+                box = tuple(float(v) for v in found.box)
+            # nobody detected: the whole image is the crop, and only a clear person in the
+            # segmentation goes on (a pre-cropped person the detector missed)
+        td = time.perf_counter()
         crop = crop_for_box(box, rgb.shape, self.size)
         crop_img = apply_crop(rgb, crop)
+        if found is not None:
+            from .detect.nbf import crop_inputs
+
+            joints2d, conf, mask_crop = crop_inputs(found, crop, rgb.shape)
         t1 = time.perf_counter()
         if cancel():
             raise Cancelled("cancelled")
         parts = self.segment(crop_img)
-        if (parts.labels > 0).mean() < MIN_PERSON_FRACTION:
-            raise PredictionError("no person found in the image (the segmentation is empty)")
+        if mask_crop is not None:
+            from .detect.nbf import restrict_parts
+
+            parts = restrict_parts(parts, mask_crop)
+        fg = float((parts.labels > 0).mean())
+        if fg < MIN_PERSON_FRACTION or (self.detector is not None and found is None and fg < UNDETECTED_PERSON_FRACTION):
+            raise PredictionError("no person found in the image"
+                                  + (" (neither the person detector nor the segmentation found one)"
+                                     if self.detector is not None else " (the segmentation is empty)"))
         t2 = time.perf_counter()
         if cancel():
             raise Cancelled("cancelled")
@@ -137,11 +178,14 @@ class Predictor:
         if self.refine:
             from .refine import refine_fit
 
-            params = refine_fit(self.body_model, params, parts, self.focal, self.size, cancel=cancel)
+            params = refine_fit(self.body_model, params, parts, self.focal, self.size, joints2d=joints2d, conf=conf,
+                                cancel=cancel)
             mesh = self.body_model.mesh(params)
             refined, t_ref = True, time.perf_counter() - t4
         j2d = project_points(mesh.joints, self.focal, self.size)
         return Prediction(image=rgb, crop=crop, crop_image=crop_img, parts=parts, params=params, mesh=mesh,
                           camera=Camera(self.focal, self.size), joints2d=np.asarray(j2d, np.float32),
-                          timings=Timings(crop=t1 - t0, segment=t2 - t1, fit=t3 - t2, body=t4 - t3, refine=t_ref),
-                          refined=refined, source=str(image) if isinstance(image, (str, Path)) else "")
+                          timings=Timings(detect=td - t0, crop=t1 - td, segment=t2 - t1, fit=t3 - t2, body=t4 - t3,
+                                          refine=t_ref),
+                          refined=refined, source=str(image) if isinstance(image, (str, Path)) else "",
+                          people=people, person=person if found is not None else -1)

@@ -102,6 +102,7 @@ class Crop:
 class Timings:
     """Seconds spent per stage of one prediction."""
 
+    detect: float = 0.0
     crop: float = 0.0
     segment: float = 0.0
     fit: float = 0.0
@@ -110,7 +111,7 @@ class Timings:
 
     @property
     def total(self) -> float:
-        return self.crop + self.segment + self.fit + self.body + self.refine
+        return self.detect + self.crop + self.segment + self.fit + self.body + self.refine
 
 
 @dataclass(frozen=True)
@@ -132,3 +133,5 @@ class Prediction:
     timings: Timings
     refined: bool = False
     source: str = ""
+    people: tuple = ()      # every inference.detect.Person found in the image (largest first)
+    person: int = -1        # index into people of the one fitted (-1: no detector, whole image)

@@ -76,10 +76,12 @@ def build_cache(out_dir: Path, seed: int, n: int, rgb: bool, res: int, workers: 
             print(f"{done}/{sum(j[3] for j in jobs)} samples, {done / (time.time() - t0):.1f}/s", flush=True)
 
 
-def load_cache(folder: Path, max_samples: int | None = None) -> dict[str, np.ndarray]:
-    """Concatenate all shards of a cache folder into arrays (see module docstring)."""
-    files = sorted(glob.glob(str(Path(folder) / "shard_*.npz")))
-    files = [f for f in files if not f.endswith(".tmp.npz")]
+def load_cache(folder: Path | str, max_samples: int | None = None, keys: tuple[str, ...] | None = None,
+               res: int | None = None) -> dict[str, np.ndarray]:
+    """Concatenate all shards of a cache folder (or of several, comma-separated) into arrays
+    (see module docstring); only `keys` when given; label maps resized (nearest) to `res` when given."""
+    folders = [Path(f) for f in str(folder).split(",")]
+    files = [f for d in folders for f in sorted(glob.glob(str(d / "shard_*.npz"))) if not f.endswith(".tmp.npz")]
     if not files:
         raise FileNotFoundError(f"no shards in {folder}")
     parts: dict[str, list] = {}
@@ -87,7 +89,12 @@ def load_cache(folder: Path, max_samples: int | None = None) -> dict[str, np.nda
     for f in files:
         with np.load(f) as z:
             for k in z.files:
-                parts.setdefault(k, []).append(z[k])
+                if keys is not None and k not in keys:
+                    continue
+                a = z[k]
+                if k == "labels" and res is not None and a.shape[1] != res:
+                    a = np.stack([cv2.resize(x, (res, res), interpolation=cv2.INTER_NEAREST) for x in a])
+                parts.setdefault(k, []).append(a)
             total += len(z["pose"])
         if max_samples and total >= max_samples:
             break

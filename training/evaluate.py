@@ -51,7 +51,8 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
     from tqdm import tqdm
 
     torch.manual_seed(0)
-    pred = Predictor(weights_dir=weights_dir, device=device)
+    # the paper's setting: people already cropped, so no detector
+    pred = Predictor(weights_dir=weights_dir, device=device, detect="off")
     body = pred.body_model
     prior = GaussianPosePrior()
     ids = list_cases(data, split)

@@ -82,7 +82,8 @@ def train_fit(cfg: RunConfig) -> Path:
     res = int(cfg.extra.get("res", 64))
     rgb = cfg.extra.get("input", "parts") == "rgb"
 
-    data = load_cache(Path(cfg.data), cfg.max_samples or None)
+    keys = ("labels", "pose", "betas", "transl", "joints3d", "joints2d") + (("images",) if rgb else ())
+    data = load_cache(cfg.data, cfg.max_samples or None, keys=keys, res=None if rgb else res)
     if data["labels"].shape[1] != res:
         lab = torch.as_tensor(data["labels"])[:, None].float()
         data["labels"] = F.interpolate(lab, size=(res, res), mode="nearest")[:, 0].to(torch.uint8).numpy()
@@ -96,6 +97,8 @@ def train_fit(cfg: RunConfig) -> Path:
     net = FitNet(in_channels=3 if rgb else n_parts + 1, res=res).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     start_epoch, step, best = 0, 0, float("inf")
+    if cfg.extra.get("init"):  # warm start from another run's weights (fresh optimiser and schedule)
+        net.load_state_dict(torch.load(cfg.extra["init"], map_location=device, weights_only=False)["model"])
     ckpt = out / "latest.pt"
     if ckpt.exists():  # resume
         state = torch.load(ckpt, map_location=device, weights_only=False)

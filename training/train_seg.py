@@ -62,11 +62,13 @@ def train_seg(cfg: RunConfig) -> Path:
         torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed + rank)
     out = Path(cfg.out)
-    data = load_cache(Path(cfg.data), cfg.max_samples or None)
+    data = load_cache(cfg.data, cfg.max_samples or None, keys=("images", "labels"))
     tr, va = split_indices(len(data["labels"]), cfg.val_fraction, cfg.seed)
     net = SegNet(width=int(cfg.extra.get("width", 16))).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     start_epoch, step, best = 0, 0, -1.0
+    if cfg.extra.get("init"):  # warm start from another run's weights (fresh optimiser and schedule)
+        net.load_state_dict(torch.load(cfg.extra["init"], map_location=device, weights_only=False)["model"])
     ckpt = out / "latest.pt"
     if ckpt.exists():
         state = torch.load(ckpt, map_location=device, weights_only=False)

@@ -1,0 +1,110 @@
+"""People in real photographs: person boxes, 33 BlazePose keypoints and a silhouette per person.
+
+    from inference.detect import PersonDetector, detector_available
+    ok, why = detector_available()          # (False, "...pip install -r requirements-detect.txt") without the runtime
+    people = PersonDetector().detect(rgb)   # list[Person], largest first; [] when nobody is there
+    joints = people[0].lsp13()              # (13, 3) LSP-order x, y, confidence in image pixels
+
+The models are MediaPipe's BlazePose detector and full landmark model (Apache-2.0, shipped in
+resources/detector/, see LICENSE.md there); they run on the LiteRT (TFLite) interpreter from the optional
+`ai-edge-litert` package (requirements-detect.txt).  Nothing here needs Qt, torch or a network.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "detector"
+DETECTOR_FILE = "pose_detection.tflite"
+LANDMARK_FILE = "pose_landmark_full.tflite"
+INSTALL_HINT = "pip install -r requirements-detect.txt"
+
+# BlazePose's 33 landmarks (the subject's own left and right).
+LANDMARK_NAMES = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye", "right_eye_outer",
+    "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder", "right_shoulder", "left_elbow",
+    "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky", "left_index", "right_index",
+    "left_thumb", "right_thumb", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+    "left_heel", "right_heel", "left_foot_index", "right_foot_index")
+HEAD_LANDMARKS = tuple(range(11))  # nose, eyes, ears, mouth
+# LSP order: R ankle, R knee, R hip, L hip, L knee, L ankle, R wrist, R elbow, R shoulder, L shoulder, L elbow,
+# L wrist (neck = mid-shoulders is added by Person.lsp13).
+LSP_FROM_BLAZEPOSE = (28, 26, 24, 23, 25, 27, 16, 14, 12, 11, 13, 15)
+LSP_NAMES = ("r_ankle", "r_knee", "r_hip", "l_hip", "l_knee", "l_ankle", "r_wrist", "r_elbow", "r_shoulder",
+             "l_shoulder", "l_elbow", "l_wrist", "neck")
+
+
+class DetectorUnavailable(RuntimeError):
+    """The detector cannot run here (runtime not installed or model files missing); the message says why."""
+
+
+@dataclass(frozen=True, eq=False)
+class Person:
+    """One detected person.
+
+    box (4,) float32 x0, y0, x1, y1 in image pixels (clipped to the image); score in [0, 1] (the person
+    detector's); keypoints (33, 3) float32 x, y, visibility in image pixels, BlazePose order (they may lie
+    outside the image for body parts cut off by its border, with low visibility); mask (H, W) float32 in
+    [0, 1] the person's silhouette on the whole image, or None.
+    """
+
+    box: np.ndarray
+    score: float
+    keypoints: np.ndarray
+    mask: np.ndarray | None = None
+
+    @property
+    def area(self) -> float:
+        return float(max(self.box[2] - self.box[0], 0) * max(self.box[3] - self.box[1], 0))
+
+    def lsp13(self, image_shape: tuple[int, ...] | None = None) -> np.ndarray:
+        """(13, 3) float32 LSP-order joints x, y, confidence in image pixels; neck = mid-shoulders with the
+        smaller of the two shoulder confidences.  With image_shape, joints outside the image get confidence 0."""
+        kp = np.asarray(self.keypoints, np.float32)
+        out = np.zeros((13, 3), np.float32)
+        out[:12] = kp[list(LSP_FROM_BLAZEPOSE)]
+        out[12, :2] = (kp[11, :2] + kp[12, :2]) / 2
+        out[12, 2] = min(kp[11, 2], kp[12, 2])
+        if image_shape is not None:
+            h, w = image_shape[:2]
+            outside = (out[:, 0] < 0) | (out[:, 1] < 0) | (out[:, 0] > w) | (out[:, 1] > h)
+            out[outside, 2] = 0.0
+        return out
+
+
+def _import_interpreter():
+    """The TFLite Interpreter class from the first runtime installed (LiteRT first), or raise ImportError."""
+    errors = []
+    for mod in ("ai_edge_litert.interpreter", "tflite_runtime.interpreter"):
+        try:
+            module = __import__(mod, fromlist=["Interpreter"])
+        except ImportError as exc:  # not installed, or built for another numpy
+            errors.append(f"{mod.split('.')[0]}: {exc}")
+            continue
+        if mod.startswith("tflite_runtime") and int(np.__version__.split(".")[0]) >= 2:
+            # its last release (2.14) imports under numpy 2 but fails when it loads a model
+            errors.append("tflite_runtime: built for numpy 1, this is numpy " + np.__version__)
+            continue
+        return module.Interpreter
+    raise ImportError("; ".join(errors))
+
+
+def detector_available(model_dir: Path | None = None) -> tuple[bool, str]:
+    """(True, "") when PersonDetector can run, else (False, a one-line reason with the fix)."""
+    model_dir = Path(model_dir) if model_dir is not None else MODEL_DIR
+    try:
+        _import_interpreter()
+    except ImportError as exc:
+        return False, f"the person detector needs a TFLite runtime ({INSTALL_HINT}); import failed: {exc}"
+    missing = [f for f in (DETECTOR_FILE, LANDMARK_FILE) if not (model_dir / f).is_file()]
+    if missing:
+        return False, f"detector model files missing in {model_dir}: {', '.join(missing)}"
+    return True, ""
+
+
+from .blazepose import PersonDetector  # noqa: E402 - needs Person; imports the runtime only when built
+
+__all__ = ["Person", "PersonDetector", "DetectorUnavailable", "detector_available", "LANDMARK_NAMES",
+           "LSP_FROM_BLAZEPOSE", "LSP_NAMES", "MODEL_DIR"]

@@ -1,0 +1,432 @@
+"""BlazePose on a TFLite interpreter: detector -> rotated person ROIs -> 33 landmarks + silhouette per ROI.
+
+Stages (as described in the BlazePose paper and MediaPipe's model cards):
+1. The image is letterboxed to 224x224 ([-1, 1] floats); the SSD-style detector scores 2254 fixed anchors and
+   regresses, per anchor, a box and 4 keypoints (hip centre, a point on the full-body circle, shoulder centre,
+   a point on the upper-body circle).  Sigmoid scores > 0.5, weighted non-maximum suppression.
+2. Each detection gives a square ROI centred on the hips, side 2.5x the full-body radius, rotated so that the
+   hips->head direction points up.  The ROI is resampled to 256x256 ([0, 1] floats) for the landmark model,
+   whose outputs are 39 landmarks (x, y, z, visibility and presence logits; the first 33 are the body), a pose
+   presence score, a 256x256 segmentation logit map and 64x64 heatmaps (used to refine x, y).
+3. Landmarks and the mask are mapped back into the image; the person's box is the silhouette's extent
+   joined with the visible keypoints.
+Coordinates are continuous image pixels: pixel (i, j)'s centre is at (i + 0.5, j + 0.5).
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import (DETECTOR_FILE, INSTALL_HINT, LANDMARK_FILE, MODEL_DIR, DetectorUnavailable, Person,
+               _import_interpreter)
+
+DET_SIZE = 224
+LM_SIZE = 256
+N_ANCHORS = 2254
+DET_MIN_SCORE = 0.5          # detector sigmoid score
+NMS_IOU = 0.3                # weighted NMS overlap
+ROI_SCALE = 1.25             # ROI side = ROI_SCALE * 2 * full-body radius
+PRESENCE_MIN = 0.5           # landmark model's pose presence
+MASK_THRESHOLD = 0.5
+MAX_DRIFT = 0.1              # keypoint disagreement of the two landmark passes, in body radii
+HEAD_MARGIN = 1.0            # a face inside a found person's head box grown by this is that person's
+HEAD_IOU = 0.3               # two found people with overlapping heads are one
+UPRIGHT_RETRY = math.pi / 4  # see PersonDetector.person_at
+NESTED_FRACTION = 0.5        # see _drop_nested
+MAX_TRIES_PER_PERSON = 3     # landmark attempts per wanted person (bounds the time on cluttered photos)
+HEATMAP_KERNEL = 7
+HEATMAP_MIN_CONF = 0.5
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -80.0, 80.0)))
+
+
+def ssd_anchors(size: int = DET_SIZE, strides: tuple[int, ...] = (8, 16, 32, 32, 32)) -> np.ndarray:
+    """(2254, 2) anchor centres in [0, 1] of the detector input: 2 anchors per cell and layer, layers of equal
+    stride sharing one grid (fixed anchor size, so only the centres matter)."""
+    out, i = [], 0
+    while i < len(strides):
+        j = i
+        while j < len(strides) and strides[j] == strides[i]:
+            j += 1
+        per_cell = 2 * (j - i)
+        n = math.ceil(size / strides[i])
+        ys, xs = np.meshgrid((np.arange(n) + 0.5) / n, (np.arange(n) + 0.5) / n, indexing="ij")
+        cells = np.stack([xs.ravel(), ys.ravel()], 1)
+        out.append(np.repeat(cells, per_cell, axis=0))
+        i = j
+    return np.concatenate(out).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Roi:
+    """A square region of the image: centre (cx, cy) and side in pixels, rotated by `angle` radians
+    (clockwise on screen; its x axis is (cos, sin) in image coordinates)."""
+
+    cx: float
+    cy: float
+    side: float
+    angle: float = 0.0
+
+    def to_image(self, uv: np.ndarray) -> np.ndarray:
+        """Points (..., 2) in the ROI's unit square [0, 1]^2 -> image pixels."""
+        c, s = math.cos(self.angle), math.sin(self.angle)
+        d = (np.asarray(uv, np.float32) - 0.5) * self.side
+        return np.stack([self.cx + c * d[..., 0] - s * d[..., 1], self.cy + s * d[..., 0] + c * d[..., 1]], -1)
+
+    def affine(self, n: int) -> np.ndarray:
+        """2x3 matrix taking pixel indices of an n x n resampling of the ROI to image pixel indices."""
+        c, s = math.cos(self.angle), math.sin(self.angle)
+        k = self.side / n
+        origin = self.to_image(np.array([0.5 / n, 0.5 / n])) - 0.5
+        return np.array([[c * k, -s * k, origin[0]], [s * k, c * k, origin[1]]], np.float32)
+
+    def sample(self, image: np.ndarray, n: int) -> np.ndarray:
+        """The ROI resampled to (n, n, C), black outside the image."""
+        interp = cv2.INTER_AREA if self.side > 2 * n and self.angle == 0 else cv2.INTER_LINEAR
+        if interp == cv2.INTER_AREA:  # plain downscale of an axis-aligned square: area averaging, no aliasing
+            x0, y0 = self.cx - self.side / 2, self.cy - self.side / 2
+            m = np.array([[n / self.side, 0, -x0 * n / self.side], [0, n / self.side, -y0 * n / self.side]],
+                         np.float32)
+            return cv2.warpAffine(image, m, (n, n), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT,
+                                  borderValue=0)
+        return cv2.warpAffine(image, self.affine(n), (n, n), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of box a (4,) with boxes b (n, 4)."""
+    ix = np.clip(np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0]), 0, None)
+    iy = np.clip(np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1]), 0, None)
+    inter = ix * iy
+    area = lambda x: np.clip(x[..., 2] - x[..., 0], 0, None) * np.clip(x[..., 3] - x[..., 1], 0, None)  # noqa: E731
+    return inter / np.maximum(area(a) + area(b) - inter, 1e-9)
+
+
+def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, iou: float = NMS_IOU):
+    """Cluster detections around the best remaining one (IoU > iou) and average each cluster, weighted by
+    score; the cluster keeps its best score.  Returns (boxes, keypoints, scores) best first."""
+    order = np.argsort(-scores)
+    boxes, keypoints, scores = boxes[order], keypoints[order], scores[order]
+    alive = np.ones(len(scores), bool)
+    out_b, out_k, out_s = [], [], []
+    for i in range(len(scores)):
+        if not alive[i]:
+            continue
+        members = alive & (_iou(boxes[i], boxes) > iou)
+        members[i] = True
+        w = scores[members][:, None]
+        out_b.append((boxes[members] * w).sum(0) / w.sum())
+        out_k.append((keypoints[members] * w[:, :, None]).sum(0) / w.sum())
+        out_s.append(scores[i])
+        alive &= ~members
+    if not out_s:
+        return np.zeros((0, 4), np.float32), np.zeros((0, 4, 2), np.float32), np.zeros(0, np.float32)
+    return np.array(out_b, np.float32), np.array(out_k, np.float32), np.array(out_s, np.float32)
+
+
+class _Model:
+    """One TFLite model: float32 NHWC input, outputs picked by their sizes."""
+
+    def __init__(self, interpreter_cls, path: Path, threads: int):
+        try:
+            self.it = interpreter_cls(model_path=str(path), num_threads=threads)
+            self.it.allocate_tensors()
+        except Exception as exc:  # noqa: BLE001 - a corrupt or foreign file
+            raise DetectorUnavailable(f"cannot load {path}: {exc}") from None
+        self.input = self.it.get_input_details()[0]
+        self.outputs = {int(np.prod(d["shape"])): d["index"] for d in self.it.get_output_details()}
+
+    def __call__(self, x: np.ndarray) -> dict[int, np.ndarray]:
+        self.it.set_tensor(self.input["index"], x[None].astype(np.float32))
+        self.it.invoke()
+        return {n: self.it.get_tensor(i)[0] for n, i in self.outputs.items()}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A detector hit: the centre of the face it fired on (image px), its person ROI, score, view index."""
+
+    face: np.ndarray
+    roi: Roi
+    score: float
+    view: int
+
+
+def roi_from_points(centre: np.ndarray, scale_point: np.ndarray) -> Roi | None:
+    """The landmark model's ROI from a body centre and a point on the full-body circle (pointing to the head):
+    side ROI_SCALE * 2 * radius, rotated so that centre -> scale_point is up."""
+    (x0, y0), (x1, y1) = centre, scale_point
+    radius = math.hypot(x1 - x0, y1 - y0)
+    if not np.isfinite(radius) or radius < 2:
+        return None
+    angle = math.pi / 2 - math.atan2(-(y1 - y0), x1 - x0)
+    angle = (angle + math.pi) % (2 * math.pi) - math.pi
+    return Roi(float(x0), float(y0), 2 * radius * ROI_SCALE, angle)
+
+
+class PersonDetector:
+    """Finds people in an RGB photo (see inference/detect/__init__.py).  One instance may be shared between
+    threads: calls are serialised by a lock."""
+
+    def __init__(self, model_dir: Path | None = None, threads: int | None = None):
+        model_dir = Path(model_dir) if model_dir is not None else MODEL_DIR
+        try:
+            interpreter_cls = _import_interpreter()
+        except ImportError as exc:
+            raise DetectorUnavailable(f"the person detector needs a TFLite runtime ({INSTALL_HINT}); "
+                                      f"import failed: {exc}") from None
+        for f in (DETECTOR_FILE, LANDMARK_FILE):
+            if not (model_dir / f).is_file():
+                raise DetectorUnavailable(f"detector model file missing: {model_dir / f}")
+        threads = threads or max(1, min(4, (os.cpu_count() or 2) // 2))  # leave cores to torch
+        self.detector = _Model(interpreter_cls, model_dir / DETECTOR_FILE, threads)
+        self.landmarker = _Model(interpreter_cls, model_dir / LANDMARK_FILE, threads)
+        if (set(self.detector.outputs) != {N_ANCHORS * 12, N_ANCHORS}
+                or not {195, 1, LM_SIZE * LM_SIZE, 64 * 64 * 39} <= set(self.landmarker.outputs)):
+            raise DetectorUnavailable(f"unexpected model outputs in {model_dir} (not BlazePose full?)")
+        self.anchors = ssd_anchors()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ stage 1: detector
+    @staticmethod
+    def views(shape: tuple[int, ...], zoom: bool = True) -> list[Roi]:
+        """The square views the detector looks at: the whole (letterboxed) image, then, with zoom, a grid of
+        half-size views overlapping by half (finds people whose face is small in the whole image)."""
+        h, w = shape[:2]
+        side = float(max(w, h))
+        views = [Roi(w / 2, h / 2, side)]
+        if zoom and side >= 2 * DET_SIZE:  # below that a half view would be upsampled: nothing to gain
+            half = side / 2
+
+            def centres(extent: float) -> np.ndarray:
+                if extent <= half:
+                    return np.array([extent / 2])
+                n = math.ceil((extent - half) / (half / 2)) + 1
+                return np.linspace(half / 2, extent - half / 2, n)
+
+            views += [Roi(float(cx), float(cy), half) for cy in centres(h) for cx in centres(w)]
+        return views
+
+    def detect_view(self, image: np.ndarray, view: Roi, min_score: float = DET_MIN_SCORE):
+        """Detections in one square view after weighted NMS: (boxes (n, 4), keypoints (n, 4, 2) in image px,
+        scores (n,)), best first.  The detector fires on faces: box centres are face centres (the box size
+        carries no information); keypoints are hip centre, full-body circle point, shoulder centre and
+        upper-body circle point."""
+        x = view.sample(image, DET_SIZE).astype(np.float32) / 127.5 - 1.0
+        out = self.detector(x)
+        raw = out[N_ANCHORS * 12].reshape(N_ANCHORS, 12) / DET_SIZE
+        scores = _sigmoid(out[N_ANCHORS].reshape(N_ANCHORS))
+        keep = scores > min_score
+        raw, anchors, scores = raw[keep], self.anchors[keep], scores[keep]
+        centre = raw[:, :2] + anchors
+        half = raw[:, 2:4] / 2
+        boxes = view.to_image(np.stack([centre - half, centre + half], 1)).reshape(-1, 4)
+        kps = view.to_image(raw[:, 4:12].reshape(-1, 4, 2) + anchors[:, None])
+        return weighted_nms(boxes, kps, scores)
+
+    def candidates(self, image: np.ndarray, min_score: float = DET_MIN_SCORE, zoom: bool = True
+                   ) -> list[Candidate]:
+        """Detector hits of every view, the whole image's first, each view's best first."""
+        out = []
+        for i, view in enumerate(self.views(image.shape, zoom)):
+            boxes, kps, scores = self.detect_view(image, view, min_score)
+            for b, k, sc in zip(boxes, kps, scores):
+                roi = roi_from_points(k[0], k[1])
+                if roi is not None:
+                    out.append(Candidate(face=(b[:2] + b[2:]) / 2, roi=roi, score=float(sc), view=i))
+        return out
+
+    # ------------------------------------------------------------------ stage 2: landmarks
+    def landmarks(self, image: np.ndarray, roi: Roi, with_mask: bool = True):
+        """One landmark-model pass on a ROI: (keypoints (33, 3) image px + visibility, pose presence,
+        mask (H, W) or None, the next ROI from the model's two auxiliary alignment landmarks or None)."""
+        x = roi.sample(image, LM_SIZE).astype(np.float32) / 255.0
+        out = self.landmarker(x)
+        lm = out[195].reshape(39, 5)
+        presence = float(out[1].reshape(-1)[0])  # already a probability
+        uv = _refine_with_heatmap(lm[:33, :2] / LM_SIZE, out[64 * 64 * 39].reshape(64, 64, 39)[..., :33])
+        kp = np.zeros((33, 3), np.float32)
+        kp[:, :2] = roi.to_image(uv)
+        kp[:, 2] = _sigmoid(lm[:33, 3])
+        aux = roi.to_image(lm[33:35, :2] / LM_SIZE)
+        mask = None
+        if with_mask:
+            seg = _sigmoid(out[LM_SIZE * LM_SIZE].reshape(LM_SIZE, LM_SIZE)).astype(np.float32)
+            h, w = image.shape[:2]
+            mask = cv2.warpAffine(seg, roi.affine(LM_SIZE), (w, h), flags=cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        return kp, presence, mask, roi_from_points(aux[0], aux[1])
+
+    def person_at(self, image: np.ndarray, roi: Roi, score: float) -> Person | None:
+        """Two landmark passes (the detector's ROI, then the ROI the first pass aligns on the body, as the
+        tracker of a video would); None unless both see a person and agree on the keypoints (a lone pass on
+        clutter can report a confident but unstable skeleton).  When the detector's ROI is tilted by more
+        than UPRIGHT_RETRY, an upright ROI is tried too (its body-axis guess is often wrong for small or
+        bent people) and the steadier result wins."""
+        best = None
+        rois = [roi] + ([Roi(roi.cx, roi.cy, roi.side, 0.0)] if abs(roi.angle) > UPRIGHT_RETRY else [])
+        for r in rois:
+            kp1, pres1, _, r2 = self.landmarks(image, r, with_mask=False)
+            if pres1 < PRESENCE_MIN or r2 is None:
+                continue
+            kp, pres2, mask, _ = self.landmarks(image, r2, True)
+            drift = float(np.median(np.hypot(*(kp[:, :2] - kp1[:, :2]).T))) / (max(r.side, r2.side) / (2 * ROI_SCALE))
+            if pres2 >= PRESENCE_MIN and drift <= MAX_DRIFT and (best is None or drift < best[0]):
+                best = (drift, kp, mask, r2)
+        if best is None:
+            return None
+        _, kp, mask, r2 = best
+        mask = _own_silhouette(mask, kp, r2)
+        box = _person_box(kp, mask, r2, image.shape[:2])
+        if box is None:
+            return None
+        return Person(box=box, score=float(score), keypoints=kp, mask=mask)
+
+    # ------------------------------------------------------------------ all
+    def detect(self, image_rgb: np.ndarray, max_people: int = 5, with_masks: bool = True,
+               min_score: float = DET_MIN_SCORE, zoom: bool = True) -> list[Person]:
+        """Every person found in an (H, W, 3) uint8 RGB image (grey (H, W) is accepted), largest box first,
+        at most max_people; [] when there is nobody."""
+        image = np.asarray(image_rgb)
+        if image.ndim == 2:
+            image = np.repeat(image[..., None], 3, 2)
+        if image.ndim != 3 or image.shape[2] not in (3, 4) or image.dtype != np.uint8:
+            raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+        image = np.ascontiguousarray(image[..., :3])
+        people: list[Person] = []
+        heads: list[np.ndarray] = []
+        with self._lock:
+            tried = 0
+            for cand in self.candidates(image, min_score, zoom):
+                if len(people) >= max_people or tried >= MAX_TRIES_PER_PERSON * max_people:
+                    break
+                if any(_inside(cand.face, _grow(h, HEAD_MARGIN)) for h in heads):
+                    continue  # this face belongs to someone already found
+                tried += 1
+                person = self.person_at(image, cand.roi, cand.score)
+                if person is None:
+                    continue
+                head = _head_box(person.keypoints)
+                if any(_iou(head, h[None])[0] > HEAD_IOU for h in heads):
+                    continue
+                people.append(person)
+                heads.append(head)
+        people = _drop_nested(people)
+        if not with_masks:
+            people = [Person(p.box, p.score, p.keypoints, None) for p in people]
+        return sorted(people, key=lambda p: -p.area)
+
+
+def _drop_nested(people: list[Person]) -> list[Person]:
+    """Drop a person whose silhouette lies mostly (> NESTED_FRACTION) inside a larger person's silhouette:
+    an object someone holds (a camera, a helmet) seen as a small person of its own."""
+    if len(people) < 2:
+        return people
+    order = sorted(range(len(people)), key=lambda i: -people[i].area)
+    fg = {i: people[i].mask > MASK_THRESHOLD for i in order}
+    kept: list[int] = []
+    for i in order:
+        own = fg[i].sum()
+        if own and any((fg[i] & fg[j]).sum() > NESTED_FRACTION * own for j in kept):
+            continue
+        kept.append(i)
+    return [people[i] for i in sorted(kept)]
+
+
+def _head_box(kp: np.ndarray) -> np.ndarray:
+    """Box around the head keypoints (nose, eyes, ears, mouth), at least a quarter of the shoulder width."""
+    pts = kp[:11, :2]
+    lo, hi = pts.min(0), pts.max(0)
+    c = (lo + hi) / 2
+    half = np.maximum((hi - lo) / 2, np.hypot(*(kp[11, :2] - kp[12, :2])) / 8 + 1)
+    return np.concatenate([c - half, c + half]).astype(np.float32)
+
+
+def _grow(box: np.ndarray, k: float) -> np.ndarray:
+    c, half = (box[:2] + box[2:]) / 2, (box[2:] - box[:2]) / 2 * (1 + k)
+    return np.concatenate([c - half, c + half])
+
+
+def _inside(pt: np.ndarray, box: np.ndarray) -> bool:
+    return bool(box[0] <= pt[0] <= box[2] and box[1] <= pt[1] <= box[3])
+
+
+def _refine_with_heatmap(uv: np.ndarray, heat_logits: np.ndarray) -> np.ndarray:
+    """Move each landmark (uv in [0, 1] of the ROI) to the confidence-weighted mean of its 7x7 heatmap window
+    when the window's peak confidence is at least 0.5."""
+    n = heat_logits.shape[0]
+    out = uv.copy()
+    r = HEATMAP_KERNEL // 2
+    for k in range(uv.shape[0]):
+        col, row = int(uv[k, 0] * n), int(uv[k, 1] * n)
+        if not (0 <= col < n and 0 <= row < n):
+            continue
+        r0, r1, c0, c1 = max(row - r, 0), min(row + r + 1, n), max(col - r, 0), min(col + r + 1, n)
+        conf = _sigmoid(heat_logits[r0:r1, c0:c1, k])
+        if conf.max() < HEATMAP_MIN_CONF or conf.sum() <= 0:
+            continue
+        rows, cols = np.mgrid[r0:r1, c0:c1]
+        out[k, 0] = ((cols + 0.5) * conf).sum() / conf.sum() / n
+        out[k, 1] = ((rows + 0.5) * conf).sum() / conf.sum() / n
+    return out
+
+
+def _roi_window(roi: Roi, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """x0, y0, x1, y1 integer pixel window holding the (rotated) ROI, clipped to the image."""
+    h, w = shape
+    corners = roi.to_image(np.array([[0, 0], [1, 0], [0, 1], [1, 1]], np.float32))
+    x0, y0 = np.clip(np.floor(corners.min(0)).astype(int), 0, [w, h])
+    x1, y1 = np.clip(np.ceil(corners.max(0)).astype(int), 0, [w, h])
+    return int(x0), int(y0), int(x1), int(y1)
+
+
+def _own_silhouette(mask: np.ndarray, kp: np.ndarray, roi: Roi) -> np.ndarray:
+    """The mask with only the blobs that hold the person's own visible head, shoulder or hip keypoints (the
+    segmentation also lights up other people and person-like things inside the ROI)."""
+    x0, y0, x1, y1 = _roi_window(roi, mask.shape)
+    win = mask[y0:y1, x0:x1]
+    n, labels = cv2.connectedComponents((win > MASK_THRESHOLD).astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return mask
+    anchors = [i for i in (*range(11), 11, 12, 23, 24) if kp[i, 2] > 0.5]
+    hits = set()
+    for i in anchors:
+        c, r = int(kp[i, 0]) - x0, int(kp[i, 1]) - y0
+        if 0 <= r < labels.shape[0] and 0 <= c < labels.shape[1] and labels[r, c] > 0:
+            hits.add(int(labels[r, c]))
+    if not hits:
+        hits = {int(np.argmax(np.bincount(labels.ravel())[1:])) + 1}
+    keep = np.isin(labels, list(hits)).astype(np.uint8)
+    keep = cv2.dilate(keep, np.ones((5, 5), np.uint8))  # keep the soft edge around the kept blobs
+    out = np.zeros_like(mask)
+    out[y0:y1, x0:x1] = win * keep
+    return out
+
+
+def _person_box(kp: np.ndarray, mask: np.ndarray | None, roi: Roi, shape: tuple[int, int]) -> np.ndarray | None:
+    """x0, y0, x1, y1 around the silhouette (mask > 0.5) and the visible keypoints, clipped to the image."""
+    h, w = shape
+    pts = [kp[(kp[:, 2] > 0.5), :2]]
+    if mask is not None:
+        # only look inside the ROI's bounding rectangle (the mask is zero elsewhere)
+        x0, y0, x1, y1 = _roi_window(roi, shape)
+        ys, xs = np.nonzero(mask[y0:y1, x0:x1] > MASK_THRESHOLD)
+        if len(xs):
+            pts.append(np.array([[xs.min() + x0, ys.min() + y0], [xs.max() + x0 + 1, ys.max() + y0 + 1]],
+                                np.float32))
+    pts = np.concatenate(pts)
+    if len(pts) == 0:
+        return None
+    lo = np.clip(pts.min(0), 0, [w, h])
+    hi = np.clip(pts.max(0), 0, [w, h])
+    if (hi - lo).min() < 2:
+        return None
+    return np.array([lo[0], lo[1], hi[0], hi[1]], np.float32)

@@ -1,0 +1,53 @@
+"""Pictures of detections: silhouette tint, box, BlazePose skeleton (subject's left in blue, right in orange)."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from . import Person
+
+# BlazePose skeleton edges (landmark indices)
+EDGES = ((11, 12), (11, 23), (12, 24), (23, 24), (11, 13), (13, 15), (12, 14), (14, 16), (23, 25), (25, 27),
+         (24, 26), (26, 28), (27, 29), (29, 31), (27, 31), (28, 30), (30, 32), (28, 32), (15, 17), (15, 19),
+         (15, 21), (16, 18), (16, 20), (16, 22), (0, 2), (0, 5), (2, 7), (5, 8), (9, 10))
+LEFT, RIGHT, MID = (40, 120, 255), (255, 140, 0), (230, 230, 230)
+BOX_COLORS = ((0, 220, 0), (255, 0, 200), (0, 200, 255), (255, 255, 0), (255, 60, 60))
+
+
+def _side(i: int) -> tuple[int, int, int]:
+    if i <= 10:
+        return MID if i in (0, 9, 10) else (LEFT if i in (1, 2, 3, 7) else RIGHT)
+    return LEFT if i % 2 == 1 else RIGHT
+
+
+def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: float = 0.5,
+                mask_alpha: float = 0.35) -> np.ndarray:
+    """A copy of the image with each person's mask, box (with rank and score) and skeleton drawn on it."""
+    out = np.asarray(image_rgb)
+    out = np.repeat(out[..., None], 3, 2) if out.ndim == 2 else out[..., :3]
+    out = out.astype(np.float32)
+    for n, p in enumerate(people):
+        if p.mask is not None:
+            col = np.array(BOX_COLORS[n % len(BOX_COLORS)], np.float32)
+            a = (p.mask[..., None] * mask_alpha).astype(np.float32)
+            out = out * (1 - a) + col * a
+    out = np.clip(out + 0.5, 0, 255).astype(np.uint8).copy()
+    h, w = out.shape[:2]
+    t = max(1, round(max(h, w) / 400))
+    sh = 4  # fixed-point bits for sub-pixel drawing
+    pt = lambda xy: (int(round(xy[0] * (1 << sh))), int(round(xy[1] * (1 << sh))))  # noqa: E731
+    for n, p in enumerate(people):
+        col = BOX_COLORS[n % len(BOX_COLORS)]
+        x0, y0, x1, y1 = p.box
+        cv2.rectangle(out, pt((x0, y0)), pt((x1, y1)), col, t, cv2.LINE_AA, sh)
+        label = f"#{n} {p.score:.2f}"
+        cv2.putText(out, label, (int(x0) + 3, int(y0) + 14 * t), cv2.FONT_HERSHEY_SIMPLEX, 0.45 * t, col, t,
+                    cv2.LINE_AA)
+        kp = p.keypoints
+        for a, b in EDGES:
+            if kp[a, 2] >= min_visibility and kp[b, 2] >= min_visibility:
+                cv2.line(out, pt(kp[a]), pt(kp[b]), _side(b), t, cv2.LINE_AA, sh)
+        for i, (x, y, v) in enumerate(kp):
+            if v >= min_visibility:
+                cv2.circle(out, pt((x, y)), (t + 1) << sh, _side(i), -1, cv2.LINE_AA, sh)
+    return out

@@ -1,0 +1,241 @@
+"""Person detection on real photographs (resources/photos, see LICENSES.md there).
+
+The photo tests need the optional TFLite runtime (requirements-detect.txt) and are skipped without it; the
+geometry, mapping and 'runtime missing' tests always run.  Face boxes below were marked by hand.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import inference.detect as det
+from inference.detect import LSP_FROM_BLAZEPOSE, Person, detector_available
+from inference.detect.blazepose import Roi, roi_from_points, ssd_anchors, weighted_nms
+
+PHOTOS = Path(__file__).resolve().parents[2] / "resources" / "photos"
+AVAILABLE, WHY = detector_available()
+needs_runtime = pytest.mark.skipif(not AVAILABLE, reason=WHY)
+
+ASTRONAUT_FACE = (175, 60, 285, 185)
+GRACE_FACE = (185, 130, 365, 330)
+# photo -> hand-marked face boxes (x0, y0, x1, y1) of the people in it, and whether they face the camera
+PEOPLE = {
+    "astronaut.jpg": ([ASTRONAUT_FACE], True),
+    "astronaut_grey.jpg": ([ASTRONAUT_FACE], True),
+    "camera.png": ([(185, 80, 275, 210)], False),          # natively greyscale, three-quarter body, profile
+    "grace_hopper.jpg": ([GRACE_FACE], True),
+    "small_person.jpg": ([(740, 570, 780, 620)], False),   # camera.png at 128 px on a 1024x768 canvas
+    "two_people.jpg": ([ASTRONAUT_FACE, (670, 111, 823, 282)], True),  # montage: astronaut | grace (x 0.853)
+}
+NOBODY = ("coffee.jpg", "rocket.jpg")
+
+
+def load(name: str) -> np.ndarray:
+    from inference.image_io import load_image
+
+    return load_image(PHOTOS / name)
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return det.PersonDetector()
+
+
+@pytest.fixture(scope="module")
+def found(detector):
+    cache: dict[str, list[Person]] = {}
+
+    def get(name: str) -> list[Person]:
+        if name not in cache:
+            cache[name] = detector.detect(load(name))
+        return cache[name]
+
+    return get
+
+
+def inside(pt, box, tol=0.0) -> bool:
+    return box[0] - tol <= pt[0] <= box[2] + tol and box[1] - tol <= pt[1] <= box[3] + tol
+
+
+# ---------------------------------------------------------------------------------------------- no runtime
+def test_photos_and_models_are_shipped():
+    for name in [*PEOPLE, *NOBODY]:
+        assert (PHOTOS / name).is_file(), name
+    assert (PHOTOS / "LICENSES.md").is_file()
+    models = [det.MODEL_DIR / det.DETECTOR_FILE, det.MODEL_DIR / det.LANDMARK_FILE]
+    assert all(m.is_file() for m in models)
+    assert sum(m.stat().st_size for m in models) < 15e6
+
+
+def test_missing_runtime_is_reported_clearly(monkeypatch):
+    def no_runtime():
+        raise ImportError("No module named 'ai_edge_litert'")
+
+    monkeypatch.setattr(det, "_import_interpreter", no_runtime)
+    monkeypatch.setattr(det.blazepose, "_import_interpreter", no_runtime)
+    ok, why = detector_available()
+    assert not ok and "requirements-detect.txt" in why
+    with pytest.raises(det.DetectorUnavailable, match="requirements-detect.txt"):
+        det.PersonDetector()
+
+
+def test_missing_model_files_are_reported(tmp_path):
+    ok, why = detector_available(tmp_path)
+    if AVAILABLE:
+        assert not ok and "missing" in why
+        with pytest.raises(det.DetectorUnavailable, match="missing"):
+            det.PersonDetector(model_dir=tmp_path)
+
+
+def test_anchor_grid_matches_the_detector_output():
+    a = ssd_anchors()
+    assert a.shape == (2254, 2)
+    assert a.min() > 0 and a.max() < 1
+    assert np.allclose(a[0], [0.5 / 28, 0.5 / 28]) and np.allclose(a[-1], [6.5 / 7, 6.5 / 7])
+
+
+def test_roi_affine_agrees_with_point_mapping():
+    roi = Roi(cx=120.0, cy=80.0, side=64.0, angle=0.7)
+    n = 16
+    m = roi.affine(n)
+    for j, i in ((0, 0), (15, 0), (3, 11)):
+        by_matrix = m @ np.array([j, i, 1.0]) + 0.5  # pixel index -> continuous coordinate
+        by_points = roi.to_image(np.array([(j + 0.5) / n, (i + 0.5) / n]))
+        assert np.allclose(by_matrix, by_points, atol=1e-4)
+    # an upright ROI: centre -> scale point straight up gives angle 0
+    up = roi_from_points(np.array([50.0, 100.0]), np.array([50.0, 60.0]))
+    assert abs(up.angle) < 1e-6 and up.side == pytest.approx(2 * 40 * 1.25)
+    sideways = roi_from_points(np.array([50.0, 100.0]), np.array([90.0, 100.0]))  # head to the right
+    assert sideways.angle == pytest.approx(np.pi / 2)
+
+
+def test_weighted_nms_merges_overlaps_and_keeps_separate_people():
+    boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [50, 50, 60, 60]], np.float32)
+    kps = np.zeros((3, 4, 2), np.float32)
+    kps[1] += 2
+    b, k, s = weighted_nms(boxes, kps, np.array([0.9, 0.6, 0.7], np.float32))
+    assert len(s) == 2 and s[0] == pytest.approx(0.9)
+    assert b[0, 0] == pytest.approx(0.6 / 1.5) and k[0, 0, 0] == pytest.approx(2 * 0.6 / 1.5)
+
+
+def test_lsp13_maps_the_subjects_left_and_right():
+    kp = np.zeros((33, 3), np.float32)
+    kp[:, 0] = np.arange(33)
+    kp[:, 1] = 100 + np.arange(33)
+    kp[:, 2] = 0.9
+    kp[12, 2] = 0.4  # right shoulder less certain
+    p = Person(box=np.zeros(4, np.float32), score=1.0, keypoints=kp)
+    j = p.lsp13()
+    assert j.shape == (13, 3)
+    assert j[0, 0] == 28 and j[5, 0] == 27    # right ankle, left ankle
+    assert j[8, 0] == 12 and j[9, 0] == 11    # right shoulder, left shoulder
+    assert j[6, 0] == 16 and j[11, 0] == 15   # right wrist, left wrist
+    assert j[12, 0] == pytest.approx(11.5) and j[12, 2] == pytest.approx(0.4)
+    assert list(j[:12, 0].astype(int)) == list(LSP_FROM_BLAZEPOSE)
+    j = p.lsp13(image_shape=(120, 20))  # x >= 20 or y >= 120 is outside
+    assert (j[j[:, 0] > 20, 2] == 0).all() and (j[j[:, 0] < 20, 2] > 0).all()
+
+
+# ---------------------------------------------------------------------------------------------- photos
+@needs_runtime
+@pytest.mark.parametrize("name", list(PEOPLE))
+def test_every_person_is_found_with_a_plausible_box(found, name):
+    faces, frontal = PEOPLE[name]
+    image = load(name)
+    h, w = image.shape[:2]
+    people = found(name)
+    assert len(people) == len(faces), [p.box for p in people]
+    for face in faces:
+        # someone's nose lies in each hand-marked face box
+        match = [p for p in people if inside(p.keypoints[0], face)]
+        assert len(match) == 1, (face, [p.keypoints[0] for p in people])
+        p = match[0]
+        x0, y0, x1, y1 = p.box
+        assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
+        assert 0.5 <= p.score <= 1
+        # the box holds the whole face and the head keypoints, and more than the face
+        assert inside(((face[0] + face[2]) / 2, (face[1] + face[3]) / 2), p.box)
+        assert y0 <= p.keypoints[0, 1] - 0.2 * (face[3] - face[1])  # reaches above the nose (forehead, hair)
+        assert all(inside(kp, p.box, tol=1) for kp in p.keypoints[:11] if kp[2] > 0.5)
+        assert (y1 - y0) > 1.5 * (face[3] - face[1])
+        # every confident keypoint inside the image lies in the box
+        vis = p.keypoints[(p.keypoints[:, 2] > 0.5) & (p.keypoints[:, 0] >= 0) & (p.keypoints[:, 0] <= w)
+                          & (p.keypoints[:, 1] >= 0) & (p.keypoints[:, 1] <= h)]
+        assert len(vis) >= 8 and all(inside(kp, p.box, tol=1) for kp in vis)
+        # the silhouette: an (H, W) [0, 1] map on the person, within the box
+        m = p.mask
+        assert m.shape == (h, w) and m.dtype == np.float32 and 0 <= m.min() and m.max() <= 1
+        fg = m > 0.5
+        bx = np.zeros_like(fg)
+        bx[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] = True
+        assert (fg & bx).sum() >= 0.98 * fg.sum()
+        assert fg[bx].mean() > 0.2
+        assert m[int(p.keypoints[0, 1]), int(p.keypoints[0, 0])] > 0.5  # the nose is on the silhouette
+        # LSP joints: neck between the shoulders, in the box; upright and facing the camera, the shoulders
+        # are below the nose and the subject's left shoulder is on the image's right (the camera man bends
+        # forward: his nose is lower than his far shoulder)
+        j = p.lsp13(image.shape)
+        assert min(j[8, 0], j[9, 0]) <= j[12, 0] <= max(j[8, 0], j[9, 0]) and inside(j[12], p.box)
+        if frontal:
+            assert j[8, 1] > p.keypoints[0, 1] and j[9, 1] > p.keypoints[0, 1]
+            assert j[9, 0] > j[8, 0]
+
+
+@needs_runtime
+@pytest.mark.parametrize("name", NOBODY)
+def test_nobody_in_photos_without_people(found, name):
+    assert found(name) == []
+
+
+@needs_runtime
+def test_montage_gives_two_people_largest_first(found):
+    people = found("two_people.jpg")
+    assert len(people) == 2
+    assert people[0].area >= people[1].area
+    a, b = people
+    ix = max(0.0, min(a.box[2], b.box[2]) - max(a.box[0], b.box[0]))
+    assert ix < 0.5 * min(a.box[2] - a.box[0], b.box[2] - b.box[0])  # side by side, not one box twice
+
+
+@needs_runtime
+def test_grey_input_and_options(detector):
+    grey = load("astronaut_grey.jpg")[..., 0]
+    people = detector.detect(grey, with_masks=False)
+    assert len(people) == 1 and people[0].mask is None
+    assert inside(people[0].keypoints[0], ASTRONAUT_FACE)
+    assert detector.detect(load("two_people.jpg"), max_people=1, with_masks=False).__len__() == 1
+    assert detector.detect(np.zeros((64, 48, 3), np.uint8)) == []
+    with pytest.raises(ValueError):
+        detector.detect(np.zeros((10, 10, 3), np.float32))
+
+
+# ---------------------------------------------------------------------------------------------- NBF glue
+def test_crop_inputs_and_restricted_parts():
+    from inference.crop import crop_for_box
+    from inference.detect.nbf import crop_inputs, restrict_parts
+    from inference.types import PartMap
+
+    h, w = 300, 400
+    kp = np.zeros((33, 3), np.float32)
+    kp[:, 0], kp[:, 1], kp[:, 2] = 200, 150, 0.9
+    kp[16] = (500, 150, 0.9)   # right wrist outside the photo
+    kp[15] = (180, 150, 0.2)   # left wrist a guess
+    mask = np.zeros((h, w), np.float32)
+    mask[100:250, 150:250] = 1
+    p = Person(box=np.array([150, 100, 250, 250], np.float32), score=0.9, keypoints=kp, mask=mask)
+    crop = crop_for_box(tuple(p.box), (h, w), 128)
+    joints, conf, mcrop = crop_inputs(p, crop, (h, w))
+    assert joints.shape == (13, 2) and conf.shape == (13,) and mcrop.shape == (128, 128)
+    assert np.allclose(crop.to_image(joints[0]), (200, 150), atol=1e-3)
+    assert conf[6] == 0 and conf[11] == 0 and conf[0] == pytest.approx(0.9)
+    # the mask lands on the crop where the box is: 100 px of 150 * 1.2 around the centre
+    assert mcrop[64, 64] == pytest.approx(1) and mcrop[64, 5] == 0 and mcrop[5, 64] == 0
+    labels = np.full((64, 64), 3, np.uint8)
+    probs = np.zeros((13, 64, 64), np.float32)
+    probs[3] = 1
+    out = restrict_parts(PartMap(labels, probs), mcrop)
+    assert out.labels[32, 32] == 3 and out.labels[32, 1] == 0 and out.labels[1, 32] == 0
+    assert np.allclose(out.probs.sum(0), 1) and out.probs[0, 32, 1] == 1
+    assert restrict_parts(PartMap(labels), None).labels is labels

@@ -55,7 +55,9 @@ def run(args) -> int:
     todo = [i for i in range(args.n) if not Path(str(case_stem(args.out, i)) + "_image.png").exists()]
     jobs = [(args.out, args.seed, i) for i in todo]
     try:
-        if args.workers <= 1 or len(jobs) < 50:
+        if not jobs:
+            pass
+        elif args.workers <= 1 or len(jobs) < 50:
             _init(args.body_model)
             for job in tqdm(jobs, desc="synth", unit="case"):
                 _one(job)

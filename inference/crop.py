@@ -23,10 +23,15 @@ def crop_for_box(box: tuple[float, float, float, float] | None, image_shape: tup
     return Crop(offset=np.array([cx - side / 2, cy - side / 2], np.float32), scale=float(scale), size=size)
 
 
+def _pixel_affine(s: float, offset: np.ndarray) -> np.ndarray:
+    """Affine map (2, 3) from image pixel indices to crop pixel indices for continuous coordinates
+    crop = (image - offset) * s; pixel index i sits at coordinate i + 0.5 (pixel centres)."""
+    return np.array([[s, 0, s * (0.5 - offset[0]) - 0.5], [0, s, s * (0.5 - offset[1]) - 0.5]], np.float32)
+
+
 def apply_crop(image: np.ndarray, crop: Crop, border: tuple[int, int, int] = (0, 0, 0)) -> np.ndarray:
     """Cut the crop (size, size, 3) out of an image (H, W, 3), padding outside with `border`."""
-    M = np.array([[crop.scale, 0, -crop.offset[0] * crop.scale],
-                  [0, crop.scale, -crop.offset[1] * crop.scale]], np.float32)
+    M = _pixel_affine(crop.scale, crop.offset)
     interp = cv2.INTER_AREA if crop.scale < 1 else cv2.INTER_LINEAR
     return cv2.warpAffine(image, M, (crop.size, crop.size), flags=interp, borderMode=cv2.BORDER_CONSTANT,
                           borderValue=border)
@@ -37,6 +42,6 @@ def uncrop_labels(labels: np.ndarray, crop: Crop, image_shape: tuple[int, ...]) 
     h, w = image_shape[:2]
     r = labels.shape[0]
     s = crop.scale * r / crop.size  # label px per image px
-    M = np.array([[s, 0, -crop.offset[0] * s], [0, s, -crop.offset[1] * s]], np.float32)
+    M = _pixel_affine(s, crop.offset)
     return cv2.warpAffine(labels, M, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)

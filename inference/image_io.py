@@ -76,13 +76,16 @@ def to_rgb_uint8(img: np.ndarray, bgr: bool = True) -> np.ndarray:
         f = a.astype(np.float32) / 65535.0
     elif a.dtype in (np.float32, np.float64, np.float16):
         f = np.nan_to_num(a.astype(np.float32), nan=0.0)
-        if f.size and f.max() > 1.0:  # HDR or 0..255 floats: normalise
-            f = f / f.max()
+        hi = float(f.max()) if f.size else 1.0
+        if hi > 1.0:  # 0..255 floats as they are; HDR (beyond 255) normalised by its maximum
+            f = f / (255.0 if hi <= 255.0 else hi)
         f = np.clip(f, 0.0, 1.0)
     elif np.issubdtype(a.dtype, np.integer):
-        info = np.iinfo(a.dtype)
-        f = (a.astype(np.float64) - info.min) / float(info.max - info.min)
-        f = f.astype(np.float32)
+        lo, hi = (int(a.min()), int(a.max())) if a.size else (0, 0)
+        if lo >= 0 and hi <= 255:  # plain 0..255 values in a wider integer type
+            f = a.astype(np.float32) / 255.0
+        else:
+            f = (np.clip(a.astype(np.float64), 0, None) / max(hi, 1)).astype(np.float32)
     else:
         raise ImageLoadError(f"unsupported pixel type {a.dtype}")
     if f is not None:

@@ -36,6 +36,7 @@ class FitWeights:
     shape_prior: float = 0.05
     bend: float = 0.5
     stay: float = 0.0
+    fix_depth: bool = False  # keep the camera distance (weakly constrained at a fixed focal length of 5000 px)
     iters: int = 60
     lr: float = 0.03
 
@@ -84,15 +85,20 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     dev = body.device
     prior = prior or GaussianPosePrior()
     f32 = lambda a: torch.tensor(np.asarray(a, np.float32), device=dev)[None]  # noqa: E731
-    go, bp, betas, tr = (f32(init.global_orient), f32(init.body_pose), f32(init.betas), f32(init.transl))
+    go, bp, betas, txy = (f32(init.global_orient), f32(init.body_pose), f32(init.betas), f32(init.transl[:2]))
+    tz = f32(init.transl[2:])
     init_bp, init_go = bp.clone(), go.clone()
-    for t in (go, bp, betas, tr):
+    for t in (go, bp, betas, txy) + (() if weights.fix_depth else (tz,)):
         t.requires_grad_(True)
     use_mesh = labels is not None and weights.parts > 0
     if use_mesh:
         dist = part_distance_fields(labels, size).to(dev)[None]        # (1, 12, r, r)
         rng = np.random.default_rng(seed)
-        sel = np.sort(rng.choice(body.num_vertices, min(n_vertices, body.num_vertices), replace=False))
+        # only vertices facing the camera in the initial estimate: hidden ones have no pixels to go to
+        from .render import vertex_normals
+
+        facing = np.flatnonzero(vertex_normals(body.mesh(init).vertices, body.faces)[:, 2] > 0.1)
+        sel = np.sort(rng.choice(facing, min(n_vertices, len(facing)), replace=False))
         sel_t = torch.as_tensor(sel, device=dev)
         vparts = torch.as_tensor(vertex_parts[sel], device=dev)
         seen = torch.as_tensor([(labels == k + 1).any() for k in range(12)], device=dev)[vparts]
@@ -101,13 +107,16 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
         c = f32(conf if conf is not None else np.ones(len(joints2d)))[0]
     lsp = torch.as_tensor(LSP_FROM_SMPL, device=dev)
     loss = torch.zeros(())
+    depth = [] if weights.fix_depth else [tz]
     for stage, w_pose in enumerate(weights.pose_prior):
-        params = [go, bp, betas, tr] if stage else [go, tr]  # first stage: camera and orientation only
+        params = ([go, bp, betas, txy] if stage else [go, txy]) + depth  # first stage: camera and orientation
+        tr = torch.cat([txy, tz], 1)
         opt = torch.optim.Adam(params, lr=weights.lr)
         for _ in range(weights.iters):
             if cancel is not None and cancel():
                 break
             opt.zero_grad()
+            tr = torch.cat([txy, tz], 1)
             rot = axis_angle_to_matrix(torch.cat([go, bp], 1).view(1, 24, 3))
             if use_mesh:
                 j, v = body.joints_and_points(rot, betas, sel_t)
@@ -133,5 +142,5 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
             loss.backward()
             opt.step()
     params = BodyParams(go.detach()[0].cpu().numpy(), bp.detach()[0].cpu().numpy(),
-                        betas.detach()[0].cpu().numpy(), tr.detach()[0].cpu().numpy())
+                        betas.detach()[0].cpu().numpy(), torch.cat([txy, tz], 1).detach()[0].cpu().numpy())
     return params, {"loss": float(loss.detach()), "seconds": time.perf_counter() - t0}

@@ -12,7 +12,7 @@ from .parts import vertex_part_labels
 from .types import BodyParams, PartMap
 
 REFINE_WEIGHTS = FitWeights(joints=1.0, parts=1.0, pose_prior=(0.3, 0.1), shape_prior=0.05, bend=0.5, stay=0.5,
-                            iters=40, lr=0.01)
+                            fix_depth=True, iters=30, lr=0.01)
 
 
 def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int,

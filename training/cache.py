@@ -58,8 +58,8 @@ def _render_shard(job):
     return n
 
 
-def build_cache(out_dir: Path, seed: int, n: int, rgb: bool, res: int, workers: int = 2, shard: int = 500,
-                size: int | None = None) -> None:
+def build_cache(out_dir: Path, seed: int, n: int, rgb: bool, res: int, workers: int = 2, shard: int = 500) -> None:
+    """Render samples [0, n) of `seed` at the crop size into shards (network resolution `res`)."""
     from inference.camera import CROP_SIZE
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -68,9 +68,11 @@ def build_cache(out_dir: Path, seed: int, n: int, rgb: bool, res: int, workers: 
         path = out_dir / f"shard_{start // shard:05d}.npz"
         if not path.exists():
             jobs.append((path, seed, start, min(shard, n - start), rgb, res))
+    if not jobs:
+        return
     t0, done = time.time(), 0
     ctx = mp.get_context("spawn")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(size or CROP_SIZE,)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(CROP_SIZE,)) as pool:
         for k in pool.imap_unordered(_render_shard, jobs):
             done += k
             print(f"{done}/{sum(j[3] for j in jobs)} samples, {done / (time.time() - t0):.1f}/s", flush=True)

@@ -1,0 +1,212 @@
+"""inference.image_io.load_image: every common format/bit depth/colour mode -> RGB uint8, or an ImageError
+(= ImageLoadError) naming the file. Complements tests/inference/test_image_decode.py."""
+from __future__ import annotations
+
+import struct
+import zlib
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+import inference.image_io as image_io
+from inference.image_io import ImageError, load_image
+
+
+def _check_rgb8(img: np.ndarray, shape: tuple[int, int]) -> None:
+    assert img.shape == (*shape, 3) and img.dtype == np.uint8 and img.flags["C_CONTIGUOUS"]
+
+
+def _png_header_only(path, width: int, height: int) -> None:
+    """A tiny PNG whose IHDR claims width x height (8-bit RGB) with a token IDAT: cheap to write; the size
+    is read from the header, before any decoding."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
+                     + chunk(b"IEND", b""))
+
+
+# ------------------------------------------------------------------ formats
+def test_rgb_png_keeps_channel_order(tmp_path):
+    rgb = np.zeros((12, 20, 3), np.uint8)
+    rgb[..., 0] = 200  # red
+    Image.fromarray(rgb).save(tmp_path / "red.png")
+    img = load_image(tmp_path / "red.png")
+    _check_rgb8(img, (12, 20))
+    assert img[0, 0].tolist() == [200, 0, 0]
+    assert load_image(str(tmp_path / "red.png"))[0, 0].tolist() == [200, 0, 0]  # str paths too
+
+
+def test_16bit_png(tmp_path):
+    bgr16 = np.zeros((10, 12, 3), np.uint16)
+    bgr16[..., 2] = 65535   # red, full scale
+    bgr16[..., 1] = 32768   # green, half scale
+    cv2.imwrite(str(tmp_path / "c16.png"), bgr16)
+    img = load_image(tmp_path / "c16.png")
+    _check_rgb8(img, (10, 12))
+    np.testing.assert_allclose(img[0, 0], [255, 128, 0], atol=1)
+    grey16 = np.full((10, 12), 40000, np.uint16)
+    cv2.imwrite(str(tmp_path / "g16.png"), grey16)
+    img = load_image(tmp_path / "g16.png")
+    _check_rgb8(img, (10, 12))
+    np.testing.assert_allclose(img[0, 0], [40000 / 65535 * 255] * 3, atol=1)  # scaled, not clipped at 255
+
+
+def test_greyscale_png(tmp_path):
+    grey = np.tile(np.arange(0, 240, 16, dtype=np.uint8), (9, 1))
+    Image.fromarray(grey, "L").save(tmp_path / "g.png")
+    img = load_image(tmp_path / "g.png")
+    _check_rgb8(img, grey.shape)
+    for c in range(3):
+        np.testing.assert_array_equal(img[..., c], grey)
+    Image.fromarray(np.stack([grey, np.full_like(grey, 255)], -1), "LA").save(tmp_path / "la.png")
+    np.testing.assert_array_equal(load_image(tmp_path / "la.png")[..., 1], grey)
+
+
+def test_rgba_png_composited_over_white(tmp_path):
+    rgba = np.zeros((10, 10, 4), np.uint8)
+    rgba[..., :3] = (10, 20, 30)
+    rgba[:, :5, 3] = 255    # opaque left half
+    rgba[:, 5:, 3] = 0      # transparent right half
+    rgba[0, 0, 3] = 128     # one half-transparent pixel
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    img = load_image(tmp_path / "a.png")
+    _check_rgb8(img, (10, 10))
+    assert img[5, 2].tolist() == [10, 20, 30]
+    assert img[5, 7].tolist() == [255, 255, 255]
+    np.testing.assert_allclose(img[0, 0], np.array([10, 20, 30]) * 128 / 255 + 255 * 127 / 255, atol=1)
+
+
+def test_palette_png(tmp_path):
+    idx = np.zeros((8, 10), np.uint8)
+    idx[:, 5:] = 1
+    im = Image.fromarray(idx, "P")
+    im.putpalette([255, 0, 0, 0, 0, 255] + [0] * (254 * 3))
+    im.save(tmp_path / "p.png")
+    img = load_image(tmp_path / "p.png")
+    _check_rgb8(img, (8, 10))
+    assert img[0, 0].tolist() == [255, 0, 0] and img[0, 9].tolist() == [0, 0, 255]
+    # a palette entry marked transparent reads as white paper
+    im.save(tmp_path / "pt.png", transparency=1)
+    img = load_image(tmp_path / "pt.png")
+    assert img[0, 0].tolist() == [255, 0, 0] and img[0, 9].tolist() == [255, 255, 255]
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    im = Image.fromarray(np.zeros((10, 20, 3), np.uint8))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    im.save(tmp_path / "rot.jpg", exif=exif)
+    assert load_image(tmp_path / "rot.jpg").shape == (20, 10, 3)
+
+
+# ------------------------------------------------------------------ arrays
+def test_float_arrays():
+    a = np.linspace(0, 1, 30, dtype=np.float32).reshape(5, 6)
+    img = load_image(a)
+    _check_rgb8(img, (5, 6))
+    np.testing.assert_array_equal(img[..., 0], np.round(a * 255).astype(np.uint8))
+    b = np.tile(np.linspace(0, 255, 16), (4, 1))[..., None].repeat(3, 2)  # float64 on a full 0..255 scale
+    np.testing.assert_allclose(load_image(b)[..., 0], b[..., 0], atol=1)
+    c = np.full((4, 4, 3), 0.5)
+    c[0, 0] = np.nan
+    img = load_image(c)
+    assert img[0, 0].tolist() == [0, 0, 0] and img[1, 1].tolist() == [128, 128, 128]
+    assert load_image(np.full((4, 4, 3), -3.0))[0, 0].tolist() == [0, 0, 0]  # clipped, no wrap-around
+
+
+def test_integer_and_channel_variants():
+    assert load_image(np.full((4, 4), 65535, np.uint16))[0, 0].tolist() == [255, 255, 255]
+    assert load_image(np.full((4, 4, 1), 9, np.uint8))[0, 0].tolist() == [9, 9, 9]
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[..., :3] = 50
+    assert load_image(rgba)[0, 0].tolist() == [255, 255, 255]  # alpha 0 -> white
+    rgba[..., 3] = 255
+    assert load_image(rgba)[0, 0].tolist() == [50, 50, 50]
+    assert load_image(np.full((4, 4, 3), 255, np.uint8))[0, 0].tolist() == [255, 255, 255]
+    bgr = np.zeros((4, 4, 3), np.uint8)
+    bgr[..., 0] = 7
+    view = bgr[..., ::-1]  # a non-contiguous view (e.g. OpenCV's BGR flipped)
+    img = load_image(view)
+    assert img.flags["C_CONTIGUOUS"] and img[0, 0].tolist() == [0, 0, 7]
+
+
+@pytest.mark.parametrize("bad", [np.zeros((0, 5, 3), np.uint8), np.zeros(10, np.uint8), np.zeros((2, 2, 2, 2))])
+def test_bad_arrays(bad):
+    with pytest.raises(ImageError, match="not an image array"):
+        load_image(bad)
+    with pytest.raises(ImageError, match="unsupported image layout"):
+        load_image(np.zeros((4, 4, 5), np.uint8))
+
+
+def test_arrays_on_a_0_255_scale_keep_their_values():
+    assert load_image(np.full((4, 4, 3), 200))[0, 0].tolist() == [200, 200, 200]  # int64, as np.array([...]) makes
+    dark = np.full((4, 4, 3), 100.0)
+    dark[0, 0] = 0
+    assert load_image(dark)[1, 1].tolist() == [100, 100, 100]
+
+
+# ------------------------------------------------------------------ bad files
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(ImageError, match="nothere.png: file not found"):
+        load_image(tmp_path / "nothere.png")
+    with pytest.raises(ImageError, match="is a folder, not an image"):
+        load_image(tmp_path)
+
+
+def test_text_file_named_png(tmp_path):
+    p = tmp_path / "notes.png"
+    p.write_text("just some text\n")
+    with pytest.raises(ImageError, match="notes.png could not be read: not an image"):
+        load_image(p)
+
+
+def test_truncated_jpeg(tmp_path):
+    noise = np.random.default_rng(0).integers(0, 256, (64, 64, 3), np.uint8)
+    ok, buf = cv2.imencode(".jpg", noise, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    p = tmp_path / "cut.jpg"
+    p.write_bytes(buf.tobytes()[: len(buf) * 6 // 10])
+    with pytest.raises(ImageError, match="cut.jpg is a truncated JPEG"):
+        load_image(p)
+    # an end-of-image marker earlier in the file (e.g. in an EXIF thumbnail) does not hide the truncation
+    data = buf.tobytes()
+    comment = b"\xff\xfe\x00\x06\xff\xd9ab"  # a COM segment holding FF D9
+    q = tmp_path / "thumb_cut.jpg"
+    q.write_bytes((data[:2] + comment + data[2:])[: len(data) * 6 // 10])
+    with pytest.raises(ImageError, match="thumb_cut.jpg"):
+        load_image(q)
+
+
+def test_tiny_image(tmp_path):
+    Image.fromarray(np.zeros((5, 5, 3), np.uint8)).save(tmp_path / "tiny.png")
+    with pytest.raises(ImageError, match=r"tiny.png is only 5 x 5 pixels"):
+        load_image(tmp_path / "tiny.png")
+
+
+def test_huge_dimensions_header(tmp_path):
+    """20000 x 20000 (400 MP): refused from the header, nothing decoded (PIL's own bomb check fires first)."""
+    p = tmp_path / "huge.png"
+    _png_header_only(p, 20000, 20000)
+    assert p.stat().st_size < 200
+    with pytest.raises(ImageError, match="huge.png is too large to open"):
+        load_image(p)
+
+
+def test_over_max_pixels_header(tmp_path):
+    """12000 x 9000 = 108 MP: under PIL's hard limit, over MAX_PIXELS (100 MP)."""
+    p = tmp_path / "big.png"
+    _png_header_only(p, 12000, 9000)
+    with pytest.raises(ImageError, match=r"big.png is 12000 x 9000 = 108 megapixels; the limit is 100"):
+        load_image(p)
+
+
+def test_max_pixels_limit(tmp_path, monkeypatch):
+    Image.fromarray(np.zeros((40, 50, 3), np.uint8)).save(tmp_path / "ok.png")
+    assert load_image(tmp_path / "ok.png").shape == (40, 50, 3)
+    monkeypatch.setattr(image_io, "MAX_PIXELS", 1000)
+    with pytest.raises(ImageError, match="ok.png is 50 x 40"):
+        load_image(tmp_path / "ok.png")

@@ -1,0 +1,101 @@
+"""Optimisation-based fitting: the SMPLify-style fit to 2D joints and the part-map refinement."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from inference.body_model import BodyModel
+from inference.camera import CROP_SIZE, FOCAL, focal_for_size, framing_translation
+from inference.geometry import project_points
+from inference.optimize import LSP_FROM_SMPL, FitWeights, GaussianPosePrior, fit_smpl
+from inference.refine import REFINE_WEIGHTS, refine_fit
+from inference.types import BodyParams, PartMap
+from training.metrics import pa_mpjpe, pve
+from training.synth.pose_prior import euler_to_axis_angle
+
+FIT_ITERS = 40          # per stage (3 stages); the default 60 gains nothing on this easy case
+MAX_FIT_PA_MPJPE_MM = 60.0
+REFINE_ITERS = 10       # per stage (2 stages); the shipped default is 40
+LABEL_RES = 128         # part map resolution (the segmentation network's)
+
+
+@pytest.fixture(scope="module")
+def body() -> BodyModel:
+    return BodyModel()
+
+
+@pytest.fixture(scope="module")
+def gt(body) -> BodyParams:
+    """A small pose: arms down, one leg a little forward, slightly turned; framed in the 256 px crop."""
+    E = np.zeros((24, 3))
+    E[16, 2], E[17, 2] = -70, 70          # arms down
+    E[18, 1], E[19, 1] = -20, 20          # elbows a little bent
+    E[1, 0], E[4, 0], E[2, 0], E[3, 0] = -20, 25, 10, 5
+    pose = euler_to_axis_angle(E).reshape(72)
+    pose[:3] = (0.05, 0.3, 0.0)
+    params = BodyParams.from_pose(pose, np.zeros(10))
+    return params.with_(transl=framing_translation(body.mesh(params).vertices))
+
+
+def _lsp2d(body, params: BodyParams) -> np.ndarray:
+    return project_points(body.mesh(params).joints, FOCAL, CROP_SIZE)[list(LSP_FROM_SMPL)]
+
+
+def test_fit_smpl_from_the_mean_pose(body, gt):
+    target = _lsp2d(body, gt)
+    init = BodyParams.zeros(depth=2 * FOCAL / CROP_SIZE)  # the baseline's start: mean body, facing the camera
+    before = np.linalg.norm(_lsp2d(body, init) - target, axis=1).mean()
+    fitted, info = fit_smpl(body, init, FOCAL, CROP_SIZE, FitWeights(iters=FIT_ITERS), joints2d=target,
+                            conf=np.ones(13), prior=GaussianPosePrior())
+    after = np.linalg.norm(_lsp2d(body, fitted) - target, axis=1).mean()
+    assert after < 0.1 * before and after < 3.0, (before, after)
+    err = pa_mpjpe(body.mesh(fitted).joints[None], body.mesh(gt).joints[None])[0] * 1000
+    assert err < MAX_FIT_PA_MPJPE_MM, err
+    assert np.isfinite(info["loss"]) and info["seconds"] > 0
+
+
+def test_fit_smpl_cancel_returns_the_start(body, gt):
+    init = BodyParams.zeros(depth=39.0)
+    out, _ = fit_smpl(body, init, FOCAL, CROP_SIZE, FitWeights(iters=FIT_ITERS), joints2d=_lsp2d(body, gt),
+                      cancel=lambda: True)
+    np.testing.assert_allclose(out.pose, init.pose)
+    np.testing.assert_allclose(out.transl, init.transl)
+
+
+@pytest.fixture(scope="module")
+def refined(body, gt):
+    """GT part map (rendered), a perturbed body (0.1 rad noise on every body joint), and its refinement."""
+    from inference.render import Renderer
+
+    r = Renderer(body.faces, body.weights, LABEL_RES)
+    r.set_crop_camera(focal_for_size(LABEL_RES))  # same view as the 256 px crop at FOCAL
+    labels = r.render_labels(body.mesh(gt).vertices)
+    r.close()
+    pose = gt.pose.copy()
+    pose[3:] += np.random.default_rng(0).normal(0, 0.1, 69)
+    start = gt.with_(body_pose=pose[3:])
+    weights = dataclasses.replace(REFINE_WEIGHTS, iters=REFINE_ITERS)
+    out = refine_fit(body, start, PartMap(labels), FOCAL, CROP_SIZE, weights=weights)
+    return start, out
+
+
+def _pve_mm(body, p: BodyParams, gt: BodyParams, root_aligned: bool = True) -> float:
+    m, g = body.mesh(p), body.mesh(gt)
+    if root_aligned:
+        return float(pve(m.vertices[None], g.vertices[None], m.joints[None], g.joints[None])[0] * 1000)
+    return float(np.linalg.norm(m.vertices - g.vertices, axis=1).mean() * 1000)
+
+
+def test_refine_moves_the_pose_towards_the_part_map(body, gt, refined):
+    start, out = refined
+    before, after = _pve_mm(body, start, gt), _pve_mm(body, out, gt)
+    assert after < 0.85 * before, f"root-aligned PVE {before:.1f} -> {after:.1f} mm"
+    assert np.isfinite(out.pose).all() and np.isfinite(out.transl).all()
+
+
+def test_refine_keeps_the_body_in_place(body, gt, refined):
+    start, out = refined
+    assert abs(out.transl[2] - gt.transl[2]) < 0.05, f"depth moved {out.transl[2] - gt.transl[2]:+.3f} m"
+    assert _pve_mm(body, out, gt, root_aligned=False) <= _pve_mm(body, start, gt, root_aligned=False)

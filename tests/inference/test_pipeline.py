@@ -1,0 +1,175 @@
+"""The two-stage Predictor: loading weights, predicting, and the user-facing errors.
+
+Tests marked by the `shipped` fixture need resources/weights/seg.pt and fit.pt and are skipped (with the
+reason) while those do not exist. The others run on tiny untrained networks written to a temporary folder:
+they check the plumbing (shapes, errors, messages), not accuracy.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from inference.body_model import BodyModel
+from inference.camera import CROP_SIZE
+from inference.nets import FitNet, SegNet
+from inference.pipeline import WEIGHTS_DIR, PredictionError, Predictor
+from inference.types import Prediction
+from training.metrics import pa_mpjpe
+
+TEST_SEED = 987654  # not a seed of any training cache
+N_SAMPLES = 3
+# Loose bound for the shipped networks on clean synthetic images (the networks reach well under this on the
+# synthetic test split); it catches broken weights, a wrong camera or joint order, not small regressions.
+MAX_PA_MPJPE_MM = 120.0
+TINY_SEG_RES, TINY_FIT_RES = 64, 64
+
+
+@pytest.fixture(scope="module")
+def body() -> BodyModel:
+    return BodyModel()
+
+
+def _write_weights(folder: Path, person_label: int | None = 2) -> Path:
+    """Untrained seg.pt / fit.pt in the shipped format. The segmentation head's bias is set so every pixel
+    gets `person_label` (None: background), making the outcome independent of the random init."""
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    seg = SegNet(width=8)
+    with torch.no_grad():
+        seg.head.bias.zero_()
+        seg.head.bias[0 if person_label is None else person_label] = 1e3
+    torch.save({"model": seg.state_dict(), "res": TINY_SEG_RES, "width": 8}, folder / "seg.pt")
+    fit = FitNet(in_channels=13, res=TINY_FIT_RES)
+    torch.save({"model": {k: v.half() if v.is_floating_point() else v for k, v in fit.state_dict().items()},
+                "res": TINY_FIT_RES, "n_parts": 12}, folder / "fit.pt")  # half precision, as shipped weights are
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory, body) -> Predictor:
+    folder = _write_weights(tmp_path_factory.mktemp("tiny"))
+    return Predictor(body_model=body, detect="off", weights_dir=folder, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def shipped(body) -> Predictor:
+    missing = [n for n in ("seg.pt", "fit.pt") if not (WEIGHTS_DIR / n).exists()]
+    if missing:
+        pytest.skip(f"shipped weights not there yet: {', '.join(str(WEIGHTS_DIR / n) for n in missing)}")
+    return Predictor(body_model=body, device="cpu")  # default: person detector when available
+
+
+@pytest.fixture(scope="module")
+def samples(body):
+    from training.synth.generator import SampleRenderer
+
+    r = SampleRenderer(body, size=CROP_SIZE)
+    out = [r.render(TEST_SEED, i) for i in range(N_SAMPLES)]
+    r.renderer.close()
+    return out
+
+
+def _noise_image(h: int = 200, w: int = 160) -> np.ndarray:
+    return np.random.default_rng(0).integers(0, 256, (h, w, 3), np.uint8)
+
+
+# ------------------------------------------------------------------ loading
+def test_empty_weights_folder_names_seg_pt(tmp_path, body):
+    with pytest.raises(PredictionError, match=r"weights not found: .*seg\.pt"):
+        Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
+
+
+def test_missing_fit_weights_named(tmp_path, body):
+    _write_weights(tmp_path)
+    (tmp_path / "fit.pt").unlink()
+    with pytest.raises(PredictionError, match=r"fit\.pt"):
+        Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
+
+
+def test_corrupt_and_mismatched_weights(tmp_path, body):
+    _write_weights(tmp_path)
+    (tmp_path / "seg.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(PredictionError, match=r"cannot load weights .*seg\.pt"):
+        Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
+    fit = torch.load(tmp_path / "fit.pt", weights_only=False)
+    torch.save(fit, tmp_path / "seg.pt")  # a FitNet checkpoint where the SegNet should be
+    with pytest.raises(PredictionError, match=r"seg\.pt does not match the SegNet architecture"):
+        Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
+
+
+# ------------------------------------------------------------------ plumbing (untrained networks)
+def test_prediction_fields(tiny, body):
+    p = tiny.predict(_noise_image())
+    assert isinstance(p, Prediction)
+    assert p.image.shape == (200, 160, 3) and p.crop_image.shape == (CROP_SIZE, CROP_SIZE, 3)
+    assert p.parts.labels.shape == (TINY_SEG_RES, TINY_SEG_RES) and p.parts.labels.dtype == np.uint8
+    assert p.parts.probs.shape == (13, TINY_SEG_RES, TINY_SEG_RES)
+    np.testing.assert_allclose(p.parts.probs.sum(0), 1, atol=1e-4)
+    assert p.mesh.joints.shape == (24, 3) and p.mesh.vertices.shape == (body.num_vertices, 3)
+    assert p.joints2d.shape == (24, 2) and p.params.pose.shape == (72,)
+    assert (p.mesh.joints[:, 2] < 0).all(), "the body must be in front of the camera"
+    t = p.timings
+    assert min(t.detect, t.crop, t.segment, t.fit, t.body) >= 0 and t.refine == 0 and not p.refined
+    assert t.total == pytest.approx(t.detect + t.crop + t.segment + t.fit + t.body)
+    assert p.source == "" and p.people == () and p.person == -1  # no detector: the whole image is the crop
+
+
+def test_predict_from_a_file_and_a_box(tiny, tmp_path):
+    path = tmp_path / "person.png"
+    cv2.imwrite(str(path), _noise_image(300, 400))
+    p = tiny.predict(path, box=(100, 50, 200, 250))
+    assert p.source == str(path) and p.image.shape == (300, 400, 3)
+    np.testing.assert_allclose(p.crop.to_crop(np.array([150.0, 150.0])), [CROP_SIZE / 2, CROP_SIZE / 2], atol=1e-3)
+
+
+def test_bad_image_files_name_the_file(tiny, tmp_path):
+    with pytest.raises(PredictionError, match="missing_photo.jpg"):
+        tiny.predict(tmp_path / "missing_photo.jpg")
+    text = tmp_path / "holiday.png"
+    text.write_text("this is not a picture\n")
+    with pytest.raises(PredictionError, match="holiday.png"):
+        tiny.predict(text)
+    small = tmp_path / "thumb.png"
+    cv2.imwrite(str(small), np.zeros((5, 5, 3), np.uint8))
+    with pytest.raises(PredictionError, match="thumb.png is only 5 x 5 pixels"):
+        tiny.predict(small)
+
+
+def test_empty_segmentation_means_no_person(tmp_path, body):
+    folder = _write_weights(tmp_path, person_label=None)
+    blind = Predictor(body_model=body, detect="off", weights_dir=folder, device="cpu")
+    with pytest.raises(PredictionError, match="no person"):
+        blind.predict(np.full((128, 128, 3), 128, np.uint8))
+
+
+def test_cancel_before_segmentation(tiny):
+    from inference.pipeline import Cancelled
+
+    with pytest.raises(Cancelled):
+        tiny.predict(_noise_image(), cancel=lambda: True)
+
+
+# ------------------------------------------------------------------ shipped networks
+def test_shipped_weights_load_cleanly(shipped):
+    # trained for the embedded body model (a missing optional detector is only a notice)
+    assert not [w for w in shipped.warnings if "body model" in w], shipped.warnings
+
+
+def test_shipped_prediction_on_a_synthetic_image(shipped, samples, body):
+    errors = []
+    for s in samples:
+        p = shipped.predict(s.image)
+        assert isinstance(p, Prediction)
+        assert p.parts.labels.shape == (128, 128)
+        assert p.mesh.joints.shape == (24, 3) and p.mesh.vertices.shape == (body.num_vertices, 3)
+        errors.append(float(pa_mpjpe(p.mesh.joints[None], s.joints3d[None])[0]) * 1000)
+    assert np.median(errors) < MAX_PA_MPJPE_MM, f"PA-MPJPE per image (mm): {np.round(errors, 1)}"
+
+
+def test_shipped_uniform_grey_image_has_no_person(shipped):
+    with pytest.raises(PredictionError, match="no person"):
+        shipped.predict(np.full((256, 256, 3), 128, np.uint8))

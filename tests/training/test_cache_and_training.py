@@ -1,0 +1,218 @@
+"""Training caches, the fit trainer (single process, resume, torchrun/DDP), networks, losses, augmentation."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from cli.main import main
+from inference.body_model import BodyModel
+from inference.camera import CROP_SIZE, FOCAL
+from inference.geometry import axis_angle_to_matrix, project_points
+from inference.nets import FitNet, SegNet
+from inference.types import BodyParams
+from training.augment import corrupt_parts, one_hot
+from training.cache import build_cache, load_cache
+from training.losses import LossWeights, fit_losses, gt_cam
+
+ROOT = Path(__file__).resolve().parents[2]
+N, SHARD, RES = 64, 32, 64
+TORCHRUN_TIMEOUT_S = 180
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    """A tiny labels-only cache: 64 samples in 2 shards at 64 px (one spawned worker)."""
+    out = tmp_path_factory.mktemp("cache") / "fit"
+    build_cache(out, seed=3, n=N, rgb=False, res=RES, workers=1, shard=SHARD)
+    return out
+
+
+@pytest.fixture(scope="module")
+def data(cache) -> dict:
+    return load_cache(cache)
+
+
+@pytest.fixture(scope="module")
+def body() -> BodyModel:
+    return BodyModel()
+
+
+def _train_fit(cache: Path, out: Path, epochs: int, *extra: str) -> int:
+    return main(["train-fit", "--data", str(cache), "--out", str(out), "--epochs", str(epochs),
+                 "--batch-size", "16", *extra])
+
+
+# ------------------------------------------------------------------ cache
+def test_cache_shards_and_arrays(cache, data):
+    shards = sorted(p.name for p in cache.iterdir())
+    assert shards == ["shard_00000.npz", "shard_00001.npz"], shards
+    assert set(data) == {"labels", "pose", "betas", "transl", "joints3d", "joints2d"}  # no images: labels only
+    assert data["labels"].shape == (N, RES, RES) and data["labels"].dtype == np.uint8
+    assert data["labels"].max() <= 12 and (data["labels"] > 0).any(axis=(1, 2)).all()
+    assert data["pose"].shape == (N, 72) and data["betas"].shape == (N, 10) and data["transl"].shape == (N, 3)
+    assert data["joints3d"].shape == (N, 24, 3) and data["joints2d"].shape == (N, 24, 2)
+    assert len(load_cache(cache, max_samples=40)["pose"]) == 40
+
+
+def test_cache_rows_are_consistent(data, body):
+    """Each row's SMPL parameters give its 3D joints, and those project (full 256 px crop) to its 2D joints."""
+    for i in (0, N - 1):
+        p = BodyParams.from_pose(data["pose"][i], data["betas"][i], data["transl"][i])
+        np.testing.assert_allclose(body.mesh(p).joints, data["joints3d"][i], atol=1e-4)
+        uv = project_points(data["joints3d"][i], FOCAL, CROP_SIZE)
+        np.testing.assert_allclose(uv, data["joints2d"][i], atol=1e-2)
+
+
+# ------------------------------------------------------------------ training
+@pytest.fixture(scope="module")
+def run1(cache, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "fit"
+    assert _train_fit(cache, out, 1) == 0
+    return out
+
+
+def test_train_fit_one_epoch_writes_checkpoints(run1):
+    for name in ("best.pt", "latest.pt", "config.json", "log.txt"):
+        assert (run1 / name).exists(), name
+    cfg = json.loads((run1 / "config.json").read_text())
+    assert cfg["kind"] == "fit" and cfg["epochs"] == 1 and cfg["batch_size"] == 16
+    ck = torch.load(run1 / "latest.pt", map_location="cpu", weights_only=False)
+    steps = (N - max(1, int(N * 0.05))) // 16
+    assert ck["epoch"] == 1 and ck["step"] == steps
+    assert ck["optimizer"] is not None and ck["n_parts"] == 12 and ck["res"] == RES
+    assert np.isfinite(ck["val"]["pa_mpjpe_mm"])
+    net = FitNet(in_channels=13, res=RES)
+    net.load_state_dict(ck["model"])
+    best = torch.load(run1 / "best.pt", map_location="cpu", weights_only=False)
+    assert best["optimizer"] is None and best["epoch"] == 1
+
+
+def test_train_fit_resumes(run1, cache, capsys):
+    first = torch.load(run1 / "latest.pt", map_location="cpu", weights_only=False)
+    assert _train_fit(cache, run1, 2) == 0
+    assert f"resumed from {run1 / 'latest.pt'} at epoch 1" in capsys.readouterr().out
+    ck = torch.load(run1 / "latest.pt", map_location="cpu", weights_only=False)
+    assert ck["epoch"] == 2 and ck["step"] == 2 * first["step"]
+    log = (run1 / "log.txt").read_text()
+    assert "epoch 1/1" in log and "epoch 2/2" in log and "epoch 1/2" not in log
+    assert any(not torch.equal(ck["model"][k], first["model"][k]) for k in ck["model"])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_torchrun_two_processes(cache, tmp_path):
+    """The DDP path: torchrun with 2 CPU processes (gloo)."""
+    out = tmp_path / "ddp"
+    torchrun = Path(sys.executable).parent / "torchrun"
+    cmd = [str(torchrun), "--nproc_per_node", "2", "--master_port", str(_free_port()), "main.py", "train-fit",
+           "--data", str(cache), "--out", str(out), "--epochs", "1", "--batch-size", "8", "--threads", "1"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TORCHRUN_TIMEOUT_S)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    ck = torch.load(out / "latest.pt", map_location="cpu", weights_only=False)
+    assert ck["epoch"] == 1 and ck["step"] == (N - max(1, int(N * 0.05))) // 16
+    assert (out / "best.pt").exists() and (out / "config.json").exists()
+
+
+# ------------------------------------------------------------------ networks
+def test_segnet_forward_backward():
+    torch.manual_seed(0)
+    net = SegNet(width=8)
+    x = torch.rand(2, 3, 64, 64)
+    logits = net(x)
+    assert logits.shape == (2, 13, 64, 64)
+    loss = F.cross_entropy(logits, torch.randint(0, 13, (2, 64, 64)))
+    loss.backward()
+    for name, p in net.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+        assert p.grad.abs().sum() > 0, f"no gradient reaches {name}"
+
+
+def test_fitnet_forward_backward(data):
+    torch.manual_seed(0)
+    net = FitNet(in_channels=13, res=RES)
+    x = one_hot(torch.as_tensor(data["labels"][:4]))
+    rot, betas, cam = net(x)
+    assert rot.shape == (4, 24, 3, 3) and betas.shape == (4, 10) and cam.shape == (4, 3)
+    # the zero-initialised output layer starts at the mean parameters: identity rotations, s = 0.9
+    torch.testing.assert_close(rot, torch.eye(3).expand(4, 24, 3, 3), atol=1e-6, rtol=0)
+    torch.testing.assert_close(cam, torch.tensor([0.9, 0.0, 0.0]).expand(4, 3))
+    target = axis_angle_to_matrix(torch.as_tensor(data["pose"][:4]).view(4, 24, 3))
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    for _ in range(2):  # the first step moves the zero output layer, then gradients reach every layer
+        opt.zero_grad()
+        rot, betas, cam = net(x)
+        loss = ((rot - target) ** 2).mean() + (betas ** 2).mean() + ((cam - 1) ** 2).mean()
+        loss.backward()
+        opt.step()
+    for name, p in net.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+        assert p.grad.abs().sum() > 0, f"no gradient reaches {name}"
+    R = net(x)[0].detach()
+    torch.testing.assert_close(R @ R.transpose(-1, -2), torch.eye(3).expand_as(R), atol=1e-5, rtol=0)
+    assert torch.allclose(torch.det(R), torch.ones(4, 24), atol=1e-5)
+
+
+# ------------------------------------------------------------------ losses
+def _gt_batch(data, b):
+    pose = torch.as_tensor(data["pose"][b])
+    t = {k: torch.as_tensor(data[k][b]) for k in ("betas", "joints3d", "joints2d", "transl")}
+    return axis_angle_to_matrix(pose.view(-1, 24, 3)), t["betas"], t["joints3d"], t["joints2d"], t["transl"]
+
+
+def test_fit_losses_vanish_at_the_ground_truth(data, body):
+    rot, betas, j3d, j2d, transl = _gt_batch(data, np.arange(8))
+    cam = gt_cam(transl, FOCAL, CROP_SIZE)
+    out = fit_losses(body, rot, betas, cam, rot, betas, j3d, j2d, transl, FOCAL, CROP_SIZE, LossWeights())
+    assert set(out) == {"lat", "betas", "j3d", "j2d", "cam", "total"}
+    for k, v in out.items():
+        assert float(v) < 1e-6, (k, float(v))
+
+
+def test_fit_losses_positive_away_from_the_ground_truth(data, body):
+    rot, betas, j3d, j2d, transl = _gt_batch(data, np.arange(8))
+    cam = gt_cam(transl, FOCAL, CROP_SIZE)
+    w = LossWeights()
+    g = torch.Generator().manual_seed(0)
+    rot_bad = axis_angle_to_matrix(torch.as_tensor(data["pose"][:8]).view(-1, 24, 3)
+                                   + 0.2 * torch.randn(8, 24, 3, generator=g))
+    out = fit_losses(body, rot_bad, betas, cam, rot, betas, j3d, j2d, transl, FOCAL, CROP_SIZE, w)
+    assert out["lat"] > 1e-3 and out["j3d"] > 1e-5 and out["j2d"] > 1e-5 and out["total"] > 1e-3
+    assert out["betas"] < 1e-9 and out["cam"] < 1e-9
+    out = fit_losses(body, rot, betas + 1, cam, rot, betas, j3d, j2d, transl, FOCAL, CROP_SIZE, w)
+    assert out["betas"] > 0.5 and out["j3d"] > 0 and out["lat"] < 1e-9
+    out = fit_losses(body, rot, betas, cam * torch.tensor([1.2, 1.0, 1.0]), rot, betas, j3d, j2d, transl, FOCAL,
+                     CROP_SIZE, w)
+    assert out["cam"] > 0 and out["j2d"] > 1e-4 and out["j3d"] < 1e-9
+    # switched-off terms do not count
+    off = fit_losses(body, rot_bad, betas, cam, rot, betas, j3d, j2d, transl, FOCAL, CROP_SIZE,
+                     LossWeights(lat=0, betas=0, j3d=0, j2d=0, cam=0))
+    assert float(off["total"]) == 0.0
+
+
+# ------------------------------------------------------------------ augmentation
+def test_corrupt_parts(data):
+    lab = torch.as_tensor(data["labels"][:16])
+    before = lab.clone()
+    out = corrupt_parts(lab, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(lab, before)  # the input is left alone
+    assert out.shape == lab.shape and out.dtype == torch.long
+    assert out.min() >= 0 and out.max() <= 12
+    assert (out != lab.long()).any()
+    changed = (out != lab.long()).float().mean()
+    assert changed < 0.5, "corruption should perturb, not replace, the part maps"
+    again = corrupt_parts(lab, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(out, again)  # deterministic for a generator seed
+    clean = corrupt_parts(lab, torch.Generator().manual_seed(0), p_boundary=0, p_drop=0, p_merge=0, p_occlude=0)
+    torch.testing.assert_close(clean, lab.long())

@@ -1,0 +1,127 @@
+"""`main.py synth`: the UP-3D layout it writes, reading cases back, resuming, determinism, splits."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import cli.cmd_synth as cmd_synth
+from cli.main import main
+from inference.camera import CROP_SIZE, FOCAL
+from inference.parts import PALETTE
+from training.datasets import list_cases, read_case
+
+SEED = 7
+N = 4
+CASE_FILES = ("_image.png", "_body.pkl", "_joints.npy", "_parts.png", "_silhouette.png", "_joints3d.npy")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def renderer():
+    """The synth command builds a SampleRenderer per run (~3 s); build it once for the module (the first run
+    still goes through the command's real initialisation) and release it afterwards."""
+    mp = pytest.MonkeyPatch()
+    real = cmd_synth._init
+
+    def init_once(body_model):
+        if cmd_synth._W.get("_key") != body_model or "r" not in cmd_synth._W:
+            real(body_model)
+            cmd_synth._W["_key"] = body_model
+
+    mp.setattr(cmd_synth, "_init", init_once)
+    yield lambda: cmd_synth._W["r"]
+    mp.undo()
+    r = cmd_synth._W.pop("r", None)
+    cmd_synth._W.pop("_key", None)
+    if r is not None:
+        r.renderer.close()
+
+
+def _synth(out: Path, *extra: str) -> int:
+    return main(["synth", "--out", str(out), "--n", str(N), "--seed", str(SEED), *extra])
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory):
+    """One synthetic set (4 cases, seed 7) written through the CLI, and its file digests."""
+    out = tmp_path_factory.mktemp("synth") / "a"
+    assert _synth(out) == 0
+    return out, _digests(out)
+
+
+def test_layout_is_up3d(first):
+    out, digests = first
+    for i in range(N):
+        for suffix in CASE_FILES:
+            assert f"{i:05d}{suffix}" in digests, f"missing {i:05d}{suffix}"
+    for split in ("train", "val", "test"):
+        assert f"{split}.txt" in digests
+    assert not [n for n in digests if n.endswith(".tmp")], "temporary files left behind"
+    # default split: 80/10/10 by index
+    lines = {s: (out / f"{s}.txt").read_text().splitlines() for s in ("train", "val", "test")}
+    assert sum(len(v) for v in lines.values()) == N
+    assert lines["train"][0] == "/00000_image.png"
+    assert sorted(list_cases(out, None)) == [f"{i:05d}" for i in range(N)]
+    # file contents
+    img = cv2.imread(str(out / "00000_image.png"), cv2.IMREAD_UNCHANGED)
+    assert img.shape == (CROP_SIZE, CROP_SIZE, 3) and img.dtype == np.uint8
+    parts = cv2.imread(str(out / "00000_parts.png"), cv2.IMREAD_COLOR)[..., ::-1]
+    assert (parts[:, :, None, :] == PALETTE[None, None]).all(-1).any(-1).all(), "parts.png holds non-palette colours"
+    sil = cv2.imread(str(out / "00000_silhouette.png"), cv2.IMREAD_UNCHANGED)
+    assert sil.ndim == 2 and set(np.unique(sil)) <= {0, 255}
+    assert np.load(out / "00000_joints.npy").shape == (3, 14)
+    assert np.load(out / "00000_joints3d.npy").shape == (24, 3)
+
+
+def test_read_case_gives_back_the_sample(first, renderer):
+    """read_case's params reproduce the generator's 3D joints; image, labels and LSP joints round-trip."""
+    out, _ = first
+    r = renderer()
+    body = r.body
+    for i in (0, 2):
+        s = r.render(SEED, i)
+        case = read_case(out, f"{i:05d}", body)
+        assert case.id == f"{i:05d}" and case.focal == FOCAL
+        np.testing.assert_array_equal(case.image, s.image)
+        np.testing.assert_array_equal(case.labels, s.labels)
+        np.testing.assert_allclose(case.lsp, s.lsp2d, atol=1e-5)
+        np.testing.assert_allclose(body.mesh(case.params).joints, s.joints3d, atol=1e-4)  # metres
+        np.testing.assert_allclose(body.mesh(case.params).vertices, s.vertices, atol=1e-4)
+        np.testing.assert_array_equal(np.load(out / f"{i:05d}_joints3d.npy"), s.joints3d.astype(np.float32))
+        sil = cv2.imread(str(out / f"{i:05d}_silhouette.png"), cv2.IMREAD_UNCHANGED)
+        np.testing.assert_array_equal(sil > 0, s.labels > 0)
+
+
+def test_rerun_skips_complete_cases_and_resumes(first, tmp_path, capsys):
+    out, digests = first
+    mtimes = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if not p.name.endswith(".txt")}
+    assert _synth(out) == 0
+    assert "(0 rendered now, 4 already there)" in capsys.readouterr().out
+    assert _digests(out) == digests
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if not p.name.endswith(".txt")} == mtimes
+    # an interrupted case (its image, written last, is missing) is rendered again, identically
+    (out / "00002_image.png").unlink()
+    (out / "00002_parts.png").write_bytes(b"half written")
+    assert _synth(out) == 0
+    assert "(1 rendered now, 3 already there)" in capsys.readouterr().out
+    assert _digests(out) == digests
+
+
+def test_same_seed_in_another_folder_is_byte_identical_and_split_test(first, tmp_path):
+    out, digests = first
+    other = tmp_path / "b"
+    assert _synth(other, "--split", "test") == 0
+    got = _digests(other)
+    cases = {k: v for k, v in digests.items() if not k.endswith(".txt")}
+    assert {k: v for k, v in got.items() if not k.endswith(".txt")} == cases
+    assert (other / "test.txt").read_text().splitlines() == [f"/{i:05d}_image.png" for i in range(N)]
+    assert (other / "train.txt").read_text() == "" and (other / "val.txt").read_text() == ""
+    assert list_cases(other, "test") == [f"{i:05d}" for i in range(N)]
+    assert list_cases(other, "train") == []

@@ -21,6 +21,10 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     """Refined BodyParams; joints2d (13, 2) LSP-order crop pixels with conf (13,) when available."""
     if getattr(body, "_vertex_parts", None) is None:
         body._vertex_parts = vertex_part_labels(body.weights)
+    if joints2d is not None and weights.fix_depth:  # keypoints constrain the scale: let the depth move
+        from dataclasses import replace
+
+        weights = replace(weights, fix_depth=False)
     out, _ = fit_smpl(body, params, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
                       vertex_parts=body._vertex_parts, cancel=cancel)
     return out

@@ -107,3 +107,28 @@ class Progress:
 
     def close(self) -> None:
         self.bar.close()
+
+
+def start_or_resume(cfg: RunConfig, net: torch.nn.Module, opt, device, best: float, rank: int) -> tuple[int, int, float]:
+    """Warm-start from cfg.extra['init'] if given, then resume from out/latest.pt if it exists.
+    Returns (start epoch, step, best validation value so far)."""
+    if cfg.extra.get("init"):  # warm start from another run's weights (fresh optimiser and schedule)
+        net.load_state_dict(torch.load(cfg.extra["init"], map_location=device, weights_only=False)["model"])
+    ckpt = Path(cfg.out) / "latest.pt"
+    if not ckpt.exists():
+        return 0, 0, best
+    state = torch.load(ckpt, map_location=device, weights_only=False)
+    net.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    if rank == 0:
+        print(f"resumed from {ckpt} at epoch {state['epoch']}")
+    return state["epoch"], state["step"], state.get("best", best)
+
+
+def epoch_batches(tr: np.ndarray, seed: int, epoch: int, rank: int, world: int, batch_size: int):
+    """This rank's sorted index batches for one epoch (a seeded permutation shared by all ranks)."""
+    steps = len(tr) // (batch_size * world)
+    perm = np.random.default_rng([seed, epoch]).permutation(tr)
+    mine = perm[rank::world][: steps * batch_size]
+    for s in range(steps):
+        yield np.sort(mine[s * batch_size:(s + 1) * batch_size])

@@ -20,8 +20,8 @@ from inference.parts import GROUPINGS
 
 from .augment import corrupt_parts, one_hot
 from .cache import load_cache
-from .loop import (Progress, RunConfig, cosine_lr, device_for, init_distributed, save_checkpoint, seed_everything,
-                   split_indices)
+from .loop import (Progress, RunConfig, cosine_lr, device_for, epoch_batches, init_distributed, save_checkpoint,
+                   seed_everything, split_indices, start_or_resume)
 from .losses import LossWeights, fit_losses
 
 
@@ -96,17 +96,7 @@ def train_fit(cfg: RunConfig) -> Path:
     body = BodyModel(cfg.extra.get("body_model")).to(device)
     net = FitNet(in_channels=3 if rgb else n_parts + 1, res=res).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    start_epoch, step, best = 0, 0, float("inf")
-    if cfg.extra.get("init"):  # warm start from another run's weights (fresh optimiser and schedule)
-        net.load_state_dict(torch.load(cfg.extra["init"], map_location=device, weights_only=False)["model"])
-    ckpt = out / "latest.pt"
-    if ckpt.exists():  # resume
-        state = torch.load(ckpt, map_location=device, weights_only=False)
-        net.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        start_epoch, step, best = state["epoch"], state["step"], state.get("best", best)
-        if rank == 0:
-            print(f"resumed from {ckpt} at epoch {start_epoch}")
+    start_epoch, step, best = start_or_resume(cfg, net, opt, device, float("inf"), rank)
     model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
     steps_per_epoch = len(tr) // (cfg.batch_size * world)
     total = steps_per_epoch * cfg.epochs
@@ -115,10 +105,7 @@ def train_fit(cfg: RunConfig) -> Path:
     g = torch.Generator().manual_seed(cfg.seed * 1000 + rank)
     t0 = time.time()
     for epoch in range(start_epoch, cfg.epochs):
-        perm = np.random.default_rng([cfg.seed, epoch]).permutation(tr)
-        mine = perm[rank::world][: steps_per_epoch * cfg.batch_size]
-        for s in range(steps_per_epoch):
-            b = np.sort(mine[s * cfg.batch_size:(s + 1) * cfg.batch_size])
+        for b in epoch_batches(tr, cfg.seed, epoch, rank, world, cfg.batch_size):
             x = batch_input(data, b, n_parts, rgb, g if augment else None).to(device)
             pose = torch.as_tensor(data["pose"][b]).to(device)
             rot_gt = axis_angle_to_matrix(pose.view(-1, 24, 3))

@@ -14,8 +14,8 @@ import torch.nn.functional as F
 from inference.nets import SegNet
 
 from .cache import load_cache
-from .loop import (Progress, RunConfig, cosine_lr, device_for, init_distributed, save_checkpoint, seed_everything,
-                   split_indices)
+from .loop import (Progress, RunConfig, cosine_lr, device_for, epoch_batches, init_distributed, save_checkpoint,
+                   seed_everything, split_indices, start_or_resume)
 from .metrics import IoUAccumulator
 
 # Label values swapped by a horizontal flip (left <-> right parts; value = part index + 1).
@@ -66,17 +66,7 @@ def train_seg(cfg: RunConfig) -> Path:
     tr, va = split_indices(len(data["labels"]), cfg.val_fraction, cfg.seed)
     net = SegNet(width=int(cfg.extra.get("width", 16))).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    start_epoch, step, best = 0, 0, -1.0
-    if cfg.extra.get("init"):  # warm start from another run's weights (fresh optimiser and schedule)
-        net.load_state_dict(torch.load(cfg.extra["init"], map_location=device, weights_only=False)["model"])
-    ckpt = out / "latest.pt"
-    if ckpt.exists():
-        state = torch.load(ckpt, map_location=device, weights_only=False)
-        net.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        start_epoch, step, best = state["epoch"], state["step"], state.get("best", best)
-        if rank == 0:
-            print(f"resumed from {ckpt} at epoch {start_epoch}")
+    start_epoch, step, best = start_or_resume(cfg, net, opt, device, -1.0, rank)
     model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
     cw = class_weights(data["labels"]).to(device)
     steps_per_epoch = len(tr) // (cfg.batch_size * world)
@@ -86,10 +76,7 @@ def train_seg(cfg: RunConfig) -> Path:
     g = torch.Generator().manual_seed(cfg.seed * 1000 + rank)
     t0 = time.time()
     for epoch in range(start_epoch, cfg.epochs):
-        perm = np.random.default_rng([cfg.seed, epoch]).permutation(tr)
-        mine = perm[rank::world][: steps_per_epoch * cfg.batch_size]
-        for s in range(steps_per_epoch):
-            b = np.sort(mine[s * cfg.batch_size:(s + 1) * cfg.batch_size])
+        for b in epoch_batches(tr, cfg.seed, epoch, rank, world, cfg.batch_size):
             img = torch.as_tensor(data["images"][b]).permute(0, 3, 1, 2).float().div(255)
             lab = torch.as_tensor(data["labels"][b]).long()
             img, lab = augment_batch(img, lab, g)

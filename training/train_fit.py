@@ -76,6 +76,7 @@ def train_fit(cfg: RunConfig) -> Path:
         torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed + rank)
     out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
     n_parts = int(cfg.extra.get("n_parts", 12))
     w = LossWeights(**cfg.extra.get("loss_weights", {}))
     augment = bool(cfg.extra.get("augment", True))

@@ -62,6 +62,7 @@ def train_seg(cfg: RunConfig) -> Path:
         torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed + rank)
     out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
     data = load_cache(cfg.data, cfg.max_samples or None, keys=("images", "labels"))
     tr, va = split_indices(len(data["labels"]), cfg.val_fraction, cfg.seed)
     net = SegNet(width=int(cfg.extra.get("width", 16))).to(device)

@@ -145,8 +145,7 @@ class Predictor:
                     raise PredictionError(f"person {person + 1} asked for, but {len(people)} found")
                 found = people[person]
                 box = tuple(float(v) for v in found.box)
-            # nobody detected: the whole image is the crop, and only a clear person in the
-            # segmentation goes on (a pre-cropped person the detector missed)
+            # nobody detected: the whole image is the crop (see the check after segmentation)
         td = time.perf_counter()
         crop = crop_for_box(box, rgb.shape, self.size)
         crop_img = apply_crop(rgb, crop)
@@ -163,7 +162,11 @@ class Predictor:
 
             parts = restrict_parts(parts, mask_crop)
         fg = float((parts.labels > 0).mean())
-        if fg < MIN_PERSON_FRACTION or (self.detector is not None and found is None and fg < UNDETECTED_PERSON_FRACTION):
+        # a person the detector missed is accepted only in a square, pre-cropped image (the network's
+        # own input convention) that the segmentation clearly fills
+        h, w = rgb.shape[:2]
+        undetected_ok = abs(w / h - 1) < 0.05 and fg >= UNDETECTED_PERSON_FRACTION
+        if fg < MIN_PERSON_FRACTION or (self.detector is not None and found is None and not undetected_ok):
             raise PredictionError("no person found in the image"
                                   + (" (neither the person detector nor the segmentation found one)"
                                      if self.detector is not None else " (the segmentation is empty)"))

@@ -54,6 +54,10 @@ def main() -> None:
             print(f"{path.name}: {exc}")
             rows.append({"photo": path.name, "result": str(exc)})
             continue
+        if p.person < 0:
+            print(f"{path.name}: no person detected")
+            rows.append({"photo": path.name, "result": "no person detected"})
+            continue
         person = p.people[p.person]
         mask = person.mask > 0.5 if person.mask is not None else None
         from inference.detect.nbf import crop_inputs

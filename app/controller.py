@@ -2,7 +2,9 @@
 
 Data flow for one image: open_* -> load (inference.image_io) -> a new job id from the generation
 counter -> ModelWorker.predict in its thread -> finished(job_id, Prediction) -> ids other
-than the newest are dropped -> Session.set_prediction -> views repaint.
+than the newest are dropped -> Session.set_prediction (and set_people: the detected people)
+-> views repaint. Choosing another of several people (select_person) is a new job on the same
+image with predict(image, person=k); it supersedes the running one like a new image does.
 A slider edit -> set_params (Session.params at once, undo merged per gesture) -> a 30 ms
 single-shot timer coalesces re-posing -> BodyModel.mesh on the GUI thread (a few ms) ->
 Session.set_mesh -> views repaint.
@@ -26,11 +28,12 @@ MERGE_WINDOW_S = 1.5
 
 
 def format_timings(t) -> str:
-    """'crop 4 ms · segment 120 ms · fit 35 ms · body 3 ms · total 0.16 s' from a Timings."""
+    """'detect 60 ms · crop 4 ms · segment 120 ms · fit 35 ms · body 3 ms · total 0.22 s' from a Timings
+    (detect and refine only when they ran)."""
     parts = []
-    for name in ("crop", "segment", "fit", "body", "refine"):
+    for name in ("detect", "crop", "segment", "fit", "body", "refine"):
         v = float(getattr(t, name, 0.0) or 0.0)
-        if v > 0 or name != "refine":
+        if v > 0 or name not in ("detect", "refine"):
             parts.append(f"{name} {v * 1000:.0f} ms")
     total = float(getattr(t, "total", 0.0) or 0.0)
     parts.append(f"total {total:.2f} s")
@@ -48,6 +51,7 @@ class Controller(QObject):
 
     status = Signal(str)  # transient status-bar text
     error = Signal(str)  # a problem to show (status bar + non-modal banner)
+    warning = Signal(str)  # a lasting limitation of the model set-up (e.g. no person detector)
     timings = Signal(str)
     progress = Signal(int, int)  # done, total of the current job
     recentFilesChanged = Signal(list)
@@ -55,7 +59,7 @@ class Controller(QObject):
     imageListChanged = Signal(int, int)  # index, count
     datasetRequested = Signal(str)  # a dropped/opened folder in UP-3D layout
 
-    _request = Signal(int, object, str)
+    _request = Signal(int, object, str, int)  # job id, image, source, person index
     _configure = Signal(object)
 
     def __init__(self, settings: AppSettings, predictor_factory: PredictorFactory | None = None,
@@ -86,6 +90,7 @@ class Controller(QObject):
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
+        self.worker.warning.connect(self.warning)
 
     # ------------------------------------------------------------------ lifecycle
     def shutdown(self) -> None:
@@ -202,6 +207,7 @@ class Controller(QObject):
             return False
         display, scale = imageio.display_copy(img)
         self.session.set_prediction(None)
+        self.session.set_people((), 0)
         self.session.set_image(ShownImage(img, display, scale, source))
         self.status.emit(f"opened {self.session.shown.name} ({w} x {h})")
         self._submit()
@@ -223,6 +229,21 @@ class Controller(QObject):
             self.session.set_prediction(None)
             self._submit()
 
+    def select_person(self, index: int) -> bool:
+        """Fit the `index`-th detected person (largest first) of the shown image: a new job that
+        supersedes the running one. Returns False when there is no such person or it is already shown."""
+        people = self.session.people
+        if self.session.shown is None or not 0 <= index < len(people):
+            return False
+        pred = self.session.prediction
+        if (index == self.session.person and not self.session.busy and pred is not None
+                and getattr(pred, "person", -1) == index):
+            return False
+        self.session.set_prediction(None)
+        self.session.set_people(people, index)
+        self._submit()
+        return True
+
     def cancel(self) -> None:
         """Stop the running prediction (its result, if any, is dropped)."""
         if self.session.busy:
@@ -235,8 +256,10 @@ class Controller(QObject):
         job = self.generation.next()
         self._current_job = job
         self.session.set_busy(True)
-        self.status.emit(f"predicting {shown.name}…")
-        self._request.emit(job, shown.image, shown.source)
+        n = len(self.session.people)
+        who = f", person {self.session.person + 1} of {n}" if n > 1 else ""
+        self.status.emit(f"predicting {shown.name}{who}…")
+        self._request.emit(job, shown.image, shown.source, self.session.person)
 
     # ------------------------------------------------------------------ worker results
     @Slot(int)
@@ -256,10 +279,14 @@ class Controller(QObject):
         self.session.set_busy(False)
         self._throttle.stop()
         self._pending = None
+        people = tuple(getattr(prediction, "people", ()) or ())
+        person = int(getattr(prediction, "person", -1))
+        self.session.set_people(people, max(person, 0))
         self.session.set_prediction(prediction)
         self.timings.emit(format_timings(prediction.timings))
-        self.status.emit(f"{self.session.shown.name}: done" + (" (refined)" if getattr(prediction, "refined", False)
-                                                                else ""))
+        who = f" (person {person + 1} of {len(people)})" if len(people) > 1 and person >= 0 else ""
+        self.status.emit(f"{self.session.shown.name}: done{who}"
+                         + (" (refined)" if getattr(prediction, "refined", False) else ""))
 
     @Slot(int, str)
     def _on_failed(self, job_id: int, message: str) -> None:

@@ -331,10 +331,14 @@ class DatasetSession(QObject):
         self._set_running(True)
         self._run.emit(self._job, self.reader, None)
 
-    def stop(self) -> None:
+    def stop(self, report: bool = False) -> None:
+        """Stop the run; the cases scored so far stay. report=True (the Stop button) also emits
+        finished() with the summary of those cases."""
         if self.running:
             self.generation.next()
             self._set_running(False)
+            if report:
+                self.finished.emit(self.model.summary() + " (stopped)")
 
     def _set_running(self, on: bool) -> None:
         if on != self.running:

@@ -27,12 +27,14 @@ class ShownImage:
 
 
 class Session(QObject):
-    """Current image, prediction, edited parameters and their mesh, undo history, busy state.
+    """Current image, prediction, edited parameters and their mesh, undo history, busy state, and the
+    people the detector found in the image with the one chosen for fitting.
 
     Signals (all emitted on the GUI thread):
       imageChanged(ShownImage | None)  predictionChanged(Prediction | None)
       paramsChanged(BodyParams | None) meshChanged(BodyMesh | None)
       busyChanged(bool)  undoChanged(bool available)
+      peopleChanged(tuple of inference.detect.Person, int chosen index)
     """
 
     imageChanged = Signal(object)
@@ -41,6 +43,7 @@ class Session(QObject):
     meshChanged = Signal(object)
     busyChanged = Signal(bool)
     undoChanged = Signal(bool)
+    peopleChanged = Signal(object, int)
 
     MAX_UNDO = 200
 
@@ -51,6 +54,8 @@ class Session(QObject):
         self.params = None
         self.mesh = None
         self.busy = False
+        self.people: tuple = ()  # detected people of the shown image (largest first); () before the first result
+        self.person = 0  # index into people of the person fitted (or asked for)
         self._undo: list = []
         self._parts_display: np.ndarray | None = None
 
@@ -58,6 +63,11 @@ class Session(QObject):
     def set_image(self, shown: ShownImage | None) -> None:
         self.shown = shown
         self.imageChanged.emit(shown)
+
+    def set_people(self, people, person: int) -> None:
+        self.people = tuple(people)
+        self.person = int(person)
+        self.peopleChanged.emit(self.people, self.person)
 
     def set_prediction(self, prediction) -> None:
         self.prediction = prediction

@@ -1,10 +1,12 @@
 """Background model worker: a QObject moved to a QThread that owns one Predictor.
 
-Requests arrive by queued signal; results go back by signal (queued into the GUI thread):
-started(job_id), progress(job_id, done, total), finished(job_id, Prediction),
-failed(job_id, message). Every request carries a job id from a `Generation` counter; the
-worker skips requests that are already stale and its cancel callback tells a running
-Predictor to stop as soon as a newer request exists. The receiver drops results of stale ids.
+Requests (job id, image, source, person index) arrive by queued signal; results go back by signal
+(queued into the GUI thread): started(job_id), progress(job_id, done, total), finished(job_id,
+Prediction), failed(job_id, message), and warning(message) once per Predictor built for each of
+its load-time warnings (e.g. no person detector installed). Every request carries a job id from a
+`Generation` counter; the worker skips requests that are already stale and its cancel callback
+tells a running Predictor to stop as soon as a newer request exists. The receiver drops results
+of stale ids.
 """
 from __future__ import annotations
 
@@ -70,6 +72,7 @@ class ModelWorker(QObject):
     progress = Signal(int, int, int)
     finished = Signal(int, object)
     failed = Signal(int, str)
+    warning = Signal(str)
 
     def __init__(self, factory: PredictorFactory, config: ModelConfig, generation: Generation):
         super().__init__()
@@ -88,21 +91,29 @@ class ModelWorker(QObject):
     def predictor(self):
         if self._predictor is None:
             self._predictor = self._factory(self._config)
+            for text in getattr(self._predictor, "warnings", None) or ():
+                self.warning.emit(str(text))
         return self._predictor
 
-    def _call_predict(self, image, job_id: int, cancel: Callable[[], bool], report=None):
+    def _call_predict(self, image, job_id: int, cancel: Callable[[], bool], report=None, person: int = 0):
         pred = self.predictor()
         kwargs = {"cancel": cancel}
         try:
             params = inspect.signature(pred.predict).parameters
         except (TypeError, ValueError):
             params = {}
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
         if report is not None and "progress" in params:
             kwargs["progress"] = report
+        if "person" in params or takes_any:
+            kwargs["person"] = int(person)
+        elif person:
+            raise RuntimeError("this model cannot pick one of several people")
         return pred.predict(image, **kwargs)
 
-    @Slot(int, object, str)
-    def predict(self, job_id: int, image, source: str) -> None:
+    @Slot(int, object, str, int)
+    def predict(self, job_id: int, image, source: str, person: int = 0) -> None:
+        """Predict on `image`; `person` is the index (largest first) of the detected person to fit."""
         if self._gen.is_stale(job_id):
             return
         self.started.emit(job_id)
@@ -110,7 +121,8 @@ class ModelWorker(QObject):
         self.progress.emit(job_id, 0, 1)
         try:
             result = self._call_predict(image, job_id, cancel,
-                                        report=lambda done, total: self.progress.emit(job_id, int(done), int(total)))
+                                        report=lambda done, total: self.progress.emit(job_id, int(done), int(total)),
+                                        person=person)
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the GUI as a message
             if not self._gen.is_stale(job_id):
                 if not _expected(exc):

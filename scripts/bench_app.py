@@ -64,12 +64,14 @@ def main() -> None:
             time.sleep(0.001)
 
     session = controller.session
+    failed = []
+    controller.error.connect(failed.append)
 
     def process(path: Path) -> float:
-        before = session.prediction
+        """Open an image and wait for its answer: a mesh, or a reported failure (e.g. no person found)."""
         t = time.perf_counter()
-        controller.open_file(path)
-        wait(lambda: session.prediction is not before and session.prediction is not None and not session.busy)
+        controller.open_file(path)  # clears the previous prediction and starts a job
+        wait(lambda: not session.busy)
         qapp.processEvents()  # the views repaint with the new mesh
         return time.perf_counter() - t
 
@@ -99,6 +101,8 @@ def main() -> None:
         print(line)
 
     # slider drag: each step sets a beta as a drag would, then waits until the mesh view shows it
+    if session.prediction is None:
+        process(images[0])
     times = []
     for k in range(a.frames):
         v = 3.0 * ((k % 20) / 10.0 - 1.0)
@@ -114,6 +118,7 @@ def main() -> None:
           f"({1 / statistics.median(times):.0f} frames/s), 90th percentile {p90 * 1000:.1f} ms")
 
     rss0 = rss_mb()
+    failed.clear()
     marks = {}
     for i in range(a.images):
         process(images[i % len(images)])
@@ -121,7 +126,8 @@ def main() -> None:
             marks[i + 1] = rss_mb()
     first_mark = min(marks)
     print(f"memory (RSS): {rss0:.0f} MB before, " + ", ".join(f"{v:.0f} MB after {k}" for k, v in marks.items())
-          + f" images; growth from {first_mark} to {a.images}: {marks[a.images] - marks[first_mark]:+.0f} MB")
+          + f" images; growth from {first_mark} to {a.images}: {marks[a.images] - marks[first_mark]:+.0f} MB"
+          + (f" ({len(failed)} of them answered with an error, e.g. {failed[0]!r})" if failed else ""))
     win.close()
     controller.shutdown()
 

@@ -115,8 +115,8 @@ class DatasetPanel(QWidget):
         lay.addLayout(top)
         lay.addWidget(split, 1)
 
-        self.run_button.clicked.connect(self.ds.run)
-        self.stop_button.clicked.connect(self.ds.stop)
+        self.run_button.clicked.connect(lambda _=False: self.ds.run())
+        self.stop_button.clicked.connect(lambda _=False: self.ds.stop(report=True))
         self.open_button.clicked.connect(self._open_in_main)
         self.metric.currentIndexChanged.connect(lambda _: self.update_histogram())
         self.split.activated.connect(lambda _: self._reopen_split())

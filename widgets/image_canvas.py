@@ -31,7 +31,9 @@ def fit_rect(img_w: int, img_h: int, area: QRectF) -> QRectF:
 
 class ImageCanvas(QWidget):
     """Paints `base` scaled to fit; `overlay` (same aspect, any resolution) drawn on top with
-    `opacity` ("overlay" mode) or beside it on black ("side" mode). Without a base: a hint text."""
+    `opacity` ("overlay" mode) or beside it on black ("side" mode). Without a base: a hint text.
+    A decorator (set_decorator) paints vector annotations over the image: fn(painter, origin, k)
+    with base-image pixel (x, y) at widget point origin + k * (x, y)."""
 
     clicked = Signal(QPointF)  # position in base-image pixels
 
@@ -43,6 +45,7 @@ class ImageCanvas(QWidget):
         self._mode = "overlay"
         self._hint = hint
         self._caption = ""
+        self._decorator = None
         self.setMinimumSize(160, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAutoFillBackground(True)
@@ -74,6 +77,11 @@ class ImageCanvas(QWidget):
 
     def set_hint(self, text: str) -> None:
         self._hint = text
+        self.update()
+
+    def set_decorator(self, fn) -> None:
+        """fn(painter, origin: QPointF, k: float) or None; called after the image and overlay are drawn."""
+        self._decorator = fn
         self.update()
 
     def set_caption(self, text: str) -> None:
@@ -137,6 +145,8 @@ class ImageCanvas(QWidget):
                 p.setOpacity(1.0 if self._mode == "overlay_only" else self._opacity)
                 p.drawImage(rect, self._overlay)
                 p.setOpacity(1.0)
+        if self._decorator is not None:
+            self._decorator(p, rect.topLeft(), rect.width() / self._base.width())
         if self._caption:
             p.setPen(QColor(230, 230, 230))
             p.drawText(rect.adjusted(6, 4, -6, -4), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,

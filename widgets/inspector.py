@@ -161,6 +161,7 @@ class Inspector(QWidget):
                      f"{1 / pred.crop.scale:.2f} image px per crop px"),
             ("camera", f"focal {pred.camera.focal:.0f} px on a {pred.camera.size} px crop, "
                        f"body at {-float(pred.params.transl[2]):.1f} m"),
+            ("person", _person_text(pred)),
             ("parts", f"{pred.parts.labels.shape[1]} × {pred.parts.labels.shape[0]} label map"),
             ("body model", body.name if body is not None else "?"),
             ("refined", "yes" if getattr(pred, "refined", False) else "no"),
@@ -234,3 +235,11 @@ class Inspector(QWidget):
         sliders = self.orient if j == 0 else self.joint
         deg = np.array([s.value() for s in sliders])
         self._edit(pose_edit.with_joint_euler(p, j, deg), ("joint", j))
+
+
+def _person_text(pred) -> str:
+    people = tuple(getattr(pred, "people", ()) or ())
+    k = int(getattr(pred, "person", -1))
+    if people and 0 <= k < len(people):
+        return f"{k + 1} of {len(people)} detected (detector score {float(people[k].score):.2f})"
+    return "whole image (no person detected)"

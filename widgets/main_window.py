@@ -39,6 +39,7 @@ class MessageBanner(QFrame):
         close.setAutoRaise(True)
         close.setToolTip("Dismiss")
         close.clicked.connect(self.hide)
+        self.kind = "error"
         lay = QHBoxLayout(self)
         lay.setContentsMargins(10, 4, 4, 4)
         lay.addWidget(self.label, 1)
@@ -46,6 +47,7 @@ class MessageBanner(QFrame):
         self.hide()
 
     def show_message(self, text: str, kind: str = "error") -> None:
+        self.kind = kind
         colors = {"error": ("#fdecea", "#8a1c13", "#f5c2bd"), "info": ("#e8f1fd", "#123e7a", "#bcd3f5")}
         bg, fg, border = colors.get(kind, colors["error"])
         self.setStyleSheet(f"QFrame#banner {{ background: {bg}; border: 1px solid {border}; border-radius: 4px; }}"
@@ -172,6 +174,14 @@ class MainWindow(QMainWindow):
         self._action(m, "&Side", lambda: self.mesh_view.set_preset("side"), "3")
         self._action(m, "&Top", lambda: self.mesh_view.set_preset("top"), "7")
         m.addSeparator()
+        self.act_people = self._action(m, "Detected &people", lambda: None, "P",
+                                       "boxes and keypoints of the people the detector found")
+        self.act_people.setCheckable(True)
+        self.act_people.setChecked(self.photo.show_people.isChecked())
+        self.act_people.toggled.connect(self.photo.show_people.setChecked)
+        self.photo.show_people.toggled.connect(self.act_people.setChecked)
+        self.photo.show_people.toggled.connect(lambda on: self.controller.settings.set_value("ui/show_people", on))
+        m.addSeparator()
         self._action(m, "Segmentation &overlay", lambda: self.segmentation.set_mode("overlay"))
         self._action(m, "Segmentation side &by side", lambda: self.segmentation.set_mode("side"))
         m.addSeparator()
@@ -224,7 +234,10 @@ class MainWindow(QMainWindow):
         s.meshChanged.connect(self._on_mesh)
         s.busyChanged.connect(self._on_busy)
         s.undoChanged.connect(self.act_undo.setEnabled)
+        s.peopleChanged.connect(self.photo.set_people)
+        self.photo.personRequested.connect(self._on_person_requested)
         c.error.connect(self.show_error)
+        c.warning.connect(self.show_warning)
         c.status.connect(lambda t: self.statusBar().showMessage(t, 6000))
         c.timings.connect(self.timings_label.setText)
         c.recentFilesChanged.connect(self._rebuild_recent)
@@ -264,7 +277,8 @@ class MainWindow(QMainWindow):
             import numpy as np
 
             self.host.set_body(pred.mesh.faces, np.zeros((len(pred.mesh.vertices), 24), np.float32))
-        self.banner.hide()
+        if self.banner.kind == "error":  # a result clears an old error; model warnings stay until dismissed
+            self.banner.hide()
         self.photo.set_prediction(pred)
         self.segmentation.set_labels(self.session.parts_on_display())
         self.mesh_view.set_mesh(pred.mesh, reframe=True)
@@ -292,12 +306,20 @@ class MainWindow(QMainWindow):
         if count > 1:
             self.statusBar().showMessage(f"image {index + 1} of {count} (Alt+Left / Alt+Right)", 6000)
 
+    def _on_person_requested(self, index: int) -> None:
+        if self.controller.select_person(index):
+            self.statusBar().showMessage(f"fitting person {index + 1} of {len(self.session.people)}…", 6000)
+
     def _on_joint_picked(self, joint: int) -> None:
         self.inspector.select_joint(joint)
         self.statusBar().showMessage(f"joint: {self.controller.joint_names[joint].replace('_', ' ')}", 4000)
 
     def show_error(self, text: str) -> None:
         self.banner.show_message(text, "error")
+        self.statusBar().showMessage(text, 10000)
+
+    def show_warning(self, text: str) -> None:
+        self.banner.show_message(f"Note: {text}", "info")
         self.statusBar().showMessage(text, 10000)
 
     def show_image_tab(self) -> None:
@@ -483,6 +505,9 @@ class MainWindow(QMainWindow):
         sp = st.value("ui/split")
         if isinstance(sp, QByteArray) and not sp.isEmpty():
             self.image_split.restoreState(sp)
+        people = st.value("ui/show_people")
+        if people is not None:
+            self.photo.show_people.setChecked(str(people).lower() in ("1", "true"))
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(1600, 960)

@@ -1,9 +1,10 @@
-"""The photo pane (input image + mesh overlay through the predicted camera) and the
-segmentation pane (predicted parts over the photo or side by side, with a legend)."""
+"""The photo pane (input image + mesh overlay through the predicted camera + the detected people,
+with a picker when there are several) and the segmentation pane (predicted parts over the photo or
+side by side, with a legend)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget)
 
 from app.derived import overlay_camera
@@ -11,6 +12,7 @@ from inference.parts import PALETTE
 
 from .image_canvas import ImageCanvas, colorize_rgba
 from .legend import PartLegend
+from .people_overlay import paint_people, person_at
 from .render_host import RenderHost, fit_size
 
 WELCOME = ("Drop a photo of a person here\n(or a folder of photos, or a dataset folder)\n\n"
@@ -32,7 +34,11 @@ def _title(text: str) -> QLabel:
 
 
 class PhotoPanel(QWidget):
-    """Input photo; with a prediction, the body rendered through the predicted camera on top."""
+    """Input photo; with a prediction, the body rendered through the predicted camera on top, and the
+    people the detector found (boxes + keypoints). With several people, the picker (or a click inside
+    a box) asks for another one: personRequested(index)."""
+
+    personRequested = Signal(int)
 
     def __init__(self, host: RenderHost, parent: QWidget | None = None):
         super().__init__(parent)
@@ -40,10 +46,21 @@ class PhotoPanel(QWidget):
         self.canvas = ImageCanvas(WELCOME)
         self.show_mesh = QCheckBox("Mesh overlay")
         self.show_mesh.setChecked(True)
+        self.show_people = QCheckBox("People")
+        self.show_people.setChecked(True)
+        self.show_people.setToolTip("Show the people the detector found (View › Detected people, P)")
+        self.person_box = QComboBox()
+        self.person_box.setToolTip("Which of the detected people to fit (or click inside a box on the photo)")
+        self.person_box.hide()
+        self.people_note = QLabel()
+        self.people_note.setStyleSheet("color: #888;")
         self.opacity = _opacity_slider(70)
         bar = QHBoxLayout()
         bar.addWidget(_title("Photo"))
+        bar.addWidget(self.person_box)
+        bar.addWidget(self.people_note)
         bar.addStretch(1)
+        bar.addWidget(self.show_people)
         bar.addWidget(self.show_mesh)
         bar.addWidget(self.opacity)
         lay = QVBoxLayout(self)
@@ -53,13 +70,19 @@ class PhotoPanel(QWidget):
         self.shown = None
         self.prediction = None
         self.vertices = None
+        self.people: tuple = ()
+        self.person = 0
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(200)
         self._settle.timeout.connect(self._update_overlay)
         self.canvas.set_opacity(0.7)
         self.show_mesh.toggled.connect(lambda _on: self._update_overlay())
+        self.show_people.toggled.connect(lambda _on: self.canvas.update())
         self.opacity.valueChanged.connect(lambda v: self.canvas.set_opacity(v / 100))
+        self.person_box.currentIndexChanged.connect(self._on_person_box)
+        self.canvas.clicked.connect(self._on_canvas_click)
+        self.canvas.set_decorator(self._paint_people)
 
     def set_image(self, shown) -> None:
         self.shown = shown
@@ -67,11 +90,52 @@ class PhotoPanel(QWidget):
         self.vertices = None
         self.canvas.set_base(shown.display if shown is not None else None)
         self.canvas.set_overlay(None)
+        self.set_people((), 0)
 
     def set_prediction(self, prediction) -> None:
         self.prediction = prediction
         self.vertices = None if prediction is None else prediction.mesh.vertices
         self._update_overlay()
+        self._update_note()
+
+    # ---------------------------------------------------------------- people
+    def set_people(self, people, person: int) -> None:
+        """The detected people of the shown image (largest first) and the index of the one fitted."""
+        self.people, self.person = tuple(people), int(person)
+        with QSignalBlocker(self.person_box):
+            self.person_box.clear()
+            for n, pp in enumerate(self.people):
+                self.person_box.addItem(f"Person {n + 1} of {len(self.people)}", n)
+                self.person_box.setItemData(n, f"detector score {float(pp.score):.2f}", Qt.ItemDataRole.ToolTipRole)
+            if 0 <= self.person < len(self.people):
+                self.person_box.setCurrentIndex(self.person)
+        self.person_box.setVisible(len(self.people) > 1)
+        self._update_note()
+        self.canvas.update()
+
+    def _update_note(self) -> None:
+        text = ""
+        if self.prediction is not None and not self.people and getattr(self.prediction, "person", 0) == -1:
+            text = "no person detected: whole image used"
+        self.people_note.setText(text)
+        self.people_note.setVisible(bool(text))
+
+    def _on_person_box(self, index: int) -> None:
+        if 0 <= index < len(self.people) and index != self.person:
+            self.personRequested.emit(index)
+
+    def _on_canvas_click(self, pos) -> None:
+        """A click inside another person's box (display-image pixels) asks for that person."""
+        if not self.show_people.isChecked() or len(self.people) < 2 or self.shown is None:
+            return
+        s = self.shown.scale
+        k = person_at(self.people, pos.x() / s, pos.y() / s)
+        if k is not None and k != self.person:
+            self.personRequested.emit(k)
+
+    def _paint_people(self, painter, origin, k: float) -> None:
+        if self.show_people.isChecked() and self.people and self.shown is not None:
+            paint_people(painter, self.people, origin, k * self.shown.scale, self.person)
 
     def set_mesh(self, mesh) -> None:
         """An edited body: a quick small overlay now, the full one when edits pause."""

@@ -1,11 +1,17 @@
-"""Drive the real NBF Studio window and save screenshots (QWidget.grab) into this folder.
+"""Drive the real NBF Studio window on the real model and save screenshots (QWidget.grab) into this folder.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots/take_screenshots.py \
-        PHOTO [--dataset FOLDER [--split all]] [--stand-in]
+    xvfb-run -a -s "-screen 0 1920x1200x24" .venv/bin/python docs/screenshots/take_screenshots.py \
+        [--sample resources/samples/synthetic_01.png] [--photo resources/photos/two_people.jpg] \
+        [--dataset data/synth_test] [--limit 36]
 
-Uses a throw-away settings file. With --stand-in the model is replaced by the test suite's
-FakePredictor (mean body in a T-pose, framed in the photo) so the views can be shown before
-trained weights exist; those files are named *_stand-in.png.
+Writes (a throw-away settings file, the CPU, the shipped weights):
+  welcome.png      the window before any image
+  main.png         a synthetic sample: photo with the mesh overlay, parts, 3D body, inspector
+  main_parts.png   the same with the parts: predicted part map beside the photo, 3D body in part colours
+  two_people.png   a real photo with two people: boxes + keypoints, the second person picked
+  dataset.png      the dataset tab: table, histogram, ground truth vs prediction of one case, after
+                   `--limit` cases of the synthetic test split (then Stop)
+  bad_file.png     a truncated JPEG dropped after a result: the message banner, the result kept
 """
 from __future__ import annotations
 
@@ -20,18 +26,18 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("photo")
-    ap.add_argument("--dataset")
-    ap.add_argument("--split", default=None, help="dataset split to run (test/val/train/all)")
-    ap.add_argument("--stand-in", action="store_true")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sample", default=str(ROOT / "resources" / "samples" / "synthetic_01.png"))
+    ap.add_argument("--photo", default=str(ROOT / "resources" / "photos" / "two_people.jpg"))
+    ap.add_argument("--dataset", default=str(ROOT / "data" / "synth_test"))
+    ap.add_argument("--limit", type=int, default=36, help="dataset cases to run before stopping")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent))
     args = ap.parse_args()
 
     from inference.gl import configure_gl
 
     configure_gl()
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, Qt
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([sys.argv[0]])
@@ -41,15 +47,7 @@ def main() -> int:
 
     tmp = tempfile.mkdtemp()
     settings = AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
-    factory = None
-    suffix = ""
-    if args.stand_in:
-        from inference.body_model import BodyModel
-        from tests.app.fakes import factory_for
-
-        factory = factory_for(BodyModel())
-        suffix = "_stand-in"
-    c = Controller(settings, factory, config=ModelConfig(device="cpu"))
+    c = Controller(settings, config=ModelConfig(device="cpu"))
     w = MainWindow(c)
     w.resize(1600, 960)
     w.show()
@@ -66,41 +64,68 @@ def main() -> int:
         pump(0.2)
         while (c.session.busy or w.dataset.running) and time.time() < end:
             pump(0.05)
-        pump(0.5)
+        pump(0.8)  # the settle timers of the views (full-quality frames)
 
     def shot(name: str, widget=None):
-        path = out / f"{name}{suffix}.png"
+        path = out / f"{name}.png"
         (widget or w).grab().save(str(path))
-        print("saved", path)
+        print("saved", path, "|", w.statusBar().currentMessage() or "", "|", w.banner.text)
 
     pump(0.5)
     shot("welcome")
+
+    # a synthetic sample
+    c.open_paths([args.sample])
+    wait_idle()
+    if c.session.prediction is None:
+        print("no prediction on", args.sample, ":", w.banner.text)
+        return 1
+    shot("main")
+    w.segmentation.set_mode("side")
+    w.view_bar.colors.setCurrentIndex(1)  # part colours
+    pump(0.6)
+    shot("main_parts")
+    w.segmentation.set_mode("overlay")
+    w.view_bar.colors.setCurrentIndex(0)
+
+    # a real photo with two people: pick the second one
     c.open_paths([args.photo])
     wait_idle()
-    shot("main")
-    if c.session.prediction is not None:
-        w.segmentation.set_mode("side")
-        w.view_bar.colors.setCurrentIndex(1)
-        w.mesh_view.rotate(-70, 12)
-        w.inspector.select_joint(19)
-        w.mesh_view.set_selected_joint(19)
-        w.inspector.betas[0].set_value(1.5)
-        pump(0.5)
-        shot("edited")
-    bad = Path(tmp) / "holiday.jpg"
-    bad.write_bytes(b"\xff\xd8\xff\xe0 this is not really a photo")
-    c.open_paths([bad])
-    pump(0.3)
-    shot("bad_file")
-    if args.dataset:
-        w.open_dataset(args.dataset)
-        if args.split:
-            w.dataset_panel.split.setCurrentText(args.split)
-            w.dataset_panel._reopen_split()
+    if len(c.session.people) > 1:
+        w.photo.person_box.setCurrentIndex(1)
         wait_idle()
-        w.dataset_panel.select_row(0)
-        pump(0.5)
-        shot("dataset")
+    else:
+        print(f"{args.photo}: {len(c.session.people)} people detected; no picker to show")
+    shot("two_people")
+
+    # an error: a truncated JPEG dropped on top of a result
+    c.open_paths([args.sample])
+    wait_idle()
+    bad = Path(tmp) / "holiday.jpg"
+    bad.write_bytes(Path(args.photo).read_bytes()[:4000])
+    c.open_paths([bad])
+    pump(0.5)
+    shot("bad_file")
+    w.banner.hide()
+
+    # the dataset tab: run a few dozen cases, stop, show a typical case
+    if args.dataset and Path(args.dataset).is_dir():
+        panel = w.dataset_panel
+        if w.open_dataset(args.dataset):
+            end = time.time() + 600
+            while len(w.dataset.model.results()) < args.limit and w.dataset.running and time.time() < end:
+                pump(0.05)
+            panel.stop_button.click()
+            pump(0.3)
+            res = [r for r in w.dataset.model.results() if not r.error]
+            if res:
+                res.sort(key=lambda r: r.pa_mpjpe)
+                median = res[len(res) // 2]
+                panel.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # PA-MPJPE
+                panel.select_row(median.row)
+                panel.table.scrollTo(panel.table.currentIndex())
+            pump(0.8)
+            shot("dataset")
     w.close()
     return 0
 

@@ -1,1 +1,2 @@
-from tests.app.fakes import app_settings, body_model, fake_factory, photo  # noqa: F401
+from tests.app.support import (app_settings, body_model, dataset_copy, model_config, photo,  # noqa: F401
+                               predictor_factory, real_predictor, synth_dataset)

@@ -1,21 +1,26 @@
-"""Controller + worker thread + session on a fake predictor (same contract as inference.pipeline)."""
+"""Controller + worker thread + session on the real predictor (trained weights, CPU)."""
+import shutil
+
 import numpy as np
 import pytest
 
 from app.controller import Controller, format_timings
 from app.settings import ModelConfig
-from tests.app.fakes import FakePredictor, person_image, write_png
+from tests.app.support import (SAMPLES, TWO_PEOPLE, SlowPredictor, detector_ready, factory_for, grey_image,
+                               read_rgb, truncated_jpeg)
+
+needs_detector = pytest.mark.skipif(not detector_ready()[0], reason=detector_ready()[1])
 
 
 @pytest.fixture
-def controller(qtbot, app_settings, fake_factory):
-    c = Controller(app_settings, fake_factory)
+def controller(qtbot, app_settings, predictor_factory, model_config):
+    c = Controller(app_settings, predictor_factory, config=model_config)
     yield c
     c.shutdown()
 
 
-def _wait_prediction(qtbot, c, timeout=15000):
-    qtbot.waitUntil(lambda: c.session.prediction is not None, timeout=timeout)
+def _wait_prediction(qtbot, c, timeout=30000):
+    qtbot.waitUntil(lambda: c.session.prediction is not None and not c.session.busy, timeout=timeout)
     return c.session.prediction
 
 
@@ -25,26 +30,32 @@ def test_open_file_predicts_in_background(qtbot, controller, photo):
     assert controller.session.busy  # the GUI thread did not wait for the model
     pred = _wait_prediction(qtbot, controller)
     assert not controller.session.busy
-    assert pred.parts.labels.max() > 0
+    # loose bounds on model output: a person covers 2-90% of the crop, a finite body in front of the camera
+    assert 0.02 < float((pred.parts.labels > 0).mean()) < 0.9
+    assert np.isfinite(pred.mesh.vertices).all() and pred.params.transl[2] < 0
     assert controller.session.mesh is pred.mesh
-    assert controller.settings.recent_files()[0].endswith("person.png")
+    assert controller.settings.recent_files()[0].endswith("synthetic_01.png")
     labels = controller.session.parts_on_display()
     assert labels.shape == controller.session.shown.display.shape[:2] and labels.max() > 0
+    assert controller.session.people == tuple(pred.people)
+    if detector_ready()[0]:
+        assert len(pred.people) == 1 and pred.person == 0  # one synthetic person, found by the detector
 
 
-def test_superseded_jobs_are_dropped(qtbot, app_settings, body_model):
-    slow = FakePredictor(body_model, delay=0.4)
-    c = Controller(app_settings, lambda cfg: slow)
+def test_superseded_jobs_are_dropped(qtbot, app_settings, real_predictor, model_config):
+    slow = SlowPredictor(real_predictor, delay=0.4)
+    c = Controller(app_settings, factory_for(slow, model_config), config=model_config)
     seen = []
     c.session.predictionChanged.connect(lambda p: p is not None and seen.append(p))
     try:
-        first = person_image(seed=1)
-        second = person_image(200, 400, seed=2)
+        first = read_rgb(SAMPLES / "synthetic_01.png")
+        second = read_rgb(SAMPLES / "synthetic_02.png")
         c.open_array(first, "first")
         c.open_array(second, "second")
-        qtbot.waitUntil(lambda: c.session.prediction is not None, timeout=10000)
+        _wait_prediction(qtbot, c)
         qtbot.wait(600)
-        assert len(seen) == 1 and seen[0].image.shape == second.shape
+        assert len(seen) == 1 and np.array_equal(seen[0].image, second)
+        assert slow.calls <= 2
     finally:
         c.shutdown()
 
@@ -52,17 +63,16 @@ def test_superseded_jobs_are_dropped(qtbot, app_settings, body_model):
 def test_bad_file_reports_and_keeps_state(qtbot, controller, photo, tmp_path):
     controller.open_file(photo)
     pred = _wait_prediction(qtbot, controller)
-    bad = tmp_path / "broken.jpg"
-    bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    bad = truncated_jpeg(tmp_path / "broken.jpg")
     with qtbot.waitSignal(controller.error, timeout=2000) as sig:
         assert not controller.open_file(bad)
-    assert "broken.jpg" in sig.args[0]
+    assert "broken.jpg" in sig.args[0] and "truncated" in sig.args[0]
     assert controller.session.prediction is pred  # nothing lost
 
 
-def test_predictor_failure_is_reported(qtbot, controller):
-    with qtbot.waitSignal(controller.error, timeout=10000) as sig:
-        controller.open_array(np.full((200, 200, 3), 90, np.uint8), "blank")
+def test_no_person_is_reported(qtbot, controller):
+    with qtbot.waitSignal(controller.error, timeout=30000) as sig:
+        controller.open_array(grey_image(), "blank")
     assert "no person" in sig.args[0]
     assert not controller.session.busy and controller.session.prediction is None
 
@@ -80,7 +90,7 @@ def test_edits_are_throttled_undoable_and_resettable(qtbot, controller, photo):
     assert controller.session.params.betas[0] == pytest.approx(2.5)
     assert controller.undo()
     assert controller.session.params is pred.params
-    np.testing.assert_allclose(controller.session.mesh.vertices, v0, atol=1e-5)
+    np.testing.assert_allclose(controller.session.mesh.vertices, v0, atol=1e-4)
     assert not controller.undo()
     controller.set_params(pred.params.with_(betas=np.r_[1.0, np.zeros(9)]), merge_key=("beta", 0))
     controller.reset_to_prediction()
@@ -117,16 +127,51 @@ def test_bad_body_model_setting_is_refused(qtbot, controller, tmp_path):
 
 
 def test_folder_opens_as_image_list(qtbot, controller, tmp_path):
-    for i in range(3):
-        write_png(tmp_path / f"img{i}.png", person_image(seed=i))
+    for p in sorted(SAMPLES.glob("*.png")):
+        shutil.copy(p, tmp_path / p.name)
     (tmp_path / "notes.txt").write_text("not an image")
     assert controller.open_paths([tmp_path])
     assert len(controller.image_list) == 3 and controller.image_index == 0
     assert controller.open_neighbour(+1) and controller.image_index == 1
-    assert controller.session.shown.source.endswith("img1.png")
+    assert controller.session.shown.source.endswith("synthetic_02.png")
+    pred = _wait_prediction(qtbot, controller)  # the first image's job was superseded by the second's
+    assert np.array_equal(pred.image, read_rgb(tmp_path / "synthetic_02.png"))
+
+
+@needs_detector
+def test_select_person_refits_and_supersedes(qtbot, controller):
+    controller.open_file(TWO_PEOPLE)
+    pred0 = _wait_prediction(qtbot, controller)
+    assert len(pred0.people) == 2 and pred0.person == 0
+    assert controller.session.people == tuple(pred0.people) and controller.session.person == 0
+    assert not controller.select_person(0)  # already shown
+    assert not controller.select_person(2)  # nobody there
+    job = controller.generation.current
+    seen = []
+    controller.session.predictionChanged.connect(lambda p: p is not None and seen.append(p))
+    assert controller.select_person(1)
+    assert controller.generation.current == job + 1 and controller.session.busy
+    assert controller.session.prediction is None and len(controller.session.people) == 2  # picker stays
+    pred1 = _wait_prediction(qtbot, controller)
+    assert pred1.person == 1 and seen == [pred1]
+    # the crop follows the chosen person: its centre lies in that person's box
+    for pred, k in ((pred0, 0), (pred1, 1)):
+        cx, cy = pred.crop.to_image(np.array([pred.crop.size / 2, pred.crop.size / 2]))
+        x0, y0, x1, y1 = pred.people[k].box
+        assert x0 <= cx <= x1 and y0 <= cy <= y1
+    # two requests in a row: only the newer one's result arrives
+    seen.clear()
+    assert controller.select_person(0)
+    assert controller.select_person(1)
+    _wait_prediction(qtbot, controller)
+    qtbot.wait(300)
+    assert [p.person for p in seen] == [1]
 
 
 def test_format_timings():
     from inference.types import Timings
 
-    assert format_timings(Timings(crop=0.001, segment=0.2, fit=0.05, body=0.002)).endswith("total 0.25 s")
+    text = format_timings(Timings(crop=0.001, segment=0.2, fit=0.05, body=0.002))
+    assert text.startswith("crop") and text.endswith("total 0.25 s")
+    text = format_timings(Timings(detect=0.06, crop=0.001, segment=0.2, fit=0.05, body=0.002))
+    assert text.startswith("detect 60 ms") and text.endswith("total 0.31 s")

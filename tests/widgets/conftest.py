@@ -1,4 +1,5 @@
-from tests.app.fakes import app_settings, body_model, fake_factory, photo  # noqa: F401
+from tests.app.support import (app_settings, body_model, dataset_copy, model_config, photo,  # noqa: F401
+                               predictor_factory, real_predictor, synth_dataset)
 
 import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
@@ -12,13 +13,13 @@ def _ptr(w) -> int:
 
 
 @pytest.fixture
-def window(qtbot, app_settings, fake_factory):
-    """The real main window on a fake predictor; fails the test if top-level widgets leak."""
+def window(qtbot, app_settings, predictor_factory, model_config):
+    """The real main window on the real predictor; fails the test if top-level widgets leak."""
     from app.controller import Controller
     from widgets.main_window import MainWindow
 
     before = {_ptr(w) for w in QApplication.topLevelWidgets()}
-    controller = Controller(app_settings, fake_factory)
+    controller = Controller(app_settings, predictor_factory, config=model_config)
     win = MainWindow(controller)
     win.resize(1400, 900)
     win.show()

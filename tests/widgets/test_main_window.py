@@ -1,5 +1,5 @@
-"""The real main window (real views, real renderer) on a fake predictor: drop, edit, export,
-bad input, datasets. Assertions are on grabbed pixels and on files, not on mocks."""
+"""The real main window (real views, real renderer) on the real predictor: drop, edit, export,
+bad input, datasets. Assertions are on grabbed pixels and on files, with loose bounds on model output."""
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.qt_images import from_qimage
 from inference.parts import PART_COLORS
-from tests.app.fakes import make_dataset, person_image, write_png
+from tests.app.support import SAMPLES, grey_image, read_rgb, truncated_jpeg, write_png
 
 BG = np.array([38, 40, 44])
 
@@ -26,7 +26,7 @@ def drop(window, paths) -> None:
 
 
 def wait_prediction(qtbot, window):
-    qtbot.waitUntil(lambda: window.session.prediction is not None and not window.session.busy, timeout=15000)
+    qtbot.waitUntil(lambda: window.session.prediction is not None and not window.session.busy, timeout=30000)
 
 
 def palette_pixels(img: np.ndarray) -> int:
@@ -51,15 +51,19 @@ def test_drop_shows_segmentation_mesh_and_overlay(qtbot, window, photo):
     assert palette_pixels(seg) > 500
     mesh = grab(window.mesh_view)
     assert body_pixels(mesh) > 0.03 * mesh.shape[0] * mesh.shape[1]
-    assert window.timings_label.text().startswith("crop")
-    # the body drawn through the predicted camera covers the predicted parts on the photo
+    text = window.timings_label.text()
+    assert "segment" in text and "total" in text
+    # the body drawn through the predicted camera lies on the predicted parts on the photo. Loose bounds:
+    # the shipped weights give IoU ~0.4 on this sample (the fitted pose is rough), while a body in the
+    # wrong place scores near 0; its area is within a factor of 2 of the parts' area (right scale)
     rgba = window.photo.render_overlay()
     parts = window.session.parts_on_display()
     import cv2
 
     mask = cv2.resize((rgba[..., 3] > 0).astype(np.uint8), parts.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
     iou = (mask & (parts > 0)).sum() / (mask | (parts > 0)).sum()
-    assert iou > 0.85
+    assert iou > 0.2
+    assert 0.5 < mask.sum() / (parts > 0).sum() < 2.0
     assert window.photo.canvas.overlay is not None
 
 
@@ -68,21 +72,26 @@ def test_slider_changes_mesh(qtbot, window, photo):
     wait_prediction(qtbot, window)
     v0 = window.session.mesh.vertices.copy()
     before = grab(window.mesh_view)
-    window.inspector.betas[0].set_value(2.5)  # as a user drag would
+    b0 = window.inspector.betas[0].value()
+    window.inspector.betas[0].set_value(-2.5 if b0 > 0 else 2.5)  # as a user drag would
     qtbot.waitUntil(lambda: window.session.mesh is not window.session.prediction.mesh, timeout=2000)
     assert np.abs(window.session.mesh.vertices - v0).max() > 1e-3
     qtbot.wait(20)
     assert np.abs(grab(window.mesh_view).astype(int) - before).sum() > 0
     # a joint edit, then undo with the menu action (Ctrl+Z)
     window.inspector.select_joint(18)  # left elbow
-    window.inspector.joint[2].set_value(60)
-    qtbot.waitUntil(lambda: abs(window.session.params.body_pose[51:54]).max() > 0.5, timeout=2000)
+    edited = window.session.params
+    z0 = window.inspector.joint[2].value()
+    window.inspector.joint[2].set_value(z0 + 60 if z0 < 100 else z0 - 60)
+    qtbot.waitUntil(lambda: np.abs(window.session.params.body_pose[51:54] - edited.body_pose[51:54]).max() > 0.3,
+                    timeout=2000)
     window.act_undo.trigger()
-    assert abs(window.session.params.body_pose).max() < 1e-6
-    assert window.inspector.joint[2].value() == 0  # sliders follow the undo without echoing
+    assert window.session.params is edited
+    assert window.inspector.joint[2].value() == z0  # sliders follow the undo without echoing
     window.act_reset.trigger()
-    assert window.session.params is window.session.prediction.params
-    assert window.inspector.betas[0].value() == 0
+    pred = window.session.prediction
+    assert window.session.params is pred.params
+    assert window.inspector.betas[0].value() == pytest.approx(float(pred.params.betas[0]), abs=0.006)
 
 
 def test_export_writes_files_that_reload_and_asks_before_replacing(qtbot, window, photo, tmp_path, monkeypatch):
@@ -91,13 +100,13 @@ def test_export_writes_files_that_reload_and_asks_before_replacing(qtbot, window
 
     drop(window, [photo])
     wait_prediction(qtbot, window)
-    window.inspector.betas[1].set_value(-1.0)
+    window.inspector.betas[1].set_value(-2.75)
     for suffix in (".obj", ".glb", ".npz", ".json", "_body.pkl"):
         out = tmp_path / f"out{suffix}"
         assert window.export_to(out), window.banner.text
     m = trimesh.load(tmp_path / "out.obj", process=False)
     np.testing.assert_allclose(m.vertices, window.session.mesh.vertices, atol=1e-4)
-    assert load_params(tmp_path / "out.json").betas[1] == pytest.approx(-1.0)
+    assert load_params(tmp_path / "out.json").betas[1] == pytest.approx(-2.75)
     asked = []
     monkeypatch.setattr(window, "confirm_overwrite", lambda p: asked.append(p) or False)
     stamp = (tmp_path / "out.obj").stat().st_mtime_ns
@@ -115,10 +124,13 @@ def test_bad_drop_shows_message_and_app_keeps_working(qtbot, window, photo, tmp_
     drop(window, [bad])
     assert window.banner.isVisible() and "notes.png" in window.banner.text
     assert window.session.shown is None
+    drop(window, [truncated_jpeg(tmp_path / "holiday.jpg")])
+    assert "holiday.jpg" in window.banner.text and "truncated" in window.banner.text
+    assert window.session.shown is None
     blank = tmp_path / "blank.png"
-    write_png(blank, np.full((200, 160, 3), 128, np.uint8))
+    write_png(blank, grey_image())
     drop(window, [blank])
-    qtbot.waitUntil(lambda: "no person" in window.banner.text, timeout=10000)
+    qtbot.waitUntil(lambda: "no person" in window.banner.text, timeout=30000)
     drop(window, [photo])  # a good file still works
     wait_prediction(qtbot, window)
     assert not window.banner.isVisible()
@@ -128,10 +140,12 @@ def test_bad_drop_shows_message_and_app_keeps_working(qtbot, window, photo, tmp_
 def test_paste_image_from_clipboard(qtbot, window):
     from app.qt_images import to_qimage
 
-    QApplication.clipboard().setImage(to_qimage(person_image(240, 200)))
+    img = read_rgb(SAMPLES / "synthetic_02.png")
+    QApplication.clipboard().setImage(to_qimage(img))
     assert window.paste()
     wait_prediction(qtbot, window)
     assert window.session.shown.source == "clipboard"
+    assert np.array_equal(window.session.prediction.image, img)
 
 
 def test_mesh_view_navigation_and_joint_pick(qtbot, window, photo):
@@ -158,23 +172,22 @@ def test_mesh_view_navigation_and_joint_pick(qtbot, window, photo):
     assert mv.selected_joint == 18 and window.inspector.current_joint() == 18
 
 
-def test_opening_a_dataset_fills_the_table(qtbot, window, tmp_path, body_model):
-    make_dataset(tmp_path / "set", body_model, n=3)
-    drop(window, [tmp_path / "set"])  # a folder in UP-3D layout opens the dataset tab
+def test_opening_a_dataset_fills_the_table(qtbot, window, synth_dataset):
+    drop(window, [synth_dataset])  # a folder in UP-3D layout opens the dataset tab
     panel = window.dataset_panel
     assert window.tabs.currentWidget() is panel
     assert panel.table.model().rowCount() == 3
-    qtbot.waitUntil(lambda: not window.dataset.running, timeout=20000)
+    qtbot.waitUntil(lambda: not window.dataset.running, timeout=60000)
     assert panel.histogram.values.size == 3
     panel.select_row(1)
-    assert "00002" in panel.detail_title.text()
+    assert "00001" in panel.detail_title.text() and "PA-MPJPE" in panel.detail_title.text()
     panel.gt_seg.set_mode("overlay_only")
     panel.pred_seg.set_mode("overlay_only")
     assert palette_pixels(grab(panel.gt_seg)) > 200 and palette_pixels(grab(panel.pred_seg)) > 200
     assert body_pixels(grab(panel.pred_mesh)) > 500
     panel.open_button.click()
     wait_prediction(qtbot, window)
-    assert window.session.shown.source.endswith("00002_image.png")
+    assert window.session.shown.source.endswith("00001_image.png")
 
 
 def test_settings_dialog_shows_body_model_error(qtbot, window, tmp_path):
@@ -193,3 +206,46 @@ def test_settings_dialog_shows_body_model_error(qtbot, window, tmp_path):
     assert dlg.apply()
     assert window.controller.settings.model_config().refine
     dlg.deleteLater()
+
+
+def test_first_start_opens_the_sample_with_the_default_factory(qtbot, app_settings, model_config):
+    """No predictor factory given: the worker builds the real Predictor itself (app.worker's default)."""
+    from app.controller import Controller, sample_images
+    from widgets.main_window import MainWindow
+
+    c = Controller(app_settings, config=model_config)
+    w = MainWindow(c)
+    w.resize(1200, 800)
+    w.show()
+    try:
+        w.start()
+        assert w.session.shown is not None and w.session.shown.source == str(sample_images()[0])
+        qtbot.waitUntil(lambda: not w.session.busy, timeout=60000)
+        assert w.session.prediction is not None, w.banner.text
+        assert np.isfinite(w.session.mesh.vertices).all()
+        assert body_pixels(grab(w.mesh_view)) > 1000
+    finally:
+        w.close()
+        w.deleteLater()
+
+
+def test_model_warnings_show_in_a_banner_that_outlives_the_result(qtbot, app_settings, model_config,
+                                                                  real_predictor, photo):
+    """Load-time warnings of the Predictor (e.g. no person detector installed) reach the user once."""
+    from app.controller import Controller
+    from tests.app.support import SharedPredictor, factory_for
+    from widgets.main_window import MainWindow
+
+    note = "no person detector (test); the whole image is used as the crop"
+    pred = SharedPredictor(real_predictor.inner)
+    pred.warnings = [note]
+    c = Controller(app_settings, factory_for(pred, model_config), config=model_config)
+    w = MainWindow(c)
+    w.show()
+    try:
+        c.open_file(photo)
+        wait_prediction(qtbot, w)
+        assert w.banner.isVisible() and note in w.banner.text and w.banner.kind == "info"
+    finally:
+        w.close()
+        w.deleteLater()

@@ -1,0 +1,188 @@
+"""Shared fixtures of the app and widget tests: the real two-stage Predictor (built once per session
+through app.worker.default_predictor_factory, on the CPU), real images (the bundled synthetic samples
+and photos), a uniform grey image and a truncated JPEG for the failure paths, and a small labelled set
+rendered by the project's own synthetic-data generator.
+
+The trained weights are an evolving checkpoint: assertions on model output use loose, stated bounds.
+"""
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "resources" / "samples"
+PHOTOS = ROOT / "resources" / "photos"
+SAMPLE = SAMPLES / "synthetic_01.png"
+TWO_PEOPLE = PHOTOS / "two_people.jpg"
+DATASET_SEED = 20181  # the fixed synthetic test split's seed: case i is the same as data/synth_test's
+
+
+def write_png(path, img: np.ndarray) -> None:
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(img[..., ::-1]) if img.ndim == 3 else img)
+    assert ok
+    buf.tofile(str(path))
+
+
+def read_rgb(path) -> np.ndarray:
+    from inference.image_io import load_image
+
+    return load_image(path)
+
+
+def grey_image(h: int = 200, w: int = 160) -> np.ndarray:
+    """A uniform grey picture: nobody in it."""
+    return np.full((h, w, 3), 128, np.uint8)
+
+
+def truncated_jpeg(path: Path) -> Path:
+    """The first 3 kB of a real photo: the JPEG ends before the image does."""
+    path.write_bytes(TWO_PEOPLE.read_bytes()[:3000])
+    return path
+
+
+def detector_ready() -> tuple[bool, str]:
+    try:
+        from inference.detect import detector_available
+    except ImportError as exc:  # pragma: no cover - the package is part of the project
+        return False, str(exc)
+    return detector_available()
+
+
+class SharedPredictor:
+    """The session's real Predictor, shared by every worker thread of every test: calls are serialised
+    (one TFLite interpreter must not run two images at once). Output is the real predictor's."""
+
+    def __init__(self, predictor):
+        self.inner = predictor
+        self.body_model = predictor.body_model
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def predict(self, image, box=None, cancel=None, person: int = 0):
+        with self._lock:
+            return self.inner.predict(image, box=box, cancel=cancel, person=person)
+
+
+class SlowPredictor:
+    """The real predictor behind a delay (cancellable like the real stages), so that a test can send a
+    newer request while an older one is still running. calls counts the predictions that started."""
+
+    def __init__(self, predictor, delay: float):
+        self.inner = predictor
+        self.body_model = predictor.body_model
+        self.delay = delay
+        self.calls = 0
+
+    def predict(self, image, box=None, cancel=None, person: int = 0):
+        from inference.pipeline import Cancelled
+
+        self.calls += 1
+        end = time.perf_counter() + self.delay
+        while time.perf_counter() < end:
+            if cancel is not None and cancel():
+                raise Cancelled("cancelled")
+            time.sleep(0.01)
+        return self.inner.predict(image, box=box, cancel=cancel, person=person)
+
+
+def factory_for(predictor, base_config):
+    """A predictor factory (ModelConfig -> predictor): the given predictor for `base_config`, a real one
+    built by the app's default factory for any other settings (e.g. refinement switched on)."""
+    from app.worker import default_predictor_factory
+
+    def factory(cfg):
+        return predictor if cfg == base_config else default_predictor_factory(cfg)
+
+    factory.predictor = predictor
+    return factory
+
+
+def make_dataset(folder: Path, n: int = 3) -> list[str]:
+    """n labelled synthetic people in UP-3D layout, rendered by training.synth (cases 0..n-1 of the
+    fixed test split's seed), all listed in test.txt."""
+    from inference.body_model import BodyModel
+    from training.datasets import write_sample, write_splits
+    from training.synth.generator import SampleRenderer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    r = SampleRenderer(BodyModel())
+    try:
+        for i in range(n):
+            write_sample(folder, i, r.render(DATASET_SEED, i))
+    finally:
+        r.renderer.close()
+    write_splits(folder, n, "test")
+    return [f"{i:05d}" for i in range(n)]
+
+
+# ----------------------------------------------------------------------------- fixtures
+# Imported by tests/app/conftest.py and tests/widgets/conftest.py.
+@pytest.fixture(scope="session")
+def model_config():
+    from app.settings import ModelConfig
+
+    return ModelConfig(device="cpu")
+
+
+@pytest.fixture(scope="session")
+def real_predictor(model_config):
+    """The real two-stage Predictor (embedded body model, shipped weights, CPU), built once."""
+    from app.worker import default_predictor_factory
+    from inference.pipeline import WEIGHTS_DIR, PredictionError
+
+    missing = [f for f in ("seg.pt", "fit.pt") if not (WEIGHTS_DIR / f).is_file()]
+    if missing:
+        pytest.skip(f"no trained weights ({', '.join(missing)}) in {WEIGHTS_DIR}")
+    try:
+        return SharedPredictor(default_predictor_factory(model_config))
+    except PredictionError as exc:
+        pytest.fail(f"the shipped weights do not load: {exc}")
+
+
+@pytest.fixture
+def predictor_factory(real_predictor, model_config):
+    return factory_for(real_predictor, model_config)
+
+
+@pytest.fixture(scope="session")
+def body_model():
+    from inference.body_model import BodyModel
+
+    return BodyModel()
+
+
+@pytest.fixture
+def app_settings(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from app.settings import AppSettings
+
+    return AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def photo():
+    """A synthetic person of the kind the model was trained on (256 x 256)."""
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def synth_dataset(tmp_path_factory):
+    """Three labelled synthetic cases in UP-3D layout (read-only: copy it before changing it)."""
+    folder = tmp_path_factory.mktemp("synth") / "set"
+    make_dataset(folder, 3)
+    return folder
+
+
+@pytest.fixture
+def dataset_copy(synth_dataset, tmp_path):
+    return Path(shutil.copytree(synth_dataset, tmp_path / "set"))

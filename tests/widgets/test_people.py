@@ -1,0 +1,96 @@
+"""Real photos: the detected people drawn over the photo (View › Detected people) and the person
+picker (combo box, or a click inside a box) that re-fits another person. Needs the person detector's
+runtime (requirements-detect.txt); skipped without it."""
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from app.qt_images import from_qimage
+from inference.detect.draw import BOX_COLORS
+from tests.app.support import TWO_PEOPLE, detector_ready
+
+pytestmark = pytest.mark.skipif(not detector_ready()[0], reason=detector_ready()[1])
+
+
+def grab(widget) -> np.ndarray:
+    return from_qimage(widget.grab().toImage())
+
+
+def color_mask(img: np.ndarray, rgb, tol: int = 80) -> np.ndarray:
+    return np.abs(img.astype(np.int32) - np.array(rgb)).sum(-1) <= tol
+
+
+def box_on_canvas(window, person) -> tuple[float, float, float, float]:
+    """A person's box (image pixels) in canvas widget pixels."""
+    canvas, shown = window.photo.canvas, window.session.shown
+    r = canvas.image_rect()
+    k = r.width() / canvas.base.width() * shown.scale
+    x0, y0, x1, y1 = (float(v) for v in person.box)
+    return r.left() + k * x0, r.top() + k * y0, r.left() + k * x1, r.top() + k * y1
+
+
+def wait_person(qtbot, window, k: int) -> None:
+    s = window.session
+    qtbot.waitUntil(lambda: s.prediction is not None and not s.busy and s.prediction.person == k, timeout=30000)
+
+
+def test_people_are_drawn_and_can_be_picked(qtbot, window):
+    photo = window.photo
+    photo.show_mesh.setChecked(False)  # the boxes alone on the photo
+    window.controller.open_file(TWO_PEOPLE)
+    wait_person(qtbot, window, 0)
+    people = window.session.people
+    assert len(people) == 2  # the montage of two portraits
+    assert photo.person_box.isVisible() and photo.person_box.count() == 2
+    assert photo.person_box.currentText() == "Person 1 of 2"
+
+    # each box is drawn in its colour where the box is (pixels of the grabbed canvas)
+    on = grab(photo.canvas)
+    for n, person in enumerate(people):
+        mask = color_mask(on, BOX_COLORS[n])
+        assert mask.sum() > 200, f"box {n + 1} not drawn"
+        x0, y0, x1, y1 = box_on_canvas(window, person)
+        ys, xs = np.nonzero(mask)
+        inside = (xs >= x0 - 4) & (xs <= x1 + 4) & (ys >= y0 - 4) & (ys <= y1 + 4)
+        assert inside.mean() > 0.9
+    # View › Detected people (P) hides them, and the panel's check box follows
+    assert window.act_people.isChecked()
+    window.act_people.trigger()
+    assert not photo.show_people.isChecked()
+    off = grab(photo.canvas)
+    for n in range(2):
+        assert color_mask(off, BOX_COLORS[n]).sum() < 0.1 * color_mask(on, BOX_COLORS[n]).sum()
+    photo.show_people.setChecked(True)
+    assert window.act_people.isChecked()
+
+    # the picker: a new job for person 2, which supersedes nothing but replaces the fit
+    job = window.controller.generation.current
+    first = window.session.prediction
+    photo.person_box.setCurrentIndex(1)
+    assert window.controller.generation.current == job + 1
+    wait_person(qtbot, window, 1)
+    pred = window.session.prediction
+    assert pred is not first and photo.person_box.currentIndex() == 1
+    assert "2 of 2" in window.inspector.info.text()
+    # the body is drawn over person 2: the overlay's centre lies in that box
+    photo.show_mesh.setChecked(True)
+    rgba = photo.render_overlay()
+    ys, xs = np.nonzero(rgba[..., 3] > 0)
+    scale = rgba.shape[1] / window.session.shown.image.shape[1]
+    cx, cy = xs.mean() / scale, ys.mean() / scale
+    x0, y0, x1, y1 = people[1].box
+    assert x0 <= cx <= x1 and y0 <= cy <= y1
+
+    # a click inside person 1's box fits person 1 again
+    x0, y0, x1, y1 = box_on_canvas(window, people[0])
+    qtbot.mouseClick(photo.canvas, Qt.MouseButton.LeftButton, pos=QPoint(int((x0 + x1) / 2), int((y0 + y1) / 2)))
+    assert window.controller.generation.current == job + 2
+    wait_person(qtbot, window, 0)
+    assert photo.person_box.currentIndex() == 0
+
+
+def test_single_person_has_no_picker(qtbot, window, photo):
+    window.controller.open_file(photo)
+    wait_person(qtbot, window, 0)
+    assert len(window.session.people) == 1
+    assert not window.photo.person_box.isVisible()

@@ -12,6 +12,8 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--baseline-limit", type=int, default=50, help="cases for the (slow) optimisation baseline")
     p.add_argument("--refine-limit", type=int, default=100, help="cases for test-time refinement")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--keypoints", choices=("detect", "none"), default="detect",
+                   help="2D joints for refinement and the second baseline: BlazePose detections, or none")
     p.add_argument("--weights", type=Path, default=None, help="folder with seg.pt and fit.pt (default: shipped)")
 
 
@@ -22,7 +24,7 @@ def run(args) -> int:
     from training.evaluate import evaluate, markdown_table
 
     r = evaluate(args.data, args.out, args.split, args.limit, args.baseline_limit, args.refine_limit, args.device,
-                 args.weights)
+                 args.weights, keypoints=args.keypoints)
     print(markdown_table(r))
     print(f"written: {args.out / 'eval.md'}, {args.out / 'eval.json'}")
     return 0

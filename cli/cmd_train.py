@@ -25,6 +25,9 @@ def add_arguments(p, name: str) -> None:
                        help="rgb: regress from the image directly (ablation; needs an RGB cache)")
     else:
         p.add_argument("--width", type=int, default=16, help="U-Net base width")
+        p.add_argument("--head", choices=("bilinear", "shuffle"), default="shuffle",
+                       help="logits at R/2 upsampled (bilinear) or full resolution by pixel shuffle")
+        p.add_argument("--dice", type=float, default=0.5, help="weight of the soft Dice term beside cross-entropy")
 
 
 def run(args) -> int:
@@ -35,7 +38,7 @@ def run(args) -> int:
         extra.update(n_parts=args.parts, augment=not args.no_augment, loss_weights=json.loads(args.loss_weights),
                      res=args.res, input=args.input)
     else:
-        extra.update(width=args.width)
+        extra.update(width=args.width, head=args.head, dice=args.dice)
     cfg = RunConfig(kind="fit" if args.command == "train-fit" else "seg", data=args.data, out=args.out,
                     seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                     max_samples=args.max_samples, threads=args.threads, extra=extra)

@@ -24,6 +24,7 @@ from .types import BodyParams
 PRIOR_PATH = Path(__file__).resolve().parent.parent / "resources" / "priors" / "pose_prior.npz"
 # SMPL joints for the 13 LSP joints a 2D detector gives (R ankle .. L wrist, neck).
 LSP_FROM_SMPL = (8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12)
+HEAD_JOINT = 15  # an optional 14th 2D joint: the head (between the ears), which LSP's 13 leave free
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class FitWeights:
     shape_prior: float = 0.05
     bend: float = 0.5
     stay: float = 0.0
+    silhouette: float = 0.0  # pixels of the person's mask should be covered by the body (chamfer)
     fix_depth: bool = False  # keep the camera distance (weakly constrained at a fixed focal length of 5000 px)
     iters: int = 60
     lr: float = 0.03
@@ -75,10 +77,12 @@ def geman_mcclure(sq: torch.Tensor, sigma: float) -> torch.Tensor:
 def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeights,
              joints2d: np.ndarray | None = None, conf: np.ndarray | None = None, labels: np.ndarray | None = None,
              prior: GaussianPosePrior | None = None, vertex_parts: np.ndarray | None = None, n_vertices: int = 800,
-             cancel: Callable[[], bool] | None = None, seed: int = 0) -> tuple[BodyParams, dict]:
+             cancel: Callable[[], bool] | None = None, seed: int = 0, silhouette: np.ndarray | None = None
+             ) -> tuple[BodyParams, dict]:
     """Optimise pose, shape and translation from `init`.
 
-    joints2d (13, 2) LSP-order crop pixels with conf (13,); labels (r, r) part map 0..12 on the crop.
+    joints2d (13, 2) LSP-order crop pixels with conf (13,), or (14, 2) / (14,) with the head last;
+    labels (r, r) part map 0..12 on the crop; silhouette (S, S) bool, the person's mask on the crop.
     Returns the fitted BodyParams and info {'loss', 'seconds'}.
     """
     t0 = time.perf_counter()
@@ -90,22 +94,30 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     init_bp, init_go = bp.clone(), go.clone()
     for t in (go, bp, betas, txy) + (() if weights.fix_depth else (tz,)):
         t.requires_grad_(True)
-    use_mesh = labels is not None and weights.parts > 0
+    use_parts = labels is not None and weights.parts > 0
+    use_sil = silhouette is not None and weights.silhouette > 0 and bool(np.any(silhouette))
+    use_mesh = use_parts or use_sil
+    rng = np.random.default_rng(seed)
+    if use_sil:  # a fixed sample of mask pixels (crop pixel centres) to be covered
+        ys, xs = np.nonzero(silhouette)
+        pick = rng.choice(len(xs), min(400, len(xs)), replace=False)
+        sil_pts = torch.as_tensor(np.stack([xs[pick], ys[pick]], 1).astype(np.float32) + 0.5, device=dev)
     if use_mesh:
-        dist = part_distance_fields(labels, size).to(dev)[None]        # (1, 12, r, r)
-        rng = np.random.default_rng(seed)
         # only vertices facing the camera in the initial estimate: hidden ones have no pixels to go to
         from .render import vertex_normals
 
         facing = np.flatnonzero(vertex_normals(body.mesh(init).vertices, body.faces)[:, 2] > 0.1)
         sel = np.sort(rng.choice(facing, min(n_vertices, len(facing)), replace=False))
         sel_t = torch.as_tensor(sel, device=dev)
+    if use_parts:
+        dist = part_distance_fields(labels, size).to(dev)[None]        # (1, 12, r, r)
         vparts = torch.as_tensor(vertex_parts[sel], device=dev)
         seen = torch.as_tensor([(labels == k + 1).any() for k in range(12)], device=dev)[vparts]
     if joints2d is not None:
         j2d = f32(joints2d)[0]
         c = f32(conf if conf is not None else np.ones(len(joints2d)))[0]
-    lsp = torch.as_tensor(LSP_FROM_SMPL, device=dev)
+    lsp = torch.as_tensor(LSP_FROM_SMPL + ((HEAD_JOINT,) if joints2d is not None and len(joints2d) == 14 else ()),
+                          device=dev)
     loss = torch.zeros(())
     depth = [] if weights.fix_depth else [tz]
     for stage, w_pose in enumerate(weights.pose_prior):
@@ -133,7 +145,11 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
             if joints2d is not None and weights.joints > 0:
                 p = project_points(j[0, lsp], focal, size)
                 loss = loss + weights.joints * (c * geman_mcclure(((p - j2d) ** 2).sum(-1), size * 0.1)).sum()
-            if use_mesh:
+            if use_sil:
+                pv = project_points(v[0], focal, size)
+                near = torch.cdist(sil_pts, pv).min(1).values                     # (m,) to the nearest vertex
+                loss = loss + weights.silhouette * ((near / size) ** 2).mean() * 100
+            if use_parts:
                 pv = project_points(v[0], focal, size)                            # (n, 2)
                 grid = (pv / size * 2 - 1)[None, None]                             # (1, 1, n, 2)
                 d = F.grid_sample(dist, grid, align_corners=False, padding_mode="border")[0, :, 0]  # (12, n)

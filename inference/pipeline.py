@@ -75,7 +75,7 @@ class Predictor:
         self.seg_res = int(seg.get("res", 128))
         self.fit_res = int(fit.get("res", 64))
         self.n_parts = int(fit.get("n_parts", 12))
-        self.seg_net = SegNet(width=int(seg.get("width", 16))).to(self.device).eval()
+        self.seg_net = SegNet(width=int(seg.get("width", 16)), head=str(seg.get("head", "bilinear"))).to(self.device).eval()
         self.fit_net = FitNet(in_channels=self.n_parts + 1, res=self.fit_res).to(self.device).eval()
         for net, ck, name in ((self.seg_net, seg, "seg.pt"), (self.fit_net, fit, "fit.pt")):
             try:
@@ -144,7 +144,9 @@ class Predictor:
                 if not 0 <= person < len(people):
                     raise PredictionError(f"person {person + 1} asked for, but {len(people)} found")
                 found = people[person]
-                box = tuple(float(v) for v in found.box)
+                from .detect.nbf import body_box
+
+                box = tuple(float(v) for v in body_box(found, rgb.shape))
             # nobody detected: the whole image is the crop (see the check after segmentation)
         td = time.perf_counter()
         crop = crop_for_box(box, rgb.shape, self.size)
@@ -182,7 +184,7 @@ class Predictor:
             from .refine import refine_fit
 
             params = refine_fit(self.body_model, params, parts, self.focal, self.size, joints2d=joints2d, conf=conf,
-                                cancel=cancel)
+                                cancel=cancel, silhouette=None if mask_crop is None else mask_crop > 0.5)
             mesh = self.body_model.mesh(params)
             refined, t_ref = True, time.perf_counter() - t4
         j2d = project_points(mesh.joints, self.focal, self.size)

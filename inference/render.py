@@ -40,6 +40,7 @@ class Renderer:
         ]
         self.mesh_node = None
         self._part_nodes: list = []
+        self._raster = None  # LabelRaster, made on the first label frame; False when GL cannot run it
         # Per part: the vertex ids it uses and its faces re-indexed into them.
         self._part_meshes = []
         for k in range(12):
@@ -54,6 +55,9 @@ class Renderer:
             self.renderer.viewport_width, self.renderer.viewport_height = width, height
 
     def close(self) -> None:
+        if self._raster:
+            self._raster.close()
+        self._raster = None
         if self.renderer is not None:
             self.renderer.delete()
             self.renderer = None
@@ -111,18 +115,37 @@ class Renderer:
 
     # ----------------------------------------------------------------- frames
     def render_labels(self, vertices: np.ndarray) -> np.ndarray:
-        """Exact part-label map (H, W) uint8 (0 background, 1..12 parts) of a posed mesh (V, 3)."""
+        """Exact part-label map (H, W) uint8 (0 background, 1..12 parts) of a posed mesh (V, 3).
+
+        One draw through LabelRaster; pyrender's SEG mode (`render_labels_pyrender`) where the GL
+        context cannot run its shader."""
+        v = np.asarray(vertices, np.float32)
+        if self._raster is None:
+            from .label_raster import LabelRaster, LabelRasterError
+
+            try:
+                self._raster = LabelRaster(self.renderer._platform, self.faces, self.face_labels + 1, len(v))
+            except (LabelRasterError, AttributeError):
+                self._raster = False
+        if not self._raster or self._raster.n_vertices != len(v):
+            return self.render_labels_pyrender(v)
+        self._fit_depth_range(v)
+        cam = self.cam_node.camera
+        mvp = cam.get_projection_matrix(self.width, self.height) @ np.linalg.inv(self.scene.get_pose(self.cam_node))
+        return self._raster.render(v, mvp, self.width, self.height)
+
+    def render_labels_pyrender(self, vertices: np.ndarray) -> np.ndarray:
+        """`render_labels` through pyrender's SEG mode (twelve meshes; slower, same labels)."""
         from .parts import decode_colors
 
-        rgb = self.render_label_colors(vertices)
-        return decode_colors(rgb)
+        return decode_colors(self._render_label_colors_pyrender(vertices))
 
     def render_label_colors(self, vertices: np.ndarray) -> np.ndarray:
-        """Part colours (H, W, 3) uint8: every pixel a palette colour or black.
+        """Part colours (H, W, 3) uint8: every pixel a palette colour or black (no blended edges)."""
+        return PALETTE[self.render_labels(vertices)]
 
-        One node per part rendered with pyrender's SEG flag (flat colour, multisampling off),
-        so edges are never blended.
-        """
+    def _render_label_colors_pyrender(self, vertices: np.ndarray) -> np.ndarray:
+        """One node per part rendered with pyrender's SEG flag (flat colour, multisampling off)."""
         pr = self._pr
         v = np.asarray(vertices, np.float32)
         if self._part_nodes:

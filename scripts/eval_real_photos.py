@@ -62,8 +62,9 @@ def main() -> None:
         mask = person.mask > 0.5 if person.mask is not None else None
         from inference.detect.nbf import crop_inputs
 
-        j2d, conf, _ = crop_inputs(person, p.crop, p.image.shape)
-        refined = refine_fit(body, p.params, p.parts, p.camera.focal, p.camera.size, joints2d=j2d, conf=conf)
+        j2d, conf, mcrop = crop_inputs(person, p.crop, p.image.shape)
+        refined = refine_fit(body, p.params, p.parts, p.camera.focal, p.camera.size, joints2d=j2d, conf=conf,
+                             silhouette=None if mcrop is None else mcrop > 0.5)
         v_ref = body.mesh(refined).vertices
         row = {"photo": path.name, "people": len(p.people), "seconds_network": p.timings.total}
         for name, v in (("network", p.mesh.vertices), ("refined", v_ref)):

@@ -109,11 +109,13 @@ class Progress:
         self.bar.close()
 
 
-def start_or_resume(cfg: RunConfig, net: torch.nn.Module, opt, device, best: float, rank: int) -> tuple[int, int, float]:
-    """Warm-start from cfg.extra['init'] if given, then resume from out/latest.pt if it exists.
-    Returns (start epoch, step, best validation value so far)."""
+def start_or_resume(cfg: RunConfig, net: torch.nn.Module, opt, device, best: float, rank: int,
+                    adapt_init=None) -> tuple[int, int, float]:
+    """Warm-start from cfg.extra['init'] if given (its state dict passed through `adapt_init` when
+    set), then resume from out/latest.pt if it exists. Returns (start epoch, step, best validation value)."""
     if cfg.extra.get("init"):  # warm start from another run's weights (fresh optimiser and schedule)
-        net.load_state_dict(torch.load(cfg.extra["init"], map_location=device, weights_only=False)["model"])
+        init = torch.load(cfg.extra["init"], map_location=device, weights_only=False)["model"]
+        net.load_state_dict(adapt_init(init) if adapt_init else init)
     ckpt = Path(cfg.out) / "latest.pt"
     if not ckpt.exists():
         return 0, 0, best

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from inference.nets import SegNet
+from inference.nets.seg_net import shuffle_head_from_bilinear
 
 from .cache import load_cache
 from .loop import (Progress, RunConfig, cosine_lr, device_for, epoch_batches, init_distributed, save_checkpoint,
@@ -42,6 +43,17 @@ def class_weights(labels: np.ndarray) -> torch.Tensor:
     return torch.tensor(w / w.mean(), dtype=torch.float32)
 
 
+def soft_dice_loss(logits: torch.Tensor, lab: torch.Tensor) -> torch.Tensor:
+    """1 - mean over classes present in the batch of the soft Dice overlap; logits (B, C, R, R), lab (B, R, R).
+    Pulls on thin parts that cross-entropy, dominated by background and torso pixels, neglects."""
+    p = F.softmax(logits, 1)
+    y = F.one_hot(lab, logits.shape[1]).permute(0, 3, 1, 2).to(p.dtype)
+    inter = (p * y).sum((0, 2, 3))
+    denom = p.sum((0, 2, 3)) + y.sum((0, 2, 3))
+    present = y.sum((0, 2, 3)) > 0
+    return 1 - (2 * inter[present] / denom[present].clamp_min(1e-6)).mean()
+
+
 def evaluate_seg(net, data: dict, idx: np.ndarray, device, batch: int = 64) -> dict:
     """mIoU (13 classes) and per-class IoU over cached samples."""
     acc = IoUAccumulator(13)
@@ -65,11 +77,16 @@ def train_seg(cfg: RunConfig) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     data = load_cache(cfg.data, cfg.max_samples or None, keys=("images", "labels"))
     tr, va = split_indices(len(data["labels"]), cfg.val_fraction, cfg.seed)
-    net = SegNet(width=int(cfg.extra.get("width", 16))).to(device)
+    head = str(cfg.extra.get("head", "bilinear"))
+    net = SegNet(width=int(cfg.extra.get("width", 16)), head=head).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    start_epoch, step, best = start_or_resume(cfg, net, opt, device, -1.0, rank)
+    def adapt(state: dict) -> dict:  # a bilinear-head run can warm-start a shuffle head
+        return shuffle_head_from_bilinear(state) if head == "shuffle" and "head.weight" in state else state
+
+    start_epoch, step, best = start_or_resume(cfg, net, opt, device, -1.0, rank, adapt)
     model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
     cw = class_weights(data["labels"]).to(device)
+    dice_w = float(cfg.extra.get("dice", 0.0))
     steps_per_epoch = len(tr) // (cfg.batch_size * world)
     total = steps_per_epoch * cfg.epochs
     prog = Progress(total, rank, "train-seg", out / "log.txt")
@@ -84,7 +101,8 @@ def train_seg(cfg: RunConfig) -> Path:
             for group in opt.param_groups:
                 group["lr"] = cosine_lr(cfg.lr, step / max(1, total))
             logits = model(img.to(device))
-            loss = F.cross_entropy(logits, lab.to(device), weight=cw)
+            lab = lab.to(device)
+            loss = F.cross_entropy(logits, lab, weight=cw) + dice_w * soft_dice_loss(logits, lab)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -94,7 +112,7 @@ def train_seg(cfg: RunConfig) -> Path:
             m = evaluate_seg(net, data, va, device)
             prog.write(f"epoch {epoch + 1}/{cfg.epochs} step {step} val mIoU {m['miou']:.3f} ({time.time() - t0:.0f}s)")
             state = {"epoch": epoch + 1, "step": step, "best": max(best, m["miou"]), "val": m,
-                     "res": int(data["images"].shape[1]), "width": int(cfg.extra.get("width", 16)),
+                     "res": int(data["images"].shape[1]), "width": int(cfg.extra.get("width", 16)), "head": head,
                      "elapsed_s": time.time() - t0}
             if m["miou"] > best:
                 best = m["miou"]

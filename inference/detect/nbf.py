@@ -19,6 +19,43 @@ MIN_JOINT_CONF = 0.5    # BlazePose visibility below this is a guess (occluded o
 MASK_KEEP = 0.3         # silhouette probability above which part labels are kept
 
 
+# Body proportions (fractions of standing height, from the embedded model's mean body) used to place
+# the parts of a person that the photo cuts off.
+SHOULDER_TO_HIP = 0.29     # mid-shoulders to mid-hips
+TOP_TO_SHOULDER = 0.18     # top of the head to mid-shoulders
+SHOULDER_WIDTH = 0.21      # shoulder landmark to shoulder landmark
+LOWEST = ((27, 28, 29, 30, 31, 32), (25, 26), (23, 24))  # ankles/feet, knees, hips (BlazePose ids)
+
+
+def body_box(person: Person, image_shape: tuple[int, ...], min_conf: float = MIN_JOINT_CONF) -> np.ndarray:
+    """(4,) x0, y0, x1, y1: the box the whole standing body would fill, for the NBF crop.
+
+    NBF expects the whole person in the crop at a known scale (training crops frame people at 60-92%
+    of the crop). A half-length portrait cropped to its visible box shows a torso as large as a whole
+    body; here the legs the photo cuts off are extended below it from body proportions (torso length
+    or shoulder width, whichever says taller: both only shrink when foreshortened), so the network sees
+    the upper body at the size and place it would have in a full-body crop. Unchanged when the feet
+    are in the picture."""
+    box = np.asarray(person.box, np.float32).copy()
+    kp = np.asarray(person.keypoints, np.float32)
+    h, w = image_shape[:2]
+    seen = (kp[:, 2] >= min_conf) & (kp[:, 0] >= 0) & (kp[:, 1] >= 0) & (kp[:, 0] < w) & (kp[:, 1] < h)
+    if seen[list(LOWEST[0])].any() or not seen[[11, 12]].all():
+        return box
+    sh = kp[[11, 12], :2].mean(0)
+    heights = [float(np.linalg.norm(kp[11, :2] - kp[12, :2])) / SHOULDER_WIDTH]
+    if seen[[23, 24]].all():
+        heights.append(float(np.linalg.norm(kp[[23, 24], :2].mean(0) - sh)) / SHOULDER_TO_HIP)
+    height = max(heights)
+    top = min(float(box[1]), float(sh[1]) - TOP_TO_SHOULDER * height)
+    box[1] = top
+    box[3] = max(float(box[3]), top + height)
+    half = max(float(box[2] - box[0]) / 2, 0.2 * height)  # at least a body's width around the shoulders
+    cx = float(sh[0]) if not seen[[23, 24]].all() else float((sh[0] + kp[[23, 24], 0].mean()) / 2)
+    box[0], box[2] = min(float(box[0]), cx - half), max(float(box[2]), cx + half)
+    return box
+
+
 def mask_to_crop(mask: np.ndarray, crop: Crop) -> np.ndarray:
     """An image-sized (H, W) float mask -> (S, S) float32 on the crop (0 outside the image)."""
     m = np.array([[crop.scale, 0, -crop.offset[0] * crop.scale],
@@ -30,10 +67,15 @@ def mask_to_crop(mask: np.ndarray, crop: Crop) -> np.ndarray:
 
 def crop_inputs(person: Person, crop: Crop, image_shape: tuple[int, ...], min_conf: float = MIN_JOINT_CONF
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(joints2d (13, 2) float32 LSP-order crop pixels, conf (13,) float32, mask (S, S) float32 or None) for
-    refine_fit(joints2d=..., conf=...) and restrict_parts.  Joints below min_conf, outside the photo or
-    outside the crop get confidence 0."""
-    j = person.lsp13(image_shape)
+    """(joints2d (14, 2) float32 crop pixels: LSP order + the head (mid-ears), conf (14,) float32, mask (S, S)
+    float32 or None) for refine_fit(joints2d=..., conf=..., silhouette=mask > 0.5) and restrict_parts.
+    Joints below min_conf, outside the photo or outside the crop get confidence 0."""
+    kp = np.asarray(person.keypoints, np.float32)
+    head = np.array([[*(kp[7, :2] + kp[8, :2]) / 2, min(kp[7, 2], kp[8, 2])]], np.float32)
+    j = np.concatenate([person.lsp13(image_shape), head])
+    h, w = image_shape[:2]
+    if not (0 <= head[0, 0] < w and 0 <= head[0, 1] < h):
+        j[13, 2] = 0.0
     joints = crop.to_crop(j[:, :2]).astype(np.float32)
     conf = np.where(j[:, 2] >= min_conf, j[:, 2], 0.0).astype(np.float32)
     outside = (joints < 0).any(1) | (joints > crop.size).any(1)

@@ -227,7 +227,7 @@ def test_crop_inputs_and_restricted_parts():
     p = Person(box=np.array([150, 100, 250, 250], np.float32), score=0.9, keypoints=kp, mask=mask)
     crop = crop_for_box(tuple(p.box), (h, w), 128)
     joints, conf, mcrop = crop_inputs(p, crop, (h, w))
-    assert joints.shape == (13, 2) and conf.shape == (13,) and mcrop.shape == (128, 128)
+    assert joints.shape == (14, 2) and conf.shape == (14,) and mcrop.shape == (128, 128)
     assert np.allclose(crop.to_image(joints[0]), (200, 150), atol=1e-3)
     assert conf[6] == 0 and conf[11] == 0 and conf[0] == pytest.approx(0.9)
     # the mask lands on the crop where the box is: 100 px of 150 * 1.2 around the centre
@@ -239,3 +239,25 @@ def test_crop_inputs_and_restricted_parts():
     assert out.labels[32, 32] == 3 and out.labels[32, 1] == 0 and out.labels[1, 32] == 0
     assert np.allclose(out.probs.sum(0), 1) and out.probs[0, 32, 1] == 1
     assert restrict_parts(PartMap(labels), None).labels is labels
+
+
+def test_body_box_extends_a_half_length_person_downwards():
+    from inference.detect.nbf import body_box
+
+    h, w = 400, 300
+    kp = np.zeros((33, 3), np.float32)
+    kp[:, 2] = 0.9
+    kp[:, :2] = (150, 500)              # everything below the photo by default
+    kp[0:11, :2] = (150, 80)            # head
+    kp[11], kp[12] = (110, 160, 0.9), (190, 160, 0.9)   # shoulders 80 px apart
+    kp[23], kp[24] = (125, 330, 0.9), (175, 330, 0.9)   # hips 170 px below them
+    kp[13:23, 2] = 0.9
+    p = Person(box=np.array([90, 40, 210, 400], np.float32), score=0.9, keypoints=kp)
+    box = body_box(p, (h, w))
+    height = 170 / 0.29                  # the torso says taller than the shoulders (80 / 0.21)
+    assert box[1] <= 40 and box[3] == pytest.approx(box[1] + height, rel=1e-3)
+    assert box[2] - box[0] >= 0.4 * height - 1e-3
+    # feet in the photo: the detected box is kept
+    kp[27:33, :2] = (150, 390)
+    full = Person(box=np.array([90, 40, 210, 400], np.float32), score=0.9, keypoints=kp)
+    np.testing.assert_array_equal(body_box(full, (h, w)), full.box)

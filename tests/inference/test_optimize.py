@@ -99,3 +99,41 @@ def test_refine_keeps_the_body_in_place(body, gt, refined):
     start, out = refined
     assert abs(out.transl[2] - gt.transl[2]) < 0.05, f"depth moved {out.transl[2] - gt.transl[2]:+.3f} m"
     assert _pve_mm(body, out, gt, root_aligned=False) <= _pve_mm(body, start, gt, root_aligned=False)
+
+
+def _silhouette_iou(body, p: BodyParams, mask: np.ndarray) -> float:
+    from inference.render import Renderer
+
+    r = Renderer(body.faces, body.weights, CROP_SIZE)
+    r.set_crop_camera(FOCAL)
+    sil = r.render_labels(body.mesh(p).vertices) > 0
+    r.close()
+    return float((sil & mask).sum() / (sil | mask).sum())
+
+
+def test_silhouette_term_pulls_the_body_over_the_mask(body, gt):
+    """Only a mask (no parts, no joints): a body shifted sideways and shrunk moves back over it."""
+    from inference.render import Renderer
+
+    r = Renderer(body.faces, body.weights, CROP_SIZE)
+    r.set_crop_camera(FOCAL)
+    mask = r.render_labels(body.mesh(gt).vertices) > 0
+    r.close()
+    start = gt.with_(transl=gt.transl + np.array([0.12, 0.0, 0.0]), betas=np.r_[-1.5, np.zeros(9)])
+    w = FitWeights(joints=0.0, parts=0.0, silhouette=1.0, pose_prior=(1.0,), iters=30, lr=0.02, fix_depth=True)
+    out, _ = fit_smpl(body, start, FOCAL, CROP_SIZE, w, silhouette=mask)
+    before, after = _silhouette_iou(body, start, mask), _silhouette_iou(body, out, mask)
+    assert after > before + 0.1, (before, after)
+
+
+def test_a_fourteenth_joint_constrains_the_head(body, gt):
+    """With joints2d of 14 rows the last one is the SMPL head joint."""
+    from inference.optimize import HEAD_JOINT
+
+    j = project_points(body.mesh(gt).joints, FOCAL, CROP_SIZE)
+    target = np.concatenate([j[list(LSP_FROM_SMPL)], j[HEAD_JOINT][None]])
+    target[13] += (12.0, 0.0)  # the head pulled sideways: only the 14th joint says so
+    w = FitWeights(pose_prior=(0.3, 0.1), iters=30, lr=0.02, fix_depth=True)  # stage 2 moves the pose
+    out, _ = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, joints2d=target, conf=np.ones(14))
+    head = project_points(body.mesh(out).joints, FOCAL, CROP_SIZE)[HEAD_JOINT]
+    assert head[0] - j[HEAD_JOINT][0] > 4.0

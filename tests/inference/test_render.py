@@ -138,3 +138,22 @@ def test_golden_tpose_labels(crop, tpose, tmp_path):
         cv2.imwrite(str(out), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
         pytest.fail(f"{differ.mean():.2%} of pixels differ from {GOLDEN.name} (limit 1%); "
                     f"golden | now | diff written to {out}")
+
+
+@pytest.mark.parametrize("view", ["crop", "orbit"])
+def test_fast_label_path_equals_pyrender_seg_mode(renderer, model, view):
+    """LabelRaster (one draw, labels by primitive id) gives pyrender's twelve-mesh SEG labels exactly."""
+    from inference.render import orbit_pose
+
+    wave = model.mesh(BodyParams.from_pose(preset_pose("wave"), np.zeros(10), [0.1, -0.2, -40]))
+    renderer.resize(SIZE, SIZE)
+    if view == "crop":
+        renderer.set_crop_camera(FOCAL_128, center=(60.0, 70.0))
+    else:
+        centre = (wave.vertices.min(0) + wave.vertices.max(0)) / 2
+        renderer.set_orbit_camera(orbit_pose(2.0, 0.3, 5.0, centre))
+    fast = renderer.render_labels(wave.vertices)
+    assert renderer._raster, "the label shader did not run on this GL"
+    slow = renderer.render_labels_pyrender(wave.vertices)
+    assert (fast > 0).mean() > 0.02
+    np.testing.assert_array_equal(fast, slow)

@@ -1,0 +1,96 @@
+"""A fitting-network cache of *predicted* part maps: run a trained segmentation network over an RGB
+cache and keep its label maps with the ground-truth body, so stage 2 learns the errors stage 1 makes
+(missing limbs, left/right swaps, ragged edges) instead of only synthetic corruptions.
+
+    python -m training.predicted_parts --seg runs/seg3/best.pt --data data/cache/seg --out data/cache/fit_pred
+
+Shards mirror the source cache (same sample order); `labels` are argmax maps at the segmentation
+resolution, every other array (pose, betas, transl, joints3d, joints2d) is copied. Prints the mIoU of
+the predictions on the segmentation run's training and validation samples (the fit cache only helps
+where the two are close: maps of images the network memorised are too clean).
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from inference.nets import SegNet
+
+from .loop import split_indices
+from .metrics import IoUAccumulator
+
+COPY = ("pose", "betas", "transl", "joints3d", "joints2d")
+
+
+def load_seg(path: Path, device: torch.device) -> SegNet:
+    ck = torch.load(path, map_location=device, weights_only=False)
+    net = SegNet(width=int(ck.get("width", 16)), head=str(ck.get("head", "bilinear"))).to(device)
+    net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["model"].items()})
+    return net.eval()
+
+
+@torch.no_grad()
+def predict_labels(net: SegNet, images: np.ndarray, batch: int = 64) -> np.ndarray:
+    """images (N, R, R, 3) uint8 -> argmax labels (N, R, R) uint8."""
+    out = []
+    for s in range(0, len(images), batch):
+        x = torch.as_tensor(images[s:s + batch]).permute(0, 3, 1, 2).float().div(255)
+        out.append(net(x).argmax(1).to(torch.uint8).numpy())
+    return np.concatenate(out)
+
+
+def build(seg: Path, data: Path, out: Path, threads: int = 0) -> dict:
+    """Writes out/shard_*.npz for every shard of `data`; returns {'train_miou', 'val_miou', 'n'}."""
+    if threads:
+        torch.set_num_threads(threads)
+    net = load_seg(seg, torch.device("cpu"))
+    cfg = json.loads((seg.parent / "config.json").read_text()) if (seg.parent / "config.json").exists() else {}
+    out.mkdir(parents=True, exist_ok=True)
+    files = sorted(f for f in glob.glob(str(data / "shard_*.npz")) if not f.endswith(".tmp.npz"))
+    gts, preds = [], []
+    for f in files:
+        dest = out / Path(f).name
+        with np.load(f) as z:
+            gt = z["labels"]
+            if dest.exists():
+                with np.load(dest) as d:
+                    pred = d["labels"]
+            else:
+                pred = predict_labels(net, z["images"])
+                tmp = dest.with_suffix(".tmp.npz")
+                np.savez(tmp, labels=pred, **{k: z[k] for k in COPY})
+                os.replace(tmp, dest)
+        gts.append(gt)
+        preds.append(pred)
+        print(f"{dest.name}: {len(pred)} maps", flush=True)
+    gt, pred = np.concatenate(gts), np.concatenate(preds)
+    tr, va = split_indices(len(gt), float(cfg.get("val_fraction", 0.05)), int(cfg.get("seed", 0)))
+    res = {"n": int(len(gt))}
+    for name, idx in (("train_miou", tr), ("val_miou", va)):
+        acc = IoUAccumulator(13)
+        for i in idx:
+            acc.update(pred[i], gt[i])
+        res[name] = float(acc.mean())
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seg", type=Path, required=True, help="segmentation checkpoint (run folder's best.pt)")
+    ap.add_argument("--data", type=Path, required=True, help="RGB cache (python -m training.cache ...)")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--threads", type=int, default=0)
+    a = ap.parse_args()
+    r = build(a.seg, a.data, a.out, a.threads)
+    print(f"{r['n']} predicted maps; mIoU on the segmentation run's training samples {r['train_miou']:.3f}, "
+          f"validation samples {r['val_miou']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -148,6 +148,8 @@ class BodyModel:
         self.extra_names = EXTRA_NAMES if self.has_extra else ()
         self.faces = np.asarray(data["f"], np.int64)
         self.weights = np.asarray(data["weights"], np.float32)
+        # the embedded model has no pose correctives: `mesh` can skip smplx's (V*3, 207) product
+        self.pose_correctives = bool(np.any(np.asarray(data["posedirs"]) != 0))
         self.parents = np.array(SMPL_PARENTS)
         self.name = "embedded NBF-anny neutral" if self.is_embedded else self.path.name
         self.num_vertices = nV
@@ -223,8 +225,27 @@ class BodyModel:
     def mesh(self, params: BodyParams) -> BodyMesh:
         """Pose one body: BodyParams -> BodyMesh (vertices (V, 3) in the camera frame)."""
         t = lambda a: torch.as_tensor(np.asarray(a, np.float32), device=self.device)[None]  # noqa: E731
-        v, j, e = self.forward(t(params.global_orient), t(params.body_pose), t(params.betas), t(params.transl))
+        if self.pose_correctives:
+            v, j, e = self.forward(t(params.global_orient), t(params.body_pose), t(params.betas), t(params.transl))
+        else:
+            v, j, e = self._skin_rigid(t(params.pose).view(1, 24, 3), t(params.betas), t(params.transl))
         return BodyMesh(v[0].cpu().numpy(), j[0].cpu().numpy(), self.faces, e[0].cpu().numpy())
+
+    def _skin_rigid(self, pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor):
+        """`forward` for a model without pose correctives: (B, 24, 3) axis-angle, (B, 10), (B, 3) ->
+        (vertices (B, V, 3), joints (B, 24, 3), extra (B, K, 3)). Each vertex moves by its blend of the
+        joints' rigid transforms x -> R_j x + (J'_j - R_j J_j), about half the cost of smplx's general path."""
+        from .geometry import axis_angle_to_matrix
+
+        lay = self.layer
+        J_posed, R, J_rest = self._kinematics(axis_angle_to_matrix(pose), betas)
+        offset = J_posed - (R @ J_rest[..., None])[..., 0]                                   # (B, 24, 3)
+        blend = torch.einsum("vj,bjk->bvk", lay.lbs_weights, torch.cat([R.flatten(2), offset], 2))  # (B, V, 12)
+        v_shaped = lay.v_template + torch.einsum("vck,bk->bvc", lay.shapedirs, betas)
+        B, V = blend.shape[:2]
+        v = (blend[..., :9].view(B, V, 3, 3) @ v_shaped[..., None])[..., 0] + blend[..., 9:]
+        ids = lay.vertex_joint_selector.extra_joints_idxs[:len(self.extra_names)]
+        return v + transl[:, None], J_posed + transl[:, None], v[:, ids] + transl[:, None]
 
     @torch.no_grad()
     def rest_joints(self, betas: np.ndarray | None = None) -> np.ndarray:

@@ -20,6 +20,10 @@ PART_COLORS = np.array([
 ], np.uint8)
 # Palette indexed by label value (0 background .. 12).
 PALETTE = np.vstack([np.zeros((1, 3), np.uint8), PART_COLORS])
+# Label values exchanged by a horizontal flip of the image (left <-> right parts); (13,) 0..12.
+MIRROR_LABELS = np.arange(13)
+for _a, _b in ((3, 10), (4, 9), (5, 6), (11, 12)):
+    MIRROR_LABELS[_a], MIRROR_LABELS[_b] = _b, _a
 
 # SMPL joint -> part index (the part a joint's skinning weight belongs to).
 JOINT_TO_PART = np.array([

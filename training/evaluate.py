@@ -72,6 +72,8 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
     joints, from DeepCut).  The networks themselves see the crop only (the paper's setting)."""
     from tqdm import tqdm
 
+    from inference.detect.nbf import crop_inputs
+
     torch.manual_seed(0)
     pred = Predictor(weights_dir=weights_dir, device=device, detect="off")
     body = pred.body_model
@@ -102,18 +104,19 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         t = time.perf_counter()
         row["gt_parts"] = _errors(body, pred.fit(gt_small), gt_mesh)
         row["t_fit_gt"] = time.perf_counter() - t
-        kp, t_detect = None, 0.0
+        kp, j2d, conf, sil, t_detect = None, None, None, None, 0.0
         if detector is not None and (k < refine_limit or k < baseline_limit):
             t = time.perf_counter()
-            people = detector.detect(case.image, max_people=1, with_masks=False)
+            people = detector.detect(case.image, max_people=1)
             t_detect = time.perf_counter() - t
-            if people:
+            if people:  # what the app's refinement gets: 13 LSP joints + head, and the silhouette
                 kp = people[0].lsp13(case.image.shape)
+                j2d, conf, mask = crop_inputs(people[0], p.crop, case.image.shape)
+                sil = None if mask is None else mask > 0.5
         row["detected"] = kp is not None
         if k < refine_limit:
             t = time.perf_counter()
-            r = refine_fit(body, p.params, p.parts, pred.focal, pred.size,
-                           joints2d=None if kp is None else kp[:, :2], conf=None if kp is None else kp[:, 2])
+            r = refine_fit(body, p.params, p.parts, pred.focal, pred.size, joints2d=j2d, conf=conf, silhouette=sil)
             row["t_refine"] = time.perf_counter() - t + row["t_network"] + t_detect
             row["refined"] = _errors(body, r, gt_mesh)
         if k < baseline_limit:

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from inference.nets import SegNet
+from inference.parts import MIRROR_LABELS
 from inference.nets.seg_net import shuffle_head_from_bilinear
 
 from .cache import load_cache
@@ -19,10 +20,7 @@ from .loop import (Progress, RunConfig, cosine_lr, device_for, epoch_batches, in
                    seed_everything, split_indices, start_or_resume)
 from .metrics import IoUAccumulator
 
-# Label values swapped by a horizontal flip (left <-> right parts; value = part index + 1).
-FLIP_LUT = torch.arange(13)
-for a, b in ((3, 10), (4, 9), (5, 6), (11, 12)):
-    FLIP_LUT[a], FLIP_LUT[b] = b, a
+FLIP_LUT = torch.as_tensor(MIRROR_LABELS)  # label values swapped by a horizontal flip
 
 
 def augment_batch(img: torch.Tensor, lab: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

@@ -52,10 +52,10 @@ class SegNet(nn.Module):
     def _up(x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
         return F.interpolate(x, size=ref.shape[-2:], mode="bilinear", align_corners=False)
 
-    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+    def features(self, rgb: torch.Tensor) -> torch.Tensor:
+        """(B, 3, R, R) -> decoder features (B, width, R/2, R/2) that the head turns into logits."""
         x0 = (rgb - self.mean) / self.std
-        s = self.stem(x0)
-        e1 = self.enc1(s)
+        e1 = self.enc1(self.stem(x0))
         e2 = self.enc2(e1)
         e3 = self.enc3(e2)
         e4 = self.enc4(e3)
@@ -63,11 +63,13 @@ class SegNet(nn.Module):
         d4 = self.dec4(torch.cat([self._up(m, e4), e4], 1))
         d3 = self.dec3(torch.cat([self._up(d4, e3), e3], 1))
         d2 = self.dec2(torch.cat([self._up(d3, e2), e2], 1))
-        d1 = self.dec1(torch.cat([self._up(d2, e1), e1], 1))
+        return self.dec1(torch.cat([self._up(d2, e1), e1], 1))
+
+    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+        logits = self.head(self.features(rgb))
         if self.head_kind == "shuffle":
-            return self.head(d1)
-        # logits at R/2, upsampled
-        return self._up(self.head(d1), x0)
+            return logits
+        return F.interpolate(logits, size=rgb.shape[-2:], mode="bilinear", align_corners=False)
 
 
 def shuffle_head_from_bilinear(state: dict) -> dict:

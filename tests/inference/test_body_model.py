@@ -143,3 +143,23 @@ def test_real_smpl_format_pickle_loads_without_chumpy(tmp_path, arrays, model):
     a, b = real.mesh(p), model.mesh(p)
     np.testing.assert_allclose(a.vertices, b.vertices, atol=1e-4)
     np.testing.assert_allclose(a.joints, b.joints, atol=1e-4)
+
+
+def test_rigid_skinning_path_matches_smplx(model, tmp_path, arrays):
+    """`mesh` skips pose correctives for the embedded model (they are zero); it must agree with smplx,
+    and a model that has correctives goes through smplx."""
+    rng = np.random.default_rng(3)
+    p = BodyParams.from_pose(rng.normal(0, 0.4, 72), rng.normal(0, 1, 10), [0.1, -0.2, -3.0])
+    assert not model.pose_correctives
+    m = model.mesh(p)
+    t = lambda a: torch.as_tensor(np.asarray(a, np.float32))[None]  # noqa: E731
+    v, j, e = model.forward(t(p.global_orient), t(p.body_pose), t(p.betas), t(p.transl))
+    np.testing.assert_allclose(m.vertices, v[0].detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(m.joints, j[0].detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(m.extra, e[0].detach().numpy(), atol=1e-5)
+    with_pd = dict(arrays, posedirs=rng.normal(0, 1e-3, (len(arrays["v_template"]), 3, 207)).astype(np.float32))
+    path = tmp_path / "with_correctives.npz"
+    np.savez(path, **with_pd)
+    other = BodyModel(path)
+    assert other.pose_correctives
+    assert np.abs(other.mesh(p).vertices - m.vertices).max() > 1e-4  # the correctives are applied

@@ -126,17 +126,36 @@ def test_torchrun_two_processes(cache, tmp_path):
 
 
 # ------------------------------------------------------------------ networks
-def test_segnet_forward_backward():
+@pytest.mark.parametrize("head", ["bilinear", "shuffle"])
+def test_segnet_forward_backward(head):
+    from training.train_seg import soft_dice_loss
+
     torch.manual_seed(0)
-    net = SegNet(width=8)
+    net = SegNet(width=8, head=head)
     x = torch.rand(2, 3, 64, 64)
     logits = net(x)
     assert logits.shape == (2, 13, 64, 64)
-    loss = F.cross_entropy(logits, torch.randint(0, 13, (2, 64, 64)))
+    lab = torch.randint(0, 13, (2, 64, 64))
+    loss = F.cross_entropy(logits, lab) + soft_dice_loss(logits, lab)
     loss.backward()
     for name, p in net.named_parameters():
         assert p.grad is not None and torch.isfinite(p.grad).all(), name
         assert p.grad.abs().sum() > 0, f"no gradient reaches {name}"
+
+
+def test_shuffle_head_warm_starts_from_a_bilinear_head():
+    """The converted shuffle head predicts each half-resolution logit for its four pixels."""
+    from inference.nets.seg_net import shuffle_head_from_bilinear
+
+    torch.manual_seed(0)
+    a = SegNet(width=8).eval()
+    b = SegNet(width=8, head="shuffle").eval()
+    b.load_state_dict(shuffle_head_from_bilinear(a.state_dict()))
+    with torch.no_grad():
+        x = torch.rand(1, 3, 64, 64)
+        half = a.head(a.features(x))                   # (1, 13, 32, 32)
+        nearest = F.interpolate(half, scale_factor=2, mode="nearest")
+        torch.testing.assert_close(b(x), nearest, atol=1e-5, rtol=1e-5)
 
 
 def test_fitnet_forward_backward(data):

@@ -21,6 +21,8 @@ import numpy as np
 import torch
 
 from inference.nets import SegNet
+from inference.nets.seg_net import part_probabilities
+from inference.parts import MIRROR_LABELS
 
 from .loop import split_indices
 from .metrics import IoUAccumulator
@@ -36,12 +38,13 @@ def load_seg(path: Path, device: torch.device) -> SegNet:
 
 
 @torch.no_grad()
-def predict_labels(net: SegNet, images: np.ndarray, batch: int = 64) -> np.ndarray:
-    """images (N, R, R, 3) uint8 -> argmax labels (N, R, R) uint8."""
+def predict_labels(net: SegNet, images: np.ndarray, batch: int = 64, flip_test: bool = True) -> np.ndarray:
+    """images (N, R, R, 3) uint8 -> argmax labels (N, R, R) uint8, flip-averaged as the Predictor does."""
     out = []
+    mirror = torch.as_tensor(MIRROR_LABELS) if flip_test else None
     for s in range(0, len(images), batch):
         x = torch.as_tensor(images[s:s + batch]).permute(0, 3, 1, 2).float().div(255)
-        out.append(net(x).argmax(1).to(torch.uint8).numpy())
+        out.append(part_probabilities(net, x, mirror).argmax(1).to(torch.uint8).numpy())
     return np.concatenate(out)
 
 

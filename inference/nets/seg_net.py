@@ -82,3 +82,14 @@ def shuffle_head_from_bilinear(state: dict) -> dict:
     w3[:, :, 1, 1] = w[:, :, 0, 0].repeat_interleave(4, 0)  # PixelShuffle reads channel c*4 + sub-pixel
     state["head.0.weight"], state["head.0.bias"] = w3, b.repeat_interleave(4, 0)
     return state
+
+
+def part_probabilities(net: SegNet, rgb: torch.Tensor, mirror: torch.Tensor | None = None) -> torch.Tensor:
+    """Softmax (B, 13, R, R) for RGB (B, 3, R, R) in [0, 1]. With `mirror` (13,) (the label each label
+    becomes in a mirrored image, inference.parts.MIRROR_LABELS), averaged with the answer for the
+    mirrored image mapped back: left/right mistakes of one view are outvoted by the other."""
+    if mirror is None:
+        return F.softmax(net(rgb), 1)
+    both = F.softmax(net(torch.cat([rgb, rgb.flip(-1)])), 1)
+    n = rgb.shape[0]
+    return (both[:n] + both[n:].flip(-1)[:, mirror]) / 2

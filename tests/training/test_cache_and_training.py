@@ -235,3 +235,20 @@ def test_corrupt_parts(data):
     torch.testing.assert_close(out, again)  # deterministic for a generator seed
     clean = corrupt_parts(lab, torch.Generator().manual_seed(0), p_boundary=0, p_drop=0, p_merge=0, p_occlude=0)
     torch.testing.assert_close(clean, lab.long())
+
+
+def test_flip_averaged_parts_are_mirror_consistent():
+    """With test-time flipping, the parts of a mirrored image are the mirrored parts, left and right swapped."""
+    from inference.nets.seg_net import part_probabilities
+    from inference.parts import MIRROR_LABELS
+
+    torch.manual_seed(0)
+    net = SegNet(width=8, head="shuffle").eval()
+    mirror = torch.as_tensor(MIRROR_LABELS)
+    x = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        p, pm = part_probabilities(net, x, mirror), part_probabilities(net, x.flip(-1), mirror)
+        plain = part_probabilities(net, x)
+    torch.testing.assert_close(pm, p.flip(-1)[:, mirror], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(p.sum(1), torch.ones(2, 64, 64))
+    assert not torch.allclose(plain, p)

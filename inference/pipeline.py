@@ -27,6 +27,7 @@ from .types import BodyParams, Camera, PartMap, Prediction, Timings
 WEIGHTS_DIR = RESOURCES / "weights"
 MIN_PERSON_FRACTION = 0.01  # of the crop's pixels; below this the segmentation saw no person
 UNDETECTED_PERSON_FRACTION = 0.08  # a person the detector missed must fill this much of the whole image
+UNDETECTED_PERSON_CONFIDENCE = 0.6  # ... with a confident segmentation (a uniform grey image: 0.39)
 
 
 class PredictionError(RuntimeError):
@@ -170,9 +171,10 @@ class Predictor:
             parts = restrict_parts(parts, mask_crop)
         fg = float((parts.labels > 0).mean())
         # a person the detector missed is accepted only in a square, pre-cropped image (the network's
-        # own input convention) that the segmentation clearly fills
+        # own input convention) that the segmentation clearly and confidently fills
         h, w = rgb.shape[:2]
-        undetected_ok = abs(w / h - 1) < 0.05 and fg >= UNDETECTED_PERSON_FRACTION
+        undetected_ok = (abs(w / h - 1) < 0.05 and fg >= UNDETECTED_PERSON_FRACTION
+                         and parts.confidence() >= UNDETECTED_PERSON_CONFIDENCE)
         if fg < MIN_PERSON_FRACTION or (self.detector is not None and found is None and not undetected_ok):
             raise PredictionError("no person found in the image"
                                   + (" (neither the person detector nor the segmentation found one)"

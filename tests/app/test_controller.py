@@ -154,11 +154,15 @@ def test_select_person_refits_and_supersedes(qtbot, controller):
     assert controller.session.prediction is None and len(controller.session.people) == 2  # picker stays
     pred1 = _wait_prediction(qtbot, controller)
     assert pred1.person == 1 and seen == [pred1]
-    # the crop follows the chosen person: its centre lies in that person's box
+    # the crop follows the chosen person: its centre lies in that person's whole-body box (which reaches
+    # below the photo for these half-length people)
+    from inference.detect.nbf import body_box
+
     for pred, k in ((pred0, 0), (pred1, 1)):
         cx, cy = pred.crop.to_image(np.array([pred.crop.size / 2, pred.crop.size / 2]))
-        x0, y0, x1, y1 = pred.people[k].box
+        x0, y0, x1, y1 = body_box(pred.people[k], pred.image.shape)
         assert x0 <= cx <= x1 and y0 <= cy <= y1
+        assert pred.people[k].box[0] <= cx <= pred.people[k].box[2]
     # two requests in a row: only the newer one's result arrives
     seen.clear()
     assert controller.select_person(0)

@@ -29,9 +29,10 @@ def test_session_fills_table_and_scores(qtbot, synth_dataset, body_model, predic
         assert len(res) == 3 and not any(r.error for r in res)
         for r in res:
             # loose bounds (the weights are a training checkpoint): finite errors below a metre, the parts
-            # overlap the ground truth somewhat, and Procrustes alignment never makes the error larger
+            # overlap the ground truth somewhat. Procrustes minimises the squared error, so PA-MPJPE (a mean
+            # of distances) can exceed the pelvis-aligned MPJPE a little, not by much.
             assert all(math.isfinite(v) for v in (r.pa_mpjpe, r.mpjpe, r.pve, r.miou))
-            assert 0 < r.pa_mpjpe <= r.mpjpe + 1e-6 and r.pa_mpjpe < 300 and r.pve < 1000
+            assert 0 < r.pa_mpjpe <= 1.2 * r.mpjpe and r.pa_mpjpe < 300 and r.pve < 1000
             assert 0.1 < r.miou <= 1.0
         proxy = DatasetSortProxy()
         proxy.setSourceModel(ds.model)

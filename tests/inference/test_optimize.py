@@ -76,7 +76,8 @@ def refined(body, gt):
     pose = gt.pose.copy()
     pose[3:] += np.random.default_rng(0).normal(0, 0.1, 69)
     start = gt.with_(body_pose=pose[3:])
-    weights = dataclasses.replace(REFINE_WEIGHTS, iters=REFINE_ITERS)
+    # the part term alone, free to move (the shipped weights hold the pose close to the network's)
+    weights = dataclasses.replace(REFINE_WEIGHTS, iters=REFINE_ITERS, parts=1.0, stay=0.5)
     out = refine_fit(body, start, PartMap(labels), FOCAL, CROP_SIZE, weights=weights)
     return start, out
 
@@ -137,3 +138,33 @@ def test_a_fourteenth_joint_constrains_the_head(body, gt):
     out, _ = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, joints2d=target, conf=np.ones(14))
     head = project_points(body.mesh(out).joints, FOCAL, CROP_SIZE)[HEAD_JOINT]
     assert head[0] - j[HEAD_JOINT][0] > 4.0
+
+
+def test_trust_follows_the_segmentation_confidence(body, gt):
+    from inference.refine import UNTRUSTED, trusted_weights
+
+    labels = np.zeros((8, 8), np.uint8)
+    labels[2:6, 2:6] = 3
+    probs = np.full((13, 8, 8), 0.05, np.float32)
+    probs[3, 2:6, 2:6] = 0.4
+    assert PartMap(labels, probs).confidence() == pytest.approx(0.4)
+    assert PartMap(labels).confidence() == 1.0
+    assert trusted_weights(REFINE_WEIGHTS, 1.0) == REFINE_WEIGHTS
+    low = trusted_weights(REFINE_WEIGHTS, -3.0)
+    assert (low.parts, low.stay) == (UNTRUSTED["parts"], UNTRUSTED["stay"])
+    half = trusted_weights(REFINE_WEIGHTS, 0.5)
+    assert half.stay == pytest.approx((REFINE_WEIGHTS.stay + UNTRUSTED["stay"]) / 2)
+
+
+def test_left_and_right_keypoints_are_exchanged_when_mirrored(body, gt):
+    from inference.optimize import HEAD_JOINT
+    from inference.refine import MIRRORED_LSP, resolve_left_right
+
+    j = project_points(body.mesh(gt).joints, FOCAL, CROP_SIZE)[list(LSP_FROM_SMPL) + [HEAD_JOINT]]
+    conf = np.linspace(0.5, 1.0, 14).astype(np.float32)
+    same, c = resolve_left_right(body, gt, FOCAL, CROP_SIZE, j, conf)
+    np.testing.assert_array_equal(same, j)
+    swapped = j[list(MIRRORED_LSP)]
+    back, c = resolve_left_right(body, gt, FOCAL, CROP_SIZE, swapped, conf[list(MIRRORED_LSP)])
+    np.testing.assert_allclose(back, j)
+    np.testing.assert_allclose(c, conf)

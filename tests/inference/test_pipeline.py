@@ -171,5 +171,7 @@ def test_shipped_prediction_on_a_synthetic_image(shipped, samples, body):
 
 
 def test_shipped_uniform_grey_image_has_no_person(shipped):
+    if shipped.detector is None:  # then any image is taken as a person's crop (documented)
+        pytest.skip("needs the person detector runtime (requirements-detect.txt)")
     with pytest.raises(PredictionError, match="no person"):
         shipped.predict(np.full((256, 256, 3), 128, np.uint8))

@@ -80,7 +80,7 @@ class Predictor:
         self._mirror = torch.as_tensor(MIRROR_LABELS, device=self.device)
         self.fit_res = int(fit.get("res", 64))
         self.n_parts = int(fit.get("n_parts", 12))
-        self.seg_net = SegNet(width=int(seg.get("width", 16)), head=str(seg.get("head", "bilinear"))).to(self.device).eval()
+        self.seg_net = SegNet.for_checkpoint(seg).to(self.device).eval()
         self.fit_net = FitNet(in_channels=self.n_parts + 1, res=self.fit_res).to(self.device).eval()
         for net, ck, name in ((self.seg_net, seg, "seg.pt"), (self.fit_net, fit, "fit.pt")):
             try:

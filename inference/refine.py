@@ -36,27 +36,25 @@ def trusted_weights(weights: FitWeights, trust: float) -> FitWeights:
     return replace(weights, **{k: t * getattr(weights, k) + (1 - t) * v for k, v in UNTRUSTED.items()})
 
 
-def keypoint_disagreement(body, params: BodyParams, focal: float, size: int, joints2d: np.ndarray,
-                          conf: np.ndarray) -> float:
-    """Median distance (px) between the body's projected LSP joints (+ head) and confident keypoints."""
-    from .geometry import project_points
-    from .optimize import HEAD_JOINT, LSP_FROM_SMPL
-
-    idx = list(LSP_FROM_SMPL) + ([HEAD_JOINT] if len(joints2d) == 14 else [])
-    pj = project_points(body.mesh(params).joints[idx], focal, size)
+def _disagreement(projected: np.ndarray, joints2d: np.ndarray, conf: np.ndarray) -> float:
+    """Median distance (px) between projected joints (n, 2) and the confident keypoints (n, 2)."""
     ok = np.asarray(conf) > 0
-    return float(np.median(np.linalg.norm(pj - np.asarray(joints2d), axis=1)[ok])) if ok.any() else float("inf")
+    return float(np.median(np.linalg.norm(projected - np.asarray(joints2d), axis=1)[ok])) if ok.any() else float("inf")
 
 
 def resolve_left_right(body, params: BodyParams, focal: float, size: int, joints2d: np.ndarray, conf: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray]:
     """(joints2d, conf) with the keypoints' left and right exchanged when that agrees better with the
-    body: the detector swaps sides on people seen from behind (6 of the 39 detected synthetic test
-    people 100-149 disagreed with the network by over 20 px, and refining towards their keypoints took
-    them from 132 to 186 mm). For a trusted network only."""
+    body's projected LSP joints (+ head): the detector swaps sides on people seen from behind (6 of the
+    39 detected synthetic test people 100-149 disagreed with the network by over 20 px, and refining
+    towards their keypoints took them from 132 to 186 mm). For a trusted network only."""
+    from .geometry import project_points
+    from .optimize import HEAD_JOINT, LSP_FROM_SMPL
+
+    joint_ids = list(LSP_FROM_SMPL) + ([HEAD_JOINT] if len(joints2d) == 14 else [])
+    projected = project_points(body.mesh(params).joints[joint_ids], focal, size)
     idx = list(MIRRORED_LSP[:len(joints2d)])
-    d = keypoint_disagreement(body, params, focal, size, joints2d, conf)
-    if keypoint_disagreement(body, params, focal, size, joints2d[idx], conf[idx]) < d:
+    if _disagreement(projected, joints2d[idx], conf[idx]) < _disagreement(projected, joints2d, conf):
         return joints2d[idx], conf[idx]
     return joints2d, conf
 

@@ -23,6 +23,7 @@ import torch
 from inference.nets import SegNet
 from inference.nets.seg_net import part_probabilities
 from inference.parts import MIRROR_LABELS
+from inference.pipeline import load_weights
 
 from .loop import split_indices
 from .metrics import IoUAccumulator
@@ -31,9 +32,9 @@ COPY = ("pose", "betas", "transl", "joints3d", "joints2d")
 
 
 def load_seg(path: Path, device: torch.device) -> SegNet:
-    ck = torch.load(path, map_location=device, weights_only=False)
-    net = SegNet(width=int(ck.get("width", 16)), head=str(ck.get("head", "bilinear"))).to(device)
-    net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["model"].items()})
+    ck = load_weights(path, device)
+    net = SegNet.for_checkpoint(ck).to(device)
+    net.load_state_dict(ck["model"])
     return net.eval()
 
 

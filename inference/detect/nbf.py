@@ -24,7 +24,7 @@ MASK_KEEP = 0.3         # silhouette probability above which part labels are kep
 SHOULDER_TO_HIP = 0.29     # mid-shoulders to mid-hips
 TOP_TO_SHOULDER = 0.18     # top of the head to mid-shoulders
 SHOULDER_WIDTH = 0.21      # shoulder landmark to shoulder landmark
-LOWEST = ((27, 28, 29, 30, 31, 32), (25, 26), (23, 24))  # ankles/feet, knees, hips (BlazePose ids)
+FEET = (27, 28, 29, 30, 31, 32)  # ankles, heels, toes (BlazePose ids)
 
 
 def body_box(person: Person, image_shape: tuple[int, ...], min_conf: float = MIN_JOINT_CONF) -> np.ndarray:
@@ -40,18 +40,19 @@ def body_box(person: Person, image_shape: tuple[int, ...], min_conf: float = MIN
     kp = np.asarray(person.keypoints, np.float32)
     h, w = image_shape[:2]
     seen = (kp[:, 2] >= min_conf) & (kp[:, 0] >= 0) & (kp[:, 1] >= 0) & (kp[:, 0] < w) & (kp[:, 1] < h)
-    if seen[list(LOWEST[0])].any() or not seen[[11, 12]].all():
+    if seen[list(FEET)].any() or not seen[[11, 12]].all():
         return box
     sh = kp[[11, 12], :2].mean(0)
+    hips = bool(seen[[23, 24]].all())
     heights = [float(np.linalg.norm(kp[11, :2] - kp[12, :2])) / SHOULDER_WIDTH]
-    if seen[[23, 24]].all():
+    if hips:
         heights.append(float(np.linalg.norm(kp[[23, 24], :2].mean(0) - sh)) / SHOULDER_TO_HIP)
     height = max(heights)
     top = min(float(box[1]), float(sh[1]) - TOP_TO_SHOULDER * height)
     box[1] = top
     box[3] = max(float(box[3]), top + height)
     half = max(float(box[2] - box[0]) / 2, 0.2 * height)  # at least a body's width around the shoulders
-    cx = float(sh[0]) if not seen[[23, 24]].all() else float((sh[0] + kp[[23, 24], 0].mean()) / 2)
+    cx = float((sh[0] + kp[[23, 24], 0].mean()) / 2) if hips else float(sh[0])
     box[0], box[2] = min(float(box[0]), cx - half), max(float(box[2]), cx + half)
     return box
 

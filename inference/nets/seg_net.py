@@ -48,6 +48,11 @@ class SegNet(nn.Module):
         else:
             self.head = nn.Conv2d(w, num_classes, 1)
 
+    @classmethod
+    def for_checkpoint(cls, ck: dict) -> "SegNet":
+        """An untrained SegNet with the architecture a checkpoint records (width, head)."""
+        return cls(width=int(ck.get("width", 16)), head=str(ck.get("head", "bilinear")))
+
     @staticmethod
     def _up(x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
         return F.interpolate(x, size=ref.shape[-2:], mode="bilinear", align_corners=False)

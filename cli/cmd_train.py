@@ -28,6 +28,8 @@ def add_arguments(p, name: str) -> None:
         p.add_argument("--head", choices=("bilinear", "shuffle"), default="shuffle",
                        help="logits at R/2 upsampled (bilinear) or full resolution by pixel shuffle")
         p.add_argument("--dice", type=float, default=0.5, help="weight of the soft Dice term beside cross-entropy")
+        p.add_argument("--empty", type=float, default=0.0,
+                       help="fraction of training samples replaced by person-free images (all background)")
 
 
 def run(args) -> int:
@@ -38,7 +40,7 @@ def run(args) -> int:
         extra.update(n_parts=args.parts, augment=not args.no_augment, loss_weights=json.loads(args.loss_weights),
                      res=args.res, input=args.input)
     else:
-        extra.update(width=args.width, head=args.head, dice=args.dice)
+        extra.update(width=args.width, head=args.head, dice=args.dice, empty=args.empty)
     cfg = RunConfig(kind="fit" if args.command == "train-fit" else "seg", data=args.data, out=args.out,
                     seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                     max_samples=args.max_samples, threads=args.threads, extra=extra)

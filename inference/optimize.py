@@ -37,7 +37,9 @@ class FitWeights:
     shape_prior: float = 0.05
     bend: float = 0.5
     stay: float = 0.0
-    silhouette: float = 0.0  # pixels of the person's mask should be covered by the body (chamfer)
+    # the person's mask and the body's projection should match: mask pixels covered by the body and the
+    # body's vertices inside the mask (a two-sided chamfer)
+    silhouette: float = 0.0
     fix_depth: bool = False  # keep the camera distance (weakly constrained at a fixed focal length of 5000 px)
     iters: int = 60
     lr: float = 0.03
@@ -77,12 +79,14 @@ def geman_mcclure(sq: torch.Tensor, sigma: float) -> torch.Tensor:
 def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeights,
              joints2d: np.ndarray | None = None, conf: np.ndarray | None = None, labels: np.ndarray | None = None,
              prior: GaussianPosePrior | None = None, vertex_parts: np.ndarray | None = None, n_vertices: int = 800,
-             cancel: Callable[[], bool] | None = None, seed: int = 0, silhouette: np.ndarray | None = None
-             ) -> tuple[BodyParams, dict]:
+             cancel: Callable[[], bool] | None = None, seed: int = 0, silhouette: np.ndarray | None = None,
+             photo_area: np.ndarray | None = None) -> tuple[BodyParams, dict]:
     """Optimise pose, shape and translation from `init`.
 
     joints2d (13, 2) LSP-order crop pixels with conf (13,), or (14, 2) / (14,) with the head last;
-    labels (r, r) part map 0..12 on the crop; silhouette (S, S) bool, the person's mask on the crop.
+    labels (r, r) part map 0..12 on the crop; silhouette (S, S) bool, the person's mask on the crop;
+    photo_area (S, S) bool, where the crop shows the photo (elsewhere the mask says nothing: a body part
+    beyond the photo's edge is not outside the person).
     Returns the fitted BodyParams and info {'loss', 'seconds'}.
     """
     t0 = time.perf_counter()
@@ -102,17 +106,24 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
         ys, xs = np.nonzero(silhouette)
         pick = rng.choice(len(xs), min(400, len(xs)), replace=False)
         sil_pts = torch.as_tensor(np.stack([xs[pick], ys[pick]], 1).astype(np.float32) + 0.5, device=dev)
-    if use_mesh:
+        outside = cv2.distanceTransform(1 - np.asarray(silhouette, np.uint8), cv2.DIST_L2, 3) * (size / silhouette.shape[0])
+        if photo_area is not None:
+            outside = outside * np.asarray(photo_area, np.float32)
+        sil_dist = torch.as_tensor(outside, device=dev)[None, None]          # (1, 1, S, S) crop pixels
+    sel = np.zeros(0, np.int64)
+    if use_parts:
         # only vertices facing the camera in the initial estimate: hidden ones have no pixels to go to
         from .render import vertex_normals
 
         facing = np.flatnonzero(vertex_normals(body.mesh(init).vertices, body.faces)[:, 2] > 0.1)
         sel = np.sort(rng.choice(facing, min(n_vertices, len(facing)), replace=False))
-        sel_t = torch.as_tensor(sel, device=dev)
-    if use_parts:
         dist = part_distance_fields(labels, size).to(dev)[None]        # (1, 12, r, r)
         vparts = torch.as_tensor(vertex_parts[sel], device=dev)
         seen = torch.as_tensor([(labels == k + 1).any() for k in range(12)], device=dev)[vparts]
+    n_part_pts = len(sel)
+    if use_sil:  # any vertex, seen or hidden, projects inside the body's outline
+        sel = np.concatenate([sel, np.sort(rng.choice(body.num_vertices, min(n_vertices, body.num_vertices), replace=False))])
+    sel_t = torch.as_tensor(sel, device=dev)
     if joints2d is not None:
         j2d = f32(joints2d)[0]
         c = f32(conf if conf is not None else np.ones(len(joints2d)))[0]
@@ -146,11 +157,13 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
                 p = project_points(j[0, lsp], focal, size)
                 loss = loss + weights.joints * (c * geman_mcclure(((p - j2d) ** 2).sum(-1), size * 0.1)).sum()
             if use_sil:
-                pv = project_points(v[0], focal, size)
+                pv = project_points(v[0, n_part_pts:], focal, size)
                 near = torch.cdist(sil_pts, pv).min(1).values                     # (m,) to the nearest vertex
-                loss = loss + weights.silhouette * ((near / size) ** 2).mean() * 100
+                out = F.grid_sample(sil_dist, (pv / size * 2 - 1)[None, None], align_corners=False,
+                                    padding_mode="border")[0, 0, 0]                   # (n,) outside the mask
+                loss = loss + weights.silhouette * (((near / size) ** 2).mean() + ((out / size) ** 2).mean()) * 100
             if use_parts:
-                pv = project_points(v[0], focal, size)                            # (n, 2)
+                pv = project_points(v[0, :n_part_pts], focal, size)               # (n, 2)
                 grid = (pv / size * 2 - 1)[None, None]                             # (1, 1, n, 2)
                 d = F.grid_sample(dist, grid, align_corners=False, padding_mode="border")[0, :, 0]  # (12, n)
                 dv = d.gather(0, vparts[None])[0]

@@ -191,7 +191,8 @@ class Predictor:
             from .refine import refine_fit
 
             params = refine_fit(self.body_model, params, parts, self.focal, self.size, joints2d=joints2d, conf=conf,
-                                cancel=cancel, silhouette=None if mask_crop is None else mask_crop > 0.5)
+                                cancel=cancel, silhouette=None if mask_crop is None else mask_crop > 0.5,
+                                photo_area=crop.photo_area(rgb.shape))
             mesh = self.body_model.mesh(params)
             refined, t_ref = True, time.perf_counter() - t4
         j2d = project_points(mesh.joints, self.focal, self.size)

@@ -15,11 +15,14 @@ from .types import BodyParams, PartMap
 # towards the network's pose (stay) and a light part term, so 2D evidence corrects the network's answer
 # rather than replacing it; chosen on synthetic test cases 100-149 (network 89.1 mm PA-MPJPE; untrusted
 # weights there: 97.5 mm; trusted without the head keypoint 85.6; trusted 84.3), reported on cases 0-99
-# by `main.py evaluate`. Untrusted: the part map and keypoints may move the body freely (on the real
-# photos in resources/photos this gives the better mesh-to-mask overlap).
+# by `main.py evaluate`.
 REFINE_WEIGHTS = FitWeights(joints=1.0, parts=0.3, pose_prior=(0.3, 0.1), shape_prior=0.05, bend=0.5, stay=4.0,
                             fix_depth=True, iters=30, lr=0.01, silhouette=1.0)
-UNTRUSTED = {"parts": 1.0, "stay": 0.5}
+# Untrusted: the detector's silhouette and keypoints lead, shape may grow to fill clothing, and the
+# optimisation runs longer (chosen on the photos in resources/photos: mean mesh-to-mask IoU 0.55 with
+# the trusted weights, 0.765 with these; scripts/eval_real_photos.py).
+UNTRUSTED = {"parts": 1.0, "stay": 0.5, "silhouette": 100.0, "shape_prior": 0.005, "joints": 3.0, "iters": 150,
+             "lr": 0.03}
 # Mean winning-class probability over the body's pixels below which the network is not trusted at all,
 # and above which fully: synthetic test people 0.69-0.91 (10th-90th percentile), the real photos in
 # resources/photos 0.34-0.54 (their segmentations are poor, and so the fits made from them).
@@ -33,7 +36,9 @@ def trusted_weights(weights: FitWeights, trust: float) -> FitWeights:
     from dataclasses import replace
 
     t = float(np.clip(trust, 0.0, 1.0))
-    return replace(weights, **{k: t * getattr(weights, k) + (1 - t) * v for k, v in UNTRUSTED.items()})
+    mixed = {k: t * getattr(weights, k) + (1 - t) * v for k, v in UNTRUSTED.items()}
+    mixed["iters"] = int(round(mixed["iters"]))
+    return replace(weights, **mixed)
 
 
 def _disagreement(projected: np.ndarray, joints2d: np.ndarray, conf: np.ndarray) -> float:
@@ -62,9 +67,11 @@ def resolve_left_right(body, params: BodyParams, focal: float, size: int, joints
 def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int,
                joints2d: np.ndarray | None = None, conf: np.ndarray | None = None,
                cancel: Callable[[], bool] | None = None, weights: FitWeights = REFINE_WEIGHTS,
-               silhouette: np.ndarray | None = None, adaptive: bool = True) -> BodyParams:
+               silhouette: np.ndarray | None = None, adaptive: bool = True,
+               photo_area: np.ndarray | None = None) -> BodyParams:
     """Refined BodyParams; joints2d (13 or 14, 2) LSP-order crop pixels (+ head) with conf (13 or 14,) and
-    the person's silhouette (S, S) bool on the crop, when a detector supplies them.
+    the person's silhouette (S, S) bool on the crop, when a detector supplies them; photo_area (S, S) bool,
+    the crop pixels inside the photo (`Crop.photo_area`), where the silhouette is known.
 
     adaptive: trust the network's pose as far as its segmentation is confident (`TRUST_CONFIDENCE`); a
     trusted network also decides which keypoint side is left (`resolve_left_right`). On a photo unlike
@@ -83,5 +90,6 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     if joints2d is not None and weights.fix_depth:  # keypoints constrain the scale: let the depth move
         weights = replace(weights, fix_depth=False)
     out, _ = fit_smpl(body, params, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
-                      vertex_parts=body._vertex_parts, cancel=cancel, silhouette=silhouette)
+                      vertex_parts=body._vertex_parts, cancel=cancel, silhouette=silhouette,
+                      photo_area=photo_area)
     return out

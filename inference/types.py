@@ -106,6 +106,12 @@ class Crop:
         """Original image pixel coordinates (..., 2) -> crop pixel coordinates (..., 2)."""
         return (np.asarray(pts, np.float32) - self.offset) * self.scale
 
+    def photo_area(self, image_shape: tuple[int, ...]) -> np.ndarray:
+        """(size, size) bool: crop pixels whose centres fall inside the original image (H, W, ...)."""
+        h, w = image_shape[:2]
+        x, y = (self.offset[None] + (np.arange(self.size, dtype=np.float32)[:, None] + 0.5) / self.scale).T
+        return ((y >= 0) & (y < h))[:, None] & ((x >= 0) & (x < w))[None, :]
+
 
 @dataclass(frozen=True)
 class Timings:

@@ -64,7 +64,8 @@ def main() -> None:
 
         j2d, conf, mcrop = crop_inputs(person, p.crop, p.image.shape)
         refined = refine_fit(body, p.params, p.parts, p.camera.focal, p.camera.size, joints2d=j2d, conf=conf,
-                             silhouette=None if mcrop is None else mcrop > 0.5)
+                             silhouette=None if mcrop is None else mcrop > 0.5,
+                             photo_area=p.crop.photo_area(p.image.shape))
         v_ref = body.mesh(refined).vertices
         row = {"photo": path.name, "people": len(p.people), "seconds_network": p.timings.total}
         for name, v in (("network", p.mesh.vertices), ("refined", v_ref)):

@@ -116,7 +116,8 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         row["detected"] = kp is not None
         if k < refine_limit:
             t = time.perf_counter()
-            r = refine_fit(body, p.params, p.parts, pred.focal, pred.size, joints2d=j2d, conf=conf, silhouette=sil)
+            r = refine_fit(body, p.params, p.parts, pred.focal, pred.size, joints2d=j2d, conf=conf, silhouette=sil,
+                           photo_area=p.crop.photo_area(case.image.shape))
             row["t_refine"] = time.perf_counter() - t + row["t_network"] + t_detect
             row["refined"] = _errors(body, r, gt_mesh)
         if k < baseline_limit:

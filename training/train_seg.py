@@ -34,6 +34,35 @@ def augment_batch(img: torch.Tensor, lab: torch.Tensor, g: torch.Generator) -> t
     return (img * gain + bias).clamp(0, 1), lab
 
 
+def person_free_images(n: int, size: int, seed: int) -> np.ndarray:
+    """(n, size, size, 3) uint8 RGB images without a person: synthetic backgrounds, occluder-like clutter
+    and camera artefacts, deterministic for a seed. Their labels are all background; without them the
+    network, which has only seen images with a person, finds body parts in an empty wall."""
+    from .synth.appearance import add_occluders, camera_artefacts, sample_background
+
+    out = np.empty((n, size, size, 3), np.uint8)
+    for i in range(n):
+        rng = np.random.default_rng([seed, 7919, i])
+        img = sample_background(size, rng)
+        if rng.random() < 0.5:
+            add_occluders(img, np.zeros((size, size), np.uint8), rng)
+        out[i] = camera_artefacts(img, rng)
+    return out
+
+
+def mix_person_free(img: torch.Tensor, lab: torch.Tensor, empty: torch.Tensor, fraction: float,
+                    g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Replace each sample of a batch (img (B, 3, R, R) float, lab (B, R, R)) with probability `fraction`
+    by a random person-free image from `empty` (N, 3, R, R) float, labelled all background."""
+    pick = torch.rand(img.shape[0], generator=g) < fraction
+    if not bool(pick.any()):
+        return img, lab
+    src = torch.randint(len(empty), (int(pick.sum()),), generator=g)
+    img, lab = img.clone(), lab.clone()
+    img[pick], lab[pick] = empty[src], 0
+    return img, lab
+
+
 def class_weights(labels: np.ndarray) -> torch.Tensor:
     """Cross-entropy weights (13,) proportional to 1/sqrt(frequency), mean 1."""
     freq = np.bincount(labels[:2000].ravel(), minlength=13).astype(np.float64) + 1
@@ -85,6 +114,10 @@ def train_seg(cfg: RunConfig) -> Path:
     model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
     cw = class_weights(data["labels"]).to(device)
     dice_w = float(cfg.extra.get("dice", 0.0))
+    empty_frac = float(cfg.extra.get("empty", 0.0))
+    res = int(data["images"].shape[1])
+    empty = (torch.as_tensor(person_free_images(1000, res, cfg.seed)).permute(0, 3, 1, 2).float().div(255)
+             if empty_frac > 0 else None)
     steps_per_epoch = len(tr) // (cfg.batch_size * world)
     total = steps_per_epoch * cfg.epochs
     prog = Progress(total, rank, "train-seg", out / "log.txt")
@@ -95,6 +128,8 @@ def train_seg(cfg: RunConfig) -> Path:
         for b in epoch_batches(tr, cfg.seed, epoch, rank, world, cfg.batch_size):
             img = torch.as_tensor(data["images"][b]).permute(0, 3, 1, 2).float().div(255)
             lab = torch.as_tensor(data["labels"][b]).long()
+            if empty is not None:
+                img, lab = mix_person_free(img, lab, empty, empty_frac, g)
             img, lab = augment_batch(img, lab, g)
             for group in opt.param_groups:
                 group["lr"] = cosine_lr(cfg.lr, step / max(1, total))

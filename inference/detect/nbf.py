@@ -12,6 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..crop import apply_crop
 from ..types import Crop, PartMap
 from . import Person
 
@@ -58,12 +59,9 @@ def body_box(person: Person, image_shape: tuple[int, ...], min_conf: float = MIN
 
 
 def mask_to_crop(mask: np.ndarray, crop: Crop) -> np.ndarray:
-    """An image-sized (H, W) float mask -> (S, S) float32 on the crop (0 outside the image)."""
-    m = np.array([[crop.scale, 0, -crop.offset[0] * crop.scale],
-                  [0, crop.scale, -crop.offset[1] * crop.scale]], np.float32)
-    interp = cv2.INTER_AREA if crop.scale < 1 else cv2.INTER_LINEAR
-    return cv2.warpAffine(np.asarray(mask, np.float32), m, (crop.size, crop.size), flags=interp,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    """An image-sized (H, W) float mask -> (S, S) float32 on the crop (0 outside the image), pixel-centre
+    aligned with the crop image (apply_crop)."""
+    return apply_crop(np.asarray(mask, np.float32), crop)
 
 
 def crop_inputs(person: Person, crop: Crop, image_shape: tuple[int, ...], min_conf: float = MIN_JOINT_CONF

@@ -85,6 +85,18 @@ def test_apply_crop_pads_outside_the_image():
     assert (out[0, -1] == 0).all() and (out[SIZE // 2, SIZE // 4] == 200).all()
 
 
+@pytest.mark.parametrize("box", [(150, -20, 260, 60), None, BOX, (-300, 400, 100, 900)])
+def test_photo_area_is_where_the_crop_shows_the_photo(box):
+    shape = (100, 200, 3) if box is None or box[1] < 0 else (H, W, 3)
+    c = crop_for_box(box, shape, SIZE)
+    area = c.photo_area(shape)
+    assert area.shape == (SIZE, SIZE) and area.dtype == bool
+    shown = apply_crop(np.full(shape, 255, np.uint8), c)[..., 0]
+    # every pixel fully inside the photo is in the area, every fully padded one outside; edges may go either way
+    assert area[shown == 255].all() and not area[shown == 0].any()
+    assert 0 < area.mean() <= 1
+
+
 @pytest.mark.parametrize("box, r", [(BOX, 128), (BOX, 64), (None, 128), ((0, 0, 100, 100), 128)])
 def test_uncrop_labels_maps_back_to_the_image_region(box, r):
     """A label map on the crop (at the segmentation resolution r) lands on the image region it shows."""

@@ -127,6 +127,27 @@ def test_silhouette_term_pulls_the_body_over_the_mask(body, gt):
     assert after > before + 0.1, (before, after)
 
 
+def test_silhouette_term_leaves_parts_beyond_the_photo_edge(body, gt):
+    """A photo cut off at the knees: the mask ends at the edge, and the shins past it are not pulled in."""
+    from inference.render import Renderer
+
+    r = Renderer(body.faces, body.weights, CROP_SIZE)
+    r.set_crop_camera(FOCAL)
+    mask = r.render_labels(body.mesh(gt).vertices) > 0
+    r.close()
+    j = project_points(body.mesh(gt).joints, FOCAL, CROP_SIZE)
+    edge = int(j[[4, 5], 1].mean())                      # the knees' row
+    mask[edge:] = False
+    area = np.ones_like(mask)
+    area[edge:] = False
+    w = FitWeights(joints=0.0, parts=0.0, silhouette=1.0, pose_prior=(1.0,), iters=30, lr=0.02, fix_depth=True)
+    ankles = lambda p: project_points(body.mesh(p).joints, FOCAL, CROP_SIZE)[[7, 8], 1].mean()  # noqa: E731
+    kept, _ = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, silhouette=mask, photo_area=area)
+    pulled, _ = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, silhouette=mask)
+    assert abs(ankles(kept) - ankles(gt)) < 3.0
+    assert ankles(gt) - ankles(pulled) > 6.0, "without the photo area the shins should be pulled up"
+
+
 def test_a_fourteenth_joint_constrains_the_head(body, gt):
     """With joints2d of 14 rows the last one is the SMPL head joint."""
     from inference.optimize import HEAD_JOINT
@@ -151,7 +172,8 @@ def test_trust_follows_the_segmentation_confidence(body, gt):
     assert PartMap(labels).confidence() == 1.0
     assert trusted_weights(REFINE_WEIGHTS, 1.0) == REFINE_WEIGHTS
     low = trusted_weights(REFINE_WEIGHTS, -3.0)
-    assert (low.parts, low.stay) == (UNTRUSTED["parts"], UNTRUSTED["stay"])
+    assert (low.parts, low.stay, low.silhouette) == (UNTRUSTED["parts"], UNTRUSTED["stay"], UNTRUSTED["silhouette"])
+    assert isinstance(trusted_weights(REFINE_WEIGHTS, 0.3).iters, int)
     half = trusted_weights(REFINE_WEIGHTS, 0.5)
     assert half.stay == pytest.approx((REFINE_WEIGHTS.stay + UNTRUSTED["stay"]) / 2)
 

@@ -252,3 +252,23 @@ def test_flip_averaged_parts_are_mirror_consistent():
     torch.testing.assert_close(pm, p.flip(-1)[:, mirror], atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(p.sum(1), torch.ones(2, 64, 64))
     assert not torch.allclose(plain, p)
+
+
+def test_person_free_samples_replace_a_fraction_of_a_batch():
+    from training.train_seg import mix_person_free, person_free_images
+
+    empty = person_free_images(6, 64, seed=3)
+    assert empty.shape == (6, 64, 64, 3) and empty.dtype == np.uint8
+    np.testing.assert_array_equal(empty, person_free_images(6, 64, seed=3))
+    assert empty.reshape(6, -1).std(1).min() > 0  # textured, not blank
+    e = torch.as_tensor(empty).permute(0, 3, 1, 2).float() / 255
+    img, lab = torch.rand(8, 3, 64, 64), torch.randint(1, 13, (8, 64, 64))
+    g = torch.Generator().manual_seed(0)
+    same_img, same_lab = mix_person_free(img, lab, e, 0.0, g)
+    assert torch.equal(same_img, img) and torch.equal(same_lab, lab)
+    all_img, all_lab = mix_person_free(img, lab, e, 1.0, g)
+    assert (all_lab == 0).all() and not torch.equal(all_img, img)
+    assert (lab > 0).all(), "the input batch must not change"
+    some_img, some_lab = mix_person_free(img, lab, e, 0.5, torch.Generator().manual_seed(1))
+    n = int((some_lab.flatten(1) == 0).all(1).sum())
+    assert 0 < n < 8

@@ -111,3 +111,19 @@ def test_label_only_mode(renderer, samples):
         differ = lo.labels != full.labels
         assert (full.labels[differ] == 0).all(), "RGB labels may only lose pixels (occluders), never change them"
         assert differ.mean() < 0.2
+
+
+def test_composite_body_blends_only_the_outline():
+    from training.synth.generator import composite_body
+
+    mask = np.zeros((32, 32), bool)
+    mask[8:24, 10:20] = True
+    rgb = np.zeros((32, 32, 3), np.float32)
+    rgb[mask] = (0.8, 0.6, 0.4)
+    bg = np.full((32, 32, 3), 0.2, np.float32)
+    out = composite_body(rgb, mask, bg)
+    assert out.shape == (32, 32, 3) and out.dtype == np.float32
+    np.testing.assert_allclose(out[12:20, 12:18], 0.8 * np.ones((8, 6, 1)) * [1, 0.75, 0.5])  # inside
+    np.testing.assert_allclose(out[:5], 0.2)                                                  # far outside
+    edge = out[16, 9:11, 0]  # just outside, just inside the left edge: between background and body
+    assert (edge > 0.05).all() and (edge < 0.8).all()

@@ -30,7 +30,8 @@ def _pixel_affine(s: float, offset: np.ndarray) -> np.ndarray:
 
 
 def apply_crop(image: np.ndarray, crop: Crop, border: tuple[int, int, int] = (0, 0, 0)) -> np.ndarray:
-    """Cut the crop (size, size, 3) out of an image (H, W, 3), padding outside with `border`."""
+    """Cut the crop (size, size, 3) out of an image (H, W, 3) (or (size, size) out of (H, W)), padding
+    outside with `border`."""
     M = _pixel_affine(crop.scale, crop.offset)
     interp = cv2.INTER_AREA if crop.scale < 1 else cv2.INTER_LINEAR
     return cv2.warpAffine(image, M, (crop.size, crop.size), flags=interp, borderMode=cv2.BORDER_CONSTANT,

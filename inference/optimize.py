@@ -3,7 +3,8 @@ SMPLify-style baseline (from the mean pose) and NBF's test-time refinement (from
 
 Terms: robust (Geman-McClure) 2D joint reprojection; a part-map term pulling each part's projected
 vertices onto that part's pixels (a distance transform per part, sampled with grid_sample, so it is
-differentiable); a Gaussian pose prior fitted to the synthetic pose distribution; a shape prior;
+differentiable); a silhouette term (mask pixels near some projected vertex, projected vertices inside
+the mask); a Gaussian pose prior fitted to the synthetic pose distribution; a shape prior;
 a penalty on unnatural elbow/knee bending; a term keeping the result near the initial estimate.
 """
 from __future__ import annotations
@@ -105,11 +106,13 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     if use_sil:  # a fixed sample of mask pixels (crop pixel centres) to be covered
         ys, xs = np.nonzero(silhouette)
         pick = rng.choice(len(xs), min(400, len(xs)), replace=False)
-        sil_pts = torch.as_tensor(np.stack([xs[pick], ys[pick]], 1).astype(np.float32) + 0.5, device=dev)
-        outside = cv2.distanceTransform(1 - np.asarray(silhouette, np.uint8), cv2.DIST_L2, 3) * (size / silhouette.shape[0])
-        if photo_area is not None:
-            outside = outside * np.asarray(photo_area, np.float32)
+        to_crop = size / silhouette.shape[0]  # mask pixels -> crop pixels
+        sil_pts = torch.as_tensor((np.stack([xs[pick], ys[pick]], 1).astype(np.float32) + 0.5) * to_crop, device=dev)
+        outside = cv2.distanceTransform(1 - np.asarray(silhouette, np.uint8), cv2.DIST_L2, 3) * to_crop
         sil_dist = torch.as_tensor(outside, device=dev)[None, None]          # (1, 1, S, S) crop pixels
+        # a gate, read without interpolation: a fading distance at the photo's edge would push outwards
+        area = np.ones_like(outside) if photo_area is None else np.asarray(photo_area, np.float32)
+        sil_area = torch.as_tensor(area, device=dev)[None, None]
     sel = np.zeros(0, np.int64)
     if use_parts:
         # only vertices facing the camera in the initial estimate: hidden ones have no pixels to go to
@@ -159,8 +162,10 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
             if use_sil:
                 pv = project_points(v[0, n_part_pts:], focal, size)
                 near = torch.cdist(sil_pts, pv).min(1).values                     # (m,) to the nearest vertex
-                out = F.grid_sample(sil_dist, (pv / size * 2 - 1)[None, None], align_corners=False,
-                                    padding_mode="border")[0, 0, 0]                   # (n,) outside the mask
+                grid = (pv / size * 2 - 1)[None, None]
+                out = F.grid_sample(sil_dist, grid, align_corners=False, padding_mode="border")[0, 0, 0]  # (n,)
+                out = out * F.grid_sample(sil_area, grid.detach(), mode="nearest", align_corners=False,
+                                          padding_mode="zeros")[0, 0, 0]     # 0 beyond the photo
                 loss = loss + weights.silhouette * (((near / size) ** 2).mean() + ((out / size) ** 2).mean()) * 100
             if use_parts:
                 pv = project_points(v[0, :n_part_pts], focal, size)               # (n, 2)

@@ -32,11 +32,12 @@ MIRRORED_LSP = (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 12, 13)
 
 
 def trusted_weights(weights: FitWeights, trust: float) -> FitWeights:
-    """`weights` (trust 1) moved linearly towards UNTRUSTED (trust 0)."""
+    """`weights` (trust 1) moved towards UNTRUSTED (trust 0), geometrically: the weights are scales
+    (1 and 100 meet at 10, not at 50)."""
     from dataclasses import replace
 
     t = float(np.clip(trust, 0.0, 1.0))
-    mixed = {k: t * getattr(weights, k) + (1 - t) * v for k, v in UNTRUSTED.items()}
+    mixed = {k: float(getattr(weights, k)) ** t * float(v) ** (1 - t) for k, v in UNTRUSTED.items()}
     mixed["iters"] = int(round(mixed["iters"]))
     return replace(weights, **mixed)
 

@@ -202,25 +202,34 @@ class Renderer:
         shader, without multisampling: RGBA (H, W, 4) uint8, alpha 255 on the body, 0 off it. For
         synthetic training images, where it is several times faster; pyrender where GL cannot run it.
 
-        vertices (V, 3); vertex_colors (V, 3) floats in [0, 1]."""
-        v = np.asarray(vertices, np.float32)
-        if self._lit is None:
-            from .raster import LitRaster, RasterError
+        vertices (V, 3); vertex_colors (V, 3) or (3,) floats in [0, 1]. Both faces of every triangle are
+        drawn (pyrender culls back faces; on a closed body the visible pixels are the same)."""
+        from .raster import LitRaster, RasterError
 
+        v = np.asarray(vertices, np.float32)
+        colors = np.broadcast_to(np.asarray(vertex_colors, np.float32), v.shape)
+        if self._lit is None:
             try:
                 self._lit = LitRaster(self.renderer._platform, self.faces, len(v))
             except (RasterError, AttributeError):
                 self._lit = False
-        if not self._lit or self._lit.n_vertices != len(v):
-            rgba = self.render_shaded(v, vertex_colors)
-            rgba[..., 3] = np.where(rgba[..., 3] > 0, 255, 0)
-            return rgba
-        nodes = self.light_nodes
-        dirs = np.stack([self.scene.get_pose(n)[:3, 2] for n in nodes])
-        radiance = np.stack([np.asarray(n.light.color) * n.light.intensity for n in nodes])
-        self._lit.set_lights(dirs, radiance, np.asarray(self.scene.ambient_light)[:3],
-                             self.scene.get_pose(self.cam_node)[:3, 3])
-        return self._lit.render(v, self._normals(v), vertex_colors, self._mvp(v), self.width, self.height)
+        if self._lit and self._lit.n_vertices == len(v):
+            nodes = self.light_nodes
+            dirs = np.stack([self.scene.get_pose(n)[:3, 2] for n in nodes])
+            radiance = np.stack([np.asarray(n.light.color) * n.light.intensity for n in nodes])
+            self._lit.set_lights(dirs, radiance, np.asarray(self.scene.ambient_light)[:3],
+                                 self.scene.get_pose(self.cam_node)[:3, 3])
+            try:
+                return self._lit.render(v, self._normals(v), colors, self._mvp(v), self.width, self.height)
+            except RasterError:
+                self._lit = False
+        # pyrender: multisampled colour resolved against black (premultiplied by coverage); undo that
+        # and keep the pixels at least half covered, as one sample per pixel would
+        rgba = self.render_shaded(v, colors)
+        a = rgba[..., 3:4].astype(np.float32) / 255.0
+        rgb = np.clip(rgba[..., :3] / np.maximum(a, 1e-3) + 0.5, 0, 255).astype(np.uint8)
+        on = a[..., 0] >= 0.5
+        return np.concatenate([np.where(on[..., None], rgb, 0), np.where(on, 255, 0)[..., None]], -1).astype(np.uint8)
 
     def _normals(self, vertices: np.ndarray) -> np.ndarray:
         """Area-weighted unit vertex normals (V, 3) through a cached vertex-face incidence matrix."""

@@ -27,6 +27,18 @@ def silhouette(renderer, pred, vertices, shape) -> np.ndarray:
     return renderer.render_shaded(vertices)[..., 3] > 0
 
 
+def _view(people, shape, margin: float = 0.15) -> tuple[int, int, int, int]:
+    """Pixel box (x0, y0, x1, y1) around every detected person, with a margin, inside the image: the
+    figure zooms in on small people instead of showing the whole frame."""
+    h, w = shape[:2]
+    boxes = np.array([q.box for q in people], np.float32)
+    x0, y0 = boxes[:, :2].min(0)
+    x1, y1 = boxes[:, 2:].max(0)
+    m = margin * max(x1 - x0, y1 - y0)
+    x0, y0, x1, y1 = max(0, int(x0 - m)), max(0, int(y0 - m)), min(w, int(x1 + m + 1)), min(h, int(y1 + m + 1))
+    return (x0, y0, x1, y1) if x1 - x0 >= 8 and y1 - y0 >= 8 else (0, 0, w, h)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("photos", nargs="+", type=Path)
@@ -75,8 +87,10 @@ def main() -> None:
         full_parts = uncrop_labels(p.parts.labels, p.crop, p.image.shape)
         tiles = [draw_people(p.image, p.people), parts_overlay(p.image, full_parts),
                  mesh_overlay(r, p), mesh_overlay(r, p, vertices=v_ref)]
+        x0, y0, x1, y1 = _view(p.people, p.image.shape)
         h = 360
-        tiles = [cv2.resize(t, (int(t.shape[1] * h / t.shape[0]), h), interpolation=cv2.INTER_AREA) for t in tiles]
+        tiles = [cv2.resize(t[y0:y1, x0:x1], (int((x1 - x0) * h / (y1 - y0)), h), interpolation=cv2.INTER_AREA)
+                 for t in tiles]
         for t, label in zip(tiles, ("detected", "parts", "network", "refined")):
             cv2.putText(t, label, (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2, cv2.LINE_AA)
         cv2.imwrite(str(a.out / f"{path.stem}.png"), np.concatenate(tiles, 1)[..., ::-1])

@@ -140,11 +140,13 @@ def test_silhouette_term_leaves_parts_beyond_the_photo_edge(body, gt):
     mask[edge:] = False
     area = np.ones_like(mask)
     area[edge:] = False
-    w = FitWeights(joints=0.0, parts=0.0, silhouette=1.0, pose_prior=(1.0,), iters=30, lr=0.02, fix_depth=True)
+    # two stages (the second moves pose and shape too), held near the start as refinement is
+    w = FitWeights(joints=0.0, parts=0.0, silhouette=1.0, pose_prior=(1.0, 0.3), stay=2.0, iters=30, lr=0.02,
+                   fix_depth=True)
     ankles = lambda p: project_points(body.mesh(p).joints, FOCAL, CROP_SIZE)[[7, 8], 1].mean()  # noqa: E731
     kept, _ = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, silhouette=mask, photo_area=area)
     pulled, _ = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, silhouette=mask)
-    assert abs(ankles(kept) - ankles(gt)) < 3.0
+    assert ankles(kept) > ankles(gt) - 3.0, "shins beyond the photo's edge were pulled in"
     assert ankles(gt) - ankles(pulled) > 6.0, "without the photo area the shins should be pulled up"
 
 
@@ -175,7 +177,7 @@ def test_trust_follows_the_segmentation_confidence(body, gt):
     assert (low.parts, low.stay, low.silhouette) == (UNTRUSTED["parts"], UNTRUSTED["stay"], UNTRUSTED["silhouette"])
     assert isinstance(trusted_weights(REFINE_WEIGHTS, 0.3).iters, int)
     half = trusted_weights(REFINE_WEIGHTS, 0.5)
-    assert half.stay == pytest.approx((REFINE_WEIGHTS.stay + UNTRUSTED["stay"]) / 2)
+    assert half.stay == pytest.approx((REFINE_WEIGHTS.stay * UNTRUSTED["stay"]) ** 0.5)
 
 
 def test_left_and_right_keypoints_are_exchanged_when_mirrored(body, gt):

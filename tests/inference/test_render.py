@@ -189,3 +189,11 @@ def test_lit_shader_matches_pyrender_shading(renderer, model, view):
     # (multisampling also blends where an arm crosses the torso: a few pixels differ more there)
     assert np.median(diff) <= 1 and diff.mean() < 2.5, (np.median(diff), diff.mean())
     assert ours[..., :3][inner].std() > 10  # lit, not flat
+    lit, renderer._lit = renderer._lit, False  # where GL cannot run our shader: pyrender, un-premultiplied
+    try:
+        fallback = renderer.render_lit(wave.vertices, colors)
+    finally:
+        renderer._lit = lit
+    assert set(np.unique(fallback[..., 3])) <= {0, 255} and ((fallback[..., 3] > 0) != body).mean() < 0.01
+    both = (fallback[..., 3] > 0) & body
+    assert np.median(np.abs(fallback[..., :3].astype(int) - ours[..., :3].astype(int))[both]) <= 1

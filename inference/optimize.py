@@ -81,13 +81,14 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
              joints2d: np.ndarray | None = None, conf: np.ndarray | None = None, labels: np.ndarray | None = None,
              prior: GaussianPosePrior | None = None, vertex_parts: np.ndarray | None = None, n_vertices: int = 800,
              cancel: Callable[[], bool] | None = None, seed: int = 0, silhouette: np.ndarray | None = None,
-             photo_area: np.ndarray | None = None) -> tuple[BodyParams, dict]:
+             photo_area: np.ndarray | None = None, fixed_joints: tuple[int, ...] = ()) -> tuple[BodyParams, dict]:
     """Optimise pose, shape and translation from `init`.
 
     joints2d (13, 2) LSP-order crop pixels with conf (13,), or (14, 2) / (14,) with the head last;
     labels (r, r) part map 0..12 on the crop; silhouette (S, S) bool, the person's mask on the crop;
     photo_area (S, S) bool, where the crop shows the photo (elsewhere the mask says nothing: a body part
-    beyond the photo's edge is not outside the person).
+    beyond the photo's edge is not outside the person); fixed_joints: SMPL joints (1..23) whose rotations
+    stay as in `init`.
     Returns the fitted BodyParams and info {'loss', 'seconds'}.
     """
     t0 = time.perf_counter()
@@ -99,6 +100,10 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     init_bp, init_go = bp.clone(), go.clone()
     for t in (go, bp, betas, txy) + (() if weights.fix_depth else (tz,)):
         t.requires_grad_(True)
+    if fixed_joints:  # no gradient, so no Adam step, for the fixed joints' rotations
+        free = torch.ones(23, 3, device=dev)
+        free[[j - 1 for j in fixed_joints]] = 0.0
+        bp.register_hook(lambda g: g * free.view(1, 69))
     use_parts = labels is not None and weights.parts > 0
     use_sil = silhouette is not None and weights.silhouette > 0 and bool(np.any(silhouette))
     use_mesh = use_parts or use_sil

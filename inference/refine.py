@@ -30,6 +30,9 @@ UNTRUSTED = {"parts": 1.0, "stay": 0.5, "silhouette": 200.0, "shape_prior": 0.00
 # are poor, and so the fits made from them; the camera man's network fit, at 0.62, misses the
 # detected keypoints by 17 px median, synthetic people by 8 px). (0.55, 0.70) with run seg4's 0.69-0.91.
 TRUST_CONFIDENCE = (0.63, 0.74)
+# SMPL joints of the legs (hips, knees, ankles, feet) and the LSP keypoints that show them (ankles, knees)
+LEG_JOINTS = (1, 2, 4, 5, 7, 8, 10, 11)
+LSP_LOWER_LEGS = (0, 1, 4, 5)
 # LSP order (+ head) with left and right exchanged
 MIRRORED_LSP = (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 12, 13)
 
@@ -68,6 +71,13 @@ def resolve_left_right(body, params: BodyParams, focal: float, size: int, joints
     return joints2d, conf
 
 
+def standing_legs(params: BodyParams) -> BodyParams:
+    """params with straight legs: zero rotation at the hips, knees, ankles and feet."""
+    pose = np.array(params.body_pose, np.float32).reshape(23, 3)
+    pose[[j - 1 for j in LEG_JOINTS]] = 0.0
+    return params.with_(body_pose=pose.reshape(-1))
+
+
 def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int,
                joints2d: np.ndarray | None = None, conf: np.ndarray | None = None,
                cancel: Callable[[], bool] | None = None, weights: FitWeights = REFINE_WEIGHTS,
@@ -84,6 +94,7 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
 
     if getattr(body, "_vertex_parts", None) is None:
         body._vertex_parts = vertex_part_labels(body.weights)
+    fixed: tuple[int, ...] = ()
     if adaptive:
         lo, hi = TRUST_CONFIDENCE
         trust = (parts.confidence() - lo) / (hi - lo)
@@ -91,9 +102,14 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
         if joints2d is not None and trust >= 0.5:
             conf = np.ones(len(joints2d), np.float32) if conf is None else np.asarray(conf)
             joints2d, conf = resolve_left_right(body, params, focal, size, np.asarray(joints2d), conf)
+        elif joints2d is not None and conf is not None and not np.any(np.asarray(conf)[list(LSP_LOWER_LEGS)] > 0):
+            # an untrusted network and no knee or ankle in the photo (a half-length portrait): the
+            # network tends to guess a sitting body, and the silhouette term would fold its legs up in
+            # front of the torso to cover the coat; with no evidence either way, stand them up and hold them
+            params, fixed = standing_legs(params), LEG_JOINTS
     if joints2d is not None and weights.fix_depth:  # keypoints constrain the scale: let the depth move
         weights = replace(weights, fix_depth=False)
     out, _ = fit_smpl(body, params, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
                       vertex_parts=body._vertex_parts, cancel=cancel, silhouette=silhouette,
-                      photo_area=photo_area)
+                      photo_area=photo_area, fixed_joints=fixed)
     return out

@@ -192,3 +192,41 @@ def test_left_and_right_keypoints_are_exchanged_when_mirrored(body, gt):
     back, c = resolve_left_right(body, gt, FOCAL, CROP_SIZE, swapped, conf[list(MIRRORED_LSP)])
     np.testing.assert_allclose(back, j)
     np.testing.assert_allclose(c, conf)
+
+
+def test_fixed_joints_keep_their_rotations(body, gt):
+    from inference.refine import LEG_JOINTS
+
+    j = project_points(body.mesh(gt).joints, FOCAL, CROP_SIZE)[list(LSP_FROM_SMPL)]
+    target = j + np.array([6.0, -4.0])  # every joint moved: all rotations would follow
+    w = FitWeights(pose_prior=(0.3, 0.1), iters=20, lr=0.02, fix_depth=True)
+    out, _ = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, joints2d=target, conf=np.ones(13), fixed_joints=LEG_JOINTS)
+    legs = [k for j_ in LEG_JOINTS for k in range(3 * (j_ - 1), 3 * j_)]
+    np.testing.assert_array_equal(out.body_pose[legs], gt.body_pose[legs])
+    assert np.abs(out.body_pose - gt.body_pose).max() > 1e-3, "the other joints should move"
+
+
+def test_untrusted_refinement_stands_unseen_legs_up(body, gt):
+    """No knee or ankle keypoint and an unsure segmentation: straight, held legs (a half-length portrait)."""
+    from inference.refine import LEG_JOINTS
+
+    sitting = gt.body_pose.reshape(23, 3).copy()
+    sitting[[0, 1], 0] = -1.4   # hips flexed
+    sitting[[3, 4], 0] = 1.4    # knees bent
+    start = gt.with_(body_pose=sitting.reshape(-1))
+    j = project_points(body.mesh(start).joints, FOCAL, CROP_SIZE)
+    j2d = np.concatenate([j[list(LSP_FROM_SMPL)], j[[15]]])
+    conf = np.ones(14, np.float32)
+    conf[[0, 1, 4, 5]] = 0.0    # ankles and knees not in the photo
+    labels = np.zeros((LABEL_RES, LABEL_RES), np.uint8)
+    labels[30:90, 50:80] = 3
+    probs = np.full((13, LABEL_RES, LABEL_RES), 0.4 / 12, np.float32)
+    probs[3] = np.where(labels == 3, 0.6, probs[3])
+    unsure = PartMap(labels, probs)       # confidence 0.6 < TRUST_CONFIDENCE
+    w = dataclasses.replace(REFINE_WEIGHTS, iters=REFINE_ITERS)
+    out = refine_fit(body, start, unsure, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf, weights=w)
+    legs = [k for j_ in LEG_JOINTS for k in range(3 * (j_ - 1), 3 * j_)]
+    np.testing.assert_array_equal(out.body_pose[legs], 0.0)
+    conf[[0, 1, 4, 5]] = 1.0    # with the legs in the photo they are fitted, not reset
+    seen = refine_fit(body, start, unsure, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf, weights=w)
+    assert np.abs(seen.body_pose[legs]).max() > 0.5

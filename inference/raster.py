@@ -89,7 +89,6 @@ class RasterError(RuntimeError):
     """The GL context cannot run one of these shaders (the caller falls back to pyrender)."""
 
 
-
 def _compile(kind, source: str) -> int:
     from OpenGL import GL
 
@@ -241,8 +240,6 @@ class _MeshRaster:
 
 class LabelRaster(_MeshRaster):
     """Renders face labels (F,) uint8 of a fixed triangle mesh faces (F, 3) into (H, W) uint8 maps."""
-
-    channels = 1
 
     def __init__(self, platform, faces: np.ndarray, face_labels: np.ndarray, n_vertices: int):
         from OpenGL import GL

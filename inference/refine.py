@@ -13,9 +13,9 @@ from .types import BodyParams, PartMap
 
 # Weights at the two ends of the trust range (see `TRUST_CONFIDENCE`). Trusted: a strong pull
 # towards the network's pose (stay) and a light part term, so 2D evidence corrects the network's answer
-# rather than replacing it; chosen on synthetic test cases 100-149 (network 89.1 mm PA-MPJPE; untrusted
-# weights there: 97.5 mm; trusted without the head keypoint 85.6; trusted 84.3), reported on cases 0-99
-# by `main.py evaluate`.
+# rather than replacing it; chosen with runs seg3 + fit3 and the one-sided silhouette term on synthetic
+# test cases 100-149 (network 89.1 mm PA-MPJPE; untrusted weights there: 97.5 mm; trusted without the
+# head keypoint 85.6; trusted 84.3), reported on cases 0-99 by `main.py evaluate`.
 REFINE_WEIGHTS = FitWeights(joints=1.0, parts=0.3, pose_prior=(0.3, 0.1), shape_prior=0.05, bend=0.5, stay=4.0,
                             fix_depth=True, iters=30, lr=0.01, silhouette=1.0)
 # Untrusted: the detector's silhouette and keypoints lead, shape may grow to fill clothing, and the

@@ -81,8 +81,8 @@ class PartMap:
 
     def confidence(self) -> float:
         """Mean winning-class probability over the labelled body pixels (1.0 without probabilities or
-        body pixels). Synthetic test people: 0.69-0.91 (10th-90th percentile); real photos and images
-        without anyone in them: 0.34-0.55."""
+        body pixels). What the shipped weights give on synthetic people and on real photos is noted at
+        `inference.refine.TRUST_CONFIDENCE`."""
         fg = self.labels > 0
         if self.probs is None or not fg.any():
             return 1.0

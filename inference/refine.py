@@ -25,11 +25,13 @@ REFINE_WEIGHTS = FitWeights(joints=1.0, parts=0.3, pose_prior=(0.3, 0.1), shape_
 UNTRUSTED = {"parts": 1.0, "stay": 0.5, "silhouette": 200.0, "shape_prior": 0.005, "joints": 3.0, "iters": 150,
              "lr": 0.03}
 # Mean winning-class probability over the body's pixels below which the network is not trusted at all,
-# and above which fully. With the shipped segmentation (run seg5): synthetic test people 100-149 score
-# 0.74-0.92 (10th-90th percentile), the real photos in resources/photos 0.36-0.62 (their segmentations
-# are poor, and so the fits made from them; the camera man's network fit, at 0.62, misses the
-# detected keypoints by 17 px median, synthetic people by 8 px). (0.55, 0.70) with run seg4's 0.69-0.91.
-TRUST_CONFIDENCE = (0.63, 0.74)
+# and above which fully: the low end just above the best-scoring real photo, the high end near the
+# 10th percentile of synthetic people (scripts/seg_confidence.py). With the shipped segmentation (run
+# seg6): synthetic test people 100-149 score 0.72-0.91 (10th-90th percentile), the real photos
+# in resources/photos 0.36-0.65 (their segmentations are poor, and so the fits made from them; the
+# camera man's network fit with run seg5 missed the detected keypoints by 17 px median, synthetic people 8 px).
+# Run seg5 gave the photos 0.36-0.62 and used (0.63, 0.74); run seg4 (0.55, 0.70).
+TRUST_CONFIDENCE = (0.66, 0.74)
 # SMPL joints of the legs (hips, knees, ankles, feet) and the LSP keypoints that show them (ankles, knees)
 LEG_JOINTS = (1, 2, 4, 5, 7, 8, 10, 11)
 LSP_LOWER_LEGS = (0, 1, 4, 5)

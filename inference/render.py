@@ -232,18 +232,10 @@ class Renderer:
         return np.concatenate([np.where(on[..., None], rgb, 0), np.where(on, 255, 0)[..., None]], -1).astype(np.uint8)
 
     def _normals(self, vertices: np.ndarray) -> np.ndarray:
-        """Area-weighted unit vertex normals (V, 3) through a cached vertex-face incidence matrix."""
+        """vertex_normals (V, 3) with the renderer's vertex-face incidence matrix cached across frames."""
         if getattr(self, "_incidence", None) is None or self._incidence.shape[0] != len(vertices):
-            import scipy.sparse as sp
-
-            F = len(self.faces)
-            self._incidence = sp.csr_matrix((np.ones(3 * F, np.float32), (self.faces.T.ravel(), np.tile(np.arange(F), 3))),
-                                            shape=(len(vertices), F))
-        v = np.asarray(vertices, np.float32)
-        tri = v[self.faces]
-        n = self._incidence @ np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-        n /= np.linalg.norm(n, axis=1, keepdims=True) + 1e-12
-        return n.astype(np.float32)
+            self._incidence = face_incidence(self.faces, len(vertices))
+        return vertex_normals(vertices, self.faces, self._incidence)
 
     def render_label_overlay(self, vertices: np.ndarray) -> np.ndarray:
         """Shaded render coloured by part (H, W, 4) uint8 RGBA."""
@@ -251,16 +243,25 @@ class Renderer:
         return self.render_shaded(vertices, vc)
 
 
-def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Area-weighted unit vertex normals (V, 3) float32 of a mesh (V, 3), (F, 3)."""
+def face_incidence(faces: np.ndarray, n_vertices: int):
+    """Sparse (V, F) matrix with a 1 where vertex v is a corner of face f: sums face values onto vertices."""
+    import scipy.sparse as sp
+
+    F = len(faces)
+    return sp.csr_matrix((np.ones(3 * F, np.float32), (np.asarray(faces).T.ravel(), np.tile(np.arange(F), 3))),
+                         shape=(n_vertices, F))
+
+
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray, incidence=None) -> np.ndarray:
+    """Area-weighted unit vertex normals (V, 3) float32 of a mesh (V, 3), (F, 3); `incidence`, the mesh's
+    `face_incidence`, saves rebuilding it for every frame."""
     v = np.asarray(vertices, np.float32)
     tri = v[faces]
-    fn = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    n = np.zeros_like(v)
-    for k in range(3):
-        np.add.at(n, faces[:, k], fn)
+    if incidence is None:
+        incidence = face_incidence(faces, len(v))
+    n = incidence @ np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     n /= np.linalg.norm(n, axis=1, keepdims=True) + 1e-12
-    return n
+    return n.astype(np.float32)
 
 
 def _look_rotation(direction: np.ndarray) -> np.ndarray:

@@ -148,7 +148,8 @@ class Controller(QObject):
     # ------------------------------------------------------------------ opening
     def open_paths(self, paths) -> bool:
         """Open dropped/chosen files and folders. Folders in UP-3D layout go to the dataset panel;
-        other folders open their images as a list (Next/Previous). Returns True if an image opened."""
+        other folders open their images as a list (Next/Previous). The first readable image opens; the
+        files that could not be read before it are listed in one error. Returns True if an image opened."""
         from .dataset_runner import is_dataset_folder
 
         images: list[Path] = []
@@ -166,28 +167,58 @@ class Controller(QObject):
                 images.append(p)
         if not images:
             return False
-        if len(images) == 1:
-            return self.open_file(images[0])
-        ok = self.open_file(images[0])
-        if ok:
-            self.image_list, self.image_index = images, 0
-            self.imageListChanged.emit(0, len(images))
-        return ok
+        failures = []
+        for k, path in enumerate(images):
+            img, message = self.read_image(path)
+            if img is not None:
+                break
+            failures.append(message)
+        if failures:
+            self.error.emit(failures[0] if len(images) == 1 else
+                            f"could not open {len(failures)} of {len(images)} files: " + "; ".join(failures))
+        if img is None:
+            return False
+        if len(images) > 1:
+            self.image_list, self.image_index = images, k
+            self.imageListChanged.emit(k, len(images))
+        elif images[0] not in self.image_list:
+            self.image_list, self.image_index = [], -1
+            self.imageListChanged.emit(-1, 0)
+        return self._show_file(images[k], img)
+
+    def read_image(self, path: str | Path):
+        """(image, None) for a readable image file, else (None, the message). A damaged image (e.g. a JPEG
+        with a corrupt middle) is read, with its message sent as a warning."""
+        import warnings
+
+        p = Path(path)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", imageio.DamagedImageWarning)
+                img = imageio.load_image(p)
+        except imageio.ImageLoadError as exc:
+            return None, str(exc)
+        except MemoryError:
+            return None, f"{p.name}: not enough memory to open this image"
+        for w in caught:
+            if issubclass(w.category, imageio.DamagedImageWarning):
+                self.warning.emit(str(w.message))
+        return img, None
 
     def open_file(self, path: str | Path) -> bool:
         """Load one image file and start predicting; a bad file shows a message and changes nothing."""
         p = Path(path)
-        try:
-            img = imageio.load_image(p)
-        except imageio.ImageLoadError as exc:
-            self.error.emit(str(exc))
-            return False
-        except MemoryError:
-            self.error.emit(f"{p.name}: not enough memory to open this image")
+        img, message = self.read_image(p)
+        if img is None:
+            self.error.emit(message)
             return False
         if p not in self.image_list:
             self.image_list, self.image_index = [], -1
             self.imageListChanged.emit(-1, 0)
+        return self._show_file(p, img)
+
+    def _show_file(self, p: Path, img) -> bool:
+        """Show an image read from the file p (recent files updated) and start predicting."""
         files = self.settings.add_recent_file(p)
         self.recentFilesChanged.emit(files)
         return self.open_array(img, str(p), already_checked=True)
@@ -369,6 +400,16 @@ class Controller(QObject):
             raise RuntimeError("nothing to export yet: open an image first")
         export.export_mesh(Path(path), mesh.vertices, mesh.faces, overwrite=overwrite)
         return Path(path)
+
+    def export_parts(self, path: str | Path, overwrite: bool = False) -> Path:
+        """Write the predicted part map as a PNG in the photo's own frame (the photo's width and height,
+        palette colours, background black; inference.export.export_parts)."""
+        from inference import export
+
+        pred = self.session.prediction
+        if pred is None:
+            raise RuntimeError("nothing to export yet: open an image first")
+        return export.export_parts(Path(path), pred.parts, pred.crop, pred.image.shape, overwrite=overwrite)
 
     def export_params(self, path: str | Path, overwrite: bool = False) -> Path:
         """Write the current parameters as .npz / .json / _body.pkl by name."""

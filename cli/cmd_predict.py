@@ -1,9 +1,30 @@
-"""`predict`: run the two-stage model on images; per image write the part map, overlays, mesh and parameters."""
+"""`predict`: run the two-stage model on images; per image write the part map, overlays, mesh and parameters.
+
+Per image NAME: NAME_parts.png (the part map in the photo's own frame: same width and height as the
+photo, palette colours, background black; class probabilities warped bilinearly from the crop, see
+inference.crop.uncrop_parts), NAME_parts_crop.png (the network's map on its square crop),
+NAME_parts_overlay.png (the parts over the photo), NAME_people.png (detected people), NAME_overlay.png
+(the mesh through the predicted camera), meshes and parameter files.
+"""
 from __future__ import annotations
 
+import errno
+import os
+import re
+import sys
+import tempfile
 from pathlib import Path
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+MESH_FORMATS = ("obj", "ply", "glb")
+PNG_OUTPUTS = ("_parts.png", "_parts_crop.png", "_people.png", "_parts_overlay.png", "_overlay.png")
+PARAM_OUTPUTS = (".npz", ".json", "_body.pkl")
+# errors that no later image can escape: the batch stops with a summary instead of failing image by image
+FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
+class PredictInputError(ValueError):
+    """A command-line value or output folder that cannot be used (one-line message, exit 2)."""
 
 
 def add_arguments(p, name: str) -> None:
@@ -20,27 +41,131 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--all-people", action="store_true", help="fit every detected person (outputs _p1, _p2, ...)")
 
 
-def expand(paths: list[Path]) -> list[Path]:
-    out = []
+# --------------------------------------------------------------------------- checks before the models load
+def parse_mesh_formats(text: str) -> list[str]:
+    """'obj, glb' -> ['obj', 'glb']; PredictInputError for an empty list or an unknown format."""
+    formats = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
+    bad = [f for f in formats if f not in MESH_FORMATS]
+    if bad or not formats:
+        raise PredictInputError(f"--mesh-formats: {'unknown ' + ', '.join(bad) if bad else 'empty list'}; "
+                                f"choose from {', '.join(MESH_FORMATS)}")
+    return list(dict.fromkeys(formats))
+
+
+def prepare_out(out: Path) -> None:
+    """Create the output folder and make sure a file can be written there; PredictInputError otherwise."""
+    if out.exists() and not out.is_dir():
+        raise PredictInputError(f"--out {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise PredictInputError(f"--out {out}: a file is in the way of this folder") from None
+    except NotADirectoryError:
+        raise PredictInputError(f"--out {out}: a part of this path is a file, not a folder") from None
+    except OSError as exc:
+        raise PredictInputError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
+    try:
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".nbf-write-test.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise PredictInputError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+
+
+def _same_folder(a: Path, b: Path | None) -> bool:
+    try:
+        return b is not None and b.exists() and a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _is_output_of(name: str, stems: set[str]) -> bool:
+    """True when `name` is a file this command writes for one of the images `stems`
+    (STEM[_N][_pK]_parts.png and the like)."""
+    for suffix in PNG_OUTPUTS:
+        if name.endswith(suffix):
+            base = re.sub(r"(_(png|jpe?g|bmp|tiff?|webp))?(_\d+)?(_p\d+)?$", "", name[: -len(suffix)])
+            if base in stems or name[: -len(suffix)] in stems:
+                return True
+    return False
+
+
+def expand(paths: list[Path], out: Path | None = None) -> list[Path]:
+    """Image files from files and folders (a folder: its images, sorted, not recursive), each file once.
+
+    In the output folder `out`, the images this command wrote there (NAME_parts.png, ...) are not inputs.
+    """
+    found: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out += sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES)
+            images = sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES and q.is_file())
+            if _same_folder(p, out):
+                stems = {q.stem for q in images}
+                images = [q for q in images if not _is_output_of(q.name, stems - {q.stem})]
+            found += images
         else:
-            out.append(p)
-    return out
+            found.append(p)
+    seen, unique = set(), []
+    for p in found:
+        try:
+            key = p.resolve()
+        except OSError:
+            key = p
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def output_stems(images: list[Path]) -> list[str]:
+    """One output name per image, all different: the file's stem, then (for a stem taken already, as with
+    a/photo.jpg and b/photo.jpg, or x.jpg and x.png) the stem with the suffix (x_png), then _2, _3, ..."""
+    taken: set[str] = set()
+    stems = []
+    for p in images:
+        candidates = [p.stem, f"{p.stem}_{p.suffix.lstrip('.').lower()}" if p.suffix else p.stem]
+        name = next((c for c in candidates if c.lower() not in taken), None)
+        k = 2
+        while name is None:
+            name = f"{p.stem}_{k}" if f"{p.stem}_{k}".lower() not in taken else None
+            k += 1
+        taken.add(name.lower())
+        stems.append(name)
+    return stems
+
+
+def output_paths(stem: Path, mesh_formats: list[str], people: bool = True) -> list[Path]:
+    """Every file written for one image (output name `stem`, a path in the output folder)."""
+    pngs = [s for s in PNG_OUTPUTS if people or s != "_people.png"]
+    return [Path(str(stem) + s) for s in (*pngs, *("." + f for f in mesh_formats), *PARAM_OUTPUTS)]
+
+
+def _remove(paths: list[Path]) -> None:
+    for p in paths:
+        try:
+            p.unlink()
+        except OSError:
+            pass
 
 
 def run(args) -> int:
+    try:
+        mesh_formats = parse_mesh_formats(args.mesh_formats)
+        images = expand(args.images, args.out)
+        if not images:
+            raise PredictInputError(f"no images found in {', '.join(map(str, args.images))} "
+                                    f"(looked for {', '.join(IMAGE_SUFFIXES)})")
+        prepare_out(args.out)
+    except PredictInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
     from inference.gl import configure_gl
 
     configure_gl()
-    import cv2
     from tqdm import tqdm
 
     from inference.body_model import BodyModel, BodyModelError
-    from inference.export import export_mesh, save_params
-    from inference.overlay import mesh_overlay, parts_overlay
-    from inference.parts import colorize
     from inference.pipeline import PredictionError, Predictor
     from inference.render import Renderer
 
@@ -53,46 +178,94 @@ def run(args) -> int:
     for w in pred.warnings:
         print(f"warning: {w}")
     renderer = Renderer(body.faces, body.weights, 256)
-    args.out.mkdir(parents=True, exist_ok=True)
-    images = expand(args.images)
-    failed = 0
-    jobs = [(path, args.person, "") for path in images]
-    for path, person, tag in tqdm(jobs, desc="predict", unit="image", disable=len(jobs) < 2):
-        stem = args.out / (path.stem + tag)
+    failed, done = 0, 0
+    jobs = [(path, args.person, "", stem) for path, stem in zip(images, output_stems(images))]
+    for path, person, tag, name in tqdm(jobs, desc="predict", unit="image", disable=len(jobs) < 2):
+        stem = args.out / (name + tag)
         try:
-            p = pred.predict(path, person=person)
+            p, damage = predict_one(pred, path, person)
         except PredictionError as exc:
             tqdm.write(f"{path}: {exc}")
             failed += 1
             continue
+        for text in damage:
+            tqdm.write(f"{path}: warning: {text}")
         if args.all_people and not tag and len(p.people) > 1:  # queue the others
-            jobs += [(path, k, f"_p{k + 1}") for k in range(len(p.people)) if k != person]
-        if p.people:
-            from inference.detect.draw import draw_people
-
-            png_people = draw_people(p.image, p.people)
-        try:
-            def png(suffix, rgb):
-                ok, buf = cv2.imencode(".png", rgb[..., ::-1])
-                from inference.export import atomic_write
-
-                atomic_write(str(stem) + suffix, buf.tobytes(), args.overwrite)
-
-            png("_parts.png", colorize(p.parts.labels))
-            if p.people:
-                png("_people.png", png_people)
-            png("_parts_overlay.png", parts_overlay(p.crop_image, p.parts.labels))
-            png("_overlay.png", mesh_overlay(renderer, p))
-            for fmt in args.mesh_formats.split(","):
-                export_mesh(str(stem) + "." + fmt.strip(), p.mesh.vertices, p.mesh.faces, overwrite=args.overwrite)
-            for suffix in (".npz", ".json", "_body.pkl"):
-                save_params(str(stem) + suffix, p.params, p.camera.focal, p.camera.size, body.name, args.overwrite)
-        except FileExistsError as exc:
-            tqdm.write(f"{path}: output exists ({exc}); use --overwrite")
+            jobs += [(path, k, f"_p{k + 1}", name) for k in range(len(p.people)) if k != person]
+        paths = output_paths(stem, mesh_formats, bool(p.people))
+        existing = [q.name for q in paths if q.exists()]
+        if existing and not args.overwrite:
+            tqdm.write(f"{path}: outputs exist ({', '.join(existing[:3])}{', ...' if len(existing) > 3 else ''}); "
+                       f"use --overwrite")
             failed += 1
             continue
+        try:
+            write_outputs(p, stem, mesh_formats, renderer, body.name, args.overwrite)
+        except OSError as exc:
+            failed += 1
+            tqdm.write(f"{path}: cannot write the outputs: {exc.strerror or exc} "
+                       f"({getattr(exc, 'filename', None) or stem})")
+            if exc.errno in FATAL_ERRNOS:
+                left = len(jobs) - done - failed
+                print(f"error: stopped: {exc.strerror}; {done}/{len(jobs)} images done, {left} not run, "
+                      f"outputs in {args.out}", file=sys.stderr)
+                return 1
+            continue
+        done += 1
         t = p.timings
         tqdm.write(f"{path.name}: segment {t.segment * 1000:.0f} ms, fit {t.fit * 1000:.0f} ms, "
                    f"total {t.total * 1000:.0f} ms -> {stem}_*")
-    print(f"{len(images) - failed}/{len(images)} images done, outputs in {args.out}")
+    print(f"{done}/{len(jobs)} images done, outputs in {args.out}")
     return 1 if failed else 0
+
+
+def predict_one(pred, path: Path, person: int):
+    """pred.predict(path) and the messages of the image's DamagedImageWarning (a corrupt JPEG)."""
+    import warnings
+
+    from inference.image_io import DamagedImageWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DamagedImageWarning)
+        p = pred.predict(path, person=person)
+    for w in caught:
+        if not issubclass(w.category, DamagedImageWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return p, [str(w.message) for w in caught if issubclass(w.category, DamagedImageWarning)]
+
+
+def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: str, overwrite: bool) -> list[Path]:
+    """Write every output of one prediction `p` (see the module docstring) under the name `stem`.
+
+    All or nothing: if any write fails or the run is interrupted (Ctrl+C, SIGTERM), the files already
+    written for this image are removed again and the error is raised. Returns the paths written.
+    """
+    from inference.crop import uncrop_parts
+    from inference.export import atomic_write, export_mesh, png_bytes, save_params
+    from inference.overlay import mesh_overlay, parts_overlay
+    from inference.parts import colorize
+
+    written: list[Path] = []
+
+    def png(suffix, rgb):
+        written.append(atomic_write(str(stem) + suffix, png_bytes(rgb), overwrite))
+
+    try:
+        full = uncrop_parts(p.parts, p.crop, p.image.shape)  # the part map in the photo's frame
+        png("_parts.png", colorize(full))
+        png("_parts_crop.png", colorize(p.parts.labels))
+        if p.people:
+            from inference.detect.draw import draw_people
+
+            png("_people.png", draw_people(p.image, p.people))
+        png("_parts_overlay.png", parts_overlay(p.image, full))
+        png("_overlay.png", mesh_overlay(renderer, p))
+        for fmt in mesh_formats:
+            written.append(export_mesh(str(stem) + "." + fmt, p.mesh.vertices, p.mesh.faces, overwrite=overwrite))
+        for suffix in PARAM_OUTPUTS:
+            written.append(save_params(str(stem) + suffix, p.params, p.camera.focal, p.camera.size, body_name,
+                                       overwrite))
+    except BaseException:
+        _remove(written)
+        raise
+    return written

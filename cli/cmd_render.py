@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -78,8 +79,29 @@ def parse_numbers(text: str, what: str, sizes: tuple[int, ...] | None = None) ->
     return values
 
 
+def _is_number_list(text: str) -> bool:
+    """True when `text` is one or more numbers separated by commas or spaces."""
+    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
+    try:
+        return bool(parts) and all(isinstance(float(p), float) for p in parts)
+    except ValueError:
+        return False
+
+
 def _is_file_arg(text: str) -> bool:
-    return Path(text).suffix.lower() in PARAM_FILE_SUFFIXES or Path(text).exists() or "/" in text
+    """True when a --pose/--betas value names a parameter file rather than a list of numbers.
+
+    Numbers are recognised by their form first, so 72 values are never looked up as a path (an
+    over-long file name is an OS error); a name the OS refuses is not a file either (write ./NAME for
+    a parameter file whose name is a number)."""
+    if Path(text).suffix.lower() in PARAM_FILE_SUFFIXES or "/" in text or os.sep in text:
+        return True
+    if _is_number_list(text):
+        return False
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):
+        return False
 
 
 def resolve_body(args: argparse.Namespace) -> BodySpec:

@@ -30,6 +30,16 @@ def add_arguments(p, name: str) -> None:
         p.add_argument("--dice", type=float, default=0.5, help="weight of the soft Dice term beside cross-entropy")
         p.add_argument("--empty", type=float, default=0.0,
                        help="fraction of training samples replaced by person-free images (all background)")
+        p.add_argument("--arch", choices=("segnet", "lite"), default="segnet",
+                       help="segnet: compact U-Net from scratch; lite: U-Net on the ImageNet-pretrained "
+                            "EfficientNet-Lite0 encoder (needs --pretrained)")
+        p.add_argument("--pretrained", default=None,
+                       help="converted encoder weights for --arch lite (scripts/convert_efficientnet_lite.py)")
+        p.add_argument("--minutes", type=float, default=0,
+                       help="wall-clock budget: the learning-rate schedule is shortened to end within it (0: none)")
+        p.add_argument("--keypoints", action="store_true",
+                       help="condition on the person detector's keypoints (limb maps; simulated in training "
+                            "with the error in training/detector_error.json)")
 
 
 def run(args) -> int:
@@ -40,7 +50,8 @@ def run(args) -> int:
         extra.update(n_parts=args.parts, augment=not args.no_augment, loss_weights=json.loads(args.loss_weights),
                      res=args.res, input=args.input)
     else:
-        extra.update(width=args.width, head=args.head, dice=args.dice, empty=args.empty)
+        extra.update(width=args.width, head=args.head, dice=args.dice, empty=args.empty, arch=args.arch,
+                     pretrained=args.pretrained, keypoints=args.keypoints, minutes=args.minutes)
     cfg = RunConfig(kind="fit" if args.command == "train-fit" else "seg", data=args.data, out=args.out,
                     seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                     max_samples=args.max_samples, threads=args.threads, extra=extra)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from pathlib import Path
 
@@ -21,6 +22,32 @@ COMMANDS = {
     "predict": ("cli.cmd_predict", "run the two-stage model on images and write parts, mesh, params"),
     "evaluate": ("cli.cmd_evaluate", "paper-style evaluation table on a labelled set"),
 }
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the same clean-up as for Ctrl+C runs (temporary files
+    and the partial outputs of the current item are removed)."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+def catch_sigterm():
+    """Turn SIGTERM into a `Terminated` exception (headless commands; the GUI keeps Qt's handling).
+    Returns the previous handler (None when not in the main thread, where handlers cannot be set)."""
+    try:
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread
+        return None
+
+
+def _exists(text: str) -> bool:
+    """Path(text).exists(), False for a name the OS refuses (too long, NUL bytes)."""
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):
+        return False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,7 +66,7 @@ def main(argv: list[str]) -> int:
         if argv and argv[0] in ("-h", "--help"):
             parser.print_help()
             return 0
-        if argv and not argv[0].startswith("-") and not Path(argv[0]).exists():
+        if argv and not argv[0].startswith("-") and not _exists(argv[0]):
             parser.error(f"unknown command {argv[0]!r}")
         argv = ["gui", *argv]
     name = argv[0]
@@ -48,8 +75,15 @@ def main(argv: list[str]) -> int:
     module.add_arguments(sp, name)
     args = sp.parse_args(argv[1:])
     args.command = name
+    previous = catch_sigterm() if name != "gui" else None
     try:
         return int(module.run(args) or 0)
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import safe_pickle
 from .types import BodyMesh, BodyParams
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
@@ -36,35 +37,12 @@ class BodyModelError(ValueError):
     """A body model file is missing, of the wrong kind, or corrupt."""
 
 
-class _ChumpyStandIn:
-    """Unpickles a chumpy array as its plain data (official SMPL .pkl files hold chumpy objects)."""
-
-    def __init__(self, *args, **kwargs):
-        self.__dict__["_state"] = {}
-
-    def __setstate__(self, state):
-        self.__dict__["_state"] = state
-
-    def to_array(self) -> np.ndarray:
-        st = self.__dict__["_state"]
-        for key in ("x", "a", "r"):
-            if key in st:
-                return np.asarray(st[key])
-        raise BodyModelError("unsupported chumpy object in SMPL file")
-
-
-class _SMPLUnpickler(pickle.Unpickler):
-    def find_class(self, module, name):
-        if module.startswith("chumpy"):
-            return _ChumpyStandIn
-        if module.startswith("scipy.sparse"):
-            import scipy.sparse  # noqa: F401  (sparse J_regressor in official files)
-        return super().find_class(module, name)
-
-
 def _plain(value):
-    if isinstance(value, _ChumpyStandIn):
-        return value.to_array()
+    if isinstance(value, safe_pickle.ChumpyStandIn):
+        try:
+            return value.to_array()
+        except ValueError as exc:
+            raise BodyModelError(f"unsupported chumpy object in SMPL file: {exc}") from None
     if hasattr(value, "toarray"):  # scipy sparse
         return value.toarray()
     return value
@@ -84,7 +62,7 @@ def read_model_file(path: Path) -> dict:
                 data = {k: z[k] for k in z.files}
         else:
             with open(path, "rb") as fh:
-                data = _SMPLUnpickler(fh, encoding="latin1").load()
+                data = safe_pickle.load(fh)  # numpy, scipy.sparse and chumpy data only: no code runs
             if not isinstance(data, dict):
                 raise BodyModelError(f"{path} holds a {type(data).__name__}, expected {expected}")
             data = {k: _plain(v) for k, v in data.items()}

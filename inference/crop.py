@@ -4,7 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .types import Crop
+from .types import Crop, PartMap
 
 
 def crop_for_box(box: tuple[float, float, float, float] | None, image_shape: tuple[int, ...], size: int,
@@ -46,3 +46,44 @@ def uncrop_labels(labels: np.ndarray, crop: Crop, image_shape: tuple[int, ...]) 
     M = _pixel_affine(s, crop.offset)
     return cv2.warpAffine(labels, M, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band: int = 256) -> np.ndarray:
+    """Part labels (H, W) uint8 on the original image from a PartMap on the crop.
+
+    The class probabilities (13, r, r) are warped into the image with bilinear interpolation (the
+    inverse of the crop mapping, pixel centres aligned as in `apply_crop`) and the argmax is taken
+    there, so part boundaries are as fine as the image's pixels; outside the crop every pixel is
+    background (0).  Without probabilities the labels are mapped by nearest neighbour
+    (`uncrop_labels`).  Works in bands of `band` image rows over the crop's footprint, so a large
+    photo never holds more than band x W x 13 floats.
+    """
+    if parts.probs is None:
+        return uncrop_labels(np.ascontiguousarray(parts.labels, np.uint8), crop, image_shape)
+    h, w = image_shape[:2]
+    probs = np.asarray(parts.probs, np.float32)
+    r = probs.shape[-1]
+    s = crop.scale * r / crop.size  # prob px per image px
+    # background - 1 so that the zero border stands for "background with probability 1" (warping is linear)
+    stack = np.array(probs.transpose(1, 2, 0), np.float32, order="C", copy=True)  # never the caller's array
+    stack[..., 0] -= 1.0
+    out = np.zeros((h, w), np.uint8)
+    # the crop's footprint on the image, one pixel wider for the bilinear edge
+    ox, oy = float(crop.offset[0]), float(crop.offset[1])
+    side = crop.size / crop.scale
+    x0, y0 = max(0, int(np.floor(ox)) - 1), max(0, int(np.floor(oy)) - 1)
+    x1, y1 = min(w, int(np.ceil(ox + side)) + 1), min(h, int(np.ceil(oy + side)) + 1)
+    for b0 in range(y0, y1, band):
+        b1 = min(y1, b0 + band)
+        # float64: every band then quantises the sampling positions exactly as one whole warp would
+        M = np.array([[s, 0, s * (0.5 - ox + x0) - 0.5], [0, s, s * (0.5 - oy + b0) - 0.5]], np.float64)
+        # at most 4 channels a call: OpenCV interpolates those with exact float weights, more channels
+        # with weights rounded to 1/32 pixel (0.02 error in a probability)
+        warped = np.concatenate([
+            cv2.warpAffine(np.ascontiguousarray(stack[..., c:c + 4]), M, (x1 - x0, b1 - b0),
+                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT,
+                           borderValue=0).reshape(b1 - b0, x1 - x0, -1)
+            for c in range(0, stack.shape[-1], 4)], -1)
+        warped[..., 0] += 1.0
+        out[b0:b1, x0:x1] = warped.argmax(-1)
+    return out

@@ -33,6 +33,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import safe_pickle
 from .camera import CROP_SIZE, FOCAL
 from .types import NUM_BETAS, BodyParams
 
@@ -103,6 +104,30 @@ def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -
             pass
         raise
     return path
+
+
+# --------------------------------------------------------------------------- part maps
+def png_bytes(rgb: np.ndarray) -> bytes:
+    """An RGB image (H, W, 3) uint8 as PNG bytes."""
+    import cv2
+
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(np.asarray(rgb, np.uint8)[..., ::-1]))
+    if not ok:
+        raise ValueError(f"cannot encode an image of shape {np.shape(rgb)} as PNG")
+    return buf.tobytes()
+
+
+def export_parts(path: str | Path, parts, crop, image_shape: tuple[int, ...], overwrite: bool = False) -> Path:
+    """Write the part map in the photo's own frame: a PNG of the photo's width and height (image_shape
+    (H, W, ...)), aligned with it, in the parts palette (inference/parts.py PALETTE, background black).
+
+    parts: a PartMap on the crop `crop`; its probabilities are warped into the photo and the argmax taken
+    there (`inference.crop.uncrop_parts`); pixels outside the crop are background.
+    """
+    from .crop import uncrop_parts
+    from .parts import colorize
+
+    return atomic_write(path, png_bytes(colorize(uncrop_parts(parts, crop, image_shape))), overwrite)
 
 
 # --------------------------------------------------------------------------- meshes
@@ -259,34 +284,13 @@ def export(path: str | Path, params: BodyParams, body_model, focal: float = FOCA
 
 
 # --------------------------------------------------------------------------- reading parameters
-class _SafeUnpickler(pickle.Unpickler):
-    """Loads plain data and numpy arrays only (and chumpy arrays as their data); anything else is refused."""
-
-    _ALLOWED = {
-        ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
-        ("numpy._core.multiarray", "scalar"), ("numpy._core.numeric", "_frombuffer"),
-        ("numpy.core.numeric", "_frombuffer"), ("collections", "OrderedDict"),
-        ("copy_reg", "_reconstructor"), ("copyreg", "_reconstructor"), ("__builtin__", "object"),
-        ("builtins", "object"), ("_codecs", "encode"),  # protocol-2 pickles carry array bytes this way
-    }
-
-    def find_class(self, module, name):
-        if module.startswith("chumpy"):
-            from .body_model import _ChumpyStandIn
-
-            return _ChumpyStandIn
-        if (module, name) not in self._ALLOWED:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
-        module = {"numpy.core.multiarray": "numpy._core.multiarray", "numpy.core.numeric": "numpy._core.numeric",
-                  "copy_reg": "copyreg", "__builtin__": "builtins"}.get(module, module)
-        return super().find_class(module, name)
-
-
 def _array(value, what: str, path: Path, sizes: tuple[int, ...] | None) -> np.ndarray:
     """`value` as a flat float64 array with one of `sizes` values (any size when None)."""
-    if hasattr(value, "to_array"):  # chumpy stand-in
-        value = value.to_array()
+    if isinstance(value, safe_pickle.ChumpyStandIn):
+        try:
+            value = value.to_array()
+        except ValueError as exc:
+            raise ParamsFileError(f"{path}: {what}: {exc}") from None
     try:
         a = np.asarray(value, np.float64).ravel()
     except (TypeError, ValueError):
@@ -312,7 +316,7 @@ def _read_json(path: Path) -> dict:
 
 def _read_pkl(path: Path) -> dict:
     with open(path, "rb") as fh:
-        doc = _SafeUnpickler(fh, encoding="latin1").load()
+        doc = safe_pickle.load(fh)  # plain data only (inference.safe_pickle): no code runs
     if not isinstance(doc, dict):
         raise ParamsFileError(f"{path}: holds a {type(doc).__name__}, expected a dict with pose, betas, trans, f, rt, t")
     return doc

@@ -7,6 +7,9 @@ machine's memory. Greyscale, 16-bit, float and RGBA/BGRA images are converted.
 """
 from __future__ import annotations
 
+import os
+import stat
+import threading
 import warnings
 from pathlib import Path
 
@@ -20,6 +23,11 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".p
 
 class ImageLoadError(ValueError):
     """An image could not be loaded; the message is meant for the user."""
+
+
+class DamagedImageWarning(UserWarning):
+    """An image decoded only in part (e.g. a JPEG with a corrupt middle): the result is unreliable.
+    Issued with warnings.warn; the message is meant for the user."""
 
 
 ImageError = ImageLoadError  # the name the pipeline and CLI use
@@ -127,8 +135,59 @@ def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
         raise ImageLoadError(f"{name} could not be read: {kind}")
     if size is None:
         _check_pixels(img.shape[1], img.shape[0], name)
+    if buf[:2].tobytes() == b"\xff\xd8":
+        _warn_if_grey_tail(img, buf, name)
     img = _apply_exif_orientation(img, buf)
     return to_rgb_uint8(img, bgr=True)
+
+
+def grey_tail_rows(img: np.ndarray) -> int:
+    """How many rows at the bottom of a decoded image are exactly mid-grey (128) across the whole width:
+    what libjpeg fills in where a JPEG's data stops making sense (a corrupt or missing middle)."""
+    a = img if img.ndim == 3 else img[..., None]
+    grey = (a == 128).all(axis=(1, 2)) if a.dtype == np.uint8 else np.zeros(a.shape[0], bool)
+    bad = np.flatnonzero(~grey)
+    return int(a.shape[0] - (bad[-1] + 1 if bad.size else 0))
+
+
+def _decoder_messages(buf: np.ndarray) -> str:
+    """Decode `buf` again with file descriptor 2 captured and return what the C decoder printed there
+    (libjpeg reports a corrupt middle only as a warning on stderr). Anything else written to stderr
+    meanwhile is passed on."""
+    import sys
+    import tempfile
+
+    import cv2
+
+    with _STDERR_LOCK, tempfile.TemporaryFile() as tmp:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(tmp.fileno(), 2)
+            cv2.imdecode(buf, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        tmp.seek(0)
+        text = tmp.read().decode("utf-8", "replace")
+    others = [line for line in text.splitlines(True) if "JPEG" not in line]
+    if others:
+        sys.stderr.write("".join(others))
+    return text
+
+
+_STDERR_LOCK = threading.Lock()  # one capture of fd 2 at a time
+DAMAGE_MESSAGES = ("Corrupt JPEG data", "Premature end of JPEG file")
+
+
+def _warn_if_grey_tail(img: np.ndarray, buf: np.ndarray, name: str, min_rows: int = 8) -> None:
+    """Warn (DamagedImageWarning) when the bottom of a JPEG is libjpeg's grey fill and libjpeg says the
+    data is corrupt (a photo of a grey wall is not damaged: the decoder is asked only then)."""
+    rows = grey_tail_rows(img)
+    if rows >= min_rows and any(m in _decoder_messages(buf) for m in DAMAGE_MESSAGES):
+        warnings.warn(DamagedImageWarning(
+            f"{name} is damaged: the bottom {rows} of {img.shape[0]} rows could not be decoded (filled grey); "
+            f"the result is unreliable"), stacklevel=3)
 
 
 def _apply_exif_orientation(img: np.ndarray, buf: np.ndarray) -> np.ndarray:
@@ -160,19 +219,52 @@ def load_image(path: str | Path | np.ndarray) -> np.ndarray:
         return to_rgb_uint8(path, bgr=False)
     p = Path(path)
     name = p.name or str(p)
-    if not p.exists():
-        raise ImageLoadError(f"{name}: file not found ({p})")
-    if p.is_dir():
-        raise ImageLoadError(f"{name} is a folder, not an image")
+    return decode_image(read_file_bytes(p, name), name)
+
+
+def _kind(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    for test, word in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return word
+    return "not a regular file"
+
+
+def read_file_bytes(path: str | Path, name: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> np.ndarray:
+    """The bytes of a regular file as uint8, without ever blocking: a pipe, socket or device is refused
+    from its os.stat before it is opened (and again from the open descriptor, which is opened
+    non-blocking), as is a file over `max_bytes`. Raises ImageLoadError with a user message."""
+    p = Path(path)
+    name = name or p.name or str(p)
     try:
-        nbytes = p.stat().st_size
-        if nbytes > MAX_FILE_BYTES:
-            raise ImageLoadError(f"{name} is {nbytes / 2**20:.0f} MB; files over "
-                                 f"{MAX_FILE_BYTES >> 20} MB are not opened")
-        data = np.fromfile(p, np.uint8)
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise ImageLoadError(f"{name}: file not found ({p})") from None
     except OSError as exc:
         raise ImageLoadError(f"{name} could not be read: {exc.strerror or exc}") from None
-    return decode_image(data, name)
+    if not stat.S_ISREG(st.st_mode):
+        raise ImageLoadError(f"{name} is {_kind(st.st_mode)}, not an image file")
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise ImageLoadError(f"{name} could not be read: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)  # the file opened may not be the one stat'ed (replaced meanwhile)
+        if not stat.S_ISREG(st.st_mode):
+            raise ImageLoadError(f"{name} is {_kind(st.st_mode)}, not an image file")
+        if st.st_size > max_bytes:
+            raise ImageLoadError(f"{name} is {st.st_size / 2**20:.0f} MB; files over "
+                                 f"{max_bytes >> 20} MB are not opened")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ImageLoadError(f"{name} could not be read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        raise ImageLoadError(f"{name} grew over {max_bytes >> 20} MB while being read; not opened")
+    return np.frombuffer(data, np.uint8)
 
 
 def display_copy(img: np.ndarray, max_side: int = DISPLAY_MAX_SIDE) -> tuple[np.ndarray, float]:

@@ -7,13 +7,23 @@ multiply by 1000 for the usual millimetre numbers.
 
 Shapes: ``B`` batch, ``J`` joints (24 in SMPL order, pelvis = 0), ``V``
 vertices (6890 for SMPL), ``H x W`` label maps.
+
+Real photos have no ground-truth part maps; :func:`keypoint_part_agreement`
+(do the detector's keypoints land on the parts they belong to?) and
+:func:`silhouette_iou` (does the union of the parts cover the detector's
+silhouette?) measure a predicted part map against the person detector
+(``inference.detect``, 33 BlazePose keypoints) instead.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
+
+from inference.detect import HEAD_LANDMARKS, LANDMARK_NAMES
+from inference.parts import MIRROR_LABELS, PART_NAMES
 
 __all__ = [
     "mpjpe",
@@ -29,6 +39,11 @@ __all__ = [
     "pck",
     "rotation_error_deg",
     "mean_joint_rotation_error",
+    "KEYPOINT_PARTS",
+    "KeypointPart",
+    "PartAgreement",
+    "keypoint_part_agreement",
+    "silhouette_iou",
 ]
 
 
@@ -236,6 +251,16 @@ class IoUAccumulator:
     def mean(self) -> float:
         return _nanmean(self.per_class())
 
+    def left_right_swaps(self) -> float:
+        """Of the ground-truth left/right limb pixels labelled as that limb on either side, the fraction
+        given the mirrored side (NaN when there are none); 13-class maps (inference.parts.MIRROR_LABELS)."""
+        from inference.parts import MIRROR_LABELS
+
+        sided = [c for c in range(self.num_classes) if MIRROR_LABELS[c] != c]
+        right = sum(int(self.confusion[c, c]) for c in sided)
+        mirrored = sum(int(self.confusion[c, MIRROR_LABELS[c]]) for c in sided)
+        return mirrored / (right + mirrored) if right + mirrored else float("nan")
+
 
 # --------------------------------------------------------------------------- #
 # 2D keypoints
@@ -312,3 +337,141 @@ def mean_joint_rotation_error(R_pred, R_gt, joints: Optional[Sequence[int]] = No
     if joints is not None:
         err = err[..., list(joints)]
     return float(err.mean())
+
+
+# --------------------------------------------------------------------------- #
+# Part maps against a person detector (real photos, no ground-truth parts)
+# --------------------------------------------------------------------------- #
+def _keypoint_parts() -> Tuple[Tuple[int, ...], ...]:
+    """Per BlazePose keypoint (33, ``inference.detect.LANDMARK_NAMES``) the label values (1 + part
+    index, ``inference.parts``) of the parts the joint belongs to."""
+    lab = {name: 1 + i for i, name in enumerate(PART_NAMES)}
+    out = []
+    for k, name in enumerate(LANDMARK_NAMES):
+        if k in HEAD_LANDMARKS:  # nose, eyes, ears, mouth
+            out.append((lab["head"],))
+            continue
+        side, joint = name.split("_", 1)
+        allowed = {
+            "shoulder": ("upper torso", "neck", f"{side} upper arm"),
+            "elbow": (f"{side} upper arm", f"{side} forearm+hand"),
+            "wrist": (f"{side} forearm+hand",), "pinky": (f"{side} forearm+hand",),
+            "index": (f"{side} forearm+hand",), "thumb": (f"{side} forearm+hand",),
+            "hip": ("lower torso", f"{side} thigh"),
+            "knee": (f"{side} thigh", f"{side} shin+foot"),
+            "ankle": (f"{side} shin+foot",), "heel": (f"{side} shin+foot",),
+            "foot_index": (f"{side} shin+foot",),
+        }[joint]
+        out.append(tuple(lab[a] for a in allowed))
+    return tuple(out)
+
+
+KEYPOINT_PARTS = _keypoint_parts()
+
+
+@dataclass(frozen=True)
+class KeypointPart:
+    """One confident keypoint checked against a part map.
+
+    keypoint: BlazePose index (0..32); name: its landmark name; xy: (x, y) in label-map pixels;
+    label: the majority label (0 background, 1..12 parts) of the pixels within the radius;
+    agrees: ``label`` is one of the parts the joint belongs to (:data:`KEYPOINT_PARTS`);
+    swapped: ``label`` is the left/right mirror of such a part instead (e.g. left wrist on the
+    right forearm+hand).
+    """
+
+    keypoint: int
+    name: str
+    xy: Tuple[float, float]
+    label: int
+    agrees: bool
+    swapped: bool
+
+
+@dataclass(frozen=True)
+class PartAgreement:
+    """Keypoint-part agreement of one part map with one person's keypoints.
+
+    keypoints: the checked keypoints (confident and inside the map), BlazePose order; n: how many;
+    agreement, swaps: the fractions of them that agree / are left-right swaps (NaN when n = 0);
+    radius: the pixel radius used.
+    """
+
+    keypoints: Tuple[KeypointPart, ...]
+    agreement: float
+    swaps: float
+    n: int
+    radius: float
+
+
+def keypoint_part_agreement(
+    labels,
+    keypoints,
+    min_visibility: float = 0.5,
+    radius_fraction: float = 0.03,
+    min_radius: float = 2.0,
+) -> PartAgreement:
+    """Do a person's detected keypoints land on the parts they belong to?
+
+    labels: ``(H, W)`` int part map (0 background, 1 + part index, ``inference.parts``);
+    keypoints: ``(33, 3)`` BlazePose x, y, visibility in the same map's pixels (pixel ``i`` covers
+    coordinates ``[i, i + 1)``; a person's keypoints on the photo go with the photo-frame part map,
+    ``inference.crop.uncrop_parts``). A keypoint is checked when its visibility is
+    ``>= min_visibility`` and it lies inside the map. The majority label (background included; ties
+    go to the lower label) among the pixels whose centres lie within
+    ``r = max(min_radius, radius_fraction * torso)`` of it decides: the keypoint agrees when that is
+    one of the joint's parts (:data:`KEYPOINT_PARTS`: head keypoints -> head; shoulder -> upper
+    torso, neck or that side's upper arm; elbow -> upper arm or forearm+hand; wrist, pinky, index,
+    thumb -> forearm+hand; hip -> lower torso or thigh; knee -> thigh or shin+foot; ankle, heel,
+    foot index -> shin+foot), and is a left/right swap when it is the mirrored part of one of them.
+    ``torso`` is the distance from the mid-shoulders to the mid-hips (keypoints 11, 12, 23, 24,
+    whatever their visibility).
+    """
+    lab = _np(labels, dtype=None).astype(np.int64, copy=False)
+    kp = _np(keypoints)
+    if lab.ndim != 2:
+        raise ValueError(f"keypoint_part_agreement expects labels (H, W), got {lab.shape}")
+    if kp.shape != (len(KEYPOINT_PARTS), 3):
+        raise ValueError(f"keypoint_part_agreement expects keypoints (33, 3), got {kp.shape}")
+    h, w = lab.shape
+    torso = float(np.linalg.norm((kp[11, :2] + kp[12, :2]) / 2 - (kp[23, :2] + kp[24, :2]) / 2))
+    r = max(float(min_radius), float(radius_fraction) * torso)
+    mirror = MIRROR_LABELS
+    out = []
+    for k, (x, y, vis) in enumerate(kp):
+        if not (vis >= min_visibility and 0 <= x < w and 0 <= y < h):
+            continue
+        # pixels whose centres (i + 0.5, j + 0.5) lie within r of (x, y)
+        x0, x1 = max(0, int(np.floor(x - r - 0.5))), min(w, int(np.ceil(x + r + 0.5)) + 1)
+        y0, y1 = max(0, int(np.floor(y - r - 0.5))), min(h, int(np.ceil(y + r + 0.5)) + 1)
+        cx = np.arange(x0, x1) + 0.5 - x
+        cy = np.arange(y0, y1) + 0.5 - y
+        inside = cy[:, None] ** 2 + cx[None, :] ** 2 <= r * r
+        vals = lab[y0:y1, x0:x1][inside]
+        vals = vals[(vals >= 0) & (vals < len(mirror))]
+        if vals.size == 0:  # cannot happen for r >= 1 inside the map; kept for odd inputs
+            continue
+        major = int(np.bincount(vals, minlength=len(mirror)).argmax())
+        allowed = KEYPOINT_PARTS[k]
+        agrees = major in allowed
+        swapped = not agrees and any(int(mirror[a]) == major and int(mirror[a]) != a for a in allowed)
+        out.append(KeypointPart(k, LANDMARK_NAMES[k], (float(x), float(y)), major, agrees, swapped))
+    n = len(out)
+    frac = (lambda c: c / n) if n else (lambda c: float("nan"))
+    return PartAgreement(
+        keypoints=tuple(out),
+        agreement=frac(sum(o.agrees for o in out)),
+        swaps=frac(sum(o.swapped for o in out)),
+        n=n,
+        radius=r,
+    )
+
+
+def silhouette_iou(labels, mask, threshold: float = 0.5) -> float:
+    """IoU of the union of the parts (``labels > 0``) with a silhouette (``mask > threshold``, e.g.
+    the person detector's soft mask), both ``(H, W)`` on the same pixels. NaN when both are empty."""
+    fg = _np(labels, dtype=None) > 0
+    m = _np(mask) > threshold
+    _check_same_shape(fg, m, "silhouette_iou")
+    union = int((fg | m).sum())
+    return float((fg & m).sum() / union) if union else float("nan")

@@ -20,10 +20,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from inference.camera import CROP_SIZE
+from inference.keypoint_maps import MIRROR_LIMBS, limb_maps
 from inference.nets import SegNet
 from inference.nets.seg_net import part_probabilities
 from inference.parts import MIRROR_LABELS
 from inference.pipeline import load_weights
+
+from .keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
 
 from .loop import split_indices
 from .metrics import IoUAccumulator
@@ -39,13 +43,24 @@ def load_seg(path: Path, device: torch.device) -> SegNet:
 
 
 @torch.no_grad()
-def predict_labels(net: SegNet, images: np.ndarray, batch: int = 64, flip_test: bool = True) -> np.ndarray:
-    """images (N, R, R, 3) uint8 -> argmax labels (N, R, R) uint8, flip-averaged as the Predictor does."""
+def predict_labels(net, images: np.ndarray, joints2d: np.ndarray | None = None, seed: int = 0, batch: int = 64,
+                   flip_test: bool = True) -> np.ndarray:
+    """images (N, R, R, 3) uint8 -> argmax labels (N, R, R) uint8, flip-averaged as the Predictor does.
+    A keypoint-conditioned network reads detector-like keypoints simulated from joints2d (N, 24, 2) with
+    the measured detector error (training/keypoint_sim.py), seeded by `seed`."""
     out = []
     mirror = torch.as_tensor(MIRROR_LABELS) if flip_test else None
+    n_limbs = getattr(net, "limb_channels", 0)
+    err = DetectorError.load() if n_limbs else None
+    g = torch.Generator().manual_seed(seed)
     for s in range(0, len(images), batch):
         x = torch.as_tensor(images[s:s + batch]).permute(0, 3, 1, 2).float().div(255)
-        out.append(part_probabilities(net, x, mirror).argmax(1).to(torch.uint8).numpy())
+        limbs = None
+        if n_limbs:
+            j, v = simulate_keypoints(gt_keypoints(joints2d[s:s + batch]), err, g, CROP_SIZE)
+            limbs = limb_maps(j, v, x.shape[-1], CROP_SIZE)
+        probs = part_probabilities(net, x, mirror, limbs, torch.as_tensor(MIRROR_LIMBS))
+        out.append(probs.argmax(1).to(torch.uint8).numpy())
     return np.concatenate(out)
 
 
@@ -66,7 +81,7 @@ def build(seg: Path, data: Path, out: Path, threads: int = 0) -> dict:
                 with np.load(dest) as d:
                     pred = d["labels"]
             else:
-                pred = predict_labels(net, z["images"])
+                pred = predict_labels(net, z["images"], z["joints2d"], seed=len(gts))
                 tmp = dest.with_suffix(".tmp.npz")
                 np.savez(tmp, labels=pred, **{k: z[k] for k in COPY})
                 os.replace(tmp, dest)

@@ -12,26 +12,14 @@ import torch
 import torch.nn.functional as F
 
 from inference.nets import SegNet
-from inference.parts import MIRROR_LABELS
-from inference.nets.seg_net import shuffle_head_from_bilinear
+from inference.nets.seg_net import LiteSegNet, shuffle_head_from_bilinear, widen_stem
 
 from .cache import load_cache
 from .loop import (Progress, RunConfig, cosine_lr, device_for, epoch_batches, init_distributed, save_checkpoint,
                    seed_everything, split_indices, start_or_resume)
+from .keypoint_sim import DetectorError
 from .metrics import IoUAccumulator
-
-FLIP_LUT = torch.as_tensor(MIRROR_LABELS)  # label values swapped by a horizontal flip
-
-
-def augment_batch(img: torch.Tensor, lab: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Random horizontal flips (with left/right part swap) and colour jitter. img (B, 3, R, R) float, lab (B, R, R)."""
-    B = img.shape[0]
-    flip = torch.rand(B, generator=g) < 0.5
-    img = torch.where(flip[:, None, None, None], img.flip(-1), img)
-    lab = torch.where(flip[:, None, None], FLIP_LUT[lab.flip(-1)], lab)
-    gain = 1 + 0.2 * (torch.rand(B, 3, 1, 1, generator=g) - 0.5)
-    bias = 0.1 * (torch.rand(B, 1, 1, 1, generator=g) - 0.5)
-    return (img * gain + bias).clamp(0, 1), lab
+from .seg_batches import LIMB_CHANNELS, SegBatcher
 
 
 def person_free_images(n: int, size: int, seed: int) -> np.ndarray:
@@ -48,19 +36,6 @@ def person_free_images(n: int, size: int, seed: int) -> np.ndarray:
             add_occluders(img, np.zeros((size, size), np.uint8), rng)
         out[i] = camera_artefacts(img, rng)
     return out
-
-
-def mix_person_free(img: torch.Tensor, lab: torch.Tensor, empty: torch.Tensor, fraction: float,
-                    g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Replace each sample of a batch (img (B, 3, R, R) float, lab (B, R, R)) with probability `fraction`
-    by a random person-free image from `empty` (N, 3, R, R) float, labelled all background."""
-    pick = torch.rand(img.shape[0], generator=g) < fraction
-    if not bool(pick.any()):
-        return img, lab
-    src = torch.randint(len(empty), (int(pick.sum()),), generator=g)
-    img, lab = img.clone(), lab.clone()
-    img[pick], lab[pick] = empty[src], 0
-    return img, lab
 
 
 def class_weights(labels: np.ndarray) -> torch.Tensor:
@@ -81,17 +56,23 @@ def soft_dice_loss(logits: torch.Tensor, lab: torch.Tensor) -> torch.Tensor:
     return 1 - (2 * inter[present] / denom[present].clamp_min(1e-6)).mean()
 
 
-def evaluate_seg(net, data: dict, idx: np.ndarray, device, batch: int = 64) -> dict:
-    """mIoU (13 classes) and per-class IoU over cached samples."""
+def evaluate_seg(net, batcher: SegBatcher, idx: np.ndarray, batch: int = 64, seed: int = 0) -> dict:
+    """mIoU (13 classes) and per-class IoU over cached samples (limb maps, if any, simulated with a fixed seed)."""
     acc = IoUAccumulator(13)
+    g = torch.Generator().manual_seed(seed)
     net.eval()
     with torch.no_grad():
         for s in range(0, len(idx), batch):
-            b = idx[s:s + batch]
-            x = torch.as_tensor(data["images"][b]).permute(0, 3, 1, 2).float().div(255).to(device)
-            acc.update(net(x).argmax(1).cpu().numpy(), data["labels"][b])
+            b = batcher.make(idx[s:s + batch], g, augment=False)
+            acc.update(net(b.img, b.limbs).argmax(1).cpu().numpy(), b.labels.cpu().numpy())
     net.train()
     return {"miou": float(acc.mean()), "per_class": [float(v) for v in acc.per_class()]}
+
+
+def build_net(arch: str, width: int, head: str, limbs: int, pretrained: str | None) -> torch.nn.Module:
+    if arch == "lite":
+        return LiteSegNet(limb_channels=limbs, pretrained=pretrained)
+    return SegNet(width=width, head=head, limb_channels=limbs)
 
 
 def train_seg(cfg: RunConfig) -> Path:
@@ -102,50 +83,72 @@ def train_seg(cfg: RunConfig) -> Path:
     seed_everything(cfg.seed + rank)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    data = load_cache(cfg.data, cfg.max_samples or None, keys=("images", "labels"))
+    x = cfg.extra
+    use_limbs = bool(x.get("keypoints", False))
+    data = load_cache(cfg.data, cfg.max_samples or None,
+                      keys=("images", "labels", "joints2d") if use_limbs else ("images", "labels"))
     tr, va = split_indices(len(data["labels"]), cfg.val_fraction, cfg.seed)
-    head = str(cfg.extra.get("head", "bilinear"))
-    net = SegNet(width=int(cfg.extra.get("width", 16)), head=head).to(device)
+    head, arch, width = str(x.get("head", "shuffle")), str(x.get("arch", "segnet")), int(x.get("width", 16))
+    limbs = LIMB_CHANNELS if use_limbs else 0
+    net = build_net(arch, width, head, limbs, x.get("pretrained")).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    def adapt(state: dict) -> dict:  # a bilinear-head run can warm-start a shuffle head
-        return shuffle_head_from_bilinear(state) if head == "shuffle" and "head.weight" in state else state
+
+    def adapt(state: dict) -> dict:  # warm starts: bilinear -> shuffle head, RGB-only -> limb planes
+        if head == "shuffle" and "head.weight" in state:
+            state = shuffle_head_from_bilinear(state)
+        if limbs and "stem.0.weight" in state:
+            state = widen_stem(state, "stem.0.weight", limbs)
+        return state
 
     start_epoch, step, best = start_or_resume(cfg, net, opt, device, -1.0, rank, adapt)
     model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
     cw = class_weights(data["labels"]).to(device)
-    dice_w = float(cfg.extra.get("dice", 0.0))
-    empty_frac = float(cfg.extra.get("empty", 0.0))
+    dice_w = float(x.get("dice", 0.5))
+    empty_frac = float(x.get("empty", 0.0))
     res = int(data["images"].shape[1])
-    empty = (torch.as_tensor(person_free_images(1000, res, cfg.seed)).permute(0, 3, 1, 2).float().div(255)
-             if empty_frac > 0 else None)
+    err = DetectorError.load() if use_limbs else None
+    empty = person_free_images(1000, res, cfg.seed) if empty_frac > 0 else None
+    batcher = SegBatcher(data, err, use_limbs, empty, empty_frac, device=device, seed=cfg.seed * 1000 + rank)
     steps_per_epoch = len(tr) // (cfg.batch_size * world)
     total = steps_per_epoch * cfg.epochs
     prog = Progress(total, rank, "train-seg", out / "log.txt")
     prog.update(step)
     g = torch.Generator().manual_seed(cfg.seed * 1000 + rank)
+    amp = device.type == "cuda"
+    budget = float(x.get("minutes", 0)) * 60  # a wall-clock budget: the schedule is shortened to fit it
     t0 = time.time()
+    t_rate, s_rate = None, step
     for epoch in range(start_epoch, cfg.epochs):
+        if step >= total:
+            break
         for b in epoch_batches(tr, cfg.seed, epoch, rank, world, cfg.batch_size):
-            img = torch.as_tensor(data["images"][b]).permute(0, 3, 1, 2).float().div(255)
-            lab = torch.as_tensor(data["labels"][b]).long()
-            if empty is not None:
-                img, lab = mix_person_free(img, lab, empty, empty_frac, g)
-            img, lab = augment_batch(img, lab, g)
+            if step >= total:
+                break
+            if budget and step - s_rate == 20 and t_rate is None:
+                t_rate = time.time()
+            elif budget and t_rate is not None and step - s_rate == 60:
+                rate = 40 / (time.time() - t_rate)   # steps/s, measured after warm-up
+                val_s = 0.04 * budget                 # kept for validations and checkpoints
+                total = min(total, step + int(rate * (budget - val_s - (time.time() - t0))))
+                prog.write(f"{rate:.1f} steps/s: {total} steps fit the {budget / 60:.1f} min budget")
+            batch = batcher.make(b, g)
             for group in opt.param_groups:
                 group["lr"] = cosine_lr(cfg.lr, step / max(1, total))
-            logits = model(img.to(device))
-            lab = lab.to(device)
-            loss = F.cross_entropy(logits, lab, weight=cw) + dice_w * soft_dice_loss(logits, lab)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                logits = model(batch.img, batch.limbs)
+            logits = logits.float()
+            loss = F.cross_entropy(logits, batch.labels, weight=cw) + dice_w * soft_dice_loss(logits, batch.labels)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             step += 1
             prog.update(1, loss=float(loss.detach()))
-        if rank == 0 and ((epoch + 1) % cfg.val_every == 0 or epoch + 1 == cfg.epochs):
-            m = evaluate_seg(net, data, va, device)
+        last = epoch + 1 == cfg.epochs or step >= total
+        if rank == 0 and ((epoch + 1) % cfg.val_every == 0 or last):
+            m = evaluate_seg(net, batcher, va, seed=cfg.seed)
             prog.write(f"epoch {epoch + 1}/{cfg.epochs} step {step} val mIoU {m['miou']:.3f} ({time.time() - t0:.0f}s)")
-            state = {"epoch": epoch + 1, "step": step, "best": max(best, m["miou"]), "val": m,
-                     "res": int(data["images"].shape[1]), "width": int(cfg.extra.get("width", 16)), "head": head,
+            state = {"epoch": epoch + 1, "step": step, "best": max(best, m["miou"]), "val": m, "res": res,
+                     "width": width, "head": head, "arch": arch, "limb_channels": limbs,
                      "elapsed_s": time.time() - t0}
             if m["miou"] > best:
                 best = m["miou"]

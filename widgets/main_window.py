@@ -23,6 +23,7 @@ from .settings_dialog import SettingsDialog
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in imageio.IMAGE_SUFFIXES) + ");;All files (*)"
 MESH_FORMATS = (("OBJ", ".obj"), ("PLY", ".ply"), ("GLB", ".glb"))
 PARAM_FORMATS = (("NumPy .npz", ".npz"), ("JSON .json", ".json"), ("UP-3D _body.pkl", "_body.pkl"))
+PARTS_SUFFIX = "_parts.png"  # the part map in the photo's frame (the only export that is a .png)
 
 
 class MessageBanner(QFrame):
@@ -196,6 +197,9 @@ class MainWindow(QMainWindow):
         for label, suffix in PARAM_FORMATS:
             self.export_actions.append(self._action(m, f"Parameters as {label}…",
                                                     lambda s=suffix: self.export_dialog(s)))
+        m.addSeparator()
+        self.export_actions.append(self._action(m, "Part map in the photo's frame (PNG)…",
+                                                lambda: self.export_dialog(PARTS_SUFFIX)))
         m.addSeparator()
         shots = m.addMenu("Screenshot (PNG)")
         for label, getter in (("Photo view", lambda: self.photo), ("Segmentation view", lambda: self.segmentation),
@@ -421,22 +425,27 @@ class MainWindow(QMainWindow):
         if self.session.prediction is None:
             self.show_error("nothing to export yet: open a photo first")
             return False
-        kind = "mesh" if suffix in (s for _, s in MESH_FORMATS) else "parameters"
+        kind = ("mesh" if suffix in (s for _, s in MESH_FORMATS) else
+                "part map" if suffix == PARTS_SUFFIX else "parameters")
         default = self._default_stem() + suffix
-        path = self.ask_save_path(f"Export {kind}", default, f"*{suffix}")
+        path = self.ask_save_path(f"Export {kind}", default, "*.png" if suffix == PARTS_SUFFIX else f"*{suffix}")
         if not path:
             return False
-        if suffix == "_body.pkl" and not path.endswith(".pkl"):
-            path += ".pkl"
-        elif suffix != "_body.pkl" and not path.lower().endswith(suffix):
+        if suffix in ("_body.pkl", PARTS_SUFFIX):
+            ext = Path(suffix).suffix
+            if not path.lower().endswith(ext):
+                path += ext
+        elif not path.lower().endswith(suffix):
             path += suffix
         return self.export_to(path)
 
     def export_to(self, path: str | Path) -> bool:
-        """Export mesh or parameters by suffix; asks before replacing a file. Errors go to the banner."""
+        """Export mesh, parameters or (.png) the part map by suffix; asks before replacing a file. Errors go
+        to the banner."""
         path = Path(path)
         is_mesh = path.suffix.lower() in (s for _, s in MESH_FORMATS)
-        fn = self.controller.export_mesh if is_mesh else self.controller.export_params
+        fn = (self.controller.export_mesh if is_mesh else
+              self.controller.export_parts if path.suffix.lower() == ".png" else self.controller.export_params)
         try:
             try:
                 fn(path, overwrite=False)

@@ -23,6 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..integrity import ModelFileError, check_files
 from . import (DETECTOR_FILE, INSTALL_HINT, LANDMARK_FILE, MODEL_DIR, DetectorUnavailable, Person,
                _import_interpreter)
 
@@ -186,6 +187,10 @@ class PersonDetector:
         for f in (DETECTOR_FILE, LANDMARK_FILE):
             if not (model_dir / f).is_file():
                 raise DetectorUnavailable(f"detector model file missing: {model_dir / f}")
+        try:  # sizes and SHA-256 from models.json: a truncated model can crash the TFLite loader itself
+            check_files(model_dir, (DETECTOR_FILE, LANDMARK_FILE))
+        except ModelFileError as exc:
+            raise DetectorUnavailable(str(exc)) from None
         threads = threads or max(1, min(4, (os.cpu_count() or 2) // 2))  # leave cores to torch
         self.detector = _Model(interpreter_cls, model_dir / DETECTOR_FILE, threads)
         self.landmarker = _Model(interpreter_cls, model_dir / LANDMARK_FILE, threads)

@@ -1,4 +1,13 @@
-"""Stage 1: RGB crop -> 12 body parts + background (a compact U-Net for a 2-core CPU)."""
+"""Stage 1: RGB crop (+ the detector's limb maps) -> 12 body parts + background.
+
+Two architectures share one interface, `net(rgb, limbs)` -> logits (B, 13, R, R):
+- SegNet: a compact U-Net trained from scratch (the paper's RGB-only setting when limbs is None);
+- LiteSegNet: a U-Net decoder on the ImageNet-pretrained EfficientNet-Lite0 encoder
+  (inference/nets/efficientnet_lite.py).
+Both read the person detector's keypoints as extra input planes (inference/keypoint_maps.py,
+`limb_channels` of them, all zero when no keypoint is known): which limb is left or right and where the
+thin limbs run come from a detector trained on real people.
+"""
 from __future__ import annotations
 
 import torch
@@ -25,15 +34,16 @@ class SegNet(nn.Module):
     almost no extra compute.
     """
 
-    def __init__(self, width: int = 24, num_classes: int = 13, head: str = "bilinear"):
+    def __init__(self, width: int = 24, num_classes: int = 13, head: str = "bilinear", limb_channels: int = 0):
         super().__init__()
         if head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}, not {head!r}")
         w = width
         self.head_kind = head
+        self.limb_channels = limb_channels
         self.register_buffer("mean", torch.tensor([0.45, 0.42, 0.40]).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor([0.25, 0.25, 0.25]).view(1, 3, 1, 1))
-        self.stem = nn.Sequential(nn.Conv2d(3, w, 3, 2, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True))
+        self.stem = nn.Sequential(nn.Conv2d(3 + limb_channels, w, 3, 2, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True))
         self.enc1 = _block(w, w)                 # R/2
         self.enc2 = _block(w, 2 * w, 2)          # R/4
         self.enc3 = _block(2 * w, 4 * w, 2)      # R/8
@@ -49,17 +59,20 @@ class SegNet(nn.Module):
             self.head = nn.Conv2d(w, num_classes, 1)
 
     @classmethod
-    def for_checkpoint(cls, ck: dict) -> "SegNet":
-        """An untrained SegNet with the architecture a checkpoint records (width, head)."""
-        return cls(width=int(ck.get("width", 16)), head=str(ck.get("head", "bilinear")))
+    def for_checkpoint(cls, ck: dict) -> nn.Module:
+        """An untrained network with the architecture a checkpoint records (arch, width, head, limb channels)."""
+        limbs = int(ck.get("limb_channels", 0))
+        if ck.get("arch", "segnet") == "lite":
+            return LiteSegNet(limb_channels=limbs, pretrained=None)
+        return cls(width=int(ck.get("width", 16)), head=str(ck.get("head", "bilinear")), limb_channels=limbs)
 
     @staticmethod
     def _up(x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
         return F.interpolate(x, size=ref.shape[-2:], mode="bilinear", align_corners=False)
 
-    def features(self, rgb: torch.Tensor) -> torch.Tensor:
-        """(B, 3, R, R) -> decoder features (B, width, R/2, R/2) that the head turns into logits."""
-        x0 = (rgb - self.mean) / self.std
+    def features(self, rgb: torch.Tensor, limbs: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, 3, R, R), limbs (B, limb_channels, R, R) or None -> decoder features (B, width, R/2, R/2)."""
+        x0 = with_limbs((rgb - self.mean) / self.std, limbs, self.limb_channels)
         e1 = self.enc1(self.stem(x0))
         e2 = self.enc2(e1)
         e3 = self.enc3(e2)
@@ -70,8 +83,8 @@ class SegNet(nn.Module):
         d2 = self.dec2(torch.cat([self._up(d3, e2), e2], 1))
         return self.dec1(torch.cat([self._up(d2, e1), e1], 1))
 
-    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
-        logits = self.head(self.features(rgb))
+    def forward(self, rgb: torch.Tensor, limbs: torch.Tensor | None = None) -> torch.Tensor:
+        logits = self.head(self.features(rgb, limbs))
         if self.head_kind == "shuffle":
             return logits
         return F.interpolate(logits, size=rgb.shape[-2:], mode="bilinear", align_corners=False)
@@ -89,12 +102,68 @@ def shuffle_head_from_bilinear(state: dict) -> dict:
     return state
 
 
-def part_probabilities(net: SegNet, rgb: torch.Tensor, mirror: torch.Tensor | None = None) -> torch.Tensor:
-    """Softmax (B, 13, R, R) for RGB (B, 3, R, R) in [0, 1]. With `mirror` (13,) (the label each label
-    becomes in a mirrored image, inference.parts.MIRROR_LABELS), averaged with the answer for the
-    mirrored image mapped back: left/right mistakes of one view are outvoted by the other."""
+def with_limbs(x: torch.Tensor, limbs: torch.Tensor | None, n: int) -> torch.Tensor:
+    """(B, 3, R, R) normalised RGB -> (B, 3 + n, R, R) with the limb planes (zeros when None)."""
+    if n == 0:
+        return x
+    if limbs is None:
+        limbs = x.new_zeros(x.shape[0], n, *x.shape[-2:])
+    return torch.cat([x, limbs.to(x.dtype)], 1)
+
+
+def widen_stem(state: dict, key: str, extra: int) -> dict:
+    """A state dict whose input conv `key` (C, 3, k, k) gets `extra` zero input channels: a warm start
+    that behaves exactly as before until training gives the new planes weight."""
+    state = dict(state)
+    w = state[key]
+    if w.shape[1] == 3 and extra > 0:
+        state[key] = torch.cat([w, w.new_zeros(w.shape[0], extra, *w.shape[2:])], 1)
+    return state
+
+
+class LiteSegNet(nn.Module):
+    """U-Net decoder on the ImageNet-pretrained EfficientNet-Lite0 encoder:
+    (B, 3, R, R) RGB in [0, 1] (+ limbs (B, limb_channels, R, R)) -> logits (B, 13, R, R); R divisible by 32.
+
+    Decoder: at each stride (32 -> 2) upsample, concatenate the encoder's skip, two 3x3 convs; a
+    pixel-shuffle head turns the stride-2 features into full-resolution logits. `pretrained` is the
+    converted encoder file (scripts/convert_efficientnet_lite.py) or None (weights loaded later)."""
+
+    def __init__(self, limb_channels: int = 0, num_classes: int = 13, width: int = 32, pretrained=None):
+        super().__init__()
+        from .efficientnet_lite import EfficientNetLite0Encoder, load_pretrained
+
+        self.limb_channels = limb_channels
+        self.encoder = EfficientNetLite0Encoder(in_channels=3 + limb_channels)
+        if pretrained is not None:
+            load_pretrained(self.encoder, pretrained)
+        c2, c4, c8, c16, c32 = self.encoder.CHANNELS
+        w = width
+        self.dec16 = _block(c32 + c16, 4 * w)
+        self.dec8 = _block(4 * w + c8, 2 * w)
+        self.dec4 = _block(2 * w + c4, w)
+        self.dec2 = _block(w + c2, w)
+        self.head = nn.Sequential(nn.Conv2d(w, 4 * num_classes, 3, 1, 1), nn.PixelShuffle(2))
+
+    def forward(self, rgb: torch.Tensor, limbs: torch.Tensor | None = None) -> torch.Tensor:
+        f2, f4, f8, f16, f32 = self.encoder.forward_features(with_limbs(rgb, limbs, self.limb_channels))
+        up = SegNet._up
+        d = self.dec16(torch.cat([up(f32, f16), f16], 1))
+        d = self.dec8(torch.cat([up(d, f8), f8], 1))
+        d = self.dec4(torch.cat([up(d, f4), f4], 1))
+        d = self.dec2(torch.cat([up(d, f2), f2], 1))
+        return self.head(d)
+
+
+def part_probabilities(net: nn.Module, rgb: torch.Tensor, mirror: torch.Tensor | None = None,
+                       limbs: torch.Tensor | None = None, mirror_limbs: torch.Tensor | None = None) -> torch.Tensor:
+    """Softmax (B, 13, R, R) for RGB (B, 3, R, R) in [0, 1] and limb planes (B, L, R, R) or None. With
+    `mirror` (13,) (the label each label becomes in a mirrored image, inference.parts.MIRROR_LABELS),
+    averaged with the answer for the mirrored image mapped back (the limb planes mirrored too, their
+    left/right exchanged by `mirror_limbs` (L,)): left/right mistakes of one view are outvoted."""
     if mirror is None:
-        return F.softmax(net(rgb), 1)
-    both = F.softmax(net(torch.cat([rgb, rgb.flip(-1)])), 1)
+        return F.softmax(net(rgb, limbs), 1)
+    both_limbs = None if limbs is None else torch.cat([limbs, limbs.flip(-1)[:, mirror_limbs]])
+    both = F.softmax(net(torch.cat([rgb, rgb.flip(-1)]), both_limbs), 1)
     n = rgb.shape[0]
     return (both[:n] + both[n:].flip(-1)[:, mirror]) / 2

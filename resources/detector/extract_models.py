@@ -1,5 +1,8 @@
 """Re-extract the BlazePose models from the pinned MediaPipe wheel and check them against LICENSE.md's hashes.
 
+Also writes models.json (each file's bytes and sha256), which the app checks before loading a model
+(inference/integrity.py).
+
     python resources/detector/extract_models.py [--out resources/detector]
 
 Needs pip and access to PyPI (set-up time only; nothing is fetched when the app runs).
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import subprocess
 import sys
 import tempfile
@@ -33,6 +37,7 @@ def main() -> int:
                         "--python-version", "3.11", "--platform", "manylinux_2_28_x86_64", "-d", tmp, WHEEL],
                        check=True)
         wheel = next(Path(tmp).glob("mediapipe-*.whl"))
+        manifest = {}
         with zipfile.ZipFile(wheel) as z:
             for member, digest in FILES.items():
                 data = z.read(member)
@@ -41,6 +46,8 @@ def main() -> int:
                     return 1
                 (args.out / Path(member).name).write_bytes(data)
                 print(f"{args.out / Path(member).name}: {len(data):,} bytes, sha256 ok")
+                manifest[Path(member).name] = {"bytes": len(data), "sha256": digest}
+    (args.out / "models.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return 0
 
 

@@ -115,6 +115,26 @@ def test_export_mesh_and_params_reload(qtbot, controller, photo, tmp_path):
     np.testing.assert_allclose(load_params(p).betas, edited.betas, atol=1e-6)
 
 
+def test_export_parts_is_in_the_photo_frame(qtbot, controller, photo, tmp_path):
+    """The exported part map has the photo's size, palette colours only, and shows the crop map's parts."""
+    import cv2
+
+    from inference.crop import uncrop_labels
+    from inference.parts import decode_colors, PALETTE
+
+    controller.open_file(photo)
+    pred = _wait_prediction(qtbot, controller)
+    out = controller.export_parts(tmp_path / "p_parts.png")
+    rgb = cv2.imread(str(out), cv2.IMREAD_COLOR)[..., ::-1]
+    assert rgb.shape == pred.image.shape
+    assert {tuple(c) for c in np.unique(rgb.reshape(-1, 3), axis=0)} <= {tuple(c) for c in PALETTE}
+    lab = decode_colors(rgb)
+    near = uncrop_labels(pred.parts.labels, pred.crop, pred.image.shape)
+    assert (lab == near).mean() > 0.97 and set(np.unique(lab)) - {0} == set(np.unique(near)) - {0}
+    with pytest.raises(FileExistsError):
+        controller.export_parts(out)
+
+
 def test_bad_body_model_setting_is_refused(qtbot, controller, tmp_path):
     from inference.body_model import BodyModelError
 
@@ -179,3 +199,54 @@ def test_format_timings():
     assert text.startswith("crop") and text.endswith("total 0.25 s")
     text = format_timings(Timings(detect=0.06, crop=0.001, segment=0.2, fit=0.05, body=0.002))
     assert text.startswith("detect 60 ms") and text.endswith("total 0.31 s")
+
+
+def test_folder_with_a_bad_first_file_opens_the_first_good_one(qtbot, controller, tmp_path):
+    """A folder whose first image is broken: the first readable image opens, the failure is listed, and
+    Next/Previous walk the new folder."""
+    truncated_jpeg(tmp_path / "a_broken.jpg")
+    (tmp_path / "b_text.png").write_text("not an image")
+    for p in sorted(SAMPLES.glob("*.png"))[:2]:
+        shutil.copy(p, tmp_path / p.name)
+    with qtbot.waitSignal(controller.error, timeout=2000) as sig:
+        assert controller.open_paths([tmp_path])
+    assert sig.args[0].startswith("could not open 2 of 4 files:")
+    assert "a_broken.jpg" in sig.args[0] and "b_text.png" in sig.args[0]
+    assert controller.image_index == 2 and len(controller.image_list) == 4
+    assert controller.session.shown.source.endswith(sorted(SAMPLES.glob("*.png"))[0].name)
+    assert controller.open_neighbour(+1) and controller.session.shown.source.endswith(
+        sorted(SAMPLES.glob("*.png"))[1].name)
+
+
+def test_all_bad_drop_changes_nothing(qtbot, controller, photo, tmp_path):
+    controller.open_file(photo)
+    pred = _wait_prediction(qtbot, controller)
+    bad = [truncated_jpeg(tmp_path / "x.jpg"), tmp_path / "missing.png"]
+    with qtbot.waitSignal(controller.error, timeout=2000) as sig:
+        assert not controller.open_paths(bad)
+    assert "could not open 2 of 2 files" in sig.args[0]
+    assert controller.session.prediction is pred
+
+
+def test_fifo_drop_does_not_block_the_gui_thread(qtbot, controller, tmp_path):
+    import os
+    import time
+
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    t0 = time.monotonic()
+    with qtbot.waitSignal(controller.error, timeout=2000) as sig:
+        assert not controller.open_paths([fifo])
+    assert time.monotonic() - t0 < 2 and "pipe.jpg is a pipe (FIFO)" in sig.args[0]
+
+
+def test_damaged_jpeg_opens_with_a_warning(qtbot, controller, tmp_path):
+    from tests.app.support import TWO_PEOPLE
+
+    data = TWO_PEOPLE.read_bytes()
+    holey = tmp_path / "holey.jpg"
+    holey.write_bytes(data[: len(data) // 2] + data[-2:])
+    with qtbot.waitSignal(controller.warning, timeout=2000) as sig:
+        assert controller.open_file(holey)
+    assert "holey.jpg is damaged" in sig.args[0]
+    _wait_prediction(qtbot, controller)

@@ -111,8 +111,22 @@ def test_export_mesh_and_comma_lists(tmp_path, cached_model, embedded):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sit.glb"]
 
 
+def test_render_pose_as_72_long_numbers(tmp_path, cached_model):
+    """72 values as --pose's help offers: a string far over a file name's 255 bytes, never looked up as a path."""
+    pose = preset_pose("walk") + 1e-9
+    text = ",".join(f"{x:.12f}" for x in pose)
+    assert len(text) > 255
+    assert main(["render", f"--pose={text}", "--out", str(tmp_path / "long.png"), "--no-labels"]) == 0
+    assert main(["render", "--preset", "walk", "--out", str(tmp_path / "preset.png"), "--no-labels"]) == 0
+    a, b = _rgb(tmp_path / "long.png"), _rgb(tmp_path / "preset.png")
+    assert np.abs(a.astype(int) - b.astype(int)).max() <= 1  # the same body
+    spaced = " ".join(f"{x:.12f}" for x in pose[3:])  # 69 values, spaces
+    assert main(["render", f"--pose={spaced}", "--out", str(tmp_path / "s.png"), "--no-labels"]) == 0
+
+
 @pytest.mark.parametrize("argv, needle", [
     (["--pose", "1,2,3"], "--pose: expected 72 or 69 numbers, got 3"),
+    (["--pose", ",".join(["0.123456789"] * 71) + ",x"], "--pose: expected comma-separated numbers"),
     (["--betas", "a,b"], "--betas"),
     (["--transl", "0,0"], "--transl"),
     (["--views", "top"], "--views"),

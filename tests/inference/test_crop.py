@@ -1,12 +1,12 @@
-"""Square network crops: crop_for_box, apply_crop, uncrop_labels and the Crop coordinate maps."""
+"""Square network crops: crop_for_box, apply_crop, uncrop_labels, uncrop_parts and the Crop coordinate maps."""
 from __future__ import annotations
 
 import cv2
 import numpy as np
 import pytest
 
-from inference.crop import apply_crop, crop_for_box, uncrop_labels
-from inference.types import Crop
+from inference.crop import apply_crop, crop_for_box, uncrop_labels, uncrop_parts
+from inference.types import Crop, PartMap
 
 SIZE = 256
 H, W = 600, 800
@@ -141,3 +141,69 @@ def test_uncrop_labels_is_centre_aligned():
     cy, cx = np.nonzero(lab)
     foot = c.to_image(np.stack([cx + 0.5, cy + 0.5], -1) * SIZE / r).mean(0)
     assert abs(xs.mean() + 0.5 - foot[0]) < 0.5 and abs(ys.mean() + 0.5 - foot[1]) < 0.5
+
+
+def _one_hot(lab: np.ndarray) -> np.ndarray:
+    return (np.arange(13)[:, None, None] == lab[None]).astype(np.float32)
+
+
+@pytest.mark.parametrize("box, r", [(BOX, 128), (BOX, 64), (None, 128), ((-50.0, 300.0, 250.0, 700.0), 64)])
+def test_uncrop_parts_is_in_the_photo_frame_and_lines_up_with_the_crop_map(box, r):
+    """The photo-frame map has the photo's size, and cut back out with the crop it matches the crop map."""
+    c = crop_for_box(box, (H, W), SIZE)
+    lab = _crop_label_map(c, r, RECT)
+    lab[r // 4: r // 2, r // 3: r // 2] = 9     # a second part somewhere in the crop
+    back = uncrop_parts(PartMap(lab, _one_hot(lab)), c, (H, W, 3))
+    assert back.shape == (H, W) and back.dtype == np.uint8 and set(np.unique(back)) <= {0, 5, 9}
+    # resample the photo-frame map into the crop at resolution r (nearest) and compare where the crop shows the photo
+    again = cv2.resize(apply_crop(back, Crop(c.offset, c.scale, c.size)), (r, r), interpolation=cv2.INTER_NEAREST)
+    area = cv2.resize(c.photo_area((H, W)).astype(np.uint8), (r, r), interpolation=cv2.INTER_NEAREST) > 0
+    assert (again[area] == lab[area]).mean() > 0.97
+    # and it agrees with the nearest-neighbour upsampling except along part edges
+    assert (back == uncrop_labels(lab, c, (H, W))).mean() > 0.99
+
+
+def test_uncrop_parts_puts_a_probability_edge_where_the_geometry_says():
+    """A crop at 4 image px per probability pixel: an edge between probability columns 9 and 10 lands
+    at image x = offset + 10 * 4 exactly (the bilinear 50 % crossing)."""
+    c = Crop(np.array([100.0, 50.0], np.float32), 0.5, 64)  # 64 crop px = 128 image px
+    r = 32                                                  # 1 prob px = 2 crop px = 4 image px
+    probs = np.zeros((13, r, r), np.float32)
+    probs[0] = 1.0
+    probs[0, 8:24, 10:20], probs[3, 8:24, 10:20] = 0.0, 1.0   # part 3 on columns 10..19, rows 8..23
+    got = uncrop_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), c, (300, 400))
+    cols = np.nonzero(got[50 + 16 * 4])[0]        # a row through the middle of the block
+    rows = np.nonzero(got[:, 100 + 15 * 4])[0]
+    # in image pixel centres: columns 140 .. 179 (offset 100 + 10*4 .. 100 + 20*4 - 1), rows 82 .. 145
+    assert (cols.min(), cols.max()) == (140, 179)
+    assert (rows.min(), rows.max()) == (82, 145)
+    assert set(np.unique(got)) == {0, 3}
+    assert not got[:, :100].any() and not got[:, 228:].any() and not got[:50].any() and not got[178:].any()
+
+
+def test_uncrop_parts_softens_edges_by_probability_not_by_label_pixel():
+    """Two classes that trade probability linearly: the photo-frame edge sits where they cross, inside a
+    label pixel, where nearest-neighbour labels could only put it on a label pixel's border."""
+    c = Crop(np.array([0.0, 0.0], np.float32), 1.0, 64)
+    r = 16                                                  # 1 prob px = 4 image px
+    u = np.arange(r) + 0.5                                  # probability-pixel coordinate of each column's centre
+    k = 0.5 / 6.55                                          # class 2 overtakes class 1 at u = 6.55
+    probs = np.zeros((13, r, r), np.float32)
+    probs[1] = np.broadcast_to(1.0 - u * k, (r, r))
+    probs[2] = np.broadcast_to(u * k, (r, r))
+    got = uncrop_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), c, (64, 64))
+    # u = 6.55 is image x = 26.2: the first image pixel centre beyond it is 26.5 (pixel 26)
+    assert int(np.nonzero(got[10] == 2)[0].min()) == 26
+    # nearest neighbour can only switch at a label pixel's border: label column 7 starts at image x = 28
+    assert int(np.nonzero(uncrop_labels(probs.argmax(0).astype(np.uint8), c, (64, 64))[10] == 2)[0].min()) == 28
+
+
+def test_uncrop_parts_without_probabilities_is_nearest_and_bands_do_not_matter():
+    c = crop_for_box(BOX, (H, W), SIZE)
+    lab = _crop_label_map(c, 64, RECT)
+    np.testing.assert_array_equal(uncrop_parts(PartMap(lab), c, (H, W)), uncrop_labels(lab, c, (H, W)))
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(13), (64, 64)).transpose(2, 0, 1).astype(np.float32)
+    pm = PartMap(probs.argmax(0).astype(np.uint8), probs)
+    np.testing.assert_array_equal(uncrop_parts(pm, c, (H, W), band=7), uncrop_parts(pm, c, (H, W)))
+    assert pm.probs is probs and np.allclose(probs.sum(0), 1)    # the input is left untouched

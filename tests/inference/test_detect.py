@@ -89,6 +89,54 @@ def test_missing_model_files_are_reported(tmp_path):
             det.PersonDetector(model_dir=tmp_path)
 
 
+def _model_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "detector"
+    folder.mkdir()
+    for name in (det.DETECTOR_FILE, det.LANDMARK_FILE, "models.json", "LICENSE.md"):
+        (folder / name).write_bytes((det.MODEL_DIR / name).read_bytes())
+    return folder
+
+
+def test_shipped_models_match_their_manifest():
+    from inference.integrity import check_files, read_manifest
+
+    assert set(read_manifest(det.MODEL_DIR)) == {det.DETECTOR_FILE, det.LANDMARK_FILE}
+    check_files(det.MODEL_DIR, (det.DETECTOR_FILE, det.LANDMARK_FILE))
+
+
+@needs_runtime
+@pytest.mark.parametrize("damage, needle", [("truncate", "truncated: 1,000,000 bytes"),
+                                            ("flip", r"damaged or replaced \(sha256")])
+def test_damaged_model_is_named_not_loaded(tmp_path, damage, needle):
+    """A truncated .tflite can crash the TFLite loader (a segfault, no message): it is refused by its size and
+    digest (models.json) before the interpreter is built, with the file named."""
+    folder = _model_copy(tmp_path)
+    model = folder / det.DETECTOR_FILE
+    data = bytearray(model.read_bytes())
+    if damage == "truncate":
+        data = data[:1_000_000]
+    else:
+        data[len(data) // 2] ^= 0xFF
+    model.write_bytes(bytes(data))
+    with pytest.raises(det.DetectorUnavailable, match=needle) as info:
+        det.PersonDetector(model_dir=folder)
+    assert "pose_detection.tflite" in str(info.value)
+
+
+@needs_runtime
+def test_predict_with_a_truncated_model_warns_and_goes_on(tmp_path, monkeypatch, capsys):
+    """`main.py predict` (in process) with the shipped detector folder replaced by one whose landmark model is
+    cut short: a warning naming the file, the photo still done without the detector."""
+    from cli.main import main
+
+    folder = _model_copy(tmp_path)
+    (folder / det.LANDMARK_FILE).write_bytes((det.MODEL_DIR / det.LANDMARK_FILE).read_bytes()[:4096])
+    monkeypatch.setattr(det.blazepose, "MODEL_DIR", folder)
+    assert main(["predict", str(PHOTOS / "astronaut.jpg"), "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "warning: no person detector" in out and "pose_landmark_full.tflite is damaged (truncated" in out
+
+
 def test_anchor_grid_matches_the_detector_output():
     a = ssd_anchors()
     assert a.shape == (2254, 2)

@@ -2,6 +2,7 @@
 (= ImageLoadError) naming the file. Complements tests/inference/test_image_decode.py."""
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 
@@ -210,3 +211,89 @@ def test_max_pixels_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(image_io, "MAX_PIXELS", 1000)
     with pytest.raises(ImageError, match="ok.png is 50 x 40"):
         load_image(tmp_path / "ok.png")
+
+
+# ------------------------------------------------------------------ only regular files; damaged JPEGs
+def _no_hang(fn, seconds: float = 10.0):
+    """Run fn in a daemon thread; fail (instead of hanging the suite) if it has not returned in time."""
+    import threading
+
+    box = {}
+
+    def target():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            box["error"] = exc
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), f"still blocked after {seconds} s"
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_fifo_named_jpg_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    with pytest.raises(ImageError, match=r"pipe.jpg is a pipe \(FIFO\), not an image file"):
+        _no_hang(lambda: load_image(fifo))
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_device_is_refused(tmp_path):
+    link = tmp_path / "zero.png"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(ImageError, match="zero.png is a device"):
+        _no_hang(lambda: load_image(link))
+
+
+def test_symlink_loop_is_a_message(tmp_path):
+    a, b = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(ImageError, match="a.jpg could not be read"):
+        load_image(a)
+
+
+def test_read_file_bytes_size_limit(tmp_path):
+    p = tmp_path / "big.png"
+    p.write_bytes(b"\0" * 2048)
+    with pytest.raises(ImageError, match="big.png is 0 MB; files over 0 MB"):
+        image_io.read_file_bytes(p, max_bytes=1024)
+    assert image_io.read_file_bytes(p).size == 2048
+
+
+def _photo_jpeg() -> bytes:
+    rng = np.random.default_rng(3)
+    img = cv2.GaussianBlur(rng.integers(0, 256, (256, 192, 3), dtype=np.uint8), (9, 9), 3)
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return buf.tobytes()
+
+
+def test_corrupt_middle_jpeg_warns_damaged(tmp_path):
+    """A JPEG whose middle is missing but whose end marker is intact decodes (libjpeg fills grey): a
+    DamagedImageWarning says so."""
+    data = _photo_jpeg()
+    p = tmp_path / "holey.jpg"
+    p.write_bytes(data[: len(data) // 2] + data[-2:])
+    with pytest.warns(image_io.DamagedImageWarning, match=r"holey.jpg is damaged: the bottom \d+ of 256 rows"):
+        img = load_image(p)
+    assert img.shape == (256, 192, 3)
+    assert image_io.grey_tail_rows(img[..., ::-1]) >= 8
+
+
+def test_grey_canvas_jpeg_is_not_damaged(tmp_path):
+    """A sound photo with a plain mid-grey bottom (like resources/photos/small_person.jpg) gives no warning."""
+    import warnings
+
+    img = np.full((128, 96, 3), 128, np.uint8)
+    img[:40] = cv2.GaussianBlur(np.random.default_rng(1).integers(0, 256, (40, 96, 3), dtype=np.uint8), (5, 5), 2)
+    p = tmp_path / "grey.jpg"
+    cv2.imwrite(str(p), img)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", image_io.DamagedImageWarning)
+        load_image(p)

@@ -175,3 +175,28 @@ def test_shipped_uniform_grey_image_has_no_person(shipped):
         pytest.skip("needs the person detector runtime (requirements-detect.txt)")
     with pytest.raises(PredictionError, match="no person"):
         shipped.predict(np.full((256, 256, 3), 128, np.uint8))
+
+
+def test_shipped_segmentation_reads_the_keypoints(shipped, samples):
+    """The shipped network is keypoint-conditioned: keypoints change its answer, missing ones (conf 0)
+    are the same as none, and mirrored keypoints on a mirrored image give the mirrored map."""
+    from training.keypoint_sim import GT_FROM_SMPL
+
+    assert shipped.limb_channels == 12
+    s = samples[0]
+    joints = s.joints2d[list(GT_FROM_SMPL)].astype(np.float32)
+    conf = np.ones(14, np.float32)
+    plain = shipped.segment(s.image)
+    with_kp = shipped.segment(s.image, joints, conf)
+    assert with_kp.labels.shape == plain.labels.shape == (shipped.seg_res, shipped.seg_res)
+    assert not np.allclose(with_kp.probs, plain.probs, atol=1e-3)
+    none = shipped.segment(s.image, joints, np.zeros(14, np.float32))
+    np.testing.assert_allclose(none.probs, plain.probs, atol=1e-5)
+    # flip-averaging makes the answer mirror-symmetric: a mirrored image with mirrored keypoints
+    from inference.keypoint_maps import MIRROR_KEYPOINTS
+    from inference.parts import MIRROR_LABELS
+
+    mj = joints[MIRROR_KEYPOINTS].copy()
+    mj[:, 0] = s.image.shape[1] - mj[:, 0]
+    mirrored = shipped.segment(np.ascontiguousarray(s.image[:, ::-1]), mj, conf)
+    np.testing.assert_allclose(mirrored.probs[:, :, ::-1][MIRROR_LABELS], with_kp.probs, atol=1e-4)

@@ -255,20 +255,20 @@ def test_flip_averaged_parts_are_mirror_consistent():
 
 
 def test_person_free_samples_replace_a_fraction_of_a_batch():
-    from training.train_seg import mix_person_free, person_free_images
+    from training.seg_batches import SegBatcher
+    from training.train_seg import person_free_images
 
     empty = person_free_images(6, 64, seed=3)
     assert empty.shape == (6, 64, 64, 3) and empty.dtype == np.uint8
     np.testing.assert_array_equal(empty, person_free_images(6, 64, seed=3))
     assert empty.reshape(6, -1).std(1).min() > 0  # textured, not blank
-    e = torch.as_tensor(empty).permute(0, 3, 1, 2).float() / 255
-    img, lab = torch.rand(8, 3, 64, 64), torch.randint(1, 13, (8, 64, 64))
-    g = torch.Generator().manual_seed(0)
-    same_img, same_lab = mix_person_free(img, lab, e, 0.0, g)
-    assert torch.equal(same_img, img) and torch.equal(same_lab, lab)
-    all_img, all_lab = mix_person_free(img, lab, e, 1.0, g)
-    assert (all_lab == 0).all() and not torch.equal(all_img, img)
-    assert (lab > 0).all(), "the input batch must not change"
-    some_img, some_lab = mix_person_free(img, lab, e, 0.5, torch.Generator().manual_seed(1))
-    n = int((some_lab.flatten(1) == 0).all(1).sum())
-    assert 0 < n < 8
+    rng = np.random.default_rng(0)
+    data = {"images": rng.integers(0, 255, (8, 64, 64, 3), dtype=np.uint8),
+            "labels": rng.integers(1, 13, (8, 64, 64)).astype(np.uint8),
+            "joints2d": rng.uniform(60, 200, (8, 24, 2)).astype(np.float32)}
+    n_empty = []
+    for rate in (0.0, 1.0, 0.5):
+        b = SegBatcher(data, None, False, empty, rate).make(np.arange(8), torch.Generator().manual_seed(1))
+        n_empty.append(int((b.labels.flatten(1) == 0).all(1).sum()))
+    assert n_empty[0] == 0 and n_empty[1] == 8 and 0 < n_empty[2] < 8
+    assert (data["labels"] > 0).all(), "the cached arrays must not change"

@@ -8,8 +8,10 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from training.metrics import (
+    KEYPOINT_PARTS,
     IoUAccumulator,
     confusion_matrix,
+    keypoint_part_agreement,
     mean_joint_rotation_error,
     miou,
     mpjpe,
@@ -19,6 +21,7 @@ from training.metrics import (
     pck,
     pve,
     rotation_error_deg,
+    silhouette_iou,
     similarity_procrustes,
 )
 
@@ -205,3 +208,146 @@ def test_mean_joint_rotation_error():
     R_pred[:, 0] = Rotation.from_rotvec([0.0, 0.0, np.pi / 2]).as_matrix()  # 90 deg on joint 0
     assert mean_joint_rotation_error(R_pred, R_gt) == pytest.approx(30.0)
     assert mean_joint_rotation_error(R_pred, R_gt, joints=[1, 2]) == pytest.approx(0.0)
+
+
+# ------------------------------------------------- keypoint-part agreement
+# label values (1 + part index, inference/parts.py)
+HEAD, UPPER_TORSO, L_FOREARM, R_UPPER_ARM, L_THIGH, R_THIGH = 1, 2, 3, 4, 5, 6
+NECK, LOWER_TORSO, L_UPPER_ARM, R_FOREARM, L_SHIN, R_SHIN = 7, 8, 9, 10, 11, 12
+# BlazePose ids
+NOSE, L_SHOULDER, R_SHOULDER, L_ELBOW, L_WRIST, L_HIP, L_ANKLE = 0, 11, 12, 13, 15, 23, 27
+
+
+def _keypoints(torso: float = 30.0) -> np.ndarray:
+    """(33, 3) all invisible, shoulders and hips placed for a torso length `torso` (they are used for
+    the radius whatever their visibility)."""
+    kp = np.zeros((33, 3))
+    kp[11, :2], kp[12, :2] = (10, 10), (20, 10)
+    kp[23, :2], kp[24, :2] = (12, 10 + torso), (18, 10 + torso)
+    return kp
+
+
+def test_keypoint_parts_table_follows_the_joints():
+    assert KEYPOINT_PARTS[NOSE] == (HEAD,) and all(KEYPOINT_PARTS[k] == (HEAD,) for k in range(11))
+    assert set(KEYPOINT_PARTS[L_SHOULDER]) == {UPPER_TORSO, NECK, L_UPPER_ARM}
+    assert set(KEYPOINT_PARTS[R_SHOULDER]) == {UPPER_TORSO, NECK, R_UPPER_ARM}
+    assert set(KEYPOINT_PARTS[L_ELBOW]) == {L_UPPER_ARM, L_FOREARM}
+    assert all(KEYPOINT_PARTS[k] == (L_FOREARM,) for k in (15, 17, 19, 21))
+    assert all(KEYPOINT_PARTS[k] == (R_FOREARM,) for k in (16, 18, 20, 22))
+    assert set(KEYPOINT_PARTS[L_HIP]) == {LOWER_TORSO, L_THIGH} and set(KEYPOINT_PARTS[24]) == {LOWER_TORSO, R_THIGH}
+    assert set(KEYPOINT_PARTS[25]) == {L_THIGH, L_SHIN} and set(KEYPOINT_PARTS[26]) == {R_THIGH, R_SHIN}
+    assert all(KEYPOINT_PARTS[k] == (L_SHIN,) for k in (27, 29, 31))
+    assert all(KEYPOINT_PARTS[k] == (R_SHIN,) for k in (28, 30, 32))
+
+
+def test_agreement_one_when_every_keypoint_is_on_its_part():
+    lab = np.zeros((40, 40), np.uint8)
+    lab[:10, :10] = L_FOREARM
+    lab[:10, 20:30] = HEAD
+    kp = _keypoints()
+    kp[L_WRIST] = (5.5, 5.5, 0.9)
+    kp[NOSE] = (25.0, 4.0, 1.0)
+    res = keypoint_part_agreement(lab, kp)
+    assert res.n == 2 and res.agreement == 1.0 and res.swaps == 0.0
+    assert res.radius == 2.0                     # max(2, 0.03 * 30 = 0.9)
+    assert [(k.keypoint, k.name, k.label, k.agrees, k.swapped) for k in res.keypoints] == [
+        (NOSE, "nose", HEAD, True, False), (L_WRIST, "left_wrist", L_FOREARM, True, False)]
+    assert res.keypoints[1].xy == (5.5, 5.5)
+
+
+def test_left_right_swap_is_counted_apart():
+    lab = np.zeros((40, 40), np.uint8)
+    lab[:10, :10] = R_FOREARM                    # the left wrist sits on the right forearm
+    lab[20:, :] = NECK
+    kp = _keypoints()
+    kp[L_WRIST] = (5.5, 5.5, 1.0)
+    kp[R_SHOULDER] = (30.0, 30.0, 1.0)           # on the neck: allowed
+    res = keypoint_part_agreement(lab, kp)
+    assert res.n == 2 and res.agreement == 0.5 and res.swaps == 0.5
+    wrist = res.keypoints[1]
+    assert wrist.label == R_FOREARM and not wrist.agrees and wrist.swapped
+    # a shoulder on the other side's upper arm is a swap; on the lower torso it is neither
+    lab[20:, :] = L_UPPER_ARM
+    assert keypoint_part_agreement(lab, kp).keypoints[0].swapped
+    lab[20:, :] = LOWER_TORSO
+    sh = keypoint_part_agreement(lab, kp).keypoints[0]
+    assert (sh.label, sh.agrees, sh.swapped) == (LOWER_TORSO, False, False)
+
+
+def test_background_majority_within_the_radius_disagrees():
+    """Elbow at (10.2, 10.0), r = 2, upper arm on columns < 10. Pixel centres within 2 px: columns 8, 9
+    (dx -1.7, -0.7) give 2 + 4 pixels, columns 10, 11 (dx 0.3, 1.3) give 4 + 4: background 8 against 6."""
+    lab = np.zeros((20, 20), np.uint8)
+    lab[:, :10] = L_UPPER_ARM
+    kp = _keypoints()
+    kp[L_ELBOW] = (10.2, 10.0, 1.0)
+    res = keypoint_part_agreement(lab, kp)
+    k = res.keypoints[0]
+    assert (k.label, k.agrees, k.swapped) == (0, False, False) and res.agreement == 0.0 and res.swaps == 0.0
+    kp[L_ELBOW, 0] = 9.8                         # mirrored: 8 upper-arm pixels against 6
+    assert keypoint_part_agreement(lab, kp).keypoints[0].label == L_UPPER_ARM
+    kp[L_ELBOW, 0] = 10.0                        # (dx +-0.5: 4 + 4, +-1.5: 2 + 2): a 6-6 tie goes to background
+    assert keypoint_part_agreement(lab, kp).keypoints[0].label == 0
+
+
+def test_radius_grows_with_the_torso():
+    """An ankle in the middle of a 3 x 3 shin block: r = 2 sees 13 pixels (9 shin), r = 6 (3 % of a
+    200 px torso) sees 113 pixels (9 shin): the block wins only at the small radius."""
+    lab = np.zeros((60, 60), np.uint8)
+    lab[29:32, 29:32] = L_SHIN
+    kp = _keypoints(torso=30.0)
+    kp[L_ANKLE] = (30.5, 30.5, 1.0)
+    small = keypoint_part_agreement(lab, kp)
+    assert small.radius == 2.0 and small.agreement == 1.0
+    kp = _keypoints(torso=200.0)
+    kp[L_ANKLE] = (30.5, 30.5, 1.0)
+    big = keypoint_part_agreement(lab, kp)
+    assert big.radius == pytest.approx(6.0) and big.agreement == 0.0 and big.keypoints[0].label == 0
+    # the same with a larger block (9 x 9 = 81 of 113)
+    lab[26:35, 26:35] = L_SHIN
+    assert keypoint_part_agreement(lab, kp).agreement == 1.0
+    # the fraction and the floor are parameters
+    assert keypoint_part_agreement(lab, kp, radius_fraction=0.1).radius == pytest.approx(20.0)
+    assert keypoint_part_agreement(lab, _keypoints(30.0), min_radius=5.0).radius == 5.0
+
+
+def test_low_confidence_and_outside_keypoints_are_skipped():
+    lab = np.full((20, 30), HEAD, np.uint8)
+    kp = _keypoints()
+    kp[0] = (5.0, 5.0, 0.49)                     # not confident
+    kp[1] = (5.0, 5.0, 0.5)                      # confident (>= 0.5)
+    kp[2] = (-0.5, 5.0, 1.0)                     # left of the map
+    kp[3] = (30.0, 5.0, 1.0)                     # x = W: right of the last pixel
+    kp[4] = (29.9, 19.9, 1.0)                    # inside, in the corner
+    kp[5] = (5.0, 20.0, 1.0)                     # below
+    res = keypoint_part_agreement(lab, kp)
+    assert [k.keypoint for k in res.keypoints] == [1, 4] and res.n == 2 and res.agreement == 1.0
+    assert keypoint_part_agreement(lab, kp, min_visibility=0.4).n == 3
+    none = keypoint_part_agreement(lab, _keypoints())
+    assert none.n == 0 and none.keypoints == () and math.isnan(none.agreement) and math.isnan(none.swaps)
+
+
+def test_keypoint_part_agreement_checks_shapes_and_takes_torch():
+    lab = np.full((20, 30), HEAD, np.uint8)
+    kp = _keypoints()
+    kp[0] = (5.0, 5.0, 1.0)
+    assert keypoint_part_agreement(torch.tensor(lab), torch.tensor(kp)).agreement == 1.0
+    with pytest.raises(ValueError):
+        keypoint_part_agreement(lab[None], kp)
+    with pytest.raises(ValueError):
+        keypoint_part_agreement(lab, kp[:13])
+
+
+def test_silhouette_iou_hand_computed():
+    lab = np.zeros((4, 4), np.uint8)
+    lab[0, :4] = [1, 5, 12, 0]                   # 3 part pixels
+    lab[1, 0] = 7                                # 4 in all
+    mask = np.zeros((4, 4), np.float32)
+    mask[0, 1:4] = 0.9                           # 3 above 0.5, 2 of them on parts
+    mask[2, 2] = 0.6                             # 1 more
+    mask[3, 3] = 0.5                             # not > 0.5
+    assert silhouette_iou(lab, mask) == pytest.approx(2 / 6)  # inter 2, union 4 + 4 - 2
+    assert silhouette_iou(lab, mask, threshold=0.4) == pytest.approx(2 / 7)
+    assert math.isnan(silhouette_iou(np.zeros((3, 3)), np.zeros((3, 3))))
+    with pytest.raises(ValueError):
+        silhouette_iou(lab, mask[:3])

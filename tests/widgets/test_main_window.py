@@ -101,12 +101,15 @@ def test_export_writes_files_that_reload_and_asks_before_replacing(qtbot, window
     drop(window, [photo])
     wait_prediction(qtbot, window)
     window.inspector.betas[1].set_value(-2.75)
-    for suffix in (".obj", ".glb", ".npz", ".json", "_body.pkl"):
+    for suffix in (".obj", ".glb", ".npz", ".json", "_body.pkl", "_parts.png"):
         out = tmp_path / f"out{suffix}"
         assert window.export_to(out), window.banner.text
     m = trimesh.load(tmp_path / "out.obj", process=False)
     np.testing.assert_allclose(m.vertices, window.session.mesh.vertices, atol=1e-4)
     assert load_params(tmp_path / "out.json").betas[1] == pytest.approx(-2.75)
+    parts = QImage(str(tmp_path / "out_parts.png"))   # the part map in the photo's frame
+    assert (parts.width(), parts.height()) == (window.session.prediction.image.shape[1],
+                                               window.session.prediction.image.shape[0])
     asked = []
     monkeypatch.setattr(window, "confirm_overwrite", lambda p: asked.append(p) or False)
     stamp = (tmp_path / "out.obj").stat().st_mtime_ns

@@ -1,0 +1,80 @@
+"""Shipped model files checked against the sizes and SHA-256 digests recorded beside them.
+
+A folder of model files may hold a manifest, `models.json`:
+
+    {"pose_detection.tflite": {"bytes": 2959046, "sha256": "9ba9dd3d..."}, ...}
+
+`check_files` compares each listed file with it before the file is handed to a native runtime
+(a truncated .tflite can crash TFLite's C++ loader outright instead of raising), and raises
+`ModelFileError` with a message naming the file. A file's digest is computed once per process
+for a given size and modification time.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+MANIFEST = "models.json"
+_verified: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> sha256
+
+
+class ModelFileError(ValueError):
+    """A model file is missing, or differs from the size or digest recorded in its folder's manifest."""
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 hex digest of a file, read in 1 MB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_manifest(folder: Path) -> dict[str, dict]:
+    """The manifest of `folder` ({} when it has none); ModelFileError when it cannot be read."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"cannot read {path}: {exc}") from None
+    if not isinstance(doc, dict) or not all(isinstance(v, dict) for v in doc.values()):
+        raise ModelFileError(f"{path}: expected an object of file name -> {{bytes, sha256}}")
+    return doc
+
+
+def check_file(path: Path, bytes_: int | None, sha256: str | None) -> None:
+    """Raise ModelFileError unless `path` is a regular file of `bytes_` bytes with digest `sha256`
+    (either may be None: not checked)."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise ModelFileError(f"model file {path} cannot be read: {exc.strerror or exc}") from None
+    if not Path(path).is_file():
+        raise ModelFileError(f"model file {path} is not a regular file")
+    if bytes_ is not None and st.st_size != int(bytes_):
+        what = "truncated" if st.st_size < int(bytes_) else "too long"
+        raise ModelFileError(f"model file {path} is damaged ({what}: {st.st_size:,} bytes, expected "
+                             f"{int(bytes_):,}); restore it (see {Path(path).parent / 'LICENSE.md'})")
+    if sha256 is None:
+        return
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    digest = _verified.get(key) or sha256_of(path)
+    if digest != sha256.lower():
+        raise ModelFileError(f"model file {path} is damaged or replaced (sha256 {digest[:12]}..., expected "
+                             f"{sha256[:12]}...); restore it (see {Path(path).parent / 'LICENSE.md'})")
+    _verified[key] = digest
+
+
+def check_files(folder: Path, names: tuple[str, ...] | list[str]) -> None:
+    """Check the files `names` in `folder` against the folder's manifest (files it does not list, and
+    folders without a manifest, are not checked). Raises ModelFileError naming the first bad file."""
+    manifest = read_manifest(folder)
+    for name in names:
+        if name in manifest:
+            entry = manifest[name]
+            check_file(Path(folder) / name, entry.get("bytes"), entry.get("sha256"))

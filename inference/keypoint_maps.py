@@ -1,0 +1,86 @@
+"""Detector keypoints drawn as limb maps: the extra input planes of the keypoint-conditioned segmentation.
+
+The segmentation network alone confuses left with right and loses the course of thin limbs; the person
+detector (trained on real people) knows both. Its 14 keypoints (LSP order + head, as
+`inference.detect.nbf.crop_inputs` returns them) are drawn as one plane per limb segment, so the
+network reads "the left forearm runs here" directly:
+
+    maps = limb_maps(joints[None], valid[None], res=128, crop_size=256)   # (1, 12, 128, 128)
+
+One implementation in torch serves inference (one person) and training (batches, on any device).
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+# Keypoint order (14): LSP's 13 (R ankle, R knee, R hip, L hip, L knee, L ankle, R wrist, R elbow,
+# R shoulder, L shoulder, L elbow, L wrist, neck = mid-shoulders) and the head (mid-ears).
+NUM_KEYPOINTS = 14
+MID_HIP = 14  # a derived point (mean of the hips), index into the extended array
+# Limb segments, one plane each; names say which body parts they run through (the subject's left/right).
+LIMBS = (
+    ("neck-head", 12, 13), ("shoulders", 8, 9), ("spine", 12, MID_HIP), ("hips", 2, 3),
+    ("left upper arm", 9, 10), ("left forearm", 10, 11), ("right upper arm", 8, 7), ("right forearm", 7, 6),
+    ("left thigh", 3, 4), ("left shin", 4, 5), ("right thigh", 2, 1), ("right shin", 1, 0),
+)
+NUM_LIMB_MAPS = len(LIMBS)
+# Keypoint index each keypoint becomes in a horizontally mirrored image (left <-> right).
+MIRROR_KEYPOINTS = np.array([5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 12, 13])
+# Limb planes exchanged by a mirror (left <-> right limbs); (12,).
+MIRROR_LIMBS = np.array([0, 1, 2, 3, 6, 7, 4, 5, 10, 11, 8, 9])
+SIGMA_TORSO = 0.07     # line half-width (Gaussian sigma) as a fraction of the torso length
+SIGMA_MIN_PX = 1.0     # ... at least this many map pixels
+SIGMA_FALLBACK = 0.02  # of the map size, when the torso length is unknown
+
+
+def _extend(joints: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Append the mid-hip point: (B, 14, 2), (B, 14) -> (B, 15, 2), (B, 15)."""
+    mid = joints[:, 2:4].mean(1, keepdim=True)
+    mv = valid[:, 2:4].all(1, keepdim=True)
+    return torch.cat([joints, mid], 1), torch.cat([valid, mv], 1)
+
+
+def _segment_geometry(joints: torch.Tensor, valid: torch.Tensor, res: int, crop_size: float):
+    """Squared distances (B, 12, res*res) of each map pixel to each limb segment, the limbs' presence
+    (B, 12) float, and sigma (B,) in map pixels."""
+    joints = torch.as_tensor(joints, dtype=torch.float32)
+    valid = torch.as_tensor(valid, dtype=torch.bool, device=joints.device)
+    p, v = _extend(joints * (res / crop_size), valid)
+    a_idx = torch.tensor([a for _, a, _ in LIMBS], device=p.device)
+    b_idx = torch.tensor([b for _, _, b in LIMBS], device=p.device)
+    a, b = p[:, a_idx], p[:, b_idx]                                   # (B, L, 2)
+    ok = (v[:, a_idx] & v[:, b_idx]).float()                           # (B, L)
+    torso = (p[:, 12] - p[:, MID_HIP]).norm(dim=-1)                    # (B,)
+    has_torso = v[:, 12] & v[:, MID_HIP]
+    sigma = torch.where(has_torso, SIGMA_TORSO * torso, torch.full_like(torso, SIGMA_FALLBACK * res))
+    sigma = sigma.clamp_min(SIGMA_MIN_PX)
+    c = torch.arange(res, device=p.device, dtype=p.dtype) + 0.5
+    gy, gx = torch.meshgrid(c, c, indexing="ij")
+    g = torch.stack([gx, gy], -1).view(1, 1, res * res, 2)             # (1, 1, P, 2)
+    ab = (b - a)[:, :, None]                                           # (B, L, 1, 2)
+    t = ((g - a[:, :, None]) * ab).sum(-1) / (ab * ab).sum(-1).clamp_min(1e-6)
+    closest = a[:, :, None] + t.clamp(0, 1)[..., None] * ab
+    return ((g - closest) ** 2).sum(-1), ok, sigma
+
+
+def limb_maps(joints: torch.Tensor, valid: torch.Tensor, res: int, crop_size: float) -> torch.Tensor:
+    """Limb planes (B, 12, res, res) in [0, 1]: exp(-d^2 / 2 sigma^2) of each map pixel's distance d to the
+    segment between two valid keypoints, 0 where either end is missing.
+
+    joints (B, 14, 2) float x, y in crop pixels of a crop of side `crop_size` (pixel centres at i + 0.5);
+    valid (B, 14) bool. sigma = SIGMA_TORSO x torso length (neck to mid-hip), at least SIGMA_MIN_PX map px.
+    """
+    d2, ok, sigma = _segment_geometry(joints, valid, res, crop_size)
+    m = torch.exp(-d2 / (2 * sigma[:, None, None] ** 2)) * ok[:, :, None]
+    return m.view(-1, NUM_LIMB_MAPS, res, res)
+
+
+def mirror_keypoints(joints: torch.Tensor, valid: torch.Tensor, crop_size: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The keypoints of the horizontally mirrored crop: x -> crop_size - x, left <-> right.
+    joints (B, 14, 2), valid (B, 14) -> same shapes."""
+    idx = torch.as_tensor(MIRROR_KEYPOINTS, device=joints.device)
+    j = joints[:, idx].clone()
+    j[..., 0] = crop_size - j[..., 0]
+    return j, valid[:, idx]
+

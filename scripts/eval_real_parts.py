@@ -1,0 +1,136 @@
+"""Real photos, no ground-truth part maps: measure the predicted part map against the person detector.
+
+Per photo and detected person: keypoint-part agreement (the fraction of confident BlazePose keypoints
+whose neighbourhood's majority label is a part the joint belongs to), the fraction of left/right swaps,
+and the IoU of the union of the parts with the detector's silhouette (training.metrics); all on the
+part map in the photo's own frame (inference.crop.uncrop_parts). Writes a markdown table
+(OUT/real_parts.md, also printed), OUT/real_parts.json and one picture per photo (per person a row:
+photo with keypoints | parts over the photo | parts).
+
+    python scripts/eval_real_parts.py resources/photos/*.jpg resources/photos/*.png --out docs/real_parts
+
+Note: the pipeline clears every label outside the person's (slightly grown) silhouette
+(inference.detect.nbf.restrict_parts), so the silhouette IoU mostly says how much of the silhouette
+the parts fill; the keypoint agreement is the measure of the parts themselves.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TILE_H = 360
+
+
+def _view(box, shape, margin: float = 0.15) -> tuple[int, int, int, int]:
+    """Pixel box (x0, y0, x1, y1) around a person box with a margin, inside the image."""
+    h, w = shape[:2]
+    x0, y0, x1, y1 = (float(v) for v in box)
+    m = margin * max(x1 - x0, y1 - y0)
+    x0, y0, x1, y1 = max(0, int(x0 - m)), max(0, int(y0 - m)), min(w, int(x1 + m + 1)), min(h, int(y1 + m + 1))
+    return (x0, y0, x1, y1) if x1 - x0 >= 8 and y1 - y0 >= 8 else (0, 0, w, h)
+
+
+def _keypoint_picture(image: np.ndarray, agreement) -> np.ndarray:
+    """The photo with every checked keypoint as a dot: green agrees, red a left/right swap, orange other."""
+    out = image.copy()
+    rad = max(2, int(round(agreement.radius)))
+    for k in agreement.keypoints:
+        colour = (0, 220, 0) if k.agrees else (255, 0, 0) if k.swapped else (255, 150, 0)
+        centre = (int(round(k.xy[0])), int(round(k.xy[1])))
+        cv2.circle(out, centre, rad + 2, (0, 0, 0), -1, cv2.LINE_AA)
+        cv2.circle(out, centre, rad + 1, colour, -1, cv2.LINE_AA)
+    return out
+
+
+def _fmt(x: float) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("photos", nargs="+", type=Path)
+    ap.add_argument("--out", type=Path, default=Path("docs/real_parts"))
+    ap.add_argument("--weights", type=Path, default=None, help="folder with seg.pt and fit.pt (default: shipped)")
+    a = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    from inference.crop import uncrop_parts
+    from inference.overlay import parts_overlay
+    from inference.parts import colorize
+    from inference.pipeline import PredictionError, Predictor
+    from training.metrics import keypoint_part_agreement, silhouette_iou
+
+    pred = Predictor(weights_dir=a.weights)
+    for w in pred.warnings:
+        print(f"warning: {w}")
+    a.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for path in a.photos:
+        try:
+            first = pred.predict(path)
+        except PredictionError as exc:
+            print(f"{path.name}: {exc}")
+            rows.append({"photo": path.name, "result": str(exc)})
+            continue
+        if first.person < 0:
+            rows.append({"photo": path.name, "result": "no person detected (whole image segmented)"})
+            print(f"{path.name}: no person detected")
+            continue
+        strips = []
+        for k in range(len(first.people)):
+            p = first if k == first.person else pred.predict(path, person=k)
+            person = p.people[p.person]
+            labels = uncrop_parts(p.parts, p.crop, p.image.shape)
+            agr = keypoint_part_agreement(labels, person.keypoints)
+            iou = silhouette_iou(labels, person.mask) if person.mask is not None else float("nan")
+            row = {"photo": path.name, "person": k + 1, "people": len(p.people), "n_keypoints": agr.n,
+                   "agreement": agr.agreement, "swaps": agr.swaps, "silhouette_iou": iou,
+                   "radius_px": agr.radius, "confidence": p.parts.confidence(),
+                   "disagree": [f"{q.name}->{q.label}" for q in agr.keypoints if not q.agrees]}
+            rows.append(row)
+            print(json.dumps(row))
+            tiles = [_keypoint_picture(p.image, agr), parts_overlay(p.image, labels), colorize(labels)]
+            x0, y0, x1, y1 = _view(person.box, p.image.shape)
+            wt = max(1, int(round((x1 - x0) * TILE_H / (y1 - y0))))
+            tiles = [cv2.resize(t[y0:y1, x0:x1], (wt, TILE_H), interpolation=cv2.INTER_AREA) for t in tiles]
+            for t, label in zip(tiles, (f"person {k + 1}: keypoints", f"agreement {_fmt(agr.agreement)}, "
+                                        f"swaps {_fmt(agr.swaps)}", f"silhouette IoU {_fmt(iou)}")):
+                (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)
+                t[:th + 12, :tw + 12] //= 3     # a dark band under the caption
+                cv2.putText(t, label, (6, th + 6), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+            strips.append(np.concatenate(tiles, 1))
+        width = max(s.shape[1] for s in strips)
+        strips = [np.pad(s, ((0, 0), (0, width - s.shape[1]), (0, 0))) for s in strips]
+        cv2.imwrite(str(a.out / f"{path.stem}.png"), np.concatenate(strips, 0)[..., ::-1])
+    (a.out / "real_parts.json").write_text(json.dumps(rows, indent=1))
+    lines = ["| photo | person | keypoints checked | keypoint-part agreement | left/right swaps | "
+             "parts vs silhouette IoU |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        if "agreement" in row:
+            lines.append(f"| {row['photo']} | {row['person']} of {row['people']} | {row['n_keypoints']} | "
+                         f"{_fmt(row['agreement'])} | {_fmt(row['swaps'])} | {_fmt(row['silhouette_iou'])} |")
+        else:
+            lines.append(f"| {row['photo']} | - | - | {row['result']} | | |")
+    done = [r for r in rows if "agreement" in r and r["n_keypoints"]]
+    if done:
+        n = sum(r["n_keypoints"] for r in done)
+        agree = sum(r["agreement"] * r["n_keypoints"] for r in done) / n
+        swaps = sum(r["swaps"] * r["n_keypoints"] for r in done) / n
+        lines.append(f"| all ({len(done)} people) | | {n} | {agree:.2f} | {swaps:.2f} | "
+                     f"{np.nanmean([r['silhouette_iou'] for r in done]):.2f} (mean) |")
+    text = "\n".join(lines) + "\n"
+    (a.out / "real_parts.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

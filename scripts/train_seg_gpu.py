@@ -1,0 +1,84 @@
+"""Train the keypoint-conditioned segmentation network on a CUDA machine, end to end in minutes.
+
+    # here (CPU): the data and the pretrained encoder, small enough to send (about 26 MB)
+    python -m training.cache --pack data/cache/seg --out data/pack --n 8000
+    python scripts/convert_efficientnet_lite.py --no-classifier --half --out data/pretrained/efficientnet_lite0_half.pt
+    # there (GPU): one command, checkpoints (half precision) and logs written to --out
+    python scripts/train_seg_gpu.py --data data/pack --pretrained data/pretrained/efficientnet_lite0_half.pt \
+        --out "$OUT" --minutes 7 --variant lite
+    # anywhere: a short CPU dry run of the same path (the tests run it)
+    python scripts/train_seg_gpu.py --data data/pack --pretrained ... --out /tmp/dry --dry-run
+
+The training itself is the project's one loop (`training/train_seg.py`); this script only fixes the
+settings measured to suit a large GPU (batch 128, bf16 autocast, the whole set on the device, a
+wall-clock budget that shortens the cosine schedule to fit) and writes the best checkpoint in half
+precision under --out, with the run's log.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+VARIANTS = {
+    # ImageNet-pretrained EfficientNet-Lite0 U-Net reading the detector's limb maps
+    "lite": dict(arch="lite", lr=1e-3),
+    # the compact from-scratch U-Net with limb maps, warm-started from the shipped RGB-only weights
+    "segnet": dict(arch="segnet", lr=1e-3, init="resources/weights/seg.pt", width=16),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="cache or packed cache folder (training/cache.py)")
+    ap.add_argument("--pretrained", default=None, help="converted encoder weights (variant lite)")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--variant", choices=sorted(VARIANTS), default="lite")
+    ap.add_argument("--minutes", type=float, default=7.0, help="training wall-clock budget")
+    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--dry-run", action="store_true", help="a few steps on the CPU on a few samples")
+    a = ap.parse_args(argv)
+
+    from training.loop import RunConfig
+    from training.train_seg import train_seg
+
+    v = VARIANTS[a.variant]
+    if not a.dry_run and not torch.cuda.is_available():
+        print("no CUDA device: use --dry-run on a CPU, or `python main.py train-seg` for a CPU run")
+        return 2
+    if v["arch"] == "lite" and not a.pretrained:
+        print("--pretrained is needed for the lite variant (scripts/convert_efficientnet_lite.py)")
+        return 2
+    if torch.cuda.is_available() and not a.dry_run:
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        print(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}", flush=True)
+    run_dir = Path("/tmp") / f"nbf_seg_{a.variant}_{int(time.time())}"
+    extra = dict(arch=v["arch"], width=v.get("width", 16), head="shuffle", dice=0.5, empty=0.03, keypoints=True,
+                 pretrained=a.pretrained, init=v.get("init"), minutes=0 if a.dry_run else a.minutes)
+    cfg = RunConfig(kind="seg", data=a.data, out=str(run_dir), seed=a.seed,
+                    epochs=1 if a.dry_run else 1000, batch_size=4 if a.dry_run else a.batch_size, lr=v["lr"],
+                    val_every=1 if a.dry_run else 10, max_samples=24 if a.dry_run else 0,
+                    threads=1 if a.dry_run else 0, extra=extra)
+    t0 = time.time()
+    best = train_seg(cfg)
+    a.out.mkdir(parents=True, exist_ok=True)
+    ck = torch.load(best, map_location="cpu", weights_only=False)
+    ck["model"] = {k: t.half() if t.is_floating_point() else t for k, t in ck["model"].items()}
+    torch.save(ck, a.out / f"seg_{a.variant}.pt")
+    shutil.copy(run_dir / "log.txt", a.out / f"seg_{a.variant}_log.txt")
+    print(f"{a.variant}: best val mIoU {ck['best']:.3f} after {ck['step']} steps, {time.time() - t0:.0f} s "
+          f"-> {a.out / f'seg_{a.variant}.pt'}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""`main.py predict` with careless or hostile input: bad --out / --mesh-formats refused before the models
+load, full disks, colliding names, the output folder as input, pipes, damaged JPEGs, SIGTERM."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import inference.pipeline as pipeline_module
+from cli.cmd_predict import expand, output_stems
+from cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "resources" / "samples"
+PHOTOS = sorted((ROOT / "resources" / "photos").glob("*.jpg"))
+RESULT_SET = 9  # with --detect off: 4 PNGs (no _people.png) + obj + glb + npz + json + _body.pkl
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    from inference.pipeline import WEIGHTS_DIR, Predictor
+
+    if not (WEIGHTS_DIR / "seg.pt").is_file():
+        pytest.skip("no trained weights")
+    return Predictor(device="cpu", detect="off")
+
+
+@pytest.fixture
+def cached_predictor(monkeypatch, predictor):
+    """Build the models once for these tests (the CLI still runs everything else for real)."""
+    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: predictor)
+
+
+@pytest.fixture
+def no_models(monkeypatch):
+    """Fail the test if the command gets as far as building the models."""
+    def refuse(*a, **k):
+        raise AssertionError("the models were loaded before the arguments were checked")
+
+    monkeypatch.setattr(pipeline_module, "Predictor", refuse)
+
+
+def _predict(*argv) -> int:
+    return main(["predict", *map(str, argv), "--detect", "off"])
+
+
+def _one_line_error(capsys, needle: str) -> None:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and needle in err and "\n" not in err and "Traceback" not in err, err
+
+
+# ------------------------------------------------------------------ refused before the models load
+@pytest.mark.parametrize("case, needle", [
+    ("file", "is a file, not a folder"),
+    ("under-file", "a part of this path is a file"),
+])
+def test_out_that_cannot_be_a_folder(tmp_path, capsys, no_models, case, needle):
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    out = afile if case == "file" else afile / "sub"
+    assert _predict(SAMPLES / "synthetic_01.png", "--out", out) == 2
+    _one_line_error(capsys, needle)
+    assert afile.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("formats, needle", [("obj,stl", "unknown stl"), ("", "empty list"), (" , ", "empty list")])
+def test_bad_mesh_formats_write_nothing(tmp_path, capsys, no_models, formats, needle):
+    assert _predict(SAMPLES / "synthetic_01.png", "--out", tmp_path / "o", "--mesh-formats", formats) == 2
+    _one_line_error(capsys, f"--mesh-formats: {needle}")
+    assert not (tmp_path / "o").exists()
+
+
+def test_empty_folder_is_an_error(tmp_path, capsys, no_models):
+    (tmp_path / "empty").mkdir()
+    assert _predict(tmp_path / "empty", "--out", tmp_path / "o") == 2
+    _one_line_error(capsys, "no images found in")
+
+
+def test_read_only_out(tmp_path, capsys, no_models):
+    out = tmp_path / "ro"
+    out.mkdir()
+    mounted = _mount_tmpfs(out, "ro,size=64k") if os.geteuid() == 0 else False
+    if not mounted:
+        out.chmod(0o555)
+        if os.access(out, os.W_OK):
+            pytest.skip("cannot make a read-only folder here (root without mount)")
+    try:
+        assert _predict(SAMPLES / "synthetic_01.png", "--out", out) == 2
+        _one_line_error(capsys, "cannot write there")
+    finally:
+        _umount(out) if mounted else out.chmod(0o755)
+
+
+def _mount_tmpfs(folder: Path, options: str) -> bool:
+    return shutil.which("mount") is not None and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True).returncode == 0
+
+
+def _umount(folder: Path) -> None:
+    subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+# ------------------------------------------------------------------ names
+def test_output_stems_are_unique(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    paths = [a / "photo.jpg", b / "photo.jpg", b / "photo.png", b / "Photo.JPG", b / "photo_png.jpg"]
+    stems = output_stems(paths)
+    assert stems[:3] == ["photo", "photo_jpg", "photo_png"]
+    assert len({s.lower() for s in stems}) == len(stems)
+
+
+def test_outputs_in_the_input_folder_are_not_inputs(tmp_path):
+    for name in ("photo.jpg", "photo_parts.png", "photo_overlay.png", "photo_p2_people.png", "x_png_parts.png",
+                 "x.png", "beach_overlay.png", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in expand([tmp_path], tmp_path)] == ["beach_overlay.png", "photo.jpg", "x.png"]
+    assert len(expand([tmp_path], tmp_path / "elsewhere")) == 7  # another output folder: all images are inputs
+    assert [p.name for p in expand([tmp_path / "x.png", tmp_path / "x.png"])] == ["x.png"]  # each file once
+
+
+def test_same_stem_keeps_both_results_and_reruns_in_place(tmp_path, capsys, cached_predictor):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    shutil.copy(SAMPLES / "synthetic_01.png", a / "photo.png")
+    shutil.copy(SAMPLES / "synthetic_02.png", b / "photo.png")
+    out = tmp_path / "out"
+    assert _predict(a / "photo.png", b / "photo.png", "--out", out, "--overwrite") == 0
+    assert "2/2 images done" in capsys.readouterr().out
+    assert sorted(p.name for p in out.glob("*_body.pkl")) == ["photo_body.pkl", "photo_png_body.pkl"]
+    # --out is the input folder: a rerun reads only the photo, not the files written beside it
+    assert _predict(b, "--out", b) == 0 and _predict(b, "--out", b, "--overwrite") == 0
+    assert "1/1 images done" in capsys.readouterr().out.splitlines()[-1]
+    assert len(list(b.iterdir())) == 1 + RESULT_SET
+
+
+def test_existing_outputs_are_one_line_and_nothing_partial(tmp_path, capsys, cached_predictor):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "synthetic_01.glb").write_text("mine")
+    assert _predict(SAMPLES / "synthetic_01.png", SAMPLES / "synthetic_02.png", "--out", out) == 1
+    captured = capsys.readouterr().out
+    assert "synthetic_01.png: outputs exist (synthetic_01.glb); use --overwrite" in captured
+    assert "1/2 images done" in captured
+    assert sorted(p.name for p in out.glob("synthetic_01*")) == ["synthetic_01.glb"]
+    assert (out / "synthetic_01.glb").read_text() == "mine"
+    assert len(list(out.glob("synthetic_02*"))) == RESULT_SET
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs a small tmpfs (root)")
+def test_full_disk_stops_with_a_summary_and_no_partial_files(tmp_path, capsys, cached_predictor):
+    out = tmp_path / "full"
+    out.mkdir()
+    if not _mount_tmpfs(out, "size=64k"):
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        assert _predict(SAMPLES / "synthetic_01.png", SAMPLES / "synthetic_02.png", "--out", out) == 1
+        captured = capsys.readouterr()
+        assert "No space left on device" in captured.out + captured.err
+        assert "error: stopped" in captured.err and "0/2 images done, 1 not run" in captured.err
+        assert list(out.iterdir()) == []  # neither a partial set nor a temporary file
+    finally:
+        _umount(out)
+
+
+def test_damaged_jpeg_is_reported(tmp_path, capsys, cached_predictor):
+    data = PHOTOS[0].read_bytes()
+    holey = tmp_path / "holey.jpg"
+    holey.write_bytes(data[: len(data) // 2] + data[-2:])
+    assert _predict(holey, "--out", tmp_path / "o") == 0
+    assert "holey.jpg: warning: holey.jpg is damaged" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ through main.py (subprocesses)
+def _run(*argv, timeout=60, **kw):
+    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "predict", *map(str, argv), "--detect", "off"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT, **kw)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_fifo_does_not_hang(tmp_path):
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    proc = _run(fifo, "--out", tmp_path / "o")
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "pipe.jpg is a pipe (FIFO), not an image file" in out
+    assert "Traceback" not in out
+
+
+def test_sigterm_leaves_no_temporary_or_partial_files(tmp_path):
+    images = tmp_path / "in"
+    images.mkdir()
+    for k in range(12):
+        shutil.copy(SAMPLES / "synthetic_01.png", images / f"img{k:02d}.png")
+    out = tmp_path / "out"
+    proc = _run(images, "--out", out)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(out.glob("img00*")):
+        time.sleep(0.02)
+    time.sleep(0.3)  # mid-batch, likely mid-image
+    proc.send_signal(signal.SIGTERM)
+    text, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGTERM, text
+    assert "terminated" in text and "Traceback" not in text
+    names = [p.name for p in out.iterdir()]
+    assert not [n for n in names if n.endswith(".tmp")]
+    for k in range(12):
+        n = len([x for x in names if x.startswith(f"img{k:02d}")])
+        assert n in (0, RESULT_SET), f"img{k:02d}: {n} files"  # a whole set or nothing

@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from inference import image_io as imageio
+
 from .session import Session, ShownImage
 from .settings import AppSettings, ModelConfig
 from .worker import Generation, ModelWorker, PredictorFactory, WorkerThread, default_predictor_factory
@@ -150,7 +151,7 @@ class Controller(QObject):
         """Open dropped/chosen files and folders. Folders in UP-3D layout go to the dataset panel;
         other folders open their images as a list (Next/Previous). The first readable image opens; the
         files that could not be read before it are listed in one error. Returns True if an image opened."""
-        from .dataset_runner import is_dataset_folder
+        from inference.datasets import is_dataset_folder
 
         images: list[Path] = []
         for raw in paths:
@@ -168,7 +169,7 @@ class Controller(QObject):
         if not images:
             return False
         failures = []
-        for k, path in enumerate(images):
+        for k, path in enumerate(images):  # noqa: B007 - k (the image that opened) is used below
             img, message = self.read_image(path)
             if img is not None:
                 break
@@ -412,8 +413,11 @@ class Controller(QObject):
         return export.export_parts(Path(path), pred.parts, pred.crop, pred.image.shape, overwrite=overwrite)
 
     def export_params(self, path: str | Path, overwrite: bool = False) -> Path:
-        """Write the current parameters as .npz / .json / _body.pkl by name."""
+        """Write the current (edited) parameters as .npz / .json / _body.pkl by name, with the photo's own
+        camera and the body's 24 SMPL + 14 LSP joints in photo pixels (inference/export.py: in the
+        _body.pkl, f, rt, t are the photo camera; crop_f, crop_t the network's crop camera)."""
         from inference import export
+        from inference.photo_camera import photo_camera_for
 
         self.flush()
         pred, params = self.session.prediction, self.session.params
@@ -421,6 +425,12 @@ class Controller(QObject):
             raise RuntimeError("nothing to export yet: open an image first")
         body = self.body_model()
         name = body.name if body is not None else (self.config.body_model_path or "embedded")
-        save = getattr(export, "save_params", None) or getattr(export, "export_params")
-        save(Path(path), params, float(pred.camera.focal), int(pred.camera.size), name, overwrite=overwrite)
+        if params is pred.params:
+            mesh = pred.mesh
+        else:  # the edited body (posed here: the session's mesh may lag behind a failed re-pose)
+            mesh = body.mesh(params) if body is not None else None
+        photo = None if mesh is None else photo_camera_for(pred, params, mesh, body)
+        save = getattr(export, "save_params", None) or export.export_params
+        save(Path(path), params, float(pred.camera.focal), int(pred.camera.size), name, overwrite=overwrite,
+             photo=photo)
         return Path(path)

@@ -1,15 +1,12 @@
 """Dataset inspection: run the model over a labelled folder (UP-3D layout) and score every case.
 
-The panel is written against the small reader interface below (`DatasetReader`), so the
-training code's reader can be plugged in; `UP3DFolder` implements it for the on-disk layout:
-`NNNNN_image.png`, `NNNNN_body.pkl` (pose 72, betas 10, trans, f, rt, t in UP-3D's OpenCV
-camera; read through inference.export.load_params into our OpenGL frame), `NNNNN_parts.png`
-(NBF part colours) and split lists `test.txt` / `val.txt` / `train.txt`.
+The folder is read by `inference.datasets` (the reader training and `main.py evaluate` use) and every
+case is scored by `inference.metrics` as `main.py evaluate` scores it: MPJPE / PA-MPJPE / PVE in mm,
+per-part IoU of the predicted parts on the image against the ground-truth parts.
 
 `DatasetSession` (GUI thread) lists the cases into a `DatasetTableModel` at once, then a
 `DatasetWorker` in its own thread runs the Predictor case by case and sends a `CaseResult`
-per case (metrics: MPJPE / PA-MPJPE / PVE in mm from training.metrics, per-part IoU against
-the ground-truth parts). Stale runs are dropped by a generation counter, as for single images.
+per case. Stale runs are dropped by a generation counter, as for single images.
 """
 from __future__ import annotations
 
@@ -18,137 +15,47 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from inference import image_io as imageio
+from inference import datasets
+from inference.datasets import Case
+
 from .derived import parts_on_image
 from .settings import ModelConfig
 from .worker import Generation, PredictorFactory, WorkerThread, default_predictor_factory, user_message
 
-SPLITS = ("test", "val", "train")
 
-
-# ----------------------------------------------------------------------------- reading
+# ----------------------------------------------------------------------------- listing
 @dataclass(frozen=True)
 class DatasetCase:
+    """One row of the table: a case id and its image file (nothing read yet)."""
+
     case_id: str
     image_path: Path
-    body_path: Path | None = None
-    parts_path: Path | None = None
 
 
-@dataclass(frozen=True)
-class GroundTruth:
-    params: object | None = None  # BodyParams in the OpenGL camera frame
-    parts: np.ndarray | None = None  # (H, W) uint8 labels 0..12 on the image
-
-
-class DatasetReader(Protocol):
-    """What the dataset panel needs from a labelled set."""
-
-    folder: Path
-    split: str
-
-    def cases(self) -> list[DatasetCase]: ...
-
-    def image(self, case: DatasetCase) -> np.ndarray: ...  # (H, W, 3) uint8 RGB
-
-    def ground_truth(self, case: DatasetCase, body_model=None) -> GroundTruth: ...
-
-
-def _case_id(entry: str) -> str:
-    name = Path(entry.strip().replace("\\", "/")).name
-    for suffix in ("_image.png", "_image.jpg", "_body.pkl", "_parts.png", ".png", ".jpg"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def is_dataset_folder(folder: str | Path) -> bool:
-    """A folder in UP-3D layout: has NNNNN_image.* files and body pickles or part maps or split lists."""
-    p = Path(folder)
-    if not p.is_dir():
-        return False
-    has_images = any(p.glob("*_image.png")) or any(p.glob("*_image.jpg"))
-    return has_images and (any(p.glob("*_body.pkl")) or any(p.glob("*_parts.png"))
-                           or any((p / f"{s}.txt").is_file() for s in SPLITS))
-
-
-class UP3DFolder:
-    """Reader of a folder in UP-3D layout. split: "test" / "val" / "train" list, or "all"."""
+class DatasetFolder:
+    """The cases of one split of a labelled folder. split: "test" / "val" / "train" list, or "all";
+    default the first list present (test first), else all."""
 
     def __init__(self, folder: str | Path, split: str | None = None):
         self.folder = Path(folder)
         if not self.folder.is_dir():
             raise FileNotFoundError(f"dataset folder not found: {self.folder}")
-        if split is None:
-            split = next((s for s in SPLITS if (self.folder / f"{s}.txt").is_file()), "all")
-        self.split = split
+        self.split = split or datasets.default_split(self.folder) or "all"
         self._cases: list[DatasetCase] | None = None
-
-    def _image_for(self, cid: str) -> Path:
-        for ext in (".png", ".jpg"):
-            p = self.folder / f"{cid}_image{ext}"
-            if p.exists():
-                return p
-        return self.folder / f"{cid}_image.png"
 
     def cases(self) -> list[DatasetCase]:
         if self._cases is None:
-            if self.split != "all" and (self.folder / f"{self.split}.txt").is_file():
-                lines = (self.folder / f"{self.split}.txt").read_text(errors="replace").splitlines()
-                ids = [_case_id(x) for x in lines if x.strip() and not x.lstrip().startswith("#")]
-            else:
-                ids = sorted({_case_id(p.name) for p in self.folder.glob("*_image.*")})
-            out = []
-            for cid in dict.fromkeys(ids):  # keep order, drop duplicates
-                body = self.folder / f"{cid}_body.pkl"
-                parts = self.folder / f"{cid}_parts.png"
-                out.append(DatasetCase(cid, self._image_for(cid), body if body.exists() else None,
-                                       parts if parts.exists() else None))
-            self._cases = out
+            ids = datasets.list_cases(self.folder, None if self.split == "all" else self.split)
+            self._cases = [DatasetCase(cid, datasets.image_path(self.folder, cid)) for cid in ids]
         return self._cases
 
-    def image(self, case: DatasetCase) -> np.ndarray:
-        return imageio.load_image(case.image_path)
-
-    def ground_truth(self, case: DatasetCase, body_model=None) -> GroundTruth:
-        if case.body_path is not None:
-            try:
-                from training.datasets import read_case
-            except ImportError:
-                read_case = None
-            if read_case is not None:  # the training code's reader: same conventions as training/evaluation
-                c = read_case(self.folder, case.case_id, body_model)
-                return GroundTruth(c.params, c.labels)
-        params = parts = None
-        if case.body_path is not None:
-            from inference.export import load_params
-
-            params = load_params(case.body_path, body_model)
-        if case.parts_path is not None:
-            parts = read_part_labels(case.parts_path)
-        return GroundTruth(params, parts)
-
-
-def read_part_labels(path: Path) -> np.ndarray:
-    """A part-colour PNG (NBF colours) -> labels (H, W) uint8 (exact palette match, others 0)."""
-    import cv2
-
-    from inference.parts import decode_colors
-
-    data = np.fromfile(path, np.uint8)
-    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise imageio.ImageLoadError(f"{path.name}: cannot read the part map")
-    return decode_colors(np.ascontiguousarray(bgr[..., ::-1]))
-
-
-def open_dataset(folder: str | Path, split: str | None = None) -> DatasetReader:
-    return UP3DFolder(folder, split)
+    def read(self, case: DatasetCase, body_model=None) -> Case:
+        """Image and ground truth of a case (inference.datasets.read_case)."""
+        return datasets.read_case(self.folder, case.case_id, body_model)
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -175,31 +82,21 @@ class CaseResult:
         return self.params is not None or bool(self.error)
 
 
-def score_case(row: int, case: DatasetCase, prediction, gt: GroundTruth, body_model, seconds: float) -> CaseResult:
-    """Metrics of one prediction against its ground truth."""
-    from training.metrics import miou, mpjpe, pa_mpjpe, part_iou, pve
+def score_case(row: int, case: DatasetCase, prediction, truth: Case, body_model, seconds: float) -> CaseResult:
+    """Metrics of one prediction against its ground truth, computed as `main.py evaluate` does."""
+    from inference.crop import uncrop_parts
+    from inference.metrics import body_errors_mm, miou, part_iou
 
     res = CaseResult(row, case, seconds=seconds, params=prediction.params, crop=prediction.crop,
                      crop_labels=np.asarray(prediction.parts.labels, np.uint8),
                      image_shape=tuple(prediction.image.shape[:2]))
-    if gt.params is not None and body_model is not None:
-        g = body_model.mesh(gt.params)
-        pm = prediction.mesh
-        if g.vertices.shape == pm.vertices.shape:
-            pj, gj = pm.joints[None], g.joints[None]
-            res.mpjpe = float(mpjpe(pj, gj)[0]) * 1000.0
-            res.pa_mpjpe = float(pa_mpjpe(pj, gj)[0]) * 1000.0
-            res.pve = float(pve(pm.vertices[None], g.vertices[None], pj, gj)[0]) * 1000.0
-    if gt.parts is not None:
-        h, w = res.image_shape
-        gl = gt.parts
-        if gl.shape != (h, w):
-            import cv2
-
-            gl = cv2.resize(gl, (w, h), interpolation=cv2.INTER_NEAREST)
-        pl = parts_on_image(res.crop_labels, prediction.crop, (h, w))
-        res.part_iou = np.asarray(part_iou(pl, gl), np.float64)
-        res.miou = float(miou(pl, gl))
+    if truth.params is not None and body_model is not None:
+        errors = body_errors_mm(prediction.mesh, body_model.mesh(truth.params))
+        res.mpjpe, res.pa_mpjpe, res.pve = errors["mpjpe"], errors["pa_mpjpe"], errors["pve"]
+    if truth.labels is not None:
+        on_image = uncrop_parts(prediction.parts, prediction.crop, truth.labels.shape)
+        res.part_iou = np.asarray(part_iou(on_image, truth.labels), np.float64)
+        res.miou = float(miou(on_image, truth.labels))
     return res
 
 
@@ -244,12 +141,11 @@ class DatasetWorker(QObject):
             case = cases[row]
             t0 = time.perf_counter()
             try:
-                image = reader.image(case)
-                prediction = pred.predict(image, cancel=cancel)
+                truth = reader.read(case, body)
+                prediction = pred.predict(truth.image, cancel=cancel)
                 if cancel():
                     return
-                gt = reader.ground_truth(case, body)
-                result = score_case(row, case, prediction, gt, body, time.perf_counter() - t0)
+                result = score_case(row, case, prediction, truth, body, time.perf_counter() - t0)
             except Exception as exc:  # noqa: BLE001 - one bad case does not stop the run
                 if cancel():
                     return
@@ -278,7 +174,7 @@ class DatasetSession(QObject):
         super().__init__(parent)
         from .dataset_model import DatasetTableModel
 
-        self.reader: DatasetReader | None = None
+        self.reader: DatasetFolder | None = None
         self.model = DatasetTableModel(self)
         self.generation = Generation()
         self.running = False
@@ -301,12 +197,12 @@ class DatasetSession(QObject):
             self._thread.stop(60000)
             self._thread = None
 
-    def open(self, folder: str | Path, run: bool = True, reader: DatasetReader | None = None,
+    def open(self, folder: str | Path, run: bool = True, reader: DatasetFolder | None = None,
              split: str | None = None) -> int:
         """List a dataset's cases into the table (at once) and start scoring them. Returns the count.
         split: "test" / "val" / "train" / "all"; default the first list present (test first)."""
         try:
-            reader = reader or open_dataset(folder, split)
+            reader = reader or DatasetFolder(folder, split)
             cases = reader.cases()
         except Exception as exc:  # noqa: BLE001
             self.error.emit(f"cannot open dataset {folder}: {user_message(exc)}")
@@ -368,31 +264,27 @@ class DatasetSession(QObject):
             self.error.emit(f"dataset run failed: {message}")
 
     # ------------------------------------------------------------------ details of one case
-    def details(self, row: int, body_model=None) -> "CaseDetails":
+    def details(self, row: int, body_model=None) -> CaseDetails:
         """Everything the detail view shows for one row (loaded on the GUI thread: a few ms)."""
         case = self.model.case(row)
         res = self.model.result(row)
-        gt = GroundTruth()
-        msg = ""
+        truth, image, msg = None, None, ""
         try:
-            gt = self.reader.ground_truth(case, body_model)
+            truth = self.reader.read(case, body_model)
+            image = truth.image
         except Exception as exc:  # noqa: BLE001
-            msg = f"ground truth: {user_message(exc)}"
-        image = None
-        try:
-            image = self.reader.image(case)
-        except Exception as exc:  # noqa: BLE001
-            msg = f"image: {user_message(exc)}"
+            msg = user_message(exc)
         pred_labels = None
         if res is not None and res.crop_labels is not None and image is not None:
             pred_labels = parts_on_image(res.crop_labels, res.crop, image.shape[:2])
         gt_mesh = pred_mesh = None
         if body_model is not None:
-            if gt.params is not None:
-                gt_mesh = body_model.mesh(gt.params)
+            if truth is not None and truth.params is not None:
+                gt_mesh = body_model.mesh(truth.params)
             if res is not None and res.params is not None:
                 pred_mesh = body_model.mesh(res.params)
-        return CaseDetails(case, res, image, gt.parts, pred_labels, gt_mesh, pred_mesh,
+        gt_labels = truth.labels if truth is not None else None
+        return CaseDetails(case, res, image, gt_labels, pred_labels, gt_mesh, pred_mesh,
                            msg or (res.error if res is not None else ""))
 
 

@@ -26,10 +26,3 @@ def overlay_camera(prediction, scale: float = 1.0) -> tuple[float, tuple[float, 
     from inference.overlay import image_camera
 
     return image_camera(prediction, scale)
-
-
-def composite(base: np.ndarray, rgba: np.ndarray, opacity: float) -> np.ndarray:
-    """Alpha-blend an RGBA layer (H, W, 4) onto an RGB base (H, W, 3) uint8 with an extra opacity."""
-    a = rgba[..., 3:4].astype(np.float32) / 255.0 * float(opacity)
-    out = base.astype(np.float32) * (1.0 - a) + rgba[..., :3].astype(np.float32) * a
-    return (out + 0.5).astype(np.uint8)

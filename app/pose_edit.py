@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference.types import BodyParams, NUM_BETAS
+from inference.types import NUM_BETAS, BodyParams
 
 ANGLE_RANGES = ((-180.0, 180.0), (-90.0, 90.0), (-180.0, 180.0))
 BETA_RANGE = (-3.0, 3.0)

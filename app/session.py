@@ -99,21 +99,12 @@ class Session(QObject):
         self.undoChanged.emit(bool(self._undo))
         return p
 
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
     def set_busy(self, busy: bool) -> None:
         if busy != self.busy:
             self.busy = busy
             self.busyChanged.emit(busy)
 
     # ---------------------------------------------------------------- derived
-    @property
-    def edited(self) -> bool:
-        p = self.prediction
-        return p is not None and self.params is not None and self.params is not p.params
-
     def parts_on_display(self) -> np.ndarray | None:
         """Predicted part labels (h, w) uint8 on the display image (cached per prediction)."""
         if self.prediction is None or self.shown is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import threading
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 

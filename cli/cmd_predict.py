@@ -4,7 +4,10 @@ Per image NAME: NAME_parts.png (the part map in the photo's own frame: same widt
 photo, palette colours, background black; class probabilities warped bilinearly from the crop, see
 inference.crop.uncrop_parts), NAME_parts_crop.png (the network's map on its square crop),
 NAME_parts_overlay.png (the parts over the photo), NAME_people.png (detected people), NAME_overlay.png
-(the mesh through the predicted camera), meshes and parameter files.
+(the mesh through the predicted camera), meshes and parameter files (NAME.npz, NAME.json, NAME_body.pkl:
+the body with the input photo's own camera and its 24 SMPL + 14 LSP joints in photo pixels; in the
+_body.pkl, f, rt, t are the photo camera and crop_f, crop_t the network's crop camera; see
+inference/export.py and inference/photo_camera.py).
 """
 from __future__ import annotations
 
@@ -200,7 +203,7 @@ def run(args) -> int:
             failed += 1
             continue
         try:
-            write_outputs(p, stem, mesh_formats, renderer, body.name, args.overwrite)
+            write_outputs(p, stem, mesh_formats, renderer, body.name, args.overwrite, body)
         except OSError as exc:
             failed += 1
             tqdm.write(f"{path}: cannot write the outputs: {exc.strerror or exc} "
@@ -234,8 +237,12 @@ def predict_one(pred, path: Path, person: int):
     return p, [str(w.message) for w in caught if issubclass(w.category, DamagedImageWarning)]
 
 
-def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: str, overwrite: bool) -> list[Path]:
+def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: str, overwrite: bool,
+                  body_model=None) -> list[Path]:
     """Write every output of one prediction `p` (see the module docstring) under the name `stem`.
+
+    The parameter files carry the photo's camera (`inference.photo_camera.photo_camera_for`); with the
+    `body_model` also the photo-pixel joints (the LSP head top needs its vertices).
 
     All or nothing: if any write fails or the run is interrupted (Ctrl+C, SIGTERM), the files already
     written for this image are removed again and the error is raised. Returns the paths written.
@@ -244,6 +251,7 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
     from inference.export import atomic_write, export_mesh, png_bytes, save_params
     from inference.overlay import mesh_overlay, parts_overlay
     from inference.parts import colorize
+    from inference.photo_camera import photo_camera_for
 
     written: list[Path] = []
 
@@ -262,9 +270,10 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
         png("_overlay.png", mesh_overlay(renderer, p))
         for fmt in mesh_formats:
             written.append(export_mesh(str(stem) + "." + fmt, p.mesh.vertices, p.mesh.faces, overwrite=overwrite))
+        photo = photo_camera_for(p, body_model=body_model)
         for suffix in PARAM_OUTPUTS:
             written.append(save_params(str(stem) + suffix, p.params, p.camera.focal, p.camera.size, body_name,
-                                       overwrite))
+                                       overwrite, photo=photo))
     except BaseException:
         _remove(written)
         raise

@@ -1,4 +1,4 @@
-"""`synth`: write a synthetic labelled set in UP-3D layout (see training/datasets.py).
+"""`synth`: write a synthetic labelled set in UP-3D layout (see inference/datasets.py).
 
 Deterministic for a seed (case i is drawn from rng([seed, i])), resumable (complete cases are
 skipped), with a progress bar. The fixed synthetic test split of NBF Studio is
@@ -38,7 +38,7 @@ def _init(body_model):
 
 
 def _one(job):
-    from training.datasets import write_sample
+    from inference.datasets import write_sample
 
     out, seed, i = job
     write_sample(out, i, _W["r"].render(seed, i))
@@ -49,7 +49,7 @@ def run(args) -> int:
     from tqdm import tqdm
 
     from inference.body_model import BodyModelError
-    from training.datasets import case_stem, write_splits
+    from inference.datasets import case_stem, write_splits
 
     args.out.mkdir(parents=True, exist_ok=True)
     todo = [i for i in range(args.n) if not Path(str(case_stem(args.out, i)) + "_image.png").exists()]

@@ -23,6 +23,9 @@ def add_arguments(p, name: str) -> None:
         p.add_argument("--res", type=int, default=64, help="input resolution of the part map")
         p.add_argument("--input", choices=("parts", "rgb"), default="parts",
                        help="rgb: regress from the image directly (ablation; needs an RGB cache)")
+        p.add_argument("--keypoints", action="store_true",
+                       help="also read the person detector's keypoints as limb maps (simulated in training "
+                            "with the error in training/detector_error.json)")
     else:
         p.add_argument("--width", type=int, default=16, help="U-Net base width")
         p.add_argument("--head", choices=("bilinear", "shuffle"), default="shuffle",
@@ -48,7 +51,7 @@ def run(args) -> int:
     extra = {"body_model": args.body_model, "init": args.init}
     if args.command == "train-fit":
         extra.update(n_parts=args.parts, augment=not args.no_augment, loss_weights=json.loads(args.loss_weights),
-                     res=args.res, input=args.input)
+                     res=args.res, input=args.input, keypoints=args.keypoints)
     else:
         extra.update(width=args.width, head=args.head, dice=args.dice, empty=args.empty, arch=args.arch,
                      pretrained=args.pretrained, keypoints=args.keypoints, minutes=args.minutes)

@@ -133,7 +133,7 @@ class BodyModel:
         self.num_vertices = nV
         self.device = torch.device(device)
 
-    def to(self, device: str | torch.device) -> "BodyModel":
+    def to(self, device: str | torch.device) -> BodyModel:
         self.layer.to(device)
         self.device = torch.device(device)
         return self
@@ -147,17 +147,10 @@ class BodyModel:
         j = out.joints
         return out.vertices, j[:, :24], j[:, 24:24 + len(self.extra_names)]
 
-    def forward_rotmat(self, rotmats: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor | None = None):
-        """Differentiable forward from rotation matrices (B, 24, 3, 3) and betas (B, 10) ->
-        (vertices (B, V, 3), joints (B, 24, 3))."""
-        out = self.layer(global_orient=rotmats[:, :1], body_pose=rotmats[:, 1:], betas=betas, transl=transl,
-                         pose2rot=False, return_verts=True)
-        return out.vertices, out.joints[:, :24]
-
     def joints_rotmat(self, rotmats: torch.Tensor, betas: torch.Tensor) -> torch.Tensor:
         """Posed SMPL joints (B, 24, 3) from rotations (B, 24, 3, 3) and betas (B, 10), no translation.
 
-        Same joints as `forward_rotmat` without skinning the vertices (the regressor is linear in the
+        The joints of the full forward pass without skinning the vertices (the regressor is linear in the
         shaped rest mesh, so rest joints are J_template + dJ/dbeta @ betas): cheap enough for training losses.
         """
         return self._kinematics(rotmats, betas)[0]

@@ -4,16 +4,28 @@ Meshes are written with vertices in the order of the body model (trimesh with pr
 OBJ by a small writer here, see `_obj_bytes`), in the project's OpenGL camera frame (metres,
 looking down -z, y up), so a file reloads vertex for vertex.
 
-Parameter files hold pose (72,), betas (10,), transl (3,) in the OpenGL camera frame, the focal
+Parameter files hold pose (72,), betas (10,), transl (3,) in the OpenGL crop camera frame, the focal
 length (pixels), the crop size (pixels) and the body model's name. `load_params` reads them back
 (and UP-3D / NBF `_body.pkl` files) so that `BodyModel.mesh` gives identical vertices.
+
+With a photo camera (`inference.photo_camera.PhotoCamera`, written by `main.py predict` and the app's
+parameter export) they also describe the input photo:
+    .npz / .json: photo_focal (pixels), photo_principal_point (cx, cy) = (W/2, H/2), photo_width,
+        photo_height, photo_transl (3,) (OpenGL, the body's translation in the photo camera: the
+        body SMPL(pose, betas) + photo_transl projects to u = cx + f x/(-z), v = cy - f y/(-z)),
+        joints2d (24, 2) the SMPL joints and lsp2d (14, 2) the LSP joints (`photo_camera.LSP_NAMES`)
+        in photo pixels (x right, y down, origin at the top-left corner of the top-left pixel).
+    _body.pkl: f, rt, t are the photo camera (so the mesh projects onto the person in the photo about
+        the photo's centre); the crop camera is kept as crop_f, crop_t, crop_size; image_size (W, H),
+        joints2d, lsp2d as above. The reader takes the crop camera when the file has one.
 
 UP-3D `_body.pkl` convention (OpenCV camera: looking down +z, y down):
     p_cv = R(rt) @ (SMPL(pose, betas) + trans) + t,   pixels = f * p_cv[:2] / p_cv[2] + image centre.
 Our OpenGL camera frame is p_gl = D @ p_cv with D = diag(1, -1, -1), and we pose the body as
 p_gl = SMPL(pose, betas) + transl. We write trans = 0, rt = [pi, 0, 0] (Rodrigues of D) and
-t = D @ transl = (tx, -ty, -tz), so p_cv = D @ (p + transl). Any other rt is folded into the
-global orientation when reading (that needs the rest pelvis of the body model).
+t = D @ transl = (tx, -ty, -tz), so p_cv = D @ (p + transl) (transl: the photo camera's when there is
+one, crop_t = D @ the crop camera's). Any other rt is folded into the global orientation when reading
+(that needs the rest pelvis of the body model).
 
 Every write goes to a temporary file in the destination folder and is moved into place with
 os.replace, so a failed export leaves nothing behind; an existing file is only replaced with
@@ -27,14 +39,15 @@ import math
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from . import safe_pickle
 from .camera import CROP_SIZE, FOCAL
+from .photo_camera import PhotoCamera
 from .types import NUM_BETAS, BodyParams
 
 MESH_SUFFIXES = (".obj", ".ply", ".glb")
@@ -54,8 +67,10 @@ class ParamsRecord:
 
     params: the body (transl (3,) in the OpenGL camera frame; zeros when the file has none);
     transl_given: whether the file had a translation; focal (pixels) and size (crop pixels) of
-    the camera when the file records them (a `_body.pkl` records f only); body_model: the name
-    of the body model the parameters were made with ("" when unknown).
+    the camera when the file records them (a `_body.pkl` records f only, or crop_f and crop_size);
+    body_model: the name of the body model the parameters were made with ("" when unknown); photo: the
+    photo camera with the photo-pixel joints when the file records one (its crop_transl is params.transl;
+    joints2d / lsp2d None when absent), else None.
     """
 
     params: BodyParams
@@ -63,6 +78,7 @@ class ParamsRecord:
     focal: float | None
     size: int | None
     body_model: str
+    photo: PhotoCamera | None = None
 
 
 # --------------------------------------------------------------------------- atomic writes
@@ -163,8 +179,8 @@ def _obj_bytes(v: np.ndarray, f: np.ndarray, colors: np.ndarray | None) -> bytes
     and so loses float32 values (tiny or small coordinates); `%.9g` round-trips any float32.
     """
     lines = ["# NBF Studio body mesh: OpenGL camera frame, metres"]
-    lines += ["v %.9g %.9g %.9g" % p for p in map(tuple, v.tolist())]
-    lines += ["f %d %d %d" % q for q in map(tuple, (f + 1).tolist())]
+    lines += [f"v {x:.9g} {y:.9g} {z:.9g}" for x, y, z in v.tolist()]
+    lines += [f"f {a} {b} {c}" for a, b, c in (f + 1).tolist()]
     return ("\n".join(lines) + "\n").encode("ascii")
 
 
@@ -216,11 +232,27 @@ def body_pkl_camera(transl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array([math.pi, 0.0, 0.0]), t
 
 
+def _photo_fields(photo: PhotoCamera | None) -> dict:
+    """The photo camera as plain values (empty without one): the .npz / .json keys."""
+    if photo is None:
+        return {}
+    out = {"photo_focal": float(photo.focal), "photo_principal_point": [float(x) for x in photo.principal_point],
+           "photo_width": int(photo.width), "photo_height": int(photo.height),
+           "photo_transl": [float(x) for x in np.asarray(photo.transl, np.float64)]}
+    if photo.joints2d is not None:
+        out["joints2d"] = np.asarray(photo.joints2d, np.float64).round(6).tolist()
+    if photo.lsp2d is not None:
+        out["lsp2d"] = np.asarray(photo.lsp2d, np.float64).round(6).tolist()
+    return out
+
+
 def _npz_bytes(rec: ParamsRecord) -> bytes:
     p = rec.params
     buf = io.BytesIO()
+    photo = {k: (np.int64(v) if isinstance(v, int) else np.asarray(v, np.float64))
+             for k, v in _photo_fields(rec.photo).items()}
     np.savez(buf, pose=p.pose, betas=np.asarray(p.betas, np.float32), transl=np.asarray(p.transl, np.float32),
-             focal=np.float64(rec.focal), crop_size=np.int64(rec.size), body_model=np.str_(rec.body_model))
+             focal=np.float64(rec.focal), crop_size=np.int64(rec.size), body_model=np.str_(rec.body_model), **photo)
     return buf.getvalue()
 
 
@@ -233,16 +265,30 @@ def _json_bytes(rec: ParamsRecord) -> bytes:
         "transl": [float(x) for x in np.asarray(p.transl, np.float32)],
         "focal": float(rec.focal), "crop_size": int(rec.size), "body_model": rec.body_model,
     }
+    if rec.photo is not None:
+        doc["photo_camera"] = ("the input photo: photo_focal (pixels), principal point at the photo's centre; "
+                               "the body posed with photo_transl (OpenGL, metres) projects to "
+                               "u = cx + f x/(-z), v = cy - f y/(-z); joints2d (24 SMPL) and lsp2d (14 LSP) "
+                               "in photo pixels")
+        doc.update(_photo_fields(rec.photo))
     return (json.dumps(doc, indent=1) + "\n").encode("utf-8")
 
 
 def _pkl_bytes(rec: ParamsRecord) -> bytes:
     p = rec.params
-    rt, t = body_pkl_camera(p.transl)
+    photo = rec.photo
+    rt, t = body_pkl_camera(p.transl if photo is None else photo.transl)
     doc = {
         "pose": p.pose.astype(np.float64), "betas": np.asarray(p.betas, np.float64),
-        "trans": np.zeros(3), "f": float(rec.focal), "rt": rt, "t": t,
+        "trans": np.zeros(3), "f": float(rec.focal if photo is None else photo.focal), "rt": rt, "t": t,
     }
+    if photo is not None:  # the photo camera above; the crop camera (same rt and trans) beside it
+        doc.update(crop_f=float(rec.focal), crop_t=body_pkl_camera(p.transl)[1], crop_size=int(rec.size),
+                   image_size=np.array([photo.width, photo.height], np.int64))
+        if photo.joints2d is not None:
+            doc["joints2d"] = np.asarray(photo.joints2d, np.float64)
+        if photo.lsp2d is not None:
+            doc["lsp2d"] = np.asarray(photo.lsp2d, np.float64)
     return pickle.dumps(doc, protocol=2)
 
 
@@ -254,18 +300,22 @@ PARAM_WRITERS: dict[str, Callable[[ParamsRecord], bytes]] = {
 
 
 def save_params(path: str | Path, params: BodyParams, focal: float = FOCAL, size: int = CROP_SIZE,
-                body_model: str = "", overwrite: bool = False) -> Path:
+                body_model: str = "", overwrite: bool = False, photo: PhotoCamera | None = None) -> Path:
     """Write parameters as .npz, .json or UP-3D `_body.pkl` (by suffix). Returns the path.
 
     params: pose (72,) = global_orient + body_pose, betas (10,), transl (3,) in the OpenGL camera
-    frame; focal in pixels for a `size` x `size` crop; body_model: a name to record (npz/json).
+    frame; focal in pixels for a `size` x `size` crop; body_model: a name to record (npz/json);
+    photo: the input photo's camera for this body (`inference.photo_camera.photo_camera`; its
+    crop_transl must be params.transl), written as described in the module docstring.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in PARAM_WRITERS:
         raise ValueError(f"cannot save parameters as {suffix or 'a file without suffix'!r} ({path}); "
                          f"use .npz, .json or _body.pkl")
-    rec = ParamsRecord(params, True, float(focal), int(size), str(body_model))
+    if photo is not None and not np.allclose(photo.crop_transl, params.transl, atol=1e-6):
+        raise ValueError("the photo camera was made for another body translation than the parameters'")
+    rec = ParamsRecord(params, True, float(focal), int(size), str(body_model), photo)
     return atomic_write(path, PARAM_WRITERS[suffix](rec), overwrite)
 
 
@@ -318,7 +368,8 @@ def _read_pkl(path: Path) -> dict:
     with open(path, "rb") as fh:
         doc = safe_pickle.load(fh)  # plain data only (inference.safe_pickle): no code runs
     if not isinstance(doc, dict):
-        raise ParamsFileError(f"{path}: holds a {type(doc).__name__}, expected a dict with pose, betas, trans, f, rt, t")
+        raise ParamsFileError(f"{path}: holds a {type(doc).__name__}, "
+                              "expected a dict with pose, betas, trans, f, rt, t")
     return doc
 
 
@@ -346,8 +397,10 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
 
     Betas beyond 10 are dropped, fewer are zero-padded. For a `_body.pkl` whose camera rotation
     rt is not [pi, 0, 0] the rotation is folded into the global orientation, which needs the rest
-    pelvis of `body_model` (the embedded model when None). Raises ParamsFileError (one line,
-    naming the file) for anything unreadable.
+    pelvis of `body_model` (the embedded model when None). A file with the photo camera (see the
+    module docstring) gives the body in its crop camera (crop_t / transl, crop_f / focal) as params,
+    and the photo camera as `photo`. Raises ParamsFileError (one line, naming the file) for anything
+    unreadable.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -372,13 +425,49 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
     name = str(np.asarray(name)) if name is not None else ""
 
     if suffix == ".pkl":
+        if "crop_t" in doc:  # ours with the photo camera: the body in the crop camera (same rt, trans)
+            crop = dict(doc, t=doc["crop_t"])
+            params, given = _from_body_pkl(crop, pose, betas, path, body_model)
+            size = _scalar(doc, "crop_size", path)
+            photo = _photo_from_pkl(doc, pose, betas, params, path, body_model)
+            return ParamsRecord(params, given, _scalar(doc, "crop_f", path), None if size is None else int(size),
+                                name, photo)
         params, given = _from_body_pkl(doc, pose, betas, path, body_model)
         return ParamsRecord(params, given, _scalar(doc, "f", path), None, name)
     transl = _array(doc["transl"], "transl", path, (3,)) if "transl" in doc else None
     size = _scalar(doc, "crop_size", path)
     params = BodyParams.from_pose(pose, betas, transl)
-    return ParamsRecord(params, transl is not None, _scalar(doc, "focal", path),
-                        None if size is None else int(size), name)
+    focal = _scalar(doc, "focal", path)
+    photo = None
+    if "photo_focal" in doc and transl is not None:
+        wh = (_scalar(doc, "photo_width", path), _scalar(doc, "photo_height", path))
+        if None in wh:
+            raise ParamsFileError(f"{path}: photo_focal without photo_width and photo_height")
+        photo = PhotoCamera(_scalar(doc, "photo_focal", path), int(wh[0]), int(wh[1]),
+                            _array(doc.get("photo_transl"), "photo_transl", path, (3,)), transl.copy(),
+                            focal, None if size is None else int(size),
+                            _points(doc, "joints2d", path, 24), _points(doc, "lsp2d", path, 14))
+    return ParamsRecord(params, transl is not None, focal, None if size is None else int(size), name, photo)
+
+
+def _points(doc: dict, key: str, path: Path, n: int) -> np.ndarray | None:
+    """(n, 2) float64 points under `key`, or None when absent."""
+    if key not in doc or doc[key] is None:
+        return None
+    return _array(doc[key], key, path, (2 * n,)).reshape(n, 2)
+
+
+def _photo_from_pkl(doc: dict, pose: np.ndarray, betas: np.ndarray, crop_params: BodyParams, path: Path,
+                    body_model) -> PhotoCamera | None:
+    """The photo camera of one of our `_body.pkl` files (f, rt, t beside crop_f, crop_t)."""
+    if "image_size" not in doc:
+        return None
+    photo_params, _ = _from_body_pkl(doc, pose, betas, path, body_model)
+    w, h = _array(doc["image_size"], "image_size", path, (2,))
+    return PhotoCamera(_scalar(doc, "f", path), int(w), int(h), np.asarray(photo_params.transl, np.float64),
+                       np.asarray(crop_params.transl, np.float64), _scalar(doc, "crop_f", path),
+                       None if "crop_size" not in doc else int(_scalar(doc, "crop_size", path)),
+                       _points(doc, "joints2d", path, 24), _points(doc, "lsp2d", path, 14))
 
 
 def _from_body_pkl(doc: dict, pose: np.ndarray, betas: np.ndarray, path: Path, body_model):

@@ -45,7 +45,8 @@ Camera convention of the project
 
 from __future__ import annotations
 
-from typing import Any, Callable, Tuple
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -68,7 +69,7 @@ _SMALL_ANGLE_SQ = 1e-6
 # --------------------------------------------------------------------------- #
 # numpy <-> torch helper
 # --------------------------------------------------------------------------- #
-def _to_torch(x: Any) -> Tuple[torch.Tensor, Callable[[torch.Tensor], Any]]:
+def _to_torch(x: Any) -> tuple[torch.Tensor, Callable[[torch.Tensor], Any]]:
     """Convert ``x`` to a floating torch tensor.
 
     Returns ``(tensor, back)`` where ``back(result)`` converts a result to the

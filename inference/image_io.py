@@ -117,7 +117,10 @@ def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
     """Encoded image bytes -> (H, W, 3) uint8 RGB; ImageLoadError with a user message otherwise."""
     import cv2
 
-    buf = np.frombuffer(data, np.uint8) if isinstance(data, (bytes, bytearray, memoryview)) else np.asarray(data, np.uint8)
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        buf = np.frombuffer(data, np.uint8)
+    else:
+        buf = np.asarray(data, np.uint8)
     if buf.size == 0:
         raise ImageLoadError(f"{name} is empty (0 bytes)")
     size = probe_size(buf, name)

@@ -10,9 +10,9 @@ a penalty on unnatural elbow/knee bending; a term keeping the result near the in
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -130,7 +130,8 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
         seen = torch.as_tensor([(labels == k + 1).any() for k in range(12)], device=dev)[vparts]
     n_part_pts = len(sel)
     if use_sil:  # any vertex, seen or hidden, projects inside the body's outline
-        sel = np.concatenate([sel, np.sort(rng.choice(body.num_vertices, min(n_vertices, body.num_vertices), replace=False))])
+        extra = rng.choice(body.num_vertices, min(n_vertices, body.num_vertices), replace=False)
+        sel = np.concatenate([sel, np.sort(extra)])
     sel_t = torch.as_tensor(sel, device=dev)
     if joints2d is not None:
         j2d = f32(joints2d)[0]

@@ -85,7 +85,8 @@ class Predictor:
         self.n_parts = int(fit.get("n_parts", 12))
         self.seg_net = SegNet.for_checkpoint(seg).to(self.device).eval()
         self.limb_channels = int(seg.get("limb_channels", 0))  # > 0: the network reads detector keypoints
-        self.fit_net = FitNet(in_channels=self.n_parts + 1, res=self.fit_res).to(self.device).eval()
+        self.fit_limbs = int(fit.get("limb_channels", 0))  # > 0: the fitting network reads detector keypoints too
+        self.fit_net = FitNet(in_channels=self.n_parts + 1 + self.fit_limbs, res=self.fit_res).to(self.device).eval()
         for net, ck, name in ((self.seg_net, seg, "seg.pt"), (self.fit_net, fit, "fit.pt")):
             try:
                 net.load_state_dict(ck["model"])
@@ -138,10 +139,18 @@ class Predictor:
         return PartMap(probs.argmax(0).astype(np.uint8), probs)
 
     @torch.no_grad()
-    def fit(self, labels: np.ndarray) -> BodyParams:
-        """Label map (r, r) 0..12 -> SMPL parameters in the crop camera."""
+    def fit(self, labels: np.ndarray, joints2d: np.ndarray | None = None, conf: np.ndarray | None = None) -> BodyParams:
+        """Label map (r, r) 0..12 -> SMPL parameters in the crop camera. joints2d (14, 2) crop pixels and
+        conf (14,): the detector's keypoints, read by a keypoint-conditioned fitting network."""
         lab = cv2.resize(labels, (self.fit_res, self.fit_res), interpolation=cv2.INTER_NEAREST)
         x = F.one_hot(torch.as_tensor(lab, device=self.device).long(), 13).permute(2, 0, 1)[None].float()
+        if self.fit_limbs:
+            if joints2d is None or conf is None:
+                j, v = torch.zeros(1, 14, 2, device=self.device), torch.zeros(1, 14, dtype=torch.bool, device=self.device)
+            else:
+                j = torch.as_tensor(np.asarray(joints2d, np.float32)[None], device=self.device)
+                v = torch.as_tensor(np.asarray(conf)[None] > 0, device=self.device)
+            x = torch.cat([x, limb_maps(j, v, self.fit_res, self.size)], 1)
         rot, betas, cam = self.fit_net(x)
         aa = matrix_to_axis_angle(rot[0]).reshape(72).cpu().numpy()
         t = weak_cam_to_translation(cam, self.focal, self.size)[0].cpu().numpy()
@@ -210,7 +219,7 @@ class Predictor:
         t2 = time.perf_counter()
         if cancel():
             raise Cancelled("cancelled")
-        params = self.fit(parts.labels)
+        params = self.fit(parts.labels, joints2d, conf)
         t3 = time.perf_counter()
         mesh = self.body_model.mesh(params)
         t4 = time.perf_counter()

@@ -3,7 +3,7 @@ shape and translation so the body's parts land on the predicted part map (and on
 detector supplies them), staying close to the network's estimate."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -237,11 +237,6 @@ class Renderer:
             self._incidence = face_incidence(self.faces, len(vertices))
         return vertex_normals(vertices, self.faces, self._incidence)
 
-    def render_label_overlay(self, vertices: np.ndarray) -> np.ndarray:
-        """Shaded render coloured by part (H, W, 4) uint8 RGBA."""
-        vc = PALETTE[self.vertex_labels + 1].astype(np.float32) / 255.0
-        return self.render_shaded(vertices, vc)
-
 
 def face_incidence(faces: np.ndarray, n_vertices: int):
     """Sparse (V, F) matrix with a 1 where vertex v is a corner of face f: sums face values onto vertices."""

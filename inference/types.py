@@ -34,13 +34,13 @@ class BodyParams:
         return np.concatenate([self.global_orient, self.body_pose]).astype(np.float32)
 
     @staticmethod
-    def zeros(depth: float = 40.0) -> "BodyParams":
+    def zeros(depth: float = 40.0) -> BodyParams:
         """The T-pose of the mean body facing the camera at `depth` metres."""
         return BodyParams(np.zeros(3, np.float32), np.zeros(69, np.float32),
                           np.zeros(NUM_BETAS, np.float32), np.array([0, 0, -depth], np.float32))
 
     @staticmethod
-    def from_pose(pose: np.ndarray, betas: np.ndarray, transl: np.ndarray | None = None) -> "BodyParams":
+    def from_pose(pose: np.ndarray, betas: np.ndarray, transl: np.ndarray | None = None) -> BodyParams:
         """From a (72,) pose vector, (>=10,) betas and an optional (3,) translation."""
         pose = np.asarray(pose, np.float32).reshape(72)
         b = np.zeros(NUM_BETAS, np.float32)
@@ -49,7 +49,7 @@ class BodyParams:
         t = np.zeros(3, np.float32) if transl is None else np.asarray(transl, np.float32).reshape(3)
         return BodyParams(pose[:3].copy(), pose[3:].copy(), b, t)
 
-    def with_(self, **changes) -> "BodyParams":
+    def with_(self, **changes) -> BodyParams:
         """A copy with some fields replaced (arrays copied to float32)."""
         return replace(self, **{k: np.asarray(v, np.float32) for k, v in changes.items()})
 

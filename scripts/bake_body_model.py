@@ -159,8 +159,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("ANNY_CACHE_DIR", "~/.cache/anny")).expanduser())
     args = ap.parse_args()
     os.environ["ANNY_CACHE_DIR"] = str(args.cache)  # a script, not a library: set before anny reads it
-    import torch
     import anny
+    import torch
     from anny.shape_distribution import SimpleShapeDistribution
 
     t0 = time.time()
@@ -211,8 +211,8 @@ def main() -> None:
     shapedirs = (Vt[:10] * np.sqrt(var[:10])[:, None]).T.reshape(nV, 3, 10)
     recon = mean + ((X - mean) @ Vt[:10].T) @ Vt[:10]
     pca_err = np.linalg.norm((recon - X).reshape(len(V), nV, 3), axis=2).mean()
-    print("variance explained by 10 components: %.5f (first %.4f); mean recon error %.2f mm"
-          % (explained[:10].sum(), explained[0], pca_err * 1000))
+    print(f"variance explained by 10 components: {explained[:10].sum():.5f} (first {explained[0]:.4f}); "
+          f"mean recon error {pca_err * 1000:.2f} mm")
 
     # Joint regressor: fit on 80% of shapes, report held-out error.
     n_fit = int(0.8 * len(V))

@@ -47,7 +47,8 @@ def main() -> None:
 
     images = sorted(a.data.glob("*_image.png"))
     if not images:
-        sys.exit(f"no *_image.png in {a.data}: run `python main.py synth --out {a.data} --n 500 --seed 20181 --split test`")
+        sys.exit(f"no *_image.png in {a.data}: "
+                 f"run `python main.py synth --out {a.data} --n 500 --seed 20181 --split test`")
     qapp = QApplication.instance() or QApplication([])
     tmp = tempfile.mkdtemp()
     controller = Controller(AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat)))
@@ -92,7 +93,8 @@ def main() -> None:
             before = session.prediction
             t = time.perf_counter()
             controller.select_person(k)
-            wait(lambda: session.prediction is not None and session.prediction is not before and not session.busy)
+            wait(lambda before=before: session.prediction is not None and session.prediction is not before
+                 and not session.busy)
             qapp.processEvents()
             switches.append(time.perf_counter() - t)
         line = f"real photo {a.photo.name}: {people} people detected, drop -> mesh {t_photo * 1000:.0f} ms"
@@ -110,7 +112,7 @@ def main() -> None:
         t = time.perf_counter()
         win.inspector.betas[0].set_value(v)
         controller.flush()  # the throttle timer's work, now (the drag delivers events faster than 30 ms)
-        wait(lambda: session.mesh is not mesh)
+        wait(lambda mesh=mesh: session.mesh is not mesh)
         win.mesh_view.repaint()
         times.append(time.perf_counter() - t)
     p90 = sorted(times)[int(0.9 * len(times))]

@@ -25,7 +25,7 @@ STAGES = ("detect", "crop", "segment", "fit", "body")
 
 
 def random_weights(folder: Path) -> Path:
-    """Untrained seg.pt (width 16, 128 px, shuffle head, 12 limb planes) / fit.pt (64 px) in the shipped
+    """Untrained seg.pt (width 16, 128 px, shuffle head, 12 limb planes) / fit.pt (64 px, 12 limb planes) in the shipped
     format; the segmentation head is biased towards one part so that every image goes through all stages."""
     import torch
 
@@ -37,7 +37,8 @@ def random_weights(folder: Path) -> Path:
         seg.head[0].bias[2 * 4:3 * 4] += 50.0  # the four sub-pixels of label 2
     torch.save({"model": seg.state_dict(), "res": 128, "width": 16, "head": "shuffle", "limb_channels": 12},
                folder / "seg.pt")
-    torch.save({"model": FitNet(in_channels=13, res=64).state_dict(), "res": 64, "n_parts": 12}, folder / "fit.pt")
+    torch.save({"model": FitNet(in_channels=13 + 12, res=64).state_dict(), "res": 64, "n_parts": 12,
+                "limb_channels": 12}, folder / "fit.pt")
     return folder
 
 

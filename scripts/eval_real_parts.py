@@ -2,7 +2,7 @@
 
 Per photo and detected person: keypoint-part agreement (the fraction of confident BlazePose keypoints
 whose neighbourhood's majority label is a part the joint belongs to), the fraction of left/right swaps,
-and the IoU of the union of the parts with the detector's silhouette (training.metrics); all on the
+and the IoU of the union of the parts with the detector's silhouette (inference.metrics); all on the
 part map in the photo's own frame (inference.crop.uncrop_parts). Writes a markdown table
 (OUT/real_parts.md, also printed), OUT/real_parts.json and one picture per photo (per person a row:
 photo with keypoints | parts over the photo | parts).
@@ -64,10 +64,10 @@ def main() -> None:
 
     torch.set_num_threads(1)
     from inference.crop import uncrop_parts
+    from inference.metrics import keypoint_part_agreement, silhouette_iou
     from inference.overlay import parts_overlay
     from inference.parts import colorize
     from inference.pipeline import PredictionError, Predictor
-    from training.metrics import keypoint_part_agreement, silhouette_iou
 
     pred = Predictor(weights_dir=a.weights)
     for w in pred.warnings:

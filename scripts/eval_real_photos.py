@@ -47,9 +47,9 @@ def main() -> None:
     from inference.gl import configure_gl
 
     configure_gl()
-    from inference.overlay import mesh_overlay, parts_overlay
     from inference.crop import uncrop_labels
     from inference.detect.draw import draw_people
+    from inference.overlay import mesh_overlay, parts_overlay
     from inference.pipeline import PredictionError, Predictor
     from inference.refine import refine_fit
     from inference.render import Renderer

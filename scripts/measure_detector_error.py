@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from training.keypoint_sim import GT_FROM_SMPL, MIRROR, GROSS  # noqa: E402
+from training.keypoint_sim import GROSS, GT_FROM_SMPL, MIRROR  # noqa: E402
 
 
 def main() -> None:
@@ -61,7 +61,6 @@ def main() -> None:
         j, conf, _ = crop_inputs(people[0], crop, s.image.shape)
         torso = float(np.linalg.norm(gt[12] - gt[2:4].mean(0)))
         rows.append((j, conf, gt, torso))
-    n_found = len(rows)
     J = np.stack([x[0] for x in rows])
     C = np.stack([x[1] for x in rows])
     G = np.stack([x[2] for x in rows])
@@ -90,7 +89,8 @@ def main() -> None:
            "person_swapped": float(person_swap.mean()), "keypoints": per,
            "seconds": round(time.time() - t0, 1)}
     a.out.write_text(json.dumps(out, indent=1))
-    print(f"{a.n} images, person missed in {missed}, mirrored in {int(person_swap.sum())}; mean spread {np.mean([p['spread'] for p in per]):.3f} torso, "
+    print(f"{a.n} images, person missed in {missed}, mirrored in {int(person_swap.sum())}; "
+          f"mean spread {np.mean([p['spread'] for p in per]):.3f} torso, "
           f"missing {np.mean([p['missing'] for p in per]):.3f}, swaps {np.mean([p['swap'] for p in per]):.3f}, "
           f"gross {np.mean([p['gross'] for p in per]):.3f} ({time.time() - t0:.0f} s) -> {a.out}")
     for k, p in enumerate(per):

@@ -20,13 +20,14 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=ROOT / "data" / "synth_test")
     ap.add_argument("--cases", default="100:150", help="slice of the test split's cases")
     ap.add_argument("photos", nargs="*", type=Path,
-                    default=sorted((ROOT / "resources" / "photos").glob("*.jpg")) + [ROOT / "resources" / "photos" / "camera.png"])
+                    default=sorted((ROOT / "resources" / "photos").glob("*.jpg"))
+                    + [ROOT / "resources" / "photos" / "camera.png"])
     args = ap.parse_args()
 
     import numpy as np
 
+    from inference.datasets import list_cases, read_case
     from inference.pipeline import PredictionError, Predictor
-    from training.evaluate import list_cases, read_case
 
     a, b = (int(v) for v in args.cases.split(":"))
     pred = Predictor(weights_dir=args.weights, detect="off")

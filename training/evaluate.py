@@ -13,16 +13,13 @@ import cv2
 import numpy as np
 import torch
 
-from inference.body_model import BodyModel
+from inference.crop import crop_for_box, uncrop_parts
+from inference.datasets import list_cases, read_case
+from inference.metrics import IoUAccumulator, body_errors_mm
 from inference.optimize import FitWeights, GaussianPosePrior, fit_smpl
 from inference.pipeline import PredictionError, Predictor
 from inference.refine import refine_fit
 from inference.types import BodyParams
-
-from .datasets import list_cases, read_case
-from inference.crop import crop_for_box, uncrop_parts
-
-from .metrics import IoUAccumulator, mpjpe, pa_mpjpe, pve
 
 ROWS = ("network, GT parts", "network, predicted parts", "network + refinement",
         "optimisation baseline, GT 2D joints", "optimisation baseline, detected 2D joints")
@@ -42,10 +39,7 @@ def baseline_fit(body, lsp: np.ndarray, focal: float, size: int, prior: Gaussian
 
 
 def _errors(body, params: BodyParams, gt_mesh) -> dict:
-    m = body.mesh(params)
-    return {"mpjpe": float(mpjpe(m.joints[None], gt_mesh.joints[None])[0] * 1000),
-            "pa_mpjpe": float(pa_mpjpe(m.joints[None], gt_mesh.joints[None])[0] * 1000),
-            "pve": float(pve(m.vertices[None], gt_mesh.vertices[None], m.joints[None], gt_mesh.joints[None])[0] * 1000)}
+    return body_errors_mm(body.mesh(params), gt_mesh)
 
 
 def _keypoint_detector(keypoints: str):
@@ -115,8 +109,9 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         row["miou"] = float(cacc.mean())
         row["pred"] = _errors(body, p.params, gt_mesh)
         gt_small = cv2.resize(case.labels, (pred.seg_res, pred.seg_res), interpolation=cv2.INTER_NEAREST)
+        kp_crop = crop_inputs(people[0], frame, case.image.shape)[:2] if people else (None, None)
         t = time.perf_counter()
-        row["gt_parts"] = _errors(body, pred.fit(gt_small), gt_mesh)
+        row["gt_parts"] = _errors(body, pred.fit(gt_small, *kp_crop), gt_mesh)  # the same detector keypoints
         row["t_fit_gt"] = time.perf_counter() - t
         kp, j2d, conf, sil = None, None, None, None
         if detector is not None and (k < refine_limit or k < baseline_limit):
@@ -202,7 +197,8 @@ def markdown_table(r: dict) -> str:
         pb = r.get(key)
         if pb:
             lines += ["", f"Network vs {what}, on the {pb['n']} cases it ran on: {pb['network_pa_mpjpe']:.1f} vs "
-                      f"{pb['other_pa_mpjpe']:.1f} mm PA-MPJPE (ratio {pb['network_pa_mpjpe'] / pb['other_pa_mpjpe']:.2f}); "
+                      f"{pb['other_pa_mpjpe']:.1f} mm PA-MPJPE "
+                      f"(ratio {pb['network_pa_mpjpe'] / pb['other_pa_mpjpe']:.2f}); "
                       f"{pb['network_seconds']:.3f} vs {pb['other_seconds']:.2f} s per image "
                       f"({pb['other_seconds'] / pb['network_seconds']:.0f}x)."]
     pr = r.get("paired_refinement")

@@ -15,11 +15,13 @@ import torch.nn.functional as F
 from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL
 from inference.geometry import axis_angle_to_matrix
+from inference.keypoint_maps import NUM_LIMB_MAPS, limb_maps
 from inference.nets import FitNet
 from inference.parts import GROUPINGS
 
 from .augment import corrupt_parts, one_hot
 from .cache import load_cache
+from .keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
 from .loop import (Progress, RunConfig, cosine_lr, device_for, epoch_batches, init_distributed, save_checkpoint,
                    seed_everything, split_indices, start_or_resume)
 from .losses import LossWeights, fit_losses
@@ -39,28 +41,35 @@ def fit_input(labels: torch.Tensor, n_parts: int = 12) -> torch.Tensor:
     return one_hot(group_labels(labels, n_parts), n_parts + 1)
 
 
-def batch_input(data: dict, b: np.ndarray, n_parts: int, rgb: bool, g: torch.Generator | None = None) -> torch.Tensor:
+def batch_input(data: dict, b: np.ndarray, n_parts: int, rgb: bool, g: torch.Generator | None = None,
+                err: DetectorError | None = None, kg: torch.Generator | None = None) -> torch.Tensor:
     """Network input for cached samples b: one-hot part maps (optionally corrupted by g), or RGB images
-    for the 'RGB directly' ablation."""
+    for the 'RGB directly' ablation; with `err`, the limb maps of detector keypoints simulated from the
+    ground truth with that error (drawn from kg) are appended (B, 12, R, R)."""
     if rgb:
         return torch.as_tensor(data["images"][b]).permute(0, 3, 1, 2).float().div(255)
     lab = torch.as_tensor(data["labels"][b])
     if g is not None:
         lab = corrupt_parts(lab, g)
-    return fit_input(lab, n_parts)
+    x = fit_input(lab, n_parts)
+    if err is None:
+        return x
+    j, v = simulate_keypoints(gt_keypoints(data["joints2d"][b]), err, kg, CROP_SIZE)
+    return torch.cat([x, limb_maps(j, v, x.shape[-1], CROP_SIZE)], 1)
 
 
 def evaluate_fit(net, body, data: dict, idx: np.ndarray, device, n_parts: int = 12, batch: int = 256,
-                 rgb: bool = False) -> dict:
-    """Mean MPJPE / PA-MPJPE (mm) of the network on cached GT part maps."""
+                 rgb: bool = False, err: DetectorError | None = None) -> dict:
+    """Mean MPJPE / PA-MPJPE (mm) of the network on cached part maps (keypoints simulated with a fixed seed)."""
     from .metrics import mpjpe, pa_mpjpe
 
     net.eval()
     errs, pa = [], []
+    kg = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for s in range(0, len(idx), batch):
             b = idx[s:s + batch]
-            rot, betas, cam = net(batch_input(data, b, n_parts, rgb).to(device))
+            rot, betas, cam = net(batch_input(data, b, n_parts, rgb, None, err, kg).to(device))
             j = body.joints_rotmat(rot, betas)
             gt = torch.as_tensor(data["joints3d"][b]) - torch.as_tensor(data["transl"][b])[:, None]
             errs.append(mpjpe(j.cpu().numpy(), gt.numpy()))
@@ -95,19 +104,30 @@ def train_fit(cfg: RunConfig) -> Path:
         data["images"] = F.interpolate(img, size=(res, res), mode="area").round().byte().permute(0, 2, 3, 1).numpy()
     tr, va = split_indices(len(data["pose"]), cfg.val_fraction, cfg.seed)
     body = BodyModel(cfg.extra.get("body_model")).to(device)
-    net = FitNet(in_channels=3 if rgb else n_parts + 1, res=res).to(device)
+    err = DetectorError.load() if cfg.extra.get("keypoints") and not rgb else None
+    limbs = NUM_LIMB_MAPS if err is not None else 0
+    net = FitNet(in_channels=(3 if rgb else n_parts + 1) + limbs, res=res).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    start_epoch, step, best = start_or_resume(cfg, net, opt, device, float("inf"), rank)
+
+    def adapt(state: dict) -> dict:  # a parts-only warm start gets zero weights on the limb planes
+        w0 = state["features.0.weight"]
+        if limbs and w0.shape[1] == n_parts + 1:
+            state = dict(state)
+            state["features.0.weight"] = torch.cat([w0, w0.new_zeros(w0.shape[0], limbs, *w0.shape[2:])], 1)
+        return state
+
+    start_epoch, step, best = start_or_resume(cfg, net, opt, device, float("inf"), rank, adapt)
     model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
     steps_per_epoch = len(tr) // (cfg.batch_size * world)
     total = steps_per_epoch * cfg.epochs
     prog = Progress(total, rank, "train-fit", out / "log.txt")
     prog.update(step)
     g = torch.Generator().manual_seed(cfg.seed * 1000 + rank)
+    kg = torch.Generator().manual_seed(cfg.seed * 1000 + rank + 1)
     t0 = time.time()
     for epoch in range(start_epoch, cfg.epochs):
         for b in epoch_batches(tr, cfg.seed, epoch, rank, world, cfg.batch_size):
-            x = batch_input(data, b, n_parts, rgb, g if augment else None).to(device)
+            x = batch_input(data, b, n_parts, rgb, g if augment else None, err, kg).to(device)
             pose = torch.as_tensor(data["pose"][b]).to(device)
             rot_gt = axis_angle_to_matrix(pose.view(-1, 24, 3))
             for group in opt.param_groups:
@@ -123,11 +143,12 @@ def train_fit(cfg: RunConfig) -> Path:
             step += 1
             prog.update(1, loss=float(losses["total"].detach()), j3d=float(losses["j3d"].detach()) ** 0.5 * 1000)
         if rank == 0 and ((epoch + 1) % cfg.val_every == 0 or epoch + 1 == cfg.epochs):
-            m = evaluate_fit(net, body, data, va, device, n_parts, rgb=rgb)
+            m = evaluate_fit(net, body, data, va, device, n_parts, rgb=rgb, err=err)
             prog.write(f"epoch {epoch + 1}/{cfg.epochs} step {step} val MPJPE {m['mpjpe_mm']:.1f} mm "
                        f"PA-MPJPE {m['pa_mpjpe_mm']:.1f} mm ({time.time() - t0:.0f}s)")
             state = {"epoch": epoch + 1, "step": step, "best": min(best, m["pa_mpjpe_mm"]), "val": m,
                      "body_model": body.fingerprint(), "n_parts": n_parts, "res": res, "input": "rgb" if rgb else "parts",
+                     "limb_channels": limbs,
                      "elapsed_s": time.time() - t0}
             if m["pa_mpjpe_mm"] < best:
                 best = m["pa_mpjpe_mm"]

@@ -7,11 +7,24 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from inference import image_io as imageio
 from app.qt_images import from_qimage
+from inference import image_io as imageio
 
 from .dataset_panel import DatasetPanel
 from .inspector import Inspector
@@ -331,7 +344,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ opening
     def open_dialog(self) -> None:
-        start = str(Path(self.controller.settings.recent_files()[0]).parent) if self.controller.settings.recent_files() else ""
+        recent = self.controller.settings.recent_files()
+        start = str(Path(recent[0]).parent) if recent else ""
         paths, _ = QFileDialog.getOpenFileNames(self, "Open image", start, IMAGE_FILTER)
         if paths:
             self.show_image_tab()

@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             people = det.detect(rgb, zoom=not args.no_zoom)
             times.append(time.perf_counter() - t0)
-        found = ", ".join(f"[{p.box[0]:.0f} {p.box[1]:.0f} {p.box[2]:.0f} {p.box[3]:.0f}] {p.score:.2f}" for p in people)
+        found = ", ".join(f"[{p.box[0]:.0f} {p.box[1]:.0f} {p.box[2]:.0f} {p.box[3]:.0f}] {p.score:.2f}"
+                          for p in people)
         print(f"{path.name}: {rgb.shape[1]}x{rgb.shape[0]}, {len(people)} people, {min(times) * 1000:.0f} ms"
               f"{': ' + found if found else ''}")
         if args.out:

@@ -24,8 +24,7 @@ import cv2
 import numpy as np
 
 from ..integrity import ModelFileError, check_files
-from . import (DETECTOR_FILE, INSTALL_HINT, LANDMARK_FILE, MODEL_DIR, DetectorUnavailable, Person,
-               _import_interpreter)
+from . import DETECTOR_FILE, INSTALL_HINT, LANDMARK_FILE, MODEL_DIR, DetectorUnavailable, Person, _import_interpreter
 
 DET_SIZE = 224
 LM_SIZE = 256

@@ -1,2 +1,10 @@
-from tests.app.support import (app_settings, body_model, dataset_copy, model_config, photo,  # noqa: F401
-                               predictor_factory, real_predictor, synth_dataset)
+from tests.app.support import (  # noqa: F401
+                               app_settings,
+                               body_model,
+                               dataset_copy,
+                               model_config,
+                               photo,
+                               predictor_factory,
+                               real_predictor,
+                               synth_dataset,
+)

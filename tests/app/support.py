@@ -110,7 +110,7 @@ def make_dataset(folder: Path, n: int = 3) -> list[str]:
     """n labelled synthetic people in UP-3D layout, rendered by training.synth (cases 0..n-1 of the
     fixed test split's seed), all listed in test.txt."""
     from inference.body_model import BodyModel
-    from training.datasets import write_sample, write_splits
+    from inference.datasets import write_sample, write_splits
     from training.synth.generator import SampleRenderer
 
     folder.mkdir(parents=True, exist_ok=True)

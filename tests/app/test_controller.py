@@ -6,8 +6,16 @@ import pytest
 
 from app.controller import Controller, format_timings
 from app.settings import ModelConfig
-from tests.app.support import (SAMPLES, TWO_PEOPLE, SlowPredictor, detector_ready, factory_for, grey_image,
-                               read_rgb, truncated_jpeg)
+from tests.app.support import (
+    SAMPLES,
+    TWO_PEOPLE,
+    SlowPredictor,
+    detector_ready,
+    factory_for,
+    grey_image,
+    read_rgb,
+    truncated_jpeg,
+)
 
 needs_detector = pytest.mark.skipif(not detector_ready()[0], reason=detector_ready()[1])
 
@@ -113,6 +121,19 @@ def test_export_mesh_and_params_reload(qtbot, controller, photo, tmp_path):
     controller.export_mesh(tmp_path / "body.ply", overwrite=True)
     p = controller.export_params(tmp_path / "body.npz")
     np.testing.assert_allclose(load_params(p).betas, edited.betas, atol=1e-6)
+    # the photo's own camera, for the edited body: its joints projected into the photo
+    from inference import safe_pickle
+
+    h, w = pred.image.shape[:2]
+    with np.load(p) as z:
+        assert (int(z["photo_width"]), int(z["photo_height"])) == (w, h)
+        assert float(z["photo_focal"]) == pytest.approx(pred.camera.focal / pred.crop.scale)
+        assert z["joints2d"].shape == (24, 2) and z["lsp2d"].shape == (14, 2)
+    with open(controller.export_params(tmp_path / "body_body.pkl"), "rb") as fh:
+        d = safe_pickle.load(fh)
+    j = controller.session.mesh.joints.astype(np.float64) - edited.transl + d["t"] * [1, -1, -1]
+    uv = np.stack([w / 2 + d["f"] * j[:, 0] / -j[:, 2], h / 2 - d["f"] * j[:, 1] / -j[:, 2]], 1)
+    assert np.abs(uv - d["joints2d"]).max() < 1.0
 
 
 def test_export_parts_is_in_the_photo_frame(qtbot, controller, photo, tmp_path):
@@ -120,7 +141,7 @@ def test_export_parts_is_in_the_photo_frame(qtbot, controller, photo, tmp_path):
     import cv2
 
     from inference.crop import uncrop_labels
-    from inference.parts import decode_colors, PALETTE
+    from inference.parts import PALETTE, decode_colors
 
     controller.open_file(photo)
     pred = _wait_prediction(qtbot, controller)

@@ -2,20 +2,21 @@
 (rendered by training.synth) with the real predictor."""
 import math
 
-import numpy as np
 from PySide6.QtCore import Qt
 
 from app.dataset_model import SORT_ROLE, DatasetSortProxy
-from app.dataset_runner import DatasetSession, UP3DFolder, is_dataset_folder
+from app.dataset_runner import DatasetFolder, DatasetSession
+from inference.datasets import is_dataset_folder
 
 
-def test_reader_lists_split_and_ground_truth(synth_dataset, body_model):
+def test_folder_lists_split_and_ground_truth(synth_dataset, body_model):
     assert is_dataset_folder(synth_dataset) and not is_dataset_folder(synth_dataset.parent)
-    r = UP3DFolder(synth_dataset)
+    r = DatasetFolder(synth_dataset)
     assert r.split == "test" and [c.case_id for c in r.cases()] == ["00000", "00001", "00002"]
-    gt = r.ground_truth(r.cases()[0], body_model)
-    assert gt.parts.shape == r.image(r.cases()[0]).shape[:2] and gt.parts.max() > 0
-    assert gt.params.betas.shape == (10,)
+    assert r.cases()[0].image_path == synth_dataset / "00000_image.png"
+    truth = r.read(r.cases()[0], body_model)
+    assert truth.labels.shape == truth.image.shape[:2] and truth.labels.max() > 0
+    assert truth.params.betas.shape == (10,)
 
 
 def test_session_fills_table_and_scores(qtbot, synth_dataset, body_model, predictor_factory, model_config):

@@ -139,6 +139,41 @@ def test_same_stem_keeps_both_results_and_reruns_in_place(tmp_path, capsys, cach
     assert len(list(b.iterdir())) == 1 + RESULT_SET
 
 
+def test_param_files_carry_the_photo_camera(tmp_path, capsys, cached_predictor):
+    """A person left of centre in a wide photo: the written _body.pkl (f, rt, t: the photo's camera, about its
+    centre) projects the body's joints, in plain numpy, onto the written photo-pixel joints within 1 px,
+    and the .json / .npz carry the same camera and joints."""
+    import json
+
+    import cv2
+    import numpy as np
+
+    from inference import safe_pickle
+    from inference.body_model import BodyModel
+    from inference.types import BodyParams
+
+    person = cv2.imread(str(SAMPLES / "synthetic_01.png"))
+    photo = np.zeros((256, 420, 3), np.uint8)
+    photo[:, 10:266] = person
+    cv2.imwrite(str(tmp_path / "wide.png"), photo)
+    assert _predict(tmp_path / "wide.png", "--out", tmp_path / "out") == 0
+    with open(tmp_path / "out" / "wide_body.pkl", "rb") as fh:
+        d = safe_pickle.load(fh)
+    np.testing.assert_array_equal(d["image_size"], [420, 256])
+    j = BodyModel().mesh(BodyParams.from_pose(d["pose"], d["betas"], d["trans"])).joints.astype(np.float64)
+    assert np.allclose(d["rt"], [np.pi, 0, 0])  # R(rt) = diag(1, -1, -1)
+    p = j * [1, -1, -1] + d["t"]
+    uv = d["f"] * p[:, :2] / p[:, 2:] + [210.0, 128.0]
+    assert np.abs(uv - d["joints2d"]).max() < 1.0
+    assert uv[:, 0].mean() < 200  # on the person, left of centre
+    doc = json.loads((tmp_path / "out" / "wide.json").read_text())
+    assert doc["photo_focal"] == d["f"] and doc["photo_principal_point"] == [210.0, 128.0]
+    np.testing.assert_allclose(doc["joints2d"], d["joints2d"], atol=1e-5)
+    with np.load(tmp_path / "out" / "wide.npz") as z:
+        np.testing.assert_allclose(z["lsp2d"], d["lsp2d"], atol=1e-5)
+        assert (int(z["photo_width"]), int(z["photo_height"])) == (420, 256)
+
+
 def test_existing_outputs_are_one_line_and_nothing_partial(tmp_path, capsys, cached_predictor):
     out = tmp_path / "out"
     out.mkdir()

@@ -9,10 +9,10 @@ import pytest
 from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL, focal_for_size, framing_translation
 from inference.geometry import project_points
+from inference.metrics import pa_mpjpe, pve
 from inference.optimize import LSP_FROM_SMPL, FitWeights, GaussianPosePrior, fit_smpl
 from inference.refine import REFINE_WEIGHTS, refine_fit
 from inference.types import BodyParams, PartMap
-from training.metrics import pa_mpjpe, pve
 from training.synth.pose_prior import euler_to_axis_angle
 
 FIT_ITERS = 40          # per stage (3 stages); the default 60 gains nothing on this easy case

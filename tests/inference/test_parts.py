@@ -5,8 +5,15 @@ import numpy as np
 import pytest
 
 from inference.body_model import EMBEDDED_MODEL
-from inference.parts import (NUM_PARTS, PALETTE, PART_NAMES, colorize, decode_colors, face_part_labels,
-                             vertex_part_labels)
+from inference.parts import (
+    NUM_PARTS,
+    PALETTE,
+    PART_NAMES,
+    colorize,
+    decode_colors,
+    face_part_labels,
+    vertex_part_labels,
+)
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ import torch
 
 from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE
+from inference.metrics import pa_mpjpe
 from inference.nets import FitNet, SegNet
 from inference.pipeline import WEIGHTS_DIR, PredictionError, Predictor
 from inference.types import Prediction
-from training.metrics import pa_mpjpe
 
 TEST_SEED = 987654  # not a seed of any training cache
 N_SAMPLES = 3

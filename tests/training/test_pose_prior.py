@@ -7,8 +7,16 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from training.synth.pose_prior import (ACTIVITIES, ACTIVITY_WEIGHTS, LIMITS, LR_PAIRS, PosePrior, _mirror_euler,
-                                       euler_to_axis_angle, sample_betas)
+from training.synth.pose_prior import (
+    ACTIVITIES,
+    ACTIVITY_WEIGHTS,
+    LIMITS,
+    LR_PAIRS,
+    PosePrior,
+    _mirror_euler,
+    euler_to_axis_angle,
+    sample_betas,
+)
 
 N = 2000
 TOL_DEG = 1e-3

@@ -1,5 +1,4 @@
 """Simulated detector keypoints, augmented segmentation batches and packed caches."""
-import dataclasses
 
 import numpy as np
 import torch
@@ -77,7 +76,8 @@ def test_the_gpu_script_dry_run_trains_and_writes_a_checkpoint(tmp_path):
     pack_cache(src, tmp_path / "pack", 30)
     enc = tmp_path / "enc.pt"
     torch.save({"model": EfficientNetLite0Encoder().state_dict()}, enc)
-    spec = importlib.util.spec_from_file_location("train_seg_gpu", Path(__file__).parents[2] / "scripts/train_seg_gpu.py")
+    script = Path(__file__).parents[2] / "scripts/train_seg_gpu.py"
+    spec = importlib.util.spec_from_file_location("train_seg_gpu", script)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     out = tmp_path / "out"

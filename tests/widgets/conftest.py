@@ -1,9 +1,17 @@
-from tests.app.support import (app_settings, body_model, dataset_copy, model_config, photo,  # noqa: F401
-                               predictor_factory, real_predictor, synth_dataset)
-
 import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from tests.app.support import (  # noqa: F401
+    app_settings,
+    body_model,
+    dataset_copy,
+    model_config,
+    photo,
+    predictor_factory,
+    real_predictor,
+    synth_dataset,
+)
 
 
 def _ptr(w) -> int:

@@ -111,7 +111,8 @@ def sample_albedo(layout: BodyLayout, rng: np.random.Generator) -> np.ndarray:
         back = layout.head & (rel[:, 2] < -0.02) & (rel[:, 1] > -0.02)
         hair = top_of_head | back
         if style == "long":
-            hair |= (layout.head | layout.neck | (layout.torso & (v[:, 1] > layout.neck_y - 0.15))) & (rel[:, 2] < -0.04)
+            upper = layout.head | layout.neck | (layout.torso & (v[:, 1] > layout.neck_y - 0.15))
+            hair |= upper & (rel[:, 2] < -0.04)
         hcol = _cloth_color(rng) if style == "cap" else HAIR[rng.integers(len(HAIR))] * rng.uniform(0.8, 1.2)
         col[hair] = np.clip(hcol, 0, 1)
     return np.clip(col, 0, 1).astype(np.float32)
@@ -174,8 +175,8 @@ def sample_background(size: int, rng: np.random.Generator) -> np.ndarray:
             if rng.random() < 0.5:
                 cv2.rectangle(bg, tuple(int(x) for x in p), tuple(int(x) for x in p + rng.integers(-r, r, 2)), col, -1)
             else:
-                cv2.ellipse(bg, tuple(int(x) for x in p), (int(r), int(rng.integers(1, r + 1))), float(rng.uniform(0, 180)),
-                            0, 360, col, -1)
+                cv2.ellipse(bg, tuple(int(x) for x in p), (int(r), int(rng.integers(1, r + 1))),
+                            float(rng.uniform(0, 180)), 0, 360, col, -1)
     if kind == "blobs" or rng.random() < 0.2:
         bg = cv2.GaussianBlur(bg, (0, 0), rng.uniform(2, 12))
     return np.clip(bg, 0, 1)
@@ -191,13 +192,16 @@ def add_occluders(img: np.ndarray, labels: np.ndarray, rng: np.random.Generator)
         r = int(rng.integers(size // 12, size // 4))
         shape = rng.integers(3)
         if shape == 0:
-            cv2.rectangle(mask, tuple(int(x) for x in c - r), tuple(int(x) for x in c + rng.integers(r // 3, r, 2)), 1, -1)
+            cv2.rectangle(mask, tuple(int(x) for x in c - r), tuple(int(x) for x in c + rng.integers(r // 3, r, 2)),
+                          1, -1)
         elif shape == 1:
-            cv2.ellipse(mask, tuple(int(x) for x in c), (r, int(rng.integers(r // 4, r + 1))), float(rng.uniform(0, 180)), 0, 360, 1, -1)
+            cv2.ellipse(mask, tuple(int(x) for x in c), (r, int(rng.integers(r // 4, r + 1))),
+                        float(rng.uniform(0, 180)), 0, 360, 1, -1)
         else:  # a bar crossing the image (pole, table edge)
             a = rng.uniform(0, np.pi)
             d = np.array([np.cos(a), np.sin(a)]) * size
-            cv2.line(mask, tuple(int(x) for x in c - d), tuple(int(x) for x in c + d), 1, int(rng.integers(4, size // 10)))
+            cv2.line(mask, tuple(int(x) for x in c - d), tuple(int(x) for x in c + d), 1,
+                     int(rng.integers(4, size // 10)))
         tex = (0.75 + 0.25 * _noise_field(size, rng, 3))[..., None] * np.array(col, np.float32)
         img[mask > 0] = tex[mask > 0]
         mask[:] = np.where(mask > 0, 2, 0)

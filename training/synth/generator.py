@@ -15,8 +15,7 @@ from inference.camera import CROP_SIZE, FOCAL
 from inference.geometry import project_points
 from inference.types import BodyMesh, BodyParams
 
-from .appearance import (BodyLayout, add_occluders, camera_artefacts, sample_albedo, sample_background,
-                         sample_lights)
+from .appearance import BodyLayout, add_occluders, camera_artefacts, sample_albedo, sample_background, sample_lights
 from .pose_prior import PosePrior, sample_betas
 
 # SMPL joints in LSP order (R ankle .. L wrist, neck); head top comes from a vertex.
@@ -98,7 +97,9 @@ def composite_body(rgb: np.ndarray, mask: np.ndarray, bg: np.ndarray) -> np.ndar
     band = cv2.dilate(mask.astype(np.uint8), k) != cv2.erode(mask.astype(np.uint8), k)
     a = cv2.GaussianBlur(m, (3, 3), 0.6)[..., None]
     # the body's colour just outside it, and the background's just inside it: normalised blurs
-    near = lambda x, w: cv2.GaussianBlur(x * w[..., None], (5, 5), 1.0) / (cv2.GaussianBlur(w, (5, 5), 1.0)[..., None] + 1e-4)  # noqa: E731
+    def near(x, w):
+        return cv2.GaussianBlur(x * w[..., None], (5, 5), 1.0) / (cv2.GaussianBlur(w, (5, 5), 1.0)[..., None] + 1e-4)
+
     body = np.where(mask[..., None], rgb, near(rgb, m))
     back = np.where(mask[..., None], near(bg, 1 - m), bg)
     img = np.where(mask[..., None], rgb, bg)

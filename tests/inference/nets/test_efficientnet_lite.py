@@ -16,8 +16,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from inference.nets.efficientnet_lite import (EfficientNetLite0Encoder, convert_efficientnet_pytorch,
-                                              load_pretrained)
+from inference.nets.efficientnet_lite import EfficientNetLite0Encoder, convert_efficientnet_pytorch, load_pretrained
 
 ROOT = Path(__file__).resolve().parents[3]
 PHOTOS = ROOT / "resources" / "photos"

@@ -11,8 +11,8 @@ import pytest
 import cli.cmd_synth as cmd_synth
 from cli.main import main
 from inference.camera import CROP_SIZE, FOCAL
+from inference.datasets import list_cases, read_case
 from inference.parts import PALETTE
-from training.datasets import list_cases, read_case
 
 SEED = 7
 N = 4
@@ -125,3 +125,26 @@ def test_same_seed_in_another_folder_is_byte_identical_and_split_test(first, tmp
     assert (other / "train.txt").read_text() == "" and (other / "val.txt").read_text() == ""
     assert list_cases(other, "test") == [f"{i:05d}" for i in range(N)]
     assert list_cases(other, "train") == []
+
+
+def test_split_lists_and_image_kinds(tmp_path):
+    """Split lists may hold comments, blank lines, Windows paths, other case files or repeats; images may be JPEG;
+    a case without a body pickle has no params; a part map of another size is mapped onto the image."""
+    from inference.datasets import default_split, image_path, is_dataset_folder
+    from inference.parts import colorize
+
+    rgb = np.zeros((16, 12, 3), np.uint8)
+    cv2.imwrite(str(tmp_path / "00000_image.png"), rgb)
+    cv2.imwrite(str(tmp_path / "00001_image.jpg"), rgb)
+    labels = np.zeros((8, 6), np.uint8)
+    labels[2:6, 2:4] = 5
+    cv2.imwrite(str(tmp_path / "00001_parts.png"), colorize(labels)[..., ::-1])
+    assert is_dataset_folder(tmp_path) and default_split(tmp_path) is None
+    assert list_cases(tmp_path, None) == list_cases(tmp_path, "test") == ["00000", "00001"]
+    (tmp_path / "val.txt").write_text("# held out\n\n\\\\data\\00001_image.jpg\n00000_body.pkl\n/00001_image.jpg\n")
+    assert default_split(tmp_path) == "val" and list_cases(tmp_path, "val") == ["00001", "00000"]
+    assert image_path(tmp_path, "00001").name == "00001_image.jpg"
+    case = read_case(tmp_path, "00001")
+    assert case.params is None and case.image.shape == (16, 12, 3)
+    assert case.labels.shape == (16, 12) and set(np.unique(case.labels)) == {0, 5}
+    assert read_case(tmp_path, "00000").labels is None

@@ -1,4 +1,4 @@
-"""Tests for training.metrics with hand-computed expected values."""
+"""Tests for inference.metrics with hand-computed expected values."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation
 
-from training.metrics import (
+from inference.metrics import (
     KEYPOINT_PARTS,
     IoUAccumulator,
     confusion_matrix,

@@ -1,0 +1,170 @@
+"""Labelled sets in UP-3D's layout, the one reader and writer: the synthetic generator writes them
+(`write_sample`, `write_splits`), training, evaluation and the app's dataset panel open them
+(`list_cases`, `read_case`): ours, or a real UP-3D download, whose part maps are rendered from the
+body pickles.
+
+Per case NNNNN (5 digits):
+    NNNNN_image.png        RGB crop (NNNNN_image.jpg is read too)
+    NNNNN_body.pkl         pose (72), betas (10), trans, f, rt, t   (UP-3D convention, see inference/export.py)
+    NNNNN_joints.npy       (3, 14) LSP joints: x, y, visibility (crop pixels)
+    NNNNN_parts.png        12-part label map in NBF colours (ours; rendered for real UP-3D)
+    NNNNN_silhouette.png   person mask (0/255), visible pixels
+    NNNNN_joints3d.npy     (24, 3) SMPL joints in the OpenGL camera frame (ours)
+train.txt / val.txt / test.txt list the case images (e.g. `/00012_image.png`), one per line (blank
+lines and `#` comments are skipped; any of the case's file names, or the bare id, names it).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from inference.parts import colorize, decode_colors
+from inference.types import BodyParams
+
+SPLITS = ("test", "val", "train")
+IMAGE_SUFFIXES = (".png", ".jpg")
+_CASE_SUFFIXES = ("_image.png", "_image.jpg", "_body.pkl", "_parts.png", "_silhouette.png", "_joints.npy",
+                  "_joints3d.npy", ".png", ".jpg")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One labelled case: image (H, W, 3) uint8 RGB, labels (H, W) uint8 0..12 (None when unknown),
+    params in the crop camera (None without a body pickle), lsp (14, 3), focal (px), id."""
+
+    id: str
+    image: np.ndarray
+    labels: np.ndarray | None
+    params: BodyParams | None
+    lsp: np.ndarray
+    focal: float
+
+
+def case_stem(folder: Path, index: int) -> Path:
+    return Path(folder) / f"{index:05d}"
+
+
+def _write_png(path: Path, rgb: np.ndarray) -> None:
+    ok, buf = cv2.imencode(".png", rgb[..., ::-1] if rgb.ndim == 3 else rgb)
+    if not ok:
+        raise OSError(f"cannot encode {path}")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(buf.tobytes())
+    os.replace(tmp, path)
+
+
+def write_sample(folder: Path, index: int, sample) -> None:
+    """Write one generator Sample (training/synth/generator.py) as a UP-3D case; the image goes last,
+    so a case whose image exists is complete (resume skips it)."""
+    from inference.export import save_params
+
+    stem = case_stem(folder, index)
+    save_params(str(stem) + "_body.pkl", sample.scene.params, sample.scene.focal, sample.scene.size, overwrite=True)
+    np.save(str(stem) + "_joints.npy", sample.lsp2d.T.astype(np.float64))
+    np.save(str(stem) + "_joints3d.npy", sample.joints3d.astype(np.float32))
+    _write_png(Path(str(stem) + "_parts.png"), colorize(sample.labels))
+    _write_png(Path(str(stem) + "_silhouette.png"), ((sample.labels > 0) * 255).astype(np.uint8))
+    _write_png(Path(str(stem) + "_image.png"), sample.image)
+
+
+def write_splits(folder: Path, n: int, split: str | None = None) -> None:
+    """train/val/test lists: all cases in `split` if given, else 80/10/10 by index."""
+    names = [f"/{i:05d}_image.png" for i in range(n)]
+    if split:
+        lists = {"train": [], "val": [], "test": []}
+        lists[split] = names
+    else:
+        a, b = int(0.8 * n), int(0.9 * n)
+        lists = {"train": names[:a], "val": names[a:b], "test": names[b:]}
+    for k, v in lists.items():
+        (Path(folder) / f"{k}.txt").write_text("".join(x + "\n" for x in v))
+
+
+def entry_case_id(entry: str) -> str:
+    """The case id of a split-list entry or file name ('/00012_image.png', '00012_body.pkl', '00012')."""
+    name = Path(entry.strip().replace("\\", "/")).name
+    for suffix in _CASE_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def image_path(folder: Path, case_id: str) -> Path:
+    """The case's image file (NNNNN_image.png, else .jpg; the .png name when neither exists)."""
+    for ext in IMAGE_SUFFIXES:
+        p = Path(folder) / f"{case_id}_image{ext}"
+        if p.exists():
+            return p
+    return Path(folder) / f"{case_id}_image.png"
+
+
+def is_dataset_folder(folder: str | Path) -> bool:
+    """A folder in UP-3D layout: NNNNN_image.* files and body pickles, part maps or split lists."""
+    p = Path(folder)
+    if not p.is_dir():
+        return False
+    has_images = any(any(p.glob(f"*_image{ext}")) for ext in IMAGE_SUFFIXES)
+    return has_images and (any(p.glob("*_body.pkl")) or any(p.glob("*_parts.png"))
+                           or any((p / f"{s}.txt").is_file() for s in SPLITS))
+
+
+def default_split(folder: Path) -> str | None:
+    """The first split whose list exists (test, val, train), else None (all cases)."""
+    return next((s for s in SPLITS if (Path(folder) / f"{s}.txt").is_file()), None)
+
+
+def list_cases(folder: Path, split: str | None = "test") -> list[str]:
+    """Case ids (e.g. '00012') of a split, in list order without repeats (all NNNNN_image.* files when
+    the list is missing or split is None)."""
+    folder = Path(folder)
+    lst = folder / f"{split}.txt" if split else None
+    if lst is not None and lst.exists():
+        lines = lst.read_text(errors="replace").splitlines()
+        ids = [entry_case_id(x) for x in lines if x.strip() and not x.lstrip().startswith("#")]
+    else:
+        ids = sorted({entry_case_id(p.name) for ext in IMAGE_SUFFIXES for p in folder.glob(f"*_image{ext}")})
+    return list(dict.fromkeys(ids))
+
+
+def read_part_labels(path: Path) -> np.ndarray:
+    """A part-colour PNG (NBF colours) -> labels (H, W) uint8 (exact palette match, others 0)."""
+    from inference.image_io import ImageLoadError
+
+    bgr = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ImageLoadError(f"{Path(path).name}: cannot read the part map")
+    return decode_colors(np.ascontiguousarray(bgr[..., ::-1]))
+
+
+def read_case(folder: Path, case_id: str, body_model=None, renderer=None) -> Case:
+    """Load a case. Part labels come from NNNNN_parts.png when present, else (a real UP-3D case) they
+    are rendered from the body pickle with our part grouping (needs body_model and a Renderer of the
+    image size); params are None without a body pickle. Raises ImageLoadError / ParamsFileError (one
+    line naming the file) for an unreadable image, part map or body pickle."""
+    from inference.export import load_params_file
+    from inference.image_io import load_image
+
+    stem = str(Path(folder) / case_id)
+    image = load_image(image_path(folder, case_id))
+    body = Path(stem + "_body.pkl")
+    rec = load_params_file(body, body_model) if body.exists() else None
+    params = rec.params if rec is not None else None
+    focal = (rec.focal if rec is not None else None) or 5000.0
+    parts = Path(stem + "_parts.png")
+    labels = None
+    if parts.exists():
+        labels = read_part_labels(parts)
+        if labels.shape != image.shape[:2]:  # a part map saved at another size: onto the image's pixels
+            labels = cv2.resize(labels, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_NEAREST)
+    elif params is not None and body_model is not None and renderer is not None:
+        # real UP-3D: the body pickle's camera has its principal point at the image centre
+        renderer.resize(image.shape[1], image.shape[0])
+        renderer.set_crop_camera(focal, center=(image.shape[1] / 2, image.shape[0] / 2))
+        labels = renderer.render_labels(body_model.mesh(params).vertices)
+    jp = Path(stem + "_joints.npy")
+    lsp = np.load(jp).T.astype(np.float32) if jp.exists() else np.zeros((14, 3), np.float32)
+    return Case(case_id, image, labels, params, lsp, float(focal))

@@ -1,0 +1,132 @@
+"""The input photo's own camera, derived from the network's crop camera and the crop.
+
+The networks see a square crop (`types.Crop`): continuous crop coordinate p (pixel i's centre at
+i + 0.5) shows the photo at `offset + p / scale`. The crop camera (`types.Camera`: focal f px, principal
+point at the crop centre S/2, OpenGL frame, see inference/geometry.py) projects a camera-frame point
+(x, y, z), depth d = -z, to crop (S/2 + f x/d, S/2 - f y/d) and so to the photo pixel
+
+    u = c_x + F x/d,   v = c_y - F y/d,   F = f / scale,   c = offset + (S/2) / scale,
+
+a pinhole with focal F and its principal point at the crop centre c in the photo (S, f of the camera,
+scale per camera pixel). The photo camera keeps F and puts the principal point at the photo's centre
+(W/2, H/2), as UP-3D's `_body.pkl` does; the difference delta = c - (W/2, H/2) becomes a shift of the body
+(as 4D-Humans' `cam_crop_to_full`):
+
+    transl_photo = transl + (delta_x d0 / F, -delta_y d0 / F, 0),
+
+d0 the depth of the body's root (pelvis) joint. Every point at depth d0 then projects exactly where the
+crop projection maps it in the photo; a point at depth d lands delta (d0/d - 1) from it (a pinhole
+cannot move its principal point by a rigid motion). With NBF's far camera (f = 5000 px on 256) a body
+spans about +-1 % of its depth, so that is under 1 px for delta < 100 photo px and about 1 % of delta
+further out: the mesh sits on the person wherever the crop was.
+
+`PhotoCamera.project` is the photo camera; `photo_camera` builds it for a body, with the body's 24 SMPL
+joints and 14 LSP joints projected into the photo (LSP order as in the project's UP-3D-layout data,
+`training/synth/generator.py`: R ankle, R knee, R hip, L hip, L knee, L ankle, R wrist, R elbow,
+R shoulder, L shoulder, L elbow, L wrist, neck (SMPL joints 8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12)
+and head top (the highest head vertex of the T-pose)).
+"""
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+
+from .types import BodyMesh, BodyParams, Camera, Crop
+
+# SMPL joints of LSP's first 13 (R ankle .. L wrist, neck), as inference/optimize.py LSP_FROM_SMPL
+LSP_FROM_SMPL = (8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12)
+LSP_NAMES = ("r_ankle", "r_knee", "r_hip", "l_hip", "l_knee", "l_ankle", "r_wrist", "r_elbow", "r_shoulder",
+             "l_shoulder", "l_elbow", "l_wrist", "neck", "head_top")
+
+
+@dataclass(frozen=True)
+class PhotoCamera:
+    """Pinhole camera of the input photo (OpenGL frame, as the crop camera) and the body seen by it.
+
+    focal (pixels of the photo), width, height (photo pixels), principal point at (width/2, height/2);
+    transl (3,) float64: the body's translation in this camera (OpenGL, metres), in place of the crop
+    camera's `crop_transl`; crop_focal, crop_size: the crop camera. joints2d (24, 2) and lsp2d (14, 2):
+    the body's SMPL and LSP joints projected into the photo (pixels, x right, y down, origin at the
+    top-left corner of the top-left pixel), or None.
+    """
+
+    focal: float
+    width: int
+    height: int
+    transl: np.ndarray
+    crop_transl: np.ndarray
+    crop_focal: float
+    crop_size: int
+    joints2d: np.ndarray | None = None
+    lsp2d: np.ndarray | None = None
+
+    @property
+    def principal_point(self) -> np.ndarray:
+        """(2,) float64 (cx, cy) = the photo's centre."""
+        return np.array([self.width / 2.0, self.height / 2.0])
+
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """Points (..., 3) posed in the crop camera frame (with the params' transl) -> photo pixels (..., 2)."""
+        p = np.asarray(points, np.float64) + (np.asarray(self.transl, np.float64)
+                                              - np.asarray(self.crop_transl, np.float64))
+        d = -p[..., 2]
+        return np.stack([self.width / 2.0 + self.focal * p[..., 0] / d,
+                         self.height / 2.0 - self.focal * p[..., 1] / d], -1)
+
+
+def photo_focal_and_centre(crop: Crop, camera: Camera) -> tuple[float, np.ndarray]:
+    """(F, c): the crop camera seen in the photo, focal F (photo pixels) and principal point c (2,)."""
+    k = crop.size / (camera.size * crop.scale)  # photo pixels per camera pixel
+    return float(camera.focal) * k, np.asarray(crop.offset, np.float64) + camera.size / 2.0 * k
+
+
+def photo_camera(params: BodyParams, mesh: BodyMesh, crop: Crop, camera: Camera,
+                 image_shape: tuple[int, ...], body_model=None) -> PhotoCamera:
+    """The photo camera for a body posed in the crop camera (see the module docstring).
+
+    params, mesh: the body (mesh = body_model.mesh(params), crop camera frame); crop, camera: where the
+    crop sits in the photo and the crop camera; image_shape (H, W, ...). With `body_model` the joints
+    are projected into the photo (joints2d (24, 2), lsp2d (14, 2); the LSP head top needs its vertices).
+    """
+    h, w = int(image_shape[0]), int(image_shape[1])
+    F, c = photo_focal_and_centre(crop, camera)
+    delta = c - np.array([w / 2.0, h / 2.0])
+    d0 = -float(mesh.joints[0, 2])  # root (pelvis) depth
+    transl = np.asarray(params.transl, np.float64)
+    cam = PhotoCamera(F, w, h, transl + np.array([delta[0] * d0 / F, -delta[1] * d0 / F, 0.0]), transl.copy(),
+                      float(camera.focal), int(camera.size))
+    if body_model is None:
+        return cam
+    j2d = cam.project(mesh.joints)
+    top = cam.project(mesh.vertices[head_top_vertex(body_model)])
+    lsp = np.concatenate([j2d[list(LSP_FROM_SMPL)], top[None]])
+    return PhotoCamera(cam.focal, w, h, cam.transl, cam.crop_transl, cam.crop_focal, cam.crop_size, j2d, lsp)
+
+
+def photo_camera_for(prediction, params: BodyParams | None = None, mesh: BodyMesh | None = None,
+                     body_model=None) -> PhotoCamera:
+    """`photo_camera` for a Prediction (its crop, camera and image), for its own body or an edited one
+    (params and mesh, both or neither)."""
+    return photo_camera(params if params is not None else prediction.params,
+                        mesh if mesh is not None else prediction.mesh,
+                        prediction.crop, prediction.camera, prediction.image.shape, body_model)
+
+
+_HEAD_TOP: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
+
+
+def head_top_vertex(body_model) -> int:
+    """Vertex id of the top of the head in the T-pose (highest head vertex), as the synthetic data's LSP
+    head top (training/synth/generator.py)."""
+    hit = _HEAD_TOP.get(body_model)
+    if hit is not None:
+        return hit
+    from .parts import vertex_part_labels
+
+    v = body_model.mesh(BodyParams.from_pose(np.zeros(72), np.zeros(10))).vertices
+    head = np.flatnonzero(vertex_part_labels(body_model.weights) == 0)
+    vid = int(head[np.argmax(v[head, 1])])
+    _HEAD_TOP[body_model] = vid
+    return vid

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from inference import image_io as imageio
 
+from .results import keep_result, restore_result
 from .session import Session, ShownImage
 from .settings import AppSettings, ModelConfig
 from .worker import Generation, ModelWorker, PredictorFactory, WorkerThread, default_predictor_factory
@@ -79,6 +80,8 @@ class Controller(QObject):
         self.image_list: list[Path] = []
         self.image_index = -1
         self._current_job = 0
+        self._quality = (0, None)  # (job id, FitQuality) from the worker, paired with its result
+        self._kept = None  # the last complete result while another person is being fitted (see keep_result)
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(THROTTLE_MS)
@@ -90,6 +93,7 @@ class Controller(QObject):
         self.worker.started.connect(self._on_started)
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
+        self.worker.assessed.connect(self._on_assessed)
         self.worker.failed.connect(self._on_failed)
         self.worker.warning.connect(self.warning)
 
@@ -238,6 +242,7 @@ class Controller(QObject):
             self.error.emit(str(exc))
             return False
         display, scale = imageio.display_copy(img)
+        self._kept = None
         self.session.set_prediction(None)
         self.session.set_people((), 0)
         self.session.set_image(ShownImage(img, display, scale, source))
@@ -256,9 +261,9 @@ class Controller(QObject):
         return self.open_file(self.image_list[i])
 
     def rerun(self) -> None:
-        """Predict again on the shown image (e.g. after a settings change)."""
+        """Predict again on the shown image (e.g. after a settings change). The current result stays shown
+        (and editable) until the new one arrives; a cancel keeps it."""
         if self.session.shown is not None:
-            self.session.set_prediction(None)
             self._submit()
 
     def select_person(self, index: int) -> bool:
@@ -271,6 +276,7 @@ class Controller(QObject):
         if (index == self.session.person and not self.session.busy and pred is not None
                 and getattr(pred, "person", -1) == index):
             return False
+        self._kept = keep_result(self.session)
         self.session.set_prediction(None)
         self.session.set_people(people, index)
         self._submit()
@@ -281,7 +287,11 @@ class Controller(QObject):
         if self.session.busy:
             self.generation.next()
             self.session.set_busy(False)
-            self.status.emit("cancelled")
+            kept, self._kept = self._kept, None
+            if self.session.prediction is None and restore_result(self.session, kept):
+                self.status.emit("cancelled: the last result is kept")
+            else:
+                self.status.emit("cancelled")
 
     def _submit(self) -> None:
         shown = self.session.shown
@@ -311,20 +321,28 @@ class Controller(QObject):
         self.session.set_busy(False)
         self._throttle.stop()
         self._pending = None
+        self._kept = None
         people = tuple(getattr(prediction, "people", ()) or ())
         person = int(getattr(prediction, "person", -1))
         self.session.set_people(people, max(person, 0))
-        self.session.set_prediction(prediction)
+        self.session.set_prediction(prediction, self._quality[1] if self._quality[0] == job_id else None)
         self.timings.emit(format_timings(prediction.timings))
         who = f" (person {person + 1} of {len(people)})" if len(people) > 1 and person >= 0 else ""
         self.status.emit(f"{self.session.shown.name}: done{who}"
                          + (" (refined)" if getattr(prediction, "refined", False) else ""))
+
+    @Slot(int, object)
+    def _on_assessed(self, job_id: int, quality) -> None:
+        self._quality = (job_id, quality)
 
     @Slot(int, str)
     def _on_failed(self, job_id: int, message: str) -> None:
         if job_id != self.generation.current:
             return
         self.session.set_busy(False)
+        kept, self._kept = self._kept, None
+        if self.session.prediction is None:
+            restore_result(self.session, kept)
         name = self.session.shown.name if self.session.shown else "image"
         self.error.emit(f"{name}: {message}")
 
@@ -401,6 +419,19 @@ class Controller(QObject):
             raise RuntimeError("nothing to export yet: open an image first")
         export.export_mesh(Path(path), mesh.vertices, mesh.faces, overwrite=overwrite)
         return Path(path)
+
+    def export_animation(self, path: str | Path, overwrite: bool = False, skinned: bool = False) -> Path:
+        """Write the current (edited) body as a skinned GLB (skinned=True: SMPL skeleton, skin, the pose as joint
+        rotations) or its pose as BVH (.bvh), body-centred (inference/export_gltf.py, inference/export_bvh.py)."""
+        from inference import export
+
+        self.flush()
+        params, body = self.session.params, self.body_model()
+        if params is None or self.session.prediction is None:
+            raise RuntimeError("nothing to export yet: open an image first")
+        if body is None:
+            raise RuntimeError("no body model loaded (see the settings)")
+        return export.export(Path(path), params, body, overwrite=overwrite, frame="body", skinned=skinned)
 
     def export_parts(self, path: str | Path, overwrite: bool = False) -> Path:
         """Write the predicted part map as a PNG in the photo's own frame (the photo's width and height,

@@ -35,6 +35,7 @@ class Session(QObject):
       paramsChanged(BodyParams | None) meshChanged(BodyMesh | None)
       busyChanged(bool)  undoChanged(bool available)
       peopleChanged(tuple of inference.detect.Person, int chosen index)
+      qualityChanged(inference.fit_quality.FitQuality | None)  the trust numbers of the prediction
     """
 
     imageChanged = Signal(object)
@@ -44,6 +45,7 @@ class Session(QObject):
     busyChanged = Signal(bool)
     undoChanged = Signal(bool)
     peopleChanged = Signal(object, int)
+    qualityChanged = Signal(object)
 
     MAX_UNDO = 200
 
@@ -56,6 +58,7 @@ class Session(QObject):
         self.busy = False
         self.people: tuple = ()  # detected people of the shown image (largest first); () before the first result
         self.person = 0  # index into people of the person fitted (or asked for)
+        self.quality = None  # inference.fit_quality.FitQuality of the prediction (computed by the worker)
         self._undo: list = []
         self._parts_display: np.ndarray | None = None
 
@@ -69,8 +72,9 @@ class Session(QObject):
         self.person = int(person)
         self.peopleChanged.emit(self.people, self.person)
 
-    def set_prediction(self, prediction) -> None:
+    def set_prediction(self, prediction, quality=None) -> None:
         self.prediction = prediction
+        self.quality = quality if prediction is not None else None
         self._parts_display = None
         self._undo.clear()
         self.undoChanged.emit(False)
@@ -79,6 +83,7 @@ class Session(QObject):
         self.predictionChanged.emit(prediction)
         self.paramsChanged.emit(self.params)
         self.meshChanged.emit(self.mesh)
+        self.qualityChanged.emit(self.quality)
 
     def set_params(self, params, record_undo: bool) -> None:
         if record_undo and self.params is not None:

@@ -1,8 +1,9 @@
 """Background model worker: a QObject moved to a QThread that owns one Predictor.
 
 Requests (job id, image, source, person index) arrive by queued signal; results go back by signal
-(queued into the GUI thread): started(job_id), progress(job_id, done, total), finished(job_id,
-Prediction), failed(job_id, message), and warning(message) once per Predictor built for each of
+(queued into the GUI thread): started(job_id), progress(job_id, done, total), assessed(job_id,
+FitQuality) just before finished(job_id, Prediction) (inference.fit_quality, computed here so the GUI
+thread never does), failed(job_id, message), and warning(message) once per Predictor built for each of
 its load-time warnings (e.g. no person detector installed). Every request carries a job id from a
 `Generation` counter; the worker skips requests that are already stale and its cancel callback
 tells a running Predictor to stop as soon as a newer request exists. The receiver drops results
@@ -71,6 +72,7 @@ class ModelWorker(QObject):
     started = Signal(int)
     progress = Signal(int, int, int)
     finished = Signal(int, object)
+    assessed = Signal(int, object)
     failed = Signal(int, str)
     warning = Signal(str)
 
@@ -138,8 +140,23 @@ class ModelWorker(QObject):
                 result = replace(result, source=source)
             except TypeError:
                 pass
+        quality = assess_quietly(result)
+        if self._gen.is_stale(job_id):
+            return
         self.progress.emit(job_id, 1, 1)
+        self.assessed.emit(job_id, quality)
         self.finished.emit(job_id, result)
+
+
+def assess_quietly(prediction):
+    """inference.fit_quality.assess, or None when the prediction lacks what it needs (a stand-in model)."""
+    try:
+        from inference.fit_quality import assess
+
+        return assess(prediction)
+    except Exception:  # noqa: BLE001 - the numbers are an extra: never lose the result over them
+        traceback.print_exc()
+        return None
 
 
 def _expected(exc: BaseException) -> bool:

@@ -1,12 +1,16 @@
-"""`main.py export`: a body from pose/shape as a mesh (OBJ/PLY/GLB) or parameters (.npz/.json/_body.pkl).
+"""`main.py export`: a body from pose/shape as a mesh (OBJ/PLY/GLB, or a skinned GLB), a BVH pose, or
+parameters (.npz/.json/_body.pkl).
 
     python main.py export --preset sit --out sit.glb --part-colors
+    python main.py export --preset walk --out walk.glb --skinned --part-colors   # rigged: SMPL skeleton + skin
+    python main.py export --preset walk --out walk.bvh                           # the pose as BVH
     python main.py export --pose fit.npz --out fit_body.pkl
-    python main.py export --preset wave --transl 0,0,0 --out wave.obj   # body-centred mesh
+    python main.py export --pose fit.npz --out fit.obj --frame camera            # where the photo saw it
 
-Same body options as `main.py render` (see cli/cmd_render.py). Meshes are in the OpenGL camera
-frame (metres) with the body model's vertex order; files are written atomically and never
-replaced without --overwrite.
+Same body options as `main.py render` (see cli/cmd_render.py). Meshes and BVH are body-centred by default
+(the posed pelvis at the origin, y up, metres; BVH in centimetres) or in the OpenGL camera frame with
+--frame camera, and say which where the format allows (inference/export.py); meshes keep the body model's
+vertex order; files are written atomically and never replaced without --overwrite.
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from pathlib import Path
 
 from cli.cmd_render import CliInputError, add_body_arguments, report_error, resolve_body
 
-SUFFIXES = (".obj", ".ply", ".glb", ".npz", ".json", ".pkl")
+SUFFIXES = (".obj", ".ply", ".glb", ".bvh", ".npz", ".json", ".pkl")
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -26,7 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     add_body_arguments(parser)
     o = parser.add_argument_group("output")
     o.add_argument("--out", required=True, type=Path, metavar="FILE",
-                   help="mesh.obj | mesh.ply | mesh.glb | params.npz | params.json | NAME_body.pkl")
+                   help="mesh.obj | mesh.ply | mesh.glb | pose.bvh | params.npz | params.json | NAME_body.pkl")
+    o.add_argument("--skinned", action="store_true",
+                   help="(.glb) the rigged body: SMPL's 24-joint skeleton, skin weights, the pose as joint rotations")
+    o.add_argument("--frame", choices=("body", "camera"), default="body",
+                   help="meshes and BVH: body-centred (pelvis at the origin, y up; default) or the OpenGL "
+                        "camera frame")
     o.add_argument("--part-colors", action="store_true", help="colour the mesh vertices by NBF part (PLY, GLB)")
     o.add_argument("--overwrite", action="store_true", help="replace an existing file")
 
@@ -43,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         if suffix not in SUFFIXES:
             raise CliInputError(f"--out: cannot export {args.out.name!r}; use a file ending in "
                                 f"{', '.join(SUFFIXES[:-1])} or _body.pkl")
+        if args.skinned and suffix != ".glb":
+            raise CliInputError(f"--skinned: the rigged body is a .glb file, not {args.out.name!r}")
         spec = resolve_body(args)
     except (BodyModelError, ParamsFileError, CliInputError) as exc:
         return report_error(exc)
@@ -56,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
         colors = PALETTE[vertex_part_labels(spec.model.weights) + 1]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        path = export(args.out, spec.params, spec.model, spec.focal, spec.crop_size, colors, args.overwrite)
+        path = export(args.out, spec.params, spec.model, spec.focal, spec.crop_size, colors, args.overwrite,
+                      frame=args.frame, skinned=args.skinned)
     except FileExistsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

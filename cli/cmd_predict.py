@@ -4,7 +4,9 @@ Per image NAME: NAME_parts.png (the part map in the photo's own frame: same widt
 photo, palette colours, background black; class probabilities warped bilinearly from the crop, see
 inference.crop.uncrop_parts), NAME_parts_crop.png (the network's map on its square crop),
 NAME_parts_overlay.png (the parts over the photo), NAME_people.png (detected people), NAME_overlay.png
-(the mesh through the predicted camera), meshes and parameter files (NAME.npz, NAME.json, NAME_body.pkl:
+(the mesh through the predicted camera), meshes (--mesh-formats: NAME.obj, NAME.ply, NAME.glb, the rigged
+NAME_skinned.glb and the pose as NAME.bvh; body-centred unless --frame camera, see inference/export.py)
+and parameter files (NAME.npz, NAME.json, NAME_body.pkl:
 the body with the input photo's own camera and its 24 SMPL + 14 LSP joints in photo pixels; in the
 _body.pkl, f, rt, t are the photo camera and crop_f, crop_t the network's crop camera; see
 inference/export.py and inference/photo_camera.py).
@@ -19,7 +21,8 @@ import tempfile
 from pathlib import Path
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
-MESH_FORMATS = ("obj", "ply", "glb")
+MESH_FORMATS = ("obj", "ply", "glb", "skinned-glb", "bvh")
+MESH_SUFFIX = {"skinned-glb": "_skinned.glb"}  # the file name ending of a mesh format (default: "." + format)
 PNG_OUTPUTS = ("_parts.png", "_parts_crop.png", "_people.png", "_parts_overlay.png", "_overlay.png")
 PARAM_OUTPUTS = (".npz", ".json", "_body.pkl")
 # errors that no later image can escape: the batch stops with a summary instead of failing image by image
@@ -36,7 +39,12 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--refine", action="store_true", help="test-time refinement (seconds per image)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
-    p.add_argument("--mesh-formats", default="obj,glb", help="comma list of obj, ply, glb")
+    p.add_argument("--mesh-formats", default="obj,glb",
+                   help="comma list of obj, ply, glb, skinned-glb (NAME_skinned.glb: SMPL skeleton and skin), "
+                        "bvh (the pose)")
+    p.add_argument("--frame", choices=("body", "camera"), default="body",
+                   help="meshes and BVH: body-centred (pelvis at the origin, y up; default) or the OpenGL camera "
+                        "frame of the crop camera (parameter files always hold the camera)")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     p.add_argument("--detect", default="auto", choices=("auto", "on", "off"),
                    help="person detector (auto: use it when its runtime is installed; off: whole image is the crop)")
@@ -140,7 +148,8 @@ def output_stems(images: list[Path]) -> list[str]:
 def output_paths(stem: Path, mesh_formats: list[str], people: bool = True) -> list[Path]:
     """Every file written for one image (output name `stem`, a path in the output folder)."""
     pngs = [s for s in PNG_OUTPUTS if people or s != "_people.png"]
-    return [Path(str(stem) + s) for s in (*pngs, *("." + f for f in mesh_formats), *PARAM_OUTPUTS)]
+    meshes = (MESH_SUFFIX.get(f, "." + f) for f in mesh_formats)
+    return [Path(str(stem) + s) for s in (*pngs, *meshes, *PARAM_OUTPUTS)]
 
 
 def _remove(paths: list[Path]) -> None:
@@ -203,7 +212,8 @@ def run(args) -> int:
             failed += 1
             continue
         try:
-            write_outputs(p, stem, mesh_formats, renderer, body.name, args.overwrite, body)
+            write_outputs(p, stem, mesh_formats, renderer, body.name, args.overwrite, body,
+                          frame=getattr(args, "frame", "body"))
         except OSError as exc:
             failed += 1
             tqdm.write(f"{path}: cannot write the outputs: {exc.strerror or exc} "
@@ -238,8 +248,11 @@ def predict_one(pred, path: Path, person: int):
 
 
 def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: str, overwrite: bool,
-                  body_model=None) -> list[Path]:
+                  body_model=None, frame: str = "body") -> list[Path]:
     """Write every output of one prediction `p` (see the module docstring) under the name `stem`.
+
+    Meshes and BVH in `frame` ("body": posed pelvis at the origin, or "camera"); skinned-glb and bvh need
+    the `body_model`.
 
     The parameter files carry the photo's camera (`inference.photo_camera.photo_camera_for`); with the
     `body_model` also the photo-pixel joints (the LSP head top needs its vertices).
@@ -247,11 +260,14 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
     All or nothing: if any write fails or the run is interrupted (Ctrl+C, SIGTERM), the files already
     written for this image are removed again and the error is raised. Returns the paths written.
     """
+    import numpy as np
+
     from inference.crop import uncrop_parts
-    from inference.export import atomic_write, export_mesh, png_bytes, save_params
+    from inference.export import atomic_write, export, export_mesh, png_bytes, save_params
     from inference.overlay import mesh_overlay, parts_overlay
     from inference.parts import colorize
     from inference.photo_camera import photo_camera_for
+    from inference.rig import frame_offset
 
     written: list[Path] = []
 
@@ -269,7 +285,16 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
         png("_parts_overlay.png", parts_overlay(p.image, full))
         png("_overlay.png", mesh_overlay(renderer, p))
         for fmt in mesh_formats:
-            written.append(export_mesh(str(stem) + "." + fmt, p.mesh.vertices, p.mesh.faces, overwrite=overwrite))
+            name = str(stem) + MESH_SUFFIX.get(fmt, "." + fmt)
+            if fmt in ("skinned-glb", "bvh"):
+                if body_model is None:
+                    raise ValueError(f"{fmt} export needs the body model")
+                written.append(export(name, p.params, body_model, overwrite=overwrite, frame=frame,
+                                      skinned=fmt == "skinned-glb"))
+            else:
+                v = np.asarray(p.mesh.vertices, np.float64) - frame_offset(p.mesh.joints, frame)
+                written.append(export_mesh(name, v.astype(np.float32) if frame == "body" else p.mesh.vertices,
+                                           p.mesh.faces, overwrite=overwrite, frame=frame))
         photo = photo_camera_for(p, body_model=body_model)
         for suffix in PARAM_OUTPUTS:
             written.append(save_params(str(stem) + suffix, p.params, p.camera.focal, p.camera.size, body_name,

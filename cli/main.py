@@ -15,7 +15,7 @@ from pathlib import Path
 COMMANDS = {
     "gui": ("cli.cmd_gui", "open the NBF Studio window (default when no command is given)"),
     "render": ("cli.cmd_render", "render a body from pose/shape to PNG (shaded and part labels)"),
-    "export": ("cli.cmd_export", "export a body from pose/shape as mesh (OBJ/PLY/GLB) and parameters"),
+    "export": ("cli.cmd_export", "export a body from pose/shape as mesh (OBJ/PLY/GLB, skinned GLB), BVH or parameters"),
     "synth": ("cli.cmd_synth", "generate a synthetic labelled set in UP-3D layout"),
     "train-seg": ("cli.cmd_train", "train the segmentation network (stage 1)"),
     "train-fit": ("cli.cmd_train", "train the fitting network (stage 2)"),
@@ -50,8 +50,13 @@ def _exists(text: str) -> bool:
         return False
 
 
+def _prog() -> str:
+    """How the user called us: the `nbf-studio` console script or main.py."""
+    return "nbf-studio" if Path(sys.argv[0]).name == "nbf-studio" else "main.py"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="main.py", description="NBF Studio: Neural Body Fitting from a single photo. "
+    p = argparse.ArgumentParser(prog=_prog(), description="NBF Studio: Neural Body Fitting from a single photo. "
                                 "Without a command the desktop app opens.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_, help_) in COMMANDS.items():
@@ -60,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; argv without the program name (default: sys.argv[1:], as the `nbf-studio` script)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     if not argv or argv[0] not in COMMANDS:
         if argv and argv[0] in ("-h", "--help"):
@@ -71,7 +78,7 @@ def main(argv: list[str]) -> int:
         argv = ["gui", *argv]
     name = argv[0]
     module = importlib.import_module(COMMANDS[name][0])
-    sp = argparse.ArgumentParser(prog=f"main.py {name}", description=COMMANDS[name][1])
+    sp = argparse.ArgumentParser(prog=f"{_prog()} {name}", description=COMMANDS[name][1])
     module.add_arguments(sp, name)
     args = sp.parse_args(argv[1:])
     args.command = name

@@ -1,8 +1,14 @@
 """Export a posed body: meshes (OBJ, PLY, GLB) and parameters (.npz, .json, UP-3D `_body.pkl`).
 
 Meshes are written with vertices in the order of the body model (trimesh with process=False;
-OBJ by a small writer here, see `_obj_bytes`), in the project's OpenGL camera frame (metres,
-looking down -z, y up), so a file reloads vertex for vertex.
+OBJ by a small writer here, see `_obj_bytes`), so a file reloads vertex for vertex. `export` writes them
+in a frame of reference (`inference.rig.FRAMES`): body-centred (the posed pelvis at the origin, axes of
+the OpenGL camera frame: y up, metres; the default, for 3D tools) or the OpenGL camera frame (looking
+down -z, y up); the file says which (OBJ and PLY in a comment, GLB in asset.extras). `export_mesh` writes
+the vertices it is given (frame=None: no statement, except OBJ's default header).
+
+Animation exports (by `export` too): a skinned GLB (`skinned=True`; inference/export_gltf.py: the SMPL
+skeleton, skin weights and the fitted pose as joint rotations) and BVH (.bvh; inference/export_bvh.py).
 
 Parameter files hold pose (72,), betas (10,), transl (3,) in the OpenGL crop camera frame, the focal
 length (pixels), the crop size (pixels) and the body model's name. `load_params` reads them back
@@ -52,7 +58,8 @@ from .types import NUM_BETAS, BodyParams
 
 MESH_SUFFIXES = (".obj", ".ply", ".glb")
 PARAM_SUFFIXES = (".npz", ".json", ".pkl")
-SUFFIXES = MESH_SUFFIXES + PARAM_SUFFIXES
+ANIMATION_SUFFIXES = (".bvh",)
+SUFFIXES = MESH_SUFFIXES + PARAM_SUFFIXES + ANIMATION_SUFFIXES
 GL_FROM_CV = np.diag([1.0, -1.0, -1.0])  # D: OpenCV camera axes <-> OpenGL camera axes (its own inverse)
 JSON_FORMAT = "nbf-studio body params"
 
@@ -200,12 +207,31 @@ MESH_EXPORTERS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray | None], 
 }
 
 
+def _state_frame(suffix: str, data: bytes, frame: str) -> bytes:
+    """The file bytes with a statement of the frame of reference: OBJ's header line, a PLY comment, or
+    GLB asset.extras {"frame", "frame_description"}."""
+    from .rig import FRAME_TEXT, check_frame
+
+    text = f"frame: {check_frame(frame)} ({FRAME_TEXT[frame]})"
+    if suffix == ".obj":
+        return b"# NBF Studio body mesh, " + text.encode("ascii") + data[data.index(b"\n"):]
+    if suffix == ".ply":
+        end = data.index(b"\n", data.index(b"format ")) + 1
+        return data[:end] + b"comment NBF Studio body mesh, " + text.encode("ascii") + b"\n" + data[end:]
+    if suffix == ".glb":
+        from .export_gltf import with_asset_extras
+
+        return with_asset_extras(data, {"frame": frame, "frame_description": FRAME_TEXT[frame]})
+    return data
+
+
 def export_mesh(path: str | Path, vertices: np.ndarray, faces: np.ndarray,
-                vertex_colors: np.ndarray | None = None, overwrite: bool = False) -> Path:
+                vertex_colors: np.ndarray | None = None, overwrite: bool = False, frame: str | None = None) -> Path:
     """Write a mesh as OBJ, PLY or GLB (by the suffix of `path`), vertex order kept.
 
     vertices (V, 3) metres; faces (F, 3) indices; vertex_colors (V, 3|4) or (3|4,) uint8 or floats
-    in [0, 1] (PLY and GLB only). Returns the path.
+    in [0, 1] (PLY and GLB only); frame: the frame of reference the vertices are in ("body" | "camera"),
+    stated in the file (None: not stated). Returns the path.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -213,7 +239,8 @@ def export_mesh(path: str | Path, vertices: np.ndarray, faces: np.ndarray,
         raise ValueError(f"cannot export a mesh as {suffix or 'a file without suffix'!r} "
                          f"({path}); use one of {', '.join(MESH_EXPORTERS)}")
     v, f = _check_mesh(vertices, faces)
-    return atomic_write(path, MESH_EXPORTERS[suffix](v, f, vertex_colors), overwrite)
+    data = MESH_EXPORTERS[suffix](v, f, vertex_colors)
+    return atomic_write(path, data if frame is None else _state_frame(suffix, data, frame), overwrite)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -320,13 +347,32 @@ def save_params(path: str | Path, params: BodyParams, focal: float = FOCAL, size
 
 
 def export(path: str | Path, params: BodyParams, body_model, focal: float = FOCAL, size: int = CROP_SIZE,
-           vertex_colors: np.ndarray | None = None, overwrite: bool = False) -> Path:
+           vertex_colors: np.ndarray | None = None, overwrite: bool = False, frame: str = "body",
+           skinned: bool = False) -> Path:
     """Export a body by the suffix of `path`: a posed mesh (.obj/.ply/.glb, through
-    `body_model.mesh(params)`) or its parameters (.npz/.json/_body.pkl). Returns the path."""
+    `body_model.mesh(params)`; .glb with skinned=True: the rigged body, inference/export_gltf.py), its
+    pose as BVH (.bvh) or its parameters (.npz/.json/_body.pkl, always in the camera frame).
+    frame: "body" (posed pelvis at the origin) or "camera" (OpenGL camera frame) for meshes and BVH.
+    Returns the path."""
+    from .rig import check_frame, frame_offset
+
     suffix = Path(path).suffix.lower()
+    check_frame(frame)
+    if skinned and suffix != ".glb":
+        raise ValueError(f"a skinned export is a .glb file, not {Path(path).name!r}")
+    if skinned:
+        from .export_gltf import export_skinned_glb
+
+        return export_skinned_glb(path, body_model, params, frame, vertex_colors, overwrite)
+    if suffix == ".bvh":
+        from .export_bvh import export_bvh
+
+        return export_bvh(path, body_model, params, frame, overwrite)
     if suffix in MESH_EXPORTERS:
         mesh = body_model.mesh(params)
-        return export_mesh(path, mesh.vertices, mesh.faces, vertex_colors, overwrite)
+        v = np.asarray(mesh.vertices, np.float64) - frame_offset(mesh.joints, frame)
+        return export_mesh(path, v.astype(np.float32) if frame == "body" else mesh.vertices, mesh.faces,
+                           vertex_colors, overwrite, frame)
     if suffix in PARAM_WRITERS:
         return save_params(path, params, focal, size, body_model.name, overwrite)
     raise ValueError(f"cannot export {Path(path).name!r}: use a file ending in {', '.join(SUFFIXES)} "

@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -19,9 +19,9 @@ from .camera import CROP_SIZE, FOCAL
 from .crop import apply_crop, crop_for_box
 from .geometry import matrix_to_axis_angle, project_points, weak_cam_to_translation
 from .image_io import ImageError, load_image
+from .keypoint_maps import MIRROR_LIMBS, limb_maps
 from .nets import FitNet, SegNet
 from .nets.fold import fold_batchnorm
-from .keypoint_maps import MIRROR_LIMBS, limb_maps
 from .nets.seg_net import part_probabilities
 from .parts import MIRROR_LABELS
 from .types import BodyParams, Camera, Crop, PartMap, Prediction, Timings
@@ -146,7 +146,8 @@ class Predictor:
         x = F.one_hot(torch.as_tensor(lab, device=self.device).long(), 13).permute(2, 0, 1)[None].float()
         if self.fit_limbs:
             if joints2d is None or conf is None:
-                j, v = torch.zeros(1, 14, 2, device=self.device), torch.zeros(1, 14, dtype=torch.bool, device=self.device)
+                j = torch.zeros(1, 14, 2, device=self.device)
+                v = torch.zeros(1, 14, dtype=torch.bool, device=self.device)
             else:
                 j = torch.as_tensor(np.asarray(joints2d, np.float32)[None], device=self.device)
                 v = torch.as_tensor(np.asarray(conf)[None] > 0, device=self.device)

@@ -39,11 +39,12 @@ class DetectorError:
     spread: np.ndarray
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "DetectorError":
+    def load(cls, path: Path | None = None) -> DetectorError:
         d = json.loads(Path(path or ERROR_FILE).read_text())
         k = d["keypoints"]
         arr = lambda key: np.array([x[key] for x in k], np.float32)  # noqa: E731
-        return cls(float(d["person_missed"]), float(d.get("person_swapped", 0.0)), arr("missing"), arr("swap"), arr("gross"), arr("bias"), arr("spread"))
+        return cls(float(d["person_missed"]), float(d.get("person_swapped", 0.0)), arr("missing"), arr("swap"),
+                   arr("gross"), arr("bias"), arr("spread"))
 
 
 def gt_keypoints(joints2d: np.ndarray | torch.Tensor) -> torch.Tensor:
@@ -69,7 +70,8 @@ def simulate_keypoints(gt: torch.Tensor, err: DetectorError, g: torch.Generator,
     spread = torch.as_tensor(err.spread)[None]
     j = j + torso * (bias + spread * torch.randn(B, 14, 2, generator=g))
     gross = u(B, 14) < torch.as_tensor(err.gross)
-    far = torso * (GROSS + 0.5 * u(B, 14, 1)) * torch.nn.functional.normalize(torch.randn(B, 14, 2, generator=g), dim=-1)
+    direction = torch.nn.functional.normalize(torch.randn(B, 14, 2, generator=g), dim=-1)
+    far = torso * (GROSS + 0.5 * u(B, 14, 1)) * direction
     j = torch.where(gross[..., None], gt + far, j)
     valid = u(B, 14) >= torch.as_tensor(err.missing)
     pm = max(MIN_PERSON_MISSED, err.person_missed) if person_missed is None else person_missed

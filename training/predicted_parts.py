@@ -28,7 +28,6 @@ from inference.parts import MIRROR_LABELS
 from inference.pipeline import load_weights
 
 from .keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
-
 from .loop import split_indices
 from .metrics import IoUAccumulator
 

@@ -22,8 +22,18 @@ from inference.parts import GROUPINGS
 from .augment import corrupt_parts, one_hot
 from .cache import load_cache
 from .keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
-from .loop import (Progress, RunConfig, cosine_lr, device_for, epoch_batches, init_distributed, save_checkpoint,
-                   seed_everything, split_indices, start_or_resume)
+from .loop import (
+    Progress,
+    RunConfig,
+    cosine_lr,
+    device_for,
+    epoch_batches,
+    init_distributed,
+    save_checkpoint,
+    seed_everything,
+    split_indices,
+    start_or_resume,
+)
 from .losses import LossWeights, fit_losses
 
 
@@ -75,7 +85,8 @@ def evaluate_fit(net, body, data: dict, idx: np.ndarray, device, n_parts: int = 
             errs.append(mpjpe(j.cpu().numpy(), gt.numpy()))
             pa.append(pa_mpjpe(j.cpu().numpy(), gt.numpy()))
     net.train()
-    return {"mpjpe_mm": float(np.concatenate(errs).mean() * 1000), "pa_mpjpe_mm": float(np.concatenate(pa).mean() * 1000)}
+    return {"mpjpe_mm": float(np.concatenate(errs).mean() * 1000),
+            "pa_mpjpe_mm": float(np.concatenate(pa).mean() * 1000)}
 
 
 def train_fit(cfg: RunConfig) -> Path:
@@ -147,8 +158,8 @@ def train_fit(cfg: RunConfig) -> Path:
             prog.write(f"epoch {epoch + 1}/{cfg.epochs} step {step} val MPJPE {m['mpjpe_mm']:.1f} mm "
                        f"PA-MPJPE {m['pa_mpjpe_mm']:.1f} mm ({time.time() - t0:.0f}s)")
             state = {"epoch": epoch + 1, "step": step, "best": min(best, m["pa_mpjpe_mm"]), "val": m,
-                     "body_model": body.fingerprint(), "n_parts": n_parts, "res": res, "input": "rgb" if rgb else "parts",
-                     "limb_channels": limbs,
+                     "body_model": body.fingerprint(), "n_parts": n_parts, "res": res,
+                     "input": "rgb" if rgb else "parts", "limb_channels": limbs,
                      "elapsed_s": time.time() - t0}
             if m["pa_mpjpe_mm"] < best:
                 best = m["pa_mpjpe_mm"]

@@ -15,9 +15,19 @@ from inference.nets import SegNet
 from inference.nets.seg_net import LiteSegNet, shuffle_head_from_bilinear, widen_stem
 
 from .cache import load_cache
-from .loop import (Progress, RunConfig, cosine_lr, device_for, epoch_batches, init_distributed, save_checkpoint,
-                   seed_everything, split_indices, start_or_resume)
 from .keypoint_sim import DetectorError
+from .loop import (
+    Progress,
+    RunConfig,
+    cosine_lr,
+    device_for,
+    epoch_batches,
+    init_distributed,
+    save_checkpoint,
+    seed_everything,
+    split_indices,
+    start_or_resume,
+)
 from .metrics import IoUAccumulator
 from .seg_batches import LIMB_CHANNELS, SegBatcher
 

@@ -1,4 +1,9 @@
-"""Inspection controls: 10 shape sliders, global orientation, per-joint rotation, reset and undo.
+"""Inspection controls: 10 shape sliders with the body's live height and estimated weight, global
+orientation, per-joint rotation, reset and undo, and what is known about the prediction (fit quality).
+
+Each beta's tooltip says what +1 of it does on the body model in use (inference.body_measure, measured
+when the body model loads). Height and weight are measured in the rest pose from the betas alone (one
+small matrix product on the cached shape basis, no body-model forward), coalesced like the re-posing.
 
 The inspector reads and writes BodyParams through the controller; angles go through
 app.pose_edit (Euler degrees <-> axis-angle). Sliders are refreshed from the session under
@@ -7,7 +12,7 @@ QSignalBlocker so they never echo an edit back.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -88,14 +93,29 @@ class Inspector(QWidget):
         form = QFormLayout(shape)
         form.setContentsMargins(6, 4, 6, 4)
         form.setVerticalSpacing(2)
+        self.measures = QLabel("–")
+        self.measures.setWordWrap(True)  # never widens the inspector
+        self.measures.setToolTip("Height of the body standing straight and its weight estimated from the mesh "
+                                 "volume at 1000 kg/m³ (rest pose, from the betas)")
+        form.addRow(self.measures)
         self.betas = []
+        self.beta_labels = []
         lo, hi = pose_edit.BETA_RANGE
         for i in range(10):
             s = ValueSlider(lo, hi, BETA_STEPS, "{:+.2f}")
             s.valueChanged.connect(lambda v, i=i: self._beta_changed(i, v))
             s.released.connect(controller.end_edit)
-            form.addRow(f"β{i + 1}", s)
+            label = QLabel(f"β{i + 1}")
+            form.addRow(label, s)
             self.betas.append(s)
+            self.beta_labels.append(label)
+        self._body = None  # the GUI-thread body model, as the controller announces it (bodyModelChanged)
+        self.measure_values = None
+        self._measured_betas = None
+        self._measure_timer = QTimer(self)
+        self._measure_timer.setSingleShot(True)
+        self._measure_timer.setInterval(30)
+        self._measure_timer.timeout.connect(self._update_measures)
 
         # global orientation
         orient = QGroupBox("Global orientation (°)")
@@ -153,10 +173,54 @@ class Inspector(QWidget):
         outer.addWidget(scroll)
 
         self.session.paramsChanged.connect(self._refresh)
+        self.session.paramsChanged.connect(lambda _p: self._measure_timer.start())
         self.session.predictionChanged.connect(self._show_info)
+        self.session.qualityChanged.connect(lambda _q: self._show_info(self.session.prediction))
+        controller.bodyModelChanged.connect(self._explain_betas)
         self.session.undoChanged.connect(self.undo_button.setEnabled)
         self.undo_button.setEnabled(False)
         self._refresh(self.session.params)
+
+    # ---------------------------------------------------------------- meaning of the shape
+    def _explain_betas(self, body) -> None:
+        """Tooltips of the beta sliders from what +1 of each does on this body model."""
+        from inference.body_measure import beta_effects
+
+        self._body = body
+        self._measured_betas = None
+        try:
+            effects = beta_effects(body, len(self.betas))
+        except Exception:  # noqa: BLE001 - a body model without a shape basis: plain labels
+            effects = ()
+        for e in effects:
+            tip = e.text()
+            self.beta_labels[e.index].setToolTip(tip)
+            self.betas[e.index].setToolTip(tip)
+        self._measure_timer.start()
+
+    def _update_measures(self) -> None:
+        """Height and estimated weight of the current betas (only when they changed)."""
+        from inference.body_measure import measure
+
+        params = self.session.params
+        body = self._body  # never loaded from here (the controller loads it with the first result)
+        if params is None or body is None:
+            self.measures.setText("–")
+            self._measured_betas = None
+            return
+        key = (id(body), tuple(np.round(np.asarray(params.betas, np.float64), 4)))
+        if key == self._measured_betas:
+            return
+        self._measured_betas = key
+        try:
+            m = measure(body, params.betas)
+        except Exception:  # noqa: BLE001
+            self.measures.setText("–")
+            return
+        self.measure_values = m
+        self.measures.setText(f"<b>{m.height_m * 100:.0f} cm</b> tall · <b>~{m.mass_kg:.0f} kg</b> "
+                              f"<span style='color:#777'>({m.volume_m3 * 1000:.0f} litres; waist "
+                              f"{m.waist_m * 100:.0f} cm)</span>")
 
     def _show_info(self, pred) -> None:
         if pred is None:
@@ -176,6 +240,12 @@ class Inspector(QWidget):
             ("body model", body.name if body is not None else "?"),
             ("refined", "yes" if getattr(pred, "refined", False) else "no"),
         ]
+        q = self.session.quality
+        if q is not None:
+            r, g, b = q.color
+            rows.insert(0, ("fit", f"<b style='color:rgb({r},{g},{b})'>{q.summary()}</b>"))
+            rows[4:4] = list(q.details())
+            rows += [("warning", f"<span style='color:#b36b00'>{w}</span>") for w in q.warnings]
         self.info.setText("<table>" + "".join(f"<tr><td style='color:#666;padding-right:6px'>{k}</td><td>{v}</td></tr>"
                                               for k, v in rows) + "</table>")
 

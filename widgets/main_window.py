@@ -32,11 +32,14 @@ from .mesh_view import MeshView
 from .panels import PhotoPanel, SegmentationPanel, ViewTitleBar
 from .render_host import RenderHost
 from .settings_dialog import SettingsDialog
+from .shortcuts import show_shortcuts
 
 IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in imageio.IMAGE_SUFFIXES) + ");;All files (*)"
 MESH_FORMATS = (("OBJ", ".obj"), ("PLY", ".ply"), ("GLB", ".glb"))
 PARAM_FORMATS = (("NumPy .npz", ".npz"), ("JSON .json", ".json"), ("UP-3D _body.pkl", "_body.pkl"))
 PARTS_SUFFIX = "_parts.png"  # the part map in the photo's frame (the only export that is a .png)
+SKINNED_SUFFIX = "_skinned.glb"  # the rigged body (SMPL skeleton and skin); the plain mesh is NAME.glb
+ANIMATION_FORMATS = (("skinned GLB (SMPL skeleton)", SKINNED_SUFFIX), ("BVH (the pose)", ".bvh"))
 
 
 class MessageBanner(QFrame):
@@ -185,6 +188,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&View")
         self._action(m, "&Reset 3D view", lambda: self.mesh_view.reset_view(), "R")
         self._action(m, "&Front", lambda: self.mesh_view.set_preset("front"), "1")
+        self._action(m, "&Back", lambda: self.mesh_view.set_preset("back"), "9")
         self._action(m, "&Side", lambda: self.mesh_view.set_preset("side"), "3")
         self._action(m, "&Top", lambda: self.mesh_view.set_preset("top"), "7")
         m.addSeparator()
@@ -206,6 +210,8 @@ class MainWindow(QMainWindow):
         self.export_actions = []
         for label, suffix in MESH_FORMATS:
             self.export_actions.append(self._action(m, f"Mesh as {label}…", lambda s=suffix: self.export_dialog(s)))
+        for label, suffix in ANIMATION_FORMATS:
+            self.export_actions.append(self._action(m, f"Body as {label}…", lambda s=suffix: self.export_dialog(s)))
         m.addSeparator()
         for label, suffix in PARAM_FORMATS:
             self.export_actions.append(self._action(m, f"Parameters as {label}…",
@@ -223,6 +229,7 @@ class MainWindow(QMainWindow):
             a.setEnabled(False)
 
         m = mb.addMenu("&Help")
+        self._action(m, "&Keyboard shortcuts", lambda: show_shortcuts(self), "F1")
         self._action(m, "&About NBF Studio", self.about)
         self._rebuild_recent(self.controller.settings.recent_files())
 
@@ -252,6 +259,7 @@ class MainWindow(QMainWindow):
         s.busyChanged.connect(self._on_busy)
         s.undoChanged.connect(self.act_undo.setEnabled)
         s.peopleChanged.connect(self.photo.set_people)
+        s.qualityChanged.connect(self.photo.set_quality)
         self.photo.personRequested.connect(self._on_person_requested)
         c.error.connect(self.show_error)
         c.warning.connect(self.show_warning)
@@ -440,26 +448,32 @@ class MainWindow(QMainWindow):
             self.show_error("nothing to export yet: open a photo first")
             return False
         kind = ("mesh" if suffix in (s for _, s in MESH_FORMATS) else
+                "body" if suffix in (s for _, s in ANIMATION_FORMATS) else
                 "part map" if suffix == PARTS_SUFFIX else "parameters")
         default = self._default_stem() + suffix
         path = self.ask_save_path(f"Export {kind}", default, "*.png" if suffix == PARTS_SUFFIX else f"*{suffix}")
         if not path:
             return False
-        if suffix in ("_body.pkl", PARTS_SUFFIX):
+        if suffix == SKINNED_SUFFIX and not path.lower().endswith(".glb"):
+            path += suffix
+        elif suffix in ("_body.pkl", PARTS_SUFFIX, SKINNED_SUFFIX):
             ext = Path(suffix).suffix
             if not path.lower().endswith(ext):
                 path += ext
         elif not path.lower().endswith(suffix):
             path += suffix
-        return self.export_to(path)
+        return self.export_to(path, skinned=suffix == SKINNED_SUFFIX)
 
-    def export_to(self, path: str | Path) -> bool:
+    def export_to(self, path: str | Path, skinned: bool = False) -> bool:
         """Export mesh, parameters or (.png) the part map by suffix; asks before replacing a file. Errors go
         to the banner."""
         path = Path(path)
         is_mesh = path.suffix.lower() in (s for _, s in MESH_FORMATS)
-        fn = (self.controller.export_mesh if is_mesh else
-              self.controller.export_parts if path.suffix.lower() == ".png" else self.controller.export_params)
+        if skinned or path.suffix.lower() == ".bvh":  # the rigged body (skinned=True, a .glb) or BVH
+            fn = lambda p, overwrite: self.controller.export_animation(p, overwrite=overwrite, skinned=skinned)
+        else:
+            fn = (self.controller.export_mesh if is_mesh else
+                  self.controller.export_parts if path.suffix.lower() == ".png" else self.controller.export_params)
         try:
             try:
                 fn(path, overwrite=False)

@@ -49,6 +49,7 @@ class MeshView(QWidget):
         self.distance = 3.0
         self.target = np.zeros(3)
         self._home = (0.0, 0.0, 3.0, np.zeros(3))
+        self._radius = 0.0  # half the bounding-box diagonal of the framed body (m)
         self.color_mode = "skin"
         self.selected_joint: int | None = None
         self._frame: QImage | None = None
@@ -83,6 +84,8 @@ class MeshView(QWidget):
             self.joints = np.asarray(mesh.joints, np.float32)
             if reframe:
                 self.frame_body()
+            else:
+                self._follow_growth()
         self._invalidate(interactive=not reframe and mesh is not None)
 
     def frame_body(self) -> None:
@@ -94,7 +97,20 @@ class MeshView(QWidget):
         radius = float(np.linalg.norm(hi - lo)) / 2
         dist = radius / math.sin(YFOV / 2) * 1.05
         self._home = (0.0, 0.0, dist, centre.astype(np.float64))
+        self._radius = radius
         self.reset_view()
+
+    def _follow_growth(self) -> None:
+        """An edit made the body bigger than the framed one (taller, broader): move the camera back by the
+        same factor (home view too) so it stays in the picture; a smaller body keeps the view."""
+        radius = float(np.linalg.norm(self.vertices.max(0) - self.vertices.min(0))) / 2
+        if radius <= self._radius * 1.01 or self._radius <= 0:
+            return
+        k = radius / self._radius
+        self._radius = radius
+        self.distance *= k
+        yaw, pitch, dist, target = self._home
+        self._home = (yaw, pitch, dist * k, target)
 
     def reset_view(self) -> None:
         self.yaw, self.pitch, self.distance, t = self._home

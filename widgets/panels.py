@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from app.derived import overlay_camera
@@ -13,6 +14,7 @@ from inference.parts import PALETTE
 from .image_canvas import ImageCanvas, colorize_rgba
 from .legend import PartLegend
 from .people_overlay import paint_people, person_at
+from .quality_badge import QualityBadge, verdict_icon
 from .render_host import RenderHost, fit_size
 
 WELCOME = ("Drop a photo of a person here\n(or a folder of photos, or a dataset folder)\n\n"
@@ -54,6 +56,8 @@ class PhotoPanel(QWidget):
         self.person_box.hide()
         self.people_note = QLabel()
         self.people_note.setStyleSheet("color: #888;")
+        self.quality = QualityBadge()
+        self.qualities: dict[int, object] = {}  # person index -> FitQuality of the shown image
         self.opacity = _opacity_slider(70)
         bar = QHBoxLayout()
         bar.addWidget(_title("Photo"))
@@ -66,6 +70,7 @@ class PhotoPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(bar)
+        lay.addWidget(self.quality)  # its own row under the title (hidden until a result has its numbers)
         lay.addWidget(self.canvas, 1)
         self.shown = None
         self.prediction = None
@@ -90,6 +95,8 @@ class PhotoPanel(QWidget):
         self.vertices = None
         self.canvas.set_base(shown.display if shown is not None else None)
         self.canvas.set_overlay(None)
+        self.qualities = {}
+        self.quality.set_quality(None)
         self.set_people((), 0)
 
     def set_prediction(self, prediction) -> None:
@@ -97,6 +104,21 @@ class PhotoPanel(QWidget):
         self.vertices = None if prediction is None else prediction.mesh.vertices
         self._update_overlay()
         self._update_note()
+
+    def set_quality(self, quality) -> None:
+        """The FitQuality of the prediction shown (None: none yet); remembered per person of this image."""
+        self.quality.set_quality(quality)
+        if quality is not None:
+            self.qualities[int(quality.person)] = quality
+            self._mark_people()
+
+    def _mark_people(self) -> None:
+        for n in range(self.person_box.count()):
+            q = self.qualities.get(n)
+            self.person_box.setItemIcon(n, verdict_icon(q.color) if q is not None else QIcon())
+            tip = f"detector score {float(self.people[n].score):.2f}" if n < len(self.people) else ""
+            self.person_box.setItemData(n, tip + (f"\n{q.summary()}" if q is not None else ""),
+                                        Qt.ItemDataRole.ToolTipRole)
 
     # ---------------------------------------------------------------- people
     def set_people(self, people, person: int) -> None:
@@ -109,6 +131,7 @@ class PhotoPanel(QWidget):
                 self.person_box.setItemData(n, f"detector score {float(pp.score):.2f}", Qt.ItemDataRole.ToolTipRole)
             if 0 <= self.person < len(self.people):
                 self.person_box.setCurrentIndex(self.person)
+            self._mark_people()
         self.person_box.setVisible(len(self.people) > 1)
         self._update_note()
         self.canvas.update()
@@ -220,8 +243,8 @@ class ViewTitleBar(QWidget):
         lay.addWidget(_title("3D body"))
         lay.addStretch(1)
         self.buttons = {}
-        for name, tip in (("reset", "Reset view (R)"), ("front", "Front view (1)"), ("side", "Side view (3)"),
-                          ("top", "Top view (7)")):
+        for name, tip in (("reset", "Reset view (R)"), ("front", "Front view (1)"), ("back", "Back view (9)"),
+                          ("side", "Side view (3)"), ("top", "Top view (7)")):
             b = QToolButton()
             b.setText(name.capitalize())
             b.setToolTip(tip)

@@ -31,8 +31,8 @@ import math
 from pathlib import Path
 
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
 
 BN_EPS = 1e-3
 BN_MOMENTUM = 0.01

@@ -11,8 +11,8 @@ thin limbs run come from a detector trained on real people.
 from __future__ import annotations
 
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
 
 
 def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -43,7 +43,8 @@ class SegNet(nn.Module):
         self.limb_channels = limb_channels
         self.register_buffer("mean", torch.tensor([0.45, 0.42, 0.40]).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor([0.25, 0.25, 0.25]).view(1, 3, 1, 1))
-        self.stem = nn.Sequential(nn.Conv2d(3 + limb_channels, w, 3, 2, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True))
+        self.stem = nn.Sequential(nn.Conv2d(3 + limb_channels, w, 3, 2, 1, bias=False), nn.BatchNorm2d(w),
+                                  nn.ReLU(inplace=True))
         self.enc1 = _block(w, w)                 # R/2
         self.enc2 = _block(w, 2 * w, 2)          # R/4
         self.enc3 = _block(2 * w, 4 * w, 2)      # R/8

@@ -37,7 +37,7 @@ def mesh(model, params):
 
 @pytest.mark.parametrize("suffix", [".obj", ".ply", ".glb"])
 def test_mesh_files_reload_with_identical_vertices(tmp_path, model, params, mesh, suffix):
-    path = ex.export(tmp_path / f"body{suffix}", params, model)
+    path = ex.export(tmp_path / f"body{suffix}", params, model, frame="camera")
     loaded = trimesh.load(path, process=False, force="mesh")
     np.testing.assert_array_equal(np.asarray(loaded.vertices, np.float32), mesh.vertices)
     np.testing.assert_array_equal(np.asarray(loaded.faces), mesh.faces)

@@ -1,0 +1,42 @@
+"""Never lose a result: the last complete result of the shown image, kept while a new one is computed.
+
+A re-run (a setting changed, F5) leaves the current result on screen until the new one arrives
+(Controller.rerun does not clear it). Fitting another of several people clears the views, so the
+result is kept here first: a cancel (Esc) or a failure then puts it back, edits included.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class KeptResult:
+    """One complete result of an image: the prediction, its quality, and the (edited) body on screen."""
+
+    shown: object  # the ShownImage it belongs to
+    prediction: object
+    quality: object
+    people: tuple
+    person: int
+    params: object
+    mesh: object
+
+
+def keep_result(session) -> KeptResult | None:
+    """The session's current complete result (None when there is none)."""
+    if session.prediction is None or session.shown is None:
+        return None
+    return KeptResult(session.shown, session.prediction, session.quality, tuple(session.people),
+                      int(getattr(session.prediction, "person", session.person)), session.params, session.mesh)
+
+
+def restore_result(session, kept: KeptResult | None) -> bool:
+    """Show `kept` again if it belongs to the image still shown; True if it did."""
+    if kept is None or session.shown is not kept.shown:
+        return False
+    session.set_people(kept.people, max(kept.person, 0))
+    session.set_prediction(kept.prediction, kept.quality)
+    if kept.params is not None and kept.params is not kept.prediction.params:
+        session.set_params(kept.params, record_undo=True)  # the edits, one undo step back to the prediction
+        session.set_mesh(kept.mesh)
+    return True

@@ -1,0 +1,246 @@
+"""How much to trust one fit: numbers a user can read, from the prediction alone (numpy + OpenCV, no Qt).
+
+For the fitted person of a Prediction (the detector's Person, when there is one):
+
+* keypoint-part agreement (inference.metrics.keypoint_part_agreement): the fraction of the detector's
+  confident keypoints that land on their own part of the predicted part map (and the left/right swaps);
+* PCK: the fraction of the fitted body's 13 LSP joints (SMPL joints projected through the predicted
+  camera into the photo) within half the torso length (mid-shoulders to mid-hips) of the detected ones;
+* mask IoU: the fitted mesh's silhouette in the photo against the detector's person mask (or, without a
+  mask, against the predicted parts);
+* the detector's score, and warnings (person cut by the photo's border, small person, no person found,
+  uncertain part map).
+
+The verdict: 'bad' when any number is under its low bound, 'good' when every available one is over its
+high bound, 'doubtful' between; 'unknown' with no number at all. The bounds (`BOUNDS`) are set so
+that the bundled photos with a visibly right fit read good and a fit of the wrong person or pose bad.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .photo_camera import LSP_FROM_SMPL
+
+# metric -> (below: bad, at or above: good)
+BOUNDS = {"agreement": (0.5, 0.75), "pck": (0.5, 0.8), "mask_iou": (0.45, 0.65)}
+VERDICT_COLORS = {"good": (46, 160, 67), "doubtful": (219, 160, 0), "bad": (207, 34, 46), "unknown": (130, 130, 130)}
+WORK_SIDE = 320  # longest side of the region where the silhouettes are compared (pixels)
+MIN_VISIBILITY = 0.5
+SMALL_PERSON_PX = 160  # a person shorter than this (photo pixels) has little detail for the networks
+
+
+@dataclass(frozen=True)
+class FitQuality:
+    """Trust numbers of one fit (NaN where not measurable) and the verdict ('good'/'doubtful'/'bad'/'unknown').
+
+    agreement, swaps: keypoint-part agreement and left/right swap fractions over `agreement_n` keypoints;
+    pck over `pck_n` joints at `pck_threshold_px`; mask_iou against `mask_source` ('detector mask',
+    'part map' or ''); detector_score (None without a detector); person: index of the fitted person
+    (-1 whole image); warnings: short sentences for the user.
+    """
+
+    agreement: float = math.nan
+    swaps: float = math.nan
+    agreement_n: int = 0
+    pck: float = math.nan
+    pck_n: int = 0
+    pck_threshold_px: float = math.nan
+    mask_iou: float = math.nan
+    mask_source: str = ""
+    detector_score: float | None = None
+    part_confidence: float = math.nan
+    person: int = -1
+    warnings: tuple[str, ...] = ()
+    verdict: str = "unknown"
+
+    @property
+    def color(self) -> tuple[int, int, int]:
+        return VERDICT_COLORS[self.verdict]
+
+    def summary(self) -> str:
+        """One line: 'good fit · parts 91% · PCK 85% · mask 0.72'."""
+        bits = [{"good": "good fit", "doubtful": "doubtful fit", "bad": "bad fit", "unknown": "fit not checked"}
+                [self.verdict]]
+        if not math.isnan(self.agreement):
+            bits.append(f"parts {self.agreement:.0%}")
+        if not math.isnan(self.pck):
+            bits.append(f"PCK {self.pck:.0%}")
+        if not math.isnan(self.mask_iou):
+            bits.append(f"IoU {self.mask_iou:.2f}")
+        return " · ".join(bits)
+
+    def details(self) -> list[tuple[str, str]]:
+        """(name, value) rows for a tooltip or a table, each saying what the number means."""
+        rows = []
+        if self.detector_score is not None:
+            rows.append(("detector score", f"{self.detector_score:.2f}"))
+        else:
+            rows.append(("detector", "no person detected: whole image used"))
+        if not math.isnan(self.agreement):
+            rows.append(("keypoint-part agreement",
+                         f"{self.agreement:.0%} of {self.agreement_n} keypoints on their own part"
+                         + (f", {self.swaps:.0%} left/right swapped" if self.swaps > 0 else "")))
+        if not math.isnan(self.pck):
+            rows.append(("PCK", f"{self.pck:.0%} of {self.pck_n} fitted joints within "
+                                f"{self.pck_threshold_px:.0f} px (half the torso) of the detected ones"))
+        if not math.isnan(self.mask_iou):
+            rows.append(("mesh-mask IoU", f"{self.mask_iou:.2f} (fitted mesh vs {self.mask_source})"))
+        if not math.isnan(self.part_confidence):
+            rows.append(("part confidence", f"{self.part_confidence:.2f} (mean winning-part probability)"))
+        return rows
+
+    def tooltip_html(self) -> str:
+        head = f"<b>{self.summary()}</b>"
+        table = "".join(f"<tr><td style='padding-right:8px'>{k}</td><td>{v}</td></tr>" for k, v in self.details())
+        warn = "".join(f"<br>⚠ {w}" for w in self.warnings)
+        bounds = ("<br><span style='color:#777'>good: parts ≥ {a:.0%}, PCK ≥ {p:.0%}, IoU ≥ {i:.2f}; "
+                  "bad: any under {a0:.0%} / {p0:.0%} / {i0:.2f}</span>").format(
+            a=BOUNDS["agreement"][1], p=BOUNDS["pck"][1], i=BOUNDS["mask_iou"][1],
+            a0=BOUNDS["agreement"][0], p0=BOUNDS["pck"][0], i0=BOUNDS["mask_iou"][0])
+        return f"{head}<table>{table}</table>{warn}{bounds}"
+
+
+def verdict(values: dict[str, float]) -> str:
+    """'bad' if any available value is under its low bound, 'good' if all are at or over the high one."""
+    have = {k: v for k, v in values.items() if v is not None and not math.isnan(v)}
+    if not have:
+        return "unknown"
+    if any(v < BOUNDS[k][0] for k, v in have.items()):
+        return "bad"
+    if all(v >= BOUNDS[k][1] for k, v in have.items()):
+        return "good"
+    return "doubtful"
+
+
+def _photo_projection(pred, vertices, joints):
+    """Photo pixels (x, y) of vertices and joints posed in the crop camera frame (inference.photo_camera)."""
+    from .photo_camera import photo_focal_and_centre
+
+    F, c = photo_focal_and_centre(pred.crop, pred.camera)
+
+    def proj(p):
+        p = np.asarray(p, np.float64)
+        d = np.maximum(-p[:, 2], 1e-6)
+        return np.stack([c[0] + F * p[:, 0] / d, c[1] - F * p[:, 1] / d], 1)
+
+    return proj(vertices), proj(joints)
+
+
+def silhouette_iou_in_region(vertices2d: np.ndarray, faces: np.ndarray, mask: np.ndarray,
+                             region: tuple[float, float, float, float]) -> float:
+    """IoU of the mesh silhouette (projected vertices (V, 2) photo px, faces) with a mask (H, W) (> 0.5 is
+    the person) over the photo region (x0, y0, x1, y1), both drawn at WORK_SIDE pixels at most."""
+    h, w = mask.shape[:2]
+    x0, y0 = max(0, int(math.floor(region[0]))), max(0, int(math.floor(region[1])))
+    x1, y1 = min(w, int(math.ceil(region[2]))), min(h, int(math.ceil(region[3])))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return math.nan
+    k = min(1.0, WORK_SIDE / max(x1 - x0, y1 - y0))
+    rw, rh = max(1, int(round((x1 - x0) * k))), max(1, int(round((y1 - y0) * k)))
+    m = cv2.resize(np.ascontiguousarray(mask[y0:y1, x0:x1], np.float32), (rw, rh), interpolation=cv2.INTER_AREA) > 0.5
+    sil = np.zeros((rh, rw), np.uint8)
+    pts = np.round(((vertices2d - (x0, y0)) * k) * 16).astype(np.int32)  # 4 fractional bits
+    tris = pts[np.asarray(faces, np.int64)]
+    ok = np.isfinite(vertices2d).all(1)[np.asarray(faces, np.int64)].all(1)
+    cv2.fillPoly(sil, list(tris[ok]), 1, lineType=cv2.LINE_8, shift=4)
+    s = sil > 0
+    union = int((s | m).sum())
+    return float((s & m).sum() / union) if union else math.nan
+
+
+def assess(pred, params=None, mesh=None) -> FitQuality:
+    """The FitQuality of a Prediction (its own body, or an edited `mesh` posed in the same crop camera)."""
+    from .metrics import keypoint_part_agreement, pck
+
+    mesh = mesh if mesh is not None else pred.mesh
+    people = tuple(getattr(pred, "people", ()) or ())
+    k = int(getattr(pred, "person", -1))
+    person = people[k] if 0 <= k < len(people) else None
+    h, w = pred.image.shape[:2]
+    warnings: list[str] = []
+    out: dict = {"person": k}
+    try:
+        out["part_confidence"] = float(pred.parts.confidence()) if pred.parts.probs is not None else math.nan
+    except Exception:  # noqa: BLE001 - a missing piece leaves the number out
+        out["part_confidence"] = math.nan
+
+    v2d, j2d = _photo_projection(pred, mesh.vertices, mesh.joints)
+    if person is not None:
+        kp = np.asarray(person.keypoints, np.float64)
+        out["detector_score"] = float(person.score)
+        # keypoint-part agreement on the crop's part map (keypoints moved into the map's pixels)
+        lab = np.asarray(pred.parts.labels)
+        r = lab.shape[0]
+        kp_map = kp.copy()
+        kp_map[:, :2] = pred.crop.to_crop(kp[:, :2]) * (r / pred.crop.size)
+        ag = keypoint_part_agreement(lab, kp_map, min_visibility=MIN_VISIBILITY)
+        if ag.n:
+            out.update(agreement=ag.agreement, swaps=ag.swaps, agreement_n=ag.n)
+        # PCK of the fitted LSP joints (photo) against the detected ones, threshold half the torso
+        det = person.lsp13(pred.image.shape)
+        torso = float(np.linalg.norm((kp[11, :2] + kp[12, :2]) / 2 - (kp[23, :2] + kp[24, :2]) / 2))
+        vis = det[:, 2] >= MIN_VISIBILITY
+        if vis.any() and torso > 1:
+            fitted = j2d[list(LSP_FROM_SMPL)]
+            out.update(pck=pck(fitted[None], det[None, :, :2], vis[None], threshold_px=0.5 * torso),
+                       pck_n=int(vis.sum()), pck_threshold_px=0.5 * torso)
+        # warnings: cut by the frame, small
+        limbs = {"feet": (27, 28, 29, 30, 31, 32), "knees": (25, 26), "hands": (15, 16), "head": (0,)}
+        outside = [name for name, ids in limbs.items()
+                   if any(not (0 <= kp[i, 0] < w and 0 <= kp[i, 1] < h) for i in ids)]
+        box = np.asarray(person.box, np.float64)
+        edges = [s for s, hit in (("left", box[0] <= 1), ("top", box[1] <= 1), ("right", box[2] >= w - 1),
+                                  ("bottom", box[3] >= h - 1)) if hit]
+        if outside:
+            warnings.append(f"person cut by the frame ({', '.join(outside)} outside the photo): "
+                            "the hidden part of the body is guessed")
+        elif edges:
+            warnings.append(f"person touches the {' and '.join(edges)} edge of the photo: parts may be cut off")
+        if box[3] - box[1] < SMALL_PERSON_PX:
+            warnings.append(f"small person ({box[3] - box[1]:.0f} px tall): little detail for the networks")
+        if len(people) > 1:
+            others = [p for n, p in enumerate(people) if n != k and _overlap(p.box, box) > 0.3]
+            if others:
+                warnings.append("another person overlaps this one: parts may be mixed up")
+        mask = getattr(person, "mask", None)
+        region = box
+    else:
+        warnings.append("no person detected: the whole image was used")
+        mask = None
+        region = None
+    if mask is not None:
+        out["mask_source"] = "detector mask"
+    else:  # the predicted part map in the photo's frame
+        from .crop import uncrop_labels
+
+        c = pred.crop
+        mask = (uncrop_labels(np.ascontiguousarray(pred.parts.labels, np.uint8), c, pred.image.shape) > 0
+                ).astype(np.float32)
+        out["mask_source"] = "part map"
+        x0, y0 = c.offset
+        region = (x0, y0, x0 + c.size / c.scale, y0 + c.size / c.scale)
+    lo, hi = v2d.min(0), v2d.max(0)
+    region = (min(region[0], lo[0]), min(region[1], lo[1]), max(region[2], hi[0]), max(region[3], hi[1]))
+    out["mask_iou"] = silhouette_iou_in_region(v2d, mesh.faces, np.asarray(mask), region)
+    conf = out.get("part_confidence", math.nan)
+    if not math.isnan(conf):
+        from .refine import TRUST_CONFIDENCE
+
+        if conf < TRUST_CONFIDENCE[0]:
+            warnings.append(f"uncertain part map (confidence {conf:.2f}): an unusual photo for the networks")
+    out["warnings"] = tuple(warnings)
+    out["verdict"] = verdict({key: out.get(key, math.nan) for key in BOUNDS})
+    return FitQuality(**out)
+
+
+def _overlap(a, b) -> float:
+    """Intersection over the smaller box's area."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return float(iw * ih / small) if small > 0 else 0.0

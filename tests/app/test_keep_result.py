@@ -1,0 +1,97 @@
+"""Never lose a result: a re-run (F5, a changed setting) keeps the current result on screen until the new
+one arrives, a cancel keeps the last complete result (edits included), and every result comes with its
+fit quality, computed in the worker thread. Real predictor (CPU), slowed down so that the test can act
+while a job runs."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from app.controller import Controller
+from tests.app.support import SAMPLES, TWO_PEOPLE, SlowPredictor, detector_ready
+
+needs_detector = pytest.mark.skipif(not detector_ready()[0], reason=detector_ready()[1])
+
+
+@pytest.fixture
+def slow_controller(qtbot, app_settings, real_predictor, model_config):
+    slow = SlowPredictor(real_predictor, delay=0.6)
+    c = Controller(app_settings, lambda cfg: slow, config=model_config)  # the same model for every setting
+    c.slow = slow
+    yield c
+    c.shutdown()
+
+
+def _wait_result(qtbot, c, timeout=30000):
+    qtbot.waitUntil(lambda: c.session.prediction is not None and not c.session.busy, timeout=timeout)
+    return c.session.prediction
+
+
+def test_result_comes_with_its_quality(qtbot, slow_controller):
+    c = slow_controller
+    qualities = []
+    c.session.qualityChanged.connect(qualities.append)
+    c.open_file(SAMPLES / "synthetic_01.png")
+    pred = _wait_result(qtbot, c)
+    q = c.session.quality
+    assert q is not None and qualities[-1] is q
+    assert q.verdict in ("good", "doubtful", "bad")
+    assert 0.0 <= q.mask_iou <= 1.0  # always measurable (detector mask or the part map)
+    if detector_ready()[0]:
+        assert q.detector_score == pytest.approx(float(pred.people[0].score))
+        assert 0.0 <= q.agreement <= 1.0 and 0.0 <= q.pck <= 1.0
+        assert q.verdict == "good"  # a synthetic person of the training kind, fitted well (parts 100%, PCK 100%)
+
+
+def test_setting_change_keeps_the_old_result_until_the_new_one_arrives(qtbot, slow_controller):
+    c = slow_controller
+    c.open_file(SAMPLES / "synthetic_01.png")
+    old = _wait_result(qtbot, c)
+    old_quality = c.session.quality
+    seen = []
+    c.session.predictionChanged.connect(seen.append)
+    c.apply_model_config(replace(c.config, refine=not c.config.refine), persist=False)
+    assert c.session.busy
+    assert c.session.prediction is old and c.session.quality is old_quality  # still shown (and exportable)
+    qtbot.wait(300)
+    assert c.session.prediction is old and seen == []  # nothing cleared while the new result is computed
+    qtbot.waitUntil(lambda: not c.session.busy, timeout=30000)
+    assert c.session.prediction is not None and c.session.prediction is not old
+    assert seen == [c.session.prediction]  # swapped in once, when ready
+    assert c.session.quality is not None
+
+
+def test_cancel_keeps_the_last_complete_result(qtbot, slow_controller):
+    c = slow_controller
+    c.open_file(SAMPLES / "synthetic_01.png")
+    old = _wait_result(qtbot, c)
+    calls = c.slow.calls
+    c.rerun()  # F5
+    assert c.session.busy and c.session.prediction is old
+    qtbot.waitUntil(lambda: c.slow.calls > calls, timeout=5000)  # the re-run is under way
+    c.cancel()  # Esc
+    assert not c.session.busy and c.session.prediction is old
+    qtbot.wait(1200)  # the cancelled job ends without touching the session
+    assert c.session.prediction is old and c.session.mesh is old.mesh and c.session.quality is not None
+
+
+@needs_detector
+def test_cancel_while_fitting_another_person_puts_the_edited_result_back(qtbot, slow_controller):
+    from app import pose_edit
+
+    c = slow_controller
+    c.open_file(TWO_PEOPLE)
+    first = _wait_result(qtbot, c)
+    assert first.person == 0 and len(first.people) == 2
+    c.set_params(pose_edit.with_beta(c.session.params, 0, 1.5))
+    c.flush()
+    edited = c.session.params
+    assert c.select_person(1) and c.session.busy
+    c.cancel()
+    assert not c.session.busy
+    assert c.session.prediction is first and c.session.person == 0
+    assert np.allclose(c.session.params.betas, edited.betas)  # the edit survived
+    assert c.session.mesh is not first.mesh
+    assert c.undo() and c.session.params is first.params  # one undo step back to the prediction
+    qtbot.wait(1200)
+    assert c.session.prediction is first

@@ -1,0 +1,101 @@
+"""Fit quality (inference/fit_quality.py) and shape measurements (inference/body_measure.py) on the
+embedded body model, without Qt or the networks: a body seen through a known crop camera, a "detected"
+person made from its own projected joints and silhouette."""
+import math
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+
+from inference import body_measure as bm
+from inference import fit_quality as fq
+from inference.detect import Person
+from inference.photo_camera import LSP_FROM_SMPL
+from inference.types import BodyParams, Camera, Crop, PartMap, Prediction, Timings
+
+
+@pytest.fixture(scope="module")
+def body():
+    from inference.body_model import BodyModel
+
+    return BodyModel()
+
+
+def _prediction(body, shift=(0.0, 0.0)):
+    """The mean body 80 m in front of NBF's camera, on a 256 px crop placed at (100, 50) in a 600 x 500 photo
+    (2 photo px per crop px); the detected person's keypoints are the projected joints + shift."""
+    mesh = body.mesh(BodyParams.zeros(80.0))
+    crop = Crop(np.array([100.0, 50.0], np.float32), 0.5, 256)
+    pred = Prediction(np.zeros((500, 600, 3), np.uint8), crop, np.zeros((256, 256, 3), np.uint8),
+                      PartMap(np.zeros((128, 128), np.uint8)), BodyParams.zeros(80.0), mesh, Camera(5000.0, 256),
+                      np.zeros((24, 2), np.float32), Timings())
+    v2d, j2d = fq._photo_projection(pred, mesh.vertices, mesh.joints)
+    mask = np.zeros((500, 600), np.uint8)
+    cv2.fillPoly(mask, list(np.round(v2d[mesh.faces] * 16).astype(np.int32)), 1, shift=4)
+    kp = np.zeros((33, 3), np.float32)
+    kp[:, 2] = 1.0
+    blaze = (28, 26, 24, 23, 25, 27, 16, 14, 12, 11, 13, 15)  # LSP order -> BlazePose landmarks
+    for lsp, b in enumerate(blaze):
+        kp[b, :2] = j2d[LSP_FROM_SMPL[lsp]] + shift
+    kp[:11, :2] = j2d[15] + shift  # face landmarks at the head joint
+    for b in range(33):
+        if kp[b, 0] == 0:
+            kp[b, :2] = j2d[0] + shift
+    ys, xs = np.nonzero(mask)
+    person = Person(np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], np.float32), 0.9, kp,
+                    mask.astype(np.float32))
+    return replace(pred, people=(person,), person=0)
+
+
+def test_self_consistent_fit_scores_full_pck_and_iou(body):
+    q = fq.assess(_prediction(body))
+    assert q.pck == 1.0 and q.pck_n == 13
+    assert q.mask_iou > 0.95 and q.mask_source == "detector mask"
+    assert q.detector_score == pytest.approx(0.9)
+    assert q.agreement == 0.0  # the empty part map: no keypoint on its part
+    assert q.verdict == "bad" and "bad fit" in q.summary()
+    assert not any("cut by the frame" in w for w in q.warnings)
+
+
+def test_misplaced_keypoints_lower_pck_and_a_cut_person_is_warned(body):
+    pred = _prediction(body, shift=(120.0, 0.0))  # more than half a torso away
+    q = fq.assess(pred)
+    assert q.pck < 0.5
+    p = pred.people[0]
+    kp = p.keypoints.copy()
+    kp[27:33, 1] = 520.0  # feet below the photo
+    q = fq.assess(replace(pred, people=(replace(p, keypoints=kp),)))
+    assert any("cut by the frame" in w and "feet" in w for w in q.warnings)
+
+
+def test_without_a_person_the_part_map_is_the_mask(body):
+    pred = replace(_prediction(body), people=(), person=-1)
+    q = fq.assess(pred)
+    assert q.mask_source == "part map" and q.mask_iou == 0.0  # empty parts
+    assert math.isnan(q.pck) and q.detector_score is None
+    assert any("no person detected" in w for w in q.warnings)
+
+
+def test_verdict_bounds():
+    assert fq.verdict({"agreement": 0.9, "pck": 0.9, "mask_iou": 0.7}) == "good"
+    assert fq.verdict({"agreement": 0.9, "pck": 0.6, "mask_iou": 0.7}) == "doubtful"
+    assert fq.verdict({"agreement": 0.9, "pck": 0.3, "mask_iou": 0.7}) == "bad"
+    assert fq.verdict({"agreement": math.nan, "pck": math.nan, "mask_iou": 0.7}) == "good"
+    assert fq.verdict({"agreement": math.nan}) == "unknown"
+
+
+def test_measurements_of_the_embedded_model(body):
+    cube = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], float)
+    faces = np.array([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
+                      [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]])
+    assert bm.mesh_volume(cube * 0.5, faces) == pytest.approx(0.125)
+    m = bm.measure(body, np.zeros(10))
+    assert 1.5 < m.height_m < 1.9 and 50 < m.mass_kg < 90 and 0.6 < m.waist_m < 1.1
+    effects = bm.beta_effects(body)
+    assert len(effects) == 10
+    # measured on the embedded model (README): β1 -10 cm per +1, β3 +13 kg per +1
+    assert effects[0].height_cm < -5 and "shorter" in effects[0].text()
+    assert effects[2].mass_kg > 5 and "heavier" in effects[2].text()
+    taller = bm.measure(body, np.array([-2.0] + [0.0] * 9))
+    assert taller.height_m > m.height_m + 0.1

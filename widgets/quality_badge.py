@@ -1,0 +1,74 @@
+"""The fit-quality indicator: a coloured dot (good / doubtful / bad), a short summary and the warnings;
+every number, what it means and the bounds on hover (inference.fit_quality.FitQuality, computed by the
+model worker). Also the small coloured icons that mark each fitted person in the person picker."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+GREY = (130, 130, 130)
+
+
+def verdict_icon(rgb: tuple[int, int, int], size: int = 12) -> QIcon:
+    pm = QPixmap(size, size)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(*rgb))
+    p.drawEllipse(1, 1, size - 2, size - 2)
+    p.end()
+    return QIcon(pm)
+
+
+class QualityBadge(QWidget):
+    """Shows one FitQuality (or nothing): dot + 'good fit · parts 91% · PCK 100% · IoU 0.67' + '⚠ warning'."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.quality = None
+        self.dot = QLabel()
+        self.text = QLabel()
+        self.warn = QLabel()
+        self.warn.setStyleSheet("color: #b36b00;")
+        for lab in (self.text, self.warn):  # clipped rather than widening the photo pane
+            lab.setMinimumWidth(0)
+            lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.text.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 0, 6, 0)
+        lay.setSpacing(4)
+        lay.addWidget(self.dot)
+        lay.addWidget(self.text)
+        lay.addWidget(self.warn, 1)
+        self.set_quality(None)
+
+    @property
+    def verdict(self) -> str:
+        return self.quality.verdict if self.quality is not None else ""
+
+    def set_quality(self, quality) -> None:
+        self.quality = quality
+        if quality is None:
+            self.hide()
+            self.setToolTip("")
+            return
+        self.dot.setPixmap(verdict_icon(quality.color, 14).pixmap(14, 14))
+        self.text.setText(quality.summary())
+        r, g, b = quality.color
+        self.text.setStyleSheet(f"color: rgb({r},{g},{b}); font-weight: bold;")
+        w = quality.warnings
+        self.warn.setText(f"⚠ {_short(w[0])}" + (f" (+{len(w) - 1})" if len(w) > 1 else "") if w else "")
+        self.warn.setVisible(bool(w))
+        self.setToolTip(quality.tooltip_html())
+        self.show()
+
+
+def _short(text: str) -> str:
+    """The part of a warning before its explanation ('person cut by the frame (feet outside ...)' -> first clause)."""
+    for sep in (" (", ":"):
+        if sep in text:
+            text = text.split(sep, 1)[0]
+    return text

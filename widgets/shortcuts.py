@@ -1,0 +1,71 @@
+"""Help › Keyboard shortcuts: every menu action that has a shortcut (read from the menus, so the list
+never goes stale) and the mouse gestures of the views, in one non-modal dialog."""
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout
+
+MOUSE = (
+    ("3D view", "Left-drag", "rotate"),
+    ("3D view", "Right- or middle-drag", "pan"),
+    ("3D view", "Wheel", "zoom"),
+    ("3D view", "Click a joint", "select it in the inspector"),
+    ("Photo", "Click inside a person's box", "fit that person (several people)"),
+    ("Inspector", "Hover a β", "what that shape component does on this body model"),
+    ("Photo", "Hover the fit indicator", "the fit-quality numbers and warnings"),
+    ("Window", "Drop files or folders", "open photos, a folder of photos or a dataset"),
+)
+
+
+def menu_shortcuts(menubar) -> list[tuple[str, str, str]]:
+    """(menu path, shortcut text, action text) for every action with a shortcut under the menu bar."""
+    out: list[tuple[str, str, str]] = []
+
+    def walk(menu, path):
+        for a in menu.actions():
+            sub = a.menu()
+            if sub is not None and sub is not menu:
+                walk(sub, f"{path} › {sub.title().replace('&', '')}")
+                continue
+            if a.isSeparator() or a.shortcut().isEmpty():
+                continue
+            out.append((path, a.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
+                        a.text().replace("&", "").rstrip("…")))
+
+    for a in menubar.actions():
+        if a.menu() is not None:
+            walk(a.menu(), a.menu().title().replace("&", ""))
+    return out
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, window):
+        super().__init__(window)
+        self.setWindowTitle("Keyboard shortcuts")
+        rows = [(k, f"{t} ({m})") for m, k, t in menu_shortcuts(window.menuBar())]
+        rows += [(g, f"{what} ({where})") for where, g, what in MOUSE]
+        self.table = QTableWidget(len(rows), 2)
+        self.table.setHorizontalHeaderLabels(["Key / gesture", "Does"])
+        for r, (k, t) in enumerate(rows):
+            self.table.setItem(r, 0, QTableWidgetItem(k))
+            self.table.setItem(r, 1, QTableWidgetItem(t))
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.table)
+        lay.addWidget(buttons)
+        self.resize(520, 560)
+
+
+def show_shortcuts(window) -> ShortcutsDialog:
+    """Show (and keep, one per window) the shortcuts dialog."""
+    dlg = getattr(window, "_shortcuts_dialog", None)
+    if dlg is None:
+        dlg = window._shortcuts_dialog = ShortcutsDialog(window)
+    dlg.show()
+    dlg.raise_()
+    return dlg

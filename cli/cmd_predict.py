@@ -10,6 +10,10 @@ and parameter files (NAME.npz, NAME.json, NAME_body.pkl:
 the body with the input photo's own camera and its 24 SMPL + 14 LSP joints in photo pixels; in the
 _body.pkl, f, rt, t are the photo camera and crop_f, crop_t the network's crop camera; see
 inference/export.py and inference/photo_camera.py).
+
+An image whose outputs are all there is skipped (a rerun resumes); --overwrite redoes it. Large folders:
+`--shard K/N` or torchrun ranks split the inputs, and OUT/summary.csv lists every image's result (see
+cli/predict_batch.py).
 """
 from __future__ import annotations
 
@@ -18,9 +22,13 @@ import os
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+from inference.image_io import IMAGE_SUFFIXES  # the one list the app's reader accepts
+
+# a colliding stem's disambiguation (photo_jpg, _2, person _p1) at the end of an output name
+SUFFIX_TAIL = r"(_(" + "|".join(x.lstrip(".") for x in IMAGE_SUFFIXES) + r"))?(_\d+)?(_p\d+)?$"
 MESH_FORMATS = ("obj", "ply", "glb", "skinned-glb", "bvh")
 MESH_SUFFIX = {"skinned-glb": "_skinned.glb"}  # the file name ending of a mesh format (default: "." + format)
 PNG_OUTPUTS = ("_parts.png", "_parts_crop.png", "_people.png", "_parts_overlay.png", "_overlay.png")
@@ -50,6 +58,12 @@ def add_arguments(p, name: str) -> None:
                    help="person detector (auto: use it when its runtime is installed; off: whole image is the crop)")
     p.add_argument("--person", type=int, default=0, help="which detected person to fit (0: the largest)")
     p.add_argument("--all-people", action="store_true", help="fit every detected person (outputs _p1, _p2, ...)")
+    p.add_argument("--shard", metavar="K/N", default=None,
+                   help="run only share K of N (K from 0 to N-1: every N-th image from the K-th); default: "
+                        "torchrun's RANK/WORLD_SIZE, else all images. Finished images are skipped, so a rerun "
+                        "resumes; every rank logs to OUT/summary_ranks/ and merges OUT/summary.csv")
+    p.add_argument("--merge-summary", action="store_true",
+                   help="only rebuild OUT/summary.csv from the rank logs for these images (no prediction)")
 
 
 # --------------------------------------------------------------------------- checks before the models load
@@ -95,7 +109,7 @@ def _is_output_of(name: str, stems: set[str]) -> bool:
     (STEM[_N][_pK]_parts.png and the like)."""
     for suffix in PNG_OUTPUTS:
         if name.endswith(suffix):
-            base = re.sub(r"(_(png|jpe?g|bmp|tiff?|webp))?(_\d+)?(_p\d+)?$", "", name[: -len(suffix)])
+            base = re.sub(SUFFIX_TAIL, "", name[: -len(suffix)])
             if base in stems or name[: -len(suffix)] in stems:
                 return True
     return False
@@ -152,6 +166,14 @@ def output_paths(stem: Path, mesh_formats: list[str], people: bool = True) -> li
     return [Path(str(stem) + s) for s in (*pngs, *meshes, *PARAM_OUTPUTS)]
 
 
+def is_complete(stem: Path, mesh_formats: list[str]) -> bool:
+    """True when every output of one image is there (NAME_people.png only exists with detected people).
+
+    Outputs are written all or nothing per image, so a complete set is a finished image (with --all-people
+    the other people's outputs are written before the fitted person's, so theirs are finished too)."""
+    return all(q.is_file() for q in output_paths(stem, mesh_formats, people=False))
+
+
 def _remove(paths: list[Path]) -> None:
     for p in paths:
         try:
@@ -161,16 +183,25 @@ def _remove(paths: list[Path]) -> None:
 
 
 def run(args) -> int:
+    from cli import predict_batch as batch
+
     try:
         mesh_formats = parse_mesh_formats(args.mesh_formats)
+        shard = batch.parse_shard(getattr(args, "shard", None))
         images = expand(args.images, args.out)
         if not images:
             raise PredictInputError(f"no images found in {', '.join(map(str, args.images))} "
                                     f"(looked for {', '.join(IMAGE_SUFFIXES)})")
         prepare_out(args.out)
-    except PredictInputError as exc:
+    except (PredictInputError, batch.ShardError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    stems = output_stems(images)  # over the whole list, the same on every rank: shares never share a name
+    if getattr(args, "merge_summary", False):
+        return _merge(args.out, images, stems)
+    mine = shard.take(len(images))
+    if shard.world > 1:
+        print(f"rank {shard.rank} of {shard.world}: {len(mine)} of {len(images)} images")
 
     from inference.gl import configure_gl
 
@@ -181,55 +212,150 @@ def run(args) -> int:
     from inference.pipeline import PredictionError, Predictor
     from inference.render import Renderer
 
+    log = batch.RankLog(args.out, shard)
+    counts = {"done": 0, "skipped": 0, "failed": 0}
+    todo = [i for i in mine if args.overwrite or not is_complete(args.out / stems[i], mesh_formats)]
+    for i in sorted(set(mine) - set(todo)):  # finished before: not even the models are needed
+        log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist")
+        counts["skipped"] += 1
     try:
-        body = BodyModel(args.body_model)
-        pred = Predictor(body_model=body, device=args.device, refine=args.refine, detect=args.detect)
-    except (BodyModelError, PredictionError) as exc:
-        print(f"error: {exc}")
-        return 2
-    for w in pred.warnings:
-        print(f"warning: {w}")
-    renderer = Renderer(body.faces, body.weights, 256)
-    failed, done = 0, 0
-    jobs = [(path, args.person, "", stem) for path, stem in zip(images, output_stems(images))]
-    for path, person, tag, name in tqdm(jobs, desc="predict", unit="image", disable=len(jobs) < 2):
-        stem = args.out / (name + tag)
-        try:
-            p, damage = predict_one(pred, path, person)
-        except PredictionError as exc:
-            tqdm.write(f"{path}: {exc}")
-            failed += 1
-            continue
-        for text in damage:
-            tqdm.write(f"{path}: warning: {text}")
-        if args.all_people and not tag and len(p.people) > 1:  # queue the others
-            jobs += [(path, k, f"_p{k + 1}", name) for k in range(len(p.people)) if k != person]
-        paths = output_paths(stem, mesh_formats, bool(p.people))
-        existing = [q.name for q in paths if q.exists()]
-        if existing and not args.overwrite:
-            tqdm.write(f"{path}: outputs exist ({', '.join(existing[:3])}{', ...' if len(existing) > 3 else ''}); "
-                       f"use --overwrite")
-            failed += 1
-            continue
-        try:
-            write_outputs(p, stem, mesh_formats, renderer, body.name, args.overwrite, body,
-                          frame=getattr(args, "frame", "body"))
-        except OSError as exc:
-            failed += 1
-            tqdm.write(f"{path}: cannot write the outputs: {exc.strerror or exc} "
-                       f"({getattr(exc, 'filename', None) or stem})")
-            if exc.errno in FATAL_ERRNOS:
-                left = len(jobs) - done - failed
-                print(f"error: stopped: {exc.strerror}; {done}/{len(jobs)} images done, {left} not run, "
-                      f"outputs in {args.out}", file=sys.stderr)
-                return 1
-            continue
-        done += 1
-        t = p.timings
-        tqdm.write(f"{path.name}: segment {t.segment * 1000:.0f} ms, fit {t.fit * 1000:.0f} ms, "
-                   f"total {t.total * 1000:.0f} ms -> {stem}_*")
-    print(f"{done}/{len(jobs)} images done, outputs in {args.out}")
-    return 1 if failed else 0
+        if todo:
+            _use_local_gpu(shard, args.device)
+            try:
+                body = BodyModel(args.body_model)
+                pred = Predictor(body_model=body, device=args.device, refine=args.refine, detect=args.detect)
+            except (BodyModelError, PredictionError) as exc:
+                print(f"error: {exc}")
+                return 2
+            for w in pred.warnings:
+                print(f"warning: {w}")
+            renderer = Renderer(body.faces, body.weights, 256)
+            ctx = _Context(args, mesh_formats, pred, renderer, body, log, counts, tqdm.write, PredictionError)
+            for i in tqdm(todo, desc="predict", unit="image", disable=len(todo) < 2):
+                try:
+                    _predict_image(ctx, i, images[i], stems[i])
+                except _Fatal as exc:
+                    left = len(mine) - counts["done"] - counts["skipped"] - counts["failed"]
+                    print(f"error: stopped: {exc}; {counts['done']}/{len(mine)} images done, {left} not run, "
+                          f"outputs in {args.out}", file=sys.stderr)
+                    return 1
+    finally:
+        log.close()
+    skipped = f", {counts['skipped']} finished before (skipped)" if counts["skipped"] else ""
+    print(f"{counts['done']}/{len(mine)} images done{skipped}, outputs in {args.out}")
+    try:
+        batch.merge_summary(args.out, images, stems)
+    except OSError as exc:
+        print(f"warning: cannot write {args.out / batch.SUMMARY}: {exc.strerror or exc}", file=sys.stderr)
+    return 1 if counts["failed"] else 0
+
+
+def _merge(out: Path, images: list[Path], stems: list[str]) -> int:
+    from cli import predict_batch as batch
+
+    try:
+        path = batch.merge_summary(out, images, stems)
+    except OSError as exc:
+        print(f"error: cannot write {out / batch.SUMMARY}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    with open(path, newline="", encoding="utf-8") as fh:
+        import csv
+
+        n = batch.count(list(csv.DictReader(fh)))
+    print(f"{path}: " + ", ".join(f"{v} {k}" for k, v in n.items() if v))
+    return 0
+
+
+def _use_local_gpu(shard, device: str) -> None:
+    """Under torchrun, each process of a machine uses its own GPU (LOCAL_RANK), not all of them GPU 0."""
+    if shard.local_rank is None or device == "cpu":
+        return
+    import torch
+
+    if torch.cuda.is_available() and torch.cuda.device_count() > 0:
+        torch.cuda.set_device(shard.local_rank % torch.cuda.device_count())
+
+
+class _Fatal(Exception):
+    """An error no later image can escape (full disk, read-only file system)."""
+
+
+class _Context:
+    def __init__(self, args, mesh_formats, pred, renderer, body, log, counts, say, prediction_error):
+        self.args, self.mesh_formats, self.pred, self.renderer, self.body = args, mesh_formats, pred, renderer, body
+        self.log, self.counts, self.say, self.PredictionError = log, counts, say, prediction_error
+
+
+def _predict_image(ctx, index: int, path: Path, name: str) -> None:
+    """Predict one image (with --all-people: every person, the others' outputs before the fitted one's),
+    write its outputs, log one row per person; raises _Fatal for a full or read-only disk."""
+    args = ctx.args
+    t0 = time.perf_counter()
+    row = {"index": index, "image": str(path), "output": name, "person": args.person}
+    try:
+        p, damage = predict_one(ctx.pred, path, args.person)
+    except ctx.PredictionError as exc:
+        ctx.say(f"{path}: {exc}")
+        ctx.counts["failed"] += 1
+        status = "no person" if str(exc).startswith("no person") else "error"
+        ctx.log.write(**row, status=status, message=str(exc), seconds=time.perf_counter() - t0)
+        return
+    spent = time.perf_counter() - t0  # the fitted person's own time, without the other people's
+    for text in damage:
+        ctx.say(f"{path}: warning: {text}")
+    if args.all_people and len(p.people) > 1:
+        for k in range(len(p.people)):
+            if k == args.person:
+                continue
+            tag = f"_p{k + 1}"
+            sub = {**row, "output": name + tag, "person": k}
+            if not args.overwrite and is_complete(args.out / (name + tag), ctx.mesh_formats):
+                ctx.log.write(**sub, status="skipped", message="outputs exist", people=len(p.people))
+                continue
+            t1 = time.perf_counter()
+            try:
+                q, _ = predict_one(ctx.pred, path, k)
+            except ctx.PredictionError as exc:
+                ctx.say(f"{path} person {k + 1}: {exc}")
+                ctx.log.write(**sub, status="error", message=str(exc), seconds=time.perf_counter() - t1)
+                ctx.counts["failed"] += 1
+                continue
+            _write(ctx, q, path, name + tag, sub, t1, count=False)
+    _write(ctx, p, path, name, row, time.perf_counter() - spent, count=True, damage=damage)
+
+
+def _write(ctx, p, path: Path, name: str, row: dict, t0: float, count: bool, damage=()) -> None:
+    args = ctx.args
+    stem = args.out / name
+    row = {**row, "people": len(p.people)}
+    paths = output_paths(stem, ctx.mesh_formats, bool(p.people))
+    existing = [q.name for q in paths if q.exists()]
+    if existing and not args.overwrite:
+        msg = f"outputs exist ({', '.join(existing[:3])}{', ...' if len(existing) > 3 else ''}); use --overwrite"
+        ctx.say(f"{path}: {msg}")
+        ctx.counts["failed"] += 1
+        ctx.log.write(**row, status="error", message=msg, seconds=time.perf_counter() - t0)
+        return
+    try:
+        write_outputs(p, stem, ctx.mesh_formats, ctx.renderer, ctx.body.name, args.overwrite, ctx.body,
+                      frame=getattr(args, "frame", "body"))
+    except OSError as exc:
+        ctx.counts["failed"] += 1
+        msg = f"cannot write the outputs: {exc.strerror or exc} ({getattr(exc, 'filename', None) or stem})"
+        ctx.say(f"{path}: {msg}")
+        ctx.log.write(**row, status="error", message=msg, seconds=time.perf_counter() - t0)
+        if exc.errno in FATAL_ERRNOS:
+            raise _Fatal(exc.strerror) from exc
+        return
+    from cli.predict_batch import quality_fields
+
+    seconds = time.perf_counter() - t0
+    ctx.log.write(**row, status="done", message="; ".join(damage), seconds=seconds, **quality_fields(p))
+    if count:
+        ctx.counts["done"] += 1
+    t = p.timings
+    ctx.say(f"{path.name}: segment {t.segment * 1000:.0f} ms, fit {t.fit * 1000:.0f} ms, "
+            f"total {t.total * 1000:.0f} ms -> {stem}_*")
 
 
 def predict_one(pred, path: Path, person: int):

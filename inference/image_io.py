@@ -18,7 +18,7 @@ import numpy as np
 MAX_PIXELS = 100_000_000  # refuse anything larger (100 megapixels)
 DISPLAY_MAX_SIDE = 2048  # larger images are downscaled for display
 MAX_FILE_BYTES = 1 << 30
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".jp2")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".jp2", ".gif")
 
 
 class ImageLoadError(ValueError):
@@ -40,6 +40,13 @@ def is_image_path(path: str | Path) -> bool:
 
 def probe_size(data: bytes | np.ndarray, name: str = "image") -> tuple[int, int] | None:
     """(width, height) from the encoded header without decoding the pixels; None when unknown."""
+    probed = _probe_header(data, name)
+    return None if probed is None else probed[:2]
+
+
+def _probe_header(data: bytes | np.ndarray, name: str = "image") -> tuple[int, int, str] | None:
+    """(width, height, Pillow's format name) from the encoded header without decoding the pixels; None
+    when Pillow does not recognise the data (or is missing)."""
     try:
         import io
 
@@ -51,12 +58,18 @@ def probe_size(data: bytes | np.ndarray, name: str = "image") -> tuple[int, int]
         warnings.simplefilter("ignore")
         try:
             with Image.open(buf) as im:  # reads the header only
-                return int(im.size[0]), int(im.size[1])
+                return int(im.size[0]), int(im.size[1]), str(im.format or "")
         except Image.DecompressionBombError as exc:
             raise ImageLoadError(f"{name} is too large to open ({exc}); the limit is "
                                  f"{MAX_PIXELS // 1_000_000} megapixels") from None
         except Exception:  # noqa: BLE001 - unknown format for PIL: let OpenCV try
             return None
+
+
+# Pillow's names for the formats the decoder (OpenCV) reads; a file Pillow recognises as anything else
+# (an icon, a TGA, a PCX, an EPS...) is reported as an unsupported format, not as a damaged file
+DECODABLE_FORMATS = frozenset({"PNG", "JPEG", "MPO", "BMP", "DIB", "TIFF", "WEBP", "PPM", "PFM", "JPEG2000",
+                               "GIF", "AVIF"})
 
 
 def _check_pixels(w: int, h: int, name: str) -> None:
@@ -123,7 +136,8 @@ def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
         buf = np.asarray(data, np.uint8)
     if buf.size == 0:
         raise ImageLoadError(f"{name} is empty (0 bytes)")
-    size = probe_size(buf, name)
+    probed = _probe_header(buf, name)
+    size = None if probed is None else probed[:2]
     if size is not None:
         _check_pixels(size[0], size[1], name)
     if buf[:3].tobytes() == b"\xff\xd8\xff" and buf[-2:].tobytes() != b"\xff\xd9" \
@@ -134,6 +148,9 @@ def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
     except cv2.error as exc:
         raise ImageLoadError(f"{name} could not be decoded: {str(exc).strip().splitlines()[-1]}") from None
     if img is None:
+        if probed is not None and probed[2] not in DECODABLE_FORMATS:
+            fmt = f"{probed[2]} format" if probed[2] else "an unknown format"
+            raise ImageLoadError(f"{name} is in {fmt}, which this app cannot read; save it as PNG or JPEG")
         kind = "corrupt or truncated" if size is not None else "not an image (or an unsupported format)"
         raise ImageLoadError(f"{name} could not be read: {kind}")
     if size is None:

@@ -7,7 +7,8 @@ A folder of model files may hold a manifest, `models.json`:
 `check_files` compares each listed file with it before the file is handed to a native runtime
 (a truncated .tflite can crash TFLite's C++ loader outright instead of raising), and raises
 `ModelFileError` with a message naming the file. A file's digest is computed once per process
-for a given size and modification time.
+for a given size and modification time. `write_manifest` records files in a folder's manifest
+(scripts/package_weights.py keeps resources/weights/models.json with it).
 """
 from __future__ import annotations
 
@@ -47,9 +48,28 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     return doc
 
 
-def check_file(path: Path, bytes_: int | None, sha256: str | None) -> None:
+def write_manifest(folder: Path, names: tuple[str, ...] | list[str]) -> Path:
+    """Record the size and SHA-256 of the files `names` in `folder`'s manifest, keeping its other entries;
+    written atomically. Returns the manifest's path."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    for name in names:
+        manifest[name] = {"bytes": (folder / name).stat().st_size, "sha256": sha256_of(folder / name)}
+    path = folder / MANIFEST
+    tmp = path.with_name(f".{MANIFEST}.tmp")
+    tmp.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _restore_hint(path: Path, restore: str | None) -> str:
+    return restore or f"restore it (see {Path(path).parent / 'LICENSE.md'})"
+
+
+def check_file(path: Path, bytes_: int | None, sha256: str | None, restore: str | None = None) -> None:
     """Raise ModelFileError unless `path` is a regular file of `bytes_` bytes with digest `sha256`
-    (either may be None: not checked)."""
+    (either may be None: not checked). `restore`: how to get the file back, ending the message
+    (default: see the folder's LICENSE.md)."""
     try:
         st = os.stat(path)
     except OSError as exc:
@@ -59,22 +79,22 @@ def check_file(path: Path, bytes_: int | None, sha256: str | None) -> None:
     if bytes_ is not None and st.st_size != int(bytes_):
         what = "truncated" if st.st_size < int(bytes_) else "too long"
         raise ModelFileError(f"model file {path} is damaged ({what}: {st.st_size:,} bytes, expected "
-                             f"{int(bytes_):,}); restore it (see {Path(path).parent / 'LICENSE.md'})")
+                             f"{int(bytes_):,}); {_restore_hint(path, restore)}")
     if sha256 is None:
         return
     key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
     digest = _verified.get(key) or sha256_of(path)
     if digest != sha256.lower():
         raise ModelFileError(f"model file {path} is damaged or replaced (sha256 {digest[:12]}..., expected "
-                             f"{sha256[:12]}...); restore it (see {Path(path).parent / 'LICENSE.md'})")
+                             f"{sha256[:12]}...); {_restore_hint(path, restore)}")
     _verified[key] = digest
 
 
-def check_files(folder: Path, names: tuple[str, ...] | list[str]) -> None:
+def check_files(folder: Path, names: tuple[str, ...] | list[str], restore: str | None = None) -> None:
     """Check the files `names` in `folder` against the folder's manifest (files it does not list, and
     folders without a manifest, are not checked). Raises ModelFileError naming the first bad file."""
     manifest = read_manifest(folder)
     for name in names:
         if name in manifest:
             entry = manifest[name]
-            check_file(Path(folder) / name, entry.get("bytes"), entry.get("sha256"))
+            check_file(Path(folder) / name, entry.get("bytes"), entry.get("sha256"), restore)

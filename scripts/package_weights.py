@@ -1,37 +1,60 @@
 """Copy trained checkpoints into resources/weights in half precision (small enough to commit),
-keeping the metadata the Predictor checks (resolution, width, parts, body model fingerprint).
+keeping the metadata the Predictor checks (resolution, width, parts, body model fingerprint), and record
+each file's size and SHA-256 in the folder's manifest (models.json), which the Predictor checks before
+loading (inference/integrity.py).
 
     python scripts/package_weights.py --seg runs/seg/best.pt --fit runs/fit/best.pt
+    python scripts/package_weights.py --manifest-only        # re-record the files already in --dest
 """
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import torch
 
-DEST = Path(__file__).resolve().parent.parent / "resources" / "weights"
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from inference.integrity import write_manifest  # noqa: E402
+
+DEST = ROOT / "resources" / "weights"
+NAMES = ("seg.pt", "fit.pt")
 
 
 def package(src: Path, dest: Path) -> None:
-    ck = torch.load(src, map_location="cpu", weights_only=False)
+    """Write `src` (a training checkpoint) to `dest` in half precision, without the optimiser state, and
+    record it in dest's folder manifest. Raises ValueError when a weight is not finite in half precision."""
+    ck = torch.load(src, map_location="cpu", weights_only=True)
     ck.pop("optimizer", None)
     ck["model"] = {k: v.half() if v.is_floating_point() else v for k, v in ck["model"].items()}
+    bad = [k for k, v in ck["model"].items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise ValueError(f"{src}: {len(bad)} tensor(s) hold NaN or infinite values in half precision "
+                         f"({', '.join(bad[:3])}); not packaged")
     dest.parent.mkdir(parents=True, exist_ok=True)
     torch.save(ck, dest)
+    write_manifest(dest.parent, (dest.name,))
     print(f"{src} -> {dest} ({dest.stat().st_size / 1e6:.1f} MB), epoch {ck.get('epoch')}, val {ck.get('val', {})}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seg", type=Path)
     ap.add_argument("--fit", type=Path)
     ap.add_argument("--dest", type=Path, default=DEST)
-    a = ap.parse_args()
+    ap.add_argument("--manifest-only", action="store_true",
+                    help="only record the sizes and SHA-256 of the seg.pt / fit.pt already in --dest")
+    a = ap.parse_args(argv)
     if a.seg:
         package(a.seg, a.dest / "seg.pt")
     if a.fit:
         package(a.fit, a.dest / "fit.pt")
+    if a.manifest_only:
+        names = [n for n in NAMES if (a.dest / n).is_file()]
+        print(f"{write_manifest(a.dest, names)}: {', '.join(names) or 'no weights'} recorded")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "resources" / "samples"
 PHOTOS = sorted((ROOT / "resources" / "photos").glob("*.jpg"))
 RESULT_SET = 9  # with --detect off: 4 PNGs (no _people.png) + obj + glb + npz + json + _body.pkl
+SUMMARY_FILES = ("summary.csv", "summary_ranks")  # the run's summary and per-rank logs (cli/predict_batch.py)
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +137,7 @@ def test_same_stem_keeps_both_results_and_reruns_in_place(tmp_path, capsys, cach
     # --out is the input folder: a rerun reads only the photo, not the files written beside it
     assert _predict(b, "--out", b) == 0 and _predict(b, "--out", b, "--overwrite") == 0
     assert "1/1 images done" in capsys.readouterr().out.splitlines()[-1]
-    assert len(list(b.iterdir())) == 1 + RESULT_SET
+    assert len([p for p in b.iterdir() if p.name not in SUMMARY_FILES]) == 1 + RESULT_SET
 
 
 def test_param_files_carry_the_photo_camera(tmp_path, capsys, cached_predictor):
@@ -198,7 +199,8 @@ def test_full_disk_stops_with_a_summary_and_no_partial_files(tmp_path, capsys, c
         captured = capsys.readouterr()
         assert "No space left on device" in captured.out + captured.err
         assert "error: stopped" in captured.err and "0/2 images done, 1 not run" in captured.err
-        assert list(out.iterdir()) == []  # neither a partial set nor a temporary file
+        assert [p for p in out.iterdir() if p.name not in SUMMARY_FILES] == []  # no partial set, no temporary file
+        assert not [p for p in (out / "summary_ranks").iterdir() if p.suffix != ".csv"]
     finally:
         _umount(out)
 
@@ -209,6 +211,37 @@ def test_damaged_jpeg_is_reported(tmp_path, capsys, cached_predictor):
     holey.write_bytes(data[: len(data) // 2] + data[-2:])
     assert _predict(holey, "--out", tmp_path / "o") == 0
     assert "holey.jpg: warning: holey.jpg is damaged" in capsys.readouterr().out
+
+
+def test_bad_and_awkward_inputs_one_line_each_and_the_batch_goes_on(tmp_path, capsys, cached_predictor):
+    """Issue 19's bad-input rows through the CLI: zero-byte, text, an unsupported format and a missing file
+    each get one line naming the file; a CMYK JPEG with a non-ASCII, space-containing name and an animated
+    GIF still give full results; exit status 1 (work was lost)."""
+    from PIL import Image
+
+    d = tmp_path / "Fotos – Strand"
+    d.mkdir()
+    (d / "empty.jpg").write_bytes(b"")
+    (d / "notes.png").write_text("not an image")
+    Image.open(SAMPLES / "synthetic_01.png").convert("RGB").resize((32, 32)).save(d / "logo.ico")
+    cmyk = d / "Straße am Meer 写真.jpg"
+    Image.open(SAMPLES / "synthetic_01.png").convert("RGB").convert("CMYK").save(cmyk, quality=95)
+    gif = d / "zweites bild.gif"
+    frames = [Image.open(SAMPLES / f"synthetic_0{k}.png").convert("RGB").convert("P") for k in (2, 3)]
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    inputs = [d / "empty.jpg", d / "notes.png", d / "logo.ico", d / "gone.png", cmyk, gif]
+    out = tmp_path / "out"
+    assert _predict(*inputs, "--out", out) == 1
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "Traceback" not in text
+    for needle in ("empty.jpg is empty (0 bytes)", "notes.png could not be read: not an image",
+                   "logo.ico is in ICO format, which this app cannot read", "gone.png: file not found"):
+        assert sum(needle in line for line in text.splitlines()) == 1, (needle, text)
+    assert "2/6 images done" in text
+    for stem in ("Straße am Meer 写真", "zweites bild"):
+        assert (out / f"{stem}_parts.png").is_file() and (out / f"{stem}_body.pkl").is_file(), stem
+    assert not any(p.name.startswith(("empty", "notes", "logo", "gone")) for p in out.iterdir())
 
 
 # ------------------------------------------------------------------ through main.py (subprocesses)

@@ -101,6 +101,98 @@ def test_corrupt_and_mismatched_weights(tmp_path, body):
         Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
 
 
+def _shipped_copy(folder: Path, manifest: bool = True) -> Path:
+    """seg.pt and fit.pt copied from resources/weights (with its manifest, models.json, unless `manifest` is
+    False: then a user's own weights folder)."""
+    names = ("seg.pt", "fit.pt") + (("models.json",) if manifest else ())
+    missing = [n for n in names if not (WEIGHTS_DIR / n).exists()]
+    if missing:
+        pytest.skip(f"shipped weights not there: {', '.join(missing)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_bytes((WEIGHTS_DIR / name).read_bytes())
+    return folder
+
+
+def _flip_tensor_bytes(path: Path) -> str:
+    """Flip the lowest mantissa bit of a few half-precision values inside the largest tensor's data (zip
+    structure and pickle intact, values still finite). Returns the name of the archive entry changed."""
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        info = max((i for i in z.infolist() if "/data/" in i.filename), key=lambda i: i.file_size)
+    data = bytearray(path.read_bytes())
+    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
+    start = info.header_offset + 30 + name_len + extra_len
+    for k in (10, 1000, info.file_size // 4):  # even offsets: the low byte of a little-endian float16
+        data[start + 2 * k] ^= 0x01
+    path.write_bytes(bytes(data))
+    return info.filename
+
+
+def test_shipped_weights_match_their_manifest():
+    from inference.integrity import check_files, read_manifest
+
+    if not all((WEIGHTS_DIR / n).exists() for n in ("seg.pt", "fit.pt", "models.json")):
+        pytest.skip("shipped weights or their manifest not there")
+    assert {"seg.pt", "fit.pt"} <= set(read_manifest(WEIGHTS_DIR))
+    check_files(WEIGHTS_DIR, ("seg.pt", "fit.pt"))
+
+
+@pytest.mark.parametrize("damage, needle", [("flip", r"damaged or replaced \(sha256"),
+                                            ("truncate", r"damaged \(truncated")])
+def test_damaged_shipped_weights_are_named_not_loaded(tmp_path, body, damage, needle):
+    """Values corrupted with the structure intact load silently (and every photo then has 'no person');
+    the manifest beside the weights catches them, with the file named and the way to restore it."""
+    folder = _shipped_copy(tmp_path / "w")
+    seg = folder / "seg.pt"
+    if damage == "flip":
+        entry = _flip_tensor_bytes(seg)
+        damaged = torch.load(seg, weights_only=True)  # still a valid checkpoint: only the manifest can tell
+        original = torch.load(WEIGHTS_DIR / "seg.pt", weights_only=True)
+        key = next(k for k, v in damaged["model"].items() if not torch.equal(v, original["model"][k]))
+        assert torch.isfinite(damaged["model"][key].float()).all(), entry
+    else:
+        seg.write_bytes(seg.read_bytes()[:-1000])
+    with pytest.raises(PredictionError, match=needle) as info:
+        Predictor(body_model=body, detect="off", weights_dir=folder, device="cpu")
+    assert str(seg) in str(info.value) and "git checkout resources/weights" in str(info.value)
+    assert "package_weights.py" in str(info.value)
+
+
+def test_weights_folder_without_manifest_loads(tmp_path, body):
+    """A user's own weights folder has no manifest: nothing to check against, the weights load (the
+    value check still applies)."""
+    folder = _shipped_copy(tmp_path / "w", manifest=False)
+    _flip_tensor_bytes(folder / "fit.pt")
+    p = Predictor(body_model=body, detect="off", weights_dir=folder, device="cpu")
+    assert p.seg_res == 128
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_weights_with_nan_or_inf_are_refused(tmp_path, body, value):
+    _write_weights(tmp_path)
+    fit = torch.load(tmp_path / "fit.pt", weights_only=True)
+    key = next(k for k, v in fit["model"].items() if v.is_floating_point())
+    fit["model"][key].view(-1)[3] = value
+    torch.save(fit, tmp_path / "fit.pt")
+    with pytest.raises(PredictionError, match=r"fit\.pt are damaged: 1 tensor\(s\) hold NaN or infinite") as info:
+        Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
+    assert key in str(info.value)
+
+
+def test_weights_holding_other_objects_are_refused(tmp_path, body):
+    """Weights are read with torch.load(weights_only=True): a checkpoint holding arbitrary objects (which
+    a full unpickle could run) is refused with the file named, not executed."""
+    _write_weights(tmp_path)
+    seg = torch.load(tmp_path / "seg.pt", weights_only=True)
+    seg["extra"] = np.zeros(3)  # a numpy array: a pickled global outside the allow-list
+    torch.save(seg, tmp_path / "seg.pt")
+    with pytest.raises(PredictionError, match=r"cannot load weights .*seg\.pt: it holds .*more than tensors"):
+        Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
+
+
 # ------------------------------------------------------------------ plumbing (untrained networks)
 def test_prediction_fields(tiny, body):
     p = tiny.predict(_noise_image())

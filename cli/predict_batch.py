@@ -1,0 +1,208 @@
+"""`predict` at scale: split the inputs across processes or machines, log per-image results, merge a summary.
+
+Shards. Rank K of N (from `--shard K/N`, or torchrun's RANK / WORLD_SIZE environment) takes every N-th image
+of the whole input list, starting at K. The list and the output names (`cmd_predict.output_stems`) are
+computed over all inputs on every rank, so the shares never overlap and no two ranks write the same name.
+There are no collective calls: ranks share nothing but the output folder, and any of them may die or be
+rerun alone.
+
+Resume. An image whose outputs are all there already is skipped before the models run (see
+`cmd_predict.is_complete`), so rerunning the same command, with any number of ranks, finishes only what is
+missing.
+
+Summary. Each rank appends one row per image (and per extra person with --all-people) to its own log,
+OUT/summary_ranks/rankK-of-N.csv, flushed row by row, so an interrupted rank keeps what it did. At its end
+every rank merges all logs into OUT/summary.csv under a file lock (`merge_summary`): the last rank to finish
+writes the complete table. The table lists every input image once, in input order: the newest result of
+each output (a later "skipped" does not hide the earlier "done" row with its numbers), and "pending" for
+an image no rank has logged yet. `predict IMAGES --out OUT --merge-summary` rebuilds it without predicting
+(after ranks on several machines, where a lock on a network file system may not hold).
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import math
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+SUMMARY = "summary.csv"
+RANK_LOGS = "summary_ranks"
+COLUMNS = ("index", "image", "output", "status", "message", "person", "people", "seconds",
+           "verdict", "agreement", "pck", "mask_iou", "rank", "finished_at")
+STATUSES = ("done", "skipped", "no person", "error", "pending")
+
+
+class ShardError(ValueError):
+    """A --shard value or a torchrun environment that cannot be used (one-line message)."""
+
+
+@dataclass(frozen=True)
+class Shard:
+    rank: int = 0
+    world: int = 1
+    local_rank: int | None = None  # torchrun's LOCAL_RANK (picks the GPU); None outside torchrun
+
+    def take(self, n: int) -> list[int]:
+        """The indices of this rank's share of n inputs: every world-th, starting at rank."""
+        return list(range(self.rank, n, self.world))
+
+    @property
+    def log_name(self) -> str:
+        return f"rank{self.rank}-of-{self.world}.csv"
+
+
+def _int(text: str | None, what: str) -> int:
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise ShardError(f"{what} must be a whole number, not {text!r}") from None
+
+
+def parse_shard(text: str | None, environ=None) -> Shard:
+    """`--shard K/N` (K from 0 to N-1) when given, else torchrun's RANK / WORLD_SIZE / LOCAL_RANK, else 0/1."""
+    env = os.environ if environ is None else environ
+    local = _int(env["LOCAL_RANK"], "LOCAL_RANK") if env.get("LOCAL_RANK", "").strip() else None
+    if text is not None:
+        m = re.fullmatch(r"\s*(\S+)\s*/\s*(\S+)\s*", text)
+        if not m:
+            raise ShardError(f"--shard {text!r}: use K/N, e.g. 0/4 for the first of 4 shares")
+        rank, world, what = _int(m[1], "--shard K"), _int(m[2], "--shard N"), f"--shard {text}"
+    elif env.get("WORLD_SIZE", "").strip():
+        rank = _int(env.get("RANK", "0") or "0", "RANK")
+        world, what = _int(env["WORLD_SIZE"], "WORLD_SIZE"), f"RANK={rank} WORLD_SIZE={env['WORLD_SIZE']}"
+    else:
+        return Shard(0, 1, local)
+    if world < 1 or not 0 <= rank < world:
+        raise ShardError(f"{what}: need N >= 1 and 0 <= K < N (K counts from 0)")
+    return Shard(rank, world, local)
+
+
+def _fmt(x, digits: int = 3) -> str:
+    if x is None:
+        return ""
+    x = float(x)
+    return "" if math.isnan(x) else f"{x:.{digits}f}"
+
+
+def quality_fields(prediction) -> dict:
+    """The fit-quality numbers of a Prediction (inference.fit_quality), empty where not measurable."""
+    try:
+        from inference.fit_quality import assess
+
+        q = assess(prediction)
+    except Exception as exc:  # noqa: BLE001 - the numbers are extras; a failure must not fail the image
+        return {"verdict": f"unknown ({type(exc).__name__})"}
+    return {"verdict": q.verdict, "agreement": _fmt(q.agreement), "pck": _fmt(q.pck), "mask_iou": _fmt(q.mask_iou)}
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds")
+
+
+class RankLog:
+    """This rank's CSV log: one row per result, appended and flushed at once (a crash keeps earlier rows)."""
+
+    def __init__(self, out: Path, shard: Shard):
+        self.shard, self.failed = shard, False
+        self.path = out / RANK_LOGS / shard.log_name
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.path, "a", newline="", encoding="utf-8")
+        self._writer = csv.DictWriter(self._fh, COLUMNS, extrasaction="ignore")
+        if self._fh.tell() == 0:
+            self._writer.writeheader()
+
+    def write(self, **row) -> None:
+        row = {k: ("" if v is None else v) for k, v in row.items()}
+        if isinstance(row.get("seconds"), float):
+            row["seconds"] = f"{row['seconds']:.3f}"
+        row.update(rank=self.shard.rank, finished_at=now())
+        try:
+            self._writer.writerow(row)
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:  # the log is a record, not an output: say so once and go on predicting
+            if not self.failed:
+                print(f"warning: cannot log to {self.path}: {exc.strerror or exc}", file=sys.stderr)
+            self.failed = True
+
+    def close(self) -> None:
+        try:
+            self._fh.close()
+        except OSError:
+            pass
+
+
+def read_logs(out: Path) -> list[dict]:
+    """Every row of every rank log under OUT (any world size, any earlier run)."""
+    rows = []
+    for path in sorted((out / RANK_LOGS).glob("*.csv")):
+        try:
+            with open(path, newline="", encoding="utf-8") as fh:
+                rows += [r for r in csv.DictReader(fh) if r.get("output") and r.get("status")]
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue  # a log being written or damaged: the next merge reads it again
+    return rows
+
+
+def _best(rows: list[dict]) -> dict:
+    """The newest row that says what happened to the output; a newer 'skipped' keeps an older result."""
+    rows = sorted(rows, key=lambda r: r.get("finished_at", ""))
+    real = [r for r in rows if r["status"] != "skipped"]
+    if real and real[-1]["status"] == "done" and rows[-1]["status"] == "skipped":
+        return real[-1]
+    return rows[-1]
+
+
+def _person_key(output: str, stem: str) -> int:
+    m = re.fullmatch(re.escape(stem) + r"_p(\d+)", output)
+    return int(m[1]) if m else 0
+
+
+def merge_rows(images: list[Path], stems: list[str], rows: list[dict]) -> list[dict]:
+    """One row per output of the inputs, in input order ('pending' for an input nobody has logged)."""
+    by_image: dict[str, dict[str, list[dict]]] = {}
+    for r in rows:
+        by_image.setdefault(r["image"], {}).setdefault(r["output"], []).append(r)
+    merged = []
+    for i, (path, stem) in enumerate(zip(images, stems)):
+        outputs = by_image.get(str(path), {})
+        outputs = {o: rs for o, rs in outputs.items() if o == stem or _person_key(o, stem)}
+        if stem not in outputs:
+            merged.append({"index": i, "image": str(path), "output": stem, "status": "pending"})
+        for o in sorted(outputs, key=lambda o: _person_key(o, stem)):
+            merged.append({**_best(outputs[o]), "index": i})
+    return merged
+
+
+def merge_summary(out: Path, images: list[Path], stems: list[str]) -> Path:
+    """Rewrite OUT/summary.csv from the rank logs (atomically, under a lock on OUT/summary_ranks/.lock)."""
+    from inference.export import atomic_write
+
+    lock = out / RANK_LOGS / ".lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as fh:
+        try:
+            import fcntl
+
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        except (ImportError, OSError):  # no POSIX locks here: an unlocked merge is still a valid table
+            pass
+        merged = merge_rows(images, stems, read_logs(out))
+        import io
+
+        text = io.StringIO()
+        w = csv.DictWriter(text, COLUMNS, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        w.writerows(merged)
+        return atomic_write(out / SUMMARY, text.getvalue(), overwrite=True)
+
+
+def count(merged: list[dict]) -> dict[str, int]:
+    counts = dict.fromkeys(STATUSES, 0)
+    for r in merged:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return counts

@@ -1,0 +1,195 @@
+"""Issue 19's bad-input suite, the app's part (Controller.open_paths, what a drop or File > Open calls): a
+drop mixing bad files (missing, zero-byte, text, a FIFO, an unsupported format) with good ones in awkward
+formats and paths opens the first good one, lists every bad one in one message, never blocks the GUI
+thread, and Next/Previous walk the dropped files. Complements tests/app/test_controller.py (folders with
+a bad first file, all-bad drops, a lone FIFO, damaged JPEGs)."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.controller import Controller
+from tests.app.support import SAMPLES, read_rgb
+
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+GUI_LIMIT_S = 5.0  # a drop must return to the event loop well within this
+
+
+@pytest.fixture
+def controller(qtbot, app_settings, predictor_factory, model_config):
+    c = Controller(app_settings, predictor_factory, config=model_config)
+    yield c
+    c.shutdown()
+
+
+@pytest.fixture
+def errors(controller):
+    seen: list[str] = []
+    controller.error.connect(seen.append)
+    return seen
+
+
+@contextmanager
+def fifo_watchdog(fifo: Path, after_s: float = 10.0):
+    """If something still blocks on `fifo` after `after_s` seconds (a reader stuck in open() or read()),
+    open its write end and close it again: the reader gets EOF, so a regression fails the test instead of
+    hanging the suite."""
+    stop = threading.Event()
+
+    def unblock():
+        if stop.wait(after_s):
+            return
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not stop.is_set():
+            try:  # succeeds only while a reader has the FIFO open (or is opening it)
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                time.sleep(0.05)
+
+    t = threading.Thread(target=unblock, daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        t.join(10)
+
+
+def _cmyk_jpeg(src: Path, dst: Path) -> Path:
+    Image.open(src).convert("RGB").convert("CMYK").save(dst, quality=95)
+    return dst
+
+
+def _gif(src: Path, dst: Path, animated: bool = False) -> Path:
+    im = Image.open(src).convert("RGB").convert("P")
+    if animated:
+        other = Image.open(sorted(SAMPLES.glob("*.png"))[-1]).convert("RGB").convert("P")
+        im.save(dst, save_all=True, append_images=[other], duration=100, loop=0)
+    else:
+        im.save(dst)
+    return dst
+
+
+def _pillow_rgb(path: Path) -> np.ndarray:
+    """The first frame as Pillow decodes it: the reference for a GIF (its palette is not the sample's)."""
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def _close_to(img: np.ndarray, ref: np.ndarray, mean_tol: float) -> bool:
+    return img.shape == ref.shape and float(np.abs(img.astype(int) - ref.astype(int)).mean()) < mean_tol
+
+
+@needs_fifo
+def test_mixed_drop_opens_the_first_good_file_and_lists_the_bad_ones(qtbot, controller, errors, tmp_path):
+    samples = sorted(SAMPLES.glob("*.png"))
+    d = tmp_path / "Urlaub 2024 – Strand"
+    d.mkdir()
+    missing = d / "gone.png"
+    empty = d / "empty.jpg"
+    empty.write_bytes(b"")
+    text = d / "notes.png"
+    text.write_text("not an image")
+    fifo = d / "pipe.jpg"
+    os.mkfifo(fifo)
+    icon = d / "logo.ico"
+    Image.open(samples[0]).convert("RGB").resize((32, 32)).save(icon)
+    good = _cmyk_jpeg(samples[0], d / "Straße am Meer 写真.jpg")
+    second = _gif(samples[1], d / "zweites bild.gif", animated=True)
+    dropped = [missing, empty, text, fifo, icon, good, second]
+
+    t0 = time.monotonic()
+    with fifo_watchdog(fifo):
+        assert controller.open_paths(dropped)
+    assert time.monotonic() - t0 < GUI_LIMIT_S, "the drop blocked the GUI thread"
+
+    assert len(errors) == 1, errors  # one message for the whole drop
+    msg = errors[0]
+    assert msg.startswith("could not open 5 of 7 files: ")
+    for needle in ("gone.png: file not found", "empty.jpg is empty (0 bytes)", "notes.png could not be read",
+                   "pipe.jpg is a pipe (FIFO), not an image file", "logo.ico is in ICO format"):
+        assert needle in msg, (needle, msg)
+    assert "Straße" not in msg and "zweites" not in msg and "Traceback" not in msg
+
+    assert controller.image_list == dropped and controller.image_index == 5
+    shown = controller.session.shown
+    assert shown.source == str(good)
+    assert _close_to(shown.image, read_rgb(samples[0]), 6.0)  # CMYK decoded to the right colours
+    assert controller.settings.recent_files()[0] == str(good)
+
+    # Next opens the (animated) GIF's first frame; Next again wraps to the missing file: a message, and
+    # the GIF stays shown
+    assert controller.open_neighbour(+1)
+    assert controller.session.shown.source == str(second)
+    assert np.array_equal(controller.session.shown.image, _pillow_rgb(second))
+    assert not controller.open_neighbour(+1)
+    assert "gone.png: file not found" in errors[-1]
+    assert controller.session.shown.source == str(second)
+
+
+@needs_fifo
+def test_drop_of_only_a_fifo_and_a_zero_byte_file_changes_nothing(qtbot, controller, errors, tmp_path):
+    sample = sorted(SAMPLES.glob("*.png"))[0]
+    assert controller.open_file(sample)
+    shown = controller.session.shown
+    fifo = tmp_path / "stream.png"
+    os.mkfifo(fifo)
+    empty = tmp_path / "leer.png"
+    empty.write_bytes(b"")
+    errors.clear()
+    t0 = time.monotonic()
+    with fifo_watchdog(fifo):
+        assert not controller.open_paths([fifo, empty])
+    assert time.monotonic() - t0 < GUI_LIMIT_S
+    assert errors == ["could not open 2 of 2 files: stream.png is a pipe (FIFO), not an image file; "
+                      "leer.png is empty (0 bytes)"]
+    assert controller.session.shown is shown
+
+
+@needs_fifo
+def test_folder_with_a_fifo_skips_it_without_blocking(qtbot, controller, errors, tmp_path):
+    """A FIFO named like an image in a dropped folder is not a file: it is not listed, so never opened."""
+    os.mkfifo(tmp_path / "a_pipe.jpg")
+    shutil.copy(sorted(SAMPLES.glob("*.png"))[0], tmp_path / "b photo.png")
+    t0 = time.monotonic()
+    with fifo_watchdog(tmp_path / "a_pipe.jpg"):
+        assert controller.open_paths([tmp_path])
+    assert time.monotonic() - t0 < GUI_LIMIT_S
+    assert controller.session.shown.source == str(tmp_path / "b photo.png")
+    assert errors == []
+
+
+def test_folder_of_gif_webp_and_tiff_opens_as_a_list(qtbot, controller, errors, tmp_path):
+    """Every format the reader decodes is listed from a folder (GIF was left out before); formats it
+    cannot read are not listed."""
+    samples = sorted(SAMPLES.glob("*.png"))
+    d = tmp_path / "フォト"
+    d.mkdir()
+    _gif(samples[0], d / "a still.gif")
+    Image.open(samples[1]).convert("RGB").save(d / "b.webp", lossless=True)
+    Image.open(samples[2]).convert("RGB").save(d / "c.tif")
+    Image.open(samples[0]).convert("RGB").resize((32, 32)).save(d / "d.ico")
+    (d / "e.txt").write_text("not an image")
+    assert controller.open_paths([d])
+    assert [p.name for p in controller.image_list] == ["a still.gif", "b.webp", "c.tif"]
+    assert controller.image_index == 0 and errors == []
+    assert np.array_equal(controller.session.shown.image, _pillow_rgb(d / "a still.gif"))
+    assert controller.open_neighbour(+1) and np.array_equal(controller.session.shown.image, read_rgb(samples[1]))
+    assert controller.open_neighbour(+1) and np.array_equal(controller.session.shown.image, read_rgb(samples[2]))
+
+
+@pytest.mark.parametrize("name", ["leer.jpg", "leer.gif", "empty file.png"])
+def test_zero_byte_drop_is_one_message(qtbot, controller, errors, tmp_path, name):
+    p = tmp_path / name
+    p.write_bytes(b"")
+    assert not controller.open_paths([p])
+    assert errors == [f"{name} is empty (0 bytes)"]
+    assert controller.session.shown is None

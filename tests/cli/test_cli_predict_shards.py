@@ -1,0 +1,214 @@
+"""`main.py predict` at scale: shares by --shard or torchrun's environment, resume, the merged summary.csv.
+
+The in-process tests run tiny untrained networks (every pixel one body part, so every image has a person):
+they check the plumbing, not the fits. The torchrun test runs the shipped weights in two real processes."""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+import inference.pipeline as pipeline_module
+from cli.cmd_predict import output_stems
+from cli.main import main
+from cli.predict_batch import RANK_LOGS, SUMMARY, Shard, ShardError, merge_rows, parse_shard
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "resources" / "samples"
+RESULT_SET = 9  # with --detect off: 4 PNGs (no _people.png) + obj + glb + npz + json + _body.pkl
+
+
+def _tiny_weights(folder: Path) -> Path:
+    """Untrained seg.pt / fit.pt in the shipped format; every pixel is labelled part 2 (a person everywhere)."""
+    from inference.nets import FitNet, SegNet
+
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    seg = SegNet(width=8)
+    with torch.no_grad():
+        seg.head.bias.zero_()
+        seg.head.bias[2] = 1e3
+    torch.save({"model": seg.state_dict(), "res": 64, "width": 8}, folder / "seg.pt")
+    fit = FitNet(in_channels=13, res=64)
+    torch.save({"model": fit.state_dict(), "res": 64, "n_parts": 12}, folder / "fit.pt")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    from inference.pipeline import Predictor
+
+    return Predictor(detect="off", weights_dir=_tiny_weights(tmp_path_factory.mktemp("tiny")), device="cpu")
+
+
+@pytest.fixture
+def loads(monkeypatch, tiny):
+    """Use the tiny predictor in the command and count how often the models are built."""
+    built = []
+
+    def make(*a, **k):
+        built.append(1)
+        return tiny
+
+    monkeypatch.setattr(pipeline_module, "Predictor", make)
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    return built
+
+
+def _images(folder: Path, n: int) -> Path:
+    """n small noise images, with two colliding stems (x.png / x.jpg) to check unique names across ranks."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1)
+    names = [f"img{k}.png" for k in range(n - 2)] + ["x.png", "x.jpg"]
+    for name in names:
+        cv2.imwrite(str(folder / name), rng.integers(0, 256, (72, 56, 3), np.uint8))
+    return folder
+
+
+def _predict(*argv) -> int:
+    return main(["predict", *map(str, argv), "--detect", "off", "--device", "cpu", "--mesh-formats", "obj"])
+
+
+def _summary(out: Path) -> list[dict]:
+    with open(out / SUMMARY, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _outputs(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if p.is_file() and p.name != SUMMARY)
+
+
+# ------------------------------------------------------------------ shares
+def test_parse_shard():
+    assert parse_shard(None, {}) == Shard(0, 1, None)
+    assert parse_shard("1/3", {}) == Shard(1, 3, None)
+    assert parse_shard(None, {"RANK": "2", "WORLD_SIZE": "4", "LOCAL_RANK": "0"}) == Shard(2, 4, 0)
+    assert parse_shard("0/2", {"RANK": "1", "WORLD_SIZE": "4"}) == Shard(0, 2, None)  # the option wins
+    for bad in ("2/2", "-1/2", "1", "a/b", "0/0"):
+        with pytest.raises(ShardError):
+            parse_shard(bad, {})
+    with pytest.raises(ShardError, match="RANK=4 WORLD_SIZE=4"):
+        parse_shard(None, {"RANK": "4", "WORLD_SIZE": "4"})
+    assert Shard(1, 3).take(8) == [1, 4, 7] and Shard(0, 3).take(2) == [0]
+
+
+def test_bad_shard_is_refused_before_the_models_load(tmp_path, capsys, loads):
+    assert _predict(SAMPLES / "synthetic_01.png", "--out", tmp_path / "o", "--shard", "3/2") == 2
+    assert "--shard 3/2" in capsys.readouterr().err and not loads and not (tmp_path / "o").exists()
+
+
+# ------------------------------------------------------------------ two ranks, one after the other
+def test_two_ranks_write_every_output_once_and_a_rerun_resumes(tmp_path, capsys, loads, monkeypatch):
+    src, out = _images(tmp_path / "in", 5), tmp_path / "out"
+    images = sorted(src.iterdir())
+    stems = output_stems(images)
+    assert len({s.lower() for s in stems}) == 5 and "x_png" in stems  # x.jpg sorts first: x, then x_png
+
+    # rank 1 of 2 from torchrun's environment, then rank 0 from --shard
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert _predict(src, "--out", out) == 0
+    assert "rank 1 of 2: 2 of 5 images" in capsys.readouterr().out
+    half = _summary(out)
+    assert [r["status"] for r in half] == ["pending", "done", "pending", "done", "pending"]  # every 2nd from 1
+    monkeypatch.delenv("RANK"), monkeypatch.delenv("WORLD_SIZE")
+    assert _predict(src, "--out", out, "--shard", "0/2") == 0
+    assert "3/3 images done" in capsys.readouterr().out
+
+    # every output exactly once, under the names computed over the whole list
+    expected = sorted(f"{s}{suffix}" for s in stems for suffix in
+                      ("_parts.png", "_parts_crop.png", "_parts_overlay.png", "_overlay.png", ".obj",
+                       ".npz", ".json", "_body.pkl"))
+    assert _outputs(out) == expected
+    rows = _summary(out)
+    assert [r["image"] for r in rows] == [str(p) for p in images]  # every image once, in input order
+    assert [r["output"] for r in rows] == stems
+    assert {r["status"] for r in rows} == {"done"} and {r["rank"] for r in rows} == {"0", "1"}
+    for r in rows:
+        assert r["people"] == "0" and float(r["seconds"]) > 0 and r["verdict"]
+    assert sorted(p.name for p in (out / RANK_LOGS).glob("*.csv")) == ["rank0-of-2.csv", "rank1-of-2.csv"]
+
+    # a rerun (any split) skips finished images without building the models ...
+    built = len(loads)
+    assert _predict(src, "--out", out, "--shard", "1/2") == 0
+    assert "0/2 images done, 2 finished before (skipped)" in capsys.readouterr().out and len(loads) == built
+    assert _summary(out) == rows  # ... and the summary keeps the results of the run that made them
+
+    # after an interruption (one image's outputs gone), a single-process rerun does only what is missing
+    for p in out.glob(f"{stems[2]}*"):
+        p.unlink()
+    mtimes = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file() and p.name != SUMMARY}
+    assert _predict(src, "--out", out) == 0
+    assert "1/5 images done, 4 finished before (skipped)" in capsys.readouterr().out
+    assert _outputs(out) == expected
+    assert all(p.stat().st_mtime_ns == mtimes[p.name] for p in out.iterdir() if p.name in mtimes)
+    again = _summary(out)
+    assert [r["status"] for r in again] == ["done"] * 5 and again[2]["rank"] == "0"
+    assert again[2]["finished_at"] > rows[2]["finished_at"]
+
+
+def test_partial_outputs_are_an_error_row_not_a_skip(tmp_path, capsys, loads):
+    src, out = _images(tmp_path / "in", 3), tmp_path / "out"
+    out.mkdir()
+    (out / "img0.obj").write_text("mine")
+    assert _predict(src, "--out", out) == 1
+    rows = {r["output"]: r for r in _summary(out)}
+    assert rows["img0"]["status"] == "error" and "img0.obj" in rows["img0"]["message"]
+    assert (out / "img0.obj").read_text() == "mine"
+    assert rows["x"]["status"] == rows["x_png"]["status"] == "done"
+    capsys.readouterr()
+
+
+def test_merge_summary_alone_and_the_newest_result_wins(tmp_path, capsys, loads):
+    src, out = _images(tmp_path / "in", 3), tmp_path / "out"
+    images = sorted(src.iterdir())
+    assert _predict(src, "--out", out, "--shard", "0/3") == 0
+    (out / SUMMARY).unlink()
+    assert _predict(src, "--out", out, "--merge-summary") == 0
+    assert "1 done, 2 pending" in capsys.readouterr().out and len(loads) == 1
+    assert [r["status"] for r in _summary(out)] == ["done", "pending", "pending"]
+
+    stems = output_stems(images)
+    base = {"image": str(images[1]), "output": stems[1], "message": ""}
+    rows = [{**base, "status": "error", "finished_at": "2024-01-01T00:00:00"},
+            {**base, "status": "done", "finished_at": "2024-01-02T00:00:00", "pck": "0.9"},
+            {**base, "status": "skipped", "finished_at": "2024-01-03T00:00:00"},
+            {**base, "output": stems[1] + "_p2", "status": "done", "finished_at": "2024-01-01T00:00:00"},
+            {"image": str(images[2]), "output": stems[2], "status": "error", "finished_at": "1"},
+            {"image": str(images[2]), "output": stems[2], "status": "skipped", "finished_at": "2"}]
+    merged = merge_rows(images, stems, rows)
+    assert [(r["output"], r["status"]) for r in merged] == [
+        (stems[0], "pending"), (stems[1], "done"), (stems[1] + "_p2", "done"), (stems[2], "skipped")]
+    assert merged[1]["pck"] == "0.9"
+
+
+# ------------------------------------------------------------------ torchrun, two real processes
+@pytest.mark.slow
+def test_torchrun_two_processes(tmp_path):
+    if not (pipeline_module.WEIGHTS_DIR / "seg.pt").is_file():
+        pytest.skip("no trained weights")
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for k in range(4):
+        shutil.copy(SAMPLES / f"synthetic_0{k % 3 + 1}.png", src / f"p{k}.png")
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
+    env.update(OMP_NUM_THREADS="1", QT_QPA_PLATFORM="offscreen")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "0",
+           str(ROOT / "main.py"), "predict", str(src), "--out", str(out), "--detect", "off", "--device", "cpu",
+           "--mesh-formats", "obj"]
+    r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "rank 0 of 2: 2 of 4 images" in r.stdout and "rank 1 of 2: 2 of 4 images" in r.stdout
+    rows = _summary(out)
+    assert [r["output"] for r in rows] == ["p0", "p1", "p2", "p3"]
+    assert [r["status"] for r in rows] == ["done"] * 4 and [r["rank"] for r in rows] == ["0", "1", "0", "1"]
+    assert len(_outputs(out)) == 4 * (RESULT_SET - 1)  # obj only: 8 files per image

@@ -17,13 +17,13 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from inference import image_io as imageio
+from inference.paths import RESOURCES
 
 from .results import keep_result, restore_result
 from .session import Session, ShownImage
 from .settings import AppSettings, ModelConfig
 from .worker import Generation, ModelWorker, PredictorFactory, WorkerThread, default_predictor_factory
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 SAMPLES_DIR = RESOURCES / "samples"
 THROTTLE_MS = 30
 MERGE_WINDOW_S = 1.5

@@ -1,4 +1,4 @@
-"""Editing SMPL parameters from sliders: Euler angles in degrees <-> axis-angle (numpy only).
+"""Editing SMPL parameters from sliders: Euler angles in degrees <-> axis-angle (numpy in, numpy out).
 
 Slider angles are intrinsic x-y-z Euler angles in degrees: R = Rx(a) @ Ry(b) @ Rz(c), with
 a, c in [-180, 180] and b in [-90, 90], applied in the joint's parent frame (SMPL axes: x to
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from inference.geometry import axis_angle_to_matrix, matrix_to_axis_angle
 from inference.types import NUM_BETAS, BodyParams
 
 ANGLE_RANGES = ((-180.0, 180.0), (-90.0, 90.0), (-180.0, 180.0))
@@ -48,33 +49,8 @@ def matrix_to_euler(R) -> np.ndarray:
     return np.degrees([a, b, c])
 
 
-def axis_angle_to_matrix(aa) -> np.ndarray:
-    aa = np.asarray(aa, np.float64)
-    t = np.linalg.norm(aa)
-    if t < 1e-12:
-        return np.eye(3)
-    k = aa / t
-    K = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
-    return np.eye(3) + np.sin(t) * K + (1 - np.cos(t)) * (K @ K)
-
-
-def matrix_to_axis_angle(R) -> np.ndarray:
-    R = np.asarray(R, np.float64)
-    cos = np.clip((np.trace(R) - 1.0) / 2.0, -1.0, 1.0)
-    t = np.arccos(cos)
-    if t < 1e-9:
-        return np.zeros(3)
-    if np.pi - t < 1e-4:  # near 180 degrees: axis from the symmetric part
-        M = (R + np.eye(3)) / 2.0
-        i = int(np.argmax(np.diag(M)))
-        axis = M[:, i] / np.sqrt(max(M[i, i], 1e-12))
-        return axis / np.linalg.norm(axis) * t
-    w = np.array([R[2, 1] - R[1, 2], R[0, 2] - R[2, 0], R[1, 0] - R[0, 1]]) / (2.0 * np.sin(t))
-    return w * t
-
-
 def aa_to_euler(aa) -> np.ndarray:
-    return matrix_to_euler(axis_angle_to_matrix(aa))
+    return matrix_to_euler(axis_angle_to_matrix(np.asarray(aa, np.float64)))
 
 
 def euler_to_aa(deg) -> np.ndarray:

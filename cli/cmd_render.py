@@ -218,9 +218,9 @@ def _png(image: np.ndarray) -> bytes:
 def _background(rgba: np.ndarray, background: str) -> np.ndarray:
     if background == "transparent":
         return rgba
-    bg = 255.0 if background == "white" else 0.0
-    a = rgba[..., 3:4].astype(np.float32) / 255.0
-    return np.round(rgba[..., :3] * a + bg * (1 - a)).astype(np.uint8)
+    from inference.overlay import blend_rgba
+
+    return blend_rgba(255.0 if background == "white" else 0.0, rgba)
 
 
 def render_views(spec: BodySpec, size: int, views: list[str], labels: bool = True,

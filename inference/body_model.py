@@ -16,9 +16,9 @@ import numpy as np
 import torch
 
 from . import safe_pickle
+from .paths import RESOURCES
 from .types import BodyMesh, BodyParams
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 EMBEDDED_MODEL = RESOURCES / "body_models" / "nbf_anny_neutral.npz"
 REQUIRED_KEYS = ("v_template", "shapedirs", "J_regressor", "weights", "kintree_table", "f")
 SMPL_PARENTS = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21)

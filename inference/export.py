@@ -19,7 +19,7 @@ parameter export) they also describe the input photo:
     .npz / .json: photo_focal (pixels), photo_principal_point (cx, cy) = (W/2, H/2), photo_width,
         photo_height, photo_transl (3,) (OpenGL, the body's translation in the photo camera: the
         body SMPL(pose, betas) + photo_transl projects to u = cx + f x/(-z), v = cy - f y/(-z)),
-        joints2d (24, 2) the SMPL joints and lsp2d (14, 2) the LSP joints (`photo_camera.LSP_NAMES`)
+        joints2d (24, 2) the SMPL joints and lsp2d (14, 2) the LSP joints (`joints.LSP_NAMES`)
         in photo pixels (x right, y down, origin at the top-left corner of the top-left pixel).
     _body.pkl: f, rt, t are the photo camera (so the mesh projects onto the person in the photo about
         the photo's centre); the crop camera is kept as crop_f, crop_t, crop_size; image_size (W, H),

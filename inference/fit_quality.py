@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .photo_camera import LSP_FROM_SMPL
+from .joints import LSP_FROM_SMPL
 
 # metric -> (below: bad, at or above: good)
 BOUNDS = {"agreement": (0.5, 0.75), "pck": (0.5, 0.8), "mask_iou": (0.45, 0.65)}

@@ -20,12 +20,11 @@ import torch
 import torch.nn.functional as F
 
 from .geometry import axis_angle_to_matrix, project_points
+from .joints import HEAD_JOINT, LSP_FROM_SMPL
+from .paths import RESOURCES
 from .types import BodyParams
 
-PRIOR_PATH = Path(__file__).resolve().parent.parent / "resources" / "priors" / "pose_prior.npz"
-# SMPL joints for the 13 LSP joints a 2D detector gives (R ankle .. L wrist, neck).
-LSP_FROM_SMPL = (8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12)
-HEAD_JOINT = 15  # an optional 14th 2D joint: the head (between the ears), which LSP's 13 leave free
+PRIOR_PATH = RESOURCES / "priors" / "pose_prior.npz"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Pictures of a prediction: the mesh drawn over the original photo through the predicted camera,
-and the part map blended over the image."""
+and the part map blended over the image; `blend`, the one alpha blend every picture uses."""
 from __future__ import annotations
 
 import cv2
@@ -7,6 +7,26 @@ import numpy as np
 
 from .parts import colorize
 from .types import Prediction
+
+
+def blend(under: np.ndarray, over: np.ndarray, alpha) -> np.ndarray:
+    """`over` laid on `under` with opacity `alpha` (0..1, broadcast: a scalar or (H, W, 1)), as floats
+    in numpy's promoted dtype (so a run of blends rounds once, in `to_uint8`)."""
+    return under * (1 - alpha) + over * alpha
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """A float image (0..255) rounded to uint8 (halves up, out-of-range values clipped)."""
+    return np.clip(image + 0.5, 0, 255).astype(np.uint8)
+
+
+def blend_rgba(under: np.ndarray, rgba: np.ndarray, opacity: float = 1.0) -> np.ndarray:
+    """An RGBA image (H, W, 4) uint8 laid on `under` (H, W, 3) (an image, a colour or a grey level) by
+    its alpha times `opacity`; uint8 (H, W, 3)."""
+    a = rgba[..., 3:4].astype(np.float32) / 255.0
+    if opacity != 1.0:
+        a = a * opacity
+    return to_uint8(blend(under, rgba[..., :3], a))
 
 
 def image_camera(pred: Prediction, scale: float = 1.0) -> tuple[float, tuple[float, float]]:
@@ -32,13 +52,11 @@ def mesh_overlay(renderer, pred: Prediction, max_side: int = 1024, alpha: float 
     f, centre = image_camera(pred, s)
     renderer.set_crop_camera(f, center=centre)
     rgba = renderer.render_shaded(pred.mesh.vertices if vertices is None else vertices)
-    a = rgba[..., 3:4].astype(np.float32) / 255.0 * alpha
-    return (img * (1 - a) + rgba[..., :3] * a + 0.5).astype(np.uint8)
+    return blend_rgba(img, rgba, alpha)
 
 
 def parts_overlay(image: np.ndarray, labels: np.ndarray, opacity: float = 0.6) -> np.ndarray:
     """Part colours blended over an image (H, W, 3) uint8; labels (h, w) are resized (nearest) to it."""
     lab = cv2.resize(labels, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_NEAREST)
     col = colorize(lab).astype(np.float32)
-    a = (lab > 0)[..., None] * opacity
-    return (image * (1 - a) + col * a + 0.5).astype(np.uint8)
+    return to_uint8(blend(image, col, (lab > 0)[..., None] * opacity))

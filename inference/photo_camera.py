@@ -21,24 +21,17 @@ spans about +-1 % of its depth, so that is under 1 px for delta < 100 photo px a
 further out: the mesh sits on the person wherever the crop was.
 
 `PhotoCamera.project` is the photo camera; `photo_camera` builds it for a body, with the body's 24 SMPL
-joints and 14 LSP joints projected into the photo (LSP order as in the project's UP-3D-layout data,
-`training/synth/generator.py`: R ankle, R knee, R hip, L hip, L knee, L ankle, R wrist, R elbow,
-R shoulder, L shoulder, L elbow, L wrist, neck (SMPL joints 8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12)
-and head top (the highest head vertex of the T-pose)).
+joints and 14 LSP joints projected into the photo (LSP order and the SMPL joints and vertex they come
+from in `inference/joints.py`, as in the project's UP-3D-layout data).
 """
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
+from .joints import LSP_FROM_SMPL, head_top_vertex
 from .types import BodyMesh, BodyParams, Camera, Crop
-
-# SMPL joints of LSP's first 13 (R ankle .. L wrist, neck), as inference/optimize.py LSP_FROM_SMPL
-LSP_FROM_SMPL = (8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12)
-LSP_NAMES = ("r_ankle", "r_knee", "r_hip", "l_hip", "l_knee", "l_ankle", "r_wrist", "r_elbow", "r_shoulder",
-             "l_shoulder", "l_elbow", "l_wrist", "neck", "head_top")
 
 
 @dataclass(frozen=True)
@@ -112,21 +105,3 @@ def photo_camera_for(prediction, params: BodyParams | None = None, mesh: BodyMes
     return photo_camera(params if params is not None else prediction.params,
                         mesh if mesh is not None else prediction.mesh,
                         prediction.crop, prediction.camera, prediction.image.shape, body_model)
-
-
-_HEAD_TOP: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
-
-
-def head_top_vertex(body_model) -> int:
-    """Vertex id of the top of the head in the T-pose (highest head vertex), as the synthetic data's LSP
-    head top (training/synth/generator.py)."""
-    hit = _HEAD_TOP.get(body_model)
-    if hit is not None:
-        return hit
-    from .parts import vertex_part_labels
-
-    v = body_model.mesh(BodyParams.from_pose(np.zeros(72), np.zeros(10))).vertices
-    head = np.flatnonzero(vertex_part_labels(body_model.weights) == 0)
-    vid = int(head[np.argmax(v[head, 1])])
-    _HEAD_TOP[body_model] = vid
-    return vid

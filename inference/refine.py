@@ -13,24 +13,23 @@ from .types import BodyParams, PartMap
 
 # Weights at the two ends of the trust range (see `TRUST_CONFIDENCE`). Trusted: a strong pull
 # towards the network's pose (stay) and a light part term, so 2D evidence corrects the network's answer
-# rather than replacing it; chosen with runs seg3 + fit3 and the one-sided silhouette term on synthetic
-# test cases 100-149 (network 89.1 mm PA-MPJPE; untrusted weights there: 97.5 mm; trusted without the
-# head keypoint 85.6; trusted 84.3), reported on cases 0-99 by `main.py evaluate`.
+# rather than replacing it. Tuned for PA-MPJPE on synthetic test cases 100-149, apart from the cases
+# 0-99 that `main.py evaluate` reports (measurements in resources/weights/MODEL_CARD.md).
 REFINE_WEIGHTS = FitWeights(joints=1.0, parts=0.3, pose_prior=(0.3, 0.1), shape_prior=0.05, bend=0.5, stay=4.0,
                             fix_depth=True, iters=30, lr=0.01, silhouette=1.0)
 # Untrusted: the detector's silhouette and keypoints lead, shape may grow to fill clothing, and the
-# optimisation runs longer (chosen on the photos in resources/photos, scripts/eval_real_photos.py: mean
-# mesh-to-mask IoU 0.55 with the trusted weights and run seg4; 0.765 with silhouette 100; with run seg5,
-# silhouette 100 / 200 / 400 gave 0.786 / 0.812 / 0.798).
+# optimisation runs longer. The silhouette weight is the one of those tried that gave the best mean
+# mesh-to-mask IoU on the photos in resources/photos (scripts/eval_real_photos.py; measurements in the
+# model card); both weaker and stronger scored lower.
 UNTRUSTED = {"parts": 1.0, "stay": 0.5, "silhouette": 200.0, "shape_prior": 0.005, "joints": 3.0, "iters": 150,
              "lr": 0.03}
 # Mean winning-class probability over the body's pixels below which the network is not trusted at all,
 # and above which fully: the low end just above the best-scoring real photo, the high end near the
-# 10th percentile of synthetic people (scripts/seg_confidence.py). With the shipped segmentation (run
-# seg6): synthetic test people 100-149 score 0.72-0.91 (10th-90th percentile), the real photos
-# in resources/photos 0.36-0.65 (their segmentations are poor, and so the fits made from them; the
-# camera man's network fit with run seg5 missed the detected keypoints by 17 px median, synthetic people 8 px).
-# Run seg5 gave the photos 0.36-0.62 and used (0.63, 0.74); run seg4 (0.55, 0.70).
+# 10th percentile of synthetic people, both as the shipped segmentation network scores them
+# (scripts/seg_confidence.py measures them; rerun it and move these when the segmentation weights change).
+# Real photos score lower than synthetic people because their segmentations are poorer, and so are the
+# fits made from them (the network's fit misses a photo's detected keypoints by about twice as many
+# pixels as a synthetic person's), so there the detector should lead.
 TRUST_CONFIDENCE = (0.66, 0.74)
 # SMPL joints of the legs (hips, knees, ankles, feet) and the LSP keypoints that show them (ankles, knees)
 LEG_JOINTS = (1, 2, 4, 5, 7, 8, 10, 11)
@@ -63,7 +62,7 @@ def resolve_left_right(body, params: BodyParams, focal: float, size: int, joints
     39 detected synthetic test people 100-149 disagreed with the network by over 20 px, and refining
     towards their keypoints took them from 132 to 186 mm). For a trusted network only."""
     from .geometry import project_points
-    from .optimize import HEAD_JOINT, LSP_FROM_SMPL
+    from .joints import HEAD_JOINT, LSP_FROM_SMPL
 
     joint_ids = list(LSP_FROM_SMPL) + ([HEAD_JOINT] if len(joints2d) == 14 else [])
     projected = project_points(body.mesh(params).joints[joint_ids], focal, size)

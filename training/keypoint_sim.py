@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from inference.joints import HEAD_JOINT, LSP_FROM_SMPL
 from inference.keypoint_maps import MIRROR_KEYPOINTS
 
 # SMPL joint ids of the 14 keypoints: LSP's 13 (neck = SMPL neck) and the head joint.
-GT_FROM_SMPL = (8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12, 15)
+GT_FROM_SMPL = LSP_FROM_SMPL + (HEAD_JOINT,)
 MIRROR = MIRROR_KEYPOINTS
 GROSS = 0.5  # a keypoint further than this (torso lengths) from its joint is a gross error
 ERROR_FILE = Path(__file__).with_name("detector_error.json")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import torch
 
-from inference.geometry import project_points, weak_cam_to_translation
+from inference.geometry import project_points, translation_to_weak_cam, weak_cam_to_translation
 
 
 @dataclass(frozen=True)
@@ -17,11 +17,6 @@ class LossWeights:
     j3d: float = 10.0    # root-relative 3D joints, MSE in m^2
     j2d: float = 1.0     # 2D joints in crop coordinates normalised to [-1, 1], MSE
     cam: float = 0.1     # weak camera (s, tx, ty), MSE (a small anchor for the scale)
-
-
-def gt_cam(transl: torch.Tensor, focal: float, size: int) -> torch.Tensor:
-    """Weak camera (B, 3) = (s, tx, ty) equivalent to a body translation (B, 3) (inverse of weak_cam_to_translation)."""
-    return torch.stack([2 * focal / (size * -transl[:, 2]), transl[:, 0], transl[:, 1]], 1)
 
 
 def fit_losses(body, rot_pred: torch.Tensor, betas_pred: torch.Tensor, cam_pred: torch.Tensor,
@@ -45,7 +40,7 @@ def fit_losses(body, rot_pred: torch.Tensor, betas_pred: torch.Tensor, cam_pred:
     j2d = project_points(joints + t[:, None], focal, size)
     half = size / 2
     out["j2d"] = (((j2d - joints2d_gt) / half) ** 2).sum(-1).mean()
-    out["cam"] = ((cam_pred - gt_cam(transl_gt, focal, size)) ** 2).mean()
+    out["cam"] = ((cam_pred - translation_to_weak_cam(transl_gt, focal, size)) ** 2).mean()
     out["total"] = (w.lat * out["lat"] + w.betas * out["betas"] + w.j3d * out["j3d"] + w.j2d * out["j2d"]
                     + w.cam * out["cam"])
     return out

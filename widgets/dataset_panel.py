@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.dataset_model import METRICS, DatasetSortProxy
+from inference.overlay import blend_rgba
 from inference.parts import PALETTE
 
 from .histogram import Histogram
@@ -256,6 +257,4 @@ class DatasetPanel(QWidget):
 
 
 def _on_background(rgba: np.ndarray, bg=(38, 40, 44)) -> np.ndarray:
-    a = rgba[..., 3:4].astype(np.float32) / 255.0
-    out = rgba[..., :3].astype(np.float32) * a + np.array(bg, np.float32) * (1 - a)
-    return (out + 0.5).astype(np.uint8)
+    return blend_rgba(np.array(bg, np.float32), rgba)

@@ -16,7 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "detector"
+from .. import joints
+from ..paths import RESOURCES
+
+MODEL_DIR = RESOURCES / "detector"
 DETECTOR_FILE = "pose_detection.tflite"
 LANDMARK_FILE = "pose_landmark_full.tflite"
 INSTALL_HINT = "pip install -r requirements-detect.txt"
@@ -32,8 +35,7 @@ HEAD_LANDMARKS = tuple(range(11))  # nose, eyes, ears, mouth
 # LSP order: R ankle, R knee, R hip, L hip, L knee, L ankle, R wrist, R elbow, R shoulder, L shoulder, L elbow,
 # L wrist (neck = mid-shoulders is added by Person.lsp13).
 LSP_FROM_BLAZEPOSE = (28, 26, 24, 23, 25, 27, 16, 14, 12, 11, 13, 15)
-LSP_NAMES = ("r_ankle", "r_knee", "r_hip", "l_hip", "l_knee", "l_ankle", "r_wrist", "r_elbow", "r_shoulder",
-             "l_shoulder", "l_elbow", "l_wrist", "neck")
+LSP_NAMES = joints.LSP_NAMES[:13]  # the detector gives no head top
 
 
 class DetectorUnavailable(RuntimeError):

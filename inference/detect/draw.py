@@ -4,6 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..overlay import blend, to_uint8
 from . import Person
 
 # BlazePose skeleton edges (landmark indices)
@@ -30,8 +31,8 @@ def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: flo
         if p.mask is not None:
             col = np.array(BOX_COLORS[n % len(BOX_COLORS)], np.float32)
             a = (p.mask[..., None] * mask_alpha).astype(np.float32)
-            out = out * (1 - a) + col * a
-    out = np.clip(out + 0.5, 0, 255).astype(np.uint8).copy()
+            out = blend(out, col, a)
+    out = to_uint8(out).copy()
     h, w = out.shape[:2]
     t = max(1, round(max(h, w) / 400))
     sh = 4  # fixed-point bits for sub-pixel drawing

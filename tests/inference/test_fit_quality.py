@@ -11,7 +11,7 @@ import pytest
 from inference import body_measure as bm
 from inference import fit_quality as fq
 from inference.detect import Person
-from inference.photo_camera import LSP_FROM_SMPL
+from inference.joints import LSP_FROM_SMPL
 from inference.types import BodyParams, Camera, Crop, PartMap, Prediction, Timings
 
 

@@ -9,8 +9,9 @@ import pytest
 from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL, focal_for_size, framing_translation
 from inference.geometry import project_points
+from inference.joints import LSP_FROM_SMPL
 from inference.metrics import pa_mpjpe, pve
-from inference.optimize import LSP_FROM_SMPL, FitWeights, GaussianPosePrior, fit_smpl
+from inference.optimize import FitWeights, GaussianPosePrior, fit_smpl
 from inference.refine import REFINE_WEIGHTS, refine_fit
 from inference.types import BodyParams, PartMap
 from training.synth.pose_prior import euler_to_axis_angle
@@ -152,7 +153,7 @@ def test_silhouette_term_leaves_parts_beyond_the_photo_edge(body, gt):
 
 def test_a_fourteenth_joint_constrains_the_head(body, gt):
     """With joints2d of 14 rows the last one is the SMPL head joint."""
-    from inference.optimize import HEAD_JOINT
+    from inference.joints import HEAD_JOINT
 
     j = project_points(body.mesh(gt).joints, FOCAL, CROP_SIZE)
     target = np.concatenate([j[list(LSP_FROM_SMPL)], j[HEAD_JOINT][None]])
@@ -181,7 +182,7 @@ def test_trust_follows_the_segmentation_confidence(body, gt):
 
 
 def test_left_and_right_keypoints_are_exchanged_when_mirrored(body, gt):
-    from inference.optimize import HEAD_JOINT
+    from inference.joints import HEAD_JOINT
     from inference.refine import MIRRORED_LSP, resolve_left_right
 
     j = project_points(body.mesh(gt).joints, FOCAL, CROP_SIZE)[list(LSP_FROM_SMPL) + [HEAD_JOINT]]

@@ -15,8 +15,9 @@ from inference import safe_pickle
 from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL
 from inference.geometry import project_points
+from inference.joints import LSP_FROM_SMPL, head_top_vertex
 from inference.nets import FitNet, SegNet
-from inference.photo_camera import LSP_FROM_SMPL, head_top_vertex, photo_camera, photo_camera_for
+from inference.photo_camera import photo_camera, photo_camera_for
 from inference.pipeline import Predictor
 from inference.poses import preset_pose
 from inference.types import BodyParams, Camera, Crop

@@ -15,12 +15,12 @@ import torch.nn.functional as F
 from cli.main import main
 from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL
-from inference.geometry import axis_angle_to_matrix, project_points
+from inference.geometry import axis_angle_to_matrix, project_points, translation_to_weak_cam
 from inference.nets import FitNet, SegNet
 from inference.types import BodyParams
 from training.augment import corrupt_parts, one_hot
 from training.cache import build_cache, load_cache
-from training.losses import LossWeights, fit_losses, gt_cam
+from training.losses import LossWeights, fit_losses
 
 ROOT = Path(__file__).resolve().parents[2]
 N, SHARD, RES = 64, 32, 64
@@ -192,7 +192,7 @@ def _gt_batch(data, b):
 
 def test_fit_losses_vanish_at_the_ground_truth(data, body):
     rot, betas, j3d, j2d, transl = _gt_batch(data, np.arange(8))
-    cam = gt_cam(transl, FOCAL, CROP_SIZE)
+    cam = translation_to_weak_cam(transl, FOCAL, CROP_SIZE)
     out = fit_losses(body, rot, betas, cam, rot, betas, j3d, j2d, transl, FOCAL, CROP_SIZE, LossWeights())
     assert set(out) == {"lat", "betas", "j3d", "j2d", "cam", "total"}
     for k, v in out.items():
@@ -201,7 +201,7 @@ def test_fit_losses_vanish_at_the_ground_truth(data, body):
 
 def test_fit_losses_positive_away_from_the_ground_truth(data, body):
     rot, betas, j3d, j2d, transl = _gt_batch(data, np.arange(8))
-    cam = gt_cam(transl, FOCAL, CROP_SIZE)
+    cam = translation_to_weak_cam(transl, FOCAL, CROP_SIZE)
     w = LossWeights()
     g = torch.Generator().manual_seed(0)
     rot_bad = axis_angle_to_matrix(torch.as_tensor(data["pose"][:8]).view(-1, 24, 3)

@@ -7,8 +7,9 @@ import pytest
 from inference.body_model import JOINT_NAMES, BodyModel
 from inference.camera import focal_for_size
 from inference.geometry import project_points
+from inference.joints import LSP_FROM_SMPL
 from inference.parts import PART_NAMES
-from training.synth.generator import LSP_FROM_SMPL, Sample, SampleRenderer
+from training.synth.generator import Sample, SampleRenderer
 
 SIZE = 128  # half the network crop, same field of view (focal_for_size), to keep the renders fast
 SEED = 7

@@ -13,13 +13,11 @@ import numpy as np
 from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL
 from inference.geometry import project_points
+from inference.joints import LSP_FROM_SMPL, head_top_vertex
 from inference.types import BodyMesh, BodyParams
 
 from .appearance import BodyLayout, add_occluders, camera_artefacts, sample_albedo, sample_background, sample_lights
 from .pose_prior import PosePrior, sample_betas
-
-# SMPL joints in LSP order (R ankle .. L wrist, neck); head top comes from a vertex.
-LSP_FROM_SMPL = (8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12)
 
 
 @dataclass(frozen=True)
@@ -45,15 +43,6 @@ class Sample:
     joints2d: np.ndarray
     lsp2d: np.ndarray
     vertices: np.ndarray
-
-
-def head_top_vertex(body: BodyModel) -> int:
-    """Vertex id of the top of the head in the T-pose (max y among head vertices)."""
-    from inference.parts import vertex_part_labels
-
-    v = body.mesh(BodyParams.from_pose(np.zeros(72), np.zeros(10))).vertices
-    head = np.flatnonzero(vertex_part_labels(body.weights) == 0)
-    return int(head[np.argmax(v[head, 1])])
 
 
 class SceneSampler:
@@ -89,8 +78,9 @@ def composite_body(rgb: np.ndarray, mask: np.ndarray, bg: np.ndarray) -> np.ndar
     Pixels on the outline get a coverage a (the mask under a 3x3 Gaussian) and the colour
     a^2 * body + (1 - a) * bg: the look of the pyrender renders that the shipped networks were trained on
     (4x multisampling resolved against a black clear colour, so premultiplied by coverage, and then
-    composited with the coverage again, which darkens the outline a little). Measured on 300 test
-    people with seg4: this edge 0.614 mIoU, pyrender's 0.611, a plain a-blend 0.597, hard edges 0.601.
+    composited with the coverage again, which darkens the outline a little). Training on this edge
+    segments test people as well as on pyrender's own; a plain alpha blend or hard edges segment them
+    worse (measurements in resources/weights/MODEL_CARD.md).
     """
     m = mask.astype(np.float32)
     k = np.ones((3, 3), np.uint8)

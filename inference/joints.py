@@ -1,0 +1,34 @@
+"""The 14 LSP joints (UP-3D's `_joints.npy`, a 2D detector's keypoints) on a SMPL body.
+
+LSP order: R ankle, R knee, R hip, L hip, L knee, L ankle, R wrist, R elbow, R shoulder, L shoulder,
+L elbow, L wrist, neck, head top. The first 13 are SMPL joints (`LSP_FROM_SMPL`); the head top is no
+SMPL joint and is taken from a mesh vertex (`head_top_vertex`). A detector's optional 14th keypoint is
+the head between the ears, SMPL's head joint (`HEAD_JOINT`).
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from .parts import vertex_part_labels
+from .types import BodyParams
+
+LSP_FROM_SMPL = (8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12)
+HEAD_JOINT = 15
+LSP_NAMES = ("r_ankle", "r_knee", "r_hip", "l_hip", "l_knee", "l_ankle", "r_wrist", "r_elbow", "r_shoulder",
+             "l_shoulder", "l_elbow", "l_wrist", "neck", "head_top")
+
+_HEAD_TOP: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
+
+
+def head_top_vertex(body_model) -> int:
+    """Vertex id of the top of the head in the T-pose (the highest head vertex): LSP's 14th joint."""
+    hit = _HEAD_TOP.get(body_model)
+    if hit is not None:
+        return hit
+    v = body_model.mesh(BodyParams.from_pose(np.zeros(72), np.zeros(10))).vertices
+    head = np.flatnonzero(vertex_part_labels(body_model.weights) == 0)
+    vid = int(head[np.argmax(v[head, 1])])
+    _HEAD_TOP[body_model] = vid
+    return vid

@@ -29,7 +29,7 @@ from .types import BodyParams, Camera, Crop, PartMap, Prediction, Timings
 WEIGHTS_DIR = RESOURCES / "weights"
 MIN_PERSON_FRACTION = 0.01  # of the crop's pixels; below this the segmentation saw no person
 UNDETECTED_PERSON_FRACTION = 0.08  # a person the detector missed must fill this much of the whole image
-UNDETECTED_PERSON_CONFIDENCE = 0.5  # ... with a confident segmentation (seg4 on grey or noise images: 0.39-0.43)
+UNDETECTED_PERSON_CONFIDENCE = 0.5  # ... with a confident segmentation (the coffee and rocket photos: 0.38, 0.47)
 
 
 class PredictionError(RuntimeError):

@@ -274,7 +274,7 @@ def test_shipped_segmentation_reads_the_keypoints(shipped, samples):
     are the same as none, and mirrored keypoints on a mirrored image give the mirrored map."""
     from training.keypoint_sim import GT_FROM_SMPL
 
-    assert shipped.limb_channels == 12
+    assert shipped.limb_channels == 12 and shipped.fit_limbs == 12
     s = samples[0]
     joints = s.joints2d[list(GT_FROM_SMPL)].astype(np.float32)
     conf = np.ones(14, np.float32)

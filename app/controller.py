@@ -408,16 +408,19 @@ class Controller(QObject):
         self.status.emit("reset to the prediction")
 
     # ------------------------------------------------------------------ export
-    def export_mesh(self, path: str | Path, overwrite: bool = False) -> Path:
-        """Write the current (edited) mesh as OBJ/PLY/GLB by suffix. FileExistsError if it exists and
-        overwrite is False."""
+    def export_mesh(self, path: str | Path, overwrite: bool = False, frame: str = "body") -> Path:
+        """Write the current (edited) mesh as OBJ/PLY/GLB by suffix, body-centred (posed pelvis at the origin,
+        y up: what 3D tools expect) or in the photo's camera frame (frame="camera"), as `main.py export` does.
+        FileExistsError if it exists and overwrite is False."""
         from inference import export
+        from inference.rig import frame_offset
 
         self.flush()
         mesh = self.session.mesh
         if mesh is None:
             raise RuntimeError("nothing to export yet: open an image first")
-        export.export_mesh(Path(path), mesh.vertices, mesh.faces, overwrite=overwrite)
+        vertices = mesh.vertices - frame_offset(mesh.joints, frame)
+        export.export_mesh(Path(path), vertices, mesh.faces, overwrite=overwrite, frame=frame)
         return Path(path)
 
     def export_animation(self, path: str | Path, overwrite: bool = False, skinned: bool = False) -> Path:

@@ -115,7 +115,10 @@ def test_export_mesh_and_params_reload(qtbot, controller, photo, tmp_path):
     controller.set_params(edited)
     out = controller.export_mesh(tmp_path / "body.ply")
     m = trimesh.load(out, process=False)
-    np.testing.assert_allclose(m.vertices, controller.session.mesh.vertices, atol=1e-5)
+    mesh = controller.session.mesh  # body-centred by default: the posed pelvis at the origin
+    np.testing.assert_allclose(m.vertices, mesh.vertices - mesh.joints[0], atol=1e-5)
+    cam = controller.export_mesh(tmp_path / "camera.ply", frame="camera")
+    np.testing.assert_allclose(trimesh.load(cam, process=False).vertices, mesh.vertices, atol=1e-5)
     with pytest.raises(FileExistsError):
         controller.export_mesh(tmp_path / "body.ply")
     controller.export_mesh(tmp_path / "body.ply", overwrite=True)

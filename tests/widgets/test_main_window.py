@@ -105,7 +105,8 @@ def test_export_writes_files_that_reload_and_asks_before_replacing(qtbot, window
         out = tmp_path / f"out{suffix}"
         assert window.export_to(out), window.banner.text
     m = trimesh.load(tmp_path / "out.obj", process=False)
-    np.testing.assert_allclose(m.vertices, window.session.mesh.vertices, atol=1e-4)
+    mesh = window.session.mesh  # body-centred: the posed pelvis at the origin
+    np.testing.assert_allclose(m.vertices, mesh.vertices - mesh.joints[0], atol=1e-4)
     assert load_params(tmp_path / "out.json").betas[1] == pytest.approx(-2.75)
     parts = QImage(str(tmp_path / "out_parts.png"))   # the part map in the photo's frame
     assert (parts.width(), parts.height()) == (window.session.prediction.image.shape[1],

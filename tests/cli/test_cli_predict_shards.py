@@ -14,39 +14,23 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import torch
 
 import inference.pipeline as pipeline_module
 from cli.cmd_predict import output_stems
 from cli.main import main
 from cli.predict_batch import RANK_LOGS, SUMMARY, Shard, ShardError, merge_rows, parse_shard
+from tests.tiny_weights import write_tiny_weights
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "resources" / "samples"
 RESULT_SET = 9  # with --detect off: 4 PNGs (no _people.png) + obj + glb + npz + json + _body.pkl
 
 
-def _tiny_weights(folder: Path) -> Path:
-    """Untrained seg.pt / fit.pt in the shipped format; every pixel is labelled part 2 (a person everywhere)."""
-    from inference.nets import FitNet, SegNet
-
-    folder.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(0)
-    seg = SegNet(width=8)
-    with torch.no_grad():
-        seg.head.bias.zero_()
-        seg.head.bias[2] = 1e3
-    torch.save({"model": seg.state_dict(), "res": 64, "width": 8}, folder / "seg.pt")
-    fit = FitNet(in_channels=13, res=64)
-    torch.save({"model": fit.state_dict(), "res": 64, "n_parts": 12}, folder / "fit.pt")
-    return folder
-
-
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     from inference.pipeline import Predictor
 
-    return Predictor(detect="off", weights_dir=_tiny_weights(tmp_path_factory.mktemp("tiny")), device="cpu")
+    return Predictor(detect="off", weights_dir=write_tiny_weights(tmp_path_factory.mktemp("tiny")), device="cpu")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from inference import export as ex
 from inference import safe_pickle
@@ -16,11 +15,11 @@ from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL
 from inference.geometry import project_points
 from inference.joints import LSP_FROM_SMPL, head_top_vertex
-from inference.nets import FitNet, SegNet
 from inference.photo_camera import photo_camera, photo_camera_for
 from inference.pipeline import Predictor
 from inference.poses import preset_pose
 from inference.types import BodyParams, Camera, Crop
+from tests.tiny_weights import write_tiny_weights
 
 H, W = 300, 520                  # a non-square photo
 BOX = (330.0, 20.0, 450.0, 250.0)  # a person right of and above the centre (box centre (390, 135))
@@ -35,15 +34,7 @@ def body() -> BodyModel:
 def tiny(tmp_path_factory, body) -> Predictor:
     """A real Predictor on tiny untrained networks (as tests/inference/test_pipeline.py): every pixel is a
     body part, so the fit runs; its answer is some body in front of the crop camera."""
-    folder = tmp_path_factory.mktemp("tiny")
-    torch.manual_seed(0)
-    seg = SegNet(width=8)
-    with torch.no_grad():
-        seg.head.bias.zero_()
-        seg.head.bias[2] = 1e3
-    torch.save({"model": seg.state_dict(), "res": 64, "width": 8}, folder / "seg.pt")
-    fit = FitNet(in_channels=13, res=64)
-    torch.save({"model": fit.state_dict(), "res": 64, "n_parts": 12}, folder / "fit.pt")
+    folder = write_tiny_weights(tmp_path_factory.mktemp("tiny"))
     return Predictor(body_model=body, detect="off", weights_dir=folder, device="cpu")
 
 

@@ -16,16 +16,15 @@ import torch
 from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE
 from inference.metrics import pa_mpjpe
-from inference.nets import FitNet, SegNet
 from inference.pipeline import WEIGHTS_DIR, PredictionError, Predictor
 from inference.types import Prediction
+from tests.tiny_weights import TINY_SEG_RES, write_tiny_weights
 
 TEST_SEED = 987654  # not a seed of any training cache
 N_SAMPLES = 3
 # Loose bound for the shipped networks on clean synthetic images (the networks reach well under this on the
 # synthetic test split); it catches broken weights, a wrong camera or joint order, not small regressions.
 MAX_PA_MPJPE_MM = 120.0
-TINY_SEG_RES, TINY_FIT_RES = 64, 64
 
 
 @pytest.fixture(scope="module")
@@ -33,20 +32,7 @@ def body() -> BodyModel:
     return BodyModel()
 
 
-def _write_weights(folder: Path, person_label: int | None = 2) -> Path:
-    """Untrained seg.pt / fit.pt in the shipped format. The segmentation head's bias is set so every pixel
-    gets `person_label` (None: background), making the outcome independent of the random init."""
-    folder.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(0)
-    seg = SegNet(width=8)
-    with torch.no_grad():
-        seg.head.bias.zero_()
-        seg.head.bias[0 if person_label is None else person_label] = 1e3
-    torch.save({"model": seg.state_dict(), "res": TINY_SEG_RES, "width": 8}, folder / "seg.pt")
-    fit = FitNet(in_channels=13, res=TINY_FIT_RES)
-    torch.save({"model": {k: v.half() if v.is_floating_point() else v for k, v in fit.state_dict().items()},
-                "res": TINY_FIT_RES, "n_parts": 12}, folder / "fit.pt")  # half precision, as shipped weights are
-    return folder
+_write_weights = write_tiny_weights
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,27 @@
+"""Untrained networks in the shipped checkpoint format, for tests of the plumbing (not of accuracy)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+TINY_SEG_RES, TINY_FIT_RES = 64, 64
+
+
+def write_tiny_weights(folder: Path, person_label: int | None = 2) -> Path:
+    """seg.pt / fit.pt of tiny untrained networks in `folder`. The segmentation head's bias is set so every
+    pixel gets `person_label` (None: background), making the outcome independent of the random init; the
+    fitting weights are stored in half precision, as shipped weights are."""
+    from inference.nets import FitNet, SegNet
+
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    seg = SegNet(width=8)
+    with torch.no_grad():
+        seg.head.bias.zero_()
+        seg.head.bias[0 if person_label is None else person_label] = 1e3
+    torch.save({"model": seg.state_dict(), "res": TINY_SEG_RES, "width": 8}, folder / "seg.pt")
+    fit = FitNet(in_channels=13, res=TINY_FIT_RES)
+    torch.save({"model": {k: v.half() if v.is_floating_point() else v for k, v in fit.state_dict().items()},
+                "res": TINY_FIT_RES, "n_parts": 12}, folder / "fit.pt")
+    return folder

@@ -16,7 +16,6 @@ import torch
 
 # Keypoint order (14): LSP's 13 (R ankle, R knee, R hip, L hip, L knee, L ankle, R wrist, R elbow,
 # R shoulder, L shoulder, L elbow, L wrist, neck = mid-shoulders) and the head (mid-ears).
-NUM_KEYPOINTS = 14
 MID_HIP = 14  # a derived point (mean of the hips), index into the extended array
 # Limb segments, one plane each; names say which body parts they run through (the subject's left/right).
 LIMBS = (

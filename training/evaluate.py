@@ -109,16 +109,13 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         row["miou"] = float(cacc.mean())
         row["pred"] = _errors(body, p.params, gt_mesh)
         gt_small = cv2.resize(case.labels, (pred.seg_res, pred.seg_res), interpolation=cv2.INTER_NEAREST)
-        kp_crop = crop_inputs(people[0], frame, case.image.shape)[:2] if people else (None, None)
+        # the detector's keypoints and silhouette on the crop: what the app's networks and refinement get
+        j2d, conf, mask = crop_inputs(people[0], p.crop, case.image.shape) if people else (None, None, None)
         t = time.perf_counter()
-        row["gt_parts"] = _errors(body, pred.fit(gt_small, *kp_crop), gt_mesh)  # the same detector keypoints
+        row["gt_parts"] = _errors(body, pred.fit(gt_small, j2d, conf), gt_mesh)  # the same detector keypoints
         row["t_fit_gt"] = time.perf_counter() - t
-        kp, j2d, conf, sil = None, None, None, None
-        if detector is not None and (k < refine_limit or k < baseline_limit):
-            if people:  # what the app's refinement gets: 13 LSP joints + head, and the silhouette
-                kp = people[0].lsp13(case.image.shape)
-                j2d, conf, mask = crop_inputs(people[0], p.crop, case.image.shape)
-                sil = None if mask is None else mask > 0.5
+        kp = people[0].lsp13(case.image.shape) if people else None  # for the detected-joints baseline
+        sil = None if mask is None else mask > 0.5
         row["detected"] = kp is not None
         if k < refine_limit:
             t = time.perf_counter()

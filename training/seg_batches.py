@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from inference.camera import CROP_SIZE
-from inference.keypoint_maps import NUM_LIMB_MAPS, limb_maps, mirror_keypoints
+from inference.keypoint_maps import limb_maps, mirror_keypoints
 from inference.parts import MIRROR_LABELS
 
 from .keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
@@ -171,5 +171,3 @@ class SegBatcher:
             img = _photometric(img, g, self.aug, self.dg)
         return SegBatch(img, limbs, lab)
 
-
-LIMB_CHANNELS = NUM_LIMB_MAPS

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from inference.keypoint_maps import NUM_LIMB_MAPS
 from inference.nets import SegNet
 from inference.nets.seg_net import LiteSegNet, shuffle_head_from_bilinear, widen_stem
 
@@ -29,7 +30,7 @@ from .loop import (
     start_or_resume,
 )
 from .metrics import IoUAccumulator
-from .seg_batches import LIMB_CHANNELS, SegBatcher
+from .seg_batches import SegBatcher
 
 
 def person_free_images(n: int, size: int, seed: int) -> np.ndarray:
@@ -99,7 +100,7 @@ def train_seg(cfg: RunConfig) -> Path:
                       keys=("images", "labels", "joints2d") if use_limbs else ("images", "labels"))
     tr, va = split_indices(len(data["labels"]), cfg.val_fraction, cfg.seed)
     head, arch, width = str(x.get("head", "shuffle")), str(x.get("arch", "segnet")), int(x.get("width", 16))
-    limbs = LIMB_CHANNELS if use_limbs else 0
+    limbs = NUM_LIMB_MAPS if use_limbs else 0
     net = build_net(arch, width, head, limbs, x.get("pretrained")).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 

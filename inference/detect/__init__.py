@@ -49,13 +49,16 @@ class Person:
     box (4,) float32 x0, y0, x1, y1 in image pixels (clipped to the image); score in [0, 1] (the person
     detector's); keypoints (33, 3) float32 x, y, visibility in image pixels, BlazePose order (they may lie
     outside the image for body parts cut off by its border, with low visibility); mask (H, W) float32 in
-    [0, 1] the person's silhouette on the whole image, or None.
+    [0, 1] the person's silhouette on the whole image, or None; world (33, 3) float32 the landmark model's
+    3D landmarks in metres, origin between the hips, x right and y down along the image's axes, z away from
+    the camera, or None.
     """
 
     box: np.ndarray
     score: float
     keypoints: np.ndarray
     mask: np.ndarray | None = None
+    world: np.ndarray | None = None
 
     @property
     def area(self) -> float:

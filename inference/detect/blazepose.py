@@ -251,7 +251,8 @@ class PersonDetector:
     # ------------------------------------------------------------------ stage 2: landmarks
     def landmarks(self, image: np.ndarray, roi: Roi, with_mask: bool = True):
         """One landmark-model pass on a ROI: (keypoints (33, 3) image px + visibility, pose presence,
-        mask (H, W) or None, the next ROI from the model's two auxiliary alignment landmarks or None)."""
+        mask (H, W) or None, the next ROI from the model's two auxiliary alignment landmarks or None,
+        world landmarks (33, 3) in metres)."""
         x = roi.sample(image, LM_SIZE).astype(np.float32) / 255.0
         out = self.landmarker(x)
         lm = out[195].reshape(39, 5)
@@ -267,7 +268,7 @@ class PersonDetector:
             h, w = image.shape[:2]
             mask = cv2.warpAffine(seg, roi.affine(LM_SIZE), (w, h), flags=cv2.INTER_LINEAR,
                                   borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        return kp, presence, mask, roi_from_points(aux[0], aux[1])
+        return kp, presence, mask, roi_from_points(aux[0], aux[1]), _world_to_image_axes(out[117], roi.angle)
 
     def person_at(self, image: np.ndarray, roi: Roi, score: float) -> Person | None:
         """Two landmark passes (the detector's ROI, then the ROI the first pass aligns on the body, as the
@@ -278,21 +279,21 @@ class PersonDetector:
         best = None
         rois = [roi] + ([Roi(roi.cx, roi.cy, roi.side, 0.0)] if abs(roi.angle) > UPRIGHT_RETRY else [])
         for r in rois:
-            kp1, pres1, _, r2 = self.landmarks(image, r, with_mask=False)
+            kp1, pres1, _, r2, _ = self.landmarks(image, r, with_mask=False)
             if pres1 < PRESENCE_MIN or r2 is None:
                 continue
-            kp, pres2, mask, _ = self.landmarks(image, r2, True)
+            kp, pres2, mask, _, world = self.landmarks(image, r2, True)
             drift = float(np.median(np.hypot(*(kp[:, :2] - kp1[:, :2]).T))) / (max(r.side, r2.side) / (2 * ROI_SCALE))
             if pres2 >= PRESENCE_MIN and drift <= MAX_DRIFT and (best is None or drift < best[0]):
-                best = (drift, kp, mask, r2)
+                best = (drift, kp, mask, r2, world)
         if best is None:
             return None
-        _, kp, mask, r2 = best
+        _, kp, mask, r2, world = best
         mask = _own_silhouette(mask, kp, r2)
         box = _person_box(kp, mask, r2, image.shape[:2])
         if box is None:
             return None
-        return Person(box=box, score=float(score), keypoints=kp, mask=mask)
+        return Person(box=box, score=float(score), keypoints=kp, mask=mask, world=world)
 
     # ------------------------------------------------------------------ all
     def detect(self, image_rgb: np.ndarray, max_people: int = 5, with_masks: bool = True,
@@ -325,7 +326,7 @@ class PersonDetector:
                 heads.append(head)
         people = _drop_nested(people)
         if not with_masks:
-            people = [Person(p.box, p.score, p.keypoints, None) for p in people]
+            people = [Person(p.box, p.score, p.keypoints, None, p.world) for p in people]
         return sorted(people, key=lambda p: -p.area)
 
 
@@ -361,6 +362,17 @@ def _grow(box: np.ndarray, k: float) -> np.ndarray:
 
 def _inside(pt: np.ndarray, box: np.ndarray) -> bool:
     return bool(box[0] <= pt[0] <= box[2] and box[1] <= pt[1] <= box[3])
+
+
+def _world_to_image_axes(world: np.ndarray, angle: float) -> np.ndarray:
+    """The landmark model's world landmarks (39 x 3 flat, metres, origin between the hips, axes of the
+    rotated ROI: x right, y down, z away from the camera) -> the 33 body landmarks (33, 3) float32 with x and
+    y along the image's axes (the ROI's rotation undone, as MediaPipe's projection of world landmarks does)."""
+    w = np.asarray(world, np.float32).reshape(39, 3)[:33].copy()
+    c, s = math.cos(angle), math.sin(angle)
+    x, y = w[:, 0].copy(), w[:, 1].copy()
+    w[:, 0], w[:, 1] = c * x - s * y, s * x + c * y
+    return w
 
 
 def _refine_with_heatmap(uv: np.ndarray, heat_logits: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ COMMANDS = {
     "render": ("cli.cmd_render", "render a body from pose/shape to PNG (shaded and part labels)"),
     "export": ("cli.cmd_export", "export a body from pose/shape as mesh (OBJ/PLY/GLB, skinned GLB), BVH or parameters"),
     "synth": ("cli.cmd_synth", "generate a synthetic labelled set in UP-3D layout"),
+    "synth-crowd": ("cli.cmd_synth_crowd", "synthetic crowd frames (several people each) with ground truth"),
     "train-seg": ("cli.cmd_train", "train the segmentation network (stage 1)"),
     "train-fit": ("cli.cmd_train", "train the fitting network (stage 2)"),
     "predict": ("cli.cmd_predict", "run the two-stage model on images and write parts, mesh, params"),

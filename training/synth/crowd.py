@@ -1,0 +1,254 @@
+"""Synthetic crowds: several synthetic people composed onto one wide frame, with per-person ground truth.
+
+Each person is rendered by the single-person generator (training/synth/generator.py: pose, shape, clothing,
+lights, the lit shader and its edge compositing) on its own 256 px crop, then scaled to a sampled height in
+the frame (50 px up) and placed so that people overlap and some are cut by the frame's edges. Farther
+(smaller) people are drawn first, so nearer ones occlude them. The frame's background is one of the
+generator's backgrounds and the camera artefacts (blur, noise, JPEG, ...) are applied to the whole frame.
+
+A frame is fixed by (seed, index): every draw comes from `np.random.default_rng([seed, index])`.
+
+Layout of a crowd folder (written by `write_frame`, read by `read_frame`; `main.py synth-crowd`):
+
+    crowd.json            {"seed", "n", "width", "height", "min_people", "max_people", "min_height", "max_height"}
+    NNNNN_image.png       the frame, (H, W, 3) RGB
+    NNNNN_ids.png         (H, W) uint8: 0 background, k + 1 where person k is visible
+    NNNNN_people.npz      per person k (n people, in drawing order: far to near):
+        box (n, 4)        x0, y0, x1, y1 around the person's visible pixels (frame px; zeros when none)
+        full_box (n, 4)   the whole body's box, also outside the frame and behind others (frame px)
+        height (n,)       full_box height in px (the size buckets use this)
+        visible (n,)      fraction of the body's pixels seen (inside the frame and not hidden by others)
+        in_frame (n,)     fraction of the body's pixels inside the frame
+        head_in_frame (n,) bool: the head (LSP head top and neck) is inside the frame
+        lsp2d (n, 14, 3)  LSP joints + head top in frame px, third column 1 inside the frame
+        pose (n, 72), betas (n, 10), transl (n, 3)  SMPL parameters in the person's crop camera
+        joints3d (n, 24, 3)  SMPL joints in the crop camera (metres; for PA-MPJPE any frame will do)
+        crop_scale (n,), crop_offset (n, 2)  frame px = crop_offset + crop px * crop_scale
+        activity (n,)     str
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from inference.body_model import BodyModel
+from inference.geometry import project_points
+from inference.joints import LSP_FROM_SMPL
+
+from .appearance import camera_artefacts, sample_albedo, sample_background, sample_lights
+from .generator import SampleRenderer, SceneSampler, composite_body
+from .pose_prior import ACTIVITIES, PosePrior
+
+# a street: people standing or moving upright (no sitting, crouching or lying bodies)
+STREET_ACTIVITIES = ("stand", "walk", "run", "reach", "wave", "throw", "arms_out")
+FRAME_W, FRAME_H = 1024, 640
+MIN_HEIGHT, MAX_HEIGHT = 50.0, 320.0
+CUT_FRACTION = 0.25  # people placed across the frame's edge
+
+
+@dataclass(frozen=True)
+class CrowdFrame:
+    """One crowd frame: image (H, W, 3) uint8, ids (H, W) uint8 and the per-person arrays of the layout
+    (see the module docstring) in `people` (name -> array with the person first)."""
+
+    image: np.ndarray
+    ids: np.ndarray
+    people: dict
+
+    def __len__(self) -> int:
+        return len(self.people["height"])
+
+
+class _StreetPrior(PosePrior):
+    """The generator's pose prior restricted to upright activities (rejection on the activity drawn)."""
+
+    def __init__(self, activities=STREET_ACTIVITIES):
+        super().__init__(upright=1.0)
+        unknown = set(activities) - set(ACTIVITIES)
+        if unknown:
+            raise ValueError(f"unknown activities {sorted(unknown)}")
+        self.activities = tuple(activities)
+
+    def sample_body_euler(self, rng: np.random.Generator):
+        for _ in range(50):
+            E, act = super().sample_body_euler(rng)
+            if act in self.activities:
+                return E, act
+        return E, act
+
+
+class CrowdRenderer:
+    """Renders crowd frames with one long-lived SampleRenderer (one per process)."""
+
+    def __init__(self, body: BodyModel | None = None, width: int = FRAME_W, height: int = FRAME_H,
+                 people: tuple[int, int] = (4, 8), heights: tuple[float, float] = (MIN_HEIGHT, MAX_HEIGHT),
+                 activities=STREET_ACTIVITIES):
+        body = body or BodyModel()
+        self.single = SampleRenderer(body)
+        self.single.sampler = SceneSampler(body, self.single.size, self.single.focal, truncation=0.0,
+                                           prior=_StreetPrior(activities))
+        self.width, self.height = int(width), int(height)
+        self.people, self.heights = people, heights
+
+    # ------------------------------------------------------------------ one person
+    def _person(self, rng: np.random.Generator):
+        """(rgb (S, S, 3) float, mask (S, S) bool, scene, joints (24, 3), lsp (14, 2) crop px)."""
+        r = self.single
+        scene, mesh = r.sampler.sample(rng)
+        albedo = sample_albedo(r.layout, rng)
+        lights, ambient = sample_lights(rng)
+        r.renderer.set_lights(lights, ambient)
+        rgba = r.renderer.render_lit(mesh.vertices, albedo)
+        j2d = project_points(mesh.joints, r.focal, r.size)
+        top = project_points(mesh.vertices[r.head_top][None], r.focal, r.size)[0]
+        lsp = np.concatenate([j2d[list(LSP_FROM_SMPL)], top[None]], 0)
+        return rgba[..., :3].astype(np.float32) / 255.0, rgba[..., 3] > 0, scene, mesh.joints, lsp
+
+    # ------------------------------------------------------------------ a frame
+    def render(self, seed: int, index: int) -> CrowdFrame:
+        rng = np.random.default_rng([seed, index])
+        W, H = self.width, self.height
+        side = max(W, H)
+        bg = sample_background(side, rng)
+        y0, x0 = int(rng.integers(0, side - H + 1)), int(rng.integers(0, side - W + 1))
+        frame = np.ascontiguousarray(bg[y0:y0 + H, x0:x0 + W], np.float32)
+        n = int(rng.integers(self.people[0], self.people[1] + 1))
+        lo, hi = self.heights
+        heights = np.exp(rng.uniform(math.log(lo), math.log(hi), n))
+        heights.sort()  # far (small) first: nearer people are drawn over them
+        horizon = rng.uniform(0.3, 0.5) * H
+        owner = np.full((H, W), -1, np.int32)
+        rows = []
+        for k, h in enumerate(heights):
+            rgb, mask, scene, joints, lsp = self._person(rng)
+            ys, xs = np.nonzero(mask)
+            bx0, by0, bx1, by1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+            s = float(h) / float(by1 - by0)  # frame px per crop px
+            # feet on a ground plane below the horizon, lower for nearer (taller) people; some cut by an edge
+            cut = rng.random() < CUT_FRACTION
+            foot_y = horizon + (H - horizon) * (h - lo) / max(hi - lo, 1) * rng.uniform(0.6, 1.1) + rng.normal(0, 20)
+            if cut and rng.random() < 0.5:  # across the top or bottom edge
+                foot_y = rng.choice([rng.uniform(0.2, 0.7) * h, H + rng.uniform(0.2, 0.6) * h])
+            foot_y = float(np.clip(foot_y, 0.25 * h, H + 0.6 * h))
+            bw = (bx1 - bx0) * s
+            if cut and rng.random() >= 0.5:  # across the left or right edge
+                cx = float(rng.choice([rng.uniform(-0.3, 0.2) * bw, W + rng.uniform(-0.2, 0.3) * bw]))
+            elif k > 0 and rng.random() < 0.4:  # next to someone already there: overlaps
+                cx = float(rows[int(rng.integers(len(rows)))]["cx"] + rng.normal(0, 0.5 * bw))
+            else:
+                cx = float(rng.uniform(0.5 * bw, W - 0.5 * bw))
+            # crop px -> frame px: frame = offset + crop * s
+            offset = np.array([cx - s * (bx0 + bx1) / 2, foot_y - s * by1], np.float64)
+            M = np.array([[s, 0, offset[0] + 0.5 * s - 0.5], [0, s, offset[1] + 0.5 * s - 0.5]], np.float64)
+            interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+            warped = cv2.warpAffine(rgb, M, (W, H), flags=interp, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            cover = cv2.warpAffine(mask.astype(np.float32), M, (W, H), flags=interp, borderMode=cv2.BORDER_CONSTANT,
+                                   borderValue=0)
+            m = cover > 0.5
+            if m.any():
+                # the body's colours were premultiplied by the coverage: undo it before compositing
+                body = warped / np.maximum(cover, 1e-3)[..., None]
+                frame = composite_body(np.clip(body, 0, 1), m, frame)
+                owner[m] = k
+            # the whole body's pixel count (also outside the frame), for the visible fractions
+            total = float(mask.sum()) * s * s
+            lsp_f = offset[None] + lsp * s
+            inside = ((lsp_f[:, 0] >= 0) & (lsp_f[:, 0] < W) & (lsp_f[:, 1] >= 0) & (lsp_f[:, 1] < H))
+            rows.append(dict(
+                cx=cx, full_box=np.array([offset[0] + bx0 * s, offset[1] + by0 * s, offset[0] + bx1 * s,
+                                          offset[1] + by1 * s], np.float32),
+                height=float(by1 - by0) * s, in_frame=min(1.0, float(m.sum()) / max(total, 1.0)), total=total,
+                head_in_frame=bool(inside[13] and inside[12]),
+                lsp2d=np.concatenate([lsp_f, inside[:, None]], 1).astype(np.float32),
+                pose=scene.params.pose.astype(np.float32), betas=np.asarray(scene.params.betas, np.float32),
+                transl=np.asarray(scene.params.transl, np.float32), joints3d=np.asarray(joints, np.float32),
+                crop_scale=s, crop_offset=offset.astype(np.float32), activity=scene.activity))
+        image = camera_artefacts(frame, rng)
+        ids = (owner + 1).astype(np.uint8)
+        for k, row in enumerate(rows):
+            ys, xs = np.nonzero(owner == k)
+            row["box"] = (np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], np.float32) if len(xs)
+                          else np.zeros(4, np.float32))
+            row["visible"] = min(1.0, len(xs) / max(row["total"], 1.0))
+        keys = ("box", "full_box", "height", "visible", "in_frame", "head_in_frame", "lsp2d", "pose", "betas",
+                "transl", "joints3d", "crop_scale", "crop_offset", "activity")
+        people = {key: np.array([row[key] for row in rows]) for key in keys}
+        for key in ("height", "visible", "in_frame", "crop_scale"):
+            people[key] = people[key].astype(np.float32)
+        return CrowdFrame(image, ids, people)
+
+
+# ---------------------------------------------------------------------- layout
+def frame_stem(folder: Path, index: int) -> Path:
+    return Path(folder) / f"{index:05d}"
+
+
+def write_meta(folder: Path, **meta) -> None:
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    (Path(folder) / "crowd.json").write_text(json.dumps(meta, indent=1))
+
+
+def write_frame(folder: Path, index: int, frame: CrowdFrame) -> None:
+    """Write one frame (the image last: its presence marks a complete frame)."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    stem = str(frame_stem(folder, index))
+    np.savez_compressed(stem + "_people.npz", **frame.people)
+    cv2.imwrite(stem + "_ids.png", frame.ids)
+    tmp = stem + "_image.tmp.png"
+    cv2.imwrite(tmp, frame.image[..., ::-1])
+    Path(tmp).replace(stem + "_image.png")
+
+
+def read_frame(folder: Path, index: int) -> CrowdFrame:
+    stem = str(frame_stem(folder, index))
+    image = cv2.imread(stem + "_image.png", cv2.IMREAD_COLOR)
+    if image is None:
+        raise FileNotFoundError(stem + "_image.png")
+    ids = cv2.imread(stem + "_ids.png", cv2.IMREAD_UNCHANGED)
+    with np.load(stem + "_people.npz", allow_pickle=False) as z:
+        people = {k: z[k] for k in z.files}
+    return CrowdFrame(np.ascontiguousarray(image[..., ::-1]), ids, people)
+
+
+def frame_indices(folder: Path) -> list[int]:
+    """Indices of the complete frames in a crowd folder, sorted."""
+    return sorted(int(p.name[:5]) for p in Path(folder).glob("[0-9][0-9][0-9][0-9][0-9]_image.png"))
+
+
+# ---------------------------------------------------------------------- scoring detections
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU matrix (n, m) of boxes a (n, 4) and b (m, 4), x0, y0, x1, y1."""
+    a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
+    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+    inter = ix * iy
+    area = lambda x: np.clip(x[:, 2] - x[:, 0], 0, None) * np.clip(x[:, 3] - x[:, 1], 0, None)  # noqa: E731
+    return inter / np.maximum(area(a)[:, None] + area(b)[None] - inter, 1e-9)
+
+
+def match_people(people: dict, frame_shape: tuple[int, ...], det_boxes: np.ndarray, min_iou: float = 0.5
+                 ) -> np.ndarray:
+    """Greedy one-to-one matching of detected boxes (m, 4) to the ground-truth people of a frame, best
+    overlap first; a pair's overlap is the larger IoU of the detected box with the person's visible box and
+    with the whole body's box clipped to the frame (a detector may or may not extend a person behind an
+    occluder). Returns (m,) int: the matched person's index, or -1."""
+    h, w = frame_shape[:2]
+    full = np.asarray(people["full_box"], np.float64).copy()
+    full[:, [0, 2]] = full[:, [0, 2]].clip(0, w)
+    full[:, [1, 3]] = full[:, [1, 3]].clip(0, h)
+    det = np.asarray(det_boxes, np.float64).reshape(-1, 4)
+    iou = np.maximum(box_iou(det, people["box"]), box_iou(det, full))
+    out = np.full(len(det), -1, int)
+    taken = np.zeros(iou.shape[1], bool)
+    for flat in np.argsort(-iou, axis=None):
+        d, g = np.unravel_index(flat, iou.shape)
+        if iou[d, g] < min_iou:
+            break
+        if out[d] < 0 and not taken[g]:
+            out[d], taken[g] = g, True
+    return out

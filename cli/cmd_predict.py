@@ -56,7 +56,8 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     p.add_argument("--detect", default="auto", choices=("auto", "on", "off"),
                    help="person detector (auto: use it when its runtime is installed; off: whole image is the crop)")
-    p.add_argument("--person", type=int, default=0, help="which detected person to fit (0: the largest)")
+    p.add_argument("--person", type=int, default=0,
+                   help="which detected person to fit (0: the default one, the most complete and central)")
     p.add_argument("--all-people", action="store_true", help="fit every detected person (outputs _p1, _p2, ...)")
     p.add_argument("--shard", metavar="K/N", default=None,
                    help="run only share K of N (K from 0 to N-1: every N-th image from the K-th); default: "

@@ -2,7 +2,7 @@
 
     from inference.detect import PersonDetector, detector_available
     ok, why = detector_available()          # (False, "...pip install -r requirements-detect.txt") without the runtime
-    people = PersonDetector().detect(rgb)   # list[Person], largest first; [] when nobody is there
+    people = PersonDetector().detect(rgb)   # list[Person], default person first; [] when nobody is there
     joints = people[0].lsp13()              # (13, 3) LSP-order x, y, confidence in image pixels
 
 The models are MediaPipe's BlazePose detector and full landmark model (Apache-2.0, shipped in

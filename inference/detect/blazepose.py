@@ -14,6 +14,7 @@ Coordinates are continuous image pixels: pixel (i, j)'s centre is at (i + 0.5, j
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import threading
@@ -42,6 +43,17 @@ NESTED_FRACTION = 0.5        # see _drop_nested
 MAX_TRIES_PER_PERSON = 3     # landmark attempts per wanted person (bounds the time on cluttered photos)
 HEATMAP_KERNEL = 7
 HEATMAP_MIN_CONF = 0.5
+# wide shots (see PersonDetector.tiles): overlapping square tiles at sides shrinking by TILE_RATIO down to
+# MIN_TILE px, each upscaled to the detector's input; people fill about 1/2..5/6 of a tile they are found in
+MIN_TILE = 112
+MIN_TILE_FRACTION = 0.1     # ... but never below this fraction of the image's long side (bounds the count)
+TILE_RATIO = 1.5
+TILE_OVERLAP = 1 / 3
+TILE_MIN_SCORE = 0.5        # detector score in tiles (0.3: recall +0.02, precision -0.03 on crowds)
+WIDE_MAX_PEOPLE = 20
+SAME_FACE = 0.15            # two candidates whose faces lie closer than this x the smaller ROI side are one
+SAME_KEYPOINTS = 0.1        # two people whose torso/head keypoints agree within this x body size are one
+CACHE_SIZE = 4              # recent detect() results kept (a photo's people are found once, fitted one by one)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -198,6 +210,7 @@ class PersonDetector:
             raise DetectorUnavailable(f"unexpected model outputs in {model_dir} (not BlazePose full?)")
         self.anchors = ssd_anchors()
         self._lock = threading.Lock()
+        self._cache: list[tuple[tuple, list[Person]]] = []
 
     # ------------------------------------------------------------------ stage 1: detector
     @staticmethod
@@ -219,6 +232,25 @@ class PersonDetector:
             views += [Roi(float(cx), float(cy), half) for cy in centres(h) for cx in centres(w)]
         return views
 
+    @staticmethod
+    def tiles(shape: tuple[int, ...]) -> list[Roi]:
+        """Wide shots: square tiles of sides min(W, H), min(W, H) / TILE_RATIO, ... down to MIN_TILE px (and
+        MIN_TILE_FRACTION of the long side), overlapping by TILE_OVERLAP, each upscaled or downscaled to the
+        detector's 224 px input; largest tiles first.  The detector, trained on people who fill much of its
+        input, finds a person best in a tile 1.2-2.2x as tall as the person (measured on synthetic crowds,
+        docs/crowds.md), so the smallest tiles look for people of about MIN_TILE / 2 px.  [] for images under
+        2 x 224 px on their long side (network crops: the whole-image view holds the person)."""
+        h, w = shape[:2]
+        if max(w, h) < 2 * DET_SIZE:
+            return []
+        smallest = max(MIN_TILE, MIN_TILE_FRACTION * max(w, h))
+        out: list[Roi] = []
+        t = float(min(w, h))
+        while t >= smallest - 1e-6:
+            out += [Roi(float(cx), float(cy), t) for cy in _tile_centres(h, t) for cx in _tile_centres(w, t)]
+            t /= TILE_RATIO
+        return out
+
     def detect_view(self, image: np.ndarray, view: Roi, min_score: float = DET_MIN_SCORE):
         """Detections in one square view after weighted NMS: (boxes (n, 4), keypoints (n, 4, 2) in image px,
         scores (n,)), best first.  The detector fires on faces: box centres are face centres (the box size
@@ -236,16 +268,28 @@ class PersonDetector:
         kps = view.to_image(raw[:, 4:12].reshape(-1, 4, 2) + anchors[:, None])
         return weighted_nms(boxes, kps, scores)
 
-    def candidates(self, image: np.ndarray, min_score: float = DET_MIN_SCORE, zoom: bool = True
-                   ) -> list[Candidate]:
-        """Detector hits of every view, the whole image's first, each view's best first."""
+    def candidates(self, image: np.ndarray, min_score: float = DET_MIN_SCORE, zoom: bool = True,
+                   wide: bool = False) -> list[Candidate]:
+        """Detector hits of every view, the whole image's first, each view's best first.  With `wide`, the
+        hits of the wide-shot tiles (`tiles`, score > TILE_MIN_SCORE) follow, duplicates of a face found in
+        another tile merged (`merge_candidates`), best score first."""
         out = []
-        for i, view in enumerate(self.views(image.shape, zoom)):
+        views = self.views(image.shape, zoom)
+        for i, view in enumerate(views):
             boxes, kps, scores = self.detect_view(image, view, min_score)
             for b, k, sc in zip(boxes, kps, scores):
                 roi = roi_from_points(k[0], k[1])
                 if roi is not None:
                     out.append(Candidate(face=(b[:2] + b[2:]) / 2, roi=roi, score=float(sc), view=i))
+        if wide:
+            extra = []
+            for i, view in enumerate(self.tiles(image.shape), start=len(views)):
+                boxes, kps, scores = self.detect_view(image, view, min(min_score, TILE_MIN_SCORE))
+                for b, k, sc in zip(boxes, kps, scores):
+                    roi = roi_from_points(k[0], k[1])
+                    if roi is not None:
+                        extra.append(Candidate(face=(b[:2] + b[2:]) / 2, roi=roi, score=float(sc), view=i))
+            out += merge_candidates(extra, out)
         return out
 
     # ------------------------------------------------------------------ stage 2: landmarks
@@ -296,38 +340,129 @@ class PersonDetector:
         return Person(box=box, score=float(score), keypoints=kp, mask=mask, world=world)
 
     # ------------------------------------------------------------------ all
-    def detect(self, image_rgb: np.ndarray, max_people: int = 5, with_masks: bool = True,
-               min_score: float = DET_MIN_SCORE, zoom: bool = True) -> list[Person]:
-        """Every person found in an (H, W, 3) uint8 RGB image (grey (H, W) is accepted), largest box first,
-        at most max_people; [] when there is nobody."""
+    def detect(self, image_rgb: np.ndarray, max_people: int | None = None, with_masks: bool = True,
+               min_score: float = DET_MIN_SCORE, zoom: bool = True, wide: bool = True) -> list[Person]:
+        """Every person found in an (H, W, 3) uint8 RGB image (grey (H, W) is accepted), at most max_people
+        (default 5, WIDE_MAX_PEOPLE with `wide`), the default person first (`rank_people`: the most complete,
+        central and large); [] when there is nobody.  `wide` adds the tiled passes of `tiles` for people far
+        from the camera.  The last CACHE_SIZE results are kept: the same image with the same options is
+        answered without running the models again (fitting several people of one photo detects once)."""
         image = np.asarray(image_rgb)
         if image.ndim == 2:
             image = np.repeat(image[..., None], 3, 2)
         if image.ndim != 3 or image.shape[2] not in (3, 4) or image.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
         image = np.ascontiguousarray(image[..., :3])
-        people: list[Person] = []
-        heads: list[np.ndarray] = []
+        if max_people is None:
+            max_people = WIDE_MAX_PEOPLE if wide else 5
+        key = (hashlib.blake2b(image.data, digest_size=16).digest(), image.shape, max_people, min_score, zoom, wide)
         with self._lock:
-            tried = 0
-            for cand in self.candidates(image, min_score, zoom):
-                if len(people) >= max_people or tried >= MAX_TRIES_PER_PERSON * max_people:
-                    break
-                if any(_inside(cand.face, _grow(h, HEAD_MARGIN)) for h in heads):
-                    continue  # this face belongs to someone already found
-                tried += 1
-                person = self.person_at(image, cand.roi, cand.score)
-                if person is None:
-                    continue
-                head = _head_box(person.keypoints)
-                if any(_iou(head, h[None])[0] > HEAD_IOU for h in heads):
-                    continue
-                people.append(person)
-                heads.append(head)
-        people = _drop_nested(people)
+            for k, found in self._cache:
+                if k == key:
+                    return [p if with_masks else Person(p.box, p.score, p.keypoints, None, p.world) for p in found]
+            people = self._detect(image, max_people, min_score, zoom, wide)
+            self._cache = [(key, people), *self._cache][:CACHE_SIZE]
         if not with_masks:
             people = [Person(p.box, p.score, p.keypoints, None, p.world) for p in people]
-        return sorted(people, key=lambda p: -p.area)
+        return list(people)
+
+    def _detect(self, image: np.ndarray, max_people: int, min_score: float, zoom: bool, wide: bool
+                ) -> list[Person]:
+        """detect() without the cache (the caller holds the lock)."""
+        people: list[Person] = []
+        heads: list[np.ndarray] = []
+        tried = 0
+        tries = MAX_TRIES_PER_PERSON * max_people
+        for cand in self.candidates(image, min_score, zoom, wide):
+            if len(people) >= max_people or tried >= tries:
+                break
+            if any(_inside(cand.face, _grow(h, HEAD_MARGIN)) for h in heads):
+                continue  # this face belongs to someone already found
+            tried += 1
+            person = self.person_at(image, cand.roi, cand.score)
+            if person is None:
+                continue
+            head = _head_box(person.keypoints)
+            if any(_iou(head, h[None])[0] > HEAD_IOU for h in heads):
+                continue
+            people.append(person)
+            heads.append(head)
+        people = _drop_nested(merge_people(people))
+        return rank_people(people, image.shape)
+
+
+def merge_candidates(new: list[Candidate], have: list[Candidate] = ()) -> list[Candidate]:
+    """The candidates of `new` that are not duplicates, best score first: a candidate whose face lies within
+    SAME_FACE x the smaller ROI side of a face in `have` or of a better one in `new`, with ROIs of sides within
+    a factor of 2, is the same person seen in another (overlapping or coarser) tile."""
+    def same(c: Candidate, o: Candidate) -> bool:
+        near = float(np.hypot(*(c.face - o.face))) < SAME_FACE * min(c.roi.side, o.roi.side)
+        return near and 0.5 <= c.roi.side / max(o.roi.side, 1e-6) <= 2.0
+
+    kept: list[Candidate] = []
+    for c in sorted(new, key=lambda c: -c.score):
+        if not any(same(c, o) for o in (*have, *kept)):
+            kept.append(c)
+    return kept
+
+
+def _tile_centres(extent: float, tile: float) -> np.ndarray:
+    """Centres along one axis of tiles of side `tile` covering [0, extent], overlapping by TILE_OVERLAP."""
+    if extent <= tile:
+        return np.array([extent / 2])
+    n = math.ceil((extent - tile) / (tile * (1 - TILE_OVERLAP))) + 1
+    return np.linspace(tile / 2, extent - tile / 2, n)
+
+
+def _body_size(kp: np.ndarray) -> float:
+    """A person's size in px: the larger of the shoulder-hip distance x 2 and the shoulder width x 3."""
+    sh, hip = kp[[11, 12], :2].mean(0), kp[[23, 24], :2].mean(0)
+    return max(2 * float(np.hypot(*(sh - hip))), 3 * float(np.hypot(*(kp[11, :2] - kp[12, :2]))), 1.0)
+
+
+def same_person(a: Person, b: Person) -> bool:
+    """True when two detections are one person: their head boxes overlap (IoU > HEAD_IOU) or their nose,
+    shoulders and hips agree within SAME_KEYPOINTS x the body size."""
+    ka, kb = np.asarray(a.keypoints, np.float32), np.asarray(b.keypoints, np.float32)
+    if _iou(_head_box(ka), _head_box(kb)[None])[0] > HEAD_IOU:
+        return True
+    idx = [0, 11, 12, 23, 24]
+    d = float(np.median(np.hypot(*(ka[idx, :2] - kb[idx, :2]).T)))
+    return d < SAME_KEYPOINTS * min(_body_size(ka), _body_size(kb))
+
+
+def merge_people(people: list[Person]) -> list[Person]:
+    """One detection per person (found from several views or tiles): of each group of `same_person`
+    detections, the one with the most confident keypoints (ties: the higher score) is kept; order kept."""
+    quality = [float((np.asarray(p.keypoints)[:, 2] > 0.5).sum()) + p.score for p in people]
+    kept: list[int] = []
+    for i in sorted(range(len(people)), key=lambda i: -quality[i]):
+        if not any(same_person(people[i], people[j]) for j in kept):
+            kept.append(i)
+    return [people[i] for i in sorted(kept)]
+
+
+def completeness(person: Person, image_shape: tuple[int, ...]) -> float:
+    """Fraction in [0, 1] of the 33 keypoints that the landmark model sees (visibility > 0.5) inside the
+    image: about 1 for a whole person in view, 0.5 for a half-length portrait or a person half cut off."""
+    h, w = image_shape[:2]
+    kp = np.asarray(person.keypoints, np.float32)
+    seen = (kp[:, 2] > 0.5) & (kp[:, 0] >= 0) & (kp[:, 1] >= 0) & (kp[:, 0] < w) & (kp[:, 1] < h)
+    return float(seen.mean())
+
+
+def rank_people(people: list[Person], image_shape: tuple[int, ...]) -> list[Person]:
+    """People in the order a user would pick them: by completeness x sqrt(box area) x centrality (1 at the
+    image centre, 0.5 at a corner), so a whole person near the middle comes before a larger one cut in half
+    by the frame, and among equally complete people the larger and more central first."""
+    h, w = image_shape[:2]
+
+    def key(p: Person) -> float:
+        c = (np.asarray(p.box[:2]) + np.asarray(p.box[2:])) / 2
+        off = float(np.hypot((c[0] - w / 2) / (w / 2), (c[1] - h / 2) / (h / 2))) / math.sqrt(2)
+        return completeness(p, image_shape) * math.sqrt(max(p.area, 1.0)) * (1 - 0.5 * min(off, 1.0))
+
+    return sorted(people, key=lambda p: -key(p))
 
 
 def _drop_nested(people: list[Person]) -> list[Person]:

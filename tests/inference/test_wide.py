@@ -1,0 +1,170 @@
+"""Wide shots: the detector's tiles, merging of duplicates across tiles and views, the default person, and a
+synthetic crowd frame (training/synth/crowd.py) whose people are all found. The detection tests need the
+optional TFLite runtime (requirements-detect.txt) and are skipped without it."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from inference.detect import Person, PersonDetector, detector_available
+from inference.detect.blazepose import (
+    Candidate,
+    Roi,
+    completeness,
+    merge_candidates,
+    merge_people,
+    rank_people,
+    same_person,
+)
+
+AVAILABLE, WHY = detector_available()
+needs_runtime = pytest.mark.skipif(not AVAILABLE, reason=WHY)
+
+
+def standing(cx: float, top: float, height: float, vis: float = 0.9) -> np.ndarray:
+    """(33, 3) BlazePose keypoints of an upright person facing the camera, `height` px tall from `top`."""
+    kp = np.zeros((33, 3), np.float32)
+    kp[:, 2] = vis
+    y = lambda f: top + f * height  # noqa: E731
+    kp[0:11, :2] = (cx, y(0.07))
+    kp[1:4, 0], kp[4:7, 0] = cx + 0.02 * height, cx - 0.02 * height   # eyes: subject's left on the right
+    kp[7, 0], kp[8, 0] = cx + 0.05 * height, cx - 0.05 * height        # ears
+    for left, right, f, dx in ((11, 12, 0.18, 0.1), (13, 14, 0.33, 0.12), (15, 16, 0.47, 0.12), (23, 24, 0.5, 0.06),
+                               (25, 26, 0.72, 0.06), (27, 28, 0.94, 0.06), (29, 30, 0.97, 0.06), (31, 32, 1.0, 0.07)):
+        kp[left, :2] = (cx + dx * height, y(f))
+        kp[right, :2] = (cx - dx * height, y(f))
+    kp[17:23, :2] = kp[[15, 16, 15, 16, 15, 16], :2]
+    return kp
+
+
+def person(cx, top, height, score=0.9, vis=0.9) -> Person:
+    kp = standing(cx, top, height, vis)
+    box = np.array([kp[:, 0].min(), top, kp[:, 0].max(), top + height], np.float32)
+    return Person(box=box, score=score, keypoints=kp)
+
+
+# ---------------------------------------------------------------------------------------------- no runtime
+def test_tiles_cover_wide_photos_at_every_scale_and_skip_crops():
+    tiles = PersonDetector.tiles((640, 1024))
+    sides = sorted({round(t.side, 3) for t in tiles}, reverse=True)
+    assert sides[0] == 640 and sides[-1] >= 112
+    assert all(a / b == pytest.approx(1.5, rel=1e-3) for a, b in zip(sides, sides[1:]))
+    for side in sides:  # every pixel of the photo lies in a tile of each size
+        cover = np.zeros((640, 1024), bool)
+        for t in tiles:
+            if round(t.side, 3) == side:
+                cover[max(0, int(t.cy - side / 2)):int(np.ceil(t.cy + side / 2)),
+                      max(0, int(t.cx - side / 2)):int(np.ceil(t.cx + side / 2))] = True
+        assert cover.all(), side
+    assert len(tiles) < 200
+    assert PersonDetector.tiles((256, 256)) == []  # network crops: the whole-image view is enough
+    # a very large photo: the smallest tile grows with it, so the count stays bounded
+    assert len(PersonDetector.tiles((3000, 4000))) < 200
+
+
+def test_duplicate_candidates_from_overlapping_tiles_are_merged():
+    face = np.array([100.0, 50.0])
+    a = Candidate(face=face, roi=Roi(100, 120, 150), score=0.7, view=3)
+    b = Candidate(face=face + 4, roi=Roi(104, 126, 160), score=0.9, view=4)     # same face, another tile
+    c = Candidate(face=face + [80, 0], roi=Roi(180, 120, 150), score=0.6, view=4)  # a neighbour
+    d = Candidate(face=face + 3, roi=Roi(100, 300, 600), score=0.8, view=5)      # same spot, 4x the size: not one
+    kept = merge_candidates([a, b, c, d])
+    assert [k.score for k in kept] == [0.9, 0.8, 0.6]  # a merged into b (the better score), best first
+    # a face already found in the whole-image view is not tried again
+    assert merge_candidates([a, c], have=[b]) == [c]
+
+
+def test_duplicate_people_are_merged_and_neighbours_kept():
+    p = person(200, 100, 180)
+    shifted = Person(box=p.box + 3, score=0.6, keypoints=p.keypoints + np.array([3, 3, 0], np.float32))
+    fewer = Person(box=p.box, score=0.95, keypoints=np.where(np.arange(33)[:, None] < 20, p.keypoints,
+                                                             p.keypoints * [1, 1, 0]).astype(np.float32))
+    neighbour = person(260, 100, 180)   # shoulder to shoulder: boxes overlap, heads do not
+    behind = person(215, 60, 120)       # smaller, further back, overlapping the first one's box
+    assert same_person(p, shifted) and not same_person(p, neighbour) and not same_person(p, behind)
+    merged = merge_people([shifted, p, fewer, neighbour, behind])
+    assert len(merged) == 3
+    assert merged[0] is p  # of the three detections of one person, the one with the most confident keypoints
+    assert neighbour in merged and behind in merged
+    assert merge_people([]) == []
+
+
+def test_default_person_is_the_complete_central_one_not_the_largest_cut_off_box():
+    shape = (600, 1000)
+    whole = person(500, 200, 260)                       # whole body near the centre
+    cut = person(950, 80, 900)                          # much larger, half outside the photo
+    cut.keypoints[cut.keypoints[:, 1] > 600, 2] = 0.1   # the landmark model does not see what is cut off
+    cut.keypoints[cut.keypoints[:, 0] > 1000, 2] = 0.1
+    object.__setattr__(cut, "box", np.clip(cut.box, 0, [1000, 600, 1000, 600]).astype(np.float32))
+    assert cut.area > 2 * whole.area
+    assert completeness(whole, shape) == 1.0 and completeness(cut, shape) < 0.6
+    assert rank_people([cut, whole], shape) == [whole, cut]
+    # equally complete people: the larger first
+    small = person(300, 300, 120)
+    assert rank_people([small, whole], shape) == [whole, small]
+
+
+# ---------------------------------------------------------------------------------------------- with runtime
+@pytest.fixture(scope="module")
+def detector():
+    return PersonDetector()
+
+
+@pytest.fixture(scope="module")
+def crowd():
+    from training.synth.crowd import CrowdRenderer
+
+    r = CrowdRenderer(width=768, height=480, people=(3, 3), heights=(90, 240))
+    try:
+        yield r.render(CROWD_SEED, CROWD_INDEX)
+    finally:
+        r.single.renderer.close()
+
+
+CROWD_SEED, CROWD_INDEX = 17, 0
+
+
+@needs_runtime
+def test_a_synthetic_crowd_frame_yields_every_person(detector, crowd):
+    from training.synth.crowd import match_people
+
+    P = crowd.people
+    assert len(crowd) == 3 and (P["visible"] >= 0.5).all() and P["height"].min() >= 90
+    people = detector.detect(crowd.image)
+    m = match_people(P, crowd.image.shape, np.array([p.box for p in people]).reshape(-1, 4))
+    assert sorted(m.tolist()) == [0, 1, 2], [p.box for p in people]  # everyone, once, and nobody else
+    for p in people:
+        assert p.world is not None and p.world.shape == (33, 3)
+        assert p.mask is not None and p.mask.shape == crowd.image.shape[:2]
+    # without the tiles (the detector as it was) fewer are found
+    assert len(detector.detect(crowd.image, wide=False)) < 3
+
+
+@needs_runtime
+def test_results_are_cached_per_image(detector, crowd):
+    first = detector.detect(crowd.image)
+    t0 = time.perf_counter()
+    again = detector.detect(crowd.image.copy())
+    assert time.perf_counter() - t0 < 0.2
+    assert [p.box.tolist() for p in again] == [p.box.tolist() for p in first]
+    other = crowd.image.copy()
+    other[0, 0] ^= 1  # another image (one pixel differs): detected again, under its own key
+    detector.detect(other)
+    assert detector._cache[0][0][0] != detector._cache[1][0][0]
+
+
+@needs_runtime
+@pytest.mark.parametrize("kind", ["backgrounds", "noise"])
+def test_no_person_in_person_free_frames(detector, kind):
+    """The crowd generator's backgrounds without people, and plain noise, at a wide-shot size."""
+    from training.synth.appearance import sample_background
+
+    rng = np.random.default_rng(5)
+    for k in range(3):
+        if kind == "noise":
+            img = rng.integers(0, 256, (480, 768, 3)).astype(np.uint8)
+        else:
+            img = (sample_background(768, rng)[:480] * 255).astype(np.uint8)
+        assert detector.detect(img) == [], (kind, k)

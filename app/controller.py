@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from inference import image_io as imageio
 from inference.paths import RESOURCES
 
-from .results import keep_result, restore_result
+from .results import KeptResult, keep_result, restore_result
 from .session import Session, ShownImage
 from .settings import AppSettings, ModelConfig
 from .worker import Generation, ModelWorker, PredictorFactory, WorkerThread, default_predictor_factory
@@ -82,6 +82,9 @@ class Controller(QObject):
         self._current_job = 0
         self._quality = (0, None)  # (job id, FitQuality) from the worker, paired with its result
         self._kept = None  # the last complete result while another person is being fitted (see keep_result)
+        self._everyone: list[int] = []  # fit everyone: the people still to fit, in order
+        self._everyone_job = 0  # the job id of the person being fitted for "fit everyone" (0: none)
+        self._everyone_person = -1
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(THROTTLE_MS)
@@ -243,6 +246,8 @@ class Controller(QObject):
             return False
         display, scale = imageio.display_copy(img)
         self._kept = None
+        self._everyone, self._everyone_job = [], 0
+        self.session.clear_results()
         self.session.set_prediction(None)
         self.session.set_people((), 0)
         self.session.set_image(ShownImage(img, display, scale, source))
@@ -264,6 +269,8 @@ class Controller(QObject):
         """Predict again on the shown image (e.g. after a settings change). The current result stays shown
         (and editable) until the new one arrives; a cancel keeps it."""
         if self.session.shown is not None:
+            self._everyone, self._everyone_job = [], 0
+            self.session.clear_results()  # the people's results were made with the old settings
             self._submit()
 
     def select_person(self, index: int) -> bool:
@@ -276,14 +283,79 @@ class Controller(QObject):
         if (index == self.session.person and not self.session.busy and pred is not None
                 and getattr(pred, "person", -1) == index):
             return False
+        self._keep_current()
+        kept = self.session.results.get(index)
+        if kept is not None and (not self.session.busy or self._everyone_job):
+            restore_result(self.session, kept)  # fitted before: shown at once, edits included
+            self.status.emit(f"person {index + 1} of {len(people)}")
+            return True
+        if self._everyone_job:  # fitting everyone: this one next, shown when it is done
+            self._everyone = [index] + [k for k in self._everyone if k != index]
+            self.session.set_prediction(None)
+            self.session.set_people(people, index)
+            return True
         self._kept = keep_result(self.session)
         self.session.set_prediction(None)
         self.session.set_people(people, index)
         self._submit()
         return True
 
+    def fit_everyone(self) -> int:
+        """Fit every detected person of the shown image not fitted yet, one job after the other (the worker's
+        person detector answers from its cache, so the photo is detected once). Each result is kept in
+        Session.results; the person on screen stays there (or, with none shown, the one asked for appears when
+        fitted). Returns how many people are queued."""
+        people = self.session.people
+        if self.session.shown is None or not people:
+            return 0
+        self._keep_current()
+        self._everyone = [k for k in range(len(people)) if k not in self.session.results]
+        if not self._everyone:
+            self.status.emit(f"all {len(people)} people are fitted")
+            return 0
+        self.session.set_busy(True)
+        self._next_everyone()
+        return len(self._everyone) + 1
+
+    def _keep_current(self) -> None:
+        """Keep the result on screen (edits included) among the people's results."""
+        pred = self.session.prediction
+        if pred is not None and int(getattr(pred, "person", -1)) >= 0:
+            self.session.set_result(int(pred.person), keep_result(self.session))
+
+    def _next_everyone(self) -> None:
+        self._everyone = [k for k in self._everyone if k not in self.session.results]
+        n = len(self.session.people)
+        if not self._everyone or self.session.shown is None:
+            self._everyone_job = 0
+            self.session.set_busy(False)
+            self.progress.emit(n, n)
+            self.status.emit(f"{len(self.session.results)} of {n} people fitted")
+            return
+        k = self._everyone.pop(0)
+        self._everyone_person = k
+        shown = self.session.shown
+        job = self.generation.next()
+        self._current_job = self._everyone_job = job
+        self.progress.emit(len(self.session.results), n)
+        self.status.emit(f"fitting everyone: person {k + 1} of {n}…")
+        self._request.emit(job, shown.image, shown.source, k)
+
+    def _on_everyone_result(self, job_id: int, prediction) -> None:
+        k = int(getattr(prediction, "person", -1))
+        quality = self._quality[1] if self._quality[0] == job_id else None
+        kept = KeptResult(self.session.shown, prediction, quality, tuple(getattr(prediction, "people", ()) or ()),
+                          k, prediction.params, prediction.mesh)
+        if k >= 0:
+            self.session.set_result(k, kept)
+        if self.session.prediction is None and self.session.person == k:
+            restore_result(self.session, kept)
+            self.timings.emit(format_timings(prediction.timings))
+        self._next_everyone()
+
     def cancel(self) -> None:
         """Stop the running prediction (its result, if any, is dropped)."""
+        self._everyone, self._everyone_job = [], 0
         if self.session.busy:
             self.generation.next()
             self.session.set_busy(False)
@@ -318,6 +390,9 @@ class Controller(QObject):
     def _on_finished(self, job_id: int, prediction) -> None:
         if job_id != self.generation.current or self.session.shown is None:
             return  # superseded
+        if job_id == self._everyone_job:
+            self._on_everyone_result(job_id, prediction)
+            return
         self.session.set_busy(False)
         self._throttle.stop()
         self._pending = None
@@ -326,6 +401,7 @@ class Controller(QObject):
         person = int(getattr(prediction, "person", -1))
         self.session.set_people(people, max(person, 0))
         self.session.set_prediction(prediction, self._quality[1] if self._quality[0] == job_id else None)
+        self._keep_current()
         self.timings.emit(format_timings(prediction.timings))
         who = f" (person {person + 1} of {len(people)})" if len(people) > 1 and person >= 0 else ""
         self.status.emit(f"{self.session.shown.name}: done{who}"
@@ -338,6 +414,10 @@ class Controller(QObject):
     @Slot(int, str)
     def _on_failed(self, job_id: int, message: str) -> None:
         if job_id != self.generation.current:
+            return
+        if job_id == self._everyone_job:  # one person failed: say so and go on with the others
+            self.status.emit(f"person {self._everyone_person + 1}: {message}")
+            self._next_everyone()
             return
         self.session.set_busy(False)
         kept, self._kept = self._kept, None

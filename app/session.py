@@ -36,6 +36,7 @@ class Session(QObject):
       busyChanged(bool)  undoChanged(bool available)
       peopleChanged(tuple of inference.detect.Person, int chosen index)
       qualityChanged(inference.fit_quality.FitQuality | None)  the trust numbers of the prediction
+      resultsChanged(dict person index -> app.results.KeptResult)  every person of the image fitted so far
     """
 
     imageChanged = Signal(object)
@@ -46,6 +47,7 @@ class Session(QObject):
     undoChanged = Signal(bool)
     peopleChanged = Signal(object, int)
     qualityChanged = Signal(object)
+    resultsChanged = Signal(object)
 
     MAX_UNDO = 200
 
@@ -59,6 +61,7 @@ class Session(QObject):
         self.people: tuple = ()  # detected people of the shown image (largest first); () before the first result
         self.person = 0  # index into people of the person fitted (or asked for)
         self.quality = None  # inference.fit_quality.FitQuality of the prediction (computed by the worker)
+        self.results: dict = {}  # person index -> app.results.KeptResult: each fitted person of the shown image
         self._undo: list = []
         self._parts_display: np.ndarray | None = None
 
@@ -71,6 +74,19 @@ class Session(QObject):
         self.people = tuple(people)
         self.person = int(person)
         self.peopleChanged.emit(self.people, self.person)
+
+    def set_result(self, person: int, kept) -> None:
+        """Keep the result of one person of the shown image (a KeptResult; None forgets it)."""
+        if kept is None:
+            self.results.pop(int(person), None)
+        else:
+            self.results[int(person)] = kept
+        self.resultsChanged.emit(dict(self.results))
+
+    def clear_results(self) -> None:
+        if self.results:
+            self.results = {}
+            self.resultsChanged.emit({})
 
     def set_prediction(self, prediction, quality=None) -> None:
         self.prediction = prediction

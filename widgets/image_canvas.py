@@ -1,4 +1,5 @@
-"""A widget that shows an image with an optional overlay layer (blended or side by side)."""
+"""A widget that shows an image with an optional overlay layer (blended or side by side), with zoom and pan:
+wheel zooms about the cursor, a left drag pans, a double click or the 0 / Home key fits the image again."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +10,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from app.qt_images import to_qimage
 
 BACKGROUND = QColor(38, 40, 44)
+MAX_ZOOM = 32.0      # x the fitted size: a 50 px person of a 2000 px photo fills a panel
+WHEEL_STEP = 1.25    # zoom factor per wheel notch
+DRAG_START = 4       # px the mouse must move before a press becomes a pan (a shorter press is a click)
 
 
 def colorize_rgba(labels: np.ndarray, palette: np.ndarray) -> np.ndarray:
@@ -36,6 +40,7 @@ class ImageCanvas(QWidget):
     with base-image pixel (x, y) at widget point origin + k * (x, y)."""
 
     clicked = Signal(QPointF)  # position in base-image pixels
+    viewChanged = Signal(float, QPointF)  # zoom (1 = fitted), pan in fitted-image widths/heights (see relative_view)
 
     def __init__(self, hint: str = "", parent: QWidget | None = None):
         super().__init__(parent)
@@ -46,6 +51,12 @@ class ImageCanvas(QWidget):
         self._hint = hint
         self._caption = ""
         self._decorator = None
+        self._zoom = 1.0
+        self._pan = QPointF(0.0, 0.0)  # offset of the zoomed image's centre from the fitted image's, widget px
+        self._press: QPointF | None = None
+        self._press_pan = QPointF(0.0, 0.0)
+        self._dragging = False
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setMinimumSize(160, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAutoFillBackground(True)
@@ -58,7 +69,12 @@ class ImageCanvas(QWidget):
 
     # ---------------------------------------------------------------- state
     def set_base(self, image: np.ndarray | QImage | None) -> None:
-        self._base = to_qimage(image) if isinstance(image, np.ndarray) else image
+        """A new image; the view is fitted again unless it has the size of the previous one (a re-render)."""
+        new = to_qimage(image) if isinstance(image, np.ndarray) else image
+        same = (new is not None and self._base is not None and new.size() == self._base.size())
+        self._base = new
+        if not same:
+            self._zoom, self._pan = 1.0, QPointF(0.0, 0.0)
         self.update()
 
     def set_overlay(self, image: np.ndarray | QImage | None) -> None:
@@ -88,6 +104,134 @@ class ImageCanvas(QWidget):
         self._caption = text
         self.update()
 
+    # ---------------------------------------------------------------- zoom and pan
+    @property
+    def zoom(self) -> float:
+        return self._zoom
+
+    @property
+    def pan(self) -> QPointF:
+        return QPointF(self._pan)
+
+    def set_view(self, zoom: float, pan: QPointF | None = None, notify: bool = True) -> None:
+        """Zoom (1 = the image fitted to the panel, up to MAX_ZOOM) and pan (widget px); the pan is limited so
+        that the image always covers the panel's centre."""
+        zoom = float(np.clip(zoom, 1.0, MAX_ZOOM))
+        pan = QPointF(pan) if pan is not None else QPointF(self._pan)
+        fitted = self._fitted_rect()
+        if zoom == 1.0 or fitted.isEmpty():
+            pan = QPointF(0.0, 0.0)
+        else:
+            lx, ly = fitted.width() * zoom / 2, fitted.height() * zoom / 2
+            pan = QPointF(float(np.clip(pan.x(), -lx, lx)), float(np.clip(pan.y(), -ly, ly)))
+        if zoom == self._zoom and pan == self._pan:
+            return
+        self._zoom, self._pan = zoom, pan
+        self.update()
+        if notify:
+            self.viewChanged.emit(*self.relative_view())
+
+    def relative_view(self) -> tuple[float, QPointF]:
+        """(zoom, pan as fractions of the fitted image's width and height): the same view on a canvas of
+        another size (the parts panel follows the photo panel)."""
+        r = self._fitted_rect()
+        if r.isEmpty():
+            return self._zoom, QPointF(0.0, 0.0)
+        return self._zoom, QPointF(self._pan.x() / r.width(), self._pan.y() / r.height())
+
+    def set_relative_view(self, zoom: float, pan: QPointF) -> None:
+        """Show the view another canvas reports by viewChanged (no signal back)."""
+        r = self._fitted_rect()
+        self.set_view(zoom, QPointF(pan.x() * r.width(), pan.y() * r.height()), notify=False)
+
+    def reset_view(self) -> None:
+        self.set_view(1.0, QPointF(0.0, 0.0))
+
+    def zoom_at(self, factor: float, pos: QPointF) -> None:
+        """Zoom by `factor` keeping the image point under widget point `pos` where it is."""
+        rect = self.image_rect()
+        if rect.isEmpty():
+            return
+        zoom = float(np.clip(self._zoom * factor, 1.0, MAX_ZOOM))
+        u = (pos.x() - rect.left()) / rect.width()
+        v = (pos.y() - rect.top()) / rect.height()
+        fitted = self._fitted_rect()
+        w, h = fitted.width() * zoom, fitted.height() * zoom
+        centre = QPointF(pos.x() - u * w + w / 2, pos.y() - v * h + h / 2)
+        self.set_view(zoom, centre - fitted.center())
+
+    def zoom_to(self, box) -> None:
+        """Zoom so that the base-image box (x0, y0, x1, y1) fills most of the panel, centred."""
+        fitted = self._fitted_rect()
+        if fitted.isEmpty() or self._base is None:
+            return
+        x0, y0, x1, y1 = (float(v) for v in box)
+        k = fitted.width() / self._base.width()  # widget px per image px when fitted
+        zoom = 0.8 * min(fitted.width() / max((x1 - x0) * k, 1e-6), fitted.height() / max((y1 - y0) * k, 1e-6))
+        zoom = float(np.clip(zoom, 1.0, MAX_ZOOM))
+        # the box centre at the fitted rect's centre
+        cx, cy = (x0 + x1) / 2 / self._base.width(), (y0 + y1) / 2 / self._base.height()
+        w, h = fitted.width() * zoom, fitted.height() * zoom
+        self.set_view(zoom, QPointF((0.5 - cx) * w, (0.5 - cy) * h))
+
+    def _fitted_rect(self, area: QRectF | None = None) -> QRectF:
+        if self._base is None:
+            return QRectF()
+        return fit_rect(self._base.width(), self._base.height(), area if area is not None else self._areas()[0])
+
+    def _view_rect(self, area: QRectF) -> QRectF:
+        """Where the base image is drawn in `area`, zoomed and panned."""
+        r = self._fitted_rect(area)
+        if r.isEmpty() or self._zoom == 1.0:
+            return r
+        w, h = r.width() * self._zoom, r.height() * self._zoom
+        c = r.center() + self._pan
+        return QRectF(c.x() - w / 2, c.y() - h / 2, w, h)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120.0
+        if self._base is None or steps == 0:
+            event.ignore()
+            return
+        self.zoom_at(WHEEL_STEP ** steps, event.position())
+        event.accept()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press, self._press_pan, self._dragging = event.position(), QPointF(self._pan), False
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            d = event.position() - self._press
+            if self._dragging or abs(d.x()) + abs(d.y()) >= DRAG_START:
+                self._dragging = True
+                if self._zoom > 1.0:
+                    self.set_view(self._zoom, self._press_pan + d)
+                    self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        super().mouseMoveEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.reset_view()
+        super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_0, Qt.Key.Key_Home):
+            self.reset_view()
+            event.accept()
+            return
+        if event.key() in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus):
+            self.zoom_at(WHEEL_STEP if event.key() != Qt.Key.Key_Minus else 1 / WHEEL_STEP,
+                         QPointF(self.rect().center()))
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self.set_view(self._zoom, self._pan, notify=False)  # keep the pan within the new limits
+        super().resizeEvent(event)
+
     @property
     def base(self) -> QImage | None:
         return self._base
@@ -113,10 +257,10 @@ class ImageCanvas(QWidget):
         return [r]
 
     def image_rect(self) -> QRectF:
-        """Where the base image is drawn (widget coordinates)."""
+        """Where the base image is drawn (widget coordinates; zoomed and panned, it may exceed the widget)."""
         if self._base is None:
             return QRectF()
-        return fit_rect(self._base.width(), self._base.height(), self._areas()[0])
+        return self._view_rect(self._areas()[0])
 
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
@@ -131,32 +275,43 @@ class ImageCanvas(QWidget):
             p.end()
             return
         areas = self._areas()
-        rect = fit_rect(self._base.width(), self._base.height(), areas[0])
+        rect = self._view_rect(areas[0])
+        p.setClipRect(areas[0])
         if self._mode != "overlay_only":
             p.drawImage(rect, self._base)
         else:
             p.fillRect(rect, Qt.GlobalColor.black)
         if self._overlay is not None:
             if self._mode == "side":
-                r2 = fit_rect(self._base.width(), self._base.height(), areas[1])
+                r2 = self._view_rect(areas[1])
+                p.setClipRect(areas[1])
                 p.fillRect(r2, Qt.GlobalColor.black)
                 p.drawImage(r2, self._overlay)
+                p.setClipRect(areas[0])
             else:
                 p.setOpacity(1.0 if self._mode == "overlay_only" else self._opacity)
                 p.drawImage(rect, self._overlay)
                 p.setOpacity(1.0)
         if self._decorator is not None:
             self._decorator(p, rect.topLeft(), rect.width() / self._base.width())
+        p.setClipping(False)
         if self._caption:
             p.setPen(QColor(230, 230, 230))
-            p.drawText(rect.adjusted(6, 4, -6, -4), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,
-                       self._caption)
+            p.drawText(rect.intersected(areas[0]).adjusted(6, 4, -6, -4),
+                       Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, self._caption)
+        if self._zoom > 1.0:
+            p.setPen(QColor(230, 230, 230))
+            p.drawText(areas[0].adjusted(6, 4, -6, -4), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight,
+                       f"{self._zoom:.1f}x (double-click: fit)")
         p.end()
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        if self._base is not None and event.button() == Qt.MouseButton.LeftButton:
+        dragged, self._press, self._dragging = self._dragging, None, False
+        if dragged:
+            self.unsetCursor()
+        if self._base is not None and event.button() == Qt.MouseButton.LeftButton and not dragged:
             rect = self.image_rect()
-            if rect.contains(event.position()):
+            if rect.contains(event.position()) and self._areas()[0].contains(event.position()):
                 s = self._base.width() / rect.width()
                 pos = (event.position() - rect.topLeft()) * s
                 self.clicked.emit(QPointF(pos))

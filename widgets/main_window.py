@@ -260,7 +260,12 @@ class MainWindow(QMainWindow):
         s.undoChanged.connect(self.act_undo.setEnabled)
         s.peopleChanged.connect(self.photo.set_people)
         s.qualityChanged.connect(self.photo.set_quality)
+        s.resultsChanged.connect(self.photo.set_results)
         self.photo.personRequested.connect(self._on_person_requested)
+        self.photo.fitEveryone.connect(c.fit_everyone)
+        # the parts panel follows the photo panel's zoom and pan (both show the display image), and back
+        self.photo.canvas.viewChanged.connect(self.segmentation.canvas.set_relative_view)
+        self.segmentation.canvas.viewChanged.connect(self.photo.canvas.set_relative_view)
         c.error.connect(self.show_error)
         c.warning.connect(self.show_warning)
         c.status.connect(lambda t: self.statusBar().showMessage(t, 6000))

@@ -13,6 +13,7 @@ from inference.parts import PALETTE
 
 from .image_canvas import ImageCanvas, colorize_rgba
 from .legend import PartLegend
+from .people_list import PeopleList
 from .people_overlay import paint_people, person_at
 from .quality_badge import QualityBadge, verdict_icon
 from .render_host import RenderHost, fit_size
@@ -38,9 +39,11 @@ def _title(text: str) -> QLabel:
 class PhotoPanel(QWidget):
     """Input photo; with a prediction, the body rendered through the predicted camera on top, and the
     people the detector found (boxes + keypoints). With several people, the picker (or a click inside
-    a box) asks for another one: personRequested(index)."""
+    a box, or in the strip of thumbnails under the photo) asks for another one: personRequested(index);
+    the strip's "Fit everyone" button: fitEveryone()."""
 
     personRequested = Signal(int)
+    fitEveryone = Signal()
 
     def __init__(self, host: RenderHost, parent: QWidget | None = None):
         super().__init__(parent)
@@ -72,6 +75,9 @@ class PhotoPanel(QWidget):
         lay.addLayout(bar)
         lay.addWidget(self.quality)  # its own row under the title (hidden until a result has its numbers)
         lay.addWidget(self.canvas, 1)
+        self.people_list = PeopleList()
+        self.people_list.hide()
+        lay.addWidget(self.people_list)
         self.shown = None
         self.prediction = None
         self.vertices = None
@@ -88,12 +94,16 @@ class PhotoPanel(QWidget):
         self.person_box.currentIndexChanged.connect(self._on_person_box)
         self.canvas.clicked.connect(self._on_canvas_click)
         self.canvas.set_decorator(self._paint_people)
+        self.people_list.personRequested.connect(self._on_person_box)
+        self.people_list.zoomRequested.connect(self.zoom_to_person)
+        self.people_list.fitEveryone.connect(self.fitEveryone)
 
     def set_image(self, shown) -> None:
         self.shown = shown
         self.prediction = None
         self.vertices = None
         self.canvas.set_base(shown.display if shown is not None else None)
+        self.canvas.reset_view()
         self.canvas.set_overlay(None)
         self.qualities = {}
         self.quality.set_quality(None)
@@ -133,8 +143,20 @@ class PhotoPanel(QWidget):
                 self.person_box.setCurrentIndex(self.person)
             self._mark_people()
         self.person_box.setVisible(len(self.people) > 1)
+        if self.shown is not None:
+            self.people_list.set_people(self.people, self.person, self.shown.display, self.shown.scale)
+        self.people_list.setVisible(len(self.people) > 1)
         self._update_note()
         self.canvas.update()
+
+    def set_results(self, results: dict) -> None:
+        """Session.results: the people of this photo fitted so far (ticked in the strip)."""
+        self.people_list.set_results(results)
+
+    def zoom_to_person(self, index: int) -> None:
+        """Zoom the photo onto a person (box in image px; the canvas shows the display copy)."""
+        if self.shown is not None and 0 <= index < len(self.people):
+            self.canvas.zoom_to([float(v) * self.shown.scale for v in self.people[index].box])
 
     def _update_note(self) -> None:
         text = ""
@@ -222,6 +244,7 @@ class SegmentationPanel(QWidget):
 
     def set_image(self, shown) -> None:
         self.canvas.set_base(shown.display if shown is not None else None)
+        self.canvas.reset_view()
         self.canvas.set_overlay(None)
 
     def set_labels(self, labels: np.ndarray | None) -> None:

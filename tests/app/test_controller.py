@@ -207,13 +207,20 @@ def test_select_person_refits_and_supersedes(qtbot, controller):
         x0, y0, x1, y1 = body_box(pred.people[k], pred.image.shape)
         assert x0 <= cx <= x1 and y0 <= cy <= y1
         assert pred.people[k].box[0] <= cx <= pred.people[k].box[2]
-    # two requests in a row: only the newer one's result arrives
+    # each fitted person is kept: picking one again shows it at once, without a new job
     seen.clear()
+    job = controller.generation.current
     assert controller.select_person(0)
+    assert controller.generation.current == job and seen == [pred0] and not controller.session.busy
+    # two requests in a row while a person is being fitted: only the newer one's result arrives
+    controller.open_file(TWO_PEOPLE)
+    _wait_prediction(qtbot, controller)
+    seen.clear()
     assert controller.select_person(1)
+    assert controller.select_person(0)  # person 1 is kept, but a job is running: a new job supersedes it
     _wait_prediction(qtbot, controller)
     qtbot.wait(300)
-    assert [p.person for p in seen] == [1]
+    assert [p.person for p in seen] == [0]
 
 
 def test_format_timings():

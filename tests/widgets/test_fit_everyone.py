@@ -1,0 +1,76 @@
+"""Several people in one photo: the strip of people under the photo, "Fit everyone" fitting each person once
+(real worker thread, real detector and model) with every result kept, a fitted person shown again at once
+(with its edits), and the default person. Needs the person detector's runtime (requirements-detect.txt)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.app.support import detector_ready, write_png
+
+pytestmark = pytest.mark.skipif(not detector_ready()[0], reason=detector_ready()[1])
+
+
+@pytest.fixture(scope="module")
+def crowd_png(tmp_path_factory):
+    """A synthetic crowd frame of three people 98-239 px tall (the frame of tests/inference/test_wide.py)."""
+    from training.synth.crowd import CrowdRenderer
+
+    r = CrowdRenderer(width=768, height=480, people=(3, 3), heights=(90, 240))
+    try:
+        frame = r.render(17, 0)
+    finally:
+        r.single.renderer.close()
+    path = tmp_path_factory.mktemp("crowd") / "crowd.png"
+    write_png(path, frame.image)
+    return path
+
+
+def test_fit_everyone_keeps_every_result(qtbot, window, crowd_png):
+    s, c, photo = window.session, window.controller, window.photo
+    c.open_file(crowd_png)
+    qtbot.waitUntil(lambda: s.prediction is not None and not s.busy, timeout=60000)
+    n = len(s.people)
+    assert n == 3 and s.prediction.person == 0
+    strip = photo.people_list
+    assert strip.isVisible() and strip.list.count() == 3
+    assert set(s.results) == {0}  # the default person's result is kept as soon as it is there
+    # an edit of person 1 (its shape) before fitting everyone
+    edited = s.params.with_(betas=s.params.betas + 1.0)
+    c.set_params(edited)
+    c.flush()
+
+    jobs = c.generation.current
+    qtbot.mouseClick(strip.fit_all, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not s.busy and len(s.results) == n, timeout=90000)
+    assert c.generation.current == jobs + n - 1  # one job per person not fitted yet
+    assert s.prediction.person == 0 and s.params is edited  # the person on screen stayed, edits included
+    crops = set()
+    for k in range(n):
+        kept = s.results[k]
+        assert kept.person == k and kept.prediction.person == k and kept.shown is s.shown
+        assert kept.quality is not None and kept.quality.person == k
+        crops.add(tuple(np.round(kept.prediction.crop.offset).astype(int)))
+    assert len(crops) == n  # every person has their own crop
+    assert s.results[0].params is edited
+    assert "3 of 3 fitted" in strip.summary.text() and not strip.fit_all.isEnabled()
+    assert all("✓" in strip.list.item(k).text() for k in range(n))
+
+    # another person from the strip: shown at once from the kept results (no new job), mesh included
+    item = strip.list.item(2)
+    rect = strip.list.visualItemRect(item)
+    qtbot.mouseClick(strip.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert c.generation.current == jobs + n - 1
+    assert s.prediction is s.results[2].prediction and s.person == 2 and s.mesh is s.results[2].mesh
+    assert photo.person_box.currentIndex() == 2
+    # and back: person 1's edited shape is there again
+    c.select_person(0)
+    assert s.params is edited and c.generation.current == jobs + n - 1
+    # a double click in the strip zooms the photo onto that person
+    qtbot.mouseDClick(strip.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert photo.canvas.zoom > 1.5
+    # a new photo forgets the people's results
+    c.open_file(crowd_png)
+    assert s.results == {} and photo.canvas.zoom == 1.0
+    qtbot.waitUntil(lambda: s.prediction is not None and not s.busy, timeout=60000)

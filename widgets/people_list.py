@@ -1,0 +1,141 @@
+"""The people of a photo as a strip of thumbnails (each person's crop, small people enlarged), with a
+"Fit everyone" button. A click shows that person (fitted at once when fitted before), a double click zooms
+the photo to them. Fitted people are ticked, with the fit-quality colour when known."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.qt_images import to_qimage
+
+from .people_overlay import box_color
+
+THUMB = QSize(54, 78)
+MARGIN = 0.12  # of the box's size, around each thumbnail
+
+
+def thumbnail(display: np.ndarray, box, scale: float, size: QSize = THUMB) -> QImage:
+    """The person's box (image px; display = image * scale) cut from the display image (h, w, 3) uint8 with a
+    margin, resized to fit `size` (enlarged for small people)."""
+    h, w = display.shape[:2]
+    x0, y0, x1, y1 = (float(v) * scale for v in box)
+    mx, my = MARGIN * (x1 - x0) + 1, MARGIN * (y1 - y0) + 1
+    xa, ya = int(max(0, np.floor(x0 - mx))), int(max(0, np.floor(y0 - my)))
+    xb, yb = int(min(w, np.ceil(x1 + mx))), int(min(h, np.ceil(y1 + my)))
+    crop = np.ascontiguousarray(display[ya:max(yb, ya + 1), xa:max(xb, xa + 1)])
+    return to_qimage(crop).scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+
+
+class PeopleList(QWidget):
+    """personRequested(index) on a click, zoomRequested(index) on a double click, fitEveryone() on the button."""
+
+    personRequested = Signal(int)
+    zoomRequested = Signal(int)
+    fitEveryone = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.setViewMode(QListView.ViewMode.IconMode)
+        self.list.setFlow(QListView.Flow.LeftToRight)
+        self.list.setWrapping(False)
+        self.list.setMovement(QListView.Movement.Static)
+        self.list.setIconSize(THUMB)
+        self.list.setGridSize(QSize(THUMB.width() + 14, THUMB.height() + 22))
+        self.list.setFixedHeight(THUMB.height() + 40)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.list.setToolTip("The people found in the photo: click one to show (or fit) it, double-click to zoom to it")
+        self.fit_all = QPushButton("Fit everyone")
+        self.fit_all.setToolTip("Fit every person of the photo, one after the other; each result is kept")
+        self.summary = QLabel()
+        self.summary.setStyleSheet("color: #888;")
+        side = QVBoxLayout()
+        side.addWidget(self.fit_all)
+        side.addWidget(self.summary)
+        side.addStretch(1)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.list, 1)
+        lay.addLayout(side)
+        self.people: tuple = ()
+        self.results: dict = {}
+        self._display = None
+        self._thumbs: list[QPixmap] = []
+        self.list.itemClicked.connect(lambda it: self.personRequested.emit(int(it.data(Qt.ItemDataRole.UserRole))))
+        self.list.itemDoubleClicked.connect(lambda it: self.zoomRequested.emit(int(it.data(Qt.ItemDataRole.UserRole))))
+        self.fit_all.clicked.connect(lambda _=False: self.fitEveryone.emit())
+
+    def set_people(self, people, person: int, display: np.ndarray | None, scale: float) -> None:
+        """The detected people (thumbnails cut from the display image) and the one shown; the same people
+        again only move the selection (the strip is not rebuilt under the mouse)."""
+        people = tuple(people)
+        if (len(people) == len(self.people) and all(a is b for a, b in zip(people, self.people))
+                and display is self._display):
+            self.set_current(person)
+            return
+        self.people, self._display = people, display
+        self._thumbs = []
+        with QSignalBlocker(self.list):
+            self.list.clear()
+            for n, p in enumerate(self.people):
+                pm = QPixmap(THUMB)
+                pm.fill(QColor(30, 30, 30))
+                if display is not None:
+                    img = thumbnail(display, p.box, scale)
+                    painter = QPainter(pm)
+                    painter.drawImage((THUMB.width() - img.width()) // 2, (THUMB.height() - img.height()) // 2, img)
+                    painter.end()
+                self._thumbs.append(pm)
+                item = QListWidgetItem()
+                item.setData(Qt.ItemDataRole.UserRole, n)
+                self.list.addItem(item)
+            if 0 <= person < len(self.people):
+                self.list.setCurrentRow(person)
+        self._refresh()
+
+    def set_current(self, person: int) -> None:
+        with QSignalBlocker(self.list):
+            if 0 <= person < self.list.count():
+                self.list.setCurrentRow(person)
+
+    def set_results(self, results: dict) -> None:
+        self.results = dict(results)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        for n in range(self.list.count()):
+            item = self.list.item(n)
+            kept = self.results.get(n)
+            pm = QPixmap(self._thumbs[n]) if n < len(self._thumbs) else QPixmap(THUMB)
+            painter = QPainter(pm)
+            painter.setPen(box_color(n))
+            painter.drawRect(0, 0, pm.width() - 1, pm.height() - 1)
+            if kept is not None:  # a tick in the quality's colour (white when unknown)
+                q = getattr(kept, "quality", None)
+                painter.setBrush(QColor(*(q.color if q is not None else (235, 235, 235))))
+                painter.setPen(QColor(20, 20, 20))
+                painter.drawEllipse(pm.width() - 15, 3, 12, 12)
+            painter.end()
+            item.setIcon(QIcon(pm))
+            p = self.people[n]
+            hpx = float(p.box[3] - p.box[1])
+            item.setText(f"{n + 1}" + (" ✓" if kept is not None else ""))
+            tip = f"Person {n + 1}: {hpx:.0f} px tall, detector score {float(p.score):.2f}"
+            q = getattr(kept, "quality", None) if kept is not None else None
+            tip += ("\nfitted" + (f": {q.summary()}" if q is not None and hasattr(q, "summary") else "")
+                    if kept is not None else "\nnot fitted yet")
+            item.setToolTip(tip)
+        n, done = len(self.people), sum(1 for k in self.results if 0 <= k < len(self.people))
+        self.summary.setText(f"{done} of {n} fitted")
+        self.fit_all.setEnabled(done < n)

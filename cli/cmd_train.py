@@ -26,6 +26,10 @@ def add_arguments(p, name: str) -> None:
         p.add_argument("--keypoints", action="store_true",
                        help="also read the person detector's keypoints as limb maps (simulated in training "
                             "with the error in training/detector_error.json)")
+        p.add_argument("--share-3d", type=float, default=1.0, metavar="S",
+                       help="share (0..1) of the samples whose 3D labels are used (L_lat + L_3D); the rest get "
+                            "only the 2D joint loss (the paper's partial 3D supervision; a fixed seeded draw)")
+        p.add_argument("--share-seed", type=int, default=0, help="seed of the draw of 3D-labelled samples")
     else:
         p.add_argument("--width", type=int, default=16, help="U-Net base width")
         p.add_argument("--head", choices=("bilinear", "shuffle"), default="shuffle",
@@ -51,7 +55,8 @@ def run(args) -> int:
     extra = {"body_model": args.body_model, "init": args.init}
     if args.command == "train-fit":
         extra.update(n_parts=args.parts, augment=not args.no_augment, loss_weights=json.loads(args.loss_weights),
-                     res=args.res, input=args.input, keypoints=args.keypoints)
+                     res=args.res, input=args.input, keypoints=args.keypoints, share_3d=args.share_3d,
+                     share_seed=args.share_seed)
     else:
         extra.update(width=args.width, head=args.head, dice=args.dice, empty=args.empty, arch=args.arch,
                      pretrained=args.pretrained, keypoints=args.keypoints, minutes=args.minutes)

@@ -68,6 +68,16 @@ def batch_input(data: dict, b: np.ndarray, n_parts: int, rgb: bool, g: torch.Gen
     return torch.cat([x, limb_maps(j, v, x.shape[-1], CROP_SIZE)], 1)
 
 
+def labelled_3d(n: int, share: float, seed: int = 0) -> np.ndarray:
+    """(n,) bool: which cached samples keep their 3D labels when only `share` (0..1) of them have any.
+
+    A fixed uniform draw per sample index (seeded by `seed` alone), thresholded at `share`: the same
+    samples for every run, and a smaller share's samples are a subset of a larger share's."""
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"share of 3D-labelled samples must be in [0, 1], got {share}")
+    return np.random.default_rng([seed, 3]).random(n) < share
+
+
 def evaluate_fit(net, body, data: dict, idx: np.ndarray, device, n_parts: int = 12, batch: int = 256,
                  rgb: bool = False, err: DetectorError | None = None) -> dict:
     """Mean MPJPE / PA-MPJPE (mm) of the network on cached part maps (keypoints simulated with a fixed seed)."""
@@ -114,6 +124,7 @@ def train_fit(cfg: RunConfig) -> Path:
         img = torch.as_tensor(data["images"]).permute(0, 3, 1, 2).float()
         data["images"] = F.interpolate(img, size=(res, res), mode="area").round().byte().permute(0, 2, 3, 1).numpy()
     tr, va = split_indices(len(data["pose"]), cfg.val_fraction, cfg.seed)
+    has_3d = labelled_3d(len(data["pose"]), float(cfg.extra.get("share_3d", 1.0)), int(cfg.extra.get("share_seed", 0)))
     body = BodyModel(cfg.extra.get("body_model")).to(device)
     err = DetectorError.load() if cfg.extra.get("keypoints") and not rgb else None
     limbs = NUM_LIMB_MAPS if err is not None else 0
@@ -147,7 +158,8 @@ def train_fit(cfg: RunConfig) -> Path:
             losses = fit_losses(body, rot, betas, cam, rot_gt, torch.as_tensor(data["betas"][b]).to(device),
                                 torch.as_tensor(data["joints3d"][b]).to(device),
                                 torch.as_tensor(data["joints2d"][b]).to(device),
-                                torch.as_tensor(data["transl"][b]).to(device), FOCAL, CROP_SIZE, w)
+                                torch.as_tensor(data["transl"][b]).to(device), FOCAL, CROP_SIZE, w,
+                                None if has_3d.all() else torch.as_tensor(has_3d[b]))
             opt.zero_grad(set_to_none=True)
             losses["total"].backward()
             opt.step()
@@ -160,6 +172,7 @@ def train_fit(cfg: RunConfig) -> Path:
             state = {"epoch": epoch + 1, "step": step, "best": min(best, m["pa_mpjpe_mm"]), "val": m,
                      "body_model": body.fingerprint(), "n_parts": n_parts, "res": res,
                      "input": "rgb" if rgb else "parts", "limb_channels": limbs,
+                     "share_3d": float(has_3d[tr].mean()),
                      "elapsed_s": time.time() - t0}
             if m["pa_mpjpe_mm"] < best:
                 best = m["pa_mpjpe_mm"]

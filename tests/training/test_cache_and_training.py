@@ -106,6 +106,20 @@ def test_train_fit_resumes(run1, cache, capsys):
     assert any(not torch.equal(ck["model"][k], first["model"][k]) for k in ck["model"])
 
 
+def test_train_fit_with_a_share_of_3d_labels(cache, tmp_path):
+    """--share-3d: the run records which share of its training samples kept 3D labels (a seeded draw)."""
+    from training.loop import split_indices
+    from training.train_fit import labelled_3d
+
+    out = tmp_path / "share"
+    assert _train_fit(cache, out, 1, "--share-3d", "0.25", "--share-seed", "2") == 0
+    ck = torch.load(out / "latest.pt", map_location="cpu", weights_only=False)
+    assert ck["config"]["extra"]["share_3d"] == 0.25 and ck["config"]["extra"]["share_seed"] == 2
+    tr, _ = split_indices(N, 0.05, 0)
+    assert ck["share_3d"] == pytest.approx(labelled_3d(N, 0.25, 2)[tr].mean())
+    assert 0.0 < ck["share_3d"] < 0.6 and np.isfinite(ck["val"]["pa_mpjpe_mm"])
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

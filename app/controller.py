@@ -487,6 +487,33 @@ class Controller(QObject):
         self.session.set_mesh(pred.mesh)
         self.status.emit("reset to the prediction")
 
+    def shown_fit(self) -> str | None:
+        """'refined' or 'network': which of the prediction's two fits the current parameters are (None when
+        the prediction was not refined or the body has been edited since)."""
+        pred = self.session.prediction
+        if pred is None or getattr(pred, "network_params", None) is None:
+            return None
+        if self.session.params is pred.params:
+            return "refined"
+        return "network" if self.session.params is pred.network_params else None
+
+    def show_fit(self, which: str) -> bool:
+        """Show the refined fit or the network's own ('refined' | 'network'): the prediction keeps both, so
+        this is an instant, undoable switch. False when the prediction has only one."""
+        pred = self.session.prediction
+        network = getattr(pred, "network_params", None)
+        if pred is None or network is None or which not in ("refined", "network"):
+            return False
+        params = pred.params if which == "refined" else network
+        if self.session.params is params:
+            return True
+        self._merge_key = None
+        self.session.set_params(params, record_undo=True)
+        self._pending = params
+        self.flush()
+        self.status.emit("showing the refined fit" if which == "refined" else "showing the network's fit")
+        return True
+
     # ------------------------------------------------------------------ export
     def export_mesh(self, path: str | Path, overwrite: bool = False, frame: str = "body") -> Path:
         """Write the current (edited) mesh as OBJ/PLY/GLB by suffix, body-centred (posed pelvis at the origin,

@@ -18,7 +18,7 @@ class ModelConfig:
 
     body_model_path: str = ""
     device: str = "auto"
-    refine: bool = False
+    refine: bool = True
 
 
 def _bool(v, default: bool) -> bool:
@@ -40,7 +40,7 @@ class AppSettings:
         dev = str(self.q.value("model/device", "auto") or "auto")
         return ModelConfig(str(self.q.value("model/body_model_path", "") or ""),
                            dev if dev in DEVICES else "auto",
-                           _bool(self.q.value("model/refine", False), False))
+                           _bool(self.q.value("model/refine", True), True))
 
     def set_model_config(self, cfg: ModelConfig) -> None:
         if cfg.device not in DEVICES:

@@ -17,6 +17,7 @@ cli/predict_batch.py).
 """
 from __future__ import annotations
 
+import argparse
 import errno
 import os
 import re
@@ -44,7 +45,9 @@ class PredictInputError(ValueError):
 def add_arguments(p, name: str) -> None:
     p.add_argument("images", nargs="+", type=Path, help="image files or folders of images")
     p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--refine", action="store_true", help="test-time refinement (seconds per image)")
+    p.add_argument("--refine", action=argparse.BooleanOptionalAction, default=True,
+                   help="test-time refinement to the detector's keypoints, 3D landmarks and silhouette (on by "
+                        "default, about 1 s per person; --no-refine writes the network's own fit)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
     p.add_argument("--mesh-formats", default="obj,glb",

@@ -11,7 +11,6 @@ in `run`, after `inference.gl.configure_gl()`, so `--help` stays fast.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
 import sys
@@ -191,20 +190,6 @@ def output_paths(out: Path, views: list[str], labels: bool = True) -> list[tuple
     return paths
 
 
-def _orbit(vertices: np.ndarray, view: str, yfov: float = 0.6, fill: float = 0.85) -> np.ndarray:
-    """4x4 camera-to-world pose looking at the body from `view`, framed so the body fills `fill`."""
-    from inference.render import orbit_pose
-
-    yaw = {"side": math.pi / 2, "back": math.pi, "front": 0.0}[view]
-    lo, hi = vertices.min(0), vertices.max(0)
-    centre = (lo + hi) / 2
-    axes = orbit_pose(yaw, 0.0, 1.0, centre)[:3, :3]          # camera x, y, z (columns)
-    local = (vertices - centre) @ axes                         # body in camera axes
-    half = float(np.abs(local[:, :2]).max())
-    distance = half / (math.tan(yfov / 2) * fill) + float(local[:, 2].max())
-    return orbit_pose(yaw, 0.0, distance, centre)
-
-
 def _png(image: np.ndarray) -> bytes:
     import cv2
 
@@ -227,7 +212,7 @@ def render_views(spec: BodySpec, size: int, views: list[str], labels: bool = Tru
                  background: str = "transparent") -> dict[tuple[str, str], np.ndarray]:
     """{(view, 'shaded'|'labels'): image} with shaded (size, size, 4|3) and labels (size, size, 3) uint8."""
     from inference.camera import focal_for_size
-    from inference.render import Renderer
+    from inference.render import Renderer, view_pose
 
     mesh = spec.model.mesh(spec.params)
     renderer = Renderer(spec.model.faces, spec.model.weights, size)
@@ -237,7 +222,7 @@ def render_views(spec: BodySpec, size: int, views: list[str], labels: bool = Tru
             if view == "front":
                 renderer.set_crop_camera(focal_for_size(size, spec.focal, spec.crop_size))
             else:
-                renderer.set_orbit_camera(_orbit(mesh.vertices, view))
+                renderer.set_orbit_camera(view_pose(mesh.vertices, view))
             out[(view, "shaded")] = _background(renderer.render_shaded(mesh.vertices), background)
             if labels:
                 out[(view, "labels")] = renderer.render_label_colors(mesh.vertices)

@@ -130,6 +130,24 @@ def _photo_projection(pred, vertices, joints):
     return proj(vertices), proj(joints)
 
 
+def mesh_silhouette(vertices2d: np.ndarray, faces: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(H, W) bool: pixels covered by a closed mesh's projection (vertices2d (V, 2) pixels, faces (F, 3)).
+
+    One triangle at a time: a single fillPoly call over all triangles fills by the even-odd rule, so
+    where two triangles overlap (the front and back of every limb) the pixel is left empty. The
+    triangles of one winding suffice: every pixel inside a closed mesh's outline is covered by a
+    front-facing and by a back-facing triangle."""
+    faces = np.asarray(faces, np.int64)
+    tri = np.asarray(vertices2d, np.float64)[faces]                                   # (F, 3, 2)
+    cross = ((tri[:, 1, 0] - tri[:, 0, 0]) * (tri[:, 2, 1] - tri[:, 0, 1])
+             - (tri[:, 1, 1] - tri[:, 0, 1]) * (tri[:, 2, 0] - tri[:, 0, 0]))
+    keep = np.isfinite(tri).all((1, 2)) & (cross > 0)
+    out = np.zeros(shape, np.uint8)
+    for t in np.round(tri[keep] * 16).astype(np.int32):  # 4 fractional bits
+        cv2.fillConvexPoly(out, t, 1, lineType=cv2.LINE_8, shift=4)
+    return out > 0
+
+
 def silhouette_iou_in_region(vertices2d: np.ndarray, faces: np.ndarray, mask: np.ndarray,
                              region: tuple[float, float, float, float]) -> float:
     """IoU of the mesh silhouette (projected vertices (V, 2) photo px, faces) with a mask (H, W) (> 0.5 is
@@ -142,12 +160,7 @@ def silhouette_iou_in_region(vertices2d: np.ndarray, faces: np.ndarray, mask: np
     k = min(1.0, WORK_SIDE / max(x1 - x0, y1 - y0))
     rw, rh = max(1, int(round((x1 - x0) * k))), max(1, int(round((y1 - y0) * k)))
     m = cv2.resize(np.ascontiguousarray(mask[y0:y1, x0:x1], np.float32), (rw, rh), interpolation=cv2.INTER_AREA) > 0.5
-    sil = np.zeros((rh, rw), np.uint8)
-    pts = np.round(((vertices2d - (x0, y0)) * k) * 16).astype(np.int32)  # 4 fractional bits
-    tris = pts[np.asarray(faces, np.int64)]
-    ok = np.isfinite(vertices2d).all(1)[np.asarray(faces, np.int64)].all(1)
-    cv2.fillPoly(sil, list(tris[ok]), 1, lineType=cv2.LINE_8, shift=4)
-    s = sil > 0
+    s = mesh_silhouette((vertices2d - (x0, y0)) * k, faces, (rh, rw))
     union = int((s | m).sum())
     return float((s & m).sum() / union) if union else math.nan
 

@@ -1,11 +1,13 @@
 """Optimisation-based fitting of SMPL to image evidence (2D joints, part maps), shared by the
 SMPLify-style baseline (from the mean pose) and NBF's test-time refinement (from the network).
 
-Terms: robust (Geman-McClure) 2D joint reprojection; a part-map term pulling each part's projected
-vertices onto that part's pixels (a distance transform per part, sampled with grid_sample, so it is
-differentiable); a silhouette term (mask pixels near some projected vertex, projected vertices inside
-the mask); a Gaussian pose prior fitted to the synthetic pose distribution; a shape prior;
-a penalty on unnatural elbow/knee bending; a term keeping the result near the initial estimate.
+Terms: robust (Geman-McClure) 2D joint reprojection; 3D bone directions (scale-free, from a detector's
+world landmarks); a part-map term pulling each part's projected vertices onto that part's pixels (a
+distance transform per part, sampled with grid_sample, so it is differentiable); a silhouette term
+(projected vertices inside the mask, and the mask's core covered by some projected vertex: clothes and
+hair are in the mask but not in the body, so its rim is not asked for); a Gaussian pose prior fitted to
+the synthetic pose distribution; a shape prior with a wall at the body model's range; a penalty on
+unnatural elbow/knee bending; a term keeping the result near the initial estimate.
 """
 from __future__ import annotations
 
@@ -22,9 +24,12 @@ import torch.nn.functional as F
 from .geometry import axis_angle_to_matrix, project_points
 from .joints import HEAD_JOINT, LSP_FROM_SMPL
 from .paths import RESOURCES
-from .types import BodyParams
+from .types import BodyParams, BoneDirections
 
 PRIOR_PATH = RESOURCES / "priors" / "pose_prior.npz"
+# |beta| beyond which the shape prior's wall (FitWeights.beta_wall) starts: the body model's betas are
+# unit-variance (the synthetic people draw N(0, 1) clipped at +-3), and the app's sliders end at +-3
+BETA_SOFT = 2.5
 
 
 @dataclass(frozen=True)
@@ -37,9 +42,14 @@ class FitWeights:
     shape_prior: float = 0.05
     bend: float = 0.5
     stay: float = 0.0
-    # the person's mask and the body's projection should match: mask pixels covered by the body and the
-    # body's vertices inside the mask (a two-sided chamfer)
+    # the person's mask and the body's projection should match: the body's vertices inside the mask, and
+    # the mask's pixels at least `cover_margin` (fraction of the crop) inside its outline covered by the body,
+    # weighted `cover` relative to the first (0 margin and cover 1: a two-sided chamfer)
     silhouette: float = 0.0
+    cover: float = 1.0
+    cover_margin: float = 0.0
+    bones: float = 0.0        # 3D bone directions (1 - cosine, confidence-weighted, mean over the bones)
+    beta_wall: float = 0.0    # squared excess of |beta| over BETA_SOFT
     fix_depth: bool = False  # keep the camera distance (weakly constrained at a fixed focal length of 5000 px)
     iters: int = 60
     lr: float = 0.03
@@ -80,14 +90,17 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
              joints2d: np.ndarray | None = None, conf: np.ndarray | None = None, labels: np.ndarray | None = None,
              prior: GaussianPosePrior | None = None, vertex_parts: np.ndarray | None = None, n_vertices: int = 800,
              cancel: Callable[[], bool] | None = None, seed: int = 0, silhouette: np.ndarray | None = None,
-             photo_area: np.ndarray | None = None, fixed_joints: tuple[int, ...] = ()) -> tuple[BodyParams, dict]:
+             photo_area: np.ndarray | None = None, fixed_joints: tuple[int, ...] = (),
+             bones: BoneDirections | None = None, hidden_parts: tuple[int, ...] = ()) -> tuple[BodyParams, dict]:
     """Optimise pose, shape and translation from `init`.
 
     joints2d (13, 2) LSP-order crop pixels with conf (13,), or (14, 2) / (14,) with the head last;
     labels (r, r) part map 0..12 on the crop; silhouette (S, S) bool, the person's mask on the crop;
     photo_area (S, S) bool, where the crop shows the photo (elsewhere the mask says nothing: a body part
     beyond the photo's edge is not outside the person); fixed_joints: SMPL joints (1..23) whose rotations
-    stay as in `init`.
+    stay as in `init`; bones: 3D bone directions in the camera frame (`weights.bones` > 0 uses them);
+    hidden_parts: part labels (1..12) the photo does not show (occluded or cut off, with vertex_parts given):
+    their vertices need not lie inside the silhouette.
     Returns the fitted BodyParams and info {'loss', 'seconds'}.
     """
     t0 = time.perf_counter()
@@ -108,11 +121,17 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     use_mesh = use_parts or use_sil
     rng = np.random.default_rng(seed)
     if use_sil:  # a fixed sample of mask pixels (crop pixel centres) to be covered
-        ys, xs = np.nonzero(silhouette)
-        pick = rng.choice(len(xs), min(400, len(xs)), replace=False)
         to_crop = size / silhouette.shape[0]  # mask pixels -> crop pixels
+        sil_u8 = np.asarray(silhouette, np.uint8)
+        core = sil_u8 > 0
+        if weights.cover_margin > 0:  # the mask's core: loose clothes and hair make its rim, not the body
+            depth = cv2.distanceTransform(np.pad(sil_u8, 1), cv2.DIST_L2, 3)[1:-1, 1:-1] * to_crop
+            deep = depth >= weights.cover_margin * size
+            core = deep if deep.any() else core
+        ys, xs = np.nonzero(core)
+        pick = rng.choice(len(xs), min(400, len(xs)), replace=False)
         sil_pts = torch.as_tensor((np.stack([xs[pick], ys[pick]], 1).astype(np.float32) + 0.5) * to_crop, device=dev)
-        outside = cv2.distanceTransform(1 - np.asarray(silhouette, np.uint8), cv2.DIST_L2, 3) * to_crop
+        outside = cv2.distanceTransform(1 - sil_u8, cv2.DIST_L2, 3) * to_crop
         sil_dist = torch.as_tensor(outside, device=dev)[None, None]          # (1, 1, S, S) crop pixels
         # a gate, read without interpolation: a fading distance at the photo's edge would push outwards
         area = np.ones_like(outside) if photo_area is None else np.asarray(photo_area, np.float32)
@@ -129,12 +148,22 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
         seen = torch.as_tensor([(labels == k + 1).any() for k in range(12)], device=dev)[vparts]
     n_part_pts = len(sel)
     if use_sil:  # any vertex, seen or hidden, projects inside the body's outline
-        extra = rng.choice(body.num_vertices, min(n_vertices, body.num_vertices), replace=False)
-        sel = np.concatenate([sel, np.sort(extra)])
+        extra = np.sort(rng.choice(body.num_vertices, min(n_vertices, body.num_vertices), replace=False))
+        sel = np.concatenate([sel, extra])
+        inside_w = torch.ones(len(extra), device=dev)
+        if hidden_parts and vertex_parts is not None:
+            hidden = np.isin(np.asarray(vertex_parts)[extra] + 1, hidden_parts)
+            inside_w = torch.as_tensor((~hidden).astype(np.float32), device=dev)
     sel_t = torch.as_tensor(sel, device=dev)
     if joints2d is not None:
         j2d = f32(joints2d)[0]
         c = f32(conf if conf is not None else np.ones(len(joints2d)))[0]
+    use_bones = bones is not None and weights.bones > 0 and float(np.sum(bones.conf)) > 0
+    if use_bones:
+        b_ends = torch.as_tensor(np.asarray(bones.ends), device=dev)                       # (K, 2, 2)
+        b_dir = torch.as_tensor(np.asarray(bones.directions, np.float32), device=dev)      # (K, 3)
+        b_conf = torch.as_tensor(np.asarray(bones.conf, np.float32), device=dev)           # (K,)
+        b_conf = b_conf / len(b_conf)  # a mean over all bones: unseen bones weaken the term, not strengthen the rest
     lsp = torch.as_tensor(LSP_FROM_SMPL + ((HEAD_JOINT,) if joints2d is not None and len(joints2d) == 14 else ()),
                           device=dev)
     loss = torch.zeros(())
@@ -155,6 +184,12 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
             else:
                 j = body.joints_rotmat(rot, betas) + tr[:, None]
             loss = w_pose * prior(bp).sum() + weights.shape_prior * (betas ** 2).sum()
+            if weights.beta_wall > 0:
+                loss = loss + weights.beta_wall * (F.relu(betas.abs() - BETA_SOFT) ** 2).sum()
+            if use_bones:
+                ends = j[0][b_ends].mean(2)                                          # (K, 2, 3)
+                d = F.normalize(ends[:, 1] - ends[:, 0], dim=-1)
+                loss = loss + weights.bones * (b_conf * (1 - (d * b_dir).sum(-1))).sum()
             # knees and elbows should not bend backwards (SMPLify's exp penalty)
             e = bp.view(1, 23, 3)
             loss = loss + weights.bend * (torch.exp(e[:, 17, 1]) + torch.exp(-e[:, 18, 1])  # elbows
@@ -170,8 +205,9 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
                 grid = (pv / size * 2 - 1)[None, None]
                 out = F.grid_sample(sil_dist, grid, align_corners=False, padding_mode="border")[0, 0, 0]  # (n,)
                 out = out * F.grid_sample(sil_area, grid.detach(), mode="nearest", align_corners=False,
-                                          padding_mode="zeros")[0, 0, 0]     # 0 beyond the photo
-                loss = loss + weights.silhouette * (((near / size) ** 2).mean() + ((out / size) ** 2).mean()) * 100
+                                          padding_mode="zeros")[0, 0, 0] * inside_w  # 0 beyond the photo
+                loss = loss + weights.silhouette * (weights.cover * ((near / size) ** 2).mean()
+                                                    + ((out / size) ** 2).mean()) * 100
             if use_parts:
                 pv = project_points(v[0, :n_part_pts], focal, size)               # (n, 2)
                 grid = (pv / size * 2 - 1)[None, None]                             # (1, 1, n, 2)

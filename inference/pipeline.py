@@ -196,7 +196,7 @@ class Predictor:
             rgb = load_image(image)
         except ImageError as exc:
             raise PredictionError(str(exc)) from None
-        people, joints2d, conf, mask_crop = (), None, None, None
+        people, joints2d, conf, mask_crop, bones = (), None, None, None, None
         if found is not None:
             people, person = (found,), 0
             if box is None:
@@ -217,9 +217,10 @@ class Predictor:
         crop = crop if crop is not None else crop_for_box(box, rgb.shape, self.size)
         crop_img = apply_crop(rgb, crop)
         if found is not None:
-            from .detect.nbf import crop_inputs
+            from .detect.nbf import crop_inputs, world_bones
 
             joints2d, conf, mask_crop = crop_inputs(found, crop, rgb.shape)
+            bones = world_bones(found)
         t1 = time.perf_counter()
         if cancel():
             raise Cancelled("cancelled")
@@ -245,13 +246,16 @@ class Predictor:
         t3 = time.perf_counter()
         mesh = self.body_model.mesh(params)
         t4 = time.perf_counter()
-        refined, t_ref = False, 0.0
+        refined, t_ref, network_params = False, 0.0, None
         if self.refine:
             from .refine import refine_fit
 
+            network_params = params
             params = refine_fit(self.body_model, params, parts, self.focal, self.size, joints2d=joints2d, conf=conf,
                                 cancel=cancel, silhouette=None if mask_crop is None else mask_crop > 0.5,
-                                photo_area=crop.photo_area(rgb.shape))
+                                photo_area=crop.photo_area(rgb.shape), bones=bones)
+            if cancel():
+                raise Cancelled("cancelled")
             mesh = self.body_model.mesh(params)
             refined, t_ref = True, time.perf_counter() - t4
         j2d = project_points(mesh.joints, self.focal, self.size)
@@ -259,5 +263,6 @@ class Predictor:
                           camera=Camera(self.focal, self.size), joints2d=np.asarray(j2d, np.float32),
                           timings=Timings(detect=td - t0, crop=t1 - td, segment=t2 - t1, fit=t3 - t2, body=t4 - t3,
                                           refine=t_ref),
-                          refined=refined, source=str(image) if isinstance(image, (str, Path)) else "",
+                          refined=refined, network_params=network_params,
+                          source=str(image) if isinstance(image, (str, Path)) else "",
                           people=people, person=person if found is not None else -1)

@@ -9,20 +9,22 @@ import numpy as np
 
 from .optimize import FitWeights, fit_smpl
 from .parts import vertex_part_labels
-from .types import BodyParams, PartMap
+from .types import BodyParams, BoneDirections, PartMap
 
 # Weights at the two ends of the trust range (see `TRUST_CONFIDENCE`). Trusted: a strong pull
 # towards the network's pose (stay) and a light part term, so 2D evidence corrects the network's answer
 # rather than replacing it. Tuned for PA-MPJPE on synthetic test cases 100-149, apart from the cases
 # 0-99 that `main.py evaluate` reports (measurements in resources/weights/MODEL_CARD.md).
 REFINE_WEIGHTS = FitWeights(joints=1.0, parts=0.3, pose_prior=(0.3, 0.1), shape_prior=0.05, bend=0.5, stay=4.0,
-                            fix_depth=True, iters=30, lr=0.01, silhouette=1.0)
-# Untrusted: the detector's silhouette and keypoints lead, shape may grow to fill clothing, and the
-# optimisation runs longer. The silhouette weight is the one of those tried that gave the best mean
-# mesh-to-mask IoU on the photos in resources/photos (scripts/eval_real_photos.py; measurements in the
-# model card); both weaker and stronger scored lower.
-UNTRUSTED = {"parts": 1.0, "stay": 0.5, "silhouette": 200.0, "shape_prior": 0.005, "joints": 3.0, "iters": 150,
-             "lr": 0.03}
+                            fix_depth=True, iters=30, lr=0.01, silhouette=1.0, bones=3.0, cover=1.0, beta_wall=10.0,
+                            cover_margin=0.02)
+# Untrusted: the detector leads: its keypoints, its 3D bone directions (which decide what the keypoints
+# leave open: lean, sit or stand) and its silhouette, with the body inside the person's mask but
+# covering only its core (loose clothes and hair fill the rest), and a larger step. Chosen by looking at
+# the front and side views of the photos in resources/photos and by PCK and mask IoU there
+# (scripts/eval_real_photos.py; figures in the model card).
+UNTRUSTED = {"parts": 1.0, "stay": 0.5, "silhouette": 200.0, "joints": 3.0, "iters": 30, "lr": 0.03,
+             "bones": 100.0, "cover": 0.3}
 # Mean winning-class probability over the body's pixels below which the network is not trusted at all,
 # and above which fully: the low end just above the best-scoring real photo, the high end near the
 # 10th percentile of synthetic people, both as the shipped segmentation network scores them
@@ -31,9 +33,16 @@ UNTRUSTED = {"parts": 1.0, "stay": 0.5, "silhouette": 200.0, "shape_prior": 0.00
 # fits made from them (the network's fit misses a photo's detected keypoints by about twice as many
 # pixels as a synthetic person's), so there the detector should lead.
 TRUST_CONFIDENCE = (0.66, 0.74)
+# vertices sampled for the part and silhouette terms (each): the cost of a step grows with them, and
+# 400 fit as well as 800 on the tuning cases (model card)
+REFINE_VERTICES = 400
 # SMPL joints of the legs (hips, knees, ankles, feet) and the LSP keypoints that show them (ankles, knees)
 LEG_JOINTS = (1, 2, 4, 5, 7, 8, 10, 11)
 LSP_LOWER_LEGS = (0, 1, 4, 5)
+SPINE_JOINTS = (3, 6, 9)
+L_SHIN_JOINTS, R_SHIN_JOINTS = (4, 7, 10), (5, 8, 11)  # knee, ankle, foot
+LSP_R_ANKLE, LSP_L_ANKLE = 0, 5
+LSP_HIPS = (2, 3)
 # LSP order (+ head) with left and right exchanged
 MIRRORED_LSP = (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 12, 13)
 
@@ -56,8 +65,8 @@ def _disagreement(projected: np.ndarray, joints2d: np.ndarray, conf: np.ndarray)
 
 
 def resolve_left_right(body, params: BodyParams, focal: float, size: int, joints2d: np.ndarray, conf: np.ndarray
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """(joints2d, conf) with the keypoints' left and right exchanged when that agrees better with the
+                       ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(joints2d, conf, swapped) with the keypoints' left and right exchanged when that agrees better with the
     body's projected LSP joints (+ head): the detector swaps sides on people seen from behind (6 of the
     39 detected synthetic test people 100-149 disagreed with the network by over 20 px, and refining
     towards their keypoints took them from 132 to 186 mm). For a trusted network only."""
@@ -68,25 +77,58 @@ def resolve_left_right(body, params: BodyParams, focal: float, size: int, joints
     projected = project_points(body.mesh(params).joints[joint_ids], focal, size)
     idx = list(MIRRORED_LSP[:len(joints2d)])
     if _disagreement(projected, joints2d[idx], conf[idx]) < _disagreement(projected, joints2d, conf):
-        return joints2d[idx], conf[idx]
-    return joints2d, conf
+        return joints2d[idx], conf[idx], True
+    return joints2d, conf, False
 
 
-def standing_legs(params: BodyParams) -> BodyParams:
-    """params with straight legs: zero rotation at the hips, knees, ankles and feet."""
+def standing_legs(params: BodyParams, joints: tuple[int, ...] = LEG_JOINTS) -> BodyParams:
+    """params with the given SMPL joints (default: hips, knees, ankles and feet) at zero rotation: straight legs."""
     pose = np.array(params.body_pose, np.float32).reshape(23, 3)
-    pose[[j - 1 for j in LEG_JOINTS]] = 0.0
+    pose[[j - 1 for j in joints]] = 0.0
     return params.with_(body_pose=pose.reshape(-1))
+
+
+def unseen_leg_joints(conf: np.ndarray) -> tuple[int, ...]:
+    """The SMPL joints to hold straight for an untrusted network, from the keypoint confidences (LSP order):
+    with no knee or ankle in the photo both legs (the network tends to guess a sitting body, the
+    silhouette term folds its legs up in front of the torso to cover a coat), and the spine too when the
+    hips are unseen as well (a half-length portrait: a free spine lets the pelvis tip the straight legs
+    forwards; with the hips seen, the spine bends as the person does); otherwise the shin and foot of a
+    leg whose ankle is unseen (the knee alone says nothing about where the shin goes)."""
+    c = np.asarray(conf)
+    if not np.any(c[list(LSP_LOWER_LEGS)] > 0):
+        return LEG_JOINTS + (SPINE_JOINTS if not np.any(c[list(LSP_HIPS)] > 0) else ())
+    held: tuple[int, ...] = ()
+    for ankle, joints in ((LSP_L_ANKLE, L_SHIN_JOINTS), (LSP_R_ANKLE, R_SHIN_JOINTS)):
+        if not c[ankle] > 0:
+            held += joints
+    return held
+
+
+# LSP keypoint -> the part labels (1..12) that lie beyond it along its limb, hidden when it is unseen
+# (an unseen knee hides the thigh's end and the shin: the thigh is left free too, since its visible
+# top cannot be told from the coat above it)
+HIDDEN_BEYOND = {0: (12,), 1: (6, 12), 4: (5, 11), 5: (11,), 6: (10,), 7: (4, 10), 10: (9, 3), 11: (3,)}
+
+
+def hidden_parts(conf: np.ndarray | None) -> tuple[int, ...]:
+    """Part labels (1..12) of the limbs whose keypoints (LSP order, conf (13 or 14,)) the detector did not see:
+    occluded or cut off by the photo, so the silhouette says nothing about them."""
+    if conf is None:
+        return ()
+    c = np.asarray(conf)
+    return tuple(sorted({p for k, parts in HIDDEN_BEYOND.items() if not c[k] > 0 for p in parts}))
 
 
 def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int,
                joints2d: np.ndarray | None = None, conf: np.ndarray | None = None,
                cancel: Callable[[], bool] | None = None, weights: FitWeights = REFINE_WEIGHTS,
                silhouette: np.ndarray | None = None, adaptive: bool = True,
-               photo_area: np.ndarray | None = None) -> BodyParams:
+               photo_area: np.ndarray | None = None, bones: BoneDirections | None = None) -> BodyParams:
     """Refined BodyParams; joints2d (13 or 14, 2) LSP-order crop pixels (+ head) with conf (13 or 14,) and
     the person's silhouette (S, S) bool on the crop, when a detector supplies them; photo_area (S, S) bool,
-    the crop pixels inside the photo (`Crop.photo_area`), where the silhouette is known.
+    the crop pixels inside the photo (`Crop.photo_area`), where the silhouette is known; bones, the 3D
+    directions of the person's limbs and torso (`detect.nbf.world_bones`), with the keypoints' sides.
 
     adaptive: trust the network's pose as far as its segmentation is confident (`TRUST_CONFIDENCE`); a
     trusted network also decides which keypoint side is left (`resolve_left_right`). On a photo unlike
@@ -102,15 +144,18 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
         weights = trusted_weights(weights, trust)
         if joints2d is not None and trust >= 0.5:
             conf = np.ones(len(joints2d), np.float32) if conf is None else np.asarray(conf)
-            joints2d, conf = resolve_left_right(body, params, focal, size, np.asarray(joints2d), conf)
-        elif joints2d is not None and conf is not None and not np.any(np.asarray(conf)[list(LSP_LOWER_LEGS)] > 0):
-            # an untrusted network and no knee or ankle in the photo (a half-length portrait): the
-            # network tends to guess a sitting body, and the silhouette term would fold its legs up in
-            # front of the torso to cover the coat; with no evidence either way, stand them up and hold them
-            params, fixed = standing_legs(params), LEG_JOINTS
+            joints2d, conf, swapped = resolve_left_right(body, params, focal, size, np.asarray(joints2d), conf)
+            if swapped and bones is not None:
+                bones = bones.mirrored()
+        elif joints2d is not None and conf is not None:
+            # an untrusted network: its legs start straight (it tends to guess a sitting body, and from a
+            # sitting start the keypoints' depth ambiguity keeps the thighs forward), and unseen ones stay so
+            fixed = unseen_leg_joints(conf)
+            params = standing_legs(params, LEG_JOINTS + tuple(j for j in fixed if j not in LEG_JOINTS))
     if joints2d is not None and weights.fix_depth:  # keypoints constrain the scale: let the depth move
         weights = replace(weights, fix_depth=False)
     out, _ = fit_smpl(body, params, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
                       vertex_parts=body._vertex_parts, cancel=cancel, silhouette=silhouette,
-                      photo_area=photo_area, fixed_joints=fixed)
+                      photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
+                      n_vertices=REFINE_VERTICES)
     return out

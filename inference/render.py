@@ -7,6 +7,8 @@ pixels, principal point at the image centre), or any 4x4 camera-to-world pose fo
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .parts import PALETTE, face_part_labels, vertex_part_labels
@@ -285,3 +287,16 @@ def orbit_pose(yaw: float, pitch: float, distance: float, target: np.ndarray) ->
     pose[:3, :3] = np.stack([x, y, z], axis=1)
     pose[:3, 3] = eye
     return pose
+
+
+def view_pose(vertices: np.ndarray, view: str, yfov: float = 0.6, fill: float = 0.85) -> np.ndarray:
+    """4x4 camera-to-world pose looking at a body (V, 3) from `view` (front, side: the subject's left, or
+    back), framed so the body fills `fill` of a camera with vertical field of view `yfov`."""
+    yaw = {"side": math.pi / 2, "back": math.pi, "front": 0.0}[view]
+    lo, hi = vertices.min(0), vertices.max(0)
+    centre = (lo + hi) / 2
+    axes = orbit_pose(yaw, 0.0, 1.0, centre)[:3, :3]          # camera x, y, z (columns)
+    local = (vertices - centre) @ axes                         # body in camera axes
+    half = float(np.abs(local[:, :2]).max())
+    distance = half / (math.tan(yfov / 2) * fill) + float(local[:, 2].max())
+    return orbit_pose(yaw, 0.0, distance, centre)

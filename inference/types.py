@@ -114,6 +114,31 @@ class Crop:
 
 
 @dataclass(frozen=True)
+class BoneDirections:
+    """3D evidence for the refinement: the direction of K bones of the body, scale-free.
+
+    ends (K, 2, 2) int SMPL joint ids: bone k runs from the mean of joints ends[k, 0] to the mean of
+    joints ends[k, 1] (a single joint is given twice); directions (K, 3) float32 unit vectors in the
+    camera frame (x right, y up, z towards the viewer); conf (K,) float32 in [0, 1]; mirror (K,) int and
+    mirror_sign (K,) float32: with the person's left and right exchanged, bone k is bone mirror[k] times
+    mirror_sign[k] (a left-right bone such as the hips turns round).
+    """
+
+    ends: np.ndarray
+    directions: np.ndarray
+    conf: np.ndarray
+    mirror: np.ndarray
+    mirror_sign: np.ndarray
+
+    def mirrored(self) -> BoneDirections:
+        """The same evidence with the person's left and right exchanged: for keypoints whose sides the
+        detector swapped."""
+        m = np.asarray(self.mirror)
+        d = self.directions[m] * np.asarray(self.mirror_sign, np.float32)[:, None]
+        return BoneDirections(self.ends, d, self.conf[m], self.mirror, self.mirror_sign)
+
+
+@dataclass(frozen=True)
 class Timings:
     """Seconds spent per stage of one prediction."""
 
@@ -149,4 +174,5 @@ class Prediction:
     refined: bool = False
     source: str = ""
     people: tuple = ()      # every inference.detect.Person found in the image (largest first)
+    network_params: BodyParams | None = None  # the fitting network's answer when `params` is refined
     person: int = -1        # index into people of the one fitted (-1: no detector, whole image)

@@ -1,7 +1,17 @@
-"""Real photos: detect, crop, segment, fit (with and without refinement) and measure how well the
-rendered mesh silhouette overlaps the detected person's mask (IoU), with a picture per photo.
+"""Real photos, no ground truth: for every person the detector finds, the network's fit and the refined
+fit side by side, measured against the detector's own evidence, with a picture per person.
 
-    python scripts/eval_real_photos.py resources/photos/*.jpg --out docs/real_fits
+    python scripts/eval_real_photos.py resources/photos/*.jpg resources/photos/camera.png --out docs/real_fits
+
+Per person and fit (network, refined), from `inference.fit_quality.assess`:
+  PCK    fitted LSP joints projected through the photo camera within half the torso length (neck to
+         mid-hips) of the detector's confident keypoints;
+  IoU    the mesh's silhouette in the photo against the detector's person mask;
+  agreement  keypoint-part agreement of the part map (the same for both fits);
+and the betas' range, the seconds of the network and of the refinement. The picture: detected keypoints,
+part map, the network's and the refined mesh over the photo, then each mesh from the front and from the
+subject's left (does the body stand, sit or kick as the person does?).
+Writes results.json and results.md to --out.
 """
 from __future__ import annotations
 
@@ -15,94 +25,124 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+TILE = 360  # picture height per tile (pixels)
 
-def silhouette(renderer, pred, vertices, shape) -> np.ndarray:
-    """Mesh silhouette (H, W) bool on the original image through the predicted camera."""
-    from inference.overlay import image_camera
 
+def _view(box: np.ndarray, shape, margin: float = 0.15) -> tuple[int, int, int, int]:
+    """Pixel box (x0, y0, x1, y1) around the person's box with a margin, inside the image."""
     h, w = shape[:2]
-    renderer.resize(w, h)
-    f, c = image_camera(pred)
-    renderer.set_crop_camera(f, center=c)
-    return renderer.render_shaded(vertices)[..., 3] > 0
-
-
-def _view(people, shape, margin: float = 0.15) -> tuple[int, int, int, int]:
-    """Pixel box (x0, y0, x1, y1) around every detected person, with a margin, inside the image: the
-    figure zooms in on small people instead of showing the whole frame."""
-    h, w = shape[:2]
-    boxes = np.array([q.box for q in people], np.float32)
-    x0, y0 = boxes[:, :2].min(0)
-    x1, y1 = boxes[:, 2:].max(0)
+    x0, y0, x1, y1 = (float(v) for v in box)
     m = margin * max(x1 - x0, y1 - y0)
     x0, y0, x1, y1 = max(0, int(x0 - m)), max(0, int(y0 - m)), min(w, int(x1 + m + 1)), min(h, int(y1 + m + 1))
     return (x0, y0, x1, y1) if x1 - x0 >= 8 and y1 - y0 >= 8 else (0, 0, w, h)
+
+
+def _label(img: np.ndarray, text: str) -> np.ndarray:
+    img = np.ascontiguousarray(img)
+    cv2.putText(img, text, (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 3, cv2.LINE_AA)
+    cv2.putText(img, text, (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 1, cv2.LINE_AA)
+    return img
+
+
+def _mesh_views(renderer, vertices: np.ndarray) -> list[np.ndarray]:
+    """Front and side (subject's left) shaded views (TILE, TILE, 3) on white."""
+    from inference.overlay import blend_rgba
+    from inference.render import view_pose
+
+    renderer.resize(TILE, TILE)
+    out = []
+    for view in ("front", "side"):
+        renderer.set_orbit_camera(view_pose(vertices, view))
+        out.append(blend_rgba(255.0, renderer.render_shaded(vertices)))
+    return out
+
+
+def _fmt(x) -> str:
+    return "-" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.2f}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("photos", nargs="+", type=Path)
     ap.add_argument("--out", type=Path, default=Path("docs/real_fits"))
+    ap.add_argument("--max-people", type=int, default=3, help="people per photo, largest first")
     a = ap.parse_args()
     from inference.gl import configure_gl
 
     configure_gl()
     from inference.crop import uncrop_labels
     from inference.detect.draw import draw_people
+    from inference.fit_quality import assess
     from inference.overlay import mesh_overlay, parts_overlay
     from inference.pipeline import PredictionError, Predictor
-    from inference.refine import refine_fit
     from inference.render import Renderer
 
-    pred = Predictor(detect="on")
+    pred = Predictor(detect="on", refine=True)
     body = pred.body_model
-    r = Renderer(body.faces, body.weights, 256)
+    renderer = Renderer(body.faces, body.weights, 256)
     a.out.mkdir(parents=True, exist_ok=True)
     rows = []
     for path in a.photos:
-        try:
-            p = pred.predict(path)
-        except PredictionError as exc:
-            print(f"{path.name}: {exc}")
-            rows.append({"photo": path.name, "result": str(exc)})
-            continue
-        if p.person < 0:
-            print(f"{path.name}: no person detected")
-            rows.append({"photo": path.name, "result": "no person detected"})
-            continue
-        person = p.people[p.person]
-        mask = person.mask > 0.5 if person.mask is not None else None
-        from inference.detect.nbf import crop_inputs
-
-        j2d, conf, mcrop = crop_inputs(person, p.crop, p.image.shape)
-        refined = refine_fit(body, p.params, p.parts, p.camera.focal, p.camera.size, joints2d=j2d, conf=conf,
-                             silhouette=None if mcrop is None else mcrop > 0.5,
-                             photo_area=p.crop.photo_area(p.image.shape))
-        v_ref = body.mesh(refined).vertices
-        row = {"photo": path.name, "people": len(p.people), "seconds_network": p.timings.total}
-        for name, v in (("network", p.mesh.vertices), ("refined", v_ref)):
-            sil = silhouette(r, p, v, p.image.shape)
-            if mask is not None:
-                row[f"iou_{name}"] = float((sil & mask).sum() / max(1, (sil | mask).sum()))
-        full_parts = uncrop_labels(p.parts.labels, p.crop, p.image.shape)
-        tiles = [draw_people(p.image, p.people), parts_overlay(p.image, full_parts),
-                 mesh_overlay(r, p), mesh_overlay(r, p, vertices=v_ref)]
-        x0, y0, x1, y1 = _view(p.people, p.image.shape)
-        h = 360
-        tiles = [cv2.resize(t[y0:y1, x0:x1], (int((x1 - x0) * h / (y1 - y0)), h), interpolation=cv2.INTER_AREA)
-                 for t in tiles]
-        for t, label in zip(tiles, ("detected", "parts", "network", "refined")):
-            cv2.putText(t, label, (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2, cv2.LINE_AA)
-        cv2.imwrite(str(a.out / f"{path.stem}.png"), np.concatenate(tiles, 1)[..., ::-1])
-        rows.append(row)
-        print(json.dumps(row))
+        person, n_people = 0, 1
+        while person < min(n_people, a.max_people):
+            try:
+                p = pred.predict(path, person=person)
+            except PredictionError as exc:
+                print(f"{path.name}: {exc}")
+                rows.append({"photo": path.name, "result": str(exc)})
+                break
+            n_people = len(p.people)
+            network = body.mesh(p.network_params)
+            row = {"photo": path.name, "person": person, "people": n_people,
+                   "seconds_network": p.timings.total - p.timings.refine, "seconds_refine": p.timings.refine}
+            for name, params, mesh in (("network", p.network_params, network), ("refined", p.params, p.mesh)):
+                q = assess(p, params, mesh)
+                row[name] = {"pck": q.pck, "mask_iou": q.mask_iou, "agreement": q.agreement,
+                             "betas_min": float(np.min(params.betas)), "betas_max": float(np.max(params.betas))}
+            full_parts = uncrop_labels(p.parts.labels, p.crop, p.image.shape)
+            x0, y0, x1, y1 = _view(p.people[p.person].box, p.image.shape)
+            photo_tiles = [draw_people(p.image, p.people), parts_overlay(p.image, full_parts),
+                           mesh_overlay(renderer, p, vertices=network.vertices), mesh_overlay(renderer, p)]
+            photo_tiles = [cv2.resize(t[y0:y1, x0:x1], (max(1, int((x1 - x0) * TILE / (y1 - y0))), TILE),
+                                      interpolation=cv2.INTER_AREA) for t in photo_tiles]
+            labels = ("detected", "parts", f"network PCK {_fmt(row['network']['pck'])} "
+                      f"IoU {_fmt(row['network']['mask_iou'])}",
+                      f"refined PCK {_fmt(row['refined']['pck'])} IoU {_fmt(row['refined']['mask_iou'])}")
+            tiles = [_label(t, s) for t, s in zip(photo_tiles, labels)]
+            for name, mesh in (("network", network), ("refined", p.mesh)):
+                front, side = _mesh_views(renderer, mesh.vertices)
+                tiles += [_label(front, f"{name}, front"), _label(side, f"{name}, side")]
+            stem = path.stem if person == 0 else f"{path.stem}_person{person + 1}"
+            cv2.imwrite(str(a.out / f"{stem}.png"), np.concatenate(tiles, 1)[..., ::-1])
+            rows.append(row)
+            print(json.dumps(row))
+            person += 1
     (a.out / "results.json").write_text(json.dumps(rows, indent=1))
-    lines = ["| photo | people | mask IoU, network | mask IoU, refined |", "|---|---|---|---|"]
-    for row in rows:
-        if "iou_network" in row:
-            lines.append(f"| {row['photo']} | {row['people']} | {row['iou_network']:.2f} | {row['iou_refined']:.2f} |")
-        else:
-            lines.append(f"| {row['photo']} | - | {row.get('result', 'no mask')} | |")
+    fitted = [r for r in rows if "refined" in r]
+    lines = ["| photo | person | PCK network | PCK refined | IoU network | IoU refined | agreement | "
+             "betas network | betas refined | s network | s refine |", "|" + "---|" * 11]
+    for r in rows:
+        if "refined" not in r:
+            lines.append(f"| {r['photo']} | - | {r['result']} |" + " |" * 8)
+            continue
+        n, f = r["network"], r["refined"]
+        lines.append(f"| {r['photo']} | {r['person'] + 1} of {r['people']} | {_fmt(n['pck'])} | {_fmt(f['pck'])} | "
+                     f"{_fmt(n['mask_iou'])} | {_fmt(f['mask_iou'])} | {_fmt(n['agreement'])} | "
+                     f"{n['betas_min']:+.1f}..{n['betas_max']:+.1f} | {f['betas_min']:+.1f}..{f['betas_max']:+.1f} | "
+                     f"{r['seconds_network']:.2f} | {r['seconds_refine']:.2f} |")
+    if fitted:
+        def mean(fit: str, key: str) -> float:
+            return float(np.nanmean([r[fit][key] for r in fitted]))
+
+        lines.append(f"| **mean over {len(fitted)} people** | | {mean('network', 'pck'):.2f} | "
+                     f"{mean('refined', 'pck'):.2f} | {mean('network', 'mask_iou'):.2f} | "
+                     f"{mean('refined', 'mask_iou'):.2f} | {mean('network', 'agreement'):.2f} | "
+                     f"{min(r['network']['betas_min'] for r in fitted):+.1f}.."
+                     f"{max(r['network']['betas_max'] for r in fitted):+.1f} | "
+                     f"{min(r['refined']['betas_min'] for r in fitted):+.1f}.."
+                     f"{max(r['refined']['betas_max'] for r in fitted):+.1f} | "
+                     f"{np.mean([r['seconds_network'] for r in fitted]):.2f} | "
+                     f"{np.mean([r['seconds_refine'] for r in fitted]):.2f} |")
     (a.out / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

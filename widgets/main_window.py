@@ -178,6 +178,8 @@ class MainWindow(QMainWindow):
         self.act_undo = self._action(m, "&Undo edit", self.controller.undo, QKeySequence.StandardKey.Undo)
         self.act_undo.setEnabled(False)
         self.act_reset = self._action(m, "&Reset to prediction", self.controller.reset_to_prediction, "Ctrl+R")
+        self._action(m, "Toggle refined / &network fit", self._toggle_fit, "N",
+                     "switch the 3D body between the refined fit and the network's own answer")
         m.addSeparator()
         self._action(m, "&Paste image", self.paste, QKeySequence.StandardKey.Paste)
         m.addSeparator()
@@ -280,6 +282,8 @@ class MainWindow(QMainWindow):
         self.view_bar.preset.connect(lambda n: self.mesh_view.reset_view() if n == "reset"
                                      else self.mesh_view.set_preset(n))
         self.view_bar.colorMode.connect(self.mesh_view.set_color_mode)
+        self.view_bar.fitChosen.connect(c.show_fit)
+        s.paramsChanged.connect(lambda _: self._sync_fit_choice())
         self.mesh_view.jointPicked.connect(self._on_joint_picked)
         self.inspector.jointSelected.connect(self.mesh_view.set_selected_joint)
 
@@ -312,6 +316,14 @@ class MainWindow(QMainWindow):
         self.photo.set_prediction(pred)
         self.segmentation.set_labels(self.session.parts_on_display())
         self.mesh_view.set_mesh(pred.mesh, reframe=True)
+
+    def _sync_fit_choice(self) -> None:
+        shown = self.controller.shown_fit()
+        pred = self.session.prediction
+        self.view_bar.set_fit_choice(getattr(pred, "network_params", None) is not None, shown or "refined")
+
+    def _toggle_fit(self) -> None:
+        self.controller.show_fit("network" if self.controller.shown_fit() == "refined" else "refined")
 
     def _on_mesh(self, mesh) -> None:
         if self.session.prediction is None:

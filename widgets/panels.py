@@ -252,10 +252,11 @@ class SegmentationPanel(QWidget):
 
 
 class ViewTitleBar(QWidget):
-    """Title row of the 3D pane: presets and colouring."""
+    """Title row of the 3D pane: which fit (refined or the network's own), presets and colouring."""
 
     preset = Signal(str)
     colorMode = Signal(str)
+    fitChosen = Signal(str)  # "refined" | "network"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -265,6 +266,14 @@ class ViewTitleBar(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(_title("3D body"))
         lay.addStretch(1)
+        self.fit = QComboBox()
+        self.fit.addItem("Refined fit", "refined")
+        self.fit.addItem("Network fit", "network")
+        self.fit.setToolTip("Both results are kept: the refined fit (keypoints, 3D landmarks and silhouette of "
+                            "the person detector) or the network's own answer (N toggles)")
+        self.fit.setEnabled(False)
+        self.fit.activated.connect(lambda _: self.fitChosen.emit(self.fit.currentData()))
+        lay.addWidget(self.fit)
         self.buttons = {}
         for name, tip in (("reset", "Reset view (R)"), ("front", "Front view (1)"), ("back", "Back view (9)"),
                           ("side", "Side view (3)"), ("top", "Top view (7)")):
@@ -279,3 +288,8 @@ class ViewTitleBar(QWidget):
         self.colors.addItem("Part colours", "parts")
         self.colors.currentIndexChanged.connect(lambda _: self.colorMode.emit(self.colors.currentData()))
         lay.addWidget(self.colors)
+
+    def set_fit_choice(self, available: bool, shown: str = "refined") -> None:
+        """Offer the choice when the prediction has both fits; show which one is on screen."""
+        self.fit.setEnabled(available)
+        self.fit.setCurrentIndex(max(0, self.fit.findData(shown if available else "refined")))

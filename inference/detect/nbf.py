@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from ..crop import apply_crop
-from ..types import Crop, PartMap
+from ..types import BoneDirections, Crop, PartMap
 from . import Person
 
 MIN_JOINT_CONF = 0.5    # BlazePose visibility below this is a guess (occluded or outside the photo)
@@ -81,6 +81,49 @@ def crop_inputs(person: Person, crop: Crop, image_shape: tuple[int, ...], min_co
     conf[outside] = 0.0
     mask = mask_to_crop(person.mask, crop) if person.mask is not None else None
     return joints, conf, mask
+
+
+# Bones seen by both the body model and BlazePose's world landmarks: (SMPL joints at the start, SMPL joints at
+# the end, BlazePose landmarks at the start, at the end); a pair is averaged (mid-hips, mid-shoulders).
+# Only directions are compared: BlazePose's hips sit wider and its shoulders higher than SMPL's joints,
+# but the limbs and the torso point the same way.
+WORLD_BONES = (
+    ((1, 1), (4, 4), (23, 23), (25, 25)),      # left thigh
+    ((2, 2), (5, 5), (24, 24), (26, 26)),      # right thigh
+    ((4, 4), (7, 7), (25, 25), (27, 27)),      # left shin
+    ((5, 5), (8, 8), (26, 26), (28, 28)),      # right shin
+    ((16, 16), (18, 18), (11, 11), (13, 13)),  # left upper arm
+    ((17, 17), (19, 19), (12, 12), (14, 14)),  # right upper arm
+    ((18, 18), (20, 20), (13, 13), (15, 15)),  # left forearm
+    ((19, 19), (21, 21), (14, 14), (16, 16)),  # right forearm
+    ((1, 2), (16, 17), (23, 24), (11, 12)),    # spine: mid-hips to mid-shoulders
+    ((2, 2), (1, 1), (24, 24), (23, 23)),      # hips, right to left
+    ((17, 17), (16, 16), (12, 12), (11, 11)),  # shoulders, right to left
+)
+UNSEEN_BONE_CONF = 0.5   # weight of the landmark model's guess for a bone it cannot see
+WORLD_BONES_MIRROR = (1, 0, 3, 2, 5, 4, 7, 6, 8, 9, 10)  # left and right limbs swap; hips and shoulders
+WORLD_BONES_MIRROR_SIGN = (1, 1, 1, 1, 1, 1, 1, 1, 1, -1, -1)  # turn round
+
+
+def world_bones(person: Person, min_conf: float = MIN_JOINT_CONF, guess: float = UNSEEN_BONE_CONF
+                ) -> BoneDirections | None:
+    """The directions of WORLD_BONES from the person's 3D world landmarks, in the NBF camera frame (the
+    landmarks' y down and z away become y up and z towards the viewer), or None without world landmarks.
+    A bone's confidence is the smaller visibility of its landmarks, or `guess` below min_conf: the
+    landmark model still places limbs it cannot see (a portrait's legs hang below the hips), a guess
+    learnt from real people, better than none."""
+    if person.world is None:
+        return None
+    w = np.asarray(person.world, np.float32) * np.array([1, -1, -1], np.float32)
+    vis = np.asarray(person.keypoints, np.float32)[:, 2]
+    ends = np.array([[b[0], b[1]] for b in WORLD_BONES], np.int64)               # (K, 2, 2)
+    lm = np.array([[b[2], b[3]] for b in WORLD_BONES], np.int64)                 # (K, 2, 2)
+    d = w[lm[:, 1]].mean(1) - w[lm[:, 0]].mean(1)
+    d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-6)
+    conf = vis[lm.reshape(len(lm), 4)].min(1)
+    conf = np.where(conf >= min_conf, conf, guess).astype(np.float32)
+    return BoneDirections(ends, d.astype(np.float32), conf, np.array(WORLD_BONES_MIRROR, np.int64),
+                          np.array(WORLD_BONES_MIRROR_SIGN, np.float32))
 
 
 def restrict_parts(parts: PartMap, mask_crop: np.ndarray | None, keep: float = MASK_KEEP, grow: int = 1) -> PartMap:

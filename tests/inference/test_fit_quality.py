@@ -22,6 +22,32 @@ def body():
     return BodyModel()
 
 
+def _every_triangle(v2d, faces, shape) -> np.ndarray:
+    """The reference silhouette: every triangle filled on its own."""
+    mask = np.zeros(shape, np.uint8)
+    for t in np.round(v2d[faces] * 16).astype(np.int32):
+        cv2.fillConvexPoly(mask, t, 1, shift=4)
+    return mask
+
+
+def test_mesh_silhouette_fills_overlapping_triangles(body):
+    """A bent body (arms across the torso, a leg raised): triangles overlap many times over; the
+    silhouette is their union (one fillPoly call over them all leaves holes: 2.5 % of this body)."""
+    from inference.geometry import project_points
+
+    pose = np.zeros(69, np.float32)
+    pose[15 * 3 + 2], pose[16 * 3 + 2] = -1.2, 1.2    # shoulders: arms down
+    pose[17 * 3 + 1], pose[18 * 3 + 1] = -1.5, 1.5    # elbows: forearms across the body
+    pose[0], pose[3 * 3] = -1.2, 1.5                   # left hip flexed, knee bent
+    params = BodyParams(np.array([0.0, 0.6, 0.0], np.float32), pose, np.zeros(10, np.float32),
+                        np.array([0.0, 0.0, -40.0], np.float32))
+    v2d = project_points(body.mesh(params).vertices, 5000.0, 256)
+    ref = _every_triangle(v2d, body.faces, (256, 256)) > 0
+    sil = fq.mesh_silhouette(v2d, body.faces, (256, 256))
+    assert ref.sum() > 2000
+    assert (sil != ref).sum() < 0.005 * ref.sum()
+
+
 def _prediction(body, shift=(0.0, 0.0)):
     """The mean body 80 m in front of NBF's camera, on a 256 px crop placed at (100, 50) in a 600 x 500 photo
     (2 photo px per crop px); the detected person's keypoints are the projected joints + shift."""
@@ -31,8 +57,7 @@ def _prediction(body, shift=(0.0, 0.0)):
                       PartMap(np.zeros((128, 128), np.uint8)), BodyParams.zeros(80.0), mesh, Camera(5000.0, 256),
                       np.zeros((24, 2), np.float32), Timings())
     v2d, j2d = fq._photo_projection(pred, mesh.vertices, mesh.joints)
-    mask = np.zeros((500, 600), np.uint8)
-    cv2.fillPoly(mask, list(np.round(v2d[mesh.faces] * 16).astype(np.int32)), 1, shift=4)
+    mask = _every_triangle(v2d, mesh.faces, (500, 600))
     kp = np.zeros((33, 3), np.float32)
     kp[:, 2] = 1.0
     blaze = (28, 26, 24, 23, 25, 27, 16, 14, 12, 11, 13, 15)  # LSP order -> BlazePose landmarks

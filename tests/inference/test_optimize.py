@@ -187,10 +187,12 @@ def test_left_and_right_keypoints_are_exchanged_when_mirrored(body, gt):
 
     j = project_points(body.mesh(gt).joints, FOCAL, CROP_SIZE)[list(LSP_FROM_SMPL) + [HEAD_JOINT]]
     conf = np.linspace(0.5, 1.0, 14).astype(np.float32)
-    same, c = resolve_left_right(body, gt, FOCAL, CROP_SIZE, j, conf)
+    same, c, was_swapped = resolve_left_right(body, gt, FOCAL, CROP_SIZE, j, conf)
     np.testing.assert_array_equal(same, j)
+    assert not was_swapped
     swapped = j[list(MIRRORED_LSP)]
-    back, c = resolve_left_right(body, gt, FOCAL, CROP_SIZE, swapped, conf[list(MIRRORED_LSP)])
+    back, c, was_swapped = resolve_left_right(body, gt, FOCAL, CROP_SIZE, swapped, conf[list(MIRRORED_LSP)])
+    assert was_swapped
     np.testing.assert_allclose(back, j)
     np.testing.assert_allclose(c, conf)
 
@@ -209,7 +211,7 @@ def test_fixed_joints_keep_their_rotations(body, gt):
 
 def test_untrusted_refinement_stands_unseen_legs_up(body, gt):
     """No knee or ankle keypoint and an unsure segmentation: straight, held legs (a half-length portrait)."""
-    from inference.refine import LEG_JOINTS
+    from inference.refine import LEG_JOINTS, standing_legs
 
     sitting = gt.body_pose.reshape(23, 3).copy()
     sitting[[0, 1], 0] = -1.4   # hips flexed
@@ -228,6 +230,13 @@ def test_untrusted_refinement_stands_unseen_legs_up(body, gt):
     out = refine_fit(body, start, unsure, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf, weights=w)
     legs = [k for j_ in LEG_JOINTS for k in range(3 * (j_ - 1), 3 * j_)]
     np.testing.assert_array_equal(out.body_pose[legs], 0.0)
-    conf[[0, 1, 4, 5]] = 1.0    # with the legs in the photo they are fitted, not reset
+    conf[[0, 1, 4, 5]] = 1.0    # with the legs in the photo they start straight and are fitted to the keypoints
     seen = refine_fit(body, start, unsure, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf, weights=w)
-    assert np.abs(seen.body_pose[legs]).max() > 0.5
+    lower = [LSP_FROM_SMPL[k] for k in (0, 1, 4, 5)]
+
+    def leg_error(params):
+        p2d = project_points(body.mesh(params).joints, FOCAL, CROP_SIZE)[lower]
+        return np.linalg.norm(p2d - j[lower], axis=1).mean()
+
+    assert leg_error(seen) < 0.5 * leg_error(standing_legs(start)), (leg_error(seen), leg_error(standing_legs(start)))
+    assert np.abs(seen.body_pose[legs]).max() > 0.3

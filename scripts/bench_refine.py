@@ -1,0 +1,82 @@
+"""Seconds per person of the test-time refinement (inference.refine.refine_fit), on this machine.
+
+    python scripts/bench_refine.py                       # the people in resources/photos
+    python scripts/bench_refine.py --synth data/synth_test --n 20 --threads 2
+
+Each person is detected, segmented and fitted once (not timed); then the refinement alone runs
+--repeat times and the median counts. Real photos take the untrusted path (the detector leads), the
+synthetic people mostly the trusted one. Prints one line per person and, last,
+`refine_s_median=<x> refine_s_max=<y> people=<n> threads=<t>`.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--photos", type=Path, nargs="*", default=None, help="default: resources/photos/*")
+    ap.add_argument("--synth", type=Path, default=None, help="a synthetic set (main.py synth) instead of photos")
+    ap.add_argument("--n", type=int, default=20, help="synthetic cases")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(a.threads)
+    from inference.crop import crop_for_box
+    from inference.detect.nbf import crop_inputs, world_bones
+    from inference.image_io import IMAGE_SUFFIXES
+    from inference.pipeline import PredictionError, Predictor
+    from inference.refine import refine_fit
+
+    pred = Predictor(detect="on", refine=False)
+    body = pred.body_model
+    jobs = []  # (name, prediction, person)
+    if a.synth is not None:
+        from inference.datasets import list_cases, read_case
+
+        for cid in list_cases(a.synth, "test")[:a.n]:
+            case = read_case(a.synth, cid, body)
+            people = pred.detector.detect(case.image, max_people=1)
+            if people:
+                frame = crop_for_box(None, case.image.shape, pred.size)
+                jobs.append((cid, pred.predict(case.image, crop=frame, found=people[0]), people[0]))
+    else:
+        photos = a.photos or sorted(p for p in (ROOT / "resources" / "photos").iterdir()
+                                    if p.suffix.lower() in IMAGE_SUFFIXES)
+        for path in photos:
+            try:
+                p = pred.predict(path)
+            except PredictionError:
+                continue  # no person: nothing to refine
+            for k in range(len(p.people)):
+                q = p if k == 0 else pred.predict(path, person=k)
+                jobs.append((f"{path.name}#{k + 1}", q, q.people[q.person]))
+    times = []
+    for name, p, person in jobs:
+        j2d, conf, mask = crop_inputs(person, p.crop, p.image.shape)
+        args = dict(joints2d=j2d, conf=conf, silhouette=None if mask is None else mask > 0.5,
+                    photo_area=p.crop.photo_area(p.image.shape), bones=world_bones(person))
+        runs = []
+        for _ in range(a.repeat):
+            t = time.perf_counter()
+            refine_fit(body, p.params, p.parts, p.camera.focal, p.camera.size, **args)
+            runs.append(time.perf_counter() - t)
+        times.append(statistics.median(runs))
+        print(f"{name}: {times[-1]:.3f} s (part-map confidence {p.parts.confidence():.2f})")
+    if not times:
+        sys.exit("no person found to refine")
+    print(f"refine_s_median={statistics.median(times):.3f} refine_s_max={max(times):.3f} people={len(times)} "
+          f"threads={a.threads}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Refinement that keeps bodies human: 3D bone directions from the detector's world landmarks, a
+clothing-tolerant silhouette, the shape wall, and the limbs the photo does not show."""
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+import pytest
+
+from inference.body_model import BodyModel
+from inference.camera import CROP_SIZE, FOCAL, framing_translation
+from inference.detect import Person
+from inference.detect.nbf import WORLD_BONES, world_bones
+from inference.geometry import project_points
+from inference.joints import HEAD_JOINT, LSP_FROM_SMPL
+from inference.metrics import pa_mpjpe
+from inference.optimize import BETA_SOFT, FitWeights, fit_smpl
+from inference.refine import REFINE_WEIGHTS, UNTRUSTED, hidden_parts, refine_fit
+from inference.types import BodyParams, PartMap
+from training.synth.pose_prior import euler_to_axis_angle
+
+ITERS = 25
+
+
+@pytest.fixture(scope="module")
+def body() -> BodyModel:
+    return BodyModel()
+
+
+def _posed(body, euler: dict[int, tuple[float, float, float]], orient=(0.0, 0.0, 0.0)) -> BodyParams:
+    E = np.zeros((24, 3))
+    E[16, 2], E[17, 2] = -70, 70  # arms down
+    for j, e in euler.items():
+        E[j] = e
+    pose = euler_to_axis_angle(E).reshape(72)
+    pose[:3] = orient
+    p = BodyParams.from_pose(pose, np.zeros(10))
+    return p.with_(transl=framing_translation(body.mesh(p).vertices))
+
+
+def _person_from(body, params: BodyParams) -> Person:
+    """A detected person whose world landmarks are the body's own joints (BlazePose axes: y down, z away)."""
+    j = body.mesh(params).joints
+    world = np.zeros((33, 3), np.float32)
+    for smpl_a, smpl_b, bp_a, bp_b in WORLD_BONES:
+        for smpl, bp in ((smpl_a, bp_a), (smpl_b, bp_b)):
+            if smpl[0] == smpl[1]:
+                world[bp[0]] = j[smpl[0]]
+    world = (world - j[[1, 2]].mean(0)) * np.array([1, -1, -1], np.float32)
+    kp = np.ones((33, 3), np.float32)
+    return Person(np.array([0, 0, 10, 10], np.float32), 0.9, kp, None, world)
+
+
+def _bone_dirs(body, params: BodyParams, ends: np.ndarray) -> np.ndarray:
+    j = body.mesh(params).joints
+    d = j[ends[:, 1]].mean(1) - j[ends[:, 0]].mean(1)
+    return d / np.linalg.norm(d, axis=1, keepdims=True)
+
+
+def test_world_bones_are_the_body_bones_in_the_camera_frame(body):
+    params = _posed(body, {1: (-60, 0, 0), 4: (70, 0, 0), 18: (0, -40, 0)}, orient=(0.1, 0.7, 0.0))
+    bones = world_bones(_person_from(body, params))
+    np.testing.assert_allclose(bones.directions, _bone_dirs(body, params, bones.ends), atol=1e-5)
+    assert (bones.conf == 1.0).all()
+    # the same person with the detector's left and right exchanged, then mirrored back
+    swapped = _person_from(body, params)
+    w = swapped.world.copy()
+    for a, b in ((11, 12), (13, 14), (15, 16), (23, 24), (25, 26), (27, 28)):
+        w[[a, b]] = w[[b, a]]
+    back = world_bones(dataclasses.replace(swapped, world=w)).mirrored()
+    np.testing.assert_allclose(back.directions, bones.directions, atol=1e-5)
+
+
+def test_unseen_landmarks_give_a_weak_guess(body):
+    person = _person_from(body, _posed(body, {}))
+    kp = person.keypoints.copy()
+    kp[[25, 27], 2] = 0.1  # left knee and ankle not seen
+    bones = world_bones(dataclasses.replace(person, keypoints=kp), guess=0.3)
+    left_thigh, left_shin = 0, 2
+    assert bones.conf[left_thigh] == pytest.approx(0.3) and bones.conf[left_shin] == pytest.approx(0.3)
+    assert bones.conf[1] == 1.0
+    assert world_bones(dataclasses.replace(person, world=None)) is None
+
+
+def test_bone_directions_settle_what_2d_joints_leave_open(body):
+    """A leg kicked towards the camera projects almost like a shorter straight leg; the 2D joints alone
+    leave the depth open, the bone directions do not."""
+    kick = _posed(body, {1: (-80, 0, 0), 4: (10, 0, 0)})
+    start = _posed(body, {})
+    j = project_points(body.mesh(kick).joints, FOCAL, CROP_SIZE)
+    j2d = np.concatenate([j[list(LSP_FROM_SMPL)], j[[HEAD_JOINT]]])
+    conf = np.ones(14, np.float32)
+    w = FitWeights(joints=1.0, pose_prior=(0.3, 0.1), iters=60, lr=0.03, stay=0.0)
+    plain, _ = fit_smpl(body, start, FOCAL, CROP_SIZE, w, joints2d=j2d, conf=conf)
+    bones = world_bones(_person_from(body, kick))
+    with_bones, _ = fit_smpl(body, start, FOCAL, CROP_SIZE, dataclasses.replace(w, bones=30.0), joints2d=j2d,
+                             conf=conf, bones=bones)
+    gt = body.mesh(kick).joints[None]
+    e_plain = pa_mpjpe(body.mesh(plain).joints[None], gt)[0] * 1000
+    e_bones = pa_mpjpe(body.mesh(with_bones).joints[None], gt)[0] * 1000
+    assert e_bones < 0.6 * e_plain and e_bones < 40, (e_plain, e_bones)
+
+
+def test_loose_clothing_does_not_inflate_the_body(body):
+    """An untrusted refinement to a person in a wide coat (the silhouette dilated by a fifth of the body's
+    width): the body stays inside the human range of shapes instead of filling the coat."""
+    from inference.render import Renderer
+
+    gt = _posed(body, {1: (-20, 0, 0), 4: (25, 0, 0)})
+    r = Renderer(body.faces, body.weights, CROP_SIZE)
+    r.set_crop_camera(FOCAL)
+    sil = (r.render_labels(body.mesh(gt).vertices) > 0).astype(np.uint8)
+    r.close()
+    coat = cv2.dilate(sil, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (25, 25))).astype(bool)
+    assert coat.sum() > 1.5 * sil.sum()
+    j = project_points(body.mesh(gt).joints, FOCAL, CROP_SIZE)
+    j2d = np.concatenate([j[list(LSP_FROM_SMPL)], j[[HEAD_JOINT]]])
+    labels = np.zeros((128, 128), np.uint8)
+    probs = np.full((13, 128, 128), 1 / 13, np.float32)   # an unsure part map: the untrusted end
+    w = dataclasses.replace(REFINE_WEIGHTS, iters=ITERS)
+    out = refine_fit(body, gt, PartMap(labels, probs), FOCAL, CROP_SIZE, joints2d=j2d, conf=np.ones(14, np.float32),
+                     silhouette=coat, weights=w)
+    assert np.abs(out.betas).max() < BETA_SOFT + 0.3, out.betas
+    # the old two-sided silhouette (the whole mask covered, no wall) inflates the same body
+    fat = dict(UNTRUSTED, cover=1.0, beta_wall=0.0, shape_prior=0.005, bones=1.0)
+    loose = fit_smpl(body, gt, FOCAL, CROP_SIZE, dataclasses.replace(w, **fat, fix_depth=False), joints2d=j2d,
+                     conf=np.ones(14, np.float32), silhouette=coat)[0]
+    assert np.abs(loose.betas).max() > np.abs(out.betas).max() + 0.5, (loose.betas, out.betas)
+
+
+def test_hidden_parts_follow_the_unseen_keypoints():
+    conf = np.ones(14, np.float32)
+    assert hidden_parts(conf) == ()
+    conf[[0, 5]] = 0.0                       # both ankles unseen: both shins+feet
+    assert hidden_parts(conf) == (11, 12)
+    conf[4] = 0.0                            # the left knee too: the left thigh as well
+    assert hidden_parts(conf) == (5, 11, 12)
+    assert hidden_parts(None) == ()

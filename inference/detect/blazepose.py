@@ -466,8 +466,10 @@ def rank_people(people: list[Person], image_shape: tuple[int, ...]) -> list[Pers
 
 
 def _drop_nested(people: list[Person]) -> list[Person]:
-    """Drop a person whose silhouette lies mostly (> NESTED_FRACTION) inside a larger person's silhouette:
-    an object someone holds (a camera, a helmet) seen as a small person of its own."""
+    """Drop a person whose silhouette lies mostly (> NESTED_FRACTION) inside a larger person's silhouette and
+    whose head lies on that silhouette too: an object someone holds (a camera, a helmet) seen as a small person
+    of its own, or a second, partial detection of one person.  A person standing behind another keeps their
+    head off the front person's silhouette and is kept (masks of people who overlap spill onto each other)."""
     if len(people) < 2:
         return people
     order = sorted(range(len(people)), key=lambda i: -people[i].area)
@@ -475,10 +477,17 @@ def _drop_nested(people: list[Person]) -> list[Person]:
     kept: list[int] = []
     for i in order:
         own = fg[i].sum()
-        if own and any((fg[i] & fg[j]).sum() > NESTED_FRACTION * own for j in kept):
+        if own and any((fg[i] & fg[j]).sum() > NESTED_FRACTION * own and _head_on(people[i], fg[j]) for j in kept):
             continue
         kept.append(i)
     return [people[i] for i in sorted(kept)]
+
+
+def _head_on(person: Person, fg: np.ndarray) -> bool:
+    """True when the centre of the person's head keypoints lies on the silhouette fg (H, W) bool."""
+    x, y = np.asarray(person.keypoints, np.float32)[:11, :2].mean(0)
+    h, w = fg.shape
+    return bool(0 <= x < w and 0 <= y < h and fg[int(y), int(x)])
 
 
 def _head_box(kp: np.ndarray) -> np.ndarray:

@@ -168,3 +168,25 @@ def test_no_person_in_person_free_frames(detector, kind):
         else:
             img = (sample_background(768, rng)[:480] * 255).astype(np.uint8)
         assert detector.detect(img) == [], (kind, k)
+
+
+def test_a_person_behind_another_is_kept_and_a_held_object_dropped():
+    from inference.detect.blazepose import _drop_nested
+
+    h, w = 400, 400
+    front = person(200, 60, 300)
+    m = np.zeros((h, w), np.float32)
+    m[60:360, 150:250] = 1  # the front person's silhouette
+    front = Person(front.box, front.score, front.keypoints, m)
+    # someone further back whose silhouette (as the landmark model paints it) spills onto the front person,
+    # with the head above the front person's shoulder
+    back = person(240, 20, 200)
+    mb = np.zeros((h, w), np.float32)
+    mb[20:220, 215:265] = 1
+    back = Person(back.box, back.score, back.keypoints, mb)
+    # a "person" seen in something the front person holds: silhouette and head on the front person
+    held = person(200, 200, 80)
+    mh = np.zeros((h, w), np.float32)
+    mh[200:280, 180:220] = 1
+    held = Person(held.box, held.score, held.keypoints, mh)
+    assert _drop_nested([front, back, held]) == [front, back]

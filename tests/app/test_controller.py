@@ -281,3 +281,21 @@ def test_damaged_jpeg_opens_with_a_warning(qtbot, controller, tmp_path):
         assert controller.open_file(holey)
     assert "holey.jpg is damaged" in sig.args[0]
     _wait_prediction(qtbot, controller)
+
+
+@needs_detector
+def test_refined_and_network_fits_are_both_kept(qtbot, controller, photo):
+    """Refinement is on by default; the network's own fit stays beside the refined one and the user can
+    switch between them instantly (an undoable change), with the mesh following."""
+    assert controller.config.refine
+    controller.open_file(photo)
+    pred = _wait_prediction(qtbot, controller, timeout=60000)
+    assert pred.refined and pred.network_params is not None
+    assert not np.allclose(pred.network_params.pose, pred.params.pose)
+    assert controller.shown_fit() == "refined"
+    assert controller.show_fit("network")
+    assert controller.session.params is pred.network_params and controller.shown_fit() == "network"
+    expected = controller.body_model().mesh(pred.network_params).vertices
+    np.testing.assert_allclose(controller.session.mesh.vertices, expected, atol=1e-5)
+    assert controller.undo() and controller.shown_fit() == "refined"
+    assert not controller.show_fit("nonsense")

@@ -253,3 +253,24 @@ def test_model_warnings_show_in_a_banner_that_outlives_the_result(qtbot, app_set
     finally:
         w.close()
         w.deleteLater()
+
+
+def test_fit_switch_shows_the_network_fit_and_back(qtbot, window, photo):
+    """The 3D pane's fit switch (and N) flips between the refined body and the network's own, both kept."""
+    bar = window.view_bar
+    assert not bar.fit.isEnabled()
+    drop(window, [photo])
+    wait_prediction(qtbot, window)
+    pred = window.session.prediction
+    if pred.network_params is None:
+        pytest.skip("no person detector here: nothing to refine to")
+    assert bar.fit.isEnabled() and bar.fit.currentData() == "refined"
+    refined = grab(window.mesh_view)
+    bar.fit.setCurrentIndex(bar.fit.findData("network"))
+    bar.fit.activated.emit(bar.fit.currentIndex())
+    assert window.session.params is pred.network_params
+    qtbot.waitUntil(lambda: window.session.mesh is not pred.mesh, timeout=5000)
+    network = grab(window.mesh_view)
+    assert np.abs(network.astype(int) - refined.astype(int)).sum(-1).astype(bool).mean() > 0.002
+    window._toggle_fit()
+    assert window.session.params is pred.params and bar.fit.currentData() == "refined"

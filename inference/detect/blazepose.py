@@ -53,6 +53,7 @@ TILE_MIN_SCORE = 0.5        # detector score in tiles (0.3: recall +0.02, precis
 WIDE_MAX_PEOPLE = 20
 SAME_FACE = 0.15            # two candidates whose faces lie closer than this x the smaller ROI side are one
 SAME_KEYPOINTS = 0.1        # two people whose torso/head keypoints agree within this x body size are one
+MASK_MARGIN = 0.25          # see _near_keypoints
 CACHE_SIZE = 4              # recent detect() results kept (a photo's people are found once, fitted one by one)
 
 
@@ -333,7 +334,7 @@ class PersonDetector:
         if best is None:
             return None
         _, kp, mask, r2, world = best
-        mask = _own_silhouette(mask, kp, r2)
+        mask = _near_keypoints(_own_silhouette(mask, kp, r2), kp, r2)
         box = _person_box(kp, mask, r2, image.shape[:2])
         if box is None:
             return None
@@ -568,6 +569,25 @@ def _own_silhouette(mask: np.ndarray, kp: np.ndarray, roi: Roi) -> np.ndarray:
     keep = cv2.dilate(keep, np.ones((5, 5), np.uint8))  # keep the soft edge around the kept blobs
     out = np.zeros_like(mask)
     out[y0:y1, x0:x1] = win * keep
+    return out
+
+
+def _near_keypoints(mask: np.ndarray, kp: np.ndarray, roi: Roi, margin: float = MASK_MARGIN) -> np.ndarray:
+    """The mask cleared outside the box of the visible keypoints grown by `margin` x its larger side: people
+    who touch make one silhouette blob, and the box of a person in a group would otherwise hold the group."""
+    seen = kp[kp[:, 2] > 0.5, :2]
+    if len(seen) < 4:
+        return mask
+    lo, hi = seen.min(0), seen.max(0)
+    m = margin * float((hi - lo).max())
+    h, w = mask.shape
+    x0, y0 = (int(max(0, np.floor(v - m))) for v in lo)
+    x1, y1 = int(min(w, np.ceil(hi[0] + m))), int(min(h, np.ceil(hi[1] + m)))
+    rx0, ry0, rx1, ry1 = _roi_window(roi, mask.shape)
+    if x0 <= rx0 and y0 <= ry0 and x1 >= rx1 and y1 >= ry1:
+        return mask  # the grown box holds the whole ROI: nothing to clear
+    out = np.zeros_like(mask)
+    out[y0:y1, x0:x1] = mask[y0:y1, x0:x1]
     return out
 
 

@@ -11,16 +11,18 @@ of stale ids.
 """
 from __future__ import annotations
 
-import inspect
 import threading
 import traceback
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from inference.errors import USER_ERRORS, Cancelled
+from inference.types import BodyPredictor
+
 from .settings import ModelConfig
 
-PredictorFactory = Callable[[ModelConfig], object]
+PredictorFactory = Callable[[ModelConfig], BodyPredictor]
 
 
 class Generation:
@@ -61,7 +63,7 @@ def user_message(exc: BaseException) -> str:
     """A one-line message for the user; the class name only where the message alone would be cryptic."""
     name = type(exc).__name__
     text = str(exc).strip() or name
-    if name in ("PredictionError", "BodyModelError", "ImageLoadError", "RuntimeError", "FileNotFoundError"):
+    if isinstance(exc, USER_ERRORS) or type(exc) is RuntimeError:
         return text
     return f"{name}: {text}"
 
@@ -97,21 +99,6 @@ class ModelWorker(QObject):
                 self.warning.emit(str(text))
         return self._predictor
 
-    def _call_predict(self, image, job_id: int, cancel: Callable[[], bool], report=None, person: int = 0):
-        pred = self.predictor()
-        kwargs = {"cancel": cancel}
-        try:
-            params = inspect.signature(pred.predict).parameters
-        except (TypeError, ValueError):
-            params = {}
-        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-        if report is not None and "progress" in params:
-            kwargs["progress"] = report
-        if "person" in params or takes_any:
-            kwargs["person"] = int(person)
-        elif person:
-            raise RuntimeError("this model cannot pick one of several people")
-        return pred.predict(image, **kwargs)
 
     @Slot(int, object, str, int)
     def predict(self, job_id: int, image, source: str, person: int = 0) -> None:
@@ -122,9 +109,7 @@ class ModelWorker(QObject):
         cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
         self.progress.emit(job_id, 0, 1)
         try:
-            result = self._call_predict(image, job_id, cancel,
-                                        report=lambda done, total: self.progress.emit(job_id, int(done), int(total)),
-                                        person=person)
+            result = self.predictor().predict(image, cancel=cancel, person=int(person))
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the GUI as a message
             if not self._gen.is_stale(job_id):
                 if not _expected(exc):
@@ -133,13 +118,10 @@ class ModelWorker(QObject):
             return
         if self._gen.is_stale(job_id):
             return
-        if source and getattr(result, "source", None) == "":
-            try:
-                from dataclasses import replace
+        if source and not result.source:
+            from dataclasses import replace
 
-                result = replace(result, source=source)
-            except TypeError:
-                pass
+            result = replace(result, source=source)
         quality = assess_quietly(result)
         if self._gen.is_stale(job_id):
             return
@@ -160,9 +142,9 @@ def assess_quietly(prediction):
 
 
 def _expected(exc: BaseException) -> bool:
-    """User-facing failures (bad input, no person, bad model file) are not bugs: no traceback."""
-    return type(exc).__name__ in ("PredictionError", "BodyModelError", "ImageLoadError", "RuntimeError",
-                                  "FileNotFoundError", "Cancelled", "CancelledError")
+    """User-facing failures (bad input, no person, bad model file, a superseded job) are not bugs: no
+    traceback. A plain RuntimeError is a set-up message (`default_predictor_factory`)."""
+    return isinstance(exc, (*USER_ERRORS, Cancelled)) or type(exc) is RuntimeError
 
 
 class WorkerThread:

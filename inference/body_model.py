@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from . import safe_pickle
+from .errors import BodyModelError  # noqa: F401 - raised here, defined torch-free
 from .paths import RESOURCES
 from .types import BodyMesh, BodyParams
 
@@ -31,10 +32,6 @@ JOINT_NAMES = (
 EXTRA_NAMES = ("nose", "reye", "leye", "rear", "lear", "LBigToe", "LSmallToe", "LHeel",
                "RBigToe", "RSmallToe", "RHeel", "lthumb", "lindex", "lmiddle", "lring", "lpinky",
                "rthumb", "rindex", "rmiddle", "rring", "rpinky")
-
-
-class BodyModelError(ValueError):
-    """A body model file is missing, of the wrong kind, or corrupt."""
 
 
 def _plain(value):

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from .body_model import RESOURCES, BodyModel
 from .camera import CROP_SIZE, FOCAL
 from .crop import apply_crop, crop_for_box
+from .errors import Cancelled, PredictionError  # noqa: F401 - raised here, defined torch-free
 from .geometry import matrix_to_axis_angle, project_points, weak_cam_to_translation
 from .image_io import ImageError, load_image
 from .keypoint_maps import MIRROR_LIMBS, limb_maps
@@ -30,14 +31,6 @@ WEIGHTS_DIR = RESOURCES / "weights"
 MIN_PERSON_FRACTION = 0.01  # of the crop's pixels; below this the segmentation saw no person
 UNDETECTED_PERSON_FRACTION = 0.08  # a person the detector missed must fill this much of the whole image
 UNDETECTED_PERSON_CONFIDENCE = 0.5  # ... with a confident segmentation (the coffee and rocket photos: 0.38, 0.47)
-
-
-class PredictionError(RuntimeError):
-    """The image cannot be processed (unreadable, no person, cancelled); the message is for the user."""
-
-
-class Cancelled(PredictionError):
-    """A newer request superseded this one."""
 
 
 def pick_device(device: str = "auto") -> torch.device:

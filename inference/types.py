@@ -6,7 +6,9 @@ OpenGL camera frame, camera at the origin looking down -z, y up; a square crop o
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -176,3 +178,17 @@ class Prediction:
     people: tuple = ()      # every inference.detect.Person found in the image (largest first)
     network_params: BodyParams | None = None  # the fitting network's answer when `params` is refined
     person: int = -1        # index into people of the one fitted (-1: no detector, whole image)
+
+
+class BodyPredictor(Protocol):
+    """What the app's worker needs of a model (inference.pipeline.Predictor is the real one; tests wrap it).
+
+    warnings: problems found at load, shown to the user once; predict: one image (path or (H, W, 3) uint8)
+    -> Prediction, fitting the `person`-th detected person (default first), polling `cancel` between
+    stages; raises inference.errors.PredictionError (Cancelled when superseded) with a user-facing message.
+    """
+
+    warnings: list[str]
+
+    def predict(self, image, box: tuple[float, float, float, float] | None = None,
+                cancel: Callable[[], bool] | None = None, person: int = 0) -> Prediction: ...

@@ -238,7 +238,7 @@ class Inspector(QWidget):
             ("person", _person_text(pred)),
             ("parts", f"{pred.parts.labels.shape[1]} × {pred.parts.labels.shape[0]} label map"),
             ("body model", body.name if body is not None else "?"),
-            ("refined", "yes" if getattr(pred, "refined", False) else "no"),
+            ("refined", "yes" if pred.refined else "no"),
         ]
         q = self.session.quality
         if q is not None:
@@ -318,8 +318,8 @@ class Inspector(QWidget):
 
 
 def _person_text(pred) -> str:
-    people = tuple(getattr(pred, "people", ()) or ())
-    k = int(getattr(pred, "person", -1))
+    people = tuple(pred.people)
+    k = pred.person
     if people and 0 <= k < len(people):
         return f"{k + 1} of {len(people)} detected (detector score {float(people[k].score):.2f})"
     return "whole image (no person detected)"

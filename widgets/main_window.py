@@ -320,7 +320,7 @@ class MainWindow(QMainWindow):
     def _sync_fit_choice(self) -> None:
         shown = self.controller.shown_fit()
         pred = self.session.prediction
-        self.view_bar.set_fit_choice(getattr(pred, "network_params", None) is not None, shown or "refined")
+        self.view_bar.set_fit_choice(pred is not None and pred.network_params is not None, shown or "refined")
 
     def _toggle_fit(self) -> None:
         self.controller.show_fit("network" if self.controller.shown_fit() == "refined" else "refined")

@@ -358,8 +358,8 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, count: bool, dam
     if count:
         ctx.counts["done"] += 1
     t = p.timings
-    ctx.say(f"{path.name}: segment {t.segment * 1000:.0f} ms, fit {t.fit * 1000:.0f} ms, "
-            f"total {t.total * 1000:.0f} ms -> {stem}_*")
+    ctx.say(f"{path.name}: detect {t.detect * 1000:.0f} ms, segment {t.segment * 1000:.0f} ms, "
+            f"fit {t.fit * 1000:.0f} ms, refine {t.refine * 1000:.0f} ms, total {t.total * 1000:.0f} ms -> {stem}_*")
 
 
 def predict_one(pred, path: Path, person: int):

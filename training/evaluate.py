@@ -1,5 +1,5 @@
 """Paper-style evaluation on a labelled set in UP-3D layout: the network from predicted and from
-ground-truth parts, test-time refinement, and an SMPLify-style optimisation baseline.
+ground-truth parts, test-time refinement, and the SMPLify optimisation baseline (training/smplify.py).
 
     python main.py evaluate data/synth_test --out docs/eval
 """
@@ -16,26 +16,20 @@ import torch
 from inference.crop import crop_for_box, uncrop_parts
 from inference.datasets import list_cases, read_case
 from inference.metrics import IoUAccumulator, body_errors_mm
-from inference.optimize import FitWeights, GaussianPosePrior, fit_smpl
 from inference.pipeline import PredictionError, Predictor
 from inference.refine import refine_fit
 from inference.types import BodyParams
+
+from .smplify import SMPLify
 
 ROWS = ("network, GT parts", "network, predicted parts", "network + refinement",
         "optimisation baseline, GT 2D joints", "optimisation baseline, detected 2D joints")
 
 
-def baseline_fit(body, lsp: np.ndarray, focal: float, size: int, prior: GaussianPosePrior) -> BodyParams:
-    """SMPLify-style: from the mean pose, fit 13 LSP 2D joints (13+, 3) x, y, confidence; tries facing and
-    back-facing starts."""
-    best = None
-    for yaw in (0.0, np.pi):
-        init = BodyParams.zeros(depth=2 * focal / size)
-        init = init.with_(global_orient=np.array([0.0, yaw, 0.0]))
-        p, info = fit_smpl(body, init, focal, size, FitWeights(), joints2d=lsp[:13, :2], conf=lsp[:13, 2], prior=prior)
-        if best is None or info["loss"] < best[1]:
-            best = (p, info["loss"])
-    return best[0]
+def baseline_fit(fitter: SMPLify, lsp: np.ndarray, focal: float, size: int) -> BodyParams:
+    """SMPLify (training/smplify.py): the body fitted to LSP 2D joints lsp (13 or 14, 3) x, y, confidence
+    in crop pixels (the 14th, when given, the head top), from several global-orientation starts."""
+    return fitter.fit(lsp[:, :2], lsp[:, 2], focal, size)[0]
 
 
 def _errors(body, params: BodyParams, gt_mesh) -> dict:
@@ -75,7 +69,7 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
     torch.manual_seed(0)
     pred = Predictor(weights_dir=weights_dir, device=device, detect="off")
     body = pred.body_model
-    prior = GaussianPosePrior()
+    smplify = SMPLify(body)
     detector = _keypoint_detector(keypoints)
     ids = list_cases(data, split)
     if limit:
@@ -125,12 +119,12 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
             row["refined"] = _errors(body, r, gt_mesh)
         if k < baseline_limit:
             t = time.perf_counter()
-            b = baseline_fit(body, case.lsp, case.focal, case.image.shape[0], prior)
+            b = baseline_fit(smplify, case.lsp, case.focal, case.image.shape[0])
             row["t_baseline"] = time.perf_counter() - t
             row["baseline"] = _errors(body, b, gt_mesh)
             if kp is not None:
                 t = time.perf_counter()
-                b = baseline_fit(body, kp, case.focal, case.image.shape[0], prior)
+                b = baseline_fit(smplify, kp, case.focal, case.image.shape[0])
                 row["t_baseline_det"] = time.perf_counter() - t
                 row["baseline_det"] = _errors(body, b, gt_mesh)
         cases.append(row)

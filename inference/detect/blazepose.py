@@ -444,12 +444,14 @@ def merge_people(people: list[Person]) -> list[Person]:
 
 
 def completeness(person: Person, image_shape: tuple[int, ...]) -> float:
-    """Fraction in [0, 1] of the 33 keypoints that the landmark model sees (visibility > 0.5) inside the
-    image: about 1 for a whole person in view, 0.5 for a half-length portrait or a person half cut off."""
+    """How much of the person the photo shows, in [0, 1]: the mean over the 33 keypoints of "inside the image"
+    x (1 if the landmark model sees it, visibility > 0.5, else 0.5). About 1 for a whole person in view, 0.5
+    or less for a half-length portrait or a person half cut off by the frame; a person seen from behind or
+    partly hidden (keypoints inside the photo but not seen) keeps at least 0.5 x the inside fraction."""
     h, w = image_shape[:2]
     kp = np.asarray(person.keypoints, np.float32)
-    seen = (kp[:, 2] > 0.5) & (kp[:, 0] >= 0) & (kp[:, 1] >= 0) & (kp[:, 0] < w) & (kp[:, 1] < h)
-    return float(seen.mean())
+    inside = (kp[:, 0] >= 0) & (kp[:, 1] >= 0) & (kp[:, 0] < w) & (kp[:, 1] < h)
+    return float((inside * np.where(kp[:, 2] > 0.5, 1.0, 0.5)).mean())
 
 
 def rank_people(people: list[Person], image_shape: tuple[int, ...]) -> list[Person]:

@@ -131,7 +131,8 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     directions of the person's limbs and torso (`detect.nbf.world_bones`), with the keypoints' sides.
 
     adaptive: trust the network's pose as far as its segmentation is confident (`TRUST_CONFIDENCE`); a
-    trusted network also decides which keypoint side is left (`resolve_left_right`). On a photo unlike
+    network trusted at all also decides which keypoint side is left (`resolve_left_right`: the detector
+    mirrors people it sees from behind, and following mirrored keypoints turns the body round). On a photo unlike
     the training data the network is far off and the evidence should move it freely."""
     from dataclasses import replace
 
@@ -142,12 +143,12 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
         lo, hi = TRUST_CONFIDENCE
         trust = (parts.confidence() - lo) / (hi - lo)
         weights = trusted_weights(weights, trust)
-        if joints2d is not None and trust >= 0.5:
+        if joints2d is not None and trust > 0:
             conf = np.ones(len(joints2d), np.float32) if conf is None else np.asarray(conf)
             joints2d, conf, swapped = resolve_left_right(body, params, focal, size, np.asarray(joints2d), conf)
             if swapped and bones is not None:
                 bones = bones.mirrored()
-        elif joints2d is not None and conf is not None:
+        if joints2d is not None and conf is not None and trust < 0.5:
             # an untrusted network: its legs start straight (it tends to guess a sitting body, and from a
             # sitting start the keypoints' depth ambiguity keeps the thighs forward), and unseen ones stay so
             fixed = unseen_leg_joints(conf)

@@ -61,6 +61,30 @@ class DatasetTableModel(QAbstractTableModel):
         v = np.array([getattr(r, attr) * scale for r in self.results() if not r.error], np.float64)
         return v[np.isfinite(v)]
 
+    def csv_text(self) -> str:
+        """The table as CSV: one row per case in case order (pending ones included), numbers unrounded in the
+        table's units, the per-part IoUs (in %) after the table's columns, and the error of failed cases."""
+        import csv
+        import io
+
+        from inference.parts import PART_NAMES
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow([name for name, *_ in COLUMNS] + [f"IoU {n} (%)" for n in PART_NAMES] + ["error"])
+        for case, res in zip(self._cases, self._results):
+            status = "pending" if res is None else ("failed" if res.error else "done")
+            row = [case.case_id]
+            for _name, attr, _, scale in COLUMNS[1:-1]:
+                v = math.nan if res is None or res.error else float(getattr(res, attr)) * scale
+                row.append("" if not math.isfinite(v) else repr(v))
+            row.append(status)
+            ious = np.full(len(PART_NAMES), np.nan) if res is None or res.error else np.asarray(res.part_iou)[1:]
+            row += ["" if not np.isfinite(v) else repr(float(v) * 100) for v in ious]
+            row.append(res.error if res is not None else "")
+            w.writerow(row)
+        return buf.getvalue()
+
     def summary(self) -> str:
         res = self.results()
         bad = sum(1 for r in res if r.error)

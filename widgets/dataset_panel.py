@@ -2,6 +2,8 @@
 (ground-truth vs predicted segmentation with per-part IoU, ground-truth vs predicted mesh)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
@@ -42,6 +44,10 @@ class DatasetPanel(QWidget):
         self.folder_label.setWordWrap(True)
         self.run_button = QPushButton("Run")
         self.stop_button = QPushButton("Stop")
+        self.csv_button = QPushButton("Export CSV…")
+        self.csv_button.setToolTip("write the table (every case, every metric, per-part IoU) as a CSV file")
+        self.csv_button.setEnabled(False)
+        self.csv_button.clicked.connect(self.export_csv_dialog)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
         self.progress.setFormat("%v / %m")
@@ -62,6 +68,7 @@ class DatasetPanel(QWidget):
         top.addWidget(self.progress)
         top.addWidget(self.run_button)
         top.addWidget(self.stop_button)
+        top.addWidget(self.csv_button)
 
         self.proxy = DatasetSortProxy(self)
         self.proxy.setSourceModel(self.ds.model)
@@ -180,6 +187,24 @@ class DatasetPanel(QWidget):
     def _on_finished(self, summary: str) -> None:
         self.folder_label.setText(self.folder_label.text().split(" — ")[0] + " — " + summary)
         self.update_histogram()
+        self.csv_button.setEnabled(bool(self.ds.model.results()))
+
+    def export_csv(self, path: str | Path) -> Path:
+        """Write the table as CSV to path (a few kB: written here, no worker needed)."""
+        path = Path(path)
+        path.write_text(self.ds.model.csv_text(), encoding="utf-8")
+        return path
+
+    def export_csv_dialog(self) -> None:
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        name, _ = QFileDialog.getSaveFileName(self, "Export the table as CSV", "dataset_results.csv", "CSV (*.csv)")
+        if not name:
+            return
+        try:
+            self.export_csv(name)
+        except OSError as exc:
+            QMessageBox.warning(self, "Export CSV", f"cannot write {name}: {exc.strerror or exc}")
 
     def _on_data_changed(self, top_left, bottom_right, roles=()) -> None:
         if self.current_row is not None and top_left.row() <= self.current_row <= bottom_right.row():

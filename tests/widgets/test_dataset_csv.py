@@ -1,0 +1,24 @@
+"""The Dataset tab's table exported as CSV: every case, unrounded values equal to the table's."""
+import csv
+
+import pytest
+
+
+def test_dataset_table_exports_as_csv(qtbot, window, synth_dataset, tmp_path):
+    panel = window.dataset_panel
+    assert not panel.csv_button.isEnabled()
+    window.open_dataset(str(synth_dataset))
+    qtbot.waitUntil(lambda: panel.table.model().rowCount() == 3, timeout=10000)
+    qtbot.waitUntil(lambda: not window.dataset.running and panel.csv_button.isEnabled(), timeout=60000)
+    with open(panel.export_csv(tmp_path / "table.csv"), encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    head = rows[0]
+    assert head[:2] == ["case", "PA-MPJPE (mm)"] and head[-1] == "error"
+    assert [r[0] for r in rows[1:]] == ["00000", "00001", "00002"]
+    model = panel.ds.model
+    for k, r in enumerate(rows[1:]):
+        res = model.result(k)
+        assert float(r[head.index("PA-MPJPE (mm)")]) == pytest.approx(res.pa_mpjpe)
+        assert float(r[head.index("mIoU (%)")]) == pytest.approx(res.miou * 100)
+        assert r[head.index("status")] == "done" and r[-1] == ""
+        assert 0 <= float(r[head.index("IoU head (%)")]) <= 100

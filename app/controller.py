@@ -11,6 +11,7 @@ Session.set_mesh -> views repaint.
 """
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from .worker import Generation, ModelWorker, PredictorFactory, WorkerThread, def
 
 SAMPLES_DIR = RESOURCES / "samples"
 THROTTLE_MS = 30
+LARGE_PIXELS = 4_000_000  # larger images are decoded (and scaled for display) in a background thread
+_LATER = object()  # read_image's stand-in for an image being decoded in the background
 MERGE_WINDOW_S = 1.5
 
 
@@ -46,6 +49,30 @@ def sample_images(folder: Path = SAMPLES_DIR) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.is_file() and imageio.is_image_path(p))
+
+
+class _Relay(QObject):
+    """Signals for the controller's background threads. Relays are never deleted (_RELAYS), so a thread that
+    finishes after its controller is gone still emits safely: Qt disconnected the dead receiver."""
+
+    bodyLoaded = Signal()  # the GUI-thread body model is loaded (or failed)
+    decoded = Signal(int, object, object, object)  # token, path, (image, display, scale) | None, messages
+
+
+_RELAYS: list[_Relay] = []
+
+
+def _load_body_in_background(load, path: str, out: list, relay: _Relay) -> None:
+    """Loader thread: out gets (path, BodyModel | None, exception | None); then relay.bodyLoaded."""
+    try:
+        body = load(path)
+        from inference.body_measure import rest_vertices
+
+        rest_vertices(body, [0.0])  # builds the shape-measuring basis here, not on the GUI thread
+        out.append((path, body, None))
+    except Exception as exc:  # noqa: BLE001 - reported by body_model() on the GUI thread
+        out.append((path, None, exc))
+    relay.bodyLoaded.emit()
 
 
 class Controller(QObject):
@@ -99,6 +126,19 @@ class Controller(QObject):
         self.worker.assessed.connect(self._on_assessed)
         self.worker.failed.connect(self._on_failed)
         self.worker.warning.connect(self.warning)
+        # the GUI-thread body model loads in the background (seconds on a busy CPU), ready long before the
+        # first result; body_model() waits for it only when asked earlier
+        self._relay = _Relay()  # background threads report through it (never deleted: see _RELAYS)
+        _RELAYS.append(self._relay)
+        self._relay.bodyLoaded.connect(self.body_model)
+        self._relay.decoded.connect(self._on_decoded)
+        self._decode_token = 0  # the newest image opened; a large image decoded in the background shows only if it is
+        self._body_loaded: list = []  # [(path, BodyModel | None, error | None)] from the loader thread
+        self._body_loader = threading.Thread(target=_load_body_in_background,
+                                             args=(type(self)._load_body, self.config.body_model_path,
+                                                   self._body_loaded, self._relay),
+                                             name="nbf-body-load", daemon=True)
+        self._body_loader.start()
 
     # ------------------------------------------------------------------ lifecycle
     def shutdown(self) -> None:
@@ -112,8 +152,21 @@ class Controller(QObject):
 
     # ------------------------------------------------------------------ body model
     def body_model(self):
-        """The GUI-thread BodyModel of the current settings (loaded on first use); None if it fails."""
+        """The GUI-thread BodyModel of the current settings (loaded in the background from the start, else on
+        first use); None if it fails."""
         if self._body is None and self._body_error is None:
+            loader, self._body_loader = self._body_loader, None
+            if loader is not None:
+                loader.join()  # normally finished long ago
+                path, body, exc = self._body_loaded.pop()
+                if path == self.config.body_model_path and (body is not None or exc is not None):
+                    if exc is not None:
+                        self._body_error = str(exc)
+                        self.error.emit(f"body model: {exc}")
+                        return None
+                    self._body = body
+                    self.bodyModelChanged.emit(self._body)
+                    return self._body
             try:
                 self._body = self._load_body(self.config.body_model_path)
             except Exception as exc:  # noqa: BLE001 - BodyModelError and friends
@@ -177,6 +230,9 @@ class Controller(QObject):
             return False
         failures = []
         for k, path in enumerate(images):  # noqa: B007 - k (the image that opened) is used below
+            if self._large(path):
+                img = _LATER
+                break
             img, message = self.read_image(path)
             if img is not None:
                 break
@@ -192,7 +248,7 @@ class Controller(QObject):
         elif images[0] not in self.image_list:
             self.image_list, self.image_index = [], -1
             self.imageListChanged.emit(-1, 0)
-        return self._show_file(images[k], img)
+        return self._open_later(images[k]) if img is _LATER else self._show_file(images[k], img)
 
     def read_image(self, path: str | Path):
         """(image, None) for a readable image file, else (None, the message). A damaged image (e.g. a JPEG
@@ -216,14 +272,78 @@ class Controller(QObject):
     def open_file(self, path: str | Path) -> bool:
         """Load one image file and start predicting; a bad file shows a message and changes nothing."""
         p = Path(path)
-        img, message = self.read_image(p)
-        if img is None:
-            self.error.emit(message)
-            return False
+        large = self._large(p)
+        if not large:
+            img, message = self.read_image(p)
+            if img is None:
+                self.error.emit(message)
+                return False
         if p not in self.image_list:
             self.image_list, self.image_index = [], -1
             self.imageListChanged.emit(-1, 0)
-        return self._show_file(p, img)
+        return self._open_later(p) if large else self._show_file(p, img)
+
+    @staticmethod
+    def _large(p: Path) -> bool:
+        """A regular image file of more than LARGE_PIXELS (up to the limit) by its header: decoded in the
+        background. Anything else (small, unreadable, over the limit) is read at once, errors included."""
+        import warnings
+
+        try:
+            if not p.is_file():
+                return False
+            from PIL import Image
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with Image.open(p) as im:  # the header only
+                    n = int(im.size[0]) * int(im.size[1])
+        except Exception:  # noqa: BLE001 - not for PIL (or too large for it): the decoder says why
+            return False
+        return LARGE_PIXELS < n <= imageio.MAX_PIXELS
+
+    def _open_later(self, p: Path) -> bool:
+        """Decode a large image and its display copy in a background thread; shown by _on_decoded unless
+        another image was opened meanwhile. The GUI thread never waits on the decoder."""
+        self._decode_token += 1
+        token = self._decode_token
+        self.status.emit(f"opening {p.name}…")
+
+        def work() -> None:
+            import warnings
+
+            result, messages = None, []
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", imageio.DamagedImageWarning)
+                    img = imageio.load_image(p)
+                result = (img, *imageio.display_copy(img))
+                messages = [str(w.message) for w in caught if issubclass(w.category, imageio.DamagedImageWarning)]
+            except imageio.ImageLoadError as exc:
+                messages = [str(exc)]
+            except MemoryError:
+                messages = [f"{p.name}: not enough memory to open this image"]
+            except Exception as exc:  # noqa: BLE001 - reported, never raised in a thread
+                messages = [f"{p.name}: {type(exc).__name__}: {exc}"]
+            relay.decoded.emit(token, p, result, messages)
+
+        relay = self._relay
+        threading.Thread(target=work, name="nbf-decode", daemon=True).start()
+        return True
+
+    @Slot(int, object, object, object)
+    def _on_decoded(self, token: int, p: Path, result, messages) -> None:
+        if token != self._decode_token:
+            return  # another image was opened meanwhile
+        if result is None:
+            self.error.emit(messages[0])
+            return
+        for text in messages:
+            self.warning.emit(text)
+        img, display, scale = result
+        files = self.settings.add_recent_file(p)
+        self.recentFilesChanged.emit(files)
+        self.open_array(img, str(p), already_checked=True, display=(display, scale))
 
     def _show_file(self, p: Path, img) -> bool:
         """Show an image read from the file p (recent files updated) and start predicting."""
@@ -231,8 +351,11 @@ class Controller(QObject):
         self.recentFilesChanged.emit(files)
         return self.open_array(img, str(p), already_checked=True)
 
-    def open_array(self, image, source: str = "clipboard", already_checked: bool = False) -> bool:
-        """Show an RGB uint8 image (from a file, the clipboard, a test) and start predicting."""
+    def open_array(self, image, source: str = "clipboard", already_checked: bool = False,
+                   display: tuple | None = None) -> bool:
+        """Show an RGB uint8 image (H, W, 3) (from a file, the clipboard, a test) and start predicting.
+        display: its (display copy, scale) when already made (imageio.display_copy)."""
+        self._decode_token += 1  # a large image still decoding is not shown over this one
         import numpy as np
 
         try:
@@ -244,7 +367,7 @@ class Controller(QObject):
         except imageio.ImageLoadError as exc:
             self.error.emit(str(exc))
             return False
-        display, scale = imageio.display_copy(img)
+        display, scale = display if display is not None else imageio.display_copy(img)
         self._kept = None
         self._everyone, self._everyone_job = [], 0
         self.session.clear_results()
@@ -281,7 +404,7 @@ class Controller(QObject):
             return False
         pred = self.session.prediction
         if (index == self.session.person and not self.session.busy and pred is not None
-                and getattr(pred, "person", -1) == index):
+                and pred.person == index):
             return False
         self._keep_current()
         kept = self.session.results.get(index)
@@ -320,7 +443,7 @@ class Controller(QObject):
     def _keep_current(self) -> None:
         """Keep the result on screen (edits included) among the people's results."""
         pred = self.session.prediction
-        if pred is not None and int(getattr(pred, "person", -1)) >= 0:
+        if pred is not None and pred.person >= 0:
             self.session.set_result(int(pred.person), keep_result(self.session))
 
     def _next_everyone(self) -> None:
@@ -342,9 +465,9 @@ class Controller(QObject):
         self._request.emit(job, shown.image, shown.source, k)
 
     def _on_everyone_result(self, job_id: int, prediction) -> None:
-        k = int(getattr(prediction, "person", -1))
+        k = prediction.person
         quality = self._quality[1] if self._quality[0] == job_id else None
-        kept = KeptResult(self.session.shown, prediction, quality, tuple(getattr(prediction, "people", ()) or ()),
+        kept = KeptResult(self.session.shown, prediction, quality, tuple(prediction.people),
                           k, prediction.params, prediction.mesh)
         if k >= 0:
             self.session.set_result(k, kept)
@@ -397,15 +520,15 @@ class Controller(QObject):
         self._throttle.stop()
         self._pending = None
         self._kept = None
-        people = tuple(getattr(prediction, "people", ()) or ())
-        person = int(getattr(prediction, "person", -1))
+        people = tuple(prediction.people)
+        person = prediction.person
         self.session.set_people(people, max(person, 0))
         self.session.set_prediction(prediction, self._quality[1] if self._quality[0] == job_id else None)
         self._keep_current()
         self.timings.emit(format_timings(prediction.timings))
         who = f" (person {person + 1} of {len(people)})" if len(people) > 1 and person >= 0 else ""
         self.status.emit(f"{self.session.shown.name}: done{who}"
-                         + (" (refined)" if getattr(prediction, "refined", False) else ""))
+                         + (" (refined)" if prediction.refined else ""))
 
     @Slot(int, object)
     def _on_assessed(self, job_id: int, quality) -> None:
@@ -491,7 +614,7 @@ class Controller(QObject):
         """'refined' or 'network': which of the prediction's two fits the current parameters are (None when
         the prediction was not refined or the body has been edited since)."""
         pred = self.session.prediction
-        if pred is None or getattr(pred, "network_params", None) is None:
+        if pred is None or pred.network_params is None:
             return None
         if self.session.params is pred.params:
             return "refined"
@@ -501,8 +624,8 @@ class Controller(QObject):
         """Show the refined fit or the network's own ('refined' | 'network'): the prediction keeps both, so
         this is an instant, undoable switch. False when the prediction has only one."""
         pred = self.session.prediction
-        network = getattr(pred, "network_params", None)
-        if pred is None or network is None or which not in ("refined", "network"):
+        network = None if pred is None else pred.network_params
+        if network is None or which not in ("refined", "network"):
             return False
         params = pred.params if which == "refined" else network
         if self.session.params is params:
@@ -571,7 +694,6 @@ class Controller(QObject):
         else:  # the edited body (posed here: the session's mesh may lag behind a failed re-pose)
             mesh = body.mesh(params) if body is not None else None
         photo = None if mesh is None else photo_camera_for(pred, params, mesh, body)
-        save = getattr(export, "save_params", None) or export.export_params
-        save(Path(path), params, float(pred.camera.focal), int(pred.camera.size), name, overwrite=overwrite,
-             photo=photo)
+        export.save_params(Path(path), params, float(pred.camera.focal), int(pred.camera.size), name,
+                           overwrite=overwrite, photo=photo)
         return Path(path)

@@ -1,8 +1,17 @@
 """App benchmarks with the real window, real worker thread and real model (offscreen Qt):
-time from drop to first mesh, picking another person on a real photo, slider-drag frame time, and
-memory over many images in a row.
+time from drop to first mesh, picking another person on a real photo, slider-drag and rotation frame
+rates at the window's full resolution, the longest the GUI thread was blocked, and memory over many
+images in a row.
 
     QT_QPA_PLATFORM=offscreen python scripts/bench_app.py --images 100
+
+The last line sums it up for scripts:
+`slider_fps=<x> rotate_fps=<y> max_block_ms=<z> first_mesh_ms=<w> rss_mb=<v>`:
+slider_fps and rotate_fps from the median frame time (a slider step: re-pose, the 3D view drawn, the
+photo overlay deferred to the pause; a rotation step: one mouse move, the 3D view drawn), max_block_ms
+the longest stretch without the GUI thread's event loop turning (a 5 ms timer's late ticks) from the shown
+window to the end (start-up excluded), first_mesh_ms drop -> mesh of the first image (model load
+included), rss_mb the resident memory at the end.
 """
 from __future__ import annotations
 
@@ -26,19 +35,80 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class BlockWatch:
+    """The longest time the GUI thread's event loop did not turn: a TICK_MS timer whose ticks come late by
+    the length of whatever ran in between (a handler, a paint, a call the benchmark made as a user would).
+    `phase` names what the benchmark is doing, to say where the longest block was."""
+
+    TICK_MS = 5
+
+    def __init__(self):
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(self.TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.max_ms, self.where, self.phase = 0.0, "", ""
+        self._last = None
+
+    def start(self, trace: bool = False) -> None:
+        """trace: a thread samples the GUI thread's stack during blocks over 100 ms and prints where it was."""
+        self._last = time.perf_counter()
+        self.timer.start()
+        if trace:
+            import threading
+
+            threading.Thread(target=self._sample, args=(threading.get_ident(),), daemon=True).start()
+
+    def _sample(self, gui: int) -> None:
+        import traceback
+
+        seen = None
+        while self.timer is not None:
+            time.sleep(0.05)
+            last = self._last
+            if time.perf_counter() - last > 0.1 and seen != last:
+                seen = last
+                frame = sys._current_frames().get(gui)
+                if frame is not None:
+                    stack = "".join(traceback.format_stack(frame, limit=12))
+                    print(f"--- GUI thread blocked over 100 ms during {self.phase}:\n{stack}", file=sys.stderr)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        late = (now - self._last) * 1000 - self.TICK_MS
+        self._last = now
+        if late > self.max_ms:
+            self.max_ms, self.where = late, self.phase
+
+
+def make_large_photo(photo: Path, out: Path) -> Path | None:
+    """A 6000 x 4000 JPEG made from the real photo (scaled up), for the decode figure; None without one."""
+    import cv2
+
+    img = cv2.imread(str(photo)) if photo.is_file() else None
+    if img is None:
+        return None
+    cv2.imwrite(str(out), cv2.resize(img, (6000, 4000), interpolation=cv2.INTER_LINEAR),
+                [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=int, default=100, help="images processed in a row for the memory figure")
     ap.add_argument("--data", type=Path, default=Path("data/synth_test"), help="folder of *_image.png")
-    ap.add_argument("--frames", type=int, default=60, help="slider positions for the frame-time figure")
+    ap.add_argument("--frames", type=int, default=60, help="slider positions and mouse moves for the frame rates")
     ap.add_argument("--photo", type=Path, default=Path(__file__).resolve().parent.parent / "resources" / "photos"
                     / "two_people.jpg", help="a real photo with several people (person picker figure)")
+    ap.add_argument("--trace-blocks", action="store_true", help="print the GUI thread's stack during long blocks")
     a = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from inference.gl import configure_gl
 
     configure_gl()
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+    from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
     from app.controller import Controller
@@ -64,6 +134,16 @@ def main() -> None:
                 raise TimeoutError("the app did not answer in time")
             time.sleep(0.001)
 
+    def idle(seconds: float) -> None:
+        t = time.perf_counter()
+        while time.perf_counter() - t < seconds:
+            qapp.processEvents()
+            time.sleep(0.001)
+
+    big = make_large_photo(a.photo, Path(tmp) / "large_24mp.jpg")
+    idle(0.2)  # the window's first paint (start-up) is not timed
+    watch = BlockWatch()
+    watch.start(trace=a.trace_blocks)
     session = controller.session
     failed = []
     controller.error.connect(failed.append)
@@ -76,7 +156,10 @@ def main() -> None:
         qapp.processEvents()  # the views repaint with the new mesh
         return time.perf_counter() - t
 
+    watch.phase = "first image (model load)"
     first = process(images[0])  # includes building the Predictor in the worker
+    idle(0.3)  # the overlay and the 3D view drawn
+    watch.phase = "later images"
     drops = [process(p) for p in images[1:6]]
     pred = controller.worker.predictor()
     print(f"model: device {pred.device}, person detector {'on' if getattr(pred, 'detector', None) else 'off'}")
@@ -84,6 +167,7 @@ def main() -> None:
     print(f"drop -> mesh, later images: median {statistics.median(drops) * 1000:.0f} ms")
 
     if a.photo.is_file():  # a real photo: drop, then pick each other person (a new job on the same image)
+        watch.phase = "real photo"
         t_photo = process(a.photo)
         people = len(session.people)
         switches = []
@@ -102,23 +186,72 @@ def main() -> None:
             line += f", pick another person -> mesh: median {statistics.median(switches) * 1000:.0f} ms"
         print(line)
 
-    # slider drag: each step sets a beta as a drag would, then waits until the mesh view shows it
+    # a 24-megapixel photo: decoded and scaled for display in the background, the window stays responsive
+    if big is not None:
+        watch.phase = "large photo (decode)"
+        t = time.perf_counter()
+        controller.open_file(big)
+        wait(lambda: session.shown is not None and session.shown.source == str(big))
+        t_shown = time.perf_counter() - t
+        wait(lambda: not session.busy)
+        print(f"large photo 6000 x 4000: shown after {t_shown * 1000:.0f} ms, "
+              f"mesh after {(time.perf_counter() - t) * 1000:.0f} ms")
+
+    # slider drag: each step sets a beta as a drag would, re-poses at once (the throttle timer's work: a drag
+    # delivers events faster than it fires) and waits until the render thread's frame of it is on screen (no
+    # overlap between frames: the figure is a latency); the photo overlay follows when the drag pauses
     if session.prediction is None:
         process(images[0])
+    idle(0.3)
+    view = win.mesh_view
+    watch.phase = "slider drag"
     times = []
     for k in range(a.frames):
         v = 3.0 * ((k % 20) / 10.0 - 1.0)
         mesh = session.mesh
         t = time.perf_counter()
         win.inspector.betas[0].set_value(v)
-        controller.flush()  # the throttle timer's work, now (the drag delivers events faster than 30 ms)
-        wait(lambda mesh=mesh: session.mesh is not mesh)
-        win.mesh_view.repaint()
+        controller.flush()
+        wait(lambda mesh=mesh: session.mesh is not mesh and view.is_current())  # the frame arrived
+        view.repaint()  # and is on screen
         times.append(time.perf_counter() - t)
+    watch.phase = "slider pause (photo overlay)"
+    idle(0.4)
+    slider = statistics.median(times)
     p90 = sorted(times)[int(0.9 * len(times))]
-    print(f"slider drag: median {statistics.median(times) * 1000:.1f} ms per frame "
-          f"({1 / statistics.median(times):.0f} frames/s), 90th percentile {p90 * 1000:.1f} ms")
+    print(f"slider drag: median {slider * 1000:.1f} ms per frame ({1 / slider:.0f} frames/s), "
+          f"90th percentile {p90 * 1000:.1f} ms; 3D view {view.width()} x {view.height()} px, "
+          f"frames {view._frame.width() if view._frame is not None else 0} px wide")
 
+    # rotation: a left drag across the 3D view, one mouse move per frame, each drawn before the next
+    watch.phase = "rotation"
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    mods = Qt.KeyboardModifier.NoModifier
+
+    def mouse(kind, pos: QPointF, button, buttons) -> None:
+        ev = QMouseEvent(kind, pos, view.mapToGlobal(pos), button, buttons, mods)
+        QApplication.sendEvent(view, ev)
+
+    centre = QPointF(view.width() / 2, view.height() / 2)
+    mouse(QEvent.Type.MouseButtonPress, centre, left, left)
+    rot = []
+    x = centre.x()
+    for k in range(a.frames):
+        x += 6.0 if (k // 30) % 2 == 0 else -6.0
+        yaw = view.yaw
+        t = time.perf_counter()
+        mouse(QEvent.Type.MouseMove, QPointF(x, centre.y()), none, left)
+        wait(lambda: view.is_current())
+        view.repaint()
+        rot.append(time.perf_counter() - t)
+        assert view.yaw != yaw, "the drag did not rotate the view"
+    mouse(QEvent.Type.MouseButtonRelease, QPointF(x, centre.y()), left, none)
+    idle(0.2)
+    rotate = statistics.median(rot)
+    print(f"rotation: median {rotate * 1000:.1f} ms per frame ({1 / rotate:.0f} frames/s), "
+          f"90th percentile {sorted(rot)[int(0.9 * len(rot))] * 1000:.1f} ms")
+
+    watch.phase = "images in a row"
     rss0 = rss_mb()
     failed.clear()
     marks = {}
@@ -130,8 +263,14 @@ def main() -> None:
     print(f"memory (RSS): {rss0:.0f} MB before, " + ", ".join(f"{v:.0f} MB after {k}" for k, v in marks.items())
           + f" images; growth from {first_mark} to {a.images}: {marks[a.images] - marks[first_mark]:+.0f} MB"
           + (f" ({len(failed)} of them answered with an error, e.g. {failed[0]!r})" if failed else ""))
+    idle(0.3)
+    watch.timer.stop()
+    print(f"longest GUI-thread block: {watch.max_ms:.0f} ms, during: {watch.where}")
+    rss = rss_mb()
     win.close()
     controller.shutdown()
+    print(f"slider_fps={1 / slider:.1f} rotate_fps={1 / rotate:.1f} max_block_ms={watch.max_ms:.0f} "
+          f"first_mesh_ms={first * 1000:.0f} rss_mb={rss:.0f}")
 
 
 if __name__ == "__main__":

@@ -1,25 +1,27 @@
 """Interactive 3D view of the body: orbit with left-drag, pan with right/middle-drag, zoom with
-the wheel, click to pick the nearest joint. Frames come from the shared RenderHost (one
-long-lived pyrender renderer) rendered into a QImage; nothing is drawn with QOpenGLWidget."""
+the wheel, click to pick the nearest joint. Frames come from the shared RenderHost's render thread
+(one long-lived renderer, its own one-draw-call shader) at the widget's full resolution and are drawn
+1:1: each edit or mouse move posts one frame request (a newer one supersedes a request not drawn yet),
+the finished frame arrives by signal and is painted. The GUI thread never renders or waits for a frame;
+nothing is drawn with QOpenGLWidget.
+"""
 from __future__ import annotations
 
 import math
 import time
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.qt_images import to_qimage
 
 from .image_canvas import BACKGROUND
-from .render_host import RenderHost, fit_size
+from .render_host import RenderHost, RenderJob, fit_size
 
 YFOV = 0.6
-QUALITY_SIDE = 900  # longest side of a still frame (pixels)
-INTERACTIVE_SIDE = 420  # while dragging or editing: smaller frames, then a full one when idle
-SETTLE_MS = 180
+MAX_SIDE = 2048  # longest side of a frame (device pixels); larger widgets are scaled up
 PRESETS = {  # name -> (yaw, pitch) in degrees
     "front": (0.0, 0.0),
     "back": (180.0, 0.0),
@@ -60,11 +62,11 @@ class MeshView(QWidget):
         self._moved = False
         self._message = ""
         self.last_ms = 0.0
-        self._fast = False
-        self._settle = QTimer(self)
-        self._settle.setSingleShot(True)
-        self._settle.setInterval(SETTLE_MS)
-        self._settle.timeout.connect(self._invalidate)
+        self._key = f"mesh_view:{id(self)}"
+        self._requested = 0  # serial of the newest frame request
+        self._shown = -1  # serial of the frame on screen
+        host.ready.connect(self._invalidate)
+        host.frameReady.connect(self._on_frame)
         self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(False)
@@ -86,7 +88,7 @@ class MeshView(QWidget):
                 self.frame_body()
             else:
                 self._follow_growth()
-        self._invalidate(interactive=not reframe and mesh is not None)
+        self._invalidate()
 
     def frame_body(self) -> None:
         """Aim at the body's bounding-box centre from a distance that fits it (front view)."""
@@ -135,14 +137,9 @@ class MeshView(QWidget):
         self._message = text
         self.update()
 
-    def _invalidate(self, interactive: bool = False) -> None:
-        """Schedule a frame; interactive frames are small and followed by a full one when input settles."""
+    def _invalidate(self) -> None:
+        """Schedule a frame (rendered in the next paintEvent: several changes before it make one frame)."""
         self._dirty = True
-        self._fast = interactive
-        if interactive:
-            self._settle.start()
-        else:
-            self._settle.stop()
         self.update()
 
     # ---------------------------------------------------------------- camera
@@ -170,26 +167,68 @@ class MeshView(QWidget):
         return j if d[j] <= radius else None
 
     # ---------------------------------------------------------------- rendering
+    def _job(self) -> RenderJob:
+        """The frame the view should show now: full widget resolution in device pixels (capped at MAX_SIDE)."""
+        dpr = self.devicePixelRatioF()
+        w, h, _ = fit_size(self.width() * dpr, self.height() * dpr, MAX_SIDE)
+        colors = self.host.part_colors() if self.color_mode == "parts" else None
+        return RenderJob(self.vertices, w, h, pose=self.camera_pose(), yfov=YFOV, colors=colors)
+
+    def _request_frame(self) -> None:
+        """Post the current view to the render thread (paintEvent does it when something changed)."""
+        self._dirty = False
+        if self.vertices is None or not self.host.has_body:
+            self._frame = None
+            return
+        if not self.host.is_ready:
+            self._dirty = True  # host.ready invalidates the view again
+            return
+        self._requested = self.host.request(self._key, self._job())
+
+    def _on_frame(self, key: str, serial: int, image, ms: float) -> None:
+        if key != self._key or serial < self._shown or self.vertices is None:
+            return
+        self._shown = serial
+        if isinstance(image, Exception):
+            self._frame, self._message = None, str(image)
+        else:
+            image.setDevicePixelRatio(image.width() / max(1, self.width()))
+            self._frame, self._message = image, ""
+            self.last_ms = ms
+            self.rendered.emit(ms)
+        self.update()
+
+    def is_current(self) -> bool:
+        """True when the frame on screen shows the current body and camera (or there is nothing to show)."""
+        if self.vertices is None:
+            return True
+        return not self._dirty and self._shown == self._requested and self._frame is not None
+
     def render_frame(self) -> QImage | None:
-        """Render now (normally done lazily in paintEvent)."""
+        """Render the current view now and wait for it (stills and screenshots; interaction never waits)."""
         self._dirty = False
         if self.vertices is None or not self.host.has_body:
             self._frame = None
             return None
-        dpr = self.devicePixelRatioF()
-        w, h, _ = fit_size(self.width() * dpr, self.height() * dpr, INTERACTIVE_SIDE if self._fast else QUALITY_SIDE)
+        job = self._job()
         t0 = time.perf_counter()
         try:
-            colors = self.host.part_colors() if self.color_mode == "parts" else None
-            rgba = self.host.render_orbit(self.vertices, self.camera_pose(), w, h, YFOV, colors)
+            rgba = self.host.render(job)
         except Exception as exc:  # noqa: BLE001 - shown in the view, the app stays up
             self._frame = None
             self._message = str(exc)
             return None
-        self.last_ms = (time.perf_counter() - t0) * 1000
+        self._serial_sync()
         self._frame = to_qimage(rgba)
+        self._frame.setDevicePixelRatio(job.width / max(1, self.width()))
+        self.last_ms = (time.perf_counter() - t0) * 1000
         self.rendered.emit(self.last_ms)
+        self.update()
         return self._frame
+
+    def _serial_sync(self) -> None:
+        """A frame drawn by render_frame is the newest: frames of older requests still on their way are dropped."""
+        self._requested = self._shown = self.host.request_serial()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         self._dirty = True
@@ -197,21 +236,24 @@ class MeshView(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802
         if self._dirty:
-            self.render_frame()
+            self._request_frame()  # drawn in the render thread; the latest frame is painted meanwhile
         p = QPainter(self)
         p.fillRect(self.rect(), BACKGROUND)
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if self._frame is not None:
-            p.drawImage(QRectF(self.rect()), self._frame)
+            # the frame's pixel ratio makes it cover the widget: 1:1 in device pixels unless capped at MAX_SIDE
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform,
+                            abs(self._frame.devicePixelRatio() - self.devicePixelRatioF()) > 1e-3)
+            p.drawImage(0, 0, self._frame)
             if self.selected_joint is not None and self.joints is not None:
+                p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
                 uv = self.project(self.joints[self.selected_joint: self.selected_joint + 1])[0]
                 p.setPen(QPen(QColor(255, 80, 60), 2))
                 p.setBrush(QColor(255, 80, 60, 90))
                 p.drawEllipse(QPointF(*uv), 7, 7)
         else:
             p.setPen(QColor(170, 174, 180))
-            text = self._message or "The 3D body appears here once a photo is processed."
+            text = self._message or ("Preparing the 3D view…" if self.vertices is not None and self.host.has_body
+                                     else "The 3D body appears here once a photo is processed.")
             p.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                        text)
         p.end()
@@ -255,14 +297,14 @@ class MeshView(QWidget):
     def rotate(self, dx: float, dy: float) -> None:
         self.yaw = (self.yaw - dx * 0.5) % 360.0
         self.pitch = float(np.clip(self.pitch + dy * 0.5, -89.0, 89.0))
-        self._invalidate(interactive=True)
+        self._invalidate()
 
     def pan(self, dx: float, dy: float) -> None:
         pose = self.camera_pose()
         k = 2 * self.distance * math.tan(YFOV / 2) / max(1, self.height())
         self.target = self.target - pose[:3, 0] * dx * k + pose[:3, 1] * dy * k
-        self._invalidate(interactive=True)
+        self._invalidate()
 
     def zoom(self, steps: float) -> None:
         self.distance = float(np.clip(self.distance * 0.88 ** steps, 0.2, 200.0))
-        self._invalidate(interactive=True)
+        self._invalidate()

@@ -16,7 +16,9 @@ from .legend import PartLegend
 from .people_list import PeopleList
 from .people_overlay import paint_people, person_at
 from .quality_badge import QualityBadge, verdict_icon
-from .render_host import RenderHost, fit_size
+from .render_host import RenderHost, RenderJob, fit_size
+
+OVERLAY_SETTLE_MS = 150  # the photo overlay follows edits when they pause this long
 
 WELCOME = ("Drop a photo of a person here\n(or a folder of photos, or a dataset folder)\n\n"
            "File › Open… (Ctrl+O) · Edit › Paste image (Ctrl+V)")
@@ -85,8 +87,12 @@ class PhotoPanel(QWidget):
         self.person = 0
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
-        self._settle.setInterval(200)
+        self._settle.setInterval(OVERLAY_SETTLE_MS)
         self._settle.timeout.connect(self._update_overlay)
+        host.ready.connect(self._update_overlay)  # the renderer, built in the render thread, can draw now
+        host.frameReady.connect(self._on_overlay_frame)
+        self._overlay_key = f"photo_overlay:{id(self)}"
+        self._overlay_serial = 0  # the newest overlay asked for (older frames are dropped)
         self.canvas.set_opacity(0.7)
         self.show_mesh.toggled.connect(lambda _on: self._update_overlay())
         self.show_people.toggled.connect(lambda _on: self.canvas.update())
@@ -183,24 +189,41 @@ class PhotoPanel(QWidget):
             paint_people(painter, self.people, origin, k * self.shown.scale, self.person)
 
     def set_mesh(self, mesh) -> None:
-        """An edited body: a quick small overlay now, the full one when edits pause."""
+        """An edited body: the overlay is drawn again once edits pause for OVERLAY_SETTLE_MS (a slider drag
+        renders only the 3D view per step; the photo keeps the last overlay until then)."""
         self.vertices = None if mesh is None else mesh.vertices
-        self._update_overlay(fast=True)
         self._settle.start()
 
-    def _update_overlay(self, fast: bool = False) -> None:
+    def _update_overlay(self) -> None:
+        """Ask the render thread for the overlay of the current body (it arrives in _on_overlay_frame)."""
+        self._settle.stop()
+        self._overlay_serial = self.host.request_serial()  # drops overlays still on their way
         if not self.show_mesh.isChecked() or self.prediction is None or self.vertices is None or self.shown is None:
             self.canvas.set_overlay(None)
             return
-        self.canvas.set_overlay(self.render_overlay(512 if fast else 1024))
+        if not self.host.is_ready:  # being built in the render thread: host.ready calls back
+            return
+        self._overlay_serial = self.host.request(self._overlay_key, self._overlay_job())
 
-    def render_overlay(self, max_side: int = 1024) -> np.ndarray | None:
-        """RGBA of the body on the display image through the predicted camera (None on failure)."""
+    def _on_overlay_frame(self, key: str, serial: int, image, _ms: float) -> None:
+        if key != self._overlay_key or serial != self._overlay_serial:
+            return
+        if isinstance(image, Exception):
+            self.canvas.set_caption(str(image))
+            return
+        self.canvas.set_overlay(image)
+
+    def _overlay_job(self, max_side: int = 1024) -> RenderJob:
         h, w = self.shown.display.shape[:2]
         rw, rh, k = fit_size(w, h, max_side)
         focal, (cx, cy) = overlay_camera(self.prediction, self.shown.scale * k)
+        return RenderJob(np.asarray(self.vertices, np.float32), rw, rh, focal=focal, center=(cx, cy))
+
+    def render_overlay(self, max_side: int = 1024) -> np.ndarray | None:
+        """RGBA (h, w, 4) of the body on the display image through the predicted camera, drawn now and waited
+        for (stills and tests; the panel itself asks the render thread and never waits). None on failure."""
         try:
-            return self.host.render_camera(self.vertices, focal, (cx, cy), rw, rh)
+            return self.host.render(self._overlay_job(max_side))
         except Exception as exc:  # noqa: BLE001
             self.canvas.set_caption(str(exc))
             return None

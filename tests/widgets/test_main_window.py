@@ -26,7 +26,15 @@ def drop(window, paths) -> None:
 
 
 def wait_prediction(qtbot, window):
+    """A result is shown, and the 3D view's frame of it (drawn in the render thread) is on screen."""
     qtbot.waitUntil(lambda: window.session.prediction is not None and not window.session.busy, timeout=30000)
+    shown(qtbot, window.mesh_view)
+
+
+def shown(qtbot, view):
+    """Wait until the 3D view shows its current body and camera (frames come from the render thread)."""
+    qtbot.waitUntil(lambda: view.repaint() is None and view.is_current(), timeout=10000)
+    return view
 
 
 def palette_pixels(img: np.ndarray) -> int:
@@ -64,7 +72,7 @@ def test_drop_shows_segmentation_mesh_and_overlay(qtbot, window, photo):
     iou = (mask & (parts > 0)).sum() / (mask | (parts > 0)).sum()
     assert iou > 0.2
     assert 0.5 < mask.sum() / (parts > 0).sum() < 2.0
-    assert window.photo.canvas.overlay is not None
+    qtbot.waitUntil(lambda: window.photo.canvas.overlay is not None, timeout=10000)  # from the render thread
 
 
 def test_slider_changes_mesh(qtbot, window, photo):
@@ -76,8 +84,12 @@ def test_slider_changes_mesh(qtbot, window, photo):
     window.inspector.betas[0].set_value(-2.5 if b0 > 0 else 2.5)  # as a user drag would
     qtbot.waitUntil(lambda: window.session.mesh is not window.session.prediction.mesh, timeout=2000)
     assert np.abs(window.session.mesh.vertices - v0).max() > 1e-3
-    qtbot.wait(20)
-    assert np.abs(grab(window.mesh_view).astype(int) - before).sum() > 0
+    assert np.abs(grab(shown(qtbot, window.mesh_view)).astype(int) - before).sum() > 0
+    # the photo overlay follows when the edits pause (drawn in the render thread, not per slider step)
+    qtbot.waitUntil(lambda: window.photo.canvas.overlay is not None, timeout=10000)
+    overlay = window.photo.canvas.overlay
+    window.inspector.betas[0].set_value(0.0)
+    qtbot.waitUntil(lambda: window.photo.canvas.overlay is not overlay, timeout=10000)
     # a joint edit, then undo with the menu action (Ctrl+Z)
     window.inspector.select_joint(18)  # left elbow
     edited = window.session.params
@@ -163,7 +175,7 @@ def test_mesh_view_navigation_and_joint_pick(qtbot, window, photo):
         qtbot.mouseMove(mv, c + QPoint(dx, 0))
     qtbot.mouseRelease(mv, Qt.MouseButton.LeftButton, pos=c + QPoint(80, 0))
     assert mv.yaw != 0
-    assert np.abs(grab(mv).astype(int) - front).sum() > 0
+    assert np.abs(grab(shown(qtbot, mv)).astype(int) - front).sum() > 0
     d0 = mv.distance
     mv.zoom(2)
     assert mv.distance < d0
@@ -227,7 +239,7 @@ def test_first_start_opens_the_sample_with_the_default_factory(qtbot, app_settin
         qtbot.waitUntil(lambda: not w.session.busy, timeout=60000)
         assert w.session.prediction is not None, w.banner.text
         assert np.isfinite(w.session.mesh.vertices).all()
-        assert body_pixels(grab(w.mesh_view)) > 1000
+        assert body_pixels(grab(shown(qtbot, w.mesh_view))) > 1000
     finally:
         w.close()
         w.deleteLater()
@@ -270,7 +282,7 @@ def test_fit_switch_shows_the_network_fit_and_back(qtbot, window, photo):
     bar.fit.activated.emit(bar.fit.currentIndex())
     assert window.session.params is pred.network_params
     qtbot.waitUntil(lambda: window.session.mesh is not pred.mesh, timeout=5000)
-    network = grab(window.mesh_view)
+    network = grab(shown(qtbot, window.mesh_view))
     assert np.abs(network.astype(int) - refined.astype(int)).sum(-1).astype(bool).mean() > 0.002
     window._toggle_fit()
     assert window.session.params is pred.params and bar.fit.currentData() == "refined"

@@ -53,6 +53,7 @@ TILE_MIN_SCORE = 0.5        # detector score in tiles (0.3: recall +0.02, precis
 WIDE_MAX_PEOPLE = 20
 SAME_FACE = 0.15            # two candidates whose faces lie closer than this x the smaller ROI side are one
 SAME_KEYPOINTS = 0.1        # two people whose torso/head keypoints agree within this x body size are one
+TILE_SKIP_COVER = 0.6       # a tile this much inside the boxes of people found in the whole-image views is skipped
 MASK_MARGIN = 0.25          # see _near_keypoints
 CACHE_SIZE = 4              # recent detect() results kept (a photo's people are found once, fitted one by one)
 
@@ -270,27 +271,28 @@ class PersonDetector:
         return weighted_nms(boxes, kps, scores)
 
     def candidates(self, image: np.ndarray, min_score: float = DET_MIN_SCORE, zoom: bool = True,
-                   wide: bool = False) -> list[Candidate]:
+                   wide: bool = False, found: list[Person] = ()) -> list[Candidate]:
         """Detector hits of every view, the whole image's first, each view's best first.  With `wide`, the
         hits of the wide-shot tiles (`tiles`, score > TILE_MIN_SCORE) follow, duplicates of a face found in
-        another tile merged (`merge_candidates`), best score first."""
-        out = []
+        another tile merged (`merge_candidates`), best score first; tiles lying mostly (TILE_SKIP_COVER)
+        inside the boxes of people `found` already are not searched (a portrait's tiles all lie on its one
+        person)."""
         views = self.views(image.shape, zoom)
-        for i, view in enumerate(views):
+        out = self._hits(image, views, min_score)
+        if wide:
+            tiles = [t for t in self.tiles(image.shape) if _covered(t, found) < TILE_SKIP_COVER]
+            out += merge_candidates(self._hits(image, tiles, min(min_score, TILE_MIN_SCORE), first=len(views)), out)
+        return out
+
+    def _hits(self, image: np.ndarray, views: list[Roi], min_score: float, first: int = 0) -> list[Candidate]:
+        """Detector hits of the views (numbered from `first`), each view's best first."""
+        out = []
+        for i, view in enumerate(views, start=first):
             boxes, kps, scores = self.detect_view(image, view, min_score)
             for b, k, sc in zip(boxes, kps, scores):
                 roi = roi_from_points(k[0], k[1])
                 if roi is not None:
                     out.append(Candidate(face=(b[:2] + b[2:]) / 2, roi=roi, score=float(sc), view=i))
-        if wide:
-            extra = []
-            for i, view in enumerate(self.tiles(image.shape), start=len(views)):
-                boxes, kps, scores = self.detect_view(image, view, min(min_score, TILE_MIN_SCORE))
-                for b, k, sc in zip(boxes, kps, scores):
-                    roi = roi_from_points(k[0], k[1])
-                    if roi is not None:
-                        extra.append(Candidate(face=(b[:2] + b[2:]) / 2, roi=roi, score=float(sc), view=i))
-            out += merge_candidates(extra, out)
         return out
 
     # ------------------------------------------------------------------ stage 2: landmarks
@@ -374,20 +376,30 @@ class PersonDetector:
         heads: list[np.ndarray] = []
         tried = 0
         tries = MAX_TRIES_PER_PERSON * max_people
-        for cand in self.candidates(image, min_score, zoom, wide):
-            if len(people) >= max_people or tried >= tries:
-                break
-            if any(_inside(cand.face, _grow(h, HEAD_MARGIN)) for h in heads):
-                continue  # this face belongs to someone already found
-            tried += 1
-            person = self.person_at(image, cand.roi, cand.score)
-            if person is None:
-                continue
-            head = _head_box(person.keypoints)
-            if any(_iou(head, h[None])[0] > HEAD_IOU for h in heads):
-                continue
-            people.append(person)
-            heads.append(head)
+
+        def confirm(cands: list[Candidate]) -> None:
+            nonlocal tried
+            for cand in cands:
+                if len(people) >= max_people or tried >= tries:
+                    return
+                if any(_inside(cand.face, _grow(h, HEAD_MARGIN)) for h in heads):
+                    continue  # this face belongs to someone already found
+                tried += 1
+                person = self.person_at(image, cand.roi, cand.score)
+                if person is None:
+                    continue
+                head = _head_box(person.keypoints)
+                if any(_iou(head, h[None])[0] > HEAD_IOU for h in heads):
+                    continue
+                people.append(person)
+                heads.append(head)
+
+        # the whole-image views first; then the tiles that the people found there leave open
+        seen = self.candidates(image, min_score, zoom)
+        confirm(seen)
+        if wide and len(people) < max_people:
+            tiles = [t for t in self.tiles(image.shape) if _covered(t, people) < TILE_SKIP_COVER]
+            confirm(merge_candidates(self._hits(image, tiles, min(min_score, TILE_MIN_SCORE), len(seen)), seen))
         people = _drop_nested(merge_people(people))
         return rank_people(people, image.shape)
 
@@ -405,6 +417,20 @@ def merge_candidates(new: list[Candidate], have: list[Candidate] = ()) -> list[C
         if not any(same(c, o) for o in (*have, *kept)):
             kept.append(c)
     return kept
+
+
+def _covered(tile: Roi, people: list[Person]) -> float:
+    """Fraction of an upright tile's area inside the union of the people's boxes."""
+    if not people:
+        return 0.0
+    n = 16
+    g = (np.arange(n) + 0.5 - n / 2) * tile.side / n
+    gx, gy = np.meshgrid(tile.cx + g, tile.cy + g)
+    inside = np.zeros((n, n), bool)
+    for p in people:
+        x0, y0, x1, y1 = (float(v) for v in p.box)
+        inside |= (gx >= x0) & (gx <= x1) & (gy >= y0) & (gy <= y1)
+    return float(inside.mean())
 
 
 def _tile_centres(extent: float, tile: float) -> np.ndarray:

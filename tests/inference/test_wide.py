@@ -190,3 +190,39 @@ def test_a_person_behind_another_is_kept_and_a_held_object_dropped():
     mh[200:280, 180:220] = 1
     held = Person(held.box, held.score, held.keypoints, mh)
     assert _drop_nested([front, back, held]) == [front, back]
+
+
+def test_tile_cover():
+    from inference.detect.blazepose import _covered
+
+    tile = Roi(100, 100, 100)  # x and y 50..150
+    assert _covered(tile, []) == 0.0
+    assert _covered(tile, [person(100, 0, 300)]) == pytest.approx(0.72, abs=0.07)  # a box 72 px wide, all the height
+    big = Person(box=np.array([0, 0, 400, 400], np.float32), score=1.0, keypoints=standing(200, 0, 400))
+    assert _covered(tile, [big]) == 1.0
+
+
+@needs_runtime
+def test_a_portrait_skips_the_tiles_its_person_covers(detector):
+    """The tiles are searched only where the people found in the whole-image views leave room: on a portrait
+    most of them are skipped, so a close-range photo costs little more than before the wide-shot search."""
+    from inference.image_io import load_image
+    from tests.inference.test_detect import PHOTOS
+
+    img = load_image(PHOTOS / "astronaut.jpg")
+    calls = []
+    real = detector.detect_view
+
+    def counting(image, view, min_score=0.5):
+        calls.append(view)
+        return real(image, view, min_score)
+
+    detector.detect_view = counting
+    try:
+        detector._cache.clear()
+        people = detector.detect(img)
+    finally:
+        del detector.detect_view
+    assert len(people) == 1
+    every = len(detector.views(img.shape)) + len(detector.tiles(img.shape))
+    assert len(calls) < 0.5 * every, (len(calls), every)

@@ -12,7 +12,7 @@ MOUSE = (
     ("3D view", "Click a joint", "select it in the inspector"),
     ("Photo", "Click inside a person's box", "fit that person, or show them if fitted (several people)"),
     ("Photo / Parts", "Wheel, + / -", "zoom about the cursor (both panels follow)"),
-    ("Photo / Parts", "Left-drag", "pan the zoomed image"),
+    ("Photo / Parts", "Left-drag when zoomed", "pan the image"),
     ("Photo / Parts", "Double-click, 0, Home", "fit the image to the panel again"),
     ("People strip", "Click / double-click a person", "show or fit that person / zoom the photo onto them"),
     ("People strip", "Fit everyone", "fit every person of the photo, keeping each result"),

@@ -333,6 +333,11 @@ def gallery_lines(k: int = 8) -> list[str]:
 def ablation_section() -> list[str]:
     path = Path("docs/ablations.json")
     lines = ["## 4. Input representation and supervision ablations", ""]
+    seeded = OUT / "ablations_seeds.md"
+    if seeded.exists():  # several seeds (scripts/run_ablations.py --seeds ...): the table with its spread
+        body = seeded.read_text().strip().splitlines()[1:]
+        return lines + ["Re-run with the current code at the old scale, one run per row and seed (the seed also "
+                        "draws the 5 % validation samples, so the spread includes that draw):"] + body + [""]
     if not path.exists():
         return lines + ["Not run (`python scripts/run_ablations.py`).", ""]
     rows = json.loads(path.read_text())

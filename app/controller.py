@@ -26,7 +26,7 @@ from .settings import AppSettings, ModelConfig
 from .worker import Generation, ModelWorker, PredictorFactory, WorkerThread, default_predictor_factory
 
 SAMPLES_DIR = RESOURCES / "samples"
-THROTTLE_MS = 30
+THROTTLE_MS = 16  # re-pose at most every 16 ms (60 a second); the render thread drops frames it cannot keep up with
 LARGE_PIXELS = 4_000_000  # larger images are decoded (and scaled for display) in a background thread
 _LATER = object()  # read_image's stand-in for an image being decoded in the background
 MERGE_WINDOW_S = 1.5

@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from inference import datasets
 from inference.datasets import Case
 
-from .derived import parts_on_image
+from .photo_mapping import parts_on_image
 from .settings import ModelConfig
 from .worker import Generation, PredictorFactory, WorkerThread, default_predictor_factory, user_message
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from .derived import parts_on_image
+from .photo_mapping import parts_on_image
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from app.derived import overlay_camera
+from app.photo_mapping import overlay_camera
 from inference.parts import PALETTE
 
 from .image_canvas import ImageCanvas, colorize_rgba

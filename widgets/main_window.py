@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
         self.view_bar.preset.connect(lambda n: self.mesh_view.reset_view() if n == "reset"
                                      else self.mesh_view.set_preset(n))
         self.view_bar.colorMode.connect(self.mesh_view.set_color_mode)
-        self.view_bar.fitChosen.connect(c.show_fit)
+        self.view_bar.fitChosen.connect(self._show_fit)
         s.paramsChanged.connect(lambda _: self._sync_fit_choice())
         self.mesh_view.jointPicked.connect(self._on_joint_picked)
         self.inspector.jointSelected.connect(self.mesh_view.set_selected_joint)
@@ -322,8 +322,12 @@ class MainWindow(QMainWindow):
         pred = self.session.prediction
         self.view_bar.set_fit_choice(pred is not None and pred.network_params is not None, shown or "refined")
 
+    def _show_fit(self, which: str) -> None:
+        if self.controller.show_fit(which):
+            self.mesh_view.aim_at_body()
+
     def _toggle_fit(self) -> None:
-        self.controller.show_fit("network" if self.controller.shown_fit() == "refined" else "refined")
+        self._show_fit("network" if self.controller.shown_fit() == "refined" else "refined")
 
     def _on_mesh(self, mesh) -> None:
         if self.session.prediction is None:

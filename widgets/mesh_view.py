@@ -102,6 +102,14 @@ class MeshView(QWidget):
         self._radius = radius
         self.reset_view()
 
+    def aim_at_body(self) -> None:
+        """Frame the current body again but keep the viewing direction (another fit of the same person
+        may stand elsewhere in the camera frame)."""
+        yaw, pitch = self.yaw, self.pitch
+        self.frame_body()
+        self.yaw, self.pitch = yaw, pitch
+        self._invalidate()
+
     def _follow_growth(self) -> None:
         """An edit made the body bigger than the framed one (taller, broader): move the camera back by the
         same factor (home view too) so it stays in the picture; a smaller body keeps the view."""

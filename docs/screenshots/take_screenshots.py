@@ -12,6 +12,8 @@ Writes (a throw-away settings file, the CPU, the shipped weights):
   dataset.png      the dataset tab: table, histogram, ground truth vs prediction of one case, after
                    `--limit` cases of the synthetic test split (then Stop)
   bad_file.png     a truncated JPEG dropped after a result: the message banner, the result kept
+  fits.png         the camera man (--fits-photo): the 3D pane from the side, refined fit | network fit
+--only welcome,main,... takes just those (main_parts comes with main).
 """
 from __future__ import annotations
 
@@ -31,8 +33,14 @@ def main() -> int:
     ap.add_argument("--photo", default=str(ROOT / "resources" / "photos" / "two_people.jpg"))
     ap.add_argument("--dataset", default=str(ROOT / "data" / "synth_test"))
     ap.add_argument("--limit", type=int, default=36, help="dataset cases to run before stopping")
+    ap.add_argument("--fits-photo", default=str(ROOT / "resources" / "photos" / "camera.png"))
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent))
+    ap.add_argument("--only", default="", help="comma-separated shot names (default: all)")
     args = ap.parse_args()
+    only = {n.strip() for n in args.only.split(",") if n.strip()}
+
+    def want(name: str) -> bool:
+        return not only or name in only
 
     from inference.gl import configure_gl
 
@@ -52,6 +60,7 @@ def main() -> int:
     w.resize(1600, 960)
     w.show()
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
 
     def pump(seconds: float = 0.3):
         end = time.time() + seconds
@@ -72,44 +81,77 @@ def main() -> int:
         print("saved", path, "|", w.statusBar().currentMessage() or "", "|", w.banner.text)
 
     pump(0.5)
-    shot("welcome")
+    if want("welcome"):
+        shot("welcome")
 
     # a synthetic sample
-    c.open_paths([args.sample])
-    wait_idle()
-    if c.session.prediction is None:
-        print("no prediction on", args.sample, ":", w.banner.text)
-        return 1
-    shot("main")
-    w.segmentation.set_mode("side")
-    w.view_bar.colors.setCurrentIndex(1)  # part colours
-    pump(0.6)
-    shot("main_parts")
-    w.segmentation.set_mode("overlay")
-    w.view_bar.colors.setCurrentIndex(0)
+    if want("main"):
+        c.open_paths([args.sample])
+        wait_idle()
+        if c.session.prediction is None:
+            print("no prediction on", args.sample, ":", w.banner.text)
+            return 1
+        shot("main")
+        w.segmentation.set_mode("side")
+        w.view_bar.colors.setCurrentIndex(1)  # part colours
+        pump(0.6)
+        shot("main_parts")
+        w.segmentation.set_mode("overlay")
+        w.view_bar.colors.setCurrentIndex(0)
 
     # a real photo with two people: pick the second one
-    c.open_paths([args.photo])
-    wait_idle()
-    if len(c.session.people) > 1:
-        w.photo.person_box.setCurrentIndex(1)
+    if want("two_people"):
+        c.open_paths([args.photo])
         wait_idle()
-    else:
-        print(f"{args.photo}: {len(c.session.people)} people detected; no picker to show")
-    shot("two_people")
+        if len(c.session.people) > 1:
+            w.photo.person_box.setCurrentIndex(1)
+            wait_idle()
+        else:
+            print(f"{args.photo}: {len(c.session.people)} people detected; no picker to show")
+        shot("two_people")
+
+    # the refined fit and the network's own, both kept: the 3D pane from the subject's left
+    if want("fits"):
+        import cv2
+        import numpy as np
+
+        from app.qt_images import from_qimage
+
+        c.open_paths([args.fits_photo])
+        wait_idle()
+        if c.shown_fit() is None:
+            print(f"{args.fits_photo}: not refined (no person detector?); no fits shot")
+        else:
+            w.mesh_view.set_preset("side")
+            pump(0.8)
+            photo = from_qimage(w.photo.grab().toImage())
+            panes = []
+            for which in ("refined", "network"):
+                w._show_fit(which)
+                pump(0.8)
+                img = from_qimage(w.mesh_view.grab().toImage())
+                cv2.putText(img, f"{which} fit, side view", (12, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.8,
+                            (255, 255, 255), 2, cv2.LINE_AA)
+                panes.append(img)
+            h = panes[0].shape[0]
+            photo = cv2.resize(photo, (int(photo.shape[1] * h / photo.shape[0]), h))
+            cv2.imwrite(str(out / "fits.png"), np.hstack([photo] + panes)[..., ::-1])
+            print("saved", out / "fits.png")
+            w.mesh_view.set_preset("front")
 
     # an error: a truncated JPEG dropped on top of a result
-    c.open_paths([args.sample])
-    wait_idle()
-    bad = Path(tmp) / "holiday.jpg"
-    bad.write_bytes(Path(args.photo).read_bytes()[:4000])
-    c.open_paths([bad])
-    pump(0.5)
-    shot("bad_file")
-    w.banner.hide()
+    if want("bad_file"):
+        c.open_paths([args.sample])
+        wait_idle()
+        bad = Path(tmp) / "holiday.jpg"
+        bad.write_bytes(Path(args.photo).read_bytes()[:4000])
+        c.open_paths([bad])
+        pump(0.5)
+        shot("bad_file")
+        w.banner.hide()
 
     # the dataset tab: run a few dozen cases, stop, show a typical case
-    if args.dataset and Path(args.dataset).is_dir():
+    if want("dataset") and args.dataset and Path(args.dataset).is_dir():
         panel = w.dataset_panel
         if w.open_dataset(args.dataset):
             end = time.time() + 600

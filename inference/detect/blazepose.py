@@ -52,6 +52,7 @@ TILE_OVERLAP = 1 / 3
 TILE_MIN_SCORE = 0.5        # detector score in tiles (0.3: recall +0.02, precision -0.03 on crowds)
 WIDE_MAX_PEOPLE = 20
 SAME_FACE = 0.15            # two candidates whose faces lie closer than this x the smaller ROI side are one
+SAME_HEAD = 0.75            # see same_person
 SAME_KEYPOINTS = 0.1        # two people whose torso/head keypoints agree within this x body size are one
 TILE_SKIP_COVER = 0.6       # a tile this much inside the boxes of people found in the whole-image views is skipped
 MASK_MARGIN = 0.25          # see _near_keypoints
@@ -448,10 +449,16 @@ def _body_size(kp: np.ndarray) -> float:
 
 
 def same_person(a: Person, b: Person) -> bool:
-    """True when two detections are one person: their head boxes overlap (IoU > HEAD_IOU) or their nose,
-    shoulders and hips agree within SAME_KEYPOINTS x the body size."""
+    """True when two detections are one person: their head boxes overlap (IoU > HEAD_IOU), their head centres
+    lie closer than SAME_HEAD x the larger head box's side (two people's heads never coincide in a photo: a
+    second, partial skeleton on one person does), or their nose, shoulders and hips agree within
+    SAME_KEYPOINTS x the body size."""
     ka, kb = np.asarray(a.keypoints, np.float32), np.asarray(b.keypoints, np.float32)
-    if _iou(_head_box(ka), _head_box(kb)[None])[0] > HEAD_IOU:
+    ha, hb = _head_box(ka), _head_box(kb)
+    if _iou(ha, hb[None])[0] > HEAD_IOU:
+        return True
+    side = max(float((ha[2:] - ha[:2]).max()), float((hb[2:] - hb[:2]).max()))
+    if float(np.hypot(*((ha[:2] + ha[2:]) / 2 - (hb[:2] + hb[2:]) / 2))) < SAME_HEAD * side:
         return True
     idx = [0, 11, 12, 23, 24]
     d = float(np.median(np.hypot(*(ka[idx, :2] - kb[idx, :2]).T)))

@@ -84,6 +84,13 @@ def test_duplicate_people_are_merged_and_neighbours_kept():
     neighbour = person(260, 100, 180)   # shoulder to shoulder: boxes overlap, heads do not
     behind = person(215, 60, 120)       # smaller, further back, overlapping the first one's box
     assert same_person(p, shifted) and not same_person(p, neighbour) and not same_person(p, behind)
+    # a second, partial skeleton on the same person: the head a few pixels off, the body laid out wrong
+    partial_kp = p.keypoints.copy()
+    partial_kp[:11, :2] += (3, -8)  # head boxes 18 x 11 px: IoU 0.13, centres 8.5 px apart
+    partial_kp[11:, 1] = 100 + 0.4 * (partial_kp[11:, 1] - 100)
+    partial_kp[11:, 0] += 40
+    partial = Person(box=p.box, score=0.7, keypoints=partial_kp)
+    assert same_person(p, partial) and merge_people([p, partial]) == [p]
     merged = merge_people([shifted, p, fewer, neighbour, behind])
     assert len(merged) == 3
     assert merged[0] is p  # of the three detections of one person, the one with the most confident keypoints

@@ -4,6 +4,7 @@ detector supplies them), staying close to the network's estimate."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -120,6 +121,21 @@ def hidden_parts(conf: np.ndarray | None) -> tuple[int, ...]:
     return tuple(sorted({p for k, parts in HIDDEN_BEYOND.items() if not c[k] > 0 for p in parts}))
 
 
+@contextmanager
+def one_torch_thread():
+    """Run the block on one torch thread (the setting is process-wide; restored after). The refinement is
+    hundreds of tiny tensor ops per step: a second thread only adds synchronisation, and beside other busy
+    processes on this 2-core machine OpenMP's waiting made it ten times slower (1 s -> 10 s per person)."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
+
+
 def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int,
                joints2d: np.ndarray | None = None, conf: np.ndarray | None = None,
                cancel: Callable[[], bool] | None = None, weights: FitWeights = REFINE_WEIGHTS,
@@ -155,8 +171,9 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
             params = standing_legs(params, LEG_JOINTS + tuple(j for j in fixed if j not in LEG_JOINTS))
     if joints2d is not None and weights.fix_depth:  # keypoints constrain the scale: let the depth move
         weights = replace(weights, fix_depth=False)
-    out, _ = fit_smpl(body, params, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
-                      vertex_parts=body._vertex_parts, cancel=cancel, silhouette=silhouette,
-                      photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
-                      n_vertices=REFINE_VERTICES)
+    with one_torch_thread():
+        out, _ = fit_smpl(body, params, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
+                          vertex_parts=body._vertex_parts, cancel=cancel, silhouette=silhouette,
+                          photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
+                          n_vertices=REFINE_VERTICES)
     return out

@@ -110,6 +110,8 @@ class PhotoPanel(QWidget):
         self.vertices = None
         self.canvas.set_base(shown.display if shown is not None else None)
         self.canvas.reset_view()
+        self._settle.stop()
+        self._overlay_serial = self.host.request_serial()  # an overlay still on its way belongs to the last photo
         self.canvas.set_overlay(None)
         self.qualities = {}
         self.quality.set_quality(None)

@@ -76,7 +76,8 @@ def write(a, seeds: list[int], rows, results, np) -> None:
     """The markdown table (mean and spread over seeds when several) and the raw rows as JSON."""
     cmd = (f"python scripts/run_ablations.py --data {a.data} --max-samples {a.max_samples} --epochs {a.epochs} "
            + (f"--seeds {a.seeds} " if a.seeds else "") + (f"--variants '{a.variants}' " if a.variants != "all" else "")
-           + f"--out {a.out}")
+           + (f"--max-minutes {a.max_minutes:g} " if a.max_minutes else "")
+           + (f"--threads {a.threads} " if a.threads else "") + f"--runs {a.runs} --out {a.out}")
     lines = [f"# Ablations ({a.max_samples} cached synthetic samples, {a.epochs} epochs each, "
              f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})", "", f"Command: `{cmd}`", "",
              "Validation errors of the fitting network (5% held-out samples; part inputs are ground-truth "

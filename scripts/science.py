@@ -261,8 +261,10 @@ def correlation_section(ev: dict) -> tuple[list[str], dict]:
                        ("gap", "predicted minus ground-truth parts")):
         (r, p), (rho, q) = stats[name]
         lines.append(f"| {what} | {r:.3f} ({p:.1e}) | {rho:.3f} ({q:.1e}) |")
-    lines += ["", "![mIoU against PA-MPJPE](science/miou_vs_pampjpe.png)", ""]
     hi = float(np.percentile(pa, 99.5)) + 10
+    lines += ["", "![mIoU against PA-MPJPE](science/miou_vs_pampjpe.png)", "",
+              f"(Errors above {hi:.0f} mm, {int((pa > hi).sum())} of the fits from predicted parts, are drawn on the "
+              "top edge; the least-squares line is fitted to all.)", ""]
     ax = Axes((float(miou.min()) - 0.02, float(miou.max()) + 0.02), (0, hi), "mIoU of the predicted part map",
               "PA-MPJPE (mm)", f"Per test image: r = {stats['pred'][0][0]:.2f} (pred. parts), "
                                f"{stats['gt'][0][0]:.2f} (GT parts)")

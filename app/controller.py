@@ -66,9 +66,9 @@ def _load_body_in_background(load, path: str, out: list, relay: _Relay) -> None:
     """Loader thread: out gets (path, BodyModel | None, exception | None); then relay.bodyLoaded."""
     try:
         body = load(path)
-        from inference.body_measure import rest_vertices
+        from inference.body_measure import beta_effects
 
-        rest_vertices(body, [0.0])  # builds the shape-measuring basis here, not on the GUI thread
+        beta_effects(body)  # the shape-measuring basis and the betas' tooltips, here and not on the GUI thread
         out.append((path, body, None))
     except Exception as exc:  # noqa: BLE001 - reported by body_model() on the GUI thread
         out.append((path, None, exc))

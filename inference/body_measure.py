@@ -159,8 +159,19 @@ def measure(body_model, betas) -> ShapeMeasures:
     return ShapeMeasures(height, vol, vol * DENSITY, g["chest"], g["waist"], g["hips"])
 
 
+_EFFECTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def beta_effects(body_model, count: int = 10) -> tuple[BetaEffect, ...]:
-    """What +1 of each of the first `count` betas (from the mean shape) does to the measurements."""
+    """What +1 of each of the first `count` betas (from the mean shape) does to the measurements; computed
+    once per body model (11 measurements, 0.1-0.2 s: the app's loader thread does it before the GUI asks)."""
+    done = _EFFECTS.setdefault(body_model, {})
+    if count not in done:
+        done[count] = _beta_effects(body_model, count)
+    return done[count]
+
+
+def _beta_effects(body_model, count: int) -> tuple[BetaEffect, ...]:
     n = min(count, _basis(body_model).dirs.shape[1])
     m0 = measure(body_model, np.zeros(n))
     out = []

@@ -119,6 +119,7 @@ def test_measurements_of_the_embedded_model(body):
     assert 1.5 < m.height_m < 1.9 and 50 < m.mass_kg < 90 and 0.6 < m.waist_m < 1.1
     effects = bm.beta_effects(body)
     assert len(effects) == 10
+    assert bm.beta_effects(body) is effects  # once per body model (the app computes it off the GUI thread)
     # measured on the embedded model (README): β1 -10 cm per +1, β3 +13 kg per +1
     assert effects[0].height_cm < -5 and "shorter" in effects[0].text()
     assert effects[2].mass_kg > 5 and "heavier" in effects[2].text()

@@ -64,7 +64,7 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
     resolution."""
     from tqdm import tqdm
 
-    from inference.detect.nbf import crop_inputs
+    from inference.detect.nbf import crop_inputs, world_bones
 
     torch.manual_seed(0)
     pred = Predictor(weights_dir=weights_dir, device=device, detect="off")
@@ -114,7 +114,8 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         if k < refine_limit:
             t = time.perf_counter()
             r = refine_fit(body, p.params, p.parts, pred.focal, pred.size, joints2d=j2d, conf=conf, silhouette=sil,
-                           photo_area=p.crop.photo_area(case.image.shape))
+                           photo_area=p.crop.photo_area(case.image.shape),
+                           bones=world_bones(people[0]) if people else None)
             row["t_refine"] = time.perf_counter() - t + row["t_network"]
             row["refined"] = _errors(body, r, gt_mesh)
         if k < baseline_limit:

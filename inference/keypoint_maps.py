@@ -2,7 +2,7 @@
 
 The segmentation network alone confuses left with right and loses the course of thin limbs; the person
 detector (trained on real people) knows both. Its 14 keypoints (LSP order + head, as
-`inference.detect.nbf.crop_inputs` returns them) are drawn as one plane per limb segment, so the
+`inference.detect.person_inputs.crop_inputs` returns them) are drawn as one plane per limb segment, so the
 network reads "the left forearm runs here" directly:
 
     maps = limb_maps(joints[None], valid[None], res=128, crop_size=256)   # (1, 12, 128, 128)

@@ -136,7 +136,7 @@ class Predictor:
                 conf: np.ndarray | None = None) -> PartMap:
         """Crop (S, S, 3) uint8 -> PartMap at the segmentation resolution (labels (r, r), probs (13, r, r)).
 
-        joints2d (14, 2) crop pixels and conf (14,) (`detect.nbf.crop_inputs`): the detector's keypoints,
+        joints2d (14, 2) crop pixels and conf (14,) (`detect.person_inputs.crop_inputs`): the detector's keypoints,
         drawn as limb maps for a keypoint-conditioned network (ignored by an RGB-only one); a keypoint
         with conf 0 is missing, and without keypoints the network runs on the image alone."""
         x = cv2.resize(crop_image, (self.seg_res, self.seg_res), interpolation=cv2.INTER_AREA)
@@ -193,7 +193,7 @@ class Predictor:
         if found is not None:
             people, person = (found,), 0
             if box is None:
-                from .detect.nbf import body_box
+                from .detect.person_inputs import body_box
 
                 box = tuple(float(v) for v in body_box(found, rgb.shape))
         elif box is None and self.detector is not None:
@@ -202,7 +202,7 @@ class Predictor:
                 if not 0 <= person < len(people):
                     raise PredictionError(f"person {person + 1} asked for, but {len(people)} found")
                 found = people[person]
-                from .detect.nbf import body_box
+                from .detect.person_inputs import body_box
 
                 box = tuple(float(v) for v in body_box(found, rgb.shape))
             # nobody detected: the whole image is the crop (see the check after segmentation)
@@ -210,7 +210,7 @@ class Predictor:
         crop = crop if crop is not None else crop_for_box(box, rgb.shape, self.size)
         crop_img = apply_crop(rgb, crop)
         if found is not None:
-            from .detect.nbf import crop_inputs, world_bones
+            from .detect.person_inputs import crop_inputs, world_bones
 
             joints2d, conf, mask_crop = crop_inputs(found, crop, rgb.shape)
             bones = world_bones(found)
@@ -219,7 +219,7 @@ class Predictor:
             raise Cancelled("cancelled")
         parts = self.segment(crop_img, joints2d, conf)
         if mask_crop is not None:
-            from .detect.nbf import restrict_parts
+            from .detect.person_inputs import restrict_parts
 
             parts = restrict_parts(parts, mask_crop)
         fg = float((parts.labels > 0).mean())

@@ -144,7 +144,7 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     """Refined BodyParams; joints2d (13 or 14, 2) LSP-order crop pixels (+ head) with conf (13 or 14,) and
     the person's silhouette (S, S) bool on the crop, when a detector supplies them; photo_area (S, S) bool,
     the crop pixels inside the photo (`Crop.photo_area`), where the silhouette is known; bones, the 3D
-    directions of the person's limbs and torso (`detect.nbf.world_bones`), with the keypoints' sides.
+    directions of the person's limbs and torso (`detect.person_inputs.world_bones`), with the keypoints' sides.
 
     adaptive: trust the network's pose as far as its segmentation is confident (`TRUST_CONFIDENCE`); a
     network trusted at all also decides which keypoint side is left (`resolve_left_right`: the detector

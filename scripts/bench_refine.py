@@ -32,7 +32,7 @@ def main() -> None:
 
     torch.set_num_threads(a.threads)
     from inference.crop import crop_for_box
-    from inference.detect.nbf import crop_inputs, world_bones
+    from inference.detect.person_inputs import crop_inputs, world_bones
     from inference.image_io import IMAGE_SUFFIXES
     from inference.pipeline import PredictionError, Predictor
     from inference.refine import refine_fit

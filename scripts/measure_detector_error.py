@@ -43,7 +43,7 @@ def main() -> None:
     from inference.camera import CROP_SIZE
     from inference.crop import crop_for_box
     from inference.detect import PersonDetector
-    from inference.detect.nbf import crop_inputs
+    from inference.detect.person_inputs import crop_inputs
     from training.synth.generator import SampleRenderer
 
     r = SampleRenderer(BodyModel(), size=CROP_SIZE)

@@ -292,7 +292,7 @@ def galleries(ev: dict, k: int = 8) -> None:
     from inference.crop import crop_for_box, uncrop_parts
     from inference.datasets import read_case
     from inference.detect import DetectorUnavailable, PersonDetector
-    from inference.detect.nbf import crop_inputs
+    from inference.detect.person_inputs import crop_inputs
     from inference.parts import colorize
     from inference.pipeline import PredictionError, Predictor
     from inference.render import Renderer, orbit_pose

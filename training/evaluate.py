@@ -64,7 +64,7 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
     resolution."""
     from tqdm import tqdm
 
-    from inference.detect.nbf import crop_inputs, world_bones
+    from inference.detect.person_inputs import crop_inputs, world_bones
 
     torch.manual_seed(0)
     pred = Predictor(weights_dir=weights_dir, device=device, detect="off")

@@ -200,7 +200,7 @@ def test_select_person_refits_and_supersedes(qtbot, controller):
     assert pred1.person == 1 and seen == [pred1]
     # the crop follows the chosen person: its centre lies in that person's whole-body box (which reaches
     # below the photo for these half-length people)
-    from inference.detect.nbf import body_box
+    from inference.detect.person_inputs import body_box
 
     for pred, k in ((pred0, 0), (pred1, 1)):
         cx, cy = pred.crop.to_image(np.array([pred.crop.size / 2, pred.crop.size / 2]))

@@ -262,7 +262,7 @@ def test_grey_input_and_options(detector):
 # ---------------------------------------------------------------------------------------------- NBF glue
 def test_crop_inputs_and_restricted_parts():
     from inference.crop import crop_for_box
-    from inference.detect.nbf import crop_inputs, restrict_parts
+    from inference.detect.person_inputs import crop_inputs, restrict_parts
     from inference.types import PartMap
 
     h, w = 300, 400
@@ -290,7 +290,7 @@ def test_crop_inputs_and_restricted_parts():
 
 
 def test_body_box_extends_a_half_length_person_downwards():
-    from inference.detect.nbf import body_box
+    from inference.detect.person_inputs import body_box
 
     h, w = 400, 300
     kp = np.zeros((33, 3), np.float32)

@@ -11,7 +11,7 @@ import pytest
 from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL, framing_translation
 from inference.detect import Person
-from inference.detect.nbf import WORLD_BONES, world_bones
+from inference.detect.person_inputs import WORLD_BONES, world_bones
 from inference.geometry import project_points
 from inference.joints import HEAD_JOINT, LSP_FROM_SMPL
 from inference.metrics import pa_mpjpe

@@ -48,21 +48,18 @@ void main() {
 
 # Cook-Torrance with a GGX distribution, Smith-Schlick visibility (k = (r + 1)^2 / 8) and Schlick's
 # Fresnel for a dielectric (F0 = 0.04, diffuse albedo scaled by 0.96); the per-vertex colour multiplies
-# the lit white surface, as pyrender's COLOR_0 does.
-_LIT_FRAGMENT = """#version 330 core
-in vec3 f_position;
-in vec3 f_normal;
-in vec3 f_albedo;
+# the lit white surface, as pyrender's COLOR_0 does. One GLSL function, spliced into each shader that
+# lights the body (this per-pixel one, and the 3D view's per-vertex one in widgets/render_host.py).
+LIGHTING_GLSL = """
 uniform vec3 cam_pos;
 uniform vec3 light_dir[2];
 uniform vec3 light_rgb[2];
 uniform vec3 ambient;
 uniform float roughness;
-out vec4 rgba;
 const float PI = 3.141592653589793;
-void main() {
-    vec3 n = normalize(f_normal);
-    vec3 v = normalize(cam_pos - f_position);
+vec3 lit_rgb(vec3 albedo, vec3 normal, vec3 position) {
+    vec3 n = normalize(normal);
+    vec3 v = normalize(cam_pos - position);
     float nv = clamp(abs(dot(n, v)), 0.001, 1.0);
     float a = roughness * roughness;
     float a2 = a * a;
@@ -80,8 +77,17 @@ void main() {
         float ggx = a2 / (PI * q * q);
         light += light_rgb[i] * nl * ((1.0 - fresnel) * 0.96 / PI + fresnel * vis * ggx / (4.0 * nl * nv + 0.001));
     }
-    rgba = vec4(clamp(pow(f_albedo * light, vec3(1.0 / 2.2)), 0.0, 1.0), 1.0);
+    return clamp(pow(albedo * light, vec3(1.0 / 2.2)), 0.0, 1.0);
 }
+"""
+
+_LIT_FRAGMENT = """#version 330 core
+in vec3 f_position;
+in vec3 f_normal;
+in vec3 f_albedo;
+out vec4 rgba;
+""" + LIGHTING_GLSL + """
+void main() { rgba = vec4(lit_rgb(f_albedo, f_normal, f_position), 1.0); }
 """
 
 

@@ -14,7 +14,7 @@ never renders and never waits on a frame in normal use:
 
 Frames go through the renderer's own one-draw-call path (`Renderer.render_lit`: the per-vertex data
 written in place into one vertex buffer, the face indices uploaded once) rather than pyrender's scene
-path, with LitRaster's lighting evaluated per vertex (`_VERTEX_LIT`: about 30 % less per frame on
+path, with LitRaster's lighting evaluated per vertex (`_vertex_lit_shader`: about 30 % less per frame on
 llvmpipe, within a few levels of the per-pixel shader), at full resolution: about 10-30 ms for a
 580 x 795 frame on this 2-core CPU, depending on load.
 """
@@ -35,42 +35,23 @@ SYNC_TIMEOUT_S = 60.0
 # two directional lights and ambient, gamma 1/2.2), evaluated per vertex and interpolated over each
 # triangle: on a software GL the per-pixel version costs about twice the frame, and on a 13k-vertex body at
 # roughness 0.8 (broad highlights) the two look alike.
-_VERTEX_LIT = """#version 330 core
+def _vertex_lit_shader() -> str:
+    """The vertex shader that lights each vertex with LitRaster's lighting function (`raster.LIGHTING_GLSL`)."""
+    from inference.raster import LIGHTING_GLSL
+
+    return """#version 330 core
 layout(location = 0) in vec3 position;
 layout(location = 1) in vec3 normal;
 layout(location = 2) in vec3 albedo;
 uniform mat4 mvp;
-uniform vec3 cam_pos;
-uniform vec3 light_dir[2];
-uniform vec3 light_rgb[2];
-uniform vec3 ambient;
-uniform float roughness;
 out vec3 f_rgb;
-const float PI = 3.141592653589793;
+""" + LIGHTING_GLSL + """
 void main() {
     gl_Position = mvp * vec4(position, 1.0);
-    vec3 n = normalize(normal);
-    vec3 v = normalize(cam_pos - position);
-    float nv = clamp(abs(dot(n, v)), 0.001, 1.0);
-    float a = roughness * roughness;
-    float a2 = a * a;
-    float k = (roughness + 1.0) * (roughness + 1.0) / 8.0;
-    vec3 light = ambient;
-    for (int i = 0; i < 2; i++) {
-        vec3 l = light_dir[i];
-        vec3 h = normalize(l + v);
-        float nl = clamp(dot(n, l), 0.001, 1.0);
-        float nh = clamp(dot(n, h), 0.0, 1.0);
-        float vh = clamp(dot(v, h), 0.0, 1.0);
-        float fresnel = 0.04 + 0.96 * pow(1.0 - vh, 5.0);
-        float vis = nv / (nv * (1.0 - k) + k) * nl / (nl * (1.0 - k) + k);
-        float q = nh * nh * (a2 - 1.0) + 1.0;
-        float ggx = a2 / (PI * q * q);
-        light += light_rgb[i] * nl * ((1.0 - fresnel) * 0.96 / PI + fresnel * vis * ggx / (4.0 * nl * nv + 0.001));
-    }
-    f_rgb = clamp(pow(albedo * light, vec3(1.0 / 2.2)), 0.0, 1.0);
+    f_rgb = lit_rgb(albedo, normal, position);
 }
 """
+
 
 _PASS_FRAGMENT = """#version 330 core
 in vec3 f_rgb;
@@ -88,7 +69,8 @@ def _vertex_lit_raster(platform, faces: np.ndarray, n_vertices: int):
     class VertexLitRaster(raster.LitRaster):
         def __init__(self):
             self.color_format, self.read_format = GL.GL_RGBA8, GL.GL_RGBA
-            raster._MeshRaster.__init__(self, platform, faces, n_vertices, _VERTEX_LIT, _PASS_FRAGMENT, 9)
+            raster._MeshRaster.__init__(self, platform, faces, n_vertices, _vertex_lit_shader(), _PASS_FRAGMENT,
+                                        9)
             self.roughness = 0.8
             self.lights = (np.zeros((2, 3), np.float32), np.zeros((2, 3), np.float32))
             self.ambient = np.zeros(3, np.float32)

@@ -108,6 +108,8 @@ class Controller(QObject):
         self.image_index = -1
         self._current_job = 0
         self._quality = (0, None)  # (job id, FitQuality) from the worker, paired with its result
+        self._network_quality = (0, None)  # (job id, FitQuality of the network's own fit) when refined
+        self._fit_quality: tuple = (None, {})  # (prediction, {"refined"|"network": its FitQuality})
         self._kept = None  # the last complete result while another person is being fitted (see keep_result)
         self._everyone: list[int] = []  # fit everyone: the people still to fit, in order
         self._everyone_job = 0  # the job id of the person being fitted for "fit everyone" (0: none)
@@ -124,6 +126,7 @@ class Controller(QObject):
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
         self.worker.assessed.connect(self._on_assessed)
+        self.worker.assessedNetwork.connect(self._on_assessed_network)
         self.worker.failed.connect(self._on_failed)
         self.worker.warning.connect(self.warning)
         # the GUI-thread body model loads in the background (seconds on a busy CPU), ready long before the
@@ -523,7 +526,10 @@ class Controller(QObject):
         people = tuple(prediction.people)
         person = prediction.person
         self.session.set_people(people, max(person, 0))
-        self.session.set_prediction(prediction, self._quality[1] if self._quality[0] == job_id else None)
+        quality = self._quality[1] if self._quality[0] == job_id else None
+        network = self._network_quality[1] if self._network_quality[0] == job_id else None
+        self._fit_quality = (prediction, {"refined": quality, "network": network})
+        self.session.set_prediction(prediction, quality)
         self._keep_current()
         self.timings.emit(format_timings(prediction.timings))
         who = f" (person {person + 1} of {len(people)})" if len(people) > 1 and person >= 0 else ""
@@ -533,6 +539,10 @@ class Controller(QObject):
     @Slot(int, object)
     def _on_assessed(self, job_id: int, quality) -> None:
         self._quality = (job_id, quality)
+
+    @Slot(int, object)
+    def _on_assessed_network(self, job_id: int, quality) -> None:
+        self._network_quality = (job_id, quality)
 
     @Slot(int, str)
     def _on_failed(self, job_id: int, message: str) -> None:
@@ -596,6 +606,7 @@ class Controller(QObject):
         self.session.set_params(p, record_undo=False)
         self._pending = p
         self.flush()
+        self._sync_fit_quality()
         self.status.emit("undo")
         return True
 
@@ -608,6 +619,7 @@ class Controller(QObject):
         self._pending = None
         self._throttle.stop()
         self.session.set_mesh(pred.mesh)
+        self._sync_fit_quality()
         self.status.emit("reset to the prediction")
 
     def shown_fit(self) -> str | None:
@@ -620,6 +632,15 @@ class Controller(QObject):
             return "refined"
         return "network" if self.session.params is pred.network_params else None
 
+    def _sync_fit_quality(self) -> None:
+        """The quality badge follows the fit on screen (refined or the network's own; an edited body keeps
+        the numbers of the fit it came from)."""
+        shown, qualities = self._fit_quality
+        which = self.shown_fit()
+        if which is not None and shown is self.session.prediction and qualities.get(which) is not None:
+            if self.session.quality is not qualities[which]:
+                self.session.set_quality(qualities[which])
+
     def show_fit(self, which: str) -> bool:
         """Show the refined fit or the network's own ('refined' | 'network'): the prediction keeps both, so
         this is an instant, undoable switch. False when the prediction has only one."""
@@ -629,11 +650,13 @@ class Controller(QObject):
             return False
         params = pred.params if which == "refined" else network
         if self.session.params is params:
+            self._sync_fit_quality()
             return True
         self._merge_key = None
         self.session.set_params(params, record_undo=True)
         self._pending = params
         self.flush()
+        self._sync_fit_quality()
         self.status.emit("showing the refined fit" if which == "refined" else "showing the network's fit")
         return True
 

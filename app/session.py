@@ -101,6 +101,11 @@ class Session(QObject):
         self.meshChanged.emit(self.mesh)
         self.qualityChanged.emit(self.quality)
 
+    def set_quality(self, quality) -> None:
+        """The trust numbers of what is shown (e.g. after switching between the refined and the network fit)."""
+        self.quality = quality
+        self.qualityChanged.emit(quality)
+
     def set_params(self, params, record_undo: bool) -> None:
         if record_undo and self.params is not None:
             self._undo.append(self.params)

@@ -2,7 +2,8 @@
 
 Requests (job id, image, source, person index) arrive by queued signal; results go back by signal
 (queued into the GUI thread): started(job_id), progress(job_id, done, total), assessed(job_id,
-FitQuality) just before finished(job_id, Prediction) (inference.fit_quality, computed here so the GUI
+FitQuality) and, for a refined prediction, assessedNetwork(job_id, FitQuality of the network's own fit)
+just before finished(job_id, Prediction) (inference.fit_quality, computed here so the GUI
 thread never does), failed(job_id, message), and warning(message) once per Predictor built for each of
 its load-time warnings (e.g. no person detector installed). Every request carries a job id from a
 `Generation` counter; the worker skips requests that are already stale and its cancel callback
@@ -75,6 +76,7 @@ class ModelWorker(QObject):
     progress = Signal(int, int, int)
     finished = Signal(int, object)
     assessed = Signal(int, object)
+    assessedNetwork = Signal(int, object)
     failed = Signal(int, str)
     warning = Signal(str)
 
@@ -123,19 +125,25 @@ class ModelWorker(QObject):
 
             result = replace(result, source=source)
         quality = assess_quietly(result)
+        network = None
+        if result.network_params is not None and result.network_mesh is not None:
+            network = assess_quietly(result, result.network_params, result.network_mesh)
         if self._gen.is_stale(job_id):
             return
         self.progress.emit(job_id, 1, 1)
         self.assessed.emit(job_id, quality)
+        if network is not None:
+            self.assessedNetwork.emit(job_id, network)
         self.finished.emit(job_id, result)
 
 
-def assess_quietly(prediction):
-    """inference.fit_quality.assess, or None when the prediction lacks what it needs (a stand-in model)."""
+def assess_quietly(prediction, params=None, mesh=None):
+    """inference.fit_quality.assess (of the prediction, or of other params and their mesh in its camera), or
+    None when the prediction lacks what it needs (a stand-in model)."""
     try:
         from inference.fit_quality import assess
 
-        return assess(prediction)
+        return assess(prediction, params, mesh)
     except Exception:  # noqa: BLE001 - the numbers are an extra: never lose the result over them
         traceback.print_exc()
         return None

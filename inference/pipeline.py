@@ -239,11 +239,11 @@ class Predictor:
         t3 = time.perf_counter()
         mesh = self.body_model.mesh(params)
         t4 = time.perf_counter()
-        refined, t_ref, network_params = False, 0.0, None
+        refined, t_ref, network_params, network_mesh = False, 0.0, None, None
         if self.refine:
             from .refine import refine_fit
 
-            network_params = params
+            network_params, network_mesh = params, mesh
             params = refine_fit(self.body_model, params, parts, self.focal, self.size, joints2d=joints2d, conf=conf,
                                 cancel=cancel, silhouette=None if mask_crop is None else mask_crop > 0.5,
                                 photo_area=crop.photo_area(rgb.shape), bones=bones)
@@ -256,6 +256,6 @@ class Predictor:
                           camera=Camera(self.focal, self.size), joints2d=np.asarray(j2d, np.float32),
                           timings=Timings(detect=td - t0, crop=t1 - td, segment=t2 - t1, fit=t3 - t2, body=t4 - t3,
                                           refine=t_ref),
-                          refined=refined, network_params=network_params,
+                          refined=refined, network_params=network_params, network_mesh=network_mesh,
                           source=str(image) if isinstance(image, (str, Path)) else "",
                           people=people, person=person if found is not None else -1)

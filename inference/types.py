@@ -177,6 +177,7 @@ class Prediction:
     source: str = ""
     people: tuple = ()      # every inference.detect.Person found in the image (largest first)
     network_params: BodyParams | None = None  # the fitting network's answer when `params` is refined
+    network_mesh: BodyMesh | None = None      # ... and its mesh
     person: int = -1        # index into people of the one fitted (-1: no detector, whole image)
 
 

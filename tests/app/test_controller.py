@@ -293,9 +293,15 @@ def test_refined_and_network_fits_are_both_kept(qtbot, controller, photo):
     assert pred.refined and pred.network_params is not None
     assert not np.allclose(pred.network_params.pose, pred.params.pose)
     assert controller.shown_fit() == "refined"
+    refined_quality = controller.session.quality
     assert controller.show_fit("network")
     assert controller.session.params is pred.network_params and controller.shown_fit() == "network"
+    network_quality = controller.session.quality  # the badge follows the fit on screen
+    assert network_quality is not None and network_quality is not refined_quality
+    assert network_quality.agreement == refined_quality.agreement  # the same part map
+    assert network_quality.mask_iou != refined_quality.mask_iou
     expected = controller.body_model().mesh(pred.network_params).vertices
     np.testing.assert_allclose(controller.session.mesh.vertices, expected, atol=1e-5)
     assert controller.undo() and controller.shown_fit() == "refined"
+    assert controller.show_fit("refined") and controller.session.quality is refined_quality
     assert not controller.show_fit("nonsense")

@@ -598,15 +598,20 @@ class Controller(QObject):
             return
         self.session.set_mesh(mesh)
 
+    def _show_params(self, params, record_undo: bool) -> None:
+        """Jump to other parameters as a whole (undo, a fit switch): a new undo step of its own, re-posed now,
+        with the quality numbers of the fit they are."""
+        self._merge_key = None
+        self.session.set_params(params, record_undo=record_undo)
+        self._pending = params
+        self.flush()
+        self._sync_fit_quality()
+
     def undo(self) -> bool:
         p = self.session.pop_undo()
         if p is None:
             return False
-        self._merge_key = None
-        self.session.set_params(p, record_undo=False)
-        self._pending = p
-        self.flush()
-        self._sync_fit_quality()
+        self._show_params(p, record_undo=False)
         self.status.emit("undo")
         return True
 
@@ -652,11 +657,7 @@ class Controller(QObject):
         if self.session.params is params:
             self._sync_fit_quality()
             return True
-        self._merge_key = None
-        self.session.set_params(params, record_undo=True)
-        self._pending = params
-        self.flush()
-        self._sync_fit_quality()
+        self._show_params(params, record_undo=True)
         self.status.emit("showing the refined fit" if which == "refined" else "showing the network's fit")
         return True
 

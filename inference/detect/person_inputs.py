@@ -1,11 +1,12 @@
-"""Glue between a detected Person and the NBF crop: the person's mask and LSP keypoints in crop pixels, and
-the part map restricted to the person's silhouette.  Pure numpy/OpenCV; no detector runtime needed.
+"""The networks' and the refinement's inputs from a detected Person: the whole-body crop box, the person's
+mask and LSP keypoints in crop pixels, the 3D bone directions of its world landmarks, and the part map
+restricted to the person's silhouette.  Pure numpy/OpenCV; no detector runtime needed.
 
-    person = max(people, key=lambda p: p.area)
-    crop = crop_for_box(tuple(person.box), rgb.shape, size)
+    person = people[0]                                  # the detector's default person first
+    crop = crop_for_box(tuple(body_box(person, rgb.shape)), rgb.shape, size)
     joints2d, conf, mask_crop = crop_inputs(person, crop, rgb.shape)
     parts = restrict_parts(parts, mask_crop)            # before fitting
-    refine_fit(..., joints2d=joints2d, conf=conf)
+    refine_fit(..., joints2d=joints2d, conf=conf, silhouette=mask_crop > 0.5, bones=world_bones(person))
 """
 from __future__ import annotations
 

@@ -47,6 +47,9 @@ def add_arguments(p, name: str) -> None:
         p.add_argument("--keypoints", action="store_true",
                        help="condition on the person detector's keypoints (limb maps; simulated in training "
                             "with the error in training/detector_error.json)")
+        p.add_argument("--deep-limbs", action="store_true",
+                       help="with --keypoints: the limb maps also enter every encoder scale of the segnet "
+                            "(a warm start from a network without them starts from zero weights there)")
 
 
 def run(args) -> int:
@@ -59,7 +62,8 @@ def run(args) -> int:
                      share_seed=args.share_seed)
     else:
         extra.update(width=args.width, head=args.head, dice=args.dice, empty=args.empty, arch=args.arch,
-                     pretrained=args.pretrained, keypoints=args.keypoints, minutes=args.minutes)
+                     pretrained=args.pretrained, keypoints=args.keypoints, minutes=args.minutes,
+                     deep_limbs=args.deep_limbs)
     cfg = RunConfig(kind="fit" if args.command == "train-fit" else "seg", data=args.data, out=args.out,
                     seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                     max_samples=args.max_samples, threads=args.threads, extra=extra)

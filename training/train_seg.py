@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from inference.keypoint_maps import NUM_LIMB_MAPS
 from inference.nets import SegNet
-from inference.nets.seg_net import LiteSegNet, shuffle_head_from_bilinear, widen_stem
+from inference.nets.seg_net import LiteSegNet, add_missing, shuffle_head_from_bilinear, widen_stem
 
 from .cache import load_cache
 from .keypoint_sim import DetectorError
@@ -80,10 +80,11 @@ def evaluate_seg(net, batcher: SegBatcher, idx: np.ndarray, batch: int = 64, see
     return {"miou": float(acc.mean()), "per_class": [float(v) for v in acc.per_class()]}
 
 
-def build_net(arch: str, width: int, head: str, limbs: int, pretrained: str | None) -> torch.nn.Module:
+def build_net(arch: str, width: int, head: str, limbs: int, pretrained: str | None,
+              deep_limbs: bool = False) -> torch.nn.Module:
     if arch == "lite":
         return LiteSegNet(limb_channels=limbs, pretrained=pretrained)
-    return SegNet(width=width, head=head, limb_channels=limbs)
+    return SegNet(width=width, head=head, limb_channels=limbs, deep_limbs=deep_limbs)
 
 
 def train_seg(cfg: RunConfig) -> Path:
@@ -101,7 +102,8 @@ def train_seg(cfg: RunConfig) -> Path:
     tr, va = split_indices(len(data["labels"]), cfg.val_fraction, cfg.seed)
     head, arch, width = str(x.get("head", "shuffle")), str(x.get("arch", "segnet")), int(x.get("width", 16))
     limbs = NUM_LIMB_MAPS if use_limbs else 0
-    net = build_net(arch, width, head, limbs, x.get("pretrained")).to(device)
+    deep = bool(x.get("deep_limbs", False)) and limbs > 0
+    net = build_net(arch, width, head, limbs, x.get("pretrained"), deep).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
     def adapt(state: dict) -> dict:  # warm starts: bilinear -> shuffle head, RGB-only -> limb planes
@@ -109,6 +111,8 @@ def train_seg(cfg: RunConfig) -> Path:
             state = shuffle_head_from_bilinear(state)
         if limbs and "stem.0.weight" in state:
             state = widen_stem(state, "stem.0.weight", limbs)
+        if deep:
+            state = add_missing(state, net)
         return state
 
     start_epoch, step, best = start_or_resume(cfg, net, opt, device, -1.0, rank, adapt)
@@ -160,6 +164,7 @@ def train_seg(cfg: RunConfig) -> Path:
             prog.write(f"epoch {epoch + 1}/{cfg.epochs} step {step} val mIoU {m['miou']:.3f} ({time.time() - t0:.0f}s)")
             state = {"epoch": epoch + 1, "step": step, "best": max(best, m["miou"]), "val": m, "res": res,
                      "width": width, "head": head, "arch": arch, "limb_channels": limbs,
+                     "deep_limbs": deep,
                      "elapsed_s": time.time() - t0}
             if m["miou"] > best:
                 best = m["miou"]

@@ -34,13 +34,15 @@ class SegNet(nn.Module):
     almost no extra compute.
     """
 
-    def __init__(self, width: int = 24, num_classes: int = 13, head: str = "bilinear", limb_channels: int = 0):
+    def __init__(self, width: int = 24, num_classes: int = 13, head: str = "bilinear", limb_channels: int = 0,
+                 deep_limbs: bool = False):
         super().__init__()
         if head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}, not {head!r}")
         w = width
         self.head_kind = head
         self.limb_channels = limb_channels
+        self.deep_limbs = bool(deep_limbs and limb_channels)
         self.register_buffer("mean", torch.tensor([0.45, 0.42, 0.40]).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor([0.25, 0.25, 0.25]).view(1, 3, 1, 1))
         self.stem = nn.Sequential(nn.Conv2d(3 + limb_channels, w, 3, 2, 1, bias=False), nn.BatchNorm2d(w),
@@ -50,6 +52,14 @@ class SegNet(nn.Module):
         self.enc3 = _block(2 * w, 4 * w, 2)      # R/8
         self.enc4 = _block(4 * w, 8 * w, 2)      # R/16
         self.mid = _block(8 * w, 8 * w, 2)       # R/32 (context)
+        if self.deep_limbs:
+            # The limb planes again at every encoder scale (area-pooled, a 1x1 conv added to the stage's
+            # output): through the stem alone they reach the deep layers diluted, and the network learnt
+            # to lean on RGB. Zero at the start, so a warm start behaves exactly like its parent.
+            self.limb_in = nn.ModuleList(nn.Conv2d(limb_channels, c, 1) for c in (w, 2 * w, 4 * w, 8 * w, 8 * w))
+            for conv in self.limb_in:
+                nn.init.zeros_(conv.weight)
+                nn.init.zeros_(conv.bias)
         self.dec4 = _block(16 * w, 4 * w)
         self.dec3 = _block(8 * w, 2 * w)
         self.dec2 = _block(4 * w, w)
@@ -65,7 +75,8 @@ class SegNet(nn.Module):
         limbs = int(ck.get("limb_channels", 0))
         if ck.get("arch", "segnet") == "lite":
             return LiteSegNet(limb_channels=limbs, pretrained=None)
-        return cls(width=int(ck.get("width", 16)), head=str(ck.get("head", "bilinear")), limb_channels=limbs)
+        return cls(width=int(ck.get("width", 16)), head=str(ck.get("head", "bilinear")), limb_channels=limbs,
+                   deep_limbs=bool(ck.get("deep_limbs", False)))
 
     @staticmethod
     def _up(x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
@@ -75,10 +86,21 @@ class SegNet(nn.Module):
         """(B, 3, R, R), limbs (B, limb_channels, R, R) or None -> decoder features (B, width, R/2, R/2)."""
         x0 = with_limbs((rgb - self.mean) / self.std, limbs, self.limb_channels)
         e1 = self.enc1(self.stem(x0))
-        e2 = self.enc2(e1)
-        e3 = self.enc3(e2)
-        e4 = self.enc4(e3)
-        m = self.mid(e4)
+        if self.deep_limbs:  # no keypoints: zero planes, as in training when the detector misses
+            lim = x0[:, 3:]
+            add = []
+            for conv, ref_stride in zip(self.limb_in, (2, 4, 8, 16, 32)):
+                add.append(conv(F.avg_pool2d(lim, ref_stride)))
+            e1 = e1 + add[0]
+            e2 = self.enc2(e1) + add[1]
+            e3 = self.enc3(e2) + add[2]
+            e4 = self.enc4(e3) + add[3]
+            m = self.mid(e4) + add[4]
+        else:
+            e2 = self.enc2(e1)
+            e3 = self.enc3(e2)
+            e4 = self.enc4(e3)
+            m = self.mid(e4)
         d4 = self.dec4(torch.cat([self._up(m, e4), e4], 1))
         d3 = self.dec3(torch.cat([self._up(d4, e3), e3], 1))
         d2 = self.dec2(torch.cat([self._up(d3, e2), e2], 1))
@@ -110,6 +132,15 @@ def with_limbs(x: torch.Tensor, limbs: torch.Tensor | None, n: int) -> torch.Ten
     if limbs is None:
         limbs = x.new_zeros(x.shape[0], n, *x.shape[-2:])
     return torch.cat([x, limbs.to(x.dtype)], 1)
+
+
+def add_missing(state: dict, net: nn.Module) -> dict:
+    """A state dict completed with `net`'s own (zero-initialised) tensors for keys it lacks: a warm start
+    from a parent without the deep limb pathway."""
+    state = dict(state)
+    for k, v in net.state_dict().items():
+        state.setdefault(k, v.detach().clone())
+    return state
 
 
 def widen_stem(state: dict, key: str, extra: int) -> dict:

@@ -9,7 +9,8 @@ NAME_skinned.glb and the pose as NAME.bvh; body-centred unless --frame camera, s
 and parameter files (NAME.npz, NAME.json, NAME_body.pkl:
 the body with the input photo's own camera and its 24 SMPL + 14 LSP joints in photo pixels; in the
 _body.pkl, f, rt, t are the photo camera and crop_f, crop_t the network's crop camera; see
-inference/export.py and inference/photo_camera.py).
+inference/export.py and inference/photo_camera.py). The files are written by
+inference/predict_outputs.py, which the app's "Run all" uses too.
 
 An image whose outputs are all there is skipped (a rerun resumes); --overwrite redoes it. Large folders:
 `--shard K/N` or torchrun ranks split the inputs, and OUT/summary.csv lists every image's result (see
@@ -27,13 +28,17 @@ import time
 from pathlib import Path
 
 from inference.image_io import IMAGE_SUFFIXES  # the one list the app's reader accepts
+from inference.predict_outputs import (  # the one exporter, shared with the app's "Run all"
+    PNG_OUTPUTS,
+    is_complete,
+    output_paths,
+    output_stems,
+    write_outputs,
+)
 
 # a colliding stem's disambiguation (photo_jpg, _2, person _p1) at the end of an output name
 SUFFIX_TAIL = r"(_(" + "|".join(x.lstrip(".") for x in IMAGE_SUFFIXES) + r"))?(_\d+)?(_p\d+)?$"
 MESH_FORMATS = ("obj", "ply", "glb", "skinned-glb", "bvh")
-MESH_SUFFIX = {"skinned-glb": "_skinned.glb"}  # the file name ending of a mesh format (default: "." + format)
-PNG_OUTPUTS = ("_parts.png", "_parts_crop.png", "_people.png", "_parts_overlay.png", "_overlay.png")
-PARAM_OUTPUTS = (".npz", ".json", "_body.pkl")
 # errors that no later image can escape: the batch stops with a summary instead of failing image by image
 FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 
@@ -144,46 +149,6 @@ def expand(paths: list[Path], out: Path | None = None) -> list[Path]:
             seen.add(key)
             unique.append(p)
     return unique
-
-
-def output_stems(images: list[Path]) -> list[str]:
-    """One output name per image, all different: the file's stem, then (for a stem taken already, as with
-    a/photo.jpg and b/photo.jpg, or x.jpg and x.png) the stem with the suffix (x_png), then _2, _3, ..."""
-    taken: set[str] = set()
-    stems = []
-    for p in images:
-        candidates = [p.stem, f"{p.stem}_{p.suffix.lstrip('.').lower()}" if p.suffix else p.stem]
-        name = next((c for c in candidates if c.lower() not in taken), None)
-        k = 2
-        while name is None:
-            name = f"{p.stem}_{k}" if f"{p.stem}_{k}".lower() not in taken else None
-            k += 1
-        taken.add(name.lower())
-        stems.append(name)
-    return stems
-
-
-def output_paths(stem: Path, mesh_formats: list[str], people: bool = True) -> list[Path]:
-    """Every file written for one image (output name `stem`, a path in the output folder)."""
-    pngs = [s for s in PNG_OUTPUTS if people or s != "_people.png"]
-    meshes = (MESH_SUFFIX.get(f, "." + f) for f in mesh_formats)
-    return [Path(str(stem) + s) for s in (*pngs, *meshes, *PARAM_OUTPUTS)]
-
-
-def is_complete(stem: Path, mesh_formats: list[str]) -> bool:
-    """True when every output of one image is there (NAME_people.png only exists with detected people).
-
-    Outputs are written all or nothing per image, so a complete set is a finished image (with --all-people
-    the other people's outputs are written before the fitted person's, so theirs are finished too)."""
-    return all(q.is_file() for q in output_paths(stem, mesh_formats, people=False))
-
-
-def _remove(paths: list[Path]) -> None:
-    for p in paths:
-        try:
-            p.unlink()
-        except OSError:
-            pass
 
 
 def run(args) -> int:
@@ -375,61 +340,3 @@ def predict_one(pred, path: Path, person: int):
         if not issubclass(w.category, DamagedImageWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return p, [str(w.message) for w in caught if issubclass(w.category, DamagedImageWarning)]
-
-
-def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: str, overwrite: bool,
-                  body_model=None, frame: str = "body") -> list[Path]:
-    """Write every output of one prediction `p` (see the module docstring) under the name `stem`.
-
-    Meshes and BVH in `frame` ("body": posed pelvis at the origin, or "camera"); skinned-glb and bvh need
-    the `body_model`.
-
-    The parameter files carry the photo's camera (`inference.photo_camera.photo_camera_for`); with the
-    `body_model` also the photo-pixel joints (the LSP head top needs its vertices).
-
-    All or nothing: if any write fails or the run is interrupted (Ctrl+C, SIGTERM), the files already
-    written for this image are removed again and the error is raised. Returns the paths written.
-    """
-    import numpy as np
-
-    from inference.crop import uncrop_parts
-    from inference.export import atomic_write, export, export_mesh, png_bytes, save_params
-    from inference.overlay import mesh_overlay, parts_overlay
-    from inference.parts import colorize
-    from inference.photo_camera import photo_camera_for
-    from inference.rig import frame_offset
-
-    written: list[Path] = []
-
-    def png(suffix, rgb):
-        written.append(atomic_write(str(stem) + suffix, png_bytes(rgb), overwrite))
-
-    try:
-        full = uncrop_parts(p.parts, p.crop, p.image.shape)  # the part map in the photo's frame
-        png("_parts.png", colorize(full))
-        png("_parts_crop.png", colorize(p.parts.labels))
-        if p.people:
-            from inference.detect.draw import draw_people
-
-            png("_people.png", draw_people(p.image, p.people))
-        png("_parts_overlay.png", parts_overlay(p.image, full))
-        png("_overlay.png", mesh_overlay(renderer, p))
-        for fmt in mesh_formats:
-            name = str(stem) + MESH_SUFFIX.get(fmt, "." + fmt)
-            if fmt in ("skinned-glb", "bvh"):
-                if body_model is None:
-                    raise ValueError(f"{fmt} export needs the body model")
-                written.append(export(name, p.params, body_model, overwrite=overwrite, frame=frame,
-                                      skinned=fmt == "skinned-glb"))
-            else:
-                v = np.asarray(p.mesh.vertices, np.float64) - frame_offset(p.mesh.joints, frame)
-                written.append(export_mesh(name, v.astype(np.float32) if frame == "body" else p.mesh.vertices,
-                                           p.mesh.faces, overwrite=overwrite, frame=frame))
-        photo = photo_camera_for(p, body_model=body_model)
-        for suffix in PARAM_OUTPUTS:
-            written.append(save_params(str(stem) + suffix, p.params, p.camera.focal, p.camera.size, body_name,
-                                       overwrite, photo=photo))
-    except BaseException:
-        _remove(written)
-        raise
-    return written

@@ -1,0 +1,118 @@
+"""Every file written for one prediction: the one exporter behind `main.py predict` and the app's "Run all".
+
+Per image NAME: NAME_parts.png (the part map in the photo's own frame: same width and height as the
+photo, palette colours, background black; class probabilities warped bilinearly from the crop, see
+inference.crop.uncrop_parts), NAME_parts_crop.png (the network's map on its square crop),
+NAME_parts_overlay.png (the parts over the photo), NAME_people.png (detected people), NAME_overlay.png
+(the mesh through the predicted camera), meshes (NAME.obj, NAME.ply, NAME.glb, the rigged NAME_skinned.glb
+and the pose as NAME.bvh; body-centred unless frame="camera", see inference/export.py) and parameter
+files (NAME.npz, NAME.json, NAME_body.pkl: the body with the input photo's own camera and its 24 SMPL +
+14 LSP joints in photo pixels; see inference/export.py and inference/photo_camera.py).
+
+Pure Python (no Qt): the CLI calls it in its loop, the app in its batch worker thread.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+MESH_SUFFIX = {"skinned-glb": "_skinned.glb"}  # the file name ending of a mesh format (default: "." + format)
+PNG_OUTPUTS = ("_parts.png", "_parts_crop.png", "_people.png", "_parts_overlay.png", "_overlay.png")
+PARAM_OUTPUTS = (".npz", ".json", "_body.pkl")
+
+
+def output_stems(images: list[Path]) -> list[str]:
+    """One output name per image, all different: the file's stem, then (for a stem taken already, as with
+    a/photo.jpg and b/photo.jpg, or x.jpg and x.png) the stem with the suffix (x_png), then _2, _3, ..."""
+    taken: set[str] = set()
+    stems = []
+    for p in images:
+        candidates = [p.stem, f"{p.stem}_{p.suffix.lstrip('.').lower()}" if p.suffix else p.stem]
+        name = next((c for c in candidates if c.lower() not in taken), None)
+        k = 2
+        while name is None:
+            name = f"{p.stem}_{k}" if f"{p.stem}_{k}".lower() not in taken else None
+            k += 1
+        taken.add(name.lower())
+        stems.append(name)
+    return stems
+
+
+def output_paths(stem: Path, mesh_formats: list[str], people: bool = True) -> list[Path]:
+    """Every file written for one image (output name `stem`, a path in the output folder)."""
+    pngs = [s for s in PNG_OUTPUTS if people or s != "_people.png"]
+    meshes = (MESH_SUFFIX.get(f, "." + f) for f in mesh_formats)
+    return [Path(str(stem) + s) for s in (*pngs, *meshes, *PARAM_OUTPUTS)]
+
+
+def is_complete(stem: Path, mesh_formats: list[str]) -> bool:
+    """True when every output of one image is there (NAME_people.png only exists with detected people).
+
+    Outputs are written all or nothing per image, so a complete set is a finished image (with several
+    people, the others' outputs are written before the fitted person's, so theirs are finished too)."""
+    return all(q.is_file() for q in output_paths(stem, mesh_formats, people=False))
+
+
+def remove_quietly(paths: list[Path]) -> None:
+    for p in paths:
+        try:
+            Path(p).unlink()
+        except OSError:
+            pass
+
+
+def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: str, overwrite: bool,
+                  body_model=None, frame: str = "body") -> list[Path]:
+    """Write every output of one prediction `p` (see the module docstring) under the name `stem`.
+
+    renderer: an inference Renderer for the body's topology (draws NAME_overlay.png). Meshes and BVH in
+    `frame` ("body": posed pelvis at the origin, or "camera"); skinned-glb and bvh need the `body_model`.
+
+    The parameter files carry the photo's camera (`inference.photo_camera.photo_camera_for`); with the
+    `body_model` also the photo-pixel joints (the LSP head top needs its vertices).
+
+    All or nothing: if any write fails or the run is interrupted (Ctrl+C, SIGTERM), the files already
+    written for this image are removed again and the error is raised. Returns the paths written.
+    """
+    import numpy as np
+
+    from inference.crop import uncrop_parts
+    from inference.export import atomic_write, export, export_mesh, png_bytes, save_params
+    from inference.overlay import mesh_overlay, parts_overlay
+    from inference.parts import colorize
+    from inference.photo_camera import photo_camera_for
+    from inference.rig import frame_offset
+
+    written: list[Path] = []
+
+    def png(suffix, rgb):
+        written.append(atomic_write(str(stem) + suffix, png_bytes(rgb), overwrite))
+
+    try:
+        full = uncrop_parts(p.parts, p.crop, p.image.shape)  # the part map in the photo's frame
+        png("_parts.png", colorize(full))
+        png("_parts_crop.png", colorize(p.parts.labels))
+        if p.people:
+            from inference.detect.draw import draw_people
+
+            png("_people.png", draw_people(p.image, p.people))
+        png("_parts_overlay.png", parts_overlay(p.image, full))
+        png("_overlay.png", mesh_overlay(renderer, p))
+        for fmt in mesh_formats:
+            name = str(stem) + MESH_SUFFIX.get(fmt, "." + fmt)
+            if fmt in ("skinned-glb", "bvh"):
+                if body_model is None:
+                    raise ValueError(f"{fmt} export needs the body model")
+                written.append(export(name, p.params, body_model, overwrite=overwrite, frame=frame,
+                                      skinned=fmt == "skinned-glb"))
+            else:
+                v = np.asarray(p.mesh.vertices, np.float64) - frame_offset(p.mesh.joints, frame)
+                written.append(export_mesh(name, v.astype(np.float32) if frame == "body" else p.mesh.vertices,
+                                           p.mesh.faces, overwrite=overwrite, frame=frame))
+        photo = photo_camera_for(p, body_model=body_model)
+        for suffix in PARAM_OUTPUTS:
+            written.append(save_params(str(stem) + suffix, p.params, p.camera.focal, p.camera.size, body_name,
+                                       overwrite, photo=photo))
+    except BaseException:
+        remove_quietly(written)
+        raise
+    return written

@@ -47,7 +47,7 @@ def main() -> None:
     import numpy as np
     import torch
 
-    from training.loop import RunConfig
+    from training.config import FitConfig
     from training.train_fit import train_fit
 
     seeds = [int(x) for x in a.seeds.split(",")] if a.seeds else [a.seed]
@@ -61,9 +61,9 @@ def main() -> None:
                 continue
             tag = name.replace(" ", "_").replace("(", "").replace(")", "").replace("+", "")
             out = a.runs / (tag if len(seeds) == 1 else f"{tag}_seed{seed}")
-            cfg = RunConfig(kind="fit", data=str(a.data), out=str(out), seed=seed, epochs=a.epochs, batch_size=64,
+            cfg = FitConfig(data=str(a.data), out=str(out), seed=seed, epochs=a.epochs, batch_size=64,
                             max_samples=a.max_samples, threads=a.threads,
-                            extra={"augment": "input" not in extra, "res": 64, **extra})
+                            augment="input" not in extra, res=64, **extra)
             t0 = time.time()
             best = train_fit(cfg)
             state = torch.load(best, map_location="cpu", weights_only=False)

@@ -9,10 +9,10 @@
     # anywhere: a short CPU dry run of the same path (the tests run it)
     python scripts/train_seg_gpu.py --data data/pack --pretrained ... --out /tmp/dry --dry-run
 
-The training itself is the project's one loop (`training/train_seg.py`); this script only fixes the
-settings measured to suit a large GPU (batch 128, bf16 autocast, the whole set on the device, a
-wall-clock budget that shortens the cosine schedule to fit) and writes the best checkpoint in half
-precision under --out, with the run's log.
+The training itself is the project's one loop (`training/loop.py` with the task of `training/train_seg.py`);
+this script only fixes the settings measured to suit a large GPU (batch 128, bf16 autocast, the whole set
+on the device, a wall-clock budget that shortens the cosine schedule to fit) and writes the best
+checkpoint in half precision under --out, with the run's log.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dry-run", action="store_true", help="a few steps on the CPU on a few samples")
     a = ap.parse_args(argv)
 
-    from training.loop import RunConfig
+    from training.config import SegConfig
     from training.train_seg import train_seg
 
     v = VARIANTS[a.variant]
@@ -62,12 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         torch.backends.cudnn.allow_tf32 = True
         print(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}", flush=True)
     run_dir = Path("/tmp") / f"nbf_seg_{a.variant}_{int(time.time())}"
-    extra = dict(arch=v["arch"], width=v.get("width", 16), head="shuffle", dice=0.5, empty=0.03, keypoints=True,
-                 pretrained=a.pretrained, init=v.get("init"), minutes=0 if a.dry_run else a.minutes)
-    cfg = RunConfig(kind="seg", data=a.data, out=str(run_dir), seed=a.seed,
-                    epochs=1 if a.dry_run else 1000, batch_size=4 if a.dry_run else a.batch_size, lr=v["lr"],
-                    val_every=1 if a.dry_run else 10, max_samples=24 if a.dry_run else 0,
-                    threads=1 if a.dry_run else 0, extra=extra)
+    cfg = SegConfig(data=a.data, out=str(run_dir), seed=a.seed, epochs=1 if a.dry_run else 1000,
+                    batch_size=4 if a.dry_run else a.batch_size, lr=v["lr"], val_every=1 if a.dry_run else 10,
+                    max_samples=24 if a.dry_run else 0, threads=1 if a.dry_run else 0, init=v.get("init"),
+                    minutes=0 if a.dry_run else a.minutes, arch=v["arch"], width=v.get("width", 16),
+                    head="shuffle", dice=0.5, empty=0.03, keypoints=True, pretrained=a.pretrained)
     t0 = time.time()
     best = train_seg(cfg)
     a.out.mkdir(parents=True, exist_ok=True)

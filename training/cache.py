@@ -19,12 +19,41 @@ import glob
 import multiprocessing as mp
 import os
 import time
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 _WORKER = {}
+
+
+@dataclass(frozen=True)
+class Cache:
+    """N cached samples as arrays; a key not loaded is None.
+
+    labels (N, R, R) uint8; images (N, R, R, 3) uint8 RGB; pose (N, 72) axis-angle; betas (N, 10);
+    transl (N, 3); joints3d (N, 24, 3) camera frame; joints2d (N, 24, 2) pixels of the CROP_SIZE crop.
+    """
+
+    labels: np.ndarray | None = None
+    images: np.ndarray | None = None
+    pose: np.ndarray | None = None
+    betas: np.ndarray | None = None
+    transl: np.ndarray | None = None
+    joints3d: np.ndarray | None = None
+    joints2d: np.ndarray | None = None
+
+    def keys(self) -> tuple[str, ...]:
+        """The names of the arrays loaded."""
+        return tuple(f.name for f in fields(self) if getattr(self, f.name) is not None)
+
+    def __len__(self) -> int:
+        names = self.keys()
+        return len(getattr(self, names[0])) if names else 0
+
+
+CACHE_KEYS = tuple(f.name for f in fields(Cache))
 
 
 def _init_worker(size: int):
@@ -107,12 +136,12 @@ def pack_cache(src: Path | str, out_dir: Path, n: int, quality: int = 80, shard:
     """The first n samples of a cache -> packed shards (images WebP at `quality`, labels PNG, joints2d)."""
     data = load_cache(src, n, keys=PACKED_KEYS)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for k, start in enumerate(range(0, len(data["labels"]), shard)):
+    for k, start in enumerate(range(0, len(data), shard)):
         sl = slice(start, start + shard)
-        img, img_off = _encode_all(data["images"][sl], ".webp", [cv2.IMWRITE_WEBP_QUALITY, quality])
-        lab, lab_off = _encode_all(data["labels"][sl], ".png", [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        img, img_off = _encode_all(data.images[sl], ".webp", [cv2.IMWRITE_WEBP_QUALITY, quality])
+        lab, lab_off = _encode_all(data.labels[sl], ".png", [cv2.IMWRITE_PNG_COMPRESSION, 9])
         np.savez(out_dir / f"pack_{k:05d}.npz", images_webp=img, images_offsets=img_off, labels_png=lab,
-                 labels_offsets=lab_off, joints2d=data["joints2d"][sl].astype(np.float32))
+                 labels_offsets=lab_off, joints2d=data.joints2d[sl].astype(np.float32))
 
 
 def _read_shard(f: str, keys: tuple[str, ...] | None) -> dict[str, np.ndarray]:
@@ -128,7 +157,7 @@ def _read_shard(f: str, keys: tuple[str, ...] | None) -> dict[str, np.ndarray]:
 
 
 def load_cache(folder: Path | str, max_samples: int | None = None, keys: tuple[str, ...] | None = None,
-               res: int | None = None) -> dict[str, np.ndarray]:
+               res: int | None = None) -> Cache:
     """Concatenate all shards of a cache folder (or of several, comma-separated) into arrays
     (see module docstring); only `keys` when given; label maps resized (nearest) to `res` when given."""
     folders = [Path(f) for f in str(folder).split(",")]
@@ -141,7 +170,7 @@ def load_cache(folder: Path | str, max_samples: int | None = None, keys: tuple[s
     for f in files:
         z = _read_shard(f, keys)
         for k, a in z.items():
-            if keys is not None and k not in keys:
+            if (keys is not None and k not in keys) or k not in CACHE_KEYS:
                 continue
             if k == "labels" and res is not None and a.shape[1] != res:
                 a = np.stack([cv2.resize(x, (res, res), interpolation=cv2.INTER_NEAREST) for x in a])
@@ -149,7 +178,7 @@ def load_cache(folder: Path | str, max_samples: int | None = None, keys: tuple[s
         total += len(next(iter(z.values())))
         if max_samples and total >= max_samples:
             break
-    return {k: np.concatenate(v)[:max_samples] for k, v in parts.items()}
+    return Cache(**{k: np.concatenate(v)[:max_samples] for k, v in parts.items()})
 
 
 def main() -> None:

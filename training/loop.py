@@ -1,4 +1,12 @@
-"""Shared training machinery: seeds, torchrun/DDP set-up, checkpoints with their config, progress."""
+"""The training loop both stages share, and its machinery (seeds, torchrun/DDP, schedule, checkpoints).
+
+`train(task)` runs one task (training/train_seg.py, training/train_fit.py): the task loads its data, builds
+its network, computes a batch's loss and validates; the loop owns the rest, the same for both:
+
+    set-up (torchrun/DDP, device, threads, seeds) -> split -> network, AdamW -> warm start / resume
+    -> epochs of seeded batches under a cosine schedule (shortened to fit `minutes`)
+    -> validation every `val_every` epochs: latest.pt (with the optimiser) and best.pt, config.json beside
+"""
 from __future__ import annotations
 
 import json
@@ -6,31 +14,15 @@ import math
 import os
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import torch
 import torch.distributed as dist
 
-
-@dataclass
-class RunConfig:
-    """Everything that defines a training run; stored as config.json beside each checkpoint."""
-
-    kind: str                     # "seg" or "fit"
-    data: str                     # cache folder
-    out: str                      # run folder
-    seed: int = 0
-    epochs: int = 10
-    batch_size: int = 64
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    val_fraction: float = 0.05
-    val_every: int = 1            # epochs
-    max_samples: int = 0          # 0: all of the cache
-    threads: int = 0              # torch threads per process (0: torch default)
-    extra: dict = field(default_factory=dict)
+from .config import RunConfig
 
 
 def seed_everything(seed: int) -> None:
@@ -111,10 +103,10 @@ class Progress:
 
 def start_or_resume(cfg: RunConfig, net: torch.nn.Module, opt, device, best: float, rank: int,
                     adapt_init=None) -> tuple[int, int, float]:
-    """Warm-start from cfg.extra['init'] if given (its state dict passed through `adapt_init` when
-    set), then resume from out/latest.pt if it exists. Returns (start epoch, step, best validation value)."""
-    if cfg.extra.get("init"):  # warm start from another run's weights (fresh optimiser and schedule)
-        init = torch.load(cfg.extra["init"], map_location=device, weights_only=False)["model"]
+    """Warm-start from cfg.init if given (its state dict passed through `adapt_init` when set), then
+    resume from out/latest.pt if it exists. Returns (start epoch, step, best validation value)."""
+    if cfg.init:  # warm start from another run's weights (fresh optimiser and schedule)
+        init = torch.load(cfg.init, map_location=device, weights_only=False)["model"]
         net.load_state_dict(adapt_init(init) if adapt_init else init)
     ckpt = Path(cfg.out) / "latest.pt"
     if not ckpt.exists():
@@ -134,3 +126,122 @@ def epoch_batches(tr: np.ndarray, seed: int, epoch: int, rank: int, world: int, 
     mine = perm[rank::world][: steps * batch_size]
     for s in range(steps):
         yield np.sort(mine[s * batch_size:(s + 1) * batch_size])
+
+
+class Score(Protocol):
+    """A validation result: stored as the checkpoint's "val" (dataclasses.asdict)."""
+
+    @property
+    def value(self) -> float:
+        """The number that picks best.pt."""
+
+    def describe(self) -> str:
+        """For the log, e.g. "val mIoU 0.812"."""
+
+
+class Losses(Protocol):
+    """One batch's loss terms; `total` is what is minimised."""
+
+    total: torch.Tensor
+
+
+class Task(Protocol):
+    """What one training task supplies to `train`; the loop calls the methods in this order."""
+
+    cfg: RunConfig
+    name: str                  # progress label, e.g. "train-seg"
+    higher_is_better: bool     # of Score.value
+
+    def load(self, device: torch.device) -> int:
+        """Read the cache (and what the task needs beside it); returns the number of samples N."""
+
+    def build_net(self, device: torch.device) -> torch.nn.Module:
+        """The network on `device`, initialised from the seeded global generator."""
+
+    def adapt_init(self, state: dict) -> dict:
+        """A warm start's state dict (cfg.init) made to fit this network (e.g. zero weights on new inputs)."""
+
+    def begin(self, device: torch.device, rank: int, train_idx: np.ndarray) -> None:
+        """Per-process state once the weights are in place: batch makers, generators seeded by rank."""
+
+    def loss(self, model: torch.nn.Module, idx: np.ndarray) -> Losses:
+        """The loss of one training batch of sample indices idx (B,) sorted; `model` may be DDP-wrapped."""
+
+    def shown(self, losses: Losses) -> dict[str, float]:
+        """Values for the progress bar."""
+
+    def validate(self, net: torch.nn.Module, val_idx: np.ndarray) -> Score:
+        """Score on the validation samples (rank 0 only; `net` unwrapped)."""
+
+    def meta(self) -> dict:
+        """Checkpoint keys describing the network and its inputs (what loading it for inference needs)."""
+
+
+# Steps timed for the wall-clock budget: after BUDGET_WARMUP steps (compilation, caches), over BUDGET_TIMED.
+BUDGET_WARMUP, BUDGET_TIMED = 20, 40
+BUDGET_KEPT = 0.04  # share of the budget kept for validations and checkpoints
+
+
+def train(task: Task) -> Path:
+    """Run (or resume) a task's training in cfg.out; returns the path of best.pt.
+
+    Under torchrun each process trains its share of every batch (DistributedDataParallel); rank 0
+    validates and writes the checkpoints."""
+    cfg = task.cfg
+    rank, world = init_distributed()
+    device = device_for(rank)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    seed_everything(cfg.seed + rank)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tr, va = split_indices(task.load(device), cfg.val_fraction, cfg.seed)
+    net = task.build_net(device)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    worst = -math.inf if task.higher_is_better else math.inf
+    start_epoch, step, best = start_or_resume(cfg, net, opt, device, worst, rank, task.adapt_init)
+    model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
+    task.begin(device, rank, tr)
+    total = len(tr) // (cfg.batch_size * world) * cfg.epochs
+    prog = Progress(total, rank, task.name, out / "log.txt")
+    prog.update(step)
+    budget = cfg.minutes * 60
+    t0 = time.time()
+    t_rate, s_rate = None, step
+    cut = False  # the budget has shortened the schedule: stop at `total`
+    for epoch in range(start_epoch, cfg.epochs):
+        if cut and step >= total:
+            break
+        for b in epoch_batches(tr, cfg.seed, epoch, rank, world, cfg.batch_size):
+            if cut and step >= total:
+                break
+            if budget and step - s_rate == BUDGET_WARMUP and t_rate is None:
+                t_rate = time.time()
+            elif budget and t_rate is not None and step - s_rate == BUDGET_WARMUP + BUDGET_TIMED:
+                rate = BUDGET_TIMED / (time.time() - t_rate)   # steps/s
+                left = budget - BUDGET_KEPT * budget - (time.time() - t0)
+                total, cut = min(total, step + int(rate * left)), True
+                prog.write(f"{rate:.1f} steps/s: {total} steps fit the {budget / 60:.1f} min budget")
+            for group in opt.param_groups:
+                group["lr"] = cosine_lr(cfg.lr, step / max(1, total))
+            losses = task.loss(model, b)
+            opt.zero_grad(set_to_none=True)
+            losses.total.backward()
+            opt.step()
+            step += 1
+            prog.update(1, **task.shown(losses))
+        last = epoch + 1 == cfg.epochs or (cut and step >= total)
+        if rank == 0 and ((epoch + 1) % cfg.val_every == 0 or last):
+            score = task.validate(net, va)
+            prog.write(f"epoch {epoch + 1}/{cfg.epochs} step {step} {score.describe()} ({time.time() - t0:.0f}s)")
+            better = score.value > best if task.higher_is_better else score.value < best
+            state = {"epoch": epoch + 1, "step": step, "best": score.value if better else best, "val": asdict(score),
+                     **task.meta(), "elapsed_s": time.time() - t0}
+            if better:
+                best = score.value
+                save_checkpoint(out, "best.pt", net, None, cfg, state)
+            save_checkpoint(out, "latest.pt", net, opt, cfg, state)
+    prog.close()
+    if world > 1:
+        dist.destroy_process_group()
+    return out / "best.pt"

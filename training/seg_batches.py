@@ -22,6 +22,7 @@ from inference.camera import CROP_SIZE
 from inference.keypoint_maps import limb_maps, mirror_keypoints
 from inference.parts import MIRROR_LABELS
 
+from .cache import Cache
 from .keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
 
 FLIP_LUT = torch.as_tensor(MIRROR_LABELS)
@@ -114,19 +115,18 @@ def _photometric(img, g, cfg: AugmentConfig, dg: torch.Generator):
 
 
 class SegBatcher:
-    """Builds augmented batches from a cache dict (images (N, R, R, 3) uint8, labels (N, R, R) uint8,
-    joints2d (N, 24, 2) crop px); `limbs` adds simulated detector limb maps; `empty` (M, R, R, 3) uint8
-    person-free images mixed in at rate `empty_rate`."""
+    """Builds augmented batches from a cache's images, labels and (with `limbs`) joints2d; `limbs` adds
+    simulated detector limb maps; `empty` (M, R, R, 3) uint8 person-free images mixed in at rate `empty_rate`."""
 
-    def __init__(self, data: dict, err: DetectorError | None, limbs: bool, empty: np.ndarray | None = None,
+    def __init__(self, data: Cache, err: DetectorError | None, limbs: bool, empty: np.ndarray | None = None,
                  empty_rate: float = 0.0, aug: AugmentConfig | None = None, device: torch.device | str = "cpu",
                  seed: int = 0):
         dev = torch.device(device)
         self.device = dev
         # the whole set lives on the training device (uint8), batches are cut and augmented there
-        self.images = torch.as_tensor(data["images"]).to(dev)
-        self.labels = torch.as_tensor(data["labels"]).to(dev)
-        self.keypoints = gt_keypoints(data["joints2d"]) if limbs else None
+        self.images = torch.as_tensor(data.images).to(dev)
+        self.labels = torch.as_tensor(data.labels).to(dev)
+        self.keypoints = gt_keypoints(data.joints2d) if limbs else None
         self.err, self.limbs = err, limbs
         self.empty = None if empty is None else torch.as_tensor(empty).to(dev)
         self.empty_rate = empty_rate

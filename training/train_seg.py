@@ -1,34 +1,27 @@
 """Train the segmentation network (stage 1) on pre-rendered synthetic RGB samples.
 
     python main.py train-seg --data data/cache/seg --out runs/seg --epochs 8
+
+The loop (schedule, DDP, checkpoints, resume) is training/loop.py's; this module is what is particular
+to segmentation: the network, augmented batches with simulated limb maps, cross-entropy + Dice, mIoU.
 """
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from inference.keypoint_maps import NUM_LIMB_MAPS
 from inference.nets import SegNet
 from inference.nets.seg_net import LiteSegNet, add_missing, shuffle_head_from_bilinear, widen_stem
 
-from .cache import load_cache
+from .cache import Cache, load_cache
+from .config import SegConfig
 from .keypoint_sim import DetectorError
-from .loop import (
-    Progress,
-    RunConfig,
-    cosine_lr,
-    device_for,
-    epoch_batches,
-    init_distributed,
-    save_checkpoint,
-    seed_everything,
-    split_indices,
-    start_or_resume,
-)
+from .loop import train
+from .losses import SegLosses, seg_losses
 from .metrics import IoUAccumulator
 from .seg_batches import SegBatcher
 
@@ -56,18 +49,22 @@ def class_weights(labels: np.ndarray) -> torch.Tensor:
     return torch.tensor(w / w.mean(), dtype=torch.float32)
 
 
-def soft_dice_loss(logits: torch.Tensor, lab: torch.Tensor) -> torch.Tensor:
-    """1 - mean over classes present in the batch of the soft Dice overlap; logits (B, C, R, R), lab (B, R, R).
-    Pulls on thin parts that cross-entropy, dominated by background and torso pixels, neglects."""
-    p = F.softmax(logits, 1)
-    y = F.one_hot(lab, logits.shape[1]).permute(0, 3, 1, 2).to(p.dtype)
-    inter = (p * y).sum((0, 2, 3))
-    denom = p.sum((0, 2, 3)) + y.sum((0, 2, 3))
-    present = y.sum((0, 2, 3)) > 0
-    return 1 - (2 * inter[present] / denom[present].clamp_min(1e-6)).mean()
+@dataclass(frozen=True)
+class SegScore:
+    """Validation of the segmentation network: mIoU and per-class IoU (13,) with background first."""
+
+    miou: float
+    per_class: list[float]
+
+    @property
+    def value(self) -> float:
+        return self.miou
+
+    def describe(self) -> str:
+        return f"val mIoU {self.miou:.3f}"
 
 
-def evaluate_seg(net, batcher: SegBatcher, idx: np.ndarray, batch: int = 64, seed: int = 0) -> dict:
+def evaluate_seg(net, batcher: SegBatcher, idx: np.ndarray, batch: int = 64, seed: int = 0) -> SegScore:
     """mIoU (13 classes) and per-class IoU over cached samples (limb maps, if any, simulated with a fixed seed)."""
     acc = IoUAccumulator(13)
     g = torch.Generator().manual_seed(seed)
@@ -77,7 +74,7 @@ def evaluate_seg(net, batcher: SegBatcher, idx: np.ndarray, batch: int = 64, see
             b = batcher.make(idx[s:s + batch], g, augment=False)
             acc.update(net(b.img, b.limbs).argmax(1).cpu().numpy(), b.labels.cpu().numpy())
     net.train()
-    return {"miou": float(acc.mean()), "per_class": [float(v) for v in acc.per_class()]}
+    return SegScore(float(acc.mean()), [float(v) for v in acc.per_class()])
 
 
 def build_net(arch: str, width: int, head: str, limbs: int, pretrained: str | None,
@@ -87,90 +84,69 @@ def build_net(arch: str, width: int, head: str, limbs: int, pretrained: str | No
     return SegNet(width=width, head=head, limb_channels=limbs, deep_limbs=deep_limbs)
 
 
-def train_seg(cfg: RunConfig) -> Path:
-    rank, world = init_distributed()
-    device = device_for(rank)
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    seed_everything(cfg.seed + rank)
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    x = cfg.extra
-    use_limbs = bool(x.get("keypoints", False))
-    data = load_cache(cfg.data, cfg.max_samples or None,
-                      keys=("images", "labels", "joints2d") if use_limbs else ("images", "labels"))
-    tr, va = split_indices(len(data["labels"]), cfg.val_fraction, cfg.seed)
-    head, arch, width = str(x.get("head", "shuffle")), str(x.get("arch", "segnet")), int(x.get("width", 16))
-    limbs = NUM_LIMB_MAPS if use_limbs else 0
-    deep = bool(x.get("deep_limbs", False)) and limbs > 0
-    net = build_net(arch, width, head, limbs, x.get("pretrained"), deep).to(device)
-    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+class SegTask:
+    """Segmentation as training/loop.py's `train` drives it."""
 
-    def adapt(state: dict) -> dict:  # warm starts: bilinear -> shuffle head, RGB-only -> limb planes
-        if head == "shuffle" and "head.weight" in state:
+    name = "train-seg"
+    higher_is_better = True
+
+    def __init__(self, cfg: SegConfig):
+        self.cfg = cfg
+        self.limbs = NUM_LIMB_MAPS if cfg.keypoints else 0
+        self.deep = cfg.deep_limbs and self.limbs > 0
+        self.data: Cache | None = None
+
+    def load(self, device: torch.device) -> int:
+        keys = ("images", "labels", "joints2d") if self.limbs else ("images", "labels")
+        self.data = load_cache(self.cfg.data, self.cfg.max_samples or None, keys=keys)
+        return len(self.data)
+
+    def build_net(self, device: torch.device) -> torch.nn.Module:
+        c = self.cfg
+        self.net = build_net(c.arch, c.width, c.head, self.limbs, c.pretrained, self.deep).to(device)
+        return self.net
+
+    def adapt_init(self, state: dict) -> dict:  # warm starts: bilinear -> shuffle head, RGB-only -> limb planes
+        if self.cfg.head == "shuffle" and "head.weight" in state:
             state = shuffle_head_from_bilinear(state)
-        if limbs and "stem.0.weight" in state:
-            state = widen_stem(state, "stem.0.weight", limbs)
-        if deep:
-            state = add_missing(state, net)
+        if self.limbs and "stem.0.weight" in state:
+            state = widen_stem(state, "stem.0.weight", self.limbs)
+        if self.deep:
+            state = add_missing(state, self.net)
         return state
 
-    start_epoch, step, best = start_or_resume(cfg, net, opt, device, -1.0, rank, adapt)
-    model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
-    cw = class_weights(data["labels"]).to(device)
-    dice_w = float(x.get("dice", 0.5))
-    empty_frac = float(x.get("empty", 0.0))
-    res = int(data["images"].shape[1])
-    err = DetectorError.load() if use_limbs else None
-    empty = person_free_images(1000, res, cfg.seed) if empty_frac > 0 else None
-    batcher = SegBatcher(data, err, use_limbs, empty, empty_frac, device=device, seed=cfg.seed * 1000 + rank)
-    steps_per_epoch = len(tr) // (cfg.batch_size * world)
-    total = steps_per_epoch * cfg.epochs
-    prog = Progress(total, rank, "train-seg", out / "log.txt")
-    prog.update(step)
-    g = torch.Generator().manual_seed(cfg.seed * 1000 + rank)
-    amp = device.type == "cuda"
-    budget = float(x.get("minutes", 0)) * 60  # a wall-clock budget: the schedule is shortened to fit it
-    t0 = time.time()
-    t_rate, s_rate = None, step
-    for epoch in range(start_epoch, cfg.epochs):
-        if step >= total:
-            break
-        for b in epoch_batches(tr, cfg.seed, epoch, rank, world, cfg.batch_size):
-            if step >= total:
-                break
-            if budget and step - s_rate == 20 and t_rate is None:
-                t_rate = time.time()
-            elif budget and t_rate is not None and step - s_rate == 60:
-                rate = 40 / (time.time() - t_rate)   # steps/s, measured after warm-up
-                val_s = 0.04 * budget                 # kept for validations and checkpoints
-                total = min(total, step + int(rate * (budget - val_s - (time.time() - t0))))
-                prog.write(f"{rate:.1f} steps/s: {total} steps fit the {budget / 60:.1f} min budget")
-            batch = batcher.make(b, g)
-            for group in opt.param_groups:
-                group["lr"] = cosine_lr(cfg.lr, step / max(1, total))
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                logits = model(batch.img, batch.limbs)
-            logits = logits.float()
-            loss = F.cross_entropy(logits, batch.labels, weight=cw) + dice_w * soft_dice_loss(logits, batch.labels)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            step += 1
-            prog.update(1, loss=float(loss.detach()))
-        last = epoch + 1 == cfg.epochs or step >= total
-        if rank == 0 and ((epoch + 1) % cfg.val_every == 0 or last):
-            m = evaluate_seg(net, batcher, va, seed=cfg.seed)
-            prog.write(f"epoch {epoch + 1}/{cfg.epochs} step {step} val mIoU {m['miou']:.3f} ({time.time() - t0:.0f}s)")
-            state = {"epoch": epoch + 1, "step": step, "best": max(best, m["miou"]), "val": m, "res": res,
-                     "width": width, "head": head, "arch": arch, "limb_channels": limbs,
-                     "deep_limbs": deep,
-                     "elapsed_s": time.time() - t0}
-            if m["miou"] > best:
-                best = m["miou"]
-                save_checkpoint(out, "best.pt", net, None, cfg, state)
-            save_checkpoint(out, "latest.pt", net, opt, cfg, state)
-    prog.close()
-    if world > 1:
-        torch.distributed.destroy_process_group()
-    return out / "best.pt"
+    def begin(self, device: torch.device, rank: int, train_idx: np.ndarray) -> None:
+        c, data = self.cfg, self.data
+        self.device = device
+        self.cw = class_weights(data.labels).to(device)
+        err = DetectorError.load() if self.limbs else None
+        empty = person_free_images(1000, self.res, c.seed) if c.empty > 0 else None
+        self.batcher = SegBatcher(data, err, bool(self.limbs), empty, c.empty, device=device,
+                                  seed=c.seed * 1000 + rank)
+        self.g = torch.Generator().manual_seed(c.seed * 1000 + rank)
+
+    @property
+    def res(self) -> int:
+        return int(self.data.images.shape[1])
+
+    def loss(self, model: torch.nn.Module, idx: np.ndarray) -> SegLosses:
+        batch = self.batcher.make(idx, self.g)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda"):
+            logits = model(batch.img, batch.limbs)
+        return seg_losses(logits.float(), batch.labels, self.cw, self.cfg.dice)
+
+    def shown(self, losses: SegLosses) -> dict[str, float]:
+        return {"loss": float(losses.total.detach())}
+
+    def validate(self, net: torch.nn.Module, val_idx: np.ndarray) -> SegScore:
+        return evaluate_seg(net, self.batcher, val_idx, seed=self.cfg.seed)
+
+    def meta(self) -> dict:
+        c = self.cfg
+        return {"res": self.res, "width": c.width, "head": c.head, "arch": c.arch, "limb_channels": self.limbs,
+                "deep_limbs": self.deep}
+
+
+def train_seg(cfg: SegConfig) -> Path:
+    """Train (or resume) the segmentation network in cfg.out; returns the path of best.pt."""
+    return train(SegTask(cfg))

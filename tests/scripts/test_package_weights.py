@@ -12,7 +12,8 @@ import torch
 from inference.integrity import MANIFEST, sha256_of
 from inference.nets import FitNet
 from inference.pipeline import PredictionError, load_weights
-from training.loop import RunConfig, save_checkpoint
+from training.config import FitConfig
+from training.loop import save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 CPU = torch.device("cpu")
@@ -33,7 +34,7 @@ def _trained(run: Path, seed: int) -> Path:
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     sum(o.sum() for o in net(torch.rand(2, 13, 32, 32))).backward()
     opt.step()
-    cfg = RunConfig(kind="fit", data="data/cache/fit", out=str(run), extra={"n_parts": 12, "loss_weights": {}})
+    cfg = FitConfig(data="data/cache/fit", out=str(run), n_parts=12)
     state = {"epoch": 1, "step": 1, "best": 90.5, "val": {"mpjpe_mm": 120.0, "pa_mpjpe_mm": 90.5},
              "body_model": "77f1e8421dc41f73", "n_parts": 12, "res": 32, "input": "parts", "elapsed_s": 1.5}
     return save_checkpoint(run, "latest.pt", net, opt, cfg, state)

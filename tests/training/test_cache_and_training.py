@@ -5,6 +5,7 @@ import json
 import socket
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from inference.geometry import axis_angle_to_matrix, project_points, translation
 from inference.nets import FitNet, SegNet
 from inference.types import BodyParams
 from training.augment import corrupt_parts, one_hot
-from training.cache import build_cache, load_cache
+from training.cache import Cache, build_cache, load_cache
 from training.losses import LossWeights, fit_losses
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def cache(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def data(cache) -> dict:
+def data(cache) -> Cache:
     return load_cache(cache)
 
 
@@ -54,21 +55,22 @@ def _train_fit(cache: Path, out: Path, epochs: int, *extra: str) -> int:
 def test_cache_shards_and_arrays(cache, data):
     shards = sorted(p.name for p in cache.iterdir())
     assert shards == ["shard_00000.npz", "shard_00001.npz"], shards
-    assert set(data) == {"labels", "pose", "betas", "transl", "joints3d", "joints2d"}  # no images: labels only
-    assert data["labels"].shape == (N, RES, RES) and data["labels"].dtype == np.uint8
-    assert data["labels"].max() <= 12 and (data["labels"] > 0).any(axis=(1, 2)).all()
-    assert data["pose"].shape == (N, 72) and data["betas"].shape == (N, 10) and data["transl"].shape == (N, 3)
-    assert data["joints3d"].shape == (N, 24, 3) and data["joints2d"].shape == (N, 24, 2)
-    assert len(load_cache(cache, max_samples=40)["pose"]) == 40
+    assert set(data.keys()) == {"labels", "pose", "betas", "transl", "joints3d", "joints2d"}  # no images: labels only
+    assert data.images is None and len(data) == N
+    assert data.labels.shape == (N, RES, RES) and data.labels.dtype == np.uint8
+    assert data.labels.max() <= 12 and (data.labels > 0).any(axis=(1, 2)).all()
+    assert data.pose.shape == (N, 72) and data.betas.shape == (N, 10) and data.transl.shape == (N, 3)
+    assert data.joints3d.shape == (N, 24, 3) and data.joints2d.shape == (N, 24, 2)
+    assert len(load_cache(cache, max_samples=40).pose) == 40
 
 
 def test_cache_rows_are_consistent(data, body):
     """Each row's SMPL parameters give its 3D joints, and those project (full 256 px crop) to its 2D joints."""
     for i in (0, N - 1):
-        p = BodyParams.from_pose(data["pose"][i], data["betas"][i], data["transl"][i])
-        np.testing.assert_allclose(body.mesh(p).joints, data["joints3d"][i], atol=1e-4)
-        uv = project_points(data["joints3d"][i], FOCAL, CROP_SIZE)
-        np.testing.assert_allclose(uv, data["joints2d"][i], atol=1e-2)
+        p = BodyParams.from_pose(data.pose[i], data.betas[i], data.transl[i])
+        np.testing.assert_allclose(body.mesh(p).joints, data.joints3d[i], atol=1e-4)
+        uv = project_points(data.joints3d[i], FOCAL, CROP_SIZE)
+        np.testing.assert_allclose(uv, data.joints2d[i], atol=1e-2)
 
 
 # ------------------------------------------------------------------ training
@@ -114,10 +116,21 @@ def test_train_fit_with_a_share_of_3d_labels(cache, tmp_path):
     out = tmp_path / "share"
     assert _train_fit(cache, out, 1, "--share-3d", "0.25", "--share-seed", "2") == 0
     ck = torch.load(out / "latest.pt", map_location="cpu", weights_only=False)
-    assert ck["config"]["extra"]["share_3d"] == 0.25 and ck["config"]["extra"]["share_seed"] == 2
+    assert ck["config"]["share_3d"] == 0.25 and ck["config"]["share_seed"] == 2
     tr, _ = split_indices(N, 0.05, 0)
     assert ck["share_3d"] == pytest.approx(labelled_3d(N, 0.25, 2)[tr].mean())
     assert 0.0 < ck["share_3d"] < 0.6 and np.isfinite(ck["val"]["pa_mpjpe_mm"])
+
+
+def test_a_wall_clock_budget_shortens_the_schedule(cache, tmp_path):
+    """--minutes: after timing the first steps the loop cuts the schedule to what fits; a budget already
+    spent ends the run there, validated and saved."""
+    out = tmp_path / "budget"
+    assert _train_fit(cache, out, 4, "--batch-size", "2", "--minutes", "0.001") == 0
+    ck = torch.load(out / "latest.pt", map_location="cpu", weights_only=False)
+    planned = (N - max(1, int(N * 0.05))) // 2 * 4
+    assert 60 <= ck["step"] < planned and ck["epoch"] < 4
+    assert "steps fit the 0.0 min budget" in (out / "log.txt").read_text()
 
 
 def _free_port() -> int:
@@ -142,7 +155,7 @@ def test_torchrun_two_processes(cache, tmp_path):
 # ------------------------------------------------------------------ networks
 @pytest.mark.parametrize("head", ["bilinear", "shuffle"])
 def test_segnet_forward_backward(head):
-    from training.train_seg import soft_dice_loss
+    from training.losses import soft_dice_loss
 
     torch.manual_seed(0)
     net = SegNet(width=8, head=head)
@@ -175,13 +188,13 @@ def test_shuffle_head_warm_starts_from_a_bilinear_head():
 def test_fitnet_forward_backward(data):
     torch.manual_seed(0)
     net = FitNet(in_channels=13, res=RES)
-    x = one_hot(torch.as_tensor(data["labels"][:4]))
+    x = one_hot(torch.as_tensor(data.labels[:4]))
     rot, betas, cam = net(x)
     assert rot.shape == (4, 24, 3, 3) and betas.shape == (4, 10) and cam.shape == (4, 3)
     # the zero-initialised output layer starts at the mean parameters: identity rotations, s = 0.9
     torch.testing.assert_close(rot, torch.eye(3).expand(4, 24, 3, 3), atol=1e-6, rtol=0)
     torch.testing.assert_close(cam, torch.tensor([0.9, 0.0, 0.0]).expand(4, 3))
-    target = axis_angle_to_matrix(torch.as_tensor(data["pose"][:4]).view(4, 24, 3))
+    target = axis_angle_to_matrix(torch.as_tensor(data.pose[:4]).view(4, 24, 3))
     opt = torch.optim.SGD(net.parameters(), lr=0.01)
     for _ in range(2):  # the first step moves the zero output layer, then gradients reach every layer
         opt.zero_grad()
@@ -199,8 +212,8 @@ def test_fitnet_forward_backward(data):
 
 # ------------------------------------------------------------------ losses
 def _gt_batch(data, b):
-    pose = torch.as_tensor(data["pose"][b])
-    t = {k: torch.as_tensor(data[k][b]) for k in ("betas", "joints3d", "joints2d", "transl")}
+    pose = torch.as_tensor(data.pose[b])
+    t = {k: torch.as_tensor(getattr(data, k)[b]) for k in ("betas", "joints3d", "joints2d", "transl")}
     return axis_angle_to_matrix(pose.view(-1, 24, 3)), t["betas"], t["joints3d"], t["joints2d"], t["transl"]
 
 
@@ -208,9 +221,9 @@ def test_fit_losses_vanish_at_the_ground_truth(data, body):
     rot, betas, j3d, j2d, transl = _gt_batch(data, np.arange(8))
     cam = translation_to_weak_cam(transl, FOCAL, CROP_SIZE)
     out = fit_losses(body, rot, betas, cam, rot, betas, j3d, j2d, transl, FOCAL, CROP_SIZE, LossWeights())
-    assert set(out) == {"lat", "betas", "j3d", "j2d", "cam", "total"}
-    for k, v in out.items():
-        assert float(v) < 1e-6, (k, float(v))
+    assert [f.name for f in fields(out)] == ["lat", "betas", "j3d", "j2d", "cam", "total"]
+    for f in fields(out):
+        assert float(getattr(out, f.name)) < 1e-6, (f.name, float(getattr(out, f.name)))
 
 
 def test_fit_losses_positive_away_from_the_ground_truth(data, body):
@@ -218,25 +231,25 @@ def test_fit_losses_positive_away_from_the_ground_truth(data, body):
     cam = translation_to_weak_cam(transl, FOCAL, CROP_SIZE)
     w = LossWeights()
     g = torch.Generator().manual_seed(0)
-    rot_bad = axis_angle_to_matrix(torch.as_tensor(data["pose"][:8]).view(-1, 24, 3)
+    rot_bad = axis_angle_to_matrix(torch.as_tensor(data.pose[:8]).view(-1, 24, 3)
                                    + 0.2 * torch.randn(8, 24, 3, generator=g))
     out = fit_losses(body, rot_bad, betas, cam, rot, betas, j3d, j2d, transl, FOCAL, CROP_SIZE, w)
-    assert out["lat"] > 1e-3 and out["j3d"] > 1e-5 and out["j2d"] > 1e-5 and out["total"] > 1e-3
-    assert out["betas"] < 1e-9 and out["cam"] < 1e-9
+    assert out.lat > 1e-3 and out.j3d > 1e-5 and out.j2d > 1e-5 and out.total > 1e-3
+    assert out.betas < 1e-9 and out.cam < 1e-9
     out = fit_losses(body, rot, betas + 1, cam, rot, betas, j3d, j2d, transl, FOCAL, CROP_SIZE, w)
-    assert out["betas"] > 0.5 and out["j3d"] > 0 and out["lat"] < 1e-9
+    assert out.betas > 0.5 and out.j3d > 0 and out.lat < 1e-9
     out = fit_losses(body, rot, betas, cam * torch.tensor([1.2, 1.0, 1.0]), rot, betas, j3d, j2d, transl, FOCAL,
                      CROP_SIZE, w)
-    assert out["cam"] > 0 and out["j2d"] > 1e-4 and out["j3d"] < 1e-9
+    assert out.cam > 0 and out.j2d > 1e-4 and out.j3d < 1e-9
     # switched-off terms do not count
     off = fit_losses(body, rot_bad, betas, cam, rot, betas, j3d, j2d, transl, FOCAL, CROP_SIZE,
                      LossWeights(lat=0, betas=0, j3d=0, j2d=0, cam=0))
-    assert float(off["total"]) == 0.0
+    assert float(off.total) == 0.0
 
 
 # ------------------------------------------------------------------ augmentation
 def test_corrupt_parts(data):
-    lab = torch.as_tensor(data["labels"][:16])
+    lab = torch.as_tensor(data.labels[:16])
     before = lab.clone()
     out = corrupt_parts(lab, torch.Generator().manual_seed(0))
     torch.testing.assert_close(lab, before)  # the input is left alone
@@ -277,12 +290,12 @@ def test_person_free_samples_replace_a_fraction_of_a_batch():
     np.testing.assert_array_equal(empty, person_free_images(6, 64, seed=3))
     assert empty.reshape(6, -1).std(1).min() > 0  # textured, not blank
     rng = np.random.default_rng(0)
-    data = {"images": rng.integers(0, 255, (8, 64, 64, 3), dtype=np.uint8),
-            "labels": rng.integers(1, 13, (8, 64, 64)).astype(np.uint8),
-            "joints2d": rng.uniform(60, 200, (8, 24, 2)).astype(np.float32)}
+    data = Cache(images=rng.integers(0, 255, (8, 64, 64, 3), dtype=np.uint8),
+                 labels=rng.integers(1, 13, (8, 64, 64)).astype(np.uint8),
+                 joints2d=rng.uniform(60, 200, (8, 24, 2)).astype(np.float32))
     n_empty = []
     for rate in (0.0, 1.0, 0.5):
         b = SegBatcher(data, None, False, empty, rate).make(np.arange(8), torch.Generator().manual_seed(1))
         n_empty.append(int((b.labels.flatten(1) == 0).all(1).sum()))
     assert n_empty[0] == 0 and n_empty[1] == 8 and 0 < n_empty[2] < 8
-    assert (data["labels"] > 0).all(), "the cached arrays must not change"
+    assert (data.labels > 0).all(), "the cached arrays must not change"

@@ -34,14 +34,14 @@ def test_build_writes_the_network_labels_beside_the_bodies(tmp_path):
     r = build(run / "best.pt", tmp_path / "rgb", tmp_path / "pred")
     assert r["n"] == 10 and 0 <= r["train_miou"] <= 1 and 0 <= r["val_miou"] <= 1
     out, src = load_cache(tmp_path / "pred"), load_cache(tmp_path / "rgb")
-    assert "images" not in out and out["labels"].shape == (10, 32, 32) and out["labels"].dtype == np.uint8
+    assert out.images is None and out.labels.shape == (10, 32, 32) and out.labels.dtype == np.uint8
     for k in COPY:
-        np.testing.assert_array_equal(out[k], src[k])
+        np.testing.assert_array_equal(getattr(out, k), getattr(src, k))
     with torch.no_grad():  # flip-averaged, as the Predictor segments
-        x = torch.as_tensor(src["images"][:2]).permute(0, 3, 1, 2).float() / 255
+        x = torch.as_tensor(src.images[:2]).permute(0, 3, 1, 2).float() / 255
         mirror = torch.as_tensor(MIRROR_LABELS)
         avg = (net(x).softmax(1) + net(x.flip(-1)).softmax(1).flip(-1)[:, mirror]) / 2
-        np.testing.assert_array_equal(out["labels"][:2], avg.argmax(1).numpy())
+        np.testing.assert_array_equal(out.labels[:2], avg.argmax(1).numpy())
     # a second run reuses the shards it finds
     stamp = (tmp_path / "pred" / "shard_00000.npz").stat().st_mtime_ns
     build(run / "best.pt", tmp_path / "rgb", tmp_path / "pred")

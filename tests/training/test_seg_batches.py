@@ -1,18 +1,24 @@
 """Simulated detector keypoints, augmented segmentation batches and packed caches."""
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
-from training.cache import load_cache, pack_cache
+from training.cache import Cache, load_cache, pack_cache
 from training.keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
 from training.seg_batches import SegBatcher
 
 
-def _data(n=6, r=64, seed=0):
+def _data(n=6, r=64, seed=0) -> Cache:
     rng = np.random.default_rng(seed)
-    return {"images": rng.integers(0, 255, (n, r, r, 3), dtype=np.uint8),
-            "labels": rng.integers(0, 13, (n, r, r)).astype(np.uint8),
-            "joints2d": rng.uniform(40, 216, (n, 24, 2)).astype(np.float32)}
+    return Cache(images=rng.integers(0, 255, (n, r, r, 3), dtype=np.uint8),
+                 labels=rng.integers(0, 13, (n, r, r)).astype(np.uint8),
+                 joints2d=rng.uniform(40, 216, (n, 24, 2)).astype(np.float32))
+
+
+def _arrays(d: Cache) -> dict:
+    return {k: getattr(d, k) for k in d.keys()}
 
 
 def _exact() -> DetectorError:
@@ -21,7 +27,7 @@ def _exact() -> DetectorError:
 
 
 def test_an_exact_detector_returns_the_ground_truth():
-    gt = gt_keypoints(_data()["joints2d"])
+    gt = gt_keypoints(_data().joints2d)
     j, v = simulate_keypoints(gt, _exact(), torch.Generator().manual_seed(0), 256, person_missed=0.0)
     torch.testing.assert_close(j, gt)
     assert v.all()
@@ -32,7 +38,7 @@ def test_an_exact_detector_returns_the_ground_truth():
 def test_the_measured_error_model_loads_and_perturbs():
     err = DetectorError.load()
     assert err.bias.shape == (14, 2) and 0 <= err.person_missed < 1
-    gt = gt_keypoints(_data(n=64)["joints2d"])
+    gt = gt_keypoints(_data(n=64).joints2d)
     j, v = simulate_keypoints(gt, err, torch.Generator().manual_seed(0), 256, person_missed=0.0)
     assert 0.5 < v.float().mean() <= 1.0
     assert (j - gt).abs().max() > 0
@@ -47,20 +53,20 @@ def test_batches_are_deterministic_and_well_formed():
     torch.testing.assert_close(b1.img, b2.img)
     assert torch.equal(b1.labels, b2.labels)
     clean = SegBatcher(d, _exact(), True).make(np.arange(6), torch.Generator().manual_seed(3), augment=False)
-    assert torch.equal(clean.labels, torch.as_tensor(d["labels"]).long())
+    assert torch.equal(clean.labels, torch.as_tensor(d.labels).long())
 
 
 def test_a_packed_cache_loads_back(tmp_path):
     d = _data(n=5)
-    d["images"] = np.repeat(np.repeat(d["images"][:, ::8, ::8], 8, 1), 8, 2)  # blocky: survives WebP well
+    d = replace(d, images=np.repeat(np.repeat(d.images[:, ::8, ::8], 8, 1), 8, 2))  # blocky: survives WebP well
     src = tmp_path / "cache"
     src.mkdir()
-    np.savez(src / "shard_00000.npz", pose=np.zeros((5, 72)), **d)
+    np.savez(src / "shard_00000.npz", pose=np.zeros((5, 72)), **_arrays(d))
     pack_cache(src, tmp_path / "pack", 5, quality=90, shard=3)
     back = load_cache(tmp_path / "pack")
-    assert np.array_equal(back["labels"], d["labels"])
-    np.testing.assert_array_equal(back["joints2d"], d["joints2d"])
-    assert np.abs(back["images"].astype(int) - d["images"]).mean() < 12
+    assert np.array_equal(back.labels, d.labels)
+    np.testing.assert_array_equal(back.joints2d, d.joints2d)
+    assert np.abs(back.images.astype(int) - d.images).mean() < 12
 
 
 def test_the_gpu_script_dry_run_trains_and_writes_a_checkpoint(tmp_path):
@@ -72,7 +78,7 @@ def test_the_gpu_script_dry_run_trains_and_writes_a_checkpoint(tmp_path):
     d = _data(n=30, r=64)
     src = tmp_path / "cache"
     src.mkdir()
-    np.savez(src / "shard_00000.npz", pose=np.zeros((30, 72)), **d)
+    np.savez(src / "shard_00000.npz", pose=np.zeros((30, 72)), **_arrays(d))
     pack_cache(src, tmp_path / "pack", 30)
     enc = tmp_path / "enc.pt"
     torch.save({"model": EfficientNetLite0Encoder().state_dict()}, enc)

@@ -2,6 +2,8 @@
 losses that apply the 3D terms to those samples only."""
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 import pytest
 import torch
@@ -54,8 +56,8 @@ def test_all_labelled_equals_the_full_loss(body, batch):
                       LossWeights())
     ones = fit_losses(body, rot_p, betas + 0.5, cam * 1.1, rot, betas, j3d, j2d, transl, FOCAL, CROP_SIZE,
                       LossWeights(), has_3d=torch.ones(6, dtype=torch.bool))
-    for k in full:
-        torch.testing.assert_close(full[k], ones[k])
+    for f in fields(full):
+        torch.testing.assert_close(getattr(full, f.name), getattr(ones, f.name))
 
 
 def test_unlabelled_samples_get_only_the_2d_loss(body, batch):
@@ -65,13 +67,13 @@ def test_unlabelled_samples_get_only_the_2d_loss(body, batch):
     has = torch.tensor([1, 0, 1, 0, 0, 0], dtype=torch.bool)
     out = fit_losses(body, axis_angle_to_matrix(aa), betas + 0.5, cam * 1.1, rot, betas, j3d, j2d, transl, FOCAL,
                      CROP_SIZE, LossWeights(j2d=0.0), has_3d=has)
-    out["total"].backward()
+    out.total.backward()
     grad = aa.grad.abs().sum((1, 2))
     assert torch.all(grad[has] > 1e-4) and torch.all(grad[~has] == 0), grad
     # the 3D terms are sums over the labelled samples divided by the whole batch; L_2D covers every sample
     none = fit_losses(body, axis_angle_to_matrix(aa.detach()), betas + 0.5, cam * 1.1, rot, betas, j3d, j2d, transl,
                       FOCAL, CROP_SIZE, LossWeights(), has_3d=torch.zeros(6, dtype=torch.bool))
-    assert all(float(none[k]) == 0.0 for k in ("lat", "betas", "j3d", "cam")) and float(none["j2d"]) > 1e-4
+    assert all(float(getattr(none, k)) == 0.0 for k in ("lat", "betas", "j3d", "cam")) and float(none.j2d) > 1e-4
     two = fit_losses(body, axis_angle_to_matrix(aa.detach()[has]), betas[has] + 0.5, cam[has] * 1.1, rot[has],
                      betas[has], j3d[has], j2d[has], transl[has], FOCAL, CROP_SIZE, LossWeights())
-    torch.testing.assert_close(out["j3d"], two["j3d"] * 2 / 6)
+    torch.testing.assert_close(out.j3d, two.j3d * 2 / 6)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -23,10 +22,9 @@ import torch.nn.functional as F
 
 from .geometry import axis_angle_to_matrix, project_points
 from .joints import HEAD_JOINT, LSP_FROM_SMPL
-from .paths import RESOURCES
+from .pose_priors import GaussianPosePrior
 from .types import BodyParams, BoneDirections
 
-PRIOR_PATH = RESOURCES / "priors" / "pose_prior.npz"
 # |beta| beyond which the shape prior's wall (FitWeights.beta_wall) starts: the body model's betas are
 # unit-variance (the synthetic people draw N(0, 1) clipped at +-3), and the app's sliders end at +-3
 BETA_SOFT = 2.5
@@ -53,20 +51,6 @@ class FitWeights:
     fix_depth: bool = False  # keep the camera distance (weakly constrained at a fixed focal length of 5000 px)
     iters: int = 60
     lr: float = 0.03
-
-
-class GaussianPosePrior:
-    """Mahalanobis prior on the 69 body-pose axis-angle values: mean (69,), precision (69, 69)."""
-
-    def __init__(self, path: Path = PRIOR_PATH):
-        with np.load(path) as z:
-            self.mean = torch.tensor(z["mean"], dtype=torch.float32)
-            self.prec_chol = torch.tensor(z["prec_chol"], dtype=torch.float32)
-
-    def __call__(self, body_pose: torch.Tensor) -> torch.Tensor:
-        """(B, 69) -> (B,) squared Mahalanobis distance / 69."""
-        d = (body_pose - self.mean.to(body_pose.device)) @ self.prec_chol.to(body_pose.device)
-        return (d ** 2).sum(-1) / 69.0
 
 
 def part_distance_fields(labels: np.ndarray, size: int) -> torch.Tensor:

@@ -5,7 +5,7 @@ pose sampler (training/synth/pose_prior.py) instead of to CMU motion capture.
 
 The file holds weights (K,), means (K, 69) and covariances (K, 69, 69) over the 69 body-pose
 axis-angle values (joints 1..23, global orientation excluded), float32; `PoseGMM` reads it and gives the
-negative log-likelihood of poses in torch (differentiable, for the optimisation in training/smplify.py).
+negative log-likelihood of poses in torch (`inference.pose_priors.PoseGMM`, differentiable).
 """
 from __future__ import annotations
 
@@ -14,11 +14,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from inference.paths import RESOURCES
+from inference.pose_priors import GMM_PATH
 
-GMM_PATH = RESOURCES / "priors" / "pose_gmm.npz"
 DIM = 69
 
 
@@ -86,34 +84,6 @@ def fit_gmm(x: np.ndarray, k: int = 8, seed: int = 0, iters: int = 200, reg: flo
 def gmm_loglik(x: np.ndarray, weights: np.ndarray, means: np.ndarray, covs: np.ndarray) -> np.ndarray:
     """(N, D) -> (N,) log-likelihood under the mixture (numpy, float64)."""
     return _logsumexp(_log_gauss(np.asarray(x, np.float64), means, covs) + np.log(weights))
-
-
-class PoseGMM:
-    """The mixture prior as a torch function: body_pose (B, 69) axis-angle -> (B,) negative log-likelihood
-    (constant dropped, so that the most likely pose scores about 0)."""
-
-    def __init__(self, path: Path = GMM_PATH, device: str | torch.device = "cpu"):
-        if not Path(path).exists():
-            raise FileNotFoundError(f"pose GMM not found: {path} (build it: python -m training.pose_gmm --out {path})")
-        with np.load(path) as z:
-            w, mu, cov = (np.asarray(z[k], np.float64) for k in ("weights", "means", "covs"))
-        prec_chol = np.stack([np.linalg.cholesky(np.linalg.inv(c)) for c in cov])   # P = L L^T
-        logdet = np.array([np.linalg.slogdet(c)[1] for c in cov])
-        const = np.log(w) - 0.5 * logdet                                              # (K,)
-        f = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)  # noqa: E731
-        self.means, self.prec_chol, self.const = f(mu), f(prec_chol), f(const - const.max())
-        self.weights = w
-        self.n_components = len(w)
-
-    def mean_pose(self) -> np.ndarray:
-        """(69,) the mixture's mean (weighted mean of the component means): a relaxed, arms-down pose."""
-        return (self.weights[:, None] * self.means.cpu().numpy()).sum(0).astype(np.float32)
-
-    def __call__(self, body_pose: torch.Tensor) -> torch.Tensor:
-        """(B, 69) -> (B,) -log sum_k w_k N(pose | mu_k, S_k), up to a constant (>= about 0)."""
-        d = body_pose[:, None, :] - self.means.to(body_pose.device)[None]                 # (B, K, 69)
-        z = torch.einsum("bkd,kde->bke", d, self.prec_chol.to(body_pose.device))           # (B, K, 69)
-        return -torch.logsumexp(self.const.to(body_pose.device) - 0.5 * (z ** 2).sum(-1), dim=1)
 
 
 def sample_body_poses(n: int, seed: int) -> np.ndarray:

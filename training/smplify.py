@@ -25,9 +25,8 @@ import torch
 
 from inference.geometry import axis_angle_to_matrix, project_points
 from inference.joints import LSP_FROM_SMPL, head_top_vertex
+from inference.pose_priors import PoseGMM
 from inference.types import BodyParams
-
-from .pose_gmm import PoseGMM
 
 TORSO_LSP = (2, 3, 8, 9, 12)  # R hip, L hip, R shoulder, L shoulder, neck
 # bend prior: (body_pose joint index = SMPL joint - 1, axis, sign of the natural bend); SMPL's local frames:

@@ -11,7 +11,8 @@ from inference.camera import CROP_SIZE, FOCAL, focal_for_size, framing_translati
 from inference.geometry import project_points
 from inference.joints import LSP_FROM_SMPL
 from inference.metrics import pa_mpjpe, pve
-from inference.optimize import FitWeights, GaussianPosePrior, fit_smpl
+from inference.optimize import FitWeights, fit_smpl
+from inference.pose_priors import GaussianPosePrior
 from inference.refine import REFINE_WEIGHTS, refine_fit
 from inference.types import BodyParams, PartMap
 from training.synth.pose_prior import euler_to_axis_angle

@@ -137,3 +137,32 @@ def test_hidden_parts_follow_the_unseen_keypoints():
     conf[4] = 0.0                            # the left knee too: the left thigh as well
     assert hidden_parts(conf) == (5, 11, 12)
     assert hidden_parts(None) == ()
+
+
+def test_refinement_that_folds_the_body_is_rejected(body):
+    """Keypoints of a contorted body (a detector's mistake): following them raises the pose's mixture-prior
+    energy beyond POSE_ENERGY_RISE, so the network's fit is kept; keypoints of a natural pose are followed."""
+    from inference.pose_priors import pose_energy
+    from inference.refine import POSE_ENERGY_RISE
+
+    net = _posed(body, {})
+    labels = np.zeros((128, 128), np.uint8)
+    probs = np.full((13, 128, 128), 1 / 13, np.float32)   # an unsure part map: the detector leads
+    w = dataclasses.replace(REFINE_WEIGHTS, iters=ITERS)
+
+    def keypoints(params):
+        j = project_points(body.mesh(params).joints, FOCAL, CROP_SIZE)
+        return np.concatenate([j[list(LSP_FROM_SMPL)], j[[HEAD_JOINT]]])
+
+    # the splits, elbows bent sideways, the spine twisted
+    odd = _posed(body, {1: (0, 0, 80), 2: (0, 0, -80), 18: (0, 120, 0), 19: (0, -120, 0), 6: (0, 0, 60)})
+    args = dict(joints2d=keypoints(odd), conf=np.ones(14, np.float32), weights=w)
+    free = refine_fit(body, net, PartMap(labels, probs), FOCAL, CROP_SIZE, max_energy_rise=None, **args)
+    assert pose_energy(free.body_pose) - pose_energy(net.body_pose) > POSE_ENERGY_RISE
+    kept = refine_fit(body, net, PartMap(labels, probs), FOCAL, CROP_SIZE, **args)
+    assert kept is net
+
+    walk = _posed(body, {1: (-25, 0, 0), 4: (30, 0, 0), 2: (15, 0, 0)})
+    moved = refine_fit(body, net, PartMap(labels, probs), FOCAL, CROP_SIZE, joints2d=keypoints(walk),
+                       conf=np.ones(14, np.float32), weights=w)
+    assert moved is not net and not np.allclose(moved.body_pose, net.body_pose, atol=1e-3)

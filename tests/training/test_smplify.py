@@ -11,8 +11,9 @@ from inference.camera import CROP_SIZE, FOCAL
 from inference.geometry import project_points
 from inference.joints import LSP_FROM_SMPL, head_top_vertex
 from inference.metrics import body_errors_mm
+from inference.pose_priors import GMM_PATH, PoseGMM
 from inference.types import BodyParams
-from training.pose_gmm import GMM_PATH, PoseGMM, fit_gmm, gmm_loglik, sample_body_poses
+from training.pose_gmm import fit_gmm, gmm_loglik, sample_body_poses
 from training.smplify import SMPLify
 from training.synth.pose_prior import PosePrior
 

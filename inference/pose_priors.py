@@ -1,0 +1,70 @@
+"""Pose priors over the 69 SMPL body-pose axis-angle values (joints 1..23), read from resources/priors:
+a Gaussian (refinement's default prior term) and SMPLify's Gaussian mixture (the SMPLify baseline's prior;
+refinement uses its energy to reject implausible results). Both files are fitted to the project's pose
+sampler (training/fit_prior.py, training/pose_gmm.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .paths import RESOURCES
+
+PRIOR_PATH = RESOURCES / "priors" / "pose_prior.npz"
+GMM_PATH = RESOURCES / "priors" / "pose_gmm.npz"
+
+
+class GaussianPosePrior:
+    """Mahalanobis prior on the 69 body-pose axis-angle values: mean (69,), precision (69, 69)."""
+
+    def __init__(self, path: Path = PRIOR_PATH):
+        with np.load(path) as z:
+            self.mean = torch.tensor(z["mean"], dtype=torch.float32)
+            self.prec_chol = torch.tensor(z["prec_chol"], dtype=torch.float32)
+
+    def __call__(self, body_pose: torch.Tensor) -> torch.Tensor:
+        """(B, 69) -> (B,) squared Mahalanobis distance / 69."""
+        d = (body_pose - self.mean.to(body_pose.device)) @ self.prec_chol.to(body_pose.device)
+        return (d ** 2).sum(-1) / 69.0
+
+
+class PoseGMM:
+    """The mixture prior as a torch function: body_pose (B, 69) axis-angle -> (B,) negative log-likelihood
+    (constant dropped, so that the most likely pose scores about 0)."""
+
+    def __init__(self, path: Path = GMM_PATH, device: str | torch.device = "cpu"):
+        if not Path(path).exists():
+            raise FileNotFoundError(f"pose GMM not found: {path} (build it: python -m training.pose_gmm --out {path})")
+        with np.load(path) as z:
+            w, mu, cov = (np.asarray(z[k], np.float64) for k in ("weights", "means", "covs"))
+        prec_chol = np.stack([np.linalg.cholesky(np.linalg.inv(c)) for c in cov])   # P = L L^T
+        logdet = np.array([np.linalg.slogdet(c)[1] for c in cov])
+        const = np.log(w) - 0.5 * logdet                                              # (K,)
+        f = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)  # noqa: E731
+        self.means, self.prec_chol, self.const = f(mu), f(prec_chol), f(const - const.max())
+        self.weights = w
+        self.n_components = len(w)
+
+    def mean_pose(self) -> np.ndarray:
+        """(69,) the mixture's mean (weighted mean of the component means): a relaxed, arms-down pose."""
+        return (self.weights[:, None] * self.means.cpu().numpy()).sum(0).astype(np.float32)
+
+    def __call__(self, body_pose: torch.Tensor) -> torch.Tensor:
+        """(B, 69) -> (B,) -log sum_k w_k N(pose | mu_k, S_k), up to a constant (>= about 0)."""
+        d = body_pose[:, None, :] - self.means.to(body_pose.device)[None]                 # (B, K, 69)
+        z = torch.einsum("bkd,kde->bke", d, self.prec_chol.to(body_pose.device))           # (B, K, 69)
+        return -torch.logsumexp(self.const.to(body_pose.device) - 0.5 * (z ** 2).sum(-1), dim=1)
+
+
+_GMM: PoseGMM | None = None
+
+
+def pose_energy(body_pose: np.ndarray) -> float:
+    """(69,) body pose -> the mixture prior's energy (about 0 for the likeliest poses; 5-15 for typical
+    synthetic people); the mixture is loaded once per process."""
+    global _GMM
+    if _GMM is None:
+        _GMM = PoseGMM()
+    with torch.no_grad():
+        return float(_GMM(torch.as_tensor(np.asarray(body_pose, np.float32).reshape(1, 69)))[0])

@@ -23,6 +23,6 @@ def parts_on_image(labels: np.ndarray, crop, shape: tuple[int, int], scale: floa
 def overlay_camera(prediction, scale: float = 1.0) -> tuple[float, tuple[float, float]]:
     """Focal (px) and principal point (x, y) of the predicted crop camera on the image resized by
     `scale`: rendering the camera-frame mesh with it at that size puts the body onto the photo."""
-    from inference.overlay import image_camera
+    from inference.render.overlay import image_camera
 
     return image_camera(prediction, scale)

@@ -18,7 +18,7 @@ def add_arguments(p, name: str) -> None:
 
 
 def run(args) -> int:
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     from training.evaluate import evaluate, markdown_table

@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     from inference.body_model import BodyModelError

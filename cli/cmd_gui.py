@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     if sys.platform.startswith("linux") and not has_display():
         print(HEADLESS_HINT, file=sys.stderr)
         return 2
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     try:
         configure_gl()

@@ -172,14 +172,14 @@ def run(args) -> int:
     if shard.world > 1:
         print(f"rank {shard.rank} of {shard.world}: {len(mine)} of {len(images)} images")
 
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     from tqdm import tqdm
 
     from inference.body_model import BodyModel, BodyModelError
     from inference.pipeline import PredictionError, Predictor
-    from inference.render import Renderer
+    from inference.render.renderer import MeshRenderer
 
     log = batch.RankLog(args.out, shard)
     counts = {"done": 0, "skipped": 0, "failed": 0}
@@ -198,7 +198,7 @@ def run(args) -> int:
                 return 2
             for w in pred.warnings:
                 print(f"warning: {w}")
-            renderer = Renderer(body.faces, body.weights, 256)
+            renderer = MeshRenderer(body.faces, body.weights)
             ctx = _Context(args, mesh_formats, pred, renderer, body, log, counts, tqdm.write, PredictionError)
             for i in tqdm(todo, desc="predict", unit="image", disable=len(todo) < 2):
                 try:

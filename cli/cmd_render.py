@@ -6,7 +6,7 @@
 
 The body options (--pose/--preset, --betas, --transl, --focal, --body-model) and
 `resolve_body` are shared with `main.py export`. Heavy imports (torch, smplx, pyrender) happen
-in `run`, after `inference.gl.configure_gl()`, so `--help` stays fast.
+in `run`, after `inference.render.context.configure_gl()`, so `--help` stays fast.
 """
 from __future__ import annotations
 
@@ -203,7 +203,7 @@ def _png(image: np.ndarray) -> bytes:
 def _background(rgba: np.ndarray, background: str) -> np.ndarray:
     if background == "transparent":
         return rgba
-    from inference.overlay import blend_rgba
+    from inference.render.overlay import blend_rgba
 
     return blend_rgba(255.0 if background == "white" else 0.0, rgba)
 
@@ -212,20 +212,22 @@ def render_views(spec: BodySpec, size: int, views: list[str], labels: bool = Tru
                  background: str = "transparent") -> dict[tuple[str, str], np.ndarray]:
     """{(view, 'shaded'|'labels'): image} with shaded (size, size, 4|3) and labels (size, size, 3) uint8."""
     from inference.camera import focal_for_size
-    from inference.render import Renderer, view_pose
+    from inference.parts import colorize
+    from inference.render.cameras import OrbitCamera, PinholeCamera, view_pose
+    from inference.render.renderer import MeshRenderer
 
     mesh = spec.model.mesh(spec.params)
-    renderer = Renderer(spec.model.faces, spec.model.weights, size)
+    renderer = MeshRenderer(spec.model.faces, spec.model.weights)
     try:
         out = {}
         for view in views:
             if view == "front":
-                renderer.set_crop_camera(focal_for_size(size, spec.focal, spec.crop_size))
+                camera = PinholeCamera(focal_for_size(size, spec.focal, spec.crop_size), size, size)
             else:
-                renderer.set_orbit_camera(view_pose(mesh.vertices, view))
-            out[(view, "shaded")] = _background(renderer.render_shaded(mesh.vertices), background)
+                camera = OrbitCamera(view_pose(mesh.vertices, view), size, size)
+            out[(view, "shaded")] = _background(renderer.shaded(mesh.vertices, camera), background)
             if labels:
-                out[(view, "labels")] = renderer.render_label_colors(mesh.vertices)
+                out[(view, "labels")] = colorize(renderer.labels(mesh.vertices, camera))
         return out
     finally:
         renderer.close()
@@ -240,7 +242,7 @@ def parse_views(text: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     from inference.body_model import BodyModelError

@@ -25,7 +25,7 @@ def add_arguments(p, name: str) -> None:
 
 
 def _init(body_model):
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     import torch

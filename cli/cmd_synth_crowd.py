@@ -35,7 +35,7 @@ def _pair(text: str, cast, what: str, sep: str, ordered: bool = True):
 def run(args) -> int:
     from tqdm import tqdm
 
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     from inference.body_model import BodyModel, BodyModelError

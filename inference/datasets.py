@@ -142,8 +142,8 @@ def read_part_labels(path: Path) -> np.ndarray:
 
 def read_case(folder: Path, case_id: str, body_model=None, renderer=None) -> Case:
     """Load a case. Part labels come from NNNNN_parts.png when present, else (a real UP-3D case) they
-    are rendered from the body pickle with our part grouping (needs body_model and a Renderer of the
-    image size); params are None without a body pickle. Raises ImageLoadError / ParamsFileError (one
+    are rendered from the body pickle with our part grouping (needs body_model and a MeshRenderer of its
+    topology); params are None without a body pickle. Raises ImageLoadError / ParamsFileError (one
     line naming the file) for an unreadable image, part map or body pickle."""
     from inference.export import load_params_file
     from inference.image_io import load_image
@@ -161,10 +161,11 @@ def read_case(folder: Path, case_id: str, body_model=None, renderer=None) -> Cas
         if labels.shape != image.shape[:2]:  # a part map saved at another size: onto the image's pixels
             labels = cv2.resize(labels, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_NEAREST)
     elif params is not None and body_model is not None and renderer is not None:
+        from inference.render.cameras import PinholeCamera
+
         # real UP-3D: the body pickle's camera has its principal point at the image centre
-        renderer.resize(image.shape[1], image.shape[0])
-        renderer.set_crop_camera(focal, center=(image.shape[1] / 2, image.shape[0] / 2))
-        labels = renderer.render_labels(body_model.mesh(params).vertices)
+        camera = PinholeCamera(focal, image.shape[1], image.shape[0])
+        labels = renderer.labels(body_model.mesh(params).vertices, camera)
     jp = Path(stem + "_joints.npy")
     lsp = np.load(jp).T.astype(np.float32) if jp.exists() else np.zeros((14, 3), np.float32)
     return Case(case_id, image, labels, params, lsp, float(focal))

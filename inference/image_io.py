@@ -121,7 +121,7 @@ def to_rgb_uint8(img: np.ndarray, bgr: bool = True) -> np.ndarray:
         rgb = a[..., :3][..., ::-1] if bgr else a[..., :3]
         alpha = a[..., 3] if c == 4 else None
     if alpha is not None:  # flattened onto white
-        from .overlay import blend, to_uint8
+        from .render.overlay import blend, to_uint8
 
         rgb = to_uint8(blend(255.0, rgb.astype(np.float32), alpha.astype(np.float32)[..., None] / 255.0))
     return np.ascontiguousarray(rgb, dtype=np.uint8)

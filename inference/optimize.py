@@ -123,7 +123,7 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     sel = np.zeros(0, np.int64)
     if use_parts:
         # only vertices facing the camera in the initial estimate: hidden ones have no pixels to go to
-        from .render import vertex_normals
+        from .render.normals import vertex_normals
 
         facing = np.flatnonzero(vertex_normals(body.mesh(init).vertices, body.faces)[:, 2] > 0.1)
         sel = np.sort(rng.choice(facing, min(n_vertices, len(facing)), replace=False))

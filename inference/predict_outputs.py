@@ -64,8 +64,9 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
                   body_model=None, frame: str = "body") -> list[Path]:
     """Write every output of one prediction `p` (see the module docstring) under the name `stem`.
 
-    renderer: an inference Renderer for the body's topology (draws NAME_overlay.png). Meshes and BVH in
-    `frame` ("body": posed pelvis at the origin, or "camera"); skinned-glb and bvh need the `body_model`.
+    renderer: an inference.render.renderer.MeshRenderer of the body's topology (draws NAME_overlay.png).
+    Meshes and BVH in `frame` ("body": posed pelvis at the origin, or "camera"); skinned-glb and bvh need
+    the `body_model`.
 
     The parameter files carry the photo's camera (`inference.photo_camera.photo_camera_for`); with the
     `body_model` also the photo-pixel joints (the LSP head top needs its vertices).
@@ -77,9 +78,9 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
 
     from inference.crop import uncrop_parts
     from inference.export import atomic_write, export, export_mesh, png_bytes, save_params
-    from inference.overlay import mesh_overlay, parts_overlay
     from inference.parts import colorize
     from inference.photo_camera import photo_camera_for
+    from inference.render.overlay import mesh_overlay, parts_overlay
     from inference.rig import frame_offset
 
     written: list[Path] = []

@@ -110,7 +110,7 @@ def main() -> None:
     ap.add_argument("--trace-blocks", action="store_true", help="print the GUI thread's stack during long blocks")
     a = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     from PySide6.QtCore import QEvent, QPointF, QSettings, Qt

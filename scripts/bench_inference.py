@@ -111,7 +111,7 @@ def main() -> None:
     ap.add_argument("--detect", choices=("auto", "off"), default="auto", help="person detector (default: as the app)")
     ap.add_argument("--cpu-only", action="store_true", help="skip the GPU figures even when a GPU is there")
     a = ap.parse_args()
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     import torch

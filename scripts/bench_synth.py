@@ -29,7 +29,7 @@ def _make_renderer(size: int):
 
 
 def _init_worker(size: int) -> None:
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     import torch
@@ -52,10 +52,7 @@ def _render(job: tuple[int, bool]) -> int:
 def gl_renderer_name(r) -> str:
     """The OpenGL renderer string of a SampleRenderer's context (e.g. llvmpipe = software rendering)."""
     try:
-        from OpenGL.GL import GL_RENDERER, glGetString
-
-        r.renderer.renderer._platform.make_current()
-        return glGetString(GL_RENDERER).decode()
+        return r.renderer.gl_renderer()
     except Exception as exc:  # noqa: BLE001 - informative only
         return f"unknown ({type(exc).__name__})"
 
@@ -101,7 +98,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for the pool figures")
     ap.add_argument("--size", type=int, default=256, help="render size in pixels (the network crop is 256)")
     a = ap.parse_args()
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     backend = configure_gl()
     print(f"synthetic generation at {a.size} px, {a.n} samples per figure, GL backend {backend}, "

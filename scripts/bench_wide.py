@@ -27,7 +27,7 @@ def main(argv=None) -> int:
     ap.add_argument("--torch-threads", type=int, default=1)
     args = ap.parse_args(argv)
 
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     import torch

@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     ap.add_argument("--pictures", type=Path, default=None, help="folder for a few frames with boxes drawn")
     args = ap.parse_args(argv)
 
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     import cv2

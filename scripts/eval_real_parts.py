@@ -65,9 +65,9 @@ def main() -> None:
     torch.set_num_threads(1)
     from inference.crop import uncrop_parts
     from inference.metrics import keypoint_part_agreement, silhouette_iou
-    from inference.overlay import parts_overlay
     from inference.parts import colorize
     from inference.pipeline import PredictionError, Predictor
+    from inference.render.overlay import parts_overlay
 
     pred = Predictor(weights_dir=a.weights)
     for w in pred.warnings:

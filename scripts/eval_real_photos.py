@@ -46,14 +46,13 @@ def _label(img: np.ndarray, text: str) -> np.ndarray:
 
 def _mesh_views(renderer, vertices: np.ndarray) -> list[np.ndarray]:
     """Front and side (subject's left) shaded views (TILE, TILE, 3) on white."""
-    from inference.overlay import blend_rgba
-    from inference.render import view_pose
+    from inference.render.cameras import OrbitCamera, view_pose
+    from inference.render.overlay import blend_rgba
 
-    renderer.resize(TILE, TILE)
     out = []
     for view in ("front", "side"):
-        renderer.set_orbit_camera(view_pose(vertices, view))
-        out.append(blend_rgba(255.0, renderer.render_shaded(vertices)))
+        camera = OrbitCamera(view_pose(vertices, view), TILE, TILE)
+        out.append(blend_rgba(255.0, renderer.shaded(vertices, camera)))
     return out
 
 
@@ -67,19 +66,19 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("docs/real_fits"))
     ap.add_argument("--max-people", type=int, default=3, help="people per photo, largest first")
     a = ap.parse_args()
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     from inference.crop import uncrop_labels
     from inference.detect.draw import draw_people
     from inference.fit_quality import assess
-    from inference.overlay import mesh_overlay, parts_overlay
     from inference.pipeline import PredictionError, Predictor
-    from inference.render import Renderer
+    from inference.render.overlay import mesh_overlay, parts_overlay
+    from inference.render.renderer import MeshRenderer
 
     pred = Predictor(detect="on", refine=True)
     body = pred.body_model
-    renderer = Renderer(body.faces, body.weights, 256)
+    renderer = MeshRenderer(body.faces, body.weights)
     a.out.mkdir(parents=True, exist_ok=True)
     rows = []
     for path in a.photos:

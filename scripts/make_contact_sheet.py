@@ -19,12 +19,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--out", type=Path, default=Path("docs/pictures"))
     a = ap.parse_args()
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     from inference.body_model import BodyModel
     from inference.parts import colorize
-    from inference.render import Renderer, orbit_pose
+    from inference.render.cameras import OrbitCamera, orbit_pose
+    from inference.render.renderer import MeshRenderer
     from inference.types import BodyParams
     from training.synth.generator import SampleRenderer
     from training.synth.pose_prior import PosePrior
@@ -41,15 +42,15 @@ def main() -> None:
     cv2.imwrite(str(a.out / "synth_contact_sheet.png"), cv2.resize(sheet, None, fx=0.5, fy=0.5,
                                                                    interpolation=cv2.INTER_AREA)[..., ::-1])
     # poses alone, seen from the front (global heading removed), labelled by activity
-    r = Renderer(body.faces, body.weights, 160)
+    r = MeshRenderer(body.faces, body.weights)
     poses, acts = PosePrior().sample(48, np.random.default_rng(a.seed))
     tiles = []
     for p, act in zip(poses, acts):
         p = p.copy()
         p[:3] = 0
         m = body.mesh(BodyParams.from_pose(p, np.zeros(10)))
-        r.set_orbit_camera(orbit_pose(0.4, 0.15, 3.6, m.vertices.mean(0)), yfov=0.65)
-        im = r.render_shaded(m.vertices)[..., :3].copy()
+        camera = OrbitCamera(orbit_pose(0.4, 0.15, 3.6, m.vertices.mean(0)), 160, 160, yfov=0.65)
+        im = r.shaded(m.vertices, camera)[..., :3].copy()
         im[np.all(im == 0, axis=2)] = 255
         cv2.putText(im, act, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
         tiles.append(im)

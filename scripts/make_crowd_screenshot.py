@@ -25,7 +25,7 @@ def main(argv=None) -> int:
     ap.add_argument("--refine", action="store_true", help="with the test-time refinement (the app's default; slow)")
     args = ap.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     import tempfile

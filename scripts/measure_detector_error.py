@@ -33,7 +33,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("training/detector_error.json"))
     a = ap.parse_args()
 
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     import torch

@@ -286,7 +286,7 @@ def galleries(ev: dict, k: int = 8) -> None:
     """Contact sheets of the k worst fits from ground-truth parts and from predicted parts: per case the
     image, ground-truth parts, predicted parts, and the ground-truth body, the fit from GT parts and the
     fit from predicted parts drawn as part maps, from the camera and from the side."""
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     from inference.crop import crop_for_box, uncrop_parts
@@ -295,7 +295,8 @@ def galleries(ev: dict, k: int = 8) -> None:
     from inference.detect.person_inputs import crop_inputs
     from inference.parts import colorize
     from inference.pipeline import PredictionError, Predictor
-    from inference.render import Renderer, orbit_pose
+    from inference.render.cameras import OrbitCamera, PinholeCamera, orbit_pose
+    from inference.render.renderer import MeshRenderer
 
     pred = Predictor(detect="off")
     body = pred.body_model
@@ -303,17 +304,15 @@ def galleries(ev: dict, k: int = 8) -> None:
         detector = PersonDetector() if "detected" in ev.get("keypoints", "") else None
     except DetectorUnavailable:
         detector = None
-    ren = Renderer(body.faces, body.weights, 128)
+    ren = MeshRenderer(body.faces, body.weights)
     data = Path(ev["data"])
 
     def side(vertices: np.ndarray) -> np.ndarray:
         v = vertices - vertices.mean(0)
-        ren.set_orbit_camera(orbit_pose(np.pi / 2, 0.0, 3.2, np.zeros(3)))
-        return colorize(ren.render_labels(v))
+        return colorize(ren.labels(v, OrbitCamera(orbit_pose(np.pi / 2, 0.0, 3.2, np.zeros(3)), 128, 128)))
 
     def cam(vertices: np.ndarray, focal: float, size: int) -> np.ndarray:
-        ren.set_crop_camera(focal * 128 / size)
-        return colorize(ren.render_labels(vertices))
+        return colorize(ren.labels(vertices, PinholeCamera(focal * 128 / size, 128, 128)))
 
     for key, _, fname in GALLERIES:
         worst = sorted(ev["cases"], key=lambda c: -c[key]["pa_mpjpe"])[:k]

@@ -3,6 +3,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from inference.gl import configure_gl  # noqa: E402
+from inference.render.context import configure_gl  # noqa: E402
 
 configure_gl()

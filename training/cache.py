@@ -57,7 +57,7 @@ CACHE_KEYS = tuple(f.name for f in fields(Cache))
 
 
 def _init_worker(size: int):
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     import torch

@@ -21,13 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.dataset_model import METRICS, DatasetSortProxy
-from inference.overlay import blend_rgba
 from inference.parts import PALETTE
+from inference.render.cameras import orbit_pose
+from inference.render.overlay import blend_rgba
 
 from .histogram import Histogram
 from .image_canvas import ImageCanvas, colorize_rgba
 from .legend import PartLegend
-from .mesh_view import YFOV, orbit_pose
+from .mesh_view import YFOV
 from .render_host import RenderHost
 
 

@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.qt_images import to_qimage
+from inference.render.cameras import orbit_pose
 
 from .image_canvas import BACKGROUND
 from .render_host import RenderHost, RenderJob, fit_size
@@ -28,12 +29,6 @@ PRESETS = {  # name -> (yaw, pitch) in degrees
     "side": (90.0, 0.0),
     "top": (0.0, 89.0),
 }
-
-
-def orbit_pose(yaw: float, pitch: float, distance: float, target: np.ndarray) -> np.ndarray:
-    from inference.render import orbit_pose as _orbit
-
-    return _orbit(yaw, pitch, distance, np.asarray(target, np.float64))
 
 
 class MeshView(QWidget):

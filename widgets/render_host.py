@@ -1,4 +1,4 @@
-"""The window's one offscreen renderer (inference.render.Renderer), in a render thread of its own.
+"""The window's one offscreen renderer (inference.render.renderer.MeshRenderer), in a render thread of its own.
 
 All views that draw the body (3D view, mesh-on-photo overlay, dataset details) share it. The GUI thread
 never renders and never waits on a frame in normal use:
@@ -12,11 +12,12 @@ never renders and never waits on a frame in normal use:
 - `render_orbit` / `render_camera` draw one frame and wait for it: for the odd still (dataset details,
   tests, screenshots), not for interaction.
 
-Frames go through the renderer's own one-draw-call path (`Renderer.render_lit`: the per-vertex data
-written in place into one vertex buffer, the face indices uploaded once) rather than pyrender's scene
-path, with LitRaster's lighting evaluated per vertex (`_vertex_lit_shader`: about 30 % less per frame on
-llvmpipe, within a few levels of the per-pixel shader), at full resolution: about 10-30 ms for a
-580 x 795 frame on this 2-core CPU, depending on load.
+Each job carries its camera and lights as values (`RenderJob.camera`, `RenderJob.lights`), so frames for
+different views interleave freely. Frames go through the renderer's own one-draw-call path
+(`MeshRenderer.lit(per_vertex=True)`: the per-vertex data written in place into one vertex buffer, the
+face indices uploaded once, the lighting evaluated per vertex: about 30 % less per frame on llvmpipe,
+within a few levels of the per-pixel shader) rather than pyrender's scene path, at full resolution: about
+10-30 ms for a 580 x 795 frame on this 2-core CPU, depending on load.
 """
 from __future__ import annotations
 
@@ -27,65 +28,19 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from inference.render.cameras import Camera, OrbitCamera, PinholeCamera
+from inference.render.lights import DEFAULT_LIGHTS, Lights
+
 MAX_SIDE = 2048  # renders larger than this are scaled up for display
 SYNC_TIMEOUT_S = 60.0
-
-
-# The lighting of inference.raster's LitRaster (pyrender's metallic-roughness model: GGX, Schlick Fresnel,
-# two directional lights and ambient, gamma 1/2.2), evaluated per vertex and interpolated over each
-# triangle: on a software GL the per-pixel version costs about twice the frame, and on a 13k-vertex body at
-# roughness 0.8 (broad highlights) the two look alike.
-def _vertex_lit_shader() -> str:
-    """The vertex shader that lights each vertex with LitRaster's lighting function (`raster.LIGHTING_GLSL`)."""
-    from inference.raster import LIGHTING_GLSL
-
-    return """#version 330 core
-layout(location = 0) in vec3 position;
-layout(location = 1) in vec3 normal;
-layout(location = 2) in vec3 albedo;
-uniform mat4 mvp;
-out vec3 f_rgb;
-""" + LIGHTING_GLSL + """
-void main() {
-    gl_Position = mvp * vec4(position, 1.0);
-    f_rgb = lit_rgb(albedo, normal, position);
-}
-"""
-
-
-_PASS_FRAGMENT = """#version 330 core
-in vec3 f_rgb;
-out vec4 rgba;
-void main() { rgba = vec4(f_rgb, 1.0); }
-"""
-
-
-def _vertex_lit_raster(platform, faces: np.ndarray, n_vertices: int):
-    """inference.raster.LitRaster with the lighting evaluated per vertex (same uniforms, same output)."""
-    from OpenGL import GL
-
-    from inference import raster
-
-    class VertexLitRaster(raster.LitRaster):
-        def __init__(self):
-            self.color_format, self.read_format = GL.GL_RGBA8, GL.GL_RGBA
-            raster._MeshRaster.__init__(self, platform, faces, n_vertices, _vertex_lit_shader(), _PASS_FRAGMENT,
-                                        9)
-            self.roughness = 0.8
-            self.lights = (np.zeros((2, 3), np.float32), np.zeros((2, 3), np.float32))
-            self.ambient = np.zeros(3, np.float32)
-            self.cam_pos = np.zeros(3, np.float32)
-            self._loc = {k: GL.glGetUniformLocation(self.program, k)
-                         for k in ("cam_pos", "light_dir", "light_rgb", "ambient", "roughness")}
-
-    return VertexLitRaster()
 
 
 @dataclass(frozen=True, eq=False)
 class RenderJob:
     """One frame: vertices (V, 3) seen by an orbit camera (`pose`, 4x4 camera-to-world, OpenGL, vertical
     field of view `yfov`) or, when `focal` is set, by a pinhole camera at the origin (focal and principal
-    point `center` in pixels); width x height pixels; colors (V, 3) or (3,) floats in [0, 1] (None: skin)."""
+    point `center` in pixels); width x height pixels; colors (V, 3) or (3,) floats in [0, 1] (None: skin);
+    `lights` in the camera frame."""
 
     vertices: np.ndarray
     width: int
@@ -95,10 +50,18 @@ class RenderJob:
     focal: float | None = None
     center: tuple[float, float] = (0.0, 0.0)
     colors: np.ndarray | None = None
+    lights: Lights = DEFAULT_LIGHTS
+
+    @property
+    def camera(self) -> Camera:
+        """The job's camera as the renderer takes it (with the frame size)."""
+        if self.focal is None:
+            return OrbitCamera(self.pose, self.width, self.height, self.yfov)
+        return PinholeCamera(self.focal, self.width, self.height, self.center)
 
 
 class _RenderWorker(QObject):
-    """Lives in the render thread: owns the Renderer, draws the mailbox's jobs."""
+    """Lives in the render thread: owns the MeshRenderer, draws the mailbox's jobs."""
 
     built = Signal(str)  # "" or the error
     frame = Signal(str, int, object, float)  # key, serial, QImage | None (failed), milliseconds
@@ -114,16 +77,12 @@ class _RenderWorker(QObject):
         self.close()
         self.error = ""
         try:
-            from inference.render import SKIN, Renderer
+            from inference.render.renderer import SKIN, MeshRenderer
 
-            self.renderer = Renderer(faces, weights, 16, 16)
-            try:  # the renderer's render_lit draws through it (pyrender's path where GL cannot run it)
-                self.renderer._lit = _vertex_lit_raster(self.renderer.renderer._platform, self.renderer.faces,
-                                                        len(weights))
-            except Exception:  # noqa: BLE001 - RasterError and GL errors: render_lit makes its own
-                self.renderer._lit = None
-            self.renderer.set_orbit_camera(np.eye(4))
-            self.renderer.render_lit(np.zeros((len(weights), 3), np.float32), SKIN)  # compiles the shader
+            self.renderer = MeshRenderer(faces, weights)
+            # compiles the shader now, not on the first frame the user waits for
+            self.renderer.lit(np.zeros((len(weights), 3), np.float32), OrbitCamera(np.eye(4), 16, 16), SKIN,
+                              per_vertex=True)
         except Exception as exc:  # noqa: BLE001 - no GL: the views show the message
             self.close()
             self.error = f"3D rendering unavailable: {type(exc).__name__}: {exc}"
@@ -131,19 +90,12 @@ class _RenderWorker(QObject):
 
     def draw(self, job: RenderJob) -> np.ndarray:
         """RGBA (h, w, 4) uint8 of one job (render thread)."""
-        from inference.render import SKIN
+        from inference.render.renderer import SKIN
 
-        r = self.renderer
-        if r is None:
+        if self.renderer is None:
             raise RuntimeError(self.error or "no body model set")
-        r.resize(job.width, job.height)
-        if job.focal is None:
-            r.set_orbit_camera(job.pose, yfov=job.yfov)
-        else:
-            r.set_orbit_camera(np.eye(4))  # puts the lights on the camera at the origin
-            r.set_crop_camera(job.focal, job.center)
         colors = np.asarray(SKIN if job.colors is None else job.colors, np.float32)
-        return r.render_lit(job.vertices, colors)
+        return self.renderer.lit(job.vertices, job.camera, colors, job.lights, per_vertex=True)
 
     @Slot()
     def drain(self) -> None:
@@ -190,7 +142,7 @@ class _Reply(list):
 
 
 class RenderHost(QObject):
-    """Owns the render thread and its Renderer for one topology: faces (F, 3), skinning weights (V, 24)."""
+    """Owns the render thread and its MeshRenderer for one topology: faces (F, 3), skinning weights (V, 24)."""
 
     ready = Signal()  # the renderer is built (or failed: see `error`)
     frameReady = Signal(str, int, object, float)  # key, serial, QImage (or the exception), milliseconds

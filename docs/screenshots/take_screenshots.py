@@ -42,7 +42,7 @@ def main() -> int:
     def want(name: str) -> bool:
         return not only or name in only
 
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     from PySide6.QtCore import QSettings, Qt

@@ -4,7 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..overlay import blend, to_uint8
+from ..render.overlay import blend, to_uint8
 from . import Person
 
 # BlazePose skeleton edges (landmark indices)

@@ -69,11 +69,12 @@ def test_fit_smpl_cancel_returns_the_start(body, gt):
 @pytest.fixture(scope="module")
 def refined(body, gt):
     """GT part map (rendered), a perturbed body (0.1 rad noise on every body joint), and its refinement."""
-    from inference.render import Renderer
+    from inference.render.cameras import PinholeCamera
+    from inference.render.renderer import MeshRenderer
 
-    r = Renderer(body.faces, body.weights, LABEL_RES)
-    r.set_crop_camera(focal_for_size(LABEL_RES))  # same view as the 256 px crop at FOCAL
-    labels = r.render_labels(body.mesh(gt).vertices)
+    r = MeshRenderer(body.faces, body.weights)
+    camera = PinholeCamera(focal_for_size(LABEL_RES), LABEL_RES, LABEL_RES)  # same view as the 256 px crop at FOCAL
+    labels = r.labels(body.mesh(gt).vertices, camera)
     r.close()
     pose = gt.pose.copy()
     pose[3:] += np.random.default_rng(0).normal(0, 0.1, 69)
@@ -105,22 +106,24 @@ def test_refine_keeps_the_body_in_place(body, gt, refined):
 
 
 def _silhouette_iou(body, p: BodyParams, mask: np.ndarray) -> float:
-    from inference.render import Renderer
+    from inference.render.cameras import PinholeCamera
+    from inference.render.renderer import MeshRenderer
 
-    r = Renderer(body.faces, body.weights, CROP_SIZE)
-    r.set_crop_camera(FOCAL)
-    sil = r.render_labels(body.mesh(p).vertices) > 0
+    r = MeshRenderer(body.faces, body.weights)
+    camera = PinholeCamera(FOCAL, CROP_SIZE, CROP_SIZE)
+    sil = r.labels(body.mesh(p).vertices, camera) > 0
     r.close()
     return float((sil & mask).sum() / (sil | mask).sum())
 
 
 def test_silhouette_term_pulls_the_body_over_the_mask(body, gt):
     """Only a mask (no parts, no joints): a body shifted sideways and shrunk moves back over it."""
-    from inference.render import Renderer
+    from inference.render.cameras import PinholeCamera
+    from inference.render.renderer import MeshRenderer
 
-    r = Renderer(body.faces, body.weights, CROP_SIZE)
-    r.set_crop_camera(FOCAL)
-    mask = r.render_labels(body.mesh(gt).vertices) > 0
+    r = MeshRenderer(body.faces, body.weights)
+    camera = PinholeCamera(FOCAL, CROP_SIZE, CROP_SIZE)
+    mask = r.labels(body.mesh(gt).vertices, camera) > 0
     r.close()
     start = gt.with_(transl=gt.transl + np.array([0.12, 0.0, 0.0]), betas=np.r_[-1.5, np.zeros(9)])
     w = FitWeights(joints=0.0, parts=0.0, silhouette=1.0, pose_prior=(1.0,), iters=30, lr=0.02, fix_depth=True)
@@ -131,11 +134,12 @@ def test_silhouette_term_pulls_the_body_over_the_mask(body, gt):
 
 def test_silhouette_term_leaves_parts_beyond_the_photo_edge(body, gt):
     """A photo cut off at the knees: the mask ends at the edge, and the shins past it are not pulled in."""
-    from inference.render import Renderer
+    from inference.render.cameras import PinholeCamera
+    from inference.render.renderer import MeshRenderer
 
-    r = Renderer(body.faces, body.weights, CROP_SIZE)
-    r.set_crop_camera(FOCAL)
-    mask = r.render_labels(body.mesh(gt).vertices) > 0
+    r = MeshRenderer(body.faces, body.weights)
+    camera = PinholeCamera(FOCAL, CROP_SIZE, CROP_SIZE)
+    mask = r.labels(body.mesh(gt).vertices, camera) > 0
     r.close()
     j = project_points(body.mesh(gt).joints, FOCAL, CROP_SIZE)
     edge = int(j[[4, 5], 1].mean())                      # the knees' row

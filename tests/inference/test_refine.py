@@ -105,12 +105,13 @@ def test_bone_directions_settle_what_2d_joints_leave_open(body):
 def test_loose_clothing_does_not_inflate_the_body(body):
     """An untrusted refinement to a person in a wide coat (the silhouette dilated by a fifth of the body's
     width): the body stays inside the human range of shapes instead of filling the coat."""
-    from inference.render import Renderer
+    from inference.render.cameras import PinholeCamera
+    from inference.render.renderer import MeshRenderer
 
     gt = _posed(body, {1: (-20, 0, 0), 4: (25, 0, 0)})
-    r = Renderer(body.faces, body.weights, CROP_SIZE)
-    r.set_crop_camera(FOCAL)
-    sil = (r.render_labels(body.mesh(gt).vertices) > 0).astype(np.uint8)
+    r = MeshRenderer(body.faces, body.weights)
+    camera = PinholeCamera(FOCAL, CROP_SIZE, CROP_SIZE)
+    sil = (r.labels(body.mesh(gt).vertices, camera) > 0).astype(np.uint8)
     r.close()
     coat = cv2.dilate(sil, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (25, 25))).astype(bool)
     assert coat.sum() > 1.5 * sil.sum()

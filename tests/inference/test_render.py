@@ -1,4 +1,5 @@
-"""Offscreen rendering: exact label maps, shaded views, the crop camera, and a golden image.
+"""Offscreen rendering: exact label maps, shaded views, the crop camera, calls that do not depend on
+earlier calls, and a golden image.
 
 Regenerate the golden image (after an intended change, then look at it):
     NBF_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/inference/test_render.py -k golden
@@ -16,12 +17,17 @@ from inference.camera import CROP_SIZE, FOCAL, focal_for_size
 from inference.geometry import project_points
 from inference.parts import PALETTE, PART_NAMES
 from inference.poses import preset_pose
+from inference.render.cameras import OrbitCamera, PinholeCamera, orbit_pose
+from inference.render.lights import DEFAULT_LIGHTS, Lights
 from inference.types import BodyParams
 
 GOLDEN = Path(__file__).parent / "golden" / "tpose_labels_128.png"
 SIZE = 128
 FOCAL_128 = focal_for_size(SIZE)  # 2500 px: the 256 px crop's field of view at 128 px
 LABEL = {name: k + 1 for k, name in enumerate(PART_NAMES)}
+CROP = PinholeCamera(FOCAL_128, SIZE, SIZE)
+WARM_LIGHTS = Lights.of([(np.array([0.3, 0.8, 0.5]), np.array([1.0, 0.9, 0.8]), 2.5),
+                         (np.array([-0.7, 0.1, 0.4]), np.array([0.6, 0.7, 1.0]), 1.0)], 0.3)
 
 
 @pytest.fixture(scope="module")
@@ -31,18 +37,11 @@ def model() -> BodyModel:
 
 @pytest.fixture(scope="module")
 def renderer(model):
-    from inference.render import Renderer
+    from inference.render.renderer import MeshRenderer
 
-    r = Renderer(model.faces, model.weights, SIZE)
+    r = MeshRenderer(model.faces, model.weights)
     yield r
     r.close()
-
-
-@pytest.fixture
-def crop(renderer):
-    renderer.resize(SIZE, SIZE)
-    renderer.set_crop_camera(FOCAL_128)
-    return renderer
 
 
 @pytest.fixture(scope="module")
@@ -58,19 +57,17 @@ def test_camera_constants():
     assert CROP_SIZE == 256 and FOCAL == 5000.0 and FOCAL_128 == 2500.0
 
 
-def test_label_map_holds_only_palette_colours_and_most_parts(crop, tpose):
-    rgb = crop.render_label_colors(tpose.vertices)
-    assert rgb.shape == (SIZE, SIZE, 3) and rgb.dtype == np.uint8
-    assert _is_palette(rgb).all(), "a pixel outside the palette (blended edge?)"
-    labels = crop.render_labels(tpose.vertices)
+def test_label_map_holds_only_palette_colours_and_most_parts(renderer, tpose):
+    labels = renderer.labels(tpose.vertices, CROP)
+    assert labels.shape == (SIZE, SIZE) and labels.dtype == np.uint8
+    assert _is_palette(PALETTE[labels]).all(), "a pixel outside the palette (blended edge?)"
     parts = set(np.unique(labels)) - {0}
     assert len(parts) >= 10, sorted(parts)
-    np.testing.assert_array_equal(PALETTE[labels], rgb)
 
 
-def test_label_map_matches_the_projected_body(crop, tpose):
-    """The crop camera of the renderer is the one of inference.geometry.project_points."""
-    labels = crop.render_labels(tpose.vertices)
+def test_label_map_matches_the_projected_body(renderer, tpose):
+    """The renderer's pinhole camera is the one of inference.geometry.project_points."""
+    labels = renderer.labels(tpose.vertices, CROP)
     rows, cols = np.nonzero(labels)
     uv = project_points(tpose.vertices, FOCAL_128, SIZE)
     assert abs(cols.min() - uv[:, 0].min()) < 1.5 and abs(cols.max() + 1 - uv[:, 0].max()) < 1.5
@@ -84,10 +81,10 @@ def test_label_map_matches_the_projected_body(crop, tpose):
     assert left > SIZE / 2 > right
 
 
-def test_shaded_render_covers_the_label_silhouette(crop, tpose):
-    rgba, depth = crop.render_shaded(tpose.vertices, with_depth=True)
+def test_shaded_render_covers_the_label_silhouette(renderer, tpose):
+    rgba, depth = renderer.shaded(tpose.vertices, CROP, with_depth=True)
     assert rgba.shape == (SIZE, SIZE, 4) and rgba.flags["C_CONTIGUOUS"]
-    body = crop.render_labels(tpose.vertices) > 0
+    body = renderer.labels(tpose.vertices, CROP) > 0
     alpha = rgba[..., 3]
     shaded = alpha > 0
     # antialiased edges: partly covered pixels join the shaded silhouette, fully covered ones are body
@@ -99,30 +96,27 @@ def test_shaded_render_covers_the_label_silhouette(crop, tpose):
     assert (d > 39).all() and (d < 41).all()           # metres from the camera
 
 
-def test_posed_label_map_follows_the_pose(crop, model):
+def test_posed_label_map_follows_the_pose(renderer, model):
     wave = model.mesh(BodyParams.from_pose(preset_pose("wave"), np.zeros(10), [0, -0.2, -45]))
-    labels = crop.render_labels(wave.vertices)
+    labels = renderer.labels(wave.vertices, CROP)
     top = lambda k: np.nonzero(labels == k)[0].min()  # noqa: E731  (smallest row = highest)
     assert top(LABEL["right forearm+hand"]) < top(LABEL["head"])        # the right hand is raised
     assert top(LABEL["left forearm+hand"]) > top(LABEL["upper torso"])  # the left arm hangs
 
 
 def test_orbit_back_view_mirrors_left_and_right(renderer, tpose):
-    from inference.render import orbit_pose
-
     centre = (tpose.vertices.min(0) + tpose.vertices.max(0)) / 2
-    renderer.set_orbit_camera(orbit_pose(np.pi, 0.0, 6.0, centre))
-    labels = renderer.render_labels(tpose.vertices)
+    labels = renderer.labels(tpose.vertices, OrbitCamera(orbit_pose(np.pi, 0.0, 6.0, centre), SIZE, SIZE))
     assert _is_palette(PALETTE[labels]).all()
     left = np.nonzero(labels == LABEL["left thigh"])[1].mean()
     right = np.nonzero(labels == LABEL["right thigh"])[1].mean()
     assert left < SIZE / 2 < right
 
 
-def test_golden_tpose_labels(crop, tpose, tmp_path):
+def test_golden_tpose_labels(renderer, tpose, tmp_path):
     import cv2
 
-    labels_rgb = crop.render_label_colors(tpose.vertices)
+    labels_rgb = PALETTE[renderer.labels(tpose.vertices, CROP)]
     if os.environ.get("NBF_UPDATE_GOLDEN"):
         GOLDEN.parent.mkdir(exist_ok=True)
         cv2.imwrite(str(GOLDEN), cv2.cvtColor(labels_rgb, cv2.COLOR_RGB2BGR))
@@ -140,47 +134,40 @@ def test_golden_tpose_labels(crop, tpose, tmp_path):
                     f"golden | now | diff written to {out}")
 
 
+def _view(view: str, vertices: np.ndarray):
+    """The crop camera (principal point off centre) or an orbit camera looking at the body."""
+    if view == "crop":
+        return PinholeCamera(FOCAL_128, SIZE, SIZE, center=(60.0, 70.0))
+    centre = (vertices.min(0) + vertices.max(0)) / 2
+    return OrbitCamera(orbit_pose(2.0, 0.3, 5.0, centre), SIZE, SIZE)
+
+
 @pytest.mark.parametrize("view", ["crop", "orbit"])
 def test_fast_label_path_equals_pyrender_seg_mode(renderer, model, view):
     """LabelRaster (one draw, labels by primitive id) gives pyrender's twelve-mesh SEG labels exactly."""
-    from inference.render import orbit_pose
-
     wave = model.mesh(BodyParams.from_pose(preset_pose("wave"), np.zeros(10), [0.1, -0.2, -40]))
-    renderer.resize(SIZE, SIZE)
-    if view == "crop":
-        renderer.set_crop_camera(FOCAL_128, center=(60.0, 70.0))
-    else:
-        centre = (wave.vertices.min(0) + wave.vertices.max(0)) / 2
-        renderer.set_orbit_camera(orbit_pose(2.0, 0.3, 5.0, centre))
-    fast = renderer.render_labels(wave.vertices)
-    assert renderer._raster, "the label shader did not run on this GL"
-    slow = renderer.render_labels_pyrender(wave.vertices)
+    camera = _view(view, wave.vertices)
+    fast = renderer.labels(wave.vertices, camera)
+    assert renderer.own_shaders["labels"], "the label shader did not run on this GL"
+    slow = renderer.labels(wave.vertices, camera, reference=True)
     assert (fast > 0).mean() > 0.02
     np.testing.assert_array_equal(fast, slow)
 
 
 @pytest.mark.parametrize("view", ["crop", "orbit"])
 def test_lit_shader_matches_pyrender_shading(renderer, model, view):
-    """render_lit (our one-draw shader) lights the body as pyrender's render_shaded does: inside the
-    body the colours agree to a grey level on average; only the multisampled outline differs."""
+    """lit (our one-draw shader) lights the body as pyrender's shaded does: inside the body the colours
+    agree to a grey level on average; only the multisampled outline differs."""
     import cv2
-
-    from inference.render import orbit_pose
 
     wave = model.mesh(BodyParams.from_pose(preset_pose("wave"), np.zeros(10), [0.1, -0.2, -40]))
     # smooth colours (multisampling averages whatever varies inside a pixel)
     colors = (0.55 + 0.35 * np.sin(3.0 * wave.vertices + [0.0, 1.0, 2.0])).astype(np.float32)
-    renderer.resize(SIZE, SIZE)
-    if view == "crop":
-        renderer.set_crop_camera(FOCAL_128)
-        renderer.set_lights([(np.array([0.3, 0.8, 0.5]), np.array([1.0, 0.9, 0.8]), 2.5),
-                             (np.array([-0.7, 0.1, 0.4]), np.array([0.6, 0.7, 1.0]), 1.0)], 0.3)
-    else:
-        centre = (wave.vertices.min(0) + wave.vertices.max(0)) / 2
-        renderer.set_orbit_camera(orbit_pose(2.0, 0.3, 5.0, centre))
-    ours = renderer.render_lit(wave.vertices, colors)
-    assert renderer._lit, "the lit shader did not run on this GL"
-    ref = renderer.render_shaded(wave.vertices, colors)
+    camera = PinholeCamera(FOCAL_128, SIZE, SIZE) if view == "crop" else _view(view, wave.vertices)
+    lights = WARM_LIGHTS if view == "crop" else DEFAULT_LIGHTS
+    ours = renderer.lit(wave.vertices, camera, colors, lights)
+    assert renderer.own_shaders["lit"], "the lit shader did not run on this GL"
+    ref = renderer.shaded(wave.vertices, camera, colors, lights)
     assert set(np.unique(ours[..., 3])) <= {0, 255}
     body = ours[..., 3] > 0
     assert body.mean() > 0.02 and ((ref[..., 3] > 0) != body).mean() < 0.02
@@ -189,11 +176,46 @@ def test_lit_shader_matches_pyrender_shading(renderer, model, view):
     # (multisampling also blends where an arm crosses the torso: a few pixels differ more there)
     assert np.median(diff) <= 1 and diff.mean() < 2.5, (np.median(diff), diff.mean())
     assert ours[..., :3][inner].std() > 10  # lit, not flat
-    lit, renderer._lit = renderer._lit, False  # where GL cannot run our shader: pyrender, un-premultiplied
-    try:
-        fallback = renderer.render_lit(wave.vertices, colors)
-    finally:
-        renderer._lit = lit
+    # where GL cannot run our shader: pyrender, un-premultiplied
+    fallback = renderer.lit(wave.vertices, camera, colors, lights, reference=True)
     assert set(np.unique(fallback[..., 3])) <= {0, 255} and ((fallback[..., 3] > 0) != body).mean() < 0.01
     both = (fallback[..., 3] > 0) & body
     assert np.median(np.abs(fallback[..., :3].astype(int) - ours[..., :3].astype(int))[both]) <= 1
+
+
+def test_vertex_lighting_matches_the_per_pixel_shader(renderer, model):
+    """lit(per_vertex=True), the app's 3D view, lights the body within a few levels of the per-pixel shader."""
+    wave = model.mesh(BodyParams.from_pose(preset_pose("wave"), np.zeros(10), [0.1, -0.2, -40]))
+    camera = _view("orbit", wave.vertices)
+    colors = np.array([0.8, 0.66, 0.58], np.float32)
+    pixel = renderer.lit(wave.vertices, camera, colors)
+    vertex = renderer.lit(wave.vertices, camera, colors, per_vertex=True)
+    assert renderer.own_shaders["vertex-lit"], "the per-vertex shader did not run on this GL"
+    on = pixel[..., 3] > 0
+    assert np.array_equal(on, vertex[..., 3] > 0)  # the same silhouette
+    d = np.abs(pixel[..., :3].astype(int) - vertex[..., :3]).max(-1)[on]
+    assert d.mean() < 2.0 and np.percentile(d, 99) <= 6, (d.mean(), np.percentile(d, 99))
+    assert d.max() > 0  # two different shaders did run
+
+
+def test_a_call_depends_on_its_arguments_only(renderer, model, tpose):
+    """Calls in any order, with other cameras, sizes and lights in between, draw the same pictures."""
+    wave = model.mesh(BodyParams.from_pose(preset_pose("wave"), np.zeros(10), [0.1, -0.2, -40]))
+    colors = np.array([0.8, 0.66, 0.58], np.float32)
+    orbit = _view("orbit", wave.vertices)
+
+    def frames():
+        return (renderer.labels(tpose.vertices, CROP), renderer.lit(tpose.vertices, CROP, colors),
+                renderer.shaded(tpose.vertices, CROP))
+
+    first = frames()
+    renderer.labels(wave.vertices, PinholeCamera(FOCAL, 96, 160, center=(20.0, 30.0)))
+    renderer.lit(wave.vertices, orbit, colors, WARM_LIGHTS, per_vertex=True)
+    renderer.shaded(wave.vertices, OrbitCamera(orbit.pose, 200, 120, yfov=1.0), colors, WARM_LIGHTS)
+    for a, b in zip(first, frames(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # the lights move with an orbit camera: the side it sees is lit, from the front as from the back
+    centre = (tpose.vertices.min(0) + tpose.vertices.max(0)) / 2
+    front, back = (renderer.lit(tpose.vertices, OrbitCamera(orbit_pose(yaw, 0.0, 6.0, centre), SIZE, SIZE), colors)
+                   for yaw in (0.0, np.pi))
+    assert abs(float(front[..., :3][front[..., 3] > 0].mean()) - float(back[..., :3][back[..., 3] > 0].mean())) < 10

@@ -39,6 +39,7 @@ import numpy as np
 from inference.body_model import BodyModel
 from inference.geometry import project_points
 from inference.joints import LSP_FROM_SMPL
+from inference.render.lights import Lights
 
 from .appearance import camera_artefacts, sample_albedo, sample_background, sample_lights
 from .generator import SampleRenderer, SceneSampler, composite_body
@@ -101,9 +102,7 @@ class CrowdRenderer:
         r = self.single
         scene, mesh = r.sampler.sample(rng)
         albedo = sample_albedo(r.layout, rng)
-        lights, ambient = sample_lights(rng)
-        r.renderer.set_lights(lights, ambient)
-        rgba = r.renderer.render_lit(mesh.vertices, albedo)
+        rgba = r.renderer.lit(mesh.vertices, r.camera, albedo, Lights.of(*sample_lights(rng)))
         j2d = project_points(mesh.joints, r.focal, r.size)
         top = project_points(mesh.vertices[r.head_top][None], r.focal, r.size)[0]
         lsp = np.concatenate([j2d[list(LSP_FROM_SMPL)], top[None]], 0)

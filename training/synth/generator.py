@@ -14,6 +14,7 @@ from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL
 from inference.geometry import project_points
 from inference.joints import LSP_FROM_SMPL, head_top_vertex
+from inference.render.lights import Lights
 from inference.types import BodyMesh, BodyParams
 
 from .appearance import BodyLayout, add_occluders, camera_artefacts, sample_albedo, sample_background, sample_lights
@@ -97,14 +98,16 @@ def composite_body(rgb: np.ndarray, mask: np.ndarray, bg: np.ndarray) -> np.ndar
 
 
 class SampleRenderer:
-    """Renders scenes to samples with one long-lived Renderer (one per process)."""
+    """Renders scenes to samples with one long-lived MeshRenderer (one per process) through the crop camera
+    `camera` (size x size pixels, focal `focal`)."""
 
     def __init__(self, body: BodyModel, size: int = CROP_SIZE, focal: float = FOCAL):
-        from inference.render import Renderer
+        from inference.render.cameras import PinholeCamera
+        from inference.render.renderer import MeshRenderer
 
         self.body, self.size, self.focal = body, size, focal
-        self.renderer = Renderer(body.faces, body.weights, size)
-        self.renderer.set_crop_camera(focal)
+        self.renderer = MeshRenderer(body.faces, body.weights)
+        self.camera = PinholeCamera(focal, size, size)
         self.sampler = SceneSampler(body, size, focal)
         rest = body.mesh(BodyParams.from_pose(np.zeros(72), np.zeros(10)))
         self.layout = BodyLayout(rest.vertices, rest.joints, body.weights)
@@ -114,13 +117,11 @@ class SampleRenderer:
         """The sample (seed, index); rgb=False skips appearance (label maps only, faster)."""
         rng = np.random.default_rng([seed, index])
         scene, mesh = self.sampler.sample(rng)
-        labels = self.renderer.render_labels(mesh.vertices)
+        labels = self.renderer.labels(mesh.vertices, self.camera)
         image = None
         if rgb:
             albedo = sample_albedo(self.layout, rng)
-            lights, ambient = sample_lights(rng)
-            self.renderer.set_lights(lights, ambient)
-            rgba = self.renderer.render_lit(mesh.vertices, albedo)
+            rgba = self.renderer.lit(mesh.vertices, self.camera, albedo, Lights.of(*sample_lights(rng)))
             bg = sample_background(self.size, rng)
             img = composite_body(rgba[..., :3].astype(np.float32) / 255.0, rgba[..., 3] > 0, bg)
             if rng.random() < 0.2:

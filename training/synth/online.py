@@ -18,7 +18,7 @@ from torch.utils.data import Dataset
 
 def worker_init(_worker_id: int) -> None:
     """Per worker process: offscreen GL and one thread (the renderer is created lazily)."""
-    from inference.gl import configure_gl
+    from inference.render.context import configure_gl
 
     configure_gl()
     torch.set_num_threads(1)

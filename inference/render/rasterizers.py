@@ -1,7 +1,7 @@
 """Meshes straight from OpenGL with our own shaders: one draw call, one 8-bit read-back per frame.
 
-Shares the GL context of a pyrender OffscreenRenderer. Face indices are uploaded once; a frame
-uploads only per-vertex data. Two shaders:
+Draws in the OffscreenContext of a MeshRenderer (inference/render/renderer.py), beside pyrender's scene
+renderer. Face indices are uploaded once; a frame uploads only per-vertex data. Three shaders:
 
 - `LabelRaster`: part labels. The fragment shader looks the label up by `gl_PrimitiveID`, so every
   pixel takes the label of the nearest face with no blending, which is what pyrender's SEG mode gives
@@ -11,10 +11,17 @@ uploads only per-vertex data. Two shaders:
   pyrender's metallic-roughness material (GGX, Schlick Fresnel, metallic 0, roughness 0.8; up to two
   directional lights plus ambient; output gamma 1/2.2) but without pyrender's per-frame mesh upload
   and 4x multisampling, which cost about 25 ms of the 35 ms a pyrender frame takes on llvmpipe.
+- `VertexLitRaster`: LitRaster's lighting evaluated per vertex and interpolated over each triangle, for
+  the app's 3D view: on a software GL the per-pixel version costs about twice the frame, and on a
+  13k-vertex body at roughness 0.8 (broad highlights) the two look alike.
+
+Every draw takes all it depends on (vertices, clip matrix, size, lights); a raster keeps only its GL
+objects between draws.
 """
 from __future__ import annotations
 
 import ctypes
+from typing import NamedTuple
 
 import numpy as np
 
@@ -30,11 +37,15 @@ out vec4 label;
 void main() { label = vec4(float(texelFetch(face_label, gl_PrimitiveID).r) / 255.0, 0.0, 0.0, 1.0); }
 """
 
-_LIT_VERTEX = """#version 330 core
+# The vertex data of both lit shaders (9 floats per vertex).
+_LIT_INPUTS = """#version 330 core
 layout(location = 0) in vec3 position;
 layout(location = 1) in vec3 normal;
 layout(location = 2) in vec3 albedo;
 uniform mat4 mvp;
+"""
+
+_LIT_VERTEX = _LIT_INPUTS + """
 out vec3 f_position;
 out vec3 f_normal;
 out vec3 f_albedo;
@@ -49,8 +60,8 @@ void main() {
 # Cook-Torrance with a GGX distribution, Smith-Schlick visibility (k = (r + 1)^2 / 8) and Schlick's
 # Fresnel for a dielectric (F0 = 0.04, diffuse albedo scaled by 0.96); the per-vertex colour multiplies
 # the lit white surface, as pyrender's COLOR_0 does. One GLSL function, spliced into each shader that
-# lights the body (this per-pixel one, and the 3D view's per-vertex one in widgets/render_host.py).
-LIGHTING_GLSL = """
+# lights the body (per pixel in LitRaster, per vertex in VertexLitRaster).
+_LIGHTING_GLSL = """
 uniform vec3 cam_pos;
 uniform vec3 light_dir[2];
 uniform vec3 light_rgb[2];
@@ -86,8 +97,23 @@ in vec3 f_position;
 in vec3 f_normal;
 in vec3 f_albedo;
 out vec4 rgba;
-""" + LIGHTING_GLSL + """
+""" + _LIGHTING_GLSL + """
 void main() { rgba = vec4(lit_rgb(f_albedo, f_normal, f_position), 1.0); }
+"""
+
+_VERTEX_LIT_VERTEX = _LIT_INPUTS + """
+out vec3 f_rgb;
+""" + _LIGHTING_GLSL + """
+void main() {
+    gl_Position = mvp * vec4(position, 1.0);
+    f_rgb = lit_rgb(albedo, normal, position);
+}
+"""
+
+_PASS_FRAGMENT = """#version 330 core
+in vec3 f_rgb;
+out vec4 rgba;
+void main() { rgba = vec4(f_rgb, 1.0); }
 """
 
 
@@ -110,20 +136,19 @@ class _MeshRaster:
     """Program, vertex array (`floats_per_vertex` interleaved floats per vertex; attribute i gets 3 of
     them), index buffer and framebuffer of one fixed triangle mesh faces (F, 3).
 
-    Must be created and used with the owning GL context current (pyrender's OffscreenRenderer makes
-    its context current on creation and on every render; this class calls `make_current` itself).
+    Made and used in one inference.render.context.OffscreenContext (this class makes it current itself).
     """
 
     color_format = None  # GL internal format of the colour buffer
     read_format = None   # glReadPixels format
     channels = 1
 
-    def __init__(self, platform, faces: np.ndarray, n_vertices: int, vertex_src: str, fragment_src: str,
+    def __init__(self, context, faces: np.ndarray, n_vertices: int, vertex_src: str, fragment_src: str,
                  floats_per_vertex: int):
         from OpenGL import GL
 
-        self._platform = platform
-        platform.make_current()
+        self._context = context
+        context.make_current()
         self.n_vertices = int(n_vertices)
         self.n_indices = int(np.asarray(faces).size)
         self.floats_per_vertex = floats_per_vertex
@@ -182,18 +207,18 @@ class _MeshRaster:
             raise RasterError(f"framebuffer incomplete (status {status})")
         self._size = (width, height)
 
-    def _set_uniforms(self) -> None:
-        """Per-frame uniforms and textures beyond `mvp` (program in use)."""
+    def _set_uniforms(self, uniforms) -> None:
+        """Per-frame uniforms and textures beyond `mvp` (program in use), from `_draw`'s `uniforms`."""
 
-    def _draw(self, data: np.ndarray, mvp: np.ndarray, width: int, height: int) -> np.ndarray:
+    def _draw(self, data: np.ndarray, mvp: np.ndarray, width: int, height: int, uniforms=None) -> np.ndarray:
         """Draw with vertex data (V, floats_per_vertex) under the 4x4 clip matrix `mvp` -> (H, W, channels)
-        uint8, row 0 the top of the image, zeros where no face."""
+        uint8, row 0 the top of the image, zeros where no face; `uniforms` go to `_set_uniforms`."""
         from OpenGL import GL
 
         data = np.ascontiguousarray(data, np.float32)
         if data.shape != (self.n_vertices, self.floats_per_vertex):
             raise ValueError(f"vertex data must be ({self.n_vertices}, {self.floats_per_vertex}), got {data.shape}")
-        self._platform.make_current()
+        self._context.make_current()
         self._framebuffer(width, height)
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._fbo)
         GL.glViewport(0, 0, width, height)
@@ -209,14 +234,14 @@ class _MeshRaster:
         GL.glUseProgram(self.program)
         # GL reads matrices column-major: pass the transpose flag rather than copying
         GL.glUniformMatrix4fv(self._mvp, 1, GL.GL_TRUE, np.ascontiguousarray(mvp, np.float32))
-        self._set_uniforms()
+        self._set_uniforms(uniforms)
         GL.glBindVertexArray(self.vao)
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.vbo)
         GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
         GL.glDrawElements(GL.GL_TRIANGLES, self.n_indices, GL.GL_UNSIGNED_INT, ctypes.c_void_p(0))
         GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
         buf = GL.glReadPixels(0, 0, width, height, self.read_format, GL.GL_UNSIGNED_BYTE)
-        # leave no state of ours bound for pyrender's next frame
+        # leave no state of ours bound for pyrender's next frame in the same context
         GL.glBindVertexArray(0)
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, 0)
         GL.glBindTexture(GL.GL_TEXTURE_BUFFER, 0)
@@ -232,7 +257,7 @@ class _MeshRaster:
         from OpenGL import GL
 
         try:
-            self._platform.make_current()
+            self._context.make_current()
             if self._fbo is not None:
                 GL.glDeleteFramebuffers(1, [self._fbo])
                 GL.glDeleteRenderbuffers(2, [self._color, self._depth])
@@ -247,11 +272,11 @@ class _MeshRaster:
 class LabelRaster(_MeshRaster):
     """Renders face labels (F,) uint8 of a fixed triangle mesh faces (F, 3) into (H, W) uint8 maps."""
 
-    def __init__(self, platform, faces: np.ndarray, face_labels: np.ndarray, n_vertices: int):
+    def __init__(self, context, faces: np.ndarray, face_labels: np.ndarray, n_vertices: int):
         from OpenGL import GL
 
         self.color_format, self.read_format = GL.GL_R8, GL.GL_RED
-        super().__init__(platform, faces, n_vertices, _LABEL_VERTEX, _LABEL_FRAGMENT, 3)
+        super().__init__(context, faces, n_vertices, _LABEL_VERTEX, _LABEL_FRAGMENT, 3)
         self._sampler = GL.glGetUniformLocation(self.program, "face_label")
         self.tbo = GL.glGenBuffers(1)
         GL.glBindBuffer(GL.GL_TEXTURE_BUFFER, self.tbo)
@@ -263,7 +288,7 @@ class LabelRaster(_MeshRaster):
         GL.glBindTexture(GL.GL_TEXTURE_BUFFER, 0)
         GL.glBindBuffer(GL.GL_TEXTURE_BUFFER, 0)
 
-    def _set_uniforms(self) -> None:
+    def _set_uniforms(self, uniforms) -> None:
         from OpenGL import GL
 
         GL.glActiveTexture(GL.GL_TEXTURE0)
@@ -282,45 +307,52 @@ class LabelRaster(_MeshRaster):
         return self._draw(vertices, mvp, width, height)[..., 0]
 
 
+class Lighting(NamedTuple):
+    """The lit shaders' uniforms, all in the vertices' frame: directions (2, 3) unit vectors towards each
+    light, radiance (2, 3) colour x intensity (0 for a light that is off), ambient (3,), eye (3,) the
+    camera position."""
+
+    directions: np.ndarray
+    radiance: np.ndarray
+    ambient: np.ndarray
+    eye: np.ndarray
+
+
 class LitRaster(_MeshRaster):
     """Lit, vertex-coloured renders (H, W, 4) uint8 RGBA of a fixed triangle mesh faces (F, 3); alpha is
-    255 on the body and 0 elsewhere (no multisampling: edges are not blended)."""
+    255 on the body and 0 elsewhere (no multisampling: edges are not blended). Lit per pixel."""
 
     channels = 4
+    shaders = (_LIT_VERTEX, _LIT_FRAGMENT)
 
-    def __init__(self, platform, faces: np.ndarray, n_vertices: int, roughness: float = 0.8):
+    def __init__(self, context, faces: np.ndarray, n_vertices: int, roughness: float = 0.8):
         from OpenGL import GL
 
         self.color_format, self.read_format = GL.GL_RGBA8, GL.GL_RGBA
-        super().__init__(platform, faces, n_vertices, _LIT_VERTEX, _LIT_FRAGMENT, 9)
+        super().__init__(context, faces, n_vertices, *self.shaders, 9)
         self.roughness = float(roughness)
-        self.lights = (np.zeros((2, 3), np.float32), np.zeros((2, 3), np.float32))
-        self.ambient = np.zeros(3, np.float32)
-        self.cam_pos = np.zeros(3, np.float32)
         self._loc = {k: GL.glGetUniformLocation(self.program, k)
                      for k in ("cam_pos", "light_dir", "light_rgb", "ambient", "roughness")}
 
-    def set_lights(self, directions: np.ndarray, radiance: np.ndarray, ambient: np.ndarray,
-                   cam_pos: np.ndarray) -> None:
-        """directions (2, 3) unit vectors towards each light, radiance (2, 3) colour x intensity (0 for
-        a light that is off), ambient (3,), camera position (3,), all in the vertices' frame."""
-        self.lights = (np.asarray(directions, np.float32).reshape(2, 3), np.asarray(radiance, np.float32).reshape(2, 3))
-        self.ambient = np.asarray(ambient, np.float32).reshape(3)
-        self.cam_pos = np.asarray(cam_pos, np.float32).reshape(3)
-
-    def _set_uniforms(self) -> None:
+    def _set_uniforms(self, lt: Lighting) -> None:
         from OpenGL import GL
 
-        GL.glUniform3fv(self._loc["cam_pos"], 1, self.cam_pos)
-        GL.glUniform3fv(self._loc["light_dir"], 2, np.ascontiguousarray(self.lights[0]))
-        GL.glUniform3fv(self._loc["light_rgb"], 2, np.ascontiguousarray(self.lights[1]))
-        GL.glUniform3fv(self._loc["ambient"], 1, self.ambient)
+        GL.glUniform3fv(self._loc["cam_pos"], 1, np.asarray(lt.eye, np.float32).reshape(3))
+        GL.glUniform3fv(self._loc["light_dir"], 2, np.ascontiguousarray(lt.directions, np.float32).reshape(2, 3))
+        GL.glUniform3fv(self._loc["light_rgb"], 2, np.ascontiguousarray(lt.radiance, np.float32).reshape(2, 3))
+        GL.glUniform3fv(self._loc["ambient"], 1, np.asarray(lt.ambient, np.float32).reshape(3))
         GL.glUniform1f(self._loc["roughness"], self.roughness)
 
     def render(self, vertices: np.ndarray, normals: np.ndarray, colors: np.ndarray, mvp: np.ndarray,
-               width: int, height: int) -> np.ndarray:
+               width: int, height: int, lighting: Lighting) -> np.ndarray:
         """RGBA (H, W, 4) uint8 of vertices (V, 3) with unit normals (V, 3) and linear colours (V, 3)
-        in [0, 1] under the 4x4 clip matrix `mvp`; row 0 is the top of the image."""
+        in [0, 1] under the 4x4 clip matrix `mvp` and `lighting`; row 0 is the top of the image."""
         data = np.concatenate([np.asarray(vertices, np.float32), np.asarray(normals, np.float32),
                                np.asarray(colors, np.float32)], 1)
-        return self._draw(data, mvp, width, height)
+        return self._draw(data, mvp, width, height, lighting)
+
+
+class VertexLitRaster(LitRaster):
+    """LitRaster's lighting evaluated per vertex (same inputs, same output format)."""
+
+    shaders = (_VERTEX_LIT_VERTEX, _PASS_FRAGMENT)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .parts import colorize
-from .types import Prediction
+from ..parts import colorize
+from ..types import Prediction
+from .cameras import PinholeCamera
 
 
 def blend(under: np.ndarray, over: np.ndarray, alpha) -> np.ndarray:
@@ -42,16 +43,14 @@ def mesh_overlay(renderer, pred: Prediction, max_side: int = 1024, alpha: float 
                  vertices: np.ndarray | None = None) -> np.ndarray:
     """The shaded mesh over the photo (h, w, 3) uint8, the photo downscaled so its long side <= max_side.
 
-    `renderer` is a long-lived inference.render.Renderer (resized here as needed)."""
+    `renderer`: a long-lived inference.render.renderer.MeshRenderer of the body's topology."""
     img = pred.image
     s = min(1.0, max_side / max(img.shape[:2]))
     if s < 1:
         img = cv2.resize(img, (int(img.shape[1] * s), int(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
     h, w = img.shape[:2]
-    renderer.resize(w, h)
     f, centre = image_camera(pred, s)
-    renderer.set_crop_camera(f, center=centre)
-    rgba = renderer.render_shaded(pred.mesh.vertices if vertices is None else vertices)
+    rgba = renderer.shaded(pred.mesh.vertices if vertices is None else vertices, PinholeCamera(f, w, h, centre))
     return blend_rgba(img, rgba, alpha)
 
 

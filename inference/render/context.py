@@ -1,0 +1,95 @@
+"""The offscreen OpenGL backend (EGL, else OSMesa) and one GL context of our own.
+
+`PYOPENGL_PLATFORM` must be set before pyrender or OpenGL is first imported, so the entry
+points (main.py, tests/conftest.py, worker processes) call `configure_gl()` once at start-up;
+no library module sets it at import time. `OffscreenContext` then makes a context on that backend
+through pyrender's platform classes, so pyrender's scene renderer and our own shaders draw in one
+context that we hold (pyrender's OffscreenRenderer keeps its context to itself).
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+
+
+def _loadable(*names: str) -> bool:
+    for name in names:
+        try:
+            ctypes.CDLL(name)
+            return True
+        except OSError:
+            continue
+    return False
+
+
+def available_backends() -> list[str]:
+    """Offscreen backends whose libraries load here, best first."""
+    out = []
+    if _loadable("libEGL.so.1", "libEGL.so"):
+        out.append("egl")
+    if _loadable("libOSMesa.so.8", "libOSMesa.so.6", "libOSMesa.so"):
+        out.append("osmesa")
+    return out
+
+
+def configure_gl(env: dict | None = None) -> str:
+    """Set PYOPENGL_PLATFORM in `env` (default os.environ) unless already set; return the choice.
+
+    Raises RuntimeError with the Debian packages to install when no backend is available.
+    """
+    env = os.environ if env is None else env
+    if env.get("PYOPENGL_PLATFORM"):
+        return env["PYOPENGL_PLATFORM"]
+    backends = available_backends()
+    if not backends:
+        raise RuntimeError("no offscreen OpenGL found: install libegl1 libgl1-mesa-dri (EGL) "
+                           "or libosmesa6 (OSMesa)")
+    env["PYOPENGL_PLATFORM"] = backends[0]
+    return backends[0]
+
+
+class OffscreenContext:
+    """One offscreen GL context on the backend `configure_gl` chose (EGL device `EGL_DEVICE_ID`, default 0).
+
+    EGL renders into framebuffer objects of any size. OSMesa draws pyrender's scenes into its own buffer of
+    width x height pixels, fixed at creation (`framebuffers` is False): a scene of another size needs a new
+    context. Use it from one thread at a time; `make_current` before any GL call.
+    """
+
+    def __init__(self, width: int = 16, height: int = 16):
+        backend = os.environ.get("PYOPENGL_PLATFORM")
+        if backend == "egl":
+            from pyrender.platforms import egl
+
+            device = egl.get_device_by_index(int(os.environ.get("EGL_DEVICE_ID", "0")))
+            self._gl = egl.EGLPlatform(width, height, device=device)
+        elif backend == "osmesa":
+            from pyrender.platforms.osmesa import OSMesaPlatform
+
+            self._gl = OSMesaPlatform(width, height)
+        else:
+            raise RuntimeError(f"no offscreen GL backend set (PYOPENGL_PLATFORM={backend!r}): call "
+                               "inference.render.context.configure_gl() at start-up, before pyrender is imported")
+        self.size = (int(width), int(height))
+        self._gl.init_context()
+        self._gl.make_current()
+        self.framebuffers = bool(self._gl.supports_framebuffers())
+
+    def make_current(self) -> None:
+        if self._gl is None:
+            raise RuntimeError("the GL context is closed")
+        self._gl.make_current()
+
+    def gl_renderer(self) -> str:
+        """The GL_RENDERER string of the context (e.g. "llvmpipe ..." for software rendering)."""
+        from OpenGL.GL import GL_RENDERER, glGetString
+
+        self.make_current()
+        return glGetString(GL_RENDERER).decode()
+
+    def close(self) -> None:
+        """Destroy the context (idempotent); GL objects made in it are gone with it."""
+        if self._gl is not None:
+            self._gl.delete_context()
+            self._gl = None

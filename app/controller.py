@@ -20,10 +20,18 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from inference import image_io as imageio
 from inference.paths import RESOURCES
 
+from .folder import FolderSession
 from .results import KeptResult, keep_result, restore_result
 from .session import Session, ShownImage
 from .settings import AppSettings, ModelConfig
-from .worker import Generation, ModelWorker, PredictorFactory, WorkerThread, default_predictor_factory
+from .worker import (
+    ExportWorker,
+    Generation,
+    ModelWorker,
+    PredictorFactory,
+    WorkerThread,
+    default_predictor_factory,
+)
 
 SAMPLES_DIR = RESOURCES / "samples"
 THROTTLE_MS = 16  # re-pose at most every 16 ms (60 a second); the render thread drops frames it cannot keep up with
@@ -87,9 +95,13 @@ class Controller(QObject):
     bodyModelChanged = Signal(object)  # the GUI-thread BodyModel
     imageListChanged = Signal(int, int)  # index, count
     datasetRequested = Signal(str)  # a dropped/opened folder in UP-3D layout
+    exported = Signal(int, str)  # export job, the path written (export_in_background)
+    exportExists = Signal(int, str)  # export job, a path that exists: nothing written (see overwrite_export)
+    exportFailed = Signal(int, str, str)  # export job, path, message
 
     _request = Signal(int, object, str, int)  # job id, image, source, person index
     _configure = Signal(object)
+    _export = Signal(int, object, str, bool)  # job, writer, path, overwrite
 
     def __init__(self, settings: AppSettings, predictor_factory: PredictorFactory | None = None,
                  config: ModelConfig | None = None, parent: QObject | None = None):
@@ -122,6 +134,15 @@ class Controller(QObject):
         self._thread = WorkerThread(self.worker, "nbf-model-worker")
         self._request.connect(self.worker.predict)
         self._configure.connect(self.worker.configure)
+        self.folder = FolderSession(self.factory, self.config, self)  # the opened folder's list and "Run all"
+        self.exporter = ExportWorker()  # exports write in their own thread: the GUI never waits on the disk
+        self._export_thread = WorkerThread(self.exporter, "nbf-export")
+        self._export.connect(self.exporter.write)
+        self.exporter.done.connect(self.exported)
+        self.exporter.exists.connect(self.exportExists)
+        self.exporter.failed.connect(self.exportFailed)
+        self._export_jobs: dict[int, tuple] = {}  # job -> (writer, path) of exports that may be sent again
+        self._export_serial = 0
         self.worker.started.connect(self._on_started)
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
@@ -148,6 +169,10 @@ class Controller(QObject):
         """Cancel running work and join the worker thread (call before the window goes away)."""
         self._throttle.stop()
         self.generation.next()  # makes the running job stale: its cancel callback returns True
+        self.folder.shutdown()
+        if self._export_thread is not None:
+            self._export_thread.stop(60000)  # an export being written finishes first
+            self._export_thread = None
         if self._thread is not None:
             if not self._thread.stop(60000):
                 self.status.emit("the model worker did not stop in time")
@@ -206,6 +231,7 @@ class Controller(QObject):
             self.bodyModelChanged.emit(body)
         if changed:
             self._configure.emit(cfg)
+            self.folder.configure(cfg)
             if self.session.shown is not None:
                 self.rerun()
 
@@ -231,6 +257,8 @@ class Controller(QObject):
                 images.append(p)
         if not images:
             return False
+        if len(images) > 1:
+            self.folder.set_images(images)
         failures = []
         for k, path in enumerate(images):  # noqa: B007 - k (the image that opened) is used below
             if self._large(path):
@@ -240,6 +268,7 @@ class Controller(QObject):
             if img is not None:
                 break
             failures.append(message)
+            self.folder.record(str(path), error=message)
         if failures:
             self.error.emit(failures[0] if len(images) == 1 else
                             f"could not open {len(failures)} of {len(images)} files: " + "; ".join(failures))
@@ -391,6 +420,17 @@ class Controller(QObject):
         self.imageListChanged.emit(i, n)
         return self.open_file(self.image_list[i])
 
+    def open_folder_image(self, row: int) -> bool:
+        """Show the `row`-th image of the folder list (Next/Previous then walk that list)."""
+        paths = self.folder.paths
+        if not 0 <= row < len(paths):
+            return False
+        if self.image_list != paths:
+            self.image_list = list(paths)
+        self.image_index = row
+        self.imageListChanged.emit(row, len(paths))
+        return self.open_file(paths[row])
+
     def rerun(self) -> None:
         """Predict again on the shown image (e.g. after a settings change). The current result stays shown
         (and editable) until the new one arrives; a cancel keeps it."""
@@ -531,6 +571,7 @@ class Controller(QObject):
         self._fit_quality = (prediction, {"refined": quality, "network": network})
         self.session.set_prediction(prediction, quality)
         self._keep_current()
+        self.folder.record(self.session.shown.source, prediction, quality)
         self.timings.emit(format_timings(prediction.timings))
         who = f" (person {person + 1} of {len(people)})" if len(people) > 1 and person >= 0 else ""
         self.status.emit(f"{self.session.shown.name}: done{who}"
@@ -557,6 +598,8 @@ class Controller(QObject):
         if self.session.prediction is None:
             restore_result(self.session, kept)
         name = self.session.shown.name if self.session.shown else "image"
+        if self.session.shown is not None:
+            self.folder.record(self.session.shown.source, error=message)
         self.error.emit(f"{name}: {message}")
 
     # ------------------------------------------------------------------ editing
@@ -662,10 +705,53 @@ class Controller(QObject):
         return True
 
     # ------------------------------------------------------------------ export
+    # Each export is prepared on the GUI thread (the values to write, taken now: a few ms) as a writer, a
+    # function of `overwrite`; export_in_background runs it in the export thread, the export_* methods (scripts,
+    # tests) run it at once.
+    MESH_SUFFIXES = (".obj", ".ply", ".glb")
+
+    def writer_for(self, path: str | Path, skinned: bool = False):
+        """The writer of an export to `path` by its suffix: a mesh (.obj/.ply/.glb), the rigged body
+        (skinned=True, a .glb) or the pose (.bvh), the part map (.png) or parameters (.npz/.json/_body.pkl).
+        RuntimeError when there is nothing to export."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if skinned or suffix == ".bvh":
+            return self._animation_writer(path, skinned)
+        if suffix in self.MESH_SUFFIXES:
+            return self._mesh_writer(path, "body")
+        if suffix == ".png":
+            return self._parts_writer(path)
+        return self._params_writer(path)
+
+    def export_in_background(self, path: str | Path, overwrite: bool = False, skinned: bool = False) -> int:
+        """Export the current result to `path` (see writer_for) in the export thread; returns the job id.
+        The answer comes by exported / exportExists / exportFailed. RuntimeError (at once) when there is
+        nothing to export."""
+        writer = self.writer_for(path, skinned)
+        return self._post_export(writer, str(path), overwrite)
+
+    def overwrite_export(self, job: int) -> int:
+        """Send an export that found its file there again, replacing the file (the same values); 0 if unknown."""
+        entry = self._export_jobs.pop(job, None)
+        return 0 if entry is None else self._post_export(entry[0], entry[1], True)
+
+    def _post_export(self, writer, path: str, overwrite: bool) -> int:
+        self._export_serial += 1
+        job = self._export_serial
+        if not overwrite:
+            self._export_jobs = {k: v for k, v in self._export_jobs.items() if k > job - 20}  # a few recent ones
+            self._export_jobs[job] = (writer, path)
+        self._export.emit(job, writer, path, overwrite)
+        return job
+
     def export_mesh(self, path: str | Path, overwrite: bool = False, frame: str = "body") -> Path:
         """Write the current (edited) mesh as OBJ/PLY/GLB by suffix, body-centred (posed pelvis at the origin,
         y up: what 3D tools expect) or in the photo's camera frame (frame="camera"), as `main.py export` does.
         FileExistsError if it exists and overwrite is False."""
+        return self._mesh_writer(Path(path), frame)(overwrite)
+
+    def _mesh_writer(self, path: Path, frame: str):
         from inference import export
         from inference.rig import frame_offset
 
@@ -674,12 +760,14 @@ class Controller(QObject):
         if mesh is None:
             raise RuntimeError("nothing to export yet: open an image first")
         vertices = mesh.vertices - frame_offset(mesh.joints, frame)
-        export.export_mesh(Path(path), vertices, mesh.faces, overwrite=overwrite, frame=frame)
-        return Path(path)
+        return lambda overwrite: export.export_mesh(path, vertices, mesh.faces, overwrite=overwrite, frame=frame)
 
     def export_animation(self, path: str | Path, overwrite: bool = False, skinned: bool = False) -> Path:
         """Write the current (edited) body as a skinned GLB (skinned=True: SMPL skeleton, skin, the pose as joint
         rotations) or its pose as BVH (.bvh), body-centred (inference/export_gltf.py, inference/export_bvh.py)."""
+        return self._animation_writer(Path(path), skinned)(overwrite)
+
+    def _animation_writer(self, path: Path, skinned: bool):
         from inference import export
 
         self.flush()
@@ -688,22 +776,31 @@ class Controller(QObject):
             raise RuntimeError("nothing to export yet: open an image first")
         if body is None:
             raise RuntimeError("no body model loaded (see the settings)")
-        return export.export(Path(path), params, body, overwrite=overwrite, frame="body", skinned=skinned)
+        # the body model is only read (a stateless forward): safe beside the GUI thread's re-posing
+        return lambda overwrite: export.export(path, params, body, overwrite=overwrite, frame="body",
+                                               skinned=skinned)
 
     def export_parts(self, path: str | Path, overwrite: bool = False) -> Path:
         """Write the predicted part map as a PNG in the photo's own frame (the photo's width and height,
         palette colours, background black; inference.export.export_parts)."""
+        return self._parts_writer(Path(path))(overwrite)
+
+    def _parts_writer(self, path: Path):
         from inference import export
 
         pred = self.session.prediction
         if pred is None:
             raise RuntimeError("nothing to export yet: open an image first")
-        return export.export_parts(Path(path), pred.parts, pred.crop, pred.image.shape, overwrite=overwrite)
+        return lambda overwrite: export.export_parts(path, pred.parts, pred.crop, pred.image.shape,
+                                                     overwrite=overwrite)
 
     def export_params(self, path: str | Path, overwrite: bool = False) -> Path:
         """Write the current (edited) parameters as .npz / .json / _body.pkl by name, with the photo's own
         camera and the body's 24 SMPL + 14 LSP joints in photo pixels (inference/export.py: in the
         _body.pkl, f, rt, t are the photo camera; crop_f, crop_t the network's crop camera)."""
+        return self._params_writer(Path(path))(overwrite)
+
+    def _params_writer(self, path: Path):
         from inference import export
         from inference.photo_camera import photo_camera_for
 
@@ -717,7 +814,11 @@ class Controller(QObject):
             mesh = pred.mesh
         else:  # the edited body (posed here: the session's mesh may lag behind a failed re-pose)
             mesh = body.mesh(params) if body is not None else None
-        photo = None if mesh is None else photo_camera_for(pred, params, mesh, body)
-        export.save_params(Path(path), params, float(pred.camera.focal), int(pred.camera.size), name,
-                           overwrite=overwrite, photo=photo)
-        return Path(path)
+
+        def write(overwrite: bool) -> Path:
+            photo = None if mesh is None else photo_camera_for(pred, params, mesh, body)
+            export.save_params(path, params, float(pred.camera.focal), int(pred.camera.size), name,
+                               overwrite=overwrite, photo=photo)
+            return path
+
+        return write

@@ -1,4 +1,5 @@
-"""Table model of a dataset run: one row per case, sortable by any metric (numbers sort as numbers)."""
+"""Table model of a dataset run: one row per case, sortable by any metric (numbers sort as numbers), filterable
+to a range of one metric (a histogram bin), and the run's part confusion matrix."""
 from __future__ import annotations
 
 import math
@@ -60,6 +61,23 @@ class DatasetTableModel(QAbstractTableModel):
         attr, scale = METRICS[metric]
         v = np.array([getattr(r, attr) * scale for r in self.results() if not r.error], np.float64)
         return v[np.isfinite(v)]
+
+    def confusion(self) -> np.ndarray:
+        """(13, 13) int64 pixel counts of the part maps summed over the finished cases: rows ground truth,
+        columns prediction, label 0 background (CaseResult.confusion)."""
+        total = np.zeros((13, 13), np.int64)
+        for r in self.results():
+            if not r.error and r.confusion is not None:
+                total += np.asarray(r.confusion, np.int64)
+        return total
+
+    def metric_value(self, row: int, metric: str) -> float:
+        """One row's value of a METRICS column in display units (NaN when not scored)."""
+        res = self._results[row]
+        if res is None or res.error:
+            return math.nan
+        attr, scale = METRICS[metric]
+        return float(getattr(res, attr)) * scale
 
     def csv_text(self) -> str:
         """The table as CSV: one row per case in case order (pending ones included), numbers unrounded in the
@@ -136,13 +154,42 @@ class DatasetTableModel(QAbstractTableModel):
         return None
 
 
+def row_normalised(conf: np.ndarray) -> np.ndarray:
+    """A confusion matrix (C, C) with each row divided by its sum: the share of each ground-truth class's
+    pixels given to each predicted class (NaN rows for classes never in the ground truth)."""
+    conf = np.asarray(conf, np.float64)
+    sums = conf.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sums > 0, conf / np.where(sums > 0, sums, 1), np.nan)
+
+
 class DatasetSortProxy(QSortFilterProxyModel):
-    """Sorts by SORT_ROLE (metric values as floats; unfinished rows last)."""
+    """Sorts by SORT_ROLE (metric values as floats; unfinished rows last). `set_range(metric, lo, hi)` shows
+    only the rows whose value of that metric lies in [lo, hi) ([lo, hi] with closed=True: the last bin of a
+    numpy histogram), as a histogram bin counts them; `set_range(None)` shows every row."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(False)
+        self.range: tuple[str, float, float, bool] | None = None
+
+    def set_range(self, metric: str | None, lo: float = 0.0, hi: float = 0.0, closed: bool = False) -> None:
+        self.beginFilterChange()
+        self.range = None if metric is None else (metric, float(lo), float(hi), bool(closed))
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def refilter(self) -> None:
+        """Filter again (the scores changed: a case may have come into the range)."""
+        self.beginFilterChange()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:  # noqa: N802
+        if self.range is None:
+            return True
+        metric, lo, hi, closed = self.range
+        v = self.sourceModel().metric_value(source_row, metric)
+        return math.isfinite(v) and lo <= v and (v <= hi if closed else v < hi)
 
     def lessThan(self, left, right) -> bool:  # noqa: N802
         a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)

@@ -2,7 +2,8 @@
 
 The folder is read by `inference.datasets` (the reader training and `main.py evaluate` use) and every
 case is scored by `inference.metrics` as `main.py evaluate` scores it: MPJPE / PA-MPJPE / PVE in mm,
-per-part IoU of the predicted parts on the image against the ground-truth parts.
+per-part IoU of the predicted parts on the image against the ground-truth parts, and the part confusion
+counts (13 x 13, rows ground truth, columns prediction) that the table sums over the run.
 
 `DatasetSession` (GUI thread) lists the cases into a `DatasetTableModel` at once, then a
 `DatasetWorker` in its own thread runs the Predictor case by case and sends a `CaseResult`
@@ -24,7 +25,14 @@ from inference.datasets import Case
 
 from .photo_mapping import parts_on_image
 from .settings import ModelConfig
-from .worker import Generation, PredictorFactory, WorkerThread, default_predictor_factory, user_message
+from .worker import (
+    Generation,
+    PredictorFactory,
+    PredictorWorker,
+    WorkerThread,
+    default_predictor_factory,
+    user_message,
+)
 
 
 # ----------------------------------------------------------------------------- listing
@@ -59,9 +67,11 @@ class DatasetFolder:
 
 
 # ----------------------------------------------------------------------------- scoring
-@dataclass
+@dataclass(frozen=True)
 class CaseResult:
-    """Scores of one case (millimetres; IoU in 0..1; NaN where there is no ground truth)."""
+    """Scores of one case (millimetres; IoU in 0..1; NaN where there is no ground truth). confusion: (13, 13)
+    int64 pixel counts of the predicted parts on the image against the ground truth (rows ground truth,
+    columns prediction; label 0 background), None without ground-truth parts."""
 
     row: int
     case: DatasetCase
@@ -76,6 +86,7 @@ class CaseResult:
     crop: object | None = None  # Crop of the prediction
     crop_labels: np.ndarray | None = None  # (S, S) predicted labels on the crop
     image_shape: tuple[int, int] | None = None
+    confusion: np.ndarray | None = None
 
     @property
     def done(self) -> bool:
@@ -85,22 +96,21 @@ class CaseResult:
 def score_case(row: int, case: DatasetCase, prediction, truth: Case, body_model, seconds: float) -> CaseResult:
     """Metrics of one prediction against its ground truth, computed as `main.py evaluate` does."""
     from inference.crop import uncrop_parts
-    from inference.metrics import body_errors_mm, miou, part_iou
+    from inference.metrics import body_errors_mm, confusion_matrix, miou, part_iou
 
-    res = CaseResult(row, case, seconds=seconds, params=prediction.params, crop=prediction.crop,
-                     crop_labels=np.asarray(prediction.parts.labels, np.uint8),
-                     image_shape=tuple(prediction.image.shape[:2]))
+    scores: dict = {}
     if truth.params is not None and body_model is not None:
-        errors = body_errors_mm(prediction.mesh, body_model.mesh(truth.params))
-        res.mpjpe, res.pa_mpjpe, res.pve = errors["mpjpe"], errors["pa_mpjpe"], errors["pve"]
+        scores.update(body_errors_mm(prediction.mesh, body_model.mesh(truth.params)))
     if truth.labels is not None:
         on_image = uncrop_parts(prediction.parts, prediction.crop, truth.labels.shape)
-        res.part_iou = np.asarray(part_iou(on_image, truth.labels), np.float64)
-        res.miou = float(miou(on_image, truth.labels))
-    return res
+        scores.update(part_iou=np.asarray(part_iou(on_image, truth.labels), np.float64),
+                      miou=float(miou(on_image, truth.labels)), confusion=confusion_matrix(on_image, truth.labels))
+    return CaseResult(row, case, seconds=seconds, params=prediction.params, crop=prediction.crop,
+                      crop_labels=np.asarray(prediction.parts.labels, np.uint8),
+                      image_shape=tuple(prediction.image.shape[:2]), **scores)
 
 
-class DatasetWorker(QObject):
+class DatasetWorker(PredictorWorker):
     """Runs the Predictor over the cases of a reader (in its own thread)."""
 
     started = Signal(int, int)  # job, total
@@ -108,16 +118,6 @@ class DatasetWorker(QObject):
     caseDone = Signal(int, object)  # job, CaseResult
     finished = Signal(int)
     failed = Signal(int, str)
-
-    def __init__(self, factory: PredictorFactory, config: ModelConfig, generation: Generation):
-        super().__init__()
-        self._factory, self._config, self._gen = factory, config, generation
-        self._predictor = None
-
-    @Slot(object)
-    def configure(self, config: ModelConfig) -> None:
-        if config != self._config:
-            self._config, self._predictor = config, None
 
     @Slot(int, object, object)
     def run(self, job_id: int, reader, rows) -> None:
@@ -127,12 +127,10 @@ class DatasetWorker(QObject):
         rows = list(range(len(cases))) if rows is None else list(rows)
         self.started.emit(job_id, len(rows))
         try:
-            if self._predictor is None:
-                self._predictor = self._factory(self._config)
+            pred = self.predictor()
         except Exception as exc:  # noqa: BLE001
             self.failed.emit(job_id, user_message(exc))
             return
-        pred = self._predictor
         body = getattr(pred, "body_model", None)
         cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
         for done, row in enumerate(rows):
@@ -265,7 +263,8 @@ class DatasetSession(QObject):
 
     # ------------------------------------------------------------------ details of one case
     def details(self, row: int, body_model=None) -> CaseDetails:
-        """Everything the detail view shows for one row (loaded on the GUI thread: a few ms)."""
+        """Everything the detail view shows for one row (loaded on the GUI thread: a few ms, the per-vertex
+        error's Procrustes included)."""
         case = self.model.case(row)
         res = self.model.result(row)
         truth, image, msg = None, None, ""
@@ -284,12 +283,34 @@ class DatasetSession(QObject):
             if res is not None and res.params is not None:
                 pred_mesh = body_model.mesh(res.params)
         gt_labels = truth.labels if truth is not None else None
+        errors = aligned = None
+        if gt_mesh is not None and pred_mesh is not None:
+            aligned, errors = procrustes_errors(pred_mesh, gt_mesh)
         return CaseDetails(case, res, image, gt_labels, pred_labels, gt_mesh, pred_mesh,
-                           msg or (res.error if res is not None else ""))
+                           msg or (res.error if res is not None else ""), aligned, errors)
 
 
-@dataclass
+def procrustes_errors(pred_mesh, gt_mesh):
+    """The predicted mesh similarity-aligned onto the ground truth (Procrustes over all vertices, as PA-PVE)
+    and each vertex's distance to its ground truth after it: (BodyMesh, (V,) float32 millimetres)."""
+    from dataclasses import replace
+
+    from inference.metrics import similarity_procrustes
+
+    aligned, scale, R, t = similarity_procrustes(pred_mesh.vertices, gt_mesh.vertices)
+    errors = (np.linalg.norm(aligned - np.asarray(gt_mesh.vertices, np.float64), axis=1) * 1000).astype(np.float32)
+    move = lambda x: (scale * np.asarray(x, np.float64).reshape(-1, 3) @ R.T + t).astype(np.float32)  # noqa: E731
+    return replace(pred_mesh, vertices=aligned.astype(np.float32), joints=move(pred_mesh.joints),
+                   extra=move(pred_mesh.extra)), errors
+
+
+@dataclass(frozen=True)
 class CaseDetails:
+    """One case as the detail view shows it: image (H, W, 3) uint8, ground-truth and predicted part labels
+    (H, W) on the image, both meshes (inference BodyMesh), the predicted mesh aligned onto the ground truth
+    (similarity Procrustes over all vertices) and vertex_error_mm (V,): each aligned vertex's distance to its
+    ground truth (None without both meshes)."""
+
     case: DatasetCase
     result: CaseResult | None
     image: np.ndarray | None
@@ -298,3 +319,5 @@ class CaseDetails:
     gt_mesh: object | None
     pred_mesh: object | None
     message: str = ""
+    pred_mesh_aligned: object | None = None
+    vertex_error_mm: np.ndarray | None = None

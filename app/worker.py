@@ -69,16 +69,10 @@ def user_message(exc: BaseException) -> str:
     return f"{name}: {text}"
 
 
-class ModelWorker(QObject):
-    """Owns the Predictor; lives in its own thread. The Predictor is built lazily on the first job."""
-
-    started = Signal(int)
-    progress = Signal(int, int, int)
-    finished = Signal(int, object)
-    assessed = Signal(int, object)
-    assessedNetwork = Signal(int, object)
-    failed = Signal(int, str)
-    warning = Signal(str)
+class PredictorWorker(QObject):
+    """The shape of every worker that runs the model (interactive, dataset, folder batch): a QObject moved to
+    its own thread that owns one Predictor, built lazily on the first job from the factory and the current
+    ModelConfig and built again after `configure` changes it; jobs carry ids from a Generation."""
 
     def __init__(self, factory: PredictorFactory, config: ModelConfig, generation: Generation):
         super().__init__()
@@ -95,12 +89,30 @@ class ModelWorker(QObject):
             self._predictor = None
 
     def predictor(self):
+        """The Predictor of the current settings (built here, in the worker thread, when first needed)."""
         if self._predictor is None:
             self._predictor = self._factory(self._config)
-            for text in getattr(self._predictor, "warnings", None) or ():
-                self.warning.emit(str(text))
+            self._built(self._predictor)
         return self._predictor
 
+    def _built(self, predictor) -> None:
+        """Called once per Predictor built (e.g. to report its load-time warnings)."""
+
+
+class ModelWorker(PredictorWorker):
+    """Owns the Predictor of the interactive predictions; lives in its own thread."""
+
+    started = Signal(int)
+    progress = Signal(int, int, int)
+    finished = Signal(int, object)
+    assessed = Signal(int, object)
+    assessedNetwork = Signal(int, object)
+    failed = Signal(int, str)
+    warning = Signal(str)
+
+    def _built(self, predictor) -> None:
+        for text in getattr(predictor, "warnings", None) or ():
+            self.warning.emit(str(text))
 
     @Slot(int, object, str, int)
     def predict(self, job_id: int, image, source: str, person: int = 0) -> None:
@@ -169,3 +181,31 @@ class WorkerThread:
         self.thread.quit()
         ok = self.thread.wait(timeout_ms)
         return bool(ok)
+
+
+class ExportWorker(QObject):
+    """Writes export files for the GUI in its own thread, so the GUI thread never waits on the disk.
+
+    A request carries a writer prepared on the GUI thread: a function of `overwrite` -> the Path written,
+    over values taken when the user asked (frozen results, the edited parameters and mesh), so later edits
+    do not change what is written. Answers: done(job, path); exists(job, path) when the file is there and
+    overwrite was False (nothing written: ask the user, then send again with overwrite); failed(job, path,
+    message). Requests run in order; none supersedes another (two exports both happen)."""
+
+    done = Signal(int, str)
+    exists = Signal(int, str)
+    failed = Signal(int, str, str)
+
+    @Slot(int, object, str, bool)
+    def write(self, job_id: int, writer, path: str, overwrite: bool) -> None:
+        try:
+            out = writer(overwrite)
+        except FileExistsError:
+            self.exists.emit(job_id, path)
+            return
+        except Exception as exc:  # noqa: BLE001 - a failed export is a message, never a crash
+            if not isinstance(exc, (OSError, *USER_ERRORS)):
+                traceback.print_exc()
+            self.failed.emit(job_id, path, user_message(exc))
+            return
+        self.done.emit(job_id, str(out))

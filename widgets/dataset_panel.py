@@ -1,10 +1,10 @@
-"""Dataset inspection: sortable table of per-case errors, histogram, and the details of one case
-(ground-truth vs predicted segmentation with per-part IoU, ground-truth vs predicted mesh)."""
+"""Dataset inspection: sortable table of per-case errors, a histogram whose bars filter the table, the run's
+part confusion matrix, and the details of one case (ground-truth vs predicted segmentation with per-part
+IoU; ground-truth vs predicted mesh, rotating together, the prediction coloured by its per-vertex error)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,13 +22,12 @@ from PySide6.QtWidgets import (
 
 from app.dataset_model import METRICS, DatasetSortProxy
 from inference.parts import PALETTE
-from inference.render.cameras import orbit_pose
-from inference.render.overlay import blend_rgba
 
+from .compare_meshes import MeshPair
+from .confusion import ConfusionMatrix
 from .histogram import Histogram
 from .image_canvas import ImageCanvas, colorize_rgba
 from .legend import PartLegend
-from .mesh_view import YFOV
 from .render_host import RenderHost
 
 
@@ -85,12 +84,26 @@ class DatasetPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.histogram = Histogram()
+        self.confusion = ConfusionMatrix()
+        self.filter_label = QLabel()
+        self.filter_label.setStyleSheet("color: #a85a00;")
+        self.filter_label.hide()
+        table_box = QWidget()
+        tl = QVBoxLayout(table_box)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.setSpacing(2)
+        tl.addWidget(self.filter_label)
+        tl.addWidget(self.table, 1)
+        charts = QSplitter(Qt.Orientation.Horizontal)
+        charts.addWidget(self.histogram)
+        charts.addWidget(self.confusion)
+        charts.setSizes([300, 320])
 
         left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(self.table)
-        left.addWidget(self.histogram)
+        left.addWidget(table_box)
+        left.addWidget(charts)
         left.setStretchFactor(0, 3)
-        left.setStretchFactor(1, 1)
+        left.setStretchFactor(1, 2)
 
         # details
         self.gt_seg = ImageCanvas("ground-truth parts")
@@ -98,8 +111,7 @@ class DatasetPanel(QWidget):
         for c in (self.gt_seg, self.pred_seg):
             c.set_mode("overlay")
             c.set_opacity(0.75)
-        self.gt_mesh = ImageCanvas("ground-truth mesh")
-        self.pred_mesh = ImageCanvas("predicted mesh")
+        self.meshes = MeshPair(host)
         self.detail_title = QLabel("Click a row to compare ground truth and prediction.")
         self.detail_title.setWordWrap(True)
         self.iou_legend = PartLegend(columns=3)
@@ -108,9 +120,6 @@ class DatasetPanel(QWidget):
         grid_top = QHBoxLayout()
         grid_top.addWidget(self._captioned("Ground truth", self.gt_seg))
         grid_top.addWidget(self._captioned("Prediction", self.pred_seg))
-        grid_bottom = QHBoxLayout()
-        grid_bottom.addWidget(self._captioned("GT mesh", self.gt_mesh))
-        grid_bottom.addWidget(self._captioned("Predicted mesh", self.pred_mesh))
         detail = QWidget()
         dl = QVBoxLayout(detail)
         dl.setContentsMargins(4, 0, 4, 0)
@@ -121,7 +130,7 @@ class DatasetPanel(QWidget):
         dl.addLayout(grid_top, 3)
         dl.addWidget(QLabel("<b>Per-part IoU</b>"))
         dl.addWidget(self.iou_legend)
-        dl.addLayout(grid_bottom, 3)
+        dl.addWidget(self.meshes, 4)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -138,7 +147,9 @@ class DatasetPanel(QWidget):
         self.run_button.clicked.connect(lambda _=False: self.ds.run())
         self.stop_button.clicked.connect(lambda _=False: self.ds.stop(report=True))
         self.open_button.clicked.connect(self._open_in_main)
-        self.metric.currentIndexChanged.connect(lambda _: self.update_histogram())
+        self.metric.currentIndexChanged.connect(lambda _: self._metric_changed())
+        self.histogram.rangeChosen.connect(self._filter_to)
+        self.histogram.rangeCleared.connect(self._clear_filter)
         self.split.activated.connect(lambda _: self._reopen_split())
         self.ds.opened.connect(self._on_opened)
         self.ds.progress.connect(self._on_progress)
@@ -175,6 +186,8 @@ class DatasetPanel(QWidget):
         self.progress.setValue(0)
         self.run_button.setEnabled(True)
         self.current_row = None
+        self._clear_filter()
+        self.histogram.clear_choice()
         self.update_histogram()
 
     def _on_progress(self, done: int, total: int) -> None:
@@ -216,6 +229,32 @@ class DatasetPanel(QWidget):
         name = self.metric.currentText()
         unit = name[name.find("(") + 1: name.find(")")] if "(" in name else ""
         self.histogram.set_values(self.ds.model.values(name), name.split(" (")[0], unit)
+        self.confusion.set_counts(self.ds.model.confusion())
+        if self.proxy.range is not None:  # new scores: the filtered rows again
+            self.proxy.refilter()
+            self._show_filter()
+
+    # ---------------------------------------------------------------- histogram filter
+    def _metric_changed(self) -> None:
+        self.histogram.clear_choice()
+        self._clear_filter()
+        self.update_histogram()
+
+    def _filter_to(self, lo: float, hi: float, closed: bool) -> None:
+        """Only the cases of one histogram bar in the table (its bin's range of the histogram's metric)."""
+        self.proxy.set_range(self.metric.currentText(), lo, hi, closed)
+        self._show_filter()
+
+    def _clear_filter(self) -> None:
+        self.proxy.set_range(None)
+        self.filter_label.hide()
+
+    def _show_filter(self) -> None:
+        metric, lo, hi, closed = self.proxy.range
+        self.filter_label.setText(f"showing {self.proxy.rowCount()} of {len(self.ds.model.results())} scored cases: "
+                                  f"{metric} in [{lo:.1f}, {hi:.1f}{']' if closed else ')'} — click the bar again "
+                                  "to show all")
+        self.filter_label.show()
 
     # ---------------------------------------------------------------- details
     def _on_current(self, current, _previous) -> None:
@@ -251,28 +290,10 @@ class DatasetPanel(QWidget):
             canvas.set_overlay(None if labels is None else colorize_rgba(labels, PALETTE))
         self.iou_legend.set_values(None if res is None or res.error else res.part_iou[1:])
         self.open_button.setEnabled(d.image is not None)
-        meshes = [m for m in (d.gt_mesh, d.pred_mesh) if m is not None]
-        if meshes and body is not None:
+        if body is not None and (d.gt_mesh is not None or d.pred_mesh is not None):
             self.host.set_body(body.faces, body.weights)
-            # one camera for both, aimed at each body's centre so they can be compared side by side
-            ext = max(float(np.linalg.norm(m.vertices.max(0) - m.vertices.min(0))) for m in meshes)
-            dist = ext / 2 / np.sin(YFOV / 2) * 1.05
-            for canvas, mesh in ((self.gt_mesh, d.gt_mesh), (self.pred_mesh, d.pred_mesh)):
-                if mesh is None:
-                    canvas.set_base(None)
-                    continue
-                centre = (mesh.vertices.max(0) + mesh.vertices.min(0)) / 2
-                try:
-                    rgba = self.host.render_orbit(mesh.vertices, orbit_pose(0.0, 0.0, dist, centre), 320, 400, YFOV,
-                                                  self.host.part_colors())
-                except Exception as exc:  # noqa: BLE001
-                    canvas.set_base(None)
-                    canvas.set_hint(str(exc))
-                    continue
-                canvas.set_base(_on_background(rgba))
-        else:
-            self.gt_mesh.set_base(None)
-            self.pred_mesh.set_base(None)
+        aligned = d.pred_mesh_aligned if d.pred_mesh_aligned is not None else d.pred_mesh
+        self.meshes.set_meshes(d.gt_mesh, aligned if body is not None else None, d.vertex_error_mm)
 
     def _open_in_main(self) -> None:
         if self.current_row is not None:
@@ -281,6 +302,3 @@ class DatasetPanel(QWidget):
             if hasattr(w, "show_image_tab"):
                 w.show_image_tab()
 
-
-def _on_background(rgba: np.ndarray, bg=(38, 40, 44)) -> np.ndarray:
-    return blend_rgba(np.array(bg, np.float32), rgba)

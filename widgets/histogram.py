@@ -1,13 +1,23 @@
-"""A small histogram drawn with QPainter (no matplotlib)."""
+"""A small histogram drawn with QPainter (no matplotlib). A click on a bar chooses its range (the dataset
+table then shows only those cases); a click on the chosen bar, or outside the bars, clears it."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+BAR = QColor(70, 120, 200)
+CHOSEN = QColor(232, 128, 32)
+
 
 class Histogram(QWidget):
+    """rangeChosen(lo, hi, closed) on a click on a bar: its bin [lo, hi), [lo, hi] for the last (closed, as
+    numpy.histogram counts); rangeCleared() when the choice is cleared."""
+
+    rangeChosen = Signal(float, float, bool)
+    rangeCleared = Signal()
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.values = np.zeros(0)
@@ -16,8 +26,11 @@ class Histogram(QWidget):
         self.bins = 20
         self.counts = np.zeros(0, np.int64)
         self.edges = np.zeros(0)
+        self.chosen: tuple[float, float] | None = None  # the chosen bin's range (kept while new values arrive)
         self.setMinimumSize(220, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Click a bar to list only its cases; click it again to list all")
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(360, 200)
@@ -36,13 +49,53 @@ class Histogram(QWidget):
             self.counts, self.edges = np.zeros(0, np.int64), np.zeros(0)
         self.update()
 
+    def _plot_rect(self) -> QRectF:
+        lh = self.fontMetrics().height()
+        return QRectF(self.rect()).adjusted(44, lh + 10, -28, -(2 * lh + 8))
+
+    def bin_at(self, x: float) -> int | None:
+        """The index of the bar under widget x, None outside the bars."""
+        r, nb = self._plot_rect(), len(self.counts)
+        if not nb or not r.left() <= x < r.right():
+            return None
+        return min(nb - 1, int((x - r.left()) / (r.width() / nb)))
+
+    def choose_bin(self, i: int | None) -> None:
+        """Choose bar i (None, or the chosen one again: clear) and say so by signal."""
+        if i is None or not 0 <= i < len(self.counts) or self._is_chosen(i):
+            if self.chosen is not None:
+                self.chosen = None
+                self.rangeCleared.emit()
+            self.update()
+            return
+        lo, hi = float(self.edges[i]), float(self.edges[i + 1])
+        self.chosen = (lo, hi)
+        self.update()
+        self.rangeChosen.emit(lo, hi, i == len(self.counts) - 1)
+
+    def clear_choice(self) -> None:
+        """Clear the chosen bar without a signal (new data: the owner resets its filter itself)."""
+        self.chosen = None
+        self.update()
+
+    def _is_chosen(self, i: int) -> bool:
+        if self.chosen is None:
+            return False
+        lo, hi = float(self.edges[i]), float(self.edges[i + 1])
+        return lo < self.chosen[1] and hi > self.chosen[0]  # the bar overlaps the chosen range
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.choose_bin(self.bin_at(event.position().x()))
+        event.accept()
+
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(250, 250, 251))
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         fm = p.fontMetrics()
         lh = fm.height()
-        r = QRectF(self.rect()).adjusted(44, lh + 10, -28, -(2 * lh + 8))
+        r = self._plot_rect()
         p.setPen(QColor(40, 40, 40))
         n = self.values.size
         head = self.title
@@ -58,9 +111,9 @@ class Histogram(QWidget):
         nb = len(self.counts)
         bw = r.width() / nb
         p.setPen(QPen(QColor(255, 255, 255), 1))
-        p.setBrush(QColor(70, 120, 200))
         for i, c in enumerate(self.counts):
             h = r.height() * c / cmax
+            p.setBrush(CHOSEN if self._is_chosen(i) else BAR)
             p.drawRect(QRectF(r.left() + i * bw, r.bottom() - h, bw, h))
         # axes
         p.setPen(QPen(QColor(60, 60, 60), 1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -27,6 +27,7 @@ from app.qt_images import from_qimage
 from inference import image_io as imageio
 
 from .dataset_panel import DatasetPanel
+from .folder_list import FolderList
 from .inspector import Inspector
 from .mesh_view import MeshView
 from .panels import PhotoPanel, SegmentationPanel, ViewTitleBar
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("NBF Studio")
         self.setAcceptDrops(True)
         self._closed = False
+        self._folder_room_made = False  # the folder list has been given its width once (later the user's)
 
         # ---- views
         self.photo = PhotoPanel(self.host)
@@ -116,9 +118,17 @@ class MainWindow(QMainWindow):
         self.image_split.setStretchFactor(2, 3)
         self.image_split.setSizes([560, 660, 340])
 
+        self.folder_list = FolderList(controller.folder)  # hidden until a folder (or several images) is opened
+        self.photo_tab = QSplitter(Qt.Orientation.Horizontal)
+        self.photo_tab.addWidget(self.folder_list)
+        self.photo_tab.addWidget(self.image_split)
+        self.photo_tab.setStretchFactor(0, 0)
+        self.photo_tab.setStretchFactor(1, 1)
+        self.photo_tab.setSizes([250, 1350])
+
         self.dataset_panel = DatasetPanel(self.dataset, controller, self.host)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.image_split, "Photo")
+        self.tabs.addTab(self.photo_tab, "Photo")
         self.tabs.addTab(self.dataset_panel, "Dataset")
         self.banner = MessageBanner()
         central = QWidget()
@@ -184,6 +194,8 @@ class MainWindow(QMainWindow):
         self._action(m, "&Paste image", self.paste, QKeySequence.StandardKey.Paste)
         m.addSeparator()
         self.act_rerun = self._action(m, "Run the model &again", self.controller.rerun, "F5")
+        self.act_run_all = self._action(m, "Run &all images of the folder…", self.run_all_dialog, "Ctrl+Shift+R",
+                                        "run the model on every image of the folder list and write every result")
         self.act_cancel = self._action(m, "&Cancel prediction", self.controller.cancel, "Esc")
         self.act_cancel.setEnabled(False)
 
@@ -204,6 +216,11 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         self._action(m, "Segmentation &overlay", lambda: self.segmentation.set_mode("overlay"))
         self._action(m, "Segmentation side &by side", lambda: self.segmentation.set_mode("side"))
+        self.act_folder_list = self._action(m, "&Folder list", lambda: None, "Ctrl+L",
+                                            "the opened folder's images and their status (hide it in a small window)")
+        self.act_folder_list.setCheckable(True)
+        self.act_folder_list.setChecked(True)
+        self.act_folder_list.toggled.connect(self._show_folder_list)
         m.addSeparator()
         self._action(m, "&Photo tab", self.show_image_tab, "Ctrl+1")
         self._action(m, "&Dataset tab", lambda: self.tabs.setCurrentWidget(self.dataset_panel), "Ctrl+2")
@@ -277,6 +294,15 @@ class MainWindow(QMainWindow):
         c.datasetRequested.connect(self.open_dataset)
         c.progress.connect(self._on_progress)
         c.bodyModelChanged.connect(self._on_body_model)
+        c.exported.connect(lambda _job, path: self.statusBar().showMessage(f"exported {path}", 8000))
+        c.exportExists.connect(self._on_export_exists)
+        c.exportFailed.connect(lambda _job, path, message: self.show_error(f"export failed: {message}"))
+        self.folder_list.imageRequested.connect(self._on_folder_image)
+        c.folder.model.modelReset.connect(self._make_room_for_folder_list)  # after the list's own (shows it)
+        self.folder_list.runAllRequested.connect(self.run_all_dialog)
+        self.folder_list.cancelRequested.connect(c.folder.cancel)
+        c.folder.error.connect(self.show_error)
+        c.folder.finished.connect(lambda t: self.statusBar().showMessage(f"Run all: {t}", 10000))
         self.dataset.error.connect(self.show_error)
         self.dataset.finished.connect(lambda t: self.statusBar().showMessage(f"dataset: {t}", 10000))
         self.view_bar.preset.connect(lambda n: self.mesh_view.reset_view() if n == "reset"
@@ -349,6 +375,8 @@ class MainWindow(QMainWindow):
     def _on_image_list(self, index: int, count: int) -> None:
         self.act_prev.setEnabled(count > 1)
         self.act_next.setEnabled(count > 1)
+        if count > 1 and self.controller.image_list == self.controller.folder.paths:
+            self.folder_list.select_row(index)
         if count > 1:
             self.statusBar().showMessage(f"image {index + 1} of {count} (Alt+Left / Alt+Right)", 6000)
 
@@ -360,6 +388,46 @@ class MainWindow(QMainWindow):
         self.inspector.select_joint(joint)
         self.statusBar().showMessage(f"joint: {self.controller.joint_names[joint].replace('_', ' ')}", 4000)
 
+    def _make_room_for_folder_list(self) -> None:
+        """The folder list takes its width from the photo and 3D panes, not from the inspector (whose sliders
+        are unreadable when narrow, e.g. in a 1280 px window). The panes' widths are read now, before the list
+        appears, and set after the layout that shows it has run."""
+        if self.folder_list.isHidden() or self._folder_room_made:
+            return
+        self._folder_room_made = True
+        photo, mesh, inspector = self.image_split.sizes()
+
+        def apply() -> None:
+            total = self.photo_tab.width()
+            side = min(230, max(170, total // 7))
+            rest = max(0, total - side - self.photo_tab.handleWidth())
+            self.photo_tab.setSizes([side, rest])
+            room = max(0, rest - inspector - 2 * self.image_split.handleWidth())
+            if photo + mesh > 0:
+                self.image_split.setSizes([room * photo // (photo + mesh), room - room * photo // (photo + mesh),
+                                           inspector])
+
+        QTimer.singleShot(0, apply)
+
+    def _show_folder_list(self, on: bool) -> None:
+        self.folder_list.wanted = on
+        self.folder_list.setVisible(on and bool(self.controller.folder.paths))
+
+    def _on_folder_image(self, row: int) -> None:
+        self.show_image_tab()
+        self.controller.open_folder_image(row)
+
+    def run_all_dialog(self) -> bool:
+        """Ask for the output folder and start "Run all" over the folder list (app.folder)."""
+        paths = self.controller.folder.paths
+        if not paths:
+            self.show_error("Run all: open a folder of images first (File › Open folder…)")
+            return False
+        out = QFileDialog.getExistingDirectory(self, "Write every result of the folder to…", str(paths[0].parent))
+        if not out:
+            return False
+        return bool(self.controller.folder.run_all(out))
+
     def show_error(self, text: str) -> None:
         self.banner.show_message(text, "error")
         self.statusBar().showMessage(text, 10000)
@@ -369,7 +437,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 10000)
 
     def show_image_tab(self) -> None:
-        self.tabs.setCurrentWidget(self.image_split)
+        self.tabs.setCurrentWidget(self.photo_tab)
 
     # ------------------------------------------------------------------ opening
     def open_dialog(self) -> None:
@@ -464,7 +532,7 @@ class MainWindow(QMainWindow):
             return str(Path(shown.source).with_suffix(""))
         return str(Path.home() / "body")
 
-    def export_dialog(self, suffix: str) -> bool:
+    def export_dialog(self, suffix: str) -> int:
         if self.session.prediction is None:
             self.show_error("nothing to export yet: open a photo first")
             return False
@@ -474,7 +542,7 @@ class MainWindow(QMainWindow):
         default = self._default_stem() + suffix
         path = self.ask_save_path(f"Export {kind}", default, "*.png" if suffix == PARTS_SUFFIX else f"*{suffix}")
         if not path:
-            return False
+            return 0
         if suffix == SKINNED_SUFFIX and not path.lower().endswith(".glb"):
             path += suffix
         elif suffix in ("_body.pkl", PARTS_SUFFIX, SKINNED_SUFFIX):
@@ -485,29 +553,23 @@ class MainWindow(QMainWindow):
             path += suffix
         return self.export_to(path, skinned=suffix == SKINNED_SUFFIX)
 
-    def export_to(self, path: str | Path, skinned: bool = False) -> bool:
-        """Export mesh, parameters or (.png) the part map by suffix; asks before replacing a file. Errors go
-        to the banner."""
-        path = Path(path)
-        is_mesh = path.suffix.lower() in (s for _, s in MESH_FORMATS)
-        if skinned or path.suffix.lower() == ".bvh":  # the rigged body (skinned=True, a .glb) or BVH
-            fn = lambda p, overwrite: self.controller.export_animation(p, overwrite=overwrite, skinned=skinned)
-        else:
-            fn = (self.controller.export_mesh if is_mesh else
-                  self.controller.export_parts if path.suffix.lower() == ".png" else self.controller.export_params)
+    def export_to(self, path: str | Path, skinned: bool = False) -> int:
+        """Export mesh, parameters or (.png) the part map by suffix in the export thread; returns its job id (0:
+        nothing to export). The answer comes by signal: exported (status bar), exportExists (asks before
+        replacing, then sends it again), exportFailed (banner). The GUI thread never waits on the disk."""
         try:
-            try:
-                fn(path, overwrite=False)
-            except FileExistsError:
-                if not self.confirm_overwrite(path):
-                    self.statusBar().showMessage("export cancelled", 5000)
-                    return False
-                fn(path, overwrite=True)
-        except Exception as exc:  # noqa: BLE001 - a failed export must not take the app down
+            job = self.controller.export_in_background(path, skinned=skinned)
+        except Exception as exc:  # noqa: BLE001 - nothing to export: a message, not a crash
             self.show_error(f"export failed: {exc}")
-            return False
-        self.statusBar().showMessage(f"exported {path}", 8000)
-        return True
+            return 0
+        self.statusBar().showMessage(f"exporting {Path(path).name}…", 8000)
+        return job
+
+    def _on_export_exists(self, job: int, path: str) -> None:
+        if self.confirm_overwrite(Path(path)):
+            self.controller.overwrite_export(job)
+        else:
+            self.statusBar().showMessage("export cancelled", 5000)
 
     def screenshot_dialog(self, widget: QWidget, name: str) -> bool:
         default = self._default_stem() + "_" + name.lower().replace(" ", "_") + ".png"

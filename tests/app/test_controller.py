@@ -305,3 +305,36 @@ def test_refined_and_network_fits_are_both_kept(qtbot, controller, photo):
     assert controller.undo() and controller.shown_fit() == "refined"
     assert controller.show_fit("refined") and controller.session.quality is refined_quality
     assert not controller.show_fit("nonsense")
+
+
+def test_exports_write_in_the_export_thread(qtbot, controller, photo, tmp_path):
+    """export_in_background returns at once; the file is written in the export thread and reported by signal;
+    an existing file is reported (not replaced) and replaced with the same values on request."""
+    import threading
+
+    from PySide6.QtCore import Qt
+
+    controller.open_file(photo)
+    pred = _wait_prediction(qtbot, controller)
+    writers = []
+    controller.exporter.done.connect(lambda *a: writers.append(threading.current_thread()),
+                                     type=Qt.ConnectionType.DirectConnection)
+    paths = [tmp_path / n for n in ("b.obj", "b.json", "b_parts.png", "b.bvh")]
+    for p in paths:
+        with qtbot.waitSignal(controller.exported, timeout=20000) as got:
+            assert controller.export_in_background(p)
+        assert got.args[1] == str(p) and p.is_file()
+    qtbot.waitUntil(lambda: len(writers) == 4, timeout=2000)  # the direct slot runs after the queued one
+    assert all(t is not threading.main_thread() for t in writers)
+    edited = pred.params.with_(betas=np.r_[2.0, np.zeros(9)])
+    with qtbot.waitSignal(controller.exportExists, timeout=20000) as exists:
+        job = controller.export_in_background(paths[1])
+    controller.set_params(edited)  # an edit after asking does not change what the export writes
+    with qtbot.waitSignal(controller.exported, timeout=20000):
+        assert controller.overwrite_export(exists.args[0]) and exists.args[0] == job
+    from inference.export import load_params
+
+    np.testing.assert_allclose(load_params(paths[1]).betas, pred.params.betas, atol=1e-6)
+    with qtbot.waitSignal(controller.exportFailed, timeout=20000) as failed:
+        controller.export_in_background(tmp_path / "no" / "such" / "folder" / "x.obj")
+    assert failed.args[2]

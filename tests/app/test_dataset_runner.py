@@ -78,3 +78,87 @@ def test_stop_keeps_the_scored_cases(qtbot, synth_dataset, predictor_factory, mo
         assert len(ds.model.results()) == n
     finally:
         ds.shutdown()
+
+
+def _result(row, pred, gt, **kw):
+    """A CaseResult of hand-made part maps (only what the table and the confusion matrix read)."""
+    import numpy as np
+
+    from app.dataset_runner import CaseResult, DatasetCase
+    from inference.metrics import confusion_matrix
+
+    return CaseResult(row, DatasetCase(f"{row:05d}", None), confusion=confusion_matrix(np.asarray(pred),
+                                                                                       np.asarray(gt)), **kw)
+
+
+def test_confusion_matrix_counts_a_hand_made_case():
+    """Rows ground truth, columns prediction, summed over cases; a left/right swap lands on the mirror cell."""
+    import numpy as np
+
+    from app.dataset_model import DatasetTableModel, row_normalised
+    from app.dataset_runner import DatasetCase
+
+    # labels: 5 left thigh, 6 right thigh. Case 0: 3 px of left thigh, 2 of them predicted as the right one;
+    # 1 px of background predicted as head. Case 1: 4 px of right thigh, all right.
+    a = _result(0, pred=[[6, 6, 5, 1]], gt=[[5, 5, 5, 0]], pa_mpjpe=50.0)
+    b = _result(1, pred=[[6, 6, 6, 6]], gt=[[6, 6, 6, 6]], pa_mpjpe=70.0)
+    failed = _result(2, pred=[[1]], gt=[[1]], error="unreadable")  # failed cases do not count
+    m = DatasetTableModel()
+    m.set_cases([DatasetCase(f"{i:05d}", None) for i in range(3)])
+    for r in (a, b, failed):
+        m.set_result(r)
+    conf = m.confusion()
+    assert conf.sum() == 8 and conf[5, 6] == 2 and conf[5, 5] == 1 and conf[6, 6] == 4 and conf[0, 1] == 1
+    shares = row_normalised(conf)
+    np.testing.assert_allclose(shares[5, [5, 6]], [1 / 3, 2 / 3])
+    assert shares[6, 6] == 1.0 and np.isnan(shares[2]).all()  # a part never in the ground truth: no row
+
+
+def test_histogram_bins_filter_the_table():
+    """The proxy's range filter keeps exactly the rows a histogram bin counts (the last bin closed)."""
+    import numpy as np
+
+    from app.dataset_model import DatasetTableModel
+    from app.dataset_runner import CaseResult, DatasetCase
+
+    values = [10.0, 12.0, 30.0, 50.0, 50.0]
+    m = DatasetTableModel()
+    m.set_cases([DatasetCase(f"{i:05d}", None) for i in range(6)])
+    for i, v in enumerate(values):
+        m.set_result(CaseResult(i, m.case(i), pa_mpjpe=v))
+    proxy = DatasetSortProxy()
+    proxy.setSourceModel(m)
+    counts, edges = np.histogram(m.values("PA-MPJPE (mm)"), bins=4)
+    for k in range(4):
+        proxy.set_range("PA-MPJPE (mm)", edges[k], edges[k + 1], closed=k == 3)
+        assert proxy.rowCount() == counts[k]
+    proxy.set_range(None)
+    assert proxy.rowCount() == 6  # the unscored row too
+
+
+def test_procrustes_errors_measure_shape_not_placement(body_model):
+    """A scaled, turned and moved copy of a body has no error; one vertex moved 10 cm has about 100 mm."""
+    import numpy as np
+
+    from app.dataset_runner import procrustes_errors
+    from inference.types import BodyParams
+
+    gt = body_model.mesh(BodyParams.zeros(3.0))
+    c, s = np.cos(0.4), np.sin(0.4)
+    R = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+    moved = replace_vertices(gt, 1.1 * gt.vertices @ R.T + [0.3, -0.2, 2.0])
+    aligned, errors = procrustes_errors(moved, gt)
+    assert errors.shape == (len(gt.vertices),) and errors.max() < 0.01
+    np.testing.assert_allclose(aligned.vertices, gt.vertices, atol=1e-4)
+    bumped = gt.vertices.copy()
+    bumped[100] += [0.1, 0, 0]
+    _, errors = procrustes_errors(replace_vertices(gt, bumped), gt)
+    assert 90 < errors[100] < 101 and np.median(errors) < 1.0
+
+
+def replace_vertices(mesh, vertices):
+    from dataclasses import replace
+
+    import numpy as np
+
+    return replace(mesh, vertices=np.asarray(vertices, np.float32))

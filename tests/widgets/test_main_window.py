@@ -37,6 +37,13 @@ def shown(qtbot, view):
     return view
 
 
+def export_and_wait(qtbot, window, path, **kw) -> None:
+    """Start an export (it writes in the export thread) and wait for its answer: the file is written."""
+    with qtbot.waitSignal(window.controller.exported, timeout=20000):
+        assert window.export_to(path, **kw), window.banner.text
+    assert not window.banner.text
+
+
 def palette_pixels(img: np.ndarray) -> int:
     flat = img.reshape(-1, 3).astype(np.int32)
     hits = np.zeros(len(flat), bool)
@@ -114,8 +121,7 @@ def test_export_writes_files_that_reload_and_asks_before_replacing(qtbot, window
     wait_prediction(qtbot, window)
     window.inspector.betas[1].set_value(-2.75)
     for suffix in (".obj", ".glb", ".npz", ".json", "_body.pkl", "_parts.png"):
-        out = tmp_path / f"out{suffix}"
-        assert window.export_to(out), window.banner.text
+        export_and_wait(qtbot, window, tmp_path / f"out{suffix}")
     m = trimesh.load(tmp_path / "out.obj", process=False)
     mesh = window.session.mesh  # body-centred: the posed pelvis at the origin
     np.testing.assert_allclose(m.vertices, mesh.vertices - mesh.joints[0], atol=1e-4)
@@ -126,10 +132,12 @@ def test_export_writes_files_that_reload_and_asks_before_replacing(qtbot, window
     asked = []
     monkeypatch.setattr(window, "confirm_overwrite", lambda p: asked.append(p) or False)
     stamp = (tmp_path / "out.obj").stat().st_mtime_ns
-    assert not window.export_to(tmp_path / "out.obj")
+    with qtbot.waitSignal(window.controller.exportExists, timeout=10000):
+        assert window.export_to(tmp_path / "out.obj")
     assert asked and (tmp_path / "out.obj").stat().st_mtime_ns == stamp
     monkeypatch.setattr(window, "confirm_overwrite", lambda p: True)
-    assert window.export_to(tmp_path / "out.obj")
+    with qtbot.waitSignal(window.controller.exported, timeout=10000):
+        window.export_to(tmp_path / "out.obj")
     assert window.save_screenshot(window.mesh_view, tmp_path / "shot.png")
     assert not QImage(str(tmp_path / "shot.png")).isNull()
 
@@ -200,7 +208,23 @@ def test_opening_a_dataset_fills_the_table(qtbot, window, synth_dataset):
     panel.gt_seg.set_mode("overlay_only")
     panel.pred_seg.set_mode("overlay_only")
     assert palette_pixels(grab(panel.gt_seg)) > 200 and palette_pixels(grab(panel.pred_seg)) > 200
-    assert body_pixels(grab(panel.pred_mesh)) > 500
+    panel.meshes.render_now()
+    assert body_pixels(grab(panel.meshes.gt)) > 500 and body_pixels(grab(panel.meshes.pred)) > 500
+    # the run's part confusion: every ground-truth pixel of the three cases counted once
+    conf = window.dataset.model.confusion()
+    assert conf.shape == (13, 13) and conf.sum() == sum((panel.ds.reader.read(c).labels >= 0).sum()
+                                                          for c in panel.ds.reader.cases())
+    # a click on the highest bar of the histogram lists only its cases; a second click lists all again
+    h = panel.histogram
+    i = int(h.counts.argmax())
+    r = h._plot_rect()
+    qtbot.mouseClick(h, Qt.MouseButton.LeftButton, pos=QPoint(int(r.left() + (i + 0.5) * r.width() / len(h.counts)),
+                                                              int(r.center().y())))
+    assert panel.table.model().rowCount() == h.counts[i] and panel.filter_label.isVisible()
+    qtbot.mouseClick(h, Qt.MouseButton.LeftButton, pos=QPoint(int(r.left() + (i + 0.5) * r.width() / len(h.counts)),
+                                                              int(r.center().y())))
+    assert panel.table.model().rowCount() == 3 and not panel.filter_label.isVisible()
+    panel.select_row(1)  # the filter may have moved the current row
     panel.open_button.click()
     wait_prediction(qtbot, window)
     assert window.session.shown.source.endswith("00001_image.png")

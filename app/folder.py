@@ -1,0 +1,432 @@
+"""Folders as a workflow: the images of an opened folder with thumbnails and per-image status, and
+"Run all", which writes every result of every image to a chosen folder.
+
+Three threads: the GUI thread holds the `FolderSession` (a list model of the images, their statuses and
+thumbnails); a `ThumbnailWorker` decodes small copies of the images; a `BatchWorker` runs its own
+Predictor over the images and writes each result with `inference.predict_outputs.write_outputs`, the
+exporter of `main.py predict` (parts PNG in the photo's frame, overlays, mesh, params). Both workers follow
+the model worker's shape (app/worker.py): a QObject in a `WorkerThread`, requests by queued signal with a
+job id from a `Generation`, answers by signal; a newer request makes the older one stale, so it stops at
+the next image (its cancel callback also stops the Predictor mid-image). Files written before a cancel
+stay: each image's outputs are written all or nothing.
+
+The statuses also follow the interactive predictions: the controller records each result of an image of
+the list (`record`), so clicking through a folder fills in the list as "Run all" does.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QImage
+
+from inference.errors import Cancelled, PredictionError
+
+from .settings import ModelConfig
+from .worker import (
+    Generation,
+    PredictorFactory,
+    PredictorWorker,
+    WorkerThread,
+    assess_quietly,
+    default_predictor_factory,
+    user_message,
+)
+
+NOT_RUN, RUNNING, DONE, NO_PERSON, ERROR = "not run", "running", "done", "no person", "error"
+THUMB_SIDE = 72  # longest side of a thumbnail (px)
+BATCH_MESH_FORMATS = ("obj",)
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 1  # ImageStatus of a row
+PATH_ROLE = Qt.ItemDataRole.UserRole + 2  # Path of a row
+
+
+@dataclass(frozen=True)
+class ImageStatus:
+    """What is known of one image of the list. verdict: the fit-quality verdict of a done image
+    ('good' / 'doubtful' / 'bad' / 'unknown'; inference.fit_quality), '' before; outputs: the files the
+    batch wrote for it."""
+
+    state: str = NOT_RUN
+    message: str = ""
+    verdict: str = ""
+    outputs: tuple[Path, ...] = ()
+
+    @property
+    def label(self) -> str:
+        if self.state == DONE and self.verdict and self.verdict != "unknown":
+            return f"done · {self.verdict} fit"
+        return self.state
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """Run the model on `images` and write every result under `out` (names from output_stems over the
+    whole list). Images whose outputs are all there already are skipped unless `overwrite`."""
+
+    images: tuple[Path, ...]
+    out: Path
+    mesh_formats: tuple[str, ...] = BATCH_MESH_FORMATS
+    overwrite: bool = False
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """Counts of a finished (or cancelled) batch."""
+
+    done: int = 0
+    skipped: int = 0
+    no_person: int = 0
+    failed: int = 0
+    cancelled: bool = False
+
+    def text(self, out: Path) -> str:
+        parts = [f"{self.done} written"]
+        if self.skipped:
+            parts.append(f"{self.skipped} already there")
+        if self.no_person:
+            parts.append(f"{self.no_person} without a person")
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        return ("cancelled: " if self.cancelled else "") + ", ".join(parts) + f" in {out}"
+
+
+def status_of(prediction=None, quality=None, error: str = "") -> ImageStatus:
+    """The status of an image from its result (a Prediction and its FitQuality) or its failure message."""
+    if error:
+        return ImageStatus(NO_PERSON if error.startswith("no person") else ERROR, error)
+    verdict = getattr(quality, "verdict", "unknown") if quality is not None else "unknown"
+    return ImageStatus(DONE, "", verdict)
+
+
+# ----------------------------------------------------------------------------- workers
+def thumbnail(path: Path, side: int = THUMB_SIDE) -> QImage | None:
+    """A small RGB copy of an image file (longest side `side`), or None when it cannot be read. JPEGs
+    decode at a reduced scale (PIL's draft mode), so even a large photo takes a few ms."""
+    try:
+        if not path.is_file():  # a FIFO or a device would block the thread on open()
+            return None
+        from PIL import Image, ImageOps
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                im.draft("RGB", (side * 2, side * 2))
+                im = ImageOps.exif_transpose(im).convert("RGB")
+                im.thumbnail((side, side))
+                import numpy as np
+
+                from .qt_images import to_qimage
+
+                return to_qimage(np.asarray(im))
+    except Exception:  # noqa: BLE001 - an unreadable file shows without a thumbnail (its status says why)
+        return None
+
+
+class ThumbnailWorker(QObject):
+    """Makes the thumbnails of a list of images (in its own thread), one signal per image."""
+
+    thumbnail = Signal(int, int, object)  # job, row, QImage (None: unreadable)
+
+    def __init__(self, generation: Generation):
+        super().__init__()
+        self._gen = generation
+
+    @Slot(int, object)
+    def make(self, job_id: int, paths) -> None:
+        for row, path in enumerate(paths):
+            if self._gen.is_stale(job_id):
+                return
+            self.thumbnail.emit(job_id, row, thumbnail(Path(path)))
+
+
+class BatchWorker(PredictorWorker):
+    """Runs its own Predictor over a BatchRequest's images and writes each result (in its own thread).
+
+    Signals: started(job, total); itemStarted(job, row); itemDone(job, row, ImageStatus) for every image
+    (a failure is a status, the batch goes on); progress(job, done, total); finished(job, BatchSummary),
+    also after a cancel; failed(job, message) when nothing can run (the model does not load)."""
+
+    started = Signal(int, int)
+    itemStarted = Signal(int, int)
+    itemDone = Signal(int, int, object)
+    progress = Signal(int, int, int)
+    finished = Signal(int, object)
+    failed = Signal(int, str)
+
+    @Slot(int, object)
+    def run(self, job_id: int, request: BatchRequest) -> None:
+        from inference.predict_outputs import is_complete, output_stems
+
+        if self._gen.is_stale(job_id):
+            return
+        images = list(request.images)
+        self.started.emit(job_id, len(images))
+        try:
+            pred = self.predictor()
+            body = pred.body_model
+            request.out.mkdir(parents=True, exist_ok=True)
+        except Exception as exc:  # noqa: BLE001 - the model or the folder: nothing can run
+            self.failed.emit(job_id, user_message(exc))
+            return
+        cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
+        stems = output_stems(images)  # over the whole list: two photo.jpg in different folders get two names
+        counts = {DONE: 0, "skipped": 0, NO_PERSON: 0, ERROR: 0}
+        renderer = None
+        try:
+            for row, path in enumerate(images):
+                if cancel():
+                    break
+                stem = request.out / stems[row]
+                if not request.overwrite and is_complete(stem, list(request.mesh_formats)):
+                    counts["skipped"] += 1
+                    status = ImageStatus(DONE, f"outputs already in {request.out} (kept)")
+                else:
+                    self.itemStarted.emit(job_id, row)
+                    if renderer is None:  # the mesh overlay's renderer, made in this thread (its GL context)
+                        renderer = self._renderer(body)
+                    status = self._one(pred, body, renderer, path, stem, request, cancel)
+                    if status is None:  # cancelled mid-image: nothing of it was written
+                        break
+                    counts[status.state] += 1
+                self.itemDone.emit(job_id, row, status)
+                self.progress.emit(job_id, row + 1, len(images))
+        finally:
+            if renderer is not None:
+                renderer.close()
+        self.finished.emit(job_id, BatchSummary(counts[DONE], counts["skipped"], counts[NO_PERSON], counts[ERROR],
+                                                cancel()))
+
+    @staticmethod
+    def _renderer(body):
+        from inference.render.renderer import MeshRenderer
+
+        return MeshRenderer(body.faces, body.weights)
+
+    @staticmethod
+    def _one(pred, body, renderer, path: Path, stem: Path, request: BatchRequest, cancel) -> ImageStatus | None:
+        """Predict and write one image; its status (None when cancelled before anything was written)."""
+        from inference.image_io import DamagedImageWarning
+        from inference.predict_outputs import write_outputs
+
+        t0 = time.perf_counter()
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", DamagedImageWarning)
+                prediction = pred.predict(path, cancel=cancel)
+        except Cancelled:
+            return None
+        except Exception as exc:  # noqa: BLE001 - one image's failure is its status; the batch goes on
+            if cancel():
+                return None
+            if not isinstance(exc, PredictionError):
+                traceback.print_exc()
+            return status_of(error=user_message(exc))
+        quality = assess_quietly(prediction)
+        try:
+            written = write_outputs(prediction, stem, list(request.mesh_formats), renderer, body.name,
+                                    request.overwrite, body)
+        except FileExistsError as exc:
+            return ImageStatus(ERROR, f"{Path(exc.filename or stem).name} exists (not replaced)")
+        except Exception as exc:  # noqa: BLE001 - a disk error is this image's status
+            if not isinstance(exc, OSError):
+                traceback.print_exc()
+            return ImageStatus(ERROR, f"cannot write the outputs: {user_message(exc)}")
+        damage = [str(w.message) for w in caught if issubclass(w.category, DamagedImageWarning)]
+        status = status_of(prediction, quality)
+        seconds = time.perf_counter() - t0
+        note = "; ".join([*damage, f"{len(written)} files, {seconds:.1f} s"])
+        return ImageStatus(status.state, note, status.verdict, tuple(written))
+
+
+# ----------------------------------------------------------------------------- GUI-thread state
+class FolderModel(QAbstractListModel):
+    """One row per image: DisplayRole the file name, DecorationRole its thumbnail (QImage), STATUS_ROLE its
+    ImageStatus, PATH_ROLE its Path, ToolTipRole the path and status message."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.paths: list[Path] = []
+        self.statuses: list[ImageStatus] = []
+        self.thumbs: list[QImage | None] = []
+
+    def set_paths(self, paths) -> None:
+        self.beginResetModel()
+        self.paths = [Path(p) for p in paths]
+        self.statuses = [ImageStatus() for _ in self.paths]
+        self.thumbs = [None] * len(self.paths)
+        self.endResetModel()
+
+    def set_status(self, row: int, status: ImageStatus) -> None:
+        if 0 <= row < len(self.statuses):
+            self.statuses[row] = status
+            self.dataChanged.emit(self.index(row), self.index(row))
+
+    def set_thumbnail(self, row: int, image: QImage | None) -> None:
+        if 0 <= row < len(self.thumbs):
+            self.thumbs[row] = image
+            self.dataChanged.emit(self.index(row), self.index(row), [Qt.ItemDataRole.DecorationRole])
+
+    def row_of(self, path) -> int:
+        key = _key(path)
+        return next((i for i, p in enumerate(self.paths) if _key(p) == key), -1)
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.paths)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self.paths):
+            return None
+        r = index.row()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.paths[r].name
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self.thumbs[r]
+        if role == STATUS_ROLE:
+            return self.statuses[r]
+        if role == PATH_ROLE:
+            return self.paths[r]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            s = self.statuses[r]
+            return f"{self.paths[r]}\n{s.label}" + (f": {s.message}" if s.message else "")
+        return None
+
+
+def _key(path) -> str:
+    try:
+        return str(Path(path).resolve())
+    except OSError:
+        return str(path)
+
+
+class FolderSession(QObject):
+    """The folder list's state (GUI thread): the model, the thumbnail and batch workers, the running batch.
+
+    Signals: runningChanged(bool); progress(done, total) of the batch; finished(summary text) after a batch
+    ends or is cancelled; error(message) when a batch cannot start."""
+
+    runningChanged = Signal(bool)
+    progress = Signal(int, int)
+    finished = Signal(str)
+    error = Signal(str)
+
+    _thumbs = Signal(int, object)
+    _run = Signal(int, object)
+    _configure = Signal(object)
+
+    def __init__(self, factory: PredictorFactory | None, config: ModelConfig, parent: QObject | None = None):
+        super().__init__(parent)
+        self.model = FolderModel(self)
+        self.running = False
+        self.out: Path | None = None
+        self.summary: BatchSummary | None = None
+        self._thumb_gen, self._batch_gen = Generation(), Generation()
+        self._thumb_job = self._batch_job = 0
+        self.thumbs = ThumbnailWorker(self._thumb_gen)
+        self.batch = BatchWorker(factory or default_predictor_factory, config, self._batch_gen)
+        self._threads = [WorkerThread(self.thumbs, "nbf-thumbnails"), WorkerThread(self.batch, "nbf-batch")]
+        self._thumbs.connect(self.thumbs.make)
+        self._run.connect(self.batch.run)
+        self._configure.connect(self.batch.configure)
+        self.thumbs.thumbnail.connect(self._on_thumbnail)
+        self.batch.itemStarted.connect(self._on_item_started)
+        self.batch.itemDone.connect(self._on_item_done)
+        self.batch.progress.connect(self._on_progress)
+        self.batch.finished.connect(self._on_finished)
+        self.batch.failed.connect(self._on_failed)
+
+    @property
+    def paths(self) -> list[Path]:
+        return self.model.paths
+
+    def configure(self, config: ModelConfig) -> None:
+        self._configure.emit(config)
+
+    def set_images(self, paths) -> None:
+        """Show these images (statuses 'not run'); their thumbnails come from the thumbnail thread. A running
+        batch over the old list is cancelled (what it wrote stays)."""
+        paths = [Path(p) for p in paths]
+        if [_key(p) for p in paths] == [_key(p) for p in self.model.paths]:
+            return
+        self.cancel()
+        self._batch_job = 0  # the old batch's last answers are not rows of the new list
+        self.model.set_paths(paths)
+        self._thumb_job = self._thumb_gen.next()
+        self._thumbs.emit(self._thumb_job, tuple(paths))
+
+    def record(self, source: str, prediction=None, quality=None, error: str = "") -> None:
+        """An interactive result (or failure) of the image `source`, when it is in the list."""
+        row = self.model.row_of(source) if source else -1
+        if row >= 0:
+            self.model.set_status(row, status_of(prediction, quality, error))
+
+    def run_all(self, out: str | Path, overwrite: bool = False) -> int:
+        """Start the batch over every image of the list, writing to `out`; returns its job id (0: no images).
+        A newer run supersedes one still running."""
+        if not self.model.paths:
+            self.error.emit("no folder of images open")
+            return 0
+        self.out = Path(out)
+        self._batch_job = self._batch_gen.next()
+        self.summary = None
+        self._set_running(True)
+        self.progress.emit(0, len(self.model.paths))
+        self._run.emit(self._batch_job, BatchRequest(tuple(self.model.paths), self.out, overwrite=overwrite))
+        return self._batch_job
+
+    def cancel(self) -> None:
+        """Stop the batch after the image being written (what is written stays)."""
+        if self.running:
+            self._batch_gen.next()
+            self._set_running(False)
+            for row, s in enumerate(self.model.statuses):
+                if s.state == RUNNING:
+                    self.model.set_status(row, ImageStatus())
+
+    def shutdown(self) -> None:
+        self._thumb_gen.next()
+        self._batch_gen.next()
+        for t in self._threads:
+            t.stop(60000)
+        self._threads = []
+
+    def _set_running(self, on: bool) -> None:
+        if on != self.running:
+            self.running = on
+            self.runningChanged.emit(on)
+
+    @Slot(int, int, object)
+    def _on_thumbnail(self, job: int, row: int, image) -> None:
+        if job == self._thumb_job:
+            self.model.set_thumbnail(row, image)
+
+    @Slot(int, int)
+    def _on_item_started(self, job: int, row: int) -> None:
+        if job == self._batch_gen.current:
+            self.model.set_status(row, ImageStatus(RUNNING))
+
+    @Slot(int, int, object)
+    def _on_item_done(self, job: int, row: int, status: ImageStatus) -> None:
+        if job == self._batch_job:  # also after a cancel: the image was written
+            self.model.set_status(row, status)
+
+    @Slot(int, int, int)
+    def _on_progress(self, job: int, done: int, total: int) -> None:
+        if job == self._batch_gen.current:
+            self.progress.emit(done, total)
+
+    @Slot(int, object)
+    def _on_finished(self, job: int, summary: BatchSummary) -> None:
+        if job == self._batch_job:
+            self.summary = summary
+            self._set_running(False)
+            self.finished.emit(summary.text(self.out))
+
+    @Slot(int, str)
+    def _on_failed(self, job: int, message: str) -> None:
+        if job == self._batch_job:
+            self._set_running(False)
+            self.error.emit(f"Run all: {message}")

@@ -1,0 +1,54 @@
+"""The folder list in the real window: a dropped folder lists its images with thumbnails; each row shows
+its status (painted dot colour and label); a click shows that image; Run all fills in every row."""
+import shutil
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from app.folder import DONE, ERROR, NO_PERSON, NOT_RUN
+from tests.app.support import SAMPLES, grey_image, write_png
+from tests.widgets.test_main_window import drop, grab
+from widgets.folder_list import status_color
+
+
+def _folder(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "synthetic_01.png", folder / "a_person.png")
+    write_png(folder / "b_nobody.png", grey_image())
+    shutil.copy(SAMPLES / "synthetic_02.png", folder / "c_person.png")
+    return folder
+
+
+def _has_color(img: np.ndarray, qcolor, tol: int = 12) -> bool:
+    c = np.array([qcolor.red(), qcolor.green(), qcolor.blue()])
+    return bool((np.abs(img.astype(np.int32) - c).sum(-1) <= tol).sum() >= 20)
+
+
+def test_folder_list_shows_statuses_and_opens_the_clicked_image(qtbot, window, tmp_path, monkeypatch):
+    folder = _folder(tmp_path)
+    fl, model = window.folder_list, window.controller.folder.model
+    assert not fl.isVisible()
+    drop(window, [folder])
+    assert fl.isVisible() and model.rowCount() == 3
+    qtbot.waitUntil(lambda: all(t is not None for t in model.thumbs), timeout=10000)
+    qtbot.waitUntil(lambda: model.statuses[0].state == DONE, timeout=30000)  # the first image opened
+    assert [s.state for s in model.statuses[1:]] == [NOT_RUN, NOT_RUN]
+    assert _has_color(grab(fl.list), status_color(model.statuses[0]))  # the fit-quality colour is painted
+
+    rect = fl.list.visualRect(model.index(1))
+    QTest.mouseClick(fl.list.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     rect.center() + QPoint(0, 0))
+    qtbot.waitUntil(lambda: model.statuses[1].state in (NO_PERSON, ERROR), timeout=30000)
+    assert window.session.shown.name == "b_nobody.png" and fl.list.currentIndex().row() == 1
+    assert "no person" in model.data(model.index(1), Qt.ItemDataRole.ToolTipRole)
+
+    out = tmp_path / "out"
+    monkeypatch.setattr("widgets.main_window.QFileDialog.getExistingDirectory", lambda *a, **k: str(out))
+    with qtbot.waitSignal(window.controller.folder.finished, timeout=120000):
+        fl.run_all.click()
+        assert fl.cancel.isEnabled() and not fl.run_all.isEnabled()
+    assert [s.state for s in model.statuses] == [DONE, model.statuses[1].state, DONE]
+    assert (out / "c_person_parts.png").is_file() and (out / "c_person.obj").is_file()
+    assert fl.progress.value() == 3 and "2 written" in fl.summary.text()

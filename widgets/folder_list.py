@@ -1,0 +1,172 @@
+"""The opened folder as a side list: each image's thumbnail, name and status (not run, running, done with
+the fit-quality colour, no person, error), "Run all…" with progress and Cancel. A click shows that image.
+
+A view of app.folder.FolderSession: the thumbnails come from its thumbnail thread and the statuses from
+the batch worker or the interactive predictions; this widget only paints and forwards clicks."""
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.folder import DONE, ERROR, NO_PERSON, RUNNING, STATUS_ROLE, THUMB_SIDE, ImageStatus
+from inference.fit_quality import VERDICT_COLORS
+
+ROW_HEIGHT = THUMB_SIDE + 10
+STATE_COLORS = {  # the dot of a row; a done row takes its fit-quality colour
+    "not run": (190, 190, 190), RUNNING: (70, 120, 200), NO_PERSON: (140, 110, 200), ERROR: (207, 34, 46),
+}
+
+
+def status_color(status: ImageStatus) -> QColor:
+    if status.state == DONE:
+        return QColor(*VERDICT_COLORS.get(status.verdict or "unknown", VERDICT_COLORS["unknown"]))
+    return QColor(*STATE_COLORS.get(status.state, STATE_COLORS["not run"]))
+
+
+class _RowDelegate(QStyledItemDelegate):
+    """Thumbnail | name over a coloured status dot and its label."""
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802
+        return QSize(200, ROW_HEIGHT)
+
+    def paint(self, p: QPainter, option, index) -> None:
+        p.save()
+        r = option.rect
+        if option.state & QStyle.StateFlag.State_Selected:
+            p.fillRect(r, option.palette.highlight())
+            fg = option.palette.highlightedText().color()
+        else:
+            fg = option.palette.text().color()
+        thumb = index.data(Qt.ItemDataRole.DecorationRole)
+        box = QRect(r.left() + 4, r.top() + 5, THUMB_SIDE, THUMB_SIDE)
+        if thumb is not None and not thumb.isNull():
+            size = thumb.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            at = QRect(box.left() + (box.width() - size.width()) // 2, box.top() + (box.height() - size.height()) // 2,
+                       size.width(), size.height())
+            p.drawImage(at, thumb)
+        else:
+            p.fillRect(box, QColor(225, 226, 229))
+        status = index.data(STATUS_ROLE) or ImageStatus()
+        x = box.right() + 10
+        fm = option.fontMetrics
+        name = fm.elidedText(index.data(Qt.ItemDataRole.DisplayRole) or "", Qt.TextElideMode.ElideMiddle,
+                             r.right() - x - 4)
+        p.setPen(fg)
+        p.drawText(QRect(x, r.top() + 8, r.right() - x - 4, fm.height()), Qt.AlignmentFlag.AlignLeft, name)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        y = r.top() + 14 + fm.height()
+        p.setPen(QPen(QColor(255, 255, 255), 1))
+        p.setBrush(status_color(status))
+        p.drawEllipse(x, y + (fm.height() - 10) // 2, 10, 10)
+        p.setPen(fg if status.state != ERROR else QColor(176, 0, 0))
+        label = fm.elidedText(status.label, Qt.TextElideMode.ElideRight, r.right() - x - 20)
+        p.drawText(QRect(x + 15, y, r.right() - x - 19, fm.height()), Qt.AlignmentFlag.AlignLeft, label)
+        p.restore()
+
+
+class FolderList(QWidget):
+    """imageRequested(row) on a click; runAllRequested() on "Run all…" (the window asks for the folder);
+    cancelRequested() on Cancel."""
+
+    imageRequested = Signal(int)
+    runAllRequested = Signal()
+    cancelRequested = Signal()
+
+    def __init__(self, folder_session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.folder = folder_session
+        self.wanted = True  # shown whenever a folder is open (View › Folder list switches it off)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.list = QListView()
+        self.list.setModel(folder_session.model)
+        self.list.setItemDelegate(_RowDelegate(self.list))
+        self.list.setUniformItemSizes(True)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setToolTip("The folder's images: click one to show it")
+        self.run_all = QPushButton("Run all…")
+        self.run_all.setToolTip("Run the model on every image and write every result (part map, overlays, mesh "
+                                ".obj, parameters .npz/.json/_body.pkl) to a folder you choose")
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setToolTip("Stop after the image being written; what is written stays")
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m")
+        self.progress.setMaximumHeight(16)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_all, 1)
+        buttons.addWidget(self.cancel)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.title)
+        lay.addWidget(self.list, 1)
+        lay.addLayout(buttons)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.summary)
+        self.setMinimumWidth(200)
+
+        self.list.clicked.connect(lambda idx: self.imageRequested.emit(idx.row()))
+        self.run_all.clicked.connect(lambda _=False: self.runAllRequested.emit())
+        self.cancel.clicked.connect(lambda _=False: self.cancelRequested.emit())
+        m = folder_session.model
+        m.modelReset.connect(self._on_reset)
+        m.dataChanged.connect(lambda *_: self._update_title())
+        folder_session.runningChanged.connect(self._on_running)
+        folder_session.progress.connect(self._on_progress)
+        folder_session.finished.connect(self.summary.setText)
+        self._on_reset()
+        self._on_running(False)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(250, 600)
+
+    def select_row(self, row: int) -> None:
+        """Mark the image on screen (no signal: the controller opened it already)."""
+        idx = self.folder.model.index(row)
+        if idx.isValid() and self.list.currentIndex() != idx:
+            self.list.setCurrentIndex(idx)
+
+    def _on_reset(self) -> None:
+        paths = self.folder.paths
+        self.setVisible(bool(paths) and self.wanted)
+        self.progress.setRange(0, max(1, len(paths)))
+        self.progress.setValue(0)
+        self.summary.setText("")
+        self._update_title()
+
+    def _update_title(self) -> None:
+        paths = self.folder.paths
+        if not paths:
+            self.title.setText("")
+            return
+        statuses = self.folder.model.statuses
+        done = sum(1 for s in statuses if s.state == DONE)
+        bad = sum(1 for s in statuses if s.state in (ERROR, NO_PERSON))
+        where = paths[0].parent.name or str(paths[0].parent)
+        self.title.setText(f"<b>{where}</b> — {len(paths)} images<br>{done} done"
+                           + (f", {bad} without a fit" if bad else ""))
+
+    def _on_running(self, running: bool) -> None:
+        self.run_all.setEnabled(not running)
+        self.cancel.setEnabled(running)
+        if running:
+            self.summary.setText("running…")
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)

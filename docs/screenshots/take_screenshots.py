@@ -2,18 +2,23 @@
 
     xvfb-run -a -s "-screen 0 1920x1200x24" .venv/bin/python docs/screenshots/take_screenshots.py \
         [--sample resources/samples/synthetic_01.png] [--photo resources/photos/two_people.jpg] \
-        [--dataset data/synth_test] [--limit 36]
+        [--dataset data/synth_test] [--limit 36] [--size 1600x960]
 
 Writes (a throw-away settings file, the CPU, the shipped weights):
   welcome.png      the window before any image
   main.png         a synthetic sample: photo with the mesh overlay, parts, 3D body, inspector
   main_parts.png   the same with the parts: predicted part map beside the photo, 3D body in part colours
   two_people.png   a real photo with two people: boxes + keypoints, the second person picked
-  dataset.png      the dataset tab: table, histogram, ground truth vs prediction of one case, after
-                   `--limit` cases of the synthetic test split (then Stop)
+  folder.png       a folder of photos after "Run all": the side list with thumbnails and each image's status
+                   (fit-quality colour, no person, error), one image shown
+  dataset.png      the dataset tab: table, histogram, part confusion matrix, ground truth vs prediction of
+                   one case (parts; meshes turning together, the prediction in its per-vertex error colours),
+                   after `--limit` cases of the synthetic test split (then Stop)
+  dataset_filter.png  the same with the histogram's highest bar clicked: the table lists only its cases
   bad_file.png     a truncated JPEG dropped after a result: the message banner, the result kept
   fits.png         the camera man (--fits-photo): the 3D pane from the side, refined fit | network fit
---only welcome,main,... takes just those (main_parts comes with main).
+--only welcome,main,... takes just those (main_parts comes with main, dataset_filter with dataset). --size sets
+the window size (check that nothing is cut off at e.g. 1280x720).
 """
 from __future__ import annotations
 
@@ -36,6 +41,8 @@ def main() -> int:
     ap.add_argument("--fits-photo", default=str(ROOT / "resources" / "photos" / "camera.png"))
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent))
     ap.add_argument("--only", default="", help="comma-separated shot names (default: all)")
+    ap.add_argument("--size", default="1600x960", help="window size WxH")
+    ap.add_argument("--suffix", default="", help="added to every file name (e.g. _1280)")
     args = ap.parse_args()
     only = {n.strip() for n in args.only.split(",") if n.strip()}
 
@@ -57,7 +64,8 @@ def main() -> int:
     settings = AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
     c = Controller(settings, config=ModelConfig(device="cpu"))
     w = MainWindow(c)
-    w.resize(1600, 960)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    w.resize(width, height)
     w.show()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -76,7 +84,7 @@ def main() -> int:
         pump(0.8)  # the settle timers of the views (full-quality frames)
 
     def shot(name: str, widget=None):
-        path = out / f"{name}.png"
+        path = out / f"{name}{args.suffix}.png"
         (widget or w).grab().save(str(path))
         print("saved", path, "|", w.statusBar().currentMessage() or "", "|", w.banner.text)
 
@@ -150,6 +158,29 @@ def main() -> int:
         shot("bad_file")
         w.banner.hide()
 
+    # a folder of photos: "Run all" writes every result; the list shows each image's status
+    if want("folder"):
+        import shutil
+
+        folder = Path(tmp) / "holiday"
+        folder.mkdir()
+        photos, samples = ROOT / "resources" / "photos", ROOT / "resources" / "samples"
+        for src in (samples / "synthetic_01.png", samples / "synthetic_02.png", photos / "two_people.jpg",
+                    photos / "grace_hopper.jpg", photos / "astronaut.jpg", photos / "rocket.jpg",
+                    photos / "coffee.jpg"):
+            shutil.copy(src, folder / src.name)
+        (folder / "scan.jpg").write_bytes(Path(args.photo).read_bytes()[:3000])  # a damaged file
+        c.open_paths([folder])
+        wait_idle()
+        c.folder.run_all(Path(tmp) / "holiday_results")
+        end = time.time() + 600
+        while c.folder.running and time.time() < end:
+            pump(0.05)
+        row = [p.name for p in c.folder.paths].index("grace_hopper.jpg")
+        c.open_folder_image(row)
+        wait_idle()
+        shot("folder")
+
     # the dataset tab: run a few dozen cases, stop, show a typical case
     if want("dataset") and args.dataset and Path(args.dataset).is_dir():
         panel = w.dataset_panel
@@ -167,7 +198,14 @@ def main() -> int:
                 panel.select_row(median.row)
                 panel.table.scrollTo(panel.table.currentIndex())
             pump(0.8)
+            panel.meshes.render_now()
             shot("dataset")
+            h = panel.histogram
+            if h.counts.size:
+                h.choose_bin(int(h.counts.argmax()))
+                pump(0.5)
+                panel.meshes.render_now()
+                shot("dataset_filter")
     w.close()
     return 0
 

@@ -1,60 +1,18 @@
 """Editing SMPL parameters from sliders: Euler angles in degrees <-> axis-angle (numpy in, numpy out).
 
-Slider angles are intrinsic x-y-z Euler angles in degrees: R = Rx(a) @ Ry(b) @ Rz(c), with
-a, c in [-180, 180] and b in [-90, 90], applied in the joint's parent frame (SMPL axes: x to
-the subject's left, y up, z forwards). Joint 0 (pelvis) is the global orientation.
+Slider angles are intrinsic x-y-z Euler angles in degrees (`inference.geometry.euler_to_matrix`):
+R = Rx(a) @ Ry(b) @ Rz(c), with a, c in [-180, 180] and b in [-90, 90], applied in the joint's parent
+frame (SMPL axes: x to the subject's left, y up, z forwards). Joint 0 (pelvis) is the global orientation.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from inference.geometry import axis_angle_to_matrix, matrix_to_axis_angle
+from inference.geometry import axis_angle_to_euler, euler_to_axis_angle
 from inference.types import NUM_BETAS, BodyParams
 
 ANGLE_RANGES = ((-180.0, 180.0), (-90.0, 90.0), (-180.0, 180.0))
 BETA_RANGE = (-3.0, 3.0)
-
-
-def _rx(a):
-    c, s = np.cos(a), np.sin(a)
-    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
-
-
-def _ry(a):
-    c, s = np.cos(a), np.sin(a)
-    return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
-
-
-def _rz(a):
-    c, s = np.cos(a), np.sin(a)
-    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
-
-
-def euler_to_matrix(deg) -> np.ndarray:
-    a, b, c = np.radians(np.asarray(deg, np.float64))
-    return _rx(a) @ _ry(b) @ _rz(c)
-
-
-def matrix_to_euler(R) -> np.ndarray:
-    """Inverse of euler_to_matrix (degrees); at gimbal lock (b = +-90) c is set to 0."""
-    R = np.asarray(R, np.float64)
-    sb = np.clip(R[0, 2], -1.0, 1.0)
-    b = np.arcsin(sb)
-    if abs(sb) < 1.0 - 1e-9:
-        a = np.arctan2(-R[1, 2], R[2, 2])
-        c = np.arctan2(-R[0, 1], R[0, 0])
-    else:
-        a = np.arctan2(R[2, 1], R[1, 1])
-        c = 0.0
-    return np.degrees([a, b, c])
-
-
-def aa_to_euler(aa) -> np.ndarray:
-    return matrix_to_euler(axis_angle_to_matrix(np.asarray(aa, np.float64)))
-
-
-def euler_to_aa(deg) -> np.ndarray:
-    return matrix_to_axis_angle(euler_to_matrix(deg))
 
 
 def joint_rotation(params: BodyParams, joint: int) -> np.ndarray:
@@ -65,12 +23,12 @@ def joint_rotation(params: BodyParams, joint: int) -> np.ndarray:
 
 
 def joint_euler(params: BodyParams, joint: int) -> np.ndarray:
-    return aa_to_euler(joint_rotation(params, joint))
+    return axis_angle_to_euler(joint_rotation(params, joint))
 
 
 def with_joint_euler(params: BodyParams, joint: int, deg) -> BodyParams:
     """A copy of params with one joint's rotation set from Euler angles (degrees)."""
-    aa = euler_to_aa(deg).astype(np.float32)
+    aa = euler_to_axis_angle(np.asarray(deg, np.float64)).astype(np.float32)
     if joint == 0:
         return params.with_(global_orient=aa)
     pose = np.array(params.body_pose, np.float32)

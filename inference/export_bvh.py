@@ -18,18 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .rig import check_frame, frame_offset, rotvec_to_matrix
+from .geometry import axis_angle_to_matrix, matrix_to_euler
+from .rig import check_frame, frame_offset
 
 CM_PER_M = 100.0
-
-
-def matrix_to_zyx_degrees(R: np.ndarray) -> np.ndarray:
-    """(..., 3, 3) -> (..., 3) angles (z, y, x) in degrees with R = Rz(z) Ry(y) Rx(x)."""
-    from scipy.spatial.transform import Rotation
-
-    R = np.asarray(R, np.float64)
-    e = Rotation.from_matrix(R.reshape(-1, 3, 3)).as_euler("ZYX", degrees=True)
-    return e.reshape(R.shape[:-2] + (3,))
 
 
 def bvh_text(names, parents, rest_joints: np.ndarray, poses: np.ndarray, root_positions: np.ndarray,
@@ -47,7 +39,8 @@ def bvh_text(names, parents, rest_joints: np.ndarray, poses: np.ndarray, root_po
     order: list[int] = []
 
     def num(v) -> str:
-        return " ".join(f"{x:.6f}" for x in v)
+        # rounding noise around zero (1e-17 off an exact zero angle) is written as 0, not -0.000000
+        return " ".join(f"{x:.6f}".replace("-0.000000", "0.000000") for x in v)
 
     def emit(j: int, depth: int) -> None:
         pad = "\t" * depth
@@ -68,7 +61,7 @@ def bvh_text(names, parents, rest_joints: np.ndarray, poses: np.ndarray, root_po
 
     for r in (j for j, p in enumerate(parents) if p < 0):
         emit(r, 0)
-    angles = matrix_to_zyx_degrees(rotvec_to_matrix(poses))  # (N, J, 3)
+    angles = matrix_to_euler(axis_angle_to_matrix(poses), order="zyx")  # (N, J, 3) with R = Rz Ry Rx
     lines += ["MOTION", f"Frames: {len(poses)}", f"Frame Time: {frame_time:.6f}"]
     for n in range(len(poses)):
         row = []

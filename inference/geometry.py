@@ -13,6 +13,11 @@ Rotation conventions
 * Axis-angle vectors ``aa`` of shape ``(..., 3)`` encode the rotation by angle
   ``|aa|`` (radians, right-handed) about the unit axis ``aa / |aa|``; this is
   the SMPL ``pose`` convention (``(B, 24, 3)`` for the 24 SMPL joints).
+* Euler angles ``(..., 3)`` are intrinsic Tait-Bryan angles in DEGREES about
+  the axes named by ``order`` (default ``"xyz"``): ``(a, b, c)`` with order
+  ``"xyz"`` is ``R = Rx(a) @ Ry(b) @ Rz(c)``, the first angle applied in the
+  parent frame. The middle angle lies in ``[-90, 90]``, the others in
+  ``[-180, 180]``; at gimbal lock (middle angle +-90) the last angle is 0.
 * The continuous 6D representation (Zhou et al., CVPR 2019) stores the first
   two COLUMNS of ``R``, column-major:
   ``x = [r00, r10, r20, r01, r11, r21]``  (``rij = R[..., i, j]``).
@@ -54,6 +59,10 @@ import torch
 __all__ = [
     "axis_angle_to_matrix",
     "matrix_to_axis_angle",
+    "euler_to_matrix",
+    "matrix_to_euler",
+    "euler_to_axis_angle",
+    "axis_angle_to_euler",
     "rot6d_to_matrix",
     "matrix_to_rot6d",
     "svd_orthogonalize",
@@ -193,6 +202,78 @@ def matrix_to_axis_angle(R):
     w_safe = torch.where(small, w, torch.ones_like(w))
     factor = torch.where(small, 2.0 / w_safe - 2.0 * s2 / (3.0 * w_safe ** 3), angle / s_safe)
     return back(v * factor[..., None])
+
+
+_AXES = {"x": 0, "y": 1, "z": 2}
+
+
+def _euler_axes(order: str) -> tuple[int, int, int, float]:
+    """Axis indices (i, j, k) of a Tait-Bryan ``order`` such as ``"xyz"`` and its parity sign.
+
+    The sign is +1 for the cyclic orders (xyz, yzx, zxy) and -1 for the others; it
+    is what turns the ``"xyz"`` formulas of :func:`matrix_to_euler` into any order's.
+    """
+    axes = tuple(_AXES.get(a) for a in order.lower())
+    if len(axes) != 3 or None in axes or len(set(axes)) != 3:
+        raise ValueError(f"Euler order must name x, y and z once each, got {order!r}")
+    i, j, k = axes
+    return i, j, k, (1.0 if (j - i) % 3 == 1 else -1.0)
+
+
+def _axis_rotation(axis: int, angle: torch.Tensor) -> torch.Tensor:
+    """Rotation by ``angle`` (radians, ``(...)``) about coordinate ``axis`` -> ``(..., 3, 3)``."""
+    c, s = torch.cos(angle), torch.sin(angle)
+    o, one = torch.zeros_like(angle), torch.ones_like(angle)
+    rows = {
+        0: ((one, o, o), (o, c, -s), (o, s, c)),
+        1: ((c, o, s), (o, one, o), (-s, o, c)),
+        2: ((c, -s, o), (s, c, o), (o, o, one)),
+    }[axis]
+    return torch.stack([torch.stack(r, dim=-1) for r in rows], dim=-2)
+
+
+def euler_to_matrix(deg, order: str = "xyz"):
+    """Intrinsic Euler angles in degrees ``(..., 3)`` -> rotation matrix ``(..., 3, 3)``.
+
+    With ``order = "xyz"``: ``R = Rx(a) @ Ry(b) @ Rz(c)`` for ``deg = (a, b, c)``;
+    any other order of the three axes multiplies in that order.
+    """
+    deg, back = _to_torch(deg)
+    if deg.shape[-1] != 3:
+        raise ValueError(f"Euler angles must have shape (..., 3), got {tuple(deg.shape)}")
+    i, j, k, _ = _euler_axes(order)
+    rad = torch.deg2rad(deg)
+    R = _axis_rotation(i, rad[..., 0]) @ _axis_rotation(j, rad[..., 1]) @ _axis_rotation(k, rad[..., 2])
+    return back(R)
+
+
+def matrix_to_euler(R, order: str = "xyz"):
+    """Rotation matrix ``(..., 3, 3)`` -> intrinsic Euler angles in degrees ``(..., 3)``.
+
+    Inverse of :func:`euler_to_matrix`: the middle angle in ``[-90, 90]``, the
+    others in ``[-180, 180]``. At gimbal lock (``|sin b| >= 1 - 1e-9``) only the
+    sum/difference of the outer angles is defined; the last one is set to 0.
+    """
+    R, back = _to_torch(R)
+    if R.shape[-2:] != (3, 3):
+        raise ValueError(f"rotation matrices must have shape (..., 3, 3), got {tuple(R.shape)}")
+    i, j, k, s = _euler_axes(order)
+    sb = torch.clamp(s * R[..., i, k], -1.0, 1.0)
+    b = torch.asin(sb)
+    regular = sb.abs() < 1.0 - 1e-9
+    a = torch.where(regular, torch.atan2(-s * R[..., j, k], R[..., k, k]), torch.atan2(s * R[..., k, j], R[..., j, j]))
+    c = torch.where(regular, torch.atan2(-s * R[..., i, j], R[..., i, i]), torch.zeros_like(b))
+    return back(torch.rad2deg(torch.stack([a, b, c], dim=-1)))
+
+
+def euler_to_axis_angle(deg, order: str = "xyz"):
+    """Intrinsic Euler angles in degrees ``(..., 3)`` -> axis-angle ``(..., 3)`` (angle in ``[0, pi]``)."""
+    return matrix_to_axis_angle(euler_to_matrix(deg, order))
+
+
+def axis_angle_to_euler(aa, order: str = "xyz"):
+    """Axis-angle ``(..., 3)`` -> intrinsic Euler angles in degrees ``(..., 3)`` (see :func:`matrix_to_euler`)."""
+    return matrix_to_euler(axis_angle_to_matrix(aa), order)
 
 
 def rot6d_to_matrix(x):

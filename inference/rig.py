@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .geometry import axis_angle_to_matrix
+
 FRAMES = ("body", "camera")
 FRAME_TEXT = {
     "body": "body-centred: the posed pelvis at the origin, axes of the OpenGL camera frame "
@@ -34,18 +36,6 @@ def check_frame(frame: str) -> str:
     if frame not in FRAMES:
         raise ValueError(f"unknown frame {frame!r}; use one of {', '.join(FRAMES)}")
     return frame
-
-
-def rotvec_to_matrix(rv: np.ndarray) -> np.ndarray:
-    """(..., 3) axis-angle -> (..., 3, 3) rotation matrices (float64, Rodrigues)."""
-    rv = np.asarray(rv, np.float64)
-    theta = np.linalg.norm(rv, axis=-1, keepdims=True)
-    k = np.divide(rv, theta, out=np.zeros_like(rv), where=theta > 1e-12)
-    K = np.zeros(rv.shape[:-1] + (3, 3))
-    K[..., 0, 1], K[..., 0, 2], K[..., 1, 2] = -k[..., 2], k[..., 1], -k[..., 0]
-    K[..., 1, 0], K[..., 2, 0], K[..., 2, 1] = k[..., 2], -k[..., 1], k[..., 0]
-    s, c = np.sin(theta)[..., None], np.cos(theta)[..., None]
-    return np.eye(3) + s * K + (1 - c) * (K @ K)
 
 
 def frame_offset(joints: np.ndarray, frame: str) -> np.ndarray:
@@ -119,7 +109,7 @@ def build_rig(body_model, params, frame: str = "body") -> Rig:
     posed_joints = np.asarray(mesh.joints, np.float64)
     offset = frame_offset(posed_joints, frame)
     posed = np.asarray(mesh.vertices, np.float64) - offset
-    R = rotvec_to_matrix(np.asarray(params.pose, np.float64).reshape(24, 3))
+    R = axis_angle_to_matrix(np.asarray(params.pose, np.float64).reshape(24, 3))
     joints4, weights4 = top4(body_model.weights)
     rig = Rig(tuple(JOINT_NAMES), np.asarray(body_model.parents, np.int64), rest - rest[0], R,
               posed_joints[0] - offset, np.zeros_like(posed), np.asarray(body_model.faces, np.int64),

@@ -2,18 +2,19 @@ import numpy as np
 import pytest
 
 from app import pose_edit
-from inference.geometry import axis_angle_to_matrix, matrix_to_axis_angle
+from inference.geometry import axis_angle_to_matrix, euler_to_matrix, matrix_to_axis_angle
 from inference.types import BodyParams
 
 
 @pytest.mark.parametrize("deg", [(0, 0, 0), (30, -20, 45), (-170, 80, 10), (90, 0, -90)])
 def test_euler_round_trip(deg):
-    aa = pose_edit.euler_to_aa(deg)
-    np.testing.assert_allclose(pose_edit.aa_to_euler(aa), deg, atol=1e-6)
+    """A joint set from the sliders reads back as the same slider angles."""
+    q = pose_edit.with_joint_euler(BodyParams.zeros(), 5, deg)
+    np.testing.assert_allclose(pose_edit.joint_euler(q, 5), deg, atol=1e-4)
 
 
 def test_matrix_axis_angle_near_pi():
-    R = pose_edit.euler_to_matrix((180, 0, 0))
+    R = euler_to_matrix(np.array([180.0, 0.0, 0.0]))
     aa = matrix_to_axis_angle(R)
     np.testing.assert_allclose(axis_angle_to_matrix(aa), R, atol=1e-6)
 

@@ -10,8 +10,8 @@ import pytest
 from inference import export as ex
 from inference.body_model import JOINT_NAMES, SMPL_PARENTS, BodyModel
 from inference.export_bvh import bvh_bytes
+from inference.geometry import axis_angle_to_matrix
 from inference.poses import preset_pose
-from inference.rig import rotvec_to_matrix
 from inference.types import BodyParams
 
 
@@ -106,7 +106,7 @@ def test_rotations_round_trip_within_a_tenth_of_a_degree(model, pose):
     assert frames.shape == (1, 6 + 23 * 3)
     joints, R = smpl_order(joints, joint_state(joints, frames[0])[0])
     assert [j[1] for j in joints] == list(SMPL_PARENTS)
-    want = rotvec_to_matrix(params.pose.reshape(24, 3))
+    want = axis_angle_to_matrix(params.pose.reshape(24, 3))
     cos = (np.einsum("jab,jab->j", R, want) - 1) / 2
     assert np.degrees(np.arccos(np.clip(cos, -1, 1))).max() < 0.1
 

@@ -135,9 +135,9 @@ def test_skeleton_skin_and_weights(model):
     assert (j[:, 0] == strongest).all() and (np.diff(w, axis=1) <= 1e-7).all()
     assert "COLOR_0" in prim["attributes"]
     # the fitted pose: node rotations are the SMPL joint rotations
-    from inference.rig import rotvec_to_matrix
+    from inference.geometry import axis_angle_to_matrix
 
-    R = rotvec_to_matrix(params.pose.reshape(24, 3))
+    R = axis_angle_to_matrix(params.pose.reshape(24, 3))
     for k, n in enumerate(skin["joints"]):
         np.testing.assert_allclose(quat_matrix(doc["nodes"][n]["rotation"]), R[k], atol=1e-6)
 

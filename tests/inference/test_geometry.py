@@ -207,3 +207,75 @@ def test_bad_shapes_raise():
         axis_angle_to_matrix(torch.zeros(4))
     with pytest.raises(ValueError):
         rot6d_to_matrix(torch.zeros(5))
+
+
+# --------------------------------------------------------------------------- #
+# Euler angles: one implementation for the app's sliders (Rx @ Ry @ Rz products)
+# and the synthetic pose prior (scipy's intrinsic "XYZ"/"YXZ").
+# --------------------------------------------------------------------------- #
+def _euler_reference(deg, order="xyz"):
+    """Product of elementary rotations, as the app's pose editor computed it."""
+    def rot(axis, a):
+        c, s = np.cos(a), np.sin(a)
+        return {
+            "x": np.array([[1, 0, 0], [0, c, -s], [0, s, c]]),
+            "y": np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]),
+            "z": np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]]),
+        }[axis]
+    r = np.radians(np.asarray(deg, np.float64))
+    return rot(order[0], r[0]) @ rot(order[1], r[1]) @ rot(order[2], r[2])
+
+
+def _random_euler(n, rng):
+    return np.stack([rng.uniform(-180, 180, n), rng.uniform(-90, 90, n), rng.uniform(-180, 180, n)], axis=1)
+
+
+@pytest.mark.parametrize("order", ["xyz", "yxz", "zyx", "zxy"])
+def test_euler_matches_elementary_products_and_scipy(order):
+    from scipy.spatial.transform import Rotation
+
+    from inference.geometry import euler_to_axis_angle, euler_to_matrix
+
+    E = _random_euler(500, np.random.default_rng(7))
+    R = euler_to_matrix(E, order)
+    assert R.shape == (500, 3, 3) and R.dtype == np.float64
+    np.testing.assert_allclose(R, np.stack([_euler_reference(e, order) for e in E]), atol=1e-14)
+    aa = euler_to_axis_angle(E, order)
+    ref = Rotation.from_euler(order.upper(), E, degrees=True).as_rotvec()  # upper case: intrinsic
+    np.testing.assert_allclose(aa, ref, atol=1e-12)
+    # the synthetic generator stores float32 poses: these must not move
+    np.testing.assert_array_equal(aa.astype(np.float32), ref.astype(np.float32))
+
+
+@pytest.mark.parametrize("order", ["xyz", "zyx"])
+def test_matrix_to_euler_inverts_and_matches_scipy(order):
+    from scipy.spatial.transform import Rotation
+
+    from inference.geometry import axis_angle_to_euler, euler_to_axis_angle, euler_to_matrix, matrix_to_euler
+
+    E = _random_euler(500, np.random.default_rng(8))
+    np.testing.assert_allclose(matrix_to_euler(euler_to_matrix(E, order), order), E, atol=1e-9)
+    np.testing.assert_allclose(axis_angle_to_euler(euler_to_axis_angle(E, order), order), E, atol=1e-9)
+    R = Rotation.from_euler(order.upper(), E, degrees=True).as_matrix()
+    np.testing.assert_allclose(matrix_to_euler(R, order), Rotation.from_matrix(R).as_euler(order.upper(), degrees=True),
+                               atol=1e-9)
+
+
+def test_matrix_to_euler_gimbal_lock_sets_last_angle_to_zero():
+    from inference.geometry import euler_to_matrix, matrix_to_euler
+
+    for b in (90.0, -90.0):
+        R = euler_to_matrix(np.array([30.0, b, 20.0]))
+        e = matrix_to_euler(R)
+        assert e[2] == 0.0 and abs(e[1] - b) < 1e-6
+        np.testing.assert_allclose(euler_to_matrix(e), R, atol=1e-9)
+
+
+def test_euler_torch_batched_and_differentiable():
+    from inference.geometry import euler_to_axis_angle, euler_to_matrix
+
+    E = torch.tensor([[[10.0, 20.0, 30.0]], [[0.0, 0.0, 0.0]]], dtype=torch.float64, requires_grad=True)
+    R = euler_to_matrix(E)
+    assert R.shape == (2, 1, 3, 3) and isinstance(R, torch.Tensor)
+    euler_to_axis_angle(E).sum().backward()
+    assert torch.isfinite(E.grad).all()

@@ -8,14 +8,13 @@ import pytest
 
 from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL, focal_for_size, framing_translation
-from inference.geometry import project_points
+from inference.geometry import euler_to_axis_angle, project_points
 from inference.joints import LSP_FROM_SMPL
 from inference.metrics import pa_mpjpe, pve
 from inference.optimize import FitWeights, fit_smpl
 from inference.pose_priors import GaussianPosePrior
 from inference.refine import REFINE_WEIGHTS, refine_fit
 from inference.types import BodyParams, PartMap
-from training.synth.pose_prior import euler_to_axis_angle
 
 FIT_ITERS = 40          # per stage (3 stages); the default 60 gains nothing on this easy case
 MAX_FIT_PA_MPJPE_MM = 60.0

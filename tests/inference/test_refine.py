@@ -12,13 +12,12 @@ from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL, framing_translation
 from inference.detect import Person
 from inference.detect.person_inputs import WORLD_BONES, world_bones
-from inference.geometry import project_points
+from inference.geometry import euler_to_axis_angle, project_points
 from inference.joints import HEAD_JOINT, LSP_FROM_SMPL
 from inference.metrics import pa_mpjpe
 from inference.optimize import BETA_SOFT, FitWeights, fit_smpl
 from inference.refine import REFINE_WEIGHTS, UNTRUSTED, hidden_parts, refine_fit
 from inference.types import BodyParams, PartMap
-from training.synth.pose_prior import euler_to_axis_angle
 
 ITERS = 25
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
+from inference.geometry import euler_to_axis_angle
 from training.synth.pose_prior import (
     ACTIVITIES,
     ACTIVITY_WEIGHTS,
@@ -14,7 +15,6 @@ from training.synth.pose_prior import (
     LR_PAIRS,
     PosePrior,
     _mirror_euler,
-    euler_to_axis_angle,
     sample_betas,
 )
 

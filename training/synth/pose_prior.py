@@ -16,7 +16,8 @@ Sign conventions used below (degrees, R = Rx(x) @ Ry(y) @ Rz(z)):
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.transform import Rotation
+
+from inference.geometry import euler_to_axis_angle
 
 ACTIVITIES = ("stand", "walk", "run", "sit", "crouch", "reach", "wave", "kick", "throw", "jump", "lunge", "arms_out")
 ACTIVITY_WEIGHTS = np.array([0.14, 0.14, 0.10, 0.10, 0.07, 0.08, 0.07, 0.05, 0.06, 0.05, 0.06, 0.08])
@@ -153,13 +154,6 @@ def _mirror_euler(E: np.ndarray) -> np.ndarray:
     return M
 
 
-def euler_to_axis_angle(E: np.ndarray) -> np.ndarray:
-    """(..., 3) degrees, R = Rx(x) Ry(y) Rz(z) -> (..., 3) axis-angle."""
-    flat = E.reshape(-1, 3)
-    R = Rotation.from_euler("XYZ", flat, degrees=True)  # intrinsic XYZ == Rx @ Ry @ Rz
-    return R.as_rotvec().reshape(E.shape)
-
-
 class PosePrior:
     """Samples SMPL poses (B, 72) axis-angle (global orientation first) from the activity mixture."""
 
@@ -198,8 +192,7 @@ class PosePrior:
             tilt, roll = rng.normal(0, 8), rng.normal(0, 5)
         else:  # bent over, leaning, lying
             tilt, roll = rng.uniform(-90, 90), rng.uniform(-60, 60)
-        R = Rotation.from_euler("YXZ", [heading, tilt, roll], degrees=True)
-        return R.as_rotvec()
+        return euler_to_axis_angle(np.array([heading, tilt, roll]), order="yxz")
 
     def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
         """(n, 72) float32 axis-angle poses and their activity names."""

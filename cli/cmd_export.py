@@ -19,8 +19,7 @@ import sys
 from pathlib import Path
 
 from cli.cmd_render import CliInputError, add_body_arguments, report_error, resolve_body
-
-SUFFIXES = (".obj", ".ply", ".glb", ".bvh", ".npz", ".json", ".pkl")
+from inference.export import SUFFIXES
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -51,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         suffix = args.out.suffix.lower()
         if suffix not in SUFFIXES:
             raise CliInputError(f"--out: cannot export {args.out.name!r}; use a file ending in "
-                                f"{', '.join(SUFFIXES[:-1])} or _body.pkl")
+                                f"{', '.join(s for s in SUFFIXES if s != '.pkl')} or _body.pkl")
         if args.skinned and suffix != ".glb":
             raise CliInputError(f"--skinned: the rigged body is a .glb file, not {args.out.name!r}")
         spec = resolve_body(args)

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from inference.camera import CROP_SIZE, FOCAL
+from inference.export import PARAM_SUFFIXES
 from inference.poses import PRESET_NAMES
 
 VIEWS = ("front", "side", "back")
-PARAM_FILE_SUFFIXES = (".npz", ".json", ".pkl")
 
 
 class CliInputError(ValueError):
@@ -93,7 +93,7 @@ def _is_file_arg(text: str) -> bool:
     Numbers are recognised by their form first, so 72 values are never looked up as a path (an
     over-long file name is an OS error); a name the OS refuses is not a file either (write ./NAME for
     a parameter file whose name is a number)."""
-    if Path(text).suffix.lower() in PARAM_FILE_SUFFIXES or "/" in text or os.sep in text:
+    if Path(text).suffix.lower() in PARAM_SUFFIXES or "/" in text or os.sep in text:
         return True
     if _is_number_list(text):
         return False

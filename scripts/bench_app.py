@@ -28,6 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from inference.paths import RESOURCES  # noqa: E402
+
 
 def rss_mb() -> float:
     with open("/proc/self/status") as fh:
@@ -105,8 +107,8 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=100, help="images processed in a row for the memory figure")
     ap.add_argument("--data", type=Path, default=Path("data/synth_test"), help="folder of *_image.png")
     ap.add_argument("--frames", type=int, default=60, help="slider positions and mouse moves for the frame rates")
-    ap.add_argument("--photo", type=Path, default=Path(__file__).resolve().parent.parent / "resources" / "photos"
-                    / "two_people.jpg", help="a real photo with several people (person picker figure)")
+    ap.add_argument("--photo", type=Path, default=RESOURCES / "photos" / "two_people.jpg",
+                    help="a real photo with several people (person picker figure)")
     ap.add_argument("--trace-blocks", action="store_true", help="print the GUI thread's stack during long blocks")
     a = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

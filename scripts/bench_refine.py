@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from inference.paths import RESOURCES  # noqa: E402
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -50,7 +52,7 @@ def main() -> None:
                 frame = crop_for_box(None, case.image.shape, pred.size)
                 jobs.append((cid, pred.predict(case.image, crop=frame, found=people[0]), people[0]))
     else:
-        photos = a.photos or sorted(p for p in (ROOT / "resources" / "photos").iterdir()
+        photos = a.photos or sorted(p for p in (RESOURCES / "photos").iterdir()
                                     if p.suffix.lower() in IMAGE_SUFFIXES)
         for path in photos:
             try:

@@ -19,8 +19,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from inference.integrity import write_manifest  # noqa: E402
+from inference.paths import RESOURCES  # noqa: E402
 
-DEST = ROOT / "resources" / "weights"
+DEST = RESOURCES / "weights"
 NAMES = ("seg.pt", "fit.pt")
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from inference.paths import RESOURCES  # noqa: E402
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -20,8 +22,7 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=ROOT / "data" / "synth_test")
     ap.add_argument("--cases", default="100:150", help="slice of the test split's cases")
     ap.add_argument("photos", nargs="*", type=Path,
-                    default=sorted((ROOT / "resources" / "photos").glob("*.jpg"))
-                    + [ROOT / "resources" / "photos" / "camera.png"])
+                    default=sorted((RESOURCES / "photos").glob("*.jpg")) + [RESOURCES / "photos" / "camera.png"])
     args = ap.parse_args()
 
     import numpy as np

@@ -26,11 +26,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from inference.paths import RESOURCES  # noqa: E402
+
 VARIANTS = {
     # ImageNet-pretrained EfficientNet-Lite0 U-Net reading the detector's limb maps
     "lite": dict(arch="lite", lr=1e-3),
     # the compact from-scratch U-Net with limb maps, warm-started from the shipped RGB-only weights
-    "segnet": dict(arch="segnet", lr=1e-3, init="resources/weights/seg.pt", width=16),
+    "segnet": dict(arch="segnet", lr=1e-3, init=str(RESOURCES / "weights" / "seg.pt"), width=16),
 }
 
 

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
+from inference.pose_priors import PRIOR_PATH
+
 from .synth.pose_prior import PosePrior
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, default=Path("resources/priors/pose_prior.npz"))
+    ap.add_argument("--out", type=Path, default=PRIOR_PATH)
     ap.add_argument("--n", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()

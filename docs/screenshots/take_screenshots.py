@@ -31,14 +31,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from inference.paths import RESOURCES  # noqa: E402
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sample", default=str(ROOT / "resources" / "samples" / "synthetic_01.png"))
-    ap.add_argument("--photo", default=str(ROOT / "resources" / "photos" / "two_people.jpg"))
+    ap.add_argument("--sample", default=str(RESOURCES / "samples" / "synthetic_01.png"))
+    ap.add_argument("--photo", default=str(RESOURCES / "photos" / "two_people.jpg"))
     ap.add_argument("--dataset", default=str(ROOT / "data" / "synth_test"))
     ap.add_argument("--limit", type=int, default=36, help="dataset cases to run before stopping")
-    ap.add_argument("--fits-photo", default=str(ROOT / "resources" / "photos" / "camera.png"))
+    ap.add_argument("--fits-photo", default=str(RESOURCES / "photos" / "camera.png"))
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent))
     ap.add_argument("--only", default="", help="comma-separated shot names (default: all)")
     ap.add_argument("--size", default="1600x960", help="window size WxH")
@@ -164,7 +166,7 @@ def main() -> int:
 
         folder = Path(tmp) / "holiday"
         folder.mkdir()
-        photos, samples = ROOT / "resources" / "photos", ROOT / "resources" / "samples"
+        photos, samples = RESOURCES / "photos", RESOURCES / "samples"
         for src in (samples / "synthetic_01.png", samples / "synthetic_02.png", photos / "two_people.jpg",
                     photos / "grace_hopper.jpg", photos / "astronaut.jpg", photos / "rocket.jpg",
                     photos / "coffee.jpg"):

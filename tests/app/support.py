@@ -16,9 +16,10 @@ import cv2
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "resources" / "samples"
-PHOTOS = ROOT / "resources" / "photos"
+from inference.paths import RESOURCES
+
+SAMPLES = RESOURCES / "samples"
+PHOTOS = RESOURCES / "photos"
 SAMPLE = SAMPLES / "synthetic_01.png"
 TWO_PEOPLE = PHOTOS / "two_people.jpg"
 DATASET_SEED = 20181  # the fixed synthetic test split's seed: case i is the same as data/synth_test's

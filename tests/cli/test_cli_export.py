@@ -12,9 +12,9 @@ import trimesh
 import inference.pipeline as pipeline_module
 from cli.cmd_predict import output_paths, parse_mesh_formats
 from cli.main import main
+from inference.paths import RESOURCES
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "resources" / "samples"
+SAMPLES = RESOURCES / "samples"
 
 
 def glb_json(path: Path) -> dict:

@@ -15,10 +15,11 @@ import pytest
 import inference.pipeline as pipeline_module
 from cli.cmd_predict import expand, output_stems
 from cli.main import main
+from inference.paths import RESOURCES
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "resources" / "samples"
-PHOTOS = sorted((ROOT / "resources" / "photos").glob("*.jpg"))
+SAMPLES = RESOURCES / "samples"
+PHOTOS = sorted((RESOURCES / "photos").glob("*.jpg"))
 RESULT_SET = 9  # with --detect off: 4 PNGs (no _people.png) + obj + glb + npz + json + _body.pkl
 SUMMARY_FILES = ("summary.csv", "summary_ranks")  # the run's summary and per-rank logs (cli/predict_batch.py)
 

@@ -19,10 +19,11 @@ import inference.pipeline as pipeline_module
 from cli.cmd_predict import output_stems
 from cli.main import main
 from cli.predict_batch import RANK_LOGS, SUMMARY, Shard, ShardError, merge_rows, parse_shard
+from inference.paths import RESOURCES
 from tests.tiny_weights import write_tiny_weights
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "resources" / "samples"
+SAMPLES = RESOURCES / "samples"
 RESULT_SET = 9  # with --detect off: 4 PNGs (no _people.png) + obj + glb + npz + json + _body.pkl
 
 

@@ -13,8 +13,9 @@ import pytest
 import inference.detect as det
 from inference.detect import LSP_FROM_BLAZEPOSE, Person, detector_available
 from inference.detect.blazepose import Roi, roi_from_points, ssd_anchors, weighted_nms
+from inference.paths import RESOURCES
 
-PHOTOS = Path(__file__).resolve().parents[2] / "resources" / "photos"
+PHOTOS = RESOURCES / "photos"
 AVAILABLE, WHY = detector_available()
 needs_runtime = pytest.mark.skipif(not AVAILABLE, reason=WHY)
 

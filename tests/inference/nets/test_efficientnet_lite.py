@@ -17,9 +17,10 @@ import torch.nn.functional as F
 from PIL import Image
 
 from inference.nets.efficientnet_lite import EfficientNetLite0Encoder, convert_efficientnet_pytorch, load_pretrained
+from inference.paths import RESOURCES
 
 ROOT = Path(__file__).resolve().parents[3]
-PHOTOS = ROOT / "resources" / "photos"
+PHOTOS = RESOURCES / "photos"
 
 torch.set_num_threads(1)
 

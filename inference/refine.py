@@ -37,11 +37,13 @@ TRUST_CONFIDENCE = (0.66, 0.74)
 # vertices sampled for the part and silhouette terms (each): the cost of a step grows with them, and
 # 400 fit as well as 800 on the tuning cases (model card)
 REFINE_VERTICES = 400
-# Refinement is rejected (the network's fit kept) when it raises the pose's energy under SMPLify's mixture
-# prior (inference/pose_priors.py) by more than this: following a detector's mistake (a mirrored person,
-# an acrobat's keypoints) folds the body into poses people do not take. On synthetic tuning cases
-# 100-199 the rise correlates at 0.78 with the refinement's added error; the threshold was chosen there.
-POSE_ENERGY_RISE = 1.5
+# A trusted network's refinement is rejected (the network's fit kept) when it raises the pose's energy under
+# SMPLify's mixture prior (inference/pose_priors.py) by more than this: following a detector's mistake (a
+# mirrored person, an acrobat's keypoints) folds the body into poses people do not take. The rise correlates
+# with the error refinement adds (model card). Not for an untrusted network (a photo unlike the training
+# data): there the evidence leads, and the mixture, fitted to the synthetic pose sampler, scores everyday
+# photo poses (bent elbows, raised shoulders) high.
+POSE_ENERGY_RISE = 3.0
 # SMPL joints of the legs (hips, knees, ankles, feet) and the LSP keypoints that show them (ankles, knees)
 LEG_JOINTS = (1, 2, 4, 5, 7, 8, 10, 11)
 LSP_LOWER_LEGS = (0, 1, 4, 5)
@@ -157,18 +159,18 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     mirrors people it sees from behind, and following mirrored keypoints turns the body round). On a photo unlike
     the training data the network is far off and the evidence should move it freely.
 
-    max_energy_rise: the network's own fit is returned when the refined pose's mixture-prior energy exceeds
-    the network's by more than this (None: never)."""
+    max_energy_rise: for a trusted network (adaptive), its own fit is returned when the refined pose's
+    mixture-prior energy exceeds the network's by more than this (None: never)."""
     from dataclasses import replace
 
-    network = params
+    network, trust = params, 1.0
 
     if getattr(body, "_vertex_parts", None) is None:
         body._vertex_parts = vertex_part_labels(body.weights)
     fixed: tuple[int, ...] = ()
     if adaptive:
         lo, hi = TRUST_CONFIDENCE
-        trust = (parts.confidence() - lo) / (hi - lo)
+        trust = float((parts.confidence() - lo) / (hi - lo))
         weights = trusted_weights(weights, trust)
         if joints2d is not None and trust > 0:
             conf = np.ones(len(joints2d), np.float32) if conf is None else np.asarray(conf)
@@ -187,7 +189,7 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
                           vertex_parts=body._vertex_parts, cancel=cancel, silhouette=silhouette,
                           photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
                           n_vertices=REFINE_VERTICES)
-    if max_energy_rise is not None and not (cancel is not None and cancel()):
+    if max_energy_rise is not None and trust > 0 and not (cancel is not None and cancel()):
         from .pose_priors import pose_energy
 
         if pose_energy(out.body_pose) - pose_energy(network.body_pose) > max_energy_rise:

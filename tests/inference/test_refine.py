@@ -140,14 +140,18 @@ def test_hidden_parts_follow_the_unseen_keypoints():
 
 
 def test_refinement_that_folds_the_body_is_rejected(body):
-    """Keypoints of a contorted body (a detector's mistake): following them raises the pose's mixture-prior
-    energy beyond POSE_ENERGY_RISE, so the network's fit is kept; keypoints of a natural pose are followed."""
+    """Keypoints of a contorted body (a detector's mistake) given to a trusted network: following them raises
+    the pose's mixture-prior energy beyond POSE_ENERGY_RISE, so the network's fit is kept; keypoints of a
+    natural pose are followed; an untrusted network (a photo unlike the training data) follows the evidence."""
     from inference.pose_priors import pose_energy
     from inference.refine import POSE_ENERGY_RISE
 
     net = _posed(body, {})
     labels = np.zeros((128, 128), np.uint8)
-    probs = np.full((13, 128, 128), 1 / 13, np.float32)   # an unsure part map: the detector leads
+    trusted = PartMap(labels)                                   # no probabilities: confidence 1
+    some = labels.copy()
+    some[30:100, 50:78] = 2                                     # body pixels, labelled without confidence
+    unsure = PartMap(some, np.full((13, 128, 128), 1 / 13, np.float32))
     w = dataclasses.replace(REFINE_WEIGHTS, iters=ITERS)
 
     def keypoints(params):
@@ -157,12 +161,12 @@ def test_refinement_that_folds_the_body_is_rejected(body):
     # the splits, elbows bent sideways, the spine twisted
     odd = _posed(body, {1: (0, 0, 80), 2: (0, 0, -80), 18: (0, 120, 0), 19: (0, -120, 0), 6: (0, 0, 60)})
     args = dict(joints2d=keypoints(odd), conf=np.ones(14, np.float32), weights=w)
-    free = refine_fit(body, net, PartMap(labels, probs), FOCAL, CROP_SIZE, max_energy_rise=None, **args)
+    free = refine_fit(body, net, trusted, FOCAL, CROP_SIZE, max_energy_rise=None, **args)
     assert pose_energy(free.body_pose) - pose_energy(net.body_pose) > POSE_ENERGY_RISE
-    kept = refine_fit(body, net, PartMap(labels, probs), FOCAL, CROP_SIZE, **args)
-    assert kept is net
+    assert refine_fit(body, net, trusted, FOCAL, CROP_SIZE, **args) is net
+    assert refine_fit(body, net, unsure, FOCAL, CROP_SIZE, **args) is not net
 
     walk = _posed(body, {1: (-25, 0, 0), 4: (30, 0, 0), 2: (15, 0, 0)})
-    moved = refine_fit(body, net, PartMap(labels, probs), FOCAL, CROP_SIZE, joints2d=keypoints(walk),
+    moved = refine_fit(body, net, trusted, FOCAL, CROP_SIZE, joints2d=keypoints(walk),
                        conf=np.ones(14, np.float32), weights=w)
     assert moved is not net and not np.allclose(moved.body_pose, net.body_pose, atol=1e-3)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -26,14 +27,101 @@ ROWS = ("network, GT parts", "network, predicted parts", "network + refinement",
         "optimisation baseline, GT 2D joints", "optimisation baseline, detected 2D joints")
 
 
+@dataclass(frozen=True)
+class BodyErrors:
+    """The paper's errors of one body against its ground truth, mm (`inference.metrics.body_errors_mm`)."""
+    mpjpe: float
+    pa_mpjpe: float
+    pve: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseResult:
+    """One test case: errors of each method and seconds per image. A method that did not run on the case
+    (refinement and the baselines run on the first cases only, the detected-joints baseline needs a
+    detection) is None and left out of eval.json."""
+    id: str
+    empty_in_silhouette: bool = False  # the detector's silhouette held no parts: predicted from the image alone
+    t_network: float
+    miou: float
+    pred: BodyErrors
+    gt_parts: BodyErrors
+    t_fit_gt: float
+    detected: bool
+    t_refine: float | None = None
+    refined: BodyErrors | None = None
+    t_baseline: float | None = None
+    baseline: BodyErrors | None = None
+    t_baseline_det: float | None = None
+    baseline_det: BodyErrors | None = None
+
+    def to_json(self) -> dict:
+        """eval.json's case: the fields in order, without the methods that did not run."""
+        d = asdict(self)
+        if not self.empty_in_silhouette:
+            del d["empty_in_silhouette"]
+        return {k: v for k, v in d.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    """One row of the table: a method's mean errors (mm) and seconds per image over the cases it ran on."""
+    n: int
+    mpjpe: float
+    pa_mpjpe: float
+    pve: float
+    seconds_per_image: float
+
+
+@dataclass(frozen=True)
+class Paired:
+    """The network against another method on the cases where that method ran."""
+    n: int
+    network_pa_mpjpe: float
+    other_pa_mpjpe: float
+    network_seconds: float
+    other_seconds: float
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """What `evaluate` returns and eval.json holds (`to_json`): a method that ran on no case is None
+    (written as {})."""
+    rows: dict[str, MethodResult | None]
+    miou: float
+    per_class_iou: list[float]
+    paired_baseline: Paired | None
+    paired_baseline_detected: Paired | None
+    paired_refinement: Paired | None
+    cases: list[CaseResult]
+    left_right_swaps: float = float("nan")
+    data: str = ""
+    split: str = ""
+    n: int = 0
+    device: str = ""
+    keypoints: str = "none"
+
+    def to_json(self) -> dict:
+        def part(x):
+            return {} if x is None else asdict(x)
+
+        d = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        d["rows"] = {name: part(m) for name, m in self.rows.items()}
+        for k in ("paired_baseline", "paired_baseline_detected", "paired_refinement"):
+            d[k] = part(d[k])
+        d["cases"] = [c.to_json() for c in self.cases]
+        d["per_class_iou"] = list(self.per_class_iou)
+        return d
+
+
 def baseline_fit(fitter: SMPLify, lsp: np.ndarray, focal: float, size: int) -> BodyParams:
     """SMPLify (training/smplify.py): the body fitted to LSP 2D joints lsp (13 or 14, 3) x, y, confidence
     in crop pixels (the 14th, when given, the head top), from several global-orientation starts."""
     return fitter.fit(lsp[:, :2], lsp[:, 2], focal, size)[0]
 
 
-def _errors(body, params: BodyParams, gt_mesh) -> dict:
-    return body_errors_mm(body.mesh(params), gt_mesh)
+def _errors(body, params: BodyParams, gt_mesh) -> BodyErrors:
+    return BodyErrors(**body_errors_mm(body.mesh(params), gt_mesh))
 
 
 def _keypoint_detector(keypoints: str):
@@ -53,9 +141,9 @@ def _keypoint_detector(keypoints: str):
 
 def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: int = 0, baseline_limit: int = 50,
              refine_limit: int = 100, device: str = "auto", weights_dir: Path | None = None, progress: bool = True,
-             keypoints: str = "detect") -> dict:
-    """Run every method over the split; returns {'rows': {method: metrics}, 'cases': [...]} and writes
-    eval.md / eval.json to `out`.
+             keypoints: str = "detect") -> EvalResult:
+    """Run every method over the split; returns the table's rows and every case, and writes eval.md /
+    eval.json to `out`.
 
     keypoints="detect" runs the pretrained BlazePose detector on each image (as the app does): its
     keypoints feed a keypoint-conditioned segmentation network, its silhouette restricts the parts, and
@@ -75,14 +163,14 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
     if limit:
         ids = ids[:limit]
     acc = IoUAccumulator(13)
-    cases = []
+    cases: list[CaseResult] = []
     warm = read_case(data, ids[0], body).image
     for _ in range(3):  # first calls allocate and pick kernels: keep them out of the timings
         pred.predict(warm)
     for k, cid in enumerate(tqdm(ids, desc="evaluate", disable=not progress)):
         case = read_case(data, cid, body)
         gt_mesh = body.mesh(case.params)
-        row = {"id": cid}
+        extra: dict = {}  # the methods that ran only on some cases
         people, t_detect = [], 0.0
         if detector is not None:  # as the app does: the detector's keypoints and silhouette, on the whole image
             t = time.perf_counter()
@@ -90,112 +178,110 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
             t_detect = time.perf_counter() - t
         t = time.perf_counter()
         frame = crop_for_box(None, case.image.shape, pred.size)  # the test image is the network's crop
+        empty = False
         try:
             p = pred.predict(case.image, crop=frame, found=people[0] if people else None)
         except PredictionError:  # nothing left inside the detector's silhouette: the image alone
             p = pred.predict(case.image, crop=frame)
-            row["empty_in_silhouette"] = True
-        row["t_network"] = time.perf_counter() - t + t_detect
+            empty = True
+        t_network = time.perf_counter() - t + t_detect
         full = uncrop_parts(p.parts, p.crop, case.image.shape)
         acc.update(full, case.labels)
         cacc = IoUAccumulator(13)
         cacc.update(full, case.labels)
-        row["miou"] = float(cacc.mean())
-        row["pred"] = _errors(body, p.params, gt_mesh)
+        pred_errors = _errors(body, p.params, gt_mesh)
         gt_small = cv2.resize(case.labels, (pred.seg_res, pred.seg_res), interpolation=cv2.INTER_NEAREST)
         # the detector's keypoints and silhouette on the crop: what the app's networks and refinement get
         j2d, conf, mask = crop_inputs(people[0], p.crop, case.image.shape) if people else (None, None, None)
         t = time.perf_counter()
-        row["gt_parts"] = _errors(body, pred.fit(gt_small, j2d, conf), gt_mesh)  # the same detector keypoints
-        row["t_fit_gt"] = time.perf_counter() - t
+        gt_parts = _errors(body, pred.fit(gt_small, j2d, conf), gt_mesh)  # the same detector keypoints
+        t_fit_gt = time.perf_counter() - t
         kp = people[0].lsp13(case.image.shape) if people else None  # for the detected-joints baseline
         sil = None if mask is None else mask > 0.5
-        row["detected"] = kp is not None
         if k < refine_limit:
             t = time.perf_counter()
             r = refine_fit(body, p.params, p.parts, pred.focal, pred.size, joints2d=j2d, conf=conf, silhouette=sil,
                            photo_area=p.crop.photo_area(case.image.shape),
                            bones=world_bones(people[0]) if people else None)
-            row["t_refine"] = time.perf_counter() - t + row["t_network"]
-            row["refined"] = _errors(body, r, gt_mesh)
+            extra["t_refine"] = time.perf_counter() - t + t_network
+            extra["refined"] = _errors(body, r, gt_mesh)
         if k < baseline_limit:
             t = time.perf_counter()
             b = baseline_fit(smplify, case.lsp, case.focal, case.image.shape[0])
-            row["t_baseline"] = time.perf_counter() - t
-            row["baseline"] = _errors(body, b, gt_mesh)
+            extra["t_baseline"] = time.perf_counter() - t
+            extra["baseline"] = _errors(body, b, gt_mesh)
             if kp is not None:
                 t = time.perf_counter()
                 b = baseline_fit(smplify, kp, case.focal, case.image.shape[0])
-                row["t_baseline_det"] = time.perf_counter() - t
-                row["baseline_det"] = _errors(body, b, gt_mesh)
-        cases.append(row)
-    result = summarise(cases, acc)
-    result["left_right_swaps"] = acc.left_right_swaps()
-    result["data"], result["split"], result["n"] = str(data), split, len(cases)
-    result["device"] = str(pred.device)
-    result["keypoints"] = "BlazePose (detected)" if detector is not None else "none"
+                extra["t_baseline_det"] = time.perf_counter() - t
+                extra["baseline_det"] = _errors(body, b, gt_mesh)
+        cases.append(CaseResult(id=cid, empty_in_silhouette=empty, t_network=t_network, miou=float(cacc.mean()),
+                                pred=pred_errors, gt_parts=gt_parts, t_fit_gt=t_fit_gt, detected=kp is not None,
+                                **extra))
+    result = replace(summarise(cases, acc), left_right_swaps=acc.left_right_swaps(), data=str(data), split=split,
+                     n=len(cases), device=str(pred.device),
+                     keypoints="BlazePose (detected)" if detector is not None else "none")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "eval.json").write_text(json.dumps(result, indent=1))
+        (out / "eval.json").write_text(json.dumps(result.to_json(), indent=1))
         (out / "eval.md").write_text(markdown_table(result))
     return result
 
 
-def _paired(cases: list[dict], key: str, tkey: str) -> dict:
+def _paired(cases: list[CaseResult], key: str, tkey: str) -> Paired | None:
     """Network vs `key` on the cases where `key` ran: mean PA-MPJPE and seconds of each."""
-    both = [c for c in cases if key in c]
+    both = [c for c in cases if getattr(c, key) is not None]
     if not both:
-        return {}
-    return {"n": len(both),
-            "network_pa_mpjpe": float(np.mean([c["pred"]["pa_mpjpe"] for c in both])),
-            "other_pa_mpjpe": float(np.mean([c[key]["pa_mpjpe"] for c in both])),
-            "network_seconds": float(np.mean([c["t_network"] for c in both])),
-            "other_seconds": float(np.mean([c[tkey] for c in both]))}
+        return None
+    return Paired(n=len(both),
+                  network_pa_mpjpe=float(np.mean([c.pred.pa_mpjpe for c in both])),
+                  other_pa_mpjpe=float(np.mean([getattr(c, key).pa_mpjpe for c in both])),
+                  network_seconds=float(np.mean([c.t_network for c in both])),
+                  other_seconds=float(np.mean([getattr(c, tkey) for c in both])))
 
 
-def summarise(cases: list[dict], acc: IoUAccumulator) -> dict:
-    def agg(key: str, tkey: str) -> dict:
-        rows = [c for c in cases if key in c]
+def summarise(cases: list[CaseResult], acc: IoUAccumulator) -> EvalResult:
+    def agg(key: str, tkey: str) -> MethodResult | None:
+        rows = [c for c in cases if getattr(c, key) is not None]
         if not rows:
-            return {}
-        return {"n": len(rows), **{m: float(np.mean([c[key][m] for c in rows])) for m in ("mpjpe", "pa_mpjpe", "pve")},
-                "seconds_per_image": float(np.mean([c[tkey] for c in rows]))}
+            return None
+        means = {m: float(np.mean([getattr(getattr(c, key), m) for c in rows])) for m in ("mpjpe", "pa_mpjpe", "pve")}
+        return MethodResult(n=len(rows), **means, seconds_per_image=float(np.mean([getattr(c, tkey) for c in rows])))
 
     rows = {ROWS[0]: agg("gt_parts", "t_fit_gt"), ROWS[1]: agg("pred", "t_network"),
             ROWS[2]: agg("refined", "t_refine"), ROWS[3]: agg("baseline", "t_baseline"),
             ROWS[4]: agg("baseline_det", "t_baseline_det")}
-    return {"rows": rows, "miou": float(acc.mean()), "per_class_iou": [float(x) for x in acc.per_class()],
-            "paired_baseline": _paired(cases, "baseline", "t_baseline"),
-            "paired_baseline_detected": _paired(cases, "baseline_det", "t_baseline_det"),
-            "paired_refinement": _paired(cases, "refined", "t_refine"), "cases": cases}
+    return EvalResult(rows=rows, miou=float(acc.mean()), per_class_iou=[float(x) for x in acc.per_class()],
+                      paired_baseline=_paired(cases, "baseline", "t_baseline"),
+                      paired_baseline_detected=_paired(cases, "baseline_det", "t_baseline_det"),
+                      paired_refinement=_paired(cases, "refined", "t_refine"), cases=cases)
 
 
-def markdown_table(r: dict) -> str:
+def markdown_table(r: EvalResult) -> str:
     from inference.parts import PART_NAMES
 
-    lines = [f"# Evaluation on {r['data']} ({r['split']} split, {r['n']} cases, {r['device']})", "",
+    lines = [f"# Evaluation on {r.data} ({r.split} split, {r.n} cases, {r.device})", "",
              "| method | cases | MPJPE (mm) | PA-MPJPE (mm) | PVE (mm) | s / image |", "|---|---|---|---|---|---|"]
-    for name, m in r["rows"].items():
+    for name, m in r.rows.items():
         if m:
-            lines.append(f"| {name} | {m['n']} | {m['mpjpe']:.1f} | {m['pa_mpjpe']:.1f} | {m['pve']:.1f} | "
-                         f"{m['seconds_per_image']:.3f} |")
-    lines += ["", f"Segmentation mIoU (12 parts + background): **{r['miou']:.3f}**; left/right limb pixels "
-              f"given the mirrored part: {100 * r.get('left_right_swaps', float('nan')):.1f} %", "",
-              "| class | IoU |", "|---|---|", f"| background | {r['per_class_iou'][0]:.3f} |"]
-    lines += [f"| {n} | {v:.3f} |" for n, v in zip(PART_NAMES, r["per_class_iou"][1:])]
-    for key, what in (("paired_baseline", "the baseline on ground-truth 2D joints (an oracle: the paper's SMPLify "
-                                          "had only detections)"),
-                      ("paired_baseline_detected", "the baseline on detected 2D joints (the paper's protocol)")):
-        pb = r.get(key)
+            lines.append(f"| {name} | {m.n} | {m.mpjpe:.1f} | {m.pa_mpjpe:.1f} | {m.pve:.1f} | "
+                         f"{m.seconds_per_image:.3f} |")
+    lines += ["", f"Segmentation mIoU (12 parts + background): **{r.miou:.3f}**; left/right limb pixels "
+              f"given the mirrored part: {100 * r.left_right_swaps:.1f} %", "",
+              "| class | IoU |", "|---|---|", f"| background | {r.per_class_iou[0]:.3f} |"]
+    lines += [f"| {n} | {v:.3f} |" for n, v in zip(PART_NAMES, r.per_class_iou[1:])]
+    for pb, what in ((r.paired_baseline, "the baseline on ground-truth 2D joints (an oracle: the paper's SMPLify "
+                                         "had only detections)"),
+                     (r.paired_baseline_detected, "the baseline on detected 2D joints (the paper's protocol)")):
         if pb:
-            lines += ["", f"Network vs {what}, on the {pb['n']} cases it ran on: {pb['network_pa_mpjpe']:.1f} vs "
-                      f"{pb['other_pa_mpjpe']:.1f} mm PA-MPJPE "
-                      f"(ratio {pb['network_pa_mpjpe'] / pb['other_pa_mpjpe']:.2f}); "
-                      f"{pb['network_seconds']:.3f} vs {pb['other_seconds']:.2f} s per image "
-                      f"({pb['other_seconds'] / pb['network_seconds']:.0f}x)."]
-    pr = r.get("paired_refinement")
+            lines += ["", f"Network vs {what}, on the {pb.n} cases it ran on: {pb.network_pa_mpjpe:.1f} vs "
+                      f"{pb.other_pa_mpjpe:.1f} mm PA-MPJPE "
+                      f"(ratio {pb.network_pa_mpjpe / pb.other_pa_mpjpe:.2f}); "
+                      f"{pb.network_seconds:.3f} vs {pb.other_seconds:.2f} s per image "
+                      f"({pb.other_seconds / pb.network_seconds:.0f}x)."]
+    pr = r.paired_refinement
     if pr:
-        n_kp = sum(1 for c in r["cases"] if "refined" in c and c.get("detected"))
-        lines += ["", f"Refinement on {pr['n']} cases ({n_kp} with detected keypoints, {r.get('keypoints', 'none')}): "
-                  f"{pr['network_pa_mpjpe']:.1f} -> {pr['other_pa_mpjpe']:.1f} mm PA-MPJPE."]
+        n_kp = sum(1 for c in r.cases if c.refined is not None and c.detected)
+        lines += ["", f"Refinement on {pr.n} cases ({n_kp} with detected keypoints, {r.keypoints}): "
+                  f"{pr.network_pa_mpjpe:.1f} -> {pr.other_pa_mpjpe:.1f} mm PA-MPJPE."]
     return "\n".join(lines) + "\n"

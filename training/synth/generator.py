@@ -80,8 +80,9 @@ def composite_body(rgb: np.ndarray, mask: np.ndarray, bg: np.ndarray) -> np.ndar
     a^2 * body + (1 - a) * bg: the look of the pyrender renders that the shipped networks were trained on
     (4x multisampling resolved against a black clear colour, so premultiplied by coverage, and then
     composited with the coverage again, which darkens the outline a little). Training on this edge
-    segments test people as well as on pyrender's own; a plain alpha blend or hard edges segment them
-    worse (measurements in resources/weights/MODEL_CARD.md).
+    segments test people as well as on pyrender's own; a plain alpha blend (`inference.render.overlay.blend`,
+    what the app's and CLI's pictures use) or hard edges segment them worse (measurements in
+    resources/weights/MODEL_CARD.md), so this compositing stays apart from that one.
     """
     m = mask.astype(np.float32)
     k = np.ones((3, 3), np.uint8)

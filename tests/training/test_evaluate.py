@@ -1,0 +1,67 @@
+"""training/evaluate.py's typed results write the eval.json and eval.md they always wrote: the shipped
+docs/eval/eval.json, read back into CaseResults and summarised again, gives the same JSON and table."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from inference.paths import RESOURCES
+from training.evaluate import ROWS, BodyErrors, CaseResult, EvalResult, markdown_table, summarise
+
+EVAL = RESOURCES.parent / "docs" / "eval"
+METHODS = ("pred", "gt_parts", "refined", "baseline", "baseline_det")
+
+
+def _case(d: dict) -> CaseResult:
+    return CaseResult(**{**d, **{k: BodyErrors(**d[k]) for k in METHODS if k in d}})
+
+
+class _Acc:
+    """The IoU accumulator's answers as eval.json recorded them."""
+
+    def __init__(self, ev: dict):
+        self.ev = ev
+
+    def mean(self) -> float:
+        return self.ev["miou"]
+
+    def per_class(self) -> list[float]:
+        return self.ev["per_class_iou"]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> dict:
+    if not (EVAL / "eval.json").is_file():
+        pytest.skip("docs/eval/eval.json not there")
+    return json.loads((EVAL / "eval.json").read_text())
+
+
+def _rebuilt(ev: dict) -> EvalResult:
+    r = summarise([_case(c) for c in ev["cases"]], _Acc(ev))
+    return replace(r, left_right_swaps=ev["left_right_swaps"], data=ev["data"], split=ev["split"], n=ev["n"],
+                   device=ev["device"], keypoints=ev["keypoints"])
+
+
+def test_cases_write_the_same_json(shipped):
+    for c in shipped["cases"]:
+        j = _case(c).to_json()
+        assert j == c and list(j) == list(c)  # same keys in the same order, absent methods left out
+
+
+def test_summary_writes_the_same_json_and_table(shipped):
+    r = _rebuilt(shipped)
+    assert list(r.rows) == list(ROWS)
+    j = json.loads(json.dumps(r.to_json()))
+    assert j == shipped and list(j) == list(shipped)
+    if (EVAL / "eval.md").is_file():
+        assert markdown_table(r) == (EVAL / "eval.md").read_text()
+
+
+def test_methods_that_did_not_run_are_left_out():
+    e = BodyErrors(mpjpe=1.0, pa_mpjpe=2.0, pve=3.0)
+    c = CaseResult(id="00000", t_network=0.1, miou=0.5, pred=e, gt_parts=e, t_fit_gt=0.01, detected=False)
+    assert list(c.to_json()) == ["id", "t_network", "miou", "pred", "gt_parts", "t_fit_gt", "detected"]
+    r = summarise([c], _Acc({"miou": 0.5, "per_class_iou": [0.5] * 13})).to_json()
+    assert r["rows"][ROWS[2]] == {} and r["paired_baseline"] == {} and r["rows"][ROWS[1]]["n"] == 1

@@ -38,12 +38,6 @@ def is_image_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
 
-def probe_size(data: bytes | np.ndarray, name: str = "image") -> tuple[int, int] | None:
-    """(width, height) from the encoded header without decoding the pixels; None when unknown."""
-    probed = _probe_header(data, name)
-    return None if probed is None else probed[:2]
-
-
 def _probe_header(data: bytes | np.ndarray, name: str = "image") -> tuple[int, int, str] | None:
     """(width, height, Pillow's format name) from the encoded header without decoding the pixels; None
     when Pillow does not recognise the data (or is missing)."""

@@ -48,11 +48,8 @@ class SMPLifyConfig:
     iters_camera: int = 60
     iters_pose: int = 60         # per annealing step
     iters_shape: int = 80
-    # Adam's steps are per parameter, so the starts in one batch stay independent problems. Measured on 20
-    # bodies of a tuning set (`main.py synth --out data/synth_tune --n 40 --seed 4242 --split val`, exact
-    # joints, scripts/tune_smplify.py): Adam 41.9 mm PA-MPJPE (median 35.1); L-BFGS (strong Wolfe, 30/30/40
-    # iterations) 44.6 (41.9) at 0.6 of the time; L-BFGS with each start on its own 49.0 on 40 bodies,
-    # against 47.6 batched
+    # Adam's steps are per parameter, so the starts in one batch stay independent problems; it fits the
+    # tuning bodies better than L-BFGS, batched or not (measurements in resources/weights/MODEL_CARD.md)
     optimizer: str = "adam"      # "adam" or "lbfgs"
     lr_adam: float = 0.02
     # all starts as one batch; with L-BFGS, a batch shares one line search and one stopping test

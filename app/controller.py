@@ -21,6 +21,7 @@ from inference import image_io as imageio
 from inference.paths import RESOURCES
 
 from .folder import FolderSession
+from .heap import settle
 from .results import KeptResult, keep_result, restore_result
 from .session import Session, ShownImage
 from .settings import AppSettings, ModelConfig
@@ -77,6 +78,7 @@ def _load_body_in_background(load, path: str, out: list, relay: _Relay) -> None:
         from inference.body_measure import beta_effects
 
         beta_effects(body)  # the shape-measuring basis and the betas' tooltips, here and not on the GUI thread
+        settle()  # the body model and smplx: kept for the process's life (app/heap.py)
         out.append((path, body, None))
     except Exception as exc:  # noqa: BLE001 - reported by body_model() on the GUI thread
         out.append((path, None, exc))

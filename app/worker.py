@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from inference.errors import USER_ERRORS, Cancelled
 from inference.types import BodyPredictor
 
+from .heap import settle
 from .settings import ModelConfig
 
 PredictorFactory = Callable[[ModelConfig], BodyPredictor]
@@ -92,6 +93,7 @@ class PredictorWorker(QObject):
         """The Predictor of the current settings (built here, in the worker thread, when first needed)."""
         if self._predictor is None:
             self._predictor = self._factory(self._config)
+            settle()  # the networks, the detector and the libraries they imported: out of the collector's walks
             self._built(self._predictor)
         return self._predictor
 

@@ -48,9 +48,11 @@ def run(args: argparse.Namespace) -> int:
 
     from dataclasses import replace
 
+    from app import heap
     from app.controller import Controller
     from widgets.main_window import MainWindow
 
+    heap.enable()  # what start-up imported, and later the models, stay out of the collector's walks (app/heap.py)
     settings = AppSettings()
     cfg = settings.model_config()
     if args.body_model:

@@ -30,6 +30,38 @@ from .types import BodyParams, BoneDirections
 BETA_SOFT = 2.5
 
 
+class Adam:
+    """Adam over a few tensors, the same steps as torch.optim.Adam's default single-tensor update (no weight
+    decay, no amsgrad). Here rather than torch.optim because that optimizer's first construction imports
+    torch._dynamo (sympy, inductor, distributed: about 1.5 s and 1100 modules), which in the app holds the
+    interpreter for 100-200 ms stretches and stalls the window during the first refined prediction."""
+
+    def __init__(self, params: list[torch.Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8):
+        self.params, self.lr, self.betas, self.eps = list(params), lr, betas, eps
+        self.steps = [0] * len(self.params)  # per tensor, counting the steps it had a gradient in
+        self.m = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+        self.v = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        b1, b2 = self.betas
+        for i, (p, m, v) in enumerate(zip(self.params, self.m, self.v)):
+            if p.grad is None:  # not in this step's loss: left as it is, like torch.optim
+                continue
+            self.steps[i] += 1
+            step_size = self.lr / (1 - b1 ** self.steps[i])
+            bias_correction2_sqrt = (1 - b2 ** self.steps[i]) ** 0.5
+            g = p.grad
+            m.lerp_(g, 1 - b1)
+            v.mul_(b2).addcmul_(g, g, value=1 - b2)
+            p.addcdiv_(m, (v.sqrt() / bias_correction2_sqrt).add_(self.eps), value=-step_size)
+
+
 @dataclass(frozen=True)
 class FitWeights:
     """Weights of the optimisation terms, per stage (stages run in order, `iters` steps each)."""
@@ -155,7 +187,7 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     for stage, w_pose in enumerate(weights.pose_prior):
         params = ([go, bp, betas, txy] if stage else [go, txy]) + depth  # first stage: camera and orientation
         tr = torch.cat([txy, tz], 1)
-        opt = torch.optim.Adam(params, lr=weights.lr)
+        opt = Adam(params, lr=weights.lr)
         for _ in range(weights.iters):
             if cancel is not None and cancel():
                 break

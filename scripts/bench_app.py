@@ -119,6 +119,7 @@ def main() -> None:
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
+    from app import heap
     from app.controller import Controller
     from app.settings import AppSettings
     from widgets.main_window import MainWindow
@@ -128,6 +129,7 @@ def main() -> None:
         sys.exit(f"no *_image.png in {a.data}: "
                  f"run `python main.py synth --out {a.data} --n 500 --seed 20181 --split test`")
     qapp = QApplication.instance() or QApplication([])
+    heap.enable()  # as cli/cmd_gui.py does
     tmp = tempfile.mkdtemp()
     controller = Controller(AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat)))
     win = MainWindow(controller)

@@ -3,8 +3,6 @@ the prediction coloured by its per-vertex error (distance to the ground truth af
 app.dataset_runner.procrustes_errors) on a fixed colour scale, so cases can be compared with each other."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QLinearGradient, QPainter
@@ -77,27 +75,9 @@ class ErrorScale(QWidget):
 
 
 class _LinkedMeshView(MeshView):
-    """A MeshView that reports its rotation, pan and zoom (to turn a partner view with it) and can show
-    per-vertex colours (color mode "error")."""
+    """A MeshView that reports its rotation, pan and zoom, to turn a partner view with it."""
 
     moved = Signal(str, float, float)  # "rotate" / "pan" / "zoom", and the gesture's amounts
-
-    def __init__(self, host: RenderHost, parent: QWidget | None = None):
-        super().__init__(host, parent)
-        self.vertex_colors: np.ndarray | None = None
-
-    def set_vertex_colors(self, colors: np.ndarray | None) -> None:
-        """(V, 3) floats in [0, 1] drawn in color mode "error" (None: the skin)."""
-        self.vertex_colors = None if colors is None else np.asarray(colors, np.float32)
-        self.set_color_mode("error" if colors is not None else "skin")
-
-    def _job(self):
-        # the view's own frame request, with these colours: MeshView knows "skin" and "parts" only
-        job = super()._job()
-        if self.color_mode == "error" and self.vertex_colors is not None and self.vertices is not None \
-                and len(self.vertex_colors) == len(self.vertices):
-            return replace(job, colors=self.vertex_colors)
-        return job
 
     def follow(self, kind: str, a: float, b: float) -> None:
         """Repeat a partner's gesture here (without reporting it back)."""

@@ -48,6 +48,7 @@ class MeshView(QWidget):
         self._home = (0.0, 0.0, 3.0, np.zeros(3))
         self._radius = 0.0  # half the bounding-box diagonal of the framed body (m)
         self.color_mode = "skin"
+        self.vertex_colors: np.ndarray | None = None  # (V, 3) RGB in [0, 1], drawn instead of the colour mode
         self.selected_joint: int | None = None
         self._frame: QImage | None = None
         self._dirty = True
@@ -129,7 +130,15 @@ class MeshView(QWidget):
         self._invalidate()
 
     def set_color_mode(self, mode: str) -> None:
+        """"skin" or "parts" (the body model's part colours); per-vertex colours, while set, take precedence."""
         self.color_mode = mode
+        self._invalidate()
+
+    def set_vertex_colors(self, colors: np.ndarray | None) -> None:
+        """Colour every vertex: (V, 3) floats RGB in [0, 1], V the body's vertex count (e.g. a per-vertex error
+        scale); None goes back to the colour mode. Kept across set_mesh; a body with another vertex count is
+        drawn in the colour mode."""
+        self.vertex_colors = None if colors is None else np.ascontiguousarray(colors, np.float32).reshape(-1, 3)
         self._invalidate()
 
     def set_selected_joint(self, joint: int | None) -> None:
@@ -175,6 +184,9 @@ class MeshView(QWidget):
         dpr = self.devicePixelRatioF()
         w, h, _ = fit_size(self.width() * dpr, self.height() * dpr, MAX_SIDE)
         colors = self.host.part_colors() if self.color_mode == "parts" else None
+        vc = self.vertex_colors
+        if vc is not None and self.vertices is not None and len(vc) == len(self.vertices):
+            colors = vc
         return RenderJob(self.vertices, w, h, pose=self.camera_pose(), yfov=YFOV, colors=colors)
 
     def _request_frame(self) -> None:

@@ -39,7 +39,7 @@ class _RowDelegate(QStyledItemDelegate):
     """Thumbnail | name over a coloured status dot and its label."""
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802
-        return QSize(200, ROW_HEIGHT)
+        return QSize(120, ROW_HEIGHT)  # as wide as the list: names and statuses are elided to fit
 
     def paint(self, p: QPainter, option, index) -> None:
         p.save()
@@ -94,6 +94,7 @@ class FolderList(QWidget):
         self.list.setModel(folder_session.model)
         self.list.setItemDelegate(_RowDelegate(self.list))
         self.list.setUniformItemSizes(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setToolTip("The folder's images: click one to show it")
@@ -118,7 +119,7 @@ class FolderList(QWidget):
         lay.addLayout(buttons)
         lay.addWidget(self.progress)
         lay.addWidget(self.summary)
-        self.setMinimumWidth(200)
+        self.setMinimumWidth(160)  # beside the panes and the inspector in a 1280 px window
 
         self.list.clicked.connect(lambda idx: self.imageRequested.emit(idx.row()))
         self.run_all.clicked.connect(lambda _=False: self.runAllRequested.emit())

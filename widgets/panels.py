@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider, QVBoxLayout, QWidget
 
 from app.photo_mapping import overlay_camera
 from inference.parts import PALETTE
 
+from .flow_layout import FlowLayout
 from .image_canvas import ImageCanvas, colorize_rgba
 from .legend import PartLegend
 from .people_list import PeopleList
@@ -64,7 +65,7 @@ class PhotoPanel(QWidget):
         self.quality = QualityBadge()
         self.qualities: dict[int, object] = {}  # person index -> FitQuality of the shown image
         self.opacity = _opacity_slider(70)
-        bar = QHBoxLayout()
+        bar = FlowLayout()  # one row in a wide pane, two in a narrow one (a small window with the folder list)
         bar.addWidget(_title("Photo"))
         bar.addWidget(self.person_box)
         bar.addWidget(self.people_note)
@@ -244,7 +245,7 @@ class SegmentationPanel(QWidget):
             self.mode.addItem(label, key)
         self.opacity = _opacity_slider(60)
         self.legend = PartLegend(columns=3)
-        bar = QHBoxLayout()
+        bar = FlowLayout()
         bar.addWidget(_title("Parts"))
         bar.addStretch(1)
         bar.addWidget(self.mode)
@@ -287,8 +288,7 @@ class ViewTitleBar(QWidget):
         super().__init__(parent)
         from PySide6.QtWidgets import QToolButton
 
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
+        lay = FlowLayout(self)  # the view buttons wrap onto a second row when the pane is narrow
         lay.addWidget(_title("3D body"))
         lay.addStretch(1)
         self.fit = QComboBox()

@@ -30,7 +30,7 @@ class QualityBadge(QWidget):
         self.quality = None
         self.dot = QLabel()
         self.text = QLabel()
-        self.warn = QLabel()
+        self.warn = _ElidedLabel()  # a narrow pane shows the warning's start (the tooltip has it all)
         self.warn.setStyleSheet("color: #b36b00;")
         for lab in (self.text, self.warn):  # clipped rather than widening the photo pane
             lab.setMinimumWidth(0)
@@ -64,6 +64,17 @@ class QualityBadge(QWidget):
         self.warn.setVisible(bool(w))
         self.setToolTip(quality.tooltip_html())
         self.show()
+
+
+class _ElidedLabel(QLabel):
+    """A one-line label drawn with '…' where it is too narrow for its text (text() stays the whole text)."""
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        self.style().drawItemText(p, self.rect(), int(self.alignment()), self.palette(), self.isEnabled(), text,
+                                  self.foregroundRole())
+        p.end()
 
 
 def _short(text: str) -> str:

@@ -1,0 +1,125 @@
+"""A layout that places its items in a row and wraps onto further rows when the width runs out.
+
+The panes' title rows (a title, pickers, check boxes, view buttons) need 400-550 px on one row; beside the
+folder list and the inspector in a 1280 x 720 window a pane gets less, and a QHBoxLayout's minimum width would
+then squeeze the inspector instead. In a FlowLayout the row's minimum width is its widest item: a narrow pane
+shows its controls on two rows, a wide one on one. Stretch items (addStretch) push the items after them to the
+right end of their row, as in a QHBoxLayout.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
+from PySide6.QtWidgets import QLayout, QLayoutItem, QSizePolicy, QSpacerItem, QWidget, QWidgetItem
+
+
+class FlowLayout(QLayout):
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6):
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._stretch_after: set[int] = set()  # indices of the items an addStretch() came before
+        self.setSpacing(spacing)
+        self.setContentsMargins(0, 0, 0, 0)
+
+    # ---------------------------------------------------------------- QLayout
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802
+        self._items.append(item)
+
+    def addWidget(self, widget: QWidget) -> None:  # noqa: N802
+        self.addChildWidget(widget)
+        self.addItem(QWidgetItem(widget))
+        self.invalidate()
+
+    def addStretch(self, _stretch: int = 1) -> None:  # noqa: N802
+        """The items added after this one go to the right end of their row."""
+        self._stretch_after.add(len(self._items))
+        self.addItem(QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum))
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802
+        if not 0 <= index < len(self._items):
+            return None
+        self._stretch_after = {i - (i > index) for i in self._stretch_after if i != index}
+        return self._items.pop(index)
+
+    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self._place(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802
+        super().setGeometry(rect)
+        self._place(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        """All items on one row."""
+        w = h = 0
+        for item in self._visible():
+            s = item.sizeHint()
+            w += s.width() + (self.spacing() if w else 0)
+            h = max(h, s.height())
+        m = self.contentsMargins()
+        return QSize(w + m.left() + m.right(), h + m.top() + m.bottom())
+
+    def minimumSize(self) -> QSize:  # noqa: N802
+        """The widest item (every item on a row of its own, at worst)."""
+        size = QSize()
+        for item in self._visible():
+            size = size.expandedTo(item.minimumSize())
+        m = self.contentsMargins()
+        return size + QSize(m.left() + m.right(), m.top() + m.bottom())
+
+    # ---------------------------------------------------------------- placing
+    def _visible(self) -> list[QLayoutItem]:
+        return [it for it in self._items if not (it.widget() is not None and it.widget().isHidden())
+                and it.spacerItem() is None]
+
+    def _rows(self, width: int) -> list[list[tuple[QLayoutItem, bool]]]:
+        """Items (with: does a stretch come before it) in rows that fit `width`."""
+        rows: list[list[tuple[QLayoutItem, bool]]] = [[]]
+        used, stretch = 0, False
+        for i, item in enumerate(self._items):
+            if i in self._stretch_after:
+                stretch = True
+                continue
+            if item.widget() is None or item.widget().isHidden():
+                continue
+            w = item.sizeHint().width()
+            if rows[-1] and used + self.spacing() + w > width:
+                rows.append([])
+                used = 0
+            used += (self.spacing() if rows[-1] else 0) + w
+            rows[-1].append((item, stretch))
+            stretch = False
+        return rows
+
+    def _place(self, rect: QRect, move: bool) -> int:
+        """Lay the items out in `rect` (move=False: only measure); the height used."""
+        m: QMargins = self.contentsMargins()
+        area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
+        y = area.y()
+        for row in self._rows(area.width()):
+            if not row:
+                continue
+            h = max(item.sizeHint().height() for item, _ in row)
+            if move:
+                widths = [min(item.sizeHint().width(), area.width()) for item, _ in row]
+                free = area.width() - sum(widths) - self.spacing() * (len(row) - 1)
+                x = area.x()
+                for (item, stretch), w in zip(row, widths):
+                    if stretch and free > 0:
+                        x += free
+                        free = 0
+                    ih = item.sizeHint().height()
+                    item.setGeometry(QRect(QPoint(x, y + (h - ih) // 2), QSize(w, ih)))
+                    x += w + self.spacing()
+            y += h + self.spacing()
+        return max(0, y - self.spacing() - area.y()) + m.top() + m.bottom()

@@ -8,7 +8,9 @@ exporter of `main.py predict` (parts PNG in the photo's frame, overlays, mesh, p
 the model worker's shape (app/worker.py): a QObject in a `WorkerThread`, requests by queued signal with a
 job id from a `Generation`, answers by signal; a newer request makes the older one stale, so it stops at
 the next image (its cancel callback also stops the Predictor mid-image). Files written before a cancel
-stay: each image's outputs are written all or nothing.
+stay: each image's outputs are written all or nothing. At the end (a cancel too) the batch writes
+summary.csv beside the outputs, the table `main.py predict` writes: one row per image with its status,
+people, fit-quality numbers and seconds ("pending" for images a cancel left out).
 
 The statuses also follow the interactive predictions: the controller records each result of an image of
 the list (`record`), so clicking through a folder fills in the list as "Run all" does.
@@ -25,6 +27,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, Signal,
 from PySide6.QtGui import QImage
 
 from inference.errors import Cancelled, PredictionError
+from inference.predict_outputs import SUMMARY
 
 from .settings import ModelConfig
 from .worker import (
@@ -40,6 +43,7 @@ from .worker import (
 NOT_RUN, RUNNING, DONE, NO_PERSON, ERROR = "not run", "running", "done", "no person", "error"
 THUMB_SIDE = 72  # longest side of a thumbnail (px)
 BATCH_MESH_FORMATS = ("obj",)
+TABLE_STATUS = {DONE: "done", NO_PERSON: "no person", ERROR: "error"}  # an image's state -> its summary.csv status
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 1  # ImageStatus of a row
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2  # Path of a row
 
@@ -82,6 +86,7 @@ class BatchSummary:
     no_person: int = 0
     failed: int = 0
     cancelled: bool = False
+    table_error: str = ""  # why summary.csv could not be written ("" when it was)
 
     def text(self, out: Path) -> str:
         parts = [f"{self.done} written"]
@@ -91,7 +96,8 @@ class BatchSummary:
             parts.append(f"{self.no_person} without a person")
         if self.failed:
             parts.append(f"{self.failed} failed")
-        return ("cancelled: " if self.cancelled else "") + ", ".join(parts) + f" in {out}"
+        text = ("cancelled: " if self.cancelled else "") + ", ".join(parts) + f" in {out}"
+        return text + (f" ({SUMMARY} not written: {self.table_error})" if self.table_error else "")
 
 
 def status_of(prediction=None, quality=None, error: str = "") -> ImageStatus:
@@ -159,7 +165,7 @@ class BatchWorker(PredictorWorker):
 
     @Slot(int, object)
     def run(self, job_id: int, request: BatchRequest) -> None:
-        from inference.predict_outputs import is_complete, output_stems
+        from inference.predict_outputs import is_complete, output_stems, read_summary, summary_row, write_summary
 
         if self._gen.is_stale(job_id):
             return
@@ -175,6 +181,10 @@ class BatchWorker(PredictorWorker):
         cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
         stems = output_stems(images)  # over the whole list: two photo.jpg in different folders get two names
         counts = {DONE: 0, "skipped": 0, NO_PERSON: 0, ERROR: 0}
+        # the summary table: one row per image, "pending" until it is run; a skipped image keeps the row of
+        # the run that wrote its outputs (read back from the summary.csv there), as `main.py predict` does
+        before = {r["output"]: r for r in read_summary(request.out / SUMMARY) if r["status"] == "done"}
+        rows = [summary_row(index=i, image=str(p), output=stems[i], status="pending") for i, p in enumerate(images)]
         renderer = None
         try:
             for row, path in enumerate(images):
@@ -184,21 +194,30 @@ class BatchWorker(PredictorWorker):
                 if not request.overwrite and is_complete(stem, list(request.mesh_formats)):
                     counts["skipped"] += 1
                     status = ImageStatus(DONE, f"outputs already in {request.out} (kept)")
+                    rows[row] = {**before.get(stems[row], {**rows[row], "status": "skipped",
+                                                           "message": "outputs exist"}), "index": row}
                 else:
                     self.itemStarted.emit(job_id, row)
                     if renderer is None:  # the mesh overlay's renderer, made in this thread (its GL context)
                         renderer = self._renderer(body)
-                    status = self._one(pred, body, renderer, path, stem, request, cancel)
-                    if status is None:  # cancelled mid-image: nothing of it was written
+                    done = self._one(pred, body, renderer, path, stem, request, cancel)
+                    if done is None:  # cancelled mid-image: nothing of it was written
                         break
+                    status, fields = done
                     counts[status.state] += 1
+                    rows[row] = summary_row(**{**rows[row], **fields})
                 self.itemDone.emit(job_id, row, status)
                 self.progress.emit(job_id, row + 1, len(images))
         finally:
             if renderer is not None:
                 renderer.close()
+        table_error = ""
+        try:
+            write_summary(request.out / SUMMARY, rows)
+        except OSError as exc:  # the table is a record: the outputs are written, say why it is missing
+            table_error = exc.strerror or str(exc)
         self.finished.emit(job_id, BatchSummary(counts[DONE], counts["skipped"], counts[NO_PERSON], counts[ERROR],
-                                                cancel()))
+                                                cancel(), table_error))
 
     @staticmethod
     def _renderer(body):
@@ -207,12 +226,19 @@ class BatchWorker(PredictorWorker):
         return MeshRenderer(body.faces, body.weights)
 
     @staticmethod
-    def _one(pred, body, renderer, path: Path, stem: Path, request: BatchRequest, cancel) -> ImageStatus | None:
-        """Predict and write one image; its status (None when cancelled before anything was written)."""
+    def _one(pred, body, renderer, path: Path, stem: Path, request: BatchRequest,
+             cancel) -> tuple[ImageStatus, dict] | None:
+        """Predict and write one image: its status and its summary-table fields (status, message, person,
+        people, seconds, fit quality); None when cancelled before anything was written."""
         from inference.image_io import DamagedImageWarning
-        from inference.predict_outputs import write_outputs
+        from inference.predict_outputs import quality_fields, write_outputs
 
         t0 = time.perf_counter()
+
+        def failed(status: ImageStatus, people=None) -> tuple[ImageStatus, dict]:
+            return status, {"status": TABLE_STATUS[status.state], "message": status.message, "people": people,
+                            "seconds": time.perf_counter() - t0}
+
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", DamagedImageWarning)
@@ -224,22 +250,25 @@ class BatchWorker(PredictorWorker):
                 return None
             if not isinstance(exc, PredictionError):
                 traceback.print_exc()
-            return status_of(error=user_message(exc))
+            return failed(status_of(error=user_message(exc)))
         quality = assess_quietly(prediction)
+        people = len(prediction.people)
         try:
             written = write_outputs(prediction, stem, list(request.mesh_formats), renderer, body.name,
                                     request.overwrite, body)
         except FileExistsError as exc:
-            return ImageStatus(ERROR, f"{Path(exc.filename or stem).name} exists (not replaced)")
+            return failed(ImageStatus(ERROR, f"{Path(exc.filename or stem).name} exists (not replaced)"), people)
         except Exception as exc:  # noqa: BLE001 - a disk error is this image's status
             if not isinstance(exc, OSError):
                 traceback.print_exc()
-            return ImageStatus(ERROR, f"cannot write the outputs: {user_message(exc)}")
+            return failed(ImageStatus(ERROR, f"cannot write the outputs: {user_message(exc)}"), people)
         damage = [str(w.message) for w in caught if issubclass(w.category, DamagedImageWarning)]
         status = status_of(prediction, quality)
         seconds = time.perf_counter() - t0
         note = "; ".join([*damage, f"{len(written)} files, {seconds:.1f} s"])
-        return ImageStatus(status.state, note, status.verdict, tuple(written))
+        fields = {"status": "done", "message": "; ".join(damage), "person": 0, "people": people, "seconds": seconds,
+                  **quality_fields(prediction, quality)}
+        return ImageStatus(status.state, note, status.verdict, tuple(written)), fields
 
 
 # ----------------------------------------------------------------------------- GUI-thread state

@@ -316,7 +316,7 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, count: bool, dam
         if exc.errno in FATAL_ERRNOS:
             raise _Fatal(exc.strerror) from exc
         return
-    from cli.predict_batch import quality_fields
+    from inference.predict_outputs import quality_fields
 
     seconds = time.perf_counter() - t0
     ctx.log.write(**row, status="done", message="; ".join(damage), seconds=seconds, **quality_fields(p))

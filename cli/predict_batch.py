@@ -22,18 +22,24 @@ from __future__ import annotations
 
 import csv
 import datetime
-import math
 import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-SUMMARY = "summary.csv"
+from inference.predict_outputs import (
+    SUMMARY,
+    SUMMARY_COLUMNS,
+    SUMMARY_STATUSES,
+    read_summary,
+    summary_row,
+    write_summary,
+)
+
 RANK_LOGS = "summary_ranks"
-COLUMNS = ("index", "image", "output", "status", "message", "person", "people", "seconds",
-           "verdict", "agreement", "pck", "mask_iou", "rank", "finished_at")
-STATUSES = ("done", "skipped", "no person", "error", "pending")
+COLUMNS = (*SUMMARY_COLUMNS, "rank", "finished_at")  # the table's columns (the app's too), and who wrote a row when
+STATUSES = SUMMARY_STATUSES
 
 
 class ShardError(ValueError):
@@ -81,24 +87,6 @@ def parse_shard(text: str | None, environ=None) -> Shard:
     return Shard(rank, world, local)
 
 
-def _fmt(x, digits: int = 3) -> str:
-    if x is None:
-        return ""
-    x = float(x)
-    return "" if math.isnan(x) else f"{x:.{digits}f}"
-
-
-def quality_fields(prediction) -> dict:
-    """The fit-quality numbers of a Prediction (inference.fit_quality), empty where not measurable."""
-    try:
-        from inference.fit_quality import assess
-
-        q = assess(prediction)
-    except Exception as exc:  # noqa: BLE001 - the numbers are extras; a failure must not fail the image
-        return {"verdict": f"unknown ({type(exc).__name__})"}
-    return {"verdict": q.verdict, "agreement": _fmt(q.agreement), "pck": _fmt(q.pck), "mask_iou": _fmt(q.mask_iou)}
-
-
 def now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds")
 
@@ -116,10 +104,7 @@ class RankLog:
             self._writer.writeheader()
 
     def write(self, **row) -> None:
-        row = {k: ("" if v is None else v) for k, v in row.items()}
-        if isinstance(row.get("seconds"), float):
-            row["seconds"] = f"{row['seconds']:.3f}"
-        row.update(rank=self.shard.rank, finished_at=now())
+        row = summary_row(**row, rank=self.shard.rank, finished_at=now())
         try:
             self._writer.writerow(row)
             self._fh.flush()
@@ -140,11 +125,7 @@ def read_logs(out: Path) -> list[dict]:
     """Every row of every rank log under OUT (any world size, any earlier run)."""
     rows = []
     for path in sorted((out / RANK_LOGS).glob("*.csv")):
-        try:
-            with open(path, newline="", encoding="utf-8") as fh:
-                rows += [r for r in csv.DictReader(fh) if r.get("output") and r.get("status")]
-        except (OSError, UnicodeDecodeError, csv.Error):
-            continue  # a log being written or damaged: the next merge reads it again
+        rows += read_summary(path)  # a log being written or damaged reads as []: the next merge reads it again
     return rows
 
 
@@ -180,8 +161,6 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict]) -> list[d
 
 def merge_summary(out: Path, images: list[Path], stems: list[str]) -> Path:
     """Rewrite OUT/summary.csv from the rank logs (atomically, under a lock on OUT/summary_ranks/.lock)."""
-    from inference.export import atomic_write
-
     lock = out / RANK_LOGS / ".lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, "a") as fh:
@@ -191,14 +170,7 @@ def merge_summary(out: Path, images: list[Path], stems: list[str]) -> Path:
             fcntl.flock(fh, fcntl.LOCK_EX)
         except (ImportError, OSError):  # no POSIX locks here: an unlocked merge is still a valid table
             pass
-        merged = merge_rows(images, stems, read_logs(out))
-        import io
-
-        text = io.StringIO()
-        w = csv.DictWriter(text, COLUMNS, extrasaction="ignore", lineterminator="\n")
-        w.writeheader()
-        w.writerows(merged)
-        return atomic_write(out / SUMMARY, text.getvalue(), overwrite=True)
+        return write_summary(out / SUMMARY, merge_rows(images, stems, read_logs(out)), COLUMNS)
 
 
 def count(merged: list[dict]) -> dict[str, int]:

@@ -9,10 +9,15 @@ and the pose as NAME.bvh; body-centred unless frame="camera", see inference/expo
 files (NAME.npz, NAME.json, NAME_body.pkl: the body with the input photo's own camera and its 24 SMPL +
 14 LSP joints in photo pixels; see inference/export.py and inference/photo_camera.py).
 
+The summary table (summary.csv beside the outputs: one row per image or person with its status, people,
+fit-quality numbers and seconds) is written here too: `main.py predict` merges its ranks' logs into it
+(cli/predict_batch.py), the app's "Run all" writes it at the end of a batch.
+
 Pure Python (no Qt): the CLI calls it in its loop, the app in its batch worker thread.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 MESH_SUFFIX = {"skinned-glb": "_skinned.glb"}  # the file name ending of a mesh format (default: "." + format)
@@ -117,3 +122,68 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
         remove_quietly(written)
         raise
     return written
+
+
+# ----------------------------------------------------------------------------- the summary table
+SUMMARY = "summary.csv"
+# one row per output (an image, or one person of it): where it came from, what happened, its fit quality
+SUMMARY_COLUMNS = ("index", "image", "output", "status", "message", "person", "people", "seconds",
+                   "verdict", "agreement", "pck", "mask_iou")
+SUMMARY_STATUSES = ("done", "skipped", "no person", "error", "pending")
+
+
+def _number(x, digits: int = 3) -> str:
+    if x is None:
+        return ""
+    x = float(x)
+    return "" if math.isnan(x) else f"{x:.{digits}f}"
+
+
+def quality_fields(prediction, quality=None) -> dict:
+    """The summary's fit-quality columns (verdict, agreement, pck, mask_iou) of a Prediction: from `quality`
+    (its inference.fit_quality.FitQuality) when already assessed, else assessed here; a number that cannot
+    be measured is left empty, and a failed assessment only says so in the verdict."""
+    if quality is None:
+        try:
+            from inference.fit_quality import assess
+
+            quality = assess(prediction)
+        except Exception as exc:  # noqa: BLE001 - the numbers are extras; a failure must not fail the image
+            return {"verdict": f"unknown ({type(exc).__name__})"}
+    return {"verdict": quality.verdict, "agreement": _number(quality.agreement), "pck": _number(quality.pck),
+            "mask_iou": _number(quality.mask_iou)}
+
+
+def summary_row(**fields) -> dict:
+    """One row of the table from its column values (SUMMARY_COLUMNS and any extra): None as an empty cell,
+    seconds (a float) with 3 decimals."""
+    row = {k: ("" if v is None else v) for k, v in fields.items()}
+    if isinstance(row.get("seconds"), float):
+        row["seconds"] = f"{row['seconds']:.3f}"
+    return row
+
+
+def write_summary(path: Path, rows: list[dict], columns: tuple[str, ...] = SUMMARY_COLUMNS) -> Path:
+    """Write the table (a header, then `rows` in order; keys beyond `columns` ignored) as CSV to `path`
+    at once (a reader never sees half a table); returns the path."""
+    import csv
+    import io
+
+    from inference.export import atomic_write
+
+    text = io.StringIO()
+    w = csv.DictWriter(text, columns, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return atomic_write(path, text.getvalue(), overwrite=True)
+
+
+def read_summary(path: Path) -> list[dict]:
+    """The rows of a summary table written before; [] when there is none or it cannot be read."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return [r for r in csv.DictReader(fh) if r.get("output") and r.get("status")]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []

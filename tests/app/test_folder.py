@@ -1,14 +1,16 @@
 """The folder workflow (app.folder) on the real predictor and real files: thumbnails off the GUI thread,
 "Run all" writing every output of every image with the CLI's exporter, per-image failures as statuses,
-cancel keeping what was written, interactive results filling in the list."""
+cancel keeping what was written, the summary.csv table beside the outputs, interactive results filling in
+the list."""
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
 from app.folder import DONE, ERROR, NO_PERSON, NOT_RUN, FolderSession
-from inference.predict_outputs import output_paths, output_stems
+from inference.predict_outputs import SUMMARY, output_paths, output_stems, read_summary
 from tests.app.support import SAMPLES, SlowPredictor, factory_for, grey_image, write_png
 
 
@@ -69,12 +71,26 @@ def test_run_all_writes_every_result_and_reports_failures(qtbot, session, images
             assert not any(f.exists() for f in files)
     assert session.summary.done == 2 and session.summary.failed + session.summary.no_person == 2
     assert "2 written" in done.args[0]
-    # a second run keeps what is there (resume), as `main.py predict` does
+    # summary.csv beside the outputs, the table `main.py predict` writes: one row per image, in list order
+    table = read_summary(out / SUMMARY)
+    assert [r["image"] for r in table] == [str(p) for p in images]
+    assert [r["output"] for r in table] == output_stems(images)
+    rows = {Path(r["image"]).name: r for r in table}
+    for name in ("synthetic_01.png", "synthetic_02.png"):
+        r = rows[name]
+        assert r["status"] == "done" and int(r["people"]) >= 1 and float(r["seconds"]) > 0
+        assert r["verdict"] == states[name].verdict and r["verdict"] in ("good", "doubtful", "bad", "unknown")
+        assert all(r[k] == "" or 0 <= float(r[k]) <= 1 for k in ("agreement", "pck", "mask_iou"))
+    assert rows["nobody.png"]["status"] in ("no person", "error") and rows["nobody.png"]["message"]
+    assert rows["notes.png"]["status"] == "error"
+    # a second run keeps what is there (resume), as `main.py predict` does, and the table keeps their numbers
     first = _written(out, images, [p.name for p in images].index("synthetic_01.png"))[0]
     stamp = first.stat().st_mtime_ns
     with qtbot.waitSignal(session.finished, timeout=120000):
         session.run_all(out)
     assert session.summary.skipped == 2 and first.stat().st_mtime_ns == stamp
+    again = {Path(r["image"]).name: r for r in read_summary(out / SUMMARY)}
+    assert again["synthetic_01.png"] == rows["synthetic_01.png"]
 
 
 def test_cancel_keeps_what_was_written(qtbot, real_predictor, model_config, images, tmp_path):
@@ -94,6 +110,8 @@ def test_cancel_keeps_what_was_written(qtbot, real_predictor, model_config, imag
         assert all(f.is_file() for f in _written(out, pics, 0, people=False))
         assert not any(f.exists() for f in _written(out, pics, 2))  # the last one never started
         assert s.model.statuses[2].state == NOT_RUN
+        table = read_summary(out / SUMMARY)
+        assert table[0]["status"] == "done" and table[2]["status"] == "pending"
     finally:
         s.shutdown()
 

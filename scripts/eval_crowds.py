@@ -8,8 +8,10 @@ passes included), every person found is fitted (`Predictor.predict(frame, person
 and resized to the network's 256 px input, upscaled for small people), and detections are matched one-to-one to
 the ground-truth people (IoU >= 0.5 with the visible or the frame-clipped whole-body box). Recall counts people at
 least half visible (`visible` >= 0.5); precision counts every detection (one matched to a person below the
-size or visibility bar is not a false one). PA-MPJPE compares the 24 fitted SMPL joints with the person's own
-(similarity Procrustes), per matched person, bucketed by the person's full height in pixels.
+size or visibility bar is not a false one); recall is also given by view (facing the camera, back to it,
+side-on: `facing`, from the ground-truth joints) and for people hidden by nearer ones. PA-MPJPE compares the
+24 fitted SMPL joints with the person's own (similarity Procrustes), per matched person, bucketed by the
+person's full height in pixels.
 """
 from __future__ import annotations
 
@@ -24,6 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 BUCKETS = ((50, 60), (60, 90), (90, 150), (150, 400))
 MIN_VISIBLE = 0.5
+SIDE_ON = 0.015    # |facing| below this: side-on (see facing)
+OCCLUDED = 0.2     # more than this fraction of the body inside the frame hidden by nearer people
+
+
+def facing(lsp2d: np.ndarray, height: float) -> float:
+    """How squarely a person faces the camera, from the ground-truth LSP joints (14, 3) in frame px: the mean
+    of the subject's left-minus-right shoulder and hip x offsets over the body height; > 0 facing the camera
+    (their left on the image's right), < 0 back to it, about 0 side-on."""
+    return float((lsp2d[9, 0] - lsp2d[8, 0] + lsp2d[3, 0] - lsp2d[2, 0]) / 2 / max(height, 1.0))
 
 
 def main(argv=None) -> int:
@@ -79,6 +90,8 @@ def main(argv=None) -> int:
         for g in range(len(f)):
             rows.append(dict(frame=i, height=float(P["height"][g]), visible=float(P["visible"][g]),
                              cut=bool(P["in_frame"][g] < 0.98), head=bool(P["head_in_frame"][g]),
+                             facing=facing(P["lsp2d"][g], float(P["height"][g])),
+                             hidden=1 - float(P["visible"][g]) / max(float(P["in_frame"][g]), 1e-6),
                              found=bool((m == g).any()), err=err.get(g, np.nan)))
         if args.pictures is not None and i < frames[0] + 4:
             args.pictures.mkdir(parents=True, exist_ok=True)
@@ -104,7 +117,13 @@ def main(argv=None) -> int:
     cut = np.array([r["cut"] for r in rows])
     head = np.array([r["head"] for r in rows])
     err = np.array([r["err"] for r in rows])
+    face = np.array([r["facing"] for r in rows])
+    hidden = np.array([r["hidden"] for r in rows]) > OCCLUDED
     big = vis & (h >= 60)
+
+    def share(s: np.ndarray) -> str:
+        return f"{found[s].mean() if s.any() else float('nan'):.3f} ({found[s].sum()} of {s.sum()})"
+
     recall = found[big].mean()
     precision = (n_det - fps) / max(n_det, 1)
     lines = [f"# Wide shots: synthetic crowds ({args.data}, {len(frames)} frames, {len(rows)} people)", "",
@@ -117,6 +136,9 @@ def main(argv=None) -> int:
              f"({found[big & cut].sum()} of {(big & cut).sum()}); with the head outside the frame: "
              f"{found[big & ~head].mean() if (big & ~head).any() else float('nan'):.3f} "
              f"({found[big & ~head].sum()} of {(big & ~head).sum()})",
+             f"- Recall by view (same people): facing the camera {share(big & (face > SIDE_ON))}, back to it "
+             f"{share(big & (face < -SIDE_ON))}, side-on {share(big & (np.abs(face) <= SIDE_ON))}; more than "
+             f"{OCCLUDED:.0%} of the body in the frame hidden by nearer people {share(big & hidden)}",
              f"- Time per frame ({f.image.shape[1]} x {f.image.shape[0]}): detection median "
              f"{np.median(det_times):.2f} s"
              + ("" if args.no_fit else f", one fit median {np.median(fit_times) * 1000:.0f} ms, detection and all "

@@ -36,9 +36,12 @@ ROI_SCALE = 1.25             # ROI side = ROI_SCALE * 2 * full-body radius
 PRESENCE_MIN = 0.5           # landmark model's pose presence
 MASK_THRESHOLD = 0.5
 MAX_DRIFT = 0.1              # keypoint disagreement of the two landmark passes, in body radii
+SETTLE_PASSES = 2            # landmark passes after the first one at most (see PersonDetector.person_at)
+SETTLED_MAX_DRIFT = 0.05     # ... and the agreement asked of the second and third (clutter settles loosely)
 HEAD_MARGIN = 1.0            # a face inside a found person's head box grown by this is that person's
 HEAD_IOU = 0.3               # two found people with overlapping heads are one
 UPRIGHT_RETRY = math.pi / 4  # see PersonDetector.person_at
+SHRINK_RETRY = 0.7           # see PersonDetector.person_at
 NESTED_FRACTION = 0.5        # see _drop_nested
 MAX_TRIES_PER_PERSON = 3     # landmark attempts per wanted person (bounds the time on cluttered photos)
 HEATMAP_KERNEL = 7
@@ -114,6 +117,12 @@ class Roi:
                                   borderValue=0)
         return cv2.warpAffine(image, self.affine(n), (n, n), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def _drift(kp: np.ndarray, kp_before: np.ndarray, roi_before: Roi, roi: Roi) -> float:
+    """Median keypoint disagreement (33, 3) vs (33, 3) of two landmark passes, in body radii of the larger ROI."""
+    return float(np.median(np.hypot(*(kp[:, :2] - kp_before[:, :2]).T))) / (max(roi_before.side, roi.side)
+                                                                             / (2 * ROI_SCALE))
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -319,20 +328,33 @@ class PersonDetector:
         return kp, presence, mask, roi_from_points(aux[0], aux[1]), _world_to_image_axes(out[117], roi.angle)
 
     def person_at(self, image: np.ndarray, roi: Roi, score: float) -> Person | None:
-        """Two landmark passes (the detector's ROI, then the ROI the first pass aligns on the body, as the
-        tracker of a video would); None unless both see a person and agree on the keypoints (a lone pass on
-        clutter can report a confident but unstable skeleton).  When the detector's ROI is tilted by more
-        than UPRIGHT_RETRY, an upright ROI is tried too (its body-axis guess is often wrong for small or
-        bent people) and the steadier result wins."""
+        """Landmark passes (the detector's ROI, then the ROI the first pass aligns on the body, as the tracker
+        of a video would); None unless both see a person and agree on the keypoints within MAX_DRIFT body
+        radii (a lone pass on clutter can report a confident but unstable skeleton).  When the two disagree,
+        a third pass from the realigned ROI is tried and it must agree with the second within
+        SETTLED_MAX_DRIFT (a detector ROI far off the body, e.g. from a face turned away, moves a lot on the
+        second pass; on clutter the passes keep wandering or settle only loosely: the stricter bound keeps
+        photos without people empty).  When the detector's ROI is tilted by more than UPRIGHT_RETRY, an
+        upright ROI is tried too (its body-axis guess is often wrong for small or bent people) and the
+        steadier result wins.  When neither finds a person, a ROI SHRINK_RETRY x as large is tried last: for
+        people far away the detector's ROI is often twice their height, too loose for the landmark model."""
         best = None
         rois = [roi] + ([Roi(roi.cx, roi.cy, roi.side, 0.0)] if abs(roi.angle) > UPRIGHT_RETRY else [])
-        for r in rois:
+        rois.append(Roi(roi.cx, roi.cy, roi.side * SHRINK_RETRY, roi.angle))
+        for n, r in enumerate(rois):
+            if n == len(rois) - 1 and best is not None:
+                break  # the tighter ROI is a fallback only
             kp1, pres1, _, r2, _ = self.landmarks(image, r, with_mask=False)
             if pres1 < PRESENCE_MIN or r2 is None:
                 continue
-            kp, pres2, mask, _, world = self.landmarks(image, r2, True)
-            drift = float(np.median(np.hypot(*(kp[:, :2] - kp1[:, :2]).T))) / (max(r.side, r2.side) / (2 * ROI_SCALE))
-            if pres2 >= PRESENCE_MIN and drift <= MAX_DRIFT and (best is None or drift < best[0]):
+            bound = MAX_DRIFT
+            for _ in range(SETTLE_PASSES):
+                kp, pres2, mask, r3, world = self.landmarks(image, r2, True)
+                drift = _drift(kp, kp1, r, r2)
+                if pres2 < PRESENCE_MIN or drift <= bound or r3 is None:
+                    break
+                r, r2, kp1, bound = r2, r3, kp, SETTLED_MAX_DRIFT
+            if pres2 >= PRESENCE_MIN and drift <= bound and (best is None or drift < best[0]):
                 best = (drift, kp, mask, r2, world)
         if best is None:
             return None

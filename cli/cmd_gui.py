@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         cfg = replace(cfg, body_model_path=os.path.abspath(args.body_model))
     if args.device:
         cfg = replace(cfg, device=args.device)
+    prepare_detector()
     controller = Controller(settings, config=cfg)
     window = MainWindow(controller)
     _install_excepthook(window)
@@ -67,6 +68,17 @@ def run(args: argparse.Namespace) -> int:
     code = app.exec()
     window.shutdown()
     return int(code)
+
+
+def prepare_detector() -> None:
+    """Build the person detector the workers will share, before the window shows: preparing its TFLite
+    models holds the interpreter lock for about 0.1 s, which on a worker thread stalled the window."""
+    from inference.detect import DetectorUnavailable, shared_detector
+
+    try:
+        shared_detector()
+    except DetectorUnavailable:
+        pass  # the Predictor says so in its warnings; the app runs on the whole image
 
 
 def _install_excepthook(window) -> None:

@@ -122,9 +122,9 @@ class Predictor:
             from .detect import DetectorUnavailable
 
             try:
-                from .detect import PersonDetector
+                from .detect import shared_detector
 
-                self.detector = PersonDetector()
+                self.detector = shared_detector()
             except DetectorUnavailable as exc:
                 if detect == "on":
                     raise PredictionError(str(exc)) from None

@@ -130,6 +130,9 @@ def main() -> None:
                  f"run `python main.py synth --out {a.data} --n 500 --seed 20181 --split test`")
     qapp = QApplication.instance() or QApplication([])
     heap.enable()  # as cli/cmd_gui.py does
+    from cli.cmd_gui import prepare_detector
+
+    prepare_detector()  # as cli/cmd_gui.py does: the shared detector is built before the window shows
     tmp = tempfile.mkdtemp()
     controller = Controller(AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat)))
     win = MainWindow(controller)

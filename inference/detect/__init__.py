@@ -11,6 +11,7 @@ resources/detector/, see LICENSE.md there); they run on the LiteRT (TFLite) inte
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,5 +112,23 @@ def detector_available(model_dir: Path | None = None) -> tuple[bool, str]:
 
 from .blazepose import PersonDetector  # noqa: E402 - needs Person; imports the runtime only when built
 
-__all__ = ["Person", "PersonDetector", "DetectorUnavailable", "detector_available", "LANDMARK_NAMES",
-           "LSP_FROM_BLAZEPOSE", "LSP_NAMES", "MODEL_DIR"]
+_SHARED: dict[Path, PersonDetector] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_detector(model_dir: Path | None = None) -> PersonDetector:
+    """One PersonDetector per process and model folder, built on first use (its calls are serialised by a
+    lock, so threads may share it). Building one prepares the TFLite models while holding the interpreter
+    lock for about 0.1 s, so the app builds it before its window shows and every Predictor reuses it.
+    Raises DetectorUnavailable."""
+    from . import blazepose
+
+    key = Path(model_dir or blazepose.MODEL_DIR).resolve()  # read at call time: tests point it elsewhere
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = PersonDetector(key)
+        return _SHARED[key]
+
+
+__all__ = ["Person", "PersonDetector", "DetectorUnavailable", "detector_available", "shared_detector",
+           "LANDMARK_NAMES", "LSP_FROM_BLAZEPOSE", "LSP_NAMES", "MODEL_DIR"]

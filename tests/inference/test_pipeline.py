@@ -237,6 +237,18 @@ def test_shipped_weights_load_cleanly(shipped):
     assert not [w for w in shipped.warnings if "body model" in w], shipped.warnings
 
 
+def test_predictors_share_one_detector(shipped, body):
+    """Every Predictor reuses the process's detector (building one holds the interpreter lock ~0.1 s; the app
+    builds it before its window shows)."""
+    from inference.detect import detector_available, shared_detector
+
+    if not detector_available()[0]:
+        pytest.skip("person detector not installed")
+    assert shipped.detector is shared_detector()
+    assert Predictor(body_model=body, device="cpu").detector is shipped.detector
+    assert Predictor(body_model=body, device="cpu", detect="off").detector is None
+
+
 def test_shipped_prediction_on_a_synthetic_image(shipped, samples, body):
     errors = []
     for s in samples:

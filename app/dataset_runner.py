@@ -131,7 +131,7 @@ class DatasetWorker(PredictorWorker):
         except Exception as exc:  # noqa: BLE001
             self.failed.emit(job_id, user_message(exc))
             return
-        body = getattr(pred, "body_model", None)
+        body = pred.body_model
         cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
         for done, row in enumerate(rows):
             if cancel():

@@ -27,7 +27,7 @@ def keep_result(session) -> KeptResult | None:
     if session.prediction is None or session.shown is None:
         return None
     return KeptResult(session.shown, session.prediction, session.quality, tuple(session.people),
-                      int(getattr(session.prediction, "person", session.person)), session.params, session.mesh)
+                      int(session.prediction.person), session.params, session.mesh)
 
 
 def restore_result(session, kept: KeptResult | None) -> bool:

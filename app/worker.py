@@ -113,7 +113,7 @@ class ModelWorker(PredictorWorker):
     warning = Signal(str)
 
     def _built(self, predictor) -> None:
-        for text in getattr(predictor, "warnings", None) or ():
+        for text in predictor.warnings:
             self.warning.emit(str(text))
 
     @Slot(int, object, str, int)

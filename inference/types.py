@@ -184,12 +184,14 @@ class Prediction:
 class BodyPredictor(Protocol):
     """What the app's worker needs of a model (inference.pipeline.Predictor is the real one; tests wrap it).
 
-    warnings: problems found at load, shown to the user once; predict: one image (path or (H, W, 3) uint8)
-    -> Prediction, fitting the `person`-th detected person (default first), polling `cancel` between
+    warnings: problems found at load, shown to the user once; body_model: the body model its meshes come from
+    (inference.body_model.BodyModel), which scores against ground truth use; predict: one image (path or
+    (H, W, 3) uint8) -> Prediction, fitting the `person`-th detected person (default first), polling `cancel` between
     stages; raises inference.errors.PredictionError (Cancelled when superseded) with a user-facing message.
     """
 
     warnings: list[str]
+    body_model: object
 
     def predict(self, image, box: tuple[float, float, float, float] | None = None,
                 cancel: Callable[[], bool] | None = None, person: int = 0) -> Prediction: ...

@@ -80,6 +80,7 @@ class SlowPredictor:
     def __init__(self, predictor, delay: float):
         self.inner = predictor
         self.body_model = predictor.body_model
+        self.warnings = predictor.warnings
         self.delay = delay
         self.calls = 0
 

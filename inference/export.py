@@ -53,6 +53,7 @@ import numpy as np
 
 from . import safe_pickle
 from .camera import CROP_SIZE, FOCAL
+from .deferred_signals import deferred_signals
 from .photo_camera import PhotoCamera
 from .types import NUM_BETAS, BodyParams
 
@@ -94,6 +95,8 @@ def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -
 
     Raises FileExistsError when `path` exists and overwrite is False (checked again at the final
     move when the filesystem supports hard links). The folder must exist. Returns the path.
+    Ctrl+C or SIGTERM during the write takes effect when it is over (`inference.deferred_signals`): no
+    temporary file is left behind, and the file is either complete or absent.
     """
     path = Path(path)
     if isinstance(data, str):
@@ -101,6 +104,11 @@ def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists (use overwrite to replace it)")
     mode = (path.stat().st_mode & 0o777) if path.exists() else 0o644
+    with deferred_signals():  # an interruption between creating the temporary file and its clean-up
+        return _write_and_move(path, data, overwrite, mode)  # would leave it behind
+
+
+def _write_and_move(path: Path, data: bytes, overwrite: bool, mode: int) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:

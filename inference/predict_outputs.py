@@ -76,9 +76,20 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
     The parameter files carry the photo's camera (`inference.photo_camera.photo_camera_for`); with the
     `body_model` also the photo-pixel joints (the LSP head top needs its vertices).
 
-    All or nothing: if any write fails or the run is interrupted (Ctrl+C, SIGTERM), the files already
-    written for this image are removed again and the error is raised. Returns the paths written.
+    All or nothing: if any write fails, the files already written for this image are removed again and
+    the error is raised. Ctrl+C and SIGTERM are held until the set is complete (a file finished but not
+    yet recorded for clean-up could not be removed), then take effect. Returns the paths written.
     """
+    from inference.deferred_signals import deferred_signals
+
+    written: list[Path] = []
+    with deferred_signals():
+        _write_all(p, stem, mesh_formats, renderer, body_name, overwrite, body_model, frame, written)
+    return written
+
+
+def _write_all(p, stem, mesh_formats, renderer, body_name, overwrite, body_model, frame, written) -> None:
+    """write_outputs' work; appends each path to `written` as soon as it is complete."""
     import numpy as np
 
     from inference.crop import uncrop_parts
@@ -87,8 +98,6 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
     from inference.photo_camera import photo_camera_for
     from inference.render.overlay import mesh_overlay, parts_overlay
     from inference.rig import frame_offset
-
-    written: list[Path] = []
 
     def png(suffix, rgb):
         written.append(atomic_write(str(stem) + suffix, png_bytes(rgb), overwrite))
@@ -121,7 +130,6 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
     except BaseException:
         remove_quietly(written)
         raise
-    return written
 
 
 # ----------------------------------------------------------------------------- the summary table

@@ -58,6 +58,9 @@ def add_arguments(p, name: str) -> None:
                             "only the 2D joint loss (the paper's partial 3D supervision; a fixed seeded draw)")
         p.add_argument("--share-seed", type=int, default=d("share_seed"),
                        help="seed of the draw of 3D-labelled samples")
+        p.add_argument("--flip", type=float, default=d("flip"), metavar="P",
+                       help="share (0..1) of training samples mirrored: part map, keypoints and body "
+                            "(left and right exchanged)")
     else:
         p.add_argument("--width", type=int, default=d("width"), help="U-Net base width")
         p.add_argument("--head", choices=("bilinear", "shuffle"), default=d("head"),

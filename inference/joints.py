@@ -16,6 +16,8 @@ from .types import BodyParams
 
 LSP_FROM_SMPL = (8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12)
 HEAD_JOINT = 15
+# SMPL joint each joint becomes in a mirrored body (left <-> right); (24,).
+MIRROR_JOINTS = (0, 2, 1, 3, 5, 4, 6, 8, 7, 9, 11, 10, 12, 14, 13, 15, 17, 16, 19, 18, 21, 20, 23, 22)
 LSP_NAMES = ("r_ankle", "r_knee", "r_hip", "l_hip", "l_knee", "l_ankle", "r_wrist", "r_elbow", "r_shoulder",
              "l_shoulder", "l_elbow", "l_wrist", "neck", "head_top")
 

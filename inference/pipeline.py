@@ -22,6 +22,7 @@ from .geometry import matrix_to_axis_angle, project_points, weak_cam_to_translat
 from .image_io import ImageError, load_image
 from .keypoint_maps import MIRROR_LIMBS, limb_maps
 from .nets import FitNet, SegNet
+from .nets.fit_net import fit_mirror_averaged
 from .nets.fold import fold_batchnorm
 from .nets.seg_net import part_probabilities
 from .parts import MIRROR_LABELS
@@ -79,7 +80,8 @@ class Predictor:
     """Runs both NBF stages on one image at a time.
 
     weights_dir holds seg.pt and fit.pt; `warnings` lists problems found at load (e.g. weights
-    trained for another body model).
+    trained for another body model). flip_test: both networks also read the mirrored input and their
+    answers are averaged (segmentation: probabilities; fitting: `nets.fit_net.fit_mirror_averaged`).
     """
 
     def __init__(self, body_model: BodyModel | None = None, weights_dir: Path | None = None, device: str = "auto",
@@ -101,6 +103,9 @@ class Predictor:
         self.limb_channels = int(seg.get("limb_channels", 0))  # > 0: the network reads detector keypoints
         self.fit_limbs = int(fit.get("limb_channels", 0))  # > 0: the fitting network reads detector keypoints too
         self.fit_net = FitNet(in_channels=self.n_parts + 1 + self.fit_limbs, res=self.fit_res).to(self.device).eval()
+        # the fitting input's channels in a mirrored map: part labels, then limb planes, left <-> right
+        self._mirror_fit = None if self.n_parts != 12 else torch.as_tensor(
+            np.concatenate([MIRROR_LABELS, 13 + MIRROR_LIMBS[:self.fit_limbs]]), device=self.device)
         for net, ck, name in ((self.seg_net, seg, "seg.pt"), (self.fit_net, fit, "fit.pt")):
             try:
                 net.load_state_dict(ck["model"])
@@ -166,7 +171,10 @@ class Predictor:
                 j = torch.as_tensor(np.asarray(joints2d, np.float32)[None], device=self.device)
                 v = torch.as_tensor(np.asarray(conf)[None] > 0, device=self.device)
             x = torch.cat([x, limb_maps(j, v, self.fit_res, self.size)], 1)
-        rot, betas, cam = self.fit_net(x)
+        if self.flip_test and self._mirror_fit is not None:  # with the mirrored map's answer, as in segment
+            rot, betas, cam = fit_mirror_averaged(self.fit_net, x, self._mirror_fit)
+        else:
+            rot, betas, cam = self.fit_net(x)
         aa = matrix_to_axis_angle(rot[0]).reshape(72).cpu().numpy()
         t = weak_cam_to_translation(cam, self.focal, self.size)[0].cpu().numpy()
         return BodyParams.from_pose(aa, betas[0].cpu().numpy(), t)

@@ -71,6 +71,7 @@ class FitConfig(RunConfig):
     keypoints: bool = False       # also read the detector's keypoints as limb maps
     share_3d: float = 1.0         # share (0..1) of the samples whose 3D labels are used
     share_seed: int = 0           # seed of the draw of 3D-labelled samples
+    flip: float = 0.0             # share of samples mirrored (map, keypoints and body, left <-> right)
     body_model: str | None = None  # SMPL model file (None: the embedded model)
 
     def __post_init__(self):

@@ -18,9 +18,10 @@ import torch.nn.functional as F
 from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL
 from inference.geometry import axis_angle_to_matrix
+from inference.joints import MIRROR_JOINTS
 from inference.keypoint_maps import NUM_LIMB_MAPS, limb_maps
 from inference.nets import FitNet
-from inference.parts import GROUPINGS
+from inference.parts import GROUPINGS, MIRROR_LABELS
 
 from .augment import corrupt_parts, one_hot
 from .cache import Cache, load_cache
@@ -51,14 +52,61 @@ def batch_input(data: Cache, b: np.ndarray, n_parts: int, rgb: bool, g: torch.Ge
     ground truth with that error (drawn from kg) are appended (B, 12, R, R)."""
     if rgb:
         return torch.as_tensor(data.images[b]).permute(0, 3, 1, 2).float().div(255)
-    lab = torch.as_tensor(data.labels[b])
+    return parts_input(torch.as_tensor(data.labels[b]), data.joints2d[b], n_parts, g, err, kg)
+
+
+def parts_input(labels: torch.Tensor, joints2d: np.ndarray, n_parts: int, g: torch.Generator | None = None,
+                err: DetectorError | None = None, kg: torch.Generator | None = None) -> torch.Tensor:
+    """batch_input's part-map path for label maps (B, R, R) and SMPL joints (B, 24, 2) in crop pixels."""
+    lab = labels
     if g is not None:
         lab = corrupt_parts(lab, g)
     x = fit_input(lab, n_parts)
     if err is None:
         return x
-    j, v = simulate_keypoints(gt_keypoints(data.joints2d[b]), err, kg, CROP_SIZE)
+    j, v = simulate_keypoints(gt_keypoints(joints2d), err, kg, CROP_SIZE)
     return torch.cat([x, limb_maps(j, v, x.shape[-1], CROP_SIZE)], 1)
+
+
+@dataclass(frozen=True)
+class FitSamples:
+    """A training batch's labels: label maps (B, R, R) uint8, SMPL joints in crop pixels (B, 24, 2), pose
+    (B, 72) axis-angle, betas (B, 10), camera-frame joints (B, 24, 3) and translation (B, 3), OpenGL."""
+
+    labels: torch.Tensor
+    joints2d: np.ndarray
+    pose: torch.Tensor
+    betas: torch.Tensor
+    joints3d: torch.Tensor
+    transl: torch.Tensor
+
+    @classmethod
+    def of(cls, data: Cache, b: np.ndarray) -> FitSamples:
+        return cls(torch.as_tensor(data.labels[b]), np.asarray(data.joints2d[b], np.float32),
+                   torch.as_tensor(data.pose[b]), torch.as_tensor(data.betas[b]),
+                   torch.as_tensor(data.joints3d[b]), torch.as_tensor(data.transl[b]))
+
+    def mirrored(self, which: torch.Tensor) -> FitSamples:
+        """The samples with `which` (B,) bool mirrored: the crop flipped about its vertical centre line,
+        so the body is reflected through the camera's x = 0 plane and its left and right exchange
+        (part labels, joints; a joint rotation R becomes S R S with S = diag(-1, 1, 1), in axis-angle
+        (x, y, z) -> (x, -y, -z)). Betas are kept: the body model is left-right symmetric within about
+        1 mm. joints2d x -> CROP_SIZE - x (pixel centres at i + 0.5)."""
+        if not bool(which.any()):
+            return self
+        sw = list(MIRROR_JOINTS)
+        lut = torch.as_tensor(MIRROR_LABELS).to(torch.uint8)
+        w = which.numpy()
+        j2 = self.joints2d.copy()
+        j2[w] = j2[w][:, sw] * np.float32([-1, 1]) + np.float32([CROP_SIZE, 0])
+        pose = self.pose.view(-1, 24, 3).clone()
+        pose[which] = pose[which][:, sw] * torch.tensor([1.0, -1.0, -1.0], dtype=pose.dtype)
+        j3 = self.joints3d.clone()
+        j3[which] = j3[which][:, sw] * torch.tensor([-1.0, 1.0, 1.0], dtype=j3.dtype)
+        t = self.transl.clone()
+        t[which] = t[which] * torch.tensor([-1.0, 1.0, 1.0], dtype=t.dtype)
+        lab = torch.where(which[:, None, None], lut[self.labels.flip(-1).long()], self.labels)
+        return replace(self, labels=lab, joints2d=j2, pose=pose.view(-1, 72), joints3d=j3, transl=t)
 
 
 def labelled_3d(n: int, share: float, seed: int = 0) -> np.ndarray:
@@ -153,15 +201,22 @@ class FitTask:
         self.share_3d = float(self.has_3d[train_idx].mean())
         self.g = torch.Generator().manual_seed(seed)       # part map corruption
         self.kg = torch.Generator().manual_seed(seed + 1)  # simulated keypoints
+        self.fg = torch.Generator().manual_seed(seed + 2)  # mirrored samples
 
     def loss(self, model: torch.nn.Module, idx: np.ndarray) -> FitLosses:
         c, data, dev = self.cfg, self.data, self.device
-        x = batch_input(data, idx, c.n_parts, self.rgb, self.g if c.augment else None, self.err, self.kg).to(dev)
-        rot_gt = axis_angle_to_matrix(torch.as_tensor(data.pose[idx]).to(dev).view(-1, 24, 3))
+        s = FitSamples.of(data, idx)
+        if self.rgb:
+            x = batch_input(data, idx, c.n_parts, True)
+        else:
+            if c.flip > 0:
+                s = s.mirrored(torch.rand(len(idx), generator=self.fg) < c.flip)
+            x = parts_input(s.labels, s.joints2d, c.n_parts, self.g if c.augment else None, self.err, self.kg)
+        x = x.to(dev)
+        rot_gt = axis_angle_to_matrix(s.pose.to(dev).view(-1, 24, 3))
         rot, betas, cam = model(x)
-        return fit_losses(self.body, rot, betas, cam, rot_gt, torch.as_tensor(data.betas[idx]).to(dev),
-                          torch.as_tensor(data.joints3d[idx]).to(dev), torch.as_tensor(data.joints2d[idx]).to(dev),
-                          torch.as_tensor(data.transl[idx]).to(dev), FOCAL, CROP_SIZE, c.loss_weights,
+        return fit_losses(self.body, rot, betas, cam, rot_gt, s.betas.to(dev), s.joints3d.to(dev),
+                          torch.as_tensor(s.joints2d).to(dev), s.transl.to(dev), FOCAL, CROP_SIZE, c.loss_weights,
                           None if self.has_3d.all() else torch.as_tensor(self.has_3d[idx]))
 
     def shown(self, losses: FitLosses) -> dict[str, float]:

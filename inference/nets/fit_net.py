@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from ..geometry import rot6d_to_matrix
+from ..joints import MIRROR_JOINTS
 
 
 class FitNet(nn.Module):
@@ -40,3 +41,27 @@ class FitNet(nn.Module):
         B = x.shape[0]
         rotmats = rot6d_to_matrix(x[:, :144].reshape(B, 24, 6))
         return rotmats, x[:, 144:154], x[:, 154:157]
+
+
+# Reflection through the camera's x = 0 plane (a horizontal flip of a crop about its centre).
+_REFLECT = torch.diag(torch.tensor([-1.0, 1.0, 1.0]))
+
+
+def fit_mirror_averaged(net: FitNet, x: torch.Tensor, mirror_channels: torch.Tensor
+                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """FitNet's answer for inputs x (B, C, R, R), averaged with its answer for the mirrored inputs mapped
+    back, as the segmentation's flip test does (`seg_net.part_probabilities`).
+
+    mirror_channels (C,): the channel each input channel becomes in a mirrored map (part labels and limb
+    planes exchange left and right). The mirrored body is mapped back by swapping left and right joints
+    and conjugating each rotation with the reflection S = diag(-1, 1, 1) (S R S); the camera's tx changes
+    sign. Rotations are averaged as matrices and projected to the nearest rotation, betas and camera as
+    numbers. Returns rotmats (B, 24, 3, 3), betas (B, 10), cam (B, 3)."""
+    from ..geometry import svd_orthogonalize
+
+    n = x.shape[0]
+    rot, betas, cam = net(torch.cat([x, x.flip(-1)[:, mirror_channels]]))
+    S = _REFLECT.to(rot)
+    back = S @ rot[n:][:, list(MIRROR_JOINTS)] @ S
+    cam_back = cam[n:] * torch.tensor([1.0, -1.0, 1.0]).to(cam)
+    return svd_orthogonalize((rot[:n] + back) / 2), (betas[:n] + betas[n:]) / 2, (cam[:n] + cam_back) / 2

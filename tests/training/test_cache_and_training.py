@@ -299,3 +299,33 @@ def test_person_free_samples_replace_a_fraction_of_a_batch():
         n_empty.append(int((b.labels.flatten(1) == 0).all(1).sum()))
     assert n_empty[0] == 0 and n_empty[1] == 8 and 0 < n_empty[2] < 8
     assert (data.labels > 0).all(), "the cached arrays must not change"
+
+
+def test_mirrored_samples_are_still_consistent(data, body):
+    """A mirrored sample's pose, betas and translation give its mirrored 3D joints (the body model is
+    left-right symmetric within about 1 mm), they project to its mirrored 2D joints, its losses at the
+    ground truth vanish, and mirroring twice gives the sample back."""
+    from training.train_fit import FitSamples
+
+    b = np.arange(8)
+    s = FitSamples.of(data, b)
+    which = torch.tensor([True, False] * 4)
+    m = s.mirrored(which)
+    for i in range(8):
+        p = BodyParams.from_pose(m.pose[i].numpy(), m.betas[i].numpy(), m.transl[i].numpy())
+        j = body.mesh(p).joints
+        np.testing.assert_allclose(j, m.joints3d[i].numpy(), atol=3e-3)
+        np.testing.assert_allclose(project_points(m.joints3d[i].numpy(), FOCAL, CROP_SIZE), m.joints2d[i], atol=1e-2)
+    assert torch.equal(m.labels[1], s.labels[1]) and not torch.equal(m.labels[0], s.labels[0])
+    # a mirrored left thigh (label of the subject's left) lies where the right thigh was, flipped
+    from inference.parts import MIRROR_LABELS
+    assert torch.equal(m.labels[0], torch.as_tensor(MIRROR_LABELS)[s.labels[0].flip(-1).long()].to(torch.uint8))
+    back = m.mirrored(which)
+    for f in ("labels", "pose", "joints3d", "transl"):
+        assert torch.allclose(getattr(back, f).float(), getattr(s, f).float(), atol=1e-6), f
+    np.testing.assert_allclose(back.joints2d, s.joints2d, atol=1e-4)
+    rot = axis_angle_to_matrix(m.pose.view(-1, 24, 3))
+    cam = translation_to_weak_cam(m.transl, FOCAL, CROP_SIZE)
+    out = fit_losses(body, rot, m.betas, cam, rot, m.betas, m.joints3d, torch.as_tensor(m.joints2d), m.transl,
+                     FOCAL, CROP_SIZE, LossWeights())
+    assert float(out.j3d) < 1e-5 and float(out.j2d) < 1e-4, (float(out.j3d), float(out.j2d))

@@ -1,0 +1,47 @@
+import numpy as np
+import torch
+
+from inference.joints import MIRROR_JOINTS
+from inference.keypoint_maps import MIRROR_LIMBS
+from inference.nets import FitNet
+from inference.nets.fit_net import fit_mirror_averaged
+from inference.parts import MIRROR_LABELS
+
+S = torch.diag(torch.tensor([-1.0, 1.0, 1.0]))
+MIRROR = torch.as_tensor(np.concatenate([MIRROR_LABELS, 13 + MIRROR_LIMBS]))
+
+
+def _net() -> FitNet:
+    torch.manual_seed(0)
+    net = FitNet(in_channels=25).eval()
+    torch.nn.init.normal_(net.out.weight, std=0.01)  # zero-initialised: make the answer depend on the input
+    return net
+
+
+def test_mirror_averaged_answer_is_mirror_equivariant():
+    """The averaged answer for a mirrored map is the averaged answer for the map, mirrored: left and
+    right joints exchanged, each rotation conjugated by the reflection, the camera's tx negated."""
+    net = _net()
+    x = torch.rand(2, 25, 64, 64)
+    with torch.no_grad():
+        rot, betas, cam = fit_mirror_averaged(net, x, MIRROR)
+        rot_m, betas_m, cam_m = fit_mirror_averaged(net, x.flip(-1)[:, MIRROR], MIRROR)
+    torch.testing.assert_close(rot_m, S @ rot[:, list(MIRROR_JOINTS)] @ S, atol=1e-5, rtol=0)
+    torch.testing.assert_close(betas_m, betas, atol=1e-5, rtol=0)
+    torch.testing.assert_close(cam_m, cam * torch.tensor([1.0, -1.0, 1.0]), atol=1e-5, rtol=0)
+    assert torch.allclose(torch.det(rot), torch.ones(2, 24), atol=1e-5)
+
+
+def test_mirror_averaged_answer_lies_between_the_two_views():
+    net = _net()
+    x = torch.rand(1, 25, 64, 64)
+    with torch.no_grad():
+        rot, betas, cam = fit_mirror_averaged(net, x, MIRROR)
+        r0, b0, c0 = net(x)
+        r1, b1, c1 = net(x.flip(-1)[:, MIRROR])
+    torch.testing.assert_close(betas, (b0 + b1) / 2)
+    back = S @ r1[:, list(MIRROR_JOINTS)] @ S
+    # the averaged rotation is no farther from either view than the two views are from each other
+    gap = (r0 - back).norm(dim=(-2, -1))
+    assert ((rot - r0).norm(dim=(-2, -1)) <= gap + 1e-5).all()
+    assert ((rot - back).norm(dim=(-2, -1)) <= gap + 1e-5).all()

@@ -35,14 +35,13 @@ class CheckRow:
 def study(data: Path, start: int, stop: int) -> list[CheckRow]:
     import torch
 
-    from inference.crop import crop_for_box
     from inference.datasets import list_cases, read_case
     from inference.detect import PersonDetector
-    from inference.detect.person_inputs import crop_inputs, world_bones
     from inference.metrics import body_errors_mm
-    from inference.pipeline import PredictionError, Predictor
+    from inference.pipeline import Predictor
     from inference.pose_priors import pose_energy
     from inference.refine import TRUST_CONFIDENCE, refine_fit
+    from training.evaluate import run_network
 
     torch.manual_seed(0)
     pred = Predictor(detect="off")
@@ -52,19 +51,15 @@ def study(data: Path, start: int, stop: int) -> list[CheckRow]:
     for cid in list_cases(data, "test")[start:stop]:
         case = read_case(data, cid, body)
         gt = body.mesh(case.params)
-        people = det.detect(case.image, max_people=1)
-        frame = crop_for_box(None, case.image.shape, pred.size)
-        try:
-            p = pred.predict(case.image, crop=frame, found=people[0] if people else None)
-        except PredictionError:
+        run = run_network(pred, det, case.image)
+        if run.empty_in_silhouette:  # evaluate runs these on the image alone; the study leaves them out
             continue
-        j2d, conf, mask = crop_inputs(people[0], p.crop, case.image.shape) if people else (None, None, None)
-        r = refine_fit(body, p.params, p.parts, pred.focal, pred.size, joints2d=j2d, conf=conf,
-                       silhouette=None if mask is None else mask > 0.5, photo_area=p.crop.photo_area(case.image.shape),
-                       bones=world_bones(people[0]) if people else None, max_energy_rise=None)
+        p = run.prediction
+        r = refine_fit(body, p.params, p.parts, pred.focal, pred.size, **run.refine_inputs(case.image.shape),
+                       max_energy_rise=None)
         row = CheckRow(cid, body_errors_mm(p.mesh, gt)["pa_mpjpe"], body_errors_mm(body.mesh(r), gt)["pa_mpjpe"],
                        float((p.parts.confidence() - lo) / (hi - lo)), pose_energy(p.params.body_pose),
-                       pose_energy(r.body_pose), bool(people))
+                       pose_energy(r.body_pose), run.person is not None)
         rows.append(row)
         print(json.dumps(asdict(row)), flush=True)
     return rows

@@ -16,10 +16,11 @@ import torch
 
 from inference.crop import crop_for_box, uncrop_parts
 from inference.datasets import list_cases, read_case
+from inference.detect import Person
 from inference.metrics import IoUAccumulator, body_errors_mm
 from inference.pipeline import PredictionError, Predictor
 from inference.refine import refine_fit
-from inference.types import BodyParams
+from inference.types import BodyParams, Prediction
 
 from .smplify import SMPLify
 
@@ -139,6 +140,54 @@ def _keypoint_detector(keypoints: str):
         return None
 
 
+@dataclass(frozen=True)
+class NetworkRun:
+    """One test case run as the app runs a photo: the detector on the whole image, the test image as the
+    network's crop. joints2d (14, 2), conf (14,) and mask (S, S) are the detector's keypoints and
+    silhouette in the crop (None without a detected person); `empty_in_silhouette`: the detector's
+    silhouette left no part, so the network ran on the image alone."""
+
+    prediction: Prediction
+    person: Person | None
+    joints2d: np.ndarray | None
+    conf: np.ndarray | None
+    mask: np.ndarray | None
+    empty_in_silhouette: bool
+    t_detect: float
+    t_network: float  # seconds, the detector included
+
+    def refine_inputs(self, image_shape: tuple[int, ...]) -> dict:
+        """refine_fit's evidence keywords for this run (keypoints, silhouette, photo area, 3D bones)."""
+        from inference.detect.person_inputs import world_bones
+
+        p = self.prediction
+        return dict(joints2d=self.joints2d, conf=self.conf, silhouette=None if self.mask is None else self.mask > 0.5,
+                    photo_area=p.crop.photo_area(image_shape),
+                    bones=world_bones(self.person) if self.person is not None else None)
+
+
+def run_network(pred: Predictor, detector, image: np.ndarray) -> NetworkRun:
+    """`pred` (built with detect="off") on a test image (S, S, 3) with `detector`'s first person (or none)."""
+    from inference.detect.person_inputs import crop_inputs
+
+    people, t_detect = [], 0.0
+    if detector is not None:
+        t = time.perf_counter()
+        people = detector.detect(image, max_people=1)
+        t_detect = time.perf_counter() - t
+    t = time.perf_counter()
+    frame = crop_for_box(None, image.shape, pred.size)  # the test image is the network's crop
+    empty = False
+    try:
+        p = pred.predict(image, crop=frame, found=people[0] if people else None)
+    except PredictionError:  # nothing left inside the detector's silhouette: the image alone
+        p = pred.predict(image, crop=frame)
+        empty = True
+    t_network = time.perf_counter() - t + t_detect
+    j2d, conf, mask = crop_inputs(people[0], p.crop, image.shape) if people else (None, None, None)
+    return NetworkRun(p, people[0] if people else None, j2d, conf, mask, empty, t_detect, t_network)
+
+
 def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: int = 0, baseline_limit: int = 50,
              refine_limit: int = 100, device: str = "auto", weights_dir: Path | None = None, progress: bool = True,
              keypoints: str = "detect") -> EvalResult:
@@ -151,8 +200,6 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
     joints, from DeepCut). The crop is the whole test image; the part map is compared at the image's
     resolution."""
     from tqdm import tqdm
-
-    from inference.detect.person_inputs import crop_inputs, world_bones
 
     torch.manual_seed(0)
     pred = Predictor(weights_dir=weights_dir, device=device, detect="off")
@@ -171,38 +218,22 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         case = read_case(data, cid, body)
         gt_mesh = body.mesh(case.params)
         extra: dict = {}  # the methods that ran only on some cases
-        people, t_detect = [], 0.0
-        if detector is not None:  # as the app does: the detector's keypoints and silhouette, on the whole image
-            t = time.perf_counter()
-            people = detector.detect(case.image, max_people=1)
-            t_detect = time.perf_counter() - t
-        t = time.perf_counter()
-        frame = crop_for_box(None, case.image.shape, pred.size)  # the test image is the network's crop
-        empty = False
-        try:
-            p = pred.predict(case.image, crop=frame, found=people[0] if people else None)
-        except PredictionError:  # nothing left inside the detector's silhouette: the image alone
-            p = pred.predict(case.image, crop=frame)
-            empty = True
-        t_network = time.perf_counter() - t + t_detect
+        # as the app does: the detector's keypoints and silhouette, on the whole image
+        run = run_network(pred, detector, case.image)
+        p, j2d, conf, t_network = run.prediction, run.joints2d, run.conf, run.t_network
         full = uncrop_parts(p.parts, p.crop, case.image.shape)
         acc.update(full, case.labels)
         cacc = IoUAccumulator(13)
         cacc.update(full, case.labels)
         pred_errors = _errors(body, p.params, gt_mesh)
         gt_small = cv2.resize(case.labels, (pred.seg_res, pred.seg_res), interpolation=cv2.INTER_NEAREST)
-        # the detector's keypoints and silhouette on the crop: what the app's networks and refinement get
-        j2d, conf, mask = crop_inputs(people[0], p.crop, case.image.shape) if people else (None, None, None)
         t = time.perf_counter()
         gt_parts = _errors(body, pred.fit(gt_small, j2d, conf), gt_mesh)  # the same detector keypoints
         t_fit_gt = time.perf_counter() - t
-        kp = people[0].lsp13(case.image.shape) if people else None  # for the detected-joints baseline
-        sil = None if mask is None else mask > 0.5
+        kp = run.person.lsp13(case.image.shape) if run.person is not None else None  # detected-joints baseline
         if k < refine_limit:
             t = time.perf_counter()
-            r = refine_fit(body, p.params, p.parts, pred.focal, pred.size, joints2d=j2d, conf=conf, silhouette=sil,
-                           photo_area=p.crop.photo_area(case.image.shape),
-                           bones=world_bones(people[0]) if people else None)
+            r = refine_fit(body, p.params, p.parts, pred.focal, pred.size, **run.refine_inputs(case.image.shape))
             extra["t_refine"] = time.perf_counter() - t + t_network
             extra["refined"] = _errors(body, r, gt_mesh)
         if k < baseline_limit:
@@ -215,8 +246,9 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
                 b = baseline_fit(smplify, kp, case.focal, case.image.shape[0])
                 extra["t_baseline_det"] = time.perf_counter() - t
                 extra["baseline_det"] = _errors(body, b, gt_mesh)
-        cases.append(CaseResult(id=cid, empty_in_silhouette=empty, t_network=t_network, miou=float(cacc.mean()),
-                                pred=pred_errors, gt_parts=gt_parts, t_fit_gt=t_fit_gt, detected=kp is not None,
+        cases.append(CaseResult(id=cid, empty_in_silhouette=run.empty_in_silhouette, t_network=t_network,
+                                miou=float(cacc.mean()), pred=pred_errors, gt_parts=gt_parts, t_fit_gt=t_fit_gt,
+                                detected=kp is not None,
                                 **extra))
     result = replace(summarise(cases, acc), left_right_swaps=acc.left_right_swaps(), data=str(data), split=split,
                      n=len(cases), device=str(pred.device),

@@ -31,8 +31,8 @@ from inference.paths import RESOURCES  # noqa: E402
 VARIANTS = {
     # ImageNet-pretrained EfficientNet-Lite0 U-Net reading the detector's limb maps
     "lite": dict(arch="lite", lr=1e-3),
-    # the compact from-scratch U-Net with limb maps, warm-started from the shipped RGB-only weights
-    "segnet": dict(arch="segnet", lr=1e-3, init=str(RESOURCES / "weights" / "seg.pt"), width=16),
+    # the shipped compact U-Net (limb maps at every encoder scale), warm-started from the shipped weights
+    "segnet": dict(arch="segnet", lr=1e-3, init=str(RESOURCES / "weights" / "seg.pt"), width=16, deep_limbs=True),
 }
 
 
@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
                     batch_size=4 if a.dry_run else a.batch_size, lr=v["lr"], val_every=1 if a.dry_run else 10,
                     max_samples=24 if a.dry_run else 0, threads=1 if a.dry_run else 0, init=v.get("init"),
                     minutes=0 if a.dry_run else a.minutes, arch=v["arch"], width=v.get("width", 16),
-                    head="shuffle", dice=0.5, empty=0.03, keypoints=True, pretrained=a.pretrained)
+                    head="shuffle", dice=0.5, empty=0.03, keypoints=True, pretrained=a.pretrained,
+                    deep_limbs=v.get("deep_limbs", False))
     t0 = time.time()
     best = train_seg(cfg)
     a.out.mkdir(parents=True, exist_ok=True)

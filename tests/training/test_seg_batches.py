@@ -91,3 +91,25 @@ def test_the_gpu_script_dry_run_trains_and_writes_a_checkpoint(tmp_path):
     ck = torch.load(out / "seg_lite.pt", weights_only=False)
     assert ck["arch"] == "lite" and ck["limb_channels"] == 12 and ck["step"] > 0
     assert all(t.dtype == torch.float16 for t in ck["model"].values() if t.is_floating_point())
+
+
+def test_the_gpu_script_dry_run_continues_the_shipped_segnet(tmp_path):
+    """The segnet variant warm-starts from resources/weights/seg.pt, so it must build the shipped
+    architecture (limb maps at every encoder scale) or the warm start cannot load."""
+    import importlib.util
+    from pathlib import Path
+
+    d = _data(n=30, r=64)
+    src = tmp_path / "cache"
+    src.mkdir()
+    np.savez(src / "shard_00000.npz", pose=np.zeros((30, 72)), **_arrays(d))
+    pack_cache(src, tmp_path / "pack", 30)
+    script = Path(__file__).parents[2] / "scripts/train_seg_gpu.py"
+    spec = importlib.util.spec_from_file_location("train_seg_gpu", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path / "out"
+    assert mod.main(["--data", str(tmp_path / "pack"), "--variant", "segnet", "--out", str(out), "--dry-run"]) == 0
+    ck = torch.load(out / "seg_segnet.pt", weights_only=False)
+    assert ck["arch"] == "segnet" and ck["limb_channels"] == 12 and ck["step"] > 0
+    assert any(k.startswith("limb_in.") for k in ck["model"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..geometry import rot6d_to_matrix
+from ..geometry import rot6d_to_matrix, svd_orthogonalize
 from ..joints import MIRROR_JOINTS
 
 
@@ -57,8 +57,6 @@ def fit_mirror_averaged(net: FitNet, x: torch.Tensor, mirror_channels: torch.Ten
     and conjugating each rotation with the reflection S = diag(-1, 1, 1) (S R S); the camera's tx changes
     sign. Rotations are averaged as matrices and projected to the nearest rotation, betas and camera as
     numbers. Returns rotmats (B, 24, 3, 3), betas (B, 10), cam (B, 3)."""
-    from ..geometry import svd_orthogonalize
-
     n = x.shape[0]
     rot, betas, cam = net(torch.cat([x, x.flip(-1)[:, mirror_channels]]))
     S = _REFLECT.to(rot)

@@ -13,8 +13,9 @@ from inference.geometry import euler_to_axis_angle, project_points
 from inference.joints import LSP_FROM_SMPL
 from inference.metrics import pa_mpjpe, pve
 from inference.optimize import FitWeights, fit_smpl
+from inference.parts import vertex_part_labels
 from inference.pose_priors import GaussianPosePrior
-from inference.refine import REFINE_WEIGHTS, refine_fit
+from inference.refine import REFINE_VERTICES, REFINE_WEIGHTS, refine_fit
 from inference.types import BodyParams, PartMap
 
 FIT_ITERS = 40          # per stage (3 stages); the default 60 gains nothing on this easy case
@@ -79,9 +80,11 @@ def refined(body, gt):
     pose = gt.pose.copy()
     pose[3:] += np.random.default_rng(0).normal(0, 0.1, 69)
     start = gt.with_(body_pose=pose[3:])
-    # the part term alone, free to move (the shipped weights hold the pose close to the network's)
+    # the optimiser's part term alone, free to move (the shipped weights hold the pose close to the
+    # network's; refine_fit itself does not refit a part map without keypoints)
     weights = dataclasses.replace(REFINE_WEIGHTS, iters=REFINE_ITERS, parts=1.0, stay=0.5)
-    out = refine_fit(body, start, PartMap(labels), FOCAL, CROP_SIZE, weights=weights)
+    out, _ = fit_smpl(body, start, FOCAL, CROP_SIZE, weights, labels=labels,
+                      vertex_parts=vertex_part_labels(body.weights), n_vertices=REFINE_VERTICES)
     return start, out
 
 

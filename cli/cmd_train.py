@@ -5,8 +5,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import fields
 from pathlib import Path
+
+
+def _share(text: str) -> float:
+    """A share of samples, 0..1, for argparse."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"a share of samples is between 0 and 1, not {v:g}")
+    return v
 
 
 def _loss_weights(text: str):
@@ -58,7 +70,7 @@ def add_arguments(p, name: str) -> None:
                             "only the 2D joint loss (the paper's partial 3D supervision; a fixed seeded draw)")
         p.add_argument("--share-seed", type=int, default=d("share_seed"),
                        help="seed of the draw of 3D-labelled samples")
-        p.add_argument("--flip", type=float, default=d("flip"), metavar="P",
+        p.add_argument("--flip", type=_share, default=d("flip"), metavar="P",
                        help="share (0..1) of training samples mirrored: part map, keypoints and body "
                             "(left and right exchanged)")
     else:
@@ -92,7 +104,11 @@ def config_from_args(args):
 
 
 def run(args) -> int:
-    cfg = config_from_args(args)
+    try:
+        cfg = config_from_args(args)
+    except ValueError as exc:  # settings that contradict each other
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 2
     Path(cfg.out).mkdir(parents=True, exist_ok=True)
     if cfg.kind == "fit":
         from training.train_fit import train_fit

@@ -8,7 +8,8 @@ instead of handled; on leaving, the previous handlers are restored and called on
 came, so the interruption takes effect right after the step, never inside it.
 
 Only the main thread receives Python signal handlers, so elsewhere (the app's worker threads) this is a
-no-op.
+no-op. Hold only short steps: a second Ctrl+C inside the block is not handled either. If the block raises
+while a signal is pending, the signal's exception (KeyboardInterrupt, `Terminated`) replaces the error.
 """
 from __future__ import annotations
 
@@ -34,15 +35,18 @@ def deferred_signals() -> Iterator[None]:
     previous = {}
     try:
         for s in HELD:
-            # None: a handler set outside Python, which could not be put back; leave that signal alone
-            if signal.getsignal(s) is not None:
-                previous[s] = signal.signal(s, hold)
+            handler = signal.getsignal(s)
+            # None: a handler set outside Python, which could not be put back; SIG_IGN: nothing to defer
+            if handler is None or handler == signal.SIG_IGN:
+                continue
+            previous[s] = handler  # recorded before `hold` goes in, so it is always put back
+            signal.signal(s, hold)
         yield
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
         for s in dict.fromkeys(pending):
-            handler = previous[s]
+            handler = previous.get(s)
             if callable(handler):
                 handler(s, None)
             elif handler == signal.SIG_DFL:

@@ -76,31 +76,30 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
     The parameter files carry the photo's camera (`inference.photo_camera.photo_camera_for`); with the
     `body_model` also the photo-pixel joints (the LSP head top needs its vertices).
 
-    All or nothing: if any write fails, the files already written for this image are removed again and
-    the error is raised. Ctrl+C and SIGTERM are held until the set is complete (a file finished but not
-    yet recorded for clean-up could not be removed), then take effect. Returns the paths written.
+    All or nothing: if any write fails or the run is interrupted (Ctrl+C, SIGTERM), the files already
+    written for this image are removed again and the error is raised. Each file's write and its record for
+    that clean-up are one step that the signals wait for (`inference.deferred_signals`): a file finished but
+    not yet recorded could not be removed. Returns the paths written.
     """
-    from inference.deferred_signals import deferred_signals
-
-    written: list[Path] = []
-    with deferred_signals():
-        _write_all(p, stem, mesh_formats, renderer, body_name, overwrite, body_model, frame, written)
-    return written
-
-
-def _write_all(p, stem, mesh_formats, renderer, body_name, overwrite, body_model, frame, written) -> None:
-    """write_outputs' work; appends each path to `written` as soon as it is complete."""
     import numpy as np
 
     from inference.crop import uncrop_parts
+    from inference.deferred_signals import deferred_signals
     from inference.export import atomic_write, export, export_mesh, png_bytes, save_params
     from inference.parts import colorize
     from inference.photo_camera import photo_camera_for
     from inference.render.overlay import mesh_overlay, parts_overlay
     from inference.rig import frame_offset
 
+    written: list[Path] = []
+
+    def record(write, *args, **kwargs):
+        with deferred_signals():
+            written.append(write(*args, **kwargs))
+
     def png(suffix, rgb):
-        written.append(atomic_write(str(stem) + suffix, png_bytes(rgb), overwrite))
+        data = png_bytes(rgb)  # encoding stays interruptible
+        record(atomic_write, str(stem) + suffix, data, overwrite)
 
     try:
         full = uncrop_parts(p.parts, p.crop, p.image.shape)  # the part map in the photo's frame
@@ -117,19 +116,20 @@ def _write_all(p, stem, mesh_formats, renderer, body_name, overwrite, body_model
             if fmt in ("skinned-glb", "bvh"):
                 if body_model is None:
                     raise ValueError(f"{fmt} export needs the body model")
-                written.append(export(name, p.params, body_model, overwrite=overwrite, frame=frame,
-                                      skinned=fmt == "skinned-glb"))
+                record(export, name, p.params, body_model, overwrite=overwrite, frame=frame,
+                       skinned=fmt == "skinned-glb")
             else:
                 v = np.asarray(p.mesh.vertices, np.float64) - frame_offset(p.mesh.joints, frame)
-                written.append(export_mesh(name, v.astype(np.float32) if frame == "body" else p.mesh.vertices,
-                                           p.mesh.faces, overwrite=overwrite, frame=frame))
+                record(export_mesh, name, v.astype(np.float32) if frame == "body" else p.mesh.vertices,
+                       p.mesh.faces, overwrite=overwrite, frame=frame)
         photo = photo_camera_for(p, body_model=body_model)
         for suffix in PARAM_OUTPUTS:
-            written.append(save_params(str(stem) + suffix, p.params, p.camera.focal, p.camera.size, body_name,
-                                       overwrite, photo=photo))
+            record(save_params, str(stem) + suffix, p.params, p.camera.focal, p.camera.size, body_name,
+                   overwrite, photo=photo)
     except BaseException:
         remove_quietly(written)
         raise
+    return written
 
 
 # ----------------------------------------------------------------------------- the summary table

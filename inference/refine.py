@@ -162,12 +162,13 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     max_energy_rise: for a trusted network (adaptive), its own fit is returned when the refined pose's
     mixture-prior energy exceeds the network's by more than this (None: never).
 
-    Without a confident keypoint (no detected person) the network's fit is returned as it is: the part map
-    alone is the evidence the network already read, and fitting it again made bodies worse (synthetic test
-    cases without a detection: 95.5 -> 98.5 mm PA-MPJPE on cases 100-199, 17 cases; docs/real_photos.md)."""
+    Without a detected person's evidence (no keypoints, silhouette or bones) the network's fit is returned
+    as it is: the part map alone is the evidence the network already read, and fitting it again made bodies
+    worse (synthetic test cases without a detection: 95.5 -> 98.5 mm PA-MPJPE on cases 100-199, 17 cases;
+    docs/real_photos.md)."""
     from dataclasses import replace
 
-    if joints2d is None or (conf is not None and not (np.asarray(conf) > 0).any()):
+    if joints2d is None and silhouette is None and bones is None:
         return params
     network, trust = params, 1.0
 

@@ -173,7 +173,7 @@ class Prediction:
     camera: Camera
     joints2d: np.ndarray
     timings: Timings
-    refined: bool = False
+    refined: bool = False   # refinement changed the network's fit (False also when it ran and kept it)
     source: str = ""
     people: tuple = ()      # every inference.detect.Person found in the image (largest first)
     network_params: BodyParams | None = None  # the fitting network's answer when `params` is refined

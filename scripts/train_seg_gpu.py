@@ -31,8 +31,8 @@ from inference.paths import RESOURCES  # noqa: E402
 VARIANTS = {
     # ImageNet-pretrained EfficientNet-Lite0 U-Net reading the detector's limb maps
     "lite": dict(arch="lite", lr=1e-3),
-    # the shipped compact U-Net (limb maps at every encoder scale), warm-started from the shipped weights
-    "segnet": dict(arch="segnet", lr=1e-3, init=str(RESOURCES / "weights" / "seg.pt"), width=16, deep_limbs=True),
+    # the shipped compact U-Net, warm-started from the shipped weights (whose width and deep limb maps it takes)
+    "segnet": dict(arch="segnet", lr=1e-3, init=str(RESOURCES / "weights" / "seg.pt")),
 }
 
 
@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
         print(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}", flush=True)
+    if v.get("init"):  # the architecture of the weights it continues
+        meta = torch.load(v["init"], map_location="cpu", weights_only=True)
+        v = {**v, "width": int(meta.get("width", 16)), "deep_limbs": bool(meta.get("deep_limbs", False))}
     run_dir = Path("/tmp") / f"nbf_seg_{a.variant}_{int(time.time())}"
     cfg = SegConfig(data=a.data, out=str(run_dir), seed=a.seed, epochs=1 if a.dry_run else 1000,
                     batch_size=4 if a.dry_run else a.batch_size, lr=v["lr"], val_every=1 if a.dry_run else 10,

@@ -77,6 +77,10 @@ class FitConfig(RunConfig):
     def __post_init__(self):
         if isinstance(self.loss_weights, Mapping):  # as read from JSON
             object.__setattr__(self, "loss_weights", LossWeights(**self.loss_weights))
+        if not 0.0 <= self.flip <= 1.0:
+            raise ValueError(f"flip is a share of samples, 0..1, not {self.flip}")
+        if self.flip and self.input == "rgb":
+            raise ValueError("flip mirrors part maps; the RGB input (ablation) does not support it")
 
 
 CONFIGS: dict[str, type[RunConfig]] = {"seg": SegConfig, "fit": FitConfig}

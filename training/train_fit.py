@@ -21,7 +21,7 @@ from inference.geometry import axis_angle_to_matrix
 from inference.joints import MIRROR_JOINTS
 from inference.keypoint_maps import NUM_LIMB_MAPS, limb_maps
 from inference.nets import FitNet
-from inference.parts import GROUPINGS, MIRROR_LABELS
+from inference.parts import GROUPINGS
 
 from .augment import corrupt_parts, one_hot
 from .cache import Cache, load_cache
@@ -29,6 +29,7 @@ from .config import FitConfig
 from .keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
 from .loop import train
 from .losses import FitLosses, fit_losses
+from .seg_batches import FLIP_LUT
 
 
 def group_labels(labels: torch.Tensor, n_parts: int) -> torch.Tensor:
@@ -57,7 +58,8 @@ def batch_input(data: Cache, b: np.ndarray, n_parts: int, rgb: bool, g: torch.Ge
 
 def parts_input(labels: torch.Tensor, joints2d: np.ndarray, n_parts: int, g: torch.Generator | None = None,
                 err: DetectorError | None = None, kg: torch.Generator | None = None) -> torch.Tensor:
-    """batch_input's part-map path for label maps (B, R, R) and SMPL joints (B, 24, 2) in crop pixels."""
+    """batch_input's part-map path for label maps (B, R, R) and SMPL joints (B, 24, 2) in crop pixels:
+    (B, n_parts + 1, R, R), with `err` (B, n_parts + 1 + 12, R, R)."""
     lab = labels
     if g is not None:
         lab = corrupt_parts(lab, g)
@@ -95,7 +97,7 @@ class FitSamples:
         if not bool(which.any()):
             return self
         sw = list(MIRROR_JOINTS)
-        lut = torch.as_tensor(MIRROR_LABELS).to(torch.uint8)
+        lut = FLIP_LUT.to(torch.uint8)
         w = which.numpy()
         j2 = self.joints2d.copy()
         j2[w] = j2[w][:, sw] * np.float32([-1, 1]) + np.float32([CROP_SIZE, 0])

@@ -69,13 +69,48 @@ def test_worker_thread_is_a_no_op():
     assert seen == [before]
 
 
-def test_atomic_write_under_a_held_signal_completes_and_leaves_no_temporary(tmp_path, raising_sigterm):
+def test_atomic_write_holds_a_signal_that_comes_right_after_its_temporary_file(tmp_path, raising_sigterm,
+                                                                              monkeypatch):
+    """SIGTERM delivered the moment the temporary file exists (where CI once found one left behind): the
+    write completes, then the signal's exception comes; no temporary file remains."""
+    import tempfile
 
+    real = tempfile.mkstemp
+
+    def mkstemp_then_signal(*args, **kwargs):
+        out = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return out
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)
     path = tmp_path / "a.bin"
-    payload = b"x" * 1_000_000
     with pytest.raises(Stop):
-        with deferred_signals():
-            os.kill(os.getpid(), signal.SIGTERM)  # arrives before the write; held through it
-            atomic_write(path, payload)
-    assert path.read_bytes() == payload
+        atomic_write(path, b"x" * 1000)
+    monkeypatch.undo()
+    assert path.read_bytes() == b"x" * 1000
     assert [p.name for p in tmp_path.iterdir()] == ["a.bin"]
+
+
+def test_an_ignored_signal_stays_ignored():
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        with deferred_signals():
+            assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+            os.kill(os.getpid(), signal.SIGTERM)
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_ctrl_c_under_python_default_handler_raises_keyboard_interrupt_after_the_block():
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    steps = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with deferred_signals():
+                os.kill(os.getpid(), signal.SIGINT)
+                steps.append("finished")
+        assert steps == ["finished"]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)

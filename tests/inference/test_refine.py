@@ -172,9 +172,10 @@ def test_refinement_that_folds_the_body_is_rejected(body):
     assert moved is not net and not np.allclose(moved.body_pose, net.body_pose, atol=1e-3)
 
 
-def test_without_keypoints_the_network_fit_is_kept(body):
-    """No detected person (no keypoints, or none confident): the part map the network already read is the
-    only evidence, so refinement returns the network's fit; one confident keypoint is enough to refine."""
+def test_without_detector_evidence_the_network_fit_is_kept(body):
+    """No detected person (no keypoints, silhouette or bones): the part map the network already read is the
+    only evidence, so refinement returns the network's fit; keypoints (even with none confident) or a
+    silhouette make it refine."""
     net = _posed(body, {})
     some = np.zeros((128, 128), np.uint8)
     some[30:100, 50:78] = 2
@@ -183,8 +184,8 @@ def test_without_keypoints_the_network_fit_is_kept(body):
     assert refine_fit(body, net, unsure, FOCAL, CROP_SIZE, weights=w) is net
     j = project_points(body.mesh(_posed(body, {1: (-40, 0, 0)})).joints, FOCAL, CROP_SIZE)[list(LSP_FROM_SMPL)]
     j14 = np.concatenate([j, j[12:13]])
-    assert refine_fit(body, net, unsure, FOCAL, CROP_SIZE, joints2d=j14, conf=np.zeros(14, np.float32),
-                      weights=w) is net
     conf = np.zeros(14, np.float32)
     conf[[2, 1, 0]] = 1.0  # the right leg seen
     assert refine_fit(body, net, unsure, FOCAL, CROP_SIZE, joints2d=j14, conf=conf, weights=w) is not net
+    assert refine_fit(body, net, unsure, FOCAL, CROP_SIZE, silhouette=some.repeat(2, 0).repeat(2, 1) > 0,
+                      weights=w) is not net

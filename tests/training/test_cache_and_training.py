@@ -329,3 +329,15 @@ def test_mirrored_samples_are_still_consistent(data, body):
     out = fit_losses(body, rot, m.betas, cam, rot, m.betas, m.joints3d, torch.as_tensor(m.joints2d), m.transl,
                      FOCAL, CROP_SIZE, LossWeights())
     assert float(out.j3d) < 1e-5 and float(out.j2d) < 1e-4, (float(out.j3d), float(out.j2d))
+
+
+def test_train_fit_with_mirrored_samples(cache, tmp_path):
+    out = tmp_path / "fit_flip"
+    assert _train_fit(cache, out, 1, "--flip", "0.5", "--keypoints") == 0
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["flip"] == 0.5
+    ck = torch.load(out / "best.pt", weights_only=False)
+    assert ck["step"] > 0 and ck["limb_channels"] == 12
+    with pytest.raises(SystemExit):
+        _train_fit(cache, tmp_path / "bad", 1, "--flip", "1.5")
+    assert _train_fit(cache, tmp_path / "bad", 1, "--flip", "0.5", "--input", "rgb") == 2  # no mirrored RGB

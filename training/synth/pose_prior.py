@@ -18,11 +18,12 @@ from __future__ import annotations
 import numpy as np
 
 from inference.geometry import euler_to_axis_angle
+from inference.joints import MIRROR_JOINTS
 
 ACTIVITIES = ("stand", "walk", "run", "sit", "crouch", "reach", "wave", "kick", "throw", "jump", "lunge", "arms_out")
 ACTIVITY_WEIGHTS = np.array([0.14, 0.14, 0.10, 0.10, 0.07, 0.08, 0.07, 0.05, 0.06, 0.05, 0.06, 0.08])
 # Left/right joint pairs of SMPL (for mirroring).
-LR_PAIRS = ((1, 2), (4, 5), (7, 8), (10, 11), (13, 14), (16, 17), (18, 19), (20, 21), (22, 23))
+LR_PAIRS = tuple((a, b) for a, b in enumerate(MIRROR_JOINTS) if a < b)
 # Per-joint euler limits (deg) for x, y, z in the left-side convention; right side mirrored.
 _LIMITS = {
     1: ((-125, 40), (-45, 45), (-20, 60)), 4: ((0, 150), (-10, 10), (-10, 10)),

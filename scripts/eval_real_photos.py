@@ -91,10 +91,12 @@ def main() -> None:
                 rows.append({"photo": path.name, "result": str(exc)})
                 break
             n_people = len(p.people)
-            network = body.mesh(p.network_params)
+            # refinement that kept the network's fit (the pose check) leaves no separate network answer
+            net_params = p.network_params if p.network_params is not None else p.params
+            network = body.mesh(net_params)
             row = {"photo": path.name, "person": person, "people": n_people,
                    "seconds_network": p.timings.total - p.timings.refine, "seconds_refine": p.timings.refine}
-            for name, params, mesh in (("network", p.network_params, network), ("refined", p.params, p.mesh)):
+            for name, params, mesh in (("network", net_params, network), ("refined", p.params, p.mesh)):
                 q = assess(p, params, mesh)
                 row[name] = {"pck": q.pck, "mask_iou": q.mask_iou, "agreement": q.agreement,
                              "betas_min": float(np.min(params.betas)), "betas_max": float(np.max(params.betas))}

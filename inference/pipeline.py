@@ -257,12 +257,12 @@ class Predictor:
                                 photo_area=crop.photo_area(rgb.shape), bones=bones)
             if cancel():
                 raise Cancelled("cancelled")
-            t_ref = time.perf_counter() - t4
             if params is network_params:  # kept as it was (no detector evidence, or the pose check said no)
                 network_params, network_mesh = None, None
             else:
                 mesh = self.body_model.mesh(params)
-                refined, t_ref = True, time.perf_counter() - t4
+                refined = True
+            t_ref = time.perf_counter() - t4
         j2d = project_points(mesh.joints, self.focal, self.size)
         return Prediction(image=rgb, crop=crop, crop_image=crop_img, parts=parts, params=params, mesh=mesh,
                           camera=Camera(self.focal, self.size), joints2d=np.asarray(j2d, np.float32),

@@ -62,6 +62,14 @@ class Adam:
             p.addcdiv_(m, (v.sqrt() / bias_correction2_sqrt).add_(self.eps), value=-step_size)
 
 
+# Share of the body's mass at each SMPL joint (24,), from segment masses (trunk about half, head 7 %, each
+# leg 15 %, each arm 5 %) split between the joints that bound each segment: the centre of mass as a joint mean.
+COM_WEIGHTS = np.array([0.12, 0.05, 0.05, 0.10, 0.05, 0.05, 0.10, 0.02, 0.02, 0.10, 0.01, 0.01,
+                        0.04, 0.0, 0.0, 0.06, 0.02, 0.02, 0.015, 0.015, 0.01, 0.01, 0.0, 0.0], np.float32)
+COM_WEIGHTS = COM_WEIGHTS / COM_WEIGHTS.sum()
+FEET = [7, 8, 10, 11]  # ankles and feet
+
+
 @dataclass(frozen=True)
 class FitWeights:
     """Weights of the optimisation terms, per stage (stages run in order, `iters` steps each)."""
@@ -80,6 +88,7 @@ class FitWeights:
     cover_margin: float = 0.0
     bones: float = 0.0        # 3D bone directions (1 - cosine, confidence-weighted, mean over the bones)
     beta_wall: float = 0.0    # squared excess of |beta| over BETA_SOFT
+    balance: float = 0.0      # the body's centre of mass over its feet (horizontal offset, metres squared)
     fix_depth: bool = False  # keep the camera distance (weakly constrained at a fixed focal length of 5000 px)
     iters: int = 60
     lr: float = 0.03
@@ -180,6 +189,7 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
         b_dir = torch.as_tensor(np.asarray(bones.directions, np.float32), device=dev)      # (K, 3)
         b_conf = torch.as_tensor(np.asarray(bones.conf, np.float32), device=dev)           # (K,)
         b_conf = b_conf / len(b_conf)  # a mean over all bones: unseen bones weaken the term, not strengthen the rest
+    com_w = torch.as_tensor(COM_WEIGHTS, device=dev)  # (24,)
     lsp = torch.as_tensor(LSP_FROM_SMPL + ((HEAD_JOINT,) if joints2d is not None and len(joints2d) == 14 else ()),
                           device=dev)
     loss = torch.zeros(())
@@ -202,6 +212,9 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
             loss = w_pose * prior(bp).sum() + weights.shape_prior * (betas ** 2).sum()
             if weights.beta_wall > 0:
                 loss = loss + weights.beta_wall * (F.relu(betas.abs() - BETA_SOFT) ** 2).sum()
+            if weights.balance > 0:
+                off = (com_w @ j[0, :24] - j[0, FEET].mean(0))[[0, 2]]             # camera x, z: horizontal
+                loss = loss + weights.balance * (off ** 2).sum()
             if use_bones:
                 ends = j[0][b_ends].mean(2)                                          # (K, 2, 3)
                 d = F.normalize(ends[:, 1] - ends[:, 0], dim=-1)

@@ -44,6 +44,11 @@ REFINE_VERTICES = 400
 # data): there the evidence leads, and the mixture, fitted to the synthetic pose sampler, scores everyday
 # photo poses (bent elbows, raised shoulders) high.
 POSE_ENERGY_RISE = 3.0
+# An untrusted network's body with both ankles out of sight keeps its centre of mass over its feet
+# (`FitWeights.balance`, on the horizontal offset in metres, squared): nothing else in the evidence says where
+# unseen feet stand, and without it a person bending forward (the camera man) came out as a whole body
+# leaning 40 degrees with the feet far behind. Assumes a roughly level camera (the camera's y axis is up).
+UNSEEN_FEET_BALANCE = 100.0
 # SMPL joints of the legs (hips, knees, ankles, feet) and the LSP keypoints that show them (ankles, knees)
 LEG_JOINTS = (1, 2, 4, 5, 7, 8, 10, 11)
 LSP_LOWER_LEGS = (0, 1, 4, 5)
@@ -189,6 +194,8 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
             # sitting start the keypoints' depth ambiguity keeps the thighs forward), and unseen ones stay so
             fixed = unseen_leg_joints(conf)
             params = standing_legs(params, LEG_JOINTS + tuple(j for j in fixed if j not in LEG_JOINTS))
+            if not np.any(np.asarray(conf)[[LSP_L_ANKLE, LSP_R_ANKLE]] > 0):
+                weights = replace(weights, balance=UNSEEN_FEET_BALANCE)
     if joints2d is not None and weights.fix_depth:  # keypoints constrain the scale: let the depth move
         weights = replace(weights, fix_depth=False)
     with one_torch_thread():

@@ -189,3 +189,50 @@ def test_without_detector_evidence_the_network_fit_is_kept(body):
     assert refine_fit(body, net, unsure, FOCAL, CROP_SIZE, joints2d=j14, conf=conf, weights=w) is not net
     assert refine_fit(body, net, unsure, FOCAL, CROP_SIZE, silhouette=some.repeat(2, 0).repeat(2, 1) > 0,
                       weights=w) is not net
+
+
+def _stance(body, params: BodyParams) -> tuple[float, float]:
+    """(horizontal distance in cm from the centre of mass to the feet, thighs' angle from the vertical in
+    degrees) of a body in the camera frame (y up)."""
+    from inference.optimize import COM_WEIGHTS, FEET
+
+    j = body.mesh(params).joints
+    off = COM_WEIGHTS @ j - j[FEET].mean(0)
+    thigh = j[[4, 5]].mean(0) - j[[1, 2]].mean(0)
+    return float(np.hypot(off[0], off[2]) * 100), float(np.degrees(np.arccos(-thigh[1] / np.linalg.norm(thigh))))
+
+
+def test_a_person_bent_forward_with_unseen_feet_stands(body, monkeypatch):
+    """A person seen from the side bending forward, cut by the photo above the knees, with an untrusted network
+    that guessed a whole body leaning forward: the keypoints leave the lean open, and the refined body keeps
+    its centre of mass over its feet (thighs about vertical, the spine bent) instead of leaning as a whole."""
+    import inference.refine as refine
+
+    def side_view(pitch_deg: float) -> tuple[float, float, float]:  # facing +x, pitched forward by pitch_deg
+        ry, _ = cv2.Rodrigues(np.array([0.0, np.pi / 2, 0.0]))
+        rx, _ = cv2.Rodrigues(np.array([np.radians(pitch_deg), 0.0, 0.0]))
+        return tuple(float(v) for v in cv2.Rodrigues(ry @ rx)[0].ravel())
+
+    bent = _posed(body, {3: (15, 0, 0), 6: (15, 0, 0), 9: (15, 0, 0)}, orient=side_view(0))  # spine bent forward
+    leaning = _posed(body, {}, orient=side_view(40))                              # the whole body leaning
+    leaning = leaning.with_(transl=bent.transl)
+    j = project_points(body.mesh(bent).joints, FOCAL, CROP_SIZE)
+    j2d = np.concatenate([j[list(LSP_FROM_SMPL)], j[[HEAD_JOINT]]])
+    conf = np.ones(14, np.float32)
+    conf[[0, 1, 4, 5]] = 0.0                              # knees and ankles out of the photo
+    some = np.zeros((128, 128), np.uint8)
+    some[20:110, 40:90] = 2
+    unsure = PartMap(some, np.full((13, 128, 128), 1 / 13, np.float32))    # confidence 1/13: untrusted
+    w = dataclasses.replace(REFINE_WEIGHTS, iters=ITERS)
+    assert _stance(body, bent)[1] < 10 and _stance(body, leaning)[1] > 35
+    out = refine_fit(body, leaning, unsure, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf, weights=w)
+    monkeypatch.setattr(refine, "UNSEEN_FEET_BALANCE", 0.0)
+    unbalanced = refine_fit(body, leaning, unsure, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf, weights=w)
+    com_cm, thigh_deg = _stance(body, out)
+    assert com_cm < 8 and thigh_deg < 20, (com_cm, thigh_deg)
+    assert _stance(body, unbalanced)[1] > thigh_deg + 15, (_stance(body, unbalanced), thigh_deg)
+    conf[[0, 5]] = 1.0                                    # feet in the photo: they say where the person stands
+    seen = refine_fit(body, leaning, unsure, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf, weights=w)
+    monkeypatch.setattr(refine, "UNSEEN_FEET_BALANCE", 100.0)
+    assert np.allclose(seen.body_pose, refine_fit(body, leaning, unsure, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf,
+                                                   weights=w).body_pose, atol=1e-5)

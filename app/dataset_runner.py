@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from inference import datasets
 from inference.datasets import Case
+from inference.errors import USER_ERRORS
 
 from .photo_mapping import parts_on_image
 from .settings import ModelConfig
@@ -147,7 +148,7 @@ class DatasetWorker(PredictorWorker):
             except Exception as exc:  # noqa: BLE001 - one bad case does not stop the run
                 if cancel():
                     return
-                if type(exc).__name__ not in ("PredictionError", "ImageLoadError", "ParamsFileError"):
+                if not isinstance(exc, USER_ERRORS):  # a bug: its traceback, beside the case's message
                     traceback.print_exc()
                 result = CaseResult(row, case, seconds=time.perf_counter() - t0, error=user_message(exc))
             self.caseDone.emit(job_id, result)

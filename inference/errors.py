@@ -21,6 +21,12 @@ class BodyModelError(ValueError):
     """A body model file is missing, of the wrong kind, or corrupt."""
 
 
-USER_ERRORS = (PredictionError, BodyModelError, ImageLoadError, ModelFileError, FileNotFoundError)
+class ParamsFileError(ValueError):
+    """A parameter file is missing, of an unknown kind, or does not hold SMPL parameters."""
 
-__all__ = ["USER_ERRORS", "BodyModelError", "Cancelled", "ImageLoadError", "ModelFileError", "PredictionError"]
+
+USER_ERRORS = (PredictionError, BodyModelError, ImageLoadError, ModelFileError, ParamsFileError,
+               FileNotFoundError)
+
+__all__ = ["USER_ERRORS", "BodyModelError", "Cancelled", "ImageLoadError", "ModelFileError", "ParamsFileError",
+           "PredictionError"]

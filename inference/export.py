@@ -54,6 +54,7 @@ import numpy as np
 from . import safe_pickle
 from .camera import CROP_SIZE, FOCAL
 from .deferred_signals import deferred_signals
+from .errors import ParamsFileError
 from .photo_camera import PhotoCamera
 from .types import NUM_BETAS, BodyParams
 
@@ -63,10 +64,6 @@ ANIMATION_SUFFIXES = (".bvh",)
 SUFFIXES = MESH_SUFFIXES + PARAM_SUFFIXES + ANIMATION_SUFFIXES
 GL_FROM_CV = np.diag([1.0, -1.0, -1.0])  # D: OpenCV camera axes <-> OpenGL camera axes (its own inverse)
 JSON_FORMAT = "nbf-studio body params"
-
-
-class ParamsFileError(ValueError):
-    """A parameter file is missing, of an unknown kind, or does not hold SMPL parameters."""
 
 
 @dataclass(frozen=True)

@@ -182,14 +182,15 @@ class Predictor:
     # ------------------------------------------------------------------ all
     def predict(self, image: np.ndarray | str | Path, box: tuple[float, float, float, float] | None = None,
                 cancel: Callable[[], bool] | None = None, person: int = 0, found=None,
-                crop: Crop | None = None) -> Prediction:
+                crop: Crop | None = None, require_person: bool = True) -> Prediction:
         """Run the model on an image (path or (H, W, 3) array) -> Prediction.
 
         With a person detector, the `person`-th person found (largest first) is cropped, the segmentation
         reads its keypoints, the parts are restricted to its silhouette and refinement uses its keypoints;
         `found` (a detect.Person already detected on this image) is used instead of running the detector;
         `box` (x0, y0, x1, y1) forces a crop; without any the whole image is the crop. Raises
-        PredictionError with a user-facing message.
+        PredictionError with a user-facing message, also when no person is found, unless require_person is
+        False (an evaluation, which scores the network's answer on every case).
         """
         cancel = cancel or (lambda: False)
         t0 = time.perf_counter()
@@ -236,7 +237,8 @@ class Predictor:
         h, w = rgb.shape[:2]
         undetected_ok = (abs(w / h - 1) < 0.05 and fg >= UNDETECTED_PERSON_FRACTION
                          and parts.confidence() >= UNDETECTED_PERSON_CONFIDENCE)
-        if fg < MIN_PERSON_FRACTION or (self.detector is not None and found is None and not undetected_ok):
+        if require_person and (fg < MIN_PERSON_FRACTION
+                               or (self.detector is not None and found is None and not undetected_ok)):
             raise PredictionError("no person found in the image"
                                   + (" (neither the person detector nor the segmentation found one)"
                                      if self.detector is not None else " (the segmentation is empty)"))

@@ -177,11 +177,13 @@ def run_network(pred: Predictor, detector, image: np.ndarray) -> NetworkRun:
         t_detect = time.perf_counter() - t
     t = time.perf_counter()
     frame = crop_for_box(None, image.shape, pred.size)  # the test image is the network's crop
+    # an empty part map is the network's answer too: its fit is scored, not the case dropped
     empty = False
     try:
-        p = pred.predict(image, crop=frame, found=people[0] if people else None)
+        p = pred.predict(image, crop=frame, found=people[0] if people else None,
+                         require_person=bool(people))
     except PredictionError:  # nothing left inside the detector's silhouette: the image alone
-        p = pred.predict(image, crop=frame)
+        p = pred.predict(image, crop=frame, require_person=False)
         empty = True
     t_network = time.perf_counter() - t + t_detect
     j2d, conf, mask = crop_inputs(people[0], p.crop, image.shape) if people else (None, None, None)

@@ -2,7 +2,7 @@
 
     xvfb-run -a -s "-screen 0 1920x1200x24" .venv/bin/python docs/screenshots/take_screenshots.py \
         [--sample resources/samples/synthetic_01.png] [--photo resources/photos/two_people.jpg] \
-        [--dataset data/synth_test] [--limit 36] [--size 1600x960]
+        [--dataset data/synth_test] [--limit 36] [--size 1600x1000]
 
 Writes (a throw-away settings file, the CPU, the shipped weights):
   welcome.png      the window before any image
@@ -18,7 +18,7 @@ Writes (a throw-away settings file, the CPU, the shipped weights):
   bad_file.png     a truncated JPEG dropped after a result: the message banner, the result kept
   fits.png         the camera man (--fits-photo): the 3D pane from the side, refined fit | network fit
 --only welcome,main,... takes just those (main_parts comes with main, dataset_filter with dataset). --size sets
-the window size (check that nothing is cut off at e.g. 1280x720).
+the window size (check that nothing is cut off at e.g. 1280x720: `--size 1280x720 --out docs/screenshots/1280`).
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def main() -> int:
     ap.add_argument("--fits-photo", default=str(RESOURCES / "photos" / "camera.png"))
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent))
     ap.add_argument("--only", default="", help="comma-separated shot names (default: all)")
-    ap.add_argument("--size", default="1600x960", help="window size WxH")
+    ap.add_argument("--size", default="1600x1000", help="window size WxH")
     ap.add_argument("--suffix", default="", help="added to every file name (e.g. _1280)")
     args = ap.parse_args()
     only = {n.strip() for n in args.only.split(",") if n.strip()}

@@ -65,3 +65,22 @@ def test_methods_that_did_not_run_are_left_out():
     assert list(c.to_json()) == ["id", "t_network", "miou", "pred", "gt_parts", "t_fit_gt", "detected"]
     r = summarise([c], _Acc({"miou": 0.5, "per_class_iou": [0.5] * 13})).to_json()
     assert r["rows"][ROWS[2]] == {} and r["paired_baseline"] == {} and r["rows"][ROWS[1]]["n"] == 1
+
+
+def test_a_case_without_a_person_is_scored_not_dropped():
+    """An image where the segmentation finds no one stops `predict` with "no person found", but an evaluation
+    scores the network's fit of its (empty) part map instead of stopping or leaving the case out."""
+    import numpy as np
+
+    from inference.errors import PredictionError
+    from inference.pipeline import MIN_PERSON_FRACTION, Predictor
+    from training.evaluate import run_network
+
+    pred = Predictor(detect="off")
+    grey = np.full((256, 256, 3), 128, np.uint8)
+    with pytest.raises(PredictionError, match="no person found"):
+        pred.predict(grey)
+    run = run_network(pred, None, grey)
+    p = run.prediction
+    assert (p.parts.labels > 0).mean() < MIN_PERSON_FRACTION and not run.empty_in_silhouette
+    assert p.params.body_pose.shape == (69,) and np.isfinite(p.mesh.joints).all()

@@ -94,6 +94,15 @@ class FitWeights:
     lr: float = 0.03
 
 
+@dataclass(frozen=True)
+class FitResult:
+    """What `fit_smpl` found: the fitted body, the last step's total loss and the seconds it took."""
+
+    params: BodyParams
+    loss: float
+    seconds: float
+
+
 def part_distance_fields(labels: np.ndarray, size: int) -> torch.Tensor:
     """(12, r, r) distance (in crop pixels of a `size` crop) from each pixel to the nearest pixel of each part."""
     r = labels.shape[0]
@@ -116,7 +125,7 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
              prior: GaussianPosePrior | None = None, vertex_parts: np.ndarray | None = None, n_vertices: int = 800,
              cancel: Callable[[], bool] | None = None, seed: int = 0, silhouette: np.ndarray | None = None,
              photo_area: np.ndarray | None = None, fixed_joints: tuple[int, ...] = (),
-             bones: BoneDirections | None = None, hidden_parts: tuple[int, ...] = ()) -> tuple[BodyParams, dict]:
+             bones: BoneDirections | None = None, hidden_parts: tuple[int, ...] = ()) -> FitResult:
     """Optimise pose, shape and translation from `init`.
 
     joints2d (13, 2) LSP-order crop pixels with conf (13,), or (14, 2) / (14,) with the head last;
@@ -126,7 +135,7 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     stay as in `init`; bones: 3D bone directions in the camera frame (`weights.bones` > 0 uses them);
     hidden_parts: part labels (1..12) the photo does not show (occluded or cut off, with vertex_parts given):
     their vertices need not lie inside the silhouette.
-    Returns the fitted BodyParams and info {'loss', 'seconds'}.
+    Returns the fitted BodyParams with the last step's loss and the seconds taken (`FitResult`).
     """
     t0 = time.perf_counter()
     dev = body.device
@@ -247,4 +256,4 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
             opt.step()
     params = BodyParams(go.detach()[0].cpu().numpy(), bp.detach()[0].cpu().numpy(),
                         betas.detach()[0].cpu().numpy(), torch.cat([txy, tz], 1).detach()[0].cpu().numpy())
-    return params, {"loss": float(loss.detach()), "seconds": time.perf_counter() - t0}
+    return FitResult(params, float(loss.detach()), time.perf_counter() - t0)

@@ -80,9 +80,9 @@ def _disagreement(projected: np.ndarray, joints2d: np.ndarray, conf: np.ndarray)
 def resolve_left_right(body, params: BodyParams, focal: float, size: int, joints2d: np.ndarray, conf: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray, bool]:
     """(joints2d, conf, swapped) with the keypoints' left and right exchanged when that agrees better with the
-    body's projected LSP joints (+ head): the detector swaps sides on people seen from behind (6 of the
-    39 detected synthetic test people 100-149 disagreed with the network by over 20 px, and refining
-    towards their keypoints took them from 132 to 186 mm). For a trusted network only."""
+    body's projected LSP joints (+ head): the detector swaps sides on people seen from behind, and refining
+    towards swapped keypoints turns the body round (measurements in the model card). For a trusted network
+    only."""
     from .geometry import project_points
     from .joints import HEAD_JOINT, LSP_FROM_SMPL
 
@@ -137,7 +137,7 @@ def hidden_parts(conf: np.ndarray | None) -> tuple[int, ...]:
 def one_torch_thread():
     """Run the block on one torch thread (the setting is process-wide; restored after). The refinement is
     hundreds of tiny tensor ops per step: a second thread only adds synchronisation, and beside other busy
-    processes on this 2-core machine OpenMP's waiting made it ten times slower (1 s -> 10 s per person)."""
+    processes OpenMP's waiting makes it many times slower."""
     import torch
 
     n = torch.get_num_threads()
@@ -168,9 +168,8 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     mixture-prior energy exceeds the network's by more than this (None: never).
 
     Without a detected person's evidence (no keypoints, silhouette or bones) the network's fit is returned
-    as it is: the part map alone is the evidence the network already read, and fitting it again made bodies
-    worse (synthetic test cases without a detection: 95.5 -> 98.5 mm PA-MPJPE on cases 100-199, 17 cases;
-    docs/real_photos.md)."""
+    as it is: the part map alone is the evidence the network already read, and fitting it again makes bodies
+    worse (measured in docs/real_photos.md)."""
     from dataclasses import replace
 
     if joints2d is None and silhouette is None and bones is None:
@@ -199,10 +198,10 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     if joints2d is not None and weights.fix_depth:  # keypoints constrain the scale: let the depth move
         weights = replace(weights, fix_depth=False)
     with one_torch_thread():
-        out, _ = fit_smpl(body, params, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
+        out = fit_smpl(body, params, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
                           vertex_parts=body._vertex_parts, cancel=cancel, silhouette=silhouette,
                           photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
-                          n_vertices=REFINE_VERTICES)
+                          n_vertices=REFINE_VERTICES).params
     if max_energy_rise is not None and trust > 0 and not (cancel is not None and cancel()):
         from .pose_priors import pose_energy
 

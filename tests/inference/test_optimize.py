@@ -50,19 +50,20 @@ def test_fit_smpl_from_the_mean_pose(body, gt):
     target = _lsp2d(body, gt)
     init = BodyParams.zeros(depth=2 * FOCAL / CROP_SIZE)  # the baseline's start: mean body, facing the camera
     before = np.linalg.norm(_lsp2d(body, init) - target, axis=1).mean()
-    fitted, info = fit_smpl(body, init, FOCAL, CROP_SIZE, FitWeights(iters=FIT_ITERS), joints2d=target,
-                            conf=np.ones(13), prior=GaussianPosePrior())
+    res = fit_smpl(body, init, FOCAL, CROP_SIZE, FitWeights(iters=FIT_ITERS), joints2d=target,
+                   conf=np.ones(13), prior=GaussianPosePrior())
+    fitted = res.params
     after = np.linalg.norm(_lsp2d(body, fitted) - target, axis=1).mean()
     assert after < 0.1 * before and after < 3.0, (before, after)
     err = pa_mpjpe(body.mesh(fitted).joints[None], body.mesh(gt).joints[None])[0] * 1000
     assert err < MAX_FIT_PA_MPJPE_MM, err
-    assert np.isfinite(info["loss"]) and info["seconds"] > 0
+    assert np.isfinite(res.loss) and res.seconds > 0
 
 
 def test_fit_smpl_cancel_returns_the_start(body, gt):
     init = BodyParams.zeros(depth=39.0)
-    out, _ = fit_smpl(body, init, FOCAL, CROP_SIZE, FitWeights(iters=FIT_ITERS), joints2d=_lsp2d(body, gt),
-                      cancel=lambda: True)
+    out = fit_smpl(body, init, FOCAL, CROP_SIZE, FitWeights(iters=FIT_ITERS), joints2d=_lsp2d(body, gt),
+                   cancel=lambda: True).params
     np.testing.assert_allclose(out.pose, init.pose)
     np.testing.assert_allclose(out.transl, init.transl)
 
@@ -83,8 +84,8 @@ def refined(body, gt):
     # the optimiser's part term alone, free to move (the shipped weights hold the pose close to the
     # network's; refine_fit itself does not refit a part map without keypoints)
     weights = dataclasses.replace(REFINE_WEIGHTS, iters=REFINE_ITERS, parts=1.0, stay=0.5)
-    out, _ = fit_smpl(body, start, FOCAL, CROP_SIZE, weights, labels=labels,
-                      vertex_parts=vertex_part_labels(body.weights), n_vertices=REFINE_VERTICES)
+    out = fit_smpl(body, start, FOCAL, CROP_SIZE, weights, labels=labels,
+                   vertex_parts=vertex_part_labels(body.weights), n_vertices=REFINE_VERTICES).params
     return start, out
 
 
@@ -130,7 +131,7 @@ def test_silhouette_term_pulls_the_body_over_the_mask(body, gt):
     r.close()
     start = gt.with_(transl=gt.transl + np.array([0.12, 0.0, 0.0]), betas=np.r_[-1.5, np.zeros(9)])
     w = FitWeights(joints=0.0, parts=0.0, silhouette=1.0, pose_prior=(1.0,), iters=30, lr=0.02, fix_depth=True)
-    out, _ = fit_smpl(body, start, FOCAL, CROP_SIZE, w, silhouette=mask)
+    out = fit_smpl(body, start, FOCAL, CROP_SIZE, w, silhouette=mask).params
     before, after = _silhouette_iou(body, start, mask), _silhouette_iou(body, out, mask)
     assert after > before + 0.1, (before, after)
 
@@ -153,8 +154,8 @@ def test_silhouette_term_leaves_parts_beyond_the_photo_edge(body, gt):
     w = FitWeights(joints=0.0, parts=0.0, silhouette=1.0, pose_prior=(1.0, 0.3), stay=2.0, iters=30, lr=0.02,
                    fix_depth=True)
     ankles = lambda p: project_points(body.mesh(p).joints, FOCAL, CROP_SIZE)[[7, 8], 1].mean()  # noqa: E731
-    kept, _ = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, silhouette=mask, photo_area=area)
-    pulled, _ = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, silhouette=mask)
+    kept = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, silhouette=mask, photo_area=area).params
+    pulled = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, silhouette=mask).params
     assert ankles(kept) > ankles(gt) - 3.0, "shins beyond the photo's edge were pulled in"
     assert ankles(gt) - ankles(pulled) > 6.0, "without the photo area the shins should be pulled up"
 
@@ -167,7 +168,7 @@ def test_a_fourteenth_joint_constrains_the_head(body, gt):
     target = np.concatenate([j[list(LSP_FROM_SMPL)], j[HEAD_JOINT][None]])
     target[13] += (12.0, 0.0)  # the head pulled sideways: only the 14th joint says so
     w = FitWeights(pose_prior=(0.3, 0.1), iters=30, lr=0.02, fix_depth=True)  # stage 2 moves the pose
-    out, _ = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, joints2d=target, conf=np.ones(14))
+    out = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, joints2d=target, conf=np.ones(14)).params
     head = project_points(body.mesh(out).joints, FOCAL, CROP_SIZE)[HEAD_JOINT]
     assert head[0] - j[HEAD_JOINT][0] > 4.0
 
@@ -211,7 +212,7 @@ def test_fixed_joints_keep_their_rotations(body, gt):
     j = project_points(body.mesh(gt).joints, FOCAL, CROP_SIZE)[list(LSP_FROM_SMPL)]
     target = j + np.array([6.0, -4.0])  # every joint moved: all rotations would follow
     w = FitWeights(pose_prior=(0.3, 0.1), iters=20, lr=0.02, fix_depth=True)
-    out, _ = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, joints2d=target, conf=np.ones(13), fixed_joints=LEG_JOINTS)
+    out = fit_smpl(body, gt, FOCAL, CROP_SIZE, w, joints2d=target, conf=np.ones(13), fixed_joints=LEG_JOINTS).params
     legs = [k for j_ in LEG_JOINTS for k in range(3 * (j_ - 1), 3 * j_)]
     np.testing.assert_array_equal(out.body_pose[legs], gt.body_pose[legs])
     assert np.abs(out.body_pose - gt.body_pose).max() > 1e-3, "the other joints should move"

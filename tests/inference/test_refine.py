@@ -91,10 +91,10 @@ def test_bone_directions_settle_what_2d_joints_leave_open(body):
     j2d = np.concatenate([j[list(LSP_FROM_SMPL)], j[[HEAD_JOINT]]])
     conf = np.ones(14, np.float32)
     w = FitWeights(joints=1.0, pose_prior=(0.3, 0.1), iters=60, lr=0.03, stay=0.0)
-    plain, _ = fit_smpl(body, start, FOCAL, CROP_SIZE, w, joints2d=j2d, conf=conf)
+    plain = fit_smpl(body, start, FOCAL, CROP_SIZE, w, joints2d=j2d, conf=conf).params
     bones = world_bones(_person_from(body, kick))
-    with_bones, _ = fit_smpl(body, start, FOCAL, CROP_SIZE, dataclasses.replace(w, bones=30.0), joints2d=j2d,
-                             conf=conf, bones=bones)
+    with_bones = fit_smpl(body, start, FOCAL, CROP_SIZE, dataclasses.replace(w, bones=30.0), joints2d=j2d,
+                          conf=conf, bones=bones).params
     gt = body.mesh(kick).joints[None]
     e_plain = pa_mpjpe(body.mesh(plain).joints[None], gt)[0] * 1000
     e_bones = pa_mpjpe(body.mesh(with_bones).joints[None], gt)[0] * 1000
@@ -125,7 +125,7 @@ def test_loose_clothing_does_not_inflate_the_body(body):
     # the old two-sided silhouette (the whole mask covered, no wall) inflates the same body
     fat = dict(UNTRUSTED, cover=1.0, beta_wall=0.0, shape_prior=0.005, bones=1.0)
     loose = fit_smpl(body, gt, FOCAL, CROP_SIZE, dataclasses.replace(w, **fat, fix_depth=False), joints2d=j2d,
-                     conf=np.ones(14, np.float32), silhouette=coat)[0]
+                     conf=np.ones(14, np.float32), silhouette=coat).params
     assert np.abs(loose.betas).max() > np.abs(out.betas).max() + 0.5, (loose.betas, out.betas)
 
 

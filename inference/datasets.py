@@ -26,7 +26,7 @@ from inference.parts import colorize, decode_colors
 from inference.types import BodyParams
 
 SPLITS = ("test", "val", "train")
-IMAGE_SUFFIXES = (".png", ".jpg")
+CASE_IMAGE_SUFFIXES = (".png", ".jpg")  # NAME_image.png|jpg of a case (any image a user opens: image_io)
 _CASE_SUFFIXES = ("_image.png", "_image.jpg", "_body.pkl", "_parts.png", "_silhouette.png", "_joints.npy",
                   "_joints3d.npy", ".png", ".jpg")
 
@@ -95,7 +95,7 @@ def entry_case_id(entry: str) -> str:
 
 def image_path(folder: Path, case_id: str) -> Path:
     """The case's image file (NNNNN_image.png, else .jpg; the .png name when neither exists)."""
-    for ext in IMAGE_SUFFIXES:
+    for ext in CASE_IMAGE_SUFFIXES:
         p = Path(folder) / f"{case_id}_image{ext}"
         if p.exists():
             return p
@@ -107,7 +107,7 @@ def is_dataset_folder(folder: str | Path) -> bool:
     p = Path(folder)
     if not p.is_dir():
         return False
-    has_images = any(any(p.glob(f"*_image{ext}")) for ext in IMAGE_SUFFIXES)
+    has_images = any(any(p.glob(f"*_image{ext}")) for ext in CASE_IMAGE_SUFFIXES)
     return has_images and (any(p.glob("*_body.pkl")) or any(p.glob("*_parts.png"))
                            or any((p / f"{s}.txt").is_file() for s in SPLITS))
 
@@ -126,7 +126,7 @@ def list_cases(folder: Path, split: str | None = "test") -> list[str]:
         lines = lst.read_text(errors="replace").splitlines()
         ids = [entry_case_id(x) for x in lines if x.strip() and not x.lstrip().startswith("#")]
     else:
-        ids = sorted({entry_case_id(p.name) for ext in IMAGE_SUFFIXES for p in folder.glob(f"*_image{ext}")})
+        ids = sorted({entry_case_id(p.name) for ext in CASE_IMAGE_SUFFIXES for p in folder.glob(f"*_image{ext}")})
     return list(dict.fromkeys(ids))
 
 

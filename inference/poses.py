@@ -38,19 +38,10 @@ _PRESETS: dict[str, dict[str, list[tuple[str, float]]]] = {
 PRESET_NAMES: tuple[str, ...] = tuple(_PRESETS)
 
 
-def _rotation(axis: str, angle: float) -> np.ndarray:
-    c, s = np.cos(angle), np.sin(angle)
-    i = _AXES[axis]
-    j, k = (i + 1) % 3, (i + 2) % 3
-    R = np.eye(3)
-    R[j, j], R[j, k], R[k, j], R[k, k] = c, -s, s, c
-    return R
-
-
 def preset_pose(name: str) -> np.ndarray:
     """(72,) float32 SMPL pose of a named preset (global orientation zero). KeyError names the choices."""
     from .body_model import JOINT_NAMES  # lazily: keeps PRESET_NAMES importable without torch
-    from .geometry import matrix_to_axis_angle
+    from .geometry import axis_angle_to_matrix, matrix_to_axis_angle
 
     if name not in _PRESETS:
         raise KeyError(f"unknown pose preset {name!r}; choose one of {', '.join(PRESET_NAMES)}")
@@ -58,6 +49,6 @@ def preset_pose(name: str) -> np.ndarray:
     for joint, steps in _PRESETS[name].items():
         R = np.eye(3)
         for axis, angle in steps:
-            R = _rotation(axis, angle) @ R
+            R = np.asarray(axis_angle_to_matrix(np.eye(3)[_AXES[axis]] * angle), np.float64) @ R
         pose[JOINT_NAMES.index(joint)] = matrix_to_axis_angle(R)
     return pose.reshape(72).astype(np.float32)

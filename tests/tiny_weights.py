@@ -16,7 +16,7 @@ def write_tiny_weights(folder: Path, person_label: int | None = 2) -> Path:
 
     folder.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
-    seg = SegNet(width=8)
+    seg = SegNet(width=8, head="bilinear")
     with torch.no_grad():
         seg.head.bias.zero_()
         seg.head.bias[0 if person_label is None else person_label] = 1e3

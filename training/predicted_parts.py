@@ -15,6 +15,7 @@ import argparse
 import glob
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from inference.nets.seg_net import part_probabilities
 from inference.parts import MIRROR_LABELS
 from inference.pipeline import load_weights
 
+from .config import RunConfig, config_from_dict, default
 from .keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
 from .loop import split_indices
 from .metrics import IoUAccumulator
@@ -63,12 +65,24 @@ def predict_labels(net, images: np.ndarray, joints2d: np.ndarray | None = None, 
     return np.concatenate(out)
 
 
-def build(seg: Path, data: Path, out: Path, threads: int = 0) -> dict:
-    """Writes out/shard_*.npz for every shard of `data`; returns {'train_miou', 'val_miou', 'n'}."""
+@dataclass(frozen=True)
+class PredictedParts:
+    """What `build` wrote: n maps, and their mIoU on the segmentation run's training and validation samples."""
+
+    n: int
+    train_miou: float
+    val_miou: float
+
+
+def build(seg: Path, data: Path, out: Path, threads: int = 0) -> PredictedParts:
+    """Writes out/shard_*.npz for every shard of `data`."""
     if threads:
         torch.set_num_threads(threads)
     net = load_seg(seg, torch.device("cpu"))
-    cfg = json.loads((seg.parent / "config.json").read_text()) if (seg.parent / "config.json").exists() else {}
+    stored = seg.parent / "config.json"  # the run's split of the cache into training and validation samples
+    cfg = config_from_dict(json.loads(stored.read_text())) if stored.exists() else None
+    val_fraction = cfg.val_fraction if cfg else default(RunConfig, "val_fraction")
+    split_seed = cfg.seed if cfg else default(RunConfig, "seed")
     out.mkdir(parents=True, exist_ok=True)
     files = sorted(f for f in glob.glob(str(data / "shard_*.npz")) if not f.endswith(".tmp.npz"))
     gts, preds = [], []
@@ -88,14 +102,14 @@ def build(seg: Path, data: Path, out: Path, threads: int = 0) -> dict:
         preds.append(pred)
         print(f"{dest.name}: {len(pred)} maps", flush=True)
     gt, pred = np.concatenate(gts), np.concatenate(preds)
-    tr, va = split_indices(len(gt), float(cfg.get("val_fraction", 0.05)), int(cfg.get("seed", 0)))
-    res = {"n": int(len(gt))}
-    for name, idx in (("train_miou", tr), ("val_miou", va)):
+    tr, va = split_indices(len(gt), val_fraction, split_seed)
+    miou = []
+    for idx in (tr, va):
         acc = IoUAccumulator(13)
         for i in idx:
             acc.update(pred[i], gt[i])
-        res[name] = float(acc.mean())
-    return res
+        miou.append(float(acc.mean()))
+    return PredictedParts(int(len(gt)), *miou)
 
 
 def main() -> None:
@@ -106,8 +120,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0)
     a = ap.parse_args()
     r = build(a.seg, a.data, a.out, a.threads)
-    print(f"{r['n']} predicted maps; mIoU on the segmentation run's training samples {r['train_miou']:.3f}, "
-          f"validation samples {r['val_miou']:.3f}")
+    print(f"{r.n} predicted maps; mIoU on the segmentation run's training samples {r.train_miou:.3f}, "
+          f"validation samples {r.val_miou:.3f}")
 
 
 if __name__ == "__main__":

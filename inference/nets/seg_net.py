@@ -31,10 +31,11 @@ class SegNet(nn.Module):
     A stride-2 stem keeps the full-resolution work small. head="bilinear" predicts logits at R/2 and
     upsamples them (thin limbs lose about a third of their IoU that way); head="shuffle" predicts the
     four sub-pixels of each R/2 cell (a 3x3 conv and a pixel shuffle), full-resolution labels for
-    almost no extra compute.
+    almost no extra compute. Width and head have no defaults here: a new network takes them from the
+    training configuration (`training.config.SegConfig`), a trained one from its checkpoint.
     """
 
-    def __init__(self, width: int = 24, num_classes: int = 13, head: str = "bilinear", limb_channels: int = 0,
+    def __init__(self, *, width: int, head: str, num_classes: int = 13, limb_channels: int = 0,
                  deep_limbs: bool = False):
         super().__init__()
         if head not in HEADS:
@@ -71,7 +72,8 @@ class SegNet(nn.Module):
 
     @classmethod
     def for_checkpoint(cls, ck: dict) -> nn.Module:
-        """An untrained network with the architecture a checkpoint records (arch, width, head, limb channels)."""
+        """An untrained network with the architecture a checkpoint records (arch, width, head, limb channels);
+        checkpoints written before a key was recorded had the value given here."""
         limbs = int(ck.get("limb_channels", 0))
         if ck.get("arch", "segnet") == "lite":
             return LiteSegNet(limb_channels=limbs, pretrained=None)

@@ -175,7 +175,7 @@ def test_shuffle_head_warm_starts_from_a_bilinear_head():
     from inference.nets.seg_net import shuffle_head_from_bilinear
 
     torch.manual_seed(0)
-    a = SegNet(width=8).eval()
+    a = SegNet(width=8, head="bilinear").eval()
     b = SegNet(width=8, head="shuffle").eval()
     b.load_state_dict(shuffle_head_from_bilinear(a.state_dict()))
     with torch.no_grad():

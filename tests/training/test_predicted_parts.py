@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import numpy as np
 import torch
@@ -9,6 +10,7 @@ import torch
 from inference.nets import SegNet
 from inference.parts import MIRROR_LABELS
 from training.cache import load_cache
+from training.config import SegConfig
 from training.predicted_parts import COPY, build
 
 
@@ -30,9 +32,10 @@ def test_build_writes_the_network_labels_beside_the_bodies(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     torch.save({"model": net.state_dict(), "width": 8, "head": "shuffle"}, run / "best.pt")
-    (run / "config.json").write_text(json.dumps({"seed": 1, "val_fraction": 0.2}))
+    cfg = SegConfig(data=str(tmp_path / "rgb"), out=str(run), seed=1, val_fraction=0.2)  # as train-seg stores it
+    (run / "config.json").write_text(json.dumps(asdict(cfg)))
     r = build(run / "best.pt", tmp_path / "rgb", tmp_path / "pred")
-    assert r["n"] == 10 and 0 <= r["train_miou"] <= 1 and 0 <= r["val_miou"] <= 1
+    assert r.n == 10 and 0 <= r.train_miou <= 1 and 0 <= r.val_miou <= 1
     out, src = load_cache(tmp_path / "pred"), load_cache(tmp_path / "rgb")
     assert out.images is None and out.labels.shape == (10, 32, 32) and out.labels.dtype == np.uint8
     for k in COPY:

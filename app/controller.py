@@ -8,14 +8,20 @@ image with predict(image, person=k); it supersedes the running one like a new im
 A slider edit -> set_params (Session.params at once, undo merged per gesture) -> a 30 ms
 single-shot timer coalesces re-posing -> BodyModel.mesh on the GUI thread (a few ms) ->
 Session.set_mesh -> views repaint.
+
+The GUI thread's own BodyModel (re-posing, exports, the betas' tooltips) loads in a background thread, at
+start-up and when the settings switch to another file (0.3-2 s; longer for a real SMPL .pkl on a busy CPU):
+the loader thread -> _Relay.bodyLoaded (queued to the GUI thread) -> the current model, or the switch's whole
+setting at once -> bodyModelChanged. Until then the app goes on with the model it has.
 """
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from inference import image_io as imageio
 from inference.paths import RESOURCES
@@ -64,25 +70,38 @@ class _Relay(QObject):
     """Signals for the controller's background threads. Relays are never deleted (_RELAYS), so a thread that
     finishes after its controller is gone still emits safely: Qt disconnected the dead receiver."""
 
-    bodyLoaded = Signal()  # the GUI-thread body model is loaded (or failed)
+    bodyLoaded = Signal(int, object, object, object)  # load token, BodyModel | None, beta effects, error | None
     decoded = Signal(int, object, object, object)  # token, path, (image, display, scale) | None, messages
 
 
 _RELAYS: list[_Relay] = []
 
 
-def _load_body_in_background(load, path: str, out: list, relay: _Relay) -> None:
-    """Loader thread: out gets (path, BodyModel | None, exception | None); then relay.bodyLoaded."""
+def _load_body_in_background(load, token: int, path: str, relay: _Relay) -> None:
+    """Loader thread: the body model of `path` and what +1 of each beta does on it (the inspector's tooltips,
+    0.1-0.2 s), both here and not on the GUI thread; the answer goes back by relay.bodyLoaded."""
     try:
         body = load(path)
-        from inference.body_measure import beta_effects
+    except Exception as exc:  # noqa: BLE001 - BodyModelError and friends: reported on the GUI thread
+        relay.bodyLoaded.emit(token, None, (), str(exc))
+        return
+    from inference.body_measure import beta_effects
 
-        beta_effects(body)  # the shape-measuring basis and the betas' tooltips, here and not on the GUI thread
-        settle()  # the body model and smplx: kept for the process's life (app/heap.py)
-        out.append((path, body, None))
-    except Exception as exc:  # noqa: BLE001 - reported by body_model() on the GUI thread
-        out.append((path, None, exc))
-    relay.bodyLoaded.emit()
+    try:
+        effects = beta_effects(body)  # also builds the shape-measuring basis that the height and weight use
+    except Exception:  # noqa: BLE001 - a body model without a usable shape basis still poses: plain slider labels
+        effects = ()
+    settle()  # the body model and smplx: kept for the process's life (app/heap.py)
+    relay.bodyLoaded.emit(token, body, effects, None)
+
+
+@dataclass(frozen=True)
+class _Switch:
+    """A body-model switch waiting for its file to load: the setting that applies, all of it, when it has."""
+
+    token: int
+    config: ModelConfig
+    persist: bool
 
 
 class Controller(QObject):
@@ -95,6 +114,8 @@ class Controller(QObject):
     progress = Signal(int, int)  # done, total of the current job
     recentFilesChanged = Signal(list)
     bodyModelChanged = Signal(object)  # the GUI-thread BodyModel
+    bodyModelFailed = Signal(str)  # a body model file did not load (the message; also sent as `error`)
+    configChanged = Signal(object)  # the ModelConfig in use changed (a body-model switch applies when loaded)
     imageListChanged = Signal(int, int)  # index, count
     datasetRequested = Signal(str)  # a dropped/opened folder in UP-3D layout
     exported = Signal(int, str)  # export job, the path written (export_in_background)
@@ -114,7 +135,6 @@ class Controller(QObject):
         self.session = Session(self)
         self.generation = Generation()
         self._body = None
-        self._body_error: str | None = None
         self._pending = None
         self._merge_key = None
         self._merge_time = 0.0
@@ -152,19 +172,21 @@ class Controller(QObject):
         self.worker.assessedNetwork.connect(self._on_assessed_network)
         self.worker.failed.connect(self._on_failed)
         self.worker.warning.connect(self.warning)
-        # the GUI-thread body model loads in the background (seconds on a busy CPU), ready long before the
-        # first result; body_model() waits for it only when asked earlier
         self._relay = _Relay()  # background threads report through it (never deleted: see _RELAYS)
         _RELAYS.append(self._relay)
-        self._relay.bodyLoaded.connect(self.body_model)
+        # queued even if a loader were to answer at once: the GUI thread never sees a body model arrive while
+        # it is inside apply_model_config or any other call
+        self._relay.bodyLoaded.connect(self._on_body_loaded, Qt.ConnectionType.QueuedConnection)
         self._relay.decoded.connect(self._on_decoded)
         self._decode_token = 0  # the newest image opened; a large image decoded in the background shows only if it is
-        self._body_loaded: list = []  # [(path, BodyModel | None, error | None)] from the loader thread
-        self._body_loader = threading.Thread(target=_load_body_in_background,
-                                             args=(type(self)._load_body, self.config.body_model_path,
-                                                   self._body_loaded, self._relay),
-                                             name="nbf-body-load", daemon=True)
-        self._body_loader.start()
+        # the GUI-thread body model loads in the background (seconds on a busy CPU), normally ready long before the
+        # first result; until it is, body_model() is None and bodyModelChanged announces it
+        self._effects: tuple = ()  # beta_effects of self._body, measured by its loader thread
+        self._load_token = 0
+        self._loaders: list[threading.Thread] = []  # joined at shutdown
+        self._switch: _Switch | None = None  # the newest body-model switch still loading (older ones are dropped)
+        # token of the load of the current setting's body model (0: none running)
+        self._current_load = self._start_body_load(self.config.body_model_path)
 
     # ------------------------------------------------------------------ lifecycle
     def shutdown(self) -> None:
@@ -179,32 +201,27 @@ class Controller(QObject):
             if not self._thread.stop(60000):
                 self.status.emit("the model worker did not stop in time")
             self._thread = None
+        self._current_load, self._switch = 0, None  # a body model still loading is dropped when it arrives
+        loaders, self._loaders = self._loaders, []
+        for t in loaders:  # a load cannot be interrupted; it is a second or two at most
+            t.join(60)
 
     # ------------------------------------------------------------------ body model
     def body_model(self):
-        """The GUI-thread BodyModel of the current settings (loaded in the background from the start, else on
-        first use); None if it fails."""
-        if self._body is None and self._body_error is None:
-            loader, self._body_loader = self._body_loader, None
-            if loader is not None:
-                loader.join()  # normally finished long ago
-                path, body, exc = self._body_loaded.pop()
-                if path == self.config.body_model_path and (body is not None or exc is not None):
-                    if exc is not None:
-                        self._body_error = str(exc)
-                        self.error.emit(f"body model: {exc}")
-                        return None
-                    self._body = body
-                    self.bodyModelChanged.emit(self._body)
-                    return self._body
-            try:
-                self._body = self._load_body(self.config.body_model_path)
-            except Exception as exc:  # noqa: BLE001 - BodyModelError and friends
-                self._body_error = str(exc)
-                self.error.emit(f"body model: {exc}")
-                return None
-            self.bodyModelChanged.emit(self._body)
+        """The GUI-thread BodyModel of the current settings; None while it is still loading (bodyModelChanged
+        announces it) or when its file did not load (error said why). Never waits for the loader."""
         return self._body
+
+    @property
+    def beta_effects(self) -> tuple:
+        """What +1 of each beta does on body_model() (inference.body_measure.BetaEffect), measured by its loader
+        thread; () while none is loaded or for a body model without a usable shape basis."""
+        return self._effects
+
+    @property
+    def body_model_switching(self) -> bool:
+        """A switch to another body model file is loading (the current one is in use until it has)."""
+        return self._switch is not None
 
     @staticmethod
     def _load_body(path: str):
@@ -212,26 +229,83 @@ class Controller(QObject):
 
         return BodyModel(path or None)
 
+    def _start_body_load(self, path: str) -> int:
+        """Load the body model of `path` in a new loader thread; its answer comes to _on_body_loaded with the
+        token returned here."""
+        self._load_token += 1
+        t = threading.Thread(target=_load_body_in_background, name="nbf-body-load", daemon=True,
+                             args=(self._load_body, self._load_token, path, self._relay))
+        self._loaders = [x for x in self._loaders if x.is_alive()] + [t]
+        t.start()
+        return self._load_token
+
+    @Slot(int, object, object, object)
+    def _on_body_loaded(self, token: int, body, effects, message) -> None:
+        if token == self._current_load:  # the current setting's model (at start-up, or again after it failed)
+            self._current_load = 0
+            if body is None:
+                self._report_body_error(message)  # body_model() stays None; applying the setting again retries
+            else:
+                self._set_body(body, effects)
+            return
+        switch = self._switch
+        if switch is None or token != switch.token:
+            return  # superseded by a newer setting: this model is dropped
+        self._switch = None
+        if body is None:
+            self._report_body_error(message)  # nothing changes
+            return
+        self.status.emit(f"body model: {body.name}")
+        self._apply_config(switch.config, switch.persist, body, effects)
+
+    def _report_body_error(self, message: str) -> None:
+        self.error.emit(f"body model: {message}")
+        self.bodyModelFailed.emit(message)
+
+    def _set_body(self, body, effects) -> None:
+        self._body, self._effects = body, tuple(effects)
+        self.bodyModelChanged.emit(body)
+        if self._pending is not None:  # an edit made while no body model was loaded (see _repose)
+            self._throttle.start()
+
     @property
     def joint_names(self) -> tuple[str, ...]:
         from inference.body_model import JOINT_NAMES
 
         return JOINT_NAMES
 
-    def apply_model_config(self, cfg: ModelConfig, persist: bool = True) -> None:
-        """Switch body model / device / refinement. Raises BodyModelError (message for the user)
-        when the body model file is bad; nothing changes then."""
-        body = self._body
-        if cfg.body_model_path != self.config.body_model_path or body is None:
-            body = self._load_body(cfg.body_model_path)  # raises BodyModelError
+    def apply_model_config(self, cfg: ModelConfig, persist: bool = True) -> bool:
+        """Switch body model / device / refinement. With the same body model file the setting applies now
+        (True). Another file loads in a background thread (False): the current model and setting stay in use
+        until it has, then the whole setting applies at once (configChanged, bodyModelChanged); a file that does
+        not load changes nothing (bodyModelFailed and error say why). A newer call supersedes a switch still
+        loading: only the newest setting ever applies."""
+        path = cfg.body_model_path
+        if path == self.config.body_model_path:
+            self._switch = None  # back to the model in use: a switch still loading is dropped when it arrives
+            self._apply_config(cfg, persist)
+            if self._body is None and not self._current_load:
+                self._current_load = self._start_body_load(path)  # it failed before: the file may be fixed now
+            return True
+        if self._switch is not None and self._switch.config.body_model_path == path:
+            self._switch = replace(self._switch, config=cfg, persist=persist)  # that file is loading already
+            return False
+        self._switch = _Switch(self._start_body_load(path), cfg, persist)
+        self.status.emit(f"loading body model {Path(path).name if path else '(embedded)'}…")
+        return False
+
+    def _apply_config(self, cfg: ModelConfig, persist: bool, body=None, effects=()) -> None:
+        """Use `cfg` from now on; body: its body model when that is another one (a switch that has loaded)."""
         changed = cfg != self.config
+        if cfg.body_model_path != self.config.body_model_path:
+            self._current_load = 0  # the old setting's model, if it is still loading, is not wanted any more
         self.config = cfg
         if persist:
             self.settings.set_model_config(cfg)
-        if body is not self._body:
-            self._body, self._body_error = body, None
-            self.bodyModelChanged.emit(body)
+        if body is not None:
+            self._set_body(body, effects)
         if changed:
+            self.configChanged.emit(cfg)
             self._configure.emit(cfg)
             self.folder.configure(cfg)
             if self.session.shown is not None:
@@ -587,8 +661,8 @@ class Controller(QObject):
     def _on_assessed_network(self, job_id: int, quality) -> None:
         self._network_quality = (job_id, quality)
 
-    @Slot(int, str)
-    def _on_failed(self, job_id: int, message: str) -> None:
+    @Slot(int, str, bool)
+    def _on_failed(self, job_id: int, message: str, no_person: bool = False) -> None:
         if job_id != self.generation.current:
             return
         if job_id == self._everyone_job:  # one person failed: say so and go on with the others
@@ -601,7 +675,7 @@ class Controller(QObject):
             restore_result(self.session, kept)
         name = self.session.shown.name if self.session.shown else "image"
         if self.session.shown is not None:
-            self.folder.record(self.session.shown.source, error=message)
+            self.folder.record(self.session.shown.source, error=message, no_person=no_person)
         self.error.emit(f"{name}: {message}")
 
     # ------------------------------------------------------------------ editing
@@ -635,6 +709,8 @@ class Controller(QObject):
             return
         body = self.body_model()
         if body is None:
+            if self._current_load:
+                self._pending = params  # re-posed when the body model arrives (_set_body)
             return
         try:
             mesh = body.mesh(params)
@@ -764,12 +840,9 @@ class Controller(QObject):
         vertices = mesh.vertices - frame_offset(mesh.joints, frame)
         return lambda overwrite: export.export_mesh(path, vertices, mesh.faces, overwrite=overwrite, frame=frame)
 
-    def export_animation(self, path: str | Path, overwrite: bool = False, skinned: bool = False) -> Path:
-        """Write the current (edited) body as a skinned GLB (skinned=True: SMPL skeleton, skin, the pose as joint
-        rotations) or its pose as BVH (.bvh), body-centred (inference/export_gltf.py, inference/export_bvh.py)."""
-        return self._animation_writer(Path(path), skinned)(overwrite)
-
     def _animation_writer(self, path: Path, skinned: bool):
+        """A skinned GLB (skinned=True: SMPL skeleton, skin, the pose as joint rotations) or the pose as BVH
+        (.bvh), body-centred (inference/export_gltf.py, inference/export_bvh.py)."""
         from inference import export
 
         self.flush()
@@ -777,7 +850,8 @@ class Controller(QObject):
         if params is None or self.session.prediction is None:
             raise RuntimeError("nothing to export yet: open an image first")
         if body is None:
-            raise RuntimeError("no body model loaded (see the settings)")
+            raise RuntimeError("the body model is still loading: try again in a moment" if self._current_load
+                               else "no body model loaded (see the settings)")
         # the body model is only read (a stateless forward): safe beside the GUI thread's re-posing
         return lambda overwrite: export.export(path, params, body, overwrite=overwrite, frame="body",
                                                skinned=skinned)

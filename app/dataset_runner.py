@@ -14,8 +14,10 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
@@ -23,6 +25,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from inference import datasets
 from inference.datasets import Case
 from inference.errors import USER_ERRORS
+from inference.types import BodyMesh, BodyParams, Crop, Prediction
 
 from .photo_mapping import parts_on_image
 from .settings import ModelConfig
@@ -34,6 +37,9 @@ from .worker import (
     default_predictor_factory,
     user_message,
 )
+
+if TYPE_CHECKING:
+    from inference.body_model import BodyModel
 
 
 # ----------------------------------------------------------------------------- listing
@@ -62,7 +68,7 @@ class DatasetFolder:
             self._cases = [DatasetCase(cid, datasets.image_path(self.folder, cid)) for cid in ids]
         return self._cases
 
-    def read(self, case: DatasetCase, body_model=None) -> Case:
+    def read(self, case: DatasetCase, body_model: BodyModel | None = None) -> Case:
         """Image and ground truth of a case (inference.datasets.read_case)."""
         return datasets.read_case(self.folder, case.case_id, body_model)
 
@@ -83,8 +89,8 @@ class CaseResult:
     part_iou: np.ndarray = field(default_factory=lambda: np.full(13, np.nan))
     seconds: float = 0.0
     error: str = ""
-    params: object | None = None  # predicted BodyParams
-    crop: object | None = None  # Crop of the prediction
+    params: BodyParams | None = None  # predicted
+    crop: Crop | None = None  # of the prediction
     crop_labels: np.ndarray | None = None  # (S, S) predicted labels on the crop
     image_shape: tuple[int, int] | None = None
     confusion: np.ndarray | None = None
@@ -94,21 +100,23 @@ class CaseResult:
         return self.params is not None or bool(self.error)
 
 
-def score_case(row: int, case: DatasetCase, prediction, truth: Case, body_model, seconds: float) -> CaseResult:
+def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case, body_model: BodyModel | None,
+               seconds: float) -> CaseResult:
     """Metrics of one prediction against its ground truth, computed as `main.py evaluate` does."""
     from inference.crop import uncrop_parts
     from inference.metrics import body_errors_mm, confusion_matrix, miou, part_iou
 
-    scores: dict = {}
+    result = CaseResult(row, case, seconds=seconds, params=prediction.params, crop=prediction.crop,
+                        crop_labels=np.asarray(prediction.parts.labels, np.uint8),
+                        image_shape=tuple(prediction.image.shape[:2]))
     if truth.params is not None and body_model is not None:
-        scores.update(body_errors_mm(prediction.mesh, body_model.mesh(truth.params)))
+        errors = body_errors_mm(prediction.mesh, body_model.mesh(truth.params))
+        result = replace(result, mpjpe=errors.mpjpe, pa_mpjpe=errors.pa_mpjpe, pve=errors.pve)
     if truth.labels is not None:
         on_image = uncrop_parts(prediction.parts, prediction.crop, truth.labels.shape)
-        scores.update(part_iou=np.asarray(part_iou(on_image, truth.labels), np.float64),
-                      miou=float(miou(on_image, truth.labels)), confusion=confusion_matrix(on_image, truth.labels))
-    return CaseResult(row, case, seconds=seconds, params=prediction.params, crop=prediction.crop,
-                      crop_labels=np.asarray(prediction.parts.labels, np.uint8),
-                      image_shape=tuple(prediction.image.shape[:2]), **scores)
+        result = replace(result, part_iou=np.asarray(part_iou(on_image, truth.labels), np.float64),
+                         miou=float(miou(on_image, truth.labels)), confusion=confusion_matrix(on_image, truth.labels))
+    return result
 
 
 class DatasetWorker(PredictorWorker):
@@ -121,7 +129,7 @@ class DatasetWorker(PredictorWorker):
     failed = Signal(int, str)
 
     @Slot(int, object, object)
-    def run(self, job_id: int, reader, rows) -> None:
+    def run(self, job_id: int, reader: DatasetFolder, rows: Sequence[int] | None) -> None:
         if self._gen.is_stale(job_id):
             return
         cases = reader.cases()
@@ -207,7 +215,7 @@ class DatasetSession(QObject):
             self.error.emit(f"cannot open dataset {folder}: {user_message(exc)}")
             return 0
         if not cases:
-            where = f"the {reader.split} split of {folder}" if getattr(reader, "split", "all") != "all" else str(folder)
+            where = f"the {reader.split} split of {folder}" if reader.split != "all" else str(folder)
             self.error.emit(f"no cases found in {where} (expected NNNNN_image.png files)")
             return 0
         self.stop()
@@ -263,7 +271,7 @@ class DatasetSession(QObject):
             self.error.emit(f"dataset run failed: {message}")
 
     # ------------------------------------------------------------------ details of one case
-    def details(self, row: int, body_model=None) -> CaseDetails:
+    def details(self, row: int, body_model: BodyModel | None = None) -> CaseDetails:
         """Everything the detail view shows for one row (loaded on the GUI thread: a few ms, the per-vertex
         error's Procrustes included)."""
         case = self.model.case(row)
@@ -291,7 +299,7 @@ class DatasetSession(QObject):
                            msg or (res.error if res is not None else ""), aligned, errors)
 
 
-def procrustes_errors(pred_mesh, gt_mesh):
+def procrustes_errors(pred_mesh: BodyMesh, gt_mesh: BodyMesh) -> tuple[BodyMesh, np.ndarray]:
     """The predicted mesh similarity-aligned onto the ground truth (Procrustes over all vertices, as PA-PVE)
     and each vertex's distance to its ground truth after it: (BodyMesh, (V,) float32 millimetres)."""
     from dataclasses import replace
@@ -317,8 +325,8 @@ class CaseDetails:
     image: np.ndarray | None
     gt_labels: np.ndarray | None
     pred_labels: np.ndarray | None
-    gt_mesh: object | None
-    pred_mesh: object | None
+    gt_mesh: BodyMesh | None
+    pred_mesh: BodyMesh | None
     message: str = ""
-    pred_mesh_aligned: object | None = None
+    pred_mesh_aligned: BodyMesh | None = None
     vertex_error_mm: np.ndarray | None = None

@@ -22,11 +22,12 @@ import traceback
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QImage
 
-from inference.errors import Cancelled, PredictionError
+from inference.errors import USER_ERRORS, Cancelled, NoPersonFound
 from inference.predict_outputs import SUMMARY
 
 from .settings import ModelConfig
@@ -39,6 +40,10 @@ from .worker import (
     default_predictor_factory,
     user_message,
 )
+
+if TYPE_CHECKING:
+    from inference.fit_quality import FitQuality
+    from inference.types import Prediction
 
 NOT_RUN, RUNNING, DONE, NO_PERSON, ERROR = "not run", "running", "done", "no person", "error"
 THUMB_SIDE = 72  # longest side of a thumbnail (px)
@@ -100,12 +105,13 @@ class BatchSummary:
         return text + (f" ({SUMMARY} not written: {self.table_error})" if self.table_error else "")
 
 
-def status_of(prediction=None, quality=None, error: str = "") -> ImageStatus:
-    """The status of an image from its result (a Prediction and its FitQuality) or its failure message."""
+def status_of(prediction: Prediction | None = None, quality: FitQuality | None = None, error: str = "",
+              no_person: bool = False) -> ImageStatus:
+    """The status of an image from its result (a Prediction and its FitQuality) or its failure: the message,
+    and no_person when the failure was inference.errors.NoPersonFound (decided where the exception is)."""
     if error:
-        return ImageStatus(NO_PERSON if error.startswith("no person") else ERROR, error)
-    verdict = getattr(quality, "verdict", "unknown") if quality is not None else "unknown"
-    return ImageStatus(DONE, "", verdict)
+        return ImageStatus(NO_PERSON if no_person else ERROR, error)
+    return ImageStatus(DONE, "", quality.verdict if quality is not None else "unknown")
 
 
 # ----------------------------------------------------------------------------- workers
@@ -248,9 +254,9 @@ class BatchWorker(PredictorWorker):
         except Exception as exc:  # noqa: BLE001 - one image's failure is its status; the batch goes on
             if cancel():
                 return None
-            if not isinstance(exc, PredictionError):
+            if not isinstance(exc, USER_ERRORS):  # a bug: its traceback, beside the image's message
                 traceback.print_exc()
-            return failed(status_of(error=user_message(exc)))
+            return failed(status_of(error=user_message(exc), no_person=isinstance(exc, NoPersonFound)))
         quality = assess_quietly(prediction)
         people = len(prediction.people)
         try:
@@ -386,11 +392,13 @@ class FolderSession(QObject):
         self._thumb_job = self._thumb_gen.next()
         self._thumbs.emit(self._thumb_job, tuple(paths))
 
-    def record(self, source: str, prediction=None, quality=None, error: str = "") -> None:
-        """An interactive result (or failure) of the image `source`, when it is in the list."""
+    def record(self, source: str, prediction: Prediction | None = None, quality: FitQuality | None = None,
+               error: str = "", no_person: bool = False) -> None:
+        """An interactive result (or failure) of the image `source`, when it is in the list; no_person: the
+        failure was inference.errors.NoPersonFound (the list shows it apart from errors)."""
         row = self.model.row_of(source) if source else -1
         if row >= 0:
-            self.model.set_status(row, status_of(prediction, quality, error))
+            self.model.set_status(row, status_of(prediction, quality, error, no_person))
 
     def run_all(self, out: str | Path, overwrite: bool = False) -> int:
         """Start the batch over every image of the list, writing to `out`; returns its job id (0: no images).

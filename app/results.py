@@ -7,22 +7,31 @@ result is kept here first: a cancel (Esc) or a failure then puts it back, edits 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: importing these would load Qt (app.session) and OpenCV (fit_quality)
+    from inference.detect import Person
+    from inference.fit_quality import FitQuality
+    from inference.types import BodyMesh, BodyParams, Prediction
+
+    from .session import Session, ShownImage
 
 
 @dataclass(frozen=True)
 class KeptResult:
-    """One complete result of an image: the prediction, its quality, and the (edited) body on screen."""
+    """One complete result of an image: the prediction, its quality (None when not assessed), the people
+    detected, the index of the one fitted (-1: whole image), and the (edited) body on screen."""
 
-    shown: object  # the ShownImage it belongs to
-    prediction: object
-    quality: object
-    people: tuple
+    shown: ShownImage  # the image it belongs to
+    prediction: Prediction
+    quality: FitQuality | None
+    people: tuple[Person, ...]
     person: int
-    params: object
-    mesh: object
+    params: BodyParams | None
+    mesh: BodyMesh | None
 
 
-def keep_result(session) -> KeptResult | None:
+def keep_result(session: Session) -> KeptResult | None:
     """The session's current complete result (None when there is none)."""
     if session.prediction is None or session.shown is None:
         return None
@@ -30,7 +39,7 @@ def keep_result(session) -> KeptResult | None:
                       int(session.prediction.person), session.params, session.mesh)
 
 
-def restore_result(session, kept: KeptResult | None) -> bool:
+def restore_result(session: Session, kept: KeptResult | None) -> bool:
     """Show `kept` again if it belongs to the image still shown; True if it did."""
     if kept is None or session.shown is not kept.shown:
         return False

@@ -4,7 +4,7 @@ Requests (job id, image, source, person index) arrive by queued signal; results 
 (queued into the GUI thread): started(job_id), progress(job_id, done, total), assessed(job_id,
 FitQuality) and, for a refined prediction, assessedNetwork(job_id, FitQuality of the network's own fit)
 just before finished(job_id, Prediction) (inference.fit_quality, computed here so the GUI
-thread never does), failed(job_id, message), and warning(message) once per Predictor built for each of
+thread never does), failed(job_id, message, no person found), and warning(message) once per Predictor built for each of
 its load-time warnings (e.g. no person detector installed). Every request carries a job id from a
 `Generation` counter; the worker skips requests that are already stale and its cancel callback
 tells a running Predictor to stop as soon as a newer request exists. The receiver drops results
@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from inference.errors import USER_ERRORS, Cancelled
+from inference.errors import USER_ERRORS, Cancelled, NoPersonFound
 from inference.types import BodyPredictor
 
 from .heap import settle
@@ -109,7 +109,7 @@ class ModelWorker(PredictorWorker):
     finished = Signal(int, object)
     assessed = Signal(int, object)
     assessedNetwork = Signal(int, object)
-    failed = Signal(int, str)
+    failed = Signal(int, str, bool)  # job, message, no person found (inference.errors.NoPersonFound)
     warning = Signal(str)
 
     def _built(self, predictor) -> None:
@@ -130,7 +130,7 @@ class ModelWorker(PredictorWorker):
             if not self._gen.is_stale(job_id):
                 if not _expected(exc):
                     traceback.print_exc()
-                self.failed.emit(job_id, user_message(exc))
+                self.failed.emit(job_id, user_message(exc), isinstance(exc, NoPersonFound))
             return
         if self._gen.is_stale(job_id):
             return

@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from inference.errors import NoPersonFound
 from inference.image_io import IMAGE_SUFFIXES  # the one list the app's reader accepts
 from inference.predict_outputs import (  # the one exporter, shared with the app's "Run all"
     PNG_OUTPUTS,
@@ -266,7 +267,7 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     except ctx.PredictionError as exc:
         ctx.say(f"{path}: {exc}")
         ctx.counts["failed"] += 1
-        status = "no person" if str(exc).startswith("no person") else "error"
+        status = "no person" if isinstance(exc, NoPersonFound) else "error"
         ctx.log.write(**row, status=status, message=str(exc), seconds=time.perf_counter() - t0)
         return
     spent = time.perf_counter() - t0  # the fitted person's own time, without the other people's

@@ -17,6 +17,11 @@ class Cancelled(PredictionError):
     """A newer request superseded this one."""
 
 
+class NoPersonFound(PredictionError):
+    """Neither the person detector nor the segmentation found a person in the image (a status of the image,
+    not a failure of the model: the folder list and `main.py predict`'s summary count these apart)."""
+
+
 class BodyModelError(ValueError):
     """A body model file is missing, of the wrong kind, or corrupt."""
 
@@ -28,5 +33,5 @@ class ParamsFileError(ValueError):
 USER_ERRORS = (PredictionError, BodyModelError, ImageLoadError, ModelFileError, ParamsFileError,
                FileNotFoundError)
 
-__all__ = ["USER_ERRORS", "BodyModelError", "Cancelled", "ImageLoadError", "ModelFileError", "ParamsFileError",
-           "PredictionError"]
+__all__ = ["USER_ERRORS", "BodyModelError", "Cancelled", "ImageLoadError", "ModelFileError", "NoPersonFound",
+           "ParamsFileError", "PredictionError"]

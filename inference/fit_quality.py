@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from .joints import LSP_FROM_SMPL
+from .types import BodyMesh, BodyParams, Prediction
 
 # metric -> (below: bad, at or above: good)
 BOUNDS = {"agreement": (0.5, 0.75), "pck": (0.5, 0.8), "mask_iou": (0.45, 0.65)}
@@ -165,13 +166,13 @@ def silhouette_iou_in_region(vertices2d: np.ndarray, faces: np.ndarray, mask: np
     return float((s & m).sum() / union) if union else math.nan
 
 
-def assess(pred, params=None, mesh=None) -> FitQuality:
+def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | None = None) -> FitQuality:
     """The FitQuality of a Prediction (its own body, or an edited `mesh` posed in the same crop camera)."""
     from .metrics import keypoint_part_agreement, pck
 
     mesh = mesh if mesh is not None else pred.mesh
-    people = tuple(getattr(pred, "people", ()) or ())
-    k = int(getattr(pred, "person", -1))
+    people = tuple(pred.people)
+    k = pred.person
     person = people[k] if 0 <= k < len(people) else None
     h, w = pred.image.shape[:2]
     warnings: list[str] = []
@@ -219,7 +220,7 @@ def assess(pred, params=None, mesh=None) -> FitQuality:
             others = [p for n, p in enumerate(people) if n != k and _overlap(p.box, box) > 0.3]
             if others:
                 warnings.append("another person overlaps this one: parts may be mixed up")
-        mask = getattr(person, "mask", None)
+        mask = person.mask
         region = box
     else:
         warnings.append("no person detected: the whole image was used")

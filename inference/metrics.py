@@ -34,6 +34,7 @@ __all__ = [
     "pa_mpjpe",
     "pve",
     "pa_pve",
+    "BodyErrors",
     "body_errors_mm",
     "confusion_matrix",
     "part_iou",
@@ -176,15 +177,24 @@ def pa_pve(pred_verts, gt_verts) -> np.ndarray:
     return pa_mpjpe(pred_verts, gt_verts)
 
 
-def body_errors_mm(pred_mesh, gt_mesh) -> dict[str, float]:
-    """The paper's errors of one body against its ground truth, in millimetres: ``{"mpjpe", "pa_mpjpe",
-    "pve"}`` (pelvis-aligned, Procrustes-aligned, pelvis-aligned over all vertices). pred_mesh, gt_mesh:
+@dataclass(frozen=True)
+class BodyErrors:
+    """The paper's errors of one body against its ground truth, in millimetres: mpjpe (pelvis-aligned joints),
+    pa_mpjpe (Procrustes-aligned joints), pve (pelvis-aligned, over all vertices)."""
+
+    mpjpe: float
+    pa_mpjpe: float
+    pve: float
+
+
+def body_errors_mm(pred_mesh, gt_mesh) -> BodyErrors:
+    """The paper's errors of one body against its ground truth (BodyErrors, mm). pred_mesh, gt_mesh:
     meshes with ``joints (J, 3)`` (SMPL order, pelvis 0) and ``vertices (V, 3)`` in metres
     (``inference.types.BodyMesh``)."""
     pj, gj = pred_mesh.joints[None], gt_mesh.joints[None]
-    return {"mpjpe": float(mpjpe(pj, gj)[0] * 1000),
-            "pa_mpjpe": float(pa_mpjpe(pj, gj)[0] * 1000),
-            "pve": float(pve(pred_mesh.vertices[None], gt_mesh.vertices[None], pj, gj)[0] * 1000)}
+    return BodyErrors(mpjpe=float(mpjpe(pj, gj)[0] * 1000),
+                      pa_mpjpe=float(pa_mpjpe(pj, gj)[0] * 1000),
+                      pve=float(pve(pred_mesh.vertices[None], gt_mesh.vertices[None], pj, gj)[0] * 1000))
 
 
 # --------------------------------------------------------------------------- #

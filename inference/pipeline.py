@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from .body_model import RESOURCES, BodyModel
 from .camera import CROP_SIZE, FOCAL
 from .crop import apply_crop, crop_for_box
-from .errors import Cancelled, PredictionError  # noqa: F401 - raised here, defined torch-free
+from .errors import Cancelled, NoPersonFound, PredictionError  # noqa: F401 - raised here, defined torch-free
 from .geometry import matrix_to_axis_angle, project_points, weak_cam_to_translation
 from .image_io import ImageError, load_image
 from .keypoint_maps import MIRROR_LIMBS, limb_maps
@@ -239,9 +239,9 @@ class Predictor:
                          and parts.confidence() >= UNDETECTED_PERSON_CONFIDENCE)
         if require_person and (fg < MIN_PERSON_FRACTION
                                or (self.detector is not None and found is None and not undetected_ok)):
-            raise PredictionError("no person found in the image"
-                                  + (" (neither the person detector nor the segmentation found one)"
-                                     if self.detector is not None else " (the segmentation is empty)"))
+            raise NoPersonFound("no person found in the image"
+                                + (" (neither the person detector nor the segmentation found one)"
+                                   if self.detector is not None else " (the segmentation is empty)"))
         t2 = time.perf_counter()
         if cancel():
             raise Cancelled("cancelled")

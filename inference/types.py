@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:  # the annotation only: inference.body_model imports torch, this module must not
+    from .body_model import BodyModel
 
 NUM_JOINTS = 24
 NUM_BETAS = 10
@@ -191,7 +194,7 @@ class BodyPredictor(Protocol):
     """
 
     warnings: list[str]
-    body_model: object
+    body_model: BodyModel
 
     def predict(self, image, box: tuple[float, float, float, float] | None = None,
                 cancel: Callable[[], bool] | None = None, person: int = 0) -> Prediction: ...

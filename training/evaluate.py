@@ -17,7 +17,7 @@ import torch
 from inference.crop import crop_for_box, uncrop_parts
 from inference.datasets import list_cases, read_case
 from inference.detect import Person
-from inference.metrics import IoUAccumulator, body_errors_mm
+from inference.metrics import BodyErrors, IoUAccumulator, body_errors_mm
 from inference.pipeline import PredictionError, Predictor
 from inference.refine import refine_fit
 from inference.types import BodyParams, Prediction
@@ -26,14 +26,6 @@ from .smplify import SMPLify
 
 ROWS = ("network, GT parts", "network, predicted parts", "network + refinement",
         "optimisation baseline, GT 2D joints", "optimisation baseline, detected 2D joints")
-
-
-@dataclass(frozen=True)
-class BodyErrors:
-    """The paper's errors of one body against its ground truth, mm (`inference.metrics.body_errors_mm`)."""
-    mpjpe: float
-    pa_mpjpe: float
-    pve: float
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,7 +114,7 @@ def baseline_fit(fitter: SMPLify, lsp: np.ndarray, focal: float, size: int) -> B
 
 
 def _errors(body, params: BodyParams, gt_mesh) -> BodyErrors:
-    return BodyErrors(**body_errors_mm(body.mesh(params), gt_mesh))
+    return body_errors_mm(body.mesh(params), gt_mesh)
 
 
 def _keypoint_detector(keypoints: str):

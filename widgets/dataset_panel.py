@@ -176,7 +176,7 @@ class DatasetPanel(QWidget):
             self.ds.open(self.ds.reader.folder, split=self.split.currentText())
 
     def _on_opened(self, folder: str, n: int) -> None:
-        split = getattr(self.ds.reader, "split", "")
+        split = self.ds.reader.split if self.ds.reader is not None else ""
         i = self.split.findText(split)
         if i >= 0:
             self.split.setCurrentIndex(i)

@@ -98,10 +98,6 @@ class ImageCanvas(QWidget):
         self._mode = mode
         self.update()
 
-    def set_hint(self, text: str) -> None:
-        self._hint = text
-        self.update()
-
     def set_decorator(self, fn) -> None:
         """fn(painter, origin: QPointF, k: float) or None; called after the image and overlay are drawn."""
         self._decorator = fn

@@ -2,8 +2,9 @@
 orientation, per-joint rotation, reset and undo, and what is known about the prediction (fit quality).
 
 Each beta's tooltip says what +1 of it does on the body model in use (inference.body_measure, measured
-when the body model loads). Height and weight are measured in the rest pose from the betas alone (one
-small matrix product on the cached shape basis, no body-model forward), coalesced like the re-posing.
+by the controller's loader thread with the body model: Controller.beta_effects). Height and weight are
+measured in the rest pose from the betas alone (one small matrix product on the cached shape basis, no
+body-model forward), coalesced like the re-posing.
 
 The inspector reads and writes BodyParams through the controller; angles go through
 app.pose_edit (Euler degrees <-> axis-angle). Sliders are refreshed from the session under
@@ -180,30 +181,28 @@ class Inspector(QWidget):
         self.session.undoChanged.connect(self.undo_button.setEnabled)
         self.undo_button.setEnabled(False)
         self._refresh(self.session.params)
+        if controller.body_model() is not None:  # loaded before this inspector was made
+            self._explain_betas(controller.body_model())
 
     # ---------------------------------------------------------------- meaning of the shape
     def _explain_betas(self, body) -> None:
-        """Tooltips of the beta sliders from what +1 of each does on this body model."""
-        from inference.body_measure import beta_effects
-
+        """Tooltips of the beta sliders from what +1 of each does on this body model (measured off the GUI
+        thread when it loaded: 0.1-0.2 s); a body model without a shape basis leaves plain labels."""
         self._body = body
         self._measured_betas = None
-        try:
-            effects = beta_effects(body, len(self.betas))
-        except Exception:  # noqa: BLE001 - a body model without a shape basis: plain labels
-            effects = ()
-        for e in effects:
-            tip = e.text()
-            self.beta_labels[e.index].setToolTip(tip)
-            self.betas[e.index].setToolTip(tip)
+        tips = {e.index: e.text() for e in self.controller.beta_effects}
+        for i, (label, slider) in enumerate(zip(self.beta_labels, self.betas)):
+            label.setToolTip(tips.get(i, ""))  # never the previous body model's
+            slider.setToolTip(tips.get(i, ""))
         self._measure_timer.start()
+        self._show_info(self.session.prediction)  # its "body model" row (a result may come before the model)
 
     def _update_measures(self) -> None:
         """Height and estimated weight of the current betas (only when they changed)."""
         from inference.body_measure import measure
 
         params = self.session.params
-        body = self._body  # never loaded from here (the controller loads it with the first result)
+        body = self._body  # as announced by bodyModelChanged (it loads in the controller's loader thread)
         if params is None or body is None:
             self.measures.setText("–")
             self._measured_betas = None

@@ -294,6 +294,7 @@ class MainWindow(QMainWindow):
         c.datasetRequested.connect(self.open_dataset)
         c.progress.connect(self._on_progress)
         c.bodyModelChanged.connect(self._on_body_model)
+        c.configChanged.connect(self.dataset.configure)  # a body-model switch applies when its file has loaded
         c.exported.connect(lambda _job, path: self.statusBar().showMessage(f"exported {path}", 8000))
         c.exportExists.connect(self._on_export_exists)
         c.exportFailed.connect(lambda _job, path, message: self.show_error(f"export failed: {message}"))
@@ -508,9 +509,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ settings
     def open_settings(self) -> None:
         dlg = SettingsDialog(self.controller, self)
-        if dlg.exec():
-            self.dataset.configure(self.controller.config)
-            self.statusBar().showMessage("settings applied", 5000)
+        if dlg.exec():  # the dataset panel follows by configChanged
+            self.statusBar().showMessage("loading the body model: the settings apply when it is ready"
+                                         if self.controller.body_model_switching else "settings applied", 5000)
         dlg.deleteLater()
 
     # ------------------------------------------------------------------ export

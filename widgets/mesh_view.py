@@ -145,10 +145,6 @@ class MeshView(QWidget):
         self.selected_joint = joint
         self.update()
 
-    def set_message(self, text: str) -> None:
-        self._message = text
-        self.update()
-
     def _invalidate(self) -> None:
         """Schedule a frame (rendered in the next paintEvent: several changes before it make one frame)."""
         self._dirty = True

@@ -3,6 +3,8 @@ with a picker when there are several) and the segmentation pane (predicted parts
 side by side, with a legend)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
@@ -18,6 +20,9 @@ from .people_list import PeopleList
 from .people_overlay import paint_people, person_at
 from .quality_badge import QualityBadge, verdict_icon
 from .render_host import RenderHost, RenderJob, fit_size
+
+if TYPE_CHECKING:
+    from inference.types import Prediction
 
 OVERLAY_SETTLE_MS = 150  # the photo overlay follows edits when they pause this long
 
@@ -82,7 +87,7 @@ class PhotoPanel(QWidget):
         self.people_list.hide()
         lay.addWidget(self.people_list)
         self.shown = None
-        self.prediction = None
+        self.prediction: Prediction | None = None
         self.vertices = None
         self.people: tuple = ()
         self.person = 0
@@ -169,7 +174,7 @@ class PhotoPanel(QWidget):
 
     def _update_note(self) -> None:
         text = ""
-        if self.prediction is not None and not self.people and getattr(self.prediction, "person", 0) == -1:
+        if self.prediction is not None and not self.people and self.prediction.person == -1:
             text = "no person detected: whole image used"
         self.people_note.setText(text)
         self.people_note.setVisible(bool(text))

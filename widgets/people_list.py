@@ -3,6 +3,8 @@
 the photo to them. Fitted people are ticked, with the fit-quality colour when known."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
@@ -20,6 +22,9 @@ from PySide6.QtWidgets import (
 from app.qt_images import to_qimage
 
 from .people_overlay import box_color
+
+if TYPE_CHECKING:
+    from app.results import KeptResult
 
 THUMB = QSize(54, 78)
 MARGIN = 0.12  # of the box's size, around each thumbnail
@@ -69,7 +74,7 @@ class PeopleList(QWidget):
         lay.addWidget(self.list, 1)
         lay.addLayout(side)
         self.people: tuple = ()
-        self.results: dict = {}
+        self.results: dict[int, KeptResult] = {}  # person index -> that person's fit
         self._display = None
         self._thumbs: list[QPixmap] = []
         self.list.itemClicked.connect(lambda it: self.personRequested.emit(int(it.data(Qt.ItemDataRole.UserRole))))
@@ -109,7 +114,7 @@ class PeopleList(QWidget):
             if 0 <= person < self.list.count():
                 self.list.setCurrentRow(person)
 
-    def set_results(self, results: dict) -> None:
+    def set_results(self, results: dict[int, KeptResult]) -> None:
         self.results = dict(results)
         self._refresh()
 
@@ -122,7 +127,7 @@ class PeopleList(QWidget):
             painter.setPen(box_color(n))
             painter.drawRect(0, 0, pm.width() - 1, pm.height() - 1)
             if kept is not None:  # a tick in the quality's colour (white when unknown)
-                q = getattr(kept, "quality", None)
+                q = kept.quality
                 painter.setBrush(QColor(*(q.color if q is not None else (235, 235, 235))))
                 painter.setPen(QColor(20, 20, 20))
                 painter.drawEllipse(pm.width() - 15, 3, 12, 12)
@@ -132,8 +137,8 @@ class PeopleList(QWidget):
             hpx = float(p.box[3] - p.box[1])
             item.setText(f"{n + 1}" + (" ✓" if kept is not None else ""))
             tip = f"Person {n + 1}: {hpx:.0f} px tall, detector score {float(p.score):.2f}"
-            q = getattr(kept, "quality", None) if kept is not None else None
-            tip += ("\nfitted" + (f": {q.summary()}" if q is not None and hasattr(q, "summary") else "")
+            q = kept.quality if kept is not None else None
+            tip += ("\nfitted" + (f": {q.summary()}" if q is not None else "")
                     if kept is not None else "\nnot fitted yet")
             item.setToolTip(tip)
         n, done = len(self.people), sum(1 for k in self.results if 0 <= k < len(self.people))

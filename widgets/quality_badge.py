@@ -7,8 +7,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-GREY = (130, 130, 130)
-
 
 def verdict_icon(rgb: tuple[int, int, int], size: int = 12) -> QIcon:
     pm = QPixmap(size, size)

@@ -202,9 +202,6 @@ class RenderHost(QObject):
         """True once the render thread has built the renderer for the current topology (or failed to)."""
         return self._built
 
-    def prepare(self) -> None:
-        """Kept for callers of the synchronous host: the render thread builds as soon as `set_body` is called."""
-
     def part_colors(self, shade: float = 0.7) -> np.ndarray:
         """(V, 3) float32 colours of the parts for the current topology, darkened by `shade` so that
         the lit render comes out close to the legend's colours (cached per topology)."""

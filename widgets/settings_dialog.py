@@ -24,7 +24,9 @@ DEVICE_LABELS = (("Automatic (GPU if available)", "auto"), ("CPU", "cpu"), ("GPU
 
 
 class SettingsDialog(QDialog):
-    """Edits a ModelConfig; `apply()` hands it to the controller and shows a BodyModelError inline."""
+    """Edits a ModelConfig; `apply()` hands it to the controller. Another body model file loads in the
+    controller's loader thread: the dialog stays open meanwhile (the window keeps working), closes when the
+    setting has applied, and shows the file's error inline when it does not load; Cancel drops the switch."""
 
     def __init__(self, controller, parent: QWidget | None = None):
         super().__init__(parent)
@@ -60,11 +62,17 @@ class SettingsDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b00020;")
         self.error.hide()
+        self.waiting = QLabel()
+        self.waiting.hide()
+        self._pending: ModelConfig | None = None  # a setting whose body model is loading
+        controller.configChanged.connect(self._on_config_changed)
+        controller.bodyModelFailed.connect(self._on_failed)
 
         form = QFormLayout()
         form.addRow("Device", self.device)
         form.addRow("", self.refine)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -74,6 +82,7 @@ class SettingsDialog(QDialog):
         lay.addSpacing(8)
         lay.addLayout(form)
         lay.addWidget(self.error)
+        lay.addWidget(self.waiting)
         lay.addWidget(buttons)
         self.resize(620, 240)
 
@@ -89,17 +98,35 @@ class SettingsDialog(QDialog):
         return ModelConfig(path, self.device.currentData(), self.refine.isChecked())
 
     def apply(self) -> bool:
-        """Apply the settings; on a bad body model file show its message and return False."""
+        """Apply the settings: True when they apply now; False when the body model file is still loading (the
+        dialog waits for it) or the path is missing (its message shown)."""
         if self.custom.isChecked() and not self.path.text().strip():
             self._show_error("Choose an SMPL model file, or use the embedded body model.")
             return False
-        try:
-            self.controller.apply_model_config(self.config())
-        except Exception as exc:  # noqa: BLE001 - BodyModelError: the message names the file and the problem
-            self._show_error(str(exc))
-            return False
         self.error.hide()
-        return True
+        cfg = self.config()
+        if self.controller.apply_model_config(cfg):
+            self._pending = None
+            return True
+        self._pending = cfg
+        self.waiting.setText(f"Loading {cfg.body_model_path or 'the embedded body model'}…")
+        self.waiting.show()
+        self.ok.setEnabled(False)
+        return False
+
+    def _on_config_changed(self, cfg: ModelConfig) -> None:
+        if self._pending is not None and cfg.body_model_path == self._pending.body_model_path:
+            self._pending = None
+            self.waiting.hide()
+            self.ok.setEnabled(True)
+            super().accept()
+
+    def _on_failed(self, message: str) -> None:
+        if self._pending is not None:
+            self._pending = None
+            self.waiting.hide()
+            self.ok.setEnabled(True)
+            self._show_error(message)
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
@@ -108,3 +135,9 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         if self.apply():
             super().accept()
+
+    def reject(self) -> None:
+        if self._pending is not None:  # keep the model in use: the switch still loading is dropped
+            self._pending = None
+            self.controller.apply_model_config(self.controller.config, persist=False)
+        super().reject()

@@ -1,5 +1,6 @@
 """Controller + worker thread + session on the real predictor (trained weights, CPU)."""
 import shutil
+import threading
 
 import numpy as np
 import pytest
@@ -160,14 +161,75 @@ def test_export_parts_is_in_the_photo_frame(qtbot, controller, photo, tmp_path):
 
 
 def test_bad_body_model_setting_is_refused(qtbot, controller, tmp_path):
-    from inference.body_model import BodyModelError
-
     bad = tmp_path / "SMPL_bad.pkl"
     bad.write_bytes(b"garbage")
     old = controller.config
-    with pytest.raises(BodyModelError, match="SMPL_bad.pkl"):
-        controller.apply_model_config(ModelConfig(str(bad), "cpu", False))
-    assert controller.config == old
+    qtbot.waitUntil(lambda: controller.body_model() is not None, timeout=30000)  # the start-up load
+    body = controller.body_model()
+    errors = []
+    controller.error.connect(errors.append)
+    with qtbot.waitSignal(controller.bodyModelFailed, timeout=30000) as failed:
+        assert not controller.apply_model_config(ModelConfig(str(bad), "cpu", False))  # loads in the background
+    assert "SMPL_bad.pkl" in failed.args[0] and errors == [f"body model: {failed.args[0]}"]
+    assert controller.config == old and controller.body_model() is body  # nothing changed
+    assert not controller.body_model_switching
+
+
+def _loaders_alive() -> bool:
+    return any(t.name == "nbf-body-load" and t.is_alive() for t in threading.enumerate())
+
+
+def test_body_model_switch_does_not_block_the_gui_thread(qtbot, controller, tmp_path):
+    """Settings -> another body model file: apply_model_config returns before the file is loaded; the app goes
+    on with the current model meanwhile; the new one arrives by bodyModelChanged (queued to the GUI thread) with
+    its betas' effects measured, and only then does the setting change."""
+    from inference.body_model import EMBEDDED_MODEL
+    from inference.types import BodyParams
+
+    qtbot.waitUntil(lambda: controller.body_model() is not None and not _loaders_alive(), timeout=30000)
+    old, old_cfg = controller.body_model(), controller.config
+    other = tmp_path / "SMPL_copy.npz"
+    shutil.copy(EMBEDDED_MODEL, other)
+    cfg = ModelConfig(str(other), "cpu", not old_cfg.refine)
+    arrived, changed = [], []
+    controller.bodyModelChanged.connect(arrived.append)
+    controller.configChanged.connect(changed.append)
+    with qtbot.waitSignal(controller.bodyModelChanged, timeout=30000) as loaded:
+        assert controller.apply_model_config(cfg, persist=False) is False  # not applied yet: it is loading
+        assert _loaders_alive()  # the file is being read in another thread, after the call returned
+        assert not arrived and not changed and controller.body_model_switching
+        assert controller.body_model() is old and controller.config == old_cfg
+        assert np.isfinite(controller.body_model().mesh(BodyParams.zeros()).vertices).all()  # the old one poses
+    new = loaded.args[0]
+    assert arrived == [new] and new is not old and new.path == other
+    assert controller.body_model() is new and controller.config == cfg and changed == [cfg]
+    assert len(controller.beta_effects) == 10 and "Per +1: height" in controller.beta_effects[0].text()
+    assert not controller.body_model_switching
+
+
+def test_a_newer_body_model_setting_supersedes_a_pending_switch(qtbot, controller, tmp_path):
+    from inference.body_model import EMBEDDED_MODEL
+
+    qtbot.waitUntil(lambda: controller.body_model() is not None and not _loaders_alive(), timeout=30000)
+    old, old_cfg = controller.body_model(), controller.config
+    first, second = tmp_path / "first.npz", tmp_path / "second.npz"
+    for p in (first, second):
+        shutil.copy(EMBEDDED_MODEL, p)
+    arrived = []
+    controller.bodyModelChanged.connect(arrived.append)
+    # back to the model in use before the switch has loaded: it applies at once and the switch is dropped
+    assert not controller.apply_model_config(ModelConfig(str(first), "cpu", old_cfg.refine), persist=False)
+    assert controller.apply_model_config(old_cfg, persist=False)
+    qtbot.waitUntil(lambda: not _loaders_alive(), timeout=30000)
+    qtbot.wait(50)  # the dropped answer, queued to the GUI thread, is delivered
+    assert not arrived and controller.body_model() is old and controller.config == old_cfg
+    # two switches in a row: only the newer one applies, whichever file finishes loading first
+    assert not controller.apply_model_config(ModelConfig(str(first), "cpu", old_cfg.refine), persist=False)
+    assert not controller.apply_model_config(ModelConfig(str(second), "cpu", old_cfg.refine), persist=False)
+    qtbot.waitUntil(lambda: not _loaders_alive() and not controller.body_model_switching, timeout=30000)
+    qtbot.wait(50)
+    assert len(arrived) == 1 and arrived[0].path == second and controller.body_model() is arrived[0]
+    assert controller.config.body_model_path == str(second)
 
 
 def test_folder_opens_as_image_list(qtbot, controller, tmp_path):
@@ -300,6 +362,7 @@ def test_refined_and_network_fits_are_both_kept(qtbot, controller, photo):
     assert network_quality is not None and network_quality is not refined_quality
     assert network_quality.agreement == refined_quality.agreement  # the same part map
     assert network_quality.mask_iou != refined_quality.mask_iou
+    qtbot.waitUntil(lambda: controller.body_model() is not None, timeout=30000)  # loaded in the background
     expected = controller.body_model().mesh(pred.network_params).vertices
     np.testing.assert_allclose(controller.session.mesh.vertices, expected, atol=1e-5)
     assert controller.undo() and controller.shown_fit() == "refined"

@@ -245,6 +245,23 @@ def test_bad_and_awkward_inputs_one_line_each_and_the_batch_goes_on(tmp_path, ca
     assert not any(p.name.startswith(("empty", "notes", "logo", "gone")) for p in out.iterdir())
 
 
+
+def test_summary_sorts_failures_by_their_class(tmp_path, cached_predictor):
+    """summary.csv's status of a failed image comes from the exception's class: NoPersonFound is "no person",
+    an unreadable file "error"."""
+    from inference.predict_outputs import read_summary
+    from tests.app.support import grey_image, write_png
+
+    d = tmp_path / "in"
+    d.mkdir()
+    write_png(d / "nobody.png", grey_image())
+    (d / "notes.png").write_text("not an image")
+    out = tmp_path / "out"
+    assert _predict(d, "--out", out) == 1
+    rows = {Path(r["image"]).name: r for r in read_summary(out / "summary.csv")}
+    assert rows["nobody.png"]["status"] == "no person" and rows["nobody.png"]["message"].startswith("no person")
+    assert rows["notes.png"]["status"] == "error"
+
 # ------------------------------------------------------------------ through main.py (subprocesses)
 def _run(*argv, timeout=60, **kw):
     return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "predict", *map(str, argv), "--detect", "off"],

@@ -67,6 +67,22 @@ def test_methods_that_did_not_run_are_left_out():
     assert r["rows"][ROWS[2]] == {} and r["paired_baseline"] == {} and r["rows"][ROWS[1]]["n"] == 1
 
 
+def test_body_errors_are_the_metrics_one_in_eval_json_order():
+    """evaluate scores with inference.metrics' BodyErrors (the app's dataset panel does too): eval.json's
+    case keys are its fields, in this order."""
+    import dataclasses
+
+    from inference.body_model import BodyModel
+    from inference.metrics import BodyErrors as MetricsBodyErrors
+    from inference.metrics import body_errors_mm
+    from inference.types import BodyParams
+
+    assert BodyErrors is MetricsBodyErrors
+    mesh = BodyModel().mesh(BodyParams.zeros(3.0))
+    e = body_errors_mm(mesh, mesh)
+    assert isinstance(e, BodyErrors) and [f.name for f in dataclasses.fields(e)] == ["mpjpe", "pa_mpjpe", "pve"]
+    assert max(abs(e.mpjpe), abs(e.pa_mpjpe), abs(e.pve)) < 1e-3
+
 def test_a_case_without_a_person_is_scored_not_dropped():
     """An image where the segmentation finds no one stops `predict` with "no person found", but an evaluation
     scores the network's fit of its (empty) part map instead of stopping or leaving the case out."""

@@ -93,7 +93,7 @@ def test_staged_fit_of_exact_joints_is_close_in_3d(body, gmm):
         fit2d = project_points(np.concatenate([m.joints[list(LSP_FROM_SMPL)], m.vertices[[head_top_vertex(body)]]]),
                                FOCAL, CROP_SIZE)
         reproj.append(np.linalg.norm(fit2d - j2d, axis=1).mean())
-        errs.append(body_errors_mm(m, gt_mesh)["pa_mpjpe"])
+        errs.append(body_errors_mm(m, gt_mesh).pa_mpjpe)
         assert len(info["losses"]) == 4 and info["loss"] == min(info["losses"])
     assert np.mean(reproj) < 3.0, reproj                   # pixels of a 256 px crop
     assert np.mean(errs) < PA_MPJPE_BOUND_MM, errs

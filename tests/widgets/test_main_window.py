@@ -231,20 +231,47 @@ def test_opening_a_dataset_fills_the_table(qtbot, window, synth_dataset):
 
 
 def test_settings_dialog_shows_body_model_error(qtbot, window, tmp_path):
+    """A body model file loads in the background: the dialog waits (OK disabled, the window keeps working),
+    shows a bad file's error inline and stays open; a good file applies and closes it; Cancel drops a switch."""
+    import shutil
+
+    from inference.body_model import EMBEDDED_MODEL
     from widgets.settings_dialog import SettingsDialog
 
+    c = window.controller
+    qtbot.waitUntil(lambda: c.body_model() is not None, timeout=30000)
     bad = tmp_path / "SMPL_NEUTRAL.pkl"
     bad.write_bytes(b"\x80\x04 nope")
-    dlg = SettingsDialog(window.controller, window)
+    dlg = SettingsDialog(c, window)
+    dlg.show()
     dlg.custom.setChecked(True)
     dlg.path.setText(str(bad))
-    assert not dlg.apply()
-    assert "SMPL_NEUTRAL.pkl" in dlg.error.text()
-    assert window.controller.config.body_model_path == ""
+    with qtbot.waitSignal(c.bodyModelFailed, timeout=30000):
+        dlg.accept()  # OK
+        assert dlg.isVisible() and not dlg.ok.isEnabled() and dlg.waiting.isVisible()
+        assert c.config.body_model_path == ""  # nothing changes while it loads
+    assert dlg.isVisible() and dlg.ok.isEnabled() and dlg.error.isVisible() and "SMPL_NEUTRAL.pkl" in dlg.error.text()
+    assert c.config.body_model_path == ""
+    good = tmp_path / "SMPL_copy.npz"
+    shutil.copy(EMBEDDED_MODEL, good)
+    dlg.path.setText(str(good))
+    with qtbot.waitSignal(dlg.accepted, timeout=30000):
+        dlg.accept()
+    assert c.config.body_model_path == str(good) and not dlg.isVisible() and not dlg.error.isVisible()
+    dlg.deleteLater()
+    dlg = SettingsDialog(c, window)  # Cancel while another file loads: the model in use stays
+    dlg.show()
     dlg.embedded.setChecked(True)
-    dlg.refine.setChecked(True)
-    assert dlg.apply()
-    assert window.controller.settings.model_config().refine
+    dlg.accept()
+    assert c.body_model_switching
+    dlg.reject()
+    assert not c.body_model_switching
+    qtbot.wait(1500)  # the dropped switch's model may still arrive: it is not applied
+    assert c.config.body_model_path == str(good)
+    dlg.deleteLater()
+    dlg = SettingsDialog(c, window)  # the same model with another option applies at once
+    dlg.refine.setChecked(not c.config.refine)
+    assert dlg.apply() and c.settings.model_config().refine == dlg.refine.isChecked()
     dlg.deleteLater()
 
 

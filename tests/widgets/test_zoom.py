@@ -1,6 +1,6 @@
 """Zoom and pan on the image canvases (photo and parts panels): the wheel zooms about the cursor, a drag pans
 without picking, a click still maps to the right image pixel, a double click or 0 fits the image again, and
-the parts panel follows the photo panel."""
+the parts panel follows the photo panel, also in the real main window on the real model."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from widgets.image_canvas import ImageCanvas
+from widgets.image_canvas import WHEEL_STEP, ImageCanvas
 
 
 def wheel(widget, pos: QPointF, notches: int) -> None:
@@ -91,3 +91,29 @@ def test_a_second_canvas_follows_the_view(qtbot):
     za, pa = a.relative_view()
     zb, pb = b.relative_view()
     assert np.allclose([pa.x(), pa.y()], [pb.x(), pb.y()], atol=1e-3)
+
+
+def test_wheel_over_the_photo_in_the_main_window_zooms_the_parts_too(qtbot, window, photo):
+    """A photo opened in the real window and predicted by the real model: the wheel over the photo panel zooms
+    it (the image drawn larger, the point under the cursor kept), and the parts panel, which shows the same
+    display image, takes the same view."""
+    s = window.session
+    assert window.controller.open_file(photo)
+    qtbot.waitUntil(lambda: s.prediction is not None and not s.busy, timeout=30000)
+    canvas, parts = window.photo.canvas, window.segmentation.canvas
+    assert canvas.isVisible() and parts.isVisible()
+    assert canvas.zoom == 1.0 and parts.zoom == 1.0
+    photo_rect, parts_rect = canvas.image_rect(), parts.image_rect()
+    assert not photo_rect.isEmpty() and not parts_rect.isEmpty()
+    pos = QPointF(photo_rect.center().x() + photo_rect.width() / 5, photo_rect.center().y() - photo_rect.height() / 6)
+    before = image_point(canvas, pos)
+    wheel(canvas, pos, 3)
+    assert canvas.zoom == WHEEL_STEP ** 3
+    assert canvas.image_rect().width() > 0.99 * WHEEL_STEP ** 3 * photo_rect.width()
+    assert np.allclose(image_point(canvas, pos), before, atol=0.5)
+    # the parts panel followed: the same zoom, the same pan relative to its own fitted image, drawn larger
+    assert parts.zoom == canvas.zoom
+    (_, photo_pan), (_, parts_pan) = canvas.relative_view(), parts.relative_view()
+    assert photo_pan != QPointF(0, 0)
+    assert np.allclose([parts_pan.x(), parts_pan.y()], [photo_pan.x(), photo_pan.y()], atol=1e-3)
+    assert parts.image_rect().width() > 0.99 * WHEEL_STEP ** 3 * parts_rect.width()

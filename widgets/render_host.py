@@ -9,8 +9,8 @@ never renders and never waits on a frame in normal use:
 - `request(key, job)` posts a frame to draw; a newer request with the same key supersedes one not yet
   drawn (a mailbox, one slot per key). The frame comes back by `frameReady(key, serial, QImage, ms)`,
   queued into the GUI thread; views keep the latest and paint it.
-- `render_orbit` / `render_camera` draw one frame and wait for it: for the odd still (dataset details,
-  tests, screenshots), not for interaction.
+- `render(job)` draws one frame and waits for it: for stills (a screenshot export, tests), not for
+  interaction.
 
 Each job carries its camera and lights as values (`RenderJob.camera`, `RenderJob.lights`), so frames for
 different views interleave freely. Frames go through the renderer's own one-draw-call path
@@ -246,20 +246,6 @@ class RenderHost(QObject):
         if isinstance(out, Exception):
             raise RuntimeError(str(out)) from None
         return out
-
-    def render_orbit(self, vertices: np.ndarray, pose: np.ndarray, w: int, h: int, yfov: float,
-                     colors: np.ndarray | None = None) -> np.ndarray:
-        """RGBA (h, w, 4) uint8 of the mesh vertices (V, 3) seen from a 4x4 camera-to-world pose (OpenGL);
-        alpha 255 on the body, 0 off it. colors: (V, 3) or (3,) floats in [0, 1], default skin. Waits."""
-        return self.render(RenderJob(np.asarray(vertices, np.float32), int(w), int(h), pose=np.asarray(pose),
-                                     yfov=float(yfov), colors=colors))
-
-    def render_camera(self, vertices: np.ndarray, focal: float, center: tuple[float, float], w: int, h: int,
-                      colors: np.ndarray | None = None) -> np.ndarray:
-        """RGBA (h, w, 4) uint8 of the camera-frame mesh vertices (V, 3) through a pinhole camera (focal,
-        principal point in px); alpha 255 on the body, 0 off it. Waits."""
-        return self.render(RenderJob(np.asarray(vertices, np.float32), int(w), int(h), focal=float(focal),
-                                     center=(float(center[0]), float(center[1])), colors=colors))
 
     def close(self) -> None:
         """Free the renderer (in the render thread, where its GL context is current) and stop the thread

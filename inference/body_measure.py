@@ -83,9 +83,9 @@ class _Basis:
         sd = lay.shapedirs.detach().cpu().numpy().astype(np.float64)  # (V, 3, B)
         self.dirs = sd.reshape(-1, sd.shape[-1])  # (3V, B)
         self.faces = np.asarray(body_model.faces, np.int64)
-        from .parts import PART_NAMES, vertex_part_labels
+        from .parts import PART_NAMES
 
-        lab = vertex_part_labels(body_model.weights)
+        lab = body_model.vertex_parts
         torso = {PART_NAMES.index("upper torso"), PART_NAMES.index("lower torso")}
         self.torso_faces = self.faces[np.all(np.isin(lab[self.faces], list(torso)), axis=1)]
         thighs = {PART_NAMES.index(n) for n in PART_NAMES if "thigh" in n}

@@ -7,6 +7,7 @@ message naming the file and what was expected.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import pickle
 import zipfile
@@ -87,6 +88,13 @@ class BodyModel:
     Attributes: faces (F, 3) int64, weights (V, 24), parents (24,), path, name, extra_names.
     `layer` is the smplx.SMPL module (differentiable, for training and refinement).
     """
+
+    @functools.cached_property
+    def vertex_parts(self) -> np.ndarray:
+        """(V,) part index 0..11 of each vertex, from the skinning weights (`parts.vertex_part_labels`)."""
+        from .parts import vertex_part_labels
+
+        return vertex_part_labels(self.weights)
 
     def __init__(self, path: str | Path | None = None, device: str | torch.device = "cpu"):
         import smplx

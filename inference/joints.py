@@ -11,7 +11,6 @@ import weakref
 
 import numpy as np
 
-from .parts import vertex_part_labels
 from .types import BodyParams
 
 LSP_FROM_SMPL = (8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12)
@@ -30,7 +29,7 @@ def head_top_vertex(body_model) -> int:
     if hit is not None:
         return hit
     v = body_model.mesh(BodyParams.from_pose(np.zeros(72), np.zeros(10))).vertices
-    head = np.flatnonzero(vertex_part_labels(body_model.weights) == 0)
+    head = np.flatnonzero(body_model.vertex_parts == 0)
     vid = int(head[np.argmax(v[head, 1])])
     _HEAD_TOP[body_model] = vid
     return vid

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 import numpy as np
 
 from .optimize import FitWeights, fit_smpl
-from .parts import vertex_part_labels
 from .types import BodyParams, BoneDirections, PartMap
 
 # Weights at the two ends of the trust range (see `TRUST_CONFIDENCE`). Trusted: a strong pull
@@ -176,8 +175,6 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
         return params
     network, trust = params, 1.0
 
-    if getattr(body, "_vertex_parts", None) is None:
-        body._vertex_parts = vertex_part_labels(body.weights)
     fixed: tuple[int, ...] = ()
     if adaptive:
         lo, hi = TRUST_CONFIDENCE
@@ -199,7 +196,7 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
         weights = replace(weights, fix_depth=False)
     with one_torch_thread():
         out = fit_smpl(body, params, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
-                          vertex_parts=body._vertex_parts, cancel=cancel, silhouette=silhouette,
+                          vertex_parts=body.vertex_parts, cancel=cancel, silhouette=silhouette,
                           photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
                           n_vertices=REFINE_VERTICES).params
     if max_energy_rise is not None and trust > 0 and not (cancel is not None and cancel()):

@@ -204,10 +204,11 @@ class DatasetPanel(QWidget):
         self.csv_button.setEnabled(bool(self.ds.model.results()))
 
     def export_csv(self, path: str | Path) -> Path:
-        """Write the table as CSV to path (a few kB: written here, no worker needed)."""
-        path = Path(path)
-        path.write_text(self.ds.model.csv_text(), encoding="utf-8")
-        return path
+        """Write the table as CSV to path (a few kB: written here, no worker needed), replacing a file there
+        (the save dialog asked) all at once: an interrupted write leaves the old file or none, never half."""
+        from inference.export import atomic_write
+
+        return atomic_write(Path(path), self.ds.model.csv_text().encode("utf-8"), overwrite=True)
 
     def export_csv_dialog(self) -> None:
         from PySide6.QtWidgets import QFileDialog, QMessageBox

@@ -24,7 +24,7 @@ from .keypoint_maps import MIRROR_LIMBS, limb_maps
 from .nets import FitNet, SegNet
 from .nets.fit_net import fit_mirror_averaged
 from .nets.fold import fold_batchnorm
-from .nets.seg_net import part_probabilities
+from .nets.seg_net import SHIFTS, part_probabilities
 from .parts import MIRROR_LABELS
 from .types import BodyParams, Camera, Crop, PartMap, Prediction, Timings
 
@@ -81,7 +81,8 @@ class Predictor:
 
     weights_dir holds seg.pt and fit.pt; `warnings` lists problems found at load (e.g. weights
     trained for another body model). flip_test: both networks also read the mirrored input and their
-    answers are averaged (segmentation: probabilities; fitting: `nets.fit_net.fit_mirror_averaged`).
+    answers are averaged (segmentation: probabilities; fitting: `nets.fit_net.fit_mirror_averaged`), and the
+    segmentation reads slightly shifted copies of its input too (`nets.seg_net.SHIFTS`).
     """
 
     def __init__(self, body_model: BodyModel | None = None, weights_dir: Path | None = None, device: str = "auto",
@@ -151,9 +152,9 @@ class Predictor:
             j = torch.as_tensor(np.asarray(joints2d, np.float32)[None], device=self.device)
             v = torch.as_tensor(np.asarray(conf)[None] > 0, device=self.device)
             limbs = limb_maps(j, v, self.seg_res, crop_image.shape[0]).contiguous(memory_format=torch.channels_last)
-        # flip_test: averaged with the mirrored image's answer (limb maps mirrored with it)
+        # flip_test: averaged with the mirrored image's answer (limb maps mirrored with it) and shifted views'
         probs = part_probabilities(self.seg_net, t, self._mirror if self.flip_test else None, limbs,
-                                   self._mirror_limbs)[0].cpu().numpy()
+                                   self._mirror_limbs, SHIFTS if self.flip_test else ())[0].cpu().numpy()
         # numpy's argmax over the 13 classes: 0.5 ms on one core, against 2.2 ms for torch's
         return PartMap(probs.argmax(0).astype(np.uint8), probs)
 

@@ -290,27 +290,3 @@ def test_shipped_segmentation_reads_the_keypoints(shipped, samples):
     mj[:, 0] = s.image.shape[1] - mj[:, 0]
     mirrored = shipped.segment(np.ascontiguousarray(s.image[:, ::-1]), mj, conf)
     np.testing.assert_allclose(mirrored.probs[:, :, ::-1][MIRROR_LABELS], with_kp.probs, atol=1e-4)
-
-
-def test_segmentation_reads_the_crop_at_two_sizes(shipped, samples):
-    """With the flip test the segmentation also reads the crop at SEG_ZOOM x its input size: the part map is
-    the mean of the two flip-averaged answers, the larger one resized back; without it, one view."""
-    import torch
-    import torch.nn.functional as F
-
-    from inference.nets.seg_net import part_probabilities
-    from inference.pipeline import SEG_ZOOM
-
-    assert shipped.seg_views == (shipped.seg_res, 32 * round(shipped.seg_res * SEG_ZOOM / 32)) == (128, 160)
-    image = samples[1].image
-    both = shipped.segment(image)
-
-    def view(res):
-        x = torch.as_tensor(cv2.resize(image, (res, res), interpolation=cv2.INTER_AREA)).permute(2, 0, 1)[None]
-        with torch.no_grad():
-            p = part_probabilities(shipped.seg_net, x.float().div(255), shipped._mirror, None, shipped._mirror_limbs)
-        return F.interpolate(p, size=(128, 128), mode="bilinear", align_corners=False)[0].numpy()
-
-    np.testing.assert_allclose(both.probs, (view(128) + view(160)) / 2, atol=1e-5)
-    single = Predictor(body_model=shipped.body_model, device="cpu", detect="off", flip_test=False)
-    assert single.seg_views == (128,) and single.segment(image).probs.shape == both.probs.shape

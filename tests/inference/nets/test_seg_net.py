@@ -40,3 +40,38 @@ def test_checkpoint_records_the_pathway():
     assert net.deep_limbs and len(net.limb_in) == 5
     assert not SegNet.for_checkpoint({**ck, "deep_limbs": False}).deep_limbs
     assert not SegNet(width=8, head="shuffle", limb_channels=0, deep_limbs=True).deep_limbs  # nothing to inject
+
+
+class _PixelNet(torch.nn.Module):
+    """A per-pixel (1x1) network: its answer moves exactly with a shift of its input, wrapped round or not."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(1)
+        self.conv = torch.nn.Conv2d(3 + 2, 13, 1)
+
+    def forward(self, rgb, limbs=None):
+        return self.conv(torch.cat([rgb, limbs], 1))
+
+
+def test_shifted_views_are_rolled_back_onto_the_image():
+    """Each shifted view's answer is rolled back before averaging: for a network whose answer moves with its
+    input the views agree exactly with the plain answer; a SegNet's differ a little, and their mean is a
+    probability map."""
+    from inference.nets.seg_net import SHIFTS, part_probabilities
+
+    torch.manual_seed(0)
+    rgb, limbs = torch.rand(2, 3, 32, 32), torch.rand(2, 2, 32, 32)
+    mirror, mirror_limbs = torch.arange(13).flip(0), torch.tensor([1, 0])
+    net = _PixelNet()
+    plain = part_probabilities(net, rgb, mirror, limbs, mirror_limbs)
+    views = part_probabilities(net, rgb, mirror, limbs, mirror_limbs, shifts=SHIFTS)
+    torch.testing.assert_close(views, plain)
+    # a roll-back in the wrong direction would not agree
+    wrong = torch.stack([plain, torch.roll(plain, (4, 4), (-2, -1)), torch.roll(plain, (-4, -4), (-2, -1))]).mean(0)
+    assert (wrong - plain).abs().max() > 0.01
+    seg = SegNet(width=8, head="shuffle").eval()
+    with torch.no_grad():
+        a, b = part_probabilities(seg, rgb), part_probabilities(seg, rgb, shifts=SHIFTS)
+    assert a.shape == b.shape == (2, 13, 32, 32) and not torch.allclose(a, b)
+    torch.testing.assert_close(b.sum(1), torch.ones(2, 32, 32))

@@ -196,9 +196,9 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
         weights = replace(weights, fix_depth=False)
     with one_torch_thread():
         out = fit_smpl(body, params, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
-                          vertex_parts=body.vertex_parts, cancel=cancel, silhouette=silhouette,
-                          photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
-                          n_vertices=REFINE_VERTICES).params
+                       vertex_parts=body.vertex_parts, cancel=cancel, silhouette=silhouette,
+                       photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
+                       n_vertices=REFINE_VERTICES).params
     if max_energy_rise is not None and trust > 0 and not (cancel is not None and cancel()):
         from .pose_priors import pose_energy
 

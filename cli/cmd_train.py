@@ -65,6 +65,9 @@ def add_arguments(p, name: str) -> None:
         p.add_argument("--keypoints", action="store_true", default=d("keypoints"),
                        help="also read the person detector's keypoints as limb maps (simulated in training "
                             "with the error in training/detector_error.json)")
+        p.add_argument("--coords", action="store_true", default=d("coords"),
+                       help="with --keypoints: the keypoints also as numbers (x, y, present), read by the "
+                            "regressor beside the map's features")
         p.add_argument("--share-3d", type=float, default=d("share_3d"), metavar="S",
                        help="share (0..1) of the samples whose 3D labels are used (L_lat + L_3D); the rest get "
                             "only the 2D joint loss (the paper's partial 3D supervision; a fixed seeded draw)")

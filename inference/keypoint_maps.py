@@ -54,13 +54,19 @@ def _segment_geometry(joints: torch.Tensor, valid: torch.Tensor, res: int, crop_
     has_torso = v[:, 12] & v[:, MID_HIP]
     sigma = torch.where(has_torso, SIGMA_TORSO * torso, torch.full_like(torso, SIGMA_FALLBACK * res))
     sigma = sigma.clamp_min(SIGMA_MIN_PX)
+    # x and y as separate (B, L, P) planes, updated in place: these maps are built for every training
+    # batch, and stacked (..., 2) coordinates cost three times the memory traffic.
     c = torch.arange(res, device=p.device, dtype=p.dtype) + 0.5
-    gy, gx = torch.meshgrid(c, c, indexing="ij")
-    g = torch.stack([gx, gy], -1).view(1, 1, res * res, 2)             # (1, 1, P, 2)
-    ab = (b - a)[:, :, None]                                           # (B, L, 1, 2)
-    t = ((g - a[:, :, None]) * ab).sum(-1) / (ab * ab).sum(-1).clamp_min(1e-6)
-    closest = a[:, :, None] + t.clamp(0, 1)[..., None] * ab
-    return ((g - closest) ** 2).sum(-1), ok, sigma
+    gx = c.repeat(res).view(1, 1, -1)                                  # (1, 1, P), row-major pixels
+    gy = c.repeat_interleave(res).view(1, 1, -1)
+    ab = b - a
+    abx, aby = ab[..., 0:1], ab[..., 1:2]                              # (B, L, 1)
+    dx = gx - a[..., 0:1]                                              # (B, L, P)
+    dy = gy - a[..., 1:2]
+    t = (dx * abx).add_(dy * aby).mul_(1.0 / (ab * ab).sum(-1, keepdim=True).clamp_min(1e-6)).clamp_(0, 1)
+    dx.sub_(t * abx)
+    dy.sub_(t.mul_(aby))
+    return dx.mul_(dx).add_(dy.mul_(dy)), ok, sigma
 
 
 def limb_maps(joints: torch.Tensor, valid: torch.Tensor, res: int, crop_size: float) -> torch.Tensor:
@@ -71,8 +77,27 @@ def limb_maps(joints: torch.Tensor, valid: torch.Tensor, res: int, crop_size: fl
     valid (B, 14) bool. sigma = SIGMA_TORSO x torso length (neck to mid-hip), at least SIGMA_MIN_PX map px.
     """
     d2, ok, sigma = _segment_geometry(joints, valid, res, crop_size)
-    m = torch.exp(-d2 / (2 * sigma[:, None, None] ** 2)) * ok[:, :, None]
+    m = d2.mul_((-0.5 / sigma ** 2)[:, None, None]).exp_().mul_(ok[:, :, None])
     return m.view(-1, NUM_LIMB_MAPS, res, res)
+
+
+NUM_KEYPOINT_COORDS = 14 * 3
+
+
+def keypoint_coords(joints: torch.Tensor, valid: torch.Tensor, crop_size: float) -> torch.Tensor:
+    """The keypoints as numbers (B, 42): per keypoint x, y in [-1, 1] across the crop and 1, or three zeros
+    when missing. joints (B, 14, 2) crop pixels, valid (B, 14) bool. The limb planes give their course; these
+    give where each joint is to sub-pixel precision, which a coarse map loses."""
+    joints = torch.as_tensor(joints, dtype=torch.float32)
+    v = torch.as_tensor(valid, dtype=torch.bool, device=joints.device)[..., None].float()
+    xy = (joints * (2.0 / crop_size) - 1.0) * v
+    return torch.cat([xy, v], -1).flatten(1)
+
+
+def mirror_coords(coords: torch.Tensor) -> torch.Tensor:
+    """keypoint_coords (B, 42) of the horizontally mirrored crop: x -> -x, left <-> right keypoints."""
+    k = coords.view(-1, 14, 3)[:, torch.as_tensor(MIRROR_KEYPOINTS, device=coords.device)]
+    return (k * torch.tensor([-1.0, 1.0, 1.0], device=coords.device)).flatten(1)
 
 
 def mirror_keypoints(joints: torch.Tensor, valid: torch.Tensor, crop_size: float) -> tuple[torch.Tensor, torch.Tensor]:

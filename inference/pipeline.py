@@ -20,7 +20,7 @@ from .crop import apply_crop, crop_for_box
 from .errors import Cancelled, NoPersonFound, PredictionError  # noqa: F401 - raised here, defined torch-free
 from .geometry import matrix_to_axis_angle, project_points, weak_cam_to_translation
 from .image_io import ImageError, load_image
-from .keypoint_maps import MIRROR_LIMBS, limb_maps
+from .keypoint_maps import MIRROR_LIMBS, keypoint_coords, limb_maps
 from .nets import FitNet, SegNet
 from .nets.fit_net import fit_mirror_averaged
 from .nets.fold import fold_batchnorm
@@ -103,7 +103,8 @@ class Predictor:
         self.seg_net = SegNet.for_checkpoint(seg).to(self.device).eval()
         self.limb_channels = int(seg.get("limb_channels", 0))  # > 0: the network reads detector keypoints
         self.fit_limbs = int(fit.get("limb_channels", 0))  # > 0: the fitting network reads detector keypoints too
-        self.fit_net = FitNet(in_channels=self.n_parts + 1 + self.fit_limbs, res=self.fit_res).to(self.device).eval()
+        self.fit_net = FitNet(in_channels=self.n_parts + 1 + self.fit_limbs, res=self.fit_res,
+                              coords=bool(fit.get("coords", False))).to(self.device).eval()
         # the fitting input's channels in a mirrored map: part labels, then limb planes, left <-> right
         self._mirror_fit = None if self.n_parts != 12 else torch.as_tensor(
             np.concatenate([MIRROR_LABELS, 13 + MIRROR_LIMBS[:self.fit_limbs]]), device=self.device)
@@ -164,6 +165,7 @@ class Predictor:
         conf (14,): the detector's keypoints, read by a keypoint-conditioned fitting network."""
         lab = cv2.resize(labels, (self.fit_res, self.fit_res), interpolation=cv2.INTER_NEAREST)
         x = F.one_hot(torch.as_tensor(lab, device=self.device).long(), 13).permute(2, 0, 1)[None].float()
+        coords = None
         if self.fit_limbs:
             if joints2d is None or conf is None:
                 j = torch.zeros(1, 14, 2, device=self.device)
@@ -172,10 +174,11 @@ class Predictor:
                 j = torch.as_tensor(np.asarray(joints2d, np.float32)[None], device=self.device)
                 v = torch.as_tensor(np.asarray(conf)[None] > 0, device=self.device)
             x = torch.cat([x, limb_maps(j, v, self.fit_res, self.size)], 1)
+            coords = keypoint_coords(j, v, self.size) if self.fit_net.coords else None
         if self.flip_test and self._mirror_fit is not None:  # with the mirrored map's answer, as in segment
-            rot, betas, cam = fit_mirror_averaged(self.fit_net, x, self._mirror_fit)
+            rot, betas, cam = fit_mirror_averaged(self.fit_net, x, self._mirror_fit, coords)
         else:
-            rot, betas, cam = self.fit_net(x)
+            rot, betas, cam = self.fit_net(x, coords)
         aa = matrix_to_axis_angle(rot[0]).reshape(72).cpu().numpy()
         t = weak_cam_to_translation(cam, self.focal, self.size)[0].cpu().numpy()
         return BodyParams.from_pose(aa, betas[0].cpu().numpy(), t)

@@ -69,6 +69,7 @@ class FitConfig(RunConfig):
     res: int = 64                 # input resolution of the part map
     input: str = "parts"          # "parts" or "rgb" (regress from the image directly; ablation)
     keypoints: bool = False       # also read the detector's keypoints as limb maps
+    coords: bool = False          # with keypoints: and as numbers, beside the map's features
     share_3d: float = 1.0         # share (0..1) of the samples whose 3D labels are used
     share_seed: int = 0           # seed of the draw of 3D-labelled samples
     flip: float = 0.0             # share of samples mirrored (map, keypoints and body, left <-> right)
@@ -79,6 +80,8 @@ class FitConfig(RunConfig):
             object.__setattr__(self, "loss_weights", LossWeights(**self.loss_weights))
         if not 0.0 <= self.flip <= 1.0:
             raise ValueError(f"flip is a share of samples, 0..1, not {self.flip}")
+        if self.coords and not self.keypoints:
+            raise ValueError("coords are the detector's keypoints as numbers; they need keypoints")
         if self.flip and self.input == "rgb":
             raise ValueError("flip mirrors part maps; the RGB input (ablation) does not support it")
 

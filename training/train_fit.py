@@ -19,7 +19,7 @@ from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL
 from inference.geometry import axis_angle_to_matrix
 from inference.joints import MIRROR_JOINTS
-from inference.keypoint_maps import NUM_LIMB_MAPS, limb_maps
+from inference.keypoint_maps import NUM_KEYPOINT_COORDS, NUM_LIMB_MAPS, keypoint_coords, limb_maps
 from inference.nets import FitNet
 from inference.parts import GROUPINGS
 
@@ -47,27 +47,30 @@ def fit_input(labels: torch.Tensor, n_parts: int = 12) -> torch.Tensor:
 
 
 def batch_input(data: Cache, b: np.ndarray, n_parts: int, rgb: bool, g: torch.Generator | None = None,
-                err: DetectorError | None = None, kg: torch.Generator | None = None) -> torch.Tensor:
+                err: DetectorError | None = None, kg: torch.Generator | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Network input for cached samples b: one-hot part maps (optionally corrupted by g), or RGB images
     for the 'RGB directly' ablation; with `err`, the limb maps of detector keypoints simulated from the
-    ground truth with that error (drawn from kg) are appended (B, 12, R, R)."""
+    ground truth with that error (drawn from kg) are appended (B, 12, R, R). Also returns those keypoints
+    as numbers (B, 42) (`keypoint_coords`), None without `err`."""
     if rgb:
-        return torch.as_tensor(data.images[b]).permute(0, 3, 1, 2).float().div(255)
+        return torch.as_tensor(data.images[b]).permute(0, 3, 1, 2).float().div(255), None
     return parts_input(torch.as_tensor(data.labels[b]), data.joints2d[b], n_parts, g, err, kg)
 
 
 def parts_input(labels: torch.Tensor, joints2d: np.ndarray, n_parts: int, g: torch.Generator | None = None,
-                err: DetectorError | None = None, kg: torch.Generator | None = None) -> torch.Tensor:
+                err: DetectorError | None = None, kg: torch.Generator | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """batch_input's part-map path for label maps (B, R, R) and SMPL joints (B, 24, 2) in crop pixels:
-    (B, n_parts + 1, R, R), with `err` (B, n_parts + 1 + 12, R, R)."""
+    (B, n_parts + 1, R, R), with `err` (B, n_parts + 1 + 12, R, R) and the keypoints as numbers (B, 42)."""
     lab = labels
     if g is not None:
         lab = corrupt_parts(lab, g)
     x = fit_input(lab, n_parts)
     if err is None:
-        return x
+        return x, None
     j, v = simulate_keypoints(gt_keypoints(joints2d), err, kg, CROP_SIZE)
-    return torch.cat([x, limb_maps(j, v, x.shape[-1], CROP_SIZE)], 1)
+    return torch.cat([x, limb_maps(j, v, x.shape[-1], CROP_SIZE)], 1), keypoint_coords(j, v, CROP_SIZE)
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,8 @@ def evaluate_fit(net, body, data: Cache, idx: np.ndarray, device, n_parts: int =
     with torch.no_grad():
         for s in range(0, len(idx), batch):
             b = idx[s:s + batch]
-            rot, betas, cam = net(batch_input(data, b, n_parts, rgb, None, err, kg).to(device))
+            x, kp = batch_input(data, b, n_parts, rgb, None, err, kg)
+            rot, betas, cam = net(x.to(device), None if kp is None else kp.to(device))
             j = body.joints_rotmat(rot, betas)
             gt = torch.as_tensor(data.joints3d[b]) - torch.as_tensor(data.transl[b])[:, None]
             errs.append(mpjpe(j.cpu().numpy(), gt.numpy()))
@@ -188,13 +192,20 @@ class FitTask:
 
     def build_net(self, device: torch.device) -> torch.nn.Module:
         c = self.cfg
-        return FitNet(in_channels=(3 if self.rgb else c.n_parts + 1) + self.limbs, res=c.res).to(device)
+        net = FitNet(in_channels=(3 if self.rgb else c.n_parts + 1) + self.limbs, res=c.res, coords=c.coords)
+        self.mlp_inputs = net.mlp[1].in_features
+        return net.to(device)
 
-    def adapt_init(self, state: dict) -> dict:  # a parts-only warm start gets zero weights on the limb planes
+    def adapt_init(self, state: dict) -> dict:
+        """A warm start from a network without the new inputs gets zero weights on them (limb planes,
+        keypoints as numbers), so it starts out answering exactly as its parent."""
+        state = dict(state)
         w0 = state["features.0.weight"]
         if self.limbs and w0.shape[1] == self.cfg.n_parts + 1:
-            state = dict(state)
             state["features.0.weight"] = torch.cat([w0, w0.new_zeros(w0.shape[0], self.limbs, *w0.shape[2:])], 1)
+        w1 = state["mlp.1.weight"]
+        if self.cfg.coords and w1.shape[1] == self.mlp_inputs - NUM_KEYPOINT_COORDS:
+            state["mlp.1.weight"] = torch.cat([w1, w1.new_zeros(w1.shape[0], NUM_KEYPOINT_COORDS)], 1)
         return state
 
     def begin(self, device: torch.device, rank: int, train_idx: np.ndarray) -> None:
@@ -209,14 +220,13 @@ class FitTask:
         c, data, dev = self.cfg, self.data, self.device
         s = FitSamples.of(data, idx)
         if self.rgb:
-            x = batch_input(data, idx, c.n_parts, True)
+            x, kp = batch_input(data, idx, c.n_parts, True)
         else:
             if c.flip > 0:
                 s = s.mirrored(torch.rand(len(idx), generator=self.fg) < c.flip)
-            x = parts_input(s.labels, s.joints2d, c.n_parts, self.g if c.augment else None, self.err, self.kg)
-        x = x.to(dev)
+            x, kp = parts_input(s.labels, s.joints2d, c.n_parts, self.g if c.augment else None, self.err, self.kg)
         rot_gt = axis_angle_to_matrix(s.pose.to(dev).view(-1, 24, 3))
-        rot, betas, cam = model(x)
+        rot, betas, cam = model(x.to(dev), kp.to(dev) if kp is not None and c.coords else None)
         return fit_losses(self.body, rot, betas, cam, rot_gt, s.betas.to(dev), s.joints3d.to(dev),
                           torch.as_tensor(s.joints2d).to(dev), s.transl.to(dev), FOCAL, CROP_SIZE, c.loss_weights,
                           None if self.has_3d.all() else torch.as_tensor(self.has_3d[idx]))
@@ -231,7 +241,8 @@ class FitTask:
     def meta(self) -> dict:
         c = self.cfg
         return {"body_model": self.body.fingerprint(), "n_parts": c.n_parts, "res": c.res,
-                "input": "rgb" if self.rgb else "parts", "limb_channels": self.limbs, "share_3d": self.share_3d}
+                "input": "rgb" if self.rgb else "parts", "limb_channels": self.limbs, "coords": c.coords,
+                "share_3d": self.share_3d}
 
 
 def train_fit(cfg: FitConfig) -> Path:

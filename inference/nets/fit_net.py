@@ -6,17 +6,22 @@ from torch import nn
 
 from ..geometry import rot6d_to_matrix, svd_orthogonalize
 from ..joints import MIRROR_JOINTS
+from ..keypoint_maps import NUM_KEYPOINT_COORDS, mirror_coords
 
 
 class FitNet(nn.Module):
     """(B, C, R, R) part-probability map (C = 13 with background, or fewer for ablations) ->
     rotmats (B, 24, 3, 3), betas (B, 10), cam (B, 3) = (s, tx, ty).
 
+    With coords=True the regressor also reads the detector's keypoints as numbers (B, 42)
+    (`keypoint_maps.keypoint_coords`) beside the map's features: the 16 x 16 feature grid knows roughly
+    where a joint is, the numbers exactly, and 2D joint positions carry most of what a 3D pose needs.
+
     Rotations come out as 6D vectors made orthonormal by Gram-Schmidt (continuous, unlike
     axis-angle); predictions are residuals on the training-set mean pose, shape and camera.
     """
 
-    def __init__(self, in_channels: int = 13, width: int = 32, res: int = 64):
+    def __init__(self, in_channels: int = 13, width: int = 32, res: int = 64, coords: bool = False):
         super().__init__()
         w = width
         # A 4x4/4 patch stem: part maps are piecewise constant, so full-resolution convolutions add little.
@@ -27,8 +32,9 @@ class FitNet(nn.Module):
             cin = cout
         self.features = nn.Sequential(*layers)
         feat = cin * (res // 16) ** 2
-        self.mlp = nn.Sequential(nn.Flatten(), nn.Linear(feat, 1024), nn.ReLU(inplace=True), nn.Dropout(0.1),
-                                 nn.Linear(1024, 512), nn.ReLU(inplace=True))
+        self.coords = NUM_KEYPOINT_COORDS if coords else 0
+        self.mlp = nn.Sequential(nn.Flatten(), nn.Linear(feat + self.coords, 1024), nn.ReLU(inplace=True),
+                                 nn.Dropout(0.1), nn.Linear(1024, 512), nn.ReLU(inplace=True))
         self.out = nn.Linear(512, 24 * 6 + 10 + 3)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
@@ -36,8 +42,13 @@ class FitNet(nn.Module):
         self.register_buffer("mean_params", torch.cat([eye6, torch.zeros(10), torch.tensor([0.9, 0.0, 0.0])]))
         self.in_channels, self.res = in_channels, res
 
-    def forward(self, parts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        x = self.out(self.mlp(self.features(parts))) + self.mean_params
+    def forward(self, parts: torch.Tensor, coords: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """parts (B, C, R, R); coords (B, 42) or None (no keypoints known: zeros) for a coords network."""
+        h = self.mlp[0](self.features(parts))
+        if self.coords:
+            h = torch.cat([h, h.new_zeros(h.shape[0], self.coords) if coords is None else coords.to(h)], 1)
+        x = self.out(self.mlp[1:](h)) + self.mean_params
         B = x.shape[0]
         rotmats = rot6d_to_matrix(x[:, :144].reshape(B, 24, 6))
         return rotmats, x[:, 144:154], x[:, 154:157]
@@ -47,18 +58,20 @@ class FitNet(nn.Module):
 _REFLECT = torch.diag(torch.tensor([-1.0, 1.0, 1.0]))
 
 
-def fit_mirror_averaged(net: FitNet, x: torch.Tensor, mirror_channels: torch.Tensor
-                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def fit_mirror_averaged(net: FitNet, x: torch.Tensor, mirror_channels: torch.Tensor,
+                        coords: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """FitNet's answer for inputs x (B, C, R, R), averaged with its answer for the mirrored inputs mapped
     back, as the segmentation's flip test does (`seg_net.part_probabilities`).
 
     mirror_channels (C,): the channel each input channel becomes in a mirrored map (part labels and limb
-    planes exchange left and right). The mirrored body is mapped back by swapping left and right joints
-    and conjugating each rotation with the reflection S = diag(-1, 1, 1) (S R S); the camera's tx changes
-    sign. Rotations are averaged as matrices and projected to the nearest rotation, betas and camera as
-    numbers. Returns rotmats (B, 24, 3, 3), betas (B, 10), cam (B, 3)."""
+    planes exchange left and right); coords (B, 42) or None: the keypoints as numbers, mirrored with the map.
+    The mirrored body is mapped back by swapping left and right joints and conjugating each rotation with
+    the reflection S = diag(-1, 1, 1) (S R S); the camera's tx changes sign. Rotations are averaged as
+    matrices and projected to the nearest rotation, betas and camera as numbers. Returns rotmats
+    (B, 24, 3, 3), betas (B, 10), cam (B, 3)."""
     n = x.shape[0]
-    rot, betas, cam = net(torch.cat([x, x.flip(-1)[:, mirror_channels]]))
+    both = None if coords is None else torch.cat([coords, mirror_coords(coords)])
+    rot, betas, cam = net(torch.cat([x, x.flip(-1)[:, mirror_channels]]), both)
     S = _REFLECT.to(rot)
     back = S @ rot[n:][:, list(MIRROR_JOINTS)] @ S
     cam_back = cam[n:] * torch.tensor([1.0, -1.0, 1.0]).to(cam)

@@ -2,7 +2,15 @@
 import numpy as np
 import torch
 
-from inference.keypoint_maps import LIMBS, MIRROR_LIMBS, NUM_LIMB_MAPS, limb_maps, mirror_keypoints
+from inference.keypoint_maps import (
+    LIMBS,
+    MIRROR_LIMBS,
+    NUM_LIMB_MAPS,
+    keypoint_coords,
+    limb_maps,
+    mirror_coords,
+    mirror_keypoints,
+)
 
 
 def _standing(size: float = 256.0) -> torch.Tensor:
@@ -43,3 +51,34 @@ def test_mirrored_keypoints_give_the_mirrored_maps():
     torch.testing.assert_close(b, a.flip(-1)[:, torch.as_tensor(MIRROR_LIMBS)], atol=1e-5, rtol=0)
     assert sorted(MIRROR_LIMBS.tolist()) == list(range(NUM_LIMB_MAPS))
     assert np.all(MIRROR_LIMBS[MIRROR_LIMBS] == np.arange(NUM_LIMB_MAPS))
+
+
+def test_limb_maps_match_the_distance_to_each_segment_computed_directly():
+    """The in-place x/y arithmetic gives exp(-d^2 / 2 sigma^2) of the plain point-to-segment distance."""
+    g = torch.Generator().manual_seed(3)
+    j = torch.rand(3, 14, 2, generator=g) * 256
+    v = torch.rand(3, 14, generator=g) > 0.2
+    m = limb_maps(j, v, 32, 256)
+    p = torch.cat([j, j[:, 2:4].mean(1, keepdim=True)], 1) * (32 / 256)
+    pv = torch.cat([v, v[:, 2:4].all(1, keepdim=True)], 1)
+    for b in range(3):
+        torso = float((p[b, 12] - p[b, 14]).norm())
+        sigma = max(0.07 * torso if pv[b, 12] and pv[b, 14] else 0.02 * 32, 1.0)
+        for li, (_, ia, ib) in enumerate(LIMBS):
+            y, x = 20, 11
+            q, a, c = np.array([x + 0.5, y + 0.5]), p[b, ia].numpy(), p[b, ib].numpy()
+            t = np.clip(np.dot(q - a, c - a) / max(np.dot(c - a, c - a), 1e-6), 0, 1)
+            d2 = float(np.sum((q - (a + t * (c - a))) ** 2))
+            want = np.exp(-d2 / (2 * sigma ** 2)) if pv[b, ia] and pv[b, ib] else 0.0
+            assert abs(float(m[b, li, y, x]) - want) < 1e-5
+
+
+def test_keypoint_coords_span_the_crop_and_mirror_with_the_keypoints():
+    j, v = _standing(), torch.ones(1, 14, dtype=torch.bool)
+    v[0, 11] = False  # left wrist missing: three zeros
+    c = keypoint_coords(j, v, 256).view(1, 14, 3)
+    torch.testing.assert_close(c[0, 0], torch.tensor([110 / 128 - 1, 230 / 128 - 1, 1.0]))
+    assert torch.equal(c[0, 11], torch.zeros(3))
+    jm, vm = mirror_keypoints(j + torch.tensor([7.0, 3.0]), v, 256)
+    torch.testing.assert_close(keypoint_coords(jm, vm, 256),
+                               mirror_coords(keypoint_coords(j + torch.tensor([7.0, 3.0]), v, 256)))

@@ -341,3 +341,34 @@ def test_train_fit_with_mirrored_samples(cache, tmp_path):
     with pytest.raises(SystemExit):
         _train_fit(cache, tmp_path / "bad", 1, "--flip", "1.5")
     assert _train_fit(cache, tmp_path / "bad", 1, "--flip", "0.5", "--input", "rgb") == 2  # no mirrored RGB
+
+
+def test_keypoint_coords_warm_start_answers_as_its_parent(cache, tmp_path):
+    """--coords adds the keypoints as numbers to a trained network with zero weights on them: before any
+    step the warm-started network gives its parent's answer exactly; after training the checkpoint
+    records the input, and --coords without --keypoints is refused."""
+    from training.config import config_from_dict
+    from training.train_fit import FitSamples, FitTask, parts_input
+
+    parent = tmp_path / "parent"
+    assert _train_fit(cache, parent, 1, "--keypoints") == 0
+    cfg = config_from_dict({**json.loads((parent / "config.json").read_text()), "coords": True,
+                            "init": str(parent / "best.pt")})
+    task = FitTask(cfg)
+    task.load(torch.device("cpu"))
+    net = task.build_net(torch.device("cpu"))
+    ck = torch.load(parent / "best.pt", weights_only=False)
+    net.load_state_dict(task.adapt_init(ck["model"]))
+    old = FitNet(in_channels=25).eval()
+    old.load_state_dict(ck["model"])
+    net.eval()
+    s = FitSamples.of(task.data, np.arange(4))
+    x, kp = parts_input(s.labels, s.joints2d, 12, None, task.err, torch.Generator().manual_seed(0))
+    assert kp.shape == (4, 42)
+    with torch.no_grad():
+        for a, b in zip(net(x, kp), old(x)):
+            assert torch.equal(a, b)
+    out = tmp_path / "child"
+    assert _train_fit(cache, out, 1, "--keypoints", "--coords", "--init", str(parent / "best.pt")) == 0
+    assert torch.load(out / "best.pt", weights_only=False)["coords"] is True
+    assert _train_fit(cache, tmp_path / "bad", 1, "--coords") == 2

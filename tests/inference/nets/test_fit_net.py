@@ -32,6 +32,26 @@ def test_mirror_averaged_answer_is_mirror_equivariant():
     assert torch.allclose(torch.det(rot), torch.ones(2, 24), atol=1e-5)
 
 
+def test_mirror_averaged_answer_with_keypoint_coords_is_mirror_equivariant():
+    """A network that reads the keypoints as numbers too: mirroring the map and the keypoints together
+    mirrors the averaged answer; the numbers change the answer."""
+    from inference.keypoint_maps import keypoint_coords, mirror_coords
+
+    torch.manual_seed(0)
+    net = FitNet(in_channels=25, coords=True).eval()
+    torch.nn.init.normal_(net.out.weight, std=0.01)
+    x = torch.rand(2, 25, 64, 64)
+    kp = keypoint_coords(torch.rand(2, 14, 2) * 256, torch.rand(2, 14) > 0.2, 256)
+    with torch.no_grad():
+        rot, betas, cam = fit_mirror_averaged(net, x, MIRROR, kp)
+        rot_m, betas_m, cam_m = fit_mirror_averaged(net, x.flip(-1)[:, MIRROR], MIRROR, mirror_coords(kp))
+        other = net(x, kp * 0.5)[0]
+    torch.testing.assert_close(rot_m, S @ rot[:, list(MIRROR_JOINTS)] @ S, atol=1e-5, rtol=0)
+    torch.testing.assert_close(betas_m, betas, atol=1e-5, rtol=0)
+    torch.testing.assert_close(cam_m, cam * torch.tensor([1.0, -1.0, 1.0]), atol=1e-5, rtol=0)
+    assert (other - net(x, kp)[0]).abs().max() > 1e-4
+
+
 def test_mirror_averaged_answer_lies_between_the_two_views():
     net = _net()
     x = torch.rand(1, 25, 64, 64)

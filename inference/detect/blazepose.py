@@ -59,6 +59,10 @@ SAME_HEAD = 0.75            # see same_person
 SAME_KEYPOINTS = 0.1        # two people whose torso/head keypoints agree within this x body size are one
 TILE_SKIP_COVER = 0.6       # a tile this much inside the boxes of people found in the whole-image views is skipped
 MASK_MARGIN = 0.25          # see _near_keypoints
+# A "person" whose box is smaller than this on its longer side (px) is not kept: at that size the landmark
+# model fires on specks (a bag on the ground in OpenCV's vtest street video: 16-26 px), and the people the
+# wide-shot search is for are 50 px tall and more
+MIN_PERSON_PX = 40
 CACHE_SIZE = 4              # recent detect() results kept (a photo's people are found once, fitted one by one)
 
 
@@ -409,7 +413,7 @@ class PersonDetector:
                     continue  # this face belongs to someone already found
                 tried += 1
                 person = self.person_at(image, cand.roi, cand.score)
-                if person is None:
+                if person is None or not big_enough(person):
                     continue
                 head = _head_box(person.keypoints)
                 if any(_iou(head, h[None])[0] > HEAD_IOU for h in heads):
@@ -490,7 +494,7 @@ def same_person(a: Person, b: Person) -> bool:
 def merge_people(people: list[Person]) -> list[Person]:
     """One detection per person (found from several views or tiles): of each group of `same_person`
     detections, the one with the most confident keypoints (ties: the higher score) is kept; order kept."""
-    quality = [float((np.asarray(p.keypoints)[:, 2] > 0.5).sum()) + p.score for p in people]
+    quality = [_quality(p) for p in people]
     kept: list[int] = []
     for i in sorted(range(len(people)), key=lambda i: -quality[i]):
         if not any(same_person(people[i], people[j]) for j in kept):
@@ -524,10 +528,15 @@ def rank_people(people: list[Person], image_shape: tuple[int, ...]) -> list[Pers
 
 
 def _drop_nested(people: list[Person]) -> list[Person]:
-    """Drop a person whose silhouette lies mostly (> NESTED_FRACTION) inside a larger person's silhouette and
-    whose head lies on that silhouette too: an object someone holds (a camera, a helmet) seen as a small person
-    of its own, or a second, partial detection of one person.  A person standing behind another keeps their
-    head off the front person's silhouette and is kept (masks of people who overlap spill onto each other)."""
+    """Of two people where one's silhouette lies mostly (> NESTED_FRACTION) inside the other's, larger one and
+    the smaller one's head lies on that silhouette too, keep one: an object someone holds (a camera, a helmet)
+    seen as a small person of its own, a second, partial detection of one person, or a loose skeleton from a
+    ROI far larger than the person, whose silhouette swallows the person's own. The one kept has the better
+    keypoints (`_quality`: confident keypoints + score; the larger on a tie): a held object or partial
+    detection has fewer confident keypoints than its bearer, a loose skeleton fewer than the person it
+    swallows (a footballer mid-kick: 33 confident keypoints against the loose one's 25). A person standing
+    behind another keeps their head off the front person's silhouette and is kept (masks of people who
+    overlap spill onto each other)."""
     if len(people) < 2:
         return people
     order = sorted(range(len(people)), key=lambda i: -people[i].area)
@@ -535,10 +544,23 @@ def _drop_nested(people: list[Person]) -> list[Person]:
     kept: list[int] = []
     for i in order:
         own = fg[i].sum()
-        if own and any((fg[i] & fg[j]).sum() > NESTED_FRACTION * own and _head_on(people[i], fg[j]) for j in kept):
-            continue
-        kept.append(i)
+        around = [j for j in kept if own and (fg[i] & fg[j]).sum() > NESTED_FRACTION * own
+                  and _head_on(people[i], fg[j])]
+        if not around:
+            kept.append(i)
+        elif all(_quality(people[i]) > _quality(people[j]) for j in around):
+            kept = [j for j in kept if j not in around] + [i]
     return [people[i] for i in sorted(kept)]
+
+
+def big_enough(person: Person) -> bool:
+    """True unless the person's box is under MIN_PERSON_PX on its longer side (a speck, not a person)."""
+    return float(np.max(np.asarray(person.box[2:]) - np.asarray(person.box[:2]))) >= MIN_PERSON_PX
+
+
+def _quality(person: Person) -> float:
+    """How well the landmark model saw a person: its confident keypoints (visibility > 0.5) + the detector score."""
+    return float((np.asarray(person.keypoints)[:, 2] > 0.5).sum()) + person.score
 
 
 def _head_on(person: Person, fg: np.ndarray) -> bool:

@@ -199,6 +199,33 @@ def test_a_person_behind_another_is_kept_and_a_held_object_dropped():
     assert _drop_nested([front, back, held]) == [front, back]
 
 
+def test_a_loose_skeleton_swallowing_a_person_gives_way_to_the_person():
+    """A ROI far larger than the person can give a loose skeleton whose silhouette covers the whole photo and
+    the person in it (OpenCV's footballer photo, messi5.jpg): of the nested pair the one with the better
+    keypoints is kept, here the person inside, not the larger detection."""
+    from inference.detect.blazepose import _drop_nested
+
+    h, w = 300, 500
+    real = person(250, 40, 240)
+    m = np.zeros((h, w), np.float32)
+    m[40:280, 210:290] = 1
+    real = Person(real.box, 0.94, real.keypoints, m)
+    loose_kp = standing(250, -100, 600)
+    loose_kp[25:, 2] = 0.1  # its legs beyond the photo, not seen
+    loose = Person(np.array([0, 0, 500, 300], np.float32), 0.59, loose_kp, np.ones((h, w), np.float32))
+    assert _drop_nested([loose, real]) == [real]
+    assert _drop_nested([real, loose]) == [real]
+
+
+def test_specks_are_not_people():
+    from inference.detect.blazepose import MIN_PERSON_PX, big_enough
+
+    assert not big_enough(person(100, 100, MIN_PERSON_PX - 1))
+    assert big_enough(person(100, 100, 50))  # the smallest people the wide-shot search is for
+    lying = Person(np.array([0, 0, 60, 20], np.float32), 0.9, standing(30, 0, 20))
+    assert big_enough(lying)
+
+
 def test_tile_cover():
     from inference.detect.blazepose import _covered
 

@@ -1,0 +1,108 @@
+"""What limits refinement on synthetic people: the 2D keypoints it is given.
+
+For each case (the test image as the crop, as `main.py evaluate` runs it, a detected person only), PA-MPJPE of
+the network's fit and of the refined fit with the keypoints
+  - of the person detector (as shipped),
+  - of the ground truth (the body's projected LSP joints and head, all confident),
+  - of the ground truth with Gaussian noise of NOISE_PX per axis (about the detector's median error on good
+    cases),
+everything else (silhouette, 3D bones, part map) the detector's. The cases are split by the detector's median
+keypoint error against the ground truth (GROSS_PX).
+
+    OMP_NUM_THREADS=1 python scripts/study_refine_keypoints.py data/synth_tune2 --cases 0:60
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+NOISE_PX = 3.8   # per axis, on the 256 px crop: a median distance of about 4.5 px
+GROSS_PX = 8.0   # median keypoint error above which a case counts as badly detected
+
+
+@dataclass(frozen=True)
+class KeypointRow:
+    id: str
+    network_mm: float
+    detected_mm: float      # refined with the detector's keypoints
+    exact_mm: float         # refined with the ground-truth keypoints
+    noisy_mm: float         # refined with the ground truth + NOISE_PX noise
+    keypoint_error_px: float  # the detector's median error over its confident keypoints
+
+
+def study(data: Path, start: int, stop: int) -> list[KeypointRow]:
+    import torch
+
+    from inference.datasets import list_cases, read_case
+    from inference.detect import PersonDetector
+    from inference.geometry import project_points
+    from inference.joints import HEAD_JOINT, LSP_FROM_SMPL
+    from inference.metrics import body_errors_mm
+    from inference.pipeline import Predictor
+    from inference.refine import refine_fit
+    from training.evaluate import run_network
+
+    torch.manual_seed(0)
+    pred = Predictor(detect="off")
+    body, det = pred.body_model, PersonDetector()
+    ids = list(LSP_FROM_SMPL) + [HEAD_JOINT]
+    rows = []
+    for cid in list_cases(data, "test")[start:stop]:
+        case = read_case(data, cid, body)
+        gt = body.mesh(case.params)
+        run = run_network(pred, det, case.image)
+        if run.empty_in_silhouette or run.joints2d is None:
+            continue
+        p = run.prediction
+        evidence = run.refine_inputs(case.image.shape)
+        exact = project_points(gt.joints[ids], pred.focal, pred.size).astype(np.float32)
+        noisy = (exact + np.random.default_rng(int(cid)).normal(0, NOISE_PX, exact.shape)).astype(np.float32)
+        ok = np.asarray(run.conf) > 0
+        err = float(np.median(np.linalg.norm(exact - run.joints2d, axis=1)[ok]))
+
+        all_conf = np.ones(len(ids), np.float32)
+        errs = [body_errors_mm(body.mesh(refine_fit(body, p.params, p.parts, pred.focal, pred.size,
+                                                    **{**evidence, **kw})), gt).pa_mpjpe
+                for kw in ({}, dict(joints2d=exact, conf=all_conf), dict(joints2d=noisy, conf=all_conf))]
+        row = KeypointRow(cid, body_errors_mm(p.mesh, gt).pa_mpjpe, *errs, err)
+        rows.append(row)
+        print(json.dumps(asdict(row)), flush=True)
+    return rows
+
+
+def summary(rows: list[KeypointRow]) -> str:
+    a = np.array([[r.network_mm, r.detected_mm, r.exact_mm, r.noisy_mm] for r in rows])
+    bad = np.array([r.keypoint_error_px > GROSS_PX for r in rows])
+    lines = []
+    for name, m in (("all", np.ones(len(rows), bool)), (f"detector error <= {GROSS_PX:g} px", ~bad),
+                    (f"detector error > {GROSS_PX:g} px", bad)):
+        if m.any():
+            net, d, e, n = a[m].mean(0)
+            lines.append(f"{name} ({int(m.sum())} cases): network {net:.1f} mm; refined with the detector's keypoints "
+                         f"{d:.1f} ({100 * (d / net - 1):+.1f} %), exact {e:.1f} ({100 * (e / net - 1):+.1f} %), "
+                         f"exact + {NOISE_PX:g} px noise {n:.1f} ({100 * (n / net - 1):+.1f} %)")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("data", type=Path)
+    ap.add_argument("--cases", default="0:60", help="start:stop of the sorted test cases")
+    ap.add_argument("--out", type=Path, help="rows as JSON")
+    a = ap.parse_args()
+    start, stop = (int(v) for v in a.cases.split(":"))
+    rows = study(a.data, start, stop)
+    if a.out:
+        a.out.write_text(json.dumps([asdict(r) for r in rows], indent=1))
+    print(summary(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,5 @@
-"""Detector keypoints drawn as limb maps: the extra input planes of the keypoint-conditioned segmentation.
+"""Detector keypoints as network inputs: limb maps (the extra input planes of the keypoint-conditioned
+segmentation and fitting networks) and the keypoints as numbers (read by the fitting network's regressor).
 
 The segmentation network alone confuses left with right and loses the course of thin limbs; the person
 detector (trained on real people) knows both. Its 14 keypoints (LSP order + head, as
@@ -6,6 +7,7 @@ detector (trained on real people) knows both. Its 14 keypoints (LSP order + head
 network reads "the left forearm runs here" directly:
 
     maps = limb_maps(joints[None], valid[None], res=128, crop_size=256)   # (1, 12, 128, 128)
+    coords = keypoint_coords(joints[None], valid[None], crop_size=256)     # (1, 42)
 
 One implementation in torch serves inference (one person) and training (batches, on any device).
 """
@@ -85,9 +87,10 @@ NUM_KEYPOINT_COORDS = 14 * 3
 
 
 def keypoint_coords(joints: torch.Tensor, valid: torch.Tensor, crop_size: float) -> torch.Tensor:
-    """The keypoints as numbers (B, 42): per keypoint x, y in [-1, 1] across the crop and 1, or three zeros
-    when missing. joints (B, 14, 2) crop pixels, valid (B, 14) bool. The limb planes give their course; these
-    give where each joint is to sub-pixel precision, which a coarse map loses."""
+    """The keypoints as numbers (B, 42): per keypoint x, y scaled so the crop spans [-1, 1] (keypoints outside
+    the crop are marked missing upstream, `detect.person_inputs.crop_inputs`) and 1, or three zeros when
+    missing. joints (B, 14, 2) crop pixels, valid (B, 14) bool. The limb planes give their course; these give
+    where each joint is to sub-pixel precision, which a coarse map loses."""
     joints = torch.as_tensor(joints, dtype=torch.float32)
     v = torch.as_tensor(valid, dtype=torch.bool, device=joints.device)[..., None].float()
     xy = (joints * (2.0 / crop_size) - 1.0) * v
@@ -96,7 +99,7 @@ def keypoint_coords(joints: torch.Tensor, valid: torch.Tensor, crop_size: float)
 
 def mirror_coords(coords: torch.Tensor) -> torch.Tensor:
     """keypoint_coords (B, 42) of the horizontally mirrored crop: x -> -x, left <-> right keypoints."""
-    k = coords.view(-1, 14, 3)[:, torch.as_tensor(MIRROR_KEYPOINTS, device=coords.device)]
+    k = coords.reshape(-1, 14, 3)[:, torch.as_tensor(MIRROR_KEYPOINTS, device=coords.device)]
     return (k * torch.tensor([-1.0, 1.0, 1.0], device=coords.device)).flatten(1)
 
 

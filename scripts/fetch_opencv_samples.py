@@ -74,15 +74,17 @@ def extract(deb: Path, out: Path) -> list[Path]:
             if sha256_of(src) != digest:
                 raise SystemExit(f"{name} in {deb} is not the file this script was written for (SHA-256 differs)")
             if name.endswith(".avi"):
+                # read in order rather than seek: seeking may land on a nearby frame with some video back-ends,
+                # and the people of scripts/eval_street.py were marked on these exact frames
                 cap = cv2.VideoCapture(str(src))
-                for k in VTEST_FRAMES:
-                    cap.set(cv2.CAP_PROP_POS_FRAMES, k)
+                for k in range(max(VTEST_FRAMES) + 1):
                     ok, frame = cap.read()
                     if not ok:
                         raise SystemExit(f"could not read frame {k} of {name} (OpenCV's video reader)")
-                    dst = out / f"vtest_{k:04d}.png"
-                    cv2.imwrite(str(dst), frame)
-                    written.append(dst)
+                    if k in VTEST_FRAMES:
+                        dst = out / f"vtest_{k:04d}.png"
+                        cv2.imwrite(str(dst), frame)
+                        written.append(dst)
                 cap.release()
             else:
                 dst = out / name

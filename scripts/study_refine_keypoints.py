@@ -65,6 +65,8 @@ def study(data: Path, start: int, stop: int) -> list[KeypointRow]:
         exact = project_points(gt.joints[ids], pred.focal, pred.size).astype(np.float32)
         noisy = (exact + np.random.default_rng(int(cid)).normal(0, NOISE_PX, exact.shape)).astype(np.float32)
         ok = np.asarray(run.conf) > 0
+        if not ok.any():
+            continue
         err = float(np.median(np.linalg.norm(exact - run.joints2d, axis=1)[ok]))
 
         all_conf = np.ones(len(ids), np.float32)

@@ -80,8 +80,9 @@ class FitConfig(RunConfig):
             object.__setattr__(self, "loss_weights", LossWeights(**self.loss_weights))
         if not 0.0 <= self.flip <= 1.0:
             raise ValueError(f"flip is a share of samples, 0..1, not {self.flip}")
-        if self.coords and not self.keypoints:
-            raise ValueError("coords are the detector's keypoints as numbers; they need keypoints")
+        if self.coords and (not self.keypoints or self.input == "rgb"):
+            raise ValueError("coords are the detector's keypoints as numbers: they need keypoints and the "
+                             "part-map input")
         if self.flip and self.input == "rgb":
             raise ValueError("flip mirrors part maps; the RGB input (ablation) does not support it")
 

@@ -51,8 +51,9 @@ def batch_input(data: Cache, b: np.ndarray, n_parts: int, rgb: bool, g: torch.Ge
                 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Network input for cached samples b: one-hot part maps (optionally corrupted by g), or RGB images
     for the 'RGB directly' ablation; with `err`, the limb maps of detector keypoints simulated from the
-    ground truth with that error (drawn from kg) are appended (B, 12, R, R). Also returns those keypoints
-    as numbers (B, 42) (`keypoint_coords`), None without `err`."""
+    ground truth with that error (drawn from kg) are appended (B, 12, R, R). Returns (x, coords): the
+    input and those keypoints as numbers (B, 42) (`keypoint_coords`); coords is None without `err` and
+    for the RGB input."""
     if rgb:
         return torch.as_tensor(data.images[b]).permute(0, 3, 1, 2).float().div(255), None
     return parts_input(torch.as_tensor(data.labels[b]), data.joints2d[b], n_parts, g, err, kg)

@@ -528,28 +528,29 @@ def rank_people(people: list[Person], image_shape: tuple[int, ...]) -> list[Pers
 
 
 def _drop_nested(people: list[Person]) -> list[Person]:
-    """Of two people where one's silhouette lies mostly (> NESTED_FRACTION) inside the other's, larger one and
-    the smaller one's head lies on that silhouette too, keep one: an object someone holds (a camera, a helmet)
-    seen as a small person of its own, a second, partial detection of one person, or a loose skeleton from a
-    ROI far larger than the person, whose silhouette swallows the person's own. The one kept has the better
-    keypoints (`_quality`: confident keypoints + score; the larger on a tie): a held object or partial
-    detection has fewer confident keypoints than its bearer, a loose skeleton fewer than the person it
-    swallows (a footballer mid-kick: 33 confident keypoints against the loose one's 25). A person standing
-    behind another keeps their head off the front person's silhouette and is kept (masks of people who
-    overlap spill onto each other)."""
+    """Of two people where one's silhouette lies mostly (> NESTED_FRACTION) inside the other's and its head
+    on that silhouette too, keep one: an object someone holds (a camera, a helmet) seen as a small person of
+    its own, a second, partial detection of one person, or a loose skeleton from a ROI far larger than the
+    person, whose silhouette swallows the person's own. The one kept has the better keypoints (`_quality`:
+    confident keypoints + score; the larger on a tie): a held object or partial detection has fewer confident
+    keypoints than its bearer, a loose skeleton fewer than the person it swallows (a footballer mid-kick: 33
+    confident keypoints against the loose one's 25). People are taken best first, each dropped when it nests
+    with one already kept, so a dropped detection never removes a third person. A person standing behind
+    another keeps their head off the front person's silhouette and is kept (masks of people who overlap
+    spill onto each other)."""
     if len(people) < 2:
         return people
-    order = sorted(range(len(people)), key=lambda i: -people[i].area)
+    order = sorted(range(len(people)), key=lambda i: (-_quality(people[i]), -people[i].area))
     fg = {i: people[i].mask > MASK_THRESHOLD for i in order}
+
+    def inside(i: int, j: int) -> bool:  # i mostly inside j, with its head on j
+        own = fg[i].sum()
+        return bool(own) and (fg[i] & fg[j]).sum() > NESTED_FRACTION * own and _head_on(people[i], fg[j])
+
     kept: list[int] = []
     for i in order:
-        own = fg[i].sum()
-        around = [j for j in kept if own and (fg[i] & fg[j]).sum() > NESTED_FRACTION * own
-                  and _head_on(people[i], fg[j])]
-        if not around:
+        if not any(inside(i, j) or inside(j, i) for j in kept):
             kept.append(i)
-        elif all(_quality(people[i]) > _quality(people[j]) for j in around):
-            kept = [j for j in kept if j not in around] + [i]
     return [people[i] for i in sorted(kept)]
 
 

@@ -215,6 +215,16 @@ def test_a_loose_skeleton_swallowing_a_person_gives_way_to_the_person():
     loose = Person(np.array([0, 0, 500, 300], np.float32), 0.59, loose_kp, np.ones((h, w), np.float32))
     assert _drop_nested([loose, real]) == [real]
     assert _drop_nested([real, loose]) == [real]
+    # a second, weaker person beside the first, inside the loose silhouette too: losing to the loose
+    # skeleton must not drop them once the loose skeleton itself gives way
+    other = person(420, 60, 200, vis=0.9)
+    other_kp = other.keypoints.copy()
+    other_kp[20:, 2] = 0.1
+    mo = np.zeros((h, w), np.float32)
+    mo[60:260, 380:460] = 1
+    other = Person(other.box, 0.6, other_kp, mo)
+    for order in ([loose, real, other], [other, loose, real], [real, other, loose]):
+        assert _drop_nested(order) == [p for p in order if p is not loose]
 
 
 def test_specks_are_not_people():

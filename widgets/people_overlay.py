@@ -32,6 +32,21 @@ def person_at(people, x: float, y: float) -> int | None:
     return min(hits)[1] if hits else None
 
 
+def place_tags(boxes: list[QRectF], sizes: list[tuple[float, float]], priority: list[int]) -> list[QRectF]:
+    """Where each box's tag (width, height) goes: inside its top-left corner, else above the box, else below
+    it, else stepped down from the corner, the first place that overlaps no tag placed before; tags are placed
+    in `priority` order (the fitted person first, so theirs stays in the corner). In a wide shot people stand
+    close and their tags, wider than a small person's box, would cover each other."""
+    placed: dict[int, QRectF] = {}
+    for n in priority:
+        box, (w, h) = boxes[n], sizes[n]
+        tries = [QRectF(box.left(), box.top(), w, h), QRectF(box.left(), box.top() - h, w, h),
+                 QRectF(box.left(), box.bottom(), w, h)]
+        tries += [QRectF(box.left(), box.top() + i * h, w, h) for i in range(1, 8)]
+        placed[n] = next((t for t in tries if not any(t.intersects(o) for o in placed.values())), tries[0])
+    return [placed[n] for n in range(len(boxes))]
+
+
 def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int = 0) -> None:
     """Draw `people` (inference.detect.Person, image pixels) with image point (x, y) at widget point
     origin + k * (x, y). The selected person is drawn last, solid; the others dashed."""
@@ -49,12 +64,16 @@ def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int =
     font.setBold(True)
     p.setFont(font)
     fm = p.fontMetrics()
+    texts = [f"Person {n + 1}" + ("  (fitted)" if n == selected and len(people) > 1 else "")
+             for n in range(len(people))]
+    boxes = [QRectF(to_widget(*person.box[:2]), to_widget(*person.box[2:])) for person in people]
+    tags = place_tags(boxes, [(fm.horizontalAdvance(t) + 10, fm.height() + 4) for t in texts],
+                      [order[-1]] + sorted(order[:-1]))
     for n in order:
         person = people[n]
         sel = n == selected
         col = box_color(n)
-        x0, y0, x1, y1 = (float(v) for v in person.box)
-        rect = QRectF(to_widget(x0, y0), to_widget(x1, y1))
+        rect = boxes[n]
         p.setOpacity(1.0 if sel else 0.85)
         # skeleton
         kp = np.asarray(person.keypoints, np.float32)
@@ -72,10 +91,8 @@ def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int =
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(QPen(col, 3.0 if sel else 2.0, Qt.PenStyle.SolidLine if sel else Qt.PenStyle.DashLine))
         p.drawRect(rect)
-        # rank tag inside the top-left corner
-        text = f"Person {n + 1}" + ("  (fitted)" if sel and len(people) > 1 else "")
-        tag = QRectF(rect.left(), rect.top(), fm.horizontalAdvance(text) + 10, fm.height() + 4)
-        p.fillRect(tag, col)
+        # rank tag (`place_tags`: where it covers no other person's tag)
+        p.fillRect(tags[n], col)
         p.setPen(QColor(20, 20, 20) if col.lightness() > 110 else QColor(250, 250, 250))
-        p.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
+        p.drawText(tags[n], Qt.AlignmentFlag.AlignCenter, texts[n])
     p.restore()

@@ -43,6 +43,7 @@ HEAD_IOU = 0.3               # two found people with overlapping heads are one
 UPRIGHT_RETRY = math.pi / 4  # see PersonDetector.person_at
 SHRINK_RETRY = 0.7           # see PersonDetector.person_at
 NESTED_FRACTION = 0.5        # see _drop_nested
+NESTED_SCORE_MARGIN = 0.2    # see _clearly_better
 MAX_TRIES_PER_PERSON = 3     # landmark attempts per wanted person (bounds the time on cluttered photos)
 HEATMAP_KERNEL = 7
 HEATMAP_MIN_CONF = 0.5
@@ -528,30 +529,39 @@ def rank_people(people: list[Person], image_shape: tuple[int, ...]) -> list[Pers
 
 
 def _drop_nested(people: list[Person]) -> list[Person]:
-    """Of two people where one's silhouette lies mostly (> NESTED_FRACTION) inside the other's and its head
-    on that silhouette too, keep one: an object someone holds (a camera, a helmet) seen as a small person of
-    its own, a second, partial detection of one person, or a loose skeleton from a ROI far larger than the
-    person, whose silhouette swallows the person's own. The one kept has the better keypoints (`_quality`:
-    confident keypoints + score; the larger on a tie): a held object or partial detection has fewer confident
-    keypoints than its bearer, a loose skeleton fewer than the person it swallows (a footballer mid-kick: 33
-    confident keypoints against the loose one's 25). People are taken best first, each dropped when it nests
-    with one already kept, so a dropped detection never removes a third person. A person standing behind
-    another keeps their head off the front person's silhouette and is kept (masks of people who overlap
-    spill onto each other)."""
+    """Drop a person whose silhouette lies mostly (> NESTED_FRACTION) inside a larger person's silhouette and
+    whose head lies on that silhouette too: an object someone holds (a camera, a helmet) seen as a small person
+    of its own, or a second, partial detection of one person. A person standing behind another keeps their head
+    off the front person's silhouette and is kept (masks of people who overlap spill onto each other).
+
+    First, though, a larger detection is dropped when a person nested in it is clearly better (`_clearly_better`):
+    a loose skeleton from a weak detector hit whose ROI is far larger than the person, and whose silhouette
+    swallows the person's own (a footballer mid-kick, score 0.94 and 33 confident keypoints, inside a loose
+    skeleton of score 0.59 and 25). Doing this before the rest means a third person is judged only against the
+    people that stay."""
     if len(people) < 2:
         return people
-    order = sorted(range(len(people)), key=lambda i: (-_quality(people[i]), -people[i].area))
-    fg = {i: people[i].mask > MASK_THRESHOLD for i in order}
+    fg = [p.mask > MASK_THRESHOLD for p in people]
 
-    def inside(i: int, j: int) -> bool:  # i mostly inside j, with its head on j
+    def inside(i: int, j: int) -> bool:  # i mostly inside the larger j, with its head on j
         own = fg[i].sum()
-        return bool(own) and (fg[i] & fg[j]).sum() > NESTED_FRACTION * own and _head_on(people[i], fg[j])
+        return (people[i].area < people[j].area and bool(own) and (fg[i] & fg[j]).sum() > NESTED_FRACTION * own
+                and _head_on(people[i], fg[j]))
 
+    n = len(people)
+    loose = {j for j in range(n) for i in range(n) if inside(i, j) and _clearly_better(people[i], people[j])}
     kept: list[int] = []
-    for i in order:
-        if not any(inside(i, j) or inside(j, i) for j in kept):
+    for i in sorted(set(range(n)) - loose, key=lambda i: -people[i].area):
+        if not any(inside(i, j) for j in kept):
             kept.append(i)
     return [people[i] for i in sorted(kept)]
+
+
+def _clearly_better(a: Person, b: Person) -> bool:
+    """True when detection a beats b on both counts: the detector's score by at least NESTED_SCORE_MARGIN and
+    the keypoints the landmark model is sure of (`_quality`). In the synthetic crowds a partial second skeleton
+    inside a whole person can have more sure keypoints but has the lower score, and is not better."""
+    return a.score >= b.score + NESTED_SCORE_MARGIN and _quality(a) > _quality(b)
 
 
 def big_enough(person: Person) -> bool:

@@ -227,6 +227,26 @@ def test_a_loose_skeleton_swallowing_a_person_gives_way_to_the_person():
         assert _drop_nested(order) == [p for p in order if p is not loose]
 
 
+def test_a_partial_skeleton_with_a_lower_score_does_not_replace_the_whole_person():
+    """In the synthetic crowds a second, partial skeleton inside a whole person can have more confident keypoints
+    but a lower detector score: the whole person stays (their box is the one that matches them)."""
+    from inference.detect.blazepose import _drop_nested
+
+    h, w = 400, 300
+    whole = person(150, 40, 320, vis=0.9)
+    kp = whole.keypoints.copy()
+    kp[27:, 2] = 0.2  # a few keypoints unsure
+    m = np.zeros((h, w), np.float32)
+    m[40:360, 110:190] = 1
+    whole = Person(whole.box, 0.81, kp, m)
+    part = person(150, 40, 160, vis=0.9)  # every keypoint sure, half the height, head on the whole person
+    mp = np.zeros((h, w), np.float32)
+    mp[40:200, 120:180] = 1
+    part = Person(part.box, 0.58, part.keypoints, mp)
+    assert _drop_nested([whole, part]) == [whole]
+    assert _drop_nested([part, whole]) == [whole]
+
+
 def test_specks_are_not_people():
     from inference.detect.blazepose import MIN_PERSON_PX, big_enough
 

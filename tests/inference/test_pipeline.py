@@ -290,3 +290,30 @@ def test_shipped_segmentation_reads_the_keypoints(shipped, samples):
     mj[:, 0] = s.image.shape[1] - mj[:, 0]
     mirrored = shipped.segment(np.ascontiguousarray(s.image[:, ::-1]), mj, conf)
     np.testing.assert_allclose(mirrored.probs[:, :, ::-1][MIRROR_LABELS], with_kp.probs, atol=1e-4)
+
+
+def test_shipped_fit_reads_the_keypoints_as_numbers(shipped, samples):
+    """The shipped fitting network reads the keypoints as numbers beside the map: moving them 3 px moves the
+    body; a mirrored map with mirrored keypoints gives the mirrored body (the flip test averages the two)."""
+    from inference.joints import MIRROR_JOINTS
+    from inference.keypoint_maps import MIRROR_KEYPOINTS
+    from inference.parts import MIRROR_LABELS
+    from training.keypoint_sim import GT_FROM_SMPL
+
+    assert shipped.fit_net.coords
+    s = samples[0]
+    joints = s.joints2d[list(GT_FROM_SMPL)].astype(np.float32)
+    conf = np.ones(14, np.float32)
+    labels = shipped.segment(s.image, joints, conf).labels
+    # constant 2 x 2 blocks: the fitting input's nearest-neighbour halving then commutes with the mirror
+    labels = np.repeat(np.repeat(labels[::2, ::2], 2, 0), 2, 1)
+    body = shipped.body_model
+    a = shipped.fit(labels, joints, conf)
+    moved = shipped.fit(labels, joints + np.float32([3, 0]), conf)
+    assert np.abs(np.asarray(moved.body_pose) - np.asarray(a.body_pose)).max() > 1e-3
+    mj = joints[MIRROR_KEYPOINTS].copy()
+    mj[:, 0] = shipped.size - mj[:, 0]
+    m = shipped.fit(np.ascontiguousarray(MIRROR_LABELS[labels[:, ::-1]]).astype(np.uint8), mj, conf)
+    ja, jm = body.mesh(a).joints[:24], body.mesh(m).joints[:24]
+    ja, jm = ja - ja[0], jm - jm[0]
+    np.testing.assert_allclose(jm[list(MIRROR_JOINTS)] * np.float32([-1, 1, 1]), ja, atol=2e-3)

@@ -10,7 +10,6 @@ under other thresholds. The rule is applied to the same refinement, so the figur
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass
@@ -34,26 +33,20 @@ class CheckRow:
 
 def study(data: Path, start: int, stop: int) -> list[CheckRow]:
     import torch
+    from refine_study import evaluated_cases
 
-    from inference.datasets import list_cases, read_case
-    from inference.detect import PersonDetector
     from inference.metrics import body_errors_mm
     from inference.pipeline import Predictor
     from inference.pose_priors import pose_energy
     from inference.refine import TRUST_CONFIDENCE, refine_fit
-    from training.evaluate import run_network
 
     torch.manual_seed(0)
     pred = Predictor(detect="off")
-    body, det = pred.body_model, PersonDetector()
+    body = pred.body_model
     lo, hi = TRUST_CONFIDENCE
     rows = []
-    for cid in list_cases(data, "test")[start:stop]:
-        case = read_case(data, cid, body)
-        gt = body.mesh(case.params)
-        run = run_network(pred, det, case.image)
-        if run.empty_in_silhouette:  # evaluate runs these on the image alone; the study leaves them out
-            continue
+    for c in evaluated_cases(pred, data, start, stop):
+        cid, case, gt, run = c.id, c.case, c.gt, c.run
         p = run.prediction
         r = refine_fit(body, p.params, p.parts, pred.focal, pred.size, **run.refine_inputs(case.image.shape),
                        max_energy_rise=None)
@@ -80,18 +73,11 @@ def summary(rows: list[CheckRow], rise: float) -> str:
 
 
 def main() -> None:
+    from refine_study import study_main
+
     from inference.refine import POSE_ENERGY_RISE
 
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("data", type=Path)
-    ap.add_argument("--cases", default="100:200", help="start:stop of the sorted test cases")
-    ap.add_argument("--out", type=Path, help="rows as JSON")
-    a = ap.parse_args()
-    start, stop = (int(v) for v in a.cases.split(":"))
-    rows = study(a.data, start, stop)
-    if a.out:
-        a.out.write_text(json.dumps([asdict(r) for r in rows], indent=1))
-    print(summary(rows, POSE_ENERGY_RISE))
+    study_main(__doc__, "100:200", study, lambda rows: summary(rows, POSE_ENERGY_RISE))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ keypoint error against the ground truth (GROSS_PX).
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass
@@ -39,26 +38,22 @@ class KeypointRow:
 
 def study(data: Path, start: int, stop: int) -> list[KeypointRow]:
     import torch
+    from refine_study import evaluated_cases
 
-    from inference.datasets import list_cases, read_case
-    from inference.detect import PersonDetector
     from inference.geometry import project_points
     from inference.joints import HEAD_JOINT, LSP_FROM_SMPL
     from inference.metrics import body_errors_mm
     from inference.pipeline import Predictor
     from inference.refine import refine_fit
-    from training.evaluate import run_network
 
     torch.manual_seed(0)
     pred = Predictor(detect="off")
-    body, det = pred.body_model, PersonDetector()
+    body = pred.body_model
     ids = list(LSP_FROM_SMPL) + [HEAD_JOINT]
     rows = []
-    for cid in list_cases(data, "test")[start:stop]:
-        case = read_case(data, cid, body)
-        gt = body.mesh(case.params)
-        run = run_network(pred, det, case.image)
-        if run.empty_in_silhouette or run.joints2d is None:
+    for c in evaluated_cases(pred, data, start, stop):
+        cid, case, gt, run = c.id, c.case, c.gt, c.run
+        if run.joints2d is None:
             continue
         p = run.prediction
         evidence = run.refine_inputs(case.image.shape)
@@ -94,16 +89,9 @@ def summary(rows: list[KeypointRow]) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("data", type=Path)
-    ap.add_argument("--cases", default="0:60", help="start:stop of the sorted test cases")
-    ap.add_argument("--out", type=Path, help="rows as JSON")
-    a = ap.parse_args()
-    start, stop = (int(v) for v in a.cases.split(":"))
-    rows = study(a.data, start, stop)
-    if a.out:
-        a.out.write_text(json.dumps([asdict(r) for r in rows], indent=1))
-    print(summary(rows))
+    from refine_study import study_main
+
+    study_main(__doc__, "0:60", study, summary)
 
 
 if __name__ == "__main__":

@@ -116,11 +116,13 @@ def _photometric(img, g, cfg: AugmentConfig, dg: torch.Generator):
 
 class SegBatcher:
     """Builds augmented batches from a cache's images, labels and (with `limbs`) joints2d; `limbs` adds
-    simulated detector limb maps; `empty` (M, R, R, 3) uint8 person-free images mixed in at rate `empty_rate`."""
+    simulated detector limb maps; `empty` (M, R, R, 3) uint8 person-free images mixed in at rate `empty_rate`;
+    `person_missed`: the share of samples drawn without keypoints (None: the error model's; 0 and an error
+    model of zeros give exact keypoints, 1 none, for studies of what the keypoints are worth)."""
 
     def __init__(self, data: Cache, err: DetectorError | None, limbs: bool, empty: np.ndarray | None = None,
                  empty_rate: float = 0.0, aug: AugmentConfig | None = None, device: torch.device | str = "cpu",
-                 seed: int = 0):
+                 seed: int = 0, person_missed: float | None = None):
         dev = torch.device(device)
         self.device = dev
         # the whole set lives on the training device (uint8), batches are cut and augmented there
@@ -128,6 +130,7 @@ class SegBatcher:
         self.labels = torch.as_tensor(data.labels).to(dev)
         self.keypoints = gt_keypoints(data.joints2d) if limbs else None
         self.err, self.limbs = err, limbs
+        self.person_missed = person_missed  # None: the error model's rate (at least MIN_PERSON_MISSED)
         self.empty = None if empty is None else torch.as_tensor(empty).to(dev)
         self.empty_rate = empty_rate
         self.aug = aug or AugmentConfig()
@@ -159,7 +162,7 @@ class SegBatcher:
             kp = torch.where(flip[:, None, None], kpm, kp)
         limbs = None
         if self.limbs:
-            joints, valid = simulate_keypoints(kp, self.err, g, CROP_SIZE)
+            joints, valid = simulate_keypoints(kp, self.err, g, CROP_SIZE, self.person_missed)
             joints, valid = joints.to(dev), valid.to(dev)
             if augment:
                 img, lab, valid = _frame_cut(img, lab, joints, valid, g, self.aug.cut)

@@ -15,7 +15,7 @@ import torch
 
 from inference.keypoint_maps import NUM_LIMB_MAPS
 from inference.nets import SegNet
-from inference.nets.seg_net import LiteSegNet, add_missing, shuffle_head_from_bilinear, widen_stem
+from inference.nets.seg_net import LiteSegNet, add_missing, shuffle_head_from_bilinear, widen_segnet, widen_stem
 
 from .cache import Cache, load_cache
 from .config import SegConfig
@@ -106,13 +106,16 @@ class SegTask:
         self.net = build_net(c.arch, c.width, c.head, self.limbs, c.pretrained, self.deep).to(device)
         return self.net
 
-    def adapt_init(self, state: dict) -> dict:  # warm starts: bilinear -> shuffle head, RGB-only -> limb planes
+    def adapt_init(self, state: dict) -> dict:
+        """Warm starts: bilinear -> shuffle head, RGB-only -> limb planes, a narrower SegNet -> this width."""
         if self.cfg.head == "shuffle" and "head.weight" in state:
             state = shuffle_head_from_bilinear(state)
         if self.limbs and "stem.0.weight" in state:
             state = widen_stem(state, "stem.0.weight", self.limbs)
         if self.deep:
             state = add_missing(state, self.net)
+        if self.cfg.arch == "segnet":
+            state = widen_segnet(state, self.net)
         return state
 
     def begin(self, device: torch.device, rank: int, train_idx: np.ndarray) -> None:

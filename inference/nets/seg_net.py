@@ -155,6 +155,64 @@ def widen_stem(state: dict, key: str, extra: int) -> dict:
     return state
 
 
+# Channel layout of each SegNet module, (input of its first conv, output), in multiples of the width,
+# the concatenated decoder inputs as two groups; an int in a tuple is a fixed channel count (None: input
+# of the stem or limb convs, whose size never depends on the width; head output: fixed).
+_SEGNET_LAYOUT = {
+    "stem": ((None,), (1,)), "enc1": ((1,), (1,)), "enc2": ((1,), (2,)), "enc3": ((2,), (4,)),
+    "enc4": ((4,), (8,)), "mid": ((8,), (8,)), "dec4": ((8, 8), (4,)), "dec3": ((4, 4), (2,)),
+    "dec2": ((2, 2), (1,)), "dec1": ((1, 1), (1,)), "head": ((1,), (None,)),
+    "limb_in.0": ((None,), (1,)), "limb_in.1": ((None,), (2,)), "limb_in.2": ((None,), (4,)),
+    "limb_in.3": ((None,), (8,)), "limb_in.4": ((None,), (8,)),
+}
+
+
+def _channel_index(groups: tuple, old_w: int, new_w: int, size: int) -> torch.Tensor:
+    """Where each of a narrower tensor's `size` channels sits in the wider network's same dimension."""
+    if groups == (None,):
+        return torch.arange(size)
+    parts, start = [], 0
+    for m in groups:
+        parts.append(torch.arange(start, start + m * old_w))
+        start += m * new_w
+    return torch.cat(parts)
+
+
+def widen_segnet(state: dict, net: SegNet) -> dict:
+    """A narrower SegNet's state dict -> a state dict for the wider `net` that answers exactly as the
+    narrower one: its weights keep their channels, each new channel reads the old ones with `net`'s own
+    fresh initial weights and is read by nothing (zero weights) until training gives it weight. The
+    network is short of capacity (its training and validation mIoU are close), and a warm start keeps the
+    narrower network's CPU hours."""
+    old_w = int(state["stem.0.weight"].shape[0])
+    new_w = net.stem[0].out_channels
+    if old_w == new_w:
+        return state
+    if old_w > new_w:
+        raise ValueError(f"cannot narrow a SegNet from width {old_w} to {new_w}")
+    fresh = net.state_dict()
+    out = {}
+    for key, new in fresh.items():
+        old = state[key]
+        if old.shape == new.shape:
+            out[key] = old.clone()
+            continue
+        module = next(m for m in sorted(_SEGNET_LAYOUT, key=len, reverse=True) if key.startswith(m + "."))
+        ins, outs = _SEGNET_LAYOUT[module]
+        if key.startswith(module + ".3."):  # a block's second conv reads its first's output
+            ins = outs
+        rows = _channel_index(outs, old_w, new_w, old.shape[0])
+        t = new.detach().clone()
+        if old.dim() == 4:  # conv (out, in, k, k): old rows read only old channels
+            cols = _channel_index(ins, old_w, new_w, old.shape[1])
+            t[rows] = 0
+            t[rows[:, None], cols[None, :]] = old
+        else:               # conv bias or batch norm (out,)
+            t[rows] = old
+        out[key] = t
+    return out
+
+
 class LiteSegNet(nn.Module):
     """U-Net decoder on the ImageNet-pretrained EfficientNet-Lite0 encoder:
     (B, 3, R, R) RGB in [0, 1] (+ limbs (B, limb_channels, R, R)) -> logits (B, 13, R, R); R divisible by 32.

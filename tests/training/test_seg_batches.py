@@ -56,6 +56,14 @@ def test_batches_are_deterministic_and_well_formed():
     assert torch.equal(clean.labels, torch.as_tensor(d.labels).long())
 
 
+def test_a_batcher_can_give_every_sample_keypoints_or_none():
+    d, g = _data(), lambda: torch.Generator().manual_seed(3)
+    every = SegBatcher(d, _exact(), True, person_missed=0.0).make(np.arange(6), g(), augment=False)
+    none = SegBatcher(d, _exact(), True, person_missed=1.0).make(np.arange(6), g(), augment=False)
+    assert (every.limbs.flatten(1).abs().amax(1) > 0).all()  # each sample's limb planes drawn
+    assert not none.limbs.any()
+
+
 def test_a_packed_cache_loads_back(tmp_path):
     d = _data(n=5)
     d = replace(d, images=np.repeat(np.repeat(d.images[:, ::8, ::8], 8, 1), 8, 2))  # blocky: survives WebP well

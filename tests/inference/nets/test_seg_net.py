@@ -2,9 +2,10 @@
 and once its weights move the limb planes change the answer at every scale."""
 from __future__ import annotations
 
+import pytest
 import torch
 
-from inference.nets.seg_net import SegNet, add_missing
+from inference.nets.seg_net import SegNet, add_missing, widen_segnet
 
 
 def _pair():
@@ -75,3 +76,33 @@ def test_shifted_views_are_rolled_back_onto_the_image():
         a, b = part_probabilities(seg, rgb), part_probabilities(seg, rgb, shifts=SHIFTS)
     assert a.shape == b.shape == (2, 13, 32, 32) and not torch.allclose(a, b)
     torch.testing.assert_close(b.sum(1), torch.ones(2, 32, 32))
+
+
+def test_widened_network_answers_as_the_narrower_one():
+    torch.manual_seed(1)
+    narrow = SegNet(width=8, head="shuffle", limb_channels=12, deep_limbs=True)
+    with torch.no_grad():  # weights on every pathway and running statistics of its own
+        for conv in narrow.limb_in:
+            conv.weight.normal_(0, 0.1)
+        for m in narrow.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.normal_(0, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+    wide = SegNet(width=12, head="shuffle", limb_channels=12, deep_limbs=True)
+    wide.load_state_dict(widen_segnet(narrow.state_dict(), wide))
+    rgb, limbs = torch.rand(2, 3, 64, 64), torch.rand(2, 12, 64, 64)
+    with torch.no_grad():
+        for mode in (False, True):  # running statistics, then batch statistics
+            narrow.train(mode), wide.train(mode)
+            assert torch.allclose(narrow(rgb, limbs), wide(rgb, limbs), atol=1e-5)
+    # the new channels are trainable: a step moves the answer away from the narrower network's
+    wide.train()
+    loss = wide(rgb, limbs).square().mean()
+    loss.backward()
+    assert wide.dec1[3].weight.grad[:, 8:].abs().sum() > 0
+
+
+def test_widening_refuses_to_narrow():
+    wide, narrow = SegNet(width=12, head="shuffle"), SegNet(width=8, head="shuffle")
+    with pytest.raises(ValueError, match="narrow"):
+        widen_segnet(wide.state_dict(), narrow)

@@ -42,10 +42,7 @@ def seg_keypoints(checkpoint: Path, n: int) -> None:
     data = load_cache(Path(cfg["data"]), None, keys=("images", "labels", "joints2d"))
     _, val = split_indices(len(data), float(cfg["val_fraction"]), int(cfg["seed"]))
     val = val[:n]
-    err = DetectorError.load()
-    zero = np.zeros_like
-    exact = DetectorError(0.0, 0.0, zero(err.missing), zero(err.swap), zero(err.gross), zero(err.bias),
-                          zero(err.spread))
+    err, exact = DetectorError.load(), DetectorError.exact()
     print(f"{checkpoint}: mIoU on {len(val)} held-out samples of {cfg['data']}; per class (background first)")
     for name, model, missed in (("simulated", err, None), ("exact", exact, 0.0), ("none", exact, 1.0)):
         batcher = SegBatcher(data, model, True, seed=0, person_missed=missed)

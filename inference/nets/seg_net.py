@@ -155,9 +155,9 @@ def widen_stem(state: dict, key: str, extra: int) -> dict:
     return state
 
 
-# Channel layout of each SegNet module, (input of its first conv, output), in multiples of the width,
-# the concatenated decoder inputs as two groups; an int in a tuple is a fixed channel count (None: input
-# of the stem or limb convs, whose size never depends on the width; head output: fixed).
+# Channel layout of each SegNet module, (input of its first conv, output), in multiples of the width, the
+# concatenated decoder inputs as two groups; (None,): a size that does not depend on the width (the stem's and
+# limb convs' inputs, the head's output).
 _SEGNET_LAYOUT = {
     "stem": ((None,), (1,)), "enc1": ((1,), (1,)), "enc2": ((1,), (2,)), "enc3": ((2,), (4,)),
     "enc4": ((4,), (8,)), "mid": ((8,), (8,)), "dec4": ((8, 8), (4,)), "dec3": ((4, 4), (2,)),
@@ -197,7 +197,7 @@ def widen_segnet(state: dict, net: SegNet) -> dict:
         if old.shape == new.shape:
             out[key] = old.clone()
             continue
-        module = next(m for m in sorted(_SEGNET_LAYOUT, key=len, reverse=True) if key.startswith(m + "."))
+        module = next(m for m in _SEGNET_LAYOUT if key.startswith(m + "."))
         ins, outs = _SEGNET_LAYOUT[module]
         if key.startswith(module + ".3."):  # a block's second conv reads its first's output
             ins = outs

@@ -21,17 +21,12 @@ def _arrays(d: Cache) -> dict:
     return {k: getattr(d, k) for k in d.keys()}
 
 
-def _exact() -> DetectorError:
-    z = np.zeros(14, np.float32)
-    return DetectorError(0.0, 0.0, z, z, z, np.zeros((14, 2), np.float32), np.zeros((14, 2), np.float32))
-
-
 def test_an_exact_detector_returns_the_ground_truth():
     gt = gt_keypoints(_data().joints2d)
-    j, v = simulate_keypoints(gt, _exact(), torch.Generator().manual_seed(0), 256, person_missed=0.0)
+    j, v = simulate_keypoints(gt, DetectorError.exact(), torch.Generator().manual_seed(0), 256, person_missed=0.0)
     torch.testing.assert_close(j, gt)
     assert v.all()
-    _, v = simulate_keypoints(gt, _exact(), torch.Generator().manual_seed(0), 256, person_missed=1.0)
+    _, v = simulate_keypoints(gt, DetectorError.exact(), torch.Generator().manual_seed(0), 256, person_missed=1.0)
     assert not v.any()
 
 
@@ -46,20 +41,21 @@ def test_the_measured_error_model_loads_and_perturbs():
 
 def test_batches_are_deterministic_and_well_formed():
     d = _data()
-    b1 = SegBatcher(d, _exact(), True).make(np.arange(6), torch.Generator().manual_seed(3))
-    b2 = SegBatcher(d, _exact(), True).make(np.arange(6), torch.Generator().manual_seed(3))
+    b1 = SegBatcher(d, DetectorError.exact(), True).make(np.arange(6), torch.Generator().manual_seed(3))
+    b2 = SegBatcher(d, DetectorError.exact(), True).make(np.arange(6), torch.Generator().manual_seed(3))
     assert b1.img.shape == (6, 3, 64, 64) and b1.limbs.shape == (6, 12, 64, 64) and b1.labels.shape == (6, 64, 64)
     assert 0 <= b1.img.min() and b1.img.max() <= 1 and 0 <= b1.labels.min() and b1.labels.max() <= 12
     torch.testing.assert_close(b1.img, b2.img)
     assert torch.equal(b1.labels, b2.labels)
-    clean = SegBatcher(d, _exact(), True).make(np.arange(6), torch.Generator().manual_seed(3), augment=False)
+    clean = SegBatcher(d, DetectorError.exact(), True).make(np.arange(6), torch.Generator().manual_seed(3),
+                                                             augment=False)
     assert torch.equal(clean.labels, torch.as_tensor(d.labels).long())
 
 
 def test_a_batcher_can_give_every_sample_keypoints_or_none():
     d, g = _data(), lambda: torch.Generator().manual_seed(3)
-    every = SegBatcher(d, _exact(), True, person_missed=0.0).make(np.arange(6), g(), augment=False)
-    none = SegBatcher(d, _exact(), True, person_missed=1.0).make(np.arange(6), g(), augment=False)
+    every = SegBatcher(d, DetectorError.exact(), True, person_missed=0.0).make(np.arange(6), g(), augment=False)
+    none = SegBatcher(d, DetectorError.exact(), True, person_missed=1.0).make(np.arange(6), g(), augment=False)
     assert (every.limbs.flatten(1).abs().amax(1) > 0).all()  # each sample's limb planes drawn
     assert not none.limbs.any()
 

@@ -24,7 +24,7 @@ from .keypoint_maps import MIRROR_LIMBS, keypoint_coords, limb_maps
 from .nets import FitNet, SegNet
 from .nets.fit_net import fit_mirror_averaged
 from .nets.fold import fold_batchnorm
-from .nets.seg_net import SHIFTS, part_probabilities
+from .nets.seg_net import part_probabilities, seg_test_shifts
 from .parts import MIRROR_LABELS
 from .types import BodyParams, Camera, Crop, PartMap, Prediction, Timings
 
@@ -82,7 +82,8 @@ class Predictor:
     weights_dir holds seg.pt and fit.pt; `warnings` lists problems found at load (e.g. weights
     trained for another body model). flip_test: both networks also read the mirrored input and their
     answers are averaged (segmentation: probabilities; fitting: `nets.fit_net.fit_mirror_averaged`), and the
-    segmentation reads slightly shifted copies of its input too (`nets.seg_net.SHIFTS`).
+    segmentation reads slightly shifted copies of its input too: those seg.pt names under "test_shifts"
+    (scripts/package_weights.py --seg-shifts), else `nets.seg_net.SHIFTS`.
     """
 
     def __init__(self, body_model: BodyModel | None = None, weights_dir: Path | None = None, device: str = "auto",
@@ -96,6 +97,10 @@ class Predictor:
         seg = load_weights(self.weights_dir / "seg.pt", self.device)
         fit = load_weights(self.weights_dir / "fit.pt", self.device)
         self.seg_res = int(seg.get("res", 128))
+        try:
+            self.seg_shifts = seg_test_shifts(seg)
+        except ValueError as exc:
+            raise PredictionError(f"{self.weights_dir / 'seg.pt'}: {exc}") from None
         self._mirror = torch.as_tensor(MIRROR_LABELS, device=self.device)
         self._mirror_limbs = torch.as_tensor(MIRROR_LIMBS, device=self.device)
         self.fit_res = int(fit.get("res", 64))
@@ -155,7 +160,7 @@ class Predictor:
             limbs = limb_maps(j, v, self.seg_res, crop_image.shape[0]).contiguous(memory_format=torch.channels_last)
         # flip_test: averaged with the mirrored image's answer (limb maps mirrored with it) and shifted views'
         probs = part_probabilities(self.seg_net, t, self._mirror if self.flip_test else None, limbs,
-                                   self._mirror_limbs, SHIFTS if self.flip_test else ())[0].cpu().numpy()
+                                   self._mirror_limbs, self.seg_shifts if self.flip_test else ())[0].cpu().numpy()
         # numpy's argmax over the 13 classes: 0.5 ms on one core, against 2.2 ms for torch's
         return PartMap(probs.argmax(0).astype(np.uint8), probs)
 

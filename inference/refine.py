@@ -32,7 +32,7 @@ UNTRUSTED = {"parts": 1.0, "stay": 0.5, "silhouette": 200.0, "joints": 3.0, "ite
 # Real photos score lower than synthetic people because their segmentations are poorer, and so are the
 # fits made from them (the network's fit misses a photo's detected keypoints by about twice as many
 # pixels as a synthetic person's), so there the detector should lead.
-TRUST_CONFIDENCE = (0.66, 0.74)
+TRUST_CONFIDENCE = (0.67, 0.71)
 # vertices sampled for the part and silhouette terms (each): the cost of a step grows with them, and
 # 400 fit as well as 800 on the tuning cases (model card)
 REFINE_VERTICES = 400

@@ -5,6 +5,11 @@ loading (inference/integrity.py).
 
     python scripts/package_weights.py --seg runs/seg/best.pt --fit runs/fit/best.pt
     python scripts/package_weights.py --manifest-only        # re-record the files already in --dest
+    python scripts/package_weights.py --seg runs/x/best.pt --seg-shifts none   # read with 2 views, not 6
+
+`--seg-shifts` records in seg.pt the shifted test-time views the Predictor reads besides the image and its
+mirror (`inference.nets.seg_net.SHIFTS`): "default" keeps them (6 views in all), "none" leaves 2 views, which
+is what a wider network needs to stay within the time budget.
 """
 from __future__ import annotations
 
@@ -19,17 +24,21 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from inference.integrity import write_manifest  # noqa: E402
+from inference.nets.seg_net import SHIFTS  # noqa: E402
 from inference.paths import RESOURCES  # noqa: E402
 
 DEST = RESOURCES / "weights"
 NAMES = ("seg.pt", "fit.pt")
 
 
-def package(src: Path, dest: Path) -> None:
+def package(src: Path, dest: Path, test_shifts: tuple[tuple[int, int], ...] | None = None) -> None:
     """Write `src` (a training checkpoint) to `dest` in half precision, without the optimiser state, and
-    record it in dest's folder manifest. Raises ValueError when a weight is not finite in half precision."""
+    record it in dest's folder manifest; `test_shifts` (segmentation only) is stored as the checkpoint's
+    "test_shifts" (None: leave what it holds). Raises ValueError when a weight is not finite in half precision."""
     ck = torch.load(src, map_location="cpu", weights_only=True)
     ck.pop("optimizer", None)
+    if test_shifts is not None:
+        ck["test_shifts"] = [list(v) for v in test_shifts]
     ck["model"] = {k: v.half() if v.is_floating_point() else v for k, v in ck["model"].items()}
     bad = [k for k, v in ck["model"].items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
     if bad:
@@ -46,11 +55,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seg", type=Path)
     ap.add_argument("--fit", type=Path)
     ap.add_argument("--dest", type=Path, default=DEST)
+    ap.add_argument("--seg-shifts", choices=("default", "none"), default=None,
+                    help="shifted test-time views of the segmentation: default (6 views) or none (2)")
     ap.add_argument("--manifest-only", action="store_true",
                     help="only record the sizes and SHA-256 of the seg.pt / fit.pt already in --dest")
     a = ap.parse_args(argv)
     if a.seg:
-        package(a.seg, a.dest / "seg.pt")
+        shifts = None if a.seg_shifts is None else (SHIFTS if a.seg_shifts == "default" else ())
+        package(a.seg, a.dest / "seg.pt", shifts)
     if a.fit:
         package(a.fit, a.dest / "fit.pt")
     if a.manifest_only:

@@ -1,11 +1,14 @@
 """Train the keypoint-conditioned segmentation network on a CUDA machine, end to end in minutes.
 
-    # here (CPU): the data and the pretrained encoder, small enough to send (about 26 MB)
+    # here (CPU): the data and the pretrained encoder, small enough to send (about 2.5 kB a sample)
     python -m training.cache --pack data/cache/seg --out data/pack --n 8000
     python scripts/convert_efficientnet_lite.py --no-classifier --half --out data/pretrained/efficientnet_lite0_half.pt
     # there (GPU): one command, checkpoints (half precision) and logs written to --out
     python scripts/train_seg_gpu.py --data data/pack --pretrained data/pretrained/efficientnet_lite0_half.pt \
         --out "$OUT" --minutes 7 --variant lite
+    # several runs at once, one process each sharing the GPU: a wider net continued, under its own name
+    python scripts/train_seg_gpu.py --data data/pack --out "$OUT" --minutes 7 --variant segnet \
+        --init runs/seg9w32/best.pt --name w32
     # anywhere: a short CPU dry run of the same path (the tests run it)
     python scripts/train_seg_gpu.py --data data/pack --pretrained ... --out /tmp/dry --dry-run
 
@@ -45,13 +48,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=7.0, help="training wall-clock budget")
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init", default=None, help="segnet: continue these weights instead of the shipped ones "
+                    "(width and limb maps from the checkpoint)")
+    ap.add_argument("--lr", type=float, default=None, help="peak learning rate (default: the variant's)")
+    ap.add_argument("--name", default=None, help="output name: OUT/seg_NAME.pt (default: the variant)")
     ap.add_argument("--dry-run", action="store_true", help="a few steps on the CPU on a few samples")
     a = ap.parse_args(argv)
 
     from training.config import SegConfig
     from training.train_seg import train_seg
 
-    v = VARIANTS[a.variant]
+    v = dict(VARIANTS[a.variant])
+    if a.init:
+        if v["arch"] != "segnet":
+            print("--init continues a segnet checkpoint: use --variant segnet")
+            return 2
+        v["init"] = a.init
+    if a.lr:
+        v["lr"] = a.lr
+    name = a.name or a.variant
     if not a.dry_run and not torch.cuda.is_available():
         print("no CUDA device: use --dry-run on a CPU, or `python main.py train-seg` for a CPU run")
         return 2
@@ -66,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if v.get("init"):  # the architecture of the weights it continues
         meta = torch.load(v["init"], map_location="cpu", weights_only=True)
         v = {**v, "width": int(meta.get("width", 16)), "deep_limbs": bool(meta.get("deep_limbs", False))}
-    run_dir = Path("/tmp") / f"nbf_seg_{a.variant}_{int(time.time())}"
+    run_dir = Path("/tmp") / f"nbf_seg_{name}_{int(time.time())}"
     cfg = SegConfig(data=a.data, out=str(run_dir), seed=a.seed, epochs=1 if a.dry_run else 1000,
                     batch_size=4 if a.dry_run else a.batch_size, lr=v["lr"], val_every=1 if a.dry_run else 10,
                     max_samples=24 if a.dry_run else 0, threads=1 if a.dry_run else 0, init=v.get("init"),
@@ -78,10 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     a.out.mkdir(parents=True, exist_ok=True)
     ck = torch.load(best, map_location="cpu", weights_only=False)
     ck["model"] = {k: t.half() if t.is_floating_point() else t for k, t in ck["model"].items()}
-    torch.save(ck, a.out / f"seg_{a.variant}.pt")
-    shutil.copy(run_dir / "log.txt", a.out / f"seg_{a.variant}_log.txt")
-    print(f"{a.variant}: best val mIoU {ck['best']:.3f} after {ck['step']} steps, {time.time() - t0:.0f} s "
-          f"-> {a.out / f'seg_{a.variant}.pt'}", flush=True)
+    torch.save(ck, a.out / f"seg_{name}.pt")
+    shutil.copy(run_dir / "log.txt", a.out / f"seg_{name}_log.txt")
+    print(f"{name}: best val mIoU {ck['best']:.3f} after {ck['step']} steps, {time.time() - t0:.0f} s "
+          f"-> {a.out / f'seg_{name}.pt'}", flush=True)
     return 0
 
 

@@ -255,6 +255,22 @@ class LiteSegNet(nn.Module):
 SHIFTS = ((0, 2), (0, -2))
 
 
+def seg_test_shifts(ck: dict) -> tuple[tuple[int, int], ...]:
+    """The shifted views a packaged seg checkpoint is read with: its "test_shifts" ([[dy, dx], ...], written by
+    scripts/package_weights.py --seg-shifts; [] for the image and its mirror alone), else `SHIFTS`. A wider
+    network is read with fewer views to stay within the time budget. Raises ValueError for a malformed entry."""
+    raw = ck.get("test_shifts")
+    if raw is None:
+        return SHIFTS
+    try:
+        shifts = tuple((int(dy), int(dx)) for dy, dx in raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"test_shifts must be a list of [dy, dx] pixel pairs, not {raw!r}") from None
+    if any(max(abs(dy), abs(dx)) > 8 for dy, dx in shifts) or any((dy, -dx) not in shifts for dy, dx in shifts):
+        raise ValueError(f"test_shifts {raw!r}: shifts of at most 8 px, each with its mirror (dy, -dx)")
+    return shifts
+
+
 def part_probabilities(net: nn.Module, rgb: torch.Tensor, mirror: torch.Tensor | None = None,
                        limbs: torch.Tensor | None = None, mirror_limbs: torch.Tensor | None = None,
                        shifts: tuple[tuple[int, int], ...] = ()) -> torch.Tensor:

@@ -179,6 +179,31 @@ def test_weights_holding_other_objects_are_refused(tmp_path, body):
         Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
 
 
+def test_segmentation_views_follow_the_weights(tmp_path, body):
+    """seg.pt's "test_shifts" sets the views the Predictor reads: [] gives the image and its mirror alone, whose
+    answer differs from the default six views' on the same weights; a malformed entry is named."""
+    from inference.nets import SegNet
+    from inference.nets.seg_net import SHIFTS
+
+    _write_weights(tmp_path)
+    torch.manual_seed(0)  # an untrained net whose answer varies over the image (the tiny one's is constant)
+    seg = {"model": SegNet(width=8, head="shuffle").state_dict(), "res": TINY_SEG_RES, "width": 8, "head": "shuffle"}
+    torch.save(seg, tmp_path / "seg.pt")
+    image = _noise_image(TINY_SEG_RES * 2, TINY_SEG_RES * 2)
+    six = Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
+    assert six.seg_shifts == SHIFTS
+    seg["test_shifts"] = []
+    torch.save(seg, tmp_path / "seg.pt")
+    two = Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
+    assert two.seg_shifts == ()
+    a, b = six.segment(image).probs, two.segment(image).probs
+    assert a.shape == b.shape and np.abs(a - b).max() > 1e-4
+    seg["test_shifts"] = [[0, 2]]  # no mirror partner: the mirrored image would not give the mirrored map
+    torch.save(seg, tmp_path / "seg.pt")
+    with pytest.raises(PredictionError, match=r"seg\.pt: test_shifts"):
+        Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
+
+
 # ------------------------------------------------------------------ plumbing (untrained networks)
 def test_prediction_fields(tiny, body):
     p = tiny.predict(_noise_image())

@@ -77,3 +77,20 @@ def test_weights_beyond_half_precision_are_not_packaged(tmp_path, script):
     with pytest.raises(ValueError, match="NaN or infinite values in half precision"):
         script.package(src, tmp_path / "weights" / "fit.pt")
     assert not (tmp_path / "weights").exists()
+
+
+def test_segmentation_views_are_recorded(tmp_path, script):
+    """--seg-shifts none records that the weights are read with 2 views; the Predictor's reader returns them;
+    without the option the checkpoint's entry is left as it was (absent: the default views)."""
+    from inference.nets import SegNet
+    from inference.nets.seg_net import SHIFTS, seg_test_shifts
+
+    src = tmp_path / "seg_src.pt"
+    torch.save({"model": SegNet(width=8, head="shuffle").state_dict(), "res": 32, "width": 8}, src)
+    script.main(["--seg", str(src), "--dest", str(tmp_path / "two"), "--seg-shifts", "none"])
+    script.main(["--seg", str(src), "--dest", str(tmp_path / "kept")])
+    script.main(["--seg", str(src), "--dest", str(tmp_path / "six"), "--seg-shifts", "default"])
+    two, kept, six = (load_weights(tmp_path / d / "seg.pt", CPU) for d in ("two", "kept", "six"))
+    assert two["test_shifts"] == [] and seg_test_shifts(two) == ()
+    assert "test_shifts" not in kept and seg_test_shifts(kept) == SHIFTS
+    assert seg_test_shifts(six) == SHIFTS

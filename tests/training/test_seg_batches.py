@@ -117,3 +117,32 @@ def test_the_gpu_script_dry_run_continues_the_shipped_segnet(tmp_path):
     ck = torch.load(out / "seg_segnet.pt", weights_only=False)
     assert ck["arch"] == "segnet" and ck["limb_channels"] == 12 and ck["step"] > 0
     assert any(k.startswith("limb_in.") for k in ck["model"])
+
+
+def test_the_gpu_script_continues_a_wider_checkpoint_under_its_own_name(tmp_path):
+    """--init continues any segnet checkpoint (its width and limb maps read from it) and --name keeps runs of
+    one call apart; --init with the lite variant is refused."""
+    import importlib.util
+    from pathlib import Path
+
+    from inference.nets import SegNet
+
+    d = _data(n=30, r=64)
+    src = tmp_path / "cache"
+    src.mkdir()
+    np.savez(src / "shard_00000.npz", pose=np.zeros((30, 72)), **_arrays(d))
+    pack_cache(src, tmp_path / "pack", 30)
+    wide = SegNet(width=12, head="shuffle", limb_channels=12, deep_limbs=True)
+    init = tmp_path / "wide.pt"
+    torch.save({"model": wide.state_dict(), "width": 12, "deep_limbs": True, "head": "shuffle"}, init)
+    script = Path(__file__).parents[2] / "scripts/train_seg_gpu.py"
+    spec = importlib.util.spec_from_file_location("train_seg_gpu", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path / "out"
+    args = ["--data", str(tmp_path / "pack"), "--out", str(out), "--dry-run", "--init", str(init)]
+    assert mod.main(args + ["--variant", "segnet", "--name", "w12", "--lr", "5e-4"]) == 0
+    ck = torch.load(out / "seg_w12.pt", weights_only=False)
+    assert ck["width"] == 12 and ck["deep_limbs"] and ck["config"]["lr"] == 5e-4
+    assert (out / "seg_w12_log.txt").is_file() and not (out / "seg_segnet.pt").exists()
+    assert mod.main(args + ["--variant", "lite", "--pretrained", str(init)]) == 2

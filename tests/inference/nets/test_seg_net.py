@@ -78,6 +78,19 @@ def test_shifted_views_are_rolled_back_onto_the_image():
     torch.testing.assert_close(b.sum(1), torch.ones(2, 32, 32))
 
 
+def test_test_shifts_come_from_the_checkpoint():
+    """Packaged seg weights name the shifted views they are read with; without the entry the default views;
+    a malformed entry is refused rather than read as something else."""
+    from inference.nets.seg_net import SHIFTS, seg_test_shifts
+
+    assert seg_test_shifts({}) == SHIFTS
+    assert seg_test_shifts({"test_shifts": []}) == ()
+    assert seg_test_shifts({"test_shifts": [[0, 2], [0, -2]]}) == ((0, 2), (0, -2))
+    for bad in ([[0, 2]], [[0, 20], [0, -20]], [3], "x", [[0, "a"], [0, 1]]):
+        with pytest.raises(ValueError, match="test_shifts"):
+            seg_test_shifts({"test_shifts": bad})
+
+
 def test_widened_network_answers_as_the_narrower_one():
     torch.manual_seed(1)
     narrow = SegNet(width=8, head="shuffle", limb_channels=12, deep_limbs=True)

@@ -12,7 +12,11 @@
     # the predicted part map (the shipped pipeline), on a set of synthetic test people
     OMP_NUM_THREADS=1 python scripts/study_error_sources.py fit data/synth_tune2 [--weights DIR]
 
-Figures and what they decided: docs/segmentation.md ("Where the errors are").
+    # memorised or learnt: a segmentation run's predicted maps (python -m training.predicted_parts) scored
+    # against the cache's ground truth on the samples it trained on and on the rest (here: the first 16,000)
+    python scripts/study_error_sources.py heldout data/cache/fit_pred_g27 data/cache/seg --trained 16000
+
+Figures and what they decided: docs/segmentation.md ("Where the errors are", "The width-32 network").
 """
 from __future__ import annotations
 
@@ -100,6 +104,26 @@ def fit_keypoints(data: Path, weights: Path | None) -> None:
         print(f"  {name:38s} {np.mean(v):.1f}")
 
 
+def heldout(pred: Path, truth: Path, trained: int) -> tuple[float, float]:
+    """mIoU of predicted label maps against the ground truth on samples [0, trained) and [trained, N)."""
+    from training.cache import load_cache
+    from training.metrics import IoUAccumulator
+
+    gt = load_cache(truth, keys=("labels",)).labels
+    pr = load_cache(pred, keys=("labels",)).labels
+    if pr.shape != gt.shape:
+        raise SystemExit(f"{pred} holds {pr.shape} label maps, {truth} {gt.shape}: not the same samples")
+    out = []
+    for name, sl in ((f"samples 0-{trained - 1} (trained on)", slice(0, trained)),
+                     (f"samples {trained}-{len(gt) - 1} (not trained on)", slice(trained, len(gt)))):
+        acc = IoUAccumulator(13)
+        for p, g in zip(pr[sl], gt[sl]):
+            acc.update(p, g)
+        out.append(float(acc.mean()))
+        print(f"  {name:40s} mIoU {out[-1]:.3f}")
+    return out[0], out[1]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="what", required=True)
@@ -112,8 +136,14 @@ def main() -> None:
     f = sub.add_parser("fit", help="fitting PA-MPJPE with detector, exact and no keypoints")
     f.add_argument("data", type=Path)
     f.add_argument("--weights", type=Path, default=None)
+    h = sub.add_parser("heldout", help="predicted maps' mIoU on the samples trained on and on the rest")
+    h.add_argument("pred", type=Path)
+    h.add_argument("truth", type=Path)
+    h.add_argument("--trained", type=int, required=True, help="the first this many samples were trained on")
     a = ap.parse_args()
-    if a.what == "seg":
+    if a.what == "heldout":
+        heldout(a.pred, a.truth, a.trained)
+    elif a.what == "seg":
         seg_keypoints(a.checkpoint, a.n)
     elif a.what == "resolution":
         resolution(a.data, a.n)

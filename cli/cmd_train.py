@@ -1,4 +1,5 @@
-"""`train-seg` and `train-fit`: train the two NBF stages from a pre-rendered cache (see training/cache.py).
+"""`train-seg` and `train-fit`: train the two NBF stages from a pre-rendered cache (see training/cache.py);
+`train-people`: the wide-shot person proposer from synthetic crowd frames (training/train_people.py).
 
 The defaults are the config classes' (training/config.py), read here so that there is one copy of each."""
 from __future__ import annotations
@@ -32,14 +33,15 @@ def _loss_weights(text: str):
 
 
 def add_arguments(p, name: str) -> None:
-    from training.config import FitConfig, SegConfig, default
+    from training.config import FitConfig, PeopleConfig, SegConfig, default
 
-    cls = FitConfig if name == "train-fit" else SegConfig
+    cls = {"train-fit": FitConfig, "train-people": PeopleConfig}.get(name, SegConfig)
 
     def d(field: str):
         return default(cls, field)
 
-    p.add_argument("--data", required=True, help="cache folder(s), comma-separated (python -m training.cache ...)")
+    p.add_argument("--data", required=True, help="cache folder(s), comma-separated (python -m training.cache ...; "
+                   "for train-people, crowd folders of main.py synth-crowd)")
     p.add_argument("--out", required=True, help="run folder: latest.pt, best.pt, config.json, log.txt")
     p.add_argument("--epochs", type=int, default=d("epochs"))
     p.add_argument("--batch-size", type=int, default=d("batch_size"))
@@ -51,7 +53,15 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--init", default=d("init"), help="start from the weights of this checkpoint (warm start)")
     p.add_argument("--minutes", type=float, default=d("minutes"),
                    help="wall-clock budget: the learning-rate schedule is shortened to end within it (0: none)")
-    if name == "train-fit":
+    if name == "train-people":
+        p.add_argument("--width", type=int, default=d("width"), help="decoder width")
+        p.add_argument("--crop", type=int, default=d("crop"), help="training crop side in input px")
+        p.add_argument("--pretrained", default=d("pretrained"),
+                       help="converted EfficientNet-Lite0 weights (scripts/convert_efficientnet_lite.py)")
+        p.add_argument("--backgrounds", default=d("backgrounds"),
+                       help="folder of person-free real photos composited behind the people "
+                            "(scripts/extract_backgrounds.py; a missing or empty folder: none)")
+    elif name == "train-fit":
         p.add_argument("--body-model", default=d("body_model"), help="SMPL model file (default: the embedded model)")
         p.add_argument("--parts", dest="n_parts", type=int, default=d("n_parts"), choices=(1, 3, 6, 12),
                        help="input grouping (ablation)")
@@ -99,9 +109,9 @@ def add_arguments(p, name: str) -> None:
 
 def config_from_args(args):
     """The run's SegConfig or FitConfig: every config field that has an option takes the option's value."""
-    from training.config import FitConfig, SegConfig
+    from training.config import FitConfig, PeopleConfig, SegConfig
 
-    cls = FitConfig if args.command == "train-fit" else SegConfig
+    cls = {"train-fit": FitConfig, "train-people": PeopleConfig}.get(args.command, SegConfig)
     given = vars(args)
     return cls(**{f.name: given[f.name] for f in fields(cls) if f.init and f.name in given})
 
@@ -117,6 +127,10 @@ def run(args) -> int:
         from training.train_fit import train_fit
 
         path = train_fit(cfg)
+    elif cfg.kind == "people":
+        from training.train_people import train_people
+
+        path = train_people(cfg)
     else:
         from training.train_seg import train_seg
 

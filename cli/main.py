@@ -20,6 +20,7 @@ COMMANDS = {
     "synth-crowd": ("cli.cmd_synth_crowd", "synthetic crowd frames (several people each) with ground truth"),
     "train-seg": ("cli.cmd_train", "train the segmentation network (stage 1)"),
     "train-fit": ("cli.cmd_train", "train the fitting network (stage 2)"),
+    "train-people": ("cli.cmd_train", "train the wide-shot person proposer on synthetic crowd frames"),
     "predict": ("cli.cmd_predict", "run the two-stage model on images and write parts, mesh, params"),
     "evaluate": ("cli.cmd_evaluate", "paper-style evaluation table on a labelled set"),
 }

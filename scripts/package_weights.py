@@ -28,7 +28,7 @@ from inference.nets.seg_net import SHIFTS  # noqa: E402
 from inference.paths import RESOURCES  # noqa: E402
 
 DEST = RESOURCES / "weights"
-NAMES = ("seg.pt", "fit.pt")
+NAMES = ("seg.pt", "fit.pt", "people.pt")
 
 
 def package(src: Path, dest: Path, test_shifts: tuple[tuple[int, int], ...] | None = None) -> None:
@@ -54,17 +54,20 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seg", type=Path)
     ap.add_argument("--fit", type=Path)
+    ap.add_argument("--people", type=Path, help="the wide-shot person proposer (main.py train-people)")
     ap.add_argument("--dest", type=Path, default=DEST)
     ap.add_argument("--seg-shifts", choices=("default", "none"), default=None,
                     help="shifted test-time views of the segmentation: default (6 views) or none (2)")
     ap.add_argument("--manifest-only", action="store_true",
-                    help="only record the sizes and SHA-256 of the seg.pt / fit.pt already in --dest")
+                    help="only record the sizes and SHA-256 of the seg.pt / fit.pt / people.pt already in --dest")
     a = ap.parse_args(argv)
     if a.seg:
         shifts = None if a.seg_shifts is None else (SHIFTS if a.seg_shifts == "default" else ())
         package(a.seg, a.dest / "seg.pt", shifts)
     if a.fit:
         package(a.fit, a.dest / "fit.pt")
+    if a.people:
+        package(a.people, a.dest / "people.pt")
     if a.manifest_only:
         names = [n for n in NAMES if (a.dest / n).is_file()]
         print(f"{write_manifest(a.dest, names)}: {', '.join(names) or 'no weights'} recorded")

@@ -87,7 +87,20 @@ class FitConfig(RunConfig):
             raise ValueError("flip mirrors part maps; the RGB input (ablation) does not support it")
 
 
-CONFIGS: dict[str, type[RunConfig]] = {"seg": SegConfig, "fit": FitConfig}
+@dataclass(frozen=True)
+class PeopleConfig(RunConfig):
+    """The wide-shot person proposer (inference/detect/people_net.py), trained on synthetic crowd frames."""
+
+    kind: str = field(default="people", init=False)
+    batch_size: int = 16
+    epochs: int = 40
+    width: int = 48               # decoder width
+    crop: int = 256               # training crops, input px (the network sees whole photos at test time)
+    pretrained: str | None = "data/pretrained/efficientnet_lite0.pt"  # converted Lite0 encoder weights
+    backgrounds: str | None = "data/backgrounds"  # person-free real photos (scripts/extract_backgrounds.py)
+
+
+CONFIGS: dict[str, type[RunConfig]] = {"seg": SegConfig, "fit": FitConfig, "people": PeopleConfig}
 
 
 def default(cls: type[RunConfig], name: str):
@@ -96,7 +109,7 @@ def default(cls: type[RunConfig], name: str):
     return f.default_factory() if f.default is MISSING else f.default
 
 
-def config_from_dict(d: Mapping) -> SegConfig | FitConfig:
+def config_from_dict(d: Mapping) -> SegConfig | FitConfig | PeopleConfig:
     """A config from its stored form: flat (asdict) or the older layout with task settings in "extra".
     Keys the config does not know (e.g. an older seg config's unused body_model) are dropped."""
     flat = {k: v for k, v in d.items() if k != "extra"}

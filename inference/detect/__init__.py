@@ -7,7 +7,10 @@
 
 The models are MediaPipe's BlazePose detector and full landmark model (Apache-2.0, shipped in
 resources/detector/, see LICENSE.md there); they run on the LiteRT (TFLite) interpreter from the optional
-`ai-edge-litert` package (requirements-detect.txt).  Nothing here needs Qt, torch or a network.
+`ai-edge-litert` package (requirements-detect.txt).  In wide shots a face-free person proposer of NBF's own
+(people_net.py, torch, weights resources/weights/people.pt) adds candidates where the face-keyed detector
+found nobody; the landmark model verifies them as it verifies the detector's.  Nothing here needs Qt or a
+network.
 """
 from __future__ import annotations
 

@@ -10,6 +10,9 @@ Stages (as described in the BlazePose paper and MediaPipe's model cards):
    presence score, a 256x256 segmentation logit map and 64x64 heatmaps (used to refine x, y).
 3. Landmarks and the mask are mapped back into the image; the person's box is the silhouette's extent
    joined with the visible keypoints.
+4. Wide shots: the detector also looks at overlapping tiles of the photo (`PersonDetector.tiles`), and the
+   people proposer (people_net.py) marks every person's hips whether or not a face shows; its peaks give
+   ROIs for stage 2 where nobody was found yet.
 Coordinates are continuous image pixels: pixel (i, j)'s centre is at (i + 0.5, j + 0.5).
 """
 from __future__ import annotations
@@ -25,6 +28,7 @@ import cv2
 import numpy as np
 
 from ..integrity import ModelFileError, check_files
+from ..paths import RESOURCES
 from . import DETECTOR_FILE, INSTALL_HINT, LANDMARK_FILE, MODEL_DIR, DetectorUnavailable, Person, _import_interpreter
 
 DET_SIZE = 224
@@ -64,6 +68,16 @@ MASK_MARGIN = 0.25          # see _near_keypoints
 # model fires on specks (a bag on the ground in OpenCV's vtest street video: 16-26 px), and the people the
 # wide-shot search is for are 50 px tall and more
 MIN_PERSON_PX = 40
+# The wide-shot person proposer (inference/detect/people_net.py): NBF's own trained weights, beside seg.pt
+PEOPLE_WEIGHTS = RESOURCES / "weights" / "people.pt"
+# The proposer's body radius x these are the ROI's full-body radius, tried in turn (the second, tighter, for the peaks
+# whose first ROI the landmark model rejected; chosen on the crowd tuning set: docs/crowds.md)
+PROPOSAL_RADII = (1.15, 0.85)
+PROPOSAL_TRIES = 30         # landmark attempts on the proposer's peaks per photo at most
+# A person only the proposer found must be at least this tall or wide (px): the proposer is for people 50 px
+# and taller, and thin person-like structures below that pass the landmark check (a pylon of the rocket photo, 44 px)
+PROPOSAL_MIN_PX = 50
+HIPS_TAKEN = 0.25           # a peak this close to a found person's hips (x the peak's radius) is that person
 CACHE_SIZE = 4              # recent detect() results kept (a photo's people are found once, fitted one by one)
 
 
@@ -205,7 +219,8 @@ class PersonDetector:
     """Finds people in an RGB photo (see inference/detect/__init__.py).  One instance may be shared between
     threads: calls are serialised by a lock."""
 
-    def __init__(self, model_dir: Path | None = None, threads: int | None = None):
+    def __init__(self, model_dir: Path | None = None, threads: int | None = None,
+                 people: Path | None = PEOPLE_WEIGHTS):
         model_dir = Path(model_dir) if model_dir is not None else MODEL_DIR
         try:
             interpreter_cls = _import_interpreter()
@@ -226,6 +241,15 @@ class PersonDetector:
                 or not {195, 1, LM_SIZE * LM_SIZE, 64 * 64 * 39} <= set(self.landmarker.outputs)):
             raise DetectorUnavailable(f"unexpected model outputs in {model_dir} (not BlazePose full?)")
         self.anchors = ssd_anchors()
+        self.proposer = None  # `people` None or absent: the wide-shot search runs without it
+        if people is not None and Path(people).is_file():
+            from .people_net import PeopleProposer
+
+            try:
+                check_files(Path(people).parent, (Path(people).name,))
+                self.proposer = PeopleProposer(Path(people))
+            except (ModelFileError, ValueError, RuntimeError, KeyError) as exc:
+                raise DetectorUnavailable(f"wide-shot person proposer {people}: {exc}") from None
         self._lock = threading.Lock()
         self._cache: list[tuple[tuple, list[Person]]] = []
 
@@ -308,6 +332,23 @@ class PersonDetector:
                 roi = roi_from_points(k[0], k[1])
                 if roi is not None:
                     out.append(Candidate(face=(b[:2] + b[2:]) / 2, roi=roi, score=float(sc), view=i))
+        return out
+
+    def proposals(self, image: np.ndarray, found: list[Person] = ()) -> list[Candidate]:
+        """The proposer's peaks (inference/detect/people_net.py) as candidates, best first, leaving out those
+        on the hips of someone `found`; a candidate's `face` is where the head should be (so that the
+        search's own check, a face inside a found person's head box, applies too)."""
+        out = []
+        peaks = [p for p in self.proposer.propose(image)
+                 if not any(_hips_near(p.hips, q, HIPS_TAKEN * p.radius) for q in found)]
+        for k in PROPOSAL_RADII:
+            for p in peaks:
+                up = p.scale_point() - p.hips
+                roi = roi_from_points(p.hips, p.hips + k * up)
+                if roi is not None:
+                    # the head of an upright person lies about 0.8 of the way from the hips to the body's circle
+                    out.append(Candidate(face=(p.hips + 0.8 * up).astype(np.float32), roi=roi, score=p.score,
+                                         view=-1))
         return out
 
     # ------------------------------------------------------------------ stage 2: landmarks
@@ -405,7 +446,7 @@ class PersonDetector:
         tried = 0
         tries = MAX_TRIES_PER_PERSON * max_people
 
-        def confirm(cands: list[Candidate]) -> None:
+        def confirm(cands: list[Candidate], check=None) -> None:
             nonlocal tried
             for cand in cands:
                 if len(people) >= max_people or tried >= tries:
@@ -414,7 +455,7 @@ class PersonDetector:
                     continue  # this face belongs to someone already found
                 tried += 1
                 person = self.person_at(image, cand.roi, cand.score)
-                if person is None or not big_enough(person):
+                if person is None or not big_enough(person) or (check is not None and not check(person)):
                     continue
                 head = _head_box(person.keypoints)
                 if any(_iou(head, h[None])[0] > HEAD_IOU for h in heads):
@@ -422,12 +463,19 @@ class PersonDetector:
                 people.append(person)
                 heads.append(head)
 
-        # the whole-image views first; then the tiles that the people found there leave open
+        # the whole-image views first; then the tiles that the people found there leave open; then the
+        # proposer's peaks where nobody was found yet (faces too small, turned away or hidden)
         seen = self.candidates(image, min_score, zoom)
         confirm(seen)
         if wide and len(people) < max_people:
             tiles = [t for t in self.tiles(image.shape) if _covered(t, people) < TILE_SKIP_COVER]
             confirm(merge_candidates(self._hits(image, tiles, min(min_score, TILE_MIN_SCORE), len(seen)), seen))
+        # (not on images under 2 x 224 px, network crops and thumbnails: the whole-image view holds their person,
+        # nor on portraits, whose people found so far cover most of the photo: the proposer costs 0.1-0.3 s)
+        if (wide and self.proposer is not None and len(people) < max_people and max(image.shape[:2]) >= 2 * DET_SIZE
+                and _image_covered(image.shape, people) < TILE_SKIP_COVER):
+            tried, tries = 0, PROPOSAL_TRIES  # the proposer's own budget of landmark attempts
+            confirm(self.proposals(image, people), check=lambda p: big_enough(p, PROPOSAL_MIN_PX))
         people = _drop_nested(merge_people(people))
         return rank_people(people, image.shape)
 
@@ -461,6 +509,18 @@ def _covered(tile: Roi, people: list[Person]) -> float:
     return float(inside.mean())
 
 
+def _image_covered(shape: tuple[int, ...], people: list[Person]) -> float:
+    """Fraction of the image's area inside the union of the people's boxes (on a 32 x 32 grid)."""
+    h, w = shape[:2]
+    n = 32
+    gx, gy = np.meshgrid((np.arange(n) + 0.5) * w / n, (np.arange(n) + 0.5) * h / n)
+    inside = np.zeros((n, n), bool)
+    for p in people:
+        x0, y0, x1, y1 = (float(v) for v in p.box)
+        inside |= (gx >= x0) & (gx <= x1) & (gy >= y0) & (gy <= y1)
+    return float(inside.mean())
+
+
 def _tile_centres(extent: float, tile: float) -> np.ndarray:
     """Centres along one axis of tiles of side `tile` covering [0, extent], overlapping by TILE_OVERLAP."""
     if extent <= tile:
@@ -473,6 +533,11 @@ def _body_size(kp: np.ndarray) -> float:
     """A person's size in px: the larger of the shoulder-hip distance x 2 and the shoulder width x 3."""
     sh, hip = kp[[11, 12], :2].mean(0), kp[[23, 24], :2].mean(0)
     return max(2 * float(np.hypot(*(sh - hip))), 3 * float(np.hypot(*(kp[11, :2] - kp[12, :2]))), 1.0)
+
+
+def _hips_near(pt: np.ndarray, person: Person, dist: float) -> bool:
+    """True when pt (2,) lies within dist px of the person's hip centre."""
+    return float(np.hypot(*(np.asarray(person.keypoints)[[23, 24], :2].mean(0) - pt))) < dist
 
 
 def same_person(a: Person, b: Person) -> bool:
@@ -564,9 +629,9 @@ def _clearly_better(a: Person, b: Person) -> bool:
     return a.score >= b.score + NESTED_SCORE_MARGIN and _quality(a) > _quality(b)
 
 
-def big_enough(person: Person) -> bool:
-    """True unless the person's box is under MIN_PERSON_PX on its longer side (a speck, not a person)."""
-    return float(np.max(np.asarray(person.box[2:]) - np.asarray(person.box[:2]))) >= MIN_PERSON_PX
+def big_enough(person: Person, min_px: float = MIN_PERSON_PX) -> bool:
+    """True unless the person's box is under min_px on its longer side (a speck, not a person)."""
+    return float(np.max(np.asarray(person.box[2:]) - np.asarray(person.box[:2]))) >= min_px
 
 
 def _quality(person: Person) -> float:

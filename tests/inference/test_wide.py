@@ -290,3 +290,49 @@ def test_a_portrait_skips_the_tiles_its_person_covers(detector):
     assert len(people) == 1
     every = len(detector.views(img.shape)) + len(detector.tiles(img.shape))
     assert len(calls) < 0.5 * every, (len(calls), every)
+
+
+# ---------------------------------------------------------------------------------------------- the proposer
+@needs_runtime
+def test_the_proposer_sees_the_crowd_and_skips_people_already_found(detector, crowd):
+    """The face-free proposer (inference/detect/people_net.py) marks the hips of the people of a synthetic crowd
+    frame; its candidates leave out those on the hips of people already found, and give ROIs on the hips."""
+    from inference.detect.blazepose import HIPS_TAKEN, PROPOSAL_RADII, ROI_SCALE
+
+    assert detector.proposer is not None, "resources/weights/people.pt is shipped"
+    people = detector.detect(crowd.image)
+    props = detector.proposer.propose(crowd.image)
+    hips = [np.asarray(p.keypoints)[[23, 24], :2].mean(0) for p in people]
+    for h, p in zip(hips, people):  # each person found by the detector has a peak on their hips
+        size = float(np.max(p.box[2:] - p.box[:2]))
+        assert min(np.hypot(*(q.hips - h)) for q in props) < 0.25 * size, p.box
+    left = detector.proposals(crowd.image, people)
+    assert len(left) < len(detector.proposals(crowd.image, []))
+    for c in left:
+        radius = c.roi.side / (2 * ROI_SCALE * max(PROPOSAL_RADII))  # at least the proposer's radius
+        assert all(np.hypot(c.roi.cx - h[0], c.roi.cy - h[1]) >= HIPS_TAKEN * radius - 1e-3 for h in hips)
+
+
+@needs_runtime
+def test_without_its_weights_the_detector_runs_without_the_proposer(tmp_path, crowd):
+    det = PersonDetector(people=tmp_path / "absent.pt")
+    assert det.proposer is None
+    assert len(det.detect(crowd.image)) >= 1
+
+
+def test_a_person_only_the_proposer_found_must_be_50_px():
+    from inference.detect.blazepose import PROPOSAL_MIN_PX, big_enough
+
+    assert big_enough(person(100, 100, 45)) and not big_enough(person(100, 100, 45), PROPOSAL_MIN_PX)
+    assert big_enough(person(100, 100, 50), PROPOSAL_MIN_PX)
+
+
+def test_image_cover_decides_whether_a_portrait_is_searched_further():
+    from inference.detect.blazepose import TILE_SKIP_COVER, _image_covered
+
+    shape = (400, 600, 3)
+    assert _image_covered(shape, []) == 0.0
+    portrait = Person(box=np.array([100, 0, 500, 400], np.float32), score=0.9, keypoints=standing(300, 0, 400))
+    cover = _image_covered(shape, [portrait])
+    assert cover == pytest.approx(2 / 3, abs=0.03) and cover > TILE_SKIP_COVER
+    assert _image_covered(shape, [person(300, 100, 100)]) < 0.1

@@ -336,3 +336,26 @@ def test_image_cover_decides_whether_a_portrait_is_searched_further():
     cover = _image_covered(shape, [portrait])
     assert cover == pytest.approx(2 / 3, abs=0.03) and cover > TILE_SKIP_COVER
     assert _image_covered(shape, [person(300, 100, 100)]) < 0.1
+
+
+@needs_runtime
+def test_the_proposer_finds_a_person_the_face_detector_misses(detector):
+    """Synthetic crowd frame (seed 29, index 0; found by searching frames for one): the walker in the middle
+    (person 1, wholly visible, 96 px) gets no hit from the face detector in any view or tile; the proposer's
+    peak on their hips does, and nobody false comes with it."""
+    from training.synth.crowd import CrowdRenderer, match_people
+
+    r = CrowdRenderer(width=768, height=480, people=(3, 4), heights=(60, 200))
+    try:
+        f = r.render(29, 0)
+    finally:
+        r.single.renderer.close()
+    assert f.people["visible"][1] == pytest.approx(1.0, abs=0.02)
+
+    def matched(det):
+        people = det.detect(f.image)
+        return match_people(f.people, f.image.shape, np.array([p.box for p in people]).reshape(-1, 4))
+
+    with_proposer, without = matched(detector), matched(PersonDetector(people=None))
+    assert 1 in with_proposer and 1 not in without
+    assert (with_proposer >= 0).all()

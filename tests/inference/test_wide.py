@@ -120,14 +120,20 @@ def detector():
 
 
 @pytest.fixture(scope="module")
-def crowd():
+def crowd_renderer():
+    """One renderer (one GL context) for the module: closing a second one ends the EGL display under the first."""
     from training.synth.crowd import CrowdRenderer
 
     r = CrowdRenderer(width=768, height=480, people=(3, 3), heights=(90, 240))
     try:
-        yield r.render(CROWD_SEED, CROWD_INDEX)
+        yield r
     finally:
         r.single.renderer.close()
+
+
+@pytest.fixture(scope="module")
+def crowd(crowd_renderer):
+    return crowd_renderer.render(CROWD_SEED, CROWD_INDEX)
 
 
 CROWD_SEED, CROWD_INDEX = 17, 0
@@ -339,17 +345,19 @@ def test_image_cover_decides_whether_a_portrait_is_searched_further():
 
 
 @needs_runtime
-def test_the_proposer_finds_a_person_the_face_detector_misses(detector):
+def test_the_proposer_finds_a_person_the_face_detector_misses(detector, crowd_renderer):
     """Synthetic crowd frame (seed 29, index 0; found by searching frames for one): the walker in the middle
     (person 1, wholly visible, 96 px) gets no hit from the face detector in any view or tile; the proposer's
     peak on their hips does, and nobody false comes with it."""
-    from training.synth.crowd import CrowdRenderer, match_people
+    from training.synth.crowd import match_people
 
-    r = CrowdRenderer(width=768, height=480, people=(3, 4), heights=(60, 200))
+    r = crowd_renderer
+    kept = r.people, r.heights
+    r.people, r.heights = (3, 4), (60, 200)
     try:
         f = r.render(29, 0)
     finally:
-        r.single.renderer.close()
+        r.people, r.heights = kept
     assert f.people["visible"][1] == pytest.approx(1.0, abs=0.02)
 
     def matched(det):

@@ -1,8 +1,8 @@
 """Screenshot of the app on a wide shot: the people strip after "Fit everyone", the photo zoomed onto a small
 person (real window, worker thread, detector and shipped weights; offscreen Qt).
 
-    QT_QPA_PLATFORM=offscreen python scripts/make_crowd_screenshot.py data/crowds_test/00003_image.png \
-        --out docs/screenshots/crowd.png [--show 3] [--zoom-person 3]
+    QT_QPA_PLATFORM=offscreen python scripts/make_crowd_screenshot.py data/crowds_test/00039_image.png \
+        --out docs/screenshots/crowd.png --show 4 --zoom-person 4      # the README's picture
 """
 from __future__ import annotations
 

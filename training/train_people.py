@@ -29,7 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from inference.detect.people_net import INPUT_SIDE, PEAK_MIN, STRIDE, PeopleNet, decode, network_input
+from inference.detect.people_net import INPUT_SIDE, PEAK_MIN, STRIDE, PeopleNet, decode, network_input, predict_maps
 
 from .config import PeopleConfig
 from .loop import train
@@ -75,6 +75,16 @@ def targets(hips: np.ndarray, radii: np.ndarray, vecs: np.ndarray, hw: tuple[int
         reg[:, cy, cx] = (math.log(max(r, 0.5)), v[0], v[1])
         mask[cy, cx] = True
     return heat, reg, mask
+
+
+def window_affine(centre: np.ndarray, zoom: float, side: int, mirror: bool) -> np.ndarray:
+    """(2, 3) affine from an image to a side x side window centred on `centre` (2,) and zoomed by `zoom`,
+    mirrored left-right when `mirror`."""
+    M = np.array([[zoom, 0, side / 2 - zoom * centre[0]], [0, zoom, side / 2 - zoom * centre[1]]], np.float64)
+    if mirror:
+        M[0] = -M[0]
+        M[0, 2] += side
+    return M
 
 
 def load_backgrounds(folder: str | None) -> list[np.ndarray]:
@@ -183,11 +193,8 @@ class PeopleTask:
             c = P["hips"][rng.integers(len(P["hips"]))] + rng.normal(0, 0.25 * C / f, 2)
         else:
             c = rng.uniform([0, 0], [img.shape[1], img.shape[0]])
-        M = np.array([[f, 0, C / 2 - f * c[0]], [0, f, C / 2 - f * c[1]]], np.float64)
         flip = rng.random() < 0.5
-        if flip:
-            M[0] = -M[0]
-            M[0, 2] += C
+        M = window_affine(c, f, C, flip)
         crop = cv2.warpAffine(img, M, (C, C), flags=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
         if self.backgrounds and rng.random() < REAL_BACKGROUND:
@@ -207,10 +214,7 @@ class PeopleTask:
         bg = self.backgrounds[int(rng.integers(len(self.backgrounds)))]
         f = math.exp(rng.uniform(math.log(0.4), math.log(2.0)))
         c = rng.uniform([0, 0], [bg.shape[1], bg.shape[0]])
-        M = np.array([[f, 0, C / 2 - f * c[0]], [0, f, C / 2 - f * c[1]]], np.float64)
-        if rng.random() < 0.5:
-            M[0] = -M[0]
-            M[0, 2] += C
+        M = window_affine(c, f, C, rng.random() < 0.5)
         return cv2.warpAffine(bg, M, (C, C), flags=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REFLECT_101)
 
@@ -240,9 +244,8 @@ class PeopleTask:
         errs = []
         for i in val_idx:
             img, P = self.images[int(i)], self.people[int(i)]
-            x, _ = network_input(img, INPUT_SIDE)
-            out = net(torch.from_numpy(x).permute(2, 0, 1)[None].float().div(255).to(self.device))[0]
-            props = decode(out.float().cpu().numpy(), 1.0, PEAK_MIN)
+            maps, s = predict_maps(net, img)  # the frames are stored at the input size: s = 1
+            props = decode(maps, s, PEAK_MIN)
             n_peaks += len(props)
             taken = np.zeros(len(props), bool)
             for hip, r, counted in zip(P["hips"], P["r"], P["counted"]):

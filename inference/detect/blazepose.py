@@ -497,27 +497,27 @@ def merge_candidates(new: list[Candidate], have: list[Candidate] = ()) -> list[C
 
 def _covered(tile: Roi, people: list[Person]) -> float:
     """Fraction of an upright tile's area inside the union of the people's boxes."""
-    if not people:
-        return 0.0
-    n = 16
-    g = (np.arange(n) + 0.5 - n / 2) * tile.side / n
-    gx, gy = np.meshgrid(tile.cx + g, tile.cy + g)
-    inside = np.zeros((n, n), bool)
-    for p in people:
-        x0, y0, x1, y1 = (float(v) for v in p.box)
-        inside |= (gx >= x0) & (gx <= x1) & (gy >= y0) & (gy <= y1)
-    return float(inside.mean())
+    half = tile.side / 2
+    return _rect_covered((tile.cx - half, tile.cy - half, tile.cx + half, tile.cy + half), people, 16)
 
 
 def _image_covered(shape: tuple[int, ...], people: list[Person]) -> float:
-    """Fraction of the image's area inside the union of the people's boxes (on a 32 x 32 grid)."""
-    h, w = shape[:2]
-    n = 32
-    gx, gy = np.meshgrid((np.arange(n) + 0.5) * w / n, (np.arange(n) + 0.5) * h / n)
+    """Fraction of the image's area inside the union of the people's boxes."""
+    return _rect_covered((0.0, 0.0, float(shape[1]), float(shape[0])), people, 32)
+
+
+def _rect_covered(rect: tuple[float, float, float, float], people: list[Person], n: int) -> float:
+    """Fraction of the rectangle x0, y0, x1, y1 inside the union of the people's boxes, sampled at the centres
+    of an n x n grid of cells."""
+    if not people:
+        return 0.0
+    x0, y0, x1, y1 = rect
+    cells = (np.arange(n) + 0.5) / n
+    gx, gy = np.meshgrid(x0 + cells * (x1 - x0), y0 + cells * (y1 - y0))
     inside = np.zeros((n, n), bool)
     for p in people:
-        x0, y0, x1, y1 = (float(v) for v in p.box)
-        inside |= (gx >= x0) & (gx <= x1) & (gy >= y0) & (gy <= y1)
+        bx0, by0, bx1, by1 = (float(v) for v in p.box)
+        inside |= (gx >= bx0) & (gx <= bx1) & (gy >= by0) & (gy <= by1)
     return float(inside.mean())
 
 

@@ -4,14 +4,14 @@ BlazePose's detector keys on faces, so people whose face is a few pixels tall, t
 missed (docs/crowds.md). PeopleNet looks at the whole photo once and marks every person's hip centre on a
 heatmap (CenterNet-style: one peak per person), with the radius of the circle around the hips that holds the
 whole body and the direction from the hips to the shoulders at the peak. Each peak becomes a rotated ROI like
-the ones BlazePose's detector gives (`Proposal.roi`), which the landmark model then verifies exactly as it
-verifies the detector's own (inference/detect/blazepose.py `PersonDetector.person_at`): the proposer widens
-what is looked at, the landmark model still decides who is a person.
+the ones BlazePose's detector gives (`PersonDetector.proposals`), which the landmark model then verifies
+exactly as it verifies the detector's own (inference/detect/blazepose.py `PersonDetector.person_at`): the
+proposer widens what is looked at, the landmark model still decides who is a person.
 
 Network: the ImageNet-pretrained EfficientNet-Lite0 encoder (inference/nets/efficientnet_lite.py) up to
 stride 16, a small decoder back to stride 4, three heads there. Input: the photo resized so that its long
 side is INPUT_SIDE px (padded to a multiple of 16). Trained on synthetic crowd frames
-(training/train_people.py; weights resources/detector/people.pt, see resources/weights/MODEL_CARD.md).
+(training/train_people.py; weights resources/weights/people.pt, see resources/weights/MODEL_CARD.md).
 """
 from __future__ import annotations
 
@@ -113,6 +113,16 @@ def network_input(image: np.ndarray, side: int = INPUT_SIDE) -> tuple[np.ndarray
     return out, s
 
 
+@torch.no_grad()
+def predict_maps(net: nn.Module, image: np.ndarray, side: int = INPUT_SIDE) -> tuple[np.ndarray, float]:
+    """(4, h, w) float32 output of `net` (in eval mode) for an (H, W, 3) uint8 photo, and the input scale
+    (input px / photo px); the photo goes through `network_input`, on the net's device."""
+    x, s = network_input(image, side)
+    device = next(net.parameters()).device
+    t = torch.from_numpy(x).permute(2, 0, 1)[None].to(device).float() / 255.0
+    return net(t)[0].float().cpu().numpy(), s
+
+
 def decode(maps: np.ndarray, scale: float, peak_min: float = PEAK_MIN, limit: int = MAX_PROPOSALS
            ) -> list[Proposal]:
     """Network output (4, h, w) of one image -> proposals in photo px (`scale` = input px / photo px), best
@@ -146,12 +156,9 @@ class PeopleProposer:
         self.net.eval()
         self.side = int(ck.get("input_side", INPUT_SIDE))
 
-    @torch.no_grad()
     def maps(self, image: np.ndarray) -> tuple[np.ndarray, float]:
         """(4, h, w) float32 network output for an (H, W, 3) uint8 photo, and the input scale."""
-        x, s = network_input(image, self.side)
-        t = torch.from_numpy(x).permute(2, 0, 1)[None].float() / 255.0
-        return self.net(t)[0].float().numpy(), s
+        return predict_maps(self.net, image, self.side)
 
     def propose(self, image: np.ndarray, peak_min: float = PEAK_MIN) -> list[Proposal]:
         maps, s = self.maps(image)

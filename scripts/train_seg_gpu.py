@@ -20,7 +20,6 @@ checkpoint in half precision under --out, with the run's log.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -56,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
 
     from training.config import SegConfig
+    from training.loop import export_half, prepare_gpu
     from training.train_seg import train_seg
 
     v = dict(VARIANTS[a.variant])
@@ -67,17 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     if a.lr:
         v["lr"] = a.lr
     name = a.name or a.variant
-    if not a.dry_run and not torch.cuda.is_available():
-        print("no CUDA device: use --dry-run on a CPU, or `python main.py train-seg` for a CPU run")
+    if not prepare_gpu(a.dry_run, "python main.py train-seg"):
         return 2
     if v["arch"] == "lite" and not a.pretrained:
         print("--pretrained is needed for the lite variant (scripts/convert_efficientnet_lite.py)")
         return 2
-    if torch.cuda.is_available() and not a.dry_run:
-        torch.backends.cudnn.benchmark = True
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
-        print(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}", flush=True)
     if v.get("init"):  # the architecture of the weights it continues
         meta = torch.load(v["init"], map_location="cpu", weights_only=True)
         v = {**v, "width": int(meta.get("width", 16)), "deep_limbs": bool(meta.get("deep_limbs", False))}
@@ -89,12 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                     head="shuffle", dice=0.5, empty=0.03, keypoints=True, pretrained=a.pretrained,
                     deep_limbs=v.get("deep_limbs", False))
     t0 = time.time()
-    best = train_seg(cfg)
-    a.out.mkdir(parents=True, exist_ok=True)
-    ck = torch.load(best, map_location="cpu", weights_only=False)
-    ck["model"] = {k: t.half() if t.is_floating_point() else t for k, t in ck["model"].items()}
-    torch.save(ck, a.out / f"seg_{name}.pt")
-    shutil.copy(run_dir / "log.txt", a.out / f"seg_{name}_log.txt")
+    ck = export_half(train_seg(cfg), a.out / f"seg_{name}.pt")
     print(f"{name}: best val mIoU {ck['best']:.3f} after {ck['step']} steps, {time.time() - t0:.0f} s "
           f"-> {a.out / f'seg_{name}.pt'}", flush=True)
     return 0

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import random
+import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -67,6 +68,33 @@ def save_checkpoint(out: Path, name: str, model: torch.nn.Module, opt, cfg: RunC
     os.replace(tmp, out / name)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
     return out / name
+
+
+def prepare_gpu(dry_run: bool, cpu_command: str) -> bool:
+    """For the GPU scripts: False (with a message naming cpu_command) when no CUDA device is there and this is
+    not a dry run; else True, with TF32 matrix products and cuDNN's autotuner on where a device is."""
+    if dry_run:
+        return True
+    if not torch.cuda.is_available():
+        print(f"no CUDA device: use --dry-run on a CPU, or `{cpu_command}` for a CPU run")
+        return False
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    print(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}", flush=True)
+    return True
+
+
+def export_half(best: Path, dest: Path) -> dict:
+    """A run's best checkpoint -> dest in half precision, without the optimiser, with the run's log.txt beside
+    it as dest's stem + "_log.txt" (what a GPU call sends back); returns the checkpoint."""
+    ck = torch.load(best, map_location="cpu", weights_only=False)
+    ck["model"] = {k: t.half() if t.is_floating_point() else t for k, t in ck["model"].items()}
+    ck.pop("optimizer", None)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(ck, dest)
+    shutil.copy(Path(best).parent / "log.txt", dest.with_name(dest.stem + "_log.txt"))
+    return ck
 
 
 def split_indices(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

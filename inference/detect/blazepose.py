@@ -48,6 +48,7 @@ UPRIGHT_RETRY = math.pi / 4  # see PersonDetector.person_at
 SHRINK_RETRY = 0.7           # see PersonDetector.person_at
 NESTED_FRACTION = 0.5        # see _drop_nested
 NESTED_SCORE_MARGIN = 0.2    # see _clearly_better
+HEAD_ABOVE = 0.1             # see _head_above
 MAX_TRIES_PER_PERSON = 3     # landmark attempts per wanted person (bounds the time on cluttered photos)
 HEATMAP_KERNEL = 7
 HEATMAP_MIN_CONF = 0.5
@@ -603,7 +604,11 @@ def _drop_nested(people: list[Person]) -> list[Person]:
     a loose skeleton from a weak detector hit whose ROI is far larger than the person, and whose silhouette
     swallows the person's own (a footballer mid-kick, score 0.94 and 33 confident keypoints, inside a loose
     skeleton of score 0.59 and 25). Doing this before the rest means a third person is judged only against the
-    people that stay."""
+    people that stay.
+
+    A person whose head lies beyond the larger one's head (`_head_above`) is not dropped for lying inside it:
+    that is someone behind them, not something they hold nor a second skeleton on their body (the larger one
+    still gives way to them when they are clearly better)."""
     if len(people) < 2:
         return people
     fg = [p.mask > MASK_THRESHOLD for p in people]
@@ -617,7 +622,7 @@ def _drop_nested(people: list[Person]) -> list[Person]:
     loose = {j for j in range(n) for i in range(n) if inside(i, j) and _clearly_better(people[i], people[j])}
     kept: list[int] = []
     for i in sorted(set(range(n)) - loose, key=lambda i: -people[i].area):
-        if not any(inside(i, j) for j in kept):
+        if not any(inside(i, j) and not _head_above(people[i], people[j]) for j in kept):
             kept.append(i)
     return [people[i] for i in sorted(kept)]
 
@@ -627,6 +632,20 @@ def _clearly_better(a: Person, b: Person) -> bool:
     the keypoints the landmark model is sure of (`_quality`). In the synthetic crowds a partial second skeleton
     inside a whole person can have more sure keypoints but has the lower score, and is not better."""
     return a.score >= b.score + NESTED_SCORE_MARGIN and _quality(a) > _quality(b)
+
+
+def _head_above(a: Person, b: Person) -> bool:
+    """True when a's head lies further up b's body axis (hips -> shoulders) than b's own head, by more than
+    HEAD_ABOVE x b's body size: a stands behind b (a far person above a near one in a crowd), whose silhouette
+    can still cover a's through the mask's spill."""
+    ka, kb = np.asarray(a.keypoints, np.float32), np.asarray(b.keypoints, np.float32)
+    hips, shoulders = kb[[23, 24], :2].mean(0), kb[[11, 12], :2].mean(0)
+    axis = shoulders - hips
+    norm = float(np.hypot(*axis))
+    if norm < 1e-3:
+        return False
+    up = float(np.dot(ka[:11, :2].mean(0) - kb[:11, :2].mean(0), axis / norm))
+    return up > HEAD_ABOVE * _body_size(kb)
 
 
 def big_enough(person: Person, min_px: float = MIN_PERSON_PX) -> bool:

@@ -205,6 +205,32 @@ def test_a_person_behind_another_is_kept_and_a_held_object_dropped():
     assert _drop_nested([front, back, held]) == [front, back]
 
 
+def test_a_far_person_inside_a_near_persons_spilled_silhouette_is_kept():
+    """In a crowd the near person's silhouette can take in a far person standing behind and above them
+    (synthetic crowd tuning frame 13): the far person's head lies on that silhouette, but beyond the near
+    person's own head, so the far person stays; the same small skeleton at the near person's chest does not."""
+    from inference.detect.blazepose import _drop_nested, _head_above
+
+    h, w = 420, 300
+    near = person(150, 150, 240)
+    m = np.zeros((h, w), np.float32)
+    m[150:390, 110:190] = 1
+    m[60:150, 125:175] = 1  # the spill: the far person behind, painted as the near person's
+    near = Person(near.box, 0.61, near.keypoints, m)
+    far = person(150, 62, 85)
+    mf = np.zeros((h, w), np.float32)
+    mf[62:147, 130:170] = 1
+    far = Person(far.box, 0.66, far.keypoints, mf)
+    assert _head_above(far, near) and not _head_above(near, far)
+    assert _drop_nested([near, far]) == [near, far]
+    chest = person(150, 200, 85)  # the same skeleton lower down: something the near person holds
+    mc = np.zeros((h, w), np.float32)
+    mc[200:285, 130:170] = 1
+    chest = Person(chest.box, 0.66, chest.keypoints, mc)
+    assert not _head_above(chest, near)
+    assert _drop_nested([near, chest]) == [near]
+
+
 def test_a_loose_skeleton_swallowing_a_person_gives_way_to_the_person():
     """A ROI far larger than the person can give a loose skeleton whose silhouette covers the whole photo and
     the person in it (OpenCV's footballer photo, messi5.jpg): of the nested pair the one with the better

@@ -26,6 +26,7 @@ if str(ROOT) not in sys.path:
 from inference.integrity import write_manifest  # noqa: E402
 from inference.nets.seg_net import SHIFTS  # noqa: E402
 from inference.paths import RESOURCES  # noqa: E402
+from training.loop import to_half  # noqa: E402
 
 DEST = RESOURCES / "weights"
 NAMES = ("seg.pt", "fit.pt", "people.pt")
@@ -35,11 +36,9 @@ def package(src: Path, dest: Path, test_shifts: tuple[tuple[int, int], ...] | No
     """Write `src` (a training checkpoint) to `dest` in half precision, without the optimiser state, and
     record it in dest's folder manifest; `test_shifts` (segmentation only) is stored as the checkpoint's
     "test_shifts" (None: leave what it holds). Raises ValueError when a weight is not finite in half precision."""
-    ck = torch.load(src, map_location="cpu", weights_only=True)
-    ck.pop("optimizer", None)
+    ck = to_half(torch.load(src, map_location="cpu", weights_only=True))
     if test_shifts is not None:
         ck["test_shifts"] = [list(v) for v in test_shifts]
-    ck["model"] = {k: v.half() if v.is_floating_point() else v for k, v in ck["model"].items()}
     bad = [k for k, v in ck["model"].items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
     if bad:
         raise ValueError(f"{src}: {len(bad)} tensor(s) hold NaN or infinite values in half precision "

@@ -85,12 +85,18 @@ def prepare_gpu(dry_run: bool, cpu_command: str) -> bool:
     return True
 
 
+def to_half(ck: dict) -> dict:
+    """A checkpoint as shipped and sent back: its floating-point weights in half precision, without the
+    optimiser state (ck is changed in place and returned)."""
+    ck.pop("optimizer", None)
+    ck["model"] = {k: t.half() if t.is_floating_point() else t for k, t in ck["model"].items()}
+    return ck
+
+
 def export_half(best: Path, dest: Path) -> dict:
     """A run's best checkpoint -> dest in half precision, without the optimiser, with the run's log.txt beside
     it as dest's stem + "_log.txt" (what a GPU call sends back); returns the checkpoint."""
-    ck = torch.load(best, map_location="cpu", weights_only=False)
-    ck["model"] = {k: t.half() if t.is_floating_point() else t for k, t in ck["model"].items()}
-    ck.pop("optimizer", None)
+    ck = to_half(torch.load(best, map_location="cpu", weights_only=False))
     dest.parent.mkdir(parents=True, exist_ok=True)
     torch.save(ck, dest)
     shutil.copy(Path(best).parent / "log.txt", dest.with_name(dest.stem + "_log.txt"))

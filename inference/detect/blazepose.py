@@ -23,6 +23,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -30,6 +31,9 @@ import numpy as np
 from ..integrity import ModelFileError, check_files
 from ..paths import RESOURCES
 from . import DETECTOR_FILE, INSTALL_HINT, LANDMARK_FILE, MODEL_DIR, DetectorUnavailable, Person, _import_interpreter
+
+if TYPE_CHECKING:  # the proposer's module needs torch; the detector itself does not
+    from .people_net import Proposal
 
 DET_SIZE = 224
 LM_SIZE = 256
@@ -335,13 +339,16 @@ class PersonDetector:
                     out.append(Candidate(face=(b[:2] + b[2:]) / 2, roi=roi, score=float(sc), view=i))
         return out
 
-    def proposals(self, image: np.ndarray, found: list[Person] = ()) -> list[Candidate]:
-        """The proposer's peaks (inference/detect/people_net.py) as candidates, best first, leaving out those
-        on the hips of someone `found`; a candidate's `face` is where the head should be (so that the
-        search's own check, a face inside a found person's head box, applies too)."""
+    def proposals(self, image: np.ndarray, found: list[Person] = (), peaks: list[Proposal] | None = None
+                  ) -> list[Candidate]:
+        """The proposer's peaks (inference/detect/people_net.py; `peaks` when already computed for this image)
+        as candidates, best first, leaving out those on the hips of someone `found`; a candidate's `face` is
+        where the head should be (so that the search's own check, a face inside a found person's head box,
+        applies too)."""
         out = []
-        peaks = [p for p in self.proposer.propose(image)
-                 if not any(_hips_near(p.hips, q, HIPS_TAKEN * p.radius) for q in found)]
+        if peaks is None:
+            peaks = self.proposer.propose(image)
+        peaks = [p for p in peaks if not any(_hips_near(p.hips, q, HIPS_TAKEN * p.radius) for q in found)]
         for k in PROPOSAL_RADII:
             for p in peaks:
                 up = p.scale_point() - p.hips
@@ -444,6 +451,7 @@ class PersonDetector:
         """detect() without the cache (the caller holds the lock)."""
         people: list[Person] = []
         heads: list[np.ndarray] = []
+        peaks: list[Proposal] = []
         tried = 0
         tries = MAX_TRIES_PER_PERSON * max_people
 
@@ -476,8 +484,9 @@ class PersonDetector:
         if (wide and self.proposer is not None and len(people) < max_people and max(image.shape[:2]) >= 2 * DET_SIZE
                 and _image_covered(image.shape, people) < TILE_SKIP_COVER):
             tried, tries = 0, PROPOSAL_TRIES  # the proposer's own budget of landmark attempts
-            confirm(self.proposals(image, people), check=lambda p: big_enough(p, PROPOSAL_MIN_PX))
-        people = _drop_nested(merge_people(people))
+            peaks = self.proposer.propose(image)
+            confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX))
+        people = _drop_nested(merge_people(people), peaks)
         return rank_people(people, image.shape)
 
 
@@ -594,7 +603,7 @@ def rank_people(people: list[Person], image_shape: tuple[int, ...]) -> list[Pers
     return sorted(people, key=lambda p: -key(p))
 
 
-def _drop_nested(people: list[Person]) -> list[Person]:
+def _drop_nested(people: list[Person], peaks: list[Proposal] = ()) -> list[Person]:
     """Drop a person whose silhouette lies mostly (> NESTED_FRACTION) inside a larger person's silhouette and
     whose head lies on that silhouette too: an object someone holds (a camera, a helmet) seen as a small person
     of its own, or a second, partial detection of one person. A person standing behind another keeps their head
@@ -608,7 +617,12 @@ def _drop_nested(people: list[Person]) -> list[Person]:
 
     A person whose head lies beyond the larger one's head (`_head_above`) is not dropped for lying inside it:
     that is someone behind them, not something they hold nor a second skeleton on their body (the larger one
-    still gives way to them when they are clearly better)."""
+    still gives way to them when they are clearly better).
+
+    The proposer's `peaks` (one on every person's hips; none where it did not run) are a second witness: a
+    person with a peak on their own hips (`_own_peak`) is not dropped for lying inside a larger one (two people
+    side by side, heads level, one's silhouette spilling over the other), and a larger detection that holds
+    such a person while no peak marks its own hips gives way to them (a skeleton spanning two people)."""
     if len(people) < 2:
         return people
     fg = [p.mask > MASK_THRESHOLD for p in people]
@@ -620,11 +634,21 @@ def _drop_nested(people: list[Person]) -> list[Person]:
 
     n = len(people)
     loose = {j for j in range(n) for i in range(n) if inside(i, j) and _clearly_better(people[i], people[j])}
+    loose |= {j for j in range(n) for i in range(n) if inside(i, j) and _own_peak(people[i], people[j], peaks)
+              and not any(_hips_near(p.hips, people[j], HIPS_TAKEN * p.radius) for p in peaks)}
     kept: list[int] = []
     for i in sorted(set(range(n)) - loose, key=lambda i: -people[i].area):
-        if not any(inside(i, j) and not _head_above(people[i], people[j]) for j in kept):
+        if not any(inside(i, j) and not _head_above(people[i], people[j])
+                   and not _own_peak(people[i], people[j], peaks) for j in kept):
             kept.append(i)
     return [people[i] for i in sorted(kept)]
+
+
+def _own_peak(a: Person, b: Person, peaks: list[Proposal]) -> bool:
+    """True when one of the proposer's peaks lies on a's hips (within HIPS_TAKEN x the peak's radius) and not
+    on b's: the proposer, which puts one peak on every person's hips, sees a as a person of their own."""
+    return any(_hips_near(p.hips, a, HIPS_TAKEN * p.radius) and not _hips_near(p.hips, b, HIPS_TAKEN * p.radius)
+               for p in peaks)
 
 
 def _clearly_better(a: Person, b: Person) -> bool:

@@ -231,6 +231,42 @@ def test_a_far_person_inside_a_near_persons_spilled_silhouette_is_kept():
     assert _drop_nested([near, chest]) == [near]
 
 
+def test_a_person_level_with_a_near_one_is_kept_when_the_proposer_marks_their_hips():
+    """Two people side by side with heads level, the near one's silhouette spilling over the far one (synthetic
+    crowd tuning frames): without other evidence the far one is nested and dropped; a proposer peak on the far
+    one's hips (and not on the near one's) keeps them. A peak on the near one's own hips keeps nothing, and a
+    held object stays dropped when the peak marks its holder. A larger detection whose own hips no peak marks,
+    holding a person the proposer marks, is a skeleton spanning people and gives way to them."""
+    from inference.detect.blazepose import _drop_nested, _own_peak
+    from inference.detect.people_net import Proposal
+
+    h, w = 420, 320
+    near = person(150, 60, 300)
+    m = np.zeros((h, w), np.float32)
+    m[60:360, 100:230] = 1  # the near person's silhouette, spilling over the far person on their right
+    near = Person(near.box, 0.8, near.keypoints, m)
+    far = person(200, 70, 200)  # head level with the near person's, not above it
+    mf = np.zeros((h, w), np.float32)
+    mf[70:270, 175:225] = 1
+    far = Person(far.box, 0.6, far.keypoints, mf)
+    assert _drop_nested([near, far]) == [near]
+    hips = lambda p: p.keypoints[[23, 24], :2].mean(0)  # noqa: E731
+    on_far = Proposal(hips=hips(far), radius=100.0, angle=0.0, score=0.7)
+    on_near = Proposal(hips=hips(near), radius=150.0, angle=0.0, score=0.9)
+    assert _own_peak(far, near, [on_far]) and not _own_peak(far, near, [on_near])
+    assert _drop_nested([near, far], [on_near, on_far]) == [near, far]
+    assert _drop_nested([near, far], [on_near]) == [near]
+    held = person(150, 200, 80)  # something the near person holds at their chest
+    mh = np.zeros((h, w), np.float32)
+    mh[200:280, 130:170] = 1
+    held = Person(held.box, 0.6, held.keypoints, mh)
+    assert _drop_nested([near, held], [on_near]) == [near]
+    span = person(175, 60, 300)  # hips between the two people, silhouette over both
+    span = Person(np.array([100, 60, 230, 360], np.float32), 0.55, span.keypoints, m)
+    assert _drop_nested([span, far], [on_far]) == [far]
+    assert _drop_nested([span, far]) == [span]  # without the proposer (portraits, small photos): as before
+
+
 def test_a_loose_skeleton_swallowing_a_person_gives_way_to_the_person():
     """A ROI far larger than the person can give a loose skeleton whose silhouette covers the whole photo and
     the person in it (OpenCV's footballer photo, messi5.jpg): of the nested pair the one with the better

@@ -633,12 +633,13 @@ def _drop_nested(people: list[Person], peaks: list[Proposal] = ()) -> list[Perso
                 and _head_on(people[i], fg[j]))
 
     n = len(people)
-    loose = {j for j in range(n) for i in range(n) if inside(i, j) and _clearly_better(people[i], people[j])}
-    loose |= {j for j in range(n) for i in range(n) if inside(i, j) and _own_peak(people[i], people[j], peaks)
-              and not any(_hips_near(p.hips, people[j], HIPS_TAKEN * p.radius) for p in peaks)}
+    nested = {(i, j) for i in range(n) for j in range(n) if i != j and inside(i, j)}  # full-image mask sums: once
+    marked = [any(_hips_near(p.hips, q, HIPS_TAKEN * p.radius) for p in peaks) for q in people]
+    loose = {j for i, j in nested if _clearly_better(people[i], people[j])
+             or (not marked[j] and _own_peak(people[i], people[j], peaks))}
     kept: list[int] = []
     for i in sorted(set(range(n)) - loose, key=lambda i: -people[i].area):
-        if not any(inside(i, j) and not _head_above(people[i], people[j])
+        if not any((i, j) in nested and not _head_above(people[i], people[j])
                    and not _own_peak(people[i], people[j], peaks) for j in kept):
             kept.append(i)
     return [people[i] for i in sorted(kept)]

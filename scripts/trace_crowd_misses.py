@@ -10,6 +10,8 @@ rule: IoU >= 0.5 with their visible or frame-clipped whole box). A landmark resu
 centre lies within ON_PERSON x their height of theirs. Stages, first that applies:
   no peak        never found, and no proposer peak within ON_PERSON x their height of their hips
   peak, no person  never found although a peak lies on their hips (its ROIs rejected, or landing on a neighbour)
+  doubted        found by a landmark pass, refused by the second witness (a low score, a mirror image that
+                 disagrees and no proposer heat on their hips: PersonDetector.person_at)
   refused        found by a landmark pass, not taken by the search (size floors, a face or head already taken)
   merged         taken, then merged into another detection of "the same person"
   nested         taken, then dropped as nested in a larger person
@@ -31,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 ON_PERSON = 0.15
 MIN_HEIGHT = 60
 MIN_VISIBLE = 0.5
-STAGES = ("no peak", "peak, no person", "refused", "merged", "nested", "box", "neighbour")
+STAGES = ("no peak", "peak, no person", "doubted", "refused", "merged", "nested", "box", "neighbour")
 
 
 def hips_of(kp: np.ndarray) -> np.ndarray:
@@ -39,14 +41,15 @@ def hips_of(kp: np.ndarray) -> np.ndarray:
     return np.asarray(kp, np.float32)[[23, 24], :2].mean(0)
 
 
-def stage_of(on: list, taken: list, merged: list, kept: list, matched_other: bool, peak_near: bool) -> str:
+def stage_of(on: list, taken: list, merged: list, kept: list, matched_other: bool, peak_near: bool,
+             doubted: bool = False) -> str:
     """The stage that lost a person, from the landmark results on them (`on`, Person objects) and which of those
     the search took, merging kept, and the nested rule kept; `matched_other`: a kept result on them was matched
-    to a neighbour."""
+    to a neighbour; `doubted`: a result on them was refused by the second witness."""
     ids = lambda ps: {id(p) for p in ps}  # noqa: E731
     mine = ids(on)
     if not mine:
-        return "peak, no person" if peak_near else "no peak"
+        return "doubted" if doubted else "peak, no person" if peak_near else "no peak"
     if mine & ids(kept):
         return "neighbour" if matched_other else "box"
     if mine & ids(merged):
@@ -85,10 +88,14 @@ def main(argv=None) -> int:
     log: dict[str, list] = {}
     landmark_pass, merge, nest = det.person_at, bp.merge_people, bp._drop_nested
 
-    def traced_person_at(image, roi, score):
-        p = landmark_pass(image, roi, score)
+    def traced_person_at(image, roi, score, witness=None):
+        p = landmark_pass(image, roi, score, witness)
         if p is not None:
             log["results"].append(p)
+        elif score < bp.WITNESS_SCORE:  # refused by the second witness? (the same passes at a sure score)
+            sure = landmark_pass(image, roi, 1.0)
+            if sure is not None:
+                log["doubted"].append(sure)
         return p
 
     def traced_merge(people):
@@ -107,7 +114,7 @@ def main(argv=None) -> int:
         for i in frames:
             f = read_frame(args.data, i)
             P = f.people
-            log.update(results=[], taken=[], merged=[], kept=[])
+            log.update(results=[], taken=[], merged=[], kept=[], doubted=[])
             det._cache = []
             people = det.detect(f.image)
             m = match_people(P, f.image.shape, np.array([p.box for p in people], np.float32).reshape(-1, 4))
@@ -120,7 +127,8 @@ def main(argv=None) -> int:
                 kept_on = [k for k, p in enumerate(people) if any(p is q for q in on)]
                 matched_other = any(m[k] >= 0 for k in kept_on)
                 peak_near = any(np.hypot(*(q.hips - gh)) < ON_PERSON * h for q in peaks)
-                stage = stage_of(on, log["taken"], log["merged"], log["kept"], matched_other, peak_near)
+                doubted = any(np.hypot(*(hips_of(p.keypoints) - gh)) < ON_PERSON * h for p in log["doubted"])
+                stage = stage_of(on, log["taken"], log["merged"], log["kept"], matched_other, peak_near, doubted)
                 counts[stage] += 1
                 lines.append(f"frame {i} person {g} ({h:.0f} px, {P['visible'][g]:.0%} visible): {stage}")
                 print(lines[-1], flush=True)

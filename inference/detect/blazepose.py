@@ -84,6 +84,17 @@ PROPOSAL_TRIES = 30         # landmark attempts on the proposer's peaks per phot
 PROPOSAL_MIN_PX = 50
 HIPS_TAKEN = 0.25           # a peak this close to a found person's hips (x the peak's radius) is that person
 CACHE_SIZE = 4              # recent detect() results kept (a photo's people are found once, fitted one by one)
+# A second witness for people the detector is unsure of (see PersonDetector.person_at): on textures, flowers
+# and toys the face detector fires at 0.5-0.68 and the landmark model settles on a skeleton twice
+WITNESS_SCORE = 0.7         # people with a detector (or proposer peak) score below this need a second witness:
+MIRROR_MAX_DRIFT = 0.1      # ... the mirrored ROI shows the same skeleton within this (body radii) and
+MIRROR_PRESENCE = 0.8       # ... with at least this pose presence, or
+WITNESS_HEAT = 0.3          # ... the proposer's heatmap reaches this within half a torso of their hips
+MIRROR = np.arange(33)      # BlazePose's keypoints of a mirrored image: left and right swap
+for _l, _r in ((1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16), (17, 18), (19, 20),
+               (21, 22), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32)):
+    MIRROR[_l], MIRROR[_r] = _r, _l
+BODY = [0, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]  # nose, arms, legs: the points the mirror test compares
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -381,7 +392,20 @@ class PersonDetector:
                                   borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         return kp, presence, mask, roi_from_points(aux[0], aux[1]), _world_to_image_axes(out[117], roi.angle)
 
-    def person_at(self, image: np.ndarray, roi: Roi, score: float) -> Person | None:
+    def mirrored(self, image: np.ndarray, roi: Roi, kp: np.ndarray) -> tuple[float, float]:
+        """The landmark model on the mirror image of a ROI, mapped back: (median disagreement of its nose, arm
+        and leg keypoints with `kp` (33, 3), the model's answer on the same ROI, in body radii; its pose
+        presence).  A person looks the same in a
+        mirror; the skeleton the model settles on in a texture, a flower or a toy's face mostly does not."""
+        x = roi.sample(image, LM_SIZE)[:, ::-1].astype(np.float32) / 255.0
+        out = self.landmarker(np.ascontiguousarray(x))
+        uv = out[195].reshape(39, 5)[:33, :2] / LM_SIZE
+        uv[:, 0] = 1.0 - uv[:, 0]
+        back = roi.to_image(uv[MIRROR])
+        d = np.hypot(*(back[BODY] - kp[BODY, :2]).T)
+        return float(np.median(d)) / (roi.side / (2 * ROI_SCALE)), float(out[1].reshape(-1)[0])
+
+    def person_at(self, image: np.ndarray, roi: Roi, score: float, witness=None) -> Person | None:
         """Landmark passes (the detector's ROI, then the ROI the first pass aligns on the body, as the tracker
         of a video would); None unless both see a person and agree on the keypoints within MAX_DRIFT body
         radii (a lone pass on clutter can report a confident but unstable skeleton).  When the two disagree,
@@ -391,7 +415,10 @@ class PersonDetector:
         photos without people empty).  When the detector's ROI is tilted by more than UPRIGHT_RETRY, an
         upright ROI is tried too (its body-axis guess is often wrong for small or bent people) and the
         steadier result wins.  When neither finds a person, a ROI SHRINK_RETRY x as large is tried last: for
-        people far away the detector's ROI is often twice their height, too loose for the landmark model."""
+        people far away the detector's ROI is often twice their height, too loose for the landmark model.
+        A person scored under WITNESS_SCORE also needs a second witness: the mirrored ROI (`mirrored`) shows the
+        same skeleton within MIRROR_MAX_DRIFT with presence MIRROR_PRESENCE, or `witness(person)` (a callable,
+        e.g. the proposer's heatmap at their hips) says yes."""
         best = None
         rois = [roi] + ([Roi(roi.cx, roi.cy, roi.side, 0.0)] if abs(roi.angle) > UPRIGHT_RETRY else [])
         rois.append(Roi(roi.cx, roi.cy, roi.side * SHRINK_RETRY, roi.angle))
@@ -417,7 +444,13 @@ class PersonDetector:
         box = _person_box(kp, mask, r2, image.shape[:2])
         if box is None:
             return None
-        return Person(box=box, score=float(score), keypoints=kp, mask=mask, world=world)
+        person = Person(box=box, score=float(score), keypoints=kp, mask=mask, world=world)
+        if score < WITNESS_SCORE:
+            drift, presence = self.mirrored(image, r2, kp)
+            mirror_agrees = presence >= MIRROR_PRESENCE and drift <= MIRROR_MAX_DRIFT
+            if not mirror_agrees and not (witness is not None and witness(person)):
+                return None
+        return person
 
     # ------------------------------------------------------------------ all
     def detect(self, image_rgb: np.ndarray, max_people: int | None = None, with_masks: bool = True,
@@ -452,10 +485,25 @@ class PersonDetector:
         people: list[Person] = []
         heads: list[np.ndarray] = []
         peaks: list[Proposal] = []
+        maps: list = []  # the proposer's (maps, scale) for this photo, once computed
         tried = 0
         tries = MAX_TRIES_PER_PERSON * max_people
 
-        def confirm(cands: list[Candidate], check=None) -> None:
+        def proposer_maps():
+            if not maps:
+                maps.append(self.proposer.maps(image))
+            return maps[0]
+
+        def heat_witness(person: Person) -> bool:
+            """The proposer marks this person's hips (where it runs: photos of 2 x 224 px and more)."""
+            if self.proposer is None or max(image.shape[:2]) < 2 * DET_SIZE:
+                return False
+            kp = person.keypoints
+            hips, shoulders = kp[[23, 24], :2].mean(0), kp[[11, 12], :2].mean(0)
+            torso = float(np.hypot(*(shoulders - hips)))
+            return self.proposer.heat(proposer_maps(), hips, 0.5 * torso) >= WITNESS_HEAT
+
+        def confirm(cands: list[Candidate], check=None, witness=heat_witness) -> None:
             nonlocal tried
             for cand in cands:
                 if len(people) >= max_people or tried >= tries:
@@ -463,7 +511,7 @@ class PersonDetector:
                 if any(_inside(cand.face, _grow(h, HEAD_MARGIN)) for h in heads):
                     continue  # this face belongs to someone already found
                 tried += 1
-                person = self.person_at(image, cand.roi, cand.score)
+                person = self.person_at(image, cand.roi, cand.score, witness)
                 if person is None or not big_enough(person) or (check is not None and not check(person)):
                     continue
                 head = _head_box(person.keypoints)
@@ -484,8 +532,9 @@ class PersonDetector:
         if (wide and self.proposer is not None and len(people) < max_people and max(image.shape[:2]) >= 2 * DET_SIZE
                 and _image_covered(image.shape, people) < TILE_SKIP_COVER):
             tried, tries = 0, PROPOSAL_TRIES  # the proposer's own budget of landmark attempts
-            peaks = self.proposer.propose(image)
-            confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX))
+            peaks = self.proposer.propose(image, maps=proposer_maps())
+            confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX),
+                    witness=heat_witness)
         people = _drop_nested(merge_people(people), peaks)
         return rank_people(people, image.shape)
 

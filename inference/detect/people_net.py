@@ -142,6 +142,23 @@ def decode(maps: np.ndarray, scale: float, peak_min: float = PEAK_MIN, limit: in
     return out
 
 
+def heat_near(maps: np.ndarray, scale: float, point: np.ndarray, radius: float) -> float:
+    """The heatmap's highest value in [0, 1] within `radius` photo px (at least two cells) of `point` (2,) in
+    photo px; `maps` (4, h, w) and `scale` (input px / photo px) as from `predict_maps`. 0 off the map."""
+    c = np.asarray(point, np.float64) * scale / STRIDE - 0.5
+    r = max(2.0, radius * scale / STRIDE)
+    h, w = maps.shape[1:]
+    x0, x1 = max(int(math.floor(c[0] - r)), 0), min(int(math.ceil(c[0] + r)) + 1, w)
+    y0, y1 = max(int(math.floor(c[1] - r)), 0), min(int(math.ceil(c[1] + r)) + 1, h)
+    if x0 >= x1 or y0 >= y1:
+        return 0.0
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    near = (xx - c[0]) ** 2 + (yy - c[1]) ** 2 <= r * r
+    if not near.any():
+        return 0.0
+    return float(1.0 / (1.0 + np.exp(-float(maps[0, y0:y1, x0:x1][near].max()))))
+
+
 class PeopleProposer:
     """The trained PeopleNet on the CPU, with the process's torch threads (the number is global to the
     process: setting it here would change it under a model running in another thread).
@@ -160,6 +177,12 @@ class PeopleProposer:
         """(4, h, w) float32 network output for an (H, W, 3) uint8 photo, and the input scale."""
         return predict_maps(self.net, image, self.side)
 
-    def propose(self, image: np.ndarray, peak_min: float = PEAK_MIN) -> list[Proposal]:
-        maps, s = self.maps(image)
-        return decode(maps, s, peak_min)
+    def propose(self, image: np.ndarray, peak_min: float = PEAK_MIN,
+                maps: tuple[np.ndarray, float] | None = None) -> list[Proposal]:
+        """The photo's proposals, best first (`maps`: this photo's `maps(image)` when already computed)."""
+        return decode(*(maps if maps is not None else self.maps(image)), peak_min)
+
+    @staticmethod
+    def heat(maps: tuple[np.ndarray, float], point: np.ndarray, radius: float) -> float:
+        """`heat_near` on the (maps, scale) pair of `maps(image)`."""
+        return heat_near(maps[0], maps[1], point, radius)

@@ -429,3 +429,84 @@ def test_the_proposer_finds_a_person_the_face_detector_misses(detector, crowd_re
     with_proposer, without = matched(detector), matched(PersonDetector(people=None))
     assert 1 in with_proposer and 1 not in without
     assert (with_proposer >= 0).all()
+
+
+# ---------------------------------------------------------------------------------------------- the second witness
+def test_the_proposer_heat_is_read_near_a_point_and_zero_off_the_map():
+    from inference.detect.people_net import STRIDE, heat_near
+
+    maps = np.full((4, 20, 30), -10.0, np.float32)
+    maps[0, 5, 7] = 10.0                                   # one hot cell: its centre is at ((7, 5) + 0.5) * STRIDE
+    centre = (np.array([7, 5]) + 0.5) * STRIDE
+    assert heat_near(maps, 1.0, centre, 1.0) > 0.99
+    assert heat_near(maps, 0.5, centre * 2, 2.0) > 0.99    # photo px = input px / scale
+    assert heat_near(maps, 1.0, centre + (3 * STRIDE, 0), 1.0) < 0.01    # three cells away, radius of two cells
+    assert heat_near(maps, 1.0, centre + (3 * STRIDE, 0), 4 * STRIDE) > 0.99
+    assert heat_near(maps, 1.0, (-100.0, -100.0), 8.0) == 0.0
+
+
+def _portrait(detector):
+    """resources/photos/grace_hopper.jpg (a half-length portrait; the detector's score, about 0.66, is under
+    WITNESS_SCORE) and its one person, and a ROI on her as BlazePose aligns one: centred on the hips (below the
+    photo), upright, 2.5 x the body's radius."""
+    from inference.detect.blazepose import roi_from_points
+    from inference.image_io import load_image
+    from inference.paths import RESOURCES
+
+    img = load_image(RESOURCES / "photos" / "grace_hopper.jpg")
+    people = detector.detect(img)
+    assert len(people) == 1
+    kp = people[0].keypoints
+    hips = kp[[23, 24], :2].mean(0)
+    roi = roi_from_points(hips, hips - np.array([0.0, 1.1 * (hips[1] - kp[:, 1].min())]))
+    return img, people[0], roi
+
+
+@needs_runtime
+def test_a_real_person_is_the_same_in_the_mirror_and_a_moved_skeleton_is_not(detector):
+    """The mirror test (PersonDetector.mirrored) on a real photo whose person scores under WITNESS_SCORE: the
+    mirrored ROI shows her skeleton again (so she is kept); keypoints moved by half her height do not match it."""
+    from inference.detect.blazepose import MIRROR_MAX_DRIFT, MIRROR_PRESENCE, WITNESS_SCORE
+
+    img, her, roi = _portrait(detector)
+    assert her.score < WITNESS_SCORE  # this photo's person is one the second witness is asked about
+    kp = detector.landmarks(img, roi, with_mask=False)[0]  # the model's answer on this ROI, not mirrored
+    drift, presence = detector.mirrored(img, roi, kp)
+    assert drift < MIRROR_MAX_DRIFT and presence >= MIRROR_PRESENCE, (drift, presence)
+    moved = kp.copy()
+    moved[:, 0] += 0.5 * (her.box[3] - her.box[1])
+    assert detector.mirrored(img, roi, moved)[0] > 3 * MIRROR_MAX_DRIFT
+
+
+@needs_runtime
+def test_a_doubtful_person_needs_the_mirror_or_the_other_witness(detector, monkeypatch):
+    """person_at on the portrait's ROI: under WITNESS_SCORE the mirror test decides, and where it fails (its
+    bound set below any drift) the `witness` callable does; above WITNESS_SCORE no witness is asked."""
+    import inference.detect.blazepose as bp
+
+    img, _, roi = _portrait(detector)
+    assert detector.person_at(img, roi, 0.6) is not None
+    monkeypatch.setattr(bp, "MIRROR_MAX_DRIFT", -1.0)
+    asked = []
+    assert detector.person_at(img, roi, 0.6, witness=lambda p: asked.append(p) or False) is None and asked
+    assert detector.person_at(img, roi, 0.6) is None
+    assert detector.person_at(img, roi, 0.6, witness=lambda p: True) is not None
+    assert detector.person_at(img, roi, bp.WITNESS_SCORE, witness=lambda p: False) is not None
+
+
+@needs_runtime
+def test_the_proposer_heat_witnesses_the_crowd_and_not_the_empty_ground(detector, crowd):
+    """The proposer's heatmap, the witness for people the mirror test doubts in crowds, is high on the hips of
+    every person of a synthetic crowd frame and low far from all of them."""
+    from inference.detect.blazepose import WITNESS_HEAT
+
+    maps = detector.proposer.maps(crowd.image)
+    hips = crowd.people["lsp2d"][:, [2, 3], :2].mean(1)
+    for k, h in enumerate(hips):
+        if crowd.people["visible"][k] > 0.9 and crowd.people["height"][k] >= 60:
+            torso = float(np.hypot(*(crowd.people["lsp2d"][k, [8, 9], :2].mean(0) - h)))
+            assert detector.proposer.heat(maps, h, 0.5 * torso) >= WITNESS_HEAT, k
+    H, W = crowd.image.shape[:2]
+    grid = np.stack(np.meshgrid(np.linspace(20, W - 20, 24), np.linspace(20, H - 20, 16)), -1).reshape(-1, 2)
+    far = grid[np.argmax([min(np.hypot(*(g - h)) for h in hips) for g in grid])]
+    assert detector.proposer.heat(maps, far, 20.0) < 0.1

@@ -24,6 +24,7 @@ def test_stages_in_order():
     a, b = _p(), _p()
     assert tcm.stage_of([], [], [], [], False, peak_near=False) == "no peak"
     assert tcm.stage_of([], [b], [b], [b], False, peak_near=True) == "peak, no person"
+    assert tcm.stage_of([], [b], [b], [b], False, True, doubted=True) == "doubted"
     assert tcm.stage_of([a], [b], [b], [b], False, False) == "refused"      # found, not taken
     assert tcm.stage_of([a], [a, b], [b], [b], False, False) == "merged"    # taken, merged away
     assert tcm.stage_of([a], [a, b], [a, b], [b], False, False) == "nested"  # merged in, dropped as nested

@@ -1,0 +1,123 @@
+"""Photographs and pictures without a person at wide-shot size, for the person detector's "no false people"
+check: 104 desktop wallpapers of seven Debian packages, taken at set-up time (nothing is fetched at run time,
+and nothing of them is committed to this repository).
+
+    python scripts/fetch_wallpapers.py                  # apt-get download the pinned packages, then extract
+    python scripts/fetch_wallpapers.py --debs DIR       # .deb files already downloaded into DIR
+    python -m inference.detect data/photos_wallpapers/*
+
+Writes data/photos_wallpapers/NAME.jpg (git-ignored), each scaled to 1024 px on its long side (JPEG quality 92):
+landscapes, flowers, leaves, water, insects, boats, cups, toys, a wine bottle and abstract patterns. Every
+picture was looked at; the two KDE wallpapers with drawn people in them (Autumn, SafeLanding) are left out.
+kde_*, gnome_*, mate_*, ukui_* (84) helped choose the detector's second witness (docs/crowds.md); lomiri_* (20,
+Ubuntu Touch's photographs) were kept out of that choice and measured once after it. The opencv-doc set
+(scripts/fetch_opencv_samples.py, 22 photos up to 1282 px) has animals and toys but few photos large enough for
+the wide-shot search; these are 1024 px wide.
+Licences (each package's debian/copyright): plasma-workspace-wallpapers GPL-2+ (KDE Visual Design Group),
+gnome-backgrounds GPL-2+, mate-backgrounds GPL-2+ (two files CC-BY-SA-4.0), ukui-wallpapers CC-BY-SA-3.0,
+lomiri-wallpapers* CC-BY-4.0 / CC-BY-SA-4.0 / CC-BY-SA-3.0 per file; used for measurement only, not
+redistributed. Every source file is checked against the SHA-256 recorded in wallpapers.sha256.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from inference.integrity import sha256_of  # noqa: E402
+
+OUT = ROOT / "data" / "photos_wallpapers"
+LONG_SIDE = 1024
+PACKAGES = {
+    "plasma-workspace-wallpapers": ("4:5.27.5-2", "kde"),
+    "gnome-backgrounds": ("43.1-1", "gnome"),
+    "mate-backgrounds": ("1.26.0-1", "mate"),
+    "ukui-wallpapers": ("20.04.3-1.1", "ukui"),
+    "lomiri-wallpapers": ("20.04.0-2", "lomiri"),
+    "lomiri-wallpapers-16.04": ("20.04.0-2", "lomiri"),
+    "lomiri-wallpapers-20.04": ("20.04.0-2", "lomiri"),
+}
+# one picture per wallpaper (KDE's largest rendering): "SHA-256  package/path inside it" lines
+MANIFEST = Path(__file__).with_name("wallpapers.sha256")
+
+
+def files() -> list[tuple[str, str, str]]:
+    """(package, path inside it, SHA-256) of each picture in MANIFEST."""
+    out = []
+    for line in MANIFEST.read_text().splitlines():
+        digest, path = line.split(maxsplit=1)
+        pkg, inside = path.split("/", 1)
+        out.append((pkg, inside, digest))
+    return out
+
+
+def out_name(package: str, inside: str) -> str:
+    """kde_Altai.jpg for .../wallpapers/Altai/contents/images/5120x2880.png; mate_Garden.jpg for .../Garden.jpg."""
+    parts = Path(inside).parts
+    stem = parts[parts.index("wallpapers") + 1] if package == "plasma-workspace-wallpapers" else Path(inside).stem
+    return f"{PACKAGES[package][1]}_{stem}.jpg"
+
+
+def download(folder: Path) -> None:
+    """apt-get download the pinned packages into `folder`."""
+    for pkg, (version, _) in PACKAGES.items():
+        try:
+            subprocess.run(["apt-get", "download", f"{pkg}={version}"], cwd=folder, check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise SystemExit(f"could not download {pkg} {version} with apt-get ({exc}); download the .deb files "
+                             f"from a Debian mirror and pass their folder with --debs") from None
+
+
+def extract(debs: Path, out: Path) -> list[Path]:
+    """The pictures of MANIFEST from the .deb files in `debs`, checked, scaled, in `out`; the written paths."""
+    import cv2
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for pkg in PACKAGES:
+            found = sorted(debs.glob(f"{pkg}_*.deb"))
+            if not found:
+                raise SystemExit(f"no {pkg} .deb in {debs}")
+            try:
+                subprocess.run(["dpkg-deb", "-x", str(found[0]), str(Path(tmp) / pkg)], check=True)
+            except (OSError, subprocess.CalledProcessError) as exc:
+                raise SystemExit(f"could not unpack {found[0]} with dpkg-deb: {exc}") from None
+        for pkg, inside, digest in files():
+            src = Path(tmp) / pkg / inside
+            if not src.is_file():
+                raise SystemExit(f"{pkg} holds no {inside}")
+            if sha256_of(src) != digest:
+                raise SystemExit(f"{inside} of {pkg} is not the file this script was written for (SHA-256 differs)")
+            img = cv2.imread(str(src), cv2.IMREAD_COLOR)
+            if img is None:
+                raise SystemExit(f"OpenCV could not read {inside} of {pkg}")
+            s = LONG_SIDE / max(img.shape[:2])
+            img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
+            dst = out / out_name(pkg, inside)
+            cv2.imwrite(str(dst), img, [cv2.IMWRITE_JPEG_QUALITY, 92])
+            written.append(dst)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--debs", type=Path, default=None, help="a folder holding the downloaded .deb files")
+    ap.add_argument("--out", type=Path, default=OUT)
+    a = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = a.debs
+        if folder is None:
+            folder = Path(tmp)
+            download(folder)
+        for p in extract(folder, a.out):
+            print(p)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

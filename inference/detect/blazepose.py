@@ -395,8 +395,8 @@ class PersonDetector:
     def mirrored(self, image: np.ndarray, roi: Roi, kp: np.ndarray) -> tuple[float, float]:
         """The landmark model on the mirror image of a ROI, mapped back: (median disagreement of its nose, arm
         and leg keypoints with `kp` (33, 3), the model's answer on the same ROI, in body radii; its pose
-        presence).  A person looks the same in a
-        mirror; the skeleton the model settles on in a texture, a flower or a toy's face mostly does not."""
+        presence).  A person looks the same in a mirror; the skeleton the model settles on in a texture, a
+        flower or a toy's face mostly does not."""
         x = roi.sample(image, LM_SIZE)[:, ::-1].astype(np.float32) / 255.0
         out = self.landmarker(np.ascontiguousarray(x))
         uv = out[195].reshape(39, 5)[:33, :2] / LM_SIZE
@@ -533,8 +533,8 @@ class PersonDetector:
                 and _image_covered(image.shape, people) < TILE_SKIP_COVER):
             tried, tries = 0, PROPOSAL_TRIES  # the proposer's own budget of landmark attempts
             peaks = self.proposer.propose(image, maps=proposer_maps())
-            confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX),
-                    witness=heat_witness)
+            # (the heat witnesses the proposer's own peaks too: in crowds the mirror doubts many true people)
+            confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX))
         people = _drop_nested(merge_people(people), peaks)
         return rank_people(people, image.shape)
 

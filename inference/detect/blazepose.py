@@ -359,7 +359,7 @@ class PersonDetector:
         out = []
         if peaks is None:
             peaks = self.proposer.propose(image)
-        peaks = [p for p in peaks if not any(_hips_near(p.hips, q, HIPS_TAKEN * p.radius) for q in found)]
+        peaks = [p for p in peaks if not any(_peak_on(p, q) for q in found)]
         for k in PROPOSAL_RADII:
             for p in peaks:
                 up = p.scale_point() - p.hips
@@ -485,18 +485,21 @@ class PersonDetector:
         people: list[Person] = []
         heads: list[np.ndarray] = []
         peaks: list[Proposal] = []
-        maps: list = []  # the proposer's (maps, scale) for this photo, once computed
+        maps = None  # the proposer's (maps, scale) for this photo, once computed
         tried = 0
         tries = MAX_TRIES_PER_PERSON * max_people
+        # (not on images under 2 x 224 px, network crops and thumbnails: the whole-image view holds their person)
+        proposer_runs = self.proposer is not None and max(image.shape[:2]) >= 2 * DET_SIZE
 
         def proposer_maps():
-            if not maps:
-                maps.append(self.proposer.maps(image))
-            return maps[0]
+            nonlocal maps
+            if maps is None:
+                maps = self.proposer.maps(image)
+            return maps
 
         def heat_witness(person: Person) -> bool:
-            """The proposer marks this person's hips (where it runs: photos of 2 x 224 px and more)."""
-            if self.proposer is None or max(image.shape[:2]) < 2 * DET_SIZE:
+            """The proposer marks this person's hips (where it runs)."""
+            if not proposer_runs:
                 return False
             kp = person.keypoints
             hips, shoulders = kp[[23, 24], :2].mean(0), kp[[11, 12], :2].mean(0)
@@ -527,9 +530,8 @@ class PersonDetector:
         if wide and len(people) < max_people:
             tiles = [t for t in self.tiles(image.shape) if _covered(t, people) < TILE_SKIP_COVER]
             confirm(merge_candidates(self._hits(image, tiles, min(min_score, TILE_MIN_SCORE), len(seen)), seen))
-        # (not on images under 2 x 224 px, network crops and thumbnails: the whole-image view holds their person,
-        # nor on portraits, whose people found so far cover most of the photo: the proposer costs 0.1-0.3 s)
-        if (wide and self.proposer is not None and len(people) < max_people and max(image.shape[:2]) >= 2 * DET_SIZE
+        # (nor on portraits, whose people found so far cover most of the photo: the proposer costs 0.1-0.3 s)
+        if (wide and proposer_runs and len(people) < max_people
                 and _image_covered(image.shape, people) < TILE_SKIP_COVER):
             tried, tries = 0, PROPOSAL_TRIES  # the proposer's own budget of landmark attempts
             peaks = self.proposer.propose(image, maps=proposer_maps())
@@ -594,9 +596,11 @@ def _body_size(kp: np.ndarray) -> float:
     return max(2 * float(np.hypot(*(sh - hip))), 3 * float(np.hypot(*(kp[11, :2] - kp[12, :2]))), 1.0)
 
 
-def _hips_near(pt: np.ndarray, person: Person, dist: float) -> bool:
-    """True when pt (2,) lies within dist px of the person's hip centre."""
-    return float(np.hypot(*(np.asarray(person.keypoints)[[23, 24], :2].mean(0) - pt))) < dist
+def _peak_on(peak: Proposal, person: Person) -> bool:
+    """True when the proposer's peak lies on the person's hips: within HIPS_TAKEN x the peak's radius of
+    their hip centre."""
+    hips = np.asarray(person.keypoints)[[23, 24], :2].mean(0)
+    return float(np.hypot(*(hips - peak.hips))) < HIPS_TAKEN * peak.radius
 
 
 def same_person(a: Person, b: Person) -> bool:
@@ -683,7 +687,7 @@ def _drop_nested(people: list[Person], peaks: list[Proposal] = ()) -> list[Perso
 
     n = len(people)
     nested = {(i, j) for i in range(n) for j in range(n) if i != j and inside(i, j)}  # full-image mask sums: once
-    marked = [any(_hips_near(p.hips, q, HIPS_TAKEN * p.radius) for p in peaks) for q in people]
+    marked = [any(_peak_on(p, q) for p in peaks) for q in people]
     loose = {j for i, j in nested if _clearly_better(people[i], people[j])
              or (not marked[j] and _own_peak(people[i], people[j], peaks))}
     kept: list[int] = []
@@ -697,8 +701,7 @@ def _drop_nested(people: list[Person], peaks: list[Proposal] = ()) -> list[Perso
 def _own_peak(a: Person, b: Person, peaks: list[Proposal]) -> bool:
     """True when one of the proposer's peaks lies on a's hips (within HIPS_TAKEN x the peak's radius) and not
     on b's: the proposer, which puts one peak on every person's hips, sees a as a person of their own."""
-    return any(_hips_near(p.hips, a, HIPS_TAKEN * p.radius) and not _hips_near(p.hips, b, HIPS_TAKEN * p.radius)
-               for p in peaks)
+    return any(_peak_on(p, a) and not _peak_on(p, b) for p in peaks)
 
 
 def _clearly_better(a: Person, b: Person) -> bool:

@@ -32,6 +32,14 @@ WEIGHTS_DIR = RESOURCES / "weights"
 MIN_PERSON_FRACTION = 0.01  # of the crop's pixels; below this the segmentation saw no person
 UNDETECTED_PERSON_FRACTION = 0.08  # a person the detector missed must fill this much of the whole image
 UNDETECTED_PERSON_CONFIDENCE = 0.5  # ... with a confident segmentation (the coffee and rocket photos: 0.38, 0.47)
+# A doubtful person (detector score under the detector's WITNESS_SCORE) whom only the mirror test vouches for
+# (not the proposer's heat) is kept when the segmentation, run on their crop, paints at least this fraction of
+# their confident keypoints with their own parts (keypoint-part agreement, inference.metrics). Skeletons the
+# landmark model sees in textures often get part maps that do not follow them: 0.00-0.21 for four of the ten
+# false people on the wallpapers of scripts/fetch_wallpapers.py. People score higher, but not by much where the
+# network is weak: doubtful real people of the project's photos 0.62-0.93, synthetic tuning people from 0.40,
+# an upside-down synthetic acrobat 0.29 (docs/crowds.md, "A third witness").
+PART_WITNESS_MIN = 0.25
 
 
 def pick_device(device: str = "auto") -> torch.device:
@@ -142,6 +150,32 @@ class Predictor:
                     raise PredictionError(str(exc)) from None
                 self.warnings.append(f"no person detector ({exc}); the whole image is used as the crop")
 
+    # ------------------------------------------------------------------ people
+    def part_agreement(self, rgb: np.ndarray, person) -> float:
+        """Keypoint-part agreement of `person` (a detect.Person on the (H, W, 3) photo) with the part map the
+        segmentation gives their crop, in the photo's frame; NaN without a confident keypoint to check."""
+        from .crop import uncrop_parts
+        from .detect.person_inputs import body_box, crop_inputs, restrict_parts
+        from .metrics import keypoint_part_agreement
+
+        crop = crop_for_box(tuple(float(v) for v in body_box(person, rgb.shape)), rgb.shape, self.size)
+        joints2d, conf, mask = crop_inputs(person, crop, rgb.shape)
+        parts = restrict_parts(self.segment(apply_crop(rgb, crop), joints2d, conf), mask)
+        return float(keypoint_part_agreement(uncrop_parts(parts, crop, rgb.shape), person.keypoints).agreement)
+
+    def parts_follow(self, rgb: np.ndarray, person) -> bool:
+        """The detector's third witness (`detect.blazepose.PersonDetector.person_at`): the part map of the
+        person's crop agrees with their skeleton (PART_WITNESS_MIN; with no confident keypoint to check, yes)."""
+        return not self.part_agreement(rgb, person) < PART_WITNESS_MIN
+
+    def people(self, rgb: np.ndarray) -> tuple:
+        """The detector's people on the (H, W, 3) uint8 photo, default person first, with the segmentation as
+        a third witness for doubtful ones (`parts_follow`); () without a detector. The detector answers a
+        photo it has just seen from its cache."""
+        if self.detector is None:
+            return ()
+        return tuple(self.detector.detect(rgb, parts=self.parts_follow))
+
     # ------------------------------------------------------------------ stages
     @torch.no_grad()
     def segment(self, crop_image: np.ndarray, joints2d: np.ndarray | None = None,
@@ -215,7 +249,7 @@ class Predictor:
 
                 box = tuple(float(v) for v in body_box(found, rgb.shape))
         elif box is None and self.detector is not None:
-            people = tuple(self.detector.detect(rgb))
+            people = self.people(rgb)
             if people:
                 if not 0 <= person < len(people):
                     raise PredictionError(f"person {person + 1} asked for, but {len(people)} found")

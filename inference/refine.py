@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from .detect import LSP_FROM_BLAZEPOSE
 from .optimize import FitWeights, fit_smpl
 from .types import BodyParams, BoneDirections, PartMap
 
@@ -31,8 +32,14 @@ UNTRUSTED = {"parts": 1.0, "stay": 0.5, "silhouette": 200.0, "joints": 3.0, "ite
 # (scripts/seg_confidence.py measures them; rerun it and move these when the segmentation weights change).
 # Real photos score lower than synthetic people because their segmentations are poorer, and so are the
 # fits made from them (the network's fit misses a photo's detected keypoints by about twice as many
-# pixels as a synthetic person's), so there the detector should lead.
+# pixels as a synthetic person's), so there the detector should lead. The measure is the network's own
+# confidence, before the detector's silhouette is weighed in (`PartMap.network_confidence`).
 TRUST_CONFIDENCE = (0.67, 0.71)
+# Part-map confidence from which a keypoint that lies off its own parts starts to lose its weight, and at
+# which it has none: from the trusted end to the 10th percentile of synthetic people as `main.py evaluate`
+# runs them (0.78, scripts/seg_confidence.py). On real photos the keypoints are right more often than the
+# part map (model card, stop 32).
+KEYPOINT_GATE_CONFIDENCE = (0.71, 0.78)
 # vertices sampled for the part and silhouette terms (each): the cost of a step grows with them, and
 # 400 fit as well as 800 on the tuning cases (model card)
 REFINE_VERTICES = 400
@@ -57,6 +64,28 @@ LSP_R_ANKLE, LSP_L_ANKLE = 0, 5
 LSP_HIPS = (2, 3)
 # LSP order (+ head) with left and right exchanged
 MIRRORED_LSP = (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 12, 13)
+# The BlazePose landmark whose parts (metrics.KEYPOINT_PARTS) each LSP keypoint (+ head) must lie on: the
+# 12 limb joints as themselves, the head (mid-ears) as an ear; the neck (mid-shoulders) is not checked.
+LSP_PART_LANDMARKS = (*LSP_FROM_BLAZEPOSE, None, 7)
+
+
+def keypoints_on_their_parts(labels: np.ndarray, joints2d: np.ndarray, conf: np.ndarray, size: int) -> np.ndarray:
+    """(n,) bool: each keypoint (joints2d (n, 2) crop pixels, n = 13 or 14, conf (n,)) lies on one of its own
+    parts of the part map labels (r, r) on the crop, by the majority rule of `metrics.keypoint_part_agreement`
+    (its radius, in label pixels); True where nothing is checked (conf 0, the neck, outside the map)."""
+    from .metrics import KEYPOINT_PARTS, keypoint_part_agreement
+
+    scale = labels.shape[0] / float(size)
+    kp = np.zeros((len(KEYPOINT_PARTS), 3), np.float64)
+    owner = {}
+    for j, b in enumerate(LSP_PART_LANDMARKS[:len(joints2d)]):
+        if b is not None and conf[j] > 0:
+            kp[b] = (*(np.asarray(joints2d[j], np.float64) * scale), 1.0)
+            owner[b] = j
+    ok = np.ones(len(joints2d), bool)
+    for k in keypoint_part_agreement(labels, kp, min_visibility=0.5).keypoints:
+        ok[owner[k.keypoint]] = k.agrees
+    return ok
 
 
 def trusted_weights(weights: FitWeights, trust: float) -> FitWeights:
@@ -185,6 +214,14 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
             joints2d, conf, swapped = resolve_left_right(body, params, focal, size, np.asarray(joints2d), conf)
             if swapped and bones is not None:
                 bones = bones.mirrored()
+            # a keypoint off its own parts is more often the detector's mistake than the segmentation's where
+            # the part map is as confident as synthetic people's (the detector's heavy-tailed error on them:
+            # model card); below that, on photos, the part map is the weaker witness (KEYPOINT_GATE_CONFIDENCE)
+            lo, hi = KEYPOINT_GATE_CONFIDENCE
+            gate = float(np.clip((parts.confidence() - lo) / (hi - lo), 0.0, 1.0))
+            if gate > 0:
+                on_parts = keypoints_on_their_parts(parts.labels, joints2d, conf, size)
+                conf = np.where(on_parts, conf, conf * (1.0 - gate)).astype(np.float32)
         if joints2d is not None and conf is not None and trust < 0.5:
             # an untrusted network: its legs start straight (it tends to guess a sitting body, and from a
             # sitting start the keypoints' depth ambiguity keeps the thighs forward), and unseen ones stay so

@@ -83,11 +83,16 @@ class PartMap:
 
     labels: np.ndarray
     probs: np.ndarray | None = None  # (13, H, W) float32 softmax, when a network produced it
+    # the network's own confidence when its answer was combined with other evidence (the detector's silhouette:
+    # detect.person_inputs.restrict_parts), which would otherwise raise it
+    network_confidence: float | None = None
 
     def confidence(self) -> float:
         """Mean winning-class probability over the labelled body pixels (1.0 without probabilities or
-        body pixels). What the shipped weights give on synthetic people and on real photos is noted at
-        `inference.refine.TRUST_CONFIDENCE`."""
+        body pixels), as the network answered (`network_confidence` when set). What the shipped weights give
+        on synthetic people and on real photos is noted at `inference.refine.TRUST_CONFIDENCE`."""
+        if self.network_confidence is not None:
+            return self.network_confidence
         fg = self.labels > 0
         if self.probs is None or not fg.any():
             return 1.0

@@ -54,7 +54,7 @@ def main(argv=None) -> int:
         narrow = det.detect(img, wide=False)
         t1 = time.perf_counter()
         det._cache.clear()
-        people = det.detect(img)
+        people = pred.people(img)
         t2 = time.perf_counter()
         fits = []
         for k in range(len(people)):

@@ -60,15 +60,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     import cv2
 
-    from inference.detect import shared_detector
     from inference.image_io import load_image
+    from inference.pipeline import Predictor
 
-    det = shared_detector()
+    pred = Predictor(detect="on")
     tot_people = tot_found = tot_false = 0
     for name, pts in PEOPLE.items():
         rgb = load_image(a.frames / name)
         t0 = time.perf_counter()
-        people = det.detect(rgb)
+        people = pred.people(rgb)
         sec = time.perf_counter() - t0
         boxes = np.array([p.box for p in people], np.float32).reshape(-1, 4)
         points = np.array(pts, np.float32)

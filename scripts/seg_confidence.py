@@ -29,11 +29,15 @@ def main() -> int:
 
     from inference.datasets import list_cases, read_case
     from inference.pipeline import PredictionError, Predictor
+    from training.evaluate import _keypoint_detector, run_network
 
     a, b = (int(v) for v in args.cases.split(":"))
     pred = Predictor(weights_dir=args.weights, detect="off")
+    detector = _keypoint_detector("detect")
     ids = list_cases(args.data, "test")[a:b]
-    conf = [pred.predict(read_case(args.data, i, pred.body_model).image).parts.confidence() for i in ids]
+    # as `main.py evaluate` runs them: the detector's keypoints and silhouette, the test image as the crop
+    conf = [run_network(pred, detector, read_case(args.data, i, pred.body_model).image).prediction.parts.confidence()
+            for i in ids]
     p10, p50, p90 = np.percentile(conf, [10, 50, 90])
     print(f"synthetic test people {a}-{b - 1}: 10th {p10:.3f}, median {p50:.3f}, 90th {p90:.3f}")
     photo = Predictor(weights_dir=args.weights, detect="auto")

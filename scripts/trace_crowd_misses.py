@@ -88,8 +88,8 @@ def main(argv=None) -> int:
     log: dict[str, list] = {}
     landmark_pass, merge, nest = det.person_at, bp.merge_people, bp._drop_nested
 
-    def traced_person_at(image, roi, score, witness=None):
-        p = landmark_pass(image, roi, score, witness)
+    def traced_person_at(image, roi, score, witness=None, parts=None):
+        p = landmark_pass(image, roi, score, witness, parts)
         if p is not None:
             log["results"].append(p)
         elif score < bp.WITNESS_SCORE:  # refused by the second witness? (the same passes at a sure score)

@@ -405,7 +405,7 @@ class PersonDetector:
         d = np.hypot(*(back[BODY] - kp[BODY, :2]).T)
         return float(np.median(d)) / (roi.side / (2 * ROI_SCALE)), float(out[1].reshape(-1)[0])
 
-    def person_at(self, image: np.ndarray, roi: Roi, score: float, witness=None) -> Person | None:
+    def person_at(self, image: np.ndarray, roi: Roi, score: float, witness=None, parts=None) -> Person | None:
         """Landmark passes (the detector's ROI, then the ROI the first pass aligns on the body, as the tracker
         of a video would); None unless both see a person and agree on the keypoints within MAX_DRIFT body
         radii (a lone pass on clutter can report a confident but unstable skeleton).  When the two disagree,
@@ -416,9 +416,10 @@ class PersonDetector:
         upright ROI is tried too (its body-axis guess is often wrong for small or bent people) and the
         steadier result wins.  When neither finds a person, a ROI SHRINK_RETRY x as large is tried last: for
         people far away the detector's ROI is often twice their height, too loose for the landmark model.
-        A person scored under WITNESS_SCORE also needs a second witness: the mirrored ROI (`mirrored`) shows the
-        same skeleton within MIRROR_MAX_DRIFT with presence MIRROR_PRESENCE, or `witness(person)` (a callable,
-        e.g. the proposer's heatmap at their hips) says yes."""
+        A person scored under WITNESS_SCORE also needs a second witness: `witness(person)` (a callable, e.g. the
+        proposer's heatmap at their hips) says yes, or the mirrored ROI (`mirrored`) shows the same skeleton
+        within MIRROR_MAX_DRIFT with presence MIRROR_PRESENCE and `parts(image, person)` (a callable, e.g. the
+        part segmentation following the skeleton: `inference.pipeline.Predictor.people`), when given, agrees."""
         best = None
         rois = [roi] + ([Roi(roi.cx, roi.cy, roi.side, 0.0)] if abs(roi.angle) > UPRIGHT_RETRY else [])
         rois.append(Roi(roi.cx, roi.cy, roi.side * SHRINK_RETRY, roi.angle))
@@ -445,21 +446,23 @@ class PersonDetector:
         if box is None:
             return None
         person = Person(box=box, score=float(score), keypoints=kp, mask=mask, world=world)
-        if score < WITNESS_SCORE:
+        if score < WITNESS_SCORE and not (witness is not None and witness(person)):
             drift, presence = self.mirrored(image, r2, kp)
-            mirror_agrees = presence >= MIRROR_PRESENCE and drift <= MIRROR_MAX_DRIFT
-            if not mirror_agrees and not (witness is not None and witness(person)):
+            if not (presence >= MIRROR_PRESENCE and drift <= MIRROR_MAX_DRIFT
+                    and (parts is None or parts(image, person))):
                 return None
         return person
 
     # ------------------------------------------------------------------ all
     def detect(self, image_rgb: np.ndarray, max_people: int | None = None, with_masks: bool = True,
-               min_score: float = DET_MIN_SCORE, zoom: bool = True, wide: bool = True) -> list[Person]:
+               min_score: float = DET_MIN_SCORE, zoom: bool = True, wide: bool = True, parts=None) -> list[Person]:
         """Every person found in an (H, W, 3) uint8 RGB image (grey (H, W) is accepted), at most max_people
         (default 5, WIDE_MAX_PEOPLE with `wide`), the default person first (`rank_people`: the most complete,
         central and large); [] when there is nobody.  `wide` adds the tiled passes of `tiles` for people far
         from the camera.  The last CACHE_SIZE results are kept: the same image with the same options is
-        answered without running the models again (fitting several people of one photo detects once)."""
+        answered without running the models again (fitting several people of one photo detects once).
+        `parts(image, person) -> bool`: a third witness for doubtful people the mirror vouches for (`person_at`);
+        the cache tells results with and without one apart, not two different ones."""
         image = np.asarray(image_rgb)
         if image.ndim == 2:
             image = np.repeat(image[..., None], 3, 2)
@@ -468,18 +471,19 @@ class PersonDetector:
         image = np.ascontiguousarray(image[..., :3])
         if max_people is None:
             max_people = WIDE_MAX_PEOPLE if wide else 5
-        key = (hashlib.blake2b(image.data, digest_size=16).digest(), image.shape, max_people, min_score, zoom, wide)
+        key = (hashlib.blake2b(image.data, digest_size=16).digest(), image.shape, max_people, min_score, zoom, wide,
+               parts is not None)
         with self._lock:
             for k, found in self._cache:
                 if k == key:
                     return [p if with_masks else Person(p.box, p.score, p.keypoints, None, p.world) for p in found]
-            people = self._detect(image, max_people, min_score, zoom, wide)
+            people = self._detect(image, max_people, min_score, zoom, wide, parts)
             self._cache = [(key, people), *self._cache][:CACHE_SIZE]
         if not with_masks:
             people = [Person(p.box, p.score, p.keypoints, None, p.world) for p in people]
         return list(people)
 
-    def _detect(self, image: np.ndarray, max_people: int, min_score: float, zoom: bool, wide: bool
+    def _detect(self, image: np.ndarray, max_people: int, min_score: float, zoom: bool, wide: bool, parts=None
                 ) -> list[Person]:
         """detect() without the cache (the caller holds the lock)."""
         people: list[Person] = []
@@ -514,7 +518,7 @@ class PersonDetector:
                 if any(_inside(cand.face, _grow(h, HEAD_MARGIN)) for h in heads):
                     continue  # this face belongs to someone already found
                 tried += 1
-                person = self.person_at(image, cand.roi, cand.score, witness)
+                person = self.person_at(image, cand.roi, cand.score, witness, parts)
                 if person is None or not big_enough(person) or (check is not None and not check(person)):
                     continue
                 head = _head_box(person.keypoints)

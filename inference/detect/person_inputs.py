@@ -19,6 +19,7 @@ from . import Person
 
 MIN_JOINT_CONF = 0.5    # BlazePose visibility below this is a guess (occluded or outside the photo)
 MASK_KEEP = 0.3         # silhouette probability above which part labels are kept
+MASK_CLIP = 1e-3        # the silhouette's probability is trusted up to 1:999 against the network's background
 
 
 # Body proportions (fractions of standing height, from the embedded model's mean body) used to place
@@ -128,9 +129,19 @@ def world_bones(person: Person, min_conf: float = MIN_JOINT_CONF, guess: float =
 
 
 def restrict_parts(parts: PartMap, mask_crop: np.ndarray | None, keep: float = MASK_KEEP, grow: int = 1) -> PartMap:
-    """The part map with every label outside the person's silhouette set to background (other people and
-    person-like clutter in the crop); the silhouette is grown by `grow` label pixels so a slightly tight
-    mask does not shave the limbs.  probs (when present) move the removed mass to the background."""
+    """The part map combined with the person's silhouette (mask_crop (S, S) float, the detector's person
+    probability on the crop).
+
+    Inside, the two are weighed as independent experts: each pixel's background probability is scaled by
+    (1 - m) / m and the pixel renormalised, so a body pixel the network left unlabelled (a dark coat, the
+    far side of a uniform) turns to its likeliest part where the detector is sure it is person, and a
+    stray label on the sky goes where it is sure it is not. BlazePose's mask, trained on real people,
+    outlines the person better than the segmentation does (silhouette IoU 0.92 against 0.88 on 156
+    detected synthetic tuning people; docs/segmentation.md). Outside the silhouette (m <= `keep`, grown
+    by `grow` label pixels so a slightly tight mask does not shave the limbs) every label is background:
+    other people and person-like clutter in the crop. Without probabilities only the restriction applies.
+    The result's `network_confidence` is the network's own over the body pixels it kept (the refinement's
+    trust is calibrated on it)."""
     if mask_crop is None:
         return parts
     r = parts.labels.shape[0]
@@ -139,10 +150,15 @@ def restrict_parts(parts: PartMap, mask_crop: np.ndarray | None, keep: float = M
     if grow > 0:
         inside = cv2.dilate(inside, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
     inside = inside.astype(bool)
-    labels = np.where(inside, parts.labels, 0).astype(parts.labels.dtype)
-    probs = None
-    if parts.probs is not None:
-        probs = parts.probs.copy()
-        probs[1:] *= inside
-        probs[0] = 1.0 - probs[1:].sum(0)
-    return PartMap(labels, probs)
+    if parts.probs is None:
+        return PartMap(np.where(inside, parts.labels, 0).astype(parts.labels.dtype), None)
+    # the network's confidence with only the restriction applied: the fusion below makes it surer
+    fg = inside & (parts.labels > 0)
+    own = float(np.asarray(parts.probs).max(0)[fg].mean()) if fg.any() else 1.0
+    probs = np.array(parts.probs, np.float32, copy=True)
+    m = np.clip(m, MASK_CLIP, 1.0 - MASK_CLIP)
+    probs[0] *= (1.0 - m) / m
+    probs /= probs.sum(0, keepdims=True)
+    probs[1:] *= inside
+    probs[0] = 1.0 - probs[1:].sum(0)
+    return PartMap(probs.argmax(0).astype(parts.labels.dtype), probs, own)

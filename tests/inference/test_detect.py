@@ -288,6 +288,29 @@ def test_crop_inputs_and_restricted_parts():
     assert out.labels[32, 32] == 3 and out.labels[32, 1] == 0 and out.labels[1, 32] == 0
     assert np.allclose(out.probs.sum(0), 1) and out.probs[0, 32, 1] == 1
     assert restrict_parts(PartMap(labels), None).labels is labels
+    assert restrict_parts(PartMap(labels), mcrop).labels[32, 1] == 0  # labels alone: restricted only
+
+
+def test_restricted_parts_weigh_the_silhouette_against_the_network():
+    from inference.detect.person_inputs import restrict_parts
+    from inference.types import PartMap
+
+    probs = np.zeros((13, 4, 4), np.float32)
+    probs[0], probs[5] = 0.6, 0.4              # the network leans to background everywhere
+    mask = np.zeros((4, 4), np.float32)
+    mask[:, :2] = 0.9                          # the detector is sure of the left half
+    mask[:, 2] = 0.5                           # undecided on the third column, absent on the fourth
+    out = restrict_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), mask, grow=0)
+    assert (out.labels[:, :2] == 5).all() and (out.labels[:, 2:] == 0).all()
+    assert np.allclose(out.probs.sum(0), 1)
+    assert out.probs[5, 0, 0] == pytest.approx(0.4 * 0.9 / (0.4 * 0.9 + 0.6 * 0.1))  # product of the experts
+    assert out.probs[0, 0, 2] == pytest.approx(0.6)                                   # m = 0.5 changes nothing
+    assert out.probs[0, 0, 3] == 1                                                    # outside: background
+    assert out.confidence() == 1.0  # the network labelled no body pixel itself: its own confidence is kept
+    probs[0, :, :2], probs[5, :, :2] = 0.3, 0.7  # now it labels the left half, 0.7 sure
+    out = restrict_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), mask, grow=0)
+    assert out.confidence() == pytest.approx(0.7) and out.network_confidence == pytest.approx(0.7)
+    assert PartMap(out.labels, out.probs).confidence() > 0.9  # the product is surer than the network
 
 
 def test_body_box_extends_a_half_length_person_downwards():

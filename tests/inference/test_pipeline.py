@@ -285,6 +285,26 @@ def test_shipped_prediction_on_a_synthetic_image(shipped, samples, body):
     assert np.median(errors) < MAX_PA_MPJPE_MM, f"PA-MPJPE per image (mm): {np.round(errors, 1)}"
 
 
+def test_the_part_map_witnesses_a_doubtful_real_person(shipped):
+    """The camera man is a doubtful person (detector score under WITNESS_SCORE): the part map of his crop
+    follows his skeleton, so `people` (the detector with the segmentation as third witness) keeps him, and a
+    predict on the photo fits him."""
+    from inference.body_model import RESOURCES
+    from inference.image_io import load_image
+    from inference.pipeline import PART_WITNESS_MIN
+
+    if shipped.detector is None:
+        pytest.skip("needs the person detector runtime (requirements-detect.txt)")
+    from inference.detect.blazepose import WITNESS_SCORE
+
+    rgb = load_image(RESOURCES / "photos" / "camera.png")
+    people = shipped.people(rgb)
+    assert len(people) == 1 and people[0].score < WITNESS_SCORE
+    assert shipped.part_agreement(rgb, people[0]) >= PART_WITNESS_MIN
+    assert shipped.parts_follow(rgb, people[0])
+    assert shipped.predict(rgb).person == 0
+
+
 def test_shipped_uniform_grey_image_has_no_person(shipped):
     if shipped.detector is None:  # then any image is taken as a person's crop (documented)
         pytest.skip("needs the person detector runtime (requirements-detect.txt)")

@@ -148,7 +148,6 @@ def test_refinement_that_folds_the_body_is_rejected(body):
 
     net = _posed(body, {})
     labels = np.zeros((128, 128), np.uint8)
-    trusted = PartMap(labels)                                   # no probabilities: confidence 1
     some = labels.copy()
     some[30:100, 50:78] = 2                                     # body pixels, labelled without confidence
     unsure = PartMap(some, np.full((13, 128, 128), 1 / 13, np.float32))
@@ -158,16 +157,20 @@ def test_refinement_that_folds_the_body_is_rejected(body):
         j = project_points(body.mesh(params).joints, FOCAL, CROP_SIZE)
         return np.concatenate([j[list(LSP_FROM_SMPL)], j[[HEAD_JOINT]]])
 
+    def trusted(params):  # no probabilities: confidence 1; each keypoint on its own part
+        j = keypoints(params)
+        return PartMap(_disks({k: j[k] for k in range(14) if k != 12}, OWN_LABEL))
+
     # the splits, elbows bent sideways, the spine twisted
     odd = _posed(body, {1: (0, 0, 80), 2: (0, 0, -80), 18: (0, 120, 0), 19: (0, -120, 0), 6: (0, 0, 60)})
     args = dict(joints2d=keypoints(odd), conf=np.ones(14, np.float32), weights=w)
-    free = refine_fit(body, net, trusted, FOCAL, CROP_SIZE, max_energy_rise=None, **args)
+    free = refine_fit(body, net, trusted(odd), FOCAL, CROP_SIZE, max_energy_rise=None, **args)
     assert pose_energy(free.body_pose) - pose_energy(net.body_pose) > POSE_ENERGY_RISE
-    assert refine_fit(body, net, trusted, FOCAL, CROP_SIZE, **args) is net
+    assert refine_fit(body, net, trusted(odd), FOCAL, CROP_SIZE, **args) is net
     assert refine_fit(body, net, unsure, FOCAL, CROP_SIZE, **args) is not net
 
     walk = _posed(body, {1: (-25, 0, 0), 4: (30, 0, 0), 2: (15, 0, 0)})
-    moved = refine_fit(body, net, trusted, FOCAL, CROP_SIZE, joints2d=keypoints(walk),
+    moved = refine_fit(body, net, trusted(walk), FOCAL, CROP_SIZE, joints2d=keypoints(walk),
                        conf=np.ones(14, np.float32), weights=w)
     assert moved is not net and not np.allclose(moved.body_pose, net.body_pose, atol=1e-3)
 
@@ -236,3 +239,58 @@ def test_a_person_bent_forward_with_unseen_feet_stands(body, monkeypatch):
     monkeypatch.setattr(refine, "UNSEEN_FEET_BALANCE", 100.0)
     assert np.allclose(seen.body_pose, refine_fit(body, leaning, unsure, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf,
                                                    weights=w).body_pose, atol=1e-5)
+
+
+def _disks(points: dict[int, tuple[float, float]], labels_of: dict[int, int], size: int = CROP_SIZE,
+           res: int = 128) -> np.ndarray:
+    """A (res, res) part map with a disk of each keypoint's own part (label) about it (crop pixels)."""
+    lab = np.zeros((res, res), np.uint8)
+    for j, (x, y) in points.items():
+        cv2.circle(lab, (int(x * res / size), int(y * res / size)), 5, int(labels_of[j]), -1)
+    return lab
+
+
+# LSP keypoint (+ head) -> the label of one of its parts: shins, thighs, lower torso, forearms, upper arms,
+# upper torso, head
+OWN_LABEL = {0: 12, 1: 6, 2: 8, 3: 8, 4: 5, 5: 11, 6: 10, 7: 4, 8: 2, 9: 2, 10: 9, 11: 3, 13: 1}
+
+
+def test_keypoints_off_their_parts_are_found():
+    """keypoints_on_their_parts: each keypoint on a disk of its own part agrees; the left wrist moved onto the
+    head does not; a keypoint with confidence 0 and the neck are not judged."""
+    from inference.refine import keypoints_on_their_parts
+
+    pts = {j: (20.0 + 40 * (j % 5), 20.0 + 50 * (j // 5)) for j in range(14)}
+    labels = _disks({j: p for j, p in pts.items() if j != 12}, OWN_LABEL)
+    joints = np.array([pts[j] for j in range(14)], np.float32)
+    conf = np.ones(14, np.float32)
+    assert keypoints_on_their_parts(labels, joints, conf, CROP_SIZE).all()
+    moved = joints.copy()
+    moved[11] = joints[13]                       # left wrist on the head
+    moved[6] = (250, 250)                        # right wrist on the background, but not confident
+    conf[6] = 0
+    ok = keypoints_on_their_parts(labels, moved, conf, CROP_SIZE)
+    assert not ok[11] and ok[6] and ok[12] and ok.sum() == 13
+    assert keypoints_on_their_parts(labels, moved[:13], conf[:13], CROP_SIZE).sum() == 12
+
+
+def test_a_confident_map_takes_the_weight_off_a_keypoint_off_its_parts(body):
+    """A trusted part map (confidence 1) on which the detector's left wrist lies on the head: refinement goes
+    as if that keypoint were missing; an unsure map (confidence below KEYPOINT_GATE_CONFIDENCE) is not asked."""
+    net = _posed(body, {})
+    j = project_points(body.mesh(net).joints, FOCAL, CROP_SIZE)
+    joints = np.concatenate([j[list(LSP_FROM_SMPL)], j[[HEAD_JOINT]]]).astype(np.float32)
+    joints[11] = joints[13] + (0, 8)             # the left wrist keypoint on the face
+    labels = _disks({k: joints[k] for k in range(14) if k not in (11, 12)}, OWN_LABEL)
+    conf = np.ones(14, np.float32)
+    w = dataclasses.replace(REFINE_WEIGHTS, iters=ITERS)
+    trusted = PartMap(labels)                    # no probabilities: confidence 1
+    gated = refine_fit(body, net, trusted, FOCAL, CROP_SIZE, joints2d=joints, conf=conf, weights=w)
+    without = conf.copy()
+    without[11] = 0
+    same = refine_fit(body, net, trusted, FOCAL, CROP_SIZE, joints2d=joints, conf=without, weights=w)
+    assert np.allclose(gated.body_pose, same.body_pose, atol=1e-6)
+    unsure = PartMap(labels, None, 0.5)          # below both the trust and the gate ranges
+    followed = refine_fit(body, net, unsure, FOCAL, CROP_SIZE, joints2d=joints, conf=conf, weights=w)
+    assert not np.allclose(followed.body_pose, refine_fit(body, net, unsure, FOCAL, CROP_SIZE, joints2d=joints,
+                                                          conf=without, weights=w).body_pose, atol=1e-3)

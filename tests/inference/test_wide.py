@@ -479,13 +479,18 @@ def test_a_real_person_is_the_same_in_the_mirror_and_a_moved_skeleton_is_not(det
 
 
 @needs_runtime
-def test_a_doubtful_person_needs_the_mirror_or_the_other_witness(detector, monkeypatch):
-    """person_at on the portrait's ROI: under WITNESS_SCORE the mirror test decides, and where it fails (its
-    bound set below any drift) the `witness` callable does; above WITNESS_SCORE no witness is asked."""
+def test_a_doubtful_person_needs_the_heat_or_the_mirror_and_the_parts(detector, monkeypatch):
+    """person_at on the portrait's ROI: under WITNESS_SCORE the `witness` callable (the proposer's heat) or the
+    mirror test with the `parts` callable decides; where the mirror fails (its bound set below any drift) the
+    `witness` alone does; above WITNESS_SCORE no witness is asked."""
     import inference.detect.blazepose as bp
 
     img, _, roi = _portrait(detector)
     assert detector.person_at(img, roi, 0.6) is not None
+    # the third witness is asked only after the mirror agrees, and only when the heat did not vouch
+    assert detector.person_at(img, roi, 0.6, parts=lambda im, p: False) is None
+    assert detector.person_at(img, roi, 0.6, parts=lambda im, p: im is img) is not None
+    assert detector.person_at(img, roi, 0.6, witness=lambda p: True, parts=lambda im, p: False) is not None
     monkeypatch.setattr(bp, "MIRROR_MAX_DRIFT", -1.0)
     asked = []
     assert detector.person_at(img, roi, 0.6, witness=lambda p: asked.append(p) or False) is None and asked

@@ -9,9 +9,10 @@ photo with keypoints | parts over the photo | parts).
 
     python scripts/eval_real_parts.py resources/photos/*.jpg resources/photos/*.png --out docs/real_parts
 
-Note: the pipeline clears every label outside the person's (slightly grown) silhouette
-(inference.detect.person_inputs.restrict_parts), so the silhouette IoU mostly says how much of the silhouette
-the parts fill; the keypoint agreement is the measure of the parts themselves.
+Note: the pipeline clears every label outside the person's (slightly grown) silhouette and, inside it, weighs
+the network's background against the silhouette (inference.detect.person_inputs.restrict_parts), so the parts
+fill the silhouette nearly by construction and its IoU says little; the keypoint agreement is the measure of the
+parts themselves.
 """
 from __future__ import annotations
 

@@ -1,0 +1,29 @@
+"""scripts/count_people.py on the bundled photos: the people the app would show, and unreadable files named."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import count_people  # noqa: E402
+
+
+def test_people_in_photos_with_and_without_people(tmp_path, capsys):
+    from inference.detect import detector_available
+
+    if not detector_available()[0]:
+        pytest.skip("person detector not installed")
+    from inference.pipeline import Predictor
+
+    photos = ROOT / "resources" / "photos"
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff not a whole jpeg")
+    found, bad = count_people.count(Predictor(detect="on"), [photos / "coffee.jpg", photos / "camera.png", broken])
+    assert list(found) == ["camera.png"] and len(found["camera.png"]) == 1
+    assert len(bad) == 1 and bad[0].startswith("broken.jpg")
+    assert count_people.main([str(photos / "coffee.jpg"), str(photos / "rocket.jpg")]) == 0
+    assert capsys.readouterr().out.strip().endswith("photos with a person: 0 of 2; people: 0")

@@ -153,8 +153,7 @@ def restrict_parts(parts: PartMap, mask_crop: np.ndarray | None, keep: float = M
     if parts.probs is None:
         return PartMap(np.where(inside, parts.labels, 0).astype(parts.labels.dtype), None)
     # the network's confidence with only the restriction applied: the fusion below makes it surer
-    fg = inside & (parts.labels > 0)
-    own = float(np.asarray(parts.probs).max(0)[fg].mean()) if fg.any() else 1.0
+    own = PartMap(np.where(inside, parts.labels, 0), parts.probs).confidence()
     probs = np.array(parts.probs, np.float32, copy=True)
     m = np.clip(m, MASK_CLIP, 1.0 - MASK_CLIP)
     probs[0] *= (1.0 - m) / m

@@ -10,8 +10,9 @@ rule: IoU >= 0.5 with their visible or frame-clipped whole box). A landmark resu
 centre lies within ON_PERSON x their height of theirs. Stages, first that applies:
   no peak        never found, and no proposer peak within ON_PERSON x their height of their hips
   peak, no person  never found although a peak lies on their hips (its ROIs rejected, or landing on a neighbour)
-  doubted        found by a landmark pass, refused by the second witness (a low score, a mirror image that
-                 disagrees and no proposer heat on their hips: PersonDetector.person_at)
+  doubted        found by a landmark pass, refused by the witnesses of a low score (no proposer heat on their
+                 hips, and a mirror image that disagrees or a part map that does not follow the skeleton:
+                 PersonDetector.person_at, Predictor.people)
   refused        found by a landmark pass, not taken by the search (size floors, a face or head already taken)
   merged         taken, then merged into another detection of "the same person"
   nested         taken, then dropped as nested in a larger person
@@ -80,7 +81,8 @@ def main(argv=None) -> int:
     if not frames:
         print(f"error: no crowd frames in {args.data}", file=sys.stderr)
         return 2
-    det = Predictor(detect="on").detector
+    pred = Predictor(detect="on")
+    det = pred.detector
     if det is None:
         print("error: the person detector is not installed (requirements-detect.txt)", file=sys.stderr)
         return 2
@@ -116,7 +118,7 @@ def main(argv=None) -> int:
             P = f.people
             log.update(results=[], taken=[], merged=[], kept=[], doubted=[])
             det._cache = []
-            people = det.detect(f.image)
+            people = pred.people(f.image)  # as scripts/eval_crowds.py finds them (the part map as third witness)
             m = match_people(P, f.image.shape, np.array([p.box for p in people], np.float32).reshape(-1, 4))
             peaks = det.proposer.propose(f.image) if det.proposer is not None else []
             for g in range(len(f)):

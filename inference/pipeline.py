@@ -22,7 +22,8 @@ from .geometry import matrix_to_axis_angle, project_points, weak_cam_to_translat
 from .image_io import ImageError, load_image
 from .keypoint_maps import MIRROR_LIMBS, keypoint_coords, limb_maps
 from .nets import FitNet, SegNet
-from .nets.fit_net import fit_mirror_averaged
+from .nets.fit_net import TEST_SHIFTS as FIT_TEST_SHIFTS
+from .nets.fit_net import fit_mirror_averaged, shift_part_map, views_averaged
 from .nets.fold import fold_batchnorm
 from .nets.seg_net import part_probabilities, seg_test_shifts
 from .parts import MIRROR_LABELS
@@ -91,7 +92,8 @@ class Predictor:
     trained for another body model). flip_test: both networks also read the mirrored input and their
     answers are averaged (segmentation: probabilities; fitting: `nets.fit_net.fit_mirror_averaged`), and the
     segmentation reads slightly shifted copies of its input too: those seg.pt names under "test_shifts"
-    (scripts/package_weights.py --seg-shifts), else `nets.seg_net.SHIFTS`.
+    (scripts/package_weights.py --seg-shifts), else `nets.seg_net.SHIFTS`; the fitting network reads its part
+    map moved by a few pixels (`nets.fit_net.TEST_SHIFTS`).
     """
 
     def __init__(self, body_model: BodyModel | None = None, weights_dir: Path | None = None, device: str = "auto",
@@ -201,10 +203,10 @@ class Predictor:
     @torch.no_grad()
     def fit(self, labels: np.ndarray, joints2d: np.ndarray | None = None, conf: np.ndarray | None = None) -> BodyParams:
         """Label map (r, r) 0..12 -> SMPL parameters in the crop camera. joints2d (14, 2) crop pixels and
-        conf (14,): the detector's keypoints, read by a keypoint-conditioned fitting network."""
+        conf (14,): the detector's keypoints, read by a keypoint-conditioned fitting network. With flip_test the
+        answer is averaged over the map's moved views (`nets.fit_net.TEST_SHIFTS`) and their mirror images."""
         lab = cv2.resize(labels, (self.fit_res, self.fit_res), interpolation=cv2.INTER_NEAREST)
-        x = F.one_hot(torch.as_tensor(lab, device=self.device).long(), 13).permute(2, 0, 1)[None].float()
-        coords = None
+        onehot = F.one_hot(torch.as_tensor(lab, device=self.device).long(), 13).permute(2, 0, 1)[None].float()
         if self.fit_limbs:
             if joints2d is None or conf is None:
                 j = torch.zeros(1, 14, 2, device=self.device)
@@ -212,12 +214,22 @@ class Predictor:
             else:
                 j = torch.as_tensor(np.asarray(joints2d, np.float32)[None], device=self.device)
                 v = torch.as_tensor(np.asarray(conf)[None] > 0, device=self.device)
-            x = torch.cat([x, limb_maps(j, v, self.fit_res, self.size)], 1)
-            coords = keypoint_coords(j, v, self.size) if self.fit_net.coords else None
+        # the map and its moved views (TEST_SHIFTS), keypoints moved with the map, in one batch
+        xs, cs = [], []
+        for dx, dy in (FIT_TEST_SHIFTS if self.flip_test else ((0, 0),)):
+            x = shift_part_map(onehot, dx, dy)
+            if self.fit_limbs:
+                jv = j + torch.tensor([dx, dy], dtype=torch.float32, device=self.device) * (self.size / self.fit_res)
+                x = torch.cat([x, limb_maps(jv, v, self.fit_res, self.size)], 1)
+                if self.fit_net.coords:
+                    cs.append(keypoint_coords(jv, v, self.size))
+            xs.append(x)
+        x, coords = torch.cat(xs), (torch.cat(cs) if cs else None)
         if self.flip_test and self._mirror_fit is not None:  # with the mirrored map's answer, as in segment
             rot, betas, cam = fit_mirror_averaged(self.fit_net, x, self._mirror_fit, coords)
         else:
             rot, betas, cam = self.fit_net(x, coords)
+        rot, betas, cam = views_averaged(rot, betas, cam)
         aa = matrix_to_axis_angle(rot[0]).reshape(72).cpu().numpy()
         t = weak_cam_to_translation(cam, self.focal, self.size)[0].cpu().numpy()
         return BodyParams.from_pose(aa, betas[0].cpu().numpy(), t)

@@ -4,7 +4,7 @@ import torch
 from inference.joints import MIRROR_JOINTS
 from inference.keypoint_maps import MIRROR_LIMBS
 from inference.nets import FitNet
-from inference.nets.fit_net import fit_mirror_averaged
+from inference.nets.fit_net import fit_mirror_averaged, shift_part_map, views_averaged
 from inference.parts import MIRROR_LABELS
 
 S = torch.diag(torch.tensor([-1.0, 1.0, 1.0]))
@@ -82,3 +82,31 @@ def test_the_mapped_back_answer_is_the_mirrored_body():
         jm = body.joints_rotmat(S @ rot[:, list(MIRROR_JOINTS)] @ S, betas)[0]
     mirrored = j[list(MIRROR_JOINTS)] * torch.tensor([-1.0, 1.0, 1.0])
     assert (jm - mirrored).abs().max() < 3e-3
+
+
+def test_a_moved_part_map_keeps_its_parts_and_uncovers_background():
+    """shift_part_map moves every channel by (dx, dy) pixels, x right and y down; the uncovered rim is background."""
+    lab = torch.zeros(64, 64, dtype=torch.long)
+    lab[20:40, 30:34] = 5
+    onehot = torch.nn.functional.one_hot(lab, 13).permute(2, 0, 1)[None].float()
+    moved = shift_part_map(onehot, 3, -2)
+    assert moved.shape == onehot.shape
+    assert torch.equal(moved.argmax(1)[0, 18:38, 33:37], torch.full((20, 4), 5))
+    assert (moved[0, 5] > 0).sum() == 80
+    assert torch.equal(moved.sum(1), torch.ones(1, 64, 64))     # still one-hot, the rim background
+    assert torch.equal(moved[0, 0, :, :3], torch.ones(64, 3)) and torch.equal(moved[0, 0, -2:], torch.ones(2, 64))
+    assert shift_part_map(onehot, 0, 0) is onehot
+
+
+def test_views_average_to_a_rotation_between_them_with_the_first_views_camera():
+    torch.manual_seed(2)
+    m = torch.randn(3, 24, 3, 3) * 0.2
+    a = torch.linalg.matrix_exp(m - m.transpose(-1, -2))  # rotations: exponentials of skew-symmetric matrices
+    betas, cam = torch.randn(3, 10), torch.randn(3, 3)
+    rot, b, c = views_averaged(a, betas, cam)
+    assert rot.shape == (1, 24, 3, 3) and b.shape == (1, 10) and c.shape == (1, 3)
+    torch.testing.assert_close(rot @ rot.transpose(-1, -2), torch.eye(3).expand(1, 24, 3, 3), atol=1e-5, rtol=0)
+    torch.testing.assert_close(b, betas.mean(0, keepdim=True))
+    torch.testing.assert_close(c, cam[:1])
+    same, _, _ = views_averaged(a[:1].repeat(3, 1, 1, 1), betas, cam)
+    torch.testing.assert_close(same, a[:1], atol=1e-5, rtol=0)

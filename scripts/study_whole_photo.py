@@ -42,9 +42,9 @@ def synthetic(pred, data: Path, limit: int) -> None:
     from inference.datasets import list_cases, read_case
     from inference.detect import Person
     from inference.detect.blazepose import MIRROR
-    from inference.detect.person_inputs import crop_inputs
+    from inference.detect.person_inputs import crop_inputs, world_bones
     from inference.metrics import body_errors_mm
-    from inference.refine import resolve_left_right
+    from inference.refine import refine_fit, resolve_left_right
 
     body = pred.body_model
     ids = list_cases(data, "test")[: limit or None]
@@ -72,16 +72,22 @@ def synthetic(pred, data: Path, limit: int) -> None:
         other = Person(person.box, person.score, person.keypoints[MIRROR], person.mask,
                        None if person.world is None else person.world[MIRROR]) if swapped else person
         fits = [plain, pred.predict(image, crop=frame, found=person), pred.predict(image, crop=frame, found=other)]
-        errors = [body_errors_mm(body.mesh(f.params), gt).pa_mpjpe for f in fits]
+        checked = fits[2]
+        j2, c2, mask = crop_inputs(other, checked.crop, image.shape)
+        refined = refine_fit(body, checked.params, checked.parts, pred.focal, pred.size, joints2d=j2, conf=c2,
+                             silhouette=None if mask is None else mask > 0.5,
+                             photo_area=checked.crop.photo_area(image.shape), bones=world_bones(other))
+        errors = [body_errors_mm(body.mesh(p), gt).pa_mpjpe for p in (*(f.params for f in fits), refined)]
         rows.append((*errors, swapped))
         note = " (sides swapped)" if swapped else ""
-        print(f"{cid}: PA-MPJPE {errors[0]:.0f} / {errors[1]:.0f} / {errors[2]:.0f} mm{note}", flush=True)
-    r = np.array(rows, np.float64).reshape(-1, 4)
+        print(f"{cid}: PA-MPJPE {errors[0]:.0f} / {errors[1]:.0f} / {errors[2]:.0f} / refined {errors[3]:.0f} mm{note}",
+              flush=True)
+    r = np.array(rows, np.float64).reshape(-1, 5)
     print(f"\n{len(ids)} images, nobody found in {missed}; the whole photo finds {found} of them")
     if found:
         print(f"PA-MPJPE of the network on those {found}: without keypoints {r[:, 0].mean():.1f} mm, with the found "
               f"keypoints {r[:, 1].mean():.1f}, with their sides checked {r[:, 2].mean():.1f} "
-              f"({int(r[:, 3].sum())} swapped)")
+              f"({int(r[:, 4].sum())} swapped), that refined {r[:, 3].mean():.1f}")
 
 
 def free(pred, paths: list[Path]) -> None:

@@ -29,11 +29,11 @@ def main() -> int:
 
     from inference.datasets import list_cases, read_case
     from inference.pipeline import PredictionError, Predictor
-    from training.evaluate import _keypoint_detector, run_network
+    from training.evaluate import keypoint_detector, run_network
 
     a, b = (int(v) for v in args.cases.split(":"))
     pred = Predictor(weights_dir=args.weights, detect="off")
-    detector = _keypoint_detector("detect")
+    detector = keypoint_detector("detect")
     ids = list_cases(args.data, "test")[a:b]
     # as `main.py evaluate` runs them: the detector's keypoints and silhouette, the test image as the crop
     conf = [run_network(pred, detector, read_case(args.data, i, pred.body_model).image).prediction.parts.confidence()

@@ -77,13 +77,14 @@ def fit_keypoints(data: Path, weights: Path | None) -> None:
 
     from inference.datasets import list_cases, read_case
     from inference.geometry import project_points
+    from inference.metrics import body_errors_mm
     from inference.pipeline import Predictor
-    from training.evaluate import _errors, _keypoint_detector, run_network
+    from training.evaluate import keypoint_detector, run_network
     from training.keypoint_sim import GT_FROM_SMPL
 
     torch.manual_seed(0)
     pred = Predictor(weights_dir=weights, device="cpu", detect="off")
-    body, detector = pred.body_model, _keypoint_detector("detect")
+    body, detector = pred.body_model, keypoint_detector("detect")
     rows: dict[str, list[float]] = {"GT parts, detector keypoints": [], "GT parts, exact keypoints": [],
                                     "GT parts, no keypoints": [], "predicted parts, detector keypoints": []}
     for cid in list_cases(data, "test"):
@@ -98,7 +99,7 @@ def fit_keypoints(data: Path, weights: Path | None) -> None:
                 ("GT parts, exact keypoints", pred.fit(small, exact, np.ones(len(exact)))),
                 ("GT parts, no keypoints", pred.fit(small, None, None)),
                 ("predicted parts, detector keypoints", run.prediction.params)):
-            rows[name].append(_errors(body, params, mesh).pa_mpjpe)
+            rows[name].append(body_errors_mm(body.mesh(params), mesh).pa_mpjpe)
     print(f"PA-MPJPE (mm) over {len(rows['GT parts, no keypoints'])} people of {data}:")
     for name, v in rows.items():
         print(f"  {name:38s} {np.mean(v):.1f}")

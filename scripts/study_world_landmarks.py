@@ -47,11 +47,11 @@ def main(argv=None) -> int:
     from inference.detect.person_inputs import world_bones
     from inference.metrics import pa_mpjpe
     from inference.pipeline import Predictor
-    from training.evaluate import _keypoint_detector, run_network
+    from training.evaluate import keypoint_detector, run_network
 
     torch.set_num_threads(1)
     pred = Predictor(detect="off")
-    detector = _keypoint_detector("detect")
+    detector = keypoint_detector("detect")
     if detector is None:
         return 2
     body = pred.body_model

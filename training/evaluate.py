@@ -117,7 +117,7 @@ def _errors(body, params: BodyParams, gt_mesh) -> BodyErrors:
     return body_errors_mm(body.mesh(params), gt_mesh)
 
 
-def _keypoint_detector(keypoints: str):
+def keypoint_detector(keypoints: str):
     """The BlazePose detector when keypoints == 'detect' and it is installed, else None (with a note)."""
     if keypoints != "detect":
         return None
@@ -199,7 +199,7 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
     pred = Predictor(weights_dir=weights_dir, device=device, detect="off")
     body = pred.body_model
     smplify = SMPLify(body)
-    detector = _keypoint_detector(keypoints)
+    detector = keypoint_detector(keypoints)
     ids = list_cases(data, split)
     if limit:
         ids = ids[:limit]

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,12 @@ UNDETECTED_PERSON_CONFIDENCE = 0.5  # ... with a confident segmentation (the cof
 # network is weak: doubtful real people of the project's photos 0.62-0.93, synthetic tuning people from 0.40,
 # an upside-down synthetic acrobat 0.29 (docs/crowds.md, "A third witness").
 PART_WITNESS_MIN = 0.25
+WITNESSED_KEPT = 4  # part maps of recent third-witness calls kept for `predict` (a photo's doubtful people)
+
+
+def _fingerprint(rgb: np.ndarray) -> tuple:
+    """A cheap identity of a photo (H, W, 3): its shape and a hash of every 8th pixel of every 8th row."""
+    return rgb.shape, hashlib.blake2b(np.ascontiguousarray(rgb[::8, ::8]).data, digest_size=16).digest()
 
 
 def pick_device(device: str = "auto") -> torch.device:
@@ -137,6 +144,7 @@ class Predictor:
             self.warnings.append(f"the fitting weights were trained for another body model ({trained_for}); "
                                  f"{self.body_model.name} is in use, so shapes and joints may be off")
         self.focal, self.size = FOCAL, CROP_SIZE
+        self._witnessed: list = []  # (person, photo fingerprint, crop, parts) of recent `part_agreement` calls
         self.detector = None
         if detect not in ("auto", "on", "off"):
             raise PredictionError(f"detect must be auto, on or off, not {detect!r}")
@@ -163,7 +171,18 @@ class Predictor:
         crop = crop_for_box(tuple(float(v) for v in body_box(person, rgb.shape)), rgb.shape, self.size)
         joints2d, conf, mask = crop_inputs(person, crop, rgb.shape)
         parts = restrict_parts(self.segment(apply_crop(rgb, crop), joints2d, conf), mask)
+        # kept for `predict`: the doubtful person is often the one fitted next, on the same crop
+        self._witnessed = [(person, _fingerprint(rgb), crop, parts), *self._witnessed][:WITNESSED_KEPT]
         return float(keypoint_part_agreement(uncrop_parts(parts, crop, rgb.shape), person.keypoints).agreement)
+
+    def _witnessed_parts(self, rgb: np.ndarray, person, crop: Crop) -> PartMap | None:
+        """The restricted part map `part_agreement` computed for this very person (the detector's object) on
+        this photo and crop, or None."""
+        for p, key, c, parts in self._witnessed:
+            if (p is person and c.size == crop.size and c.scale == crop.scale
+                    and np.array_equal(c.offset, crop.offset) and key == _fingerprint(rgb)):
+                return parts
+        return None
 
     def parts_follow(self, rgb: np.ndarray, person) -> bool:
         """The detector's third witness (`detect.blazepose.PersonDetector.person_at`): the part map of the
@@ -226,7 +245,8 @@ class Predictor:
             xs.append(x)
         x, coords = torch.cat(xs), (torch.cat(cs) if cs else None)
         if self.flip_test and self._mirror_fit is not None:  # with the mirrored map's answer, as in segment
-            rot, betas, cam = fit_mirror_averaged(self.fit_net, x, self._mirror_fit, coords)
+            # left unprojected: views_averaged projects the mean of all the views' answers to a rotation once
+            rot, betas, cam = fit_mirror_averaged(self.fit_net, x, self._mirror_fit, coords, project=False)
         else:
             rot, betas, cam = self.fit_net(x, coords)
         rot, betas, cam = views_averaged(rot, betas, cam)
@@ -281,11 +301,13 @@ class Predictor:
         t1 = time.perf_counter()
         if cancel():
             raise Cancelled("cancelled")
-        parts = self.segment(crop_img, joints2d, conf)
-        if mask_crop is not None:
-            from .detect.person_inputs import restrict_parts
+        parts = None if found is None else self._witnessed_parts(rgb, found, crop)
+        if parts is None:
+            parts = self.segment(crop_img, joints2d, conf)
+            if mask_crop is not None:
+                from .detect.person_inputs import restrict_parts
 
-            parts = restrict_parts(parts, mask_crop)
+                parts = restrict_parts(parts, mask_crop)
         fg = float((parts.labels > 0).mean())
         # a person the detector missed is accepted only in a square, pre-cropped image (the network's
         # own input convention) that the segmentation clearly and confidently fills

@@ -86,7 +86,8 @@ _REFLECT = torch.diag(torch.tensor([-1.0, 1.0, 1.0]))
 
 
 def fit_mirror_averaged(net: FitNet, x: torch.Tensor, mirror_channels: torch.Tensor,
-                        coords: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                        coords: torch.Tensor | None = None, project: bool = True
+                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """FitNet's answer for inputs x (B, C, R, R), averaged with its answer for the mirrored inputs mapped
     back, as the segmentation's flip test does (`seg_net.part_probabilities`).
 
@@ -94,7 +95,8 @@ def fit_mirror_averaged(net: FitNet, x: torch.Tensor, mirror_channels: torch.Ten
     planes exchange left and right); coords (B, 42) or None: the keypoints as numbers, mirrored with the map.
     The mirrored body is mapped back by swapping left and right joints and conjugating each rotation with
     the reflection S = diag(-1, 1, 1) (S R S); the camera's tx changes sign. Rotations are averaged as
-    matrices and projected to the nearest rotation, betas and camera as numbers. Returns rotmats
+    matrices and projected to the nearest rotation (left to the caller with project=False, e.g. when
+    `views_averaged` averages the answers further), betas and camera as numbers. Returns rotmats
     (B, 24, 3, 3), betas (B, 10), cam (B, 3)."""
     n = x.shape[0]
     both = None if coords is None else torch.cat([coords, mirror_coords(coords)])
@@ -102,4 +104,5 @@ def fit_mirror_averaged(net: FitNet, x: torch.Tensor, mirror_channels: torch.Ten
     S = _REFLECT.to(rot)
     back = S @ rot[n:][:, list(MIRROR_JOINTS)] @ S
     cam_back = cam[n:] * torch.tensor([1.0, -1.0, 1.0]).to(cam)
-    return svd_orthogonalize((rot[:n] + back) / 2), (betas[:n] + betas[n:]) / 2, (cam[:n] + cam_back) / 2
+    rot = (rot[:n] + back) / 2
+    return svd_orthogonalize(rot) if project else rot, (betas[:n] + betas[n:]) / 2, (cam[:n] + cam_back) / 2

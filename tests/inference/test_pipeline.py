@@ -305,6 +305,38 @@ def test_the_part_map_witnesses_a_doubtful_real_person(shipped):
     assert shipped.predict(rgb).person == 0
 
 
+def test_a_witnessed_person_is_segmented_once(shipped):
+    """The part map the third witness computed for the doubtful camera man is the one `predict` fits (no second
+    segmentation of the same crop), and it is the map a fresh segmentation gives; another photo with the same
+    person object is segmented anew."""
+    from inference.body_model import RESOURCES
+    from inference.image_io import load_image
+
+    if shipped.detector is None:
+        pytest.skip("needs the person detector runtime (requirements-detect.txt)")
+    rgb = load_image(RESOURCES / "photos" / "camera.png").copy()
+    rgb[0, 0] ^= 1  # a photo the detector has not cached: the witness runs again
+    calls = []
+    hook = shipped.seg_net.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        people = shipped.people(rgb)
+        witnessed = len(calls)
+        assert len(people) == 1 and witnessed > 0
+        pred = shipped.predict(rgb)
+        assert len(calls) == witnessed
+        shipped._witnessed.clear()
+        again = shipped.predict(rgb)
+        assert len(calls) > witnessed
+        np.testing.assert_array_equal(pred.parts.labels, again.parts.labels)
+        other = np.ascontiguousarray(rgb[:, ::-1])
+        n = len(calls)
+        shipped.part_agreement(rgb, people[0])
+        shipped.predict(other, found=people[0])
+        assert len(calls) > n + 1
+    finally:
+        hook.remove()
+
+
 def test_shipped_uniform_grey_image_has_no_person(shipped):
     if shipped.detector is None:  # then any image is taken as a person's crop (documented)
         pytest.skip("needs the person detector runtime (requirements-detect.txt)")

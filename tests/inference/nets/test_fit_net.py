@@ -98,6 +98,25 @@ def test_a_moved_part_map_keeps_its_parts_and_uncovers_background():
     assert shift_part_map(onehot, 0, 0) is onehot
 
 
+def test_mirror_averaged_answer_unprojected_is_the_plain_mean():
+    """project=False (the Predictor's moved views, projected once in `views_averaged`): the mean of the two
+    answers' matrices, not yet a rotation; projecting it gives the projected answer."""
+    from inference.geometry import svd_orthogonalize
+
+    net = _net()
+    torch.nn.init.normal_(net.out.weight, std=0.5)  # two views far apart: their mean is no rotation
+    x = torch.rand(1, 25, 64, 64)
+    with torch.no_grad():
+        rot, betas, cam = fit_mirror_averaged(net, x, MIRROR)
+        raw, betas_raw, cam_raw = fit_mirror_averaged(net, x, MIRROR, project=False)
+        r0, r1 = net(x)[0], net(x.flip(-1)[:, MIRROR])[0]
+    torch.testing.assert_close(raw, (r0 + S @ r1[:, list(MIRROR_JOINTS)] @ S) / 2)
+    assert not torch.allclose(torch.det(raw), torch.ones(1, 24), atol=1e-4)
+    torch.testing.assert_close(svd_orthogonalize(raw), rot)
+    torch.testing.assert_close(betas_raw, betas)
+    torch.testing.assert_close(cam_raw, cam)
+
+
 def test_views_average_to_a_rotation_between_them_with_the_first_views_camera():
     torch.manual_seed(2)
     m = torch.randn(3, 24, 3, 3) * 0.2

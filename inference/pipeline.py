@@ -178,9 +178,12 @@ class Predictor:
     def _witnessed_parts(self, rgb: np.ndarray, person, crop: Crop) -> PartMap | None:
         """The restricted part map `part_agreement` computed for this very person (the detector's object) on
         this photo and crop, or None."""
-        for p, key, c, parts in self._witnessed:
-            if (p is person and c.size == crop.size and c.scale == crop.scale
-                    and np.array_equal(c.offset, crop.offset) and key == _fingerprint(rgb)):
+        mine = [(key, c, parts) for p, key, c, parts in self._witnessed if p is person]
+        if not mine:
+            return None
+        photo = _fingerprint(rgb)
+        for key, c, parts in mine:
+            if key == photo and c.size == crop.size and c.scale == crop.scale and np.array_equal(c.offset, crop.offset):
                 return parts
         return None
 

@@ -165,15 +165,23 @@ class Predictor:
         """Keypoint-part agreement of `person` (a detect.Person on the (H, W, 3) photo) with the part map the
         segmentation gives their crop, in the photo's frame; NaN without a confident keypoint to check."""
         from .crop import uncrop_parts
-        from .detect.person_inputs import body_box, crop_inputs, restrict_parts
+        from .detect.person_inputs import body_box, crop_inputs
         from .metrics import keypoint_part_agreement
 
         crop = crop_for_box(tuple(float(v) for v in body_box(person, rgb.shape)), rgb.shape, self.size)
         joints2d, conf, mask = crop_inputs(person, crop, rgb.shape)
-        parts = restrict_parts(self.segment(apply_crop(rgb, crop), joints2d, conf), mask)
+        parts = self._person_parts(apply_crop(rgb, crop), joints2d, conf, mask)
         # kept for `predict`: the doubtful person is often the one fitted next, on the same crop
         self._witnessed = [(person, _fingerprint(rgb), crop, parts), *self._witnessed][:WITNESSED_KEPT]
         return float(keypoint_part_agreement(uncrop_parts(parts, crop, rgb.shape), person.keypoints).agreement)
+
+    def _person_parts(self, crop_image: np.ndarray, joints2d: np.ndarray | None, conf: np.ndarray | None,
+                      mask_crop: np.ndarray | None) -> PartMap:
+        """The part map of a crop (S, S, 3) read with the person's keypoints (`segment`) and restricted to their
+        silhouette mask_crop (S, S) (`detect.person_inputs.restrict_parts`; None: as segmented)."""
+        from .detect.person_inputs import restrict_parts
+
+        return restrict_parts(self.segment(crop_image, joints2d, conf), mask_crop)
 
     def _witnessed_parts(self, rgb: np.ndarray, person, crop: Crop) -> PartMap | None:
         """The restricted part map `part_agreement` computed for this very person (the detector's object) on
@@ -306,11 +314,7 @@ class Predictor:
             raise Cancelled("cancelled")
         parts = None if found is None else self._witnessed_parts(rgb, found, crop)
         if parts is None:
-            parts = self.segment(crop_img, joints2d, conf)
-            if mask_crop is not None:
-                from .detect.person_inputs import restrict_parts
-
-                parts = restrict_parts(parts, mask_crop)
+            parts = self._person_parts(crop_img, joints2d, conf, mask_crop)
         fg = float((parts.labels > 0).mean())
         # a person the detector missed is accepted only in a square, pre-cropped image (the network's
         # own input convention) that the segmentation clearly and confidently fills

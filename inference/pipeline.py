@@ -42,6 +42,12 @@ UNDETECTED_PERSON_CONFIDENCE = 0.5  # ... with a confident segmentation (the cof
 # network is weak: doubtful real people of the project's photos 0.62-0.93, synthetic tuning people from 0.40,
 # an upside-down synthetic acrobat 0.29 (docs/crowds.md, "A third witness").
 PART_WITNESS_MIN = 0.25
+# A person the landmark model doubts (pose presence under its threshold) on a peak of the wide-shot proposer is
+# kept when the part map follows the skeleton this well and the network is this confident about it (its mean
+# winning-part probability). Missed people of the crowd tuning frames mostly score 0.6-1.0 and 0.7-0.9; the
+# skeletons it finds on person-free photos at most 0.67 and 0.67 together (docs/crowds.md, "Doubted people").
+SURE_PART_AGREEMENT = 0.6
+SURE_PART_CONFIDENCE = 0.7
 WITNESSED_KEPT = 4  # part maps of recent third-witness calls kept for `predict` (a photo's doubtful people)
 
 
@@ -164,6 +170,10 @@ class Predictor:
     def part_agreement(self, rgb: np.ndarray, person) -> float:
         """Keypoint-part agreement of `person` (a detect.Person on the (H, W, 3) photo) with the part map the
         segmentation gives their crop, in the photo's frame; NaN without a confident keypoint to check."""
+        return self._part_witness(rgb, person)[0]
+
+    def _part_witness(self, rgb: np.ndarray, person) -> tuple[float, float]:
+        """(`part_agreement`, the segmentation network's own confidence on the person's crop)."""
         from .crop import uncrop_parts
         from .detect.person_inputs import body_box, crop_inputs
         from .metrics import keypoint_part_agreement
@@ -173,7 +183,8 @@ class Predictor:
         parts = self._person_parts(apply_crop(rgb, crop), joints2d, conf, mask)
         # kept for `predict`: the doubtful person is often the one fitted next, on the same crop
         self._witnessed = [(person, _fingerprint(rgb), crop, parts), *self._witnessed][:WITNESSED_KEPT]
-        return float(keypoint_part_agreement(uncrop_parts(parts, crop, rgb.shape), person.keypoints).agreement)
+        agreement = keypoint_part_agreement(uncrop_parts(parts, crop, rgb.shape), person.keypoints).agreement
+        return float(agreement), parts.confidence()
 
     def _person_parts(self, crop_image: np.ndarray, joints2d: np.ndarray | None, conf: np.ndarray | None,
                       mask_crop: np.ndarray | None) -> PartMap:
@@ -195,10 +206,15 @@ class Predictor:
                 return parts
         return None
 
-    def parts_follow(self, rgb: np.ndarray, person) -> bool:
+    def parts_follow(self, rgb: np.ndarray, person, sure: bool = False) -> bool:
         """The detector's third witness (`detect.blazepose.PersonDetector.person_at`): the part map of the
-        person's crop agrees with their skeleton (PART_WITNESS_MIN; with no confident keypoint to check, yes)."""
-        return not self.part_agreement(rgb, person) < PART_WITNESS_MIN
+        person's crop agrees with their skeleton (PART_WITNESS_MIN; with no confident keypoint to check, yes).
+        `sure`: the strict form for a skeleton the landmark model doubts (SURE_PART_AGREEMENT with a network
+        at least SURE_PART_CONFIDENCE confident; without a confident keypoint to check, no)."""
+        agreement, confidence = self._part_witness(rgb, person)
+        if sure:
+            return agreement >= SURE_PART_AGREEMENT and confidence >= SURE_PART_CONFIDENCE
+        return not agreement < PART_WITNESS_MIN
 
     def people(self, rgb: np.ndarray) -> tuple:
         """The detector's people on the (H, W, 3) uint8 photo, default person first, with the segmentation as

@@ -13,7 +13,8 @@ centre lies within ON_PERSON x their height of theirs. Stages, first that applie
   doubted        found by a landmark pass, refused by the witnesses of a low score (no proposer heat on their
                  hips, and a mirror image that disagrees or a part map that does not follow the skeleton:
                  PersonDetector.person_at, Predictor.people)
-  refused        found by a landmark pass, not taken by the search (size floors, a face or head already taken)
+  refused        found by a landmark pass, not taken by the search (size floors, a face or head already taken,
+                 or a skeleton the landmark model doubts that the part map does not vouch for strictly)
   merged         taken, then merged into another detection of "the same person"
   nested         taken, then dropped as nested in a larger person
   box            kept, but its box overlaps theirs by less than half and matches nobody
@@ -90,11 +91,12 @@ def main(argv=None) -> int:
     log: dict[str, list] = {}
     landmark_pass, merge, nest = det.person_at, bp.merge_people, bp._drop_nested
 
-    def traced_person_at(image, roi, score, witness=None, parts=None):
-        p = landmark_pass(image, roi, score, witness, parts)
+    def traced_person_at(image, roi, score, witness=None, parts=None, presence_min=bp.PRESENCE_MIN):
+        p = landmark_pass(image, roi, score, witness, parts, presence_min)
         if p is not None:
             log["results"].append(p)
-        elif score < bp.WITNESS_SCORE:  # refused by the second witness? (the same passes at a sure score)
+        elif score < bp.WITNESS_SCORE and presence_min >= bp.PRESENCE_MIN:
+            # refused by the second witness? (the same passes at a sure score)
             sure = landmark_pass(image, roi, 1.0)
             if sure is not None:
                 log["doubted"].append(sure)

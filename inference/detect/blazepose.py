@@ -90,6 +90,9 @@ WITNESS_SCORE = 0.7         # people with a detector (or proposer peak) score be
 MIRROR_MAX_DRIFT = 0.1      # ... the mirrored ROI shows the same skeleton within this (body radii) and
 MIRROR_PRESENCE = 0.8       # ... with at least this pose presence, or
 WITNESS_HEAT = 0.3          # ... the proposer's heatmap reaches this within half a torso of their hips
+# DOUBTED_PRESENCE: a proposer peak whose skeleton the landmark model settles on (its passes agree) but doubts
+# (pose presence under PRESENCE_MIN: small, blurred people in crowds) is a person when the part segmentation of
+# their crop vouches for it strictly (`parts(image, person, sure=True)`: inference.pipeline.Predictor.parts_follow)
 MIRROR = np.arange(33)      # BlazePose's keypoints of a mirrored image: left and right swap
 for _l, _r in ((1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16), (17, 18), (19, 20),
                (21, 22), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32)):
@@ -273,6 +276,7 @@ class PersonDetector:
                 raise DetectorUnavailable(f"wide-shot person proposer {people}: {exc}") from None
         self._lock = threading.Lock()
         self._cache: list[tuple[tuple, list[Person]]] = []
+        self._passes: dict | None = None  # landmark passes of the running detect() call, by ROI
 
     # ------------------------------------------------------------------ stage 1: detector
     @staticmethod
@@ -379,7 +383,15 @@ class PersonDetector:
     def landmarks(self, image: np.ndarray, roi: Roi, with_mask: bool = True):
         """One landmark-model pass on a ROI: (keypoints (33, 3) image px + visibility, pose presence,
         mask (H, W) or None, the next ROI from the model's two auxiliary alignment landmarks or None,
-        world landmarks (33, 3) in metres)."""
+        world landmarks (33, 3) in metres).  Within one `detect` call the answers without a mask are kept per
+        ROI (a doubted proposer peak is tried twice, from the same first ROIs; masks are whole-image arrays)."""
+        if with_mask or self._passes is None:
+            return self._landmarks(image, roi, with_mask)
+        if roi not in self._passes:
+            self._passes[roi] = self._landmarks(image, roi, False)
+        return self._passes[roi]
+
+    def _landmarks(self, image: np.ndarray, roi: Roi, with_mask: bool):
         x = roi.sample(image, LM_SIZE).astype(np.float32) / 255.0
         out = self.landmarker(x)
         lm = out[195].reshape(39, 5)
@@ -410,7 +422,8 @@ class PersonDetector:
         d = np.hypot(*(back[BODY] - kp[BODY, :2]).T)
         return float(np.median(d)) / (roi.side / (2 * ROI_SCALE)), float(out[1].reshape(-1)[0])
 
-    def person_at(self, image: np.ndarray, roi: Roi, score: float, witness=None, parts=None) -> Person | None:
+    def person_at(self, image: np.ndarray, roi: Roi, score: float, witness=None, parts=None,
+                  presence_min: float = PRESENCE_MIN) -> Person | None:
         """Landmark passes (the detector's ROI, then the ROI the first pass aligns on the body, as the tracker
         of a video would); None unless both see a person and agree on the keypoints within MAX_DRIFT body
         radii (a lone pass on clutter can report a confident but unstable skeleton).  When the two disagree,
@@ -424,7 +437,8 @@ class PersonDetector:
         A person scored under WITNESS_SCORE also needs a second witness: `witness(person)` (a callable, e.g. the
         proposer's heatmap at their hips) says yes, or the mirrored ROI (`mirrored`) shows the same skeleton
         within MIRROR_MAX_DRIFT with presence MIRROR_PRESENCE and `parts(image, person)` (a callable, e.g. the
-        part segmentation following the skeleton: `inference.pipeline.Predictor.people`), when given, agrees."""
+        part segmentation following the skeleton: `inference.pipeline.Predictor.people`), when given, agrees.
+        `presence_min`: the pose presence both passes need (PRESENCE_MIN; lower only with a strict witness)."""
         best = None
         rois = [roi] + ([Roi(roi.cx, roi.cy, roi.side, 0.0)] if abs(roi.angle) > UPRIGHT_RETRY else [])
         rois.append(Roi(roi.cx, roi.cy, roi.side * SHRINK_RETRY, roi.angle))
@@ -432,16 +446,16 @@ class PersonDetector:
             if n == len(rois) - 1 and best is not None:
                 break  # the tighter ROI is a fallback only
             kp1, pres1, _, r2, _ = self.landmarks(image, r, with_mask=False)
-            if pres1 < PRESENCE_MIN or r2 is None:
+            if pres1 < presence_min or r2 is None:
                 continue
             bound = MAX_DRIFT
             for _ in range(SETTLE_PASSES):
                 kp, pres2, mask, r3, world = self.landmarks(image, r2, True)
                 drift = _drift(kp, kp1, r, r2)
-                if pres2 < PRESENCE_MIN or drift <= bound or r3 is None:
+                if pres2 < presence_min or drift <= bound or r3 is None:
                     break
                 r, r2, kp1, bound = r2, r3, kp, SETTLED_MAX_DRIFT
-            if pres2 >= PRESENCE_MIN and drift <= bound and (best is None or drift < best[0]):
+            if pres2 >= presence_min and drift <= bound and (best is None or drift < best[0]):
                 best = (drift, kp, mask, r2, world)
         if best is None:
             return None
@@ -466,8 +480,9 @@ class PersonDetector:
         central and large); [] when there is nobody.  `wide` adds the tiled passes of `tiles` for people far
         from the camera.  The last CACHE_SIZE results are kept: the same image with the same options is
         answered without running the models again (fitting several people of one photo detects once).
-        `parts(image, person) -> bool`: a third witness for doubtful people the mirror vouches for (`person_at`);
-        the cache tells results with and without one apart, not two different ones."""
+        `parts(image, person, sure=False) -> bool`: a third witness for doubtful people the mirror vouches for
+        (`person_at`), and with `sure` the strict one that lets a proposer peak's skeleton through when the
+        landmark model doubts it; the cache tells results with and without one apart, not two different ones."""
         image = np.asarray(image_rgb)
         if image.ndim == 2:
             image = np.repeat(image[..., None], 3, 2)
@@ -482,7 +497,11 @@ class PersonDetector:
             for k, found in self._cache:
                 if k == key:
                     return [p if with_masks else Person(p.box, p.score, p.keypoints, None, p.world) for p in found]
-            people = self._detect(image, max_people, min_score, zoom, wide, parts)
+            self._passes = {}
+            try:
+                people = self._detect(image, max_people, min_score, zoom, wide, parts)
+            finally:
+                self._passes = None
             self._cache = [(key, people), *self._cache][:CACHE_SIZE]
         if not with_masks:
             people = [Person(p.box, p.score, p.keypoints, None, p.world) for p in people]
@@ -515,7 +534,7 @@ class PersonDetector:
             torso = float(np.hypot(*(shoulders - hips)))
             return self.proposer.heat(proposer_maps(), hips, 0.5 * torso) >= WITNESS_HEAT
 
-        def confirm(cands: list[Candidate], check=None, witness=heat_witness) -> None:
+        def confirm(cands: list[Candidate], check=None, witness=heat_witness, doubted: bool = False) -> None:
             nonlocal tried
             for cand in cands:
                 if len(people) >= max_people or tried >= tries:
@@ -524,6 +543,10 @@ class PersonDetector:
                     continue  # this face belongs to someone already found
                 tried += 1
                 person = self.person_at(image, cand.roi, cand.score, witness, parts)
+                if person is None and doubted and parts is not None:  # see DOUBTED_PRESENCE above
+                    person = self.person_at(image, cand.roi, cand.score, witness, parts, presence_min=0.0)
+                    if person is not None and not parts(image, person, sure=True):
+                        person = None
                 if person is None or not big_enough(person) or (check is not None and not check(person)):
                     continue
                 head = _head_box(person.keypoints)
@@ -545,7 +568,7 @@ class PersonDetector:
             tried, tries = 0, PROPOSAL_TRIES  # the proposer's own budget of landmark attempts
             peaks = self.proposer.propose(image, maps=proposer_maps())
             # (the heat witnesses the proposer's own peaks too: in crowds the mirror doubts many true people)
-            confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX))
+            confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX), doubted=True)
         people = _drop_nested(merge_people(people), peaks)
         return rank_people(people, image.shape)
 

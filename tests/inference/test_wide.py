@@ -515,3 +515,42 @@ def test_the_proposer_heat_witnesses_the_crowd_and_not_the_empty_ground(detector
     grid = np.stack(np.meshgrid(np.linspace(20, W - 20, 24), np.linspace(20, H - 20, 16)), -1).reshape(-1, 2)
     far = grid[np.argmax([min(np.hypot(*(g - h)) for h in hips) for g in grid])]
     assert detector.proposer.heat(maps, far, 20.0) < 0.1
+
+
+@needs_runtime
+def test_a_doubted_skeleton_on_a_proposer_peak_needs_the_strict_part_witness(detector, crowd_renderer):
+    """Crowd tuning frame 2 (seed 20190, 1024 x 640; `main.py synth-crowd --seed 20190`): the landmark model
+    settles on the 68 px walker's skeleton from the proposer's peak on their hips but doubts it (pose presence
+    under PRESENCE_MIN). The shipped segmentation's strict witness (`Predictor.parts_follow(..., sure=True)`)
+    vouches for them; refusing it loses them and nobody else."""
+    from inference.pipeline import WEIGHTS_DIR, Predictor
+    from training.synth.crowd import match_people
+
+    if not (WEIGHTS_DIR / "seg.pt").exists():
+        pytest.skip("needs the shipped segmentation weights")
+    r = crowd_renderer
+    kept = r.width, r.height, r.people, r.heights
+    r.width, r.height, r.people, r.heights = 1024, 640, (4, 8), (50.0, 320.0)
+    try:
+        f = r.render(20190, 2)
+    finally:
+        r.width, r.height, r.people, r.heights = kept
+    assert f.people["height"][2] < 70 and f.people["visible"][2] > 0.95
+    pred = Predictor(device="cpu", detect="off")
+    asked = []
+
+    def refusing(image, person, sure=False):
+        if sure:
+            asked.append(person)
+            return False
+        return pred.parts_follow(image, person)
+
+    def found(parts, flip: int):
+        image = f.image.copy()
+        image[0, 0, 0] ^= flip  # another photo for the detector's cache
+        people = detector.detect(image, parts=parts)
+        return match_people(f.people, f.image.shape, np.array([p.box for p in people]).reshape(-1, 4))
+
+    refused, vouched = found(refusing, 1), found(pred.parts_follow, 2)
+    assert asked and 2 not in refused and 2 in vouched
+    assert set(refused[refused >= 0].tolist()) <= set(vouched[vouched >= 0].tolist())

@@ -90,9 +90,11 @@ WITNESS_SCORE = 0.7         # people with a detector (or proposer peak) score be
 MIRROR_MAX_DRIFT = 0.1      # ... the mirrored ROI shows the same skeleton within this (body radii) and
 MIRROR_PRESENCE = 0.8       # ... with at least this pose presence, or
 WITNESS_HEAT = 0.3          # ... the proposer's heatmap reaches this within half a torso of their hips
-# DOUBTED_PRESENCE: a proposer peak whose skeleton the landmark model settles on (its passes agree) but doubts
-# (pose presence under PRESENCE_MIN: small, blurred people in crowds) is a person when the part segmentation of
-# their crop vouches for it strictly (`parts(image, person, sure=True)`: inference.pipeline.Predictor.parts_follow)
+# DOUBTED_PRESENCE: a proposer peak the landmark passes refuse is tried again without the presence floor (mostly
+# they refused for presence: small, blurred people in crowds); a skeleton the passes then agree on is a person
+# when the part segmentation of their crop vouches for it strictly (`parts(image, person, sure=True)`:
+# inference.pipeline.Predictor.parts_follow). The first try is the usual one, so per candidate nothing changes
+# where it found someone.
 MIRROR = np.arange(33)      # BlazePose's keypoints of a mirrored image: left and right swap
 for _l, _r in ((1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16), (17, 18), (19, 20),
                (21, 22), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32)):
@@ -276,7 +278,7 @@ class PersonDetector:
                 raise DetectorUnavailable(f"wide-shot person proposer {people}: {exc}") from None
         self._lock = threading.Lock()
         self._cache: list[tuple[tuple, list[Person]]] = []
-        self._passes: dict | None = None  # landmark passes of the running detect() call, by ROI
+        self._passes: tuple[np.ndarray, dict] | None = None  # (image, passes by ROI) of the running detect() call
 
     # ------------------------------------------------------------------ stage 1: detector
     @staticmethod
@@ -385,11 +387,12 @@ class PersonDetector:
         mask (H, W) or None, the next ROI from the model's two auxiliary alignment landmarks or None,
         world landmarks (33, 3) in metres).  Within one `detect` call the answers without a mask are kept per
         ROI (a doubted proposer peak is tried twice, from the same first ROIs; masks are whole-image arrays)."""
-        if with_mask or self._passes is None:
+        memo = self._passes
+        if with_mask or memo is None or memo[0] is not image:
             return self._landmarks(image, roi, with_mask)
-        if roi not in self._passes:
-            self._passes[roi] = self._landmarks(image, roi, False)
-        return self._passes[roi]
+        if roi not in memo[1]:
+            memo[1][roi] = self._landmarks(image, roi, False)
+        return memo[1][roi]
 
     def _landmarks(self, image: np.ndarray, roi: Roi, with_mask: bool):
         x = roi.sample(image, LM_SIZE).astype(np.float32) / 255.0
@@ -497,7 +500,7 @@ class PersonDetector:
             for k, found in self._cache:
                 if k == key:
                     return [p if with_masks else Person(p.box, p.score, p.keypoints, None, p.world) for p in found]
-            self._passes = {}
+            self._passes = (image, {})
             try:
                 people = self._detect(image, max_people, min_score, zoom, wide, parts)
             finally:

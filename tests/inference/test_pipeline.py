@@ -305,26 +305,33 @@ def test_the_part_map_witnesses_a_doubtful_real_person(shipped):
     assert shipped.predict(rgb).person == 0
 
 
-def test_the_strict_part_witness_needs_keypoints_on_a_confident_part_map(shipped):
-    """`parts_follow(..., sure=True)` (the detector's witness for skeletons the landmark model doubts) holds
-    the camera man to SURE_PART_AGREEMENT and SURE_PART_CONFIDENCE, and without a confident keypoint to check
-    says no where the lenient form says yes."""
+def test_the_strict_part_witness_needs_keypoints_on_a_confident_part_map(shipped, monkeypatch):
+    """`parts_follow(..., sure=True)` (the detector's witness for skeletons the landmark model doubts) needs both
+    SURE_PART_AGREEMENT and SURE_PART_CONFIDENCE, where the lenient form needs only PART_WITNESS_MIN; on the
+    camera man (a real photo: the network is less sure there than the strict bar) and on him without a confident
+    keypoint to check, it says no where the lenient form says yes."""
     from dataclasses import replace
 
     from inference.body_model import RESOURCES
     from inference.image_io import load_image
-    from inference.pipeline import SURE_PART_AGREEMENT, SURE_PART_CONFIDENCE
+    from inference.pipeline import PART_WITNESS_MIN, SURE_PART_AGREEMENT, SURE_PART_CONFIDENCE
 
     if shipped.detector is None:
         pytest.skip("needs the person detector runtime (requirements-detect.txt)")
     rgb = load_image(RESOURCES / "photos" / "camera.png")
     man = shipped.people(rgb)[0]
     agreement, confidence = shipped._part_witness(rgb, man)
-    assert agreement == shipped.part_agreement(rgb, man) and 0.0 < confidence < 1.0
-    sure = agreement >= SURE_PART_AGREEMENT and confidence >= SURE_PART_CONFIDENCE
-    assert shipped.parts_follow(rgb, man, sure=True) is sure
+    assert agreement == shipped.part_agreement(rgb, man) and confidence < SURE_PART_CONFIDENCE
+    assert shipped.parts_follow(rgb, man) and not shipped.parts_follow(rgb, man, sure=True)
     blind = replace(man, keypoints=man.keypoints * np.array([1, 1, 0], np.float32))
     assert shipped.parts_follow(rgb, blind) and not shipped.parts_follow(rgb, blind, sure=True)
+    a, c = SURE_PART_AGREEMENT, SURE_PART_CONFIDENCE
+    cases = [((a, c), True, True), ((a - 0.01, 0.95), False, True), ((0.95, c - 0.01), False, True),
+             ((float("nan"), 0.95), False, True), ((PART_WITNESS_MIN - 0.01, 0.95), False, False)]
+    for witness, sure, lenient in cases:  # (agreement, confidence) -> strict, lenient
+        monkeypatch.setattr(shipped, "_part_witness", lambda rgb, person, w=witness: w)
+        assert shipped.parts_follow(rgb, man, sure=True) is sure, witness
+        assert shipped.parts_follow(rgb, man) is lenient, witness
 
 
 def test_a_witnessed_person_is_segmented_once(shipped):

@@ -441,7 +441,8 @@ class PersonDetector:
         proposer's heatmap at their hips) says yes, or the mirrored ROI (`mirrored`) shows the same skeleton
         within MIRROR_MAX_DRIFT with presence MIRROR_PRESENCE and `parts(image, person)` (a callable, e.g. the
         part segmentation following the skeleton: `inference.pipeline.Predictor.people`), when given, agrees.
-        `presence_min`: the pose presence both passes need (PRESENCE_MIN; lower only with a strict witness)."""
+        `presence_min`: the pose presence both passes need (PRESENCE_MIN; the search lowers it only for proposer
+        peaks, and then asks `parts(..., sure=True)` of what it returns: DOUBTED_PRESENCE)."""
         best = None
         rois = [roi] + ([Roi(roi.cx, roi.cy, roi.side, 0.0)] if abs(roi.angle) > UPRIGHT_RETRY else [])
         rois.append(Roi(roi.cx, roi.cy, roi.side * SHRINK_RETRY, roi.angle))

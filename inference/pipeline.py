@@ -180,10 +180,13 @@ class Predictor:
         from .metrics import keypoint_part_agreement
 
         crop = crop_for_box(tuple(float(v) for v in body_box(person, rgb.shape)), rgb.shape, self.size)
-        joints2d, conf, mask = crop_inputs(person, crop, rgb.shape)
-        parts = self._person_parts(apply_crop(rgb, crop), joints2d, conf, mask)
-        # kept for `predict`: the doubtful person is often the one fitted next, on the same crop
-        self._witnessed = [(person, _fingerprint(rgb), crop, parts), *self._witnessed][:WITNESSED_KEPT]
+        # a skeleton asked about twice (the lenient witness, then the strict one) is segmented once
+        parts = self._witnessed_parts(rgb, person, crop)
+        if parts is None:
+            joints2d, conf, mask = crop_inputs(person, crop, rgb.shape)
+            parts = self._person_parts(apply_crop(rgb, crop), joints2d, conf, mask)
+            # kept for `predict`: the doubtful person is often the one fitted next, on the same crop
+            self._witnessed = [(person, _fingerprint(rgb), crop, parts), *self._witnessed][:WITNESSED_KEPT]
         agreement = keypoint_part_agreement(uncrop_parts(parts, crop, rgb.shape), person.keypoints).agreement
         return float(agreement), parts.confidence()
 

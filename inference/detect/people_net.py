@@ -33,6 +33,12 @@ PAD = 16                  # input sides are padded to a multiple of this (the en
 ENCODER_BLOCKS = 11       # Lite0 blocks kept: up to stride 16 (blocks 11-15 at stride 32 add time, not recall)
 PEAK_MIN = 0.4            # heatmap peak score of a proposal (chosen on crowds and person-free photos: docs/crowds.md)
 MAX_PROPOSALS = 40
+# The photo is read once more at this long side for the peaks alone (a 1024 px frame: 0.875 x): a 60 px person
+# is 37 px tall at INPUT_SIDE, near the smallest the network learnt, and 52 px here. On the three crowd tuning
+# sets 740 -> 745 of 827 people found, false boxes 27 -> 26, person-free photos unchanged (docs/crowds.md,
+# "The proposer at two sizes"). The heat witness reads the INPUT_SIDE maps alone, as it was chosen on them.
+EXTRA_SIDES = (896,)
+SAME_PEAK = 0.5           # peaks of two sizes whose hips lie within this x the smaller radius are one person
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,16 @@ def decode(maps: np.ndarray, scale: float, peak_min: float = PEAK_MIN, limit: in
     return out
 
 
+def merge_proposals(props: list[Proposal], limit: int = MAX_PROPOSALS) -> list[Proposal]:
+    """Proposals of several input sizes -> one per person, best first: a peak whose hips lie within SAME_PEAK x
+    the smaller radius of a better one's is the same person; at most `limit`."""
+    kept: list[Proposal] = []
+    for p in sorted(props, key=lambda p: -p.score):
+        if not any(math.hypot(*(p.hips - q.hips)) < SAME_PEAK * min(p.radius, q.radius) for q in kept):
+            kept.append(p)
+    return kept[:limit]
+
+
 def heat_near(maps: np.ndarray, scale: float, point: np.ndarray, radius: float) -> float:
     """The heatmap's highest value in [0, 1] within `radius` photo px (at least two cells) of `point` (2,) in
     photo px; `maps` (4, h, w) and `scale` (input px / photo px) as from `predict_maps`. 0 off the map."""
@@ -162,7 +178,7 @@ def heat_near(maps: np.ndarray, scale: float, point: np.ndarray, radius: float) 
 class PeopleProposer:
     """The trained PeopleNet on the CPU, with the process's torch threads (the number is global to the
     process: setting it here would change it under a model running in another thread).
-    `propose(image)` -> list[Proposal]."""
+    `propose(image)` -> list[Proposal], from the photo at `side` and at each of `extra_sides`."""
 
     def __init__(self, path: Path):
         ck = torch.load(path, map_location="cpu", weights_only=True)
@@ -172,6 +188,7 @@ class PeopleProposer:
         self.net.load_state_dict(ck["model"])
         self.net.eval()
         self.side = int(ck.get("input_side", INPUT_SIDE))
+        self.extra_sides = EXTRA_SIDES
 
     def maps(self, image: np.ndarray) -> tuple[np.ndarray, float]:
         """(4, h, w) float32 network output for an (H, W, 3) uint8 photo, and the input scale."""
@@ -179,8 +196,11 @@ class PeopleProposer:
 
     def propose(self, image: np.ndarray, peak_min: float = PEAK_MIN,
                 maps: tuple[np.ndarray, float] | None = None) -> list[Proposal]:
-        """The photo's proposals, best first (`maps`: this photo's `maps(image)` when already computed)."""
-        return decode(*(maps if maps is not None else self.maps(image)), peak_min)
+        """The photo's proposals, best first (`maps`: this photo's `maps(image)` when already computed), from
+        the photo at `side` and again at each of `extra_sides`, merged (`merge_proposals`)."""
+        levels = [maps if maps is not None else self.maps(image)]
+        levels += [predict_maps(self.net, image, side) for side in self.extra_sides]
+        return merge_proposals([p for level in levels for p in decode(*level, peak_min)])
 
     @staticmethod
     def heat(maps: tuple[np.ndarray, float], point: np.ndarray, radius: float) -> float:

@@ -517,6 +517,17 @@ def test_the_proposer_heat_witnesses_the_crowd_and_not_the_empty_ground(detector
     assert detector.proposer.heat(maps, far, 20.0) < 0.1
 
 
+def _tuning_frame(r, index: int):
+    """Frame `index` of the first crowd tuning set (`main.py synth-crowd --seed 20190`: 1024 x 640, 4-8 people
+    50-320 px tall), rendered with the module's renderer (its own frame size restored after)."""
+    kept = r.width, r.height, r.people, r.heights
+    r.width, r.height, r.people, r.heights = 1024, 640, (4, 8), (50.0, 320.0)
+    try:
+        return r.render(20190, index)
+    finally:
+        r.width, r.height, r.people, r.heights = kept
+
+
 @needs_runtime
 def test_a_doubted_skeleton_on_a_proposer_peak_needs_the_strict_part_witness(detector, crowd_renderer):
     """Crowd tuning frame 2 (seed 20190, 1024 x 640; `main.py synth-crowd --seed 20190`): the landmark model
@@ -528,13 +539,7 @@ def test_a_doubted_skeleton_on_a_proposer_peak_needs_the_strict_part_witness(det
 
     if not (WEIGHTS_DIR / "seg.pt").exists():
         pytest.skip("needs the shipped segmentation weights")
-    r = crowd_renderer
-    kept = r.width, r.height, r.people, r.heights
-    r.width, r.height, r.people, r.heights = 1024, 640, (4, 8), (50.0, 320.0)
-    try:
-        f = r.render(20190, 2)
-    finally:
-        r.width, r.height, r.people, r.heights = kept
+    f = _tuning_frame(crowd_renderer, 2)
     assert f.people["height"][2] < 70 and f.people["visible"][2] > 0.95
     pred = Predictor(device="cpu", detect="off")
     asked = []
@@ -554,3 +559,34 @@ def test_a_doubted_skeleton_on_a_proposer_peak_needs_the_strict_part_witness(det
     refused, vouched = found(refusing, 1), found(pred.parts_follow, 2)
     assert asked and 2 not in refused and 2 in vouched
     assert set(refused[refused >= 0].tolist()) <= set(vouched[vouched >= 0].tolist())
+
+
+@needs_runtime
+def test_the_proposer_reads_the_photo_at_a_second_size(detector, crowd_renderer):
+    """Crowd tuning frame 24 (seed 20190, 1024 x 640): person 4 (195 px, 56 % visible, face hidden) gets a
+    proposer peak of 0.40 at the network's usual input size (not above PEAK_MIN) and 0.51 with the photo read
+    again at EXTRA_SIDES' 896 px; with that second reading they are found, and nobody found without it is lost."""
+    from inference.detect.people_net import EXTRA_SIDES
+    from inference.pipeline import WEIGHTS_DIR, Predictor
+    from training.synth.crowd import match_people
+
+    if not (WEIGHTS_DIR / "seg.pt").exists():
+        pytest.skip("needs the shipped segmentation weights")
+    assert detector.proposer.extra_sides == EXTRA_SIDES == (896,)
+    f = _tuning_frame(crowd_renderer, 24)
+    assert 150 < f.people["height"][4] < 250 and 0.5 < f.people["visible"][4] < 0.6
+    pred = Predictor(device="cpu", detect="off")
+
+    def found(extra_sides, flip: int):
+        detector.proposer.extra_sides = extra_sides
+        image = f.image.copy()
+        image[0, 0, 0] ^= flip  # another photo for the detector's cache
+        try:
+            people = detector.detect(image, parts=pred.parts_follow)
+        finally:
+            detector.proposer.extra_sides = EXTRA_SIDES
+        m = match_people(f.people, f.image.shape, np.array([p.box for p in people]).reshape(-1, 4))
+        return set(m[m >= 0].tolist())
+
+    one, two = found((), 1), found(EXTRA_SIDES, 2)
+    assert 4 not in one and 4 in two and one <= two

@@ -17,6 +17,7 @@ from inference.detect.people_net import (
     PeopleProposer,
     Proposal,
     decode,
+    merge_proposals,
     network_input,
 )
 from training.train_people import body_circle, people_losses, targets
@@ -67,6 +68,20 @@ def test_decode_keeps_local_maxima_above_the_threshold_best_first():
     assert [tuple(p.hips) for p in props] == [(22.0, 22.0), (82.0, 62.0)]
     assert props[0].score > props[1].score
     assert props[0].radius == pytest.approx(STRIDE)  # log radius 0 -> one cell
+
+
+def test_peaks_of_two_sizes_on_one_person_merge_and_neighbours_stay():
+    def peak(x, y, r, score):
+        return Proposal(hips=np.array([x, y], np.float32), radius=r, angle=0.0, score=score)
+
+    a = peak(100, 100, 40, 0.6)
+    a_again = peak(108, 104, 30, 0.8)   # the same hips at the other size: 8.9 px apart, under 0.5 x 30
+    b = peak(118, 100, 30, 0.5)         # a neighbour 18 px from a (over 0.5 x 30) and 10 px from a_again
+    c = peak(300, 100, 10, 0.45)
+    got = merge_proposals([a, b, c, a_again])
+    assert got == [a_again, c]          # best first; b lies within 0.5 x 30 of the better a_again's hips
+    assert merge_proposals([b, c, a]) == [a, b, c]  # 18 px apart: over 0.5 x 30, two people
+    assert len(merge_proposals([peak(50 * i, 0, 10, 0.5) for i in range(50)], limit=40)) == 40
 
 
 def test_body_circle_holds_every_joint_and_points_to_the_shoulders():

@@ -38,7 +38,7 @@ MAX_PROPOSALS = 40
 # sets 740 -> 745 of 827 people found, false boxes 27 -> 26, person-free photos unchanged (docs/crowds.md,
 # "The proposer at two sizes"). The heat witness reads the INPUT_SIDE maps alone, as it was chosen on them.
 EXTRA_SIDES = (896,)
-SAME_PEAK = 0.5           # peaks of two sizes whose hips lie within this x the smaller radius are one person
+SAME_PEAK = 0.5           # two peaks (of either size) whose hips lie within this x the smaller radius are one person
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def decode(maps: np.ndarray, scale: float, peak_min: float = PEAK_MIN, limit: in
 
 
 def merge_proposals(props: list[Proposal], limit: int = MAX_PROPOSALS) -> list[Proposal]:
-    """Proposals of several input sizes -> one per person, best first: a peak whose hips lie within SAME_PEAK x
+    """Proposals of one or several input sizes -> one per person, best first: a peak whose hips lie within SAME_PEAK x
     the smaller radius of a better one's is the same person; at most `limit`."""
     kept: list[Proposal] = []
     for p in sorted(props, key=lambda p: -p.score):

@@ -76,7 +76,7 @@ def test_peaks_of_two_sizes_on_one_person_merge_and_neighbours_stay():
 
     a = peak(100, 100, 40, 0.6)
     a_again = peak(108, 104, 30, 0.8)   # the same hips at the other size: 8.9 px apart, under 0.5 x 30
-    b = peak(118, 100, 30, 0.5)         # a neighbour 18 px from a (over 0.5 x 30) and 10 px from a_again
+    b = peak(118, 100, 30, 0.5)         # a neighbour 18 px from a (over 0.5 x 30) and 10.8 px from a_again
     c = peak(300, 100, 10, 0.45)
     got = merge_proposals([a, b, c, a_again])
     assert got == [a_again, c]          # best first; b lies within 0.5 x 30 of the better a_again's hips

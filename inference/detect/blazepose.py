@@ -69,6 +69,8 @@ SAME_HEAD = 0.75            # see same_person
 SAME_KEYPOINTS = 0.1        # two people whose torso/head keypoints agree within this x body size are one
 TILE_SKIP_COVER = 0.6       # a tile this much inside the boxes of people found in the whole-image views is skipped
 MASK_MARGIN = 0.25          # see _near_keypoints
+SKELETON_MARGIN = 0.3       # see _near_skeleton
+SKELETON_BOX_MOVE = 0.05    # see _on_own_skeleton
 # A "person" whose box is smaller than this on its longer side (px) is not kept: at that size the landmark
 # model fires on specks (a bag on the ground in OpenCV's vtest street video: 16-26 px), and the people the
 # wide-shot search is for are 50 px tall and more
@@ -465,7 +467,7 @@ class PersonDetector:
             return None
         _, kp, mask, r2, world = best
         mask = _near_keypoints(_own_silhouette(mask, kp, r2), kp, r2)
-        box = _person_box(kp, mask, r2, image.shape[:2])
+        box = _person_box(kp, mask, _roi_window(r2, image.shape[:2]), image.shape[:2])
         if box is None:
             return None
         person = Person(box=box, score=float(score), keypoints=kp, mask=mask, world=world)
@@ -574,6 +576,7 @@ class PersonDetector:
             # (the heat witnesses the proposer's own peaks too: in crowds the mirror doubts many true people)
             confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX), doubted=True)
         people = _drop_nested(merge_people(people), peaks)
+        people = [_on_own_skeleton(p, image.shape[:2]) if _touches(p, people) else p for p in people]
         return rank_people(people, image.shape)
 
 
@@ -878,13 +881,71 @@ def _near_keypoints(mask: np.ndarray, kp: np.ndarray, roi: Roi, margin: float = 
     return out
 
 
-def _person_box(kp: np.ndarray, mask: np.ndarray | None, roi: Roi, shape: tuple[int, int]) -> np.ndarray | None:
-    """x0, y0, x1, y1 around the silhouette (mask > 0.5) and the visible keypoints, clipped to the image."""
+# bones of the envelope in _near_skeleton (BlazePose ids): arms to the index fingers, legs to the toes and heels,
+# the torso's sides (its inside is filled)
+SKELETON_BONES = ((11, 13), (13, 15), (15, 19), (12, 14), (14, 16), (16, 20), (23, 25), (25, 27), (27, 31), (27, 29),
+                  (24, 26), (26, 28), (28, 32), (28, 30), (11, 12), (23, 24), (11, 23), (12, 24))
+
+
+def _near_skeleton(mask: np.ndarray, kp: np.ndarray, margin: float = SKELETON_MARGIN) -> np.ndarray:
+    """The (H, W) mask cleared farther than `margin` x the body's scale from the person's own skeleton (33, 3):
+    its bones, the torso's quadrilateral, and a head of 1.5 x that reach around the mean of the face landmarks,
+    tied to the shoulders.  Scale: the torso length (mid-shoulders to mid-hips), or 0.3 x the skeleton's larger
+    side if more (a torso foreshortened towards the camera).  Every landmark counts, seen or not (BlazePose
+    places hidden limbs too).  A person behind or beside another shares their silhouette blob, which
+    `_near_keypoints`' box around all the keypoints still holds; so the box of the front person held both."""
+    p = np.asarray(kp, np.float32)[:, :2]
+    if not np.isfinite(p).all():
+        return mask
+    shoulders, hips = p[[11, 12]].mean(0), p[[23, 24]].mean(0)
+    scale = max(float(np.hypot(*(shoulders - hips))), 0.3 * float((p.max(0) - p.min(0)).max()), 4.0)
+    reach = max(int(round(margin * scale)), 2)
+    env = np.zeros(mask.shape[:2], np.uint8)
+    q = np.round(p).astype(np.int32)
+    cv2.fillConvexPoly(env, q[[11, 12, 24, 23]], 1)
+    for a, b in SKELETON_BONES:
+        cv2.line(env, (int(q[a, 0]), int(q[a, 1])), (int(q[b, 0]), int(q[b, 1])), 1, thickness=2 * reach + 1)
+    head = np.round(p[:11].mean(0)).astype(np.int32)  # nose, eyes, ears, mouth
+    neck = np.round(shoulders).astype(np.int32)
+    cv2.circle(env, (int(head[0]), int(head[1])), int(round(1.5 * reach)), 1, -1)
+    cv2.line(env, (int(head[0]), int(head[1])), (int(neck[0]), int(neck[1])), 1, thickness=2 * reach + 1)
+    return mask * env
+
+
+def _touches(person: Person, people: list[Person]) -> bool:
+    """Another of `people` has a box that overlaps the person's."""
+    a = np.asarray(person.box, np.float32)
+    return any(o is not person and min(a[2], o.box[2]) > max(a[0], o.box[0])
+               and min(a[3], o.box[3]) > max(a[1], o.box[1]) for o in people)
+
+
+def _on_own_skeleton(person: Person, shape: tuple[int, int]) -> Person:
+    """The person with their silhouette kept near their own skeleton (`_near_skeleton`) and their box made again
+    from it, where that moves a side of the box by more than SKELETON_BOX_MOVE x its larger side (a neighbour or
+    clutter joined to their silhouette); otherwise the person as found (the detector's silhouette of a lone
+    person, loose clothes and all, stands).  Done once the search has chosen its people: the witnesses (the
+    part map on the person's crop) and the nested and merging rules were set with the whole silhouette, and a
+    crop around a texture's skeleton made from the trimmed one let two more of them through on the person-free
+    photos (docs/crowds.md, "Each person's own silhouette")."""
+    if person.mask is None:
+        return person
+    mask = _near_skeleton(person.mask, person.keypoints)
+    x, y, w, h = cv2.boundingRect((mask > MASK_THRESHOLD).astype(np.uint8))
+    box = _person_box(person.keypoints, mask, (x, y, x + w, y + h), shape)
+    old = np.asarray(person.box, np.float32)
+    if box is None or np.abs(box - old).max() <= SKELETON_BOX_MOVE * float((old[2:] - old[:2]).max()):
+        return person
+    return Person(box, person.score, person.keypoints, mask, person.world)
+
+
+def _person_box(kp: np.ndarray, mask: np.ndarray | None, window: tuple[int, int, int, int],
+                shape: tuple[int, int]) -> np.ndarray | None:
+    """x0, y0, x1, y1 around the silhouette (mask > 0.5) and the visible keypoints, clipped to the image;
+    `window` (x0, y0, x1, y1 pixels) holds every non-zero pixel of the mask (only it is searched)."""
     h, w = shape
     pts = [kp[(kp[:, 2] > 0.5), :2]]
     if mask is not None:
-        # only look inside the ROI's bounding rectangle (the mask is zero elsewhere)
-        x0, y0, x1, y1 = _roi_window(roi, shape)
+        x0, y0, x1, y1 = window
         ys, xs = np.nonzero(mask[y0:y1, x0:x1] > MASK_THRESHOLD)
         if len(xs):
             pts.append(np.array([[xs.min() + x0, ys.min() + y0], [xs.max() + x0 + 1, ys.max() + y0 + 1]],

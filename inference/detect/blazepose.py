@@ -576,6 +576,7 @@ class PersonDetector:
             # (the heat witnesses the proposer's own peaks too: in crowds the mirror doubts many true people)
             confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX), doubted=True)
         people = _drop_nested(merge_people(people), peaks)
+        # only people who overlap another: trimmed alone, some single people's boxes moved and their fits lost
         people = [_on_own_skeleton(p, image.shape[:2]) if _touches(p, people) else p for p in people]
         return rank_people(people, image.shape)
 

@@ -915,9 +915,8 @@ def _near_skeleton(mask: np.ndarray, kp: np.ndarray, margin: float = SKELETON_MA
 
 def _touches(person: Person, people: list[Person]) -> bool:
     """Another of `people` has a box that overlaps the person's."""
-    a = np.asarray(person.box, np.float32)
-    return any(o is not person and min(a[2], o.box[2]) > max(a[0], o.box[0])
-               and min(a[3], o.box[3]) > max(a[1], o.box[1]) for o in people)
+    others = np.array([o.box for o in people if o is not person], np.float32).reshape(-1, 4)
+    return bool((_iou(np.asarray(person.box, np.float32), others) > 0).any())
 
 
 def _on_own_skeleton(person: Person, shape: tuple[int, int]) -> Person:

@@ -77,9 +77,10 @@ SKELETON_BOX_MOVE = 0.05    # see _on_own_skeleton
 MIN_PERSON_PX = 40
 # The wide-shot person proposer (inference/detect/people_net.py): NBF's own trained weights, beside seg.pt
 PEOPLE_WEIGHTS = RESOURCES / "weights" / "people.pt"
-# The proposer's body radius x these are the ROI's full-body radius, tried in turn (the second, tighter, for the peaks
-# whose first ROI the landmark model rejected; chosen on the crowd tuning set: docs/crowds.md)
-PROPOSAL_RADII = (1.15, 0.85)
+# The proposer's body radius x these are the ROI's full-body radius, tried in turn (the later ones for the peaks
+# whose earlier ROIs the landmark model rejected: its verdict on a small person changes with the ROI's size;
+# chosen on the crowd tuning set: docs/crowds.md)
+PROPOSAL_RADII = (1.15, 0.85, 1.0)
 PROPOSAL_TRIES = 30         # landmark attempts on the proposer's peaks per photo at most
 # A person only the proposer found must be at least this tall or wide (px): the proposer is for people 50 px
 # and taller, and thin person-like structures below that pass the landmark check (a pylon of the rocket photo, 44 px)
@@ -540,12 +541,16 @@ class PersonDetector:
             torso = float(np.hypot(*(shoulders - hips)))
             return self.proposer.heat(proposer_maps(), hips, 0.5 * torso) >= WITNESS_HEAT
 
-        def confirm(cands: list[Candidate], check=None, witness=heat_witness, doubted: bool = False) -> None:
+        def confirm(cands: list[Candidate], check=None, witness=heat_witness, doubted: bool = False,
+                    open_heads: frozenset[int] = frozenset()) -> None:
+            """Take the people the candidates' ROIs show; `open_heads`: indices of people found so far whose
+            head does not keep a candidate away."""
             nonlocal tried
+            blocking = lambda: (h for k, h in enumerate(heads) if k not in open_heads)  # noqa: E731
             for cand in cands:
                 if len(people) >= max_people or tried >= tries:
                     return
-                if any(_inside(cand.face, _grow(h, HEAD_MARGIN)) for h in heads):
+                if any(_inside(cand.face, _grow(h, HEAD_MARGIN)) for h in blocking()):
                     continue  # this face belongs to someone already found
                 tried += 1
                 person = self.person_at(image, cand.roi, cand.score, witness, parts)
@@ -553,10 +558,11 @@ class PersonDetector:
                     person = self.person_at(image, cand.roi, cand.score, witness, parts, presence_min=0.0)
                     if person is not None and not parts(image, person, sure=True):
                         person = None
-                if person is None or not big_enough(person) or (check is not None and not check(person)):
+                if (person is None or not big_enough(person, shape=image.shape)
+                        or (check is not None and not check(person))):
                     continue
                 head = _head_box(person.keypoints)
-                if any(_iou(head, h[None])[0] > HEAD_IOU for h in heads):
+                if any(_iou(head, h[None])[0] > HEAD_IOU for h in blocking()):
                     continue
                 people.append(person)
                 heads.append(head)
@@ -574,7 +580,13 @@ class PersonDetector:
             tried, tries = 0, PROPOSAL_TRIES  # the proposer's own budget of landmark attempts
             peaks = self.proposer.propose(image, maps=proposer_maps())
             # (the heat witnesses the proposer's own peaks too: in crowds the mirror doubts many true people)
-            confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX), doubted=True)
+            # a person found so far on whose hips the proposer puts no peak does not hold their head region against
+            # its candidates: such a skeleton often spans two people, hips between theirs (a face detector hit on
+            # one, the body on both), and would keep both people's peaks from being tried; once they are found,
+            # `_drop_nested` drops it (a larger detection holding a person with a peak of their own)
+            unmarked = frozenset(k for k, q in enumerate(people) if not any(_peak_on(pk, q) for pk in peaks))
+            confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX, image.shape),
+                    doubted=True, open_heads=unmarked)
         people = _drop_nested(merge_people(people), peaks)
         # only people who overlap another: trimmed alone, some single people's boxes moved and their fits lost
         people = [_on_own_skeleton(p, image.shape[:2]) if _touches(p, people) else p for p in people]
@@ -765,9 +777,19 @@ def _head_above(a: Person, b: Person) -> bool:
     return up > HEAD_ABOVE * _body_size(kb)
 
 
-def big_enough(person: Person, min_px: float = MIN_PERSON_PX) -> bool:
-    """True unless the person's box is under min_px on its longer side (a speck, not a person)."""
-    return float(np.max(np.asarray(person.box[2:]) - np.asarray(person.box[:2]))) >= min_px
+def big_enough(person: Person, min_px: float = MIN_PERSON_PX, shape: tuple[int, ...] | None = None) -> bool:
+    """True unless the person's box is under min_px on its longer side (a speck, not a person).  With the
+    image's `shape`, a box that touches the frame is measured by the skeleton instead where that is longer: the
+    landmark model places the landmarks the frame cuts off, and a walker cut at the hips by the bottom edge
+    shows a box half their height."""
+    box = np.asarray(person.box, np.float32)
+    size = float(np.max(box[2:] - box[:2]))
+    if size < min_px and shape is not None:
+        h, w = shape[:2]
+        if box[0] <= 1 or box[1] <= 1 or box[2] >= w - 1 or box[3] >= h - 1:
+            kp = np.asarray(person.keypoints, np.float32)[:, :2]
+            size = max(size, float(np.max(kp.max(0) - kp.min(0))))
+    return size >= min_px
 
 
 def _quality(person: Person) -> float:

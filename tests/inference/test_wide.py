@@ -415,6 +415,19 @@ def test_a_person_only_the_proposer_found_must_be_50_px():
     assert big_enough(person(100, 100, 50), PROPOSAL_MIN_PX)
 
 
+def test_a_person_cut_by_the_frame_is_measured_by_their_skeleton():
+    """A 70 px walker whose hips the bottom edge of a 640 px frame cuts shows a 35 px box: too small as a box,
+    big enough by the skeleton the landmark model places beyond the edge; a speck inside the frame is not."""
+    from inference.detect.blazepose import PROPOSAL_MIN_PX, big_enough
+
+    cut = person(500, 605, 70)
+    cut = Person(np.array([cut.box[0], 605, cut.box[2], 640], np.float32), cut.score, cut.keypoints)
+    assert not big_enough(cut, PROPOSAL_MIN_PX)  # without the image's shape: the box alone
+    assert big_enough(cut, PROPOSAL_MIN_PX, (640, 1024, 3))
+    inside = Person(np.array([cut.box[0], 500, cut.box[2], 535], np.float32), cut.score, cut.keypoints - [0, 105, 0])
+    assert not big_enough(inside, PROPOSAL_MIN_PX, (640, 1024, 3))
+
+
 def test_image_cover_decides_whether_a_portrait_is_searched_further():
     from inference.detect.blazepose import TILE_SKIP_COVER, _image_covered
 
@@ -538,9 +551,9 @@ def test_the_proposer_heat_witnesses_the_crowd_and_not_the_empty_ground(detector
 
 
 def _tuning_frame(r, index: int, seed: int = 20190):
-    """Frame `index` of a crowd tuning set (`main.py synth-crowd --seed 20190`, the first; 20191, the second:
-    1024 x 640, 4-8 people 50-320 px tall), rendered with the module's renderer (its own frame size restored
-    after)."""
+    """Frame `index` of a crowd tuning set (`main.py synth-crowd --seed 20190`, the first; 20191, the second;
+    20192, the third: 1024 x 640, 4-8 people 50-320 px tall), rendered with the module's renderer (its own frame
+    size restored after)."""
     kept = r.width, r.height, r.people, r.heights
     r.width, r.height, r.people, r.heights = 1024, 640, (4, 8), (50.0, 320.0)
     try:
@@ -627,3 +640,23 @@ def test_the_front_persons_box_leaves_out_the_people_behind_their_shoulder(detec
     people = detector.detect(f.image)
     matched = match_people(f.people, f.image.shape, np.array([p.box for p in people], np.float32).reshape(-1, 4))
     assert 4 in matched
+
+
+@needs_runtime
+def test_a_skeleton_across_two_people_does_not_keep_their_proposer_peaks_away(detector, crowd_renderer):
+    """Third crowd tuning set, frame 13 (seed 20192): the face detector fires between two walkers (137 and
+    128 px, wholly visible) and the landmark model lays one skeleton across both, hips between theirs. The
+    proposer puts a peak on each walker's hips and none on that skeleton's, so its head does not keep their
+    candidates away: both are found, and the spanning skeleton is dropped for holding them."""
+    from inference.pipeline import WEIGHTS_DIR, Predictor
+    from training.synth.crowd import match_people
+
+    if not (WEIGHTS_DIR / "seg.pt").exists():
+        pytest.skip("needs the shipped segmentation weights")
+    f = _tuning_frame(crowd_renderer, 13, seed=20192)
+    assert all(f.people["height"][k] > 120 and f.people["visible"][k] > 0.98 for k in (4, 6))
+    people = detector.detect(f.image, parts=Predictor(device="cpu", detect="off").parts_follow)
+    boxes = np.array([p.box for p in people], np.float32).reshape(-1, 4)
+    matched = match_people(f.people, f.image.shape, boxes)
+    assert {4, 6} <= set(matched.tolist())
+    assert not any((b[2] - b[0]) > 120 and b[0] < 570 < 650 < b[2] for b in boxes)  # no box across both

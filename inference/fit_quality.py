@@ -207,8 +207,7 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
         outside = [name for name, ids in limbs.items()
                    if any(not (0 <= kp[i, 0] < w and 0 <= kp[i, 1] < h) for i in ids)]
         box = np.asarray(person.box, np.float64)
-        edges = [s for s, hit in (("left", box[0] <= 1), ("top", box[1] <= 1), ("right", box[2] >= w - 1),
-                                  ("bottom", box[3] >= h - 1)) if hit]
+        edges = person.edges((h, w))
         if outside:
             warnings.append(f"person cut by the frame ({', '.join(outside)} outside the photo): "
                             "the hidden part of the body is guessed")

@@ -68,6 +68,14 @@ class Person:
     def area(self) -> float:
         return float(max(self.box[2] - self.box[0], 0) * max(self.box[3] - self.box[1], 0))
 
+    def edges(self, image_shape: tuple[int, ...]) -> tuple[str, ...]:
+        """The edges of the image ("left", "top", "right", "bottom") the box touches, within a pixel: where the
+        photo may cut the person off."""
+        h, w = image_shape[:2]
+        x0, y0, x1, y1 = (float(v) for v in self.box)
+        return tuple(s for s, hit in (("left", x0 <= 1), ("top", y0 <= 1), ("right", x1 >= w - 1),
+                                      ("bottom", y1 >= h - 1)) if hit)
+
     def lsp13(self, image_shape: tuple[int, ...] | None = None) -> np.ndarray:
         """(13, 3) float32 LSP-order joints x, y, confidence in image pixels; neck = mid-shoulders with the
         smaller of the two shoulder confidences.  With image_shape, joints outside the image get confidence 0."""

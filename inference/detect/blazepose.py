@@ -546,7 +546,7 @@ class PersonDetector:
             """Take the people the candidates' ROIs show; `open_heads`: indices of people found so far whose
             head does not keep a candidate away."""
             nonlocal tried
-            blocking = lambda: (h for k, h in enumerate(heads) if k not in open_heads)  # noqa: E731
+            blocking = lambda: (h for k, h in enumerate(heads) if k not in open_heads)
             for cand in cands:
                 if len(people) >= max_people or tried >= tries:
                     return
@@ -584,7 +584,7 @@ class PersonDetector:
             # its candidates: such a skeleton often spans two people, hips between theirs (a face detector hit on
             # one, the body on both), and would keep both people's peaks from being tried; once they are found,
             # `_drop_nested` drops it (a larger detection holding a person with a peak of their own)
-            unmarked = frozenset(k for k, q in enumerate(people) if not any(_peak_on(pk, q) for pk in peaks))
+            unmarked = frozenset(k for k, q in enumerate(people) if not _marked(q, peaks))
             confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX, image.shape),
                     doubted=True, open_heads=unmarked)
         people = _drop_nested(merge_people(people), peaks)
@@ -653,6 +653,11 @@ def _peak_on(peak: Proposal, person: Person) -> bool:
     their hip centre."""
     hips = np.asarray(person.keypoints)[[23, 24], :2].mean(0)
     return float(np.hypot(*(hips - peak.hips))) < HIPS_TAKEN * peak.radius
+
+
+def _marked(person: Person, peaks: list[Proposal]) -> bool:
+    """True when one of the proposer's peaks lies on the person's hips (`_peak_on`)."""
+    return any(_peak_on(p, person) for p in peaks)
 
 
 def same_person(a: Person, b: Person) -> bool:
@@ -739,7 +744,7 @@ def _drop_nested(people: list[Person], peaks: list[Proposal] = ()) -> list[Perso
 
     n = len(people)
     nested = {(i, j) for i in range(n) for j in range(n) if i != j and inside(i, j)}  # full-image mask sums: once
-    marked = [any(_peak_on(p, q) for p in peaks) for q in people]
+    marked = [_marked(q, peaks) for q in people]
     loose = {j for i, j in nested if _clearly_better(people[i], people[j])
              or (not marked[j] and _own_peak(people[i], people[j], peaks))}
     kept: list[int] = []
@@ -784,11 +789,9 @@ def big_enough(person: Person, min_px: float = MIN_PERSON_PX, shape: tuple[int, 
     shows a box half their height."""
     box = np.asarray(person.box, np.float32)
     size = float(np.max(box[2:] - box[:2]))
-    if size < min_px and shape is not None:
-        h, w = shape[:2]
-        if box[0] <= 1 or box[1] <= 1 or box[2] >= w - 1 or box[3] >= h - 1:
-            kp = np.asarray(person.keypoints, np.float32)[:, :2]
-            size = max(size, float(np.max(kp.max(0) - kp.min(0))))
+    if size < min_px and shape is not None and person.edges(shape):
+        kp = np.asarray(person.keypoints, np.float32)[:, :2]
+        size = max(size, float(np.max(kp.max(0) - kp.min(0))))
     return size >= min_px
 
 

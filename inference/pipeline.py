@@ -44,10 +44,10 @@ UNDETECTED_PERSON_CONFIDENCE = 0.5  # ... with a confident segmentation (the cof
 PART_WITNESS_MIN = 0.25
 # A person the landmark model doubts (pose presence under its threshold) on a peak of the wide-shot proposer is
 # kept when the part map follows the skeleton this well and the network is this confident about it (its mean
-# winning-part probability). Missed people of the crowd tuning frames mostly score 0.6-1.0 and 0.7-0.9; the
-# skeletons the landmark model settles on at the proposer's peaks on person-free photos at most 0.67 and 0.67
-# together (docs/crowds.md, "Doubted people").
-SURE_PART_AGREEMENT = 0.6
+# winning-part probability). Of the doubted skeletons on the crowd tuning frames' people, 16 of 106 score
+# 0.5-0.6; of the 30 on person-free photos one scores at least 0.5 and 0.7 together, and it is 36 px tall, under
+# PROPOSAL_MIN_PX (docs/crowds.md, "Doubted people" and "Found people painted over").
+SURE_PART_AGREEMENT = 0.5
 SURE_PART_CONFIDENCE = 0.7
 WITNESSED_KEPT = 4  # part maps of recent third-witness calls kept for `predict` (a photo's doubtful people)
 

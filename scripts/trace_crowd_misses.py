@@ -102,9 +102,9 @@ def main(argv=None) -> int:
                 log["doubted"].append(sure)
         return p
 
-    def traced_merge(people):
+    def traced_merge(people, *rest):
         log["taken"] = list(people)
-        log["merged"] = merge(people)
+        log["merged"] = merge(people, *rest)
         return log["merged"]
 
     def traced_nest(people, *rest):

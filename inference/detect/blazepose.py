@@ -86,6 +86,12 @@ PROPOSAL_TRIES = 30         # landmark attempts on the proposer's peaks per phot
 # and taller, and thin person-like structures below that pass the landmark check (a pylon of the rocket photo, 44 px)
 PROPOSAL_MIN_PX = 50
 HIPS_TAKEN = 0.25           # a peak this close to a found person's hips (x the peak's radius) is that person
+# A proposer peak whose landmark passes find nobody, or settle on someone already found (the nearer or more
+# salient of two overlapping people), is looked at once more (one attempt of PROPOSAL_TRIES) with the people
+# found so far whose box meets its ROI painted over (`_painted`): the landmark model then often settles on the
+# person the peak marks, half hidden behind or in front of them (docs/crowds.md, "Found people painted over").
+REPAINT_MASK_MIN = 0.2      # silhouette values painted over, blended by the mask (its soft edge too)
+REPAINT_RING = 0.2          # the fill is the median colour of the box grown by this x its larger side
 CACHE_SIZE = 4              # recent detect() results kept (a photo's people are found once, fitted one by one)
 # A second witness for people the detector is unsure of (see PersonDetector.person_at): on textures, flowers
 # and toys the face detector fires at 0.5-0.68 and the landmark model settles on a skeleton twice
@@ -542,28 +548,45 @@ class PersonDetector:
             return self.proposer.heat(proposer_maps(), hips, 0.5 * torso) >= WITNESS_HEAT
 
         def confirm(cands: list[Candidate], check=None, witness=heat_witness, doubted: bool = False,
-                    open_heads: frozenset[int] = frozenset()) -> None:
+                    open_heads: frozenset[int] = frozenset(), repaint: bool = False) -> None:
             """Take the people the candidates' ROIs show; `open_heads`: indices of people found so far whose
-            head does not keep a candidate away."""
+            head does not keep a candidate away; `repaint`: look again with the found people painted over
+            (REPAINT_MASK_MIN above)."""
             nonlocal tried
             blocking = lambda: (h for k, h in enumerate(heads) if k not in open_heads)
+
+            def look(img: np.ndarray, cand: Candidate, witness=witness) -> Person | None:
+                person = self.person_at(img, cand.roi, cand.score, witness, parts)
+                if person is None and doubted and parts is not None:  # see DOUBTED_PRESENCE above
+                    person = self.person_at(img, cand.roi, cand.score, witness, parts, presence_min=0.0)
+                    if person is not None and not parts(img, person, sure=True):
+                        person = None
+                return person
+
+            def taken(person: Person) -> bool:
+                head = _head_box(person.keypoints)
+                return any(_iou(head, h[None])[0] > HEAD_IOU for h in blocking())
+
             for cand in cands:
                 if len(people) >= max_people or tried >= tries:
                     return
                 if any(_inside(cand.face, _grow(h, HEAD_MARGIN)) for h in blocking()):
                     continue  # this face belongs to someone already found
                 tried += 1
-                person = self.person_at(image, cand.roi, cand.score, witness, parts)
-                if person is None and doubted and parts is not None:  # see DOUBTED_PRESENCE above
-                    person = self.person_at(image, cand.roi, cand.score, witness, parts, presence_min=0.0)
-                    if person is not None and not parts(image, person, sure=True):
-                        person = None
+                person = look(image, cand)
+                if repaint and (person is None or taken(person)) and tried < tries:
+                    near = [q for k, q in enumerate(people)
+                            if k not in open_heads and q.mask is not None and _meets(q.box, cand.roi)]
+                    if near:
+                        tried += 1
+                        # (not the proposer's heat as witness: beside a painted person it is theirs)
+                        person = look(_painted(image, near), cand, witness=None)
                 if (person is None or not big_enough(person, shape=image.shape)
                         or (check is not None and not check(person))):
                     continue
-                head = _head_box(person.keypoints)
-                if any(_iou(head, h[None])[0] > HEAD_IOU for h in blocking()):
+                if taken(person):
                     continue
+                head = _head_box(person.keypoints)
                 people.append(person)
                 heads.append(head)
 
@@ -586,8 +609,8 @@ class PersonDetector:
             # `_drop_nested` drops it (a larger detection holding a person with a peak of their own)
             unmarked = frozenset(k for k, q in enumerate(people) if not _marked(q, peaks))
             confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX, image.shape),
-                    doubted=True, open_heads=unmarked)
-        people = _drop_nested(merge_people(people), peaks)
+                    doubted=True, open_heads=unmarked, repaint=True)
+        people = _drop_nested(merge_people(people, peaks), peaks)
         # only people who overlap another: trimmed alone, some single people's boxes moved and their fits lost
         people = [_on_own_skeleton(p, image.shape[:2]) if _touches(p, people) else p for p in people]
         return rank_people(people, image.shape)
@@ -677,12 +700,14 @@ def same_person(a: Person, b: Person) -> bool:
     return d < SAME_KEYPOINTS * min(_body_size(ka), _body_size(kb))
 
 
-def merge_people(people: list[Person]) -> list[Person]:
+def merge_people(people: list[Person], peaks: list[Proposal] = ()) -> list[Person]:
     """One detection per person (found from several views or tiles): of each group of `same_person`
-    detections, the one with the most confident keypoints (ties: the higher score) is kept; order kept."""
-    quality = [_quality(p) for p in people]
+    detections, the one the proposer's `peaks` mark at the hips (`_marked`), then the one with the most
+    confident keypoints (ties: the higher score) is kept; order kept. (Two people one almost behind the other:
+    a loose skeleton over both can have the surer keypoints, and the far one's own skeleton has the peak.)"""
+    quality = [(_marked(p, peaks), _quality(p)) for p in people]
     kept: list[int] = []
-    for i in sorted(range(len(people)), key=lambda i: -quality[i]):
+    for i in sorted(range(len(people)), key=lambda i: quality[i], reverse=True):
         if not any(same_person(people[i], people[j]) for j in kept):
             kept.append(i)
     return [people[i] for i in sorted(kept)]
@@ -942,6 +967,32 @@ def _touches(person: Person, people: list[Person]) -> bool:
     """Another of `people` has a box that overlaps the person's."""
     others = np.array([o.box for o in people if o is not person], np.float32).reshape(-1, 4)
     return bool((_iou(np.asarray(person.box, np.float32), others) > 0).any())
+
+
+def _meets(box: np.ndarray, roi: Roi) -> bool:
+    """True when a box (x0, y0, x1, y1) and the ROI's upright square (its side, about its centre) overlap."""
+    r = roi.side / 2
+    return not (box[2] < roi.cx - r or box[0] > roi.cx + r or box[3] < roi.cy - r or box[1] > roi.cy + r)
+
+
+def _painted(image: np.ndarray, people: list[Person]) -> np.ndarray:
+    """(H, W, 3) uint8: the image with each person's silhouette (mask > REPAINT_MASK_MIN, blended by the mask)
+    filled with the median colour around them (their box grown by REPAINT_RING x its larger side, off every
+    one of their silhouettes; the whole image's where nothing is left)."""
+    out = image.astype(np.float32)
+    h, w = image.shape[:2]
+    anyone = np.zeros((h, w), bool)
+    for p in people:
+        anyone |= p.mask > MASK_THRESHOLD
+    for p in people:
+        x0, y0, x1, y1 = np.asarray(p.box, np.float32)
+        g = REPAINT_RING * max(x1 - x0, y1 - y0)
+        X0, Y0, X1, Y1 = int(max(x0 - g, 0)), int(max(y0 - g, 0)), int(min(x1 + g, w)), int(min(y1 + g, h))
+        ring = image[Y0:Y1, X0:X1][~anyone[Y0:Y1, X0:X1]]
+        fill = np.median(ring if len(ring) else image.reshape(-1, 3), 0)
+        alpha = np.where(p.mask > REPAINT_MASK_MIN, np.clip(p.mask, 0, 1), 0)[..., None]
+        out = out * (1 - alpha) + fill * alpha
+    return out.astype(np.uint8)
 
 
 def _on_own_skeleton(person: Person, shape: tuple[int, int]) -> Person:

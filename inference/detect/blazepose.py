@@ -527,6 +527,7 @@ class PersonDetector:
         heads: list[np.ndarray] = []
         peaks: list[Proposal] = []
         maps = None  # the proposer's (maps, scale) for this photo, once computed
+        repainted: dict[tuple[int, ...], np.ndarray] = {}  # the photo with these found people painted over
         tried = 0
         tries = MAX_TRIES_PER_PERSON * max_people
         # (not on images under 2 x 224 px, network crops and thumbnails: the whole-image view holds their person)
@@ -575,12 +576,14 @@ class PersonDetector:
                 tried += 1
                 person = look(image, cand)
                 if repaint and (person is None or taken(person)) and tried < tries:
-                    near = [q for k, q in enumerate(people)
-                            if k not in open_heads and q.mask is not None and _meets(q.box, cand.roi)]
+                    near = tuple(k for k, q in enumerate(people)
+                                 if k not in open_heads and q.mask is not None and _meets(q.box, cand.roi))
                     if near:
                         tried += 1
+                        if near not in repainted:  # a peak's ROI sizes mostly meet the same people: paint once
+                            repainted[near] = _painted(image, [people[k] for k in near])
                         # (not the proposer's heat as witness: beside a painted person it is theirs)
-                        person = look(_painted(image, near), cand, witness=None)
+                        person = look(repainted[near], cand, witness=None)
                 if (person is None or not big_enough(person, shape=image.shape)
                         or (check is not None and not check(person))):
                     continue

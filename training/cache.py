@@ -34,6 +34,9 @@ class Cache:
 
     labels (N, R, R) uint8; images (N, R, R, 3) uint8 RGB; pose (N, 72) axis-angle; betas (N, 10);
     transl (N, 3); joints3d (N, 24, 3) camera frame; joints2d (N, 24, 2) pixels of the CROP_SIZE crop.
+    A cache of the pipeline's own part maps (`training.pipeline_parts`) also holds the person detector's 14
+    keypoints it read, keypoints (N, 14, 2) crop pixels, and their confidences keypoint_conf (N, 14) (0:
+    missing); loaded beside caches without them, those samples get NaN keypoints (simulated in training).
     """
 
     labels: np.ndarray | None = None
@@ -43,6 +46,8 @@ class Cache:
     transl: np.ndarray | None = None
     joints3d: np.ndarray | None = None
     joints2d: np.ndarray | None = None
+    keypoints: np.ndarray | None = None
+    keypoint_conf: np.ndarray | None = None
 
     def keys(self) -> tuple[str, ...]:
         """The names of the arrays loaded."""
@@ -54,6 +59,7 @@ class Cache:
 
 
 CACHE_KEYS = tuple(f.name for f in fields(Cache))
+KEYPOINT_KEYS = ("keypoints", "keypoint_conf")  # only in caches of the pipeline's own maps
 
 
 def _init_worker(size: int):
@@ -166,18 +172,27 @@ def load_cache(folder: Path | str, max_samples: int | None = None, keys: tuple[s
     if not files:
         raise FileNotFoundError(f"no shards in {folder}")
     parts: dict[str, list] = {}
-    total = 0
+    sizes: list[int] = []
     for f in files:
         z = _read_shard(f, keys)
+        n = len(next(iter(z.values())))
         for k, a in z.items():
             if (keys is not None and k not in keys) or k not in CACHE_KEYS:
                 continue
             if k == "labels" and res is not None and a.shape[1] != res:
                 a = np.stack([cv2.resize(x, (res, res), interpolation=cv2.INTER_NEAREST) for x in a])
-            parts.setdefault(k, []).append(a)
-        total += len(next(iter(z.values())))
-        if max_samples and total >= max_samples:
+            parts.setdefault(k, [None] * len(sizes) if k in KEYPOINT_KEYS else []).append(a)
+        for k in KEYPOINT_KEYS:  # shards without detector keypoints (padded below when others have them)
+            if k in parts and len(parts[k]) == len(sizes):
+                parts[k].append(None)
+        sizes.append(n)
+        if max_samples and sum(sizes) >= max_samples:
             break
+    for k, fill in zip(KEYPOINT_KEYS, (np.nan, 0.0)):
+        if k in parts:
+            shape = next(a.shape[1:] for a in parts[k] if a is not None)
+            parts[k] = [np.full((n, *shape), fill, np.float32) if a is None else a.astype(np.float32)
+                        for a, n in zip(parts[k], sizes)]
     return Cache(**{k: np.concatenate(v)[:max_samples] for k, v in parts.items()})
 
 

@@ -19,12 +19,12 @@ from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL
 from inference.geometry import axis_angle_to_matrix
 from inference.joints import MIRROR_JOINTS
-from inference.keypoint_maps import NUM_KEYPOINT_COORDS, NUM_LIMB_MAPS, keypoint_coords, limb_maps
+from inference.keypoint_maps import MIRROR_KEYPOINTS, NUM_KEYPOINT_COORDS, NUM_LIMB_MAPS, keypoint_coords, limb_maps
 from inference.nets import FitNet
 from inference.parts import GROUPINGS
 
 from .augment import corrupt_parts, one_hot
-from .cache import Cache, load_cache
+from .cache import KEYPOINT_KEYS, Cache, load_cache
 from .config import FitConfig
 from .keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
 from .loop import train
@@ -56,14 +56,18 @@ def batch_input(data: Cache, b: np.ndarray, n_parts: int, rgb: bool, g: torch.Ge
     for the RGB input."""
     if rgb:
         return torch.as_tensor(data.images[b]).permute(0, 3, 1, 2).float().div(255), None
-    return parts_input(torch.as_tensor(data.labels[b]), data.joints2d[b], n_parts, g, err, kg)
+    detected = None if data.keypoints is None else (data.keypoints[b], data.keypoint_conf[b])
+    return parts_input(torch.as_tensor(data.labels[b]), data.joints2d[b], n_parts, g, err, kg, detected)
 
 
 def parts_input(labels: torch.Tensor, joints2d: np.ndarray, n_parts: int, g: torch.Generator | None = None,
-                err: DetectorError | None = None, kg: torch.Generator | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor | None]:
+                err: DetectorError | None = None, kg: torch.Generator | None = None,
+                detected: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
     """batch_input's part-map path for label maps (B, R, R) and SMPL joints (B, 24, 2) in crop pixels:
-    (B, n_parts + 1, R, R), with `err` (B, n_parts + 1 + 12, R, R) and the keypoints as numbers (B, 42)."""
+    (B, n_parts + 1, R, R), with `err` (B, n_parts + 1 + 12, R, R) and the keypoints as numbers (B, 42).
+    `detected`: the keypoints the person detector gave on these samples' images, (B, 14, 2) crop pixels and
+    confidences (B, 14) (a cache of the pipeline's own maps): they replace the simulated ones wherever they
+    are finite (NaN rows: samples of caches without them)."""
     lab = labels
     if g is not None:
         lab = corrupt_parts(lab, g)
@@ -71,13 +75,20 @@ def parts_input(labels: torch.Tensor, joints2d: np.ndarray, n_parts: int, g: tor
     if err is None:
         return x, None
     j, v = simulate_keypoints(gt_keypoints(joints2d), err, kg, CROP_SIZE)
+    if detected is not None:
+        kp, conf = (torch.as_tensor(np.asarray(a, np.float32)) for a in detected)
+        known = torch.isfinite(kp).all(-1).all(-1)  # (B,): the sample's detector keypoints were recorded
+        j = torch.where(known[:, None, None], torch.nan_to_num(kp), j)
+        v = torch.where(known[:, None], (conf > 0) & ((kp >= 0) & (kp <= CROP_SIZE)).all(-1), v)
     return torch.cat([x, limb_maps(j, v, x.shape[-1], CROP_SIZE)], 1), keypoint_coords(j, v, CROP_SIZE)
 
 
 @dataclass(frozen=True)
 class FitSamples:
     """A training batch's labels: label maps (B, R, R) uint8, SMPL joints in crop pixels (B, 24, 2), pose
-    (B, 72) axis-angle, betas (B, 10), camera-frame joints (B, 24, 3) and translation (B, 3), OpenGL."""
+    (B, 72) axis-angle, betas (B, 10), camera-frame joints (B, 24, 3) and translation (B, 3), OpenGL; from a
+    cache of the pipeline's own maps also the detector's keypoints (B, 14, 2) crop pixels (NaN rows where
+    the cache has none) and confidences (B, 14), else None."""
 
     labels: torch.Tensor
     joints2d: np.ndarray
@@ -85,12 +96,21 @@ class FitSamples:
     betas: torch.Tensor
     joints3d: torch.Tensor
     transl: torch.Tensor
+    keypoints: np.ndarray | None = None
+    keypoint_conf: np.ndarray | None = None
 
     @classmethod
     def of(cls, data: Cache, b: np.ndarray) -> FitSamples:
+        kp = None if data.keypoints is None else np.asarray(data.keypoints[b], np.float32)
+        conf = None if data.keypoint_conf is None else np.asarray(data.keypoint_conf[b], np.float32)
         return cls(torch.as_tensor(data.labels[b]), np.asarray(data.joints2d[b], np.float32),
                    torch.as_tensor(data.pose[b]), torch.as_tensor(data.betas[b]),
-                   torch.as_tensor(data.joints3d[b]), torch.as_tensor(data.transl[b]))
+                   torch.as_tensor(data.joints3d[b]), torch.as_tensor(data.transl[b]), kp, conf)
+
+    @property
+    def detected(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(keypoints, confidences) for `parts_input`, or None."""
+        return None if self.keypoints is None else (self.keypoints, self.keypoint_conf)
 
     def mirrored(self, which: torch.Tensor) -> FitSamples:
         """The samples with `which` (B,) bool mirrored: the crop flipped about its vertical centre line,
@@ -112,7 +132,13 @@ class FitSamples:
         t = self.transl.clone()
         t[which] = t[which] * torch.tensor([-1.0, 1.0, 1.0], dtype=t.dtype)
         lab = torch.where(which[:, None, None], lut[self.labels.flip(-1).long()], self.labels)
-        return replace(self, labels=lab, joints2d=j2, pose=pose.view(-1, 72), joints3d=j3, transl=t)
+        kp, conf = self.keypoints, self.keypoint_conf
+        if kp is not None:  # the detector's keypoints mirror as the joints do (LSP's left and right exchange)
+            kp, conf = kp.copy(), conf.copy()
+            kp[w] = kp[w][:, MIRROR_KEYPOINTS] * np.float32([-1, 1]) + np.float32([CROP_SIZE, 0])
+            conf[w] = conf[w][:, MIRROR_KEYPOINTS]
+        return replace(self, labels=lab, joints2d=j2, pose=pose.view(-1, 72), joints3d=j3, transl=t,
+                       keypoints=kp, keypoint_conf=conf)
 
 
 def labelled_3d(n: int, share: float, seed: int = 0) -> np.ndarray:
@@ -173,7 +199,8 @@ class FitTask:
 
     def load(self, device: torch.device) -> int:
         c, rgb, res = self.cfg, self.rgb, self.cfg.res
-        keys = ("labels", "pose", "betas", "transl", "joints3d", "joints2d") + (("images",) if rgb else ())
+        keys = ("labels", "pose", "betas", "transl", "joints3d", "joints2d", *KEYPOINT_KEYS)
+        keys += ("images",) if rgb else ()
         data = load_cache(c.data, c.max_samples or None, keys=keys, res=None if rgb else res)
         if data.labels.shape[1] != res:
             lab = F.interpolate(torch.as_tensor(data.labels)[:, None].float(), size=(res, res), mode="nearest")
@@ -225,7 +252,8 @@ class FitTask:
         else:
             if c.flip > 0:
                 s = s.mirrored(torch.rand(len(idx), generator=self.fg) < c.flip)
-            x, kp = parts_input(s.labels, s.joints2d, c.n_parts, self.g if c.augment else None, self.err, self.kg)
+            x, kp = parts_input(s.labels, s.joints2d, c.n_parts, self.g if c.augment else None, self.err, self.kg,
+                                s.detected)
         rot_gt = axis_angle_to_matrix(s.pose.to(dev).view(-1, 24, 3))
         rot, betas, cam = model(x.to(dev), kp.to(dev) if kp is not None and c.coords else None)
         return fit_losses(self.body, rot, betas, cam, rot_gt, s.betas.to(dev), s.joints3d.to(dev),

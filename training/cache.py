@@ -36,7 +36,8 @@ class Cache:
     transl (N, 3); joints3d (N, 24, 3) camera frame; joints2d (N, 24, 2) pixels of the CROP_SIZE crop.
     A cache of the pipeline's own part maps (`training.pipeline_parts`) also holds the person detector's 14
     keypoints it read, keypoints (N, 14, 2) crop pixels, and their confidences keypoint_conf (N, 14) (0:
-    missing); loaded beside caches without them, those samples get NaN keypoints (simulated in training).
+    missing; all 0 where it found nobody); loaded beside caches without them, those samples get NaN keypoints
+    (simulated in training).
     """
 
     labels: np.ndarray | None = None

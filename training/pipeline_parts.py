@@ -8,8 +8,8 @@ at test time the fitting network reads what the whole pipeline makes of an image
 keypoints (with its misses and left/right confusions) and the part map the segmentation draws from them,
 restricted to the detector's silhouette. This runs that pipeline (`training.evaluate.run_network`, as `main.py
 evaluate` does: the image is the crop) over an RGB cache rendered at the full crop size and keeps, per sample,
-the part map at the segmentation's resolution, the detector's 14 keypoints in crop pixels (NaN when it found
-nobody) with their confidences (0: missing), and the ground truth copied from the source. Shards mirror the
+the part map at the segmentation's resolution, the detector's 14 keypoints in crop pixels with their
+confidences (0: missing; all 0 when it found nobody), and the ground truth copied from the source. Shards mirror the
 source's and are skipped when they exist, so an interrupted run resumes. `train-fit --data` reads such a cache
 beside the others; where a sample has detector keypoints they replace the simulated ones.
 """
@@ -32,15 +32,15 @@ COPY = ("pose", "betas", "transl", "joints3d", "joints2d")
 
 def pipeline_shard(pred, detector, images: np.ndarray) -> dict[str, np.ndarray]:
     """The pipeline on images (N, CROP_SIZE, CROP_SIZE, 3) uint8: labels (N, R, R) uint8 at the segmentation's
-    resolution, keypoints (N, 14, 2) float32 crop pixels (NaN rows: nobody detected), keypoint_conf (N, 14)."""
+    resolution, keypoints (N, 14, 2) float32 crop pixels, keypoint_conf (N, 14) (all 0: nobody detected)."""
     from .evaluate import run_network
 
     labels, kps, confs = [], [], []
     for image in images:
         run = run_network(pred, detector, np.ascontiguousarray(image))
         labels.append(run.prediction.parts.labels.astype(np.uint8))
-        if run.joints2d is None:
-            kps.append(np.full((14, 2), np.nan, np.float32))
+        if run.joints2d is None:  # nobody found: no keypoints at all, as the network then reads at test time
+            kps.append(np.zeros((14, 2), np.float32))
             confs.append(np.zeros(14, np.float32))
         else:
             kps.append(np.asarray(run.joints2d, np.float32))
@@ -83,7 +83,7 @@ def build(data: Path, out: Path, weights: Path | None = None, limit: int = 0, pa
         os.replace(tmp, dst)
         n = len(arrays["labels"])
         written += n
-        found = int(np.isfinite(arrays["keypoints"]).all((1, 2)).sum())
+        found = int((arrays["keypoint_conf"] > 0).any(1).sum())
         print(f"{dst.name}: {n} maps, a person detected on {found}, {time.perf_counter() - t:.0f} s", flush=True)
     return written
 

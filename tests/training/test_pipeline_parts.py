@@ -24,7 +24,7 @@ def _bodies(rng, n: int) -> dict[str, np.ndarray]:
             "joints2d": rng.uniform(40, CROP_SIZE - 40, (n, 24, 2)).astype(np.float32)}
 
 
-def test_the_pipeline_cache_keeps_the_detector_keypoints_and_nan_for_nobody(tmp_path):
+def test_the_pipeline_cache_keeps_the_detector_keypoints_and_none_for_nobody(tmp_path):
     person = load_image(ROOT / "resources" / "samples" / "synthetic_01.png")
     assert person.shape == (CROP_SIZE, CROP_SIZE, 3)
     grey = np.full_like(person, 128)
@@ -39,7 +39,7 @@ def test_the_pipeline_cache_keeps_the_detector_keypoints_and_nan_for_nobody(tmp_
     assert c.labels.shape[0] == 2 and c.labels.shape[1] == c.labels.shape[2] >= 64
     assert (c.labels[0] > 0).mean() > 0.05 and (c.labels[1] > 0).sum() == 0  # a body, then nobody
     assert np.isfinite(c.keypoints[0]).all() and (c.keypoint_conf[0] > 0).sum() >= 10
-    assert np.isnan(c.keypoints[1]).all() and (c.keypoint_conf[1] == 0).all()
+    assert np.isfinite(c.keypoints[1]).all() and (c.keypoint_conf[1] == 0).all()  # recorded: nobody
     for k in COPY:
         np.testing.assert_array_equal(getattr(c, k), bodies[k])
     assert build(src, tmp_path / "out") == 0  # resumable: the shard is there
@@ -65,15 +65,19 @@ def test_detected_keypoints_replace_the_simulated_ones_where_recorded():
     rng = np.random.default_rng(2)
     joints2d = _bodies(rng, 2)["joints2d"]
     gt = gt_keypoints(joints2d).numpy()
-    detected = np.stack([gt[0] + 3.0, np.full((14, 2), np.nan, np.float32)])
-    conf = np.stack([np.r_[np.zeros(1), np.ones(13)], np.zeros(14)]).astype(np.float32)
-    labels = torch.zeros(2, 16, 16, dtype=torch.uint8)
+    joints2d = np.concatenate([joints2d, _bodies(rng, 1)["joints2d"]])
+    gt = gt_keypoints(joints2d).numpy()
+    # a detected person (keypoint 0 missing), nobody detected, a sample of a cache without keypoints
+    detected = np.stack([gt[0] + 3.0, np.zeros((14, 2), np.float32), np.full((14, 2), np.nan, np.float32)])
+    conf = np.stack([np.r_[np.zeros(1), np.ones(13)], np.zeros(14), np.zeros(14)]).astype(np.float32)
+    labels = torch.zeros(3, 16, 16, dtype=torch.uint8)
     err = DetectorError.load()
     _, coords = parts_input(labels, joints2d, 12, None, err, torch.Generator().manual_seed(5), (detected, conf))
-    want0 = keypoint_coords(torch.as_tensor(detected[:1]), torch.as_tensor(conf[:1] > 0), CROP_SIZE)
-    torch.testing.assert_close(coords[:1], want0)  # keypoint 0 missing: its three numbers are zero
+    want = keypoint_coords(torch.as_tensor(detected[:2]), torch.as_tensor(conf[:2] > 0), CROP_SIZE)
+    torch.testing.assert_close(coords[:2], want)  # keypoint 0 of the first missing, none for the second
+    assert (coords[1] == 0).all()
     j, v = simulate_keypoints(gt_keypoints(joints2d), err, torch.Generator().manual_seed(5), CROP_SIZE)
-    torch.testing.assert_close(coords[1:], keypoint_coords(j[1:], v[1:], CROP_SIZE))
+    torch.testing.assert_close(coords[2:], keypoint_coords(j[2:], v[2:], CROP_SIZE))
 
 
 def test_mirroring_moves_the_detected_keypoints_with_the_joints():

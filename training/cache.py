@@ -91,11 +91,16 @@ def _render_shard(job):
         acc["transl"].append(s.scene.params.transl)
         acc["joints3d"].append(s.joints3d)
         acc["joints2d"].append(s.joints2d)
-    arrays = {k: np.stack(v) for k, v in acc.items() if v}
-    tmp = out.with_suffix(".tmp.npz")
-    np.savez(tmp, **arrays)
-    os.replace(tmp, out)
+    write_shard(out, {k: np.stack(v) for k, v in acc.items() if v})
     return n
+
+
+def write_shard(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Save a shard's arrays under a temporary name, then rename: an interrupted build never leaves a
+    half-written shard that a resumed one would skip."""
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
 
 
 def build_cache(out_dir: Path, seed: int, n: int, rgb: bool, res: int, workers: int = 2, shard: int = 500) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import os
 import time
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import numpy as np
 
 from inference.camera import CROP_SIZE
 
-from .cache import _read_shard
+from .cache import _read_shard, write_shard
 
 COPY = ("pose", "betas", "transl", "joints3d", "joints2d")
 
@@ -78,9 +77,7 @@ def build(data: Path, out: Path, weights: Path | None = None, limit: int = 0, pa
             raise SystemExit(f"{f}: needs images at {CROP_SIZE} px (python -m training.cache --res {CROP_SIZE})")
         arrays = pipeline_shard(pred, detector, z["images"])
         arrays.update({k: z[k] for k in COPY})
-        tmp = dst.with_suffix(".tmp.npz")
-        np.savez(tmp, **arrays)
-        os.replace(tmp, dst)
+        write_shard(dst, arrays)
         n = len(arrays["labels"])
         written += n
         found = int((arrays["keypoint_conf"] > 0).any(1).sum())

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import glob
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from inference.nets.seg_net import part_probabilities
 from inference.parts import MIRROR_LABELS
 from inference.pipeline import load_weights
 
+from .cache import write_shard
 from .config import RunConfig, config_from_dict, default
 from .keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
 from .loop import split_indices
@@ -95,9 +95,7 @@ def build(seg: Path, data: Path, out: Path, threads: int = 0) -> PredictedParts:
                     pred = d["labels"]
             else:
                 pred = predict_labels(net, z["images"], z["joints2d"], seed=len(gts))
-                tmp = dest.with_suffix(".tmp.npz")
-                np.savez(tmp, labels=pred, **{k: z[k] for k in COPY})
-                os.replace(tmp, dest)
+                write_shard(dest, {"labels": pred, **{k: z[k] for k in COPY}})
         gts.append(gt)
         preds.append(pred)
         print(f"{dest.name}: {len(pred)} maps", flush=True)

@@ -1,6 +1,7 @@
 """What tells the false people of person-free photos from real people? Signals per person found.
 
-    OMP_NUM_THREADS=1 python scripts/study_false_people.py data/photos_wallpapers/* data/photos_opencv/nobody/*
+    OMP_NUM_THREADS=1 python scripts/study_false_people.py data/photos_wallpapers/* data/photos_opencv/nobody/* \\
+        [--no-selfie-witness]
     OMP_NUM_THREADS=1 python scripts/study_false_people.py resources/photos/*.jpg resources/photos/camera.png \\
         data/photos_opencv/basketball*.png data/photos_opencv/messi5.jpg data/photos_opencv/vtest_*.png
 
@@ -13,9 +14,14 @@ For each person `Predictor.people` finds (the app's search, with its witnesses),
 - `views`: the landmark model's keypoint drift (body radii) when the person's final ROI is turned by +-20
   degrees, grown by 1.25, shrunk by 0.85 or moved by a tenth of its side: the largest of the five;
 - `heatmap`: median over the 12 limb joints of the landmark model's heatmap maximum (its logits);
+- `selfie`: the share of the silhouette MediaPipe's selfie segmenter paints as person (`detect/selfie.py`
+  `person_share`, the witness the detector asks since stop 41);
+- `blind`: keypoint-part agreement of the part segmentation run on the crop *without* the keypoints (the image
+  alone), and `blind_fg` the share of the silhouette it labels as body;
 - `worn`: with the EfficientNet-Lite0 wheel installed (`requirements-build.txt`), the ImageNet classifier's
   probability mass on the classes of things people wear (WORN) for the person's box, and its top class.
-Findings: `docs/crowds.md`, "False people: five more signals tried (stop 40)". Nothing here is used by the app.
+Findings: `docs/crowds.md`, "False people: five more signals tried (stop 40)" and "A witness that reads the
+pixels (stop 41)". Only `selfie` is used by the app.
 """
 from __future__ import annotations
 
@@ -70,15 +76,25 @@ def box_crop(rgb: np.ndarray, box, side: int = 224, grow: float = 0.1) -> np.nda
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("photos", nargs="+", type=Path)
+    ap.add_argument("--no-selfie-witness", action="store_true",
+                    help="search as before stop 41, without the selfie witness (its share is still reported)")
     args = ap.parse_args(argv)
+    import cv2
     import torch
 
+    from inference.crop import uncrop_parts
     from inference.detect import blazepose as bp
     from inference.detect import shared_detector
+    from inference.detect.person_inputs import body_box, crop_inputs
+    from inference.detect.selfie import person_share
     from inference.image_io import ImageError, load_image
-    from inference.pipeline import Predictor
+    from inference.metrics import keypoint_part_agreement
+    from inference.pipeline import Predictor, apply_crop, crop_for_box
 
     pred = Predictor(detect="on")
+    selfie = shared_detector().selfie
+    if args.no_selfie_witness:
+        shared_detector().selfie = None
     classifier = imagenet_classifier()
     passes, mirrors = [], []
     landmarks, mirrored = bp.PersonDetector._landmarks, bp.PersonDetector.mirrored
@@ -113,6 +129,17 @@ def main(argv: list[str] | None = None) -> int:
             mm = [m for k, m in mirrors if np.allclose(k, kp)]
             row["mirror"] = [round(v, 3) for v in mm[-1]] if mm else None
             row["parts"] = round(float(pred.part_agreement(rgb, p)), 3)
+            if selfie is not None:
+                row["selfie"] = round(person_share(selfie, rgb, p.box, p.mask), 3)
+            crop = crop_for_box(tuple(float(v) for v in body_box(p, rgb.shape)), rgb.shape, pred.size)
+            blind = pred.segment(apply_crop(rgb, crop))  # no keypoints: the network reads the image alone
+            row["blind"] = round(float(keypoint_part_agreement(uncrop_parts(blind, crop, rgb.shape),
+                                                               p.keypoints).agreement), 3)
+            sil = crop_inputs(p, crop, rgb.shape)[2]
+            if sil is not None:
+                r = blind.labels.shape[0]
+                sil = cv2.resize(sil, (r, r), interpolation=cv2.INTER_AREA) > 0.5
+                row["blind_fg"] = round(float((blind.labels[sil] > 0).mean()) if sil.any() else 0.0, 3)
             x0, y0, x1, y1 = (int(v) for v in p.box)
             mb = p.mask[max(y0, 0):y1, max(x0, 0):x1]
             row["soft"] = round(float(((mb > 0.2) & (mb < 0.8)).sum() / max((mb > 0.2).sum(), 1)), 3)

@@ -91,8 +91,8 @@ def main(argv=None) -> int:
     log: dict[str, list] = {}
     landmark_pass, merge, nest = det.person_at, bp.merge_people, bp._drop_nested
 
-    def traced_person_at(image, roi, score, witness=None, parts=None, presence_min=bp.PRESENCE_MIN):
-        p = landmark_pass(image, roi, score, witness, parts, presence_min)
+    def traced_person_at(image, roi, score, witness=None, parts=None, presence_min=bp.PRESENCE_MIN, look=True):
+        p = landmark_pass(image, roi, score, witness, parts, presence_min, look)
         if p is not None:
             log["results"].append(p)
         elif score < bp.WITNESS_SCORE and presence_min >= bp.PRESENCE_MIN:

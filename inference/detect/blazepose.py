@@ -31,6 +31,7 @@ import numpy as np
 from ..integrity import ModelFileError, check_files
 from ..paths import RESOURCES
 from . import DETECTOR_FILE, INSTALL_HINT, LANDMARK_FILE, MODEL_DIR, DetectorUnavailable, Person, _import_interpreter
+from .selfie import LOOK_MIN, SELFIE_FILE, SELFIE_SIZE, person_share
 
 if TYPE_CHECKING:  # the proposer's module needs torch; the detector itself does not
     from .people_net import Proposal
@@ -275,6 +276,17 @@ class PersonDetector:
         if (set(self.detector.outputs) != {N_ANCHORS * 12, N_ANCHORS}
                 or not {195, 1, LM_SIZE * LM_SIZE, 64 * 64 * 39} <= set(self.landmarker.outputs)):
             raise DetectorUnavailable(f"unexpected model outputs in {model_dir} (not BlazePose full?)")
+        # the pixels witness of doubtful people (selfie.py); a folder without its file runs without it
+        self.selfie = None
+        if (model_dir / SELFIE_FILE).is_file():
+            try:
+                check_files(model_dir, (SELFIE_FILE,))
+            except ModelFileError as exc:
+                raise DetectorUnavailable(str(exc)) from None
+            self.selfie = _Model(interpreter_cls, model_dir / SELFIE_FILE, threads)
+            if set(self.selfie.outputs) != {SELFIE_SIZE * SELFIE_SIZE}:
+                raise DetectorUnavailable(f"unexpected model outputs in {model_dir / SELFIE_FILE} (not MediaPipe's "
+                                          f"square selfie segmentation?)")
         self.anchors = ssd_anchors()
         self.proposer = None  # `people` None or absent: the wide-shot search runs without it
         if people is not None and Path(people).is_file():
@@ -435,7 +447,7 @@ class PersonDetector:
         return float(np.median(d)) / (roi.side / (2 * ROI_SCALE)), float(out[1].reshape(-1)[0])
 
     def person_at(self, image: np.ndarray, roi: Roi, score: float, witness=None, parts=None,
-                  presence_min: float = PRESENCE_MIN) -> Person | None:
+                  presence_min: float = PRESENCE_MIN, look: bool = True) -> Person | None:
         """Landmark passes (the detector's ROI, then the ROI the first pass aligns on the body, as the tracker
         of a video would); None unless both see a person and agree on the keypoints within MAX_DRIFT body
         radii (a lone pass on clutter can report a confident but unstable skeleton).  When the two disagree,
@@ -449,7 +461,8 @@ class PersonDetector:
         A person scored under WITNESS_SCORE also needs a second witness: `witness(person)` (a callable, e.g. the
         proposer's heatmap at their hips) says yes, or the mirrored ROI (`mirrored`) shows the same skeleton
         within MIRROR_MAX_DRIFT with presence MIRROR_PRESENCE and `parts(image, person)` (a callable, e.g. the
-        part segmentation following the skeleton: `inference.pipeline.Predictor.people`), when given, agrees.
+        part segmentation following the skeleton: `inference.pipeline.Predictor.people`), when given, agrees,
+        and, with `look`, the selfie segmenter paints their silhouette as person (`looks_like_person`).
         `presence_min`: the pose presence both passes need (PRESENCE_MIN; the search lowers it only for proposer
         peaks, and then asks `parts(..., sure=True)` of what it returns: DOUBTED_PRESENCE)."""
         best = None
@@ -483,7 +496,18 @@ class PersonDetector:
             if not (presence >= MIRROR_PRESENCE and drift <= MIRROR_MAX_DRIFT
                     and (parts is None or parts(image, person))):
                 return None
+            # the witnesses so far read BlazePose's own skeleton; the selfie segmenter reads the pixels (selfie.py).
+            # Not asked of people the proposer's heat vouched for: it paints too few of our renders' people
+            if look and not self.looks_like_person(image, person):
+                return None
         return person
+
+    def looks_like_person(self, image: np.ndarray, person: Person) -> bool:
+        """The selfie segmenter paints at least LOOK_MIN of the person's silhouette as person (selfie.py);
+        yes when this detector has no selfie model."""
+        if self.selfie is None:
+            return True
+        return person_share(self.selfie, image, person.box, person.mask) >= LOOK_MIN
 
     # ------------------------------------------------------------------ all
     def detect(self, image_rgb: np.ndarray, max_people: int | None = None, with_masks: bool = True,
@@ -532,6 +556,10 @@ class PersonDetector:
         tries = MAX_TRIES_PER_PERSON * max_people
         # (not on images under 2 x 224 px, network crops and thumbnails: the whole-image view holds their person)
         proposer_runs = self.proposer is not None and max(image.shape[:2]) >= 2 * DET_SIZE
+        # the selfie witness (`looks_like_person`) on photos of the wide-shot search's size, where the tiles
+        # give texture skeletons many tries; not on crops and thumbnails such as our 256 px renders, whose
+        # people it often does not see (docs/crowds.md, "A witness that reads the pixels")
+        look_at_pixels = max(image.shape[:2]) >= 2 * DET_SIZE
 
         def proposer_maps():
             nonlocal maps
@@ -557,9 +585,10 @@ class PersonDetector:
             blocking = lambda: (h for k, h in enumerate(heads) if k not in open_heads)
 
             def look(img: np.ndarray, cand: Candidate, witness=witness) -> Person | None:
-                person = self.person_at(img, cand.roi, cand.score, witness, parts)
+                person = self.person_at(img, cand.roi, cand.score, witness, parts, look=look_at_pixels)
                 if person is None and doubted and parts is not None:  # see DOUBTED_PRESENCE above
-                    person = self.person_at(img, cand.roi, cand.score, witness, parts, presence_min=0.0)
+                    person = self.person_at(img, cand.roi, cand.score, witness, parts, presence_min=0.0,
+                                            look=look_at_pixels)
                     if person is not None and not parts(img, person, sure=True):
                         person = None
                 return person

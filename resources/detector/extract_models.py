@@ -1,4 +1,4 @@
-"""Re-extract the BlazePose models from the pinned MediaPipe wheel and check them against LICENSE.md's hashes.
+"""Re-extract the detector models (BlazePose, the selfie segmenter) from the pinned MediaPipe wheel; check their hashes.
 
 Also writes models.json (each file's bytes and sha256), which the app checks before loading a model
 (inference/integrity.py).
@@ -24,6 +24,8 @@ FILES = {
         "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c",
     "mediapipe/modules/pose_landmark/pose_landmark_full.tflite":
         "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
+    "mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite":
+        "9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c",
 }
 
 

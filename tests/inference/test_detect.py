@@ -99,10 +99,11 @@ def _model_copy(tmp_path: Path) -> Path:
 
 
 def test_shipped_models_match_their_manifest():
+    from inference.detect.selfie import SELFIE_FILE
     from inference.integrity import check_files, read_manifest
 
-    assert set(read_manifest(det.MODEL_DIR)) == {det.DETECTOR_FILE, det.LANDMARK_FILE}
-    check_files(det.MODEL_DIR, (det.DETECTOR_FILE, det.LANDMARK_FILE))
+    assert set(read_manifest(det.MODEL_DIR)) == {det.DETECTOR_FILE, det.LANDMARK_FILE, SELFIE_FILE}
+    check_files(det.MODEL_DIR, (det.DETECTOR_FILE, det.LANDMARK_FILE, SELFIE_FILE))
 
 
 @needs_runtime

@@ -7,7 +7,7 @@ as often as it fooled the model in the first place (docs/crowds.md, "False peopl
 is a separate network, trained by MediaPipe on real photos of people to tell person pixels from the rest;
 on a dragonfly, dandelion seeds or a sunset that the landmark model took for a person it paints nothing
 where the landmark model put the silhouette, and on the real doubtful people of the project's photos it
-paints their silhouette almost whole (docs/crowds.md, "An independent witness: selfie segmentation").
+paints their silhouette almost whole (docs/crowds.md, "A witness that reads the pixels").
 
 The model (`selfie_segmentation.tflite`, 256 x 256 RGB in [0, 1] -> (256, 256) person probability) ships in
 resources/detector/ beside BlazePose, from the same MediaPipe wheel under the same licence (LICENSE.md there).

@@ -555,11 +555,12 @@ class PersonDetector:
         tried = 0
         tries = MAX_TRIES_PER_PERSON * max_people
         # (not on images under 2 x 224 px, network crops and thumbnails: the whole-image view holds their person)
-        proposer_runs = self.proposer is not None and max(image.shape[:2]) >= 2 * DET_SIZE
+        wide_photo = max(image.shape[:2]) >= 2 * DET_SIZE
+        proposer_runs = self.proposer is not None and wide_photo
         # the selfie witness (`looks_like_person`) on photos of the wide-shot search's size, where the tiles
         # give texture skeletons many tries; not on crops and thumbnails such as our 256 px renders, whose
         # people it often does not see (docs/crowds.md, "A witness that reads the pixels")
-        look_at_pixels = max(image.shape[:2]) >= 2 * DET_SIZE
+        look_at_pixels = wide_photo
 
         def proposer_maps():
             nonlocal maps

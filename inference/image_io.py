@@ -237,6 +237,19 @@ def load_image(path: str | Path | np.ndarray) -> np.ndarray:
     return decode_image(read_file_bytes(p, name), name)
 
 
+def readable_images(paths, skipped: list[str] | None = None):
+    """(path, (H, W, 3) uint8 RGB) for each of `paths` that loads (`load_image`), in order; for each that does
+    not, "NAME: reason" is appended to `skipped` (when given) and the path is passed over."""
+    for path in paths:
+        try:
+            rgb = load_image(path)
+        except ImageError as exc:
+            if skipped is not None:
+                skipped.append(f"{Path(path).name}: {exc}")
+            continue
+        yield path, rgb
+
+
 def _kind(mode: int) -> str:
     """What a non-regular file is, in words."""
     for test, word in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),

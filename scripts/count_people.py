@@ -19,15 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def count(pred, paths: list[Path]) -> tuple[dict[str, list[float]], list[str]]:
     """({photo name: the detector scores of its people} for the photos with people, [unreadable photos])."""
-    from inference.image_io import ImageError, load_image
+    from inference.image_io import readable_images
 
     found, bad = {}, []
-    for path in paths:
-        try:
-            rgb = load_image(path)
-        except ImageError as exc:
-            bad.append(f"{path.name}: {exc}")
-            continue
+    for path, rgb in readable_images(paths, bad):
         people = pred.people(rgb)
         if people:
             found[path.name] = [float(p.score) for p in people]

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     from inference.detect import shared_detector
     from inference.detect.person_inputs import body_box, crop_inputs
     from inference.detect.selfie import person_share
-    from inference.image_io import ImageError, load_image
+    from inference.image_io import readable_images
     from inference.metrics import keypoint_part_agreement
     from inference.pipeline import Predictor, apply_crop, crop_for_box
 
@@ -110,12 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         return out
 
     bp.PersonDetector._landmarks, bp.PersonDetector.mirrored = record_pass, record_mirror
-    for path in args.photos:
-        try:
-            rgb = load_image(path)
-        except ImageError as exc:
-            print(f"{path.name}: {exc}", file=sys.stderr)
-            continue
+    skipped: list[str] = []
+    for path, rgb in readable_images(args.photos, skipped):
         passes.clear()
         mirrors.clear()
         people = pred.people(rgb)
@@ -165,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
                 row["worn"] = round(float(prob[list(WORN)].sum()), 3)
                 row["top_class"] = int(prob.argmax())
             print(json.dumps(row), flush=True)
+    for line in skipped:
+        print(line, file=sys.stderr)
     return 0
 
 

@@ -297,3 +297,13 @@ def test_grey_canvas_jpeg_is_not_damaged(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", image_io.DamagedImageWarning)
         load_image(p)
+
+
+def test_readable_images_passes_over_a_broken_file_and_says_why(tmp_path):
+    good, bad = tmp_path / "good.png", tmp_path / "bad.jpg"
+    cv2.imwrite(str(good), np.full((48, 64, 3), 200, np.uint8))
+    bad.write_bytes(b"not a jpeg at all")
+    skipped: list[str] = []
+    out = list(image_io.readable_images([bad, good, tmp_path / "missing.png"], skipped))
+    assert [p for p, _ in out] == [good] and out[0][1].shape == (48, 64, 3)
+    assert len(skipped) == 2 and skipped[0].startswith("bad.jpg: ") and skipped[1].startswith("missing.png: ")

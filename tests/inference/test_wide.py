@@ -577,6 +577,34 @@ def test_a_doubtful_person_the_mirror_vouches_for_must_look_like_a_person_to_the
 
 
 @needs_runtime
+def test_every_person_of_a_wide_photo_must_be_seen_by_the_proposer_or_the_selfie_model(detector, crowd,
+                                                                                      monkeypatch):
+    """`seen_by_pixels`: Grace Hopper is seen (by the selfie segmenter: the proposer puts no heat on her), the
+    people of a synthetic crowd frame are seen (the segmenter misses many of our renders, the proposer does not),
+    her box and silhouette laid on the person-free rocket photo are seen by neither; the search drops a person
+    neither sees, however sure the landmark model is."""
+    import cv2
+
+    import inference.detect.blazepose as bp
+    from inference.image_io import load_image
+    from inference.paths import RESOURCES
+
+    img, her, _ = _portrait(detector)
+    assert max(img.shape[:2]) >= 2 * bp.DET_SIZE  # a photo the wide-shot search (and this rule) is for
+    assert detector.seen_by_pixels(img, her, lambda: detector.proposer.maps(img))
+    people = detector.detect(crowd.image)
+    assert people and all(detector.seen_by_pixels(crowd.image, p, lambda: detector.proposer.maps(crowd.image))
+                          for p in people)
+    rocket = load_image(RESOURCES / "photos" / "rocket.jpg")
+    rocket = cv2.resize(rocket, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_AREA)
+    assert not detector.seen_by_pixels(rocket, her, lambda: detector.proposer.maps(rocket))
+    monkeypatch.setattr(detector, "_cache", [])
+    monkeypatch.setattr(bp, "UNSEEN_SELFIE", 1.01)
+    monkeypatch.setattr(bp, "UNSEEN_HEAT", 1.01)
+    assert detector.detect(img) == []
+
+
+@needs_runtime
 def test_the_proposer_heat_witnesses_the_crowd_and_not_the_empty_ground(detector, crowd):
     """The proposer's heatmap, the witness for people the mirror test doubts in crowds, is high on the hips of
     every person of a synthetic crowd frame and low far from all of them."""

@@ -4,6 +4,7 @@ give no person" (issue 13).
 
     python scripts/fetch_wallpapers.py && python scripts/count_people.py data/photos_wallpapers/*
     python scripts/fetch_opencv_samples.py && python scripts/count_people.py data/photos_opencv/nobody/*
+    python scripts/fetch_wallpapers.py --textures && python scripts/count_people.py data/photos_textures/*
 
 Prints one line per photo with a person (its people's detector scores) and, last, how many photos showed a
 person and how many people in all. A photo that cannot be read is named and counted apart.

@@ -4,6 +4,7 @@ and nothing of them is committed to this repository).
 
     python scripts/fetch_wallpapers.py                  # apt-get download the pinned packages, then extract
     python scripts/fetch_wallpapers.py --debs DIR       # .deb files already downloaded into DIR
+    python scripts/fetch_wallpapers.py --textures       # the held-out textures instead (below)
     python -m inference.detect data/photos_wallpapers/*
 
 Writes data/photos_wallpapers/NAME.jpg (git-ignored), each scaled to 1024 px on its long side (JPEG quality 92):
@@ -17,6 +18,12 @@ Licences (each package's debian/copyright): plasma-workspace-wallpapers GPL-2+ (
 gnome-backgrounds GPL-2+, mate-backgrounds GPL-2+ (two files CC-BY-SA-4.0), ukui-wallpapers CC-BY-SA-3.0,
 lomiri-wallpapers* CC-BY-4.0 / CC-BY-SA-4.0 / CC-BY-SA-3.0 per file; used for measurement only, not
 redistributed. Every source file is checked against the SHA-256 recorded in wallpapers.sha256.
+
+`--textures` (stop 42, held out: measured after the detector's choices, never used for one) writes
+data/photos_textures/: the 22 tileable textures of propaganda-debian (512 px, tiled 2 x 2 and cut to 1024 x 768,
+as a desktop shows them), the 17 paper and canvas textures of mypaint-data-extras and the sway background,
+scaled to 1024 px; textures.sha256 holds their SHA-256. Licences: propaganda-debian GPL-2+, mypaint-data-extras
+GPL-2+ (Ramon Miranda's, "whatever you want"), sway-backgrounds Expat and MIT-like.
 """
 from __future__ import annotations
 
@@ -32,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from inference.integrity import sha256_of  # noqa: E402
 
 OUT = ROOT / "data" / "photos_wallpapers"
+TEXTURES_OUT = ROOT / "data" / "photos_textures"
 LONG_SIDE = 1024
 PACKAGES = {
     "plasma-workspace-wallpapers": ("4:5.27.5-2", "kde"),
@@ -42,14 +50,21 @@ PACKAGES = {
     "lomiri-wallpapers-16.04": ("20.04.0-2", "lomiri"),
     "lomiri-wallpapers-20.04": ("20.04.0-2", "lomiri"),
 }
+TEXTURE_PACKAGES = {
+    "propaganda-debian": ("13.5.10+nmu1", "propaganda"),
+    "mypaint-data-extras": ("2.0.1-9", "mypaint"),
+    "sway-backgrounds": ("1.7-6", "sway"),
+}
+TILED = {"propaganda-debian"}  # small tileable textures: tiled to LONG_SIDE x 3/4 of it rather than scaled up
 # one picture per wallpaper (KDE's largest rendering): "SHA-256  package/path inside it" lines
 MANIFEST = Path(__file__).with_name("wallpapers.sha256")
+TEXTURES_MANIFEST = Path(__file__).with_name("textures.sha256")
 
 
-def files() -> list[tuple[str, str, str]]:
-    """(package, path inside it, SHA-256) of each picture in MANIFEST."""
+def files(manifest: Path = MANIFEST) -> list[tuple[str, str, str]]:
+    """(package, path inside it, SHA-256) of each picture in the manifest."""
     out = []
-    for line in MANIFEST.read_text().splitlines():
+    for line in manifest.read_text().splitlines():
         digest, path = line.split(maxsplit=1)
         pkg, inside = path.split("/", 1)
         out.append((pkg, inside, digest))
@@ -60,12 +75,13 @@ def out_name(package: str, inside: str) -> str:
     """kde_Altai.jpg for .../wallpapers/Altai/contents/images/5120x2880.png; mate_Garden.jpg for .../Garden.jpg."""
     parts = Path(inside).parts
     stem = parts[parts.index("wallpapers") + 1] if package == "plasma-workspace-wallpapers" else Path(inside).stem
-    return f"{PACKAGES[package][1]}_{stem}.jpg"
+    prefix = {**PACKAGES, **TEXTURE_PACKAGES}[package][1]
+    return f"{prefix}_{stem.replace(' ', '_')}.jpg"
 
 
-def download(folder: Path) -> None:
+def download(folder: Path, packages: dict = PACKAGES) -> None:
     """apt-get download the pinned packages into `folder`."""
-    for pkg, (version, _) in PACKAGES.items():
+    for pkg, (version, _) in packages.items():
         try:
             subprocess.run(["apt-get", "download", f"{pkg}={version}"], cwd=folder, check=True)
         except (OSError, subprocess.CalledProcessError) as exc:
@@ -73,14 +89,16 @@ def download(folder: Path) -> None:
                              f"from a Debian mirror and pass their folder with --debs") from None
 
 
-def extract(debs: Path, out: Path) -> list[Path]:
-    """The pictures of MANIFEST from the .deb files in `debs`, checked, scaled, in `out`; the written paths."""
+def extract(debs: Path, out: Path, packages: dict = PACKAGES, manifest: Path = MANIFEST) -> list[Path]:
+    """The pictures of the manifest from the .deb files in `debs`, checked, scaled (or tiled: TILED), in `out`;
+    the written paths."""
     import cv2
+    import numpy as np
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with tempfile.TemporaryDirectory() as tmp:
-        for pkg in PACKAGES:
+        for pkg in packages:
             found = sorted(debs.glob(f"{pkg}_*.deb"))
             if not found:
                 raise SystemExit(f"no {pkg} .deb in {debs}")
@@ -88,7 +106,7 @@ def extract(debs: Path, out: Path) -> list[Path]:
                 subprocess.run(["dpkg-deb", "-x", str(found[0]), str(Path(tmp) / pkg)], check=True)
             except (OSError, subprocess.CalledProcessError) as exc:
                 raise SystemExit(f"could not unpack {found[0]} with dpkg-deb: {exc}") from None
-        for pkg, inside, digest in files():
+        for pkg, inside, digest in files(manifest):
             src = Path(tmp) / pkg / inside
             if not src.is_file():
                 raise SystemExit(f"{pkg} holds no {inside}")
@@ -97,8 +115,13 @@ def extract(debs: Path, out: Path) -> list[Path]:
             img = cv2.imread(str(src), cv2.IMREAD_COLOR)
             if img is None:
                 raise SystemExit(f"OpenCV could not read {inside} of {pkg}")
-            s = LONG_SIDE / max(img.shape[:2])
-            img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
+            if pkg in TILED:
+                h, w = LONG_SIDE * 3 // 4, LONG_SIDE
+                img = np.tile(img, (-(-h // img.shape[0]), -(-w // img.shape[1]), 1))[:h, :w]
+            else:
+                s = LONG_SIDE / max(img.shape[:2])
+                size = (round(img.shape[1] * s), round(img.shape[0] * s))
+                img = cv2.resize(img, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
             dst = out / out_name(pkg, inside)
             cv2.imwrite(str(dst), img, [cv2.IMWRITE_JPEG_QUALITY, 92])
             written.append(dst)
@@ -108,14 +131,17 @@ def extract(debs: Path, out: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--debs", type=Path, default=None, help="a folder holding the downloaded .deb files")
-    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--out", type=Path, default=None, help=f"default {OUT} ({TEXTURES_OUT} with --textures)")
+    ap.add_argument("--textures", action="store_true", help="the held-out textures instead of the wallpapers")
     a = ap.parse_args(argv)
+    packages, manifest = (TEXTURE_PACKAGES, TEXTURES_MANIFEST) if a.textures else (PACKAGES, MANIFEST)
+    out = a.out or (TEXTURES_OUT if a.textures else OUT)
     with tempfile.TemporaryDirectory() as tmp:
         folder = a.debs
         if folder is None:
             folder = Path(tmp)
-            download(folder)
-        for p in extract(folder, a.out):
+            download(folder, packages)
+        for p in extract(folder, out, packages, manifest):
             print(p)
 
 

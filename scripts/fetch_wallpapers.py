@@ -19,11 +19,13 @@ gnome-backgrounds GPL-2+, mate-backgrounds GPL-2+ (two files CC-BY-SA-4.0), ukui
 lomiri-wallpapers* CC-BY-4.0 / CC-BY-SA-4.0 / CC-BY-SA-3.0 per file; used for measurement only, not
 redistributed. Every source file is checked against the SHA-256 recorded in wallpapers.sha256.
 
-`--textures` (stop 42, held out: measured after the detector's choices, never used for one) writes
-data/photos_textures/: the 22 tileable textures of propaganda-debian (512 px, tiled 2 x 2 and cut to 1024 x 768,
-as a desktop shows them), the 17 paper and canvas textures of mypaint-data-extras and the sway background,
-scaled to 1024 px; textures.sha256 holds their SHA-256. Licences: propaganda-debian GPL-2+, mypaint-data-extras
-GPL-2+ (Ramon Miranda's, "whatever you want"), sway-backgrounds Expat and MIT-like.
+`--textures` (stop 42, held out: measured after the detector's choices, never used for one) writes 39 pictures to
+data/photos_textures/: the tileable textures of propaganda-debian (512 px, tiled 2 x 2 and cut to 1024 x 768,
+as a desktop shows them; one of the 22 files, `Demonsashimi-With-Wasabe-2`, is a copy of another and left out, so
+21), the 17 paper and canvas textures of mypaint-data-extras and the sway background, scaled to 1024 px (enlarged
+bilinearly; the wallpapers, measured since stop 30, keep INTER_AREA); textures.sha256 holds their SHA-256.
+Licences: propaganda-debian GPL-2+, mypaint-data-extras GPL-2+ (Ramon Miranda's, "whatever you want"),
+sway-backgrounds Expat and MIT-like.
 """
 from __future__ import annotations
 
@@ -121,7 +123,8 @@ def extract(debs: Path, out: Path, packages: dict = PACKAGES, manifest: Path = M
             else:
                 s = LONG_SIDE / max(img.shape[:2])
                 size = (round(img.shape[1] * s), round(img.shape[0] * s))
-                img = cv2.resize(img, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+                enlarge = cv2.INTER_LINEAR if pkg in TEXTURE_PACKAGES else cv2.INTER_AREA
+                img = cv2.resize(img, size, interpolation=cv2.INTER_AREA if s < 1 else enlarge)
             dst = out / out_name(pkg, inside)
             cv2.imwrite(str(dst), img, [cv2.IMWRITE_JPEG_QUALITY, 92])
             written.append(dst)

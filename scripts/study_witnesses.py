@@ -39,13 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     from inference.detect import blazepose as bp
     from inference.detect import shared_detector
     from inference.detect.selfie import person_share
-    from inference.image_io import readable_images
     from inference.pipeline import Predictor
 
     torch.set_num_threads(1)
     pred = Predictor(detect="on")
     det = shared_detector()
-    found: list[tuple[np.ndarray, str]] = []  # (keypoints (39, 5), path) of every person person_at returned
+    found: list[tuple[np.ndarray, str]] = []  # (keypoints (33, 3), path) of every person person_at returned
     person_at = bp.PersonDetector.person_at
 
     def record(self, image, roi, score, witness=None, parts=None, presence_min=bp.PRESENCE_MIN, look=True):
@@ -61,25 +60,36 @@ def main(argv: list[str] | None = None) -> int:
             found.append((p.keypoints.copy(), path))
         return p
 
-    bp.PersonDetector.person_at = record
-
     def rows(rgb: np.ndarray, name: str, match=None):
         found.clear()
+        det._cache = []  # a photo the shared detector has seen is answered from its cache, past `record`
         people = pred.people(rgb)
         wide = max(rgb.shape[:2]) >= 2 * bp.DET_SIZE
+        maps = det.proposer.maps(rgb) if wide and det.proposer is not None and people else None
         m = match(people) if match is not None else None
         for k, p in enumerate(people):
-            kp = p.keypoints
-            paths = [path for q, path in found if np.allclose(q[:, :2], kp[:, :2], atol=1e-3)]
-            hips, torso = bp._hips_and_torso(kp)
+            paths = [path for q, path in found if np.allclose(q[:, :2], p.keypoints[:, :2], atol=1e-3)]
+            parts = float(pred.part_agreement(rgb, p))
             row = {"photo": name, "path": paths[-1] if paths else "?", "score": round(float(p.score), 3),
-                   "px": round(float(p.box[3] - p.box[1])), "wide": bool(wide)}
-            row["heat"] = round(det.proposer.heat(det.proposer.maps(rgb), hips, 0.5 * torso), 3) if wide else None
-            row["selfie"] = round(person_share(det.selfie, rgb, p.box, p.mask), 3) if det.selfie is not None else None
-            row["parts"] = round(float(pred.part_agreement(rgb, p)), 3)
+                   "px": round(float(p.box[3] - p.box[1])), "wide": bool(wide),
+                   "heat": round(bp._hip_heat(det.proposer, maps, p), 3) if maps is not None else None,
+                   "selfie": round(person_share(det.selfie, rgb, p.box, p.mask), 3) if det.selfie is not None else None,
+                   "parts": round(parts, 3) if np.isfinite(parts) else None}
             if m is not None:
                 row.update(m(k))
             print(json.dumps(row), flush=True)
+
+    bp.PersonDetector.person_at = record
+    try:
+        run(args, rows)
+    finally:
+        bp.PersonDetector.person_at = person_at
+    return 0
+
+
+def run(args, rows) -> None:
+    """`rows(rgb, name[, match])` for each crowd frame (with its ground-truth matching) or each readable photo."""
+    from inference.image_io import readable_images
 
     if args.crowds is not None:
         from training.synth.crowd import frame_indices, match_people, read_frame
@@ -94,13 +104,12 @@ def main(argv: list[str] | None = None) -> int:
                                    "visible": round(float(P["visible"][m[k]]), 2)} if m[k] >= 0 else {"true": False})
 
             rows(f.image, f"frame_{i:05d}", match)
-        return 0
+        return
     skipped: list[str] = []
     for path, rgb in readable_images(args.photos, skipped):
         rows(rgb, path.name)
     for line in skipped:
         print(line, file=sys.stderr)
-    return 0
 
 
 if __name__ == "__main__":

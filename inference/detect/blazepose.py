@@ -102,10 +102,11 @@ MIRROR_PRESENCE = 0.8       # ... with at least this pose presence, or
 WITNESS_HEAT = 0.3          # ... the proposer's heatmap reaches this within half a torso of their hips
 # On wide photos every person, however sure the landmark model is, must be seen by one of the two networks that
 # read the pixels apart from BlazePose: the proposer's heatmap at their hips or the selfie segmenter on their
-# silhouette (`seen_by_pixels`). No person of the project's photos or tuning crowds is blind to both (the
-# lowest pair: 0.0 heat, 0.91 selfie on a real photo; on our renders the selfie segmenter often sees nothing,
-# the proposer then does); a texture skeleton scored 0.75 on a painted wallpaper is (docs/crowds.md, "Seen by
-# neither")
+# silhouette (`seen_by_pixels`). No person of the project's photos or tuning crowds is blind to both (the larger
+# of the two is at least 0.73 for the real people, e.g. Messi 0.10 heat, 0.73 selfie, and 0.33 for the rendered
+# ones, e.g. 0.33 heat, 0.03 selfie: the selfie segmenter often sees nothing of our renders, the proposer then
+# does); a texture skeleton scored 0.75 on a painted wallpaper is (docs/crowds.md, "Seen by neither"). Asked
+# only where both models are loaded and the wide-shot search runs.
 UNSEEN_HEAT = 0.1
 UNSEEN_SELFIE = 0.1
 # DOUBTED_PRESENCE: a proposer peak the landmark passes refuse is tried again without the presence floor (mostly
@@ -519,13 +520,12 @@ class PersonDetector:
 
     def seen_by_pixels(self, image: np.ndarray, person: Person, maps) -> bool:
         """The selfie segmenter paints at least UNSEEN_SELFIE of the person's silhouette as person, or the
-        proposer's heatmap reaches UNSEEN_HEAT within half a torso of their hips. `maps()`: the proposer's
-        (maps, scale) of this image (asked only when the segmenter does not see them: the proposer does not run
-        on portraits)."""
-        if person_share(self.selfie, image, person.box, person.mask) >= UNSEEN_SELFIE:
+        proposer's heatmap reaches UNSEEN_HEAT within half a torso of their hips (a model this detector lacks
+        sees nobody). `maps()`: the proposer's (maps, scale) of this image (asked only when the segmenter does
+        not see them: the proposer does not run on portraits)."""
+        if self.selfie is not None and person_share(self.selfie, image, person.box, person.mask) >= UNSEEN_SELFIE:
             return True
-        hips, torso = _hips_and_torso(person.keypoints)
-        return self.proposer.heat(maps(), hips, 0.5 * torso) >= UNSEEN_HEAT
+        return self.proposer is not None and _hip_heat(self.proposer, maps(), person) >= UNSEEN_HEAT
 
     # ------------------------------------------------------------------ all
     def detect(self, image_rgb: np.ndarray, max_people: int | None = None, with_masks: bool = True,
@@ -590,8 +590,7 @@ class PersonDetector:
             """The proposer marks this person's hips (where it runs)."""
             if not proposer_runs:
                 return False
-            hips, torso = _hips_and_torso(person.keypoints)
-            return self.proposer.heat(proposer_maps(), hips, 0.5 * torso) >= WITNESS_HEAT
+            return _hip_heat(self.proposer, proposer_maps(), person) >= WITNESS_HEAT
 
         def confirm(cands: list[Candidate], check=None, witness=heat_witness, doubted: bool = False,
                     open_heads: frozenset[int] = frozenset(), repaint: bool = False) -> None:
@@ -662,15 +661,19 @@ class PersonDetector:
         people = _drop_nested(merge_people(people, peaks), peaks)
         # only people who overlap another: trimmed alone, some single people's boxes moved and their fits lost
         people = [_on_own_skeleton(p, image.shape[:2]) if _touches(p, people) else p for p in people]
-        if look_at_pixels and proposer_runs and self.selfie is not None:
+        # last, on the people the search settled on (a skeleton dropped here has already had its say in the
+        # merging above; on the tuning crowds the rule drops nobody, so that order has cost no one there)
+        if wide and proposer_runs and self.selfie is not None:
             people = [p for p in people if self.seen_by_pixels(image, p, proposer_maps)]
         return rank_people(people, image.shape)
 
 
-def _hips_and_torso(kp: np.ndarray) -> tuple[np.ndarray, float]:
-    """The mid-hips (2,) and the torso length (mid-hips to mid-shoulders) of BlazePose keypoints (33+, 2+)."""
+def _hip_heat(proposer, maps: tuple[np.ndarray, float], person: Person) -> float:
+    """The proposer's heatmap (`PeopleProposer.heat` on `maps`, its (maps, scale) of the photo) within half a torso
+    (mid-hips to mid-shoulders) of the person's mid-hips, from their keypoints (33, 3)."""
+    kp = person.keypoints
     hips, shoulders = kp[[23, 24], :2].mean(0), kp[[11, 12], :2].mean(0)
-    return hips, float(np.hypot(*(shoulders - hips)))
+    return proposer.heat(maps, hips, 0.5 * float(np.hypot(*(shoulders - hips))))
 
 
 def merge_candidates(new: list[Candidate], have: list[Candidate] = ()) -> list[Candidate]:

@@ -556,18 +556,14 @@ def test_a_doubtful_person_the_mirror_vouches_for_must_look_like_a_person_to_the
     and the same box and silhouette laid on the person-free rocket photo as not; person_at asks it of a doubtful
     person the mirror vouched for (a bar no one reaches refuses her), not of one the heat vouched for, nor of a
     confident one."""
-    import cv2
 
     import inference.detect.blazepose as bp
     from inference.detect.selfie import LOOK_MIN, person_share
-    from inference.image_io import load_image
-    from inference.paths import RESOURCES
 
     img, her, roi = _portrait(detector)
     assert detector.selfie is not None
     assert person_share(detector.selfie, img, her.box, her.mask) >= LOOK_MIN
-    rocket = load_image(RESOURCES / "photos" / "rocket.jpg")
-    rocket = cv2.resize(rocket, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_AREA)
+    rocket = _rocket_like(img)
     assert person_share(detector.selfie, rocket, her.box, her.mask) < 0.5 * LOOK_MIN
     assert detector.person_at(img, roi, 0.6) is not None
     monkeypatch.setattr(bp, "LOOK_MIN", 1.01)
@@ -579,29 +575,38 @@ def test_a_doubtful_person_the_mirror_vouches_for_must_look_like_a_person_to_the
 @needs_runtime
 def test_every_person_of_a_wide_photo_must_be_seen_by_the_proposer_or_the_selfie_model(detector, crowd,
                                                                                       monkeypatch):
-    """`seen_by_pixels`: Grace Hopper is seen (by the selfie segmenter: the proposer puts no heat on her), the
-    people of a synthetic crowd frame are seen (the segmenter misses many of our renders, the proposer does not),
-    her box and silhouette laid on the person-free rocket photo are seen by neither; the search drops a person
-    neither sees, however sure the landmark model is."""
-    import cv2
-
+    """`seen_by_pixels`: Grace Hopper is seen by the selfie segmenter alone (the proposer puts no heat on her);
+    the people of a synthetic crowd frame are all kept on the proposer's heat alone (the segmenter misses many
+    of our renders); her box and silhouette laid on the person-free rocket photo are seen by neither; the
+    search drops a person neither sees, however sure the landmark model is."""
     import inference.detect.blazepose as bp
-    from inference.image_io import load_image
-    from inference.paths import RESOURCES
 
     img, her, _ = _portrait(detector)
     assert max(img.shape[:2]) >= 2 * bp.DET_SIZE  # a photo the wide-shot search (and this rule) is for
-    assert detector.seen_by_pixels(img, her, lambda: detector.proposer.maps(img))
-    people = detector.detect(crowd.image)
-    assert people and all(detector.seen_by_pixels(crowd.image, p, lambda: detector.proposer.maps(crowd.image))
-                          for p in people)
-    rocket = load_image(RESOURCES / "photos" / "rocket.jpg")
-    rocket = cv2.resize(rocket, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_AREA)
+    with monkeypatch.context() as m:
+        m.setattr(bp, "UNSEEN_HEAT", 1.01)  # the segmenter alone
+        assert detector.seen_by_pixels(img, her, lambda: detector.proposer.maps(img))
+    rocket = _rocket_like(img)
     assert not detector.seen_by_pixels(rocket, her, lambda: detector.proposer.maps(rocket))
+    found = len(detector.detect(crowd.image))
+    assert found == len(crowd)
     monkeypatch.setattr(detector, "_cache", [])
-    monkeypatch.setattr(bp, "UNSEEN_SELFIE", 1.01)
-    monkeypatch.setattr(bp, "UNSEEN_HEAT", 1.01)
-    assert detector.detect(img) == []
+    monkeypatch.setattr(bp, "UNSEEN_SELFIE", 1.01)  # the proposer's heat alone
+    assert len(detector.detect(crowd.image)) == found
+    monkeypatch.setattr(detector, "_cache", [])
+    monkeypatch.setattr(bp, "UNSEEN_HEAT", 1.01)  # neither
+    assert detector.detect(img) == [] and detector.detect(crowd.image) == []
+
+
+def _rocket_like(img: np.ndarray) -> np.ndarray:
+    """The person-free rocket photo (resources/photos/rocket.jpg) resized to the shape of `img` (H, W, 3)."""
+    import cv2
+
+    from inference.image_io import load_image
+    from inference.paths import RESOURCES
+
+    rocket = load_image(RESOURCES / "photos" / "rocket.jpg")
+    return cv2.resize(rocket, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_AREA)
 
 
 @needs_runtime

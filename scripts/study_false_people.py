@@ -116,12 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         mirrors.clear()
         people = pred.people(rgb)
         det = shared_detector()
+        maps = det.proposer.maps(rgb) if people else None  # once per photo
         for p in people:
             kp = p.keypoints
-            hips, shoulders = kp[[23, 24], :2].mean(0), kp[[11, 12], :2].mean(0)
-            torso = float(np.hypot(*(shoulders - hips)))
             row = {"photo": path.name, "score": round(float(p.score), 3), "px": round(float(p.box[3] - p.box[1]))}
-            row["heat"] = round(det.proposer.heat(det.proposer.maps(rgb), hips, 0.5 * torso), 3)
+            row["heat"] = round(bp._hip_heat(det.proposer, maps, p), 3)
             mm = [m for k, m in mirrors if np.allclose(k, kp)]
             row["mirror"] = [round(v, 3) for v in mm[-1]] if mm else None
             row["parts"] = round(float(pred.part_agreement(rgb, p)), 3)

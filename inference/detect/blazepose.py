@@ -573,12 +573,11 @@ class PersonDetector:
         tried = 0
         tries = MAX_TRIES_PER_PERSON * max_people
         # (not on images under 2 x 224 px, network crops and thumbnails: the whole-image view holds their person)
+        # (nor the selfie witness, `person_at`'s `look`: on wide photos the tiles give texture skeletons many
+        # tries, while crops and thumbnails such as our 256 px renders show people it often does not see:
+        # docs/crowds.md, "A witness that reads the pixels")
         wide_photo = max(image.shape[:2]) >= 2 * DET_SIZE
         proposer_runs = self.proposer is not None and wide_photo
-        # the selfie witness (`looks_like_person`) on photos of the wide-shot search's size, where the tiles
-        # give texture skeletons many tries; not on crops and thumbnails such as our 256 px renders, whose
-        # people it often does not see (docs/crowds.md, "A witness that reads the pixels")
-        look_at_pixels = wide_photo
 
         def proposer_maps():
             nonlocal maps
@@ -601,10 +600,10 @@ class PersonDetector:
             blocking = lambda: (h for k, h in enumerate(heads) if k not in open_heads)
 
             def look(img: np.ndarray, cand: Candidate, witness=witness) -> Person | None:
-                person = self.person_at(img, cand.roi, cand.score, witness, parts, look=look_at_pixels)
+                person = self.person_at(img, cand.roi, cand.score, witness, parts, look=wide_photo)
                 if person is None and doubted and parts is not None:  # see DOUBTED_PRESENCE above
                     person = self.person_at(img, cand.roi, cand.score, witness, parts, presence_min=0.0,
-                                            look=look_at_pixels)
+                                            look=wide_photo)
                     if person is not None and not parts(img, person, sure=True):
                         person = None
                 return person

@@ -109,6 +109,7 @@ class Controller(QObject):
 
     status = Signal(str)  # transient status-bar text
     error = Signal(str)  # a problem to show (status bar + non-modal banner)
+    errorResolved = Signal(str)  # a failed prediction's message (sent as `error`) that a later result answers
     warning = Signal(str)  # a lasting limitation of the model set-up (e.g. no person detector)
     timings = Signal(str)
     progress = Signal(int, int)  # done, total of the current job
@@ -143,8 +144,8 @@ class Controller(QObject):
         self._current_job = 0
         self._quality = (0, None)  # (job id, FitQuality) from the worker, paired with its result
         self._network_quality = (0, None)  # (job id, FitQuality of the network's own fit) when refined
-        self._fit_quality: tuple = (None, {})  # (prediction, {"refined"|"network": its FitQuality})
         self._kept = None  # the last complete result while another person is being fitted (see keep_result)
+        self._failure = None  # the message of the last failed prediction, until a result resolves it
         self._everyone: list[int] = []  # fit everyone: the people still to fit, in order
         self._everyone_job = 0  # the job id of the person being fitted for "fit everyone" (0: none)
         self._everyone_person = -1
@@ -528,7 +529,7 @@ class Controller(QObject):
         self._keep_current()
         kept = self.session.results.get(index)
         if kept is not None and (not self.session.busy or self._everyone_job):
-            restore_result(self.session, kept)  # fitted before: shown at once, edits included
+            self._restore(kept)  # fitted before: shown at once, edits included
             self.status.emit(f"person {index + 1} of {len(people)}")
             return True
         if self._everyone_job:  # fitting everyone: this one next, shown when it is done
@@ -586,14 +587,29 @@ class Controller(QObject):
     def _on_everyone_result(self, job_id: int, prediction) -> None:
         k = prediction.person
         quality = self._quality[1] if self._quality[0] == job_id else None
+        network = self._network_quality[1] if self._network_quality[0] == job_id else None
         kept = KeptResult(self.session.shown, prediction, quality, tuple(prediction.people),
-                          k, prediction.params, prediction.mesh)
+                          k, prediction.params, prediction.mesh, network)
         if k >= 0:
             self.session.set_result(k, kept)
         if self.session.prediction is None and self.session.person == k:
-            restore_result(self.session, kept)
-            self.timings.emit(format_timings(prediction.timings))
+            self._restore(kept)
         self._next_everyone()
+
+    def _restore(self, kept) -> bool:
+        """Show a kept result again (restore_result), with its own timings in the status bar."""
+        if not restore_result(self.session, kept):
+            return False
+        self.timings.emit(format_timings(kept.prediction.timings))
+        self._resolve_failure()
+        return True
+
+    def _resolve_failure(self) -> None:
+        """A result is on screen: the last failed prediction's message is no longer news (errors about files
+        that could not be opened are not resolved by it: they stay until dismissed)."""
+        if self._failure is not None:
+            self.errorResolved.emit(self._failure)
+            self._failure = None
 
     def cancel(self) -> None:
         """Stop the running prediction (its result, if any, is dropped)."""
@@ -602,7 +618,7 @@ class Controller(QObject):
             self.generation.next()
             self.session.set_busy(False)
             kept, self._kept = self._kept, None
-            if self.session.prediction is None and restore_result(self.session, kept):
+            if self.session.prediction is None and self._restore(kept):
                 self.status.emit("cancelled: the last result is kept")
             else:
                 self.status.emit("cancelled")
@@ -644,8 +660,8 @@ class Controller(QObject):
         self.session.set_people(people, max(person, 0))
         quality = self._quality[1] if self._quality[0] == job_id else None
         network = self._network_quality[1] if self._network_quality[0] == job_id else None
-        self._fit_quality = (prediction, {"refined": quality, "network": network})
-        self.session.set_prediction(prediction, quality)
+        self.session.set_prediction(prediction, quality, network)
+        self._resolve_failure()
         self._keep_current()
         self.folder.record(self.session.shown.source, prediction, quality)
         self.timings.emit(format_timings(prediction.timings))
@@ -672,11 +688,12 @@ class Controller(QObject):
         self.session.set_busy(False)
         kept, self._kept = self._kept, None
         if self.session.prediction is None:
-            restore_result(self.session, kept)
+            self._restore(kept)
         name = self.session.shown.name if self.session.shown else "image"
         if self.session.shown is not None:
             self.folder.record(self.session.shown.source, error=message, no_person=no_person)
-        self.error.emit(f"{name}: {message}")
+        self._failure = f"{name}: {message}"
+        self.error.emit(self._failure)
 
     # ------------------------------------------------------------------ editing
     def set_params(self, params, merge_key=None) -> None:
@@ -761,9 +778,9 @@ class Controller(QObject):
     def _sync_fit_quality(self) -> None:
         """The quality badge follows the fit on screen (refined or the network's own; an edited body keeps
         the numbers of the fit it came from)."""
-        shown, qualities = self._fit_quality
+        qualities = self.session.fit_qualities
         which = self.shown_fit()
-        if which is not None and shown is self.session.prediction and qualities.get(which) is not None:
+        if which is not None and qualities.get(which) is not None:
             if self.session.quality is not qualities[which]:
                 self.session.set_quality(qualities[which])
 

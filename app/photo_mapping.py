@@ -11,13 +11,18 @@ def display_crop(crop, scale: float):
     return Crop(np.asarray(crop.offset, np.float32) * scale, float(crop.scale) / scale, int(crop.size))
 
 
-def parts_on_image(labels: np.ndarray, crop, shape: tuple[int, int], scale: float = 1.0) -> np.ndarray:
-    """Part labels on the crop (r, r) (any resolution r covering the crop) -> labels (h, w) uint8 on the
-    image resized by `scale` (nearest neighbour, 0 outside the crop); inference.crop's convention."""
-    from inference.crop import uncrop_labels
+def parts_on_image(parts, crop, shape: tuple[int, int], scale: float = 1.0) -> np.ndarray:
+    """A part map on the crop -> labels (h, w) uint8 on the image resized by `scale` (0 outside the crop).
 
-    lab = np.ascontiguousarray(labels, np.uint8)
-    return uncrop_labels(lab, display_crop(crop, scale) if scale != 1.0 else crop, shape)
+    parts: a PartMap, whose class probabilities are warped and the argmax taken on the image, as the exported
+    `_parts.png` is made (inference.crop.uncrop_parts: smooth borders, not the crop's label blocks), or plain
+    labels (r, r) of any resolution r covering the crop, mapped by nearest neighbour."""
+    from inference.crop import uncrop_labels, uncrop_parts
+
+    on_image = display_crop(crop, scale) if scale != 1.0 else crop
+    if hasattr(parts, "labels"):
+        return uncrop_parts(parts, on_image, shape)
+    return uncrop_labels(np.ascontiguousarray(parts, np.uint8), on_image, shape)
 
 
 def overlay_camera(prediction, scale: float = 1.0) -> tuple[float, tuple[float, float]]:

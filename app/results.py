@@ -19,8 +19,9 @@ if TYPE_CHECKING:  # annotations only: importing these would load Qt (app.sessio
 
 @dataclass(frozen=True)
 class KeptResult:
-    """One complete result of an image: the prediction, its quality (None when not assessed), the people
-    detected, the index of the one fitted (-1: whole image), and the (edited) body on screen."""
+    """One complete result of an image: the prediction, the quality of its fit and, when refined, of the
+    network's own fit (None when not assessed), the people detected, the index of the one fitted (-1: whole
+    image), and the (edited) body on screen."""
 
     shown: ShownImage  # the image it belongs to
     prediction: Prediction
@@ -29,14 +30,16 @@ class KeptResult:
     person: int
     params: BodyParams | None
     mesh: BodyMesh | None
+    network_quality: FitQuality | None = None
 
 
 def keep_result(session: Session) -> KeptResult | None:
     """The session's current complete result (None when there is none)."""
     if session.prediction is None or session.shown is None:
         return None
-    return KeptResult(session.shown, session.prediction, session.quality, tuple(session.people),
-                      int(session.prediction.person), session.params, session.mesh)
+    q = session.fit_qualities
+    return KeptResult(session.shown, session.prediction, q.get("refined"), tuple(session.people),
+                      int(session.prediction.person), session.params, session.mesh, q.get("network"))
 
 
 def restore_result(session: Session, kept: KeptResult | None) -> bool:
@@ -44,8 +47,10 @@ def restore_result(session: Session, kept: KeptResult | None) -> bool:
     if kept is None or session.shown is not kept.shown:
         return False
     session.set_people(kept.people, max(kept.person, 0))
-    session.set_prediction(kept.prediction, kept.quality)
+    session.set_prediction(kept.prediction, kept.quality, kept.network_quality)
     if kept.params is not None and kept.params is not kept.prediction.params:
         session.set_params(kept.params, record_undo=True)  # the edits, one undo step back to the prediction
         session.set_mesh(kept.mesh)
+        if kept.params is kept.prediction.network_params:  # the network's fit was on screen: its numbers
+            session.set_quality(kept.network_quality)
     return True

@@ -60,7 +60,10 @@ class Session(QObject):
         self.busy = False
         self.people: tuple = ()  # detected people of the shown image (largest first); () before the first result
         self.person = 0  # index into people of the person fitted (or asked for)
-        self.quality = None  # inference.fit_quality.FitQuality of the prediction (computed by the worker)
+        self.quality = None  # inference.fit_quality.FitQuality of the fit on screen (computed by the worker)
+        # the prediction's two fits, each with its own quality: {"refined": FitQuality, "network": FitQuality}
+        # ("refined" is the prediction's params, refined or not; "network" its network_params when refined)
+        self.fit_qualities: dict = {}
         self.results: dict = {}  # person index -> app.results.KeptResult: each fitted person of the shown image
         self._undo: list = []
         self._parts_display: np.ndarray | None = None
@@ -88,9 +91,12 @@ class Session(QObject):
             self.results = {}
             self.resultsChanged.emit({})
 
-    def set_prediction(self, prediction, quality=None) -> None:
+    def set_prediction(self, prediction, quality=None, network_quality=None) -> None:
+        """Show a prediction (None: none) with the quality of its fit (`quality`) and, when it was refined, of
+        the network's own fit (`network_quality`); the fit shown first is the prediction's params."""
         self.prediction = prediction
         self.quality = quality if prediction is not None else None
+        self.fit_qualities = {} if prediction is None else {"refined": quality, "network": network_quality}
         self._parts_display = None
         self._undo.clear()
         self.undoChanged.emit(False)
@@ -137,6 +143,6 @@ class Session(QObject):
             return None
         if self._parts_display is None:
             h, w = self.shown.display.shape[:2]
-            self._parts_display = parts_on_image(self.prediction.parts.labels, self.prediction.crop, (h, w),
+            self._parts_display = parts_on_image(self.prediction.parts, self.prediction.crop, (h, w),
                                                  self.shown.scale)
         return self._parts_display

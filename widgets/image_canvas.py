@@ -60,6 +60,9 @@ class ImageCanvas(QWidget):
         self._decorator = None
         self._zoom = 1.0
         self._pan = QPointF(0.0, 0.0)  # offset of the zoomed image's centre from the fitted image's, widget px
+        # the same offset in fitted-image widths and heights: what a resize or a mode change keeps (the fitted
+        # image's size changes with them, and the other panel, which follows this one, knows only this)
+        self._rel_pan = QPointF(0.0, 0.0)
         self._press: QPointF | None = None
         self._press_pan = QPointF(0.0, 0.0)
         self._dragging = False
@@ -96,6 +99,7 @@ class ImageCanvas(QWidget):
         if mode not in ("overlay", "side", "overlay_only"):
             raise ValueError(mode)
         self._mode = mode
+        self.set_relative_view(self._zoom, self._rel_pan)  # side by side halves the fitted image: same view
         self.update()
 
     def set_decorator(self, fn) -> None:
@@ -130,6 +134,8 @@ class ImageCanvas(QWidget):
         if zoom == self._zoom and pan == self._pan:
             return
         self._zoom, self._pan = zoom, pan
+        if not fitted.isEmpty():  # (a hidden canvas has no size: its view is kept for when it shows)
+            self._rel_pan = self.relative_view()[1]
         self.update()
         if notify:
             self.viewChanged.emit(*self.relative_view())
@@ -232,7 +238,7 @@ class ImageCanvas(QWidget):
         super().keyPressEvent(event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
-        self.set_view(self._zoom, self._pan, notify=False)  # keep the pan within the new limits
+        self.set_relative_view(self._zoom, self._rel_pan)  # the same view on the new size, within its limits
         super().resizeEvent(event)
 
     @property

@@ -275,7 +275,11 @@ class Inspector(QWidget):
         enabled = params is not None
         for w in (*self.betas, *self.orient, *self.joint, self.joint_box, self.reset_button):
             w.setEnabled(enabled)
-        if params is None or self._own_edit:
+        if params is None:  # nothing on screen: the sliders rest at zero rather than show the last body
+            for s in (*self.betas, *self.orient, *self.joint):
+                s.set_value_silently(0.0)
+            return
+        if self._own_edit:
             return
         for i, s in enumerate(self.betas):
             s.set_value_silently(float(params.betas[i]))

@@ -73,6 +73,11 @@ class MessageBanner(QFrame):
         self.label.setText(text)
         self.show()
 
+    def resolve(self, text: str) -> None:
+        """Hide the banner if it still shows the error `text` (a later result answered it)."""
+        if self.kind == "error" and self.label.text() == text:
+            self.hide()
+
     @property
     def text(self) -> str:
         return self.label.text() if self.isVisible() else ""
@@ -106,11 +111,12 @@ class MainWindow(QMainWindow):
         ml.addWidget(self.view_bar)
         ml.addWidget(self.mesh_view, 1)
 
-        left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(self.photo)
-        left.addWidget(self.segmentation)
+        self.left_split = QSplitter(Qt.Orientation.Vertical)
+        self.left_split.addWidget(self.photo)
+        self.left_split.addWidget(self.segmentation)
+        self._strip_room = 0  # height the people strip took from the parts panel (given back when it hides)
         self.image_split = QSplitter(Qt.Orientation.Horizontal)
-        self.image_split.addWidget(left)
+        self.image_split.addWidget(self.left_split)
         self.image_split.addWidget(mesh_pane)
         self.image_split.addWidget(self.inspector)
         self.image_split.setStretchFactor(0, 5)
@@ -278,6 +284,7 @@ class MainWindow(QMainWindow):
         s.busyChanged.connect(self._on_busy)
         s.undoChanged.connect(self.act_undo.setEnabled)
         s.peopleChanged.connect(self.photo.set_people)
+        s.peopleChanged.connect(lambda *_: self._make_room_for_people_strip())
         s.qualityChanged.connect(self.photo.set_quality)
         s.resultsChanged.connect(self.photo.set_results)
         self.photo.personRequested.connect(self._on_person_requested)
@@ -286,6 +293,7 @@ class MainWindow(QMainWindow):
         self.photo.canvas.viewChanged.connect(self.segmentation.canvas.set_relative_view)
         self.segmentation.canvas.viewChanged.connect(self.photo.canvas.set_relative_view)
         c.error.connect(self.show_error)
+        c.errorResolved.connect(self.banner.resolve)
         c.warning.connect(self.show_warning)
         c.status.connect(lambda t: self.statusBar().showMessage(t, 6000))
         c.timings.connect(self.timings_label.setText)
@@ -338,8 +346,6 @@ class MainWindow(QMainWindow):
             import numpy as np
 
             self.host.set_body(pred.mesh.faces, np.zeros((len(pred.mesh.vertices), 24), np.float32))
-        if self.banner.kind == "error":  # a result clears an old error; model warnings stay until dismissed
-            self.banner.hide()
         self.photo.set_prediction(pred)
         self.segmentation.set_labels(self.session.parts_on_display())
         self.mesh_view.set_mesh(pred.mesh, reframe=True)
@@ -388,6 +394,20 @@ class MainWindow(QMainWindow):
     def _on_joint_picked(self, joint: int) -> None:
         self.inspector.select_joint(joint)
         self.statusBar().showMessage(f"joint: {self.controller.joint_names[joint].replace('_', ' ')}", 4000)
+
+    def _make_room_for_people_strip(self) -> None:
+        """The strip of people under the photo takes its height from the parts panel, not from the photo (in a
+        720 px window the photo of a wide shot was left about 110 px tall under the strip); given back when
+        the strip hides."""
+        strip = self.photo.people_list
+        want = strip.sizeHint().height() + 4 if not strip.isHidden() else 0
+        if want == self._strip_room:
+            return
+        photo, parts = self.left_split.sizes()
+        move = min(want - self._strip_room, max(0, parts - self.segmentation.minimumSizeHint().height()))
+        if photo + parts > 0 and move:
+            self.left_split.setSizes([photo + move, parts - move])
+            self._strip_room += move
 
     def _make_room_for_folder_list(self) -> None:
         """The folder list takes its width from the photo and 3D panes, not from the inspector (whose sliders

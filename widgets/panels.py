@@ -64,6 +64,9 @@ class PhotoPanel(QWidget):
         self.show_people.setToolTip("Show the people the detector found (View › Detected people, P)")
         self.person_box = QComboBox()
         self.person_box.setToolTip("Which of the detected people to fit (or click inside a box on the photo)")
+        # room for "Person 12 of 12" and the fit-quality icon that comes with each person's result
+        self.person_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.person_box.setMinimumContentsLength(len("Person 12 of 12"))
         self.person_box.hide()
         self.people_note = QLabel()
         self.people_note.setStyleSheet("color: #888;")
@@ -194,7 +197,8 @@ class PhotoPanel(QWidget):
 
     def _paint_people(self, painter, origin, k: float) -> None:
         if self.show_people.isChecked() and self.people and self.shown is not None:
-            paint_people(painter, self.people, origin, k * self.shown.scale, self.person)
+            fitted = self.prediction is not None and self.prediction.person == self.person
+            paint_people(painter, self.people, origin, k * self.shown.scale, self.person, fitted)
 
     def set_mesh(self, mesh) -> None:
         """An edited body: the overlay is drawn again once edits pause for OVERLAY_SETTLE_MS (a slider drag

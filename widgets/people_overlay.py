@@ -47,9 +47,17 @@ def place_tags(boxes: list[QRectF], sizes: list[tuple[float, float]], priority: 
     return [placed[n] for n in range(len(boxes))]
 
 
-def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int = 0) -> None:
+def tag_texts(n_people: int, selected: int, fitted: bool) -> list[str]:
+    """Each person's tag: "Person 3", and for the selected one of several "(fitted)" when the body on screen is
+    theirs, else "(selected)" (asked for, not fitted yet)."""
+    mark = f"  ({'fitted' if fitted else 'selected'})"
+    return [f"Person {n + 1}" + (mark if n == selected and n_people > 1 else "") for n in range(n_people)]
+
+
+def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int = 0, fitted: bool = True) -> None:
     """Draw `people` (inference.detect.Person, image pixels) with image point (x, y) at widget point
-    origin + k * (x, y). The selected person is drawn last, solid; the others dashed."""
+    origin + k * (x, y). The selected person is drawn last, solid; the others dashed. `fitted`: the body on
+    screen is the selected person's (their tag says "fitted", else "selected": asked for, not fitted yet)."""
     if not people:
         return
     p.save()
@@ -64,8 +72,7 @@ def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int =
     font.setBold(True)
     p.setFont(font)
     fm = p.fontMetrics()
-    texts = [f"Person {n + 1}" + ("  (fitted)" if n == selected and len(people) > 1 else "")
-             for n in range(len(people))]
+    texts = tag_texts(len(people), selected, fitted)
     boxes = [QRectF(to_widget(*person.box[:2]), to_widget(*person.box[2:])) for person in people]
     tags = place_tags(boxes, [(fm.horizontalAdvance(t) + 10, fm.height() + 4) for t in texts],
                       [order[-1]] + sorted(order[:-1]))

@@ -285,6 +285,31 @@ def test_select_person_refits_and_supersedes(qtbot, controller):
     assert [p.person for p in seen] == [0]
 
 
+@needs_detector
+def test_a_person_shown_again_brings_both_fit_qualities_and_its_own_timings(qtbot, controller):
+    """Person 1 shown with the network's fit, person 2 fitted, person 1 picked again (restored, no new job):
+    the badge shows person 1's network-fit numbers, the switch to the refined fit brings theirs, and the status
+    bar shows person 1's timings, not person 2's (before, the badge kept the last fitted person's qualities and
+    the timings were stale)."""
+    controller.open_file(TWO_PEOPLE)
+    pred0 = _wait_prediction(qtbot, controller, timeout=60000)
+    assert pred0.refined and pred0.network_params is not None
+    refined0 = controller.session.quality
+    assert controller.show_fit("network")
+    network0 = controller.session.quality
+    assert network0 is not refined0 and network0.mask_iou != refined0.mask_iou
+    assert controller.select_person(1)
+    pred1 = _wait_prediction(qtbot, controller, timeout=60000)
+    assert pred1.person == 1 and controller.session.quality.person == 1
+    timings = []
+    controller.timings.connect(timings.append)
+    assert controller.select_person(0) and controller.session.prediction is pred0
+    assert controller.shown_fit() == "network" and controller.session.quality is network0
+    assert timings == [format_timings(pred0.timings)]
+    assert controller.show_fit("refined") and controller.session.quality is refined0
+    assert controller.show_fit("network") and controller.session.quality is network0
+
+
 def test_format_timings():
     from inference.types import Timings
 

@@ -161,6 +161,24 @@ def test_bad_drop_shows_message_and_app_keeps_working(qtbot, window, photo, tmp_
     assert body_pixels(grab(window.mesh_view)) > 1000
 
 
+def test_files_that_did_not_open_stay_reported_after_the_good_one_is_fitted(qtbot, window, photo, tmp_path):
+    """A drop of a bad and a good file: the good one is fitted and the message about the other stays until
+    dismissed (a result resolves only a failed prediction's message); with no result on screen the sliders
+    rest at zero rather than show the last body."""
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("this is not an image")
+    drop(window, [bad, photo])
+    wait_prediction(qtbot, window)
+    assert window.banner.isVisible() and "could not open 1 of 2 files" in window.banner.text
+    assert any(abs(s.value()) > 1e-3 for s in window.inspector.betas)
+    blank = tmp_path / "blank.png"
+    write_png(blank, grey_image())
+    drop(window, [blank])
+    qtbot.waitUntil(lambda: "no person" in window.banner.text, timeout=30000)
+    assert window.session.params is None
+    assert all(s.value() == 0.0 for s in (*window.inspector.betas, *window.inspector.orient))
+
+
 def test_paste_image_from_clipboard(qtbot, window):
     from app.qt_images import to_qimage
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from app.qt_images import from_qimage
 from inference.detect.draw import BOX_COLORS
 from tests.app.support import TWO_PEOPLE, detector_ready
+from widgets.people_overlay import tag_texts
 
 pytestmark = pytest.mark.skipif(not detector_ready()[0], reason=detector_ready()[1])
 
@@ -68,9 +69,16 @@ def test_people_are_drawn_and_can_be_picked(qtbot, window):
     first = window.session.prediction
     photo.person_box.setCurrentIndex(1)
     assert window.controller.generation.current == job + 1
+    assert tag_texts(2, photo.person, photo.prediction is not None and photo.prediction.person == 1) == [
+        "Person 1", "Person 2  (selected)"]  # asked for, not fitted yet
     wait_person(qtbot, window, 1)
     pred = window.session.prediction
     assert pred is not first and photo.person_box.currentIndex() == 1
+    # the picker leaves room for its entries with their fit-quality icons ("Person 1 c…" before)
+    box = photo.person_box
+    assert not box.itemIcon(0).isNull() and not box.itemIcon(1).isNull()
+    need = box.fontMetrics().horizontalAdvance("Person 2 of 2") + box.iconSize().width()
+    assert box.width() >= need
     assert "2 of 2" in window.inspector.info.text()
     # the body is drawn over person 2: the overlay's centre lies in that box
     photo.show_mesh.setChecked(True)

@@ -117,3 +117,18 @@ def test_wheel_over_the_photo_in_the_main_window_zooms_the_parts_too(qtbot, wind
     assert photo_pan != QPointF(0, 0)
     assert np.allclose([parts_pan.x(), parts_pan.y()], [photo_pan.x(), photo_pan.y()], atol=1e-3)
     assert parts.image_rect().width() > 0.99 * WHEEL_STEP ** 3 * parts_rect.width()
+
+
+def test_side_by_side_and_a_resize_keep_the_view_the_other_canvas_follows(qtbot):
+    """The parts panel switched to side by side (its fitted image halves) or resized keeps the same relative
+    view, so it still shows what the photo panel shows; before, it kept the pan in widget pixels."""
+    a, b = make(qtbot), make(qtbot)
+    a.viewChanged.connect(b.set_relative_view)
+    wheel(a, QPointF(300.0, 220.0), 6)
+    want = a.relative_view()[1]
+    assert want != QPointF(0, 0)
+    for change in (lambda: b.set_mode("side"), lambda: b.resize(520, 330), lambda: b.set_mode("overlay")):
+        change()
+        qtbot.wait(10)  # the resize event
+        got = b.relative_view()[1]
+        assert b.zoom == a.zoom and np.allclose([got.x(), got.y()], [want.x(), want.y()], atol=2e-3)

@@ -151,7 +151,8 @@ class Predictor:
             self.warnings.append(f"the fitting weights were trained for another body model ({trained_for}); "
                                  f"{self.body_model.name} is in use, so shapes and joints may be off")
         self.focal, self.size = FOCAL, CROP_SIZE
-        self._witnessed: list = []  # (person, photo fingerprint, crop, parts) of recent `part_agreement` calls
+        # (person, photo fingerprint, crop, parts, (start, end) perf_counter times) of recent `part_agreement` calls
+        self._witnessed: list = []
         self.detector = None
         if detect not in ("auto", "on", "off"):
             raise PredictionError(f"detect must be auto, on or off, not {detect!r}")
@@ -181,12 +182,14 @@ class Predictor:
 
         crop = crop_for_box(tuple(float(v) for v in body_box(person, rgb.shape)), rgb.shape, self.size)
         # a skeleton asked about twice (the lenient witness, then the strict one) is segmented once
-        parts = self._witnessed_parts(rgb, person, crop)
+        parts, _ = self._witnessed_parts(rgb, person, crop)
         if parts is None:
+            t = time.perf_counter()
             joints2d, conf, mask = crop_inputs(person, crop, rgb.shape)
             parts = self._person_parts(apply_crop(rgb, crop), joints2d, conf, mask)
             # kept for `predict`: the doubtful person is often the one fitted next, on the same crop
-            self._witnessed = [(person, _fingerprint(rgb), crop, parts), *self._witnessed][:WITNESSED_KEPT]
+            self._witnessed = [(person, _fingerprint(rgb), crop, parts, (t, time.perf_counter())),
+                               *self._witnessed][:WITNESSED_KEPT]
         agreement = keypoint_part_agreement(uncrop_parts(parts, crop, rgb.shape), person.keypoints).agreement
         return float(agreement), parts.confidence()
 
@@ -198,17 +201,15 @@ class Predictor:
 
         return restrict_parts(self.segment(crop_image, joints2d, conf), mask_crop)
 
-    def _witnessed_parts(self, rgb: np.ndarray, person, crop: Crop) -> PartMap | None:
-        """The restricted part map `part_agreement` computed for this very person (the detector's object) on
-        this photo and crop, or None."""
-        mine = [(key, c, parts) for p, key, c, parts in self._witnessed if p is person]
-        if not mine:
-            return None
-        photo = _fingerprint(rgb)
-        for key, c, parts in mine:
+    def _witnessed_parts(self, rgb: np.ndarray, person, crop: Crop) -> tuple[PartMap | None, tuple[float, float]]:
+        """(the restricted part map `part_agreement` computed for this very person (the detector's object) on
+        this photo and crop, when it was computed: (start, end) perf_counter times), or (None, (0, 0))."""
+        mine = [(key, c, parts, when) for p, key, c, parts, when in self._witnessed if p is person]
+        photo = _fingerprint(rgb) if mine else None
+        for key, c, parts, when in mine:
             if key == photo and c.size == crop.size and c.scale == crop.scale and np.array_equal(c.offset, crop.offset):
-                return parts
-        return None
+                return parts, when
+        return None, (0.0, 0.0)
 
     def parts_follow(self, rgb: np.ndarray, person, sure: bool = False) -> bool:
         """The detector's third witness (`detect.blazepose.PersonDetector.person_at`): the part map of the
@@ -332,7 +333,10 @@ class Predictor:
         t1 = time.perf_counter()
         if cancel():
             raise Cancelled("cancelled")
-        parts = None if found is None else self._witnessed_parts(rgb, found, crop)
+        # a doubtful person's part map made by the part witness during this call's detection: its time is the
+        # segment's, not the detector's (made by an earlier call, e.g. fitting everyone: spent then)
+        parts, (w0, w1) = (None, (0.0, 0.0)) if found is None else self._witnessed_parts(rgb, found, crop)
+        witnessed_s = w1 - w0 if w0 >= t0 else 0.0
         if parts is None:
             parts = self._person_parts(crop_img, joints2d, conf, mask_crop)
         fg = float((parts.labels > 0).mean())
@@ -372,8 +376,8 @@ class Predictor:
         j2d = project_points(mesh.joints, self.focal, self.size)
         return Prediction(image=rgb, crop=crop, crop_image=crop_img, parts=parts, params=params, mesh=mesh,
                           camera=Camera(self.focal, self.size), joints2d=np.asarray(j2d, np.float32),
-                          timings=Timings(detect=td - t0, crop=t1 - td, segment=t2 - t1, fit=t3 - t2, body=t4 - t3,
-                                          refine=t_ref),
+                          timings=Timings(detect=max(0.0, td - t0 - witnessed_s), crop=t1 - td,
+                                          segment=t2 - t1 + witnessed_s, fit=t3 - t2, body=t4 - t3, refine=t_ref),
                           refined=refined, network_params=network_params, network_mesh=network_mesh,
                           source=str(image) if isinstance(image, (str, Path)) else "",
                           people=people, person=person if found is not None else -1)

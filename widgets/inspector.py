@@ -237,7 +237,7 @@ class Inspector(QWidget):
             ("person", _person_text(pred)),
             ("parts", f"{pred.parts.labels.shape[1]} × {pred.parts.labels.shape[0]} label map"),
             ("body model", body.name if body is not None else "?"),
-            ("refined", "yes" if pred.refined else "no"),
+            ("refined", _refined_text(pred, self.controller.config.refine)),
         ]
         q = self.session.quality
         if q is not None:
@@ -318,6 +318,17 @@ class Inspector(QWidget):
         sliders = self.orient if j == 0 else self.joint
         deg = np.array([s.value() for s in sliders])
         self._edit(pose_edit.with_joint_euler(p, j, deg), ("joint", j))
+
+
+def _refined_text(pred, refine_on: bool) -> str:
+    """Whether the body on screen was refined, and why not when it was not."""
+    if pred.refined:
+        return "yes (the network's own fit: the 3D pane's Network fit, or N)"
+    if not refine_on:
+        return "no (off in Settings)"
+    if pred.person < 0:
+        return "no (no detected person: nothing to refine against)"
+    return "no (the refined pose was less likely than the network's, which was kept)"
 
 
 def _person_text(pred) -> str:

@@ -368,6 +368,14 @@ def test_a_witnessed_person_is_segmented_once(shipped):
         shipped.part_agreement(rgb, people[0])
         shipped.predict(other, found=people[0])
         assert len(calls) > n + 1
+        # a photo detected within `predict`: the witness's segmentation is timed as the segment, not as detection
+        # (before, the segment read 0 ms); the map made by an earlier call is not timed again
+        fresh = rgb.copy()
+        fresh[0, 1] ^= 1
+        n = len(calls)
+        t = shipped.predict(fresh).timings
+        assert len(calls) > n and t.segment > 0.005 and t.detect > 0
+        assert shipped.predict(fresh).timings.segment < t.segment / 2
     finally:
         hook.remove()
 

@@ -110,3 +110,14 @@ def test_back_view_and_shortcut_list(qtbot, window, photo):
     assert "rotate" in rows["Left-drag"]
     dlg.close()
     QApplication.processEvents()
+
+
+def test_the_inspector_says_why_a_body_was_not_refined():
+    from types import SimpleNamespace
+
+    from widgets.inspector import _refined_text
+
+    assert _refined_text(SimpleNamespace(refined=True, person=0), True).startswith("yes")
+    assert "Settings" in _refined_text(SimpleNamespace(refined=False, person=0), False)
+    assert "no detected person" in _refined_text(SimpleNamespace(refined=False, person=-1), True)
+    assert "network's, which was kept" in _refined_text(SimpleNamespace(refined=False, person=1), True)

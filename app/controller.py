@@ -144,6 +144,7 @@ class Controller(QObject):
         self._current_job = 0
         self._quality = (0, None)  # (job id, FitQuality) from the worker, paired with its result
         self._network_quality = (0, None)  # (job id, FitQuality of the network's own fit) when refined
+        self._display_parts = (0, None)  # (job id, its part labels on the display copy) from the worker
         self._kept = None  # the last complete result while another person is being fitted (see keep_result)
         self._failure = None  # the message of the last failed prediction, until a result resolves it
         self._everyone: list[int] = []  # fit everyone: the people still to fit, in order
@@ -171,6 +172,7 @@ class Controller(QObject):
         self.worker.finished.connect(self._on_finished)
         self.worker.assessed.connect(self._on_assessed)
         self.worker.assessedNetwork.connect(self._on_assessed_network)
+        self.worker.displayParts.connect(self._on_display_parts)
         self.worker.failed.connect(self._on_failed)
         self.worker.warning.connect(self.warning)
         self._relay = _Relay()  # background threads report through it (never deleted: see _RELAYS)
@@ -586,10 +588,9 @@ class Controller(QObject):
 
     def _on_everyone_result(self, job_id: int, prediction) -> None:
         k = prediction.person
-        quality = self._quality[1] if self._quality[0] == job_id else None
-        network = self._network_quality[1] if self._network_quality[0] == job_id else None
+        quality, network, parts = self._job_extras(job_id)
         kept = KeptResult(self.session.shown, prediction, quality, tuple(prediction.people),
-                          k, prediction.params, prediction.mesh, network)
+                          k, prediction.params, prediction.mesh, network, parts)
         if k >= 0:
             self.session.set_result(k, kept)
         if self.session.prediction is None and self.session.person == k:
@@ -658,9 +659,8 @@ class Controller(QObject):
         people = tuple(prediction.people)
         person = prediction.person
         self.session.set_people(people, max(person, 0))
-        quality = self._quality[1] if self._quality[0] == job_id else None
-        network = self._network_quality[1] if self._network_quality[0] == job_id else None
-        self.session.set_prediction(prediction, quality, network)
+        quality, network, parts = self._job_extras(job_id)
+        self.session.set_prediction(prediction, quality, network, parts)
         self._resolve_failure()
         self._keep_current()
         self.folder.record(self.session.shown.source, prediction, quality)
@@ -668,6 +668,16 @@ class Controller(QObject):
         who = f" (person {person + 1} of {len(people)})" if len(people) > 1 and person >= 0 else ""
         self.status.emit(f"{self.session.shown.name}: done{who}"
                          + (" (refined)" if prediction.refined else ""))
+
+    def _job_extras(self, job_id: int) -> tuple:
+        """(quality, the network fit's quality, the display's part labels) the worker sent for this job (None
+        for each it did not)."""
+        return tuple(v if j == job_id else None for j, v in (self._quality, self._network_quality,
+                                                                 self._display_parts))
+
+    @Slot(int, object)
+    def _on_display_parts(self, job_id: int, labels) -> None:
+        self._display_parts = (job_id, labels)
 
     @Slot(int, object)
     def _on_assessed(self, job_id: int, quality) -> None:

@@ -25,6 +25,16 @@ def parts_on_image(parts, crop, shape: tuple[int, int], scale: float = 1.0) -> n
     return uncrop_labels(np.ascontiguousarray(parts, np.uint8), on_image, shape)
 
 
+def parts_for_display(prediction) -> np.ndarray:
+    """The prediction's part labels (h, w) uint8 on its image's display copy (inference.image_io.display_size):
+    the exported map's, at the display's size. Made in the worker thread (up to a few hundred ms for a large
+    photo whose crop covers it), where the prediction is made."""
+    from inference.image_io import display_size
+
+    shape, scale = display_size(prediction.image.shape)
+    return parts_on_image(prediction.parts, prediction.crop, shape, scale)
+
+
 def overlay_camera(prediction, scale: float = 1.0) -> tuple[float, tuple[float, float]]:
     """Focal (px) and principal point (x, y) of the predicted crop camera on the image resized by
     `scale`: rendering the camera-frame mesh with it at that size puts the body onto the photo."""

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: importing these would load Qt (app.session) and OpenCV (fit_quality)
+    import numpy as np
+
     from inference.detect import Person
     from inference.fit_quality import FitQuality
     from inference.types import BodyMesh, BodyParams, Prediction
@@ -31,6 +33,7 @@ class KeptResult:
     params: BodyParams | None
     mesh: BodyMesh | None
     network_quality: FitQuality | None = None
+    parts_display: np.ndarray | None = None  # (h, w) part labels on the display copy (Session.parts_on_display)
 
 
 def keep_result(session: Session) -> KeptResult | None:
@@ -39,7 +42,8 @@ def keep_result(session: Session) -> KeptResult | None:
         return None
     q = session.fit_qualities
     return KeptResult(session.shown, session.prediction, q.get("refined"), tuple(session.people),
-                      int(session.prediction.person), session.params, session.mesh, q.get("network"))
+                      int(session.prediction.person), session.params, session.mesh, q.get("network"),
+                      session.parts_on_display())
 
 
 def restore_result(session: Session, kept: KeptResult | None) -> bool:
@@ -47,7 +51,7 @@ def restore_result(session: Session, kept: KeptResult | None) -> bool:
     if kept is None or session.shown is not kept.shown:
         return False
     session.set_people(kept.people, max(kept.person, 0))
-    session.set_prediction(kept.prediction, kept.quality, kept.network_quality)
+    session.set_prediction(kept.prediction, kept.quality, kept.network_quality, kept.parts_display)
     if kept.params is not None and kept.params is not kept.prediction.params:
         session.set_params(kept.params, record_undo=True)  # the edits, one undo step back to the prediction
         session.set_mesh(kept.mesh)

@@ -91,13 +91,16 @@ class Session(QObject):
             self.results = {}
             self.resultsChanged.emit({})
 
-    def set_prediction(self, prediction, quality=None, network_quality=None) -> None:
+    def set_prediction(self, prediction, quality=None, network_quality=None, parts_display=None) -> None:
         """Show a prediction (None: none) with the quality of its fit (`quality`) and, when it was refined, of
-        the network's own fit (`network_quality`); the fit shown first is the prediction's params."""
+        the network's own fit (`network_quality`); the fit shown first is the prediction's params.
+        parts_display: its part labels on the display copy when already made (the worker makes them)."""
         self.prediction = prediction
         self.quality = quality if prediction is not None else None
         self.fit_qualities = {} if prediction is None else {"refined": quality, "network": network_quality}
-        self._parts_display = None
+        fits = (prediction is not None and parts_display is not None and self.shown is not None
+                and parts_display.shape == self.shown.display.shape[:2])
+        self._parts_display = parts_display if fits else None
         self._undo.clear()
         self.undoChanged.emit(False)
         self.params = prediction.params if prediction is not None else None
@@ -138,7 +141,8 @@ class Session(QObject):
 
     # ---------------------------------------------------------------- derived
     def parts_on_display(self) -> np.ndarray | None:
-        """Predicted part labels (h, w) uint8 on the display image (cached per prediction)."""
+        """Predicted part labels (h, w) uint8 on the display image (cached per prediction; made here only when
+        the worker did not send them)."""
         if self.prediction is None or self.shown is None:
             return None
         if self._parts_display is None:

@@ -2,10 +2,11 @@
 
 Requests (job id, image, source, person index) arrive by queued signal; results go back by signal
 (queued into the GUI thread): started(job_id), progress(job_id, done, total), assessed(job_id,
-FitQuality) and, for a refined prediction, assessedNetwork(job_id, FitQuality of the network's own fit)
-just before finished(job_id, Prediction) (inference.fit_quality, computed here so the GUI
-thread never does), failed(job_id, message, no person found), and warning(message) once per Predictor built for each of
-its load-time warnings (e.g. no person detector installed). Every request carries a job id from a
+FitQuality), for a refined prediction assessedNetwork(job_id, FitQuality of the network's own fit), and
+displayParts(job_id, the part labels on the display copy) just before finished(job_id, Prediction)
+(inference.fit_quality and photo_mapping.parts_for_display, computed here so the GUI thread never does),
+failed(job_id, message, no person found), and warning(message) once per Predictor built for each of its
+load-time warnings (e.g. no person detector installed). Every request carries a job id from a
 `Generation` counter; the worker skips requests that are already stale and its cancel callback
 tells a running Predictor to stop as soon as a newer request exists. The receiver drops results
 of stale ids.
@@ -109,6 +110,7 @@ class ModelWorker(PredictorWorker):
     finished = Signal(int, object)
     assessed = Signal(int, object)
     assessedNetwork = Signal(int, object)
+    displayParts = Signal(int, object)  # job, the part labels (h, w) on the display copy (parts_for_display)
     failed = Signal(int, str, bool)  # job, message, no person found (inference.errors.NoPersonFound)
     warning = Signal(str)
 
@@ -139,6 +141,7 @@ class ModelWorker(PredictorWorker):
 
             result = replace(result, source=source)
         quality = assess_quietly(result)
+        parts = parts_quietly(result)
         network = None
         if result.network_params is not None and result.network_mesh is not None:
             network = assess_quietly(result, result.network_params, result.network_mesh)
@@ -146,9 +149,22 @@ class ModelWorker(PredictorWorker):
             return
         self.progress.emit(job_id, 1, 1)
         self.assessed.emit(job_id, quality)
+        if parts is not None:
+            self.displayParts.emit(job_id, parts)
         if network is not None:
             self.assessedNetwork.emit(job_id, network)
         self.finished.emit(job_id, result)
+
+
+def parts_quietly(prediction):
+    """photo_mapping.parts_for_display, or None when it fails (the session then maps the labels itself)."""
+    try:
+        from .photo_mapping import parts_for_display
+
+        return parts_for_display(prediction)
+    except Exception:  # noqa: BLE001 - a display nicety must never cost the result
+        traceback.print_exc()
+        return None
 
 
 def assess_quietly(prediction, params=None, mesh=None):

@@ -295,13 +295,23 @@ def read_file_bytes(path: str | Path, name: str | None = None, max_bytes: int = 
     return np.frombuffer(data, np.uint8)
 
 
-def display_copy(img: np.ndarray, max_side: int = DISPLAY_MAX_SIDE) -> tuple[np.ndarray, float]:
-    """A copy for display no larger than max_side on its long side, and its scale (display px per image px)."""
-    h, w = img.shape[:2]
+def display_size(shape: tuple[int, ...], max_side: int = DISPLAY_MAX_SIDE) -> tuple[tuple[int, int], float]:
+    """((h, w), scale) of the display copy of an image of `shape` (H, W, ...): no larger than max_side on its
+    long side; scale = display px per image px."""
+    h, w = shape[:2]
     s = min(1.0, max_side / max(h, w))
     if s >= 1.0:
+        return (h, w), 1.0
+    dw = max(1, round(w * s))
+    return (max(1, round(h * s)), dw), dw / w
+
+
+def display_copy(img: np.ndarray, max_side: int = DISPLAY_MAX_SIDE) -> tuple[np.ndarray, float]:
+    """A copy for display no larger than max_side on its long side (`display_size`), and its scale (display
+    px per image px)."""
+    (dh, dw), scale = display_size(img.shape, max_side)
+    if scale >= 1.0:
         return img, 1.0
     import cv2
 
-    out = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-    return out, out.shape[1] / w
+    return cv2.resize(img, (dw, dh), interpolation=cv2.INTER_AREA), scale

@@ -33,7 +33,11 @@ def _wait_prediction(qtbot, c, timeout=30000):
     return c.session.prediction
 
 
-def test_open_file_predicts_in_background(qtbot, controller, photo):
+def test_open_file_predicts_in_background(qtbot, controller, photo, monkeypatch):
+    import app.session
+
+    mapped_here = []  # the display's part map is made in the worker thread, never on the GUI thread
+    monkeypatch.setattr(app.session, "parts_on_image", lambda *a, **k: mapped_here.append(1))
     with qtbot.waitSignal(controller.session.busyChanged, timeout=2000):
         assert controller.open_file(photo)
     assert controller.session.busy  # the GUI thread did not wait for the model
@@ -46,6 +50,7 @@ def test_open_file_predicts_in_background(qtbot, controller, photo):
     assert controller.settings.recent_files()[0].endswith("synthetic_01.png")
     labels = controller.session.parts_on_display()
     assert labels.shape == controller.session.shown.display.shape[:2] and labels.max() > 0
+    assert not mapped_here
     assert controller.session.people == tuple(pred.people)
     if detector_ready()[0]:
         assert len(pred.people) == 1 and pred.person == 0  # one synthetic person, found by the detector

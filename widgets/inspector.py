@@ -323,7 +323,7 @@ class Inspector(QWidget):
 def _refined_text(pred, refine_on: bool) -> str:
     """Whether the body on screen was refined, and why not when it was not."""
     if pred.refined:
-        return "yes (the network's own fit: the 3D pane's Network fit, or N)"
+        return "yes (to see the network's own fit: N)"
     if not refine_on:
         return "no (off in Settings)"
     if pred.person < 0:

@@ -111,6 +111,12 @@ class DatasetTableModel(QAbstractTableModel):
             v = self.values(name)
             if v.size:
                 parts.append(f"{name.split(' ')[0]} {v.mean():.1f}{'%' if 'IoU' in name else ' mm'}")
+        refined = sum(1 for r in res if r.refined)
+        alone = sum(1 for r in res if r.alone)
+        if refined:
+            parts.append(f"{refined} refined (Settings: refinement off scores the network alone)")
+        if alone:
+            parts.append(f"{alone} with nobody detected (the network on the image alone)")
         if bad:
             parts.append(f"{bad} failed")
         return " · ".join(parts)

@@ -94,21 +94,42 @@ class CaseResult:
     crop_labels: np.ndarray | None = None  # (S, S) predicted labels on the crop
     image_shape: tuple[int, int] | None = None
     confusion: np.ndarray | None = None
+    refined: bool = False  # the body scored is the refined one (refinement on in Settings, a person detected)
+    alone: bool = False  # nobody detected (or nothing of the parts inside their silhouette): the image alone
 
     @property
     def done(self) -> bool:
         return self.params is not None or bool(self.error)
 
 
+def predict_case(pred, image: np.ndarray, cancel=None) -> tuple[Prediction, bool]:
+    """A dataset case's image is already the person's crop (UP-3D, the synthetic splits): run as `main.py evaluate`
+    runs it (`training.evaluate.run_network`), the whole image as the network's crop, read with the first detected
+    person's keypoints and silhouette; with nobody detected, or nothing of the part map left inside their
+    silhouette, the network's answer on the image alone (scored, not dropped). The person detector is the app's.
+    -> (prediction, whether it is the image alone)."""
+    from inference.crop import crop_for_box
+    from inference.errors import NoPersonFound
+
+    frame = crop_for_box(None, image.shape, pred.size)
+    try:
+        return pred.predict(image, crop=frame, cancel=cancel), False
+    except NoPersonFound:  # `box` (the whole image) keeps the detector out of this second run
+        h, w = image.shape[:2]
+        return pred.predict(image, box=(0.0, 0.0, float(w), float(h)), crop=frame, cancel=cancel,
+                            require_person=False), True
+
+
 def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case, body_model: BodyModel | None,
-               seconds: float) -> CaseResult:
-    """Metrics of one prediction against its ground truth, computed as `main.py evaluate` does."""
+               seconds: float, alone: bool = False) -> CaseResult:
+    """Metrics of one prediction (`predict_case`) against its ground truth, computed as `main.py evaluate` does.
+    alone: the prediction is the network's answer on the image alone (nobody detected)."""
     from inference.crop import uncrop_parts
     from inference.metrics import body_errors_mm, confusion_matrix, miou, part_iou
 
     result = CaseResult(row, case, seconds=seconds, params=prediction.params, crop=prediction.crop,
                         crop_labels=np.asarray(prediction.parts.labels, np.uint8),
-                        image_shape=tuple(prediction.image.shape[:2]))
+                        image_shape=tuple(prediction.image.shape[:2]), refined=bool(prediction.refined), alone=alone)
     if truth.params is not None and body_model is not None:
         errors = body_errors_mm(prediction.mesh, body_model.mesh(truth.params))
         result = replace(result, mpjpe=errors.mpjpe, pa_mpjpe=errors.pa_mpjpe, pve=errors.pve)
@@ -149,10 +170,10 @@ class DatasetWorker(PredictorWorker):
             t0 = time.perf_counter()
             try:
                 truth = reader.read(case, body)
-                prediction = pred.predict(truth.image, cancel=cancel)
+                prediction, alone = predict_case(pred, truth.image, cancel)
                 if cancel():
                     return
-                result = score_case(row, case, prediction, truth, body, time.perf_counter() - t0)
+                result = score_case(row, case, prediction, truth, body, time.perf_counter() - t0, alone)
             except Exception as exc:  # noqa: BLE001 - one bad case does not stop the run
                 if cancel():
                     return
@@ -173,6 +194,7 @@ class DatasetSession(QObject):
     runningChanged = Signal(bool)
     finished = Signal(str)  # summary line
     error = Signal(str)
+    errorResolved = Signal(str)  # an earlier `error` about opening that a later successful open answers
 
     _run = Signal(int, object, object)
     _configure = Signal(object)
@@ -186,6 +208,7 @@ class DatasetSession(QObject):
         self.generation = Generation()
         self.running = False
         self._job = 0
+        self._open_error = None  # the last failed open's message, until an open succeeds
         self.worker = DatasetWorker(factory or default_predictor_factory, config, self.generation)
         self._thread = WorkerThread(self.worker, "nbf-dataset-worker")
         self._run.connect(self.worker.run)
@@ -212,12 +235,14 @@ class DatasetSession(QObject):
             reader = reader or DatasetFolder(folder, split)
             cases = reader.cases()
         except Exception as exc:  # noqa: BLE001
-            self.error.emit(f"cannot open dataset {folder}: {user_message(exc)}")
-            return 0
+            return self._open_failed(f"cannot open dataset {folder}: {user_message(exc)}")
         if not cases:
-            where = f"the {reader.split} split of {folder}" if reader.split != "all" else str(folder)
-            self.error.emit(f"no cases found in {where} (expected NNNNN_image.png files)")
-            return 0
+            if reader.split != "all":  # the split's list names no case (e.g. `synth --split test` lists none for train)
+                return self._open_failed(f"the {reader.split} split of {folder} lists no cases")
+            return self._open_failed(f"no cases found in {folder} (expected NNNNN_image.png files)")
+        if self._open_error is not None:
+            self.errorResolved.emit(self._open_error)
+            self._open_error = None
         self.stop()
         self.reader = reader
         self.model.set_cases(cases)
@@ -225,6 +250,11 @@ class DatasetSession(QObject):
         if run:
             self.run()
         return len(cases)
+
+    def _open_failed(self, message: str) -> int:
+        self._open_error = message
+        self.error.emit(message)
+        return 0
 
     def run(self) -> None:
         if self.reader is None:

@@ -67,7 +67,9 @@ def add_arguments(p, name: str) -> None:
                    help="person detector (auto: use it when its runtime is installed; off: whole image is the crop)")
     p.add_argument("--person", type=int, default=0,
                    help="which detected person to fit (0: the default one, the most complete and central)")
-    p.add_argument("--all-people", action="store_true", help="fit every detected person (outputs _p1, _p2, ...)")
+    p.add_argument("--all-people", action="store_true",
+                   help="fit every detected person: the --person one (default the first) under the image's name, "
+                        "each other person k under NAME_pk (e.g. photo_p2)")
     p.add_argument("--shard", metavar="K/N", default=None,
                    help="run only share K of N (K from 0 to N-1: every N-th image from the K-th); default: "
                         "torchrun's RANK/WORLD_SIZE, else all images. Finished images are skipped, so a rerun "
@@ -265,7 +267,8 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     try:
         p, damage = predict_one(ctx.pred, path, args.person)
     except ctx.PredictionError as exc:
-        ctx.say(f"{path}: {exc}")
+        text = str(exc)  # (the image reader's messages already begin with the file's name)
+        ctx.say(text if text.startswith(f"{Path(path).name}:") else f"{path}: {text}")
         ctx.counts["failed"] += 1
         status = "no person" if isinstance(exc, NoPersonFound) else "error"
         ctx.log.write(**row, status=status, message=str(exc), seconds=time.perf_counter() - t0)

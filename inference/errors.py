@@ -30,8 +30,12 @@ class ParamsFileError(ValueError):
     """A parameter file is missing, of an unknown kind, or does not hold SMPL parameters."""
 
 
-USER_ERRORS = (PredictionError, BodyModelError, ImageLoadError, ModelFileError, ParamsFileError,
-               FileNotFoundError)
+class ExportFormatError(ValueError):
+    """An export asked for in a format the exporter does not write (a file name's suffix)."""
 
-__all__ = ["USER_ERRORS", "BodyModelError", "Cancelled", "ImageLoadError", "ModelFileError", "NoPersonFound",
-           "ParamsFileError", "PredictionError"]
+
+USER_ERRORS = (PredictionError, BodyModelError, ImageLoadError, ModelFileError, ParamsFileError,
+               ExportFormatError, FileNotFoundError)
+
+__all__ = ["USER_ERRORS", "BodyModelError", "Cancelled", "ExportFormatError", "ImageLoadError", "ModelFileError",
+           "NoPersonFound", "ParamsFileError", "PredictionError"]

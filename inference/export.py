@@ -54,7 +54,7 @@ import numpy as np
 from . import safe_pickle
 from .camera import CROP_SIZE, FOCAL
 from .deferred_signals import deferred_signals
-from .errors import ParamsFileError
+from .errors import ExportFormatError, ParamsFileError
 from .photo_camera import PhotoCamera
 from .types import NUM_BETAS, BodyParams
 
@@ -98,6 +98,8 @@ def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -
     path = Path(path)
     if isinstance(data, str):
         data = data.encode("utf-8")
+    if not path.parent.is_dir():  # (else the temporary file's name would be the one reported missing)
+        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists (use overwrite to replace it)")
     mode = (path.stat().st_mode & 0o777) if path.exists() else 0o644
@@ -241,7 +243,7 @@ def export_mesh(path: str | Path, vertices: np.ndarray, faces: np.ndarray,
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in MESH_EXPORTERS:
-        raise ValueError(f"cannot export a mesh as {suffix or 'a file without suffix'!r} "
+        raise ExportFormatError(f"cannot export a mesh as {suffix or 'a file without suffix'!r} "
                          f"({path}); use one of {', '.join(MESH_EXPORTERS)}")
     v, f = _check_mesh(vertices, faces)
     data = MESH_EXPORTERS[suffix](v, f, vertex_colors)
@@ -343,7 +345,7 @@ def save_params(path: str | Path, params: BodyParams, focal: float = FOCAL, size
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in PARAM_WRITERS:
-        raise ValueError(f"cannot save parameters as {suffix or 'a file without suffix'!r} ({path}); "
+        raise ExportFormatError(f"cannot save parameters as {suffix or 'a file without suffix'!r} ({path}); "
                          f"use .npz, .json or _body.pkl")
     if photo is not None and not np.allclose(photo.crop_transl, params.transl, atol=1e-6):
         raise ValueError("the photo camera was made for another body translation than the parameters'")
@@ -364,7 +366,7 @@ def export(path: str | Path, params: BodyParams, body_model, focal: float = FOCA
     suffix = Path(path).suffix.lower()
     check_frame(frame)
     if skinned and suffix != ".glb":
-        raise ValueError(f"a skinned export is a .glb file, not {Path(path).name!r}")
+        raise ExportFormatError(f"a skinned export is a .glb file, not {Path(path).name!r}")
     if skinned:
         from .export_gltf import export_skinned_glb
 
@@ -380,7 +382,7 @@ def export(path: str | Path, params: BodyParams, body_model, focal: float = FOCA
                            vertex_colors, overwrite, frame)
     if suffix in PARAM_WRITERS:
         return save_params(path, params, focal, size, body_model.name, overwrite)
-    raise ValueError(f"cannot export {Path(path).name!r}: use a file ending in {', '.join(SUFFIXES)} "
+    raise ExportFormatError(f"cannot export {Path(path).name!r}: use a file ending in {', '.join(SUFFIXES)} "
                      f"(parameters as _body.pkl)")
 
 

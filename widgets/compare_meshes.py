@@ -112,6 +112,8 @@ class MeshPair(QWidget):
         for v in (self.gt, self.pred):
             v.setMinimumSize(140, 160)
             v.setToolTip("Left-drag: rotate both · right-drag: pan · wheel: zoom")
+        self.gt.placeholder = "The case's ground-truth body appears here once a case is selected."
+        self.pred.placeholder = "The predicted body appears here once the selected case is scored."
         self.gt.moved.connect(self.pred.follow)
         self.pred.moved.connect(self.gt.follow)
         self.scale = ErrorScale()

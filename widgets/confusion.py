@@ -72,10 +72,11 @@ class ConfusionMatrix(QWidget):
         fm = p.fontMetrics()
         g, cell = self._grid()
         p.setPen(QColor(40, 40, 40))
-        lines = ["Part confusion, % of each true part (rows: truth, columns: predicted)"]
+        # short enough for the panel's usual width (longer lines were cut off at 1600 px)
+        lines = ["% of each true part: rows truth, columns predicted"]
         swap = self.swap_share()
         if np.isfinite(swap):
-            lines.append(f"left/right swaps (outlined): {swap * 100:.1f} % of the sided parts' pixels")
+            lines.append(f"left/right swaps (outlined): {swap * 100:.1f} % of sided pixels")
         for k, text in enumerate(lines):
             p.drawText(QRectF(6, 2 + k * fm.height(), self.width() - 12, fm.height() + 2), Qt.AlignmentFlag.AlignLeft,
                        fm.elidedText(text, Qt.TextElideMode.ElideRight, self.width() - 12))

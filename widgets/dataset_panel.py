@@ -56,15 +56,15 @@ class DatasetPanel(QWidget):
         for name in ("test", "val", "train", "all"):
             self.split.addItem(name)
         self.split.setToolTip("which split list to run (all = every NNNNN_image.png)")
-        self.metric = QComboBox()
+        self.metric_box = QComboBox()
         for name in METRICS:
-            self.metric.addItem(name)
+            self.metric_box.addItem(name)
         top = QHBoxLayout()
         top.addWidget(self.folder_label, 1)
         top.addWidget(QLabel("split"))
         top.addWidget(self.split)
         top.addWidget(QLabel("histogram of"))
-        top.addWidget(self.metric)
+        top.addWidget(self.metric_box)
         top.addWidget(self.progress)
         top.addWidget(self.run_button)
         top.addWidget(self.stop_button)
@@ -147,7 +147,7 @@ class DatasetPanel(QWidget):
         self.run_button.clicked.connect(lambda _=False: self.ds.run())
         self.stop_button.clicked.connect(lambda _=False: self.ds.stop(report=True))
         self.open_button.clicked.connect(self._open_in_main)
-        self.metric.currentIndexChanged.connect(lambda _: self._metric_changed())
+        self.metric_box.currentIndexChanged.connect(lambda _: self._metric_changed())
         self.histogram.rangeChosen.connect(self._filter_to)
         self.histogram.rangeCleared.connect(self._clear_filter)
         self.split.activated.connect(lambda _: self._reopen_split())
@@ -172,8 +172,8 @@ class DatasetPanel(QWidget):
 
     # ---------------------------------------------------------------- run state
     def _reopen_split(self) -> None:
-        if self.ds.reader is not None:
-            self.ds.open(self.ds.reader.folder, split=self.split.currentText())
+        if self.ds.reader is not None and not self.ds.open(self.ds.reader.folder, split=self.split.currentText()):
+            self.split.setCurrentIndex(max(0, self.split.findText(self.ds.reader.split)))  # the split still listed
 
     def _on_opened(self, folder: str, n: int) -> None:
         split = self.ds.reader.split if self.ds.reader is not None else ""
@@ -199,7 +199,9 @@ class DatasetPanel(QWidget):
         self.stop_button.setEnabled(running)
 
     def _on_finished(self, summary: str) -> None:
-        self.folder_label.setText(self.folder_label.text().split(" — ")[0] + " — " + summary)
+        split = self.ds.reader.split if self.ds.reader is not None else ""
+        note = f" ({split} split)" if split and split != "all" else ""
+        self.folder_label.setText(self.folder_label.text().split(" — ")[0] + " — " + summary + note)
         self.update_histogram()
         self.csv_button.setEnabled(bool(self.ds.model.results()))
 
@@ -227,7 +229,7 @@ class DatasetPanel(QWidget):
         self.update_histogram()
 
     def update_histogram(self) -> None:
-        name = self.metric.currentText()
+        name = self.metric_box.currentText()
         unit = name[name.find("(") + 1: name.find(")")] if "(" in name else ""
         self.histogram.set_values(self.ds.model.values(name), name.split(" (")[0], unit)
         self.confusion.set_counts(self.ds.model.confusion())
@@ -243,7 +245,7 @@ class DatasetPanel(QWidget):
 
     def _filter_to(self, lo: float, hi: float, closed: bool) -> None:
         """Only the cases of one histogram bar in the table (its bin's range of the histogram's metric)."""
-        self.proxy.set_range(self.metric.currentText(), lo, hi, closed)
+        self.proxy.set_range(self.metric_box.currentText(), lo, hi, closed)
         self._show_filter()
 
     def _clear_filter(self) -> None:

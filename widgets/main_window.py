@@ -313,6 +313,7 @@ class MainWindow(QMainWindow):
         c.folder.error.connect(self.show_error)
         c.folder.finished.connect(lambda t: self.statusBar().showMessage(f"Run all: {t}", 10000))
         self.dataset.error.connect(self.show_error)
+        self.dataset.errorResolved.connect(self.banner.resolve)
         self.dataset.finished.connect(lambda t: self.statusBar().showMessage(f"dataset: {t}", 10000))
         self.view_bar.preset.connect(lambda n: self.mesh_view.reset_view() if n == "reset"
                                      else self.mesh_view.set_preset(n))

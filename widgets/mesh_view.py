@@ -40,6 +40,7 @@ class MeshView(QWidget):
     def __init__(self, host: RenderHost, parent: QWidget | None = None):
         super().__init__(parent)
         self.host = host
+        self.placeholder = "The 3D body appears here once a photo is processed."  # shown with no body
         self.vertices: np.ndarray | None = None
         self.joints: np.ndarray | None = None
         self.yaw, self.pitch = 0.0, 0.0  # degrees
@@ -264,7 +265,7 @@ class MeshView(QWidget):
         else:
             p.setPen(QColor(170, 174, 180))
             text = self._message or ("Preparing the 3D view…" if self.vertices is not None and self.host.has_body
-                                     else "The 3D body appears here once a photo is processed.")
+                                     else self.placeholder)
             p.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                        text)
         p.end()

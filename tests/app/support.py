@@ -68,9 +68,9 @@ class SharedPredictor:
     def __getattr__(self, name):
         return getattr(self.inner, name)
 
-    def predict(self, image, box=None, cancel=None, person: int = 0):
+    def predict(self, image, box=None, cancel=None, person: int = 0, **kw):
         with self._lock:
-            return self.inner.predict(image, box=box, cancel=cancel, person=person)
+            return self.inner.predict(image, box=box, cancel=cancel, person=person, **kw)
 
 
 class SlowPredictor:
@@ -84,7 +84,7 @@ class SlowPredictor:
         self.delay = delay
         self.calls = 0
 
-    def predict(self, image, box=None, cancel=None, person: int = 0):
+    def predict(self, image, box=None, cancel=None, person: int = 0, **kw):
         from inference.pipeline import Cancelled
 
         self.calls += 1
@@ -93,7 +93,7 @@ class SlowPredictor:
             if cancel is not None and cancel():
                 raise Cancelled("cancelled")
             time.sleep(0.01)
-        return self.inner.predict(image, box=box, cancel=cancel, person=person)
+        return self.inner.predict(image, box=box, cancel=cancel, person=person, **kw)
 
 
 def factory_for(predictor, base_config):

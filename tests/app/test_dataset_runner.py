@@ -162,3 +162,44 @@ def replace_vertices(mesh, vertices):
     import numpy as np
 
     return replace(mesh, vertices=np.asarray(vertices, np.float32))
+
+
+def test_a_case_nobody_is_detected_on_is_scored_as_evaluate_scores_it(qtbot, dataset_copy, predictor_factory,
+                                                                      model_config):
+    """A case whose image shows nobody the detector finds is not "failed" (the app's photo rule): like `main.py
+    evaluate`, the network's answer on the image alone is scored, and the summary says so. Here case 0's
+    person is hidden under grey, so the answer is poor but finite."""
+    import numpy as np
+
+    from tests.app.support import grey_image, write_png
+
+    (dataset_copy / "test.txt").write_text("/00000_image.png\n/00001_image.png\n")
+    img = grey_image()
+    write_png(dataset_copy / "00000_image.png", np.ascontiguousarray(img[:256, :256]))
+    ds = DatasetSession(predictor_factory, model_config)
+    try:
+        with qtbot.waitSignal(ds.finished, timeout=60000) as sig:
+            assert ds.open(dataset_copy) == 2
+        res = sorted(ds.model.results(), key=lambda r: r.row)
+        assert not res[0].error and res[0].alone and math.isfinite(res[0].pa_mpjpe)
+        assert not res[1].error and not res[1].alone
+        assert "1 with nobody detected" in sig.args[0] and "failed" not in sig.args[0]
+    finally:
+        ds.shutdown()
+
+
+def test_an_empty_split_is_named_and_answered_by_the_next_open(qtbot, dataset_copy, predictor_factory, model_config):
+    """A split whose list names no case: "lists no cases" (not "expected NNNNN_image.png files": the images are
+    there), the open split stays; a later successful open resolves the message (the window hides it)."""
+    (dataset_copy / "train.txt").write_text("")
+    ds = DatasetSession(predictor_factory, model_config)
+    errors, resolved = [], []
+    ds.error.connect(errors.append)
+    ds.errorResolved.connect(resolved.append)
+    try:
+        assert ds.open(dataset_copy, run=False, split="test") > 0
+        assert ds.open(dataset_copy, run=False, split="train") == 0
+        assert errors == [f"the train split of {dataset_copy} lists no cases"] and ds.reader.split == "test"
+        assert ds.open(dataset_copy, run=False, split="all") > 0 and resolved == errors
+    finally:
+        ds.shutdown()

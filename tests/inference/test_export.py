@@ -133,8 +133,19 @@ def test_failed_writes_leave_nothing_behind(tmp_path, model, params, mesh, monke
 
 
 def test_unknown_suffix_and_bad_param_files(tmp_path, model, params):
-    with pytest.raises(ValueError, match="stl"):
+    from inference.errors import USER_ERRORS
+
+    # a format the exporter does not write, or a folder that is not there: the user's own message, no traceback
+    # (the app shows USER_ERRORS alone), and the missing folder named rather than a temporary file in it
+    with pytest.raises(ex.ExportFormatError, match="stl") as bad:
         ex.export(tmp_path / "body.stl", params, model)
+    for name in ("body.txt", "body"):
+        with pytest.raises(ex.ExportFormatError):
+            ex.export(tmp_path / name, params, model)
+    assert isinstance(bad.value, USER_ERRORS)
+    with pytest.raises(FileNotFoundError, match="nowhere") as missing:
+        ex.export(tmp_path / "nowhere" / "body.obj", params, model)
+    assert ".tmp" not in str(missing.value) and isinstance(missing.value, USER_ERRORS)
     with pytest.raises(ex.ParamsFileError, match="not found"):
         ex.load_params(tmp_path / "missing.npz")
     np.savez(tmp_path / "nopose.npz", betas=np.zeros(10))

@@ -179,6 +179,15 @@ def test_files_that_did_not_open_stay_reported_after_the_good_one_is_fitted(qtbo
     assert all(s.value() == 0.0 for s in (*window.inspector.betas, *window.inspector.orient))
 
 
+def test_every_screenshot_target_can_be_saved(qtbot, window, tmp_path):
+    """Export › Screenshot of each view, right after start-up: the dataset view crashed the app (a segfault in
+    QWidget.grab: an attribute named `metric` hid QWidget.metric, which Qt calls to paint)."""
+    for name, widget in (("photo", window.photo), ("parts", window.segmentation), ("dataset", window.dataset_panel),
+                         ("window", window)):
+        assert window.save_screenshot(widget, tmp_path / f"{name}.png"), name
+        assert not QImage(str(tmp_path / f"{name}.png")).isNull()
+
+
 def test_paste_image_from_clipboard(qtbot, window):
     from app.qt_images import to_qimage
 

@@ -113,10 +113,10 @@ class DatasetTableModel(QAbstractTableModel):
                 parts.append(f"{name.split(' ')[0]} {v.mean():.1f}{'%' if 'IoU' in name else ' mm'}")
         refined = sum(1 for r in res if r.refined)
         alone = sum(1 for r in res if r.alone)
-        if refined:
-            parts.append(f"{refined} refined (Settings: refinement off scores the network alone)")
+        if refined:  # (Settings › refinement off scores every case by the network alone)
+            parts.append(f"{refined} refined")
         if alone:
-            parts.append(f"{alone} with nobody detected (the network on the image alone)")
+            parts.append(f"{alone} with nobody detected (read alone)")
         if bad:
             parts.append(f"{bad} failed")
         return " · ".join(parts)

@@ -106,7 +106,9 @@ class DatasetTableModel(QAbstractTableModel):
     def summary(self) -> str:
         res = self.results()
         bad = sum(1 for r in res if r.error)
-        parts = [f"{len(res)} case{'s' if len(res) != 1 else ''}"]
+        listed = len(self._cases)
+        parts = [f"{len(res)} case{'s' if len(res) != 1 else ''}" if len(res) == listed
+                 else f"{len(res)} of {listed} cases scored"]
         for name in ("PA-MPJPE (mm)", "PVE (mm)", "mIoU (%)"):
             v = self.values(name)
             if v.size:

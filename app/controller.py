@@ -601,6 +601,7 @@ class Controller(QObject):
         """Show a kept result again (restore_result), with its own timings in the status bar."""
         if not restore_result(self.session, kept):
             return False
+        self._sync_fit_quality()  # the network's fit was on screen: its numbers
         self.timings.emit(format_timings(kept.prediction.timings))
         self._resolve_failure()
         return True

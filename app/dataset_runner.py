@@ -96,40 +96,41 @@ class CaseResult:
     confusion: np.ndarray | None = None
     refined: bool = False  # the body scored is the refined one (refinement on in Settings, a person detected)
     alone: bool = False  # nobody detected (or nothing of the parts inside their silhouette): the image alone
+    # (the prediction's person is -1)
 
     @property
     def done(self) -> bool:
         return self.params is not None or bool(self.error)
 
 
-def predict_case(pred, image: np.ndarray, cancel=None) -> tuple[Prediction, bool]:
+def predict_case(pred, image: np.ndarray, cancel=None) -> Prediction:
     """A dataset case's image is already the person's crop (UP-3D, the synthetic splits): run as `main.py evaluate`
     runs it (`training.evaluate.run_network`), the whole image as the network's crop, read with the first detected
     person's keypoints and silhouette; with nobody detected, or nothing of the part map left inside their
-    silhouette, the network's answer on the image alone (scored, not dropped). The person detector is the app's.
-    -> (prediction, whether it is the image alone)."""
+    silhouette, the network's answer on the image alone (scored, not dropped; its `person` is -1). The person
+    detector is the app's."""
     from inference.crop import crop_for_box
     from inference.errors import NoPersonFound
 
     frame = crop_for_box(None, image.shape, pred.size)
     try:
-        return pred.predict(image, crop=frame, cancel=cancel), False
+        return pred.predict(image, crop=frame, cancel=cancel)
     except NoPersonFound:  # `box` (the whole image) keeps the detector out of this second run
         h, w = image.shape[:2]
         return pred.predict(image, box=(0.0, 0.0, float(w), float(h)), crop=frame, cancel=cancel,
-                            require_person=False), True
+                            require_person=False)
 
 
 def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case, body_model: BodyModel | None,
-               seconds: float, alone: bool = False) -> CaseResult:
-    """Metrics of one prediction (`predict_case`) against its ground truth, computed as `main.py evaluate` does.
-    alone: the prediction is the network's answer on the image alone (nobody detected)."""
+               seconds: float) -> CaseResult:
+    """Metrics of one prediction (`predict_case`) against its ground truth, computed as `main.py evaluate` does."""
     from inference.crop import uncrop_parts
     from inference.metrics import body_errors_mm, confusion_matrix, miou, part_iou
 
     result = CaseResult(row, case, seconds=seconds, params=prediction.params, crop=prediction.crop,
                         crop_labels=np.asarray(prediction.parts.labels, np.uint8),
-                        image_shape=tuple(prediction.image.shape[:2]), refined=bool(prediction.refined), alone=alone)
+                        image_shape=tuple(prediction.image.shape[:2]), refined=bool(prediction.refined),
+                        alone=prediction.person < 0)
     if truth.params is not None and body_model is not None:
         errors = body_errors_mm(prediction.mesh, body_model.mesh(truth.params))
         result = replace(result, mpjpe=errors.mpjpe, pa_mpjpe=errors.pa_mpjpe, pve=errors.pve)
@@ -170,10 +171,10 @@ class DatasetWorker(PredictorWorker):
             t0 = time.perf_counter()
             try:
                 truth = reader.read(case, body)
-                prediction, alone = predict_case(pred, truth.image, cancel)
+                prediction = predict_case(pred, truth.image, cancel)
                 if cancel():
                     return
-                result = score_case(row, case, prediction, truth, body, time.perf_counter() - t0, alone)
+                result = score_case(row, case, prediction, truth, body, time.perf_counter() - t0)
             except Exception as exc:  # noqa: BLE001 - one bad case does not stop the run
                 if cancel():
                     return

@@ -55,6 +55,4 @@ def restore_result(session: Session, kept: KeptResult | None) -> bool:
     if kept.params is not None and kept.params is not kept.prediction.params:
         session.set_params(kept.params, record_undo=True)  # the edits, one undo step back to the prediction
         session.set_mesh(kept.mesh)
-        if kept.params is kept.prediction.network_params:  # the network's fit was on screen: its numbers
-            session.set_quality(kept.network_quality)
     return True

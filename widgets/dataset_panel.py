@@ -175,13 +175,17 @@ class DatasetPanel(QWidget):
         if self.ds.reader is not None and not self.ds.open(self.ds.reader.folder, split=self.split.currentText()):
             self.split.setCurrentIndex(max(0, self.split.findText(self.ds.reader.split)))  # the split still listed
 
+    def _split_note(self) -> str:
+        """ " (test split)" for a listed split of the open dataset, "" for all of its cases."""
+        split = self.ds.reader.split if self.ds.reader is not None else ""
+        return f" ({split} split)" if split and split != "all" else ""
+
     def _on_opened(self, folder: str, n: int) -> None:
         split = self.ds.reader.split if self.ds.reader is not None else ""
         i = self.split.findText(split)
         if i >= 0:
             self.split.setCurrentIndex(i)
-        self.folder_label.setText(f"<b>{folder}</b> — {n} case{'s' if n != 1 else ''}"
-                                  + (f" ({split} split)" if split and split != "all" else ""))
+        self.folder_label.setText(f"<b>{folder}</b> — {n} case{'s' if n != 1 else ''}" + self._split_note())
         self.progress.setRange(0, n)
         self.progress.setValue(0)
         self.run_button.setEnabled(True)
@@ -199,9 +203,7 @@ class DatasetPanel(QWidget):
         self.stop_button.setEnabled(running)
 
     def _on_finished(self, summary: str) -> None:
-        split = self.ds.reader.split if self.ds.reader is not None else ""
-        note = f" ({split} split)" if split and split != "all" else ""
-        self.folder_label.setText(self.folder_label.text().split(" — ")[0] + " — " + summary + note)
+        self.folder_label.setText(self.folder_label.text().split(" — ")[0] + " — " + summary + self._split_note())
         self.update_histogram()
         self.csv_button.setEnabled(bool(self.ds.model.results()))
 

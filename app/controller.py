@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from inference import image_io as imageio
 from inference.paths import RESOURCES
 
+from .failures import PendingFailure
 from .folder import FolderSession
 from .heap import settle
 from .results import KeptResult, keep_result, restore_result
@@ -146,7 +147,7 @@ class Controller(QObject):
         self._network_quality = (0, None)  # (job id, FitQuality of the network's own fit) when refined
         self._display_parts = (0, None)  # (job id, its part labels on the display copy) from the worker
         self._kept = None  # the last complete result while another person is being fitted (see keep_result)
-        self._failure = None  # the message of the last failed prediction, until a result resolves it
+        self._failure = PendingFailure(self.error, self.errorResolved)  # a failed prediction, until a result
         self._everyone: list[int] = []  # fit everyone: the people still to fit, in order
         self._everyone_job = 0  # the job id of the person being fitted for "fit everyone" (0: none)
         self._everyone_person = -1
@@ -603,15 +604,8 @@ class Controller(QObject):
             return False
         self._sync_fit_quality()  # the network's fit was on screen: its numbers
         self.timings.emit(format_timings(kept.prediction.timings))
-        self._resolve_failure()
+        self._failure.resolve()
         return True
-
-    def _resolve_failure(self) -> None:
-        """A result is on screen: the last failed prediction's message is no longer news (errors about files
-        that could not be opened are not resolved by it: they stay until dismissed)."""
-        if self._failure is not None:
-            self.errorResolved.emit(self._failure)
-            self._failure = None
 
     def cancel(self) -> None:
         """Stop the running prediction (its result, if any, is dropped)."""
@@ -662,7 +656,9 @@ class Controller(QObject):
         self.session.set_people(people, max(person, 0))
         quality, network, parts = self._job_extras(job_id)
         self.session.set_prediction(prediction, quality, network, parts)
-        self._resolve_failure()
+        # a result is on screen: the last failed prediction is no longer news (errors about files that could
+        # not be opened are not resolved by it: they stay until dismissed)
+        self._failure.resolve()
         self._keep_current()
         self.folder.record(self.session.shown.source, prediction, quality)
         self.timings.emit(format_timings(prediction.timings))
@@ -703,8 +699,7 @@ class Controller(QObject):
         name = self.session.shown.name if self.session.shown else "image"
         if self.session.shown is not None:
             self.folder.record(self.session.shown.source, error=message, no_person=no_person)
-        self._failure = f"{name}: {message}"
-        self.error.emit(self._failure)
+        self._failure.fail(f"{name}: {message}")
 
     # ------------------------------------------------------------------ editing
     def set_params(self, params, merge_key=None) -> None:

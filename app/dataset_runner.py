@@ -27,6 +27,7 @@ from inference.datasets import Case
 from inference.errors import USER_ERRORS
 from inference.types import BodyMesh, BodyParams, Crop, Prediction
 
+from .failures import PendingFailure
 from .photo_mapping import parts_on_image
 from .settings import ModelConfig
 from .worker import (
@@ -103,27 +104,9 @@ class CaseResult:
         return self.params is not None or bool(self.error)
 
 
-def predict_case(pred, image: np.ndarray, cancel=None) -> Prediction:
-    """A dataset case's image is already the person's crop (UP-3D, the synthetic splits): run as `main.py evaluate`
-    runs it (`training.evaluate.run_network`), the whole image as the network's crop, read with the first detected
-    person's keypoints and silhouette; with nobody detected, or nothing of the part map left inside their
-    silhouette, the network's answer on the image alone (scored, not dropped; its `person` is -1). The person
-    detector is the app's."""
-    from inference.crop import crop_for_box
-    from inference.errors import NoPersonFound
-
-    frame = crop_for_box(None, image.shape, pred.size)
-    try:
-        return pred.predict(image, crop=frame, cancel=cancel)
-    except NoPersonFound:  # `box` (the whole image) keeps the detector out of this second run
-        h, w = image.shape[:2]
-        return pred.predict(image, box=(0.0, 0.0, float(w), float(h)), crop=frame, cancel=cancel,
-                            require_person=False)
-
-
 def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case, body_model: BodyModel | None,
                seconds: float) -> CaseResult:
-    """Metrics of one prediction (`predict_case`) against its ground truth, computed as `main.py evaluate` does."""
+    """Metrics of one prediction (`Predictor.predict_case`) against its ground truth, as `main.py evaluate` scores."""
     from inference.crop import uncrop_parts
     from inference.metrics import body_errors_mm, confusion_matrix, miou, part_iou
 
@@ -171,7 +154,7 @@ class DatasetWorker(PredictorWorker):
             t0 = time.perf_counter()
             try:
                 truth = reader.read(case, body)
-                prediction = predict_case(pred, truth.image, cancel)
+                prediction = pred.predict_case(truth.image, cancel)
                 if cancel():
                     return
                 result = score_case(row, case, prediction, truth, body, time.perf_counter() - t0)
@@ -209,7 +192,7 @@ class DatasetSession(QObject):
         self.generation = Generation()
         self.running = False
         self._job = 0
-        self._open_error = None  # the last failed open's message, until an open succeeds
+        self._open_error = PendingFailure(self.error, self.errorResolved)  # a failed open, until one succeeds
         self.worker = DatasetWorker(factory or default_predictor_factory, config, self.generation)
         self._thread = WorkerThread(self.worker, "nbf-dataset-worker")
         self._run.connect(self.worker.run)
@@ -241,9 +224,7 @@ class DatasetSession(QObject):
             if reader.split != "all":  # the split's list names no case (e.g. `synth --split test` lists none for train)
                 return self._open_failed(f"the {reader.split} split of {folder} lists no cases")
             return self._open_failed(f"no cases found in {folder} (expected NNNNN_image.png files)")
-        if self._open_error is not None:
-            self.errorResolved.emit(self._open_error)
-            self._open_error = None
+        self._open_error.resolve()
         self.stop()
         self.reader = reader
         self.model.set_cases(cases)
@@ -253,8 +234,7 @@ class DatasetSession(QObject):
         return len(cases)
 
     def _open_failed(self, message: str) -> int:
-        self._open_error = message
-        self.error.emit(message)
+        self._open_error.fail(message)
         return 0
 
     def run(self) -> None:

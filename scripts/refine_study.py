@@ -22,16 +22,16 @@ class StudyCase:
 
 
 def evaluated_cases(pred, data: Path, start: int, stop: int) -> Iterator[StudyCase]:
-    """Cases start..stop of the sorted test split, each run by `pred` (built with detect="off") with the person
-    detector. Cases whose detector silhouette left no part are skipped: evaluate runs them on the image alone."""
+    """Cases start..stop of the sorted test split, each run by `pred` (`training.evaluate.detecting_predictor`)
+    as `main.py evaluate` runs them. Cases whose detector silhouette left no part are skipped: evaluate runs
+    them on the image alone."""
     from inference.datasets import list_cases, read_case
-    from inference.detect import PersonDetector
     from training.evaluate import run_network
 
-    det, body = PersonDetector(), pred.body_model
+    body = pred.body_model
     for cid in list_cases(data, "test")[start:stop]:
         case = read_case(data, cid, body)
-        run = run_network(pred, det, case.image)
+        run = run_network(pred, case.image)
         if not run.empty_in_silhouette:
             yield StudyCase(cid, case, body.mesh(case.params), run)
 

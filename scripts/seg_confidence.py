@@ -29,14 +29,13 @@ def main() -> int:
 
     from inference.datasets import list_cases, read_case
     from inference.pipeline import PredictionError, Predictor
-    from training.evaluate import keypoint_detector, run_network
+    from training.evaluate import detecting_predictor, run_network
 
     a, b = (int(v) for v in args.cases.split(":"))
-    pred = Predictor(weights_dir=args.weights, detect="off")
-    detector = keypoint_detector("detect")
+    pred = detecting_predictor("detect", weights_dir=args.weights)
     ids = list_cases(args.data, "test")[a:b]
     # as `main.py evaluate` runs them: the detector's keypoints and silhouette, the test image as the crop
-    conf = [run_network(pred, detector, read_case(args.data, i, pred.body_model).image).prediction.parts.confidence()
+    conf = [run_network(pred, read_case(args.data, i, pred.body_model).image).prediction.parts.confidence()
             for i in ids]
     p10, p50, p90 = np.percentile(conf, [10, 50, 90])
     print(f"synthetic test people {a}-{b - 1}: 10th {p10:.3f}, median {p50:.3f}, 90th {p90:.3f}")

@@ -78,19 +78,18 @@ def fit_keypoints(data: Path, weights: Path | None) -> None:
     from inference.datasets import list_cases, read_case
     from inference.geometry import project_points
     from inference.metrics import body_errors_mm
-    from inference.pipeline import Predictor
-    from training.evaluate import keypoint_detector, run_network
+    from training.evaluate import detecting_predictor, run_network
     from training.keypoint_sim import GT_FROM_SMPL
 
     torch.manual_seed(0)
-    pred = Predictor(weights_dir=weights, device="cpu", detect="off")
-    body, detector = pred.body_model, keypoint_detector("detect")
+    pred = detecting_predictor("detect", weights_dir=weights, device="cpu")
+    body = pred.body_model
     rows: dict[str, list[float]] = {"GT parts, detector keypoints": [], "GT parts, exact keypoints": [],
                                     "GT parts, no keypoints": [], "predicted parts, detector keypoints": []}
     for cid in list_cases(data, "test"):
         case = read_case(data, cid, body)
         mesh = body.mesh(case.params)
-        run = run_network(pred, detector, case.image)
+        run = run_network(pred, case.image)
         size = case.image.shape[0]
         small = cv2.resize(case.labels, (pred.seg_res, pred.seg_res), interpolation=cv2.INTER_NEAREST)
         exact = project_points(mesh.joints[list(GT_FROM_SMPL)], case.focal, size) * (pred.size / size)

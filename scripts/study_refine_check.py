@@ -36,12 +36,12 @@ def study(data: Path, start: int, stop: int) -> list[CheckRow]:
     from refine_study import evaluated_cases
 
     from inference.metrics import body_errors_mm
-    from inference.pipeline import Predictor
     from inference.pose_priors import pose_energy
     from inference.refine import TRUST_CONFIDENCE, refine_fit
+    from training.evaluate import detecting_predictor
 
     torch.manual_seed(0)
-    pred = Predictor(detect="off")
+    pred = detecting_predictor("detect")
     body = pred.body_model
     lo, hi = TRUST_CONFIDENCE
     rows = []

@@ -43,11 +43,11 @@ def study(data: Path, start: int, stop: int) -> list[KeypointRow]:
     from inference.geometry import project_points
     from inference.joints import HEAD_JOINT, LSP_FROM_SMPL
     from inference.metrics import body_errors_mm
-    from inference.pipeline import Predictor
     from inference.refine import refine_fit
+    from training.evaluate import detecting_predictor
 
     torch.manual_seed(0)
-    pred = Predictor(detect="off")
+    pred = detecting_predictor("detect")
     body = pred.body_model
     ids = list(LSP_FROM_SMPL) + [HEAD_JOINT]
     rows = []

@@ -46,19 +46,17 @@ def main(argv=None) -> int:
     from inference.datasets import list_cases, read_case
     from inference.detect.person_inputs import world_bones
     from inference.metrics import pa_mpjpe
-    from inference.pipeline import Predictor
-    from training.evaluate import keypoint_detector, run_network
+    from training.evaluate import detecting_predictor, run_network
 
     torch.set_num_threads(1)
-    pred = Predictor(detect="off")
-    detector = keypoint_detector("detect")
-    if detector is None:
+    pred = detecting_predictor("detect")
+    if pred.detector is None:
         return 2
     body = pred.body_model
     rows = []
     for cid in list_cases(args.data, "test")[: args.limit or None]:
         case = read_case(args.data, cid, body)
-        run = run_network(pred, detector, case.image)
+        run = run_network(pred, case.image)
         if run.person is None or run.person.world is None:
             continue
         gt, net = body.mesh(case.params).joints, body.mesh(run.prediction.params).joints

@@ -14,11 +14,11 @@ import cv2
 import numpy as np
 import torch
 
-from inference.crop import crop_for_box, uncrop_parts
+from inference.crop import uncrop_parts
 from inference.datasets import list_cases, read_case
 from inference.detect import Person
 from inference.metrics import BodyErrors, IoUAccumulator, body_errors_mm
-from inference.pipeline import PredictionError, Predictor
+from inference.pipeline import Predictor
 from inference.refine import refine_fit
 from inference.types import BodyParams, Prediction
 
@@ -117,27 +117,12 @@ def _errors(body, params: BodyParams, gt_mesh) -> BodyErrors:
     return body_errors_mm(body.mesh(params), gt_mesh)
 
 
-def keypoint_detector(keypoints: str):
-    """The BlazePose detector when keypoints == 'detect' and it is installed, else None (with a note)."""
-    if keypoints != "detect":
-        return None
-    from inference.detect import DetectorUnavailable
-
-    try:
-        from inference.detect import PersonDetector
-
-        return PersonDetector()
-    except DetectorUnavailable as exc:
-        print(f"no keypoint detector ({exc}): refinement uses the part map only, no detected-joints baseline")
-        return None
-
-
 @dataclass(frozen=True)
 class NetworkRun:
-    """One test case run as the app runs a photo: the detector on the whole image, the test image as the
-    network's crop. joints2d (14, 2), conf (14,) and mask (S, S) are the detector's keypoints and
-    silhouette in the crop (None without a detected person); `empty_in_silhouette`: the detector's
-    silhouette left no part, so the network ran on the image alone."""
+    """One test case run as the app's Dataset tab runs it (`Predictor.predict_case`): the app's person search on
+    the whole image, the test image as the network's crop. person: the first person found (or None);
+    joints2d (14, 2), conf (14,) and mask (S, S) are their keypoints and silhouette in the crop (None without
+    one); `empty_in_silhouette`: their silhouette left no part, so the network ran on the image alone."""
 
     prediction: Prediction
     person: Person | None
@@ -158,28 +143,26 @@ class NetworkRun:
                     bones=world_bones(self.person) if self.person is not None else None)
 
 
-def run_network(pred: Predictor, detector, image: np.ndarray) -> NetworkRun:
-    """`pred` (built with detect="off") on a test image (S, S, 3) with `detector`'s first person (or none)."""
+def run_network(pred: Predictor, image: np.ndarray) -> NetworkRun:
+    """`pred` on a test image (S, S, 3) as the app's Dataset tab runs a case (`Predictor.predict_case`), with the
+    first person its search finds (or none: `pred` built with detect="off", or nobody found)."""
     from inference.detect.person_inputs import crop_inputs
 
-    people, t_detect = [], 0.0
-    if detector is not None:
-        t = time.perf_counter()
-        people = detector.detect(image, max_people=1)
-        t_detect = time.perf_counter() - t
     t = time.perf_counter()
-    frame = crop_for_box(None, image.shape, pred.size)  # the test image is the network's crop
-    # an empty part map is the network's answer too: its fit is scored, not the case dropped
-    empty = False
-    try:
-        p = pred.predict(image, crop=frame, found=people[0] if people else None,
-                         require_person=bool(people))
-    except PredictionError:  # nothing left inside the detector's silhouette: the image alone
-        p = pred.predict(image, crop=frame, require_person=False)
-        empty = True
-    t_network = time.perf_counter() - t + t_detect
-    j2d, conf, mask = crop_inputs(people[0], p.crop, image.shape) if people else (None, None, None)
-    return NetworkRun(p, people[0] if people else None, j2d, conf, mask, empty, t_detect, t_network)
+    p = pred.predict_case(image)
+    t_network = time.perf_counter() - t
+    person = p.people[0] if p.people else None
+    j2d, conf, mask = crop_inputs(person, p.crop, image.shape) if person is not None else (None, None, None)
+    return NetworkRun(p, person, j2d, conf, mask, person is not None and p.person < 0, p.timings.detect, t_network)
+
+
+def detecting_predictor(keypoints: str, **kwargs) -> Predictor:
+    """A Predictor that searches each test image for its person as the app does (keypoints == "detect", when
+    the detector is installed: a note is printed when it is not) or never (any other value)."""
+    pred = Predictor(detect="auto" if keypoints == "detect" else "off", **kwargs)
+    if keypoints == "detect" and pred.detector is None:
+        print(f"{'; '.join(pred.warnings)}: refinement uses the part map only, no detected-joints baseline")
+    return pred
 
 
 def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: int = 0, baseline_limit: int = 50,
@@ -196,10 +179,9 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
     from tqdm import tqdm
 
     torch.manual_seed(0)
-    pred = Predictor(weights_dir=weights_dir, device=device, detect="off")
+    pred = detecting_predictor(keypoints, weights_dir=weights_dir, device=device)
     body = pred.body_model
     smplify = SMPLify(body)
-    detector = keypoint_detector(keypoints)
     ids = list_cases(data, split)
     if limit:
         ids = ids[:limit]
@@ -213,7 +195,7 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         gt_mesh = body.mesh(case.params)
         extra: dict = {}  # the methods that ran only on some cases
         # as the app does: the detector's keypoints and silhouette, on the whole image
-        run = run_network(pred, detector, case.image)
+        run = run_network(pred, case.image)
         p, j2d, conf, t_network = run.prediction, run.joints2d, run.conf, run.t_network
         full = uncrop_parts(p.parts, p.crop, case.image.shape)
         acc.update(full, case.labels)
@@ -246,7 +228,7 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
                                 **extra))
     result = replace(summarise(cases, acc), left_right_swaps=acc.left_right_swaps(), data=str(data), split=split,
                      n=len(cases), device=str(pred.device),
-                     keypoints="BlazePose (detected)" if detector is not None else "none")
+                     keypoints="BlazePose (detected)" if pred.detector is not None else "none")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "eval.json").write_text(json.dumps(result.to_json(), indent=1))

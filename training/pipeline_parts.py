@@ -29,14 +29,14 @@ from .cache import _read_shard, write_shard
 COPY = ("pose", "betas", "transl", "joints3d", "joints2d")
 
 
-def pipeline_shard(pred, detector, images: np.ndarray) -> dict[str, np.ndarray]:
+def pipeline_shard(pred, images: np.ndarray) -> dict[str, np.ndarray]:
     """The pipeline on images (N, CROP_SIZE, CROP_SIZE, 3) uint8: labels (N, R, R) uint8 at the segmentation's
     resolution, keypoints (N, 14, 2) float32 crop pixels, keypoint_conf (N, 14) (all 0: nobody detected)."""
     from .evaluate import run_network
 
     labels, kps, confs = [], [], []
     for image in images:
-        run = run_network(pred, detector, np.ascontiguousarray(image))
+        run = run_network(pred, np.ascontiguousarray(image))
         labels.append(run.prediction.parts.labels.astype(np.uint8))
         if run.joints2d is None:  # nobody found: no keypoints at all, as the network then reads at test time
             kps.append(np.zeros((14, 2), np.float32))
@@ -51,9 +51,7 @@ def build(data: Path, out: Path, weights: Path | None = None, limit: int = 0, pa
           ) -> int:
     """Write out/shard_*.npz for data's shards (at most `limit` shards when > 0; with part (i, n) every n-th
     from the i-th, so that n processes share the work); returns the samples written."""
-    from inference.pipeline import Predictor
-
-    from .evaluate import keypoint_detector
+    from .evaluate import detecting_predictor
 
     files = sorted(f for f in glob.glob(str(data / "shard_*.npz")) if not f.endswith(".tmp.npz"))
     if not files:
@@ -62,9 +60,8 @@ def build(data: Path, out: Path, weights: Path | None = None, limit: int = 0, pa
         files = files[:limit]
     files = files[part[0]::part[1]]
     out.mkdir(parents=True, exist_ok=True)
-    pred = Predictor(weights_dir=weights, detect="off")
-    detector = keypoint_detector("detect")
-    if detector is None:
+    pred = detecting_predictor("detect", weights_dir=weights)
+    if pred.detector is None:
         raise SystemExit("the person detector is needed: its keypoints are what this cache records")
     written = 0
     for f in files:
@@ -75,7 +72,7 @@ def build(data: Path, out: Path, weights: Path | None = None, limit: int = 0, pa
         z = _read_shard(f, ("images", *COPY))
         if "images" not in z or z["images"].shape[1] != CROP_SIZE:
             raise SystemExit(f"{f}: needs images at {CROP_SIZE} px (python -m training.cache --res {CROP_SIZE})")
-        arrays = pipeline_shard(pred, detector, z["images"])
+        arrays = pipeline_shard(pred, z["images"])
         arrays.update({k: z[k] for k in COPY})
         write_shard(dst, arrays)
         n = len(arrays["labels"])

@@ -285,6 +285,46 @@ def test_shipped_prediction_on_a_synthetic_image(shipped, samples, body):
     assert np.median(errors) < MAX_PA_MPJPE_MM, f"PA-MPJPE per image (mm): {np.round(errors, 1)}"
 
 
+def test_a_dataset_case_is_its_own_crop_and_scored_without_a_person(shipped, samples, tmp_path, body):
+    """`predict_case` (evaluate, the Dataset tab, the pipeline caches): the whole image is the network's crop,
+    read with the first person the search finds; an image with nobody in it still gets the network's answer
+    (person -1) instead of "no person found"."""
+    from inference.crop import crop_for_box
+    from inference.errors import NoPersonFound
+
+    image = samples[0].image
+    frame = crop_for_box(None, image.shape, shipped.size)
+    p = shipped.predict_case(image)
+    assert np.allclose(p.crop.offset, frame.offset) and p.crop.scale == frame.scale
+    if shipped.detector is not None:
+        assert p.people and p.person == 0 and p.timings.detect > 0
+    blind = Predictor(body_model=body, detect="off", weights_dir=_write_weights(tmp_path, person_label=None),
+                      device="cpu")
+    grey = np.full((128, 128, 3), 128, np.uint8)
+    with pytest.raises(NoPersonFound):
+        blind.predict(grey)
+    alone = blind.predict_case(grey)
+    assert alone.person == -1 and alone.people == () and np.isfinite(alone.mesh.joints).all()
+
+
+def test_a_square_photo_without_people_has_no_person(shipped):
+    """A square photo the detector finds nobody in is taken as the network's own pre-cropped input only when
+    the segmentation is sure of a person there: a square of the (person-free) coffee photo is painted with a
+    part map of mean confidence 0.56 over a fifth of it, which is no person."""
+    from inference.body_model import RESOURCES
+    from inference.errors import NoPersonFound
+    from inference.image_io import load_image
+
+    if shipped.detector is None:
+        pytest.skip("needs the person detector runtime (requirements-detect.txt)")
+    rgb = load_image(RESOURCES / "photos" / "coffee.jpg")
+    h = rgb.shape[0]
+    square = np.ascontiguousarray(rgb[:, 196:196 + h])
+    assert not shipped.people(square)
+    with pytest.raises(NoPersonFound):
+        shipped.predict(square)
+
+
 def test_the_part_map_witnesses_a_doubtful_real_person(shipped):
     """The camera man is a doubtful person (detector score under WITNESS_SCORE): the part map of his crop
     follows his skeleton, so `people` (the detector with the segmentation as third witness) keeps him, and a

@@ -96,7 +96,7 @@ def test_a_case_without_a_person_is_scored_not_dropped():
     grey = np.full((256, 256, 3), 128, np.uint8)
     with pytest.raises(PredictionError, match="no person found"):
         pred.predict(grey)
-    run = run_network(pred, None, grey)
+    run = run_network(pred, grey)
     p = run.prediction
     assert (p.parts.labels > 0).mean() < MIN_PERSON_FRACTION and not run.empty_in_silhouette
     assert p.params.body_pose.shape == (69,) and np.isfinite(p.mesh.joints).all()

@@ -421,4 +421,5 @@ class Predictor:
                              cancel=cancel, require_person=bool(people))
         except NoPersonFound:  # the person's silhouette left no part: the image alone
             p = self.predict(rgb, box=whole, crop=frame, cancel=cancel, require_person=False)
-        return replace(p, people=people, timings=replace(p.timings, detect=p.timings.detect + t_search))
+        return replace(p, people=people, timings=replace(p.timings, detect=p.timings.detect + t_search),
+                       source=str(image) if isinstance(image, (str, Path)) else "")

@@ -167,11 +167,10 @@ def detection_section(ev: dict) -> list[str]:
     from scipy.stats import spearmanr
 
     from inference.datasets import read_case
-    from inference.detect import DetectorUnavailable, PersonDetector
+    from training.evaluate import detecting_predictor
 
-    try:
-        det = PersonDetector()
-    except DetectorUnavailable:
+    pred = detecting_predictor("detect")  # the search `main.py evaluate` ran for baseline_det's keypoints
+    if pred.detector is None:
         return []
     swap = [3, 4, 5, 0, 1, 2, 11, 10, 9, 8, 7, 6, 12]  # LSP order with left and right exchanged
     rows = []
@@ -179,7 +178,7 @@ def detection_section(ev: dict) -> list[str]:
         if "baseline_det" not in c:
             continue
         case = read_case(Path(ev["data"]), c["id"], None)
-        people = det.detect(case.image, max_people=1)
+        people = pred.people(case.image)
         if not people:
             continue
         kp = people[0].lsp13(case.image.shape)
@@ -289,21 +288,16 @@ def galleries(ev: dict, k: int = 8) -> None:
     from inference.render.context import configure_gl
 
     configure_gl()
-    from inference.crop import crop_for_box, uncrop_parts
+    from inference.crop import uncrop_parts
     from inference.datasets import read_case
-    from inference.detect import DetectorUnavailable, PersonDetector
-    from inference.detect.person_inputs import crop_inputs
     from inference.parts import colorize
-    from inference.pipeline import PredictionError, Predictor
     from inference.render.cameras import OrbitCamera, PinholeCamera, orbit_pose
     from inference.render.renderer import MeshRenderer
+    from training.evaluate import detecting_predictor, run_network
 
-    pred = Predictor(detect="off")
+    # the cases run as the evaluation that wrote `ev` ran them (with or without the person search)
+    pred = detecting_predictor("detect" if "detected" in ev.get("keypoints", "") else "none")
     body = pred.body_model
-    try:
-        detector = PersonDetector() if "detected" in ev.get("keypoints", "") else None
-    except DetectorUnavailable:
-        detector = None
     ren = MeshRenderer(body.faces, body.weights)
     data = Path(ev["data"])
 
@@ -320,20 +314,15 @@ def galleries(ev: dict, k: int = 8) -> None:
         for c in worst:
             case = read_case(data, c["id"], body)
             size = case.image.shape[0]
-            people = detector.detect(case.image, max_people=1) if detector is not None else []
-            frame = crop_for_box(None, case.image.shape, pred.size)
-            try:  # as training/evaluate.py does
-                p = pred.predict(case.image, crop=frame, found=people[0] if people else None)
-            except PredictionError:
-                p = pred.predict(case.image, crop=frame)
-            j2d, conf, _ = crop_inputs(people[0], p.crop, case.image.shape) if people else (None, None, None)
+            run = run_network(pred, case.image)
+            p, j2d, conf = run.prediction, run.joints2d, run.conf
             gt_small = cv2.resize(case.labels, (pred.seg_res, pred.seg_res), interpolation=cv2.INTER_NEAREST)
             fit_gt = pred.fit(gt_small, j2d, conf)
             small = lambda im: cv2.resize(im, (128, 128), interpolation=cv2.INTER_NEAREST)  # noqa: E731
             meshes = [body.mesh(q).vertices for q in (case.params, fit_gt, p.params)]
             img = np.ascontiguousarray(cv2.resize(case.image, (128, 128), interpolation=cv2.INTER_AREA))
-            if people:
-                kp = people[0].lsp13(case.image.shape)
+            if run.person is not None:
+                kp = run.person.lsp13(case.image.shape)
                 for j, (x, y, v) in enumerate(kp):
                     if v > 0.3:
                         right = j in (0, 1, 2, 6, 7, 8)

@@ -307,6 +307,33 @@ def test_a_dataset_case_is_its_own_crop_and_scored_without_a_person(shipped, sam
     assert alone.person == -1 and alone.people == () and np.isfinite(alone.mesh.joints).all()
 
 
+def test_a_dataset_case_whose_person_leaves_no_part_is_read_alone(tiny, monkeypatch):
+    """A person found whose silhouette holds no part of the map: the case is the network's answer on the image
+    alone (person -1), the search's people kept and its time counted as detection."""
+    import time
+
+    from inference.detect import Person
+    from training.evaluate import run_network
+
+    image = _noise_image(128, 128)
+    keypoints = np.zeros((33, 3), np.float32)
+    keypoints[:, :2] = 64
+    keypoints[:, 2] = 1
+    nobody_there = Person(box=np.array([32, 16, 96, 120], np.float32), score=0.9, keypoints=keypoints,
+                          mask=np.zeros((128, 128), np.float32))
+
+    def slow_search(rgb):
+        time.sleep(0.05)
+        return (nobody_there,)
+
+    monkeypatch.setattr(tiny, "people", slow_search)
+    p = tiny.predict_case(image)
+    assert p.person == -1 and p.people == (nobody_there,) and p.timings.detect >= 0.05
+    assert (p.parts.labels > 0).all()  # the tiny network paints every pixel: read without the empty silhouette
+    run = run_network(tiny, image)
+    assert run.empty_in_silhouette and run.person is nobody_there
+
+
 def test_a_square_photo_without_people_has_no_person(shipped):
     """A square photo the detector finds nobody in is taken as the network's own pre-cropped input only when
     the segmentation is sure of a person there: a square of the (person-free) coffee photo is painted with a

@@ -148,6 +148,7 @@ class Controller(QObject):
         self._display_parts = (0, None)  # (job id, its part labels on the display copy) from the worker
         self._kept = None  # the last complete result while another person is being fitted (see keep_result)
         self._failure = PendingFailure(self.error, self.errorResolved)  # a failed prediction, until a result
+        self._whole_image_job = 0  # the job of a whole-image fit (`fit_whole_image`), while it is the newest
         self._everyone: list[int] = []  # fit everyone: the people still to fit, in order
         self._everyone_job = 0  # the job id of the person being fitted for "fit everyone" (0: none)
         self._everyone_person = -1
@@ -519,6 +520,16 @@ class Controller(QObject):
             self.session.clear_results()  # the people's results were made with the old settings
             self._submit()
 
+    def fit_whole_image(self) -> None:
+        """Fit the shown photo as one person's crop, without the person search (a photo of one person that the
+        detector misses, which `predict` then refuses as "no person found"): a new job that supersedes the running
+        one. The people found before are forgotten with their results."""
+        if self.session.shown is not None:
+            self._everyone, self._everyone_job = [], 0
+            self.session.clear_results()
+            self.session.set_people((), 0)
+            self._submit(person=-1)
+
     def select_person(self, index: int) -> bool:
         """Fit the `index`-th detected person (largest first) of the shown image: a new job that
         supersedes the running one. Returns False when there is no such person or it is already shown."""
@@ -619,15 +630,18 @@ class Controller(QObject):
             else:
                 self.status.emit("cancelled")
 
-    def _submit(self) -> None:
+    def _submit(self, person: int | None = None) -> None:
+        """Ask the worker for the shown image's `person` (default the session's; -1 the whole image)."""
         shown = self.session.shown
         job = self.generation.next()
         self._current_job = job
         self.session.set_busy(True)
+        person = self.session.person if person is None else person
+        self._whole_image_job = job if person < 0 else 0
         n = len(self.session.people)
-        who = f", person {self.session.person + 1} of {n}" if n > 1 else ""
+        who = ", the whole image" if person < 0 else f", person {person + 1} of {n}" if n > 1 else ""
         self.status.emit(f"predicting {shown.name}{who}…")
-        self._request.emit(job, shown.image, shown.source, self.session.person)
+        self._request.emit(job, shown.image, shown.source, person)
 
     # ------------------------------------------------------------------ worker results
     @Slot(int)
@@ -699,7 +713,9 @@ class Controller(QObject):
         name = self.session.shown.name if self.session.shown else "image"
         if self.session.shown is not None:
             self.folder.record(self.session.shown.source, error=message, no_person=no_person)
-        self._failure.fail(f"{name}: {message}")
+        hint = (" Edit > Fit the whole image (Shift+F5) fits it as one person's crop anyway."
+                if no_person and job_id != self._whole_image_job else "")
+        self._failure.fail(f"{name}: {message}.{hint}" if hint else f"{name}: {message}")
 
     # ------------------------------------------------------------------ editing
     def set_params(self, params, merge_key=None) -> None:

@@ -185,7 +185,7 @@ def run(args) -> int:
     from inference.render.renderer import MeshRenderer
 
     log = batch.RankLog(args.out, shard)
-    counts = {"done": 0, "skipped": 0, "failed": 0}
+    counts = {"done": 0, "skipped": 0, "failed": 0, "no_person": 0}
     todo = [i for i in mine if args.overwrite or not is_complete(args.out / stems[i], mesh_formats)]
     for i in sorted(set(mine) - set(todo)):  # finished before: not even the models are needed
         log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist")
@@ -215,6 +215,9 @@ def run(args) -> int:
         log.close()
     skipped = f", {counts['skipped']} finished before (skipped)" if counts["skipped"] else ""
     print(f"{counts['done']}/{len(mine)} images done{skipped}, outputs in {args.out}")
+    if counts["no_person"] and args.detect != "off":
+        print(f"{counts['no_person']} with no person found: if an image is already one person's crop, "
+              "--detect off fits the whole image as that person")
     try:
         batch.merge_summary(args.out, images, stems)
     except OSError as exc:
@@ -271,6 +274,7 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
         ctx.say(text if text.startswith(f"{Path(path).name}:") else f"{path}: {text}")
         ctx.counts["failed"] += 1
         status = "no person" if isinstance(exc, NoPersonFound) else "error"
+        ctx.counts["no_person"] += status == "no person"
         ctx.log.write(**row, status=status, message=str(exc), seconds=time.perf_counter() - t0)
         return
     spent = time.perf_counter() - t0  # the fitted person's own time, without the other people's

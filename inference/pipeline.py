@@ -316,9 +316,11 @@ class Predictor:
         With a person detector, the `person`-th person found (largest first) is cropped, the segmentation
         reads its keypoints, the parts are restricted to its silhouette and refinement uses its keypoints;
         `found` (a detect.Person already detected on this image) is used instead of running the detector;
-        `box` (x0, y0, x1, y1) forces a crop; without any the whole image is the crop. Raises
-        PredictionError with a user-facing message, also when no person is found, unless require_person is
-        False (an evaluation, which scores the network's answer on every case).
+        `box` (x0, y0, x1, y1) forces a crop, and `person` -1 the whole image as one person's crop: neither
+        searches for people. Raises PredictionError with a user-facing message, also when no person is found
+        (a search that finds nobody, in a photo that is not clearly one person's crop: `_undetected_person`; an
+        empty part map), unless require_person is False (an evaluation, which scores the network's answer on
+        every case).
         """
         cancel = cancel or (lambda: False)
         t0 = time.perf_counter()
@@ -327,14 +329,15 @@ class Predictor:
         except ImageError as exc:
             raise PredictionError(str(exc)) from None
         people, joints2d, conf, mask_crop, bones = (), None, None, None, None
+        searched = False
         if found is not None:
             people, person = (found,), 0
             if box is None:
                 from .detect.person_inputs import body_box
 
                 box = tuple(float(v) for v in body_box(found, rgb.shape))
-        elif box is None and self.detector is not None:
-            people = self.people(rgb)
+        elif box is None and self.detector is not None and person >= 0:
+            people, searched = self.people(rgb), True
             if people:
                 if not 0 <= person < len(people):
                     raise PredictionError(f"person {person + 1} asked for, but {len(people)} found")
@@ -361,11 +364,12 @@ class Predictor:
         if parts is None:
             parts = self._person_parts(crop_img, joints2d, conf, mask_crop)
         fg = float((parts.labels > 0).mean())
-        if require_person and (fg < MIN_PERSON_FRACTION or (self.detector is not None and found is None
+        if require_person and (fg < MIN_PERSON_FRACTION or (searched and found is None
                                                             and not _undetected_person(rgb.shape, parts))):
-            raise NoPersonFound("no person found in the image"
-                                + (" (neither the person detector nor the segmentation found one)"
-                                   if self.detector is not None else " (the segmentation is empty)"))
+            why = ("neither the person detector nor the segmentation found one" if searched and found is None
+                   else "the segmentation painted no body part inside the detected person's silhouette"
+                   if found is not None else "the segmentation is empty")
+            raise NoPersonFound(f"no person found in the image ({why})")
         t2 = time.perf_counter()
         if cancel():
             raise Cancelled("cancelled")

@@ -186,7 +186,7 @@ class Prediction:
     people: tuple = ()      # every inference.detect.Person found in the image (largest first)
     network_params: BodyParams | None = None  # the fitting network's answer when `params` is refined
     network_mesh: BodyMesh | None = None      # ... and its mesh
-    person: int = -1        # index into people of the one fitted (-1: no detector, whole image)
+    person: int = -1        # index into people of the one fitted (-1: the whole image, no detected person)
 
 
 class BodyPredictor(Protocol):
@@ -194,8 +194,9 @@ class BodyPredictor(Protocol):
 
     warnings: problems found at load, shown to the user once; body_model: the body model its meshes come from
     (inference.body_model.BodyModel), which scores against ground truth use; predict: one image (path or
-    (H, W, 3) uint8) -> Prediction, fitting the `person`-th detected person (default first), polling `cancel` between
-    stages; raises inference.errors.PredictionError (Cancelled when superseded) with a user-facing message.
+    (H, W, 3) uint8) -> Prediction, fitting the `person`-th detected person (default first; -1 the whole image as
+    one person's crop, without a search), polling `cancel` between stages; raises inference.errors.PredictionError
+    (Cancelled when superseded) with a user-facing message.
     """
 
     warnings: list[str]

@@ -200,6 +200,9 @@ class MainWindow(QMainWindow):
         self._action(m, "&Paste image", self.paste, QKeySequence.StandardKey.Paste)
         m.addSeparator()
         self.act_rerun = self._action(m, "Run the model &again", self.controller.rerun, "F5")
+        self._action(m, "Fit the &whole image", self.controller.fit_whole_image, "Shift+F5",
+                     "run the model on the whole photo as one person's crop, without the person search (a person "
+                     "the detector misses)")
         self.act_run_all = self._action(m, "Run &all images of the folder…", self.run_all_dialog, "Ctrl+Shift+R",
                                         "run the model on every image of the folder list and write every result")
         self.act_cancel = self._action(m, "&Cancel prediction", self.controller.cancel, "Esc")

@@ -72,6 +72,10 @@ class SharedPredictor:
         with self._lock:
             return self.inner.predict(image, box=box, cancel=cancel, person=person, **kw)
 
+    def predict_case(self, image, cancel=None):
+        with self._lock:
+            return self.inner.predict_case(image, cancel)
+
 
 class SlowPredictor:
     """The real predictor behind a delay (cancellable like the real stages), so that a test can send a

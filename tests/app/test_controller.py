@@ -91,6 +91,31 @@ def test_no_person_is_reported(qtbot, controller):
     assert not controller.session.busy and controller.session.prediction is None
 
 
+def test_a_photo_refused_as_no_person_can_be_fitted_whole(qtbot, controller):
+    """A square photo the search finds nobody in and the segmentation is unsure of is "no person found", with
+    the way out named; Fit the whole image fits it as one person's crop (person -1, no people). A blank photo
+    stays "no person found" (an empty part map), without the hint it has just followed."""
+    from inference.body_model import RESOURCES
+    from inference.image_io import load_image
+
+    if controller.factory(controller.config).detector is None:
+        pytest.skip("needs the person detector runtime: without it every photo is fitted whole")
+    rgb = load_image(RESOURCES / "photos" / "coffee.jpg")
+    square = np.ascontiguousarray(rgb[:, 196:196 + rgb.shape[0]])  # person-free, painted at confidence 0.56
+    with qtbot.waitSignal(controller.error, timeout=30000) as sig:
+        controller.open_array(square, "coffee square")
+    assert "no person" in sig.args[0] and "Fit the whole image" in sig.args[0]
+    with qtbot.waitSignal(controller.errorResolved, timeout=30000):
+        controller.fit_whole_image()
+    pred = _wait_prediction(qtbot, controller)
+    assert pred.person == -1 and pred.people == () and controller.session.people == ()
+    with qtbot.waitSignal(controller.error, timeout=30000) as sig:
+        controller.open_array(grey_image(), "blank")
+    with qtbot.waitSignal(controller.error, timeout=30000) as sig:
+        controller.fit_whole_image()
+    assert "segmentation is empty" in sig.args[0] and "Fit the whole image" not in sig.args[0]
+
+
 def test_edits_are_throttled_undoable_and_resettable(qtbot, controller, photo):
     controller.open_file(photo)
     pred = _wait_prediction(qtbot, controller)

@@ -246,9 +246,9 @@ def test_bad_and_awkward_inputs_one_line_each_and_the_batch_goes_on(tmp_path, ca
 
 
 
-def test_summary_sorts_failures_by_their_class(tmp_path, cached_predictor):
+def test_summary_sorts_failures_by_their_class(tmp_path, cached_predictor, capsys):
     """summary.csv's status of a failed image comes from the exception's class: NoPersonFound is "no person",
-    an unreadable file "error"."""
+    an unreadable file "error"; with the person search on, the way to fit such an image anyway is named."""
     from inference.predict_outputs import read_summary
     from tests.app.support import grey_image, write_png
 
@@ -261,6 +261,9 @@ def test_summary_sorts_failures_by_their_class(tmp_path, cached_predictor):
     rows = {Path(r["image"]).name: r for r in read_summary(out / "summary.csv")}
     assert rows["nobody.png"]["status"] == "no person" and rows["nobody.png"]["message"].startswith("no person")
     assert rows["notes.png"]["status"] == "error"
+    assert "--detect off fits" not in capsys.readouterr().out  # it was off
+    assert main(["predict", str(d / "nobody.png"), "--out", str(tmp_path / "out2")]) == 1
+    assert "1 with no person found" in capsys.readouterr().out
 
 # ------------------------------------------------------------------ through main.py (subprocesses)
 def _run(*argv, timeout=60, **kw):

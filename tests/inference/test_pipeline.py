@@ -350,6 +350,10 @@ def test_a_square_photo_without_people_has_no_person(shipped):
     assert not shipped.people(square)
     with pytest.raises(NoPersonFound):
         shipped.predict(square)
+    whole = shipped.predict(square, person=-1)  # asked for: the whole photo as one person's crop, no search
+    assert whole.person == -1 and whole.people == () and whole.timings.detect < 0.05
+    with pytest.raises(NoPersonFound, match="segmentation is empty"):
+        shipped.predict(np.full((h, h, 3), 128, np.uint8), person=-1)
 
 
 def test_the_part_map_witnesses_a_doubtful_real_person(shipped):

@@ -414,16 +414,14 @@ class Predictor:
             rgb = load_image(image)
         except ImageError as exc:
             raise PredictionError(str(exc)) from None
-        h, w = rgb.shape[:2]
         frame = crop_for_box(None, rgb.shape, self.size)
         t = time.perf_counter()
         people = self.people(rgb)
         t_search = time.perf_counter() - t
-        whole = (0.0, 0.0, float(w), float(h))  # a box keeps `predict` from searching again
-        try:
-            p = self.predict(rgb, box=None if people else whole, crop=frame, found=people[0] if people else None,
+        try:  # person -1: the whole image, no second search
+            p = self.predict(rgb, crop=frame, found=people[0] if people else None, person=0 if people else -1,
                              cancel=cancel, require_person=bool(people))
         except NoPersonFound:  # the person's silhouette left no part: the image alone
-            p = self.predict(rgb, box=whole, crop=frame, cancel=cancel, require_person=False)
+            p = self.predict(rgb, crop=frame, person=-1, cancel=cancel, require_person=False)
         return replace(p, people=people, timings=replace(p.timings, detect=p.timings.detect + t_search),
                        source=str(image) if isinstance(image, (str, Path)) else "")

@@ -82,6 +82,44 @@ def read_model_file(path: Path) -> dict:
     return data
 
 
+class KinematicChain:
+    """Forward kinematics of a tree of joints (parents (J,), -1 at the root, every parent numbered before its
+    children) for torch tensors: each joint's world transform is the product of the local transforms along its
+    path from the root, and all paths are multiplied together, halving their length each round (4 rounds for
+    SMPL's paths of up to 9 joints). The optimisation loops are dominated by per-op overhead, forward and
+    backward: a joint at a time, forward kinematics was most of a refinement step."""
+
+    def __init__(self, parents: np.ndarray, device: torch.device | str = "cpu"):
+        parents = np.asarray(parents, np.int64)
+        n = len(parents)
+        paths = []
+        for j in range(n):
+            if j and not 0 <= parents[j] < j:
+                raise ValueError(f"joint {j}'s parent {parents[j]} is not numbered before it")
+            paths.append([j] if j == 0 else paths[parents[j]] + [j])
+        width = 1 << int(np.ceil(np.log2(max(map(len, paths)))))
+        path_ids = np.full((n, width), n, np.int64)  # index n: an identity, padding each path at its root end
+        for j, path in enumerate(paths):
+            path_ids[j, width - len(path):] = path
+        self.paths = torch.as_tensor(path_ids, device=device)                               # (J, D)
+        self.parent = torch.as_tensor(np.maximum(parents, 0), device=device)
+        self.has_parent = torch.as_tensor(parents >= 0, dtype=torch.float32, device=device)
+
+    def world(self, rotmats: torch.Tensor, rest_joints: torch.Tensor) -> torch.Tensor:
+        """World transforms (B, J, 3, 4) = [R | t] of each joint (R its world rotation, t its posed position)
+        from local rotations (B, J, 3, 3) and rest joint positions (B, J, 3)."""
+        B, n = rest_joints.shape[:2]
+        dt, dev = rest_joints.dtype, rest_joints.device
+        bone = rest_joints - rest_joints[:, self.parent] * self.has_parent.to(dt)[:, None]  # root: its position
+        last_row = torch.tensor([0.0, 0.0, 0.0, 1.0], dtype=dt, device=dev).expand(B, n, 1, 4)
+        local = torch.cat([torch.cat([rotmats, bone[..., None]], -1), last_row], 2)         # (B, J, 4, 4)
+        local = torch.cat([local, torch.eye(4, dtype=dt, device=dev).expand(B, 1, 4, 4)], 1)
+        chain = local[:, self.paths]                                                        # (B, J, D, 4, 4)
+        while chain.shape[2] > 1:  # neighbours along each path, root side on the left
+            chain = chain[:, :, 0::2] @ chain[:, :, 1::2]
+        return chain[:, :, 0, :3]
+
+
 class BodyModel:
     """An SMPL body model (24 joints, 10 betas) from a file; embedded default when path is None.
 
@@ -185,14 +223,10 @@ class BodyModel:
             lay = self.layer
             self._j_template = lay.J_regressor @ lay.v_template                                # (24, 3)
             self._j_dirs = torch.einsum("jv,vck->jck", lay.J_regressor, lay.shapedirs)        # (24, 3, 10)
+            self._chain = KinematicChain(self.parents, rotmats.device)
         J = self._j_template + torch.einsum("jck,bk->bjc", self._j_dirs.to(betas.dtype), betas)
-        world_R = [rotmats[:, 0]]
-        world_t = [J[:, 0]]
-        for j in range(1, 24):
-            p = int(self.parents[j])
-            world_t.append(world_t[p] + (world_R[p] @ (J[:, j] - J[:, p])[..., None])[..., 0])
-            world_R.append(world_R[p] @ rotmats[:, j])
-        return torch.stack(world_t, 1), torch.stack(world_R, 1), J
+        world = self._chain.world(rotmats, J)                                                 # (B, 24, 3, 4)
+        return world[..., 3], world[..., :3], J
 
     def fingerprint(self) -> str:
         """Short hash of the template and joint regressor: trained weights record the body model they fit."""

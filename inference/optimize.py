@@ -68,6 +68,10 @@ COM_WEIGHTS = np.array([0.12, 0.05, 0.05, 0.10, 0.05, 0.05, 0.10, 0.02, 0.02, 0.
                         0.04, 0.0, 0.0, 0.06, 0.02, 0.02, 0.015, 0.015, 0.01, 0.01, 0.0, 0.0], np.float32)
 COM_WEIGHTS = COM_WEIGHTS / COM_WEIGHTS.sum()
 FEET = [7, 8, 10, 11]  # ankles and feet
+# body-pose entries (of the (69,) axis-angles) of the elbows' y and the knees' x rotations, and the signs that
+# make bending them backwards positive: SMPLify's exp penalty
+BEND_AXES = torch.tensor([17 * 3 + 1, 18 * 3 + 1, 3 * 3 + 0, 4 * 3 + 0])
+BEND_SIGNS = torch.tensor([1.0, -1.0, -1.0, -1.0])
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,7 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     f32 = lambda a: torch.tensor(np.asarray(a, np.float32), device=dev)[None]  # noqa: E731
     go, bp, betas, txy = (f32(init.global_orient), f32(init.body_pose), f32(init.betas), f32(init.transl[:2]))
     tz = f32(init.transl[2:])
-    init_bp, init_go = bp.clone(), go.clone()
+    init_pose = torch.cat([go, bp], 1)                                           # (1, 72)
     for t in (go, bp, betas, txy) + (() if weights.fix_depth else (tz,)):
         t.requires_grad_(True)
     if fixed_joints:  # no gradient, so no Adam step, for the fixed joints' rotations
@@ -199,6 +203,7 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
         b_conf = torch.as_tensor(np.asarray(bones.conf, np.float32), device=dev)           # (K,)
         b_conf = b_conf / len(b_conf)  # a mean over all bones: unseen bones weaken the term, not strengthen the rest
     com_w = torch.as_tensor(COM_WEIGHTS, device=dev)  # (24,)
+    bend_axes, bend_signs = BEND_AXES.to(dev), BEND_SIGNS.to(dev)
     lsp = torch.as_tensor(LSP_FROM_SMPL + ((HEAD_JOINT,) if joints2d is not None and len(joints2d) == 14 else ()),
                           device=dev)
     loss = torch.zeros(())
@@ -207,20 +212,24 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
         params = ([go, bp, betas, txy] if stage else [go, txy]) + depth  # first stage: camera and orientation
         tr = torch.cat([txy, tz], 1)
         opt = Adam(params, lr=weights.lr)
+        # the camera stage moves only the camera and the orientation: the body's pose and shape enter it as
+        # constants, so that the backward pass does not compute gradients nobody steps along
+        bp_s, betas_s = (bp, betas) if stage else (bp.detach(), betas.detach())
         for _ in range(weights.iters):
             if cancel is not None and cancel():
                 break
             opt.zero_grad()
             tr = torch.cat([txy, tz], 1)
-            rot = axis_angle_to_matrix(torch.cat([go, bp], 1).view(1, 24, 3))
+            pose = torch.cat([go, bp_s], 1)                                          # (1, 72)
+            rot = axis_angle_to_matrix(pose.view(1, 24, 3))
             if use_mesh:
-                j, v = body.joints_and_points(rot, betas, sel_t)
+                j, v = body.joints_and_points(rot, betas_s, sel_t)
                 j, v = j + tr[:, None], v + tr[:, None]
             else:
-                j = body.joints_rotmat(rot, betas) + tr[:, None]
-            loss = w_pose * prior(bp).sum() + weights.shape_prior * (betas ** 2).sum()
+                j = body.joints_rotmat(rot, betas_s) + tr[:, None]
+            loss = w_pose * prior(bp_s).sum() + weights.shape_prior * (betas_s ** 2).sum()
             if weights.beta_wall > 0:
-                loss = loss + weights.beta_wall * (F.relu(betas.abs() - BETA_SOFT) ** 2).sum()
+                loss = loss + weights.beta_wall * (F.relu(betas_s.abs() - BETA_SOFT) ** 2).sum()
             if weights.balance > 0:
                 off = (com_w @ j[0, :24] - j[0, FEET].mean(0))[[0, 2]]             # camera x, z: horizontal
                 loss = loss + weights.balance * (off ** 2).sum()
@@ -229,22 +238,22 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
                 d = F.normalize(ends[:, 1] - ends[:, 0], dim=-1)
                 loss = loss + weights.bones * (b_conf * (1 - (d * b_dir).sum(-1))).sum()
             # knees and elbows should not bend backwards (SMPLify's exp penalty)
-            e = bp.view(1, 23, 3)
-            loss = loss + weights.bend * (torch.exp(e[:, 17, 1]) + torch.exp(-e[:, 18, 1])  # elbows
-                                          + torch.exp(-e[:, 3, 0]) + torch.exp(-e[:, 4, 0])).sum() * 0.1
+            loss = loss + weights.bend * torch.exp(bp_s[0, bend_axes] * bend_signs).sum() * 0.1
             if weights.stay > 0:
-                loss = loss + weights.stay * (((bp - init_bp) ** 2).sum() + ((go - init_go) ** 2).sum())
+                loss = loss + weights.stay * ((pose - init_pose) ** 2).sum()
             if joints2d is not None and weights.joints > 0:
                 p = project_points(j[0, lsp], focal, size)
                 loss = loss + weights.joints * (c * geman_mcclure(((p - j2d) ** 2).sum(-1), size * 0.1)).sum()
             if use_sil:
                 pv = project_points(v[0, n_part_pts:], focal, size)
-                near = torch.cdist(sil_pts, pv).min(1).values                     # (m,) to the nearest vertex
+                with torch.no_grad():  # the distance's gradient is the nearest vertex's alone, as through a min
+                    nearest = torch.cdist(sil_pts, pv).argmin(1)
+                near_sq = ((sil_pts - pv[nearest]) ** 2).sum(-1)                  # (m,) to the nearest vertex, squared
                 grid = (pv / size * 2 - 1)[None, None]
                 out = F.grid_sample(sil_dist, grid, align_corners=False, padding_mode="border")[0, 0, 0]  # (n,)
                 out = out * F.grid_sample(sil_area, grid.detach(), mode="nearest", align_corners=False,
                                           padding_mode="zeros")[0, 0, 0] * inside_w  # 0 beyond the photo
-                loss = loss + weights.silhouette * (weights.cover * ((near / size) ** 2).mean()
+                loss = loss + weights.silhouette * (weights.cover * (near_sq / size ** 2).mean()
                                                     + ((out / size) ** 2).mean()) * 100
             if use_parts:
                 pv = project_points(v[0, :n_part_pts], focal, size)               # (n, 2)

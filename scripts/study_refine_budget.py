@@ -1,0 +1,73 @@
+"""What the refinement gains from more steps: the synthetic cases refined with the shipped step count per stage
+(inference.refine: REFINE_WEIGHTS.iters for a trusted network, UNTRUSTED["iters"] for an untrusted one) and with
+larger ones, each case's network run shared by all variants. Per variant: mean PA-MPJPE of the refined fits (the
+network's beside it), the share of cases refinement improved, and the median seconds per refinement on this
+machine (one thread).
+
+    OMP_NUM_THREADS=1 python scripts/study_refine_budget.py data/synth_tune2 --cases 0:200 --iters 30 45 60
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("data", type=Path)
+    ap.add_argument("--cases", default="0:200", help="start:stop of the sorted test cases")
+    ap.add_argument("--iters", type=int, nargs="+", default=[30, 45, 60], help="steps per stage, one variant each")
+    ap.add_argument("--out", type=Path, help="per-case rows as JSON")
+    a = ap.parse_args()
+    import torch
+    from refine_study import evaluated_cases
+
+    from inference import refine
+    from inference.metrics import body_errors_mm
+    from training.evaluate import detecting_predictor
+
+    torch.manual_seed(0)
+    start, stop = (int(v) for v in a.cases.split(":"))
+    pred = detecting_predictor("detect")
+    body = pred.body_model
+    shipped = refine.UNTRUSTED["iters"]
+    rows = []
+    for c in evaluated_cases(pred, a.data, start, stop):
+        p = c.run.prediction
+        row = {"id": c.id, "network": body_errors_mm(p.mesh, c.gt).pa_mpjpe, "refined": {}, "seconds": {}}
+        for n in a.iters:
+            # both ends of the trust range take n steps per stage (the untrusted end is a module constant)
+            refine.UNTRUSTED["iters"] = n
+            t = time.perf_counter()
+            r = refine.refine_fit(body, p.params, p.parts, pred.focal, pred.size,
+                                  weights=replace(refine.REFINE_WEIGHTS, iters=n),
+                                  **c.run.refine_inputs(c.case.image.shape))
+            row["seconds"][n] = time.perf_counter() - t
+            row["refined"][n] = body_errors_mm(body.mesh(r), c.gt).pa_mpjpe
+        refine.UNTRUSTED["iters"] = shipped
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    if a.out:
+        a.out.write_text(json.dumps(rows, indent=1))
+    net = float(np.mean([r["network"] for r in rows]))
+    print(f"{len(rows)} cases; network {net:.1f} mm")
+    for n in a.iters:
+        ref = [r["refined"][n] for r in rows]
+        better = np.mean([r["refined"][n] < r["network"] - 1e-6 for r in rows])
+        med = statistics.median(r["seconds"][n] for r in rows)
+        print(f"iters {n:3d}: refined {np.mean(ref):.1f} mm ({100 * (np.mean(ref) / net - 1):+.1f} %), "
+              f"improved {better:.0%} of cases, median {med:.2f} s per refinement")
+
+
+if __name__ == "__main__":
+    main()

@@ -104,16 +104,25 @@ class KinematicChain:
         self.paths = torch.as_tensor(path_ids, device=device)                               # (J, D)
         self.parent = torch.as_tensor(np.maximum(parents, 0), device=device)
         self.has_parent = torch.as_tensor(parents >= 0, dtype=torch.float32, device=device)
+        # made once on the device: a host-to-device copy per call would wait for a GPU's queued work
+        self.last_row = torch.tensor([0.0, 0.0, 0.0, 1.0], device=device)
+        self.eye = torch.eye(4, device=device)
 
     def world(self, rotmats: torch.Tensor, rest_joints: torch.Tensor) -> torch.Tensor:
         """World transforms (B, J, 3, 4) = [R | t] of each joint (R its world rotation, t its posed position)
         from local rotations (B, J, 3, 3) and rest joint positions (B, J, 3)."""
+        if rotmats.dtype != rest_joints.dtype or len(rotmats) != len(rest_joints):
+            # one pose for several shapes or the other way round, mixed precisions: rare, so not on the fast path
+            dt = torch.promote_types(rotmats.dtype, rest_joints.dtype)
+            B = max(len(rotmats), len(rest_joints))
+            rotmats, rest_joints = rotmats.to(dt).expand(B, -1, -1, -1), rest_joints.to(dt).expand(B, -1, -1)
         B, n = rest_joints.shape[:2]
-        dt, dev = rest_joints.dtype, rest_joints.device
-        bone = rest_joints - rest_joints[:, self.parent] * self.has_parent.to(dt)[:, None]  # root: its position
-        last_row = torch.tensor([0.0, 0.0, 0.0, 1.0], dtype=dt, device=dev).expand(B, n, 1, 4)
-        local = torch.cat([torch.cat([rotmats, bone[..., None]], -1), last_row], 2)         # (B, J, 4, 4)
-        local = torch.cat([local, torch.eye(4, dtype=dt, device=dev).expand(B, 1, 4, 4)], 1)
+        dt = rest_joints.dtype
+        has_parent, last_row, eye = ((self.has_parent, self.last_row, self.eye) if dt == torch.float32 else
+                                     (self.has_parent.to(dt), self.last_row.to(dt), self.eye.to(dt)))
+        bone = rest_joints - rest_joints[:, self.parent] * has_parent[:, None]              # root: its position
+        local = torch.cat([torch.cat([rotmats, bone[..., None]], -1), last_row.expand(B, n, 1, 4)], 2)  # (B, J, 4, 4)
+        local = torch.cat([local, eye.expand(B, 1, 4, 4)], 1)
         chain = local[:, self.paths]                                                        # (B, J, D, 4, 4)
         while chain.shape[2] > 1:  # neighbours along each path, root side on the left
             chain = chain[:, :, 0::2] @ chain[:, :, 1::2]
@@ -221,9 +230,11 @@ class BodyModel:
         """Forward kinematics: posed joints (B, 24, 3), world rotations (B, 24, 3, 3), rest joints (B, 24, 3)."""
         if getattr(self, "_j_template", None) is None or self._j_template.device != rotmats.device:
             lay = self.layer
+            j_dirs = torch.einsum("jv,vck->jck", lay.J_regressor, lay.shapedirs)              # (24, 3, 10)
+            chain = KinematicChain(self.parents, rotmats.device)
+            # the template last: another thread (the app's workers share the model) tests it alone
+            self._j_dirs, self._chain = j_dirs, chain
             self._j_template = lay.J_regressor @ lay.v_template                                # (24, 3)
-            self._j_dirs = torch.einsum("jv,vck->jck", lay.J_regressor, lay.shapedirs)        # (24, 3, 10)
-            self._chain = KinematicChain(self.parents, rotmats.device)
         J = self._j_template + torch.einsum("jck,bk->bjc", self._j_dirs.to(betas.dtype), betas)
         world = self._chain.world(rotmats, J)                                                 # (B, 24, 3, 4)
         return world[..., 3], world[..., :3], J

@@ -105,6 +105,16 @@ def _safe_sqrt(x: torch.Tensor) -> torch.Tensor:
 _SKEW_MAP = torch.tensor([[0, 0, 0, 0, 0, -1, 0, 1, 0],
                           [0, 0, 1, 0, 0, 0, -1, 0, 0],
                           [0, -1, 0, 1, 0, 0, 0, 0, 0]], dtype=torch.float32)
+_SKEW_MAPS: dict = {}
+
+
+def _skew_map(device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """_SKEW_MAP (3, 9) on device in dtype, made once per pair: a host-to-device copy per call would wait for a
+    GPU's queued work."""
+    key = (device, dtype)
+    if key not in _SKEW_MAPS:
+        _SKEW_MAPS[key] = _SKEW_MAP.to(device, dtype)
+    return _SKEW_MAPS[key]
 
 
 # --------------------------------------------------------------------------- #
@@ -128,7 +138,7 @@ def axis_angle_to_matrix(aa):
     theta_safe = torch.sqrt(theta2_safe)
     a = torch.where(small, 1.0 - theta2 / 6.0, torch.sin(theta_safe) / theta_safe)
     b = torch.where(small, 0.5 - theta2 / 24.0, (1.0 - torch.cos(theta_safe)) / theta2_safe)
-    K = (aa @ _SKEW_MAP.to(aa.device, aa.dtype)).unflatten(-1, (3, 3))                  # [k]_x
+    K = (aa @ _skew_map(aa.device, aa.dtype)).unflatten(-1, (3, 3))                      # [k]_x
     eye = torch.eye(3, dtype=aa.dtype, device=aa.device)
     R = (1.0 - b * theta2) * eye + a * K + b * (aa[..., :, None] * aa[..., None, :])
     return back(R)

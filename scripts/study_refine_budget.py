@@ -48,13 +48,15 @@ def main() -> None:
         for n in a.iters:
             # both ends of the trust range take n steps per stage (the untrusted end is a module constant)
             refine.UNTRUSTED["iters"] = n
-            t = time.perf_counter()
-            r = refine.refine_fit(body, p.params, p.parts, pred.focal, pred.size,
-                                  weights=replace(refine.REFINE_WEIGHTS, iters=n),
-                                  **c.run.refine_inputs(c.case.image.shape))
-            row["seconds"][n] = time.perf_counter() - t
+            try:
+                t = time.perf_counter()
+                r = refine.refine_fit(body, p.params, p.parts, pred.focal, pred.size,
+                                      weights=replace(refine.REFINE_WEIGHTS, iters=n),
+                                      **c.run.refine_inputs(c.case.image.shape))
+                row["seconds"][n] = time.perf_counter() - t
+            finally:
+                refine.UNTRUSTED["iters"] = shipped
             row["refined"][n] = body_errors_mm(body.mesh(r), c.gt).pa_mpjpe
-        refine.UNTRUSTED["iters"] = shipped
         rows.append(row)
         print(json.dumps(row), flush=True)
     if a.out:

@@ -191,5 +191,9 @@ def test_kinematic_chain_matches_a_joint_at_a_time(model):
     ours = model.joints_rotmat(axis_angle_to_matrix(pose.view(4, 24, 3)), betas)
     _, theirs, _ = model.forward(pose[:, :3], pose[:, 3:], betas)
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), atol=1e-5)
+    # one pose for several shapes
+    one = model.joints_rotmat(axis_angle_to_matrix(pose[:1].view(1, 24, 3)), betas)
+    _, theirs, _ = model.forward(pose[:1, :3].expand(4, 3), pose[:1, 3:].expand(4, 69), betas)
+    np.testing.assert_allclose(one.detach().numpy(), theirs.detach().numpy(), atol=1e-5)
     with pytest.raises(ValueError, match="numbered before"):
         KinematicChain(np.array([-1, 2, 0]))

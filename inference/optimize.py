@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from .geometry import axis_angle_to_matrix, project_points
 from .joints import HEAD_JOINT, LSP_FROM_SMPL
-from .pose_priors import GaussianPosePrior
+from .pose_priors import GaussianPosePrior, bend_penalty
 from .types import BodyParams, BoneDirections
 
 # |beta| beyond which the shape prior's wall (FitWeights.beta_wall) starts: the body model's betas are
@@ -68,10 +68,6 @@ COM_WEIGHTS = np.array([0.12, 0.05, 0.05, 0.10, 0.05, 0.05, 0.10, 0.02, 0.02, 0.
                         0.04, 0.0, 0.0, 0.06, 0.02, 0.02, 0.015, 0.015, 0.01, 0.01, 0.0, 0.0], np.float32)
 COM_WEIGHTS = COM_WEIGHTS / COM_WEIGHTS.sum()
 FEET = [7, 8, 10, 11]  # ankles and feet
-# body-pose entries (of the (69,) axis-angles) of the elbows' y and the knees' x rotations, and the signs that
-# make bending them backwards positive: SMPLify's exp penalty
-BEND_AXES = torch.tensor([17 * 3 + 1, 18 * 3 + 1, 3 * 3 + 0, 4 * 3 + 0])
-BEND_SIGNS = torch.tensor([1.0, -1.0, -1.0, -1.0])
 
 
 @dataclass(frozen=True)
@@ -203,7 +199,6 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
         b_conf = torch.as_tensor(np.asarray(bones.conf, np.float32), device=dev)           # (K,)
         b_conf = b_conf / len(b_conf)  # a mean over all bones: unseen bones weaken the term, not strengthen the rest
     com_w = torch.as_tensor(COM_WEIGHTS, device=dev)  # (24,)
-    bend_axes, bend_signs = BEND_AXES.to(dev), BEND_SIGNS.to(dev)
     lsp = torch.as_tensor(LSP_FROM_SMPL + ((HEAD_JOINT,) if joints2d is not None and len(joints2d) == 14 else ()),
                           device=dev)
     loss = torch.zeros(())
@@ -238,7 +233,7 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
                 d = F.normalize(ends[:, 1] - ends[:, 0], dim=-1)
                 loss = loss + weights.bones * (b_conf * (1 - (d * b_dir).sum(-1))).sum()
             # knees and elbows should not bend backwards (SMPLify's exp penalty)
-            loss = loss + weights.bend * torch.exp(bp_s[0, bend_axes] * bend_signs).sum() * 0.1
+            loss = loss + weights.bend * bend_penalty(bp_s).sum() * 0.1
             if weights.stay > 0:
                 loss = loss + weights.stay * ((pose - init_pose) ** 2).sum()
             if joints2d is not None and weights.joints > 0:

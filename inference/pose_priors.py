@@ -13,6 +13,21 @@ from .paths import RESOURCES
 
 PRIOR_PATH = RESOURCES / "priors" / "pose_prior.npz"
 GMM_PATH = RESOURCES / "priors" / "pose_gmm.npz"
+# SMPLify's bend prior: (body-pose joint index = SMPL joint - 1, axis, sign of the natural bend); SMPL's local
+# frames: knee flexion is +x, left elbow flexion -y, right elbow flexion +y (training/synth/pose_prior.py)
+BENDS = ((3, 0, 1.0), (4, 0, 1.0), (17, 1, -1.0), (18, 1, 1.0))
+_BEND_AXES = torch.tensor([j * 3 + ax for j, ax, _ in BENDS])   # entries of the (69,) body pose
+_BEND_SIGNS = torch.tensor([sign for _, _, sign in BENDS])
+_BEND_ON: dict = {}  # (device, dtype) -> the two, made once: a host-to-device copy per call waits for a GPU
+
+
+def bend_penalty(body_pose: torch.Tensor) -> torch.Tensor:
+    """(B, 69) -> (B,) sum over knees and elbows of exp(-sign * angle): grows fast when one bends backwards."""
+    key = (body_pose.device, body_pose.dtype)
+    if key not in _BEND_ON:
+        _BEND_ON[key] = (_BEND_AXES.to(body_pose.device), _BEND_SIGNS.to(body_pose.device, body_pose.dtype))
+    axes, signs = _BEND_ON[key]
+    return torch.exp(-signs * body_pose[:, axes]).sum(1)
 
 
 class GaussianPosePrior:

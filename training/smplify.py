@@ -25,13 +25,10 @@ import torch
 
 from inference.geometry import axis_angle_to_matrix, project_points
 from inference.joints import LSP_FROM_SMPL, head_top_vertex
-from inference.pose_priors import PoseGMM
+from inference.pose_priors import PoseGMM, bend_penalty
 from inference.types import BodyParams
 
 TORSO_LSP = (2, 3, 8, 9, 12)  # R hip, L hip, R shoulder, L shoulder, neck
-# bend prior: (body_pose joint index = SMPL joint - 1, axis, sign of the natural bend); SMPL's local frames:
-# knee flexion is +x, left elbow flexion -y, right elbow flexion +y (training/synth/pose_prior.py)
-BENDS = ((3, 0, 1.0), (4, 0, 1.0), (17, 1, -1.0), (18, 1, 1.0))
 REF_SIZE = 256.0  # data term in pixels of a 256-pixel crop, whatever the crop size
 
 
@@ -93,12 +90,6 @@ class SMPLify:
         s2 = self.cfg.sigma ** 2
         rho = s2 * r2 / (s2 + r2) * conf
         return rho[:, joints].sum(1) if joints is not None else rho.sum(1)
-
-    @staticmethod
-    def _bend(bp: torch.Tensor) -> torch.Tensor:
-        """(B, 69) -> (B,) sum over elbows and knees of exp(-sign * angle): grows fast when one bends backwards."""
-        e = bp.view(-1, 23, 3)
-        return sum(torch.exp(-sign * e[:, j, ax]) for j, ax, sign in BENDS)
 
     def _run(self, params: list[torch.Tensor], closure_loss, iters: int) -> None:
         """Minimise closure_loss() -> (B,) summed over the batch (the starts are independent problems)."""
@@ -189,7 +180,7 @@ class SMPLify:
         def objective(w_pose: float, w_shape: float) -> torch.Tensor:
             pts = self._lsp_points(go, bp, betas, transl(), with_head)
             return (self._data(pts, x2d, c, focal, size) + w_pose * self.gmm(bp)
-                    + cfg.bend * w_pose * self._bend(bp) + w_shape * (betas ** 2).sum(1))
+                    + cfg.bend * w_pose * bend_penalty(bp) + w_shape * (betas ** 2).sum(1))
 
         bp.requires_grad_(True)
         for w in cfg.pose_prior:

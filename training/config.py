@@ -40,6 +40,7 @@ class RunConfig:
     threads: int = 0              # torch threads per process (0: torch default)
     init: str | None = None       # warm start from this checkpoint's weights (fresh optimiser and schedule)
     minutes: float = 0.0          # wall-clock budget: the cosine schedule is shortened to end within it (0: none)
+    bf16: bool = False            # the network's passes under bfloat16 autocast on a CPU too (always on CUDA)
 
 
 @dataclass(frozen=True)

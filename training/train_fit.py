@@ -27,7 +27,7 @@ from .augment import corrupt_parts, one_hot
 from .cache import KEYPOINT_KEYS, Cache, load_cache
 from .config import FitConfig
 from .keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
-from .loop import train
+from .loop import autocast, train
 from .losses import FitLosses, fit_losses
 from .seg_batches import FLIP_LUT
 
@@ -255,7 +255,9 @@ class FitTask:
             x, kp = parts_input(s.labels, s.joints2d, c.n_parts, self.g if c.augment else None, self.err, self.kg,
                                 s.detected)
         rot_gt = axis_angle_to_matrix(s.pose.to(dev).view(-1, 24, 3))
-        rot, betas, cam = model(x.to(dev), kp.to(dev) if kp is not None and c.coords else None)
+        with autocast(dev, c.bf16):  # the network only: the body model and the losses stay in float32
+            rot, betas, cam = model(x.to(dev), kp.to(dev) if kp is not None and c.coords else None)
+        rot, betas, cam = rot.float(), betas.float(), cam.float()
         return fit_losses(self.body, rot, betas, cam, rot_gt, s.betas.to(dev), s.joints3d.to(dev),
                           torch.as_tensor(s.joints2d).to(dev), s.transl.to(dev), FOCAL, CROP_SIZE, c.loss_weights,
                           None if self.has_3d.all() else torch.as_tensor(self.has_3d[idx]))

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from inference.detect.people_net import INPUT_SIDE, PEAK_MIN, STRIDE, PeopleNet, decode, network_input, predict_maps
 
 from .config import PeopleConfig
-from .loop import train
+from .loop import autocast, train
 from .synth.crowd import frame_indices, read_frame
 
 MIN_VISIBLE = 0.2          # people less visible than this get no peak (mostly hidden or outside the frame)
@@ -231,7 +231,8 @@ class PeopleTask:
         items = [self.sample(int(i), self.rng) for i in idx]
         img = torch.from_numpy(np.stack([it[0] for it in items])).permute(0, 3, 1, 2).float().div(255)
         heat, reg, mask = (torch.from_numpy(np.stack([it[k] for it in items])) for k in (1, 2, 3))
-        out = model(img.to(self.device))
+        with autocast(self.device, self.cfg.bf16):
+            out = model(img.to(self.device))
         return people_losses(out.float(), heat.to(self.device), reg.to(self.device), mask.to(self.device))
 
     def shown(self, losses: PeopleLosses) -> dict[str, float]:

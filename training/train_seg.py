@@ -20,7 +20,7 @@ from inference.nets.seg_net import LiteSegNet, add_missing, shuffle_head_from_bi
 from .cache import Cache, load_cache
 from .config import SegConfig
 from .keypoint_sim import DetectorError
-from .loop import train
+from .loop import autocast, train
 from .losses import SegLosses, seg_losses
 from .metrics import IoUAccumulator
 from .seg_batches import SegBatcher
@@ -134,7 +134,7 @@ class SegTask:
 
     def loss(self, model: torch.nn.Module, idx: np.ndarray) -> SegLosses:
         batch = self.batcher.make(idx, self.g)
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda"):
+        with autocast(self.device, self.cfg.bf16 or self.device.type == "cuda"):
             logits = model(batch.img, batch.limbs)
         return seg_losses(logits.float(), batch.labels, self.cw, self.cfg.dice)
 

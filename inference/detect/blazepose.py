@@ -93,6 +93,10 @@ HIPS_TAKEN = 0.25           # a peak this close to a found person's hips (x the 
 # person the peak marks, half hidden behind or in front of them (docs/crowds.md, "Found people painted over").
 REPAINT_MASK_MIN = 0.2      # silhouette values painted over, blended by the mask (its soft edge too)
 REPAINT_RING = 0.2          # the fill is the median colour of the box grown by this x its larger side
+# A small image (long side under 2 x DET_SIZE) in which the whole-image view finds nobody is searched again
+# as a wide shot in the middle of a black square this many times its long side: on 256 px renders the face
+# detector then finds people it misses in the one view (docs/crowds.md, "Small images on a canvas").
+SMALL_CANVAS = 2.0
 CACHE_SIZE = 4              # recent detect() results kept (a photo's people are found once, fitted one by one)
 # A second witness for people the detector is unsure of (see PersonDetector.person_at): on textures, flowers
 # and toys the face detector fires at 0.5-0.68 and the landmark model settles on a skeleton twice; a dog's face
@@ -539,7 +543,9 @@ class PersonDetector:
         answered without running the models again (fitting several people of one photo detects once).
         `parts(image, person, sure=False) -> bool`: a third witness for doubtful people the mirror vouches for
         (`person_at`), and with `sure` the strict one that lets a proposer peak's skeleton through when the
-        landmark model doubts it; the cache tells results with and without one apart, not two different ones."""
+        landmark model doubts it and vouches for people found only on a small image's canvas (`_on_canvas`,
+        searched only with a witness); the cache tells results with and without one apart, not two different
+        ones."""
         image = np.asarray(image_rgb)
         if image.ndim == 2:
             image = np.repeat(image[..., None], 3, 2)
@@ -557,12 +563,33 @@ class PersonDetector:
             self._passes = (image, {})
             try:
                 people = self._detect(image, max_people, min_score, zoom, wide, parts)
+                if not people and wide and parts is not None and max(image.shape[:2]) < 2 * DET_SIZE:
+                    people = self._on_canvas(image, max_people, min_score, zoom, parts)
             finally:
                 self._passes = None
             self._cache = [(key, people), *self._cache][:CACHE_SIZE]
         if not with_masks:
             people = [Person(p.box, p.score, p.keypoints, None, p.world) for p in people]
         return list(people)
+
+    def _on_canvas(self, image: np.ndarray, max_people: int, min_score: float, zoom: bool, parts=None
+                   ) -> list[Person]:
+        """The wide-shot search on a small image (a crop, a thumbnail, a 256 px render) in which the whole-image
+        view found nobody, set in the middle of a black square SMALL_CANVAS x its long side; the people found
+        there for whom the part segmentation vouches strictly (`parts(canvas, person, sure=True)`), mapped back
+        onto the image (boxes clipped to it, masks cut out of the canvas). The canvas's many views find
+        skeletons in thumbnails of flowers and textures too; the segmentation network, trained on people like
+        our renders, paints those less surely and less along the skeleton (docs/crowds.md, "Small images on a
+        canvas")."""
+        h, w = image.shape[:2]
+        side = int(math.ceil(SMALL_CANVAS * max(h, w)))
+        top, left = (side - h) // 2, (side - w) // 2
+        canvas = np.zeros((side, side, 3), np.uint8)
+        canvas[top:top + h, left:left + w] = image
+        self._passes = (canvas, {})
+        found = [_moved_back(p, left, top, (h, w)) for p in self._detect(canvas, max_people, min_score, zoom, True,
+                                                                          parts) if parts(canvas, p, sure=True)]
+        return rank_people([p for p in found if p is not None], image.shape)
 
     def _detect(self, image: np.ndarray, max_people: int, min_score: float, zoom: bool, wide: bool, parts=None
                 ) -> list[Person]:
@@ -667,6 +694,19 @@ class PersonDetector:
         if wide and proposer_runs and self.selfie is not None:
             people = [p for p in people if self.seen_by_pixels(image, p, proposer_maps)]
         return rank_people(people, image.shape)
+
+
+def _moved_back(person: Person, left: int, top: int, shape: tuple[int, int]) -> Person | None:
+    """A person found on `_on_canvas`'s canvas, on the image of `shape` (H, W) set at (left, top) in it; None
+    when their box lies outside the image."""
+    h, w = shape
+    box = (np.asarray(person.box, np.float32) - np.float32([left, top, left, top])).clip(0, [w, h, w, h])
+    if box[2] - box[0] < 1 or box[3] - box[1] < 1:
+        return None
+    kp = np.array(person.keypoints, np.float32)
+    kp[:, :2] -= np.float32([left, top])
+    mask = None if person.mask is None else np.ascontiguousarray(person.mask[top:top + h, left:left + w])
+    return Person(box=box.astype(np.float32), score=person.score, keypoints=kp, mask=mask, world=person.world)
 
 
 def _hip_heat(proposer, maps: tuple[np.ndarray, float], person: Person) -> float:

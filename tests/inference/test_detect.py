@@ -12,7 +12,7 @@ import pytest
 
 import inference.detect as det
 from inference.detect import LSP_FROM_BLAZEPOSE, Person, detector_available
-from inference.detect.blazepose import Roi, roi_from_points, ssd_anchors, weighted_nms
+from inference.detect.blazepose import DET_MIN_SCORE, Roi, roi_from_points, ssd_anchors, weighted_nms
 from inference.paths import RESOURCES
 
 PHOTOS = RESOURCES / "photos"
@@ -357,3 +357,51 @@ def test_a_synthetic_person_seen_from_behind_is_found(detector, index):
     assert ix / union > 0.5, (p.box, truth)
     # seen from behind: the subject's left shoulder on the image's left
     assert p.keypoints[11, 0] < p.keypoints[12, 0]
+
+
+@needs_runtime
+def test_a_small_render_cut_by_the_frame_is_found(detector):
+    """A 256 px render whose head the frame cuts off (seed 90817, case 11 of `main.py synth`, the shared model
+    check's): the whole-image view finds nobody; the search on a black canvas around it finds the person, whom
+    the segmentation is sure of."""
+    from inference.body_model import BodyModel
+    from inference.camera import CROP_SIZE
+    from inference.pipeline import WEIGHTS_DIR, Predictor
+    from training.synth.generator import SampleRenderer
+
+    if not (WEIGHTS_DIR / "seg.pt").exists():
+        pytest.skip("needs the shipped segmentation weights")
+
+    s = SampleRenderer(BodyModel(), size=CROP_SIZE).render(90817, 11, rgb=True)
+    ys, xs = np.nonzero(s.labels)
+    assert ys.min() == 0  # cut by the top edge
+    truth = np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], np.float32)
+    people = detector.detect(s.image, max_people=1, parts=Predictor(device="cpu", detect="off").parts_follow)
+    assert len(people) == 1
+    p = people[0]
+    assert p.mask.shape == s.labels.shape and (p.box[:2] >= 0).all() and (p.box[2:] <= CROP_SIZE).all()
+    ix = np.clip(np.minimum(p.box[2:], truth[2:]) - np.maximum(p.box[:2], truth[:2]), 0, None).prod()
+    union = (p.box[2:] - p.box[:2]).prod() + (truth[2:] - truth[:2]).prod() - ix
+    assert ix / union > 0.5, (p.box, truth)
+    # the person's silhouette lies on the rendered body
+    assert (s.labels[p.mask > 0.5] > 0).mean() > 0.8
+
+
+@needs_runtime
+def test_the_canvas_search_maps_people_back_onto_the_image(detector):
+    """`_on_canvas` on a thumbnail the whole-image view reads well: the same person, in the thumbnail's pixels
+    (the witness says yes to everyone: this is about where the canvas's people land)."""
+    import cv2
+
+    small = cv2.resize(load("astronaut.jpg"), (256, 256), interpolation=cv2.INTER_AREA)
+    direct = detector.detect(small, max_people=1)
+    canvas = detector._on_canvas(small, 1, DET_MIN_SCORE, True, parts=lambda image, person, sure=False: True)
+    assert len(direct) == 1 and len(canvas) == 1
+    a, b = direct[0], canvas[0]
+    assert b.mask.shape == small.shape[:2]
+    seen = (a.keypoints[:, 2] > 0.5) & (b.keypoints[:, 2] > 0.5)
+    assert seen.sum() >= 10
+    assert np.median(np.linalg.norm(a.keypoints[seen, :2] - b.keypoints[seen, :2], axis=1)) < 4.0
+    assert np.abs(a.box - b.box).max() < 16
+    inter = ((a.mask > 0.5) & (b.mask > 0.5)).sum() / max(((a.mask > 0.5) | (b.mask > 0.5)).sum(), 1)
+    assert inter > 0.8

@@ -331,6 +331,28 @@ def test_mirrored_samples_are_still_consistent(data, body):
     assert float(out.j3d) < 1e-5 and float(out.j2d) < 1e-4, (float(out.j3d), float(out.j2d))
 
 
+def test_bf16_runs_the_network_in_bfloat16_and_keeps_float32_weights(cache, tmp_path, monkeypatch):
+    conv = torch.nn.Conv2d.forward
+    seen: list[torch.dtype] = []
+
+    def recording(self, x):
+        y = conv(self, x)
+        seen.append(y.dtype)
+        return y
+
+    monkeypatch.setattr(torch.nn.Conv2d, "forward", recording)
+    assert _train_fit(cache, tmp_path / "f32", 1) == 0
+    assert seen and set(seen) == {torch.float32}
+    seen.clear()
+    out = tmp_path / "bf16"
+    assert _train_fit(cache, out, 1, "--bf16") == 0
+    assert torch.bfloat16 in seen
+    assert json.loads((out / "config.json").read_text())["bf16"] is True
+    ck = torch.load(out / "best.pt", weights_only=False)
+    weights = [v for v in ck["model"].values() if v.is_floating_point()]
+    assert all(v.dtype == torch.float32 and bool(torch.isfinite(v).all()) for v in weights)
+
+
 def test_train_fit_with_mirrored_samples(cache, tmp_path):
     out = tmp_path / "fit_flip"
     assert _train_fit(cache, out, 1, "--flip", "0.5", "--keypoints") == 0

@@ -105,16 +105,16 @@ def _safe_sqrt(x: torch.Tensor) -> torch.Tensor:
 _SKEW_MAP = torch.tensor([[0, 0, 0, 0, 0, -1, 0, 1, 0],
                           [0, 0, 1, 0, 0, 0, -1, 0, 0],
                           [0, -1, 0, 1, 0, 0, 0, 0, 0]], dtype=torch.float32)
-_SKEW_MAPS: dict = {}
+_ON_DEVICE: dict = {}
 
 
-def _skew_map(device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-    """_SKEW_MAP (3, 9) on device in dtype, made once per pair: a host-to-device copy per call would wait for a
-    GPU's queued work."""
-    key = (device, dtype)
-    if key not in _SKEW_MAPS:
-        _SKEW_MAPS[key] = _SKEW_MAP.to(device, dtype)
-    return _SKEW_MAPS[key]
+def on_device(constant: torch.Tensor, device: torch.device, dtype: torch.dtype | None = None) -> torch.Tensor:
+    """A module-level constant tensor on `device` (in `dtype`, or its own), copied once per pair and kept: a
+    host-to-device copy per call would wait for a GPU's queued work."""
+    key = (id(constant), device, dtype)
+    if key not in _ON_DEVICE:
+        _ON_DEVICE[key] = constant.to(device, dtype or constant.dtype)
+    return _ON_DEVICE[key]
 
 
 # --------------------------------------------------------------------------- #
@@ -138,7 +138,7 @@ def axis_angle_to_matrix(aa):
     theta_safe = torch.sqrt(theta2_safe)
     a = torch.where(small, 1.0 - theta2 / 6.0, torch.sin(theta_safe) / theta_safe)
     b = torch.where(small, 0.5 - theta2 / 24.0, (1.0 - torch.cos(theta_safe)) / theta2_safe)
-    K = (aa @ _skew_map(aa.device, aa.dtype)).unflatten(-1, (3, 3))                      # [k]_x
+    K = (aa @ on_device(_SKEW_MAP, aa.device, aa.dtype)).unflatten(-1, (3, 3))                      # [k]_x
     eye = torch.eye(3, dtype=aa.dtype, device=aa.device)
     R = (1.0 - b * theta2) * eye + a * K + b * (aa[..., :, None] * aa[..., None, :])
     return back(R)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .geometry import on_device
 from .paths import RESOURCES
 
 PRIOR_PATH = RESOURCES / "priors" / "pose_prior.npz"
@@ -18,15 +19,12 @@ GMM_PATH = RESOURCES / "priors" / "pose_gmm.npz"
 BENDS = ((3, 0, 1.0), (4, 0, 1.0), (17, 1, -1.0), (18, 1, 1.0))
 _BEND_AXES = torch.tensor([j * 3 + ax for j, ax, _ in BENDS])   # entries of the (69,) body pose
 _BEND_SIGNS = torch.tensor([sign for _, _, sign in BENDS])
-_BEND_ON: dict = {}  # (device, dtype) -> the two, made once: a host-to-device copy per call waits for a GPU
 
 
 def bend_penalty(body_pose: torch.Tensor) -> torch.Tensor:
     """(B, 69) -> (B,) sum over knees and elbows of exp(-sign * angle): grows fast when one bends backwards."""
-    key = (body_pose.device, body_pose.dtype)
-    if key not in _BEND_ON:
-        _BEND_ON[key] = (_BEND_AXES.to(body_pose.device), _BEND_SIGNS.to(body_pose.device, body_pose.dtype))
-    axes, signs = _BEND_ON[key]
+    axes = on_device(_BEND_AXES, body_pose.device)
+    signs = on_device(_BEND_SIGNS, body_pose.device, body_pose.dtype)
     return torch.exp(-signs * body_pose[:, axes]).sum(1)
 
 

@@ -572,8 +572,7 @@ class PersonDetector:
             people = [Person(p.box, p.score, p.keypoints, None, p.world) for p in people]
         return list(people)
 
-    def _on_canvas(self, image: np.ndarray, max_people: int, min_score: float, zoom: bool, parts=None
-                   ) -> list[Person]:
+    def _on_canvas(self, image: np.ndarray, max_people: int, min_score: float, zoom: bool, parts) -> list[Person]:
         """The wide-shot search on a small image (a crop, a thumbnail, a 256 px render) in which the whole-image
         view found nobody, set in the middle of a black square SMALL_CANVAS x its long side; the people found
         there for whom the part segmentation vouches strictly (`parts(canvas, person, sure=True)`), mapped back

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..nets.efficientnet_lite import EfficientNetLite0Encoder, load_pretrained
+from ..nets.fold import fold_batchnorm
 
 INPUT_SIDE = 640          # the photo's long side at the network's input (a 1024 px frame: 0.625 x)
 STRIDE = 4                # output cells per input px
@@ -186,7 +187,8 @@ class PeopleProposer:
             raise ValueError(f"{path}: not a people-proposer checkpoint")
         self.net = PeopleNet(width=int(ck.get("width", 48)))
         self.net.load_state_dict(ck["model"])
-        self.net.eval()
+        # inference only: BatchNorm folded into the convolutions, channels-last activations (faster on the CPU)
+        fold_batchnorm(self.net).to(memory_format=torch.channels_last)
         self.side = int(ck.get("input_side", INPUT_SIDE))
         self.extra_sides = EXTRA_SIDES
 

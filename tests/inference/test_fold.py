@@ -40,3 +40,18 @@ def test_folded_fitnet_equals_the_original():
     with torch.no_grad():
         for a, b in zip(folded(x), net(x)):
             torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+
+
+def test_folded_peoplenet_equals_the_original():
+    # the EfficientNet-Lite blocks hold their BatchNorms as attributes (NAME_conv, NAME_bn), with TensorFlow's
+    # "SAME" padding on the strided convolutions: folded, the proposer keeps both (odd sizes pad unevenly)
+    from inference.detect.people_net import PeopleNet
+
+    net = PeopleNet(width=8).eval()
+    _randomise_bn(net)
+    nn.init.normal_(net.head.weight, std=0.1)
+    folded = fold_batchnorm(copy.deepcopy(net)).to(memory_format=torch.channels_last)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in folded.modules())
+    x = torch.rand(1, 3, 48, 80)
+    with torch.no_grad():
+        torch.testing.assert_close(folded(x), net(x), atol=1e-4, rtol=1e-4)

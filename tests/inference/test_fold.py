@@ -44,7 +44,8 @@ def test_folded_fitnet_equals_the_original():
 
 def test_folded_peoplenet_equals_the_original():
     # the EfficientNet-Lite blocks hold their BatchNorms as attributes (NAME_conv, NAME_bn), with TensorFlow's
-    # "SAME" padding on the strided convolutions: folded, the proposer keeps both (odd sizes pad unevenly)
+    # "SAME" padding on the strided convolutions (on these even sizes: one pixel at the bottom and right only):
+    # folded, the proposer keeps both
     from inference.detect.people_net import PeopleNet
 
     net = PeopleNet(width=8).eval()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .silhouette import MASK_KEEP, weigh
 from .types import Crop, PartMap
 
 
@@ -48,20 +49,28 @@ def uncrop_labels(labels: np.ndarray, crop: Crop, image_shape: tuple[int, ...]) 
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
-def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band: int = 256) -> np.ndarray:
+def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band: int = 256,
+                 in_photo: bool = True) -> np.ndarray:
     """Part labels (H, W) uint8 on the original image from a PartMap on the crop.
 
     The class probabilities (13, r, r) are warped into the image with bilinear interpolation (the
     inverse of the crop mapping, pixel centres aligned as in `apply_crop`) and the argmax is taken
     there, so part boundaries are as fine as the image's pixels; outside the crop every pixel is
-    background (0).  Without probabilities the labels are mapped by nearest neighbour
-    (`uncrop_labels`).  Works in bands of `band` image rows over the crop's footprint, so a large
-    photo never holds more than band x W x 13 floats.
+    background (0).  A map that carries the detector's silhouette (`PartMap.silhouette`, from
+    `detect.person_inputs.restrict_parts`) has the network's own probabilities warped instead and weighed
+    against the silhouette here, at the photo's resolution (`inference.silhouette.weigh`; the silhouette is not
+    grown: at photo resolution that gave the best part outlines); in_photo=False warps the map's weighed
+    probabilities as they are (the person search's part witness, whose thresholds were set on those).
+    Without probabilities the labels are mapped by nearest neighbour (`uncrop_labels`).  Works in bands of
+    `band` image rows over the crop's footprint, so a large photo never holds more than band x W x 13 floats.
     """
     if parts.probs is None:
         return uncrop_labels(np.ascontiguousarray(parts.labels, np.uint8), crop, image_shape)
     h, w = image_shape[:2]
-    probs = np.asarray(parts.probs, np.float32)
+    silhouette = parts.silhouette if in_photo and parts.network_probs is not None else None
+    if silhouette is not None and silhouette.shape[:2] != (h, w):
+        silhouette = None  # not this photo's: the weighed crop map is all there is
+    probs = np.asarray(parts.probs if silhouette is None else parts.network_probs, np.float32)
     r = probs.shape[-1]
     s = crop.scale * r / crop.size  # prob px per image px
     # background - 1 so that the zero border stands for "background with probability 1" (warping is linear)
@@ -85,5 +94,8 @@ def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band:
                            borderValue=0).reshape(b1 - b0, x1 - x0, -1)
             for c in range(0, stack.shape[-1], 4)], -1)
         warped[..., 0] += 1.0
+        if silhouette is not None:
+            m = np.asarray(silhouette[b0:b1, x0:x1], np.float32)
+            weigh(np.moveaxis(warped, -1, 0), m, m > MASK_KEEP)
         out[b0:b1, x0:x1] = warped.argmax(-1)
     return out

@@ -199,20 +199,23 @@ class Predictor:
         if parts is None:
             t = time.perf_counter()
             joints2d, conf, mask = crop_inputs(person, crop, rgb.shape)
-            parts = self._person_parts(apply_crop(rgb, crop), joints2d, conf, mask)
+            parts = self._person_parts(apply_crop(rgb, crop), joints2d, conf, mask, person.mask)
             # kept for `predict`: the doubtful person is often the one fitted next, on the same crop
             self._witnessed = [(person, _fingerprint(rgb), crop, parts, (t, time.perf_counter())),
                                *self._witnessed][:WITNESSED_KEPT]
-        agreement = keypoint_part_agreement(uncrop_parts(parts, crop, rgb.shape), person.keypoints).agreement
+        # the map weighed on the crop, as the witness's thresholds were set (crowds.md)
+        agreement = keypoint_part_agreement(uncrop_parts(parts, crop, rgb.shape, in_photo=False),
+                                            person.keypoints).agreement
         return float(agreement), parts.confidence()
 
     def _person_parts(self, crop_image: np.ndarray, joints2d: np.ndarray | None, conf: np.ndarray | None,
-                      mask_crop: np.ndarray | None) -> PartMap:
+                      mask_crop: np.ndarray | None, photo_mask: np.ndarray | None = None) -> PartMap:
         """The part map of a crop (S, S, 3) read with the person's keypoints (`segment`) and restricted to their
-        silhouette mask_crop (S, S) (`detect.person_inputs.restrict_parts`; None: as segmented)."""
+        silhouette mask_crop (S, S) (`detect.person_inputs.restrict_parts`; None: as segmented); photo_mask, the
+        silhouette (H, W) in the photo's frame, goes with the map for its photo-frame version."""
         from .detect.person_inputs import restrict_parts
 
-        return restrict_parts(self.segment(crop_image, joints2d, conf), mask_crop)
+        return restrict_parts(self.segment(crop_image, joints2d, conf), mask_crop, photo_mask=photo_mask)
 
     def _witnessed_parts(self, rgb: np.ndarray, person, crop: Crop) -> tuple[PartMap | None, tuple[float, float]]:
         """(the restricted part map `part_agreement` computed for this very person (the detector's object) on
@@ -363,7 +366,7 @@ class Predictor:
         parts, (w0, w1) = (None, (0.0, 0.0)) if found is None else self._witnessed_parts(rgb, found, crop)
         witnessed_s = w1 - w0 if w0 >= t0 else 0.0
         if parts is None:
-            parts = self._person_parts(crop_img, joints2d, conf, mask_crop)
+            parts = self._person_parts(crop_img, joints2d, conf, mask_crop, found.mask if found is not None else None)
         fg = float((parts.labels > 0).mean())
         if require_person and (fg < MIN_PERSON_FRACTION or (searched and found is None
                                                             and not _undetected_person(rgb.shape, parts))):

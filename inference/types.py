@@ -86,6 +86,11 @@ class PartMap:
     # the network's own confidence when its answer was combined with other evidence (the detector's silhouette:
     # detect.person_inputs.restrict_parts), which would otherwise raise it
     network_confidence: float | None = None
+    # when the silhouette was weighed in: the network's own probabilities (13, H, W) before it was, and the
+    # silhouette itself in the photo's frame (H_photo, W_photo) float, so that crop.uncrop_parts weighs the two
+    # again at the photo's resolution (BlazePose's mask is finer than the network's crop on most photos)
+    network_probs: np.ndarray | None = None
+    silhouette: np.ndarray | None = None
 
     def confidence(self) -> float:
         """Mean winning-class probability over the labelled body pixels (1.0 without probabilities or

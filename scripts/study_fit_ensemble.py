@@ -40,12 +40,14 @@ def with_members(pred, paths: list[Path]):
     """`pred` (a Predictor) with its fitting network replaced by the ensemble of it and the checkpoints `paths`."""
     from inference.nets import FitNet
     from inference.nets.fold import fold_batchnorm
+    from inference.pipeline import load_weights
 
     members = [pred.fit_net]
     for path in paths:
-        ck = torch.load(path, map_location="cpu", weights_only=True)
+        # the shipped loader: tensors only, manifest and finite values checked, half precision widened
+        ck = load_weights(path, torch.device("cpu"))
         net = FitNet(in_channels=pred.fit_net.in_channels, res=pred.fit_res, coords=bool(pred.fit_net.coords))
-        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["model"].items()})
+        net.load_state_dict(ck["model"])
         members.append(fold_batchnorm(net.eval()).to(memory_format=torch.channels_last))
     pred.fit_net = FitEnsemble(members).eval()
     return pred

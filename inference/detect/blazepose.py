@@ -53,6 +53,7 @@ UPRIGHT_RETRY = math.pi / 4  # see PersonDetector.person_at
 SHRINK_RETRY = 0.7           # see PersonDetector.person_at
 NESTED_FRACTION = 0.5        # see _drop_nested
 NESTED_SCORE_MARGIN = 0.2    # see _clearly_better
+NESTED_PEER = 0.3            # see _drop_nested: a nested person's torso at least this x the larger one's
 HEAD_ABOVE = 0.1             # see _head_above
 MAX_TRIES_PER_PERSON = 3     # landmark attempts per wanted person (bounds the time on cluttered photos)
 HEATMAP_KERNEL = 7
@@ -857,7 +858,12 @@ def _drop_nested(people: list[Person], peaks: list[Proposal] = ()) -> list[Perso
     The proposer's `peaks` (one on every person's hips; none where it did not run) are a second witness: a
     person with a peak on their own hips (`_own_peak`) is not dropped for lying inside a larger one (two people
     side by side, heads level, one's silhouette spilling over the other), and a larger detection that holds
-    such a person while no peak marks its own hips gives way to them (a skeleton spanning two people)."""
+    such a person while no peak marks its own hips gives way to them (a skeleton spanning two people). Where no
+    peak marks the larger one, both only for a nested person whose torso is at least NESTED_PEER x the larger
+    one's (`_peer`): the two people a skeleton spans stand at about one distance, while a small skeleton on the
+    clothes of a large person the proposer missed (basketball2.png of OpenCV's samples: torso 22 px on a man cut
+    by the frame whose torso is 149, a peak on the shirt's pattern and none on him) is something the larger one
+    wears, and the larger one stays. (With a peak on both, a small nested person is someone far behind: kept.)"""
     if len(people) < 2:
         return people
     fg = [p.mask > MASK_THRESHOLD for p in people]
@@ -870,12 +876,13 @@ def _drop_nested(people: list[Person], peaks: list[Proposal] = ()) -> list[Perso
     n = len(people)
     nested = {(i, j) for i in range(n) for j in range(n) if i != j and inside(i, j)}  # full-image mask sums: once
     marked = [_marked(q, peaks) for q in people]
-    loose = {j for i, j in nested if _clearly_better(people[i], people[j])
-             or (not marked[j] and _own_peak(people[i], people[j], peaks))}
+    def own(i: int, j: int) -> bool:  # i is a person of their own beside or behind j, by the proposer's peaks
+        return _own_peak(people[i], people[j], peaks) and (marked[j] or _peer(people[i], people[j]))
+
+    loose = {j for i, j in nested if _clearly_better(people[i], people[j]) or (not marked[j] and own(i, j))}
     kept: list[int] = []
     for i in sorted(set(range(n)) - loose, key=lambda i: -people[i].area):
-        if not any((i, j) in nested and not _head_above(people[i], people[j])
-                   and not _own_peak(people[i], people[j], peaks) for j in kept):
+        if not any((i, j) in nested and not _head_above(people[i], people[j]) and not own(i, j) for j in kept):
             kept.append(i)
     return [people[i] for i in sorted(kept)]
 
@@ -884,6 +891,17 @@ def _own_peak(a: Person, b: Person, peaks: list[Proposal]) -> bool:
     """True when one of the proposer's peaks lies on a's hips (within HIPS_TAKEN x the peak's radius) and not
     on b's: the proposer, which puts one peak on every person's hips, sees a as a person of their own."""
     return any(_peak_on(p, a) and not _peak_on(p, b) for p in peaks)
+
+
+def _peer(a: Person, b: Person) -> bool:
+    """True when a's torso (mid-shoulders to mid-hips) is at least NESTED_PEER x b's: a could stand beside b."""
+    return _torso(a.keypoints) >= NESTED_PEER * _torso(b.keypoints)
+
+
+def _torso(kp: np.ndarray) -> float:
+    """Mid-shoulders to mid-hips in px (BlazePose keypoints (33, 3+))."""
+    kp = np.asarray(kp, np.float32)
+    return float(np.hypot(*(kp[[11, 12], :2].mean(0) - kp[[23, 24], :2].mean(0))))
 
 
 def _clearly_better(a: Person, b: Person) -> bool:

@@ -14,12 +14,11 @@ import cv2
 import numpy as np
 
 from ..crop import apply_crop
+from ..silhouette import MASK_KEEP, weigh
 from ..types import BoneDirections, Crop, PartMap
 from . import Person
 
 MIN_JOINT_CONF = 0.5    # BlazePose visibility below this is a guess (occluded or outside the photo)
-MASK_KEEP = 0.3         # silhouette probability above which part labels are kept
-MASK_CLIP = 1e-3        # the silhouette's probability is trusted up to 1:999 against the network's background
 
 
 # Body proportions (fractions of standing height, from the embedded model's mean body) used to place
@@ -128,20 +127,23 @@ def world_bones(person: Person, min_conf: float = MIN_JOINT_CONF, guess: float =
                           np.array(WORLD_BONES_MIRROR_SIGN, np.float32))
 
 
-def restrict_parts(parts: PartMap, mask_crop: np.ndarray | None, keep: float = MASK_KEEP, grow: int = 1) -> PartMap:
+def restrict_parts(parts: PartMap, mask_crop: np.ndarray | None, keep: float = MASK_KEEP, grow: int = 1,
+                   photo_mask: np.ndarray | None = None) -> PartMap:
     """The part map combined with the person's silhouette (mask_crop (S, S) float, the detector's person
     probability on the crop).
 
-    Inside, the two are weighed as independent experts: each pixel's background probability is scaled by
-    (1 - m) / m and the pixel renormalised, so a body pixel the network left unlabelled (a dark coat, the
-    far side of a uniform) turns to its likeliest part where the detector is sure it is person, and a
-    stray label on the sky goes where it is sure it is not. BlazePose's mask, trained on real people,
-    outlines the person better than the segmentation does (silhouette IoU 0.92 against 0.88 on 156
+    Inside, the two are weighed as independent experts (`inference.silhouette.weigh`): each pixel's background
+    probability is scaled by (1 - m) / m and the pixel renormalised, so a body pixel the network left unlabelled
+    (a dark coat, the far side of a uniform) turns to its likeliest part where the detector is sure it is
+    person, and a stray label on the sky goes where it is sure it is not. BlazePose's mask, trained on real
+    people, outlines the person better than the segmentation does (silhouette IoU 0.92 against 0.88 on 156
     detected synthetic tuning people; docs/segmentation.md). Outside the silhouette (m <= `keep`, grown
     by `grow` label pixels so a slightly tight mask does not shave the limbs) every label is background:
     other people and person-like clutter in the crop. Without probabilities only the restriction applies.
     The result's `network_confidence` is the network's own over the body pixels it kept (the refinement's
-    trust is calibrated on it)."""
+    trust is calibrated on it). photo_mask: the same silhouette (H, W) in the photo's frame, kept in the result
+    with the network's own probabilities so that the photo-frame map is weighed at the photo's resolution
+    (`crop.uncrop_parts`)."""
     if mask_crop is None:
         return parts
     r = parts.labels.shape[0]
@@ -154,10 +156,6 @@ def restrict_parts(parts: PartMap, mask_crop: np.ndarray | None, keep: float = M
         return PartMap(np.where(inside, parts.labels, 0).astype(parts.labels.dtype), None)
     # the network's confidence with only the restriction applied: the fusion below makes it surer
     own = PartMap(np.where(inside, parts.labels, 0), parts.probs).confidence()
-    probs = np.array(parts.probs, np.float32, copy=True)
-    m = np.clip(m, MASK_CLIP, 1.0 - MASK_CLIP)
-    probs[0] *= (1.0 - m) / m
-    probs /= probs.sum(0, keepdims=True)
-    probs[1:] *= inside
-    probs[0] = 1.0 - probs[1:].sum(0)
-    return PartMap(probs.argmax(0).astype(parts.labels.dtype), probs, own)
+    probs = weigh(np.array(parts.probs, np.float32, copy=True), m, inside)
+    return PartMap(probs.argmax(0).astype(parts.labels.dtype), probs, own,
+                   network_probs=None if photo_mask is None else parts.probs, silhouette=photo_mask)

@@ -207,3 +207,34 @@ def test_uncrop_parts_without_probabilities_is_nearest_and_bands_do_not_matter()
     pm = PartMap(probs.argmax(0).astype(np.uint8), probs)
     np.testing.assert_array_equal(uncrop_parts(pm, c, (H, W), band=7), uncrop_parts(pm, c, (H, W)))
     assert pm.probs is probs and np.allclose(probs.sum(0), 1)    # the input is left untouched
+
+
+def test_uncrop_parts_weighs_the_silhouette_at_the_photo_resolution():
+    """An unsure network (background and part 3 at 0.5 everywhere) and a silhouette whose edge falls anywhere in a
+    probability pixel: the photo-frame map follows the silhouette to the photo pixel; the map weighed on the
+    crop (in_photo=False, the person search's witness) cannot follow it inside a probability pixel."""
+    from inference.detect.person_inputs import restrict_parts
+
+    c = Crop(np.array([0.0, 0.0], np.float32), 1.0, 64)
+    r = 16                                                  # 1 prob px = 4 image px
+    probs = np.zeros((13, r, r), np.float32)
+    probs[0], probs[3] = 0.5, 0.5
+    crop_edges = set()
+    for edge in (28, 29, 30, 31):                           # the person ends between image columns edge - 1 and edge
+        photo = np.zeros((64, 64), np.float32)
+        photo[:, :edge] = 0.95
+        parts = restrict_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), apply_crop(photo, c), grow=0,
+                               photo_mask=photo)
+        assert parts.silhouette is photo and parts.network_probs is probs
+        got = uncrop_parts(parts, c, (64, 64))
+        assert (got[:, :edge] == 3).all() and not got[:, edge:].any(), edge
+        np.testing.assert_array_equal(uncrop_parts(parts, c, (64, 64), band=5), got)   # bands do not matter
+        crop_edges.add(int(np.nonzero(uncrop_parts(parts, c, (64, 64), in_photo=False)[10] == 0)[0].min()))
+        # the crop-frame map the fitting network reads does not depend on it
+        alone = restrict_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), apply_crop(photo, c), grow=0)
+        np.testing.assert_array_equal(alone.labels, parts.labels)
+        np.testing.assert_array_equal(alone.probs, parts.probs)
+        assert alone.silhouette is None and alone.network_probs is None
+        # a silhouette of another photo (not this image's size) is not used: the crop's weighed map is warped
+        np.testing.assert_array_equal(uncrop_parts(parts, c, (64, 80)), uncrop_parts(alone, c, (64, 80)))
+    assert len(crop_edges) < 4, crop_edges

@@ -304,6 +304,33 @@ def test_a_person_level_with_a_near_one_is_kept_when_the_proposer_marks_their_hi
     assert _drop_nested([span, far]) == [span]  # without the proposer (portraits, small photos): as before
 
 
+def test_a_small_skeleton_on_a_persons_clothes_gives_way_to_the_person_even_with_a_peak_of_its_own():
+    """OpenCV's basketball2.png: a skeleton 74 px tall on the pattern of a man's shirt (torso 22 px against his 149),
+    with a proposer peak on its own hips and none on his: it is something he wears, not a person his skeleton
+    spans, so he stays and it goes (before, he was dropped as a spanning skeleton and it was kept). With a peak on
+    him as well, the small one is someone behind him, as before."""
+    from inference.detect.blazepose import NESTED_PEER, _drop_nested, _peer
+    from inference.detect.people_net import Proposal
+
+    h, w = 480, 640
+    man = person(530, 20, 460)
+    m = np.zeros((h, w), np.float32)
+    m[20:480, 430:640] = 1
+    man = Person(man.box, 0.7, man.keypoints, m)
+    shirt = person(518, 360, 74)
+    ms = np.zeros((h, w), np.float32)
+    ms[360:434, 505:531] = 1
+    shirt = Person(shirt.box, 0.43, shirt.keypoints, ms)
+    peak = Proposal(hips=shirt.keypoints[[23, 24], :2].mean(0), radius=30.0, angle=0.0, score=0.6)
+    assert not _peer(shirt, man) and 74 / 460 < NESTED_PEER
+    assert _drop_nested([man, shirt], [peak]) == [man]
+    assert _drop_nested([shirt, man], [peak]) == [man]
+    assert _drop_nested([man, shirt]) == [man]
+    # with a peak on the man too, a small person nested in him is someone far behind him (synthetic crowd frame 56)
+    on_man = Proposal(hips=man.keypoints[[23, 24], :2].mean(0), radius=150.0, angle=0.0, score=0.9)
+    assert _drop_nested([man, shirt], [peak, on_man]) == [man, shirt]
+
+
 def test_a_loose_skeleton_swallowing_a_person_gives_way_to_the_person():
     """A ROI far larger than the person can give a loose skeleton whose silhouette covers the whole photo and
     the person in it (OpenCV's footballer photo, messi5.jpg): of the nested pair the one with the better

@@ -59,7 +59,8 @@ def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band:
     background (0).  A map that carries the detector's silhouette (`PartMap.silhouette`, from
     `detect.person_inputs.restrict_parts`) has the network's own probabilities warped instead and weighed
     against the silhouette here, at the photo's resolution (`inference.silhouette.weigh`; the silhouette is not
-    grown: at photo resolution that gave the best part outlines); in_photo=False warps the map's weighed
+    grown: at photo resolution that gave the best part outlines; on a scaled copy of the photo, such as the app's
+    display copy of a large photo, the silhouette is resized to it); in_photo=False warps the map's weighed
     probabilities as they are (the person search's part witness, whose thresholds were set on those).
     Without probabilities the labels are mapped by nearest neighbour (`uncrop_labels`).  Works in bands of
     `band` image rows over the crop's footprint, so a large photo never holds more than band x W x 13 floats.
@@ -68,8 +69,8 @@ def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band:
         return uncrop_labels(np.ascontiguousarray(parts.labels, np.uint8), crop, image_shape)
     h, w = image_shape[:2]
     silhouette = parts.silhouette if in_photo and parts.network_probs is not None else None
-    if silhouette is not None and silhouette.shape[:2] != (h, w):
-        silhouette = None  # not this photo's: the weighed crop map is all there is
+    if silhouette is not None:
+        silhouette = _silhouette_at(silhouette, (h, w))
     probs = np.asarray(parts.probs if silhouette is None else parts.network_probs, np.float32)
     r = probs.shape[-1]
     s = crop.scale * r / crop.size  # prob px per image px
@@ -99,3 +100,18 @@ def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band:
             weigh(np.moveaxis(warped, -1, 0), m, m > MASK_KEEP)
         out[b0:b1, x0:x1] = warped.argmax(-1)
     return out
+
+
+def _silhouette_at(silhouette: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
+    """The photo-frame silhouette (H, W) on an image of `shape` (h, w): itself at the photo's size, resized for a
+    scaled copy of the photo (the app's display copy of a large photo: the same aspect within a pixel), None for
+    an image of another shape (not this photo's: the weighed crop map is all there is)."""
+    sh, sw = silhouette.shape[:2]
+    h, w = shape
+    if (sh, sw) == (h, w):
+        return silhouette
+    if abs(sh * w / sw - h) > 1.0 or abs(sw * h / sh - w) > 1.0:
+        return None
+    shrink = h < sh
+    return cv2.resize(np.asarray(silhouette, np.float32), (w, h),
+                      interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)

@@ -192,8 +192,9 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     mirrors people it sees from behind, and following mirrored keypoints turns the body round). On a photo unlike
     the training data the network is far off and the evidence should move it freely.
 
-    max_energy_rise: for a trusted network (adaptive), its own fit is returned when the refined pose's
-    mixture-prior energy exceeds the network's by more than this (None: never).
+    max_energy_rise: for a network trusted at least half-way (adaptive), its own fit is returned when the refined
+    pose's mixture-prior energy exceeds that of the pose the refinement started from by more than this (None:
+    never). A trusted network's legs are stood up straight first when the photo shows no knee or ankle.
 
     Without a detected person's evidence (no keypoints, silhouette or bones) the network's fit is returned
     as it is: the part map alone is the evidence the network already read, and fitting it again makes bodies
@@ -205,6 +206,11 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     network, trust = params, 1.0
 
     fixed: tuple[int, ...] = ()
+    # the detector saw no knee or ankle (its own confidences, before the part map's gate below) and the crop runs
+    # off the photo's bottom edge (`body_box` extended it to a whole body): the photo does not show the legs
+    legs_below_photo = (joints2d is not None and conf is not None and photo_area is not None
+                        and not np.any(np.asarray(conf)[list(LSP_LOWER_LEGS)] > 0)
+                        and float(np.asarray(photo_area)[-1].mean()) < 0.5)
     if adaptive:
         lo, hi = TRUST_CONFIDENCE
         trust = float((parts.confidence() - lo) / (hi - lo))
@@ -229,6 +235,13 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
             params = standing_legs(params, LEG_JOINTS + tuple(j for j in fixed if j not in LEG_JOINTS))
             if not np.any(np.asarray(conf)[[LSP_L_ANKLE, LSP_R_ANKLE]] > 0):
                 weights = replace(weights, balance=UNSEEN_FEET_BALANCE)
+        elif legs_below_photo:
+            # a trusted network with no knee or ankle in the photo (a half-length portrait): its legs are a guess
+            # from the black band below the person (often sitting), which nothing in the photo can correct, so
+            # they stand straight and stay so, the body balanced over its feet; the spine stays its own
+            fixed = LEG_JOINTS
+            params = standing_legs(params, LEG_JOINTS)
+            weights = replace(weights, balance=UNSEEN_FEET_BALANCE)
     if joints2d is not None and weights.fix_depth:  # keypoints constrain the scale: let the depth move
         weights = replace(weights, fix_depth=False)
     with one_torch_thread():
@@ -236,9 +249,11 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
                        vertex_parts=body.vertex_parts, cancel=cancel, silhouette=silhouette,
                        photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
                        n_vertices=REFINE_VERTICES).params
-    if max_energy_rise is not None and trust > 0 and not (cancel is not None and cancel()):
+    # the check guards a trusted network's pose, the one the refinement started from (legs it stood up included),
+    # against the refinement; a network trusted less than half-way gives the evidence the lead, as its weights do
+    if max_energy_rise is not None and trust >= 0.5 and not (cancel is not None and cancel()):
         from .pose_priors import pose_energy
 
-        if pose_energy(out.body_pose) - pose_energy(network.body_pose) > max_energy_rise:
+        if pose_energy(out.body_pose) - pose_energy(params.body_pose) > max_energy_rise:
             return network
     return out

@@ -238,3 +238,28 @@ def test_uncrop_parts_weighs_the_silhouette_at_the_photo_resolution():
         # a silhouette of another photo (not this image's size) is not used: the crop's weighed map is warped
         np.testing.assert_array_equal(uncrop_parts(parts, c, (64, 80)), uncrop_parts(alone, c, (64, 80)))
     assert len(crop_edges) < 4, crop_edges
+
+
+def test_uncrop_parts_weighs_the_silhouette_on_a_scaled_copy_of_the_photo():
+    """The app shows a large photo's part map on its display copy (`app.photo_mapping.display_crop`: the crop's
+    offset times the display scale, its scale divided by it): the silhouette is resized to the copy, so the
+    display shows the map `_parts.png` holds, at its size, not the map weighed on the crop."""
+    from inference.detect.person_inputs import restrict_parts
+
+    c = Crop(np.array([0.0, 0.0], np.float32), 1.0, 64)
+    half = Crop(np.array([0.0, 0.0], np.float32), 2.0, 64)   # the same crop on the photo shown at half size
+    r = 16
+    probs = np.zeros((13, r, r), np.float32)
+    probs[0], probs[3] = 0.5, 0.5
+    for edge in (26, 28, 30):
+        photo = np.zeros((64, 64), np.float32)
+        photo[:, :edge] = 0.95
+        parts = restrict_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), apply_crop(photo, c), grow=0,
+                               photo_mask=photo)
+        got = uncrop_parts(parts, half, (32, 32))
+        assert (got[:, :edge // 2] == 3).all() and not got[:, edge // 2:].any(), edge
+        np.testing.assert_array_equal(got, uncrop_parts(parts, c, (64, 64))[::2, ::2])
+        # an image of another aspect is not a copy of this photo: the crop's weighed map, as before
+        np.testing.assert_array_equal(uncrop_parts(parts, half, (32, 40)),
+                                      uncrop_parts(parts, half, (32, 40), in_photo=False))
+

@@ -294,3 +294,40 @@ def test_a_confident_map_takes_the_weight_off_a_keypoint_off_its_parts(body):
     followed = refine_fit(body, net, unsure, FOCAL, CROP_SIZE, joints2d=joints, conf=conf, weights=w)
     assert not np.allclose(followed.body_pose, refine_fit(body, net, unsure, FOCAL, CROP_SIZE, joints2d=joints,
                                                           conf=without, weights=w).body_pose, atol=1e-3)
+
+
+def test_a_trusted_network_sitting_in_a_half_length_photo_stands(body):
+    """A half-length portrait (no knee or ankle detected, the crop running off the photo's bottom edge) read by a
+    confident network that guessed a seated body, as the shipped networks do for the black band below such a
+    person: nothing in the photo says where the legs go, so the refined body stands, legs straight under it.
+    Where the knees are seen, or the crop lies inside the photo, the network's legs are its own to keep."""
+    standing = _posed(body, {})
+    seated = _posed(body, {1: (-90, 0, 0), 2: (-90, 0, 0), 4: (90, 0, 0), 5: (90, 0, 0)})
+    j = project_points(body.mesh(standing).joints, FOCAL, CROP_SIZE)
+    j2d = np.concatenate([j[list(LSP_FROM_SMPL)], j[[HEAD_JOINT]]])
+    conf = np.ones(14, np.float32)
+    conf[[0, 1, 4, 5]] = 0.0                                   # knees and ankles below the photo's edge
+    seen = {k: j2d[k] for k in range(14) if k not in (0, 1, 4, 5, 12)}
+    trusted = PartMap(_disks(seen, OWN_LABEL))                 # no probabilities: confidence 1, trusted
+    w = dataclasses.replace(REFINE_WEIGHTS, iters=ITERS)
+    below = np.ones((CROP_SIZE, CROP_SIZE), bool)
+    below[int(0.6 * CROP_SIZE):] = False                      # the crop runs off the photo's bottom edge
+    assert _stance(body, seated)[1] > 80
+    out = refine_fit(body, seated, trusted, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf, weights=w, photo_area=below)
+    com_cm, thigh_deg = _stance(body, out)
+    assert thigh_deg < 15 and com_cm < 8, (thigh_deg, com_cm)
+    assert np.abs(np.asarray(out.body_pose).reshape(23, 3)[[3, 4, 9, 10]]).max() < 1e-6   # knees, feet straight
+    # the same keypoints with the whole crop inside the photo: the legs are there, the detector missed them, and
+    # the network, which read them from the part map, keeps its own
+    inside = refine_fit(body, seated, trusted, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf, weights=w,
+                        photo_area=np.ones_like(below))
+    assert _stance(body, inside)[1] > 60
+
+    sj = project_points(body.mesh(seated).joints, FOCAL, CROP_SIZE)
+    s2d = np.concatenate([sj[list(LSP_FROM_SMPL)], sj[[HEAD_JOINT]]])
+    sconf = np.ones(14, np.float32)
+    sconf[[0, 5]] = 0.0                                        # the feet below the edge, the knees in the photo
+    kept = refine_fit(body, seated, PartMap(_disks({k: s2d[k] for k in range(14) if k not in (0, 5, 12)},
+                                                     OWN_LABEL)),
+                      FOCAL, CROP_SIZE, joints2d=s2d, conf=sconf, weights=w, photo_area=below)
+    assert _stance(body, kept)[1] > 60

@@ -62,6 +62,8 @@ SPINE_JOINTS = (3, 6, 9)
 L_SHIN_JOINTS, R_SHIN_JOINTS = (4, 7, 10), (5, 8, 11)  # knee, ankle, foot
 LSP_R_ANKLE, LSP_L_ANKLE = 0, 5
 LSP_HIPS = (2, 3)
+LSP_SHOULDERS = (8, 9)
+THIGH_SHOWN = 0.5  # see legs_outside_photo
 # LSP order (+ head) with left and right exchanged
 MIRRORED_LSP = (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 12, 13)
 # The BlazePose landmark whose parts (metrics.KEYPOINT_PARTS) each LSP keypoint (+ head) must lie on: the
@@ -146,6 +148,29 @@ def unseen_leg_joints(conf: np.ndarray) -> tuple[int, ...]:
     return held
 
 
+def legs_outside_photo(joints2d: np.ndarray | None, conf: np.ndarray | None, photo_area: np.ndarray | None) -> bool:
+    """True when the photo does not show the person's legs: the detector saw no knee or ankle (conf (13 or 14,),
+    LSP order: its own confidences), the crop runs off the photo's bottom edge (photo_area (S, S) bool, its bottom
+    row mostly outside the photo: `body_box` extended the crop to a whole body), and no hip is seen more than
+    THIGH_SHOWN x the torso (mid-shoulders to mid-hips, joints2d (13+, 2) crop px) above that edge, so that less than
+    about half of each thigh is in the photo (a half-length portrait, whose hips the detector puts at the photo's
+    edge). People cut lower down show their thighs, in the keypoints' hips and in the part map, and keep them."""
+    if joints2d is None or conf is None or photo_area is None:
+        return False
+    c, j, area = np.asarray(conf), np.asarray(joints2d, np.float32), np.asarray(photo_area, bool)
+    if np.any(c[list(LSP_LOWER_LEGS)] > 0) or float(area[-1].mean()) >= 0.5:
+        return False
+    hips = [h for h in LSP_HIPS if c[h] > 0]
+    if not hips:
+        return True
+    inside = np.nonzero(area.mean(1) >= 0.5)[0]
+    if len(inside) == 0:
+        return True
+    edge = float(inside.max() + 1)  # the photo's bottom edge, crop rows
+    torso = float(np.linalg.norm(j[list(LSP_SHOULDERS)].mean(0) - j[list(LSP_HIPS)].mean(0)))
+    return edge - float(j[hips, 1].min()) < THIGH_SHOWN * torso
+
+
 # LSP keypoint -> the part labels (1..12) that lie beyond it along its limb, hidden when it is unseen
 # (an unseen knee hides the thigh's end and the shin: the thigh is left free too, since its visible
 # top cannot be told from the coat above it)
@@ -206,11 +231,7 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     network, trust = params, 1.0
 
     fixed: tuple[int, ...] = ()
-    # the detector saw no knee or ankle (its own confidences, before the part map's gate below) and the crop runs
-    # off the photo's bottom edge (`body_box` extended it to a whole body): the photo does not show the legs
-    legs_below_photo = (joints2d is not None and conf is not None and photo_area is not None
-                        and not np.any(np.asarray(conf)[list(LSP_LOWER_LEGS)] > 0)
-                        and float(np.asarray(photo_area)[-1].mean()) < 0.5)
+    legs_below_photo = legs_outside_photo(joints2d, conf, photo_area)  # before the part map's gate below
     if adaptive:
         lo, hi = TRUST_CONFIDENCE
         trust = float((parts.confidence() - lo) / (hi - lo))

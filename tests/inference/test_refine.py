@@ -297,10 +297,11 @@ def test_a_confident_map_takes_the_weight_off_a_keypoint_off_its_parts(body):
 
 
 def test_a_trusted_network_sitting_in_a_half_length_photo_stands(body):
-    """A half-length portrait (no knee or ankle detected, the crop running off the photo's bottom edge) read by a
-    confident network that guessed a seated body, as the shipped networks do for the black band below such a
-    person: nothing in the photo says where the legs go, so the refined body stands, legs straight under it.
-    Where the knees are seen, or the crop lies inside the photo, the network's legs are its own to keep."""
+    """A half-length portrait (no knee or ankle detected, the photo ending just below the hips, the crop running
+    off its bottom edge) read by a confident network that guessed a seated body, as the shipped networks do for the
+    black band below such a person: nothing in the photo says where the legs go, so the refined body stands, legs
+    straight under it. Where the knees are seen, the thighs are in the photo, or the crop lies inside the photo,
+    the network's legs are its own to keep."""
     standing = _posed(body, {})
     seated = _posed(body, {1: (-90, 0, 0), 2: (-90, 0, 0), 4: (90, 0, 0), 5: (90, 0, 0)})
     j = project_points(body.mesh(standing).joints, FOCAL, CROP_SIZE)
@@ -311,7 +312,7 @@ def test_a_trusted_network_sitting_in_a_half_length_photo_stands(body):
     trusted = PartMap(_disks(seen, OWN_LABEL))                 # no probabilities: confidence 1, trusted
     w = dataclasses.replace(REFINE_WEIGHTS, iters=ITERS)
     below = np.ones((CROP_SIZE, CROP_SIZE), bool)
-    below[int(0.6 * CROP_SIZE):] = False                      # the crop runs off the photo's bottom edge
+    below[int(0.52 * CROP_SIZE):] = False                     # the photo ends 10 px below the hips (torso 59 px)
     assert _stance(body, seated)[1] > 80
     out = refine_fit(body, seated, trusted, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf, weights=w, photo_area=below)
     com_cm, thigh_deg = _stance(body, out)
@@ -322,6 +323,11 @@ def test_a_trusted_network_sitting_in_a_half_length_photo_stands(body):
     inside = refine_fit(body, seated, trusted, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf, weights=w,
                         photo_area=np.ones_like(below))
     assert _stance(body, inside)[1] > 60
+    # the photo ending lower, at the middle of the thighs (42 px below the hips): the thighs are in the photo
+    thighs = np.ones_like(below)
+    thighs[int(0.64 * CROP_SIZE):] = False
+    shown = refine_fit(body, seated, trusted, FOCAL, CROP_SIZE, joints2d=j2d, conf=conf, weights=w, photo_area=thighs)
+    assert _stance(body, shown)[1] > 60
 
     sj = project_points(body.mesh(seated).joints, FOCAL, CROP_SIZE)
     s2d = np.concatenate([sj[list(LSP_FROM_SMPL)], sj[[HEAD_JOINT]]])

@@ -110,7 +110,8 @@ def _silhouette_at(silhouette: np.ndarray, shape: tuple[int, int]) -> np.ndarray
     h, w = shape
     if (sh, sw) == (h, w):
         return silhouette
-    if abs(sh * w / sw - h) > 1.0 or abs(sw * h / sh - w) > 1.0:
+    s = max(h, w) / max(sh, sw)  # a copy's scale is its long side's; the short side is rounded to a pixel
+    if abs(sh * s - h) > 1.0 or abs(sw * s - w) > 1.0:
         return None
     shrink = h < sh
     return cv2.resize(np.asarray(silhouette, np.float32), (w, h),

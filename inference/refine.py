@@ -167,7 +167,7 @@ def legs_outside_photo(joints2d: np.ndarray | None, conf: np.ndarray | None, pho
     if len(inside) == 0:
         return True
     edge = float(inside.max() + 1)  # the photo's bottom edge, crop rows
-    torso = float(np.linalg.norm(j[list(LSP_SHOULDERS)].mean(0) - j[list(LSP_HIPS)].mean(0)))
+    torso = float(np.linalg.norm(j[list(LSP_SHOULDERS)].mean(0) - j[hips].mean(0)))
     return edge - float(j[hips, 1].min()) < THIGH_SHOWN * torso
 
 
@@ -219,7 +219,8 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
 
     max_energy_rise: for a network trusted at least half-way (adaptive), its own fit is returned when the refined
     pose's mixture-prior energy exceeds that of the pose the refinement started from by more than this (None:
-    never). A trusted network's legs are stood up straight first when the photo shows no knee or ankle.
+    never). A trusted network's legs are stood up straight first when the photo does not show them
+    (`legs_outside_photo`).
 
     Without a detected person's evidence (no keypoints, silhouette or bones) the network's fit is returned
     as it is: the part map alone is the evidence the network already read, and fitting it again makes bodies
@@ -257,7 +258,7 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
             if not np.any(np.asarray(conf)[[LSP_L_ANKLE, LSP_R_ANKLE]] > 0):
                 weights = replace(weights, balance=UNSEEN_FEET_BALANCE)
         elif legs_below_photo:
-            # a trusted network with no knee or ankle in the photo (a half-length portrait): its legs are a guess
+            # a trusted network whose legs the photo does not show (a half-length portrait): its legs are a guess
             # from the black band below the person (often sitting), which nothing in the photo can correct, so
             # they stand straight and stay so, the body balanced over its feet; the spine stays its own
             fixed = LEG_JOINTS

@@ -71,12 +71,7 @@ def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band:
     silhouette = parts.silhouette if in_photo and parts.network_probs is not None else None
     if silhouette is not None:
         silhouette = _silhouette_at(silhouette, (h, w))
-    probs = np.asarray(parts.probs if silhouette is None else parts.network_probs, np.float32)
-    r = probs.shape[-1]
-    s = crop.scale * r / crop.size  # prob px per image px
-    # background - 1 so that the zero border stands for "background with probability 1" (warping is linear)
-    stack = np.array(probs.transpose(1, 2, 0), np.float32, order="C", copy=True)  # never the caller's array
-    stack[..., 0] -= 1.0
+    stack = _prob_stack(parts.probs if silhouette is None else parts.network_probs)
     out = np.zeros((h, w), np.uint8)
     # the crop's footprint on the image, one pixel wider for the bilinear edge
     ox, oy = float(crop.offset[0]), float(crop.offset[1])
@@ -85,22 +80,47 @@ def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band:
     x1, y1 = min(w, int(np.ceil(ox + side)) + 1), min(h, int(np.ceil(oy + side)) + 1)
     for b0 in range(y0, y1, band):
         b1 = min(y1, b0 + band)
-        # float64: every band then quantises the sampling positions exactly as one whole warp would
-        M = np.array([[s, 0, s * (0.5 - ox + x0) - 0.5], [0, s, s * (0.5 - oy + b0) - 0.5]], np.float64)
-        # at most 4 channels a call: OpenCV interpolates those with exact float weights, more channels
-        # with weights rounded to 1/32 pixel (0.02 error in a probability)
-        warped = np.concatenate([
-            cv2.warpAffine(np.ascontiguousarray(stack[..., c:c + 4]), M, (x1 - x0, b1 - b0),
-                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT,
-                           borderValue=0).reshape(b1 - b0, x1 - x0, -1)
-            for c in range(0, stack.shape[-1], 4)], -1)
-        warped[..., 0] += 1.0
+        warped = _warp_stack(stack, crop, (b0, b1), (x0, x1))
         if silhouette is not None:
             m = np.asarray(silhouette[b0:b1, x0:x1], np.float32)
             weigh(np.moveaxis(warped, -1, 0), m, m > MASK_KEEP)
         out[b0:b1, x0:x1] = warped.argmax(-1)
     return out
 
+
+
+def warp_probs(probs: np.ndarray, crop: Crop, image_shape: tuple[int, ...]) -> np.ndarray:
+    """Class probabilities (13, r, r) on the crop warped onto the whole image as `uncrop_parts` warps them
+    -> (H, W, 13) float32; outside the crop, background with probability 1."""
+    h, w = image_shape[:2]
+    return _warp_stack(_prob_stack(probs), crop, (0, h), (0, w))
+
+
+def _prob_stack(probs: np.ndarray) -> np.ndarray:
+    """(13, r, r) probabilities -> (r, r, 13) float32, a new array, with background - 1, so that the zero border of
+    a warp stands for "background with probability 1" (warping is linear)."""
+    stack = np.array(np.asarray(probs, np.float32).transpose(1, 2, 0), np.float32, order="C", copy=True)
+    stack[..., 0] -= 1.0
+    return stack
+
+
+def _warp_stack(stack: np.ndarray, crop: Crop, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
+    """A `_prob_stack` (r, r, 13) warped bilinearly onto image rows [b0, b1) x columns [x0, x1) (pixel centres
+    aligned as in `apply_crop`) -> (b1 - b0, x1 - x0, 13) probabilities."""
+    (b0, b1), (x0, x1) = rows, cols
+    s = crop.scale * stack.shape[0] / crop.size  # prob px per image px
+    ox, oy = float(crop.offset[0]), float(crop.offset[1])
+    # float64: every band then quantises the sampling positions exactly as one whole warp would
+    M = np.array([[s, 0, s * (0.5 - ox + x0) - 0.5], [0, s, s * (0.5 - oy + b0) - 0.5]], np.float64)
+    # at most 4 channels a call: OpenCV interpolates those with exact float weights, more channels
+    # with weights rounded to 1/32 pixel (0.02 error in a probability)
+    warped = np.concatenate([
+        cv2.warpAffine(np.ascontiguousarray(stack[..., c:c + 4]), M, (x1 - x0, b1 - b0),
+                       flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT,
+                       borderValue=0).reshape(b1 - b0, x1 - x0, -1)
+        for c in range(0, stack.shape[-1], 4)], -1)
+    warped[..., 0] += 1.0
+    return warped
 
 def _silhouette_at(silhouette: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
     """The photo-frame silhouette (H, W) on an image of `shape` (h, w): itself at the photo's size, resized for a

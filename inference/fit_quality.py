@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .detect import torso_length
 from .joints import LSP_FROM_SMPL
 from .types import BodyMesh, BodyParams, Prediction
 
@@ -196,7 +197,7 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
             out.update(agreement=ag.agreement, swaps=ag.swaps, agreement_n=ag.n)
         # PCK of the fitted LSP joints (photo) against the detected ones, threshold half the torso
         det = person.lsp13(pred.image.shape)
-        torso = float(np.linalg.norm((kp[11, :2] + kp[12, :2]) / 2 - (kp[23, :2] + kp[24, :2]) / 2))
+        torso = torso_length(kp)
         vis = det[:, 2] >= MIN_VISIBILITY
         if vis.any() and torso > 1:
             fitted = j2d[list(LSP_FROM_SMPL)]

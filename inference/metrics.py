@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from inference.detect import HEAD_LANDMARKS, LANDMARK_NAMES
+from inference.detect import HEAD_LANDMARKS, LANDMARK_NAMES, torso_length
 from inference.parts import MIRROR_LABELS, PART_NAMES
 
 __all__ = [
@@ -458,7 +458,7 @@ def keypoint_part_agreement(
     if kp.shape != (len(KEYPOINT_PARTS), 3):
         raise ValueError(f"keypoint_part_agreement expects keypoints (33, 3), got {kp.shape}")
     h, w = lab.shape
-    torso = float(np.linalg.norm((kp[11, :2] + kp[12, :2]) / 2 - (kp[23, :2] + kp[24, :2]) / 2))
+    torso = torso_length(kp)
     r = max(float(min_radius), float(radius_fraction) * torso)
     mirror = MIRROR_LABELS
     out = []

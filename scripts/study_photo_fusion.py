@@ -72,21 +72,11 @@ def main(argv: list[str] | None = None) -> int:
 def weigh_in_photo(probs: np.ndarray, crop, shape: tuple[int, ...], mask: np.ndarray, grow: float) -> np.ndarray:
     """Labels (H, W): the network's probabilities (13, r, r) warped into the photo as `uncrop_parts` warps them,
     then weighed against the photo-frame silhouette `mask` (H, W) as `restrict_parts` weighs them."""
+    from inference.crop import warp_probs
     from inference.silhouette import MASK_KEEP, weigh
 
-    h, w = shape[:2]
-    probs = np.asarray(probs, np.float32)
-    r = probs.shape[-1]
-    s = crop.scale * r / crop.size
-    stack = np.array(probs.transpose(1, 2, 0), np.float32, order="C", copy=True)
-    stack[..., 0] -= 1.0
-    ox, oy = float(crop.offset[0]), float(crop.offset[1])
-    M = np.array([[s, 0, s * (0.5 - ox) - 0.5], [0, s, s * (0.5 - oy) - 0.5]], np.float64)
-    warped = np.concatenate([
-        cv2.warpAffine(np.ascontiguousarray(stack[..., c:c + 4]), M, (w, h),
-                       flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT,
-                       borderValue=0).reshape(h, w, -1) for c in range(0, 13, 4)], -1)
-    warped[..., 0] += 1.0
+    warped = warp_probs(probs, crop, shape)
+    s = crop.scale * np.shape(probs)[-1] / crop.size  # network px per photo px
     m = np.asarray(mask, np.float32)
     inside = (m > MASK_KEEP).astype(np.uint8)
     k = int(round(grow / s))  # photo pixels per network pixel times grow

@@ -42,6 +42,12 @@ LSP_FROM_BLAZEPOSE = (28, 26, 24, 23, 25, 27, 16, 14, 12, 11, 13, 15)
 LSP_NAMES = joints.LSP_NAMES[:13]  # the detector gives no head top
 
 
+def torso_length(keypoints: np.ndarray) -> float:
+    """Mid-shoulders to mid-hips in the keypoints' units (BlazePose keypoints (33, 2+), e.g. `Person.keypoints`)."""
+    kp = np.asarray(keypoints)
+    return float(np.linalg.norm((kp[11, :2] + kp[12, :2]) / 2 - (kp[23, :2] + kp[24, :2]) / 2))
+
+
 class DetectorUnavailable(RuntimeError):
     """The detector cannot run here (runtime not installed or model files missing); the message says why."""
 

@@ -30,7 +30,16 @@ import numpy as np
 
 from ..integrity import ModelFileError, check_files
 from ..paths import RESOURCES
-from . import DETECTOR_FILE, INSTALL_HINT, LANDMARK_FILE, MODEL_DIR, DetectorUnavailable, Person, _import_interpreter
+from . import (
+    DETECTOR_FILE,
+    INSTALL_HINT,
+    LANDMARK_FILE,
+    MODEL_DIR,
+    DetectorUnavailable,
+    Person,
+    _import_interpreter,
+    torso_length,
+)
 from .selfie import LOOK_MIN, SELFIE_FILE, SELFIE_SIZE, person_share
 
 if TYPE_CHECKING:  # the proposer's module needs torch; the detector itself does not
@@ -895,13 +904,7 @@ def _own_peak(a: Person, b: Person, peaks: list[Proposal]) -> bool:
 
 def _peer(a: Person, b: Person) -> bool:
     """True when a's torso (mid-shoulders to mid-hips) is at least NESTED_PEER x b's: a could stand beside b."""
-    return _torso(a.keypoints) >= NESTED_PEER * _torso(b.keypoints)
-
-
-def _torso(kp: np.ndarray) -> float:
-    """Mid-shoulders to mid-hips in px (BlazePose keypoints (33, 3+))."""
-    kp = np.asarray(kp, np.float32)
-    return float(np.hypot(*(kp[[11, 12], :2].mean(0) - kp[[23, 24], :2].mean(0))))
+    return torso_length(a.keypoints) >= NESTED_PEER * torso_length(b.keypoints)
 
 
 def _clearly_better(a: Person, b: Person) -> bool:

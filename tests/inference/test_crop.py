@@ -260,9 +260,8 @@ def test_uncrop_parts_weighs_the_silhouette_on_a_scaled_copy_of_the_photo():
         got = uncrop_parts(parts, half, (32, 32))
         assert (got[:, :edge // 2] == 3).all() and not got[:, edge // 2:].any(), edge
         np.testing.assert_array_equal(got, uncrop_parts(parts, c, (64, 64))[::2, ::2])
-        # a long thin photo's copy (`image_io.display_size`: its short side rounded, 100 -> 20.48 -> 20 px) is one
-        assert _silhouette_at(np.ones((10000, 100), np.float32), (2048, 20)).shape == (2048, 20)
         # an image of another aspect is not a copy of this photo: the crop's weighed map, as before
         np.testing.assert_array_equal(uncrop_parts(parts, half, (32, 40)),
                                       uncrop_parts(parts, half, (32, 40), in_photo=False))
-
+    # a long thin photo's copy (`image_io.display_size`: its short side rounded, 100 -> 20.48 -> 20 px) is one
+    assert _silhouette_at(np.ones((10000, 100), np.float32), (2048, 20)).shape == (2048, 20)

@@ -44,6 +44,8 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, default=0, help="first N frames only")
     ap.add_argument("--no-fit", action="store_true", help="detection only")
     ap.add_argument("--pictures", type=Path, default=None, help="folder for a few frames with boxes drawn")
+    ap.add_argument("--rows", type=Path, default=None,
+                    help="write one JSON row per ground-truth person here (frame, height, visibility, found, error)")
     args = ap.parse_args(argv)
 
     from inference.render.context import configure_gl
@@ -151,6 +153,12 @@ def main(argv=None) -> int:
                      + (f"{e.mean():.1f} | {np.median(e):.1f} | {len(e)} |" if len(e) else "- | - | 0 |"))
     text = "\n".join(lines) + "\n"
     print(text)
+    if args.rows is not None:
+        import json
+
+        args.rows.parent.mkdir(parents=True, exist_ok=True)
+        args.rows.write_text(json.dumps([{k: (None if isinstance(v, float) and np.isnan(v) else v)
+                                          for k, v in r.items()} for r in rows], indent=0))
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)

@@ -796,8 +796,9 @@ def _marked(person: Person, peaks: list[Proposal]) -> bool:
 def same_person(a: Person, b: Person) -> bool:
     """True when two detections are one person: their head boxes overlap (IoU > HEAD_IOU), their head centres
     lie closer than SAME_HEAD x the larger head box's side (two people's heads never coincide in a photo: a
-    second, partial skeleton on one person does), or their nose, shoulders and hips agree within
-    SAME_KEYPOINTS x the body size."""
+    second, partial skeleton on one person does), their nose, shoulders and hips agree within
+    SAME_KEYPOINTS x the body size, or their nose, arms and legs (`BODY`) do with left and right swapped (a
+    legs-only person under the photo's top edge, read once facing each way)."""
     ka, kb = np.asarray(a.keypoints, np.float32), np.asarray(b.keypoints, np.float32)
     ha, hb = _head_box(ka), _head_box(kb)
     if _iou(ha, hb[None])[0] > HEAD_IOU:
@@ -806,8 +807,13 @@ def same_person(a: Person, b: Person) -> bool:
     if float(np.hypot(*((ha[:2] + ha[2:]) / 2 - (hb[:2] + hb[2:]) / 2))) < SAME_HEAD * side:
         return True
     idx = [0, 11, 12, 23, 24]
-    d = float(np.median(np.hypot(*(ka[idx, :2] - kb[idx, :2]).T)))
-    return d < SAME_KEYPOINTS * min(_body_size(ka), _body_size(kb))
+    size = min(_body_size(ka), _body_size(kb))
+    if float(np.median(np.hypot(*(ka[idx, :2] - kb[idx, :2]).T))) < SAME_KEYPOINTS * size:
+        return True
+    # one body read twice, left and right swapped (the front/back ambiguity of a person whose face the photo
+    # does not show): the same points in mirrored roles, legs included, for the head may lie outside the photo
+    d = float(np.median(np.hypot(*(ka[BODY, :2] - kb[MIRROR[BODY], :2]).T)))
+    return d < SAME_KEYPOINTS * size
 
 
 def merge_people(people: list[Person], peaks: list[Proposal] = ()) -> list[Person]:

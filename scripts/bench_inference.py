@@ -66,7 +66,8 @@ def bench_device(device: str, weights: Path, images: list, warmup: int, refine_n
         print(f"  note: {w}")
     print(f"device {pred.device}" + (f" ({torch.cuda.get_device_name()})" if pred.device.type == "cuda" else
                                      f", torch threads {torch.get_num_threads()}")
-          + f", detector {'on' if pred.detector is not None else 'off'}, seg {pred.seg_res} px, fit {pred.fit_res} px")
+          + (f", detector on ({pred.detector.threads} threads)" if pred.detector is not None else ", detector off")
+          + f", seg {pred.seg_res} px, fit {pred.fit_res} px")
     for img in images[:warmup]:
         try:
             pred.predict(img)

@@ -24,7 +24,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("inputs", nargs="+", type=Path, help="a crowd folder or image files")
     ap.add_argument("--n", type=int, default=10, help="frames of a crowd folder")
-    ap.add_argument("--torch-threads", type=int, default=1)
+    ap.add_argument("--torch-threads", type=int, default=0,
+                    help="torch threads, and so the detector's (0: torch's own count, as the app runs)")
     args = ap.parse_args(argv)
 
     from inference.render.context import configure_gl
@@ -35,7 +36,8 @@ def main(argv=None) -> int:
     from inference.image_io import load_image
     from inference.pipeline import PredictionError, Predictor
 
-    torch.set_num_threads(args.torch_threads)
+    if args.torch_threads > 0:
+        torch.set_num_threads(args.torch_threads)
     images: list[tuple[str, np.ndarray]] = []
     for p in args.inputs:
         if p.is_dir():
@@ -46,6 +48,7 @@ def main(argv=None) -> int:
             images.append((p.name, load_image(p)))
     pred = Predictor(detect="on")
     det = pred.detector
+    print(f"torch threads {torch.get_num_threads()}, detector threads {det.threads}")
     det.detect(images[0][1][:64, :64].copy())  # load and warm up the interpreters
     rows = []
     for name, img in images:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,6 +275,17 @@ def roi_from_points(centre: np.ndarray, scale_point: np.ndarray) -> Roi | None:
     return Roi(float(x0), float(y0), 2 * radius * ROI_SCALE, angle)
 
 
+def default_threads() -> int:
+    """TFLite threads of a detector built without a count: as many as torch uses (at most 4). The detector and the
+    networks run one after the other, never at once, so they can share the cores; torch's count follows
+    OMP_NUM_THREADS and `torch.set_num_threads`, so a run pinned to one core (one process per core) keeps the
+    detector on one too. Two threads against one on this project's 2-core machine: the same keypoints and people,
+    wide shots 3.5 -> 2.1 s (docs/crowds.md, "Two detector threads")."""
+    import torch
+
+    return max(1, min(4, torch.get_num_threads()))
+
+
 class PersonDetector:
     """Finds people in an RGB photo (see inference/detect/__init__.py).  One instance may be shared between
     threads: calls are serialised by a lock."""
@@ -295,7 +305,7 @@ class PersonDetector:
             check_files(model_dir, (DETECTOR_FILE, LANDMARK_FILE))
         except ModelFileError as exc:
             raise DetectorUnavailable(str(exc)) from None
-        threads = threads or max(1, min(4, (os.cpu_count() or 2) // 2))  # leave cores to torch
+        self.threads = threads = threads or default_threads()
         self.detector = _Model(interpreter_cls, model_dir / DETECTOR_FILE, threads)
         self.landmarker = _Model(interpreter_cls, model_dir / LANDMARK_FILE, threads)
         if (set(self.detector.outputs) != {N_ANCHORS * 12, N_ANCHORS}

@@ -261,6 +261,30 @@ def test_grey_input_and_options(detector):
         detector.detect(np.zeros((10, 10, 3), np.float32))
 
 
+
+@needs_runtime
+def test_the_detector_runs_as_many_threads_as_torch_and_finds_the_same_people(detector):
+    """Without a count the detector takes torch's (one knob, OMP_NUM_THREADS or torch.set_num_threads, for the
+    process); one thread or two, the same keypoints."""
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = det.PersonDetector(people=None)
+        torch.set_num_threads(2)
+        two = det.PersonDetector(people=None)
+    finally:
+        torch.set_num_threads(before)
+    assert (one.threads, two.threads) == (1, 2)
+    assert det.PersonDetector(threads=3, people=None).threads == 3
+    photo = load("two_people.jpg")
+    a, b = one.detect(photo), two.detect(photo)
+    assert len(a) == len(b) == 2
+    for p, q in zip(a, b):
+        np.testing.assert_allclose(p.keypoints, q.keypoints, atol=1e-4)
+        np.testing.assert_array_equal(p.box, q.box)
+
 # ---------------------------------------------------------------------------------------------- NBF glue
 def test_crop_inputs_and_restricted_parts():
     from inference.crop import crop_for_box

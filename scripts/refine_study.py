@@ -1,6 +1,7 @@
-"""What the refinement studies (`study_refine_check.py`, `study_refine_keypoints.py`) share: the synthetic
-test cases run as `main.py evaluate` runs them (the test image as the crop, the detector's person, keypoints,
-3D landmarks and silhouette), and their command line."""
+"""What the refinement studies (`study_refine_check.py`, `study_refine_keypoints.py`, `study_refine_budget.py`,
+`study_refine_weights.py`) share: the synthetic test cases run as `main.py evaluate` runs them (the test image as
+the crop, the detector's person, keypoints, 3D landmarks and silhouette), their command line, and the report of
+the studies that refine each case several ways."""
 from __future__ import annotations
 
 import argparse
@@ -49,3 +50,30 @@ def study_main(doc: str, default_cases: str, study: Callable[[Path, int, int], l
     if a.out:
         a.out.write_text(json.dumps([asdict(r) for r in rows], indent=1))
     print(report(rows))
+
+
+def report_variants(rows: list[dict], out: Path | None, label: Callable[[object], str] = str) -> None:
+    """Write `rows` (one per case: {"network": mm, "refined": {variant: mm}, "seconds": {variant: s}}) to `out` as
+    JSON when given, and print per variant the refined mean PA-MPJPE against the network's, the share of cases
+    refinement improved, the median seconds per refinement and, where a variant is named "shipped", the mean
+    per-case difference from it (+- its standard error)."""
+    import statistics
+
+    import numpy as np
+
+    if out:
+        out.write_text(json.dumps(rows, indent=1))
+    net = float(np.mean([r["network"] for r in rows]))
+    print(f"{len(rows)} cases; network {net:.1f} mm")
+    variants = list(rows[0]["refined"]) if rows else []
+    base = np.array([r["refined"]["shipped"] for r in rows]) if "shipped" in variants else None
+    for v in variants:
+        ref = np.array([r["refined"][v] for r in rows])
+        better = np.mean([r["refined"][v] < r["network"] - 1e-6 for r in rows])
+        med = statistics.median(r["seconds"][v] for r in rows)
+        paired = ""
+        if base is not None and len(rows) > 1:
+            d = ref - base
+            paired = f", against shipped {d.mean():+.2f} +- {d.std(ddof=1) / np.sqrt(len(d)):.2f}"
+        print(f"{label(v)}: refined {ref.mean():.2f} mm ({100 * (ref.mean() / net - 1):+.1f} %){paired}, improved "
+              f"{better:.0%} of cases, median {med:.2f} s per refinement")

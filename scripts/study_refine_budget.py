@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -30,7 +27,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, help="per-case rows as JSON")
     a = ap.parse_args()
     import torch
-    from refine_study import evaluated_cases
+    from refine_study import evaluated_cases, report_variants
 
     from inference import refine
     from inference.metrics import body_errors_mm
@@ -59,17 +56,7 @@ def main() -> None:
             row["refined"][n] = body_errors_mm(body.mesh(r), c.gt).pa_mpjpe
         rows.append(row)
         print(json.dumps(row), flush=True)
-    if a.out:
-        a.out.write_text(json.dumps(rows, indent=1))
-    net = float(np.mean([r["network"] for r in rows]))
-    print(f"{len(rows)} cases; network {net:.1f} mm")
-    for n in a.iters:
-        ref = [r["refined"][n] for r in rows]
-        better = np.mean([r["refined"][n] < r["network"] - 1e-6 for r in rows])
-        med = statistics.median(r["seconds"][n] for r in rows)
-        print(f"iters {n:3d}: refined {np.mean(ref):.1f} mm ({100 * (np.mean(ref) / net - 1):+.1f} %), "
-              f"improved {better:.0%} of cases, median {med:.2f} s per refinement")
-
+    report_variants(rows, a.out, lambda n: f"iters {n:3d}")
 
 if __name__ == "__main__":
     main()

@@ -946,15 +946,24 @@ def _head_above(a: Person, b: Person) -> bool:
 
 def big_enough(person: Person, min_px: float = MIN_PERSON_PX, shape: tuple[int, ...] | None = None) -> bool:
     """True unless the person's box is under min_px on its longer side (a speck, not a person).  With the
-    image's `shape`, a box that touches the frame is measured by the skeleton instead where that is longer: the
-    landmark model places the landmarks the frame cuts off, and a walker cut at the hips by the bottom edge
-    shows a box half their height."""
+    image's `shape`, a person the frame cuts (the box touches it, or `_beyond_frame`) is measured by the skeleton
+    instead where that is longer: the landmark model places the landmarks the frame cuts off, and a walker cut at
+    the hips by the bottom edge shows a box half their height."""
     box = np.asarray(person.box, np.float32)
     size = float(np.max(box[2:] - box[:2]))
-    if size < min_px and shape is not None and person.edges(shape):
+    if size < min_px and shape is not None and (person.edges(shape) or _beyond_frame(person, shape)):
         kp = np.asarray(person.keypoints, np.float32)[:, :2]
         size = max(size, float(np.max(kp.max(0) - kp.min(0))))
     return size >= min_px
+
+
+def _beyond_frame(person: Person, shape: tuple[int, ...]) -> bool:
+    """True when at least two of the body's landmarks (`BODY`) lie outside the image of `shape`: the photo cuts
+    the person off though their box stops short of its edge (a dark walker cut at the thighs whose silhouette and
+    seen keypoints end a few pixels above the bottom edge, crowd tuning frame 18 of seed 20191)."""
+    h, w = shape[:2]
+    kp = np.asarray(person.keypoints, np.float32)[BODY, :2]
+    return int(((kp[:, 0] < 0) | (kp[:, 1] < 0) | (kp[:, 0] >= w) | (kp[:, 1] >= h)).sum()) >= 2
 
 
 def _quality(person: Person) -> float:

@@ -489,6 +489,14 @@ def test_a_person_cut_by_the_frame_is_measured_by_their_skeleton():
     assert big_enough(cut, PROPOSAL_MIN_PX, (640, 1024, 3))
     inside = Person(np.array([cut.box[0], 500, cut.box[2], 535], np.float32), cut.score, cut.keypoints - [0, 105, 0])
     assert not big_enough(inside, PROPOSAL_MIN_PX, (640, 1024, 3))
+    # a dark walker whose silhouette and seen keypoints stop 6 px above the bottom edge (crowd tuning frame 18 of
+    # seed 20191): the box does not touch the frame, the skeleton's knees and feet lie beyond it
+    short = Person(np.array([cut.box[0], 605, cut.box[2], 634], np.float32), cut.score, cut.keypoints)
+    assert not short.edges((640, 1024, 3)) and big_enough(short, PROPOSAL_MIN_PX, (640, 1024, 3))
+    one_foot = cut.keypoints.copy()
+    one_foot[:, 1] -= 40  # the whole skeleton inside the frame but for one landmark: not cut
+    one_foot[27, 1] = 645  # the left ankle
+    assert not big_enough(Person(short.box - [0, 40, 0, 40], cut.score, one_foot), PROPOSAL_MIN_PX, (640, 1024, 3))
 
 
 def test_image_cover_decides_whether_a_portrait_is_searched_further():

@@ -279,8 +279,7 @@ def default_threads() -> int:
     """TFLite threads of a detector built without a count: as many as torch uses (at most 4). The detector and the
     networks run one after the other, never at once, so they can share the cores; torch's count follows
     OMP_NUM_THREADS and `torch.set_num_threads`, so a run pinned to one core (one process per core) keeps the
-    detector on one too. Two threads against one on this project's 2-core machine: the same keypoints and people,
-    wide shots 3.5 -> 2.1 s (docs/crowds.md, "Two detector threads")."""
+    detector on one too. The thread count changes no keypoint (docs/crowds.md, "Two detector threads")."""
     import torch
 
     return max(1, min(4, torch.get_num_threads()))

@@ -88,7 +88,6 @@ def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band:
     return out
 
 
-
 def warp_probs(probs: np.ndarray, crop: Crop, image_shape: tuple[int, ...]) -> np.ndarray:
     """Class probabilities (13, r, r) on the crop warped onto the whole image as `uncrop_parts` warps them
     -> (H, W, 13) float32; outside the crop, background with probability 1."""
@@ -121,6 +120,7 @@ def _warp_stack(stack: np.ndarray, crop: Crop, rows: tuple[int, int], cols: tupl
         for c in range(0, stack.shape[-1], 4)], -1)
     warped[..., 0] += 1.0
     return warped
+
 
 def _silhouette_at(silhouette: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
     """The photo-frame silhouette (H, W) on an image of `shape` (h, w): itself at the photo's size, resized for a

@@ -731,8 +731,7 @@ def _hip_heat(proposer, maps: tuple[np.ndarray, float], person: Person) -> float
     """The proposer's heatmap (`PeopleProposer.heat` on `maps`, its (maps, scale) of the photo) within half a torso
     (mid-hips to mid-shoulders) of the person's mid-hips, from their keypoints (33, 3)."""
     kp = person.keypoints
-    hips, shoulders = kp[[23, 24], :2].mean(0), kp[[11, 12], :2].mean(0)
-    return proposer.heat(maps, hips, 0.5 * float(np.hypot(*(shoulders - hips))))
+    return proposer.heat(maps, kp[[23, 24], :2].mean(0), 0.5 * torso_length(kp))
 
 
 def merge_candidates(new: list[Candidate], have: list[Candidate] = ()) -> list[Candidate]:
@@ -900,6 +899,7 @@ def _drop_nested(people: list[Person], peaks: list[Proposal] = ()) -> list[Perso
     n = len(people)
     nested = {(i, j) for i in range(n) for j in range(n) if i != j and inside(i, j)}  # full-image mask sums: once
     marked = [_marked(q, peaks) for q in people]
+
     def own(i: int, j: int) -> bool:  # i is a person of their own beside or behind j, by the proposer's peaks
         return _own_peak(people[i], people[j], peaks) and (marked[j] or _peer(people[i], people[j]))
 
@@ -1093,8 +1093,8 @@ def _near_skeleton(mask: np.ndarray, kp: np.ndarray, margin: float = SKELETON_MA
     p = np.asarray(kp, np.float32)[:, :2]
     if not np.isfinite(p).all():
         return mask
-    shoulders, hips = p[[11, 12]].mean(0), p[[23, 24]].mean(0)
-    scale = max(float(np.hypot(*(shoulders - hips))), 0.3 * float((p.max(0) - p.min(0)).max()), 4.0)
+    shoulders = p[[11, 12]].mean(0)
+    scale = max(torso_length(p), 0.3 * float((p.max(0) - p.min(0)).max()), 4.0)
     reach = max(int(round(margin * scale)), 2)
     env = np.zeros(mask.shape[:2], np.uint8)
     q = np.round(p).astype(np.int32)

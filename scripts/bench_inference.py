@@ -20,6 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from inference.openmp import shorten_openmp_spin  # noqa: E402
+
+shorten_openmp_spin()  # as main.py does for the app and the CLI
+
 SEED = 987654  # not a training seed
 STAGES = ("detect", "crop", "segment", "fit", "body")
 
@@ -132,7 +136,7 @@ def main() -> None:
                   f"train them, pass --weights DIR, or time untrained networks with --random-weights")
             return
     print(f"{a.n} synthetic images of 256 px (seed {SEED}), {os.cpu_count()} CPU cores, "
-          f"load average {os.getloadavg()[0]:.2f}")
+          f"load average {os.getloadavg()[0]:.2f}, GOMP_SPINCOUNT {os.environ.get('GOMP_SPINCOUNT', 'unset')}")
     images = synthetic_images(a.n + a.warmup)
     bench_device("cpu", weights, images, a.warmup, a.refine_n, a.detect)
     if torch.cuda.is_available() and not a.cpu_only:

@@ -19,6 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from inference.openmp import shorten_openmp_spin  # noqa: E402
+
+shorten_openmp_spin()  # as main.py does for the app and the CLI
+
 from inference.paths import RESOURCES  # noqa: E402
 
 

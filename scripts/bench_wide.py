@@ -19,6 +19,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from inference.openmp import shorten_openmp_spin  # noqa: E402
+
+shorten_openmp_spin()  # as main.py does for the app and the CLI
+
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

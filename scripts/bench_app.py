@@ -28,6 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from inference.openmp import shorten_openmp_spin  # noqa: E402
+
+shorten_openmp_spin()  # as main.py does for the app
+
 from inference.paths import RESOURCES  # noqa: E402
 
 

@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; argv without the program name (default: sys.argv[1:], as the `nbf-studio` script)."""
+    from inference.openmp import shorten_openmp_spin
+
+    shorten_openmp_spin()  # before the command's module imports torch (the app's too)
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     if not argv or argv[0] not in COMMANDS:

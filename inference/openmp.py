@@ -16,8 +16,9 @@ SPIN_COUNT = "30000"
 
 
 def shorten_openmp_spin() -> bool:
-    """Set GOMP_SPINCOUNT to SPIN_COUNT unless the environment sets it. libgomp reads it once, when torch loads it, so
-    this must run first; False (nothing set) when torch is already imported."""
+    """Set GOMP_SPINCOUNT to SPIN_COUNT unless the environment sets it. libgomp reads it once, when torch loads it,
+    so `cli.main.main` (the app, `main.py` and `nbf-studio`) calls it first; False (nothing set) when torch is
+    already imported."""
     if "torch" in sys.modules:
         return False
     os.environ.setdefault("GOMP_SPINCOUNT", SPIN_COUNT)

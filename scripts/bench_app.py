@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inference.openmp import shorten_openmp_spin  # noqa: E402
 
-shorten_openmp_spin()  # as main.py does for the app
+shorten_openmp_spin()  # as the app does (cli.main.main)
 
 from inference.paths import RESOURCES  # noqa: E402
 

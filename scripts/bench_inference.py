@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inference.openmp import shorten_openmp_spin  # noqa: E402
 
-shorten_openmp_spin()  # as main.py does for the app and the CLI
+shorten_openmp_spin()  # as the app and the CLI do (cli.main.main)
 
 SEED = 987654  # not a training seed
 STAGES = ("detect", "crop", "segment", "fit", "body")

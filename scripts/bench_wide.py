@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inference.openmp import shorten_openmp_spin  # noqa: E402
 
-shorten_openmp_spin()  # as main.py does for the app and the CLI
+shorten_openmp_spin()  # as the app and the CLI do (cli.main.main)
 
 
 def main(argv=None) -> int:

@@ -24,6 +24,7 @@ def test_the_spin_is_set_before_torch_loads_and_a_users_value_wins():
     assert _run("import torch; " + first + show) == ["False", "None"]
 
 
-def test_main_sets_the_spin_without_importing_torch():
-    out = _run("import sys, os, main; print('torch' in sys.modules, os.environ.get('GOMP_SPINCOUNT'))")
-    assert out == ["False", "30000"]
+def test_the_command_line_sets_the_spin_before_any_command_imports_torch():
+    out = _run("import sys, os; from cli.main import main; main(['--help']); "
+               "print('torch' in sys.modules, os.environ.get('GOMP_SPINCOUNT'))")
+    assert out[-2:] == ["False", "30000"]

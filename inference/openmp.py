@@ -1,11 +1,11 @@
 """How long torch's idle OpenMP threads keep the cores: set once, before torch is imported.
 
 torch's CPU build runs its parallel regions on libgomp, whose worker threads busy-wait after each region before they
-sleep: 300,000 spins unless told otherwise (GOMP_SPINCOUNT), some 15-20 ms on this project's 2-core machines. The
-person detector's TFLite threads, which run right after a torch stage (the previous image's fit, the part witness,
-the proposer), then share the cores with two spinning threads: one detection on a 256 px render took 37-41 ms after
-torch against 29-31 ms with 30,000 spins, while the torch stages themselves, whose regions follow one another within
-microseconds, are as fast (docs/crowds.md, "Torch's idle threads and the detector").
+sleep (300,000 spins unless GOMP_SPINCOUNT says otherwise: milliseconds on these CPUs). The person detector's TFLite
+threads run right after a torch stage (the previous image's fit, the part witness, the proposer) and would share the
+cores with the spinning threads; a tenth of the spin frees them sooner, while torch's own regions, which follow one
+another within microseconds, still find their threads awake (figures: docs/crowds.md, "Torch's idle threads and the
+detector").
 """
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ def _run(code: str, **env: str) -> list[str]:
 
 def test_the_spin_is_set_before_torch_loads_and_a_users_value_wins():
     show = "import os; print(shorten_openmp_spin(), os.environ.get('GOMP_SPINCOUNT'))"
-    first = "from inference.openmp import shorten_openmp_spin, SPIN_COUNT; "
+    first = "from inference.openmp import shorten_openmp_spin; "
     assert _run(first + show) == ["True", "30000"]
     assert _run(first + show, GOMP_SPINCOUNT="5") == ["True", "5"]
     assert _run("import torch; " + first + show) == ["False", "None"]

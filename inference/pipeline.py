@@ -53,7 +53,7 @@ PART_WITNESS_MIN = 0.25
 # PROPOSAL_MIN_PX (docs/crowds.md, "Doubted people" and "Found people painted over").
 SURE_PART_AGREEMENT = 0.5
 SURE_PART_CONFIDENCE = 0.7
-WITNESSED_KEPT = 4  # part maps of recent third-witness calls kept for `predict` (a photo's doubtful people)
+WITNESSED_KEPT = 4  # part maps of recent third-witness calls kept for the strict ask that may follow the lenient one
 
 
 def _undetected_person(image_shape: tuple[int, ...], parts: PartMap) -> bool:
@@ -164,7 +164,9 @@ class Predictor:
             self.warnings.append(f"the fitting weights were trained for another body model ({trained_for}); "
                                  f"{self.body_model.name} is in use, so shapes and joints may be off")
         self.focal, self.size = FOCAL, CROP_SIZE
-        # (person, photo fingerprint, crop, parts, (start, end) perf_counter times) of recent `part_agreement` calls
+        # (person, photo fingerprint, crop, parts) of recent `part_agreement` calls: a skeleton asked about twice is
+        # segmented once. (Not reused by `predict`: the person the search returns carries the mirror's second look at
+        # the keypoints, `PersonDetector.second_look`, so their map is made again from those.)
         self._witnessed: list = []
         self.detector = None
         if detect not in ("auto", "on", "off"):
@@ -195,14 +197,11 @@ class Predictor:
 
         crop = crop_for_box(tuple(float(v) for v in body_box(person, rgb.shape)), rgb.shape, self.size)
         # a skeleton asked about twice (the lenient witness, then the strict one) is segmented once
-        parts, _ = self._witnessed_parts(rgb, person, crop)
+        parts = self._witnessed_parts(rgb, person, crop)
         if parts is None:
-            t = time.perf_counter()
             joints2d, conf, mask = crop_inputs(person, crop, rgb.shape)
             parts = self._person_parts(apply_crop(rgb, crop), joints2d, conf, mask, person.mask)
-            # kept for `predict`: the doubtful person is often the one fitted next, on the same crop
-            self._witnessed = [(person, _fingerprint(rgb), crop, parts, (t, time.perf_counter())),
-                               *self._witnessed][:WITNESSED_KEPT]
+            self._witnessed = [(person, _fingerprint(rgb), crop, parts), *self._witnessed][:WITNESSED_KEPT]
         # the map weighed on the crop, as the witness's thresholds were set (crowds.md)
         agreement = keypoint_part_agreement(uncrop_parts(parts, crop, rgb.shape, in_photo=False),
                                             person.keypoints).agreement
@@ -217,15 +216,15 @@ class Predictor:
 
         return restrict_parts(self.segment(crop_image, joints2d, conf), mask_crop, photo_mask=photo_mask)
 
-    def _witnessed_parts(self, rgb: np.ndarray, person, crop: Crop) -> tuple[PartMap | None, tuple[float, float]]:
-        """(the restricted part map `part_agreement` computed for this very person (the detector's object) on
-        this photo and crop, when it was computed: (start, end) perf_counter times), or (None, (0, 0))."""
-        mine = [(key, c, parts, when) for p, key, c, parts, when in self._witnessed if p is person]
+    def _witnessed_parts(self, rgb: np.ndarray, person, crop: Crop) -> PartMap | None:
+        """The restricted part map `part_agreement` computed for this very person (the detector's object) on
+        this photo and crop, or None."""
+        mine = [(key, c, parts) for p, key, c, parts in self._witnessed if p is person]
         photo = _fingerprint(rgb) if mine else None
-        for key, c, parts, when in mine:
+        for key, c, parts in mine:
             if key == photo and c.size == crop.size and c.scale == crop.scale and np.array_equal(c.offset, crop.offset):
-                return parts, when
-        return None, (0.0, 0.0)
+                return parts
+        return None
 
     def parts_follow(self, rgb: np.ndarray, person, sure: bool = False) -> bool:
         """The detector's third witness (`detect.blazepose.PersonDetector.person_at`): the part map of the
@@ -361,12 +360,7 @@ class Predictor:
         t1 = time.perf_counter()
         if cancel():
             raise Cancelled("cancelled")
-        # a doubtful person's part map made by the part witness during this call's detection: its time is the
-        # segment's, not the detector's (made by an earlier call, e.g. fitting everyone: spent then)
-        parts, (w0, w1) = (None, (0.0, 0.0)) if found is None else self._witnessed_parts(rgb, found, crop)
-        witnessed_s = w1 - w0 if w0 >= t0 else 0.0
-        if parts is None:
-            parts = self._person_parts(crop_img, joints2d, conf, mask_crop, found.mask if found is not None else None)
+        parts = self._person_parts(crop_img, joints2d, conf, mask_crop, found.mask if found is not None else None)
         fg = float((parts.labels > 0).mean())
         if require_person and (fg < MIN_PERSON_FRACTION or (searched and found is None
                                                             and not _undetected_person(rgb.shape, parts))):
@@ -400,8 +394,8 @@ class Predictor:
         j2d = project_points(mesh.joints, self.focal, self.size)
         return Prediction(image=rgb, crop=crop, crop_image=crop_img, parts=parts, params=params, mesh=mesh,
                           camera=Camera(self.focal, self.size), joints2d=np.asarray(j2d, np.float32),
-                          timings=Timings(detect=max(0.0, td - t0 - witnessed_s), crop=t1 - td,
-                                          segment=t2 - t1 + witnessed_s, fit=t3 - t2, body=t4 - t3, refine=t_ref),
+                          timings=Timings(detect=td - t0, crop=t1 - td, segment=t2 - t1, fit=t3 - t2, body=t4 - t3,
+                                          refine=t_ref),
                           refined=refined, network_params=network_params, network_mesh=network_mesh,
                           source=str(image) if isinstance(image, (str, Path)) else "",
                           people=people, person=person if found is not None else -1)

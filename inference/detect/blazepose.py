@@ -134,6 +134,9 @@ for _l, _r in ((1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15,
                (21, 22), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32)):
     MIRROR[_l], MIRROR[_r] = _r, _l
 BODY = [0, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]  # nose, arms, legs: the points the mirror test compares
+# A person's keypoints are the mean of the landmark model's answers on their ROI and on its mirror image where the two
+# lie within this many body radii (a second look steadies the model's answer: docs/real_photos.md, "How it works", 4)
+MIRROR_AVERAGE_MAX = 0.1
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -254,6 +257,19 @@ class _Model:
 
 
 @dataclass(frozen=True)
+class MirrorPass:
+    """The landmark model's answer on the mirror image of a ROI, mapped back to the image: keypoints (33, 2) image px
+    as the model's regression gives them (`raw`) and moved onto its heatmaps (`refined`, as `landmarks` does),
+    visibility (33,), pose presence, and the ROI's body radius in px."""
+
+    raw: np.ndarray
+    refined: np.ndarray
+    visibility: np.ndarray
+    presence: float
+    radius: float
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A detector hit: the centre of the face it fired on (image px), its person ROI, score, view index."""
 
@@ -334,6 +350,8 @@ class PersonDetector:
         self._lock = threading.Lock()
         self._cache: list[tuple[tuple, list[Person]]] = []
         self._passes: tuple[np.ndarray, dict] | None = None  # (image, passes by ROI) of the running detect() call
+        # the running detect() call's landmark results by id: (person, image, ROI, mirrored pass or None)
+        self._looks: dict[int, tuple] | None = None
 
     # ------------------------------------------------------------------ stage 1: detector
     @staticmethod
@@ -467,18 +485,27 @@ class PersonDetector:
                                   borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         return kp, presence, mask, roi_from_points(aux[0], aux[1]), _world_to_image_axes(out[117], roi.angle)
 
-    def mirrored(self, image: np.ndarray, roi: Roi, kp: np.ndarray) -> tuple[float, float]:
+    def mirror_pass(self, image: np.ndarray, roi: Roi) -> MirrorPass:
+        """The landmark model on the mirror image of a ROI, its keypoints mapped back to the image."""
+        x = roi.sample(image, LM_SIZE)[:, ::-1].astype(np.float32) / 255.0
+        out = self.landmarker(np.ascontiguousarray(x))
+        lm = out[195].reshape(39, 5)
+        raw = lm[:33, :2] / LM_SIZE
+        refined = _refine_with_heatmap(raw, out[64 * 64 * 39].reshape(64, 64, 39)[..., :33])
+        raw[:, 0], refined[:, 0] = 1.0 - raw[:, 0], 1.0 - refined[:, 0]
+        return MirrorPass(raw=roi.to_image(raw[MIRROR]), refined=roi.to_image(refined[MIRROR]),
+                          visibility=_sigmoid(lm[:33, 3])[MIRROR], presence=float(out[1].reshape(-1)[0]),
+                          radius=roi.side / (2 * ROI_SCALE))
+
+    def mirrored(self, image: np.ndarray, roi: Roi, kp: np.ndarray, mirror: MirrorPass | None = None
+                 ) -> tuple[float, float]:
         """The landmark model on the mirror image of a ROI, mapped back: (median disagreement of its nose, arm
         and leg keypoints with `kp` (33, 3), the model's answer on the same ROI, in body radii; its pose
         presence).  A person looks the same in a mirror; the skeleton the model settles on in a texture, a
-        flower or a toy's face mostly does not."""
-        x = roi.sample(image, LM_SIZE)[:, ::-1].astype(np.float32) / 255.0
-        out = self.landmarker(np.ascontiguousarray(x))
-        uv = out[195].reshape(39, 5)[:33, :2] / LM_SIZE
-        uv[:, 0] = 1.0 - uv[:, 0]
-        back = roi.to_image(uv[MIRROR])
-        d = np.hypot(*(back[BODY] - kp[BODY, :2]).T)
-        return float(np.median(d)) / (roi.side / (2 * ROI_SCALE)), float(out[1].reshape(-1)[0])
+        flower or a toy's face mostly does not. `mirror`: that pass when already made."""
+        mirror = mirror if mirror is not None else self.mirror_pass(image, roi)
+        d = np.hypot(*(mirror.raw[BODY] - kp[BODY, :2]).T)
+        return float(np.median(d)) / mirror.radius, mirror.presence
 
     def person_at(self, image: np.ndarray, roi: Roi, score: float, witness=None, parts=None,
                   presence_min: float = PRESENCE_MIN, look: bool = True) -> Person | None:
@@ -525,8 +552,10 @@ class PersonDetector:
         if box is None:
             return None
         person = Person(box=box, score=float(score), keypoints=kp, mask=mask, world=world)
+        mirror = None
         if score < WITNESS_SCORE and not (witness is not None and witness(person)):
-            drift, presence = self.mirrored(image, r2, kp)
+            mirror = self.mirror_pass(image, r2)
+            drift, presence = self.mirrored(image, r2, kp, mirror)
             if not (presence >= MIRROR_PRESENCE and drift <= MIRROR_MAX_DRIFT
                     and (parts is None or parts(image, person))):
                 return None
@@ -534,7 +563,22 @@ class PersonDetector:
             # Not asked of people the proposer's heat vouched for: it paints too few of our renders' people
             if look and not self.looks_like_person(image, person):
                 return None
+        if self._looks is not None:  # for `second_look`, once the search has settled on its people
+            self._looks[id(person)] = (person, image, r2, mirror)
         return person
+
+    def second_look(self, person: Person) -> Person:
+        """A person the search settled on, with keypoints averaged with the landmark model's answer on the mirror
+        image of the ROI that found them (`_mirror_averaged`): the search itself compares the model's own answers
+        (its witnesses and merging were set on those), and the people it keeps get the steadier keypoints. The
+        person as they are when this `detect` call did not find them."""
+        look = (self._looks or {}).get(id(person))
+        if look is None or look[0] is not person:
+            return person
+        _, image, roi, mirror = look
+        mirror = mirror if mirror is not None else self.mirror_pass(image, roi)
+        return Person(box=person.box, score=person.score, keypoints=_mirror_averaged(person.keypoints, mirror),
+                      mask=person.mask, world=person.world)
 
     def looks_like_person(self, image: np.ndarray, person: Person) -> bool:
         """The selfie segmenter paints at least LOOK_MIN of the person's silhouette as person (selfie.py);
@@ -579,13 +623,13 @@ class PersonDetector:
             for k, found in self._cache:
                 if k == key:
                     return [p if with_masks else Person(p.box, p.score, p.keypoints, None, p.world) for p in found]
-            self._passes = (image, {})
+            self._passes, self._looks = (image, {}), {}
             try:
                 people = self._detect(image, max_people, min_score, zoom, wide, parts)
                 if not people and wide and parts is not None and max(image.shape[:2]) < 2 * DET_SIZE:
                     people = self._on_canvas(image, max_people, min_score, zoom, parts)
             finally:
-                self._passes = None
+                self._passes, self._looks = None, None
             self._cache = [(key, people), *self._cache][:CACHE_SIZE]
         if not with_masks:
             people = [Person(p.box, p.score, p.keypoints, None, p.world) for p in people]
@@ -704,7 +748,7 @@ class PersonDetector:
             unmarked = frozenset(k for k, q in enumerate(people) if not _marked(q, peaks))
             confirm(self.proposals(image, people, peaks), check=lambda p: big_enough(p, PROPOSAL_MIN_PX, image.shape),
                     doubted=True, open_heads=unmarked, repaint=True)
-        people = _drop_nested(merge_people(people, peaks), peaks)
+        people = [self.second_look(p) for p in _drop_nested(merge_people(people, peaks), peaks)]
         # only people who overlap another: trimmed alone, some single people's boxes moved and their fits lost
         people = [_on_own_skeleton(p, image.shape[:2]) if _touches(p, people) else p for p in people]
         # last, on the people the search settled on (a skeleton dropped here has already had its say in the
@@ -1023,6 +1067,16 @@ def _refine_with_heatmap(uv: np.ndarray, heat_logits: np.ndarray) -> np.ndarray:
         rows, cols = np.mgrid[r0:r1, c0:c1]
         out[k, 0] = ((cols + 0.5) * conf).sum() / conf.sum() / n
         out[k, 1] = ((rows + 0.5) * conf).sum() / conf.sum() / n
+    return out
+
+
+def _mirror_averaged(kp: np.ndarray, mirror: MirrorPass, max_apart: float = MIRROR_AVERAGE_MAX) -> np.ndarray:
+    """(33, 3) keypoints `kp` averaged with the mirrored pass's, point by point, where the two lie within
+    `max_apart` body radii (elsewhere one of them went astray and `kp` stays)."""
+    near = np.hypot(*(mirror.refined - kp[:, :2]).T) <= max_apart * mirror.radius
+    out = np.array(kp, np.float32, copy=True)
+    out[near, :2] = 0.5 * (out[near, :2] + mirror.refined[near])
+    out[near, 2] = 0.5 * (out[near, 2] + mirror.visibility[near])
     return out
 
 

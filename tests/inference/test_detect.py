@@ -419,7 +419,11 @@ def test_the_canvas_search_maps_people_back_onto_the_image(detector):
 
     small = cv2.resize(load("astronaut.jpg"), (256, 256), interpolation=cv2.INTER_AREA)
     direct = detector.detect(small, max_people=1)
-    canvas = detector._on_canvas(small, 1, DET_MIN_SCORE, True, parts=lambda image, person, sure=False: True)
+    detector._looks = {}  # as within a detect() call: the people found get the mirror's second look
+    try:
+        canvas = detector._on_canvas(small, 1, DET_MIN_SCORE, True, parts=lambda image, person, sure=False: True)
+    finally:
+        detector._looks = None
     assert len(direct) == 1 and len(canvas) == 1
     a, b = direct[0], canvas[0]
     assert b.mask.shape == small.shape[:2]
@@ -429,3 +433,57 @@ def test_the_canvas_search_maps_people_back_onto_the_image(detector):
     assert np.abs(a.box - b.box).max() < 16
     inter = ((a.mask > 0.5) & (b.mask > 0.5)).sum() / max(((a.mask > 0.5) | (b.mask > 0.5)).sum(), 1)
     assert inter > 0.8
+
+
+def test_mirror_averaging_takes_the_mean_only_where_the_two_looks_agree():
+    from inference.detect.blazepose import MirrorPass, _mirror_averaged
+
+    kp = np.zeros((33, 3), np.float32)
+    kp[:, 2] = 0.9
+    refined = np.zeros((33, 2), np.float32)
+    refined[0] = (4.0, 0.0)     # 0.04 body radii away: averaged
+    refined[1] = (30.0, 0.0)    # 0.3: one of them went astray, kept
+    mirror = MirrorPass(raw=refined, refined=refined, visibility=np.full(33, 0.5, np.float32), presence=0.9,
+                        radius=100.0)
+    out = _mirror_averaged(kp, mirror)
+    np.testing.assert_allclose(out[0], (2.0, 0.0, 0.7))
+    np.testing.assert_allclose(out[1], (0.0, 0.0, 0.9))
+    np.testing.assert_allclose(kp[0], (0.0, 0.0, 0.9))  # the input is left alone
+
+
+@needs_runtime
+def test_the_mirrors_second_look_brings_the_keypoints_nearer_the_truth(detector):
+    """On synthetic renders (seed 47, indices 0-11), the people detect() returns carry keypoints averaged with the
+    mirrored pass's, and those lie nearer the true joints than the landmark model's own answer (9 found; nearer
+    on 7, mean error 0.121 -> 0.114 torso lengths on the machine of stop 51)."""
+    from inference.body_model import BodyModel
+    from inference.camera import CROP_SIZE
+    from inference.crop import crop_for_box
+    from inference.detect.person_inputs import crop_inputs
+    from training.keypoint_sim import GT_FROM_SMPL
+    from training.synth.generator import SampleRenderer
+
+    r = SampleRenderer(BodyModel(), size=CROP_SIZE)
+    crop = crop_for_box(None, (CROP_SIZE, CROP_SIZE), CROP_SIZE)
+    raw_look = detector.second_look
+    errors = {"raw": [], "averaged": []}
+    try:
+        for i in range(12):
+            s = r.render(47, i, rgb=True)
+            gt = s.joints2d[list(GT_FROM_SMPL)]
+            torso = float(np.linalg.norm(gt[12] - gt[2:4].mean(0)))
+            for kind in errors:
+                detector.second_look = raw_look if kind == "averaged" else (lambda person: person)
+                detector._cache = []
+                people = detector.detect(s.image, max_people=1)
+                if not people:
+                    break
+                j, conf, _ = crop_inputs(people[0], crop, s.image.shape)
+                errors[kind].append(np.minimum(np.linalg.norm(j - gt, axis=1)[conf > 0] / torso, 0.5).mean())
+    finally:
+        detector.second_look = raw_look
+        detector._cache = []
+    n = min(len(errors["raw"]), len(errors["averaged"]))
+    assert n >= 8
+    raw, averaged = np.array(errors["raw"][:n]), np.array(errors["averaged"][:n])
+    assert averaged.mean() < raw.mean() and (averaged < raw).sum() >= n // 2, (raw, averaged)

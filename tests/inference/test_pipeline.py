@@ -431,46 +431,6 @@ def test_the_strict_part_witness_needs_keypoints_on_a_confident_part_map(shipped
         assert shipped.parts_follow(rgb, man) is lenient, witness
 
 
-def test_a_witnessed_person_is_segmented_once(shipped):
-    """The part map the third witness computed for the doubtful camera man is the one `predict` fits (no second
-    segmentation of the same crop), and it is the map a fresh segmentation gives; another photo with the same
-    person object is segmented anew."""
-    from inference.body_model import RESOURCES
-    from inference.image_io import load_image
-
-    if shipped.detector is None:
-        pytest.skip("needs the person detector runtime (requirements-detect.txt)")
-    rgb = load_image(RESOURCES / "photos" / "camera.png").copy()
-    rgb[0, 0] ^= 1  # a photo the detector has not cached: the witness runs again
-    calls = []
-    hook = shipped.seg_net.register_forward_hook(lambda *_: calls.append(1))
-    try:
-        people = shipped.people(rgb)
-        witnessed = len(calls)
-        assert len(people) == 1 and witnessed > 0
-        pred = shipped.predict(rgb)
-        assert len(calls) == witnessed
-        shipped._witnessed.clear()
-        again = shipped.predict(rgb)
-        assert len(calls) > witnessed
-        np.testing.assert_array_equal(pred.parts.labels, again.parts.labels)
-        other = np.ascontiguousarray(rgb[:, ::-1])
-        n = len(calls)
-        shipped.part_agreement(rgb, people[0])
-        shipped.predict(other, found=people[0])
-        assert len(calls) > n + 1
-        # a photo detected within `predict`: the witness's segmentation is timed as the segment, not as detection
-        # (before, the segment read 0 ms); the map made by an earlier call is not timed again
-        fresh = rgb.copy()
-        fresh[0, 1] ^= 1
-        n = len(calls)
-        t = shipped.predict(fresh).timings
-        assert len(calls) > n and t.segment > 0.005 and t.detect > 0
-        assert shipped.predict(fresh).timings.segment < t.segment / 2
-    finally:
-        hook.remove()
-
-
 def test_shipped_uniform_grey_image_has_no_person(shipped):
     if shipped.detector is None:  # then any image is taken as a person's crop (documented)
         pytest.skip("needs the person detector runtime (requirements-detect.txt)")

@@ -68,7 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         maps = det.proposer.maps(rgb) if wide and det.proposer is not None and people else None
         m = match(people) if match is not None else None
         for k, p in enumerate(people):
-            paths = [path for q, path in found if np.allclose(q[:, :2], p.keypoints[:, :2], atol=1e-3)]
+            # the search returns each person with the mirror's second look at their keypoints (points moved by at
+            # most 0.05 body radii): the landmark result they came from is the nearest, well within that
+            near = 0.05 * float(max(p.box[2] - p.box[0], p.box[3] - p.box[1]))
+            paths = [path for q, path in found
+                     if np.median(np.hypot(*(q[:, :2] - p.keypoints[:, :2]).T)) <= near]
             parts = float(pred.part_agreement(rgb, p))
             row = {"photo": name, "path": paths[-1] if paths else "?", "score": round(float(p.score), 3),
                    "px": round(float(p.box[3] - p.box[1])), "wide": bool(wide),

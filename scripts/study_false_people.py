@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -104,10 +105,13 @@ def main(argv: list[str] | None = None) -> int:
         passes.append((roi, out[0].copy()))
         return out
 
-    def record_mirror(self, image, roi, kp):
-        out = mirrored(self, image, roi, kp)
+    def record_mirror(self, image, roi, kp, *rest):
+        out = mirrored(self, image, roi, kp, *rest)
         mirrors.append((kp.copy(), out))
         return out
+
+    def near(person, kp) -> bool:  # the search returns people with the mirror's second look at their keypoints
+        return bp.same_look(person, replace(person, keypoints=kp))
 
     bp.PersonDetector._landmarks, bp.PersonDetector.mirrored = record_pass, record_mirror
     skipped: list[str] = []
@@ -121,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             kp = p.keypoints
             row = {"photo": path.name, "score": round(float(p.score), 3), "px": round(float(p.box[3] - p.box[1]))}
             row["heat"] = round(bp._hip_heat(det.proposer, maps, p), 3)
-            mm = [m for k, m in mirrors if np.allclose(k, kp)]
+            mm = [m for k, m in mirrors if near(p, k)]
             row["mirror"] = [round(v, 3) for v in mm[-1]] if mm else None
             row["parts"] = round(float(pred.part_agreement(rgb, p)), 3)
             if selfie is not None:
@@ -138,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             x0, y0, x1, y1 = (int(v) for v in p.box)
             mb = p.mask[max(y0, 0):y1, max(x0, 0):x1]
             row["soft"] = round(float(((mb > 0.2) & (mb < 0.8)).sum() / max((mb > 0.2).sum(), 1)), 3)
-            rois = [r for r, k in passes if np.allclose(k[:, :2], kp[:, :2], atol=1e-3)]
+            rois = [r for r, k in passes if near(p, k)]
             if rois:
                 r = rois[0]
                 unit = r.side / (2 * bp.ROI_SCALE)

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     pred = Predictor(detect="on")
     det = shared_detector()
-    found: list[tuple[np.ndarray, str]] = []  # (keypoints (33, 3), path) of every person person_at returned
+    found: list[tuple] = []  # (Person, path) of every person person_at returned
     person_at = bp.PersonDetector.person_at
 
     def record(self, image, roi, score, witness=None, parts=None, presence_min=bp.PRESENCE_MIN, look=True):
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         p = person_at(self, image, roi, score, asked if witness is not None else None, parts, presence_min, look)
         if p is not None:
             path = "score" if score >= bp.WITNESS_SCORE else ("heat" if said and said[-1] else "mirror")
-            found.append((p.keypoints.copy(), path))
+            found.append((p, path))
         return p
 
     def rows(rgb: np.ndarray, name: str, match=None):
@@ -68,11 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         maps = det.proposer.maps(rgb) if wide and det.proposer is not None and people else None
         m = match(people) if match is not None else None
         for k, p in enumerate(people):
-            # the search returns each person with the mirror's second look at their keypoints (points moved by at
-            # most 0.05 body radii): the landmark result they came from is the nearest, well within that
-            near = 0.05 * float(max(p.box[2] - p.box[0], p.box[3] - p.box[1]))
-            paths = [path for q, path in found
-                     if np.median(np.hypot(*(q[:, :2] - p.keypoints[:, :2]).T)) <= near]
+            paths = [path for q, path in found if bp.same_look(p, q)]
             parts = float(pred.part_agreement(rgb, p))
             row = {"photo": name, "path": paths[-1] if paths else "?", "score": round(float(p.score), 3),
                    "px": round(float(p.box[3] - p.box[1])), "wide": bool(wide),

@@ -43,16 +43,6 @@ def hips_of(kp: np.ndarray) -> np.ndarray:
     return np.asarray(kp, np.float32)[[23, 24], :2].mean(0)
 
 
-def came_from(final, result) -> bool:
-    """Whether a person the search returned came from this landmark result (Person objects): the search hands each
-    person back with the mirror's second look at their keypoints, which moves points by at most 0.05 body radii."""
-    if final is result:
-        return True
-    near = 0.05 * float(max(final.box[2] - final.box[0], final.box[3] - final.box[1]))
-    d = np.hypot(*(np.asarray(final.keypoints)[:, :2] - np.asarray(result.keypoints)[:, :2]).T)
-    return bool(np.median(d) <= near)
-
-
 def stage_of(on: list, taken: list, merged: list, kept: list, matched_other: bool, peak_near: bool,
              doubted: bool = False) -> str:
     """The stage that lost a person, from the landmark results on them (`on`, Person objects) and which of those
@@ -138,7 +128,7 @@ def main(argv=None) -> int:
                     continue
                 gh, h = P["lsp2d"][g][[2, 3], :2].mean(0), float(P["height"][g])
                 on = [p for p in log["results"] if np.hypot(*(hips_of(p.keypoints) - gh)) < ON_PERSON * h]
-                kept_on = [k for k, p in enumerate(people) if any(came_from(p, q) for q in on)]
+                kept_on = [k for k, p in enumerate(people) if any(bp.same_look(p, q) for q in on)]
                 matched_other = any(m[k] >= 0 for k in kept_on)
                 peak_near = any(np.hypot(*(q.hips - gh)) < ON_PERSON * h for q in peaks)
                 doubted = any(np.hypot(*(hips_of(p.keypoints) - gh)) < ON_PERSON * h for p in log["doubted"])

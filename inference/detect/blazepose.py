@@ -1080,6 +1080,17 @@ def _mirror_averaged(kp: np.ndarray, mirror: MirrorPass, max_apart: float = MIRR
     return out
 
 
+def same_look(person: Person, result: Person) -> bool:
+    """Whether `person`, as `detect` returned them, came from the landmark result `result` (as `person_at` gave it):
+    the mirror's second look moves each keypoint by at most half of MIRROR_AVERAGE_MAX body radii, so their median
+    point lies within a twentieth of the box's larger side (for the studies that trace the search)."""
+    if person is result:
+        return True
+    near = 0.05 * float(max(person.box[2] - person.box[0], person.box[3] - person.box[1]))
+    d = np.hypot(*(np.asarray(person.keypoints)[:, :2] - np.asarray(result.keypoints)[:, :2]).T)
+    return bool(np.median(d) <= near)
+
+
 def _roi_window(roi: Roi, shape: tuple[int, int]) -> tuple[int, int, int, int]:
     """x0, y0, x1, y1 integer pixel window holding the (rotated) ROI, clipped to the image."""
     h, w = shape

@@ -1,0 +1,35 @@
+"""scripts/study_mirror_mask.py: the patched second look averages the silhouette too, and keeps box and keypoints."""
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_patched_second_look_averages_the_silhouette_and_keeps_the_rest():
+    from inference.detect import detector_available
+
+    if not detector_available():
+        pytest.skip("needs the person detector runtime (requirements-detect.txt)")
+    import cv2
+
+    from inference.detect import PersonDetector
+
+    spec = importlib.util.spec_from_file_location("study_mirror_mask", ROOT / "scripts" / "study_mirror_mask.py")
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    rgb = cv2.imread(str(ROOT / "resources" / "photos" / "astronaut.jpg"))[:, :, ::-1].copy()
+    det = PersonDetector()
+    shipped = det.detect(rgb, max_people=1)
+    det._cache = []
+    det.second_look = lambda person: study.second_look_with_mask(det, person)
+    patched = det.detect(rgb, max_people=1)
+    assert len(shipped) == len(patched) == 1
+    a, b = shipped[0], patched[0]
+    np.testing.assert_array_equal(a.box, b.box)
+    np.testing.assert_array_equal(a.keypoints, b.keypoints)
+    assert not np.array_equal(a.mask, b.mask)
+    both = (a.mask > 0.5) | (b.mask > 0.5)
+    assert ((a.mask > 0.5) & (b.mask > 0.5)).sum() / both.sum() > 0.9  # the same silhouette, its edge averaged

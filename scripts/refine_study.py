@@ -52,6 +52,30 @@ def study_main(doc: str, default_cases: str, study: Callable[[Path, int, int], l
     print(report(rows))
 
 
+def variant_row(case: StudyCase) -> dict:
+    """A row of `report_variants` for one case, its variants still to add (`add_variant`)."""
+    from inference.metrics import body_errors_mm
+
+    return {"id": case.id, "network": body_errors_mm(case.run.prediction.mesh, case.gt).pa_mpjpe, "refined": {},
+            "seconds": {}}
+
+
+def add_variant(row: dict, name, pred, case: StudyCase, weights) -> None:
+    """The case's network fit refined with `weights` (`inference.refine.RefineWeights`) as `predict` refines it:
+    its PA-MPJPE (mm) and seconds into `row` under `name`."""
+    import time
+
+    from inference import refine
+    from inference.metrics import body_errors_mm
+
+    p, body = case.run.prediction, pred.body_model
+    t = time.perf_counter()
+    r = refine.refine_fit(body, p.params, p.parts, pred.focal, pred.size, weights=weights,
+                          **case.run.refine_inputs(case.case.image.shape))
+    row["seconds"][name] = time.perf_counter() - t
+    row["refined"][name] = body_errors_mm(body.mesh(r), case.gt).pa_mpjpe
+
+
 def report_variants(rows: list[dict], out: Path | None, label: Callable[[object], str] = str) -> None:
     """Write `rows` (one per case: {"network": mm, "refined": {variant: mm}, "seconds": {variant: s}}) to `out` as
     JSON when given, and print per variant the refined mean PA-MPJPE against the network's, the share of cases

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,33 +26,25 @@ def main() -> None:
     ap.add_argument("--out", type=Path, help="per-case rows as JSON")
     a = ap.parse_args()
     import torch
-    from refine_study import evaluated_cases, report_variants
+    from refine_study import add_variant, evaluated_cases, report_variants, variant_row
 
     from inference import refine
-    from inference.metrics import body_errors_mm
     from training.evaluate import detecting_predictor
 
     torch.manual_seed(0)
     start, stop = (int(v) for v in a.cases.split(":"))
     pred = detecting_predictor("detect")
-    body = pred.body_model
     shipped = refine.UNTRUSTED["iters"]
     rows = []
     for c in evaluated_cases(pred, a.data, start, stop):
-        p = c.run.prediction
-        row = {"id": c.id, "network": body_errors_mm(p.mesh, c.gt).pa_mpjpe, "refined": {}, "seconds": {}}
+        row = variant_row(c)
         for n in a.iters:
             # both ends of the trust range take n steps per stage (the untrusted end is a module constant)
             refine.UNTRUSTED["iters"] = n
             try:
-                t = time.perf_counter()
-                r = refine.refine_fit(body, p.params, p.parts, pred.focal, pred.size,
-                                      weights=replace(refine.REFINE_WEIGHTS, iters=n),
-                                      **c.run.refine_inputs(c.case.image.shape))
-                row["seconds"][n] = time.perf_counter() - t
+                add_variant(row, n, pred, c, replace(refine.REFINE_WEIGHTS, iters=n))
             finally:
                 refine.UNTRUSTED["iters"] = shipped
-            row["refined"][n] = body_errors_mm(body.mesh(r), c.gt).pa_mpjpe
         rows.append(row)
         print(json.dumps(row), flush=True)
     report_variants(rows, a.out, lambda n: f"iters {n:3d}")

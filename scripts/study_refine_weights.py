@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,29 +35,21 @@ def main() -> None:
     ap.add_argument("--out", type=Path, help="per-case rows as JSON")
     a = ap.parse_args()
     import torch
-    from refine_study import evaluated_cases, report_variants
+    from refine_study import add_variant, evaluated_cases, report_variants, variant_row
 
     from inference import refine
-    from inference.metrics import body_errors_mm
     from training.evaluate import detecting_predictor
 
     torch.manual_seed(0)
     start, stop = (int(v) for v in a.cases.split(":"))
     variants = {"shipped": {}} | {v: parse_variant(v) for v in a.variant}
     pred = detecting_predictor("detect")
-    body = pred.body_model
     rows = []
     for c in evaluated_cases(pred, a.data, start, stop):
-        p = c.run.prediction
-        row = {"id": c.id, "network": body_errors_mm(p.mesh, c.gt).pa_mpjpe, "refined": {}, "seconds": {}}
+        row = variant_row(c)
         for name, change in variants.items():
-            weights = replace(refine.REFINE_WEIGHTS, **{k: type(getattr(refine.REFINE_WEIGHTS, k))(v)
-                                                        for k, v in change.items()})
-            t = time.perf_counter()
-            r = refine.refine_fit(body, p.params, p.parts, pred.focal, pred.size, weights=weights,
-                                  **c.run.refine_inputs(c.case.image.shape))
-            row["seconds"][name] = time.perf_counter() - t
-            row["refined"][name] = body_errors_mm(body.mesh(r), c.gt).pa_mpjpe
+            add_variant(row, name, pred, c, replace(refine.REFINE_WEIGHTS, **{
+                k: type(getattr(refine.REFINE_WEIGHTS, k))(v) for k, v in change.items()}))
         rows.append(row)
         print(json.dumps(row), flush=True)
     report_variants(rows, a.out, lambda name: f"{name:>24}")

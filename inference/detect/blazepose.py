@@ -470,13 +470,11 @@ class PersonDetector:
     def _landmarks(self, image: np.ndarray, roi: Roi, with_mask: bool):
         x = roi.sample(image, LM_SIZE).astype(np.float32) / 255.0
         out = self.landmarker(x)
-        lm = out[195].reshape(39, 5)
-        presence = float(out[1].reshape(-1)[0])  # already a probability
-        uv = _refine_with_heatmap(lm[:33, :2] / LM_SIZE, out[64 * 64 * 39].reshape(64, 64, 39)[..., :33])
+        _, uv, visibility, presence = _decoded(out)
         kp = np.zeros((33, 3), np.float32)
         kp[:, :2] = roi.to_image(uv)
-        kp[:, 2] = _sigmoid(lm[:33, 3])
-        aux = roi.to_image(lm[33:35, :2] / LM_SIZE)
+        kp[:, 2] = visibility
+        aux = roi.to_image(out[195].reshape(39, 5)[33:35, :2] / LM_SIZE)
         mask = None
         if with_mask:
             seg = _sigmoid(out[LM_SIZE * LM_SIZE].reshape(LM_SIZE, LM_SIZE)).astype(np.float32)
@@ -488,14 +486,10 @@ class PersonDetector:
     def mirror_pass(self, image: np.ndarray, roi: Roi) -> MirrorPass:
         """The landmark model on the mirror image of a ROI, its keypoints mapped back to the image."""
         x = roi.sample(image, LM_SIZE)[:, ::-1].astype(np.float32) / 255.0
-        out = self.landmarker(np.ascontiguousarray(x))
-        lm = out[195].reshape(39, 5)
-        raw = lm[:33, :2] / LM_SIZE
-        refined = _refine_with_heatmap(raw, out[64 * 64 * 39].reshape(64, 64, 39)[..., :33])
+        raw, refined, visibility, presence = _decoded(self.landmarker(np.ascontiguousarray(x)))
         raw[:, 0], refined[:, 0] = 1.0 - raw[:, 0], 1.0 - refined[:, 0]
         return MirrorPass(raw=roi.to_image(raw[MIRROR]), refined=roi.to_image(refined[MIRROR]),
-                          visibility=_sigmoid(lm[:33, 3])[MIRROR], presence=float(out[1].reshape(-1)[0]),
-                          radius=roi.side / (2 * ROI_SCALE))
+                          visibility=visibility[MIRROR], presence=presence, radius=roi.side / (2 * ROI_SCALE))
 
     def mirrored(self, image: np.ndarray, roi: Roi, kp: np.ndarray, mirror: MirrorPass | None = None
                  ) -> tuple[float, float]:
@@ -1048,6 +1042,16 @@ def _world_to_image_axes(world: np.ndarray, angle: float) -> np.ndarray:
     x, y = w[:, 0].copy(), w[:, 1].copy()
     w[:, 0], w[:, 1] = c * x - s * y, s * x + c * y
     return w
+
+
+def _decoded(out: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The landmark model's outputs on one ROI (`_Model` answer) -> its 33 keypoints in the ROI's unit square as
+    regressed (33, 2) and moved onto its heatmaps (33, 2, `_refine_with_heatmap`), their visibility (33,), and the
+    pose presence (already a probability)."""
+    lm = out[195].reshape(39, 5)
+    raw = lm[:33, :2] / LM_SIZE
+    refined = _refine_with_heatmap(raw, out[64 * 64 * 39].reshape(64, 64, 39)[..., :33])
+    return raw, refined, _sigmoid(lm[:33, 3]), float(out[1].reshape(-1)[0])
 
 
 def _refine_with_heatmap(uv: np.ndarray, heat_logits: np.ndarray) -> np.ndarray:

@@ -41,8 +41,9 @@ class FitQuality:
 
     agreement, swaps: keypoint-part agreement and left/right swap fractions over `agreement_n` keypoints;
     pck over `pck_n` joints at `pck_threshold_px`; mask_iou against `mask_source` ('detector mask',
-    'part map' or ''); detector_score (None without a detector); person: index of the fitted person
-    (-1 whole image); warnings: short sentences for the user.
+    'part map' or '') and mask_inside, the share of the mesh's silhouette inside that mask (loose clothes and hair
+    are in the mask and not in the body: a body inside the mask covers less of it); detector_score (None without a
+    detector); person: index of the fitted person (-1 whole image); warnings: short sentences for the user.
     """
 
     agreement: float = math.nan
@@ -52,6 +53,7 @@ class FitQuality:
     pck_n: int = 0
     pck_threshold_px: float = math.nan
     mask_iou: float = math.nan
+    mask_inside: float = math.nan
     mask_source: str = ""
     detector_score: float | None = None
     part_confidence: float = math.nan
@@ -91,6 +93,8 @@ class FitQuality:
                                 f"{self.pck_threshold_px:.0f} px (half the torso) of the detected ones"))
         if not math.isnan(self.mask_iou):
             rows.append(("mesh-mask IoU", f"{self.mask_iou:.2f} (fitted mesh vs {self.mask_source})"))
+        if not math.isnan(self.mask_inside):
+            rows.append(("mesh inside mask", f"{self.mask_inside:.0%} of the fitted mesh's outline"))
         if not math.isnan(self.part_confidence):
             rows.append(("part confidence", f"{self.part_confidence:.2f} (mean winning-part probability)"))
         return rows
@@ -150,21 +154,22 @@ def mesh_silhouette(vertices2d: np.ndarray, faces: np.ndarray, shape: tuple[int,
     return out > 0
 
 
-def silhouette_iou_in_region(vertices2d: np.ndarray, faces: np.ndarray, mask: np.ndarray,
-                             region: tuple[float, float, float, float]) -> float:
-    """IoU of the mesh silhouette (projected vertices (V, 2) photo px, faces) with a mask (H, W) (> 0.5 is
-    the person) over the photo region (x0, y0, x1, y1), both drawn at WORK_SIDE pixels at most."""
+def silhouette_overlap_in_region(vertices2d: np.ndarray, faces: np.ndarray, mask: np.ndarray,
+                                 region: tuple[float, float, float, float]) -> tuple[float, float]:
+    """(IoU, share of the silhouette inside the mask) of the mesh silhouette (projected vertices (V, 2) photo px,
+    faces) with a mask (H, W) (> 0.5 is the person) over the photo region (x0, y0, x1, y1), both drawn at
+    WORK_SIDE pixels at most; NaN where not measurable."""
     h, w = mask.shape[:2]
     x0, y0 = max(0, int(math.floor(region[0]))), max(0, int(math.floor(region[1])))
     x1, y1 = min(w, int(math.ceil(region[2]))), min(h, int(math.ceil(region[3])))
     if x1 - x0 < 2 or y1 - y0 < 2:
-        return math.nan
+        return math.nan, math.nan
     k = min(1.0, WORK_SIDE / max(x1 - x0, y1 - y0))
     rw, rh = max(1, int(round((x1 - x0) * k))), max(1, int(round((y1 - y0) * k)))
     m = cv2.resize(np.ascontiguousarray(mask[y0:y1, x0:x1], np.float32), (rw, rh), interpolation=cv2.INTER_AREA) > 0.5
     s = mesh_silhouette((vertices2d - (x0, y0)) * k, faces, (rh, rw))
-    union = int((s | m).sum())
-    return float((s & m).sum() / union) if union else math.nan
+    union, both, drawn = int((s | m).sum()), int((s & m).sum()), int(s.sum())
+    return (both / union if union else math.nan), (both / drawn if drawn else math.nan)
 
 
 def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | None = None) -> FitQuality:
@@ -239,7 +244,7 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
         region = (x0, y0, x0 + c.size / c.scale, y0 + c.size / c.scale)
     lo, hi = v2d.min(0), v2d.max(0)
     region = (min(region[0], lo[0]), min(region[1], lo[1]), max(region[2], hi[0]), max(region[3], hi[1]))
-    out["mask_iou"] = silhouette_iou_in_region(v2d, mesh.faces, np.asarray(mask), region)
+    out["mask_iou"], out["mask_inside"] = silhouette_overlap_in_region(v2d, mesh.faces, np.asarray(mask), region)
     conf = out.get("part_confidence", math.nan)
     if not math.isnan(conf):
         from .refine import TRUST_CONFIDENCE

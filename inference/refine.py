@@ -69,6 +69,13 @@ MIRRORED_LSP = (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 12, 13)
 # The BlazePose landmark whose parts (metrics.KEYPOINT_PARTS) each LSP keypoint (+ head) must lie on: the
 # 12 limb joints as themselves, the head (mid-ears) as an ear; the neck (mid-shoulders) is not checked.
 LSP_PART_LANDMARKS = (*LSP_FROM_BLAZEPOSE, None, 7)
+# The shape component that sets the body's size: the first one, for the embedded model (+1 of it: 10 cm shorter,
+# the scale-aligned joints 4 mm apart) as for SMPL. One photo does not show a person's size (a larger body further
+# away looks the same), and the fitting network, trained with joint losses, shrinks it where it is unsure: on
+# synthetic people its mean is +0.6 against their -0.1 (this shrinkage lowers the root-aligned joint error: it
+# is what joint losses teach), on real photos +1.6 (people 150 cm tall). The refinement, which makes the body the
+# app shows and exports, starts from the mean size instead (docs/real_photos.md, "The body's size").
+SIZE_BETA = 0
 
 
 def keypoints_on_their_parts(labels: np.ndarray, joints2d: np.ndarray, conf: np.ndarray, size: int) -> np.ndarray:
@@ -88,6 +95,27 @@ def keypoints_on_their_parts(labels: np.ndarray, joints2d: np.ndarray, conf: np.
     for k in keypoint_part_agreement(labels, kp, min_visibility=0.5).keypoints:
         ok[owner[k.keypoint]] = k.agrees
     return ok
+
+
+def resized(body, params: BodyParams, betas: np.ndarray) -> BodyParams:
+    """params with other betas (10,) and the translation that keeps the posed joints' picture: the new joints
+    (24, 3) are taken as a uniform scale of the old ones about the camera, by the ratio of their spreads, and
+    the translation puts their mean where that scale puts it (for a change of size, SIZE_BETA, the projected
+    joints move by about a pixel on the 256 px crop)."""
+    old = body.mesh(params.with_(transl=np.zeros(3))).joints
+    new = body.mesh(params.with_(betas=betas, transl=np.zeros(3))).joints
+    spread = lambda j: float(np.sqrt(((j - j.mean(0)) ** 2).sum(1).mean()))  # noqa: E731
+    k = spread(new) / spread(old)
+    return params.with_(betas=betas, transl=k * (old.mean(0) + np.asarray(params.transl)) - new.mean(0))
+
+
+def mean_size(body, params: BodyParams) -> BodyParams:
+    """params with the size component (SIZE_BETA) at the mean body's (0), the picture kept (`resized`)."""
+    if params.betas[SIZE_BETA] == 0:
+        return params
+    betas = np.array(params.betas, np.float32, copy=True)
+    betas[SIZE_BETA] = 0.0
+    return resized(body, params, betas)
 
 
 def trusted_weights(weights: FitWeights, trust: float) -> FitWeights:
@@ -212,6 +240,9 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     the crop pixels inside the photo (`Crop.photo_area`), where the silhouette is known; bones, the 3D
     directions of the person's limbs and torso (`detect.person_inputs.world_bones`), with the keypoints' sides.
 
+    The refined body starts from the mean size (`mean_size`, SIZE_BETA): the evidence does not show a person's
+    size, and the network's is its shrinkage.
+
     adaptive: trust the network's pose as far as its segmentation is confident (`TRUST_CONFIDENCE`); a
     network trusted at all also decides which keypoint side is left (`resolve_left_right`: the detector
     mirrors people it sees from behind, and following mirrored keypoints turns the body round). On a photo unlike
@@ -230,6 +261,7 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     if joints2d is None and silhouette is None and bones is None:
         return params
     network, trust = params, 1.0
+    params = mean_size(body, params)
 
     fixed: tuple[int, ...] = ()
     legs_below_photo = legs_outside_photo(joints2d, conf, photo_area)  # before the part map's gate below

@@ -6,9 +6,11 @@ fit side by side, measured against the detector's own evidence, with a picture p
 Per person and fit (network, refined), from `inference.fit_quality.assess`:
   PCK    fitted LSP joints projected through the photo camera within half the torso length (neck to
          mid-hips) of the detector's confident keypoints;
-  IoU    the mesh's silhouette in the photo against the detector's person mask;
+  IoU    the mesh's silhouette in the photo against the detector's person mask, and the share of that
+         silhouette inside the mask ("inside": loose clothes and hair fill the mask, not the body);
   agreement  keypoint-part agreement of the part map (the same for both fits);
-and the betas' range, the seconds of the network and of the refinement. The picture: detected keypoints,
+and the betas' range, the body's height (rest pose; one photo does not show it: `inference.refine.SIZE_BETA`),
+the seconds of the network and of the refinement. The picture: detected keypoints,
 part map, the network's and the refined mesh over the photo, then each mesh from the front and from the
 subject's left (does the body stand, sit or kick as the person does?).
 Writes results.json and results.md to --out.
@@ -69,6 +71,7 @@ def main() -> None:
     from inference.render.context import configure_gl
 
     configure_gl()
+    from inference.body_measure import measure
     from inference.crop import uncrop_labels
     from inference.detect.draw import draw_people
     from inference.fit_quality import assess
@@ -98,8 +101,10 @@ def main() -> None:
                    "seconds_network": p.timings.total - p.timings.refine, "seconds_refine": p.timings.refine}
             for name, params, mesh in (("network", net_params, network), ("refined", p.params, p.mesh)):
                 q = assess(p, params, mesh)
-                row[name] = {"pck": q.pck, "mask_iou": q.mask_iou, "agreement": q.agreement,
-                             "betas_min": float(np.min(params.betas)), "betas_max": float(np.max(params.betas))}
+                row[name] = {"pck": q.pck, "mask_iou": q.mask_iou, "mask_inside": q.mask_inside,
+                             "agreement": q.agreement,
+                             "betas_min": float(np.min(params.betas)), "betas_max": float(np.max(params.betas)),
+                             "height_cm": measure(body, params.betas).height_m * 100}
             full_parts = uncrop_labels(p.parts.labels, p.crop, p.image.shape)
             x0, y0, x1, y1 = _view(p.people[p.person].box, p.image.shape)
             photo_tiles = [draw_people(p.image, p.people), parts_overlay(p.image, full_parts),
@@ -120,28 +125,33 @@ def main() -> None:
             person += 1
     (a.out / "results.json").write_text(json.dumps(rows, indent=1))
     fitted = [r for r in rows if "refined" in r]
-    lines = ["| photo | person | PCK network | PCK refined | IoU network | IoU refined | agreement | "
-             "betas network | betas refined | s network | s refine |", "|" + "---|" * 11]
+    lines = ["| photo | person | PCK network | PCK refined | IoU network | IoU refined | inside network | "
+             "inside refined | agreement | "
+             "betas network | betas refined | cm network | cm refined | s network | s refine |", "|" + "---|" * 15]
     for r in rows:
         if "refined" not in r:
-            lines.append(f"| {r['photo']} | - | {r['result']} |" + " |" * 8)
+            lines.append(f"| {r['photo']} | - | {r['result']} |" + " |" * 12)
             continue
         n, f = r["network"], r["refined"]
         lines.append(f"| {r['photo']} | {r['person'] + 1} of {r['people']} | {_fmt(n['pck'])} | {_fmt(f['pck'])} | "
-                     f"{_fmt(n['mask_iou'])} | {_fmt(f['mask_iou'])} | {_fmt(n['agreement'])} | "
+                     f"{_fmt(n['mask_iou'])} | {_fmt(f['mask_iou'])} | {_fmt(n['mask_inside'])} | "
+                     f"{_fmt(f['mask_inside'])} | {_fmt(n['agreement'])} | "
                      f"{n['betas_min']:+.1f}..{n['betas_max']:+.1f} | {f['betas_min']:+.1f}..{f['betas_max']:+.1f} | "
-                     f"{r['seconds_network']:.2f} | {r['seconds_refine']:.2f} |")
+                     f"{n['height_cm']:.0f} | {f['height_cm']:.0f} | {r['seconds_network']:.2f} | "
+                     f"{r['seconds_refine']:.2f} |")
     if fitted:
         def mean(fit: str, key: str) -> float:
             return float(np.nanmean([r[fit][key] for r in fitted]))
 
         lines.append(f"| **mean over {len(fitted)} people** | | {mean('network', 'pck'):.2f} | "
                      f"{mean('refined', 'pck'):.2f} | {mean('network', 'mask_iou'):.2f} | "
-                     f"{mean('refined', 'mask_iou'):.2f} | {mean('network', 'agreement'):.2f} | "
+                     f"{mean('refined', 'mask_iou'):.2f} | {mean('network', 'mask_inside'):.2f} | "
+                     f"{mean('refined', 'mask_inside'):.2f} | {mean('network', 'agreement'):.2f} | "
                      f"{min(r['network']['betas_min'] for r in fitted):+.1f}.."
                      f"{max(r['network']['betas_max'] for r in fitted):+.1f} | "
                      f"{min(r['refined']['betas_min'] for r in fitted):+.1f}.."
                      f"{max(r['refined']['betas_max'] for r in fitted):+.1f} | "
+                     f"{mean('network', 'height_cm'):.0f} | {mean('refined', 'height_cm'):.0f} | "
                      f"{np.mean([r['seconds_network'] for r in fitted]):.2f} | "
                      f"{np.mean([r['seconds_refine'] for r in fitted]):.2f} |")
     (a.out / "results.md").write_text("\n".join(lines) + "\n")

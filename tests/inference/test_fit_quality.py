@@ -76,11 +76,27 @@ def _prediction(body, shift=(0.0, 0.0)):
 def test_self_consistent_fit_scores_full_pck_and_iou(body):
     q = fq.assess(_prediction(body))
     assert q.pck == 1.0 and q.pck_n == 13
-    assert q.mask_iou > 0.95 and q.mask_source == "detector mask"
+    assert q.mask_iou > 0.95 and q.mask_inside > 0.97 and q.mask_source == "detector mask"
     assert q.detector_score == pytest.approx(0.9)
     assert q.agreement == 0.0  # the empty part map: no keypoint on its part
     assert q.verdict == "bad" and "bad fit" in q.summary()
     assert not any("cut by the frame" in w for w in q.warnings)
+
+
+def test_a_body_inside_a_loose_mask_is_inside_it_though_its_iou_falls(body):
+    """A mask grown by loose clothes: the body covers less of it (IoU down) but lies wholly inside it; a mask
+    shrunk away from the body's outline leaves part of the body outside."""
+    import cv2
+
+    pred = _prediction(body)
+    p = pred.people[0]
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (31, 31))
+    tight = fq.assess(pred)
+    loose = fq.assess(replace(pred, people=(replace(p, mask=cv2.dilate(p.mask, kernel)),)))
+    thin = fq.assess(replace(pred, people=(replace(p, mask=cv2.erode(p.mask, kernel)),)))
+    assert loose.mask_iou < tight.mask_iou - 0.15 and loose.mask_inside > 0.99
+    assert thin.mask_inside < tight.mask_inside - 0.15
+    assert any(k == "mesh inside mask" for k, _ in loose.details())
 
 
 def test_misplaced_keypoints_lower_pck_and_a_cut_person_is_warned(body):

@@ -16,7 +16,7 @@ from inference.geometry import euler_to_axis_angle, project_points
 from inference.joints import HEAD_JOINT, LSP_FROM_SMPL
 from inference.metrics import pa_mpjpe
 from inference.optimize import BETA_SOFT, FitWeights, fit_smpl
-from inference.refine import REFINE_WEIGHTS, UNTRUSTED, hidden_parts, refine_fit
+from inference.refine import REFINE_WEIGHTS, SIZE_BETA, UNTRUSTED, hidden_parts, mean_size, refine_fit, resized
 from inference.types import BodyParams, PartMap
 
 ITERS = 25
@@ -337,3 +337,55 @@ def test_a_trusted_network_sitting_in_a_half_length_photo_stands(body):
                                                      OWN_LABEL)),
                       FOCAL, CROP_SIZE, joints2d=s2d, conf=sconf, weights=w, photo_area=below)
     assert _stance(body, kept)[1] > 60
+
+
+def _height_cm(body, params: BodyParams) -> float:
+    rest = body.mesh(BodyParams.from_pose(np.zeros(72), params.betas)).vertices
+    return float((rest[:, 1].max() - rest[:, 1].min()) * 100)
+
+
+def test_a_body_resized_keeps_its_picture(body):
+    """Another size (SIZE_BETA) with the translation `resized` gives: a body some 20 cm taller, its joints and
+    vertices projected within a few pixels of where they were (it stands further away)."""
+    small = _posed(body, {1: (-30, 0, 0), 4: (40, 0, 0), 17: (0, 0, 30)}, orient=(0.1, 0.4, 0.0))
+    betas = np.zeros(10, np.float32)
+    betas[SIZE_BETA], betas[1] = 2.0, -0.8
+    small = small.with_(betas=betas)
+    mean = np.array(betas, copy=True)
+    mean[SIZE_BETA] = 0.0
+    big = resized(body, small, mean)
+    assert _height_cm(body, big) > _height_cm(body, small) + 15
+    assert big.transl[2] < small.transl[2] - 2  # further away (z < 0 in front of the camera)
+    a, b = body.mesh(small), body.mesh(big)
+    dj = np.linalg.norm(project_points(a.joints, FOCAL, CROP_SIZE) - project_points(b.joints, FOCAL, CROP_SIZE), axis=1)
+    dv = np.linalg.norm(project_points(a.vertices, FOCAL, CROP_SIZE) - project_points(b.vertices, FOCAL, CROP_SIZE),
+                        axis=1)
+    assert dj.mean() < 1.5 and dv.mean() < 2.0, (dj.mean(), dv.mean())
+    # the translation alone, unchanged, would move the picture by many pixels
+    c = body.mesh(small.with_(betas=mean))
+    assert np.linalg.norm(project_points(a.joints, FOCAL, CROP_SIZE) - project_points(c.joints, FOCAL, CROP_SIZE),
+                          axis=1).mean() > 5
+
+
+def test_the_refined_body_starts_from_the_mean_size(body):
+    """The network's size is its shrinkage, not evidence (one photo does not show it): the refined body takes the
+    mean size, trusted network or not, and lands on the same keypoints."""
+    small = _posed(body, {1: (-20, 0, 0), 4: (25, 0, 0)})
+    betas = np.zeros(10, np.float32)
+    betas[SIZE_BETA] = 2.0
+    small = small.with_(betas=betas, transl=small.transl * 0.88)
+    j = project_points(body.mesh(small).joints, FOCAL, CROP_SIZE)
+    j2d = np.concatenate([j[list(LSP_FROM_SMPL)], j[[HEAD_JOINT]]])
+    some = np.zeros((128, 128), np.uint8)
+    some[20:110, 40:90] = 2
+    unsure = PartMap(some, np.full((13, 128, 128), 1 / 13, np.float32))        # untrusted
+    sure = PartMap(some, np.eye(13, dtype=np.float32)[some].transpose(2, 0, 1))  # confidence 1: trusted
+    w = dataclasses.replace(REFINE_WEIGHTS, iters=ITERS)
+    for parts in (unsure, sure):
+        out = refine_fit(body, small, parts, FOCAL, CROP_SIZE, joints2d=j2d, conf=np.ones(14, np.float32), weights=w)
+        assert abs(out.betas[SIZE_BETA]) < 0.5, out.betas
+        assert _height_cm(body, out) > _height_cm(body, small) + 12
+        p = project_points(body.mesh(out).joints, FOCAL, CROP_SIZE)
+        assert np.median(np.linalg.norm(np.concatenate([p[list(LSP_FROM_SMPL)], p[[HEAD_JOINT]]]) - j2d, axis=1)) < 3
+    assert mean_size(body, small).betas[SIZE_BETA] == 0.0
+    assert np.array_equal(mean_size(body, small).betas[1:], small.betas[1:])

@@ -97,7 +97,9 @@ class Inspector(QWidget):
         self.measures = QLabel("–")
         self.measures.setWordWrap(True)  # never widens the inspector
         self.measures.setToolTip("Height of the body standing straight and its weight estimated from the mesh "
-                                 "volume at 1000 kg/m³ (rest pose, from the betas)")
+                                 "volume at 1000 kg/m³ (rest pose, from the betas). A photo does not show a "
+                                 "person's size: the refined body has the mean adult size (β1 at 0), and the "
+                                 "network's own fit (N) the size it guessed")
         form.addRow(self.measures)
         self.betas = []
         self.beta_labels = []

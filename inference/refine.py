@@ -70,11 +70,12 @@ MIRRORED_LSP = (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 12, 13)
 # 12 limb joints as themselves, the head (mid-ears) as an ear; the neck (mid-shoulders) is not checked.
 LSP_PART_LANDMARKS = (*LSP_FROM_BLAZEPOSE, None, 7)
 # The shape component that sets the body's size: the first one, for the embedded model (+1 of it: 10 cm shorter,
-# the scale-aligned joints 4 mm apart) as for SMPL. One photo does not show a person's size (a larger body further
-# away looks the same), and the fitting network, trained with joint losses, shrinks it where it is unsure (a smaller
-# skeleton errs less when the pose is uncertain): on the 200 tuning people its mean is +0.62 against their -0.03, on
-# real photos +1.62 (30 people, 143-164 cm tall). The refinement, which makes the body the app shows and exports,
-# starts from the mean size instead (docs/real_photos.md, "From a detected person to a fitted body", 8).
+# the scale-aligned joints 4 mm apart; SMPL's first one is commonly read as size too, not measured here). One photo
+# does not show a person's size (a larger body further away looks the same), and the fitting network, trained with
+# joint losses, shrinks it where it is unsure (a smaller skeleton errs less when the pose is uncertain): on the 200
+# tuning people its mean is +0.62 against their -0.03, on real photos +1.62 (30 people, 143-164 cm tall). The
+# refinement, which makes the body the app shows and exports, starts from the mean size instead (docs/real_photos.md,
+# "From a detected person to a fitted body", 8).
 SIZE_BETA = 0
 
 

@@ -487,3 +487,38 @@ def test_the_mirrors_second_look_brings_the_keypoints_nearer_the_truth(detector)
     assert n >= 8
     raw, averaged = np.array(errors["raw"][:n]), np.array(errors["averaged"][:n])
     assert averaged.mean() < raw.mean() and (averaged < raw).sum() >= n // 2, (raw, averaged)
+
+
+def test_heatmap_refinement_moves_each_landmark_to_its_window_mean():
+    """`_refine_with_heatmap` against a landmark-at-a-time reading of its rule: the confidence-weighted mean of the
+    7x7 window (cut at the map's edge) where the window's peak confidence reaches 0.5; landmarks off the map, in
+    a window under that peak, or NaN stay where the regression put them."""
+    from inference.detect import blazepose as bp
+
+    def one_at_a_time(uv, logits):
+        n, out, r = logits.shape[0], uv.copy(), bp.HEATMAP_KERNEL // 2
+        for k in range(len(uv)):
+            if not np.all(np.isfinite(uv[k])):
+                continue
+            col, row = int(uv[k, 0] * n), int(uv[k, 1] * n)
+            if not (0 <= col < n and 0 <= row < n):
+                continue
+            r0, r1, c0, c1 = max(row - r, 0), min(row + r + 1, n), max(col - r, 0), min(col + r + 1, n)
+            conf = 1 / (1 + np.exp(-logits[r0:r1, c0:c1, k].astype(np.float64)))
+            if conf.max() < bp.HEATMAP_MIN_CONF:
+                continue
+            rows, cols = np.mgrid[r0:r1, c0:c1]
+            out[k] = ((cols + 0.5) * conf).sum() / conf.sum() / n, ((rows + 0.5) * conf).sum() / conf.sum() / n
+        return out
+
+    rng = np.random.default_rng(3)
+    moved = kept = 0
+    for _ in range(30):
+        uv = rng.uniform(-0.1, 1.1, (33, 2)).astype(np.float32)
+        uv[:4] = [[0.0, 0.0], [0.999, 0.5], [0.5, 0.01], [np.nan, 0.5]]  # corner, edges, NaN
+        logits = rng.normal(-1.0, 2.5, (64, 64, 33)).astype(np.float32)
+        got, want = bp._refine_with_heatmap(uv, logits), one_at_a_time(uv, logits)
+        assert np.allclose(got, want, atol=1e-6, equal_nan=True)
+        moved += int(np.sum(np.any(np.abs(got - uv) > 1e-7, axis=1)))
+        kept += int(np.sum(np.all(got[4:] == uv[4:], axis=1)))
+    assert moved > 100 and kept > 100  # both branches taken

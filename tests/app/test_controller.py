@@ -436,6 +436,8 @@ def test_exports_write_in_the_export_thread(qtbot, controller, photo, tmp_path):
 
     controller.open_file(photo)
     pred = _wait_prediction(qtbot, controller)
+    # the BVH needs the GUI thread's body model, which loads beside the worker's: a result can come first
+    qtbot.waitUntil(lambda: controller.body_model() is not None, timeout=30000)
     writers = []
     controller.exporter.done.connect(lambda *a: writers.append(threading.current_thread()),
                                      type=Qt.ConnectionType.DirectConnection)

@@ -17,6 +17,7 @@ Writes (a throw-away settings file, the CPU, the shipped weights):
   dataset_filter.png  the same with the histogram's highest bar clicked: the table lists only its cases
   bad_file.png     a truncated JPEG dropped after a result: the message banner, the result kept
   fits.png         the camera man (--fits-photo): the 3D pane from the side, refined fit | network fit
+  quality.png      a half-length portrait (--quality-photo): the fit-quality line and the inspector's numbers
 --only welcome,main,... takes just those (main_parts comes with main, dataset_filter with dataset). --size sets
 the window size (check that nothing is cut off at e.g. 1280x720: `--size 1280x720 --out docs/screenshots/1280`).
 """
@@ -41,6 +42,7 @@ def main() -> int:
     ap.add_argument("--dataset", default=str(ROOT / "data" / "synth_test"))
     ap.add_argument("--limit", type=int, default=36, help="dataset cases to run before stopping")
     ap.add_argument("--fits-photo", default=str(RESOURCES / "photos" / "camera.png"))
+    ap.add_argument("--quality-photo", default=str(RESOURCES / "photos" / "astronaut.jpg"))
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent))
     ap.add_argument("--only", default="", help="comma-separated shot names (default: all)")
     ap.add_argument("--size", default="1600x1000", help="window size WxH")
@@ -119,6 +121,12 @@ def main() -> int:
         else:
             print(f"{args.photo}: {len(c.session.people)} people detected; no picker to show")
         shot("two_people")
+
+    # a half-length portrait: the fit-quality line under the photo title and its numbers in the inspector
+    if want("quality"):
+        c.open_paths([args.quality_photo])
+        wait_idle()
+        shot("quality")
 
     # the refined fit and the network's own, both kept: the 3D pane from the subject's left
     if want("fits"):

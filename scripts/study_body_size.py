@@ -40,11 +40,10 @@ def size_effect(body, step: float = 2.0) -> tuple[float, float, float]:
     from inference.body_measure import measure
     from inference.metrics import pa_mpjpe
     from inference.refine import SIZE_BETA
-    from inference.types import BodyParams
 
     b = np.zeros(10, np.float32)
     b[SIZE_BETA] = step
-    rest = [body.mesh(BodyParams.from_pose(np.zeros(72), betas)).joints for betas in (np.zeros(10), b)]
+    rest = [body.rest_joints(betas) for betas in (np.zeros(10, np.float32), b)]
     return (measure(body, np.zeros(10)).height_m * 100, measure(body, b).height_m * 100,
             float(pa_mpjpe(rest[1][None], rest[0][None])[0] * 1000))
 

@@ -340,8 +340,9 @@ def test_a_trusted_network_sitting_in_a_half_length_photo_stands(body):
 
 
 def _height_cm(body, params: BodyParams) -> float:
-    rest = body.mesh(BodyParams.from_pose(np.zeros(72), params.betas)).vertices
-    return float((rest[:, 1].max() - rest[:, 1].min()) * 100)
+    from inference.body_measure import measure
+
+    return measure(body, params.betas).height_m * 100
 
 
 def test_a_body_resized_keeps_its_picture(body):

@@ -99,7 +99,10 @@ class RankLog:
         self.path = out / RANK_LOGS / shard.log_name
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = open(self.path, "a", newline="", encoding="utf-8")
-        self._writer = csv.DictWriter(self._fh, COLUMNS, extrasaction="ignore")
+        # a log an earlier release began keeps its own columns (its header): rows written in today's columns
+        # under an older header would be read back shifted; a column it lacks stays out of these rows
+        columns = _header(self.path) if self._fh.tell() else None
+        self._writer = csv.DictWriter(self._fh, columns or COLUMNS, extrasaction="ignore")
         if self._fh.tell() == 0:
             self._writer.writeheader()
 
@@ -119,6 +122,17 @@ class RankLog:
             self._fh.close()
         except OSError:
             pass
+
+
+def _header(path: Path) -> list[str] | None:
+    """The column names of a CSV log's first line; None when it is not a header of ours (no 'output' and
+    'status' columns) or cannot be read."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            names = next(csv.reader(fh), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return names if names and {"output", "status"} <= set(names) else None
 
 
 def read_logs(out: Path) -> list[dict]:

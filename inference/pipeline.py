@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -399,6 +399,22 @@ class Predictor:
                           refined=refined, network_params=network_params, network_mesh=network_mesh,
                           source=str(image) if isinstance(image, (str, Path)) else "",
                           people=people, person=person if found is not None else -1)
+
+    def predict_each(self, image: np.ndarray | str | Path, max_people: int | None = None) -> Iterator[Prediction]:
+        """The Prediction of each person of an image, the default person first (`predict(image, person=k)` for
+        k = 0, 1, ...; the search runs once: the detector keeps its last results), at most `max_people`. A
+        PredictionError (nobody found, or a person that cannot be fitted) ends the iteration by propagating:
+        the caller decides what a failure is (a row of its own, or the people so far)."""
+        try:
+            rgb = load_image(image)
+        except ImageError as exc:
+            raise PredictionError(str(exc)) from None
+        k, n = 0, 1
+        while k < n and (max_people is None or k < max_people):
+            p = self.predict(rgb, person=k)
+            n = max(1, len(p.people))
+            yield replace(p, source=str(image)) if isinstance(image, (str, Path)) else p
+            k += 1
 
     def predict_case(self, image: np.ndarray | str | Path, cancel: Callable[[], bool] | None = None) -> Prediction:
         """A dataset case's image (path or (H, W, 3) array), already one person's crop (UP-3D, the synthetic splits) ->

@@ -136,7 +136,7 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
 SUMMARY = "summary.csv"
 # one row per output (an image, or one person of it): where it came from, what happened, its fit quality
 SUMMARY_COLUMNS = ("index", "image", "output", "status", "message", "person", "people", "seconds",
-                   "verdict", "agreement", "pck", "mask_iou")
+                   "verdict", "agreement", "pck", "mask_iou", "mask_inside")
 SUMMARY_STATUSES = ("done", "skipped", "no person", "error", "pending")
 
 
@@ -148,8 +148,8 @@ def _number(x, digits: int = 3) -> str:
 
 
 def quality_fields(prediction, quality=None) -> dict:
-    """The summary's fit-quality columns (verdict, agreement, pck, mask_iou) of a Prediction: from `quality`
-    (its inference.fit_quality.FitQuality) when already assessed, else assessed here; a number that cannot
+    """The summary's fit-quality columns (verdict, agreement, pck, mask_iou, mask_inside) of a Prediction: from
+    `quality` (its inference.fit_quality.FitQuality) when already assessed, else assessed here; a number that cannot
     be measured is left empty, and a failed assessment only says so in the verdict."""
     if quality is None:
         try:
@@ -159,7 +159,7 @@ def quality_fields(prediction, quality=None) -> dict:
         except Exception as exc:  # noqa: BLE001 - the numbers are extras; a failure must not fail the image
             return {"verdict": f"unknown ({type(exc).__name__})"}
     return {"verdict": quality.verdict, "agreement": _number(quality.agreement), "pck": _number(quality.pck),
-            "mask_iou": _number(quality.mask_iou)}
+            "mask_iou": _number(quality.mask_iou), "mask_inside": _number(quality.mask_inside)}
 
 
 def summary_row(**fields) -> dict:

@@ -85,44 +85,40 @@ def main() -> None:
     a.out.mkdir(parents=True, exist_ok=True)
     rows = []
     for path in a.photos:
-        person, n_people = 0, 1
-        while person < min(n_people, a.max_people):
-            try:
-                p = pred.predict(path, person=person)
-            except PredictionError as exc:
-                print(f"{path.name}: {exc}")
-                rows.append({"photo": path.name, "result": str(exc)})
-                break
-            n_people = len(p.people)
-            # refinement that kept the network's fit (the pose check) leaves no separate network answer
-            net_params = p.network_params if p.network_params is not None else p.params
-            network = body.mesh(net_params)
-            row = {"photo": path.name, "person": person, "people": n_people,
-                   "seconds_network": p.timings.total - p.timings.refine, "seconds_refine": p.timings.refine}
-            for name, params, mesh in (("network", net_params, network), ("refined", p.params, p.mesh)):
-                q = assess(p, params, mesh)
-                row[name] = {"pck": q.pck, "mask_iou": q.mask_iou, "mask_inside": q.mask_inside,
-                             "agreement": q.agreement,
-                             "betas_min": float(np.min(params.betas)), "betas_max": float(np.max(params.betas)),
-                             "height_cm": measure(body, params.betas).height_m * 100}
-            full_parts = uncrop_labels(p.parts.labels, p.crop, p.image.shape)
-            x0, y0, x1, y1 = _view(p.people[p.person].box, p.image.shape)
-            photo_tiles = [draw_people(p.image, p.people), parts_overlay(p.image, full_parts),
-                           mesh_overlay(renderer, p, vertices=network.vertices), mesh_overlay(renderer, p)]
-            photo_tiles = [cv2.resize(t[y0:y1, x0:x1], (max(1, int((x1 - x0) * TILE / (y1 - y0))), TILE),
-                                      interpolation=cv2.INTER_AREA) for t in photo_tiles]
-            labels = ("detected", "parts", f"network PCK {_fmt(row['network']['pck'])} "
-                      f"IoU {_fmt(row['network']['mask_iou'])}",
-                      f"refined PCK {_fmt(row['refined']['pck'])} IoU {_fmt(row['refined']['mask_iou'])}")
-            tiles = [_label(t, s) for t, s in zip(photo_tiles, labels)]
-            for name, mesh in (("network", network), ("refined", p.mesh)):
-                front, side = _mesh_views(renderer, mesh.vertices)
-                tiles += [_label(front, f"{name}, front"), _label(side, f"{name}, side")]
-            stem = path.stem if person == 0 else f"{path.stem}_person{person + 1}"
-            cv2.imwrite(str(a.out / f"{stem}.png"), np.concatenate(tiles, 1)[..., ::-1])
-            rows.append(row)
-            print(json.dumps(row))
-            person += 1
+        try:
+            for person, p in enumerate(pred.predict_each(path, a.max_people)):
+                n_people = len(p.people)
+                # refinement that kept the network's fit (the pose check) leaves no separate network answer
+                net_params = p.network_params if p.network_params is not None else p.params
+                network = body.mesh(net_params)
+                row = {"photo": path.name, "person": person, "people": n_people,
+                       "seconds_network": p.timings.total - p.timings.refine, "seconds_refine": p.timings.refine}
+                for name, params, mesh in (("network", net_params, network), ("refined", p.params, p.mesh)):
+                    q = assess(p, params, mesh)
+                    row[name] = {"pck": q.pck, "mask_iou": q.mask_iou, "mask_inside": q.mask_inside,
+                                 "agreement": q.agreement,
+                                 "betas_min": float(np.min(params.betas)), "betas_max": float(np.max(params.betas)),
+                                 "height_cm": measure(body, params.betas).height_m * 100}
+                full_parts = uncrop_labels(p.parts.labels, p.crop, p.image.shape)
+                x0, y0, x1, y1 = _view(p.people[p.person].box, p.image.shape)
+                photo_tiles = [draw_people(p.image, p.people), parts_overlay(p.image, full_parts),
+                               mesh_overlay(renderer, p, vertices=network.vertices), mesh_overlay(renderer, p)]
+                photo_tiles = [cv2.resize(t[y0:y1, x0:x1], (max(1, int((x1 - x0) * TILE / (y1 - y0))), TILE),
+                                          interpolation=cv2.INTER_AREA) for t in photo_tiles]
+                labels = ("detected", "parts", f"network PCK {_fmt(row['network']['pck'])} "
+                          f"IoU {_fmt(row['network']['mask_iou'])}",
+                          f"refined PCK {_fmt(row['refined']['pck'])} IoU {_fmt(row['refined']['mask_iou'])}")
+                tiles = [_label(t, s) for t, s in zip(photo_tiles, labels)]
+                for name, mesh in (("network", network), ("refined", p.mesh)):
+                    front, side = _mesh_views(renderer, mesh.vertices)
+                    tiles += [_label(front, f"{name}, front"), _label(side, f"{name}, side")]
+                stem = path.stem if person == 0 else f"{path.stem}_person{person + 1}"
+                cv2.imwrite(str(a.out / f"{stem}.png"), np.concatenate(tiles, 1)[..., ::-1])
+                rows.append(row)
+                print(json.dumps(row))
+        except PredictionError as exc:
+            print(f"{path.name}: {exc}")
+            rows.append({"photo": path.name, "result": str(exc)})
     (a.out / "results.json").write_text(json.dumps(rows, indent=1))
     fitted = [r for r in rows if "refined" in r]
     lines = ["| photo | person | PCK network | PCK refined | IoU network | IoU refined | inside network | "

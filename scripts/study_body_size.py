@@ -93,17 +93,14 @@ def main(argv=None) -> int:
 
         sizes, heights = [], []
         for path, rgb in readable_images(args.photos, []):
-            person, n_people = 0, 1
-            while person < n_people:
-                try:
-                    p = pred.predict(rgb, person=person)
-                except PredictionError:
-                    break
-                n_people = len(p.people)
-                sizes.append(float(p.params.betas[SIZE_BETA]))
-                heights.append(measure(body, p.params.betas).height_m * 100)
-                print(f"  {path.name} person {person + 1}: size component {sizes[-1]:+.2f}, {heights[-1]:.0f} cm")
-                person += 1
+            try:  # every person the photo's search finds, until one cannot be fitted
+                for person, p in enumerate(pred.predict_each(rgb)):
+                    sizes.append(float(p.params.betas[SIZE_BETA]))
+                    heights.append(measure(body, p.params.betas).height_m * 100)
+                    print(f"  {path.name} person {person + 1}: size component {sizes[-1]:+.2f}, "
+                          f"{heights[-1]:.0f} cm")
+            except PredictionError:
+                pass
         if sizes:
             print(f"photos: {len(sizes)} people; size component mean {np.mean(sizes):+.2f} "
                   f"({min(sizes):+.2f}..{max(sizes):+.2f}), height {np.mean(heights):.0f} cm "

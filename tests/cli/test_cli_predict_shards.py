@@ -18,7 +18,17 @@ import pytest
 import inference.pipeline as pipeline_module
 from cli.cmd_predict import output_stems
 from cli.main import main
-from cli.predict_batch import RANK_LOGS, SUMMARY, Shard, ShardError, merge_rows, parse_shard
+from cli.predict_batch import (
+    COLUMNS,
+    RANK_LOGS,
+    SUMMARY,
+    RankLog,
+    Shard,
+    ShardError,
+    merge_rows,
+    parse_shard,
+    read_logs,
+)
 from inference.paths import RESOURCES
 from tests.tiny_weights import write_tiny_weights
 
@@ -174,6 +184,30 @@ def test_merge_summary_alone_and_the_newest_result_wins(tmp_path, capsys, loads)
     assert [(r["output"], r["status"]) for r in merged] == [
         (stems[0], "pending"), (stems[1], "done"), (stems[1] + "_p2", "done"), (stems[2], "skipped")]
     assert merged[1]["pck"] == "0.9"
+
+
+def test_a_log_begun_with_fewer_columns_goes_on_in_its_own(tmp_path):
+    """A rank log an earlier release began (without the mask_inside column) is continued under its own
+    header: rows written in today's columns there would read back shifted by a column."""
+    old = [c for c in COLUMNS if c != "mask_inside"]
+    log = tmp_path / RANK_LOGS / Shard(0, 1).log_name
+    log.parent.mkdir(parents=True)
+    log.write_text(",".join(old) + "\n" + ",".join({"output": "a", "status": "done", "pck": "0.5",
+                                                      "rank": "0"}.get(c, "") for c in old) + "\n")
+    rank_log = RankLog(tmp_path, Shard(0, 1))
+    rank_log.write(image="b.jpg", output="b", status="done", pck="0.7", mask_iou="0.6", mask_inside="0.9",
+                   seconds=1.5)
+    rank_log.close()
+    rows = {r["output"]: r for r in read_logs(tmp_path)}
+    assert rows["a"]["pck"] == "0.5" and rows["a"]["status"] == "done"
+    assert (rows["b"]["pck"], rows["b"]["mask_iou"], rows["b"]["seconds"], rows["b"]["rank"]) == (
+        "0.7", "0.6", "1.500", "0")
+    assert "mask_inside" not in rows["b"]
+    # a new log has today's columns, mask_inside among them
+    fresh = RankLog(tmp_path, Shard(1, 2))
+    fresh.write(image="c.jpg", output="c", status="done", mask_inside="0.9")
+    fresh.close()
+    assert {r["output"]: r for r in read_logs(tmp_path)}["c"]["mask_inside"] == "0.9"
 
 
 # ------------------------------------------------------------------ torchrun, two real processes

@@ -376,6 +376,25 @@ def test_a_square_photo_without_people_has_no_person(shipped):
         shipped.predict(np.full((h, h, 3), 128, np.uint8), person=-1)
 
 
+def test_each_person_of_a_photo_is_predicted_in_turn(shipped):
+    """predict_each gives person 0, 1, ... of the photo's one search (the same people each time), stops at
+    max_people, and lets the first person's PredictionError through when nobody is there."""
+    from inference.body_model import RESOURCES
+
+    if shipped.detector is None:
+        pytest.skip("needs the person detector runtime (requirements-detect.txt)")
+    path = RESOURCES / "photos" / "two_people.jpg"
+    each = list(shipped.predict_each(path))
+    assert [p.person for p in each] == [0, 1] and each[0].people == each[1].people
+    assert all(p.source == str(path) for p in each)
+    assert not np.allclose(each[0].params.betas, each[1].params.betas)
+    assert [p.person for p in shipped.predict_each(path, max_people=1)] == [0]
+    with pytest.raises(PredictionError, match="no person found"):
+        next(shipped.predict_each(RESOURCES / "photos" / "coffee.jpg"))
+    with pytest.raises(PredictionError, match="not-there"):
+        next(shipped.predict_each(RESOURCES / "photos" / "not-there.jpg"))
+
+
 def test_the_part_map_witnesses_a_doubtful_real_person(shipped):
     """The camera man is a doubtful person (detector score under WITNESS_SCORE): the part map of his crop
     follows his skeleton, so `people` (the detector with the segmentation as third witness) keeps him, and a

@@ -125,7 +125,8 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
              prior: GaussianPosePrior | None = None, vertex_parts: np.ndarray | None = None, n_vertices: int = 800,
              cancel: Callable[[], bool] | None = None, seed: int = 0, silhouette: np.ndarray | None = None,
              photo_area: np.ndarray | None = None, fixed_joints: tuple[int, ...] = (),
-             bones: BoneDirections | None = None, hidden_parts: tuple[int, ...] = ()) -> FitResult:
+             bones: BoneDirections | None = None, hidden_parts: tuple[int, ...] = (),
+             fixed_betas: tuple[int, ...] = ()) -> FitResult:
     """Optimise pose, shape and translation from `init`.
 
     joints2d (13, 2) LSP-order crop pixels with conf (13,), or (14, 2) / (14,) with the head last;
@@ -134,7 +135,8 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     beyond the photo's edge is not outside the person); fixed_joints: SMPL joints (1..23) whose rotations
     stay as in `init`; bones: 3D bone directions in the camera frame (`weights.bones` > 0 uses them);
     hidden_parts: part labels (1..12) the photo does not show (occluded or cut off, with vertex_parts given):
-    their vertices need not lie inside the silhouette.
+    their vertices need not lie inside the silhouette; fixed_betas: shape components (0..9) that stay as in
+    `init`.
     Returns the fitted BodyParams with the last step's loss and the seconds taken (`FitResult`).
     """
     t0 = time.perf_counter()
@@ -150,6 +152,10 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
         free = torch.ones(23, 3, device=dev)
         free[[j - 1 for j in fixed_joints]] = 0.0
         bp.register_hook(lambda g: g * free.view(1, 69))
+    if fixed_betas:  # likewise for the fixed shape components
+        free_b = torch.ones_like(betas)
+        free_b[0, list(fixed_betas)] = 0.0
+        betas.register_hook(lambda g: g * free_b)
     use_parts = labels is not None and weights.parts > 0
     use_sil = silhouette is not None and weights.silhouette > 0 and bool(np.any(silhouette))
     use_mesh = use_parts or use_sil

@@ -74,8 +74,8 @@ LSP_PART_LANDMARKS = (*LSP_FROM_BLAZEPOSE, None, 7)
 # does not show a person's size (a larger body further away looks the same), and the fitting network, trained with
 # joint losses, shrinks it where it is unsure (a smaller skeleton errs less when the pose is uncertain): on the 200
 # tuning people its mean is +0.62 against their -0.03, on real photos +1.62 (30 people, 143-164 cm tall). The
-# refinement, which makes the body the app shows and exports, starts from the mean size instead (docs/real_photos.md,
-# "From a detected person to a fitted body", 8).
+# refinement, which makes the body the app shows and exports, gives it the mean size instead and holds it there
+# (docs/real_photos.md, "From a detected person to a fitted body", 8).
 SIZE_BETA = 0
 
 
@@ -241,8 +241,8 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     the crop pixels inside the photo (`Crop.photo_area`), where the silhouette is known; bones, the 3D
     directions of the person's limbs and torso (`detect.person_inputs.world_bones`), with the keypoints' sides.
 
-    The refined body starts from the mean size (`mean_size`, SIZE_BETA): the evidence does not show a person's
-    size, and the network's is its shrinkage.
+    The refined body has the mean size (`mean_size`, SIZE_BETA, held there while the other betas move): the
+    evidence does not show a person's size, and the network's is its shrinkage.
 
     adaptive: trust the network's pose as far as its segmentation is confident (`TRUST_CONFIDENCE`); a
     network trusted at all also decides which keypoint side is left (`resolve_left_right`: the detector
@@ -303,7 +303,7 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
         out = fit_smpl(body, params, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
                        vertex_parts=body.vertex_parts, cancel=cancel, silhouette=silhouette,
                        photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
-                       n_vertices=REFINE_VERTICES).params
+                       n_vertices=REFINE_VERTICES, fixed_betas=(SIZE_BETA,)).params
     # the check guards a trusted network's pose, the one the refinement started from (legs it stood up included),
     # against the refinement; a network trusted less than half-way gives the evidence the lead, as its weights do
     if max_energy_rise is not None and trust >= 0.5 and not (cancel is not None and cancel()):

@@ -83,6 +83,34 @@ def test_self_consistent_fit_scores_full_pck_and_iou(body):
     assert not any("cut by the frame" in w for w in q.warnings)
 
 
+def test_a_fit_checked_on_few_joints_is_not_called_good(body):
+    """With its own rendered part map the self-consistent fit is good; the same fit with the detector seeing only
+    the shoulders, hips and a wrist (and so the neck, the shoulders' midpoint: 6 of the 13 joints) scores as well
+    on those, but is doubtful, with a warning: the rest of the body is a guess."""
+    from inference.render.cameras import PinholeCamera
+    from inference.render.renderer import MeshRenderer
+
+    pred = _prediction(body)
+    r = MeshRenderer(body.faces, body.weights)
+    try:
+        labels = r.labels(pred.mesh.vertices, PinholeCamera(5000.0 * 128 / 256, 128, 128))
+    finally:
+        r.close()
+    kp = pred.people[0].keypoints.copy()
+    kp[[*range(17, 23), *range(29, 33)], 2] = 0.0  # the hands' and feet's landmarks (placed at the pelvis) unseen
+    pred = replace(pred, parts=PartMap(labels), people=(replace(pred.people[0], keypoints=kp),))
+    full = fq.assess(pred)
+    assert (full.verdict, full.pck_n) == ("good", 13) and full.agreement >= 0.75
+    assert not any("joints seen" in w for w in full.warnings)
+    kp = pred.people[0].keypoints.copy()
+    seen = {11, 12, 23, 24, 15}  # shoulders, hips, the left wrist
+    kp[[k for k in range(33) if k not in seen], 2] = 0.0
+    few = fq.assess(replace(pred, people=(replace(pred.people[0], keypoints=kp),)))
+    assert few.pck == 1.0 and few.pck_n == 6 and few.agreement >= 0.75 and few.mask_iou >= 0.65
+    assert few.verdict == "doubtful"
+    assert any("only 6 of 13 joints seen" in w for w in few.warnings)
+
+
 def test_a_body_inside_a_loose_mask_is_inside_it_though_its_iou_falls(body):
     """A mask grown by loose clothes: the body covers less of it (IoU down) but lies wholly inside it; a mask
     shrunk away from the body's outline leaves part of the body outside."""

@@ -136,6 +136,8 @@ def test_hidden_parts_follow_the_unseen_keypoints():
     assert hidden_parts(conf) == (11, 12)
     conf[4] = 0.0                            # the left knee too: the left thigh as well
     assert hidden_parts(conf) == (5, 11, 12)
+    conf[[6, 7, 10, 11]] = 0.0               # arms unseen: behind or in front of the body, inside its outline
+    assert hidden_parts(conf) == (5, 11, 12)
     assert hidden_parts(None) == ()
 
 

@@ -12,9 +12,17 @@ _body.pkl, f, rt, t are the photo camera and crop_f, crop_t the network's crop c
 inference/export.py and inference/photo_camera.py). The files are written by
 inference/predict_outputs.py, which the app's "Run all" uses too.
 
-An image whose outputs are all there is skipped (a rerun resumes); --overwrite redoes it. Large folders:
+People are counted from 1 wherever a user reads them, as in the app ("Person 2 of 3"): --person N, the
+NAME_pN files of --all-people, the `person` column of summary.csv, the #N labels of NAME_people.png and the
+messages.
+
+An image whose outputs are all there is skipped (a rerun resumes); --overwrite redoes it. With --all-people
+that means every person's outputs, as many people as the rank logs say the image's last run found (an image
+whose count is not on record is predicted again, and only its missing people are written). Large folders:
 `--shard K/N` or torchrun ranks split the inputs, and OUT/summary.csv lists every image's result (see
 cli/predict_batch.py).
+
+Exit status: EPILOG below (the end of `predict --help`).
 """
 from __future__ import annotations
 
@@ -44,11 +52,28 @@ MESH_FORMATS = ("obj", "ply", "glb", "skinned-glb", "bvh")
 FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 
 
+EPILOG = """\
+exit status:
+  0    every image done, or finished before (skipped)
+  1    an image failed: unreadable, no person found, --person N beyond the people found, outputs in
+       the way, a write error; or the batch stopped on a full or read-only disk (the other images'
+       results are still written; OUT/summary.csv says which image and why); with --merge-summary:
+       OUT/summary.csv cannot be written
+  2    bad arguments (--person, --mesh-formats, --shard), no images found, an --out that cannot be
+       used, or a body model or network weights that cannot be loaded (nothing predicted)
+  130  interrupted (Ctrl+C); 143 terminated (SIGTERM): the current image's partial outputs are removed
+
+people are counted from 1 everywhere: --person N, NAME_pN, summary.csv's person column, the #N labels
+of NAME_people.png (earlier releases counted --person and the person column from 0)."""
+
+
 class PredictInputError(ValueError):
     """A command-line value or output folder that cannot be used (one-line message, exit 2)."""
 
 
 def add_arguments(p, name: str) -> None:
+    p.epilog = EPILOG
+    p.formatter_class = argparse.RawDescriptionHelpFormatter  # the epilog's table as written
     p.add_argument("images", nargs="+", type=Path, help="image files or folders of images")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--refine", action=argparse.BooleanOptionalAction, default=True,
@@ -60,16 +85,19 @@ def add_arguments(p, name: str) -> None:
                    help="comma list of obj, ply, glb, skinned-glb (NAME_skinned.glb: SMPL skeleton and skin), "
                         "bvh (the pose)")
     p.add_argument("--frame", choices=("body", "camera"), default="body",
-                   help="meshes and BVH: body-centred (pelvis at the origin, y up; default) or the OpenGL camera "
-                        "frame of the crop camera (parameter files always hold the camera)")
+                   help="meshes and BVH: body-centred (pelvis at the origin, y up; default) or camera: the "
+                        "OpenGL frame of the network's crop camera (the square crop around the person, camera at "
+                        "the origin looking down -z), not the photo's camera; the parameter files hold both cameras")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     p.add_argument("--detect", default="auto", choices=("auto", "on", "off"),
                    help="person detector (auto: use it when its runtime is installed; off: whole image is the crop)")
-    p.add_argument("--person", type=int, default=0,
-                   help="which detected person to fit (0: the default one, the most complete and central)")
+    p.add_argument("--person", type=int, default=1, metavar="N",
+                   help="which detected person to fit, counted from 1 (1: the default one, the most complete and "
+                        "central; 2: the next; as the app's Person N and the NAME_pN files; earlier releases "
+                        "counted from 0)")
     p.add_argument("--all-people", action="store_true",
-                   help="fit every detected person: the --person one (default the first) under the image's name, "
-                        "each other person k under NAME_pk (e.g. photo_p2)")
+                   help="fit every detected person: the --person one (default 1) under the image's name, each "
+                        "other person N under NAME_pN (person 2: photo_p2); a rerun writes the people missing")
     p.add_argument("--shard", metavar="K/N", default=None,
                    help="run only share K of N (K from 0 to N-1: every N-th image from the K-th); default: "
                         "torchrun's RANK/WORLD_SIZE, else all images. Finished images are skipped, so a rerun "
@@ -107,6 +135,26 @@ def prepare_out(out: Path) -> None:
         os.unlink(probe)
     except OSError as exc:
         raise PredictInputError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+
+
+def check_person(person: int) -> int:
+    """--person N (counted from 1) as it is; PredictInputError for 0 or less."""
+    if person < 1:
+        raise PredictInputError(f"--person {person}: people are counted from 1 (1: the default person, 2: the "
+                                "next, as in NAME_p2); earlier releases counted from 0, so their --person K is "
+                                "now --person K+1")
+    return person
+
+
+def about(path: Path, text: str) -> str:
+    """One line about input file `path` that names it once. The image reader's messages begin with the file's
+    name ("photo.jpg is empty (0 bytes)", "photo.jpg: file not found (PATH)"): that name becomes the path as
+    given (and a repeat of the path in brackets goes); any other message follows "PATH: "."""
+    path = Path(path)
+    name = path.name
+    if name and text.startswith(name) and text[len(name):len(name) + 1] in (" ", ":"):
+        return f"{path}{text[len(name):].replace(f' ({path})', '')}"
+    return f"{path}: {text}"
 
 
 def _same_folder(a: Path, b: Path | None) -> bool:
@@ -159,6 +207,7 @@ def run(args) -> int:
 
     try:
         mesh_formats = parse_mesh_formats(args.mesh_formats)
+        check_person(args.person)
         shard = batch.parse_shard(getattr(args, "shard", None))
         images = expand(args.images, args.out)
         if not images:
@@ -186,9 +235,12 @@ def run(args) -> int:
 
     log = batch.RankLog(args.out, shard)
     counts = {"done": 0, "skipped": 0, "failed": 0, "no_person": 0}
-    todo = [i for i in mine if args.overwrite or not is_complete(args.out / stems[i], mesh_formats)]
+    people = batch.people_logged(args.out) if args.all_people and not args.overwrite else {}
+    todo = [i for i in mine if args.overwrite or not finished(args.out, stems[i], mesh_formats, args.all_people,
+                                                              args.person, people.get(stems[i]))]
     for i in sorted(set(mine) - set(todo)):  # finished before: not even the models are needed
-        log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist")
+        log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist",
+                  people=people.get(stems[i]))
         counts["skipped"] += 1
     try:
         if todo:
@@ -223,6 +275,21 @@ def run(args) -> int:
     except OSError as exc:
         print(f"warning: cannot write {args.out / batch.SUMMARY}: {exc.strerror or exc}", file=sys.stderr)
     return 1 if counts["failed"] else 0
+
+
+def finished(out: Path, stem: str, mesh_formats: list[str], all_people: bool = False, person: int = 1,
+             people: int | None = None) -> bool:
+    """Whether the image with output name `stem` is done and a rerun skips it: its outputs are all there
+    (`is_complete`); with --all-people also those of each other person N (STEM_pN) of the `people` its last
+    run found (the rank logs' count, `predict_batch.people_logged`). An image whose count is not on record
+    (None) is not finished: it is predicted again, and only the people whose outputs are missing are written."""
+    if not is_complete(out / stem, mesh_formats):
+        return False
+    if not all_people:
+        return True
+    if people is None:
+        return False
+    return all(is_complete(out / f"{stem}_p{n}", mesh_formats) for n in range(1, people + 1) if n != person)
 
 
 def _merge(out: Path, images: list[Path], stems: list[str]) -> int:
@@ -263,15 +330,15 @@ class _Context:
 
 def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     """Predict one image (with --all-people: every person, the others' outputs before the fitted one's),
-    write its outputs, log one row per person; raises _Fatal for a full or read-only disk."""
+    write the outputs that are not there yet, log one row per person; raises _Fatal for a full or read-only
+    disk. People are counted from 1 (--person N, NAME_pN, the summary's person column)."""
     args = ctx.args
     t0 = time.perf_counter()
     row = {"index": index, "image": str(path), "output": name, "person": args.person}
     try:
-        p, damage = predict_one(ctx.pred, path, args.person)
+        p, damage = predict_one(ctx.pred, path, args.person - 1)
     except ctx.PredictionError as exc:
-        text = str(exc)  # (the image reader's messages already begin with the file's name)
-        ctx.say(text if text.startswith(f"{Path(path).name}:") else f"{path}: {text}")
+        ctx.say(about(path, str(exc)))
         ctx.counts["failed"] += 1
         status = "no person" if isinstance(exc, NoPersonFound) else "error"
         ctx.counts["no_person"] += status == "no person"
@@ -279,32 +346,45 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
         return
     spent = time.perf_counter() - t0  # the fitted person's own time, without the other people's
     for text in damage:
-        ctx.say(f"{path}: warning: {text}")
+        ctx.say(f"warning: {about(path, text)}")
+    wrote = False
     if args.all_people and len(p.people) > 1:
-        for k in range(len(p.people)):
-            if k == args.person:
+        for n in range(1, len(p.people) + 1):
+            if n == args.person:
                 continue
-            tag = f"_p{k + 1}"
-            sub = {**row, "output": name + tag, "person": k}
+            tag = f"_p{n}"
+            sub = {**row, "output": name + tag, "person": n}
             if not args.overwrite and is_complete(args.out / (name + tag), ctx.mesh_formats):
                 ctx.log.write(**sub, status="skipped", message="outputs exist", people=len(p.people))
                 continue
             t1 = time.perf_counter()
             try:
-                q, _ = predict_one(ctx.pred, path, k)
+                q, _ = predict_one(ctx.pred, path, n - 1)
             except ctx.PredictionError as exc:
-                ctx.say(f"{path} person {k + 1}: {exc}")
+                ctx.say(f"{path} person {n}: {exc}")
                 ctx.log.write(**sub, status="error", message=str(exc), seconds=time.perf_counter() - t1)
                 ctx.counts["failed"] += 1
                 continue
-            _write(ctx, q, path, name + tag, sub, t1, count=False)
+            wrote |= _write(ctx, q, path, name + tag, sub, t1, count=False)
+    if not args.overwrite and is_complete(args.out / name, ctx.mesh_formats):
+        # written by an earlier run (which fitted fewer people, or lost another person's files): kept as it is
+        ctx.log.write(**_person_row(row, p), status="skipped", message="outputs exist")
+        ctx.counts["done" if wrote else "skipped"] += 1
+        return
     _write(ctx, p, path, name, row, time.perf_counter() - spent, count=True, damage=damage)
 
 
-def _write(ctx, p, path: Path, name: str, row: dict, t0: float, count: bool, damage=()) -> None:
+def _person_row(row: dict, p) -> dict:
+    """The row with the prediction's number of people; no person number when no person was detected (the
+    whole image fitted as one person's crop)."""
+    return {**row, "people": len(p.people), **({} if p.people else {"person": None})}
+
+
+def _write(ctx, p, path: Path, name: str, row: dict, t0: float, count: bool, damage=()) -> bool:
+    """Write one person's outputs and log its row; True when written."""
     args = ctx.args
     stem = args.out / name
-    row = {**row, "people": len(p.people)}
+    row = _person_row(row, p)
     paths = output_paths(stem, ctx.mesh_formats, bool(p.people))
     existing = [q.name for q in paths if q.exists()]
     if existing and not args.overwrite:
@@ -312,7 +392,7 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, count: bool, dam
         ctx.say(f"{path}: {msg}")
         ctx.counts["failed"] += 1
         ctx.log.write(**row, status="error", message=msg, seconds=time.perf_counter() - t0)
-        return
+        return False
     try:
         write_outputs(p, stem, ctx.mesh_formats, ctx.renderer, ctx.body.name, args.overwrite, ctx.body,
                       frame=getattr(args, "frame", "body"))
@@ -323,7 +403,7 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, count: bool, dam
         ctx.log.write(**row, status="error", message=msg, seconds=time.perf_counter() - t0)
         if exc.errno in FATAL_ERRNOS:
             raise _Fatal(exc.strerror) from exc
-        return
+        return False
     from inference.predict_outputs import quality_fields
 
     seconds = time.perf_counter() - t0
@@ -331,12 +411,15 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, count: bool, dam
     if count:
         ctx.counts["done"] += 1
     t = p.timings
-    ctx.say(f"{path.name}: detect {t.detect * 1000:.0f} ms, segment {t.segment * 1000:.0f} ms, "
+    who = f" person {row['person']}" if args.all_people and len(p.people) > 1 else ""
+    ctx.say(f"{path.name}{who}: detect {t.detect * 1000:.0f} ms, segment {t.segment * 1000:.0f} ms, "
             f"fit {t.fit * 1000:.0f} ms, refine {t.refine * 1000:.0f} ms, total {t.total * 1000:.0f} ms -> {stem}_*")
+    return True
 
 
 def predict_one(pred, path: Path, person: int):
-    """pred.predict(path) and the messages of the image's DamagedImageWarning (a corrupt JPEG)."""
+    """pred.predict(path, person=person) and the messages of the image's DamagedImageWarning (a corrupt JPEG).
+    `person` is the Predictor's index into the people found, counted from 0 (--person N is index N - 1)."""
     import warnings
 
     from inference.image_io import DamagedImageWarning

@@ -7,8 +7,10 @@ There are no collective calls: ranks share nothing but the output folder, and an
 rerun alone.
 
 Resume. An image whose outputs are all there already is skipped before the models run (see
-`cmd_predict.is_complete`), so rerunning the same command, with any number of ranks, finishes only what is
-missing.
+`cmd_predict.finished`), so rerunning the same command, with any number of ranks, finishes only what is
+missing. With --all-people that takes every person's outputs, as many people as the newest logged row of
+the image says its search found (`people_logged`); an image without such a row is predicted again and
+only its missing people are written.
 
 Summary. Each rank appends one row per image (and per extra person with --all-people) to its own log,
 OUT/summary_ranks/rankK-of-N.csv, flushed row by row, so an interrupted rank keeps what it did. At its end
@@ -141,6 +143,19 @@ def read_logs(out: Path) -> list[dict]:
     for path in sorted((out / RANK_LOGS).glob("*.csv")):
         rows += read_summary(path)  # a log being written or damaged reads as []: the next merge reads it again
     return rows
+
+
+def people_logged(out: Path) -> dict[str, int]:
+    """{output name: how many people the newest logged row of that output says its image holds}, from every
+    rank log under OUT; outputs whose rows leave the count empty (no person found, an unreadable image) are
+    not in it."""
+    found: dict[str, int] = {}
+    for r in sorted(read_logs(out), key=lambda r: r.get("finished_at", "")):
+        try:
+            found[r["output"]] = int(r.get("people") or "")
+        except ValueError:
+            continue
+    return found
 
 
 def _best(rows: list[dict]) -> dict:

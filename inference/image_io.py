@@ -53,9 +53,8 @@ def _probe_header(data: bytes | np.ndarray, name: str = "image") -> tuple[int, i
         try:
             with Image.open(buf) as im:  # reads the header only
                 return int(im.size[0]), int(im.size[1]), str(im.format or "")
-        except Image.DecompressionBombError as exc:
-            raise ImageLoadError(f"{name} is too large to open ({exc}); the limit is "
-                                 f"{MAX_PIXELS // 1_000_000} megapixels") from None
+        except Image.DecompressionBombError as exc:  # far over MAX_PIXELS: Pillow's own limit refuses it first
+            raise ImageLoadError(_too_large(name, _bomb_pixels(str(exc)))) from None
         except Exception:  # noqa: BLE001 - unknown format for PIL: let OpenCV try
             return None
 
@@ -66,10 +65,37 @@ DECODABLE_FORMATS = frozenset({"PNG", "JPEG", "MPO", "BMP", "DIB", "TIFF", "WEBP
                                "GIF", "AVIF"})
 
 
+def _megapixels(pixels: int) -> str:
+    """pixels in megapixels, with as many decimals as it takes to show it over the limit (100.2, not 100)."""
+    digits = 0
+    while digits < 6 and round(pixels / 1e6, digits) <= MAX_PIXELS / 1e6:
+        digits += 1
+    return f"{pixels / 1e6:.{digits}f}"
+
+
+def _too_large(name: str, pixels: int | None, size: tuple[int, int] | None = None) -> str:
+    """The one-sentence message for an image over MAX_PIXELS: its size (w x h when known) and the limit."""
+    limit = f"the limit of {MAX_PIXELS / 1e6:g} megapixels"
+    if pixels is None:
+        return f"{name} is larger than {limit}; downscale it first"
+    size_text = f"{_megapixels(pixels)} megapixels"
+    if size:
+        size_text = f"{size[0]} x {size[1]} pixels ({size_text})"
+    return f"{name} is {size_text}, over {limit}; downscale it first"
+
+
+def _bomb_pixels(text: str) -> int | None:
+    """The image's pixel count in a Pillow DecompressionBombError's message ("Image size (N pixels) exceeds
+    limit of ..."); None when it is not there."""
+    import re
+
+    m = re.search(r"\((\d+) pixels\)", text)
+    return int(m[1]) if m else None
+
+
 def _check_pixels(w: int, h: int, name: str) -> None:
     if w * h > MAX_PIXELS:
-        raise ImageLoadError(f"{name} is {w} x {h} = {w * h / 1e6:.0f} megapixels; the limit is "
-                             f"{MAX_PIXELS // 1_000_000} megapixels. Downscale it first.")
+        raise ImageLoadError(_too_large(name, w * h, (w, h)))
     if w < 8 or h < 8:
         raise ImageLoadError(f"{name} is only {w} x {h} pixels; too small to find a person in")
 

@@ -52,8 +52,11 @@ def output_paths(stem: Path, mesh_formats: list[str], people: bool = True) -> li
 def is_complete(stem: Path, mesh_formats: list[str]) -> bool:
     """True when every output of one image is there (NAME_people.png only exists with detected people).
 
-    Outputs are written all or nothing per image, so a complete set is a finished image (with several
-    people, the others' outputs are written before the fitted person's, so theirs are finished too)."""
+    Outputs are written all or nothing per output name, so a complete set is a finished output. With several
+    people (`predict --all-people`) each person has its own name (NAME_pN): the others' outputs are written
+    before the fitted person's, so an interrupted image is not complete, but the other people's files may be
+    missing for other reasons (an earlier run without --all-people, a file deleted): `cli.cmd_predict.finished`
+    checks each of them."""
     return all(q.is_file() for q in output_paths(stem, mesh_formats, people=False))
 
 
@@ -134,7 +137,9 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
 
 # ----------------------------------------------------------------------------- the summary table
 SUMMARY = "summary.csv"
-# one row per output (an image, or one person of it): where it came from, what happened, its fit quality
+# one row per output (an image, or one person of it): where it came from, what happened, its fit quality;
+# person: the number of the person fitted, counted from 1 as NAME_pN and the app's "Person N of M" (empty:
+# no person detected, the whole image fitted)
 SUMMARY_COLUMNS = ("index", "image", "output", "status", "message", "person", "people", "seconds",
                    "verdict", "agreement", "pck", "mask_iou", "mask_inside")
 SUMMARY_STATUSES = ("done", "skipped", "no person", "error", "pending")

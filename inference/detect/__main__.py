@@ -40,8 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.photos:
         try:
             rgb = load_image(path)
-        except ImageError as exc:
-            print(f"{path}: {exc}")
+        except ImageError as exc:  # (the reader's messages begin with the file's name)
+            text, name = str(exc), Path(path).name
+            print(f"{path}{text[len(name):]}" if text.startswith(name) else f"{path}: {text}")
             continue
         people = det.detect(rgb, zoom=not args.no_zoom)
         times = []

@@ -25,7 +25,8 @@ def _side(i: int) -> tuple[int, int, int]:
 
 def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: float = 0.5,
                 mask_alpha: float = 0.35) -> np.ndarray:
-    """A copy of the image with each person's mask, box (with rank and score) and skeleton drawn on it."""
+    """A copy of the image with each person's mask, box (with number and score: "#1 0.93" for people[0])
+    and skeleton drawn on it."""
     out = np.asarray(image_rgb)
     out = np.repeat(out[..., None], 3, 2) if out.ndim == 2 else out[..., :3]
     out = out.astype(np.float32)
@@ -43,7 +44,7 @@ def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: flo
         col = BOX_COLORS[n % len(BOX_COLORS)]
         x0, y0, x1, y1 = p.box
         cv2.rectangle(out, pt((x0, y0)), pt((x1, y1)), col, t, cv2.LINE_AA, sh)
-        label = f"#{n} {p.score:.2f}"
+        label = f"#{n + 1} {p.score:.2f}"  # counted from 1, as the app's "Person 1" and predict's NAME_p2
         cv2.putText(out, label, (int(x0) + 3, int(y0) + 14 * t), cv2.FONT_HERSHEY_SIMPLEX, 0.45 * t, col, t,
                     cv2.LINE_AA)
         kp = p.keypoints

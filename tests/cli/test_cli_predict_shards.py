@@ -231,3 +231,177 @@ def test_torchrun_two_processes(tmp_path):
     assert [r["output"] for r in rows] == ["p0", "p1", "p2", "p3"]
     assert [r["status"] for r in rows] == ["done"] * 4 and [r["rank"] for r in rows] == ["0", "1", "0", "1"]
     assert len(_outputs(out)) == 4 * (RESULT_SET - 1)  # obj only: 8 files per image
+
+
+# ------------------------------------------------------------------ several people: numbering and resume
+class Crowd:
+    """The tiny predictor as if its person detector found `people[NAME]` people (default 2) in image NAME:
+    `predict(path, person=k)` is the tiny network's fit with those people attached, and a person beyond
+    them fails as the real Predictor does. `calls` records (file name, k) of each prediction."""
+
+    def __init__(self, tiny, people: dict[str, int] | None = None):
+        self.tiny, self.people, self.calls, self.warnings = tiny, people or {}, [], []
+
+    def predict(self, image, person: int = 0, **kw):
+        import dataclasses
+
+        from inference.detect import Person
+        from inference.errors import PredictionError
+
+        n = self.people.get(Path(image).name, 2)
+        if not 0 <= person < n:
+            raise PredictionError(f"person {person + 1} asked for, but {n} found")
+        self.calls.append((Path(image).name, person))
+        p = self.tiny.predict(image, person=person, **kw)
+        people = tuple(Person(np.array([2 + 8 * k, 2, 30 + 8 * k, 60], np.float32), 0.9, np.zeros((33, 3), np.float32))
+                       for k in range(n))
+        return dataclasses.replace(p, people=people, person=person)
+
+
+@pytest.fixture
+def crowd(monkeypatch, tiny):
+    """Use a Crowd of the tiny predictor in the command; returns it (set .people before running)."""
+    c = Crowd(tiny)
+    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: c)
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    return c
+
+
+def _mtimes(out: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file() and p.name != SUMMARY}
+
+
+def test_people_are_counted_from_1_in_files_summary_and_messages(tmp_path, capsys, crowd):
+    src, out = _images(tmp_path / "in", 3), tmp_path / "out"
+    crowd.people = {"img0.png": 2, "x.jpg": 1, "x.png": 3}
+    assert _predict(src, "--out", out, "--all-people") == 0
+    rows = [(r["output"], r["person"], r["people"], r["status"]) for r in _summary(out)]
+    assert rows == [("img0", "1", "2", "done"), ("img0_p2", "2", "2", "done"), ("x", "1", "1", "done"),
+                    ("x_png", "1", "3", "done"), ("x_png_p2", "2", "3", "done"), ("x_png_p3", "3", "3", "done")]
+    assert "img0.png person 2: detect" in capsys.readouterr().out
+
+    # --person N is the N-th person, as its file name and the reader's message count them
+    out2 = tmp_path / "out2"
+    assert _predict(src / "x.png", "--out", out2, "--all-people", "--person", "2") == 0
+    assert [(r["output"], r["person"]) for r in _summary(out2)] == [("x", "2"), ("x_p1", "1"), ("x_p3", "3")]
+    assert ("x.png", 1) in crowd.calls  # the second person found (the Predictor's index 1)
+    capsys.readouterr()
+    assert _predict(src / "img0.png", "--out", tmp_path / "out3", "--person", "5") == 1
+    assert "person 5 asked for, but 2 found" in capsys.readouterr().out
+    assert _summary(tmp_path / "out3")[0]["person"] == "5"
+
+
+@pytest.mark.parametrize("person", ["0", "-1"])
+def test_person_0_is_refused_before_the_models_load(tmp_path, capsys, loads, person):
+    assert _predict(SAMPLES / "synthetic_01.png", "--out", tmp_path / "o", "--person", person) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: --person {person}: people are counted from 1") and "\n" not in err
+    assert "--person K+1" in err and not loads and not (tmp_path / "o").exists()
+
+
+def test_a_whole_image_fit_has_no_person_number(tmp_path, capsys, loads):
+    assert _predict(SAMPLES / "synthetic_01.png", "--out", tmp_path / "o") == 0  # --detect off: nobody detected
+    row = _summary(tmp_path / "o")[0]
+    assert (row["person"], row["people"], row["status"]) == ("", "0", "done")
+    capsys.readouterr()
+
+
+def test_an_all_people_rerun_writes_the_people_missing(tmp_path, capsys, crowd):
+    """The people an earlier run did not write (it ran without --all-people, or a file of theirs was deleted)
+    are written by a rerun with --all-people; the files there are kept, and a complete image is skipped
+    without building the models."""
+    src, out = _images(tmp_path / "in", 3), tmp_path / "out"
+    crowd.people = {"img0.png": 2, "x.jpg": 1, "x.png": 3}
+    assert _predict(src, "--out", out) == 0
+    assert not list(out.glob("*_p[0-9]*"))
+    first = _mtimes(out)
+    capsys.readouterr()
+
+    crowd.calls.clear()
+    assert _predict(src, "--out", out, "--all-people") == 0
+    assert "2/3 images done, 1 finished before (skipped)" in capsys.readouterr().out  # x.jpg has one person
+    assert sorted(p.name for p in out.glob("*.obj")) == ["img0.obj", "img0_p2.obj", "x.obj", "x_png.obj",
+                                                         "x_png_p2.obj", "x_png_p3.obj"]
+    assert all(p.stat().st_mtime_ns == first[p.name] for p in out.iterdir() if p.name in first)  # kept
+    rows = {r["output"]: r for r in _summary(out)}
+    assert [rows[o]["status"] for o in ("img0", "img0_p2", "x", "x_png", "x_png_p2", "x_png_p3")] == ["done"] * 6
+    assert rows["img0"]["person"] == "1" and rows["x_png_p3"]["person"] == "3"
+
+    # complete now: skipped without a prediction
+    crowd.calls.clear()
+    assert _predict(src, "--out", out, "--all-people") == 0
+    assert "0/3 images done, 3 finished before (skipped)" in capsys.readouterr().out and crowd.calls == []
+
+    # one person's outputs deleted: that image is predicted again and only that person written
+    for p in out.glob("x_png_p2*"):
+        p.unlink()
+    before = _mtimes(out)
+    assert _predict(src, "--out", out, "--all-people") == 0
+    assert "1/3 images done, 2 finished before (skipped)" in capsys.readouterr().out
+    assert (out / "x_png_p2.obj").is_file()
+    changed = sorted(n for n, t in _mtimes(out).items() if before.get(n) != t)
+    assert changed == sorted(p.name for p in out.glob("x_png_p2*")), changed
+    assert sorted(crowd.calls) == [("x.png", 0), ("x.png", 1)]
+
+    # one file of a person deleted: not skipped; the rest of that person's set is in the way, as for a
+    # single person's partial set (never overwritten without --overwrite: it may be the user's own file)
+    (out / "img0_p2.obj").unlink()
+    before = _mtimes(out)
+    assert _predict(src, "--out", out, "--all-people") == 1
+    text = capsys.readouterr().out
+    assert f"{src / 'img0.png'}: outputs exist (img0_p2_parts.png" in text and "use --overwrite" in text
+    assert _mtimes(out) == before
+    assert {r["output"]: r for r in _summary(out)}["img0_p2"]["status"] == "error"
+    assert _predict(src / "img0.png", "--out", out, "--all-people", "--overwrite") == 0
+    assert (out / "img0_p2.obj").is_file()
+
+    # no record of the people count (the rank logs gone): predicted again, nothing rewritten, nothing failed
+    shutil.rmtree(out / RANK_LOGS)
+    before = _mtimes(out)
+    assert _predict(src, "--out", out, "--all-people") == 0
+    assert "0/3 images done, 3 finished before (skipped)" in capsys.readouterr().out
+    assert _mtimes(out) == before
+    assert {r["status"] for r in _summary(out)} == {"skipped"}
+
+
+def test_an_image_reader_message_names_the_file_once(tmp_path, capsys, loads):
+    data = (SAMPLES / "synthetic_01.png").read_bytes()
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(data)).convert("RGB").save(buf, "JPEG")
+    trunc = tmp_path / "in" / "trunc.jpg"
+    trunc.parent.mkdir()
+    trunc.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    gone = tmp_path / "in" / "gone.png"
+    assert _predict(trunc, gone, "--out", tmp_path / "o") == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert f"{trunc} is a truncated JPEG (the file ends before the image does)" in lines
+    assert f"{gone}: file not found" in lines
+    assert _summary(tmp_path / "o")[0]["message"].startswith("trunc.jpg is a truncated JPEG")
+
+
+def test_help_documents_the_exit_status(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["predict", "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    assert "exit status:" in text
+    for line in ("  0    every image done", "  1    an image failed", "  2    bad arguments"):
+        assert line in text, line
+    assert "no person found" in text and "crop camera" in text and "counted from 1" in text
+
+
+def test_people_picture_labels_count_from_1(monkeypatch):
+    from inference.detect import Person, draw
+
+    labels = []
+    put_text = draw.cv2.putText
+    monkeypatch.setattr(draw.cv2, "putText", lambda img, text, *a, **k: (labels.append(text),
+                                                                         put_text(img, text, *a, **k))[1])
+    people = [Person(np.array([2, 2, 20, 40], np.float32), s, np.zeros((33, 3), np.float32)) for s in (0.9, 0.8)]
+    draw.draw_people(np.zeros((48, 32, 3), np.uint8), people)
+    assert labels == ["#1 0.90", "#2 0.80"]

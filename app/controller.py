@@ -544,14 +544,18 @@ class Controller(QObject):
         kept = self.session.results.get(index)
         if kept is not None and (not self.session.busy or self._everyone_job):
             self._restore(kept)  # fitted before: shown at once, edits included
-            self.status.emit(f"person {index + 1} of {len(people)}")
+            self.status.emit(self._shown_status("fitted before"))
             return True
+        # the result on screen is the one a cancel (Esc) puts back; with none on screen (another person was
+        # asked for a moment ago) the one kept then stays
+        self._kept = keep_result(self.session) or self._kept
         if self._everyone_job:  # fitting everyone: this one next, shown when it is done
             self._everyone = [index] + [k for k in self._everyone if k != index]
             self.session.set_prediction(None)
             self.session.set_people(people, index)
+            self.status.emit(f"fitting everyone: person {index + 1} of {len(people)}"
+                             + ("…" if index == self._everyone_person else " is next…"))
             return True
-        self._kept = keep_result(self.session)
         self.session.set_prediction(None)
         self.session.set_people(people, index)
         self._submit()
@@ -586,6 +590,9 @@ class Controller(QObject):
         if not self._everyone or self.session.shown is None:
             self._everyone_job = 0
             self.session.set_busy(False)
+            kept, self._kept = self._kept, None
+            if self.session.prediction is None:  # the person asked for could not be fitted: a result stays shown
+                self._restore(kept)
             self.progress.emit(n, n)
             self.status.emit(f"{len(self.session.results)} of {n} people fitted")
             return
@@ -619,16 +626,41 @@ class Controller(QObject):
         return True
 
     def cancel(self) -> None:
-        """Stop the running prediction (its result, if any, is dropped)."""
+        """Stop the running prediction (its result, if any, is dropped). With nothing on screen (another person
+        was being fitted) a complete result comes back: the chosen person's when fitted before, else the last
+        one shown. With "fit everyone" running, the people not fitted yet stay unfitted (fit_everyone fits
+        them later)."""
+        everyone = bool(self._everyone_job)
         self._everyone, self._everyone_job = [], 0
         if self.session.busy:
             self.generation.next()
             self.session.set_busy(False)
             kept, self._kept = self._kept, None
-            if self.session.prediction is None and self._restore(kept):
-                self.status.emit("cancelled: the last result is kept")
-            else:
-                self.status.emit("cancelled")
+            text = "cancelled"
+            if self.session.prediction is None and (self._restore(self.session.results.get(self.session.person))
+                                                    or self._restore(kept)):
+                text = "cancelled: the last result is kept"
+            if everyone:
+                n = len(self.session.people)
+                text += f" ({len(self.session.results)} of {n} people fitted)"
+            self.status.emit(text)
+
+    def _shown_status(self, note: str = "") -> str:
+        """'photo.jpg: person 2 of 3 (note, refined)': the result on screen, for the status bar."""
+        pred, shown = self.session.prediction, self.session.shown
+        if pred is None or shown is None:
+            return ""
+        which = self.shown_fit()
+        if which == "network":
+            fit = "the network's fit"
+        elif which is None and self.session.params is not pred.params:
+            fit = "edited"
+        else:
+            fit = "refined" if pred.refined else ""
+        n = len(self.session.people)
+        who = f" person {pred.person + 1} of {n}" if n > 1 and pred.person >= 0 else ""
+        notes = ", ".join(x for x in (note, fit) if x)
+        return f"{shown.name}:{who or ' result'}" + (f" ({notes})" if notes else "")
 
     def _submit(self, person: int | None = None) -> None:
         """Ask the worker for the shown image's `person` (default the session's; -1 the whole image)."""

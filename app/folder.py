@@ -272,7 +272,9 @@ class BatchWorker(PredictorWorker):
         status = status_of(prediction, quality)
         seconds = time.perf_counter() - t0
         note = "; ".join([*damage, f"{len(written)} files, {seconds:.1f} s"])
-        fields = {"status": "done", "message": "; ".join(damage), "person": 0, "people": people, "seconds": seconds,
+        # people counted from 1, as `predict` writes them; no number for a whole image fitted without a person
+        fields = {"status": "done", "message": "; ".join(damage), "person": 1 if people else None, "people": people,
+                  "seconds": seconds,
                   **quality_fields(prediction, quality)}
         return ImageStatus(status.state, note, status.verdict, tuple(written)), fields
 

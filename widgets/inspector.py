@@ -178,6 +178,8 @@ class Inspector(QWidget):
         self.session.paramsChanged.connect(self._refresh)
         self.session.paramsChanged.connect(lambda _p: self._measure_timer.start())
         self.session.predictionChanged.connect(self._show_info)
+        # the rows describe the body on screen: a switch between the refined and the network's fit (N), or an edit
+        self.session.paramsChanged.connect(lambda _p: self._show_info(self.session.prediction))
         self.session.qualityChanged.connect(lambda _q: self._show_info(self.session.prediction))
         controller.bodyModelChanged.connect(self._explain_betas)
         self.session.undoChanged.connect(self.undo_button.setEnabled)
@@ -230,16 +232,17 @@ class Inspector(QWidget):
         shown = self.session.shown
         h, w = pred.image.shape[:2]
         body = self.controller.body_model()
+        params = self.session.params if self.session.params is not None else pred.params  # the body on screen
         rows = [
             ("image", f"{shown.name if shown else pred.source} ({w} × {h})"),
             ("crop", f"{pred.crop.size} px at ({pred.crop.offset[0]:.0f}, {pred.crop.offset[1]:.0f}), "
                      f"{1 / pred.crop.scale:.2f} image px per crop px"),
             ("camera", f"focal {pred.camera.focal:.0f} px on a {pred.camera.size} px crop, "
-                       f"body at {-float(pred.params.transl[2]):.1f} m"),
+                       f"body at {-float(params.transl[2]):.1f} m"),
             ("person", _person_text(pred)),
             ("parts", f"{pred.parts.labels.shape[1]} × {pred.parts.labels.shape[0]} label map"),
             ("body model", body.name if body is not None else "?"),
-            ("refined", _refined_text(pred, self.controller.config.refine)),
+            ("refined", _refined_text(pred, self.controller.config.refine, self.controller.shown_fit())),
         ]
         q = self.session.quality
         if q is not None:
@@ -322,9 +325,14 @@ class Inspector(QWidget):
         self._edit(pose_edit.with_joint_euler(p, j, deg), ("joint", j))
 
 
-def _refined_text(pred, refine_on: bool) -> str:
-    """Whether the body on screen was refined, and why not when it was not."""
+def _refined_text(pred, refine_on: bool, shown: str | None = "refined") -> str:
+    """Whether the prediction was refined, which of its fits is on screen (shown: Controller.shown_fit(),
+    None for an edited body), and why it was not refined when it was not."""
     if pred.refined:
+        if shown == "network":
+            return "yes, network fit shown (N: refined)"
+        if shown is None:
+            return "yes, body edited (N: the refined fit)"
         return "yes (to see the network's own fit: N)"
     if not refine_on:
         return "no (off in Settings)"

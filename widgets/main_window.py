@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._connect()
+        self._sync_fit_choice()  # before any result: the fit the settings will give
         self.resize(1600, 960)
         self.restore_state()
 
@@ -323,6 +324,7 @@ class MainWindow(QMainWindow):
         self.view_bar.colorMode.connect(self.mesh_view.set_color_mode)
         self.view_bar.fitChosen.connect(self._show_fit)
         s.paramsChanged.connect(lambda _: self._sync_fit_choice())
+        c.configChanged.connect(lambda _: self._sync_fit_choice())
         self.mesh_view.jointPicked.connect(self._on_joint_picked)
         self.inspector.jointSelected.connect(self.mesh_view.set_selected_joint)
 
@@ -355,9 +357,16 @@ class MainWindow(QMainWindow):
         self.mesh_view.set_mesh(pred.mesh, reframe=True)
 
     def _sync_fit_choice(self) -> None:
-        shown = self.controller.shown_fit()
+        """The 3D pane's fit box names the fit on screen: with both kept, the one shown (an edited body keeps the
+        name of the fit it came from); with one, the network's own fit (refinement off, or it kept the network's
+        answer); before a result, the one the settings will give."""
         pred = self.session.prediction
-        self.view_bar.set_fit_choice(pred is not None and pred.network_params is not None, shown or "refined")
+        if pred is None:
+            self.view_bar.set_fit_choice(False, "refined" if self.controller.config.refine else "network")
+        elif pred.network_params is None:
+            self.view_bar.set_fit_choice(False, "network")
+        else:
+            self.view_bar.set_fit_choice(True, self.controller.shown_fit() or self.view_bar.fit.currentData())
 
     def _show_fit(self, which: str) -> None:
         if self.controller.show_fit(which):
@@ -392,8 +401,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"image {index + 1} of {count} (Alt+Left / Alt+Right)", 6000)
 
     def _on_person_requested(self, index: int) -> None:
-        if self.controller.select_person(index):
-            self.statusBar().showMessage(f"fitting person {index + 1} of {len(self.session.people)}…", 6000)
+        self.controller.select_person(index)  # its status says what happened: shown at once, fitting, or next
 
     def _on_joint_picked(self, joint: int) -> None:
         self.inspector.select_joint(joint)

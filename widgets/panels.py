@@ -324,6 +324,7 @@ class ViewTitleBar(QWidget):
         lay.addWidget(self.colors)
 
     def set_fit_choice(self, available: bool, shown: str = "refined") -> None:
-        """Offer the choice when the prediction has both fits; show which one is on screen."""
+        """Offer the choice when the prediction has both fits; name the one on screen ("refined" | "network"),
+        also when it is the only one (then greyed out)."""
         self.fit.setEnabled(available)
-        self.fit.setCurrentIndex(max(0, self.fit.findData(shown if available else "refined")))
+        self.fit.setCurrentIndex(max(0, self.fit.findData(shown)))

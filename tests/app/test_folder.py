@@ -86,6 +86,8 @@ def test_run_all_writes_every_result_and_reports_failures(qtbot, session, images
     for name in ("synthetic_01.png", "synthetic_02.png"):
         r = rows[name]
         assert r["status"] == "done" and int(r["people"]) >= 1 and float(r["seconds"]) > 0
+        assert r["person"] == "1"  # counted from 1, as `predict` and the app's "Person 1" count
+        assert r["mask_inside"] == "" or 0 <= float(r["mask_inside"]) <= 1
         assert r["verdict"] == states[name].verdict and r["verdict"] in ("good", "doubtful", "bad", "unknown")
         assert all(r[k] == "" or 0 <= float(r[k]) <= 1 for k in ("agreement", "pck", "mask_iou"))
     assert rows["nobody.png"]["status"] == "no person" and rows["nobody.png"]["message"]

@@ -95,3 +95,36 @@ def test_cancel_while_fitting_another_person_puts_the_edited_result_back(qtbot, 
     assert c.undo() and c.session.params is first.params  # one undo step back to the prediction
     qtbot.wait(1200)
     assert c.session.prediction is first
+
+
+@needs_detector
+def test_cancel_while_fitting_everyone_keeps_a_finished_result(qtbot, slow_controller):
+    """Fit everyone, person 2 picked at once (nothing of theirs finished yet), Esc: person 1's finished fit
+    comes back with its quality (before, the views went blank although the fit was in the strip), and person 2
+    stays unfitted until a later Fit everyone. Then a person fitted before, asked for while another is being
+    fitted (a new job), is the result Esc brings back."""
+    c = slow_controller
+    s = c.session
+    c.open_file(TWO_PEOPLE)
+    first = _wait_result(qtbot, c, timeout=60000)
+    assert first.person == 0 and len(first.people) == 2
+    assert c.fit_everyone() == 1 and s.busy
+    assert c.select_person(1) and s.prediction is None and s.person == 1
+    c.cancel()  # Esc
+    assert not s.busy
+    assert s.prediction is first and s.person == 0 and s.mesh is first.mesh and s.quality is not None
+    assert set(s.results) == {0}  # person 2 was not fitted
+    qtbot.wait(1200)  # the cancelled job ends without touching the session
+    assert s.prediction is first and set(s.results) == {0}
+    assert c.fit_everyone() == 1  # person 2 can be fitted later
+    qtbot.waitUntil(lambda: not s.busy and set(s.results) == {0, 1}, timeout=60000)
+    assert s.prediction is first  # the person on screen stayed
+
+    c.open_file(TWO_PEOPLE)
+    first = _wait_result(qtbot, c, timeout=60000)
+    assert c.select_person(1) and s.busy  # person 2 is being fitted
+    assert c.select_person(0) and s.busy and s.prediction is None  # fitted before, but a job runs: a new one
+    c.cancel()
+    assert not s.busy and s.prediction is first and s.person == 0
+    qtbot.wait(1200)
+    assert s.prediction is first

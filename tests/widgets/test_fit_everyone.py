@@ -74,3 +74,27 @@ def test_fit_everyone_keeps_every_result(qtbot, window, crowd_png):
     c.open_file(crowd_png)
     assert s.results == {} and photo.canvas.zoom == 1.0
     qtbot.waitUntil(lambda: s.prediction is not None and not s.busy, timeout=60000)
+
+
+def test_a_person_fitted_before_is_described_in_the_status_bar(qtbot, window):
+    """Clicking a person already fitted shows the result at once, and the status bar says so (before, it
+    kept "fitting person 2 of 2…" with nothing being fitted)."""
+    from tests.app.support import TWO_PEOPLE
+
+    s, c, strip = window.session, window.controller, window.photo.people_list
+    c.open_file(TWO_PEOPLE)
+    qtbot.waitUntil(lambda: s.prediction is not None and not s.busy, timeout=60000)
+    assert len(s.people) == 2 and s.person == 0
+
+    def click(k: int) -> None:
+        rect = strip.list.visualItemRect(strip.list.item(k))
+        qtbot.mouseClick(strip.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    click(1)  # not fitted yet: a job
+    assert s.busy and "person 2 of 2" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: s.prediction is not None and not s.busy, timeout=60000)
+    for k in (0, 1):  # fitted before: shown at once
+        click(k)
+        assert not s.busy and s.prediction.person == k
+        message = window.statusBar().currentMessage()
+        assert "fitting" not in message and f"person {k + 1} of 2" in message, message

@@ -371,3 +371,43 @@ def test_fit_switch_shows_the_network_fit_and_back(qtbot, window, photo):
     assert np.abs(network.astype(int) - refined.astype(int)).sum(-1).astype(bool).mean() > 0.002
     window._toggle_fit()
     assert window.session.params is pred.params and bar.fit.currentData() == "refined"
+
+
+def test_inspector_describes_the_fit_on_screen(qtbot, window, photo):
+    """The inspector's camera and refined rows follow the refined / network switch (N): the network's fit is at
+    its own distance, and the refined row says which fit is shown (before, both rows kept the refined fit's)."""
+    drop(window, [photo])
+    wait_prediction(qtbot, window)
+    pred = window.session.prediction
+    if pred.network_params is None:
+        pytest.skip("no person detector here: nothing to refine to")
+    info = window.inspector.info.text
+    refined_at = f"body at {-float(pred.params.transl[2]):.1f} m"
+    network_at = f"body at {-float(pred.network_params.transl[2]):.1f} m"
+    assert refined_at != network_at  # the refinement moved the body
+    assert refined_at in info() and "yes (to see the network's own fit: N)" in info()
+    window._toggle_fit()
+    assert window.session.params is pred.network_params
+    assert network_at in info() and refined_at not in info()
+    assert "yes, network fit shown (N: refined)" in info() and "to see the network's own fit" not in info()
+    window._toggle_fit()
+    assert refined_at in info() and "yes (to see the network's own fit: N)" in info()
+
+
+def test_fit_box_names_the_network_fit_when_refinement_is_off(qtbot, window, photo):
+    """Refinement switched off in the settings (the photo is re-run): the 3D pane's fit box, greyed out, says
+    "Network fit", the fit on screen (before, it kept saying "Refined fit")."""
+    from dataclasses import replace
+
+    bar, s, c = window.view_bar, window.session, window.controller
+    drop(window, [photo])
+    wait_prediction(qtbot, window)
+    refined = s.prediction
+    if refined.network_params is None:
+        pytest.skip("no person detector here: nothing to refine to")
+    assert bar.fit.isEnabled() and bar.fit.currentText() == "Refined fit"
+    c.apply_model_config(replace(c.config, refine=False), persist=False)  # re-runs the shown photo
+    assert s.busy and bar.fit.currentText() == "Refined fit"  # the refined result stays until the new one
+    qtbot.waitUntil(lambda: s.prediction is not refined and not s.busy, timeout=90000)
+    assert not s.prediction.refined and s.prediction.network_params is None
+    assert not bar.fit.isEnabled() and bar.fit.currentText() == "Network fit"

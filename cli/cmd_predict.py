@@ -202,6 +202,23 @@ def expand(paths: list[Path], out: Path | None = None) -> list[Path]:
     return unique
 
 
+def subfolders_note(paths: list[Path], out: Path | None = None) -> str:
+    """'' or a note naming the input folders' subfolders, which `expand` does not search (the output folder
+    `out` left out): a photo collection sorted into subfolders would otherwise give fewer images without a word."""
+    subs = []
+    for p in paths:
+        if p.is_dir():
+            try:
+                subs += [q for q in sorted(p.iterdir()) if q.is_dir() and not _same_folder(q, out)]
+            except OSError:
+                pass
+    if not subs:
+        return ""
+    names = ", ".join(str(q) for q in subs[:3]) + (f" and {len(subs) - 3} more" if len(subs) > 3 else "")
+    return (f"note: {len(subs)} subfolder{'s' * (len(subs) > 1)} not searched ({names}): folders are read one "
+            f"level deep; give subfolders as inputs too to include their images")
+
+
 def run(args) -> int:
     from cli import predict_batch as batch
 
@@ -214,6 +231,9 @@ def run(args) -> int:
             raise PredictInputError(f"no images found in {', '.join(map(str, args.images))} "
                                     f"(looked for {', '.join(IMAGE_SUFFIXES)})")
         prepare_out(args.out)
+        note = subfolders_note(args.images, args.out)
+        if note:
+            print(note)
     except (PredictInputError, batch.ShardError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import inference.pipeline as pipeline_module
-from cli.cmd_predict import expand, output_stems
+from cli.cmd_predict import expand, output_stems, subfolders_note
 from cli.main import main
 from inference.paths import RESOURCES
 
@@ -124,6 +124,16 @@ def test_outputs_in_the_input_folder_are_not_inputs(tmp_path):
     assert [p.name for p in expand([tmp_path], tmp_path)] == ["beach_overlay.png", "photo.jpg", "x.png"]
     assert len(expand([tmp_path], tmp_path / "elsewhere")) == 7  # another output folder: all images are inputs
     assert [p.name for p in expand([tmp_path / "x.png", tmp_path / "x.png"])] == ["x.png"]  # each file once
+
+
+def test_subfolders_not_searched_are_named(tmp_path):
+    (tmp_path / "photo.jpg").write_bytes(b"")
+    assert subfolders_note([tmp_path]) == ""
+    (tmp_path / "holiday 2024").mkdir()
+    (tmp_path / "out").mkdir()
+    note = subfolders_note([tmp_path, tmp_path / "photo.jpg"], out=tmp_path / "out")
+    assert note.startswith(f"note: 1 subfolder not searched ({tmp_path / 'holiday 2024'}):")  # not the output folder
+    assert [p.name for p in expand([tmp_path])] == ["photo.jpg"]
 
 
 def test_same_stem_keeps_both_results_and_reruns_in_place(tmp_path, capsys, cached_predictor):

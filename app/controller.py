@@ -152,6 +152,7 @@ class Controller(QObject):
         self._everyone: list[int] = []  # fit everyone: the people still to fit, in order
         self._everyone_job = 0  # the job id of the person being fitted for "fit everyone" (0: none)
         self._everyone_person = -1
+        self._everyone_failed: dict[int, str] = {}  # person -> why "fit everyone" could not fit them
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(THROTTLE_MS)
@@ -575,6 +576,7 @@ class Controller(QObject):
             self.status.emit(f"all {len(people)} people are fitted")
             return 0
         self.session.set_busy(True)
+        self._everyone_failed = {}
         self._next_everyone()
         return len(self._everyone) + 1
 
@@ -594,7 +596,8 @@ class Controller(QObject):
             if self.session.prediction is None:  # the person asked for could not be fitted: a result stays shown
                 self._restore(kept)
             self.progress.emit(n, n)
-            self.status.emit(f"{len(self.session.results)} of {n} people fitted")
+            failed = "".join(f"; person {k + 1} not fitted: {why}" for k, why in sorted(self._everyone_failed.items()))
+            self.status.emit(f"{len(self.session.results)} of {n} people fitted{failed}")
             return
         k = self._everyone.pop(0)
         self._everyone_person = k
@@ -734,7 +737,8 @@ class Controller(QObject):
     def _on_failed(self, job_id: int, message: str, no_person: bool = False) -> None:
         if job_id != self.generation.current:
             return
-        if job_id == self._everyone_job:  # one person failed: say so and go on with the others
+        if job_id == self._everyone_job:  # one person failed: say so (now and in the last status) and go on
+            self._everyone_failed[self._everyone_person] = message
             self.status.emit(f"person {self._everyone_person + 1}: {message}")
             self._next_everyone()
             return

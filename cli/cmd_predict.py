@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 from inference.errors import NoPersonFound
-from inference.image_io import IMAGE_SUFFIXES  # the one list the app's reader accepts
+from inference.image_io import IMAGE_SUFFIXES, about_file  # IMAGE_SUFFIXES: the one list the app's reader accepts
 from inference.predict_outputs import (  # the one exporter, shared with the app's "Run all"
     PNG_OUTPUTS,
     is_complete,
@@ -146,17 +146,6 @@ def check_person(person: int) -> int:
     return person
 
 
-def about(path: Path, text: str) -> str:
-    """One line about input file `path` that names it once. The image reader's messages begin with the file's
-    name ("photo.jpg is empty (0 bytes)", "photo.jpg: file not found (PATH)"): that name becomes the path as
-    given (and a repeat of the path in brackets goes); any other message follows "PATH: "."""
-    path = Path(path)
-    name = path.name
-    if name and text.startswith(name) and text[len(name):len(name) + 1] in (" ", ":"):
-        return f"{path}{text[len(name):].replace(f' ({path})', '')}"
-    return f"{path}: {text}"
-
-
 def _same_folder(a: Path, b: Path | None) -> bool:
     try:
         return b is not None and b.exists() and a.resolve() == b.resolve()
@@ -256,8 +245,10 @@ def run(args) -> int:
     log = batch.RankLog(args.out, shard)
     counts = {"done": 0, "skipped": 0, "failed": 0, "no_person": 0}
     people = batch.people_logged(args.out) if args.all_people and not args.overwrite else {}
+    holders = {} if args.overwrite else batch.written_logged(args.out)
     todo = [i for i in mine if args.overwrite or not finished(args.out, stems[i], mesh_formats, args.all_people,
-                                                              args.person, people.get(stems[i]))]
+                                                              args.person, people.get(stems[i]), holders,
+                                                              images[i])]
     for i in sorted(set(mine) - set(todo)):  # finished before: not even the models are needed
         log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist",
                   people=people.get(stems[i]))
@@ -274,7 +265,8 @@ def run(args) -> int:
             for w in pred.warnings:
                 print(f"warning: {w}")
             renderer = MeshRenderer(body.faces, body.weights)
-            ctx = _Context(args, mesh_formats, pred, renderer, body, log, counts, tqdm.write, PredictionError)
+            ctx = _Context(args, mesh_formats, pred, renderer, body, log, counts, tqdm.write, PredictionError,
+                           holders)
             for i in tqdm(todo, desc="predict", unit="image", disable=len(todo) < 2):
                 try:
                     _predict_image(ctx, i, images[i], stems[i])
@@ -298,18 +290,33 @@ def run(args) -> int:
 
 
 def finished(out: Path, stem: str, mesh_formats: list[str], all_people: bool = False, person: int = 1,
-             people: int | None = None) -> bool:
+             people: int | None = None, holders: dict | None = None, image: Path | None = None) -> bool:
     """Whether the image with output name `stem` is done and a rerun skips it: its outputs are all there
-    (`is_complete`); with --all-people also those of each other person N (STEM_pN) of the `people` its last
-    run found (the rank logs' count, `predict_batch.people_logged`). An image whose count is not on record
-    (None) is not finished: it is predicted again, and only the people whose outputs are missing are written."""
-    if not is_complete(out / stem, mesh_formats):
+    (`is_complete`) and hold the person asked for (`holds`); with --all-people also those of each other person
+    N (STEM_pN) of the `people` its last run found (the rank logs' count, `predict_batch.people_logged`). An
+    image whose count is not on record (None) is not finished: it is predicted again, and only the people
+    whose outputs are missing are written."""
+    if not kept(out, stem, mesh_formats, holders, image, person):
         return False
     if not all_people:
         return True
     if people is None:
         return False
-    return all(is_complete(out / f"{stem}_p{n}", mesh_formats) for n in range(1, people + 1) if n != person)
+    return all(kept(out, f"{stem}_p{n}", mesh_formats, holders, image, n)
+               for n in range(1, people + 1) if n != person)
+
+
+def kept(out: Path, name: str, mesh_formats: list[str], holders: dict | None, image: Path | None,
+         person: int) -> bool:
+    """Output name `name`'s files are all there and hold person `person` (counted from 1) of `image`, as far
+    as the rank logs know (`predict_batch.written_logged`: `holders`; a name not on record counts as holding
+    it, as files written before the logs existed do)."""
+    if not is_complete(out / name, mesh_formats):
+        return False
+    held = (holders or {}).get(name)
+    if held is None or image is None:
+        return True
+    return held[0] == Path(image).name and held[1] in (str(person), "" if person == 1 else str(person))
 
 
 def _merge(out: Path, images: list[Path], stems: list[str]) -> int:
@@ -343,9 +350,10 @@ class _Fatal(Exception):
 
 
 class _Context:
-    def __init__(self, args, mesh_formats, pred, renderer, body, log, counts, say, prediction_error):
+    def __init__(self, args, mesh_formats, pred, renderer, body, log, counts, say, prediction_error, holders):
         self.args, self.mesh_formats, self.pred, self.renderer, self.body = args, mesh_formats, pred, renderer, body
         self.log, self.counts, self.say, self.PredictionError = log, counts, say, prediction_error
+        self.holders = holders  # whose fit each output name's files hold (predict_batch.written_logged)
 
 
 def _predict_image(ctx, index: int, path: Path, name: str) -> None:
@@ -358,7 +366,7 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     try:
         p, damage = predict_one(ctx.pred, path, args.person - 1)
     except ctx.PredictionError as exc:
-        ctx.say(about(path, str(exc)))
+        ctx.say(about_file(path, str(exc)))
         ctx.counts["failed"] += 1
         status = "no person" if isinstance(exc, NoPersonFound) else "error"
         ctx.counts["no_person"] += status == "no person"
@@ -366,15 +374,15 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
         return
     spent = time.perf_counter() - t0  # the fitted person's own time, without the other people's
     for text in damage:
-        ctx.say(f"warning: {about(path, text)}")
-    wrote = False
+        ctx.say(f"warning: {about_file(path, text)}")
+    wrote, ok = False, True  # the image is counted once: failed when any of its people failed
     if args.all_people and len(p.people) > 1:
         for n in range(1, len(p.people) + 1):
             if n == args.person:
                 continue
             tag = f"_p{n}"
             sub = {**row, "output": name + tag, "person": n}
-            if not args.overwrite and is_complete(args.out / (name + tag), ctx.mesh_formats):
+            if not args.overwrite and kept(args.out, name + tag, ctx.mesh_formats, ctx.holders, path, n):
                 ctx.log.write(**sub, status="skipped", message="outputs exist", people=len(p.people))
                 continue
             t1 = time.perf_counter()
@@ -383,15 +391,17 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
             except ctx.PredictionError as exc:
                 ctx.say(f"{path} person {n}: {exc}")
                 ctx.log.write(**sub, status="error", message=str(exc), seconds=time.perf_counter() - t1)
-                ctx.counts["failed"] += 1
+                ok = False
                 continue
-            wrote |= _write(ctx, q, path, name + tag, sub, t1, count=False)
-    if not args.overwrite and is_complete(args.out / name, ctx.mesh_formats):
+            done = _write(ctx, q, path, name + tag, sub, t1)
+            wrote, ok = wrote or done, ok and done
+    if not args.overwrite and kept(args.out, name, ctx.mesh_formats, ctx.holders, path, args.person):
         # written by an earlier run (which fitted fewer people, or lost another person's files): kept as it is
         ctx.log.write(**_person_row(row, p), status="skipped", message="outputs exist")
-        ctx.counts["done" if wrote else "skipped"] += 1
-        return
-    _write(ctx, p, path, name, row, time.perf_counter() - spent, count=True, damage=damage)
+    else:
+        done = _write(ctx, p, path, name, row, time.perf_counter() - spent, damage=damage)
+        wrote, ok = wrote or done, ok and done
+    ctx.counts["failed" if not ok else "done" if wrote else "skipped"] += 1
 
 
 def _person_row(row: dict, p) -> dict:
@@ -400,36 +410,38 @@ def _person_row(row: dict, p) -> dict:
     return {**row, "people": len(p.people), **({} if p.people else {"person": None})}
 
 
-def _write(ctx, p, path: Path, name: str, row: dict, t0: float, count: bool, damage=()) -> bool:
-    """Write one person's outputs and log its row; True when written."""
+def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=()) -> bool:
+    """Write one person's outputs and log its row; True when written (the caller counts the image; a full or
+    read-only disk counts it as failed here and raises _Fatal)."""
     args = ctx.args
     stem = args.out / name
     row = _person_row(row, p)
     paths = output_paths(stem, ctx.mesh_formats, bool(p.people))
     existing = [q.name for q in paths if q.exists()]
     if existing and not args.overwrite:
-        msg = f"outputs exist ({', '.join(existing[:3])}{', ...' if len(existing) > 3 else ''}); use --overwrite"
+        held = ctx.holders.get(name)
+        whose = (f", holding {'person ' + held[1] + ' of ' if held[1] else 'the whole image of '}{held[0]}"
+                 if held else "")
+        msg = (f"outputs exist ({', '.join(existing[:3])}{', ...' if len(existing) > 3 else ''}{whose}); "
+               f"use --overwrite or another --out")
         ctx.say(f"{path}: {msg}")
-        ctx.counts["failed"] += 1
         ctx.log.write(**row, status="error", message=msg, seconds=time.perf_counter() - t0)
         return False
     try:
         write_outputs(p, stem, ctx.mesh_formats, ctx.renderer, ctx.body.name, args.overwrite, ctx.body,
                       frame=getattr(args, "frame", "body"))
     except OSError as exc:
-        ctx.counts["failed"] += 1
         msg = f"cannot write the outputs: {exc.strerror or exc} ({getattr(exc, 'filename', None) or stem})"
         ctx.say(f"{path}: {msg}")
         ctx.log.write(**row, status="error", message=msg, seconds=time.perf_counter() - t0)
         if exc.errno in FATAL_ERRNOS:
+            ctx.counts["failed"] += 1  # the batch stops here: this image is counted now
             raise _Fatal(exc.strerror) from exc
         return False
     from inference.predict_outputs import quality_fields
 
     seconds = time.perf_counter() - t0
     ctx.log.write(**row, status="done", message="; ".join(damage), seconds=seconds, **quality_fields(p))
-    if count:
-        ctx.counts["done"] += 1
     t = p.timings
     who = f" person {row['person']}" if args.all_people and len(p.people) > 1 else ""
     ctx.say(f"{path.name}{who}: detect {t.detect * 1000:.0f} ms, segment {t.segment * 1000:.0f} ms, "

@@ -98,13 +98,10 @@ class RankLog:
 
     def __init__(self, out: Path, shard: Shard):
         self.shard, self.failed = shard, False
-        self.path = out / RANK_LOGS / shard.log_name
+        self.path = _log_path(out / RANK_LOGS, shard.log_name)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = open(self.path, "a", newline="", encoding="utf-8")
-        # a log an earlier release began keeps its own columns (its header): rows written in today's columns
-        # under an older header would be read back shifted; a column it lacks stays out of these rows
-        columns = _header(self.path) if self._fh.tell() else None
-        self._writer = csv.DictWriter(self._fh, columns or COLUMNS, extrasaction="ignore")
+        self._writer = csv.DictWriter(self._fh, COLUMNS, extrasaction="ignore")
         if self._fh.tell() == 0:
             self._writer.writeheader()
 
@@ -126,35 +123,65 @@ class RankLog:
             pass
 
 
+# A log whose header lacks this column was begun by a release that counted people from 0 (before the
+# summary's mask_inside column came, at the same time as counting from 1): its person numbers are read + 1.
+ONE_BASED_MARK = "mask_inside"
+
+
 def _header(path: Path) -> list[str] | None:
-    """The column names of a CSV log's first line; None when it is not a header of ours (no 'output' and
-    'status' columns) or cannot be read."""
+    """The column names of a CSV log's first line; None when it cannot be read or is empty."""
     try:
         with open(path, newline="", encoding="utf-8") as fh:
-            names = next(csv.reader(fh), None)
+            return next(csv.reader(fh), None)
     except (OSError, UnicodeDecodeError, csv.Error):
         return None
-    return names if names and {"output", "status"} <= set(names) else None
+
+
+def _log_path(folder: Path, name: str) -> Path:
+    """The log file this rank appends to: NAME, or, when an earlier release began NAME with other columns,
+    NAME with -2, -3, ... before .csv (rows in today's columns under an older header would be read back
+    shifted, and an old log keeps its own meaning, e.g. its 0-based person numbers)."""
+    path, k = folder / name, 2
+    while path.is_file() and path.stat().st_size and _header(path) != list(COLUMNS):
+        path, k = folder / f"{Path(name).stem}-{k}.csv", k + 1
+    return path
 
 
 def read_logs(out: Path) -> list[dict]:
-    """Every row of every rank log under OUT (any world size, any earlier run)."""
+    """Every row of every rank log under OUT (any world size, any earlier run), people counted from 1 (the
+    rows of logs an older release began converted: ONE_BASED_MARK)."""
     rows = []
     for path in sorted((out / RANK_LOGS).glob("*.csv")):
-        rows += read_summary(path)  # a log being written or damaged reads as []: the next merge reads it again
+        found = read_summary(path)  # a log being written or damaged reads as []: the next merge reads it again
+        if found and ONE_BASED_MARK not in found[0]:
+            for r in found:
+                if (r.get("person") or "").lstrip("-").isdigit():
+                    r["person"] = str(int(r["person"]) + 1)
+        rows += found
     return rows
 
 
 def people_logged(out: Path) -> dict[str, int]:
-    """{output name: how many people the newest logged row of that output says its image holds}, from every
-    rank log under OUT; outputs whose rows leave the count empty (no person found, an unreadable image) are
-    not in it."""
+    """{output name: how many people its image holds, by the newest logged row of that output that gives a
+    count}, from every rank log under OUT; outputs none of whose rows gives one (no person found, an
+    unreadable image) are not in it."""
     found: dict[str, int] = {}
     for r in sorted(read_logs(out), key=lambda r: r.get("finished_at", "")):
         try:
             found[r["output"]] = int(r.get("people") or "")
         except ValueError:
             continue
+    return found
+
+
+def written_logged(out: Path) -> dict[str, tuple[str, str]]:
+    """{output name: (image file name, person) of the newest 'done' row of that output}: whose fit its files
+    hold, as far as the rank logs under OUT know (person '' for a whole image fitted without a detected
+    person)."""
+    found: dict[str, tuple[str, str]] = {}
+    for r in sorted(read_logs(out), key=lambda r: r.get("finished_at", "")):
+        if r["status"] == "done":
+            found[r["output"]] = (Path(r.get("image") or "").name, r.get("person") or "")
     return found
 
 

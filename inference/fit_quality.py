@@ -194,6 +194,7 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
         out["part_confidence"] = math.nan
 
     v2d, j2d = _photo_projection(pred, mesh.vertices, mesh.joints)
+    seen_joints = 0  # LSP joints the detector saw (confident)
     if person is not None:
         kp = np.asarray(person.keypoints, np.float64)
         out["detector_score"] = float(person.score)
@@ -224,8 +225,9 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
                             "the hidden part of the body is guessed")
         elif edges:
             warnings.append(f"person touches the {' and '.join(edges)} edge of the photo: parts may be cut off")
-        if int(vis.sum()) < MIN_SEEN_JOINTS:
-            warnings.append(f"only {int(vis.sum())} of 13 joints seen: the rest of the body is a guess")
+        seen_joints = int(vis.sum())
+        if seen_joints < MIN_SEEN_JOINTS:
+            warnings.append(f"only {seen_joints} of 13 joints seen: the rest of the body is a guess")
         if box[3] - box[1] < SMALL_PERSON_PX:
             warnings.append(f"small person ({box[3] - box[1]:.0f} px tall): little detail for the networks")
         if len(people) > 1:
@@ -260,7 +262,7 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
             warnings.append(f"uncertain part map (confidence {conf:.2f}): an unusual photo for the networks")
     out["warnings"] = tuple(warnings)
     out["verdict"] = verdict({key: out.get(key, math.nan) for key in BOUNDS})
-    if out["verdict"] == "good" and person is not None and out.get("pck_n", 0) < MIN_SEEN_JOINTS:
+    if out["verdict"] == "good" and person is not None and seen_joints < MIN_SEEN_JOINTS:
         out["verdict"] = "doubtful"
     return FitQuality(**out)
 

@@ -341,3 +341,14 @@ def display_copy(img: np.ndarray, max_side: int = DISPLAY_MAX_SIDE) -> tuple[np.
     import cv2
 
     return cv2.resize(img, (dw, dh), interpolation=cv2.INTER_AREA), scale
+
+
+def about_file(path: str | Path, text: str) -> str:
+    """One line about input file `path` that names it once. The reader's messages begin with the file's name
+    ("photo.jpg is empty (0 bytes)", "photo.jpg: file not found (PATH)"): that name becomes the path as given
+    (and a repeat of the path in brackets goes); any other message follows "PATH: "."""
+    path = Path(path)
+    name = path.name
+    if name and text.startswith(name) and text[len(name):len(name) + 1] in (" ", ":"):
+        return f"{path}{text[len(name):].replace(f' ({path})', '')}"
+    return f"{path}: {text}"

@@ -18,6 +18,7 @@ Pure Python (no Qt): the CLI calls it in its loop, the app in its batch worker t
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 MESH_SUFFIX = {"skinned-glb": "_skinned.glb"}  # the file name ending of a mesh format (default: "." + format)
@@ -27,12 +28,20 @@ PARAM_OUTPUTS = (".npz", ".json", "_body.pkl")
 
 def output_stems(images: list[Path]) -> list[str]:
     """One output name per image, all different: the file's stem, then (for a stem taken already, as with
-    a/photo.jpg and b/photo.jpg, or x.jpg and x.png) the stem with the suffix (x_png), then _2, _3, ..."""
+    a/photo.jpg and b/photo.jpg, or x.jpg and x.png) the stem with the suffix (x_png), then _2, _3, ...
+    A name of the form STEM_pN with STEM another image's stem counts as taken: it is that image's person N
+    (`predict --all-people`), so a.png and a_p2.png give a and a_p2_png."""
+    bases = {p.stem.lower() for p in images}
+
+    def person_of_another(name: str) -> bool:
+        m = re.fullmatch(r"(.+)_p\d+", name.lower())
+        return m is not None and m[1] in bases
+
     taken: set[str] = set()
     stems = []
     for p in images:
         candidates = [p.stem, f"{p.stem}_{p.suffix.lstrip('.').lower()}" if p.suffix else p.stem]
-        name = next((c for c in candidates if c.lower() not in taken), None)
+        name = next((c for c in candidates if c.lower() not in taken and not person_of_another(c)), None)
         k = 2
         while name is None:
             name = f"{p.stem}_{k}" if f"{p.stem}_{k}".lower() not in taken else None

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import cv2
 
-    from ..image_io import ImageError, load_image
+    from ..image_io import ImageError, about_file, load_image
     from .draw import draw_people
 
     if args.out:
@@ -40,9 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.photos:
         try:
             rgb = load_image(path)
-        except ImageError as exc:  # (the reader's messages begin with the file's name)
-            text, name = str(exc), Path(path).name
-            print(f"{path}{text[len(name):]}" if text.startswith(name) else f"{path}: {text}")
+        except ImageError as exc:
+            print(about_file(path, str(exc)))
             continue
         people = det.detect(rgb, zoom=not args.no_zoom)
         times = []

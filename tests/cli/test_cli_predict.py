@@ -115,6 +115,8 @@ def test_output_stems_are_unique(tmp_path):
     stems = output_stems(paths)
     assert stems[:3] == ["photo", "photo_jpg", "photo_png"]
     assert len({s.lower() for s in stems}) == len(stems)
+    # a name another image's person N takes with --all-people (a.png's person 2 is a_p2) is not given out
+    assert output_stems([Path("x/a_p2.png"), Path("a.png"), Path("b_p3.png")]) == ["a_p2_png", "a", "b_p3"]
 
 
 def test_outputs_in_the_input_folder_are_not_inputs(tmp_path):

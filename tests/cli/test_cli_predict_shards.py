@@ -186,28 +186,28 @@ def test_merge_summary_alone_and_the_newest_result_wins(tmp_path, capsys, loads)
     assert merged[1]["pck"] == "0.9"
 
 
-def test_a_log_begun_with_fewer_columns_goes_on_in_its_own(tmp_path):
-    """A rank log an earlier release began (without the mask_inside column) is continued under its own
-    header: rows written in today's columns there would read back shifted by a column."""
+def test_a_log_an_earlier_release_began_is_left_as_it_is_and_read_counting_from_1(tmp_path):
+    """A rank log an earlier release began (without the mask_inside column, people counted from 0) is not
+    appended to: rows in today's columns under its header would read back shifted. This rank writes beside it,
+    and both are read, the old one's person numbers + 1."""
     old = [c for c in COLUMNS if c != "mask_inside"]
     log = tmp_path / RANK_LOGS / Shard(0, 1).log_name
     log.parent.mkdir(parents=True)
-    log.write_text(",".join(old) + "\n" + ",".join({"output": "a", "status": "done", "pck": "0.5",
-                                                      "rank": "0"}.get(c, "") for c in old) + "\n")
+    old_text = ",".join(old) + "\n" + ",".join({"output": "a", "status": "done", "pck": "0.5", "person": "0",
+                                                   "rank": "0"}.get(c, "") for c in old) + "\n"
+    log.write_text(old_text)
     rank_log = RankLog(tmp_path, Shard(0, 1))
     rank_log.write(image="b.jpg", output="b", status="done", pck="0.7", mask_iou="0.6", mask_inside="0.9",
-                   seconds=1.5)
+                   seconds=1.5, person=2)
     rank_log.close()
+    assert log.read_text() == old_text and rank_log.path.name == "rank0-of-1-2.csv"
     rows = {r["output"]: r for r in read_logs(tmp_path)}
-    assert rows["a"]["pck"] == "0.5" and rows["a"]["status"] == "done"
-    assert (rows["b"]["pck"], rows["b"]["mask_iou"], rows["b"]["seconds"], rows["b"]["rank"]) == (
-        "0.7", "0.6", "1.500", "0")
-    assert "mask_inside" not in rows["b"]
-    # a new log has today's columns, mask_inside among them
-    fresh = RankLog(tmp_path, Shard(1, 2))
-    fresh.write(image="c.jpg", output="c", status="done", mask_inside="0.9")
-    fresh.close()
-    assert {r["output"]: r for r in read_logs(tmp_path)}["c"]["mask_inside"] == "0.9"
+    assert (rows["a"]["pck"], rows["a"]["status"], rows["a"]["person"]) == ("0.5", "done", "1")
+    assert (rows["b"]["pck"], rows["b"]["mask_iou"], rows["b"]["mask_inside"], rows["b"]["seconds"],
+            rows["b"]["rank"], rows["b"]["person"]) == ("0.7", "0.6", "0.9", "1.500", "0", "2")
+    again = RankLog(tmp_path, Shard(0, 1))  # the next run goes on in the new log
+    again.close()
+    assert again.path == rank_log.path
 
 
 # ------------------------------------------------------------------ torchrun, two real processes
@@ -241,6 +241,7 @@ class Crowd:
 
     def __init__(self, tiny, people: dict[str, int] | None = None):
         self.tiny, self.people, self.calls, self.warnings = tiny, people or {}, [], []
+        self.fail: set[tuple[str, int]] = set()  # (file name, k) whose fit fails
 
     def predict(self, image, person: int = 0, **kw):
         import dataclasses
@@ -252,6 +253,8 @@ class Crowd:
         if not 0 <= person < n:
             raise PredictionError(f"person {person + 1} asked for, but {n} found")
         self.calls.append((Path(image).name, person))
+        if (Path(image).name, person) in self.fail:
+            raise PredictionError("the segmentation painted no body part inside the detected person's silhouette")
         p = self.tiny.predict(image, person=person, **kw)
         people = tuple(Person(np.array([2 + 8 * k, 2, 30 + 8 * k, 60], np.float32), 0.9, np.zeros((33, 3), np.float32))
                        for k in range(n))
@@ -363,6 +366,38 @@ def test_an_all_people_rerun_writes_the_people_missing(tmp_path, capsys, crowd):
     assert "0/3 images done, 3 finished before (skipped)" in capsys.readouterr().out
     assert _mtimes(out) == before
     assert {r["status"] for r in _summary(out)} == {"skipped"}
+
+
+def test_outputs_of_another_person_are_in_the_way(tmp_path, capsys, crowd):
+    """A --person 2 run into the folder of a --person 1 run does not take person 1's files for its own: they
+    are in the way (the message says whose fit they hold) and nothing is written."""
+    src, out = _images(tmp_path / "in", 3), tmp_path / "out"
+    crowd.people = {"img0.png": 2}
+    assert _predict(src / "img0.png", "--out", out) == 0
+    capsys.readouterr()
+    before = _mtimes(out)
+    assert _predict(src / "img0.png", "--out", out, "--person", "2") == 1
+    text = capsys.readouterr().out
+    assert "outputs exist (img0_parts.png" in text and "holding person 1 of img0.png" in text
+    assert "0/1 images done" in text and _mtimes(out) == before
+    assert _predict(src / "img0.png", "--out", tmp_path / "out2", "--person", "2") == 0
+    assert [(r["output"], r["person"]) for r in _summary(tmp_path / "out2")] == [("img0", "2")]
+
+
+def test_an_image_counts_once_when_one_of_its_people_fails(tmp_path, capsys, crowd):
+    src, out = _images(tmp_path / "in", 3), tmp_path / "out"
+    crowd.people = {"img0.png": 3}
+    crowd.fail = {("img0.png", 1)}
+    assert _predict(src / "img0.png", "--out", out, "--all-people") == 1
+    assert "0/1 images done" in capsys.readouterr().out
+    rows = {r["output"]: r["status"] for r in _summary(out)}
+    assert rows == {"img0": "done", "img0_p2": "error", "img0_p3": "done"}
+    crowd.fail = set()  # the rerun writes the person missing and keeps the others' files
+    before = _mtimes(out)
+    assert _predict(src / "img0.png", "--out", out, "--all-people") == 0
+    assert "1/1 images done" in capsys.readouterr().out
+    assert sorted(n for n, t in _mtimes(out).items() if before.get(n) != t) == sorted(
+        p.name for p in out.glob("img0_p2*"))
 
 
 def test_an_image_reader_message_names_the_file_once(tmp_path, capsys, loads):

@@ -148,6 +148,8 @@ class Controller(QObject):
         self._display_parts = (0, None)  # (job id, its part labels on the display copy) from the worker
         self._kept = None  # the last complete result while another person is being fitted (see keep_result)
         self._failure = PendingFailure(self.error, self.errorResolved)  # a failed prediction, until a result
+        # a body model file that did not load, until one loads or the settings dialog that showed it closes
+        self._body_failure = PendingFailure(self.error, self.errorResolved)
         self._whole_image_job = 0  # the job of a whole-image fit (`fit_whole_image`), while it is the newest
         self._everyone: list[int] = []  # fit everyone: the people still to fit, in order
         self._everyone_job = 0  # the job id of the person being fitted for "fit everyone" (0: none)
@@ -262,14 +264,22 @@ class Controller(QObject):
             self._report_body_error(message)  # nothing changes
             return
         self.status.emit(f"body model: {body.name}")
+        self._body_failure.resolve()
         self._apply_config(switch.config, switch.persist, body, effects)
 
     def _report_body_error(self, message: str) -> None:
-        self.error.emit(f"body model: {message}")
+        self._body_failure.fail(f"body model: {message}")
         self.bodyModelFailed.emit(message)
+
+    def settings_closed(self) -> None:
+        """The settings dialog closed: a body model failure it showed is answered (the model in use is unchanged),
+        unless a switch it started is still loading (its failure, if it fails, stays up)."""
+        if not self.body_model_switching:
+            self._body_failure.resolve()
 
     def _set_body(self, body, effects) -> None:
         self._body, self._effects = body, tuple(effects)
+        self._body_failure.resolve()
         self.bodyModelChanged.emit(body)
         if self._pending is not None:  # an edit made while no body model was loaded (see _repose)
             self._throttle.start()

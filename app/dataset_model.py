@@ -202,6 +202,10 @@ class DatasetSortProxy(QSortFilterProxyModel):
     def lessThan(self, left, right) -> bool:  # noqa: N802
         a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
         try:
-            return float(a) < float(b)
+            fa, fb = float(a), float(b)
         except (TypeError, ValueError):
             return str(a) < str(b)
+        a_open, b_open = not math.isfinite(fa), not math.isfinite(fb)  # unfinished (or unscored) cases
+        if a_open != b_open:  # last in either order: a descending sort shows the "less" rows last
+            return a_open if self.sortOrder() == Qt.SortOrder.DescendingOrder else b_open
+        return fa < fb

@@ -63,6 +63,7 @@ class FitQuality:
     detector_score: float | None = None
     part_confidence: float = math.nan
     person: int = -1
+    whole_image: str = ""  # without a detected person: why the whole image was fitted (`whole_image_note`)
     warnings: tuple[str, ...] = ()
     verdict: str = "unknown"
 
@@ -88,7 +89,7 @@ class FitQuality:
         if self.detector_score is not None:
             rows.append(("detector score", f"{self.detector_score:.2f}"))
         else:
-            rows.append(("detector", "no person detected: whole image used"))
+            rows.append(("detector", self.whole_image or "no person detected: whole image used"))
         if not math.isnan(self.agreement):
             rows.append(("keypoint-part agreement",
                          f"{self.agreement:.0%} of {self.agreement_n} keypoints on their own part"
@@ -113,6 +114,13 @@ class FitQuality:
             a=BOUNDS["agreement"][1], p=BOUNDS["pck"][1], i=BOUNDS["mask_iou"][1], n=MIN_SEEN_JOINTS,
             a0=BOUNDS["agreement"][0], p0=BOUNDS["pck"][0], i0=BOUNDS["mask_iou"][0])
         return f"{head}<table>{table}</table>{warn}{bounds}"
+
+
+def whole_image_note(pred: Prediction) -> str:
+    """Why a fit without a detected person read the whole image: nobody found, or asked for (no search)."""
+    if pred.searched:
+        return "no person detected: the whole image was used"
+    return "the whole image fitted as one person's crop, as asked (no person search)"
 
 
 def verdict(values: dict[str, float]) -> str:
@@ -237,7 +245,8 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
         mask = person.mask
         region = box
     else:
-        warnings.append("no person detected: the whole image was used")
+        warnings.append(whole_image_note(pred))
+        out["whole_image"] = whole_image_note(pred)
         mask = None
         region = None
     if mask is not None:

@@ -398,7 +398,7 @@ class Predictor:
                                           refine=t_ref),
                           refined=refined, network_params=network_params, network_mesh=network_mesh,
                           source=str(image) if isinstance(image, (str, Path)) else "",
-                          people=people, person=person if found is not None else -1)
+                          people=people, person=person if found is not None else -1, searched=searched)
 
     def predict_each(self, image: np.ndarray | str | Path, max_people: int | None = None) -> Iterator[Prediction]:
         """The Prediction of each person of an image, the default person first (`predict(image, person=k)` for
@@ -437,5 +437,5 @@ class Predictor:
                              cancel=cancel, require_person=bool(people))
         except NoPersonFound:  # the person's silhouette left no part: the image alone
             p = self.predict(rgb, crop=frame, person=-1, cancel=cancel, require_person=False)
-        return replace(p, people=people, timings=replace(p.timings, detect=p.timings.detect + t_search),
+        return replace(p, people=people, timings=replace(p.timings, detect=p.timings.detect + t_search), searched=True,
                        source=str(image) if isinstance(image, (str, Path)) else "")

@@ -192,6 +192,7 @@ class Prediction:
     network_params: BodyParams | None = None  # the fitting network's answer when `params` is refined
     network_mesh: BodyMesh | None = None      # ... and its mesh
     person: int = -1        # index into people of the one fitted (-1: the whole image, no detected person)
+    searched: bool = True   # the person search ran (False: a crop or the whole image was asked for, or a person given)
 
 
 class BodyPredictor(Protocol):

@@ -56,11 +56,11 @@ def main(argv=None) -> int:
     det.detect(images[0][1][:64, :64].copy())  # load and warm up the interpreters
     rows = []
     for name, img in images:
-        det._cache.clear()
+        det.forget()
         t0 = time.perf_counter()
         narrow = det.detect(img, wide=False)
         t1 = time.perf_counter()
-        det._cache.clear()
+        det.forget()
         people = pred.people(img)
         t2 = time.perf_counter()
         fits = []

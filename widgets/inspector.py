@@ -347,4 +347,4 @@ def _person_text(pred) -> str:
     k = pred.person
     if people and 0 <= k < len(people):
         return f"{k + 1} of {len(people)} detected (detector score {float(people[k].score):.2f})"
-    return "whole image (no person detected)"
+    return "whole image (no person detected)" if pred.searched else "whole image, as asked (no person search)"

@@ -187,7 +187,9 @@ class MainWindow(QMainWindow):
         self.act_prev.setEnabled(False)
         self.act_next.setEnabled(False)
         m.addSeparator()
-        self._action(m, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        # Ctrl+, where the platform has no Preferences key (Linux desktops: StandardKey.Preferences is empty there)
+        prefs = QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+        self.act_settings = self._action(m, "&Settings…", self.open_settings, prefs[0] if prefs else "Ctrl+,")
         m.addSeparator()
         self._action(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -544,6 +546,7 @@ class MainWindow(QMainWindow):
         if dlg.exec():  # the dataset panel follows by configChanged
             self.statusBar().showMessage("loading the body model: the settings apply when it is ready"
                                          if self.controller.body_model_switching else "settings applied", 5000)
+        self.controller.settings_closed()
         dlg.deleteLater()
 
     # ------------------------------------------------------------------ export

@@ -178,7 +178,8 @@ class PhotoPanel(QWidget):
     def _update_note(self) -> None:
         text = ""
         if self.prediction is not None and not self.people and self.prediction.person == -1:
-            text = "no person detected: whole image used"
+            text = ("no person detected: whole image used" if self.prediction.searched
+                    else "whole image fitted as one person, as asked")
         self.people_note.setText(text)
         self.people_note.setVisible(bool(text))
 

@@ -591,6 +591,11 @@ class PersonDetector:
         return self.proposer is not None and _hip_heat(self.proposer, maps(), person) >= UNSEEN_HEAT
 
     # ------------------------------------------------------------------ all
+    def forget(self) -> None:
+        """Drop the kept detect() results (CACHE_SIZE): a benchmark times the search, not the cache."""
+        with self._lock:
+            self._cache = []
+
     def detect(self, image_rgb: np.ndarray, max_people: int | None = None, with_masks: bool = True,
                min_score: float = DET_MIN_SCORE, zoom: bool = True, wide: bool = True, parts=None) -> list[Person]:
         """Every person found in an (H, W, 3) uint8 RGB image (grey (H, W) is accepted), at most max_people

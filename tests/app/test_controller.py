@@ -109,6 +109,9 @@ def test_a_photo_refused_as_no_person_can_be_fitted_whole(qtbot, controller):
         controller.fit_whole_image()
     pred = _wait_prediction(qtbot, controller)
     assert pred.person == -1 and pred.people == () and controller.session.people == ()
+    assert not pred.searched  # asked for: the fit's note says so, not "no person detected"
+    q = controller.session.quality
+    assert q is None or any("as asked" in w for w in q.warnings)
     with qtbot.waitSignal(controller.error, timeout=30000) as sig:
         controller.open_array(grey_image(), "blank")
     with qtbot.waitSignal(controller.error, timeout=30000) as sig:

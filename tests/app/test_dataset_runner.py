@@ -134,6 +134,16 @@ def test_histogram_bins_filter_the_table():
         assert proxy.rowCount() == counts[k]
     proxy.set_range(None)
     assert proxy.rowCount() == 6  # the unscored row too
+    # sorted either way, the unscored case stays last
+    from app.dataset_model import COLUMNS
+
+    column = [name for name, *_ in COLUMNS].index("PA-MPJPE (mm)")
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        proxy.sort(column, order)
+        rows = [proxy.mapToSource(proxy.index(r, 0)).row() for r in range(6)]
+        assert rows[-1] == 5, (order, rows)
+        scored = [values[r] for r in rows[:-1]]
+        assert scored == sorted(values, reverse=order == Qt.SortOrder.DescendingOrder)
 
 
 def test_procrustes_errors_measure_shape_not_placement(body_model):

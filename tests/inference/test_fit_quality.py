@@ -144,6 +144,10 @@ def test_without_a_person_the_part_map_is_the_mask(body):
     assert q.mask_source == "part map" and q.mask_iou == 0.0  # empty parts
     assert math.isnan(q.pck) and q.detector_score is None
     assert any("no person detected" in w for w in q.warnings)
+    asked = fq.assess(replace(pred, searched=False))  # the whole image asked for: no search ran
+    assert not any("no person detected" in w for w in asked.warnings)
+    assert any("as asked (no person search)" in w for w in asked.warnings)
+    assert ("detector", asked.whole_image) in asked.details()
 
 
 def test_verdict_bounds():

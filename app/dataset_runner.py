@@ -192,6 +192,10 @@ class DatasetSession(QObject):
         self.generation = Generation()
         self.running = False
         self._job = 0
+        # the table's results were scored with the settings of this configure() call (a Run after a Stop goes on
+        # with the cases not scored yet; after new settings it scores them all again)
+        self._settings, self._scored_with = 0, -1
+        self._offset = 0  # cases scored before the running job (its progress counts on from them)
         self._open_error = PendingFailure(self.error, self.errorResolved)  # a failed open, until one succeeds
         self.worker = DatasetWorker(factory or default_predictor_factory, config, self.generation)
         self._thread = WorkerThread(self.worker, "nbf-dataset-worker")
@@ -203,6 +207,7 @@ class DatasetSession(QObject):
         self.worker.failed.connect(self._on_failed)
 
     def configure(self, config: ModelConfig) -> None:
+        self._settings += 1
         self._configure.emit(config)
 
     def shutdown(self) -> None:
@@ -228,6 +233,7 @@ class DatasetSession(QObject):
         self.stop()
         self.reader = reader
         self.model.set_cases(cases)
+        self._scored_with = -1
         self.opened.emit(str(reader.folder), len(cases))
         if run:
             self.run()
@@ -238,12 +244,21 @@ class DatasetSession(QObject):
         return 0
 
     def run(self) -> None:
+        """Score the cases: after a Stop with the same settings, those not scored yet (the others keep their
+        results); otherwise all of them again."""
         if self.reader is None:
             return
         self._job = self.generation.next()
-        self.model.clear_results()
+        n = self.model.rowCount()
+        left = [r for r in range(n) if self.model.result(r) is None]
+        if self._scored_with == self._settings and len(left) < n:
+            rows, self._offset = left, n - len(left)
+        else:
+            self.model.clear_results()
+            rows, self._offset = None, 0
+        self._scored_with = self._settings
         self._set_running(True)
-        self._run.emit(self._job, self.reader, None)
+        self._run.emit(self._job, self.reader, rows)
 
     def stop(self, report: bool = False) -> None:
         """Stop the run; the cases scored so far stay. report=True (the Stop button) also emits
@@ -267,7 +282,7 @@ class DatasetSession(QObject):
     @Slot(int, int, int)
     def _on_progress(self, job: int, done: int, total: int) -> None:
         if job == self.generation.current:
-            self.progress.emit(done, total)
+            self.progress.emit(self._offset + done, self._offset + total)
 
     @Slot(int)
     def _on_finished(self, job: int) -> None:

@@ -52,6 +52,8 @@ class DatasetPanel(QWidget):
         self.progress.setMaximumWidth(260)
         self.progress.setFormat("%v / %m")
         self.progress.setValue(0)
+        self.progress.setTextVisible(False)  # no dataset yet: no count to show (shown once one opens)
+        self.progress.setValue(0)
         self.split = QComboBox()
         for name in ("test", "val", "train", "all"):
             self.split.addItem(name)
@@ -188,6 +190,7 @@ class DatasetPanel(QWidget):
         self.folder_label.setText(f"<b>{folder}</b> — {n} case{'s' if n != 1 else ''}" + self._split_note())
         self.progress.setRange(0, n)
         self.progress.setValue(0)
+        self.progress.setTextVisible(True)
         self.run_button.setEnabled(True)
         self.current_row = None
         self._clear_filter()

@@ -76,6 +76,17 @@ def test_stop_keeps_the_scored_cases(qtbot, synth_dataset, predictor_factory, mo
         assert 1 <= n <= 3 and (f"{n} of 3 cases scored" if n < 3 else "3 cases") in sig.args[0]
         qtbot.wait(1500)  # results of the stopped run that were still on the way are dropped
         assert len(ds.model.results()) == n
+        if n < 3:  # Run again goes on with the cases not scored yet; the scored ones keep their results
+            kept = {r: ds.model.result(r) for r in range(3) if ds.model.result(r) is not None}
+            with qtbot.waitSignal(ds.finished, timeout=60000):
+                ds.run()
+            assert all(ds.model.result(r) is res for r, res in kept.items())
+            assert len(ds.model.results()) == 3
+        ds.configure(model_config)  # new settings: the next Run scores every case again
+        first = ds.model.result(0)
+        with qtbot.waitSignal(ds.finished, timeout=60000):
+            ds.run()
+        assert ds.model.result(0) is not first and len(ds.model.results()) == 3
     finally:
         ds.shutdown()
 

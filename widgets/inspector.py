@@ -238,8 +238,8 @@ class Inspector(QWidget):
             ("crop", f"{pred.crop.size} px at ({pred.crop.offset[0]:.0f}, {pred.crop.offset[1]:.0f}), "
                      f"{1 / pred.crop.scale:.2f} image px per crop px"),
             ("camera", f"focal {pred.camera.focal:.0f} px on a {pred.camera.size} px crop, "
-                       f"body at {-float(params.transl[2]):.1f} m <span style='color:#777'>(NBF's fixed narrow "
-                       f"lens: the depth that lens needs, not the person's distance)</span>"),
+                       f"body at {-float(params.transl[2]):.1f} m <span style='color:#777'>(for NBF's narrow "
+                       f"lens, not the real distance)</span>"),
             ("person", _person_text(pred)),
             ("parts", f"{pred.parts.labels.shape[1]} × {pred.parts.labels.shape[0]} label map"),
             ("body model", body.name if body is not None else "?"),

@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
                                 f"{', '.join(s for s in SUFFIXES if s != '.pkl')} or _body.pkl")
         if args.skinned and suffix != ".glb":
             raise CliInputError(f"--skinned: the rigged body is a .glb file, not {args.out.name!r}")
+        if args.part_colors and suffix not in (".ply", ".glb"):
+            raise CliInputError(f"--part-colors: vertex colours go into .ply and .glb meshes, not {args.out.name!r}")
         spec = resolve_body(args)
     except (BodyModelError, ParamsFileError, CliInputError) as exc:
         return report_error(exc)

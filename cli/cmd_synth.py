@@ -48,9 +48,15 @@ def _one(job):
 def run(args) -> int:
     from tqdm import tqdm
 
-    from inference.body_model import BodyModelError
+    from inference.body_model import BodyModel, BodyModelError
     from inference.datasets import case_stem, write_splits
 
+    if args.body_model:  # a file that does not load is refused before the output folder is made
+        try:
+            BodyModel(args.body_model)
+        except BodyModelError as exc:
+            print(f"error: {exc}")
+            return 2
     args.out.mkdir(parents=True, exist_ok=True)
     todo = [i for i in range(args.n) if not Path(str(case_stem(args.out, i)) + "_image.png").exists()]
     jobs = [(args.out, args.seed, i) for i in todo]

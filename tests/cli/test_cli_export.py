@@ -35,6 +35,9 @@ def test_export_skinned_glb_and_bvh(tmp_path, capsys):
     assert text.startswith("HIERARCHY") and "Frames: 1" in text
     assert main(["export", "--preset", "walk", "--out", str(tmp_path / "walk.obj"), "--skinned"]) == 2
     assert "--skinned" in capsys.readouterr().err
+    for name in ("walk.json", "walk2.bvh"):  # no vertex colours there: said, not silently dropped
+        assert main(["export", "--preset", "walk", "--out", str(tmp_path / name), "--part-colors"]) == 2
+        assert "--part-colors" in capsys.readouterr().err and not (tmp_path / name).exists()
 
 
 def test_frame_of_mesh_exports(tmp_path):

@@ -99,6 +99,13 @@ def test_read_case_gives_back_the_sample(first, renderer):
         np.testing.assert_array_equal(sil > 0, s.labels > 0)
 
 
+def test_a_body_model_that_does_not_load_is_refused_before_the_folder_is_made(tmp_path, capsys):
+    bad = tmp_path / "SMPL_NEUTRAL.pkl"
+    bad.write_bytes(b"\x80\x04 nope")
+    assert _synth(tmp_path / "out", "--body-model", str(bad)) == 2
+    assert "error:" in capsys.readouterr().out and not (tmp_path / "out").exists()
+
+
 def test_rerun_skips_complete_cases_and_resumes(first, tmp_path, capsys):
     out, digests = first
     mtimes = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if not p.name.endswith(".txt")}

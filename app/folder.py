@@ -138,10 +138,26 @@ def thumbnail(path: Path, side: int = THUMB_SIDE) -> QImage | None:
         return None
 
 
+def unreadable_reason(path: Path) -> str:
+    """The app's image reader's message for a file it cannot open, '' when it opens it (asked only of files whose
+    thumbnail failed: a few, so their full decoding here costs little)."""
+    from inference.image_io import ImageError, load_image
+
+    try:
+        load_image(path)
+    except ImageError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - any other failure of the reader is as unreadable
+        return f"{path.name} cannot be read ({type(exc).__name__}: {exc})"
+    return ""
+
+
 class ThumbnailWorker(QObject):
-    """Makes the thumbnails of a list of images (in its own thread), one signal per image."""
+    """Makes the thumbnails of a list of images (in its own thread), one signal per image; an image the app's
+    reader refuses too is reported at once (`unreadable`), so the list marks it before a run reaches it."""
 
     thumbnail = Signal(int, int, object)  # job, row, QImage (None: unreadable)
+    unreadable = Signal(int, int, str)  # job, row, the reader's message
 
     def __init__(self, generation: Generation):
         super().__init__()
@@ -152,7 +168,10 @@ class ThumbnailWorker(QObject):
         for row, path in enumerate(paths):
             if self._gen.is_stale(job_id):
                 return
-            self.thumbnail.emit(job_id, row, thumbnail(Path(path)))
+            image = thumbnail(Path(path))
+            self.thumbnail.emit(job_id, row, image)
+            if image is None and (message := unreadable_reason(Path(path))):
+                self.unreadable.emit(job_id, row, message)
 
 
 class BatchWorker(PredictorWorker):
@@ -369,6 +388,7 @@ class FolderSession(QObject):
         self._run.connect(self.batch.run)
         self._configure.connect(self.batch.configure)
         self.thumbs.thumbnail.connect(self._on_thumbnail)
+        self.thumbs.unreadable.connect(self._on_unreadable)
         self.batch.itemStarted.connect(self._on_item_started)
         self.batch.itemDone.connect(self._on_item_done)
         self.batch.progress.connect(self._on_progress)
@@ -441,6 +461,11 @@ class FolderSession(QObject):
     def _on_thumbnail(self, job: int, row: int, image) -> None:
         if job == self._thumb_job:
             self.model.set_thumbnail(row, image)
+
+    @Slot(int, int, str)
+    def _on_unreadable(self, job: int, row: int, message: str) -> None:
+        if job == self._thumb_job and 0 <= row < len(self.model.statuses) and self.model.statuses[row].state == NOT_RUN:
+            self.model.set_status(row, status_of(error=message))
 
     @Slot(int, int)
     def _on_item_started(self, job: int, row: int) -> None:

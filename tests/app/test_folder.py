@@ -53,7 +53,12 @@ def test_thumbnails_are_made_off_the_gui_thread(qtbot, session, images):
     assert [s.state for s in session.model.statuses] == [NOT_RUN] * 4
     readable = [i for i, p in enumerate(images) if p.name != "notes.png"]
     qtbot.waitUntil(lambda: all(session.model.thumbs[i] is not None for i in readable), timeout=10000)
-    assert session.model.thumbs[[p.name for p in images].index("notes.png")] is None
+    notes = [p.name for p in images].index("notes.png")
+    assert session.model.thumbs[notes] is None
+    # a file the app's reader refuses too is marked at once, with the reader's message, before any run
+    qtbot.waitUntil(lambda: session.model.statuses[notes].state == ERROR, timeout=10000)
+    assert "notes.png" in session.model.statuses[notes].message
+    assert all(session.model.statuses[i].state == NOT_RUN for i in readable)
     assert max(session.model.thumbs[readable[0]].width(), session.model.thumbs[readable[0]].height()) <= 72
     assert threads and all(t is not threading.main_thread() for t in threads)
 

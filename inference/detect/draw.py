@@ -44,9 +44,6 @@ def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: flo
         col = BOX_COLORS[n % len(BOX_COLORS)]
         x0, y0, x1, y1 = p.box
         cv2.rectangle(out, pt((x0, y0)), pt((x1, y1)), col, t, cv2.LINE_AA, sh)
-        label = f"#{n + 1} {p.score:.2f}"  # counted from 1, as the app's "Person 1" and predict's NAME_p2
-        cv2.putText(out, label, (int(x0) + 3, int(y0) + 14 * t), cv2.FONT_HERSHEY_SIMPLEX, 0.45 * t, col, t,
-                    cv2.LINE_AA)
         kp = p.keypoints
         for a, b in EDGES:
             if kp[a, 2] >= min_visibility and kp[b, 2] >= min_visibility:
@@ -54,4 +51,28 @@ def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: flo
         for i, (x, y, v) in enumerate(kp):
             if v >= min_visibility:
                 cv2.circle(out, pt((x, y)), (t + 1) << sh, _side(i), -1, cv2.LINE_AA, sh)
+    placed: list[tuple[int, int, int, int]] = []
+    for n, p in enumerate(people):  # last, over every skeleton: readable on small people too
+        # counted from 1, as the app's "Person 1" and predict's NAME_p2
+        placed.append(_tag(out, f"#{n + 1} {p.score:.2f}", p.box, BOX_COLORS[n % len(BOX_COLORS)], t, placed))
     return out
+
+
+def _tag(out: np.ndarray, text: str, box, col: tuple[int, int, int], t: int,
+         taken: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    """`text` in black on a patch of the person's colour, kept inside the picture: above the box's top-left
+    corner, else below the box, else inside its top, whichever first overlaps no tag `taken` (x0, y0, x1, y1)
+    before it (people of a crowd stand close). Returns the patch."""
+    h, w = out.shape[:2]
+    scale = 0.45 * t
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, t)
+    pad = 2 * t
+    bw, bh = tw + 2 * pad, th + base + 2 * pad
+    x = int(np.clip(box[0], 0, max(0, w - bw)))
+    spots = [int(box[1]) - bh, int(box[3]) + 1, int(box[1])]
+    rects = [(x, y, x + bw, y + bh) for y in (int(np.clip(v, 0, max(0, h - bh))) for v in spots)]
+    free = [r for r in rects if not any(r[0] < q[2] and q[0] < r[2] and r[1] < q[3] and q[1] < r[3] for q in taken)]
+    x0, y0, x1, y1 = free[0] if free else rects[0]
+    cv2.rectangle(out, (x0, y0), (x1 - 1, y1 - 1), col, -1)
+    cv2.putText(out, text, (x0 + pad, y0 + pad + th), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), t, cv2.LINE_AA)
+    return x0, y0, x1, y1

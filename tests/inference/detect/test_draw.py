@@ -1,0 +1,38 @@
+"""The picture of detections (inference/detect/draw.py): every person's tag readable, inside the picture, and
+apart from the others' (people of a crowd stand close)."""
+import numpy as np
+
+from inference.detect import Person
+from inference.detect.draw import BOX_COLORS, draw_people
+
+
+def _person(box) -> Person:
+    kp = np.zeros((33, 3), np.float32)
+    kp[:, :2] = [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2]
+    kp[:, 2] = 1.0
+    return Person(np.asarray(box, np.float32), 0.9, kp)
+
+
+def _tag_pixels(picture: np.ndarray, n: int) -> np.ndarray:
+    """(k, 2) y, x of the pixels painted in person n's tag colour."""
+    return np.argwhere((picture == np.asarray(BOX_COLORS[n], np.uint8)).all(-1))
+
+
+def test_tags_stay_inside_the_picture_and_apart():
+    grey = np.full((200, 300, 3), 90, np.uint8)
+    # two small people side by side at the right edge, the first cut by the picture's top
+    people = [_person((270, 0, 299, 60)), _person((262, 5, 290, 70))]
+    out = draw_people(grey, people)
+    tags = []
+    for n in range(2):
+        ys, xs = _tag_pixels(out, n).T
+        filled = [(y, x) for y, x in zip(ys, xs) if (out[max(y - 1, 0):y + 2, max(x - 1, 0):x + 2] ==
+                                                     np.asarray(BOX_COLORS[n], np.uint8)).all(-1).all()]
+        assert len(filled) > 100, n  # a filled patch, not only the box's thin outline
+        fy, fx = np.array(filled).T
+        tags.append((fx.min(), fy.min(), fx.max(), fy.max()))
+        assert fx.max() < 300 and fy.max() < 200
+        patch = out[fy.min():fy.max() + 1, fx.min():fx.max() + 1]
+        assert (patch.sum(-1) < 60).any()  # black text on the patch
+    (a0, b0, a1, b1), (c0, d0, c1, d1) = tags
+    assert a1 < c0 or c1 < a0 or b1 < d0 or d1 < b0  # the two tags do not overlap

@@ -149,7 +149,11 @@ class PhotoPanel(QWidget):
 
     # ---------------------------------------------------------------- people
     def set_people(self, people, person: int) -> None:
-        """The detected people of the shown image (largest first) and the index of the one fitted."""
+        """The detected people of the shown image (largest first) and the index of the one fitted. Another person
+        of the same photo picked while the photo is zoomed in: the zoom moves onto them (else the person on screen
+        in 3D would be nowhere in view)."""
+        same = len(people) == len(self.people) and all(a is b for a, b in zip(people, self.people))
+        moved = same and int(person) != self.person and self.canvas.zoom > 1.0
         self.people, self.person = tuple(people), int(person)
         with QSignalBlocker(self.person_box):
             self.person_box.clear()
@@ -164,6 +168,8 @@ class PhotoPanel(QWidget):
             self.people_list.set_people(self.people, self.person, self.shown.display, self.shown.scale)
         self.people_list.setVisible(len(self.people) > 1)
         self._update_note()
+        if moved:
+            self.zoom_to_person(self.person)
         self.canvas.update()
 
     def set_results(self, results: dict) -> None:

@@ -70,6 +70,19 @@ def test_fit_everyone_keeps_every_result(qtbot, window, crowd_png):
     # a double click in the strip zooms the photo onto that person
     qtbot.mouseDClick(strip.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert photo.canvas.zoom > 1.5
+
+    def in_view(k: int) -> bool:  # person k's box centre inside the zoomed photo panel
+        r, cv = photo.canvas.image_rect(), photo.canvas
+        x0, y0, x1, y1 = (float(v) * s.shown.scale for v in s.people[k].box)
+        w, h = cv.base.width(), cv.base.height()
+        px, py = r.left() + (x0 + x1) / 2 / w * r.width(), r.top() + (y0 + y1) / 2 / h * r.height()
+        return 0 <= px < cv.width() and 0 <= py < cv.height()
+
+    assert in_view(2)
+    # another person picked while zoomed in: the zoom moves onto them
+    other = strip.list.visualItemRect(strip.list.item(1))
+    qtbot.mouseClick(strip.list.viewport(), Qt.MouseButton.LeftButton, pos=other.center())
+    assert s.person == 1 and photo.canvas.zoom > 1.5 and in_view(1)
     # a new photo forgets the people's results
     c.open_file(crowd_png)
     assert s.results == {} and photo.canvas.zoom == 1.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider, QVBoxLayout, QWidget
 
@@ -205,7 +205,10 @@ class PhotoPanel(QWidget):
     def _paint_people(self, painter, origin, k: float) -> None:
         if self.show_people.isChecked() and self.people and self.shown is not None:
             fitted = self.prediction is not None and self.prediction.person == self.person
-            paint_people(painter, self.people, origin, k * self.shown.scale, self.person, fitted)
+            h, w = self.shown.display.shape[:2]
+            photo = QRectF(origin.x(), origin.y(), k * w, k * h)  # the photo in the canvas, zoomed and panned
+            paint_people(painter, self.people, origin, k * self.shown.scale, self.person, fitted,
+                         bounds=photo.intersected(QRectF(self.canvas.rect())))
 
     def set_mesh(self, mesh) -> None:
         """An edited body: the overlay is drawn again once edits pause for OVERLAY_SETTLE_MS (a slider drag

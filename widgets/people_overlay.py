@@ -32,17 +32,34 @@ def person_at(people, x: float, y: float) -> int | None:
     return min(hits)[1] if hits else None
 
 
-def place_tags(boxes: list[QRectF], sizes: list[tuple[float, float]], priority: list[int]) -> list[QRectF]:
-    """Where each box's tag (width, height) goes: inside its top-left corner, else above the box, else below
-    it, else stepped down from the corner, the first place that overlaps no tag placed before; tags are placed
-    in `priority` order (the fitted person first, so theirs stays in the corner). In a wide shot people stand
-    close and their tags, wider than a small person's box, would cover each other."""
+# a person's box at least this many tags tall keeps their tag inside its top-left corner (see place_tags)
+SMALL_TAGS = 5
+
+
+def place_tags(boxes: list[QRectF], sizes: list[tuple[float, float]], priority: list[int],
+               bounds: QRectF | None = None) -> list[QRectF]:
+    """Where each box's tag (width, height) goes, placed in `priority` order (the fitted person first), at the
+    first place that overlaps no tag placed before: for a person at least SMALL_TAGS tags tall inside the box's
+    top-left corner, then above the box, then below it; for a smaller person above, below, then inside (a tag in
+    the corner of a 60 px walker covers their head and chest); else stepped down from the corner. Each place of a
+    person in view is moved inside `bounds` (the visible part of the photo), so no tag is drawn past its edge."""
     placed: dict[int, QRectF] = {}
+
+    def inside(t: QRectF) -> QRectF:
+        if bounds is None or bounds.isEmpty():
+            return t
+        x = min(max(t.left(), bounds.left()), max(bounds.left(), bounds.right() - t.width()))
+        y = min(max(t.top(), bounds.top()), max(bounds.top(), bounds.bottom() - t.height()))
+        return QRectF(x, y, t.width(), t.height())
+
     for n in priority:
         box, (w, h) = boxes[n], sizes[n]
-        tries = [QRectF(box.left(), box.top(), w, h), QRectF(box.left(), box.top() - h, w, h),
-                 QRectF(box.left(), box.bottom(), w, h)]
+        corner, above = QRectF(box.left(), box.top(), w, h), QRectF(box.left(), box.top() - h, w, h)
+        below = QRectF(box.left(), box.bottom(), w, h)
+        tries = [corner, above, below] if box.height() >= SMALL_TAGS * h else [above, below, corner]
         tries += [QRectF(box.left(), box.top() + i * h, w, h) for i in range(1, 8)]
+        if bounds is None or box.intersects(bounds):  # (a person out of view keeps their tag out of view too)
+            tries = [inside(t) for t in tries]
         placed[n] = next((t for t in tries if not any(t.intersects(o) for o in placed.values())), tries[0])
     return [placed[n] for n in range(len(boxes))]
 
@@ -54,10 +71,12 @@ def tag_texts(n_people: int, selected: int, fitted: bool) -> list[str]:
     return [f"Person {n + 1}" + (mark if n == selected and n_people > 1 else "") for n in range(n_people)]
 
 
-def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int = 0, fitted: bool = True) -> None:
+def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int = 0, fitted: bool = True,
+                 bounds: QRectF | None = None) -> None:
     """Draw `people` (inference.detect.Person, image pixels) with image point (x, y) at widget point
-    origin + k * (x, y). The selected person is drawn last, solid; the others dashed. `fitted`: the body on
-    screen is the selected person's (their tag says "fitted", else "selected": asked for, not fitted yet)."""
+    origin + k * (x, y). The selected person is drawn last, solid; the others dashed; the tags last of all, inside
+    `bounds` (widget px, the visible photo; `place_tags`). `fitted`: the body on screen is the selected person's
+    (their tag says "fitted", else "selected": asked for, not fitted yet)."""
     if not people:
         return
     p.save()
@@ -75,7 +94,7 @@ def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int =
     texts = tag_texts(len(people), selected, fitted)
     boxes = [QRectF(to_widget(*person.box[:2]), to_widget(*person.box[2:])) for person in people]
     tags = place_tags(boxes, [(fm.horizontalAdvance(t) + 10, fm.height() + 4) for t in texts],
-                      [order[-1]] + sorted(order[:-1]))
+                      [order[-1]] + sorted(order[:-1]), bounds)
     for n in order:
         person = people[n]
         sel = n == selected
@@ -98,7 +117,9 @@ def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int =
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(QPen(col, 3.0 if sel else 2.0, Qt.PenStyle.SolidLine if sel else Qt.PenStyle.DashLine))
         p.drawRect(rect)
-        # rank tag (`place_tags`: where it covers no other person's tag)
+    for n in order:  # the tags over every skeleton and box (`place_tags`: where they cover no other tag)
+        col = box_color(n)
+        p.setOpacity(1.0 if n == selected else 0.85)
         p.fillRect(tags[n], col)
         p.setPen(QColor(20, 20, 20) if col.lightness() > 110 else QColor(250, 250, 250))
         p.drawText(tags[n], Qt.AlignmentFlag.AlignCenter, texts[n])

@@ -101,7 +101,7 @@ def main() -> None:
                                  "height_cm": measure(body, params.betas).height_m * 100}
                 full_parts = uncrop_labels(p.parts.labels, p.crop, p.image.shape)
                 x0, y0, x1, y1 = _view(p.people[p.person].box, p.image.shape)
-                photo_tiles = [draw_people(p.image, p.people), parts_overlay(p.image, full_parts),
+                photo_tiles = [draw_people(p.image, p.people, fitted=p.person), parts_overlay(p.image, full_parts),
                                mesh_overlay(renderer, p, vertices=network.vertices), mesh_overlay(renderer, p)]
                 photo_tiles = [cv2.resize(t[y0:y1, x0:x1], (max(1, int((x1 - x0) * TILE / (y1 - y0))), TILE),
                                           interpolation=cv2.INTER_AREA) for t in photo_tiles]

@@ -24,9 +24,10 @@ def _side(i: int) -> tuple[int, int, int]:
 
 
 def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: float = 0.5,
-                mask_alpha: float = 0.35) -> np.ndarray:
+                mask_alpha: float = 0.35, fitted: int = -1) -> np.ndarray:
     """A copy of the image with each person's mask, box (with number and score: "#1 0.93" for people[0])
-    and skeleton drawn on it."""
+    and skeleton drawn on it; people[fitted], when given, with a box twice as thick and "fitted" in its tag
+    (the picture of one person's outputs among a photo's people)."""
     out = np.asarray(image_rgb)
     out = np.repeat(out[..., None], 3, 2) if out.ndim == 2 else out[..., :3]
     out = out.astype(np.float32)
@@ -43,7 +44,7 @@ def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: flo
     for n, p in enumerate(people):
         col = BOX_COLORS[n % len(BOX_COLORS)]
         x0, y0, x1, y1 = p.box
-        cv2.rectangle(out, pt((x0, y0)), pt((x1, y1)), col, t, cv2.LINE_AA, sh)
+        cv2.rectangle(out, pt((x0, y0)), pt((x1, y1)), col, 2 * t if n == fitted else t, cv2.LINE_AA, sh)
         kp = p.keypoints
         for a, b in EDGES:
             if kp[a, 2] >= min_visibility and kp[b, 2] >= min_visibility:
@@ -54,7 +55,8 @@ def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: flo
     placed: list[tuple[int, int, int, int]] = []
     for n, p in enumerate(people):  # last, over every skeleton: readable on small people too
         # counted from 1, as the app's "Person 1" and predict's NAME_p2
-        placed.append(_tag(out, f"#{n + 1} {p.score:.2f}", p.box, BOX_COLORS[n % len(BOX_COLORS)], t, placed))
+        text = f"#{n + 1} {p.score:.2f}" + (" fitted" if n == fitted else "")
+        placed.append(_tag(out, text, p.box, BOX_COLORS[n % len(BOX_COLORS)], t, placed))
     return out
 
 

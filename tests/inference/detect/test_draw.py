@@ -36,3 +36,12 @@ def test_tags_stay_inside_the_picture_and_apart():
         assert (patch.sum(-1) < 60).any()  # black text on the patch
     (a0, b0, a1, b1), (c0, d0, c1, d1) = tags
     assert a1 < c0 or c1 < a0 or b1 < d0 or d1 < b0  # the two tags do not overlap
+
+
+def test_the_fitted_person_is_marked():
+    grey = np.full((200, 300, 3), 90, np.uint8)
+    people = [_person((20, 60, 60, 180)), _person((150, 60, 190, 180))]
+    plain, second = draw_people(grey, people), draw_people(grey, people, fitted=1)
+    # person 2's box twice as thick and their tag longer ("fitted"); person 1's unchanged in shape
+    assert len(_tag_pixels(second, 1)) > len(_tag_pixels(plain, 1)) + 50
+    assert abs(len(_tag_pixels(second, 0)) - len(_tag_pixels(plain, 0))) < 20

@@ -232,8 +232,13 @@ def _warn_if_grey_tail(img: np.ndarray, buf: np.ndarray, name: str, min_rows: in
 
 
 def _apply_exif_orientation(img: np.ndarray, buf: np.ndarray) -> np.ndarray:
-    """Rotate a decoded photo as its EXIF orientation tag says (phones store portraits sideways)."""
-    if buf[:2].tobytes() != b"\xff\xd8":
+    """Rotate a decoded photo as its EXIF orientation tag says (phones store portraits sideways).  JPEG,
+    and PNG and WebP that carry EXIF (an eXIf / EXIF chunk: looked for first, so that Pillow never decodes
+    a PNG without one); OpenCV itself turns a TIFF as its tag says, even with IMREAD_IGNORE_ORIENTATION."""
+    head = buf[:12].tobytes()
+    png = head[:8] == b"\x89PNG\r\n\x1a\n"
+    webp = head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if not (head[:2] == b"\xff\xd8" or png and b"eXIf" in buf.tobytes() or webp and b"EXIF" in buf.tobytes()):
         return img
     try:
         import io

@@ -104,6 +104,23 @@ def test_exif_orientation_is_applied(tmp_path):
     assert load_image(tmp_path / "rot.jpg").shape == (20, 10, 3)
 
 
+@pytest.mark.parametrize("fmt", ["png", "webp", "tiff"])
+def test_exif_orientation_of_other_formats(tmp_path, fmt):
+    """A phone photo saved as PNG or WebP keeps its EXIF orientation; it is applied once (OpenCV turns a
+    TIFF itself), so a portrait stored sideways is fitted upright, not lying down."""
+    a = np.zeros((10, 20, 3), np.uint8)
+    a[0, 0] = 255  # top-left as stored; orientation 6 shows it at the top-right
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(a).save(tmp_path / f"rot.{fmt}", exif=exif if fmt == "tiff" else exif.tobytes(),
+                            **({"lossless": True} if fmt == "webp" else {}))
+    img = load_image(tmp_path / f"rot.{fmt}")
+    assert img.shape == (20, 10, 3)
+    assert img[0, 9].tolist() == [255, 255, 255] and img[0, 0].tolist() == [0, 0, 0]
+    Image.fromarray(a).save(tmp_path / f"plain.{fmt}")  # no EXIF: as stored
+    assert load_image(tmp_path / f"plain.{fmt}").shape == (10, 20, 3)
+
+
 # ------------------------------------------------------------------ arrays
 def test_float_arrays():
     a = np.linspace(0, 1, 30, dtype=np.float32).reshape(5, 6)

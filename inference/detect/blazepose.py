@@ -376,7 +376,8 @@ class PersonDetector:
     @staticmethod
     def tiles(shape: tuple[int, ...]) -> list[Roi]:
         """Wide shots: square tiles of sides min(W, H), min(W, H) / TILE_RATIO, ... down to MIN_TILE px (and
-        MIN_TILE_FRACTION of the long side), overlapping by TILE_OVERLAP, each upscaled or downscaled to the
+        MIN_TILE_FRACTION of the long side, but at least one size: a 4000 x 300 panorama gets squares of 300 px),
+        overlapping by TILE_OVERLAP, each upscaled or downscaled to the
         detector's 224 px input; largest tiles first.  The detector, trained on people who fill much of its
         input, finds a person best in a tile 1.2-2.2x as tall as the person (measured on synthetic crowds,
         docs/crowds.md), so the smallest tiles look for people of about MIN_TILE / 2 px.  [] for images under
@@ -384,7 +385,8 @@ class PersonDetector:
         h, w = shape[:2]
         if max(w, h) < 2 * DET_SIZE:
             return []
-        smallest = max(MIN_TILE, MIN_TILE_FRACTION * max(w, h))
+        # a panorama's short side can lie under the long side's fraction: its tiles are then short-side squares
+        smallest = min(max(MIN_TILE, MIN_TILE_FRACTION * max(w, h)), min(w, h))
         out: list[Roi] = []
         t = float(min(w, h))
         while t >= smallest - 1e-6:

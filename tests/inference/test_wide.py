@@ -64,6 +64,17 @@ def test_tiles_cover_wide_photos_at_every_scale_and_skip_crops():
     assert len(PersonDetector.tiles((3000, 4000))) < 200
 
 
+def test_a_panorama_is_searched_in_squares_of_its_height():
+    """4000 x 300: a tenth of the long side (400 px) exceeds the short side, which left no tile at all."""
+    tiles = PersonDetector.tiles((300, 4000))
+    assert tiles and {t.side for t in tiles} == {300.0} and len(tiles) < 60
+    cover = np.zeros((300, 4000), bool)
+    for t in tiles:
+        cover[:, max(0, int(t.cx - 150)):int(np.ceil(t.cx + 150))] = True
+    assert cover.all()
+    assert {t.side for t in PersonDetector.tiles((100, 1000))} == {100.0}  # under MIN_TILE too
+
+
 def test_duplicate_candidates_from_overlapping_tiles_are_merged():
     face = np.array([100.0, 50.0])
     a = Candidate(face=face, roi=Roi(100, 120, 150), score=0.7, view=3)
@@ -850,3 +861,22 @@ def test_a_doubted_walker_whose_part_map_follows_half_of_the_skeleton_is_kept(de
     monkeypatch.setattr(detector, "selfie", None)
     monkeypatch.setattr(pipeline, "SURE_PART_AGREEMENT", 0.0)
     assert 1 in _matched(detector, f, recorded, 1) and True in asked
+
+
+@needs_runtime
+def test_the_people_of_a_panorama_are_found(detector):
+    """The bundled montage of two people scaled to 300 px tall in a 4000 px wide strip (its edges repeated):
+    the whole-image view shows them 17 px tall, the 300 px tiles as they are."""
+    import cv2
+
+    from inference.image_io import load_image
+    from inference.paths import RESOURCES
+
+    photo = load_image(RESOURCES / "photos" / "two_people.jpg")
+    small = cv2.resize(photo, (round(photo.shape[1] * 300 / photo.shape[0]), 300), interpolation=cv2.INTER_AREA)
+    pad = 4000 - small.shape[1]
+    strip = np.pad(small, ((0, 0), (pad // 3, pad - pad // 3), (0, 0)), mode="edge")
+    people = detector.detect(strip, with_masks=False)
+    assert len(people) == 2
+    centres = sorted((p.box[0] + p.box[2]) / 2 - pad // 3 for p in people)
+    assert centres[0] < small.shape[1] / 2 < centres[1]  # one on each side of the montage

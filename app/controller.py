@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from inference import image_io as imageio
@@ -109,6 +110,7 @@ class Controller(QObject):
     """Owns the session, the model worker thread and the GUI-thread body model."""
 
     status = Signal(str)  # transient status-bar text
+    fitJumped = Signal()  # the body jumped to parameters standing elsewhere (undo, reset, fit switch): re-aim 3D
     error = Signal(str)  # a problem to show (status bar + non-modal banner)
     errorResolved = Signal(str)  # a failed prediction's message (sent as `error`) that a later result answers
     warning = Signal(str)  # a lasting limitation of the model set-up (e.g. no person detector)
@@ -480,7 +482,6 @@ class Controller(QObject):
         """Show an RGB uint8 image (H, W, 3) (from a file, the clipboard, a test) and start predicting.
         display: its (display copy, scale) when already made (imageio.display_copy)."""
         self._decode_token += 1  # a large image still decoding is not shown over this one
-        import numpy as np
 
         try:
             img = image if already_checked else imageio.to_rgb_uint8(np.asarray(image), bgr=False)
@@ -807,11 +808,19 @@ class Controller(QObject):
     def _show_params(self, params, record_undo: bool) -> None:
         """Jump to other parameters as a whole (undo, a fit switch): a new undo step of its own, re-posed now,
         with the quality numbers of the fit they are."""
+        before = self.session.params
         self._merge_key = None
         self.session.set_params(params, record_undo=record_undo)
         self._pending = params
         self.flush()
         self._sync_fit_quality()
+        self._jumped(before, params)
+
+    def _jumped(self, before, after) -> None:
+        """fitJumped when the body now stands elsewhere in the camera frame (the refined and the network fit
+        place it differently; slider edits never move it, so undoing one keeps the user's view)."""
+        if before is not None and after is not None and not np.allclose(before.transl, after.transl):
+            self.fitJumped.emit()
 
     def undo(self) -> bool:
         p = self.session.pop_undo()
@@ -825,12 +834,14 @@ class Controller(QObject):
         pred = self.session.prediction
         if pred is None or self.session.params is pred.params:
             return
+        before = self.session.params
         self._merge_key = None
         self.session.set_params(pred.params, record_undo=True)
         self._pending = None
         self._throttle.stop()
         self.session.set_mesh(pred.mesh)
         self._sync_fit_quality()
+        self._jumped(before, pred.params)
         self.status.emit("reset to the prediction")
 
     def shown_fit(self) -> str | None:
@@ -842,6 +853,26 @@ class Controller(QObject):
         if self.session.params is pred.params:
             return "refined"
         return "network" if self.session.params is pred.network_params else None
+
+    def fit_origin(self) -> str | None:
+        """'refined' or 'network': the fit the body on screen is, or was edited from (the newest of the two
+        in the undo history); None without a refined prediction."""
+        pred = self.session.prediction
+        if pred is None or pred.network_params is None:
+            return None
+        for params in self.session.history():
+            if params is pred.params:
+                return "refined"
+            if params is pred.network_params:
+                return "network"
+        return None
+
+    def edited(self) -> bool:
+        """The body on screen has been edited (it is neither of the prediction's fits)."""
+        pred = self.session.prediction
+        params = self.session.params
+        return pred is not None and params is not None and params is not pred.params \
+            and params is not pred.network_params
 
     def _sync_fit_quality(self) -> None:
         """The quality badge follows the fit on screen (refined or the network's own; an edited body keeps
@@ -863,8 +894,10 @@ class Controller(QObject):
         if self.session.params is params:
             self._sync_fit_quality()
             return True
+        edited = self.edited()
         self._show_params(params, record_undo=True)
-        self.status.emit("showing the refined fit" if which == "refined" else "showing the network's fit")
+        text = "showing the refined fit" if which == "refined" else "showing the network's fit"
+        self.status.emit(f"{text}; your edits are not on it (Ctrl+Z brings them back)" if edited else text)
         return True
 
     # ------------------------------------------------------------------ export

@@ -127,6 +127,12 @@ class Session(QObject):
         self.mesh = mesh
         self.meshChanged.emit(mesh)
 
+    def history(self):
+        """The current parameters, then the undo steps newest first (what Ctrl+Z would bring back, in order)."""
+        if self.params is not None:
+            yield self.params
+        yield from reversed(self._undo)
+
     def pop_undo(self):
         if not self._undo:
             return None

@@ -302,6 +302,7 @@ class MainWindow(QMainWindow):
         c.errorResolved.connect(self.banner.resolve)
         c.warning.connect(self.show_warning)
         c.status.connect(lambda t: self.statusBar().showMessage(t, 6000))
+        c.fitJumped.connect(self.mesh_view.aim_at_body)
         c.timings.connect(self.timings_label.setText)
         c.recentFilesChanged.connect(self._rebuild_recent)
         c.imageListChanged.connect(self._on_image_list)
@@ -326,6 +327,7 @@ class MainWindow(QMainWindow):
         self.view_bar.colorMode.connect(self.mesh_view.set_color_mode)
         self.view_bar.fitChosen.connect(self._show_fit)
         s.paramsChanged.connect(lambda _: self._sync_fit_choice())
+        s.paramsChanged.connect(lambda _: self.photo.quality.set_edited(self.controller.edited()))
         c.configChanged.connect(lambda _: self._sync_fit_choice())
         self.mesh_view.jointPicked.connect(self._on_joint_picked)
         self.inspector.jointSelected.connect(self.mesh_view.set_selected_joint)
@@ -368,14 +370,14 @@ class MainWindow(QMainWindow):
         elif pred.network_params is None:
             self.view_bar.set_fit_choice(False, "network")
         else:
-            self.view_bar.set_fit_choice(True, self.controller.shown_fit() or self.view_bar.fit.currentData())
+            self.view_bar.set_fit_choice(True, self.controller.fit_origin() or self.view_bar.fit.currentData())
 
     def _show_fit(self, which: str) -> None:
-        if self.controller.show_fit(which):
-            self.mesh_view.aim_at_body()
+        self.controller.show_fit(which)  # the 3D view re-aims on fitJumped
 
     def _toggle_fit(self) -> None:
-        self._show_fit("network" if self.controller.shown_fit() == "refined" else "refined")
+        """N: the other fit than the one on screen, or than the one an edited body came from."""
+        self._show_fit("network" if (self.controller.fit_origin() or "refined") == "refined" else "refined")
 
     def _on_mesh(self, mesh) -> None:
         if self.session.prediction is None:

@@ -26,6 +26,7 @@ class QualityBadge(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.quality = None
+        self.edited = False  # the body on screen was edited since: the numbers are those of the fit before
         self.dot = QLabel()
         self.text = QLabel()
         self.warn = _ElidedLabel()  # a narrow pane shows the warning's start (the tooltip has it all)
@@ -54,14 +55,22 @@ class QualityBadge(QWidget):
             self.setToolTip("")
             return
         self.dot.setPixmap(verdict_icon(quality.color, 14).pixmap(14, 14))
-        self.text.setText(quality.summary())
+        self.text.setText(quality.summary() + (" (before your edits)" if self.edited else ""))
         r, g, b = quality.color
         self.text.setStyleSheet(f"color: rgb({r},{g},{b}); font-weight: bold;")
         w = quality.warnings
         self.warn.setText(f"⚠ {_short(w[0])}" + (f" (+{len(w) - 1})" if len(w) > 1 else "") if w else "")
         self.warn.setVisible(bool(w))
-        self.setToolTip(quality.tooltip_html())
+        note = ("<p><i>These numbers are the fit's as predicted: the body on screen has been edited since "
+                "(Ctrl+R resets it).</i></p>") if self.edited else ""
+        self.setToolTip(note + quality.tooltip_html())
         self.show()
+
+    def set_edited(self, edited: bool) -> None:
+        """Say (or stop saying) that the body on screen was edited after these numbers were measured."""
+        if bool(edited) != self.edited:
+            self.edited = bool(edited)
+            self.set_quality(self.quality)
 
 
 class _ElidedLabel(QLabel):

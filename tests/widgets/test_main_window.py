@@ -376,6 +376,53 @@ def test_fit_switch_shows_the_network_fit_and_back(qtbot, window, photo):
     assert window.session.params is pred.params and bar.fit.currentData() == "refined"
 
 
+def test_undo_reset_and_n_after_a_fit_switch_and_edits(qtbot, window, photo):
+    """The refined and the network fit stand in different places: Ctrl+Z and Ctrl+R back across a switch aim
+    the 3D view at the body they bring back (before, only the switch itself did, and the body could sit off
+    screen); N on an edited body goes to the other fit than the one it was edited from and says the edits are
+    one Ctrl+Z away (before, it went to the unedited same fit without a word); the quality badge says its numbers
+    are those from before the edits."""
+    s, c, view = window.session, window.controller, window.mesh_view
+    drop(window, [photo])
+    wait_prediction(qtbot, window)
+    pred = s.prediction
+    if pred.network_params is None:
+        pytest.skip("no person detector here: nothing to refine to")
+
+    def aimed_at_body() -> bool:
+        v = s.mesh.vertices
+        return np.allclose(view.target, (v.min(0) + v.max(0)) / 2, atol=1e-4)
+
+    messages = []
+    c.status.connect(messages.append)
+    badge = window.photo.quality
+    window._toggle_fit()
+    assert s.params is pred.network_params and aimed_at_body()
+    window.act_undo.trigger()                       # back to the refined fit, elsewhere in the frame
+    assert s.params is pred.params and aimed_at_body()
+    window._toggle_fit()
+    view.yaw = 0.7                                  # the user turned the view
+    window.act_reset.trigger()                      # the refined fit again
+    assert s.params is pred.params and aimed_at_body() and view.yaw == pytest.approx(0.7)
+    # an edit of the network's fit, then N: the refined fit, and the status bar says where the edits went
+    window._toggle_fit()
+    window.inspector.betas[1].set_value(2.0)
+    qtbot.waitUntil(lambda: s.params is not pred.network_params, timeout=2000)
+    assert c.edited() and c.fit_origin() == "network" and window.view_bar.fit.currentData() == "network"
+    assert badge.text.text().endswith("(before your edits)") and "edited since" in badge.toolTip()
+    edits = s.params
+    window._toggle_fit()
+    assert s.params is pred.params and "Ctrl+Z brings them back" in messages[-1]
+    assert not badge.text.text().endswith("(before your edits)")
+    window.act_undo.trigger()
+    assert s.params is edits and c.fit_origin() == "network"
+    # an edit does not move the body: undoing it keeps a view the user zoomed in
+    view.distance *= 0.5
+    target = view.target.copy()
+    window.act_undo.trigger()
+    assert s.params is pred.network_params and np.array_equal(view.target, target)
+
+
 def test_inspector_describes_the_fit_on_screen(qtbot, window, photo):
     """The inspector's camera and refined rows follow the refined / network switch (N): the network's fit is at
     its own distance, and the refined row says which fit is shown (before, both rows kept the refined fit's)."""

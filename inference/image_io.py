@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import stat
-import threading
 import warnings
 from pathlib import Path
 
@@ -195,29 +194,15 @@ def _decoder_messages(buf: np.ndarray) -> str:
     """Decode `buf` again with file descriptor 2 captured and return what the C decoder printed there
     (libjpeg reports a corrupt middle only as a warning on stderr). Anything else written to stderr
     meanwhile is passed on."""
-    import sys
-    import tempfile
-
     import cv2
 
-    with _STDERR_LOCK, tempfile.TemporaryFile() as tmp:
-        sys.stderr.flush()
-        saved = os.dup(2)
-        try:
-            os.dup2(tmp.fileno(), 2)
-            cv2.imdecode(buf, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-        tmp.seek(0)
-        text = tmp.read().decode("utf-8", "replace")
-    others = [line for line in text.splitlines(True) if "JPEG" not in line]
-    if others:
-        sys.stderr.write("".join(others))
-    return text
+    from .native_stderr import native_stderr
+
+    with native_stderr(keep_out=("JPEG",)) as caught:
+        cv2.imdecode(buf, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+    return caught[0]
 
 
-_STDERR_LOCK = threading.Lock()  # one capture of fd 2 at a time
 DAMAGE_MESSAGES = ("Corrupt JPEG data", "Premature end of JPEG file")
 
 

@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from ..integrity import ModelFileError, check_files
+from ..native_stderr import native_stderr
 from ..paths import RESOURCES
 from . import (
     DETECTOR_FILE,
@@ -243,8 +244,11 @@ class _Model:
 
     def __init__(self, interpreter_cls, path: Path, threads: int):
         try:
-            self.it = interpreter_cls(model_path=str(path), num_threads=threads)
-            self.it.allocate_tensors()
+            # TFLite announces its CPU delegate on fd 2 ("INFO: Created TensorFlow Lite XNNPACK delegate for
+            # CPU."): a line in every CLI run that tells the user nothing
+            with native_stderr(keep_out=("XNNPACK delegate",)):
+                self.it = interpreter_cls(model_path=str(path), num_threads=threads)
+                self.it.allocate_tensors()
         except Exception as exc:  # noqa: BLE001 - a corrupt or foreign file
             raise DetectorUnavailable(f"cannot load {path}: {exc}") from None
         self.input = self.it.get_input_details()[0]

@@ -522,3 +522,16 @@ def test_heatmap_refinement_moves_each_landmark_to_its_window_mean():
         moved += int(np.sum(np.any(np.abs(got - uv) > 1e-7, axis=1)))
         kept += int(np.sum(np.all(got[4:] == uv[4:], axis=1)))
     assert moved > 100 and kept > 100  # both branches taken
+
+
+@needs_runtime
+def test_building_the_detector_prints_nothing():
+    """TFLite's "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." (once per process: hence a fresh one)
+    was the first line of every `predict` run."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", "from inference.detect import PersonDetector; PersonDetector()"],
+                         cwd=RESOURCES.parent, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == "" and run.stdout == ""

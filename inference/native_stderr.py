@@ -1,0 +1,38 @@
+"""What C libraries print on file descriptor 2 (libjpeg's warnings, TFLite's log), caught around one call.
+
+Python's sys.stderr is not where they write, so the descriptor itself is pointed at a temporary file for the
+duration and the text read back; lines the caller does not want shown are dropped, the rest are written on.
+One capture at a time (a process-wide lock): the descriptor is shared by every thread.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import threading
+
+_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def native_stderr(keep_out: tuple[str, ...] = ()):
+    """Capture fd 2 in the block; yields a list that holds the captured text (one str) after it. Lines that
+    contain any of `keep_out` are not passed on to the real stderr; every other line is."""
+    caught: list[str] = []
+    with _LOCK, tempfile.TemporaryFile() as tmp:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(tmp.fileno(), 2)
+            yield caught
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            text = tmp.read().decode("utf-8", "replace")
+            caught.append(text)
+            others = [line for line in text.splitlines(True) if not any(k in line for k in keep_out)]
+            if others:
+                sys.stderr.write("".join(others))
+                sys.stderr.flush()

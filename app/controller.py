@@ -363,9 +363,11 @@ class Controller(QObject):
                 break
             failures.append(message)
             self.folder.record(str(path), error=message)
-        if failures:
+        if failures:  # the files after the first that opens are not read yet: they are not counted
+            n = len(failures)
             self.error.emit(failures[0] if len(images) == 1 else
-                            f"could not open {len(failures)} of {len(images)} files: " + "; ".join(failures))
+                            f"could not open any of the {n} files: " + "; ".join(failures) if img is None else
+                            f"skipped {n} file{'s' if n > 1 else ''} that could not be opened: " + "; ".join(failures))
         if img is None:
             return False
         if len(images) > 1:

@@ -113,7 +113,7 @@ def test_mixed_drop_opens_the_first_good_file_and_lists_the_bad_ones(qtbot, cont
 
     assert len(errors) == 1, errors  # one message for the whole drop
     msg = errors[0]
-    assert msg.startswith("could not open 5 of 7 files: ")
+    assert msg.startswith("skipped 5 files that could not be opened: ")
     for needle in ("gone.png: file not found", "empty.jpg is empty (0 bytes)", "notes.png could not be read",
                    "pipe.jpg is a pipe (FIFO), not an image file", "logo.ico is in ICO format"):
         assert needle in msg, (needle, msg)
@@ -149,7 +149,7 @@ def test_drop_of_only_a_fifo_and_a_zero_byte_file_changes_nothing(qtbot, control
     with fifo_watchdog(fifo):
         assert not controller.open_paths([fifo, empty])
     assert time.monotonic() - t0 < GUI_LIMIT_S
-    assert errors == ["could not open 2 of 2 files: stream.png is a pipe (FIFO), not an image file; "
+    assert errors == ["could not open any of the 2 files: stream.png is a pipe (FIFO), not an image file; "
                       "leer.png is empty (0 bytes)"]
     assert controller.session.shown is shown
 

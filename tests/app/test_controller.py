@@ -361,7 +361,7 @@ def test_folder_with_a_bad_first_file_opens_the_first_good_one(qtbot, controller
         shutil.copy(p, tmp_path / p.name)
     with qtbot.waitSignal(controller.error, timeout=2000) as sig:
         assert controller.open_paths([tmp_path])
-    assert sig.args[0].startswith("could not open 2 of 4 files:")
+    assert sig.args[0].startswith("skipped 2 files that could not be opened:")
     assert "a_broken.jpg" in sig.args[0] and "b_text.png" in sig.args[0]
     assert controller.image_index == 2 and len(controller.image_list) == 4
     assert controller.session.shown.source.endswith(sorted(SAMPLES.glob("*.png"))[0].name)
@@ -375,7 +375,7 @@ def test_all_bad_drop_changes_nothing(qtbot, controller, photo, tmp_path):
     bad = [truncated_jpeg(tmp_path / "x.jpg"), tmp_path / "missing.png"]
     with qtbot.waitSignal(controller.error, timeout=2000) as sig:
         assert not controller.open_paths(bad)
-    assert "could not open 2 of 2 files" in sig.args[0]
+    assert "could not open any of the 2 files" in sig.args[0]
     assert controller.session.prediction is pred
 
 

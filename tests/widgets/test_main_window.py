@@ -176,7 +176,7 @@ def test_files_that_did_not_open_stay_reported_after_the_good_one_is_fitted(qtbo
     bad.write_text("this is not an image")
     drop(window, [bad, photo])
     wait_prediction(qtbot, window)
-    assert window.banner.isVisible() and "could not open 1 of 2 files" in window.banner.text
+    assert window.banner.isVisible() and "skipped 1 file that could not be opened: notes.jpg" in window.banner.text
     assert any(abs(s.value()) > 1e-3 for s in window.inspector.betas)
     blank = tmp_path / "blank.png"
     write_png(blank, grey_image())

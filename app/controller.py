@@ -832,6 +832,14 @@ class Controller(QObject):
         self.status.emit("undo")
         return True
 
+    def redo(self) -> bool:
+        p = self.session.pop_redo()
+        if p is None:
+            return False
+        self._show_params(p, record_undo=False)
+        self.status.emit("redo")
+        return True
+
     def reset_to_prediction(self) -> None:
         pred = self.session.prediction
         if pred is None or self.session.params is pred.params:

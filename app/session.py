@@ -33,7 +33,7 @@ class Session(QObject):
     Signals (all emitted on the GUI thread):
       imageChanged(ShownImage | None)  predictionChanged(Prediction | None)
       paramsChanged(BodyParams | None) meshChanged(BodyMesh | None)
-      busyChanged(bool)  undoChanged(bool available)
+      busyChanged(bool)  undoChanged(bool available)  redoChanged(bool available)
       peopleChanged(tuple of inference.detect.Person, int chosen index)
       qualityChanged(inference.fit_quality.FitQuality | None)  the trust numbers of the prediction
       resultsChanged(dict person index -> app.results.KeptResult)  every person of the image fitted so far
@@ -45,6 +45,7 @@ class Session(QObject):
     meshChanged = Signal(object)
     busyChanged = Signal(bool)
     undoChanged = Signal(bool)
+    redoChanged = Signal(bool)
     peopleChanged = Signal(object, int)
     qualityChanged = Signal(object)
     resultsChanged = Signal(object)
@@ -66,6 +67,7 @@ class Session(QObject):
         self.fit_qualities: dict = {}
         self.results: dict = {}  # person index -> app.results.KeptResult: each fitted person of the shown image
         self._undo: list = []
+        self._redo: list = []  # what undo took back, newest last; a new edit forgets it
         self._parts_display: np.ndarray | None = None
 
     # ---------------------------------------------------------------- setters
@@ -103,6 +105,7 @@ class Session(QObject):
         self._parts_display = parts_display if fits else None
         self._undo.clear()
         self.undoChanged.emit(False)
+        self._forget_redo()
         self.params = prediction.params if prediction is not None else None
         self.mesh = prediction.mesh if prediction is not None else None
         self.predictionChanged.emit(prediction)
@@ -120,6 +123,8 @@ class Session(QObject):
             self._undo.append(self.params)
             del self._undo[: -self.MAX_UNDO]
             self.undoChanged.emit(True)
+        if record_undo:
+            self._forget_redo()
         self.params = params
         self.paramsChanged.emit(params)
 
@@ -138,7 +143,27 @@ class Session(QObject):
             return None
         p = self._undo.pop()
         self.undoChanged.emit(bool(self._undo))
+        if self.params is not None:
+            self._redo.append(self.params)
+            self.redoChanged.emit(True)
         return p
+
+    def pop_redo(self):
+        """The parameters the last undo took back (None when there are none); the ones now shown become an
+        undo step again."""
+        if not self._redo:
+            return None
+        p = self._redo.pop()
+        self.redoChanged.emit(bool(self._redo))
+        if self.params is not None:
+            self._undo.append(self.params)
+            self.undoChanged.emit(True)
+        return p
+
+    def _forget_redo(self) -> None:
+        if self._redo:
+            self._redo.clear()
+            self.redoChanged.emit(False)
 
     def set_busy(self, busy: bool) -> None:
         if busy != self.busy:

@@ -196,6 +196,9 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&Edit")
         self.act_undo = self._action(m, "&Undo edit", self.controller.undo, QKeySequence.StandardKey.Undo)
         self.act_undo.setEnabled(False)
+        self.act_redo = self._action(m, "Re&do edit", self.controller.redo)
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.act_redo.setEnabled(False)
         self.act_reset = self._action(m, "&Reset to prediction", self.controller.reset_to_prediction, "Ctrl+R")
         self._action(m, "Toggle refined / &network fit", self._toggle_fit, "N",
                      "switch the 3D body between the refined fit and the network's own answer")
@@ -289,6 +292,7 @@ class MainWindow(QMainWindow):
         s.meshChanged.connect(self._on_mesh)
         s.busyChanged.connect(self._on_busy)
         s.undoChanged.connect(self.act_undo.setEnabled)
+        s.redoChanged.connect(self.act_redo.setEnabled)
         s.peopleChanged.connect(self.photo.set_people)
         s.peopleChanged.connect(lambda *_: self._make_room_for_people_strip())
         s.qualityChanged.connect(self.photo.set_quality)

@@ -111,9 +111,21 @@ def test_slider_changes_mesh(qtbot, window, photo):
     window.inspector.joint[2].set_value(z0 + 60 if z0 < 100 else z0 - 60)
     qtbot.waitUntil(lambda: np.abs(window.session.params.body_pose[51:54] - edited.body_pose[51:54]).max() > 0.3,
                     timeout=2000)
+    undone = window.session.params
     window.act_undo.trigger()
     assert window.session.params is edited
     assert window.inspector.joint[2].value() == z0  # sliders follow the undo without echoing
+    # redo (Ctrl+Shift+Z, the inspector's button) brings the undone edit back; a new edit forgets it
+    assert window.act_redo.isEnabled() and window.inspector.redo_button.isEnabled()
+    assert "Ctrl+Shift+Z" in window.act_redo.shortcut().toString()
+    window.inspector.redo_button.click()
+    assert window.session.params is undone and not window.act_redo.isEnabled()
+    assert window.inspector.joint[2].value() != z0
+    window.act_undo.trigger()
+    window.inspector.betas[1].set_value(1.0)
+    assert window.session.params is not edited and not window.act_redo.isEnabled()
+    window.act_undo.trigger()
+    assert window.session.params is edited
     window.act_reset.trigger()
     pred = window.session.prediction
     assert window.session.params is pred.params

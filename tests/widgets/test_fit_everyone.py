@@ -111,3 +111,32 @@ def test_a_person_fitted_before_is_described_in_the_status_bar(qtbot, window):
         assert not s.busy and s.prediction.person == k
         message = window.statusBar().currentMessage()
         assert "fitting" not in message and f"person {k + 1} of 2" in message, message
+
+
+def test_a_person_fit_everyone_could_not_fit_is_named_in_the_last_status(qtbot, window, crowd_png):
+    """One person's job fails (the worker's failed signal for it, as a crop with an empty part map sends):
+    fit everyone goes on with the others, and its last status says who was not fitted and why, in the
+    status bar as in the strip's count."""
+    s, c, strip = window.session, window.controller, window.photo.people_list
+    c.open_file(crowd_png)
+    qtbot.waitUntil(lambda: s.prediction is not None and not s.busy, timeout=60000)
+    assert len(s.people) == 3
+    messages: list[str] = []
+
+    def fail_person_2(text: str) -> None:
+        messages.append(text)
+        if text.startswith("fitting everyone: person 2 of 3"):
+            c.worker.failed.emit(c.generation.current, "the part segmentation is empty", False)
+
+    c.status.connect(fail_person_2)
+    try:
+        c.fit_everyone()
+        qtbot.waitUntil(lambda: not s.busy, timeout=90000)
+    finally:
+        c.status.disconnect(fail_person_2)
+    assert set(s.results) == {0, 2} and s.prediction.person == 0
+    assert "person 2: the part segmentation is empty" in messages
+    assert messages[-1] == "2 of 3 people fitted; person 2 not fitted: the part segmentation is empty"
+    assert window.statusBar().currentMessage() == messages[-1]
+    assert "2 of 3 fitted" in strip.summary.text() and strip.fit_all.isEnabled()  # person 2 can be tried again
+    assert not window.banner.isVisible() or "segmentation is empty" not in window.banner.text

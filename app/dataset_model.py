@@ -132,8 +132,8 @@ class DatasetTableModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal:
-                return COLUMNS[section][0]
+            if orientation == Qt.Orientation.Horizontal:  # the unit on a second line: the table fits at 1280 px
+                return COLUMNS[section][0].replace(" (", "\n(")
             return str(section + 1)
         return None
 

@@ -84,7 +84,9 @@ class DatasetPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # the status column takes what is left, not its header's width (at 1280 px the table scrolled sideways)
+        self.table.horizontalHeader().setSectionResizeMode(self.ds.model.columnCount() - 1,
+                                                           QHeaderView.ResizeMode.Stretch)
         self.histogram = Histogram()
         self.confusion = ConfusionMatrix()
         self.filter_label = QLabel()

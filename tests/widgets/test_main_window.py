@@ -249,6 +249,14 @@ def test_opening_a_dataset_fills_the_table(qtbot, window, synth_dataset):
     assert panel.table.model().rowCount() == 3
     qtbot.waitUntil(lambda: not window.dataset.running, timeout=60000)
     assert panel.histogram.values.size == 3
+    # at 1280 x 720 every column shows without scrolling sideways (the status column was past the edge)
+    panel.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # as with a long list
+    window.resize(1280, 720)
+    qtbot.waitUntil(lambda: window.width() == 1280, timeout=2000)
+    QApplication.processEvents()
+    assert panel.table.horizontalScrollBar().maximum() == 0
+    panel.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    window.resize(1400, 900)
     panel.select_row(1)
     assert "00001" in panel.detail_title.text() and "PA-MPJPE" in panel.detail_title.text()
     panel.gt_seg.set_mode("overlay_only")

@@ -3,6 +3,9 @@
 Slider angles are intrinsic x-y-z Euler angles in degrees (`inference.geometry.euler_to_matrix`):
 R = Rx(a) @ Ry(b) @ Rz(c), with a, c in [-180, 180] and b in [-90, 90], applied in the joint's parent
 frame (SMPL axes: x to the subject's left, y up, z forwards). Joint 0 (pelvis) is the global orientation.
+The b slider stops at +-89: at +-90 (gimbal lock) only a + c or a - c is defined, so a pose set there read
+back (undo, another joint and back) moved the a and c sliders (30, 90, 20 -> 50, 90, 0); up to 89.5 the
+float32 round trip gives the angles back.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import numpy as np
 from inference.geometry import axis_angle_to_euler, euler_to_axis_angle
 from inference.types import NUM_BETAS, BodyParams
 
-ANGLE_RANGES = ((-180.0, 180.0), (-90.0, 90.0), (-180.0, 180.0))
+ANGLE_RANGES = ((-180.0, 180.0), (-89.0, 89.0), (-180.0, 180.0))
 BETA_RANGE = (-3.0, 3.0)
 
 

@@ -13,6 +13,15 @@ def test_euler_round_trip(deg):
     np.testing.assert_allclose(pose_edit.joint_euler(q, 5), deg, atol=1e-4)
 
 
+def test_every_slider_setting_reads_back_unchanged():
+    """The middle slider's ends included: at 90 degrees (gimbal lock) 30, 90, 20 read back as 50, 90, 0, so
+    the sliders jumped after an undo; the range stops where the float32 parameters still give them back."""
+    (lo_a, hi_a), (lo_b, hi_b), (lo_c, hi_c) = pose_edit.ANGLE_RANGES
+    for deg in [(30, hi_b, 20), (-120, lo_b, 75), (hi_a - 1, hi_b, lo_c + 1), (lo_a + 1, lo_b, hi_c - 1)]:
+        q = pose_edit.with_joint_euler(BodyParams.zeros(), 5, deg)
+        np.testing.assert_allclose(pose_edit.joint_euler(q, 5), deg, atol=0.05)
+
+
 def test_matrix_axis_angle_near_pi():
     R = euler_to_matrix(np.array([180.0, 0.0, 0.0]))
     aa = matrix_to_axis_angle(R)

@@ -149,6 +149,9 @@ class Controller(QObject):
         self._network_quality = (0, None)  # (job id, FitQuality of the network's own fit) when refined
         self._display_parts = (0, None)  # (job id, its part labels on the display copy) from the worker
         self._kept = None  # the last complete result while another person is being fitted (see keep_result)
+        # (results, people, person) that a re-run or a whole-image fit set aside: put back when it is cancelled
+        # or fails, dropped when its result arrives
+        self._replaced: tuple | None = None
         self._failure = PendingFailure(self.error, self.errorResolved)  # a failed prediction, until a result
         # a body model file that did not load, until one loads or the settings dialog that showed it closes
         self._body_failure = PendingFailure(self.error, self.errorResolved)
@@ -496,6 +499,7 @@ class Controller(QObject):
             return False
         display, scale = display if display is not None else imageio.display_copy(img)
         self._kept = None
+        self._replaced = None
         self._everyone, self._everyone_job = [], 0
         self.session.clear_results()
         self.session.set_prediction(None)
@@ -531,8 +535,11 @@ class Controller(QObject):
         (and editable) until the new one arrives; a cancel keeps it."""
         if self.session.shown is not None:
             self._everyone, self._everyone_job = [], 0
-            self.session.clear_results()  # the people's results were made with the old settings
+            edited = self._set_results_aside()  # the people's results were made with the old settings
             self._submit()
+            if edited:
+                self.status.emit(f"predicting {self.session.shown.name} again: the new result replaces your edits "
+                                 f"of {edited} (Esc keeps them)")
 
     def fit_whole_image(self) -> None:
         """Fit the shown photo as one person's crop, without the person search (a photo of one person that the
@@ -540,9 +547,35 @@ class Controller(QObject):
         one. The people found before are forgotten with their results."""
         if self.session.shown is not None:
             self._everyone, self._everyone_job = [], 0
-            self.session.clear_results()
+            fitted = len(self.session.results)
+            self._set_results_aside()
             self.session.set_people((), 0)
             self._submit(person=-1)
+            if fitted:
+                self.status.emit(f"fitting {self.session.shown.name} as one person: the fits of the people found "
+                                 f"are set aside (Esc puts them back)")
+
+    def _set_results_aside(self) -> str:
+        """Clear the people's results for a new job on the shown image, keeping them (edits included) until
+        its result arrives. Returns whose edits it would replace ('person 1 and person 3'; '' for none)."""
+        self._keep_current()
+        if self._replaced is None:
+            self._replaced = (dict(self.session.results), tuple(self.session.people), self.session.person)
+        edited = [f"person {k + 1}" for k, r in sorted(self.session.results.items())
+                  if r.params is not r.prediction.params and r.params is not r.prediction.network_params]
+        self.session.clear_results()
+        return " and ".join(edited)
+
+    def _put_results_back(self) -> None:
+        """The results a cancelled or failed re-run set aside, back (the result on screen never left)."""
+        if self._replaced is None:
+            return
+        results, people, person = self._replaced
+        self._replaced = None
+        if tuple(self.session.people) != people:
+            self.session.set_people(people, person)
+        for k, kept in results.items():
+            self.session.set_result(k, kept)
 
     def select_person(self, index: int) -> bool:
         """Fit the `index`-th detected person (largest first) of the shown image: a new job that
@@ -652,6 +685,7 @@ class Controller(QObject):
             self.generation.next()
             self.session.set_busy(False)
             kept, self._kept = self._kept, None
+            self._put_results_back()
             text = "cancelled"
             if self.session.prediction is None and (self._restore(self.session.results.get(self.session.person))
                                                     or self._restore(kept)):
@@ -713,6 +747,7 @@ class Controller(QObject):
         self._throttle.stop()
         self._pending = None
         self._kept = None
+        self._replaced = None
         people = tuple(prediction.people)
         person = prediction.person
         self.session.set_people(people, max(person, 0))
@@ -724,7 +759,8 @@ class Controller(QObject):
         self._keep_current()
         self.folder.record(self.session.shown.source, prediction, quality)
         self.timings.emit(format_timings(prediction.timings))
-        who = f" (person {person + 1} of {len(people)})" if len(people) > 1 and person >= 0 else ""
+        who = (f" (person {person + 1} of {len(people)})" if len(people) > 1 and person >= 0 else
+               " (the whole image as one person)" if person < 0 else "")
         self.status.emit(f"{self.session.shown.name}: done{who}"
                          + (" (refined)" if prediction.refined else ""))
 
@@ -757,6 +793,7 @@ class Controller(QObject):
             return
         self.session.set_busy(False)
         kept, self._kept = self._kept, None
+        self._put_results_back()
         if self.session.prediction is None:
             self._restore(kept)
         name = self.session.shown.name if self.session.shown else "image"

@@ -140,3 +140,34 @@ def test_a_person_fit_everyone_could_not_fit_is_named_in_the_last_status(qtbot, 
     assert window.statusBar().currentMessage() == messages[-1]
     assert "2 of 3 fitted" in strip.summary.text() and strip.fit_all.isEnabled()  # person 2 can be tried again
     assert not window.banner.isVisible() or "segmentation is empty" not in window.banner.text
+
+
+def test_a_cancelled_rerun_or_whole_image_fit_puts_every_result_back(qtbot, window):
+    """F5 (or Shift+F5) then Esc: every person's fit, edits included, is back as it was (before, the strip said
+    "0 of 2 fitted" while the edited body stayed on screen marked fitted); a re-run that goes through says first
+    whose edits its result replaces."""
+    from tests.app.support import TWO_PEOPLE
+
+    s, c, strip = window.session, window.controller, window.photo.people_list
+    c.open_file(TWO_PEOPLE)
+    qtbot.waitUntil(lambda: s.prediction is not None and not s.busy, timeout=60000)
+    c.fit_everyone()
+    qtbot.waitUntil(lambda: not s.busy and len(s.results) == 2, timeout=90000)
+    edited = s.params.with_(betas=s.params.betas + 0.5)
+    c.set_params(edited)
+    c.flush()
+    before = {k: r.prediction for k, r in s.results.items()}
+    messages: list[str] = []
+    c.status.connect(messages.append)
+    for start in (c.rerun, c.fit_whole_image):
+        start()
+        assert s.busy and s.results == {}
+        c.cancel()
+        assert set(s.results) == {0, 1} and s.results[0].params is edited and s.params is edited
+        assert {k: r.prediction for k, r in s.results.items()} == before
+        assert len(s.people) == 2 and "2 of 2 fitted" in strip.summary.text()
+    assert any("set aside (Esc puts them back)" in m for m in messages)
+    c.rerun()
+    assert "replaces your edits of person 1 (Esc keeps them)" in messages[-1]
+    qtbot.waitUntil(lambda: not s.busy, timeout=60000)
+    assert s.params is s.prediction.params and set(s.results) == {0}  # the new result, made with the settings now

@@ -141,7 +141,9 @@ class Inspector(QWidget):
         self.joint_box.currentIndexChanged.connect(self._joint_changed)
 
         # buttons
-        self.reset_button = QPushButton("Reset to prediction")
+        # short labels: the three side by side fit the pane at 1280 x 720 (the names are in the tooltips)
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setToolTip("Reset to the prediction (Ctrl+R)")
         self.undo_button = QPushButton("Undo")
         self.undo_button.setToolTip("Undo the last edit (Ctrl+Z)")
         self.redo_button = QPushButton("Redo")
@@ -150,9 +152,9 @@ class Inspector(QWidget):
         self.reset_button.clicked.connect(controller.reset_to_prediction)
         self.undo_button.clicked.connect(controller.undo)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.reset_button)
-        buttons.addWidget(self.undo_button)
-        buttons.addWidget(self.redo_button)
+        for b in (self.reset_button, self.undo_button, self.redo_button):
+            b.setMinimumWidth(48)  # below the style's 80 px least button: three fit a 240 px pane
+            buttons.addWidget(b)
 
         info = QGroupBox("Prediction")
         il = QVBoxLayout(info)
@@ -171,7 +173,7 @@ class Inspector(QWidget):
         lay.addLayout(buttons)
         lay.addWidget(info)
         lay.addStretch(1)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidget(inner)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -161,6 +161,23 @@ def test_export_writes_files_that_reload_and_asks_before_replacing(qtbot, window
     assert not QImage(str(tmp_path / "shot.png")).isNull()
 
 
+def test_the_inspector_fits_its_pane_at_1280_with_a_folder_open(qtbot, window, photo, tmp_path):
+    """1280 x 720 with the folder list shown: every inspector row fits (the Redo button beside "Reset to
+    prediction" and Undo pushed the value labels and the joint box past the pane's edge, with no scroll bar)."""
+    import shutil
+
+    for name in ("a.png", "b.png"):
+        shutil.copy(photo, tmp_path / name)
+    drop(window, [tmp_path])
+    wait_prediction(qtbot, window)
+    window.resize(1280, 720)
+    qtbot.waitUntil(lambda: window.width() == 1280, timeout=2000)
+    QApplication.processEvents()
+    assert window.folder_list.isVisible()
+    scroll = window.inspector.scroll
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
+
+
 def test_bad_drop_shows_message_and_app_keeps_working(qtbot, window, photo, tmp_path):
     bad = tmp_path / "notes.png"
     bad.write_text("this is not an image")

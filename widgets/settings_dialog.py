@@ -54,6 +54,12 @@ class SettingsDialog(QDialog):
         for label, key in DEVICE_LABELS:
             self.device.addItem(label, key)
         self.device.setCurrentIndex(max(0, self.device.findData(cfg.device)))
+        self.cuda = _cuda_available()
+        if not self.cuda:  # chosen anyway, every photo would fail with "torch sees no CUDA device"
+            item = self.device.model().item(self.device.findData("cuda"))
+            item.setEnabled(False)
+            item.setText("GPU (CUDA): none here")
+            item.setToolTip("torch sees no CUDA device on this machine (a CPU build of torch, or no NVIDIA GPU)")
         self.refine = QCheckBox("Refine the fit to the person detector's keypoints, 3D landmarks and silhouette "
                                  "(about 1 s per person; the network's own fit is kept beside it)")
         self.refine.setChecked(cfg.refine)
@@ -103,6 +109,9 @@ class SettingsDialog(QDialog):
         if self.custom.isChecked() and not self.path.text().strip():
             self._show_error("Choose an SMPL model file, or use the embedded body model.")
             return False
+        if self.device.currentData() == "cuda" and not self.cuda:  # a setting saved on another machine
+            self._show_error("torch sees no CUDA device on this machine: choose Automatic or CPU.")
+            return False
         self.error.hide()
         cfg = self.config()
         if self.controller.apply_model_config(cfg):
@@ -141,3 +150,10 @@ class SettingsDialog(QDialog):
             self._pending = None
             self.controller.apply_model_config(self.controller.config, persist=False)
         super().reject()
+
+
+def _cuda_available() -> bool:
+    """Whether torch sees a CUDA device (torch is loaded by the model worker already)."""
+    import torch
+
+    return bool(torch.cuda.is_available())

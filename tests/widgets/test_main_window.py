@@ -349,6 +349,34 @@ def test_settings_dialog_shows_body_model_error(qtbot, window, tmp_path):
     dlg.deleteLater()
 
 
+def test_settings_refuse_a_gpu_this_machine_does_not_have(qtbot, window):
+    """Without CUDA the GPU choice is greyed out, and a GPU setting saved on another machine is refused in the
+    dialog (before, OK saved it and every photo then failed with "GPU requested but torch sees no CUDA device")."""
+    from dataclasses import replace
+
+    import torch
+
+    from widgets.settings_dialog import SettingsDialog
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    c = window.controller
+    qtbot.waitUntil(lambda: c.body_model() is not None, timeout=30000)
+    dlg = SettingsDialog(c, window)
+    item = dlg.device.model().item(dlg.device.findData("cuda"))
+    assert not item.isEnabled() and "none here" in item.text()
+    dlg.deleteLater()
+    c.settings.set_model_config(replace(c.config, device="cuda"))  # as saved on a machine with a GPU
+    c.config = c.settings.model_config()
+    dlg = SettingsDialog(c, window)
+    dlg.show()
+    assert dlg.device.currentData() == "cuda"
+    assert not dlg.apply() and dlg.isVisible() and "no CUDA device" in dlg.error.text()
+    dlg.device.setCurrentIndex(dlg.device.findData("cpu"))
+    assert dlg.apply() and c.config.device == "cpu"
+    dlg.deleteLater()
+
+
 def test_first_start_opens_the_sample_with_the_default_factory(qtbot, app_settings, model_config):
     """No predictor factory given: the worker builds the real Predictor itself (app.worker's default)."""
     from app.controller import Controller, sample_images

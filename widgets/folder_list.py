@@ -137,9 +137,12 @@ class FolderList(QWidget):
         return QSize(250, 600)
 
     def select_row(self, row: int) -> None:
-        """Mark the image on screen (no signal: the controller opened it already)."""
+        """Mark the image on screen (no signal: the controller opened it already); -1: none of the folder's
+        images is on screen (a file from elsewhere was opened), so none stays marked."""
         idx = self.folder.model.index(row)
-        if idx.isValid() and self.list.currentIndex() != idx:
+        if not idx.isValid():
+            self.list.selectionModel().clear()
+        elif self.list.currentIndex() != idx:
             self.list.setCurrentIndex(idx)
 
     def _on_reset(self) -> None:

@@ -173,7 +173,7 @@ class Inspector(QWidget):
         lay.addLayout(buttons)
         lay.addWidget(info)
         lay.addStretch(1)
-        self.scroll = scroll = QScrollArea()
+        self.scroll_area = scroll = QScrollArea()
         scroll.setWidget(inner)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -41,6 +41,8 @@ PARAM_FORMATS = (("NumPy .npz", ".npz"), ("JSON .json", ".json"), ("UP-3D _body.
 PARTS_SUFFIX = "_parts.png"  # the part map in the photo's frame (the only export that is a .png)
 SKINNED_SUFFIX = "_skinned.glb"  # the rigged body (SMPL skeleton and skin); the plain mesh is NAME.glb
 ANIMATION_FORMATS = (("skinned GLB (SMPL skeleton)", SKINNED_SUFFIX), ("BVH (the pose)", ".bvh"))
+NOTHING_FITTED = ("Nothing is fitted for this photo. Edit > Run the model again (F5) fits it; Fit the whole "
+                  "image (Shift+F5) fits it as one person's crop.")
 
 
 class MessageBanner(QFrame):
@@ -289,6 +291,7 @@ class MainWindow(QMainWindow):
         s, c = self.session, self.controller
         s.imageChanged.connect(self._on_image)
         s.predictionChanged.connect(self._on_prediction)
+        s.predictionChanged.connect(lambda _p: self._sync_placeholder())
         s.meshChanged.connect(self._on_mesh)
         s.busyChanged.connect(self._on_busy)
         s.undoChanged.connect(self.act_undo.setEnabled)
@@ -337,6 +340,8 @@ class MainWindow(QMainWindow):
         self.inspector.jointSelected.connect(self.mesh_view.set_selected_joint)
 
     def _on_image(self, shown) -> None:
+        if shown is not None:  # an image opened from the Dataset tab (Alt+Right, a recent file) is seen at once
+            self.show_image_tab()
         self.photo.set_image(shown)
         self.segmentation.set_image(shown)
         self.setWindowTitle(f"NBF Studio — {shown.name}" if shown is not None else "NBF Studio")
@@ -394,6 +399,15 @@ class MainWindow(QMainWindow):
         self.act_cancel.setEnabled(busy)
         if busy:
             self.busy.setRange(0, 0)
+        self._sync_placeholder()
+
+    def _sync_placeholder(self) -> None:
+        """With a photo shown, nothing fitted and nothing running (Esc, a failure) the 3D pane says what to do
+        next; the status bar's "cancelled" is gone after a few seconds."""
+        s = self.session
+        idle = s.shown is not None and s.prediction is None and not s.busy
+        self.mesh_view.placeholder = (NOTHING_FITTED if idle else MeshView.PLACEHOLDER)
+        self.mesh_view.update()
 
     def _on_progress(self, done: int, total: int) -> None:
         if total > 1:
@@ -405,6 +419,8 @@ class MainWindow(QMainWindow):
         self.act_next.setEnabled(count > 1)
         if count > 1 and self.controller.image_list == self.controller.folder.paths:
             self.folder_list.select_row(index)
+        elif count == 0:  # a single file from elsewhere: no image of the folder is on screen
+            self.folder_list.select_row(-1)
         if count > 1:
             self.statusBar().showMessage(f"image {index + 1} of {count} (Alt+Left / Alt+Right)", 6000)
 

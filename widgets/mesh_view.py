@@ -36,11 +36,12 @@ class MeshView(QWidget):
 
     jointPicked = Signal(int)
     rendered = Signal(float)  # milliseconds of the last frame
+    PLACEHOLDER = "The 3D body appears here once a photo is processed."
 
     def __init__(self, host: RenderHost, parent: QWidget | None = None):
         super().__init__(parent)
         self.host = host
-        self.placeholder = "The 3D body appears here once a photo is processed."  # shown with no body
+        self.placeholder = self.PLACEHOLDER  # shown with no body
         self.vertices: np.ndarray | None = None
         self.joints: np.ndarray | None = None
         self.yaw, self.pitch = 0.0, 0.0  # degrees

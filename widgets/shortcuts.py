@@ -38,8 +38,8 @@ def menu_shortcuts(menubar) -> list[tuple[str, str, str]]:
                 continue
             if a.isSeparator() or a.shortcut().isEmpty():
                 continue
-            out.append((path, a.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
-                        a.text().replace("&", "").rstrip("…")))
+            keys = " or ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts())
+            out.append((path, keys, a.text().replace("&", "").rstrip("…")))
 
     for a in menubar.actions():
         if a.menu() is not None:

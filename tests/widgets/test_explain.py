@@ -108,6 +108,7 @@ def test_back_view_and_shortcut_list(qtbot, window, photo):
     rows = {t.item(r, 0).text(): t.item(r, 1).text() for r in range(t.rowCount())}
     assert "Back (View)" in rows["9"] and "Cancel prediction" in rows["Esc"] and "F5" in rows
     assert "rotate" in rows["Left-drag"]
+    assert "Redo edit (Edit)" in rows["Ctrl+Shift+Z or Ctrl+Y"]  # every key of an action with two
     settings = menu_action(window, "File", "Settings…").shortcut().toString()
     assert settings and any("Settings" in v for k, v in rows.items() if k == settings)  # on every platform
     dlg.close()

@@ -174,8 +174,43 @@ def test_the_inspector_fits_its_pane_at_1280_with_a_folder_open(qtbot, window, p
     qtbot.waitUntil(lambda: window.width() == 1280, timeout=2000)
     QApplication.processEvents()
     assert window.folder_list.isVisible()
-    scroll = window.inspector.scroll
+    scroll = window.inspector.scroll_area
     assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
+
+
+def test_an_image_opened_from_the_dataset_tab_is_shown_and_the_folder_list_follows(qtbot, window, photo, tmp_path):
+    """Alt+Right pressed on the Dataset tab opens the next image on the Photo tab (it loaded unseen behind the
+    Dataset tab); a file from elsewhere leaves no image of the folder marked as the one on screen."""
+    import shutil
+
+    for name in ("a.png", "b.png"):
+        shutil.copy(photo, tmp_path / name)
+    drop(window, [tmp_path])
+    wait_prediction(qtbot, window)
+    rows = window.folder_list.list.selectionModel()
+    assert [i.row() for i in rows.selectedRows()] == [0]
+    window.tabs.setCurrentWidget(window.dataset_panel)
+    window.act_next.trigger()
+    assert window.tabs.currentWidget() is window.photo_tab
+    assert window.session.shown.name == "b.png" and [i.row() for i in rows.selectedRows()] == [1]
+    window.controller.open_file(photo)  # not one of the folder's
+    assert rows.selectedRows() == []
+
+
+def test_a_photo_cancelled_before_its_first_result_says_how_to_fit_it(qtbot, window, photo):
+    """Esc on a photo just opened: the 3D pane says F5 / Shift+F5 fit it (it kept "appears here once a photo is
+    processed", and the status bar's "cancelled" was gone in six seconds)."""
+    from widgets.main_window import NOTHING_FITTED
+    from widgets.mesh_view import MeshView
+
+    c, view = window.controller, window.mesh_view
+    c.open_file(photo)
+    assert window.session.busy and view.placeholder == MeshView.PLACEHOLDER
+    window.act_cancel.trigger()
+    assert window.session.prediction is None and view.placeholder == NOTHING_FITTED
+    window.act_rerun.trigger()
+    assert view.placeholder == MeshView.PLACEHOLDER
+    wait_prediction(qtbot, window)
 
 
 def test_bad_drop_shows_message_and_app_keeps_working(qtbot, window, photo, tmp_path):

@@ -601,12 +601,11 @@ class MainWindow(QMainWindow):
         path = self.ask_save_path(f"Export {kind}", default, "*.png" if suffix == PARTS_SUFFIX else f"*{suffix}")
         if not path:
             return 0
-        if suffix == SKINNED_SUFFIX and not path.lower().endswith(".glb"):
-            path += suffix
-        elif suffix in ("_body.pkl", PARTS_SUFFIX, SKINNED_SUFFIX):
-            ext = Path(suffix).suffix
-            if not path.lower().endswith(ext):
-                path += ext
+        # a bare name gets the whole suffix (edited -> edited_body.pkl: UP-3D's readers look for *_body.pkl);
+        # a name typed with the extension is kept as typed
+        if suffix in ("_body.pkl", PARTS_SUFFIX, SKINNED_SUFFIX):
+            if not path.lower().endswith(Path(suffix).suffix):
+                path += suffix
         elif not path.lower().endswith(suffix):
             path += suffix
         return self.export_to(path, skinned=suffix == SKINNED_SUFFIX)

@@ -30,6 +30,8 @@ from .image_canvas import ImageCanvas, colorize_rgba
 from .legend import PartLegend
 from .render_host import RenderHost
 
+SPLIT_TIP = "which split list to run (all = every NNNNN_image.png)"
+
 
 class DatasetPanel(QWidget):
     def __init__(self, dataset_session, controller, host: RenderHost, parent: QWidget | None = None):
@@ -57,7 +59,7 @@ class DatasetPanel(QWidget):
         self.split = QComboBox()
         for name in ("test", "val", "train", "all"):
             self.split.addItem(name)
-        self.split.setToolTip("which split list to run (all = every NNNNN_image.png)")
+        self.split.setToolTip(SPLIT_TIP)
         self.metric_box = QComboBox()
         for name in METRICS:
             self.metric_box.addItem(name)
@@ -206,9 +208,12 @@ class DatasetPanel(QWidget):
     def _on_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running and self.ds.reader is not None)
         self.stop_button.setEnabled(running)
+        # another split re-opens the folder, which drops the scores of the run under way
+        self.split.setEnabled(not running)
+        self.split.setToolTip("stop the run to choose another split" if running else SPLIT_TIP)
 
     def _on_finished(self, summary: str) -> None:
-        self.folder_label.setText(self.folder_label.text().split(" — ")[0] + " — " + summary + self._split_note())
+        self._show_summary(summary)
         self.update_histogram()
         self.csv_button.setEnabled(bool(self.ds.model.results()))
 
@@ -234,6 +239,14 @@ class DatasetPanel(QWidget):
         if self.current_row is not None and top_left.row() <= self.current_row <= bottom_right.row():
             self.show_case(self.current_row)
         self.update_histogram()
+        # the sort the user chose holds for new scores too (the proxy does not re-sort by itself: a row moving
+        # under the pointer on every edit would be worse), and the heading counts them as they come
+        self.proxy.sort(self.proxy.sortColumn(), self.proxy.sortOrder())
+        if self.ds.running:
+            self._show_summary(self.ds.model.summary() + " (running)")
+
+    def _show_summary(self, summary: str) -> None:
+        self.folder_label.setText(self.folder_label.text().split(" — ")[0] + " — " + summary + self._split_note())
 
     def update_histogram(self) -> None:
         name = self.metric_box.currentText()

@@ -336,6 +336,33 @@ def test_opening_a_dataset_fills_the_table(qtbot, window, synth_dataset):
     assert window.session.shown.source.endswith("00001_image.png")
 
 
+def test_a_dataset_run_keeps_the_chosen_sort_and_counts_as_it_goes(qtbot, window, synth_dataset):
+    """Sorted by PA-MPJPE, worst first, then Run: the new scores take their places in that order (they were
+    appended in case order under the sort arrow), the heading counts them while the run goes, and the split
+    box, which re-opens the folder and drops the scores, is locked until the run ends."""
+    panel, ds = window.dataset_panel, window.dataset
+    seen: list[tuple[str, bool]] = []
+    ds.model.dataChanged.connect(lambda *_: seen.append((panel.folder_label.text(), panel.split.isEnabled())))
+    # (the body model arriving mid-run changes the settings, and a Run after Stop then starts over)
+    qtbot.waitUntil(lambda: window.controller.body_model() is not None, timeout=30000)
+    drop(window, [synth_dataset])
+    qtbot.waitUntil(lambda: len(ds.model.results()) >= 1, timeout=60000)
+    ds.stop(report=True)
+    scored = len(ds.model.results())
+    if scored == 3:
+        pytest.skip("the run ended before it could be stopped")
+    panel.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    seen.clear()
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: not ds.running, timeout=60000)
+    column = [float(panel.proxy.index(r, 1).data()) for r in range(3)]
+    assert column == sorted(column, reverse=True), column
+    running = [(text, enabled) for text, enabled in seen if "(running)" in text]
+    assert running and not any(enabled for _, enabled in running)
+    assert f"{scored + 1} of 3 cases scored" in running[0][0]
+    assert panel.split.isEnabled() and "(running)" not in panel.folder_label.text()
+
+
 def test_settings_dialog_shows_body_model_error(qtbot, window, tmp_path):
     """A body model file loads in the background: the dialog waits (OK disabled, the window keeps working),
     shows a bad file's error inline and stays open; a good file applies and closes it; Cancel drops a switch."""

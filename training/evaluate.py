@@ -185,6 +185,8 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
     ids = list_cases(data, split)
     if limit:
         ids = ids[:limit]
+    if not ids:  # main.py evaluate says so before loading models (cli/cmd_evaluate.py); this is for callers
+        raise ValueError(f"no cases found in {data}: expected NNNNN_image.png files (and a {split}.txt split list)")
     acc = IoUAccumulator(13)
     cases: list[CaseResult] = []
     # first calls allocate and pick kernels: keep them out of the timings (mirrored: the detector's cache of

@@ -18,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.cmd_render import CliInputError, add_body_arguments, report_error, resolve_body
+from cli.cmd_render import CliInputError, add_body_arguments, prepare_out_file, report_error, resolve_body
 from inference.export import SUFFIXES
 
 
@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         if args.part_colors and suffix not in (".ply", ".glb"):
             raise CliInputError(f"--part-colors: vertex colours go into .ply and .glb meshes, not {args.out.name!r}")
         spec = resolve_body(args)
+        prepare_out_file(args.out)
     except (BodyModelError, ParamsFileError, CliInputError) as exc:
         return report_error(exc)
     if args.out.exists() and not args.overwrite:
@@ -66,12 +67,14 @@ def run(args: argparse.Namespace) -> int:
         from inference.parts import PALETTE, vertex_part_labels
 
         colors = PALETTE[vertex_part_labels(spec.model.weights) + 1]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     try:
         path = export(args.out, spec.params, spec.model, spec.focal, spec.crop_size, colors, args.overwrite,
                       frame=args.frame, skinned=args.skinned)
     except FileExistsError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # checked writable above: a full disk or the like (exit 1, as predict's write errors)
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     print(path)
     return 0

@@ -14,6 +14,7 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,6 +163,27 @@ def report_error(exc: Exception) -> int:
     return 2
 
 
+def prepare_out_file(out: Path) -> None:
+    """Create the folder of the output file `out` and make sure a file can be written there, before anything is
+    rendered; CliInputError (exit 2, as `predict` does for its --out) otherwise: a parent that is a file
+    (fake.jpg/x.obj) or a folder nobody may write (/proc) would else end in a traceback at the first write."""
+    if out.is_dir():
+        raise CliInputError(f"--out {out} is a folder; give a file name")
+    folder = out.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise CliInputError(f"--out {out}: a part of its folder {folder} is a file, not a folder") from None
+    except OSError as exc:
+        raise CliInputError(f"--out {out}: cannot create the folder {folder} ({exc.strerror or exc})") from None
+    try:  # the way atomic_write writes: a temporary file beside the output
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".nbf-write-test.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise CliInputError(f"--out {out}: cannot write in {folder} ({exc.strerror or exc})") from None
+
+
 # --------------------------------------------------------------------------- render
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.epilog = ("Writes OUT (shaded, RGBA) and OUT_labels.png (NBF part colours on black) for the "
@@ -255,6 +277,7 @@ def run(args: argparse.Namespace) -> int:
         if not 16 <= args.size <= 4096:
             raise CliInputError(f"--size must be 16..4096, got {args.size}")
         spec = resolve_body(args)
+        prepare_out_file(args.out)
     except (BodyModelError, ParamsFileError, CliInputError) as exc:
         return report_error(exc)
     paths = output_paths(args.out, views, not args.no_labels)
@@ -263,8 +286,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {', '.join(existing)} exist(s); pass --overwrite to replace", file=sys.stderr)
         return 1
     images = render_views(spec, args.size, views, not args.no_labels, args.background)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     for view, kind, path in paths:
-        atomic_write(path, _png(images[(view, kind)]), overwrite=args.overwrite)
+        try:
+            atomic_write(path, _png(images[(view, kind)]), overwrite=args.overwrite)
+        except OSError as exc:  # checked writable above: a full disk or the like (exit 1, as predict's)
+            print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
         print(path)
     return 0

@@ -148,6 +148,24 @@ def test_existing_output_is_exit_1_unless_overwrite(tmp_path, cached_model, caps
     np.testing.assert_array_equal(load_params(out).pose, np.zeros(72))
 
 
+@pytest.mark.parametrize("command, name", [("render", "x.png"), ("export", "x.obj"), ("export", "x_body.pkl")])
+@pytest.mark.parametrize("where", ["under a file", "proc", "a folder"])
+def test_out_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, cached_model, capsys, command, name, where):
+    """An --out whose folder is a file (photo.jpg/x.obj), one nobody may write (/proc) or that is a folder
+    itself is refused before anything is rendered (it was a FileExistsError or FileNotFoundError traceback)."""
+    (tmp_path / "photo.jpg").write_bytes(b"jpeg")
+    (tmp_path / name).mkdir()
+    out = {"under a file": tmp_path / "photo.jpg" / name, "proc": Path("/proc") / name,
+           "a folder": tmp_path / name}[where]
+    if where == "proc" and not Path("/proc/self").is_dir():
+        pytest.skip("no /proc here")
+    assert main([command, "--preset", "walk", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: --out {out}") and "\n" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["photo.jpg", name])
+    assert (tmp_path / "photo.jpg").read_bytes() == b"jpeg"
+
+
 def test_bad_body_model_path_is_exit_2_without_traceback(tmp_path):
     """Through the real entry point: main.py in a fresh interpreter, GL configured by run()."""
     bad = tmp_path / "SMPL_NEUTRAL.pkl"

@@ -10,7 +10,9 @@ parameters (.npz/.json/_body.pkl).
 Same body options as `main.py render` (see cli/cmd_render.py). Meshes and BVH are body-centred by default
 (the posed pelvis at the origin, y up, metres; BVH in centimetres) or in the OpenGL camera frame with
 --frame camera, and say which where the format allows (inference/export.py); meshes keep the body model's
-vertex order; files are written atomically and never replaced without --overwrite.
+vertex order; files are written atomically and never replaced without --overwrite. A parameter file made
+from one that records the input photo's camera (predict's NAME.npz, NAME.json, NAME_body.pkl) records it
+too, in the same keys (unless --betas, --transl or --focal change the body, which it no longer fits).
 """
 from __future__ import annotations
 
@@ -19,13 +21,14 @@ import sys
 from pathlib import Path
 
 from cli.cmd_render import CliInputError, add_body_arguments, prepare_out_file, report_error, resolve_body
-from inference.export import SUFFIXES
+from inference.export import PARAM_SUFFIXES, SUFFIXES
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.epilog = ("Parameter files hold pose (72), betas (10), transl (3, OpenGL camera frame), focal, "
                      "crop size and the body model name; _body.pkl is the UP-3D layout (pose, betas, trans, "
-                     "f, rt, t in the OpenCV camera). Any of them can be given back to --pose.")
+                     "f, rt, t in the OpenCV camera). Any of them can be given back to --pose; the photo camera that "
+                     "predict's files record is carried into the parameter file written.")
     add_body_arguments(parser)
     o = parser.add_argument_group("output")
     o.add_argument("--out", required=True, type=Path, metavar="FILE",
@@ -59,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
         prepare_out_file(args.out)
     except (BodyModelError, ParamsFileError, CliInputError) as exc:
         return report_error(exc)
+    if spec.photo_note and suffix in PARAM_SUFFIXES:  # (meshes never carry it: nothing is lost there)
+        print(f"note: {spec.photo_note}", file=sys.stderr)
     if args.out.exists() and not args.overwrite:
         print(f"error: {args.out} exists; pass --overwrite to replace it", file=sys.stderr)
         return 1
@@ -69,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         colors = PALETTE[vertex_part_labels(spec.model.weights) + 1]
     try:
         path = export(args.out, spec.params, spec.model, spec.focal, spec.crop_size, colors, args.overwrite,
-                      frame=args.frame, skinned=args.skinned)
+                      frame=args.frame, skinned=args.skinned, photo=spec.photo)
     except FileExistsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -40,6 +40,8 @@ class BodySpec:
     params: object  # inference.types.BodyParams
     focal: float
     crop_size: int
+    photo: object = None  # inference.photo_camera.PhotoCamera the parameter file recorded for this body, or None
+    photo_note: str = ""  # why the parameter file's photo camera was left out ("" when it was not)
 
 
 # --------------------------------------------------------------------------- shared options
@@ -136,8 +138,10 @@ def resolve_body(args: argparse.Namespace) -> BodySpec:
         raise CliInputError(f"--focal must be positive, got {args.focal}")
 
     model = BodyModel(args.body_model) if args.body_model is not None else BodyModel()
+    photo = None
     if pose_file is not None:
         rec = load_params_file(pose_file, model)
+        photo = rec.photo
         pose = rec.params.pose
         betas = rec.params.betas if betas is None else betas
         if transl is None and rec.transl_given:
@@ -153,7 +157,15 @@ def resolve_body(args: argparse.Namespace) -> BodySpec:
     if transl is None:
         rest = model.mesh(BodyParams.from_pose(pose, betas)).vertices
         transl = framing_translation(rest, focal, crop_size)
-    return BodySpec(model, BodyParams.from_pose(pose, betas, transl), float(focal), int(crop_size))
+    changed = [o for o, v in (("--betas", args.betas), ("--transl", args.transl), ("--focal", args.focal))
+               if v is not None]
+    note = ""
+    if photo is not None and changed:
+        # the photo camera's translation and photo-pixel joints were solved for the file's body and crop
+        # camera: with another shape, place or focal they would describe a body that is not there
+        note = f"the photo camera of {pose_file} is left out: {', '.join(changed)} changed the body"
+        photo = None
+    return BodySpec(model, BodyParams.from_pose(pose, betas, transl), float(focal), int(crop_size), photo, note)
 
 
 def report_error(exc: Exception) -> int:

@@ -355,12 +355,13 @@ def save_params(path: str | Path, params: BodyParams, focal: float = FOCAL, size
 
 def export(path: str | Path, params: BodyParams, body_model, focal: float = FOCAL, size: int = CROP_SIZE,
            vertex_colors: np.ndarray | None = None, overwrite: bool = False, frame: str = "body",
-           skinned: bool = False) -> Path:
+           skinned: bool = False, photo: PhotoCamera | None = None) -> Path:
     """Export a body by the suffix of `path`: a posed mesh (.obj/.ply/.glb, through
     `body_model.mesh(params)`; .glb with skinned=True: the rigged body, inference/export_gltf.py), its
     pose as BVH (.bvh) or its parameters (.npz/.json/_body.pkl, always in the camera frame).
     frame: "body" (posed pelvis at the origin) or "camera" (OpenGL camera frame) for meshes and BVH.
-    Returns the path."""
+    photo: the input photo's camera for this body (parameter files only, through `save_params` as
+    `main.py predict` writes it; e.g. the one a predicted parameter file recorded). Returns the path."""
     from .rig import check_frame, frame_offset
 
     suffix = Path(path).suffix.lower()
@@ -381,7 +382,7 @@ def export(path: str | Path, params: BodyParams, body_model, focal: float = FOCA
         return export_mesh(path, v.astype(np.float32) if frame == "body" else mesh.vertices, mesh.faces,
                            vertex_colors, overwrite, frame)
     if suffix in PARAM_WRITERS:
-        return save_params(path, params, focal, size, body_model.name, overwrite)
+        return save_params(path, params, focal, size, body_model.name, overwrite, photo=photo)
     raise ExportFormatError(f"cannot export {Path(path).name!r}: use a file ending in {', '.join(SUFFIXES)} "
                      f"(parameters as _body.pkl)")
 

@@ -317,3 +317,49 @@ def test_sigterm_leaves_no_temporary_or_partial_files(tmp_path):
     for k in range(12):
         n = len([x for x in names if x.startswith(f"img{k:02d}")])
         assert n in (0, RESULT_SET), f"img{k:02d}: {n} files"  # a whole set or nothing
+
+
+def test_export_of_a_predicted_file_keeps_its_photo_camera(tmp_path, capsys, cached_predictor):
+    """`export --pose NAME.npz --out x_body.pkl` (or .json / .npz) writes the photo camera that predict recorded
+    (f, t, image_size, joints2d of the _body.pkl; the photo_* keys), as predict's own files have it; a body
+    whose shape --betas changes is written without it, as is a file made from one that has none."""
+    import json
+
+    import cv2
+    import numpy as np
+
+    from inference import safe_pickle
+
+    person = cv2.imread(str(SAMPLES / "synthetic_01.png"))
+    photo = np.zeros((256, 420, 3), np.uint8)
+    photo[:, 10:266] = person
+    cv2.imwrite(str(tmp_path / "wide.png"), photo)
+    out = tmp_path / "out"
+    assert _predict(tmp_path / "wide.png", "--out", out, "--no-refine") == 0
+
+    def pkl(path):
+        with open(path, "rb") as fh:
+            return safe_pickle.load(fh)
+
+    want = pkl(out / "wide_body.pkl")
+    for src in ("wide.npz", "wide.json", "wide_body.pkl"):
+        dst = tmp_path / f"from_{src.replace('.', '_')}_body.pkl"
+        assert main(["export", "--pose", str(out / src), "--out", str(dst)]) == 0
+        got = pkl(dst)
+        assert got["f"] == pytest.approx(want["f"]) and got["crop_f"] == pytest.approx(want["crop_f"])
+        np.testing.assert_allclose(got["t"], want["t"], atol=1e-6)
+        np.testing.assert_allclose(got["crop_t"], want["crop_t"], atol=1e-6)
+        np.testing.assert_array_equal(got["image_size"], [420, 256])
+        np.testing.assert_allclose(got["joints2d"], want["joints2d"], atol=1e-4)
+    assert main(["export", "--pose", str(out / "wide_body.pkl"), "--out", str(tmp_path / "again.json")]) == 0
+    doc, before = json.loads((tmp_path / "again.json").read_text()), json.loads((out / "wide.json").read_text())
+    for key in ("photo_focal", "photo_width", "photo_height", "photo_principal_point"):
+        assert doc[key] == pytest.approx(before[key])
+    np.testing.assert_allclose(doc["photo_transl"], before["photo_transl"], atol=1e-6)
+    # another shape: the photo camera no longer fits the body, and is said to be left out
+    assert main(["export", "--pose", str(out / "wide.npz"), "--betas", "1", "--out", str(tmp_path / "b.npz")]) == 0
+    assert "photo camera" in capsys.readouterr().err
+    with np.load(tmp_path / "b.npz") as z:
+        assert "photo_focal" not in z.files
+    assert main(["export", "--pose", str(tmp_path / "b.npz"), "--out", str(tmp_path / "c_body.pkl")]) == 0
+    assert "image_size" not in pkl(tmp_path / "c_body.pkl")  # no photo camera in, none out: as before

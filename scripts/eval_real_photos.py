@@ -62,6 +62,41 @@ def _fmt(x) -> str:
     return "-" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.2f}"
 
 
+def results_markdown(rows: list[dict]) -> str:
+    """results.md: one line per row of results.json (person counted from 1), then the means."""
+    fitted = [r for r in rows if "refined" in r]
+    lines = ["| photo | person | PCK network | PCK refined | IoU network | IoU refined | inside network | "
+             "inside refined | agreement | "
+             "betas network | betas refined | cm network | cm refined | s network | s refine |", "|" + "---|" * 15]
+    for r in rows:
+        if "refined" not in r:
+            lines.append(f"| {r['photo']} | - | {r['result']} |" + " |" * 12)
+            continue
+        n, f = r["network"], r["refined"]
+        lines.append(f"| {r['photo']} | {r['person']} of {r['people']} | {_fmt(n['pck'])} | {_fmt(f['pck'])} | "
+                     f"{_fmt(n['mask_iou'])} | {_fmt(f['mask_iou'])} | {_fmt(n['mask_inside'])} | "
+                     f"{_fmt(f['mask_inside'])} | {_fmt(n['agreement'])} | "
+                     f"{n['betas_min']:+.1f}..{n['betas_max']:+.1f} | {f['betas_min']:+.1f}..{f['betas_max']:+.1f} | "
+                     f"{n['height_cm']:.0f} | {f['height_cm']:.0f} | {r['seconds_network']:.2f} | "
+                     f"{r['seconds_refine']:.2f} |")
+    if fitted:
+        def mean(fit: str, key: str) -> float:
+            return float(np.nanmean([r[fit][key] for r in fitted]))
+
+        lines.append(f"| **mean over {len(fitted)} people** | | {mean('network', 'pck'):.2f} | "
+                     f"{mean('refined', 'pck'):.2f} | {mean('network', 'mask_iou'):.2f} | "
+                     f"{mean('refined', 'mask_iou'):.2f} | {mean('network', 'mask_inside'):.2f} | "
+                     f"{mean('refined', 'mask_inside'):.2f} | {mean('network', 'agreement'):.2f} | "
+                     f"{min(r['network']['betas_min'] for r in fitted):+.1f}.."
+                     f"{max(r['network']['betas_max'] for r in fitted):+.1f} | "
+                     f"{min(r['refined']['betas_min'] for r in fitted):+.1f}.."
+                     f"{max(r['refined']['betas_max'] for r in fitted):+.1f} | "
+                     f"{mean('network', 'height_cm'):.0f} | {mean('refined', 'height_cm'):.0f} | "
+                     f"{np.mean([r['seconds_network'] for r in fitted]):.2f} | "
+                     f"{np.mean([r['seconds_refine'] for r in fitted]):.2f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("photos", nargs="+", type=Path)
@@ -86,7 +121,8 @@ def main() -> None:
     rows = []
     for path in a.photos:
         try:
-            for person, p in enumerate(pred.predict_each(path, a.max_people)):
+            # people counted from 1, as everywhere a user reads them (README "People and exit status")
+            for person, p in enumerate(pred.predict_each(path, a.max_people), start=1):
                 n_people = len(p.people)
                 # refinement that kept the network's fit (the pose check) leaves no separate network answer
                 net_params = p.network_params if p.network_params is not None else p.params
@@ -112,7 +148,7 @@ def main() -> None:
                 for name, mesh in (("network", network), ("refined", p.mesh)):
                     front, side = _mesh_views(renderer, mesh.vertices)
                     tiles += [_label(front, f"{name}, front"), _label(side, f"{name}, side")]
-                stem = path.stem if person == 0 else f"{path.stem}_person{person + 1}"
+                stem = path.stem if person == 1 else f"{path.stem}_person{person}"
                 cv2.imwrite(str(a.out / f"{stem}.png"), np.concatenate(tiles, 1)[..., ::-1])
                 rows.append(row)
                 print(json.dumps(row))
@@ -120,38 +156,9 @@ def main() -> None:
             print(f"{path.name}: {exc}")
             rows.append({"photo": path.name, "result": str(exc)})
     (a.out / "results.json").write_text(json.dumps(rows, indent=1))
-    fitted = [r for r in rows if "refined" in r]
-    lines = ["| photo | person | PCK network | PCK refined | IoU network | IoU refined | inside network | "
-             "inside refined | agreement | "
-             "betas network | betas refined | cm network | cm refined | s network | s refine |", "|" + "---|" * 15]
-    for r in rows:
-        if "refined" not in r:
-            lines.append(f"| {r['photo']} | - | {r['result']} |" + " |" * 12)
-            continue
-        n, f = r["network"], r["refined"]
-        lines.append(f"| {r['photo']} | {r['person'] + 1} of {r['people']} | {_fmt(n['pck'])} | {_fmt(f['pck'])} | "
-                     f"{_fmt(n['mask_iou'])} | {_fmt(f['mask_iou'])} | {_fmt(n['mask_inside'])} | "
-                     f"{_fmt(f['mask_inside'])} | {_fmt(n['agreement'])} | "
-                     f"{n['betas_min']:+.1f}..{n['betas_max']:+.1f} | {f['betas_min']:+.1f}..{f['betas_max']:+.1f} | "
-                     f"{n['height_cm']:.0f} | {f['height_cm']:.0f} | {r['seconds_network']:.2f} | "
-                     f"{r['seconds_refine']:.2f} |")
-    if fitted:
-        def mean(fit: str, key: str) -> float:
-            return float(np.nanmean([r[fit][key] for r in fitted]))
-
-        lines.append(f"| **mean over {len(fitted)} people** | | {mean('network', 'pck'):.2f} | "
-                     f"{mean('refined', 'pck'):.2f} | {mean('network', 'mask_iou'):.2f} | "
-                     f"{mean('refined', 'mask_iou'):.2f} | {mean('network', 'mask_inside'):.2f} | "
-                     f"{mean('refined', 'mask_inside'):.2f} | {mean('network', 'agreement'):.2f} | "
-                     f"{min(r['network']['betas_min'] for r in fitted):+.1f}.."
-                     f"{max(r['network']['betas_max'] for r in fitted):+.1f} | "
-                     f"{min(r['refined']['betas_min'] for r in fitted):+.1f}.."
-                     f"{max(r['refined']['betas_max'] for r in fitted):+.1f} | "
-                     f"{mean('network', 'height_cm'):.0f} | {mean('refined', 'height_cm'):.0f} | "
-                     f"{np.mean([r['seconds_network'] for r in fitted]):.2f} | "
-                     f"{np.mean([r['seconds_refine'] for r in fitted]):.2f} |")
-    (a.out / "results.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    table = results_markdown(rows)
+    (a.out / "results.md").write_text(table)
+    print(table, end="")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ messages.
 
 An image whose outputs are all there is skipped (a rerun resumes); --overwrite redoes it. With --all-people
 that means every person's outputs, as many people as the rank logs say the image's last run found (an image
-whose count is not on record is predicted again, and only its missing people are written). Large folders:
+whose count is not on record is predicted again, and only its missing people are written; a person whose
+set lost a file is written again when the rank logs say the rest holds that person of that image, while files
+of another image or person, or not on record, are never replaced without --overwrite). Large folders:
 `--shard K/N` or torchrun ranks split the inputs, and OUT/summary.csv lists every image's result (see
 cli/predict_batch.py).
 
@@ -316,6 +318,15 @@ def kept(out: Path, name: str, mesh_formats: list[str], holders: dict | None, im
     held = (holders or {}).get(name)
     if held is None or image is None:
         return True
+    return holds(held, image, person)
+
+
+def holds(held: tuple[str, str] | None, image: Path, person: int | None) -> bool:
+    """Whether the logged holder `held` of an output name (`predict_batch.written_logged`: image file name,
+    person) is person `person` (counted from 1) of `image`; a whole image fitted without a detected person
+    (person '') counts as person 1."""
+    if held is None or person is None:
+        return False
     return held[0] == Path(image).name and held[1] in (str(person), "" if person == 1 else str(person))
 
 
@@ -415,11 +426,15 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=()) -> bo
     read-only disk counts it as failed here and raises _Fatal)."""
     args = ctx.args
     stem = args.out / name
+    held = ctx.holders.get(name)
+    # files the rank logs say an earlier run wrote for this very person of this very image are an incomplete
+    # set of the same fit (a file deleted since): completed, as --all-people promises for the people missing;
+    # files of another image or person, or not on record (maybe the user's own), stay protected
+    ours = holds(held, path, row.get("person"))
     row = _person_row(row, p)
     paths = output_paths(stem, ctx.mesh_formats, bool(p.people))
     existing = [q.name for q in paths if q.exists()]
-    if existing and not args.overwrite:
-        held = ctx.holders.get(name)
+    if existing and not args.overwrite and not ours:
         whose = (f", holding {'person ' + held[1] + ' of ' if held[1] else 'the whole image of '}{held[0]}"
                  if held else "")
         msg = (f"outputs exist ({', '.join(existing[:3])}{', ...' if len(existing) > 3 else ''}{whose}); "
@@ -428,7 +443,7 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=()) -> bo
         ctx.log.write(**row, status="error", message=msg, seconds=time.perf_counter() - t0)
         return False
     try:
-        write_outputs(p, stem, ctx.mesh_formats, ctx.renderer, ctx.body.name, args.overwrite, ctx.body,
+        write_outputs(p, stem, ctx.mesh_formats, ctx.renderer, ctx.body.name, args.overwrite or ours, ctx.body,
                       frame=getattr(args, "frame", "body"))
     except OSError as exc:
         msg = f"cannot write the outputs: {exc.strerror or exc} ({getattr(exc, 'filename', None) or stem})"

@@ -363,3 +363,31 @@ def test_export_of_a_predicted_file_keeps_its_photo_camera(tmp_path, capsys, cac
         assert "photo_focal" not in z.files
     assert main(["export", "--pose", str(tmp_path / "b.npz"), "--out", str(tmp_path / "c_body.pkl")]) == 0
     assert "image_size" not in pkl(tmp_path / "c_body.pkl")  # no photo camera in, none out: as before
+
+
+def test_all_people_rerun_completes_a_person_whose_file_was_deleted(tmp_path, capsys, monkeypatch):
+    """two_people.jpg with the real detector: after deleting one of person 2's files, a rerun with --all-people
+    writes person 2's set again (the rank logs say it holds person 2 of this image) and keeps person 1's; a
+    --person 2 run into the folder still does not take person 1's files for its own."""
+    from inference.pipeline import WEIGHTS_DIR, Predictor
+
+    if not (WEIGHTS_DIR / "seg.pt").is_file():
+        pytest.skip("no trained weights")
+    pred = Predictor(device="cpu", detect="on", refine=False)
+    if pred.detector is None:
+        pytest.skip("no person detector installed")
+    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: pred)
+    photo, out = RESOURCES / "photos" / "two_people.jpg", tmp_path / "out"
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
+    assert (out / "two_people.obj").is_file() and (out / "two_people_p2.obj").is_file()
+    (out / "two_people_p2.obj").unlink()
+    person1 = {p.name: p.stat().st_mtime_ns for p in out.glob("two_people[._]*") if "_p2" not in p.name}
+    capsys.readouterr()
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
+    text = capsys.readouterr().out
+    assert "outputs exist" not in text and "1/1 images done" in text
+    assert (out / "two_people_p2.obj").is_file()
+    assert {n: (out / n).stat().st_mtime_ns for n in person1} == person1  # person 1's files kept
+    (out / "two_people.obj").unlink()
+    assert main(["predict", str(photo), "--out", str(out), "--person", "2", "--no-refine"]) == 1
+    assert "holding person 1 of two_people.jpg" in capsys.readouterr().out

@@ -347,17 +347,31 @@ def test_an_all_people_rerun_writes_the_people_missing(tmp_path, capsys, crowd):
     assert changed == sorted(p.name for p in out.glob("x_png_p2*")), changed
     assert sorted(crowd.calls) == [("x.png", 0), ("x.png", 1)]
 
-    # one file of a person deleted: not skipped; the rest of that person's set is in the way, as for a
-    # single person's partial set (never overwritten without --overwrite: it may be the user's own file)
+    # one file of a person deleted: the rank logs say the rest of that set holds this very person of this
+    # very image, so the set is completed (rewritten); the other people's files are kept
     (out / "img0_p2.obj").unlink()
     before = _mtimes(out)
-    assert _predict(src, "--out", out, "--all-people") == 1
+    assert _predict(src, "--out", out, "--all-people") == 0
+    assert "1/3 images done, 2 finished before (skipped)" in capsys.readouterr().out
+    assert (out / "img0_p2.obj").is_file()
+    changed = sorted(n for n, t in _mtimes(out).items() if before.get(n) != t)
+    assert changed == sorted(p.name for p in out.glob("img0_p2*")), changed
+    assert {r["output"]: r for r in _summary(out)}["img0_p2"]["status"] == "done"
+
+    # the same with no record of whose fit the files hold: in the way (maybe the user's own files), as for a
+    # single person's partial set; --overwrite replaces them
+    logs = out.parent / "logs"
+    shutil.move(out / RANK_LOGS, logs)
+    (out / "img0_p2.obj").unlink()
+    before = _mtimes(out)
+    assert _predict(src / "img0.png", "--out", out, "--all-people") == 1
     text = capsys.readouterr().out
     assert f"{src / 'img0.png'}: outputs exist (img0_p2_parts.png" in text and "use --overwrite" in text
     assert _mtimes(out) == before
-    assert {r["output"]: r for r in _summary(out)}["img0_p2"]["status"] == "error"
     assert _predict(src / "img0.png", "--out", out, "--all-people", "--overwrite") == 0
     assert (out / "img0_p2.obj").is_file()
+    shutil.rmtree(out / RANK_LOGS)
+    shutil.move(logs, out / RANK_LOGS)
 
     # no record of the people count (the rank logs gone): predicted again, nothing rewritten, nothing failed
     shutil.rmtree(out / RANK_LOGS)

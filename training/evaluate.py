@@ -269,6 +269,15 @@ def summarise(cases: list[CaseResult], acc: IoUAccumulator) -> EvalResult:
                       paired_refinement=_paired(cases, "refined", "t_refine"), cases=cases)
 
 
+def _speed(network: float, other: float) -> str:
+    """'the network 2.5x faster' or '... 1.3x slower': one decimal and the direction, since the network is not
+    always the faster one (on a GPU-less machine with refinement, or against a quick baseline) and a rounded
+    '(1x)' hid which."""
+    if network <= other:
+        return f"the network {other / network:.1f}x faster" if network > 0 else "the network faster"
+    return f"the network {network / other:.1f}x slower" if other > 0 else "the network slower"
+
+
 def markdown_table(r: EvalResult) -> str:
     from inference.parts import PART_NAMES
 
@@ -290,7 +299,7 @@ def markdown_table(r: EvalResult) -> str:
                       f"{pb.other_pa_mpjpe:.1f} mm PA-MPJPE "
                       f"(ratio {pb.network_pa_mpjpe / pb.other_pa_mpjpe:.2f}); "
                       f"{pb.network_seconds:.3f} vs {pb.other_seconds:.2f} s per image "
-                      f"({pb.other_seconds / pb.network_seconds:.0f}x)."]
+                      f"({_speed(pb.network_seconds, pb.other_seconds)})."]
     pr = r.paired_refinement
     if pr:
         n_kp = sum(1 for c in r.cases if c.refined is not None and c.detected)

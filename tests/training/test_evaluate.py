@@ -100,3 +100,14 @@ def test_a_case_without_a_person_is_scored_not_dropped():
     p = run.prediction
     assert (p.parts.labels > 0).mean() < MIN_PERSON_FRACTION and not run.empty_in_silhouette
     assert p.params.body_pose.shape == (69,) and np.isfinite(p.mesh.joints).all()
+
+
+def test_speed_says_faster_or_slower_with_one_decimal(shipped):
+    """The network vs baseline speed: one decimal and the right direction (it printed '(1x)' for a network
+    slower than the baseline)."""
+    r = _rebuilt(shipped)
+    slow = replace(r.paired_baseline, network_seconds=1.2, other_seconds=0.95)
+    fast = replace(r.paired_baseline_detected, network_seconds=0.468, other_seconds=0.95)
+    text = markdown_table(replace(r, paired_baseline=slow, paired_baseline_detected=fast))
+    assert "1.200 vs 0.95 s per image (the network 1.3x slower)." in text
+    assert "0.468 vs 0.95 s per image (the network 2.0x faster)." in text

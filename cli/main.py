@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 from pathlib import Path
@@ -52,6 +53,13 @@ def _exists(text: str) -> bool:
         return False
 
 
+def _looks_like_path(text: str) -> bool:
+    """A file or folder name rather than a command: a path separator or an image file's suffix."""
+    from inference.image_io import IMAGE_SUFFIXES  # (only here, on an error: numpy stays out of --help)
+
+    return "/" in text or os.sep in text or Path(text).suffix.lower() in IMAGE_SUFFIXES
+
+
 def _prog() -> str:
     """How the user called us: the `nbf-studio` console script or main.py."""
     return "nbf-studio" if Path(sys.argv[0]).name == "nbf-studio" else "main.py"
@@ -79,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 0
         if argv and not argv[0].startswith("-") and not _exists(argv[0]):
+            if _looks_like_path(argv[0]):  # a photo to open that is not there, not a misspelt command
+                parser.error(f"{argv[0]}: no such file or folder")
             parser.error(f"unknown command {argv[0]!r}")
         argv = ["gui", *argv]
     name = argv[0]

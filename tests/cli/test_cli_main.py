@@ -1,0 +1,21 @@
+"""`main.py` dispatch: an argument that is not a command says what is wrong with it."""
+from __future__ import annotations
+
+import pytest
+
+from cli.main import main
+
+
+@pytest.mark.parametrize("arg", ["nosuch.jpg", "NOSUCH.PNG", "photos/nosuch", "nosuch/"])
+def test_a_missing_photo_is_not_found_not_an_unknown_command(arg, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([arg])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: {arg}: no such file or folder" in err and "unknown command" not in err
+
+
+def test_a_misspelt_command_is_unknown(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["predcit"])
+    assert exc.value.code == 2 and "unknown command 'predcit'" in capsys.readouterr().err

@@ -1,7 +1,10 @@
 """Wide shots on synthetic crowds: person detection recall / precision and per-person fitting error by size.
 
     python main.py synth-crowd --out data/crowds_test --n 60 --seed 20183
-    python scripts/eval_crowds.py data/crowds_test --out docs/crowds.md --pictures docs/crowds
+    python scripts/eval_crowds.py data/crowds_test --out crowds_table.md --pictures docs/crowds
+
+(--out writes the tables alone: docs/crowds.md is a longer hand-written report whose tables are copied from it,
+so --out docs/crowds.md would overwrite the report.)
 
 For every frame (training/synth/crowd.py) the person detector runs as the app and `predict` run it (tiled wide-shot
 passes included), every person found is fitted (`Predictor.predict(frame, person=k)`: cropped around the person

@@ -65,9 +65,10 @@ def place_tags(boxes: list[QRectF], sizes: list[tuple[float, float]], priority: 
 
 
 def tag_texts(n_people: int, selected: int, fitted: bool) -> list[str]:
-    """Each person's tag: "Person 3", and for the selected one of several "(fitted)" when the body on screen is
-    theirs, else "(selected)" (asked for, not fitted yet)."""
-    mark = f"  ({'fitted' if fitted else 'selected'})"
+    """Each person's tag: "Person 3", and for the selected one of several "(in 3D)" when the body on screen is
+    theirs, else "(selected)" (asked for, not fitted yet). Not "fitted": after Fit everyone every person is,
+    and the strip's ticks say so."""
+    mark = f"  ({'in 3D' if fitted else 'selected'})"
     return [f"Person {n + 1}" + (mark if n == selected and n_people > 1 else "") for n in range(n_people)]
 
 
@@ -76,7 +77,7 @@ def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int =
     """Draw `people` (inference.detect.Person, image pixels) with image point (x, y) at widget point
     origin + k * (x, y). The selected person is drawn last, solid; the others dashed; the tags last of all, inside
     `bounds` (widget px, the visible photo; `place_tags`). `fitted`: the body on screen is the selected person's
-    (their tag says "fitted", else "selected": asked for, not fitted yet)."""
+    (their tag says "in 3D", else "selected": asked for, not fitted yet)."""
     if not people:
         return
     p.save()

@@ -72,6 +72,7 @@ def test_people_are_drawn_and_can_be_picked(qtbot, window):
     assert tag_texts(2, photo.person, photo.prediction is not None and photo.prediction.person == 1) == [
         "Person 1", "Person 2  (selected)"]  # asked for, not fitted yet
     wait_person(qtbot, window, 1)
+    assert tag_texts(2, photo.person, True) == ["Person 1", "Person 2  (in 3D)"]  # whose body the 3D view shows
     pred = window.session.prediction
     assert pred is not first and photo.person_box.currentIndex() == 1
     # the picker leaves room for its entries with their fit-quality icons ("Person 1 c…" before)

@@ -110,6 +110,7 @@ class Controller(QObject):
     """Owns the session, the model worker thread and the GUI-thread body model."""
 
     status = Signal(str)  # transient status-bar text
+    decodingChanged = Signal(bool)  # a large image is being decoded in the background (Esc drops it)
     fitJumped = Signal()  # the body jumped to parameters standing elsewhere (undo, reset, fit switch): re-aim 3D
     error = Signal(str)  # a problem to show (status bar + non-modal banner)
     errorResolved = Signal(str)  # a failed prediction's message (sent as `error`) that a later result answers
@@ -191,6 +192,7 @@ class Controller(QObject):
         # it is inside apply_model_config or any other call
         self._relay.bodyLoaded.connect(self._on_body_loaded, Qt.ConnectionType.QueuedConnection)
         self._relay.decoded.connect(self._on_decoded)
+        self._decoding: str | None = None  # the name of the large image being decoded, if any
         self._decode_token = 0  # the newest image opened; a large image decoded in the background shows only if it is
         # the GUI-thread body model loads in the background (seconds on a busy CPU), normally ready long before the
         # first result; until it is, body_model() is None and bodyModelChanged announces it
@@ -438,7 +440,8 @@ class Controller(QObject):
         another image was opened meanwhile. The GUI thread never waits on the decoder."""
         self._decode_token += 1
         token = self._decode_token
-        self.status.emit(f"opening {p.name}…")
+        self._set_decoding(p.name)
+        self.status.emit(f"opening {p.name}… (Esc stops)")
 
         def work() -> None:
             import warnings
@@ -463,9 +466,20 @@ class Controller(QObject):
         return True
 
     @Slot(int, object, object, object)
+    def _set_decoding(self, name: str | None) -> None:
+        changed = (name is None) != (self._decoding is None)
+        self._decoding = name
+        if changed:
+            self.decodingChanged.emit(name is not None)
+
+    @property
+    def decoding(self) -> bool:
+        return self._decoding is not None
+
     def _on_decoded(self, token: int, p: Path, result, messages) -> None:
         if token != self._decode_token:
-            return  # another image was opened meanwhile
+            return  # another image was opened meanwhile, or Esc dropped it
+        self._set_decoding(None)
         if result is None:
             self.error.emit(messages[0])
             return
@@ -487,6 +501,7 @@ class Controller(QObject):
         """Show an RGB uint8 image (H, W, 3) (from a file, the clipboard, a test) and start predicting.
         display: its (display copy, scale) when already made (imageio.display_copy)."""
         self._decode_token += 1  # a large image still decoding is not shown over this one
+        self._set_decoding(None)
 
         try:
             img = image if already_checked else imageio.to_rgb_uint8(np.asarray(image), bgr=False)
@@ -679,6 +694,12 @@ class Controller(QObject):
         was being fitted) a complete result comes back: the chosen person's when fitted before, else the last
         one shown. With "fit everyone" running, the people not fitted yet stay unfitted (fit_everyone fits
         them later)."""
+        if self._decoding is not None:  # Esc while a large image opens: it is not shown (what was on screen stays)
+            name = self._decoding
+            self._decode_token += 1
+            self._set_decoding(None)
+            self.status.emit(f"stopped opening {name}")
+            return
         everyone = bool(self._everyone_job)
         self._everyone, self._everyone_job = [], 0
         if self.session.busy:

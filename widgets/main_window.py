@@ -294,6 +294,7 @@ class MainWindow(QMainWindow):
         s.predictionChanged.connect(lambda _p: self._sync_placeholder())
         s.meshChanged.connect(self._on_mesh)
         s.busyChanged.connect(self._on_busy)
+        c.decodingChanged.connect(self._on_busy)
         s.undoChanged.connect(self.act_undo.setEnabled)
         s.redoChanged.connect(self.act_redo.setEnabled)
         s.peopleChanged.connect(self.photo.set_people)
@@ -394,7 +395,9 @@ class MainWindow(QMainWindow):
         self.photo.set_mesh(mesh)
         self.mesh_view.set_mesh(mesh)
 
-    def _on_busy(self, busy: bool) -> None:
+    def _on_busy(self, _busy: bool = False) -> None:
+        """The busy bar and Esc: while the model runs, and while a large image decodes."""
+        busy = self.session.busy or self.controller.decoding
         self.busy.setVisible(busy)
         self.act_cancel.setEnabled(busy)
         if busy:
@@ -405,7 +408,7 @@ class MainWindow(QMainWindow):
         """With a photo shown, nothing fitted and nothing running (Esc, a failure) the 3D pane says what to do
         next; the status bar's "cancelled" is gone after a few seconds."""
         s = self.session
-        idle = s.shown is not None and s.prediction is None and not s.busy
+        idle = s.shown is not None and s.prediction is None and not s.busy and not self.controller.decoding
         self.mesh_view.placeholder = (NOTHING_FITTED if idle else MeshView.PLACEHOLDER)
         self.mesh_view.update()
 

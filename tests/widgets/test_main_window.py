@@ -213,6 +213,33 @@ def test_a_photo_cancelled_before_its_first_result_says_how_to_fit_it(qtbot, win
     wait_prediction(qtbot, window)
 
 
+def test_a_large_image_opening_shows_busy_and_esc_stops_it(qtbot, window, photo, tmp_path):
+    """A photo over 4 megapixels decodes in the background: the busy bar shows and Esc stops it, keeping the photo
+    on screen (before, Cancel was greyed out and the image replaced the result seconds later)."""
+    import cv2
+
+    from app.controller import LARGE_PIXELS
+
+    drop(window, [photo])
+    wait_prediction(qtbot, window)
+    shown = window.session.shown
+    big = tmp_path / "big.jpg"
+    img = cv2.resize(read_rgb(photo), (2600, 1700))
+    assert img.shape[0] * img.shape[1] > LARGE_PIXELS
+    cv2.imwrite(str(big), img[..., ::-1])
+    c = window.controller
+    assert c.open_paths([big])
+    assert c.decoding and window.act_cancel.isEnabled() and not window.busy.isHidden()
+    window.act_cancel.trigger()
+    assert not c.decoding and not window.act_cancel.isEnabled() and window.busy.isHidden()
+    qtbot.wait(1500)  # the decoder's answer, if it comes, is dropped
+    assert window.session.shown is shown and window.session.prediction is not None
+    assert c.open_paths([big])
+    qtbot.waitUntil(lambda: window.session.shown is not shown, timeout=20000)
+    assert window.session.shown.name == "big.jpg" and not c.decoding
+    wait_prediction(qtbot, window)
+
+
 def test_bad_drop_shows_message_and_app_keeps_working(qtbot, window, photo, tmp_path):
     bad = tmp_path / "notes.png"
     bad.write_text("this is not an image")

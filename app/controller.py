@@ -45,7 +45,38 @@ from .worker import (
 SAMPLES_DIR = RESOURCES / "samples"
 THROTTLE_MS = 16  # re-pose at most every 16 ms (60 a second); the render thread drops frames it cannot keep up with
 LARGE_PIXELS = 4_000_000  # larger images are decoded (and scaled for display) in a background thread
+# the images left behind whose results (edits included) come back when they are opened again unchanged
+REMEMBERED_IMAGES = 8
+REMEMBERED_BYTES = 600_000_000
 _LATER = object()  # read_image's stand-in for an image being decoded in the background
+_RECALL = object()  # ... for an image left behind, shown again as it was left
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    """An image left for another one: its people's results (app.results.KeptResult by person), the person on
+    screen, and what must not have changed for them to stand: the file (size, mtime) and the settings."""
+
+    shown: ShownImage
+    results: dict
+    person: int
+    stamp: tuple[int, int]
+    config: object
+
+    def nbytes(self) -> int:
+        arrays = {id(a): a.nbytes for a in (self.shown.image, self.shown.display,
+                                            *(r.prediction.image for r in self.results.values()))}
+        return sum(arrays.values())
+
+
+def _file_key(source) -> tuple[str | None, tuple[int, int]]:
+    """(resolved path, (size, mtime_ns)) of an image file; (None, ()) for a source that is no file (the clipboard)."""
+    try:
+        p = Path(source)
+        st = p.stat()
+        return (str(p.resolve()), (st.st_size, st.st_mtime_ns)) if p.is_file() else (None, ())
+    except (OSError, ValueError):
+        return None, ()
 MERGE_WINDOW_S = 1.5
 
 
@@ -193,6 +224,7 @@ class Controller(QObject):
         self._relay.bodyLoaded.connect(self._on_body_loaded, Qt.ConnectionType.QueuedConnection)
         self._relay.decoded.connect(self._on_decoded)
         self._decoding: str | None = None  # the name of the large image being decoded, if any
+        self._remembered: dict[str, _Remembered] = {}  # resolved path -> an image left behind, oldest first
         self._decode_token = 0  # the newest image opened; a large image decoded in the background shows only if it is
         # the GUI-thread body model loads in the background (seconds on a busy CPU), normally ready long before the
         # first result; until it is, body_model() is None and bodyModelChanged announces it
@@ -360,6 +392,9 @@ class Controller(QObject):
             self.folder.set_images(images)
         failures = []
         for k, path in enumerate(images):  # noqa: B007 - k (the image that opened) is used below
+            if self._can_recall(path):
+                img = _RECALL
+                break
             if self._large(path):
                 img = _LATER
                 break
@@ -381,7 +416,65 @@ class Controller(QObject):
         elif images[0] not in self.image_list:
             self.image_list, self.image_index = [], -1
             self.imageListChanged.emit(-1, 0)
+        if img is _RECALL:
+            return self._recall(images[k])
         return self._open_later(images[k]) if img is _LATER else self._show_file(images[k], img)
+
+    # ------------------------------------------------------------------ images left behind
+    def _remember_shown(self) -> None:
+        """Keep the shown file's people's results (edits included) as it is left for another image: opened again
+        unchanged, with the same settings, it comes back as it was instead of being fitted anew."""
+        shown = self.session.shown
+        if shown is None:
+            return
+        key, stamp = _file_key(shown.source)
+        if key is None:
+            return
+        self._keep_current()
+        results = dict(self.session.results)
+        if not results:
+            return
+        self._remembered.pop(key, None)
+        self._remembered[key] = _Remembered(shown, results, self.session.person, stamp, self.config)
+        total = 0
+        for n, k in enumerate(reversed(list(self._remembered))):  # newest first: the oldest go beyond the limits
+            total += self._remembered[k].nbytes()
+            if total > REMEMBERED_BYTES or n >= REMEMBERED_IMAGES:
+                del self._remembered[k]
+
+    def _can_recall(self, path) -> bool:
+        key, stamp = _file_key(path)
+        entry = self._remembered.get(key) if key is not None else None
+        if entry is None:
+            return False
+        if entry.stamp != stamp or entry.config != self.config:  # the file or the settings changed since
+            del self._remembered[key]
+            return False
+        return True
+
+    def _recall(self, path) -> bool:
+        """Show an image left behind as it was left (its people's results, the person on screen, edits)."""
+        key, _ = _file_key(path)
+        entry = self._remembered.pop(key)
+        self._remember_shown()
+        self._decode_token += 1  # a large image still decoding is not shown over this one
+        self._set_decoding(None)
+        self.generation.next()  # the job of the image being left is not shown over this one
+        self.session.set_busy(False)
+        self._kept = self._replaced = None
+        self._everyone, self._everyone_job = [], 0
+        self.session.clear_results()
+        self.session.set_prediction(None)
+        self.session.set_people((), 0)
+        self.session.set_image(entry.shown)
+        for k, kept in entry.results.items():
+            self.session.set_result(k, kept)
+        shown = entry.results.get(entry.person) or next(iter(entry.results.values()))
+        self._restore(shown)
+        files = self.settings.add_recent_file(Path(path))
+        self.recentFilesChanged.emit(files)
+        self.status.emit(self._shown_status("as you left it; F5 fits it again"))
+        return True
 
     def read_image(self, path: str | Path):
         """(image, None) for a readable image file, else (None, the message). A damaged image (e.g. a JPEG
@@ -405,6 +498,11 @@ class Controller(QObject):
     def open_file(self, path: str | Path) -> bool:
         """Load one image file and start predicting; a bad file shows a message and changes nothing."""
         p = Path(path)
+        if self._can_recall(p):
+            if p not in self.image_list:
+                self.image_list, self.image_index = [], -1
+                self.imageListChanged.emit(-1, 0)
+            return self._recall(p)
         large = self._large(p)
         if not large:
             img, message = self.read_image(p)
@@ -502,6 +600,8 @@ class Controller(QObject):
         display: its (display copy, scale) when already made (imageio.display_copy)."""
         self._decode_token += 1  # a large image still decoding is not shown over this one
         self._set_decoding(None)
+        self._remember_shown()
+        self._remembered.pop(_file_key(source)[0], None)  # opened anew: what was kept of it is superseded
 
         try:
             img = image if already_checked else imageio.to_rgb_uint8(np.asarray(image), bgr=False)

@@ -240,6 +240,46 @@ def test_a_large_image_opening_shows_busy_and_esc_stops_it(qtbot, window, photo,
     wait_prediction(qtbot, window)
 
 
+def test_an_image_left_for_the_next_one_comes_back_as_it_was_left(qtbot, window, photo, tmp_path):
+    """Alt+Right then Alt+Left: the first image's fit comes back with its edits and no new job (it was fitted
+    anew, the edits lost without a word); a file changed since, or other settings, are fitted anew."""
+    import os
+    import shutil
+    from dataclasses import replace
+
+    for name in ("a.png", "b.png"):
+        shutil.copy(photo, tmp_path / name)
+    s, c = window.session, window.controller
+    drop(window, [tmp_path])
+    wait_prediction(qtbot, window)
+    edited = s.params.with_(betas=s.params.betas + 0.7)
+    c.set_params(edited)
+    c.flush()
+    window.act_next.trigger()
+    wait_prediction(qtbot, window)
+    assert s.shown.name == "b.png"
+    job = c.generation.current
+    messages: list[str] = []
+    c.status.connect(messages.append)
+    window.act_prev.trigger()
+    assert s.shown.name == "a.png" and not s.busy and c.generation.current == job + 1  # no job asked for
+    assert s.params is edited and s.mesh is not None and window.act_undo.isEnabled()
+    assert "as you left it" in messages[-1] and window.tabs.currentWidget() is window.photo_tab
+    assert np.allclose(window.inspector.betas[0].value(), edited.betas[0], atol=0.01)
+    # b.png changes on disk: fitted anew when it is opened again
+    st = os.stat(tmp_path / "b.png")
+    os.utime(tmp_path / "b.png", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    window.act_next.trigger()
+    assert s.busy and s.shown.name == "b.png"
+    wait_prediction(qtbot, window)
+    # other settings: a.png is fitted anew as well
+    c.apply_model_config(replace(c.config, refine=not c.config.refine), persist=False)
+    qtbot.waitUntil(lambda: not s.busy, timeout=60000)
+    window.act_prev.trigger()
+    assert s.busy and s.shown.name == "a.png"
+    wait_prediction(qtbot, window)
+
+
 def test_bad_drop_shows_message_and_app_keeps_working(qtbot, window, photo, tmp_path):
     bad = tmp_path / "notes.png"
     bad.write_text("this is not an image")

@@ -1074,12 +1074,15 @@ class Controller(QObject):
     # tests) run it at once.
     MESH_SUFFIXES = (".obj", ".ply", ".glb")
 
-    def writer_for(self, path: str | Path, skinned: bool = False):
+    def writer_for(self, path: str | Path, skinned: bool = False, scene: bool = False):
         """The writer of an export to `path` by its suffix: a mesh (.obj/.ply/.glb), the rigged body
-        (skinned=True, a .glb) or the pose (.bvh), the part map (.png) or parameters (.npz/.json/_body.pkl).
+        (skinned=True, a .glb) or the pose (.bvh), the part map (.png) or parameters (.npz/.json/_body.pkl);
+        with scene=True every fitted person of the photo in its camera (.glb/.obj/.ply, inference/scene.py).
         RuntimeError when there is nothing to export."""
         path = Path(path)
         suffix = path.suffix.lower()
+        if scene:
+            return self._scene_writer(path)
         if skinned or suffix == ".bvh":
             return self._animation_writer(path, skinned)
         if suffix in self.MESH_SUFFIXES:
@@ -1088,11 +1091,12 @@ class Controller(QObject):
             return self._parts_writer(path)
         return self._params_writer(path)
 
-    def export_in_background(self, path: str | Path, overwrite: bool = False, skinned: bool = False) -> int:
+    def export_in_background(self, path: str | Path, overwrite: bool = False, skinned: bool = False,
+                             scene: bool = False) -> int:
         """Export the current result to `path` (see writer_for) in the export thread; returns the job id.
         The answer comes by exported / exportExists / exportFailed. RuntimeError (at once) when there is
         nothing to export."""
-        writer = self.writer_for(path, skinned)
+        writer = self.writer_for(path, skinned, scene)
         return self._post_export(writer, str(path), overwrite)
 
     def overwrite_export(self, job: int) -> int:
@@ -1125,6 +1129,30 @@ class Controller(QObject):
             raise RuntimeError("nothing to export yet: open an image first")
         vertices = mesh.vertices - frame_offset(mesh.joints, frame)
         return lambda overwrite: export.export_mesh(path, vertices, mesh.faces, overwrite=overwrite, frame=frame)
+
+    def _scene_writer(self, path: Path):
+        """Every fitted person of the shown photo (edits included; the whole image's one body when no person
+        was detected) in the photo's camera, as one file."""
+        from inference.photo_camera import photo_camera_for
+        from inference.scene import SCENE_SUFFIXES, export_scene, photo_scene
+
+        self.flush()
+        self._keep_current()
+        kept = [self.session.results[k] for k in sorted(self.session.results)]
+        if not kept and (current := keep_result(self.session)) is not None:
+            kept = [current]
+        if not kept:
+            raise RuntimeError("nothing to export yet: open an image first")
+        bodies = []
+        for r in kept:
+            mesh = r.mesh if r.mesh is not None else r.prediction.mesh
+            params = r.params if r.params is not None else r.prediction.params
+            bodies.append((f"person {r.person + 1}" if r.person >= 0 else "person", mesh,
+                           photo_camera_for(r.prediction, params, mesh)))
+        if path.suffix.lower() not in SCENE_SUFFIXES:
+            raise RuntimeError(f"a scene is written as {', '.join(SCENE_SUFFIXES)}, not {path.name}")
+        scene = photo_scene(bodies)
+        return lambda overwrite: export_scene(path, scene, overwrite)  # written (and packed) in the export thread
 
     def _animation_writer(self, path: Path, skinned: bool):
         """A skinned GLB (skinned=True: SMPL skeleton, skin, the pose as joint rotations) or the pose as BVH

@@ -89,6 +89,14 @@ class _Builder:
         self.accessors.append(acc)
         return len(self.accessors) - 1
 
+    def glb(self, doc: dict) -> bytes:
+        """The GLB file of `doc` (without accessors, views and buffers: this builder's are added)."""
+        while len(self.blob) % 4:
+            self.blob.append(0)
+        doc = {**doc, "accessors": self.accessors, "bufferViews": self.views,
+               "buffers": [{"byteLength": len(self.blob)}]}
+        return glb_pack(doc, bytes(self.blob))
+
 
 def rig_glb_bytes(rig: Rig, vertex_colors: np.ndarray | None = None, extras: dict | None = None) -> bytes:
     """The GLB file of a Rig (see the module docstring); vertex_colors (V, 3|4) or (3|4,) sRGB."""
@@ -136,14 +144,8 @@ def rig_glb_bytes(rig: Rig, vertex_colors: np.ndarray | None = None, extras: dic
                                                                 "metallicFactor": 0.0, "roughnessFactor": 0.7}}],
         "skins": [{"name": "SMPL", "inverseBindMatrices": ibms, "skeleton": roots[0],
                    "joints": [first + j for j in range(J)]}],
-        "accessors": b.accessors,
-        "bufferViews": b.views,
-        "buffers": [{"byteLength": 0}],
     }
-    while len(b.blob) % 4:
-        b.blob.append(0)
-    doc["buffers"][0]["byteLength"] = len(b.blob)
-    return glb_pack(doc, bytes(b.blob))
+    return b.glb(doc)
 
 
 def glb_pack(doc: dict, blob: bytes) -> bytes:

@@ -252,6 +252,10 @@ class MainWindow(QMainWindow):
         for label, suffix in PARAM_FORMATS:
             self.export_actions.append(self._action(m, f"Parameters as {label}…",
                                                     lambda s=suffix: self.export_dialog(s)))
+        self.export_actions.append(self._action(
+            m, "Everyone fitted, as one scene in the photo's camera (GLB/OBJ/PLY)…", self.export_scene_dialog,
+            tip="every person of the photo fitted so far (Fit everyone fits them all), each body where the photo "
+                "shows it, and the photo's camera (GLB)"))
         m.addSeparator()
         self.export_actions.append(self._action(m, "Part map in the photo's frame (PNG)…",
                                                 lambda: self.export_dialog(PARTS_SUFFIX)))
@@ -613,12 +617,25 @@ class MainWindow(QMainWindow):
             path += suffix
         return self.export_to(path, skinned=suffix == SKINNED_SUFFIX)
 
-    def export_to(self, path: str | Path, skinned: bool = False) -> int:
+    def export_scene_dialog(self) -> int:
+        """Every fitted person in one file (GLB, OBJ or PLY by the name's suffix; GLB when none is typed)."""
+        if self.session.prediction is None:
+            self.show_error("nothing to export yet: open a photo first")
+            return 0
+        path = self.ask_save_path("Export everyone fitted as one scene", self._default_stem() + "_scene.glb",
+                                  "Scenes (*.glb *.obj *.ply)")
+        if not path:
+            return 0
+        if Path(path).suffix.lower() not in (".glb", ".obj", ".ply"):
+            path += ".glb"
+        return self.export_to(path, scene=True)
+
+    def export_to(self, path: str | Path, skinned: bool = False, scene: bool = False) -> int:
         """Export mesh, parameters or (.png) the part map by suffix in the export thread; returns its job id (0:
         nothing to export). The answer comes by signal: exported (status bar), exportExists (asks before
         replacing, then sends it again), exportFailed (banner). The GUI thread never waits on the disk."""
         try:
-            job = self.controller.export_in_background(path, skinned=skinned)
+            job = self.controller.export_in_background(path, skinned=skinned, scene=scene)
         except Exception as exc:  # noqa: BLE001 - nothing to export: a message, not a crash
             self.show_error(f"export failed: {exc}")
             return 0

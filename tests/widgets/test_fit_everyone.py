@@ -171,3 +171,44 @@ def test_a_cancelled_rerun_or_whole_image_fit_puts_every_result_back(qtbot, wind
     assert "replaces your edits of person 1 (Esc keeps them)" in messages[-1]
     qtbot.waitUntil(lambda: not s.busy, timeout=60000)
     assert s.params is s.prediction.params and set(s.results) == {0}  # the new result, made with the settings now
+
+
+def test_everyone_fitted_exports_as_one_scene_in_the_photo_camera(qtbot, window, crowd_png, tmp_path, monkeypatch):
+    """Export > Everyone fitted as one scene: a GLB with a node per person and the photo's camera; through
+    that camera each body lands on its own person in the photo, the edits of the one on screen included."""
+    import math
+
+    from inference.export_gltf import glb_unpack
+
+    s, c = window.session, window.controller
+    c.open_file(crowd_png)
+    qtbot.waitUntil(lambda: s.prediction is not None and not s.busy, timeout=60000)
+    c.fit_everyone()
+    qtbot.waitUntil(lambda: not s.busy and len(s.results) == 3, timeout=90000)
+    c.select_person(0)
+    edited = s.params.with_(betas=s.params.betas + np.array([0, 2.0] + [0] * 8, np.float32))
+    c.set_params(edited)
+    monkeypatch.setattr(window, "ask_save_path", lambda *a: str(tmp_path / "crowd"))
+    with qtbot.waitSignal(c.exported, timeout=20000) as sig:
+        assert window.export_scene_dialog()
+    path = tmp_path / "crowd.glb"
+    assert sig.args[1] == str(path)
+    doc, blob = glb_unpack(path.read_bytes())
+    assert [n["name"] for n in doc["nodes"]] == ["person 1", "person 2", "person 3", "photo camera"]
+    h, w = s.shown.image.shape[:2]
+    cam = doc["cameras"][0]["perspective"]
+    assert cam["aspectRatio"] == pytest.approx(w / h)
+    focal = h / 2 / math.tan(cam["yfov"] / 2)
+    for k in range(3):
+        acc = doc["accessors"][doc["meshes"][k]["primitives"][0]["attributes"]["POSITION"]]
+        view = doc["bufferViews"][acc["bufferView"]]
+        v = np.frombuffer(blob, "<f4", acc["count"] * 3, view["byteOffset"]).reshape(-1, 3)
+        uv = np.stack([w / 2 + focal * v[:, 0] / -v[:, 2], h / 2 - focal * v[:, 1] / -v[:, 2]], 1)
+        x0, y0, x1, y1 = s.people[k].box
+        cx, cy = uv.mean(0)
+        assert x0 <= cx <= x1 and y0 <= cy <= y1, (k, (cx, cy), s.people[k].box)
+        if k == 0:  # the edited body: its mesh, not the prediction's
+            kept = s.results[0]
+            assert kept.params is edited
+            assert abs(np.ptp(v[:, 0]) - np.ptp(kept.mesh.vertices[:, 0])) < abs(
+                np.ptp(v[:, 0]) - np.ptp(kept.prediction.mesh.vertices[:, 0]))

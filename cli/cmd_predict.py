@@ -10,7 +10,8 @@ and parameter files (NAME.npz, NAME.json, NAME_body.pkl:
 the body with the input photo's own camera and its 24 SMPL + 14 LSP joints in photo pixels; in the
 _body.pkl, f, rt, t are the photo camera and crop_f, crop_t the network's crop camera; see
 inference/export.py and inference/photo_camera.py). The files are written by
-inference/predict_outputs.py, which the app's "Run all" uses too.
+inference/predict_outputs.py, which the app's "Run all" uses too. With --all-people and several people,
+NAME_scene.glb holds them all in the photo's camera (a node per person and the camera: inference/scene.py).
 
 People are counted from 1 wherever a user reads them, as in the app ("Person 2 of 3"): --person N, the
 NAME_pN files of --all-people, the `person` column of summary.csv, the #N labels of NAME_people.png and the
@@ -412,7 +413,34 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     else:
         done = _write(ctx, p, path, name, row, time.perf_counter() - spent, damage=damage)
         wrote, ok = wrote or done, ok and done
+    if args.all_people and len(p.people) > 1 and ok:
+        _write_scene(ctx, path, name, len(p.people), remake=wrote)
     ctx.counts["failed" if not ok else "done" if wrote else "skipped"] += 1
+
+
+def _write_scene(ctx, path: Path, name: str, people: int, remake: bool) -> None:
+    """NAME_scene.glb: every person of the image in the photo's camera (inference/scene.py), read back from
+    their NAME.npz / NAME_pN.npz, so that people an earlier run wrote count too. Written when missing, remade when
+    a person's outputs were written now (it would show their old fit); a problem is a warning, the image's own
+    outputs stand."""
+    from inference.errors import ParamsFileError
+    from inference.export import load_params_file
+    from inference.scene import export_scene, photo_scene
+
+    args = ctx.args
+    target = args.out / f"{name}_scene.glb"
+    if target.exists() and not (remake or args.overwrite):
+        return
+    try:
+        bodies = []
+        for n in range(1, people + 1):
+            rec = load_params_file(args.out / f"{name if n == args.person else f'{name}_p{n}'}.npz", ctx.body)
+            if rec.photo is None:
+                raise ParamsFileError(f"{name}_p{n}.npz records no photo camera")
+            bodies.append((f"person {n}", ctx.body.mesh(rec.params), rec.photo))
+        export_scene(target, photo_scene(bodies), overwrite=True)
+    except (ParamsFileError, OSError, ValueError) as exc:
+        ctx.say(f"warning: {path}: no {target.name} ({getattr(exc, 'strerror', None) or exc})")
 
 
 def _person_row(row: dict, p) -> dict:

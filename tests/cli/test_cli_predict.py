@@ -2,6 +2,7 @@
 load, full disks, colliding names, the output folder as input, pipes, damaged JPEGs, SIGTERM."""
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import signal
@@ -10,11 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import inference.pipeline as pipeline_module
 from cli.cmd_predict import expand, output_stems, subfolders_note
 from cli.main import main
+from inference.export_gltf import glb_unpack
 from inference.paths import RESOURCES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -381,13 +384,28 @@ def test_all_people_rerun_completes_a_person_whose_file_was_deleted(tmp_path, ca
     assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
     assert (out / "two_people.obj").is_file() and (out / "two_people_p2.obj").is_file()
     (out / "two_people_p2.obj").unlink()
-    person1 = {p.name: p.stat().st_mtime_ns for p in out.glob("two_people[._]*") if "_p2" not in p.name}
+    person1 = {p.name: p.stat().st_mtime_ns for p in out.glob("two_people[._]*")
+               if "_p2" not in p.name and "_scene" not in p.name}
+    # both people in the photo's camera: each body on its own half of the montage (astronaut | Grace Hopper)
+    doc, blob = glb_unpack((out / "two_people_scene.glb").read_bytes())
+    assert [n["name"] for n in doc["nodes"]] == ["person 1", "person 2", "photo camera"]
+    h, w = 512, 949
+    focal = h / 2 / math.tan(doc["cameras"][0]["perspective"]["yfov"] / 2)
+    centres = []
+    for k in range(2):
+        acc = doc["accessors"][doc["meshes"][k]["primitives"][0]["attributes"]["POSITION"]]
+        v = np.frombuffer(blob, "<f4", acc["count"] * 3, doc["bufferViews"][acc["bufferView"]]["byteOffset"])
+        v = v.reshape(-1, 3)
+        centres.append(float(np.mean(w / 2 + focal * v[:, 0] / -v[:, 2])))
+    assert sorted(centres)[0] < w * 0.45 and sorted(centres)[1] > w * 0.55, centres
+    scene_time = (out / "two_people_scene.glb").stat().st_mtime_ns
     capsys.readouterr()
     assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
     text = capsys.readouterr().out
     assert "outputs exist" not in text and "1/1 images done" in text
     assert (out / "two_people_p2.obj").is_file()
     assert {n: (out / n).stat().st_mtime_ns for n in person1} == person1  # person 1's files kept
+    assert (out / "two_people_scene.glb").stat().st_mtime_ns != scene_time  # remade with person 2 written anew
     (out / "two_people.obj").unlink()
     assert main(["predict", str(photo), "--out", str(out), "--person", "2", "--no-refine"]) == 1
     assert "holding person 1 of two_people.jpg" in capsys.readouterr().out

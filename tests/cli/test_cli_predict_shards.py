@@ -344,7 +344,8 @@ def test_an_all_people_rerun_writes_the_people_missing(tmp_path, capsys, crowd):
     assert "1/3 images done, 2 finished before (skipped)" in capsys.readouterr().out
     assert (out / "x_png_p2.obj").is_file()
     changed = sorted(n for n, t in _mtimes(out).items() if before.get(n) != t)
-    assert changed == sorted(p.name for p in out.glob("x_png_p2*")), changed
+    # (and the image's scene, remade with the person written anew)
+    assert changed == sorted([*(p.name for p in out.glob("x_png_p2*")), "x_png_scene.glb"]), changed
     assert sorted(crowd.calls) == [("x.png", 0), ("x.png", 1)]
 
     # one file of a person deleted: the rank logs say the rest of that set holds this very person of this
@@ -355,7 +356,7 @@ def test_an_all_people_rerun_writes_the_people_missing(tmp_path, capsys, crowd):
     assert "1/3 images done, 2 finished before (skipped)" in capsys.readouterr().out
     assert (out / "img0_p2.obj").is_file()
     changed = sorted(n for n, t in _mtimes(out).items() if before.get(n) != t)
-    assert changed == sorted(p.name for p in out.glob("img0_p2*")), changed
+    assert changed == sorted([*(p.name for p in out.glob("img0_p2*")), "img0_scene.glb"]), changed
     assert {r["output"]: r for r in _summary(out)}["img0_p2"]["status"] == "done"
 
     # the same with no record of whose fit the files hold: in the way (maybe the user's own files), as for a
@@ -411,7 +412,7 @@ def test_an_image_counts_once_when_one_of_its_people_fails(tmp_path, capsys, cro
     assert _predict(src / "img0.png", "--out", out, "--all-people") == 0
     assert "1/1 images done" in capsys.readouterr().out
     assert sorted(n for n, t in _mtimes(out).items() if before.get(n) != t) == sorted(
-        p.name for p in out.glob("img0_p2*"))
+        [*(p.name for p in out.glob("img0_p2*")), "img0_scene.glb"])  # the scene once everyone is fitted
 
 
 def test_an_image_reader_message_names_the_file_once(tmp_path, capsys, loads):

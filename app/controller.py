@@ -64,8 +64,21 @@ class _Remembered:
     config: object
 
     def nbytes(self) -> int:
-        arrays = {id(a): a.nbytes for a in (self.shown.image, self.shown.display,
-                                            *(r.prediction.image for r in self.results.values()))}
+        """The arrays held: the image, its display copy and each prediction's arrays (its part probabilities,
+        crop, mesh; one level into the dataclasses it holds), each counted once."""
+        arrays: dict[int, int] = {}
+
+        def add(value, depth: int = 0) -> None:
+            if isinstance(value, np.ndarray):
+                arrays[id(value)] = value.nbytes
+            elif depth < 2 and hasattr(value, "__dataclass_fields__"):
+                for f in value.__dataclass_fields__:
+                    add(getattr(value, f, None), depth + 1)
+
+        add(self.shown.image)
+        add(self.shown.display)
+        for r in self.results.values():
+            add(r.prediction)
         return sum(arrays.values())
 
 

@@ -258,6 +258,8 @@ def test_an_image_left_for_the_next_one_comes_back_as_it_was_left(qtbot, window,
     window.act_next.trigger()
     wait_prediction(qtbot, window)
     assert s.shown.name == "b.png"
+    (kept,) = c._remembered.values()  # a.png, counted for the memory limit: its image and prediction arrays
+    assert kept.shown.image.nbytes + s.results[0].prediction.crop_image.nbytes < kept.nbytes() < 50e6
     job = c.generation.current
     messages: list[str] = []
     c.status.connect(messages.append)

@@ -71,15 +71,25 @@ class _Remembered:
         def add(value, depth: int = 0) -> None:
             if isinstance(value, np.ndarray):
                 arrays[id(value)] = value.nbytes
-            elif depth < 2 and hasattr(value, "__dataclass_fields__"):
+            elif depth >= 4:
+                return
+            elif isinstance(value, (tuple, list)):  # the people (each with a photo-size mask)
+                for v in value:
+                    add(v, depth + 1)
+            elif hasattr(value, "__dataclass_fields__"):
                 for f in value.__dataclass_fields__:
                     add(getattr(value, f, None), depth + 1)
 
-        add(self.shown.image)
-        add(self.shown.display)
+        add(self.shown)
         for r in self.results.values():
-            add(r.prediction)
+            add(r)
         return sum(arrays.values())
+
+
+def _edited_people(results: dict) -> str:
+    """'person 1 and person 3': the people of {person: KeptResult} whose body was edited ('' for none)."""
+    return " and ".join(f"person {k + 1}" for k, r in sorted(results.items())
+                        if r.params is not r.prediction.params and r.params is not r.prediction.network_params)
 
 
 def _file_key(source) -> tuple[str | None, tuple[int, int]]:
@@ -454,6 +464,10 @@ class Controller(QObject):
             total += self._remembered[k].nbytes()
             if total > REMEMBERED_BYTES or n >= REMEMBERED_IMAGES:
                 del self._remembered[k]
+        edited = _edited_people(results)
+        if key not in self._remembered and edited:  # too large to keep even alone: say so while it can be undone
+            self.error.emit(f"{shown.name} is too large to keep its fits while another image is shown: coming back "
+                            f"to it fits it again, without your edits of {edited} (export them first)")
 
     def _can_recall(self, path) -> bool:
         key, stamp = _file_key(path)
@@ -462,6 +476,11 @@ class Controller(QObject):
             return False
         if entry.stamp != stamp or entry.config != self.config:  # the file or the settings changed since
             del self._remembered[key]
+            edited = _edited_people(entry.results)
+            if edited:  # fitted anew: the edits are gone, and the user is told why (a banner, until dismissed)
+                why = "changed on disk" if entry.stamp != stamp else "was fitted with other settings"
+                self.error.emit(f"{Path(path).name} {why} since you left it: fitted again, your edits of "
+                                f"{edited} are not on the new fit")
             return False
         return True
 
@@ -689,10 +708,9 @@ class Controller(QObject):
         self._keep_current()
         if self._replaced is None:
             self._replaced = (dict(self.session.results), tuple(self.session.people), self.session.person)
-        edited = [f"person {k + 1}" for k, r in sorted(self.session.results.items())
-                  if r.params is not r.prediction.params and r.params is not r.prediction.network_params]
+        edited = _edited_people(self.session.results)
         self.session.clear_results()
-        return " and ".join(edited)
+        return edited
 
     def _put_results_back(self) -> None:
         """The results a cancelled or failed re-run set aside, back (the result on screen never left)."""
@@ -1150,9 +1168,14 @@ class Controller(QObject):
         from inference.scene import SCENE_SUFFIXES, export_scene, photo_scene
 
         self.flush()
-        self._keep_current()
-        kept = [self.session.results[k] for k in sorted(self.session.results)]
-        if not kept and (current := keep_result(self.session)) is not None:
+        # during a re-run the people's fits are set aside (Esc brings them back): they are the scene, with the
+        # result on screen (edits included) in its person's place; nothing is stored into the results meanwhile
+        results = dict(self._replaced[0] if self._replaced is not None else self.session.results)
+        current = keep_result(self.session)
+        if current is not None and current.person >= 0:
+            results[current.person] = current
+        kept = [results[k] for k in sorted(results)]
+        if not kept and current is not None:
             kept = [current]
         if not kept:
             raise RuntimeError("nothing to export yet: open an image first")

@@ -44,6 +44,8 @@ def check_cases(data: Path, split: str | None) -> tuple[str, list[str]]:
     list, else a typo would quietly evaluate every case, training cases included."""
     from inference.datasets import SPLITS, list_cases
 
+    if split is not None and not split.strip():  # `--split ""` (an empty shell variable): not the default quietly
+        raise EvaluateInputError("--split needs a name: test, val, train or another NAME.txt list in DATA")
     expected = f"expected NNNNN_image.png files (and a {split or DEFAULT_SPLIT}.txt split list)"
     if not data.is_dir():
         why = "not a folder" if data.exists() else "no such folder"

@@ -50,6 +50,8 @@ def test_a_named_split_without_its_list_is_an_error(tmp_path, capsys, no_models)
     (data / "test.txt").write_text("/00001_image.png\n")
     assert main(["evaluate", str(data), "--split", "nosuch", "--out", str(tmp_path / "X")]) == 2
     _one_line_error(capsys, "--split nosuch", "no nosuch.txt", "test, train")
+    assert main(["evaluate", str(data), "--split", "", "--out", str(tmp_path / "X")]) == 2
+    _one_line_error(capsys, "--split needs a name")
     assert check_cases(data, "train") == ("train", ["00000"])
     assert check_cases(data, None) == ("test", ["00001"])
 

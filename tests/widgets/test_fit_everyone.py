@@ -207,8 +207,18 @@ def test_everyone_fitted_exports_as_one_scene_in_the_photo_camera(qtbot, window,
         x0, y0, x1, y1 = s.people[k].box
         cx, cy = uv.mean(0)
         assert x0 <= cx <= x1 and y0 <= cy <= y1, (k, (cx, cy), s.people[k].box)
-        if k == 0:  # the edited body: its mesh, not the prediction's
-            kept = s.results[0]
-            assert kept.params is edited
-            assert abs(np.ptp(v[:, 0]) - np.ptp(kept.mesh.vertices[:, 0])) < abs(
-                np.ptp(v[:, 0]) - np.ptp(kept.prediction.mesh.vertices[:, 0]))
+        if k == 0:  # the edited body on screen: its mesh, not the prediction's
+            assert s.params is edited and s.prediction.person == 0
+            assert abs(np.ptp(v[:, 0]) - np.ptp(s.mesh.vertices[:, 0])) < abs(
+                np.ptp(v[:, 0]) - np.ptp(s.prediction.mesh.vertices[:, 0]))
+    # during a re-run (F5) the people's fits are set aside, not gone: the scene still holds all three, and
+    # exporting does not store the old result among the re-run's
+    c.rerun()
+    assert s.busy and s.results == {}
+    with qtbot.waitSignal(c.exported, timeout=20000):
+        assert window.export_to(tmp_path / "during.glb", scene=True)
+    doc, _ = glb_unpack((tmp_path / "during.glb").read_bytes())
+    assert [n["name"] for n in doc["nodes"]] == ["person 1", "person 2", "person 3", "photo camera"]
+    assert s.results == {}
+    c.cancel()
+    assert set(s.results) == {0, 1, 2}

@@ -240,7 +240,7 @@ def test_a_large_image_opening_shows_busy_and_esc_stops_it(qtbot, window, photo,
     wait_prediction(qtbot, window)
 
 
-def test_an_image_left_for_the_next_one_comes_back_as_it_was_left(qtbot, window, photo, tmp_path):
+def test_an_image_left_for_the_next_one_comes_back_as_it_was_left(qtbot, window, photo, tmp_path, monkeypatch):
     """Alt+Right then Alt+Left: the first image's fit comes back with its edits and no new job (it was fitted
     anew, the edits lost without a word); a file changed since, or other settings, are fitted anew."""
     import os
@@ -260,6 +260,9 @@ def test_an_image_left_for_the_next_one_comes_back_as_it_was_left(qtbot, window,
     assert s.shown.name == "b.png"
     (kept,) = c._remembered.values()  # a.png, counted for the memory limit: its image and prediction arrays
     assert kept.shown.image.nbytes + s.results[0].prediction.crop_image.nbytes < kept.nbytes() < 50e6
+    edited_b = s.params.with_(betas=s.params.betas - 0.7)  # edits of b.png too, before leaving it
+    c.set_params(edited_b)
+    c.flush()
     job = c.generation.current
     messages: list[str] = []
     c.status.connect(messages.append)
@@ -273,12 +276,23 @@ def test_an_image_left_for_the_next_one_comes_back_as_it_was_left(qtbot, window,
     os.utime(tmp_path / "b.png", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     window.act_next.trigger()
     assert s.busy and s.shown.name == "b.png"
+    assert "b.png changed on disk since you left it: fitted again, your edits of person 1" in window.banner.text
     wait_prediction(qtbot, window)
     # other settings: a.png is fitted anew as well
     c.apply_model_config(replace(c.config, refine=not c.config.refine), persist=False)
     qtbot.waitUntil(lambda: not s.busy, timeout=60000)
     window.act_prev.trigger()
     assert s.busy and s.shown.name == "a.png"
+    wait_prediction(qtbot, window)
+    # an image too large for the memory of images left: leaving it with edits says so at once
+    import app.controller as controller_module
+
+    c.set_params(s.params.with_(betas=s.params.betas + 0.3))
+    c.flush()
+    window.banner.hide()  # dismissed
+    monkeypatch.setattr(controller_module, "REMEMBERED_BYTES", 1000)
+    window.act_next.trigger()
+    assert "a.png is too large to keep its fits while another image is shown" in window.banner.text
     wait_prediction(qtbot, window)
 
 

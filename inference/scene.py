@@ -172,3 +172,36 @@ def export_scene(path: str | Path, scene: PhotoScene, overwrite: bool = False) -
     except ValueError as exc:
         raise ExportFormatError(f"{path.name}: {exc}") from None
     return atomic_write(path, data, overwrite)
+
+
+def load_scene(path: str | Path) -> PhotoScene:
+    """A scene GLB this module wrote (export_scene) read back; ValueError for another GLB."""
+    from .export_gltf import glb_unpack
+
+    doc, blob = glb_unpack(Path(path).read_bytes())
+    try:
+        w, h = (int(x) for x in doc["asset"]["extras"]["image_size"])
+        yfov = float(doc["cameras"][0]["perspective"]["yfov"])
+        names, verts, faces = [], [], None
+        for node in doc["nodes"]:
+            if "mesh" not in node:
+                continue
+            prim = doc["meshes"][node["mesh"]]["primitives"][0]
+            pos = _accessor(doc, blob, prim["attributes"]["POSITION"]).reshape(-1, 3)
+            idx = _accessor(doc, blob, prim["indices"]).reshape(-1, 3).astype(np.int64)
+            names.append(str(node.get("name", f"person {len(names) + 1}")))
+            verts.append(pos.astype(np.float32))
+            faces = idx if faces is None else faces
+    except (KeyError, IndexError, TypeError) as exc:
+        raise ValueError(f"{Path(path).name} is not a scene of people written by NBF Studio ({exc!r})") from None
+    if not verts:
+        raise ValueError(f"{Path(path).name} holds no people")
+    return PhotoScene(h / (2.0 * math.tan(yfov / 2.0)), w, h, tuple(names), tuple(verts), faces)
+
+
+def _accessor(doc: dict, blob: bytes, index: int) -> np.ndarray:
+    acc = doc["accessors"][index]
+    view = doc["bufferViews"][acc["bufferView"]]
+    dtype = {5126: "<f4", 5123: "<u2", 5125: "<u4", 5121: "u1"}[acc["componentType"]]
+    width = {"SCALAR": 1, "VEC3": 3, "VEC4": 4}[acc["type"]]
+    return np.frombuffer(blob, dtype, acc["count"] * width, view.get("byteOffset", 0) + acc.get("byteOffset", 0))

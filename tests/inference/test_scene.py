@@ -15,7 +15,7 @@ from inference.errors import ExportFormatError
 from inference.export_gltf import glb_unpack
 from inference.photo_camera import photo_camera
 from inference.poses import preset_pose
-from inference.scene import PERSON_COLORS, export_scene, photo_scene
+from inference.scene import PERSON_COLORS, export_scene, load_scene, photo_scene
 from inference.types import BodyParams, Camera, Crop
 
 H, W = 600, 1000
@@ -61,6 +61,11 @@ def test_scene_files_read_back(people, tmp_path):
     assert [n["name"] for n in doc["nodes"]] == ["person 1", "person 2", "photo camera"]
     cam = doc["cameras"][0]["perspective"]
     assert cam["yfov"] == pytest.approx(2 * math.atan(H / 2 / scene.focal)) and cam["aspectRatio"] == W / H
+    back = load_scene(glb)  # the project's own reader (scripts/draw_scene.py)
+    assert back.names == scene.names and back.focal == pytest.approx(scene.focal, rel=1e-9)
+    assert (back.width, back.height) == (W, H) and np.array_equal(back.faces, scene.faces)
+    for a, b in zip(back.vertices, scene.vertices):
+        np.testing.assert_array_equal(a, b)
     loaded = trimesh.load(glb, force="scene")
     got = {g.split("_")[0] if g not in loaded.geometry else g: m for g, m in loaded.geometry.items()}
     assert len(got) == 2 and all(len(m.vertices) == V for m in got.values())

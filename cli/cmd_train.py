@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -125,18 +126,51 @@ def run(args) -> int:
     except ValueError as exc:  # settings that contradict each other
         print(f"{args.command}: {exc}", file=sys.stderr)
         return 2
-    Path(cfg.out).mkdir(parents=True, exist_ok=True)
-    if cfg.kind == "fit":
-        from training.train_fit import train_fit
+    why = _bad_settings(cfg)
+    if why:
+        print(f"{args.command}: {why}", file=sys.stderr)
+        return 2
+    from inference.errors import BodyModelError
+    from training.loop import CheckpointError
 
-        path = train_fit(cfg)
-    elif cfg.kind == "people":
-        from training.train_people import train_people
+    try:
+        Path(cfg.out).mkdir(parents=True, exist_ok=True)
+        if cfg.kind == "fit":
+            from training.train_fit import train_fit
 
-        path = train_people(cfg)
-    else:
-        from training.train_seg import train_seg
+            path = train_fit(cfg)
+        elif cfg.kind == "people":
+            from training.train_people import train_people
 
-        path = train_seg(cfg)
+            path = train_people(cfg)
+        else:
+            from training.train_seg import train_seg
+
+            path = train_seg(cfg)
+    except (CheckpointError, BodyModelError, FileNotFoundError, ValueError) as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)  # the data, a checkpoint or a setting: one line
+        return 2
+    except OSError as exc:
+        print(f"{args.command}: {exc.strerror or exc}: {exc.filename or cfg.out}", file=sys.stderr)
+        return 1
+    # (under torchrun rank 0 writes the checkpoints: the others may be done first)
+    if os.environ.get("RANK", "0") == "0" and not Path(path).is_file():
+        print(f"{args.command}: no checkpoint was written ({path}): no validation ran", file=sys.stderr)
+        return 1
     print(f"best checkpoint: {path}")
     return 0
+
+
+def _bad_settings(cfg) -> str:
+    """What makes a run impossible before anything loads ('' when nothing)."""
+    out = Path(cfg.out)
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a run folder"
+    if cfg.batch_size < 1:
+        return f"--batch-size must be at least 1, not {cfg.batch_size}"
+    if cfg.epochs < 1:
+        return f"--epochs must be at least 1, not {cfg.epochs}"
+    for folder in str(cfg.data).split(","):
+        if not Path(folder).is_dir():
+            return f"--data {folder}: no such folder (make one with `python -m training.cache`)"
+    return ""

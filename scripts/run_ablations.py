@@ -45,9 +45,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0)
     a = ap.parse_args()
     import numpy as np
-    import torch
 
     from training.config import FitConfig
+    from training.loop import load_checkpoint
     from training.train_fit import train_fit
 
     seeds = [int(x) for x in a.seeds.split(",")] if a.seeds else [a.seed]
@@ -66,7 +66,7 @@ def main() -> None:
                             augment="input" not in extra, res=64, **extra)
             t0 = time.time()
             best = train_fit(cfg)
-            state = torch.load(best, map_location="cpu", weights_only=False)
+            state = load_checkpoint(best)
             results.append((group, name, seed, state["val"], time.time() - t0))
             print(f"{name} seed {seed}: {state['val']}", flush=True)
             write(a, seeds, rows, results, np)

@@ -31,13 +31,18 @@ def command(a, share: float) -> list[str]:
             "--threads", "1", "--max-samples", str(a.max_samples), "--share-3d", str(share)]
 
 
+def _load(path: Path) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from training.loop import load_checkpoint
+
+    return load_checkpoint(path)
+
+
 def finished(path: Path, epochs: int) -> dict | None:
     """The state of a run's latest.pt when it holds the last epoch, else None."""
-    import torch
-
     if not (path / "latest.pt").exists():
         return None
-    s = torch.load(path / "latest.pt", map_location="cpu", weights_only=False)
+    s = _load(path / "latest.pt")
     return s if s["epoch"] >= epochs else None
 
 
@@ -67,7 +72,7 @@ def main() -> None:
         if state is None:
             print(f"share {share}: not finished, left out")
             continue
-        best = __import__("torch").load(d / "best.pt", map_location="cpu", weights_only=False)
+        best = _load(d / "best.pt")
         rows.append({"share_3d": share, "labelled_fraction_of_train": state.get("share_3d"),
                      "final_val": state["val"], "best_val": best["val"], "best_epoch": best["epoch"],
                      "steps": state["step"], "train_seconds": state.get("elapsed_s", seconds),

@@ -30,16 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def seg_keypoints(checkpoint: Path, n: int) -> None:
-    import torch
 
     from inference.nets import SegNet
     from training.cache import load_cache
     from training.keypoint_sim import DetectorError
-    from training.loop import split_indices
+    from training.loop import load_checkpoint, split_indices
     from training.seg_batches import SegBatcher
     from training.train_seg import evaluate_seg
 
-    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    ck = load_checkpoint(checkpoint)
     cfg = ck["config"]
     net = SegNet.for_checkpoint(ck)
     net.load_state_dict(ck["model"])

@@ -103,7 +103,7 @@ def to_half(ck: dict) -> dict:
 def export_half(best: Path, dest: Path) -> dict:
     """A run's best checkpoint -> dest in half precision, without the optimiser, with the run's log.txt beside
     it as dest's stem + "_log.txt" (what a GPU call sends back); returns the checkpoint."""
-    ck = to_half(torch.load(best, map_location="cpu", weights_only=False))
+    ck = to_half(load_checkpoint(best))
     dest.parent.mkdir(parents=True, exist_ok=True)
     torch.save(ck, dest)
     shutil.copy(Path(best).parent / "log.txt", dest.with_name(dest.stem + "_log.txt"))
@@ -142,21 +142,62 @@ class Progress:
         self.bar.close()
 
 
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used: missing, damaged, holding more than tensors and plain data, or made
+    for another network (a one-line message naming the file)."""
+
+
+def load_checkpoint(path: str | Path, device="cpu") -> dict:
+    """A training checkpoint {'model': state dict, ...}, read with torch's weights_only loader: tensors and
+    plain data only, so a file from elsewhere (an --init, a run folder) can run no code. CheckpointError."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        ck = torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any damaged or foreign file
+        why = str(exc)
+        if "Unsupported global: GLOBAL " in why:
+            why = (f"it holds {why.split('Unsupported global: GLOBAL ', 1)[1].split()[0]}, more than tensors and "
+                   f"plain data (refused: loading it could run code)")
+        else:
+            why = "not a PyTorch checkpoint, or a damaged one"
+        raise CheckpointError(f"{path}: {why}") from None
+    if not isinstance(ck, dict) or not isinstance(ck.get("model"), dict):
+        raise CheckpointError(f"{path}: not a training checkpoint (no 'model' weights in it)")
+    return ck
+
+
+def _load_weights(net: torch.nn.Module, weights: dict, what: str) -> None:
+    try:
+        net.load_state_dict(weights)
+    except (RuntimeError, KeyError) as exc:  # another architecture or other settings
+        first = str(exc).strip().splitlines()
+        raise CheckpointError(f"{what} does not fit this network (other settings?): "
+                              f"{first[1].strip() if len(first) > 1 else first[0]}") from None
+
+
 def start_or_resume(cfg: RunConfig, net: torch.nn.Module, opt, device, best: float, rank: int,
                     adapt_init=None) -> tuple[int, int, float]:
     """Warm-start from cfg.init if given (its state dict passed through `adapt_init` when set), then
-    resume from out/latest.pt if it exists. Returns (start epoch, step, best validation value)."""
+    resume from out/latest.pt if it exists (which then wins over --init, as said). Returns (start epoch,
+    step, best validation value). CheckpointError for a checkpoint that does not load or fit."""
     if cfg.init:  # warm start from another run's weights (fresh optimiser and schedule)
-        init = torch.load(cfg.init, map_location=device, weights_only=False)["model"]
-        net.load_state_dict(adapt_init(init) if adapt_init else init)
+        init = load_checkpoint(cfg.init, device)["model"]
+        try:
+            init = adapt_init(init) if adapt_init else init
+        except (KeyError, ValueError, RuntimeError) as exc:
+            raise CheckpointError(f"--init {cfg.init} does not fit this network (other settings?): {exc}") from None
+        _load_weights(net, init, f"--init {cfg.init}")
     ckpt = Path(cfg.out) / "latest.pt"
     if not ckpt.exists():
         return 0, 0, best
-    state = torch.load(ckpt, map_location=device, weights_only=False)
-    net.load_state_dict(state["model"])
+    state = load_checkpoint(ckpt, device)
+    _load_weights(net, state["model"], f"{ckpt} (the run in --out, resumed)")
     opt.load_state_dict(state["optimizer"])
     if rank == 0:
-        print(f"resumed from {ckpt} at epoch {state['epoch']}")
+        print(f"resumed from {ckpt} at epoch {state['epoch']}" + (" (--init not used: the run goes on from its "
+                                                                  "own weights)" if cfg.init else ""))
     return state["epoch"], state["step"], state.get("best", best)
 
 
@@ -237,6 +278,9 @@ def train(task: Task) -> Path:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     tr, va = split_indices(task.load(device), cfg.val_fraction, cfg.seed)
+    if len(tr) < cfg.batch_size * world:  # no step at all: a "best" checkpoint would be the untrained network
+        raise ValueError(f"the training split holds {len(tr)} samples, fewer than one batch of "
+                         f"{cfg.batch_size * world}: a smaller --batch-size, or more data")
     net = task.build_net(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     worst = -math.inf if task.higher_is_better else math.inf

@@ -108,6 +108,46 @@ def test_train_fit_resumes(run1, cache, capsys):
     assert any(not torch.equal(ck["model"][k], first["model"][k]) for k in ck["model"])
 
 
+class _RunsCode:
+    """Unpickled, it would create a file: what a checkpoint from a stranger could do."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_bad_training_inputs_are_one_line_each_and_run_no_code(run1, cache, tmp_path, capsys):
+    """--init of a checkpoint holding code is refused before it runs (it ran: torch.load without
+    weights_only); a damaged one, one of another network, a missing --data, an --out that is a file and a batch
+    larger than the data are one line and exit 2 (tracebacks before)."""
+    marker = tmp_path / "PWNED"
+    evil = tmp_path / "evil.pt"
+    torch.save({"model": {}, "payload": _RunsCode(marker)}, evil)
+    damaged = tmp_path / "damaged.pt"
+    damaged.write_bytes((run1 / "best.pt").read_bytes()[:5000])
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for argv, needle in (
+        (["--init", str(evil)], "more than tensors and plain data (refused: loading it could run code)"),
+        (["--init", str(damaged)], "not a PyTorch checkpoint, or a damaged one"),
+        (["--init", str(tmp_path / "none.pt")], "no such checkpoint file"),
+        (["--init", str(run1 / "best.pt"), "--res", str(RES * 2)], "does not fit this network"),
+    ):
+        out = tmp_path / f"run_{len(capsys.readouterr().err)}_{argv[-1][-6:]}"
+        assert _train_fit(cache, out, 1, *argv) == 2, argv
+        err = capsys.readouterr().err
+        assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert not marker.exists()
+    assert main(["train-fit", "--data", str(tmp_path / "nosuch"), "--out", str(tmp_path / "r")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert _train_fit(cache, afile, 1) == 2 and "is a file, not a run folder" in capsys.readouterr().err
+    assert main(["train-fit", "--data", str(cache), "--out", str(tmp_path / "big"), "--batch-size", "1000"]) == 2
+    assert "fewer than one batch of 1000" in capsys.readouterr().err
+    assert not (tmp_path / "big" / "best.pt").exists()
+
+
 def test_train_fit_with_a_share_of_3d_labels(cache, tmp_path):
     """--share-3d: the run records which share of its training samples kept 3D labels (a seeded draw)."""
     from training.loop import split_indices

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 FIT_RES = 64    # the fitting network's input resolution (FitConfig.res)
 SHARD = 4000
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--init", default="resources/weights/fit.pt", help="weights to continue")
+    ap.add_argument("--init", default=str(ROOT / "resources" / "weights" / "fit.pt"), help="weights to continue")
     ap.add_argument("--name", default="fit", help="output name: OUT/NAME.pt")
     ap.add_argument("--dry-run", action="store_true", help="a few steps on the CPU on a few samples")
     a = ap.parse_args(argv)
@@ -99,17 +101,20 @@ def main(argv: list[str] | None = None) -> int:
 
     if not prepare_gpu(a.dry_run, "python main.py train-fit"):
         return 2
-    stamp = int(time.time())
-    cache = Path("/tmp") / f"nbf_fitcache_{a.name}_{stamp}"
+    # the unpacked cache and the run folder live only as long as the run (fixed /tmp names were left behind
+    # by every run, dry runs included); best.pt and its log are exported to --out
+    work = tempfile.TemporaryDirectory(prefix=f"nbf_fit_{a.name}_")
+    cache = Path(work.name) / "cache"
     t0 = time.time()
     n = unpack(a.data, cache, max_people=12 if a.dry_run else 0)
     print(f"unpacked {n} maps in {time.time() - t0:.0f} s", flush=True)
-    run_dir = Path("/tmp") / f"nbf_fit_{a.name}_{stamp}"
+    run_dir = Path(work.name) / "run"
     cfg = FitConfig(data=str(cache), out=str(run_dir), seed=a.seed, epochs=1 if a.dry_run else 1000,
                     batch_size=4 if a.dry_run else a.batch_size, lr=a.lr, val_every=1,
                     val_fraction=0.25 if a.dry_run else 0.05, threads=1 if a.dry_run else 0, init=a.init,
                     minutes=0 if a.dry_run else a.minutes, keypoints=True, coords=True, flip=0.5)
-    ck = export_half(train_fit(cfg), a.out / f"{a.name}.pt")
+    with work:
+        ck = export_half(train_fit(cfg), a.out / f"{a.name}.pt")
     print(f"{a.name}: best val {ck['best']:.2f} after {ck['step']} steps, {time.time() - t0:.0f} s "
           f"-> {a.out / f'{a.name}.pt'}", flush=True)
     return 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             print("--init continues a segnet checkpoint: use --variant segnet")
             return 2
         v["init"] = a.init
-    if a.lr:
+    if a.lr is not None:
         v["lr"] = a.lr
     name = a.name or a.variant
     if not prepare_gpu(a.dry_run, "python main.py train-seg"):
@@ -75,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     if v.get("init"):  # the architecture of the weights it continues
         meta = torch.load(v["init"], map_location="cpu", weights_only=True)
         v = {**v, "width": int(meta.get("width", 16)), "deep_limbs": bool(meta.get("deep_limbs", False))}
-    run_dir = Path("/tmp") / f"nbf_seg_{name}_{int(time.time())}"
+    # the run folder lives only as long as the run: best.pt and its log are exported to --out (a fixed /tmp
+    # name was left behind by every run, dry runs included, and two runs in one second shared it)
+    work = tempfile.TemporaryDirectory(prefix=f"nbf_seg_{name}_")
+    run_dir = Path(work.name) / "run"
     cfg = SegConfig(data=a.data, out=str(run_dir), seed=a.seed, epochs=1 if a.dry_run else 1000,
                     batch_size=4 if a.dry_run else a.batch_size, lr=v["lr"], val_every=1 if a.dry_run else 10,
                     max_samples=24 if a.dry_run else 0, threads=1 if a.dry_run else 0, init=v.get("init"),
@@ -83,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
                     head="shuffle", dice=0.5, empty=0.03, keypoints=True, pretrained=a.pretrained,
                     deep_limbs=v.get("deep_limbs", False))
     t0 = time.time()
-    ck = export_half(train_seg(cfg), a.out / f"seg_{name}.pt")
+    with work:
+        ck = export_half(train_seg(cfg), a.out / f"seg_{name}.pt")
     print(f"{name}: best val mIoU {ck['best']:.3f} after {ck['step']} steps, {time.time() - t0:.0f} s "
           f"-> {a.out / f'seg_{name}.pt'}", flush=True)
     return 0

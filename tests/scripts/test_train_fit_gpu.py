@@ -65,12 +65,21 @@ def test_pack_refuses_caches_of_different_people(script, tmp_path):
         script.pack(f"{gt},{pred}", 10, tmp_path / "pack")
 
 
-def test_dry_run_continues_the_shipped_fitting_network(script, tmp_path):
+def test_dry_run_continues_the_shipped_fitting_network(script, tmp_path, monkeypatch):
+    """... from any folder (--init's default is the repository's fit.pt, not a path relative to where it runs),
+    leaving nothing behind in the temporary folder (every run left its cache and run folder in /tmp)."""
+    import tempfile
+
     gt, pred = _caches(tmp_path)
     script.pack(f"{gt},{pred}", 10, tmp_path / "pack")
     out = tmp_path / "out"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.chdir(tmp_path)
     assert script.main(["--data", str(tmp_path / "pack"), "--out", str(out), "--dry-run", "--name", "f"]) == 0
-    ck = torch.load(out / "f.pt", weights_only=False)
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("nbf_")] == []
+    ck = torch.load(out / "f.pt", weights_only=True)
     assert ck["step"] > 0 and ck["coords"] and ck["limb_channels"] == 12 and "optimizer" not in ck
     assert all(t.dtype == torch.float16 for t in ck["model"].values() if t.is_floating_point())
     assert (out / "f_log.txt").read_text().strip()

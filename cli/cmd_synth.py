@@ -9,6 +9,8 @@ from __future__ import annotations
 import multiprocessing as mp
 from pathlib import Path
 
+from training.set_settings import refusal, seed_type, write_record
+
 TEST_SEED = 20181
 
 _W = {}
@@ -17,7 +19,7 @@ _W = {}
 def add_arguments(p, name: str) -> None:
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument("--n", type=int, required=True, help="number of cases")
-    p.add_argument("--seed", type=int, default=0, help=f"random seed (the fixed test split uses {TEST_SEED})")
+    p.add_argument("--seed", type=seed_type, default=0, help=f"random seed (the fixed test split uses {TEST_SEED})")
     p.add_argument("--split", choices=("train", "val", "test"), default=None,
                    help="list every case in this split (default: 80/10/10 train/val/test by index)")
     p.add_argument("--workers", type=int, default=1, help="rendering processes")
@@ -45,6 +47,9 @@ def _one(job):
     return i
 
 
+SETTINGS_FILE = "synth.json"  # the settings the set was made with (cli/set_settings.py)
+
+
 def run(args) -> int:
     from tqdm import tqdm
 
@@ -57,6 +62,11 @@ def run(args) -> int:
         except BodyModelError as exc:
             print(f"error: {exc}")
             return 2
+    settings = {"seed": args.seed, "split": args.split, "body_model": str(args.body_model or "")}
+    why = refusal(args.out, SETTINGS_FILE, settings, args.n)
+    if why:
+        print(f"error: {why}")
+        return 2
     args.out.mkdir(parents=True, exist_ok=True)
     todo = [i for i in range(args.n) if not Path(str(case_stem(args.out, i)) + "_image.png").exists()]
     jobs = [(args.out, args.seed, i) for i in todo]
@@ -75,5 +85,6 @@ def run(args) -> int:
         print(f"error: {exc}")
         return 2
     write_splits(args.out, args.n, args.split)
+    write_record(args.out, SETTINGS_FILE, settings, args.n)
     print(f"{args.n} cases in {args.out} ({len(todo)} rendered now, {args.n - len(todo)} already there)")
     return 0

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from training.set_settings import refusal, seed_type
+
 CROWD_TEST_SEED = 20183
 
 
 def add_arguments(p, name: str) -> None:
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument("--n", type=int, required=True, help="number of frames")
-    p.add_argument("--seed", type=int, default=0, help=f"random seed (the crowd test set uses {CROWD_TEST_SEED})")
+    p.add_argument("--seed", type=seed_type, default=0, help=f"random seed (the crowd test set uses {CROWD_TEST_SEED})")
     p.add_argument("--size", default="1024x640", help="frame width x height in pixels")
     p.add_argument("--people", default="4-8", help="people per frame, MIN-MAX")
     p.add_argument("--heights", default="50-320", help="body heights in pixels, MIN-MAX (log-uniform)")
@@ -44,14 +46,22 @@ def run(args) -> int:
     w, h = _pair(args.size, int, "--size", "x", ordered=False)
     people = _pair(args.people, int, "--people", "-")
     heights = _pair(args.heights, float, "--heights", "-")
+    if w < 64 or h < 64:
+        print(f"error: --size {w}x{h}: frames are at least 64 x 64 px")
+        return 2
+    settings = {"seed": args.seed, "width": w, "height": h, "min_people": people[0], "max_people": people[1],
+                "min_height": heights[0], "max_height": heights[1]}
+    why = refusal(args.out, "crowd.json", settings, args.n, "frames")
+    if why:
+        print(f"error: {why}")
+        return 2
     todo = [i for i in range(args.n) if not Path(str(frame_stem(args.out, i)) + "_image.png").exists()]
     try:
         renderer = CrowdRenderer(BodyModel(args.body_model), w, h, people, heights) if todo else None
     except BodyModelError as exc:
         print(f"error: {exc}")
         return 2
-    write_meta(args.out, seed=args.seed, n=args.n, width=w, height=h, min_people=people[0], max_people=people[1],
-               min_height=heights[0], max_height=heights[1])
+    write_meta(args.out, n=args.n, **settings)
     for i in tqdm(todo, desc="synth-crowd", unit="frame", disable=len(todo) < 2):
         write_frame(args.out, i, renderer.render(args.seed, i))
     print(f"{args.n} crowd frames in {args.out} ({len(todo)} rendered now, {args.n - len(todo)} already there)")

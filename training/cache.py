@@ -25,6 +25,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .set_settings import refusal, seed_type, write_record
+
 _WORKER = {}
 
 
@@ -205,7 +207,7 @@ def load_cache(folder: Path | str, max_samples: int | None = None, keys: tuple[s
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=seed_type, default=0)
     ap.add_argument("--n", type=int, required=True)
     ap.add_argument("--res", type=int, default=128)
     ap.add_argument("--labels-only", action="store_true")
@@ -217,7 +219,13 @@ def main() -> None:
     if a.pack is not None:
         pack_cache(a.pack, a.out, a.n, a.quality)
         return
+    settings = {"seed": a.seed, "res": a.res, "rgb": not a.labels_only, "shard": a.shard}
+    why = refusal(a.out, "cache.json", settings, a.n, "samples", held=0)  # a smaller --n only renders nothing
+    if why:
+        raise SystemExit(f"error: {why}")
     build_cache(a.out, a.seed, a.n, not a.labels_only, a.res, a.workers, a.shard)
+    write_record(a.out, "cache.json", settings, a.n)
+    print(f"{a.n} samples in {a.out}")
 
 
 if __name__ == "__main__":

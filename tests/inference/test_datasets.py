@@ -126,8 +126,9 @@ def test_same_seed_in_another_folder_is_byte_identical_and_split_test(first, tmp
     other = tmp_path / "b"
     assert _synth(other, "--split", "test") == 0
     got = _digests(other)
-    cases = {k: v for k, v in digests.items() if not k.endswith(".txt")}
-    assert {k: v for k, v in got.items() if not k.endswith(".txt")} == cases
+    cases = {k: v for k, v in digests.items() if not k.endswith((".txt", ".json"))}  # the cases, not the lists
+    assert {k: v for k, v in got.items() if not k.endswith((".txt", ".json"))} == cases
+    assert '"split": "test"' in (other / "synth.json").read_text()
     assert (other / "test.txt").read_text().splitlines() == [f"/{i:05d}_image.png" for i in range(N)]
     assert (other / "train.txt").read_text() == "" and (other / "val.txt").read_text() == ""
     assert list_cases(other, "test") == [f"{i:05d}" for i in range(N)]
@@ -155,3 +156,29 @@ def test_split_lists_and_image_kinds(tmp_path):
     assert case.params is None and case.image.shape == (16, 12, 3)
     assert case.labels.shape == (16, 12) and set(np.unique(case.labels)) == {0, 5}
     assert read_case(tmp_path, "00000").labels is None
+
+
+def test_a_set_is_not_mixed_with_other_settings_nor_shrunk(first, tmp_path, capsys):
+    """Another --seed or --split into a set's folder, or a smaller --n, is refused with one line and changes
+    nothing (it added people of another seed under the first one's lists, and rewrote the lists without the
+    cases beyond --n); a larger --n with the same settings adds cases. synth-crowd's crowd.json the same."""
+    out, digests = first
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    for argv, needle in ((["--seed", str(SEED + 1)], "seed 7 there, 8 now"),
+                         (["--split", "test"], "split None there, 'test' now"),
+                         (["--n", str(N - 1)], f"holds {N} cases; --n {N - 1} would leave 1 of them out")):
+        assert main(["synth", "--out", str(out), "--n", str(N), "--seed", str(SEED), *argv]) == 2, argv
+        text = capsys.readouterr().out
+        assert needle in text and len(text.strip().splitlines()) == 1, text
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+    assert main(["synth", "--out", str(tmp_path / "neg"), "--n", "0"]) == 2 and not (tmp_path / "neg").exists()
+    with pytest.raises(SystemExit):
+        main(["synth", "--out", str(tmp_path / "neg"), "--n", "1", "--seed", "-5"])
+    crowd = tmp_path / "crowd"
+    crowd.mkdir()
+    (crowd / "00000_image.png").write_bytes(b"")  # a frame of a set made with seed 1
+    (crowd / "crowd.json").write_text('{"seed": 1, "n": 1, "width": 1024, "height": 640, "min_people": 4, '
+                                      '"max_people": 8, "min_height": 50.0, "max_height": 320.0}')
+    assert main(["synth-crowd", "--out", str(crowd), "--n", "2", "--seed", "9"]) == 2
+    assert "seed 1 there, 9 now" in capsys.readouterr().out
+    assert '"seed": 1' in (crowd / "crowd.json").read_text()

@@ -434,3 +434,27 @@ def test_keypoint_coords_warm_start_answers_as_its_parent(cache, tmp_path):
     assert _train_fit(cache, out, 1, "--keypoints", "--coords", "--init", str(parent / "best.pt")) == 0
     assert torch.load(out / "best.pt", weights_only=False)["coords"] is True
     assert _train_fit(cache, tmp_path / "bad", 1, "--coords") == 2
+
+
+def test_a_cache_is_not_extended_with_other_settings(tmp_path, monkeypatch, capsys):
+    """`python -m training.cache` into a cache made with another seed or resolution says so and stops (it kept
+    the old shards without a word); the same settings again change nothing."""
+    from training import cache as cache_module
+
+    out = tmp_path / "c"
+
+    def run(*argv: str):
+        monkeypatch.setattr(sys, "argv", ["cache", "--out", str(out), "--n", "8", "--labels-only", "--workers", "1",
+                                          "--shard", "8", *argv])
+        cache_module.main()
+
+    run("--seed", "3", "--res", "32")
+    shard = (out / "shard_00000.npz").stat().st_mtime_ns
+    run("--seed", "3", "--res", "32")
+    assert (out / "shard_00000.npz").stat().st_mtime_ns == shard
+    for argv, needle in ((("--seed", "4", "--res", "32"), "seed 3 there, 4 now"),
+                         (("--seed", "3", "--res", "64"), "res 32 there, 64 now")):
+        with pytest.raises(SystemExit) as exc:
+            run(*argv)
+        assert needle in str(exc.value) and "holds 8 samples" in str(exc.value)
+    assert (out / "shard_00000.npz").stat().st_mtime_ns == shard

@@ -189,7 +189,10 @@ def frame_stem(folder: Path, index: int) -> Path:
 
 def write_meta(folder: Path, **meta) -> None:
     Path(folder).mkdir(parents=True, exist_ok=True)
-    (Path(folder) / "crowd.json").write_text(json.dumps(meta, indent=1))
+    path = Path(folder) / "crowd.json"
+    text = json.dumps(meta, indent=1)
+    if not path.is_file() or path.read_text() != text:  # a rerun that adds nothing changes nothing
+        path.write_text(text)
 
 
 def write_frame(folder: Path, index: int, frame: CrowdFrame) -> None:

@@ -1,0 +1,70 @@
+"""The settings a generated set was made with, kept beside it, so that adding cases to the set keeps it one set.
+
+`synth`, `synth-crowd` and `python -m training.cache` make only what is not there yet: run again into the same
+folder with another seed (or size, split, resolution, body model) they would add people of other settings under
+the first ones' description (or say nothing and keep the old shards), and a smaller --n rewrote the split lists
+without the cases beyond it. Each set records its settings (synth.json, synth-crowd's crowd.json, cache.json); a
+run whose settings differ, or that would list fewer cases than the folder holds, is refused with a one-line
+message.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+
+def case_count(folder: Path) -> int:
+    """1 + the highest NNNNN of the folder's NNNNN_image.png files (0 for none)."""
+    ids = [int(m.group(1)) for p in Path(folder).glob("*_image.png") if (m := re.fullmatch(r"(\d+)_image\.png",
+                                                                                             p.name))]
+    return max(ids) + 1 if ids else 0
+
+
+def refusal(folder: Path, record: str, settings: dict, n: int, what: str = "cases", held: int | None = None) -> str:
+    """Why a run with `settings` making `n` {what} into `folder` would spoil the set there ('' when it would not).
+    `record`: the settings file's name in the folder (its n is not a setting: a larger --n adds cases); `held`:
+    how many the folder holds (default: its NNNNN_image.png cases)."""
+    folder = Path(folder)
+    if n < 1:
+        return f"--n must be at least 1, not {n}"
+    if held is None:
+        held = case_count(folder) if folder.is_dir() else 0
+    path = folder / record
+    if path.is_file():
+        try:
+            old = json.loads(path.read_text())
+        except (OSError, ValueError):
+            old = None
+        if isinstance(old, dict):
+            differ = [f"{k.replace('_', ' ')} {old.get(k)!r} there, {v!r} now" for k, v in settings.items()
+                      if k in old and old[k] != v]
+            if differ:
+                count = max(held, int(old.get("n", 0) or 0))
+                return (f"{folder} holds {count} {what} made with other settings ({'; '.join(differ)}): adding to "
+                        f"it would mix two sets under one description; use another --out")
+    if n < held:
+        return (f"{folder} holds {held} {what}; --n {n} would leave {held - n} of them out of the set (its "
+                f"lists, its description): give --n {held} or more, or another --out")
+    return ""
+
+
+def write_record(folder: Path, record: str, settings: dict, n: int) -> None:
+    """Record the set's settings (rewritten only when they change: a rerun that adds nothing changes nothing)."""
+    path = Path(folder) / record
+    text = json.dumps({**settings, "n": n}, indent=1)
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+
+
+def seed_type(text: str) -> int:
+    """argparse type of a seed: a whole number >= 0 (numpy's generators take no negative seed)."""
+    import argparse
+
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"a seed is 0 or more, not {v}")
+    return v

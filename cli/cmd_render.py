@@ -289,6 +289,10 @@ def run(args: argparse.Namespace) -> int:
         if not 16 <= args.size <= 4096:
             raise CliInputError(f"--size must be 16..4096, got {args.size}")
         spec = resolve_body(args)
+        z = float(spec.params.transl[2])
+        if z >= 0:  # behind the camera (or in it): nothing to see, and pyrender refuses the depth range
+            raise CliInputError(f"the body's translation has z = {z:g} (--transl or the --pose file): a body in "
+                                f"front of the camera has z < 0")
         prepare_out_file(args.out)
     except (BodyModelError, ParamsFileError, CliInputError) as exc:
         return report_error(exc)

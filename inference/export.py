@@ -440,9 +440,13 @@ def _pose_from(doc: dict, path: Path) -> np.ndarray:
 
 
 def _scalar(doc: dict, key: str, path: Path) -> float | None:
+    """A camera value (a focal length, a crop or photo size): positive, or the file is refused (a focal of 0
+    rendered a blank picture and was written back as it was)."""
     if key not in doc or doc[key] is None:
         return None
     a = _array(doc[key], key, path, (1, 2))  # some files store f as (fx, fy)
+    if a[0] <= 0:
+        raise ParamsFileError(f"{path}: {key} must be positive, not {a[0]:g}")
     return float(a[0])
 
 

@@ -129,6 +129,7 @@ def test_render_pose_as_72_long_numbers(tmp_path, cached_model):
     (["--pose", ",".join(["0.123456789"] * 71) + ",x"], "--pose: expected comma-separated numbers"),
     (["--betas", "a,b"], "--betas"),
     (["--transl", "0,0"], "--transl"),
+    (["--transl", "0,0,5"], "in front of the camera has z < 0"),  # behind it: a pyrender traceback before
     (["--views", "top"], "--views"),
     (["--pose", "nope.npz"], "nope.npz"),
 ])
@@ -184,3 +185,23 @@ def test_presets_are_the_documented_ones():
     assert not preset_pose("tpose").any()
     with pytest.raises(KeyError, match="walk"):
         preset_pose("dance")
+
+
+def test_a_parameter_file_with_a_focal_of_0_is_refused(tmp_path, cached_model, capsys):
+    """A hand-edited file whose focal is 0 (or a size is negative) is one line and exit 2 (it rendered a blank
+    picture, and export wrote the 0 back)."""
+    from inference.export import export
+
+    good = tmp_path / "good.npz"
+    assert main(["export", "--preset", "walk", "--out", str(good)]) == 0
+    with np.load(good) as z:
+        arrays = {k: z[k] for k in z.files}
+    for key, value in (("focal", 0.0), ("crop_size", -256.0)):
+        bad = tmp_path / f"bad_{key}.npz"
+        np.savez(bad, **{**arrays, key: np.array(value)})
+        capsys.readouterr()
+        assert main(["render", "--pose", str(bad), "--out", str(tmp_path / f"{key}.png")]) == 2
+        err = capsys.readouterr().err
+        assert f"{key} must be positive" in err and "Traceback" not in err
+        assert main(["export", "--pose", str(bad), "--out", str(tmp_path / f"{key}.json")]) == 2
+    assert not list(tmp_path.glob("*.png")) and export  # nothing rendered

@@ -50,7 +50,7 @@ def run(args) -> int:
         print(f"error: --size {w}x{h}: frames are at least 64 x 64 px")
         return 2
     settings = {"seed": args.seed, "width": w, "height": h, "min_people": people[0], "max_people": people[1],
-                "min_height": heights[0], "max_height": heights[1]}
+                "min_height": heights[0], "max_height": heights[1], "body_model": str(args.body_model or "")}
     why = refusal(args.out, "crowd.json", settings, args.n, "frames")
     if why:
         print(f"error: {why}")

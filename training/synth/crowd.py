@@ -10,7 +10,8 @@ A frame is fixed by (seed, index): every draw comes from `np.random.default_rng(
 
 Layout of a crowd folder (written by `write_frame`, read by `read_frame`; `main.py synth-crowd`):
 
-    crowd.json            {"seed", "n", "width", "height", "min_people", "max_people", "min_height", "max_height"}
+    crowd.json            {"seed", "n", "width", "height", "min_people", "max_people", "min_height", "max_height",
+                           "body_model" ("" for the embedded one)}
     NNNNN_image.png       the frame, (H, W, 3) RGB
     NNNNN_ids.png         (H, W) uint8: 0 background, k + 1 where person k is visible
     NNNNN_people.npz      per person k (n people, in drawing order: far to near):

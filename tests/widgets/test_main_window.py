@@ -51,6 +51,17 @@ def export_and_wait(qtbot, window, path, **kw) -> None:
     assert not window.banner.text
 
 
+def refined_prediction(qtbot, window, photo):
+    """The photo dropped and fitted; its prediction, which keeps a network fit beside the refined one (the test
+    is skipped without the person detector: nothing to refine to)."""
+    drop(window, [photo])
+    wait_prediction(qtbot, window)
+    pred = window.session.prediction
+    if pred.network_params is None:
+        pytest.skip("no person detector here: nothing to refine to")
+    return pred
+
+
 def palette_pixels(img: np.ndarray) -> int:
     flat = img.reshape(-1, 3).astype(np.int32)
     hits = np.zeros(len(flat), bool)
@@ -569,11 +580,7 @@ def test_fit_switch_shows_the_network_fit_and_back(qtbot, window, photo):
     """The 3D pane's fit switch (and N) flips between the refined body and the network's own, both kept."""
     bar = window.view_bar
     assert not bar.fit.isEnabled()
-    drop(window, [photo])
-    wait_prediction(qtbot, window)
-    pred = window.session.prediction
-    if pred.network_params is None:
-        pytest.skip("no person detector here: nothing to refine to")
+    pred = refined_prediction(qtbot, window, photo)
     assert bar.fit.isEnabled() and bar.fit.currentData() == "refined"
     refined = grab(window.mesh_view)
     bar.fit.setCurrentIndex(bar.fit.findData("network"))
@@ -593,11 +600,7 @@ def test_undo_reset_and_n_after_a_fit_switch_and_edits(qtbot, window, photo):
     one Ctrl+Z away (before, it went to the unedited same fit without a word); the quality badge says its numbers
     are those from before the edits."""
     s, c, view = window.session, window.controller, window.mesh_view
-    drop(window, [photo])
-    wait_prediction(qtbot, window)
-    pred = s.prediction
-    if pred.network_params is None:
-        pytest.skip("no person detector here: nothing to refine to")
+    pred = refined_prediction(qtbot, window, photo)
 
     def aimed_at_body() -> bool:
         v = s.mesh.vertices
@@ -636,11 +639,7 @@ def test_undo_reset_and_n_after_a_fit_switch_and_edits(qtbot, window, photo):
 def test_inspector_describes_the_fit_on_screen(qtbot, window, photo):
     """The inspector's camera and refined rows follow the refined / network switch (N): the network's fit is at
     its own distance, and the refined row says which fit is shown (before, both rows kept the refined fit's)."""
-    drop(window, [photo])
-    wait_prediction(qtbot, window)
-    pred = window.session.prediction
-    if pred.network_params is None:
-        pytest.skip("no person detector here: nothing to refine to")
+    pred = refined_prediction(qtbot, window, photo)
     info = window.inspector.info.text
     refined_at = f"body at {-float(pred.params.transl[2]):.1f} m"
     network_at = f"body at {-float(pred.network_params.transl[2]):.1f} m"
@@ -660,11 +659,7 @@ def test_fit_box_names_the_network_fit_when_refinement_is_off(qtbot, window, pho
     from dataclasses import replace
 
     bar, s, c = window.view_bar, window.session, window.controller
-    drop(window, [photo])
-    wait_prediction(qtbot, window)
-    refined = s.prediction
-    if refined.network_params is None:
-        pytest.skip("no person detector here: nothing to refine to")
+    refined = refined_prediction(qtbot, window, photo)
     assert bar.fit.isEnabled() and bar.fit.currentText() == "Refined fit"
     c.apply_model_config(replace(c.config, refine=False), persist=False)  # re-runs the shown photo
     assert s.busy and bar.fit.currentText() == "Refined fit"  # the refined result stays until the new one

@@ -194,6 +194,19 @@ def expand(paths: list[Path], out: Path | None = None) -> list[Path]:
     return unique
 
 
+def _user_body_model(path):
+    """The body model file given with --body-model, loaded (None without one: the embedded model loads with the
+    networks); PredictInputError with the reader's message for a file that does not load."""
+    if not path:
+        return None
+    from inference.body_model import BodyModel, BodyModelError
+
+    try:
+        return BodyModel(path)
+    except BodyModelError as exc:
+        raise PredictInputError(str(exc)) from None
+
+
 def subfolders_note(paths: list[Path], out: Path | None = None) -> str:
     """'' or a note naming the input folders' subfolders, which `expand` does not search (the output folder
     `out` left out): a photo collection sorted into subfolders would otherwise give fewer images without a word."""
@@ -222,6 +235,7 @@ def run(args) -> int:
         if not images:
             raise PredictInputError(f"no images found in {', '.join(map(str, args.images))} "
                                     f"(looked for {', '.join(IMAGE_SUFFIXES)})")
+        user_body = _user_body_model(args.body_model)  # a file that does not load: refused before OUT is made
         prepare_out(args.out)
         note = subfolders_note(args.images, args.out)
         if note:
@@ -260,7 +274,7 @@ def run(args) -> int:
         if todo:
             _use_local_gpu(shard, args.device)
             try:
-                body = BodyModel(args.body_model)
+                body = user_body or BodyModel(args.body_model)
                 pred = Predictor(body_model=body, device=args.device, refine=args.refine, detect=args.detect)
             except (BodyModelError, PredictionError) as exc:
                 print(f"error: {exc}")

@@ -133,6 +133,7 @@ def run(args) -> int:
     from inference.errors import BodyModelError
     from training.loop import CheckpointError
 
+    made = not Path(cfg.out).exists()  # a run that fails before writing anything leaves no empty folder behind
     try:
         Path(cfg.out).mkdir(parents=True, exist_ok=True)
         if cfg.kind == "fit":
@@ -149,9 +150,11 @@ def run(args) -> int:
             path = train_seg(cfg)
     except (CheckpointError, BodyModelError, FileNotFoundError, ValueError) as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)  # the data, a checkpoint or a setting: one line
+        _drop_if_empty(Path(cfg.out), made)
         return 2
     except OSError as exc:
         print(f"{args.command}: {exc.strerror or exc}: {exc.filename or cfg.out}", file=sys.stderr)
+        _drop_if_empty(Path(cfg.out), made)
         return 1
     # (under torchrun rank 0 writes the checkpoints: the others may be done first)
     if os.environ.get("RANK", "0") == "0" and not Path(path).is_file():
@@ -159,6 +162,11 @@ def run(args) -> int:
         return 1
     print(f"best checkpoint: {path}")
     return 0
+
+
+def _drop_if_empty(out: Path, made: bool) -> None:
+    if made and out.is_dir() and not any(out.iterdir()):
+        out.rmdir()
 
 
 def _bad_settings(cfg) -> str:

@@ -81,6 +81,15 @@ def test_bad_mesh_formats_write_nothing(tmp_path, capsys, no_models, formats, ne
     assert not (tmp_path / "o").exists()
 
 
+def test_a_body_model_that_does_not_load_makes_no_output_folder(tmp_path, capsys, no_models):
+    """Refused before OUT is made (it left OUT/summary_ranks/ behind)."""
+    bad = tmp_path / "SMPL_NEUTRAL.pkl"
+    bad.write_text("not a pickle")
+    assert _predict(SAMPLES / "synthetic_01.png", "--out", tmp_path / "o", "--body-model", bad) == 2
+    _one_line_error(capsys, "SMPL_NEUTRAL.pkl")
+    assert not (tmp_path / "o").exists()
+
+
 def test_empty_folder_is_an_error(tmp_path, capsys, no_models):
     (tmp_path / "empty").mkdir()
     assert _predict(tmp_path / "empty", "--out", tmp_path / "o") == 2

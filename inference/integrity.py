@@ -98,3 +98,19 @@ def check_files(folder: Path, names: tuple[str, ...] | list[str], restore: str |
         if name in manifest:
             entry = manifest[name]
             check_file(Path(folder) / name, entry.get("bytes"), entry.get("sha256"), restore)
+
+
+DAMAGED = "not a PyTorch checkpoint, or a damaged one"
+
+
+def load_refusal(exc: Exception, fallback: str | None = None) -> str:
+    """Why torch's weights_only loader refused a file, in a user's words (its own message suggests
+    weights_only=False: not advice for a user): a pickled object is named as code that could run, a file it
+    cannot read is DAMAGED; anything else is `fallback`, or the exception's own message without one."""
+    why = str(exc)
+    if "Unsupported global: GLOBAL " in why:
+        return (f"it holds {why.split('Unsupported global: GLOBAL ', 1)[1].split()[0]}, more than tensors and "
+                f"plain data (refused: loading it could run code)")
+    if "Weights only load failed" in why:
+        return DAMAGED
+    return why if fallback is None else fallback

@@ -83,7 +83,7 @@ def load_weights(path: Path, device: torch.device) -> dict:
 
     A folder with a manifest (models.json, written by scripts/package_weights.py) has the file checked
     against the size and SHA-256 recorded there first; weights holding NaN or infinite values are refused."""
-    from .integrity import ModelFileError, check_files
+    from .integrity import ModelFileError, check_files, load_refusal
 
     restore = ("restore it with `git checkout resources/weights` (the shipped weights) or re-run "
                "scripts/package_weights.py")
@@ -98,13 +98,7 @@ def load_weights(path: Path, device: torch.device) -> dict:
         ck = torch.load(path, map_location=device, weights_only=True)  # tensors and plain data only: runs no code
         ck["model"] = {k: v.float() if v.is_floating_point() else v for k, v in ck["model"].items()}
     except Exception as exc:  # noqa: BLE001 - any corrupt file
-        why = str(exc)  # torch's weights_only refusals suggest weights_only=False: not advice for a user
-        if "Unsupported global: GLOBAL " in why:
-            why = (f"it holds {why.split('Unsupported global: GLOBAL ', 1)[1].split()[0]}, more than tensors and "
-                   f"plain data (refused: loading it could run code)")
-        elif "Weights only load failed" in why:
-            why = "not a PyTorch checkpoint, or a damaged one"
-        raise PredictionError(f"cannot load weights {path}: {why}") from None
+        raise PredictionError(f"cannot load weights {path}: {load_refusal(exc)}") from None
     bad = [k for k, v in ck["model"].items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
     if bad:
         raise PredictionError(f"weights {path} are damaged: {len(bad)} tensor(s) hold NaN or infinite values "

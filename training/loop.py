@@ -23,6 +23,8 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from inference.integrity import DAMAGED, load_refusal
+
 from .config import RunConfig
 
 
@@ -156,13 +158,7 @@ def load_checkpoint(path: str | Path, device="cpu") -> dict:
     try:
         ck = torch.load(path, map_location=device, weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any damaged or foreign file
-        why = str(exc)
-        if "Unsupported global: GLOBAL " in why:
-            why = (f"it holds {why.split('Unsupported global: GLOBAL ', 1)[1].split()[0]}, more than tensors and "
-                   f"plain data (refused: loading it could run code)")
-        else:
-            why = "not a PyTorch checkpoint, or a damaged one"
-        raise CheckpointError(f"{path}: {why}") from None
+        raise CheckpointError(f"{path}: {load_refusal(exc, fallback=DAMAGED)}") from None
     if not isinstance(ck, dict) or not isinstance(ck.get("model"), dict):
         raise CheckpointError(f"{path}: not a training checkpoint (no 'model' weights in it)")
     return ck

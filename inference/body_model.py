@@ -55,9 +55,8 @@ def read_model_file(path: Path) -> dict:
     if path.is_dir():
         raise BodyModelError(f"body model path is a folder: {path} (expected {expected})")
     try:
-        if path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as z:
-                data = {k: z[k] for k in z.files}
+        if safe_pickle.is_npz(path) or path.suffix.lower() == ".npz":  # by content: an .npz renamed .pkl is one
+            data = safe_pickle.read_npz(path)
         else:
             with open(path, "rb") as fh:
                 data = safe_pickle.load(fh)  # numpy, scipy.sparse and chumpy data only: no code runs
@@ -68,7 +67,8 @@ def read_model_file(path: Path) -> dict:
         raise
     except (pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError, OSError,
             AttributeError, ImportError, IndexError, TypeError, KeyError) as exc:
-        raise BodyModelError(f"cannot read body model {path}: {type(exc).__name__}: {exc} "
+        said = " ".join(str(exc).split())  # one line: some decoders' messages run over several
+        raise BodyModelError(f"cannot read body model {path}: {type(exc).__name__}: {said} "
                              f"(expected {expected})") from None
     missing = [k for k in REQUIRED_KEYS if k not in data]
     if missing:

@@ -316,6 +316,8 @@ def _pkl_bytes(rec: ParamsRecord) -> bytes:
         "pose": p.pose.astype(np.float64), "betas": np.asarray(p.betas, np.float64),
         "trans": np.zeros(3), "f": float(rec.focal if photo is None else photo.focal), "rt": rt, "t": t,
     }
+    if rec.body_model:  # a key beside UP-3D's (their readers ignore it): which model the betas shape
+        doc["body_model"] = str(rec.body_model)
     if photo is not None:  # the photo camera above; the crop camera (same rt and trans) beside it
         doc.update(crop_f=float(rec.focal), crop_t=body_pkl_camera(p.transl)[1], crop_size=int(rec.size),
                    image_size=np.array([photo.width, photo.height], np.int64))
@@ -338,7 +340,7 @@ def save_params(path: str | Path, params: BodyParams, focal: float = FOCAL, size
     """Write parameters as .npz, .json or UP-3D `_body.pkl` (by suffix). Returns the path.
 
     params: pose (72,) = global_orient + body_pose, betas (10,), transl (3,) in the OpenGL camera
-    frame; focal in pixels for a `size` x `size` crop; body_model: a name to record (npz/json);
+    frame; focal in pixels for a `size` x `size` crop; body_model: a name to record;
     photo: the input photo's camera for this body (`inference.photo_camera.photo_camera`; its
     crop_transl must be params.transl), written as described in the module docstring.
     """
@@ -407,8 +409,7 @@ def _array(value, what: str, path: Path, sizes: tuple[int, ...] | None) -> np.nd
 
 
 def _read_npz(path: Path) -> dict:
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    return safe_pickle.read_npz(path)
 
 
 def _read_json(path: Path) -> dict:
@@ -472,7 +473,8 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
     except ParamsFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - any decoding failure becomes one line naming the file
-        raise ParamsFileError(f"cannot read parameters from {path}: {type(exc).__name__}: {exc}") from None
+        said = " ".join(str(exc).split())  # one line: some decoders' messages run over several
+        raise ParamsFileError(f"cannot read parameters from {path}: {type(exc).__name__}: {said}") from None
     pose = _pose_from(doc, path)
     if "betas" not in doc:
         raise ParamsFileError(f"{path}: no betas")

@@ -89,6 +89,18 @@ def _assert_names_file(path, match=None):
     return msg
 
 
+def test_a_model_file_is_read_by_its_content(tmp_path, arrays, model):
+    """An .npz is a zip archive whatever its suffix says (upper case, renamed .pkl); a photo named .npz is said
+    not to be one, in one line."""
+    np.savez(tmp_path / "model", **arrays)
+    for name in ("MODEL.NPZ", "model_npz.pkl"):
+        (tmp_path / name).write_bytes((tmp_path / "model.npz").read_bytes())
+    for name in ("MODEL.NPZ", "model_npz.pkl"):
+        np.testing.assert_allclose(BodyModel(tmp_path / name).rest_joints(), model.rest_joints(), atol=1e-6)
+    (tmp_path / "photo.npz").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
+    assert "allow_pickle" not in _assert_names_file(tmp_path / "photo.npz", "not an .npz file")
+
+
 def test_bad_model_paths_raise_one_line_errors_naming_the_file(tmp_path, arrays):
     _assert_names_file(tmp_path / "missing.pkl", "not found")
     folder = tmp_path / "models"
@@ -112,9 +124,11 @@ def test_real_smpl_format_pickle_loads_without_chumpy(tmp_path, arrays, model):
     assert "chumpy" not in sys.modules
     fake_pkg, fake_ch = types.ModuleType("chumpy"), types.ModuleType("chumpy.ch")
 
-    class Ch:  # pickles like chumpy's Ch: class chumpy.ch.Ch, state holding the array as 'x'
-        def __init__(self, x):
+    class Ch:  # pickles like chumpy's Ch: class chumpy.ch.Ch, state holding the array as 'x' beside the
+        def __init__(self, x):  # bookkeeping chumpy's Ch.__new__ sets up (a set among it: __builtin__.set)
             self.x = np.asarray(x, np.float64)
+            self._dirty_vars, self._itr, self._depends_on_deps = set(), None, {}
+            self._make_dense = self._make_sparse = False
 
     Ch.__module__, Ch.__qualname__ = "chumpy.ch", "Ch"
     fake_ch.Ch = Ch
@@ -132,7 +146,7 @@ def test_real_smpl_format_pickle_loads_without_chumpy(tmp_path, arrays, model):
         path.write_bytes(pickle.dumps(smpl, protocol=2))
     finally:
         del sys.modules["chumpy"], sys.modules["chumpy.ch"]
-    assert b"chumpy.ch" in path.read_bytes()
+    assert b"chumpy.ch" in path.read_bytes() and b"__builtin__\nset" in path.read_bytes()
     with pytest.raises(ImportError):
         pickle.loads(path.read_bytes())  # a plain unpickler needs chumpy
 

@@ -157,6 +157,11 @@ def test_unknown_suffix_and_bad_param_files(tmp_path, model, params):
     (tmp_path / "broken.json").write_text("{")
     with pytest.raises(ex.ParamsFileError, match="broken.json"):
         ex.load_params(tmp_path / "broken.json")
+    # a file that is not what its suffix says: said so, not numpy's hint to allow pickles
+    (tmp_path / "photo.npz").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
+    with pytest.raises(ex.ParamsFileError, match="photo.npz.*not an .npz file") as wrong:
+        ex.load_params(tmp_path / "photo.npz")
+    assert "allow_pickle" not in str(wrong.value)
 
 
 class _Evil:

@@ -160,11 +160,17 @@ def resolve_body(args: argparse.Namespace) -> BodySpec:
     changed = [o for o, v in (("--betas", args.betas), ("--transl", args.transl), ("--focal", args.focal))
                if v is not None]
     note = ""
-    if photo is not None and changed:
+    other_model = pose_file is not None and rec.body_model not in ("", model.name)
+    if photo is not None and (changed or other_model):
         # the photo camera's translation and photo-pixel joints were solved for the file's body and crop
         # camera: with another shape, place or focal they would describe a body that is not there
-        note = f"the photo camera of {pose_file} is left out: {', '.join(changed)} changed the body"
+        why = ", ".join(changed) + " changed the body" if changed else \
+            f"it was fitted with the body model {rec.body_model!r}, not {model.name!r}"
+        note = f"the photo camera of {pose_file} is left out: {why}"
         photo = None
+    elif other_model:
+        note = (f"{pose_file} was fitted with the body model {rec.body_model!r}; its pose and shape are shown "
+                f"on {model.name!r}")
     return BodySpec(model, BodyParams.from_pose(pose, betas, transl), float(focal), int(crop_size), photo, note)
 
 

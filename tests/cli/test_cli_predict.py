@@ -375,6 +375,21 @@ def test_export_of_a_predicted_file_keeps_its_photo_camera(tmp_path, capsys, cac
         assert "photo_focal" not in z.files
     assert main(["export", "--pose", str(tmp_path / "b.npz"), "--out", str(tmp_path / "c_body.pkl")]) == 0
     assert "image_size" not in pkl(tmp_path / "c_body.pkl")  # no photo camera in, none out: as before
+    # another body model: every file says which model it was fitted with (the _body.pkl beside UP-3D's keys),
+    # and the photo camera, solved for that model's body, is left out with the reason
+    assert pkl(out / "wide_body.pkl")["body_model"] == "embedded NBF-anny neutral"
+    other = tmp_path / "other_model.npz"
+    from inference.body_model import EMBEDDED_MODEL
+
+    with np.load(EMBEDDED_MODEL) as z:
+        np.savez(other, **{k: z[k] * 1.1 if k == "v_template" else z[k] for k in z.files})
+    for src in ("wide.npz", "wide.json", "wide_body.pkl"):
+        capsys.readouterr()
+        dst = tmp_path / f"other_{src.replace('.', '_')}.json"
+        assert main(["export", "--pose", str(out / src), "--body-model", str(other), "--out", str(dst)]) == 0
+        err = capsys.readouterr().err
+        assert "photo camera" in err and "embedded NBF-anny neutral" in err and "other_model.npz" in err, src
+        assert "photo_focal" not in json.loads(dst.read_text())
 
 
 def test_all_people_rerun_completes_a_person_whose_file_was_deleted(tmp_path, capsys, monkeypatch):

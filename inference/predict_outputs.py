@@ -29,12 +29,14 @@ PARAM_OUTPUTS = (".npz", ".json", "_body.pkl")
 def output_stems(images: list[Path]) -> list[str]:
     """One output name per image, all different: the file's stem, then (for a stem taken already, as with
     a/photo.jpg and b/photo.jpg, or x.jpg and x.png) the stem with the suffix (x_png), then _2, _3, ...
-    A name of the form STEM_pN with STEM another image's stem counts as taken: it is that image's person N
-    (`predict --all-people`), so a.png and a_p2.png give a and a_p2_png."""
+    A name of the form STEM_pN or STEM_scene with STEM another image's stem counts as taken: it is that
+    image's person N or its scene (`predict --all-people` writes STEM_pN.* and STEM_scene.glb, which would be
+    the same file as a STEM_scene image's own STEM_scene.glb), so a.png, a_p2.png and a_scene.png give a,
+    a_p2_png and a_scene_png."""
     bases = {p.stem.lower() for p in images}
 
     def person_of_another(name: str) -> bool:
-        m = re.fullmatch(r"(.+)_p\d+", name.lower())
+        m = re.fullmatch(r"(.+)_(p\d+|scene)", name.lower())
         return m is not None and m[1] in bases
 
     taken: set[str] = set()

@@ -129,6 +129,8 @@ def test_output_stems_are_unique(tmp_path):
     assert len({s.lower() for s in stems}) == len(stems)
     # a name another image's person N takes with --all-people (a.png's person 2 is a_p2) is not given out
     assert output_stems([Path("x/a_p2.png"), Path("a.png"), Path("b_p3.png")]) == ["a_p2_png", "a", "b_p3"]
+    # and so is the name of its scene (a.png's a_scene.glb would be a_scene.png's own mesh)
+    assert output_stems([Path("a.png"), Path("a_scene.png"), Path("b_scene.png")]) == ["a", "a_scene_png", "b_scene"]
 
 
 def test_outputs_in_the_input_folder_are_not_inputs(tmp_path):

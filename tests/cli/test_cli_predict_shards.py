@@ -455,3 +455,31 @@ def test_people_picture_labels_count_from_1(monkeypatch):
     people = [Person(np.array([2, 2, 20, 40], np.float32), s, np.zeros((33, 3), np.float32)) for s in (0.9, 0.8)]
     draw.draw_people(np.zeros((48, 32, 3), np.uint8), people)
     assert labels == ["#1 0.90", "#2 0.80"]
+
+
+# ------------------------------------------------------------------ several people: the folder stays consistent
+def _noise(path: Path, seed: int = 1) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), np.random.default_rng(seed).integers(0, 256, (72, 56, 3), np.uint8))
+    return path
+
+
+def _scene_nodes(path: Path) -> list[str]:
+    from inference.export_gltf import glb_unpack
+
+    doc, _ = glb_unpack(path.read_bytes())
+    return [n["name"] for n in doc["nodes"]]
+
+
+def test_an_image_named_like_another_ones_scene_gets_its_own_name(tmp_path, capsys, crowd):
+    """x.jpg (two people) and x_scene.jpg in one folder: x_scene.jpg's outputs are x_scene_jpg.*, so x's
+    x_scene.glb neither fails it ("outputs exist") nor is replaced by its body mesh (with --overwrite)."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    _noise(src / "x.jpg"), _noise(src / "x_scene.jpg", seed=2)
+    crowd.people = {"x.jpg": 2, "x_scene.jpg": 1}
+    for extra in ((), ("--overwrite",)):
+        assert _predict(src, "--out", out, "--all-people", *extra) == 0
+        assert _scene_nodes(out / "x_scene.glb") == ["person 1", "person 2", "photo camera"]
+        assert (out / "x_scene_jpg.obj").is_file()
+    assert [r["output"] for r in _summary(out)] == ["x", "x_p2", "x_scene_jpg"]
+    capsys.readouterr()

@@ -15,10 +15,12 @@ only its missing people are written.
 Summary. Each rank appends one row per image (and per extra person with --all-people) to its own log,
 OUT/summary_ranks/rankK-of-N.csv, flushed row by row, so an interrupted rank keeps what it did. At its end
 every rank merges all logs into OUT/summary.csv under a file lock (`merge_summary`): the last rank to finish
-writes the complete table. The table lists every input image once, in input order: the newest result of
-each output (a later "skipped" does not hide the earlier "done" row with its numbers), and "pending" for
-an image no rank has logged yet. `predict IMAGES --out OUT --merge-summary` rebuilds it without predicting
-(after ranks on several machines, where a lock on a network file system may not hold).
+writes the complete table. The table describes the output
+folder (`merge_rows`): every input image once, in input order, with its people: the newest result of each
+output (a later "skipped" does not hide the "done" row that wrote its files, with its numbers), and "pending"
+for an image no rank has logged yet; then the outputs the logs record for other images (earlier runs into the
+same folder). `predict IMAGES --out OUT --merge-summary` rebuilds it without predicting (after ranks on several
+machines, where a lock on a network file system may not hold).
 """
 from __future__ import annotations
 
@@ -186,11 +188,14 @@ def written_logged(out: Path) -> dict[str, tuple[str, str]]:
 
 
 def _best(rows: list[dict]) -> dict:
-    """The newest row that says what happened to the output; a newer 'skipped' keeps an older result."""
+    """The newest row that says what happened to the output. A newer 'skipped' keeps the newest 'done' with
+    its numbers, also across failed attempts in between (an 'outputs exist' error of a --person 2 run): an
+    output is skipped only when its files are all there and hold the person asked for, which are the files
+    that 'done' row wrote."""
     rows = sorted(rows, key=lambda r: r.get("finished_at", ""))
-    real = [r for r in rows if r["status"] != "skipped"]
-    if real and real[-1]["status"] == "done" and rows[-1]["status"] == "skipped":
-        return real[-1]
+    done = [r for r in rows if r["status"] == "done"]
+    if done and rows[-1]["status"] == "skipped":
+        return done[-1]
     return rows[-1]
 
 
@@ -199,19 +204,71 @@ def _person_key(output: str, stem: str) -> int:
     return int(m[1]) if m else 0
 
 
-def merge_rows(images: list[Path], stems: list[str], rows: list[dict]) -> list[dict]:
-    """One row per output of the inputs, in input order ('pending' for an input nobody has logged)."""
-    by_image: dict[str, dict[str, list[dict]]] = {}
+def _people(row: dict) -> int | None:
+    try:
+        return int(row.get("people") or "")
+    except ValueError:
+        return None
+
+
+def _files_gone(out: Path | None, row: dict) -> bool:
+    """Whether a 'done' row's output is no longer in OUT (its NAME.npz, written for every output, is gone):
+    removed by a later run (the people no longer found) or by the user. False without `out`."""
+    return out is not None and row["status"] == "done" and not (out / f"{row['output']}.npz").is_file()
+
+
+def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path | None = None) -> list[dict]:
+    """The table of the output folder `out`: one row per output, the newest result of each (`_best`).
+
+    First the inputs in input order, each with its people (NAME, NAME_p2, ...; 'pending' for an input nobody
+    has logged); then the outputs the logs record for other images, which earlier runs wrote into the folder
+    (sorted by image; index empty: not an input of this run). Rows are matched to an input by the image's
+    file name and the output name, not by the path as typed: the same photo given by a relative path and
+    then by an absolute one, or from another working folder, writes the same files. Left out: a person
+    beyond the people its image's newest row found (NAME_p5 after a rerun found 3) and, with `out`, a 'done'
+    output whose files are gone."""
+    groups: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
-        by_image.setdefault(r["image"], {}).setdefault(r["output"], []).append(r)
-    merged = []
+        groups.setdefault((Path(r.get("image") or "").name, r["output"]), []).append(r)
+    merged, claimed = [], set()
     for i, (path, stem) in enumerate(zip(images, stems)):
-        outputs = by_image.get(str(path), {})
-        outputs = {o: rs for o, rs in outputs.items() if o == stem or _person_key(o, stem)}
+        outputs = {o: rs for (name, o), rs in groups.items()
+                   if name == path.name and (o == stem or _person_key(o, stem))}
+        claimed |= {(path.name, o) for o in outputs} | {(path.name, stem)}
         if stem not in outputs:
             merged.append({"index": i, "image": str(path), "output": stem, "status": "pending"})
+        people = _people(_best(outputs[stem])) if stem in outputs else None
         for o in sorted(outputs, key=lambda o: _person_key(o, stem)):
-            merged.append({**_best(outputs[o]), "index": i})
+            best = _best(outputs[o])
+            k = _person_key(o, stem)
+            if k and ((people is not None and k > people) or _files_gone(out, best)):
+                continue
+            merged.append({**best, "index": i, "image": str(path)})
+    # other images' outputs: an output name one of the inputs now writes is that input's; of two other
+    # images that wrote the same name, the newer one's files are there
+    taken = {o for _, o in claimed}
+    newest: dict[str, tuple[str, list[dict]]] = {}
+    for (name, o), rs in groups.items():
+        if o in taken:
+            continue
+        last = max(r.get("finished_at", "") for r in rs)
+        if o not in newest or last > max(r.get("finished_at", "") for r in newest[o][1]):
+            newest[o] = (name, rs)
+    others = {o: _best(rs) for o, (_, rs) in newest.items()}
+
+    def split(o: str) -> tuple[str, int]:  # NAME_p3 -> (NAME, 3); NAME -> (NAME, 0)
+        m = re.fullmatch(r"(.+)_p(\d+)", o)
+        return (m[1], int(m[2])) if m else (o, 0)
+
+    def stale(r: dict) -> bool:
+        base, k = split(r["output"])
+        main = others.get(base) if k else None
+        people = _people(main) if main is not None and Path(main["image"]).name == Path(r["image"]).name else None
+        return (people is not None and k > people) or _files_gone(out, r)
+
+    for r in sorted(others.values(), key=lambda r: (r.get("image", ""), split(r["output"]))):
+        if not stale(r):
+            merged.append({**r, "index": ""})
     return merged
 
 
@@ -226,7 +283,7 @@ def merge_summary(out: Path, images: list[Path], stems: list[str]) -> Path:
             fcntl.flock(fh, fcntl.LOCK_EX)
         except (ImportError, OSError):  # no POSIX locks here: an unlocked merge is still a valid table
             pass
-        return write_summary(out / SUMMARY, merge_rows(images, stems, read_logs(out)), COLUMNS)
+        return write_summary(out / SUMMARY, merge_rows(images, stems, read_logs(out), out), COLUMNS)
 
 
 def count(merged: list[dict]) -> dict[str, int]:

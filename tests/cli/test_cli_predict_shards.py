@@ -184,6 +184,10 @@ def test_merge_summary_alone_and_the_newest_result_wins(tmp_path, capsys, loads)
     assert [(r["output"], r["status"]) for r in merged] == [
         (stems[0], "pending"), (stems[1], "done"), (stems[1] + "_p2", "done"), (stems[2], "skipped")]
     assert merged[1]["pck"] == "0.9"
+    # a failed attempt between the run that wrote the files and a skip (a --person 2 run whose outputs were in
+    # the way): the skip still means that run's files, and its row with the numbers is kept
+    rows.insert(2, {**base, "status": "error", "message": "outputs exist", "finished_at": "2024-01-02T12:00:00"})
+    assert merge_rows(images, stems, rows)[1]["pck"] == "0.9"
 
 
 def test_a_log_an_earlier_release_began_is_left_as_it_is_and_read_counting_from_1(tmp_path):
@@ -482,4 +486,27 @@ def test_an_image_named_like_another_ones_scene_gets_its_own_name(tmp_path, caps
         assert _scene_nodes(out / "x_scene.glb") == ["person 1", "person 2", "photo camera"]
         assert (out / "x_scene_jpg.obj").is_file()
     assert [r["output"] for r in _summary(out)] == ["x", "x_p2", "x_scene_jpg"]
+    capsys.readouterr()
+
+
+def test_the_summary_lists_the_folder_whatever_the_path_and_the_images_given(tmp_path, capsys, crowd, monkeypatch):
+    """summary.csv describes the output folder: the same image by a relative and then an absolute path keeps its
+    people's rows and numbers (one "skipped" row was left), and rerunning one image keeps the rows of the
+    other images whose outputs are there (they vanished)."""
+    src, out = _images(tmp_path / "in", 3), tmp_path / "out"
+    crowd.people = {"img0.png": 2, "x.jpg": 1, "x.png": 1}
+    monkeypatch.chdir(tmp_path)
+    assert _predict(Path("in") / "img0.png", "--out", out, "--all-people") == 0
+    first = _summary(out)
+    assert _predict(src / "img0.png", "--out", out, "--all-people") == 0
+    again = _summary(out)
+    assert [(r["output"], r["status"], r["pck"]) for r in again] == [
+        (r["output"], "done", r["pck"]) for r in first]
+    assert again[0]["image"] == str(src / "img0.png")  # the path as given now
+
+    assert _predict(src, "--out", out, "--all-people") == 0
+    assert _predict(src / "img0.png", "--out", out, "--all-people", "--overwrite") == 0
+    rows = [(r["index"], Path(r["image"]).name, r["output"], r["status"]) for r in _summary(out)]
+    assert rows == [("0", "img0.png", "img0", "done"), ("0", "img0.png", "img0_p2", "done"),
+                    ("", "x.jpg", "x", "done"), ("", "x.png", "x_png", "done")]
     capsys.readouterr()

@@ -11,7 +11,9 @@ the body with the input photo's own camera and its 24 SMPL + 14 LSP joints in ph
 _body.pkl, f, rt, t are the photo camera and crop_f, crop_t the network's crop camera; see
 inference/export.py and inference/photo_camera.py). The files are written by
 inference/predict_outputs.py, which the app's "Run all" uses too. With --all-people and several people,
-NAME_scene.glb holds them all in the photo's camera (a node per person and the camera: inference/scene.py).
+NAME_scene.glb holds them all in the photo's camera (a node per person and the camera: inference/scene.py),
+made from their parameter files; it follows them (`_after_writing`): remade when one is written, made when
+missing, removed when it can no longer be made.
 
 People are counted from 1 wherever a user reads them, as in the app ("Person 2 of 3"): --person N, the
 NAME_pN files of --all-people, the `person` column of summary.csv, the #N labels of NAME_people.png and the
@@ -21,7 +23,9 @@ An image whose outputs are all there is skipped (a rerun resumes); --overwrite r
 that means every person's outputs, as many people as the rank logs say the image's last run found (an image
 whose count is not on record is predicted again, and only its missing people are written; a person whose
 set lost a file is written again when the rank logs say the rest holds that person of that image, while files
-of another image or person, or not on record, are never replaced without --overwrite). Large folders:
+of another image or person, or not on record, are never replaced without --overwrite; every person's names
+are looked at before any is written). When an image's own outputs are written anew, the outputs of people
+beyond those found now that the rank logs say this tool wrote for it are removed. Large folders:
 `--shard K/N` or torchrun ranks split the inputs, and OUT/summary.csv lists every image's result (see
 cli/predict_batch.py).
 
@@ -45,6 +49,7 @@ from inference.predict_outputs import (  # the one exporter, shared with the app
     is_complete,
     output_paths,
     output_stems,
+    remove_quietly,
     write_outputs,
 )
 
@@ -249,7 +254,23 @@ def run(args) -> int:
     mine = shard.take(len(images))
     if shard.world > 1:
         print(f"rank {shard.rank} of {shard.world}: {len(mine)} of {len(images)} images")
+    log = batch.RankLog(args.out, shard)
+    try:
+        return _run_images(args, images, stems, mine, mesh_formats, user_body, log)
+    finally:
+        # also after Ctrl+C or SIGTERM: the rank logs hold every result so far (a row is logged when its
+        # output is complete), so the table is right and the user reads it without --merge-summary
+        log.close()
+        try:
+            batch.merge_summary(args.out, images, stems)
+        except OSError as exc:
+            print(f"warning: cannot write {args.out / batch.SUMMARY}: {exc.strerror or exc}", file=sys.stderr)
 
+
+def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mesh_formats: list[str], user_body,
+                log) -> int:
+    """Predict this rank's images `mine` (indices into `images`), logging to `log`; returns the exit status."""
+    from cli import predict_batch as batch
     from inference.render.context import configure_gl
 
     configure_gl()
@@ -259,51 +280,70 @@ def run(args) -> int:
     from inference.pipeline import PredictionError, Predictor
     from inference.render.renderer import MeshRenderer
 
-    log = batch.RankLog(args.out, shard)
     counts = {"done": 0, "skipped": 0, "failed": 0, "no_person": 0}
     people = batch.people_logged(args.out) if args.all_people and not args.overwrite else {}
-    holders = {} if args.overwrite else batch.written_logged(args.out)
-    todo = [i for i in mine if args.overwrite or not finished(args.out, stems[i], mesh_formats, args.all_people,
-                                                              args.person, people.get(stems[i]), holders,
-                                                              images[i])]
-    for i in sorted(set(mine) - set(todo)):  # finished before: not even the models are needed
+    # read with --overwrite too: the outputs of people no longer found are removed only where the logs say
+    # this tool wrote them for this image (`_remove_people_beyond`)
+    holders = batch.written_logged(args.out)
+    todo, scenes = [], []
+    for i in mine:
+        if args.overwrite or not finished(args.out, stems[i], mesh_formats, args.all_people, args.person,
+                                          people.get(stems[i]), holders, images[i]):
+            todo.append(i)
+        elif args.all_people and scene_missing(args.out, stems[i], people.get(stems[i])):
+            scenes.append(i)  # every person's outputs there, the scene not (an interruption, a deletion)
+    for i in sorted(set(mine) - set(todo) - set(scenes)):  # finished before: not even the models are needed
         log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist",
                   people=people.get(stems[i]))
         counts["skipped"] += 1
+    if not (todo or scenes):
+        return _report(args, mine, counts)
+    _use_local_gpu(log.shard, args.device)
     try:
-        if todo:
-            _use_local_gpu(shard, args.device)
-            try:
-                body = user_body or BodyModel(args.body_model)
-                pred = Predictor(body_model=body, device=args.device, refine=args.refine, detect=args.detect)
-            except (BodyModelError, PredictionError) as exc:
-                print(f"error: {exc}")
-                return 2
-            for w in pred.warnings:
-                print(f"warning: {w}")
-            renderer = MeshRenderer(body.faces, body.weights)
-            ctx = _Context(args, mesh_formats, pred, renderer, body, log, counts, tqdm.write, PredictionError,
-                           holders)
-            for i in tqdm(todo, desc="predict", unit="image", disable=len(todo) < 2):
-                try:
-                    _predict_image(ctx, i, images[i], stems[i])
-                except _Fatal as exc:
-                    left = len(mine) - counts["done"] - counts["skipped"] - counts["failed"]
-                    print(f"error: stopped: {exc}; {counts['done']}/{len(mine)} images done, {left} not run, "
-                          f"outputs in {args.out}", file=sys.stderr)
-                    return 1
-    finally:
-        log.close()
+        body = user_body or BodyModel(args.body_model)
+        for i in scenes:  # made from the people's parameter files: nobody is fitted again
+            _scene_only(args, body, log, counts, i, images[i], stems[i], people[stems[i]])
+        if not todo:
+            return _report(args, mine, counts)
+        pred = Predictor(body_model=body, device=args.device, refine=args.refine, detect=args.detect)
+    except (BodyModelError, PredictionError) as exc:
+        print(f"error: {exc}")
+        return 2
+    for w in pred.warnings:
+        print(f"warning: {w}")
+    renderer = MeshRenderer(body.faces, body.weights)
+    ctx = _Context(args, mesh_formats, pred, renderer, body, log, counts, tqdm.write, PredictionError, holders)
+    for i in tqdm(todo, desc="predict", unit="image", disable=len(todo) < 2):
+        try:
+            _predict_image(ctx, i, images[i], stems[i])
+        except _Fatal as exc:
+            left = len(mine) - counts["done"] - counts["skipped"] - counts["failed"]
+            print(f"error: stopped: {exc}; {counts['done']}/{len(mine)} images done, {left} not run, "
+                  f"outputs in {args.out}", file=sys.stderr)
+            return 1
+    return _report(args, mine, counts)
+
+
+def _report(args, mine: list[int], counts: dict) -> int:
+    """Print the batch's closing lines; the exit status."""
     skipped = f", {counts['skipped']} finished before (skipped)" if counts["skipped"] else ""
     print(f"{counts['done']}/{len(mine)} images done{skipped}, outputs in {args.out}")
     if counts["no_person"] and args.detect != "off":
         print(f"{counts['no_person']} with no person found: if an image is already one person's crop, "
               "--detect off fits the whole image as that person")
-    try:
-        batch.merge_summary(args.out, images, stems)
-    except OSError as exc:
-        print(f"warning: cannot write {args.out / batch.SUMMARY}: {exc.strerror or exc}", file=sys.stderr)
     return 1 if counts["failed"] else 0
+
+
+def scene_missing(out: Path, stem: str, people: int | None) -> bool:
+    """Whether the image with output name `stem`, whose last run found `people` people (None: not on record),
+    lacks its STEM_scene.glb (only an image of several people has one)."""
+    return (people or 0) > 1 and not (out / f"{stem}_scene.glb").exists()
+
+
+def person_names(stem: str, person: int, people: int) -> dict[int, str]:
+    """{person N (from 1): its output name} for an image of `people` people fitted with --all-people: the
+    --person one under the image's own name `stem`, each other under STEM_pN."""
+    return {n: stem if n == person else f"{stem}_p{n}" for n in range(1, people + 1)}
 
 
 def finished(out: Path, stem: str, mesh_formats: list[str], all_people: bool = False, person: int = 1,
@@ -312,7 +352,8 @@ def finished(out: Path, stem: str, mesh_formats: list[str], all_people: bool = F
     (`is_complete`) and hold the person asked for (`holds`); with --all-people also those of each other person
     N (STEM_pN) of the `people` its last run found (the rank logs' count, `predict_batch.people_logged`). An
     image whose count is not on record (None) is not finished: it is predicted again, and only the people
-    whose outputs are missing are written."""
+    whose outputs are missing are written. The image's STEM_scene.glb is not looked at here: a scene that
+    is missing alone is made from the people's files (`scene_missing`, `_scene_only`)."""
     if not kept(out, stem, mesh_formats, holders, image, person):
         return False
     if not all_people:
@@ -383,9 +424,10 @@ class _Context:
 
 
 def _predict_image(ctx, index: int, path: Path, name: str) -> None:
-    """Predict one image (with --all-people: every person, the others' outputs before the fitted one's),
-    write the outputs that are not there yet, log one row per person; raises _Fatal for a full or read-only
-    disk. People are counted from 1 (--person N, NAME_pN, the summary's person column)."""
+    """Predict one image (with --all-people: every person), write the outputs that are not there yet in person
+    order, log one row per person, then bring the image's other files in line with them (`_after_writing`);
+    raises _Fatal for a full or read-only disk. People are counted from 1 (--person N, NAME_pN, the summary's
+    person column)."""
     args = ctx.args
     t0 = time.perf_counter()
     row = {"index": index, "image": str(path), "output": name, "person": args.person}
@@ -396,65 +438,166 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
         ctx.counts["failed"] += 1
         status = "no person" if isinstance(exc, NoPersonFound) else "error"
         ctx.counts["no_person"] += status == "no person"
-        ctx.log.write(**row, status=status, message=str(exc), seconds=time.perf_counter() - t0)
+        ctx.log.write(**row, status=status, message=str(exc), seconds=time.perf_counter() - t0,
+                      people=_people_found(str(exc)))
         return
-    spent = time.perf_counter() - t0  # the fitted person's own time, without the other people's
+    spent = time.perf_counter() - t0  # the fitted person's own time (with the detection), without the others'
     for text in damage:
         ctx.say(f"warning: {about_file(path, text)}")
-    wrote, ok = False, True  # the image is counted once: failed when any of its people failed
-    if args.all_people and len(p.people) > 1:
-        for n in range(1, len(p.people) + 1):
-            if n == args.person:
+    found = len(p.people)
+    names = person_names(name, args.person, found) if args.all_people and found > 1 else {args.person: name}
+    rows = {n: {**row, "output": o, "person": n} for n, o in names.items()}
+    keep = {n for n, o in names.items()
+            if not args.overwrite and kept(args.out, o, ctx.mesh_formats, ctx.holders, path, n)}
+    # every name is looked at before anything is written: files in the way of one person fail the whole image
+    # with nothing written (a --person 2 run into a --person 1 folder wrote person 1 again as NAME_p1 before
+    # it found NAME taken)
+    blocked = {n: why for n, o in names.items() if n not in keep and (why := _in_the_way(ctx, path, o, n, p))}
+    if blocked:
+        for n in names:
+            if n in keep:
+                ctx.log.write(**_person_row(rows[n], p), status="skipped", message="outputs exist")
                 continue
-            tag = f"_p{n}"
-            sub = {**row, "output": name + tag, "person": n}
-            if not args.overwrite and kept(args.out, name + tag, ctx.mesh_formats, ctx.holders, path, n):
-                ctx.log.write(**sub, status="skipped", message="outputs exist", people=len(p.people))
+            if n in blocked:
+                ctx.say(f"{path}: {blocked[n]}")
+                msg = blocked[n]
+            elif n == args.person:  # the image's own row says why it was not written
+                msg = f"not written: outputs in the way of {', '.join(names[k] for k in blocked)}"
+            else:
                 continue
-            t1 = time.perf_counter()
+            ctx.log.write(**_person_row(rows[n], p), status="error", message=msg, seconds=time.perf_counter() - t0)
+        ctx.counts["failed"] += 1
+        return
+    wrote, ok = set(), True  # the image is counted once: failed when any of its people failed
+    for n, o in names.items():
+        if n in keep:  # written by an earlier run (which fitted fewer people, or lost another person's files)
+            ctx.log.write(**_person_row(rows[n], p), status="skipped", message="outputs exist")
+            continue
+        if n == args.person:
+            q, t1, notes = p, time.perf_counter() - spent, damage
+        else:
+            t1, notes = time.perf_counter(), ()
             try:
                 q, _ = predict_one(ctx.pred, path, n - 1)
             except ctx.PredictionError as exc:
                 ctx.say(f"{path} person {n}: {exc}")
-                ctx.log.write(**sub, status="error", message=str(exc), seconds=time.perf_counter() - t1)
+                ctx.log.write(**_person_row(rows[n], p), status="error", message=str(exc),
+                              seconds=time.perf_counter() - t1)
                 ok = False
                 continue
-            done = _write(ctx, q, path, name + tag, sub, t1)
-            wrote, ok = wrote or done, ok and done
-    if not args.overwrite and kept(args.out, name, ctx.mesh_formats, ctx.holders, path, args.person):
-        # written by an earlier run (which fitted fewer people, or lost another person's files): kept as it is
-        ctx.log.write(**_person_row(row, p), status="skipped", message="outputs exist")
-    else:
-        done = _write(ctx, p, path, name, row, time.perf_counter() - spent, damage=damage)
-        wrote, ok = wrote or done, ok and done
-    if args.all_people and len(p.people) > 1 and ok:
-        _write_scene(ctx, path, name, len(p.people), remake=wrote)
+        if _write(ctx, q, path, o, rows[n], t1, damage=notes, shared=len(names) if n == args.person else 0):
+            wrote.add(n)
+        else:
+            ok = False
+    _after_writing(ctx, path, name, p, wrote, ok)
     ctx.counts["failed" if not ok else "done" if wrote else "skipped"] += 1
 
 
-def _write_scene(ctx, path: Path, name: str, people: int, remake: bool) -> None:
-    """NAME_scene.glb: every person of the image in the photo's camera (inference/scene.py), read back from
-    their NAME.npz / NAME_pN.npz, so that people an earlier run wrote count too. Written when missing, remade when
-    a person's outputs were written now (it would show their old fit); a problem is a warning, the image's own
-    outputs stand."""
+def _people_found(message: str) -> int | None:
+    """The number of people in the Predictor's "person N asked for, but M found" (None in other messages): the
+    summary's people column of that error row."""
+    m = re.search(r"asked for, but (\d+) found", message)
+    return int(m[1]) if m else None
+
+
+def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool) -> None:
+    """After an image's people were written (`wrote`: their numbers) or kept, make its other files agree with
+    them: when its own outputs (NAME) were written, the people found then are the image's people, and the
+    outputs of people beyond them that this tool wrote for it are removed (`_remove_people_beyond`);
+    NAME_scene.glb is written when missing or remade when a person was written, from the people's files, and
+    removed when it cannot be (fewer than two people now, or a person's files missing): a scene left as it was
+    would show fits the folder no longer holds."""
+    args = ctx.args
+    found = len(p.people)
+    if args.person in wrote:
+        _remove_people_beyond(ctx, path, name, found)
+    scene = args.out / f"{name}_scene.glb"
+    everyone = found > 1 and args.all_people and ok
+    if not (wrote or everyone and not scene.exists()):
+        return
+    names = person_names(name, args.person, found)
+    there = all(n in wrote or kept(args.out, o, ctx.mesh_formats, ctx.holders, path, n) for n, o in names.items())
+    if found > 1 and there and (everyone or scene.exists()):  # (without --all-people: only remade)
+        _write_scene(ctx, path, name, names)
+    elif scene.exists() and _scene_ours(ctx.holders, name):
+        remove_quietly([scene])
+        why = "fewer than two people found" if found < 2 else "not every person's outputs are there"
+        ctx.say(f"{path}: removed {scene.name} ({why}; it showed the fits replaced now)")
+
+
+def _scene_ours(holders: dict, name: str) -> bool:
+    """Whether NAME_scene.glb may be written or removed for the image with output name `name`: not when the rank
+    logs record it as another image's output (a photo NAME_scene.jpg run into the folder on its own)."""
+    return holders.get(f"{name}_scene") is None
+
+
+def _remove_people_beyond(ctx, path: Path, name: str, found: int) -> None:
+    """Remove the outputs NAME_pK of people K > `found` that the rank logs say this tool wrote for this very
+    image (files not on record, or of another image, stay): after the image's outputs were written anew, as
+    with --overwrite --detect off after a run that found six people, they are not the image's people any more."""
+    gone = []
+    for o, held in ctx.holders.items():
+        m = re.fullmatch(re.escape(name) + r"_p(\d+)", o)
+        if m and int(m[1]) > found and holds(held, path, int(m[1])):
+            files = [q for q in output_paths(ctx.args.out / o, list(MESH_FORMATS)) if q.exists()]
+            remove_quietly(files)
+            gone += [(int(m[1]), o)] if files else []
+    if gone:
+        ctx.say(f"{path}: removed the outputs of people not found now ({', '.join(o for _, o in sorted(gone))})")
+
+
+def _make_scene(out: Path, names: dict[int, str], body, target: Path, overwrite: bool) -> None:
+    """Write `target` (NAME_scene.glb): every person of `names` ({person N: output name}) in the photo's camera
+    (inference/scene.py), read back from their NAME.npz / NAME_pN.npz. Raises ParamsFileError, OSError or
+    ValueError."""
     from inference.errors import ParamsFileError
     from inference.export import load_params_file
     from inference.scene import export_scene, photo_scene
 
-    args = ctx.args
-    target = args.out / f"{name}_scene.glb"
-    if target.exists() and not (remake or args.overwrite):
+    bodies = []
+    for n, o in names.items():
+        rec = load_params_file(out / f"{o}.npz", body)
+        if rec.photo is None:
+            raise ParamsFileError(f"{o}.npz records no photo camera")
+        bodies.append((f"person {n}", body.mesh(rec.params), rec.photo))
+    export_scene(target, photo_scene(bodies), overwrite=overwrite)
+
+
+def _write_scene(ctx, path: Path, name: str, names: dict[int, str]) -> None:
+    """NAME_scene.glb from the files of the people `names` ({person N: output name}), so that people an
+    earlier run wrote count too; a problem is a warning, the image's own outputs stand."""
+    from inference.errors import ParamsFileError
+
+    target = ctx.args.out / f"{name}_scene.glb"
+    if target.exists() and not _scene_ours(ctx.holders, name):
+        held = ctx.holders[f"{name}_scene"]
+        ctx.say(f"warning: {path}: no {target.name}: that name holds the outputs of {held[0]}")
         return
     try:
-        bodies = []
-        for n in range(1, people + 1):
-            rec = load_params_file(args.out / f"{name if n == args.person else f'{name}_p{n}'}.npz", ctx.body)
-            if rec.photo is None:
-                raise ParamsFileError(f"{name}_p{n}.npz records no photo camera")
-            bodies.append((f"person {n}", ctx.body.mesh(rec.params), rec.photo))
-        export_scene(target, photo_scene(bodies), overwrite=True)
+        _make_scene(ctx.args.out, names, ctx.body, target, overwrite=True)
     except (ParamsFileError, OSError, ValueError) as exc:
         ctx.say(f"warning: {path}: no {target.name} ({getattr(exc, 'strerror', None) or exc})")
+
+
+def _scene_only(args, body, log, counts: dict, index: int, path: Path, stem: str, people: int) -> None:
+    """An image whose people's outputs are all there but not its STEM_scene.glb (a run stopped between the last
+    person and the scene, or the file deleted): the scene is made from their parameter files, nobody is fitted
+    again; the people's rows are logged as skipped (the table keeps the rows that wrote them)."""
+    from inference.errors import ParamsFileError
+
+    names = person_names(stem, args.person, people)
+    for n, o in names.items():
+        log.write(index=index, image=str(path), output=o, person=n, people=people, status="skipped",
+                  message="outputs exist")
+    target = args.out / f"{stem}_scene.glb"
+    try:
+        _make_scene(args.out, names, body, target, overwrite=False)
+    except (ParamsFileError, OSError, ValueError) as exc:
+        print(f"warning: {path}: no {target.name} ({getattr(exc, 'strerror', None) or exc})")
+        counts["skipped"] += 1
+        return
+    print(f"{path.name}: {target.name} made from its {people} people's parameter files -> {target}")
+    counts["done"] += 1
 
 
 def _person_row(row: dict, p) -> dict:
@@ -463,27 +606,43 @@ def _person_row(row: dict, p) -> dict:
     return {**row, "people": len(p.people), **({} if p.people else {"person": None})}
 
 
-def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=()) -> bool:
+def _in_the_way(ctx, path: Path, name: str, person: int, p) -> str | None:
+    """None when person `person` of the image `path` may be written under output name `name`, else the message
+    saying which files are in the way and whose fit they hold. Files the rank logs say an earlier run wrote for
+    this very person of this very image are an incomplete set of the same fit (a file deleted since): completed,
+    as --all-people promises for the people missing; files of another image or person, or not on record (maybe
+    the user's own), stay protected unless --overwrite. `p`: the image's prediction (NAME_people.png is written
+    only with people detected)."""
+    held = ctx.holders.get(name)
+    if ctx.args.overwrite or holds(held, path, person):
+        return None
+    existing = [q.name for q in output_paths(ctx.args.out / name, ctx.mesh_formats, bool(p.people)) if q.exists()]
+    if not existing:
+        return None
+    whose = (f", holding {'person ' + held[1] + ' of ' if held[1] else 'the whole image of '}{held[0]}"
+             if held else "")
+    return (f"outputs exist ({', '.join(existing[:3])}{', ...' if len(existing) > 3 else ''}{whose}); "
+            f"use --overwrite or another --out")
+
+
+def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=(), shared: int = 0) -> bool:
     """Write one person's outputs and log its row; True when written (the caller counts the image; a full or
-    read-only disk counts it as failed here and raises _Fatal)."""
+    read-only disk counts it as failed here and raises _Fatal). `shared`: with --all-people, the number of
+    people whose detection this prediction ran (its printed detect time is theirs too)."""
     args = ctx.args
     stem = args.out / name
-    held = ctx.holders.get(name)
-    # files the rank logs say an earlier run wrote for this very person of this very image are an incomplete
-    # set of the same fit (a file deleted since): completed, as --all-people promises for the people missing;
-    # files of another image or person, or not on record (maybe the user's own), stay protected
-    ours = holds(held, path, row.get("person"))
+    ours = holds(ctx.holders.get(name), path, row.get("person"))
+    msg = _in_the_way(ctx, path, name, row.get("person"), p)
     row = _person_row(row, p)
-    paths = output_paths(stem, ctx.mesh_formats, bool(p.people))
-    existing = [q.name for q in paths if q.exists()]
-    if existing and not args.overwrite and not ours:
-        whose = (f", holding {'person ' + held[1] + ' of ' if held[1] else 'the whole image of '}{held[0]}"
-                 if held else "")
-        msg = (f"outputs exist ({', '.join(existing[:3])}{', ...' if len(existing) > 3 else ''}{whose}); "
-               f"use --overwrite or another --out")
+    if msg:  # (looked at before any person of the image was written; files may have come since)
         ctx.say(f"{path}: {msg}")
         ctx.log.write(**row, status="error", message=msg, seconds=time.perf_counter() - t0)
         return False
+    from inference.predict_outputs import quality_fields
+
+    # assessed before writing: an interruption between the files and their row would leave a complete set
+    # the rank logs do not know (a rerun then skips it without its numbers)
+    quality = quality_fields(p)
     try:
         write_outputs(p, stem, ctx.mesh_formats, ctx.renderer, ctx.body.name, args.overwrite or ours, ctx.body,
                       frame=getattr(args, "frame", "body"))
@@ -495,14 +654,17 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=()) -> bo
             ctx.counts["failed"] += 1  # the batch stops here: this image is counted now
             raise _Fatal(exc.strerror) from exc
         return False
-    from inference.predict_outputs import quality_fields
-
+    if not p.people and (args.overwrite or ours):
+        # the set written now has no people picture; one from an earlier fit with people detected, under
+        # this name, would show people the files no longer hold
+        remove_quietly([Path(f"{stem}_people.png")])
     seconds = time.perf_counter() - t0
-    ctx.log.write(**row, status="done", message="; ".join(damage), seconds=seconds, **quality_fields(p))
+    ctx.log.write(**row, status="done", message="; ".join(damage), seconds=seconds, **quality)
     t = p.timings
     who = f" person {row['person']}" if args.all_people and len(p.people) > 1 else ""
-    ctx.say(f"{path.name}{who}: detect {t.detect * 1000:.0f} ms, segment {t.segment * 1000:.0f} ms, "
-            f"fit {t.fit * 1000:.0f} ms, refine {t.refine * 1000:.0f} ms, total {t.total * 1000:.0f} ms -> {stem}_*")
+    detect = f"detect {t.detect * 1000:.0f} ms" + (f" (all {shared} people)" if shared > 1 else "")
+    ctx.say(f"{path.name}{who}: {detect}, segment {t.segment * 1000:.0f} ms, fit {t.fit * 1000:.0f} ms, "
+            f"refine {t.refine * 1000:.0f} ms, total {t.total * 1000:.0f} ms -> {stem}_*")
     return True
 
 

@@ -15,7 +15,7 @@ only its missing people are written.
 Summary. Each rank appends one row per image (and per extra person with --all-people) to its own log,
 OUT/summary_ranks/rankK-of-N.csv, flushed row by row, so an interrupted rank keeps what it did. At its end
 every rank merges all logs into OUT/summary.csv under a file lock (`merge_summary`): the last rank to finish
-writes the complete table. The table describes the output
+writes the complete table; an interrupted rank merges on its way out too. The table describes the output
 folder (`merge_rows`): every input image once, in input order, with its people: the newest result of each
 output (a later "skipped" does not hide the "done" row that wrote its files, with its numbers), and "pending"
 for an image no rank has logged yet; then the outputs the logs record for other images (earlier runs into the

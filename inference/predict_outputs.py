@@ -64,10 +64,9 @@ def is_complete(stem: Path, mesh_formats: list[str]) -> bool:
     """True when every output of one image is there (NAME_people.png only exists with detected people).
 
     Outputs are written all or nothing per output name, so a complete set is a finished output. With several
-    people (`predict --all-people`) each person has its own name (NAME_pN): the others' outputs are written
-    before the fitted person's, so an interrupted image is not complete, but the other people's files may be
-    missing for other reasons (an earlier run without --all-people, a file deleted): `cli.cmd_predict.finished`
-    checks each of them."""
+    people (`predict --all-people`) each person has its own name (NAME_pN), written in person order; whether
+    every person's set is there (an interrupted image, an earlier run without --all-people, a file deleted)
+    `cli.cmd_predict.finished` checks with the rank logs' count of the image's people."""
     return all(q.is_file() for q in output_paths(stem, mesh_formats, people=False))
 
 

@@ -227,7 +227,12 @@ def test_full_disk_stops_with_a_summary_and_no_partial_files(tmp_path, capsys, c
         assert "No space left on device" in captured.out + captured.err
         assert "error: stopped" in captured.err and "0/2 images done, 1 not run" in captured.err
         assert [p for p in out.iterdir() if p.name not in SUMMARY_FILES] == []  # no partial set, no temporary file
-        assert not [p for p in (out / "summary_ranks").iterdir() if p.suffix != ".csv"]
+        assert not [p for p in (out / "summary_ranks").iterdir() if p.suffix != ".csv" and p.name != ".lock"]
+        # the table says which image and why (the partial set's removal made room for it; it was not merged)
+        from inference.predict_outputs import read_summary
+
+        rows = read_summary(out / "summary.csv")
+        assert [r["status"] for r in rows] == ["error", "pending"] and "No space" in rows[0]["message"]
     finally:
         _umount(out)
 
@@ -328,9 +333,17 @@ def test_sigterm_leaves_no_temporary_or_partial_files(tmp_path):
     assert "terminated" in text and "Traceback" not in text
     names = [p.name for p in out.iterdir()]
     assert not [n for n in names if n.endswith(".tmp")]
+    complete = []
     for k in range(12):
         n = len([x for x in names if x.startswith(f"img{k:02d}")])
         assert n in (0, RESULT_SET), f"img{k:02d}: {n} files"  # a whole set or nothing
+        complete += [f"img{k:02d}"] if n else []
+    # the table is merged on the way out too (only the rank logs were left): every image, the finished done
+    from inference.predict_outputs import read_summary
+
+    rows = read_summary(out / "summary.csv")
+    assert [r["output"] for r in rows] == [f"img{k:02d}" for k in range(12)]
+    assert [r["output"] for r in rows if r["status"] == "done"] == complete, text
 
 
 def test_export_of_a_predicted_file_keeps_its_photo_camera(tmp_path, capsys, cached_predictor):

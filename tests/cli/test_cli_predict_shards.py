@@ -286,7 +286,10 @@ def test_people_are_counted_from_1_in_files_summary_and_messages(tmp_path, capsy
     rows = [(r["output"], r["person"], r["people"], r["status"]) for r in _summary(out)]
     assert rows == [("img0", "1", "2", "done"), ("img0_p2", "2", "2", "done"), ("x", "1", "1", "done"),
                     ("x_png", "1", "3", "done"), ("x_png_p2", "2", "3", "done"), ("x_png_p3", "3", "3", "done")]
-    assert "img0.png person 2: detect" in capsys.readouterr().out
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("x.png person")]
+    # in person order; the detection of them all is in the first one's time, and said so
+    assert [x.split(":")[0] for x in lines] == ["x.png person 1", "x.png person 2", "x.png person 3"]
+    assert "(all 3 people)" in lines[0] and "(all" not in lines[1]
 
     # --person N is the N-th person, as its file name and the reader's message count them
     out2 = tmp_path / "out2"
@@ -296,7 +299,7 @@ def test_people_are_counted_from_1_in_files_summary_and_messages(tmp_path, capsy
     capsys.readouterr()
     assert _predict(src / "img0.png", "--out", tmp_path / "out3", "--person", "5") == 1
     assert "person 5 asked for, but 2 found" in capsys.readouterr().out
-    assert _summary(tmp_path / "out3")[0]["person"] == "5"
+    assert (_summary(tmp_path / "out3")[0]["person"], _summary(tmp_path / "out3")[0]["people"]) == ("5", "2")
 
 
 @pytest.mark.parametrize("person", ["0", "-1"])
@@ -475,6 +478,56 @@ def _scene_nodes(path: Path) -> list[str]:
     return [n["name"] for n in doc["nodes"]]
 
 
+def test_overwrite_remakes_the_scene_and_removes_the_people_no_longer_found(tmp_path, capsys, crowd, monkeypatch,
+                                                                             tiny):
+    """--overwrite of an image written with --all-people: the scene is remade from the people's files (it kept
+    the old person 1), and when fewer people are found the outputs this tool wrote for the others and the scene
+    are removed and left out of summary.csv (they stayed, listed as done beside the new row)."""
+    img, out = _noise(tmp_path / "in" / "img0.png"), tmp_path / "out"
+    crowd.people = {"img0.png": 3}
+    assert _predict(img, "--out", out, "--all-people") == 0
+    scene = out / "img0_scene.glb"
+    assert _scene_nodes(scene) == ["person 1", "person 2", "person 3", "photo camera"]
+    (out / "img0_p4.obj").write_text("mine")  # not on record: never removed
+    before = _mtimes(out)
+    assert _predict(img, "--out", out, "--overwrite") == 0  # person 1 alone, as the reviewer's --no-refine rerun
+    changed = sorted(n for n, t in _mtimes(out).items() if before.get(n) != t)
+    assert "img0.npz" in changed and "img0_scene.glb" in changed and "img0_p2.npz" not in changed
+    assert _scene_nodes(scene) == ["person 1", "person 2", "person 3", "photo camera"]
+
+    crowd.people = {"img0.png": 1}  # the image's people as a rerun finds them now
+    capsys.readouterr()
+    assert _predict(img, "--out", out, "--all-people", "--overwrite") == 0
+    text = capsys.readouterr().out
+    assert "removed the outputs of people not found now (img0_p2, img0_p3)" in text and "removed img0_scene" in text
+    assert not list(out.glob("img0_p[23]*")) and not scene.exists() and (out / "img0_p4.obj").read_text() == "mine"
+    assert [(r["output"], r["person"], r["people"], r["status"]) for r in _summary(out)] == [
+        ("img0", "1", "1", "done")]
+
+    # the whole image fitted (no person detected): the people picture of the earlier fit goes too
+    assert (out / "img0_people.png").is_file()
+    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: tiny)
+    assert _predict(img, "--out", out, "--all-people", "--overwrite") == 0
+    assert not (out / "img0_people.png").exists() and (out / "img0_parts.png").is_file()
+    assert [(r["output"], r["person"], r["people"]) for r in _summary(out)] == [("img0", "", "0")]
+
+
+def test_a_missing_scene_is_made_again_from_the_people_files(tmp_path, capsys, crowd):
+    """NAME_scene.glb deleted (or a run stopped between the last person and the scene): a rerun makes it from
+    the people's parameter files, fitting nobody again (it said "finished before" and never made it)."""
+    img, out = _noise(tmp_path / "in" / "img0.png"), tmp_path / "out"
+    assert _predict(img, "--out", out, "--all-people") == 0
+    scene = out / "img0_scene.glb"
+    made = scene.read_bytes()
+    scene.unlink()
+    crowd.calls.clear()
+    capsys.readouterr()
+    assert _predict(img, "--out", out, "--all-people") == 0
+    assert "img0_scene.glb made from its 2 people's parameter files" in capsys.readouterr().out
+    assert scene.read_bytes() == made and crowd.calls == []
+    assert [(r["output"], r["status"]) for r in _summary(out)] == [("img0", "done"), ("img0_p2", "done")]
+
+
 def test_an_image_named_like_another_ones_scene_gets_its_own_name(tmp_path, capsys, crowd):
     """x.jpg (two people) and x_scene.jpg in one folder: x_scene.jpg's outputs are x_scene_jpg.*, so x's
     x_scene.glb neither fails it ("outputs exist") nor is replaced by its body mesh (with --overwrite)."""
@@ -486,6 +539,29 @@ def test_an_image_named_like_another_ones_scene_gets_its_own_name(tmp_path, caps
         assert _scene_nodes(out / "x_scene.glb") == ["person 1", "person 2", "photo camera"]
         assert (out / "x_scene_jpg.obj").is_file()
     assert [r["output"] for r in _summary(out)] == ["x", "x_p2", "x_scene_jpg"]
+    capsys.readouterr()
+
+
+def test_a_person_in_the_way_fails_the_image_before_anyone_is_written(tmp_path, capsys, crowd):
+    """--all-people --person 2 into the folder of a --person 1 run: NAME is in the way, found before NAME_p1 is
+    written (it wrote a duplicate person 1 there first); a rerun as before keeps the first run's row and
+    numbers (they became "skipped" with none)."""
+    img, out = _noise(tmp_path / "in" / "img0.png"), tmp_path / "out"
+    assert _predict(img, "--out", out) == 0
+    first = _summary(out)[0]
+    before = _mtimes(out)
+    capsys.readouterr()
+    assert _predict(img, "--out", out, "--all-people", "--person", "2") == 1
+    text = capsys.readouterr().out
+    assert "outputs exist (img0_parts.png" in text and "holding person 1 of img0.png" in text
+    assert {n: t for n, t in _mtimes(out).items() if not n.startswith(RANK_LOGS)} == {
+        n: t for n, t in before.items() if not n.startswith(RANK_LOGS)}
+    assert [(r["output"], r["status"], r["people"]) for r in _summary(out)] == [("img0", "error", "2")]
+    assert _predict(img, "--out", out, "--all-people") == 0
+    rows = _summary(out)
+    assert [(r["output"], r["status"]) for r in rows] == [("img0", "done"), ("img0_p2", "done")]
+    assert (rows[0]["finished_at"], rows[0]["verdict"], rows[0]["pck"]) == (
+        first["finished_at"], first["verdict"], first["pck"])
     capsys.readouterr()
 
 

@@ -42,7 +42,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from inference.errors import NoPersonFound
+from inference.errors import NoPersonFound, PersonNotThere
 from inference.image_io import IMAGE_SUFFIXES, about_file  # IMAGE_SUFFIXES: the one list the app's reader accepts
 from inference.predict_outputs import (  # the one exporter, shared with the app's "Run all"
     PNG_OUTPUTS,
@@ -86,7 +86,7 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--refine", action=argparse.BooleanOptionalAction, default=True,
                    help="test-time refinement to the detector's keypoints, 3D landmarks and silhouette (on by "
-                        "default, about 1 s per person; --no-refine writes the network's own fit)")
+                        "default, 0.2-0.8 s per person on a 2-core CPU; --no-refine writes the network's own fit)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
     p.add_argument("--mesh-formats", default="obj,glb",
@@ -439,7 +439,7 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
         status = "no person" if isinstance(exc, NoPersonFound) else "error"
         ctx.counts["no_person"] += status == "no person"
         ctx.log.write(**row, status=status, message=str(exc), seconds=time.perf_counter() - t0,
-                      people=_people_found(str(exc)))
+                      people=exc.found if isinstance(exc, PersonNotThere) else None)
         return
     spent = time.perf_counter() - t0  # the fitted person's own time (with the detection), without the others'
     for text in damage:
@@ -491,13 +491,6 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
             ok = False
     _after_writing(ctx, path, name, p, wrote, ok)
     ctx.counts["failed" if not ok else "done" if wrote else "skipped"] += 1
-
-
-def _people_found(message: str) -> int | None:
-    """The number of people in the Predictor's "person N asked for, but M found" (None in other messages): the
-    summary's people column of that error row."""
-    m = re.search(r"asked for, but (\d+) found", message)
-    return int(m[1]) if m else None
 
 
 def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool) -> None:

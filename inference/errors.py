@@ -22,6 +22,14 @@ class NoPersonFound(PredictionError):
     not a failure of the model: the folder list and `main.py predict`'s summary count these apart)."""
 
 
+class PersonNotThere(PredictionError):
+    """The person asked for (counted from 1) is beyond the `found` people of the image."""
+
+    def __init__(self, person: int, found: int):
+        super().__init__(f"person {person} asked for, but {found} found")
+        self.person, self.found = person, found
+
+
 class BodyModelError(ValueError):
     """A body model file is missing, of the wrong kind, or corrupt."""
 
@@ -38,4 +46,4 @@ USER_ERRORS = (PredictionError, BodyModelError, ImageLoadError, ModelFileError, 
                ExportFormatError, FileNotFoundError)
 
 __all__ = ["USER_ERRORS", "BodyModelError", "Cancelled", "ExportFormatError", "ImageLoadError", "ModelFileError",
-           "NoPersonFound", "ParamsFileError", "PredictionError"]
+           "NoPersonFound", "ParamsFileError", "PersonNotThere", "PredictionError"]

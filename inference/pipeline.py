@@ -19,7 +19,12 @@ import torch.nn.functional as F
 from .body_model import RESOURCES, BodyModel
 from .camera import CROP_SIZE, FOCAL
 from .crop import apply_crop, crop_for_box
-from .errors import Cancelled, NoPersonFound, PredictionError  # noqa: F401 - raised here, defined torch-free
+from .errors import (  # noqa: F401 - raised here, defined torch-free
+    Cancelled,
+    NoPersonFound,
+    PersonNotThere,
+    PredictionError,
+)
 from .geometry import matrix_to_axis_angle, project_points, weak_cam_to_translation
 from .image_io import ImageError, load_image
 from .keypoint_maps import MIRROR_LIMBS, keypoint_coords, limb_maps
@@ -337,7 +342,7 @@ class Predictor:
             people, searched = self.people(rgb), True
             if people:
                 if not 0 <= person < len(people):
-                    raise PredictionError(f"person {person + 1} asked for, but {len(people)} found")
+                    raise PersonNotThere(person + 1, len(people))
                 found = people[person]
                 from .detect.person_inputs import body_box
 

@@ -251,11 +251,11 @@ class Crowd:
         import dataclasses
 
         from inference.detect import Person
-        from inference.errors import PredictionError
+        from inference.errors import PersonNotThere, PredictionError
 
         n = self.people.get(Path(image).name, 2)
         if not 0 <= person < n:
-            raise PredictionError(f"person {person + 1} asked for, but {n} found")
+            raise PersonNotThere(person + 1, n)  # as the Predictor says it
         self.calls.append((Path(image).name, person))
         if (Path(image).name, person) in self.fail:
             raise PredictionError("the segmentation painted no body part inside the detected person's silhouette")

@@ -78,7 +78,7 @@ def test_body_pkl_is_up3d_layout_and_projects_like_our_camera(tmp_path, model, p
     path = ex.export(tmp_path / "00001_body.pkl", params, model)
     with open(path, "rb") as fh:
         d = pickle.load(fh, encoding="latin1")
-    assert set(d) == {"pose", "betas", "trans", "f", "rt", "t"}
+    assert set(d) == {"pose", "betas", "trans", "f", "rt", "t", "body_model"}  # UP-3D's keys, and which model
     assert d["pose"].shape == (72,) and d["betas"].shape == (10,) and isinstance(d["f"], float)
     np.testing.assert_array_equal(d["rt"], [math.pi, 0, 0])
     tx, ty, tz = params.transl.astype(np.float64)

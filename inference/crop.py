@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 
 from .silhouette import MASK_KEEP, weigh
-from .types import Crop, PartMap
+from .types import Crop, PartMap, Silhouette
 
 
 def crop_for_box(box: tuple[float, float, float, float] | None, image_shape: tuple[int, ...], size: int,
@@ -78,11 +78,16 @@ def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band:
     side = crop.size / crop.scale
     x0, y0 = max(0, int(np.floor(ox)) - 1), max(0, int(np.floor(oy)) - 1)
     x1, y1 = min(w, int(np.ceil(ox + side)) + 1), min(h, int(np.ceil(oy + side)) + 1)
+    if silhouette is not None:  # outside the silhouette's window every part is cleared: background
+        a0, c0, a1, c1 = silhouette.bounds
+        x0, y0, x1, y1 = max(x0, a0), max(y0, c0), min(x1, a1), min(y1, c1)
+    if x1 <= x0:
+        return out
     for b0 in range(y0, y1, band):
         b1 = min(y1, b0 + band)
         warped = _warp_stack(stack, crop, (b0, b1), (x0, x1))
         if silhouette is not None:
-            m = np.asarray(silhouette[b0:b1, x0:x1], np.float32)
+            m = silhouette.window(x0, b0, x1, b1)
             weigh(np.moveaxis(warped, -1, 0), m, m > MASK_KEEP)
         out[b0:b1, x0:x1] = warped.argmax(-1)
     return out
@@ -122,17 +127,27 @@ def _warp_stack(stack: np.ndarray, crop: Crop, rows: tuple[int, int], cols: tupl
     return warped
 
 
-def _silhouette_at(silhouette: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
-    """The photo-frame silhouette (H, W) on an image of `shape` (h, w): itself at the photo's size, resized for a
-    scaled copy of the photo (the app's display copy of a large photo: the same aspect within a pixel), None for
-    an image of another shape (not this photo's: the weighed crop map is all there is)."""
-    sh, sw = silhouette.shape[:2]
+def _silhouette_at(silhouette: Silhouette, shape: tuple[int, int]) -> Silhouette | None:
+    """The photo-frame silhouette on an image of `shape` (h, w): itself at the photo's size, resized for a scaled
+    copy of the photo (the app's display copy of a large photo: the same aspect within a pixel), None for an image
+    of another shape (not this photo's: the weighed crop map is all there is)."""
+    sh, sw = silhouette.shape
     h, w = shape
     if (sh, sw) == (h, w):
         return silhouette
     s = max(h, w) / max(sh, sw)  # a copy's scale is its long side's; the short side is rounded to a pixel
     if abs(sh * s - h) > 1.0 or abs(sw * s - w) > 1.0:
         return None
-    shrink = h < sh
-    return cv2.resize(np.asarray(silhouette, np.float32), (w, h),
-                      interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    if not silhouette.values.size:
+        return Silhouette(silhouette.values, 0, 0, (h, w))
+    # the window's pixels on the copy, grown by a pixel for the resampled edge, sampled bilinearly at their centres
+    # (a shrink by two averages each 2 x 2 block, as an area resize does)
+    a0, c0, a1, c1 = silhouette.bounds
+    x0, y0 = max(int(np.floor(a0 * w / sw)) - 1, 0), max(int(np.floor(c0 * h / sh)) - 1, 0)
+    x1, y1 = min(int(np.ceil(a1 * w / sw)) + 1, w), min(int(np.ceil(c1 * h / sh)) + 1, h)
+    kx, ky = sw / w, sh / h  # photo px per copy px
+    m = np.array([[kx, 0, (x0 + 0.5) * kx - 0.5 - a0], [0, ky, (y0 + 0.5) * ky - 0.5 - c0]], np.float64)
+    values = cv2.warpAffine(np.asarray(silhouette.values, np.float32), m, (x1 - x0, y1 - y0),
+                            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT,
+                            borderValue=0)
+    return Silhouette.of(values, x0, y0, (h, w))

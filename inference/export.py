@@ -138,10 +138,12 @@ def _write_and_move(path: Path, data: bytes, overwrite: bool, mode: int) -> Path
 
 # --------------------------------------------------------------------------- part maps
 def png_bytes(rgb: np.ndarray) -> bytes:
-    """An RGB image (H, W, 3) uint8 as PNG bytes."""
+    """An RGB image (H, W, 3) uint8 (RGBA (H, W, 4), grey (H, W)) as PNG bytes."""
     import cv2
 
-    ok, buf = cv2.imencode(".png", np.ascontiguousarray(np.asarray(rgb, np.uint8)[..., ::-1]))
+    rgb = np.ascontiguousarray(rgb, np.uint8)
+    swap = {3: cv2.COLOR_RGB2BGR, 4: cv2.COLOR_RGBA2BGRA}.get(rgb.shape[2]) if rgb.ndim == 3 else None
+    ok, buf = cv2.imencode(".png", rgb if swap is None else cv2.cvtColor(rgb, swap))
     if not ok:
         raise ValueError(f"cannot encode an image of shape {np.shape(rgb)} as PNG")
     return buf.tobytes()

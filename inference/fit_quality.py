@@ -26,7 +26,7 @@ import numpy as np
 
 from .detect import torso_length
 from .joints import LSP_FROM_SMPL
-from .types import BodyMesh, BodyParams, Prediction
+from .types import BodyMesh, BodyParams, Prediction, Silhouette
 
 # metric -> (below: bad, at or above: good)
 BOUNDS = {"agreement": (0.5, 0.75), "pck": (0.5, 0.8), "mask_iou": (0.45, 0.65)}
@@ -167,19 +167,19 @@ def mesh_silhouette(vertices2d: np.ndarray, faces: np.ndarray, shape: tuple[int,
     return out > 0
 
 
-def silhouette_overlap_in_region(vertices2d: np.ndarray, faces: np.ndarray, mask: np.ndarray,
+def silhouette_overlap_in_region(vertices2d: np.ndarray, faces: np.ndarray, mask: Silhouette,
                                  region: tuple[float, float, float, float]) -> tuple[float, float]:
     """(IoU, share of the silhouette inside the mask) of the mesh silhouette (projected vertices (V, 2) photo px,
-    faces) with a mask (H, W) (> 0.5 is the person) over the photo region (x0, y0, x1, y1), both drawn at
-    WORK_SIDE pixels at most; NaN where not measurable."""
-    h, w = mask.shape[:2]
+    faces) with a person's mask on the photo (> 0.5 is the person) over the photo region (x0, y0, x1, y1), both
+    drawn at WORK_SIDE pixels at most; NaN where not measurable."""
+    h, w = mask.shape
     x0, y0 = max(0, int(math.floor(region[0]))), max(0, int(math.floor(region[1])))
     x1, y1 = min(w, int(math.ceil(region[2]))), min(h, int(math.ceil(region[3])))
     if x1 - x0 < 2 or y1 - y0 < 2:
         return math.nan, math.nan
     k = min(1.0, WORK_SIDE / max(x1 - x0, y1 - y0))
     rw, rh = max(1, int(round((x1 - x0) * k))), max(1, int(round((y1 - y0) * k)))
-    m = cv2.resize(np.ascontiguousarray(mask[y0:y1, x0:x1], np.float32), (rw, rh), interpolation=cv2.INTER_AREA) > 0.5
+    m = cv2.resize(mask.window(x0, y0, x1, y1), (rw, rh), interpolation=cv2.INTER_AREA) > 0.5
     s = mesh_silhouette((vertices2d - (x0, y0)) * k, faces, (rh, rw))
     union, both, drawn = int((s | m).sum()), int((s & m).sum()), int(s.sum())
     return (both / union if union else math.nan), (both / drawn if drawn else math.nan)
@@ -255,14 +255,14 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
         from .crop import uncrop_labels
 
         c = pred.crop
-        mask = (uncrop_labels(np.ascontiguousarray(pred.parts.labels, np.uint8), c, pred.image.shape) > 0
-                ).astype(np.float32)
+        mask = Silhouette.of((uncrop_labels(np.ascontiguousarray(pred.parts.labels, np.uint8), c, pred.image.shape)
+                              > 0).astype(np.float32))
         out["mask_source"] = "part map"
         x0, y0 = c.offset
         region = (x0, y0, x0 + c.size / c.scale, y0 + c.size / c.scale)
     lo, hi = v2d.min(0), v2d.max(0)
     region = (min(region[0], lo[0]), min(region[1], lo[1]), max(region[2], hi[0]), max(region[3], hi[1]))
-    out["mask_iou"], out["mask_inside"] = silhouette_overlap_in_region(v2d, mesh.faces, np.asarray(mask), region)
+    out["mask_iou"], out["mask_inside"] = silhouette_overlap_in_region(v2d, mesh.faces, mask, region)
     conf = out.get("part_confidence", math.nan)
     if not math.isnan(conf):
         from .refine import TRUST_CONFIDENCE

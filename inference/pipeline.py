@@ -34,7 +34,7 @@ from .nets.fit_net import fit_mirror_averaged, shift_part_map, views_averaged
 from .nets.fold import fold_batchnorm
 from .nets.seg_net import part_probabilities, seg_test_shifts
 from .parts import MIRROR_LABELS
-from .types import BodyParams, Camera, Crop, PartMap, Prediction, Timings
+from .types import BodyParams, Camera, Crop, PartMap, Prediction, Silhouette, Timings
 
 WEIGHTS_DIR = RESOURCES / "weights"
 MIN_PERSON_FRACTION = 0.01  # of the crop's pixels; below this the segmentation saw no person
@@ -207,10 +207,10 @@ class Predictor:
         return float(agreement), parts.confidence()
 
     def _person_parts(self, crop_image: np.ndarray, joints2d: np.ndarray | None, conf: np.ndarray | None,
-                      mask_crop: np.ndarray | None, photo_mask: np.ndarray | None = None) -> PartMap:
+                      mask_crop: np.ndarray | None, photo_mask: Silhouette | None = None) -> PartMap:
         """The part map of a crop (S, S, 3) read with the person's keypoints (`segment`) and restricted to their
         silhouette mask_crop (S, S) (`detect.person_inputs.restrict_parts`; None: as segmented); photo_mask, the
-        silhouette (H, W) in the photo's frame, goes with the map for its photo-frame version."""
+        silhouette in the photo's frame, goes with the map for its photo-frame version."""
         from .detect.person_inputs import restrict_parts
 
         return restrict_parts(self.segment(crop_image, joints2d, conf), mask_crop, photo_mask=photo_mask)

@@ -77,6 +77,75 @@ class BodyMesh:
     extra: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))
 
 
+@dataclass(frozen=True, eq=False)
+class Silhouette:
+    """A person's silhouette on a photo of `shape` (H, W): person probabilities in [0, 1] that are zero outside
+    the window whose top-left pixel is (x, y) and whose values (h, w) float32 are kept. A person takes a small
+    part of a large photo: the window of a 48-megapixel photo's person is a few MB where the photo-size array
+    is 192 MB, and work on the silhouette is work on its window (`window`, `crop_of`)."""
+
+    values: np.ndarray
+    x: int
+    y: int
+    shape: tuple[int, int]
+
+    def __post_init__(self):
+        v = np.asarray(self.values)
+        h, w = (int(s) for s in self.shape[:2])
+        if v.ndim != 2 or not (0 <= self.x and 0 <= self.y and self.x + v.shape[1] <= w and self.y + v.shape[0] <= h):
+            raise ValueError(f"a silhouette window {v.shape} at ({self.x}, {self.y}) does not fit a photo of {h} x {w}")
+        object.__setattr__(self, "shape", (h, w))
+
+    @classmethod
+    def of(cls, mask: np.ndarray, x: int = 0, y: int = 0, shape: tuple[int, ...] | None = None,
+           above: float = 0.0) -> Silhouette:
+        """The silhouette of `mask` (h, w) whose top-left pixel is the photo's (x, y) (a whole-photo mask: x = y =
+        0, shape its own), its window trimmed to the values above `above` (0: every non-zero one; 1 x 1 empty)."""
+        m = np.asarray(mask, np.float32)
+        shape = m.shape[:2] if shape is None else tuple(shape[:2])
+        rows, cols = np.nonzero((m > above).any(1))[0], np.nonzero((m > above).any(0))[0]
+        if not len(rows):
+            return cls(np.zeros((0, 0), np.float32), min(x, shape[1]), min(y, shape[0]), shape)
+        r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        return cls(np.ascontiguousarray(m[r0:r1, c0:c1]), x + c0, y + r0, shape)
+
+    @property
+    def bounds(self) -> tuple[int, int, int, int]:
+        """The window x0, y0, x1, y1 (pixels, end exclusive)."""
+        return self.x, self.y, self.x + self.values.shape[1], self.y + self.values.shape[0]
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.values.nbytes)
+
+    def window(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """The silhouette on the photo's pixels [y0, y1) x [x0, x1) -> (y1 - y0, x1 - x0) float32, a new array
+        (zero outside the kept window and outside the photo)."""
+        out = np.zeros((max(y1 - y0, 0), max(x1 - x0, 0)), np.float32)
+        a0, b0, a1, b1 = self.bounds
+        ix0, iy0, ix1, iy1 = max(a0, x0), max(b0, y0), min(a1, x1), min(b1, y1)
+        if ix0 < ix1 and iy0 < iy1:
+            out[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = self.values[iy0 - b0:iy1 - b0, ix0 - a0:ix1 - a0]
+        return out
+
+    def full(self) -> np.ndarray:
+        """(H, W) float32: the silhouette on the whole photo (a photo-size array: for small photos and tests)."""
+        return self.window(0, 0, self.shape[1], self.shape[0])
+
+    def crop_of(self, x0: int, y0: int, w: int, h: int) -> Silhouette:
+        """The silhouette on the sub-image of the photo whose top-left pixel is (x0, y0), of h x w pixels."""
+        a0, b0, a1, b1 = self.bounds
+        ix0, iy0, ix1, iy1 = max(a0, x0), max(b0, y0), min(a1, x0 + w), min(b1, y0 + h)
+        if ix0 >= ix1 or iy0 >= iy1:
+            return Silhouette(np.zeros((0, 0), np.float32), 0, 0, (h, w))
+        return Silhouette(np.ascontiguousarray(self.values[iy0 - b0:iy1 - b0, ix0 - a0:ix1 - a0]), ix0 - x0,
+                          iy0 - y0, (h, w))
+
+    def with_values(self, values: np.ndarray) -> Silhouette:
+        """The same window with other values (h, w) (a filtered silhouette), trimmed to what is left."""
+        return Silhouette.of(values, self.x, self.y, self.shape)
+
+
 @dataclass(frozen=True)
 class PartMap:
     """Per-pixel part labels (H, W) uint8: 0 background, 1..12 the NBF parts (see inference/parts.py)."""
@@ -87,10 +156,10 @@ class PartMap:
     # detect.person_inputs.restrict_parts), which would otherwise raise it
     network_confidence: float | None = None
     # when the silhouette was weighed in: the network's own probabilities (13, H, W) before it was, and the
-    # silhouette itself in the photo's frame (H_photo, W_photo) float, so that crop.uncrop_parts weighs the two
-    # again at the photo's resolution (BlazePose's mask is finer than the network's crop on most photos)
+    # silhouette itself in the photo's frame, so that crop.uncrop_parts weighs the two again at the photo's
+    # resolution (BlazePose's mask is finer than the network's crop on most photos)
     network_probs: np.ndarray | None = None
-    silhouette: np.ndarray | None = None
+    silhouette: Silhouette | None = None
 
     def confidence(self) -> float:
         """Mean winning-class probability over the labelled body pixels (1.0 without probabilities or

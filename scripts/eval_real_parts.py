@@ -92,7 +92,7 @@ def main() -> None:
             person = p.people[p.person]
             labels = uncrop_parts(p.parts, p.crop, p.image.shape)
             agr = keypoint_part_agreement(labels, person.keypoints)
-            iou = silhouette_iou(labels, person.mask) if person.mask is not None else float("nan")
+            iou = silhouette_iou(labels, person.mask.full()) if person.mask is not None else float("nan")
             row = {"photo": path.name, "person": k + 1, "people": len(p.people), "n_keypoints": agr.n,
                    "agreement": agr.agreement, "swaps": agr.swaps, "silhouette_iou": iou,
                    "radius_px": agr.radius, "confidence": p.parts.confidence(),

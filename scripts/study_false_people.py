@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
                 sil = cv2.resize(sil, (r, r), interpolation=cv2.INTER_AREA) > 0.5
                 row["blind_fg"] = round(float((blind.labels[sil] > 0).mean()) if sil.any() else 0.0, 3)
             x0, y0, x1, y1 = (int(v) for v in p.box)
-            mb = p.mask[max(y0, 0):y1, max(x0, 0):x1]
+            mb = p.mask.window(max(x0, 0), max(y0, 0), x1, y1)
             row["soft"] = round(float(((mb > 0.2) & (mb < 0.8)).sum() / max((mb > 0.2).sum(), 1)), 3)
             rois = [r for r, k in passes if near(p, k)]
             if rois:

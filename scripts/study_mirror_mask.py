@@ -22,17 +22,17 @@ from inference.openmp import shorten_openmp_spin  # noqa: E402
 
 shorten_openmp_spin()  # as the app and the CLI do (cli.main.main)
 
-import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 import inference.detect.blazepose as bp  # noqa: E402
 from inference.detect import Person  # noqa: E402
+from inference.types import Silhouette  # noqa: E402
 
 _shipped = bp.PersonDetector.second_look
 
 
 def second_look_with_mask(self: bp.PersonDetector, person: Person) -> Person:
-    """`PersonDetector.second_look`, the silhouette (H, W) averaged with the mirrored pass's too."""
+    """`PersonDetector.second_look`, the silhouette averaged with the mirrored pass's too."""
     out = _shipped(self, person)
     look = (self._looks or {}).get(id(person))
     if out is person or look is None or person.mask is None:
@@ -41,12 +41,10 @@ def second_look_with_mask(self: bp.PersonDetector, person: Person) -> Person:
     x = roi.sample(image, bp.LM_SIZE)[:, ::-1].astype(np.float32) / 255.0
     res = self.landmarker(np.ascontiguousarray(x))
     seg = bp._sigmoid(res[bp.LM_SIZE * bp.LM_SIZE].reshape(bp.LM_SIZE, bp.LM_SIZE))[:, ::-1].astype(np.float32)
-    h, w = image.shape[:2]
-    mask = cv2.warpAffine(np.ascontiguousarray(seg), roi.affine(bp.LM_SIZE), (w, h), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    mask = bp._warped_mask(np.ascontiguousarray(seg), roi, image.shape[:2])
     mask = bp._near_keypoints(bp._own_silhouette(mask, person.keypoints, roi), person.keypoints, roi)
-    return Person(box=out.box, score=out.score, keypoints=out.keypoints, mask=0.5 * (person.mask + mask),
-                  world=out.world)
+    return Person(box=out.box, score=out.score, keypoints=out.keypoints,
+                  mask=Silhouette.of(0.5 * (person.mask.full() + mask.full())), world=out.world)
 
 
 def main(argv: list[str]) -> int:

@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import joints
 from ..paths import RESOURCES
+from ..types import Silhouette
 
 MODEL_DIR = RESOURCES / "detector"
 DETECTOR_FILE = "pose_detection.tflite"
@@ -58,8 +59,9 @@ class Person:
 
     box (4,) float32 x0, y0, x1, y1 in image pixels (clipped to the image); score in [0, 1] (the person
     detector's); keypoints (33, 3) float32 x, y, visibility in image pixels, BlazePose order (they may lie
-    outside the image for body parts cut off by its border, with low visibility); mask (H, W) float32 in
-    [0, 1] the person's silhouette on the whole image, or None; world (33, 3) float32 the landmark model's
+    outside the image for body parts cut off by its border, with low visibility); mask, the person's
+    silhouette on the image (person probabilities in [0, 1], kept as the window that holds them: a
+    `inference.types.Silhouette`), or None; world (33, 3) float32 the landmark model's
     3D landmarks in metres, origin between the hips, x right and y down along the image's axes, z away from
     the camera, or None.
     """
@@ -67,7 +69,7 @@ class Person:
     box: np.ndarray
     score: float
     keypoints: np.ndarray
-    mask: np.ndarray | None = None
+    mask: Silhouette | None = None
     world: np.ndarray | None = None
 
     @property

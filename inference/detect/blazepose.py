@@ -30,6 +30,7 @@ import numpy as np
 from ..integrity import ModelFileError, check_files
 from ..native_stderr import native_stderr
 from ..paths import RESOURCES
+from ..types import Silhouette
 from . import (
     DETECTOR_FILE,
     INSTALL_HINT,
@@ -463,9 +464,9 @@ class PersonDetector:
     # ------------------------------------------------------------------ stage 2: landmarks
     def landmarks(self, image: np.ndarray, roi: Roi, with_mask: bool = True):
         """One landmark-model pass on a ROI: (keypoints (33, 3) image px + visibility, pose presence,
-        mask (H, W) or None, the next ROI from the model's two auxiliary alignment landmarks or None,
-        world landmarks (33, 3) in metres).  Within one `detect` call the answers without a mask are kept per
-        ROI (a doubted proposer peak is tried twice, from the same first ROIs; masks are whole-image arrays)."""
+        mask (a Silhouette: `_warped_mask`) or None, the next ROI from the model's two auxiliary alignment
+        landmarks or None, world landmarks (33, 3) in metres).  Within one `detect` call the answers without a
+        mask are kept per ROI (a doubted proposer peak is tried twice, from the same first ROIs)."""
         memo = self._passes
         if with_mask or memo is None or memo[0] is not image:
             return self._landmarks(image, roi, with_mask)
@@ -484,9 +485,7 @@ class PersonDetector:
         mask = None
         if with_mask:
             seg = _sigmoid(out[LM_SIZE * LM_SIZE].reshape(LM_SIZE, LM_SIZE)).astype(np.float32)
-            h, w = image.shape[:2]
-            mask = cv2.warpAffine(seg, roi.affine(LM_SIZE), (w, h), flags=cv2.INTER_LINEAR,
-                                  borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            mask = _warped_mask(seg, roi, image.shape[:2])
         return kp, presence, mask, roi_from_points(aux[0], aux[1]), _world_to_image_axes(out[117], roi.angle)
 
     def mirror_pass(self, image: np.ndarray, roi: Roi) -> MirrorPass:
@@ -772,7 +771,7 @@ def _moved_back(person: Person, left: int, top: int, shape: tuple[int, int]) -> 
         return None
     kp = np.array(person.keypoints, np.float32)
     kp[:, :2] -= np.float32([left, top])
-    mask = None if person.mask is None else np.ascontiguousarray(person.mask[top:top + h, left:left + w])
+    mask = None if person.mask is None else person.mask.crop_of(left, top, w, h)
     return Person(box=box.astype(np.float32), score=person.score, keypoints=kp, mask=mask, world=person.world)
 
 
@@ -938,15 +937,15 @@ def _drop_nested(people: list[Person], peaks: list[Proposal] = ()) -> list[Perso
     wears, and the larger one stays. (With a peak on both, a small nested person is someone far behind: kept.)"""
     if len(people) < 2:
         return people
-    fg = [p.mask > MASK_THRESHOLD for p in people]
+    sizes = [int((p.mask.values > MASK_THRESHOLD).sum()) for p in people]
 
     def inside(i: int, j: int) -> bool:  # i mostly inside the larger j, with its head on j
-        own = fg[i].sum()
-        return (people[i].area < people[j].area and bool(own) and (fg[i] & fg[j]).sum() > NESTED_FRACTION * own
-                and _head_on(people[i], fg[j]))
+        own = sizes[i]
+        return (people[i].area < people[j].area and bool(own) and _head_on(people[i], people[j].mask)
+                and _shared(people[i].mask, people[j].mask) > NESTED_FRACTION * own)
 
     n = len(people)
-    nested = {(i, j) for i in range(n) for j in range(n) if i != j and inside(i, j)}  # full-image mask sums: once
+    nested = {(i, j) for i in range(n) for j in range(n) if i != j and inside(i, j)}
     marked = [_marked(q, peaks) for q in people]
 
     def own(i: int, j: int) -> bool:  # i is a person of their own beside or behind j, by the proposer's peaks
@@ -1019,11 +1018,21 @@ def _quality(person: Person) -> float:
     return float((np.asarray(person.keypoints)[:, 2] > 0.5).sum()) + person.score
 
 
-def _head_on(person: Person, fg: np.ndarray) -> bool:
-    """True when the centre of the person's head keypoints lies on the silhouette fg (H, W) bool."""
+def _shared(a: Silhouette, b: Silhouette) -> int:
+    """Pixels on both silhouettes (values > MASK_THRESHOLD)."""
+    x0, y0 = max(a.x, b.x), max(a.y, b.y)
+    x1, y1 = min(a.bounds[2], b.bounds[2]), min(a.bounds[3], b.bounds[3])
+    if x0 >= x1 or y0 >= y1:
+        return 0
+    return int(((a.window(x0, y0, x1, y1) > MASK_THRESHOLD) & (b.window(x0, y0, x1, y1) > MASK_THRESHOLD)).sum())
+
+
+def _head_on(person: Person, mask: Silhouette) -> bool:
+    """True when the centre of the person's head keypoints lies on the silhouette (values > MASK_THRESHOLD)."""
     x, y = np.asarray(person.keypoints, np.float32)[:11, :2].mean(0)
-    h, w = fg.shape
-    return bool(0 <= x < w and 0 <= y < h and fg[int(y), int(x)])
+    h, w = mask.shape
+    return bool(0 <= x < w and 0 <= y < h
+                and mask.window(int(x), int(y), int(x) + 1, int(y) + 1)[0, 0] > MASK_THRESHOLD)
 
 
 def _head_box(kp: np.ndarray) -> np.ndarray:
@@ -1120,11 +1129,28 @@ def _roi_window(roi: Roi, shape: tuple[int, int]) -> tuple[int, int, int, int]:
     return int(x0), int(y0), int(x1), int(y1)
 
 
-def _own_silhouette(mask: np.ndarray, kp: np.ndarray, roi: Roi) -> np.ndarray:
+def _warped_mask(seg: np.ndarray, roi: Roi, shape: tuple[int, int]) -> Silhouette:
+    """The landmark model's segmentation (n, n) of a ROI as a Silhouette on the image of `shape` (H, W): warped
+    bilinearly (black outside the ROI) onto the ROI's window, grown by one segmentation pixel and one image pixel
+    (how far the bilinear edge reaches), the only pixels a warp onto the whole image makes non-zero."""
+    h, w = shape
+    grow = int(math.ceil(roi.side / seg.shape[0])) + 1
+    x0, y0, x1, y1 = _roi_window(roi, shape)
+    x0, y0, x1, y1 = max(x0 - grow, 0), max(y0 - grow, 0), min(x1 + grow, w), min(y1 + grow, h)
+    if x1 <= x0 or y1 <= y0:
+        return Silhouette(np.zeros((0, 0), np.float32), min(x0, w), min(y0, h), shape)
+    m = roi.affine(seg.shape[0])
+    m[:, 2] -= np.float32([x0, y0])
+    values = cv2.warpAffine(seg, m, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                            borderValue=0)
+    return Silhouette(values, x0, y0, shape)
+
+
+def _own_silhouette(mask: Silhouette, kp: np.ndarray, roi: Roi) -> Silhouette:
     """The mask with only the blobs that hold the person's own visible head, shoulder or hip keypoints (the
     segmentation also lights up other people and person-like things inside the ROI)."""
     x0, y0, x1, y1 = _roi_window(roi, mask.shape)
-    win = mask[y0:y1, x0:x1]
+    win = mask.window(x0, y0, x1, y1)
     n, labels = cv2.connectedComponents((win > MASK_THRESHOLD).astype(np.uint8), connectivity=8)
     if n <= 2:
         return mask
@@ -1138,12 +1164,10 @@ def _own_silhouette(mask: np.ndarray, kp: np.ndarray, roi: Roi) -> np.ndarray:
         hits = {int(np.argmax(np.bincount(labels.ravel())[1:])) + 1}
     keep = np.isin(labels, list(hits)).astype(np.uint8)
     keep = cv2.dilate(keep, np.ones((5, 5), np.uint8))  # keep the soft edge around the kept blobs
-    out = np.zeros_like(mask)
-    out[y0:y1, x0:x1] = win * keep
-    return out
+    return Silhouette.of(win * keep, x0, y0, mask.shape)
 
 
-def _near_keypoints(mask: np.ndarray, kp: np.ndarray, roi: Roi, margin: float = MASK_MARGIN) -> np.ndarray:
+def _near_keypoints(mask: Silhouette, kp: np.ndarray, roi: Roi, margin: float = MASK_MARGIN) -> Silhouette:
     """The mask cleared outside the box of the visible keypoints grown by `margin` x its larger side: people
     who touch make one silhouette blob, and the box of a person in a group would otherwise hold the group."""
     seen = kp[kp[:, 2] > 0.5, :2]
@@ -1157,9 +1181,7 @@ def _near_keypoints(mask: np.ndarray, kp: np.ndarray, roi: Roi, margin: float = 
     rx0, ry0, rx1, ry1 = _roi_window(roi, mask.shape)
     if x0 <= rx0 and y0 <= ry0 and x1 >= rx1 and y1 >= ry1:
         return mask  # the grown box holds the whole ROI: nothing to clear
-    out = np.zeros_like(mask)
-    out[y0:y1, x0:x1] = mask[y0:y1, x0:x1]
-    return out
+    return Silhouette.of(mask.window(x0, y0, x1, y1), x0, y0, mask.shape)
 
 
 # bones of the envelope in _near_skeleton (BlazePose ids): arms to the index fingers, legs to the toes and heels,
@@ -1168,29 +1190,29 @@ SKELETON_BONES = ((11, 13), (13, 15), (15, 19), (12, 14), (14, 16), (16, 20), (2
                   (24, 26), (26, 28), (28, 32), (28, 30), (11, 12), (23, 24), (11, 23), (12, 24))
 
 
-def _near_skeleton(mask: np.ndarray, kp: np.ndarray, margin: float = SKELETON_MARGIN) -> np.ndarray:
-    """The (H, W) mask cleared farther than `margin` x the body's scale from the person's own skeleton (33, 3):
+def _near_skeleton(mask: Silhouette, kp: np.ndarray, margin: float = SKELETON_MARGIN) -> Silhouette:
+    """The silhouette cleared farther than `margin` x the body's scale from the person's own skeleton (33, 3):
     its bones, the torso's quadrilateral, and a head of 1.5 x that reach around the mean of the face landmarks,
     tied to the shoulders.  Scale: the torso length (mid-shoulders to mid-hips), or 0.3 x the skeleton's larger
     side if more (a torso foreshortened towards the camera).  Every landmark counts, seen or not (BlazePose
     places hidden limbs too).  A person behind or beside another shares their silhouette blob, which
     `_near_keypoints`' box around all the keypoints still holds; so the box of the front person held both."""
     p = np.asarray(kp, np.float32)[:, :2]
-    if not np.isfinite(p).all():
+    if not np.isfinite(p).all() or not mask.values.size:
         return mask
     shoulders = p[[11, 12]].mean(0)
     scale = max(torso_length(p), 0.3 * float((p.max(0) - p.min(0)).max()), 4.0)
     reach = max(int(round(margin * scale)), 2)
-    env = np.zeros(mask.shape[:2], np.uint8)
-    q = np.round(p).astype(np.int32)
+    env = np.zeros(mask.values.shape, np.uint8)  # drawn on the silhouette's window: zero elsewhere anyway
+    q = np.round(p).astype(np.int32) - np.int32([mask.x, mask.y])
     cv2.fillConvexPoly(env, q[[11, 12, 24, 23]], 1)
     for a, b in SKELETON_BONES:
         cv2.line(env, (int(q[a, 0]), int(q[a, 1])), (int(q[b, 0]), int(q[b, 1])), 1, thickness=2 * reach + 1)
-    head = np.round(p[:11].mean(0)).astype(np.int32)  # nose, eyes, ears, mouth
-    neck = np.round(shoulders).astype(np.int32)
+    head = np.round(p[:11].mean(0)).astype(np.int32) - np.int32([mask.x, mask.y])  # nose, eyes, ears, mouth
+    neck = np.round(shoulders).astype(np.int32) - np.int32([mask.x, mask.y])
     cv2.circle(env, (int(head[0]), int(head[1])), int(round(1.5 * reach)), 1, -1)
     cv2.line(env, (int(head[0]), int(head[1])), (int(neck[0]), int(neck[1])), 1, thickness=2 * reach + 1)
-    return mask * env
+    return mask.with_values(mask.values * env)
 
 
 def _touches(person: Person, people: list[Person]) -> bool:
@@ -1209,20 +1231,29 @@ def _painted(image: np.ndarray, people: list[Person]) -> np.ndarray:
     """(H, W, 3) uint8: the image with each person's silhouette (mask > REPAINT_MASK_MIN, blended by the mask)
     filled with the median colour around them (their box grown by REPAINT_RING x its larger side, off every
     one of their silhouettes; the whole image's where nothing is left)."""
-    out = image.astype(np.float32)
     h, w = image.shape[:2]
-    anyone = np.zeros((h, w), bool)
-    for p in people:
-        anyone |= p.mask > MASK_THRESHOLD
+    # every silhouette lies in the union of their windows: only it is painted (a large photo's copy is not
+    # held as floats)
+    wins = np.array([p.mask.bounds for p in people if p.mask.values.size], np.int64).reshape(-1, 4)
+    out = image.copy()
+    if not len(wins):
+        return out
+    U0, V0, U1, V1 = int(wins[:, 0].min()), int(wins[:, 1].min()), int(wins[:, 2].max()), int(wins[:, 3].max())
+    paint = image[V0:V1, U0:U1].astype(np.float32)
     for p in people:
         x0, y0, x1, y1 = np.asarray(p.box, np.float32)
         g = REPAINT_RING * max(x1 - x0, y1 - y0)
         X0, Y0, X1, Y1 = int(max(x0 - g, 0)), int(max(y0 - g, 0)), int(min(x1 + g, w)), int(min(y1 + g, h))
-        ring = image[Y0:Y1, X0:X1][~anyone[Y0:Y1, X0:X1]]
+        anyone = np.zeros((max(Y1 - Y0, 0), max(X1 - X0, 0)), bool)
+        for q in people:
+            anyone |= q.mask.window(X0, Y0, X1, Y1) > MASK_THRESHOLD
+        ring = image[Y0:Y1, X0:X1][~anyone]
         fill = np.median(ring if len(ring) else image.reshape(-1, 3), 0)
-        alpha = np.where(p.mask > REPAINT_MASK_MIN, np.clip(p.mask, 0, 1), 0)[..., None]
-        out = out * (1 - alpha) + fill * alpha
-    return out.astype(np.uint8)
+        m = p.mask.window(U0, V0, U1, V1)
+        alpha = np.where(m > REPAINT_MASK_MIN, np.clip(m, 0, 1), 0)[..., None]
+        paint = paint * (1 - alpha) + fill * alpha
+    out[V0:V1, U0:U1] = paint.astype(np.uint8)
+    return out
 
 
 def _on_own_skeleton(person: Person, shape: tuple[int, int]) -> Person:
@@ -1236,15 +1267,15 @@ def _on_own_skeleton(person: Person, shape: tuple[int, int]) -> Person:
     if person.mask is None:
         return person
     mask = _near_skeleton(person.mask, person.keypoints)
-    x, y, w, h = cv2.boundingRect((mask > MASK_THRESHOLD).astype(np.uint8))
-    box = _person_box(person.keypoints, mask, (x, y, x + w, y + h), shape)
+    x, y, w, h = cv2.boundingRect((mask.values > MASK_THRESHOLD).astype(np.uint8)) if mask.values.size else (0,) * 4
+    box = _person_box(person.keypoints, mask, (mask.x + x, mask.y + y, mask.x + x + w, mask.y + y + h), shape)
     old = np.asarray(person.box, np.float32)
     if box is None or np.abs(box - old).max() <= SKELETON_BOX_MOVE * float((old[2:] - old[:2]).max()):
         return person
     return Person(box, person.score, person.keypoints, mask, person.world)
 
 
-def _person_box(kp: np.ndarray, mask: np.ndarray | None, window: tuple[int, int, int, int],
+def _person_box(kp: np.ndarray, mask: Silhouette | None, window: tuple[int, int, int, int],
                 shape: tuple[int, int]) -> np.ndarray | None:
     """x0, y0, x1, y1 around the silhouette (mask > 0.5) and the visible keypoints, clipped to the image;
     `window` (x0, y0, x1, y1 pixels) holds every non-zero pixel of the mask (only it is searched)."""
@@ -1252,7 +1283,7 @@ def _person_box(kp: np.ndarray, mask: np.ndarray | None, window: tuple[int, int,
     pts = [kp[(kp[:, 2] > 0.5), :2]]
     if mask is not None:
         x0, y0, x1, y1 = window
-        ys, xs = np.nonzero(mask[y0:y1, x0:x1] > MASK_THRESHOLD)
+        ys, xs = np.nonzero(mask.window(x0, y0, x1, y1) > MASK_THRESHOLD)
         if len(xs):
             pts.append(np.array([[xs.min() + x0, ys.min() + y0], [xs.max() + x0 + 1, ys.max() + y0 + 1]],
                                 np.float32))

@@ -4,7 +4,6 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..render.overlay import blend, to_uint8
 from . import Person
 
 # BlazePose skeleton edges (landmark indices)
@@ -23,20 +22,32 @@ def _side(i: int) -> tuple[int, int, int]:
     return LEFT if i % 2 == 1 else RIGHT
 
 
+def tint_people(image_rgb: np.ndarray, people: list[Person], alpha: float = 0.35) -> np.ndarray:
+    """A copy (H, W, 3) uint8 of the image (RGB or grey (H, W)) with person n's silhouette blended in
+    BOX_COLORS[n] at `alpha` x the mask, person after person (each rounded to uint8 before the next). Only each
+    silhouette's window is blended (elsewhere its mask is zero), by OpenCV: a person in a 48-megapixel photo
+    takes a tenth of a second, not seconds of float arrays."""
+    out = np.asarray(image_rgb)
+    out = np.repeat(out[..., None], 3, 2) if out.ndim == 2 else out[..., :3]
+    out = np.array(out, np.uint8, copy=True)
+    for n, p in enumerate(people):
+        if p.mask is None or not p.mask.values.size:
+            continue
+        x0, y0, x1, y1 = p.mask.bounds
+        win = out[y0:y1, x0:x1]
+        a = np.ascontiguousarray(np.clip(p.mask.values, 0, 1) * alpha, np.float32)
+        colour = np.empty_like(win)
+        colour[:] = BOX_COLORS[n % len(BOX_COLORS)]
+        out[y0:y1, x0:x1] = cv2.blendLinear(np.ascontiguousarray(win), colour, 1 - a, a)
+    return out
+
+
 def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: float = 0.5,
                 mask_alpha: float = 0.35, fitted: int = -1) -> np.ndarray:
     """A copy of the image with each person's mask, box (with number and score: "#1 0.93" for people[0])
     and skeleton drawn on it; people[fitted], when given, with a box twice as thick and "fitted" in its tag
     (the picture of one person's outputs among a photo's people)."""
-    out = np.asarray(image_rgb)
-    out = np.repeat(out[..., None], 3, 2) if out.ndim == 2 else out[..., :3]
-    out = out.astype(np.float32)
-    for n, p in enumerate(people):
-        if p.mask is not None:
-            col = np.array(BOX_COLORS[n % len(BOX_COLORS)], np.float32)
-            a = (p.mask[..., None] * mask_alpha).astype(np.float32)
-            out = blend(out, col, a)
-    out = to_uint8(out).copy()
+    out = tint_people(image_rgb, people, mask_alpha)
     h, w = out.shape[:2]
     t = max(1, round(max(h, w) / 400))
     sh = 4  # fixed-point bits for sub-pixel drawing

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..crop import apply_crop
 from ..silhouette import MASK_KEEP, weigh
-from ..types import BoneDirections, Crop, PartMap
+from ..types import BoneDirections, Crop, PartMap, Silhouette
 from . import Person
 
 MIN_JOINT_CONF = 0.5    # BlazePose visibility below this is a guess (occluded or outside the photo)
@@ -59,10 +59,14 @@ def body_box(person: Person, image_shape: tuple[int, ...], min_conf: float = MIN
     return box
 
 
-def mask_to_crop(mask: np.ndarray, crop: Crop) -> np.ndarray:
-    """An image-sized (H, W) float mask -> (S, S) float32 on the crop (0 outside the image), pixel-centre
+def mask_to_crop(mask: Silhouette, crop: Crop) -> np.ndarray:
+    """A person's silhouette on the photo -> (S, S) float32 on the crop (0 outside the image), pixel-centre
     aligned with the crop image (apply_crop)."""
-    return apply_crop(np.asarray(mask, np.float32), crop)
+    if not mask.values.size:
+        return np.zeros((crop.size, crop.size), np.float32)
+    at = Crop(offset=(np.asarray(crop.offset, np.float64) - (mask.x, mask.y)).astype(np.float32), scale=crop.scale,
+              size=crop.size)  # the crop on the silhouette's window: zero around it
+    return apply_crop(np.asarray(mask.values, np.float32), at)
 
 
 def crop_inputs(person: Person, crop: Crop, image_shape: tuple[int, ...], min_conf: float = MIN_JOINT_CONF
@@ -128,7 +132,7 @@ def world_bones(person: Person, min_conf: float = MIN_JOINT_CONF, guess: float =
 
 
 def restrict_parts(parts: PartMap, mask_crop: np.ndarray | None, keep: float = MASK_KEEP, grow: int = 1,
-                   photo_mask: np.ndarray | None = None) -> PartMap:
+                   photo_mask: Silhouette | None = None) -> PartMap:
     """The part map combined with the person's silhouette (mask_crop (S, S) float, the detector's person
     probability on the crop).
 
@@ -141,7 +145,7 @@ def restrict_parts(parts: PartMap, mask_crop: np.ndarray | None, keep: float = M
     by `grow` label pixels so a slightly tight mask does not shave the limbs) every label is background:
     other people and person-like clutter in the crop. Without probabilities only the restriction applies.
     The result's `network_confidence` is the network's own over the body pixels it kept (the refinement's
-    trust is calibrated on it). photo_mask: the same silhouette (H, W) in the photo's frame, kept in the result
+    trust is calibrated on it). photo_mask: the same silhouette in the photo's frame, kept in the result
     with the network's own probabilities so that the photo-frame map is weighed at the photo's resolution
     (`crop.uncrop_parts`)."""
     if mask_crop is None:

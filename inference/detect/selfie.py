@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..types import Silhouette
+
 SELFIE_FILE = "selfie_segmentation.tflite"
 SELFIE_SIZE = 256
 # The square the segmenter sees: the person's box grown by this about its centre (their whole figure with
@@ -34,17 +36,18 @@ def look_square(box: np.ndarray):
     return Roi((x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0, 1.0) * LOOK_GROW, 0.0)
 
 
-def person_share(model, image: np.ndarray, box: np.ndarray, mask: np.ndarray | None) -> float:
+def person_share(model, image: np.ndarray, box: np.ndarray, mask: Silhouette | None) -> float:
     """Mean person probability the selfie `model` (blazepose._Model) gives inside the person's silhouette.
 
-    image (H, W, 3) uint8; box (4,) image pixels; mask (H, W) float in [0, 1] (> 0.5 is the silhouette) or
+    image (H, W, 3) uint8; box (4,) image pixels; mask, the person's Silhouette (> 0.5 is the person) or
     None. Without a silhouette of at least MIN_SILHOUETTE pixels in the square, the box is the region."""
     roi = look_square(box)
     x = roi.sample(image, SELFIE_SIZE).astype(np.float32) / 255.0
     prob = next(iter(model(x).values())).reshape(SELFIE_SIZE, SELFIE_SIZE)
     region = None
-    if mask is not None:
-        region = roi.sample(np.asarray(mask, np.float32), SELFIE_SIZE) > 0.5
+    if mask is not None and mask.values.size:  # the square on the silhouette's window: zero around it
+        at = type(roi)(roi.cx - mask.x, roi.cy - mask.y, roi.side, roi.angle)
+        region = at.sample(np.asarray(mask.values, np.float32), SELFIE_SIZE) > 0.5
     if region is None or region.sum() < MIN_SILHOUETTE:
         k = SELFIE_SIZE / roi.side
         x0, y0, x1, y1 = (float(v) for v in box)

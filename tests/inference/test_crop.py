@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from inference.crop import apply_crop, crop_for_box, uncrop_labels, uncrop_parts
-from inference.types import Crop, PartMap
+from inference.types import Crop, PartMap, Silhouette
 
 SIZE = 256
 H, W = 600, 800
@@ -223,9 +223,10 @@ def test_uncrop_parts_weighs_the_silhouette_at_the_photo_resolution():
     for edge in (28, 29, 30, 31):                           # the person ends between image columns edge - 1 and edge
         photo = np.zeros((64, 64), np.float32)
         photo[:, :edge] = 0.95
+        sil = Silhouette.of(photo)
         parts = restrict_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), apply_crop(photo, c), grow=0,
-                               photo_mask=photo)
-        assert parts.silhouette is photo and parts.network_probs is probs
+                               photo_mask=sil)
+        assert parts.silhouette is sil and parts.network_probs is probs
         got = uncrop_parts(parts, c, (64, 64))
         assert (got[:, :edge] == 3).all() and not got[:, edge:].any(), edge
         np.testing.assert_array_equal(uncrop_parts(parts, c, (64, 64), band=5), got)   # bands do not matter
@@ -256,7 +257,7 @@ def test_uncrop_parts_weighs_the_silhouette_on_a_scaled_copy_of_the_photo():
         photo = np.zeros((64, 64), np.float32)
         photo[:, :edge] = 0.95
         parts = restrict_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), apply_crop(photo, c), grow=0,
-                               photo_mask=photo)
+                               photo_mask=Silhouette.of(photo))
         got = uncrop_parts(parts, half, (32, 32))
         assert (got[:, :edge // 2] == 3).all() and not got[:, edge // 2:].any(), edge
         np.testing.assert_array_equal(got, uncrop_parts(parts, c, (64, 64))[::2, ::2])
@@ -264,4 +265,29 @@ def test_uncrop_parts_weighs_the_silhouette_on_a_scaled_copy_of_the_photo():
         np.testing.assert_array_equal(uncrop_parts(parts, half, (32, 40)),
                                       uncrop_parts(parts, half, (32, 40), in_photo=False))
     # a long thin photo's copy (`image_io.display_size`: its short side rounded, 100 -> 20.48 -> 20 px) is one
-    assert _silhouette_at(np.ones((10000, 100), np.float32), (2048, 20)).shape == (2048, 20)
+    assert _silhouette_at(Silhouette.of(np.ones((10000, 100), np.float32)), (2048, 20)).full().shape == (2048, 20)
+
+
+def test_the_photo_frame_map_is_made_on_the_silhouettes_window_only():
+    """Outside the person's silhouette every part is cleared, so `uncrop_parts` warps only the part of the crop's
+    footprint the silhouette's window covers: the same map as a silhouette kept as the whole photo, and a
+    silhouette beside the crop leaves the map empty."""
+    from inference.detect.person_inputs import restrict_parts
+
+    rng = np.random.default_rng(4)
+    H, W = 300, 400
+    c = crop_for_box((100, 50, 250, 280), (H, W), 64)
+    probs = rng.dirichlet(np.ones(13), (32, 32)).transpose(2, 0, 1).astype(np.float32)
+    photo = np.zeros((H, W), np.float32)
+    photo[80:240, 140:210] = rng.uniform(0.2, 1.0, (160, 70))
+    mask_crop = apply_crop(photo, c)
+    kept = restrict_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), mask_crop, photo_mask=Silhouette.of(photo))
+    whole = restrict_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), mask_crop,
+                           photo_mask=Silhouette(photo, 0, 0, (H, W)))  # a window as large as the photo
+    got = uncrop_parts(kept, c, (H, W))
+    assert got[80:240, 140:210].any() and not got[:80].any() and not got[:, :140].any()
+    np.testing.assert_array_equal(got, uncrop_parts(whole, c, (H, W)))
+    aside = np.zeros((H, W), np.float32)
+    aside[10:40, 330:390] = 1.0  # beside the crop's footprint (x 37..313)
+    far = restrict_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), mask_crop, photo_mask=Silhouette.of(aside))
+    assert not uncrop_parts(far, c, (H, W)).any()

@@ -14,6 +14,7 @@ import inference.detect as det
 from inference.detect import LSP_FROM_BLAZEPOSE, Person, detector_available
 from inference.detect.blazepose import DET_MIN_SCORE, Roi, roi_from_points, ssd_anchors, weighted_nms
 from inference.paths import RESOURCES
+from inference.types import Silhouette
 
 PHOTOS = RESOURCES / "photos"
 AVAILABLE, WHY = detector_available()
@@ -215,7 +216,7 @@ def test_every_person_is_found_with_a_plausible_box(found, name):
                           & (p.keypoints[:, 1] >= 0) & (p.keypoints[:, 1] <= h)]
         assert len(vis) >= 8 and all(inside(kp, p.box, tol=1) for kp in vis)
         # the silhouette: an (H, W) [0, 1] map on the person, within the box
-        m = p.mask
+        m = p.mask.full()
         assert m.shape == (h, w) and m.dtype == np.float32 and 0 <= m.min() and m.max() <= 1
         fg = m > 0.5
         bx = np.zeros_like(fg)
@@ -298,7 +299,7 @@ def test_crop_inputs_and_restricted_parts():
     kp[15] = (180, 150, 0.2)   # left wrist a guess
     mask = np.zeros((h, w), np.float32)
     mask[100:250, 150:250] = 1
-    p = Person(box=np.array([150, 100, 250, 250], np.float32), score=0.9, keypoints=kp, mask=mask)
+    p = Person(box=np.array([150, 100, 250, 250], np.float32), score=0.9, keypoints=kp, mask=Silhouette.of(mask))
     crop = crop_for_box(tuple(p.box), (h, w), 128)
     joints, conf, mcrop = crop_inputs(p, crop, (h, w))
     assert joints.shape == (14, 2) and conf.shape == (14,) and mcrop.shape == (128, 128)
@@ -408,7 +409,7 @@ def test_a_small_render_cut_by_the_frame_is_found(detector):
     union = (p.box[2:] - p.box[:2]).prod() + (truth[2:] - truth[:2]).prod() - ix
     assert ix / union > 0.5, (p.box, truth)
     # the person's silhouette lies on the rendered body
-    assert (s.labels[p.mask > 0.5] > 0).mean() > 0.8
+    assert (s.labels[p.mask.full() > 0.5] > 0).mean() > 0.8
 
 
 @needs_runtime
@@ -431,7 +432,8 @@ def test_the_canvas_search_maps_people_back_onto_the_image(detector):
     assert seen.sum() >= 10
     assert np.median(np.linalg.norm(a.keypoints[seen, :2] - b.keypoints[seen, :2], axis=1)) < 4.0
     assert np.abs(a.box - b.box).max() < 16
-    inter = ((a.mask > 0.5) & (b.mask > 0.5)).sum() / max(((a.mask > 0.5) | (b.mask > 0.5)).sum(), 1)
+    am, bm = a.mask.full() > 0.5, b.mask.full() > 0.5
+    inter = (am & bm).sum() / max((am | bm).sum(), 1)
     assert inter > 0.8
 
 
@@ -535,3 +537,52 @@ def test_building_the_detector_prints_nothing():
                          cwd=RESOURCES.parent, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stderr == "" and run.stdout == ""
+
+
+# ------------------------------------------------------------------ silhouettes kept as windows
+@pytest.mark.parametrize("roi", [Roi(300.0, 200.0, 180.0, 0.0), Roi(300.0, 200.0, 180.0, 0.6),
+                                 Roi(40.0, 380.0, 700.0, -0.3), Roi(500.0, 100.0, 2000.0, 0.0)])
+def test_the_landmark_models_mask_kept_as_its_window_is_the_whole_image_warp(roi):
+    """The landmark model's 256 x 256 segmentation warped onto the ROI's window (grown by the bilinear edge's
+    reach) holds every non-zero pixel of the warp onto the whole image, with the same values: small, tilted,
+    beyond the image's corner, and four times the image (one segmentation pixel is 8 image pixels)."""
+    import cv2
+
+    from inference.detect.blazepose import LM_SIZE, _warped_mask
+
+    h, w = 400, 600
+    seg = np.random.default_rng(3).random((LM_SIZE, LM_SIZE)).astype(np.float32) + 0.01  # nowhere zero
+    whole = cv2.warpAffine(seg, roi.affine(LM_SIZE), (w, h), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    kept = _warped_mask(seg, roi, (h, w))
+    x0, y0, x1, y1 = kept.bounds
+    outside = whole.copy()
+    outside[y0:y1, x0:x1] = 0
+    assert not outside.any()  # nothing of the warp lies beyond the window
+    np.testing.assert_allclose(kept.full(), whole, atol=2e-3)
+    assert kept.values.size < h * w or roi.side > 1000
+
+
+def test_painting_people_out_only_touches_their_silhouettes():
+    """`_painted` (the search paints the people it found with the colour around them before the proposer looks
+    again) on silhouettes kept as windows gives the picture the whole-image arithmetic gives."""
+    from inference.detect.blazepose import MASK_THRESHOLD, REPAINT_MASK_MIN, REPAINT_RING, _painted
+
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 256, (120, 160, 3)).astype(np.uint8)
+    masks = [np.zeros((120, 160), np.float32) for _ in range(2)]
+    masks[0][20:80, 30:60] = rng.random((60, 30))
+    masks[1][50:110, 50:100] = rng.random((60, 50))  # overlapping the first
+    people = [Person(np.array(b, np.float32), 0.9, np.zeros((33, 3), np.float32), Silhouette.of(m))
+              for b, m in zip(((30, 20, 60, 80), (50, 50, 100, 110)), masks)]
+    # the whole-image arithmetic
+    out = image.astype(np.float32)
+    anyone = (masks[0] > MASK_THRESHOLD) | (masks[1] > MASK_THRESHOLD)
+    for p, m in zip(people, masks):
+        x0, y0, x1, y1 = p.box
+        g = REPAINT_RING * max(x1 - x0, y1 - y0)
+        X0, Y0, X1, Y1 = int(max(x0 - g, 0)), int(max(y0 - g, 0)), int(min(x1 + g, 160)), int(min(y1 + g, 120))
+        fill = np.median(image[Y0:Y1, X0:X1][~anyone[Y0:Y1, X0:X1]], 0)
+        alpha = np.where(m > REPAINT_MASK_MIN, np.clip(m, 0, 1), 0)[..., None]
+        out = out * (1 - alpha) + fill * alpha
+    np.testing.assert_array_equal(_painted(image, people), out.astype(np.uint8))

@@ -173,3 +173,14 @@ def test_body_pkl_reader_refuses_code(tmp_path):
     (tmp_path / "evil_body.pkl").write_bytes(pickle.dumps({"pose": _Evil()}, protocol=2))
     with pytest.raises(ex.ParamsFileError, match="refusing"):
         ex.load_params(tmp_path / "evil_body.pkl")
+
+
+@pytest.mark.parametrize("shape", [(5, 7, 3), (5, 7, 4), (5, 7)])
+def test_png_bytes_keep_the_picture(shape):
+    """RGB, RGBA and grey pictures read back from their PNG bytes as they were (channels in order, not mirrored)."""
+    import cv2
+
+    a = np.random.default_rng(0).integers(0, 256, shape).astype(np.uint8)
+    d = cv2.imdecode(np.frombuffer(ex.png_bytes(a), np.uint8), cv2.IMREAD_UNCHANGED)
+    back = d if d.ndim == 2 else cv2.cvtColor(d, cv2.COLOR_BGR2RGB if shape[2] == 3 else cv2.COLOR_BGRA2RGBA)
+    np.testing.assert_array_equal(back, a)

@@ -12,7 +12,7 @@ from inference import body_measure as bm
 from inference import fit_quality as fq
 from inference.detect import Person
 from inference.joints import LSP_FROM_SMPL
-from inference.types import BodyParams, Camera, Crop, PartMap, Prediction, Timings
+from inference.types import BodyParams, Camera, Crop, PartMap, Prediction, Silhouette, Timings
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def _prediction(body, shift=(0.0, 0.0)):
             kp[b, :2] = j2d[0] + shift
     ys, xs = np.nonzero(mask)
     person = Person(np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], np.float32), 0.9, kp,
-                    mask.astype(np.float32))
+                    Silhouette.of(mask.astype(np.float32)))
     return replace(pred, people=(person,), person=0)
 
 
@@ -120,8 +120,8 @@ def test_a_body_inside_a_loose_mask_is_inside_it_though_its_iou_falls(body):
     p = pred.people[0]
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (31, 31))
     tight = fq.assess(pred)
-    loose = fq.assess(replace(pred, people=(replace(p, mask=cv2.dilate(p.mask, kernel)),)))
-    thin = fq.assess(replace(pred, people=(replace(p, mask=cv2.erode(p.mask, kernel)),)))
+    loose = fq.assess(replace(pred, people=(replace(p, mask=Silhouette.of(cv2.dilate(p.mask.full(), kernel))),)))
+    thin = fq.assess(replace(pred, people=(replace(p, mask=Silhouette.of(cv2.erode(p.mask.full(), kernel))),)))
     assert loose.mask_iou < tight.mask_iou - 0.15 and loose.mask_inside > 0.99
     assert thin.mask_inside < tight.mask_inside - 0.15
     assert any(k == "mesh inside mask" for k, _ in loose.details())

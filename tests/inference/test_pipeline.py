@@ -333,6 +333,7 @@ def test_a_dataset_case_whose_person_leaves_no_part_is_read_alone(tiny, monkeypa
     import time
 
     from inference.detect import Person
+    from inference.types import Silhouette
     from training.evaluate import run_network
 
     image = _noise_image(128, 128)
@@ -340,7 +341,7 @@ def test_a_dataset_case_whose_person_leaves_no_part_is_read_alone(tiny, monkeypa
     keypoints[:, :2] = 64
     keypoints[:, 2] = 1
     nobody_there = Person(box=np.array([32, 16, 96, 120], np.float32), score=0.9, keypoints=keypoints,
-                          mask=np.zeros((128, 128), np.float32))
+                          mask=Silhouette.of(np.zeros((128, 128), np.float32)))
 
     def slow_search(rgb):
         time.sleep(0.05)

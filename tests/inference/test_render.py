@@ -219,3 +219,25 @@ def test_a_call_depends_on_its_arguments_only(renderer, model, tpose):
     front, back = (renderer.lit(tpose.vertices, OrbitCamera(orbit_pose(yaw, 0.0, 6.0, centre), SIZE, SIZE), colors)
                    for yaw in (0.0, np.pi))
     assert abs(float(front[..., :3][front[..., 3] > 0].mean()) - float(back[..., :3][back[..., 3] > 0].mean())) < 10
+
+
+def test_the_parts_overlay_blends_only_where_there_are_parts():
+    """The part colours over a photo: blended where a label is not background (only the labels' bounding box is
+    worked on: a person in a large photo), within a level of rounding of the float blend, the photo's own pixels
+    everywhere else; labels of another size are resized to the photo by nearest neighbour."""
+    import cv2
+
+    from inference.parts import colorize
+    from inference.render.overlay import blend, parts_overlay, to_uint8
+
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, (80, 100, 3)).astype(np.uint8)
+    labels = np.zeros((80, 100), np.uint8)
+    labels[20:50, 30:60] = rng.integers(0, 13, (30, 30))
+    want = to_uint8(blend(image, colorize(labels).astype(np.float32), (labels > 0)[..., None] * 0.6))
+    got = parts_overlay(image, labels)
+    assert np.abs(got.astype(int) - want).max() <= 1
+    np.testing.assert_array_equal(got[labels == 0], image[labels == 0])
+    np.testing.assert_array_equal(parts_overlay(image, labels[::2, ::2]), parts_overlay(
+        image, cv2.resize(labels[::2, ::2], (100, 80), interpolation=cv2.INTER_NEAREST)))
+    np.testing.assert_array_equal(parts_overlay(image, np.zeros((80, 100), np.uint8)), image)

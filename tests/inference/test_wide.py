@@ -18,6 +18,7 @@ from inference.detect.blazepose import (
     rank_people,
     same_person,
 )
+from inference.types import Silhouette
 
 AVAILABLE, WHY = detector_available()
 needs_runtime = pytest.mark.skipif(not AVAILABLE, reason=WHY)
@@ -237,18 +238,18 @@ def test_a_person_behind_another_is_kept_and_a_held_object_dropped():
     front = person(200, 60, 300)
     m = np.zeros((h, w), np.float32)
     m[60:360, 150:250] = 1  # the front person's silhouette
-    front = Person(front.box, front.score, front.keypoints, m)
+    front = Person(front.box, front.score, front.keypoints, Silhouette.of(m))
     # someone further back whose silhouette (as the landmark model paints it) spills onto the front person,
     # with the head above the front person's shoulder
     back = person(240, 20, 200)
     mb = np.zeros((h, w), np.float32)
     mb[20:220, 215:265] = 1
-    back = Person(back.box, back.score, back.keypoints, mb)
+    back = Person(back.box, back.score, back.keypoints, Silhouette.of(mb))
     # a "person" seen in something the front person holds: silhouette and head on the front person
     held = person(200, 200, 80)
     mh = np.zeros((h, w), np.float32)
     mh[200:280, 180:220] = 1
-    held = Person(held.box, held.score, held.keypoints, mh)
+    held = Person(held.box, held.score, held.keypoints, Silhouette.of(mh))
     assert _drop_nested([front, back, held]) == [front, back]
 
 
@@ -263,7 +264,7 @@ def test_a_silhouette_is_kept_near_its_own_skeleton_and_a_touching_neighbour_cle
     m = np.zeros((h, w), np.float32)
     m[60:360, 150:250] = 1  # the person
     m[100:300, 250:340] = 1  # a neighbour touching them
-    out = _near_skeleton(m, kp)
+    out = _near_skeleton(Silhouette.of(m), kp).full()
     assert out[200, 245] == 1 and out[300, 200] == 1 and out[70, 200] == 1  # beside the wrist, the legs, the hair
     assert out[200, 300] == 0 and out[120, 330] == 0  # the neighbour
     cols = np.nonzero(out.any(0))[0]
@@ -283,17 +284,17 @@ def test_a_far_person_inside_a_near_persons_spilled_silhouette_is_kept():
     m = np.zeros((h, w), np.float32)
     m[150:390, 110:190] = 1
     m[60:150, 125:175] = 1  # the spill: the far person behind, painted as the near person's
-    near = Person(near.box, 0.61, near.keypoints, m)
+    near = Person(near.box, 0.61, near.keypoints, Silhouette.of(m))
     far = person(150, 62, 85)
     mf = np.zeros((h, w), np.float32)
     mf[62:147, 130:170] = 1
-    far = Person(far.box, 0.66, far.keypoints, mf)
+    far = Person(far.box, 0.66, far.keypoints, Silhouette.of(mf))
     assert _head_above(far, near) and not _head_above(near, far)
     assert _drop_nested([near, far]) == [near, far]
     chest = person(150, 200, 85)  # the same skeleton lower down: something the near person holds
     mc = np.zeros((h, w), np.float32)
     mc[200:285, 130:170] = 1
-    chest = Person(chest.box, 0.66, chest.keypoints, mc)
+    chest = Person(chest.box, 0.66, chest.keypoints, Silhouette.of(mc))
     assert not _head_above(chest, near)
     assert _drop_nested([near, chest]) == [near]
 
@@ -311,11 +312,11 @@ def test_a_person_level_with_a_near_one_is_kept_when_the_proposer_marks_their_hi
     near = person(150, 60, 300)
     m = np.zeros((h, w), np.float32)
     m[60:360, 100:230] = 1  # the near person's silhouette, spilling over the far person on their right
-    near = Person(near.box, 0.8, near.keypoints, m)
+    near = Person(near.box, 0.8, near.keypoints, Silhouette.of(m))
     far = person(200, 70, 200)  # head level with the near person's, not above it
     mf = np.zeros((h, w), np.float32)
     mf[70:270, 175:225] = 1
-    far = Person(far.box, 0.6, far.keypoints, mf)
+    far = Person(far.box, 0.6, far.keypoints, Silhouette.of(mf))
     assert _drop_nested([near, far]) == [near]
     hips = lambda p: p.keypoints[[23, 24], :2].mean(0)  # noqa: E731
     on_far = Proposal(hips=hips(far), radius=100.0, angle=0.0, score=0.7)
@@ -326,10 +327,10 @@ def test_a_person_level_with_a_near_one_is_kept_when_the_proposer_marks_their_hi
     held = person(150, 200, 80)  # something the near person holds at their chest
     mh = np.zeros((h, w), np.float32)
     mh[200:280, 130:170] = 1
-    held = Person(held.box, 0.6, held.keypoints, mh)
+    held = Person(held.box, 0.6, held.keypoints, Silhouette.of(mh))
     assert _drop_nested([near, held], [on_near]) == [near]
     span = person(175, 60, 300)  # hips between the two people, silhouette over both
-    span = Person(np.array([100, 60, 230, 360], np.float32), 0.55, span.keypoints, m)
+    span = Person(np.array([100, 60, 230, 360], np.float32), 0.55, span.keypoints, Silhouette.of(m))
     assert _drop_nested([span, far], [on_far]) == [far]
     assert _drop_nested([span, far]) == [span]  # without the proposer (portraits, small photos): as before
 
@@ -346,11 +347,11 @@ def test_a_small_skeleton_on_a_persons_clothes_gives_way_to_the_person_even_with
     man = person(530, 20, 460)
     m = np.zeros((h, w), np.float32)
     m[20:480, 430:640] = 1
-    man = Person(man.box, 0.7, man.keypoints, m)
+    man = Person(man.box, 0.7, man.keypoints, Silhouette.of(m))
     shirt = person(518, 360, 74)
     ms = np.zeros((h, w), np.float32)
     ms[360:434, 505:531] = 1
-    shirt = Person(shirt.box, 0.43, shirt.keypoints, ms)
+    shirt = Person(shirt.box, 0.43, shirt.keypoints, Silhouette.of(ms))
     peak = Proposal(hips=shirt.keypoints[[23, 24], :2].mean(0), radius=30.0, angle=0.0, score=0.6)
     assert not _peer(shirt, man) and 74 / 460 < NESTED_PEER
     assert _drop_nested([man, shirt], [peak]) == [man]
@@ -371,10 +372,11 @@ def test_a_loose_skeleton_swallowing_a_person_gives_way_to_the_person():
     real = person(250, 40, 240)
     m = np.zeros((h, w), np.float32)
     m[40:280, 210:290] = 1
-    real = Person(real.box, 0.94, real.keypoints, m)
+    real = Person(real.box, 0.94, real.keypoints, Silhouette.of(m))
     loose_kp = standing(250, -100, 600)
     loose_kp[25:, 2] = 0.1  # its legs beyond the photo, not seen
-    loose = Person(np.array([0, 0, 500, 300], np.float32), 0.59, loose_kp, np.ones((h, w), np.float32))
+    loose = Person(np.array([0, 0, 500, 300], np.float32), 0.59, loose_kp,
+                   Silhouette.of(np.ones((h, w), np.float32)))
     assert _drop_nested([loose, real]) == [real]
     assert _drop_nested([real, loose]) == [real]
     # a second, weaker person beside the first, inside the loose silhouette too: losing to the loose
@@ -384,7 +386,7 @@ def test_a_loose_skeleton_swallowing_a_person_gives_way_to_the_person():
     other_kp[20:, 2] = 0.1
     mo = np.zeros((h, w), np.float32)
     mo[60:260, 380:460] = 1
-    other = Person(other.box, 0.6, other_kp, mo)
+    other = Person(other.box, 0.6, other_kp, Silhouette.of(mo))
     for order in ([loose, real, other], [other, loose, real], [real, other, loose]):
         assert _drop_nested(order) == [p for p in order if p is not loose]
 
@@ -400,11 +402,11 @@ def test_a_partial_skeleton_with_a_lower_score_does_not_replace_the_whole_person
     kp[27:, 2] = 0.2  # a few keypoints unsure
     m = np.zeros((h, w), np.float32)
     m[40:360, 110:190] = 1
-    whole = Person(whole.box, 0.81, kp, m)
+    whole = Person(whole.box, 0.81, kp, Silhouette.of(m))
     part = person(150, 40, 160, vis=0.9)  # every keypoint sure, half the height, head on the whole person
     mp = np.zeros((h, w), np.float32)
     mp[40:200, 120:180] = 1
-    part = Person(part.box, 0.58, part.keypoints, mp)
+    part = Person(part.box, 0.58, part.keypoints, Silhouette.of(mp))
     assert _drop_nested([whole, part]) == [whole]
     assert _drop_nested([part, whole]) == [whole]
 

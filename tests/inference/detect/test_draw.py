@@ -3,7 +3,7 @@ apart from the others' (people of a crowd stand close)."""
 import numpy as np
 
 from inference.detect import Person
-from inference.detect.draw import BOX_COLORS, draw_people
+from inference.detect.draw import BOX_COLORS, draw_people, tint_people
 
 
 def _person(box) -> Person:
@@ -45,3 +45,29 @@ def test_the_fitted_person_is_marked():
     # person 2's box twice as thick and their tag longer ("fitted"); person 1's unchanged in shape
     assert len(_tag_pixels(second, 1)) > len(_tag_pixels(plain, 1)) + 50
     assert abs(len(_tag_pixels(second, 0)) - len(_tag_pixels(plain, 0))) < 20
+
+
+def test_silhouettes_are_tinted_as_the_whole_image_blend_tints_them():
+    """`tint_people` blends each silhouette's window only and gives the picture the whole-image blend gives,
+    overlapping people blended in order, within a level of rounding; the photo's own pixels elsewhere; grey images
+    become RGB."""
+    from inference.render.overlay import blend, to_uint8
+    from inference.types import Silhouette
+
+    rng = np.random.default_rng(2)
+    image = rng.integers(0, 256, (90, 120, 3)).astype(np.uint8)
+    masks = [np.zeros((90, 120), np.float32) for _ in range(2)]
+    masks[0][10:50, 20:60] = rng.random((40, 40))
+    masks[1][30:80, 40:100] = rng.random((50, 60))
+    people = [Person(np.zeros(4, np.float32), 0.9, np.zeros((33, 3), np.float32), Silhouette.of(m)) for m in masks]
+    want = image.astype(np.float32)
+    for n, m in enumerate(masks):
+        want = blend(want, np.array(BOX_COLORS[n], np.float32), (m[..., None] * 0.35).astype(np.float32))
+    got = tint_people(image, people)
+    assert np.abs(got.astype(int) - to_uint8(want)).max() <= 1
+    outside = (masks[0] == 0) & (masks[1] == 0)
+    np.testing.assert_array_equal(got[outside], image[outside])
+    assert (got[masks[1] > 0.5] != image[masks[1] > 0.5]).any(axis=-1).mean() > 0.9
+    grey = image[..., 0]
+    np.testing.assert_array_equal(tint_people(grey, [])[..., 2], grey)
+    assert tint_people(image, [_person((0, 0, 5, 5))]) is not image  # a copy, untouched without silhouettes

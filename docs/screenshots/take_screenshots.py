@@ -83,7 +83,7 @@ def main() -> int:
     def wait_idle(timeout: float = 180):
         end = time.time() + timeout
         pump(0.2)
-        while (c.session.busy or w.dataset.running) and time.time() < end:
+        while (c.session.busy or c.decoding or w.dataset.running) and time.time() < end:  # a large photo decodes first
             pump(0.05)
         pump(0.8)  # the settle timers of the views (full-quality frames)
 

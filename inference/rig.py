@@ -13,7 +13,9 @@ Frames (metres, y up, x right, as in inference/types.py):
 Bind mesh: the rest mesh that linear blend skinning with the 4-weight skin and the fitted pose carries
 exactly onto the body model's posed vertices. It is found by inverting that skinning per vertex, so it
 holds the shaped rest mesh plus whatever the 4-weight skin and SMPL's pose correctives (when the model
-has them) add for this pose: a re-posed file reproduces `BodyModel.mesh(params)` to float precision.
+has them) add for this pose: a re-posed file reproduces `BodyModel.mesh(params)` to float precision. Where a
+twist of about 180 degrees collapses a vertex's skinning (`BIND_MIN_STRETCH`) the shaped rest vertex is kept
+instead: the inverse would throw it far off.
 """
 from __future__ import annotations
 
@@ -24,6 +26,10 @@ import numpy as np
 from .geometry import axis_angle_to_matrix
 
 FRAMES = ("body", "camera")
+# smallest singular value of a vertex's blended skinning rotation below which its bind vertex is the shaped rest
+# vertex, not the inverse of the skinning: every preset and random pose (0.5 rad per angle) keeps it above 0.58,
+# a hip turned 3 rad or a neck rolled 180 degrees takes it to 0.0002
+BIND_MIN_STRETCH = 0.3
 FRAME_TEXT = {
     "body": "body-centred: the posed pelvis at the origin, axes of the OpenGL camera frame "
             "(x right, y up, z towards the camera), metres",
@@ -117,6 +123,13 @@ def build_rig(body_model, params, frame: str = "body") -> Rig:
     # bind mesh: invert the 4-weight skinning of the model's posed vertices, vertex by vertex
     A = blend(rig.skinning_matrices(), joints4, weights4)
     bind = np.linalg.solve(A[:, :3, :3], (posed - A[:, :3, 3])[..., None])[..., 0]
+    # where the vertex's joints turn near-opposite ways the blend all but collapses (a twist of about 180 degrees:
+    # its smallest stretch under BIND_MIN_STRETCH) and the inverse throws the vertex far off; there the shaped rest
+    # vertex stands, so resetting the rig shows no spike (the pose collapses it as any engine's skinning does)
+    weak = np.linalg.svd(A[:, :3, :3], compute_uv=False)[:, 2] < BIND_MIN_STRETCH
+    if weak.any():
+        shaped = body_model.mesh(type(params).from_pose(np.zeros(72), params.betas, np.zeros(3))).vertices
+        bind[weak] = np.asarray(shaped, np.float64)[weak] - rest[0]
     return Rig(**{**rig.__dict__, "bind_vertices": bind})
 
 

@@ -20,10 +20,13 @@ parameter export) they also describe the input photo:
         photo_height, photo_transl (3,) (OpenGL, the body's translation in the photo camera: the
         body SMPL(pose, betas) + photo_transl projects to u = cx + f x/(-z), v = cy - f y/(-z)),
         joints2d (24, 2) the SMPL joints and lsp2d (14, 2) the LSP joints (`joints.LSP_NAMES`)
-        in photo pixels (x right, y down, origin at the top-left corner of the top-left pixel).
+        in photo pixels (x right, y down, origin at the top-left corner of the top-left pixel);
+        photo_crop_box (4,) x0, y0, x1, y1: the square the networks read, in photo pixels (it may reach
+        beyond the photo; NAME_parts_crop.png is this square).
     _body.pkl: f, rt, t are the photo camera (so the mesh projects onto the person in the photo about
         the photo's centre); the crop camera is kept as crop_f, crop_t, crop_size; image_size (W, H),
-        joints2d, lsp2d as above. The reader takes the crop camera when the file has one.
+        joints2d, lsp2d as above, crop_box as photo_crop_box. The reader takes the crop camera when the file
+        has one.
 
 UP-3D `_body.pkl` convention (OpenCV camera: looking down +z, y down):
     p_cv = R(rt) @ (SMPL(pose, betas) + trans) + t,   pixels = f * p_cv[:2] / p_cv[2] + image centre.
@@ -279,6 +282,8 @@ def _photo_fields(photo: PhotoCamera | None) -> dict:
         out["joints2d"] = np.asarray(photo.joints2d, np.float64).round(6).tolist()
     if photo.lsp2d is not None:
         out["lsp2d"] = np.asarray(photo.lsp2d, np.float64).round(6).tolist()
+    if photo.crop_box is not None:
+        out["photo_crop_box"] = [float(x) for x in np.asarray(photo.crop_box, np.float64)]
     return out
 
 
@@ -327,6 +332,8 @@ def _pkl_bytes(rec: ParamsRecord) -> bytes:
             doc["joints2d"] = np.asarray(photo.joints2d, np.float64)
         if photo.lsp2d is not None:
             doc["lsp2d"] = np.asarray(photo.lsp2d, np.float64)
+        if photo.crop_box is not None:
+            doc["crop_box"] = np.asarray(photo.crop_box, np.float64)
     return pickle.dumps(doc, protocol=2)
 
 
@@ -508,8 +515,16 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
         photo = PhotoCamera(_scalar(doc, "photo_focal", path), int(wh[0]), int(wh[1]),
                             _array(doc.get("photo_transl"), "photo_transl", path, (3,)), transl.copy(),
                             focal, None if size is None else int(size),
-                            _points(doc, "joints2d", path, 24), _points(doc, "lsp2d", path, 14))
+                            _points(doc, "joints2d", path, 24), _points(doc, "lsp2d", path, 14),
+                            _box(doc, "photo_crop_box", path))
     return ParamsRecord(params, transl is not None, focal, None if size is None else int(size), name, photo)
+
+
+def _box(doc: dict, key: str, path: Path) -> np.ndarray | None:
+    """(4,) float64 x0, y0, x1, y1 under `key`, or None when absent (files written before stop 55)."""
+    if key not in doc or doc[key] is None:
+        return None
+    return _array(doc[key], key, path, (4,))
 
 
 def _points(doc: dict, key: str, path: Path, n: int) -> np.ndarray | None:
@@ -529,7 +544,7 @@ def _photo_from_pkl(doc: dict, pose: np.ndarray, betas: np.ndarray, crop_params:
     return PhotoCamera(_scalar(doc, "f", path), int(w), int(h), np.asarray(photo_params.transl, np.float64),
                        np.asarray(crop_params.transl, np.float64), _scalar(doc, "crop_f", path),
                        None if "crop_size" not in doc else int(_scalar(doc, "crop_size", path)),
-                       _points(doc, "joints2d", path, 24), _points(doc, "lsp2d", path, 14))
+                       _points(doc, "joints2d", path, 24), _points(doc, "lsp2d", path, 14), _box(doc, "crop_box", path))
 
 
 def _from_body_pkl(doc: dict, pose: np.ndarray, betas: np.ndarray, path: Path, body_model):

@@ -42,7 +42,8 @@ class PhotoCamera:
     transl (3,) float64: the body's translation in this camera (OpenGL, metres), in place of the crop
     camera's `crop_transl`; crop_focal, crop_size: the crop camera. joints2d (24, 2) and lsp2d (14, 2):
     the body's SMPL and LSP joints projected into the photo (pixels, x right, y down, origin at the
-    top-left corner of the top-left pixel), or None.
+    top-left corner of the top-left pixel), or None. crop_box (4,) float64 x0, y0, x1, y1: the square the
+    networks read in photo pixels (it may reach beyond the photo; `NAME_parts_crop.png` is this square), or None.
     """
 
     focal: float
@@ -54,6 +55,7 @@ class PhotoCamera:
     crop_size: int
     joints2d: np.ndarray | None = None
     lsp2d: np.ndarray | None = None
+    crop_box: np.ndarray | None = None
 
     @property
     def principal_point(self) -> np.ndarray:
@@ -88,14 +90,16 @@ def photo_camera(params: BodyParams, mesh: BodyMesh, crop: Crop, camera: Camera,
     delta = c - np.array([w / 2.0, h / 2.0])
     d0 = -float(mesh.joints[0, 2])  # root (pelvis) depth
     transl = np.asarray(params.transl, np.float64)
+    x0, y0 = (float(v) for v in crop.offset)
+    box = np.array([x0, y0, x0 + crop.size / crop.scale, y0 + crop.size / crop.scale], np.float64)
     cam = PhotoCamera(F, w, h, transl + np.array([delta[0] * d0 / F, -delta[1] * d0 / F, 0.0]), transl.copy(),
-                      float(camera.focal), int(camera.size))
+                      float(camera.focal), int(camera.size), crop_box=box)
     if body_model is None:
         return cam
     j2d = cam.project(mesh.joints)
     top = cam.project(mesh.vertices[head_top_vertex(body_model)])
     lsp = np.concatenate([j2d[list(LSP_FROM_SMPL)], top[None]])
-    return PhotoCamera(cam.focal, w, h, cam.transl, cam.crop_transl, cam.crop_focal, cam.crop_size, j2d, lsp)
+    return PhotoCamera(cam.focal, w, h, cam.transl, cam.crop_transl, cam.crop_focal, cam.crop_size, j2d, lsp, box)
 
 
 def photo_camera_for(prediction, params: BodyParams | None = None, mesh: BodyMesh | None = None,

@@ -135,6 +135,10 @@ def test_body_pkl_photo_camera_round_trips(tmp_path, body, prediction):
     assert rec.focal == p.camera.focal and rec.size == p.camera.size
     assert rec.photo is not None and (rec.photo.width, rec.photo.height) == (W, H)
     np.testing.assert_allclose(rec.photo.transl, photo.transl, atol=1e-5)
+    # the square the networks read, in photo pixels: the crop's corners
+    side = CROP_SIZE / p.crop.scale
+    np.testing.assert_allclose(d["crop_box"], [*p.crop.offset, *(p.crop.offset + side)], atol=1e-4)
+    np.testing.assert_allclose(rec.photo.crop_box, d["crop_box"])
 
 
 @pytest.mark.parametrize("suffix", [".npz", ".json"])
@@ -161,6 +165,11 @@ def test_npz_and_json_carry_the_photo_camera_and_joints(tmp_path, body, predicti
     np.testing.assert_allclose(rec.params.transl, p.params.transl, atol=1e-6)
     assert rec.photo is not None and rec.photo.focal == pytest.approx(f)
     np.testing.assert_allclose(rec.photo.lsp2d, lsp, atol=1e-5)
+    # the crop square in photo pixels: a pixel of NAME_parts_crop.png maps to the photo through it
+    x0, y0, x1, y1 = np.asarray(doc["photo_crop_box"], np.float64)
+    np.testing.assert_allclose((x0, y0), p.crop.offset, atol=1e-4)
+    assert x1 - x0 == pytest.approx(y1 - y0) == pytest.approx(CROP_SIZE / p.crop.scale)
+    np.testing.assert_allclose(rec.photo.crop_box, (x0, y0, x1, y1))
 
 
 def test_without_a_photo_the_files_are_as_before(tmp_path, body):

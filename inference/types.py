@@ -100,7 +100,7 @@ class Silhouette:
     def of(cls, mask: np.ndarray, x: int = 0, y: int = 0, shape: tuple[int, ...] | None = None,
            above: float = 0.0) -> Silhouette:
         """The silhouette of `mask` (h, w) whose top-left pixel is the photo's (x, y) (a whole-photo mask: x = y =
-        0, shape its own), its window trimmed to the values above `above` (0: every non-zero one; 1 x 1 empty)."""
+        0, shape its own), its window trimmed to the values above `above` (0: every non-zero one; none: 0 x 0)."""
         m = np.asarray(mask, np.float32)
         shape = m.shape[:2] if shape is None else tuple(shape[:2])
         rows, cols = np.nonzero((m > above).any(1))[0], np.nonzero((m > above).any(0))[0]

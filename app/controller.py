@@ -92,6 +92,12 @@ def _edited_people(results: dict) -> str:
                         if r.params is not r.prediction.params and r.params is not r.prediction.network_params)
 
 
+def _people(keys) -> str:
+    """'person 2', 'people 1 and 3', 'people 1, 2 and 4' (keys count from 0)."""
+    n = [str(k + 1) for k in sorted(keys)]
+    return f"person {n[0]}" if len(n) == 1 else f"people {', '.join(n[:-1])} and {n[-1]}" if n else ""
+
+
 def _file_key(source) -> tuple[str | None, tuple[int, int]]:
     """(resolved path, (size, mtime_ns)) of an image file; (None, ()) for a source that is no file (the clipboard)."""
     try:
@@ -678,15 +684,27 @@ class Controller(QObject):
         return self.open_file(paths[row])
 
     def rerun(self) -> None:
-        """Predict again on the shown image (e.g. after a settings change). The current result stays shown
-        (and editable) until the new one arrives; a cancel keeps it."""
+        """Predict the person on screen again (F5, or after a settings change). The current result stays shown
+        (and editable) until the new one arrives; a cancel keeps it. The other people's fits stay as they are
+        when they were made with the settings in use (re-fitting one person says nothing about the others);
+        fits made with other settings are stale: set aside with it (Esc puts them back) and dropped when the new
+        result arrives, and both the start and the end of the re-run say so."""
         if self.session.shown is not None:
             self._everyone, self._everyone_job = [], 0
-            edited = self._set_results_aside()  # the people's results were made with the old settings
+            person = self.session.person
+            aside = self._set_results_aside(everyone=False)
             self._submit()
-            if edited:
-                self.status.emit(f"predicting {self.session.shown.name} again: the new result replaces your edits "
-                                 f"of {edited} (Esc keeps them)")
+            notes = []
+            if _edited_people({k: r for k, r in aside.items() if k == person}):
+                notes.append(f"the new result replaces your edits of person {person + 1} (Esc keeps them)")
+            stale = {k: r for k, r in aside.items() if k != person}
+            if stale:
+                edited = _edited_people(stale)
+                notes.append(f"the fits of {_people(stale)} were made with other settings: dropped when the new "
+                             f"result arrives{f', your edits of {edited} with them' if edited else ''} (Esc keeps "
+                             f"them; Fit everyone fits them again)")
+            if notes:
+                self.status.emit(f"predicting {self.session.shown.name} again: " + "; ".join(notes))
 
     def fit_whole_image(self) -> None:
         """Fit the shown photo as one person's crop, without the person search (a photo of one person that the
@@ -695,22 +713,27 @@ class Controller(QObject):
         if self.session.shown is not None:
             self._everyone, self._everyone_job = [], 0
             fitted = len(self.session.results)
-            self._set_results_aside()
+            self._set_results_aside(everyone=True)
             self.session.set_people((), 0)
             self._submit(person=-1)
             if fitted:
                 self.status.emit(f"fitting {self.session.shown.name} as one person: the fits of the people found "
                                  f"are set aside (Esc puts them back)")
 
-    def _set_results_aside(self) -> str:
-        """Clear the people's results for a new job on the shown image, keeping them (edits included) until
-        its result arrives. Returns whose edits it would replace ('person 1 and person 3'; '' for none)."""
+    def _set_results_aside(self, everyone: bool) -> dict:
+        """Take out of the people's results those a new job on the shown image replaces, keeping them (edits
+        included) until its result arrives (_put_results_back brings them back): everyone's (a whole-image fit),
+        or the person on screen's and the stale ones, made with other settings than those in use (a re-run).
+        Returns what it took out ({person: KeptResult})."""
         self._keep_current()
+        results = self.session.results
         if self._replaced is None:
-            self._replaced = (dict(self.session.results), tuple(self.session.people), self.session.person)
-        edited = _edited_people(self.session.results)
-        self.session.clear_results()
-        return edited
+            self._replaced = (dict(results), tuple(self.session.people), self.session.person)
+        person = self.session.person
+        aside = {k: r for k, r in results.items() if everyone or k == person or r.made_with != self.config}
+        for k in aside:
+            self.session.set_result(k, None)
+        return aside
 
     def _put_results_back(self) -> None:
         """The results a cancelled or failed re-run set aside, back (the result on screen never left)."""
@@ -724,8 +747,13 @@ class Controller(QObject):
             self.session.set_result(k, kept)
 
     def select_person(self, index: int) -> bool:
-        """Fit the `index`-th detected person (largest first) of the shown image: a new job that
-        supersedes the running one. Returns False when there is no such person or it is already shown."""
+        """Show the `index`-th detected person of the shown image (the most complete and central first:
+        inference.detect.blazepose.rank_people). A person fitted before comes back at once, with their edits and
+        undo history, whatever runs: "fit everyone" goes on in the background, and a single fit (another person
+        clicked a moment ago, or a re-run) is superseded, as any newer request supersedes an older one (its
+        person stays unfitted, as after Esc). A person not fitted yet is a new job that supersedes the running
+        one (with "fit everyone" running: the next one it fits). Returns False when there is no such person or
+        it is already shown."""
         people = self.session.people
         if self.session.shown is None or not 0 <= index < len(people):
             return False
@@ -735,9 +763,17 @@ class Controller(QObject):
             return False
         self._keep_current()
         kept = self.session.results.get(index)
-        if kept is not None and (not self.session.busy or self._everyone_job):
-            self._restore(kept)  # fitted before: shown at once, edits included
-            self.status.emit(self._shown_status("fitted before"))
+        if kept is not None:
+            stopped = ""
+            if self.session.busy and not self._everyone_job:
+                # never a new job for a person kept: its result would replace the kept one, edits and all
+                stopped = "; " + self._stop_single_fit()
+                kept = self.session.results.get(index)
+            self._restore(kept)  # shown at once, edits and undo history included
+            self.status.emit(self._shown_status("fitted before") + stopped)
+            if self._everyone and not self._everyone_job:  # "fit everyone" asked for during the re-run: now
+                self.session.set_busy(True)
+                self._next_everyone()
             return True
         # the result on screen is the one a cancel (Esc) puts back; with none on screen (another person was
         # asked for a moment ago) the one kept then stays
@@ -754,14 +790,36 @@ class Controller(QObject):
         self._submit()
         return True
 
+    def _stop_single_fit(self) -> str:
+        """Supersede the running single fit (not "fit everyone") for a person shown from the kept results: the
+        results a re-run set aside come back as after Esc, the result on screen (edited meanwhile, perhaps)
+        over its set-aside copy. Returns what was stopped, for the status bar."""
+        rerun = self._replaced is not None
+        what = (f"the re-run of person {self.session.person + 1} stopped" if rerun and self.session.prediction
+                else f"the fit of person {self.session.person + 1} stopped (click them again to fit them)")
+        self.generation.next()  # the running job's cancel callback returns True; a result in flight is dropped
+        self.session.set_busy(False)
+        self._kept = None
+        self._put_results_back()
+        self._keep_current()
+        return what
+
     def fit_everyone(self) -> int:
         """Fit every detected person of the shown image not fitted yet, one job after the other (the worker's
         person detector answers from its cache, so the photo is detected once). Each result is kept in
         Session.results; the person on screen stays there (or, with none shown, the one asked for appears when
-        fitted). Returns how many people are queued."""
+        fitted). During a re-run everyone is fitted after it, with its settings (the stale fits it drops
+        included). Returns how many people are queued."""
         people = self.session.people
         if self.session.shown is None or not people:
             return 0
+        if self._replaced is not None and self.session.busy and not self._everyone_job:
+            # the re-run decides which fits stand (it drops the stale ones): queued behind it, started by
+            # _on_finished / _on_failed, and filtered then (_next_everyone)
+            self._everyone = [k for k in range(len(people)) if k != self.session.person]
+            self._everyone_failed = {}
+            self.status.emit("fitting everyone when the re-run is done…")
+            return len(self._everyone)
         self._keep_current()
         self._everyone = [k for k in range(len(people)) if k not in self.session.results]
         if not self._everyone:
@@ -804,8 +862,8 @@ class Controller(QObject):
         k = prediction.person
         quality, network, parts = self._job_extras(job_id)
         kept = KeptResult(self.session.shown, prediction, quality, tuple(prediction.people),
-                          k, prediction.params, prediction.mesh, network, parts)
-        if k >= 0:
+                          k, prediction.params, prediction.mesh, network, parts, made_with=self.config)
+        if k >= 0 and k not in self.session.results:  # a kept fit (edits and all) is never replaced by a fresh one
             self.session.set_result(k, kept)
         if self.session.prediction is None and self.session.person == k:
             self._restore(kept)
@@ -815,6 +873,7 @@ class Controller(QObject):
         """Show a kept result again (restore_result), with its own timings in the status bar."""
         if not restore_result(self.session, kept):
             return False
+        self._merge_key = None  # the next slider edit is an undo step of this person's, not merged into another's
         self._sync_fit_quality()  # the network's fit was on screen: its numbers
         self.timings.emit(format_timings(kept.prediction.timings))
         self._failure.resolve()
@@ -898,13 +957,14 @@ class Controller(QObject):
         self.session.set_busy(False)
         self._throttle.stop()
         self._pending = None
+        self._merge_key = None
         self._kept = None
-        self._replaced = None
         people = tuple(prediction.people)
         person = prediction.person
+        dropped = self._drop_stale(person)
         self.session.set_people(people, max(person, 0))
         quality, network, parts = self._job_extras(job_id)
-        self.session.set_prediction(prediction, quality, network, parts)
+        self.session.set_prediction(prediction, quality, network, parts, made_with=self.config)
         # a result is on screen: the last failed prediction is no longer news (errors about files that could
         # not be opened are not resolved by it: they stay until dismissed)
         self._failure.resolve()
@@ -914,7 +974,25 @@ class Controller(QObject):
         who = (f" (person {person + 1} of {len(people)})" if len(people) > 1 and person >= 0 else
                " (the whole image as one person)" if person < 0 else "")
         self.status.emit(f"{self.session.shown.name}: done{who}"
-                         + (" (refined)" if prediction.refined else ""))
+                         + (" (refined)" if prediction.refined else "")
+                         + (f"; the fits of {_people(dropped)}, made with other settings, are dropped (Fit "
+                            f"everyone fits them again)" if dropped else ""))
+        if self._everyone:  # "fit everyone" asked for during the re-run
+            self.session.set_busy(True)
+            self._next_everyone()
+
+    def _drop_stale(self, person: int) -> list[int]:
+        """A re-run's result arrived (for `person`): what it set aside goes for good, and so do fits made with
+        other settings than the ones in use (kept again meanwhile, e.g. the one on screen when another person was
+        clicked). Returns the people other than `person` whose stale fits went."""
+        if self._replaced is None:
+            return []
+        aside, self._replaced = self._replaced[0], None
+        for k, r in list(self.session.results.items()):
+            if r.made_with != self.config:
+                self.session.set_result(k, None)
+        return [k for k, r in sorted(aside.items())
+                if k != person and k not in self.session.results and r.made_with != self.config]
 
     def _job_extras(self, job_id: int) -> tuple:
         """(quality, the network fit's quality, the display's part labels) the worker sent for this job (None
@@ -948,6 +1026,9 @@ class Controller(QObject):
         self._put_results_back()
         if self.session.prediction is None:
             self._restore(kept)
+        if self._everyone and self.session.shown is not None:  # "fit everyone" asked for during the re-run
+            self.session.set_busy(True)
+            self._next_everyone()
         name = self.session.shown.name if self.session.shown else "image"
         if self.session.shown is not None:
             self.folder.record(self.session.shown.source, error=message, no_person=no_person)
@@ -1170,7 +1251,7 @@ class Controller(QObject):
         self.flush()
         # during a re-run the people's fits are set aside (Esc brings them back): they are the scene, with the
         # result on screen (edits included) in its person's place; nothing is stored into the results meanwhile
-        results = dict(self._replaced[0] if self._replaced is not None else self.session.results)
+        results = {**(self._replaced[0] if self._replaced is not None else {}), **self.session.results}
         current = keep_result(self.session)
         if current is not None and current.person >= 0:
             results[current.person] = current

@@ -66,6 +66,7 @@ class Session(QObject):
         # ("refined" is the prediction's params, refined or not; "network" its network_params when refined)
         self.fit_qualities: dict = {}
         self.results: dict = {}  # person index -> app.results.KeptResult: each fitted person of the shown image
+        self.made_with = None  # the settings the prediction was made with (opaque here: the controller's ModelConfig)
         self._undo: list = []
         self._redo: list = []  # what undo took back, newest last; a new edit forgets it
         self._parts_display: np.ndarray | None = None
@@ -93,11 +94,14 @@ class Session(QObject):
             self.results = {}
             self.resultsChanged.emit({})
 
-    def set_prediction(self, prediction, quality=None, network_quality=None, parts_display=None) -> None:
+    def set_prediction(self, prediction, quality=None, network_quality=None, parts_display=None,
+                       made_with=None) -> None:
         """Show a prediction (None: none) with the quality of its fit (`quality`) and, when it was refined, of
         the network's own fit (`network_quality`); the fit shown first is the prediction's params.
-        parts_display: its part labels on the display copy when already made (the worker makes them)."""
+        parts_display: its part labels on the display copy when already made (the worker makes them).
+        made_with: the settings it was made with (kept with it: app.results.KeptResult.made_with)."""
         self.prediction = prediction
+        self.made_with = made_with if prediction is not None else None
         self.quality = quality if prediction is not None else None
         self.fit_qualities = {} if prediction is None else {"refined": quality, "network": network_quality}
         fits = (prediction is not None and parts_display is not None and self.shown is not None
@@ -127,6 +131,20 @@ class Session(QObject):
             self._forget_redo()
         self.params = params
         self.paramsChanged.emit(params)
+
+    def set_history(self, params, undo, redo) -> None:
+        """Put back a whole editing history (a person shown again: app.results.restore_result): the parameters
+        on screen, the undo steps (oldest first) and what redo brings back (newest last)."""
+        self._undo = list(undo)[-self.MAX_UNDO:]
+        self._redo = list(redo)
+        self.params = params
+        self.undoChanged.emit(bool(self._undo))
+        self.redoChanged.emit(bool(self._redo))
+        self.paramsChanged.emit(params)
+
+    def undo_redo(self) -> tuple[tuple, tuple]:
+        """(undo steps oldest first, redo steps newest last): the history a kept result takes with it."""
+        return tuple(self._undo), tuple(self._redo)
 
     def set_mesh(self, mesh) -> None:
         self.mesh = mesh

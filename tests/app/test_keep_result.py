@@ -102,7 +102,7 @@ def test_cancel_while_fitting_everyone_keeps_a_finished_result(qtbot, slow_contr
     """Fit everyone, person 2 picked at once (nothing of theirs finished yet), Esc: person 1's finished fit
     comes back with its quality (before, the views went blank although the fit was in the strip), and person 2
     stays unfitted until a later Fit everyone. Then a person fitted before, asked for while another is being
-    fitted (a new job), is the result Esc brings back."""
+    fitted, comes back at once (that fit is superseded) and Esc has nothing left to stop."""
     c = slow_controller
     s = c.session
     c.open_file(TWO_PEOPLE)
@@ -123,8 +123,8 @@ def test_cancel_while_fitting_everyone_keeps_a_finished_result(qtbot, slow_contr
     c.open_file(TWO_PEOPLE)
     first = _wait_result(qtbot, c, timeout=60000)
     assert c.select_person(1) and s.busy  # person 2 is being fitted
-    assert c.select_person(0) and s.busy and s.prediction is None  # fitted before, but a job runs: a new one
+    assert c.select_person(0) and not s.busy and s.prediction is first  # fitted before: at once, no new job
     c.cancel()
     assert not s.busy and s.prediction is first and s.person == 0
     qtbot.wait(1200)
-    assert s.prediction is first
+    assert s.prediction is first and set(s.results) == {0}

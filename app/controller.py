@@ -237,6 +237,7 @@ class Controller(QObject):
         self.exporter.exists.connect(self.exportExists)
         self.exporter.failed.connect(self.exportFailed)
         self._export_jobs: dict[int, tuple] = {}  # job -> (writer, path) of exports that may be sent again
+        self._export_notes: dict[int, str] = {}  # job -> what the user should know of it (export_note)
         self._export_serial = 0
         self.worker.started.connect(self._on_started)
         self.worker.progress.connect(self._on_progress)
@@ -1216,9 +1217,18 @@ class Controller(QObject):
         entry = self._export_jobs.pop(job, None)
         return 0 if entry is None else self._post_export(entry[0], entry[1], True)
 
+    def export_note(self, job: int) -> str:
+        """What the user should know of an export besides its path ('1 of 6 people: ...' for a scene that
+        leaves people out); '' for none."""
+        return self._export_notes.get(job, "")
+
     def _post_export(self, writer, path: str, overwrite: bool) -> int:
         self._export_serial += 1
         job = self._export_serial
+        note = getattr(writer, "note", "")
+        self._export_notes = {k: v for k, v in self._export_notes.items() if k > job - 20}
+        if note:
+            self._export_notes[job] = note
         if not overwrite:
             self._export_jobs = {k: v for k, v in self._export_jobs.items() if k > job - 20}  # a few recent ones
             self._export_jobs[job] = (writer, path)
@@ -1252,6 +1262,7 @@ class Controller(QObject):
         # during a re-run the people's fits are set aside (Esc brings them back): they are the scene, with the
         # result on screen (edits included) in its person's place; nothing is stored into the results meanwhile
         results = {**(self._replaced[0] if self._replaced is not None else {}), **self.session.results}
+        people = len(self._replaced[1] if self._replaced is not None else self.session.people)
         current = keep_result(self.session)
         if current is not None and current.person >= 0:
             results[current.person] = current
@@ -1269,7 +1280,15 @@ class Controller(QObject):
         if path.suffix.lower() not in SCENE_SUFFIXES:
             raise RuntimeError(f"a scene is written as {', '.join(SCENE_SUFFIXES)}, not {path.name}")
         scene = photo_scene(bodies)
-        return lambda overwrite: export_scene(path, scene, overwrite)  # written (and packed) in the export thread
+
+        def write(overwrite: bool) -> Path:
+            return export_scene(path, scene, overwrite)  # written (and packed) in the export thread
+
+        # a scene of some of the people looks like a scene of everyone: say who is in it (export_note)
+        n = sum(1 for r in kept if r.person >= 0)
+        write.note = ("" if people < 2 else f"all {people} people" if n >= people else
+                      f"{n} of {people} people: Fit everyone fits the other {people - n}")
+        return write
 
     def _animation_writer(self, path: Path, skinned: bool):
         """A skinned GLB (skinned=True: SMPL skeleton, skin, the pose as joint rotations) or the pose as BVH

@@ -59,7 +59,9 @@ class Session(QObject):
         self.params = None
         self.mesh = None
         self.busy = False
-        self.people: tuple = ()  # detected people of the shown image (largest first); () before the first result
+        # detected people of the shown image, the most complete and central first (inference.detect.blazepose.
+        # rank_people); () before the first result
+        self.people: tuple = ()
         self.person = 0  # index into people of the person fitted (or asked for)
         self.quality = None  # inference.fit_quality.FitQuality of the fit on screen (computed by the worker)
         # the prediction's two fits, each with its own quality: {"refined": FitQuality, "network": FitQuality}

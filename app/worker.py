@@ -120,7 +120,8 @@ class ModelWorker(PredictorWorker):
 
     @Slot(int, object, str, int)
     def predict(self, job_id: int, image, source: str, person: int = 0) -> None:
-        """Predict on `image`; `person` is the index (largest first) of the detected person to fit."""
+        """Predict on `image`; `person` is the index of the detected person to fit (the most complete and
+        central first: inference.detect.blazepose.rank_people)."""
         if self._gen.is_stale(job_id):
             return
         self.started.emit(job_id)

@@ -322,7 +322,8 @@ class MainWindow(QMainWindow):
         c.progress.connect(self._on_progress)
         c.bodyModelChanged.connect(self._on_body_model)
         c.configChanged.connect(self.dataset.configure)  # a body-model switch applies when its file has loaded
-        c.exported.connect(lambda _job, path: self.statusBar().showMessage(f"exported {path}", 8000))
+        c.exported.connect(lambda job, path: self.statusBar().showMessage(
+            f"exported {path}" + self._export_note(job), 8000))
         c.exportExists.connect(self._on_export_exists)
         c.exportFailed.connect(lambda _job, path, message: self.show_error(f"export failed: {message}"))
         self.folder_list.imageRequested.connect(self._on_folder_image)
@@ -639,8 +640,12 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - nothing to export: a message, not a crash
             self.show_error(f"export failed: {exc}")
             return 0
-        self.statusBar().showMessage(f"exporting {Path(path).name}…", 8000)
+        self.statusBar().showMessage(f"exporting {Path(path).name}…" + self._export_note(job), 8000)
         return job
+
+    def _export_note(self, job: int) -> str:
+        note = self.controller.export_note(job)
+        return f" ({note})" if note else ""
 
     def _on_export_exists(self, job: int, path: str) -> None:
         if self.confirm_overwrite(Path(path)):

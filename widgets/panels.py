@@ -149,9 +149,9 @@ class PhotoPanel(QWidget):
 
     # ---------------------------------------------------------------- people
     def set_people(self, people, person: int) -> None:
-        """The detected people of the shown image (largest first) and the index of the one fitted. Another person
-        of the same photo picked while the photo is zoomed in: the zoom moves onto them (else the person on screen
-        in 3D would be nowhere in view)."""
+        """The detected people of the shown image (the most complete and central first) and the index of the one
+        fitted. Another person of the same photo picked while the photo is zoomed in: the zoom moves onto them
+        (else the person on screen in 3D would be nowhere in view)."""
         same = len(people) == len(self.people) and all(a is b for a, b in zip(people, self.people))
         moved = same and int(person) != self.person and self.canvas.zoom > 1.0
         self.people, self.person = tuple(people), int(person)

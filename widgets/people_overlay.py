@@ -1,6 +1,7 @@
 """The people the detector found, drawn over the photo with QPainter: a box per person with its rank
-("Person 1" is the largest), the BlazePose skeleton (subject's left in blue, right in orange) and the
-person being fitted drawn solid, the others dashed and fainter. Colours follow inference.detect.draw."""
+("Person 1" is the most complete and central: inference.detect.blazepose.rank_people), the BlazePose skeleton
+(subject's left in blue, right in orange) and the person being fitted drawn solid, the others dashed and fainter.
+Colours follow inference.detect.draw."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,9 +1,9 @@
 """Each person of a photo keeps their own fit and editing history: a person fitted before comes back at once
 with their edits and undo/redo steps, whatever runs (a fit of another person clicked a moment ago is
 superseded, never the kept result), across switches and across leaving the image; a re-run (F5) re-fits the
-person on screen and keeps the other people's fits unless the settings changed, which it says. Real predictor
-(CPU), slowed down so that the test can act while a job runs; needs the person detector (two people in one
-photo)."""
+person on screen and keeps the other people's fits unless the settings changed, which it says; a scene export
+says how many of the people it holds. Real predictor (CPU), slowed down so that the test can act while a job
+runs; needs the person detector (two people in one photo)."""
 from dataclasses import replace
 
 import numpy as np
@@ -168,3 +168,22 @@ def test_fit_everyone_asked_for_during_a_rerun_runs_after_it(qtbot, slow_control
     assert all(r.made_with == c.config for r in s.results.values())
     assert s.prediction.person == 0
 
+
+
+def test_a_scene_export_says_how_many_people_it_holds(qtbot, slow_controller, tmp_path):
+    """Export > Everyone fitted, as one scene with 1 of 2 people fitted: written, and the export says so
+    (before, one body came out as "the scene" without a word)."""
+    c, s = slow_controller, slow_controller.session
+    c.open_file(TWO_PEOPLE)
+    _wait_result(qtbot, c)
+    with qtbot.waitSignal(c.exported, timeout=20000) as sig:
+        job = c.export_in_background(tmp_path / "one.glb", scene=True)
+    assert sig.args[0] == job and c.export_note(job) == "1 of 2 people: Fit everyone fits the other 1"
+    c.fit_everyone()
+    qtbot.waitUntil(lambda: not s.busy and set(s.results) == {0, 1}, timeout=60000)
+    with qtbot.waitSignal(c.exported, timeout=20000):
+        job = c.export_in_background(tmp_path / "both.glb", scene=True)
+    assert c.export_note(job) == "all 2 people"
+    with qtbot.waitSignal(c.exported, timeout=20000):
+        job = c.export_in_background(tmp_path / "body.obj")
+    assert c.export_note(job) == ""

@@ -211,6 +211,7 @@ def test_everyone_fitted_exports_as_one_scene_in_the_photo_camera(qtbot, window,
             assert s.params is edited and s.prediction.person == 0
             assert abs(np.ptp(v[:, 0]) - np.ptp(s.mesh.vertices[:, 0])) < abs(
                 np.ptp(v[:, 0]) - np.ptp(s.prediction.mesh.vertices[:, 0]))
+    assert window.statusBar().currentMessage() == f"exported {path} (all 3 people)"
     # during a re-run (F5) the fit of the person on screen is set aside, not gone (the others' stay): the scene
     # still holds all three, and exporting does not store the old result among the re-run's
     c.rerun()

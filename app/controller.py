@@ -1246,11 +1246,18 @@ class Controller(QObject):
         from inference.rig import frame_offset
 
         self.flush()
+        self._check_edits_posed()
         mesh = self.session.mesh
         if mesh is None:
             raise RuntimeError("nothing to export yet: open an image first")
         vertices = mesh.vertices - frame_offset(mesh.joints, frame)
         return lambda overwrite: export.export_mesh(path, vertices, mesh.faces, overwrite=overwrite, frame=frame)
+
+    def _check_edits_posed(self) -> None:
+        """Raise when an edit still waits for the body model to pose it (it is loading): the mesh on screen is the
+        body before the edit, and an export now would write that body without a word."""
+        if self._pending is not None:
+            raise RuntimeError("the body model is still loading: try again in a moment")
 
     def _scene_writer(self, path: Path):
         """Every fitted person of the shown photo (edits included; the whole image's one body when no person
@@ -1259,6 +1266,7 @@ class Controller(QObject):
         from inference.scene import SCENE_SUFFIXES, export_scene, photo_scene
 
         self.flush()
+        self._check_edits_posed()
         # during a re-run the people's fits are set aside (Esc brings them back): they are the scene, with the
         # result on screen (edits included) in its person's place; nothing is stored into the results meanwhile
         results = {**(self._replaced[0] if self._replaced is not None else {}), **self.session.results}

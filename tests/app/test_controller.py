@@ -465,3 +465,29 @@ def test_exports_write_in_the_export_thread(qtbot, controller, photo, tmp_path):
     with qtbot.waitSignal(controller.exportFailed, timeout=20000) as failed:
         controller.export_in_background(tmp_path / "no" / "such" / "folder" / "x.obj")
     assert failed.args[2]
+
+
+def test_a_mesh_export_waits_for_an_edit_the_body_model_has_not_posed(qtbot, controller, photo, tmp_path,
+                                                                      monkeypatch):
+    """An edit made while the body model loads is posed when it arrives: until then the mesh on screen is the
+    body before the edit, and a mesh or scene export says the model is still loading instead of writing that
+    body without a word (the parameter export poses the edit itself)."""
+    from dataclasses import replace
+
+    controller.open_file(photo)
+    pred = _wait_prediction(qtbot, controller)
+    qtbot.waitUntil(lambda: controller.body_model() is not None, timeout=30000)
+    body = controller.body_model()
+    monkeypatch.setattr(controller, "body_model", lambda: None)  # as while a model file loads
+    monkeypatch.setattr(controller, "_current_load", 1)
+    edited = replace(pred.params, betas=pred.params.betas + 1.0)
+    controller._pending = edited  # what an edit leaves for the throttled re-pose
+    for writer in (lambda: controller._mesh_writer(tmp_path / "b.obj", "body"),
+                   lambda: controller._scene_writer(tmp_path / "s.glb")):
+        with pytest.raises(RuntimeError, match="still loading"):
+            writer()
+    assert not (tmp_path / "b.obj").exists() and not (tmp_path / "s.glb").exists()
+    monkeypatch.setattr(controller, "body_model", lambda: body)
+    controller.flush()  # the model is there: the edit is posed and the export writes it
+    controller._mesh_writer(tmp_path / "b.obj", "body")(False)
+    np.testing.assert_allclose(controller.session.mesh.vertices, body.mesh(edited).vertices, atol=1e-5)

@@ -49,7 +49,7 @@ def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: flo
     (the picture of one person's outputs among a photo's people)."""
     out = tint_people(image_rgb, people, mask_alpha)
     h, w = out.shape[:2]
-    t = max(1, round(max(h, w) / 400))
+    t = max(1, round(min(h, w) / 300))  # by the short side: a panorama's tags stay the size of its people
     sh = 4  # fixed-point bits for sub-pixel drawing
     pt = lambda xy: (int(round(xy[0] * (1 << sh))), int(round(xy[1] * (1 << sh))))  # noqa: E731
     for n, p in enumerate(people):

@@ -71,3 +71,12 @@ def test_silhouettes_are_tinted_as_the_whole_image_blend_tints_them():
     grey = image[..., 0]
     np.testing.assert_array_equal(tint_people(grey, [])[..., 2], grey)
     assert tint_people(image, [_person((0, 0, 5, 5))]) is not image  # a copy, untouched without silhouettes
+
+
+def test_tags_on_a_panorama_are_sized_by_its_short_side():
+    """A 3000 x 300 strip: lines and tags follow the picture's short side (by its long side each tag was as tall
+    as the strip's people)."""
+    strip = np.full((300, 3000, 3), 90, np.uint8)
+    out = draw_people(strip, [_person((100, 50, 160, 250))])
+    ys, xs = _tag_pixels(out, 0).T
+    assert ys.max() - ys.min() < 60

@@ -6,5 +6,6 @@ from tests.app.support import (  # noqa: F401
                                photo,
                                predictor_factory,
                                real_predictor,
+                               slow_controller,
                                synth_dataset,
 )

@@ -167,6 +167,25 @@ def body_model():
 
 
 @pytest.fixture
+def slow_controller(qtbot, app_settings, real_predictor, model_config):
+    """A Controller on the real predictor slowed down (SlowPredictor, 0.6 s a call): a job is still running when a
+    test acts; `.slow` is the predictor."""
+    from app.controller import Controller
+
+    slow = SlowPredictor(real_predictor, delay=0.6)
+    c = Controller(app_settings, lambda cfg: slow, config=model_config)  # the same model for every setting
+    c.slow = slow
+    yield c
+    c.shutdown()
+
+
+def wait_result(qtbot, c, timeout: int = 30000):
+    """The controller's prediction once it has one and runs nothing."""
+    qtbot.waitUntil(lambda: c.session.prediction is not None and not c.session.busy, timeout=timeout)
+    return c.session.prediction
+
+
+@pytest.fixture
 def app_settings(tmp_path):
     from PySide6.QtCore import QSettings
 

@@ -10,24 +10,13 @@ import numpy as np
 import pytest
 
 from app import pose_edit
-from app.controller import Controller
-from tests.app.support import SAMPLES, TWO_PEOPLE, SlowPredictor, detector_ready
+from tests.app.support import SAMPLES, TWO_PEOPLE, detector_ready, wait_result
 
 pytestmark = pytest.mark.skipif(not detector_ready()[0], reason=detector_ready()[1])
 
 
-@pytest.fixture
-def slow_controller(qtbot, app_settings, real_predictor, model_config):
-    slow = SlowPredictor(real_predictor, delay=0.6)
-    c = Controller(app_settings, lambda cfg: slow, config=model_config)  # the same model for every setting
-    c.slow = slow
-    yield c
-    c.shutdown()
-
-
 def _wait_result(qtbot, c, timeout=60000):
-    qtbot.waitUntil(lambda: c.session.prediction is not None and not c.session.busy, timeout=timeout)
-    return c.session.prediction
+    return wait_result(qtbot, c, timeout)
 
 
 def _two_edits(c):

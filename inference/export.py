@@ -417,10 +417,6 @@ def _array(value, what: str, path: Path, sizes: tuple[int, ...] | None) -> np.nd
     return a
 
 
-def _read_npz(path: Path) -> dict:
-    return safe_pickle.read_npz(path)
-
-
 def _read_json(path: Path) -> dict:
     doc = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(doc, dict):
@@ -437,7 +433,8 @@ def _read_pkl(path: Path) -> dict:
     return doc
 
 
-PARAM_READERS: dict[str, Callable[[Path], dict]] = {".npz": _read_npz, ".json": _read_json, ".pkl": _read_pkl}
+PARAM_READERS: dict[str, Callable[[Path], dict]] = {".npz": safe_pickle.read_npz, ".json": _read_json,
+                                                     ".pkl": _read_pkl}
 
 
 def _pose_from(doc: dict, path: Path) -> np.ndarray:

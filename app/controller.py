@@ -34,6 +34,7 @@ from .results import KeptResult, keep_result, restore_result
 from .session import Session, ShownImage
 from .settings import AppSettings, ModelConfig
 from .worker import (
+    AS_CASE,
     ExportWorker,
     Generation,
     ModelWorker,
@@ -538,9 +539,7 @@ class Controller(QObject):
         """Load one image file and start predicting; a bad file shows a message and changes nothing."""
         p = Path(path)
         if self._can_recall(p):
-            if p not in self.image_list:
-                self.image_list, self.image_index = [], -1
-                self.imageListChanged.emit(-1, 0)
+            self._leave_list_for(p)
             return self._recall(p)
         large = self._large(p)
         if not large:
@@ -548,10 +547,27 @@ class Controller(QObject):
             if img is None:
                 self.error.emit(message)
                 return False
+        self._leave_list_for(p)
+        return self._open_later(p) if large else self._show_file(p, img)
+
+    def open_case(self, path: str | Path) -> bool:
+        """Show a dataset case's image (the Dataset tab's "Open in main view") predicted as the table scored
+        it: the whole image is the person's crop (`Predictor.predict_case`), so the body, parts and exports are
+        the ones whose errors the table lists. A case image is small (a crop): read here; what was kept of the
+        same file opened as a photo is not recalled (a detector crop of it gives another answer)."""
+        p = Path(path)
+        img, message = self.read_image(p)
+        if img is None:
+            self.error.emit(message)
+            return False
+        self._leave_list_for(p)
+        return self.open_array(img, str(p), already_checked=True, as_case=True)
+
+    def _leave_list_for(self, p: Path) -> None:
+        """A file from outside the opened list of images: no image of it is the one on screen any more."""
         if p not in self.image_list:
             self.image_list, self.image_index = [], -1
             self.imageListChanged.emit(-1, 0)
-        return self._open_later(p) if large else self._show_file(p, img)
 
     @staticmethod
     def _large(p: Path) -> bool:
@@ -634,9 +650,10 @@ class Controller(QObject):
         return self.open_array(img, str(p), already_checked=True)
 
     def open_array(self, image, source: str = "clipboard", already_checked: bool = False,
-                   display: tuple | None = None) -> bool:
+                   display: tuple | None = None, as_case: bool = False) -> bool:
         """Show an RGB uint8 image (H, W, 3) (from a file, the clipboard, a test) and start predicting.
-        display: its (display copy, scale) when already made (imageio.display_copy)."""
+        display: its (display copy, scale) when already made (imageio.display_copy); as_case: a dataset case
+        (`open_case`)."""
         self._decode_token += 1  # a large image still decoding is not shown over this one
         self._set_decoding(None)
         self._remember_shown()
@@ -658,7 +675,7 @@ class Controller(QObject):
         self.session.clear_results()
         self.session.set_prediction(None)
         self.session.set_people((), 0)
-        self.session.set_image(ShownImage(img, display, scale, source))
+        self.session.set_image(ShownImage(img, display, scale, source, as_case))
         self.status.emit(f"opened {self.session.shown.name} ({w} x {h})")
         self._submit()
         return True
@@ -932,6 +949,8 @@ class Controller(QObject):
         self.session.set_busy(True)
         person = self.session.person if person is None else person
         self._whole_image_job = job if person < 0 else 0
+        if shown.as_case and person == 0:  # the default person of a dataset case: as the Dataset tab scored it
+            person = AS_CASE
         n = len(self.session.people)
         who = ", the whole image" if person < 0 else f", person {person + 1} of {n}" if n > 1 else ""
         self.status.emit(f"predicting {shown.name}{who}…")

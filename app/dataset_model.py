@@ -7,6 +7,8 @@ import math
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterProxyModel, Qt
 
+from inference.metrics import IoUAccumulator
+
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # (header, CaseResult attribute, format, scale)
@@ -16,7 +18,9 @@ COLUMNS = (
     ("MPJPE (mm)", "mpjpe", "{:.1f}", 1.0),
     ("PVE (mm)", "pve", "{:.1f}", 1.0),
     ("mIoU (%)", "miou", "{:.1f}", 100.0),
+    ("swaps (%)", "swaps", "{:.1f}", 100.0),
     ("time (s)", "seconds", "{:.2f}", 1.0),
+    ("person", None, None, 1.0),
     ("status", None, None, 1.0),
 )
 METRICS = {name: (attr, scale) for name, attr, _, scale in COLUMNS if attr and attr != "seconds"}
@@ -49,6 +53,9 @@ class DatasetTableModel(QAbstractTableModel):
     # ---------------------------------------------------------------- access
     def case(self, row: int):
         return self._cases[row]
+
+    def cases(self) -> list:
+        return list(self._cases)
 
     def result(self, row: int):
         return self._results[row]
@@ -91,15 +98,15 @@ class DatasetTableModel(QAbstractTableModel):
         w = csv.writer(buf, lineterminator="\n")
         w.writerow([name for name, *_ in COLUMNS] + [f"IoU {n} (%)" for n in PART_NAMES] + ["error"])
         for case, res in zip(self._cases, self._results):
-            status = "pending" if res is None else ("failed" if res.error else "done")
+            status = status_of(res)
             row = [case.case_id]
-            for _name, attr, _, scale in COLUMNS[1:-1]:
+            for _name, attr, _, scale in COLUMNS[1:-2]:
                 v = math.nan if res is None or res.error else float(getattr(res, attr)) * scale
                 row.append("" if not math.isfinite(v) else repr(v))
-            row.append(status)
+            row += [person_of(res), status]
             ious = np.full(len(PART_NAMES), np.nan) if res is None or res.error else np.asarray(res.part_iou)[1:]
             row += ["" if not np.isfinite(v) else repr(float(v) * 100) for v in ious]
-            row.append(res.error if res is not None else "")
+            row.append("" if res is None else res.error or res.note)
             w.writerow(row)
         return buf.getvalue()
 
@@ -109,10 +116,16 @@ class DatasetTableModel(QAbstractTableModel):
         listed = len(self._cases)
         parts = [f"{len(res)} case{'s' if len(res) != 1 else ''}" if len(res) == listed
                  else f"{len(res)} of {listed} cases scored"]
-        for name in ("PA-MPJPE (mm)", "PVE (mm)", "mIoU (%)"):
+        for name in ("PA-MPJPE (mm)", "PVE (mm)"):
             v = self.values(name)
             if v.size:
-                parts.append(f"{name.split(' ')[0]} {v.mean():.1f}{'%' if 'IoU' in name else ' mm'}")
+                parts.append(f"{name.split(' ')[0]} {v.mean():.1f} mm")
+        # over all pixels of the cases, as `main.py evaluate` reports them (the mean of the table's per-case
+        # mIoU column weighs a small person's few pixels as much as a large one's)
+        pooled = IoUAccumulator.of(self.confusion())
+        if self.confusion().any():
+            parts.append(f"mIoU {pooled.mean() * 100:.1f}% · swaps {pooled.left_right_swaps() * 100:.1f}% "
+                         "(all pixels)")
         refined = sum(1 for r in res if r.refined)
         alone = sum(1 for r in res if r.alone)
         if refined:  # (Settings › refinement off scores every case by the network alone)
@@ -147,19 +160,31 @@ class DatasetTableModel(QAbstractTableModel):
             if col == 0:
                 return case.case_id
             if name == "status":
-                status = "pending" if res is None else ("failed" if res.error else "done")
-                return status
+                return status_of(res)
+            if name == "person":
+                return person_of(res)
             if res is None or res.error:
                 return math.inf if role == SORT_ROLE else ""
             v = getattr(res, attr) * scale
             if role == SORT_ROLE:
                 return float(v) if math.isfinite(v) else math.inf
             return fmt.format(v) if math.isfinite(v) else "–"
-        if role == Qt.ItemDataRole.ToolTipRole and res is not None and res.error:
-            return res.error
-        if role == Qt.ItemDataRole.TextAlignmentRole and col not in (0, len(COLUMNS) - 1):
+        if role == Qt.ItemDataRole.ToolTipRole and res is not None and (res.error or res.note):
+            return res.error or res.note
+        if role == Qt.ItemDataRole.TextAlignmentRole and attr is not None:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+def status_of(res) -> str:
+    """A row's status: pending, failed or done."""
+    return "pending" if res is None else ("failed" if res.error else "done")
+
+
+def person_of(res) -> str:
+    """Whom the case was read with: "found" (the search's first person), "alone" (nobody detected: the image
+    alone), "" before it is scored or when it failed."""
+    return "" if res is None or res.error else ("alone" if res.alone else "found")
 
 
 def row_normalised(conf: np.ndarray) -> np.ndarray:

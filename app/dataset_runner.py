@@ -70,8 +70,10 @@ class DatasetFolder:
         return self._cases
 
     def read(self, case: DatasetCase, body_model: BodyModel | None = None) -> Case:
-        """Image and ground truth of a case (inference.datasets.read_case)."""
-        return datasets.read_case(self.folder, case.case_id, body_model)
+        """Image and ground truth of a case (inference.datasets.read_case), leniently: a label file that cannot
+        be read counts as missing (`Case.problems` says which), so the case is still predicted and shown and
+        scored on what is left, as a case without that file is."""
+        return datasets.read_case(self.folder, case.case_id, body_model, lenient=True)
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -87,9 +89,11 @@ class CaseResult:
     pa_mpjpe: float = math.nan
     pve: float = math.nan
     miou: float = math.nan
+    swaps: float = math.nan  # left/right swaps of the case's part map (inference.metrics.left_right_swaps)
     part_iou: np.ndarray = field(default_factory=lambda: np.full(13, np.nan))
     seconds: float = 0.0
     error: str = ""
+    note: str = ""  # ground truth that could not be read (scored without it: `DatasetFolder.read`)
     params: BodyParams | None = None  # predicted
     crop: Crop | None = None  # of the prediction
     crop_labels: np.ndarray | None = None  # (S, S) predicted labels on the crop
@@ -108,9 +112,10 @@ def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case,
                seconds: float) -> CaseResult:
     """Metrics of one prediction (`Predictor.predict_case`) against its ground truth, as `main.py evaluate` scores."""
     from inference.crop import uncrop_parts
-    from inference.metrics import body_errors_mm, confusion_matrix, miou, part_iou
+    from inference.metrics import body_errors_mm, confusion_matrix, left_right_swaps, miou, part_iou
 
-    result = CaseResult(row, case, seconds=seconds, params=prediction.params, crop=prediction.crop,
+    result = CaseResult(row, case, seconds=seconds, note="; ".join(truth.problems), params=prediction.params,
+                        crop=prediction.crop,
                         crop_labels=np.asarray(prediction.parts.labels, np.uint8),
                         image_shape=tuple(prediction.image.shape[:2]), refined=bool(prediction.refined),
                         alone=prediction.person < 0)
@@ -119,8 +124,10 @@ def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case,
         result = replace(result, mpjpe=errors.mpjpe, pa_mpjpe=errors.pa_mpjpe, pve=errors.pve)
     if truth.labels is not None:
         on_image = uncrop_parts(prediction.parts, prediction.crop, truth.labels.shape)
+        confusion = confusion_matrix(on_image, truth.labels)
         result = replace(result, part_iou=np.asarray(part_iou(on_image, truth.labels), np.float64),
-                         miou=float(miou(on_image, truth.labels)), confusion=confusion_matrix(on_image, truth.labels))
+                         miou=float(miou(on_image, truth.labels)), confusion=confusion,
+                         swaps=left_right_swaps(confusion))
     return result
 
 
@@ -179,8 +186,11 @@ class DatasetSession(QObject):
     finished = Signal(str)  # summary line
     error = Signal(str)
     errorResolved = Signal(str)  # an earlier `error` about opening that a later successful open answers
+    detailsReady = Signal(int, object)  # row, CaseDetails (request_details)
+    detailsFailed = Signal(int, str)  # row, message
 
     _run = Signal(int, object, object)
+    _load_details = Signal(int, object, int, object, object, object)
     _configure = Signal(object)
 
     def __init__(self, factory: PredictorFactory | None, config: ModelConfig, parent: QObject | None = None):
@@ -205,6 +215,13 @@ class DatasetSession(QObject):
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
+        self._details_gen = Generation()
+        self._details_job = 0
+        self.details_worker = DetailsWorker(self._details_gen)
+        self._details_thread = WorkerThread(self.details_worker, "nbf-dataset-details")
+        self._load_details.connect(self.details_worker.load)
+        self.details_worker.loaded.connect(self._on_details)
+        self.details_worker.failed.connect(self._on_details_failed)
 
     def configure(self, config: ModelConfig) -> None:
         self._settings += 1
@@ -212,9 +229,13 @@ class DatasetSession(QObject):
 
     def shutdown(self) -> None:
         self.generation.next()
+        self._details_gen.next()
         if self._thread is not None:
             self._thread.stop(60000)
             self._thread = None
+        if self._details_thread is not None:
+            self._details_thread.stop(10000)
+            self._details_thread = None
 
     def open(self, folder: str | Path, run: bool = True, reader: DatasetFolder | None = None,
              split: str | None = None) -> int:
@@ -230,10 +251,18 @@ class DatasetSession(QObject):
                 return self._open_failed(f"the {reader.split} split of {folder} lists no cases")
             return self._open_failed(f"no cases found in {folder} (expected NNNNN_image.png files)")
         self._open_error.resolve()
+        same = (self.reader is not None and self.reader.folder.resolve() == reader.folder.resolve()
+                and self.reader.split == reader.split and self.model.cases() == cases)
+        if same and self.running and run:
+            return len(cases)  # the same cases already being scored: nothing to start again
         self.stop()
+        self._details_gen.next()  # details on their way belong to the dataset shown before
         self.reader = reader
-        self.model.set_cases(cases)
-        self._scored_with = -1
+        if not same:
+            self.model.set_cases(cases)
+            self._scored_with = -1
+        # (the same folder and split opened again keeps its scores: Run goes on with the cases not scored yet,
+        # or scores them all again after a settings change, as after a Stop)
         self.opened.emit(str(reader.folder), len(cases))
         if run:
             self.run()
@@ -298,31 +327,79 @@ class DatasetSession(QObject):
 
     # ------------------------------------------------------------------ details of one case
     def details(self, row: int, body_model: BodyModel | None = None) -> CaseDetails:
-        """Everything the detail view shows for one row (loaded on the GUI thread: a few ms, the per-vertex
-        error's Procrustes included)."""
-        case = self.model.case(row)
-        res = self.model.result(row)
-        truth, image, msg = None, None, ""
+        """Everything the detail view shows for one row, read here and now (`case_details`); the panel asks
+        `request_details` instead, which reads in the background."""
+        return case_details(self.reader, self.model.case(row), self.model.result(row), body_model)
+
+    def request_details(self, row: int, body_model: BodyModel | None = None) -> None:
+        """Read one row's details in the details thread (the case's files, both meshes, the per-vertex error):
+        `detailsReady(row, CaseDetails)` follows, unless a newer request or another dataset came first."""
+        self._details_job = self._details_gen.next()
+        self._load_details.emit(self._details_job, self.reader, row, self.model.case(row), self.model.result(row),
+                                body_model)
+
+    @Slot(int, int, object)
+    def _on_details(self, job: int, row: int, details: CaseDetails) -> None:
+        if job == self._details_gen.current:  # (another dataset opened since makes it stale: `open`)
+            self.detailsReady.emit(row, details)
+
+    @Slot(int, int, str)
+    def _on_details_failed(self, job: int, row: int, message: str) -> None:
+        if job == self._details_gen.current:
+            self.detailsFailed.emit(row, message)
+
+
+def case_details(reader: DatasetFolder, case: DatasetCase, res: CaseResult | None,
+                 body_model: BodyModel | None) -> CaseDetails:
+    """One case as the detail view shows it: its image and ground truth read again (leniently: what cannot be
+    read is said in the message), the predicted labels on the image, both meshes and the per-vertex error."""
+    truth, image, msg = None, None, ""
+    try:
+        truth = reader.read(case, body_model)
+        image = truth.image
+        msg = "; ".join(truth.problems)
+    except Exception as exc:  # noqa: BLE001
+        msg = user_message(exc)
+    pred_labels = None
+    if res is not None and res.crop_labels is not None and image is not None:
+        pred_labels = parts_on_image(res.crop_labels, res.crop, image.shape[:2])
+    gt_mesh = pred_mesh = None
+    if body_model is not None:
+        if truth is not None and truth.params is not None:
+            gt_mesh = body_model.mesh(truth.params)
+        if res is not None and res.params is not None:
+            pred_mesh = body_model.mesh(res.params)
+    gt_labels = truth.labels if truth is not None else None
+    errors = aligned = None
+    if gt_mesh is not None and pred_mesh is not None:
+        aligned, errors = procrustes_errors(pred_mesh, gt_mesh)
+    failure = res.error if res is not None else ""
+    return CaseDetails(case, res, image, gt_labels, pred_labels, gt_mesh, pred_mesh,
+                       "; ".join(m for m in (msg, failure) if m), aligned, errors)
+
+
+class DetailsWorker(QObject):
+    """Reads the details of the case the user clicked (its own thread: the GUI never waits on the disk);
+    a request superseded before it starts is skipped."""
+
+    loaded = Signal(int, int, object)  # job, row, CaseDetails
+    failed = Signal(int, int, str)  # job, row, message
+
+    def __init__(self, generation: Generation):
+        super().__init__()
+        self._gen = generation
+
+    @Slot(int, object, int, object, object, object)
+    def load(self, job: int, reader: DatasetFolder, row: int, case: DatasetCase, res, body_model) -> None:
+        if self._gen.is_stale(job):
+            return
         try:
-            truth = self.reader.read(case, body_model)
-            image = truth.image
-        except Exception as exc:  # noqa: BLE001
-            msg = user_message(exc)
-        pred_labels = None
-        if res is not None and res.crop_labels is not None and image is not None:
-            pred_labels = parts_on_image(res.crop_labels, res.crop, image.shape[:2])
-        gt_mesh = pred_mesh = None
-        if body_model is not None:
-            if truth is not None and truth.params is not None:
-                gt_mesh = body_model.mesh(truth.params)
-            if res is not None and res.params is not None:
-                pred_mesh = body_model.mesh(res.params)
-        gt_labels = truth.labels if truth is not None else None
-        errors = aligned = None
-        if gt_mesh is not None and pred_mesh is not None:
-            aligned, errors = procrustes_errors(pred_mesh, gt_mesh)
-        return CaseDetails(case, res, image, gt_labels, pred_labels, gt_mesh, pred_mesh,
-                           msg or (res.error if res is not None else ""), aligned, errors)
+            details = case_details(reader, case, res, body_model)
+        except Exception as exc:  # noqa: BLE001 - a broken case must not take the thread down
+            traceback.print_exc()
+            self.failed.emit(job, row, user_message(exc))
+            return
+        self.loaded.emit(job, row, details)
 
 
 def procrustes_errors(pred_mesh: BodyMesh, gt_mesh: BodyMesh) -> tuple[BodyMesh, np.ndarray]:

@@ -18,6 +18,8 @@ class ShownImage:
     display: np.ndarray  # (h, w, 3) downscaled copy for the views
     scale: float  # display px per image px
     source: str  # file path or a description ("clipboard")
+    # a dataset case opened from the Dataset tab: predicted as the table scored it (app.worker.AS_CASE)
+    as_case: bool = False
 
     @property
     def name(self) -> str:

@@ -102,6 +102,12 @@ class PredictorWorker(QObject):
         """Called once per Predictor built (e.g. to report its load-time warnings)."""
 
 
+# The person code of a dataset case (UP-3D layout, already one person's crop): the whole image is the network's
+# crop, read with the first person the search finds, exactly as `main.py evaluate` and the Dataset tab score it;
+# a detector crop of the same image would give another answer than the one the table shows
+AS_CASE = -2
+
+
 class ModelWorker(PredictorWorker):
     """Owns the Predictor of the interactive predictions; lives in its own thread."""
 
@@ -121,14 +127,18 @@ class ModelWorker(PredictorWorker):
     @Slot(int, object, str, int)
     def predict(self, job_id: int, image, source: str, person: int = 0) -> None:
         """Predict on `image`; `person` is the index of the detected person to fit (the most complete and
-        central first: inference.detect.blazepose.rank_people)."""
+        central first: inference.detect.blazepose.rank_people), -1 the whole image without a search, AS_CASE
+        a dataset case as the Dataset tab scores it (`Predictor.predict_case`)."""
         if self._gen.is_stale(job_id):
             return
         self.started.emit(job_id)
         cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
         self.progress.emit(job_id, 0, 1)
         try:
-            result = self.predictor().predict(image, cancel=cancel, person=int(person))
+            if person == AS_CASE:
+                result = self.predictor().predict_case(image, cancel)
+            else:
+                result = self.predictor().predict(image, cancel=cancel, person=int(person))
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the GUI as a message
             if not self._gen.is_stale(job_id):
                 if not _expected(exc):

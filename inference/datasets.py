@@ -42,6 +42,7 @@ class Case:
     params: BodyParams | None
     lsp: np.ndarray
     focal: float
+    problems: tuple[str, ...] = ()  # labels read as missing because they could not be read (`read_case` lenient)
 
 
 def case_stem(folder: Path, index: int) -> Path:
@@ -140,24 +141,37 @@ def read_part_labels(path: Path) -> np.ndarray:
     return decode_colors(np.ascontiguousarray(bgr[..., ::-1]))
 
 
-def read_case(folder: Path, case_id: str, body_model=None, renderer=None) -> Case:
+def read_case(folder: Path, case_id: str, body_model=None, renderer=None, lenient: bool = False) -> Case:
     """Load a case. Part labels come from NNNNN_parts.png when present, else (a real UP-3D case) they
     are rendered from the body pickle with our part grouping (needs body_model and a MeshRenderer of its
     topology); params are None without a body pickle. Raises ImageLoadError / ParamsFileError (one
-    line naming the file) for an unreadable image, part map or body pickle."""
+    line naming the file) for an unreadable image, part map or body pickle; with `lenient` (the app's
+    Dataset tab: the image can still be predicted and shown) an unreadable part map, body pickle or joints
+    file is read as missing and its message kept in `Case.problems`."""
+    from inference.errors import USER_ERRORS
     from inference.export import load_params_file
     from inference.image_io import load_image
 
     stem = str(Path(folder) / case_id)
     image = load_image(image_path(folder, case_id))
-    body = Path(stem + "_body.pkl")
-    rec = load_params_file(body, body_model) if body.exists() else None
+    problems: list[str] = []
+
+    def label(read, path: Path):
+        if not path.exists():
+            return None
+        if not lenient:
+            return read(path)
+        try:
+            return read(path)
+        except (*USER_ERRORS, OSError, ValueError) as exc:
+            problems.append(" ".join(str(exc).split()) or f"{path.name}: cannot be read")
+            return None
+
+    rec = label(lambda p: load_params_file(p, body_model), Path(stem + "_body.pkl"))
     params = rec.params if rec is not None else None
     focal = (rec.focal if rec is not None else None) or 5000.0
-    parts = Path(stem + "_parts.png")
-    labels = None
-    if parts.exists():
-        labels = read_part_labels(parts)
+    labels = label(read_part_labels, Path(stem + "_parts.png"))
+    if labels is not None:
         if labels.shape != image.shape[:2]:  # a part map saved at another size: onto the image's pixels
             labels = cv2.resize(labels, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_NEAREST)
     elif params is not None and body_model is not None and renderer is not None:
@@ -166,6 +180,17 @@ def read_case(folder: Path, case_id: str, body_model=None, renderer=None) -> Cas
         # real UP-3D: the body pickle's camera has its principal point at the image centre
         camera = PinholeCamera(focal, image.shape[1], image.shape[0])
         labels = renderer.labels(body_model.mesh(params).vertices, camera)
-    jp = Path(stem + "_joints.npy")
-    lsp = np.load(jp).T.astype(np.float32) if jp.exists() else np.zeros((14, 3), np.float32)
-    return Case(case_id, image, labels, params, lsp, float(focal))
+    lsp = label(_read_joints, Path(stem + "_joints.npy"))
+    lsp = lsp if lsp is not None else np.zeros((14, 3), np.float32)
+    return Case(case_id, image, labels, params, lsp, float(focal), tuple(problems))
+
+
+def _read_joints(path: Path) -> np.ndarray:
+    """NNNNN_joints.npy (3, 14) -> (14, 3) float32 (never unpickles: numpy's default)."""
+    try:
+        joints = np.load(path)
+    except (OSError, ValueError, EOFError) as exc:
+        raise ValueError(f"{path.name}: cannot read the joints ({type(exc).__name__})") from None
+    if joints.shape != (3, 14):
+        raise ValueError(f"{path.name}: joints of shape {joints.shape}, expected (3, 14)")
+    return joints.T.astype(np.float32)

@@ -276,14 +276,28 @@ class IoUAccumulator:
         return _nanmean(self.per_class())
 
     def left_right_swaps(self) -> float:
-        """Of the ground-truth left/right limb pixels labelled as that limb on either side, the fraction
-        given the mirrored side (NaN when there are none); 13-class maps (inference.parts.MIRROR_LABELS)."""
-        from inference.parts import MIRROR_LABELS
+        """See `left_right_swaps`, over every image so far."""
+        return left_right_swaps(self.confusion)
 
-        sided = [c for c in range(self.num_classes) if MIRROR_LABELS[c] != c]
-        right = sum(int(self.confusion[c, c]) for c in sided)
-        mirrored = sum(int(self.confusion[c, MIRROR_LABELS[c]]) for c in sided)
-        return mirrored / (right + mirrored) if right + mirrored else float("nan")
+    @classmethod
+    def of(cls, confusion: np.ndarray) -> IoUAccumulator:
+        """An accumulator holding a summed confusion matrix (C, C) (rows ground truth, columns prediction)."""
+        acc = cls(np.shape(confusion)[0])
+        acc.confusion += np.asarray(confusion, np.int64)
+        return acc
+
+
+def left_right_swaps(confusion: np.ndarray) -> float:
+    """Of the ground-truth left/right limb pixels labelled as that limb on either side, the fraction given the
+    mirrored side (NaN when there are none), from a (13, 13) confusion matrix (rows ground truth, columns
+    prediction; 13-class maps, inference.parts.MIRROR_LABELS)."""
+    from inference.parts import MIRROR_LABELS
+
+    conf = np.asarray(confusion)
+    sided = [c for c in range(conf.shape[0]) if MIRROR_LABELS[c] != c]
+    right = sum(int(conf[c, c]) for c in sided)
+    mirrored = sum(int(conf[c, MIRROR_LABELS[c]]) for c in sided)
+    return mirrored / (right + mirrored) if right + mirrored else float("nan")
 
 
 # --------------------------------------------------------------------------- #

@@ -74,6 +74,10 @@ class ErrorScale(QWidget):
         p.end()
 
 
+GT_MESH_HINT = "The case's ground-truth body appears here once a case is selected."
+PRED_MESH_HINT = "The predicted body appears here once the selected case is scored."
+
+
 class _LinkedMeshView(MeshView):
     """A MeshView that reports its rotation, pan and zoom, to turn a partner view with it."""
 
@@ -112,8 +116,7 @@ class MeshPair(QWidget):
         for v in (self.gt, self.pred):
             v.setMinimumSize(140, 160)
             v.setToolTip("Left-drag: rotate both · right-drag: pan · wheel: zoom")
-        self.gt.placeholder = "The case's ground-truth body appears here once a case is selected."
-        self.pred.placeholder = "The predicted body appears here once the selected case is scored."
+        self.gt.placeholder, self.pred.placeholder = GT_MESH_HINT, PRED_MESH_HINT
         self.gt.moved.connect(self.pred.follow)
         self.pred.moved.connect(self.gt.follow)
         self.scale = ErrorScale()
@@ -136,6 +139,12 @@ class MeshPair(QWidget):
         lay.setSpacing(2)
         lay.addLayout(views, 1)
         lay.addLayout(bottom)
+
+    def set_placeholders(self, gt_text: str, pred_text: str) -> None:
+        """What each view says while it has no body (why there is none for the selected case)."""
+        self.gt.placeholder, self.pred.placeholder = gt_text, pred_text
+        self.gt.update()
+        self.pred.update()
 
     def set_meshes(self, gt_mesh, pred_mesh, errors_mm: np.ndarray | None) -> None:
         """Ground-truth and (aligned) predicted BodyMesh, either None; errors_mm (V,) of the prediction. Both

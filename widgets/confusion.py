@@ -44,10 +44,11 @@ class ConfusionMatrix(QWidget):
         self.update()
 
     def swap_share(self) -> float:
-        """The share of the left/right parts' true pixels predicted as their mirror part (0..1; NaN when none)."""
-        rows = [a for a in range(13) if MIRROR_LABELS[a] != a]
-        total = self.counts[rows].sum()
-        return float(sum(self.counts[a, MIRROR_LABELS[a]] for a in rows) / total) if total else float("nan")
+        """Left/right swaps of the counts (0..1; NaN when none), as `main.py evaluate` reports them
+        (inference.metrics.left_right_swaps)."""
+        from inference.metrics import left_right_swaps
+
+        return left_right_swaps(self.counts)
 
     # ---------------------------------------------------------------- layout
     def _grid(self) -> tuple[QRectF, float]:
@@ -76,7 +77,7 @@ class ConfusionMatrix(QWidget):
         lines = ["% of each true part: rows truth, columns predicted"]
         swap = self.swap_share()
         if np.isfinite(swap):
-            lines.append(f"left/right swaps (outlined): {swap * 100:.1f} % of sided pixels")
+            lines.append(f"left/right swaps (outlined): {swap * 100:.1f} %")
         for k, text in enumerate(lines):
             p.drawText(QRectF(6, 2 + k * fm.height(), self.width() - 12, fm.height() + 2), Qt.AlignmentFlag.AlignLeft,
                        fm.elidedText(text, Qt.TextElideMode.ElideRight, self.width() - 12))

@@ -3,9 +3,10 @@ part confusion matrix, and the details of one case (ground-truth vs predicted se
 IoU; ground-truth vs predicted mesh, rotating together, the prediction coloured by its per-vertex error)."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 from app.dataset_model import METRICS, DatasetSortProxy
 from inference.parts import PALETTE
 
-from .compare_meshes import MeshPair
+from .compare_meshes import GT_MESH_HINT, PRED_MESH_HINT, MeshPair
 from .confusion import ConfusionMatrix
 from .histogram import Histogram
 from .image_canvas import ImageCanvas, colorize_rgba
@@ -31,6 +32,12 @@ from .legend import PartLegend
 from .render_host import RenderHost
 
 SPLIT_TIP = "which split list to run (all = every NNNNN_image.png)"
+DETAIL_HINT = "Click a row to compare ground truth and prediction."
+RESORT_MS = 300  # new scores re-sort the table, histogram and heading at most this often
+
+
+def _number(v: float, unit: str) -> str:
+    return f"{v:.1f}{unit}" if math.isfinite(v) else "–"
 
 
 class DatasetPanel(QWidget):
@@ -40,6 +47,7 @@ class DatasetPanel(QWidget):
         self.controller = controller
         self.host = host
         self.current_row: int | None = None
+        self._details_body = None  # the body model the shown details were made with
 
         self.folder_label = QLabel("No dataset open. File › Open dataset… or drop a folder in UP-3D layout "
                                    "(NNNNN_image.png, NNNNN_body.pkl, NNNNN_parts.png, test.txt).")
@@ -86,6 +94,8 @@ class DatasetPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # widths from the first rows, not all of them: measuring 500 rows on every change stalled the GUI
+        self.table.horizontalHeader().setResizeContentsPrecision(50)
         # the status column takes what is left, not its header's width (at 1280 px the table scrolled sideways)
         self.table.horizontalHeader().setSectionResizeMode(self.ds.model.columnCount() - 1,
                                                            QHeaderView.ResizeMode.Stretch)
@@ -118,7 +128,7 @@ class DatasetPanel(QWidget):
             c.set_mode("overlay")
             c.set_opacity(0.75)
         self.meshes = MeshPair(host)
-        self.detail_title = QLabel("Click a row to compare ground truth and prediction.")
+        self.detail_title = QLabel(DETAIL_HINT)
         self.detail_title.setWordWrap(True)
         self.iou_legend = PartLegend(columns=3)
         self.open_button = QPushButton("Open in main view")
@@ -143,13 +153,19 @@ class DatasetPanel(QWidget):
         split.addWidget(detail)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        split.setSizes([620, 760])
+        split.setSizes([720, 660])  # the table at 1280 px without a sideways scroll bar
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
         lay.addWidget(split, 1)
 
+        self._resort = QTimer(self)
+        self._resort.setSingleShot(True)
+        self._resort.setInterval(RESORT_MS)
+        self._resort.timeout.connect(self._after_scores)
+        self.ds.detailsReady.connect(self._on_details)
+        self.ds.detailsFailed.connect(self._on_details_failed)
         self.run_button.clicked.connect(lambda _=False: self.ds.run())
         self.stop_button.clicked.connect(lambda _=False: self.ds.stop(report=True))
         self.open_button.clicked.connect(self._open_in_main)
@@ -197,6 +213,7 @@ class DatasetPanel(QWidget):
         self.progress.setTextVisible(True)
         self.run_button.setEnabled(True)
         self.current_row = None
+        self._clear_details()
         self._clear_filter()
         self.histogram.clear_choice()
         self.update_histogram()
@@ -213,6 +230,9 @@ class DatasetPanel(QWidget):
         self.split.setToolTip("stop the run to choose another split" if running else SPLIT_TIP)
 
     def _on_finished(self, summary: str) -> None:
+        if self._resort.isActive():  # the last scores at once, then the final heading
+            self._resort.stop()
+            self._after_scores()
         self._show_summary(summary)
         self.update_histogram()
         self.csv_button.setEnabled(bool(self.ds.model.results()))
@@ -238,12 +258,18 @@ class DatasetPanel(QWidget):
     def _on_data_changed(self, top_left, bottom_right, roles=()) -> None:
         if self.current_row is not None and top_left.row() <= self.current_row <= bottom_right.row():
             self.show_case(self.current_row)
-        self.update_histogram()
-        # the sort the user chose holds for new scores too (the proxy does not re-sort by itself: a row moving
-        # under the pointer on every edit would be worse), and the heading counts them as they come
-        self.proxy.sort(self.proxy.sortColumn(), self.proxy.sortOrder())
-        if self.ds.running:
+        if not self._resort.isActive():  # the first new score within RESORT_MS starts the timer, the rest wait
+            self._resort.start()
+        if self.ds.running:  # the heading counts the scores as they come (a few ms)
             self._show_summary(self.ds.model.summary() + " (running)")
+
+    def _after_scores(self) -> None:
+        """New scores, at most every RESORT_MS (re-sorting 500 rows through Python's lessThan and redrawing the
+        charts after each case stalled the GUI for up to half a second): the histogram and the sort the user
+        chose (the proxy does not re-sort by itself: a row moving under the pointer on every edit would be
+        worse)."""
+        self.update_histogram()
+        self.proxy.sort(self.proxy.sortColumn(), self.proxy.sortOrder())
 
     def _show_summary(self, summary: str) -> None:
         self.folder_label.setText(self.folder_label.text().split(" — ")[0] + " — " + summary + self._split_note())
@@ -280,6 +306,17 @@ class DatasetPanel(QWidget):
         self.filter_label.show()
 
     # ---------------------------------------------------------------- details
+    def _clear_details(self) -> None:
+        """No case selected (another dataset or split opened): nothing of the case shown before stays."""
+        self.detail_title.setText(DETAIL_HINT)
+        for canvas in (self.gt_seg, self.pred_seg):
+            canvas.set_base(None)
+            canvas.set_overlay(None)
+        self.iou_legend.set_values(None)
+        self.open_button.setEnabled(False)
+        self.meshes.set_placeholders(GT_MESH_HINT, PRED_MESH_HINT)
+        self.meshes.set_meshes(None, None, None)
+
     def _on_current(self, current, _previous) -> None:
         if current.isValid():
             self.show_case(self.proxy.mapToSource(current).row())
@@ -290,21 +327,34 @@ class DatasetPanel(QWidget):
             idx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
 
     def show_case(self, row: int) -> None:
+        """Show one row's case: its files are read and its meshes made in the details thread
+        (`DatasetSession.request_details`), shown when they arrive (`_on_details`)."""
         self.current_row = row
-        try:
-            self._show_case(row)
-        except Exception as exc:  # noqa: BLE001 - a broken case must not take the panel down
-            self.detail_title.setText(f"<b>{self.ds.model.case(row).case_id}</b> — "
-                                      f"<span style='color:#b00'>cannot show this case: {exc}</span>")
+        self._details_body = self.controller.body_model()
+        self.ds.request_details(row, self._details_body)
 
-    def _show_case(self, row: int) -> None:
-        body = self.controller.body_model()
-        d = self.ds.details(row, body)
+    def _on_details(self, row: int, details) -> None:
+        if row != self.current_row:
+            return
+        try:
+            self._show_case(details, self._details_body)
+        except Exception as exc:  # noqa: BLE001 - a broken case must not take the panel down
+            self._on_details_failed(row, str(exc))
+
+    def _on_details_failed(self, row: int, message: str) -> None:
+        if row == self.current_row:
+            self.detail_title.setText(f"<b>{self.ds.model.case(row).case_id}</b> — "
+                                      f"<span style='color:#b00'>cannot show this case: {message}</span>")
+
+    def _show_case(self, d, body) -> None:
         res = d.result
         title = f"<b>{d.case.case_id}</b>"
         if res is not None and not res.error:
-            title += (f" — PA-MPJPE {res.pa_mpjpe:.1f} mm · MPJPE {res.mpjpe:.1f} mm · PVE {res.pve:.1f} mm · "
-                      f"mIoU {res.miou * 100:.1f}%")
+            title += " — " + " · ".join(f"{name} {_number(v, unit)}" for name, v, unit in (
+                ("PA-MPJPE", res.pa_mpjpe, " mm"), ("MPJPE", res.mpjpe, " mm"), ("PVE", res.pve, " mm"),
+                ("mIoU", res.miou * 100, "%"), ("left/right swaps", res.swaps * 100, "%")))
+            title += " · " + ("nobody detected: the image read alone" if res.alone else "person detected") + (
+                " · refined" if res.refined else "")
         if d.message:
             title += f" — <span style='color:#b00'>{d.message}</span>"
         self.detail_title.setText(title)
@@ -313,14 +363,20 @@ class DatasetPanel(QWidget):
             canvas.set_overlay(None if labels is None else colorize_rgba(labels, PALETTE))
         self.iou_legend.set_values(None if res is None or res.error else res.part_iou[1:])
         self.open_button.setEnabled(d.image is not None)
+        self.meshes.set_placeholders(
+            "This case has no ground-truth body (no readable NNNNN_body.pkl)." if d.gt_mesh is None and res is not None
+            else GT_MESH_HINT,
+            "This case failed: no predicted body." if res is not None and res.error else PRED_MESH_HINT)
         if body is not None and (d.gt_mesh is not None or d.pred_mesh is not None):
             self.host.set_body(body.faces, body.weights)
         aligned = d.pred_mesh_aligned if d.pred_mesh_aligned is not None else d.pred_mesh
         self.meshes.set_meshes(d.gt_mesh, aligned if body is not None else None, d.vertex_error_mm)
 
     def _open_in_main(self) -> None:
+        """The case on the Photo tab predicted as the table scored it (`Controller.open_case`): the body, parts
+        and exports there are the ones whose errors the table lists."""
         if self.current_row is not None:
-            self.controller.open_file(self.ds.model.case(self.current_row).image_path)
+            self.controller.open_case(self.ds.model.case(self.current_row).image_path)
             w = self.window()
             if hasattr(w, "show_image_tab"):
                 w.show_image_tab()

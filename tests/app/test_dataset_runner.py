@@ -58,7 +58,10 @@ def test_bad_case_does_not_stop_the_run(qtbot, dataset_copy, predictor_factory, 
             assert ds.open(dataset_copy) == 2
         res = sorted(ds.model.results(), key=lambda r: r.row)
         assert res[0].error and not res[1].error
-        assert ds.model.index(0, 6).data() == "failed"
+        from app.dataset_model import COLUMNS
+
+        status = [name for name, *_ in COLUMNS].index("status")
+        assert ds.model.index(0, status).data() == "failed"
         assert "00000_image.png" in ds.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
     finally:
         ds.shutdown()
@@ -222,5 +225,88 @@ def test_an_empty_split_is_named_and_answered_by_the_next_open(qtbot, dataset_co
         assert ds.open(dataset_copy, run=False, split="train") == 0
         assert errors == [f"the train split of {dataset_copy} lists no cases"] and ds.reader.split == "test"
         assert ds.open(dataset_copy, run=False, split="all") > 0 and resolved == errors
+    finally:
+        ds.shutdown()
+
+
+def test_a_broken_label_file_is_read_as_missing_and_said(qtbot, dataset_copy, predictor_factory, model_config):
+    """A truncated part map or a garbage body pickle does not fail the case (the image can still be predicted and
+    shown): the case is scored on what is left, as a case without that file is, and says which file it could not
+    read; strict readers (evaluate, training) still refuse it."""
+    import pytest
+
+    from inference.datasets import read_case
+
+    (dataset_copy / "test.txt").write_text("/00000_image.png\n/00001_image.png\n")
+    parts = dataset_copy / "00000_parts.png"
+    parts.write_bytes(parts.read_bytes()[:300])
+    (dataset_copy / "00001_body.pkl").write_bytes(b"not a pickle at all")
+    from inference.image_io import ImageLoadError
+
+    with pytest.raises(ImageLoadError, match="00000_parts.png"):
+        read_case(dataset_copy, "00000")
+    ds = DatasetSession(predictor_factory, model_config)
+    try:
+        with qtbot.waitSignal(ds.finished, timeout=60000):
+            assert ds.open(dataset_copy) == 2
+        a, b = ds.model.result(0), ds.model.result(1)
+        assert not a.error and not b.error
+        assert "00000_parts.png" in a.note and math.isnan(a.miou) and math.isfinite(a.pa_mpjpe)
+        assert "00001_body.pkl" in b.note and math.isnan(b.pa_mpjpe) and math.isfinite(b.miou)
+        assert "00000_parts.png" in ds.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+        d = ds.details(0)
+        assert d.image is not None and d.gt_labels is None and "00000_parts.png" in d.message
+    finally:
+        ds.shutdown()
+
+
+def test_the_same_dataset_opened_again_keeps_its_scores(qtbot, synth_dataset, predictor_factory, model_config):
+    """Dropping the folder that is open (or choosing it again) does not throw away what was scored: the run goes
+    on with the cases not scored yet; another split lists other cases and starts over."""
+    ds = DatasetSession(predictor_factory, model_config)
+    try:
+        with qtbot.waitSignal(ds.finished, timeout=60000):
+            ds.open(synth_dataset)
+        kept = [ds.model.result(r) for r in range(3)]
+        with qtbot.waitSignal(ds.finished, timeout=60000):
+            assert ds.open(synth_dataset) == 3
+        assert [ds.model.result(r) for r in range(3)] == kept and all(r is not None for r in kept)
+        assert all(ds.model.result(r) is kept[r] for r in range(3))
+        ds.open(synth_dataset, split="all", run=False)  # the same three cases, but another list: listed anew
+        assert ds.model.results() == []
+    finally:
+        ds.shutdown()
+
+
+def test_details_are_read_in_the_background_and_the_summary_pools_pixels(qtbot, synth_dataset, body_model,
+                                                                         predictor_factory, model_config):
+    """The panel asks for a case's details and gets them by signal (the GUI thread never reads the files); the
+    summary's mIoU and swaps are those of all pixels together, as `main.py evaluate` reports them."""
+    import numpy as np
+
+    from inference.metrics import IoUAccumulator
+
+    ds = DatasetSession(predictor_factory, model_config)
+    try:
+        with qtbot.waitSignal(ds.finished, timeout=60000) as sig:
+            ds.open(synth_dataset)
+        acc = IoUAccumulator()
+        for r in range(3):
+            truth = ds.reader.read(ds.model.case(r))
+            res = ds.model.result(r)
+            acc.confusion += res.confusion
+            assert np.isfinite(res.swaps) and 0 <= res.swaps <= 1
+            assert truth.labels is not None
+        assert f"mIoU {acc.mean() * 100:.1f}%" in sig.args[0]
+        assert f"swaps {acc.left_right_swaps() * 100:.1f}%" in sig.args[0]
+        with qtbot.waitSignal(ds.detailsReady, timeout=10000) as got:
+            ds.request_details(2, body_model)
+        row, details = got.args
+        assert row == 2 and details.case == ds.model.case(2) and details.gt_mesh is not None
+        assert details.vertex_error_mm is not None
+        ds.request_details(0, body_model)  # superseded before it is answered: only the newer one arrives
+        with qtbot.waitSignal(ds.detailsReady, timeout=10000) as got:
+            ds.request_details(1, body_model)
+        assert got.args[0] == 1
     finally:
         ds.shutdown()

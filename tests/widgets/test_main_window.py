@@ -403,8 +403,9 @@ def test_opening_a_dataset_fills_the_table(qtbot, window, synth_dataset):
     assert panel.table.horizontalScrollBar().maximum() == 0
     panel.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     window.resize(1400, 900)
-    panel.select_row(1)
-    assert "00001" in panel.detail_title.text() and "PA-MPJPE" in panel.detail_title.text()
+    panel.select_row(1)  # its details are read in the background
+    qtbot.waitUntil(lambda: "00001" in panel.detail_title.text() and "PA-MPJPE" in panel.detail_title.text(),
+                    timeout=10000)
     panel.gt_seg.set_mode("overlay_only")
     panel.pred_seg.set_mode("overlay_only")
     assert palette_pixels(grab(panel.gt_seg)) > 200 and palette_pixels(grab(panel.pred_seg)) > 200

@@ -30,6 +30,7 @@ from inference.paths import RESOURCES
 from .failures import PendingFailure
 from .folder import FolderSession
 from .heap import settle
+from .params_open import OpenedParams, ParamsReader, is_params_path
 from .results import KeptResult, keep_result, restore_result
 from .session import Session, ShownImage
 from .settings import AppSettings, ModelConfig
@@ -190,6 +191,7 @@ class Controller(QObject):
 
     _request = Signal(int, object, str, int)  # job id, image, source, person index
     _configure = Signal(object)
+    _read_params = Signal(int, str, object)  # job id, path, the GUI-thread body model
     _export = Signal(int, object, str, bool)  # job, writer, path, overwrite
 
     def __init__(self, settings: AppSettings, predictor_factory: PredictorFactory | None = None,
@@ -256,7 +258,16 @@ class Controller(QObject):
         self._relay.decoded.connect(self._on_decoded)
         self._decoding: str | None = None  # the name of the large image being decoded, if any
         self._remembered: dict[str, _Remembered] = {}  # resolved path -> an image left behind, oldest first
-        self._decode_token = 0  # the newest image opened; a large image decoded in the background shows only if it is
+        # the newest file opened: a large image decoded or a parameter file read in the background shows only if
+        # it is (every open takes a new id; Esc takes one too)
+        self._opening = Generation()
+        self.params_reader = ParamsReader(self._opening)  # parameter files are read in their own thread
+        self._params_thread = WorkerThread(self.params_reader, "nbf-params")
+        self._read_params.connect(self.params_reader.open)
+        self.params_reader.read.connect(self._on_params_read)
+        self.params_reader.failed.connect(self._on_params_failed)
+        self._params_waiting: tuple[int, str] | None = None  # (job, path) of a file waiting for the body model
+        self._opened: OpenedParams | None = None  # the parameter file on screen (see opened_params)
         # the GUI-thread body model loads in the background (seconds on a busy CPU), normally ready long before the
         # first result; until it is, body_model() is None and bodyModelChanged announces it
         self._effects: tuple = ()  # beta_effects of self._body, measured by its loader thread
@@ -275,6 +286,10 @@ class Controller(QObject):
         if self._export_thread is not None:
             self._export_thread.stop(60000)  # an export being written finishes first
             self._export_thread = None
+        self._opening.next()  # a parameter file being read answers nothing
+        if self._params_thread is not None:
+            self._params_thread.stop(60000)
+            self._params_thread = None
         if self._thread is not None:
             if not self._thread.stop(60000):
                 self.status.emit("the model worker did not stop in time")
@@ -353,6 +368,10 @@ class Controller(QObject):
         self.bodyModelChanged.emit(body)
         if self._pending is not None:  # an edit made while no body model was loaded (see _repose)
             self._throttle.start()
+        waiting, self._params_waiting = self._params_waiting, None
+        if waiting is not None and not self._opening.is_stale(waiting[0]):
+            self.status.emit(f"opening {Path(waiting[1]).name}… (Esc stops)")
+            self._read_params.emit(waiting[0], waiting[1], body)
 
     @property
     def joint_names(self) -> tuple[str, ...]:
@@ -394,7 +413,11 @@ class Controller(QObject):
             self.configChanged.emit(cfg)
             self._configure.emit(cfg)
             self.folder.configure(cfg)
-            if self.session.shown is not None:
+            if self.opened_params() is not None:  # a body read from a file, not fitted: nothing to run again
+                if body is not None and self.session.params is not None:  # posed on the new body model
+                    self._pending = self.session.params
+                    self.flush()
+            elif self.session.shown is not None:
                 self.rerun()
 
     # ------------------------------------------------------------------ opening
@@ -404,6 +427,18 @@ class Controller(QObject):
         files that could not be read before it are listed in one error. Returns True if an image opened."""
         from inference.datasets import is_dataset_folder
 
+        paths = [Path(raw) for raw in paths]
+        params = [p for p in paths if is_params_path(p) and not p.is_dir()]
+        if params:  # a parameter file opens alone: its body (and photo) replaces what is shown
+            rest = [p for p in paths if p not in params]
+            if not rest:
+                if len(params) > 1:
+                    self.warning.emit(f"parameter files open one at a time: {params[0].name} opens, "
+                                      f"not the other {len(params) - 1}")
+                return self.open_params(params[0])
+            self.warning.emit(f"parameter files open one at a time, not with images: "
+                              f"{', '.join(p.name for p in params)} not opened")
+            paths = rest
         images: list[Path] = []
         for raw in paths:
             p = Path(raw)
@@ -451,6 +486,82 @@ class Controller(QObject):
             return self._recall(images[k])
         return self._open_later(images[k]) if img is _LATER else self._show_file(images[k], img)
 
+    # ------------------------------------------------------------------ parameter files
+    def open_params(self, path: str | Path) -> bool:
+        """Open a parameter file (.npz / .json / _body.pkl, inference/export.py) as a result: read, posed and put
+        on its photo (when found) in the params thread, then shown like a fitted body (edits, undo, exports). The
+        GUI thread never waits; Esc or any newer open drops it; a file that does not read changes nothing (error
+        says why in one line). It waits for the body model when that is still loading. Returns True when the
+        read started."""
+        p = Path(path)
+        if self._body is None and not self._current_load:
+            self.error.emit(f"{p.name}: no body model is loaded to pose it (see the settings)")
+            return False
+        job = self._opening.next()
+        self._set_decoding(p.name)
+        if self._body is None:  # posted by _set_body when the model has loaded
+            self._params_waiting = (job, str(p))
+            self.status.emit(f"opening {p.name} when the body model has loaded… (Esc stops)")
+        else:
+            self._params_waiting = None
+            self._read_params.emit(job, str(p), self._body)
+            self.status.emit(f"opening {p.name}… (Esc stops)")
+        return True
+
+    def opened_params(self) -> OpenedParams | None:
+        """The parameter file whose body is on screen (edited or not); None when the result shown is a
+        prediction (or nothing is shown)."""
+        o = self._opened
+        if o is None or self.session.shown is not o.shown or self.session.prediction is not o.prediction:
+            return None
+        return o
+
+    @Slot(int, object)
+    def _on_params_read(self, job: int, opened: OpenedParams) -> None:
+        if self._opening.is_stale(job):
+            return  # another file was opened meanwhile, or Esc dropped it
+        self._set_decoding(None)
+        self._remember_shown()
+        self.generation.next()  # a prediction still running for the image left is not shown over this file
+        self.session.set_busy(False)
+        self._throttle.stop()
+        self._pending, self._merge_key = None, None
+        self._kept = self._replaced = None
+        self._everyone, self._everyone_job = [], 0
+        self._opened = opened
+        self.session.clear_results()
+        self.session.set_prediction(None)
+        self.session.set_people((), 0)
+        self.session.set_image(opened.shown)
+        self.session.set_prediction(opened.prediction, made_with=self.config)
+        self._failure.resolve()
+        p = Path(opened.path)
+        if p not in self.image_list:
+            self.image_list, self.image_index = [], -1
+            self.imageListChanged.emit(-1, 0)
+        self.recentFilesChanged.emit(self.settings.add_recent_file(p))
+        self.timings.emit(f"read in {opened.seconds * 1000:.0f} ms")
+        photo = f" on its photo {Path(opened.photo).name}" if opened.photo else f"; {opened.photo_note}"
+        self.status.emit(f"opened {opened.name}{photo}")
+        if opened.model_note:
+            self.warning.emit(opened.model_note)
+
+    @Slot(int, str)
+    def _on_params_failed(self, job: int, message: str) -> None:
+        if self._opening.is_stale(job):
+            return
+        self._set_decoding(None)
+        self.error.emit(message)  # what was on screen stays
+
+    def _no_photo_to_fit(self) -> bool:
+        """True (and the status bar says so) when the body on screen came from a parameter file without its
+        photo: there is nothing to run the model on."""
+        o = self.opened_params()
+        if o is None or o.photo:
+            return False
+        self.status.emit(f"{o.name} was opened without its photo: there is nothing to run the model on")
+        return True
+
     # ------------------------------------------------------------------ images left behind
     def _remember_shown(self) -> None:
         """Keep the shown file's people's results (edits included) as it is left for another image: opened again
@@ -497,7 +608,7 @@ class Controller(QObject):
         key, _ = _file_key(path)
         entry = self._remembered.pop(key)
         self._remember_shown()
-        self._decode_token += 1  # a large image still decoding is not shown over this one
+        self._opening.next()  # a large image still decoding (a parameter file being read) is not shown over this one
         self._set_decoding(None)
         self.generation.next()  # the job of the image being left is not shown over this one
         self.session.set_busy(False)
@@ -536,8 +647,11 @@ class Controller(QObject):
         return img, None
 
     def open_file(self, path: str | Path) -> bool:
-        """Load one image file and start predicting; a bad file shows a message and changes nothing."""
+        """Load one image file and start predicting; a bad file shows a message and changes nothing. A parameter
+        file opens as open_params does."""
         p = Path(path)
+        if is_params_path(p):
+            return self.open_params(p)
         if self._can_recall(p):
             self._leave_list_for(p)
             return self._recall(p)
@@ -591,8 +705,7 @@ class Controller(QObject):
     def _open_later(self, p: Path) -> bool:
         """Decode a large image and its display copy in a background thread; shown by _on_decoded unless
         another image was opened meanwhile. The GUI thread never waits on the decoder."""
-        self._decode_token += 1
-        token = self._decode_token
+        token = self._opening.next()
         self._set_decoding(p.name)
         self.status.emit(f"opening {p.name}… (Esc stops)")
 
@@ -630,7 +743,7 @@ class Controller(QObject):
         return self._decoding is not None
 
     def _on_decoded(self, token: int, p: Path, result, messages) -> None:
-        if token != self._decode_token:
+        if self._opening.is_stale(token):
             return  # another image was opened meanwhile, or Esc dropped it
         self._set_decoding(None)
         if result is None:
@@ -654,7 +767,7 @@ class Controller(QObject):
         """Show an RGB uint8 image (H, W, 3) (from a file, the clipboard, a test) and start predicting.
         display: its (display copy, scale) when already made (imageio.display_copy); as_case: a dataset case
         (`open_case`)."""
-        self._decode_token += 1  # a large image still decoding is not shown over this one
+        self._opening.next()  # a large image still decoding (a parameter file being read) is not shown over this one
         self._set_decoding(None)
         self._remember_shown()
         self._remembered.pop(_file_key(source)[0], None)  # opened anew: what was kept of it is superseded
@@ -707,7 +820,7 @@ class Controller(QObject):
         when they were made with the settings in use (re-fitting one person says nothing about the others);
         fits made with other settings are stale: set aside with it (Esc puts them back) and dropped when the new
         result arrives, and both the start and the end of the re-run say so."""
-        if self.session.shown is not None:
+        if self.session.shown is not None and not self._no_photo_to_fit():
             self._everyone, self._everyone_job = [], 0
             person = self.session.person
             aside = self._set_results_aside(everyone=False)
@@ -728,7 +841,7 @@ class Controller(QObject):
         """Fit the shown photo as one person's crop, without the person search (a photo of one person that the
         detector misses, which `predict` then refuses as "no person found"): a new job that supersedes the running
         one. The people found before are forgotten with their results."""
-        if self.session.shown is not None:
+        if self.session.shown is not None and not self._no_photo_to_fit():
             self._everyone, self._everyone_job = [], 0
             fitted = len(self.session.results)
             self._set_results_aside(everyone=True)
@@ -904,7 +1017,8 @@ class Controller(QObject):
         them later)."""
         if self._decoding is not None:  # Esc while a large image opens: it is not shown (what was on screen stays)
             name = self._decoding
-            self._decode_token += 1
+            self._opening.next()
+            self._params_waiting = None
             self._set_decoding(None)
             self.status.emit(f"stopped opening {name}")
             return
@@ -1344,6 +1458,8 @@ class Controller(QObject):
         pred = self.session.prediction
         if pred is None:
             raise RuntimeError("nothing to export yet: open an image first")
+        if pred.params_file:
+            raise RuntimeError(f"no part map: {Path(pred.params_file).name} holds the body's parameters only")
         return lambda overwrite: export.export_parts(path, pred.parts, pred.crop, pred.image.shape,
                                                      overwrite=overwrite)
 
@@ -1368,8 +1484,13 @@ class Controller(QObject):
         else:  # the edited body (posed here: the session's mesh may lag behind a failed re-pose)
             mesh = body.mesh(params) if body is not None else None
 
+        # a parameter file opened without a photo camera is written without one (the canvas it is shown on is
+        # no photo)
+        opened = self.opened_params()
+        with_photo = opened is None or opened.has_camera
+
         def write(overwrite: bool) -> Path:
-            photo = None if mesh is None else photo_camera_for(pred, params, mesh, body)
+            photo = None if mesh is None or not with_photo else photo_camera_for(pred, params, mesh, body)
             export.save_params(path, params, float(pred.camera.focal), int(pred.camera.size), name,
                                overwrite=overwrite, photo=photo)
             return path

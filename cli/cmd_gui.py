@@ -1,4 +1,4 @@
-"""`main.py [gui] [IMAGES...]`: open the NBF Studio window."""
+"""`main.py [gui] [IMAGES...]`: open the NBF Studio window (on images, a folder or a parameter file)."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +11,7 @@ HEADLESS_HINT = ("nbf-studio: no display found ($DISPLAY / $WAYLAND_DISPLAY unse
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("images", nargs="*", help="images or folders to open (a folder in UP-3D layout opens "
-                        "the dataset view)")
+                        "the dataset view), or a parameter file (.npz/.json/_body.pkl) to show and edit its body")
     parser.add_argument("--body-model", metavar="PATH", default=None,
                         help="SMPL model file (.pkl/.npz) for this session (default: the one chosen in Settings, "
                              "else the embedded model)")

@@ -107,6 +107,11 @@ class ImageCanvas(QWidget):
         self._decorator = fn
         self.update()
 
+    def set_hint(self, text: str) -> None:
+        """The text shown while there is no base image."""
+        self._hint = text
+        self.update()
+
     def set_caption(self, text: str) -> None:
         self._caption = text
         self.update()

@@ -12,6 +12,8 @@ QSignalBlocker so they never echo an edit back.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -253,6 +255,11 @@ class Inspector(QWidget):
             ("body model", body.name if body is not None else "?"),
             ("refined", _refined_text(pred, self.controller.config.refine, self.controller.shown_fit())),
         ]
+        if pred.params_file:  # read from a parameter file: no person search, no part map, nothing refined
+            rows[3:5] = [("parameters", Path(pred.params_file).name), ("parts", "none (parameters only)")]
+            rows[-1] = ("refined", "as the file holds it")
+            if pred.source == pred.params_file:  # no photo found: a blank canvas stands in for it
+                rows[0] = ("image", f"no photo ({w} × {h} blank)")
         q = self.session.quality
         if q is not None:
             r, g, b = q.color

@@ -35,7 +35,10 @@ from .render_host import RenderHost
 from .settings_dialog import SettingsDialog
 from .shortcuts import show_shortcuts
 
-IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in imageio.IMAGE_SUFFIXES) + ");;All files (*)"
+_IMAGES = " ".join(f"*{s}" for s in imageio.IMAGE_SUFFIXES)
+_PARAMS = "*.npz *.json *_body.pkl *.pkl"  # what the app's and `predict`'s parameter exports are named
+IMAGE_FILTER = (f"Images and parameter files ({_IMAGES} {_PARAMS});;Images ({_IMAGES});;"
+                f"Parameter files ({_PARAMS});;All files (*)")
 MESH_FORMATS = (("OBJ", ".obj"), ("PLY", ".ply"), ("GLB", ".glb"))
 PARAM_FORMATS = (("NumPy .npz", ".npz"), ("JSON .json", ".json"), ("UP-3D _body.pkl", "_body.pkl"))
 PARTS_SUFFIX = "_parts.png"  # the part map in the photo's frame (the only export that is a .png)
@@ -179,7 +182,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         mb = self.menuBar()
         m = mb.addMenu("&File")
-        self.act_open = self._action(m, "&Open image…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.act_open = self._action(m, "&Open image or parameters…", self.open_dialog, QKeySequence.StandardKey.Open,
+                                     "a photo to fit, or a parameter file (.npz/.json/_body.pkl) to show and edit")
         self._action(m, "Open &folder…", self.open_folder_dialog, "Ctrl+Shift+O")
         self._action(m, "Open &dataset…", self.open_dataset_dialog, "Ctrl+D")
         self.recent_menu = m.addMenu("&Recent files")
@@ -371,8 +375,20 @@ class MainWindow(QMainWindow):
             import numpy as np
 
             self.host.set_body(pred.mesh.faces, np.zeros((len(pred.mesh.vertices), 24), np.float32))
-        self.photo.set_prediction(pred)
-        self.segmentation.set_labels(self.session.parts_on_display())
+        opened = self.controller.opened_params() if pred.params_file else None
+        if opened is not None:  # a body read from a parameter file: no part map, perhaps no photo
+            self.photo.set_prediction(pred, f"from {opened.name}" + ("" if opened.photo else
+                                                                     f"; {opened.photo_note}"))
+            self.segmentation.show_no_parts(f"No part map: {opened.name} holds the body's parameters only "
+                                            "(Edit › Run the model again fits the photo)" if opened.photo else
+                                            f"No part map: {opened.name} holds the body's parameters only")
+            self.setWindowTitle(f"NBF Studio — {opened.name}"
+                                + (f" on {Path(opened.photo).name}" if opened.photo else ""))
+        else:
+            self.photo.set_prediction(pred)
+            self.segmentation.set_labels(self.session.parts_on_display())
+            shown = self.session.shown  # (a photo opened with a parameter file and fitted again with F5)
+            self.setWindowTitle(f"NBF Studio — {shown.name}" if shown is not None else "NBF Studio")
         self.mesh_view.set_mesh(pred.mesh, reframe=True)
 
     def _sync_fit_choice(self) -> None:
@@ -382,6 +398,8 @@ class MainWindow(QMainWindow):
         pred = self.session.prediction
         if pred is None:
             self.view_bar.set_fit_choice(False, "refined" if self.controller.config.refine else "network")
+        elif pred.params_file:
+            self.view_bar.set_fit_choice(False, "file")
         elif pred.network_params is None:
             self.view_bar.set_fit_choice(False, "network")
         else:
@@ -553,7 +571,7 @@ class MainWindow(QMainWindow):
             text = md.text().strip()
             if text and len(text) < 4096 and Path(text).exists():
                 return self.controller.open_paths([text])
-        self.show_error(f"nothing to open in the {source}: expected an image or image files")
+        self.show_error(f"nothing to open in the {source}: expected an image, image files or a parameter file")
         return False
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
@@ -593,6 +611,11 @@ class MainWindow(QMainWindow):
         return r == QMessageBox.StandardButton.Yes
 
     def _default_stem(self) -> str:
+        opened = self.controller.opened_params()
+        if opened is not None:  # beside the parameter file, under its output name (NAME of NAME_body.pkl)
+            from inference.params_prediction import output_name
+
+            return str(Path(opened.path).with_name(output_name(opened.path)))
         shown = self.session.shown
         if shown is not None and shown.source and Path(shown.source).suffix:
             return str(Path(shown.source).with_suffix(""))

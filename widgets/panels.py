@@ -91,6 +91,7 @@ class PhotoPanel(QWidget):
         lay.addWidget(self.people_list)
         self.shown = None
         self.prediction: Prediction | None = None
+        self.source_note = ""  # said in place of the people note (set_prediction)
         self.vertices = None
         self.people: tuple = ()
         self.person = 0
@@ -126,8 +127,11 @@ class PhotoPanel(QWidget):
         self.quality.set_quality(None)
         self.set_people((), 0)
 
-    def set_prediction(self, prediction) -> None:
+    def set_prediction(self, prediction, note: str = "") -> None:
+        """The result shown (None: none); note: what to say of it in place of the people note (a body opened
+        from a parameter file: which file, and whether its photo was found)."""
         self.prediction = prediction
+        self.source_note = note
         self.vertices = None if prediction is None else prediction.mesh.vertices
         self._update_overlay()
         self._update_note()
@@ -183,7 +187,9 @@ class PhotoPanel(QWidget):
 
     def _update_note(self) -> None:
         text = ""
-        if self.prediction is not None and not self.people and self.prediction.person == -1:
+        if self.prediction is not None and self.source_note:
+            text = self.source_note
+        elif self.prediction is not None and not self.people and self.prediction.person == -1:
             text = ("no person detected: whole image used" if self.prediction.searched
                     else "whole image fitted as one person, as asked")
         self.people_note.setText(text)
@@ -255,10 +261,11 @@ class SegmentationPanel(QWidget):
     """Predicted 12-part segmentation: over the photo (opacity), side by side, or alone."""
 
     MODES = (("Overlay", "overlay"), ("Side by side", "side"), ("Parts only", "overlay_only"))
+    HINT = "The predicted part segmentation appears here."
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.canvas = ImageCanvas("The predicted part segmentation appears here.")
+        self.canvas = ImageCanvas(self.HINT)
         self.mode = QComboBox()
         for label, key in self.MODES:
             self.mode.addItem(label, key)
@@ -288,9 +295,17 @@ class SegmentationPanel(QWidget):
         self.mode.setCurrentIndex(i)
 
     def set_image(self, shown) -> None:
+        self.canvas.set_hint(self.HINT)
         self.canvas.set_base(shown.display if shown is not None else None)
         self.canvas.reset_view()
         self.canvas.set_overlay(None)
+
+    def show_no_parts(self, text: str) -> None:
+        """No part map for what is shown (a body opened from a parameter file): the panel says `text` instead of
+        showing the photo without parts, or the last image's map."""
+        self.canvas.set_overlay(None)
+        self.canvas.set_base(None)
+        self.canvas.set_hint(text)
 
     def set_labels(self, labels: np.ndarray | None) -> None:
         self.canvas.set_overlay(None if labels is None else colorize_rgba(labels, PALETTE))
@@ -335,6 +350,11 @@ class ViewTitleBar(QWidget):
 
     def set_fit_choice(self, available: bool, shown: str = "refined") -> None:
         """Offer the choice when the prediction has both fits; name the one on screen ("refined" | "network"),
-        also when it is the only one (then greyed out)."""
+        also when it is the only one (then greyed out); "file": a body opened from a parameter file."""
         self.fit.setEnabled(available)
+        k = self.fit.findData("file")
+        if shown == "file" and k < 0:
+            self.fit.addItem("From the file", "file")
+        elif shown != "file" and k >= 0:
+            self.fit.removeItem(k)
         self.fit.setCurrentIndex(max(0, self.fit.findData(shown)))

@@ -130,6 +130,24 @@ def make_dataset(folder: Path, n: int = 3) -> list[str]:
     return [f"{i:05d}" for i in range(n)]
 
 
+PARAM_FORMATS = (".npz", ".json", "_body.pkl")  # the parameter files `main.py predict` and the app write
+
+
+def write_params_files(folder: Path, fitted, name: str = "person", photo: bool = True,
+                       body_model: str | None = None) -> dict:
+    """NAME.npz, NAME.json, NAME_body.pkl of a `fitted` result (the fixture) as `main.py predict` writes them
+    (inference.export.save_params with the photo camera), and the photo beside them as NAME.png unless
+    photo=False; body_model: the name recorded (default the real one). Returns {suffix: path}."""
+    from inference.export import save_params
+
+    pred, cam, body = fitted
+    folder.mkdir(parents=True, exist_ok=True)
+    if photo:
+        shutil.copy(SAMPLE, folder / f"{name}.png")
+    return {s: save_params(folder / f"{name}{s}", pred.params, pred.camera.focal, pred.camera.size,
+                           body.name if body_model is None else body_model, photo=cam) for s in PARAM_FORMATS}
+
+
 # ----------------------------------------------------------------------------- fixtures
 # Imported by tests/app/conftest.py and tests/widgets/conftest.py.
 @pytest.fixture(scope="session")
@@ -211,3 +229,13 @@ def synth_dataset(tmp_path_factory):
 @pytest.fixture
 def dataset_copy(synth_dataset, tmp_path):
     return Path(shutil.copytree(synth_dataset, tmp_path / "set"))
+
+
+@pytest.fixture(scope="session")
+def fitted(real_predictor):
+    """(Prediction, its PhotoCamera, the body model): the real predictor's fit of the synthetic sample and the
+    photo camera the exporter writes with it (write_params_files)."""
+    from inference.photo_camera import photo_camera_for
+
+    pred = real_predictor.predict(read_rgb(SAMPLE))
+    return pred, photo_camera_for(pred, body_model=real_predictor.body_model), real_predictor.body_model

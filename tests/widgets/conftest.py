@@ -6,6 +6,7 @@ from tests.app.support import (  # noqa: F401
     app_settings,
     body_model,
     dataset_copy,
+    fitted,
     model_config,
     photo,
     predictor_factory,

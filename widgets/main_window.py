@@ -377,8 +377,9 @@ class MainWindow(QMainWindow):
             self.host.set_body(pred.mesh.faces, np.zeros((len(pred.mesh.vertices), 24), np.float32))
         opened = self.controller.opened_params() if pred.params_file else None
         if opened is not None:  # a body read from a parameter file: no part map, perhaps no photo
-            self.photo.set_prediction(pred, f"from {opened.name}" + ("" if opened.photo else
-                                                                     f"; {opened.photo_note}"))
+            # short beside the panel's title (the status bar said it all; the tooltip says why there is no photo)
+            self.photo.set_prediction(pred, f"from {opened.name}" + ("" if opened.photo else " (no photo)"))
+            self.photo.people_note.setToolTip(opened.photo_note)
             self.segmentation.show_no_parts(f"No part map: {opened.name} holds the body's parameters only "
                                             "(Edit › Run the model again fits the photo)" if opened.photo else
                                             f"No part map: {opened.name} holds the body's parameters only")
@@ -386,6 +387,7 @@ class MainWindow(QMainWindow):
                                 + (f" on {Path(opened.photo).name}" if opened.photo else ""))
         else:
             self.photo.set_prediction(pred)
+            self.photo.people_note.setToolTip("")
             self.segmentation.set_labels(self.session.parts_on_display())
             shown = self.session.shown  # (a photo opened with a parameter file and fitted again with F5)
             self.setWindowTitle(f"NBF Studio — {shown.name}" if shown is not None else "NBF Studio")

@@ -296,6 +296,7 @@ class SegmentationPanel(QWidget):
 
     def set_image(self, shown) -> None:
         self.canvas.set_hint(self.HINT)
+        self.legend.show()
         self.canvas.set_base(shown.display if shown is not None else None)
         self.canvas.reset_view()
         self.canvas.set_overlay(None)
@@ -306,6 +307,7 @@ class SegmentationPanel(QWidget):
         self.canvas.set_overlay(None)
         self.canvas.set_base(None)
         self.canvas.set_hint(text)
+        self.legend.hide()  # no colours to explain
 
     def set_labels(self, labels: np.ndarray | None) -> None:
         self.canvas.set_overlay(None if labels is None else colorize_rgba(labels, PALETTE))
@@ -354,7 +356,7 @@ class ViewTitleBar(QWidget):
         self.fit.setEnabled(available)
         k = self.fit.findData("file")
         if shown == "file" and k < 0:
-            self.fit.addItem("From the file", "file")
+            self.fit.addItem("From file", "file")
         elif shown != "file" and k >= 0:
             self.fit.removeItem(k)
         self.fit.setCurrentIndex(max(0, self.fit.findData(shown)))

@@ -18,6 +18,8 @@ Writes (a throw-away settings file, the CPU, the shipped weights):
   bad_file.png     a truncated JPEG dropped after a result: the message banner, the result kept
   fits.png         the camera man (--fits-photo): the 3D pane from the side, refined fit | network fit
   quality.png      a half-length portrait (--quality-photo): the fit-quality line and the inspector's numbers
+  params.png       a parameter file opened again (--photo fitted, its NAME_body.pkl exported beside a copy of the
+                   photo, then the .pkl dropped): the body on its photo, "no part map", the sliders from the file
 --only welcome,main,... takes just those (main_parts comes with main, dataset_filter with dataset). --size sets
 the window size (check that nothing is cut off at e.g. 1280x720: `--size 1280x720 --out docs/screenshots/1280`).
 """
@@ -156,6 +158,28 @@ def main() -> int:
             cv2.imwrite(str(out / "fits.png"), np.hstack([photo] + panes)[..., ::-1])
             print("saved", out / "fits.png")
             w.mesh_view.set_preset("front")
+
+    # a parameter file opened again: the photo fitted and its parameters written beside a copy of it (as `main.py
+    # predict` writes NAME_body.pkl beside NAME_overlay.png), another image shown, then the file opened
+    if want("params"):
+        import shutil
+
+        fits = Path(tmp) / "fits"
+        fits.mkdir()
+        photo = fits / Path(args.photo).name
+        shutil.copy(args.photo, photo)
+        c.open_paths([photo])
+        wait_idle()
+        if c.session.prediction is None:
+            print("no prediction on", args.photo, ":", w.banner.text)
+            return 1
+        pkl = fits / f"{photo.stem}_body.pkl"
+        c.export_params(pkl)
+        c.open_paths([args.sample])
+        wait_idle()
+        c.open_paths([pkl])
+        wait_idle()
+        shot("params")
 
     # an error: a truncated JPEG dropped on top of a result
     if want("bad_file"):

@@ -38,6 +38,7 @@ def test_dropped_parameter_file_shows_body_on_its_photo(qtbot, window, fitted, t
     # no part map: said plainly, no stale map or photo in the parts panel
     assert window.segmentation.canvas._base is None
     assert "No part map: person_body.pkl" in window.segmentation.canvas._hint
+    assert window.segmentation.legend.isHidden()
     # the sliders hold the file's shape
     for k in range(3):
         assert abs(window.inspector.betas[k].value() - float(opened.params.betas[k])) < 0.02
@@ -52,7 +53,8 @@ def test_gui_command_opens_a_parameter_file_without_its_photo(qtbot, window, fit
     window.start([str(path)])
     wait_opened(qtbot, window, path)
     assert "no photo found beside person.json" in window.statusBar().currentMessage()
-    assert "no photo found" in window.photo.people_note.text()
+    assert window.photo.people_note.text() == "from person.json (no photo)"
+    assert "no photo found beside person.json" in window.photo.people_note.toolTip()
     assert window.windowTitle() == "NBF Studio — person.json"
     assert window.mesh_view.is_current()
     view = grab(window.mesh_view)
@@ -74,5 +76,5 @@ def test_broken_parameter_file_keeps_what_was_shown(qtbot, window, fitted, tmp_p
     drop(window, [tmp_path / "person.png"])
     qtbot.waitUntil(lambda: window.session.prediction is not None and not window.session.prediction.params_file
                     and not window.session.busy, timeout=60000)
-    assert window.segmentation.canvas._base is not None
+    assert window.segmentation.canvas._base is not None and not window.segmentation.legend.isHidden()
     assert window.view_bar.fit.findData("file") < 0

@@ -9,6 +9,11 @@ A slider edit -> set_params (Session.params at once, undo merged per gesture) ->
 single-shot timer coalesces re-posing -> BodyModel.mesh on the GUI thread (a few ms) ->
 Session.set_mesh -> views repaint.
 
+A parameter file (.npz / .json / _body.pkl) opens as a result instead: open_params -> a job id of the opening
+counter (shared with large images decoded in the background: the newest open wins, Esc drops it) -> the params
+thread reads, finds the photo, poses the body (app/params_open.py) -> read(job id, OpenedParams) -> shown as a
+Prediction with an empty part map (Prediction.params_file), edited and exported like a fitted one.
+
 The GUI thread's own BodyModel (re-posing, exports, the betas' tooltips) loads in a background thread, at
 start-up and when the settings switch to another file (0.3-2 s; longer for a real SMPL .pkl on a busy CPU):
 the loader thread -> _Relay.bodyLoaded (queued to the GUI thread) -> the current model, or the switch's whole

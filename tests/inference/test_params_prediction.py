@@ -96,3 +96,18 @@ def test_a_file_without_a_photo_camera_is_framed_on_a_blank_canvas(tmp_path, bod
     assert 64 <= side <= 2048
     pred = as_prediction(rec_f, mesh, place(rec_f, mesh, None), "", str(path))
     assert (pred.joints2d > 0).all() and (pred.joints2d < side).all()
+
+
+def test_a_up3d_body_pkl_lies_on_its_photo_about_the_centre(tmp_path, body):
+    """UP-3D's `_body.pkl` (f, rt, t: its photo's camera about the photo's centre, no size recorded): with its
+    photo the crop camera is that camera, so a joint lands where f and t put it in the photo."""
+    params = _posed(body)
+    mesh = body.mesh(params)
+    rec = load_params_file(save_params(tmp_path / "00001_body.pkl", params, 1200.0, 256), body)
+    photo = np.zeros((480, 640, 3), np.uint8)
+    placed = place(rec, mesh, photo, pkl_camera=True)
+    assert placed.on_photo and placed.image is photo
+    pred = as_prediction(rec, mesh, placed, "", "")
+    j = np.asarray(mesh.joints, np.float64)
+    expected = np.stack([320 + 1200 * j[:, 0] / -j[:, 2], 240 - 1200 * j[:, 1] / -j[:, 2]], 1)
+    np.testing.assert_allclose(pred.crop.to_image(pred.joints2d), expected, atol=1e-2)

@@ -139,6 +139,10 @@ def main() -> None:
                 x0, y0, x1, y1 = _view(p.people[p.person].box, p.image.shape)
                 photo_tiles = [draw_people(p.image, p.people, fitted=p.person), parts_overlay(p.image, full_parts),
                                mesh_overlay(renderer, p, vertices=network.vertices), mesh_overlay(renderer, p)]
+                # (mesh_overlay draws a photo over 1024 px on a smaller copy: back to the photo's size before the
+                # person's view is cut out in photo pixels)
+                h, w = p.image.shape[:2]
+                photo_tiles = [t if t.shape[:2] == (h, w) else cv2.resize(t, (w, h)) for t in photo_tiles]
                 photo_tiles = [cv2.resize(t[y0:y1, x0:x1], (max(1, int((x1 - x0) * TILE / (y1 - y0))), TILE),
                                           interpolation=cv2.INTER_AREA) for t in photo_tiles]
                 labels = ("detected", "parts", f"network PCK {_fmt(row['network']['pck'])} "

@@ -12,6 +12,7 @@ per case. Stale runs are dropped by a generation counter, as for single images.
 from __future__ import annotations
 
 import math
+import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -62,6 +63,7 @@ class DatasetFolder:
             raise FileNotFoundError(f"dataset folder not found: {self.folder}")
         self.split = split or datasets.default_split(self.folder) or "all"
         self._cases: list[DatasetCase] | None = None
+        self._local = threading.local()  # each reading thread's part-label renderer (`_renderer`)
 
     def cases(self) -> list[DatasetCase]:
         if self._cases is None:
@@ -72,8 +74,24 @@ class DatasetFolder:
     def read(self, case: DatasetCase, body_model: BodyModel | None = None) -> Case:
         """Image and ground truth of a case (inference.datasets.read_case), leniently: a label file that cannot
         be read counts as missing (`Case.problems` says which), so the case is still predicted and shown and
-        scored on what is left, as a case without that file is."""
-        return datasets.read_case(self.folder, case.case_id, body_model, lenient=True)
+        scored on what is left, as a case without that file is. A real UP-3D case (a body pickle, no part map
+        of ours) has its part labels rendered from the body with `body_model`."""
+        renderer = None
+        if body_model is not None and datasets.parts_to_render(self.folder, case.case_id):
+            renderer = self._renderer(body_model)
+        return datasets.read_case(self.folder, case.case_id, body_model, renderer, lenient=True)
+
+    def _renderer(self, body_model: BodyModel):
+        """A MeshRenderer of the body's topology for the calling thread (the run and the details each read
+        cases in their own thread; a GL context is used by one thread), made on its first UP-3D case."""
+        from inference.render.renderer import MeshRenderer
+
+        key = (id(body_model), len(body_model.faces))
+        made = getattr(self._local, "renderer", None)
+        if made is None or made[0] != key:
+            made = (key, MeshRenderer(body_model.faces, body_model.weights))
+            self._local.renderer = made
+        return made[1]
 
 
 # ----------------------------------------------------------------------------- scoring

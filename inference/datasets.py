@@ -141,6 +141,13 @@ def read_part_labels(path: Path) -> np.ndarray:
     return decode_colors(np.ascontiguousarray(bgr[..., ::-1]))
 
 
+def parts_to_render(folder: Path, case_id: str) -> bool:
+    """A case whose part labels must be rendered from its body pickle (a real UP-3D case: a body pickle and no
+    NNNNN_parts.png); `read_case` does so when given a renderer."""
+    stem = str(Path(folder) / case_id)
+    return Path(stem + "_body.pkl").exists() and not Path(stem + "_parts.png").exists()
+
+
 def read_case(folder: Path, case_id: str, body_model=None, renderer=None, lenient: bool = False) -> Case:
     """Load a case. Part labels come from NNNNN_parts.png when present, else (a real UP-3D case) they
     are rendered from the body pickle with our part grouping (needs body_model and a MeshRenderer of its

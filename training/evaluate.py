@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from inference.crop import uncrop_parts
-from inference.datasets import list_cases, read_case
+from inference.datasets import list_cases, parts_to_render, read_case
 from inference.detect import Person
 from inference.metrics import BodyErrors, IoUAccumulator, body_errors_mm
 from inference.pipeline import Predictor
@@ -187,6 +187,12 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         ids = ids[:limit]
     if not ids:  # main.py evaluate says so before loading models (cli/cmd_evaluate.py); this is for callers
         raise ValueError(f"no cases found in {data}: expected NNNNN_image.png files (and a {split}.txt split list)")
+    # a real UP-3D case has no part map of ours: its labels are rendered from its body pickle
+    renderer = None
+    if any(parts_to_render(data, cid) for cid in ids):
+        from inference.render.renderer import MeshRenderer
+
+        renderer = MeshRenderer(body.faces, body.weights)
     acc = IoUAccumulator(13)
     cases: list[CaseResult] = []
     # first calls allocate and pick kernels: keep them out of the timings (mirrored: the detector's cache of
@@ -195,7 +201,7 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
     for _ in range(3):
         pred.predict_case(warm)
     for k, cid in enumerate(tqdm(ids, desc="evaluate", disable=not progress)):
-        case = read_case(data, cid, body)
+        case = read_case(data, cid, body, renderer)
         gt_mesh = body.mesh(case.params)
         extra: dict = {}  # the methods that ran only on some cases
         # as the app does: the detector's keypoints and silhouette, on the whole image

@@ -310,3 +310,29 @@ def test_details_are_read_in_the_background_and_the_summary_pools_pixels(qtbot, 
         assert got.args[0] == 1
     finally:
         ds.shutdown()
+
+
+def test_a_case_without_our_part_map_has_its_labels_rendered_from_its_body(qtbot, dataset_copy, synth_dataset,
+                                                                           body_model, predictor_factory,
+                                                                           model_config):
+    """A real UP-3D case has a body pickle and no NNNNN_parts.png of ours: its labels are rendered from the body
+    with the body pickle's camera (in the thread that reads it), so it gets an mIoU and a ground-truth overlay. On
+    our renders, whose part maps are removed here, the rendered labels are the removed ones."""
+    import numpy as np
+
+    from inference.datasets import parts_to_render, read_case
+
+    (dataset_copy / "test.txt").write_text("/00000_image.png\n/00001_image.png\n")
+    (dataset_copy / "00001_parts.png").unlink()
+    assert parts_to_render(dataset_copy, "00001") and not parts_to_render(dataset_copy, "00000")
+    ds = DatasetSession(predictor_factory, model_config)
+    try:
+        with qtbot.waitSignal(ds.finished, timeout=60000):
+            ds.open(dataset_copy)
+        assert all(math.isfinite(ds.model.result(r).miou) for r in range(2))
+        d = ds.details(1, body_model)
+        truth = read_case(synth_dataset, "00001")
+        assert d.gt_labels is not None and (d.gt_labels != truth.labels).mean() < 0.002
+        assert np.array_equal(np.unique(d.gt_labels), np.unique(truth.labels))
+    finally:
+        ds.shutdown()

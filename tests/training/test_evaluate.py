@@ -111,3 +111,24 @@ def test_speed_says_faster_or_slower_with_one_decimal(shipped):
     text = markdown_table(replace(r, paired_baseline=slow, paired_baseline_detected=fast))
     assert "1.200 vs 0.95 s per image (the network 1.3x slower)." in text
     assert "0.468 vs 0.95 s per image (the network 2.0x faster)." in text
+
+
+def test_a_real_up3d_case_is_scored_on_labels_rendered_from_its_body(tmp_path):
+    """`main.py evaluate` on a folder whose cases have body pickles and no part maps of ours (real UP-3D): the
+    labels are rendered from the bodies, so the table has an mIoU; on our renders, whose part maps are removed
+    here, it is the mIoU of the same folder with them."""
+    import math
+
+    from tests.app.support import make_dataset
+    from tests.tiny_weights import write_tiny_weights
+    from training.evaluate import evaluate
+
+    weights = write_tiny_weights(tmp_path / "w")
+    with_parts = tmp_path / "ours"
+    make_dataset(with_parts, 2)
+    kw = dict(baseline_limit=0, refine_limit=0, device="cpu", weights_dir=weights, progress=False, keypoints="off")
+    ours = evaluate(with_parts, **kw)
+    for f in with_parts.glob("*_parts.png"):
+        f.unlink()
+    up3d = evaluate(with_parts, **kw)
+    assert math.isfinite(up3d.miou) and abs(up3d.miou - ours.miou) < 0.01

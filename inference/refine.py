@@ -153,6 +153,12 @@ def resolve_left_right(body, params: BodyParams, focal: float, size: int, joints
     return joints2d, conf, False
 
 
+def _better_of(a, b):
+    """The optimisation.FitResult of two runs of one objective from different starts with the lower final loss
+    (the same terms and weights: their losses compare)."""
+    return b if b.loss < a.loss else a
+
+
 def standing_legs(params: BodyParams, joints: tuple[int, ...] = LEG_JOINTS) -> BodyParams:
     """params with the given SMPL joints (default: hips, knees, ankles and feet) at zero rotation: straight legs."""
     pose = np.array(params.body_pose, np.float32).reshape(23, 3)
@@ -252,6 +258,9 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     mirrors people it sees from behind, and following mirrored keypoints turns the body round). On a photo unlike
     the training data the network is far off and the evidence should move it freely.
 
+    An untrusted network's legs start straight; with every knee and ankle seen, the fit also runs from the
+    network's own legs and the one with the lower final loss is kept (twice the time for those people).
+
     max_energy_rise: for a network trusted at least half-way (adaptive), its own fit is returned when the refined
     pose's mixture-prior energy exceeds that of the pose the refinement started from by more than this (None:
     never). A trusted network's legs are stood up straight first when the photo does not show them
@@ -268,6 +277,7 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     params = mean_size(body, params)
 
     fixed: tuple[int, ...] = ()
+    second_start: BodyParams | None = None  # another start of the same fit (see the untrusted network below)
     legs_below_photo = legs_outside_photo(joints2d, conf, photo_area)  # before the part map's gate below
     if adaptive:
         lo, hi = TRUST_CONFIDENCE
@@ -288,8 +298,12 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
                 conf = np.where(on_parts, conf, conf * (1.0 - gate)).astype(np.float32)
         if joints2d is not None and conf is not None and trust < 0.5:
             # an untrusted network: its legs start straight (it tends to guess a sitting body, and from a
-            # sitting start the keypoints' depth ambiguity keeps the thighs forward), and unseen ones stay so
+            # sitting start the keypoints' depth ambiguity keeps the thighs forward), and unseen ones stay so;
+            # with every knee and ankle seen, its own legs are a second start (a stride, a lean with one leg out:
+            # straight legs settle with them together) and the better fit of the two is kept (`_better_of`)
             fixed = unseen_leg_joints(conf)
+            if not fixed:
+                second_start = params
             params = standing_legs(params, LEG_JOINTS + tuple(j for j in fixed if j not in LEG_JOINTS))
             if not np.any(np.asarray(conf)[[LSP_L_ANKLE, LSP_R_ANKLE]] > 0):
                 weights = replace(weights, balance=UNSEEN_FEET_BALANCE)
@@ -302,11 +316,17 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
             weights = replace(weights, balance=UNSEEN_FEET_BALANCE)
     if joints2d is not None and weights.fix_depth:  # keypoints constrain the scale: let the depth move
         weights = replace(weights, fix_depth=False)
+    def fit(start: BodyParams):
+        return fit_smpl(body, start, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
+                        vertex_parts=body.vertex_parts, cancel=cancel, silhouette=silhouette,
+                        photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
+                        n_vertices=REFINE_VERTICES, fixed_betas=(SIZE_BETA,))
+
     with one_torch_thread():
-        out = fit_smpl(body, params, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
-                       vertex_parts=body.vertex_parts, cancel=cancel, silhouette=silhouette,
-                       photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
-                       n_vertices=REFINE_VERTICES, fixed_betas=(SIZE_BETA,)).params
+        result = fit(params)
+        if second_start is not None and not (cancel is not None and cancel()):
+            result = _better_of(result, fit(second_start))
+    out = result.params
     # the check guards a trusted network's pose, the one the refinement started from (legs it stood up included),
     # against the refinement; a network trusted less than half-way gives the evidence the lead, as its weights do
     if max_energy_rise is not None and trust >= 0.5 and not (cancel is not None and cancel()):

@@ -25,9 +25,10 @@ whose count is not on record is predicted again, and only its missing people are
 set lost a file is written again when the rank logs say the rest holds that person of that image, while files
 of another image or person, or not on record, are never replaced without --overwrite; every person's names
 are looked at before any is written). When an image's own outputs are written anew, the outputs of people
-beyond those found now that the rank logs say this tool wrote for it are removed. Large folders:
-`--shard K/N` or torchrun ranks split the inputs, and OUT/summary.csv lists every image's result (see
-cli/predict_batch.py).
+beyond those found now that the rank logs say this tool wrote for it are removed. "The rank logs" are
+every log under OUT/summary_ranks/, the app's "Run all" log among them (inference/batch_log.py): what the app
+wrote counts as written by this tool. Large folders: `--shard K/N` or torchrun ranks split the inputs, and
+OUT/summary.csv lists every image's result (see cli/predict_batch.py).
 
 Exit status: EPILOG below (the end of `predict --help`).
 """
@@ -42,10 +43,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from inference.batch_log import holder_text, holds, merge_summary, people_logged, written_logged
 from inference.errors import NoPersonFound, PersonNotThere
 from inference.image_io import IMAGE_SUFFIXES, about_file  # IMAGE_SUFFIXES: the one list the app's reader accepts
 from inference.predict_outputs import (  # the one exporter, shared with the app's "Run all"
     PNG_OUTPUTS,
+    SUMMARY,
     is_complete,
     output_paths,
     output_stems,
@@ -262,15 +265,14 @@ def run(args) -> int:
         # output is complete), so the table is right and the user reads it without --merge-summary
         log.close()
         try:
-            batch.merge_summary(args.out, images, stems)
+            merge_summary(args.out, images, stems)
         except OSError as exc:
-            print(f"warning: cannot write {args.out / batch.SUMMARY}: {exc.strerror or exc}", file=sys.stderr)
+            print(f"warning: cannot write {args.out / SUMMARY}: {exc.strerror or exc}", file=sys.stderr)
 
 
 def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mesh_formats: list[str], user_body,
                 log) -> int:
     """Predict this rank's images `mine` (indices into `images`), logging to `log`; returns the exit status."""
-    from cli import predict_batch as batch
     from inference.render.context import configure_gl
 
     configure_gl()
@@ -281,10 +283,10 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
     from inference.render.renderer import MeshRenderer
 
     counts = {"done": 0, "skipped": 0, "failed": 0, "no_person": 0}
-    people = batch.people_logged(args.out) if args.all_people and not args.overwrite else {}
+    people = people_logged(args.out) if args.all_people and not args.overwrite else {}
     # read with --overwrite too: the outputs of people no longer found are removed only where the logs say
     # this tool wrote them for this image (`_remove_people_beyond`)
-    holders = batch.written_logged(args.out)
+    holders = written_logged(args.out)
     todo, scenes = [], []
     for i in mine:
         if args.overwrite or not finished(args.out, stems[i], mesh_formats, args.all_people, args.person,
@@ -350,7 +352,7 @@ def finished(out: Path, stem: str, mesh_formats: list[str], all_people: bool = F
              people: int | None = None, holders: dict | None = None, image: Path | None = None) -> bool:
     """Whether the image with output name `stem` is done and a rerun skips it: its outputs are all there
     (`is_complete`) and hold the person asked for (`holds`); with --all-people also those of each other person
-    N (STEM_pN) of the `people` its last run found (the rank logs' count, `predict_batch.people_logged`). An
+    N (STEM_pN) of the `people` its last run found (the rank logs' count, `inference.batch_log.people_logged`). An
     image whose count is not on record (None) is not finished: it is predicted again, and only the people
     whose outputs are missing are written. The image's STEM_scene.glb is not looked at here: a scene that
     is missing alone is made from the people's files (`scene_missing`, `_scene_only`)."""
@@ -367,7 +369,7 @@ def finished(out: Path, stem: str, mesh_formats: list[str], all_people: bool = F
 def kept(out: Path, name: str, mesh_formats: list[str], holders: dict | None, image: Path | None,
          person: int) -> bool:
     """Output name `name`'s files are all there and hold person `person` (counted from 1) of `image`, as far
-    as the rank logs know (`predict_batch.written_logged`: `holders`; a name not on record counts as holding
+    as the rank logs know (`inference.batch_log.written_logged`: `holders`; a name not on record counts as holding
     it, as files written before the logs existed do)."""
     if not is_complete(out / name, mesh_formats):
         return False
@@ -377,27 +379,18 @@ def kept(out: Path, name: str, mesh_formats: list[str], holders: dict | None, im
     return holds(held, image, person)
 
 
-def holds(held: tuple[str, str] | None, image: Path, person: int | None) -> bool:
-    """Whether the logged holder `held` of an output name (`predict_batch.written_logged`: image file name,
-    person) is person `person` (counted from 1) of `image`; a whole image fitted without a detected person
-    (person '') counts as person 1."""
-    if held is None or person is None:
-        return False
-    return held[0] == Path(image).name and held[1] in (str(person), "" if person == 1 else str(person))
-
-
 def _merge(out: Path, images: list[Path], stems: list[str]) -> int:
-    from cli import predict_batch as batch
+    from inference.batch_log import count
 
     try:
-        path = batch.merge_summary(out, images, stems)
+        path = merge_summary(out, images, stems)
     except OSError as exc:
-        print(f"error: cannot write {out / batch.SUMMARY}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: cannot write {out / SUMMARY}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     with open(path, newline="", encoding="utf-8") as fh:
         import csv
 
-        n = batch.count(list(csv.DictReader(fh)))
+        n = count(list(csv.DictReader(fh)))
     print(f"{path}: " + ", ".join(f"{v} {k}" for k, v in n.items() if v))
     return 0
 
@@ -420,7 +413,7 @@ class _Context:
     def __init__(self, args, mesh_formats, pred, renderer, body, log, counts, say, prediction_error, holders):
         self.args, self.mesh_formats, self.pred, self.renderer, self.body = args, mesh_formats, pred, renderer, body
         self.log, self.counts, self.say, self.PredictionError = log, counts, say, prediction_error
-        self.holders = holders  # whose fit each output name's files hold (predict_batch.written_logged)
+        self.holders = holders  # whose fit each output name's files hold (inference.batch_log.written_logged)
 
 
 def _predict_image(ctx, index: int, path: Path, name: str) -> None:
@@ -612,8 +605,7 @@ def _in_the_way(ctx, path: Path, name: str, person: int, p) -> str | None:
     existing = [q.name for q in output_paths(ctx.args.out / name, ctx.mesh_formats, bool(p.people)) if q.exists()]
     if not existing:
         return None
-    whose = (f", holding {'person ' + held[1] + ' of ' if held[1] else 'the whole image of '}{held[0]}"
-             if held else "")
+    whose = f", holding {holder_text(held)}" if held else ""
     return (f"outputs exist ({', '.join(existing[:3])}{', ...' if len(existing) > 3 else ''}{whose}); "
             f"use --overwrite or another --out")
 

@@ -9,9 +9,9 @@ and the pose as NAME.bvh; body-centred unless frame="camera", see inference/expo
 files (NAME.npz, NAME.json, NAME_body.pkl: the body with the input photo's own camera and its 24 SMPL +
 14 LSP joints in photo pixels; see inference/export.py and inference/photo_camera.py).
 
-The summary table (summary.csv beside the outputs: one row per image or person with its status, people,
-fit-quality numbers and seconds) is written here too: `main.py predict` merges its ranks' logs into it
-(cli/predict_batch.py), the app's "Run all" writes it at the end of a batch.
+The summary table's columns and its reading and writing are here too (summary.csv beside the outputs: one
+row per image or person with its status, people, fit-quality numbers and seconds): `main.py predict` and the
+app's "Run all" both log their rows and merge every log of the folder into it (inference/batch_log.py).
 
 Pure Python (no Qt): the CLI calls it in its loop, the app in its batch worker thread.
 """

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = RESOURCES / "samples"
 PHOTOS = sorted((RESOURCES / "photos").glob("*.jpg"))
 RESULT_SET = 9  # with --detect off: 4 PNGs (no _people.png) + obj + glb + npz + json + _body.pkl
-SUMMARY_FILES = ("summary.csv", "summary_ranks")  # the run's summary and per-rank logs (cli/predict_batch.py)
+SUMMARY_FILES = ("summary.csv", "summary_ranks")  # the run's summary and per-writer logs (inference/batch_log.py)
 
 
 @pytest.fixture(scope="module")

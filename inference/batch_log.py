@@ -1,0 +1,313 @@
+"""The batch log of an output folder: each writer's per-output results, and summary.csv merged from them.
+
+Writers. Every tool that predicts into an output folder OUT appends one row per output (an image, or one
+person of it) to a CSV log of its own under OUT/summary_ranks/ (`BatchLog`), flushed row by row, so an
+interrupted writer keeps what it did: `main.py predict` rank K of N to rankK-of-N.csv (cli/predict_batch.py),
+the app's "Run all" to app.csv (app/folder.py), or app-2.csv, app-3.csv, ... while another app batch holds
+app.csv (`exclusive`: two app windows, or two folder sessions of one app). No two writers share a file.
+
+Readers. `merge_summary` rewrites OUT/summary.csv from every log under a file lock: the table of the output
+folder (`merge_rows`): every input image of the merging run once, in input order, with its people, the newest
+result of each output (a later "skipped" does not hide the "done" row that wrote its files, with its numbers),
+"pending" for an image no writer has logged; then the outputs the logs record for other images (earlier runs of
+any tool into the same folder). `people_logged` and `written_logged` say what the logs know of each output name
+(how many people its image holds, whose fit its files hold): the CLI's resume and --overwrite rules and the
+app's skip rule read them, so each tool knows what the other wrote.
+
+Pure Python (no Qt): the CLI calls it in its loop, the app in its batch worker thread.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from inference.predict_outputs import (
+    SUMMARY,
+    SUMMARY_COLUMNS,
+    SUMMARY_STATUSES,
+    read_summary,
+    summary_row,
+    write_summary,
+)
+
+RANK_LOGS = "summary_ranks"  # the logs' folder (named when only the CLI's ranks logged; kept for existing folders)
+COLUMNS = (*SUMMARY_COLUMNS, "rank", "finished_at")  # the table's columns, and who wrote a row when
+STATUSES = SUMMARY_STATUSES
+APP_LOG = "app.csv"  # the app's "Run all" log; rank column "app"
+
+# A log whose header lacks this column was begun by a release that counted people from 0 (before the
+# summary's mask_inside column came, at the same time as counting from 1): its person numbers are read + 1.
+ONE_BASED_MARK = "mask_inside"
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds")
+
+
+class BatchLog:
+    """One writer's CSV log, OUT/summary_ranks/NAME: one row per result, appended and flushed at once (a crash
+    keeps earlier rows).
+
+    rank: the rows' rank column (who wrote them: a CLI rank's number, "app"). exclusive: the file is locked for
+    this log while it is open, and NAME-2.csv, NAME-3.csv, ... taken when another writer holds NAME; where
+    this system has no file locks, NAME-<process id>.csv. A file an earlier release began with other columns
+    is never appended to either (`_header`). on_error(message): told once, at the first row that cannot be
+    written (the log is a record, not an output: the caller goes on); `error` keeps that one-line message.
+    Raises OSError when the log cannot be opened."""
+
+    def __init__(self, out: Path, name: str, rank: int | str = "", exclusive: bool = False,
+                 on_error: Callable[[str], None] | None = None):
+        self.rank, self.failed, self.error, self._on_error = rank, False, "", on_error
+        folder = out / RANK_LOGS
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path, self._fh = _open_log(folder, name, exclusive)
+        self._writer = csv.DictWriter(self._fh, COLUMNS, extrasaction="ignore")
+        if self._fh.tell() == 0:
+            self._writer.writeheader()
+
+    def write(self, finished_at: str | None = None, **row) -> None:
+        """Append one row (summary columns as keyword arguments); finished_at: now unless given."""
+        row = summary_row(**row, rank=self.rank, finished_at=now() if finished_at is None else finished_at)
+        try:
+            self._writer.writerow(row)
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            if not self.failed:
+                self.error = f"cannot log to {self.path}: {exc.strerror or exc}"
+                if self._on_error is not None:
+                    self._on_error(self.error)
+            self.failed = True
+
+    def close(self) -> None:
+        try:
+            self._fh.close()  # (releases the lock of an exclusive log)
+        except OSError:
+            pass
+
+
+def _header(path: Path) -> list[str] | None:
+    """The column names of a CSV log's first line; None when it cannot be read or is empty."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return next(csv.reader(fh), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+
+
+def _lock(fh) -> bool | None:
+    """Lock the open file `fh` for this writer alone, without waiting: True when locked, False when another
+    writer holds it, None when this system has no such locks."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # a file system without locks (some network mounts): a name of this process's own
+        return None
+    return True
+
+
+def _open_log(folder: Path, name: str, exclusive: bool):
+    """(path, file open for appending) of the log NAME in `folder`: NAME, or, when an earlier release began NAME
+    with other columns (rows in today's columns under an older header would be read back shifted, and an old
+    log keeps its own meaning, e.g. its 0-based person numbers) or, with `exclusive`, another writer holds it,
+    NAME with -2, -3, ... before .csv."""
+    stem, k = Path(name).stem, 1
+    while True:
+        path = folder / (name if k == 1 else f"{stem}-{k}.csv")
+        k += 1
+        if path.is_file() and path.stat().st_size and _header(path) != list(COLUMNS):
+            continue
+        fh = open(path, "a", newline="", encoding="utf-8")
+        if not exclusive:
+            return path, fh
+        locked = _lock(fh)
+        if locked:
+            return path, fh
+        fh.close()
+        if locked is None:  # no locks here: a name no other process uses, the same rules for its columns
+            return _open_log(folder, f"{stem}-{os.getpid()}.csv", exclusive=False)
+
+
+def _one_based(rows: list[dict]) -> list[dict]:
+    """The rows of one log or table with people counted from 1: as they are, or + 1 when it was begun by an
+    earlier release (its header lacks ONE_BASED_MARK)."""
+    if rows and ONE_BASED_MARK not in rows[0]:
+        for r in rows:
+            if (r.get("person") or "").lstrip("-").isdigit():
+                r["person"] = str(int(r["person"]) + 1)
+    return rows
+
+
+def read_logs(out: Path) -> list[dict]:
+    """Every row of every log under OUT (any writer, any earlier run), people counted from 1 (the rows of logs
+    an older release began converted: ONE_BASED_MARK)."""
+    rows = []
+    for path in sorted((out / RANK_LOGS).glob("*.csv")):
+        rows += _one_based(read_summary(path))  # a log being written or damaged reads as []: read again next time
+    return rows
+
+
+def adopt_table(out: Path, log: BatchLog) -> int:
+    """Log to `log` the rows of OUT/summary.csv whose output no log under OUT knows (not 'pending'), with an
+    empty finished_at (older than any logged row); returns how many. Earlier releases of the app wrote the table
+    without a log: the next merge would drop their rows, and the logs would not know whose fit those outputs hold."""
+    known = {r["output"] for r in read_logs(out)}
+    table = _one_based(read_summary(out / SUMMARY))
+    rows = [r for r in table if r["output"] not in known and r["status"] != "pending"]
+    for r in rows:
+        log.write(**{c: r.get(c) for c in SUMMARY_COLUMNS}, finished_at="")
+    return len(rows)
+
+
+def people_logged(out: Path) -> dict[str, int]:
+    """{output name: how many people its image holds, by the newest logged row of that output that gives a
+    count}, from every log under OUT; outputs none of whose rows gives one (no person found, an unreadable
+    image) are not in it."""
+    found: dict[str, int] = {}
+    for r in sorted(read_logs(out), key=lambda r: r.get("finished_at", "")):
+        try:
+            found[r["output"]] = int(r.get("people") or "")
+        except ValueError:
+            continue
+    return found
+
+
+def written_logged(out: Path) -> dict[str, tuple[str, str]]:
+    """{output name: (image file name, person) of the newest 'done' row of that output}: whose fit its files
+    hold, as far as the logs under OUT know (person '' for a whole image fitted without a detected person)."""
+    found: dict[str, tuple[str, str]] = {}
+    for r in sorted(read_logs(out), key=lambda r: r.get("finished_at", "")):
+        if r["status"] == "done":
+            found[r["output"]] = (Path(r.get("image") or "").name, r.get("person") or "")
+    return found
+
+
+def holds(held: tuple[str, str] | None, image: Path, person: int | None) -> bool:
+    """Whether the logged holder `held` of an output name (`written_logged`: image file name, person) is person
+    `person` (counted from 1) of `image`; a whole image fitted without a detected person (person '') counts as
+    person 1."""
+    if held is None or person is None:
+        return False
+    return held[0] == Path(image).name and held[1] in (str(person), "" if person == 1 else str(person))
+
+
+def holder_text(held: tuple[str, str]) -> str:
+    """A logged holder (`written_logged`) in words: 'person 2 of a.jpg', 'the whole image of a.jpg'."""
+    return f"{'person ' + held[1] + ' of ' if held[1] else 'the whole image of '}{held[0]}"
+
+
+def _best(rows: list[dict]) -> dict:
+    """The newest row that says what happened to the output. A newer 'skipped' keeps the newest 'done' with
+    its numbers, also across failed attempts in between (an 'outputs exist' error of a --person 2 run): an
+    output is skipped only when its files are all there and hold the person asked for, which are the files
+    that 'done' row wrote."""
+    rows = sorted(rows, key=lambda r: r.get("finished_at", ""))
+    done = [r for r in rows if r["status"] == "done"]
+    if done and rows[-1]["status"] == "skipped":
+        return done[-1]
+    return rows[-1]
+
+
+def _person_key(output: str, stem: str) -> int:
+    m = re.fullmatch(re.escape(stem) + r"_p(\d+)", output)
+    return int(m[1]) if m else 0
+
+
+def _people(row: dict) -> int | None:
+    try:
+        return int(row.get("people") or "")
+    except ValueError:
+        return None
+
+
+def _files_gone(out: Path | None, row: dict) -> bool:
+    """Whether a 'done' row's output is no longer in OUT (its NAME.npz, written for every output, is gone):
+    removed by a later run (the people no longer found) or by the user. False without `out`."""
+    return out is not None and row["status"] == "done" and not (out / f"{row['output']}.npz").is_file()
+
+
+def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path | None = None) -> list[dict]:
+    """The table of the output folder `out`: one row per output, the newest result of each (`_best`).
+
+    First the inputs in input order, each with its people (NAME, NAME_p2, ...; 'pending' for an input nobody
+    has logged); then the outputs the logs record for other images, which earlier runs wrote into the folder
+    (sorted by image; index empty: not an input of this run). Rows are matched to an input by the image's
+    file name and the output name, not by the path as typed: the same photo given by a relative path and
+    then by an absolute one, or from another working folder, writes the same files. Left out: a person
+    beyond the people its image's newest row found (NAME_p5 after a rerun found 3) and, with `out`, a 'done'
+    output whose files are gone."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((Path(r.get("image") or "").name, r["output"]), []).append(r)
+    merged, claimed = [], set()
+    for i, (path, stem) in enumerate(zip(images, stems)):
+        outputs = {o: rs for (name, o), rs in groups.items()
+                   if name == path.name and (o == stem or _person_key(o, stem))}
+        claimed |= {(path.name, o) for o in outputs} | {(path.name, stem)}
+        if stem not in outputs:
+            merged.append({"index": i, "image": str(path), "output": stem, "status": "pending"})
+        people = _people(_best(outputs[stem])) if stem in outputs else None
+        for o in sorted(outputs, key=lambda o: _person_key(o, stem)):
+            best = _best(outputs[o])
+            k = _person_key(o, stem)
+            if k and ((people is not None and k > people) or _files_gone(out, best)):
+                continue
+            merged.append({**best, "index": i, "image": str(path)})
+    # other images' outputs: an output name one of the inputs now writes is that input's; of two other
+    # images that wrote the same name, the newer one's files are there
+    taken = {o for _, o in claimed}
+    newest: dict[str, tuple[str, list[dict]]] = {}
+    for (name, o), rs in groups.items():
+        if o in taken:
+            continue
+        last = max(r.get("finished_at", "") for r in rs)
+        if o not in newest or last > max(r.get("finished_at", "") for r in newest[o][1]):
+            newest[o] = (name, rs)
+    others = {o: _best(rs) for o, (_, rs) in newest.items()}
+
+    def split(o: str) -> tuple[str, int]:  # NAME_p3 -> (NAME, 3); NAME -> (NAME, 0)
+        m = re.fullmatch(r"(.+)_p(\d+)", o)
+        return (m[1], int(m[2])) if m else (o, 0)
+
+    def stale(r: dict) -> bool:
+        base, k = split(r["output"])
+        main = others.get(base) if k else None
+        people = _people(main) if main is not None and Path(main["image"]).name == Path(r["image"]).name else None
+        return (people is not None and k > people) or _files_gone(out, r)
+
+    for r in sorted(others.values(), key=lambda r: (r.get("image", ""), split(r["output"]))):
+        if not stale(r):
+            merged.append({**r, "index": ""})
+    return merged
+
+
+def merge_summary(out: Path, images: list[Path], stems: list[str]) -> Path:
+    """Rewrite OUT/summary.csv from the logs (atomically, under a lock on OUT/summary_ranks/.lock); returns its
+    path. Raises OSError when it cannot be written."""
+    lock = out / RANK_LOGS / ".lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as fh:
+        try:
+            import fcntl
+
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        except (ImportError, OSError):  # no POSIX locks here: an unlocked merge is still a valid table
+            pass
+        return write_summary(out / SUMMARY, merge_rows(images, stems, read_logs(out), out), COLUMNS)
+
+
+def count(merged: list[dict]) -> dict[str, int]:
+    """{status: how many rows of the table have it}, every status of STATUSES present."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for r in merged:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return counts

@@ -1,0 +1,139 @@
+"""The batch log (inference.batch_log): writers' own log files, what a merge of all of them keeps, a table an
+earlier release wrote without a log. The CLI's use of it (ranks, resume, --overwrite) is tested in
+tests/cli/test_cli_predict_shards.py, the app's in tests/app/test_folder.py."""
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from inference.batch_log import (
+    APP_LOG,
+    COLUMNS,
+    RANK_LOGS,
+    BatchLog,
+    adopt_table,
+    holder_text,
+    holds,
+    merge_summary,
+    people_logged,
+    read_logs,
+    written_logged,
+)
+from inference.predict_outputs import SUMMARY, SUMMARY_COLUMNS, read_summary, write_summary
+
+
+def _done(out: Path, log: BatchLog, image: str, output: str, **extra) -> None:
+    """Log a 'done' row and leave the NAME.npz a merge looks for (an output whose files are gone is left out)."""
+    (out / f"{output}.npz").write_bytes(b"")
+    log.write(image=image, output=output, status="done", person=1, people=1, **extra)
+
+
+def test_exclusive_logs_never_share_a_file(tmp_path):
+    """Two app batches into one folder at once (two windows) write two files; once closed, the next batch
+    goes on in the first one. A CLI rank's log is its own name and takes no lock."""
+    first = BatchLog(tmp_path, APP_LOG, rank="app", exclusive=True)
+    second = BatchLog(tmp_path, APP_LOG, rank="app", exclusive=True)
+    rank = BatchLog(tmp_path, "rank0-of-1.csv", rank=0)
+    try:
+        assert (first.path.name, second.path.name, rank.path.name) == ("app.csv", "app-2.csv", "rank0-of-1.csv")
+        first.write(image="a.png", output="a", status="done")
+        second.write(image="b.png", output="b", status="error", message="b.png cannot be read")
+        rank.write(image="c.png", output="c", status="no person")
+    finally:
+        first.close(), second.close(), rank.close()
+    rows = {r["output"]: r for r in read_logs(tmp_path)}
+    assert {o: (r["status"], r["rank"]) for o, r in rows.items()} == {
+        "a": ("done", "app"), "b": ("error", "app"), "c": ("no person", "0")}
+    assert all(r["finished_at"] for r in rows.values())
+    again = BatchLog(tmp_path, APP_LOG, rank="app", exclusive=True)
+    again.close()
+    assert again.path == first.path
+
+
+def test_an_exclusive_log_skips_a_file_an_earlier_release_began(tmp_path):
+    folder = tmp_path / RANK_LOGS
+    folder.mkdir()
+    (folder / APP_LOG).write_text(",".join(c for c in COLUMNS if c != "mask_inside") + "\n")
+    log = BatchLog(tmp_path, APP_LOG, rank="app", exclusive=True)
+    log.close()
+    assert log.path.name == "app-2.csv"
+
+
+def test_a_row_that_cannot_be_written_is_told_once(tmp_path, monkeypatch):
+    told = []
+    log = BatchLog(tmp_path, APP_LOG, rank="app", exclusive=True, on_error=told.append)
+
+    def full(fd):  # the disk fills up under the log
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    log.write(image="a.png", output="a", status="done")
+    log.write(image="b.png", output="b", status="done")
+    log.close()
+    assert told == [f"cannot log to {log.path}: {os.strerror(errno.ENOSPC)}"] and log.error == told[0]
+    assert "\n" not in log.error
+
+
+def test_the_merge_keeps_every_writers_rows(tmp_path):
+    """A CLI rank's rows and the app's rows in one table: the merging run's images first, in its order
+    (pending where nobody logged one), then the other writers' outputs (index empty)."""
+    out = tmp_path
+    rank, app = BatchLog(out, "rank0-of-1.csv", rank=0), BatchLog(out, APP_LOG, rank="app", exclusive=True)
+    _done(out, rank, "in/a.png", "a", pck="0.5")
+    _done(out, app, "in/b.png", "b", pck="0.7")
+    app.write(image="in/a.png", output="a", status="skipped", message="outputs exist", people=1)
+    rank.close(), app.close()
+    images = [Path("in/c.png"), Path("in/a.png")]
+    table = read_summary(merge_summary(out, images, ["c", "a"]))
+    assert [(r["index"], r["output"], r["status"], r["rank"]) for r in table] == [
+        ("0", "c", "pending", ""), ("1", "a", "done", "0"), ("", "b", "done", "app")]
+    assert table[1]["pck"] == "0.5" and table[2]["pck"] == "0.7"  # a skip keeps the row that wrote the files
+    assert written_logged(out) == {"a": ("a.png", "1"), "b": ("b.png", "1")}
+    assert people_logged(out) == {"a": 1, "b": 1}
+
+
+def test_a_table_without_a_log_is_adopted(tmp_path):
+    """summary.csv an earlier release of the app wrote (no log; people counted from 0 before mask_inside came):
+    its rows go into the log with no time (older than any logged row), so merges keep them and the logs know
+    whose fit the files hold. Outputs a log knows and 'pending' rows are not taken."""
+    out = tmp_path
+    old = tuple(c for c in SUMMARY_COLUMNS if c != "mask_inside")
+    write_summary(out / SUMMARY, [
+        {"index": 0, "image": "/photos/a.png", "output": "a", "status": "done", "person": 0, "people": 2,
+         "pck": "0.8"},
+        {"index": 1, "image": "/photos/b.png", "output": "b", "status": "done", "person": 0, "people": 1},
+        {"index": 2, "image": "/photos/c.png", "output": "c", "status": "pending"}], old)
+    rank = BatchLog(out, "rank0-of-1.csv", rank=0)
+    _done(out, rank, "/photos/b.png", "b")
+    rank.close()
+    (out / "a.npz").write_bytes(b"")
+    log = BatchLog(out, APP_LOG, rank="app", exclusive=True)
+    assert adopt_table(out, log) == 1
+    log.close()
+    adopted = [r for r in read_logs(out) if r["rank"] == "app"]
+    assert [(r["output"], r["person"], r["pck"], r["finished_at"]) for r in adopted] == [("a", "1", "0.8", "")]
+    assert written_logged(out)["a"] == ("a.png", "1") and people_logged(out)["a"] == 2
+    table = read_summary(merge_summary(out, [Path("/photos/d.png")], ["d"]))
+    assert [r["output"] for r in table] == ["d", "a", "b"]
+    log = BatchLog(out, APP_LOG, rank="app", exclusive=True)
+    assert adopt_table(out, log) == 0  # the merged table's rows are all known now
+    log.close()
+
+
+@pytest.mark.parametrize("held, image, person, ok", [
+    (("a.jpg", "1"), "x/a.jpg", 1, True),
+    (("a.jpg", ""), "a.jpg", 1, True),  # the whole image fitted without a detected person: person 1
+    (("a.jpg", ""), "a.jpg", 2, False),
+    (("a.jpg", "2"), "a.jpg", 1, False),
+    (("a.png", "1"), "a.jpg", 1, False),
+])
+def test_holds(held, image, person, ok):
+    assert holds(held, Path(image), person) is ok
+
+
+def test_holder_text():
+    assert holder_text(("a.jpg", "2")) == "person 2 of a.jpg"
+    assert holder_text(("a.jpg", "")) == "the whole image of a.jpg"

@@ -8,9 +8,16 @@ exporter of `main.py predict` (parts PNG in the photo's frame, overlays, mesh, p
 the model worker's shape (app/worker.py): a QObject in a `WorkerThread`, requests by queued signal with a
 job id from a `Generation`, answers by signal; a newer request makes the older one stale, so it stops at
 the next image (its cancel callback also stops the Predictor mid-image). Files written before a cancel
-stay: each image's outputs are written all or nothing. At the end (a cancel too) the batch writes
-summary.csv beside the outputs, the table `main.py predict` writes: one row per image with its status,
-people, fit-quality numbers and seconds ("pending" for images a cancel left out).
+stay: each image's outputs are written all or nothing.
+
+The batch logs each image's row (status, people, fit-quality numbers, seconds) as soon as its outputs are
+written, to a log of its own beside the `main.py predict` ranks' logs, OUT/summary_ranks/app.csv (app-2.csv ...
+while another app batch holds it), and at the end (a cancel, or a crash, too) merges every log there into
+OUT/summary.csv with the CLI's `inference.batch_log.merge_summary`: this batch's images in list order
+("pending" for those a cancel left out), then what earlier runs of either tool wrote there for other images.
+The logs are also how each tool knows what the other wrote: an image is skipped when its outputs are all there
+and the logs do not say they hold another image's fit, and the CLI's --overwrite and --all-people rules count
+the app's rows as its own.
 
 The statuses also follow the interactive predictions: the controller records each result of an image of
 the list (`record`), so clicking through a folder fills in the list as "Run all" does.
@@ -27,6 +34,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QImage
 
+from inference import batch_log
 from inference.errors import USER_ERRORS, Cancelled, NoPersonFound
 from inference.predict_outputs import SUMMARY
 
@@ -92,6 +100,7 @@ class BatchSummary:
     failed: int = 0
     cancelled: bool = False
     table_error: str = ""  # why summary.csv could not be written ("" when it was)
+    log_error: str = ""  # why a row could not be logged (summary.csv then lacks it); "" when all were
 
     def text(self, out: Path) -> str:
         parts = [f"{self.done} written"]
@@ -102,7 +111,9 @@ class BatchSummary:
         if self.failed:
             parts.append(f"{self.failed} failed")
         text = ("cancelled: " if self.cancelled else "") + ", ".join(parts) + f" in {out}"
-        return text + (f" ({SUMMARY} not written: {self.table_error})" if self.table_error else "")
+        if self.table_error:
+            return text + f" ({SUMMARY} not written: {self.table_error})"
+        return text + (f" ({SUMMARY} incomplete: {self.log_error})" if self.log_error else "")
 
 
 def status_of(prediction: Prediction | None = None, quality: FitQuality | None = None, error: str = "",
@@ -190,7 +201,7 @@ class BatchWorker(PredictorWorker):
 
     @Slot(int, object)
     def run(self, job_id: int, request: BatchRequest) -> None:
-        from inference.predict_outputs import is_complete, output_stems, read_summary, summary_row, write_summary
+        from inference.predict_outputs import output_stems
 
         if self._gen.is_stale(job_id):
             return
@@ -203,24 +214,47 @@ class BatchWorker(PredictorWorker):
         except Exception as exc:  # noqa: BLE001 - the model or the folder: nothing can run
             self.failed.emit(job_id, user_message(exc))
             return
-        cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
+        try:
+            # this batch's own log (exclusive: another window's batch into the same folder takes app-2.csv)
+            log = batch_log.BatchLog(request.out, batch_log.APP_LOG, rank="app", exclusive=True)
+        except OSError as exc:  # without it the CLI would not know what this batch wrote: nothing runs
+            self.failed.emit(job_id, f"cannot write the batch log in {request.out / batch_log.RANK_LOGS}: "
+                                     f"{exc.strerror or exc}")
+            return
         stems = output_stems(images)  # over the whole list: two photo.jpg in different folders get two names
         counts = {DONE: 0, "skipped": 0, NO_PERSON: 0, ERROR: 0}
-        # the summary table: one row per image, "pending" until it is run; a skipped image keeps the row of
-        # the run that wrote its outputs (read back from the summary.csv there), as `main.py predict` does
-        before = {r["output"]: r for r in read_summary(request.out / SUMMARY) if r["status"] == "done"}
-        rows = [summary_row(index=i, image=str(p), output=stems[i], status="pending") for i, p in enumerate(images)]
+        try:
+            self._run_images(job_id, request, images, stems, pred, body, log, counts)
+        finally:
+            # also after a cancel or a crash: the log holds every result so far (a row is logged when its
+            # outputs are written), and the images not run are "pending" in the table
+            log.close()
+            table_error = self._merge(request.out, images, stems)
+        self.finished.emit(job_id, BatchSummary(counts[DONE], counts["skipped"], counts[NO_PERSON], counts[ERROR],
+                                                self._gen.is_stale(job_id), table_error, log.error))
+
+    def _run_images(self, job_id: int, request: BatchRequest, images: list[Path], stems: list[str], pred, body,
+                    log, counts: dict[str, int]) -> None:
+        """Predict and write every image not finished before, in list order, logging one row per image to `log`
+        (an inference.batch_log.BatchLog) and counting it in `counts`; stops when the job is stale."""
+        from inference.predict_outputs import is_complete
+
+        cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
+        # a table an earlier release wrote without a log: its rows go into this log, so the merge keeps them
+        batch_log.adopt_table(request.out, log)
+        # what the logs of every tool (the CLI's ranks, other app batches) know of the folder's outputs: the
+        # people of an image, whose fit an output name's files hold
+        people, holders = batch_log.people_logged(request.out), batch_log.written_logged(request.out)
         renderer = None
         try:
             for row, path in enumerate(images):
                 if cancel():
                     break
-                stem = request.out / stems[row]
+                stem, name = request.out / stems[row], stems[row]
+                entry = {"index": row, "image": str(path), "output": name}
                 if not request.overwrite and is_complete(stem, list(request.mesh_formats)):
-                    counts["skipped"] += 1
-                    status = ImageStatus(DONE, f"outputs already in {request.out} (kept)")
-                    rows[row] = {**before.get(stems[row], {**rows[row], "status": "skipped",
-                                                           "message": "outputs exist"}), "index": row}
+                    status = self._kept(log, entry, path, holders.get(name), people.get(name), request.out)
+                    counts["skipped" if status.state == DONE else ERROR] += 1
                 else:
                     self.itemStarted.emit(job_id, row)
                     if renderer is None:  # the mesh overlay's renderer, made in this thread (its GL context)
@@ -230,19 +264,36 @@ class BatchWorker(PredictorWorker):
                         break
                     status, fields = done
                     counts[status.state] += 1
-                    rows[row] = summary_row(**{**rows[row], **fields})
+                    log.write(**entry, **fields)
                 self.itemDone.emit(job_id, row, status)
                 self.progress.emit(job_id, row + 1, len(images))
         finally:
             if renderer is not None:
                 renderer.close()
-        table_error = ""
+
+    @staticmethod
+    def _kept(log, entry: dict, path: Path, held: tuple[str, str] | None, people: int | None,
+              out: Path) -> ImageStatus:
+        """An image whose outputs are all there, logged: kept (skipped) when they hold its fit (`held`: whose fit
+        the logs say they hold, inference.batch_log.written_logged; None, not on record: files from before the
+        logs count as its own), else an error: another image's or person's fit is never replaced unasked."""
+        if held is None or batch_log.holds(held, path, 1):
+            # the merge keeps the row of the run that wrote the files, with its numbers
+            log.write(**entry, status="skipped", message="outputs exist", people=people)
+            return ImageStatus(DONE, f"outputs already in {out} (kept)")
+        message = f"outputs exist under {entry['output']}, holding {batch_log.holder_text(held)}; choose another folder"
+        log.write(**entry, status="error", message=message)
+        return ImageStatus(ERROR, message)
+
+    @staticmethod
+    def _merge(out: Path, images: list[Path], stems: list[str]) -> str:
+        """Rewrite OUT/summary.csv from every log there (inference.batch_log.merge_summary); '' when written, else
+        why not (the table is a record: the outputs are written)."""
         try:
-            write_summary(request.out / SUMMARY, rows)
-        except OSError as exc:  # the table is a record: the outputs are written, say why it is missing
-            table_error = exc.strerror or str(exc)
-        self.finished.emit(job_id, BatchSummary(counts[DONE], counts["skipped"], counts[NO_PERSON], counts[ERROR],
-                                                cancel(), table_error))
+            batch_log.merge_summary(out, images, stems)
+        except OSError as exc:
+            return exc.strerror or str(exc)
+        return ""
 
     @staticmethod
     def _renderer(body):

@@ -1,17 +1,24 @@
 """The folder workflow (app.folder) on the real predictor and real files: thumbnails off the GUI thread,
 "Run all" writing every output of every image with the CLI's exporter, per-image failures as statuses,
-cancel keeping what was written, the summary.csv table beside the outputs, interactive results filling in
-the list."""
+cancel keeping what was written, the summary.csv table beside the outputs merged from the batch logs of the
+app and of `main.py predict` (either tool keeps the other's rows and knows what it wrote), interactive results
+filling in the list."""
 import shutil
 import threading
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+import inference.pipeline as pipeline_module
 from app.folder import DONE, ERROR, NO_PERSON, NOT_RUN, FolderSession, status_of
+from cli.main import main as cli_main
+from inference.batch_log import APP_LOG, RANK_LOGS
 from inference.predict_outputs import SUMMARY, output_paths, output_stems, read_summary
 from tests.app.support import SAMPLES, SlowPredictor, factory_for, grey_image, write_png
+from tests.tiny_weights import write_tiny_weights
 
 
 @pytest.fixture
@@ -125,7 +132,12 @@ def test_cancel_keeps_what_was_written(qtbot, real_predictor, model_config, imag
         assert not any(f.exists() for f in _written(out, pics, 2))  # the last one never started
         assert s.model.statuses[2].state == NOT_RUN
         table = read_summary(out / SUMMARY)
+        assert [r["image"] for r in table] == [str(p) for p in pics]  # every image, those not run "pending"
         assert table[0]["status"] == "done" and table[2]["status"] == "pending"
+        # the batch's log, flushed row by row, holds what was done and nothing of the images not run
+        logged = read_summary(out / RANK_LOGS / APP_LOG)
+        assert [(r["image"], r["status"], r["rank"]) for r in logged] == [
+            (r["image"], "done", "app") for r in table if r["status"] != "pending"]
     finally:
         s.shutdown()
 
@@ -147,3 +159,111 @@ def test_interactive_results_fill_in_the_list(qtbot, app_settings, predictor_fac
         assert c.image_list == images and c.image_index == row
     finally:
         c.shutdown()
+
+
+# ------------------------------------------------------------------ the app and `main.py predict` in one folder
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """The real Predictor on tiny untrained networks (every pixel one body part), no detector: fast plumbing."""
+    from inference.pipeline import Predictor
+
+    return Predictor(detect="off", weights_dir=write_tiny_weights(tmp_path_factory.mktemp("tiny")), device="cpu")
+
+
+@pytest.fixture
+def tiny_session(qtbot, tiny, model_config):
+    s = FolderSession(factory_for(tiny, model_config), model_config)
+    yield s
+    s.shutdown()
+
+
+@pytest.fixture
+def cli(monkeypatch, tiny):
+    """`main.py predict IMAGES --out OUT` in this process, one rank, on the same tiny Predictor (built once;
+    `.built` counts the command's requests for one)."""
+    built = []
+    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: built.append(1) or tiny)
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(out: Path, *images: Path) -> int:
+        return cli_main(["predict", *map(str, images), "--out", str(out), "--detect", "off", "--device", "cpu",
+                         "--mesh-formats", "obj"])  # (the app's Run all writes .obj meshes)
+
+    run.built = built
+    return run
+
+
+def _noise(folder: Path, *names: str) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    for name in names:
+        write_png(folder / name, rng.integers(0, 256, (64, 48, 3), np.uint8))
+    return [folder / n for n in names]
+
+
+def _run_all(qtbot, session, images, out) -> str:
+    session.set_images(images)
+    with qtbot.waitSignal(session.finished, timeout=120000) as done:
+        assert session.run_all(out)
+    return done.args[0]
+
+
+def _rows(out: Path) -> dict[str, dict]:
+    return {Path(r["image"]).name: r for r in read_summary(out / SUMMARY)}
+
+
+def _table(out: Path) -> list[tuple[str, str, str, str]]:
+    """summary.csv as (index, image file name, status, rank) rows, in order."""
+    return [(r["index"], Path(r["image"]).name, r["status"], r["rank"]) for r in read_summary(out / SUMMARY)]
+
+
+def test_the_cli_then_run_all_over_other_images_keeps_both(qtbot, tiny_session, cli, tmp_path, capsys):
+    a, b, c = _noise(tmp_path / "in", "a.png", "b.png", "c.png")
+    out = tmp_path / "out"
+    assert cli(out, a) == 0
+    capsys.readouterr()
+    assert "2 written" in _run_all(qtbot, tiny_session, [b, c], out)
+    # the app's images in its list order, then the CLI's image (index empty: not in this run)
+    assert _table(out) == [("0", "b.png", "done", "app"), ("1", "c.png", "done", "app"), ("", "a.png", "done", "0")]
+    assert sorted(p.name for p in (out / RANK_LOGS).glob("*.csv")) == ["app.csv", "rank0-of-1.csv"]
+    rows = _rows(out)
+    assert all(float(r["seconds"]) > 0 and r["verdict"] and r["finished_at"] for r in rows.values())
+    # a Run all over an image the CLI wrote keeps it, and the table keeps the CLI's row with its numbers
+    _run_all(qtbot, tiny_session, [a, b], out)
+    assert tiny_session.summary.skipped == 2 and tiny_session.summary.done == 0
+    again = _rows(out)
+    assert again["a.png"] == {**rows["a.png"], "index": "0"} and again["c.png"] == {**rows["c.png"], "index": ""}
+
+
+def test_run_all_then_the_cli_keeps_the_apps_rows_and_knows_its_outputs(qtbot, tiny_session, cli, tmp_path, capsys):
+    a, b, c = _noise(tmp_path / "in", "a.png", "b.png", "c.png")
+    out = tmp_path / "out"
+    _run_all(qtbot, tiny_session, [a, b], out)
+    app_rows = _rows(out)
+    assert cli(out, c) == 0
+    assert _table(out) == [("0", "c.png", "done", "0"), ("", "a.png", "done", "app"), ("", "b.png", "done", "app")]
+    assert {n: {**r, "index": ""} for n, r in app_rows.items()} == {n: r for n, r in _rows(out).items() if n != "c.png"}
+    # what the app wrote counts as this tool's own outputs: finished, so a rerun skips it without the models
+    capsys.readouterr()
+    built = len(cli.built)
+    assert cli(out, a, c) == 0
+    assert "0/2 images done, 2 finished before (skipped)" in capsys.readouterr().out and len(cli.built) == built
+    assert _rows(out)["a.png"] == {**app_rows["a.png"], "index": "0"}
+
+
+def test_run_all_does_not_take_another_images_outputs_for_its_own(qtbot, tiny_session, cli, tmp_path, capsys):
+    """x.png written by the CLI and x.jpg given to the app alone both have the output name x: the logs say whose
+    fit the files hold, so the app neither skips x.jpg as finished nor replaces them."""
+    (x_png,) = _noise(tmp_path / "in", "x.png")
+    x_jpg = tmp_path / "in" / "x.jpg"
+    cv2.imwrite(str(x_jpg), np.full((64, 48, 3), 90, np.uint8))
+    out = tmp_path / "out"
+    assert cli(out, x_png) == 0
+    capsys.readouterr()
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
+    text = _run_all(qtbot, tiny_session, [x_jpg], out)
+    status = tiny_session.model.statuses[0]
+    assert status.state == ERROR and "holding the whole image of x.png" in status.message and "1 failed" in text
+    assert all(p.stat().st_mtime_ns == stamps[p.name] for p in out.iterdir() if p.name in stamps and p.name != SUMMARY)
+    assert _table(out) == [("0", "x.jpg", "error", "app")]  # (x.png's row: the name is x.jpg's in this run)

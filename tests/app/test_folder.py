@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 import inference.pipeline as pipeline_module
-from app.folder import DONE, ERROR, NO_PERSON, NOT_RUN, FolderSession, status_of
+from app.folder import DONE, ERROR, NO_PERSON, NOT_RUN, BatchSummary, FolderSession, status_of
 from cli.main import main as cli_main
 from inference.batch_log import APP_LOG, RANK_LOGS
 from inference.predict_outputs import SUMMARY, output_paths, output_stems, read_summary
@@ -267,3 +267,22 @@ def test_run_all_does_not_take_another_images_outputs_for_its_own(qtbot, tiny_se
     assert status.state == ERROR and "holding the whole image of x.png" in status.message and "1 failed" in text
     assert all(p.stat().st_mtime_ns == stamps[p.name] for p in out.iterdir() if p.name in stamps and p.name != SUMMARY)
     assert _table(out) == [("0", "x.jpg", "error", "app")]  # (x.png's row: the name is x.jpg's in this run)
+
+
+def test_a_folder_where_the_batch_cannot_log_runs_nothing(qtbot, tiny_session, tmp_path):
+    """Without its log the CLI would not know what the batch wrote: one line says why, and nothing is written."""
+    (a,) = _noise(tmp_path / "in", "a.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / RANK_LOGS).write_text("not a folder")
+    tiny_session.set_images([a])
+    with qtbot.waitSignal(tiny_session.error, timeout=60000) as failed:
+        tiny_session.run_all(out)
+    assert failed.args[0].startswith("Run all: cannot write the batch log in") and "\n" not in failed.args[0]
+    assert not tiny_session.running and sorted(p.name for p in out.iterdir()) == [RANK_LOGS]
+
+
+def test_the_summary_text_says_when_rows_could_not_be_logged(tmp_path):
+    text = BatchSummary(done=2, log_error="cannot log to x/app.csv: No space left on device").text(tmp_path)
+    assert text == f"2 written in {tmp_path} ({SUMMARY} incomplete: cannot log to x/app.csv: No space left on device)"
+    assert "not written: full" in BatchSummary(table_error="full", log_error="x").text(tmp_path)

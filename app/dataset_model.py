@@ -88,7 +88,8 @@ class DatasetTableModel(QAbstractTableModel):
 
     def csv_text(self) -> str:
         """The table as CSV: one row per case in case order (pending ones included), numbers unrounded in the
-        table's units, the per-part IoUs (in %) after the table's columns, and the error of failed cases."""
+        table's units, the per-part IoUs (in %) after the table's columns, the network's own PA-MPJPE where the
+        body scored is refined, and the error (or note) of each case."""
         import csv
         import io
 
@@ -96,7 +97,8 @@ class DatasetTableModel(QAbstractTableModel):
 
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow([name for name, *_ in COLUMNS] + [f"IoU {n} (%)" for n in PART_NAMES] + ["error"])
+        w.writerow([name for name, *_ in COLUMNS] + [f"IoU {n} (%)" for n in PART_NAMES]
+                   + ["network PA-MPJPE (mm)", "error"])
         for case, res in zip(self._cases, self._results):
             status = status_of(res)
             row = [case.case_id]
@@ -106,7 +108,8 @@ class DatasetTableModel(QAbstractTableModel):
             row += [person_of(res), status]
             ious = np.full(len(PART_NAMES), np.nan) if res is None or res.error else np.asarray(res.part_iou)[1:]
             row += ["" if not np.isfinite(v) else repr(float(v) * 100) for v in ious]
-            row.append("" if res is None else res.error or res.note)
+            net = math.nan if res is None or res.error else res.network_pa_mpjpe  # the refined body's start
+            row += ["" if not math.isfinite(net) else repr(float(net)), "" if res is None else res.error or res.note]
             w.writerow(row)
         return buf.getvalue()
 

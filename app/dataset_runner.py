@@ -106,6 +106,7 @@ class CaseResult:
     mpjpe: float = math.nan
     pa_mpjpe: float = math.nan
     pve: float = math.nan
+    network_pa_mpjpe: float = math.nan  # the fitting network's own body's, when the one scored is refined
     miou: float = math.nan
     swaps: float = math.nan  # left/right swaps of the case's part map (inference.metrics.left_right_swaps)
     part_iou: np.ndarray = field(default_factory=lambda: np.full(13, np.nan))
@@ -138,8 +139,11 @@ def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case,
                         image_shape=tuple(prediction.image.shape[:2]), refined=bool(prediction.refined),
                         alone=prediction.person < 0)
     if truth.params is not None and body_model is not None:
-        errors = body_errors_mm(prediction.mesh, body_model.mesh(truth.params))
+        gt_mesh = body_model.mesh(truth.params)
+        errors = body_errors_mm(prediction.mesh, gt_mesh)
         result = replace(result, mpjpe=errors.mpjpe, pa_mpjpe=errors.pa_mpjpe, pve=errors.pve)
+        if prediction.refined and prediction.network_mesh is not None:  # did the refinement help this case?
+            result = replace(result, network_pa_mpjpe=body_errors_mm(prediction.network_mesh, gt_mesh).pa_mpjpe)
     if truth.labels is not None:
         on_image = uncrop_parts(prediction.parts, prediction.crop, truth.labels.shape)
         confusion = confusion_matrix(on_image, truth.labels)

@@ -350,8 +350,9 @@ class DatasetPanel(QWidget):
         res = d.result
         title = f"<b>{d.case.case_id}</b>"
         if res is not None and not res.error:
+            net = f" (network {_number(res.network_pa_mpjpe, ' mm')})" if math.isfinite(res.network_pa_mpjpe) else ""
             title += " — " + " · ".join(f"{name} {_number(v, unit)}" for name, v, unit in (
-                ("PA-MPJPE", res.pa_mpjpe, " mm"), ("MPJPE", res.mpjpe, " mm"), ("PVE", res.pve, " mm"),
+                ("PA-MPJPE", res.pa_mpjpe, " mm" + net), ("MPJPE", res.mpjpe, " mm"), ("PVE", res.pve, " mm"),
                 ("mIoU", res.miou * 100, "%"), ("left/right swaps", res.swaps * 100, "%")))
             title += " · " + ("nobody detected: the image read alone" if res.alone else "person detected") + (
                 " · refined" if res.refined else "")

@@ -16,9 +16,16 @@ def test_dataset_table_exports_as_csv(qtbot, window, synth_dataset, tmp_path):
     assert head[:2] == ["case", "PA-MPJPE (mm)"] and head[-1] == "error"
     assert [r[0] for r in rows[1:]] == ["00000", "00001", "00002"]
     model = panel.ds.model
+    assert any(model.result(k).refined for k in range(3))  # (refinement on: the network column is filled)
     for k, r in enumerate(rows[1:]):
         res = model.result(k)
         assert float(r[head.index("PA-MPJPE (mm)")]) == pytest.approx(res.pa_mpjpe)
         assert float(r[head.index("mIoU (%)")]) == pytest.approx(res.miou * 100)
         assert r[head.index("status")] == "done" and r[-1] == ""
         assert 0 <= float(r[head.index("IoU head (%)")]) <= 100
+        # the network's own body's error beside the refined one (did the refinement help this case?)
+        net = r[head.index("network PA-MPJPE (mm)")]
+        if res.refined:
+            assert float(net) == pytest.approx(res.network_pa_mpjpe) and 0 < float(net) < 500
+        else:
+            assert net == ""

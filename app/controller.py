@@ -598,6 +598,9 @@ class Controller(QObject):
         entry = self._remembered.get(key) if key is not None else None
         if entry is None:
             return False
+        if entry.shown.as_case:  # a dataset case's fit (`open_case`): a photo opened is fitted as a photo
+            del self._remembered[key]
+            return False
         if entry.stamp != stamp or entry.config != self.config:  # the file or the settings changed since
             del self._remembered[key]
             edited = _edited_people(entry.results)

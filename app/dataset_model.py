@@ -44,6 +44,12 @@ class DatasetTableModel(QAbstractTableModel):
             self._results = [None] * len(self._cases)
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._cases) - 1, len(COLUMNS) - 1))
 
+    def forget(self, rows: list[int]) -> None:
+        """Drop the results of these rows (scored again by the next Run)."""
+        for r in rows:
+            self._results[r] = None
+            self.dataChanged.emit(self.index(r, 0), self.index(r, len(COLUMNS) - 1))
+
     def set_result(self, result) -> None:
         r = result.row
         if 0 <= r < len(self._results):

@@ -12,7 +12,6 @@ per case. Stale runs are dropped by a generation counter, as for single images.
 from __future__ import annotations
 
 import math
-import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -63,7 +62,6 @@ class DatasetFolder:
             raise FileNotFoundError(f"dataset folder not found: {self.folder}")
         self.split = split or datasets.default_split(self.folder) or "all"
         self._cases: list[DatasetCase] | None = None
-        self._local = threading.local()  # each reading thread's part-label renderer (`_renderer`)
 
     def cases(self) -> list[DatasetCase]:
         if self._cases is None:
@@ -71,27 +69,38 @@ class DatasetFolder:
             self._cases = [DatasetCase(cid, datasets.image_path(self.folder, cid)) for cid in ids]
         return self._cases
 
-    def read(self, case: DatasetCase, body_model: BodyModel | None = None) -> Case:
+    def read(self, case: DatasetCase, body_model: BodyModel | None = None, renderer=None) -> Case:
         """Image and ground truth of a case (inference.datasets.read_case), leniently: a label file that cannot
         be read counts as missing (`Case.problems` says which), so the case is still predicted and shown and
         scored on what is left, as a case without that file is. A real UP-3D case (a body pickle, no part map
-        of ours) has its part labels rendered from the body with `body_model`."""
-        renderer = None
-        if body_model is not None and datasets.parts_to_render(self.folder, case.case_id):
-            renderer = self._renderer(body_model)
-        return datasets.read_case(self.folder, case.case_id, body_model, renderer, lenient=True)
+        of ours, `needs_renderer`) has its part labels rendered from the body with `body_model` and `renderer`
+        (a MeshRenderer of its topology, made and closed by the reading thread: a GL context is one thread's)."""
+        return datasets.read_case(self.folder, case.case_id, body_model,
+                                  renderer if self.needs_renderer(case) else None, lenient=True)
 
-    def _renderer(self, body_model: BodyModel):
-        """A MeshRenderer of the body's topology for the calling thread (the run and the details each read
-        cases in their own thread; a GL context is used by one thread), made on its first UP-3D case."""
-        from inference.render.renderer import MeshRenderer
+    def needs_renderer(self, case: DatasetCase) -> bool:
+        return datasets.parts_to_render(self.folder, case.case_id)
 
-        key = (id(body_model), len(body_model.faces))
-        made = getattr(self._local, "renderer", None)
-        if made is None or made[0] != key:
-            made = (key, MeshRenderer(body_model.faces, body_model.weights))
-            self._local.renderer = made
-        return made[1]
+    def stamp(self, case: DatasetCase) -> tuple:
+        """(mtime_ns, size) of each of the case's files (None where absent): a scored case whose files changed
+        since is scored again when the folder is opened again."""
+        stem = str(self.folder / case.case_id)
+        out = []
+        for path in (case.image_path, *(Path(stem + s) for s in ("_body.pkl", "_parts.png", "_joints.npy"))):
+            try:
+                st = path.stat()
+                out.append((st.st_mtime_ns, st.st_size))
+            except OSError:
+                out.append(None)
+        return tuple(out)
+
+
+def labels_renderer(body_model: BodyModel):
+    """A MeshRenderer of the body's topology to render a real UP-3D case's part labels (close it in the thread
+    that made it)."""
+    from inference.render.renderer import MeshRenderer
+
+    return MeshRenderer(body_model.faces, body_model.weights)
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -113,6 +122,7 @@ class CaseResult:
     seconds: float = 0.0
     error: str = ""
     note: str = ""  # ground truth that could not be read (scored without it: `DatasetFolder.read`)
+    stamp: tuple = ()  # the case's files when it was read (`DatasetFolder.stamp`)
     params: BodyParams | None = None  # predicted
     crop: Crop | None = None  # of the prediction
     crop_labels: np.ndarray | None = None  # (S, S) predicted labels on the crop
@@ -161,6 +171,7 @@ class DatasetWorker(PredictorWorker):
     caseDone = Signal(int, object)  # job, CaseResult
     finished = Signal(int)
     failed = Signal(int, str)
+    _renderer = None  # a run's MeshRenderer for real UP-3D cases' labels (`run`)
 
     @Slot(int, object, object)
     def run(self, job_id: int, reader: DatasetFolder, rows: Sequence[int] | None) -> None:
@@ -175,27 +186,44 @@ class DatasetWorker(PredictorWorker):
             self.failed.emit(job_id, user_message(exc))
             return
         body = pred.body_model
+        self._renderer = None  # made on the run's first real UP-3D case, in this thread, and closed here
+        try:
+            if not self._score(job_id, reader, cases, rows, pred, body):
+                return
+        finally:
+            if self._renderer is not None:
+                self._renderer.close()
+                self._renderer = None
+        self.finished.emit(job_id)
+
+    def _score(self, job_id: int, reader: DatasetFolder, cases: list[DatasetCase], rows: list[int], pred,
+               body) -> bool:
+        """Score the rows in order (one CaseResult signal each); False when the job went stale."""
         cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
         for done, row in enumerate(rows):
             if cancel():
-                return
+                return False
             case = cases[row]
             t0 = time.perf_counter()
+            stamp = reader.stamp(case)
             try:
-                truth = reader.read(case, body)
+                if self._renderer is None and reader.needs_renderer(case):
+                    self._renderer = labels_renderer(body)
+                truth = reader.read(case, body, self._renderer)
                 prediction = pred.predict_case(truth.image, cancel)
                 if cancel():
-                    return
-                result = score_case(row, case, prediction, truth, body, time.perf_counter() - t0)
+                    return False
+                result = replace(score_case(row, case, prediction, truth, body, time.perf_counter() - t0),
+                                 stamp=stamp)
             except Exception as exc:  # noqa: BLE001 - one bad case does not stop the run
                 if cancel():
-                    return
+                    return False
                 if not isinstance(exc, USER_ERRORS):  # a bug: its traceback, beside the case's message
                     traceback.print_exc()
-                result = CaseResult(row, case, seconds=time.perf_counter() - t0, error=user_message(exc))
+                result = CaseResult(row, case, seconds=time.perf_counter() - t0, error=user_message(exc), stamp=stamp)
             self.caseDone.emit(job_id, result)
             self.progress.emit(job_id, done + 1, len(rows))
-        self.finished.emit(job_id)
+        return True
 
 
 # ----------------------------------------------------------------------------- GUI-thread session
@@ -283,10 +311,17 @@ class DatasetSession(QObject):
         if not same:
             self.model.set_cases(cases)
             self._scored_with = -1
-        # (the same folder and split opened again keeps its scores: Run goes on with the cases not scored yet,
-        # or scores them all again after a settings change, as after a Stop)
+        else:  # the same folder and split opened again keeps the scores of the cases whose files are as they were
+            # (Run goes on with the others, or scores them all again after a settings change, as after a Stop);
+            # failed cases and cases with an unreadable file are tried again
+            self.model.forget([r for r in range(len(cases)) if (res := self.model.result(r)) is not None
+                               and (res.error or res.note or res.stamp != reader.stamp(cases[r]))])
         self.opened.emit(str(reader.folder), len(cases))
-        if run:
+        scored = len(self.model.results())
+        if run and same and scored == len(cases) and self._scored_with == self._settings:
+            self.progress.emit(scored, scored)  # every case kept: nothing to run (Run scores them all again)
+            self.finished.emit(self.model.summary())
+        elif run:
             self.run()
         return len(cases)
 
@@ -295,14 +330,14 @@ class DatasetSession(QObject):
         return 0
 
     def run(self) -> None:
-        """Score the cases: after a Stop with the same settings, those not scored yet (the others keep their
-        results); otherwise all of them again."""
+        """Score the cases: after a Stop (or the same folder opened again) with the same settings, those not scored
+        yet (the others keep their results); otherwise, a table scored in full included, all of them again."""
         if self.reader is None:
             return
         self._job = self.generation.next()
         n = self.model.rowCount()
         left = [r for r in range(n) if self.model.result(r) is None]
-        if self._scored_with == self._settings and len(left) < n:
+        if self._scored_with == self._settings and 0 < len(left) < n:
             rows, self._offset = left, n - len(left)
         else:
             self.model.clear_results()
@@ -376,12 +411,16 @@ def case_details(reader: DatasetFolder, case: DatasetCase, res: CaseResult | Non
     """One case as the detail view shows it: its image and ground truth read again (leniently: what cannot be
     read is said in the message), the predicted labels on the image, both meshes and the per-vertex error."""
     truth, image, msg = None, None, ""
+    renderer = labels_renderer(body_model) if body_model is not None and reader.needs_renderer(case) else None
     try:
-        truth = reader.read(case, body_model)
+        truth = reader.read(case, body_model, renderer)
         image = truth.image
         msg = "; ".join(truth.problems)
     except Exception as exc:  # noqa: BLE001
         msg = user_message(exc)
+    finally:
+        if renderer is not None:  # (a real UP-3D case: a few tens of ms for its GL context, per click)
+            renderer.close()
     pred_labels = None
     if res is not None and res.crop_labels is not None and image is not None:
         pred_labels = parts_on_image(res.crop_labels, res.crop, image.shape[:2])

@@ -43,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from inference.batch_log import holder_text, holds, merge_summary, people_logged, written_logged
+from inference.batch_log import RANK_LOGS, holder_text, holds, merge_summary, people_logged, written_logged
 from inference.errors import NoPersonFound, PersonNotThere
 from inference.image_io import IMAGE_SUFFIXES, about_file  # IMAGE_SUFFIXES: the one list the app's reader accepts
 from inference.predict_outputs import (  # the one exporter, shared with the app's "Run all"
@@ -257,7 +257,12 @@ def run(args) -> int:
     mine = shard.take(len(images))
     if shard.world > 1:
         print(f"rank {shard.rank} of {shard.world}: {len(mine)} of {len(images)} images")
-    log = batch.RankLog(args.out, shard)
+    try:
+        log = batch.RankLog(args.out, shard)
+    except OSError as exc:  # (prepare_out probed OUT, not a summary_ranks folder left read-only there)
+        print(f"error: cannot write the summary log in {args.out / RANK_LOGS}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
     try:
         return _run_images(args, images, stems, mine, mesh_formats, user_body, log)
     finally:

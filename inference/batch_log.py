@@ -66,8 +66,12 @@ class BatchLog:
         folder.mkdir(parents=True, exist_ok=True)
         self.path, self._fh = _open_log(folder, name, exclusive)
         self._writer = csv.DictWriter(self._fh, COLUMNS, extrasaction="ignore")
-        if self._fh.tell() == 0:
-            self._writer.writeheader()
+        try:
+            if self._fh.tell() == 0:
+                self._writer.writeheader()
+        except OSError:
+            self._fh.close()  # (and its lock)
+            raise
 
     def write(self, finished_at: str | None = None, **row) -> None:
         """Append one row (summary columns as keyword arguments); finished_at: now unless given."""

@@ -170,7 +170,7 @@ def read_case(folder: Path, case_id: str, body_model=None, renderer=None, lenien
             return read(path)
         try:
             return read(path)
-        except (*USER_ERRORS, OSError, ValueError) as exc:
+        except (*USER_ERRORS, OSError) as exc:  # (not any error: a bug in a reader keeps its traceback)
             problems.append(" ".join(str(exc).split()) or f"{path.name}: cannot be read")
             return None
 
@@ -194,10 +194,12 @@ def read_case(folder: Path, case_id: str, body_model=None, renderer=None, lenien
 
 def _read_joints(path: Path) -> np.ndarray:
     """NNNNN_joints.npy (3, 14) -> (14, 3) float32 (never unpickles: numpy's default)."""
+    from inference.errors import ParamsFileError
+
     try:
         joints = np.load(path)
     except (OSError, ValueError, EOFError) as exc:
-        raise ValueError(f"{path.name}: cannot read the joints ({type(exc).__name__})") from None
+        raise ParamsFileError(f"{path.name}: cannot read the joints ({type(exc).__name__})") from None
     if joints.shape != (3, 14):
-        raise ValueError(f"{path.name}: joints of shape {joints.shape}, expected (3, 14)")
+        raise ParamsFileError(f"{path.name}: joints of shape {joints.shape}, expected (3, 14)")
     return joints.T.astype(np.float32)

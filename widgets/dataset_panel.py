@@ -213,6 +213,7 @@ class DatasetPanel(QWidget):
         self.progress.setTextVisible(True)
         self.run_button.setEnabled(True)
         self.current_row = None
+        self.table.selectionModel().clear()  # (the same folder opened again keeps its rows: a click shows one again)
         self._clear_details()
         self._clear_filter()
         self.histogram.clear_choice()

@@ -270,10 +270,44 @@ def test_the_same_dataset_opened_again_keeps_its_scores(qtbot, synth_dataset, pr
         kept = [ds.model.result(r) for r in range(3)]
         with qtbot.waitSignal(ds.finished, timeout=60000):
             assert ds.open(synth_dataset) == 3
-        assert [ds.model.result(r) for r in range(3)] == kept and all(r is not None for r in kept)
-        assert all(ds.model.result(r) is kept[r] for r in range(3))
+        assert all(r is not None for r in kept) and all(ds.model.result(r) is kept[r] for r in range(3))
+        with qtbot.waitSignal(ds.finished, timeout=60000):  # Run on a table scored in full: every case again
+            ds.run()
+        assert all(ds.model.result(r) is not kept[r] for r in range(3))
         ds.open(synth_dataset, split="all", run=False)  # the same three cases, but another list: listed anew
         assert ds.model.results() == []
+    finally:
+        ds.shutdown()
+
+
+def test_the_same_dataset_opened_again_scores_again_what_changed(qtbot, dataset_copy, predictor_factory,
+                                                                 model_config):
+    """A case whose files changed since it was scored (here a broken part map repaired) is scored again when the
+    folder is opened again; the unchanged cases keep their scores."""
+    import shutil
+
+    parts = dataset_copy / "00001_parts.png"
+    good = dataset_copy.parent / "good_parts.png"
+    shutil.copy(parts, good)
+    parts.write_bytes(good.read_bytes()[:300])
+    ds = DatasetSession(predictor_factory, model_config)
+    try:
+        with qtbot.waitSignal(ds.finished, timeout=60000):
+            ds.open(dataset_copy)
+        kept = [ds.model.result(r) for r in range(3)]
+        assert kept[1].note and math.isnan(kept[1].miou)
+        shutil.copy(good, parts)
+        (dataset_copy / "00002_body.pkl").touch()  # (a newer file: scored again too)
+        import os
+
+        st = os.stat(dataset_copy / "00002_body.pkl")
+        os.utime(dataset_copy / "00002_body.pkl", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+        with qtbot.waitSignal(ds.finished, timeout=60000):
+            ds.open(dataset_copy)
+        assert ds.model.result(0) is kept[0]
+        assert ds.model.result(1) is not kept[1] and not ds.model.result(1).note
+        assert math.isfinite(ds.model.result(1).miou)
+        assert ds.model.result(2) is not kept[2]
     finally:
         ds.shutdown()
 

@@ -24,6 +24,13 @@ def test_open_in_main_view_shows_the_scored_fit(qtbot, window, synth_dataset):
     assert p.crop.size == scored.crop.size and np.allclose(p.crop.offset, scored.crop.offset)
     np.testing.assert_allclose(p.params.pose, scored.params.pose, atol=1e-5)
     np.testing.assert_allclose(p.params.betas, scored.params.betas, atol=1e-5)
+    # the same file opened later as a photo is fitted as a photo, not recalled as the case's fit
+    case_path = shown.source
+    window.controller.open_file(ds.model.case(0).image_path)
+    wait_prediction(qtbot, window)
+    window.controller.open_file(case_path)
+    wait_prediction(qtbot, window)
+    assert not window.session.shown.as_case and window.session.prediction is not p
 
 
 def test_another_dataset_clears_the_case_shown(qtbot, window, synth_dataset, tmp_path):
@@ -41,6 +48,10 @@ def test_another_dataset_clears_the_case_shown(qtbot, window, synth_dataset, tmp
             shutil.copy(f, other / f.name)
     (other / "test.txt").write_text("/00002_image.png\n")
     ds.stop()
+    assert ds.open(synth_dataset, run=False) == 3  # the same folder again: its scores stay, the row can be shown
+    assert panel.current_row is None and not panel.table.selectionModel().hasSelection()
+    panel.select_row(0)
+    qtbot.waitUntil(lambda: "00000" in panel.detail_title.text(), timeout=10000)
     assert ds.open(other, run=False) == 1
     assert "00000" not in panel.detail_title.text() and not panel.open_button.isEnabled()
     assert panel.gt_seg._base is None and panel.meshes.gt.vertices is None

@@ -126,7 +126,7 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
              cancel: Callable[[], bool] | None = None, seed: int = 0, silhouette: np.ndarray | None = None,
              photo_area: np.ndarray | None = None, fixed_joints: tuple[int, ...] = (),
              bones: BoneDirections | None = None, hidden_parts: tuple[int, ...] = (),
-             fixed_betas: tuple[int, ...] = ()) -> FitResult:
+             fixed_betas: tuple[int, ...] = (), anchor: BodyParams | None = None) -> FitResult:
     """Optimise pose, shape and translation from `init`.
 
     joints2d (13, 2) LSP-order crop pixels with conf (13,), or (14, 2) / (14,) with the head last;
@@ -136,7 +136,9 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     stay as in `init`; bones: 3D bone directions in the camera frame (`weights.bones` > 0 uses them);
     hidden_parts: part labels (1..12) the photo does not show (occluded or cut off, with vertex_parts given):
     their vertices need not lie inside the silhouette; fixed_betas: shape components (0..9) that stay as in
-    `init`.
+    `init`; anchor: the pose the `stay` term holds the body near and whose camera-facing vertices the part term
+    samples (default `init`): two fits from different starts with one anchor minimise one objective, so their
+    losses compare.
     Returns the fitted BodyParams with the last step's loss and the seconds taken (`FitResult`).
     """
     t0 = time.perf_counter()
@@ -145,7 +147,8 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     f32 = lambda a: torch.tensor(np.asarray(a, np.float32), device=dev)[None]  # noqa: E731
     go, bp, betas, txy = (f32(init.global_orient), f32(init.body_pose), f32(init.betas), f32(init.transl[:2]))
     tz = f32(init.transl[2:])
-    init_pose = torch.cat([go, bp], 1)                                           # (1, 72)
+    anchor = init if anchor is None else anchor
+    init_pose = torch.cat([f32(anchor.global_orient), f32(anchor.body_pose)], 1)  # (1, 72) the stay term's pose
     for t in (go, bp, betas, txy) + (() if weights.fix_depth else (tz,)):
         t.requires_grad_(True)
     if fixed_joints:  # no gradient, so no Adam step, for the fixed joints' rotations
@@ -181,7 +184,7 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
         # only vertices facing the camera in the initial estimate: hidden ones have no pixels to go to
         from .render.normals import vertex_normals
 
-        facing = np.flatnonzero(vertex_normals(body.mesh(init).vertices, body.faces)[:, 2] > 0.1)
+        facing = np.flatnonzero(vertex_normals(body.mesh(anchor).vertices, body.faces)[:, 2] > 0.1)
         sel = np.sort(rng.choice(facing, min(n_vertices, len(facing)), replace=False))
         dist = part_distance_fields(labels, size).to(dev)[None]        # (1, 12, r, r)
         vparts = torch.as_tensor(vertex_parts[sel], device=dev)

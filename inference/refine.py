@@ -155,7 +155,7 @@ def resolve_left_right(body, params: BodyParams, focal: float, size: int, joints
 
 def _better_of(a, b):
     """The optimisation.FitResult of two runs of one objective from different starts with the lower final loss
-    (the same terms and weights: their losses compare)."""
+    (the same terms, weights and anchor: their losses compare)."""
     return b if b.loss < a.loss else a
 
 
@@ -316,11 +316,11 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
             weights = replace(weights, balance=UNSEEN_FEET_BALANCE)
     if joints2d is not None and weights.fix_depth:  # keypoints constrain the scale: let the depth move
         weights = replace(weights, fix_depth=False)
-    def fit(start: BodyParams):
+    def fit(start: BodyParams):  # (anchored at the first start: a second start minimises the same objective)
         return fit_smpl(body, start, focal, size, weights, joints2d=joints2d, conf=conf, labels=parts.labels,
                         vertex_parts=body.vertex_parts, cancel=cancel, silhouette=silhouette,
                         photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
-                        n_vertices=REFINE_VERTICES, fixed_betas=(SIZE_BETA,))
+                        n_vertices=REFINE_VERTICES, fixed_betas=(SIZE_BETA,), anchor=params)
 
     with one_torch_thread():
         result = fit(params)

@@ -531,19 +531,12 @@ class Controller(QObject):
         self.session.set_busy(False)
         self._throttle.stop()
         self._pending, self._merge_key = None, None
-        self._kept = self._replaced = None
-        self._everyone, self._everyone_job = [], 0
         self._opened = opened
-        self.session.clear_results()
-        self.session.set_prediction(None)
-        self.session.set_people((), 0)
-        self.session.set_image(opened.shown)
+        self._replace_shown(opened.shown)
         self.session.set_prediction(opened.prediction, made_with=self.config)
         self._failure.resolve()
         p = Path(opened.path)
-        if p not in self.image_list:
-            self.image_list, self.image_index = [], -1
-            self.imageListChanged.emit(-1, 0)
+        self._leave_list_for(p)
         self.recentFilesChanged.emit(self.settings.add_recent_file(p))
         self.timings.emit(f"read in {opened.seconds * 1000:.0f} ms")
         photo = f" on its photo {Path(opened.photo).name}" if opened.photo else f"; {opened.photo_note}"
@@ -620,12 +613,7 @@ class Controller(QObject):
         self._set_decoding(None)
         self.generation.next()  # the job of the image being left is not shown over this one
         self.session.set_busy(False)
-        self._kept = self._replaced = None
-        self._everyone, self._everyone_job = [], 0
-        self.session.clear_results()
-        self.session.set_prediction(None)
-        self.session.set_people((), 0)
-        self.session.set_image(entry.shown)
+        self._replace_shown(entry.shown)
         for k, kept in entry.results.items():
             self.session.set_result(k, kept)
         shown = entry.results.get(entry.person) or next(iter(entry.results.values()))
@@ -684,6 +672,16 @@ class Controller(QObject):
             return False
         self._leave_list_for(p)
         return self.open_array(img, str(p), already_checked=True, as_case=True)
+
+    def _replace_shown(self, shown: ShownImage) -> None:
+        """Show another image: nothing of the one left stays (its results, people, the fit kept or set aside,
+        the people still to fit)."""
+        self._kept = self._replaced = None
+        self._everyone, self._everyone_job = [], 0
+        self.session.clear_results()
+        self.session.set_prediction(None)
+        self.session.set_people((), 0)
+        self.session.set_image(shown)
 
     def _leave_list_for(self, p: Path) -> None:
         """A file from outside the opened list of images: no image of it is the one on screen any more."""
@@ -790,13 +788,7 @@ class Controller(QObject):
             self.error.emit(str(exc))
             return False
         display, scale = display if display is not None else imageio.display_copy(img)
-        self._kept = None
-        self._replaced = None
-        self._everyone, self._everyone_job = [], 0
-        self.session.clear_results()
-        self.session.set_prediction(None)
-        self.session.set_people((), 0)
-        self.session.set_image(ShownImage(img, display, scale, source, as_case))
+        self._replace_shown(ShownImage(img, display, scale, source, as_case))
         self.status.emit(f"opened {self.session.shown.name} ({w} x {h})")
         self._submit()
         return True

@@ -132,7 +132,7 @@ class DatasetTableModel(QAbstractTableModel):
         # over all pixels of the cases, as `main.py evaluate` reports them (the mean of the table's per-case
         # mIoU column weighs a small person's few pixels as much as a large one's)
         pooled = IoUAccumulator.of(self.confusion())
-        if self.confusion().any():
+        if pooled.confusion.any():
             parts.append(f"mIoU {pooled.mean() * 100:.1f}% · swaps {pooled.left_right_swaps() * 100:.1f}% "
                          "(all pixels)")
         refined = sum(1 for r in res if r.refined)

@@ -75,24 +75,15 @@ class DatasetFolder:
         scored on what is left, as a case without that file is. A real UP-3D case (a body pickle, no part map
         of ours, `needs_renderer`) has its part labels rendered from the body with `body_model` and `renderer`
         (a MeshRenderer of its topology, made and closed by the reading thread: a GL context is one thread's)."""
-        return datasets.read_case(self.folder, case.case_id, body_model,
-                                  renderer if self.needs_renderer(case) else None, lenient=True)
+        return datasets.read_case(self.folder, case.case_id, body_model, renderer, lenient=True)
 
     def needs_renderer(self, case: DatasetCase) -> bool:
         return datasets.parts_to_render(self.folder, case.case_id)
 
     def stamp(self, case: DatasetCase) -> tuple:
-        """(mtime_ns, size) of each of the case's files (None where absent): a scored case whose files changed
+        """The case's files as they are now (inference.datasets.case_stamp): a scored case whose files changed
         since is scored again when the folder is opened again."""
-        stem = str(self.folder / case.case_id)
-        out = []
-        for path in (case.image_path, *(Path(stem + s) for s in ("_body.pkl", "_parts.png", "_joints.npy"))):
-            try:
-                st = path.stat()
-                out.append((st.st_mtime_ns, st.st_size))
-            except OSError:
-                out.append(None)
-        return tuple(out)
+        return datasets.case_stamp(self.folder, case.case_id)
 
 
 def labels_renderer(body_model: BodyModel):
@@ -266,7 +257,6 @@ class DatasetSession(QObject):
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self._details_gen = Generation()
-        self._details_job = 0
         self.details_worker = DetailsWorker(self._details_gen)
         self._details_thread = WorkerThread(self.details_worker, "nbf-dataset-details")
         self._load_details.connect(self.details_worker.load)
@@ -391,9 +381,8 @@ class DatasetSession(QObject):
     def request_details(self, row: int, body_model: BodyModel | None = None) -> None:
         """Read one row's details in the details thread (the case's files, both meshes, the per-vertex error):
         `detailsReady(row, CaseDetails)` follows, unless a newer request or another dataset came first."""
-        self._details_job = self._details_gen.next()
-        self._load_details.emit(self._details_job, self.reader, row, self.model.case(row), self.model.result(row),
-                                body_model)
+        self._load_details.emit(self._details_gen.next(), self.reader, row, self.model.case(row),
+                                self.model.result(row), body_model)
 
     @Slot(int, int, object)
     def _on_details(self, job: int, row: int, details: CaseDetails) -> None:

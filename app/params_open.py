@@ -19,11 +19,12 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from inference import image_io as imageio
 from inference.errors import USER_ERRORS, Cancelled, ParamsFileError
+from inference.export import PARAM_WRITERS
 
 from .session import ShownImage
 from .worker import Generation, user_message
 
-PARAMS_SUFFIXES = (".npz", ".json", ".pkl")  # what inference.export.load_params_file reads
+PARAMS_SUFFIXES = tuple(PARAM_WRITERS)  # the formats inference.export writes and load_params_file reads
 
 
 def is_params_path(path: str | Path) -> bool:

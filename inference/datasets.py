@@ -141,6 +141,20 @@ def read_part_labels(path: Path) -> np.ndarray:
     return decode_colors(np.ascontiguousarray(bgr[..., ::-1]))
 
 
+def case_stamp(folder: Path, case_id: str) -> tuple:
+    """(mtime_ns, size) of each of a case's files read by `read_case` (image, body pickle, part map, joints; None
+    where absent): whether a case changed since it was read."""
+    stem = str(Path(folder) / case_id)
+    out = []
+    for path in (image_path(folder, case_id), *(Path(stem + s) for s in ("_body.pkl", "_parts.png", "_joints.npy"))):
+        try:
+            st = path.stat()
+            out.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
 def parts_to_render(folder: Path, case_id: str) -> bool:
     """A case whose part labels must be rendered from its body pickle (a real UP-3D case: a body pickle and no
     NNNNN_parts.png); `read_case` does so when given a renderer."""

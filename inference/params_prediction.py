@@ -125,14 +125,6 @@ def blank_photo(height: int, width: int) -> np.ndarray:
     return np.broadcast_to(np.uint8(CANVAS_GREY), (int(height), int(width), 3))
 
 
-def project(points: np.ndarray, camera: Camera) -> np.ndarray:
-    """Camera-frame points (..., 3) -> crop pixels (..., 2) float32 through the crop camera."""
-    p = np.asarray(points, np.float64)
-    d = -p[..., 2]
-    c = camera.size / 2.0
-    return np.stack([c + camera.focal * p[..., 0] / d, c - camera.focal * p[..., 1] / d], -1).astype(np.float32)
-
-
 @dataclass(frozen=True)
 class PhotoPlacement:
     """How a parameter file's body sits on an image: the crop and crop camera, the image (H, W, 3) uint8 (the
@@ -177,8 +169,12 @@ def photo_size_note(record, photo_path: Path, shape: tuple[int, ...], pkl_camera
 def as_prediction(record, mesh: BodyMesh, placement: PhotoPlacement, source: str, params_file: str) -> Prediction:
     """The Prediction of a parameter file's body: params and mesh in the crop camera of `placement`, an empty
     part map on the crop, no people, no timings; `params_file` marks it as read, not predicted."""
+    from .geometry import project_points
+
     s = int(placement.camera.size)
     return Prediction(image=placement.image, crop=placement.crop, crop_image=np.zeros((s, s, 3), np.uint8),
                       parts=PartMap(np.zeros((s, s), np.uint8)), params=record.params, mesh=mesh,
-                      camera=placement.camera, joints2d=project(mesh.joints, placement.camera), timings=Timings(),
+                      camera=placement.camera, timings=Timings(),
+                      joints2d=np.asarray(project_points(mesh.joints, placement.camera.focal, placement.camera.size),
+                                          np.float32),
                       source=source, people=(), person=-1, searched=False, params_file=str(params_file))

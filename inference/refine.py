@@ -61,6 +61,12 @@ LSP_LOWER_LEGS = (0, 1, 4, 5)
 SPINE_JOINTS = (3, 6, 9)
 L_SHIN_JOINTS, R_SHIN_JOINTS = (4, 7, 10), (5, 8, 11)  # knee, ankle, foot
 LSP_R_ANKLE, LSP_L_ANKLE = 0, 5
+LSP_R_KNEE, LSP_L_KNEE = 1, 4
+# The angle between a thigh and its shin, in the world landmarks, beyond which an unseen shin follows them (a
+# person sitting on the ground with the knees up: 140-144 degrees on the project's photos) instead of being held
+# straight. Their guesses for unseen shins of standing and wading people bend 22-96 degrees, and following
+# those crossed the legs of a wader (docs/real_photos.md, "From a detected person to a fitted body", 6).
+FOLDED_KNEE_DEG = 120.0
 LSP_HIPS = (2, 3)
 LSP_SHOULDERS = (8, 9)
 THIGH_SHOWN = 0.5  # see legs_outside_photo
@@ -166,21 +172,41 @@ def standing_legs(params: BodyParams, joints: tuple[int, ...] = LEG_JOINTS) -> B
     return params.with_(body_pose=pose.reshape(-1))
 
 
-def unseen_leg_joints(conf: np.ndarray) -> tuple[int, ...]:
+def unseen_leg_joints(conf: np.ndarray, folded: tuple[int, ...] = ()) -> tuple[int, ...]:
     """The SMPL joints to hold straight for an untrusted network, from the keypoint confidences (LSP order):
     with no knee or ankle in the photo both legs (the network tends to guess a sitting body, the
     silhouette term folds its legs up in front of the torso to cover a coat), and the spine too when the
     hips are unseen as well (a half-length portrait: a free spine lets the pelvis tip the straight legs
     forwards; with the hips seen, the spine bends as the person does); otherwise the shin and foot of a
-    leg whose ankle is unseen (the knee alone says nothing about where the shin goes)."""
+    leg whose ankle is unseen (the knee alone says nothing about where the shin goes), but only the foot
+    of such a leg whose knee is in `folded` (SMPL knee joints, `folded_knees`: the bones say where the shin goes)."""
     c = np.asarray(conf)
     if not np.any(c[list(LSP_LOWER_LEGS)] > 0):
         return LEG_JOINTS + (SPINE_JOINTS if not np.any(c[list(LSP_HIPS)] > 0) else ())
     held: tuple[int, ...] = ()
     for ankle, joints in ((LSP_L_ANKLE, L_SHIN_JOINTS), (LSP_R_ANKLE, R_SHIN_JOINTS)):
         if not c[ankle] > 0:
-            held += joints
+            held += joints[1:] if joints[0] in folded else joints
     return held
+
+
+def folded_knees(conf: np.ndarray, bones: BoneDirections | None) -> tuple[int, ...]:
+    """The SMPL knee joints (4 left, 5 right) of the legs whose knee the detector sees (conf (13 or 14,), LSP
+    order) but not the ankle, and whose thigh and shin the world landmarks (`bones`) fold by more than
+    FOLDED_KNEE_DEG: a person sitting on the ground or kneeling, whose hidden shins the landmark model still
+    places (a straight shin would stand them up)."""
+    if bones is None:
+        return ()
+    c = np.asarray(conf)
+    direction = {(int(e[0, 0]), int(e[1, 0])): d for e, d in zip(bones.ends, bones.directions)}
+    cos_folded = np.cos(np.radians(FOLDED_KNEE_DEG))
+    folded = []
+    for knee_kp, ankle_kp, hip, knee, ankle in ((LSP_L_KNEE, LSP_L_ANKLE, 1, 4, 7), (LSP_R_KNEE, LSP_R_ANKLE, 2, 5, 8)):
+        thigh, shin = direction.get((hip, knee)), direction.get((knee, ankle))
+        if c[knee_kp] > 0 and not c[ankle_kp] > 0 and thigh is not None and shin is not None \
+                and float(np.dot(thigh, shin)) < cos_folded:
+            folded.append(knee)
+    return tuple(folded)
 
 
 def legs_outside_photo(joints2d: np.ndarray | None, conf: np.ndarray | None, photo_area: np.ndarray | None) -> bool:
@@ -258,8 +284,9 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     mirrors people it sees from behind, and following mirrored keypoints turns the body round). On a photo unlike
     the training data the network is far off and the evidence should move it freely.
 
-    An untrusted network's legs start straight; with every knee and ankle seen, the fit also runs from the
-    network's own legs and the one with the lower final loss is kept (twice the time for those people).
+    An untrusted network's legs start straight; with every knee and ankle seen (or a knee folded under an unseen
+    ankle, `folded_knees`), the fit also runs from the network's own legs and the one with the lower final loss is
+    kept (twice the time for those people).
 
     max_energy_rise: for a network trusted at least half-way (adaptive), its own fit is returned when the refined
     pose's mixture-prior energy exceeds that of the pose the refinement started from by more than this (None:
@@ -300,10 +327,11 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
             # an untrusted network: its legs start straight (it tends to guess a sitting body, and from a
             # sitting start the keypoints' depth ambiguity keeps the thighs forward), and unseen ones stay so;
             # with every knee and ankle seen, its own legs are a second start (a stride, a lean with one leg out:
-            # straight legs settle with them together) and the better fit of the two is kept (`_better_of`)
-            fixed = unseen_leg_joints(conf)
-            if not fixed:
-                second_start = params
+            # straight legs settle with them together; a knee folded over a hidden shin, which from straight legs
+            # bends too little in the steps given) and the better fit of the two is kept (`_better_of`)
+            fixed = unseen_leg_joints(conf, folded_knees(conf, bones))
+            if not any(j in fixed for j in (1, 2, 4, 5)):  # every knee free: the network's own legs start too
+                second_start = standing_legs(params, fixed) if fixed else params
             params = standing_legs(params, LEG_JOINTS + tuple(j for j in fixed if j not in LEG_JOINTS))
             if not np.any(np.asarray(conf)[[LSP_L_ANKLE, LSP_R_ANKLE]] > 0):
                 weights = replace(weights, balance=UNSEEN_FEET_BALANCE)

@@ -420,3 +420,36 @@ def test_an_untrusted_network_whose_legs_are_all_seen_keeps_the_better_of_two_st
     err_both = float(pa_mpjpe(body.mesh(both).joints[None], truth[None])[0]) * 1000
     err_straight = float(pa_mpjpe(body.mesh(straight).joints[None], truth[None])[0]) * 1000
     assert err_both < err_straight - 10, (err_both, err_straight)  # 15 vs 45 mm when written
+
+
+def test_a_person_sitting_with_hidden_shins_keeps_them_folded(body, monkeypatch):
+    """A person sitting on the ground with the knees up, turned a little, the ankles hidden (conf 0) and their
+    landmarks guessed: the world landmarks fold each thigh and shin by about 130 degrees, so the hidden shins
+    follow them (`folded_knees`) and the network's folded legs are a second start, instead of shins held straight,
+    which stand the person up."""
+    import inference.refine as refine
+
+    sit = _posed(body, {1: (-90, 0, 0), 2: (-90, 0, 0), 4: (130, 0, 0), 5: (130, 0, 0)}, orient=(0.0, 0.5, 0.0))
+    j = project_points(body.mesh(sit).joints, FOCAL, CROP_SIZE)
+    joints = np.concatenate([j[list(LSP_FROM_SMPL)], j[[HEAD_JOINT]]])
+    conf = np.ones(14, np.float32)
+    conf[[refine.LSP_L_ANKLE, refine.LSP_R_ANKLE]] = 0.0
+    person = _person_from(body, sit)
+    kp = person.keypoints.copy()
+    kp[[27, 28], 2] = 0.1  # BlazePose's ankles unseen: their landmarks a guess
+    bones = world_bones(dataclasses.replace(person, keypoints=kp))
+    assert refine.folded_knees(conf, bones) == (4, 5)
+    assert refine.folded_knees(np.ones(14, np.float32), bones) == ()  # ankles seen: nothing to guess
+    some = np.zeros((128, 128), np.uint8)
+    some[30:100, 40:88] = 2
+    unsure = PartMap(some, np.full((13, 128, 128), 1 / 13, np.float32))  # confidence 1/13: untrusted
+    args = dict(joints2d=joints, conf=conf, bones=bones, weights=dataclasses.replace(REFINE_WEIGHTS, iters=ITERS))
+    truth = body.mesh(sit).joints[None]
+    folded = refine_fit(body, sit, unsure, FOCAL, CROP_SIZE, **args)
+    monkeypatch.setattr(refine, "FOLDED_KNEE_DEG", 180.0)  # the rule before: a hidden shin held straight
+    straight = refine_fit(body, sit, unsure, FOCAL, CROP_SIZE, **args)
+    err_folded = float(pa_mpjpe(body.mesh(folded).joints[None], truth)[0]) * 1000
+    err_straight = float(pa_mpjpe(body.mesh(straight).joints[None], truth)[0]) * 1000
+    knee = np.linalg.norm(np.asarray(folded.body_pose).reshape(23, 3)[[3, 4]], axis=1)
+    # 18 vs 117 mm, knees bent 123 degrees when written
+    assert err_folded < err_straight - 20 and (np.degrees(knee) > 90).all(), (err_folded, err_straight, knee)

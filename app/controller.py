@@ -51,7 +51,10 @@ from .worker import (
 
 SAMPLES_DIR = RESOURCES / "samples"
 THROTTLE_MS = 16  # re-pose at most every 16 ms (60 a second); the render thread drops frames it cannot keep up with
-LARGE_PIXELS = 4_000_000  # larger images are decoded (and scaled for display) in a background thread
+# Larger images are decoded (and scaled for display) in a background thread. Smaller ones are read at once, so a
+# bad file's message comes with the drop: a 1 MP PNG decodes in about 25 ms on this CPU, while a 2 MP frame held
+# the GUI thread for 40-440 ms with the display work after it (a reviewer's watchdog, stop 57; 4 MP before).
+LARGE_PIXELS = 1_000_000
 # the images left behind whose results (edits included) come back when they are opened again unchanged
 REMEMBERED_IMAGES = 8
 REMEMBERED_BYTES = 600_000_000
@@ -1299,10 +1302,15 @@ class Controller(QObject):
 
     def show_fit(self, which: str) -> bool:
         """Show the refined fit or the network's own ('refined' | 'network'): the prediction keeps both, so
-        this is an instant, undoable switch. False when the prediction has only one."""
+        this is an instant, undoable switch. False when the prediction has only one (the status bar says why)."""
         pred = self.session.prediction
         network = None if pred is None else pred.network_params
         if network is None or which not in ("refined", "network"):
+            if pred is not None and which in ("refined", "network"):
+                self.status.emit("a parameter file holds one body: no other fit to show" if self.opened_params()
+                                 else "only the network's fit: refinement is off (Settings)" if not self.config.refine
+                                 else "only the network's fit: the refinement kept it (no detected person to refine "
+                                      "towards, or the refined pose was one people do not take)")
             return False
         params = pred.params if which == "refined" else network
         if self.session.params is params:

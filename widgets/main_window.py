@@ -612,7 +612,10 @@ class MainWindow(QMainWindow):
                                  QMessageBox.StandardButton.No)
         return r == QMessageBox.StandardButton.Yes
 
-    def _default_stem(self) -> str:
+    def _default_stem(self, person: bool = True) -> str:
+        """The export dialogs' suggested path without suffix: beside the photo under its name, and for a person
+        other than the photo's first (with `person`) NAME_pN, as `predict --all-people` names them, so that each
+        person's files get their own names."""
         opened = self.controller.opened_params()
         if opened is not None:  # beside the parameter file, under its output name (NAME of NAME_body.pkl)
             from inference.params_prediction import output_name
@@ -620,7 +623,11 @@ class MainWindow(QMainWindow):
             return str(Path(opened.path).with_name(output_name(opened.path)))
         shown = self.session.shown
         if shown is not None and shown.source and Path(shown.source).suffix:
-            return str(Path(shown.source).with_suffix(""))
+            stem = str(Path(shown.source).with_suffix(""))
+            pred = self.session.prediction
+            if person and pred is not None and pred.person > 0 and len(pred.people) > 1:
+                stem += f"_p{pred.person + 1}"
+            return stem
         return str(Path.home() / "body")
 
     def export_dialog(self, suffix: str) -> int:
@@ -648,8 +655,8 @@ class MainWindow(QMainWindow):
         if self.session.prediction is None:
             self.show_error("nothing to export yet: open a photo first")
             return 0
-        path = self.ask_save_path("Export everyone fitted as one scene", self._default_stem() + "_scene.glb",
-                                  "Scenes (*.glb *.obj *.ply)")
+        path = self.ask_save_path("Export everyone fitted as one scene",
+                                  self._default_stem(person=False) + "_scene.glb", "Scenes (*.glb *.obj *.ply)")
         if not path:
             return 0
         if Path(path).suffix.lower() not in (".glb", ".obj", ".ply"):

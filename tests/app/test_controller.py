@@ -432,6 +432,18 @@ def test_refined_and_network_fits_are_both_kept(qtbot, controller, photo):
     assert not controller.show_fit("nonsense")
 
 
+def test_the_fit_switch_says_why_there_is_only_one_fit(qtbot, controller, photo):
+    """N with refinement switched off: nothing to switch to, and the status bar says why (it did nothing, silently)."""
+    cfg = controller.config
+    assert controller.apply_model_config(ModelConfig(cfg.body_model_path, cfg.device, False), persist=False)
+    controller.open_file(photo)
+    pred = _wait_prediction(qtbot, controller, timeout=60000)
+    assert not pred.refined and pred.network_params is None
+    with qtbot.waitSignal(controller.status, timeout=1000) as sig:
+        assert not controller.show_fit("network")
+    assert "refinement is off" in sig.args[0]
+
+
 def test_exports_write_in_the_export_thread(qtbot, controller, photo, tmp_path):
     """export_in_background returns at once; the file is written in the export thread and reported by signal;
     an existing file is reported (not replaced) and replaced with the same values on request."""

@@ -64,9 +64,13 @@ def test_fit_everyone_keeps_every_result(qtbot, window, crowd_png):
     assert c.generation.current == jobs + n - 1
     assert s.prediction is s.results[2].prediction and s.person == 2 and s.mesh is s.results[2].mesh
     assert photo.person_box.currentIndex() == 2
+    # exports offer this person's own name (NAME_p3, as predict --all-people names it); the scene keeps NAME
+    stem = str(crowd_png.with_suffix(""))
+    assert window._default_stem() == stem + "_p3" and window._default_stem(person=False) == stem
     # and back: person 1's edited shape is there again
     c.select_person(0)
     assert s.params is edited and c.generation.current == jobs + n - 1
+    assert window._default_stem() == stem
     # a double click in the strip zooms the photo onto that person
     qtbot.mouseDClick(strip.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert photo.canvas.zoom > 1.5

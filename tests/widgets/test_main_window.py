@@ -225,7 +225,7 @@ def test_a_photo_cancelled_before_its_first_result_says_how_to_fit_it(qtbot, win
 
 
 def test_a_large_image_opening_shows_busy_and_esc_stops_it(qtbot, window, photo, tmp_path):
-    """A photo over 4 megapixels decodes in the background: the busy bar shows and Esc stops it, keeping the photo
+    """A photo over 1 megapixel decodes in the background: the busy bar shows and Esc stops it, keeping the photo
     on screen (before, Cancel was greyed out and the image replaced the result seconds later)."""
     import cv2
 

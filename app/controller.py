@@ -45,6 +45,7 @@ from .worker import (
     Generation,
     ModelWorker,
     PredictorFactory,
+    UserBox,
     WorkerThread,
     default_predictor_factory,
 )
@@ -55,6 +56,7 @@ THROTTLE_MS = 16  # re-pose at most every 16 ms (60 a second); the render thread
 # bad file's message comes with the drop: a 1 MP PNG decodes in about 25 ms on this CPU, while a 2 MP frame held
 # the GUI thread for 40-440 ms with the display work after it (a reviewer's watchdog, stop 57; 4 MP before).
 LARGE_PIXELS = 1_000_000
+MIN_BOX_PX = 8  # a box the user draws around a person (`fit_box`) at least this wide and tall, photo px
 # the images left behind whose results (edits included) come back when they are opened again unchanged
 REMEMBERED_IMAGES = 8
 REMEMBERED_BYTES = 600_000_000
@@ -197,7 +199,7 @@ class Controller(QObject):
     exportExists = Signal(int, str)  # export job, a path that exists: nothing written (see overwrite_export)
     exportFailed = Signal(int, str, str)  # export job, path, message
 
-    _request = Signal(int, object, str, int)  # job id, image, source, person index
+    _request = Signal(int, object, str, object)  # job id, image, source, person index or a UserBox
     _configure = Signal(object)
     _read_params = Signal(int, str, object)  # job id, path, the GUI-thread body model
     _export = Signal(int, object, str, bool)  # job, writer, path, overwrite
@@ -228,6 +230,7 @@ class Controller(QObject):
         # a body model file that did not load, until one loads or the settings dialog that showed it closes
         self._body_failure = PendingFailure(self.error, self.errorResolved)
         self._whole_image_job = 0  # the job of a whole-image fit (`fit_whole_image`), while it is the newest
+        self._box_job = 0  # the job of a person the user boxed (`fit_box`), while it is the newest
         self._everyone: list[int] = []  # fit everyone: the people still to fit, in order
         self._everyone_job = 0  # the job id of the person being fitted for "fit everyone" (0: none)
         self._everyone_person = -1
@@ -854,6 +857,29 @@ class Controller(QObject):
                 self.status.emit(f"fitting {self.session.shown.name} as one person: the fits of the people found "
                                  f"are set aside (Esc puts them back)")
 
+    def fit_box(self, box: tuple[float, float, float, float]) -> bool:
+        """Fit the person the user drew a box around on the shown photo (x0, y0, x1, y1, the photo's pixels, any
+        corner order): someone the search missed. The landmark model looks in the box (`Predictor.predict_box`);
+        found, they join the photo's people, last, and are shown when fitted (a person already found is shown as
+        that person); the people fitted before keep their fits and the result on screen stays until the new one
+        arrives (Esc keeps it). Not while "fit everyone" runs. Returns True when the job started."""
+        shown = self.session.shown
+        if shown is None or self._no_photo_to_fit():
+            return False
+        if self._everyone_job:
+            self.status.emit("fitting everyone: draw the box when it is done (or after Esc)")
+            return False
+        x0, x1 = sorted((float(box[0]), float(box[2])))
+        y0, y1 = sorted((float(box[1]), float(box[3])))
+        if x1 - x0 < MIN_BOX_PX or y1 - y0 < MIN_BOX_PX:
+            self.status.emit(f"the box is too small ({x1 - x0:.0f} x {y1 - y0:.0f} px): draw it around the whole "
+                             "person")
+            return False
+        self._keep_current()
+        self._kept = keep_result(self.session) or self._kept
+        self._submit(person=UserBox(x0, y0, x1, y1))
+        return True
+
     def _set_results_aside(self, everyone: bool) -> dict:
         """Take out of the people's results those a new job on the shown image replaces, keeping them (edits
         included) until its result arrives (_put_results_back brings them back): everyone's (a whole-image fit),
@@ -1058,18 +1084,22 @@ class Controller(QObject):
         notes = ", ".join(x for x in (note, fit) if x)
         return f"{shown.name}:{who or ' result'}" + (f" ({notes})" if notes else "")
 
-    def _submit(self, person: int | None = None) -> None:
-        """Ask the worker for the shown image's `person` (default the session's; -1 the whole image)."""
+    def _submit(self, person: int | UserBox | None = None) -> None:
+        """Ask the worker for the shown image's `person` (default the session's; -1 the whole image; a UserBox: the
+        person in the user's box)."""
         shown = self.session.shown
         job = self.generation.next()
         self._current_job = job
         self.session.set_busy(True)
         person = self.session.person if person is None else person
-        self._whole_image_job = job if person < 0 else 0
+        boxed = isinstance(person, UserBox)
+        self._box_job = job if boxed else 0
+        self._whole_image_job = job if not boxed and person < 0 else 0
         if shown.as_case and person == 0:  # the default person of a dataset case: as the Dataset tab scored it
             person = AS_CASE
         n = len(self.session.people)
-        who = ", the whole image" if person < 0 else f", person {person + 1} of {n}" if n > 1 else ""
+        who = (", the person in the box" if boxed else ", the whole image" if person < 0 else
+               f", person {person + 1} of {n}" if n > 1 else "")
         self.status.emit(f"predicting {shown.name}{who}…")
         self._request.emit(job, shown.image, shown.source, person)
 
@@ -1167,10 +1197,12 @@ class Controller(QObject):
             self.session.set_busy(True)
             self._next_everyone()
         name = self.session.shown.name if self.session.shown else "image"
-        if self.session.shown is not None:
+        boxed = job_id == self._box_job  # (nobody in the user's box says nothing about the photo's people)
+        if self.session.shown is not None and not boxed:
             self.folder.record(self.session.shown.source, error=message, no_person=no_person)
-        hint = (" Edit > Fit the whole image (Shift+F5) fits it as one person's crop anyway."
-                if no_person and job_id != self._whole_image_job else "")
+        hint = (" Edit > Fit the whole image (Shift+F5) fits it as one person's crop anyway; or Shift+drag a box "
+                "around the person on the photo."
+                if no_person and job_id not in (self._whole_image_job, self._box_job) else "")
         self._failure.fail(f"{name}: {message}.{hint}" if hint else f"{name}: {message}")
 
     # ------------------------------------------------------------------ editing

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -108,6 +109,21 @@ class PredictorWorker(QObject):
 AS_CASE = -2
 
 
+@dataclass(frozen=True)
+class UserBox:
+    """A region of the photo the user drew around a person the search missed (image px, x0 < x1, y0 < y1): the
+    worker fits the person the landmark model finds there (`Predictor.predict_box`)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+
 class ModelWorker(PredictorWorker):
     """Owns the Predictor of the interactive predictions; lives in its own thread."""
 
@@ -124,18 +140,21 @@ class ModelWorker(PredictorWorker):
         for text in predictor.warnings:
             self.warning.emit(str(text))
 
-    @Slot(int, object, str, int)
-    def predict(self, job_id: int, image, source: str, person: int = 0) -> None:
+    @Slot(int, object, str, object)
+    def predict(self, job_id: int, image, source: str, person: int | UserBox = 0) -> None:
         """Predict on `image`; `person` is the index of the detected person to fit (the most complete and
         central first: inference.detect.blazepose.rank_people), -1 the whole image without a search, AS_CASE
-        a dataset case as the Dataset tab scores it (`Predictor.predict_case`)."""
+        a dataset case as the Dataset tab scores it (`Predictor.predict_case`), or a UserBox: the person the
+        user boxed (`Predictor.predict_box`)."""
         if self._gen.is_stale(job_id):
             return
         self.started.emit(job_id)
         cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
         self.progress.emit(job_id, 0, 1)
         try:
-            if person == AS_CASE:
+            if isinstance(person, UserBox):
+                result = self.predictor().predict_box(image, person.box, cancel)
+            elif person == AS_CASE:
                 result = self.predictor().predict_case(image, cancel)
             else:
                 result = self.predictor().predict(image, cancel=cancel, person=int(person))

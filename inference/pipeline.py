@@ -415,6 +415,47 @@ class Predictor:
             yield replace(p, source=str(image)) if isinstance(image, (str, Path)) else p
             k += 1
 
+    def predict_box(self, image: np.ndarray | str | Path, box: tuple[float, float, float, float],
+                    cancel: Callable[[], bool] | None = None) -> Prediction:
+        """The person a user boxed (x0, y0, x1, y1 image px) in an image (path or (H, W, 3) array) -> Prediction: one
+        the search missed. The landmark model is asked for a person in the box (`PersonDetector.person_in_box`: the
+        user's word stands for the search's witnesses); found, they join the search's people of this image, last
+        (`PersonDetector.add_person`; one of them already, when the box holds a person the search found), and are
+        predicted as the search's person of that index: `predict(image, person=k)` asks for them again while the
+        detector keeps this image's results. NoPersonFound when the landmark model sees nobody there. Without a
+        detector the box is the crop and the network reads it alone (person -1, nothing to refine towards)."""
+        try:
+            rgb = load_image(image)
+        except ImageError as exc:
+            raise PredictionError(str(exc)) from None
+        x0, y0, x1, y1 = (float(v) for v in box)
+        h, w = rgb.shape[:2]
+        x0, x1 = sorted((min(max(x0, 0.0), w), min(max(x1, 0.0), w)))
+        y0, y1 = sorted((min(max(y0, 0.0), h), min(max(y1, 0.0), h)))
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            raise PredictionError(f"the box ({x1 - x0:.0f} x {y1 - y0:.0f} px inside the image) is too small to "
+                                  "find a person in")
+        if self.detector is None:
+            p = self.predict(rgb, box=(x0, y0, x1, y1), person=-1, cancel=cancel, require_person=False)
+            return replace(p, source=str(image) if isinstance(image, (str, Path)) else "")
+        t = time.perf_counter()
+        people = list(self.people(rgb))  # the search first (kept by the detector): the boxed person joins it
+        found = self.detector.person_in_box(rgb, (x0, y0, x1, y1))
+        if found is None:
+            raise NoPersonFound(f"no person found in the box ({x1 - x0:.0f} x {y1 - y0:.0f} px): draw it around "
+                                "the whole person, head to feet")
+        from .detect.blazepose import same_person
+
+        k = next((j for j, q in enumerate(people) if same_person(q, found)), None)
+        if k is None:
+            self.detector.add_person(rgb, found)
+            people = list(self.people(rgb))
+            k = next(j for j, q in enumerate(people) if q is found)
+        t_search = time.perf_counter() - t
+        p = self.predict(rgb, person=k, cancel=cancel)
+        return replace(p, timings=replace(p.timings, detect=p.timings.detect + t_search),
+                       source=str(image) if isinstance(image, (str, Path)) else "")
+
     def predict_case(self, image: np.ndarray | str | Path, cancel: Callable[[], bool] | None = None) -> Prediction:
         """A dataset case's image (path or (H, W, 3) array), already one person's crop (UP-3D, the synthetic splits) ->
         Prediction, as `main.py evaluate`, `training.pipeline_parts` and the app's Dataset tab score it.

@@ -1,10 +1,11 @@
 """A widget that shows an image with an optional overlay layer (blended or side by side), with zoom and pan:
-wheel zooms about the cursor, a left drag pans, a double click or the 0 / Home key fits the image again."""
+wheel zooms about the cursor, a left drag pans, a double click or the 0 / Home key fits the image again, and a
+Shift+drag draws a box (boxDrawn)."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.qt_images import to_qimage
@@ -13,6 +14,7 @@ BACKGROUND = QColor(38, 40, 44)
 MAX_ZOOM = 32.0      # x the fitted size: a 50 px person of a 2000 px photo fills a panel
 WHEEL_STEP = 1.25    # zoom factor per wheel notch
 DRAG_START = 4       # px the mouse must move before a press becomes a pan (a shorter press is a click)
+BAND_MIN = 6         # widget px a Shift+drag box must span on each side to count (a shorter one is a slip)
 
 
 def colorize_rgba(labels: np.ndarray, palette: np.ndarray) -> np.ndarray:
@@ -46,6 +48,7 @@ class ImageCanvas(QWidget):
     with base-image pixel (x, y) at widget point origin + k * (x, y)."""
 
     clicked = Signal(QPointF)  # position in base-image pixels
+    boxDrawn = Signal(QRectF)  # a box drawn with Shift+drag, in base-image pixels (clipped to the image)
     viewChanged = Signal(float, QPointF)  # zoom (1 = fitted), pan in fitted-image widths/heights (see relative_view)
 
     def __init__(self, hint: str = "", parent: QWidget | None = None):
@@ -66,6 +69,7 @@ class ImageCanvas(QWidget):
         self._press: QPointF | None = None
         self._press_pan = QPointF(0.0, 0.0)
         self._dragging = False
+        self._band: QRectF | None = None  # Shift+drag: the box being drawn, widget px
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setMinimumSize(160, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -213,10 +217,16 @@ class ImageCanvas(QWidget):
     def mousePressEvent(self, event) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.LeftButton:
             self._press, self._press_pan, self._dragging = event.position(), QPointF(self._pan), False
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self._band = QRectF(event.position(), event.position()) if shift and self._base is not None else None
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
-        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+        if self._band is not None and self._press is not None:
+            self._band = QRectF(self._press, event.position()).normalized()
+            self.setCursor(Qt.CursorShape.CrossCursor)
+            self.update()
+        elif self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
             d = event.position() - self._press
             if self._dragging or abs(d.x()) + abs(d.y()) >= DRAG_START:
                 self._dragging = True
@@ -292,6 +302,17 @@ class ImageCanvas(QWidget):
                 return level
         return chain[0]
 
+    def _band_on_base(self, band: QRectF) -> QRectF | None:
+        """A box drawn on the widget (px) in base-image pixels, clipped to the image; None when it is under
+        BAND_MIN widget px on a side or misses the image."""
+        if self._base is None or band.width() < BAND_MIN or band.height() < BAND_MIN:
+            return None
+        rect = self.image_rect()
+        s = self._base.width() / rect.width()
+        box = QRectF((band.topLeft() - rect.topLeft()) * s, (band.bottomRight() - rect.topLeft()) * s)
+        box = box.intersected(QRectF(0, 0, self._base.width(), self._base.height()))
+        return box if box.width() > 0 and box.height() > 0 else None
+
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
@@ -329,6 +350,10 @@ class ImageCanvas(QWidget):
             p.setPen(QColor(230, 230, 230))
             p.drawText(rect.intersected(areas[0]).adjusted(6, 4, -6, -4),
                        Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, self._caption)
+        if self._band is not None:
+            pen = QPen(QColor(255, 255, 255), 1.5, Qt.PenStyle.DashLine)
+            p.setPen(pen)
+            p.drawRect(self._band)
         if self._zoom > 1.0:
             p.setPen(QColor(230, 230, 230))
             p.drawText(areas[0].adjusted(6, 4, -6, -4), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight,
@@ -336,6 +361,16 @@ class ImageCanvas(QWidget):
         p.end()
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        band, self._band = self._band, None
+        if band is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._press, self._dragging = None, False
+            self.unsetCursor()
+            self.update()
+            box = self._band_on_base(band)
+            if box is not None:
+                self.boxDrawn.emit(box)
+            event.accept()
+            return
         dragged, self._press, self._dragging = self._dragging, None, False
         if dragged:
             self.unsetCursor()

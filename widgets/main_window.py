@@ -45,7 +45,7 @@ PARTS_SUFFIX = "_parts.png"  # the part map in the photo's frame (the only expor
 SKINNED_SUFFIX = "_skinned.glb"  # the rigged body (SMPL skeleton and skin); the plain mesh is NAME.glb
 ANIMATION_FORMATS = (("skinned GLB (SMPL skeleton)", SKINNED_SUFFIX), ("BVH (the pose)", ".bvh"))
 NOTHING_FITTED = ("Nothing is fitted for this photo. Edit > Run the model again (F5) fits it; Fit the whole "
-                  "image (Shift+F5) fits it as one person's crop.")
+                  "image (Shift+F5) fits it as one person's crop; a Shift+drag box around a person fits them.")
 
 
 class MessageBanner(QFrame):
@@ -215,6 +215,10 @@ class MainWindow(QMainWindow):
         self._action(m, "Fit the &whole image", self.controller.fit_whole_image, "Shift+F5",
                      "run the model on the whole photo as one person's crop, without the person search (a person "
                      "the detector misses)")
+        self._action(m, "Fit a person the search &missed…",
+                     lambda: self.controller.status.emit("Shift+drag a box around the person on the photo, head to "
+                                                         "feet: they join the people and are fitted"), None,
+                     "Shift+drag a box around someone on the photo: the landmark model looks there")
         self.act_run_all = self._action(m, "Run &all images of the folder…", self.run_all_dialog, "Ctrl+Shift+R",
                                         "run the model on every image of the folder list and write every result")
         self.act_cancel = self._action(m, "&Cancel prediction", self.controller.cancel, "Esc")
@@ -311,6 +315,7 @@ class MainWindow(QMainWindow):
         s.resultsChanged.connect(self.photo.set_results)
         self.photo.personRequested.connect(self._on_person_requested)
         self.photo.fitEveryone.connect(c.fit_everyone)
+        self.photo.personBoxed.connect(c.fit_box)
         # the parts panel follows the photo panel's zoom and pan (both show the display image), and back
         self.photo.canvas.viewChanged.connect(self.segmentation.canvas.set_relative_view)
         self.segmentation.canvas.viewChanged.connect(self.photo.canvas.set_relative_view)

@@ -48,10 +48,12 @@ class PhotoPanel(QWidget):
     """Input photo; with a prediction, the body rendered through the predicted camera on top, and the
     people the detector found (boxes + keypoints). With several people, the picker (or a click inside
     a box, or in the strip of thumbnails under the photo) asks for another one: personRequested(index);
-    the strip's "Fit everyone" button: fitEveryone()."""
+    the strip's "Fit everyone" button: fitEveryone(). A box drawn with Shift+drag around someone the detector
+    missed: personBoxed((x0, y0, x1, y1) in the photo's pixels)."""
 
     personRequested = Signal(int)
     fitEveryone = Signal()
+    personBoxed = Signal(object)
 
     def __init__(self, host: RenderHost, parent: QWidget | None = None):
         super().__init__(parent)
@@ -109,6 +111,7 @@ class PhotoPanel(QWidget):
         self.opacity.valueChanged.connect(lambda v: self.canvas.set_opacity(v / 100))
         self.person_box.currentIndexChanged.connect(self._on_person_box)
         self.canvas.clicked.connect(self._on_canvas_click)
+        self.canvas.boxDrawn.connect(self._on_box_drawn)
         self.canvas.set_decorator(self._paint_people)
         self.people_list.personRequested.connect(self._on_person_box)
         self.people_list.zoomRequested.connect(self.zoom_to_person)
@@ -207,6 +210,13 @@ class PhotoPanel(QWidget):
         k = person_at(self.people, pos.x() / s, pos.y() / s)
         if k is not None and k != self.person:
             self.personRequested.emit(k)
+
+    def _on_box_drawn(self, box) -> None:
+        """A Shift+drag box on the photo (display-image pixels) -> personBoxed in the photo's pixels."""
+        if self.shown is None:
+            return
+        s = self.shown.scale
+        self.personBoxed.emit((box.left() / s, box.top() / s, box.right() / s, box.bottom() / s))
 
     def _paint_people(self, painter, origin, k: float) -> None:
         if self.show_people.isChecked() and self.people and self.shown is not None:

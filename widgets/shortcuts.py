@@ -14,6 +14,7 @@ MOUSE = (
     ("Photo / Parts", "Wheel, + / -", "zoom about the cursor (both panels follow)"),
     ("Photo / Parts", "Left-drag when zoomed", "pan the image"),
     ("Photo / Parts", "Double-click, 0, Home", "fit the image to the panel again"),
+    ("Photo", "Shift+drag a box", "fit a person the search missed (head to feet in the box)"),
     ("People strip", "Click / double-click a person", "show or fit that person / zoom the photo onto them"),
     ("People strip", "Fit everyone", "fit every person of the photo, keeping each result"),
     ("Inspector", "Hover a β", "what that shape component does on this body model"),

@@ -61,6 +61,8 @@ HEAD_MARGIN = 1.0            # a face inside a found person's head box grown by 
 HEAD_IOU = 0.3               # two found people with overlapping heads are one
 UPRIGHT_RETRY = math.pi / 4  # see PersonDetector.person_at
 SHRINK_RETRY = 0.7           # see PersonDetector.person_at
+BOX_SHARE_MIN = 0.5          # a person found in a user's box has at least this share of their box inside it
+BOX_ROI_SCALES = (ROI_SCALE, 1.1, 1.0, 0.9, 1.6)  # ROI sides tried for a user's box (x its longer side)
 NESTED_FRACTION = 0.5        # see _drop_nested
 NESTED_SCORE_MARGIN = 0.2    # see _clearly_better
 NESTED_PEER = 0.3            # see _drop_nested: a nested person's torso at least this x the larger one's
@@ -566,6 +568,40 @@ class PersonDetector:
             self._looks[id(person)] = (person, image, r2, mirror)
         return person
 
+    def person_in_box(self, image_rgb: np.ndarray, box: tuple[float, float, float, float]) -> Person | None:
+        """The person a user boxed in an (H, W, 3) uint8 image (x0, y0, x1, y1 image px, roughly around the body),
+        or None when the landmark model sees nobody there. The user's word replaces the search's witnesses (the
+        person is scored 1.0): only the landmark passes' own checks apply (presence, passes that agree). ROIs centred
+        on the box, their sides BOX_ROI_SCALES x its longer side (the landmark model is sensitive to the ROI: in a
+        group photo one size finds the neighbour, another nobody); of the people found with at least BOX_SHARE_MIN
+        of their box inside the user's, the one whose box overlaps it most (IoU)."""
+        image = np.ascontiguousarray(np.asarray(image_rgb)[..., :3])
+        x0, y0, x1, y1 = (float(v) for v in box)
+        extent = max(x1 - x0, y1 - y0)
+        if not extent >= 2:
+            return None
+        user = np.array([x0, y0, x1, y1], np.float32)
+        best, best_iou = None, 0.0
+        with self._lock:
+            for k in BOX_ROI_SCALES:
+                person = self.person_at(image, Roi((x0 + x1) / 2, (y0 + y1) / 2, extent * k), 1.0, look=False)
+                if person is None or _box_share(person.box, user) < BOX_SHARE_MIN:
+                    continue
+                iou = float(_iou(np.asarray(person.box, np.float32), user[None])[0])
+                if iou > best_iou:
+                    best, best_iou = person, iou
+        return best
+
+    def add_person(self, image_rgb: np.ndarray, person: Person) -> None:
+        """Keep `person` (from `person_in_box`) with this image's search results: detect() lists them last from now
+        on, while the results are kept (CACHE_SIZE), so that they can be asked for by their index as a person the
+        search found. Nothing is kept for an image not searched yet."""
+        image = np.ascontiguousarray(np.asarray(image_rgb)[..., :3])
+        digest = (hashlib.blake2b(image.data, digest_size=16).digest(), image.shape)
+        with self._lock:
+            self._cache = [(k, found + [person] if k[:2] == digest and person not in found else found)
+                           for k, found in self._cache]
+
     def second_look(self, person: Person) -> Person:
         """A person the search settled on, with keypoints averaged with the landmark model's answer on the mirror
         image of the ROI that found them (`_mirror_averaged`): the search itself compares the model's own answers
@@ -1033,6 +1069,14 @@ def _head_on(person: Person, mask: Silhouette) -> bool:
     h, w = mask.shape
     return bool(0 <= x < w and 0 <= y < h
                 and mask.window(int(x), int(y), int(x) + 1, int(y) + 1)[0, 0] > MASK_THRESHOLD)
+
+
+def _box_share(a: np.ndarray, b: np.ndarray) -> float:
+    """The fraction of box a (x0, y0, x1, y1) inside box b."""
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = max((a[2] - a[0]) * (a[3] - a[1]), 1e-6)
+    return float(w * h / area)
 
 
 def _head_box(kp: np.ndarray) -> np.ndarray:

@@ -508,3 +508,46 @@ def test_shipped_fit_reads_the_keypoints_as_numbers(shipped, samples):
     ja, jm = body.mesh(a).joints[:24], body.mesh(m).joints[:24]
     ja, jm = ja - ja[0], jm - jm[0]
     np.testing.assert_allclose(jm[list(MIRROR_JOINTS)] * np.float32([-1, 1, 1]), ja, atol=2e-3)
+
+
+def _faceless_camera_man() -> np.ndarray:
+    """camera.png with the camera man's face painted over in its mean colour: the search (face detector first, and
+    the proposer's witnesses) finds nobody, though his body is all there."""
+    from inference.image_io import load_image
+    from inference.paths import RESOURCES
+
+    img = load_image(RESOURCES / "photos" / "camera.png").copy()
+    img[80:210, 185:275] = img[80:210, 185:275].mean((0, 1)).astype(np.uint8)
+    return img
+
+
+def test_a_person_the_search_missed_is_fitted_from_a_box(shipped):
+    """A box drawn around someone the search missed: the landmark model finds them there, they join the search's
+    people (last) and are fitted as that person (keypoints and all); asking for that index again gives the same
+    fit (the detector keeps them with the photo's results). A box around a person found already fits that person;
+    a box with nobody in it, or too small, is a clear PredictionError."""
+    from inference.errors import NoPersonFound
+    from inference.image_io import load_image
+    from inference.paths import RESOURCES
+
+    if shipped.detector is None:
+        pytest.skip("needs the person detector runtime (requirements-detect.txt)")
+    img = _faceless_camera_man()
+    assert shipped.people(img) == ()
+    h, w = img.shape[:2]
+    p = shipped.predict_box(img, (0, 0, w, h))
+    assert p.person == 0 and len(p.people) == 1 and p.people[0].keypoints is not None
+    x0, y0, x1, y1 = p.people[0].box
+    assert x0 < 185 and x1 > 240 and y0 < 80 and y1 > 400  # his body, from his face down
+    again = shipped.predict(img, person=0)
+    assert again.people == p.people and np.allclose(again.params.pose, p.params.pose)
+
+    montage = load_image(RESOURCES / "photos" / "two_people.jpg")
+    found = shipped.people(montage)
+    assert len(found) == 2
+    q = shipped.predict_box(montage, tuple(float(v) for v in found[1].box))
+    assert q.person == 1 and len(q.people) == 2  # the second person, not a third
+    with pytest.raises(NoPersonFound, match="no person found in the box"):
+        shipped.predict_box(RESOURCES / "photos" / "coffee.jpg", (10, 10, 300, 300))
+    with pytest.raises(PredictionError, match="too small"):
+        shipped.predict_box(img, (5, 5, 9, 60))

@@ -103,3 +103,37 @@ def test_single_person_has_no_picker(qtbot, window, photo):
     wait_person(qtbot, window, 0)
     assert len(window.session.people) == 1
     assert not window.photo.person_box.isVisible()
+
+
+def test_a_box_drawn_around_a_missed_person_fits_them(qtbot, window, tmp_path):
+    """The camera man with his face painted over: the search finds nobody. A Shift+drag box around him on the photo
+    fits him as a person of the photo (the list of people now holds him, with his keypoints), and the result stays
+    when the box holds nobody (the banner says so, without the whole-image hint)."""
+    import cv2
+
+    from inference.image_io import load_image
+    from inference.paths import RESOURCES
+
+    img = load_image(RESOURCES / "photos" / "camera.png").copy()
+    img[80:210, 185:275] = img[80:210, 185:275].mean((0, 1)).astype(np.uint8)
+    path = tmp_path / "faceless.png"
+    cv2.imwrite(str(path), img[..., ::-1])
+    s, c, canvas = window.session, window.controller, window.photo.canvas
+    c.open_file(path)
+    qtbot.waitUntil(lambda: not s.busy and s.shown is not None and s.shown.name == "faceless.png", timeout=60000)
+    assert s.people == ()
+    r = canvas.image_rect()
+    k = r.width() / canvas.base.width() * s.shown.scale
+    at = lambda x, y: QPoint(int(r.left() + k * x), int(r.top() + k * y))  # noqa: E731
+    shift = Qt.KeyboardModifier.ShiftModifier
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, shift, at(5, 40))
+    qtbot.mouseMove(canvas, at(300, 500))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, shift, at(300, 505))
+    wait_person(qtbot, window, 0)
+    assert len(s.people) == 1 and s.people[0].keypoints is not None and set(s.results) == {0}
+    shown = s.prediction
+    # a box with nobody in it: a message, the fit stays
+    assert c.fit_box((400, 10, 505, 120))
+    qtbot.waitUntil(lambda: not s.busy and "no person found in the box" in window.banner.text, timeout=30000)
+    assert s.prediction is shown and len(s.people) == 1
+    assert "Shift+F5" not in window.banner.text

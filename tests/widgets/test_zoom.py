@@ -132,3 +132,42 @@ def test_side_by_side_and_a_resize_keep_the_view_the_other_canvas_follows(qtbot)
         qtbot.wait(10)  # the resize event
         got = b.relative_view()[1]
         assert b.zoom == a.zoom and np.allclose([got.x(), got.y()], [want.x(), want.y()], atol=2e-3)
+
+
+def test_a_shift_drag_draws_a_box_in_image_pixels(qtbot):
+    """Shift+drag draws a box (boxDrawn, base-image pixels, clipped to the image) instead of panning or clicking;
+    a slip of a few pixels draws nothing. Zoomed in, the box is where the image is under the mouse."""
+    c = make(qtbot)
+    boxes, clicks = [], []
+    c.boxDrawn.connect(lambda r: boxes.append((r.left(), r.top(), r.right(), r.bottom())))
+    c.clicked.connect(lambda p: clicks.append(p))
+    r = c.image_rect()
+    k = r.width() / 400
+
+    def at(x: float, y: float) -> QPoint:
+        return QPoint(int(round(r.left() + x * k)), int(round(r.top() + y * k)))
+
+    shift = Qt.KeyboardModifier.ShiftModifier
+    qtbot.mousePress(c, Qt.MouseButton.LeftButton, shift, at(100, 50))
+    qtbot.mouseMove(c, at(200, 150))
+    qtbot.mouseMove(c, at(300, 250))
+    qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, shift, at(300, 250))
+    assert len(boxes) == 1 and not clicks and c.pan == QPointF(0, 0)
+    assert np.allclose(boxes[0], (100, 50, 300, 250), atol=2 / k + 1)
+    # beyond the image's edge: clipped
+    qtbot.mousePress(c, Qt.MouseButton.LeftButton, shift, at(300, 200))
+    qtbot.mouseMove(c, QPoint(c.width() - 1, c.height() - 1))
+    qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, shift, QPoint(c.width() - 1, c.height() - 1))
+    assert len(boxes) == 2 and boxes[1][2] <= 400 and boxes[1][3] <= 300
+    # a slip: nothing
+    qtbot.mousePress(c, Qt.MouseButton.LeftButton, shift, at(100, 100))
+    qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, shift, at(101, 101))
+    assert len(boxes) == 2
+    # zoomed in on the small "person": the box drawn around it on screen is around it in the image
+    c.zoom_to((200, 100, 210, 120))
+    r = c.image_rect()
+    k = r.width() / 400
+    qtbot.mousePress(c, Qt.MouseButton.LeftButton, shift, at(199, 99))
+    qtbot.mouseMove(c, at(211, 121))
+    qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, shift, at(211, 121))
+    assert len(boxes) == 3 and np.allclose(boxes[2], (199, 99, 211, 121), atol=0.5)

@@ -120,12 +120,28 @@ class CaseResult:
     image_shape: tuple[int, int] | None = None
     confusion: np.ndarray | None = None
     refined: bool = False  # the body scored is the refined one (refinement on in Settings, a person detected)
+    network_params: BodyParams | None = None  # the fitting network's own body when `params` is refined (differs)
+    refine_on: bool = False  # refinement was on in Settings when the case was scored
     alone: bool = False  # nobody detected (or nothing of the parts inside their silhouette): the image alone
     # (the prediction's person is -1)
 
     @property
     def done(self) -> bool:
         return self.params is not None or bool(self.error)
+
+    @property
+    def one_fit(self) -> str:
+        """Why the case has only one body to show ("" when it has both, the refined and the network's own)."""
+        if self.network_params is not None:
+            return ""
+        if self.params is None:
+            return "no predicted body"
+        if not self.refine_on:
+            return "only the network's fit: refinement was off (Settings) when the case was scored"
+        if self.alone:
+            return "only the network's fit: nobody detected, so nothing to refine towards"
+        return ("only the network's fit: the refinement kept it (too little detector evidence, or the refined pose "
+                "was one people do not take)")
 
 
 def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case, body_model: BodyModel | None,
@@ -138,6 +154,7 @@ def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case,
                         crop=prediction.crop,
                         crop_labels=np.asarray(prediction.parts.labels, np.uint8),
                         image_shape=tuple(prediction.image.shape[:2]), refined=bool(prediction.refined),
+                        network_params=prediction.network_params if prediction.refined else None,
                         alone=prediction.person < 0)
     if truth.params is not None and body_model is not None:
         gt_mesh = body_model.mesh(truth.params)
@@ -205,7 +222,7 @@ class DatasetWorker(PredictorWorker):
                 if cancel():
                     return False
                 result = replace(score_case(row, case, prediction, truth, body, time.perf_counter() - t0),
-                                 stamp=stamp)
+                                 stamp=stamp, refine_on=bool(self._config.refine))
             except Exception as exc:  # noqa: BLE001 - one bad case does not stop the run
                 if cancel():
                     return False
@@ -398,7 +415,8 @@ class DatasetSession(QObject):
 def case_details(reader: DatasetFolder, case: DatasetCase, res: CaseResult | None,
                  body_model: BodyModel | None) -> CaseDetails:
     """One case as the detail view shows it: its image and ground truth read again (leniently: what cannot be
-    read is said in the message), the predicted labels on the image, both meshes and the per-vertex error."""
+    read is said in the message), the predicted labels on the image, both meshes and the per-vertex error; for a
+    refined case, the network's own body and its per-vertex error too."""
     truth, image, msg = None, None, ""
     renderer = labels_renderer(body_model) if body_model is not None and reader.needs_renderer(case) else None
     try:
@@ -413,19 +431,23 @@ def case_details(reader: DatasetFolder, case: DatasetCase, res: CaseResult | Non
     pred_labels = None
     if res is not None and res.crop_labels is not None and image is not None:
         pred_labels = parts_on_image(res.crop_labels, res.crop, image.shape[:2])
-    gt_mesh = pred_mesh = None
+    gt_mesh = pred_mesh = net_mesh = None
     if body_model is not None:
         if truth is not None and truth.params is not None:
             gt_mesh = body_model.mesh(truth.params)
         if res is not None and res.params is not None:
             pred_mesh = body_model.mesh(res.params)
+        if res is not None and res.network_params is not None:
+            net_mesh = body_model.mesh(res.network_params)
     gt_labels = truth.labels if truth is not None else None
-    errors = aligned = None
+    errors = aligned = net_errors = net_aligned = None
     if gt_mesh is not None and pred_mesh is not None:
         aligned, errors = procrustes_errors(pred_mesh, gt_mesh)
+    if gt_mesh is not None and net_mesh is not None:
+        net_aligned, net_errors = procrustes_errors(net_mesh, gt_mesh)
     failure = res.error if res is not None else ""
     return CaseDetails(case, res, image, gt_labels, pred_labels, gt_mesh, pred_mesh,
-                       "; ".join(m for m in (msg, failure) if m), aligned, errors)
+                       "; ".join(m for m in (msg, failure) if m), aligned, errors, net_mesh, net_aligned, net_errors)
 
 
 class DetailsWorker(QObject):
@@ -470,8 +492,9 @@ def procrustes_errors(pred_mesh: BodyMesh, gt_mesh: BodyMesh) -> tuple[BodyMesh,
 class CaseDetails:
     """One case as the detail view shows it: image (H, W, 3) uint8, ground-truth and predicted part labels
     (H, W) on the image, both meshes (inference BodyMesh), the predicted mesh aligned onto the ground truth
-    (similarity Procrustes over all vertices) and vertex_error_mm (V,): each aligned vertex's distance to its
-    ground truth (None without both meshes)."""
+    (similarity Procrustes over all vertices) and vertex_error_mm (V,) float32: each aligned vertex's distance to
+    its ground truth (None without both meshes). A refined case also has the network's own body (`network_mesh`,
+    from `CaseResult.network_params`), aligned and measured the same way; None for a case with one fit."""
 
     case: DatasetCase
     result: CaseResult | None
@@ -483,3 +506,6 @@ class CaseDetails:
     message: str = ""
     pred_mesh_aligned: BodyMesh | None = None
     vertex_error_mm: np.ndarray | None = None
+    network_mesh: BodyMesh | None = None
+    network_mesh_aligned: BodyMesh | None = None
+    network_vertex_error_mm: np.ndarray | None = None  # (V,) float32 mm

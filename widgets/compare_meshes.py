@@ -1,12 +1,13 @@
 """Ground truth and prediction of one dataset case as two rotatable 3D views side by side, turning together,
 the prediction coloured by its per-vertex error (distance to the ground truth after a Procrustes alignment,
-app.dataset_runner.procrustes_errors) on a fixed colour scale, so cases can be compared with each other."""
+app.dataset_runner.procrustes_errors) on a fixed colour scale, so cases can be compared with each other; a refined
+prediction can be switched to the fitting network's own body (did the refinement help this case?)."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QLinearGradient, QPainter
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .mesh_view import MeshView
 from .render_host import RenderHost
@@ -26,20 +27,29 @@ def error_colors(errors_mm: np.ndarray, scale_mm: float = SCALE_MM, shade: float
 
 
 class ErrorScale(QWidget):
-    """The colour ramp with its millimetre ticks and the shown case's mean and largest error."""
+    """The colour ramp with its millimetre ticks, which fit is shown and its mean and largest error."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.errors: np.ndarray | None = None
+        self.fit = ""  # the fit whose errors are shown ("Refined fit" / "Network fit"; "" unnamed)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self.fontMetrics().height() * 2 + 14)
         self.setToolTip("Each predicted vertex's distance to the ground truth after a Procrustes alignment of "
                         f"the whole mesh (scale, rotation, translation; as PA-PVE); {SCALE_MM:.0f} mm and more "
                         "in the last colour")
 
-    def set_errors(self, errors_mm: np.ndarray | None) -> None:
+    def set_errors(self, errors_mm: np.ndarray | None, fit: str = "") -> None:
+        """errors_mm (V,) of the fit named `fit` (its caption), or None."""
         self.errors = None if errors_mm is None else np.asarray(errors_mm, np.float64)
+        self.fit = fit
         self.update()
+
+    def captions(self) -> tuple[str, str]:
+        """The scale's label (which fit's error) and the line under it (the mean and largest error; "" without)."""
+        label = f"{self.fit.lower()}'s vertex error" if self.fit else "vertex error after alignment"
+        e = self.errors
+        return label, f"mean {e.mean():.0f} · max {e.max():.0f} mm" if e is not None and e.size else ""
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(300, self.height())
@@ -48,7 +58,7 @@ class ErrorScale(QWidget):
         p = QPainter(self)
         fm = p.fontMetrics()
         lh = fm.height()
-        label = "vertex error after alignment"
+        label, numbers = self.captions()
         lw = fm.horizontalAdvance(label) + 10
         bar = QRectF(lw, 2, max(20, self.width() - lw - 24), lh)
         p.setPen(QColor(60, 60, 60))
@@ -64,10 +74,9 @@ class ErrorScale(QWidget):
             w = fm.horizontalAdvance(text)
             p.drawText(QRectF(min(x - w / 2, self.width() - w - 1), bar.bottom() + 2, w + 2, lh),
                        Qt.AlignmentFlag.AlignLeft, text)
-        if self.errors is not None and self.errors.size:
+        if numbers:
             e = self.errors
-            p.drawText(QRectF(0, bar.bottom() + 2, lw - 6, lh), Qt.AlignmentFlag.AlignRight,
-                       f"mean {e.mean():.0f} · max {e.max():.0f} mm")
+            p.drawText(QRectF(0, bar.bottom() + 2, lw - 6, lh), Qt.AlignmentFlag.AlignRight, numbers)
             p.setPen(QColor(0, 0, 0))
             x = bar.left() + min(1.0, e.mean() / SCALE_MM) * bar.width()
             p.drawLine(int(x), int(bar.top()) - 1, int(x), int(bar.bottom()) + 1)
@@ -76,6 +85,9 @@ class ErrorScale(QWidget):
 
 GT_MESH_HINT = "The case's ground-truth body appears here once a case is selected."
 PRED_MESH_HINT = "The predicted body appears here once the selected case is scored."
+FITS = (("Refined fit", "refined"), ("Network fit", "network"))  # as the 3D pane's (widgets.panels.ViewTitleBar)
+FIT_TIP = ("Which predicted body to show and colour by its error: the refined fit or the fitting network's own "
+           "answer (did the refinement help this case?)")
 
 
 class _LinkedMeshView(MeshView):
@@ -107,7 +119,9 @@ class _LinkedMeshView(MeshView):
 
 class MeshPair(QWidget):
     """Ground-truth | predicted mesh, rotating together; the prediction Procrustes-aligned onto the ground
-    truth and coloured by its per-vertex error (the check box switches to its skin)."""
+    truth and coloured by its per-vertex error (the check box switches to its skin). A refined prediction comes
+    with the network's own body: the fit box above it switches between the two (the choice stays for the next
+    case with both)."""
 
     def __init__(self, host: RenderHost, parent: QWidget | None = None):
         super().__init__(parent)
@@ -123,12 +137,26 @@ class MeshPair(QWidget):
         self.by_error = QCheckBox("colour by error")
         self.by_error.setChecked(True)
         self.by_error.toggled.connect(lambda _: self._apply_colors())
+        self.fit = QComboBox()
+        for text, data in FITS:
+            self.fit.addItem(text, data)
+        self.fit.setEnabled(False)
+        self.fit.activated.connect(lambda _: self._choose_fit(self.fit.currentData()))
+        self._chosen = "refined"  # the user's choice, for cases with both fits
+        # (aligned mesh, its errors (V,) or None) of "refined" and "network"; one fit: "network" only
+        self._fits: dict[str, tuple] = {}
         self._errors: np.ndarray | None = None
         views = QHBoxLayout()
         for title, view in (("GT mesh", self.gt), ("Predicted mesh (aligned to GT)", self.pred)):
             box = QVBoxLayout()
             box.setSpacing(1)
-            box.addWidget(QLabel(title))
+            head = QHBoxLayout()
+            label = QLabel(title)
+            label.setMinimumHeight(self.fit.sizeHint().height())  # both views start at the same height
+            head.addWidget(label, 1)
+            if view is self.pred:
+                head.addWidget(self.fit)
+            box.addLayout(head)
             box.addWidget(view, 1)
             views.addLayout(box, 1)
         bottom = QHBoxLayout()
@@ -146,16 +174,47 @@ class MeshPair(QWidget):
         self.gt.update()
         self.pred.update()
 
-    def set_meshes(self, gt_mesh, pred_mesh, errors_mm: np.ndarray | None) -> None:
+    def set_meshes(self, gt_mesh, pred_mesh, errors_mm: np.ndarray | None, network_mesh=None,
+                   network_errors_mm: np.ndarray | None = None, one_fit: str = "") -> None:
         """Ground-truth and (aligned) predicted BodyMesh, either None; errors_mm (V,) of the prediction. Both
-        views are framed on the ground truth from the front, so the two bodies are drawn at the same scale."""
-        self._errors = errors_mm
+        views are framed on the ground truth from the front, so the two bodies are drawn at the same scale.
+        network_mesh, network_errors_mm (V,): the fitting network's own body (aligned) when the prediction is the
+        refined fit; without it the prediction is the only fit, the network's, and the fit box is greyed out
+        with one_fit (why there is one) as its tooltip."""
+        if network_mesh is not None and pred_mesh is not None:
+            self._fits = {"refined": (pred_mesh, errors_mm), "network": (network_mesh, network_errors_mm)}
+        else:
+            self._fits = {"network": (pred_mesh, errors_mm)}
+        both = len(self._fits) == 2
+        self.fit.setEnabled(both)
+        self.fit.setToolTip(FIT_TIP if both or not one_fit else one_fit)
+        which = self._chosen if both else "network"
+        self.fit.setCurrentIndex(self.fit.findData(which))
+        shown, _ = self._fits[which]
         self.gt.set_mesh(gt_mesh, reframe=True)
-        self.pred.set_mesh(pred_mesh, reframe=True)
-        if gt_mesh is not None and pred_mesh is not None:
+        self.pred.set_mesh(shown, reframe=True)
+        if gt_mesh is not None and shown is not None:
             self.pred.set_mesh(gt_mesh, reframe=True)  # the ground truth's framing for both ...
-            self.pred.set_mesh(pred_mesh)  # ... then the prediction in it
-        self.scale.set_errors(errors_mm)
+        self._show_fit(which)  # ... then the prediction in it
+
+    @property
+    def shown_fit(self) -> str:
+        """The fit in the predicted view: "refined" or "network"."""
+        return self.fit.currentData()
+
+    def _choose_fit(self, which: str) -> None:
+        """The user's pick in the fit box (kept for the next case with both fits)."""
+        self._chosen = which
+        if which in self._fits:
+            self._show_fit(which)
+
+    def _show_fit(self, which: str) -> None:
+        """One fit's body in the predicted view (in the view's framing: the turn and zoom stay) and its errors."""
+        mesh, errors = self._fits[which]
+        if mesh is not None:
+            self.pred.set_mesh(mesh)
+        self._errors = errors
+        self.scale.set_errors(errors, self.fit.itemText(self.fit.findData(which)))
         self._apply_colors()
 
     def _apply_colors(self) -> None:

@@ -1,6 +1,7 @@
 """Dataset inspection: sortable table of per-case errors, a histogram whose bars filter the table, the run's
 part confusion matrix, and the details of one case (ground-truth vs predicted segmentation with per-part
-IoU; ground-truth vs predicted mesh, rotating together, the prediction coloured by its per-vertex error)."""
+IoU; ground-truth vs predicted mesh, rotating together, the prediction coloured by its per-vertex error, the
+refined fit or the network's own)."""
 from __future__ import annotations
 
 import math
@@ -372,7 +373,10 @@ class DatasetPanel(QWidget):
         if body is not None and (d.gt_mesh is not None or d.pred_mesh is not None):
             self.host.set_body(body.faces, body.weights)
         aligned = d.pred_mesh_aligned if d.pred_mesh_aligned is not None else d.pred_mesh
-        self.meshes.set_meshes(d.gt_mesh, aligned if body is not None else None, d.vertex_error_mm)
+        network = d.network_mesh_aligned if d.network_mesh_aligned is not None else d.network_mesh
+        self.meshes.set_meshes(d.gt_mesh, aligned if body is not None else None, d.vertex_error_mm,
+                               network, d.network_vertex_error_mm,
+                               res.one_fit if res is not None else "")
 
     def _open_in_main(self) -> None:
         """The case on the Photo tab predicted as the table scored it (`Controller.open_case`): the body, parts

@@ -206,6 +206,7 @@ def test_a_case_nobody_is_detected_on_is_scored_as_evaluate_scores_it(qtbot, dat
             assert ds.open(dataset_copy) == 2
         res = sorted(ds.model.results(), key=lambda r: r.row)
         assert not res[0].error and res[0].alone and math.isfinite(res[0].pa_mpjpe)
+        assert res[0].network_params is None and "nobody detected" in res[0].one_fit  # nothing to refine towards
         assert not res[1].error and not res[1].alone
         assert "1 with nobody detected" in sig.args[0] and "failed" not in sig.args[0]
     finally:
@@ -368,5 +369,48 @@ def test_a_case_without_our_part_map_has_its_labels_rendered_from_its_body(qtbot
         truth = read_case(synth_dataset, "00001")
         assert d.gt_labels is not None and (d.gt_labels != truth.labels).mean() < 0.002
         assert np.array_equal(np.unique(d.gt_labels), np.unique(truth.labels))
+    finally:
+        ds.shutdown()
+
+
+def test_a_refined_case_keeps_the_network_fit_and_its_details_show_both(qtbot, synth_dataset, body_model,
+                                                                       predictor_factory, model_config):
+    """With refinement on (the default), a case whose body the refinement changed keeps the network's own body too
+    (its PA-MPJPE is the table's network one), and its details carry both bodies aligned onto the ground truth with
+    each vertex's error after a similarity Procrustes over all vertices: their mean is PA-PVE as
+    `inference.metrics` (and so `main.py evaluate`) defines it. A case with one fit has no network body."""
+    from dataclasses import replace
+
+    import numpy as np
+    import pytest
+
+    from app.dataset_runner import case_details
+    from inference.metrics import body_errors_mm, pa_pve
+
+    ds = DatasetSession(predictor_factory, model_config)
+    try:
+        with qtbot.waitSignal(ds.finished, timeout=60000):
+            ds.open(synth_dataset)
+        results = [ds.model.result(r) for r in range(3)]
+        assert all(r.refine_on for r in results)
+        assert all((r.network_params is not None) == r.refined == (r.one_fit == "") for r in results)
+        res = next(r for r in results if r.refined)
+        assert not np.allclose(res.network_params.pose, res.params.pose)
+        gt = body_model.mesh(ds.reader.read(res.case).params)
+        network = body_model.mesh(res.network_params)
+        assert body_errors_mm(network, gt).pa_mpjpe == pytest.approx(res.network_pa_mpjpe)
+        d = ds.details(res.row, body_model)
+        np.testing.assert_allclose(d.network_mesh.vertices, network.vertices)
+        for aligned, errors, mesh in ((d.pred_mesh_aligned, d.vertex_error_mm, d.pred_mesh),
+                                      (d.network_mesh_aligned, d.network_vertex_error_mm, network)):
+            assert errors.shape == (len(gt.vertices),) and errors.dtype == np.float32
+            assert errors.mean() == pytest.approx(pa_pve(mesh.vertices[None], gt.vertices[None])[0] * 1000, rel=1e-4)
+            np.testing.assert_allclose(np.linalg.norm(aligned.vertices - gt.vertices, axis=1) * 1000, errors,
+                                       atol=0.05)
+        assert np.abs(d.network_vertex_error_mm - d.vertex_error_mm).max() > 1  # two bodies, two colourings
+        kept = replace(res, params=res.network_params, network_params=None, refined=False)  # as if kept
+        one = case_details(ds.reader, res.case, kept, body_model)
+        assert one.network_mesh is None and one.network_mesh_aligned is None and one.network_vertex_error_mm is None
+        assert "kept" in kept.one_fit and "off" in replace(kept, refine_on=False).one_fit
     finally:
         ds.shutdown()

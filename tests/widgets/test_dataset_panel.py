@@ -55,3 +55,45 @@ def test_another_dataset_clears_the_case_shown(qtbot, window, synth_dataset, tmp
     assert ds.open(other, run=False) == 1
     assert "00000" not in panel.detail_title.text() and not panel.open_button.isEnabled()
     assert panel.gt_seg._base is None and panel.meshes.gt.vertices is None
+
+
+def test_the_predicted_mesh_switches_between_the_refined_and_the_network_fit(qtbot, window, synth_dataset):
+    """A refined case's predicted-mesh pane switches to the network's own body and its error colours (the view's
+    turn stays, the scale names the fit and its mean and largest error); with one fit the switch is greyed out and
+    says why."""
+    from dataclasses import replace
+
+    from PySide6.QtCore import Qt
+
+    from widgets.compare_meshes import error_colors
+
+    panel, ds, pair = window.dataset_panel, window.dataset, window.dataset_panel.meshes
+    qtbot.waitUntil(lambda: window.controller.body_model() is not None, timeout=30000)
+    drop(window, [synth_dataset])
+    qtbot.waitUntil(lambda: not ds.running and len(ds.model.results()) == 3, timeout=60000)
+    res = next(ds.model.result(r) for r in range(3) if ds.model.result(r).refined)
+    with qtbot.waitSignal(ds.detailsReady, timeout=10000) as got:
+        panel.select_row(res.row)
+    d = got.args[1]
+    assert pair.fit.isEnabled() and pair.shown_fit == "refined"
+    np.testing.assert_allclose(pair.pred.vertices, d.pred_mesh_aligned.vertices)
+    assert pair.scale.captions() == ("refined fit's vertex error", f"mean {d.vertex_error_mm.mean():.0f} · max "
+                                     f"{d.vertex_error_mm.max():.0f} mm")
+    pair.gt.rotate(30, 0)
+    yaw = pair.pred.yaw
+    qtbot.keyClick(pair.fit, Qt.Key.Key_Down)  # the user picks "Network fit"
+    assert pair.shown_fit == "network"
+    np.testing.assert_allclose(pair.pred.vertices, d.network_mesh_aligned.vertices)
+    np.testing.assert_allclose(pair.pred.vertex_colors, error_colors(d.network_vertex_error_mm))
+    e = d.network_vertex_error_mm
+    assert pair.scale.captions() == ("network fit's vertex error", f"mean {e.mean():.0f} · max {e.max():.0f} mm")
+    assert pair.pred.yaw == yaw != 0.0
+    # the same case had the refinement kept the network's body: one fit, the switch greyed out with the reason
+    with qtbot.waitSignal(ds.detailsReady, timeout=10000) as got:
+        ds.model.set_result(replace(res, params=res.network_params, network_params=None, refined=False))
+    assert got.args[1].network_mesh is None
+    assert not pair.fit.isEnabled() and pair.shown_fit == "network" and "kept" in pair.fit.toolTip()
+    np.testing.assert_allclose(pair.pred.vertices, d.network_mesh_aligned.vertices, atol=1e-5)
+    with qtbot.waitSignal(ds.detailsReady, timeout=10000):  # both fits again: the user's choice stays
+        ds.model.set_result(res)
+    assert pair.fit.isEnabled() and pair.shown_fit == "network"

@@ -875,6 +875,8 @@ class Controller(QObject):
             self.status.emit(f"the box is too small ({x1 - x0:.0f} x {y1 - y0:.0f} px): draw it around the whole "
                              "person")
             return False
+        if self.session.busy:  # a single fit or re-run running: superseded, what it set aside back (as after Esc)
+            self._stop_single_fit()
         self._keep_current()
         self._kept = keep_result(self.session) or self._kept
         self._submit(person=UserBox(x0, y0, x1, y1))
@@ -1128,7 +1130,13 @@ class Controller(QObject):
         self._kept = None
         people = tuple(prediction.people)
         person = prediction.person
+        if job_id == self._box_job and person in self.session.results:
+            # a box around someone fitted before: their fit (edits and all) is shown, never replaced by a fresh one
+            self._restore(self.session.results[person])
+            self.status.emit(self._shown_status("in the box, fitted before"))
+            return
         dropped = self._drop_stale(person)
+        self._share_people(people)
         self.session.set_people(people, max(person, 0))
         quality, network, parts = self._job_extras(job_id)
         self.session.set_prediction(prediction, quality, network, parts, made_with=self.config)
@@ -1147,6 +1155,14 @@ class Controller(QObject):
         if self._everyone:  # "fit everyone" asked for during the re-run
             self.session.set_busy(True)
             self._next_everyone()
+
+    def _share_people(self, people: tuple) -> None:
+        """The shown image's people grew (a person the user boxed joined them, last): the other people's kept results
+        list them too, so that showing one of those again does not bring back the shorter list."""
+        for k, r in list(self.session.results.items()):
+            n = len(r.people)
+            if n < len(people) and tuple(r.people) == people[:n]:
+                self.session.set_result(k, replace(r, people=people))
 
     def _drop_stale(self, person: int) -> list[int]:
         """A re-run's result arrived (for `person`): what it set aside goes for good, and so do fits made with

@@ -419,11 +419,10 @@ class Predictor:
                     cancel: Callable[[], bool] | None = None) -> Prediction:
         """The person a user boxed (x0, y0, x1, y1 image px) in an image (path or (H, W, 3) array) -> Prediction: one
         the search missed. The landmark model is asked for a person in the box (`PersonDetector.person_in_box`: the
-        user's word stands for the search's witnesses); found, they join the search's people of this image, last
-        (`PersonDetector.add_person`; one of them already, when the box holds a person the search found), and are
-        predicted as the search's person of that index: `predict(image, person=k)` asks for them again while the
-        detector keeps this image's results. NoPersonFound when the landmark model sees nobody there. Without a
-        detector the box is the crop and the network reads it alone (person -1, nothing to refine towards)."""
+        user's word stands for the search's witnesses); found and fitted, they join the search's people of this image,
+        last (`PersonDetector.add_person`), and `predict(image, person=k)` asks for them again by that index; a box
+        around a person the search found fits that person. NoPersonFound when the landmark model sees nobody there.
+        Without a detector the box is the crop and the network reads it alone (person -1, nothing to refine towards)."""
         try:
             rgb = load_image(image)
         except ImageError as exc:
@@ -447,12 +446,14 @@ class Predictor:
         from .detect.blazepose import same_person
 
         k = next((j for j, q in enumerate(people) if same_person(q, found)), None)
-        if k is None:
+        t_search = time.perf_counter() - t
+        if k is not None:  # someone the search found: that person
+            p = self.predict(rgb, person=k, cancel=cancel)
+        else:  # fitted first, then kept with the image's people (a cancelled or failed fit leaves nobody behind)
+            p = self.predict(rgb, found=found, cancel=cancel)
             self.detector.add_person(rgb, found)
             people = list(self.people(rgb))
-            k = next(j for j, q in enumerate(people) if q is found)
-        t_search = time.perf_counter() - t
-        p = self.predict(rgb, person=k, cancel=cancel)
+            p = replace(p, people=tuple(people), person=next(j for j, q in enumerate(people) if q is found))
         return replace(p, timings=replace(p.timings, detect=p.timings.detect + t_search),
                        source=str(image) if isinstance(image, (str, Path)) else "")
 

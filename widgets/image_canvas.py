@@ -70,6 +70,7 @@ class ImageCanvas(QWidget):
         self._press_pan = QPointF(0.0, 0.0)
         self._dragging = False
         self._band: QRectF | None = None  # Shift+drag: the box being drawn, widget px
+        self._box_drawing = False  # whether Shift+drag draws a box (set_box_drawing)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setMinimumSize(160, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -218,7 +219,8 @@ class ImageCanvas(QWidget):
         if event.button() == Qt.MouseButton.LeftButton:
             self._press, self._press_pan, self._dragging = event.position(), QPointF(self._pan), False
             shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-            self._band = QRectF(event.position(), event.position()) if shift and self._base is not None else None
+            on = shift and self._box_drawing and self._base is not None and self._areas()[0].contains(event.position())
+            self._band = QRectF(event.position(), event.position()) if on else None
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
@@ -302,11 +304,16 @@ class ImageCanvas(QWidget):
                 return level
         return chain[0]
 
+    def set_box_drawing(self, on: bool) -> None:
+        """Let Shift+drag draw a box (boxDrawn) on the image (the first pane in side-by-side mode); off by default."""
+        self._box_drawing = bool(on)
+
     def _band_on_base(self, band: QRectF) -> QRectF | None:
         """A box drawn on the widget (px) in base-image pixels, clipped to the image; None when it is under
         BAND_MIN widget px on a side or misses the image."""
         if self._base is None or band.width() < BAND_MIN or band.height() < BAND_MIN:
             return None
+        band = band.intersected(self._areas()[0])
         rect = self.image_rect()
         s = self._base.width() / rect.width()
         box = QRectF((band.topLeft() - rect.topLeft()) * s, (band.bottomRight() - rect.topLeft()) * s)
@@ -362,13 +369,13 @@ class ImageCanvas(QWidget):
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         band, self._band = self._band, None
-        if band is not None and event.button() == Qt.MouseButton.LeftButton:
-            self._press, self._dragging = None, False
+        box = self._band_on_base(band) if band is not None else None
+        if band is not None:
             self.unsetCursor()
             self.update()
-            box = self._band_on_base(band)
-            if box is not None:
-                self.boxDrawn.emit(box)
+        if box is not None and event.button() == Qt.MouseButton.LeftButton:  # (a Shift+click is a click)
+            self._press, self._dragging = None, False
+            self.boxDrawn.emit(box)
             event.accept()
             return
         dragged, self._press, self._dragging = self._dragging, None, False

@@ -111,6 +111,7 @@ class PhotoPanel(QWidget):
         self.opacity.valueChanged.connect(lambda v: self.canvas.set_opacity(v / 100))
         self.person_box.currentIndexChanged.connect(self._on_person_box)
         self.canvas.clicked.connect(self._on_canvas_click)
+        self.canvas.set_box_drawing(True)
         self.canvas.boxDrawn.connect(self._on_box_drawn)
         self.canvas.set_decorator(self._paint_people)
         self.people_list.personRequested.connect(self._on_person_box)

@@ -111,6 +111,7 @@ REPAINT_RING = 0.2          # the fill is the median colour of the box grown by 
 # detector then finds people it misses in the one view (docs/crowds.md, "Small images on a canvas").
 SMALL_CANVAS = 2.0
 CACHE_SIZE = 4              # recent detect() results kept (a photo's people are found once, fitted one by one)
+ADDED_IMAGES = 64            # images whose user-boxed people (`PersonDetector.add_person`) are kept
 # A second witness for people the detector is unsure of (see PersonDetector.person_at): on textures, flowers
 # and toys the face detector fires at 0.5-0.68 and the landmark model settles on a skeleton twice; a dog's face
 # scored 0.701. The bar sits where no true person of the tuning crowds or photos lacks a witness that answers:
@@ -356,6 +357,9 @@ class PersonDetector:
                 raise DetectorUnavailable(f"wide-shot person proposer {people}: {exc}") from None
         self._lock = threading.Lock()
         self._cache: list[tuple[tuple, list[Person]]] = []
+        # people a user boxed (`add_person`), per image (digest, shape), listed after the search's: kept apart from
+        # the cache, so that a search made again (the cache evicted) still lists them at the same index
+        self._added: dict[tuple, list[Person]] = {}
         self._passes: tuple[np.ndarray, dict] | None = None  # (image, passes by ROI) of the running detect() call
         # the running detect() call's landmark results by id: (person, image, ROI, mirrored pass or None)
         self._looks: dict[int, tuple] | None = None
@@ -593,14 +597,17 @@ class PersonDetector:
         return best
 
     def add_person(self, image_rgb: np.ndarray, person: Person) -> None:
-        """Keep `person` (from `person_in_box`) with this image's search results: detect() lists them last from now
-        on, while the results are kept (CACHE_SIZE), so that they can be asked for by their index as a person the
-        search found. Nothing is kept for an image not searched yet."""
-        image = np.ascontiguousarray(np.asarray(image_rgb)[..., :3])
-        digest = (hashlib.blake2b(image.data, digest_size=16).digest(), image.shape)
+        """Keep `person` (from `person_in_box`) with this image: detect() lists them after the search's people from
+        now on (for ADDED_IMAGES images, the oldest forgotten first), so that they are asked for by their index as a
+        person the search found, also after the search runs again. Shared by every user of this detector."""
+        key = _image_key(np.ascontiguousarray(np.asarray(image_rgb)[..., :3]))
         with self._lock:
-            self._cache = [(k, found + [person] if k[:2] == digest and person not in found else found)
-                           for k, found in self._cache]
+            added = self._added.pop(key, [])
+            if person not in added:
+                added.append(person)
+            self._added[key] = added  # (the newest last: dicts keep insertion order)
+            while len(self._added) > ADDED_IMAGES:
+                del self._added[next(iter(self._added))]
 
     def second_look(self, person: Person) -> Person:
         """A person the search settled on, with keypoints averaged with the landmark model's answer on the mirror
@@ -657,12 +664,13 @@ class PersonDetector:
         image = np.ascontiguousarray(image[..., :3])
         if max_people is None:
             max_people = WIDE_MAX_PEOPLE if wide else 5
-        key = (hashlib.blake2b(image.data, digest_size=16).digest(), image.shape, max_people, min_score, zoom, wide,
-               parts is not None)
+        key = (*_image_key(image), max_people, min_score, zoom, wide, parts is not None)
         with self._lock:
+            added = list(self._added.get(key[:2], ()))
             for k, found in self._cache:
                 if k == key:
-                    return [p if with_masks else Person(p.box, p.score, p.keypoints, None, p.world) for p in found]
+                    return [p if with_masks else Person(p.box, p.score, p.keypoints, None, p.world)
+                            for p in found + added]
             self._passes, self._looks = (image, {}), {}
             try:
                 people = self._detect(image, max_people, min_score, zoom, wide, parts)
@@ -671,6 +679,7 @@ class PersonDetector:
             finally:
                 self._passes, self._looks = None, None
             self._cache = [(key, people), *self._cache][:CACHE_SIZE]
+        people = people + added
         if not with_masks:
             people = [Person(p.box, p.score, p.keypoints, None, p.world) for p in people]
         return list(people)
@@ -1069,6 +1078,11 @@ def _head_on(person: Person, mask: Silhouette) -> bool:
     h, w = mask.shape
     return bool(0 <= x < w and 0 <= y < h
                 and mask.window(int(x), int(y), int(x) + 1, int(y) + 1)[0, 0] > MASK_THRESHOLD)
+
+
+def _image_key(image: np.ndarray) -> tuple:
+    """(digest, shape) of a contiguous image array: the part of detect()'s cache key that names the image."""
+    return (hashlib.blake2b(image.data, digest_size=16).digest(), image.shape)
 
 
 def _box_share(a: np.ndarray, b: np.ndarray) -> float:

@@ -76,6 +76,10 @@ class SharedPredictor:
         with self._lock:
             return self.inner.predict_case(image, cancel)
 
+    def predict_box(self, image, box, cancel=None):
+        with self._lock:
+            return self.inner.predict_box(image, box, cancel)
+
 
 class SlowPredictor:
     """The real predictor behind a delay (cancellable like the real stages), so that a test can send a

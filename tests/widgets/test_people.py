@@ -116,8 +116,9 @@ def test_a_box_drawn_around_a_missed_person_fits_them(qtbot, window, tmp_path):
 
     img = load_image(RESOURCES / "photos" / "camera.png").copy()
     img[80:210, 185:275] = img[80:210, 185:275].mean((0, 1)).astype(np.uint8)
+    img = img[:, ::-1]  # mirrored: another image than tests/inference's (the process's detector keeps boxed people)
     path = tmp_path / "faceless.png"
-    cv2.imwrite(str(path), img[..., ::-1])
+    cv2.imwrite(str(path), np.ascontiguousarray(img[..., ::-1]))
     s, c, canvas = window.session, window.controller, window.photo.canvas
     c.open_file(path)
     qtbot.waitUntil(lambda: not s.busy and s.shown is not None and s.shown.name == "faceless.png", timeout=60000)
@@ -126,14 +127,54 @@ def test_a_box_drawn_around_a_missed_person_fits_them(qtbot, window, tmp_path):
     k = r.width() / canvas.base.width() * s.shown.scale
     at = lambda x, y: QPoint(int(r.left() + k * x), int(r.top() + k * y))  # noqa: E731
     shift = Qt.KeyboardModifier.ShiftModifier
-    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, shift, at(5, 40))
-    qtbot.mouseMove(canvas, at(300, 500))
-    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, shift, at(300, 505))
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, shift, at(212, 40))
+    qtbot.mouseMove(canvas, at(400, 500))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, shift, at(507, 505))
     wait_person(qtbot, window, 0)
     assert len(s.people) == 1 and s.people[0].keypoints is not None and set(s.results) == {0}
     shown = s.prediction
     # a box with nobody in it: a message, the fit stays
-    assert c.fit_box((400, 10, 505, 120))
+    assert c.fit_box((7, 10, 112, 120))
     qtbot.waitUntil(lambda: not s.busy and "no person found in the box" in window.banner.text, timeout=30000)
     assert s.prediction is shown and len(s.people) == 1
     assert "Shift+F5" not in window.banner.text
+
+
+def test_a_boxed_person_stays_with_the_photo_and_a_fitted_one_keeps_their_edits(qtbot, window, tmp_path):
+    """camera.png beside a copy with the face painted over: the search finds the left man; a box around the right
+    one adds him as person 2. Showing person 1 again keeps both in the list (their kept results share it), and a box
+    around person 1, fitted and edited before, shows his fit with the edits instead of a fresh one. A box drawn
+    while a whole-image fit runs supersedes it and brings back the fits it set aside."""
+    from dataclasses import replace
+
+    import cv2
+
+    from inference.image_io import load_image
+    from inference.paths import RESOURCES
+
+    cam = load_image(RESOURCES / "photos" / "camera.png")
+    face = cam.copy()
+    face[80:210, 185:275] = face[80:210, 185:275].mean((0, 1)).astype(np.uint8)
+    path = tmp_path / "pair.png"
+    cv2.imwrite(str(path), np.concatenate([cam, face], 1)[..., ::-1])
+    s, c = window.session, window.controller
+    c.open_file(path)
+    qtbot.waitUntil(lambda: not s.busy and s.prediction is not None, timeout=60000)
+    assert len(s.people) == 1
+    edited = replace(s.params, betas=s.params.betas + 1.0)
+    c.set_params(edited)
+    c.flush()
+    assert c.fit_box((517, 40, 812, 505))
+    wait_person(qtbot, window, 1)
+    assert len(s.people) == 2 and set(s.results) == {0, 1}
+    assert c.select_person(0) and len(s.people) == 2 and s.params is edited
+    assert c.select_person(1) and s.prediction.person == 1
+    job = c.generation.current
+    assert c.fit_box((5, 40, 300, 505))  # around person 1 (index 0), fitted and edited
+    wait_person(qtbot, window, 0)
+    assert s.params is edited and c.generation.current == job + 1 and len(s.people) == 2
+    c.fit_whole_image()
+    assert set(s.results) == set()  # set aside while the whole image is fitted
+    assert c.fit_box((517, 40, 812, 505))
+    wait_person(qtbot, window, 1)
+    assert set(s.results) == {0, 1} and len(s.people) == 2

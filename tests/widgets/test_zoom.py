@@ -138,6 +138,7 @@ def test_a_shift_drag_draws_a_box_in_image_pixels(qtbot):
     """Shift+drag draws a box (boxDrawn, base-image pixels, clipped to the image) instead of panning or clicking;
     a slip of a few pixels draws nothing. Zoomed in, the box is where the image is under the mouse."""
     c = make(qtbot)
+    c.set_box_drawing(True)
     boxes, clicks = [], []
     c.boxDrawn.connect(lambda r: boxes.append((r.left(), r.top(), r.right(), r.bottom())))
     c.clicked.connect(lambda p: clicks.append(p))
@@ -159,9 +160,16 @@ def test_a_shift_drag_draws_a_box_in_image_pixels(qtbot):
     qtbot.mouseMove(c, QPoint(c.width() - 1, c.height() - 1))
     qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, shift, QPoint(c.width() - 1, c.height() - 1))
     assert len(boxes) == 2 and boxes[1][2] <= 400 and boxes[1][3] <= 300
-    # a slip: nothing
+    # a slip: no box, a click (Shift+click still picks a person)
     qtbot.mousePress(c, Qt.MouseButton.LeftButton, shift, at(100, 100))
     qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, shift, at(101, 101))
+    assert len(boxes) == 2 and len(clicks) == 1
+    # a canvas that does not draw boxes (the parts panel) pans or clicks as without Shift
+    other = make(qtbot)
+    other.boxDrawn.connect(lambda r: boxes.append(r))
+    qtbot.mousePress(other, Qt.MouseButton.LeftButton, shift, at(100, 50))
+    qtbot.mouseMove(other, at(300, 250))
+    qtbot.mouseRelease(other, Qt.MouseButton.LeftButton, shift, at(300, 250))
     assert len(boxes) == 2
     # zoomed in on the small "person": the box drawn around it on screen is around it in the image
     c.zoom_to((200, 100, 210, 120))

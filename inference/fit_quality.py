@@ -61,6 +61,7 @@ class FitQuality:
     mask_inside: float = math.nan
     mask_source: str = ""
     detector_score: float | None = None
+    boxed: bool = False  # the person was found in a box the user drew (detector_score is then 1.0, not a search's)
     part_confidence: float = math.nan
     person: int = -1
     whole_image: str = ""  # without a detected person: why the whole image was fitted (`whole_image_note`)
@@ -86,7 +87,9 @@ class FitQuality:
     def details(self) -> list[tuple[str, str]]:
         """(name, value) rows for a tooltip or a table, each saying what the number means."""
         rows = []
-        if self.detector_score is not None:
+        if self.boxed:
+            rows.append(("detector", "the person in a box you drew (no search score)"))
+        elif self.detector_score is not None:
             rows.append(("detector score", f"{self.detector_score:.2f}"))
         else:
             rows.append(("detector", self.whole_image or "no person detected: whole image used"))
@@ -206,6 +209,7 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
     if person is not None:
         kp = np.asarray(person.keypoints, np.float64)
         out["detector_score"] = float(person.score)
+        out["boxed"] = bool(person.boxed)
         # keypoint-part agreement on the crop's part map (keypoints moved into the map's pixels)
         lab = np.asarray(pred.parts.labels)
         r = lab.shape[0]

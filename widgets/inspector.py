@@ -361,5 +361,5 @@ def _person_text(pred) -> str:
     people = tuple(pred.people)
     k = pred.person
     if people and 0 <= k < len(people):
-        return f"{k + 1} of {len(people)} detected (detector score {float(people[k].score):.2f})"
+        return f"{k + 1} of {len(people)} detected ({people[k].score_text()})"
     return "whole image (no person detected)" if pred.searched else "whole image, as asked (no person search)"

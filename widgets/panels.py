@@ -151,7 +151,7 @@ class PhotoPanel(QWidget):
         for n in range(self.person_box.count()):
             q = self.qualities.get(n)
             self.person_box.setItemIcon(n, verdict_icon(q.color) if q is not None else QIcon())
-            tip = f"detector score {float(self.people[n].score):.2f}" if n < len(self.people) else ""
+            tip = self.people[n].score_text() if n < len(self.people) else ""
             self.person_box.setItemData(n, tip + (f"\n{q.summary()}" if q is not None else ""),
                                         Qt.ItemDataRole.ToolTipRole)
 
@@ -167,7 +167,7 @@ class PhotoPanel(QWidget):
             self.person_box.clear()
             for n, pp in enumerate(self.people):
                 self.person_box.addItem(f"Person {n + 1} of {len(self.people)}", n)
-                self.person_box.setItemData(n, f"detector score {float(pp.score):.2f}", Qt.ItemDataRole.ToolTipRole)
+                self.person_box.setItemData(n, pp.score_text(), Qt.ItemDataRole.ToolTipRole)
             if 0 <= self.person < len(self.people):
                 self.person_box.setCurrentIndex(self.person)
             self._mark_people()

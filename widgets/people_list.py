@@ -136,7 +136,7 @@ class PeopleList(QWidget):
             p = self.people[n]
             hpx = float(p.box[3] - p.box[1])
             item.setText(f"{n + 1}" + (" ✓" if kept is not None else ""))
-            tip = f"Person {n + 1}: {hpx:.0f} px tall, detector score {float(p.score):.2f}"
+            tip = f"Person {n + 1}: {hpx:.0f} px tall, {p.score_text()}"
             q = kept.quality if kept is not None else None
             tip += ("\nfitted" + (f": {q.summary()}" if q is not None else "")
                     if kept is not None else "\nnot fitted yet")

@@ -63,7 +63,8 @@ class Person:
     silhouette on the image (person probabilities in [0, 1], kept as the window that holds them: a
     `inference.types.Silhouette`), or None; world (33, 3) float32 the landmark model's
     3D landmarks in metres, origin between the hips, x right and y down along the image's axes, z away from
-    the camera, or None.
+    the camera, or None; boxed: found in a box the user drew (`PersonDetector.person_in_box`, score 1.0 by the
+    user's word), not by the search.
     """
 
     box: np.ndarray
@@ -71,6 +72,11 @@ class Person:
     keypoints: np.ndarray
     mask: Silhouette | None = None
     world: np.ndarray | None = None
+    boxed: bool = False
+
+    def score_text(self) -> str:
+        """'detector score 0.95', or 'in a box you drew' for a person the search did not find."""
+        return "in a box you drew" if self.boxed else f"detector score {float(self.score):.2f}"
 
     @property
     def area(self) -> float:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -594,7 +594,7 @@ class PersonDetector:
                 iou = float(_iou(np.asarray(person.box, np.float32), user[None])[0])
                 if iou > best_iou:
                     best, best_iou = person, iou
-        return best
+        return None if best is None else replace(best, boxed=True)
 
     def add_person(self, image_rgb: np.ndarray, person: Person) -> None:
         """Keep `person` (from `person_in_box`) with this image: detect() lists them after the search's people from

@@ -536,7 +536,12 @@ def test_a_person_the_search_missed_is_fitted_from_a_box(shipped):
     assert shipped.people(img) == ()
     h, w = img.shape[:2]
     p = shipped.predict_box(img, (0, 0, w, h))
-    assert p.person == 0 and len(p.people) == 1 and p.people[0].keypoints is not None
+    assert p.person == 0 and len(p.people) == 1 and p.people[0].keypoints is not None and p.people[0].boxed
+    from inference.fit_quality import assess
+
+    quality = assess(p)
+    assert quality.boxed and ("detector", "the person in a box you drew (no search score)") in quality.details()
+    assert p.people[0].score_text() == "in a box you drew"
     x0, y0, x1, y1 = p.people[0].box
     assert x0 < 185 and x1 > 240 and y0 < 80 and y1 > 400  # his body, from his face down
     again = shipped.predict(img, person=0)
@@ -546,7 +551,8 @@ def test_a_person_the_search_missed_is_fitted_from_a_box(shipped):
     found = shipped.people(montage)
     assert len(found) == 2
     q = shipped.predict_box(montage, tuple(float(v) for v in found[1].box))
-    assert q.person == 1 and len(q.people) == 2  # the second person, not a third
+    assert q.person == 1 and len(q.people) == 2 and not q.people[1].boxed  # the second person, not a third
+    assert q.people[1].score_text().startswith("detector score ")
     with pytest.raises(NoPersonFound, match="no person found in the box"):
         shipped.predict_box(RESOURCES / "photos" / "coffee.jpg", (10, 10, 300, 300))
     with pytest.raises(PredictionError, match="too small"):

@@ -30,6 +30,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from inference import image_io as imageio
+from inference.detect import MIN_BOX_PX
 from inference.paths import RESOURCES
 
 from .failures import PendingFailure
@@ -56,7 +57,6 @@ THROTTLE_MS = 16  # re-pose at most every 16 ms (60 a second); the render thread
 # bad file's message comes with the drop: a 1 MP PNG decodes in about 25 ms on this CPU, while a 2 MP frame held
 # the GUI thread for 40-440 ms with the display work after it (a reviewer's watchdog, stop 57; 4 MP before).
 LARGE_PIXELS = 1_000_000
-MIN_BOX_PX = 8  # a box the user draws around a person (`fit_box`) at least this wide and tall, photo px
 # the images left behind whose results (edits included) come back when they are opened again unchanged
 REMEMBERED_IMAGES = 8
 REMEMBERED_BYTES = 600_000_000

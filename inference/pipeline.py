@@ -431,7 +431,9 @@ class Predictor:
         h, w = rgb.shape[:2]
         x0, x1 = sorted((min(max(x0, 0.0), w), min(max(x1, 0.0), w)))
         y0, y1 = sorted((min(max(y0, 0.0), h), min(max(y1, 0.0), h)))
-        if x1 - x0 < 8 or y1 - y0 < 8:
+        from .detect import MIN_BOX_PX
+
+        if x1 - x0 < MIN_BOX_PX or y1 - y0 < MIN_BOX_PX:
             raise PredictionError(f"the box ({x1 - x0:.0f} x {y1 - y0:.0f} px inside the image) is too small to "
                                   "find a person in")
         if self.detector is None:

@@ -85,7 +85,7 @@ class ErrorScale(QWidget):
 
 GT_MESH_HINT = "The case's ground-truth body appears here once a case is selected."
 PRED_MESH_HINT = "The predicted body appears here once the selected case is scored."
-FITS = (("Refined fit", "refined"), ("Network fit", "network"))  # as the 3D pane's (widgets.panels.ViewTitleBar)
+FITS = (("Refined fit", "refined"), ("Network fit", "network"))  # the fit boxes' items: here and the 3D pane's
 FIT_TIP = ("Which predicted body to show and colour by its error: the refined fit or the fitting network's own "
            "answer (did the refinement help this case?)")
 

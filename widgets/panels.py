@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider, QVBoxLayout
 from app.photo_mapping import overlay_camera
 from inference.parts import PALETTE
 
+from .compare_meshes import FITS
 from .flow_layout import FlowLayout
 from .image_canvas import ImageCanvas, colorize_rgba
 from .legend import PartLegend
@@ -339,8 +340,8 @@ class ViewTitleBar(QWidget):
         lay.addWidget(_title("3D body"))
         lay.addStretch(1)
         self.fit = QComboBox()
-        self.fit.addItem("Refined fit", "refined")
-        self.fit.addItem("Network fit", "network")
+        for text, data in FITS:
+            self.fit.addItem(text, data)
         self.fit.setToolTip("Both results are kept: the refined fit (keypoints, 3D landmarks and silhouette of "
                             "the person detector) or the network's own answer (N toggles)")
         self.fit.setEnabled(False)

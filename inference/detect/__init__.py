@@ -28,6 +28,7 @@ MODEL_DIR = RESOURCES / "detector"
 DETECTOR_FILE = "pose_detection.tflite"
 LANDMARK_FILE = "pose_landmark_full.tflite"
 INSTALL_HINT = "pip install -r requirements-detect.txt"
+MIN_BOX_PX = 8  # a box drawn around a person (`Predictor.predict_box`, the app's Shift+drag): photo px on each side
 
 # BlazePose's 33 landmarks (the subject's own left and right).
 LANDMARK_NAMES = (

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import math
 import os
 import re
 import sys
@@ -106,6 +107,11 @@ def add_arguments(p, name: str) -> None:
                    help="which detected person to fit, counted from 1 (1: the default one, the most complete and "
                         "central; 2: the next; as the app's Person N and the NAME_pN files; earlier releases "
                         "counted from 0)")
+    p.add_argument("--box", metavar="X0,Y0,X1,Y1", default=None,
+                   help="fit the person inside this box (photo pixels, one image only), as a Shift+drag box in the "
+                        "app: the landmark model looks there even where the search found nobody (a person far "
+                        "away, cut by the frame, or with the face hidden); written under the image's name, and "
+                        "the summary's person column says which person of the photo that is")
     p.add_argument("--all-people", action="store_true",
                    help="fit every detected person: the --person one (default 1) under the image's name, each "
                         "other person N under NAME_pN (person 2: photo_p2); a rerun writes the people missing")
@@ -155,6 +161,40 @@ def check_person(person: int) -> int:
                                 "next, as in NAME_p2); earlier releases counted from 0, so their --person K is "
                                 "now --person K+1")
     return person
+
+
+def parse_box(text: str | None) -> tuple[float, float, float, float] | None:
+    """'x0,y0,x1,y1' (photo pixels) -> (x0, y0, x1, y1) floats, None without one; PredictInputError for anything
+    that is not four numbers with x1 > x0 and y1 > y0."""
+    if text is None:
+        return None
+    try:
+        values = tuple(float(v) for v in text.replace(" ", "").split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise PredictInputError(f"--box {text}: give four numbers X0,Y0,X1,Y1 (photo pixels: the box's top-left and "
+                                "bottom-right corners), e.g. --box 120,40,380,620")
+    x0, y0, x1, y1 = values
+    if x1 <= x0 or y1 <= y0:
+        raise PredictInputError(f"--box {text}: the second corner must lie right of and below the first "
+                                "(X1 > X0, Y1 > Y0)")
+    return values
+
+
+def check_box_use(box, images: list[Path], all_people: bool, person: int) -> None:
+    """A --box applies to one person of one photo: PredictInputError with several images, --all-people or
+    --person."""
+    if box is None:
+        return
+    if len(images) != 1:
+        raise PredictInputError(f"--box is a place on one photo; {len(images)} images were given (run one image "
+                                "with --box, the others without)")
+    if all_people:
+        raise PredictInputError("--box fits the one person in the box; --all-people fits everyone the search "
+                                "finds: use one or the other")
+    if person != 1:
+        raise PredictInputError(f"--box picks the person by place, --person {person} by rank: use one or the other")
 
 
 def _same_folder(a: Path, b: Path | None) -> bool:
@@ -243,6 +283,7 @@ def run(args) -> int:
         if not images:
             raise PredictInputError(f"no images found in {', '.join(map(str, args.images))} "
                                     f"(looked for {', '.join(IMAGE_SUFFIXES)})")
+        check_box_use(parse_box(getattr(args, "box", None)), images, args.all_people, args.person)
         user_body = _user_body_model(args.body_model)  # a file that does not load: refused before OUT is made
         prepare_out(args.out)
         note = subfolders_note(args.images, args.out)
@@ -294,8 +335,10 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
     holders = written_logged(args.out)
     todo, scenes = [], []
     for i in mine:
-        if args.overwrite or not finished(args.out, stems[i], mesh_formats, args.all_people, args.person,
-                                          people.get(stems[i]), holders, images[i]):
+        # (a boxed person's number is known only once they are found: their outputs are looked at then)
+        if args.overwrite or getattr(args, "box", None) or not finished(
+                args.out, stems[i], mesh_formats, args.all_people, args.person, people.get(stems[i]), holders,
+                images[i]):
             todo.append(i)
         elif args.all_people and scene_missing(args.out, stems[i], people.get(stems[i])):
             scenes.append(i)  # every person's outputs there, the scene not (an interruption, a deletion)
@@ -335,7 +378,7 @@ def _report(args, mine: list[int], counts: dict) -> int:
     """Print the batch's closing lines; the exit status."""
     skipped = f", {counts['skipped']} finished before (skipped)" if counts["skipped"] else ""
     print(f"{counts['done']}/{len(mine)} images done{skipped}, outputs in {args.out}")
-    if counts["no_person"] and args.detect != "off":
+    if counts["no_person"] and args.detect != "off" and not getattr(args, "box", None):  # (a box says why itself)
         print(f"{counts['no_person']} with no person found: if an image is already one person's crop, "
               "--detect off fits the whole image as that person")
     return 1 if counts["failed"] else 0
@@ -428,9 +471,10 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     person column)."""
     args = ctx.args
     t0 = time.perf_counter()
-    row = {"index": index, "image": str(path), "output": name, "person": args.person}
+    person, box = args.person, parse_box(getattr(args, "box", None))
+    row = {"index": index, "image": str(path), "output": name, "person": None if box else person}
     try:
-        p, damage = predict_one(ctx.pred, path, args.person - 1)
+        p, damage = predict_one(ctx.pred, path, person - 1, box)
     except ctx.PredictionError as exc:
         ctx.say(about_file(path, str(exc)))
         ctx.counts["failed"] += 1
@@ -442,8 +486,10 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     spent = time.perf_counter() - t0  # the fitted person's own time (with the detection), without the others'
     for text in damage:
         ctx.say(f"warning: {about_file(path, text)}")
+    if box is not None and p.person >= 0:  # the boxed person's place among the photo's people, counted from 1
+        person = p.person + 1
     found = len(p.people)
-    names = person_names(name, args.person, found) if args.all_people and found > 1 else {args.person: name}
+    names = person_names(name, person, found) if args.all_people and found > 1 else {person: name}
     rows = {n: {**row, "output": o, "person": n} for n, o in names.items()}
     keep = {n for n, o in names.items()
             if not args.overwrite and kept(args.out, o, ctx.mesh_formats, ctx.holders, path, n)}
@@ -459,7 +505,7 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
             if n in blocked:
                 ctx.say(f"{path}: {blocked[n]}")
                 msg = blocked[n]
-            elif n == args.person:  # the image's own row says why it was not written
+            elif n == person:  # the image's own row says why it was not written
                 msg = f"not written: outputs in the way of {', '.join(names[k] for k in blocked)}"
             else:
                 continue
@@ -471,7 +517,7 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
         if n in keep:  # written by an earlier run (which fitted fewer people, or lost another person's files)
             ctx.log.write(**_person_row(rows[n], p), status="skipped", message="outputs exist")
             continue
-        if n == args.person:
+        if n == person:
             q, t1, notes = p, time.perf_counter() - spent, damage
         else:
             t1, notes = time.perf_counter(), ()
@@ -483,30 +529,30 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
                               seconds=time.perf_counter() - t1)
                 ok = False
                 continue
-        if _write(ctx, q, path, o, rows[n], t1, damage=notes, shared=len(names) if n == args.person else 0):
+        if _write(ctx, q, path, o, rows[n], t1, damage=notes, shared=len(names) if n == person else 0):
             wrote.add(n)
         else:
             ok = False
-    _after_writing(ctx, path, name, p, wrote, ok)
+    _after_writing(ctx, path, name, p, wrote, ok, person)
     ctx.counts["failed" if not ok else "done" if wrote else "skipped"] += 1
 
 
-def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool) -> None:
+def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, person: int) -> None:
     """After an image's people were written (`wrote`: their numbers) or kept, make its other files agree with
     them: when its own outputs (NAME) were written, the people found then are the image's people, and the
     outputs of people beyond them that this tool wrote for it are removed (`_remove_people_beyond`);
     NAME_scene.glb is written when missing or remade when a person was written, from the people's files, and
     removed when it cannot be (fewer than two people now, or a person's files missing): a scene left as it was
-    would show fits the folder no longer holds."""
+    would show fits the folder no longer holds. `person`: the image's own person (--person, or the boxed one)."""
     args = ctx.args
     found = len(p.people)
-    if args.person in wrote:
+    if person in wrote:
         _remove_people_beyond(ctx, path, name, found)
     scene = args.out / f"{name}_scene.glb"
     everyone = found > 1 and args.all_people and ok
     if not (wrote or everyone and not scene.exists()):
         return
-    names = person_names(name, args.person, found)
+    names = person_names(name, person, found)
     there = all(n in wrote or kept(args.out, o, ctx.mesh_formats, ctx.holders, path, n) for n, o in names.items())
     if found > 1 and there and (everyone or scene.exists()):  # (without --all-people: only remade)
         _write_scene(ctx, path, name, names)
@@ -652,14 +698,17 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=(), share
     ctx.log.write(**row, status="done", message="; ".join(damage), seconds=seconds, **quality)
     t = p.timings
     who = f" person {row['person']}" if args.all_people and len(p.people) > 1 else ""
+    if getattr(args, "box", None) and row.get("person"):
+        who = f" person {row['person']} (the one in the box)"
     detect = f"detect {t.detect * 1000:.0f} ms" + (f" (all {shared} people)" if shared > 1 else "")
     ctx.say(f"{path.name}{who}: {detect}, segment {t.segment * 1000:.0f} ms, fit {t.fit * 1000:.0f} ms, "
             f"refine {t.refine * 1000:.0f} ms, total {t.total * 1000:.0f} ms -> {stem}_*")
     return True
 
 
-def predict_one(pred, path: Path, person: int):
-    """pred.predict(path, person=person) and the messages of the image's DamagedImageWarning (a corrupt JPEG).
+def predict_one(pred, path: Path, person: int, box: tuple[float, float, float, float] | None = None):
+    """pred.predict(path, person=person) (with a box: pred.predict_box(path, box), the person in it) and the
+    messages of the image's DamagedImageWarning (a corrupt JPEG).
     `person` is the Predictor's index into the people found, counted from 0 (--person N is index N - 1)."""
     import warnings
 
@@ -667,7 +716,7 @@ def predict_one(pred, path: Path, person: int):
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DamagedImageWarning)
-        p = pred.predict(path, person=person)
+        p = pred.predict(path, person=person) if box is None else pred.predict_box(path, box)
     for w in caught:
         if not issubclass(w.category, DamagedImageWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

@@ -44,7 +44,8 @@ def tint_people(image_rgb: np.ndarray, people: list[Person], alpha: float = 0.35
 
 def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: float = 0.5,
                 mask_alpha: float = 0.35, fitted: int = -1) -> np.ndarray:
-    """A copy of the image with each person's mask, box (with number and score: "#1 0.93" for people[0])
+    """A copy of the image with each person's mask, box (with number and score: "#1 0.93" for people[0], "#4 boxed"
+    for a person found in a box the user drew)
     and skeleton drawn on it; people[fitted], when given, with a box twice as thick and "fitted" in its tag
     (the picture of one person's outputs among a photo's people)."""
     out = tint_people(image_rgb, people, mask_alpha)
@@ -66,7 +67,8 @@ def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: flo
     placed: list[tuple[int, int, int, int]] = []
     for n, p in enumerate(people):  # last, over every skeleton: readable on small people too
         # counted from 1, as the app's "Person 1" and predict's NAME_p2
-        text = f"#{n + 1} {p.score:.2f}" + (" fitted" if n == fitted else "")
+        # a person found in a user's box has no detector score of their own to show
+        text = f"#{n + 1} " + ("boxed" if p.boxed else f"{p.score:.2f}") + (" fitted" if n == fitted else "")
         placed.append(_tag(out, text, p.box, BOX_COLORS[n % len(BOX_COLORS)], t, placed))
     return out
 

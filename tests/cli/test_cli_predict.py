@@ -407,10 +407,9 @@ def test_export_of_a_predicted_file_keeps_its_photo_camera(tmp_path, capsys, cac
         assert "photo_focal" not in json.loads(dst.read_text())
 
 
-def test_all_people_rerun_completes_a_person_whose_file_was_deleted(tmp_path, capsys, monkeypatch):
-    """two_people.jpg with the real detector: after deleting one of person 2's files, a rerun with --all-people
-    writes person 2's set again (the rank logs say it holds person 2 of this image) and keeps person 1's; a
-    --person 2 run into the folder still does not take person 1's files for its own."""
+@pytest.fixture
+def detecting_predictor(monkeypatch):
+    """The shipped networks with the real person detector, refinement off, built once per test for the CLI."""
     from inference.pipeline import WEIGHTS_DIR, Predictor
 
     if not (WEIGHTS_DIR / "seg.pt").is_file():
@@ -419,6 +418,12 @@ def test_all_people_rerun_completes_a_person_whose_file_was_deleted(tmp_path, ca
     if pred.detector is None:
         pytest.skip("no person detector installed")
     monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: pred)
+
+
+def test_all_people_rerun_completes_a_person_whose_file_was_deleted(tmp_path, capsys, detecting_predictor):
+    """two_people.jpg with the real detector: after deleting one of person 2's files, a rerun with --all-people
+    writes person 2's set again (the rank logs say it holds person 2 of this image) and keeps person 1's; a
+    --person 2 run into the folder still does not take person 1's files for its own."""
     photo, out = RESOURCES / "photos" / "two_people.jpg", tmp_path / "out"
     assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
     assert (out / "two_people.obj").is_file() and (out / "two_people_p2.obj").is_file()
@@ -448,3 +453,50 @@ def test_all_people_rerun_completes_a_person_whose_file_was_deleted(tmp_path, ca
     (out / "two_people.obj").unlink()
     assert main(["predict", str(photo), "--out", str(out), "--person", "2", "--no-refine"]) == 1
     assert "holding person 1 of two_people.jpg" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ --box: one person of one photo, by place
+@pytest.mark.parametrize("extra, needle", [
+    (["--box", "1,2,3"], "give four numbers X0,Y0,X1,Y1"),
+    (["--box", "a,b,c,d"], "give four numbers"),
+    (["--box", "10,10,nan,50"], "give four numbers"),
+    (["--box", "50,10,20,60"], "X1 > X0, Y1 > Y0"),
+    (["--box", "10,10,50,60", "--all-people"], "use one or the other"),
+    (["--box", "10,10,50,60", "--person", "2"], "--person 2 by rank"),
+    (["--box", "10,10,50,60", "TWO"], "2 images were given"),
+])
+def test_bad_box_is_refused_before_the_models_load(tmp_path, capsys, no_models, extra, needle):
+    images = [str(PHOTOS[0])] + [str(PHOTOS[1])] * ("TWO" in extra)
+    assert main(["predict", *images, *(a for a in extra if a != "TWO"), "--out", str(tmp_path / "out")]) == 2
+    _one_line_error(capsys, needle)
+    assert not (tmp_path / "out").exists()
+
+
+def test_box_fits_a_person_the_search_missed(tmp_path, capsys, detecting_predictor):
+    """The camera man with his face painted over: the search finds nobody; --box around him fits him (person 1, the
+    one in the box, with his keypoints: NAME_people.png is written); a box around empty sky says so, exit 1."""
+    import cv2
+
+    from inference.image_io import load_image
+
+    img = load_image(RESOURCES / "photos" / "camera.png").copy()
+    img[80:210, 185:275] = img[80:210, 185:275].mean((0, 1)).astype(np.uint8)
+    # padded on the left: another image than tests/inference's and tests/widgets' (the process's detector keeps
+    # the people found in boxes with their photos)
+    img = np.ascontiguousarray(np.pad(img, ((0, 0), (40, 0), (0, 0)), mode="edge"))
+    photo, out = tmp_path / "faceless.png", tmp_path / "out"
+    cv2.imwrite(str(photo), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    assert main(["predict", str(photo), "--out", str(out), "--no-refine"]) == 1
+    assert "no person found" in capsys.readouterr().out
+    h, w = img.shape[:2]
+    assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--box", f"0,0,{w},{h}"]) == 0
+    text = capsys.readouterr().out
+    assert "person 1 (the one in the box)" in text and "1/1 images done" in text
+    assert (out / "faceless.obj").is_file() and (out / "faceless_people.png").is_file()
+    import csv
+
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [(r["status"], r["person"], r["people"]) for r in rows] == [("done", "1", "1")]
+    assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--box", "0,0,60,40", "--overwrite"]) == 1
+    text = capsys.readouterr().out
+    assert "no person found in the box" in text and "--detect off" not in text

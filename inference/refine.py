@@ -142,6 +142,25 @@ def _disagreement(projected: np.ndarray, joints2d: np.ndarray, conf: np.ndarray)
     return float(np.median(np.linalg.norm(projected - np.asarray(joints2d), axis=1)[ok])) if ok.any() else float("inf")
 
 
+def legs_crossed(body, params: BodyParams, focal: float, size: int, joints2d: np.ndarray, conf: np.ndarray) -> bool:
+    """Whether the body's legs are crossed against the detector's: with both knees and both ankles seen (conf (13+,)
+    LSP order; joints2d (13+, 2) crop px), the projected knees and ankles lie nearer the other leg's keypoints than
+    their own (mean distance). A trusted network crossed the legs of a person doing a jumping jack, and the
+    refinement from there cannot pull them apart (the legs would pass through each other)."""
+    c = np.asarray(conf)
+    if not np.all(c[list(LSP_LOWER_LEGS)] > 0):
+        return False
+    from .geometry import project_points
+    from .joints import LSP_FROM_SMPL
+
+    legs = list(LSP_LOWER_LEGS)
+    projected = project_points(body.mesh(params).joints[[LSP_FROM_SMPL[k] for k in legs]], focal, size)
+    own = np.asarray(joints2d, np.float32)[legs]
+    other = np.asarray(joints2d, np.float32)[[MIRRORED_LSP[k] for k in legs]]
+    off = lambda kp: float(np.linalg.norm(projected - kp, axis=1).mean())  # noqa: E731
+    return off(other) < off(own)
+
+
 def resolve_left_right(body, params: BodyParams, focal: float, size: int, joints2d: np.ndarray, conf: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray, bool]:
     """(joints2d, conf, swapped) with the keypoints' left and right exchanged when that agrees better with the
@@ -291,7 +310,8 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
     max_energy_rise: for a network trusted at least half-way (adaptive), its own fit is returned when the refined
     pose's mixture-prior energy exceeds that of the pose the refinement started from by more than this (None:
     never). A trusted network's legs are stood up straight first when the photo does not show them
-    (`legs_outside_photo`).
+    (`legs_outside_photo`); where they cross against the detector's (`legs_crossed`), straight legs are a second
+    start, and when that fit wins the check does not apply (the network's legs were the wrong ones).
 
     Without a detected person's evidence (no keypoints, silhouette or bones) the network's fit is returned
     as it is: the part map alone is the evidence the network already read, and fitting it again makes bodies
@@ -342,6 +362,8 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
             fixed = LEG_JOINTS
             params = standing_legs(params, LEG_JOINTS)
             weights = replace(weights, balance=UNSEEN_FEET_BALANCE)
+        elif joints2d is not None and conf is not None and legs_crossed(body, params, focal, size, joints2d, conf):
+            second_start = standing_legs(params, LEG_JOINTS)
     if joints2d is not None and weights.fix_depth:  # keypoints constrain the scale: let the depth move
         weights = replace(weights, fix_depth=False)
     def fit(start: BodyParams):  # (anchored at the first start: a second start minimises the same objective)
@@ -350,14 +372,17 @@ def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int
                         photo_area=photo_area, fixed_joints=fixed, bones=bones, hidden_parts=hidden_parts(conf),
                         n_vertices=REFINE_VERTICES, fixed_betas=(SIZE_BETA,), anchor=params)
 
+    uncrossed = False  # a trusted network's crossed legs replaced by the straight-leg start's fit
     with one_torch_thread():
         result = fit(params)
         if second_start is not None and not (cancel is not None and cancel()):
-            result = _better_of(result, fit(second_start))
+            other = fit(second_start)
+            uncrossed = trust >= 0.5 and _better_of(result, other) is other
+            result = _better_of(result, other)
     out = result.params
     # the check guards a trusted network's pose, the one the refinement started from (legs it stood up included),
     # against the refinement; a network trusted less than half-way gives the evidence the lead, as its weights do
-    if max_energy_rise is not None and trust >= 0.5 and not (cancel is not None and cancel()):
+    if max_energy_rise is not None and trust >= 0.5 and not uncrossed and not (cancel is not None and cancel()):
         from .pose_priors import pose_energy
 
         if pose_energy(out.body_pose) - pose_energy(params.body_pose) > max_energy_rise:

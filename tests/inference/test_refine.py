@@ -453,3 +453,36 @@ def test_a_person_sitting_with_hidden_shins_keeps_them_folded(body, monkeypatch)
     knee = np.linalg.norm(np.asarray(folded.body_pose).reshape(23, 3)[[3, 4]], axis=1)
     # 18 vs 117 mm, knees bent 123 degrees when written
     assert err_folded < err_straight - 20 and (np.degrees(knee) > 90).all(), (err_folded, err_straight, knee)
+
+
+def test_a_trusted_network_that_crossed_the_legs_of_a_jumping_jack_gets_them_apart(body, monkeypatch):
+    """A jumping jack (legs spread, arms up), every keypoint seen, read by a trusted network that crossed the legs:
+    `legs_crossed` says so, straight legs are a second start, and that fit wins: the feet land on their keypoints.
+    From the crossed legs alone the refinement pulls them only part of the way apart (they would pass through each
+    other)."""
+    import inference.refine as refine
+
+    arms_up = {16: (0, 0, 60), 17: (0, 0, -60)}
+    jack = _posed(body, {1: (0, 0, 25), 2: (0, 0, -25), **arms_up})
+    crossed = _posed(body, {1: (0, 0, -12), 2: (0, 0, 12), **arms_up})
+    j = project_points(body.mesh(jack).joints, FOCAL, CROP_SIZE)
+    joints = np.concatenate([j[list(LSP_FROM_SMPL)], j[[HEAD_JOINT]]])
+    conf = np.ones(14, np.float32)
+    assert refine.legs_crossed(body, crossed, FOCAL, CROP_SIZE, joints, conf)
+    assert not refine.legs_crossed(body, jack, FOCAL, CROP_SIZE, joints, conf)
+    hidden = conf.copy()
+    hidden[refine.LSP_L_ANKLE] = 0.0
+    assert not refine.legs_crossed(body, crossed, FOCAL, CROP_SIZE, joints, hidden)  # a leg unseen: no say
+    trusted = PartMap(_disks({k: joints[k] for k in range(14) if k != 12}, OWN_LABEL))
+    args = dict(joints2d=joints, conf=conf, weights=dataclasses.replace(REFINE_WEIGHTS, iters=ITERS))
+
+    def feet_off(params) -> float:  # px, the ankles' projection from their keypoints
+        a = project_points(body.mesh(params).joints[[LSP_FROM_SMPL[0], LSP_FROM_SMPL[5]]], FOCAL, CROP_SIZE)
+        return float(np.linalg.norm(a - joints[[0, 5]], axis=1).max())
+
+    apart = refine_fit(body, crossed, trusted, FOCAL, CROP_SIZE, **args)
+    monkeypatch.setattr(refine, "legs_crossed", lambda *a, **k: False)  # the rule before
+    stuck = refine_fit(body, crossed, trusted, FOCAL, CROP_SIZE, **args)
+    # each foot on its own side of the body, as the keypoints have them (12 vs 38 px off when written; the network's 60)
+    assert feet_off(apart) < 0.5 * feet_off(stuck), (feet_off(apart), feet_off(stuck))
+    assert not refine.legs_crossed(body, apart, FOCAL, CROP_SIZE, joints, conf)

@@ -17,7 +17,9 @@ missing, removed when it can no longer be made.
 
 People are counted from 1 wherever a user reads them, as in the app ("Person 2 of 3"): --person N, the
 NAME_pN files of --all-people, the `person` column of summary.csv, the #N labels of NAME_people.png and the
-messages.
+messages. `--box X0 Y0 X1 Y1` fits the person in a box of one photo (`Predictor.predict_box`: also someone the
+search missed, numbered after its people) and names them as --all-people does, so a missed person joins that
+folder (the rank logs' count of the image's people follows: `inference.batch_log.people_logged`).
 
 An image whose outputs are all there is skipped (a rerun resumes); --overwrite redoes it. With --all-people
 that means every person's outputs, as many people as the rank logs say the image's last run found (an image
@@ -67,12 +69,13 @@ FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 EPILOG = """\
 exit status:
   0    every image done, or finished before (skipped)
-  1    an image failed: unreadable, no person found, --person N beyond the people found, outputs in
-       the way, a write error; or the batch stopped on a full or read-only disk (the other images'
-       results are still written; OUT/summary.csv says which image and why); with --merge-summary:
-       OUT/summary.csv cannot be written
-  2    bad arguments (--person, --mesh-formats, --shard), no images found, an --out that cannot be
-       used, or a body model or network weights that cannot be loaded (nothing predicted)
+  1    an image failed: unreadable, no person found (or none in the --box), --person N beyond the
+       people found, outputs in the way, a write error; or the batch stopped on a full or read-only
+       disk (the other images' results are still written; OUT/summary.csv says which image and why);
+       with --merge-summary: OUT/summary.csv cannot be written
+  2    bad arguments (--person, --mesh-formats, --shard, --box and what it cannot go with), no images
+       found, an --out that cannot be used, a body model or network weights that cannot be loaded, or
+       --box without the person detector installed (nothing predicted)
   130  interrupted (Ctrl+C); 143 terminated (SIGTERM): the current image's partial outputs are removed
 
 people are counted from 1 everywhere: --person N, NAME_pN, summary.csv's person column, the #N labels
@@ -107,11 +110,12 @@ def add_arguments(p, name: str) -> None:
                    help="which detected person to fit, counted from 1 (1: the default one, the most complete and "
                         "central; 2: the next; as the app's Person N and the NAME_pN files; earlier releases "
                         "counted from 0)")
-    p.add_argument("--box", metavar="X0,Y0,X1,Y1", default=None,
-                   help="fit the person inside this box (photo pixels, one image only), as a Shift+drag box in the "
-                        "app: the landmark model looks there even where the search found nobody (a person far "
-                        "away, cut by the frame, or with the face hidden); written under the image's name, and "
-                        "the summary's person column says which person of the photo that is")
+    p.add_argument("--box", nargs=4, type=float, metavar=("X0", "Y0", "X1", "Y1"), default=None,
+                   help="fit the person inside this box (photo pixels: top-left and bottom-right corners; one "
+                        "image only), as a Shift+drag box in the app: the landmark model looks there even where "
+                        "the search found nobody (a person far away, cut by the frame, or with the face hidden). "
+                        "Person N of the photo is written as with --all-people (person 1 under the image's name, "
+                        "person N as NAME_pN), so a missed person joins an --all-people folder")
     p.add_argument("--all-people", action="store_true",
                    help="fit every detected person: the --person one (default 1) under the image's name, each "
                         "other person N under NAME_pN (person 2: photo_p2); a rerun writes the people missing")
@@ -163,30 +167,30 @@ def check_person(person: int) -> int:
     return person
 
 
-def parse_box(text: str | None) -> tuple[float, float, float, float] | None:
-    """'x0,y0,x1,y1' (photo pixels) -> (x0, y0, x1, y1) floats, None without one; PredictInputError for anything
-    that is not four numbers with x1 > x0 and y1 > y0."""
-    if text is None:
+def parse_box(values) -> tuple[float, float, float, float] | None:
+    """--box's four numbers (x0, y0, x1, y1 photo pixels, as argparse read them) as a tuple, None without one;
+    PredictInputError for a value that is not finite or corners out of order."""
+    if values is None:
         return None
-    try:
-        values = tuple(float(v) for v in text.replace(" ", "").split(","))
-    except ValueError:
-        values = ()
+    text = " ".join(f"{v:g}" for v in values)
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise PredictInputError(f"--box {text}: give four numbers X0,Y0,X1,Y1 (photo pixels: the box's top-left and "
-                                "bottom-right corners), e.g. --box 120,40,380,620")
-    x0, y0, x1, y1 = values
+        raise PredictInputError(f"--box {text}: give four finite numbers X0 Y0 X1 Y1 (photo pixels: the box's "
+                                "top-left and bottom-right corners), e.g. --box 120 40 380 620")
+    x0, y0, x1, y1 = (float(v) for v in values)
     if x1 <= x0 or y1 <= y0:
         raise PredictInputError(f"--box {text}: the second corner must lie right of and below the first "
                                 "(X1 > X0, Y1 > Y0)")
-    return values
+    return x0, y0, x1, y1
 
 
-def check_box_use(box, images: list[Path], all_people: bool, person: int) -> None:
-    """A --box applies to one person of one photo: PredictInputError with several images, --all-people or
-    --person."""
+def check_box_use(box, images: list[Path], all_people: bool, person: int, detect: str) -> None:
+    """A --box applies to one person of one photo, found by the person detector: PredictInputError with several
+    images, --all-people, --person or --detect off."""
     if box is None:
         return
+    if detect == "off":
+        raise PredictInputError("--box asks the person detector to look in the box; with --detect off there is "
+                                "none (to fit a region as one person's crop, crop the photo and use --detect off)")
     if len(images) != 1:
         raise PredictInputError(f"--box is a place on one photo; {len(images)} images were given (run one image "
                                 "with --box, the others without)")
@@ -283,7 +287,8 @@ def run(args) -> int:
         if not images:
             raise PredictInputError(f"no images found in {', '.join(map(str, args.images))} "
                                     f"(looked for {', '.join(IMAGE_SUFFIXES)})")
-        check_box_use(parse_box(getattr(args, "box", None)), images, args.all_people, args.person)
+        if not getattr(args, "merge_summary", False):  # (a merge predicts nothing: a box means nothing there)
+            check_box_use(parse_box(getattr(args, "box", None)), images, args.all_people, args.person, args.detect)
         user_body = _user_body_model(args.body_model)  # a file that does not load: refused before OUT is made
         prepare_out(args.out)
         note = subfolders_note(args.images, args.out)
@@ -361,6 +366,10 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
         return 2
     for w in pred.warnings:
         print(f"warning: {w}")
+    if getattr(args, "box", None) and pred.detector is None:
+        print("error: --box needs the person detector, which is not installed here (requirements-detect.txt)",
+              file=sys.stderr)
+        return 2
     renderer = MeshRenderer(body.faces, body.weights)
     ctx = _Context(args, mesh_formats, pred, renderer, body, log, counts, tqdm.write, PredictionError, holders)
     for i in tqdm(todo, desc="predict", unit="image", disable=len(todo) < 2):
@@ -472,6 +481,7 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     args = ctx.args
     t0 = time.perf_counter()
     person, box = args.person, parse_box(getattr(args, "box", None))
+    layout = person  # the person whose outputs take the image's own name
     row = {"index": index, "image": str(path), "output": name, "person": None if box else person}
     try:
         p, damage = predict_one(ctx.pred, path, person - 1, box)
@@ -486,10 +496,13 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     spent = time.perf_counter() - t0  # the fitted person's own time (with the detection), without the others'
     for text in damage:
         ctx.say(f"warning: {about_file(path, text)}")
-    if box is not None and p.person >= 0:  # the boxed person's place among the photo's people, counted from 1
-        person = p.person + 1
     found = len(p.people)
-    names = person_names(name, person, found) if args.all_people and found > 1 else {person: name}
+    if box is not None:  # the boxed person's place among the photo's people, counted from 1, named as by
+        # --all-people (the search's person 1 under NAME, person N as NAME_pN): a missed person joins that folder
+        person, layout = p.person + 1, 1
+        names = {person: person_names(name, layout, found)[person]}
+    else:
+        names = person_names(name, person, found) if args.all_people and found > 1 else {person: name}
     rows = {n: {**row, "output": o, "person": n} for n, o in names.items()}
     keep = {n for n, o in names.items()
             if not args.overwrite and kept(args.out, o, ctx.mesh_formats, ctx.holders, path, n)}
@@ -533,7 +546,7 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
             wrote.add(n)
         else:
             ok = False
-    _after_writing(ctx, path, name, p, wrote, ok, person)
+    _after_writing(ctx, path, name, p, wrote, ok, layout)
     ctx.counts["failed" if not ok else "done" if wrote else "skipped"] += 1
 
 
@@ -543,7 +556,8 @@ def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, per
     outputs of people beyond them that this tool wrote for it are removed (`_remove_people_beyond`);
     NAME_scene.glb is written when missing or remade when a person was written, from the people's files, and
     removed when it cannot be (fewer than two people now, or a person's files missing): a scene left as it was
-    would show fits the folder no longer holds. `person`: the image's own person (--person, or the boxed one)."""
+    would show fits the folder no longer holds. `person`: the person under the image's own name NAME (--person;
+    with --box, 1)."""
     args = ctx.args
     found = len(p.people)
     if person in wrote:
@@ -698,7 +712,7 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=(), share
     ctx.log.write(**row, status="done", message="; ".join(damage), seconds=seconds, **quality)
     t = p.timings
     who = f" person {row['person']}" if args.all_people and len(p.people) > 1 else ""
-    if getattr(args, "box", None) and row.get("person"):
+    if getattr(args, "box", None):
         who = f" person {row['person']} (the one in the box)"
     detect = f"detect {t.detect * 1000:.0f} ms" + (f" (all {shared} people)" if shared > 1 else "")
     ctx.say(f"{path.name}{who}: {detect}, segment {t.segment * 1000:.0f} ms, fit {t.fit * 1000:.0f} ms, "

@@ -173,16 +173,25 @@ def adopt_table(out: Path, log: BatchLog) -> int:
 
 
 def people_logged(out: Path) -> dict[str, int]:
-    """{output name: how many people its image holds, by the newest logged row of that output that gives a
-    count}, from every log under OUT; outputs none of whose rows gives one (no person found, an unreadable
-    image) are not in it."""
+    """{output name: how many people its image holds, by the newest logged row of that output, or of a person NAME_pK
+    of it (person K: `predict --box` adds a person the search missed), that gives a count}, from every log under
+    OUT; outputs none of whose rows gives one (no person found, an unreadable image) are not in it."""
     found: dict[str, int] = {}
     for r in sorted(read_logs(out), key=lambda r: r.get("finished_at", "")):
-        try:
-            found[r["output"]] = int(r.get("people") or "")
-        except ValueError:
+        n = _people(r)
+        if n is None:
             continue
+        found[r["output"]] = n
+        base = _person_base(r)
+        if base is not None:
+            found[base] = n
     return found
+
+
+def _person_base(row: dict) -> str | None:
+    """NAME for a row of output NAME_pK holding person K (one person of NAME's image), else None."""
+    m = re.fullmatch(r"(.+)_p(\d+)", row["output"])
+    return m[1] if m and row.get("person") == m[2] else None
 
 
 def written_logged(out: Path) -> dict[str, tuple[str, str]]:
@@ -233,6 +242,17 @@ def _people(row: dict) -> int | None:
         return None
 
 
+def _image_people(outputs: dict[str, list[dict]], stem: str) -> int | None:
+    """How many people the image with output name `stem` holds: the count of its newest row that gives one, among
+    NAME's rows and those of its people NAME_pK (`outputs`: {output name: rows} of that image); a newer 'skipped'
+    row stands for the 'done' row before it (`_best`). None when no row gives one."""
+    rows = [_best(rs) for o, rs in outputs.items() if o == stem or any(_person_base(r) == stem for r in rs)]
+    counted = [r for r in rows if _people(r) is not None]
+    if stem in outputs and not counted:
+        return _people(_best(outputs[stem]))
+    return _people(max(counted, key=lambda r: r.get("finished_at", ""))) if counted else None
+
+
 def _files_gone(out: Path | None, row: dict) -> bool:
     """Whether a 'done' row's output is no longer in OUT (its NAME.npz, written for every output, is gone):
     removed by a later run (the people no longer found) or by the user. False without `out`."""
@@ -259,7 +279,7 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
         claimed |= {(path.name, o) for o in outputs} | {(path.name, stem)}
         if stem not in outputs:
             merged.append({"index": i, "image": str(path), "output": stem, "status": "pending"})
-        people = _people(_best(outputs[stem])) if stem in outputs else None
+        people = _image_people(outputs, stem)
         for o in sorted(outputs, key=lambda o: _person_key(o, stem)):
             best = _best(outputs[o])
             k = _person_key(o, stem)

@@ -433,6 +433,9 @@ class Predictor:
         y0, y1 = sorted((min(max(y0, 0.0), h), min(max(y1, 0.0), h)))
         from .detect import MIN_BOX_PX
 
+        if x1 - x0 <= 0 or y1 - y0 <= 0:
+            bx = ", ".join(f"{float(v):.0f}" for v in box)
+            raise PredictionError(f"the box ({bx}) lies outside the {w} x {h} px image")
         if x1 - x0 < MIN_BOX_PX or y1 - y0 < MIN_BOX_PX:
             raise PredictionError(f"the box ({x1 - x0:.0f} x {y1 - y0:.0f} px inside the image) is too small to "
                                   "find a person in")

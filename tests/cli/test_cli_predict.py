@@ -457,19 +457,26 @@ def test_all_people_rerun_completes_a_person_whose_file_was_deleted(tmp_path, ca
 
 # ------------------------------------------------------------------ --box: one person of one photo, by place
 @pytest.mark.parametrize("extra, needle", [
-    (["--box", "1,2,3"], "give four numbers X0,Y0,X1,Y1"),
-    (["--box", "a,b,c,d"], "give four numbers"),
-    (["--box", "10,10,nan,50"], "give four numbers"),
-    (["--box", "50,10,20,60"], "X1 > X0, Y1 > Y0"),
-    (["--box", "10,10,50,60", "--all-people"], "use one or the other"),
-    (["--box", "10,10,50,60", "--person", "2"], "--person 2 by rank"),
-    (["--box", "10,10,50,60", "TWO"], "2 images were given"),
+    (["--box", "10", "10", "nan", "50"], "give four finite numbers"),
+    (["--box", "10", "10", "inf", "50"], "give four finite numbers"),
+    (["--box", "50", "10", "20", "60"], "X1 > X0, Y1 > Y0"),
+    (["--box", "10", "10", "50", "60", "--all-people"], "use one or the other"),
+    (["--box", "10", "10", "50", "60", "--person", "2"], "--person 2 by rank"),
+    (["--box", "10", "10", "50", "60", "--detect", "off"], "with --detect off there is none"),
+    (["--box", "10", "10", "50", "60", "TWO"], "2 images were given"),
 ])
 def test_bad_box_is_refused_before_the_models_load(tmp_path, capsys, no_models, extra, needle):
     images = [str(PHOTOS[0])] + [str(PHOTOS[1])] * ("TWO" in extra)
     assert main(["predict", *images, *(a for a in extra if a != "TWO"), "--out", str(tmp_path / "out")]) == 2
     _one_line_error(capsys, needle)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("box", [["1", "2", "3"], ["a", "b", "c", "d"]])
+def test_a_box_that_is_not_four_numbers_is_a_usage_error(tmp_path, capsys, no_models, box):
+    with pytest.raises(SystemExit) as exc:
+        main(["predict", str(PHOTOS[0]), "--out", str(tmp_path / "out"), "--box", *box])
+    assert exc.value.code == 2 and "--box" in capsys.readouterr().err
 
 
 def test_box_fits_a_person_the_search_missed(tmp_path, capsys, detecting_predictor):
@@ -489,7 +496,8 @@ def test_box_fits_a_person_the_search_missed(tmp_path, capsys, detecting_predict
     assert main(["predict", str(photo), "--out", str(out), "--no-refine"]) == 1
     assert "no person found" in capsys.readouterr().out
     h, w = img.shape[:2]
-    assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--box", f"0,0,{w},{h}"]) == 0
+    # (a negative corner, clipped to the photo: written as is after --box)
+    assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--box", "-20", "0", str(w), str(h)]) == 0
     text = capsys.readouterr().out
     assert "person 1 (the one in the box)" in text and "1/1 images done" in text
     assert (out / "faceless.obj").is_file() and (out / "faceless_people.png").is_file()
@@ -497,6 +505,45 @@ def test_box_fits_a_person_the_search_missed(tmp_path, capsys, detecting_predict
 
     rows = list(csv.DictReader((out / "summary.csv").open()))
     assert [(r["status"], r["person"], r["people"]) for r in rows] == [("done", "1", "1")]
-    assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--box", "0,0,60,40", "--overwrite"]) == 1
-    text = capsys.readouterr().out
-    assert "no person found in the box" in text and "--detect off" not in text
+    for box, needle in ((["0", "0", "60", "40"], "no person found in the box"),
+                        ([str(w + 10), "0", str(w + 300), "300"], f"lies outside the {w} x {h} px image")):
+        assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--overwrite", "--box", *box]) == 1
+        text = capsys.readouterr().out
+        assert needle in text and "--detect off" not in text, text
+
+
+def test_a_boxed_person_joins_an_all_people_folder(tmp_path, capsys, detecting_predictor):
+    """camera.png with the face painted over beside the original: --all-people finds the right man only; a box
+    around the left one adds him as person 2, written as NAME_p2 beside person 1's files (untouched); a box around
+    the right man is person 1, whose outputs are there: skipped."""
+    import csv
+
+    import cv2
+
+    from inference.image_io import load_image
+
+    cam = load_image(RESOURCES / "photos" / "camera.png")
+    face = cam.copy()
+    face[80:210, 185:275] = face[80:210, 185:275].mean((0, 1)).astype(np.uint8)
+    photo, out = tmp_path / "pair.png", tmp_path / "out"
+    cv2.imwrite(str(photo), np.concatenate([face, cam], 1)[..., ::-1])
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
+    assert (out / "pair.obj").is_file() and not (out / "pair_p2.obj").exists()
+    before = {q.name: q.stat().st_mtime_ns for q in out.glob("pair*")}
+    capsys.readouterr()
+    assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--box", "5", "40", "300", "505"]) == 0
+    assert "person 2 (the one in the box)" in capsys.readouterr().out
+    assert (out / "pair_p2.obj").is_file() and (out / "pair_p2_people.png").is_file()
+    assert {n: (out / n).stat().st_mtime_ns for n in before} == before  # person 1's files kept
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert ("pair_p2", "done", "2", "2") in [(r["output"], r["status"], r["person"], r["people"]) for r in rows]
+    assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--box", "517", "40", "812", "505"]) == 0
+    assert "1 finished before (skipped)" in capsys.readouterr().out
+    assert {n: (out / n).stat().st_mtime_ns for n in before} == before
+    # the table lists both people, and an --all-people rerun fits nobody again (the logs count two people) and
+    # makes the scene of both from their files
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [(r["output"], r["person"]) for r in rows] == [("pair", "1"), ("pair_p2", "2")]
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
+    assert "pair_scene.glb made from its 2 people's parameter files" in capsys.readouterr().out
+    assert {n: (out / n).stat().st_mtime_ns for n in before} == before and (out / "pair_scene.glb").is_file()

@@ -176,14 +176,16 @@ def people_logged(out: Path) -> dict[str, int]:
     """{output name: how many people its image holds, by the newest logged row of that output, or of a person NAME_pK
     of it (person K: `predict --box` adds a person the search missed), that gives a count}, from every log under
     OUT; outputs none of whose rows gives one (no person found, an unreadable image) are not in it."""
+    rows = sorted(read_logs(out), key=lambda r: r.get("finished_at", ""))
+    images = {(r["output"], Path(r.get("image") or "").name) for r in rows}  # (output, its image's file name)
     found: dict[str, int] = {}
-    for r in sorted(read_logs(out), key=lambda r: r.get("finished_at", "")):
+    for r in rows:
         n = _people(r)
         if n is None:
             continue
         found[r["output"]] = n
-        base = _person_base(r)
-        if base is not None:
+        base = _person_base(r)  # (NAME's own rows name the same image: not a photo that is called NAME_p2)
+        if base is not None and (base, Path(r.get("image") or "").name) in images:
             found[base] = n
     return found
 

@@ -137,3 +137,23 @@ def test_holds(held, image, person, ok):
 def test_holder_text():
     assert holder_text(("a.jpg", "2")) == "person 2 of a.jpg"
     assert holder_text(("a.jpg", "")) == "the whole image of a.jpg"
+
+
+def test_a_person_added_later_counts_for_the_image(tmp_path):
+    """A person boxed after an --all-people run (predict --box: NAME_p3, person 3 of 3) raises the image's count for
+    the rerun and the table; a photo that is itself called NAME_p2 does not change NAME's count."""
+    out = tmp_path
+    for o in ("a", "a_p2", "a_p3", "b", "b_p2"):
+        (out / f"{o}.npz").write_bytes(b"")  # (a merge leaves out outputs whose files are gone)
+    rank = BatchLog(out, "rank0-of-1.csv", rank=0)
+    for o, k in (("a", 1), ("a_p2", 2)):
+        rank.write(image="in/a.png", output=o, status="done", person=k, people=2, finished_at="2026-01-01T00:00:01")
+    rank.write(image="in/a.png", output="a_p3", status="done", person=3, people=3, finished_at="2026-01-01T00:00:02")
+    rank.write(image="in/b_p2.png", output="b_p2", status="done", person=2, people=5, finished_at="2026-01-01T00:00:03")
+    rank.write(image="in/b.png", output="b", status="done", person=1, people=1, finished_at="2026-01-01T00:00:00")
+    rank.close()
+    counts = people_logged(out)
+    assert counts["a"] == 3 and counts["b"] == 1 and counts["b_p2"] == 5
+    table = read_summary(merge_summary(out, [Path("in/a.png"), Path("in/b.png")], ["a", "b"]))
+    assert [(r["output"], r["person"], r["people"]) for r in table if r["image"].endswith("a.png")] == [
+        ("a", "1", "2"), ("a_p2", "2", "2"), ("a_p3", "3", "3")]

@@ -1,7 +1,8 @@
 """Real photos, no ground-truth part maps: measure the predicted part map against the person detector.
 
 Per photo and detected person: keypoint-part agreement (the fraction of confident BlazePose keypoints
-whose neighbourhood's majority label is a part the joint belongs to), the fraction of left/right swaps,
+whose neighbourhood's majority label is a part the joint belongs to), the fraction of left/right swaps, both also
+over the 17 body keypoints alone (inference.metrics.BODY_KEYPOINTS: no mouth, fingers, heels, toe tips),
 and the IoU of the union of the parts with the detector's silhouette (inference.metrics); all on the
 part map in the photo's own frame (inference.crop.uncrop_parts). Writes a markdown table
 (OUT/real_parts.md, also printed), OUT/real_parts.json and one picture per photo (per person a row:
@@ -65,7 +66,7 @@ def main() -> None:
 
     torch.set_num_threads(1)
     from inference.crop import uncrop_parts
-    from inference.metrics import keypoint_part_agreement, silhouette_iou
+    from inference.metrics import BODY_KEYPOINTS, keypoint_part_agreement, silhouette_iou
     from inference.parts import colorize
     from inference.pipeline import PredictionError, Predictor
     from inference.render.overlay import parts_overlay
@@ -92,9 +93,11 @@ def main() -> None:
             person = p.people[p.person]
             labels = uncrop_parts(p.parts, p.crop, p.image.shape)
             agr = keypoint_part_agreement(labels, person.keypoints)
+            body = agr.among(BODY_KEYPOINTS)
             iou = silhouette_iou(labels, person.mask.full()) if person.mask is not None else float("nan")
             row = {"photo": path.name, "person": k + 1, "people": len(p.people), "n_keypoints": agr.n,
                    "agreement": agr.agreement, "swaps": agr.swaps, "silhouette_iou": iou,
+                   "n_body": body.n, "body_agreement": body.agreement, "body_swaps": body.swaps,
                    "radius_px": agr.radius, "confidence": p.parts.confidence(),
                    "disagree": [f"{q.name}->{q.label}" for q in agr.keypoints if not q.agrees]}
             rows.append(row)
@@ -114,19 +117,24 @@ def main() -> None:
         cv2.imwrite(str(a.out / f"{path.stem}.png"), np.concatenate(strips, 0)[..., ::-1])
     (a.out / "real_parts.json").write_text(json.dumps(rows, indent=1))
     lines = ["| photo | person | keypoints checked | keypoint-part agreement | left/right swaps | "
-             "parts vs silhouette IoU |", "|---|---|---|---|---|---|"]
+             "17 body keypoints: agreement, swaps | parts vs silhouette IoU |", "|---|---|---|---|---|---|---|"]
     for row in rows:
         if "agreement" in row:
             lines.append(f"| {row['photo']} | {row['person']} of {row['people']} | {row['n_keypoints']} | "
-                         f"{_fmt(row['agreement'])} | {_fmt(row['swaps'])} | {_fmt(row['silhouette_iou'])} |")
+                         f"{_fmt(row['agreement'])} | {_fmt(row['swaps'])} | {_fmt(row['body_agreement'])}, "
+                         f"{_fmt(row['body_swaps'])} | {_fmt(row['silhouette_iou'])} |")
         else:
-            lines.append(f"| {row['photo']} | - | - | {row['result']} | | |")
+            lines.append(f"| {row['photo']} | - | - | {row['result']} | | | |")
     done = [r for r in rows if "agreement" in r and r["n_keypoints"]]
     if done:
+        def pooled(key: str, n_key: str) -> float:  # over every checked keypoint of every person
+            n = sum(r[n_key] for r in done if r[n_key])
+            return sum(r[key] * r[n_key] for r in done if r[n_key]) / n if n else float("nan")
+
         n = sum(r["n_keypoints"] for r in done)
-        agree = sum(r["agreement"] * r["n_keypoints"] for r in done) / n
-        swaps = sum(r["swaps"] * r["n_keypoints"] for r in done) / n
-        lines.append(f"| all ({len(done)} people) | | {n} | {agree:.2f} | {swaps:.2f} | "
+        lines.append(f"| all ({len(done)} people) | | {n} | {pooled('agreement', 'n_keypoints'):.2f} | "
+                     f"{pooled('swaps', 'n_keypoints'):.2f} | {pooled('body_agreement', 'n_body'):.2f}, "
+                     f"{pooled('body_swaps', 'n_body'):.2f} | "
                      f"{np.nanmean([r['silhouette_iou'] for r in done]):.2f} (mean) |")
     text = "\n".join(lines) + "\n"
     (a.out / "real_parts.md").write_text(text)

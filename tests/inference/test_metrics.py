@@ -8,6 +8,7 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from inference.metrics import (
+    BODY_KEYPOINTS,
     KEYPOINT_PARTS,
     IoUAccumulator,
     confusion_matrix,
@@ -253,6 +254,28 @@ def test_agreement_one_when_every_keypoint_is_on_its_part():
     assert [(k.keypoint, k.name, k.label, k.agrees, k.swapped) for k in res.keypoints] == [
         (NOSE, "nose", HEAD, True, False), (L_WRIST, "left_wrist", L_FOREARM, True, False)]
     assert res.keypoints[1].xy == (5.5, 5.5)
+
+
+def test_agreement_among_the_body_keypoints_leaves_out_mouth_fingers_and_feet():
+    """BODY_KEYPOINTS are COCO's 17 among BlazePose's 33; `among` scores the same check over them alone: a mouth on the
+    neck and a toe tip on the background count over all keypoints, not over the body's."""
+    from inference.detect import LANDMARK_NAMES
+
+    assert len(BODY_KEYPOINTS) == 17 and set(BODY_KEYPOINTS) <= set(LANDMARK_NAMES)
+    assert not {"mouth_left", "left_heel", "left_foot_index", "left_pinky"} & set(BODY_KEYPOINTS)
+    lab = np.zeros((40, 40), np.uint8)
+    lab[:10, 20:30] = HEAD
+    lab[10:20, 20:30] = NECK
+    kp = _keypoints()
+    kp[NOSE] = (25.0, 4.0, 1.0)
+    kp[LANDMARK_NAMES.index("mouth_left")] = (25.0, 15.0, 1.0)       # on the neck
+    kp[LANDMARK_NAMES.index("left_foot_index")] = (5.0, 35.0, 1.0)   # on the background
+    res = keypoint_part_agreement(lab, kp)
+    assert res.n == 3 and abs(res.agreement - 1 / 3) < 1e-9
+    body = res.among()
+    assert body.n == 1 and body.agreement == 1.0 and body.swaps == 0.0 and body.radius == res.radius
+    assert [k.name for k in body.keypoints] == ["nose"]
+    assert np.isnan(res.among(("left_wrist",)).agreement) and res.among(("left_wrist",)).n == 0
 
 
 def test_left_right_swap_is_counted_apart():

@@ -70,13 +70,13 @@ FOLDED_KNEE_DEG = 120.0
 LSP_HIPS = (2, 3)
 LSP_SHOULDERS = (8, 9)
 THIGH_SHOWN = 0.5  # see legs_outside_photo
-# LSP order (+ head) with left and right exchanged
 # legs_crossed: the projected knees and ankles are this much nearer the other leg's keypoints than their own (mean
 # distance ratio), and at least this far from their own (torso lengths). On the 65 photo people the jumping jack of
-# sports2d_0020 scores 0.58 and 0.76, a side-on walker 0.39 and 0.50 (its second start loses), everyone else a ratio
-# of 1.03 or more; a body whose projection matches keypoints with 20 px of noise (torso 59 px) passes in 0-3 % of
-# draws, side-on in none (a bare "nearer" flagged 38-47 % of side-on draws).
+# sports2d_0020 scores 0.58 and 0.76; the 16 others it is asked of (a trusted network, hips, shoulders, knees and
+# ankles seen) 1.09 or more; a body whose projection matches keypoints with 20 px of noise (torso 59 px) passes in
+# 0-3 % of draws, side-on in none (a bare "nearer" flagged 38-47 % of side-on draws).
 CROSSED_LEGS = (0.75, 0.3)
+# LSP order (+ head) with left and right exchanged
 MIRRORED_LSP = (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 12, 13)
 # The BlazePose landmark whose parts (metrics.KEYPOINT_PARTS) each LSP keypoint (+ head) must lie on: the
 # 12 limb joints as themselves, the head (mid-ears) as an ear; the neck (mid-shoulders) is not checked.

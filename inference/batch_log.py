@@ -250,8 +250,6 @@ def _image_people(outputs: dict[str, list[dict]], stem: str) -> int | None:
     row stands for the 'done' row before it (`_best`). None when no row gives one."""
     rows = [_best(rs) for o, rs in outputs.items() if o == stem or any(_person_base(r) == stem for r in rs)]
     counted = [r for r in rows if _people(r) is not None]
-    if stem in outputs and not counted:
-        return _people(_best(outputs[stem]))
     return _people(max(counted, key=lambda r: r.get("finished_at", ""))) if counted else None
 
 

@@ -451,6 +451,7 @@ class PartAgreement:
 
     def among(self, names: tuple[str, ...] = BODY_KEYPOINTS) -> PartAgreement:
         """The same measure over the checked keypoints named in `names` only (default: BODY_KEYPOINTS)."""
+        names = {names} if isinstance(names, str) else set(names)  # (a bare name is one name, not its letters)
         kept = tuple(k for k in self.keypoints if k.name in names)
         n = len(kept)
         return PartAgreement(kept, sum(k.agrees for k in kept) / n if n else float("nan"),

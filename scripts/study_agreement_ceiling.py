@@ -70,7 +70,8 @@ def main(argv=None) -> int:
         nb = sum(total[k] for k in body)
         print(f"\n{m} part maps: agreement {1 - sum(failed.values()) / n:.3f}, left/right swaps "
               f"{sum(swapped.values()) / n:.3f} ({n} keypoints); over the 17 body keypoints "
-              f"{1 - sum(failed[k] for k in body) / nb:.3f}, swaps {sum(swapped[k] for k in body) / nb:.3f}")
+              + (f"{1 - sum(failed[k] for k in body) / nb:.3f}, swaps {sum(swapped[k] for k in body) / nb:.3f}"
+                 if nb else "none checked"))
         for name in sorted(total, key=lambda k: -failed[k] / total[k])[:a.rows]:
             labels = ", ".join(f"{lab} {c}" for lab, c in where[name].most_common(3))
             print(f"  {name:18s} {total[name]:5d} checked, {failed[name] / total[name]:.2f} off their parts ({labels})")

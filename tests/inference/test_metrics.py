@@ -276,6 +276,7 @@ def test_agreement_among_the_body_keypoints_leaves_out_mouth_fingers_and_feet():
     assert body.n == 1 and body.agreement == 1.0 and body.swaps == 0.0 and body.radius == res.radius
     assert [k.name for k in body.keypoints] == ["nose"]
     assert np.isnan(res.among(("left_wrist",)).agreement) and res.among(("left_wrist",)).n == 0
+    assert res.among("nose").n == 1 and res.among("nose_x").n == 0  # a bare name is one name
 
 
 def test_left_right_swap_is_counted_apart():

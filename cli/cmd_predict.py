@@ -27,7 +27,8 @@ whose count is not on record is predicted again, and only its missing people are
 set lost a file is written again when the rank logs say the rest holds that person of that image, while files
 of another image or person, or not on record, are never replaced without --overwrite; every person's names
 are looked at before any is written). When an image's own outputs are written anew, the outputs of people
-beyond those found now that the rank logs say this tool wrote for it are removed. "The rank logs" are
+beyond those found now that the rank logs say this tool wrote for it are removed, except a person fitted from a
+--box (not one of the search's people: kept, and counted, until the user deletes their files). "The rank logs" are
 every log under OUT/summary_ranks/, the app's "Run all" log among them (inference/batch_log.py): what the app
 wrote counts as written by this tool. Large folders: `--shard K/N` or torchrun ranks split the inputs, and
 OUT/summary.csv lists every image's result (see cli/predict_batch.py).
@@ -46,7 +47,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from inference.batch_log import RANK_LOGS, holder_text, holds, merge_summary, people_logged, written_logged
+from inference.batch_log import (
+    RANK_LOGS,
+    box_note,
+    boxed_logged,
+    holder_text,
+    holds,
+    merge_summary,
+    people_logged,
+    written_logged,
+)
 from inference.errors import NoPersonFound, PersonNotThere
 from inference.image_io import IMAGE_SUFFIXES, about_file  # IMAGE_SUFFIXES: the one list the app's reader accepts
 from inference.predict_outputs import (  # the one exporter, shared with the app's "Run all"
@@ -337,7 +347,7 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
     people = people_logged(args.out) if args.all_people and not args.overwrite else {}
     # read with --overwrite too: the outputs of people no longer found are removed only where the logs say
     # this tool wrote them for this image (`_remove_people_beyond`)
-    holders = written_logged(args.out)
+    holders, boxed = written_logged(args.out), boxed_logged(args.out)
     todo, scenes = [], []
     for i in mine:
         # (a boxed person's number is known only once they are found: their outputs are looked at then)
@@ -371,7 +381,8 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
               file=sys.stderr)
         return 2
     renderer = MeshRenderer(body.faces, body.weights)
-    ctx = _Context(args, mesh_formats, pred, renderer, body, log, counts, tqdm.write, PredictionError, holders)
+    ctx = _Context(args, mesh_formats, pred, renderer, body, log, counts, tqdm.write, PredictionError, holders,
+                   boxed)
     for i in tqdm(todo, desc="predict", unit="image", disable=len(todo) < 2):
         try:
             _predict_image(ctx, i, images[i], stems[i])
@@ -467,10 +478,12 @@ class _Fatal(Exception):
 
 
 class _Context:
-    def __init__(self, args, mesh_formats, pred, renderer, body, log, counts, say, prediction_error, holders):
+    def __init__(self, args, mesh_formats, pred, renderer, body, log, counts, say, prediction_error, holders,
+                 boxed=frozenset()):
         self.args, self.mesh_formats, self.pred, self.renderer, self.body = args, mesh_formats, pred, renderer, body
         self.log, self.counts, self.say, self.PredictionError = log, counts, say, prediction_error
         self.holders = holders  # whose fit each output name's files hold (inference.batch_log.written_logged)
+        self.boxed = boxed  # output names holding a person fitted from a box (inference.batch_log.boxed_logged)
 
 
 def _predict_image(ctx, index: int, path: Path, name: str) -> None:
@@ -490,16 +503,19 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
         ctx.counts["failed"] += 1
         status = "no person" if isinstance(exc, NoPersonFound) else "error"
         ctx.counts["no_person"] += status == "no person"
-        ctx.log.write(**row, status=status, message=str(exc), seconds=time.perf_counter() - t0,
-                      people=exc.found if isinstance(exc, PersonNotThere) else None)
+        # (a failed box is logged with its box: the table keeps the image's earlier result, `batch_log._best`)
+        ctx.log.write(**row, status=status, message=str(exc) if box is None else box_note(box, str(exc)),
+                      seconds=time.perf_counter() - t0, people=exc.found if isinstance(exc, PersonNotThere) else None)
         return
     spent = time.perf_counter() - t0  # the fitted person's own time (with the detection), without the others'
     for text in damage:
         ctx.say(f"warning: {about_file(path, text)}")
     found = len(p.people)
     if box is not None:  # the boxed person's place among the photo's people, counted from 1, named as by
-        # --all-people (the search's person 1 under NAME, person N as NAME_pN): a missed person joins that folder
-        person, layout = p.person + 1, 1
+        # --all-people (the search's person 1 under NAME, person N as NAME_pN): a missed person joins that folder;
+        # in a folder of `--all-people --person L`, whose NAME holds person L of this image, as that run named them
+        held = ctx.holders.get(name)
+        person, layout = p.person + 1, int(held[1]) if held and held[0] == path.name and held[1].isdigit() else 1
         names = {person: person_names(name, layout, found)[person]}
     else:
         names = person_names(name, person, found) if args.all_people and found > 1 else {person: name}
@@ -556,12 +572,13 @@ def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, per
     outputs of people beyond them that this tool wrote for it are removed (`_remove_people_beyond`);
     NAME_scene.glb is written when missing or remade when a person was written, from the people's files, and
     removed when it cannot be (fewer than two people now, or a person's files missing): a scene left as it was
-    would show fits the folder no longer holds. `person`: the person under the image's own name NAME (--person;
-    with --box, 1)."""
+    would show fits the folder no longer holds; people fitted from a box beyond the search's are in it too
+    (`_boxed_beyond`). `person`: the person under the image's own name NAME (--person; with --box, 1)."""
     args = ctx.args
     found = len(p.people)
     if person in wrote:
         _remove_people_beyond(ctx, path, name, found)
+    found = max([found, *_boxed_beyond(ctx, path, name, found)])  # (they stay: the scene shows them too)
     scene = args.out / f"{name}_scene.glb"
     everyone = found > 1 and args.all_people and ok
     if not (wrote or everyone and not scene.exists()):
@@ -582,14 +599,22 @@ def _scene_ours(holders: dict, name: str) -> bool:
     return holders.get(f"{name}_scene") is None
 
 
+def _boxed_beyond(ctx, path: Path, name: str, found: int) -> list[int]:
+    """The people K > `found` of the image `path` (output name `name`) whose outputs NAME_pK hold a person a user
+    boxed (`predict --box`, as the rank logs know: `ctx.boxed`, `ctx.holders`) and are all there."""
+    return [k for o in ctx.boxed if (m := re.fullmatch(re.escape(name) + r"_p(\d+)", o)) and (k := int(m[1])) > found
+            and kept(ctx.args.out, o, ctx.mesh_formats, ctx.holders, path, k)]
+
+
 def _remove_people_beyond(ctx, path: Path, name: str, found: int) -> None:
     """Remove the outputs NAME_pK of people K > `found` that the rank logs say this tool wrote for this very
     image (files not on record, or of another image, stay): after the image's outputs were written anew, as
-    with --overwrite --detect off after a run that found six people, they are not the image's people any more."""
+    with --overwrite --detect off after a run that found six people, they are not the image's people any more.
+    A person a user boxed (`predict --box`: `ctx.boxed`) is not one of the search's people and stays."""
     gone = []
     for o, held in ctx.holders.items():
         m = re.fullmatch(re.escape(name) + r"_p(\d+)", o)
-        if m and int(m[1]) > found and holds(held, path, int(m[1])):
+        if m and int(m[1]) > found and holds(held, path, int(m[1])) and o not in ctx.boxed:
             files = [q for q in output_paths(ctx.args.out / o, list(MESH_FORMATS)) if q.exists()]
             remove_quietly(files)
             gone += [(int(m[1]), o)] if files else []
@@ -709,7 +734,9 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=(), share
         # this name, would show people the files no longer hold
         remove_quietly([Path(f"{stem}_people.png")])
     seconds = time.perf_counter() - t0
-    ctx.log.write(**row, status="done", message="; ".join(damage), seconds=seconds, **quality)
+    box = parse_box(getattr(args, "box", None))  # (a boxed person's row says so: later runs keep them)
+    notes = ([box_note(box)] if box is not None else []) + list(damage)
+    ctx.log.write(**row, status="done", message="; ".join(notes), seconds=seconds, **quality)
     t = p.timings
     who = f" person {row['person']}" if args.all_people and len(p.people) > 1 else ""
     if getattr(args, "box", None):

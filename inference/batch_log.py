@@ -10,9 +10,10 @@ Readers. `merge_summary` rewrites OUT/summary.csv from every log under a file lo
 folder (`merge_rows`): every input image of the merging run once, in input order, with its people, the newest
 result of each output (a later "skipped" does not hide the "done" row that wrote its files, with its numbers),
 "pending" for an image no writer has logged; then the outputs the logs record for other images (earlier runs of
-any tool into the same folder). `people_logged` and `written_logged` say what the logs know of each output name
-(how many people its image holds, whose fit its files hold): the CLI's resume and --overwrite rules and the
-app's skip rule read them, so each tool knows what the other wrote.
+any tool into the same folder). `people_logged`, `written_logged` and `boxed_logged` say what the logs know of each
+output name (how many people its image holds, by one rule, `_image_people`, which the table follows too; whose fit
+its files hold; whether that is a person a user boxed): the CLI's resume and --overwrite rules and the app's skip
+rule read them, so each tool knows what the other wrote.
 
 Pure Python (no Qt): the CLI calls it in its loop, the app in its batch worker thread.
 """
@@ -173,27 +174,59 @@ def adopt_table(out: Path, log: BatchLog) -> int:
 
 
 def people_logged(out: Path) -> dict[str, int]:
-    """{output name: how many people its image holds, by the newest logged row of that output, or of a person NAME_pK
-    of it (person K: `predict --box` adds a person the search missed), that gives a count}, from every log under
-    OUT; outputs none of whose rows gives one (no person found, an unreadable image) are not in it."""
-    rows = sorted(read_logs(out), key=lambda r: r.get("finished_at", ""))
-    images = {(r["output"], Path(r.get("image") or "").name) for r in rows}  # (output, its image's file name)
-    found: dict[str, int] = {}
+    """{output name: how many people its image holds (`_image_people`)}, from every log under OUT; outputs for
+    which no row gives a count (no person found, an unreadable image) are not in it. Of two images that logged
+    the same output name, the newer one's count."""
+    images = _outputs_by_image(_by_image(read_logs(out)))
+    found: dict[str, tuple[str, int]] = {}
+    for outputs in images.values():
+        for o, rs in outputs.items():
+            n = _image_people(outputs, o, out)
+            last = max(r.get("finished_at", "") for r in rs)
+            if n is not None and (o not in found or last > found[o][0]):
+                found[o] = (last, n)
+    return {o: n for o, (_, n) in found.items()}
+
+
+def _by_image(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """{(image file name, output name): its rows}: rows are matched by the image's file name, not by the path as
+    typed (the same photo given by a relative and then by an absolute path writes the same files)."""
+    groups: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
-        n = _people(r)
-        if n is None:
-            continue
-        found[r["output"]] = n
-        base = _person_base(r)  # (NAME's own rows name the same image: not a photo that is called NAME_p2)
-        if base is not None and (base, Path(r.get("image") or "").name) in images:
-            found[base] = n
-    return found
+        groups.setdefault((Path(r.get("image") or "").name, r["output"]), []).append(r)
+    return groups
 
 
-def _person_base(row: dict) -> str | None:
-    """NAME for a row of output NAME_pK holding person K (one person of NAME's image), else None."""
-    m = re.fullmatch(r"(.+)_p(\d+)", row["output"])
-    return m[1] if m and row.get("person") == m[2] else None
+def _outputs_by_image(groups: dict[tuple[str, str], list[dict]]) -> dict[str, dict[str, list[dict]]]:
+    """`_by_image`'s groups as {image file name: {output name: its rows}}."""
+    images: dict[str, dict[str, list[dict]]] = {}
+    for (name, o), rs in groups.items():
+        images.setdefault(name, {})[o] = rs
+    return images
+
+
+BOX_NOTE = "--box "  # how the message of a row of `predict --box` begins: "--box 128 72 222 347[: why it failed]"
+
+
+def box_note(box: tuple[float, float, float, float], text: str = "") -> str:
+    """The message of a `predict --box` row: the box (photo px) and, for a failed one, why (`boxed`)."""
+    return BOX_NOTE + " ".join(f"{v:g}" for v in box) + (f": {text}" if text else "")
+
+
+def boxed(row: dict) -> bool:
+    """Whether a logged row is of `predict --box` (`box_note`): a person the user boxed, or a box that failed."""
+    return (row.get("message") or "").startswith(BOX_NOTE)
+
+
+def boxed_logged(out: Path) -> set[str]:
+    """Output names whose files, by their newest 'done' row, hold a person a user boxed (`predict --box`): not
+    one of the search's people, so a later run whose search finds fewer people leaves them (the user removes
+    them by deleting their files)."""
+    done: dict[str, dict] = {}
+    for r in sorted(read_logs(out), key=lambda r: r.get("finished_at", "")):
+        if r["status"] == "done":
+            done[r["output"]] = r
+    return {o for o, r in done.items() if boxed(r)}
 
 
 def written_logged(out: Path) -> dict[str, tuple[str, str]]:
@@ -224,8 +257,10 @@ def _best(rows: list[dict]) -> dict:
     """The newest row that says what happened to the output. A newer 'skipped' keeps the newest 'done' with
     its numbers, also across failed attempts in between (an 'outputs exist' error of a --person 2 run): an
     output is skipped only when its files are all there and hold the person asked for, which are the files
-    that 'done' row wrote."""
+    that 'done' row wrote. A failed `predict --box` (`boxed`: nobody in the box) wrote nothing and has no
+    output of its own: logged under the image's name, it stands only where nothing else was logged there."""
     rows = sorted(rows, key=lambda r: r.get("finished_at", ""))
+    rows = [r for r in rows if r["status"] in ("done", "skipped") or not boxed(r)] or rows
     done = [r for r in rows if r["status"] == "done"]
     if done and rows[-1]["status"] == "skipped":
         return done[-1]
@@ -244,13 +279,20 @@ def _people(row: dict) -> int | None:
         return None
 
 
-def _image_people(outputs: dict[str, list[dict]], stem: str) -> int | None:
-    """How many people the image with output name `stem` holds: the count of its newest row that gives one, among
-    NAME's rows and those of its people NAME_pK (`outputs`: {output name: rows} of that image); a newer 'skipped'
-    row stands for the 'done' row before it (`_best`). None when no row gives one."""
-    rows = [_best(rs) for o, rs in outputs.items() if o == stem or any(_person_base(r) == stem for r in rs)]
-    counted = [r for r in rows if _people(r) is not None]
-    return _people(max(counted, key=lambda r: r.get("finished_at", ""))) if counted else None
+def _image_people(outputs: dict[str, list[dict]], stem: str, out: Path | None = None) -> int | None:
+    """How many people the image with output name `stem` holds (`outputs`: {output name: rows} of that image,
+    matched by the image's file name): the count of NAME's newest row that gives one (the search's count at the
+    image's last run; a 'skipped' row's too, that run searched again), raised to K for each person NAME_pK whose
+    newest result is 'done' and whose files are there (with `out`): a person `predict --box` added after the
+    search's people, or one a later run kept. Only NAME's own rows lower the count: a run that wrote person 2
+    again does not drop a boxed person 4. None when nothing gives a count."""
+    own = [r for r in outputs.get(stem, []) if _people(r) is not None]
+    n = _people(max(own, key=lambda r: r.get("finished_at", ""))) if own else None
+    for o, rs in outputs.items():
+        k, best = _person_key(o, stem), _best(rs)
+        if k and best["status"] == "done" and best.get("person") == str(k) and not _files_gone(out, best):
+            n = max(n or 0, k)
+    return n
 
 
 def _files_gone(out: Path | None, row: dict) -> bool:
@@ -267,19 +309,18 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
     (sorted by image; index empty: not an input of this run). Rows are matched to an input by the image's
     file name and the output name, not by the path as typed: the same photo given by a relative path and
     then by an absolute one, or from another working folder, writes the same files. Left out: a person
-    beyond the people its image's newest row found (NAME_p5 after a rerun found 3) and, with `out`, a 'done'
-    output whose files are gone."""
-    groups: dict[tuple[str, str], list[dict]] = {}
-    for r in rows:
-        groups.setdefault((Path(r.get("image") or "").name, r["output"]), []).append(r)
+    beyond the people its image holds now (`_image_people`: NAME_p5 after a rerun found 3) and, with `out`, a
+    'done' output whose files are gone."""
+    groups = _by_image(rows)
+    images_logged = _outputs_by_image(groups)
     merged, claimed = [], set()
     for i, (path, stem) in enumerate(zip(images, stems)):
-        outputs = {o: rs for (name, o), rs in groups.items()
-                   if name == path.name and (o == stem or _person_key(o, stem))}
+        outputs = {o: rs for o, rs in images_logged.get(path.name, {}).items()
+                   if o == stem or _person_key(o, stem)}
         claimed |= {(path.name, o) for o in outputs} | {(path.name, stem)}
         if stem not in outputs:
             merged.append({"index": i, "image": str(path), "output": stem, "status": "pending"})
-        people = _image_people(outputs, stem)
+        people = _image_people(outputs, stem, out)
         for o in sorted(outputs, key=lambda o: _person_key(o, stem)):
             best = _best(outputs[o])
             k = _person_key(o, stem)
@@ -302,10 +343,10 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
         m = re.fullmatch(r"(.+)_p(\d+)", o)
         return (m[1], int(m[2])) if m else (o, 0)
 
-    def stale(r: dict) -> bool:
+    def stale(r: dict) -> bool:  # a person beyond their image's people now (`_image_people`), or files gone
         base, k = split(r["output"])
-        main = others.get(base) if k else None
-        people = _people(main) if main is not None and Path(main["image"]).name == Path(r["image"]).name else None
+        name = Path(r["image"]).name
+        people = _image_people(images_logged[name], base, out) if k else None
         return (people is not None and k > people) or _files_gone(out, r)
 
     for r in sorted(others.values(), key=lambda r: (r.get("image", ""), split(r["output"]))):

@@ -409,15 +409,22 @@ def test_export_of_a_predicted_file_keeps_its_photo_camera(tmp_path, capsys, cac
 
 @pytest.fixture
 def detecting_predictor(monkeypatch):
-    """The shipped networks with the real person detector, refinement off, built once per test for the CLI."""
+    """The shipped networks with the real person detector, refinement off, built afresh for each CLI run as in a
+    new process (a detector keeps the people boxed in its photos: a shared one would find them in later runs)."""
     from inference.pipeline import WEIGHTS_DIR, Predictor
 
     if not (WEIGHTS_DIR / "seg.pt").is_file():
         pytest.skip("no trained weights")
-    pred = Predictor(device="cpu", detect="on", refine=False)
-    if pred.detector is None:
+    if Predictor(device="cpu", detect="on", refine=False).detector is None:
         pytest.skip("no person detector installed")
-    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: pred)
+
+    def fresh(*args, **kwargs):
+        import inference.detect as detect
+
+        detect._SHARED.clear()  # the process's detector (`shared_detector`) built again, as in a new process
+        return Predictor(device="cpu", detect="on", refine=False)
+
+    monkeypatch.setattr(pipeline_module, "Predictor", fresh)
 
 
 def test_all_people_rerun_completes_a_person_whose_file_was_deleted(tmp_path, capsys, detecting_predictor):
@@ -505,11 +512,15 @@ def test_box_fits_a_person_the_search_missed(tmp_path, capsys, detecting_predict
 
     rows = list(csv.DictReader((out / "summary.csv").open()))
     assert [(r["status"], r["person"], r["people"]) for r in rows] == [("done", "1", "1")]
+    assert rows[0]["message"] == f"--box -20 0 {w} {h}"
     for box, needle in ((["0", "0", "60", "40"], "no person found in the box"),
                         ([str(w + 10), "0", str(w + 300), "300"], f"lies outside the {w} x {h} px image")):
         assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--overwrite", "--box", *box]) == 1
         text = capsys.readouterr().out
         assert needle in text and "--detect off" not in text, text
+        # the failed box wrote nothing: the table keeps the boxed man's row, whose files are there
+        rows = list(csv.DictReader((out / "summary.csv").open()))
+        assert [(r["status"], r["person"]) for r in rows] == [("done", "1")] and (out / "faceless.obj").is_file()
 
 
 def test_a_boxed_person_joins_an_all_people_folder(tmp_path, capsys, detecting_predictor):
@@ -547,3 +558,33 @@ def test_a_boxed_person_joins_an_all_people_folder(tmp_path, capsys, detecting_p
     assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
     assert "pair_scene.glb made from its 2 people's parameter files" in capsys.readouterr().out
     assert {n: (out / n).stat().st_mtime_ns for n in before} == before and (out / "pair_scene.glb").is_file()
+    # person 1's files lost one: an --all-people rerun searches again (one person found), writes person 1 anew and
+    # keeps the boxed man (not one of the search's people): in the table, and in the scene remade of both
+    boxed = (out / "pair_p2.npz").stat().st_mtime_ns
+    (out / "pair.obj").unlink()
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
+    assert "removed" not in capsys.readouterr().out
+    assert (out / "pair.obj").is_file() and (out / "pair_p2.npz").stat().st_mtime_ns == boxed
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [(r["output"], r["status"], r["person"]) for r in rows] == [("pair", "done", "1"), ("pair_p2", "done", "2")]
+    doc, _ = glb_unpack((out / "pair_scene.glb").read_bytes())
+    assert [n["name"] for n in doc["nodes"]] == ["person 1", "person 2", "photo camera"]
+    # --overwrite redoes the search's people; the boxed man stays until his files are deleted
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine", "--overwrite"]) == 0
+    assert (out / "pair_p2.npz").stat().st_mtime_ns == boxed
+    assert [r["output"] for r in csv.DictReader((out / "summary.csv").open())] == ["pair", "pair_p2"]
+
+
+def test_a_box_in_a_folder_of_another_persons_layout_keeps_its_names(tmp_path, capsys, detecting_predictor):
+    """An `--all-people --person 2` folder holds person 2 under the image's name and person 1 as NAME_p1: a box around
+    either person names them as that run did, finds their outputs there and skips (before, a box around person 1
+    took the image's name, holding person 2: refused, and with --overwrite written over person 2)."""
+    photo, out = RESOURCES / "photos" / "two_people.jpg", tmp_path / "out"
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--person", "2", "--no-refine"]) == 0
+    before = {q.name: q.stat().st_mtime_ns for q in out.glob("two_people*")}
+    assert "two_people_p1.obj" in before and "two_people.obj" in before
+    for box in (["0", "0", "474", "512"], ["475", "0", "949", "512"]):  # the montage's halves
+        capsys.readouterr()
+        assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--box", *box]) == 0
+        assert "1 finished before (skipped)" in capsys.readouterr().out
+    assert {q.name: q.stat().st_mtime_ns for q in out.glob("two_people*")} == before

@@ -15,6 +15,8 @@ from inference.batch_log import (
     RANK_LOGS,
     BatchLog,
     adopt_table,
+    box_note,
+    boxed_logged,
     holder_text,
     holds,
     merge_summary,
@@ -157,3 +159,48 @@ def test_a_person_added_later_counts_for_the_image(tmp_path):
     table = read_summary(merge_summary(out, [Path("in/a.png"), Path("in/b.png")], ["a", "b"]))
     assert [(r["output"], r["person"], r["people"]) for r in table if r["image"].endswith("a.png")] == [
         ("a", "1", "2"), ("a_p2", "2", "2"), ("a_p3", "3", "3")]
+
+
+def test_a_boxed_person_stays_counted_through_later_runs(tmp_path):
+    """The image's count is NAME's newest count raised by every person NAME_pK whose newest result is 'done' with its
+    files there: a boxed person 4 stays in the table and the count when a later run writes person 2 again (its row
+    says 3), when the image is skipped with the search's 3, when another photo is merged, and after a rerun found
+    fewer people and removed person 3's files. A failed box, logged under NAME, does not hide NAME's 'done' row;
+    an image with nothing but a failed box shows it."""
+    out = tmp_path
+    for o in ("a", "a_p2", "a_p3", "a_p4"):
+        (out / f"{o}.npz").write_bytes(b"")
+    rank = BatchLog(out, "rank0-of-1.csv", rank=0)
+
+    def row(o, k, people, t, status="done", message=""):
+        rank.write(image="in/a.png", output=o, status=status, person=k, people=people, message=message,
+                   finished_at=f"2026-01-01T00:00:0{t}")
+
+    for o, k in (("a", 1), ("a_p2", 2), ("a_p3", 3)):
+        row(o, k, 3, 1)
+    row("a_p4", 4, 4, 2, message=box_note((128, 72, 222.5, 347)))
+    row("a_p2", 2, 3, 3)  # an --all-people rerun wrote person 2 again, kept the others
+    row("a", 1, 3, 3, status="skipped", message="outputs exist")
+    rank.write(image="in/a.png", output="a", status="no person", message=box_note((0, 0, 60, 40), "no person found"),
+               finished_at="2026-01-01T00:00:04")
+    rank.write(image="in/b.png", output="b", status="no person", message=box_note((0, 0, 60, 40), "no person found"),
+               finished_at="2026-01-01T00:00:05")
+    rank.close()
+    assert boxed_logged(out) == {"a_p4"} and box_note((128, 72, 222.5, 347)) == "--box 128 72 222.5 347"
+    assert people_logged(out)["a"] == 4
+    table = read_summary(merge_summary(out, [Path("in/a.png"), Path("in/b.png")], ["a", "b"]))
+    assert [(r["output"], r["status"], r["person"]) for r in table] == [
+        ("a", "done", "1"), ("a_p2", "done", "2"), ("a_p3", "done", "3"), ("a_p4", "done", "4"),
+        ("b", "no person", "")]
+    other = read_summary(merge_summary(out, [Path("in/c.png")], ["c"]))  # another photo: a's people as they are
+    assert [r["output"] for r in other] == ["c", "a", "a_p2", "a_p3", "a_p4", "b"]
+    # a rerun that found two people: its own row lowers the count, person 3's files were removed, the boxed stays
+    (out / "a_p3.npz").unlink()
+    log = BatchLog(out, "rank0-of-1.csv", rank=0)
+    log.write(image="in/a.png", output="a", status="done", person=1, people=2, finished_at="2026-01-01T00:00:06")
+    log.close()
+    assert people_logged(out)["a"] == 4
+    table = read_summary(merge_summary(out, [Path("in/a.png")], ["a"]))
+    assert [r["output"] for r in table] == ["a", "a_p2", "a_p4", "b"]
+    (out / "a_p4.npz").unlink()  # the user deleted the boxed person
+    assert people_logged(out)["a"] == 2

@@ -152,9 +152,11 @@ class DatasetPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(detail)
-        split.setStretchFactor(0, 1)
+        # the table keeps the width its columns need (status included: at 1280 px a shared cut left it "d...");
+        # a wider window widens the pictures
+        split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
-        split.setSizes([720, 660])  # the table at 1280 px without a sideways scroll bar
+        split.setSizes([730, 550])
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)

@@ -97,3 +97,18 @@ def test_the_predicted_mesh_switches_between_the_refined_and_the_network_fit(qtb
     with qtbot.waitSignal(ds.detailsReady, timeout=10000):  # both fits again: the user's choice stays
         ds.model.set_result(res)
     assert pair.fit.isEnabled() and pair.shown_fit == "network"
+
+
+def test_every_column_of_the_table_is_readable_at_1280_px(qtbot, window, synth_dataset):
+    """At 1280 x 720 the table needs no sideways scrolling and its last column (status) is wide enough for its
+    longest word ("pending"); at the splitter's old even share it was cut to "d...")."""
+    panel, ds = window.dataset_panel, window.dataset
+    drop(window, [synth_dataset])
+    qtbot.waitUntil(lambda: not ds.running and len(ds.model.results()) == 3, timeout=60000)
+    window.resize(1280, 720)
+    qtbot.waitUntil(lambda: window.width() == 1280, timeout=5000)
+    qtbot.wait(100)
+    table, header = panel.table, panel.table.horizontalHeader()
+    assert panel.isVisible() and not table.horizontalScrollBar().isVisible()
+    last = header.count() - 1
+    assert header.sectionSize(last) >= table.fontMetrics().horizontalAdvance("pending") + 8, header.sectionSize(last)

@@ -349,11 +349,20 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
     # this tool wrote them for this image (`_remove_people_beyond`)
     holders, boxed = written_logged(args.out), boxed_logged(args.out)
     todo, scenes = [], []
+    box = parse_box(getattr(args, "box", None))
     for i in mine:
-        # (a boxed person's number is known only once they are found: their outputs are looked at then)
-        if args.overwrite or getattr(args, "box", None) or not finished(
-                args.out, stems[i], mesh_formats, args.all_people, args.person, people.get(stems[i]), holders,
-                images[i]):
+        if box is not None:  # (one image) the same box again: the person fitted in it, if their outputs are there
+            again = None if args.overwrite else boxed_before(args.out, stems[i], images[i], box, mesh_formats,
+                                                               holders, boxed)
+            if again is None:
+                todo.append(i)
+                continue
+            log.write(index=i, image=str(images[i]), output=again[0], person=again[1], status="skipped",
+                      message="outputs exist")
+            counts["skipped"] += 1
+            return _report(args, mine, counts)
+        if args.overwrite or not finished(args.out, stems[i], mesh_formats, args.all_people, args.person,
+                                          people.get(stems[i]), holders, images[i]):
             todo.append(i)
         elif args.all_people and scene_missing(args.out, stems[i], people.get(stems[i])):
             scenes.append(i)  # every person's outputs there, the scene not (an interruption, a deletion)
@@ -432,6 +441,21 @@ def finished(out: Path, stem: str, mesh_formats: list[str], all_people: bool = F
         return False
     return all(kept(out, f"{stem}_p{n}", mesh_formats, holders, image, n)
                for n in range(1, people + 1) if n != person)
+
+
+def boxed_before(out: Path, stem: str, image: Path, box, mesh_formats: list[str], holders: dict,
+                 boxed: dict) -> tuple[str, int] | None:
+    """(output name, person) of the person an earlier `--box` with this very box fitted in `image` (output name
+    `stem`: STEM or STEM_pK, as the rank logs know: `boxed`, `holders`), when their outputs are all there; None
+    otherwise (the box is searched and fitted: a box around someone else is known only once they are found)."""
+    for o, note in boxed.items():
+        held = holders.get(o)
+        if note != box_note(box) or held is None or held[0] != image.name or not held[1].isdigit():
+            continue
+        if (o == stem or re.fullmatch(re.escape(stem) + r"_p\d+", o)) and kept(
+                out, o, mesh_formats, holders, image, int(held[1])):
+            return o, int(held[1])
+    return None
 
 
 def kept(out: Path, name: str, mesh_formats: list[str], holders: dict | None, image: Path | None,

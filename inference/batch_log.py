@@ -218,15 +218,16 @@ def boxed(row: dict) -> bool:
     return (row.get("message") or "").startswith(BOX_NOTE)
 
 
-def boxed_logged(out: Path) -> set[str]:
-    """Output names whose files, by their newest 'done' row, hold a person a user boxed (`predict --box`): not
-    one of the search's people, so a later run whose search finds fewer people leaves them (the user removes
-    them by deleting their files)."""
+def boxed_logged(out: Path) -> dict[str, str]:
+    """{output name: the `box_note` of the box} for the outputs whose files, by their newest 'done' row, hold a
+    person a user boxed (`predict --box`): not one of the search's people, so a later run whose search finds
+    fewer people leaves them (the user removes them by deleting their files), and the same box again finds
+    them done."""
     done: dict[str, dict] = {}
     for r in sorted(read_logs(out), key=lambda r: r.get("finished_at", "")):
         if r["status"] == "done":
             done[r["output"]] = r
-    return {o for o, r in done.items() if boxed(r)}
+    return {o: r["message"].split("; ")[0] for o, r in done.items() if boxed(r)}
 
 
 def written_logged(out: Path) -> dict[str, tuple[str, str]]:

@@ -548,6 +548,13 @@ def test_a_boxed_person_joins_an_all_people_folder(tmp_path, capsys, detecting_p
     assert {n: (out / n).stat().st_mtime_ns for n in before} == before  # person 1's files kept
     rows = list(csv.DictReader((out / "summary.csv").open()))
     assert ("pair_p2", "done", "2", "2") in [(r["output"], r["status"], r["person"], r["people"]) for r in rows]
+    # the same box again: skipped before any model loads (nothing searched or fitted), the table as it was
+    boxed = (out / "pair_p2.npz").stat().st_mtime_ns
+    assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--box", "5", "40", "300", "505"]) == 0
+    text = capsys.readouterr().out
+    assert "1 finished before (skipped)" in text and "the one in the box" not in text, text
+    assert list(csv.DictReader((out / "summary.csv").open())) == rows
+    assert (out / "pair_p2.npz").stat().st_mtime_ns == boxed
     assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--box", "517", "40", "812", "505"]) == 0
     assert "1 finished before (skipped)" in capsys.readouterr().out
     assert {n: (out / n).stat().st_mtime_ns for n in before} == before
@@ -560,7 +567,6 @@ def test_a_boxed_person_joins_an_all_people_folder(tmp_path, capsys, detecting_p
     assert {n: (out / n).stat().st_mtime_ns for n in before} == before and (out / "pair_scene.glb").is_file()
     # person 1's files lost one: an --all-people rerun searches again (one person found), writes person 1 anew and
     # keeps the boxed man (not one of the search's people): in the table, and in the scene remade of both
-    boxed = (out / "pair_p2.npz").stat().st_mtime_ns
     (out / "pair.obj").unlink()
     assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
     assert "removed" not in capsys.readouterr().out

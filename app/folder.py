@@ -244,7 +244,8 @@ class BatchWorker(PredictorWorker):
         batch_log.adopt_table(request.out, log)
         # what the logs of every tool (the CLI's ranks, other app batches) know of the folder's outputs: the
         # people of an image, whose fit an output name's files hold
-        people, holders = batch_log.people_logged(request.out), batch_log.written_logged(request.out)
+        people = batch_log.people_logged(request.out, boxed_too=False)  # (a skipped row's count: the search's)
+        holders = batch_log.written_logged(request.out)
         renderer = None
         try:
             for row, path in enumerate(images):

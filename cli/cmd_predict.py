@@ -18,8 +18,9 @@ missing, removed when it can no longer be made.
 People are counted from 1 wherever a user reads them, as in the app ("Person 2 of 3"): --person N, the
 NAME_pN files of --all-people, the `person` column of summary.csv, the #N labels of NAME_people.png and the
 messages. `--box X0 Y0 X1 Y1` fits the person in a box of one photo (`Predictor.predict_box`: also someone the
-search missed, numbered after its people) and names them as --all-people does, so a missed person joins that
-folder (the rank logs' count of the image's people follows: `inference.batch_log.people_logged`).
+search missed, numbered after its people and the people earlier boxes added: `_recall_boxed`) and names them as
+--all-people does, so a missed person joins that folder (the rank logs' count of the image's people follows:
+`inference.batch_log.people_logged`).
 
 An image whose outputs are all there is skipped (a rerun resumes); --overwrite redoes it. With --all-people
 that means every person's outputs, as many people as the rank logs say the image's last run found (an image
@@ -28,7 +29,9 @@ set lost a file is written again when the rank logs say the rest holds that pers
 of another image or person, or not on record, are never replaced without --overwrite; every person's names
 are looked at before any is written). When an image's own outputs are written anew, the outputs of people
 beyond those found now that the rank logs say this tool wrote for it are removed, except a person fitted from a
---box (not one of the search's people: kept, and counted, until the user deletes their files). "The rank logs" are
+--box (not one of the search's people: kept, and counted, while their NAME_pK.npz is there, `boxed_there`; the
+rows of a run log the search's own count, so deleting a boxed person's files lowers the image's count, and a
+scene that shows other people than the image now holds is remade or removed: `scene_stale`). "The rank logs" are
 every log under OUT/summary_ranks/, the app's "Run all" log among them (inference/batch_log.py): what the app
 wrote counts as written by this tool. Large folders: `--shard K/N` or torchrun ranks split the inputs, and
 OUT/summary.csv lists every image's result (see cli/predict_batch.py).
@@ -54,7 +57,9 @@ from inference.batch_log import (
     holder_text,
     holds,
     merge_summary,
+    note_box,
     people_logged,
+    person_number,
     written_logged,
 )
 from inference.errors import NoPersonFound, PersonNotThere
@@ -345,6 +350,8 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
 
     counts = {"done": 0, "skipped": 0, "failed": 0, "no_person": 0}
     people = people_logged(args.out) if args.all_people and not args.overwrite else {}
+    # what a skipped image's row says: the search's own count (the boxed people are counted from their files)
+    searched = people_logged(args.out, boxed_too=False) if args.all_people and not args.overwrite else {}
     # read with --overwrite too: the outputs of people no longer found are removed only where the logs say
     # this tool wrote them for this image (`_remove_people_beyond`)
     holders, boxed = written_logged(args.out), boxed_logged(args.out)
@@ -362,21 +369,25 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
             counts["skipped"] += 1
             return _report(args, mine, counts)
         if args.overwrite or not finished(args.out, stems[i], mesh_formats, args.all_people, args.person,
-                                          people.get(stems[i]), holders, images[i]):
+                                          people.get(stems[i]), holders, images[i], boxed):
             todo.append(i)
-        elif args.all_people and scene_missing(args.out, stems[i], people.get(stems[i])):
-            scenes.append(i)  # every person's outputs there, the scene not (an interruption, a deletion)
+        elif args.all_people and (scene_missing(args.out, stems[i], people.get(stems[i]))
+                                  or scene_stale(args.out, stems[i], people.get(stems[i]), holders)):
+            scenes.append(i)  # every person's outputs there, the scene not, or not of them (a deletion)
     for i in sorted(set(mine) - set(todo) - set(scenes)):  # finished before: not even the models are needed
         log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist",
-                  people=people.get(stems[i]))
+                  people=searched.get(stems[i]))
         counts["skipped"] += 1
+    for i in mine if args.all_people else ():
+        _note_boxed_short(args.out, stems[i], images[i], mesh_formats, holders, boxed)
     if not (todo or scenes):
         return _report(args, mine, counts)
     _use_local_gpu(log.shard, args.device)
     try:
         body = user_body or BodyModel(args.body_model)
         for i in scenes:  # made from the people's parameter files: nobody is fitted again
-            _scene_only(args, body, log, counts, i, images[i], stems[i], people[stems[i]])
+            _scene_only(args, body, log, counts, i, images[i], stems[i], people[stems[i]], searched.get(stems[i]),
+                        holders)
         if not todo:
             return _report(args, mine, counts)
         pred = Predictor(body_model=body, device=args.device, refine=args.refine, detect=args.detect)
@@ -419,6 +430,22 @@ def scene_missing(out: Path, stem: str, people: int | None) -> bool:
     return (people or 0) > 1 and not (out / f"{stem}_scene.glb").exists()
 
 
+def scene_stale(out: Path, stem: str, people: int | None, holders: dict) -> bool:
+    """Whether the image's STEM_scene.glb, ours (`_scene_ours`), shows other people than the `people` it holds
+    now (the rank logs' count, None: not on record): a person fitted from a --box whose files the user deleted
+    since. A file that is not a scene of ours is left to the user."""
+    from inference.scene import scene_people
+
+    target = out / f"{stem}_scene.glb"
+    if people is None or not target.is_file() or not _scene_ours(holders, stem):
+        return False
+    try:
+        shown = scene_people(target)
+    except (OSError, ValueError):
+        return False
+    return shown != tuple(f"person {n}" for n in range(1, people + 1))
+
+
 def person_names(stem: str, person: int, people: int) -> dict[int, str]:
     """{person N (from 1): its output name} for an image of `people` people fitted with --all-people: the
     --person one under the image's own name `stem`, each other under STEM_pN."""
@@ -426,21 +453,56 @@ def person_names(stem: str, person: int, people: int) -> dict[int, str]:
 
 
 def finished(out: Path, stem: str, mesh_formats: list[str], all_people: bool = False, person: int = 1,
-             people: int | None = None, holders: dict | None = None, image: Path | None = None) -> bool:
+             people: int | None = None, holders: dict | None = None, image: Path | None = None,
+             boxed: dict | frozenset = frozenset()) -> bool:
     """Whether the image with output name `stem` is done and a rerun skips it: its outputs are all there
     (`is_complete`) and hold the person asked for (`holds`); with --all-people also those of each other person
     N (STEM_pN) of the `people` its last run found (the rank logs' count, `inference.batch_log.people_logged`). An
     image whose count is not on record (None) is not finished: it is predicted again, and only the people
-    whose outputs are missing are written. The image's STEM_scene.glb is not looked at here: a scene that
-    is missing alone is made from the people's files (`scene_missing`, `_scene_only`)."""
+    whose outputs are missing are written. A person fitted from a --box (`boxed`: the rank logs' boxed outputs)
+    is there with their parameter file (`boxed_there`): the search does not find them to write the rest
+    (`_note_boxed_short` says how). The image's STEM_scene.glb is not looked at here: a scene that is missing or
+    out of date alone is made from the people's files (`scene_missing`, `scene_stale`, `_scene_only`)."""
     if not kept(out, stem, mesh_formats, holders, image, person):
         return False
     if not all_people:
         return True
     if people is None:
         return False
-    return all(kept(out, f"{stem}_p{n}", mesh_formats, holders, image, n)
-               for n in range(1, people + 1) if n != person)
+    return all(kept(out, o, mesh_formats, holders, image, n) or o in boxed and boxed_there(out, o, holders, image, n)
+               for n, o in person_names(stem, person, people).items() if n != person)
+
+
+def boxed_there(out: Path, name: str, holders: dict | None, image: Path | None, person: int) -> bool:
+    """A person fitted from a --box is kept while their parameter file NAME.npz is there and holds person `person`
+    of `image` (the rank logs, `holders`): the one presence test of the count (`inference.batch_log`), the
+    scene (made from the .npz) and the resume. Their other files follow the --mesh-formats of their own run."""
+    held = (holders or {}).get(name)
+    return (out / f"{name}.npz").is_file() and (held is None or image is None or holds(held, image, person))
+
+
+def _boxed_people(out: Path, stem: str, image: Path, holders: dict, boxed: dict) -> list[tuple[int, str, str]]:
+    """[(person K, output name, box note)] of the people of `image` (output name `stem`) fitted from a --box whose
+    parameter file is there (`boxed_there`), by K."""
+    found = []
+    for o, note in boxed.items():
+        held = holders.get(o)
+        k = person_number(held[1]) if held is not None and held[0] == image.name else None
+        if k is not None and (o == stem or re.fullmatch(re.escape(stem) + r"_p\d+", o)) and boxed_there(
+                out, o, holders, image, k):
+            found.append((k, o, note))
+    return sorted(found)
+
+
+def _note_boxed_short(out: Path, stem: str, image: Path, mesh_formats: list[str], holders: dict,
+                      boxed: dict) -> None:
+    """Print how to complete the files of a boxed person of `image` that lacks some of this run's --mesh-formats:
+    the search does not find them, their box does."""
+    for _, o, note in _boxed_people(out, stem, image, holders, boxed):
+        missing = [q.name for q in output_paths(out / o, mesh_formats, people=False) if not q.exists()]
+        if missing:
+            print(f"note: {image}: {o} (fitted from {note}) lacks {', '.join(missing)}: "
+                  f"`predict {image} {note} --mesh-formats {','.join(mesh_formats)}` writes them")
 
 
 def boxed_before(out: Path, stem: str, image: Path, box, mesh_formats: list[str], holders: dict,
@@ -450,11 +512,11 @@ def boxed_before(out: Path, stem: str, image: Path, box, mesh_formats: list[str]
     otherwise (the box is searched and fitted: a box around someone else is known only once they are found)."""
     for o, note in boxed.items():
         held = holders.get(o)
-        if note != box_note(box) or held is None or held[0] != image.name or not held[1].isdigit():
+        k = person_number(held[1]) if held is not None and held[0] == image.name else None
+        if note != box_note(box) or k is None:
             continue
-        if (o == stem or re.fullmatch(re.escape(stem) + r"_p\d+", o)) and kept(
-                out, o, mesh_formats, holders, image, int(held[1])):
-            return o, int(held[1])
+        if (o == stem or re.fullmatch(re.escape(stem) + r"_p\d+", o)) and kept(out, o, mesh_formats, holders, image, k):
+            return o, k
     return None
 
 
@@ -521,6 +583,7 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     layout = person  # the person whose outputs take the image's own name
     row = {"index": index, "image": str(path), "output": name, "person": None if box else person}
     try:
+        recalled = _recall_boxed(ctx, path, name) if box is not None else {}
         p, damage = predict_one(ctx.pred, path, person - 1, box)
     except ctx.PredictionError as exc:
         ctx.say(about_file(path, str(exc)))
@@ -534,13 +597,14 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     spent = time.perf_counter() - t0  # the fitted person's own time (with the detection), without the others'
     for text in damage:
         ctx.say(f"warning: {about_file(path, text)}")
-    found = len(p.people)
+    found = searched(p)
     if box is not None:  # the boxed person's place among the photo's people, counted from 1, named as by
         # --all-people (the search's person 1 under NAME, person N as NAME_pN): a missed person joins that folder;
         # in a folder of `--all-people --person L`, whose NAME holds person L of this image, as that run named them
         held = ctx.holders.get(name)
-        person, layout = p.person + 1, int(held[1]) if held and held[0] == path.name and held[1].isdigit() else 1
-        names = {person: person_names(name, layout, found)[person]}
+        person = _boxed_number(p, recalled)
+        layout = (person_number(held[1]) if held and held[0] == path.name else None) or 1
+        names = {person: person_names(name, layout, max(found, person))[person]}
     else:
         names = person_names(name, person, found) if args.all_people and found > 1 else {person: name}
     rows = {n: {**row, "output": o, "person": n} for n, o in names.items()}
@@ -590,6 +654,38 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     ctx.counts["failed" if not ok else "done" if wrote else "skipped"] += 1
 
 
+def searched(p) -> int:
+    """How many of a prediction's people the search found: `p.people` less those a user boxed
+    (`Predictor.predict_box`, `Predictor.recall_boxes`), who are listed after them."""
+    return sum(not q.boxed for q in p.people)
+
+
+def _recall_boxed(ctx, path: Path, name: str) -> dict[int, int]:
+    """{index among the image's people: person K} of the people earlier `--box` runs fitted in `path` (output name
+    `name`) whose parameter files are there: their boxes are given to the detector again (`Predictor.recall_boxes`;
+    this process has not seen them), so that a box around one of them fits that person again, and a new person's
+    number follows theirs (`_boxed_number`). A box nobody is found in now is left out."""
+    import warnings
+
+    people = _boxed_people(ctx.args.out, name, path, ctx.holders, ctx.boxed)
+    boxes = [(k, b) for k, _, note in people if (b := note_box(note)) is not None]
+    with warnings.catch_warnings():  # (a damaged image's warning is said once, by the prediction)
+        warnings.simplefilter("ignore")
+        at = ctx.pred.recall_boxes(path, [b for _, b in boxes])
+    return {i: k for i, (k, _) in zip(at, boxes) if i is not None}
+
+
+def _boxed_number(p, recalled: dict[int, int]) -> int:
+    """The number (from 1) of the person `predict_box` fitted (`p.person`, an index into `p.people`): one of the
+    search's people keeps theirs; one an earlier --box fitted keeps the one it was given (`recalled`); someone
+    new comes after the search's people and every earlier boxed one."""
+    if p.person in recalled:
+        return recalled[p.person]
+    if not p.people[p.person].boxed:
+        return p.person + 1
+    return max([searched(p), *recalled.values()]) + 1
+
+
 def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, person: int) -> None:
     """After an image's people were written (`wrote`: their numbers) or kept, make its other files agree with
     them: when its own outputs (NAME) were written, the people found then are the image's people, and the
@@ -599,7 +695,7 @@ def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, per
     would show fits the folder no longer holds; people fitted from a box beyond the search's are in it too
     (`_boxed_beyond`). `person`: the person under the image's own name NAME (--person; with --box, 1)."""
     args = ctx.args
-    found = len(p.people)
+    found = searched(p)
     if person in wrote:
         _remove_people_beyond(ctx, path, name, found)
     found = max([found, *_boxed_beyond(ctx, path, name, found)])  # (they stay: the scene shows them too)
@@ -608,7 +704,8 @@ def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, per
     if not (wrote or everyone and not scene.exists()):
         return
     names = person_names(name, person, found)
-    there = all(n in wrote or kept(args.out, o, ctx.mesh_formats, ctx.holders, path, n) for n, o in names.items())
+    there = all(n in wrote or kept(args.out, o, ctx.mesh_formats, ctx.holders, path, n)
+                or o in ctx.boxed and boxed_there(args.out, o, ctx.holders, path, n) for n, o in names.items())
     if found > 1 and there and (everyone or scene.exists()):  # (without --all-people: only remade)
         _write_scene(ctx, path, name, names)
     elif scene.exists() and _scene_ours(ctx.holders, name):
@@ -625,9 +722,9 @@ def _scene_ours(holders: dict, name: str) -> bool:
 
 def _boxed_beyond(ctx, path: Path, name: str, found: int) -> list[int]:
     """The people K > `found` of the image `path` (output name `name`) whose outputs NAME_pK hold a person a user
-    boxed (`predict --box`, as the rank logs know: `ctx.boxed`, `ctx.holders`) and are all there."""
-    return [k for o in ctx.boxed if (m := re.fullmatch(re.escape(name) + r"_p(\d+)", o)) and (k := int(m[1])) > found
-            and kept(ctx.args.out, o, ctx.mesh_formats, ctx.holders, path, k)]
+    boxed (`predict --box`, as the rank logs know: `ctx.boxed`, `ctx.holders`) and are there (`boxed_there`)."""
+    return [k for k, o, _ in _boxed_people(ctx.args.out, name, path, ctx.holders, ctx.boxed)
+            if k > found and o != name]
 
 
 def _remove_people_beyond(ctx, path: Path, name: str, found: int) -> None:
@@ -679,19 +776,28 @@ def _write_scene(ctx, path: Path, name: str, names: dict[int, str]) -> None:
         ctx.say(f"warning: {path}: no {target.name} ({getattr(exc, 'strerror', None) or exc})")
 
 
-def _scene_only(args, body, log, counts: dict, index: int, path: Path, stem: str, people: int) -> None:
-    """An image whose people's outputs are all there but not its STEM_scene.glb (a run stopped between the last
-    person and the scene, or the file deleted): the scene is made from their parameter files, nobody is fitted
-    again; the people's rows are logged as skipped (the table keeps the rows that wrote them)."""
+def _scene_only(args, body, log, counts: dict, index: int, path: Path, stem: str, people: int,
+                searched_before: int | None, holders: dict) -> None:
+    """An image whose people's outputs are all there but whose STEM_scene.glb is not, or shows other people (a run
+    stopped between the last person and the scene, the file deleted, a boxed person's files deleted: `people`, the
+    rank logs' count, with the boxed people): the scene is made from their parameter files (removed when fewer
+    than two people are left), nobody is fitted again; the people's rows are logged as skipped with the search's
+    own count `searched_before` (the table keeps the rows that wrote them)."""
     from inference.errors import ParamsFileError
 
     names = person_names(stem, args.person, people)
     for n, o in names.items():
-        log.write(index=index, image=str(path), output=o, person=n, people=people, status="skipped",
+        log.write(index=index, image=str(path), output=o, person=n, people=searched_before, status="skipped",
                   message="outputs exist")
     target = args.out / f"{stem}_scene.glb"
+    if people < 2:
+        remove_quietly([target])
+        print(f"{path.name}: removed {target.name} (fewer than two people now; it showed people whose files are "
+              "gone)")
+        counts["skipped"] += 1
+        return
     try:
-        _make_scene(args.out, names, body, target, overwrite=False)
+        _make_scene(args.out, names, body, target, overwrite=target.exists() and _scene_ours(holders, stem))
     except (ParamsFileError, OSError, ValueError) as exc:
         print(f"warning: {path}: no {target.name} ({getattr(exc, 'strerror', None) or exc})")
         counts["skipped"] += 1
@@ -701,9 +807,10 @@ def _scene_only(args, body, log, counts: dict, index: int, path: Path, stem: str
 
 
 def _person_row(row: dict, p) -> dict:
-    """The row with the prediction's number of people; no person number when no person was detected (the
-    whole image fitted as one person's crop)."""
-    return {**row, "people": len(p.people), **({} if p.people else {"person": None})}
+    """The row with the number of people the search found (`searched`: the boxed people are counted from their
+    files, inference.batch_log); no person number when no person was detected (the whole image fitted as one
+    person's crop)."""
+    return {**row, "people": searched(p), **({} if p.people else {"person": None})}
 
 
 def _in_the_way(ctx, path: Path, name: str, person: int, p) -> str | None:

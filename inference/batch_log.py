@@ -147,7 +147,7 @@ def _one_based(rows: list[dict]) -> list[dict]:
     earlier release (its header lacks ONE_BASED_MARK)."""
     if rows and ONE_BASED_MARK not in rows[0]:
         for r in rows:
-            if (r.get("person") or "").lstrip("-").isdigit():
+            if re.fullmatch(r"-?[0-9]+", r.get("person") or ""):  # (ASCII: '²' is a digit to isdigit, not to int)
                 r["person"] = str(int(r["person"]) + 1)
     return rows
 
@@ -173,19 +173,32 @@ def adopt_table(out: Path, log: BatchLog) -> int:
     return len(rows)
 
 
-def people_logged(out: Path) -> dict[str, int]:
+def people_logged(out: Path, boxed_too: bool = True) -> dict[str, int]:
     """{output name: how many people its image holds (`_image_people`)}, from every log under OUT; outputs for
     which no row gives a count (no person found, an unreadable image) are not in it. Of two images that logged
-    the same output name, the newer one's count."""
+    the same output name, the newer one's count (`_when`). `boxed_too=False`: the search's own count, without
+    the people `predict --box` added (what a row of a run that searched again says: the boxed people are
+    counted from their files, so that deleting those lowers the count)."""
     images = _outputs_by_image(_by_image(read_logs(out)))
     found: dict[str, tuple[str, int]] = {}
     for outputs in images.values():
+        counts = _image_counts(outputs, out if boxed_too else None, boxed_too)
         for o, rs in outputs.items():
-            n = _image_people(outputs, o, out)
-            last = max(r.get("finished_at", "") for r in rs)
+            n, last = counts.get(o), _when(rs)
             if n is not None and (o not in found or last > found[o][0]):
                 found[o] = (last, n)
     return {o: n for o, (_, n) in found.items()}
+
+
+def _when(rows: list[dict]) -> str:
+    """When an output was last logged: its newest row's finished_at, a failed `predict --box` aside (it wrote
+    nothing: another image's newer files under the same name are not its), unless that is all there is."""
+    rows = [r for r in rows if not _failed_box(r)] or rows
+    return max(r.get("finished_at", "") for r in rows)
+
+
+def _failed_box(row: dict) -> bool:
+    return boxed(row) and row["status"] not in ("done", "skipped")
 
 
 def _by_image(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
@@ -228,6 +241,24 @@ def boxed_logged(out: Path) -> dict[str, str]:
         if r["status"] == "done":
             done[r["output"]] = r
     return {o: r["message"].split("; ")[0] for o, r in done.items() if boxed(r)}
+
+
+def note_box(note: str) -> tuple[float, float, float, float] | None:
+    """The box of a `box_note` ('--box 128 72 222 347[: why]') as (x0, y0, x1, y1) photo px; None for a message
+    that is not one (`boxed`) or whose numbers do not read."""
+    if not note.startswith(BOX_NOTE):
+        return None
+    try:
+        box = tuple(float(v) for v in note[len(BOX_NOTE):].split(":")[0].split())
+    except ValueError:
+        return None
+    return box if len(box) == 4 else None  # type: ignore[return-value]
+
+
+def person_number(text: str | None) -> int | None:
+    """A logged person column ('3') as a number; None for '' or anything but ASCII digits ('²' is a digit to
+    str.isdigit, not to int)."""
+    return int(text) if text and re.fullmatch(r"[0-9]+", text) else None
 
 
 def written_logged(out: Path) -> dict[str, tuple[str, str]]:
@@ -273,6 +304,12 @@ def _person_key(output: str, stem: str) -> int:
     return int(m[1]) if m else 0
 
 
+def _split(output: str) -> tuple[str, int]:
+    """NAME_p3 -> (NAME, 3); NAME -> (NAME, 0): the one name whose person an output is (`_person_key`)."""
+    m = re.fullmatch(r"(.+)_p(\d+)", output)
+    return (m[1], int(m[2])) if m else (output, 0)
+
+
 def _people(row: dict) -> int | None:
     try:
         return int(row.get("people") or "")
@@ -287,13 +324,30 @@ def _image_people(outputs: dict[str, list[dict]], stem: str, out: Path | None = 
     newest result is 'done' and whose files are there (with `out`): a person `predict --box` added after the
     search's people, or one a later run kept. Only NAME's own rows lower the count: a run that wrote person 2
     again does not drop a boxed person 4. None when nothing gives a count."""
-    own = [r for r in outputs.get(stem, []) if _people(r) is not None]
-    n = _people(max(own, key=lambda r: r.get("finished_at", ""))) if own else None
+    return _image_counts({o: rs for o, rs in outputs.items() if o == stem or _person_key(o, stem)}, out).get(stem)
+
+
+def _image_counts(outputs: dict[str, list[dict]], out: Path | None = None,
+                  raised: bool = True) -> dict[str, int | None]:
+    """`_image_people` of every name among one image's `outputs` ({output name: rows}) at once, each output's
+    rows read once (an image of hundreds of people costs as many steps, not their square); `raised=False`: the
+    counts of the names' own rows alone."""
+    counts: dict[str, int | None] = {}
     for o, rs in outputs.items():
-        k, best = _person_key(o, stem), _best(rs)
-        if k and best["status"] == "done" and best.get("person") == str(k) and not _files_gone(out, best):
-            n = max(n or 0, k)
-    return n
+        own = [r for r in rs if _people(r) is not None]
+        counts[o] = _people(max(own, key=lambda r: r.get("finished_at", ""))) if own else None
+    if not raised:
+        return counts
+    for o, rs in outputs.items():
+        base, k = _split(o)
+        best = _best(rs)
+        if best["status"] != "done" or _files_gone(out, best):
+            continue
+        if k and best.get("person") == str(k):
+            counts[base] = max(counts.get(base) or 0, k)
+        elif not k and boxed(best) and (n := person_number(best.get("person"))):  # a boxed person under NAME
+            counts[o] = max(counts[o] or 0, n)
+    return counts
 
 
 def _files_gone(out: Path | None, row: dict) -> bool:
@@ -311,9 +365,16 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
     file name and the output name, not by the path as typed: the same photo given by a relative path and
     then by an absolute one, or from another working folder, writes the same files. Left out: a person
     beyond the people its image holds now (`_image_people`: NAME_p5 after a rerun found 3) and, with `out`, a
-    'done' output whose files are gone."""
+    'done' output whose files are gone. The people column of an image's rows is its count now (`_now`)."""
     groups = _by_image(rows)
     images_logged = _outputs_by_image(groups)
+    counted: dict[str, dict[str, int | None]] = {}  # {image file name: `_image_counts`}, each image once
+
+    def people_of(name: str, stem: str) -> int | None:
+        if name not in counted:
+            counted[name] = _image_counts(images_logged.get(name, {}), out)
+        return counted[name].get(stem)
+
     merged, claimed = [], set()
     for i, (path, stem) in enumerate(zip(images, stems)):
         outputs = {o: rs for o, rs in images_logged.get(path.name, {}).items()
@@ -321,39 +382,38 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
         claimed |= {(path.name, o) for o in outputs} | {(path.name, stem)}
         if stem not in outputs:
             merged.append({"index": i, "image": str(path), "output": stem, "status": "pending"})
-        people = _image_people(outputs, stem, out)
+        people = people_of(path.name, stem)
         for o in sorted(outputs, key=lambda o: _person_key(o, stem)):
             best = _best(outputs[o])
             k = _person_key(o, stem)
             if k and ((people is not None and k > people) or _files_gone(out, best)):
                 continue
-            merged.append({**best, "index": i, "image": str(path)})
+            merged.append({**best, "index": i, "image": str(path), **_now(people)})
     # other images' outputs: an output name one of the inputs now writes is that input's; of two other
     # images that wrote the same name, the newer one's files are there
     taken = {o for _, o in claimed}
-    newest: dict[str, tuple[str, list[dict]]] = {}
+    newest: dict[str, tuple[str, str, list[dict]]] = {}  # {output: (when, image file name, rows)}
     for (name, o), rs in groups.items():
         if o in taken:
             continue
-        last = max(r.get("finished_at", "") for r in rs)
-        if o not in newest or last > max(r.get("finished_at", "") for r in newest[o][1]):
-            newest[o] = (name, rs)
-    others = {o: _best(rs) for o, (_, rs) in newest.items()}
+        last = _when(rs)
+        if o not in newest or last > newest[o][0]:
+            newest[o] = (last, name, rs)
+    others = {o: _best(rs) for o, (_, _, rs) in newest.items()}
 
-    def split(o: str) -> tuple[str, int]:  # NAME_p3 -> (NAME, 3); NAME -> (NAME, 0)
-        m = re.fullmatch(r"(.+)_p(\d+)", o)
-        return (m[1], int(m[2])) if m else (o, 0)
-
-    def stale(r: dict) -> bool:  # a person beyond their image's people now (`_image_people`), or files gone
-        base, k = split(r["output"])
-        name = Path(r["image"]).name
-        people = _image_people(images_logged[name], base, out) if k else None
-        return (people is not None and k > people) or _files_gone(out, r)
-
-    for r in sorted(others.values(), key=lambda r: (r.get("image", ""), split(r["output"]))):
-        if not stale(r):
-            merged.append({**r, "index": ""})
+    for r in sorted(others.values(), key=lambda r: (r.get("image", ""), _split(r["output"]))):
+        base, k = _split(r["output"])
+        people = people_of(Path(r["image"]).name, base)
+        # a person beyond their image's people now (`_image_people`), or files gone
+        if not ((k and people is not None and k > people) or _files_gone(out, r)):
+            merged.append({**r, "index": "", **_now(people)})
     return merged
+
+
+def _now(people: int | None) -> dict:
+    """A table row's people column: how many people its image holds now (`_image_people`: the boxed people whose
+    files are there included), where the logs give a count; else the row's own."""
+    return {} if people is None else {"people": people}
 
 
 def merge_summary(out: Path, images: list[Path], stems: list[str]) -> Path:

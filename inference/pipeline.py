@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -109,6 +109,24 @@ def load_weights(path: Path, device: torch.device) -> dict:
         raise PredictionError(f"weights {path} are damaged: {len(bad)} tensor(s) hold NaN or infinite values "
                               f"({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}); {restore}")
     return ck
+
+
+
+def _box_inside(box: tuple[float, float, float, float], shape: tuple[int, ...]) -> tuple[float, float, float, float]:
+    """A user's box (x0, y0, x1, y1 image px, corners in any order) clipped to an image of `shape` (H, W, ...);
+    PredictionError when nothing of it lies inside or what does is too small to find a person in."""
+    from .detect import MIN_BOX_PX
+
+    h, w = shape[:2]
+    x0, x1 = sorted(min(max(float(v), 0.0), w) for v in (box[0], box[2]))
+    y0, y1 = sorted(min(max(float(v), 0.0), h) for v in (box[1], box[3]))
+    if x1 - x0 <= 0 or y1 - y0 <= 0:
+        bx = ", ".join(f"{float(v):.0f}" for v in box)
+        raise PredictionError(f"the box ({bx}) lies outside the {w} x {h} px image")
+    if x1 - x0 < MIN_BOX_PX or y1 - y0 < MIN_BOX_PX:
+        raise PredictionError(f"the box ({x1 - x0:.0f} x {y1 - y0:.0f} px inside the image) is too small to "
+                              "find a person in")
+    return x0, y0, x1, y1
 
 
 class Predictor:
@@ -427,18 +445,7 @@ class Predictor:
             rgb = load_image(image)
         except ImageError as exc:
             raise PredictionError(str(exc)) from None
-        x0, y0, x1, y1 = (float(v) for v in box)
-        h, w = rgb.shape[:2]
-        x0, x1 = sorted((min(max(x0, 0.0), w), min(max(x1, 0.0), w)))
-        y0, y1 = sorted((min(max(y0, 0.0), h), min(max(y1, 0.0), h)))
-        from .detect import MIN_BOX_PX
-
-        if x1 - x0 <= 0 or y1 - y0 <= 0:
-            bx = ", ".join(f"{float(v):.0f}" for v in box)
-            raise PredictionError(f"the box ({bx}) lies outside the {w} x {h} px image")
-        if x1 - x0 < MIN_BOX_PX or y1 - y0 < MIN_BOX_PX:
-            raise PredictionError(f"the box ({x1 - x0:.0f} x {y1 - y0:.0f} px inside the image) is too small to "
-                                  "find a person in")
+        x0, y0, x1, y1 = _box_inside(box, rgb.shape)
         if self.detector is None:
             p = self.predict(rgb, box=(x0, y0, x1, y1), person=-1, cancel=cancel, require_person=False)
             return replace(p, source=str(image) if isinstance(image, (str, Path)) else "")
@@ -461,6 +468,36 @@ class Predictor:
             p = replace(p, people=tuple(people), person=next(j for j, q in enumerate(people) if q is found))
         return replace(p, timings=replace(p.timings, detect=p.timings.detect + t_search),
                        source=str(image) if isinstance(image, (str, Path)) else "")
+
+    def recall_boxes(self, image: np.ndarray | str | Path,
+                     boxes: Sequence[tuple[float, float, float, float]]) -> tuple[int | None, ...]:
+        """Boxes a user drew on this image (path or (H, W, 3) array) in an earlier process, in the order their people
+        were fitted (x0, y0, x1, y1 image px each) -> each box's index among the image's people (`people`), None
+        where the landmark model sees nobody in it now or the box is unusable. Each boxed person joins the image's
+        people as `predict_box` added them, unless the search lists them already: a later `predict_box` then knows a
+        box around one of them and lists a new person after them. () without a detector; PredictionError for an
+        unreadable image."""
+        if self.detector is None or not boxes:
+            return ()
+        try:
+            rgb = load_image(image)
+        except ImageError as exc:
+            raise PredictionError(str(exc)) from None
+        from .detect.blazepose import same_person
+
+        people, at = list(self.people(rgb)), []
+        for box in boxes:
+            try:
+                found = self.detector.person_in_box(rgb, _box_inside(box, rgb.shape))
+            except PredictionError:
+                found = None
+            k = None if found is None else next((j for j, q in enumerate(people) if same_person(q, found)), None)
+            if found is not None and k is None:
+                self.detector.add_person(rgb, found)
+                people = list(self.people(rgb))
+                k = next(j for j, q in enumerate(people) if q is found)
+            at.append(k)
+        return tuple(at)
 
     def predict_case(self, image: np.ndarray | str | Path, cancel: Callable[[], bool] | None = None) -> Prediction:
         """A dataset case's image (path or (H, W, 3) array), already one person's crop (UP-3D, the synthetic splits) ->

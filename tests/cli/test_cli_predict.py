@@ -17,6 +17,7 @@ import pytest
 import inference.pipeline as pipeline_module
 from cli.cmd_predict import expand, output_stems, subfolders_note
 from cli.main import main
+from inference.batch_log import people_logged
 from inference.export_gltf import glb_unpack
 from inference.paths import RESOURCES
 
@@ -523,7 +524,7 @@ def test_box_fits_a_person_the_search_missed(tmp_path, capsys, detecting_predict
         assert [(r["status"], r["person"]) for r in rows] == [("done", "1")] and (out / "faceless.obj").is_file()
 
 
-def test_a_boxed_person_joins_an_all_people_folder(tmp_path, capsys, detecting_predictor):
+def test_a_boxed_person_joins_an_all_people_folder(tmp_path, capsys, monkeypatch, detecting_predictor):
     """camera.png with the face painted over beside the original: --all-people finds the right man only; a box
     around the left one adds him as person 2, written as NAME_p2 beside person 1's files (untouched); a box around
     the right man is person 1, whose outputs are there: skipped."""
@@ -579,6 +580,71 @@ def test_a_boxed_person_joins_an_all_people_folder(tmp_path, capsys, detecting_p
     assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine", "--overwrite"]) == 0
     assert (out / "pair_p2.npz").stat().st_mtime_ns == boxed
     assert [r["output"] for r in csv.DictReader((out / "summary.csv").open())] == ["pair", "pair_p2"]
+    # more --mesh-formats than the box wrote: the search's person gets them, the boxed man is there by his .npz (the
+    # search cannot find him to write the rest: a note says how), stays in the scene, and the next run fits nobody
+    capsys.readouterr()
+    formats = ["--mesh-formats", "obj,glb,ply"]
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine", *formats]) == 0
+    text = capsys.readouterr().out
+    assert "pair_p2 (fitted from --box 5 40 300 505) lacks pair_p2.ply" in text and "1/1 images done" in text
+    doc, _ = glb_unpack((out / "pair_scene.glb").read_bytes())
+    assert [n["name"] for n in doc["nodes"]] == ["person 1", "person 2", "photo camera"]
+    built = []
+    fresh = pipeline_module.Predictor
+    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: built.append(1) or fresh(*a, **k))
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine", *formats]) == 0
+    assert "1 finished before (skipped)" in capsys.readouterr().out and not built
+    # the user deletes the boxed man's files: the count follows them (a skipped run's row does not hold it up), the
+    # scene of two is removed, nobody is fitted
+    for q in out.glob("pair_p2*"):
+        q.unlink()
+    for _ in range(2):
+        assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine", *formats]) == 0
+        assert not built and not (out / "pair_scene.glb").exists()
+        assert people_logged(out)["pair"] == 1
+        rows = list(csv.DictReader((out / "summary.csv").open()))
+        assert [(r["output"], r["people"]) for r in rows] == [("pair", "1")]
+    assert "removed pair_scene.glb" in capsys.readouterr().out
+
+
+def test_a_second_box_around_another_missed_person_is_a_new_person(tmp_path, capsys, detecting_predictor):
+    """Two missed people boxed one after the other, each run a new process: the second is person K + 1 beside the
+    first (before, a fresh detector did not know the first, gave the second the same number and skipped it, or
+    wrote over the first with --overwrite); a box drawn differently around the first finds him done."""
+    import csv
+
+    import cv2
+
+    from inference.image_io import load_image
+
+    cam = load_image(RESOURCES / "photos" / "camera.png")
+    face = cam.copy()
+    face[80:210, 185:275] = face[80:210, 185:275].mean((0, 1)).astype(np.uint8)
+    photo, out = tmp_path / "trio.png", tmp_path / "out"
+    cv2.imwrite(str(photo), np.concatenate([face, face, cam], 1)[..., ::-1])
+
+    def box(*corners):
+        return main(["predict", str(photo), "--out", str(out), "--no-refine", "--box", *map(str, corners)])
+
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
+    n = len(list(out.glob("trio*.npz")))
+    capsys.readouterr()
+    assert box(5, 40, 300, 505) == 0
+    assert f"person {n + 1} (the one in the box)" in capsys.readouterr().out
+    first = (out / f"trio_p{n + 1}.npz").read_bytes()
+    assert box(517, 40, 812, 505) == 0
+    assert f"person {n + 2} (the one in the box)" in capsys.readouterr().out
+    second = (out / f"trio_p{n + 2}.npz").stat().st_mtime_ns
+    assert box(10, 30, 305, 500) == 0  # the first man, boxed a little differently: his outputs are there
+    text = capsys.readouterr().out
+    assert "the one in the box" not in text and "1 finished before (skipped)" in text, text
+    assert box(517, 40, 812, 505, "--overwrite") == 0  # written again under his own number, the first man kept
+    assert f"person {n + 2} (the one in the box)" in capsys.readouterr().out
+    assert (out / f"trio_p{n + 1}.npz").read_bytes() == first
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [(r["output"], r["person"], r["people"]) for r in rows][-2:] == [
+        (f"trio_p{n + 1}", str(n + 1), str(n + 2)), (f"trio_p{n + 2}", str(n + 2), str(n + 2))]
+    assert (out / f"trio_p{n + 2}.npz").stat().st_mtime_ns != second
 
 
 def test_a_box_in_a_folder_of_another_persons_layout_keeps_its_names(tmp_path, capsys, detecting_predictor):

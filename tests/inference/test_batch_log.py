@@ -20,7 +20,9 @@ from inference.batch_log import (
     holder_text,
     holds,
     merge_summary,
+    note_box,
     people_logged,
+    person_number,
     read_logs,
     written_logged,
 )
@@ -143,7 +145,8 @@ def test_holder_text():
 
 def test_a_person_added_later_counts_for_the_image(tmp_path):
     """A person boxed after an --all-people run (predict --box: NAME_p3, person 3 of 3) raises the image's count for
-    the rerun and the table; a photo that is itself called NAME_p2 does not change NAME's count."""
+    the rerun and the table (every row of the image says how many people it holds now); a photo that is itself
+    called NAME_p2 does not change NAME's count."""
     out = tmp_path
     for o in ("a", "a_p2", "a_p3", "b", "b_p2"):
         (out / f"{o}.npz").write_bytes(b"")  # (a merge leaves out outputs whose files are gone)
@@ -158,7 +161,7 @@ def test_a_person_added_later_counts_for_the_image(tmp_path):
     assert counts["a"] == 3 and counts["b"] == 1 and counts["b_p2"] == 5
     table = read_summary(merge_summary(out, [Path("in/a.png"), Path("in/b.png")], ["a", "b"]))
     assert [(r["output"], r["person"], r["people"]) for r in table if r["image"].endswith("a.png")] == [
-        ("a", "1", "2"), ("a_p2", "2", "2"), ("a_p3", "3", "3")]
+        ("a", "1", "3"), ("a_p2", "2", "3"), ("a_p3", "3", "3")]
 
 
 def test_a_boxed_person_stays_counted_through_later_runs(tmp_path):
@@ -204,3 +207,55 @@ def test_a_boxed_person_stays_counted_through_later_runs(tmp_path):
     assert [r["output"] for r in table] == ["a", "a_p2", "a_p4", "b"]
     (out / "a_p4.npz").unlink()  # the user deleted the boxed person
     assert people_logged(out)["a"] == 2
+
+
+def test_the_search_count_and_the_count_with_boxed_people(tmp_path):
+    """`people_logged(out, boxed_too=False)` is the search's own count, what a skipped run's row says: after the user
+    deletes a boxed person's files and a run skips the image, the count is the search's again (before, the skip
+    row said the raised count and held it up). The table's people column says the count now on every row."""
+    out = tmp_path
+    for o in ("a", "a_p2"):
+        (out / f"{o}.npz").write_bytes(b"")
+    rank = BatchLog(out, "rank0-of-1.csv", rank=0)
+    rank.write(image="in/a.png", output="a", status="done", person=1, people=1, finished_at="2026-01-01T00:00:01")
+    rank.write(image="in/a.png", output="a_p2", status="done", person=2, people=1, message=box_note((5, 40, 300, 505)),
+               finished_at="2026-01-01T00:00:02")
+    rank.close()
+    assert people_logged(out) == {"a": 2, "a_p2": 1} and people_logged(out, boxed_too=False)["a"] == 1
+    table = read_summary(merge_summary(out, [Path("in/a.png")], ["a"]))
+    assert [(r["output"], r["people"]) for r in table] == [("a", "2"), ("a_p2", "2")]
+    (out / "a_p2.npz").unlink()
+    log = BatchLog(out, "rank0-of-1.csv", rank=0)
+    log.write(image="in/a.png", output="a", status="skipped", message="outputs exist",
+              people=people_logged(out, boxed_too=False)["a"], finished_at="2026-01-01T00:00:03")
+    log.close()
+    assert people_logged(out)["a"] == 1
+    table = read_summary(merge_summary(out, [Path("in/a.png")], ["a"]))
+    assert [(r["output"], r["people"]) for r in table] == [("a", "1")]
+
+
+def test_a_failed_box_does_not_make_an_output_newer(tmp_path):
+    """Two photos a.jpg and a.png wrote the output name a (the newer one's files are there): a later box on a.jpg
+    that found nobody wrote nothing, so a.png's count and row stand (before, the failed box made a.jpg newest)."""
+    out = tmp_path
+    (out / "a.npz").write_bytes(b"")
+    rank = BatchLog(out, "rank0-of-1.csv", rank=0)
+    rank.write(image="in/a.jpg", output="a", status="done", person=1, people=3, finished_at="2026-01-01T00:00:01")
+    rank.write(image="in/a.png", output="a", status="done", person=1, people=1, finished_at="2026-01-01T00:00:02")
+    rank.write(image="in/a.jpg", output="a", status="no person", message=box_note((0, 0, 60, 40), "no person found"),
+               finished_at="2026-01-01T00:00:03")
+    rank.close()
+    assert people_logged(out)["a"] == 1
+    table = read_summary(merge_summary(out, [Path("in/c.png")], ["c"]))
+    assert [(Path(r["image"]).name, r["output"], r["people"]) for r in table if r["output"] == "a"] == [
+        ("a.png", "a", "1")]
+
+
+def test_box_notes_and_person_numbers_read_back():
+    """A row's box note gives its box back; person numbers are ASCII digits only ('²' is a digit to str.isdigit,
+    and int('²') raises)."""
+    assert note_box(box_note((128, 72, 222.5, 347))) == (128, 72, 222.5, 347)
+    assert note_box(box_note((0, 0, 60, 40), "no person found: draw it around the whole person")) == (0, 0, 60, 40)
+    assert note_box("outputs exist") is None and note_box("--box 1 2 3") is None and note_box("--box a b c d") is None
+    assert person_number("12") == 12 and person_number("") is None and person_number(None) is None
+    assert person_number("²") is None and person_number("-1") is None and person_number("1.0") is None

@@ -15,7 +15,7 @@ from inference.errors import ExportFormatError
 from inference.export_gltf import glb_unpack
 from inference.photo_camera import photo_camera
 from inference.poses import preset_pose
-from inference.scene import PERSON_COLORS, export_scene, load_scene, photo_scene
+from inference.scene import PERSON_COLORS, export_scene, load_scene, photo_scene, scene_people
 from inference.types import BodyParams, Camera, Crop
 
 H, W = 600, 1000
@@ -61,6 +61,12 @@ def test_scene_files_read_back(people, tmp_path):
     assert [n["name"] for n in doc["nodes"]] == ["person 1", "person 2", "photo camera"]
     cam = doc["cameras"][0]["perspective"]
     assert cam["yfov"] == pytest.approx(2 * math.atan(H / 2 / scene.focal)) and cam["aspectRatio"] == W / H
+    assert scene_people(glb) == ("person 1", "person 2")  # (the JSON chunk alone: `predict`'s check of a folder)
+    (tmp_path / "torn.glb").write_bytes(glb.read_bytes()[:14])
+    (tmp_path / "not.glb").write_text("o person 1\n")
+    for bad in ("torn.glb", "not.glb"):
+        with pytest.raises(ValueError):
+            scene_people(tmp_path / bad)
     back = load_scene(glb)  # the project's own reader (scripts/draw_scene.py)
     assert back.names == scene.names and back.focal == pytest.approx(scene.focal, rel=1e-9)
     assert (back.width, back.height) == (W, H) and np.array_equal(back.faces, scene.faces)

@@ -369,10 +369,12 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
             counts["skipped"] += 1
             return _report(args, mine, counts)
         if args.overwrite or not finished(args.out, stems[i], mesh_formats, args.all_people, args.person,
-                                          people.get(stems[i]), holders, images[i], boxed):
+                                          people.get(stems[i]), holders, images[i], boxed, searched.get(stems[i])):
             todo.append(i)
-        elif args.all_people and (scene_missing(args.out, stems[i], people.get(stems[i]))
-                                  or scene_stale(args.out, stems[i], people.get(stems[i]), holders)):
+            continue
+        now = present_names(args.out, stems[i], args.person, people.get(stems[i]), searched.get(stems[i]))
+        if args.all_people and (scene_missing(args.out, stems[i], len(now)) or scene_stale(args.out, stems[i], now,
+                                                                                            holders)):
             scenes.append(i)  # every person's outputs there, the scene not, or not of them (a deletion)
     for i in sorted(set(mine) - set(todo) - set(scenes)):  # finished before: not even the models are needed
         log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist",
@@ -430,20 +432,30 @@ def scene_missing(out: Path, stem: str, people: int | None) -> bool:
     return (people or 0) > 1 and not (out / f"{stem}_scene.glb").exists()
 
 
-def scene_stale(out: Path, stem: str, people: int | None, holders: dict) -> bool:
-    """Whether the image's STEM_scene.glb, ours (`_scene_ours`), shows other people than the `people` it holds
-    now (the rank logs' count, None: not on record): a person fitted from a --box whose files the user deleted
+def scene_stale(out: Path, stem: str, names: dict[int, str], holders: dict) -> bool:
+    """Whether the image's STEM_scene.glb, ours (`_scene_ours`), shows other people than those it holds now
+    (`names`: `present_names`; empty when not on record): a person fitted from a --box whose files the user deleted
     since. A file that is not a scene of ours is left to the user."""
     from inference.scene import scene_people
 
     target = out / f"{stem}_scene.glb"
-    if people is None or not target.is_file() or not _scene_ours(holders, stem):
+    if not names or not target.is_file() or not _scene_ours(holders, stem):
         return False
     try:
         shown = scene_people(target)
     except (OSError, ValueError):
         return False
-    return shown != tuple(f"person {n}" for n in range(1, people + 1))
+    return shown != tuple(f"person {n}" for n in names)
+
+
+def present_names(out: Path, stem: str, person: int, people: int | None, searched: int | None) -> dict[int, str]:
+    """{person N: output name} of the people an image holds now: `person_names` up to `people` (the rank logs'
+    highest person number), less the people beyond the search's own count `searched` whose parameter file is gone
+    (people a user boxed, then deleted: boxed 5 deleted while boxed 6 stays leaves a gap). {} without a count."""
+    if people is None:
+        return {}
+    return {n: o for n, o in person_names(stem, person, people).items()
+            if n == person or n <= (searched or 0) or (out / f"{o}.npz").is_file()}
 
 
 def person_names(stem: str, person: int, people: int) -> dict[int, str]:
@@ -454,23 +466,28 @@ def person_names(stem: str, person: int, people: int) -> dict[int, str]:
 
 def finished(out: Path, stem: str, mesh_formats: list[str], all_people: bool = False, person: int = 1,
              people: int | None = None, holders: dict | None = None, image: Path | None = None,
-             boxed: dict | frozenset = frozenset()) -> bool:
+             boxed: dict | frozenset = frozenset(), searched: int | None = None) -> bool:
     """Whether the image with output name `stem` is done and a rerun skips it: its outputs are all there
     (`is_complete`) and hold the person asked for (`holds`); with --all-people also those of each other person
     N (STEM_pN) of the `people` its last run found (the rank logs' count, `inference.batch_log.people_logged`). An
     image whose count is not on record (None) is not finished: it is predicted again, and only the people
-    whose outputs are missing are written. A person fitted from a --box (`boxed`: the rank logs' boxed outputs)
-    is there with their parameter file (`boxed_there`): the search does not find them to write the rest
-    (`_note_boxed_short` says how). The image's STEM_scene.glb is not looked at here: a scene that is missing or
-    out of date alone is made from the people's files (`scene_missing`, `scene_stale`, `_scene_only`)."""
-    if not kept(out, stem, mesh_formats, holders, image, person):
+    whose outputs are missing are written. A person beyond the search's own count `searched` fitted from a --box
+    (`boxed`: the rank logs' boxed outputs) is there with their parameter file (`boxed_there`: the search does not
+    find them to write the rest, `_note_boxed_short` says how), and gone when the user deleted it
+    (`present_names`). The image's STEM_scene.glb is not looked at here: a scene that is missing or out of date
+    alone is made from the people's files (`scene_missing`, `scene_stale`, `_scene_only`)."""
+
+    def there(n: int, o: str) -> bool:
+        return kept(out, o, mesh_formats, holders, image, n) or (
+            o in boxed and n > (searched or 0) and boxed_there(out, o, holders, image, n))
+
+    if not there(person, stem):
         return False
     if not all_people:
         return True
     if people is None:
         return False
-    return all(kept(out, o, mesh_formats, holders, image, n) or o in boxed and boxed_there(out, o, holders, image, n)
-               for n, o in person_names(stem, person, people).items() if n != person)
+    return all(there(n, o) for n, o in present_names(out, stem, person, people, searched).items() if n != person)
 
 
 def boxed_there(out: Path, name: str, holders: dict | None, image: Path | None, person: int) -> bool:
@@ -498,11 +515,15 @@ def _note_boxed_short(out: Path, stem: str, image: Path, mesh_formats: list[str]
                       boxed: dict) -> None:
     """Print how to complete the files of a boxed person of `image` that lacks some of this run's --mesh-formats:
     the search does not find them, their box does."""
+    import shlex
+
     for _, o, note in _boxed_people(out, stem, image, holders, boxed):
         missing = [q.name for q in output_paths(out / o, mesh_formats, people=False) if not q.exists()]
         if missing:
-            print(f"note: {image}: {o} (fitted from {note}) lacks {', '.join(missing)}: "
-                  f"`predict {image} {note} --mesh-formats {','.join(mesh_formats)}` writes them")
+            command = shlex.join(["python", "main.py", "predict", str(image), "--out", str(out), *note.split(),
+                                  "--mesh-formats", ",".join(mesh_formats)])
+            print(f"note: {image}: {o} (fitted from {note}) lacks {', '.join(missing)}: `{command}` (with this "
+                  "run's other options) writes them")
 
 
 def boxed_before(out: Path, stem: str, image: Path, box, mesh_formats: list[str], holders: dict,
@@ -602,7 +623,8 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
         # --all-people (the search's person 1 under NAME, person N as NAME_pN): a missed person joins that folder;
         # in a folder of `--all-people --person L`, whose NAME holds person L of this image, as that run named them
         held = ctx.holders.get(name)
-        person = _boxed_number(p, recalled)
+        person = _boxed_number(p, recalled, [k for k, _, _ in _boxed_people(args.out, name, path, ctx.holders,
+                                                                             ctx.boxed)])
         layout = (person_number(held[1]) if held and held[0] == path.name else None) or 1
         names = {person: person_names(name, layout, max(found, person))[person]}
     else:
@@ -675,15 +697,16 @@ def _recall_boxed(ctx, path: Path, name: str) -> dict[int, int]:
     return {i: k for i, (k, _) in zip(at, boxes) if i is not None}
 
 
-def _boxed_number(p, recalled: dict[int, int]) -> int:
+def _boxed_number(p, recalled: dict[int, int], boxed_before: list[int]) -> int:
     """The number (from 1) of the person `predict_box` fitted (`p.person`, an index into `p.people`): one of the
     search's people keeps theirs; one an earlier --box fitted keeps the one it was given (`recalled`); someone
-    new comes after the search's people and every earlier boxed one."""
+    new comes after the search's people and every person an earlier box fitted whose files are there
+    (`boxed_before`: their numbers, also of those the detector does not find in their box now)."""
     if p.person in recalled:
         return recalled[p.person]
     if not p.people[p.person].boxed:
         return p.person + 1
-    return max([searched(p), *recalled.values()]) + 1
+    return max([searched(p), *boxed_before]) + 1
 
 
 def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, person: int) -> None:
@@ -700,10 +723,12 @@ def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, per
         _remove_people_beyond(ctx, path, name, found)
     found = max([found, *_boxed_beyond(ctx, path, name, found)])  # (they stay: the scene shows them too)
     scene = args.out / f"{name}_scene.glb"
+    names = present_names(args.out, name, person, found, searched(p))
+    found = len(names)
     everyone = found > 1 and args.all_people and ok
-    if not (wrote or everyone and not scene.exists()):
+    if not (wrote or args.all_people and (not scene.exists() and everyone or scene_stale(args.out, name, names,
+                                                                                         ctx.holders))):
         return
-    names = person_names(name, person, found)
     there = all(n in wrote or kept(args.out, o, ctx.mesh_formats, ctx.holders, path, n)
                 or o in ctx.boxed and boxed_there(args.out, o, ctx.holders, path, n) for n, o in names.items())
     if found > 1 and there and (everyone or scene.exists()):  # (without --all-people: only remade)
@@ -785,15 +810,16 @@ def _scene_only(args, body, log, counts: dict, index: int, path: Path, stem: str
     own count `searched_before` (the table keeps the rows that wrote them)."""
     from inference.errors import ParamsFileError
 
-    names = person_names(stem, args.person, people)
+    names = present_names(args.out, stem, args.person, people, searched_before)
     for n, o in names.items():
         log.write(index=index, image=str(path), output=o, person=n, people=searched_before, status="skipped",
                   message="outputs exist")
     target = args.out / f"{stem}_scene.glb"
-    if people < 2:
-        remove_quietly([target])
-        print(f"{path.name}: removed {target.name} (fewer than two people now; it showed people whose files are "
-              "gone)")
+    if len(names) < 2:
+        if target.exists():
+            remove_quietly([target])
+            print(f"{path.name}: removed {target.name} (fewer than two people now; it showed people whose files "
+                  "are gone)")
         counts["skipped"] += 1
         return
     try:
@@ -802,7 +828,7 @@ def _scene_only(args, body, log, counts: dict, index: int, path: Path, stem: str
         print(f"warning: {path}: no {target.name} ({getattr(exc, 'strerror', None) or exc})")
         counts["skipped"] += 1
         return
-    print(f"{path.name}: {target.name} made from its {people} people's parameter files -> {target}")
+    print(f"{path.name}: {target.name} made from its {len(names)} people's parameter files -> {target}")
     counts["done"] += 1
 
 

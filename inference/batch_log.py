@@ -176,13 +176,13 @@ def adopt_table(out: Path, log: BatchLog) -> int:
 def people_logged(out: Path, boxed_too: bool = True) -> dict[str, int]:
     """{output name: how many people its image holds (`_image_people`)}, from every log under OUT; outputs for
     which no row gives a count (no person found, an unreadable image) are not in it. Of two images that logged
-    the same output name, the newer one's count (`_when`). `boxed_too=False`: the search's own count, without
-    the people `predict --box` added (what a row of a run that searched again says: the boxed people are
-    counted from their files, so that deleting those lowers the count)."""
+    the same output name, the count of the one whose files are there (`_when`). `boxed_too=False`: the search's
+    own count, without the people `predict --box` added (what a row of a run that searched again says: the boxed
+    people are counted from their files, so that deleting those lowers the count)."""
     images = _outputs_by_image(_by_image(read_logs(out)))
-    found: dict[str, tuple[str, int]] = {}
+    found: dict[str, tuple[tuple, int]] = {}
     for outputs in images.values():
-        counts = _image_counts(outputs, out if boxed_too else None, boxed_too)
+        counts = _image_counts(outputs, out if boxed_too else None, "top" if boxed_too else "own")
         for o, rs in outputs.items():
             n, last = counts.get(o), _when(rs)
             if n is not None and (o not in found or last > found[o][0]):
@@ -190,15 +190,12 @@ def people_logged(out: Path, boxed_too: bool = True) -> dict[str, int]:
     return {o: n for o, (_, n) in found.items()}
 
 
-def _when(rows: list[dict]) -> str:
-    """When an output was last logged: its newest row's finished_at, a failed `predict --box` aside (it wrote
-    nothing: another image's newer files under the same name are not its), unless that is all there is."""
-    rows = [r for r in rows if not _failed_box(r)] or rows
-    return max(r.get("finished_at", "") for r in rows)
-
-
-def _failed_box(row: dict) -> bool:
-    return boxed(row) and row["status"] not in ("done", "skipped")
+def _when(rows: list[dict]) -> tuple[int, str]:
+    """Which of two images that logged one output name holds its files: the greater of these keys. The image with
+    the newest 'done' row wrote them last (`written_logged`); rows that wrote nothing (an error, nobody in a box,
+    a run refused because the name holds the other photo's fit) come after any 'done', by their own time."""
+    done = [r.get("finished_at", "") for r in rows if r["status"] == "done"]
+    return (1, max(done)) if done else (0, max(r.get("finished_at", "") for r in rows))
 
 
 def _by_image(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
@@ -328,25 +325,32 @@ def _image_people(outputs: dict[str, list[dict]], stem: str, out: Path | None = 
 
 
 def _image_counts(outputs: dict[str, list[dict]], out: Path | None = None,
-                  raised: bool = True) -> dict[str, int | None]:
-    """`_image_people` of every name among one image's `outputs` ({output name: rows}) at once, each output's
-    rows read once (an image of hundreds of people costs as many steps, not their square); `raised=False`: the
-    counts of the names' own rows alone."""
-    counts: dict[str, int | None] = {}
+                  mode: str = "top") -> dict[str, int | None]:
+    """The count of every name among one image's `outputs` ({output name: rows}) at once, each output's rows read
+    once (an image of hundreds of people costs as many steps, not their square). `mode` "top": `_image_people`,
+    the highest person number there (the names NAME_pK run up to it); "held": the people there (the search's
+    count and every person beyond it whose files are there: a boxed person 5 deleted while person 6 stays leaves
+    a gap, which "top" counts and "held" does not), the table's people column; "own": the names' own rows alone."""
+    own: dict[str, int | None] = {}
     for o, rs in outputs.items():
-        own = [r for r in rs if _people(r) is not None]
-        counts[o] = _people(max(own, key=lambda r: r.get("finished_at", ""))) if own else None
-    if not raised:
-        return counts
+        counted = [r for r in rs if _people(r) is not None]
+        own[o] = _people(max(counted, key=lambda r: r.get("finished_at", ""))) if counted else None
+    if mode == "own":
+        return own
+    there: dict[str, set[int]] = {}  # {name: the person numbers whose files are there}
     for o, rs in outputs.items():
         base, k = _split(o)
         best = _best(rs)
         if best["status"] != "done" or _files_gone(out, best):
             continue
         if k and best.get("person") == str(k):
-            counts[base] = max(counts.get(base) or 0, k)
-        elif not k and boxed(best) and (n := person_number(best.get("person"))):  # a boxed person under NAME
-            counts[o] = max(counts[o] or 0, n)
+            there.setdefault(base, set()).add(k)
+        elif boxed(best) and (n := person_number(best.get("person"))):  # a boxed person under NAME itself
+            there.setdefault(o, set()).add(n)
+    counts = dict(own)
+    for name, ks in there.items():
+        n = own.get(name) or 0
+        counts[name] = max(n, *ks) if mode == "top" else n + sum(k > n for k in ks)
     return counts
 
 
@@ -368,12 +372,12 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
     'done' output whose files are gone. The people column of an image's rows is its count now (`_now`)."""
     groups = _by_image(rows)
     images_logged = _outputs_by_image(groups)
-    counted: dict[str, dict[str, int | None]] = {}  # {image file name: `_image_counts`}, each image once
+    counted: dict[tuple[str, str], dict[str, int | None]] = {}  # {(image, mode): `_image_counts`}, each once
 
-    def people_of(name: str, stem: str) -> int | None:
-        if name not in counted:
-            counted[name] = _image_counts(images_logged.get(name, {}), out)
-        return counted[name].get(stem)
+    def people_of(name: str, stem: str, mode: str = "top") -> int | None:
+        if (name, mode) not in counted:
+            counted[name, mode] = _image_counts(images_logged.get(name, {}), out, mode)
+        return counted[name, mode].get(stem)
 
     merged, claimed = [], set()
     for i, (path, stem) in enumerate(zip(images, stems)):
@@ -388,11 +392,11 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
             k = _person_key(o, stem)
             if k and ((people is not None and k > people) or _files_gone(out, best)):
                 continue
-            merged.append({**best, "index": i, "image": str(path), **_now(people)})
+            merged.append({**best, "index": i, "image": str(path), **_now(people_of(path.name, stem, "held"))})
     # other images' outputs: an output name one of the inputs now writes is that input's; of two other
-    # images that wrote the same name, the newer one's files are there
+    # images that wrote the same name, the files are those of the one that wrote last (`_when`)
     taken = {o for _, o in claimed}
-    newest: dict[str, tuple[str, str, list[dict]]] = {}  # {output: (when, image file name, rows)}
+    newest: dict[str, tuple[tuple, str, list[dict]]] = {}  # {output: (`_when`, image file name, rows)}
     for (name, o), rs in groups.items():
         if o in taken:
             continue
@@ -406,13 +410,13 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
         people = people_of(Path(r["image"]).name, base)
         # a person beyond their image's people now (`_image_people`), or files gone
         if not ((k and people is not None and k > people) or _files_gone(out, r)):
-            merged.append({**r, "index": "", **_now(people)})
+            merged.append({**r, "index": "", **_now(people_of(Path(r["image"]).name, base, "held"))})
     return merged
 
 
 def _now(people: int | None) -> dict:
-    """A table row's people column: how many people its image holds now (`_image_people`: the boxed people whose
-    files are there included), where the logs give a count; else the row's own."""
+    """A table row's people column: how many people its image holds now (`_image_counts` "held": the boxed people
+    whose files are there included), where the logs give a count; else the row's own."""
     return {} if people is None else {"people": people}
 
 

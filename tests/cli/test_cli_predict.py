@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -487,7 +488,7 @@ def test_a_box_that_is_not_four_numbers_is_a_usage_error(tmp_path, capsys, no_mo
     assert exc.value.code == 2 and "--box" in capsys.readouterr().err
 
 
-def test_box_fits_a_person_the_search_missed(tmp_path, capsys, detecting_predictor):
+def test_box_fits_a_person_the_search_missed(tmp_path, capsys, monkeypatch, detecting_predictor):
     """The camera man with his face painted over: the search finds nobody; --box around him fits him (person 1, the
     one in the box, with his keypoints: NAME_people.png is written); a box around empty sky says so, exit 1."""
     import cv2
@@ -522,6 +523,18 @@ def test_box_fits_a_person_the_search_missed(tmp_path, capsys, detecting_predict
         # the failed box wrote nothing: the table keeps the boxed man's row, whose files are there
         rows = list(csv.DictReader((out / "summary.csv").open()))
         assert [(r["status"], r["person"]) for r in rows] == [("done", "1")] and (out / "faceless.obj").is_file()
+    # the boxed man under the image's own name is there by his .npz for --all-people too (the search finds nobody to
+    # write more formats): no model loads, no "no person found"
+    capsys.readouterr()
+    built = []
+    fresh = pipeline_module.Predictor
+    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: built.append(1) or fresh(*a, **k))
+    for _ in range(2):
+        assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--all-people", "--mesh-formats",
+                     "obj,glb,ply"]) == 0
+    assert not built and "faceless (fitted from --box -20 0" in capsys.readouterr().out
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [(r["status"], r["person"], r["people"]) for r in rows] == [("done", "1", "1")]
 
 
 def test_a_boxed_person_joins_an_all_people_folder(tmp_path, capsys, monkeypatch, detecting_predictor):
@@ -587,6 +600,9 @@ def test_a_boxed_person_joins_an_all_people_folder(tmp_path, capsys, monkeypatch
     assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine", *formats]) == 0
     text = capsys.readouterr().out
     assert "pair_p2 (fitted from --box 5 40 300 505) lacks pair_p2.ply" in text and "1/1 images done" in text
+    command = shlex.split(text.split("`")[1])  # the note's command, as printed, writes them
+    assert command[:3] == ["python", "main.py", "predict"] and main([*command[2:], "--no-refine"]) == 0
+    assert (out / "pair_p2.ply").is_file() and (out / "pair_p2.npz").stat().st_mtime_ns != boxed
     doc, _ = glb_unpack((out / "pair_scene.glb").read_bytes())
     assert [n["name"] for n in doc["nodes"]] == ["person 1", "person 2", "photo camera"]
     built = []
@@ -607,7 +623,8 @@ def test_a_boxed_person_joins_an_all_people_folder(tmp_path, capsys, monkeypatch
     assert "removed pair_scene.glb" in capsys.readouterr().out
 
 
-def test_a_second_box_around_another_missed_person_is_a_new_person(tmp_path, capsys, detecting_predictor):
+def test_a_second_box_around_another_missed_person_is_a_new_person(tmp_path, capsys, monkeypatch,
+                                                                   detecting_predictor):
     """Two missed people boxed one after the other, each run a new process: the second is person K + 1 beside the
     first (before, a fresh detector did not know the first, gave the second the same number and skipped it, or
     wrote over the first with --overwrite); a box drawn differently around the first finds him done."""
@@ -645,6 +662,55 @@ def test_a_second_box_around_another_missed_person_is_a_new_person(tmp_path, cap
     assert [(r["output"], r["person"], r["people"]) for r in rows][-2:] == [
         (f"trio_p{n + 1}", str(n + 1), str(n + 2)), (f"trio_p{n + 2}", str(n + 2), str(n + 2))]
     assert (out / f"trio_p{n + 2}.npz").stat().st_mtime_ns != second
+    # the user deletes the first boxed man while the second stays: nobody is fitted again, the scene shows the others,
+    # the table counts the people there (person numbers keep their gap)
+    allp = ["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]
+    assert main(allp) == 0
+    doc, _ = glb_unpack((out / "trio_scene.glb").read_bytes())
+    assert [x["name"] for x in doc["nodes"]][-3:] == [f"person {n + 1}", f"person {n + 2}", "photo camera"]
+    for q in out.glob(f"trio_p{n + 1}[._]*"):
+        q.unlink()
+    built = []
+    fresh = pipeline_module.Predictor
+    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: built.append(1) or fresh(*a, **k))
+    capsys.readouterr()
+    for _ in range(2):
+        assert main(allp) == 0
+    assert not built and "made from its" in capsys.readouterr().out
+    doc, _ = glb_unpack((out / "trio_scene.glb").read_bytes())
+    assert [x["name"] for x in doc["nodes"]][-3:] == [f"person {n}", f"person {n + 2}", "photo camera"]
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [(r["output"], r["people"]) for r in rows][-2:] == [(f"trio_p{n}", str(n + 1)),
+                                                               (f"trio_p{n + 2}", str(n + 1))]
+    # a box the detector no longer finds anyone in is still numbered around: a new person never takes the number of
+    # a boxed one whose files are there (the detector made blind to earlier boxes)
+    second = (out / f"trio_p{n + 2}.npz").read_bytes()
+
+    def blind(*args, **kwargs):
+        pred = fresh(*args, **kwargs)
+        pred.recall_boxes = lambda image, boxes: tuple(None for _ in boxes)
+        return pred
+
+    monkeypatch.setattr(pipeline_module, "Predictor", blind)
+    assert box(517, 40, 812, 505, "--overwrite") == 0
+    assert f"person {n + 3} (the one in the box)" in capsys.readouterr().out
+    assert (out / f"trio_p{n + 2}.npz").read_bytes() == second
+
+
+def test_a_photo_of_the_same_name_leaves_the_others_scene(tmp_path, capsys, detecting_predictor):
+    """a.jpg (two people) and png/a.png write the same output names: a.png's run is refused (the names hold a.jpg's
+    fits) and wrote nothing, so a rerun of a.jpg keeps its count and its scene (before, the refused run's newer rows
+    gave the count, and the rerun removed a.jpg's scene as showing people that were gone)."""
+    a_jpg, out = tmp_path / "a.jpg", tmp_path / "out"
+    shutil.copy(RESOURCES / "photos" / "two_people.jpg", a_jpg)
+    (tmp_path / "png").mkdir()
+    shutil.copy(RESOURCES / "photos" / "camera.png", tmp_path / "png" / "a.png")
+    assert main(["predict", str(a_jpg), "--out", str(out), "--all-people", "--no-refine"]) == 0
+    assert main(["predict", str(tmp_path / "png" / "a.png"), "--out", str(out), "--all-people", "--no-refine"]) == 1
+    assert people_logged(out)["a"] == 2
+    capsys.readouterr()
+    assert main(["predict", str(a_jpg), "--out", str(out), "--all-people", "--no-refine"]) == 0
+    assert "removed" not in capsys.readouterr().out and (out / "a_scene.glb").is_file()
 
 
 def test_a_box_in_a_folder_of_another_persons_layout_keeps_its_names(tmp_path, capsys, detecting_predictor):

@@ -259,3 +259,24 @@ def test_box_notes_and_person_numbers_read_back():
     assert note_box("outputs exist") is None and note_box("--box 1 2 3") is None and note_box("--box a b c d") is None
     assert person_number("12") == 12 and person_number("") is None and person_number(None) is None
     assert person_number("²") is None and person_number("-1") is None and person_number("1.0") is None
+
+
+def test_a_deleted_boxed_person_leaves_a_gap_the_table_does_not_count(tmp_path):
+    """Boxed people 2 and 3 beside the search's one; the user deletes person 2: the names still run up to 3 (person 3
+    keeps their number: `people_logged`), the table lists two people and says so in every row. A run of another
+    photo with the same output name that wrote nothing does not take the name's count."""
+    out = tmp_path
+    for o in ("a", "a_p2", "a_p3"):
+        (out / f"{o}.npz").write_bytes(b"")
+    rank = BatchLog(out, "rank0-of-1.csv", rank=0)
+    rank.write(image="in/a.png", output="a", status="done", person=1, people=1, finished_at="2026-01-01T00:00:01")
+    for k in (2, 3):
+        rank.write(image="in/a.png", output=f"a_p{k}", status="done", person=k, people=1,
+                   message=box_note((k, 0, 100, 200)), finished_at=f"2026-01-01T00:00:0{k}")
+    rank.write(image="png/a.jpg", output="a", status="error", person=1, people=5, message="outputs exist under a",
+               finished_at="2026-01-01T00:00:05")
+    rank.close()
+    (out / "a_p2.npz").unlink()
+    assert people_logged(out)["a"] == 3 and people_logged(out, boxed_too=False)["a"] == 1
+    table = read_summary(merge_summary(out, [Path("in/a.png")], ["a"]))
+    assert [(r["output"], r["people"]) for r in table] == [("a", "2"), ("a_p3", "2")]

@@ -350,8 +350,9 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
 
     counts = {"done": 0, "skipped": 0, "failed": 0, "no_person": 0}
     people = people_logged(args.out) if args.all_people and not args.overwrite else {}
-    # what a skipped image's row says: the search's own count (the boxed people are counted from their files)
-    searched = people_logged(args.out, boxed_too=False) if args.all_people and not args.overwrite else {}
+    # what a skipped image's row says: the search's own count (the boxed people are counted from their files);
+    # a boxed person within it is one of the search's people, whose files the search writes
+    searched = people_logged(args.out, boxed_too=False) if not args.overwrite else {}
     # read with --overwrite too: the outputs of people no longer found are removed only where the logs say
     # this tool wrote them for this image (`_remove_people_beyond`)
     holders, boxed = written_logged(args.out), boxed_logged(args.out)
@@ -381,7 +382,7 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
                   people=searched.get(stems[i]))
         counts["skipped"] += 1
     for i in mine if args.all_people else ():
-        _note_boxed_short(args.out, stems[i], images[i], mesh_formats, holders, boxed)
+        _note_boxed_short(args.out, stems[i], images[i], mesh_formats, holders, boxed, searched.get(stems[i]))
     if not (todo or scenes):
         return _report(args, mine, counts)
     _use_local_gpu(log.shard, args.device)
@@ -444,6 +445,8 @@ def scene_stale(out: Path, stem: str, names: dict[int, str], holders: dict) -> b
     try:
         shown = scene_people(target)
     except (OSError, ValueError):
+        return False
+    if not all(re.fullmatch(r"person [0-9]+", n) for n in shown):  # named otherwise: the user's own file
         return False
     return shown != tuple(f"person {n}" for n in names)
 
@@ -512,12 +515,14 @@ def _boxed_people(out: Path, stem: str, image: Path, holders: dict, boxed: dict)
 
 
 def _note_boxed_short(out: Path, stem: str, image: Path, mesh_formats: list[str], holders: dict,
-                      boxed: dict) -> None:
-    """Print how to complete the files of a boxed person of `image` that lacks some of this run's --mesh-formats:
-    the search does not find them, their box does."""
+                      boxed: dict, searched: int | None) -> None:
+    """Print how to complete the files of a person of `image` boxed beyond the search's own count `searched` that
+    lacks some of this run's --mesh-formats: the search does not find them, their box does."""
     import shlex
 
-    for _, o, note in _boxed_people(out, stem, image, holders, boxed):
+    for k, o, note in _boxed_people(out, stem, image, holders, boxed):
+        if k <= (searched or 0):
+            continue
         missing = [q.name for q in output_paths(out / o, mesh_formats, people=False) if not q.exists()]
         if missing:
             command = shlex.join(["python", "main.py", "predict", str(image), "--out", str(out), *note.split(),

@@ -301,10 +301,14 @@ def _person_key(output: str, stem: str) -> int:
     return int(m[1]) if m else 0
 
 
-def _split(output: str) -> tuple[str, int]:
-    """NAME_p3 -> (NAME, 3); NAME -> (NAME, 0): the one name whose person an output is (`_person_key`)."""
+def _split(output: str, image: str = "") -> tuple[str, int]:
+    """NAME_p3 -> (NAME, 3); NAME -> (NAME, 0): the one name whose person an output is (`_person_key`). An output
+    named as its image's file (`image`, a logged row's) is that image's own name: team_p1 of a photo called
+    team_p1.jpg is (team_p1, 0)."""
     m = re.fullmatch(r"(.+)_p(\d+)", output)
-    return (m[1], int(m[2])) if m else (output, 0)
+    if m is None or output == Path(image).stem:
+        return output, 0
+    return m[1], int(m[2])
 
 
 def _people(row: dict) -> int | None:
@@ -339,7 +343,7 @@ def _image_counts(outputs: dict[str, list[dict]], out: Path | None = None,
         return own
     there: dict[str, set[int]] = {}  # {name: the person numbers whose files are there}
     for o, rs in outputs.items():
-        base, k = _split(o)
+        base, k = _split(o, rs[0].get("image") or "")
         best = _best(rs)
         if best["status"] != "done" or _files_gone(out, best):
             continue
@@ -406,7 +410,7 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
     others = {o: _best(rs) for o, (_, _, rs) in newest.items()}
 
     for r in sorted(others.values(), key=lambda r: (r.get("image", ""), _split(r["output"]))):
-        base, k = _split(r["output"])
+        base, k = _split(r["output"], r["image"])
         people = people_of(Path(r["image"]).name, base)
         # a person beyond their image's people now (`_image_people`), or files gone
         if not ((k and people is not None and k > people) or _files_gone(out, r)):

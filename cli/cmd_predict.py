@@ -480,17 +480,23 @@ def finished(out: Path, stem: str, mesh_formats: list[str], all_people: bool = F
     (`present_names`). The image's STEM_scene.glb is not looked at here: a scene that is missing or out of date
     alone is made from the people's files (`scene_missing`, `scene_stale`, `_scene_only`)."""
 
-    def there(n: int, o: str) -> bool:
-        return kept(out, o, mesh_formats, holders, image, n) or (
-            o in boxed and n > (searched or 0) and boxed_there(out, o, holders, image, n))
-
-    if not there(person, stem):
+    if not person_there(out, stem, person, mesh_formats, holders, image, boxed, searched):
         return False
     if not all_people:
         return True
     if people is None:
         return False
-    return all(there(n, o) for n, o in present_names(out, stem, person, people, searched).items() if n != person)
+    return all(person_there(out, o, n, mesh_formats, holders, image, boxed, searched)
+               for n, o in present_names(out, stem, person, people, searched).items() if n != person)
+
+
+def person_there(out: Path, name: str, person: int, mesh_formats: list[str], holders: dict | None,
+                 image: Path | None, boxed, searched: int | None) -> bool:
+    """Person `person` of `image` is there under output name `name`: their files all there (`kept`), or, for a
+    person a --box fitted beyond the search's own count `searched` (`boxed`: the rank logs' boxed outputs), their
+    parameter file (`boxed_there`)."""
+    return kept(out, name, mesh_formats, holders, image, person) or (
+        name in boxed and person > (searched or 0) and boxed_there(out, name, holders, image, person))
 
 
 def boxed_there(out: Path, name: str, holders: dict | None, image: Path | None, person: int) -> bool:
@@ -536,12 +542,8 @@ def boxed_before(out: Path, stem: str, image: Path, box, mesh_formats: list[str]
     """(output name, person) of the person an earlier `--box` with this very box fitted in `image` (output name
     `stem`: STEM or STEM_pK, as the rank logs know: `boxed`, `holders`), when their outputs are all there; None
     otherwise (the box is searched and fitted: a box around someone else is known only once they are found)."""
-    for o, note in boxed.items():
-        held = holders.get(o)
-        k = person_number(held[1]) if held is not None and held[0] == image.name else None
-        if note != box_note(box) or k is None:
-            continue
-        if (o == stem or re.fullmatch(re.escape(stem) + r"_p\d+", o)) and kept(out, o, mesh_formats, holders, image, k):
+    for k, o, note in _boxed_people(out, stem, image, holders, boxed):
+        if note == box_note(box) and kept(out, o, mesh_formats, holders, image, k):
             return o, k
     return None
 
@@ -609,7 +611,7 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     layout = person  # the person whose outputs take the image's own name
     row = {"index": index, "image": str(path), "output": name, "person": None if box else person}
     try:
-        recalled = _recall_boxed(ctx, path, name) if box is not None else {}
+        recalled, boxed_before = _recall_boxed(ctx, path, name) if box is not None else ({}, [])
         p, damage = predict_one(ctx.pred, path, person - 1, box)
     except ctx.PredictionError as exc:
         ctx.say(about_file(path, str(exc)))
@@ -628,8 +630,7 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
         # --all-people (the search's person 1 under NAME, person N as NAME_pN): a missed person joins that folder;
         # in a folder of `--all-people --person L`, whose NAME holds person L of this image, as that run named them
         held = ctx.holders.get(name)
-        person = _boxed_number(p, recalled, [k for k, _, _ in _boxed_people(args.out, name, path, ctx.holders,
-                                                                             ctx.boxed)])
+        person = _boxed_number(p, recalled, boxed_before)
         layout = (person_number(held[1]) if held and held[0] == path.name else None) or 1
         names = {person: person_names(name, layout, max(found, person))[person]}
     else:
@@ -687,11 +688,12 @@ def searched(p) -> int:
     return sum(not q.boxed for q in p.people)
 
 
-def _recall_boxed(ctx, path: Path, name: str) -> dict[int, int]:
-    """{index among the image's people: person K} of the people earlier `--box` runs fitted in `path` (output name
-    `name`) whose parameter files are there: their boxes are given to the detector again (`Predictor.recall_boxes`;
-    this process has not seen them), so that a box around one of them fits that person again, and a new person's
-    number follows theirs (`_boxed_number`). A box nobody is found in now is left out."""
+def _recall_boxed(ctx, path: Path, name: str) -> tuple[dict[int, int], list[int]]:
+    """({index among the image's people: person K}, every such K) of the people earlier `--box` runs fitted in `path`
+    (output name `name`) whose parameter files are there: their boxes are given to the detector again
+    (`Predictor.recall_boxes`; this process has not seen them), so that a box around one of them fits that person
+    again, and a new person's number follows theirs (`_boxed_number`). A box nobody is found in now is left out of
+    the first, not of the second."""
     import warnings
 
     people = _boxed_people(ctx.args.out, name, path, ctx.holders, ctx.boxed)
@@ -699,7 +701,7 @@ def _recall_boxed(ctx, path: Path, name: str) -> dict[int, int]:
     with warnings.catch_warnings():  # (a damaged image's warning is said once, by the prediction)
         warnings.simplefilter("ignore")
         at = ctx.pred.recall_boxes(path, [b for _, b in boxes])
-    return {i: k for i, (k, _) in zip(at, boxes) if i is not None}
+    return {i: k for i, (k, _) in zip(at, boxes) if i is not None}, [k for k, _, _ in people]
 
 
 def _boxed_number(p, recalled: dict[int, int], boxed_before: list[int]) -> int:
@@ -734,8 +736,8 @@ def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, per
     if not (wrote or args.all_people and (not scene.exists() and everyone or scene_stale(args.out, name, names,
                                                                                          ctx.holders))):
         return
-    there = all(n in wrote or kept(args.out, o, ctx.mesh_formats, ctx.holders, path, n)
-                or o in ctx.boxed and boxed_there(args.out, o, ctx.holders, path, n) for n, o in names.items())
+    there = all(n in wrote or person_there(args.out, o, n, ctx.mesh_formats, ctx.holders, path, ctx.boxed, searched(p))
+                for n, o in names.items())
     if found > 1 and there and (everyone or scene.exists()):  # (without --all-people: only remade)
         _write_scene(ctx, path, name, names)
     elif scene.exists() and _scene_ours(ctx.holders, name):

@@ -11,7 +11,7 @@ folder (`merge_rows`): every input image of the merging run once, in input order
 result of each output (a later "skipped" does not hide the "done" row that wrote its files, with its numbers),
 "pending" for an image no writer has logged; then the outputs the logs record for other images (earlier runs of
 any tool into the same folder). `people_logged`, `written_logged` and `boxed_logged` say what the logs know of each
-output name (how many people its image holds, by one rule, `_image_people`, which the table follows too; whose fit
+output name (how many people its image holds, by one rule, `_count`, which the table follows too; whose fit
 its files hold; whether that is a person a user boxed): the CLI's resume and --overwrite rules and the app's skip
 rule read them, so each tool knows what the other wrote.
 
@@ -174,7 +174,7 @@ def adopt_table(out: Path, log: BatchLog) -> int:
 
 
 def people_logged(out: Path, boxed_too: bool = True) -> dict[str, int]:
-    """{output name: how many people its image holds (`_image_people`)}, from every log under OUT; outputs for
+    """{output name: how many people its image holds (`_count`)}, from every log under OUT; outputs for
     which no row gives a count (no person found, an unreadable image) are not in it. Of two images that logged
     the same output name, the count of the one whose files are there (`_when`). `boxed_too=False`: the search's
     own count, without the people `predict --box` added (what a row of a run that searched again says: the boxed
@@ -182,9 +182,9 @@ def people_logged(out: Path, boxed_too: bool = True) -> dict[str, int]:
     images = _outputs_by_image(_by_image(read_logs(out)))
     found: dict[str, tuple[tuple, int]] = {}
     for outputs in images.values():
-        counts = _image_counts(outputs, out if boxed_too else None, "top" if boxed_too else "own")
+        tally = _tally(outputs, out)
         for o, rs in outputs.items():
-            n, last = counts.get(o), _when(rs)
+            n, last = _count(tally.get(o), "top" if boxed_too else "own"), _when(rs)
             if n is not None and (o not in found or last > found[o][0]):
                 found[o] = (last, n)
     return {o: n for o, (_, n) in found.items()}
@@ -318,30 +318,18 @@ def _people(row: dict) -> int | None:
         return None
 
 
-def _image_people(outputs: dict[str, list[dict]], stem: str, out: Path | None = None) -> int | None:
-    """How many people the image with output name `stem` holds (`outputs`: {output name: rows} of that image,
-    matched by the image's file name): the count of NAME's newest row that gives one (the search's count at the
-    image's last run; a 'skipped' row's too, that run searched again), raised to K for each person NAME_pK whose
-    newest result is 'done' and whose files are there (with `out`): a person `predict --box` added after the
-    search's people, or one a later run kept. Only NAME's own rows lower the count: a run that wrote person 2
-    again does not drop a boxed person 4. None when nothing gives a count."""
-    return _image_counts({o: rs for o, rs in outputs.items() if o == stem or _person_key(o, stem)}, out).get(stem)
-
-
-def _image_counts(outputs: dict[str, list[dict]], out: Path | None = None,
-                  mode: str = "top") -> dict[str, int | None]:
-    """The count of every name among one image's `outputs` ({output name: rows}) at once, each output's rows read
-    once (an image of hundreds of people costs as many steps, not their square). `mode` "top": `_image_people`,
-    the highest person number there (the names NAME_pK run up to it); "held": the people there (the search's
-    count and every person beyond it whose files are there: a boxed person 5 deleted while person 6 stays leaves
-    a gap, which "top" counts and "held" does not), the table's people column; "own": the names' own rows alone."""
+def _tally(outputs: dict[str, list[dict]], out: Path | None = None) -> dict[str, tuple[int | None, frozenset]]:
+    """{name: (its own count, the person numbers there)} for every name among one image's `outputs` ({output name:
+    rows}, matched by the image's file name), each output's rows read once (an image of hundreds of people costs
+    as many steps, not their square); `_count` reads an image's count from it. Its own count: the count of NAME's
+    newest row that gives one (the search's count at the image's last run; a 'skipped' row's too). The person
+    numbers there: each K of a person NAME_pK whose newest result is 'done' and whose files are there (with `out`),
+    and the person a `predict --box` fitted under NAME itself."""
     own: dict[str, int | None] = {}
     for o, rs in outputs.items():
         counted = [r for r in rs if _people(r) is not None]
         own[o] = _people(max(counted, key=lambda r: r.get("finished_at", ""))) if counted else None
-    if mode == "own":
-        return own
-    there: dict[str, set[int]] = {}  # {name: the person numbers whose files are there}
+    there: dict[str, set[int]] = {}
     for o, rs in outputs.items():
         base, k = _split(o, rs[0].get("image") or "")
         best = _best(rs)
@@ -351,11 +339,22 @@ def _image_counts(outputs: dict[str, list[dict]], out: Path | None = None,
             there.setdefault(base, set()).add(k)
         elif boxed(best) and (n := person_number(best.get("person"))):  # a boxed person under NAME itself
             there.setdefault(o, set()).add(n)
-    counts = dict(own)
-    for name, ks in there.items():
-        n = own.get(name) or 0
-        counts[name] = max(n, *ks) if mode == "top" else n + sum(k > n for k in ks)
-    return counts
+    return {name: (own.get(name), frozenset(there.get(name, ()))) for name in own.keys() | there.keys()}
+
+
+def _count(tallied: tuple[int | None, frozenset] | None, mode: str = "top") -> int | None:
+    """An image's count from its `_tally` entry; None when nothing gives one. `mode` "top" (the
+    count the names and the resume follow): the highest person number there or its own count, whichever is
+    greater (person numbers keep their gaps: only NAME's own rows lower the count, a run that wrote person 2 again
+    does not drop a boxed person 4); "held" (the table's people column): its own count and every person beyond it
+    who is there (a boxed person 5 deleted while person 6 stays is not counted); "own": the search's count alone."""
+    if tallied is None:
+        return None
+    own, ks = tallied
+    if mode == "own" or not ks:
+        return own
+    n = own or 0
+    return max(n, *ks) if mode == "top" else n + sum(k > n for k in ks)
 
 
 def _files_gone(out: Path | None, row: dict) -> bool:
@@ -372,16 +371,16 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
     (sorted by image; index empty: not an input of this run). Rows are matched to an input by the image's
     file name and the output name, not by the path as typed: the same photo given by a relative path and
     then by an absolute one, or from another working folder, writes the same files. Left out: a person
-    beyond the people its image holds now (`_image_people`: NAME_p5 after a rerun found 3) and, with `out`, a
+    beyond the people its image holds now (`_count`: NAME_p5 after a rerun found 3) and, with `out`, a
     'done' output whose files are gone. The people column of an image's rows is its count now (`_now`)."""
     groups = _by_image(rows)
     images_logged = _outputs_by_image(groups)
-    counted: dict[tuple[str, str], dict[str, int | None]] = {}  # {(image, mode): `_image_counts`}, each once
+    tallies: dict[str, dict] = {}  # {image file name: `_tally`}, each image once
 
     def people_of(name: str, stem: str, mode: str = "top") -> int | None:
-        if (name, mode) not in counted:
-            counted[name, mode] = _image_counts(images_logged.get(name, {}), out, mode)
-        return counted[name, mode].get(stem)
+        if name not in tallies:
+            tallies[name] = _tally(images_logged.get(name, {}), out)
+        return _count(tallies[name].get(stem), mode)
 
     merged, claimed = [], set()
     for i, (path, stem) in enumerate(zip(images, stems)):
@@ -412,14 +411,14 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
     for r in sorted(others.values(), key=lambda r: (r.get("image", ""), _split(r["output"]))):
         base, k = _split(r["output"], r["image"])
         people = people_of(Path(r["image"]).name, base)
-        # a person beyond their image's people now (`_image_people`), or files gone
+        # a person beyond their image's people now (`_count`), or files gone
         if not ((k and people is not None and k > people) or _files_gone(out, r)):
             merged.append({**r, "index": "", **_now(people_of(Path(r["image"]).name, base, "held"))})
     return merged
 
 
 def _now(people: int | None) -> dict:
-    """A table row's people column: how many people its image holds now (`_image_counts` "held": the boxed people
+    """A table row's people column: how many people its image holds now (`_count` "held": the boxed people
     whose files are there included), where the logs give a count; else the row's own."""
     return {} if people is None else {"people": people}
 

@@ -158,14 +158,26 @@ def glb_pack(doc: dict, blob: bytes) -> bytes:
             + struct.pack("<I4s", len(blob), BIN_CHUNK) + blob)
 
 
-def glb_unpack(data: bytes) -> tuple[dict, bytes]:
-    """(JSON document, BIN chunk) of a GLB file's bytes; ValueError when it is not one."""
-    magic, version, total = struct.unpack_from("<4sII", data, 0)
-    if magic != GLB_MAGIC or version != 2 or total > len(data):
+def glb_json_length(head: bytes) -> tuple[int, int]:
+    """(total length, JSON chunk length) from a GLB's first 20 bytes (its JSON chunk follows them); ValueError when
+    they are not a glTF 2.0 binary's with a JSON chunk first."""
+    try:
+        magic, version, total = struct.unpack_from("<4sII", head, 0)
+        n, kind = struct.unpack_from("<I4s", head, 12)
+    except struct.error:
+        raise ValueError("not a glTF 2.0 binary file") from None
+    if magic != GLB_MAGIC or version != 2:
         raise ValueError("not a glTF 2.0 binary file")
-    n, kind = struct.unpack_from("<I4s", data, 12)
     if kind != JSON_CHUNK:
         raise ValueError("GLB without a JSON chunk first")
+    return total, n
+
+
+def glb_unpack(data: bytes) -> tuple[dict, bytes]:
+    """(JSON document, BIN chunk) of a GLB file's bytes; ValueError when it is not one."""
+    total, n = glb_json_length(data[:20])
+    if total > len(data):
+        raise ValueError("not a glTF 2.0 binary file")
     doc = json.loads(data[20:20 + n])
     blob = b""
     if 20 + n + 8 <= total:

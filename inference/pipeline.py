@@ -111,7 +111,6 @@ def load_weights(path: Path, device: torch.device) -> dict:
     return ck
 
 
-
 def _box_inside(box: tuple[float, float, float, float], shape: tuple[int, ...]) -> tuple[float, float, float, float]:
     """A user's box (x0, y0, x1, y1 image px, corners in any order) clipped to an image of `shape` (H, W, ...);
     PredictionError when nothing of it lies inside or what does is too small to find a person in."""

@@ -203,19 +203,14 @@ def scene_people(path: str | Path) -> tuple[str, ...]:
     """The names of the people in a scene GLB this module wrote ('person 1', ...), read from its JSON chunk alone
     (the meshes are not read: a folder's scenes are checked on every run); ValueError for another file."""
     import json
-    import struct
 
-    from .export_gltf import GLB_MAGIC, JSON_CHUNK
+    from .export_gltf import glb_json_length
 
     with open(path, "rb") as fh:
-        head = fh.read(20)
         try:
-            magic, version, _ = struct.unpack_from("<4sII", head, 0)
-            n, kind = struct.unpack_from("<I4s", head, 12)
-        except struct.error:
-            raise ValueError(f"{Path(path).name} is not a glTF 2.0 binary file") from None
-        if magic != GLB_MAGIC or version != 2 or kind != JSON_CHUNK:
-            raise ValueError(f"{Path(path).name} is not a glTF 2.0 binary file")
+            _, n = glb_json_length(fh.read(20))
+        except ValueError as exc:
+            raise ValueError(f"{Path(path).name}: {exc}") from None
         try:
             doc = json.loads(fh.read(n))
             return tuple(str(node["name"]) for node in doc["nodes"] if "mesh" in node)

@@ -1516,8 +1516,7 @@ class Controller(QObject):
             raise RuntimeError("nothing to export yet: open an image first")
         if pred.params_file:
             raise RuntimeError(f"no part map: {Path(pred.params_file).name} holds the body's parameters only")
-        return lambda overwrite: export.export_parts(path, pred.parts, pred.crop, pred.image.shape,
-                                                     overwrite=overwrite)
+        return lambda overwrite: export.export_parts(path, pred.parts, pred.crop, pred.image, overwrite=overwrite)
 
     def export_params(self, path: str | Path, overwrite: bool = False) -> Path:
         """Write the current (edited) parameters as .npz / .json / _body.pkl by name, with the photo's own

@@ -163,7 +163,7 @@ def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case,
         if prediction.refined and prediction.network_mesh is not None:  # did the refinement help this case?
             result = replace(result, network_pa_mpjpe=body_errors_mm(prediction.network_mesh, gt_mesh).pa_mpjpe)
     if truth.labels is not None:
-        on_image = uncrop_parts(prediction.parts, prediction.crop, truth.labels.shape)
+        on_image = uncrop_parts(prediction.parts, prediction.crop, truth.labels.shape, photo=prediction.image)
         confusion = confusion_matrix(on_image, truth.labels)
         result = replace(result, part_iou=np.asarray(part_iou(on_image, truth.labels), np.float64),
                          miou=float(miou(on_image, truth.labels)), confusion=confusion,

@@ -11,17 +11,19 @@ def display_crop(crop, scale: float):
     return Crop(np.asarray(crop.offset, np.float32) * scale, float(crop.scale) / scale, int(crop.size))
 
 
-def parts_on_image(parts, crop, shape: tuple[int, int], scale: float = 1.0) -> np.ndarray:
+def parts_on_image(parts, crop, shape: tuple[int, int], scale: float = 1.0, photo: np.ndarray | None = None
+                   ) -> np.ndarray:
     """A part map on the crop -> labels (h, w) uint8 on the image resized by `scale` (0 outside the crop).
 
     parts: a PartMap, whose class probabilities are warped and the argmax taken on the image, as the exported
-    `_parts.png` is made (inference.crop.uncrop_parts: smooth borders, not the crop's label blocks), or plain
-    labels (r, r) of any resolution r covering the crop, mapped by nearest neighbour."""
+    `_parts.png` is made (inference.crop.uncrop_parts: smooth borders, not the crop's label blocks; with `photo`,
+    the (H, W, 3) photo or its copy at `shape`, along the photo's edges), or plain labels (r, r) of any resolution
+    r covering the crop, mapped by nearest neighbour."""
     from inference.crop import uncrop_labels, uncrop_parts
 
     on_image = display_crop(crop, scale) if scale != 1.0 else crop
     if hasattr(parts, "labels"):
-        return uncrop_parts(parts, on_image, shape)
+        return uncrop_parts(parts, on_image, shape, photo=photo)
     return uncrop_labels(np.ascontiguousarray(parts, np.uint8), on_image, shape)
 
 
@@ -32,7 +34,7 @@ def parts_for_display(prediction) -> np.ndarray:
     from inference.image_io import display_size
 
     shape, scale = display_size(prediction.image.shape)
-    return parts_on_image(prediction.parts, prediction.crop, shape, scale)
+    return parts_on_image(prediction.parts, prediction.crop, shape, scale, photo=prediction.image)
 
 
 def overlay_camera(prediction, scale: float = 1.0) -> tuple[float, tuple[float, float]]:

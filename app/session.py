@@ -201,5 +201,5 @@ class Session(QObject):
         if self._parts_display is None:
             h, w = self.shown.display.shape[:2]
             self._parts_display = parts_on_image(self.prediction.parts, self.prediction.crop, (h, w),
-                                                 self.shown.scale)
+                                                 self.shown.scale, photo=self.shown.display)
         return self._parts_display

@@ -152,17 +152,19 @@ def png_bytes(rgb: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
-def export_parts(path: str | Path, parts, crop, image_shape: tuple[int, ...], overwrite: bool = False) -> Path:
-    """Write the part map in the photo's own frame: a PNG of the photo's width and height (image_shape
-    (H, W, ...)), aligned with it, in the parts palette (inference/parts.py PALETTE, background black).
+def export_parts(path: str | Path, parts, crop, photo: np.ndarray, overwrite: bool = False) -> Path:
+    """Write the part map in the photo's own frame: a PNG of the photo's width and height (photo (H, W, 3) uint8
+    RGB), aligned with it, in the parts palette (inference/parts.py PALETTE, background black).
 
-    parts: a PartMap on the crop `crop`; its probabilities are warped into the photo and the argmax taken
-    there (`inference.crop.uncrop_parts`); pixels outside the crop are background.
+    parts: a PartMap on the crop `crop`; its probabilities are warped into the photo, follow its edges and the
+    argmax is taken there (`inference.crop.uncrop_parts`), as `predict` writes NAME_parts.png; pixels outside
+    the crop are background.
     """
     from .crop import uncrop_parts
     from .parts import colorize
 
-    return atomic_write(path, png_bytes(colorize(uncrop_parts(parts, crop, image_shape))), overwrite)
+    labels = uncrop_parts(parts, crop, np.shape(photo), photo=photo)
+    return atomic_write(path, png_bytes(colorize(labels)), overwrite)
 
 
 # --------------------------------------------------------------------------- meshes

@@ -115,7 +115,7 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
         record(atomic_write, str(stem) + suffix, data, overwrite)
 
     try:
-        full = uncrop_parts(p.parts, p.crop, p.image.shape)  # the part map in the photo's frame
+        full = uncrop_parts(p.parts, p.crop, p.image.shape, photo=p.image)  # the part map in the photo's frame
         png("_parts.png", colorize(full))
         png("_parts_crop.png", colorize(p.parts.labels))
         if p.people:

@@ -91,7 +91,7 @@ def main() -> None:
         for k in range(len(first.people)):
             p = first if k == first.person else pred.predict(path, person=k)
             person = p.people[p.person]
-            labels = uncrop_parts(p.parts, p.crop, p.image.shape)
+            labels = uncrop_parts(p.parts, p.crop, p.image.shape, photo=p.image)
             agr = keypoint_part_agreement(labels, person.keypoints)
             body = agr.among(BODY_KEYPOINTS)
             iou = silhouette_iou(labels, person.mask.full()) if person.mask is not None else float("nan")

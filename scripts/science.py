@@ -328,7 +328,7 @@ def galleries(ev: dict, k: int = 8) -> None:
                         right = j in (0, 1, 2, 6, 7, 8)
                         col = (255, 255, 255) if j == 12 else (255, 40, 40) if right else (40, 255, 40)
                         cv2.circle(img, (int(x * 128 / size), int(y * 128 / case.image.shape[0])), 2, col, -1)
-            parts = uncrop_parts(p.parts, p.crop, case.image.shape)
+            parts = uncrop_parts(p.parts, p.crop, case.image.shape, photo=case.image)
             tiles = [img, small(colorize(case.labels)), small(colorize(parts))]
             tiles += [cam(v, case.focal, size) for v in meshes] + [side(v) for v in meshes]
             row = np.concatenate(tiles, 1)

@@ -207,7 +207,7 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         # as the app does: the detector's keypoints and silhouette, on the whole image
         run = run_network(pred, case.image)
         p, j2d, conf, t_network = run.prediction, run.joints2d, run.conf, run.t_network
-        full = uncrop_parts(p.parts, p.crop, case.image.shape)
+        full = uncrop_parts(p.parts, p.crop, case.image.shape, photo=case.image)
         acc.update(full, case.labels)
         cacc = IoUAccumulator(13)
         cacc.update(full, case.labels)

@@ -174,10 +174,11 @@ def test_export_mesh_and_params_reload(qtbot, controller, photo, tmp_path):
 
 
 def test_export_parts_is_in_the_photo_frame(qtbot, controller, photo, tmp_path):
-    """The exported part map has the photo's size, palette colours only, and shows the crop map's parts."""
+    """The exported part map has the photo's size, palette colours only, shows the crop map's parts, and is the map
+    `predict` writes (the probabilities along the photo's edges)."""
     import cv2
 
-    from inference.crop import uncrop_labels
+    from inference.crop import uncrop_labels, uncrop_parts
     from inference.parts import PALETTE, decode_colors
 
     controller.open_file(photo)
@@ -189,6 +190,7 @@ def test_export_parts_is_in_the_photo_frame(qtbot, controller, photo, tmp_path):
     lab = decode_colors(rgb)
     near = uncrop_labels(pred.parts.labels, pred.crop, pred.image.shape)
     assert (lab == near).mean() > 0.97 and set(np.unique(lab)) - {0} == set(np.unique(near)) - {0}
+    np.testing.assert_array_equal(lab, uncrop_parts(pred.parts, pred.crop, pred.image.shape, photo=pred.image))
     with pytest.raises(FileExistsError):
         controller.export_parts(out)
 

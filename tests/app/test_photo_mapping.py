@@ -35,3 +35,29 @@ def test_the_panel_shows_the_exported_map_at_the_display_size():
         # follows the export's round ones (measured: 0.45 % of the body's pixels differ, blocks 1.1-1.2 %)
         blocky = parts_on_image(parts.labels, crop, (h, w), scale)
         assert (shown != ref)[body].mean() < 0.007 < (blocky != ref)[body].mean()
+
+
+def test_the_panel_shows_the_map_along_the_photos_edges():
+    """parts_for_display: the Parts panel's map is the exported one (the probabilities along the photo's edges,
+    `uncrop_parts(..., photo=)`) at the display's size, made from the full photo."""
+    from types import SimpleNamespace
+
+    from app.photo_mapping import parts_for_display
+    from inference.image_io import display_size
+
+    parts = _disc_parts()
+    rng = np.random.default_rng(3)
+    # larger than the display's 2048 px: the panel shows a copy
+    image = cv2.resize(rng.integers(0, 255, (20, 24, 3), dtype=np.uint8), (2640, 2200), interpolation=cv2.INTER_NEAREST)
+    crop = Crop(np.array([110.0, 44.0], np.float32), 128 / 1980, 128)
+    exported = uncrop_parts(parts, crop, image.shape, photo=image)
+    assert (exported != uncrop_parts(parts, crop, image.shape)).any()  # the photo's edges moved some borders
+    (h, w), scale = display_size(image.shape)
+    assert scale < 1.0
+    shown = parts_for_display(SimpleNamespace(image=image, parts=parts, crop=crop))
+    assert shown.shape == (h, w)
+    copy = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+    np.testing.assert_array_equal(shown, parts_on_image(parts, crop, (h, w), scale, photo=copy))
+    ref = cv2.resize(exported, (w, h), interpolation=cv2.INTER_NEAREST)
+    body = (ref > 0) | (shown > 0)
+    assert (shown != ref)[body].mean() < 0.01

@@ -28,7 +28,6 @@ from inference.errors import USER_ERRORS
 from inference.types import BodyMesh, BodyParams, Crop, Prediction
 
 from .failures import PendingFailure
-from .photo_mapping import parts_on_image
 from .settings import ModelConfig
 from .worker import (
     Generation,
@@ -116,7 +115,9 @@ class CaseResult:
     stamp: tuple = ()  # the case's files when it was read (`DatasetFolder.stamp`)
     params: BodyParams | None = None  # predicted
     crop: Crop | None = None  # of the prediction
-    crop_labels: np.ndarray | None = None  # (S, S) predicted labels on the crop
+    # the predicted part labels on the image (H, W), the map the scores are of (`uncrop_parts` along the photo's
+    # edges), kept as a lossless PNG: a few KB a case where the array would hold the image's size
+    labels_png: bytes | None = None
     image_shape: tuple[int, int] | None = None
     confusion: np.ndarray | None = None
     refined: bool = False  # the body scored is the refined one (refinement on in Settings, a person detected)
@@ -150,9 +151,9 @@ def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case,
     from inference.crop import uncrop_parts
     from inference.metrics import body_errors_mm, confusion_matrix, left_right_swaps, miou, part_iou
 
+    on_image = uncrop_parts(prediction.parts, prediction.crop, prediction.image.shape, photo=prediction.image)
     result = CaseResult(row, case, seconds=seconds, note="; ".join(truth.problems), params=prediction.params,
-                        crop=prediction.crop,
-                        crop_labels=np.asarray(prediction.parts.labels, np.uint8),
+                        crop=prediction.crop, labels_png=_png(on_image),
                         image_shape=tuple(prediction.image.shape[:2]), refined=bool(prediction.refined),
                         network_params=prediction.network_params if prediction.refined else None,
                         alone=prediction.person < 0)
@@ -163,12 +164,29 @@ def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case,
         if prediction.refined and prediction.network_mesh is not None:  # did the refinement help this case?
             result = replace(result, network_pa_mpjpe=body_errors_mm(prediction.network_mesh, gt_mesh).pa_mpjpe)
     if truth.labels is not None:
-        on_image = uncrop_parts(prediction.parts, prediction.crop, truth.labels.shape, photo=prediction.image)
+        if on_image.shape != truth.labels.shape[:2]:  # a part map of another size than its image: scored on its size
+            on_image = uncrop_parts(prediction.parts, prediction.crop, truth.labels.shape, photo=prediction.image)
         confusion = confusion_matrix(on_image, truth.labels)
         result = replace(result, part_iou=np.asarray(part_iou(on_image, truth.labels), np.float64),
                          miou=float(miou(on_image, truth.labels)), confusion=confusion,
                          swaps=left_right_swaps(confusion))
     return result
+
+
+def _png(labels: np.ndarray) -> bytes:
+    """(H, W) uint8 labels -> PNG bytes (lossless)."""
+    import cv2
+
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(labels, np.uint8))
+    return buf.tobytes() if ok else b""
+
+
+def _unpng(data: bytes, shape: tuple[int, int]) -> np.ndarray | None:
+    """`_png`'s labels back, or None when they are not of `shape` (h, w) (the image changed since) or unreadable."""
+    import cv2
+
+    labels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) if data else None
+    return labels if labels is not None and labels.shape == tuple(shape) else None
 
 
 class DatasetWorker(PredictorWorker):
@@ -429,8 +447,8 @@ def case_details(reader: DatasetFolder, case: DatasetCase, res: CaseResult | Non
         if renderer is not None:  # (a real UP-3D case: a few tens of ms for its GL context, per click)
             renderer.close()
     pred_labels = None
-    if res is not None and res.crop_labels is not None and image is not None:
-        pred_labels = parts_on_image(res.crop_labels, res.crop, image.shape[:2])
+    if res is not None and res.labels_png is not None and image is not None:
+        pred_labels = _unpng(res.labels_png, image.shape[:2])
     gt_mesh = pred_mesh = net_mesh = None
     if body_model is not None:
         if truth is not None and truth.params is not None:

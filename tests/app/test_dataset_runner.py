@@ -2,6 +2,7 @@
 (rendered by training.synth) with the real predictor."""
 import math
 
+import pytest
 from PySide6.QtCore import Qt
 
 from app.dataset_model import SORT_ROLE, DatasetSortProxy
@@ -42,6 +43,10 @@ def test_session_fills_table_and_scores(qtbot, synth_dataset, body_model, predic
         assert vals == sorted(vals, reverse=True) and all(math.isfinite(v) for v in vals)
         d = ds.details(0, body_model)
         assert d.gt_labels.shape == d.pred_labels.shape
+        # the detail shows the map the row scores (the photo-frame map along the photo's edges), not the crop's blocks
+        from inference.metrics import miou
+
+        assert miou(d.pred_labels, d.gt_labels) == pytest.approx(ds.model.result(0).miou)
         fg_gt, fg_pred = d.gt_labels > 0, d.pred_labels > 0
         assert (fg_gt & fg_pred).sum() / (fg_gt | fg_pred).sum() > 0.4  # person masks overlap
         assert d.gt_mesh is not None and d.pred_mesh is not None

@@ -39,6 +39,15 @@ def _init(body_model):
     _W["r"] = SampleRenderer(BodyModel(body_model))
 
 
+def _close() -> None:
+    """Close this process's renderer (`_init`'s) now: left to the garbage collector, a renderer replaced by a second
+    run in the same process (a test, a script calling `cli.main.main` twice) closed its GL display under the new
+    one (EGL_BAD_DISPLAY)."""
+    r = _W.pop("r", None)
+    if r is not None:
+        r.renderer.close()
+
+
 def _one(job):
     from inference.datasets import write_sample
 
@@ -75,8 +84,11 @@ def run(args) -> int:
             pass
         elif args.workers <= 1 or len(jobs) < 50:
             _init(args.body_model)
-            for job in tqdm(jobs, desc="synth", unit="case"):
-                _one(job)
+            try:
+                for job in tqdm(jobs, desc="synth", unit="case"):
+                    _one(job)
+            finally:
+                _close()
         else:
             with mp.get_context("spawn").Pool(args.workers, _init, (args.body_model,)) as pool:
                 for _ in tqdm(pool.imap_unordered(_one, jobs, chunksize=4), total=len(jobs), desc="synth", unit="case"):

@@ -23,6 +23,8 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -
     Each output pixel is the mean, over the windows of (2 radius + 1)^2 pixels holding it, of each window's
     least-squares linear map from the guide's colour to src, regularised by eps (the larger, the smoother: a window
     whose colour varies less than about sqrt(eps) is averaged)."""
+    if not eps > 0:
+        raise ValueError(f"eps must be positive (a flat window's colour covariance is singular), got {eps}")
     g = np.asarray(guide, np.float32)
     p = np.asarray(src, np.float32)
     r = max(1, int(radius))

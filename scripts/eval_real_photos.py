@@ -107,7 +107,7 @@ def main() -> None:
 
     configure_gl()
     from inference.body_measure import measure
-    from inference.crop import uncrop_labels
+    from inference.crop import uncrop_parts
     from inference.detect.draw import draw_people
     from inference.fit_quality import assess
     from inference.pipeline import PredictionError, Predictor
@@ -135,7 +135,7 @@ def main() -> None:
                                  "agreement": q.agreement,
                                  "betas_min": float(np.min(params.betas)), "betas_max": float(np.max(params.betas)),
                                  "height_cm": measure(body, params.betas).height_m * 100}
-                full_parts = uncrop_labels(p.parts.labels, p.crop, p.image.shape)
+                full_parts = uncrop_parts(p.parts, p.crop, p.image.shape, photo=p.image)  # as the app shows it
                 x0, y0, x1, y1 = _view(p.people[p.person].box, p.image.shape)
                 photo_tiles = [draw_people(p.image, p.people, fitted=p.person), parts_overlay(p.image, full_parts),
                                mesh_overlay(renderer, p, vertices=network.vertices), mesh_overlay(renderer, p)]

@@ -294,34 +294,35 @@ def test_the_photo_frame_map_is_made_on_the_silhouettes_window_only():
 
 
 def test_uncrop_parts_follows_the_photos_edges():
-    """A part that ends between two network pixels (the warped border at x = 28) and a photo whose colour edge lies
-    a photo pixel away: with the photo as guide the map ends at the photo's edge where a network pixel spans 2 photo
-    pixels (the synthetic images' scale, filtered on the photo's own pixels); where it spans 4 (filtered on cells of
-    2 x 2 photo pixels) the border moves towards the edge; the app's half-size display copy gets the same map whether
+    """Two parts that meet between two network pixels (the warped border at x = 28) and a photo whose colour edge
+    lies a photo pixel away: with the photo as guide the border is the photo's edge where a network pixel spans 2
+    photo pixels (the synthetic images' scale, filtered on the photo's own pixels); where it spans 4 (filtered on
+    cells of 2 x 2 photo pixels) it moves towards the edge; the app's half-size display copy gets the same map whether
     it is given the photo or the copy; bands do not matter; a photo of another aspect is not this map's and is not
     used."""
     c = Crop(np.array([0.0, 0.0], np.float32), 1.0, 64)
     half = Crop(np.array([0.0, 0.0], np.float32), 2.0, 64)  # app.photo_mapping.display_crop(c, 0.5)
 
-    def part_map(r: int) -> PartMap:  # part 3 on the network's columns left of x = 28 photo pixels
+    def part_map(r: int) -> PartMap:  # part 3 on the network's columns left of x = 28 photo pixels, part 5 right
         probs = np.zeros((13, r, r), np.float32)
-        probs[0] = 1.0
-        probs[0, :, :r * 28 // 64], probs[3, :, :r * 28 // 64] = 0.0, 1.0
+        probs[5] = 1.0
+        probs[5, :, :r * 28 // 64], probs[3, :, :r * 28 // 64] = 0.0, 1.0
         return PartMap(probs.argmax(0).astype(np.uint8), probs)
 
     def border(labels: np.ndarray) -> int:
-        return int(np.nonzero(labels[10] == 0)[0].min())
+        return int(np.nonzero(labels[10] == 5)[0].min())
 
     for r in (32, 16):
         parts = part_map(r)
         plain = uncrop_parts(parts, c, (64, 64))
-        assert (plain[4:60, :28] == 3).all() and not plain[:, 28:].any()  # (the warp's corners fade)
+        assert (plain[4:60, :28] == 3).all() and (plain[4:60, 28:60] == 5).all()  # (the warp's corners fade)
         for edge in (26, 27, 29, 30):
             photo = np.full((64, 64, 3), 40, np.uint8)
             photo[:, edge:] = (200, 180, 220)
             got = uncrop_parts(parts, c, (64, 64), photo=photo)
+            np.testing.assert_array_equal(got > 0, plain > 0)
             if r == 32 and edge in (27, 29):
-                assert (got[4:60, :edge] == 3).all() and not got[:, edge:].any(), edge
+                assert (got[4:60, :edge] == 3).all() and (got[4:60, edge:60] == 5).all(), edge
             if r == 16 and edge in (26, 30):  # (an edge inside a cell is not resolved)
                 assert abs(border(got) - edge) < abs(28 - edge), edge
             np.testing.assert_array_equal(uncrop_parts(parts, c, (64, 64), photo=photo, band=5), got)
@@ -347,3 +348,30 @@ def test_the_edge_following_map_of_a_large_photo_is_the_same_in_bands():
     assert (uncrop_parts(parts, c, (H, W), photo=photo, band=37) != whole).sum() <= 3
     plain = uncrop_parts(parts, c, (H, W))
     assert 0 < (plain != whole).mean() < 0.1
+    np.testing.assert_array_equal(whole > 0, plain > 0)  # where the person is does not move
+
+
+def test_the_edge_following_map_keeps_the_silhouettes_outline_on_a_large_photo():
+    """A person cut by a 4000 x 3000 photo's bottom edge (3000 rows: not whole cells of the filter's 17 x 17 photo
+    pixels) with a silhouette: the map along the photo's edges puts the person exactly where the map without the
+    photo does, to the photo's last row and nowhere outside the silhouette, and only the borders between parts
+    move."""
+    rng = np.random.default_rng(2)
+    h, w = 3000, 4000
+    c = crop_for_box((1200.0, 300.0, 2800.0, 3400.0), (h, w), 256)  # the body runs off the bottom edge
+    coarse = rng.dirichlet(np.full(12, 0.3), (16, 16)).astype(np.float32)
+    probs = np.zeros((13, 128, 128), np.float32)
+    probs[1:] = cv2.resize(coarse, (128, 128), interpolation=cv2.INTER_LINEAR).transpose(2, 0, 1)
+    probs /= probs.sum(0)
+    mask = np.zeros((h, w), np.float32)
+    mask[400:, 1500:2500] = 0.9
+    mask[2990:, 1500:2500] = 0.9  # (dark shoes in the last rows: the silhouette holds them)
+    sil = Silhouette.of(mask)
+    parts = PartMap(probs.argmax(0).astype(np.uint8), probs, network_probs=probs, silhouette=sil)
+    photo = cv2.resize(rng.integers(0, 255, (30, 40, 3), dtype=np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+    photo[2970:] = 10
+    plain = uncrop_parts(parts, c, (h, w))
+    got = uncrop_parts(parts, c, (h, w), photo=photo)
+    np.testing.assert_array_equal(got > 0, plain > 0)
+    assert (got[-1, 1500:2500] > 0).all() and not got[mask <= 0.3].any()
+    assert 0 < (got != plain).mean()

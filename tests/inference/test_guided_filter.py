@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from inference.guided_filter import guided_filter
 
@@ -41,3 +42,13 @@ def test_a_soft_border_moves_onto_the_photos_edge():
     # without an edge in the photo the border stays where the probabilities put it
     flat = guided_filter(np.full_like(guide, 0.5), src, 4, 1e-3)
     assert int(np.nonzero(flat[20].argmax(-1) == 1)[0].min()) == 25
+
+
+def test_eps_must_be_positive():
+    """A flat window's colour covariance is singular: eps keeps it invertible (0 would give inf and NaN)."""
+    flat = np.full((10, 10, 3), 0.5, np.float32)
+    src = np.random.default_rng(1).random((10, 10, 2), dtype=np.float32)
+    for eps in (0.0, -1e-3, float("nan")):
+        with pytest.raises(ValueError, match="eps"):
+            guided_filter(flat, src, 2, eps)
+    assert np.isfinite(guided_filter(flat, src, 2, 1e-6)).all()

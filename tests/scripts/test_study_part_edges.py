@@ -24,10 +24,13 @@ def test_the_plain_and_the_edge_following_maps_are_scored(tmp_path, capsys):
     assert cli(["synth", "--out", str(tmp_path / "s"), "--n", "3", "--seed", "20181", "--split", "test"]) == 0
     capsys.readouterr()
     shipped = (crop.GUIDE_RADIUS, crop.GUIDE_EPS)
-    assert study_part_edges.main([str(tmp_path / "s"), "--radius", "1", "3", "--eps", str(crop.GUIDE_EPS)]) == 0
-    assert (crop.GUIDE_RADIUS, crop.GUIDE_EPS) == shipped
+    shipped_step = crop.GUIDE_OUTLINE_MAX_STEP
+    assert study_part_edges.main([str(tmp_path / "s"), "--radius", "1", "3", "--eps", str(crop.GUIDE_EPS),
+                                  "--keep-outline"]) == 0
+    assert (crop.GUIDE_RADIUS, crop.GUIDE_EPS, crop.GUIDE_OUTLINE_MAX_STEP) == (*shipped, shipped_step)
     text = capsys.readouterr().out
     scores = [float(v) for v in re.findall(r"mIoU ([0-9.]+)", text)]
-    assert len(scores) == 3 and all(0.2 < s <= 1.0 for s in scores), text
+    assert len(scores) == 4 and all(0.2 < s <= 1.0 for s in scores), text
+    assert "the outline as without the photo" in text
     assert text.count("(shipped)") == 1 and "radius 1, eps" in text and "radius 3, eps" in text
     assert len(set(scores)) > 1, text  # a wider window changes the map

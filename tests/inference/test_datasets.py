@@ -21,8 +21,8 @@ CASE_FILES = ("_image.png", "_body.pkl", "_joints.npy", "_parts.png", "_silhouet
 
 @pytest.fixture(scope="module", autouse=True)
 def renderer():
-    """The synth command builds a SampleRenderer per run (~3 s); build it once for the module (the first run
-    still goes through the command's real initialisation) and release it afterwards."""
+    """The synth command builds a SampleRenderer per run (~3 s) and closes it when the run ends; build it once for
+    the module (the first run still goes through the command's real initialisation) and release it afterwards."""
     mp = pytest.MonkeyPatch()
     real = cmd_synth._init
 
@@ -32,6 +32,7 @@ def renderer():
             cmd_synth._W["_key"] = body_model
 
     mp.setattr(cmd_synth, "_init", init_once)
+    mp.setattr(cmd_synth, "_close", lambda: None)  # kept for the module's runs; closed below
     yield lambda: cmd_synth._W["r"]
     mp.undo()
     r = cmd_synth._W.pop("r", None)

@@ -118,7 +118,6 @@ class CaseResult:
     # the predicted part labels on the image (H, W), the map the scores are of (`uncrop_parts` along the photo's
     # edges), kept as a lossless PNG: a few KB a case where the array would hold the image's size
     labels_png: bytes | None = None
-    image_shape: tuple[int, int] | None = None
     confusion: np.ndarray | None = None
     refined: bool = False  # the body scored is the refined one (refinement on in Settings, a person detected)
     network_params: BodyParams | None = None  # the fitting network's own body when `params` is refined (differs)
@@ -149,12 +148,14 @@ def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case,
                seconds: float) -> CaseResult:
     """Metrics of one prediction (`Predictor.predict_case`) against its ground truth, as `main.py evaluate` scores."""
     from inference.crop import uncrop_parts
+    from inference.export import png_bytes
     from inference.metrics import body_errors_mm, confusion_matrix, left_right_swaps, miou, part_iou
 
-    on_image = uncrop_parts(prediction.parts, prediction.crop, prediction.image.shape, photo=prediction.image)
+    # the map shown and scored: on the ground truth's pixels where there is one
+    shape = truth.labels.shape if truth.labels is not None else prediction.image.shape
+    on_image = uncrop_parts(prediction.parts, prediction.crop, shape, photo=prediction.image)
     result = CaseResult(row, case, seconds=seconds, note="; ".join(truth.problems), params=prediction.params,
-                        crop=prediction.crop, labels_png=_png(on_image),
-                        image_shape=tuple(prediction.image.shape[:2]), refined=bool(prediction.refined),
+                        crop=prediction.crop, labels_png=png_bytes(on_image), refined=bool(prediction.refined),
                         network_params=prediction.network_params if prediction.refined else None,
                         alone=prediction.person < 0)
     if truth.params is not None and body_model is not None:
@@ -164,8 +165,6 @@ def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case,
         if prediction.refined and prediction.network_mesh is not None:  # did the refinement help this case?
             result = replace(result, network_pa_mpjpe=body_errors_mm(prediction.network_mesh, gt_mesh).pa_mpjpe)
     if truth.labels is not None:
-        if on_image.shape != truth.labels.shape[:2]:  # a part map of another size than its image: scored on its size
-            on_image = uncrop_parts(prediction.parts, prediction.crop, truth.labels.shape, photo=prediction.image)
         confusion = confusion_matrix(on_image, truth.labels)
         result = replace(result, part_iou=np.asarray(part_iou(on_image, truth.labels), np.float64),
                          miou=float(miou(on_image, truth.labels)), confusion=confusion,
@@ -173,16 +172,9 @@ def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case,
     return result
 
 
-def _png(labels: np.ndarray) -> bytes:
-    """(H, W) uint8 labels -> PNG bytes (lossless)."""
-    import cv2
-
-    ok, buf = cv2.imencode(".png", np.ascontiguousarray(labels, np.uint8))
-    return buf.tobytes() if ok else b""
-
-
 def _unpng(data: bytes, shape: tuple[int, int]) -> np.ndarray | None:
-    """`_png`'s labels back, or None when they are not of `shape` (h, w) (the image changed since) or unreadable."""
+    """Labels (h, w) uint8 from `png_bytes` (inference.export), or None when they are not of `shape` (h, w) (the
+    image changed since) or unreadable."""
     import cv2
 
     labels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) if data else None

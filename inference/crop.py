@@ -125,8 +125,7 @@ def _guide_photo(photo: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None
     ph, pw = photo.shape[:2]
     if (ph, pw) == (h, w):
         return photo[..., :3]
-    s = max(h, w) / max(ph, pw)
-    if abs(ph * s - h) > 1.0 or abs(pw * s - w) > 1.0:
+    if not _scaled_copy((ph, pw), (h, w)):
         return None
     return cv2.resize(np.ascontiguousarray(photo[..., :3]), (w, h), interpolation=cv2.INTER_AREA)
 
@@ -240,6 +239,13 @@ def _warp_stack(stack: np.ndarray, crop: Crop, rows: tuple[int, int], cols: tupl
     return warped
 
 
+def _scaled_copy(source: tuple[int, int], shape: tuple[int, int]) -> bool:
+    """Whether an image of `shape` (h, w) is a scaled copy of one of `source` (h, w): a copy's scale is its long
+    side's, and its short side is rounded to a pixel (`image_io.display_size`)."""
+    s = max(shape) / max(source)
+    return abs(source[0] * s - shape[0]) <= 1.0 and abs(source[1] * s - shape[1]) <= 1.0
+
+
 def _silhouette_at(silhouette: Silhouette, shape: tuple[int, int]) -> Silhouette | None:
     """The photo-frame silhouette on an image of `shape` (h, w): itself at the photo's size, resized for a scaled
     copy of the photo (the app's display copy of a large photo: the same aspect within a pixel), None for an image
@@ -248,8 +254,7 @@ def _silhouette_at(silhouette: Silhouette, shape: tuple[int, int]) -> Silhouette
     h, w = shape
     if (sh, sw) == (h, w):
         return silhouette
-    s = max(h, w) / max(sh, sw)  # a copy's scale is its long side's; the short side is rounded to a pixel
-    if abs(sh * s - h) > 1.0 or abs(sw * s - w) > 1.0:
+    if not _scaled_copy((sh, sw), (h, w)):
         return None
     if not silhouette.values.size:
         return Silhouette(silhouette.values, 0, 0, (h, w))

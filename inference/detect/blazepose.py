@@ -67,6 +67,7 @@ NESTED_FRACTION = 0.5        # see _drop_nested
 NESTED_SCORE_MARGIN = 0.2    # see _clearly_better
 NESTED_PEER = 0.3            # see _drop_nested: a nested person's torso at least this x the larger one's
 HEAD_ABOVE = 0.1             # see _head_above
+ON_LEGS_TORSO = 0.5          # see _on_legs: a skeleton on a person's legs has a torso under this x theirs
 MAX_TRIES_PER_PERSON = 3     # landmark attempts per wanted person (bounds the time on cluttered photos)
 HEATMAP_KERNEL = 7
 HEATMAP_MIN_CONF = 0.5
@@ -994,7 +995,8 @@ def _drop_nested(people: list[Person], peaks: list[Proposal] = ()) -> list[Perso
     marked = [_marked(q, peaks) for q in people]
 
     def own(i: int, j: int) -> bool:  # i is a person of their own beside or behind j, by the proposer's peaks
-        return _own_peak(people[i], people[j], peaks) and (marked[j] or _peer(people[i], people[j]))
+        return (_own_peak(people[i], people[j], peaks) and (marked[j] or _peer(people[i], people[j]))
+                and not _on_legs(people[i], people[j]))
 
     loose = {j for i, j in nested if _clearly_better(people[i], people[j]) or (not marked[j] and own(i, j))}
     kept: list[int] = []
@@ -1022,18 +1024,34 @@ def _clearly_better(a: Person, b: Person) -> bool:
     return a.score >= b.score + NESTED_SCORE_MARGIN and _quality(a) > _quality(b)
 
 
+def _up_body(points: np.ndarray, kp: np.ndarray) -> np.ndarray | None:
+    """How far each of points (N, 2) lies up the body axis (hips -> shoulders) of the person with BlazePose
+    keypoints kp (33, 3), from their mid-hips, in pixels (N,); None when the axis has no length."""
+    hips, shoulders = kp[[23, 24], :2].mean(0), kp[[11, 12], :2].mean(0)
+    axis = shoulders - hips
+    norm = float(np.hypot(*axis))
+    return None if norm < 1e-3 else (np.asarray(points, np.float32) - hips) @ (axis / norm)
+
+
 def _head_above(a: Person, b: Person) -> bool:
     """True when a's head lies further up b's body axis (hips -> shoulders) than b's own head, by more than
     HEAD_ABOVE x b's body size: a stands behind b (a far person above a near one in a crowd), whose silhouette
     can still cover a's through the mask's spill."""
     ka, kb = np.asarray(a.keypoints, np.float32), np.asarray(b.keypoints, np.float32)
-    hips, shoulders = kb[[23, 24], :2].mean(0), kb[[11, 12], :2].mean(0)
-    axis = shoulders - hips
-    norm = float(np.hypot(*axis))
-    if norm < 1e-3:
-        return False
-    up = float(np.dot(ka[:11, :2].mean(0) - kb[:11, :2].mean(0), axis / norm))
-    return up > HEAD_ABOVE * _body_size(kb)
+    up = _up_body(np.stack([ka[:11, :2].mean(0), kb[:11, :2].mean(0)]), kb)
+    return up is not None and float(up[0] - up[1]) > HEAD_ABOVE * _body_size(kb)
+
+
+def _on_legs(a: Person, b: Person) -> bool:
+    """True when a is a skeleton the landmark model drew on b's legs: a's head lies below b's hips along b's body
+    axis (hips -> shoulders) and a's torso is under ON_LEGS_TORSO x b's (Pose2Sim's cam04, frame 50: a man on one
+    leg, the other out, and a skeleton on his standing leg, its torso 0.36 x his). Not a person beside b (head
+    level with b's) nor one behind (head above b's hips); a person below b's hips in the photo whom a loose
+    skeleton spans together with someone above them has a torso of their own (0.65 x the skeleton's in synthetic
+    crowd frame 12 of seed 20183)."""
+    ka, kb = np.asarray(a.keypoints, np.float32), np.asarray(b.keypoints, np.float32)
+    up = _up_body(ka[:11, :2].mean(0)[None], kb)
+    return up is not None and float(up[0]) < 0.0 and torso_length(ka) < ON_LEGS_TORSO * torso_length(kb)
 
 
 def big_enough(person: Person, min_px: float = MIN_PERSON_PX, shape: tuple[int, ...] | None = None) -> bool:

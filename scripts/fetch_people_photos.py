@@ -213,20 +213,28 @@ def extract(packages: Path, out: Path, max_side: int | None = None) -> list[Path
                     dst.write_bytes(src.read_bytes())
                     written.append(dst)
             else:
-                # every frame up to the last wanted is grabbed in order (no seek, as in fetch_opencv_samples.py);
-                # only the wanted ones are decoded into pictures
-                cap = cv2.VideoCapture(str(src))
-                try:
-                    for k in range(max(how) + 1):
-                        ok = cap.grab()
-                        got = cap.retrieve() if ok and k in how else (ok, None)
-                        if not got[0]:
-                            raise SystemExit(f"could not read frame {k} of {name} of {pkg} (OpenCV's video reader)")
-                        if got[1] is not None:
-                            write(out / out_name(pkg, name, frame=k), got[1])
-                finally:
-                    cap.release()
+                for k, img in video_frames(src, how, f"{name} of {pkg}"):
+                    write(out / out_name(pkg, name, frame=k), img)
     return written
+
+
+def video_frames(src: Path, frames, what: str):
+    """(frame number, BGR picture) for the wanted `frames` of the video at `src`, in order. Every frame up to the
+    last wanted is grabbed in order (no seek, as in fetch_opencv_samples.py); only the wanted ones are decoded.
+    A frame that cannot be read stops the script, naming `what`."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(src))
+    try:
+        for k in range(max(frames) + 1):
+            ok = cap.grab()
+            got = cap.retrieve() if ok and k in frames else (ok, None)
+            if not got[0]:
+                raise SystemExit(f"could not read frame {k} of {what} (OpenCV's video reader)")
+            if got[1] is not None:
+                yield k, got[1]
+    finally:
+        cap.release()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -68,6 +68,7 @@ NESTED_SCORE_MARGIN = 0.2    # see _clearly_better
 NESTED_PEER = 0.3            # see _drop_nested: a nested person's torso at least this x the larger one's
 HEAD_ABOVE = 0.1             # see _head_above
 ON_LEGS_TORSO = 0.5          # see _on_legs: a skeleton on a person's legs has a torso under this x theirs
+ON_LEGS_UP = 0.25            # see _on_legs: ... and its head at most this x their torso above their hips
 MAX_TRIES_PER_PERSON = 3     # landmark attempts per wanted person (bounds the time on cluttered photos)
 HEATMAP_KERNEL = 7
 HEATMAP_MIN_CONF = 0.5
@@ -980,7 +981,9 @@ def _drop_nested(people: list[Person], peaks: list[Proposal] = ()) -> list[Perso
     one's (`_peer`): the two people a skeleton spans stand at about one distance, while a small skeleton on the
     clothes of a large person the proposer missed (basketball2.png of OpenCV's samples: torso 22 px on a man cut
     by the frame whose torso is 149, a peak on the shirt's pattern and none on him) is something the larger one
-    wears, and the larger one stays. (With a peak on both, a small nested person is someone far behind: kept.)"""
+    wears, and the larger one stays; so does a larger one the proposer missed when the nested skeleton is drawn on
+    its hips or legs (`_on_legs`: a man on one leg with the other out, a skeleton on his standing leg holding the
+    only peak). (With a peak on both, a small nested person is someone far behind, or a child in front: kept.)"""
     if len(people) < 2:
         return people
     sizes = [int((p.mask.values > MASK_THRESHOLD).sum()) for p in people]
@@ -995,8 +998,8 @@ def _drop_nested(people: list[Person], peaks: list[Proposal] = ()) -> list[Perso
     marked = [_marked(q, peaks) for q in people]
 
     def own(i: int, j: int) -> bool:  # i is a person of their own beside or behind j, by the proposer's peaks
-        return (_own_peak(people[i], people[j], peaks) and (marked[j] or _peer(people[i], people[j]))
-                and not _on_legs(people[i], people[j]))
+        return _own_peak(people[i], people[j], peaks) and (
+            marked[j] or (_peer(people[i], people[j]) and not _on_legs(people[i], people[j])))
 
     loose = {j for i, j in nested if _clearly_better(people[i], people[j]) or (not marked[j] and own(i, j))}
     kept: list[int] = []
@@ -1043,15 +1046,17 @@ def _head_above(a: Person, b: Person) -> bool:
 
 
 def _on_legs(a: Person, b: Person) -> bool:
-    """True when a is a skeleton the landmark model drew on b's legs: a's head lies below b's hips along b's body
-    axis (hips -> shoulders) and a's torso is under ON_LEGS_TORSO x b's (Pose2Sim's cam04, frame 50: a man on one
-    leg, the other out, and a skeleton on his standing leg, its torso 0.36 x his). Not a person beside b (head
-    level with b's) nor one behind (head above b's hips); a person below b's hips in the photo whom a loose
-    skeleton spans together with someone above them has a torso of their own (0.65 x the skeleton's in synthetic
-    crowd frame 12 of seed 20183)."""
+    """True when a is a skeleton the landmark model drew on b's legs: a's head lies at most ON_LEGS_UP x b's torso
+    above b's hips along b's body axis (on b's hips or legs) and a's torso is under ON_LEGS_TORSO x b's. Pose2Sim's
+    back camera, moment 50: a man on one leg, the other out, and a skeleton on his standing leg (head 0.37 torsos
+    below his hips, torso 0.36 x his); its side camera, moment 90: one on his shorts and legs (head at his hips,
+    torso 0.46 x his). Not a person beside b (head level with b's) nor one behind (head above b's hips); a person
+    below b's hips in the photo whom a loose skeleton spans together with someone above them has a torso of their
+    own (0.65 x the skeleton's in synthetic crowd frame 12 of seed 20183)."""
     ka, kb = np.asarray(a.keypoints, np.float32), np.asarray(b.keypoints, np.float32)
-    up = _up_body(ka[:11, :2].mean(0)[None], kb)
-    return up is not None and float(up[0]) < 0.0 and torso_length(ka) < ON_LEGS_TORSO * torso_length(kb)
+    up, torso_b = _up_body(ka[:11, :2].mean(0)[None], kb), torso_length(kb)
+    return (up is not None and float(up[0]) < ON_LEGS_UP * torso_b
+            and torso_length(ka) < ON_LEGS_TORSO * torso_b)
 
 
 def big_enough(person: Person, min_px: float = MIN_PERSON_PX, shape: tuple[int, ...] | None = None) -> bool:

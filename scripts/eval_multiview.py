@@ -61,7 +61,6 @@ MIN_VISIBILITY = 0.5  # a view's keypoint below this does not vote in the triang
 # triangulation (worst first, while two views remain): a keypoint on the wrong limb, a limb hidden in that view
 OUTLIER_PX = 60.0
 MIRRORED = (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6)  # LSP's first 12 joints, left <-> right
-WORLD_UP = np.array([0.0, 0.0, 1.0])  # the calibration's world: z up (the cameras hang 1.7-2.1 m above the floor)
 NOSE = 0  # BlazePose's nose
 DEFAULT_FRAMES = tuple(range(0, 100, 5))
 
@@ -93,8 +92,11 @@ class CalibratedCamera:
 
 def read_qca(text: str) -> list[CalibratedCamera]:
     """The cameras of a Qualisys calibration (`*.qca.txt`, XML): each camera's `transform` (rotation r11..r33
-    and position x, y, z in mm of the camera in the world) and `intrinsic` (focal lengths and principal point in
-    1/64 pixel, radial and tangential distortion)."""
+    and position x, y, z in mm of the camera in the world), `intrinsic` (focal lengths and principal point in
+    1/64 pixel of the sensor, radial and tangential distortion) and `fov_video` (the video's window on the sensor,
+    whose corner moves the principal point; 0, 0 in Pose2Sim's demo). The distortion coefficients are taken as
+    OpenCV's, as stored: Pose2Sim's reader divides them by 64, which moves the demo's keypoints around the person by
+    1.5 px (median, at most 4 px) and neither reading changes the reference (reprojection 11.4 px either way)."""
     root = ET.fromstring(text)
     cams = []
     for cam in root.iter("camera"):
@@ -105,8 +107,10 @@ def read_qca(text: str) -> list[CalibratedCamera]:
         rot = np.array([[float(t[f"r{a}{b}"]) for b in "123"] for a in "123"])
         centre = np.array([float(t[k]) for k in "xyz"]) / 1000.0
         R = QCA_TO_OPENCV @ rot
-        K = np.array([[float(i["focalLengthU"]) / QCA_SUBPIXELS, 0.0, float(i["centerPointU"]) / QCA_SUBPIXELS],
-                      [0.0, float(i["focalLengthV"]) / QCA_SUBPIXELS, float(i["centerPointV"]) / QCA_SUBPIXELS],
+        fov = cam.find("fov_video")
+        left, top = (0.0, 0.0) if fov is None else (float(fov.get("left", 0)), float(fov.get("top", 0)))
+        K = np.array([[float(i["focalLengthU"]) / QCA_SUBPIXELS, 0.0, float(i["centerPointU"]) / QCA_SUBPIXELS - left],
+                      [0.0, float(i["focalLengthV"]) / QCA_SUBPIXELS, float(i["centerPointV"]) / QCA_SUBPIXELS - top],
                       [0.0, 0.0, 1.0]])
         dist = np.array([float(i[k]) for k in ("radialDistortion1", "radialDistortion2", "tangentalDistortion1",
                                                "tangentalDistortion2", "radialDistortion3")])
@@ -171,12 +175,27 @@ def reference_joints(cameras: list[CalibratedCamera], uv: np.ndarray, weights: n
     return best[1], best[2]
 
 
-def faces_its_nose(joints: np.ndarray, nose: np.ndarray, up: np.ndarray = WORLD_UP) -> bool:
+def faces_its_nose(joints: np.ndarray, nose: np.ndarray) -> bool:
     """Whether a skeleton's left and right are the person's: the 12 limb joints (12, 3) in LSP order and the nose
-    (3,) lie so that the nose is in front of the shoulders, front being (left shoulder - right shoulder) x up.
-    Triangulation cannot tell (every view's left and right exchanged reprojects as well); the face can."""
-    forward = np.cross(joints[9] - joints[8], np.asarray(up, np.float64))
-    return float(np.dot(nose - (joints[8] + joints[9]) / 2, forward)) > 0
+    (3,) lie so that the nose is in front of the shoulders, front being (left shoulder - right shoulder) x (mid-hips
+    -> mid-shoulders), whichever way the person leans. Triangulation cannot tell (every view's left and right
+    exchanged reprojects as well); the face can."""
+    shoulders, hips = (joints[8] + joints[9]) / 2, (joints[2] + joints[3]) / 2
+    forward = np.cross(joints[9] - joints[8], shoulders - hips)
+    return float(np.dot(nose - shoulders, forward)) > 0
+
+
+def person_reference(cameras: list[CalibratedCamera], uv: np.ndarray, weights: np.ndarray, nose_uv: np.ndarray,
+                     nose_weights: np.ndarray) -> tuple[np.ndarray, tuple[bool, ...]]:
+    """`reference_joints` with the person's own left: uv (V, 12, 2) and weights (V, 12) as there, the nose seen at
+    nose_uv (V, 2) with nose_weights (V,). When the triangulated nose lies behind the skeleton
+    (`faces_its_nose`), every view's reading is turned round. Returns (joints (12, 3), which views had the
+    person's left and right exchanged)."""
+    joints, swapped = reference_joints(cameras, uv, weights)
+    nose, _ = robust_point(cameras, nose_uv, nose_weights)
+    if not np.isnan(nose).any() and not np.isnan(joints).any() and not faces_its_nose(joints, nose):
+        joints, swapped = joints[list(MIRRORED)], tuple(not s for s in swapped)
+    return joints, swapped
 
 
 def unpack(wheel: Path, frames: tuple[int, ...], out: Path) -> tuple[list[CalibratedCamera], dict]:
@@ -283,17 +302,16 @@ def main(argv: list[str] | None = None) -> int:
         uv = np.array([np.full((12, 2), np.nan) if q is None else q.keypoints[limbs, :2] for q in people])
         vis = np.array([np.zeros(12) if q is None else q.keypoints[limbs, 2] for q in people])
         w = np.where(vis >= MIN_VISIBILITY, vis, 0.0)
-        reference, swapped = reference_joints(cameras, uv, w)
+        nose_uv = np.array([np.zeros(2) if q is None else q.keypoints[NOSE, :2] for q in people])
         nose_vis = np.array([0.0 if q is None else q.keypoints[NOSE, 2] for q in people])
-        nose, _ = robust_point(cameras, np.array([np.zeros(2) if q is None else q.keypoints[NOSE, :2] for q in people]),
-                               np.where(nose_vis >= MIN_VISIBILITY, nose_vis, 0.0))
-        if not np.isnan(nose).any() and not np.isnan(reference).any() and not faces_its_nose(reference, nose):
-            reference, swapped = reference[list(MIRRORED)], tuple(not s for s in swapped)
+        nose_w = np.where(nose_vis >= MIN_VISIBILITY, nose_vis, 0.0)
+        # all four views: the picture, the reprojection error and which views had the sides exchanged
+        reference, swapped = person_reference(cameras, uv, w, nose_uv, nose_w)
         if any(swapped):
             print(f"frame {k}: left and right exchanged in {[c for c, s in zip(CAMERAS, swapped) if s]}")
         for v, cam in enumerate(cameras):
-            ok = (w[v] > 0) & ~np.isnan(reference).any(1)
-            seen = uv[v][list(MIRRORED)] if swapped[v] else uv[v]
+            seen, wv = (uv[v], w[v]) if not swapped[v] else (uv[v][list(MIRRORED)], w[v][list(MIRRORED)])
+            ok = (wv > 0) & ~np.isnan(reference).any(1)
             if ok.any():
                 reproj.extend(np.linalg.norm(cam.project(reference[ok]) - seen[ok], axis=1).tolist())
         if k in a.pictures:
@@ -301,42 +319,47 @@ def main(argv: list[str] | None = None) -> int:
             cv2.imwrite(str(a.out / f"frame_{k:04d}.jpg"), _picture([paths[c, k] for c in CAMERAS], people,
                                                                    reference, cameras, overlays),
                         [cv2.IMWRITE_JPEG_QUALITY, 85])
-        if np.isnan(reference).any():
-            print(f"frame {k}: a joint seen in fewer than two views, skipped")
-            continue
-        for cam, p, person in zip(CAMERAS, fits, people):
+        for v, (cam, p, person) in enumerate(zip(CAMERAS, fits, people)):
             if p is None:
                 rows.append({"frame": k, "camera": cam, "found": False})
                 continue
+            # each view is scored against the other three views' reference: its own keypoints, which the
+            # refinement fits, take no part in it
+            others = [u for u in range(len(cameras)) if u != v]
+            ref, _ = person_reference([cameras[u] for u in others], uv[others], w[others], nose_uv[others],
+                                      nose_w[others])
+            if np.isnan(ref).any():
+                print(f"{cam} frame {k}: a joint seen in fewer than two of the other views, not scored")
+                rows.append({"frame": k, "camera": cam, "found": True, "scored": False})
+                continue
             net = p.network_params if p.network_params is not None else p.params
-            v = CAMERAS.index(cam)
             # the camera's distance to the person's mid-hips, and the fitted body's pelvis distance scaled from
             # NBF's long lens (the photo camera's focal) to this camera's calibrated one: the body at the mean
             # size seen through the photo's real lens
-            true_depth = float((cameras[v].R @ reference[[2, 3]].mean(0) + cameras[v].t)[2])
-            row = {"frame": k, "camera": cam, "found": True, "sides_exchanged": bool(swapped[v]),
+            true_depth = float((cameras[v].R @ ref[[2, 3]].mean(0) + cameras[v].t)[2])
+            row = {"frame": k, "camera": cam, "found": True, "scored": True, "sides_exchanged": bool(swapped[v]),
                    "distance_m": true_depth}
             for name, params in (("network", net), ("refined", p.params)):
                 mesh = body.mesh(params)
-                row[name] = float(pa_mpjpe(mesh.joints[smpl][None], reference[None])[0]) * 1000
+                row[name] = float(pa_mpjpe(mesh.joints[smpl][None], ref[None])[0]) * 1000
                 photo = photo_camera_for(p, params, mesh)
                 row[f"{name}_distance_m"] = -float(mesh.joints[0, 2]) * float(cameras[v].K[0, 0]) / photo.focal
             if person.world is not None:
-                row["blazepose_world"] = float(pa_mpjpe(person.world[limbs][None], reference[None])[0]) * 1000
+                row["blazepose_world"] = float(pa_mpjpe(person.world[limbs][None], ref[None])[0]) * 1000
             rows.append(row)
             print(json.dumps(row), flush=True)
 
-    found = [r for r in rows if r["found"]]
+    scored = [r for r in rows if r.get("scored")]
     lines = [f"# A real person's 3D error: single views against four calibrated cameras ({len(frames)} moments)",
              "",
              f"Measured by `python scripts/eval_multiview.py --out OUT --frames {' '.join(map(str, frames))}` "
-             f"(Pose2Sim {VERSION}'s demo; reference: the detector's 12 limb keypoints of the four views, "
-             f"triangulated; median reprojection error {np.median(reproj):.1f} px on 1080 x 1920 frames).",
+             f"(Pose2Sim {VERSION}'s demo; reference: the detector's 12 limb keypoints triangulated; median "
+             f"reprojection error {np.median(reproj):.1f} px on 1080 x 1920 frames, all four views).",
              "",
              "PA-MPJPE (mm) over the 12 limb joints (shoulders, elbows, wrists, hips, knees, ankles), mean over the "
-             "moments; a single view's fit against the four views' reference:",
+             "moments; each view's fit against the reference triangulated from the other three views:",
              "",
-             "| camera | views fitted | detector's left and right exchanged | network | refined | "
+             "| camera | views scored | detector's left and right exchanged | network | refined | "
              "BlazePose world landmarks | distance (m): true / network / refined |",
              "|---|---|---|---|---|---|---|"]
 
@@ -344,12 +367,23 @@ def main(argv: list[str] | None = None) -> int:
         v = [r[key] for r in rs if key in r]
         return f"{np.mean(v):.{digits}f}" if v else "-"
     for cam in (*CAMERAS, None):
-        rs = [r for r in found if cam is None or r["camera"] == cam]
+        rs = [r for r in scored if cam is None or r["camera"] == cam]
         total = len([r for r in rows if cam is None or r["camera"] == cam])
         lines.append(f"| {cam or '**all**'} | {len(rs)} of {total} | {sum(r['sides_exchanged'] for r in rs)} | "
                      f"{mean(rs, 'network')} | {mean(rs, 'refined')} | {mean(rs, 'blazepose_world')} | "
                      f"{mean(rs, 'distance_m', 2)} / {mean(rs, 'network_distance_m', 2)} / "
                      f"{mean(rs, 'refined_distance_m', 2)} |")
+    if scored:
+        # the four views of a moment share one pose: the standard error of the refinement's gain over moments
+        gain = {}
+        for r in scored:
+            gain.setdefault(r["frame"], []).append(r["refined"] - r["network"])
+        per_moment = np.array([np.mean(g) for g in gain.values()])
+        se = per_moment.std(ddof=1) / np.sqrt(len(per_moment)) if len(per_moment) > 1 else float("nan")
+        better = sum(r["refined"] < r["network"] for r in scored)
+        lines += ["", f"Refined minus network: {np.mean([r['refined'] - r['network'] for r in scored]):+.1f} mm per "
+                      f"view (standard error over the {len(per_moment)} moments {se:.1f}), better in {better} of "
+                      f"{len(scored)} views."]
     (a.out / "multiview.md").write_text("\n".join(lines) + "\n")
     (a.out / "multiview.json").write_text(json.dumps({"rows": rows, "reprojection_px": reproj}, indent=1))
     print("\n".join(lines))

@@ -34,6 +34,7 @@ def cameras():
 QCA = """<?xml version='1.0' encoding='ASCII'?>
 <calibration><cameras>
 <camera serial="cam01">
+<fov_video left="8" top="0" right="1087" bottom="1919"/>
 <transform r11="0" r12="1" r13="0" r21="0" r22="0" r23="1" r31="1" r32="0" r33="0" x="1000" y="-2000" z="1500"/>
 <intrinsic centerPointU="34560" centerPointV="61440" focalLengthU="107520" focalLengthV="107584"
  radialDistortion1="-0.04" radialDistortion2="0.13" radialDistortion3="0.0"
@@ -45,8 +46,8 @@ QCA = """<?xml version='1.0' encoding='ASCII'?>
 def test_read_qca_units_and_frame():
     cam, = mv.read_qca(QCA)
     assert cam.name == "cam01"
-    # 1/64 pixel -> pixels: 107520 / 64 = 1680, 34560 / 64 = 540, 61440 / 64 = 960
-    assert np.allclose(cam.K, [[1680, 0, 540], [0, 1681, 960], [0, 0, 1]])
+    # 1/64 pixel -> pixels: 107520 / 64 = 1680, 34560 / 64 = 540 (less the video window's 8 px), 61440 / 64 = 960
+    assert np.allclose(cam.K, [[1680, 0, 532], [0, 1681, 960], [0, 0, 1]])
     assert np.allclose(cam.dist, [-0.04, 0.13, 0.0006, 0.0007, 0.0])
     # the camera sits at (1, -2, 1.5) m: there its own coordinates are zero
     assert np.allclose(cam.R @ np.array([1.0, -2.0, 1.5]) + cam.t, 0.0)
@@ -93,10 +94,33 @@ def test_faces_its_nose_tells_left_from_right():
     # a person standing at the origin facing +x (z up): their left is +y
     joints = np.zeros((12, 3))
     joints[8], joints[9] = (0.0, -0.2, 1.4), (0.0, 0.2, 1.4)  # right, left shoulder
+    joints[2], joints[3] = (0.0, -0.1, 0.9), (0.0, 0.1, 0.9)  # right, left hip
     nose = np.array([0.1, 0.0, 1.6])
     assert mv.faces_its_nose(joints, nose)
     assert not mv.faces_its_nose(joints[list(mv.MIRRORED)], nose)
     assert not mv.faces_its_nose(joints, np.array([-0.1, 0.0, 1.6]))  # the same skeleton seen with the nose behind
+    # lying on their back, head towards +x, facing up (+z): the torso's own axis, not the world's up, says front
+    lying = np.zeros((12, 3))
+    lying[8], lying[9] = (1.4, 0.2, 0.1), (1.4, -0.2, 0.1)
+    lying[2], lying[3] = (0.9, 0.1, 0.1), (0.9, -0.1, 0.1)
+    assert mv.faces_its_nose(lying, np.array([1.6, 0.0, 0.2]))
+    assert not mv.faces_its_nose(lying, np.array([1.6, 0.0, 0.0]))
+
+
+def test_person_reference_turns_every_view_round_when_the_nose_is_behind(cameras):
+    rng = np.random.default_rng(1)
+    joints = rng.uniform([-0.3, -0.3, 0.1], [0.3, 0.3, 1.7], (12, 3))
+    joints[8], joints[9] = (0.0, -0.2, 1.4), (0.0, 0.2, 1.4)  # facing +x
+    joints[2], joints[3] = (0.0, -0.1, 0.9), (0.0, 0.1, 0.9)
+    nose = np.array([0.1, 0.0, 1.6])
+    uv = np.array([c.project(joints) for c in cameras])
+    nose_uv = np.array([c.project(nose[None])[0] for c in cameras])
+    ref, swapped = mv.person_reference(cameras, uv, np.ones((4, 12)), nose_uv, np.ones(4))
+    assert swapped == (False,) * 4 and np.allclose(ref, joints, atol=1e-6)
+    # the first view, and so every reading, has the sides exchanged: the nose turns them back
+    uv[0] = uv[0][list(mv.MIRRORED)]
+    ref, swapped = mv.person_reference(cameras, uv, np.ones((4, 12)), nose_uv, np.ones(4))
+    assert swapped == (True, False, False, False) and np.allclose(ref, joints, atol=1e-6)
 
 
 def test_video_frames_reads_the_wanted_frames_in_order(tmp_path):

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from .detect import LSP_FROM_BLAZEPOSE
+from .keypoint_maps import MIRROR_KEYPOINTS
 from .optimize import FitWeights, fit_smpl
 from .types import BodyParams, BoneDirections, PartMap
 
@@ -77,7 +78,7 @@ THIGH_SHOWN = 0.5  # see legs_outside_photo
 # 0-3 % of draws, side-on in none (a bare "nearer" flagged 38-47 % of side-on draws).
 CROSSED_LEGS = (0.75, 0.3)
 # LSP order (+ head) with left and right exchanged
-MIRRORED_LSP = (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6, 12, 13)
+MIRRORED_LSP = tuple(int(i) for i in MIRROR_KEYPOINTS)
 # The BlazePose landmark whose parts (metrics.KEYPOINT_PARTS) each LSP keypoint (+ head) must lie on: the
 # 12 limb joints as themselves, the head (mid-ears) as an ear; the neck (mid-shoulders) is not checked.
 LSP_PART_LANDMARKS = (*LSP_FROM_BLAZEPOSE, None, 7)

@@ -46,6 +46,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from fetch_people_photos import FILES, WHEELS, sha256_of, video_frames  # noqa: E402
 
+from inference.keypoint_maps import MIRROR_KEYPOINTS  # noqa: E402
+
 VERSION, VIDEOS = WHEELS["pose2sim"][0], WHEELS["pose2sim"][1]
 CALIBRATION = "Pose2Sim/Demo_SinglePerson/calibration/Calib.qca.txt"
 CALIBRATION_SHA256 = "fd90e4bbae3278ef1dc0cdd42a34ee06bf88286f628a02c00a29407aa39e34c5"
@@ -60,7 +62,7 @@ MIN_VISIBILITY = 0.5  # a view's keypoint below this does not vote in the triang
 # A view whose reprojection misses its keypoint by more than this (pixels) is dropped from that joint's
 # triangulation (worst first, while two views remain): a keypoint on the wrong limb, a limb hidden in that view
 OUTLIER_PX = 60.0
-MIRRORED = (5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6)  # LSP's first 12 joints, left <-> right
+MIRRORED = tuple(int(i) for i in MIRROR_KEYPOINTS[:12])  # LSP's first 12 joints, left <-> right
 NOSE = 0  # BlazePose's nose
 DEFAULT_FRAMES = tuple(range(0, 100, 5))
 

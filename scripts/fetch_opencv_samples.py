@@ -32,6 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from inference.integrity import sha256_of  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "scripts"))
+from fetch_people_photos import video_frames  # noqa: E402
+
 OUT = ROOT / "data" / "photos_opencv"
 PACKAGE = "opencv-doc"
 VERSION = "4.6.0+dfsg-12"
@@ -105,16 +108,10 @@ def extract(deb: Path, out: Path) -> list[Path]:
             if name.endswith(".avi"):
                 # read in order rather than seek: seeking may land on a nearby frame with some video back-ends,
                 # and the people of scripts/eval_street.py were marked on these exact frames
-                cap = cv2.VideoCapture(str(src))
-                for k in range(max(VTEST_FRAMES) + 1):
-                    ok, frame = cap.read()
-                    if not ok:
-                        raise SystemExit(f"could not read frame {k} of {name} (OpenCV's video reader)")
-                    if k in VTEST_FRAMES:
-                        dst = out / f"vtest_{k:04d}.png"
-                        cv2.imwrite(str(dst), frame)
-                        written.append(dst)
-                cap.release()
+                for k, frame in video_frames(src, VTEST_FRAMES, name):
+                    dst = out / f"vtest_{k:04d}.png"
+                    cv2.imwrite(str(dst), frame)
+                    written.append(dst)
             else:
                 dst = out / ("nobody" if name in NOBODY else "") / name
                 dst.write_bytes(src.read_bytes())

@@ -34,7 +34,9 @@ from .nets.fit_net import fit_mirror_averaged, shift_part_map, views_averaged
 from .nets.fold import fold_batchnorm
 from .nets.seg_net import part_probabilities, seg_test_shifts
 from .parts import MIRROR_LABELS
+from .silhouette import MASK_KEEP
 from .types import BodyParams, Camera, Crop, PartMap, Prediction, Silhouette, Timings
+from .upright import torso_turn, turn_map, turn_params, turn_points, turn_probs, turned_crop
 
 WEIGHTS_DIR = RESOURCES / "weights"
 MIN_PERSON_FRACTION = 0.01  # of the crop's pixels; below this the segmentation saw no person
@@ -140,12 +142,13 @@ class Predictor:
     """
 
     def __init__(self, body_model: BodyModel | None = None, weights_dir: Path | None = None, device: str = "auto",
-                 refine: bool = False, detect: str = "auto", flip_test: bool = True):
+                 refine: bool = False, detect: str = "auto", flip_test: bool = True, upright: bool = True):
         self.device = pick_device(device)
         self.body_model = (body_model or BodyModel()).to(self.device)
         self.weights_dir = Path(weights_dir) if weights_dir is not None else WEIGHTS_DIR
         self.refine = refine
         self.flip_test = flip_test
+        self.upright = upright  # a leaning person's crop turned upright for the networks (inference/upright.py)
         self.warnings: list[str] = []
         seg = load_weights(self.weights_dir / "seg.pt", self.device)
         fit = load_weights(self.weights_dir / "fit.pt", self.device)
@@ -231,6 +234,33 @@ class Predictor:
         from .detect.person_inputs import restrict_parts
 
         return restrict_parts(self.segment(crop_image, joints2d, conf), mask_crop, photo_mask=photo_mask)
+
+    def _turned_parts(self, rgb: np.ndarray, crop: Crop, turn: float, joints2d: np.ndarray, conf: np.ndarray,
+                      mask_crop: np.ndarray | None, photo_mask: Silhouette | None
+                      ) -> tuple[PartMap, tuple[np.ndarray, np.ndarray, np.ndarray], float]:
+        """A leaning person read in their crop turned upright by `turn` degrees (`inference.upright`): (the part
+        map turned back onto the crop, as `_person_parts` gives it; the fitting network's input in the turned crop,
+        (labels (r, r), joints2d (14, 2), conf (14,)), whose answer `turn_params` brings back; the segmentation
+        network's own confidence in the turned crop, `PartMap.confidence`). joints2d, conf and mask_crop (S, S) are
+        the person's in the crop (`crop_inputs`)."""
+        from .detect.person_inputs import restrict_parts
+
+        size = crop.size
+        j = turn_points(joints2d, turn, size)
+        # a keypoint the turn takes out of the crop is missing there, as `crop_inputs` marks those outside the crop
+        c = np.where(((j < 0) | (j > size)).any(1), 0.0, conf).astype(np.float32)
+        raw = self.segment(turned_crop(rgb, crop, turn), j, c)
+        mask = None if mask_crop is None else turn_map(mask_crop, turn)
+        read = restrict_parts(raw, mask)
+        # a network that paints no part inside the person is not sure of anything (`PartMap.confidence` says 1.0)
+        painted = raw.labels > 0
+        if mask is not None:
+            r = raw.labels.shape[0]
+            painted &= cv2.resize(mask, (r, r), interpolation=cv2.INTER_AREA) > MASK_KEEP
+        confidence = read.confidence() if painted.any() else 0.0
+        probs = turn_probs(raw.probs, -turn)
+        back = PartMap(probs.argmax(0).astype(np.uint8), probs)
+        return restrict_parts(back, mask_crop, photo_mask=photo_mask), (read.labels, j, c), confidence
 
     def _witnessed_parts(self, rgb: np.ndarray, person, crop: Crop) -> PartMap | None:
         """The restricted part map `part_agreement` computed for this very person (the detector's object) on
@@ -376,7 +406,19 @@ class Predictor:
         t1 = time.perf_counter()
         if cancel():
             raise Cancelled("cancelled")
+        turn = torso_turn(joints2d, conf) if self.upright else 0.0
         parts = self._person_parts(crop_img, joints2d, conf, mask_crop, found.mask if found is not None else None)
+        fit_in = (parts.labels, joints2d, conf)
+        if turn:
+            turned, turned_in, confidence = self._turned_parts(rgb, crop, turn, joints2d, conf, mask_crop, found.mask)
+            # the reading the segmentation network is surer of: a skeleton the detector drew upside down (hands
+            # taken for feet) or a person bending over with upright legs reads better as the crop is. (Found only
+            # with keypoints, so `found` is set here.) A turned reading that paints under half the body is no
+            # reading: its few pixels can be sure of themselves.
+            if confidence > parts.confidence() and 2 * (turned_in[0] > 0).sum() >= (parts.labels > 0).sum():
+                parts, fit_in = turned, turned_in
+            else:
+                turn = 0.0
         fg = float((parts.labels > 0).mean())
         if require_person and (fg < MIN_PERSON_FRACTION or (searched and found is None
                                                             and not _undetected_person(rgb.shape, parts))):
@@ -387,7 +429,9 @@ class Predictor:
         t2 = time.perf_counter()
         if cancel():
             raise Cancelled("cancelled")
-        params = self.fit(parts.labels, joints2d, conf)
+        params = self.fit(*fit_in)
+        if turn:  # from the turned crop's camera back to the crop's
+            params = turn_params(params, -turn, self.body_model)
         t3 = time.perf_counter()
         mesh = self.body_model.mesh(params)
         t4 = time.perf_counter()
@@ -414,7 +458,7 @@ class Predictor:
                                           refine=t_ref),
                           refined=refined, network_params=network_params, network_mesh=network_mesh,
                           source=str(image) if isinstance(image, (str, Path)) else "",
-                          people=people, person=person if found is not None else -1, searched=searched)
+                          people=people, person=person if found is not None else -1, searched=searched, turn=turn)
 
     def predict_each(self, image: np.ndarray | str | Path, max_people: int | None = None) -> Iterator[Prediction]:
         """The Prediction of each person of an image, the default person first (`predict(image, person=k)` for

@@ -251,7 +251,8 @@ class Inspector(QWidget):
                        f"body at {-float(params.transl[2]):.1f} m <span style='color:#777'>(for NBF's narrow "
                        f"lens, not the real distance)</span>"),
             ("person", _person_text(pred)),
-            ("parts", f"{pred.parts.labels.shape[1]} × {pred.parts.labels.shape[0]} label map"),
+            ("parts", f"{pred.parts.labels.shape[1]} × {pred.parts.labels.shape[0]} label map"
+                      + (f", read with the crop turned {pred.turn:+.0f}° (the person leans)" if pred.turn else "")),
             ("body model", body.name if body is not None else "?"),
             ("refined", _refined_text(pred, self.controller.config.refine, self.controller.shown_fit())),
         ]

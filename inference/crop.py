@@ -43,10 +43,14 @@ def _pixel_affine(s: float, offset: np.ndarray) -> np.ndarray:
     return np.array([[s, 0, s * (0.5 - offset[0]) - 0.5], [0, s, s * (0.5 - offset[1]) - 0.5]], np.float32)
 
 
-def apply_crop(image: np.ndarray, crop: Crop, border: tuple[int, int, int] = (0, 0, 0)) -> np.ndarray:
+def apply_crop(image: np.ndarray, crop: Crop, border: tuple[int, int, int] = (0, 0, 0),
+               then: np.ndarray | None = None) -> np.ndarray:
     """Cut the crop (size, size, 3) out of an image (H, W, 3) (or (size, size) out of (H, W)), padding
-    outside with `border`."""
+    outside with `border`. then: a (2, 3) affine of crop pixel indices applied after the crop, in the same warp
+    (`upright.turned_crop`: the crop turned about its centre, its corners sampled from the photo)."""
     M = _pixel_affine(crop.scale, crop.offset)
+    if then is not None:
+        M = (np.vstack([then, [0, 0, 1]]) @ np.vstack([M, [0, 0, 1]]))[:2].astype(np.float32)
     interp = cv2.INTER_AREA if crop.scale < 1 else cv2.INTER_LINEAR
     return cv2.warpAffine(image, M, (crop.size, crop.size), flags=interp, borderMode=cv2.BORDER_CONSTANT,
                           borderValue=border)

@@ -22,7 +22,7 @@ import math
 import cv2
 import numpy as np
 
-from .crop import _pixel_affine
+from .crop import apply_crop
 from .types import BodyParams, Crop
 
 # The torso's lean (degrees from the crop's vertical) from which the crop is turned. A lying, cartwheeling or
@@ -78,12 +78,7 @@ def turned_crop(image: np.ndarray, crop: Crop, angle: float, border: tuple[int, 
                 ) -> np.ndarray:
     """The crop (size, size, 3) of image (H, W, 3), turned by `angle` about its centre: sampled from the photo in
     one warp (not a turn of the cut crop, whose corners would come in black)."""
-    A = np.vstack([_pixel_affine(crop.scale, crop.offset), [0, 0, 1]])
-    T = np.vstack([_index_matrix(angle, crop.size), [0, 0, 1]])
-    M = (T @ A)[:2].astype(np.float32)
-    interp = cv2.INTER_AREA if crop.scale < 1 else cv2.INTER_LINEAR
-    return cv2.warpAffine(image, M, (crop.size, crop.size), flags=interp, borderMode=cv2.BORDER_CONSTANT,
-                          borderValue=border)
+    return apply_crop(image, crop, border, then=_index_matrix(angle, crop.size))
 
 
 def turn_map(values: np.ndarray, angle: float, border: float = 0.0) -> np.ndarray:

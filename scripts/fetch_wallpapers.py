@@ -5,6 +5,7 @@ and nothing of them is committed to this repository).
     python scripts/fetch_wallpapers.py                  # apt-get download the pinned packages, then extract
     python scripts/fetch_wallpapers.py --debs DIR       # .deb files already downloaded into DIR
     python scripts/fetch_wallpapers.py --textures       # the held-out textures instead (below)
+    python scripts/fetch_wallpapers.py --animals        # photos of animals without people (below)
     python -m inference.detect data/photos_wallpapers/*
 
 Writes data/photos_wallpapers/NAME.jpg (git-ignored), each scaled to 1024 px on its long side (JPEG quality 92):
@@ -26,6 +27,14 @@ as a desktop shows them; one of the 22 files, `Demonsashimi-With-Wasabe-2`, is a
 bilinearly; the wallpapers, measured since stop 30, keep INTER_AREA); textures.sha256 holds their SHA-256.
 Licences: propaganda-debian GPL-2+, mypaint-data-extras GPL-2+ (Ramon Miranda's, "whatever you want"),
 sway-backgrounds Expat and MIT-like.
+
+`--animals` (stop 63) writes 9 photographs of animals with no person in them to data/photos_animals/, at their own
+size (JPEG quality 92): darknet's dog (with a bicycle and a van), eagle, giraffe and horses (Debian's darknet
+package, usr/share/darknet/data; Joseph Redmon, GPL-3.0+ or MIT or WTFPL), KPhotoAlbum's demo pictures of a
+terrarium (blackie), a rabbit (spiff, spiff_2) and a dog (donna) (kphotoalbum, CC-BY-SA-4.0 per upstream's REUSE
+file, Jesper K. Pedersen), and the dachshund of jQuery Colorbox's examples (daisy; MIT, Jack Moore). The animal
+check of the person detector (inference/detect/animals.py) was designed on darknet's dog.jpg and person.jpg;
+the other eight are held out. animals.sha256 holds their SHA-256.
 """
 from __future__ import annotations
 
@@ -42,6 +51,7 @@ from inference.integrity import sha256_of  # noqa: E402
 
 OUT = ROOT / "data" / "photos_wallpapers"
 TEXTURES_OUT = ROOT / "data" / "photos_textures"
+ANIMALS_OUT = ROOT / "data" / "photos_animals"
 LONG_SIDE = 1024
 PACKAGES = {
     "plasma-workspace-wallpapers": ("4:5.27.5-2", "kde"),
@@ -57,10 +67,16 @@ TEXTURE_PACKAGES = {
     "mypaint-data-extras": ("2.0.1-9", "mypaint"),
     "sway-backgrounds": ("1.7-6", "sway"),
 }
+ANIMAL_PACKAGES = {
+    "darknet": ("0.0.0+git20180914.61c9d02e-2+b4", "darknet"),
+    "kphotoalbum": ("5.9.1-1", "kpa"),
+    "libjs-jquery-colorbox": ("1.6.4-1.1", "colorbox"),
+}
 TILED = {"propaganda-debian"}  # small tileable textures: tiled to LONG_SIDE x 3/4 of it rather than scaled up
 # one picture per wallpaper (KDE's largest rendering): "SHA-256  package/path inside it" lines
 MANIFEST = Path(__file__).with_name("wallpapers.sha256")
 TEXTURES_MANIFEST = Path(__file__).with_name("textures.sha256")
+ANIMALS_MANIFEST = Path(__file__).with_name("animals.sha256")
 
 
 def files(manifest: Path = MANIFEST) -> list[tuple[str, str, str]]:
@@ -77,7 +93,7 @@ def out_name(package: str, inside: str) -> str:
     """kde_Altai.jpg for .../wallpapers/Altai/contents/images/5120x2880.png; mate_Garden.jpg for .../Garden.jpg."""
     parts = Path(inside).parts
     stem = parts[parts.index("wallpapers") + 1] if package == "plasma-workspace-wallpapers" else Path(inside).stem
-    prefix = {**PACKAGES, **TEXTURE_PACKAGES}[package][1]
+    prefix = {**PACKAGES, **TEXTURE_PACKAGES, **ANIMAL_PACKAGES}[package][1]
     return f"{prefix}_{stem.replace(' ', '_')}.jpg"
 
 
@@ -117,7 +133,9 @@ def extract(debs: Path, out: Path, packages: dict = PACKAGES, manifest: Path = M
             img = cv2.imread(str(src), cv2.IMREAD_COLOR)
             if img is None:
                 raise SystemExit(f"OpenCV could not read {inside} of {pkg}")
-            if pkg in TILED:
+            if pkg in ANIMAL_PACKAGES:
+                pass  # photos at their own size, as a user opens them
+            elif pkg in TILED:
                 h, w = LONG_SIDE * 3 // 4, LONG_SIDE
                 img = np.tile(img, (-(-h // img.shape[0]), -(-w // img.shape[1]), 1))[:h, :w]
             else:
@@ -134,11 +152,18 @@ def extract(debs: Path, out: Path, packages: dict = PACKAGES, manifest: Path = M
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--debs", type=Path, default=None, help="a folder holding the downloaded .deb files")
-    ap.add_argument("--out", type=Path, default=None, help=f"default {OUT} ({TEXTURES_OUT} with --textures)")
-    ap.add_argument("--textures", action="store_true", help="the held-out textures instead of the wallpapers")
+    ap.add_argument("--out", type=Path, default=None,
+                    help=f"default {OUT} ({TEXTURES_OUT} with --textures, {ANIMALS_OUT} with --animals)")
+    which = ap.add_mutually_exclusive_group()
+    which.add_argument("--textures", action="store_true", help="the held-out textures instead of the wallpapers")
+    which.add_argument("--animals", action="store_true", help="the photos of animals instead of the wallpapers")
     a = ap.parse_args(argv)
-    packages, manifest = (TEXTURE_PACKAGES, TEXTURES_MANIFEST) if a.textures else (PACKAGES, MANIFEST)
-    out = a.out or (TEXTURES_OUT if a.textures else OUT)
+    packages, manifest, out = PACKAGES, MANIFEST, OUT
+    if a.textures:
+        packages, manifest, out = TEXTURE_PACKAGES, TEXTURES_MANIFEST, TEXTURES_OUT
+    elif a.animals:
+        packages, manifest, out = ANIMAL_PACKAGES, ANIMALS_MANIFEST, ANIMALS_OUT
+    out = a.out or out
     with tempfile.TemporaryDirectory() as tmp:
         folder = a.debs
         if folder is None:

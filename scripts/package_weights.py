@@ -29,7 +29,7 @@ from inference.paths import RESOURCES  # noqa: E402
 from training.loop import to_half  # noqa: E402
 
 DEST = RESOURCES / "weights"
-NAMES = ("seg.pt", "fit.pt", "people.pt")
+NAMES = ("seg.pt", "fit.pt", "people.pt", "imagenet_lite0.pt")  # the last: scripts/convert_efficientnet_lite.py
 
 
 def package(src: Path, dest: Path, test_shifts: tuple[tuple[int, int], ...] | None = None) -> None:
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seg-shifts", choices=("default", "none"), default=None,
                     help="shifted test-time views of the segmentation: default (6 views) or none (2)")
     ap.add_argument("--manifest-only", action="store_true",
-                    help="only record the sizes and SHA-256 of the seg.pt / fit.pt / people.pt already in --dest")
+                    help="only record the sizes and SHA-256 of the NAMES files already in --dest")
     a = ap.parse_args(argv)
     if a.seg:
         shifts = None if a.seg_shifts is None else (SHIFTS if a.seg_shifts == "default" else ())

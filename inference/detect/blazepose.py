@@ -93,6 +93,7 @@ SKELETON_BOX_MOVE = 0.05    # see _on_own_skeleton
 MIN_PERSON_PX = 40
 # The wide-shot person proposer (inference/detect/people_net.py): NBF's own trained weights, beside seg.pt
 PEOPLE_WEIGHTS = RESOURCES / "weights" / "people.pt"
+ANIMAL_WEIGHTS = RESOURCES / "weights" / "imagenet_lite0.pt"  # ImageNet's classifier (animals.py)
 # The proposer's body radius x these are the ROI's full-body radius, tried in turn (the later ones for the peaks
 # whose earlier ROIs the landmark model rejected: its verdict on a small person changes with the ROI's size;
 # chosen on the crowd tuning set: docs/crowds.md)
@@ -316,7 +317,7 @@ class PersonDetector:
     threads: calls are serialised by a lock."""
 
     def __init__(self, model_dir: Path | None = None, threads: int | None = None,
-                 people: Path | None = PEOPLE_WEIGHTS):
+                 people: Path | None = PEOPLE_WEIGHTS, animals: Path | None = ANIMAL_WEIGHTS):
         model_dir = Path(model_dir) if model_dir is not None else MODEL_DIR
         try:
             interpreter_cls = _import_interpreter()
@@ -348,15 +349,11 @@ class PersonDetector:
                 raise DetectorUnavailable(f"unexpected model outputs in {model_dir / SELFIE_FILE} (not MediaPipe's "
                                           f"square selfie segmentation?)")
         self.anchors = ssd_anchors()
-        self.proposer = None  # `people` None or absent: the wide-shot search runs without it
-        if people is not None and Path(people).is_file():
-            from .people_net import PeopleProposer
-
-            try:
-                check_files(Path(people).parent, (Path(people).name,))
-                self.proposer = PeopleProposer(Path(people))
-            except (ModelFileError, ValueError, RuntimeError, KeyError) as exc:
-                raise DetectorUnavailable(f"wide-shot person proposer {people}: {exc}") from None
+        # torch models beside the TFLite ones (torch imported only then); a path None or absent: the search runs
+        # without that model
+        self.proposer = _optional_model(people, "people_net", "PeopleProposer", "wide-shot person proposer")
+        # doubtful people checked for animals (animals.py)
+        self.animals = _optional_model(animals, "animals", "AnimalCheck", "animal check")
         self._lock = threading.Lock()
         self._cache: list[tuple[tuple, list[Person]]] = []
         # people a user boxed (`add_person`), per image (digest, shape), listed after the search's: kept apart from
@@ -806,7 +803,25 @@ class PersonDetector:
         # merging above; on the tuning crowds the rule drops nobody, so that order has cost no one there)
         if wide and proposer_runs and self.selfie is not None:
             people = [p for p in people if self.seen_by_pixels(image, p, proposer_maps)]
+        # and a doubtful person whose silhouette ImageNet's classifier takes for an animal is one (animals.py)
+        if self.animals is not None:
+            people = [p for p in people if p.score >= WITNESS_SCORE or not self.animals.is_animal(image, p)]
         return rank_people(people, image.shape)
+
+
+def _optional_model(path: Path | None, module: str, cls: str, what: str):
+    """`cls(path)` of this package's `module` (imported here: torch only where such a model is used), once the file
+    is checked against its folder's manifest; None when `path` is None or absent. DetectorUnavailable, naming
+    `what` and the file, when it is damaged or not the model `cls` expects."""
+    if path is None or not Path(path).is_file():
+        return None
+    import importlib
+
+    try:
+        check_files(Path(path).parent, (Path(path).name,))
+        return getattr(importlib.import_module(f"{__package__}.{module}"), cls)(Path(path))
+    except (ModelFileError, ValueError, RuntimeError, KeyError) as exc:
+        raise DetectorUnavailable(f"{what} {path}: {exc}") from None
 
 
 def _moved_back(person: Person, left: int, top: int, shape: tuple[int, int]) -> Person | None:

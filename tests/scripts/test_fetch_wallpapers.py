@@ -1,4 +1,4 @@
-"""scripts/fetch_wallpapers.py: both manifests name files of their own pinned packages, and the names it writes."""
+"""scripts/fetch_wallpapers.py: the three manifests name files of their own pinned packages, and the names it writes."""
 from __future__ import annotations
 
 import sys
@@ -11,7 +11,8 @@ import fetch_wallpapers as fw  # noqa: E402
 
 
 def test_manifests_hold_pinned_packages_and_distinct_output_names():
-    for packages, manifest, n in ((fw.PACKAGES, fw.MANIFEST, 104), (fw.TEXTURE_PACKAGES, fw.TEXTURES_MANIFEST, 39)):
+    for packages, manifest, n in ((fw.PACKAGES, fw.MANIFEST, 104), (fw.TEXTURE_PACKAGES, fw.TEXTURES_MANIFEST, 39),
+                                  (fw.ANIMAL_PACKAGES, fw.ANIMALS_MANIFEST, 9)):
         rows = fw.files(manifest)
         assert len(rows) == n and len({d for _, _, d in rows}) == n  # no picture twice
         assert {pkg for pkg, _, _ in rows} == set(packages)
@@ -22,3 +23,4 @@ def test_manifests_hold_pinned_packages_and_distinct_output_names():
         == "mypaint_HR_Canvas_01.jpg"
     assert fw.out_name("plasma-workspace-wallpapers", "usr/share/wallpapers/Altai/contents/images/5120x2880.png") \
         == "kde_Altai.jpg"
+    assert fw.out_name("kphotoalbum", "usr/share/kphotoalbum/demo/spiff_2.jpg") == "kpa_spiff_2.jpg"

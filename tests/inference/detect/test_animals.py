@@ -1,0 +1,125 @@
+"""The detector's animal check (inference/detect/animals.py): ImageNet's classifier reads a doubtful person's
+silhouette."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference.detect import Person, detector_available
+from inference.detect.animals import ANIMAL_MIN, ANIMAL_WEIGHTS, FILL, LAND_MAMMALS, LOOK_SIDE, AnimalCheck
+from inference.paths import RESOURCES
+from inference.types import Silhouette
+
+HERE = Path(__file__).parent
+DAISY = HERE / "photos" / "daisy.jpg"  # a dachshund on grass (MIT, photos/LICENSES.md)
+DOG_BOX = (180.0, 120.0, 550.0, 440.0)  # hand-marked: the dog, head to paws
+AVAILABLE, WHY = detector_available()
+
+
+def load(path: Path) -> np.ndarray:
+    from inference.image_io import load_image
+
+    return load_image(path)
+
+
+@pytest.fixture(scope="module")
+def check() -> AnimalCheck:
+    return AnimalCheck()
+
+
+def person(box, mask: Silhouette | None = None, score: float = 0.6) -> Person:
+    return Person(box=np.asarray(box, np.float32), score=score, keypoints=np.zeros((33, 3), np.float32), mask=mask)
+
+
+def test_the_shipped_weights_are_imagenets_classifier(check):
+    """The converted, half-precision, BatchNorm-folded network still names ImageNet's classes: a cup of coffee
+    is an espresso, a cup or a coffee mug, and nothing of an animal."""
+    assert ANIMAL_WEIGHTS.is_file()
+    coffee = load(RESOURCES / "photos" / "coffee.jpg")
+    h, w = coffee.shape[:2]
+    prob = check.probabilities(check.look(coffee, person((0, 0, w, h))))
+    assert prob.shape == (1000,) and abs(float(prob.sum()) - 1) < 1e-4
+    assert int(prob.argmax()) in (504, 967, 968), int(prob.argmax())  # coffee mug, espresso, cup
+    assert prob[:398].sum() < 0.1 and prob[list(LAND_MAMMALS)].sum() < 0.05
+
+
+def test_the_look_keeps_the_silhouette_and_fills_the_rest(check):
+    """The square about the box holds the photo inside the person's silhouette (a window placed anywhere on the
+    photo) and ImageNet's mean colour outside it; without a silhouette, the whole square."""
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    window = np.zeros((120, 80), np.float32)
+    window[20:100, 20:60] = 1.0  # the person: x 170..210, y 70..150 of the photo
+    sil = Silhouette(window, x=150, y=50, shape=(300, 400))
+    box = (170, 70, 210, 150)
+    square = check.look(image, person(box, sil))
+    assert square.shape == (LOOK_SIDE, LOOK_SIDE, 3) and square.dtype == np.uint8
+    k = LOOK_SIDE / (80 * 1.1)
+    centre = square[LOOK_SIDE // 2, LOOK_SIDE // 2]  # the box's centre (190, 110) lies inside the silhouette
+    assert np.abs(centre.astype(int) - image[110, 190].astype(int)).max() <= 40  # (bilinear over random pixels)
+    corner = square[2, 2]  # the square's corner lies well outside the silhouette
+    assert tuple(corner) == FILL
+    filled = (square == np.uint8(FILL)).all(-1)
+    # the silhouette's 40 x 80 px take their share of the square (grown by a couple of pixels)
+    assert 0.9 < (~filled).sum() / ((40 * k) * (80 * k)) < 1.3
+    whole = check.look(image, person(box))
+    assert not (whole == np.uint8(FILL)).all(-1).any()
+
+
+def test_a_dog_is_an_animal_and_people_are_not(check):
+    dog = load(DAISY)
+    assert check.animal_share(dog, person(DOG_BOX)) >= 0.9 > ANIMAL_MIN
+    assert check.is_animal(dog, person(DOG_BOX))
+    from inference.detect import shared_detector
+
+    if not AVAILABLE:
+        pytest.skip(WHY)
+    for name in ("astronaut.jpg", "grace_hopper.jpg", "camera.png"):
+        image = load(RESOURCES / "photos" / name)
+        people = shared_detector().detect(image)
+        assert people and all(check.animal_share(image, p) < 0.2 for p in people), name
+
+
+@pytest.mark.skipif(not AVAILABLE, reason=WHY)
+def test_the_search_turns_a_doubtful_dog_away():
+    """BlazePose scores the dachshund as a doubtful person that its witnesses let through; with the animal check
+    the photo has nobody in it, as a user expects."""
+    from inference.detect.blazepose import WITNESS_SCORE, PersonDetector
+
+    dog = load(DAISY)
+    without = PersonDetector(animals=None)
+    found = without.detect(dog)
+    assert len(found) == 1 and found[0].score < WITNESS_SCORE
+    assert PersonDetector().detect(dog) == []
+
+
+def test_a_damaged_classifier_file_is_refused(tmp_path):
+    import torch
+
+    bad = tmp_path / "imagenet_lite0.pt"
+    torch.save({"model": {"fc.weight": torch.zeros(1000, 1280)}}, bad)
+    with pytest.raises(ValueError, match="not EfficientNet-Lite0"):
+        AnimalCheck(bad)
+    torch.save([1, 2, 3], bad)
+    with pytest.raises(ValueError, match="not a converted"):
+        AnimalCheck(bad)
+
+
+@pytest.mark.skipif(not AVAILABLE, reason=WHY)
+def test_a_damaged_shipped_classifier_stops_the_detector_with_its_name(tmp_path):
+    """The classifier is checked against resources/weights/models.json before it is read, like the other models."""
+    import shutil
+
+    from inference.detect import DetectorUnavailable
+    from inference.detect.blazepose import PersonDetector
+
+    shutil.copy(ANIMAL_WEIGHTS, tmp_path / ANIMAL_WEIGHTS.name)
+    shutil.copy(ANIMAL_WEIGHTS.parent / "models.json", tmp_path / "models.json")
+    data = bytearray((tmp_path / ANIMAL_WEIGHTS.name).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / ANIMAL_WEIGHTS.name).write_bytes(bytes(data))
+    with pytest.raises(DetectorUnavailable, match=r"animal check .*imagenet_lite0\.pt.*damaged or replaced"):
+        PersonDetector(animals=tmp_path / ANIMAL_WEIGHTS.name)
+    assert PersonDetector(animals=None).animals is None

@@ -1,0 +1,33 @@
+"""scripts/study_animals.py on a real photo: the dachshund the search finds is checked and turned away."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import study_animals  # noqa: E402
+
+
+def test_the_dog_is_checked_and_turned_away_and_the_person_kept(capsys):
+    from inference.detect import detector_available
+
+    if not detector_available()[0]:
+        pytest.skip("person detector not installed")
+    dog = ROOT / "tests" / "inference" / "detect" / "photos" / "daisy.jpg"
+    coffee = ROOT / "resources" / "photos" / "coffee.jpg"
+    astronaut = ROOT / "resources" / "photos" / "astronaut.jpg"
+    assert study_animals.main([str(dog), str(coffee), str(astronaut), "--all"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    rows = [json.loads(x) for x in lines[:-1]]
+    checks = [r for r in rows if "turned_away" in r]
+    assert [r["photo"] for r in checks] == ["daisy.jpg"] and checks[0]["turned_away"]
+    assert checks[0]["mammal"] >= 0.65 and checks[0]["ms"] > 0
+    kept = [r for r in rows if "kept" in r]
+    assert [r["photo"] for r in kept] == ["astronaut.jpg"] and kept[0]["mammal"] < 0.2
+    assert lines[-1].startswith("1 of 3 photos with a person, 1 people kept; 1 doubtful people checked")
+    assert "1 turned away as animals" in lines[-1]

@@ -197,6 +197,7 @@ class Predictor:
                 from .detect import shared_detector
 
                 self.detector = shared_detector()
+                self.warnings += self.detector.problems
             except DetectorUnavailable as exc:
                 if detect == "on":
                     raise PredictionError(str(exc)) from None

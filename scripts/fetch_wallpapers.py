@@ -33,8 +33,8 @@ size (JPEG quality 92): darknet's dog (with a bicycle and a van), eagle, giraffe
 package, usr/share/darknet/data; Joseph Redmon, GPL-3.0+ or MIT or WTFPL), KPhotoAlbum's demo pictures of a
 terrarium (blackie), a rabbit (spiff, spiff_2) and a dog (donna) (kphotoalbum, CC-BY-SA-4.0 per upstream's REUSE
 file, Jesper K. Pedersen), and the dachshund of jQuery Colorbox's examples (daisy; MIT, Jack Moore). The animal
-check of the person detector (inference/detect/animals.py) was designed on darknet's dog.jpg and person.jpg;
-the other eight are held out. animals.sha256 holds their SHA-256.
+check of the person detector (inference/detect/animals.py) was designed looking at these photos (its class set
+and bar too), so they are not held out. animals.sha256 holds their SHA-256.
 """
 from __future__ import annotations
 

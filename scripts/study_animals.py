@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     if check is None:
         raise SystemExit("the detector runs without the animal check (resources/weights/imagenet_lite0.pt missing)")
     calls: list[dict] = []
-    is_animal = check.is_animal
+    is_animal = check.is_animal  # the class's, bound
 
     def recorded(image: np.ndarray, person) -> bool:
         t0 = time.perf_counter()
@@ -59,27 +59,31 @@ def main(argv: list[str] | None = None) -> int:
         calls[-1]["turned_away"] = verdict
         return verdict
 
-    check.is_animal = recorded  # this process's detector only
+    check.is_animal = recorded  # this process's detector only, until the end of main()
     skipped: list[str] = []
     read = photos = people_kept = 0
     checks: list[dict] = []
     kept_shares: list[float] = []
-    for path, rgb in readable_images(args.photos, skipped):
-        calls.clear()
-        read += 1
-        people = pred.people(rgb)
-        photos += bool(people)
-        people_kept += len(people)
-        for c in calls:
-            print(json.dumps({"photo": path.name, **c}), flush=True)
-        checks += calls
-        kept_shares += [c["mammal"] for c in calls if not c["turned_away"]]
-        if args.all:
-            for i, p in enumerate(people):
-                share = check.animal_share(rgb, p)
-                kept_shares.append(share)
-                print(json.dumps({"photo": path.name, "kept": i, "score": round(float(p.score), 3),
-                                  "px": round(float(p.box[3] - p.box[1])), "mammal": round(share, 3)}), flush=True)
+    try:
+        for path, rgb in readable_images(args.photos, skipped):
+            calls.clear()
+            read += 1
+            shared_detector().forget()  # a photo seen before in this process would come from the cache, unchecked
+            people = pred.people(rgb)
+            photos += bool(people)
+            people_kept += len(people)
+            for c in calls:
+                print(json.dumps({"photo": path.name, **c}), flush=True)
+            checks += calls
+            kept_shares += [c["mammal"] for c in calls if not c["turned_away"]]
+            if args.all:
+                for i, p in enumerate(people):
+                    share = check.animal_share(rgb, p)
+                    kept_shares.append(share)
+                    print(json.dumps({"photo": path.name, "kept": i, "score": round(float(p.score), 3),
+                                      "px": round(float(p.box[3] - p.box[1])), "mammal": round(share, 3)}), flush=True)
+    finally:
+        del check.is_animal  # the class's method again
     away = sum(c["turned_away"] for c in checks)
     largest = max(kept_shares) if kept_shares else float("nan")
     ms = float(np.median([c["ms"] for c in checks])) if checks else float("nan")

@@ -9,8 +9,9 @@ The models are MediaPipe's BlazePose detector and full landmark model (Apache-2.
 resources/detector/, see LICENSE.md there); they run on the LiteRT (TFLite) interpreter from the optional
 `ai-edge-litert` package (requirements-detect.txt).  In wide shots a face-free person proposer of NBF's own
 (people_net.py, torch, weights resources/weights/people.pt) adds candidates where the face-keyed detector
-found nobody; the landmark model verifies them as it verifies the detector's.  Nothing here needs Qt or a
-network.
+found nobody; the landmark model verifies them as it verifies the detector's.  A doubtful person whose
+silhouette ImageNet's classifier takes for a land mammal is turned away (animals.py, torch, weights
+resources/weights/imagenet_lite0.pt).  Nothing here needs Qt or a network.
 """
 from __future__ import annotations
 

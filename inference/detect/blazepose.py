@@ -13,6 +13,7 @@ Stages (as described in the BlazePose paper and MediaPipe's model cards):
 4. Wide shots: the detector also looks at overlapping tiles of the photo (`PersonDetector.tiles`), and the
    people proposer (people_net.py) marks every person's hips whether or not a face shows; its peaks give
    ROIs for stage 2 where nobody was found yet.
+5. Last, a doubtful person whose silhouette ImageNet's classifier takes for a land mammal is dropped (animals.py).
 Coordinates are continuous image pixels: pixel (i, j)'s centre is at (i + 0.5, j + 0.5).
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from ..integrity import ModelFileError, check_files
+from ..integrity import ModelFileError, check_files, load_refusal
 from ..native_stderr import native_stderr
 from ..paths import RESOURCES
 from ..types import Silhouette
@@ -352,8 +353,16 @@ class PersonDetector:
         # torch models beside the TFLite ones (torch imported only then); a path None or absent: the search runs
         # without that model
         self.proposer = _optional_model(people, "people_net", "PeopleProposer", "wide-shot person proposer")
-        # doubtful people checked for animals (animals.py)
-        self.animals = _optional_model(animals, "animals", "AnimalCheck", "animal check")
+        # doubtful people checked for animals (animals.py). A veto, not a finder: a file that does not load turns the
+        # check off, said in `problems` (the Predictor's warnings), rather than the whole detector
+        self.problems: list[str] = []
+        try:
+            self.animals = _optional_model(animals, "animals", "AnimalCheck", "animal check")
+            if animals is not None and self.animals is None:
+                raise DetectorUnavailable(f"animal check {animals}: the file is missing")
+        except DetectorUnavailable as exc:
+            self.animals = None
+            self.problems.append(f"{exc}; animals the detector takes for people are not turned away")
         self._lock = threading.Lock()
         self._cache: list[tuple[tuple, list[Person]]] = []
         # people a user boxed (`add_person`), per image (digest, shape), listed after the search's: kept apart from
@@ -816,12 +825,15 @@ def _optional_model(path: Path | None, module: str, cls: str, what: str):
     if path is None or not Path(path).is_file():
         return None
     import importlib
+    import pickle
 
     try:
         check_files(Path(path).parent, (Path(path).name,))
         return getattr(importlib.import_module(f"{__package__}.{module}"), cls)(Path(path))
-    except (ModelFileError, ValueError, RuntimeError, KeyError) as exc:
+    except ModelFileError as exc:
         raise DetectorUnavailable(f"{what} {path}: {exc}") from None
+    except (ValueError, RuntimeError, KeyError, pickle.UnpicklingError, EOFError, OSError) as exc:
+        raise DetectorUnavailable(f"{what} {path}: {load_refusal(exc)}") from None
 
 
 def _moved_back(person: Person, left: int, top: int, shape: tuple[int, int]) -> Person | None:

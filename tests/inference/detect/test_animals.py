@@ -71,7 +71,9 @@ def test_the_look_keeps_the_silhouette_and_fills_the_rest(check):
 def test_a_dog_is_an_animal_and_people_are_not(check):
     dog = load(DAISY)
     assert check.animal_share(dog, person(DOG_BOX)) >= 0.9 > ANIMAL_MIN
-    assert check.is_animal(dog, person(DOG_BOX))
+    x0, y0, x1, y1 = (int(v) for v in DOG_BOX)
+    box_silhouette = Silhouette(np.ones((y1 - y0, x1 - x0), np.float32), x=x0, y=y0, shape=dog.shape[:2])
+    assert check.is_animal(dog, person(DOG_BOX, box_silhouette))
     from inference.detect import shared_detector
 
     if not AVAILABLE:
@@ -108,11 +110,11 @@ def test_a_damaged_classifier_file_is_refused(tmp_path):
 
 
 @pytest.mark.skipif(not AVAILABLE, reason=WHY)
-def test_a_damaged_shipped_classifier_stops_the_detector_with_its_name(tmp_path):
-    """The classifier is checked against resources/weights/models.json before it is read, like the other models."""
+def test_a_damaged_or_missing_classifier_turns_the_check_off_and_says_so(tmp_path):
+    """The classifier is checked against resources/weights/models.json before it is read, like the other models; a
+    veto that does not load turns itself off with the file named, and the detector still finds people."""
     import shutil
 
-    from inference.detect import DetectorUnavailable
     from inference.detect.blazepose import PersonDetector
 
     shutil.copy(ANIMAL_WEIGHTS, tmp_path / ANIMAL_WEIGHTS.name)
@@ -120,6 +122,37 @@ def test_a_damaged_shipped_classifier_stops_the_detector_with_its_name(tmp_path)
     data = bytearray((tmp_path / ANIMAL_WEIGHTS.name).read_bytes())
     data[len(data) // 2] ^= 0xFF
     (tmp_path / ANIMAL_WEIGHTS.name).write_bytes(bytes(data))
-    with pytest.raises(DetectorUnavailable, match=r"animal check .*imagenet_lite0\.pt.*damaged or replaced"):
-        PersonDetector(animals=tmp_path / ANIMAL_WEIGHTS.name)
-    assert PersonDetector(animals=None).animals is None
+    damaged = PersonDetector(animals=tmp_path / ANIMAL_WEIGHTS.name)
+    assert damaged.animals is None
+    assert len(damaged.problems) == 1 and "damaged or replaced" in damaged.problems[0]
+    assert "imagenet_lite0.pt" in damaged.problems[0] and "not turned away" in damaged.problems[0]
+    assert len(damaged.detect(load(RESOURCES / "photos" / "astronaut.jpg"))) == 1
+    junk = tmp_path / "junk" / ANIMAL_WEIGHTS.name  # no manifest there: torch itself refuses it
+    junk.parent.mkdir()
+    junk.write_bytes(b"not a checkpoint at all")
+    assert "animal check" in PersonDetector(animals=junk).problems[0]
+    missing = PersonDetector(animals=tmp_path / "gone.pt")
+    assert missing.animals is None and "missing" in missing.problems[0]
+    clean = PersonDetector(animals=None)
+    assert clean.animals is None and clean.problems == []
+
+
+@pytest.mark.skipif(not AVAILABLE, reason=WHY)
+def test_only_doubtful_people_with_a_silhouette_are_checked():
+    """A check that calls everyone an animal removes the doubtful Grace Hopper (scored under WITNESS_SCORE) and
+    keeps the sure astronaut; a person without silhouette pixels is never called an animal."""
+    from inference.detect.blazepose import WITNESS_SCORE, PersonDetector
+
+    class Everyone(AnimalCheck):
+        def animal_share(self, image, person):
+            return 1.0
+
+    detector = PersonDetector(animals=None)
+    astronaut, grace = load(RESOURCES / "photos" / "astronaut.jpg"), load(RESOURCES / "photos" / "grace_hopper.jpg")
+    sure, doubtful = detector.detect(astronaut), detector.detect(grace)
+    assert len(sure) == 1 and sure[0].score >= WITNESS_SCORE
+    assert len(doubtful) == 1 and doubtful[0].score < WITNESS_SCORE
+    detector.animals = Everyone()
+    detector.forget()
+    assert len(detector.detect(astronaut)) == 1 and detector.detect(grace) == []
+    assert not detector.animals.is_animal(grace, person(doubtful[0].box))  # no silhouette: the box is not read

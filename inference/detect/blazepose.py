@@ -350,19 +350,23 @@ class PersonDetector:
                 raise DetectorUnavailable(f"unexpected model outputs in {model_dir / SELFIE_FILE} (not MediaPipe's "
                                           f"square selfie segmentation?)")
         self.anchors = ssd_anchors()
-        # torch models beside the TFLite ones (torch imported only then); a path None or absent: the search runs
-        # without that model
-        self.proposer = _optional_model(people, "people_net", "PeopleProposer", "wide-shot person proposer")
+        # torch models beside the TFLite ones (torch is imported by a detector, not by this module); a path None or
+        # absent: the search runs without that model
+        from .animals import AnimalCheck
+        from .people_net import PeopleProposer
+
+        self.proposer = _optional_model(people, PeopleProposer, "wide-shot person proposer")
         # doubtful people checked for animals (animals.py). A veto, not a finder: a file that does not load turns the
         # check off, said in `problems` (the Predictor's warnings), rather than the whole detector
         self.problems: list[str] = []
+        self.animals = None
+        off = "animals the detector takes for people are not turned away"
         try:
-            self.animals = _optional_model(animals, "animals", "AnimalCheck", "animal check")
-            if animals is not None and self.animals is None:
-                raise DetectorUnavailable(f"animal check {animals}: the file is missing")
+            self.animals = _optional_model(animals, AnimalCheck, "animal check")
         except DetectorUnavailable as exc:
-            self.animals = None
-            self.problems.append(f"{exc}; animals the detector takes for people are not turned away")
+            self.problems.append(f"{exc}; {off}")
+        if animals is not None and not Path(animals).is_file():
+            self.problems.append(f"animal check {animals}: the file is missing; {off}")
         self._lock = threading.Lock()
         self._cache: list[tuple[tuple, list[Person]]] = []
         # people a user boxed (`add_person`), per image (digest, shape), listed after the search's: kept apart from
@@ -818,18 +822,16 @@ class PersonDetector:
         return rank_people(people, image.shape)
 
 
-def _optional_model(path: Path | None, module: str, cls: str, what: str):
-    """`cls(path)` of this package's `module` (imported here: torch only where such a model is used), once the file
-    is checked against its folder's manifest; None when `path` is None or absent. DetectorUnavailable, naming
-    `what` and the file, when it is damaged or not the model `cls` expects."""
+def _optional_model(path: Path | None, load, what: str):
+    """`load(path)` once the file is checked against its folder's manifest; None when `path` is None or absent.
+    DetectorUnavailable, naming `what` and the file, when it is damaged or not the model `load` expects."""
     if path is None or not Path(path).is_file():
         return None
-    import importlib
     import pickle
 
     try:
         check_files(Path(path).parent, (Path(path).name,))
-        return getattr(importlib.import_module(f"{__package__}.{module}"), cls)(Path(path))
+        return load(Path(path))
     except ModelFileError as exc:
         raise DetectorUnavailable(f"{what} {path}: {exc}") from None
     except (ValueError, RuntimeError, KeyError, pickle.UnpicklingError, EOFError, OSError) as exc:

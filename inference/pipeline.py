@@ -27,11 +27,12 @@ from .errors import (  # noqa: F401 - raised here, defined torch-free
 )
 from .geometry import matrix_to_axis_angle, project_points, weak_cam_to_translation
 from .image_io import ImageError, load_image
-from .keypoint_maps import MIRROR_LIMBS, keypoint_coords, limb_maps
+from .keypoint_maps import MIRROR_LIMBS, keypoint_coords, limb_maps, shifted
 from .nets import FitNet, SegNet
 from .nets.fit_net import TEST_SHIFTS as FIT_TEST_SHIFTS
 from .nets.fit_net import fit_mirror_averaged, shift_part_map, views_averaged
 from .nets.fold import fold_batchnorm
+from .nets.precision import InPrecision, lower_weights, resolve_precision
 from .nets.seg_net import part_probabilities, seg_test_shifts
 from .parts import MIRROR_LABELS
 from .silhouette import MASK_KEEP
@@ -138,12 +139,18 @@ class Predictor:
     answers are averaged (segmentation: probabilities; fitting: `nets.fit_net.fit_mirror_averaged`), and the
     segmentation reads slightly shifted copies of its input too: those seg.pt names under "test_shifts"
     (scripts/package_weights.py --seg-shifts), else `nets.seg_net.SHIFTS`; the fitting network reads its part
-    map moved by a few pixels (`nets.fit_net.TEST_SHIFTS`).
+    map moved by a few pixels (`nets.fit_net.TEST_SHIFTS`). precision: the networks' number format, "auto"
+    (bfloat16 on a CPU with AMX, else float32; `nets.precision.resolve_precision`), "float32" or "bfloat16".
     """
 
     def __init__(self, body_model: BodyModel | None = None, weights_dir: Path | None = None, device: str = "auto",
-                 refine: bool = False, detect: str = "auto", flip_test: bool = True, upright: bool = True):
+                 refine: bool = False, detect: str = "auto", flip_test: bool = True, upright: bool = True,
+                 precision: str = "auto"):
         self.device = pick_device(device)
+        try:  # the networks' number format (`nets.precision`): bfloat16 on CPUs with AMX
+            self.precision = resolve_precision(precision, self.device)
+        except ValueError as exc:
+            raise PredictionError(str(exc)) from None
         self.body_model = (body_model or BodyModel()).to(self.device)
         self.weights_dir = Path(weights_dir) if weights_dir is not None else WEIGHTS_DIR
         self.refine = refine
@@ -175,9 +182,10 @@ class Predictor:
             except RuntimeError as exc:
                 raise PredictionError(f"{self.weights_dir / name} does not match the {type(net).__name__} "
                                       f"architecture: {str(exc).splitlines()[0]}") from None
-        # inference only: BatchNorm folded into the convolutions, channels-last activations (faster on CPU)
+        # inference only: BatchNorm folded into the convolutions, channels-last activations (faster on CPU), the
+        # weights in the networks' precision (run through `InPrecision`)
         for net in (self.seg_net, self.fit_net):
-            fold_batchnorm(net).to(memory_format=torch.channels_last)
+            lower_weights(fold_batchnorm(net).to(memory_format=torch.channels_last), self.precision)
         trained_for = fit.get("body_model")
         if trained_for and trained_for != self.body_model.fingerprint():
             self.warnings.append(f"the fitting weights were trained for another body model ({trained_for}); "
@@ -317,8 +325,9 @@ class Predictor:
             v = torch.as_tensor(np.asarray(conf)[None] > 0, device=self.device)
             limbs = limb_maps(j, v, self.seg_res, crop_image.shape[0]).contiguous(memory_format=torch.channels_last)
         # flip_test: averaged with the mirrored image's answer (limb maps mirrored with it) and shifted views'
-        probs = part_probabilities(self.seg_net, t, self._mirror if self.flip_test else None, limbs,
-                                   self._mirror_limbs, self.seg_shifts if self.flip_test else ())[0].cpu().numpy()
+        probs = part_probabilities(InPrecision(self.seg_net, self.precision), t,
+                                   self._mirror if self.flip_test else None, limbs, self._mirror_limbs,
+                                   self.seg_shifts if self.flip_test else ())[0].cpu().numpy()
         # numpy's argmax over the 13 classes: 0.5 ms on one core, against 2.2 ms for torch's
         return PartMap(probs.argmax(0).astype(np.uint8), probs)
 
@@ -336,22 +345,29 @@ class Predictor:
             else:
                 j = torch.as_tensor(np.asarray(joints2d, np.float32)[None], device=self.device)
                 v = torch.as_tensor(np.asarray(conf)[None] > 0, device=self.device)
-        # the map and its moved views (TEST_SHIFTS), keypoints moved with the map, in one batch
+        # the map and its moved views (TEST_SHIFTS), keypoints moved with the map, in one batch; the limb planes
+        # of every view are windows of one set drawn over the map and a border as wide as the largest move
+        views = FIT_TEST_SHIFTS if self.flip_test else ((0, 0),)
+        pad = max(max(abs(dx), abs(dy)) for dx, dy in views)
+        if self.fit_limbs:
+            limbs = limb_maps(j, v, self.fit_res, self.size, pad=pad)
         xs, cs = [], []
-        for dx, dy in (FIT_TEST_SHIFTS if self.flip_test else ((0, 0),)):
+        for dx, dy in views:
             x = shift_part_map(onehot, dx, dy)
             if self.fit_limbs:
-                jv = j + torch.tensor([dx, dy], dtype=torch.float32, device=self.device) * (self.size / self.fit_res)
-                x = torch.cat([x, limb_maps(jv, v, self.fit_res, self.size)], 1)
+                x = torch.cat([x, shifted(limbs, pad, dx, dy)], 1)
                 if self.fit_net.coords:
+                    step = torch.tensor([dx, dy], dtype=torch.float32, device=self.device) * (self.size / self.fit_res)
+                    jv = j + step
                     cs.append(keypoint_coords(jv, v, self.size))
             xs.append(x)
         x, coords = torch.cat(xs), (torch.cat(cs) if cs else None)
+        net = InPrecision(self.fit_net, self.precision)
         if self.flip_test and self._mirror_fit is not None:  # with the mirrored map's answer, as in segment
             # left unprojected: views_averaged projects the mean of all the views' answers to a rotation once
-            rot, betas, cam = fit_mirror_averaged(self.fit_net, x, self._mirror_fit, coords, project=False)
+            rot, betas, cam = fit_mirror_averaged(net, x, self._mirror_fit, coords, project=False)
         else:
-            rot, betas, cam = self.fit_net(x, coords)
+            rot, betas, cam = net(x, coords)
         rot, betas, cam = views_averaged(rot, betas, cam)
         aa = matrix_to_axis_angle(rot[0]).reshape(72).cpu().numpy()
         t = weak_cam_to_translation(cam, self.focal, self.size)[0].cpu().numpy()

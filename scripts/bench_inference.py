@@ -60,18 +60,19 @@ def _ms(values: list[float]) -> str:
     return f"{statistics.mean(values) * 1000:8.1f} {statistics.median(values) * 1000:8.1f}"
 
 
-def bench_device(device: str, weights: Path, images: list, warmup: int, refine_n: int, detect: str) -> None:
+def bench_device(device: str, weights: Path, images: list, warmup: int, refine_n: int, detect: str,
+                 precision: str = "auto") -> None:
     import torch
 
     from inference.pipeline import PredictionError, Predictor
 
-    pred = Predictor(weights_dir=weights, device=device, detect=detect)
+    pred = Predictor(weights_dir=weights, device=device, detect=detect, precision=precision)
     for w in pred.warnings:
         print(f"  note: {w}")
     print(f"device {pred.device}" + (f" ({torch.cuda.get_device_name()})" if pred.device.type == "cuda" else
                                      f", torch threads {torch.get_num_threads()}")
           + (f", detector on ({pred.detector.threads} threads)" if pred.detector is not None else ", detector off")
-          + f", seg {pred.seg_res} px, fit {pred.fit_res} px")
+          + f", seg {pred.seg_res} px, fit {pred.fit_res} px, networks in {pred.precision}")
     for img in images[:warmup]:
         try:
             pred.predict(img)
@@ -114,6 +115,8 @@ def main() -> None:
     ap.add_argument("--weights", type=Path, default=None, help="folder with seg.pt and fit.pt (default: shipped)")
     ap.add_argument("--random-weights", action="store_true", help="untrained networks (timings only)")
     ap.add_argument("--detect", choices=("auto", "off"), default="auto", help="person detector (default: as the app)")
+    ap.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
+                    help="the networks' number format (default: as the app: bfloat16 on a CPU with AMX)")
     ap.add_argument("--cpu-only", action="store_true", help="skip the GPU figures even when a GPU is there")
     a = ap.parse_args()
     from inference.render.context import configure_gl
@@ -138,7 +141,7 @@ def main() -> None:
     print(f"{a.n} synthetic images of 256 px (seed {SEED}), {os.cpu_count()} CPU cores, "
           f"load average {os.getloadavg()[0]:.2f}, GOMP_SPINCOUNT {os.environ.get('GOMP_SPINCOUNT', 'unset')}")
     images = synthetic_images(a.n + a.warmup)
-    bench_device("cpu", weights, images, a.warmup, a.refine_n, a.detect)
+    bench_device("cpu", weights, images, a.warmup, a.refine_n, a.detect, a.precision)
     if torch.cuda.is_available() and not a.cpu_only:
         bench_device("cuda", weights, images, a.warmup, a.refine_n, a.detect)
     else:

@@ -93,6 +93,7 @@ class EvalResult:
     n: int = 0
     device: str = ""
     keypoints: str = "none"
+    precision: str = ""
 
     def to_json(self) -> dict:
         def part(x):
@@ -167,7 +168,7 @@ def detecting_predictor(keypoints: str, **kwargs) -> Predictor:
 
 def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: int = 0, baseline_limit: int = 50,
              refine_limit: int = 100, device: str = "auto", weights_dir: Path | None = None, progress: bool = True,
-             keypoints: str = "detect") -> EvalResult:
+             keypoints: str = "detect", precision: str = "auto") -> EvalResult:
     """Run every method over the split; returns the table's rows and every case, and writes eval.md /
     eval.json to `out`.
 
@@ -175,11 +176,11 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
     keypoints feed a keypoint-conditioned segmentation network, its silhouette restricts the parts, and
     its 2D joints drive the refinement and a second baseline (the paper's SMPLify fitted detected
     joints, from DeepCut). The crop is the whole test image; the part map is compared at the image's
-    resolution."""
+    resolution. precision: the networks' number format (`inference.nets.precision`)."""
     from tqdm import tqdm
 
     torch.manual_seed(0)
-    pred = detecting_predictor(keypoints, weights_dir=weights_dir, device=device)
+    pred = detecting_predictor(keypoints, weights_dir=weights_dir, device=device, precision=precision)
     body = pred.body_model
     smplify = SMPLify(body)
     ids = list_cases(data, split)
@@ -237,7 +238,7 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
                                 detected=kp is not None,
                                 **extra))
     result = replace(summarise(cases, acc), left_right_swaps=acc.left_right_swaps(), data=str(data), split=split,
-                     n=len(cases), device=str(pred.device),
+                     n=len(cases), device=str(pred.device), precision=pred.precision,
                      keypoints="BlazePose (detected)" if pred.detector is not None else "none")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -287,7 +288,8 @@ def _speed(network: float, other: float) -> str:
 def markdown_table(r: EvalResult) -> str:
     from inference.parts import PART_NAMES
 
-    lines = [f"# Evaluation on {r.data} ({r.split} split, {r.n} cases, {r.device})", "",
+    lines = [f"# Evaluation on {r.data} ({r.split} split, {r.n} cases, {r.device}"
+             f"{', networks in ' + r.precision if r.precision else ''})", "",
              "| method | cases | MPJPE (mm) | PA-MPJPE (mm) | PVE (mm) | s / image |", "|---|---|---|---|---|---|"]
     for name, m in r.rows.items():
         if m:

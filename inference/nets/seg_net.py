@@ -89,10 +89,13 @@ class SegNet(nn.Module):
         x0 = with_limbs((rgb - self.mean) / self.std, limbs, self.limb_channels)
         e1 = self.enc1(self.stem(x0))
         if self.deep_limbs:  # no keypoints: zero planes, as in training when the detector misses
-            lim = x0[:, 3:]
+            # each scale's planes pooled from the one above (the same area means as pooling the full planes by 2, 4,
+            # ..., 32, read once instead of five times: about 1.2 -> 0.4 ms for two views at 128 px)
+            lim = x0[:, 3:].contiguous(memory_format=torch.channels_last)
             add = []
-            for conv, ref_stride in zip(self.limb_in, (2, 4, 8, 16, 32)):
-                add.append(conv(F.avg_pool2d(lim, ref_stride)))
+            for conv in self.limb_in:
+                lim = F.avg_pool2d(lim, 2)
+                add.append(conv(lim))
             e1 = e1 + add[0]
             e2 = self.enc2(e1) + add[1]
             e3 = self.enc3(e2) + add[2]

@@ -82,3 +82,21 @@ def test_keypoint_coords_span_the_crop_and_mirror_with_the_keypoints():
     jm, vm = mirror_keypoints(j + torch.tensor([7.0, 3.0]), v, 256)
     torch.testing.assert_close(keypoint_coords(jm, vm, 256),
                                mirror_coords(keypoint_coords(j + torch.tensor([7.0, 3.0]), v, 256)))
+
+
+def test_padded_maps_hold_every_moved_view():
+    # the fitting network's moved views cut from one padded set equal the maps of the moved keypoints
+    from inference.keypoint_maps import shifted
+
+    j = _standing()
+    j[0, 11] = torch.tensor([270.0, 130.0])  # the left wrist beyond the crop's right edge
+    v = torch.ones(1, 14, dtype=torch.bool)
+    v[0, 0] = False  # a missing right ankle blanks the right shin in every view
+    padded = limb_maps(j, v, 64, 256, pad=3)
+    assert padded.shape == (1, NUM_LIMB_MAPS, 70, 70)
+    for dx, dy in ((0, 0), (3, 0), (-3, 0), (0, 3), (0, -3), (2, -1)):
+        moved = limb_maps(j + torch.tensor([dx, dy]) * 4.0, v, 64, 256)
+        assert torch.allclose(shifted(padded, 3, dx, dy), moved, atol=1e-5), (dx, dy)
+    # the border is drawn, not zero: the arm continues past the crop's edge into the padding
+    left_forearm = [i for i, (name, *_) in enumerate(LIMBS) if name == "left forearm"][0]
+    assert padded[0, left_forearm, :, -3:].max() > 0.5

@@ -274,6 +274,29 @@ def test_predictors_share_one_detector(shipped, body):
     assert Predictor(body_model=body, device="cpu", detect="off").detector is None
 
 
+def test_shipped_networks_answer_alike_in_bfloat16_and_float32(body, samples):
+    """bfloat16 (the default on CPUs with AMX, nets/precision.py) changes the networks' answers by their rounding
+    only: the same part labels almost everywhere and joints a few millimetres apart. Runs on any CPU (without AMX
+    bfloat16 is emulated: slower, the same numbers)."""
+    if not (WEIGHTS_DIR / "seg.pt").exists():
+        pytest.skip("shipped weights not there yet")
+    exact, low = (Predictor(body_model=body, device="cpu", detect="off", precision=p) for p in ("float32", "bfloat16"))
+    assert (exact.precision, low.precision) == ("float32", "bfloat16")
+    rounded = False
+    for s in samples:
+        a, b = exact.predict(s.image), low.predict(s.image)
+        rounded |= not np.array_equal(a.parts.probs, b.parts.probs)
+        assert (a.parts.labels == b.parts.labels).mean() > 0.97
+        # the body's joints about its pelvis, unaligned (a different fit is centimetres away), and its distance
+        # (42 m for the crop camera's long focal length: a rounding of the camera's scale moves it centimetres)
+        ja, jb = a.mesh.joints - a.mesh.joints[:1], b.mesh.joints - b.mesh.joints[:1]
+        assert np.abs(ja - jb).max() < 0.015
+        assert abs(a.params.transl[2] / b.params.transl[2] - 1) < 0.002
+    assert rounded  # bfloat16 did run
+    with pytest.raises(PredictionError, match="precision must be"):
+        Predictor(body_model=body, device="cpu", detect="off", precision="int8")
+
+
 def test_shipped_prediction_on_a_synthetic_image(shipped, samples, body):
     errors = []
     for s in samples:

@@ -41,7 +41,7 @@ def shipped() -> dict:
 def _rebuilt(ev: dict) -> EvalResult:
     r = summarise([_case(c) for c in ev["cases"]], _Acc(ev))
     return replace(r, left_right_swaps=ev["left_right_swaps"], data=ev["data"], split=ev["split"], n=ev["n"],
-                   device=ev["device"], keypoints=ev["keypoints"])
+                   device=ev["device"], keypoints=ev["keypoints"], precision=ev.get("precision", ""))
 
 
 def test_cases_write_the_same_json(shipped):
@@ -126,8 +126,12 @@ def test_a_real_up3d_case_is_scored_on_labels_rendered_from_its_body(tmp_path):
     weights = write_tiny_weights(tmp_path / "w")
     with_parts = tmp_path / "ours"
     make_dataset(with_parts, 2)
-    kw = dict(baseline_limit=0, refine_limit=0, device="cpu", weights_dir=weights, progress=False, keypoints="off")
+    kw = dict(baseline_limit=0, refine_limit=0, device="cpu", weights_dir=weights, progress=False, keypoints="off",
+              precision="float32")
     ours = evaluate(with_parts, **kw)
+    from training.evaluate import markdown_table
+
+    assert ours.precision == "float32" and "cpu, networks in float32)" in markdown_table(ours).splitlines()[0]
     for f in with_parts.glob("*_parts.png"):
         f.unlink()
     up3d = evaluate(with_parts, **kw)

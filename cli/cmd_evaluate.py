@@ -74,10 +74,15 @@ def run(args) -> int:
     from inference.render.context import configure_gl
 
     configure_gl()
+    from inference.pipeline import PredictionError
     from training.evaluate import evaluate, markdown_table
 
-    r = evaluate(args.data, args.out, split, args.limit, args.baseline_limit, args.refine_limit, args.device,
-                 args.weights, keypoints=args.keypoints, precision=args.precision)
+    try:
+        r = evaluate(args.data, args.out, split, args.limit, args.baseline_limit, args.refine_limit, args.device,
+                     args.weights, keypoints=args.keypoints, precision=args.precision)
+    except PredictionError as exc:  # weights missing or damaged, no GPU, NBF_PRECISION misspelt
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(markdown_table(r))
     print(f"written: {args.out / 'eval.md'}, {args.out / 'eval.json'}")
     return 0

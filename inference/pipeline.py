@@ -27,7 +27,7 @@ from .errors import (  # noqa: F401 - raised here, defined torch-free
 )
 from .geometry import matrix_to_axis_angle, project_points, weak_cam_to_translation
 from .image_io import ImageError, load_image
-from .keypoint_maps import MIRROR_LIMBS, keypoint_coords, limb_maps, shifted
+from .keypoint_maps import MIRROR_LIMBS, NUM_LIMB_MAPS, keypoint_coords, limb_maps, shifted
 from .nets import FitNet, SegNet
 from .nets.fit_net import TEST_SHIFTS as FIT_TEST_SHIFTS
 from .nets.fit_net import fit_mirror_averaged, shift_part_map, views_averaged
@@ -151,12 +151,14 @@ class Predictor:
             self.precision = resolve_precision(precision, self.device)
         except ValueError as exc:
             raise PredictionError(str(exc)) from None
+        self.warnings: list[str] = []
+        if precision == "bfloat16" and self.precision != precision:
+            self.warnings.append(f"bfloat16 is a CPU format here: the networks run in float32 on {self.device}")
         self.body_model = (body_model or BodyModel()).to(self.device)
         self.weights_dir = Path(weights_dir) if weights_dir is not None else WEIGHTS_DIR
         self.refine = refine
         self.flip_test = flip_test
         self.upright = upright  # a leaning person's crop turned upright for the networks (inference/upright.py)
-        self.warnings: list[str] = []
         seg = load_weights(self.weights_dir / "seg.pt", self.device)
         fit = load_weights(self.weights_dir / "fit.pt", self.device)
         self.seg_res = int(seg.get("res", 128))
@@ -183,7 +185,8 @@ class Predictor:
                 raise PredictionError(f"{self.weights_dir / name} does not match the {type(net).__name__} "
                                       f"architecture: {str(exc).splitlines()[0]}") from None
         # inference only: BatchNorm folded into the convolutions, channels-last activations (faster on CPU), the
-        # weights in the networks' precision (run through `InPrecision`)
+        # weights in the networks' precision: with bfloat16 weights a network runs only through
+        # `InPrecision(net, self.precision)`, as `segment` and `fit` call it
         for net in (self.seg_net, self.fit_net):
             lower_weights(fold_batchnorm(net).to(memory_format=torch.channels_last), self.precision)
         trained_for = fit.get("body_model")
@@ -349,8 +352,9 @@ class Predictor:
         # of every view are windows of one set drawn over the map and a border as wide as the largest move
         views = FIT_TEST_SHIFTS if self.flip_test else ((0, 0),)
         pad = max(max(abs(dx), abs(dy)) for dx, dy in views)
-        if self.fit_limbs:
-            limbs = limb_maps(j, v, self.fit_res, self.size, pad=pad)
+        if self.fit_limbs:  # (no keypoint: every plane is zero, nothing to draw)
+            limbs = (limb_maps(j, v, self.fit_res, self.size, pad=pad) if bool(v.any()) else
+                     torch.zeros(1, NUM_LIMB_MAPS, self.fit_res + 2 * pad, self.fit_res + 2 * pad, device=self.device))
         xs, cs = [], []
         for dx, dy in views:
             x = shift_part_map(onehot, dx, dy)

@@ -40,6 +40,7 @@ def with_members(pred, paths: list[Path]):
     """`pred` (a Predictor) with its fitting network replaced by the ensemble of it and the checkpoints `paths`."""
     from inference.nets import FitNet
     from inference.nets.fold import fold_batchnorm
+    from inference.nets.precision import lower_weights
     from inference.pipeline import load_weights
 
     members = [pred.fit_net]
@@ -48,7 +49,8 @@ def with_members(pred, paths: list[Path]):
         ck = load_weights(path, torch.device("cpu"))
         net = FitNet(in_channels=pred.fit_net.in_channels, res=pred.fit_res, coords=bool(pred.fit_net.coords))
         net.load_state_dict(ck["model"])
-        members.append(fold_batchnorm(net.eval()).to(memory_format=torch.channels_last))
+        # in the Predictor's number format, as its own network (`inference.nets.precision`)
+        members.append(lower_weights(fold_batchnorm(net.eval()).to(memory_format=torch.channels_last), pred.precision))
     pred.fit_net = FitEnsemble(members).eval()
     return pred
 

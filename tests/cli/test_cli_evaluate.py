@@ -72,3 +72,13 @@ def test_help_shows_the_defaults(capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "default: docs/eval" in out and "overwrites the committed docs/eval" in out
     assert "--split NAME" in out and "default: test" in out
+
+
+def test_a_misspelt_precision_in_the_environment_is_one_line(tmp_path, capsys, monkeypatch):
+    """NBF_PRECISION decides the networks' number format (inference/nets/precision.py): a word it does not know
+    stops the run with the variable named, no traceback (the Predictor refuses before it loads anything)."""
+    monkeypatch.setenv("NBF_PRECISION", "half")
+    data = _cases(tmp_path / "set", ["00000"])
+    assert main(["evaluate", str(data), "--out", str(tmp_path / "X"), "--baseline-limit", "0",
+                 "--refine-limit", "0"]) == 2
+    _one_line_error(capsys, "NBF_PRECISION", "half")

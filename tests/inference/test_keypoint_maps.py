@@ -100,3 +100,13 @@ def test_padded_maps_hold_every_moved_view():
     # the border is drawn, not zero: the arm continues past the crop's edge into the padding
     left_forearm = [i for i, (name, *_) in enumerate(LIMBS) if name == "left forearm"][0]
     assert padded[0, left_forearm, :, -3:].max() > 0.5
+
+
+def test_a_move_beyond_the_padding_is_refused():
+    import pytest
+
+    from inference.keypoint_maps import shifted
+
+    padded = limb_maps(_standing(), torch.ones(1, 14, dtype=torch.bool), 64, 256, pad=2)
+    with pytest.raises(ValueError, match="padded by 3"):
+        shifted(padded, 2, 3, 0)

@@ -295,6 +295,9 @@ def test_shipped_networks_answer_alike_in_bfloat16_and_float32(body, samples):
     assert rounded  # bfloat16 did run
     with pytest.raises(PredictionError, match="precision must be"):
         Predictor(body_model=body, device="cpu", detect="off", precision="int8")
+    if torch.cuda.is_available():  # asked for on a GPU: float32, said
+        gpu = Predictor(body_model=body, device="cuda", detect="off", precision="bfloat16")
+        assert gpu.precision == "float32" and any("bfloat16" in w for w in gpu.warnings)
 
 
 def test_shipped_prediction_on_a_synthetic_image(shipped, samples, body):

@@ -91,8 +91,9 @@ def limb_maps(joints: torch.Tensor, valid: torch.Tensor, res: int, crop_size: fl
 
 
 def shifted(padded: torch.Tensor, pad: int, dx: int, dy: int) -> torch.Tensor:
-    """The window of padded planes (B, C, R + 2 pad, R + 2 pad) (`limb_maps(..., pad=pad)`) that holds the planes
-    of the keypoints moved by (dx, dy) map pixels: (B, C, R, R), a view."""
+    """The window of padded planes (B, C, R + 2 pad, R + 2 pad) that shows them moved by (dx, dy) pixels (x right,
+    y down): (B, C, R, R), a view. For `limb_maps(..., pad=pad)`, the planes of the keypoints moved by (dx, dy);
+    for a padded part map, the map moved (`nets.fit_net.shift_part_map`)."""
     if max(abs(dx), abs(dy)) > pad:
         raise ValueError(f"a move of ({dx}, {dy}) px needs planes padded by {max(abs(dx), abs(dy))} or more, "
                          f"not {pad}")

@@ -6,7 +6,7 @@ from torch import nn
 
 from ..geometry import rot6d_to_matrix, svd_orthogonalize
 from ..joints import MIRROR_JOINTS
-from ..keypoint_maps import NUM_KEYPOINT_COORDS, mirror_coords
+from ..keypoint_maps import NUM_KEYPOINT_COORDS, mirror_coords, shifted
 
 
 class FitNet(nn.Module):
@@ -69,8 +69,7 @@ def shift_part_map(onehot: torch.Tensor, dx: int, dy: int) -> torch.Tensor:
     p = max(abs(dx), abs(dy))
     pad = torch.nn.functional.pad(onehot, (p, p, p, p))
     pad[:, 0, :p], pad[:, 0, -p:], pad[:, 0, :, :p], pad[:, 0, :, -p:] = 1.0, 1.0, 1.0, 1.0
-    R = onehot.shape[-1]
-    return pad[:, :, p - dy:p - dy + R, p - dx:p - dx + R]
+    return shifted(pad, p, dx, dy)
 
 
 def views_averaged(rot: torch.Tensor, betas: torch.Tensor, cam: torch.Tensor

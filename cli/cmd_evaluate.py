@@ -31,8 +31,9 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
                    help="where the networks run (default: %(default)s: a GPU when there is one)")
     p.add_argument("--precision", default="auto", choices=("auto", "float32", "bfloat16"),
-                   help="the networks' number format (default auto: bfloat16 on a CPU with AMX matrix units, where "
-                        "it is about twice as fast, else float32; NBF_PRECISION in the environment decides auto)")
+                   help="the networks' number format, the detector's animal check included (default auto: bfloat16 "
+                        "on a CPU with AMX matrix units, where it is about twice as fast, else float32; NBF_PRECISION "
+                        "in the environment decides auto)")
     p.add_argument("--keypoints", choices=("detect", "none"), default="detect",
                    help="2D joints for refinement and the second baseline: BlazePose detections, or none "
                         "(default: %(default)s)")
@@ -74,8 +75,11 @@ def run(args) -> int:
     from inference.render.context import configure_gl
 
     configure_gl()
+    from inference.nets.precision import for_process
     from inference.pipeline import PredictionError
     from training.evaluate import evaluate, markdown_table
+
+    for_process(args.precision)  # before the shared detector is built: its animal check follows the flag too
 
     try:
         r = evaluate(args.data, args.out, split, args.limit, args.baseline_limit, args.refine_limit, args.device,

@@ -111,8 +111,9 @@ def add_arguments(p, name: str) -> None:
                         "default, 0.2-0.8 s per person on a 2-core CPU; --no-refine writes the network's own fit)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--precision", default="auto", choices=("auto", "float32", "bfloat16"),
-                   help="the networks' number format (default auto: bfloat16 on a CPU with AMX matrix units, where "
-                        "it is about twice as fast, else float32; NBF_PRECISION in the environment decides auto)")
+                   help="the networks' number format, the detector's animal check included (default auto: bfloat16 "
+                        "on a CPU with AMX matrix units, where it is about twice as fast, else float32; NBF_PRECISION "
+                        "in the environment decides auto)")
     p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
     p.add_argument("--mesh-formats", default="obj,glb",
                    help="comma list of obj, ply, glb, skinned-glb (NAME_skinned.glb: SMPL skeleton and skin), "
@@ -327,6 +328,9 @@ def run(args) -> int:
         print(f"error: cannot write the summary log in {args.out / RANK_LOGS}: {exc.strerror or exc}",
               file=sys.stderr)
         return 2
+    from inference.nets.precision import for_process
+
+    for_process(args.precision)  # before the shared detector is built: its animal check follows the flag too
     try:
         return _run_images(args, images, stems, mine, mesh_formats, user_body, log)
     finally:

@@ -72,7 +72,9 @@ def bench_device(device: str, weights: Path, images: list, warmup: int, refine_n
     print(f"device {pred.device}" + (f" ({torch.cuda.get_device_name()})" if pred.device.type == "cuda" else
                                      f", torch threads {torch.get_num_threads()}")
           + (f", detector on ({pred.detector.threads} threads)" if pred.detector is not None else ", detector off")
-          + f", seg {pred.seg_res} px, fit {pred.fit_res} px, networks in {pred.precision}")
+          + f", seg {pred.seg_res} px, fit {pred.fit_res} px, networks in {pred.precision}"
+          + (f", animal check in {pred.detector.animals.precision}"
+             if pred.detector is not None and pred.detector.animals is not None else ""))
     for img in images[:warmup]:
         try:
             pred.predict(img)
@@ -116,9 +118,13 @@ def main() -> None:
     ap.add_argument("--random-weights", action="store_true", help="untrained networks (timings only)")
     ap.add_argument("--detect", choices=("auto", "off"), default="auto", help="person detector (default: as the app)")
     ap.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
-                    help="the networks' number format (default: as the app: bfloat16 on a CPU with AMX)")
+                    help="the networks' number format, the detector's animal check included (default: as the app: "
+                         "bfloat16 on a CPU with AMX)")
     ap.add_argument("--cpu-only", action="store_true", help="skip the GPU figures even when a GPU is there")
     a = ap.parse_args()
+    from inference.nets.precision import for_process
+
+    for_process(a.precision)  # before the shared detector is built: its animal check follows the flag too
     from inference.render.context import configure_gl
 
     configure_gl()

@@ -1,4 +1,4 @@
-"""Which doubtful people does the animal check turn away, and how far from it are the people it keeps?
+"""Which people does the animal check turn away, and how far from it are the people it keeps?
 
     OMP_NUM_THREADS=1 python scripts/study_animals.py data/photos_people/* data/photos_opencv/*.png \\
         data/photos_opencv/*.jpg resources/photos/*.jpg resources/photos/camera.png      # real people
@@ -7,14 +7,14 @@
     OMP_NUM_THREADS=1 python scripts/study_animals.py data/crowds_test/*_image.png          # synthetic crowds
 
 Runs the app's search (`Predictor.people`, as `predict` and the app find people) on each photo and records every
-check the detector asks of `inference/detect/animals.py` (a doubtful person, scored under WITNESS_SCORE, whom
-the search settled on): one line per check with the photo, the detector's score, the box height, the share of
-the classifier's probability on ImageNet's land mammals (`mammal`, the share the check reads) and on all its
-398 animal classes (`animal`) for the person's silhouette, its top class, whether the person was turned away,
-and the check's time (`ms`: the square and the classifier's pass). With `--all`, also the land-mammal share of
-every person kept (the sure ones too: how far real people lie from the bar). Last, the totals: photos with a
-person, people kept, checks and their median time, people turned away, and the largest share among the people
-kept. Findings: docs/crowds.md, "Animals taken for people".
+check the detector asks of `inference/detect/animals.py` (since stop 65 every person the search settled on; a
+doubtful one, scored under WITNESS_SCORE, before): one line per check with the photo, the detector's score, the
+box height, the share of the classifier's probability on ImageNet's land mammals (`mammal`, the share the check
+reads) and on all its 398 animal classes (`animal`) for the person's silhouette, its top class, whether the person
+was turned away, and the check's time (`ms`: the square and the classifier's pass). With `--all`, also the
+land-mammal share of every person kept (the same shares as the checks since stop 65). Last, the totals: photos
+with a person, people kept, checks and their median time, people turned away, and the largest share among the people
+kept. Findings: docs/crowds.md, "Animals taken for people" and "Every person checked for animals".
 """
 from __future__ import annotations
 
@@ -75,11 +75,10 @@ def main(argv: list[str] | None = None) -> int:
             for c in calls:
                 print(json.dumps({"photo": path.name, **c}), flush=True)
             checks += calls
-            kept_shares += [c["mammal"] for c in calls if not c["turned_away"]]
+            kept_shares += [c["mammal"] for c in calls if not c["turned_away"]]  # every person kept (stop 65)
             if args.all:
                 for i, p in enumerate(people):
                     share = check.animal_share(rgb, p)
-                    kept_shares.append(share)
                     print(json.dumps({"photo": path.name, "kept": i, "score": round(float(p.score), 3),
                                       "px": round(float(p.box[3] - p.box[1])), "mammal": round(share, 3)}), flush=True)
     finally:
@@ -87,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     away = sum(c["turned_away"] for c in checks)
     largest = max(kept_shares) if kept_shares else float("nan")
     ms = float(np.median([c["ms"] for c in checks])) if checks else float("nan")
-    print(f"{photos} of {read} photos with a person, {people_kept} people kept; {len(checks)} doubtful people "
+    print(f"{photos} of {read} photos with a person, {people_kept} people kept; {len(checks)} people "
           f"checked ({ms:.0f} ms median per check), {away} turned away as animals; largest land-mammal share among "
           f"the people kept: {largest:.3f}")
     for line in skipped:

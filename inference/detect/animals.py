@@ -1,4 +1,4 @@
-"""A veto on doubtful people who are animals: ImageNet's classifier reads the person's silhouette.
+"""A veto on people who are animals: ImageNet's classifier reads each found person's silhouette.
 
 BlazePose's models were trained on people only, and a mammal's head and four legs give them a face and a
 skeleton: the horse beside the woman of `colorbox_marylou.jpg` (scored 0.56, ranked first, so the app fitted
@@ -23,9 +23,14 @@ the 136 doubtful people of the synthetic crowds and 10 of the 138 of the synthet
 land mammals those renders put at most 0.39, and one render of a person crouching with their back to the camera
 (tests/inference/test_detect.py, seed 31 case 2) 0.55; the animals the search took for people put 0.70-0.93, the
 doubtful real people of the project's photos at most 0.12. ANIMAL_MIN sits between 0.55 and 0.70. Class set and
-bar were chosen on those people and animals (docs/crowds.md, "Animals taken for people"). Only doubtful people are
-checked (score under blazepose.WITNESS_SCORE): a sure person beside an animal keeps the benefit of the doubt, and
-the check's 20-80 ms (one thread) are spent only where the search already hesitates.
+bar were chosen on those people and animals (docs/crowds.md, "Animals taken for people").
+
+Every person the search settles on is checked (since stop 65), the sure ones too: a dog's face can score above the
+witness bar (KPhotoAlbum's dog, 0.78, land-mammal share 0.84), while the people the search keeps put at most 0.22 on
+land mammals on the project's real photos, 0.46 on the synthetic test people and 0.61 on the synthetic crowds (a
+bare grey render: the one thin margin; docs/crowds.md, "Every person checked for animals"). A man beside his dog
+is safe because the silhouette, not the box, is read. On a CPU with AMX the classifier runs in bfloat16
+(`inference.nets.precision`: 12-13 ms a person instead of 22-28 on one thread); the figures above are bfloat16's.
 """
 from __future__ import annotations
 
@@ -47,7 +52,7 @@ if TYPE_CHECKING:
 # a dark-skinned one, a gorilla or a chimpanzee is a known failure, and none of the animals the search took for
 # people was one
 LAND_MAMMALS = (*range(101, 107), *range(151, 300), *range(330, 365), *range(385, 389))
-ANIMAL_MIN = 0.65        # a doubtful person with this much of the probability on land mammals is an animal
+ANIMAL_MIN = 0.65        # a person with this much of the probability on land mammals is an animal
 LOOK_SIDE = 224          # the classifier's input, as in ImageNet
 LOOK_GROW = 1.1          # the square it reads: the person's box's longer side x this, about the box's centre
 SILHOUETTE_GROW = 2      # pixels of that square by which the silhouette is grown (its edge, fur and hair)
@@ -55,12 +60,17 @@ FILL = (124, 116, 104)   # ImageNet's mean colour, RGB: outside the silhouette t
 
 
 class AnimalCheck:
-    """EfficientNet-Lite0's ImageNet classifier on the CPU (BatchNorm folded), with the process's torch threads.
+    """EfficientNet-Lite0's ImageNet classifier on the CPU (BatchNorm folded), with the process's torch threads,
+    in `precision` ("auto": `inference.nets.precision.resolve_precision`, bfloat16 on CPUs with AMX; ValueError for
+    a word it does not know or a misspelt NBF_PRECISION).
     `animal_share(image, person)` -> probability mass on ImageNet's land mammals for the person's silhouette."""
 
-    def __init__(self, path: Path = ANIMAL_WEIGHTS):
+    def __init__(self, path: Path = ANIMAL_WEIGHTS, precision: str = "auto"):
         from ..nets.efficientnet_lite import EfficientNetLite0Encoder
         from ..nets.fold import fold_batchnorm
+        from ..nets.precision import InPrecision, lower_weights, resolve_precision
+
+        self.precision = resolve_precision(precision, torch.device("cpu"))
 
         ck = torch.load(path, map_location="cpu", weights_only=True)
         if not isinstance(ck, dict) or "model" not in ck:
@@ -73,6 +83,8 @@ class AnimalCheck:
                              f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
         # inference only: BatchNorm folded into the convolutions, channels-last activations (faster on the CPU)
         self.net = fold_batchnorm(net.eval()).to(memory_format=torch.channels_last)
+        lower_weights(self.net, self.precision)
+        self._classify = InPrecision(_Classifier(self.net), self.precision)
 
     def look(self, image: np.ndarray, person: Person) -> np.ndarray:
         """(LOOK_SIDE, LOOK_SIDE, 3) uint8: the upright square about the person's box (`LOOK_GROW`), the photo
@@ -103,7 +115,7 @@ class AnimalCheck:
         """(1000,) ImageNet class probabilities for a (LOOK_SIDE, LOOK_SIDE, 3) uint8 square."""
         x = torch.from_numpy(np.ascontiguousarray(square)).float().permute(2, 0, 1)[None] / 255.0
         x = x.contiguous(memory_format=torch.channels_last)
-        return torch.softmax(self.net.classify(x), 1)[0].numpy()
+        return torch.softmax(self._classify(x), 1)[0].numpy()
 
     def animal_share(self, image: np.ndarray, person: Person) -> float:
         """Probability mass on ImageNet's land mammals for the person's silhouette in an (H, W, 3) uint8 photo."""
@@ -116,3 +128,15 @@ class AnimalCheck:
         if sil is None or not (np.asarray(sil.values) > 0.5).any():
             return False
         return self.animal_share(image, person) >= ANIMAL_MIN
+
+
+class _Classifier(torch.nn.Module):
+    """The encoder's `classify` as a module's forward (what `InPrecision` runs): (B, 3, 224, 224) -> (B, 1000)
+    logits."""
+
+    def __init__(self, net: torch.nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net.classify(x)

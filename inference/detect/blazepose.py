@@ -13,7 +13,7 @@ Stages (as described in the BlazePose paper and MediaPipe's model cards):
 4. Wide shots: the detector also looks at overlapping tiles of the photo (`PersonDetector.tiles`), and the
    people proposer (people_net.py) marks every person's hips whether or not a face shows; its peaks give
    ROIs for stage 2 where nobody was found yet.
-5. Last, a doubtful person whose silhouette ImageNet's classifier takes for a land mammal is dropped (animals.py).
+5. Last, a person whose silhouette ImageNet's classifier takes for a land mammal is dropped (animals.py).
 Coordinates are continuous image pixels: pixel (i, j)'s centre is at (i + 0.5, j + 0.5).
 """
 from __future__ import annotations
@@ -352,17 +352,24 @@ class PersonDetector:
         self.anchors = ssd_anchors()
         # torch models beside the TFLite ones (torch is imported by a detector, not by this module); a path None or
         # absent: the search runs without that model
+        import torch
+
+        from ..nets.precision import resolve_precision
         from .animals import AnimalCheck
         from .people_net import PeopleProposer
 
         self.proposer = _optional_model(people, PeopleProposer, "wide-shot person proposer")
-        # doubtful people checked for animals (animals.py). A veto, not a finder: a file that does not load turns the
+        # people checked for animals (animals.py). A veto, not a finder: a file that does not load turns the
         # check off, said in `problems` (the Predictor's warnings), rather than the whole detector
         self.problems: list[str] = []
         self.animals = None
         off = "animals the detector takes for people are not turned away"
+        try:  # the process's format (NBF_PRECISION or the CPU): a misspelt word is the user's, not the file's
+            precision = resolve_precision("auto", torch.device("cpu"))
+        except ValueError as exc:
+            raise DetectorUnavailable(str(exc)) from None
         try:
-            self.animals = _optional_model(animals, AnimalCheck, "animal check")
+            self.animals = _optional_model(animals, lambda path: AnimalCheck(path, precision), "animal check")
         except DetectorUnavailable as exc:
             self.problems.append(f"{exc}; {off}")
         if animals is not None and not Path(animals).is_file():
@@ -651,6 +658,13 @@ class PersonDetector:
         return self.proposer is not None and _hip_heat(self.proposer, maps(), person) >= UNSEEN_HEAT
 
     # ------------------------------------------------------------------ all
+    def drop_animals(self, image: np.ndarray, people: list[Person]) -> list[Person]:
+        """The people but those whose silhouette ImageNet's classifier takes for a land mammal (animals.py), sure
+        ones included (a dog's face can score 0.78); all of them when the check is off. image (H, W, 3) uint8."""
+        if self.animals is None:
+            return list(people)
+        return [p for p in people if not self.animals.is_animal(image, p)]
+
     def forget(self) -> None:
         """Drop the kept detect() results (CACHE_SIZE): a benchmark times the search, not the cache."""
         with self._lock:
@@ -816,10 +830,7 @@ class PersonDetector:
         # merging above; on the tuning crowds the rule drops nobody, so that order has cost no one there)
         if wide and proposer_runs and self.selfie is not None:
             people = [p for p in people if self.seen_by_pixels(image, p, proposer_maps)]
-        # and a doubtful person whose silhouette ImageNet's classifier takes for an animal is one (animals.py)
-        if self.animals is not None:
-            people = [p for p in people if p.score >= WITNESS_SCORE or not self.animals.is_animal(image, p)]
-        return rank_people(people, image.shape)
+        return rank_people(self.drop_animals(image, people), image.shape)
 
 
 def _optional_model(path: Path | None, load, what: str):

@@ -8,12 +8,16 @@ slower than float32, so "auto" asks the CPU. The convolutions' and linear layers
 (softmax, rotations, averaging) runs in float32, as with training's `--bf16`. On CUDA the networks stay float32
 (fast enough, and the measurements were made on the CPU).
 
-The person detector's torch models (the wide-shot proposer, the animal check) stay float32 although bfloat16
-runs the proposer about three times faster: its decisions sit on thresholds chosen in float32, and in bfloat16 it
-found a figure printed on a shirt and lost two people in the background of the 41 real photos (docs/results.md).
+The person detector's wide-shot proposer stays float32 although bfloat16 runs it about three times faster: its
+decisions sit on thresholds chosen in float32, and in bfloat16 it found a figure printed on a shirt and lost two
+people in the background of the 41 real photos (docs/results.md). Its animal check (ImageNet's classifier, one
+pass per person found) follows "auto": its land-mammal shares moved by a few hundredths and every verdict measured
+stayed the same
+(docs/crowds.md, "Every person checked for animals").
 
-`NBF_PRECISION=float32` (or bfloat16) in the environment decides "auto" for every Predictor a process makes:
-the evaluation scripts then measure either format without a flag of their own.
+`NBF_PRECISION=float32` (or bfloat16) in the environment decides "auto" for every Predictor a process makes, and
+for the shared detector's animal check: the evaluation scripts then measure either format without a flag of their
+own. The commands' `--precision` sets it for their process (`for_process`), so the flag covers the check too.
 """
 from __future__ import annotations
 
@@ -47,6 +51,16 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     if precision not in PRECISIONS[1:]:
         raise ValueError(f"precision must be auto, float32 or bfloat16, not {precision!r}")
     return precision if device.type == "cpu" else "float32"
+
+
+def for_process(precision: str) -> None:
+    """Make `precision` (float32 or bfloat16) what "auto" means in this process from now on, by setting NBF_PRECISION:
+    the person detector, shared by the process and built once, runs its animal check in it as the Predictor runs
+    its networks. "auto" leaves the environment as it is; ValueError for a word not in PRECISIONS."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be auto, float32 or bfloat16, not {precision!r}")
+    if precision != "auto":
+        os.environ[ENV] = precision
 
 
 def lower_weights(net: nn.Module, precision: str) -> nn.Module:

@@ -1,4 +1,5 @@
-"""scripts/study_animals.py on a real photo: the dachshund the search finds is checked and turned away."""
+"""scripts/study_animals.py on real photos: the dachshund the search finds is checked and turned away, the astronaut
+checked and kept."""
 from __future__ import annotations
 
 import json
@@ -25,9 +26,10 @@ def test_the_dog_is_checked_and_turned_away_and_the_person_kept(capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     rows = [json.loads(x) for x in lines[:-1]]
     checks = [r for r in rows if "turned_away" in r]
-    assert [r["photo"] for r in checks] == ["daisy.jpg"] and checks[0]["turned_away"]
-    assert checks[0]["mammal"] >= 0.65 and checks[0]["ms"] > 0
+    assert [r["photo"] for r in checks] == ["daisy.jpg", "astronaut.jpg"]  # since stop 65 the sure astronaut too
+    assert checks[0]["turned_away"] and checks[0]["mammal"] >= 0.65 and checks[0]["ms"] > 0
+    assert not checks[1]["turned_away"] and checks[1]["mammal"] < 0.2
     kept = [r for r in rows if "kept" in r]
-    assert [r["photo"] for r in kept] == ["astronaut.jpg"] and kept[0]["mammal"] < 0.2
-    assert lines[-1].startswith("1 of 3 photos with a person, 1 people kept; 1 doubtful people checked")
+    assert [r["photo"] for r in kept] == ["astronaut.jpg"] and kept[0]["mammal"] == checks[1]["mammal"]
+    assert lines[-1].startswith("1 of 3 photos with a person, 1 people kept; 2 people checked")
     assert "1 turned away as animals" in lines[-1]

@@ -1,4 +1,4 @@
-"""The detector's animal check (inference/detect/animals.py): ImageNet's classifier reads a doubtful person's
+"""The detector's animal check (inference/detect/animals.py): ImageNet's classifier reads each found person's
 silhouette."""
 from __future__ import annotations
 
@@ -138,9 +138,10 @@ def test_a_damaged_or_missing_classifier_turns_the_check_off_and_says_so(tmp_pat
 
 
 @pytest.mark.skipif(not AVAILABLE, reason=WHY)
-def test_only_doubtful_people_with_a_silhouette_are_checked():
-    """A check that calls everyone an animal removes the doubtful Grace Hopper (scored under WITNESS_SCORE) and
-    keeps the sure astronaut; a person without silhouette pixels is never called an animal."""
+def test_every_person_with_a_silhouette_is_checked():
+    """A check that calls everyone an animal removes the sure astronaut as well as the doubtful Grace Hopper (scored
+    under WITNESS_SCORE): a dog's face can score above the witness bar; a person without silhouette pixels is never
+    called an animal."""
     from inference.detect.blazepose import WITNESS_SCORE, PersonDetector
 
     class Everyone(AnimalCheck):
@@ -154,5 +155,54 @@ def test_only_doubtful_people_with_a_silhouette_are_checked():
     assert len(doubtful) == 1 and doubtful[0].score < WITNESS_SCORE
     detector.animals = Everyone()
     detector.forget()
-    assert len(detector.detect(astronaut)) == 1 and detector.detect(grace) == []
+    assert detector.detect(astronaut) == [] and detector.detect(grace) == []
     assert not detector.animals.is_animal(grace, person(doubtful[0].box))  # no silhouette: the box is not read
+
+
+@pytest.mark.skipif(not AVAILABLE, reason=WHY)
+def test_a_sure_scored_dog_is_dropped_and_a_sure_person_kept():
+    """The real classifier on the search's last step: the dachshund's silhouette scored as a sure person (0.9, as
+    KPhotoAlbum's dog scored 0.78) is dropped, the astronaut found on her photo is kept."""
+    from inference.detect.blazepose import WITNESS_SCORE, PersonDetector
+
+    detector = PersonDetector()
+    dog = load(DAISY)
+    x0, y0, x1, y1 = (int(v) for v in DOG_BOX)
+    sil = Silhouette(np.ones((y1 - y0, x1 - x0), np.float32), x=x0, y=y0, shape=dog.shape[:2])
+    assert detector.drop_animals(dog, [person(DOG_BOX, sil, score=0.9)]) == []
+    astronaut = load(RESOURCES / "photos" / "astronaut.jpg")
+    found = detector.detect(astronaut)
+    assert len(found) == 1 and found[0].score >= WITNESS_SCORE
+    assert detector.drop_animals(astronaut, found) == found
+
+
+def test_the_check_runs_in_either_precision_with_the_same_verdicts():
+    """float32 and bfloat16 give the dachshund and the coffee cup nearly the same land-mammal shares (bfloat16 is what
+    "auto" picks on a CPU with AMX); a word the precision module does not know is refused."""
+    import torch
+
+    f32, b16 = AnimalCheck(precision="float32"), AnimalCheck(precision="bfloat16")
+    assert f32.precision == "float32" and b16.precision == "bfloat16"
+    assert f32.net.fc.weight.dtype == torch.float32 and b16.net.fc.weight.dtype == torch.bfloat16
+    dog, coffee = load(DAISY), load(RESOURCES / "photos" / "coffee.jpg")
+    h, w = coffee.shape[:2]
+    for image, box in ((dog, DOG_BOX), (coffee, (0, 0, w, h))):
+        p32, p16 = (c.probabilities(c.look(image, person(box))) for c in (f32, b16))
+        assert p32.dtype == p16.dtype == np.float32 and not np.array_equal(p32, p16)  # bfloat16 really ran
+        a, b = (float(p[list(LAND_MAMMALS)].sum()) for p in (p32, p16))
+        assert abs(a - b) < 0.05, (a, b)
+        assert (a >= ANIMAL_MIN) == (b >= ANIMAL_MIN)
+    with pytest.raises(ValueError):
+        AnimalCheck(precision="half")
+
+
+@pytest.mark.skipif(not AVAILABLE, reason=WHY)
+def test_a_misspelt_precision_in_the_environment_is_refused_by_name(monkeypatch):
+    """NBF_PRECISION=half is the user's word, not a damaged file: the detector is refused with the variable named,
+    rather than quietly running without its animal check."""
+    from inference.detect import DetectorUnavailable
+    from inference.detect.blazepose import PersonDetector
+
+    monkeypatch.setenv("NBF_PRECISION", "half")
+    with pytest.raises(DetectorUnavailable, match="NBF_PRECISION"):
+        PersonDetector()

@@ -1,4 +1,6 @@
 """The networks' number format (inference/nets/precision.py)."""
+import os
+
 import pytest
 import torch
 from torch import nn
@@ -19,6 +21,21 @@ def test_auto_follows_the_cpu_unless_the_environment_says(monkeypatch):
     monkeypatch.setenv(ENV, "half")
     with pytest.raises(ValueError, match=ENV):
         resolve_precision("auto", CPU)
+
+
+def test_a_command_sets_the_process_format_for_every_auto(monkeypatch):
+    """`for_process` (a command's --precision) makes its word what "auto" means from then on, the detector's animal
+    check included; "auto" leaves the environment alone; other words are refused."""
+    from inference.nets.precision import for_process
+
+    monkeypatch.setenv(ENV, "bfloat16")  # (monkeypatch puts the environment back afterwards)
+    for_process("float32")
+    assert os.environ[ENV] == "float32" and resolve_precision("auto", torch.device("cpu")) == "float32"
+    for_process("auto")
+    assert os.environ[ENV] == "float32"
+    with pytest.raises(ValueError):
+        for_process("half")
+    assert os.environ[ENV] == "float32"
 
 
 def test_bfloat16_is_a_cpu_format_and_other_words_are_refused(monkeypatch):

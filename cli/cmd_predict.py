@@ -431,7 +431,8 @@ def _report(args, mine: list[int], counts: dict) -> int:
     print(f"{counts['done']}/{len(mine)} images done{skipped}, outputs in {args.out}")
     if counts["no_person"] and args.detect != "off" and not getattr(args, "box", None):  # (a box says why itself)
         print(f"{counts['no_person']} with no person found: if an image is already one person's crop, "
-              "--detect off fits the whole image as that person")
+              "--detect off fits the whole image as that person; --box X0 Y0 X1 Y1 fits a person the search "
+              "missed or set aside")
     return 1 if counts["failed"] else 0
 
 

@@ -64,6 +64,20 @@ SURE_PART_CONFIDENCE = 0.7
 WITNESSED_KEPT = 4  # part maps of recent third-witness calls kept for the strict ask that may follow the lenient one
 
 
+def _animals_note(animals: list) -> str | None:
+    """Why a search found nobody when it turned figures away as animals (`detect.Person`s, boxes in image px), for
+    the "no person found" message: how many, where the first is, and that a person boxed by hand is not checked
+    (the app and `predict` each say how to box one); None without figures."""
+    if not animals:
+        return None
+    x0, y0, x1, y1 = (int(round(float(v))) for v in animals[0].box)
+    where = f"at x {x0}-{x1}, y {y0}-{y1} px"
+    seen = (f"the only figure the person detector found, {where}, looks like an animal" if len(animals) == 1 else
+            f"the {len(animals)} figures the person detector found (the first {where}) look like animals")
+    return (f"{seen} to ImageNet's classifier and {'was' if len(animals) == 1 else 'were'} set aside; a person "
+            f"boxed by hand is not checked for animals")
+
+
 def _undetected_person(image_shape: tuple[int, ...], parts: PartMap) -> bool:
     """Whether a photo of image_shape (H, W, ...) in which the search found nobody still holds one person, from the
     part map of the whole photo: only a square, pre-cropped image (the network's own input convention) that the
@@ -446,6 +460,8 @@ class Predictor:
             why = ("neither the person detector nor the segmentation found one" if searched and found is None
                    else "the segmentation painted no body part inside the detected person's silhouette"
                    if found is not None else "the segmentation is empty")
+            if searched and found is None:  # (with a detector: searched)
+                why = _animals_note(self.detector.set_aside(rgb)) or why
             raise NoPersonFound(f"no person found in the image ({why})")
         t2 = time.perf_counter()
         if cancel():

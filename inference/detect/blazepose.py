@@ -379,6 +379,9 @@ class PersonDetector:
         # people a user boxed (`add_person`), per image (digest, shape), listed after the search's: kept apart from
         # the cache, so that a search made again (the cache evicted) still lists them at the same index
         self._added: dict[tuple, list[Person]] = {}
+        # figures the last search of an image (digest, shape) turned away as animals, for the "no person found"
+        # message (`set_aside`); the last CACHE_SIZE images
+        self._set_aside: dict[tuple, list[Person]] = {}
         self._passes: tuple[np.ndarray, dict] | None = None  # (image, passes by ROI) of the running detect() call
         # the running detect() call's landmark results by id: (person, image, ROI, mirrored pass or None)
         self._looks: dict[int, tuple] | None = None
@@ -661,9 +664,24 @@ class PersonDetector:
     def drop_animals(self, image: np.ndarray, people: list[Person]) -> list[Person]:
         """The people but those whose silhouette ImageNet's classifier takes for a land mammal (animals.py), sure
         ones included (a dog's face can score 0.78); all of them when the check is off. image (H, W, 3) uint8."""
+        return self._split_animals(image, people)[0]
+
+    def _split_animals(self, image: np.ndarray, people: list[Person]) -> tuple[list[Person], list[Person]]:
+        """(the people kept, the ones `drop_animals` turns away as animals), each in the given order; image (H, W, 3)
+        uint8."""
         if self.animals is None:
-            return list(people)
-        return [p for p in people if not self.animals.is_animal(image, p)]
+            return list(people), []
+        verdicts = [self.animals.is_animal(image, p) for p in people]
+        return ([p for p, a in zip(people, verdicts) if not a], [p for p, a in zip(people, verdicts) if a])
+
+    def set_aside(self, image_rgb: np.ndarray) -> list[Person]:
+        """The figures the last search of this (H, W, 3) uint8 image (whatever its options) found and turned away as
+        animals (animals.py), in image px, default first (`rank_people`); [] when there were none, or the image was
+        not among the last CACHE_SIZE searched.
+        A user told "no person found" learns from them that a figure was seen and why it was not fitted."""
+        key = _image_key(_as_rgb(image_rgb))
+        with self._lock:
+            return list(self._set_aside.get(key, ()))
 
     def forget(self) -> None:
         """Drop the kept detect() results (CACHE_SIZE): a benchmark times the search, not the cache."""
@@ -682,12 +700,7 @@ class PersonDetector:
         landmark model doubts it and vouches for people found only on a small image's canvas (`_on_canvas`,
         searched only with a witness); the cache tells results with and without one apart, not two different
         ones."""
-        image = np.asarray(image_rgb)
-        if image.ndim == 2:
-            image = np.repeat(image[..., None], 3, 2)
-        if image.ndim != 3 or image.shape[2] not in (3, 4) or image.dtype != np.uint8:
-            raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
-        image = np.ascontiguousarray(image[..., :3])
+        image = _as_rgb(image_rgb)
         if max_people is None:
             max_people = WIDE_MAX_PEOPLE if wide else 5
         key = (*_image_key(image), max_people, min_score, zoom, wide, parts is not None)
@@ -699,18 +712,24 @@ class PersonDetector:
                             for p in found + added]
             self._passes, self._looks = (image, {}), {}
             try:
-                people = self._detect(image, max_people, min_score, zoom, wide, parts)
+                people, animals = self._detect(image, max_people, min_score, zoom, wide, parts)
                 if not people and wide and parts is not None and max(image.shape[:2]) < 2 * DET_SIZE:
-                    people = self._on_canvas(image, max_people, min_score, zoom, parts)
+                    people, on_canvas = self._on_canvas(image, max_people, min_score, zoom, parts)
+                    animals = animals or on_canvas  # (the canvas mostly finds the same animal again)
             finally:
                 self._passes, self._looks = None, None
             self._cache = [(key, people), *self._cache][:CACHE_SIZE]
+            self._set_aside.pop(key[:2], None)
+            self._set_aside[key[:2]] = animals  # (the newest last: dicts keep insertion order)
+            while len(self._set_aside) > CACHE_SIZE:
+                del self._set_aside[next(iter(self._set_aside))]
         people = people + added
         if not with_masks:
             people = [Person(p.box, p.score, p.keypoints, None, p.world) for p in people]
         return list(people)
 
-    def _on_canvas(self, image: np.ndarray, max_people: int, min_score: float, zoom: bool, parts) -> list[Person]:
+    def _on_canvas(self, image: np.ndarray, max_people: int, min_score: float, zoom: bool, parts
+                   ) -> tuple[list[Person], list[Person]]:
         """The wide-shot search on a small image (a crop, a thumbnail, a 256 px render) in which the whole-image
         view found nobody, set in the middle of a black square SMALL_CANVAS x its long side; the people found
         there for whom the part segmentation vouches strictly (`parts(canvas, person, sure=True)`), mapped back
@@ -724,13 +743,17 @@ class PersonDetector:
         canvas = np.zeros((side, side, 3), np.uint8)
         canvas[top:top + h, left:left + w] = image
         self._passes = (canvas, {})
-        found = [_moved_back(p, left, top, (h, w)) for p in self._detect(canvas, max_people, min_score, zoom, True,
-                                                                          parts) if parts(canvas, p, sure=True)]
-        return rank_people([p for p in found if p is not None], image.shape)
+        people, animals = self._detect(canvas, max_people, min_score, zoom, True, parts)
+        found = [_moved_back(p, left, top, (h, w)) for p in people if parts(canvas, p, sure=True)]
+        # (as strictly as the people: else a texture skeleton of a thumbnail would be "the figure found")
+        animals = [_moved_back(p, left, top, (h, w)) for p in animals if parts(canvas, p, sure=True)]
+        return (rank_people([p for p in found if p is not None], image.shape),
+                rank_people([p for p in animals if p is not None], image.shape))
 
     def _detect(self, image: np.ndarray, max_people: int, min_score: float, zoom: bool, wide: bool, parts=None
-                ) -> list[Person]:
-        """detect() without the cache (the caller holds the lock)."""
+                ) -> tuple[list[Person], list[Person]]:
+        """detect() without the cache (the caller holds the lock): (the people, default first; the figures turned
+        away as animals)."""
         people: list[Person] = []
         heads: list[np.ndarray] = []
         peaks: list[Proposal] = []
@@ -830,7 +853,18 @@ class PersonDetector:
         # merging above; on the tuning crowds the rule drops nobody, so that order has cost no one there)
         if wide and proposer_runs and self.selfie is not None:
             people = [p for p in people if self.seen_by_pixels(image, p, proposer_maps)]
-        return rank_people(self.drop_animals(image, people), image.shape)
+        kept, animals = self._split_animals(image, people)
+        return rank_people(kept, image.shape), rank_people(animals, image.shape)
+
+
+def _as_rgb(image_rgb: np.ndarray) -> np.ndarray:
+    """An (H, W, 3) uint8 RGB image, contiguous, from RGB, RGBA or grey (H, W); ValueError for anything else."""
+    image = np.asarray(image_rgb)
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, 2)
+    if image.ndim != 3 or image.shape[2] not in (3, 4) or image.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+    return np.ascontiguousarray(image[..., :3])
 
 
 def _optional_model(path: Path | None, load, what: str):

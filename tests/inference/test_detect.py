@@ -422,7 +422,7 @@ def test_the_canvas_search_maps_people_back_onto_the_image(detector):
     direct = detector.detect(small, max_people=1)
     detector._looks = {}  # as within a detect() call: the people found get the mirror's second look
     try:
-        canvas = detector._on_canvas(small, 1, DET_MIN_SCORE, True, parts=lambda image, person, sure=False: True)
+        canvas, _ = detector._on_canvas(small, 1, DET_MIN_SCORE, True, parts=lambda image, person, sure=False: True)
     finally:
         detector._looks = None
     assert len(direct) == 1 and len(canvas) == 1

@@ -406,6 +406,43 @@ def test_a_square_photo_without_people_has_no_person(shipped):
         shipped.predict(np.full((h, h, 3), 128, np.uint8), person=-1)
 
 
+def test_a_photo_whose_only_figure_is_an_animal_says_so(shipped):
+    """The dachshund photo: the search's one figure is turned away as an animal, and "no person found" says where it
+    was and that a box drawn by hand is not checked; a photo with no figure at all keeps the plain message."""
+    from inference.body_model import RESOURCES
+    from inference.errors import NoPersonFound
+
+    if shipped.detector is None or shipped.detector.animals is None:
+        pytest.skip("needs the person detector runtime (requirements-detect.txt) and its animal check")
+    dog = Path(__file__).parent / "detect" / "photos" / "daisy.jpg"
+    with pytest.raises(NoPersonFound) as caught:
+        shipped.predict(dog)
+    msg = str(caught.value)
+    assert "the only figure the person detector found, at x " in msg and "looks like an animal" in msg, msg
+    assert msg.endswith("was set aside; a person boxed by hand is not checked for animals)"), msg
+    x0 = int(msg.split("at x ")[1].split("-")[0])
+    assert 150 <= x0 <= 210, msg  # the dog's own box (hand-marked at x 180-550 in tests/inference/detect)
+    with pytest.raises(NoPersonFound, match=r"\(neither the person detector nor the segmentation found one\)$"):
+        shipped.predict(RESOURCES / "photos" / "coffee.jpg")
+
+
+def test_the_note_on_figures_set_aside_counts_them():
+    """One figure or several: the note names how many, where the first lies (rounded image px), and no note without
+    any."""
+    from inference.detect import Person
+    from inference.pipeline import _animals_note
+
+    def fig(box):
+        return Person(box=np.asarray(box, np.float32), score=0.8, keypoints=np.zeros((33, 3), np.float32))
+
+    assert _animals_note([]) is None
+    one = _animals_note([fig((10.4, 20.6, 110, 220))])
+    assert one.startswith("the only figure the person detector found, at x 10-110, y 21-220 px, looks like an animal")
+    two = _animals_note([fig((10, 20, 110, 220)), fig((300, 20, 400, 220))])
+    assert two.startswith("the 2 figures the person detector found (the first at x 10-110, y 20-220 px) look like")
+    assert "were set aside" in two
+
+
 def test_each_person_of_a_photo_is_predicted_in_turn(shipped):
     """predict_each gives person 0, 1, ... of the photo's one search (the same people each time), stops at
     max_people, and lets the first person's PredictionError through when nobody is there."""

@@ -87,14 +87,19 @@ def test_a_dog_is_an_animal_and_people_are_not(check):
 @pytest.mark.skipif(not AVAILABLE, reason=WHY)
 def test_the_search_turns_a_doubtful_dog_away():
     """BlazePose scores the dachshund as a doubtful person that its witnesses let through; with the animal check
-    the photo has nobody in it, as a user expects."""
+    the photo has nobody in it, as a user expects, and the detector keeps the figure it set aside (`set_aside`)."""
     from inference.detect.blazepose import WITNESS_SCORE, PersonDetector
 
     dog = load(DAISY)
     without = PersonDetector(animals=None)
     found = without.detect(dog)
     assert len(found) == 1 and found[0].score < WITNESS_SCORE
-    assert PersonDetector().detect(dog) == []
+    assert without.set_aside(dog) == []
+    detector = PersonDetector()
+    assert detector.detect(dog) == []
+    aside = detector.set_aside(dog)  # what "no person found" tells the user
+    assert len(aside) == 1 and np.allclose(aside[0].box, found[0].box) and aside[0].score == found[0].score
+    assert detector.set_aside(load(RESOURCES / "photos" / "coffee.jpg")) == []  # never searched here
 
 
 def test_a_damaged_classifier_file_is_refused(tmp_path):

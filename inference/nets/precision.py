@@ -12,8 +12,7 @@ The person detector's wide-shot proposer stays float32 although bfloat16 runs it
 decisions sit on thresholds chosen in float32, and in bfloat16 it found a figure printed on a shirt and lost two
 people in the background of the 41 real photos (docs/results.md). Its animal check (ImageNet's classifier, one
 pass per person found) follows "auto": its land-mammal shares moved by a few hundredths and every verdict measured
-stayed the same
-(docs/crowds.md, "Every person checked for animals").
+stayed the same (docs/crowds.md, "Every person checked for animals").
 
 `NBF_PRECISION=float32` (or bfloat16) in the environment decides "auto" for every Predictor a process makes, and
 for the shared detector's animal check: the evaluation scripts then measure either format without a flag of their

@@ -601,7 +601,7 @@ class PersonDetector:
         on the box, their sides BOX_ROI_SCALES x its longer side (the landmark model is sensitive to the ROI: in a
         group photo one size finds the neighbour, another nobody); of the people found with at least BOX_SHARE_MIN
         of their box inside the user's, the one whose box overlaps it most (IoU)."""
-        image = np.ascontiguousarray(np.asarray(image_rgb)[..., :3])
+        image = _as_rgb(image_rgb)
         x0, y0, x1, y1 = (float(v) for v in box)
         extent = max(x1 - x0, y1 - y0)
         if not extent >= 2:
@@ -622,14 +622,12 @@ class PersonDetector:
         """Keep `person` (from `person_in_box`) with this image: detect() lists them after the search's people from
         now on (for ADDED_IMAGES images, the oldest forgotten first), so that they are asked for by their index as a
         person the search found, also after the search runs again. Shared by every user of this detector."""
-        key = _image_key(np.ascontiguousarray(np.asarray(image_rgb)[..., :3]))
+        key = _image_key(_as_rgb(image_rgb))  # (as detect() keys the image: a grey photo made RGB)
         with self._lock:
-            added = self._added.pop(key, [])
+            added = self._added.get(key, [])
             if person not in added:
                 added.append(person)
-            self._added[key] = added  # (the newest last: dicts keep insertion order)
-            while len(self._added) > ADDED_IMAGES:
-                del self._added[next(iter(self._added))]
+            _keep_newest(self._added, key, added, ADDED_IMAGES)
 
     def second_look(self, person: Person) -> Person:
         """A person the search settled on, with keypoints averaged with the landmark model's answer on the mirror
@@ -661,14 +659,10 @@ class PersonDetector:
         return self.proposer is not None and _hip_heat(self.proposer, maps(), person) >= UNSEEN_HEAT
 
     # ------------------------------------------------------------------ all
-    def drop_animals(self, image: np.ndarray, people: list[Person]) -> list[Person]:
-        """The people but those whose silhouette ImageNet's classifier takes for a land mammal (animals.py), sure
-        ones included (a dog's face can score 0.78); all of them when the check is off. image (H, W, 3) uint8."""
-        return self._split_animals(image, people)[0]
-
-    def _split_animals(self, image: np.ndarray, people: list[Person]) -> tuple[list[Person], list[Person]]:
-        """(the people kept, the ones `drop_animals` turns away as animals), each in the given order; image (H, W, 3)
-        uint8."""
+    def split_animals(self, image: np.ndarray, people: list[Person]) -> tuple[list[Person], list[Person]]:
+        """(the people kept, those whose silhouette ImageNet's classifier takes for a land mammal: animals.py), each
+        in the given order; sure people are checked too (a dog's face can score 0.78); everyone is kept when the
+        check is off. image (H, W, 3) uint8."""
         if self.animals is None:
             return list(people), []
         verdicts = [self.animals.is_animal(image, p) for p in people]
@@ -719,10 +713,7 @@ class PersonDetector:
             finally:
                 self._passes, self._looks = None, None
             self._cache = [(key, people), *self._cache][:CACHE_SIZE]
-            self._set_aside.pop(key[:2], None)
-            self._set_aside[key[:2]] = animals  # (the newest last: dicts keep insertion order)
-            while len(self._set_aside) > CACHE_SIZE:
-                del self._set_aside[next(iter(self._set_aside))]
+            _keep_newest(self._set_aside, key[:2], animals, CACHE_SIZE)
         people = people + added
         if not with_masks:
             people = [Person(p.box, p.score, p.keypoints, None, p.world) for p in people]
@@ -853,8 +844,16 @@ class PersonDetector:
         # merging above; on the tuning crowds the rule drops nobody, so that order has cost no one there)
         if wide and proposer_runs and self.selfie is not None:
             people = [p for p in people if self.seen_by_pixels(image, p, proposer_maps)]
-        kept, animals = self._split_animals(image, people)
+        kept, animals = self.split_animals(image, people)
         return rank_people(kept, image.shape), rank_people(animals, image.shape)
+
+
+def _keep_newest(store: dict, key, value, limit: int) -> None:
+    """store[key] = value as the newest entry (dicts keep insertion order), the oldest dropped past `limit`."""
+    store.pop(key, None)
+    store[key] = value
+    while len(store) > limit:
+        del store[next(iter(store))]
 
 
 def _as_rgb(image_rgb: np.ndarray) -> np.ndarray:

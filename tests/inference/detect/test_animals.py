@@ -174,11 +174,13 @@ def test_a_sure_scored_dog_is_dropped_and_a_sure_person_kept():
     dog = load(DAISY)
     x0, y0, x1, y1 = (int(v) for v in DOG_BOX)
     sil = Silhouette(np.ones((y1 - y0, x1 - x0), np.float32), x=x0, y=y0, shape=dog.shape[:2])
-    assert detector.drop_animals(dog, [person(DOG_BOX, sil, score=0.9)]) == []
+    dropped = person(DOG_BOX, sil, score=0.9)
+    kept, animals = detector.split_animals(dog, [dropped])
+    assert kept == [] and animals == [dropped]
     astronaut = load(RESOURCES / "photos" / "astronaut.jpg")
     found = detector.detect(astronaut)
     assert len(found) == 1 and found[0].score >= WITNESS_SCORE
-    assert detector.drop_animals(astronaut, found) == found
+    assert detector.split_animals(astronaut, found) == (found, [])
 
 
 def test_the_check_runs_in_either_precision_with_the_same_verdicts():

@@ -260,6 +260,7 @@ class Controller(QObject):
         self.worker.assessedNetwork.connect(self._on_assessed_network)
         self.worker.displayParts.connect(self._on_display_parts)
         self.worker.failed.connect(self._on_failed)
+        self.worker.setAside.connect(self._on_set_aside)
         self.worker.warning.connect(self.warning)
         self._relay = _Relay()  # background threads report through it (never deleted: see _RELAYS)
         _RELAYS.append(self._relay)
@@ -1194,6 +1195,13 @@ class Controller(QObject):
     @Slot(int, object)
     def _on_assessed_network(self, job_id: int, quality) -> None:
         self._network_quality = (job_id, quality)
+
+    @Slot(int, object)
+    def _on_set_aside(self, job_id: int, boxes) -> None:
+        """The search of the shown image found only animals (boxes in image px): shown on the photo (a user's box
+        says nothing about the photo's other figures, and one person of "fit everyone" failing cannot be this)."""
+        if job_id == self.generation.current and job_id != self._box_job and self.session.shown is not None:
+            self.session.set_set_aside(boxes)
 
     @Slot(int, str, bool)
     def _on_failed(self, job_id: int, message: str, no_person: bool = False) -> None:

@@ -39,6 +39,8 @@ class Session(QObject):
       peopleChanged(tuple of inference.detect.Person, int chosen index)
       qualityChanged(inference.fit_quality.FitQuality | None)  the trust numbers of the prediction
       resultsChanged(dict person index -> app.results.KeptResult)  every person of the image fitted so far
+      setAsideChanged(tuple of (x0, y0, x1, y1) image px)  figures the detector turned away as animals when it
+        found nobody else (inference.errors.NoPersonFound.set_aside); () for a new image
     """
 
     imageChanged = Signal(object)
@@ -51,6 +53,7 @@ class Session(QObject):
     peopleChanged = Signal(object, int)
     qualityChanged = Signal(object)
     resultsChanged = Signal(object)
+    setAsideChanged = Signal(object)
 
     MAX_UNDO = 200
 
@@ -70,6 +73,7 @@ class Session(QObject):
         # ("refined" is the prediction's params, refined or not; "network" its network_params when refined)
         self.fit_qualities: dict = {}
         self.results: dict = {}  # person index -> app.results.KeptResult: each fitted person of the shown image
+        self.set_aside: tuple = ()  # boxes of the figures the shown image's search turned away as animals
         self.made_with = None  # the settings the prediction was made with (opaque here: the controller's ModelConfig)
         self._undo: list = []
         self._redo: list = []  # what undo took back, newest last; a new edit forgets it
@@ -79,6 +83,14 @@ class Session(QObject):
     def set_image(self, shown: ShownImage | None) -> None:
         self.shown = shown
         self.imageChanged.emit(shown)
+        self.set_set_aside(())  # (what was set aside belongs to the image left)
+
+    def set_set_aside(self, boxes) -> None:
+        """The figures the shown image's search turned away as animals: boxes (x0, y0, x1, y1) in image px."""
+        boxes = tuple(tuple(float(v) for v in b) for b in boxes)
+        if boxes != self.set_aside:
+            self.set_aside = boxes
+            self.setAsideChanged.emit(boxes)
 
     def set_people(self, people, person: int) -> None:
         self.people = tuple(people)

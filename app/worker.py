@@ -5,8 +5,9 @@ Requests (job id, image, source, person index) arrive by queued signal; results 
 FitQuality), for a refined prediction assessedNetwork(job_id, FitQuality of the network's own fit), and
 displayParts(job_id, the part labels on the display copy) just before finished(job_id, Prediction)
 (inference.fit_quality and photo_mapping.parts_for_display, computed here so the GUI thread never does),
-failed(job_id, message, no person found), and warning(message) once per Predictor built for each of its
-load-time warnings (e.g. no person detector installed). Every request carries a job id from a
+failed(job_id, message, no person found) (after setAside(job_id, boxes) when the figures the detector found were
+all turned away as animals: inference.errors.NoPersonFound.set_aside), and warning(message) once per Predictor built
+for each of its load-time warnings (e.g. no person detector installed). Every request carries a job id from a
 `Generation` counter; the worker skips requests that are already stale and its cancel callback
 tells a running Predictor to stop as soon as a newer request exists. The receiver drops results
 of stale ids.
@@ -134,6 +135,7 @@ class ModelWorker(PredictorWorker):
     assessedNetwork = Signal(int, object)
     displayParts = Signal(int, object)  # job, the part labels (h, w) on the display copy (parts_for_display)
     failed = Signal(int, str, bool)  # job, message, no person found (inference.errors.NoPersonFound)
+    setAside = Signal(int, object)  # job, NoPersonFound.set_aside: boxes (x0, y0, x1, y1) in image px, before failed
     warning = Signal(str)
 
     def _built(self, predictor) -> None:
@@ -162,6 +164,8 @@ class ModelWorker(PredictorWorker):
             if not self._gen.is_stale(job_id):
                 if not _expected(exc):
                     traceback.print_exc()
+                if isinstance(exc, NoPersonFound) and exc.set_aside:
+                    self.setAside.emit(job_id, exc.set_aside)
                 self.failed.emit(job_id, user_message(exc), isinstance(exc, NoPersonFound))
             return
         if self._gen.is_stale(job_id):

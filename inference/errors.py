@@ -19,7 +19,13 @@ class Cancelled(PredictionError):
 
 class NoPersonFound(PredictionError):
     """Neither the person detector nor the segmentation found a person in the image (a status of the image,
-    not a failure of the model: the folder list and `main.py predict`'s summary count these apart)."""
+    not a failure of the model: the folder list and `main.py predict`'s summary count these apart).
+    `set_aside`: the boxes (x0, y0, x1, y1) in image pixels of the figures the detector found and turned away as
+    animals (the app draws them on the photo, so a user sees what was seen and can box a person by hand)."""
+
+    def __init__(self, message: str, set_aside: tuple[tuple[float, float, float, float], ...] = ()):
+        super().__init__(message)
+        self.set_aside = tuple(tuple(float(v) for v in box) for box in set_aside)
 
 
 class PersonNotThere(PredictionError):

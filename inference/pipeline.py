@@ -460,9 +460,9 @@ class Predictor:
             why = ("neither the person detector nor the segmentation found one" if searched and found is None
                    else "the segmentation painted no body part inside the detected person's silhouette"
                    if found is not None else "the segmentation is empty")
-            if searched and found is None:  # (with a detector: searched)
-                why = _animals_note(self.detector.set_aside(rgb)) or why
-            raise NoPersonFound(f"no person found in the image ({why})")
+            animals = self.detector.set_aside(rgb) if searched and found is None else []  # (searched: a detector)
+            why = _animals_note(animals) or why
+            raise NoPersonFound(f"no person found in the image ({why})", set_aside=[a.box[:4] for a in animals])
         t2 = time.perf_counter()
         if cancel():
             raise Cancelled("cancelled")

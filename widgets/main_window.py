@@ -310,6 +310,7 @@ class MainWindow(QMainWindow):
         s.undoChanged.connect(self.act_undo.setEnabled)
         s.redoChanged.connect(self.act_redo.setEnabled)
         s.peopleChanged.connect(self.photo.set_people)
+        s.setAsideChanged.connect(self.photo.set_set_aside)
         s.peopleChanged.connect(lambda *_: self._make_room_for_people_strip())
         s.qualityChanged.connect(self.photo.set_quality)
         s.resultsChanged.connect(self.photo.set_results)

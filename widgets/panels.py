@@ -18,7 +18,7 @@ from .flow_layout import FlowLayout
 from .image_canvas import ImageCanvas, colorize_rgba
 from .legend import PartLegend
 from .people_list import PeopleList
-from .people_overlay import paint_people, person_at
+from .people_overlay import paint_people, paint_set_aside, person_at
 from .quality_badge import QualityBadge, verdict_icon
 from .render_host import RenderHost, RenderJob, fit_size
 
@@ -98,6 +98,7 @@ class PhotoPanel(QWidget):
         self.vertices = None
         self.people: tuple = ()
         self.person = 0
+        self.set_aside: tuple = ()  # Session.set_aside: figures turned away as animals, (x0, y0, x1, y1) image px
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
         self._settle.setInterval(OVERLAY_SETTLE_MS)
@@ -131,6 +132,12 @@ class PhotoPanel(QWidget):
         self.qualities = {}
         self.quality.set_quality(None)
         self.set_people((), 0)
+        self.set_set_aside(())
+
+    def set_set_aside(self, boxes) -> None:
+        """The figures the search of the shown image turned away as animals (drawn with the people, grey)."""
+        self.set_aside = tuple(boxes)
+        self.canvas.update()
 
     def set_prediction(self, prediction, note: str = "") -> None:
         """The result shown (None: none); note: what to say of it in place of the people note (a body opened
@@ -221,12 +228,15 @@ class PhotoPanel(QWidget):
         self.personBoxed.emit((box.left() / s, box.top() / s, box.right() / s, box.bottom() / s))
 
     def _paint_people(self, painter, origin, k: float) -> None:
-        if self.show_people.isChecked() and self.people and self.shown is not None:
+        if not self.show_people.isChecked() or self.shown is None or not (self.people or self.set_aside):
+            return
+        h, w = self.shown.display.shape[:2]
+        photo = QRectF(origin.x(), origin.y(), k * w, k * h)  # the photo in the canvas, zoomed and panned
+        bounds = photo.intersected(QRectF(self.canvas.rect()))
+        paint_set_aside(painter, self.set_aside, origin, k * self.shown.scale, bounds)
+        if self.people:
             fitted = self.prediction is not None and self.prediction.person == self.person
-            h, w = self.shown.display.shape[:2]
-            photo = QRectF(origin.x(), origin.y(), k * w, k * h)  # the photo in the canvas, zoomed and panned
-            paint_people(painter, self.people, origin, k * self.shown.scale, self.person, fitted,
-                         bounds=photo.intersected(QRectF(self.canvas.rect())))
+            paint_people(painter, self.people, origin, k * self.shown.scale, self.person, fitted, bounds=bounds)
 
     def set_mesh(self, mesh) -> None:
         """An edited body: the overlay is drawn again once edits pause for OVERLAY_SETTLE_MS (a slider drag

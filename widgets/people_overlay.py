@@ -1,7 +1,8 @@
 """The people the detector found, drawn over the photo with QPainter: a box per person with its rank
 ("Person 1" is the most complete and central: inference.detect.blazepose.rank_people), the BlazePose skeleton
 (subject's left in blue, right in orange) and the person being fitted drawn solid, the others dashed and fainter.
-Colours follow inference.detect.draw."""
+Colours follow inference.detect.draw. Figures the detector turned away as animals (when it found nobody else) are
+drawn grey and dashed, tagged as set aside."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,6 +12,8 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from inference.detect.draw import BOX_COLORS, EDGES, LEFT, MID, RIGHT
 
 MIN_VISIBILITY = 0.5
+SET_ASIDE_COLOR = QColor(200, 200, 200)  # a figure set aside is no person: grey, not a person's colour
+SET_ASIDE_TAG = "Set aside: an animal?"
 
 
 def box_color(rank: int) -> QColor:
@@ -125,4 +128,32 @@ def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int =
         p.fillRect(tags[n], col)
         p.setPen(QColor(20, 20, 20) if col.lightness() > 110 else QColor(250, 250, 250))
         p.drawText(tags[n], Qt.AlignmentFlag.AlignCenter, texts[n])
+    p.restore()
+
+
+def paint_set_aside(p: QPainter, boxes, origin: QPointF, k: float, bounds: QRectF | None = None) -> None:
+    """Draw the figures the search turned away as animals (`boxes`: (x0, y0, x1, y1) image px; image point (x, y)
+    at widget point origin + k * (x, y)): a grey dashed box on a dark line each, tagged SET_ASIDE_TAG inside `bounds`
+    (widget px, the visible photo), so a user sees what the detector saw and where to Shift+drag if it was a person."""
+    if not boxes:
+        return
+    p.save()
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    font = QFont(p.font())
+    font.setBold(True)
+    p.setFont(font)
+    fm = p.fontMetrics()
+    rects = [QRectF(QPointF(origin.x() + k * b[0], origin.y() + k * b[1]),
+                    QPointF(origin.x() + k * b[2], origin.y() + k * b[3])) for b in boxes]
+    size = (fm.horizontalAdvance(SET_ASIDE_TAG) + 10, fm.height() + 4)
+    tags = place_tags(rects, [size] * len(rects), list(range(len(rects))), bounds)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    for pen in (QPen(QColor(30, 30, 30), 3.5), QPen(SET_ASIDE_COLOR, 2.0, Qt.PenStyle.DashLine)):
+        p.setPen(pen)  # light dashes on a dark line: seen on snow and on shadow alike
+        for rect in rects:
+            p.drawRect(rect)
+    for tag in tags:
+        p.fillRect(tag, QColor(60, 60, 60))
+        p.setPen(SET_ASIDE_COLOR)
+        p.drawText(tag, Qt.AlignmentFlag.AlignCenter, SET_ASIDE_TAG)
     p.restore()

@@ -1,7 +1,8 @@
 """Detect people in photos and draw them: `python -m inference.detect PHOTO... [--out DIR] [--repeat N]`.
 
-Prints, per photo, the people found (box, score) and the detector's time (the fastest of --repeat runs
-after one warm-up); with --out writes DIR/<stem>.png with boxes, keypoints and silhouettes drawn.
+Prints, per photo, the people found (box, score), the figures set aside as animals, and the detector's time (the
+fastest of --repeat runs after one warm-up); with --out writes DIR/<stem>.png with boxes, keypoints and silhouettes
+drawn (the figures set aside as grey boxes).
 """
 from __future__ import annotations
 
@@ -50,12 +51,15 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             people = det.detect(rgb, zoom=not args.no_zoom)
             times.append(time.perf_counter() - t0)
-        found = ", ".join(f"[{p.box[0]:.0f} {p.box[1]:.0f} {p.box[2]:.0f} {p.box[3]:.0f}] {p.score:.2f}"
-                          for p in people)
+        def listed(figures) -> str:
+            return ", ".join(f"[{p.box[0]:.0f} {p.box[1]:.0f} {p.box[2]:.0f} {p.box[3]:.0f}] {p.score:.2f}"
+                             for p in figures)
+
+        found, aside = listed(people), det.set_aside(rgb)
         print(f"{path.name}: {rgb.shape[1]}x{rgb.shape[0]}, {len(people)} people, {min(times) * 1000:.0f} ms"
-              f"{': ' + found if found else ''}")
+              f"{': ' + found if found else ''}" + (f"; set aside as animals: {listed(aside)}" if aside else ""))
         if args.out:
-            pic = draw_people(rgb, people)
+            pic = draw_people(rgb, people, set_aside=aside)
             if args.crop_to_people and people:
                 x0, y0 = (min(p.box[i] for p in people) for i in (0, 1))
                 x1, y1 = (max(p.box[i] for p in people) for i in (2, 3))

@@ -42,17 +42,24 @@ def tint_people(image_rgb: np.ndarray, people: list[Person], alpha: float = 0.35
     return out
 
 
+SET_ASIDE_RGB = (200, 200, 200)  # figures turned away as animals: grey, as the app draws them
+
+
 def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: float = 0.5,
-                mask_alpha: float = 0.35, fitted: int = -1) -> np.ndarray:
+                mask_alpha: float = 0.35, fitted: int = -1, set_aside: list[Person] = ()) -> np.ndarray:
     """A copy of the image with each person's mask, box (with number and score: "#1 0.93" for people[0], "#4 boxed"
     for a person found in a box the user drew)
     and skeleton drawn on it; people[fitted], when given, with a box twice as thick and "fitted" in its tag
-    (the picture of one person's outputs among a photo's people)."""
+    (the picture of one person's outputs among a photo's people); `set_aside` (`PersonDetector.set_aside`: figures
+    turned away as animals) as grey boxes tagged "set aside" and their score, under the people."""
     out = tint_people(image_rgb, people, mask_alpha)
     h, w = out.shape[:2]
     t = max(1, round(min(h, w) / 300))  # by the short side: a panorama's tags stay the size of its people
     sh = 4  # fixed-point bits for sub-pixel drawing
     pt = lambda xy: (int(round(xy[0] * (1 << sh))), int(round(xy[1] * (1 << sh))))  # noqa: E731
+    for p in set_aside:  # light on a dark line: seen on snow and on shadow alike
+        cv2.rectangle(out, pt(p.box[:2]), pt(p.box[2:4]), (30, 30, 30), 2 * t, cv2.LINE_AA, sh)
+        cv2.rectangle(out, pt(p.box[:2]), pt(p.box[2:4]), SET_ASIDE_RGB, t, cv2.LINE_AA, sh)
     for n, p in enumerate(people):
         col = BOX_COLORS[n % len(BOX_COLORS)]
         x0, y0, x1, y1 = p.box
@@ -65,6 +72,8 @@ def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: flo
             if v >= min_visibility:
                 cv2.circle(out, pt((x, y)), (t + 1) << sh, _side(i), -1, cv2.LINE_AA, sh)
     placed: list[tuple[int, int, int, int]] = []
+    for p in set_aside:
+        placed.append(_tag(out, f"set aside {p.score:.2f}", p.box, SET_ASIDE_RGB, t, placed))
     for n, p in enumerate(people):  # last, over every skeleton: readable on small people too
         # counted from 1, as the app's "Person 1" and predict's NAME_p2
         # a person found in a user's box has no detector score of their own to show

@@ -37,18 +37,23 @@ def cpu_has_bfloat16_units() -> bool:
         return False
 
 
+def _known(precision: str) -> str:
+    """precision itself when it is one of PRECISIONS; ValueError naming them otherwise."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be auto, float32 or bfloat16, not {precision!r}")
+    return precision
+
+
 def resolve_precision(precision: str, device: torch.device) -> str:
     """"float32" or "bfloat16" for a requested precision (PRECISIONS) on `device`; ValueError for another word.
     "auto": the environment's NBF_PRECISION if set, else bfloat16 on a CPU with AMX and float32 otherwise.
     bfloat16 is a CPU format here: on another device it is float32."""
-    if precision == "auto":
+    if _known(precision) == "auto":
         precision = os.environ.get(ENV, "auto").strip().lower() or "auto"
         if precision not in PRECISIONS:
             raise ValueError(f"{ENV} must be float32, bfloat16 or auto, not {os.environ.get(ENV)!r}")
         if precision == "auto":
             precision = "bfloat16" if cpu_has_bfloat16_units() else "float32"
-    if precision not in PRECISIONS[1:]:
-        raise ValueError(f"precision must be auto, float32 or bfloat16, not {precision!r}")
     return precision if device.type == "cpu" else "float32"
 
 
@@ -56,9 +61,7 @@ def for_process(precision: str) -> None:
     """Make `precision` (float32 or bfloat16) what "auto" means in this process from now on, by setting NBF_PRECISION:
     the person detector, shared by the process and built once, runs its animal check in it as the Predictor runs
     its networks. "auto" leaves the environment as it is; ValueError for a word not in PRECISIONS."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be auto, float32 or bfloat16, not {precision!r}")
-    if precision != "auto":
+    if _known(precision) != "auto":
         os.environ[ENV] = precision
 
 

@@ -422,8 +422,11 @@ def test_a_photo_whose_only_figure_is_an_animal_says_so(shipped):
     assert msg.endswith("was set aside; a person boxed by hand is not checked for animals)"), msg
     x0 = int(msg.split("at x ")[1].split("-")[0])
     assert 150 <= x0 <= 210, msg  # the dog's own box (hand-marked at x 180-550 in tests/inference/detect)
-    with pytest.raises(NoPersonFound, match=r"\(neither the person detector nor the segmentation found one\)$"):
+    (box,) = caught.value.set_aside  # what the app draws on the photo: the box the message names
+    assert round(box[0]) == x0 and box[2] > box[0] + 200 and box[3] > box[1] + 200, box
+    with pytest.raises(NoPersonFound, match=r"\(neither the person detector nor the segmentation found one\)$") as c:
         shipped.predict(RESOURCES / "photos" / "coffee.jpg")
+    assert c.value.set_aside == ()
 
 
 def test_the_note_on_figures_set_aside_counts_them():

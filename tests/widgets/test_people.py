@@ -178,3 +178,34 @@ def test_a_boxed_person_stays_with_the_photo_and_a_fitted_one_keeps_their_edits(
     assert c.fit_box((517, 40, 812, 505))
     wait_person(qtbot, window, 1)
     assert set(s.results) == {0, 1} and len(s.people) == 2
+
+
+def test_a_figure_set_aside_as_an_animal_is_drawn_on_the_photo(qtbot, window, photo):
+    """The dachshund photo: nobody found, the banner says where the figure set aside is, and the photo shows it (a
+    grey tag at its box); the next photo has nothing set aside."""
+    from pathlib import Path
+
+    from widgets.people_overlay import SET_ASIDE_COLOR
+
+    s, c = window.session, window.controller
+    window.photo.show_mesh.setChecked(False)
+    c.open_file(Path(__file__).resolve().parents[1] / "inference" / "detect" / "photos" / "daisy.jpg")
+    qtbot.waitUntil(lambda: not s.busy and "looks like an animal" in window.banner.text, timeout=60000)
+    if not s.set_aside:
+        pytest.skip("the detector runs without its animal check here")
+    (box,) = s.set_aside
+    assert f"at x {round(box[0])}-{round(box[2])}" in window.banner.text and s.people == ()
+    qtbot.waitUntil(lambda: window.photo.set_aside == s.set_aside, timeout=5000)
+    x0, y0, x1, y1 = box_on_canvas(window, type("Fig", (), {"box": box}))
+    on = grab(window.photo.canvas)
+    window.photo.show_people.setChecked(False)  # (View > Detected people hides the figure with the people)
+    off = grab(window.photo.canvas)
+    window.photo.show_people.setChecked(True)
+    drawn = (on != off).any(-1)
+    near = np.zeros_like(drawn)
+    near[max(int(y0) - 30, 0):int(y1) + 3, max(int(x0) - 3, 0):int(x1) + 3] = True
+    assert drawn[near].sum() > 200 and drawn[~near].sum() == 0  # the box and its tag, nowhere else
+    assert color_mask(on, SET_ASIDE_COLOR.getRgb()[:3], tol=30)[drawn].sum() > 20  # in grey
+    c.open_file(photo)
+    wait_person(qtbot, window, 0)
+    assert s.set_aside == () and window.photo.set_aside == ()

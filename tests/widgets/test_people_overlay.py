@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter
 
 from inference.detect import Person
-from widgets.people_overlay import paint_people, place_tags
+from widgets.people_overlay import SET_ASIDE_COLOR, paint_people, paint_set_aside, place_tags
 
 
 def test_tags_of_people_standing_close_do_not_cover_each_other():
@@ -49,3 +49,25 @@ def test_people_paint_onto_an_image(qapp):
     p.end()
     arr = np.frombuffer(img.constBits(), np.uint8).reshape(150, 200, 4)
     assert arr[..., :3].max() > 0  # something was drawn
+
+
+def test_figures_set_aside_are_drawn_grey_with_their_tag(qapp):
+    """A figure turned away as an animal: a dark line with light dashes along its box (seen on any background)
+    and a grey tag; nothing at all without figures."""
+    def painted(boxes, fill):
+        img = QImage(300, 200, QImage.Format.Format_RGB32)
+        img.fill(QColor(*fill))
+        p = QPainter(img)
+        paint_set_aside(p, boxes, QPointF(10, 5), 2.0, QRectF(0, 0, 300, 200))
+        p.end()
+        return np.frombuffer(img.constBits(), np.uint8).reshape(200, 300, 4)[..., 2::-1].copy()  # BGRA -> RGB
+
+    for fill in ((255, 255, 255), (0, 0, 0)):
+        blank = painted((), fill)
+        assert (blank == blank[0, 0]).all()
+        arr = painted([(40, 30, 100, 90)], fill)  # widget box x 90-210, y 65-185
+        edge = arr[100:180, 86:95]  # along the left edge, below the tag
+        assert (edge.max(-1) < 60).any()  # the dark line (between the dashes)
+        light = np.abs(arr[100:180, 88:93].astype(int) - SET_ASIDE_COLOR.getRgb()[:3]).sum(-1) < 40
+        assert light.any()  # its dashes
+        assert (arr[120, 150] == arr[0, 0]).all()  # inside the box: the photo, untouched

@@ -80,3 +80,19 @@ def test_tags_on_a_panorama_are_sized_by_its_short_side():
     out = draw_people(strip, [_person((100, 50, 160, 250))])
     ys, xs = _tag_pixels(out, 0).T
     assert ys.max() - ys.min() < 60
+
+
+def test_figures_set_aside_are_drawn_grey_under_the_people():
+    """A figure set aside as an animal: a grey box on a dark line with a grey "set aside" tag; the people keep their
+    colours over it, and nothing grey is drawn without figures."""
+    from inference.detect.draw import SET_ASIDE_RGB
+
+    green = np.full((200, 300, 3), (40, 140, 40), np.uint8)
+    dog, man = _person((30, 60, 140, 180)), _person((160, 40, 220, 190))
+    grey = lambda pic: (pic == np.asarray(SET_ASIDE_RGB, np.uint8)).all(-1)  # noqa: E731
+    assert not grey(draw_people(green, [man])).any()
+    out = draw_people(green, [man], set_aside=[dog])
+    ys, xs = np.nonzero(grey(out))
+    assert len(ys) > 300 and xs.min() >= 28 and xs.max() <= 141 + 60  # the box and its tag, by the dog
+    assert (out[100, 27:33].max(-1) < 80).any()  # the dark line along the box's left edge
+    assert len(_tag_pixels(out, 0)) > 100  # the man's tag as before

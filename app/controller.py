@@ -1139,6 +1139,8 @@ class Controller(QObject):
         dropped = self._drop_stale(person)
         self._share_people(people)
         self.session.set_people(people, max(person, 0))
+        if prediction.searched:  # (a box or the whole image asked for says nothing of the search's figures)
+            self.session.set_set_aside(tuple(a.box[:4] for a in prediction.set_aside))
         quality, network, parts = self._job_extras(job_id)
         self.session.set_prediction(prediction, quality, network, parts, made_with=self.config)
         # a result is on screen: the last failed prediction is no longer news (errors about files that could
@@ -1198,8 +1200,9 @@ class Controller(QObject):
 
     @Slot(int, object)
     def _on_set_aside(self, job_id: int, boxes) -> None:
-        """The search of the shown image found only animals (boxes in image px): shown on the photo (a user's box
-        says nothing about the photo's other figures, and one person of "fit everyone" failing cannot be this)."""
+        """The search of the shown image found only animals (boxes in image px): shown on the photo, as the figures
+        a search with people set aside are (`_on_finished`; a user's box says nothing about the photo's other
+        figures, and one person of "fit everyone" failing cannot be this)."""
         if job_id == self.generation.current and job_id != self._box_job and self.session.shown is not None:
             self.session.set_set_aside(boxes)
 

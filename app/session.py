@@ -39,8 +39,8 @@ class Session(QObject):
       peopleChanged(tuple of inference.detect.Person, int chosen index)
       qualityChanged(inference.fit_quality.FitQuality | None)  the trust numbers of the prediction
       resultsChanged(dict person index -> app.results.KeptResult)  every person of the image fitted so far
-      setAsideChanged(tuple of (x0, y0, x1, y1) image px)  figures the detector turned away as animals when it
-        found nobody else (inference.errors.NoPersonFound.set_aside); () for a new image
+      setAsideChanged(tuple of (x0, y0, x1, y1) image px)  the figures the shown image's search turned away as
+        animals (Prediction.set_aside, or NoPersonFound.set_aside when it found nobody else); () for a new image
     """
 
     imageChanged = Signal(object)

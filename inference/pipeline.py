@@ -412,7 +412,7 @@ class Predictor:
             rgb = load_image(image)
         except ImageError as exc:
             raise PredictionError(str(exc)) from None
-        people, joints2d, conf, mask_crop, bones = (), None, None, None, None
+        people, joints2d, conf, mask_crop, bones, animals = (), None, None, None, None, ()
         searched = False
         if found is not None:
             people, person = (found,), 0
@@ -422,6 +422,7 @@ class Predictor:
                 box = tuple(float(v) for v in body_box(found, rgb.shape))
         elif box is None and self.detector is not None and person >= 0:
             people, searched = self.people(rgb), True
+            animals = tuple(self.detector.set_aside(rgb))
             if people:
                 if not 0 <= person < len(people):
                     raise PersonNotThere(person + 1, len(people))
@@ -460,8 +461,8 @@ class Predictor:
             why = ("neither the person detector nor the segmentation found one" if searched and found is None
                    else "the segmentation painted no body part inside the detected person's silhouette"
                    if found is not None else "the segmentation is empty")
-            animals = self.detector.set_aside(rgb) if searched and found is None else []  # (searched: a detector)
-            why = _animals_note(animals) or why
+            if found is None:  # the figures turned away are the news (with a person found they are by the way)
+                why = _animals_note(list(animals)) or why
             raise NoPersonFound(f"no person found in the image ({why})", set_aside=[a.box[:4] for a in animals])
         t2 = time.perf_counter()
         if cancel():
@@ -495,7 +496,8 @@ class Predictor:
                                           refine=t_ref),
                           refined=refined, network_params=network_params, network_mesh=network_mesh,
                           source=str(image) if isinstance(image, (str, Path)) else "",
-                          people=people, person=person if found is not None else -1, searched=searched, turn=turn)
+                          people=people, person=person if found is not None else -1, searched=searched, turn=turn,
+                          set_aside=animals)
 
     def predict_each(self, image: np.ndarray | str | Path, max_people: int | None = None) -> Iterator[Prediction]:
         """The Prediction of each person of an image, the default person first (`predict(image, person=k)` for

@@ -121,7 +121,7 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
         if p.people:
             from inference.detect.draw import draw_people
 
-            png("_people.png", draw_people(p.image, p.people, fitted=p.person))
+            png("_people.png", draw_people(p.image, p.people, fitted=p.person, set_aside=p.set_aside))
         png("_parts_overlay.png", parts_overlay(p.image, full))
         png("_overlay.png", mesh_overlay(renderer, p))
         for fmt in mesh_formats:

@@ -262,6 +262,8 @@ class Prediction:
     network_mesh: BodyMesh | None = None      # ... and its mesh
     person: int = -1        # index into people of the one fitted (-1: the whole image, no detected person)
     searched: bool = True   # the person search ran (False: a crop or the whole image was asked for, or a person given)
+    # the inference.detect.Person figures the search found and turned away as animals (inference/detect/animals.py)
+    set_aside: tuple = ()
     # degrees the networks' crop was turned (counter-clockwise on the screen) to read a leaning person upright
     # (inference/upright.py); params, mesh and parts are in the crop as it is, turned back
     turn: float = 0.0

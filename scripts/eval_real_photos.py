@@ -137,7 +137,8 @@ def main() -> None:
                                  "height_cm": measure(body, params.betas).height_m * 100}
                 full_parts = uncrop_parts(p.parts, p.crop, p.image.shape, photo=p.image)  # as the app shows it
                 x0, y0, x1, y1 = _view(p.people[p.person].box, p.image.shape)
-                photo_tiles = [draw_people(p.image, p.people, fitted=p.person), parts_overlay(p.image, full_parts),
+                photo_tiles = [draw_people(p.image, p.people, fitted=p.person, set_aside=p.set_aside),
+                               parts_overlay(p.image, full_parts),
                                mesh_overlay(renderer, p, vertices=network.vertices), mesh_overlay(renderer, p)]
                 # (mesh_overlay draws a photo over 1024 px on a smaller copy: back to the photo's size before the
                 # person's view is cut out in photo pixels)

@@ -1,8 +1,8 @@
 """The people the detector found, drawn over the photo with QPainter: a box per person with its rank
 ("Person 1" is the most complete and central: inference.detect.blazepose.rank_people), the BlazePose skeleton
 (subject's left in blue, right in orange) and the person being fitted drawn solid, the others dashed and fainter.
-Colours follow inference.detect.draw. Figures the detector turned away as animals (when it found nobody else) are
-drawn grey and dashed, tagged as set aside."""
+Colours follow inference.detect.draw. Figures the search turned away as animals are drawn grey and dashed, tagged
+as set aside."""
 from __future__ import annotations
 
 import numpy as np

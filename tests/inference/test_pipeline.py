@@ -429,6 +429,21 @@ def test_a_photo_whose_only_figure_is_an_animal_says_so(shipped):
     assert c.value.set_aside == ()
 
 
+def test_a_person_beside_an_animal_is_fitted_and_the_animal_set_aside(shipped):
+    """marylou.jpg, a woman beside a horse: the woman is the photo's one person and is fitted; the horse is the figure
+    the search set aside (`Prediction.set_aside`, what the app and `NAME_people.png` draw grey); a person given to
+    `predict` (no search) carries none."""
+    if shipped.detector is None or shipped.detector.animals is None:
+        pytest.skip("needs the person detector runtime (requirements-detect.txt) and its animal check")
+    photo = Path(__file__).parent / "detect" / "photos" / "marylou.jpg"
+    p = shipped.predict(photo)
+    (woman,), (horse,) = p.people, p.set_aside
+    assert p.person == 0 and p.searched
+    assert woman.box[0] > horse.box[2] - 10  # the horse stands left of her (x 193-436, she at 562-635)
+    assert horse.box[3] - horse.box[1] > 150 and horse.box[2] - horse.box[0] > 150
+    assert shipped.predict(photo, found=woman).set_aside == ()
+
+
 def test_the_note_on_figures_set_aside_counts_them():
     """One figure or several: the note names how many, where the first lies (rounded image px), and no note without
     any."""

@@ -1,6 +1,8 @@
 """Real photos: the detected people drawn over the photo (View › Detected people) and the person
 picker (combo box, or a click inside a box) that re-fits another person. Needs the person detector's
 runtime (requirements-detect.txt); skipped without it."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -183,8 +185,6 @@ def test_a_boxed_person_stays_with_the_photo_and_a_fitted_one_keeps_their_edits(
 def test_a_figure_set_aside_as_an_animal_is_drawn_on_the_photo(qtbot, window, photo):
     """The dachshund photo: nobody found, the banner says where the figure set aside is, and the photo shows it (a
     grey tag at its box); the next photo has nothing set aside."""
-    from pathlib import Path
-
     from widgets.people_overlay import SET_ASIDE_COLOR
 
     s, c = window.session, window.controller
@@ -209,3 +209,26 @@ def test_a_figure_set_aside_as_an_animal_is_drawn_on_the_photo(qtbot, window, ph
     c.open_file(photo)
     wait_person(qtbot, window, 0)
     assert s.set_aside == () and window.photo.set_aside == ()
+
+
+def test_a_person_beside_an_animal_is_fitted_and_the_animal_drawn_grey(qtbot, window):
+    """marylou.jpg: the woman is fitted as the photo's one person; the horse the search set aside is drawn grey on
+    the photo beside her box."""
+    from widgets.people_overlay import SET_ASIDE_COLOR
+
+    s, c = window.session, window.controller
+    window.photo.show_mesh.setChecked(False)
+    c.open_file(Path(__file__).resolve().parents[1] / "inference" / "detect" / "photos" / "marylou.jpg")
+    wait_person(qtbot, window, 0)
+    if not s.set_aside:
+        pytest.skip("the detector runs without its animal check here")
+    assert len(s.people) == 1 and len(s.set_aside) == 1
+    qtbot.waitUntil(lambda: window.photo.set_aside == s.set_aside, timeout=5000)
+    x0, y0, x1, y1 = box_on_canvas(window, type("Fig", (), {"box": s.set_aside[0]}))
+    on = grab(window.photo.canvas)
+    window.photo.show_people.setChecked(False)
+    drawn = (on != grab(window.photo.canvas)).any(-1)
+    window.photo.show_people.setChecked(True)
+    edge = np.s_[int(y0) + 30:int(y1) - 3, max(int(x0) - 3, 0):int(x0) + 3]  # its left edge, below the tag
+    assert drawn[edge].mean() > 0.3 and color_mask(on[edge], SET_ASIDE_COLOR.getRgb()[:3], tol=30)[drawn[edge]].any()
+    assert color_mask(on, BOX_COLORS[0]).sum() > 100  # the woman's box and tag as before

@@ -121,6 +121,11 @@ def _file_key(source) -> tuple[str | None, tuple[int, int]]:
 MERGE_WINDOW_S = 1.5
 
 
+def _set_aside_boxes(prediction) -> tuple:
+    """The boxes (x0, y0, x1, y1) image px of the figures a prediction's search set aside as animals."""
+    return tuple(tuple(float(v) for v in a.box[:4]) for a in prediction.set_aside)
+
+
 def format_timings(t) -> str:
     """'detect 60 ms · crop 4 ms · segment 120 ms · fit 35 ms · body 3 ms · total 0.22 s' from a Timings
     (detect and refine only when they ran)."""
@@ -625,6 +630,9 @@ class Controller(QObject):
             self.session.set_result(k, kept)
         shown = entry.results.get(entry.person) or next(iter(entry.results.values()))
         self._restore(shown)
+        searched = next((k.prediction for k in entry.results.values() if k.prediction.searched), None)
+        if searched is not None:  # the figures its search set aside, drawn again
+            self.session.set_set_aside(_set_aside_boxes(searched))
         files = self.settings.add_recent_file(Path(path))
         self.recentFilesChanged.emit(files)
         self.status.emit(self._shown_status("as you left it; F5 fits it again"))
@@ -1140,7 +1148,7 @@ class Controller(QObject):
         self._share_people(people)
         self.session.set_people(people, max(person, 0))
         if prediction.searched:  # (a box or the whole image asked for says nothing of the search's figures)
-            self.session.set_set_aside(tuple(a.box[:4] for a in prediction.set_aside))
+            self.session.set_set_aside(_set_aside_boxes(prediction))
         quality, network, parts = self._job_extras(job_id)
         self.session.set_prediction(prediction, quality, network, parts, made_with=self.config)
         # a result is on screen: the last failed prediction is no longer news (errors about files that could
@@ -1200,9 +1208,9 @@ class Controller(QObject):
 
     @Slot(int, object)
     def _on_set_aside(self, job_id: int, boxes) -> None:
-        """The search of the shown image found only animals (boxes in image px): shown on the photo, as the figures
-        a search with people set aside are (`_on_finished`; a user's box says nothing about the photo's other
-        figures, and one person of "fit everyone" failing cannot be this)."""
+        """A prediction that found no person to fit came with the figures its search set aside as animals (boxes in
+        image px): shown on the photo, as a result's are (`_on_finished`). Not for a user's box, which says nothing
+        about the photo's other figures."""
         if job_id == self.generation.current and job_id != self._box_job and self.session.shown is not None:
             self.session.set_set_aside(boxes)
 

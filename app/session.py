@@ -81,9 +81,9 @@ class Session(QObject):
 
     # ---------------------------------------------------------------- setters
     def set_image(self, shown: ShownImage | None) -> None:
+        self.set_set_aside(())  # (what was set aside belongs to the image left)
         self.shown = shown
         self.imageChanged.emit(shown)
-        self.set_set_aside(())  # (what was set aside belongs to the image left)
 
     def set_set_aside(self, boxes) -> None:
         """The figures the shown image's search turned away as animals: boxes (x0, y0, x1, y1) in image px."""

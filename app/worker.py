@@ -5,8 +5,8 @@ Requests (job id, image, source, person index) arrive by queued signal; results 
 FitQuality), for a refined prediction assessedNetwork(job_id, FitQuality of the network's own fit), and
 displayParts(job_id, the part labels on the display copy) just before finished(job_id, Prediction)
 (inference.fit_quality and photo_mapping.parts_for_display, computed here so the GUI thread never does),
-failed(job_id, message, no person found) (after setAside(job_id, boxes) when the figures the detector found were
-all turned away as animals: inference.errors.NoPersonFound.set_aside), and warning(message) once per Predictor built
+failed(job_id, message, no person found) (after setAside(job_id, boxes) when the search set figures aside as
+animals: inference.errors.NoPersonFound.set_aside), and warning(message) once per Predictor built
 for each of its load-time warnings (e.g. no person detector installed). Every request carries a job id from a
 `Generation` counter; the worker skips requests that are already stale and its cancel callback
 tells a running Predictor to stop as soon as a newer request exists. The receiver drops results

@@ -96,6 +96,10 @@ def extract(folder: Path, n: int, cache: Path) -> list[int]:
     from inference.pipeline import Predictor
 
     cache.mkdir(parents=True, exist_ok=True)
+    source = cache / "source.txt"  # the cases' folder: a cache is reused for that folder only
+    if source.exists() and source.read_text().strip() != str(folder.resolve()):
+        raise SystemExit(f"{cache} holds the maps of {source.read_text().strip()}: give another --cache")
+    source.write_text(str(folder.resolve()))
     pred = Predictor(detect="on", refine=False)
     it = _import_interpreter()(model_path=str(MODEL_DIR / LANDMARK_FILE), num_threads=1,
                                experimental_preserve_all_tensors=True)

@@ -672,7 +672,11 @@ class PersonDetector:
         """The figures the last search of this (H, W, 3) uint8 image (whatever its options) found and turned away as
         animals (animals.py), in image px, default first (`rank_people`); [] when there were none, or the image was
         not among the last CACHE_SIZE searched.
-        A user told "no person found" learns from them that a figure was seen and why it was not fitted."""
+        A user told "no person found" learns from them that a figure was seen and why it was not fitted. Kept without
+        silhouettes or world landmarks; the image is hashed only while some image has figures set aside."""
+        with self._lock:
+            if not self._set_aside:
+                return []
         key = _image_key(_as_rgb(image_rgb))
         with self._lock:
             return list(self._set_aside.get(key, ()))
@@ -713,7 +717,11 @@ class PersonDetector:
             finally:
                 self._passes, self._looks = None, None
             self._cache = [(key, people), *self._cache][:CACHE_SIZE]
-            _keep_newest(self._set_aside, key[:2], animals, CACHE_SIZE)
+            if animals:  # (kept without their silhouettes: only where they are is told)
+                _keep_newest(self._set_aside, key[:2], [Person(a.box, a.score, a.keypoints) for a in animals],
+                             CACHE_SIZE)
+            else:
+                self._set_aside.pop(key[:2], None)
         people = people + added
         if not with_masks:
             people = [Person(p.box, p.score, p.keypoints, None, p.world) for p in people]

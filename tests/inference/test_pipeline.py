@@ -444,6 +444,29 @@ def test_a_person_beside_an_animal_is_fitted_and_the_animal_set_aside(shipped):
     assert shipped.predict(photo, found=woman).set_aside == ()
 
 
+def test_a_figure_set_aside_then_boxed_by_hand_is_a_person(shipped, tmp_path):
+    """The user boxes the dachshund of (a mirrored copy of: the detector keeps boxed people per image for the
+    process) daisy.jpg, which the search set aside: it becomes the photo's person and is no longer a figure set
+    aside (the app then draws it as a person, not grey)."""
+    import cv2
+
+    from inference.errors import NoPersonFound
+    from inference.image_io import load_image
+
+    if shipped.detector is None or shipped.detector.animals is None:
+        pytest.skip("needs the person detector runtime (requirements-detect.txt) and its animal check")
+    img = np.ascontiguousarray(load_image(Path(__file__).parent / "detect" / "photos" / "daisy.jpg")[:, ::-1])
+    path = tmp_path / "mirrored.png"
+    cv2.imwrite(str(path), img[..., ::-1])
+    with pytest.raises(NoPersonFound) as caught:
+        shipped.predict(path)
+    (box,) = caught.value.set_aside
+    boxed = shipped.predict_box(path, box)
+    assert len(boxed.people) == 1 and boxed.people[0].boxed
+    after = shipped.predict(path)
+    assert len(after.people) == 1 and after.people[0].boxed and after.set_aside == ()
+
+
 def test_the_note_on_figures_set_aside_counts_them():
     """One figure or several: the note names how many, where the first lies (rounded image px), and no note without
     any."""

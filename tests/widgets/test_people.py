@@ -211,9 +211,9 @@ def test_a_figure_set_aside_as_an_animal_is_drawn_on_the_photo(qtbot, window, ph
     assert s.set_aside == () and window.photo.set_aside == ()
 
 
-def test_a_person_beside_an_animal_is_fitted_and_the_animal_drawn_grey(qtbot, window):
+def test_a_person_beside_an_animal_is_fitted_and_the_animal_drawn_grey(qtbot, window, photo):
     """marylou.jpg: the woman is fitted as the photo's one person; the horse the search set aside is drawn grey on
-    the photo beside her box."""
+    the photo beside her box, and again when the user comes back to the photo after another."""
     from widgets.people_overlay import SET_ASIDE_COLOR
 
     s, c = window.session, window.controller
@@ -232,3 +232,11 @@ def test_a_person_beside_an_animal_is_fitted_and_the_animal_drawn_grey(qtbot, wi
     edge = np.s_[int(y0) + 30:int(y1) - 3, max(int(x0) - 3, 0):int(x0) + 3]  # its left edge, below the tag
     assert drawn[edge].mean() > 0.3 and color_mask(on[edge], SET_ASIDE_COLOR.getRgb()[:3], tol=30)[drawn[edge]].any()
     assert color_mask(on, BOX_COLORS[0]).sum() > 100  # the woman's box and tag as before
+    # another photo has nothing set aside; back on this one (as it was left), the horse is drawn again
+    figures = s.set_aside
+    c.open_file(photo)
+    qtbot.waitUntil(lambda: not s.busy and s.shown is not None and s.shown.name != "marylou.jpg", timeout=60000)
+    assert s.set_aside == () and window.photo.set_aside == ()
+    c.open_file(Path(__file__).resolve().parents[1] / "inference" / "detect" / "photos" / "marylou.jpg")
+    qtbot.waitUntil(lambda: s.shown is not None and s.shown.name == "marylou.jpg" and not s.busy, timeout=60000)
+    assert s.set_aside == figures and window.photo.set_aside == figures

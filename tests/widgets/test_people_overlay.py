@@ -71,3 +71,6 @@ def test_figures_set_aside_are_drawn_grey_with_their_tag(qapp):
         light = np.abs(arr[100:180, 88:93].astype(int) - SET_ASIDE_COLOR.getRgb()[:3]).sum(-1) < 40
         assert light.any()  # its dashes
         assert (arr[120, 150] == arr[0, 0]).all()  # inside the box: the photo, untouched
+        tag = (np.abs(arr[65:90, 90:210].astype(int) - 60) <= 3).all(-1)  # its grey patch, in the box's corner
+        assert tag.sum() > 300
+        assert (np.abs(arr[65:90, 90:210].astype(int) - SET_ASIDE_COLOR.getRgb()[:3]).sum(-1) < 60)[tag.any(1)].any()

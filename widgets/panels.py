@@ -18,7 +18,7 @@ from .flow_layout import FlowLayout
 from .image_canvas import ImageCanvas, colorize_rgba
 from .legend import PartLegend
 from .people_list import PeopleList
-from .people_overlay import paint_people, paint_set_aside, person_at
+from .people_overlay import paint_people, person_at
 from .quality_badge import QualityBadge, verdict_icon
 from .render_host import RenderHost, RenderJob, fit_size
 
@@ -232,11 +232,9 @@ class PhotoPanel(QWidget):
             return
         h, w = self.shown.display.shape[:2]
         photo = QRectF(origin.x(), origin.y(), k * w, k * h)  # the photo in the canvas, zoomed and panned
-        bounds = photo.intersected(QRectF(self.canvas.rect()))
-        paint_set_aside(painter, self.set_aside, origin, k * self.shown.scale, bounds)
-        if self.people:
-            fitted = self.prediction is not None and self.prediction.person == self.person
-            paint_people(painter, self.people, origin, k * self.shown.scale, self.person, fitted, bounds=bounds)
+        fitted = self.prediction is not None and self.prediction.person == self.person
+        paint_people(painter, self.people, origin, k * self.shown.scale, self.person, fitted,
+                     bounds=photo.intersected(QRectF(self.canvas.rect())), set_aside=self.set_aside)
 
     def set_mesh(self, mesh) -> None:
         """An edited body: the overlay is drawn again once edits pause for OVERLAY_SETTLE_MS (a slider drag

@@ -77,12 +77,15 @@ def tag_texts(n_people: int, selected: int, fitted: bool) -> list[str]:
 
 
 def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int = 0, fitted: bool = True,
-                 bounds: QRectF | None = None) -> None:
+                 bounds: QRectF | None = None, set_aside=()) -> None:
     """Draw `people` (inference.detect.Person, image pixels) with image point (x, y) at widget point
     origin + k * (x, y). The selected person is drawn last, solid; the others dashed; the tags last of all, inside
     `bounds` (widget px, the visible photo; `place_tags`). `fitted`: the body on screen is the selected person's
-    (their tag says "in 3D", else "selected": asked for, not fitted yet)."""
-    if not people:
+    (their tag says "in 3D", else "selected": asked for, not fitted yet). `set_aside`: the boxes (x0, y0, x1, y1)
+    image px of the figures the search turned away as animals, under the people: a grey dashed box on a dark line
+    each, tagged SET_ASIDE_TAG where no person's tag is, so a user sees what the detector saw and where to
+    Shift+drag if it was a person."""
+    if not people and not set_aside:
         return
     p.save()
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -96,10 +99,15 @@ def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int =
     font.setBold(True)
     p.setFont(font)
     fm = p.fontMetrics()
-    texts = tag_texts(len(people), selected, fitted)
-    boxes = [QRectF(to_widget(*person.box[:2]), to_widget(*person.box[2:])) for person in people]
-    tags = place_tags(boxes, [(fm.horizontalAdvance(t) + 10, fm.height() + 4) for t in texts],
-                      [order[-1]] + sorted(order[:-1]), bounds)
+    texts = tag_texts(len(people), selected, fitted) + [SET_ASIDE_TAG] * len(set_aside)
+    boxes = [QRectF(to_widget(*b[:2]), to_widget(*b[2:4])) for b in [q.box for q in people] + list(set_aside)]
+    people_first = ([order[-1]] + sorted(order[:-1]) if order else []) + list(range(len(people), len(boxes)))
+    tags = place_tags(boxes, [(fm.horizontalAdvance(t) + 10, fm.height() + 4) for t in texts], people_first, bounds)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    for pen in (QPen(QColor(30, 30, 30), 3.5), QPen(SET_ASIDE_COLOR, 2.0, Qt.PenStyle.DashLine)):
+        p.setPen(pen)  # light dashes on a dark line: seen on snow and on shadow alike
+        for rect in boxes[len(people):]:
+            p.drawRect(rect)
     for n in order:
         person = people[n]
         sel = n == selected
@@ -122,38 +130,15 @@ def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int =
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(QPen(col, 3.0 if sel else 2.0, Qt.PenStyle.SolidLine if sel else Qt.PenStyle.DashLine))
         p.drawRect(rect)
-    for n in order:  # the tags over every skeleton and box (`place_tags`: where they cover no other tag)
+    p.setOpacity(1.0)
+    for n in range(len(people), len(boxes)):  # the tags over every skeleton and box, where they cover no other tag
+        p.fillRect(tags[n], QColor(60, 60, 60))
+        p.setPen(SET_ASIDE_COLOR)
+        p.drawText(tags[n], Qt.AlignmentFlag.AlignCenter, texts[n])
+    for n in order:
         col = box_color(n)
         p.setOpacity(1.0 if n == selected else 0.85)
         p.fillRect(tags[n], col)
         p.setPen(QColor(20, 20, 20) if col.lightness() > 110 else QColor(250, 250, 250))
         p.drawText(tags[n], Qt.AlignmentFlag.AlignCenter, texts[n])
-    p.restore()
-
-
-def paint_set_aside(p: QPainter, boxes, origin: QPointF, k: float, bounds: QRectF | None = None) -> None:
-    """Draw the figures the search turned away as animals (`boxes`: (x0, y0, x1, y1) image px; image point (x, y)
-    at widget point origin + k * (x, y)): a grey dashed box on a dark line each, tagged SET_ASIDE_TAG inside `bounds`
-    (widget px, the visible photo), so a user sees what the detector saw and where to Shift+drag if it was a person."""
-    if not boxes:
-        return
-    p.save()
-    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    font = QFont(p.font())
-    font.setBold(True)
-    p.setFont(font)
-    fm = p.fontMetrics()
-    rects = [QRectF(QPointF(origin.x() + k * b[0], origin.y() + k * b[1]),
-                    QPointF(origin.x() + k * b[2], origin.y() + k * b[3])) for b in boxes]
-    size = (fm.horizontalAdvance(SET_ASIDE_TAG) + 10, fm.height() + 4)
-    tags = place_tags(rects, [size] * len(rects), list(range(len(rects))), bounds)
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    for pen in (QPen(QColor(30, 30, 30), 3.5), QPen(SET_ASIDE_COLOR, 2.0, Qt.PenStyle.DashLine)):
-        p.setPen(pen)  # light dashes on a dark line: seen on snow and on shadow alike
-        for rect in rects:
-            p.drawRect(rect)
-    for tag in tags:
-        p.fillRect(tag, QColor(60, 60, 60))
-        p.setPen(SET_ASIDE_COLOR)
-        p.drawText(tag, Qt.AlignmentFlag.AlignCenter, SET_ASIDE_TAG)
     p.restore()

@@ -6,7 +6,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from inference.detect import Person
-from widgets.people_overlay import SET_ASIDE_COLOR, paint_people, paint_set_aside, place_tags
+from widgets.people_overlay import SET_ASIDE_COLOR, paint_people, place_tags
 
 
 def test_tags_of_people_standing_close_do_not_cover_each_other():
@@ -58,7 +58,7 @@ def test_figures_set_aside_are_drawn_grey_with_their_tag(qapp):
         img = QImage(300, 200, QImage.Format.Format_RGB32)
         img.fill(QColor(*fill))
         p = QPainter(img)
-        paint_set_aside(p, boxes, QPointF(10, 5), 2.0, QRectF(0, 0, 300, 200))
+        paint_people(p, [], QPointF(10, 5), 2.0, bounds=QRectF(0, 0, 300, 200), set_aside=boxes)
         p.end()
         return np.frombuffer(img.constBits(), np.uint8).reshape(200, 300, 4)[..., 2::-1].copy()  # BGRA -> RGB
 
@@ -74,3 +74,26 @@ def test_figures_set_aside_are_drawn_grey_with_their_tag(qapp):
         tag = (np.abs(arr[65:90, 90:210].astype(int) - 60) <= 3).all(-1)  # its grey patch, in the box's corner
         assert tag.sum() > 300
         assert (np.abs(arr[65:90, 90:210].astype(int) - SET_ASIDE_COLOR.getRgb()[:3]).sum(-1) < 60)[tag.any(1)].any()
+
+
+def test_a_figure_set_aside_gets_its_tag_where_no_persons_tag_is(qapp):
+    """A person found right over a figure set aside (a rider on the horse the search turned away): both tags are
+    drawn, apart, the person's in its colour and the figure's grey."""
+    from widgets.people_overlay import box_color
+
+    kp = np.zeros((33, 3), np.float32)
+    man = Person(box=np.array([60, 40, 100, 160], np.float32), score=0.9, keypoints=kp)
+    img = QImage(300, 200, QImage.Format.Format_RGB32)
+    img.fill(QColor(255, 255, 255))
+    p = QPainter(img)
+    paint_people(p, [man], QPointF(0, 0), 1.0, bounds=QRectF(0, 0, 300, 200), set_aside=[(58, 38, 160, 170)])
+    p.end()
+    arr = np.frombuffer(img.constBits(), np.uint8).reshape(200, 300, 4)[..., 2::-1].copy()
+
+    def patch(rgb) -> tuple[int, int, int, int]:
+        ys, xs = np.nonzero((np.abs(arr.astype(int) - rgb) <= 3).all(-1))
+        assert len(ys) > 200, rgb
+        return xs.min(), ys.min(), xs.max(), ys.max()
+
+    (a0, b0, a1, b1), (c0, d0, c1, d1) = patch(box_color(0).getRgb()[:3]), patch((60, 60, 60))
+    assert a1 < c0 or c1 < a0 or b1 < d0 or d1 < b0  # the two tags do not overlap

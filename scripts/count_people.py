@@ -10,7 +10,8 @@ people give no person" (issue 13).
 
 Prints one line per photo with a person (its people's detector scores; NaN for a square photo taken as a
 person without a detection) and, last, how many photos showed a person and how many people in all. A photo
-that cannot be read is named and counted apart. `--square SIDE` reads each photo's centre square at SIDE px.
+that cannot be read is named and counted apart. `--square SIDE` reads each photo's centre square at SIDE px,
+`--mirror` each photo's mirror image (docs/crowds.md, "The mirror image of a photo").
 """
 from __future__ import annotations
 
@@ -32,17 +33,20 @@ def centre_square(rgb: np.ndarray, side: int) -> np.ndarray:
     return cv2.resize(rgb[y0:y0 + s, x0:x0 + s], (side, side), interpolation=cv2.INTER_AREA)
 
 
-def count(pred, paths: list[Path], square: int = 0) -> tuple[dict[str, list[float]], list[str]]:
+def count(pred, paths: list[Path], square: int = 0, mirror: bool = False
+          ) -> tuple[dict[str, list[float]], list[str]]:
     """({photo name: the detector scores of its people} for the photos with people, [unreadable photos]); a
     photo `predict` takes as one person although the search finds nobody (a square photo the segmentation is
     sure of, `Predictor.person_without_detection`) counts with the score NaN. square > 0: each photo's centre
-    square at that size instead."""
+    square at that size instead; mirror: each photo's mirror image (left and right exchanged)."""
     from inference.image_io import readable_images
 
     found, bad = {}, []
     for path, rgb in readable_images(paths, bad):
         if square:
             rgb = centre_square(rgb, square)
+        if mirror:
+            rgb = np.ascontiguousarray(rgb[:, ::-1])
         people = pred.people(rgb)
         if people:
             found[path.name] = [float(p.score) for p in people]
@@ -56,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("photos", nargs="+", type=Path)
     ap.add_argument("--square", type=int, default=0, metavar="SIDE",
                     help="each photo's centre square resized to SIDE px (square photos as users crop them)")
+    ap.add_argument("--mirror", action="store_true", help="each photo's mirror image (a person looks as much a "
+                    "person in it; the search's answers are not mirror-symmetric)")
     args = ap.parse_args(argv)
     from inference.pipeline import PredictionError, Predictor
 
@@ -64,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     except PredictionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    found, bad = count(pred, args.photos, args.square)
+    found, bad = count(pred, args.photos, args.square, args.mirror)
     for name, scores in found.items():
         print(f"{name}: {len(scores)} people, scores {', '.join(f'{s:.2f}' for s in scores)}"
               + (" (nan: no detection, the square photo's part map taken as a person)" if np.isnan(scores).any()

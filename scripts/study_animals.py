@@ -14,7 +14,9 @@ reads) and on all its 398 animal classes (`animal`) for the person's silhouette,
 was turned away, and the check's time (`ms`: the square and the classifier's pass). With `--all`, also the
 land-mammal share of every person kept (the same shares as the checks since stop 65). Last, the totals: photos
 with a person, people kept, checks and their median time, people turned away, and the largest share among the people
-kept. Findings: docs/crowds.md, "Animals taken for people" and "Every person checked for animals".
+kept. `--mirror` reads each photo's mirror image; `--flipped` adds each check's share for its square mirrored (a check
+averaged over both would be mirror-symmetric). Findings: docs/crowds.md, "Animals taken for people", "Every person
+checked for animals" and "The mirror image of a photo".
 """
 from __future__ import annotations
 
@@ -33,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("photos", nargs="+", type=Path)
     ap.add_argument("--all", action="store_true", help="also the land-mammal share of every person kept")
+    ap.add_argument("--mirror", action="store_true", help="each photo's mirror image instead")
+    ap.add_argument("--flipped", action="store_true",
+                    help="also the share of the check's square mirrored (`flipped`), which the check does not read")
     args = ap.parse_args(argv)
 
     from inference.detect import shared_detector
@@ -49,12 +54,15 @@ def main(argv: list[str] | None = None) -> int:
 
     def recorded(image: np.ndarray, person) -> bool:
         t0 = time.perf_counter()
-        prob = check.probabilities(check.look(image, person))
+        square = check.look(image, person)
+        prob = check.probabilities(square)
         ms = 1000 * (time.perf_counter() - t0)
         share = float(prob[list(LAND_MAMMALS)].sum())
         calls.append({"score": round(float(person.score), 3), "px": round(float(person.box[3] - person.box[1])),
                       "mammal": round(share, 3), "animal": round(float(prob[:398].sum()), 3), "top": int(prob.argmax()),
                       "box": [round(float(v)) for v in person.box], "ms": round(ms, 1)})
+        if args.flipped:
+            calls[-1]["flipped"] = round(float(check.probabilities(square[:, ::-1])[list(LAND_MAMMALS)].sum()), 3)
         verdict = is_animal(image, person)
         calls[-1]["turned_away"] = verdict
         return verdict
@@ -66,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     kept_shares: list[float] = []
     try:
         for path, rgb in readable_images(args.photos, skipped):
+            if args.mirror:
+                rgb = np.ascontiguousarray(rgb[:, ::-1])
             calls.clear()
             read += 1
             shared_detector().forget()  # a photo seen before in this process would come from the cache, unchecked

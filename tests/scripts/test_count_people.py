@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,3 +28,22 @@ def test_people_in_photos_with_and_without_people(tmp_path, capsys):
     assert len(bad) == 1 and bad[0].startswith("broken.jpg")
     assert count_people.main([str(photos / "coffee.jpg"), str(photos / "rocket.jpg")]) == 0
     assert capsys.readouterr().out.strip().endswith("photos with a person: 0 of 2; people: 0")
+
+
+def test_mirror_images_are_counted_with_mirror(tmp_path):
+    """--mirror reads each photo's mirror image: the camera man is found there too, his box mirrored."""
+    from inference.detect import detector_available
+
+    if not detector_available()[0]:
+        pytest.skip("person detector not installed")
+    from inference.image_io import load_image
+    from inference.pipeline import Predictor
+
+    pred = Predictor(detect="on")
+    camera = ROOT / "resources" / "photos" / "camera.png"
+    found, _ = count_people.count(pred, [camera], mirror=True)
+    assert len(found["camera.png"]) == 1
+    rgb = load_image(camera)
+    (plain,), (mirrored,) = pred.people(rgb), pred.people(np.ascontiguousarray(rgb[:, ::-1]))
+    w = rgb.shape[1]
+    assert abs((w - mirrored.box[2]) - plain.box[0]) < 25  # the same man, on the other side

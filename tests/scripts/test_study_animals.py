@@ -33,3 +33,18 @@ def test_the_dog_is_checked_and_turned_away_and_the_person_kept(capsys):
     assert [r["photo"] for r in kept] == ["astronaut.jpg"] and kept[0]["mammal"] == checks[1]["mammal"]
     assert lines[-1].startswith("1 of 3 photos with a person, 1 people kept; 2 people checked")
     assert "1 turned away as animals" in lines[-1]
+
+
+def test_mirror_images_and_flipped_squares(capsys):
+    """--mirror reads the dachshund's mirror image (still turned away); --flipped adds each check's share for its
+    square mirrored, near the share itself for a dog seen side on."""
+    from inference.detect import detector_available
+
+    if not detector_available()[0]:
+        pytest.skip("person detector not installed")
+    dog = ROOT / "tests" / "inference" / "detect" / "photos" / "daisy.jpg"
+    assert study_animals.main([str(dog), "--mirror", "--flipped"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    (check,) = [json.loads(x) for x in lines[:-1]]
+    assert check["turned_away"] and check["box"][0] > 170  # the dog's box mirrored (x 179-550 in the photo: 202-573)
+    assert abs(check["flipped"] - check["mammal"]) < 0.1 and check["flipped"] >= 0.65

@@ -78,18 +78,6 @@ def _animals_note(animals: list) -> str | None:
             f"boxed by hand is not checked for animals")
 
 
-def _not_people(figures: list, people: tuple) -> tuple:
-    """The figures set aside as animals that are not among `people` (a figure a user then boxed by hand is a person
-    of the photo: `PersonDetector.add_person`), by box overlap (IoU at least 0.5)."""
-    def iou(a, b) -> float:
-        w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-        h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-        union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
-        return w * h / union if union > 0 else 0.0
-
-    return tuple(f for f in figures if not any(iou(f.box, p.box) >= 0.5 for p in people))
-
-
 def _undetected_person(image_shape: tuple[int, ...], parts: PartMap) -> bool:
     """Whether a photo of image_shape (H, W, ...) in which the search found nobody still holds one person, from the
     part map of the whole photo: only a square, pre-cropped image (the network's own input convention) that the
@@ -434,7 +422,7 @@ class Predictor:
                 box = tuple(float(v) for v in body_box(found, rgb.shape))
         elif box is None and self.detector is not None and person >= 0:
             people, searched = self.people(rgb), True
-            animals = _not_people(self.detector.set_aside(rgb), people)
+            animals = tuple(self.detector.set_aside(rgb))
             if people:
                 if not 0 <= person < len(people):
                     raise PersonNotThere(person + 1, len(people))

@@ -672,14 +672,19 @@ class PersonDetector:
         """The figures the last search of this (H, W, 3) uint8 image (whatever its options) found and turned away as
         animals (animals.py), in image px, default first (`rank_people`); [] when there were none, or the image was
         not among the last CACHE_SIZE searched.
-        A user told "no person found" learns from them that a figure was seen and why it was not fitted. Kept without
+        A user told "no person found" learns from them that a figure was seen and why it was not fitted. A figure a
+        user has since boxed as a person (`add_person`: box IoU at least 0.5) is one no longer. Kept without
         silhouettes or world landmarks; the image is hashed only while some image has figures set aside."""
         with self._lock:
             if not self._set_aside:
                 return []
         key = _image_key(_as_rgb(image_rgb))
         with self._lock:
-            return list(self._set_aside.get(key, ()))
+            figures, added = self._set_aside.get(key, ()), self._added.get(key, ())
+        if not added:
+            return list(figures)
+        boxes = np.array([p.box for p in added], np.float32)
+        return [f for f in figures if not (_iou(np.asarray(f.box, np.float32), boxes) >= 0.5).any()]
 
     def forget(self) -> None:
         """Drop the kept detect() results (CACHE_SIZE): a benchmark times the search, not the cache."""

@@ -9,10 +9,10 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
-from inference.detect.draw import BOX_COLORS, EDGES, LEFT, MID, RIGHT
+from inference.detect.draw import BOX_COLORS, EDGES, LEFT, MID, RIGHT, SET_ASIDE_RGB
 
 MIN_VISIBILITY = 0.5
-SET_ASIDE_COLOR = QColor(200, 200, 200)  # a figure set aside is no person: grey, not a person's colour
+SET_ASIDE_COLOR = QColor(*SET_ASIDE_RGB)  # a figure set aside is no person: grey, not a person's colour
 SET_ASIDE_TAG = "Set aside: an animal?"
 
 

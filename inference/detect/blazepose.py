@@ -380,7 +380,7 @@ class PersonDetector:
         # the cache, so that a search made again (the cache evicted) still lists them at the same index
         self._added: dict[tuple, list[Person]] = {}
         # figures the last search of an image (digest, shape) turned away as animals, for the "no person found"
-        # message (`set_aside`); the last CACHE_SIZE images
+        # message and the pictures that draw them (`set_aside`); the last CACHE_SIZE images that had any
         self._set_aside: dict[tuple, list[Person]] = {}
         self._passes: tuple[np.ndarray, dict] | None = None  # (image, passes by ROI) of the running detect() call
         # the running detect() call's landmark results by id: (person, image, ROI, mirrored pass or None)

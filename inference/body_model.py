@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import safe_pickle
+from . import array_files, safe_pickle
 from .errors import BodyModelError  # noqa: F401 - raised here, defined torch-free
 from .paths import RESOURCES
 from .types import BodyMesh, BodyParams
@@ -55,8 +55,8 @@ def read_model_file(path: Path) -> dict:
     if path.is_dir():
         raise BodyModelError(f"body model path is a folder: {path} (expected {expected})")
     try:
-        if safe_pickle.is_npz(path) or path.suffix.lower() == ".npz":  # by content: an .npz renamed .pkl is one
-            data = safe_pickle.read_npz(path)
+        if array_files.is_npz(path) or path.suffix.lower() == ".npz":  # by content: an .npz renamed .pkl is one
+            data = array_files.read_npz(path)
         else:
             with open(path, "rb") as fh:
                 data = safe_pickle.load(fh)  # numpy, scipy.sparse and chumpy data only: no code runs

@@ -22,6 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from inference.array_files import read_npy
 from inference.parts import colorize, decode_colors
 from inference.types import BodyParams
 
@@ -211,7 +212,7 @@ def _read_joints(path: Path) -> np.ndarray:
     from inference.errors import ParamsFileError
 
     try:
-        joints = np.load(path)
+        joints = read_npy(path)
     except (OSError, ValueError, EOFError) as exc:
         raise ParamsFileError(f"{path.name}: cannot read the joints ({type(exc).__name__})") from None
     if joints.shape != (3, 14):

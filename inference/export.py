@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import safe_pickle
+from . import array_files, safe_pickle
 from .camera import CROP_SIZE, FOCAL
 from .deferred_signals import deferred_signals
 from .errors import ExportFormatError, ParamsFileError
@@ -435,7 +435,7 @@ def _read_pkl(path: Path) -> dict:
     return doc
 
 
-PARAM_READERS: dict[str, Callable[[Path], dict]] = {".npz": safe_pickle.read_npz, ".json": _read_json,
+PARAM_READERS: dict[str, Callable[[Path], dict]] = {".npz": array_files.read_npz, ".json": _read_json,
                                                      ".pkl": _read_pkl}
 
 

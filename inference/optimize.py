@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from .geometry import axis_angle_to_matrix, project_points
 from .joints import HEAD_JOINT, LSP_FROM_SMPL
-from .pose_priors import GaussianPosePrior, bend_penalty
+from .pose_priors import GaussianPosePrior, bend_penalty, default_pose_prior
 from .types import BodyParams, BoneDirections
 
 # |beta| beyond which the shape prior's wall (FitWeights.beta_wall) starts: the body model's betas are
@@ -143,7 +143,7 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     """
     t0 = time.perf_counter()
     dev = body.device
-    prior = prior or GaussianPosePrior()
+    prior = prior or default_pose_prior()
     f32 = lambda a: torch.tensor(np.asarray(a, np.float32), device=dev)[None]  # noqa: E731
     go, bp, betas, txy = (f32(init.global_orient), f32(init.body_pose), f32(init.betas), f32(init.transl[:2]))
     tz = f32(init.transl[2:])

@@ -4,11 +4,13 @@ refinement uses its energy to reject implausible results). Both files are fitted
 sampler (training/fit_prior.py, training/pose_gmm.py)."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from .array_files import read_npz
 from .geometry import on_device
 from .paths import RESOURCES
 
@@ -32,14 +34,21 @@ class GaussianPosePrior:
     """Mahalanobis prior on the 69 body-pose axis-angle values: mean (69,), precision (69, 69)."""
 
     def __init__(self, path: Path = PRIOR_PATH):
-        with np.load(path) as z:
-            self.mean = torch.tensor(z["mean"], dtype=torch.float32)
-            self.prec_chol = torch.tensor(z["prec_chol"], dtype=torch.float32)
+        z = read_npz(path)
+        self.mean = torch.tensor(z["mean"], dtype=torch.float32)
+        self.prec_chol = torch.tensor(z["prec_chol"], dtype=torch.float32)
 
     def __call__(self, body_pose: torch.Tensor) -> torch.Tensor:
         """(B, 69) -> (B,) squared Mahalanobis distance / 69."""
         d = (body_pose - self.mean.to(body_pose.device)) @ self.prec_chol.to(body_pose.device)
         return (d ** 2).sum(-1) / 69.0
+
+
+@functools.cache
+def default_pose_prior() -> GaussianPosePrior:
+    """The Gaussian prior of resources/priors, read once per process (refinement uses it on every fit; the
+    prior is never changed after it is read)."""
+    return GaussianPosePrior()
 
 
 class PoseGMM:
@@ -49,8 +58,8 @@ class PoseGMM:
     def __init__(self, path: Path = GMM_PATH, device: str | torch.device = "cpu"):
         if not Path(path).exists():
             raise FileNotFoundError(f"pose GMM not found: {path} (build it: python -m training.pose_gmm --out {path})")
-        with np.load(path) as z:
-            w, mu, cov = (np.asarray(z[k], np.float64) for k in ("weights", "means", "covs"))
+        z = read_npz(path)
+        w, mu, cov = (np.asarray(z[k], np.float64) for k in ("weights", "means", "covs"))
         prec_chol = np.stack([np.linalg.cholesky(np.linalg.inv(c)) for c in cov])   # P = L L^T
         logdet = np.array([np.linalg.slogdet(c)[1] for c in cov])
         const = np.log(w) - 0.5 * logdet                                              # (K,)

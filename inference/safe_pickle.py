@@ -5,7 +5,7 @@ resolves only the classes that plain data needs: numpy arrays, dtypes and scalar
 matrices (official SMPL files hold J_regressor as one), and chumpy arrays (official SMPL files hold
 them; `ChumpyStandIn` keeps their data without chumpy installed). Every other global is refused with
 `pickle.UnpicklingError` naming it. Used by the body-model reader (inference.body_model) and the
-parameter-file reader (inference.export), as is `read_npz`, their one reader of .npz files (arrays only).
+parameter-file reader (inference.export); .npz files are read by inference.array_files (arrays only).
 """
 from __future__ import annotations
 
@@ -64,24 +64,6 @@ class RestrictedUnpickler(pickle.Unpickler):
         if (module, name) not in ALLOWED:
             raise pickle.UnpicklingError(f"refusing to load {module}.{name} (only plain data is read from pickles)")
         return super().find_class(RENAMED_MODULES.get(module, module), name)
-
-
-ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first entry, or an empty archive
-
-
-def is_npz(path) -> bool:
-    """True when the file starts as a zip archive does (an .npz is one, whatever its suffix says)."""
-    with open(path, "rb") as fh:
-        return fh.read(4) in ZIP_STARTS
-
-
-def read_npz(path) -> dict:
-    """The arrays of an .npz file by name, numpy arrays only (no pickled objects); ValueError saying what is wrong
-    when the file is not a zip archive (numpy's own message would suggest allow_pickle)."""
-    if not is_npz(path):
-        raise ValueError("not an .npz file (an .npz is a zip archive of arrays; this file does not start as one)")
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
 
 
 def load(fh: BinaryIO, encoding: str = "latin1"):

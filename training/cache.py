@@ -25,6 +25,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from inference.array_files import read_npz
+
 from .set_settings import refusal, seed_type, write_record
 
 _WORKER = {}
@@ -158,16 +160,19 @@ def pack_cache(src: Path | str, out_dir: Path, n: int, quality: int = 80, shard:
                  labels_offsets=lab_off, joints2d=data.joints2d[sl].astype(np.float32))
 
 
+_PACKED_ARRAYS = ("images_webp", "images_offsets", "labels_png", "labels_offsets", "joints2d")
+
+
 def _read_shard(f: str, keys: tuple[str, ...] | None) -> dict[str, np.ndarray]:
-    with np.load(f) as z:
-        if "images_webp" not in z.files:
-            return {k: z[k] for k in z.files if keys is None or k in keys}
-        out = {"joints2d": z["joints2d"]}
-        if keys is None or "images" in keys:
-            out["images"] = _decode_all(z["images_webp"], z["images_offsets"], True)
-        if keys is None or "labels" in keys:
-            out["labels"] = _decode_all(z["labels_png"], z["labels_offsets"], False)
-        return out
+    z = read_npz(f, None if keys is None else {*keys, *_PACKED_ARRAYS})
+    if "images_webp" not in z:
+        return {k: v for k, v in z.items() if keys is None or k in keys}
+    out = {"joints2d": z["joints2d"]}
+    if keys is None or "images" in keys:
+        out["images"] = _decode_all(z["images_webp"], z["images_offsets"], True)
+    if keys is None or "labels" in keys:
+        out["labels"] = _decode_all(z["labels_png"], z["labels_offsets"], False)
+    return out
 
 
 def load_cache(folder: Path | str, max_samples: int | None = None, keys: tuple[str, ...] | None = None,

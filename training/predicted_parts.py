@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from inference.array_files import read_npz
 from inference.camera import CROP_SIZE
 from inference.keypoint_maps import MIRROR_LIMBS, limb_maps
 from inference.nets import SegNet
@@ -88,14 +89,13 @@ def build(seg: Path, data: Path, out: Path, threads: int = 0) -> PredictedParts:
     gts, preds = [], []
     for f in files:
         dest = out / Path(f).name
-        with np.load(f) as z:
-            gt = z["labels"]
-            if dest.exists():
-                with np.load(dest) as d:
-                    pred = d["labels"]
-            else:
-                pred = predict_labels(net, z["images"], z["joints2d"], seed=len(gts))
-                write_shard(dest, {"labels": pred, **{k: z[k] for k in COPY}})
+        gt = read_npz(f, ("labels",))["labels"]
+        if dest.exists():
+            pred = read_npz(dest, ("labels",))["labels"]
+        else:
+            z = read_npz(f, ("images", *COPY))
+            pred = predict_labels(net, z["images"], z["joints2d"], seed=len(gts))
+            write_shard(dest, {"labels": pred, **{k: z[k] for k in COPY}})
         gts.append(gt)
         preds.append(pred)
         print(f"{dest.name}: {len(pred)} maps", flush=True)

@@ -37,6 +37,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from inference.array_files import read_npz
 from inference.body_model import BodyModel
 from inference.geometry import project_points
 from inference.joints import LSP_FROM_SMPL
@@ -213,8 +214,7 @@ def read_frame(folder: Path, index: int) -> CrowdFrame:
     if image is None:
         raise FileNotFoundError(stem + "_image.png")
     ids = cv2.imread(stem + "_ids.png", cv2.IMREAD_UNCHANGED)
-    with np.load(stem + "_people.npz", allow_pickle=False) as z:
-        people = {k: z[k] for k in z.files}
+    people = read_npz(stem + "_people.npz")
     return CrowdFrame(np.ascontiguousarray(image[..., ::-1]), ids, people)
 
 

@@ -641,20 +641,16 @@ class Controller(QObject):
     def read_image(self, path: str | Path):
         """(image, None) for a readable image file, else (None, the message). A damaged image (e.g. a JPEG
         with a corrupt middle) is read, with its message sent as a warning."""
-        import warnings
-
         p = Path(path)
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", imageio.DamagedImageWarning)
+            with imageio.damage_notes() as damage:
                 img = imageio.load_image(p)
         except imageio.ImageLoadError as exc:
             return None, str(exc)
         except MemoryError:
             return None, f"{p.name}: not enough memory to open this image"
-        for w in caught:
-            if issubclass(w.category, imageio.DamagedImageWarning):
-                self.warning.emit(str(w.message))
+        for message in damage:
+            self.warning.emit(message)
         return img, None
 
     def open_file(self, path: str | Path) -> bool:
@@ -708,17 +704,14 @@ class Controller(QObject):
     def _large(p: Path) -> bool:
         """A regular image file of more than LARGE_PIXELS (up to the limit) by its header: decoded in the
         background. Anything else (small, unreadable, over the limit) is read at once, errors included."""
-        import warnings
-
         try:
             if not p.is_file():
                 return False
             from PIL import Image
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                with Image.open(p) as im:  # the header only
-                    n = int(im.size[0]) * int(im.size[1])
+            imageio.quiet_pillow()
+            with Image.open(p) as im:  # the header only
+                n = int(im.size[0]) * int(im.size[1])
         except Exception:  # noqa: BLE001 - not for PIL (or too large for it): the decoder says why
             return False
         return LARGE_PIXELS < n <= imageio.MAX_PIXELS
@@ -731,15 +724,12 @@ class Controller(QObject):
         self.status.emit(f"opening {p.name}… (Esc stops)")
 
         def work() -> None:
-            import warnings
-
             result, messages = None, []
             try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always", imageio.DamagedImageWarning)
+                with imageio.damage_notes() as damage:
                     img = imageio.load_image(p)
                 result = (img, *imageio.display_copy(img))
-                messages = [str(w.message) for w in caught if issubclass(w.category, imageio.DamagedImageWarning)]
+                messages = damage
             except imageio.ImageLoadError as exc:
                 messages = [str(exc)]
             except MemoryError:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import time
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,7 +23,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from inference import datasets
 from inference.datasets import Case
-from inference.errors import USER_ERRORS
+from inference.errors import USER_ERRORS, print_traceback
 from inference.types import BodyMesh, BodyParams, Crop, Prediction
 
 from .failures import PendingFailure
@@ -237,7 +236,7 @@ class DatasetWorker(PredictorWorker):
                 if cancel():
                     return False
                 if not isinstance(exc, USER_ERRORS):  # a bug: its traceback, beside the case's message
-                    traceback.print_exc()
+                    print_traceback()
                 result = CaseResult(row, case, seconds=time.perf_counter() - t0, error=user_message(exc), stamp=stamp)
             self.caseDone.emit(job_id, result)
             self.progress.emit(job_id, done + 1, len(rows))
@@ -478,7 +477,7 @@ class DetailsWorker(QObject):
         try:
             details = case_details(reader, case, res, body_model)
         except Exception as exc:  # noqa: BLE001 - a broken case must not take the thread down
-            traceback.print_exc()
+            print_traceback()
             self.failed.emit(job, row, user_message(exc))
             return
         self.loaded.emit(job, row, details)

@@ -25,8 +25,6 @@ the list (`record`), so clicking through a folder fills in the list as "Run all"
 from __future__ import annotations
 
 import time
-import traceback
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,7 +33,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, Signal,
 from PySide6.QtGui import QImage
 
 from inference import batch_log
-from inference.errors import USER_ERRORS, Cancelled, NoPersonFound
+from inference.errors import USER_ERRORS, Cancelled, NoPersonFound, print_traceback
 from inference.predict_outputs import SUMMARY
 
 from .settings import ModelConfig
@@ -134,17 +132,18 @@ def thumbnail(path: Path, side: int = THUMB_SIDE) -> QImage | None:
             return None
         from PIL import Image, ImageOps
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(path) as im:
-                im.draft("RGB", (side * 2, side * 2))
-                im = ImageOps.exif_transpose(im).convert("RGB")
-                im.thumbnail((side, side))
-                import numpy as np
+        from inference.image_io import quiet_pillow
 
-                from .qt_images import to_qimage
+        quiet_pillow()
+        with Image.open(path) as im:
+            im.draft("RGB", (side * 2, side * 2))
+            im = ImageOps.exif_transpose(im).convert("RGB")
+            im.thumbnail((side, side))
+            import numpy as np
 
-                return to_qimage(np.asarray(im))
+            from .qt_images import to_qimage
+
+            return to_qimage(np.asarray(im))
     except Exception:  # noqa: BLE001 - an unreadable file shows without a thumbnail (its status says why)
         return None
 
@@ -307,7 +306,7 @@ class BatchWorker(PredictorWorker):
              cancel) -> tuple[ImageStatus, dict] | None:
         """Predict and write one image: its status and its summary-table fields (status, message, person,
         people, seconds, fit quality); None when cancelled before anything was written."""
-        from inference.image_io import DamagedImageWarning
+        from inference.image_io import damage_notes
         from inference.predict_outputs import quality_fields, write_outputs
 
         t0 = time.perf_counter()
@@ -317,8 +316,7 @@ class BatchWorker(PredictorWorker):
                             "seconds": time.perf_counter() - t0}
 
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", DamagedImageWarning)
+            with damage_notes() as damage:
                 prediction = pred.predict(path, cancel=cancel)
         except Cancelled:
             return None
@@ -326,7 +324,7 @@ class BatchWorker(PredictorWorker):
             if cancel():
                 return None
             if not isinstance(exc, USER_ERRORS):  # a bug: its traceback, beside the image's message
-                traceback.print_exc()
+                print_traceback()
             return failed(status_of(error=user_message(exc), no_person=isinstance(exc, NoPersonFound)))
         quality = assess_quietly(prediction)
         people = len(prediction.people)
@@ -337,9 +335,8 @@ class BatchWorker(PredictorWorker):
             return failed(ImageStatus(ERROR, f"{Path(exc.filename or stem).name} exists (not replaced)"), people)
         except Exception as exc:  # noqa: BLE001 - a disk error is this image's status
             if not isinstance(exc, OSError):
-                traceback.print_exc()
+                print_traceback()
             return failed(ImageStatus(ERROR, f"cannot write the outputs: {user_message(exc)}"), people)
-        damage = [str(w.message) for w in caught if issubclass(w.category, DamagedImageWarning)]
         status = status_of(prediction, quality)
         seconds = time.perf_counter() - t0
         note = "; ".join([*damage, f"{len(written)} files, {seconds:.1f} s"])

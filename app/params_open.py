@@ -10,7 +10,6 @@ the controller drops answers of stale ids.
 from __future__ import annotations
 
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 
 from inference import image_io as imageio
-from inference.errors import USER_ERRORS, Cancelled, ParamsFileError
+from inference.errors import USER_ERRORS, Cancelled, ParamsFileError, print_traceback
 from inference.export import PARAM_WRITERS
 
 from .session import ShownImage
@@ -128,7 +127,7 @@ class ParamsReader(QObject):
             return
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the GUI as one line
             if not isinstance(exc, (ParamsFileError, OSError, *USER_ERRORS)):
-                traceback.print_exc()
+                print_traceback()
             if not self._gen.is_stale(job_id):
                 self.failed.emit(job_id, str(exc) if isinstance(exc, ParamsFileError) else
                                  f"{Path(path).name}: {user_message(exc)}")

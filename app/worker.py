@@ -15,13 +15,12 @@ of stale ids.
 from __future__ import annotations
 
 import threading
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from inference.errors import USER_ERRORS, Cancelled, NoPersonFound
+from inference.errors import USER_ERRORS, Cancelled, NoPersonFound, print_traceback
 from inference.types import BodyPredictor
 
 from .heap import settle
@@ -163,7 +162,7 @@ class ModelWorker(PredictorWorker):
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the GUI as a message
             if not self._gen.is_stale(job_id):
                 if not _expected(exc):
-                    traceback.print_exc()
+                    print_traceback()
                 if isinstance(exc, NoPersonFound) and exc.set_aside:
                     self.setAside.emit(job_id, exc.set_aside)
                 self.failed.emit(job_id, user_message(exc), isinstance(exc, NoPersonFound))
@@ -197,7 +196,7 @@ def parts_quietly(prediction):
 
         return parts_for_display(prediction)
     except Exception:  # noqa: BLE001 - a display nicety must never cost the result
-        traceback.print_exc()
+        print_traceback()
         return None
 
 
@@ -209,7 +208,7 @@ def assess_quietly(prediction, params=None, mesh=None):
 
         return assess(prediction, params, mesh)
     except Exception:  # noqa: BLE001 - the numbers are an extra: never lose the result over them
-        traceback.print_exc()
+        print_traceback()
         return None
 
 
@@ -257,7 +256,7 @@ class ExportWorker(QObject):
             return
         except Exception as exc:  # noqa: BLE001 - a failed export is a message, never a crash
             if not isinstance(exc, (OSError, *USER_ERRORS)):
-                traceback.print_exc()
+                print_traceback()
             self.failed.emit(job_id, path, user_message(exc))
             return
         self.done.emit(job_id, str(out))

@@ -703,12 +703,11 @@ def _recall_boxed(ctx, path: Path, name: str) -> tuple[dict[int, int], list[int]
     (`Predictor.recall_boxes`; this process has not seen them), so that a box around one of them fits that person
     again, and a new person's number follows theirs (`_boxed_number`). A box nobody is found in now is left out of
     the first, not of the second."""
-    import warnings
+    from inference.image_io import damage_notes
 
     people = _boxed_people(ctx.args.out, name, path, ctx.holders, ctx.boxed)
     boxes = [(k, b) for k, _, note in people if (b := note_box(note)) is not None]
-    with warnings.catch_warnings():  # (a damaged image's warning is said once, by the prediction)
-        warnings.simplefilter("ignore")
+    with damage_notes():  # (a damaged image's message is said once, by the prediction)
         at = ctx.pred.recall_boxes(path, [b for _, b in boxes])
     return {i: k for i, (k, _) in zip(at, boxes) if i is not None}, [k for k, _, _ in people]
 
@@ -922,16 +921,10 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=(), share
 
 def predict_one(pred, path: Path, person: int, box: tuple[float, float, float, float] | None = None):
     """pred.predict(path, person=person) (with a box: pred.predict_box(path, box), the person in it) and the
-    messages of the image's DamagedImageWarning (a corrupt JPEG).
+    messages of the image's damage (a corrupt JPEG; inference.image_io.damage_notes).
     `person` is the Predictor's index into the people found, counted from 0 (--person N is index N - 1)."""
-    import warnings
+    from inference.image_io import damage_notes
 
-    from inference.image_io import DamagedImageWarning
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DamagedImageWarning)
+    with damage_notes() as damage:
         p = pred.predict(path, person=person) if box is None else pred.predict_box(path, box)
-    for w in caught:
-        if not issubclass(w.category, DamagedImageWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return p, [str(w.message) for w in caught if issubclass(w.category, DamagedImageWarning)]
+    return p, damage

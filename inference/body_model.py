@@ -6,9 +6,7 @@ message naming the file and what was expected.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
 import pickle
 import zipfile
 from pathlib import Path
@@ -129,6 +127,16 @@ class KinematicChain:
         return chain[:, :, 0, :3]
 
 
+@functools.cache
+def _ten_beta_smpl() -> type:
+    """smplx.SMPL with a shape space of the 10 betas the project uses: smplx prints a warning on stdout for any
+    model with fewer than its 300, and silencing it with contextlib.redirect_stdout would swap the process-wide
+    sys.stdout while body models are built in several threads at once (the app's loader and its workers)."""
+    import smplx
+
+    return type("TenBetaSMPL", (smplx.SMPL,), {"SHAPE_SPACE_DIM": 10})
+
+
 class BodyModel:
     """An SMPL body model (24 joints, 10 betas) from a file; embedded default when path is None.
 
@@ -144,7 +152,6 @@ class BodyModel:
         return vertex_part_labels(self.weights)
 
     def __init__(self, path: str | Path | None = None, device: str | torch.device = "cpu"):
-        import smplx
         from smplx.utils import Struct
 
         self.path = Path(path) if path is not None else EMBEDDED_MODEL
@@ -169,8 +176,7 @@ class BodyModel:
         if vertex_ids is not None:
             kw["vertex_ids"] = vertex_ids
         try:
-            with contextlib.redirect_stdout(io.StringIO()):  # smplx prints a warning about 10 betas
-                self.layer = smplx.SMPL(**kw).to(device)
+            self.layer = _ten_beta_smpl()(**kw).to(device)
         except Exception as exc:  # smplx asserts on malformed arrays
             raise BodyModelError(f"{self.path}: smplx cannot build SMPL from it: {exc}") from None
         self.layer.eval()

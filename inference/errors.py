@@ -5,6 +5,8 @@ without a traceback.
 """
 from __future__ import annotations
 
+import sys
+
 from .image_io import ImageLoadError
 from .integrity import ModelFileError
 
@@ -53,3 +55,12 @@ USER_ERRORS = (PredictionError, BodyModelError, ImageLoadError, ModelFileError, 
 
 __all__ = ["USER_ERRORS", "BodyModelError", "Cancelled", "ExportFormatError", "ImageLoadError", "ModelFileError",
            "NoPersonFound", "ParamsFileError", "PersonNotThere", "PredictionError"]
+
+
+def print_traceback() -> None:
+    """Print the exception being handled on stderr as the interpreter would, safely from any thread: through
+    CPython's own printer (sys.__excepthook__), not traceback.print_exc. In Python 3.11 the latter marks the
+    failing expression by parsing the source line into Python AST objects, whose constructor keeps one depth
+    counter for all threads (python/cpython gh-106905): a numpy file read in another thread at that moment can
+    fail with "SystemError: AST constructor recursion depth mismatch"."""
+    sys.__excepthook__(*sys.exc_info())

@@ -7,9 +7,12 @@ machine's memory. Greyscale, 16-bit, float and RGBA/BGRA images are converted.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +29,40 @@ class ImageLoadError(ValueError):
 
 class DamagedImageWarning(UserWarning):
     """An image decoded only in part (e.g. a JPEG with a corrupt middle): the result is unreliable.
-    Issued with warnings.warn; the message is meant for the user."""
+    Issued with warnings.warn outside a `damage_notes` block; the message is meant for the user."""
+
+
+_COLLECTOR = threading.local()
+
+
+def quiet_pillow() -> None:
+    """Ignore Pillow's warnings (an image over its pixel limit, odd EXIF) from now on: the checks here say what
+    matters to the user. Called before each Pillow read rather than once, since a caller's
+    `warnings.catch_warnings` (pytest's, per test) drops filters added inside it on exit; never
+    `catch_warnings` around the read itself: that swaps process-wide state, and the app reads in several
+    threads at once."""
+    warnings.filterwarnings("ignore", module=r"PIL\.")  # an equal filter already there is replaced, not added
+
+
+@contextlib.contextmanager
+def damage_notes() -> Iterator[list[str]]:
+    """Within the block, the messages of images this thread finds damaged (`DamagedImageWarning`'s text) are
+    appended to the list yielded instead of being warned. Per thread, so two threads decoding at once each get
+    their own image's messages (warnings.catch_warnings(record=True) is process-wide)."""
+    outer = getattr(_COLLECTOR, "notes", None)
+    _COLLECTOR.notes = notes = []
+    try:
+        yield notes
+    finally:
+        _COLLECTOR.notes = outer
+
+
+def _report_damage(message: str) -> None:
+    notes = getattr(_COLLECTOR, "notes", None)
+    if notes is None:
+        warnings.warn(DamagedImageWarning(message), stacklevel=4)
+    else:
+        notes.append(message)
 
 
 ImageError = ImageLoadError  # the name the pipeline and CLI use
@@ -47,15 +83,14 @@ def _probe_header(data: bytes | np.ndarray, name: str = "image") -> tuple[int, i
     except ImportError:  # pillow is optional here: the decoder's own check still applies
         return None
     buf = io.BytesIO(data.tobytes() if isinstance(data, np.ndarray) else data)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            with Image.open(buf) as im:  # reads the header only
-                return int(im.size[0]), int(im.size[1]), str(im.format or "")
-        except Image.DecompressionBombError as exc:  # far over MAX_PIXELS: Pillow's own limit refuses it first
-            raise ImageLoadError(_too_large(name, _bomb_pixels(str(exc)))) from None
-        except Exception:  # noqa: BLE001 - unknown format for PIL: let OpenCV try
-            return None
+    quiet_pillow()
+    try:
+        with Image.open(buf) as im:  # reads the header only
+            return int(im.size[0]), int(im.size[1]), str(im.format or "")
+    except Image.DecompressionBombError as exc:  # far over MAX_PIXELS: Pillow's own limit refuses it first
+        raise ImageLoadError(_too_large(name, _bomb_pixels(str(exc)))) from None
+    except Exception:  # noqa: BLE001 - unknown format for PIL: let OpenCV try
+        return None
 
 
 # Pillow's names for the formats the decoder (OpenCV) reads; a file Pillow recognises as anything else
@@ -176,7 +211,7 @@ def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
     if size is None:
         _check_pixels(img.shape[1], img.shape[0], name)
     if buf[:2].tobytes() == b"\xff\xd8":
-        _warn_if_grey_tail(img, buf, name)
+        _note_grey_tail(img, buf, name)
     img = _apply_exif_orientation(img, buf)
     return to_rgb_uint8(img, bgr=True)
 
@@ -206,14 +241,13 @@ def _decoder_messages(buf: np.ndarray) -> str:
 DAMAGE_MESSAGES = ("Corrupt JPEG data", "Premature end of JPEG file")
 
 
-def _warn_if_grey_tail(img: np.ndarray, buf: np.ndarray, name: str, min_rows: int = 8) -> None:
-    """Warn (DamagedImageWarning) when the bottom of a JPEG is libjpeg's grey fill and libjpeg says the
+def _note_grey_tail(img: np.ndarray, buf: np.ndarray, name: str, min_rows: int = 8) -> None:
+    """Report (`_report_damage`) when the bottom of a JPEG is libjpeg's grey fill and libjpeg says the
     data is corrupt (a photo of a grey wall is not damaged: the decoder is asked only then)."""
     rows = grey_tail_rows(img)
     if rows >= min_rows and any(m in _decoder_messages(buf) for m in DAMAGE_MESSAGES):
-        warnings.warn(DamagedImageWarning(
-            f"{name} is damaged: the bottom {rows} of {img.shape[0]} rows could not be decoded (filled grey); "
-            f"the result is unreliable"), stacklevel=3)
+        _report_damage(f"{name} is damaged: the bottom {rows} of {img.shape[0]} rows could not be decoded "
+                       f"(filled grey); the result is unreliable")
 
 
 def _apply_exif_orientation(img: np.ndarray, buf: np.ndarray) -> np.ndarray:
@@ -230,6 +264,7 @@ def _apply_exif_orientation(img: np.ndarray, buf: np.ndarray) -> np.ndarray:
 
         from PIL import Image
 
+        quiet_pillow()
         with Image.open(io.BytesIO(buf.tobytes())) as im:
             orientation = im.getexif().get(0x0112, 1)
     except Exception:  # noqa: BLE001 - no EXIF, no pillow: keep as decoded

@@ -315,6 +315,36 @@ def test_corrupt_middle_jpeg_warns_damaged(tmp_path):
     assert image_io.grey_tail_rows(img[..., ::-1]) >= 8
 
 
+def test_damage_notes_collect_each_threads_own_damage_instead_of_warning(tmp_path):
+    """Two threads decode at once, one a damaged JPEG, one a sound one: each block holds its own image's messages
+    and nothing is warned (warnings.catch_warnings, process-wide, mixed them up or lost them)."""
+    import threading
+    import warnings
+
+    data = _photo_jpeg()
+    holey, sound = tmp_path / "holey.jpg", tmp_path / "sound.jpg"
+    holey.write_bytes(data[: len(data) // 2] + data[-2:])
+    sound.write_bytes(data)
+    got: dict[str, list[str]] = {}
+
+    def decode(path):
+        with image_io.damage_notes() as notes:
+            for _ in range(6):
+                load_image(path)
+        got[path.name] = notes
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", image_io.DamagedImageWarning)
+        threads = [threading.Thread(target=decode, args=(p,)) for p in (holey, sound)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert got["sound.jpg"] == []
+    assert len(got["holey.jpg"]) == 6
+    assert all(m.startswith("holey.jpg is damaged: the bottom") for m in got["holey.jpg"])
+
+
 def test_grey_canvas_jpeg_is_not_damaged(tmp_path):
     """A sound photo with a plain mid-grey bottom (like resources/photos/small_person.jpg) gives no warning."""
     import warnings

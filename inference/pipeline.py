@@ -32,6 +32,7 @@ from .nets import FitNet, SegNet
 from .nets.fit_net import TEST_SHIFTS as FIT_TEST_SHIFTS
 from .nets.fit_net import fit_mirror_averaged, shift_part_map, views_averaged
 from .nets.fold import fold_batchnorm
+from .nets.part_head import PartHead
 from .nets.precision import InPrecision, lower_weights, resolve_precision
 from .nets.seg_net import part_probabilities, seg_test_shifts
 from .parts import MIRROR_LABELS
@@ -155,11 +156,13 @@ class Predictor:
     (scripts/package_weights.py --seg-shifts), else `nets.seg_net.SHIFTS`; the fitting network reads its part
     map moved by a few pixels (`nets.fit_net.TEST_SHIFTS`). precision: the networks' number format, "auto"
     (bfloat16 on a CPU with AMX, else float32; `nets.precision.resolve_precision`), "float32" or "bfloat16".
+    part_head: apply the weights folder's part_head.pt to the segmentation's answer when it holds one
+    (`nets.part_head`; the shipped folder holds none: docs/segmentation.md, "A part head after the segmentation").
     """
 
     def __init__(self, body_model: BodyModel | None = None, weights_dir: Path | None = None, device: str = "auto",
                  refine: bool = False, detect: str = "auto", flip_test: bool = True, upright: bool = True,
-                 precision: str = "auto"):
+                 precision: str = "auto", part_head: bool = True):
         self.device = pick_device(device)
         try:  # the networks' number format (`nets.precision`): bfloat16 on CPUs with AMX
             self.precision = resolve_precision(precision, self.device)
@@ -203,6 +206,18 @@ class Predictor:
         # `InPrecision(net, self.precision)`, as `segment` and `fit` call it
         for net in (self.seg_net, self.fit_net):
             lower_weights(fold_batchnorm(net).to(memory_format=torch.channels_last), self.precision)
+        # the part head (nets/part_head.py) corrects the segmentation's answer where it is unlike a body; a weights
+        # folder without part_head.pt (or part_head=False: its own training data) keeps the answer as it is
+        self.part_head = None
+        head_path = self.weights_dir / "part_head.pt"
+        if part_head and head_path.exists():
+            head = load_weights(head_path, self.device)
+            self.part_head = PartHead(width=int(head.get("width", 32))).to(self.device).eval()
+            try:
+                self.part_head.load_state_dict(head["model"])
+            except RuntimeError as exc:
+                raise PredictionError(f"{head_path} does not match the PartHead architecture: "
+                                      f"{str(exc).splitlines()[0]}") from None
         trained_for = fit.get("body_model")
         if trained_for and trained_for != self.body_model.fingerprint():
             self.warnings.append(f"the fitting weights were trained for another body model ({trained_for}); "
@@ -344,7 +359,10 @@ class Predictor:
         # flip_test: averaged with the mirrored image's answer (limb maps mirrored with it) and shifted views'
         probs = part_probabilities(InPrecision(self.seg_net, self.precision), t,
                                    self._mirror if self.flip_test else None, limbs, self._mirror_limbs,
-                                   self.seg_shifts if self.flip_test else ())[0].cpu().numpy()
+                                   self.seg_shifts if self.flip_test else ())
+        if self.part_head is not None:
+            probs = self.part_head(probs)
+        probs = probs[0].cpu().numpy()
         # numpy's argmax over the 13 classes: 0.5 ms on one core, against 2.2 ms for torch's
         return PartMap(probs.argmax(0).astype(np.uint8), probs)
 

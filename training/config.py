@@ -101,7 +101,18 @@ class PeopleConfig(RunConfig):
     backgrounds: str | None = "data/backgrounds"  # person-free real photos (scripts/extract_backgrounds.py)
 
 
-CONFIGS: dict[str, type[RunConfig]] = {"seg": SegConfig, "fit": FitConfig, "people": PeopleConfig}
+@dataclass(frozen=True)
+class PartHeadConfig(RunConfig):
+    """The part head (inference/nets/part_head.py), trained on the segmentation's own maps of synthetic people."""
+
+    kind: str = field(default="part_head", init=False)
+    batch_size: int = 16
+    epochs: int = 6
+    width: int = 32               # channels of its three convolutions
+
+
+CONFIGS: dict[str, type[RunConfig]] = {"seg": SegConfig, "fit": FitConfig, "people": PeopleConfig,
+                                       "part_head": PartHeadConfig}
 
 
 def default(cls: type[RunConfig], name: str):
@@ -110,7 +121,7 @@ def default(cls: type[RunConfig], name: str):
     return f.default_factory() if f.default is MISSING else f.default
 
 
-def config_from_dict(d: Mapping) -> SegConfig | FitConfig | PeopleConfig:
+def config_from_dict(d: Mapping) -> SegConfig | FitConfig | PeopleConfig | PartHeadConfig:
     """A config from its stored form: flat (asdict) or the older layout with task settings in "extra".
     Keys the config does not know (e.g. an older seg config's unused body_model) are dropped."""
     flat = {k: v for k, v in d.items() if k != "extra"}

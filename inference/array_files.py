@@ -39,5 +39,7 @@ def read_npz(path: str | Path, keys: Iterable[str] | None = None) -> dict[str, n
 def read_npy(path: str | Path) -> np.ndarray:
     """The array of an .npy file; ValueError when it is not one or holds pickled objects, OSError when it
     cannot be read."""
+    if is_npz(path):  # np.load would hand back a lazy archive, its headers parsed later, outside the lock
+        raise ValueError("an .npz archive, not an .npy array")
     with _HEADERS:
         return np.load(path, allow_pickle=False)

@@ -63,4 +63,6 @@ def print_traceback() -> None:
     failing expression by parsing the source line into Python AST objects, whose constructor keeps one depth
     counter for all threads (python/cpython gh-106905): a numpy file read in another thread at that moment can
     fail with "SystemError: AST constructor recursion depth mismatch"."""
-    sys.__excepthook__(*sys.exc_info())
+    kind, exc, tb = sys.exc_info()
+    if exc is not None:
+        sys.__excepthook__(kind, exc, tb)

@@ -33,6 +33,7 @@ class DamagedImageWarning(UserWarning):
 
 
 _COLLECTOR = threading.local()
+_PIL_MODULES = r"PIL\."
 
 
 def quiet_pillow() -> None:
@@ -41,7 +42,8 @@ def quiet_pillow() -> None:
     `warnings.catch_warnings` (pytest's, per test) drops filters added inside it on exit; never
     `catch_warnings` around the read itself: that swaps process-wide state, and the app reads in several
     threads at once."""
-    warnings.filterwarnings("ignore", module=r"PIL\.")  # an equal filter already there is replaced, not added
+    if not any(f[0] == "ignore" and f[3] is not None and f[3].pattern == _PIL_MODULES for f in warnings.filters):
+        warnings.filterwarnings("ignore", module=_PIL_MODULES)
 
 
 @contextlib.contextmanager

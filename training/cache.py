@@ -160,12 +160,19 @@ def pack_cache(src: Path | str, out_dir: Path, n: int, quality: int = 80, shard:
                  labels_offsets=lab_off, joints2d=data.joints2d[sl].astype(np.float32))
 
 
-_PACKED_ARRAYS = ("images_webp", "images_offsets", "labels_png", "labels_offsets", "joints2d")
+def _shard_arrays(keys: tuple[str, ...] | None) -> set[str] | None:
+    """The arrays of a shard to read for `keys` (None: all), raw or packed: a packed shard's encoded images and
+    labels only when asked for, its (small) offsets always, which tell the two layouts apart."""
+    if keys is None:
+        return None
+    wanted = {*keys, "joints2d", "images_offsets", "labels_offsets"}
+    wanted |= {"images_webp"} if "images" in keys else set()
+    return wanted | ({"labels_png"} if "labels" in keys else set())
 
 
 def _read_shard(f: str, keys: tuple[str, ...] | None) -> dict[str, np.ndarray]:
-    z = read_npz(f, None if keys is None else {*keys, *_PACKED_ARRAYS})
-    if "images_webp" not in z:
+    z = read_npz(f, _shard_arrays(keys))
+    if "labels_offsets" not in z:
         return {k: v for k, v in z.items() if keys is None or k in keys}
     out = {"joints2d": z["joints2d"]}
     if keys is None or "images" in keys:

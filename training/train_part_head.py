@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from inference.nets.part_head import PartHead
+from inference.nets.part_head import FLOOR, PartHead
 from inference.parts import MIRROR_LABELS
 
 from .cache import write_shard
@@ -75,7 +75,9 @@ def extract(folder: Path, out: Path, limit: int = 0) -> int:
             raw = p.parts.network_probs
             probs.append(raw.astype(np.float16))
             labels.append(gt_in_crop(read_part_labels(Path(f"{stem}_parts.png")), p.crop, raw.shape[-1]))
-        write_shard(path, {"probs": np.stack(probs), "labels": np.stack(labels).astype(np.uint8)})
+        r = pred.seg_res  # (a shard without a person found is written empty, so a resumed run skips it too)
+        write_shard(path, {"probs": np.stack(probs) if probs else np.zeros((0, 13, r, r), np.float16),
+                           "labels": np.stack(labels).astype(np.uint8) if labels else np.zeros((0, r, r), np.uint8)})
         written += len(labels)
         print(f"{path.name}: {len(labels)} maps", flush=True)
     return written
@@ -125,7 +127,13 @@ class PartHeadTask:
         return len(self.labels)
 
     def build_net(self, device: torch.device) -> torch.nn.Module:
-        self.net = PartHead(width=self.cfg.width).to(device)
+        """The head, its input normalisation from the first 500 maps (a warm start or a resumed run then loads
+        the normalisation its weights were trained with)."""
+        self.net = PartHead(width=self.cfg.width)
+        x = torch.log(torch.from_numpy(self.probs[:500].astype(np.float32)) + FLOOR)
+        self.net.mean.copy_(x.mean((0, 2, 3), keepdim=True))
+        self.net.std.copy_(x.std((0, 2, 3), keepdim=True) + 1e-3)
+        self.net = self.net.to(device)
         return self.net
 
     def adapt_init(self, state: dict) -> dict:
@@ -133,10 +141,6 @@ class PartHeadTask:
 
     def begin(self, device: torch.device, rank: int, train_idx: np.ndarray) -> None:
         self.device = device
-        sample = torch.from_numpy(self.probs[train_idx[:500]].astype(np.float32))
-        x = torch.log(sample + 1e-4)
-        self.net.mean.copy_(x.mean((0, 2, 3), keepdim=True))
-        self.net.std.copy_(x.std((0, 2, 3), keepdim=True) + 1e-3)
         self.g = torch.Generator().manual_seed(self.cfg.seed * 1000 + rank)
         self.mirror = torch.as_tensor(MIRROR_LABELS)
 
@@ -152,7 +156,7 @@ class PartHeadTask:
     def loss(self, model: torch.nn.Module, idx: np.ndarray) -> HeadLosses:
         x, y = self._batch(idx, augment=True)
         with autocast(self.device, self.cfg.bf16 or self.device.type == "cuda"):
-            logits = model.logits(x) if hasattr(model, "logits") else model.module.logits(x)
+            logits = model(x)  # (through DDP's forward under torchrun: gradients averaged)
         return HeadLosses(F.cross_entropy(logits.float(), y))
 
     def shown(self, losses: HeadLosses) -> dict[str, float]:
@@ -164,7 +168,7 @@ class PartHeadTask:
         with torch.no_grad():
             for s in range(0, len(val_idx), 64):
                 x, y = self._batch(val_idx[s:s + 64], augment=False)
-                after.update(net.logits(x).argmax(1).cpu().numpy(), y.cpu().numpy())
+                after.update(net(x).argmax(1).cpu().numpy(), y.cpu().numpy())
                 before.update(x.argmax(1).cpu().numpy(), y.cpu().numpy())
         net.train()
         return HeadScore(float(after.mean()), float(before.mean()))

@@ -15,9 +15,10 @@ FLOOR = 1e-4  # added before the log: a class the segmentation rules out stays f
 
 
 class PartHead(nn.Module):
-    """(B, 13, R, R) probabilities -> (B, 13, R, R) probabilities. Three 3x3 convolutions of `width` channels with
-    dilations 1, 2 and 4 (a 15 px field at R = 128, a forearm's length in a full-body crop) and a 1x1 to the 13
-    classes; the input's log is normalised by per-class `mean` and `std` (buffers, from the training maps)."""
+    """(B, 13, R, R) probabilities -> (B, 13, R, R) corrected logits (`correct`: probabilities). Three 3x3
+    convolutions of `width` channels with dilations 1, 2 and 4 (a 15 px field at R = 128, a forearm's length in a
+    full-body crop) and a 1x1 to the 13 classes; the input's log is normalised by per-class `mean` and `std`
+    (buffers, from the training maps)."""
 
     def __init__(self, width: int = 32, num_classes: int = 13):
         super().__init__()
@@ -33,10 +34,11 @@ class PartHead(nn.Module):
         nn.init.zeros_(self.body[-1].weight)
         nn.init.zeros_(self.body[-1].bias)
 
-    def logits(self, probs: torch.Tensor) -> torch.Tensor:
+    def forward(self, probs: torch.Tensor) -> torch.Tensor:
         """(B, 13, R, R) probabilities -> (B, 13, R, R) corrected logits (what training's loss reads)."""
         x = torch.log(probs.float() + FLOOR)
         return x + self.body((x - self.mean) / self.std)
 
-    def forward(self, probs: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.logits(probs), 1)
+    def correct(self, probs: torch.Tensor) -> torch.Tensor:
+        """(B, 13, R, R) probabilities -> (B, 13, R, R) corrected probabilities."""
+        return torch.softmax(self(probs), 1)

@@ -56,7 +56,7 @@ def test_reads_from_several_threads_at_once_do_not_collide(tmp_path):
 
     def read_many():
         try:
-            for _ in range(150):
+            for _ in range(500):
                 a, b = _Finalised(), _Finalised()
                 a.other, b.other = b, a
                 del a, b

@@ -55,3 +55,19 @@ def test_a_part_head_file_of_another_network_is_refused_with_its_name(tmp_path):
     shutil.copy(RESOURCES / "weights" / "fit.pt", tmp_path / "part_head.pt")
     with pytest.raises(PredictionError, match=r"part_head.pt does not match the PartHead architecture"):
         Predictor(weights_dir=tmp_path, detect="off")
+
+
+def test_mirrored_training_maps_keep_their_labels(tmp_path):
+    """A map mirrored for training is flipped, and its left and right parts exchanged in both the probabilities and
+    the labels: a one-hot map still says its own labels."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 13, (8, 16, 16)).astype(np.uint8)
+    task = PartHeadTask(PartHeadConfig(data=str(tmp_path), out=str(tmp_path / "run")))
+    task.probs = np.eye(13, dtype=np.float16)[labels].transpose(0, 3, 1, 2)
+    task.labels = labels
+    task.build_net(torch.device("cpu"))
+    task.begin(torch.device("cpu"), 0, np.arange(8))
+    x, y = task._batch(np.arange(8), augment=True)
+    flipped = [i for i in range(8) if not torch.equal(y[i], torch.from_numpy(labels[i].astype(np.int64)))]
+    assert 0 < len(flipped) < 8
+    assert torch.equal(x.argmax(1), y)

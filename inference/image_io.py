@@ -39,7 +39,8 @@ _PIL_MODULES = r"PIL\."
 def quiet_pillow() -> None:
     """Ignore Pillow's warnings (an image over its pixel limit, odd EXIF) from now on: the checks here say what
     matters to the user. Called before each Pillow read rather than once, since a caller's
-    `warnings.catch_warnings` (pytest's, per test) drops filters added inside it on exit; never
+    `warnings.catch_warnings` (pytest's, per test) drops filters added inside it on exit; the filter is added
+    only when it is not there already. Never
     `catch_warnings` around the read itself: that swaps process-wide state, and the app reads in several
     threads at once."""
     if not any(f[0] == "ignore" and f[3] is not None and f[3].pattern == _PIL_MODULES for f in warnings.filters):

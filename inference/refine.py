@@ -3,6 +3,7 @@ shape and translation so the body's parts land on the predicted part map (and on
 detector supplies them), staying close to the network's estimate."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 
@@ -279,19 +280,35 @@ def hidden_parts(conf: np.ndarray | None) -> tuple[int, ...]:
     return tuple(sorted({p for k, parts in HIDDEN_BEYOND.items() if not c[k] > 0 for p in parts}))
 
 
+_ONE_THREAD = threading.Lock()
+_one_thread_blocks = 0   # threads inside `one_torch_thread` now
+_threads_before = 1      # torch's thread count before the first of them entered
+
+
 @contextmanager
 def one_torch_thread():
-    """Run the block on one torch thread (the setting is process-wide; restored after). The refinement is
-    hundreds of tiny tensor ops per step: a second thread only adds synchronisation, and beside other busy
-    processes OpenMP's waiting makes it many times slower."""
+    """Run the block on one torch thread. The refinement is hundreds of tiny tensor ops per step: a second thread
+    only adds synchronisation, and beside other busy processes OpenMP's waiting makes it many times slower.
+
+    The count is set for the calling thread, and a thread started later takes the count last set by any thread.
+    So every block restores the count from before the first of the blocks running at once (the app refines in
+    its worker while a batch or dataset run refines in another): restoring the value each read on entering would
+    leave 1, read inside another's block, as the count of every thread started afterwards."""
     import torch
 
-    n = torch.get_num_threads()
+    global _one_thread_blocks, _threads_before
+    with _ONE_THREAD:
+        if _one_thread_blocks == 0:
+            _threads_before = torch.get_num_threads()
+        _one_thread_blocks += 1
     torch.set_num_threads(1)
     try:
         yield
     finally:
-        torch.set_num_threads(n)
+        with _ONE_THREAD:
+            _one_thread_blocks -= 1
+            restore = _threads_before
+        torch.set_num_threads(restore)
 
 
 def refine_fit(body, params: BodyParams, parts: PartMap, focal: float, size: int,

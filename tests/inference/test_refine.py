@@ -499,3 +499,43 @@ def test_a_trusted_network_that_crossed_the_legs_of_a_jumping_jack_gets_them_apa
     # each foot on its own side of the body, as the keypoints have them (2 vs 30 px off when written; the network's 73)
     assert feet_off(apart) < 0.5 * feet_off(stuck), (feet_off(apart), feet_off(stuck))
     assert not refine.legs_crossed(body, apart, FOCAL, CROP_SIZE, joints, conf)
+
+
+def test_overlapping_one_thread_blocks_leave_torchs_thread_count_as_it_was():
+    """Two threads refine at once (the app's worker and a batch run): afterwards a new thread still gets torch's
+    usual count, not the 1 that one block read inside the other."""
+    import threading
+
+    import torch
+
+    from inference.refine import one_torch_thread
+
+    before = torch.get_num_threads()
+    if before == 1:
+        pytest.skip("torch runs one thread here: nothing to restore")
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    inside: list[int] = []
+
+    def first():
+        with one_torch_thread():
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+
+    def second():
+        a_in.wait(10)
+        with one_torch_thread():
+            inside.append(torch.get_num_threads())
+            b_in.set()
+            a_out.wait(10)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    later: list[int] = []
+    t = threading.Thread(target=lambda: later.append(torch.get_num_threads()))
+    t.start()
+    t.join()
+    assert inside == [1] and later == [before] and torch.get_num_threads() == before

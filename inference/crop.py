@@ -56,12 +56,16 @@ def apply_crop(image: np.ndarray, crop: Crop, border: tuple[int, int, int] = (0,
                           borderValue=border)
 
 
+def map_affine(crop: Crop, res: int) -> np.ndarray:
+    """Affine map (2, 3) from image pixel indices to pixel indices of a (res, res) map on the crop (a part map at
+    the segmentation's resolution: `res` map px per crop.size crop px)."""
+    return _pixel_affine(crop.scale * res / crop.size, crop.offset)
+
+
 def uncrop_labels(labels: np.ndarray, crop: Crop, image_shape: tuple[int, ...]) -> np.ndarray:
     """Map a label map on the crop (r, r) back onto the original image (H, W) (nearest neighbour)."""
     h, w = image_shape[:2]
-    r = labels.shape[0]
-    s = crop.scale * r / crop.size  # label px per image px
-    M = _pixel_affine(s, crop.offset)
+    M = map_affine(crop, labels.shape[0])
     return cv2.warpAffine(labels, M, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 

@@ -56,9 +56,9 @@ def tensor_indices(interpreter) -> dict[str, int]:
 def crop_affine(crop) -> np.ndarray:
     """(3, 3) float64: image pixel indices -> pixel indices of the CROP-px map of `crop` (a `types.Crop`), as
     `crop.uncrop_labels` maps a part map back."""
-    from inference.crop import _pixel_affine
+    from inference.crop import map_affine
 
-    return np.vstack([_pixel_affine(crop.scale * CROP / crop.size, crop.offset), [0, 0, 1]]).astype(np.float64)
+    return np.vstack([map_affine(crop, CROP), [0, 0, 1]]).astype(np.float64)
 
 
 def warp(values: np.ndarray, m: np.ndarray, nearest: bool = False) -> np.ndarray:

@@ -36,10 +36,9 @@ def gt_in_crop(labels: np.ndarray, crop, res: int) -> np.ndarray:
     maps a crop's map back."""
     import cv2
 
-    from inference.crop import _pixel_affine
+    from inference.crop import map_affine
 
-    m = _pixel_affine(crop.scale * res / crop.size, crop.offset)
-    return cv2.warpAffine(labels, m, (res, res), flags=cv2.INTER_NEAREST, borderValue=0)
+    return cv2.warpAffine(labels, map_affine(crop, res), (res, res), flags=cv2.INTER_NEAREST, borderValue=0)
 
 
 def extract(folder: Path, out: Path, limit: int = 0) -> int:

@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 
 from .guided_filter import guided_filter
+from .parts import labels_from_probs
 from .silhouette import MASK_KEEP, weigh
 from .types import Crop, PartMap, Silhouette
 
@@ -77,7 +78,8 @@ def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band:
     The class probabilities (13, r, r) are warped into the image with bilinear interpolation (the
     inverse of the crop mapping, pixel centres aligned as in `apply_crop`) and the argmax is taken
     there, so part boundaries are as fine as the image's pixels; outside the crop every pixel is
-    background (0).  A map that carries the detector's silhouette (`PartMap.silhouette`, from
+    background (0). The map's absent labels (`PartMap.absent`) are never given (`parts.labels_from_probs`).
+    A map that carries the detector's silhouette (`PartMap.silhouette`, from
     `detect.person_inputs.restrict_parts`) has the network's own probabilities warped instead and weighed
     against the silhouette here, at the photo's resolution (`inference.silhouette.weigh`; the silhouette is not
     grown: at photo resolution that gave the best part outlines; on a scaled copy of the photo, such as the app's
@@ -112,14 +114,14 @@ def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band:
         return out
     guide = _guide_photo(photo, (h, w)) if photo is not None and in_photo else None
     if guide is not None:
-        return _uncrop_guided(stack, crop, silhouette, guide, (x0, y0, x1, y1), band, out)
+        return _uncrop_guided(stack, crop, silhouette, guide, (x0, y0, x1, y1), band, out, parts.absent)
     for b0 in range(y0, y1, band):
         b1 = min(y1, b0 + band)
         warped = _warp_stack(stack, crop, (b0, b1), (x0, x1))
         if silhouette is not None:
             m = silhouette.window(x0, b0, x1, b1)
             weigh(np.moveaxis(warped, -1, 0), m, m > MASK_KEEP)
-        out[b0:b1, x0:x1] = warped.argmax(-1)
+        out[b0:b1, x0:x1] = labels_from_probs(warped, parts.absent)
     return out
 
 
@@ -139,8 +141,10 @@ def _guide_photo(photo: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None
 
 
 def _uncrop_guided(stack: np.ndarray, crop: Crop, silhouette: Silhouette | None, photo: np.ndarray,
-                   window: tuple[int, int, int, int], band: int, out: np.ndarray) -> np.ndarray:
-    """`uncrop_parts` along the photo's edges, into `out` (H, W) (returned). The probabilities (a `_prob_stack`) are
+                   window: tuple[int, int, int, int], band: int, out: np.ndarray, absent: tuple[int, ...] = ()
+                   ) -> np.ndarray:
+    """`uncrop_parts` along the photo's edges, into `out` (H, W) (returned), without the labels `absent`
+    (`PartMap.absent`, `parts.labels_from_probs`). The probabilities (a `_prob_stack`) are
     warped onto a grid of cells of `step` x `step` photo pixels (a network pixel spans about GUIDE_WORK_PX cells;
     the photo's own pixels when it spans fewer than twice that), weighed against the silhouette there, filtered with
     the photo's colour as guide (`guided_filter`, a window of GUIDE_RADIUS network pixels each way) and resampled
@@ -189,13 +193,13 @@ def _uncrop_guided(stack: np.ndarray, crop: Crop, silhouette: Silhouette | None,
                                ).reshape(b1 - top, x1 - x0, -1)
                 for c in range(0, probs.shape[-1], 4)], -1)
         if outline:
-            out[top:b1, x0:x1] = on_photo.argmax(-1)
+            out[top:b1, x0:x1] = labels_from_probs(on_photo, absent)
             continue
         person = _warp_stack(stack, crop, (top, b1), (x0, x1))
         if silhouette is not None:
             m = silhouette.window(x0, top, x1, b1)
             weigh(np.moveaxis(person, -1, 0), m, m > MASK_KEEP)
-        out[top:b1, x0:x1] = np.where(person.argmax(-1) > 0, on_photo[..., 1:].argmax(-1) + 1, 0)
+        out[top:b1, x0:x1] = labels_from_probs(on_photo, absent, body=person.argmax(-1) > 0)
     return out
 
 

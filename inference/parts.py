@@ -84,3 +84,21 @@ def decode_colors(rgb: np.ndarray) -> np.ndarray:
     lab = order[pos]
     lab[pal[lab] != k] = 0
     return lab.astype(np.uint8)
+
+
+def labels_from_probs(probs: np.ndarray, absent: tuple[int, ...] = (), body: np.ndarray | None = None) -> np.ndarray:
+    """Part labels (...) uint8 from class probabilities (..., 13) (the classes last): the likeliest class, except
+    that the label values in `absent` (1..12) are never given. A pixel whose likeliest class is absent stays body
+    (the probabilities say "person" there, only not which part) and takes its likeliest other part. `body` (...)
+    bool: which pixels are body, decided elsewhere (each then gets its likeliest allowed part, the others 0)."""
+    if any(not 1 <= a <= NUM_PARTS for a in absent):
+        raise ValueError(f"absent labels must be parts (1..{NUM_PARTS}), not {absent}")
+    if body is None and not absent:
+        return probs.argmax(-1).astype(np.uint8)
+    parts = probs[..., 1:]
+    if absent:
+        parts = np.array(parts, np.float32, copy=True)
+        parts[..., [a - 1 for a in absent]] = -np.inf
+    if body is None:
+        body = probs.argmax(-1) > 0
+    return np.where(body, parts.argmax(-1) + 1, 0).astype(np.uint8)

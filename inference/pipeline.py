@@ -158,11 +158,13 @@ class Predictor:
     (bfloat16 on a CPU with AMX, else float32; `nets.precision.resolve_precision`), "float32" or "bfloat16".
     part_head: apply the weights folder's part_head.pt to the segmentation's answer when it holds one
     (`nets.part_head`; the shipped folder holds none: docs/segmentation.md, "A part head after the segmentation").
+    unseen_legs: the Prediction's part map loses the leg labels of a half-length person whose legs the detector
+    puts outside the photo (`unseen_legs.without_unseen_legs`), after the fit and refinement have read it whole.
     """
 
     def __init__(self, body_model: BodyModel | None = None, weights_dir: Path | None = None, device: str = "auto",
                  refine: bool = False, detect: str = "auto", flip_test: bool = True, upright: bool = True,
-                 precision: str = "auto", part_head: bool = True):
+                 precision: str = "auto", part_head: bool = True, unseen_legs: bool = True):
         self.device = pick_device(device)
         try:  # the networks' number format (`nets.precision`): bfloat16 on CPUs with AMX
             self.precision = resolve_precision(precision, self.device)
@@ -176,6 +178,9 @@ class Predictor:
         self.refine = refine
         self.flip_test = flip_test
         self.upright = upright  # a leaning person's crop turned upright for the networks (inference/upright.py)
+        # the part map a user sees and the files hold, without the leg labels a half-length photo cannot show
+        # (inference/unseen_legs.py); the networks and the refinement read the map as the segmentation gave it
+        self.unseen_legs = unseen_legs
         seg = load_weights(self.weights_dir / "seg.pt", self.device)
         fit = load_weights(self.weights_dir / "fit.pt", self.device)
         self.seg_res = int(seg.get("res", 128))
@@ -507,6 +512,10 @@ class Predictor:
                 mesh = self.body_model.mesh(params)
                 refined = True
             t_ref = time.perf_counter() - t4
+        if found is not None and self.unseen_legs:
+            from .unseen_legs import without_unseen_legs
+
+            parts = without_unseen_legs(parts, joints2d, conf, crop.photo_area(rgb.shape))
         j2d = project_points(mesh.joints, self.focal, self.size)
         return Prediction(image=rgb, crop=crop, crop_image=crop_img, parts=parts, params=params, mesh=mesh,
                           camera=Camera(self.focal, self.size), joints2d=np.asarray(j2d, np.float32),

@@ -160,6 +160,18 @@ class PartMap:
     # resolution (BlazePose's mask is finer than the network's crop on most photos)
     network_probs: np.ndarray | None = None
     silhouette: Silhouette | None = None
+    # label values this map cannot hold, the photo not showing them (a half-length person's legs:
+    # inference/unseen_legs.py): a pixel where one of them is the likeliest class stays body and takes its likeliest
+    # other part (`parts.labels_from_probs`); the probabilities stay the network's (`painted` undoes it)
+    absent: tuple[int, ...] = ()
+
+    def painted(self) -> PartMap:
+        """The map as the segmentation painted it, no label absent: what the fitting network and the refinement read
+        (a map with probabilities has labels = their argmax, so this is exact)."""
+        if not self.absent or self.probs is None:
+            return self
+        return PartMap(self.probs.argmax(0).astype(self.labels.dtype), self.probs, self.network_confidence,
+                       self.network_probs, self.silhouette)
 
     def confidence(self) -> float:
         """Mean winning-class probability over the labelled body pixels (1.0 without probabilities or

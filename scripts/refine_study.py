@@ -70,7 +70,7 @@ def add_variant(row: dict, name, pred, case: StudyCase, weights) -> None:
 
     p, body = case.run.prediction, pred.body_model
     t = time.perf_counter()
-    r = refine.refine_fit(body, p.params, p.parts, pred.focal, pred.size, weights=weights,
+    r = refine.refine_fit(body, p.params, p.parts.painted(), pred.focal, pred.size, weights=weights,
                           **case.run.refine_inputs(case.case.image.shape))
     row["seconds"][name] = time.perf_counter() - t
     row["refined"][name] = body_errors_mm(body.mesh(r), case.gt).pa_mpjpe

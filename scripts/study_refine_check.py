@@ -48,7 +48,7 @@ def study(data: Path, start: int, stop: int) -> list[CheckRow]:
     for c in evaluated_cases(pred, data, start, stop):
         cid, case, gt, run = c.id, c.case, c.gt, c.run
         p = run.prediction
-        r = refine_fit(body, p.params, p.parts, pred.focal, pred.size, **run.refine_inputs(case.image.shape),
+        r = refine_fit(body, p.params, p.parts.painted(), pred.focal, pred.size, **run.refine_inputs(case.image.shape),
                        max_energy_rise=None)
         row = CheckRow(cid, body_errors_mm(p.mesh, gt).pa_mpjpe, body_errors_mm(body.mesh(r), gt).pa_mpjpe,
                        float((p.parts.confidence() - lo) / (hi - lo)), pose_energy(p.params.body_pose),

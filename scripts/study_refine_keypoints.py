@@ -65,7 +65,7 @@ def study(data: Path, start: int, stop: int) -> list[KeypointRow]:
         err = float(np.median(np.linalg.norm(exact - run.joints2d, axis=1)[ok]))
 
         all_conf = np.ones(len(ids), np.float32)
-        errs = [body_errors_mm(body.mesh(refine_fit(body, p.params, p.parts, pred.focal, pred.size,
+        errs = [body_errors_mm(body.mesh(refine_fit(body, p.params, p.parts.painted(), pred.focal, pred.size,
                                                     **{**evidence, **kw})), gt).pa_mpjpe
                 for kw in ({}, dict(joints2d=exact, conf=all_conf), dict(joints2d=noisy, conf=all_conf))]
         row = KeypointRow(cid, body_errors_mm(p.mesh, gt).pa_mpjpe, *errs, err)

@@ -220,7 +220,8 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         kp = run.person.lsp13(case.image.shape) if run.person is not None else None  # detected-joints baseline
         if k < refine_limit:
             t = time.perf_counter()
-            r = refine_fit(body, p.params, p.parts, pred.focal, pred.size, **run.refine_inputs(case.image.shape))
+            r = refine_fit(body, p.params, p.parts.painted(), pred.focal, pred.size,  # the map the pipeline refines on
+                           **run.refine_inputs(case.image.shape))
             extra["t_refine"] = time.perf_counter() - t + t_network
             extra["refined"] = _errors(body, r, gt_mesh)
         if k < baseline_limit:

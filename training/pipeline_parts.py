@@ -37,7 +37,7 @@ def pipeline_shard(pred, images: np.ndarray) -> dict[str, np.ndarray]:
     labels, kps, confs = [], [], []
     for image in images:
         run = run_network(pred, np.ascontiguousarray(image))
-        labels.append(run.prediction.parts.labels.astype(np.uint8))
+        labels.append(run.prediction.parts.painted().labels.astype(np.uint8))  # what the fit reads
         if run.joints2d is None:  # nobody found: no keypoints at all, as the network then reads at test time
             kps.append(np.zeros((14, 2), np.float32))
             confs.append(np.zeros(14, np.float32))

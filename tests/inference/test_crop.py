@@ -375,3 +375,32 @@ def test_the_edge_following_map_keeps_the_silhouettes_outline_on_a_large_photo()
     np.testing.assert_array_equal(got > 0, plain > 0)
     assert (got[-1, 1500:2500] > 0).all() and not got[mask <= 0.3].any()
     assert 0 < (got != plain).mean()
+
+
+@pytest.mark.parametrize("r, size", [(32, 64), (16, 64), (16, 256)])
+def test_uncrop_parts_never_gives_an_absent_label(r, size):
+    """A map whose labels 11 (a shin) are absent (`PartMap.absent`, a half-length person's unseen legs): the photo-frame
+    map, plain or following the photo's edges (on the photo's own pixels, on cells of them), holds none; where the
+    shin was the likeliest class the pixel is the likeliest other part, and the body's outline is the same."""
+    from dataclasses import replace
+
+    from inference.detect.person_inputs import restrict_parts
+
+    c = Crop(np.array([0.0, 0.0], np.float32), 64 / size, 64)
+    probs = np.zeros((13, r, r), np.float32)
+    probs[0] = 1.0
+    body = np.s_[:, r // 4:3 * r // 4, r // 4:3 * r // 4]
+    probs[body] = 0.0
+    probs[(11, *body[1:])], probs[(7, *body[1:])], probs[(0, *body[1:])] = 0.6, 0.3, 0.1
+    mask = np.zeros((size, size), np.float32)
+    mask[size // 4:3 * size // 4, size // 4:3 * size // 4] = 0.9
+    parts = restrict_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), apply_crop(mask, c), grow=0,
+                           photo_mask=Silhouette.of(mask))
+    absent = replace(parts, labels=np.where(parts.labels == 11, 7, parts.labels).astype(np.uint8), absent=(11,))
+    photo = np.full((size, size, 3), 60, np.uint8)
+    photo[size // 4:3 * size // 4, size // 4:3 * size // 4] = 200
+    for kw in ({}, {"photo": photo}, {"in_photo": False}):
+        painted, shown = uncrop_parts(parts, c, (size, size), **kw), uncrop_parts(absent, c, (size, size), **kw)
+        assert (painted == 11).any() and not (shown == 11).any(), kw
+        np.testing.assert_array_equal(shown > 0, painted > 0)
+        np.testing.assert_array_equal(shown[painted == 11], 7)

@@ -12,6 +12,7 @@ from inference.parts import (
     colorize,
     decode_colors,
     face_part_labels,
+    labels_from_probs,
     vertex_part_labels,
 )
 
@@ -68,3 +69,17 @@ def test_palette_is_nbf_and_colours_round_trip():
     off = rgb.copy()
     off[0, 5] = (1, 2, 3)  # not a palette colour -> background
     assert decode_colors(off)[0, 5] == 0
+
+
+def test_labels_from_probs_never_gives_an_absent_label():
+    probs = np.array([[0.1, 0.6, 0.3] + [0.0] * 10,     # part 1 likeliest, 2 next
+                      [0.5, 0.4, 0.1] + [0.0] * 10,     # background
+                      [0.2, 0.0, 0.0] + [0.08] * 10],   # background: the likeliest class, not the body share, decides
+                     np.float32)
+    np.testing.assert_array_equal(labels_from_probs(probs), [1, 0, 0])
+    np.testing.assert_array_equal(labels_from_probs(probs, (1,)), [2, 0, 0])  # still body: its next part
+    # background second after an absent part: the pixel stays body (the network said "person" there)
+    np.testing.assert_array_equal(labels_from_probs(np.array([[0.3, 0.5, 0.2] + [0.0] * 10]), (1,)), [2])
+    with pytest.raises(ValueError):
+        labels_from_probs(probs, (0,))
+    assert labels_from_probs(probs[None], (1, 2)).shape == (1, 3)

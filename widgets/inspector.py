@@ -251,8 +251,7 @@ class Inspector(QWidget):
                        f"body at {-float(params.transl[2]):.1f} m <span style='color:#777'>(for NBF's narrow "
                        f"lens, not the real distance)</span>"),
             ("person", _person_text(pred)),
-            ("parts", f"{pred.parts.labels.shape[1]} × {pred.parts.labels.shape[0]} label map"
-                      + (f", read with the crop turned {pred.turn:+.0f}° (the person leans)" if pred.turn else "")),
+            ("parts", _parts_text(pred)),
             ("body model", body.name if body is not None else "?"),
             ("refined", _refined_text(pred, self.controller.config.refine, self.controller.shown_fit())),
         ]
@@ -356,6 +355,18 @@ def _refined_text(pred, refine_on: bool, shown: str | None = "refined") -> str:
     if pred.person < 0:
         return "no (no detected person: nothing to refine against)"
     return "no (the refined pose was less likely than the network's, which was kept)"
+
+
+def _parts_text(pred) -> str:
+    """The parts row: the map's size, a turned reading, and the legs left out of a half-length person's map."""
+    text = f"{pred.parts.labels.shape[1]} × {pred.parts.labels.shape[0]} label map"
+    if pred.turn:
+        text += f", read with the crop turned {pred.turn:+.0f}° (the person leans)"
+    absent = set(pred.parts.absent)
+    if absent:  # inference/unseen_legs.py: the detector puts the legs outside the photo
+        legs = "legs" if {5, 6} <= absent else "shins"
+        text += f", no {legs} painted (the photo does not show them)"
+    return text
 
 
 def _person_text(pred) -> str:

@@ -55,6 +55,9 @@ def test_cut_person_is_warned_and_each_person_gets_a_mark(qtbot, window):
     assert any("cut by the frame" in w for w in q.warnings)  # a half-length portrait
     assert window.photo.quality.warn.isVisible() and "cut by the frame" in window.photo.quality.warn.text()
     assert "cut by the frame" in window.inspector.info.text()
+    # her legs are outside the photo: the part map paints none of her shins, and says so
+    assert window.session.prediction.parts.absent == (11, 12)
+    assert "no shins painted (the photo does not show them)" in window.inspector.info.text()
     # two people: the picker marks each fitted person with its verdict
     window.controller.open_file(TWO_PEOPLE)
     wait_prediction(qtbot, window, person=0)

@@ -158,8 +158,9 @@ class Predictor:
     (bfloat16 on a CPU with AMX, else float32; `nets.precision.resolve_precision`), "float32" or "bfloat16".
     part_head: apply the weights folder's part_head.pt to the segmentation's answer when it holds one
     (`nets.part_head`; the shipped folder holds none: docs/segmentation.md, "A part head after the segmentation").
-    unseen_legs: the Prediction's part map loses the leg labels of a half-length person whose legs the detector
-    puts outside the photo (`unseen_legs.without_unseen_legs`), after the fit and refinement have read it whole.
+    unseen_legs: the Prediction's part map has the leg labels of a half-length person whose legs the detector puts
+    outside the photo absent (`unseen_legs.without_unseen_legs`, `PartMap.absent`), after the fit and refinement have
+    read it as painted (`PartMap.painted()` gives that map back).
     """
 
     def __init__(self, body_model: BodyModel | None = None, weights_dir: Path | None = None, device: str = "auto",

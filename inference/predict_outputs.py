@@ -117,7 +117,9 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
     try:
         full = uncrop_parts(p.parts, p.crop, p.image.shape, photo=p.image)  # the part map in the photo's frame
         png("_parts.png", colorize(full))
-        png("_parts_crop.png", colorize(p.parts.labels))
+        # the crop's map as the segmentation painted it, which the fitting network read (a half-length person's
+        # unseen legs included: `unseen_legs`); the photo-frame map above is the one a user sees
+        png("_parts_crop.png", colorize(p.parts.painted().labels))
         if p.people:
             from inference.detect.draw import draw_people
 

@@ -726,3 +726,24 @@ def test_a_box_in_a_folder_of_another_persons_layout_keeps_its_names(tmp_path, c
         assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--box", *box]) == 0
         assert "1 finished before (skipped)" in capsys.readouterr().out
     assert {q.name: q.stat().st_mtime_ns for q in out.glob("two_people*")} == before
+
+
+@pytest.mark.slow
+def test_a_half_length_portrait_writes_its_unseen_legs_only_in_the_crop_map(tmp_path):
+    """The grey astronaut, cut at the waist: `NAME_parts.png` (what a user sees) has no leg, `NAME_parts_crop.png`
+    (the map the fitting network read, as painted) keeps the thighs the network painted on her lap
+    (inference/unseen_legs.py)."""
+    import cv2
+
+    from inference.detect import detector_available
+    from inference.parts import decode_colors
+    from inference.pipeline import WEIGHTS_DIR
+
+    if not (WEIGHTS_DIR / "seg.pt").is_file() or not detector_available()[0]:
+        pytest.skip("no trained weights or no person detector")
+    photo = RESOURCES / "photos" / "astronaut_grey.jpg"
+    assert main(["predict", str(photo), "--out", str(tmp_path), "--no-refine", "--mesh-formats", "obj"]) == 0
+    full = decode_colors(cv2.imread(str(tmp_path / "astronaut_grey_parts.png"))[..., ::-1])
+    crop = decode_colors(cv2.imread(str(tmp_path / "astronaut_grey_parts_crop.png"))[..., ::-1])
+    legs = (5, 6, 11, 12)
+    assert not np.isin(full, legs).any() and np.isin(crop, legs).sum() > 50

@@ -170,8 +170,7 @@ class PartMap:
         (a map with probabilities has labels = their argmax, so this is exact)."""
         if not self.absent or self.probs is None:
             return self
-        return PartMap(self.probs.argmax(0).astype(self.labels.dtype), self.probs, self.network_confidence,
-                       self.network_probs, self.silhouette)
+        return replace(self, labels=self.probs.argmax(0).astype(self.labels.dtype), absent=())
 
     def confidence(self) -> float:
         """Mean winning-class probability over the labelled body pixels (1.0 without probabilities or

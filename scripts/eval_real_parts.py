@@ -61,6 +61,9 @@ def main() -> None:
     ap.add_argument("photos", nargs="+", type=Path)
     ap.add_argument("--out", type=Path, default=Path("docs/real_parts"))
     ap.add_argument("--weights", type=Path, default=None, help="folder with seg.pt and fit.pt (default: shipped)")
+    ap.add_argument("--painted", action="store_true",
+                    help="the maps as the segmentation painted them: a half-length person's unseen legs kept "
+                         "(inference/unseen_legs.py off)")
     a = ap.parse_args()
     import torch
 
@@ -71,7 +74,7 @@ def main() -> None:
     from inference.pipeline import PredictionError, Predictor
     from inference.render.overlay import parts_overlay
 
-    pred = Predictor(weights_dir=a.weights)
+    pred = Predictor(weights_dir=a.weights, unseen_legs=not a.painted)
     for w in pred.warnings:
         print(f"warning: {w}")
     a.out.mkdir(parents=True, exist_ok=True)

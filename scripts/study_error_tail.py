@@ -18,9 +18,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-PAIRS = {"all": ((1, 2), (4, 5), (7, 8), (10, 11), (13, 14), (16, 17), (18, 19), (20, 21), (22, 23)),
-         "legs": ((1, 2), (4, 5), (7, 8), (10, 11)),
-         "arms": ((13, 14), (16, 17), (18, 19), (20, 21), (22, 23))}
+from inference.joints import MIRROR_JOINTS  # noqa: E402
+
+_LR = tuple((a, b) for a, b in enumerate(MIRROR_JOINTS) if a < b)  # SMPL's left/right joint pairs
+PAIRS = {"all": _LR, "legs": _LR[:4], "arms": _LR[4:]}  # hips, knees, ankles, feet; collars to hands
 TAIL_MM = 110.0
 
 

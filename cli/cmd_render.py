@@ -286,7 +286,8 @@ def run(args: argparse.Namespace) -> int:
 
     configure_gl()
     from inference.body_model import BodyModelError
-    from inference.export import ParamsFileError, atomic_write
+    from inference.errors import ParamsFileError
+    from inference.file_writes import atomic_write
 
     try:
         views = parse_views(args.views)

@@ -134,7 +134,7 @@ def list_cases(folder: Path, split: str | None = "test") -> list[str]:
 
 def read_part_labels(path: Path) -> np.ndarray:
     """A part-colour PNG (NBF colours) -> labels (H, W) uint8 (exact palette match, others 0)."""
-    from inference.image_io import ImageLoadError
+    from inference.errors import ImageLoadError
 
     bgr = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_COLOR)
     if bgr is None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 
-from .image_io import ImageLoadError
 from .integrity import ModelFileError
 
 
@@ -36,6 +35,10 @@ class PersonNotThere(PredictionError):
     def __init__(self, person: int, found: int):
         super().__init__(f"person {person} asked for, but {found} found")
         self.person, self.found = person, found
+
+
+class ImageLoadError(ValueError):
+    """An image could not be loaded; the message is meant for the user."""
 
 
 class BodyModelError(ValueError):

@@ -92,7 +92,7 @@ def bvh_bytes(body_model, params_list, frame: str = "body", frame_time: float = 
 
 def export_bvh(path: str | Path, body_model, params, frame: str = "body", overwrite: bool = False) -> Path:
     """Write the BVH of `params` (one BodyParams, or a sequence of them: one frame each). Returns the path."""
-    from .export import atomic_write
+    from .file_writes import atomic_write
 
     seq = params if isinstance(params, list | tuple) else [params]
     return atomic_write(path, bvh_bytes(body_model, seq, frame), overwrite)

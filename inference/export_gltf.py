@@ -211,6 +211,6 @@ def skinned_glb_bytes(body_model, params, frame: str = "body", vertex_colors: np
 def export_skinned_glb(path: str | Path, body_model, params, frame: str = "body",
                        vertex_colors: np.ndarray | None = None, overwrite: bool = False) -> Path:
     """Write the skinned GLB (atomically; FileExistsError unless overwrite). Returns the path."""
-    from .export import atomic_write
+    from .file_writes import atomic_write
 
     return atomic_write(path, skinned_glb_bytes(body_model, params, frame, vertex_colors), overwrite)

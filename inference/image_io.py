@@ -17,14 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ImageLoadError
+
 MAX_PIXELS = 100_000_000  # refuse anything larger (100 megapixels)
 DISPLAY_MAX_SIDE = 2048  # larger images are downscaled for display
 MAX_FILE_BYTES = 1 << 30
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".jp2", ".gif")
-
-
-class ImageLoadError(ValueError):
-    """An image could not be loaded; the message is meant for the user."""
 
 
 class DamagedImageWarning(UserWarning):

@@ -98,7 +98,8 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
 
     from inference.crop import uncrop_parts
     from inference.deferred_signals import deferred_signals
-    from inference.export import atomic_write, export, export_mesh, png_bytes, save_params
+    from inference.export import export, export_mesh, png_bytes, save_params
+    from inference.file_writes import atomic_write
     from inference.parts import colorize
     from inference.photo_camera import photo_camera_for
     from inference.render.overlay import mesh_overlay, parts_overlay
@@ -194,7 +195,7 @@ def write_summary(path: Path, rows: list[dict], columns: tuple[str, ...] = SUMMA
     import csv
     import io
 
-    from inference.export import atomic_write
+    from inference.file_writes import atomic_write
 
     text = io.StringIO()
     w = csv.DictWriter(text, columns, extrasaction="ignore", lineterminator="\n")

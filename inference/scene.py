@@ -164,7 +164,7 @@ def scene_bytes(scene: PhotoScene, suffix: str) -> bytes:
 def export_scene(path: str | Path, scene: PhotoScene, overwrite: bool = False) -> Path:
     """Write a scene (by the suffix of `path`); refuses to replace a file unless `overwrite`. Returns the path."""
     from .errors import ExportFormatError
-    from .export import atomic_write
+    from .file_writes import atomic_write
 
     path = Path(path)
     try:

@@ -46,7 +46,7 @@ def _caption(img: np.ndarray, text: str, color=(0, 0, 0), bg=(255, 255, 255)) ->
 def _write(path: Path, rgb: np.ndarray) -> None:
     import cv2
 
-    from inference.export import atomic_write
+    from inference.file_writes import atomic_write
 
     ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     assert ok

@@ -244,7 +244,7 @@ class DatasetPanel(QWidget):
     def export_csv(self, path: str | Path) -> Path:
         """Write the table as CSV to path (a few kB: written here, no worker needed), replacing a file there
         (the save dialog asked) all at once: an interrupted write leaves the old file or none, never half."""
-        from inference.export import atomic_write
+        from inference.file_writes import atomic_write
 
         return atomic_write(Path(path), self.ds.model.csv_text().encode("utf-8"), overwrite=True)
 

@@ -247,7 +247,7 @@ def test_a_broken_label_file_is_read_as_missing_and_said(qtbot, dataset_copy, pr
     parts = dataset_copy / "00000_parts.png"
     parts.write_bytes(parts.read_bytes()[:300])
     (dataset_copy / "00001_body.pkl").write_bytes(b"not a pickle at all")
-    from inference.image_io import ImageLoadError
+    from inference.errors import ImageLoadError
 
     with pytest.raises(ImageLoadError, match="00000_parts.png"):
         read_case(dataset_copy, "00000")

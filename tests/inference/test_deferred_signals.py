@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from inference.deferred_signals import deferred_signals
-from inference.export import atomic_write
+from inference.file_writes import atomic_write
 
 
 class Stop(Exception):

@@ -123,8 +123,8 @@ def test_failed_writes_leave_nothing_behind(tmp_path, model, params, mesh, monke
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(ex.os, "link", boom)
-    monkeypatch.setattr(ex.os, "replace", boom)
+    monkeypatch.setattr(os, "link", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError, match="disk full"):
         ex.export(tmp_path / "mesh.glb", params, model)
     with pytest.raises(OSError, match="disk full"):

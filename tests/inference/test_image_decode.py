@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from inference import image_io as imageio
-from inference.image_io import ImageLoadError, display_copy, load_image
+from inference.errors import ImageLoadError
+from inference.image_io import display_copy, load_image
 
 
 def _write(path, arr, ext=".png"):

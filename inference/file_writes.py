@@ -1,0 +1,59 @@
+"""Atomic file writes: every file the project writes for a user (exports, `predict`'s outputs, scenes, the
+Dataset tab's tables) goes through `atomic_write`, so a failed or interrupted write leaves either the whole file or
+nothing, and never replaces an existing file unless asked."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .deferred_signals import deferred_signals
+
+
+def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -> Path:
+    """Write `data` to `path` through a temporary file in the same folder and os.replace.
+
+    Raises FileExistsError when `path` exists and overwrite is False (checked again at the final
+    move when the filesystem supports hard links). The folder must exist. Returns the path.
+    Ctrl+C or SIGTERM during the write takes effect when it is over (`inference.deferred_signals`): no
+    temporary file is left behind, and the file is either complete or absent.
+    """
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not path.parent.is_dir():  # (else the temporary file's name would be the one reported missing)
+        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists (use overwrite to replace it)")
+    mode = (path.stat().st_mode & 0o777) if path.exists() else 0o644
+    with deferred_signals():  # an interruption between creating the temporary file and its clean-up
+        return _write_and_move(path, data, overwrite, mode)  # would leave it behind
+
+
+def _write_and_move(path: Path, data: bytes, overwrite: bool, mode: int) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:  # no-clobber move: a hard link fails if the name was taken meanwhile
+                os.link(tmp, path)
+                os.unlink(tmp)
+            except FileExistsError:
+                raise FileExistsError(f"{path} exists (use overwrite to replace it)") from None
+            except OSError:  # no hard links here (some network/FUSE filesystems)
+                if path.exists():
+                    raise FileExistsError(f"{path} exists (use overwrite to replace it)") from None
+                os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path

@@ -565,7 +565,7 @@ class Predictor:
         if found is None:
             raise NoPersonFound(f"no person found in the box ({x1 - x0:.0f} x {y1 - y0:.0f} px): draw it around "
                                 "the whole person, head to feet")
-        from .detect.blazepose import same_person
+        from .detect.merging import same_person
 
         k = next((j for j, q in enumerate(people) if same_person(q, found)), None)
         t_search = time.perf_counter() - t
@@ -593,7 +593,7 @@ class Predictor:
             rgb = load_image(image)
         except ImageError as exc:
             raise PredictionError(str(exc)) from None
-        from .detect.blazepose import same_person
+        from .detect.merging import same_person
 
         people, at = list(self.people(rgb)), []
         for box in boxes:

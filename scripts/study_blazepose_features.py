@@ -76,7 +76,7 @@ def warp(values: np.ndarray, m: np.ndarray, nearest: bool = False) -> np.ndarray
 def body_roi(keypoints: np.ndarray):
     """The landmark model's ROI for a found person's keypoints (33, 3): centre between the hips, up to the
     shoulders, radius 1.1 x the farthest keypoint seen (visibility > 0.3)."""
-    from inference.detect.blazepose import roi_from_points
+    from inference.detect.roi import roi_from_points
 
     hips, shoulders = keypoints[[23, 24], :2].mean(0), keypoints[[11, 12], :2].mean(0)
     seen = keypoints[:, 2] > 0.3
@@ -90,7 +90,7 @@ def extract(folder: Path, n: int, cache: Path) -> list[int]:
     for the first n cases with a found person; the case numbers written."""
     from inference.datasets import read_part_labels
     from inference.detect import LANDMARK_FILE, MODEL_DIR, _import_interpreter
-    from inference.detect.blazepose import LM_SIZE
+    from inference.detect.blazepose_model import LM_SIZE
     from inference.errors import PredictionError
     from inference.image_io import load_image
     from inference.pipeline import Predictor

@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     from inference.crop import uncrop_parts
     from inference.detect import blazepose as bp
     from inference.detect import shared_detector
+    from inference.detect.merging import same_look
     from inference.detect.person_inputs import body_box, crop_inputs
     from inference.detect.selfie import person_share
     from inference.image_io import readable_images
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         return out
 
     def near(person, kp) -> bool:  # the search returns people with the mirror's second look at their keypoints
-        return bp.same_look(person, replace(person, keypoints=kp))
+        return same_look(person, replace(person, keypoints=kp))
 
     bp.PersonDetector._landmarks, bp.PersonDetector.mirrored = record_pass, record_mirror
     skipped: list[str] = []

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             bp.MIRROR_MAX_DRIFT = drift
 
             def found(rgb) -> int:
-                det._cache = []
+                det.forget()
                 return len(pred.people(rgb))
 
             people = sum(found(rgb) > 0 for _, rgb in images)

@@ -30,7 +30,8 @@ ON_PERSON = 0.15
 def whole_photo_person(pred, image: np.ndarray):
     """(the person the landmark model finds with the whole image as its ROI and the witnesses of a doubtful
     person, or None; the fraction of the 33 landmarks it sees)."""
-    from inference.detect.blazepose import DET_MIN_SCORE, Roi
+    from inference.detect.blazepose_model import DET_MIN_SCORE
+    from inference.detect.roi import Roi
 
     h, w = image.shape[:2]
     p = pred.detector.person_at(image, Roi(w / 2, h / 2, float(max(w, h))), DET_MIN_SCORE, None, pred.parts_follow)
@@ -41,7 +42,7 @@ def synthetic(pred, data: Path, limit: int) -> None:
     from inference.crop import crop_for_box
     from inference.datasets import list_cases, read_case
     from inference.detect import Person
-    from inference.detect.blazepose import MIRROR
+    from inference.detect.blazepose_model import MIRROR
     from inference.detect.person_inputs import crop_inputs, world_bones
     from inference.metrics import body_errors_mm
     from inference.refine import refine_fit, resolve_left_right

@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from inference.detect import blazepose as bp
     from inference.detect import shared_detector
+    from inference.detect.merging import same_look
     from inference.detect.selfie import person_share
     from inference.pipeline import Predictor
 
@@ -62,13 +63,13 @@ def main(argv: list[str] | None = None) -> int:
 
     def rows(rgb: np.ndarray, name: str, match=None):
         found.clear()
-        det._cache = []  # a photo the shared detector has seen is answered from its cache, past `record`
+        det.forget()  # a photo the shared detector has seen is answered from its cache, past `record`
         people = pred.people(rgb)
         wide = max(rgb.shape[:2]) >= 2 * bp.DET_SIZE
         maps = det.proposer.maps(rgb) if wide and det.proposer is not None and people else None
         m = match(people) if match is not None else None
         for k, p in enumerate(people):
-            paths = [path for q, path in found if bp.same_look(p, q)]
+            paths = [path for q, path in found if same_look(p, q)]
             parts = float(pred.part_agreement(rgb, p))
             row = {"photo": name, "path": paths[-1] if paths else "?", "score": round(float(p.score), 3),
                    "px": round(float(p.box[3] - p.box[1])), "wide": bool(wide),

@@ -74,6 +74,7 @@ def main(argv=None) -> int:
     import torch
 
     import inference.detect.blazepose as bp
+    from inference.detect.merging import same_look
     from inference.pipeline import Predictor
     from training.synth.crowd import frame_indices, match_people, read_frame
 
@@ -89,7 +90,7 @@ def main(argv=None) -> int:
         return 2
 
     log: dict[str, list] = {}
-    landmark_pass, merge, nest = det.person_at, bp.merge_people, bp._drop_nested
+    landmark_pass, merge, nest = det.person_at, bp.merge_people, bp.drop_nested
 
     def traced_person_at(image, roi, score, witness=None, parts=None, presence_min=bp.PRESENCE_MIN, look=True):
         p = landmark_pass(image, roi, score, witness, parts, presence_min, look)
@@ -111,7 +112,7 @@ def main(argv=None) -> int:
         log["kept"] = nest(people, *rest)
         return log["kept"]
 
-    det.person_at, bp.merge_people, bp._drop_nested = traced_person_at, traced_merge, traced_nest
+    det.person_at, bp.merge_people, bp.drop_nested = traced_person_at, traced_merge, traced_nest
     counts: Counter = Counter()
     lines = []
     try:
@@ -119,7 +120,7 @@ def main(argv=None) -> int:
             f = read_frame(args.data, i)
             P = f.people
             log.update(results=[], taken=[], merged=[], kept=[], doubted=[])
-            det._cache = []
+            det.forget()
             people = pred.people(f.image)  # as scripts/eval_crowds.py finds them (the part map as third witness)
             m = match_people(P, f.image.shape, np.array([p.box for p in people], np.float32).reshape(-1, 4))
             peaks = det.proposer.propose(f.image) if det.proposer is not None else []
@@ -128,7 +129,7 @@ def main(argv=None) -> int:
                     continue
                 gh, h = P["lsp2d"][g][[2, 3], :2].mean(0), float(P["height"][g])
                 on = [p for p in log["results"] if np.hypot(*(hips_of(p.keypoints) - gh)) < ON_PERSON * h]
-                kept_on = [k for k, p in enumerate(people) if any(bp.same_look(p, q) for q in on)]
+                kept_on = [k for k, p in enumerate(people) if any(same_look(p, q) for q in on)]
                 matched_other = any(m[k] >= 0 for k in kept_on)
                 peak_near = any(np.hypot(*(q.hips - gh)) < ON_PERSON * h for q in peaks)
                 doubted = any(np.hypot(*(hips_of(p.keypoints) - gh)) < ON_PERSON * h for p in log["doubted"])
@@ -136,8 +137,9 @@ def main(argv=None) -> int:
                 counts[stage] += 1
                 lines.append(f"frame {i} person {g} ({h:.0f} px, {P['visible'][g]:.0%} visible): {stage}")
                 print(lines[-1], flush=True)
-    finally:
-        det.person_at, bp.merge_people, bp._drop_nested = landmark_pass, merge, nest
+    finally:  # the method again, not a bound copy left on the shared detector (it would hide a patch of the class)
+        del det.person_at
+        bp.merge_people, bp.drop_nested = merge, nest
     total = sum(counts.values())
     table = ["| where the person is lost | people |", "|---|---|"]
     table += [f"| {s} | {counts[s]} |" for s in STAGES] + [f"| **all missed** | **{total}** |"]

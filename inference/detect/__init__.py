@@ -29,6 +29,9 @@ MODEL_DIR = RESOURCES / "detector"
 DETECTOR_FILE = "pose_detection.tflite"
 LANDMARK_FILE = "pose_landmark_full.tflite"
 INSTALL_HINT = "pip install -r requirements-detect.txt"
+# The wide-shot person proposer (people_net.py): NBF's own trained weights, beside seg.pt
+PEOPLE_WEIGHTS = RESOURCES / "weights" / "people.pt"
+ANIMAL_WEIGHTS = RESOURCES / "weights" / "imagenet_lite0.pt"  # ImageNet's classifier (animals.py)
 MIN_BOX_PX = 8  # a box drawn around a person (`Predictor.predict_box`, the app's Shift+drag): photo px on each side
 
 # BlazePose's 33 landmarks (the subject's own left and right).

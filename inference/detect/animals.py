@@ -41,7 +41,7 @@ import cv2
 import numpy as np
 import torch
 
-from .blazepose import ANIMAL_WEIGHTS
+from . import ANIMAL_WEIGHTS
 
 if TYPE_CHECKING:
     from . import Person

@@ -30,14 +30,14 @@ MIN_SILHOUETTE = 16  # silhouette pixels (of the 256 x 256 square) below which t
 
 def look_square(box: np.ndarray):
     """The upright Roi (`blazepose.Roi`) the segmenter reads for a person box (4,) x0, y0, x1, y1."""
-    from .blazepose import Roi
+    from .roi import Roi
 
     x0, y0, x1, y1 = (float(v) for v in box)
     return Roi((x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0, 1.0) * LOOK_GROW, 0.0)
 
 
 def person_share(model, image: np.ndarray, box: np.ndarray, mask: Silhouette | None) -> float:
-    """Mean person probability the selfie `model` (blazepose._Model) gives inside the person's silhouette.
+    """Mean person probability the selfie `model` (blazepose_model.TfliteModel) gives inside the person's silhouette.
 
     image (H, W, 3) uint8; box (4,) image pixels; mask, the person's Silhouette (> 0.5 is the person) or
     None. Without a silhouette of at least MIN_SILHOUETTE pixels in the square, the box is the region."""

@@ -12,7 +12,7 @@ import pytest
 
 import inference.detect as det
 from inference.detect import LSP_FROM_BLAZEPOSE, Person, detector_available
-from inference.detect.blazepose import DET_MIN_SCORE, Roi, roi_from_points, ssd_anchors, weighted_nms
+from inference.detect.blazepose_model import DET_MIN_SCORE
 from inference.paths import RESOURCES
 from inference.types import Silhouette
 
@@ -140,37 +140,6 @@ def test_predict_with_a_truncated_model_warns_and_goes_on(tmp_path, monkeypatch,
     assert "warning: no person detector" in out and "pose_landmark_full.tflite is damaged (truncated" in out
 
 
-def test_anchor_grid_matches_the_detector_output():
-    a = ssd_anchors()
-    assert a.shape == (2254, 2)
-    assert a.min() > 0 and a.max() < 1
-    assert np.allclose(a[0], [0.5 / 28, 0.5 / 28]) and np.allclose(a[-1], [6.5 / 7, 6.5 / 7])
-
-
-def test_roi_affine_agrees_with_point_mapping():
-    roi = Roi(cx=120.0, cy=80.0, side=64.0, angle=0.7)
-    n = 16
-    m = roi.affine(n)
-    for j, i in ((0, 0), (15, 0), (3, 11)):
-        by_matrix = m @ np.array([j, i, 1.0]) + 0.5  # pixel index -> continuous coordinate
-        by_points = roi.to_image(np.array([(j + 0.5) / n, (i + 0.5) / n]))
-        assert np.allclose(by_matrix, by_points, atol=1e-4)
-    # an upright ROI: centre -> scale point straight up gives angle 0
-    up = roi_from_points(np.array([50.0, 100.0]), np.array([50.0, 60.0]))
-    assert abs(up.angle) < 1e-6 and up.side == pytest.approx(2 * 40 * 1.25)
-    sideways = roi_from_points(np.array([50.0, 100.0]), np.array([90.0, 100.0]))  # head to the right
-    assert sideways.angle == pytest.approx(np.pi / 2)
-
-
-def test_weighted_nms_merges_overlaps_and_keeps_separate_people():
-    boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [50, 50, 60, 60]], np.float32)
-    kps = np.zeros((3, 4, 2), np.float32)
-    kps[1] += 2
-    b, k, s = weighted_nms(boxes, kps, np.array([0.9, 0.6, 0.7], np.float32))
-    assert len(s) == 2 and s[0] == pytest.approx(0.9)
-    assert b[0, 0] == pytest.approx(0.6 / 1.5) and k[0, 0, 0] == pytest.approx(2 * 0.6 / 1.5)
-
-
 def test_lsp13_maps_the_subjects_left_and_right():
     kp = np.zeros((33, 3), np.float32)
     kp[:, 0] = np.arange(33)
@@ -260,7 +229,6 @@ def test_grey_input_and_options(detector):
     assert detector.detect(np.zeros((64, 48, 3), np.uint8)) == []
     with pytest.raises(ValueError):
         detector.detect(np.zeros((10, 10, 3), np.float32))
-
 
 
 @needs_runtime
@@ -437,22 +405,6 @@ def test_the_canvas_search_maps_people_back_onto_the_image(detector):
     assert inter > 0.8
 
 
-def test_mirror_averaging_takes_the_mean_only_where_the_two_looks_agree():
-    from inference.detect.blazepose import MirrorPass, _mirror_averaged
-
-    kp = np.zeros((33, 3), np.float32)
-    kp[:, 2] = 0.9
-    refined = np.zeros((33, 2), np.float32)
-    refined[0] = (4.0, 0.0)     # 0.04 body radii away: averaged
-    refined[1] = (30.0, 0.0)    # 0.3: one of them went astray, kept
-    mirror = MirrorPass(raw=refined, refined=refined, visibility=np.full(33, 0.5, np.float32), presence=0.9,
-                        radius=100.0)
-    out = _mirror_averaged(kp, mirror)
-    np.testing.assert_allclose(out[0], (2.0, 0.0, 0.7))
-    np.testing.assert_allclose(out[1], (0.0, 0.0, 0.9))
-    np.testing.assert_allclose(kp[0], (0.0, 0.0, 0.9))  # the input is left alone
-
-
 @needs_runtime
 def test_the_mirrors_second_look_brings_the_keypoints_nearer_the_truth(detector):
     """On synthetic renders (seed 47, indices 0-11), the people detect() returns carry keypoints averaged with the
@@ -491,41 +443,6 @@ def test_the_mirrors_second_look_brings_the_keypoints_nearer_the_truth(detector)
     assert averaged.mean() < raw.mean() and (averaged < raw).sum() >= n // 2, (raw, averaged)
 
 
-def test_heatmap_refinement_moves_each_landmark_to_its_window_mean():
-    """`_refine_with_heatmap` against a landmark-at-a-time reading of its rule: the confidence-weighted mean of the
-    7x7 window (cut at the map's edge) where the window's peak confidence reaches 0.5; landmarks off the map, in
-    a window under that peak, or NaN stay where the regression put them."""
-    from inference.detect import blazepose as bp
-
-    def one_at_a_time(uv, logits):
-        n, out, r = logits.shape[0], uv.copy(), bp.HEATMAP_KERNEL // 2
-        for k in range(len(uv)):
-            if not np.all(np.isfinite(uv[k])):
-                continue
-            col, row = int(uv[k, 0] * n), int(uv[k, 1] * n)
-            if not (0 <= col < n and 0 <= row < n):
-                continue
-            r0, r1, c0, c1 = max(row - r, 0), min(row + r + 1, n), max(col - r, 0), min(col + r + 1, n)
-            conf = 1 / (1 + np.exp(-logits[r0:r1, c0:c1, k].astype(np.float64)))
-            if conf.max() < bp.HEATMAP_MIN_CONF:
-                continue
-            rows, cols = np.mgrid[r0:r1, c0:c1]
-            out[k] = ((cols + 0.5) * conf).sum() / conf.sum() / n, ((rows + 0.5) * conf).sum() / conf.sum() / n
-        return out
-
-    rng = np.random.default_rng(3)
-    moved = kept = 0
-    for _ in range(30):
-        uv = rng.uniform(-0.1, 1.1, (33, 2)).astype(np.float32)
-        uv[:4] = [[0.0, 0.0], [0.999, 0.5], [0.5, 0.01], [np.nan, 0.5]]  # corner, edges, NaN
-        logits = rng.normal(-1.0, 2.5, (64, 64, 33)).astype(np.float32)
-        got, want = bp._refine_with_heatmap(uv, logits), one_at_a_time(uv, logits)
-        assert np.allclose(got, want, atol=1e-6, equal_nan=True)
-        moved += int(np.sum(np.any(np.abs(got - uv) > 1e-7, axis=1)))
-        kept += int(np.sum(np.all(got[4:] == uv[4:], axis=1)))
-    assert moved > 100 and kept > 100  # both branches taken
-
-
 @needs_runtime
 def test_building_the_detector_prints_nothing():
     """TFLite's "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." (once per process: hence a fresh one)
@@ -539,50 +456,3 @@ def test_building_the_detector_prints_nothing():
     assert run.stderr == "" and run.stdout == ""
 
 
-# ------------------------------------------------------------------ silhouettes kept as windows
-@pytest.mark.parametrize("roi", [Roi(300.0, 200.0, 180.0, 0.0), Roi(300.0, 200.0, 180.0, 0.6),
-                                 Roi(40.0, 380.0, 700.0, -0.3), Roi(500.0, 100.0, 2000.0, 0.0)])
-def test_the_landmark_models_mask_kept_as_its_window_is_the_whole_image_warp(roi):
-    """The landmark model's 256 x 256 segmentation warped onto the ROI's window (grown by the bilinear edge's
-    reach) holds every non-zero pixel of the warp onto the whole image, with the same values: small, tilted,
-    beyond the image's corner, and four times the image (one segmentation pixel is 8 image pixels)."""
-    import cv2
-
-    from inference.detect.blazepose import LM_SIZE, _warped_mask
-
-    h, w = 400, 600
-    seg = np.random.default_rng(3).random((LM_SIZE, LM_SIZE)).astype(np.float32) + 0.01  # nowhere zero
-    whole = cv2.warpAffine(seg, roi.affine(LM_SIZE), (w, h), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    kept = _warped_mask(seg, roi, (h, w))
-    x0, y0, x1, y1 = kept.bounds
-    outside = whole.copy()
-    outside[y0:y1, x0:x1] = 0
-    assert not outside.any()  # nothing of the warp lies beyond the window
-    np.testing.assert_allclose(kept.full(), whole, atol=2e-3)
-    assert kept.values.size < h * w or roi.side > 1000
-
-
-def test_painting_people_out_only_touches_their_silhouettes():
-    """`_painted` (the search paints the people it found with the colour around them before the proposer looks
-    again) on silhouettes kept as windows gives the picture the whole-image arithmetic gives."""
-    from inference.detect.blazepose import MASK_THRESHOLD, REPAINT_MASK_MIN, REPAINT_RING, _painted
-
-    rng = np.random.default_rng(5)
-    image = rng.integers(0, 256, (120, 160, 3)).astype(np.uint8)
-    masks = [np.zeros((120, 160), np.float32) for _ in range(2)]
-    masks[0][20:80, 30:60] = rng.random((60, 30))
-    masks[1][50:110, 50:100] = rng.random((60, 50))  # overlapping the first
-    people = [Person(np.array(b, np.float32), 0.9, np.zeros((33, 3), np.float32), Silhouette.of(m))
-              for b, m in zip(((30, 20, 60, 80), (50, 50, 100, 110)), masks)]
-    # the whole-image arithmetic
-    out = image.astype(np.float32)
-    anyone = (masks[0] > MASK_THRESHOLD) | (masks[1] > MASK_THRESHOLD)
-    for p, m in zip(people, masks):
-        x0, y0, x1, y1 = p.box
-        g = REPAINT_RING * max(x1 - x0, y1 - y0)
-        X0, Y0, X1, Y1 = int(max(x0 - g, 0)), int(max(y0 - g, 0)), int(min(x1 + g, 160)), int(min(y1 + g, 120))
-        fill = np.median(image[Y0:Y1, X0:X1][~anyone[Y0:Y1, X0:X1]], 0)
-        alpha = np.where(m > REPAINT_MASK_MIN, np.clip(m, 0, 1), 0)[..., None]
-        out = out * (1 - alpha) + fill * alpha
-    np.testing.assert_array_equal(_painted(image, people), out.astype(np.uint8))

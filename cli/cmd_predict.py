@@ -22,19 +22,19 @@ search missed, numbered after its people and the people earlier boxes added: `_r
 --all-people does, so a missed person joins that folder (the rank logs' count of the image's people follows:
 `inference.batch_log.people_logged`).
 
-An image whose outputs are all there is skipped (a rerun resumes); --overwrite redoes it. With --all-people
-that means every person's outputs, as many people as the rank logs say the image's last run found (an image
-whose count is not on record is predicted again, and only its missing people are written; a person whose
-set lost a file is written again when the rank logs say the rest holds that person of that image, while files
-of another image or person, or not on record, are never replaced without --overwrite; every person's names
-are looked at before any is written). When an image's own outputs are written anew, the outputs of people
-beyond those found now that the rank logs say this tool wrote for it are removed, except a person fitted from a
---box (not one of the search's people: kept, and counted, while their NAME_pK.npz is there, `boxed_there`; the
-rows of a run log the search's own count, so deleting a boxed person's files lowers the image's count, and a
-scene that shows other people than the image now holds is remade or removed: `scene_stale`). "The rank logs" are
-every log under OUT/summary_ranks/, the app's "Run all" log among them (inference/batch_log.py): what the app
-wrote counts as written by this tool. Large folders: `--shard K/N` or torchrun ranks split the inputs, and
-OUT/summary.csv lists every image's result (see cli/predict_batch.py).
+An image whose outputs are all there is skipped (a rerun resumes); --overwrite redoes it. With --all-people that
+means every person's outputs, as many people as the rank logs say the image's last run found (an image whose count
+is not on record is predicted again, and only its missing people are written; a person whose set lost a file is
+written again when the rank logs say the rest holds that person of that image, while files of another image or
+person, or not on record, are never replaced without --overwrite; every person's names are looked at before any is
+written). When an image's own outputs are written anew, the outputs of people beyond those found now that the rank
+logs say this tool wrote for it are removed, except a person fitted from a --box (not one of the search's people:
+kept, and counted, while their NAME_pK.npz is there, `predict_resume.boxed_there`; the rows of a run log the
+search's own count, so deleting a boxed person's files lowers the image's count, and a scene that shows other people
+than the image now holds is remade or removed: `predict_resume.scene_stale`). "The rank logs" are every log under
+OUT/summary_ranks/, the app's "Run all" log among them (inference/batch_log.py): what the app wrote counts as
+written by this tool. Large folders: `--shard K/N` or torchrun ranks split the inputs, and OUT/summary.csv lists
+every image's result (see cli/predict_batch.py).
 
 Exit status: EPILOG below (the end of `predict --help`).
 """
@@ -42,11 +42,8 @@ from __future__ import annotations
 
 import argparse
 import errno
-import math
-import os
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -65,20 +62,55 @@ from inference.batch_log import (
 from inference.errors import NoPersonFound, PersonNotThere
 from inference.image_io import IMAGE_SUFFIXES, about_file  # IMAGE_SUFFIXES: the one list the app's reader accepts
 from inference.predict_outputs import (  # the one exporter, shared with the app's "Run all"
-    PNG_OUTPUTS,
     SUMMARY,
-    is_complete,
     output_paths,
     output_stems,
     remove_quietly,
     write_outputs,
 )
 
-# a colliding stem's disambiguation (photo_jpg, _2, person _p1) at the end of an output name
-SUFFIX_TAIL = r"(_(" + "|".join(x.lstrip(".") for x in IMAGE_SUFFIXES) + r"))?(_\d+)?(_p\d+)?$"
-MESH_FORMATS = ("obj", "ply", "glb", "skinned-glb", "bvh")
+from .predict_args import (
+    MESH_FORMATS,
+    PredictInputError,
+    check_box_use,
+    check_person,
+    expand,
+    parse_box,
+    parse_mesh_formats,
+    prepare_out,
+    subfolders_note,
+)
+from .predict_resume import (
+    boxed_before,
+    boxed_beyond,
+    boxed_people,
+    finished,
+    kept,
+    note_boxed_short,
+    person_names,
+    person_there,
+    present_names,
+    scene_missing,
+    scene_ours,
+    scene_stale,
+    searched,
+)
+
 # errors that no later image can escape: the batch stops with a summary instead of failing image by image
 FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
+def _user_body_model(path):
+    """The body model file given with --body-model, loaded (None without one: the embedded model loads with the
+    networks); PredictInputError with the reader's message for a file that does not load."""
+    if not path:
+        return None
+    from inference.body_model import BodyModel, BodyModelError
+
+    try:
+        return BodyModel(path)
+    except BodyModelError as exc:
+        raise PredictInputError(str(exc)) from None
 
 
 EPILOG = """\
@@ -95,10 +127,6 @@ exit status:
 
 people are counted from 1 everywhere: --person N, NAME_pN, summary.csv's person column, the #N labels
 of NAME_people.png (earlier releases counted --person and the person column from 0)."""
-
-
-class PredictInputError(ValueError):
-    """A command-line value or output folder that cannot be used (one-line message, exit 2)."""
 
 
 def add_arguments(p, name: str) -> None:
@@ -144,155 +172,6 @@ def add_arguments(p, name: str) -> None:
                         "resumes; every rank logs to OUT/summary_ranks/ and merges OUT/summary.csv")
     p.add_argument("--merge-summary", action="store_true",
                    help="only rebuild OUT/summary.csv from the rank logs for these images (no prediction)")
-
-
-# --------------------------------------------------------------------------- checks before the models load
-def parse_mesh_formats(text: str) -> list[str]:
-    """'obj, glb' -> ['obj', 'glb']; PredictInputError for an empty list or an unknown format."""
-    formats = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
-    bad = [f for f in formats if f not in MESH_FORMATS]
-    if bad or not formats:
-        raise PredictInputError(f"--mesh-formats: {'unknown ' + ', '.join(bad) if bad else 'empty list'}; "
-                                f"choose from {', '.join(MESH_FORMATS)}")
-    return list(dict.fromkeys(formats))
-
-
-def prepare_out(out: Path) -> None:
-    """Create the output folder and make sure a file can be written there; PredictInputError otherwise."""
-    if out.exists() and not out.is_dir():
-        raise PredictInputError(f"--out {out} is a file, not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise PredictInputError(f"--out {out}: a file is in the way of this folder") from None
-    except NotADirectoryError:
-        raise PredictInputError(f"--out {out}: a part of this path is a file, not a folder") from None
-    except OSError as exc:
-        raise PredictInputError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
-    try:
-        fd, probe = tempfile.mkstemp(dir=out, prefix=".nbf-write-test.", suffix=".tmp")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise PredictInputError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
-
-
-def check_person(person: int) -> int:
-    """--person N (counted from 1) as it is; PredictInputError for 0 or less."""
-    if person < 1:
-        raise PredictInputError(f"--person {person}: people are counted from 1 (1: the default person, 2: the "
-                                "next, as in NAME_p2); earlier releases counted from 0, so their --person K is "
-                                "now --person K+1")
-    return person
-
-
-def parse_box(values) -> tuple[float, float, float, float] | None:
-    """--box's four numbers (x0, y0, x1, y1 photo pixels, as argparse read them) as a tuple, None without one;
-    PredictInputError for a value that is not finite or corners out of order."""
-    if values is None:
-        return None
-    text = " ".join(f"{v:g}" for v in values)
-    if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise PredictInputError(f"--box {text}: give four finite numbers X0 Y0 X1 Y1 (photo pixels: the box's "
-                                "top-left and bottom-right corners), e.g. --box 120 40 380 620")
-    x0, y0, x1, y1 = (float(v) for v in values)
-    if x1 <= x0 or y1 <= y0:
-        raise PredictInputError(f"--box {text}: the second corner must lie right of and below the first "
-                                "(X1 > X0, Y1 > Y0)")
-    return x0, y0, x1, y1
-
-
-def check_box_use(box, images: list[Path], all_people: bool, person: int, detect: str) -> None:
-    """A --box applies to one person of one photo, found by the person detector: PredictInputError with several
-    images, --all-people, --person or --detect off."""
-    if box is None:
-        return
-    if detect == "off":
-        raise PredictInputError("--box asks the person detector to look in the box; with --detect off there is "
-                                "none (to fit a region as one person's crop, crop the photo and use --detect off)")
-    if len(images) != 1:
-        raise PredictInputError(f"--box is a place on one photo; {len(images)} images were given (run one image "
-                                "with --box, the others without)")
-    if all_people:
-        raise PredictInputError("--box fits the one person in the box; --all-people fits everyone the search "
-                                "finds: use one or the other")
-    if person != 1:
-        raise PredictInputError(f"--box picks the person by place, --person {person} by rank: use one or the other")
-
-
-def _same_folder(a: Path, b: Path | None) -> bool:
-    try:
-        return b is not None and b.exists() and a.resolve() == b.resolve()
-    except OSError:
-        return False
-
-
-def _is_output_of(name: str, stems: set[str]) -> bool:
-    """True when `name` is a file this command writes for one of the images `stems`
-    (STEM[_N][_pK]_parts.png and the like)."""
-    for suffix in PNG_OUTPUTS:
-        if name.endswith(suffix):
-            base = re.sub(SUFFIX_TAIL, "", name[: -len(suffix)])
-            if base in stems or name[: -len(suffix)] in stems:
-                return True
-    return False
-
-
-def expand(paths: list[Path], out: Path | None = None) -> list[Path]:
-    """Image files from files and folders (a folder: its images, sorted, not recursive), each file once.
-
-    In the output folder `out`, the images this command wrote there (NAME_parts.png, ...) are not inputs.
-    """
-    found: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            images = sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES and q.is_file())
-            if _same_folder(p, out):
-                stems = {q.stem for q in images}
-                images = [q for q in images if not _is_output_of(q.name, stems - {q.stem})]
-            found += images
-        else:
-            found.append(p)
-    seen, unique = set(), []
-    for p in found:
-        try:
-            key = p.resolve()
-        except OSError:
-            key = p
-        if key not in seen:
-            seen.add(key)
-            unique.append(p)
-    return unique
-
-
-def _user_body_model(path):
-    """The body model file given with --body-model, loaded (None without one: the embedded model loads with the
-    networks); PredictInputError with the reader's message for a file that does not load."""
-    if not path:
-        return None
-    from inference.body_model import BodyModel, BodyModelError
-
-    try:
-        return BodyModel(path)
-    except BodyModelError as exc:
-        raise PredictInputError(str(exc)) from None
-
-
-def subfolders_note(paths: list[Path], out: Path | None = None) -> str:
-    """'' or a note naming the input folders' subfolders, which `expand` does not search (the output folder
-    `out` left out): a photo collection sorted into subfolders would otherwise give fewer images without a word."""
-    subs = []
-    for p in paths:
-        if p.is_dir():
-            try:
-                subs += [q for q in sorted(p.iterdir()) if q.is_dir() and not _same_folder(q, out)]
-            except OSError:
-                pass
-    if not subs:
-        return ""
-    names = ", ".join(str(q) for q in subs[:3]) + (f" and {len(subs) - 3} more" if len(subs) > 3 else "")
-    return (f"note: {len(subs)} subfolder{'s' * (len(subs) > 1)} not searched ({names}): folders are read one "
-            f"level deep; give subfolders as inputs too to include their images")
 
 
 def run(args) -> int:
@@ -389,7 +268,7 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
                   people=searched.get(stems[i]))
         counts["skipped"] += 1
     for i in mine if args.all_people else ():
-        _note_boxed_short(args.out, stems[i], images[i], mesh_formats, holders, boxed, searched.get(stems[i]))
+        note_boxed_short(args.out, stems[i], images[i], mesh_formats, holders, boxed, searched.get(stems[i]))
     if not (todo or scenes):
         return _report(args, mine, counts)
     _use_local_gpu(log.shard, args.device)
@@ -434,140 +313,6 @@ def _report(args, mine: list[int], counts: dict) -> int:
               "--detect off fits the whole image as that person; --box X0 Y0 X1 Y1 fits a person the search "
               "missed or set aside")
     return 1 if counts["failed"] else 0
-
-
-def scene_missing(out: Path, stem: str, people: int | None) -> bool:
-    """Whether the image with output name `stem`, whose last run found `people` people (None: not on record),
-    lacks its STEM_scene.glb (only an image of several people has one)."""
-    return (people or 0) > 1 and not (out / f"{stem}_scene.glb").exists()
-
-
-def scene_stale(out: Path, stem: str, names: dict[int, str], holders: dict) -> bool:
-    """Whether the image's STEM_scene.glb, ours (`_scene_ours`), shows other people than those it holds now
-    (`names`: `present_names`; empty when not on record): a person fitted from a --box whose files the user deleted
-    since. A file that is not a scene of ours is left to the user."""
-    from inference.scene import scene_people
-
-    target = out / f"{stem}_scene.glb"
-    if not names or not target.is_file() or not _scene_ours(holders, stem):
-        return False
-    try:
-        shown = scene_people(target)
-    except (OSError, ValueError):
-        return False
-    if not all(re.fullmatch(r"person [0-9]+", n) for n in shown):  # named otherwise: the user's own file
-        return False
-    return shown != tuple(f"person {n}" for n in names)
-
-
-def present_names(out: Path, stem: str, person: int, people: int | None, searched: int | None) -> dict[int, str]:
-    """{person N: output name} of the people an image holds now: `person_names` up to `people` (the rank logs'
-    highest person number), less the people beyond the search's own count `searched` whose parameter file is gone
-    (people a user boxed, then deleted: boxed 5 deleted while boxed 6 stays leaves a gap). {} without a count."""
-    if people is None:
-        return {}
-    return {n: o for n, o in person_names(stem, person, people).items()
-            if n == person or n <= (searched or 0) or (out / f"{o}.npz").is_file()}
-
-
-def person_names(stem: str, person: int, people: int) -> dict[int, str]:
-    """{person N (from 1): its output name} for an image of `people` people fitted with --all-people: the
-    --person one under the image's own name `stem`, each other under STEM_pN."""
-    return {n: stem if n == person else f"{stem}_p{n}" for n in range(1, people + 1)}
-
-
-def finished(out: Path, stem: str, mesh_formats: list[str], all_people: bool = False, person: int = 1,
-             people: int | None = None, holders: dict | None = None, image: Path | None = None,
-             boxed: dict | frozenset = frozenset(), searched: int | None = None) -> bool:
-    """Whether the image with output name `stem` is done and a rerun skips it: its outputs are all there
-    (`is_complete`) and hold the person asked for (`holds`); with --all-people also those of each other person
-    N (STEM_pN) of the `people` its last run found (the rank logs' count, `inference.batch_log.people_logged`). An
-    image whose count is not on record (None) is not finished: it is predicted again, and only the people
-    whose outputs are missing are written. A person beyond the search's own count `searched` fitted from a --box
-    (`boxed`: the rank logs' boxed outputs) is there with their parameter file (`boxed_there`: the search does not
-    find them to write the rest, `_note_boxed_short` says how), and gone when the user deleted it
-    (`present_names`). The image's STEM_scene.glb is not looked at here: a scene that is missing or out of date
-    alone is made from the people's files (`scene_missing`, `scene_stale`, `_scene_only`)."""
-
-    if not person_there(out, stem, person, mesh_formats, holders, image, boxed, searched):
-        return False
-    if not all_people:
-        return True
-    if people is None:
-        return False
-    return all(person_there(out, o, n, mesh_formats, holders, image, boxed, searched)
-               for n, o in present_names(out, stem, person, people, searched).items() if n != person)
-
-
-def person_there(out: Path, name: str, person: int, mesh_formats: list[str], holders: dict | None,
-                 image: Path | None, boxed, searched: int | None) -> bool:
-    """Person `person` of `image` is there under output name `name`: their files all there (`kept`), or, for a
-    person a --box fitted beyond the search's own count `searched` (`boxed`: the rank logs' boxed outputs), their
-    parameter file (`boxed_there`)."""
-    return kept(out, name, mesh_formats, holders, image, person) or (
-        name in boxed and person > (searched or 0) and boxed_there(out, name, holders, image, person))
-
-
-def boxed_there(out: Path, name: str, holders: dict | None, image: Path | None, person: int) -> bool:
-    """A person fitted from a --box is kept while their parameter file NAME.npz is there and holds person `person`
-    of `image` (the rank logs, `holders`): the one presence test of the count (`inference.batch_log`), the
-    scene (made from the .npz) and the resume. Their other files follow the --mesh-formats of their own run."""
-    held = (holders or {}).get(name)
-    return (out / f"{name}.npz").is_file() and (held is None or image is None or holds(held, image, person))
-
-
-def _boxed_people(out: Path, stem: str, image: Path, holders: dict, boxed: dict) -> list[tuple[int, str, str]]:
-    """[(person K, output name, box note)] of the people of `image` (output name `stem`) fitted from a --box whose
-    parameter file is there (`boxed_there`), by K."""
-    found = []
-    for o, note in boxed.items():
-        held = holders.get(o)
-        k = person_number(held[1]) if held is not None and held[0] == image.name else None
-        if k is not None and (o == stem or re.fullmatch(re.escape(stem) + r"_p\d+", o)) and boxed_there(
-                out, o, holders, image, k):
-            found.append((k, o, note))
-    return sorted(found)
-
-
-def _note_boxed_short(out: Path, stem: str, image: Path, mesh_formats: list[str], holders: dict,
-                      boxed: dict, searched: int | None) -> None:
-    """Print how to complete the files of a person of `image` boxed beyond the search's own count `searched` that
-    lacks some of this run's --mesh-formats: the search does not find them, their box does."""
-    import shlex
-
-    for k, o, note in _boxed_people(out, stem, image, holders, boxed):
-        if k <= (searched or 0):
-            continue
-        missing = [q.name for q in output_paths(out / o, mesh_formats, people=False) if not q.exists()]
-        if missing:
-            command = shlex.join(["python", "main.py", "predict", str(image), "--out", str(out), *note.split(),
-                                  "--mesh-formats", ",".join(mesh_formats)])
-            print(f"note: {image}: {o} (fitted from {note}) lacks {', '.join(missing)}: `{command}` (with this "
-                  "run's other options) writes them")
-
-
-def boxed_before(out: Path, stem: str, image: Path, box, mesh_formats: list[str], holders: dict,
-                 boxed: dict) -> tuple[str, int] | None:
-    """(output name, person) of the person an earlier `--box` with this very box fitted in `image` (output name
-    `stem`: STEM or STEM_pK, as the rank logs know: `boxed`, `holders`), when their outputs are all there; None
-    otherwise (the box is searched and fitted: a box around someone else is known only once they are found)."""
-    for k, o, note in _boxed_people(out, stem, image, holders, boxed):
-        if note == box_note(box) and kept(out, o, mesh_formats, holders, image, k):
-            return o, k
-    return None
-
-
-def kept(out: Path, name: str, mesh_formats: list[str], holders: dict | None, image: Path | None,
-         person: int) -> bool:
-    """Output name `name`'s files are all there and hold person `person` (counted from 1) of `image`, as far
-    as the rank logs know (`inference.batch_log.written_logged`: `holders`; a name not on record counts as holding
-    it, as files written before the logs existed do)."""
-    if not is_complete(out / name, mesh_formats):
-        return False
-    held = (holders or {}).get(name)
-    if held is None or image is None:
-        return True
-    return holds(held, image, person)
 
 
 def _merge(out: Path, images: list[Path], stems: list[str]) -> int:
@@ -691,12 +436,6 @@ def _predict_image(ctx, index: int, path: Path, name: str) -> None:
     ctx.counts["failed" if not ok else "done" if wrote else "skipped"] += 1
 
 
-def searched(p) -> int:
-    """How many of a prediction's people the search found: `p.people` less those a user boxed
-    (`Predictor.predict_box`, `Predictor.recall_boxes`), who are listed after them."""
-    return sum(not q.boxed for q in p.people)
-
-
 def _recall_boxed(ctx, path: Path, name: str) -> tuple[dict[int, int], list[int]]:
     """({index among the image's people: person K}, every such K) of the people earlier `--box` runs fitted in `path`
     (output name `name`) whose parameter files are there: their boxes are given to the detector again
@@ -705,7 +444,7 @@ def _recall_boxed(ctx, path: Path, name: str) -> tuple[dict[int, int], list[int]
     the first, not of the second."""
     from inference.image_io import damage_notes
 
-    people = _boxed_people(ctx.args.out, name, path, ctx.holders, ctx.boxed)
+    people = boxed_people(ctx.args.out, name, path, ctx.holders, ctx.boxed)
     boxes = [(k, b) for k, _, note in people if (b := note_box(note)) is not None]
     with damage_notes():  # (a damaged image's message is said once, by the prediction)
         at = ctx.pred.recall_boxes(path, [b for _, b in boxes])
@@ -731,12 +470,12 @@ def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, per
     NAME_scene.glb is written when missing or remade when a person was written, from the people's files, and
     removed when it cannot be (fewer than two people now, or a person's files missing): a scene left as it was
     would show fits the folder no longer holds; people fitted from a box beyond the search's are in it too
-    (`_boxed_beyond`). `person`: the person under the image's own name NAME (--person; with --box, 1)."""
+    (`boxed_beyond`). `person`: the person under the image's own name NAME (--person; with --box, 1)."""
     args = ctx.args
     found = searched(p)
     if person in wrote:
         _remove_people_beyond(ctx, path, name, found)
-    found = max([found, *_boxed_beyond(ctx, path, name, found)])  # (they stay: the scene shows them too)
+    found = max([found, *boxed_beyond(ctx, path, name, found)])  # (they stay: the scene shows them too)
     scene = args.out / f"{name}_scene.glb"
     names = present_names(args.out, name, person, found, searched(p))
     found = len(names)
@@ -748,23 +487,10 @@ def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, per
                 for n, o in names.items())
     if found > 1 and there and (everyone or scene.exists()):  # (without --all-people: only remade)
         _write_scene(ctx, path, name, names)
-    elif scene.exists() and _scene_ours(ctx.holders, name):
+    elif scene.exists() and scene_ours(ctx.holders, name):
         remove_quietly([scene])
         why = "fewer than two people found" if found < 2 else "not every person's outputs are there"
         ctx.say(f"{path}: removed {scene.name} ({why}; it showed the fits replaced now)")
-
-
-def _scene_ours(holders: dict, name: str) -> bool:
-    """Whether NAME_scene.glb may be written or removed for the image with output name `name`: not when the rank
-    logs record it as another image's output (a photo NAME_scene.jpg run into the folder on its own)."""
-    return holders.get(f"{name}_scene") is None
-
-
-def _boxed_beyond(ctx, path: Path, name: str, found: int) -> list[int]:
-    """The people K > `found` of the image `path` (output name `name`) whose outputs NAME_pK hold a person a user
-    boxed (`predict --box`, as the rank logs know: `ctx.boxed`, `ctx.holders`) and are there (`boxed_there`)."""
-    return [k for k, o, _ in _boxed_people(ctx.args.out, name, path, ctx.holders, ctx.boxed)
-            if k > found and o != name]
 
 
 def _remove_people_beyond(ctx, path: Path, name: str, found: int) -> None:
@@ -806,7 +532,7 @@ def _write_scene(ctx, path: Path, name: str, names: dict[int, str]) -> None:
     from inference.errors import ParamsFileError
 
     target = ctx.args.out / f"{name}_scene.glb"
-    if target.exists() and not _scene_ours(ctx.holders, name):
+    if target.exists() and not scene_ours(ctx.holders, name):
         held = ctx.holders[f"{name}_scene"]
         ctx.say(f"warning: {path}: no {target.name}: that name holds the outputs of {held[0]}")
         return
@@ -838,7 +564,7 @@ def _scene_only(args, body, log, counts: dict, index: int, path: Path, stem: str
         counts["skipped"] += 1
         return
     try:
-        _make_scene(args.out, names, body, target, overwrite=target.exists() and _scene_ours(holders, stem))
+        _make_scene(args.out, names, body, target, overwrite=target.exists() and scene_ours(holders, stem))
     except (ParamsFileError, OSError, ValueError) as exc:
         print(f"warning: {path}: no {target.name} ({getattr(exc, 'strerror', None) or exc})")
         counts["skipped"] += 1

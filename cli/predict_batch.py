@@ -1,13 +1,13 @@
 """`predict` at scale: split the inputs across processes or machines; each rank logs its results to a log of its own.
 
 Shards. Rank K of N (from `--shard K/N`, or torchrun's RANK / WORLD_SIZE environment) takes every N-th image
-of the whole input list, starting at K. The list and the output names (`cmd_predict.output_stems`) are
+of the whole input list, starting at K. The list and the output names (`inference.predict_outputs.output_stems`) are
 computed over all inputs on every rank, so the shares never overlap and no two ranks write the same name.
 There are no collective calls: ranks share nothing but the output folder, and any of them may die or be
 rerun alone.
 
 Resume. An image whose outputs are all there already is skipped before the models run (see
-`cmd_predict.finished`), so rerunning the same command, with any number of ranks, finishes only what is
+`predict_resume.finished`), so rerunning the same command, with any number of ranks, finishes only what is
 missing. With --all-people that takes every person's outputs, as many people as the newest logged row of
 the image says its search found (`inference.batch_log.people_logged`); an image without such a row is
 predicted again and only its missing people are written.

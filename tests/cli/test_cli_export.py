@@ -10,9 +10,10 @@ import pytest
 import trimesh
 
 import inference.pipeline as pipeline_module
-from cli.cmd_predict import output_paths, parse_mesh_formats
 from cli.main import main
+from cli.predict_args import parse_mesh_formats
 from inference.paths import RESOURCES
+from inference.predict_outputs import output_paths
 
 SAMPLES = RESOURCES / "samples"
 

@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 import inference.pipeline as pipeline_module
-from cli.cmd_predict import expand, output_stems, subfolders_note
 from cli.main import main
 from inference.batch_log import people_logged
 from inference.export_gltf import glb_unpack
 from inference.paths import RESOURCES
+from inference.predict_outputs import output_stems
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = RESOURCES / "samples"
@@ -133,25 +133,6 @@ def test_output_stems_are_unique(tmp_path):
     assert output_stems([Path("x/a_p2.png"), Path("a.png"), Path("b_p3.png")]) == ["a_p2_png", "a", "b_p3"]
     # and so is the name of its scene (a.png's a_scene.glb would be a_scene.png's own mesh)
     assert output_stems([Path("a.png"), Path("a_scene.png"), Path("b_scene.png")]) == ["a", "a_scene_png", "b_scene"]
-
-
-def test_outputs_in_the_input_folder_are_not_inputs(tmp_path):
-    for name in ("photo.jpg", "photo_parts.png", "photo_overlay.png", "photo_p2_people.png", "x_png_parts.png",
-                 "x.png", "beach_overlay.png", "notes.txt"):
-        (tmp_path / name).write_bytes(b"")
-    assert [p.name for p in expand([tmp_path], tmp_path)] == ["beach_overlay.png", "photo.jpg", "x.png"]
-    assert len(expand([tmp_path], tmp_path / "elsewhere")) == 7  # another output folder: all images are inputs
-    assert [p.name for p in expand([tmp_path / "x.png", tmp_path / "x.png"])] == ["x.png"]  # each file once
-
-
-def test_subfolders_not_searched_are_named(tmp_path):
-    (tmp_path / "photo.jpg").write_bytes(b"")
-    assert subfolders_note([tmp_path]) == ""
-    (tmp_path / "holiday 2024").mkdir()
-    (tmp_path / "out").mkdir()
-    note = subfolders_note([tmp_path, tmp_path / "photo.jpg"], out=tmp_path / "out")
-    assert note.startswith(f"note: 1 subfolder not searched ({tmp_path / 'holiday 2024'}):")  # not the output folder
-    assert [p.name for p in expand([tmp_path])] == ["photo.jpg"]
 
 
 def test_same_stem_keeps_both_results_and_reruns_in_place(tmp_path, capsys, cached_predictor):
@@ -280,7 +261,6 @@ def test_bad_and_awkward_inputs_one_line_each_and_the_batch_goes_on(tmp_path, ca
     for stem in ("Straße am Meer 写真", "zweites bild"):
         assert (out / f"{stem}_parts.png").is_file() and (out / f"{stem}_body.pkl").is_file(), stem
     assert not any(p.name.startswith(("empty", "notes", "logo", "gone")) for p in out.iterdir())
-
 
 
 def test_summary_sorts_failures_by_their_class(tmp_path, cached_predictor, capsys):

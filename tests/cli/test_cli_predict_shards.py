@@ -16,12 +16,11 @@ import numpy as np
 import pytest
 
 import inference.pipeline as pipeline_module
-from cli.cmd_predict import output_stems
 from cli.main import main
 from cli.predict_batch import RankLog, Shard, ShardError, parse_shard
 from inference.batch_log import COLUMNS, RANK_LOGS, merge_rows, read_logs
 from inference.paths import RESOURCES
-from inference.predict_outputs import SUMMARY
+from inference.predict_outputs import SUMMARY, output_stems
 from tests.tiny_weights import write_tiny_weights
 
 ROOT = Path(__file__).resolve().parents[2]

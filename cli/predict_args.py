@@ -1,0 +1,157 @@
+"""`predict`'s command line: its arguments and help, and the checks that turn a bad argument into a one-line
+message before any model loads (`PredictInputError`); the input list expanded from files and folders, without the
+tool's own outputs."""
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from inference.image_io import IMAGE_SUFFIXES  # the one list the app's reader accepts
+from inference.predict_outputs import PNG_OUTPUTS
+
+# a colliding stem's disambiguation (photo_jpg, _2, person _p1) at the end of an output name
+SUFFIX_TAIL = r"(_(" + "|".join(x.lstrip(".") for x in IMAGE_SUFFIXES) + r"))?(_\d+)?(_p\d+)?$"
+MESH_FORMATS = ("obj", "ply", "glb", "skinned-glb", "bvh")
+
+
+class PredictInputError(ValueError):
+    """A command-line value or output folder that cannot be used (one-line message, exit 2)."""
+
+
+# --------------------------------------------------------------------------- checks before the models load
+def parse_mesh_formats(text: str) -> list[str]:
+    """'obj, glb' -> ['obj', 'glb']; PredictInputError for an empty list or an unknown format."""
+    formats = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
+    bad = [f for f in formats if f not in MESH_FORMATS]
+    if bad or not formats:
+        raise PredictInputError(f"--mesh-formats: {'unknown ' + ', '.join(bad) if bad else 'empty list'}; "
+                                f"choose from {', '.join(MESH_FORMATS)}")
+    return list(dict.fromkeys(formats))
+
+
+def prepare_out(out: Path) -> None:
+    """Create the output folder and make sure a file can be written there; PredictInputError otherwise."""
+    if out.exists() and not out.is_dir():
+        raise PredictInputError(f"--out {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise PredictInputError(f"--out {out}: a file is in the way of this folder") from None
+    except NotADirectoryError:
+        raise PredictInputError(f"--out {out}: a part of this path is a file, not a folder") from None
+    except OSError as exc:
+        raise PredictInputError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
+    try:
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".nbf-write-test.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise PredictInputError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+
+
+def check_person(person: int) -> int:
+    """--person N (counted from 1) as it is; PredictInputError for 0 or less."""
+    if person < 1:
+        raise PredictInputError(f"--person {person}: people are counted from 1 (1: the default person, 2: the "
+                                "next, as in NAME_p2); earlier releases counted from 0, so their --person K is "
+                                "now --person K+1")
+    return person
+
+
+def parse_box(values) -> tuple[float, float, float, float] | None:
+    """--box's four numbers (x0, y0, x1, y1 photo pixels, as argparse read them) as a tuple, None without one;
+    PredictInputError for a value that is not finite or corners out of order."""
+    if values is None:
+        return None
+    text = " ".join(f"{v:g}" for v in values)
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise PredictInputError(f"--box {text}: give four finite numbers X0 Y0 X1 Y1 (photo pixels: the box's "
+                                "top-left and bottom-right corners), e.g. --box 120 40 380 620")
+    x0, y0, x1, y1 = (float(v) for v in values)
+    if x1 <= x0 or y1 <= y0:
+        raise PredictInputError(f"--box {text}: the second corner must lie right of and below the first "
+                                "(X1 > X0, Y1 > Y0)")
+    return x0, y0, x1, y1
+
+
+def check_box_use(box, images: list[Path], all_people: bool, person: int, detect: str) -> None:
+    """A --box applies to one person of one photo, found by the person detector: PredictInputError with several
+    images, --all-people, --person or --detect off."""
+    if box is None:
+        return
+    if detect == "off":
+        raise PredictInputError("--box asks the person detector to look in the box; with --detect off there is "
+                                "none (to fit a region as one person's crop, crop the photo and use --detect off)")
+    if len(images) != 1:
+        raise PredictInputError(f"--box is a place on one photo; {len(images)} images were given (run one image "
+                                "with --box, the others without)")
+    if all_people:
+        raise PredictInputError("--box fits the one person in the box; --all-people fits everyone the search "
+                                "finds: use one or the other")
+    if person != 1:
+        raise PredictInputError(f"--box picks the person by place, --person {person} by rank: use one or the other")
+
+
+def _same_folder(a: Path, b: Path | None) -> bool:
+    try:
+        return b is not None and b.exists() and a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _is_output_of(name: str, stems: set[str]) -> bool:
+    """True when `name` is a file this command writes for one of the images `stems`
+    (STEM[_N][_pK]_parts.png and the like)."""
+    for suffix in PNG_OUTPUTS:
+        if name.endswith(suffix):
+            base = re.sub(SUFFIX_TAIL, "", name[: -len(suffix)])
+            if base in stems or name[: -len(suffix)] in stems:
+                return True
+    return False
+
+
+def expand(paths: list[Path], out: Path | None = None) -> list[Path]:
+    """Image files from files and folders (a folder: its images, sorted, not recursive), each file once.
+
+    In the output folder `out`, the images this command wrote there (NAME_parts.png, ...) are not inputs.
+    """
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            images = sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES and q.is_file())
+            if _same_folder(p, out):
+                stems = {q.stem for q in images}
+                images = [q for q in images if not _is_output_of(q.name, stems - {q.stem})]
+            found += images
+        else:
+            found.append(p)
+    seen, unique = set(), []
+    for p in found:
+        try:
+            key = p.resolve()
+        except OSError:
+            key = p
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def subfolders_note(paths: list[Path], out: Path | None = None) -> str:
+    """'' or a note naming the input folders' subfolders, which `expand` does not search (the output folder
+    `out` left out): a photo collection sorted into subfolders would otherwise give fewer images without a word."""
+    subs = []
+    for p in paths:
+        if p.is_dir():
+            try:
+                subs += [q for q in sorted(p.iterdir()) if q.is_dir() and not _same_folder(q, out)]
+            except OSError:
+                pass
+    if not subs:
+        return ""
+    names = ", ".join(str(q) for q in subs[:3]) + (f" and {len(subs) - 3} more" if len(subs) > 3 else "")
+    return (f"note: {len(subs)} subfolder{'s' * (len(subs) > 1)} not searched ({names}): folders are read one "
+            f"level deep; give subfolders as inputs too to include their images")

@@ -89,8 +89,8 @@ def extract(folder: Path, n: int, cache: Path) -> list[int]:
     """Write cache/NNNNN.npz (probs (13, CROP, CROP), gt (CROP, CROP) and the TENSORS warped into the crop, float16)
     for the first n cases with a found person; the case numbers written."""
     from inference.datasets import read_part_labels
-    from inference.detect import LANDMARK_FILE, MODEL_DIR, _import_interpreter
     from inference.detect.blazepose_model import LM_SIZE
+    from inference.detect.runtime import LANDMARK_FILE, MODEL_DIR, _import_interpreter
     from inference.errors import PredictionError
     from inference.image_io import load_image
     from inference.pipeline import Predictor

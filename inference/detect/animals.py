@@ -41,10 +41,10 @@ import cv2
 import numpy as np
 import torch
 
-from . import ANIMAL_WEIGHTS
+from .runtime import ANIMAL_WEIGHTS
 
 if TYPE_CHECKING:
-    from . import Person
+    from .person import Person
 
 # ImageNet-1k's land mammals but the primates: tusker..wombat, the dogs, wolves, foxes, cats, bears, mongoose and
 # meerkat, rabbits to three-toed sloth (rodents, sorrel and zebra, pigs, cattle, sheep, antelopes, camels,

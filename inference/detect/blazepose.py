@@ -28,18 +28,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..integrity import ModelFileError, check_files, load_refusal
-from . import (
-    ANIMAL_WEIGHTS,
-    DETECTOR_FILE,
-    INSTALL_HINT,
-    LANDMARK_FILE,
-    MODEL_DIR,
-    PEOPLE_WEIGHTS,
-    DetectorUnavailable,
-    Person,
-    _import_interpreter,
-    torso_length,
-)
 from .blazepose_model import (
     BODY,
     DET_MIN_SCORE,
@@ -73,7 +61,18 @@ from .merging import (
     rank_people,
     touches,
 )
+from .person import Person, torso_length
 from .roi import ROI_SCALE, Roi, keypoint_drift, meets_roi, roi_from_points, roi_window, world_to_image_axes
+from .runtime import (
+    ANIMAL_WEIGHTS,
+    DETECTOR_FILE,
+    INSTALL_HINT,
+    LANDMARK_FILE,
+    MODEL_DIR,
+    PEOPLE_WEIGHTS,
+    DetectorUnavailable,
+    _import_interpreter,
+)
 from .selfie import LOOK_MIN, SELFIE_FILE, SELFIE_SIZE, person_share
 from .silhouettes import near_keypoints, on_own_skeleton, own_silhouette, painted_over, person_box, warped_mask
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..native_stderr import native_stderr
-from . import DetectorUnavailable
+from .runtime import DetectorUnavailable
 
 DET_SIZE = 224
 LM_SIZE = 256

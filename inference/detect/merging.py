@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import Person, torso_length
 from .blazepose_model import BODY, MASK_THRESHOLD, MIRROR, box_iou
+from .person import Person, torso_length
 from .roi import Roi
 from .silhouettes import head_on_mask, shared_pixels
 

@@ -16,7 +16,7 @@ import numpy as np
 from ..crop import apply_crop
 from ..silhouette import MASK_KEEP, weigh
 from ..types import BoneDirections, Crop, PartMap, Silhouette
-from . import Person
+from .person import Person
 
 MIN_JOINT_CONF = 0.5    # BlazePose visibility below this is a guess (occluded or outside the photo)
 

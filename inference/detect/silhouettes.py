@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 
 from ..types import Silhouette
-from . import Person, torso_length
 from .blazepose_model import MASK_THRESHOLD
+from .person import Person, torso_length
 from .roi import Roi, roi_window
 
 MASK_MARGIN = 0.25          # see near_keypoints

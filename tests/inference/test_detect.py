@@ -75,7 +75,7 @@ def test_missing_runtime_is_reported_clearly(monkeypatch):
     def no_runtime():
         raise ImportError("No module named 'ai_edge_litert'")
 
-    monkeypatch.setattr(det, "_import_interpreter", no_runtime)
+    monkeypatch.setattr(det.runtime, "_import_interpreter", no_runtime)
     monkeypatch.setattr(det.blazepose, "_import_interpreter", no_runtime)
     ok, why = detector_available()
     assert not ok and "requirements-detect.txt" in why

@@ -43,7 +43,7 @@ def test_crop_miou_counts_parts_in_either_map():
 
 @pytest.mark.skipif(not detector_ready()[0], reason=detector_ready()[1])
 def test_the_study_runs_on_three_synthetic_people(tmp_path, capsys):
-    from inference.detect import LANDMARK_FILE, MODEL_DIR, _import_interpreter
+    from inference.detect.runtime import LANDMARK_FILE, MODEL_DIR, _import_interpreter
 
     it = _import_interpreter()(model_path=str(MODEL_DIR / LANDMARK_FILE), experimental_preserve_all_tensors=True)
     assert set(study.tensor_indices(it)) == {"f48", "h39", "s8"}

@@ -16,7 +16,7 @@ Prediction with an empty part map (Prediction.params_file), edited and exported 
 
 The GUI thread's own BodyModel (re-posing, exports, the betas' tooltips) loads in a background thread, at
 start-up and when the settings switch to another file (0.3-2 s; longer for a real SMPL .pkl on a busy CPU):
-the loader thread -> _Relay.bodyLoaded (queued to the GUI thread) -> the current model, or the switch's whole
+the loader thread -> Relay.bodyLoaded (queued to the GUI thread) -> the current model, or the switch's whole
 setting at once -> bodyModelChanged. Until then the app goes on with the model it has.
 """
 from __future__ import annotations
@@ -32,12 +32,13 @@ from inference import image_io as imageio
 from inference.detect import MIN_BOX_PX
 from inference.paths import RESOURCES
 
+from .body_loading import BodyLoadingMixin, BodySwitch
 from .editing import THROTTLE_MS, EditingMixin
 from .exports import ExportsMixin
 from .failures import PendingFailure
 from .folder import FolderSession
-from .heap import settle
 from .params_open import OpenedParams, ParamsReader, is_params_path
+from .relay import RELAYS, Relay
 from .results import KeptResult, keep_result, restore_result
 from .session import Session, ShownImage
 from .settings import AppSettings, ModelConfig
@@ -144,45 +145,7 @@ def sample_images(folder: Path = SAMPLES_DIR) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and imageio.is_image_path(p))
 
 
-class _Relay(QObject):
-    """Signals for the controller's background threads. Relays are never deleted (_RELAYS), so a thread that
-    finishes after its controller is gone still emits safely: Qt disconnected the dead receiver."""
-
-    bodyLoaded = Signal(int, object, object, object)  # load token, BodyModel | None, beta effects, error | None
-    decoded = Signal(int, object, object, object)  # token, path, (image, display, scale) | None, messages
-
-
-_RELAYS: list[_Relay] = []
-
-
-def _load_body_in_background(load, token: int, path: str, relay: _Relay) -> None:
-    """Loader thread: the body model of `path` and what +1 of each beta does on it (the inspector's tooltips,
-    0.1-0.2 s), both here and not on the GUI thread; the answer goes back by relay.bodyLoaded."""
-    try:
-        body = load(path)
-    except Exception as exc:  # noqa: BLE001 - BodyModelError and friends: reported on the GUI thread
-        relay.bodyLoaded.emit(token, None, (), str(exc))
-        return
-    from inference.body_measure import beta_effects
-
-    try:
-        effects = beta_effects(body)  # also builds the shape-measuring basis that the height and weight use
-    except Exception:  # noqa: BLE001 - a body model without a usable shape basis still poses: plain slider labels
-        effects = ()
-    settle()  # the body model and smplx: kept for the process's life (app/heap.py)
-    relay.bodyLoaded.emit(token, body, effects, None)
-
-
-@dataclass(frozen=True)
-class _Switch:
-    """A body-model switch waiting for its file to load: the setting that applies, all of it, when it has."""
-
-    token: int
-    config: ModelConfig
-    persist: bool
-
-
-class Controller(EditingMixin, ExportsMixin, QObject):
+class Controller(BodyLoadingMixin, EditingMixin, ExportsMixin, QObject):
     """Owns the session, the model worker thread and the GUI-thread body model."""
 
     status = Signal(str)  # transient status-bar text
@@ -266,8 +229,8 @@ class Controller(EditingMixin, ExportsMixin, QObject):
         self.worker.failed.connect(self._on_failed)
         self.worker.setAside.connect(self._on_set_aside)
         self.worker.warning.connect(self.warning)
-        self._relay = _Relay()  # background threads report through it (never deleted: see _RELAYS)
-        _RELAYS.append(self._relay)
+        self._relay = Relay()  # background threads report through it (never deleted: see RELAYS)
+        RELAYS.append(self._relay)
         # queued even if a loader were to answer at once: the GUI thread never sees a body model arrive while
         # it is inside apply_model_config or any other call
         self._relay.bodyLoaded.connect(self._on_body_loaded, Qt.ConnectionType.QueuedConnection)
@@ -289,7 +252,7 @@ class Controller(EditingMixin, ExportsMixin, QObject):
         self._effects: tuple = ()  # beta_effects of self._body, measured by its loader thread
         self._load_token = 0
         self._loaders: list[threading.Thread] = []  # joined at shutdown
-        self._switch: _Switch | None = None  # the newest body-model switch still loading (older ones are dropped)
+        self._switch: BodySwitch | None = None  # the newest body-model switch still loading (older ones are dropped)
         # token of the load of the current setting's body model (0: none running)
         self._current_load = self._start_body_load(self.config.body_model_path)
 
@@ -315,39 +278,6 @@ class Controller(EditingMixin, ExportsMixin, QObject):
         for t in loaders:  # a load cannot be interrupted; it is a second or two at most
             t.join(60)
 
-    # ------------------------------------------------------------------ body model
-    def body_model(self):
-        """The GUI-thread BodyModel of the current settings; None while it is still loading (bodyModelChanged
-        announces it) or when its file did not load (error said why). Never waits for the loader."""
-        return self._body
-
-    @property
-    def beta_effects(self) -> tuple:
-        """What +1 of each beta does on body_model() (inference.body_measure.BetaEffect), measured by its loader
-        thread; () while none is loaded or for a body model without a usable shape basis."""
-        return self._effects
-
-    @property
-    def body_model_switching(self) -> bool:
-        """A switch to another body model file is loading (the current one is in use until it has)."""
-        return self._switch is not None
-
-    @staticmethod
-    def _load_body(path: str):
-        from inference.body_model import BodyModel
-
-        return BodyModel(path or None)
-
-    def _start_body_load(self, path: str) -> int:
-        """Load the body model of `path` in a new loader thread; its answer comes to _on_body_loaded with the
-        token returned here."""
-        self._load_token += 1
-        t = threading.Thread(target=_load_body_in_background, name="nbf-body-load", daemon=True,
-                             args=(self._load_body, self._load_token, path, self._relay))
-        self._loaders = [x for x in self._loaders if x.is_alive()] + [t]
-        t.start()
-        return self._load_token
-
     @Slot(int, object, object, object)
     def _on_body_loaded(self, token: int, body, effects, message) -> None:
         if token == self._current_load:  # the current setting's model (at start-up, or again after it failed)
@@ -367,74 +297,6 @@ class Controller(EditingMixin, ExportsMixin, QObject):
         self.status.emit(f"body model: {body.name}")
         self._body_failure.resolve()
         self._apply_config(switch.config, switch.persist, body, effects)
-
-    def _report_body_error(self, message: str) -> None:
-        self._body_failure.fail(f"body model: {message}")
-        self.bodyModelFailed.emit(message)
-
-    def settings_closed(self) -> None:
-        """The settings dialog closed: a body model failure it showed is answered (the model in use is unchanged),
-        unless a switch it started is still loading (its failure, if it fails, stays up)."""
-        if not self.body_model_switching:
-            self._body_failure.resolve()
-
-    def _set_body(self, body, effects) -> None:
-        self._body, self._effects = body, tuple(effects)
-        self._body_failure.resolve()
-        self.bodyModelChanged.emit(body)
-        if self._pending is not None:  # an edit made while no body model was loaded (see _repose)
-            self._throttle.start()
-        waiting, self._params_waiting = self._params_waiting, None
-        if waiting is not None and not self._opening.is_stale(waiting[0]):
-            self.status.emit(f"opening {Path(waiting[1]).name}… (Esc stops)")
-            self._read_params.emit(waiting[0], waiting[1], body)
-
-    @property
-    def joint_names(self) -> tuple[str, ...]:
-        from inference.body_model import JOINT_NAMES
-
-        return JOINT_NAMES
-
-    def apply_model_config(self, cfg: ModelConfig, persist: bool = True) -> bool:
-        """Switch body model / device / refinement. With the same body model file the setting applies now
-        (True). Another file loads in a background thread (False): the current model and setting stay in use
-        until it has, then the whole setting applies at once (configChanged, bodyModelChanged); a file that does
-        not load changes nothing (bodyModelFailed and error say why). A newer call supersedes a switch still
-        loading: only the newest setting ever applies."""
-        path = cfg.body_model_path
-        if path == self.config.body_model_path:
-            self._switch = None  # back to the model in use: a switch still loading is dropped when it arrives
-            self._apply_config(cfg, persist)
-            if self._body is None and not self._current_load:
-                self._current_load = self._start_body_load(path)  # it failed before: the file may be fixed now
-            return True
-        if self._switch is not None and self._switch.config.body_model_path == path:
-            self._switch = replace(self._switch, config=cfg, persist=persist)  # that file is loading already
-            return False
-        self._switch = _Switch(self._start_body_load(path), cfg, persist)
-        self.status.emit(f"loading body model {Path(path).name if path else '(embedded)'}…")
-        return False
-
-    def _apply_config(self, cfg: ModelConfig, persist: bool, body=None, effects=()) -> None:
-        """Use `cfg` from now on; body: its body model when that is another one (a switch that has loaded)."""
-        changed = cfg != self.config
-        if cfg.body_model_path != self.config.body_model_path:
-            self._current_load = 0  # the old setting's model, if it is still loading, is not wanted any more
-        self.config = cfg
-        if persist:
-            self.settings.set_model_config(cfg)
-        if body is not None:
-            self._set_body(body, effects)
-        if changed:
-            self.configChanged.emit(cfg)
-            self._configure.emit(cfg)
-            self.folder.configure(cfg)
-            if self.opened_params() is not None:  # a body read from a file, not fitted: nothing to run again
-                if body is not None and self.session.params is not None:  # posed on the new body model
-                    self._pending = self.session.params
-                    self.flush()
-            elif self.session.shown is not None:
-                self.rerun()
 
     # ------------------------------------------------------------------ opening
     def open_paths(self, paths) -> bool:

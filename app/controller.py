@@ -18,6 +18,14 @@ The GUI thread's own BodyModel (re-posing, exports, the betas' tooltips) loads i
 start-up and when the settings switch to another file (0.3-2 s; longer for a real SMPL .pkl on a busy CPU):
 the loader thread -> Relay.bodyLoaded (queued to the GUI thread) -> the current model, or the switch's whole
 setting at once -> bodyModelChanged. Until then the app goes on with the model it has.
+
+Controller is one QObject made of parts in their own modules (mixins: plain classes whose methods run on the
+controller, with its signals and state): app/opening.py (images, folders, parameter files), app/body_loading.py
+(the GUI-thread body model and the settings), app/people_fits.py (the shown photo's people: choosing one, "fit
+everyone", re-runs), app/editing.py (edits, re-posing, undo) and app/exports.py. This module keeps what ties
+them together: the state, the threads and every connection (made in __init__, on the GUI thread) with every slot
+those connect (PySide6 runs a mixin's method as a slot unreliably: see "slots of other objects' signals"), the jobs
+sent to the model worker and their results, Esc, and the images left behind.
 """
 from __future__ import annotations
 
@@ -120,7 +128,8 @@ def sample_images(folder: Path = SAMPLES_DIR) -> list[Path]:
 
 
 class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, ExportsMixin, QObject):
-    """Owns the session, the model worker thread and the GUI-thread body model."""
+    """Owns the session, the model worker thread and the GUI-thread body model. Its methods are spread over the
+    mixins named in the module's docstring; the state they share is set up here, in __init__."""
 
     status = Signal(str)  # transient status-bar text
     decodingChanged = Signal(bool)  # a large image is being decoded in the background (Esc drops it)
@@ -252,6 +261,11 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         for t in loaders:  # a load cannot be interrupted; it is a second or two at most
             t.join(60)
 
+    # ------------------------------------------------------------------ slots of other objects' signals
+    # Every method that __init__ connects to a signal is defined on Controller itself, never in a mixin: PySide6
+    # (6.11) does not always connect a method that a plain mixin class defines as this QObject's slot, and then
+    # calls it in the sender's thread (the params reader's answers ran in the params thread, a test run in two).
+    # The model worker's answers are below, under "worker results".
     @Slot(int, object, object, object)
     def _on_body_loaded(self, token: int, body, effects, message) -> None:
         if token == self._current_load:  # the current setting's model (at start-up, or again after it failed)
@@ -301,6 +315,37 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
             return
         self._set_decoding(None)
         self.error.emit(message)  # what was on screen stays
+
+    def _on_decoded(self, token: int, p: Path, result, messages) -> None:
+        if self._opening.is_stale(token):
+            return  # another image was opened meanwhile, or Esc dropped it
+        self._set_decoding(None)
+        if result is None:
+            self.error.emit(messages[0])
+            return
+        for text in messages:
+            self.warning.emit(text)
+        img, display, scale = result
+        files = self.settings.add_recent_file(p)
+        self.recentFilesChanged.emit(files)
+        self.open_array(img, str(p), already_checked=True, display=(display, scale))
+
+    @Slot()
+    def _repose(self) -> None:
+        params, self._pending = self._pending, None
+        if params is None or self.session.prediction is None:
+            return
+        body = self.body_model()
+        if body is None:
+            if self._current_load:
+                self._pending = params  # re-posed when the body model arrives (_set_body)
+            return
+        try:
+            mesh = body.mesh(params)
+        except Exception as exc:  # noqa: BLE001 - a wrong model file for these params
+            self.error.emit(f"re-posing failed: {exc}")
+            return
+        self.session.set_mesh(mesh)
 
     # ------------------------------------------------------------------ images left behind
     def _remember_shown(self) -> None:
@@ -368,20 +413,7 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self.status.emit(self._shown_status("as you left it; F5 fits it again"))
         return True
 
-    def _on_decoded(self, token: int, p: Path, result, messages) -> None:
-        if self._opening.is_stale(token):
-            return  # another image was opened meanwhile, or Esc dropped it
-        self._set_decoding(None)
-        if result is None:
-            self.error.emit(messages[0])
-            return
-        for text in messages:
-            self.warning.emit(text)
-        img, display, scale = result
-        files = self.settings.add_recent_file(p)
-        self.recentFilesChanged.emit(files)
-        self.open_array(img, str(p), already_checked=True, display=(display, scale))
-
+    # ------------------------------------------------------------------ jobs
     def _restore(self, kept) -> bool:
         """Show a kept result again (restore_result), with its own timings in the status bar."""
         if not restore_result(self.session, kept):
@@ -560,20 +592,3 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
                 "around the person on the photo."
                 if no_person and job_id not in (self._whole_image_job, self._box_job) else "")
         self._failure.fail(f"{name}: {message}.{hint}" if hint else f"{name}: {message}")
-
-    @Slot()
-    def _repose(self) -> None:
-        params, self._pending = self._pending, None
-        if params is None or self.session.prediction is None:
-            return
-        body = self.body_model()
-        if body is None:
-            if self._current_load:
-                self._pending = params  # re-posed when the body model arrives (_set_body)
-            return
-        try:
-            mesh = body.mesh(params)
-        except Exception as exc:  # noqa: BLE001 - a wrong model file for these params
-            self.error.emit(f"re-posing failed: {exc}")
-            return
-        self.session.set_mesh(mesh)

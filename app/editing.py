@@ -63,19 +63,17 @@ class EditingMixin:
             self.fitJumped.emit()
 
     def undo(self) -> bool:
-        p = self.session.pop_undo()
-        if p is None:
-            return False
-        self._show_params(p, record_undo=False)
-        self.status.emit("undo")
-        return True
+        return self._show_step(self.session.pop_undo(), "undo")
 
     def redo(self) -> bool:
-        p = self.session.pop_redo()
-        if p is None:
+        return self._show_step(self.session.pop_redo(), "redo")
+
+    def _show_step(self, params, what: str) -> bool:
+        """Show the parameters an undo or redo step took from the history (None: there was none)."""
+        if params is None:
             return False
-        self._show_params(p, record_undo=False)
-        self.status.emit("redo")
+        self._show_params(params, record_undo=False)
+        self.status.emit(what)
         return True
 
     def reset_to_prediction(self) -> None:

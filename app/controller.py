@@ -5,7 +5,7 @@ counter -> ModelWorker.predict in its thread -> finished(job_id, Prediction) -> 
 than the newest are dropped -> Session.set_prediction (and set_people: the detected people)
 -> views repaint. Choosing another of several people (select_person) is a new job on the same
 image with predict(image, person=k); it supersedes the running one like a new image does.
-A slider edit -> set_params (Session.params at once, undo merged per gesture) -> a 30 ms
+A slider edit -> set_params (Session.params at once, undo merged per gesture) -> a THROTTLE_MS (16 ms)
 single-shot timer coalesces re-posing -> BodyModel.mesh on the GUI thread (a few ms) ->
 Session.set_mesh -> views repaint.
 

@@ -5,7 +5,7 @@ counter -> ModelWorker.predict in its thread -> finished(job_id, Prediction) -> 
 than the newest are dropped -> Session.set_prediction (and set_people: the detected people)
 -> views repaint. Choosing another of several people (select_person) is a new job on the same
 image with predict(image, person=k); it supersedes the running one like a new image does.
-A slider edit -> set_params (Session.params at once, undo merged per gesture) -> a 30 ms
+A slider edit -> set_params (Session.params at once, undo merged per gesture) -> a THROTTLE_MS (16 ms)
 single-shot timer coalesces re-posing -> BodyModel.mesh on the GUI thread (a few ms) ->
 Session.set_mesh -> views repaint.
 
@@ -16,28 +16,40 @@ Prediction with an empty part map (Prediction.params_file), edited and exported 
 
 The GUI thread's own BodyModel (re-posing, exports, the betas' tooltips) loads in a background thread, at
 start-up and when the settings switch to another file (0.3-2 s; longer for a real SMPL .pkl on a busy CPU):
-the loader thread -> _Relay.bodyLoaded (queued to the GUI thread) -> the current model, or the switch's whole
+the loader thread -> Relay.bodyLoaded (queued to the GUI thread) -> the current model, or the switch's whole
 setting at once -> bodyModelChanged. Until then the app goes on with the model it has.
+
+Controller is one QObject made of parts in their own modules (mixins: plain classes whose methods run on the
+controller, with its signals and state): app/opening.py (images, folders, parameter files), app/body_loading.py
+(the GUI-thread body model and the settings), app/people_fits.py (the shown photo's people: choosing one, "fit
+everyone", re-runs), app/editing.py (edits, re-posing, undo) and app/exports.py. This module keeps what ties
+them together: the state, the threads and every connection (made in __init__, on the GUI thread) with every slot
+those connect (PySide6 runs a mixin's method as a slot unreliably: see "slots of other objects' signals"), the jobs
+sent to the model worker and their results, Esc, and the images left behind.
 """
 from __future__ import annotations
 
 import threading
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from inference import image_io as imageio
-from inference.detect import MIN_BOX_PX
 from inference.paths import RESOURCES
 
+from .body_loading import BodyLoadingMixin, BodySwitch
+from .editing import THROTTLE_MS, EditingMixin
+from .exports import ExportsMixin
 from .failures import PendingFailure
 from .folder import FolderSession
-from .heap import settle
-from .params_open import OpenedParams, ParamsReader, is_params_path
-from .results import KeptResult, keep_result, restore_result
+from .opening import LARGE_PIXELS as LARGE_PIXELS  # re-exported: tests read it here
+from .opening import OpeningMixin, file_key
+from .params_open import OpenedParams, ParamsReader
+from .people_fits import PeopleFitsMixin, edited_people, people_text
+from .relay import RELAYS, Relay
+from .results import restore_result
 from .session import Session, ShownImage
 from .settings import AppSettings, ModelConfig
 from .worker import (
@@ -52,16 +64,9 @@ from .worker import (
 )
 
 SAMPLES_DIR = RESOURCES / "samples"
-THROTTLE_MS = 16  # re-pose at most every 16 ms (60 a second); the render thread drops frames it cannot keep up with
-# Larger images are decoded (and scaled for display) in a background thread. Smaller ones are read at once, so a
-# bad file's message comes with the drop: a 1 MP PNG decodes in about 25 ms on this CPU, while a 2 MP frame held
-# the GUI thread for 40-440 ms with the display work after it (a reviewer's watchdog, stop 57; 4 MP before).
-LARGE_PIXELS = 1_000_000
 # the images left behind whose results (edits included) come back when they are opened again unchanged
 REMEMBERED_IMAGES = 8
 REMEMBERED_BYTES = 600_000_000
-_LATER = object()  # read_image's stand-in for an image being decoded in the background
-_RECALL = object()  # ... for an image left behind, shown again as it was left
 
 
 @dataclass(frozen=True)
@@ -98,29 +103,6 @@ class _Remembered:
         return sum(arrays.values())
 
 
-def _edited_people(results: dict) -> str:
-    """'person 1 and person 3': the people of {person: KeptResult} whose body was edited ('' for none)."""
-    return " and ".join(f"person {k + 1}" for k, r in sorted(results.items())
-                        if r.params is not r.prediction.params and r.params is not r.prediction.network_params)
-
-
-def _people(keys) -> str:
-    """'person 2', 'people 1 and 3', 'people 1, 2 and 4' (keys count from 0)."""
-    n = [str(k + 1) for k in sorted(keys)]
-    return f"person {n[0]}" if len(n) == 1 else f"people {', '.join(n[:-1])} and {n[-1]}" if n else ""
-
-
-def _file_key(source) -> tuple[str | None, tuple[int, int]]:
-    """(resolved path, (size, mtime_ns)) of an image file; (None, ()) for a source that is no file (the clipboard)."""
-    try:
-        p = Path(source)
-        st = p.stat()
-        return (str(p.resolve()), (st.st_size, st.st_mtime_ns)) if p.is_file() else (None, ())
-    except (OSError, ValueError):
-        return None, ()
-MERGE_WINDOW_S = 1.5
-
-
 def _set_aside_boxes(prediction) -> tuple:
     """The boxes (x0, y0, x1, y1) image px of the figures a prediction's search set aside as animals."""
     return tuple(tuple(float(v) for v in a.box[:4]) for a in prediction.set_aside)
@@ -145,46 +127,9 @@ def sample_images(folder: Path = SAMPLES_DIR) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and imageio.is_image_path(p))
 
 
-class _Relay(QObject):
-    """Signals for the controller's background threads. Relays are never deleted (_RELAYS), so a thread that
-    finishes after its controller is gone still emits safely: Qt disconnected the dead receiver."""
-
-    bodyLoaded = Signal(int, object, object, object)  # load token, BodyModel | None, beta effects, error | None
-    decoded = Signal(int, object, object, object)  # token, path, (image, display, scale) | None, messages
-
-
-_RELAYS: list[_Relay] = []
-
-
-def _load_body_in_background(load, token: int, path: str, relay: _Relay) -> None:
-    """Loader thread: the body model of `path` and what +1 of each beta does on it (the inspector's tooltips,
-    0.1-0.2 s), both here and not on the GUI thread; the answer goes back by relay.bodyLoaded."""
-    try:
-        body = load(path)
-    except Exception as exc:  # noqa: BLE001 - BodyModelError and friends: reported on the GUI thread
-        relay.bodyLoaded.emit(token, None, (), str(exc))
-        return
-    from inference.body_measure import beta_effects
-
-    try:
-        effects = beta_effects(body)  # also builds the shape-measuring basis that the height and weight use
-    except Exception:  # noqa: BLE001 - a body model without a usable shape basis still poses: plain slider labels
-        effects = ()
-    settle()  # the body model and smplx: kept for the process's life (app/heap.py)
-    relay.bodyLoaded.emit(token, body, effects, None)
-
-
-@dataclass(frozen=True)
-class _Switch:
-    """A body-model switch waiting for its file to load: the setting that applies, all of it, when it has."""
-
-    token: int
-    config: ModelConfig
-    persist: bool
-
-
-class Controller(QObject):
-    """Owns the session, the model worker thread and the GUI-thread body model."""
+class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, ExportsMixin, QObject):
+    """Owns the session, the model worker thread and the GUI-thread body model. Its methods are spread over the
+    mixins named in the module's docstring; the state they share is set up here, in __init__."""
 
     status = Signal(str)  # transient status-bar text
     decodingChanged = Signal(bool)  # a large image is being decoded in the background (Esc drops it)
@@ -267,8 +212,8 @@ class Controller(QObject):
         self.worker.failed.connect(self._on_failed)
         self.worker.setAside.connect(self._on_set_aside)
         self.worker.warning.connect(self.warning)
-        self._relay = _Relay()  # background threads report through it (never deleted: see _RELAYS)
-        _RELAYS.append(self._relay)
+        self._relay = Relay()  # background threads report through it (never deleted: see RELAYS)
+        RELAYS.append(self._relay)
         # queued even if a loader were to answer at once: the GUI thread never sees a body model arrive while
         # it is inside apply_model_config or any other call
         self._relay.bodyLoaded.connect(self._on_body_loaded, Qt.ConnectionType.QueuedConnection)
@@ -290,7 +235,7 @@ class Controller(QObject):
         self._effects: tuple = ()  # beta_effects of self._body, measured by its loader thread
         self._load_token = 0
         self._loaders: list[threading.Thread] = []  # joined at shutdown
-        self._switch: _Switch | None = None  # the newest body-model switch still loading (older ones are dropped)
+        self._switch: BodySwitch | None = None  # the newest body-model switch still loading (older ones are dropped)
         # token of the load of the current setting's body model (0: none running)
         self._current_load = self._start_body_load(self.config.body_model_path)
 
@@ -316,39 +261,11 @@ class Controller(QObject):
         for t in loaders:  # a load cannot be interrupted; it is a second or two at most
             t.join(60)
 
-    # ------------------------------------------------------------------ body model
-    def body_model(self):
-        """The GUI-thread BodyModel of the current settings; None while it is still loading (bodyModelChanged
-        announces it) or when its file did not load (error said why). Never waits for the loader."""
-        return self._body
-
-    @property
-    def beta_effects(self) -> tuple:
-        """What +1 of each beta does on body_model() (inference.body_measure.BetaEffect), measured by its loader
-        thread; () while none is loaded or for a body model without a usable shape basis."""
-        return self._effects
-
-    @property
-    def body_model_switching(self) -> bool:
-        """A switch to another body model file is loading (the current one is in use until it has)."""
-        return self._switch is not None
-
-    @staticmethod
-    def _load_body(path: str):
-        from inference.body_model import BodyModel
-
-        return BodyModel(path or None)
-
-    def _start_body_load(self, path: str) -> int:
-        """Load the body model of `path` in a new loader thread; its answer comes to _on_body_loaded with the
-        token returned here."""
-        self._load_token += 1
-        t = threading.Thread(target=_load_body_in_background, name="nbf-body-load", daemon=True,
-                             args=(self._load_body, self._load_token, path, self._relay))
-        self._loaders = [x for x in self._loaders if x.is_alive()] + [t]
-        t.start()
-        return self._load_token
-
+    # ------------------------------------------------------------------ slots of other objects' signals
+    # Every method that __init__ connects to a signal is defined on Controller itself, never in a mixin: PySide6
+    # (6.11) does not always connect a method that a plain mixin class defines as this QObject's slot, and then
+    # calls it in the sender's thread (the params reader's answers ran in the params thread, a test run in two).
+    # The model worker's answers are below, under "worker results".
     @Slot(int, object, object, object)
     def _on_body_loaded(self, token: int, body, effects, message) -> None:
         if token == self._current_load:  # the current setting's model (at start-up, or again after it failed)
@@ -368,170 +285,6 @@ class Controller(QObject):
         self.status.emit(f"body model: {body.name}")
         self._body_failure.resolve()
         self._apply_config(switch.config, switch.persist, body, effects)
-
-    def _report_body_error(self, message: str) -> None:
-        self._body_failure.fail(f"body model: {message}")
-        self.bodyModelFailed.emit(message)
-
-    def settings_closed(self) -> None:
-        """The settings dialog closed: a body model failure it showed is answered (the model in use is unchanged),
-        unless a switch it started is still loading (its failure, if it fails, stays up)."""
-        if not self.body_model_switching:
-            self._body_failure.resolve()
-
-    def _set_body(self, body, effects) -> None:
-        self._body, self._effects = body, tuple(effects)
-        self._body_failure.resolve()
-        self.bodyModelChanged.emit(body)
-        if self._pending is not None:  # an edit made while no body model was loaded (see _repose)
-            self._throttle.start()
-        waiting, self._params_waiting = self._params_waiting, None
-        if waiting is not None and not self._opening.is_stale(waiting[0]):
-            self.status.emit(f"opening {Path(waiting[1]).name}… (Esc stops)")
-            self._read_params.emit(waiting[0], waiting[1], body)
-
-    @property
-    def joint_names(self) -> tuple[str, ...]:
-        from inference.body_model import JOINT_NAMES
-
-        return JOINT_NAMES
-
-    def apply_model_config(self, cfg: ModelConfig, persist: bool = True) -> bool:
-        """Switch body model / device / refinement. With the same body model file the setting applies now
-        (True). Another file loads in a background thread (False): the current model and setting stay in use
-        until it has, then the whole setting applies at once (configChanged, bodyModelChanged); a file that does
-        not load changes nothing (bodyModelFailed and error say why). A newer call supersedes a switch still
-        loading: only the newest setting ever applies."""
-        path = cfg.body_model_path
-        if path == self.config.body_model_path:
-            self._switch = None  # back to the model in use: a switch still loading is dropped when it arrives
-            self._apply_config(cfg, persist)
-            if self._body is None and not self._current_load:
-                self._current_load = self._start_body_load(path)  # it failed before: the file may be fixed now
-            return True
-        if self._switch is not None and self._switch.config.body_model_path == path:
-            self._switch = replace(self._switch, config=cfg, persist=persist)  # that file is loading already
-            return False
-        self._switch = _Switch(self._start_body_load(path), cfg, persist)
-        self.status.emit(f"loading body model {Path(path).name if path else '(embedded)'}…")
-        return False
-
-    def _apply_config(self, cfg: ModelConfig, persist: bool, body=None, effects=()) -> None:
-        """Use `cfg` from now on; body: its body model when that is another one (a switch that has loaded)."""
-        changed = cfg != self.config
-        if cfg.body_model_path != self.config.body_model_path:
-            self._current_load = 0  # the old setting's model, if it is still loading, is not wanted any more
-        self.config = cfg
-        if persist:
-            self.settings.set_model_config(cfg)
-        if body is not None:
-            self._set_body(body, effects)
-        if changed:
-            self.configChanged.emit(cfg)
-            self._configure.emit(cfg)
-            self.folder.configure(cfg)
-            if self.opened_params() is not None:  # a body read from a file, not fitted: nothing to run again
-                if body is not None and self.session.params is not None:  # posed on the new body model
-                    self._pending = self.session.params
-                    self.flush()
-            elif self.session.shown is not None:
-                self.rerun()
-
-    # ------------------------------------------------------------------ opening
-    def open_paths(self, paths) -> bool:
-        """Open dropped/chosen files and folders. Folders in UP-3D layout go to the dataset panel;
-        other folders open their images as a list (Next/Previous). The first readable image opens; the
-        files that could not be read before it are listed in one error. Returns True if an image opened."""
-        from inference.datasets import is_dataset_folder
-
-        paths = [Path(raw) for raw in paths]
-        params = [p for p in paths if is_params_path(p) and not p.is_dir()]
-        if params:  # a parameter file opens alone: its body (and photo) replaces what is shown
-            rest = [p for p in paths if p not in params]
-            if not rest:
-                if len(params) > 1:
-                    self.warning.emit(f"parameter files open one at a time: {params[0].name} opens, "
-                                      f"not the other {len(params) - 1}")
-                return self.open_params(params[0])
-            self.warning.emit(f"parameter files open one at a time, not with images: "
-                              f"{', '.join(p.name for p in params)} not opened")
-            paths = rest
-        images: list[Path] = []
-        for raw in paths:
-            p = Path(raw)
-            if p.is_dir():
-                if is_dataset_folder(p):
-                    self.datasetRequested.emit(str(p))
-                    continue
-                found = sorted(q for q in p.iterdir() if q.is_file() and imageio.is_image_path(q))
-                if not found:
-                    self.error.emit(f"no images found in folder {p}")
-                images.extend(found)
-            else:
-                images.append(p)
-        if not images:
-            return False
-        if len(images) > 1:
-            self.folder.set_images(images)
-        failures = []
-        for k, path in enumerate(images):  # noqa: B007 - k (the image that opened) is used below
-            if self._can_recall(path):
-                img = _RECALL
-                break
-            if self._large(path):
-                img = _LATER
-                break
-            img, message = self.read_image(path)
-            if img is not None:
-                break
-            failures.append(message)
-            self.folder.record(str(path), error=message)
-        if failures:  # the files after the first that opens are not read yet: they are not counted
-            n = len(failures)
-            self.error.emit(failures[0] if len(images) == 1 else
-                            f"could not open any of the {n} files: " + "; ".join(failures) if img is None else
-                            f"skipped {n} file{'s' if n > 1 else ''} that could not be opened: " + "; ".join(failures))
-        if img is None:
-            return False
-        if len(images) > 1:
-            self.image_list, self.image_index = images, k
-            self.imageListChanged.emit(k, len(images))
-        elif images[0] not in self.image_list:
-            self.image_list, self.image_index = [], -1
-            self.imageListChanged.emit(-1, 0)
-        if img is _RECALL:
-            return self._recall(images[k])
-        return self._open_later(images[k]) if img is _LATER else self._show_file(images[k], img)
-
-    # ------------------------------------------------------------------ parameter files
-    def open_params(self, path: str | Path) -> bool:
-        """Open a parameter file (.npz / .json / _body.pkl, inference/export.py) as a result: read, posed and put
-        on its photo (when found) in the params thread, then shown like a fitted body (edits, undo, exports). The
-        GUI thread never waits; Esc or any newer open drops it; a file that does not read changes nothing (error
-        says why in one line). It waits for the body model when that is still loading. Returns True when the
-        read started."""
-        p = Path(path)
-        if self._body is None and not self._current_load:
-            self.error.emit(f"{p.name}: no body model is loaded to pose it (see the settings)")
-            return False
-        job = self._opening.next()
-        self._set_decoding(p.name)
-        if self._body is None:  # posted by _set_body when the model has loaded
-            self._params_waiting = (job, str(p))
-            self.status.emit(f"opening {p.name} when the body model has loaded… (Esc stops)")
-        else:
-            self._params_waiting = None
-            self._read_params.emit(job, str(p), self._body)
-            self.status.emit(f"opening {p.name}… (Esc stops)")
-        return True
-
-    def opened_params(self) -> OpenedParams | None:
-        """The parameter file whose body is on screen (edited or not); None when the result shown is a
-        prediction (or nothing is shown)."""
-        o = self._opened
-        if o is None or self.session.shown is not o.shown or self.session.prediction is not o.prediction:
-            return None
-        return o
 
     @Slot(int, object)
     def _on_params_read(self, job: int, opened: OpenedParams) -> None:
@@ -563,14 +316,36 @@ class Controller(QObject):
         self._set_decoding(None)
         self.error.emit(message)  # what was on screen stays
 
-    def _no_photo_to_fit(self) -> bool:
-        """True (and the status bar says so) when the body on screen came from a parameter file without its
-        photo: there is nothing to run the model on."""
-        o = self.opened_params()
-        if o is None or o.photo:
-            return False
-        self.status.emit(f"{o.name} was opened without its photo: there is nothing to run the model on")
-        return True
+    def _on_decoded(self, token: int, p: Path, result, messages) -> None:
+        if self._opening.is_stale(token):
+            return  # another image was opened meanwhile, or Esc dropped it
+        self._set_decoding(None)
+        if result is None:
+            self.error.emit(messages[0])
+            return
+        for text in messages:
+            self.warning.emit(text)
+        img, display, scale = result
+        files = self.settings.add_recent_file(p)
+        self.recentFilesChanged.emit(files)
+        self.open_array(img, str(p), already_checked=True, display=(display, scale))
+
+    @Slot()
+    def _repose(self) -> None:
+        params, self._pending = self._pending, None
+        if params is None or self.session.prediction is None:
+            return
+        body = self.body_model()
+        if body is None:
+            if self._current_load:
+                self._pending = params  # re-posed when the body model arrives (_set_body)
+            return
+        try:
+            mesh = body.mesh(params)
+        except Exception as exc:  # noqa: BLE001 - a wrong model file for these params
+            self.error.emit(f"re-posing failed: {exc}")
+            return
+        self.session.set_mesh(mesh)
 
     # ------------------------------------------------------------------ images left behind
     def _remember_shown(self) -> None:
@@ -579,7 +354,7 @@ class Controller(QObject):
         shown = self.session.shown
         if shown is None:
             return
-        key, stamp = _file_key(shown.source)
+        key, stamp = file_key(shown.source)
         if key is None:
             return
         self._keep_current()
@@ -593,13 +368,13 @@ class Controller(QObject):
             total += self._remembered[k].nbytes()
             if total > REMEMBERED_BYTES or n >= REMEMBERED_IMAGES:
                 del self._remembered[k]
-        edited = _edited_people(results)
+        edited = edited_people(results)
         if key not in self._remembered and edited:  # too large to keep even alone: say so while it can be undone
             self.error.emit(f"{shown.name} is too large to keep its fits while another image is shown: coming back "
                             f"to it fits it again, without your edits of {edited} (export them first)")
 
     def _can_recall(self, path) -> bool:
-        key, stamp = _file_key(path)
+        key, stamp = file_key(path)
         entry = self._remembered.get(key) if key is not None else None
         if entry is None:
             return False
@@ -608,7 +383,7 @@ class Controller(QObject):
             return False
         if entry.stamp != stamp or entry.config != self.config:  # the file or the settings changed since
             del self._remembered[key]
-            edited = _edited_people(entry.results)
+            edited = edited_people(entry.results)
             if edited:  # fitted anew: the edits are gone, and the user is told why (a banner, until dismissed)
                 why = "changed on disk" if entry.stamp != stamp else "was fitted with other settings"
                 self.error.emit(f"{Path(path).name} {why} since you left it: fitted again, your edits of "
@@ -618,7 +393,7 @@ class Controller(QObject):
 
     def _recall(self, path) -> bool:
         """Show an image left behind as it was left (its people's results, the person on screen, edits)."""
-        key, _ = _file_key(path)
+        key, _ = file_key(path)
         entry = self._remembered.pop(key)
         self._remember_shown()
         self._opening.next()  # a large image still decoding (a parameter file being read) is not shown over this one
@@ -638,398 +413,7 @@ class Controller(QObject):
         self.status.emit(self._shown_status("as you left it; F5 fits it again"))
         return True
 
-    def read_image(self, path: str | Path):
-        """(image, None) for a readable image file, else (None, the message). A damaged image (e.g. a JPEG
-        with a corrupt middle) is read, with its message sent as a warning."""
-        p = Path(path)
-        try:
-            with imageio.damage_notes() as damage:
-                img = imageio.load_image(p)
-        except imageio.ImageLoadError as exc:
-            return None, str(exc)
-        except MemoryError:
-            return None, f"{p.name}: not enough memory to open this image"
-        for message in damage:
-            self.warning.emit(message)
-        return img, None
-
-    def open_file(self, path: str | Path) -> bool:
-        """Load one image file and start predicting; a bad file shows a message and changes nothing. A parameter
-        file opens as open_params does."""
-        p = Path(path)
-        if is_params_path(p):
-            return self.open_params(p)
-        if self._can_recall(p):
-            self._leave_list_for(p)
-            return self._recall(p)
-        large = self._large(p)
-        if not large:
-            img, message = self.read_image(p)
-            if img is None:
-                self.error.emit(message)
-                return False
-        self._leave_list_for(p)
-        return self._open_later(p) if large else self._show_file(p, img)
-
-    def open_case(self, path: str | Path) -> bool:
-        """Show a dataset case's image (the Dataset tab's "Open in main view") predicted as the table scored
-        it: the whole image is the person's crop (`Predictor.predict_case`), so the body, parts and exports are
-        the ones whose errors the table lists. A case image is small (a crop): read here; what was kept of the
-        same file opened as a photo is not recalled (a detector crop of it gives another answer)."""
-        p = Path(path)
-        img, message = self.read_image(p)
-        if img is None:
-            self.error.emit(message)
-            return False
-        self._leave_list_for(p)
-        return self.open_array(img, str(p), already_checked=True, as_case=True)
-
-    def _replace_shown(self, shown: ShownImage) -> None:
-        """Show another image: nothing of the one left stays (its results, people, the fit kept or set aside,
-        the people still to fit)."""
-        self._kept = self._replaced = None
-        self._everyone, self._everyone_job = [], 0
-        self.session.clear_results()
-        self.session.set_prediction(None)
-        self.session.set_people((), 0)
-        self.session.set_image(shown)
-
-    def _leave_list_for(self, p: Path) -> None:
-        """A file from outside the opened list of images: no image of it is the one on screen any more."""
-        if p not in self.image_list:
-            self.image_list, self.image_index = [], -1
-            self.imageListChanged.emit(-1, 0)
-
-    @staticmethod
-    def _large(p: Path) -> bool:
-        """A regular image file of more than LARGE_PIXELS (up to the limit) by its header: decoded in the
-        background. Anything else (small, unreadable, over the limit) is read at once, errors included."""
-        try:
-            if not p.is_file():
-                return False
-            from PIL import Image
-
-            imageio.quiet_pillow()
-            with Image.open(p) as im:  # the header only
-                n = int(im.size[0]) * int(im.size[1])
-        except Exception:  # noqa: BLE001 - not for PIL (or too large for it): the decoder says why
-            return False
-        return LARGE_PIXELS < n <= imageio.MAX_PIXELS
-
-    def _open_later(self, p: Path) -> bool:
-        """Decode a large image and its display copy in a background thread; shown by _on_decoded unless
-        another image was opened meanwhile. The GUI thread never waits on the decoder."""
-        token = self._opening.next()
-        self._set_decoding(p.name)
-        self.status.emit(f"opening {p.name}… (Esc stops)")
-
-        def work() -> None:
-            result, messages = None, []
-            try:
-                with imageio.damage_notes() as damage:
-                    img = imageio.load_image(p)
-                result = (img, *imageio.display_copy(img))
-                messages = damage
-            except imageio.ImageLoadError as exc:
-                messages = [str(exc)]
-            except MemoryError:
-                messages = [f"{p.name}: not enough memory to open this image"]
-            except Exception as exc:  # noqa: BLE001 - reported, never raised in a thread
-                messages = [f"{p.name}: {type(exc).__name__}: {exc}"]
-            relay.decoded.emit(token, p, result, messages)
-
-        relay = self._relay
-        threading.Thread(target=work, name="nbf-decode", daemon=True).start()
-        return True
-
-    @Slot(int, object, object, object)
-    def _set_decoding(self, name: str | None) -> None:
-        changed = (name is None) != (self._decoding is None)
-        self._decoding = name
-        if changed:
-            self.decodingChanged.emit(name is not None)
-
-    @property
-    def decoding(self) -> bool:
-        return self._decoding is not None
-
-    def _on_decoded(self, token: int, p: Path, result, messages) -> None:
-        if self._opening.is_stale(token):
-            return  # another image was opened meanwhile, or Esc dropped it
-        self._set_decoding(None)
-        if result is None:
-            self.error.emit(messages[0])
-            return
-        for text in messages:
-            self.warning.emit(text)
-        img, display, scale = result
-        files = self.settings.add_recent_file(p)
-        self.recentFilesChanged.emit(files)
-        self.open_array(img, str(p), already_checked=True, display=(display, scale))
-
-    def _show_file(self, p: Path, img) -> bool:
-        """Show an image read from the file p (recent files updated) and start predicting."""
-        files = self.settings.add_recent_file(p)
-        self.recentFilesChanged.emit(files)
-        return self.open_array(img, str(p), already_checked=True)
-
-    def open_array(self, image, source: str = "clipboard", already_checked: bool = False,
-                   display: tuple | None = None, as_case: bool = False) -> bool:
-        """Show an RGB uint8 image (H, W, 3) (from a file, the clipboard, a test) and start predicting.
-        display: its (display copy, scale) when already made (imageio.display_copy); as_case: a dataset case
-        (`open_case`)."""
-        self._opening.next()  # a large image still decoding (a parameter file being read) is not shown over this one
-        self._set_decoding(None)
-        self._remember_shown()
-        self._remembered.pop(_file_key(source)[0], None)  # opened anew: what was kept of it is superseded
-
-        try:
-            img = image if already_checked else imageio.to_rgb_uint8(np.asarray(image), bgr=False)
-            h, w = img.shape[:2]
-            if not already_checked and h * w > imageio.MAX_PIXELS:
-                raise imageio.ImageLoadError(f"{source}: {w} x {h} is over the {imageio.MAX_PIXELS // 10**6} "
-                                             "megapixel limit")
-        except imageio.ImageLoadError as exc:
-            self.error.emit(str(exc))
-            return False
-        display, scale = display if display is not None else imageio.display_copy(img)
-        self._replace_shown(ShownImage(img, display, scale, source, as_case))
-        self.status.emit(f"opened {self.session.shown.name} ({w} x {h})")
-        self._submit()
-        return True
-
-    def open_neighbour(self, step: int) -> bool:
-        """Next (+1) / previous (-1) image of an opened folder."""
-        if not self.image_list:
-            return False
-        n = len(self.image_list)
-        i = (self.image_index + step) % n
-        self.image_index = i
-        self.imageListChanged.emit(i, n)
-        return self.open_file(self.image_list[i])
-
-    def open_folder_image(self, row: int) -> bool:
-        """Show the `row`-th image of the folder list (Next/Previous then walk that list)."""
-        paths = self.folder.paths
-        if not 0 <= row < len(paths):
-            return False
-        if self.image_list != paths:
-            self.image_list = list(paths)
-        self.image_index = row
-        self.imageListChanged.emit(row, len(paths))
-        return self.open_file(paths[row])
-
-    def rerun(self) -> None:
-        """Predict the person on screen again (F5, or after a settings change). The current result stays shown
-        (and editable) until the new one arrives; a cancel keeps it. The other people's fits stay as they are
-        when they were made with the settings in use (re-fitting one person says nothing about the others);
-        fits made with other settings are stale: set aside with it (Esc puts them back) and dropped when the new
-        result arrives, and both the start and the end of the re-run say so."""
-        if self.session.shown is not None and not self._no_photo_to_fit():
-            self._everyone, self._everyone_job = [], 0
-            person = self.session.person
-            aside = self._set_results_aside(everyone=False)
-            self._submit()
-            notes = []
-            if _edited_people({k: r for k, r in aside.items() if k == person}):
-                notes.append(f"the new result replaces your edits of person {person + 1} (Esc keeps them)")
-            stale = {k: r for k, r in aside.items() if k != person}
-            if stale:
-                edited = _edited_people(stale)
-                notes.append(f"the fits of {_people(stale)} were made with other settings: dropped when the new "
-                             f"result arrives{f', your edits of {edited} with them' if edited else ''} (Esc keeps "
-                             f"them; Fit everyone fits them again)")
-            if notes:
-                self.status.emit(f"predicting {self.session.shown.name} again: " + "; ".join(notes))
-
-    def fit_whole_image(self) -> None:
-        """Fit the shown photo as one person's crop, without the person search (a photo of one person that the
-        detector misses, which `predict` then refuses as "no person found"): a new job that supersedes the running
-        one. The people found before are forgotten with their results."""
-        if self.session.shown is not None and not self._no_photo_to_fit():
-            self._everyone, self._everyone_job = [], 0
-            fitted = len(self.session.results)
-            self._set_results_aside(everyone=True)
-            self.session.set_people((), 0)
-            self._submit(person=-1)
-            if fitted:
-                self.status.emit(f"fitting {self.session.shown.name} as one person: the fits of the people found "
-                                 f"are set aside (Esc puts them back)")
-
-    def fit_box(self, box: tuple[float, float, float, float]) -> bool:
-        """Fit the person the user drew a box around on the shown photo (x0, y0, x1, y1, the photo's pixels, any
-        corner order): someone the search missed. The landmark model looks in the box (`Predictor.predict_box`);
-        found, they join the photo's people, last, and are shown when fitted (a person already found is shown as
-        that person); the people fitted before keep their fits and the result on screen stays until the new one
-        arrives (Esc keeps it). Not while "fit everyone" runs. Returns True when the job started."""
-        shown = self.session.shown
-        if shown is None or self._no_photo_to_fit():
-            return False
-        if self._everyone_job:
-            self.status.emit("fitting everyone: draw the box when it is done (or after Esc)")
-            return False
-        x0, x1 = sorted((float(box[0]), float(box[2])))
-        y0, y1 = sorted((float(box[1]), float(box[3])))
-        if x1 - x0 < MIN_BOX_PX or y1 - y0 < MIN_BOX_PX:
-            self.status.emit(f"the box is too small ({x1 - x0:.0f} x {y1 - y0:.0f} px): draw it around the whole "
-                             "person")
-            return False
-        if self.session.busy:  # a single fit or re-run running: superseded, what it set aside back (as after Esc)
-            self._stop_single_fit()
-        self._keep_current()
-        self._kept = keep_result(self.session) or self._kept
-        self._submit(person=UserBox(x0, y0, x1, y1))
-        return True
-
-    def _set_results_aside(self, everyone: bool) -> dict:
-        """Take out of the people's results those a new job on the shown image replaces, keeping them (edits
-        included) until its result arrives (_put_results_back brings them back): everyone's (a whole-image fit),
-        or the person on screen's and the stale ones, made with other settings than those in use (a re-run).
-        Returns what it took out ({person: KeptResult})."""
-        self._keep_current()
-        results = self.session.results
-        if self._replaced is None:
-            self._replaced = (dict(results), tuple(self.session.people), self.session.person)
-        person = self.session.person
-        aside = {k: r for k, r in results.items() if everyone or k == person or r.made_with != self.config}
-        for k in aside:
-            self.session.set_result(k, None)
-        return aside
-
-    def _put_results_back(self) -> None:
-        """The results a cancelled or failed re-run set aside, back (the result on screen never left)."""
-        if self._replaced is None:
-            return
-        results, people, person = self._replaced
-        self._replaced = None
-        if tuple(self.session.people) != people:
-            self.session.set_people(people, person)
-        for k, kept in results.items():
-            self.session.set_result(k, kept)
-
-    def select_person(self, index: int) -> bool:
-        """Show the `index`-th detected person of the shown image (the most complete and central first:
-        inference.detect.blazepose.rank_people). A person fitted before comes back at once, with their edits and
-        undo history, whatever runs: "fit everyone" goes on in the background, and a single fit (another person
-        clicked a moment ago, or a re-run) is superseded, as any newer request supersedes an older one (its
-        person stays unfitted, as after Esc). A person not fitted yet is a new job that supersedes the running
-        one (with "fit everyone" running: the next one it fits). Returns False when there is no such person or
-        it is already shown."""
-        people = self.session.people
-        if self.session.shown is None or not 0 <= index < len(people):
-            return False
-        pred = self.session.prediction
-        if (index == self.session.person and not self.session.busy and pred is not None
-                and pred.person == index):
-            return False
-        self._keep_current()
-        kept = self.session.results.get(index)
-        if kept is not None:
-            stopped = ""
-            if self.session.busy and not self._everyone_job:
-                # never a new job for a person kept: its result would replace the kept one, edits and all
-                stopped = "; " + self._stop_single_fit()
-                kept = self.session.results.get(index)
-            self._restore(kept)  # shown at once, edits and undo history included
-            self.status.emit(self._shown_status("fitted before") + stopped)
-            if self._everyone and not self._everyone_job:  # "fit everyone" asked for during the re-run: now
-                self.session.set_busy(True)
-                self._next_everyone()
-            return True
-        # the result on screen is the one a cancel (Esc) puts back; with none on screen (another person was
-        # asked for a moment ago) the one kept then stays
-        self._kept = keep_result(self.session) or self._kept
-        if self._everyone_job:  # fitting everyone: this one next, shown when it is done
-            self._everyone = [index] + [k for k in self._everyone if k != index]
-            self.session.set_prediction(None)
-            self.session.set_people(people, index)
-            self.status.emit(f"fitting everyone: person {index + 1} of {len(people)}"
-                             + ("…" if index == self._everyone_person else " is next…"))
-            return True
-        self.session.set_prediction(None)
-        self.session.set_people(people, index)
-        self._submit()
-        return True
-
-    def _stop_single_fit(self) -> str:
-        """Supersede the running single fit (not "fit everyone") for a person shown from the kept results: the
-        results a re-run set aside come back as after Esc, the result on screen (edited meanwhile, perhaps)
-        over its set-aside copy. Returns what was stopped, for the status bar."""
-        rerun = self._replaced is not None
-        what = (f"the re-run of person {self.session.person + 1} stopped" if rerun and self.session.prediction
-                else f"the fit of person {self.session.person + 1} stopped (click them again to fit them)")
-        self.generation.next()  # the running job's cancel callback returns True; a result in flight is dropped
-        self.session.set_busy(False)
-        self._kept = None
-        self._put_results_back()
-        self._keep_current()
-        return what
-
-    def fit_everyone(self) -> int:
-        """Fit every detected person of the shown image not fitted yet, one job after the other (the worker's
-        person detector answers from its cache, so the photo is detected once). Each result is kept in
-        Session.results; the person on screen stays there (or, with none shown, the one asked for appears when
-        fitted). During a re-run everyone is fitted after it, with its settings (the stale fits it drops
-        included). Returns how many people are queued."""
-        people = self.session.people
-        if self.session.shown is None or not people:
-            return 0
-        if self._replaced is not None and self.session.busy and not self._everyone_job:
-            # the re-run decides which fits stand (it drops the stale ones): queued behind it, started by
-            # _on_finished / _on_failed, and filtered then (_next_everyone)
-            self._everyone = [k for k in range(len(people)) if k != self.session.person]
-            self._everyone_failed = {}
-            self.status.emit("fitting everyone when the re-run is done…")
-            return len(self._everyone)
-        self._keep_current()
-        self._everyone = [k for k in range(len(people)) if k not in self.session.results]
-        if not self._everyone:
-            self.status.emit(f"all {len(people)} people are fitted")
-            return 0
-        self.session.set_busy(True)
-        self._everyone_failed = {}
-        self._next_everyone()
-        return len(self._everyone) + 1
-
-    def _keep_current(self) -> None:
-        """Keep the result on screen (edits included) among the people's results."""
-        pred = self.session.prediction
-        if pred is not None and pred.person >= 0:
-            self.session.set_result(int(pred.person), keep_result(self.session))
-
-    def _next_everyone(self) -> None:
-        self._everyone = [k for k in self._everyone if k not in self.session.results]
-        n = len(self.session.people)
-        if not self._everyone or self.session.shown is None:
-            self._everyone_job = 0
-            self.session.set_busy(False)
-            kept, self._kept = self._kept, None
-            if self.session.prediction is None:  # the person asked for could not be fitted: a result stays shown
-                self._restore(kept)
-            self.progress.emit(n, n)
-            failed = "".join(f"; person {k + 1} not fitted: {why}" for k, why in sorted(self._everyone_failed.items()))
-            self.status.emit(f"{len(self.session.results)} of {n} people fitted{failed}")
-            return
-        k = self._everyone.pop(0)
-        self._everyone_person = k
-        shown = self.session.shown
-        job = self.generation.next()
-        self._current_job = self._everyone_job = job
-        self.progress.emit(len(self.session.results), n)
-        self.status.emit(f"fitting everyone: person {k + 1} of {n}…")
-        self._request.emit(job, shown.image, shown.source, k)
-
-    def _on_everyone_result(self, job_id: int, prediction) -> None:
-        k = prediction.person
-        quality, network, parts = self._job_extras(job_id)
-        kept = KeptResult(self.session.shown, prediction, quality, tuple(prediction.people),
-                          k, prediction.params, prediction.mesh, network, parts, made_with=self.config)
-        if k >= 0 and k not in self.session.results:  # a kept fit (edits and all) is never replaced by a fresh one
-            self.session.set_result(k, kept)
-        if self.session.prediction is None and self.session.person == k:
-            self._restore(kept)
-        self._next_everyone()
-
+    # ------------------------------------------------------------------ jobs
     def _restore(self, kept) -> bool:
         """Show a kept result again (restore_result), with its own timings in the status bar."""
         if not restore_result(self.session, kept):
@@ -1151,32 +535,11 @@ class Controller(QObject):
                " (the whole image as one person)" if person < 0 else "")
         self.status.emit(f"{self.session.shown.name}: done{who}"
                          + (" (refined)" if prediction.refined else "")
-                         + (f"; the fits of {_people(dropped)}, made with other settings, are dropped (Fit "
+                         + (f"; the fits of {people_text(dropped)}, made with other settings, are dropped (Fit "
                             f"everyone fits them again)" if dropped else ""))
         if self._everyone:  # "fit everyone" asked for during the re-run
             self.session.set_busy(True)
             self._next_everyone()
-
-    def _share_people(self, people: tuple) -> None:
-        """The shown image's people grew (a person the user boxed joined them, last): the other people's kept results
-        list them too, so that showing one of those again does not bring back the shorter list."""
-        for k, r in list(self.session.results.items()):
-            n = len(r.people)
-            if n < len(people) and tuple(r.people) == people[:n]:
-                self.session.set_result(k, replace(r, people=people))
-
-    def _drop_stale(self, person: int) -> list[int]:
-        """A re-run's result arrived (for `person`): what it set aside goes for good, and so do fits made with
-        other settings than the ones in use (kept again meanwhile, e.g. the one on screen when another person was
-        clicked). Returns the people other than `person` whose stale fits went."""
-        if self._replaced is None:
-            return []
-        aside, self._replaced = self._replaced[0], None
-        for k, r in list(self.session.results.items()):
-            if r.made_with != self.config:
-                self.session.set_result(k, None)
-        return [k for k, r in sorted(aside.items())
-                if k != person and k not in self.session.results and r.made_with != self.config]
 
     def _job_extras(self, job_id: int) -> tuple:
         """(quality, the network fit's quality, the display's part labels) the worker sent for this job (None
@@ -1229,334 +592,3 @@ class Controller(QObject):
                 "around the person on the photo."
                 if no_person and job_id not in (self._whole_image_job, self._box_job) else "")
         self._failure.fail(f"{name}: {message}.{hint}" if hint else f"{name}: {message}")
-
-    # ------------------------------------------------------------------ editing
-    def set_params(self, params, merge_key=None) -> None:
-        """Apply edited parameters. Consecutive edits with the same merge_key (one slider drag)
-        make one undo step. The mesh is re-posed at most every THROTTLE_MS."""
-        if self.session.params is None:
-            return
-        now = time.monotonic()
-        merge = merge_key is not None and merge_key == self._merge_key and now - self._merge_time < MERGE_WINDOW_S
-        self._merge_key, self._merge_time = merge_key, now
-        self.session.set_params(params, record_undo=not merge)
-        self._pending = params
-        if not self._throttle.isActive():
-            self._throttle.start()
-
-    def end_edit(self) -> None:
-        """A slider was released: the next edit starts a new undo step."""
-        self._merge_key = None
-
-    def flush(self) -> None:
-        """Re-pose now if an edit is pending (before export, in tests)."""
-        if self._pending is not None:
-            self._throttle.stop()
-            self._repose()
-
-    @Slot()
-    def _repose(self) -> None:
-        params, self._pending = self._pending, None
-        if params is None or self.session.prediction is None:
-            return
-        body = self.body_model()
-        if body is None:
-            if self._current_load:
-                self._pending = params  # re-posed when the body model arrives (_set_body)
-            return
-        try:
-            mesh = body.mesh(params)
-        except Exception as exc:  # noqa: BLE001 - a wrong model file for these params
-            self.error.emit(f"re-posing failed: {exc}")
-            return
-        self.session.set_mesh(mesh)
-
-    def _show_params(self, params, record_undo: bool) -> None:
-        """Jump to other parameters as a whole (undo, a fit switch): a new undo step of its own, re-posed now,
-        with the quality numbers of the fit they are."""
-        before = self.session.params
-        self._merge_key = None
-        self.session.set_params(params, record_undo=record_undo)
-        self._pending = params
-        self.flush()
-        self._sync_fit_quality()
-        self._jumped(before, params)
-
-    def _jumped(self, before, after) -> None:
-        """fitJumped when the body now stands elsewhere in the camera frame (the refined and the network fit
-        place it differently; slider edits never move it, so undoing one keeps the user's view)."""
-        if before is not None and after is not None and not np.allclose(before.transl, after.transl):
-            self.fitJumped.emit()
-
-    def undo(self) -> bool:
-        p = self.session.pop_undo()
-        if p is None:
-            return False
-        self._show_params(p, record_undo=False)
-        self.status.emit("undo")
-        return True
-
-    def redo(self) -> bool:
-        p = self.session.pop_redo()
-        if p is None:
-            return False
-        self._show_params(p, record_undo=False)
-        self.status.emit("redo")
-        return True
-
-    def reset_to_prediction(self) -> None:
-        pred = self.session.prediction
-        if pred is None or self.session.params is pred.params:
-            return
-        before = self.session.params
-        self._merge_key = None
-        self.session.set_params(pred.params, record_undo=True)
-        self._pending = None
-        self._throttle.stop()
-        self.session.set_mesh(pred.mesh)
-        self._sync_fit_quality()
-        self._jumped(before, pred.params)
-        self.status.emit("reset to the prediction")
-
-    def shown_fit(self) -> str | None:
-        """'refined' or 'network': which of the prediction's two fits the current parameters are (None when
-        the prediction was not refined or the body has been edited since)."""
-        pred = self.session.prediction
-        if pred is None or pred.network_params is None:
-            return None
-        if self.session.params is pred.params:
-            return "refined"
-        return "network" if self.session.params is pred.network_params else None
-
-    def fit_origin(self) -> str | None:
-        """'refined' or 'network': the fit the body on screen is, or was edited from (the newest of the two
-        in the undo history); None without a refined prediction."""
-        pred = self.session.prediction
-        if pred is None or pred.network_params is None:
-            return None
-        for params in self.session.history():
-            if params is pred.params:
-                return "refined"
-            if params is pred.network_params:
-                return "network"
-        return None
-
-    def edited(self) -> bool:
-        """The body on screen has been edited (it is neither of the prediction's fits)."""
-        pred = self.session.prediction
-        params = self.session.params
-        return pred is not None and params is not None and params is not pred.params \
-            and params is not pred.network_params
-
-    def _sync_fit_quality(self) -> None:
-        """The quality badge follows the fit on screen (refined or the network's own; an edited body keeps
-        the numbers of the fit it came from)."""
-        qualities = self.session.fit_qualities
-        which = self.shown_fit()
-        if which is not None and qualities.get(which) is not None:
-            if self.session.quality is not qualities[which]:
-                self.session.set_quality(qualities[which])
-
-    def show_fit(self, which: str) -> bool:
-        """Show the refined fit or the network's own ('refined' | 'network'): the prediction keeps both, so
-        this is an instant, undoable switch. False when the prediction has only one (the status bar says why)."""
-        pred = self.session.prediction
-        network = None if pred is None else pred.network_params
-        if network is None or which not in ("refined", "network"):
-            if pred is not None and which in ("refined", "network"):
-                self.status.emit("a parameter file holds one body: no other fit to show" if self.opened_params()
-                                 else "only the network's fit: refinement is off (Settings)" if not self.config.refine
-                                 else "only the network's fit: the refinement kept it (no detected person to refine "
-                                      "towards, or the refined pose was one people do not take)")
-            return False
-        params = pred.params if which == "refined" else network
-        if self.session.params is params:
-            self._sync_fit_quality()
-            return True
-        edited = self.edited()
-        self._show_params(params, record_undo=True)
-        text = "showing the refined fit" if which == "refined" else "showing the network's fit"
-        self.status.emit(f"{text}; your edits are not on it (Ctrl+Z brings them back)" if edited else text)
-        return True
-
-    # ------------------------------------------------------------------ export
-    # Each export is prepared on the GUI thread (the values to write, taken now: a few ms) as a writer, a
-    # function of `overwrite`; export_in_background runs it in the export thread, the export_* methods (scripts,
-    # tests) run it at once.
-    MESH_SUFFIXES = (".obj", ".ply", ".glb")
-
-    def writer_for(self, path: str | Path, skinned: bool = False, scene: bool = False):
-        """The writer of an export to `path` by its suffix: a mesh (.obj/.ply/.glb), the rigged body
-        (skinned=True, a .glb) or the pose (.bvh), the part map (.png) or parameters (.npz/.json/_body.pkl);
-        with scene=True every fitted person of the photo in its camera (.glb/.obj/.ply, inference/scene.py).
-        RuntimeError when there is nothing to export."""
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if scene:
-            return self._scene_writer(path)
-        if skinned or suffix == ".bvh":
-            return self._animation_writer(path, skinned)
-        if suffix in self.MESH_SUFFIXES:
-            return self._mesh_writer(path, "body")
-        if suffix == ".png":
-            return self._parts_writer(path)
-        return self._params_writer(path)
-
-    def export_in_background(self, path: str | Path, overwrite: bool = False, skinned: bool = False,
-                             scene: bool = False) -> int:
-        """Export the current result to `path` (see writer_for) in the export thread; returns the job id.
-        The answer comes by exported / exportExists / exportFailed. RuntimeError (at once) when there is
-        nothing to export."""
-        writer = self.writer_for(path, skinned, scene)
-        return self._post_export(writer, str(path), overwrite)
-
-    def overwrite_export(self, job: int) -> int:
-        """Send an export that found its file there again, replacing the file (the same values); 0 if unknown."""
-        entry = self._export_jobs.pop(job, None)
-        return 0 if entry is None else self._post_export(entry[0], entry[1], True)
-
-    def export_note(self, job: int) -> str:
-        """What the user should know of an export besides its path ('1 of 6 people: ...' for a scene that
-        leaves people out); '' for none."""
-        return self._export_notes.get(job, "")
-
-    def _post_export(self, writer, path: str, overwrite: bool) -> int:
-        self._export_serial += 1
-        job = self._export_serial
-        note = getattr(writer, "note", "")
-        self._export_notes = {k: v for k, v in self._export_notes.items() if k > job - 20}
-        if note:
-            self._export_notes[job] = note
-        if not overwrite:
-            self._export_jobs = {k: v for k, v in self._export_jobs.items() if k > job - 20}  # a few recent ones
-            self._export_jobs[job] = (writer, path)
-        self._export.emit(job, writer, path, overwrite)
-        return job
-
-    def export_mesh(self, path: str | Path, overwrite: bool = False, frame: str = "body") -> Path:
-        """Write the current (edited) mesh as OBJ/PLY/GLB by suffix, body-centred (posed pelvis at the origin,
-        y up: what 3D tools expect) or in the photo's camera frame (frame="camera"), as `main.py export` does.
-        FileExistsError if it exists and overwrite is False."""
-        return self._mesh_writer(Path(path), frame)(overwrite)
-
-    def _mesh_writer(self, path: Path, frame: str):
-        from inference import export
-        from inference.rig import frame_offset
-
-        self.flush()
-        self._check_edits_posed()
-        mesh = self.session.mesh
-        if mesh is None:
-            raise RuntimeError("nothing to export yet: open an image first")
-        vertices = mesh.vertices - frame_offset(mesh.joints, frame)
-        return lambda overwrite: export.export_mesh(path, vertices, mesh.faces, overwrite=overwrite, frame=frame)
-
-    def _check_edits_posed(self) -> None:
-        """Raise when an edit still waits for the body model to pose it (it is loading): the mesh on screen is the
-        body before the edit, and an export now would write that body without a word."""
-        if self._pending is not None:
-            raise RuntimeError("the body model is still loading: try again in a moment")
-
-    def _scene_writer(self, path: Path):
-        """Every fitted person of the shown photo (edits included; the whole image's one body when no person
-        was detected) in the photo's camera, as one file."""
-        from inference.photo_camera import photo_camera_for
-        from inference.scene import SCENE_SUFFIXES, export_scene, photo_scene
-
-        self.flush()
-        self._check_edits_posed()
-        # during a re-run the people's fits are set aside (Esc brings them back): they are the scene, with the
-        # result on screen (edits included) in its person's place; nothing is stored into the results meanwhile
-        results = {**(self._replaced[0] if self._replaced is not None else {}), **self.session.results}
-        people = len(self._replaced[1] if self._replaced is not None else self.session.people)
-        current = keep_result(self.session)
-        if current is not None and current.person >= 0:
-            results[current.person] = current
-        kept = [results[k] for k in sorted(results)]
-        if not kept and current is not None:
-            kept = [current]
-        if not kept:
-            raise RuntimeError("nothing to export yet: open an image first")
-        bodies = []
-        for r in kept:
-            mesh = r.mesh if r.mesh is not None else r.prediction.mesh
-            params = r.params if r.params is not None else r.prediction.params
-            bodies.append((f"person {r.person + 1}" if r.person >= 0 else "person", mesh,
-                           photo_camera_for(r.prediction, params, mesh)))
-        if path.suffix.lower() not in SCENE_SUFFIXES:
-            raise RuntimeError(f"a scene is written as {', '.join(SCENE_SUFFIXES)}, not {path.name}")
-        scene = photo_scene(bodies)
-
-        def write(overwrite: bool) -> Path:
-            return export_scene(path, scene, overwrite)  # written (and packed) in the export thread
-
-        # a scene of some of the people looks like a scene of everyone: say who is in it (export_note)
-        n = sum(1 for r in kept if r.person >= 0)
-        write.note = ("" if people < 2 else f"all {people} people" if n >= people else
-                      f"{n} of {people} people: Fit everyone fits the other {people - n}")
-        return write
-
-    def _animation_writer(self, path: Path, skinned: bool):
-        """A skinned GLB (skinned=True: SMPL skeleton, skin, the pose as joint rotations) or the pose as BVH
-        (.bvh), body-centred (inference/export_gltf.py, inference/export_bvh.py)."""
-        from inference import export
-
-        self.flush()
-        params, body = self.session.params, self.body_model()
-        if params is None or self.session.prediction is None:
-            raise RuntimeError("nothing to export yet: open an image first")
-        if body is None:
-            raise RuntimeError("the body model is still loading: try again in a moment" if self._current_load
-                               else "no body model loaded (see the settings)")
-        # the body model is only read (a stateless forward): safe beside the GUI thread's re-posing
-        return lambda overwrite: export.export(path, params, body, overwrite=overwrite, frame="body",
-                                               skinned=skinned)
-
-    def export_parts(self, path: str | Path, overwrite: bool = False) -> Path:
-        """Write the predicted part map as a PNG in the photo's own frame (the photo's width and height,
-        palette colours, background black; inference.export.export_parts)."""
-        return self._parts_writer(Path(path))(overwrite)
-
-    def _parts_writer(self, path: Path):
-        from inference import export
-
-        pred = self.session.prediction
-        if pred is None:
-            raise RuntimeError("nothing to export yet: open an image first")
-        if pred.params_file:
-            raise RuntimeError(f"no part map: {Path(pred.params_file).name} holds the body's parameters only")
-        return lambda overwrite: export.export_parts(path, pred.parts, pred.crop, pred.image, overwrite=overwrite)
-
-    def export_params(self, path: str | Path, overwrite: bool = False) -> Path:
-        """Write the current (edited) parameters as .npz / .json / _body.pkl by name, with the photo's own
-        camera and the body's 24 SMPL + 14 LSP joints in photo pixels (inference/export.py: in the
-        _body.pkl, f, rt, t are the photo camera; crop_f, crop_t the network's crop camera)."""
-        return self._params_writer(Path(path))(overwrite)
-
-    def _params_writer(self, path: Path):
-        from inference import export
-        from inference.photo_camera import photo_camera_for
-
-        self.flush()
-        pred, params = self.session.prediction, self.session.params
-        if pred is None or params is None:
-            raise RuntimeError("nothing to export yet: open an image first")
-        body = self.body_model()
-        name = body.name if body is not None else (self.config.body_model_path or "embedded")
-        if params is pred.params:
-            mesh = pred.mesh
-        else:  # the edited body (posed here: the session's mesh may lag behind a failed re-pose)
-            mesh = body.mesh(params) if body is not None else None
-
-        # a parameter file opened without a photo camera is written without one (the canvas it is shown on is
-        # no photo)
-        opened = self.opened_params()
-        with_photo = opened is None or opened.has_camera
-
-        def write(overwrite: bool) -> Path:
-            photo = None if mesh is None or not with_photo else photo_camera_for(pred, params, mesh, body)
-            export.save_params(path, params, float(pred.camera.focal), int(pred.camera.size), name,
-                               overwrite=overwrite, photo=photo)
-            return path
-
-        return write

@@ -316,6 +316,7 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self._set_decoding(None)
         self.error.emit(message)  # what was on screen stays
 
+    @Slot(int, object, object, object)
     def _on_decoded(self, token: int, p: Path, result, messages) -> None:
         if self._opening.is_stale(token):
             return  # another image was opened meanwhile, or Esc dropped it

@@ -51,6 +51,15 @@ class ExportsMixin:
         entry = self._export_jobs.pop(job, None)
         return 0 if entry is None else self._post_export(entry[0], entry[1], True)
 
+    def save_in_background(self, path: str | Path, data: bytes) -> int:
+        """Write bytes the user asked to save (a view's screenshot as PNG, the Dataset table as CSV) to `path` in the
+        export thread, replacing a file there (the save dialog asked first); returns the job id. The answer comes by
+        exported / exportFailed, as for an export."""
+        from inference.file_writes import atomic_write
+
+        path = Path(path)
+        return self._post_export(lambda overwrite: atomic_write(path, data, overwrite=overwrite), str(path), True)
+
     def export_note(self, job: int) -> str:
         """What the user should know of an export besides its path ('1 of 6 people: ...' for a scene that
         leaves people out); '' for none."""

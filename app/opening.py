@@ -14,7 +14,6 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Slot
 
 from inference import image_io as imageio
 
@@ -256,7 +255,6 @@ class OpeningMixin:
         threading.Thread(target=work, name="nbf-decode", daemon=True).start()
         return True
 
-    @Slot(int, object, object, object)
     def _set_decoding(self, name: str | None) -> None:
         changed = (name is None) != (self._decoding is None)
         self._decoding = name

@@ -241,23 +241,18 @@ class DatasetPanel(QWidget):
         self.update_histogram()
         self.csv_button.setEnabled(bool(self.ds.model.results()))
 
-    def export_csv(self, path: str | Path) -> Path:
-        """Write the table as CSV to path (a few kB: written here, no worker needed), replacing a file there
-        (the save dialog asked) all at once: an interrupted write leaves the old file or none, never half."""
-        from inference.file_writes import atomic_write
-
-        return atomic_write(Path(path), self.ds.model.csv_text().encode("utf-8"), overwrite=True)
+    def export_csv(self, path: str | Path) -> int:
+        """Write the table as CSV to `path` in the controller's export thread, replacing a file there (the save dialog
+        asked): the GUI never waits on the disk, and an interrupted write leaves the old file or none, never half.
+        Returns the export's job id; the status bar says when it is written, the banner when it failed."""
+        return self.controller.save_in_background(path, self.ds.model.csv_text().encode("utf-8"))
 
     def export_csv_dialog(self) -> None:
-        from PySide6.QtWidgets import QFileDialog, QMessageBox
+        from PySide6.QtWidgets import QFileDialog
 
         name, _ = QFileDialog.getSaveFileName(self, "Export the table as CSV", "dataset_results.csv", "CSV (*.csv)")
-        if not name:
-            return
-        try:
+        if name:
             self.export_csv(name)
-        except OSError as exc:
-            QMessageBox.warning(self, "Export CSV", f"cannot write {name}: {exc.strerror or exc}")
 
     def _on_data_changed(self, top_left, bottom_right, roles=()) -> None:
         if self.current_row is not None and top_left.row() <= self.current_row <= bottom_right.row():

@@ -691,28 +691,33 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage("export cancelled", 5000)
 
-    def screenshot_dialog(self, widget: QWidget, name: str) -> bool:
+    def screenshot_dialog(self, widget: QWidget, name: str) -> int:
         default = self._default_stem() + "_" + name.lower().replace(" ", "_") + ".png"
         path = self.ask_save_path(f"Save screenshot of the {name.lower()}", default, "PNG images (*.png)")
         if not path:
-            return False
+            return 0
         if not path.lower().endswith(".png"):
             path += ".png"
         p = Path(path)
         if p.exists() and not self.confirm_overwrite(p):
-            return False
+            return 0
         return self.save_screenshot(widget, p)
 
-    def save_screenshot(self, widget: QWidget, path: str | Path) -> bool:
-        pm = widget.grab()
-        tmp = Path(str(path) + ".part.png")
-        if not pm.save(str(tmp), "PNG"):
-            self.show_error(f"could not write {path}")
-            tmp.unlink(missing_ok=True)
-            return False
-        tmp.replace(path)
-        self.statusBar().showMessage(f"saved {path}", 8000)
-        return True
+    def save_screenshot(self, widget: QWidget, path: str | Path) -> int:
+        """The widget as it looks now, encoded as PNG here and written to `path` in the export thread (the GUI never
+        waits on the disk); the export's job id (0 when it could not be encoded). The status bar says when it is
+        written, the banner when it failed."""
+        from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+        data = QByteArray()
+        buf = QBuffer(data)
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
+        ok = widget.grab().save(buf, "PNG")
+        buf.close()
+        if not ok:
+            self.show_error(f"could not make a PNG of this view for {path}")
+            return 0
+        return self.controller.save_in_background(path, bytes(data.data()))
 
     # ------------------------------------------------------------------ misc
     def about(self) -> None:

@@ -10,7 +10,9 @@ def test_dataset_table_exports_as_csv(qtbot, window, synth_dataset, tmp_path):
     window.open_dataset(str(synth_dataset))
     qtbot.waitUntil(lambda: panel.table.model().rowCount() == 3, timeout=10000)
     qtbot.waitUntil(lambda: not window.dataset.running and panel.csv_button.isEnabled(), timeout=60000)
-    with open(panel.export_csv(tmp_path / "table.csv"), encoding="utf-8") as f:
+    with qtbot.waitSignal(window.controller.exported, timeout=10000):  # written in the export thread
+        assert panel.export_csv(tmp_path / "table.csv")
+    with open(tmp_path / "table.csv", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     head = rows[0]
     assert head[:2] == ["case", "PA-MPJPE (mm)"] and head[-1] == "error"

@@ -168,7 +168,8 @@ def test_export_writes_files_that_reload_and_asks_before_replacing(qtbot, window
     monkeypatch.setattr(window, "confirm_overwrite", lambda p: True)
     with qtbot.waitSignal(window.controller.exported, timeout=10000):
         window.export_to(tmp_path / "out.obj")
-    assert window.save_screenshot(window.mesh_view, tmp_path / "shot.png")
+    with qtbot.waitSignal(window.controller.exported, timeout=10000):
+        assert window.save_screenshot(window.mesh_view, tmp_path / "shot.png")
     assert not QImage(str(tmp_path / "shot.png")).isNull()
 
 
@@ -349,8 +350,14 @@ def test_every_screenshot_target_can_be_saved(qtbot, window, tmp_path):
     QWidget.grab: an attribute named `metric` hid QWidget.metric, which Qt calls to paint)."""
     for name, widget in (("photo", window.photo), ("parts", window.segmentation), ("dataset", window.dataset_panel),
                          ("window", window)):
-        assert window.save_screenshot(widget, tmp_path / f"{name}.png"), name
+        with qtbot.waitSignal(window.controller.exported, timeout=10000):
+            assert window.save_screenshot(widget, tmp_path / f"{name}.png"), name
         assert not QImage(str(tmp_path / f"{name}.png")).isNull()
+    # written in the export thread: a folder that is not there is the banner's message, and the app goes on
+    with qtbot.waitSignal(window.controller.exportFailed, timeout=10000):
+        assert window.save_screenshot(window.photo, tmp_path / "gone" / "photo.png")
+    qtbot.waitUntil(lambda: "does not exist" in window.banner.text, timeout=5000)
+    assert not (tmp_path / "gone").exists()
 
 
 def test_paste_image_from_clipboard(qtbot, window):

@@ -358,8 +358,9 @@ def _refined_text(pred, refine_on: bool, shown: str | None = "refined") -> str:
 
 
 def _parts_text(pred) -> str:
-    """The parts row: the map's size, a turned reading, and the legs left out of a half-length person's map."""
-    text = f"{pred.parts.labels.shape[1]} × {pred.parts.labels.shape[0]} label map"
+    """The parts row: the network's map on its square crop (the panel shows it warped onto the photo, whose size
+    differs), a turned reading, and the legs left out of a half-length person's map."""
+    text = f"{pred.parts.labels.shape[1]} × {pred.parts.labels.shape[0]} label map of the crop, shown on the photo"
     if pred.turn:
         text += f", read with the crop turned {pred.turn:+.0f}° (the person leans)"
     absent = set(pred.parts.absent)

@@ -58,6 +58,7 @@ def test_cut_person_is_warned_and_each_person_gets_a_mark(qtbot, window):
     # her legs are outside the photo: the part map paints none of her shins, and says so
     assert window.session.prediction.parts.absent == (11, 12)
     assert "no shins painted (the photo does not show them)" in window.inspector.info.text()
+    assert "label map of the crop, shown on the photo" in window.inspector.info.text()
     # two people: the picker marks each fitted person with its verdict
     window.controller.open_file(TWO_PEOPLE)
     wait_prediction(qtbot, window, person=0)

@@ -47,6 +47,15 @@ UNDETECTED_PERSON_FRACTION = 0.08  # a person the detector missed must fill this
 # 0.66 (126 wallpapers and OpenCV samples: 13 at 0.50-0.66, among them the 512 px chick photo itself at 0.51);
 # synthetic tuning people the detector misses start at 0.70. Between the two (docs/crowds.md, "Square photos").
 UNDETECTED_PERSON_CONFIDENCE = 0.68
+# ... or, failing the confidence, the segmentation is this confident reading the keypoints of a skeleton the landmark
+# model's first pass sees on a ROI that holds the whole image (`PersonDetector.frame_skeletons`), in that skeleton's
+# crop, painting UNDETECTED_PERSON_FRACTION of it: a person whose face the frame cuts off, whom the face detector
+# cannot find and whose part map read without keypoints is unsure. The centre squares of the 165 person-free photos
+# reach 0.70 at 384 px, 0.68 at 256, 0.67 at 160; the synthetic tuning people the search misses 0.56-0.93 (docs/
+# crowds.md, "A person whose face the frame cuts off"). The fit then reads the image alone, as for the rule above:
+# the better reading of renders the search misses (stop 48: 67 mm without keypoints, 96 mm with a whole-frame
+# skeleton's).
+FRAME_SKELETON_CONFIDENCE = 0.75
 # A doubtful person (detector score under the detector's WITNESS_SCORE) whom only the mirror test vouches for
 # (not the proposer's heat) is kept when the segmentation, run on their crop, paints at least this fraction of
 # their confident keypoints with their own parts (keypoint-part agreement, inference.metrics). Skeletons the
@@ -79,13 +88,14 @@ def _animals_note(animals: list) -> str | None:
             f"boxed by hand is not checked for animals")
 
 
-def _undetected_person(image_shape: tuple[int, ...], parts: PartMap) -> bool:
+def _undetected_person(image_shape: tuple[int, ...], parts: PartMap, confident: float = UNDETECTED_PERSON_CONFIDENCE
+                       ) -> bool:
     """Whether a photo of image_shape (H, W, ...) in which the search found nobody still holds one person, from the
     part map of the whole photo: only a square, pre-cropped image (the network's own input convention) that the
-    segmentation clearly and confidently fills."""
+    segmentation clearly fills, with at least `confident` mean winning-part probability."""
     h, w = image_shape[:2]
     return (abs(w / h - 1) < 0.05 and float((parts.labels > 0).mean()) >= UNDETECTED_PERSON_FRACTION
-            and parts.confidence() >= UNDETECTED_PERSON_CONFIDENCE)
+            and parts.confidence() >= confident)
 
 
 def _fingerprint(rgb: np.ndarray) -> tuple:
@@ -344,7 +354,27 @@ class Predictor:
         if self.detector is None or self.people(rgb):
             return False
         frame = crop_for_box(None, rgb.shape, self.size)
-        return _undetected_person(rgb.shape, self._person_parts(apply_crop(rgb, frame), None, None, None))
+        return self._one_person_image(rgb, self._person_parts(apply_crop(rgb, frame), None, None, None))
+
+    def _one_person_image(self, rgb: np.ndarray, parts: PartMap) -> bool:
+        """Whether the (H, W, 3) photo, in which the search found nobody, is one person's crop: from `parts`, its part
+        map read without keypoints (`_undetected_person`), or, failing the confidence, from a skeleton the landmark
+        model sees in the whole frame (FRAME_SKELETON_CONFIDENCE)."""
+        if _undetected_person(rgb.shape, parts):
+            return True
+        # (the filled square first: the landmark passes and segmentations cost 0.1-0.2 s)
+        if self.detector is None or not _undetected_person(rgb.shape, parts, confident=0.0):
+            return False
+        from .detect.person_inputs import body_box, crop_inputs
+
+        for skeleton in self.detector.frame_skeletons(rgb):
+            crop = crop_for_box(tuple(float(v) for v in body_box(skeleton, rgb.shape)), rgb.shape, self.size)
+            joints2d, conf, _ = crop_inputs(skeleton, crop, rgb.shape)
+            read = self._person_parts(apply_crop(rgb, crop), joints2d, conf, None)
+            if (float((read.labels > 0).mean()) >= UNDETECTED_PERSON_FRACTION
+                    and read.confidence() >= FRAME_SKELETON_CONFIDENCE):
+                return True
+        return False
 
     # ------------------------------------------------------------------ stages
     @torch.no_grad()
@@ -481,7 +511,7 @@ class Predictor:
                 turn = 0.0
         fg = float((parts.labels > 0).mean())
         if require_person and (fg < MIN_PERSON_FRACTION or (searched and found is None
-                                                            and not _undetected_person(rgb.shape, parts))):
+                                                            and not self._one_person_image(rgb, parts))):
             why = ("neither the person detector nor the segmentation found one" if searched and found is None
                    else "the segmentation painted no body part inside the detected person's silhouette"
                    if found is not None else "the segmentation is empty")

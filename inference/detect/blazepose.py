@@ -109,6 +109,9 @@ PROPOSAL_MIN_PX = 50
 # as a wide shot in the middle of a black square this many times its long side: on 256 px renders the face
 # detector then finds people it misses in the one view (docs/crowds.md, "Small images on a canvas").
 SMALL_CANVAS = 2.0
+# ROIs that hold a whole square image, for `PersonDetector.frame_skeletons`: (side x the image's long side, centre
+# moved up by this x the long side: room for a head the frame cuts off)
+FRAME_ROIS = ((1.0, 0.0), (1.25, 0.0), (1.5, 0.0), (1.0, 0.15), (1.25, 0.15), (1.5, 0.15))
 CACHE_SIZE = 4              # recent detect() results kept (a photo's people are found once, fitted one by one)
 ADDED_IMAGES = 64            # images whose user-boxed people (`PersonDetector.add_person`) are kept
 # A second witness for people the detector is unsure of (see PersonDetector.person_at): on textures, flowers
@@ -415,6 +418,25 @@ class PersonDetector:
         if self._looks is not None:  # for `second_look`, once the search has settled on its people
             self._looks[id(person)] = (person, image, r2, mirror)
         return person
+
+    def frame_skeletons(self, image_rgb: np.ndarray) -> list[Person]:
+        """The skeletons the landmark model's first pass sees, with pose presence PRESENCE_MIN, on ROIs that hold the
+        whole (H, W, 3) uint8 image (FRAME_ROIS), in that order; each a Person with the image as box, no silhouette.
+        Not people of the search (one pass, no witness, no face): evidence that an image already cropped to one person
+        whose face the frame cuts off shows a person, for the caller to weigh
+        (`inference.pipeline.Predictor.person_without_detection`). Over the ROIs the second pass, which the search
+        asks for, comes and goes on such a person (docs/crowds.md, "A person cut at the neck")."""
+        image = _as_rgb(image_rgb)
+        h, w = image.shape[:2]
+        side = max(h, w)
+        box = np.array([0, 0, w, h], np.float32)
+        out = []
+        with self._lock:
+            for k, up in FRAME_ROIS:
+                kp, presence, _, _, _ = self._landmarks(image, Roi(w / 2, h / 2 - up * side, side * k), False)
+                if presence >= PRESENCE_MIN:
+                    out.append(Person(box=box, score=float(presence), keypoints=kp))
+        return out
 
     def person_in_box(self, image_rgb: np.ndarray, box: tuple[float, float, float, float]) -> Person | None:
         """The person a user boxed in an (H, W, 3) uint8 image (x0, y0, x1, y1 image px, roughly around the body),

@@ -406,6 +406,35 @@ def test_a_square_photo_without_people_has_no_person(shipped):
         shipped.predict(np.full((h, h, 3), 128, np.uint8), person=-1)
 
 
+def test_a_render_cut_at_the_chest_is_one_person_by_its_skeleton(shipped, body):
+    """A square render whose person the frame cuts at the chest: the face detector has no face to find and the part
+    map read without keypoints is not sure enough (`_undetected_person`), but the segmentation reading the keypoints
+    of a skeleton the landmark model sees in the whole frame is: the image is one person's crop, fitted from the
+    image alone, also at other sizes (the search's second landmark pass comes and goes on this person)."""
+    from inference.crop import apply_crop, crop_for_box, uncrop_parts
+    from inference.pipeline import _undetected_person
+    from training.synth.generator import SampleRenderer
+
+    if shipped.detector is None:
+        pytest.skip("needs the person detector runtime (requirements-detect.txt)")
+    r = SampleRenderer(body, size=CROP_SIZE)
+    sample = r.render(60413, 9)  # the 10th person of `main.py synth --seed 60413` (shared/checks/G-parts)
+    r.renderer.close()
+    for side in (CROP_SIZE, 224):
+        rgb = np.ascontiguousarray(cv2.resize(sample.image, (side, side), interpolation=cv2.INTER_AREA))
+        assert not shipped.people(rgb)
+        whole = shipped._person_parts(apply_crop(rgb, crop_for_box(None, rgb.shape, shipped.size)), None, None, None)
+        assert _undetected_person(rgb.shape, whole, confident=0.0) and not _undetected_person(rgb.shape, whole)
+        skeletons = shipped.detector.frame_skeletons(rgb)
+        # the skeletons' legs lie in the lower half of the frame, where the render's legs are
+        assert skeletons and all((s.lsp13(rgb.shape)[[0, 5], 1] > side / 2).all() for s in skeletons)
+        assert shipped.person_without_detection(rgb)
+    p = shipped.predict(rgb)
+    assert p.person < 0 and p.people == () and np.isfinite(p.mesh.joints).all()
+    photo_parts = uncrop_parts(p.parts, p.crop, rgb.shape)
+    assert photo_parts.shape == rgb.shape[:2] and (photo_parts[rgb.shape[0] // 2:] > 0).mean() > 0.05
+
+
 def test_a_photo_whose_only_figure_is_an_animal_says_so(shipped):
     """The dachshund photo: the search's one figure is turned away as an animal, and "no person found" says where it
     was and that a box drawn by hand is not checked; a photo with no figure at all keeps the plain message."""

@@ -8,7 +8,7 @@ frame cuts off").
 Synthetic folder (renders with ground-truth joints, `main.py synth`): each render whose ankles lie inside the frame
 is cut 0.1 torso below its shoulders (ground truth), the square below the cut centred on the hips taken and resized
 to the render's size (a pre-cropped image, as users crop one), and counted by the route that takes it: the search
-(`Predictor.people`), the square rule on the part map read without keypoints (`_undetected_person`), the skeleton
+(`Predictor.people`), the square rule on the part map read without keypoints (`undetected_person`), the skeleton
 rule (`FRAME_SKELETON_CONFIDENCE`), or none ("no person found").
 --photos (real photos): the search's default person, when it sees both shoulders and hips, is cut 0.15 torso below
 the shoulders (the photo's full width kept, not square); counted are the cut photos in which the search finds a
@@ -44,14 +44,14 @@ def cut_render(image: np.ndarray, joints: np.ndarray) -> np.ndarray | None:
 def route(pred, rgb: np.ndarray) -> str:
     """Which route takes the image as a person: "search", "square", "skeleton" or "none"."""
     from inference.crop import apply_crop, crop_for_box
-    from inference.pipeline import _undetected_person
+    from inference.person_evidence import undetected_person
 
     if pred.people(rgb):
         return "search"
     whole = pred._person_parts(apply_crop(rgb, crop_for_box(None, rgb.shape, pred.size)), None, None, None)
-    if _undetected_person(rgb.shape, whole):
+    if undetected_person(rgb.shape, whole):
         return "square"
-    return "skeleton" if pred._one_person_image(rgb, whole) else "none"
+    return "skeleton" if pred.one_person_image(rgb, whole) else "none"
 
 
 def renders(pred, folder: Path, limit: int) -> dict[str, int]:

@@ -517,6 +517,7 @@ def test_a_doubted_walker_whose_part_map_follows_half_of_the_skeleton_is_kept(de
     passes SURE_PART_AGREEMENT 0.5, and whether a later undoubted pass finds him anyway, depends on the last digits
     of the networks' answers, which differ between machines and thread counts.) Without the selfie witness of
     stop 41, which refuses this rendered walker (docs/crowds.md, "A witness that reads the pixels")."""
+    import inference.person_evidence as person_evidence
     import inference.pipeline as pipeline
 
     if not (pipeline.WEIGHTS_DIR / "seg.pt").exists():
@@ -531,7 +532,7 @@ def test_a_doubted_walker_whose_part_map_follows_half_of_the_skeleton_is_kept(de
         return parts(im, p, sure)
 
     monkeypatch.setattr(detector, "selfie", None)
-    monkeypatch.setattr(pipeline, "SURE_PART_AGREEMENT", 0.0)
+    monkeypatch.setattr(person_evidence, "SURE_PART_AGREEMENT", 0.0)
     assert 1 in _matched(detector, f, recorded, 1) and True in asked
 
 

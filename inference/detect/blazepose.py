@@ -424,7 +424,7 @@ class PersonDetector:
         whole (H, W, 3) uint8 image (FRAME_ROIS), in that order; each a Person with the image as box, no silhouette.
         Not people of the search (one pass, no witness, no face): evidence that an image already cropped to one person
         whose face the frame cuts off shows a person, for the caller to weigh
-        (`inference.pipeline.Predictor.person_without_detection`). Over the ROIs the second pass, which the search
+        (`inference.person_evidence.PersonEvidence.one_person_image`). Over the ROIs the second pass, which the search
         asks for, comes and goes on such a person (docs/crowds.md, "A person cut at the neck")."""
         image = _as_rgb(image_rgb)
         h, w = image.shape[:2]

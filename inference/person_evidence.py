@@ -69,18 +69,25 @@ class PersonEvidence:
         segmentation gives their crop, in the photo's frame; NaN without a confident keypoint to check."""
         return self._part_witness(rgb, person)[0]
 
-    def _part_witness(self, rgb: np.ndarray, person) -> tuple[float, float]:
-        """(`part_agreement`, the segmentation network's own confidence on the person's crop)."""
+    def _crop_parts(self, rgb: np.ndarray, person) -> tuple[Crop, PartMap]:
+        """(the crop of `person`, a detect.Person on the (H, W, 3) photo; the part map of that crop read with their
+        keypoints and restricted to their silhouette, if any). A skeleton asked about twice (the lenient witness,
+        then the strict one) is segmented once."""
         from .detect.person_inputs import body_box, crop_inputs
-        from .metrics import keypoint_part_agreement
 
         crop = crop_for_box(tuple(float(v) for v in body_box(person, rgb.shape)), rgb.shape, self.size)
-        # a skeleton asked about twice (the lenient witness, then the strict one) is segmented once
         parts = self._witnessed_parts(rgb, person, crop)
         if parts is None:
             joints2d, conf, mask = crop_inputs(person, crop, rgb.shape)
             parts = self._person_parts(apply_crop(rgb, crop), joints2d, conf, mask, person.mask)
             self._witnessed = [(person, fingerprint(rgb), crop, parts), *self._witnessed][:WITNESSED_KEPT]
+        return crop, parts
+
+    def _part_witness(self, rgb: np.ndarray, person) -> tuple[float, float]:
+        """(`part_agreement`, the segmentation network's own confidence on the person's crop)."""
+        from .metrics import keypoint_part_agreement
+
+        crop, parts = self._crop_parts(rgb, person)
         # the map weighed on the crop, as the witness's thresholds were set (crowds.md)
         agreement = keypoint_part_agreement(uncrop_parts(parts, crop, rgb.shape, in_photo=False),
                                             person.keypoints).agreement
@@ -132,12 +139,8 @@ class PersonEvidence:
         # (the filled square first: the landmark passes and segmentations cost 0.1-0.2 s)
         if self.detector is None or not undetected_person(rgb.shape, parts, confident=0.0):
             return False
-        from .detect.person_inputs import body_box, crop_inputs
-
         for skeleton in self.detector.frame_skeletons(rgb):
-            crop = crop_for_box(tuple(float(v) for v in body_box(skeleton, rgb.shape)), rgb.shape, self.size)
-            joints2d, conf, _ = crop_inputs(skeleton, crop, rgb.shape)
-            read = self._person_parts(apply_crop(rgb, crop), joints2d, conf, None)
+            _, read = self._crop_parts(rgb, skeleton)  # (a skeleton has no silhouette: the map as segmented)
             if (float((read.labels > 0).mean()) >= UNDETECTED_PERSON_FRACTION
                     and read.confidence() >= FRAME_SKELETON_CONFIDENCE):
                 return True

@@ -127,7 +127,7 @@ class PeopleFitsMixin:
     # ------------------------------------------------------------------ choosing a person, fitting everyone
     def select_person(self, index: int) -> bool:
         """Show the `index`-th detected person of the shown image (the most complete and central first:
-        inference.detect.blazepose.rank_people). A person fitted before comes back at once, with their edits and
+        inference.detect.merging.rank_people). A person fitted before comes back at once, with their edits and
         undo history, whatever runs: "fit everyone" goes on in the background, and a single fit (another person
         clicked a moment ago, or a re-run) is superseded, as any newer request supersedes an older one (its
         person stays unfitted, as after Esc). A person not fitted yet is a new job that supersedes the running

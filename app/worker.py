@@ -144,7 +144,7 @@ class ModelWorker(PredictorWorker):
     @Slot(int, object, str, object)
     def predict(self, job_id: int, image, source: str, person: int | UserBox = 0) -> None:
         """Predict on `image`; `person` is the index of the detected person to fit (the most complete and
-        central first: inference.detect.blazepose.rank_people), -1 the whole image without a search, AS_CASE
+        central first: inference.detect.merging.rank_people), -1 the whole image without a search, AS_CASE
         a dataset case as the Dataset tab scores it (`Predictor.predict_case`), or a UserBox: the person the
         user boxed (`Predictor.predict_box`)."""
         if self._gen.is_stale(job_id):

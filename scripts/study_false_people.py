@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from inference.crop import uncrop_parts
     from inference.detect import blazepose as bp
-    from inference.detect import shared_detector
+    from inference.detect import search, shared_detector
     from inference.detect.merging import same_look
     from inference.detect.person_inputs import body_box, crop_inputs
     from inference.detect.selfie import person_share
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         for p in people:
             kp = p.keypoints
             row = {"photo": path.name, "score": round(float(p.score), 3), "px": round(float(p.box[3] - p.box[1]))}
-            row["heat"] = round(bp._hip_heat(det.proposer, maps, p), 3)
+            row["heat"] = round(search.hip_heat(det.proposer, maps, p), 3)
             mm = [m for k, m in mirrors if near(p, k)]
             row["mirror"] = [round(v, 3) for v in mm[-1]] if mm else None
             row["parts"] = round(float(pred.part_agreement(rgb, p)), 3)

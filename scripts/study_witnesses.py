@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from inference.detect import blazepose as bp
-    from inference.detect import shared_detector
+    from inference.detect import search, shared_detector
+    from inference.detect.blazepose_model import DET_SIZE
     from inference.detect.merging import same_look
     from inference.detect.selfie import person_share
     from inference.pipeline import Predictor
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         found.clear()
         det.forget()  # a photo the shared detector has seen is answered from its cache, past `record`
         people = pred.people(rgb)
-        wide = max(rgb.shape[:2]) >= 2 * bp.DET_SIZE
+        wide = max(rgb.shape[:2]) >= 2 * DET_SIZE
         maps = det.proposer.maps(rgb) if wide and det.proposer is not None and people else None
         m = match(people) if match is not None else None
         for k, p in enumerate(people):
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             parts = float(pred.part_agreement(rgb, p))
             row = {"photo": name, "path": paths[-1] if paths else "?", "score": round(float(p.score), 3),
                    "px": round(float(p.box[3] - p.box[1])), "wide": bool(wide),
-                   "heat": round(bp._hip_heat(det.proposer, maps, p), 3) if maps is not None else None,
+                   "heat": round(search.hip_heat(det.proposer, maps, p), 3) if maps is not None else None,
                    "selfie": round(person_share(det.selfie, rgb, p.box, p.mask), 3) if det.selfie is not None else None,
                    "parts": round(parts, 3) if np.isfinite(parts) else None}
             if m is not None:

@@ -74,6 +74,7 @@ def main(argv=None) -> int:
     import torch
 
     import inference.detect.blazepose as bp
+    import inference.detect.search as search
     from inference.detect.merging import same_look
     from inference.pipeline import Predictor
     from training.synth.crowd import frame_indices, match_people, read_frame
@@ -90,7 +91,7 @@ def main(argv=None) -> int:
         return 2
 
     log: dict[str, list] = {}
-    landmark_pass, merge, nest = det.person_at, bp.merge_people, bp.drop_nested
+    landmark_pass, merge, nest = det.person_at, search.merge_people, search.drop_nested
 
     def traced_person_at(image, roi, score, witness=None, parts=None, presence_min=bp.PRESENCE_MIN, look=True):
         p = landmark_pass(image, roi, score, witness, parts, presence_min, look)
@@ -112,7 +113,7 @@ def main(argv=None) -> int:
         log["kept"] = nest(people, *rest)
         return log["kept"]
 
-    det.person_at, bp.merge_people, bp.drop_nested = traced_person_at, traced_merge, traced_nest
+    det.person_at, search.merge_people, search.drop_nested = traced_person_at, traced_merge, traced_nest
     counts: Counter = Counter()
     lines = []
     try:
@@ -139,7 +140,7 @@ def main(argv=None) -> int:
                 print(lines[-1], flush=True)
     finally:  # the method again, not a bound copy left on the shared detector (it would hide a patch of the class)
         del det.person_at
-        bp.merge_people, bp.drop_nested = merge, nest
+        search.merge_people, search.drop_nested = merge, nest
     total = sum(counts.values())
     table = ["| where the person is lost | people |", "|---|---|"]
     table += [f"| {s} | {counts[s]} |" for s in STAGES] + [f"| **all missed** | **{total}** |"]

@@ -1,5 +1,5 @@
 """The people the detector found, drawn over the photo with QPainter: a box per person with its rank
-("Person 1" is the most complete and central: inference.detect.blazepose.rank_people), the BlazePose skeleton
+("Person 1" is the most complete and central: inference.detect.merging.rank_people), the BlazePose skeleton
 (subject's left in blue, right in orange) and the person being fitted drawn solid, the others dashed and fainter.
 Colours follow inference.detect.draw. Figures the search turned away as animals are drawn grey and dashed, tagged
 as set aside."""

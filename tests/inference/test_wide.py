@@ -117,7 +117,7 @@ def test_no_person_in_person_free_frames(detector, kind):
 
 
 def test_tile_cover():
-    from inference.detect.blazepose import _covered
+    from inference.detect.search import _covered
 
     tile = Roi(100, 100, 100)  # x and y 50..150
     assert _covered(tile, []) == 0.0
@@ -157,9 +157,9 @@ def test_a_portrait_skips_the_tiles_its_person_covers(detector):
 def test_the_proposer_sees_the_crowd_and_skips_people_already_found(detector, crowd):
     """The face-free proposer (inference/detect/people_net.py) marks the hips of the people of a synthetic crowd
     frame; its candidates leave out those on the hips of people already found, and give ROIs on the hips."""
-    from inference.detect.blazepose import PROPOSAL_RADII
     from inference.detect.merging import HIPS_TAKEN
     from inference.detect.roi import ROI_SCALE
+    from inference.detect.search import PROPOSAL_RADII
 
     assert detector.proposer is not None, "resources/weights/people.pt is shipped"
     people = detector.detect(crowd.image)
@@ -183,7 +183,7 @@ def test_without_its_weights_the_detector_runs_without_the_proposer(tmp_path, cr
 
 
 def test_image_cover_decides_whether_a_portrait_is_searched_further():
-    from inference.detect.blazepose import TILE_SKIP_COVER, _image_covered
+    from inference.detect.search import TILE_SKIP_COVER, _image_covered
 
     shape = (400, 600, 3)
     assert _image_covered(shape, []) == 0.0
@@ -317,9 +317,10 @@ def test_every_person_of_a_wide_photo_must_be_seen_by_the_proposer_or_the_selfie
     of our renders); her box and silhouette laid on the person-free rocket photo are seen by neither; the
     search drops a person neither sees, however sure the landmark model is."""
     import inference.detect.blazepose as bp
+    from inference.detect.blazepose_model import DET_SIZE
 
     img, her, _ = _portrait(detector)
-    assert max(img.shape[:2]) >= 2 * bp.DET_SIZE  # a photo the wide-shot search (and this rule) is for
+    assert max(img.shape[:2]) >= 2 * DET_SIZE  # a photo the wide-shot search (and this rule) is for
     with monkeypatch.context() as m:
         m.setattr(bp, "UNSEEN_HEAT", 1.01)  # the segmenter alone
         assert detector.seen_by_pixels(img, her, lambda: detector.proposer.maps(img))
@@ -350,7 +351,7 @@ def _rocket_like(img: np.ndarray) -> np.ndarray:
 def test_the_proposer_heat_witnesses_the_crowd_and_not_the_empty_ground(detector, crowd):
     """The proposer's heatmap, the witness for people the mirror test doubts in crowds, is high on the hips of
     every person of a synthetic crowd frame and low far from all of them."""
-    from inference.detect.blazepose import WITNESS_HEAT
+    from inference.detect.search import WITNESS_HEAT
 
     maps = detector.proposer.maps(crowd.image)
     hips = crowd.people["lsp2d"][:, [2, 3], :2].mean(1)
@@ -496,7 +497,7 @@ def test_a_peak_whose_look_lands_on_someone_found_is_looked_at_again_without_the
     tall. The landmark passes at the proposer's peak on the front person's hips settle on the person behind them,
     who is already found; with the found people's silhouettes painted over (`painted_over`) they settle on the front
     person. Without the painting (the image passed on as it is) the front person is not found."""
-    import inference.detect.blazepose as bp
+    import inference.detect.search as search
     from inference.pipeline import WEIGHTS_DIR, Predictor
 
     if not (WEIGHTS_DIR / "seg.pt").exists():
@@ -505,7 +506,7 @@ def test_a_peak_whose_look_lands_on_someone_found_is_looked_at_again_without_the
     assert f.people["height"][1] > 150 and f.people["visible"][1] > 0.75
     parts = Predictor(device="cpu", detect="off").parts_follow
     assert 1 in _matched(detector, f, parts, 1)
-    monkeypatch.setattr(bp, "painted_over", lambda image, people: image)
+    monkeypatch.setattr(search, "painted_over", lambda image, people: image)
     assert 1 not in _matched(detector, f, parts, 2)
 
 

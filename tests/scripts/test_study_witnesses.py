@@ -41,11 +41,12 @@ def test_small_mirror_counts_the_small_person_photo_and_not_the_coffee_thumbnail
     import cv2
 
     import inference.detect.blazepose as bp
+    from inference.detect.blazepose_model import DET_SIZE
 
     renders = tmp_path / "renders"
     renders.mkdir()
     small = cv2.resize(cv2.imread(str(PHOTOS / "camera.png")), (256, 256), interpolation=cv2.INTER_AREA)
-    assert 256 < 2 * bp.DET_SIZE  # a small photo: the mirror bound, not the wide-shot witnesses, decides
+    assert 256 < 2 * DET_SIZE  # a small photo: the mirror bound, not the wide-shot witnesses, decides
     cv2.imwrite(str(renders / "00000_image.png"), small)
     kept = bp.MIRROR_MAX_DRIFT
     argv = [str(renders), "--free", str(PHOTOS / "coffee.jpg"), "--sizes", "256", "--drifts", "0.1", "0.2"]

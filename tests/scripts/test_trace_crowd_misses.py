@@ -36,7 +36,7 @@ def test_stages_in_order():
 def test_a_run_over_a_crowd_frame(tmp_path):
     """A crowded frame of eight small people (60-66 px, some missed): the run puts every missed person under a
     stage, writes the table, and hands the detector's functions back."""
-    import inference.detect.blazepose as bp
+    import inference.detect.search as search
     from training.synth.crowd import CrowdRenderer, write_frame
 
     r = CrowdRenderer(width=640, height=400, people=(8, 8), heights=(60, 66))
@@ -46,10 +46,10 @@ def test_a_run_over_a_crowd_frame(tmp_path):
         r.single.renderer.close()
     from inference.detect import shared_detector
 
-    before = (bp.merge_people, bp.drop_nested)
+    before = (search.merge_people, search.drop_nested)
     out = tmp_path / "trace.md"
     assert tcm.main([str(tmp_path), "--out", str(out)]) == 0
-    assert (bp.merge_people, bp.drop_nested) == before
+    assert (search.merge_people, search.drop_nested) == before
     assert "person_at" not in vars(shared_detector())  # the class's method again, which a later patch can reach
     text = out.read_text()
     rows = {line.split("|")[1].strip(): int(line.split("|")[2].strip().strip("*"))

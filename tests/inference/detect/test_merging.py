@@ -309,8 +309,8 @@ def test_specks_are_not_people():
 
 
 def test_a_person_only_the_proposer_found_must_be_50_px():
-    from inference.detect.blazepose import PROPOSAL_MIN_PX
     from inference.detect.merging import big_enough
+    from inference.detect.search import PROPOSAL_MIN_PX
 
     assert big_enough(person(100, 100, 45)) and not big_enough(person(100, 100, 45), PROPOSAL_MIN_PX)
     assert big_enough(person(100, 100, 50), PROPOSAL_MIN_PX)
@@ -319,8 +319,8 @@ def test_a_person_only_the_proposer_found_must_be_50_px():
 def test_a_person_cut_by_the_frame_is_measured_by_their_skeleton():
     """A 70 px walker whose hips the bottom edge of a 640 px frame cuts shows a 35 px box: too small as a box,
     big enough by the skeleton the landmark model places beyond the edge; a speck inside the frame is not."""
-    from inference.detect.blazepose import PROPOSAL_MIN_PX
     from inference.detect.merging import big_enough
+    from inference.detect.search import PROPOSAL_MIN_PX
 
     cut = person(500, 605, 70)
     cut = Person(np.array([cut.box[0], 605, cut.box[2], 640], np.float32), cut.score, cut.keypoints)

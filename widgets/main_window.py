@@ -10,15 +10,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
-    QFrame,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QSplitter,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,9 +24,11 @@ from app.qt_images import from_qimage
 from inference import image_io as imageio
 
 from .dataset_panel import DatasetPanel
+from .export_dialogs import ANIMATION_FORMATS, MESH_FORMATS, PARAM_FORMATS, PARTS_SUFFIX, ExportDialogs
 from .folder_list import FolderList
 from .inspector import Inspector
 from .mesh_view import MeshView
+from .message_banner import MessageBanner
 from .panels import PhotoPanel, SegmentationPanel, ViewTitleBar
 from .render_host import RenderHost
 from .settings_dialog import SettingsDialog
@@ -39,56 +38,11 @@ _IMAGES = " ".join(f"*{s}" for s in imageio.IMAGE_SUFFIXES)
 _PARAMS = "*.npz *.json *_body.pkl *.pkl"  # what the app's and `predict`'s parameter exports are named
 IMAGE_FILTER = (f"Images and parameter files ({_IMAGES} {_PARAMS});;Images ({_IMAGES});;"
                 f"Parameter files ({_PARAMS});;All files (*)")
-MESH_FORMATS = (("OBJ", ".obj"), ("PLY", ".ply"), ("GLB", ".glb"))
-PARAM_FORMATS = (("NumPy .npz", ".npz"), ("JSON .json", ".json"), ("UP-3D _body.pkl", "_body.pkl"))
-PARTS_SUFFIX = "_parts.png"  # the part map in the photo's frame (the only export that is a .png)
-SKINNED_SUFFIX = "_skinned.glb"  # the rigged body (SMPL skeleton and skin); the plain mesh is NAME.glb
-ANIMATION_FORMATS = (("skinned GLB (SMPL skeleton)", SKINNED_SUFFIX), ("BVH (the pose)", ".bvh"))
 NOTHING_FITTED = ("Nothing is fitted for this photo. Edit > Run the model again (F5) fits it; Fit the whole "
                   "image (Shift+F5) fits it as one person's crop; a Shift+drag box around a person fits them.")
 
 
-class MessageBanner(QFrame):
-    """A non-modal message strip above the views (errors stay until dismissed)."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("banner")
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QToolButton()
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.setToolTip("Dismiss")
-        close.clicked.connect(self.hide)
-        self.kind = "error"
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(10, 4, 4, 4)
-        lay.addWidget(self.label, 1)
-        lay.addWidget(close)
-        self.hide()
-
-    def show_message(self, text: str, kind: str = "error") -> None:
-        self.kind = kind
-        colors = {"error": ("#fdecea", "#8a1c13", "#f5c2bd"), "info": ("#e8f1fd", "#123e7a", "#bcd3f5")}
-        bg, fg, border = colors.get(kind, colors["error"])
-        self.setStyleSheet(f"QFrame#banner {{ background: {bg}; border: 1px solid {border}; border-radius: 4px; }}"
-                           f"QFrame#banner QLabel {{ color: {fg}; }}")
-        self.label.setText(text)
-        self.show()
-
-    def resolve(self, text: str) -> None:
-        """Hide the banner if it still shows the error `text` (a later result answered it)."""
-        if self.kind == "error" and self.label.text() == text:
-            self.hide()
-
-    @property
-    def text(self) -> str:
-        return self.label.text() if self.isVisible() else ""
-
-
-class MainWindow(QMainWindow):
+class MainWindow(ExportDialogs, QMainWindow):
     def __init__(self, controller, dataset_session=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
@@ -604,120 +558,6 @@ class MainWindow(QMainWindow):
                                          if self.controller.body_model_switching else "settings applied", 5000)
         self.controller.settings_closed()
         dlg.deleteLater()
-
-    # ------------------------------------------------------------------ export
-    def ask_save_path(self, title: str, default: str, filt: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(self, title, default, filt,
-                                              options=QFileDialog.Option.DontConfirmOverwrite)
-        return path
-
-    def confirm_overwrite(self, path: Path) -> bool:
-        r = QMessageBox.question(self, "Replace file?", f"{path.name} already exists in {path.parent}.\n"
-                                 "Do you want to replace it?",
-                                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                 QMessageBox.StandardButton.No)
-        return r == QMessageBox.StandardButton.Yes
-
-    def _default_stem(self, person: bool = True) -> str:
-        """The export dialogs' suggested path without suffix: beside the photo under its name, and for a person
-        other than the photo's first (with `person`) NAME_pN, as `predict --all-people` names them, so that each
-        person's files get their own names."""
-        opened = self.controller.opened_params()
-        if opened is not None:  # beside the parameter file, under its output name (NAME of NAME_body.pkl)
-            from inference.params_prediction import output_name
-
-            return str(Path(opened.path).with_name(output_name(opened.path)))
-        shown = self.session.shown
-        if shown is not None and shown.source and Path(shown.source).suffix:
-            stem = str(Path(shown.source).with_suffix(""))
-            pred = self.session.prediction
-            if person and pred is not None and pred.person > 0 and len(pred.people) > 1:
-                stem += f"_p{pred.person + 1}"
-            return stem
-        return str(Path.home() / "body")
-
-    def export_dialog(self, suffix: str) -> int:
-        if self.session.prediction is None:
-            self.show_error("nothing to export yet: open a photo first")
-            return False
-        kind = ("mesh" if suffix in (s for _, s in MESH_FORMATS) else
-                "body" if suffix in (s for _, s in ANIMATION_FORMATS) else
-                "part map" if suffix == PARTS_SUFFIX else "parameters")
-        default = self._default_stem() + suffix
-        path = self.ask_save_path(f"Export {kind}", default, "*.png" if suffix == PARTS_SUFFIX else f"*{suffix}")
-        if not path:
-            return 0
-        # a bare name gets the whole suffix (edited -> edited_body.pkl: UP-3D's readers look for *_body.pkl);
-        # a name typed with the extension is kept as typed
-        if suffix in ("_body.pkl", PARTS_SUFFIX, SKINNED_SUFFIX):
-            if not path.lower().endswith(Path(suffix).suffix):
-                path += suffix
-        elif not path.lower().endswith(suffix):
-            path += suffix
-        return self.export_to(path, skinned=suffix == SKINNED_SUFFIX)
-
-    def export_scene_dialog(self) -> int:
-        """Every fitted person in one file (GLB, OBJ or PLY by the name's suffix; GLB when none is typed)."""
-        if self.session.prediction is None:
-            self.show_error("nothing to export yet: open a photo first")
-            return 0
-        path = self.ask_save_path("Export everyone fitted as one scene",
-                                  self._default_stem(person=False) + "_scene.glb", "Scenes (*.glb *.obj *.ply)")
-        if not path:
-            return 0
-        if Path(path).suffix.lower() not in (".glb", ".obj", ".ply"):
-            path += ".glb"
-        return self.export_to(path, scene=True)
-
-    def export_to(self, path: str | Path, skinned: bool = False, scene: bool = False) -> int:
-        """Export mesh, parameters or (.png) the part map by suffix in the export thread; returns its job id (0:
-        nothing to export). The answer comes by signal: exported (status bar), exportExists (asks before
-        replacing, then sends it again), exportFailed (banner). The GUI thread never waits on the disk."""
-        try:
-            job = self.controller.export_in_background(path, skinned=skinned, scene=scene)
-        except Exception as exc:  # noqa: BLE001 - nothing to export: a message, not a crash
-            self.show_error(f"export failed: {exc}")
-            return 0
-        self.statusBar().showMessage(f"exporting {Path(path).name}…" + self._export_note(job), 8000)
-        return job
-
-    def _export_note(self, job: int) -> str:
-        note = self.controller.export_note(job)
-        return f" ({note})" if note else ""
-
-    def _on_export_exists(self, job: int, path: str) -> None:
-        if self.confirm_overwrite(Path(path)):
-            self.controller.overwrite_export(job)
-        else:
-            self.statusBar().showMessage("export cancelled", 5000)
-
-    def screenshot_dialog(self, widget: QWidget, name: str) -> int:
-        default = self._default_stem() + "_" + name.lower().replace(" ", "_") + ".png"
-        path = self.ask_save_path(f"Save screenshot of the {name.lower()}", default, "PNG images (*.png)")
-        if not path:
-            return 0
-        if not path.lower().endswith(".png"):
-            path += ".png"
-        p = Path(path)
-        if p.exists() and not self.confirm_overwrite(p):
-            return 0
-        return self.save_screenshot(widget, p)
-
-    def save_screenshot(self, widget: QWidget, path: str | Path) -> int:
-        """The widget as it looks now, encoded as PNG here and written to `path` in the export thread (the GUI never
-        waits on the disk); the export's job id (0 when it could not be encoded). The status bar says when it is
-        written, the banner when it failed."""
-        from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-
-        data = QByteArray()
-        buf = QBuffer(data)
-        buf.open(QIODevice.OpenModeFlag.WriteOnly)
-        ok = widget.grab().save(buf, "PNG")
-        buf.close()
-        if not ok:
-            self.show_error(f"could not make a PNG of this view for {path}")
-            return 0
-        return self.controller.save_in_background(path, bytes(data.data()))
 
     # ------------------------------------------------------------------ misc
     def about(self) -> None:

@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # the proposer's module needs torch; the search itself does n
 
 HEAD_MARGIN = 1.0            # a face inside a found person's head box grown by this is that person's
 MAX_TRIES_PER_PERSON = 3     # landmark attempts per wanted person (bounds the time on cluttered photos)
-# wide shots (see PersonDetector.tiles): overlapping square tiles at sides shrinking by TILE_RATIO down to
+# wide shots (see PersonSearch.tiles): overlapping square tiles at sides shrinking by TILE_RATIO down to
 # MIN_TILE px, each upscaled to the detector's input; people fill about 1/2..5/6 of a tile they are found in
 MIN_TILE = 112
 MIN_TILE_FRACTION = 0.1     # ... but never below this fraction of the image's long side (bounds the count)
@@ -70,13 +70,14 @@ CACHE_SIZE = 4              # recent detect() results kept (a photo's people are
 # DOUBTED_PRESENCE: a proposer peak the landmark passes refuse is tried again without the presence floor (mostly
 # they refused for presence: small, blurred people in crowds); a skeleton the passes then agree on is a person
 # when the part segmentation of their crop vouches for it strictly (`parts(image, person, sure=True)`:
-# inference.pipeline.Predictor.parts_follow). The first try is the usual one, so per candidate nothing changes
-# where it found someone.
+# inference.person_evidence.PersonEvidence.parts_follow). The first try is the usual one, so per candidate nothing
+# changes where it found someone.
 
 
 class PersonSearch:
     """The search for people in a photo, a part of `blazepose.PersonDetector` (which supplies the models, the
     landmark stage `person_at` and its witnesses, and the lock and caches that detect() uses)."""
+
     # ------------------------------------------------------------------ stage 1: detector
     @staticmethod
     def views(shape: tuple[int, ...], zoom: bool = True) -> list[Roi]:

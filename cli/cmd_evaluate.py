@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from cli.out_arg import out_path
+
 DEFAULT_SPLIT = "test"
 
 
@@ -16,7 +18,7 @@ def add_arguments(p, name: str) -> None:
     # "default: None" for --weights, where None means the shipped weights)
     p.add_argument("data", type=Path, metavar="DATA",
                    help="labelled set (e.g. the fixed synthetic test split data/synth_test)")
-    p.add_argument("--out", type=Path, default=Path("docs/eval"),
+    p.add_argument("--out", type=out_path, default=Path("docs/eval"),
                    help="where eval.md and eval.json go (default: %(default)s; the default overwrites the "
                         "committed docs/eval tables: give another folder for a trial run)")
     # default None, not "test": an explicitly given split must exist, the default one may fall back

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from cli.cmd_render import CliInputError, add_body_arguments, prepare_out_file, report_error, resolve_body
+from cli.out_arg import out_path
 from inference.export import PARAM_SUFFIXES, SUFFIXES
 
 
@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                      "predict's files record is carried into the parameter file written.")
     add_body_arguments(parser)
     o = parser.add_argument_group("output")
-    o.add_argument("--out", required=True, type=Path, metavar="FILE",
+    o.add_argument("--out", required=True, type=out_path, metavar="FILE",
                    help="mesh.obj | mesh.ply | mesh.glb | pose.bvh | params.npz | params.json | NAME_body.pkl")
     o.add_argument("--skinned", action="store_true",
                    help="(.glb) the rigged body: SMPL's 24-joint skeleton, skin weights, the pose as joint rotations")

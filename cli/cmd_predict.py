@@ -47,6 +47,7 @@ import sys
 import time
 from pathlib import Path
 
+from cli.out_arg import out_path
 from inference.batch_log import (
     RANK_LOGS,
     box_note,
@@ -133,7 +134,7 @@ def add_arguments(p, name: str) -> None:
     p.epilog = EPILOG
     p.formatter_class = argparse.RawDescriptionHelpFormatter  # the epilog's table as written
     p.add_argument("images", nargs="+", type=Path, help="image files or folders of images")
-    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--out", type=out_path, required=True, help="output folder")
     p.add_argument("--refine", action=argparse.BooleanOptionalAction, default=True,
                    help="test-time refinement to the detector's keypoints, 3D landmarks and silhouette (on by "
                         "default, 0.2-0.8 s per person on a 2-core CPU; --no-refine writes the network's own fit)")
@@ -242,9 +243,18 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
     # read with --overwrite too: the outputs of people no longer found are removed only where the logs say
     # this tool wrote them for this image (`_remove_people_beyond`)
     holders, boxed = written_logged(args.out), boxed_logged(args.out)
-    todo, scenes = [], []
+    todo, scenes, refused = [], [], set()
     box = parse_box(getattr(args, "box", None))
     for i in mine:
+        longest = _name_too_long(args, mesh_formats, stems[i], box is not None)
+        if longest:  # (before any output is looked for: the file system refuses even to say it is absent)
+            msg = (f"the output file {longest} would be a longer name than the file system takes: rename the photo "
+                   f"(or copy it under a shorter name)")
+            print(f"error: {images[i]}: {msg}", file=sys.stderr)
+            log.write(index=i, image=str(images[i]), output=stems[i], status="error", message=msg)
+            counts["failed"] += 1
+            refused.add(i)
+            continue
         if box is not None:  # (one image) the same box again: the person fitted in it, if their outputs are there
             again = None if args.overwrite else boxed_before(args.out, stems[i], images[i], box, mesh_formats,
                                                                holders, boxed)
@@ -263,7 +273,7 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
         if args.all_people and (scene_missing(args.out, stems[i], len(now)) or scene_stale(args.out, stems[i], now,
                                                                                             holders)):
             scenes.append(i)  # every person's outputs there, the scene not, or not of them (a deletion)
-    for i in sorted(set(mine) - set(todo) - set(scenes)):  # finished before: not even the models are needed
+    for i in sorted(set(mine) - set(todo) - set(scenes) - refused):  # finished before: not even the models are needed
         log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist",
                   people=searched.get(stems[i]))
         counts["skipped"] += 1
@@ -302,6 +312,17 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
                   f"outputs in {args.out}", file=sys.stderr)
             return 1
     return _report(args, mine, counts)
+
+
+def _name_too_long(args, mesh_formats: list[str], stem: str, boxed: bool) -> str | None:
+    """The longest output file name of the image with output name `stem` when the file system cannot take it (with
+    --all-people or a box, as person NN's NAME_pNN), else None."""
+    from inference.file_writes import name_too_long
+
+    names = [q.name for q in output_paths(args.out / stem, mesh_formats, True)]
+    if args.all_people or boxed:
+        names = [n.replace(stem, f"{stem}_p99", 1) for n in names]
+    return name_too_long(args.out, names)
 
 
 def _report(args, mine: list[int], counts: dict) -> int:

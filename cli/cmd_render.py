@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from cli.out_arg import out_path
 from inference.camera import CROP_SIZE, FOCAL
-from inference.export import PARAM_SUFFIXES
+from inference.export import PARAM_SUFFIXES, VALUE_LIMIT
 from inference.poses import PRESET_NAMES
 
 VIEWS = ("front", "side", "back")
@@ -75,9 +76,14 @@ def parse_numbers(text: str, what: str, sizes: tuple[int, ...] | None = None) ->
     except ValueError:
         raise CliInputError(f"{what}: expected comma-separated numbers or a parameter file, got {text!r}") from None
     if sizes is not None and values.size not in sizes:
-        raise CliInputError(f"{what}: expected {' or '.join(map(str, sizes))} numbers, got {values.size}")
+        counts = (f"{min(sizes)} to {max(sizes)}" if len(sizes) > 2 and len(sizes) == max(sizes) - min(sizes) + 1
+                  else " or ".join(map(str, sizes)))
+        raise CliInputError(f"{what}: expected {counts} numbers, got {values.size or 'none'}")
     if not np.isfinite(values).all():
         raise CliInputError(f"{what}: contains NaN or inf")
+    if (np.abs(values) > VALUE_LIMIT).any():
+        raise CliInputError(f"{what}: {values[np.argmax(np.abs(values))]:g} is beyond +-{VALUE_LIMIT:g}, far outside "
+                            f"any body or camera")
     return values
 
 
@@ -95,7 +101,9 @@ def _is_file_arg(text: str) -> bool:
 
     Numbers are recognised by their form first, so 72 values are never looked up as a path (an
     over-long file name is an OS error); a name the OS refuses is not a file either (write ./NAME for
-    a parameter file whose name is a number)."""
+    a parameter file whose name is a number). An empty value is no file (Path("") is the current folder)."""
+    if not text.strip():
+        return False
     if Path(text).suffix.lower() in PARAM_SUFFIXES or "/" in text or os.sep in text:
         return True
     if _is_number_list(text):
@@ -181,13 +189,19 @@ def report_error(exc: Exception) -> int:
     return 2
 
 
-def prepare_out_file(out: Path) -> None:
+def prepare_out_file(out: Path, names=()) -> None:
     """Create the folder of the output file `out` and make sure a file can be written there, before anything is
     rendered; CliInputError (exit 2, as `predict` does for its --out) otherwise: a parent that is a file
-    (fake.jpg/x.obj) or a folder nobody may write (/proc) would else end in a traceback at the first write."""
+    (fake.jpg/x.obj) or a folder nobody may write (/proc) would else end in a traceback at the first write, and so
+    would a name longer than the file system takes (`out`'s, or one of the other file `names` written beside it)."""
+    from inference.file_writes import name_too_long
+
+    folder = out.parent
+    longest = name_too_long(folder, [out.name, *names])  # (first: asking whether such a path is a folder fails too)
+    if longest:
+        raise CliInputError(f"--out: the file name {longest} is longer than the file system takes; give a shorter one")
     if out.is_dir():
         raise CliInputError(f"--out {out} is a folder; give a file name")
-    folder = out.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
@@ -209,7 +223,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
                      "crop camera; side looks at the subject's left, back from behind.")
     add_body_arguments(parser)
     o = parser.add_argument_group("output")
-    o.add_argument("--out", required=True, type=Path, metavar="X.png", help="shaded front view (PNG)")
+    o.add_argument("--out", required=True, type=out_path, metavar="X.png", help="shaded front view (PNG)")
     o.add_argument("--size", type=int, default=CROP_SIZE, help=f"image size in pixels (default {CROP_SIZE})")
     o.add_argument("--views", default="front", metavar="V[,V]",
                    help=f"comma-separated views from {', '.join(VIEWS)} (default front)")
@@ -300,7 +314,7 @@ def run(args: argparse.Namespace) -> int:
         if z >= 0:  # behind the camera (or in it): nothing to see, and pyrender refuses the depth range
             raise CliInputError(f"the body's translation has z = {z:g} (--transl or the --pose file): a body in "
                                 f"front of the camera has z < 0")
-        prepare_out_file(args.out)
+        prepare_out_file(args.out, [q.name for _, _, q in output_paths(args.out, views, not args.no_labels)])
     except (BodyModelError, ParamsFileError, CliInputError) as exc:
         return report_error(exc)
     paths = output_paths(args.out, views, not args.no_labels)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing as mp
 from pathlib import Path
 
+from cli.out_arg import out_path
 from training.set_settings import refusal, seed_type, write_record
 
 TEST_SEED = 20181
@@ -17,7 +18,7 @@ _W = {}
 
 
 def add_arguments(p, name: str) -> None:
-    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--out", required=True, type=out_path, help="output folder")
     p.add_argument("--n", type=int, required=True, help="number of cases")
     p.add_argument("--seed", type=seed_type, default=0, help=f"random seed (the fixed test split uses {TEST_SEED})")
     p.add_argument("--split", choices=("train", "val", "test"), default=None,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cli.out_arg import out_path
 from training.set_settings import refusal, seed_type
 
 CROWD_TEST_SEED = 20183
 
 
 def add_arguments(p, name: str) -> None:
-    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--out", required=True, type=out_path, help="output folder")
     p.add_argument("--n", type=int, required=True, help="number of frames")
     p.add_argument("--seed", type=seed_type, default=0, help=f"random seed (the crowd test set uses {CROWD_TEST_SEED})")
     p.add_argument("--size", default="1024x640", help="frame width x height in pixels")

@@ -132,8 +132,8 @@ def expand(paths: list[Path], out: Path | None = None) -> list[Path]:
     for p in found:
         try:
             key = p.resolve()
-        except OSError:
-            key = p
+        except (OSError, RuntimeError):  # (RuntimeError: a symlink loop, before Python 3.13) read as named: the
+            key = p                      # reader then says why it cannot open it
         if key not in seen:
             seen.add(key)
             unique.append(p)

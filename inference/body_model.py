@@ -52,6 +52,8 @@ def read_model_file(path: Path) -> dict:
         raise BodyModelError(f"body model file not found: {path} (expected {expected})")
     if path.is_dir():
         raise BodyModelError(f"body model path is a folder: {path} (expected {expected})")
+    if not path.is_file():  # a FIFO or a device would hold the reader forever
+        raise BodyModelError(f"body model path is not a regular file: {path} (expected {expected})")
     try:
         if array_files.is_npz(path) or path.suffix.lower() == ".npz":  # by content: an .npz renamed .pkl is one
             data = array_files.read_npz(path)
@@ -77,6 +79,11 @@ def read_model_file(path: Path) -> dict:
         raise BodyModelError(f"{path} has inconsistent shapes (v_template {V}, J_regressor "
                              f"{np.asarray(data['J_regressor']).shape}, weights {np.asarray(data['weights']).shape}); "
                              f"expected 24 joints")
+    f = np.asarray(data["f"])
+    if f.ndim != 2 or f.shape[1] != 3 or f.size == 0 or not np.issubdtype(f.dtype, np.number):
+        raise BodyModelError(f"{path}: faces f {f.shape}, expected (F, 3) vertex indices")
+    if not (np.isfinite(f).all() and (f == np.round(f)).all() and f.min() >= 0 and f.max() < V[0]):
+        raise BodyModelError(f"{path}: faces f index vertices outside 0..{V[0] - 1}")
     return data
 
 

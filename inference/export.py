@@ -349,6 +349,11 @@ def export(path: str | Path, params: BodyParams, body_model, focal: float = FOCA
 
 
 # --------------------------------------------------------------------------- reading parameters
+# The largest magnitude a parameter may have (angles in radians, betas, metres, pixels): bodies are posed in float32,
+# where 1e39 is inf, and nothing a person or a camera needs comes near it (a focal of 31,000 px, a body 40 m away)
+VALUE_LIMIT = 1e6
+
+
 def _array(value, what: str, path: Path, sizes: tuple[int, ...] | None) -> np.ndarray:
     """`value` as a flat float64 array with one of `sizes` values (any size when None)."""
     if isinstance(value, safe_pickle.ChumpyStandIn):
@@ -364,6 +369,9 @@ def _array(value, what: str, path: Path, sizes: tuple[int, ...] | None) -> np.nd
         raise ParamsFileError(f"{path}: {what} has {a.size} values, expected {' or '.join(map(str, sizes))}")
     if not np.isfinite(a).all():
         raise ParamsFileError(f"{path}: {what} contains NaN or inf")
+    if (np.abs(a) > VALUE_LIMIT).any():
+        raise ParamsFileError(f"{path}: {what} holds a value beyond +-{VALUE_LIMIT:g} "
+                              f"({a[np.argmax(np.abs(a))]:g}), far outside any body or camera")
     return a
 
 

@@ -9,6 +9,20 @@ from pathlib import Path
 
 from .deferred_signals import deferred_signals
 
+# atomic_write's temporary file is named ".NAME.XXXXXXXX.tmp": this many bytes longer than NAME
+TEMPORARY_EXTRA = len("..") + 8 + len(".tmp")
+
+
+def name_too_long(folder: str | Path, names) -> str | None:
+    """The first of the file `names` (str) that `atomic_write` cannot create in `folder`: its temporary file's name
+    would exceed the file system's longest name (NAME_MAX bytes, 255 on most; 255 when the folder cannot say), or
+    None. Asked before any work, so that a photo named at length fails with its own message, not a traceback."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    return next((n for n in names if len(os.fsencode(n)) + TEMPORARY_EXTRA > limit), None)
+
 
 def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -> Path:
     """Write `data` to `path` through a temporary file in the same folder and os.replace.
@@ -31,7 +45,7 @@ def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -
 
 
 def _write_and_move(path: Path, data: bytes, overwrite: bool, mode: int) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # TEMPORARY_EXTRA
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

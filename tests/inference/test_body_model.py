@@ -1,6 +1,7 @@
 """Body model: the embedded SMPL-format model, real-SMPL-format files, and bad files."""
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 import types
@@ -117,6 +118,17 @@ def test_bad_model_paths_raise_one_line_errors_naming_the_file(tmp_path, arrays)
     np.savez(partial, **{k: v for k, v in arrays.items() if k not in ("J_regressor", "weights")})
     msg = _assert_names_file(partial, "missing")
     assert "J_regressor" in msg and "weights" in msg
+    # faces past the vertices (helper-79: an IndexError deep in the part labels, after the model "loaded")
+    faces = tmp_path / "faces.npz"
+    np.savez(faces, **{**arrays, "f": np.full_like(arrays["f"], 99999)})
+    assert f"outside 0..{len(arrays['v_template']) - 1}" in _assert_names_file(faces, "faces")
+    flat = tmp_path / "flat_faces.npz"
+    np.savez(flat, **{**arrays, "f": arrays["f"].ravel()})
+    _assert_names_file(flat, "faces")
+    # a FIFO would hold the reader forever (helper-79: `export --body-model fifo.npz` hung)
+    fifo = tmp_path / "fifo.npz"
+    os.mkfifo(fifo)
+    _assert_names_file(fifo, "not a regular file")
 
 
 def test_real_smpl_format_pickle_loads_without_chumpy(tmp_path, arrays, model):

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from inference.file_writes import atomic_write
+from inference.file_writes import TEMPORARY_EXTRA, atomic_write, name_too_long
 
 
 def test_writes_bytes_and_text_and_refuses_to_clobber(tmp_path):
@@ -53,3 +53,17 @@ def test_without_hard_links_the_move_still_refuses_a_name_taken_meanwhile(tmp_pa
         atomic_write(path, b"ours")
     assert path.read_bytes() == b"theirs"
     assert os.listdir(tmp_path) == ["c.txt"]
+
+
+def test_a_name_the_file_system_cannot_take_is_found_before_writing(tmp_path):
+    """255 bytes is the longest name on most file systems, and atomic_write's temporary file is longer than the
+    name it makes: a name that fits only without that room is refused too (helper-79: a photo named at length
+    ended `predict` in a traceback)."""
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    fits, over = "a" * (limit - TEMPORARY_EXTRA), "b" * (limit - TEMPORARY_EXTRA + 1)
+    assert name_too_long(tmp_path, ["short.png", fits]) is None
+    atomic_write(tmp_path / fits, b"x")
+    assert name_too_long(tmp_path, ["short.png", over, "c" * 300]) == over
+    with pytest.raises(OSError):
+        atomic_write(tmp_path / over, b"x")
+    assert name_too_long(tmp_path, ["\u00fc" * 130]) is not None  # bytes, not characters: 260 in UTF-8

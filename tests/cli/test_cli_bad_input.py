@@ -1,0 +1,81 @@
+"""Bad input to `predict`, `export` and `render`, regressions a reviewer found (helper-79): each gets a one-line
+message and its exit status, and a batch goes on past the image that cannot be written."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+
+import pytest
+
+from cli.main import main
+from inference.paths import RESOURCES
+
+PHOTO = RESOURCES / "photos" / "astronaut.jpg"
+
+
+@pytest.mark.parametrize("command", [["predict", str(PHOTO)], ["export", "--preset", "walk"],
+                                     ["render", "--preset", "walk"]])
+def test_an_empty_out_is_refused_not_read_as_the_current_folder(command, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main([*command, "--out", ""])
+    assert exc.value.code == 2 and "--out: is empty" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_photo_whose_output_names_are_too_long_fails_alone(tmp_path, capsys):
+    """A 240-character photo name: its NAME_parts_overlay.png is over the file system's 255 bytes. Before, the
+    first look for its outputs raised OSError (a traceback, the later images not run)."""
+    folder, out = tmp_path / "photos", tmp_path / "out"
+    folder.mkdir()
+    shutil.copy(PHOTO, folder / ("a" * 240 + ".jpg"))
+    shutil.copy(PHOTO, folder / "short.jpg")
+    assert main(["predict", str(folder), "--out", str(out), "--detect", "off", "--no-refine"]) == 1
+    err = capsys.readouterr().err
+    assert "longer name than the file system takes" in err and "Traceback" not in err
+    assert (out / "short.obj").exists()
+    rows = {r["output"][:5]: r for r in csv.DictReader((out / "summary.csv").open())}
+    assert rows["short"]["status"] == "done"
+    assert rows["aaaaa"]["status"] == "error" and "rename the photo" in rows["aaaaa"]["message"]
+
+
+@pytest.mark.parametrize("command, name", [(["export", "--preset", "walk"], "b" * 300 + ".obj"),
+                                           (["render", "--preset", "walk"], "c" * 240 + ".png")])
+def test_an_out_name_too_long_is_refused_before_any_work(command, name, tmp_path, capsys):
+    """render writes NAME_labels.png beside NAME.png: 240 characters fit for the one, not for the other."""
+    assert main([*command, "--out", str(tmp_path / name)]) == 2
+    assert "longer than the file system takes" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_symlink_loop_is_a_photo_that_cannot_be_read(tmp_path, capsys):
+    loop = tmp_path / "loop.jpg"
+    os.symlink(loop, loop)
+    assert main(["predict", str(loop), "--out", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    assert "could not be read" in captured.out + captured.err and "Traceback" not in captured.err
+
+
+def test_numbers_past_float32_are_refused_on_the_command_line_and_in_files(tmp_path, capsys):
+    """1e39 is inf in float32, where bodies are posed: a traceback ('vertices contain NaN or inf') before, or a
+    parameter file written with inf betas that the program's own reader then refused."""
+    for arg in ("--betas=1e39", "--transl=0,0,-1e39", "--pose=" + ",".join(["1e39"] * 72)):
+        assert main(["export", arg, "--out", str(tmp_path / "x.obj")]) == 2, arg
+        assert "beyond +-1e+06" in capsys.readouterr().err
+    good = tmp_path / "walk.json"
+    assert main(["export", "--preset", "walk", "--out", str(good)]) == 0
+    doc = json.loads(good.read_text())
+    doc["betas"][0] = 1e39
+    bad = tmp_path / "big.json"
+    bad.write_text(json.dumps(doc))
+    assert main(["export", "--pose", str(bad), "--out", str(tmp_path / "big.npz")]) == 2
+    assert "betas holds a value beyond" in capsys.readouterr().err
+    assert not (tmp_path / "big.npz").exists() and not (tmp_path / "x.obj").exists()
+
+
+def test_an_empty_number_list_is_not_read_as_the_current_folder(tmp_path, capsys):
+    """`--betas=` was taken for a parameter file named "" (Path("") is "."): "unknown parameter file kind ''"."""
+    assert main(["export", "--betas=", "--out", str(tmp_path / "x.obj")]) == 2
+    assert "--betas: expected 1 to 10 numbers, got none" in capsys.readouterr().err

@@ -59,6 +59,21 @@ def autocast(device: torch.device, bf16: bool):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=bool(bf16))
 
 
+def channels_last(net: torch.nn.Module) -> torch.nn.Module:
+    """The network's convolution weights, and every 4D input of its forward, in channels-last memory order: oneDNN's
+    convolutions run faster on it (this machine's CPU, one thread, bfloat16: 15-25 % less time per step of either
+    network, `python scripts/bench_train_step.py`; train-seg on 600 renders 2.45 -> 2.98 steps/s). The answers are
+    the same to float rounding, and checkpoints load into a network of either order."""
+    net.to(memory_format=torch.channels_last)
+
+    def to_channels_last(_module, args):
+        return tuple(a.contiguous(memory_format=torch.channels_last) if torch.is_tensor(a) and a.dim() == 4 else a
+                     for a in args)
+
+    net.register_forward_pre_hook(to_channels_last)
+    return net
+
+
 def cosine_lr(base: float, progress: float, warmup: float = 0.02) -> float:
     if progress < warmup:
         return base * progress / warmup
@@ -281,6 +296,7 @@ def train(task: Task) -> Path:
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     worst = -math.inf if task.higher_is_better else math.inf
     start_epoch, step, best = start_or_resume(cfg, net, opt, device, worst, rank, task.adapt_init)
+    channels_last(net)
     model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
     task.begin(device, rank, tr)
     total = len(tr) // (cfg.batch_size * world) * cfg.epochs

@@ -458,3 +458,31 @@ def test_a_cache_is_not_extended_with_other_settings(tmp_path, monkeypatch, caps
             run(*argv)
         assert needle in str(exc.value) and "holds 8 samples" in str(exc.value)
     assert (out / "shard_00000.npz").stat().st_mtime_ns == shard
+
+
+def test_the_training_loop_runs_the_convolutions_channels_last_with_the_same_answers(cache, tmp_path, monkeypatch):
+    """training.loop.channels_last: the weights and every 4D input in channels-last order (faster convolutions on
+    the CPU), the outputs those of the default order, and a checkpoint that loads into a plain network."""
+    from training.loop import channels_last
+
+    torch.manual_seed(0)
+    net = SegNet(width=8, head="shuffle", limb_channels=12, deep_limbs=True).eval()
+    rgb, limbs = torch.rand(2, 3, 64, 64), torch.rand(2, 12, 64, 64)
+    with torch.no_grad():
+        plain = net(rgb, limbs)
+        fast = channels_last(net)(rgb, limbs)
+    assert net.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(plain, fast, atol=1e-5)
+    conv, seen = torch.nn.Conv2d.forward, []
+
+    def recording(self, x):
+        seen.append(x.is_contiguous(memory_format=torch.channels_last) or x.shape[-1] == 1)
+        return conv(self, x)
+
+    monkeypatch.setattr(torch.nn.Conv2d, "forward", recording)
+    out = tmp_path / "fit"
+    assert _train_fit(cache, out, 1) == 0
+    assert seen and all(seen)
+    fresh = FitNet(in_channels=13)
+    ck = torch.load(out / "best.pt", weights_only=False)
+    fresh.load_state_dict(ck["model"])

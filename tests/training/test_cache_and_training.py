@@ -193,6 +193,26 @@ def test_torchrun_two_processes(cache, tmp_path):
 
 
 # ------------------------------------------------------------------ networks
+def test_soft_dice_is_the_overlap_of_the_probabilities_with_the_one_hot_labels():
+    """soft_dice_loss sums each class's probabilities at its own pixels instead of multiplying by a one-hot map:
+    the same value and gradient as the formula written out, over the classes present only."""
+    from training.losses import soft_dice_loss
+
+    torch.manual_seed(0)
+    logits = torch.randn(3, 13, 20, 20, requires_grad=True)
+    lab = torch.randint(0, 10, (3, 20, 20))  # classes 10-12 absent
+    p = F.softmax(logits, 1)
+    y = F.one_hot(lab, 13).permute(0, 3, 1, 2).float()
+    per_class = 2 * (p * y).sum((0, 2, 3)) / (p.sum((0, 2, 3)) + y.sum((0, 2, 3)))
+    expected = 1 - per_class[:10].mean()
+    (g_expected,) = torch.autograd.grad(expected, logits)
+    got = soft_dice_loss(logits, lab)
+    (g_got,) = torch.autograd.grad(got, logits)
+    assert torch.allclose(got, expected, atol=1e-6) and torch.allclose(g_got, g_expected, atol=1e-7)
+    perfect = F.one_hot(lab, 13).permute(0, 3, 1, 2).float() * 50
+    assert float(soft_dice_loss(perfect, lab)) == pytest.approx(0.0, abs=1e-6)
+
+
 @pytest.mark.parametrize("head", ["bilinear", "shuffle"])
 def test_segnet_forward_backward(head):
     from training.losses import soft_dice_loss

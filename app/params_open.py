@@ -39,7 +39,8 @@ class OpenedParams:
     it is shown on (the photo, or a blank stand-in); photo: the photo's path ('' when none is shown);
     photo_note: why no photo is shown ('' with one); has_camera: the file records the photo camera (an export
     writes it again; a file without one is written without one); model_note: the one-line note when the file
-    was made with another body model than the one posing it ('' otherwise); seconds: the time it took to read.
+    was made with another body model than the one posing it, or holds what the body model cannot take (betas past
+    the tenth) ('' otherwise); seconds: the time it took to read.
     """
 
     path: str
@@ -95,6 +96,7 @@ def read_params(path: str | Path, body, cancel: Callable[[], bool] = lambda: Fal
     if record.body_model not in ("", body.name):
         model_note = (f"{p.name} was fitted with the body model {record.body_model!r}; its pose and shape are "
                       f"shown on {body.name!r}")
+    model_note = "; ".join(x for x in (model_note, *record.notes) if x)
     return OpenedParams(str(p), prediction, ShownImage(placement.image, display, scale, source), photo, note,
                         record.photo is not None, model_note, time.perf_counter() - t0)
 

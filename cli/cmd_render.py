@@ -149,6 +149,8 @@ def resolve_body(args: argparse.Namespace) -> BodySpec:
     photo = None
     if pose_file is not None:
         rec = load_params_file(pose_file, model)
+        for line in rec.notes:
+            print(f"note: {line}", file=sys.stderr)
         photo = rec.photo
         pose = rec.params.pose
         betas = rec.params.betas if betas is None else betas
@@ -157,7 +159,10 @@ def resolve_body(args: argparse.Namespace) -> BodySpec:
         if rec.focal is not None:
             focal, crop_size = rec.focal, rec.size or CROP_SIZE
     if betas_file is not None:
-        betas = load_params_file(betas_file, model).params.betas
+        rec = load_params_file(betas_file, model)
+        for line in rec.notes:
+            print(f"note: {line}", file=sys.stderr)
+        betas = rec.params.betas
     if betas is None:
         betas = np.zeros(10)
     if args.focal is not None:

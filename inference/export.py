@@ -76,7 +76,7 @@ class ParamsRecord:
     the camera when the file records them (a `_body.pkl` records f only, or crop_f and crop_size);
     body_model: the name of the body model the parameters were made with ("" when unknown); photo: the
     photo camera with the photo-pixel joints when the file records one (its crop_transl is params.transl;
-    joints2d / lsp2d None when absent), else None.
+    joints2d / lsp2d None when absent), else None; notes: one line each on what the body model could not take.
     """
 
     params: BodyParams
@@ -85,6 +85,7 @@ class ParamsRecord:
     size: int | None
     body_model: str
     photo: PhotoCamera | None = None
+    notes: tuple[str, ...] = ()  # what reading the file left out, for the user (e.g. betas past the tenth)
 
 
 # --------------------------------------------------------------------------- part maps
@@ -445,6 +446,10 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
     betas_all = _array(doc["betas"], "betas", path, None)
     betas = np.zeros(NUM_BETAS)
     betas[: min(NUM_BETAS, betas_all.size)] = betas_all[:NUM_BETAS]
+    extra = np.abs(betas_all[NUM_BETAS:])
+    notes = ((f"{path.name} holds {betas_all.size} betas; the body model has {NUM_BETAS} shape components, so betas "
+              f"{NUM_BETAS + 1}-{betas_all.size} (up to {extra.max():.3g}) are left out",)
+             if extra.size and extra.max() > 1e-6 else ())
     name = doc.get("body_model", "")
     name = str(np.asarray(name)) if name is not None else ""
 
@@ -455,9 +460,9 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
             size = _scalar(doc, "crop_size", path)
             photo = _photo_from_pkl(doc, pose, betas, params, path, body_model)
             return ParamsRecord(params, given, _scalar(doc, "crop_f", path), None if size is None else int(size),
-                                name, photo)
+                                name, photo, notes=notes)
         params, given = _from_body_pkl(doc, pose, betas, path, body_model)
-        return ParamsRecord(params, given, _scalar(doc, "f", path), None, name)
+        return ParamsRecord(params, given, _scalar(doc, "f", path), None, name, notes=notes)
     transl = _array(doc["transl"], "transl", path, (3,)) if "transl" in doc else None
     size = _scalar(doc, "crop_size", path)
     params = BodyParams.from_pose(pose, betas, transl)
@@ -472,7 +477,8 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
                             focal, None if size is None else int(size),
                             _points(doc, "joints2d", path, 24), _points(doc, "lsp2d", path, 14),
                             _box(doc, "photo_crop_box", path))
-    return ParamsRecord(params, transl is not None, focal, None if size is None else int(size), name, photo)
+    return ParamsRecord(params, transl is not None, focal, None if size is None else int(size), name, photo,
+                        notes=notes)
 
 
 def _box(doc: dict, key: str, path: Path) -> np.ndarray | None:

@@ -161,6 +161,20 @@ def test_a_file_made_for_another_body_model_opens_with_a_note(qtbot, controller,
     wait_opened(qtbot, controller, path)
 
 
+def test_betas_the_body_model_cannot_take_are_said_to_be_left_out(qtbot, controller, fitted, tmp_path):
+    """helper-79: a parameter file with 16 betas was shown with the first ten, the other six dropped unsaid."""
+    import json
+
+    path = write_files(tmp_path, fitted)[".json"]
+    doc = json.loads(path.read_text())
+    doc["betas"] = list(doc["betas"]) + [2.0] * 6
+    path.write_text(json.dumps(doc))
+    with qtbot.waitSignal(controller.warning, timeout=20000) as sig:
+        controller.open_paths([path])
+    assert "holds 16 betas" in sig.args[0] and "betas 11-16 (up to 2) are left out" in sig.args[0]
+    wait_opened(qtbot, controller, path)
+
+
 def test_a_newer_open_supersedes_and_esc_drops_it(qtbot, controller, fitted, tmp_path):
     path = write_files(tmp_path, fitted)[".npz"]
     controller.open_paths([path])

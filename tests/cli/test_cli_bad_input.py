@@ -79,3 +79,25 @@ def test_an_empty_number_list_is_not_read_as_the_current_folder(tmp_path, capsys
     """`--betas=` was taken for a parameter file named "" (Path("") is "."): "unknown parameter file kind ''"."""
     assert main(["export", "--betas=", "--out", str(tmp_path / "x.obj")]) == 2
     assert "--betas: expected 1 to 10 numbers, got none" in capsys.readouterr().err
+
+
+def test_betas_past_the_tenth_are_said_to_be_left_out(tmp_path, capsys):
+    """A parameter file with 16 betas (another tool's body model): the first ten pose the body, and the others,
+    not zero, are named instead of dropped without a word; zeros past the tenth are nothing to say."""
+    from inference.body_model import BodyModel
+    from inference.export import load_params_file
+
+    good = tmp_path / "walk.json"
+    assert main(["export", "--preset", "walk", "--out", str(good)]) == 0
+    doc = json.loads(good.read_text())
+    doc["betas"] = [0.5] * 10 + [5.0] * 6
+    many = tmp_path / "many.json"
+    many.write_text(json.dumps(doc))
+    capsys.readouterr()
+    assert main(["export", "--pose", str(many), "--out", str(tmp_path / "many.npz")]) == 0
+    assert "holds 16 betas" in capsys.readouterr().err
+    rec = load_params_file(many, BodyModel())
+    assert list(rec.params.betas) == [0.5] * 10 and "betas 11-16 (up to 5) are left out" in rec.notes[0]
+    doc["betas"] = [0.5] * 10 + [0.0] * 6
+    many.write_text(json.dumps(doc))
+    assert load_params_file(many, BodyModel()).notes == ()

@@ -351,8 +351,9 @@ def export(path: str | Path, params: BodyParams, body_model, focal: float = FOCA
 
 # --------------------------------------------------------------------------- reading parameters
 # The largest magnitude a parameter may have (angles in radians, betas, metres, pixels): bodies are posed in float32,
-# where 1e39 is inf, and nothing a person or a camera needs comes near it (a focal of 31,000 px, a body 40 m away)
-VALUE_LIMIT = 1e6
+# where 1e39 is inf. Far above what a person or camera needs: the photo camera of a person filling a 50,000 px
+# panorama has a focal near 1e6 px (NBF's 5000 px lens on a 256 px crop, scaled to the crop's side in the photo)
+VALUE_LIMIT = 1e9
 
 
 def _array(value, what: str, path: Path, sizes: tuple[int, ...] | None) -> np.ndarray:

@@ -143,6 +143,9 @@ class DatasetTableModel(QAbstractTableModel):
             parts.append(f"{alone} with nobody detected (read alone)")
         if bad:
             parts.append(f"{bad} failed")
+        missing = sum(1 for r in res if not r.error and unscored(r))
+        if missing:
+            parts.append(f"{missing} not scored (ground truth unreadable)")
         return " · ".join(parts)
 
     # ---------------------------------------------------------------- Qt model
@@ -186,8 +189,18 @@ class DatasetTableModel(QAbstractTableModel):
 
 
 def status_of(res) -> str:
-    """A row's status: pending, failed or done."""
-    return "pending" if res is None else ("failed" if res.error else "done")
+    """A row's status: pending, failed, unscored (fitted, but its ground truth did not read: `note` says why) or
+    done."""
+    if res is None:
+        return "pending"
+    if res.error:
+        return "failed"
+    return "unscored" if unscored(res) else "done"
+
+
+def unscored(res) -> bool:
+    """A case fitted whose body could not be scored: its ground-truth body did not read (`res.note` says why)."""
+    return bool(res.note) and not math.isfinite(res.pa_mpjpe)
 
 
 def person_of(res) -> str:

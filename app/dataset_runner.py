@@ -456,7 +456,8 @@ def case_details(reader: DatasetFolder, case: DatasetCase, res: CaseResult | Non
         net_aligned, net_errors = procrustes_errors(net_mesh, gt_mesh)
     failure = res.error if res is not None else ""
     return CaseDetails(case, res, image, gt_labels, pred_labels, gt_mesh, pred_mesh,
-                       "; ".join(m for m in (msg, failure) if m), aligned, errors, net_mesh, net_aligned, net_errors)
+                       "; ".join(dict.fromkeys(m for m in (msg, failure) if m)),  # (the same unreadable file once)
+                       aligned, errors, net_mesh, net_aligned, net_errors)
 
 
 class DetailsWorker(QObject):

@@ -21,6 +21,16 @@ class ExportsMixin:
 
     MESH_SUFFIXES = (".obj", ".ply", ".glb")
 
+    def nothing_to_export(self) -> str:
+        """Why there is nothing to export, for the user: no image open, its fit still running, or nobody fitted."""
+        shown = self.session.shown
+        if shown is None:
+            return "nothing to export yet: open an image first"
+        name = shown.name or "this image"
+        if self.session.busy:
+            return f"nothing to export yet: {name} is being fitted"
+        return f"nothing is fitted for {name}, so there is nothing to export (Edit > Run the model again, F5)"
+
     def writer_for(self, path: str | Path, skinned: bool = False, scene: bool = False):
         """The writer of an export to `path` by its suffix: a mesh (.obj/.ply/.glb), the rigged body
         (skinned=True, a .glb) or the pose (.bvh), the part map (.png) or parameters (.npz/.json/_body.pkl);
@@ -92,7 +102,7 @@ class ExportsMixin:
         self._check_edits_posed()
         mesh = self.session.mesh
         if mesh is None:
-            raise RuntimeError("nothing to export yet: open an image first")
+            raise RuntimeError(self.nothing_to_export())
         vertices = mesh.vertices - frame_offset(mesh.joints, frame)
         return lambda overwrite: export.export_mesh(path, vertices, mesh.faces, overwrite=overwrite, frame=frame)
 
@@ -121,7 +131,7 @@ class ExportsMixin:
         if not kept and current is not None:
             kept = [current]
         if not kept:
-            raise RuntimeError("nothing to export yet: open an image first")
+            raise RuntimeError(self.nothing_to_export())
         bodies = []
         for r in kept:
             mesh = r.mesh if r.mesh is not None else r.prediction.mesh
@@ -149,7 +159,7 @@ class ExportsMixin:
         self.flush()
         params, body = self.session.params, self.body_model()
         if params is None or self.session.prediction is None:
-            raise RuntimeError("nothing to export yet: open an image first")
+            raise RuntimeError(self.nothing_to_export())
         if body is None:
             raise RuntimeError("the body model is still loading: try again in a moment" if self._current_load
                                else "no body model loaded (see the settings)")
@@ -167,7 +177,7 @@ class ExportsMixin:
 
         pred = self.session.prediction
         if pred is None:
-            raise RuntimeError("nothing to export yet: open an image first")
+            raise RuntimeError(self.nothing_to_export())
         if pred.params_file:
             raise RuntimeError(f"no part map: {Path(pred.params_file).name} holds the body's parameters only")
         return lambda overwrite: export.export_parts(path, pred.parts, pred.crop, pred.image, overwrite=overwrite)
@@ -185,7 +195,7 @@ class ExportsMixin:
         self.flush()
         pred, params = self.session.prediction, self.session.params
         if pred is None or params is None:
-            raise RuntimeError("nothing to export yet: open an image first")
+            raise RuntimeError(self.nothing_to_export())
         body = self.body_model()
         name = body.name if body is not None else (self.config.body_model_path or "embedded")
         if params is pred.params:

@@ -430,6 +430,7 @@ class FolderSession(QObject):
         self.summary: BatchSummary | None = None
         self._thumb_gen, self._batch_gen = Generation(), Generation()
         self._thumb_job = self._batch_job = 0
+        self._replaced_job = 0  # a batch stopped because other images were opened: its summary still said
         self.thumbs = ThumbnailWorker(self._thumb_gen)
         self.batch = BatchWorker(factory or default_predictor_factory, config, self._batch_gen)
         self._threads = [WorkerThread(self.thumbs, "nbf-thumbnails"), WorkerThread(self.batch, "nbf-batch")]
@@ -457,6 +458,7 @@ class FolderSession(QObject):
         paths = [Path(p) for p in paths]
         if [_key(p) for p in paths] == [_key(p) for p in self.model.paths]:
             return
+        self._replaced_job = self._batch_job if self.running else 0
         self.cancel()
         self._batch_job = 0  # the old batch's last answers are not rows of the new list
         self.model.set_paths(paths)
@@ -537,6 +539,9 @@ class FolderSession(QObject):
             self.summary = summary
             self._set_running(False)
             self.finished.emit(summary.text(self.out))
+        elif job and job == self._replaced_job:  # (not a row of the list shown now: only its summary)
+            self._replaced_job = 0
+            self.finished.emit(f"{summary.text(self.out)} (stopped: other images were opened)")
 
     @Slot(int, str)
     def _on_failed(self, job: int, message: str) -> None:

@@ -69,6 +69,10 @@ def user_message(exc: BaseException) -> str:
     text = str(exc).strip() or name
     if isinstance(exc, USER_ERRORS) or type(exc) is RuntimeError:
         return text
+    if isinstance(exc, OSError):  # the file and why, in words ("PermissionError: [Errno 13] ..." before)
+        from inference.file_writes import describe_os_error
+
+        return describe_os_error(exc)
     return f"{name}: {text}"
 
 

@@ -363,6 +363,8 @@ def _array(value, what: str, path: Path, sizes: tuple[int, ...] | None) -> np.nd
             value = value.to_array()
         except ValueError as exc:
             raise ParamsFileError(f"{path}: {what}: {exc}") from None
+    if np.iscomplexobj(value):  # (the cast to float64 would drop the imaginary part with only a warning)
+        raise ParamsFileError(f"{path}: {what} holds complex numbers, not real ones")
     try:
         a = np.asarray(value, np.float64).ravel()
     except (TypeError, ValueError):
@@ -378,7 +380,7 @@ def _array(value, what: str, path: Path, sizes: tuple[int, ...] | None) -> np.nd
 
 
 def _read_json(path: Path) -> dict:
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc = json.loads(path.read_text(encoding="utf-8-sig"))  # (-sig: a byte-order mark, as Notepad saves, is read)
     if not isinstance(doc, dict):
         raise ParamsFileError(f"{path}: expected a JSON object with pose, betas, transl")
     return doc

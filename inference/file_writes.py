@@ -3,6 +3,7 @@ Dataset tab's tables) goes through `atomic_write`, so a failed or interrupted wr
 nothing, and never replaces an existing file unless asked."""
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -37,11 +38,41 @@ def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -
         data = data.encode("utf-8")
     if not path.parent.is_dir():  # (else the temporary file's name would be the one reported missing)
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
+    if path.is_dir():  # (before the exists check: "replace it?" would be asked of a folder)
+        raise IsADirectoryError(errno.EISDIR, "a folder has this name", str(path))
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists (use overwrite to replace it)")
     mode = (path.stat().st_mode & 0o777) if path.exists() else 0o644
     with deferred_signals():  # an interruption between creating the temporary file and its clean-up
-        return _write_and_move(path, data, overwrite, mode)  # would leave it behind
+        try:                  # would leave it behind
+            return _write_and_move(path, data, overwrite, mode)
+        except FileExistsError:
+            raise
+        except OSError as exc:  # about the temporary file: said of the user's file, whose name they know
+            if exc.errno is not None and exc.filename and Path(exc.filename).name.startswith(f".{path.name}."):
+                raise type(exc)(exc.errno, exc.strerror, str(path)) from None
+            raise
+
+
+# The user's words for the file errors they can meet (no errno, no class name)
+_WHY = {errno.EACCES: "no permission to write there", errno.EPERM: "not permitted there",
+        errno.ENOENT: "no such file or folder", errno.EISDIR: "a folder has this name",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+        errno.ENAMETOOLONG: "the name is longer than the file system takes", errno.ENOSPC: "the disk is full",
+        errno.EROFS: "the file system is read-only", errno.EDQUOT: "the disk quota is used up",
+        errno.EEXIST: "a file has this name"}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for a user about a failed file operation: the file (a long path shortened) and why, in words; the
+    message itself for an OSError made with one (no errno: e.g. atomic_write's missing folder)."""
+    if exc.errno is None:
+        return str(exc)
+    why = _WHY.get(exc.errno, (exc.strerror or str(exc)).lower())
+    name = str(exc.filename) if exc.filename else ""
+    if len(name) > 100:
+        name = f"{name[:60]}...{name[-30:]}"
+    return f"{name}: {why}" if name else why
 
 
 def _write_and_move(path: Path, data: bytes, overwrite: bool, mode: int) -> Path:

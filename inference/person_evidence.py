@@ -8,6 +8,7 @@ empty at first) and `_person_parts(crop_image, joints2d, conf, mask_crop, photo_
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 
@@ -44,6 +45,11 @@ PART_WITNESS_MIN = 0.25
 SURE_PART_AGREEMENT = 0.5
 SURE_PART_CONFIDENCE = 0.7
 WITNESSED_KEPT = 4  # part maps of recent third-witness calls kept for the strict ask that may follow the lenient one
+# The witness reads the part map warped onto the photo at most this many photo pixels across the person's crop: a
+# person filling a 90-megapixel photo took 5.7 s a witness call at the photo's resolution (13 probability planes of
+# 9000 x 9000), 40 s of search in all. Every crop of the project's test photos and renders is smaller, so the
+# witness answers there as when its bars were set (docs/crowds.md).
+WITNESS_MAX_SIDE = 1024
 
 
 def undetected_person(image_shape: tuple[int, ...], parts: PartMap, confident: float = UNDETECTED_PERSON_CONFIDENCE
@@ -88,9 +94,14 @@ class PersonEvidence:
         from .metrics import keypoint_part_agreement
 
         crop, parts = self._crop_parts(rgb, person)
+        keypoints, shape = np.asarray(person.keypoints, np.float32), rgb.shape[:2]
+        k = min(1.0, WITNESS_MAX_SIDE * crop.scale / crop.size)  # (crop.size / crop.scale: its side in photo px)
+        if k < 1.0:  # the photo, the crop and the keypoints at k times their size
+            shape = (max(1, round(shape[0] * k)), max(1, round(shape[1] * k)))
+            crop = Crop(np.asarray(crop.offset, np.float32) * k, crop.scale / k, crop.size)
+            keypoints = np.concatenate([keypoints[:, :2] * k, keypoints[:, 2:]], 1)
         # the map weighed on the crop, as the witness's thresholds were set (crowds.md)
-        agreement = keypoint_part_agreement(uncrop_parts(parts, crop, rgb.shape, in_photo=False),
-                                            person.keypoints).agreement
+        agreement = keypoint_part_agreement(uncrop_parts(parts, crop, shape, in_photo=False), keypoints).agreement
         return float(agreement), parts.confidence()
 
     def _witnessed_parts(self, rgb: np.ndarray, person, crop: Crop) -> PartMap | None:
@@ -114,13 +125,13 @@ class PersonEvidence:
             return agreement >= SURE_PART_AGREEMENT and confidence >= SURE_PART_CONFIDENCE
         return not agreement < PART_WITNESS_MIN
 
-    def people(self, rgb: np.ndarray) -> tuple:
+    def people(self, rgb: np.ndarray, cancel: Callable[[], bool] | None = None) -> tuple:
         """The detector's people on the (H, W, 3) uint8 photo, default person first, with the segmentation as
         a third witness for doubtful ones (`parts_follow`); () without a detector. The detector answers a
-        photo it has just seen from its cache."""
+        photo it has just seen from its cache. `cancel() -> bool` True stops the search (Cancelled)."""
         if self.detector is None:
             return ()
-        return tuple(self.detector.detect(rgb, parts=self.parts_follow))
+        return tuple(self.detector.detect(rgb, parts=self.parts_follow, cancel=cancel))
 
     def person_without_detection(self, rgb: np.ndarray) -> bool:
         """Whether `predict` takes the (H, W, 3) uint8 photo as one person although the search finds nobody in

@@ -350,7 +350,7 @@ class Predictor(PersonEvidence):
 
                 box = tuple(float(v) for v in body_box(found, rgb.shape))
         elif box is None and self.detector is not None and person >= 0:
-            people, searched = self.people(rgb), True
+            people, searched = self.people(rgb, cancel), True
             animals = tuple(self.detector.set_aside(rgb))
             if people:
                 if not 0 <= person < len(people):
@@ -465,7 +465,7 @@ class Predictor(PersonEvidence):
             p = self.predict(rgb, box=(x0, y0, x1, y1), person=-1, cancel=cancel, require_person=False)
             return replace(p, source=str(image) if isinstance(image, (str, Path)) else "")
         t = time.perf_counter()
-        people = list(self.people(rgb))  # the search first (kept by the detector): the boxed person joins it
+        people = list(self.people(rgb, cancel))  # the search first (kept by the detector): the boxed person joins it
         found = self.detector.person_in_box(rgb, (x0, y0, x1, y1))
         if found is None:
             # (a person whose head the photo cuts off is the landmark model's blind spot: docs/crowds.md)
@@ -530,7 +530,7 @@ class Predictor(PersonEvidence):
             raise PredictionError(str(exc)) from None
         frame = crop_for_box(None, rgb.shape, self.size)
         t = time.perf_counter()
-        people = self.people(rgb)
+        people = self.people(rgb, cancel)
         t_search = time.perf_counter() - t
         try:  # person -1: the whole image, no second search
             p = self.predict(rgb, crop=frame, found=people[0] if people else None, person=0 if people else -1,

@@ -49,7 +49,7 @@ class ExportDialogs:
 
     def export_dialog(self, suffix: str) -> int:
         if self.session.prediction is None:
-            self.show_error("nothing to export yet: open a photo first")
+            self.show_error(self.controller.nothing_to_export())
             return False
         kind = ("mesh" if suffix in (s for _, s in MESH_FORMATS) else
                 "body" if suffix in (s for _, s in ANIMATION_FORMATS) else
@@ -70,7 +70,7 @@ class ExportDialogs:
     def export_scene_dialog(self) -> int:
         """Every fitted person in one file (GLB, OBJ or PLY by the name's suffix; GLB when none is typed)."""
         if self.session.prediction is None:
-            self.show_error("nothing to export yet: open a photo first")
+            self.show_error(self.controller.nothing_to_export())
             return 0
         path = self.ask_save_path("Export everyone fitted as one scene",
                                   self._default_stem(person=False) + "_scene.glb", "Scenes (*.glb *.obj *.ply)")
@@ -110,6 +110,9 @@ class ExportDialogs:
         if not path.lower().endswith(".png"):
             path += ".png"
         p = Path(path)
+        if p.is_dir():  # (not "replace it?": a folder is not replaced)
+            self.show_error(f"cannot save the screenshot: {p} is a folder")
+            return 0
         if p.exists() and not self.confirm_overwrite(p):
             return 0
         return self.save_screenshot(widget, p)

@@ -159,6 +159,7 @@ class PersonDetector(PersonSearch):
         self._passes: tuple[np.ndarray, dict] | None = None  # (image, passes by ROI) of the running detect() call
         # the running detect() call's landmark results by id: (person, image, ROI, mirrored pass or None)
         self._looks: dict[int, tuple] | None = None
+        self._cancel = None  # the running detect() call's cancel callable (`stop_if_cancelled`)
 
     # ------------------------------------------------------------------ stage 2: landmarks
     def landmarks(self, image: np.ndarray, roi: Roi, with_mask: bool = True):
@@ -224,6 +225,7 @@ class PersonDetector(PersonSearch):
         and, with `look`, the selfie segmenter paints their silhouette as person (`looks_like_person`).
         `presence_min`: the pose presence both passes need (PRESENCE_MIN; the search lowers it only for proposer
         peaks, and then asks `parts(..., sure=True)` of what it returns: DOUBTED_PRESENCE)."""
+        self.stop_if_cancelled()
         best = None
         rois = [roi] + ([Roi(roi.cx, roi.cy, roi.side, 0.0)] if abs(roi.angle) > UPRIGHT_RETRY else [])
         rois.append(Roi(roi.cx, roi.cy, roi.side * SHRINK_RETRY, roi.angle))

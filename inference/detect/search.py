@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..errors import Cancelled
 from .blazepose_model import DET_MIN_SCORE, DET_SIZE, N_ANCHORS, box_iou, sigmoid, weighted_nms
 from .merging import (
     HEAD_IOU,
@@ -77,6 +79,12 @@ CACHE_SIZE = 4              # recent detect() results kept (a photo's people are
 class PersonSearch:
     """The search for people in a photo, a part of `blazepose.PersonDetector` (which supplies the models, the
     landmark stage `person_at` and its witnesses, and the lock and caches that detect() uses)."""
+
+    def stop_if_cancelled(self) -> None:
+        """Raise Cancelled when the running detect() call's `cancel` says so (a no-op outside detect())."""
+        cancel = getattr(self, "_cancel", None)
+        if cancel is not None and cancel():
+            raise Cancelled("cancelled")
 
     # ------------------------------------------------------------------ stage 1: detector
     @staticmethod
@@ -154,6 +162,7 @@ class PersonSearch:
         """Detector hits of the views (numbered from `first`), each view's best first."""
         out = []
         for i, view in enumerate(views, start=first):
+            self.stop_if_cancelled()
             boxes, kps, scores = self.detect_view(image, view, min_score)
             for b, k, sc in zip(boxes, kps, scores):
                 roi = roi_from_points(k[0], k[1])
@@ -182,7 +191,8 @@ class PersonSearch:
         return out
 
     def detect(self, image_rgb: np.ndarray, max_people: int | None = None, with_masks: bool = True,
-               min_score: float = DET_MIN_SCORE, zoom: bool = True, wide: bool = True, parts=None) -> list[Person]:
+               min_score: float = DET_MIN_SCORE, zoom: bool = True, wide: bool = True, parts=None,
+               cancel: Callable[[], bool] | None = None) -> list[Person]:
         """Every person found in an (H, W, 3) uint8 RGB image (grey (H, W) is accepted), at most max_people
         (default 5, WIDE_MAX_PEOPLE with `wide`), the default person first (`rank_people`: the most complete,
         central and large); [] when there is nobody.  `wide` adds the tiled passes of `tiles` for people far
@@ -192,7 +202,8 @@ class PersonSearch:
         (`person_at`), and with `sure` the strict one that lets a proposer peak's skeleton through when the
         landmark model doubts it and vouches for people found only on a small image's canvas (`_on_canvas`,
         searched only with a witness); the cache tells results with and without one apart, not two different
-        ones."""
+        ones. `cancel() -> bool` is asked before each detector view and landmark pass: True stops the search with
+        inference.errors.Cancelled, nothing kept (on a 90-megapixel photo the search takes about 40 s)."""
         image = as_rgb(image_rgb)
         if max_people is None:
             max_people = WIDE_MAX_PEOPLE if wide else 5
@@ -203,14 +214,14 @@ class PersonSearch:
                 if k == key:
                     return [p if with_masks else Person(p.box, p.score, p.keypoints, None, p.world)
                             for p in found + added]
-            self._passes, self._looks = (image, {}), {}
+            self._passes, self._looks, self._cancel = (image, {}), {}, cancel
             try:
                 people, animals = self._detect(image, max_people, min_score, zoom, wide, parts)
                 if not people and wide and parts is not None and max(image.shape[:2]) < 2 * DET_SIZE:
                     people, on_canvas = self._on_canvas(image, max_people, min_score, zoom, parts)
                     animals = animals or on_canvas  # (the canvas mostly finds the same animal again)
             finally:
-                self._passes, self._looks = None, None
+                self._passes, self._looks, self._cancel = None, None, None
             self._cache = [(key, people), *self._cache][:CACHE_SIZE]
             if animals:  # (kept without their silhouettes: only where they are is told)
                 keep_newest(self._set_aside, key[:2], [Person(a.box, a.score, a.keypoints) for a in animals],

@@ -84,11 +84,16 @@ def test_bad_file_reports_and_keeps_state(qtbot, controller, photo, tmp_path):
     assert controller.session.prediction is pred  # nothing lost
 
 
-def test_no_person_is_reported(qtbot, controller):
+def test_no_person_is_reported(qtbot, controller, tmp_path):
+    assert controller.nothing_to_export() == "nothing to export yet: open an image first"
     with qtbot.waitSignal(controller.error, timeout=30000) as sig:
         controller.open_array(grey_image(), "blank")
+        assert controller.nothing_to_export() == "nothing to export yet: blank is being fitted"
     assert "no person" in sig.args[0]
     assert not controller.session.busy and controller.session.prediction is None
+    # an export now says why there is nothing (helper-80: "open an image first", with one open)
+    with pytest.raises(RuntimeError, match="nothing is fitted for blank"):
+        controller.export_in_background(tmp_path / "x.obj")
 
 
 def test_a_photo_refused_as_no_person_can_be_fitted_whole(qtbot, controller):

@@ -68,6 +68,8 @@ def test_bad_case_does_not_stop_the_run(qtbot, dataset_copy, predictor_factory, 
         status = [name for name, *_ in COLUMNS].index("status")
         assert ds.model.index(0, status).data() == "failed"
         assert "00000_image.png" in ds.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+        message = ds.details(0).message  # read again and failed in the run: said once (helper-80: twice)
+        assert "00000_image.png" in message and ";" not in message
     finally:
         ds.shutdown()
 
@@ -262,6 +264,13 @@ def test_a_broken_label_file_is_read_as_missing_and_said(qtbot, dataset_copy, pr
         assert "00000_parts.png" in ds.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
         d = ds.details(0)
         assert d.image is not None and d.gt_labels is None and "00000_parts.png" in d.message
+        # the body that could not be scored is said apart from the scored ones (helper-80: "done", every metric
+        # "-", and the summary silent on it)
+        from app.dataset_model import COLUMNS
+
+        status = [name for name, *_ in COLUMNS].index("status")
+        assert [ds.model.index(r, status).data() for r in (0, 1)] == ["done", "unscored"]
+        assert "1 not scored (ground truth unreadable)" in ds.model.summary()
     finally:
         ds.shutdown()
 

@@ -142,6 +142,28 @@ def test_cancel_keeps_what_was_written(qtbot, real_predictor, model_config, imag
         s.shutdown()
 
 
+def test_other_images_opened_during_a_run_stop_it_with_its_summary(qtbot, real_predictor, model_config, images,
+                                                                    tmp_path):
+    """helper-80: opening other images stopped "Run all" without a word (the list changed, its summary was
+    dropped with the old list's rows). Now the stopped run's summary is said, and says why it stopped."""
+    slow = SlowPredictor(real_predictor, delay=0.5)
+    s = FolderSession(factory_for(slow, model_config), model_config)
+    try:
+        pics = [p for p in images if p.name.startswith("synthetic")] + [SAMPLES / "synthetic_03.png"]
+        s.set_images(pics)
+        first_done = []
+        s.model.dataChanged.connect(lambda *a: s.model.statuses[0].state == DONE and first_done.append(1))
+        s.run_all(tmp_path / "out")
+        qtbot.waitUntil(lambda: bool(first_done), timeout=60000)
+        with qtbot.waitSignal(s.finished, timeout=60000) as said:
+            s.set_images(pics[:1])
+        assert not s.running and said.args[0].startswith("cancelled: ")
+        assert said.args[0].endswith("(stopped: other images were opened)") and "written" in said.args[0]
+        assert s.model.paths == pics[:1]
+    finally:
+        s.shutdown()
+
+
 def test_interactive_results_fill_in_the_list(qtbot, app_settings, predictor_factory, model_config, images):
     from app.controller import Controller
 

@@ -101,3 +101,28 @@ def test_betas_past_the_tenth_are_said_to_be_left_out(tmp_path, capsys):
     doc["betas"] = [0.5] * 10 + [0.0] * 6
     many.write_text(json.dumps(doc))
     assert load_params_file(many, BodyModel()).notes == ()
+
+
+def test_a_json_with_a_byte_order_mark_reads_and_complex_numbers_do_not(tmp_path, capsys):
+    """helper-80: Notepad's UTF-8 (with a BOM) was refused with a raw JSONDecodeError; a complex .npz was taken with
+    its imaginary part dropped and only a ComplexWarning on stderr."""
+    import numpy as np
+
+    from inference.body_model import BodyModel
+    from inference.errors import ParamsFileError
+    from inference.export import load_params_file
+
+    good = tmp_path / "walk.json"
+    assert main(["export", "--preset", "walk", "--out", str(good)]) == 0
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + good.read_bytes())
+    body = BodyModel()
+    assert np.allclose(load_params_file(bom, body).params.pose, load_params_file(good, body).params.pose)
+    npz = tmp_path / "walk.npz"
+    assert main(["export", "--preset", "walk", "--out", str(npz)]) == 0
+    with np.load(npz) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["betas"] = arrays["betas"].astype(np.complex128) + 1j
+    np.savez(tmp_path / "complex.npz", **arrays)
+    with pytest.raises(ParamsFileError, match="betas holds complex numbers"):
+        load_params_file(tmp_path / "complex.npz", body)

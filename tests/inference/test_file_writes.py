@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from inference.file_writes import TEMPORARY_EXTRA, atomic_write, name_too_long
+from inference.file_writes import TEMPORARY_EXTRA, atomic_write, describe_os_error, name_too_long
 
 
 def test_writes_bytes_and_text_and_refuses_to_clobber(tmp_path):
@@ -67,3 +67,34 @@ def test_a_name_the_file_system_cannot_take_is_found_before_writing(tmp_path):
     with pytest.raises(OSError):
         atomic_write(tmp_path / over, b"x")
     assert name_too_long(tmp_path, ["\u00fc" * 130]) is not None  # bytes, not characters: 260 in UTF-8
+
+
+def test_a_failed_write_names_the_users_file_in_words(tmp_path, monkeypatch):
+    """helper-80: the app's banner said "PermissionError: [Errno 13] Permission denied: '/sys/.a.json.68dd2qlj.tmp'"
+    (the hidden temporary file's name), and a folder named like the export was first offered for replacing."""
+    import errno
+    import tempfile
+
+    folder = tmp_path / "a.obj"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError) as info:
+        atomic_write(folder, b"x")  # not FileExistsError: nothing to ask the user about
+    assert describe_os_error(info.value) == f"{folder}: a folder has this name"
+
+    def refused(dir, prefix, suffix):
+        raise PermissionError(errno.EACCES, "Permission denied", os.path.join(dir, prefix + "k2j4h5g6" + suffix))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    target = tmp_path / "a.json"
+    with pytest.raises(PermissionError) as info:
+        atomic_write(target, b"x")
+    assert info.value.filename == str(target)
+    assert describe_os_error(info.value) == f"{target}: no permission to write there"
+    monkeypatch.undo()
+    long = tmp_path / ("n" * 300 + ".obj")
+    with pytest.raises(OSError) as info:
+        atomic_write(long, b"x")
+    text = describe_os_error(info.value)
+    assert text.endswith("the name is longer than the file system takes") and len(text) < 160
+    assert describe_os_error(FileNotFoundError("cannot write x: the folder y does not exist")) == \
+        "cannot write x: the folder y does not exist"

@@ -149,3 +149,30 @@ def test_the_strict_part_witness_needs_keypoints_on_a_confident_part_map(shipped
         monkeypatch.setattr(shipped, "_part_witness", lambda rgb, person, w=witness: w)
         assert shipped.parts_follow(rgb, man, sure=True) is sure, witness
         assert shipped.parts_follow(rgb, man) is lenient, witness
+
+
+def test_the_witness_reads_a_large_crop_at_a_capped_resolution(shipped, monkeypatch):
+    """A person filling a 90-megapixel photo cost the witness 5.7 s a call at the photo's resolution (helper-80: 40
+    s of search that Esc could not stop). Over WITNESS_MAX_SIDE photo pixels across the crop, it reads the map at
+    that size: here the cap lowered to 300 px on the camera man (crop about 510 px), with about the same answer."""
+    import inference.person_evidence as evidence
+    from inference.body_model import RESOURCES
+    from inference.image_io import load_image
+
+    if shipped.detector is None:
+        pytest.skip("needs the person detector runtime (requirements-detect.txt)")
+    rgb = load_image(RESOURCES / "photos" / "camera.png")
+    man = shipped.people(rgb)[0]
+    full = shipped.part_agreement(rgb, man)
+    shapes, uncrop = [], evidence.uncrop_parts
+
+    def recording(parts, crop, shape, **kw):
+        shapes.append(tuple(shape[:2]))
+        return uncrop(parts, crop, shape, **kw)
+
+    monkeypatch.setattr(evidence, "uncrop_parts", recording)
+    shipped.part_agreement(rgb, man)
+    assert shapes == [rgb.shape[:2]]  # under the cap: the photo's own resolution, as the bars were set
+    monkeypatch.setattr(evidence, "WITNESS_MAX_SIDE", 300)
+    capped = shipped.part_agreement(rgb, man)
+    assert max(shapes[-1]) < 0.7 * max(rgb.shape[:2]) and abs(capped - full) <= 0.1

@@ -372,7 +372,7 @@ def test_a_dataset_case_whose_person_leaves_no_part_is_read_alone(tiny, monkeypa
     nobody_there = Person(box=np.array([32, 16, 96, 120], np.float32), score=0.9, keypoints=keypoints,
                           mask=Silhouette.of(np.zeros((128, 128), np.float32)))
 
-    def slow_search(rgb):
+    def slow_search(rgb, cancel=None):
         time.sleep(0.05)
         return (nobody_there,)
 

@@ -180,6 +180,9 @@ class OpeningMixin:
             img, message = self.read_image(p)
             if img is None:
                 self.error.emit(message)
+                left = None if p.exists() else self.settings.remove_recent_file(p)  # gone: not offered again
+                if left is not None:
+                    self.recentFilesChanged.emit(left)
                 return False
         self._leave_list_for(p)
         return self._open_later(p) if large else self._show_file(p, img)

@@ -59,8 +59,25 @@ class AppSettings:
 
     def add_recent_file(self, path: str | Path) -> list[str]:
         p = str(Path(path).resolve())
+        try:  # a name with bytes that are no text (kept by Python as surrogates) would be stored garbled
+            p.encode("utf-8")
+        except UnicodeEncodeError:
+            return self.recent_files()
         files = [p] + [f for f in self.recent_files() if f != p]
         files = files[:MAX_RECENT]
+        self.q.setValue("recent/files", files)
+        return files
+
+    def remove_recent_file(self, path: str | Path) -> list[str] | None:
+        """Drop a file from the list (one that is gone); the list left, or None when it was not listed."""
+        try:
+            p = str(Path(path).resolve())
+        except (OSError, RuntimeError):  # (RuntimeError: a symlink loop)
+            p = str(path)
+        files = self.recent_files()
+        if p not in files:
+            return None
+        files = [f for f in files if f != p]
         self.q.setValue("recent/files", files)
         return files
 

@@ -82,8 +82,7 @@ class PersonSearch:
 
     def stop_if_cancelled(self) -> None:
         """Raise Cancelled when the running detect() call's `cancel` says so (a no-op outside detect())."""
-        cancel = getattr(self, "_cancel", None)
-        if cancel is not None and cancel():
+        if self._cancel is not None and self._cancel():
             raise Cancelled("cancelled")
 
     # ------------------------------------------------------------------ stage 1: detector

@@ -296,7 +296,8 @@ def parse_views(text: str) -> list[str]:
     views = [v for v in re.split(r"[,\s]+", text.strip().lower()) if v]
     bad = [v for v in views if v not in VIEWS]
     if bad or not views:
-        raise CliInputError(f"--views: unknown {', '.join(bad) or 'empty list'}; choose from {', '.join(VIEWS)}")
+        what = f"unknown {', '.join(bad)}" if bad else "none given"
+        raise CliInputError(f"--views: {what}; choose from {', '.join(VIEWS)}")
     return list(dict.fromkeys(views))
 
 

@@ -366,9 +366,12 @@ def _array(value, what: str, path: Path, sizes: tuple[int, ...] | None) -> np.nd
     if np.iscomplexobj(value):  # (the cast to float64 would drop the imaginary part with only a warning)
         raise ParamsFileError(f"{path}: {what} holds complex numbers, not real ones")
     try:
-        a = np.asarray(value, np.float64).ravel()
-    except (TypeError, ValueError):
-        raise ParamsFileError(f"{path}: {what} is not numeric") from None
+        kind = np.asarray(value).dtype.kind
+    except (TypeError, ValueError):  # (ragged lists)
+        kind = "O"
+    if kind not in "fiu":  # numpy would read "5000" and true as numbers, and a null as NaN
+        raise ParamsFileError(f"{path}: {what} is not numeric (text, a true/false or an empty value in it)")
+    a = np.asarray(value, np.float64).ravel()
     if sizes is not None and a.size not in sizes:
         raise ParamsFileError(f"{path}: {what} has {a.size} values, expected {' or '.join(map(str, sizes))}")
     if not np.isfinite(a).all():
@@ -408,14 +411,20 @@ def _pose_from(doc: dict, path: Path) -> np.ndarray:
     raise ParamsFileError(f"{path}: no pose (expected 'pose' (72) or 'global_orient' (3) + 'body_pose' (69))")
 
 
+# camera values that count pixels: whole numbers (a crop_size of 2.5 was read as 2)
+WHOLE_VALUES = ("crop_size", "photo_width", "photo_height")
+
+
 def _scalar(doc: dict, key: str, path: Path) -> float | None:
-    """A camera value (a focal length, a crop or photo size): positive, or the file is refused (a focal of 0
-    rendered a blank picture and was written back as it was)."""
+    """A camera value (a focal length, a crop or photo size): positive (and whole for WHOLE_VALUES), or the file
+    is refused (a focal of 0 rendered a blank picture and was written back as it was)."""
     if key not in doc or doc[key] is None:
         return None
     a = _array(doc[key], key, path, (1, 2))  # some files store f as (fx, fy)
     if a[0] <= 0:
         raise ParamsFileError(f"{path}: {key} must be positive, not {a[0]:g}")
+    if key in WHOLE_VALUES and a[0] != round(a[0]):
+        raise ParamsFileError(f"{path}: {key} counts pixels: a whole number, not {a[0]:g}")
     return float(a[0])
 
 

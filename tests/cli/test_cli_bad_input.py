@@ -79,6 +79,8 @@ def test_an_empty_number_list_is_not_read_as_the_current_folder(tmp_path, capsys
     """`--betas=` was taken for a parameter file named "" (Path("") is "."): "unknown parameter file kind ''"."""
     assert main(["export", "--betas=", "--out", str(tmp_path / "x.obj")]) == 2
     assert "--betas: expected 1 to 10 numbers, got none" in capsys.readouterr().err
+    assert main(["render", "--preset", "walk", "--views=", "--out", str(tmp_path / "x.png")]) == 2
+    assert "--views: none given" in capsys.readouterr().err  # ("unknown empty list" before)
 
 
 def test_betas_past_the_tenth_are_said_to_be_left_out(tmp_path, capsys):
@@ -126,3 +128,27 @@ def test_a_json_with_a_byte_order_mark_reads_and_complex_numbers_do_not(tmp_path
     np.savez(tmp_path / "complex.npz", **arrays)
     with pytest.raises(ParamsFileError, match="betas holds complex numbers"):
         load_params_file(tmp_path / "complex.npz", body)
+
+
+@pytest.mark.parametrize("key, value, said", [("focal", "5000", "focal is not numeric"),
+                                              ("focal", True, "focal is not numeric"),
+                                              ("crop_size", 2.5, "crop_size counts pixels"),
+                                              ("pose", None, "pose is not numeric")])
+def test_parameter_values_that_are_not_numbers_are_refused(key, value, said, tmp_path):
+    """helper-79: numpy read "5000" and true as numbers, a crop_size of 2.5 became 2, and a null in the pose was
+    reported as NaN or inf."""
+    from inference.body_model import BodyModel
+    from inference.errors import ParamsFileError
+    from inference.export import load_params_file
+
+    good = tmp_path / "walk.json"
+    assert main(["export", "--preset", "walk", "--out", str(good)]) == 0
+    doc = json.loads(good.read_text())
+    if key == "pose":
+        doc["pose"][5] = None
+    else:
+        doc[key] = value
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    with pytest.raises(ParamsFileError, match=said):
+        load_params_file(bad, BodyModel())

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -38,17 +37,6 @@ def test_renders_whose_feet_leave_the_frame_or_too_little_is_left_are_skipped():
     image = np.zeros((256, 256, 3), np.uint8)
     assert study_cut_people.cut_render(image, _joints(60, 140, 300)) is None  # ankles below the frame
     assert study_cut_people.cut_render(image, _joints(180, 230, 250)) is None  # under 96 px left
-
-
-@pytest.fixture(scope="module")
-def predictor():
-    from inference.detect import detector_available
-
-    if not detector_available()[0]:
-        pytest.skip("person detector not installed")
-    from inference.pipeline import Predictor
-
-    return Predictor(detect="on")
 
 
 def test_routes_of_a_photo_with_a_person_and_one_without(predictor):

@@ -5,23 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import study_whole_photo  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def predictor():
-    from inference.detect import detector_available
-
-    if not detector_available()[0]:
-        pytest.skip("person detector not installed")
-    from inference.pipeline import Predictor
-
-    return Predictor(detect="on")
 
 
 def test_the_whole_photo_finds_the_person_who_fills_it(predictor):

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from inference.file_writes import write_error_reason
 from inference.predict_outputs import (
     SUMMARY,
     SUMMARY_COLUMNS,
@@ -83,7 +84,7 @@ class BatchLog:
             os.fsync(self._fh.fileno())
         except OSError as exc:
             if not self.failed:
-                self.error = f"cannot log to {self.path}: {exc.strerror or exc}"
+                self.error = f"cannot log to {self.path}: {write_error_reason(exc)}"
                 if self._on_error is not None:
                     self._on_error(self.error)
             self.failed = True
@@ -367,10 +368,10 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
     """The table of the output folder `out`: one row per output, the newest result of each (`_best`).
 
     First the inputs in input order, each with its people (NAME, NAME_p2, ...; 'pending' for an input nobody
-    has logged); then the outputs the logs record for other images, which earlier runs wrote into the folder
-    (sorted by image; index empty: not an input of this run). Rows are matched to an input by the image's
-    file name and the output name, not by the path as typed: the same photo given by a relative path and
-    then by an absolute one, or from another working folder, writes the same files. Left out: a person
+    has logged, under NAME or a person's name); then the outputs the logs record for other images, which earlier
+    runs wrote into the folder (sorted by image; index empty: not an input of this run). Rows are matched to an
+    input by the image's file name and the output name, not by the path as typed: the same photo given by a
+    relative path and then by an absolute one, or from another working folder, writes the same files. Left out: a person
     beyond the people its image holds now (`_count`: NAME_p5 after a rerun found 3) and, with `out`, a
     'done' output whose files are gone. The people column of an image's rows is its count now (`_now`)."""
     groups = _by_image(rows)
@@ -387,7 +388,7 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
         outputs = {o: rs for o, rs in images_logged.get(path.name, {}).items()
                    if o == stem or _person_key(o, stem)}
         claimed |= {(path.name, o) for o in outputs} | {(path.name, stem)}
-        if stem not in outputs:
+        if not outputs:  # a --person 2 or --box run logs NAME_p2 alone: its input is not pending
             merged.append({"index": i, "image": str(path), "output": stem, "status": "pending"})
         people = people_of(path.name, stem)
         for o in sorted(outputs, key=lambda o: _person_key(o, stem)):

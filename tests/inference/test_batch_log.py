@@ -19,6 +19,7 @@ from inference.batch_log import (
     boxed_logged,
     holder_text,
     holds,
+    merge_rows,
     merge_summary,
     note_box,
     people_logged,
@@ -280,3 +281,12 @@ def test_a_deleted_boxed_person_leaves_a_gap_the_table_does_not_count(tmp_path):
     assert people_logged(out)["a"] == 3 and people_logged(out, boxed_too=False)["a"] == 1
     table = read_summary(merge_summary(out, [Path("in/a.png")], ["a"]))
     assert [(r["output"], r["people"]) for r in table] == [("a", "2"), ("a_p3", "2")]
+
+
+def test_an_input_logged_only_for_its_second_person_is_not_pending():
+    """A --box or --person 2 run writes NAME_p2 alone: its input has a row for that person and no 'pending'
+    row for NAME, which no run was asked to write."""
+    images = [Path("in/a.png"), Path("in/b.png")]
+    rows = [{"image": "in/a.png", "output": "a_p2", "status": "done", "finished_at": "1", "message": ""}]
+    merged = merge_rows(images, ["a", "b"], rows)
+    assert [(r["index"], r["output"], r["status"]) for r in merged] == [(0, "a_p2", "done"), (1, "b", "pending")]

@@ -34,6 +34,7 @@ from PySide6.QtGui import QImage
 
 from inference import batch_log
 from inference.errors import USER_ERRORS, Cancelled, NoPersonFound, print_traceback
+from inference.file_writes import write_error_reason
 from inference.predict_outputs import SUMMARY
 
 from .settings import ModelConfig
@@ -218,7 +219,7 @@ class BatchWorker(PredictorWorker):
             log = batch_log.BatchLog(request.out, batch_log.APP_LOG, rank="app", exclusive=True)
         except OSError as exc:  # without it the CLI would not know what this batch wrote: nothing runs
             self.failed.emit(job_id, f"cannot write the batch log in {request.out / batch_log.RANK_LOGS}: "
-                                     f"{exc.strerror or exc}")
+                                     f"{write_error_reason(exc)}")
             return
         stems = output_stems(images)  # over the whole list: two photo.jpg in different folders get two names
         counts = {DONE: 0, "skipped": 0, NO_PERSON: 0, ERROR: 0}
@@ -292,7 +293,7 @@ class BatchWorker(PredictorWorker):
         try:
             batch_log.merge_summary(out, images, stems)
         except OSError as exc:
-            return exc.strerror or str(exc)
+            return write_error_reason(exc)
         return ""
 
     @staticmethod

@@ -22,6 +22,7 @@ import sys
 from cli.cmd_render import CliInputError, add_body_arguments, prepare_out_file, report_error, resolve_body
 from cli.out_arg import out_path
 from inference.export import PARAM_SUFFIXES, SUFFIXES
+from inference.file_writes import write_error_reason
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # checked writable above: a full disk or the like (exit 1, as predict's write errors)
-        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: cannot write {args.out}: {write_error_reason(exc)}", file=sys.stderr)
         return 1
     print(path)
     return 0

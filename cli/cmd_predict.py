@@ -61,6 +61,7 @@ from inference.batch_log import (
     written_logged,
 )
 from inference.errors import NoPersonFound, PersonNotThere
+from inference.file_writes import write_error_reason
 from inference.image_io import IMAGE_SUFFIXES, about_file  # IMAGE_SUFFIXES: the one list the app's reader accepts
 from inference.predict_outputs import (  # the one exporter, shared with the app's "Run all"
     SUMMARY,
@@ -205,7 +206,7 @@ def run(args) -> int:
     try:
         log = batch.RankLog(args.out, shard)
     except OSError as exc:  # (prepare_out probed OUT, not a summary_ranks folder left read-only there)
-        print(f"error: cannot write the summary log in {args.out / RANK_LOGS}: {exc.strerror or exc}",
+        print(f"error: cannot write the summary log in {args.out / RANK_LOGS}: {write_error_reason(exc)}",
               file=sys.stderr)
         return 2
     from inference.nets.precision import for_process
@@ -220,7 +221,7 @@ def run(args) -> int:
         try:
             merge_summary(args.out, images, stems)
         except OSError as exc:
-            print(f"warning: cannot write {args.out / SUMMARY}: {exc.strerror or exc}", file=sys.stderr)
+            print(f"warning: cannot write {args.out / SUMMARY}: {write_error_reason(exc)}", file=sys.stderr)
 
 
 def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mesh_formats: list[str], user_body,
@@ -342,7 +343,7 @@ def _merge(out: Path, images: list[Path], stems: list[str]) -> int:
     try:
         path = merge_summary(out, images, stems)
     except OSError as exc:
-        print(f"error: cannot write {out / SUMMARY}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: cannot write {out / SUMMARY}: {write_error_reason(exc)}", file=sys.stderr)
         return 1
     with open(path, newline="", encoding="utf-8") as fh:
         import csv
@@ -560,7 +561,7 @@ def _write_scene(ctx, path: Path, name: str, names: dict[int, str]) -> None:
     try:
         _make_scene(ctx.args.out, names, ctx.body, target, overwrite=True)
     except (ParamsFileError, OSError, ValueError) as exc:
-        ctx.say(f"warning: {path}: no {target.name} ({getattr(exc, 'strerror', None) or exc})")
+        ctx.say(f"warning: {path}: no {target.name} ({write_error_reason(exc)})")
 
 
 def _scene_only(args, body, log, counts: dict, index: int, path: Path, stem: str, people: int,
@@ -587,7 +588,7 @@ def _scene_only(args, body, log, counts: dict, index: int, path: Path, stem: str
     try:
         _make_scene(args.out, names, body, target, overwrite=target.exists() and scene_ours(holders, stem))
     except (ParamsFileError, OSError, ValueError) as exc:
-        print(f"warning: {path}: no {target.name} ({getattr(exc, 'strerror', None) or exc})")
+        print(f"warning: {path}: no {target.name} ({write_error_reason(exc)})")
         counts["skipped"] += 1
         return
     print(f"{path.name}: {target.name} made from its {len(names)} people's parameter files -> {target}")
@@ -641,12 +642,12 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=(), share
         write_outputs(p, stem, ctx.mesh_formats, ctx.renderer, ctx.body.name, args.overwrite or ours, ctx.body,
                       frame=getattr(args, "frame", "body"))
     except OSError as exc:
-        msg = f"cannot write the outputs: {exc.strerror or exc} ({getattr(exc, 'filename', None) or stem})"
+        msg = f"cannot write the outputs: {write_error_reason(exc)} ({getattr(exc, 'filename', None) or stem})"
         ctx.say(f"{path}: {msg}")
         ctx.log.write(**row, status="error", message=msg, seconds=time.perf_counter() - t0)
         if exc.errno in FATAL_ERRNOS:
             ctx.counts["failed"] += 1  # the batch stops here: this image is counted now
-            raise _Fatal(exc.strerror) from exc
+            raise _Fatal(write_error_reason(exc)) from exc
         return False
     if not p.people and (args.overwrite or ours):
         # the set written now has no people picture; one from an earlier fit with people detected, under

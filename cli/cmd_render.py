@@ -23,6 +23,7 @@ import numpy as np
 from cli.out_arg import out_path
 from inference.camera import CROP_SIZE, FOCAL
 from inference.export import PARAM_SUFFIXES, VALUE_LIMIT
+from inference.file_writes import write_error_reason
 from inference.poses import PRESET_NAMES
 
 VIEWS = ("front", "side", "back")
@@ -212,13 +213,13 @@ def prepare_out_file(out: Path, names=()) -> None:
     except (FileExistsError, NotADirectoryError):
         raise CliInputError(f"--out {out}: a part of its folder {folder} is a file, not a folder") from None
     except OSError as exc:
-        raise CliInputError(f"--out {out}: cannot create the folder {folder} ({exc.strerror or exc})") from None
+        raise CliInputError(f"--out {out}: cannot create the folder {folder} ({write_error_reason(exc)})") from None
     try:  # the way atomic_write writes: a temporary file beside the output
         fd, probe = tempfile.mkstemp(dir=folder, prefix=".nbf-write-test.", suffix=".tmp")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise CliInputError(f"--out {out}: cannot write in {folder} ({exc.strerror or exc})") from None
+        raise CliInputError(f"--out {out}: cannot write in {folder} ({write_error_reason(exc)})") from None
 
 
 # --------------------------------------------------------------------------- render
@@ -333,7 +334,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             atomic_write(path, _png(images[(view, kind)]), overwrite=args.overwrite)
         except OSError as exc:  # checked writable above: a full disk or the like (exit 1, as predict's)
-            print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+            print(f"error: cannot write {path}: {write_error_reason(exc)}", file=sys.stderr)
             return 1
         print(path)
     return 0

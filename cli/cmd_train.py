@@ -11,6 +11,8 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from inference.file_writes import write_error_reason
+
 
 def _share(text: str) -> float:
     """A share of samples, 0..1, for argparse."""
@@ -153,7 +155,7 @@ def run(args) -> int:
         _drop_if_empty(Path(cfg.out), made)
         return 2
     except OSError as exc:
-        print(f"{args.command}: {exc.strerror or exc}: {exc.filename or cfg.out}", file=sys.stderr)
+        print(f"{args.command}: {write_error_reason(exc)}: {exc.filename or cfg.out}", file=sys.stderr)
         _drop_if_empty(Path(cfg.out), made)
         return 1
     # (under torchrun rank 0 writes the checkpoints: the others may be done first)

@@ -9,6 +9,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from inference.file_writes import write_error_reason
 from inference.image_io import IMAGE_SUFFIXES  # the one list the app's reader accepts
 from inference.predict_outputs import PNG_OUTPUTS
 
@@ -43,13 +44,13 @@ def prepare_out(out: Path) -> None:
     except NotADirectoryError:
         raise PredictInputError(f"--out {out}: a part of this path is a file, not a folder") from None
     except OSError as exc:
-        raise PredictInputError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
+        raise PredictInputError(f"--out {out}: cannot create the folder ({write_error_reason(exc)})") from None
     try:
         fd, probe = tempfile.mkstemp(dir=out, prefix=".nbf-write-test.", suffix=".tmp")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise PredictInputError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+        raise PredictInputError(f"--out {out}: cannot write there ({write_error_reason(exc)})") from None
 
 
 def check_person(person: int) -> int:

@@ -63,12 +63,21 @@ _WHY = {errno.EACCES: "no permission to write there", errno.EPERM: "not permitte
         errno.EEXIST: "a file has this name"}
 
 
+def write_error_reason(exc: BaseException) -> str:
+    """Why writing a file failed, in the user's words, without the file's name (the caller names what it was
+    writing): "the disk is full" for ENOSPC; the message itself for an error made with one and no errno (e.g.
+    atomic_write's missing folder) or one that is not an OSError."""
+    if not isinstance(exc, OSError) or exc.errno is None:
+        return str(exc)
+    return _WHY.get(exc.errno, (exc.strerror or str(exc)).lower())
+
+
 def describe_os_error(exc: OSError) -> str:
     """One line for a user about a failed file operation: the file (a long path shortened) and why, in words; the
     message itself for an OSError made with one (no errno: e.g. atomic_write's missing folder)."""
     if exc.errno is None:
         return str(exc)
-    why = _WHY.get(exc.errno, (exc.strerror or str(exc)).lower())
+    why = write_error_reason(exc)
     name = str(exc.filename) if exc.filename else ""
     if len(name) > 100:
         name = f"{name[:60]}...{name[-30:]}"

@@ -207,7 +207,7 @@ def test_full_disk_stops_with_a_summary_and_no_partial_files(tmp_path, capsys, c
     try:
         assert _predict(SAMPLES / "synthetic_01.png", SAMPLES / "synthetic_02.png", "--out", out) == 1
         captured = capsys.readouterr()
-        assert "No space left on device" in captured.out + captured.err
+        assert "the disk is full" in captured.out + captured.err
         assert "error: stopped" in captured.err and "0/2 images done, 1 not run" in captured.err
         assert [p for p in out.iterdir() if p.name not in SUMMARY_FILES] == []  # no partial set, no temporary file
         assert not [p for p in (out / "summary_ranks").iterdir() if p.suffix != ".csv" and p.name != ".lock"]
@@ -215,7 +215,7 @@ def test_full_disk_stops_with_a_summary_and_no_partial_files(tmp_path, capsys, c
         from inference.predict_outputs import read_summary
 
         rows = read_summary(out / "summary.csv")
-        assert [r["status"] for r in rows] == ["error", "pending"] and "No space" in rows[0]["message"]
+        assert [r["status"] for r in rows] == ["error", "pending"] and "the disk is full" in rows[0]["message"]
     finally:
         _umount(out)
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import errno
 import os
 
 import pytest
 
-from inference.file_writes import TEMPORARY_EXTRA, atomic_write, describe_os_error, name_too_long
+from inference.file_writes import TEMPORARY_EXTRA, atomic_write, describe_os_error, name_too_long, write_error_reason
 
 
 def test_writes_bytes_and_text_and_refuses_to_clobber(tmp_path):
@@ -98,3 +99,15 @@ def test_a_failed_write_names_the_users_file_in_words(tmp_path, monkeypatch):
     assert text.endswith("the name is longer than the file system takes") and len(text) < 160
     assert describe_os_error(FileNotFoundError("cannot write x: the folder y does not exist")) == \
         "cannot write x: the folder y does not exist"
+
+
+def test_write_error_reason_says_why_without_the_file():
+    """The CLI and the app's folder batch name the file they were writing themselves and add this reason:
+    the same words as describe_os_error, never an errno or a class name."""
+    full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/out/a.npz")
+    assert write_error_reason(full) == "the disk is full"
+    assert describe_os_error(full) == "/out/a.npz: the disk is full"
+    assert write_error_reason(OSError(errno.EIO, os.strerror(errno.EIO))) == os.strerror(errno.EIO).lower()
+    assert write_error_reason(FileNotFoundError("cannot write x: the folder y does not exist")) == (
+        "cannot write x: the folder y does not exist")
+    assert write_error_reason(ValueError("bad scene")) == "bad scene"

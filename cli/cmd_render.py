@@ -150,7 +150,7 @@ def resolve_body(args: argparse.Namespace) -> BodySpec:
     photo = None
     if pose_file is not None:
         rec = load_params_file(pose_file, model)
-        for line in rec.notes:
+        for line in rec.notes if betas is None and betas_file is None else ():  # (notes speak of its betas)
             print(f"note: {line}", file=sys.stderr)
         photo = rec.photo
         pose = rec.params.pose

@@ -431,7 +431,8 @@ def _scalar(doc: dict, key: str, path: Path) -> float | None:
 def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
     """Read a parameter file (.npz, .json, or UP-3D/NBF `_body.pkl`) -> ParamsRecord.
 
-    Betas beyond 10 are dropped, fewer are zero-padded. For a `_body.pkl` whose camera rotation
+    Betas beyond 10 are dropped (said in `notes`), fewer are zero-padded, none (or null) is the mean shape
+    (said in `notes`). For a `_body.pkl` whose camera rotation
     rt is not [pi, 0, 0] the rotation is folded into the global orientation, which needs the rest
     pelvis of `body_model` (the embedded model when None). A file with the photo camera (see the
     module docstring) gives the body in its crop camera (crop_t / transl, crop_f / focal) as params,
@@ -453,15 +454,16 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
         said = " ".join(str(exc).split())  # one line: some decoders' messages run over several
         raise ParamsFileError(f"cannot read parameters from {path}: {type(exc).__name__}: {said}") from None
     pose = _pose_from(doc, path)
-    if "betas" not in doc:
-        raise ParamsFileError(f"{path}: no betas")
-    betas_all = _array(doc["betas"], "betas", path, None)
+    # a pose without a shape (another tool's pose file) is the mean shape, as --betas' default promises; said
+    betas_all = _array(doc["betas"], "betas", path, None) if doc.get("betas") is not None else np.zeros(0)
     betas = np.zeros(NUM_BETAS)
     betas[: min(NUM_BETAS, betas_all.size)] = betas_all[:NUM_BETAS]
     extra = np.abs(betas_all[NUM_BETAS:])
     notes = ((f"{path.name} holds {betas_all.size} betas; the body model has {NUM_BETAS} shape components, so betas "
               f"{NUM_BETAS + 1}-{betas_all.size} (up to {extra.max():.3g}) are left out",)
              if extra.size and extra.max() > 1e-6 else ())
+    if doc.get("betas") is None:
+        notes = (f"{path.name} holds no betas: the body has the mean shape (betas 0)",)
     name = doc.get("body_model", "")
     name = str(np.asarray(name)) if name is not None else ""
 

@@ -105,6 +105,30 @@ def test_betas_past_the_tenth_are_said_to_be_left_out(tmp_path, capsys):
     assert load_params_file(many, BodyModel()).notes == ()
 
 
+def test_a_pose_file_without_betas_is_the_mean_shape_and_says_so(tmp_path, capsys):
+    """helper-79: a pose file without betas (another tool's) was refused with "no betas", though --betas says its
+    default is the pose file's, else 0. It now poses the mean shape with a note; --betas given, nothing to say."""
+    import numpy as np
+
+    from inference.body_model import BodyModel
+    from inference.export import load_params_file
+
+    pose = np.zeros(72)
+    pose[50] = 0.7
+    for name, doc in (("pose.json", {"pose": pose.tolist()}), ("null.json", {"pose": pose.tolist(), "betas": None})):
+        path = tmp_path / name
+        path.write_text(json.dumps(doc))
+        rec = load_params_file(path, BodyModel())
+        assert np.array_equal(rec.params.betas, np.zeros(10)) and np.allclose(rec.params.pose, pose)
+        assert rec.notes == (f"{name} holds no betas: the body has the mean shape (betas 0)",)
+    capsys.readouterr()
+    assert main(["export", "--pose", str(path), "--out", str(tmp_path / "a.npz")]) == 0
+    assert "holds no betas" in capsys.readouterr().err
+    assert main(["export", "--pose", str(path), "--betas", "1,2", "--out", str(tmp_path / "b.npz")]) == 0
+    assert "betas" not in capsys.readouterr().err
+    assert list(np.load(tmp_path / "b.npz")["betas"][:3]) == [1, 2, 0]
+
+
 def test_a_json_with_a_byte_order_mark_reads_and_complex_numbers_do_not(tmp_path, capsys):
     """helper-80: Notepad's UTF-8 (with a BOM) was refused with a raw JSONDecodeError; a complex .npz was taken with
     its imaginary part dropped and only a ComplexWarning on stderr."""

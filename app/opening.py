@@ -179,6 +179,9 @@ class OpeningMixin:
         if not large:
             img, message = self.read_image(p)
             if img is None:
+                shown = self.session.shown
+                if shown is not None and p in self.image_list:  # Next/Previous (or the folder list) moved on
+                    message += f" (still showing {shown.name})"
                 self.error.emit(message)
                 left = None if p.exists() else self.settings.remove_recent_file(p)  # gone: not offered again
                 if left is not None:

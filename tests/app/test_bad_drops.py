@@ -133,6 +133,8 @@ def test_mixed_drop_opens_the_first_good_file_and_lists_the_bad_ones(qtbot, cont
     assert not controller.open_neighbour(+1)
     assert "gone.png: file not found" in errors[-1]
     assert controller.session.shown.source == str(second)
+    # the list has moved on to the missing file (Next goes on from there): the message says whose image stays
+    assert errors[-1].endswith(f"(still showing {second.name})") and controller.image_index == 0
 
 
 @needs_fifo

@@ -103,10 +103,13 @@ class Silhouette:
         0, shape its own), its window trimmed to the values above `above` (0: every non-zero one; none: 0 x 0)."""
         m = np.asarray(mask, np.float32)
         shape = m.shape[:2] if shape is None else tuple(shape[:2])
-        rows, cols = np.nonzero((m > above).any(1))[0], np.nonzero((m > above).any(0))[0]
+        on = m > above
+        rows = np.flatnonzero(on.any(1))
         if not len(rows):
             return cls(np.zeros((0, 0), np.float32), min(x, shape[1]), min(y, shape[0]), shape)
-        r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        r0, r1 = int(rows[0]), int(rows[-1]) + 1
+        cols = np.flatnonzero(on[r0:r1].any(0))
+        c0, c1 = int(cols[0]), int(cols[-1]) + 1
         return cls(np.ascontiguousarray(m[r0:r1, c0:c1]), x + c0, y + r0, shape)
 
     @property

@@ -80,3 +80,51 @@ def test_painting_people_out_only_touches_their_silhouettes():
         alpha = np.where(m > REPAINT_MASK_MIN, np.clip(m, 0, 1), 0)[..., None]
         out = out * (1 - alpha) + fill * alpha
     np.testing.assert_array_equal(painted_over(image, people), out.astype(np.uint8))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_box_and_own_blobs_are_those_of_the_plain_formulas(seed):
+    """person_box reads the silhouette's values in place (boundingRect) and own_silhouette keeps blobs by a
+    look-up table (stop 72: 90 MP searches 8.9 -> 5.4 s); both must answer as the plain formulas do: the
+    extremes of np.nonzero over the window, and np.isin over the labels. Random blobs, windows that cut them
+    or reach past the silhouette's own window."""
+    import cv2
+
+    from inference.detect.blazepose_model import MASK_THRESHOLD
+    from inference.detect.roi import roi_window
+    from inference.detect.silhouettes import own_silhouette, person_box
+
+    rng = np.random.default_rng(seed)
+    h, w = 300, 400
+    m = np.zeros((h, w), np.float32)
+    centres = []
+    for _ in range(6):
+        cx, cy, r = rng.integers(30, w - 30), rng.integers(30, h - 30), rng.integers(5, 30)
+        cv2.circle(m, (int(cx), int(cy)), int(r), float(rng.uniform(0.6, 1.0)), -1)
+        centres.append((cx, cy))
+    sil = Silhouette.of(m)
+    kp = np.zeros((33, 3), np.float32)  # three seen keypoints near the middle: the blobs make the box
+    kp[:, :2] = rng.uniform([180, 130], [220, 170], (33, 2))
+    kp[:3, 2] = 1.0
+    for window in ((0, 0, w, h), (50, 40, 250, 260), (-20, -30, w + 50, 120), (390, 290, 400, 300)):
+        x0, y0, x1, y1 = window
+        on = sil.window(x0, y0, x1, y1) > MASK_THRESHOLD
+        ys, xs = np.nonzero(on)
+        pts = [kp[kp[:, 2] > 0.5, :2]]
+        if len(xs):
+            pts.append(np.float32([[xs.min() + x0, ys.min() + y0], [xs.max() + x0 + 1, ys.max() + y0 + 1]]))
+        pts = np.concatenate(pts)
+        lo, hi = np.clip(pts.min(0), 0, [w, h]), np.clip(pts.max(0), 0, [w, h])
+        assert np.array_equal(person_box(kp, sil, window, (h, w)), np.float32([*lo, *hi]))
+    roi = Roi(200.0, 150.0, 520.0, 0.0)  # its window holds the whole image
+    rx0, ry0, rx1, ry1 = roi_window(roi, (h, w))
+    win = sil.window(rx0, ry0, rx1, ry1)
+    n, labels = cv2.connectedComponents((win > MASK_THRESHOLD).astype(np.uint8), connectivity=8)
+    kp[:, 2] = 0.0  # the head on one blob, a hip on another: both kept, the others not
+    kp[0, :2], kp[23, :2] = centres[0], centres[1]
+    kp[[0, 23], 2] = 1.0
+    hits = {int(labels[int(y) - ry0, int(x) - rx0]) for x, y in kp[[0, 23], :2]}
+    keep = cv2.dilate(np.isin(labels, list(hits)).astype(np.uint8), np.ones((5, 5), np.uint8))
+    plain = Silhouette.of(win * keep, rx0, ry0, (h, w))
+    own = own_silhouette(sil, kp, roi)
+    assert n > 3 and own.bounds == plain.bounds and np.array_equal(own.values, plain.values)

@@ -18,10 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ImageLoadError
+from .native_stderr import native_stderr
 
 MAX_PIXELS = 100_000_000  # refuse anything larger (100 megapixels)
 DISPLAY_MAX_SIDE = 2048  # larger images are downscaled for display
 MAX_FILE_BYTES = 1 << 30
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".jp2", ".gif")
 
 
@@ -200,7 +202,11 @@ def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
             and buf.tobytes().rfind(b"\xff\xd9") < 0:
         raise ImageLoadError(f"{name} is a truncated JPEG (the file ends before the image does)")
     try:
-        img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+        # libpng prints its errors and warnings on fd 2 (a truncated file, an odd colour profile): the message
+        # below says what matters, so they are kept off the user's terminal
+        png = buf[:8].tobytes() == PNG_SIGNATURE
+        with native_stderr(keep_out=("libpng", "grfmt_png")) if png else contextlib.nullcontext():
+            img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
     except cv2.error as exc:
         raise ImageLoadError(f"{name} could not be decoded: {str(exc).strip().splitlines()[-1]}") from None
     if img is None:
@@ -232,8 +238,6 @@ def _decoder_messages(buf: np.ndarray) -> str:
     meanwhile is passed on."""
     import cv2
 
-    from .native_stderr import native_stderr
-
     with native_stderr(keep_out=("JPEG",)) as caught:
         cv2.imdecode(buf, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
     return caught[0]
@@ -256,7 +260,7 @@ def _apply_exif_orientation(img: np.ndarray, buf: np.ndarray) -> np.ndarray:
     and PNG and WebP that carry EXIF (an eXIf / EXIF chunk: looked for first, so that Pillow never decodes
     a PNG without one); OpenCV itself turns a TIFF as its tag says, even with IMREAD_IGNORE_ORIENTATION."""
     head = buf[:12].tobytes()
-    png = head[:8] == b"\x89PNG\r\n\x1a\n"
+    png = head[:8] == PNG_SIGNATURE
     webp = head[:4] == b"RIFF" and head[8:12] == b"WEBP"
     if not (head[:2] == b"\xff\xd8" or png and b"eXIf" in buf.tobytes() or webp and b"EXIF" in buf.tobytes()):
         return img

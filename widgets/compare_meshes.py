@@ -10,20 +10,20 @@ from PySide6.QtGui import QColor, QLinearGradient, QPainter
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .mesh_view import MeshView
-from .render_host import RenderHost
+from .render_host import RenderHost, legend_albedo
 
 SCALE_MM = 150.0  # the top of the colour scale: errors beyond it are drawn in its last colour
 # the colour ramp, (position 0..1, RGB): blue (small) -> cyan -> yellow -> red (large)
 RAMP = ((0.0, (40, 70, 190)), (0.33, (40, 190, 210)), (0.66, (250, 215, 40)), (1.0, (215, 30, 30)))
-SHADE = 0.75  # colours are darkened like the part colours, so the lit body looks like the scale
 
 
-def error_colors(errors_mm: np.ndarray, scale_mm: float = SCALE_MM, shade: float = SHADE) -> np.ndarray:
-    """Per-vertex errors (V,) in mm -> (V, 3) float32 RGB in [0, 1] on the ramp from 0 to scale_mm."""
+def error_colors(errors_mm: np.ndarray, scale_mm: float = SCALE_MM) -> np.ndarray:
+    """Per-vertex errors (V,) in mm -> (V, 3) float32 albedos of the ramp's colours from 0 to scale_mm
+    (`legend_albedo`: the lit body shows the colours of the scale drawn beside it)."""
     t = np.clip(np.nan_to_num(np.asarray(errors_mm, np.float64), nan=0.0) / scale_mm, 0.0, 1.0)
     xs = np.array([x for x, _ in RAMP])
     rgb = np.stack([np.interp(t, xs, [c[k] for _, c in RAMP]) for k in range(3)], axis=1)
-    return (rgb / 255.0 * shade).astype(np.float32)
+    return legend_albedo(rgb / 255.0)
 
 
 class ErrorScale(QWidget):

@@ -36,6 +36,18 @@ MAX_SIDE = 2048  # renders larger than this are scaled up for display
 SYNC_TIMEOUT_S = 60.0
 
 
+# the shader's output gamma (inference/render/rasterizers.py: pow(albedo * light, 1 / 2.2))
+DISPLAY_GAMMA = 2.2
+
+
+def legend_albedo(rgb: np.ndarray) -> np.ndarray:
+    """Colours (..., 3) in [0, 1] as the eye should see them (a legend's, a colour scale's) -> the albedos (..., 3)
+    float32 that the lit shader shows so where the light falls square: taken to linear light, since the shader
+    encodes its output with gamma 1 / 2.2. (Darkened sRGB values passed as albedo came out pale and shifted in hue:
+    the right forearm's yellow read as the right shin's olive, the left shin's near-black teal as mid-teal.)"""
+    return np.power(np.clip(np.asarray(rgb, np.float32), 0.0, 1.0), DISPLAY_GAMMA).astype(np.float32)
+
+
 @dataclass(frozen=True, eq=False)
 class RenderJob:
     """One frame: vertices (V, 3) seen by an orbit camera (`pose`, 4x4 camera-to-world, OpenGL, vertical
@@ -156,7 +168,7 @@ class RenderHost(QObject):
         super().__init__(parent)
         self._faces: np.ndarray | None = None
         self._weights: np.ndarray | None = None
-        self._colors = None  # ((V, 3) part colours, shade) of the current topology
+        self._colors = None  # (V, 3) part albedos of the current topology
         self._lock = threading.Lock()
         self._mailbox: dict = {}  # key -> (serial, RenderJob, reply or None)
         self._serial = 0
@@ -202,15 +214,14 @@ class RenderHost(QObject):
         """True once the render thread has built the renderer for the current topology (or failed to)."""
         return self._built
 
-    def part_colors(self, shade: float = 0.7) -> np.ndarray:
-        """(V, 3) float32 colours of the parts for the current topology, darkened by `shade` so that
-        the lit render comes out close to the legend's colours (cached per topology)."""
-        if self._colors is None or self._colors[1] != shade:
+    def part_colors(self) -> np.ndarray:
+        """(V, 3) float32 albedos of the parts for the current topology (`legend_albedo`: lit from the front,
+        each part shows its legend colour; cached per topology)."""
+        if self._colors is None:
             from inference.parts import PALETTE, vertex_part_labels
 
-            labels = vertex_part_labels(self._weights)
-            self._colors = (PALETTE[labels + 1].astype(np.float32) / 255.0 * shade, shade)
-        return self._colors[0]
+            self._colors = legend_albedo(PALETTE[vertex_part_labels(self._weights) + 1] / 255.0)
+        return self._colors
 
     # ---------------------------------------------------------------- frames
     def request_serial(self) -> int:

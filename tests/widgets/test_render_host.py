@@ -88,3 +88,28 @@ def test_a_closed_host_answers_no_more(qtbot, body_model, body):
     h.close()
     h.close()  # idempotent
     assert h._worker.renderer is None
+
+
+def test_the_part_colours_show_the_legend_from_the_front(host, body_model):
+    """helper-82: the 3D view's part colours did not match the legend (sRGB darkened by 0.7 went in as albedo and
+    came out through the shader's gamma pale and shifted: the right forearm's yellow near the right shin's olive).
+    Lit from the front with the default lights, each part's median colour is now its legend's within 12 levels of
+    255 on average over R, G and B (it was up to 43)."""
+    from inference.parts import PALETTE
+    from inference.render.cameras import orbit_pose
+    from inference.render.renderer import MeshRenderer
+    from widgets.render_host import RenderJob
+
+    tpose = body_model.mesh(BodyParams.from_pose(np.zeros(72), np.zeros(10)))
+    v = np.asarray(tpose.vertices, np.float32)
+    centre = (v.min(0) + v.max(0)) / 2
+    job = RenderJob(v, 400, 400, pose=orbit_pose(0.0, 0.0, 2.6, centre), yfov=0.9, colors=host.part_colors())
+    frame = host.render(job)
+    renderer = MeshRenderer(body_model.faces, body_model.weights)
+    try:
+        labels = renderer.labels(v, job.camera)
+    finally:
+        renderer.close()
+    off = [np.abs(np.median(frame[..., :3][labels == k], 0) - PALETTE[k]).mean()
+           for k in range(1, 13) if (labels == k).sum() >= 50]
+    assert len(off) >= 11 and max(off) < 12, np.round(off, 1)

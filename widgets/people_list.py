@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -77,9 +77,34 @@ class PeopleList(QWidget):
         self.results: dict[int, KeptResult] = {}  # person index -> that person's fit
         self._display = None
         self._thumbs: list[QPixmap] = []
-        self.list.itemClicked.connect(lambda it: self.personRequested.emit(int(it.data(Qt.ItemDataRole.UserRole))))
+        # the arrow keys move the current row without a click: the person shown follows it (the highlight and the
+        # person on screen disagreed). A press on another person moves the row (and asks for them) before the
+        # press's own signal, and the click follows at the release: asked for once. A click on the person
+        # already current asks again (to fit them after a failure).
+        self._moved, self._press_moved = -1, False
+        self.list.currentRowChanged.connect(self._on_row)
+        self.list.itemPressed.connect(self._on_press)
+        self.list.itemClicked.connect(self._on_click)
         self.list.itemDoubleClicked.connect(lambda it: self.zoomRequested.emit(int(it.data(Qt.ItemDataRole.UserRole))))
         self.fit_all.clicked.connect(lambda _=False: self.fitEveryone.emit())
+
+    def _on_row(self, row: int) -> None:
+        if 0 <= row < self.list.count():
+            self._moved = row  # until this event is handled: a press's own signal comes within it, a key has none
+            QTimer.singleShot(0, self._forget_move)
+            self.personRequested.emit(int(self.list.item(row).data(Qt.ItemDataRole.UserRole)))
+
+    def _forget_move(self) -> None:
+        self._moved = -1
+
+    def _on_press(self, item: QListWidgetItem) -> None:
+        self._press_moved = self.list.row(item) == self._moved
+
+    def _on_click(self, item: QListWidgetItem) -> None:
+        if self._press_moved:  # asked for when the press moved the row
+            self._press_moved = False
+            return
+        self.personRequested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
 
     def set_people(self, people, person: int, display: np.ndarray | None, scale: float) -> None:
         """The detected people (thumbnails cut from the display image) and the one shown; the same people

@@ -3,7 +3,7 @@ every number, what it means and the bounds on hover (inference.fit_quality.FitQu
 model worker). Also the small coloured icons that mark each fitted person in the person picker."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
@@ -28,13 +28,14 @@ class QualityBadge(QWidget):
         self.quality = None
         self.edited = False  # the body on screen was edited since: the numbers are those of the fit before
         self.dot = QLabel()
-        self.text = QLabel()
-        self.warn = _ElidedLabel()  # a narrow pane shows the warning's start (the tooltip has it all)
+        # both elided with '…' in a narrow pane (the tooltip has it all): the summary was cut mid-word and the
+        # warning pushed out of sight; the summary keeps its width first, the warning keeps its sign and a word
+        self.text = _ElidedLabel()
+        self.warn = _ElidedLabel()
         self.warn.setStyleSheet("color: #b36b00;")
-        for lab in (self.text, self.warn):  # clipped rather than widening the photo pane
-            lab.setMinimumWidth(0)
-            lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.text.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        for lab in (self.text, self.warn):  # elided rather than widening the photo pane
+            lab.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.warn.setMinimumWidth(self.warn.fontMetrics().horizontalAdvance("⚠ person…"))
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(6, 0, 6, 0)
@@ -74,7 +75,11 @@ class QualityBadge(QWidget):
 
 
 class _ElidedLabel(QLabel):
-    """A one-line label drawn with '…' where it is too narrow for its text (text() stays the whole text)."""
+    """A one-line label drawn with '…' where it is too narrow for its text (text() stays the whole text); it can
+    shrink to nothing (a QLabel's own minimum is its whole text)."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, super().minimumSizeHint().height())
 
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)

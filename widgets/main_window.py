@@ -114,6 +114,9 @@ class MainWindow(ExportDialogs, QMainWindow):
         self.timings_label = QLabel()
         self.timings_label.setToolTip("time per stage of the last prediction")
         self.statusBar().addPermanentWidget(self.timings_label)
+        # the photo's timings mean nothing on the Dataset tab, where they cut its long status messages
+        self.tabs.currentChanged.connect(lambda _i: self.timings_label.setVisible(
+            self.tabs.currentWidget() is self.photo_tab))
         self.statusBar().addPermanentWidget(self.busy)
 
         self._build_menus()
@@ -390,11 +393,19 @@ class MainWindow(ExportDialogs, QMainWindow):
         self._sync_placeholder()
 
     def _sync_placeholder(self) -> None:
-        """With a photo shown, nothing fitted and nothing running (Esc, a failure) the 3D pane says what to do
-        next; the status bar's "cancelled" is gone after a few seconds."""
+        """What the 3D pane says while it has no body: with a photo shown and nothing running (Esc, a failure),
+        what to do next (the status bar's "cancelled" is gone after a few seconds); while the photo decodes or a
+        person is fitted, that (it said "appears once a photo is processed" of a photo already processed)."""
         s = self.session
-        idle = s.shown is not None and s.prediction is None and not s.busy and not self.controller.decoding
-        self.mesh_view.placeholder = (NOTHING_FITTED if idle else MeshView.PLACEHOLDER)
+        if s.shown is None:
+            text = MeshView.PLACEHOLDER
+        elif self.controller.decoding:
+            text = "Opening the photo…"
+        elif s.busy:  # (another person picked while others are fitted: their fits are kept, this one comes)
+            text = f"Fitting person {s.person + 1}…" if len(s.people) > 1 and s.person >= 0 else "Fitting…"
+        else:
+            text = NOTHING_FITTED if s.prediction is None else MeshView.PLACEHOLDER
+        self.mesh_view.placeholder = text
         self.mesh_view.update()
 
     def _on_progress(self, done: int, total: int) -> None:

@@ -217,12 +217,13 @@ def test_a_photo_cancelled_before_its_first_result_says_how_to_fit_it(qtbot, win
 
     c, view = window.controller, window.mesh_view
     c.open_file(photo)
-    assert window.session.busy and view.placeholder == MeshView.PLACEHOLDER
+    assert window.session.busy and view.placeholder == "Fitting…"  # (helper-82: it said "once a photo is processed")
     window.act_cancel.trigger()
     assert window.session.prediction is None and view.placeholder == NOTHING_FITTED
     window.act_rerun.trigger()
-    assert view.placeholder == MeshView.PLACEHOLDER
+    assert view.placeholder == "Fitting…"
     wait_prediction(qtbot, window)
+    assert view.placeholder == MeshView.PLACEHOLDER  # (not seen: a body is shown)
 
 
 def test_a_large_image_opening_shows_busy_and_esc_stops_it(qtbot, window, photo, tmp_path):
@@ -674,3 +675,15 @@ def test_fit_box_names_the_network_fit_when_refinement_is_off(qtbot, window, pho
     qtbot.waitUntil(lambda: s.prediction is not refined and not s.busy, timeout=90000)
     assert not s.prediction.refined and s.prediction.network_params is None
     assert not bar.fit.isEnabled() and bar.fit.currentText() == "Network fit"
+
+
+def test_the_photos_timings_leave_the_status_bar_on_the_dataset_tab(qtbot, window):
+    """helper-82: on the Dataset tab at 1280 x 720 its long status messages were cut by the photo's timings
+    ("detect 2556 ms"), which mean nothing there."""
+    window.show()
+    qtbot.waitExposed(window)
+    window.timings_label.setText("detect 2556 ms")
+    window.tabs.setCurrentWidget(window.dataset_panel)
+    assert not window.timings_label.isVisible()
+    window.show_image_tab()
+    assert window.timings_label.isVisible()

@@ -1,12 +1,27 @@
 """`evaluate`: the paper-style table (MPJPE, PA-MPJPE, PVE, mIoU, time) on a labelled set in UP-3D layout."""
 from __future__ import annotations
 
+import argparse
+import json
 import sys
 from pathlib import Path
 
-from cli.out_arg import out_path
+from cli.out_arg import make_out_folder, out_path
+from training.set_settings import whole_number
 
 DEFAULT_SPLIT = "test"
+WEIGHT_FILES = ("seg.pt", "fit.pt")  # what --weights must hold (inference.pipeline.Predictor loads these two)
+RUN_FILES = ("best.pt", "latest.pt")  # what a training run's folder holds instead (training/loop.py)
+
+EPILOG = """\
+exit status:
+  0    every listed case scored; OUT/eval.md and OUT/eval.json written
+  1    a case could not be read (its image, body pickle or part map missing or unreadable: named on stderr,
+       left out, and listed in eval.md and eval.json, which are still written), no case could be read
+       (nothing written), or the results could not be written (the previous ones are left as they were)
+  2    bad arguments: DATA not a labelled set in UP-3D layout, a split without its list, a negative limit, an
+       --out that cannot be used, --weights without seg.pt and fit.pt, weights that cannot be loaded
+       (nothing evaluated)"""
 
 
 class EvaluateInputError(ValueError):
@@ -21,15 +36,17 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--out", type=out_path, default=Path("docs/eval"),
                    help="where eval.md and eval.json go (default: %(default)s; the default overwrites the "
                         "committed docs/eval tables: give another folder for a trial run)")
+    p.epilog = EPILOG
+    p.formatter_class = argparse.RawDescriptionHelpFormatter  # the epilog's table as written
     # default None, not "test": an explicitly given split must exist, the default one may fall back
     p.add_argument("--split", default=None, metavar="NAME",
                    help=f"the cases listed in DATA/NAME.txt (default: {DEFAULT_SPLIT}; a folder without any "
                         "split list is evaluated on all its cases)")
-    p.add_argument("--limit", type=int, default=0, help="first N cases only (default: 0, all)")
-    p.add_argument("--baseline-limit", type=int, default=50,
-                   help="cases for the (slow) optimisation baseline (default: %(default)s)")
-    p.add_argument("--refine-limit", type=int, default=100,
-                   help="cases for test-time refinement (default: %(default)s)")
+    p.add_argument("--limit", type=whole_number(0), default=0, help="first N cases only (default: 0, all)")
+    p.add_argument("--baseline-limit", type=whole_number(0), default=50,
+                   help="cases for the (slow) optimisation baseline, the first scored (default: %(default)s; 0: none)")
+    p.add_argument("--refine-limit", type=whole_number(0), default=100,
+                   help="cases for test-time refinement, the first scored (default: %(default)s; 0: none)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
                    help="where the networks run (default: %(default)s: a GPU when there is one)")
     p.add_argument("--precision", default="auto", choices=("auto", "float32", "bfloat16"),
@@ -40,7 +57,8 @@ def add_arguments(p, name: str) -> None:
                    help="2D joints for refinement and the second baseline: BlazePose detections, or none "
                         "(default: %(default)s)")
     p.add_argument("--weights", type=Path, default=None,
-                   help="folder with seg.pt and fit.pt (default: the shipped weights)")
+                   help="folder with seg.pt and fit.pt, as scripts/package_weights.py --dest writes it from training "
+                        "runs' best.pt (default: the shipped weights)")
 
 
 def check_cases(data: Path, split: str | None) -> tuple[str, list[str]]:
@@ -49,6 +67,7 @@ def check_cases(data: Path, split: str | None) -> tuple[str, list[str]]:
     without lists) every case is evaluated, as list_cases falls back to; a split given by name must have its
     list, else a typo would quietly evaluate every case, training cases included."""
     from inference.datasets import SPLITS, list_cases
+    from training.set_settings import other_kind
 
     if split is not None and not split.strip():  # `--split ""` (an empty shell variable): not the default quietly
         raise EvaluateInputError("--split needs a name: test, val, train or another NAME.txt list in DATA")
@@ -56,6 +75,11 @@ def check_cases(data: Path, split: str | None) -> tuple[str, list[str]]:
     if not data.is_dir():
         why = "not a folder" if data.exists() else "no such folder"
         raise EvaluateInputError(f"no cases found in {data} ({why}): {expected}")
+    other = other_kind(data, "synth.json")  # crowd frames also are NNNNN_image.png: not cases to score one by one
+    if other:
+        tip = "; crowd frames are scored by scripts/eval_crowds.py" if "synth-crowd" in other else ""
+        raise EvaluateInputError(f"{data} holds {other}, not labelled cases in UP-3D layout (NNNNN_image.png with "
+                                 f"NNNNN_body.pkl){tip}")
     lists = sorted(p.stem for p in data.glob("*.txt") if p.is_file())  # any NAME.txt is a split --split takes
     name = split or DEFAULT_SPLIT
     has_lists = any((data / f"{s}.txt").is_file() for s in SPLITS)  # a notes.txt does not make a split set
@@ -65,30 +89,85 @@ def check_cases(data: Path, split: str | None) -> tuple[str, list[str]]:
     ids = list_cases(data, name)
     if not ids:
         raise EvaluateInputError(f"no cases found in {data}: {expected}")
+    # no ground-truth body at all: not a labelled set (a set with some bodies missing is evaluated: those cases are
+    # named and left out, `training.evaluate.evaluate`)
+    if next(data.glob("*_body.pkl"), None) is None:
+        raise EvaluateInputError(f"{data} has no NNNNN_body.pkl files: nothing to score against (evaluate "
+                                 "needs labelled cases in UP-3D layout: NNNNN_image.png with NNNNN_body.pkl)")
     return name, ids
+
+
+def check_weights(weights: Path | None) -> None:
+    """A --weights folder holds seg.pt and fit.pt (None: the shipped ones); EvaluateInputError otherwise, before
+    any model loads. A training run's folder (best.pt, latest.pt of one network) is said to be one, with how to
+    make a weights folder of it: the Predictor's own message, "weights not found ... train them", sent a user
+    who had just trained them to train again."""
+    if weights is None:
+        return
+    if not weights.is_dir():
+        why = "a file, not a folder" if weights.exists() else "no such folder"
+        raise EvaluateInputError(f"--weights {weights}: {why} (give the folder that holds seg.pt and fit.pt)")
+    missing = [n for n in WEIGHT_FILES if not (weights / n).is_file()]
+    if not missing:
+        return
+    run = [n for n in RUN_FILES if (weights / n).is_file()]
+    if not run:
+        raise EvaluateInputError(f"--weights {weights}: no {' or '.join(missing)} there (a weights folder holds "
+                                 "seg.pt and fit.pt, e.g. from scripts/package_weights.py --dest FOLDER)")
+    try:  # the run's network (training/config.py's "kind"), to put its best.pt in the right place of the command
+        kind = json.loads((weights / "config.json").read_text()).get("kind")
+    except (OSError, ValueError, AttributeError):
+        kind = None
+    best = weights / "best.pt"
+    net, seg, fit = {"seg": ("segmentation ", best, "FIT_RUN/best.pt"),
+                     "fit": ("fitting ", "SEG_RUN/best.pt", best)}.get(
+        kind, (f"{kind} " if isinstance(kind, str) and kind else "", "SEG_RUN/best.pt", "FIT_RUN/best.pt"))
+    raise EvaluateInputError(
+        f"--weights {weights} is a {net}training run ({', '.join(run)}), not a weights folder (seg.pt and fit.pt): "
+        f"make one with `python scripts/package_weights.py --seg {seg} --fit {fit} --dest FOLDER` (or copy the "
+        "shipped network from resources/weights into FOLDER) and give --weights FOLDER")
 
 
 def run(args) -> int:
     try:
         split, _ = check_cases(args.data, args.split)
+        check_weights(args.weights)
     except EvaluateInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    why = make_out_folder(args.out)  # before any work: a run of minutes must not end on an --out it cannot use
+    if why:
+        print(f"error: {why}", file=sys.stderr)
         return 2
     from inference.render.context import configure_gl
 
     configure_gl()
+    from inference.file_writes import describe_os_error
     from inference.nets.precision import for_process
     from inference.pipeline import PredictionError
-    from training.evaluate import evaluate, markdown_table
+    from training.evaluate import NoCaseScored, evaluate, markdown_table, write_results
 
     for_process(args.precision)  # before the shared detector is built: its animal check follows the flag too
 
     try:
-        r = evaluate(args.data, args.out, split, args.limit, args.baseline_limit, args.refine_limit, args.device,
+        r = evaluate(args.data, None, split, args.limit, args.baseline_limit, args.refine_limit, args.device,
                      args.weights, keypoints=args.keypoints, precision=args.precision)
     except PredictionError as exc:  # weights missing or damaged, no GPU, NBF_PRECISION misspelt
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except NoCaseScored as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(markdown_table(r))
+    try:
+        write_results(r, args.out)
+    except OSError as exc:  # --out was writable at the start: a full disk or the like
+        print(f"error: results not written: {describe_os_error(exc)} (earlier results there are left as they "
+              "were)", file=sys.stderr)
+        return 1
     print(f"written: {args.out / 'eval.md'}, {args.out / 'eval.json'}")
+    if r.skipped:
+        print(f"error: {len(r.skipped)} of the {len(r.skipped) + r.n} cases could not be read and are left out "
+              "(named above and in eval.md)", file=sys.stderr)
+        return 1
     return 0

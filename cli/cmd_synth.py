@@ -7,10 +7,11 @@ skipped), with a progress bar. The fixed synthetic test split of NBF Studio is
 from __future__ import annotations
 
 import multiprocessing as mp
+import sys
 from pathlib import Path
 
-from cli.out_arg import out_path
-from training.set_settings import refusal, seed_type, write_record
+from cli.out_arg import make_out_folder, out_path
+from training.set_settings import refusal, seed_type, whole_number, write_record
 
 TEST_SEED = 20181
 
@@ -23,7 +24,7 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--seed", type=seed_type, default=0, help=f"random seed (the fixed test split uses {TEST_SEED})")
     p.add_argument("--split", choices=("train", "val", "test"), default=None,
                    help="list every case in this split (default: 80/10/10 train/val/test by index)")
-    p.add_argument("--workers", type=int, default=1, help="rendering processes")
+    p.add_argument("--workers", type=whole_number(1), default=1, help="rendering processes")
     p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
 
 
@@ -65,19 +66,21 @@ def run(args) -> int:
 
     from inference.body_model import BodyModel, BodyModelError
     from inference.datasets import case_stem, write_splits
+    from inference.file_writes import write_error_reason
 
     if args.body_model:  # a file that does not load is refused before the output folder is made
         try:
             BodyModel(args.body_model)
         except BodyModelError as exc:
-            print(f"error: {exc}")
+            print(f"error: {exc}", file=sys.stderr)
             return 2
     settings = {"seed": args.seed, "split": args.split, "body_model": str(args.body_model or "")}
-    why = refusal(args.out, SETTINGS_FILE, settings, args.n)
+    why = refusal(args.out, SETTINGS_FILE, settings, args.n) or make_out_folder(args.out)
     if why:
-        print(f"error: {why}")
+        print(f"error: {why}", file=sys.stderr)
         return 2
-    args.out.mkdir(parents=True, exist_ok=True)
+    # the settings first: a run stopped part-way leaves cases that a rerun with other settings must not join
+    write_record(args.out, SETTINGS_FILE, settings, args.n)
     todo = [i for i in range(args.n) if not Path(str(case_stem(args.out, i)) + "_image.png").exists()]
     jobs = [(args.out, args.seed, i) for i in todo]
     try:
@@ -94,10 +97,12 @@ def run(args) -> int:
             with mp.get_context("spawn").Pool(args.workers, _init, (args.body_model,)) as pool:
                 for _ in tqdm(pool.imap_unordered(_one, jobs, chunksize=4), total=len(jobs), desc="synth", unit="case"):
                     pass
+        write_splits(args.out, args.n, args.split)
     except BodyModelError as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    write_splits(args.out, args.n, args.split)
-    write_record(args.out, SETTINGS_FILE, settings, args.n)
+    except OSError as exc:  # a full disk: the cases written so far stay, and a rerun goes on from them
+        print(f"error: cannot write in {args.out}: {write_error_reason(exc)}", file=sys.stderr)
+        return 1
     print(f"{args.n} cases in {args.out} ({len(todo)} rendered now, {args.n - len(todo)} already there)")
     return 0

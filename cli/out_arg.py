@@ -11,3 +11,30 @@ def out_path(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("is empty: give the folder or file to write (an unset shell variable?)")
     return Path(text)
+
+
+def make_out_folder(out: Path) -> str:
+    """Create the output folder `out` (and its parents) and make sure a file can be written there: '' when done,
+    else why not, one line for the user (a file in the way, a read-only or pseudo file system, no permission)."""
+    import os
+    import tempfile
+
+    from inference.file_writes import write_error_reason
+
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a folder"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return f"--out {out}: a file is in the way of this folder"
+    except NotADirectoryError:
+        return f"--out {out}: a part of this path is a file, not a folder"
+    except OSError as exc:
+        return f"--out {out}: cannot create the folder ({write_error_reason(exc)})"
+    try:
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".nbf-write-test.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"--out {out}: cannot write there ({write_error_reason(exc)})"
+    return ""

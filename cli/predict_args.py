@@ -4,12 +4,10 @@ tool's own outputs."""
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 
-from inference.file_writes import write_error_reason
+from cli.out_arg import make_out_folder
 from inference.image_io import IMAGE_SUFFIXES  # the one list the app's reader accepts
 from inference.predict_outputs import PNG_OUTPUTS
 
@@ -35,22 +33,9 @@ def parse_mesh_formats(text: str) -> list[str]:
 
 def prepare_out(out: Path) -> None:
     """Create the output folder and make sure a file can be written there; PredictInputError otherwise."""
-    if out.exists() and not out.is_dir():
-        raise PredictInputError(f"--out {out} is a file, not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise PredictInputError(f"--out {out}: a file is in the way of this folder") from None
-    except NotADirectoryError:
-        raise PredictInputError(f"--out {out}: a part of this path is a file, not a folder") from None
-    except OSError as exc:
-        raise PredictInputError(f"--out {out}: cannot create the folder ({write_error_reason(exc)})") from None
-    try:
-        fd, probe = tempfile.mkstemp(dir=out, prefix=".nbf-write-test.", suffix=".tmp")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise PredictInputError(f"--out {out}: cannot write there ({write_error_reason(exc)})") from None
+    why = make_out_folder(out)
+    if why:
+        raise PredictInputError(why)
 
 
 def check_person(person: int) -> int:

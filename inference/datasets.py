@@ -35,13 +35,14 @@ _CASE_SUFFIXES = ("_image.png", "_image.jpg", "_body.pkl", "_parts.png", "_silho
 @dataclass(frozen=True)
 class Case:
     """One labelled case: image (H, W, 3) uint8 RGB, labels (H, W) uint8 0..12 (None when unknown),
-    params in the crop camera (None without a body pickle), lsp (14, 3), focal (px), id."""
+    params in the crop camera (None without a body pickle), lsp (14, 3) x, y, visibility in crop pixels (None
+    without a joints file: never zeros, which a fit would take for joints at the crop's corner), focal (px), id."""
 
     id: str
     image: np.ndarray
     labels: np.ndarray | None
     params: BodyParams | None
-    lsp: np.ndarray
+    lsp: np.ndarray | None
     focal: float
     problems: tuple[str, ...] = ()  # labels read as missing because they could not be read (`read_case` lenient)
 
@@ -55,8 +56,12 @@ def _write_png(path: Path, rgb: np.ndarray) -> None:
     if not ok:
         raise OSError(f"cannot encode {path}")
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(buf.tobytes())
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(buf.tobytes())
+        os.replace(tmp, path)
+    except BaseException:  # a full disk (or an interruption): no temporary file left beside the cases
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_sample(folder: Path, index: int, sample) -> None:
@@ -169,7 +174,8 @@ def read_case(folder: Path, case_id: str, body_model=None, renderer=None, lenien
     topology); params are None without a body pickle. Raises ImageLoadError / ParamsFileError (one
     line naming the file) for an unreadable image, part map or body pickle; with `lenient` (the app's
     Dataset tab: the image can still be predicted and shown) an unreadable part map, body pickle or joints
-    file is read as missing and its message kept in `Case.problems`."""
+    file is read as missing and its message kept in `Case.problems`. A missing (or, lenient, unreadable) joints
+    file gives lsp None."""
     from inference.errors import USER_ERRORS
     from inference.export import load_params_file
     from inference.image_io import load_image
@@ -203,7 +209,6 @@ def read_case(folder: Path, case_id: str, body_model=None, renderer=None, lenien
         camera = PinholeCamera(focal, image.shape[1], image.shape[0])
         labels = renderer.labels(body_model.mesh(params).vertices, camera)
     lsp = label(_read_joints, Path(stem + "_joints.npy"))
-    lsp = lsp if lsp is not None else np.zeros((14, 3), np.float32)
     return Case(case_id, image, labels, params, lsp, float(focal), tuple(problems))
 
 

@@ -6,8 +6,9 @@ ground-truth parts, test-time refinement, and the SMPLify optimisation baseline 
 from __future__ import annotations
 
 import json
+import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -15,8 +16,10 @@ import numpy as np
 import torch
 
 from inference.crop import uncrop_parts
-from inference.datasets import list_cases, parts_to_render, read_case
+from inference.datasets import Case, list_cases, parts_to_render, read_case
 from inference.detect import Person
+from inference.errors import USER_ERRORS
+from inference.file_writes import atomic_write
 from inference.metrics import BodyErrors, IoUAccumulator, body_errors_mm
 from inference.pipeline import Predictor
 from inference.refine import refine_fit
@@ -24,6 +27,7 @@ from inference.types import BodyParams, Prediction
 
 from .smplify import SMPLify
 
+MAX_SKIPPED_SHOWN = 10  # eval.md names this many cases that could not be read (eval.json all of them)
 ROWS = ("network, GT parts", "network, predicted parts", "network + refinement",
         "optimisation baseline, GT 2D joints", "optimisation baseline, detected 2D joints")
 
@@ -32,7 +36,9 @@ ROWS = ("network, GT parts", "network, predicted parts", "network + refinement",
 class CaseResult:
     """One test case: errors of each method and seconds per image. A method that did not run on the case
     (refinement and the baselines run on the first cases only, the detected-joints baseline needs a
-    detection) is None and left out of eval.json."""
+    detection, the ground-truth-joints one the case's NNNNN_joints.npy) is None and left out of eval.json.
+    no_gt_joints: the baseline was due on the case but it has no (readable) ground-truth 2D joints, so the
+    ground-truth-joints baseline left it out (written to eval.json only when true)."""
     id: str
     empty_in_silhouette: bool = False  # the detector's silhouette held no parts: predicted from the image alone
     t_network: float
@@ -41,6 +47,7 @@ class CaseResult:
     gt_parts: BodyErrors
     t_fit_gt: float
     detected: bool
+    no_gt_joints: bool = False
     t_refine: float | None = None
     refined: BodyErrors | None = None
     t_baseline: float | None = None
@@ -51,8 +58,9 @@ class CaseResult:
     def to_json(self) -> dict:
         """eval.json's case: the fields in order, without the methods that did not run."""
         d = asdict(self)
-        if not self.empty_in_silhouette:
-            del d["empty_in_silhouette"]
+        for flag in ("empty_in_silhouette", "no_gt_joints"):  # (eval.json tables written before these held neither)
+            if not d[flag]:
+                del d[flag]
         return {k: v for k, v in d.items() if v is not None}
 
 
@@ -79,7 +87,8 @@ class Paired:
 @dataclass(frozen=True)
 class EvalResult:
     """What `evaluate` returns and eval.json holds (`to_json`): a method that ran on no case is None
-    (written as {})."""
+    (written as {}). skipped: case id -> why the case could not be read (left out of every row and of n; written
+    only when there is one)."""
     rows: dict[str, MethodResult | None]
     miou: float
     per_class_iou: list[float]
@@ -94,6 +103,7 @@ class EvalResult:
     device: str = ""
     keypoints: str = "none"
     precision: str = ""
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         def part(x):
@@ -105,7 +115,13 @@ class EvalResult:
             d[k] = part(d[k])
         d["cases"] = [c.to_json() for c in self.cases]
         d["per_class_iou"] = list(self.per_class_iou)
+        if not self.skipped:
+            del d["skipped"]
         return d
+
+
+class NoCaseScored(ValueError):
+    """Not one case of the split could be read (each was reported as it was left out): nothing to tabulate."""
 
 
 def baseline_fit(fitter: SMPLify, lsp: np.ndarray, focal: float, size: int) -> BodyParams:
@@ -166,19 +182,43 @@ def detecting_predictor(keypoints: str, **kwargs) -> Predictor:
     return pred
 
 
+def unscorable(case: Case) -> str:
+    """Why a case read leniently (`read_case`) cannot be scored, '' when it can: every method is scored against
+    the ground-truth body, and the mIoU and the GT-parts row need the part labels."""
+    for missing, name in ((case.params is None, f"{case.id}_body.pkl"), (case.labels is None, f"{case.id}_parts.png")):
+        if missing:  # the file's own problem (read_case's messages name the file), else it is not there
+            said = [p for p in case.problems if name in p]
+            return "; ".join(said) if said else f"{name} missing"
+    return ""
+
+
+def _say(text: str) -> None:
+    """A line on stderr that leaves the progress bar whole."""
+    from tqdm import tqdm
+
+    tqdm.write(text, file=sys.stderr)
+
+
 def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: int = 0, baseline_limit: int = 50,
              refine_limit: int = 100, device: str = "auto", weights_dir: Path | None = None, progress: bool = True,
              keypoints: str = "detect", precision: str = "auto") -> EvalResult:
     """Run every method over the split; returns the table's rows and every case, and writes eval.md /
-    eval.json to `out`.
+    eval.json to `out` (`write_results`) when given.
 
     keypoints="detect" runs the pretrained BlazePose detector on each image (as the app does): its
     keypoints feed a keypoint-conditioned segmentation network, its silhouette restricts the parts, and
     its 2D joints drive the refinement and a second baseline (the paper's SMPLify fitted detected
     joints, from DeepCut). The crop is the whole test image; the part map is compared at the image's
-    resolution. precision: the networks' number format (`inference.nets.precision`)."""
+    resolution. precision: the networks' number format (`inference.nets.precision`).
+
+    A case that cannot be read (its image, ground-truth body or part labels missing or unreadable) is reported on
+    stderr, left out and listed in the result's `skipped`; a case without ground-truth 2D joints is scored but
+    left out of the baseline on them. Refinement and the baselines run on the first refine_limit /
+    baseline_limit cases scored. NoCaseScored when no case could be read."""
     from tqdm import tqdm
 
+    if min(limit, baseline_limit, refine_limit) < 0:  # a negative slice would drop the last cases quietly
+        raise ValueError(f"limits are 0 or more, not {limit}, {baseline_limit}, {refine_limit}")
     torch.manual_seed(0)
     pred = detecting_predictor(keypoints, weights_dir=weights_dir, device=device, precision=precision)
     body = pred.body_model
@@ -196,13 +236,33 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         renderer = MeshRenderer(body.faces, body.weights)
     acc = IoUAccumulator(13)
     cases: list[CaseResult] = []
-    # first calls allocate and pick kernels: keep them out of the timings (mirrored: the detector's cache of
-    # recent photos must not answer the first case)
-    warm = np.ascontiguousarray(read_case(data, ids[0], body).image[:, ::-1])
-    for _ in range(3):
-        pred.predict_case(warm)
-    for k, cid in enumerate(tqdm(ids, desc="evaluate", disable=not progress)):
-        case = read_case(data, cid, body, renderer)
+    skipped: dict[str, str] = {}
+    for cid in tqdm(ids, desc="evaluate", disable=not progress):
+        try:  # leniently: an unreadable label file is missing, and the case says so (as in the app's Dataset tab)
+            # (the renderer only for a case without a part map: an unreadable one leaves the case out, it is
+            # not replaced by labels rendered from the body just because another case of the set needed them)
+            case = read_case(data, cid, body, renderer if parts_to_render(data, cid) else None, lenient=True)
+        except (*USER_ERRORS, OSError) as exc:  # the image: missing, unreadable
+            case, why = None, " ".join(str(exc).split()) or type(exc).__name__
+        else:
+            why = unscorable(case)
+        if why:
+            skipped[cid] = why
+            _say(f"case {cid} left out: {why}")
+            continue
+        k = len(cases)  # the limits count the cases scored, so a case left out does not use up a baseline's turn
+        notes = [f"{p} (read as missing)" for p in case.problems]
+        no_gt_joints = case.lsp is None and k < baseline_limit
+        if no_gt_joints:
+            notes.append("no ground-truth 2D joints: left out of the baseline on them")
+        if notes:
+            _say(f"case {cid}: {'; '.join(notes)}")
+        if not cases:
+            # first calls allocate and pick kernels: keep them out of the timings (mirrored: the detector's cache
+            # of recent photos must not answer the first case)
+            warm = np.ascontiguousarray(case.image[:, ::-1])
+            for _ in range(3):
+                pred.predict_case(warm)
         gt_mesh = body.mesh(case.params)
         extra: dict = {}  # the methods that ran only on some cases
         # as the app does: the detector's keypoints and silhouette, on the whole image
@@ -225,10 +285,11 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
             extra["t_refine"] = time.perf_counter() - t + t_network
             extra["refined"] = _errors(body, r, gt_mesh)
         if k < baseline_limit:
-            t = time.perf_counter()
-            b = baseline_fit(smplify, case.lsp, case.focal, case.image.shape[0])
-            extra["t_baseline"] = time.perf_counter() - t
-            extra["baseline"] = _errors(body, b, gt_mesh)
+            if case.lsp is not None:  # (never fitted to made-up joints: the row would be a number about nothing)
+                t = time.perf_counter()
+                b = baseline_fit(smplify, case.lsp, case.focal, case.image.shape[0])
+                extra["t_baseline"] = time.perf_counter() - t
+                extra["baseline"] = _errors(body, b, gt_mesh)
             if kp is not None:
                 t = time.perf_counter()
                 b = baseline_fit(smplify, kp, case.focal, case.image.shape[0])
@@ -236,16 +297,31 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
                 extra["baseline_det"] = _errors(body, b, gt_mesh)
         cases.append(CaseResult(id=cid, empty_in_silhouette=run.empty_in_silhouette, t_network=t_network,
                                 miou=float(cacc.mean()), pred=pred_errors, gt_parts=gt_parts, t_fit_gt=t_fit_gt,
-                                detected=kp is not None,
+                                detected=kp is not None, no_gt_joints=no_gt_joints,
                                 **extra))
+    if not cases:
+        raise NoCaseScored(f"none of the {len(ids)} cases of {data} ({split} split) could be read (each is named "
+                           "above with why): nothing to evaluate")
     result = replace(summarise(cases, acc), left_right_swaps=acc.left_right_swaps(), data=str(data), split=split,
                      n=len(cases), device=str(pred.device), precision=pred.precision,
-                     keypoints="BlazePose (detected)" if pred.detector is not None else "none")
+                     keypoints="BlazePose (detected)" if pred.detector is not None else "none", skipped=skipped)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "eval.json").write_text(json.dumps(result.to_json(), indent=1))
-        (out / "eval.md").write_text(markdown_table(result))
+        write_results(result, out)
     return result
+
+
+def write_results(result: EvalResult, out: Path) -> None:
+    """eval.json and eval.md in `out` (made if need be), each written whole or not at all (`atomic_write`: a full
+    disk leaves the previous table, not an empty file). OSError naming the file that could not be written; the
+    JSON goes first, so a table is never newer than its data."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in (("eval.json", json.dumps(result.to_json(), indent=1)), ("eval.md", markdown_table(result))):
+        try:
+            atomic_write(out / name, text, overwrite=True)
+        except OSError as exc:
+            if exc.errno is not None and not exc.filename:  # (a full disk's error names no file: say which)
+                raise type(exc)(exc.errno, exc.strerror, str(out / name)) from None
+            raise
 
 
 def _paired(cases: list[CaseResult], key: str, tkey: str) -> Paired | None:
@@ -292,6 +368,12 @@ def markdown_table(r: EvalResult) -> str:
     lines = [f"# Evaluation on {r.data} ({r.split} split, {r.n} cases, {r.device}"
              f"{', networks in ' + r.precision if r.precision else ''})", "",
              "| method | cases | MPJPE (mm) | PA-MPJPE (mm) | PVE (mm) | s / image |", "|---|---|---|---|---|---|"]
+    if r.skipped:  # above the table: its numbers are over fewer cases than the split lists
+        shown = [f"{cid} ({why})" for cid, why in list(r.skipped.items())[:MAX_SKIPPED_SHOWN]]
+        more = len(r.skipped) - len(shown)
+        lines[1:1] = ["", f"{len(r.skipped)} listed case{'s' if len(r.skipped) > 1 else ''} could not be read and "
+                          f"{'are' if len(r.skipped) > 1 else 'is'} left out: {'; '.join(shown)}"
+                          f"{f'; and {more} more (eval.json lists them)' if more else ''}."]
     for name, m in r.rows.items():
         if m:
             lines.append(f"| {name} | {m.n} | {m.mpjpe:.1f} | {m.pa_mpjpe:.1f} | {m.pve:.1f} | "
@@ -309,6 +391,11 @@ def markdown_table(r: EvalResult) -> str:
                       f"(ratio {pb.network_pa_mpjpe / pb.other_pa_mpjpe:.2f}); "
                       f"{pb.network_seconds:.3f} vs {pb.other_seconds:.2f} s per image "
                       f"({_speed(pb.network_seconds, pb.other_seconds)})."]
+    no_joints = sum(1 for c in r.cases if c.no_gt_joints)
+    if no_joints:
+        lines += ["", f"{no_joints} case{'s' if no_joints > 1 else ''} within the baseline's limit had no ground-truth "
+                  "2D joints (NNNNN_joints.npy missing or unreadable): the baseline on ground-truth joints left "
+                  f"{'them' if no_joints > 1 else 'it'} out."]
     pr = r.paired_refinement
     if pr:
         n_kp = sum(1 for c in r.cases if c.refined is not None and c.detected)

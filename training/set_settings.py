@@ -21,28 +21,49 @@ def case_count(folder: Path) -> int:
     return max(ids) + 1 if ids else 0
 
 
+# each kind of set: its settings file and a file only its items have (a folder of an older release, which has no
+# settings file, is known by these)
+SET_KINDS = {"synth.json": ("a synth set", "*_body.pkl"), "crowd.json": ("a synth-crowd set", "*_people.npz"),
+             "cache.json": ("a training cache", "shard_*.npz")}
+
+
+def other_kind(folder: Path, record: str) -> str:
+    """What other kind of set `folder` holds ('' when none): synth and synth-crowd count their items alike
+    (NNNNN_image.png), so each took the other's folder for its own and listed, or later evaluated, the other's."""
+    for name, (kind, marker) in SET_KINDS.items():
+        if name != record and ((folder / name).is_file() or next(folder.glob(marker), None) is not None):
+            return f"{kind} ({name if (folder / name).is_file() else marker})"
+    return ""
+
+
 def refusal(folder: Path, record: str, settings: dict, n: int, what: str = "cases", held: int | None = None) -> str:
     """Why a run with `settings` making `n` {what} into `folder` would spoil the set there ('' when it would not).
     `record`: the settings file's name in the folder (its n is not a setting: a larger --n adds cases); `held`:
-    how many the folder holds (default: its NNNNN_image.png cases)."""
+    how many the folder holds (default: its NNNNN_image.png cases). Counted from the folder, a set that holds
+    nothing yet (a run stopped or failed before its first item) takes the new settings."""
     folder = Path(folder)
     if n < 1:
         return f"--n must be at least 1, not {n}"
-    if held is None:
+    counted = held is None
+    if counted:
         held = case_count(folder) if folder.is_dir() else 0
+    if folder.is_dir() and (other := other_kind(folder, record)):
+        return f"{folder} holds {other}, not {SET_KINDS[record][0]}: use another --out"
     path = folder / record
-    if path.is_file():
+    if path.is_file() and not (counted and held == 0):
         try:
             old = json.loads(path.read_text())
         except (OSError, ValueError):
             old = None
-        if isinstance(old, dict):
-            differ = [f"{k.replace('_', ' ')} {old.get(k)!r} there, {v!r} now" for k, v in settings.items()
-                      if k in old and old[k] != v]
-            if differ:
-                count = max(held, int(old.get("n", 0) or 0))
-                return (f"{folder} holds {count} {what} made with other settings ({'; '.join(differ)}): adding to "
-                        f"it would mix two sets under one description; use another --out")
+        if not isinstance(old, dict):
+            return (f"{path} does not read, so the settings of the {what} there are unknown: use another "
+                    f"--out (or, if they are this run's settings, delete {path.name})")
+        differ = [f"{k.replace('_', ' ')} {old.get(k)!r} there, {v!r} now" for k, v in settings.items()
+                  if k in old and old[k] != v]
+        if differ:
+            count = held if counted else max(held, int(old.get("n", 0) or 0))
+            return (f"{folder} holds {count} {what} made with other settings ({'; '.join(differ)}): adding to "
+                    f"it would mix two sets under one description; use another --out")
     if n < held:
         return (f"{folder} holds {held} {what}; --n {n} would leave {held - n} of them out of the set (its "
                 f"lists, its description): give --n {held} or more, or another --out")
@@ -57,14 +78,22 @@ def write_record(folder: Path, record: str, settings: dict, n: int) -> None:
         path.write_text(text)
 
 
-def seed_type(text: str) -> int:
-    """argparse type of a seed: a whole number >= 0 (numpy's generators take no negative seed)."""
+def whole_number(minimum: int):
+    """argparse type of a whole number of at least `minimum` (a count, a limit, a seed): exit 2 with the message
+    otherwise (a negative --limit sliced cases off without a word; numpy's generators take no negative seed)."""
     import argparse
 
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"a seed is 0 or more, not {v}")
-    return v
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, not {v}")
+        return v
+
+    parse.__name__ = f"whole number of at least {minimum}"  # (argparse names the type in some messages)
+    return parse
+
+
+seed_type = whole_number(0)

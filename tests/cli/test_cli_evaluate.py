@@ -1,6 +1,11 @@
-"""`main.py evaluate`: a data folder or split with nothing to evaluate is one line and exit 2, before any model
-loads; the default split still falls back to every case in a folder made without split lists."""
+"""`main.py evaluate`: a data folder or split with nothing to evaluate, a negative limit, an --out it cannot use or a
+--weights folder without the networks is one line and exit 2, before any model loads; the default split still falls
+back to every case in a folder made without split lists. A case that cannot be read is named and left out, and the
+rest are still scored and written; a write that fails is one line and leaves the previous results."""
 from __future__ import annotations
+
+import json
+import shutil
 
 import pytest
 
@@ -21,7 +26,8 @@ def no_models(monkeypatch):
 def _cases(folder, ids):
     folder.mkdir(exist_ok=True)
     for i in ids:
-        (folder / f"{i}_image.png").write_bytes(b"")  # listed by name only: nothing here reads them
+        for suffix in ("_image.png", "_body.pkl"):  # listed by name only: nothing here reads them
+            (folder / f"{i}{suffix}").write_bytes(b"")
     return folder
 
 
@@ -82,3 +88,180 @@ def test_a_misspelt_precision_in_the_environment_is_one_line(tmp_path, capsys, m
     assert main(["evaluate", str(data), "--out", str(tmp_path / "X"), "--baseline-limit", "0",
                  "--refine-limit", "0"]) == 2
     _one_line_error(capsys, "NBF_PRECISION", "half")
+
+
+@pytest.mark.parametrize("flag", ["--limit", "--baseline-limit", "--refine-limit"])
+def test_a_negative_limit_is_refused(tmp_path, capsys, no_models, flag):
+    """--limit -1 evaluated all cases but the last (a slice), and negative baseline / refinement limits passed."""
+    data = _cases(tmp_path / "set", ["00000"])
+    with pytest.raises(SystemExit) as exit_:
+        main(["evaluate", str(data), "--out", str(tmp_path / "X"), flag, "-1"])
+    assert exit_.value.code == 2
+    assert f"argument {flag}: must be 0 or more, not -1" in capsys.readouterr().err
+    assert not (tmp_path / "X").exists()
+
+
+def test_a_folder_of_crowd_frames_or_without_bodies_is_refused(tmp_path, capsys, no_models):
+    """synth-crowd's frames are NNNNN_image.png too: evaluate took such a folder for a labelled set and failed on its
+    first case with a traceback. It is refused before any model loads, by its crowd.json or (a folder of an older
+    release) its NNNNN_people.npz; a folder of images without any body pickle likewise."""
+    crowd = tmp_path / "crowd"
+    assert main(["synth-crowd", "--out", str(crowd), "--n", "1", "--size", "128x96", "--people", "1-1",
+                 "--heights", "60-90"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "X"
+    assert main(["evaluate", str(crowd), "--out", str(out)]) == 2
+    _one_line_error(capsys, "holds a synth-crowd set (crowd.json)", "UP-3D layout", "scripts/eval_crowds.py")
+    (crowd / "crowd.json").unlink()
+    assert main(["evaluate", str(crowd), "--out", str(out)]) == 2
+    _one_line_error(capsys, "holds a synth-crowd set (*_people.npz)")
+    images = tmp_path / "images"
+    images.mkdir()
+    shutil.copy(crowd / "00000_image.png", images / "00000_image.png")
+    assert main(["evaluate", str(images), "--out", str(out)]) == 2
+    _one_line_error(capsys, "has no NNNNN_body.pkl files")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("where", ["file", "under_file", "proc"])
+def test_an_out_that_cannot_be_used_is_refused_before_any_work(tmp_path, capsys, no_models, where):
+    """--out was first used after the whole evaluation: a file in its place, or /proc, ended the run with a
+    traceback and nothing written."""
+    data = _cases(tmp_path / "set", ["00000"])
+    afile = tmp_path / "afile.txt"
+    afile.write_text("keep")
+    out = {"file": afile, "under_file": afile / "sub", "proc": "/proc/nbf-evaluate-test"}[where]
+    assert main(["evaluate", str(data), "--out", str(out)]) == 2
+    _one_line_error(capsys, f"--out {out}")
+    assert afile.read_text() == "keep"
+
+
+@pytest.mark.parametrize("kind", ["seg", "fit"])
+def test_a_training_run_given_as_weights_is_said_to_be_one(tmp_path, capsys, no_models, kind):
+    """A training run's folder (best.pt, latest.pt, config.json: training/loop.py) is no weights folder: the
+    Predictor's "weights not found ... train them" told a user who had just trained them to train again."""
+    data = _cases(tmp_path / "set", ["00000"])
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("best.pt", "latest.pt"):
+        (run / name).write_bytes(b"")  # found by name: nothing is loaded
+    (run / "config.json").write_text(json.dumps({"kind": kind}))
+    assert main(["evaluate", str(data), "--out", str(tmp_path / "X"), "--weights", str(run)]) == 2
+    net = {"seg": "segmentation", "fit": "fitting"}[kind]
+    _one_line_error(capsys, f"is a {net} training run (best.pt, latest.pt)", "seg.pt and fit.pt",
+                    "scripts/package_weights.py", f"--{kind} {run / 'best.pt'}", "--weights FOLDER")
+    assert main(["evaluate", str(data), "--out", str(tmp_path / "X"), "--weights", str(tmp_path / "set")]) == 2
+    _one_line_error(capsys, "no seg.pt or fit.pt there")
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory):
+    """Two synthetic cases in UP-3D layout (both in test.txt) and tiny untrained networks: the plumbing, fast."""
+    from tests.app.support import make_dataset
+    from tests.tiny_weights import write_tiny_weights
+
+    root = tmp_path_factory.mktemp("evaluate")
+    make_dataset(root / "set", 2)
+    return root / "set", write_tiny_weights(root / "weights")
+
+
+def _copy(labelled, tmp_path):
+    data = tmp_path / "set"
+    shutil.copytree(labelled[0], data)
+    return data
+
+
+def _evaluate(data, out, weights, *extra):
+    return main(["evaluate", str(data), "--out", str(out), "--weights", str(weights), "--device", "cpu",
+                 "--precision", "float32", "--keypoints", "none", "--baseline-limit", "0", "--refine-limit", "0",
+                 *extra])
+
+
+def _lines(text):
+    """The lines of a captured stream, the progress bar's redraws split off."""
+    return [x.strip() for x in text.replace("\r", "\n").splitlines() if x.strip()]
+
+
+def test_unreadable_cases_are_named_and_left_out_and_the_rest_written(labelled, tmp_path, capsys):
+    """Each way a case can fail to read stopped the whole run with a traceback, after the cases before it were
+    scored, and wrote nothing: now each is one line naming the case and why, is left out of the table (and listed
+    in eval.md and eval.json), the readable case is scored and the results written; exit 1 as `predict`'s failed
+    images."""
+    data = _copy(labelled, tmp_path)
+    for i in range(2, 6):  # cases 00002..00005: copies of case 00000, each damaged below
+        for f in data.glob("00000_*"):
+            shutil.copy(f, data / f.name.replace("00000", f"{i:05d}"))
+    image = (data / "00000_image.png").read_bytes()
+    (data / "00001_body.pkl").unlink()
+    (data / "00002_body.pkl").write_text("garbage")
+    (data / "00003_image.png").write_bytes(image[:100])
+    (data / "00004_image.png").write_bytes(b"")
+    (data / "00005_parts.png").write_text("garbage")
+    (data / "test.txt").write_text("".join(f"/{i:05d}_image.png\n" for i in range(7)))  # 00006: not there
+    out = tmp_path / "out"
+    assert _evaluate(data, out, labelled[1]) == 1
+    captured = capsys.readouterr()
+    err = _lines(captured.err)
+    assert "Traceback" not in captured.err
+    said = {x.split()[1]: x for x in err if x.startswith("case ")}
+    assert sorted(said) == [f"{i:05d}" for i in range(1, 7)], err
+    for cid, needle in (("00001", "00001_body.pkl missing"), ("00002", "00002_body.pkl"),
+                        ("00003", "00003_image.png"), ("00004", "00004_image.png"),
+                        ("00005", "00005_parts.png: cannot read the part map"),
+                        ("00006", "00006_image.png: file not found")):
+        assert said[cid].startswith(f"case {cid} left out: ") and needle in said[cid], said[cid]
+    assert err[-1] == "error: 6 of the 7 cases could not be read and are left out (named above and in eval.md)"
+    ev = json.loads((out / "eval.json").read_text())
+    assert ev["n"] == 1 and [c["id"] for c in ev["cases"]] == ["00000"]
+    assert sorted(ev["skipped"]) == [f"{i:05d}" for i in range(1, 7)] and ev["rows"]["network, GT parts"]["n"] == 1
+    md = (out / "eval.md").read_text()
+    assert "1 cases" in md.splitlines()[0] and "6 listed cases could not be read and are left out: 00001 (" in md
+    assert md in captured.out
+
+
+def test_no_readable_case_writes_nothing(labelled, tmp_path, capsys):
+    """Every listed case unreadable: one line, exit 1, and the previous results stay (no empty table over them)."""
+    data = _copy(labelled, tmp_path)
+    for f in data.glob("*_image.png"):
+        f.unlink()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "eval.json").write_text("previous")
+    assert _evaluate(data, out, labelled[1]) == 1
+    err = _lines(capsys.readouterr().err)
+    assert err[-1].startswith("error: none of the 2 cases of") and "nothing to evaluate" in err[-1], err
+    assert (out / "eval.json").read_text() == "previous" and not (out / "eval.md").exists()
+
+
+def test_cases_without_ground_truth_joints_are_left_out_of_the_baseline(labelled, tmp_path, capsys):
+    """A missing NNNNN_joints.npy was read as fourteen joints at (0, 0) and the baseline fitted to them, a made-up
+    row; a truncated one stopped the run. Both cases are scored, left out of that baseline, and said so."""
+    data = _copy(labelled, tmp_path)
+    (data / "00000_joints.npy").unlink()
+    joints = data / "00001_joints.npy"
+    joints.write_bytes(joints.read_bytes()[:60])
+    out = tmp_path / "out"
+    assert _evaluate(data, out, labelled[1], "--baseline-limit", "2") == 0
+    err = _lines(capsys.readouterr().err)
+    notes = [x for x in err if x.startswith("case ")]
+    assert notes == ["case 00000: no ground-truth 2D joints: left out of the baseline on them",
+                     "case 00001: 00001_joints.npy: cannot read the joints (ValueError) (read as missing); no "
+                     "ground-truth 2D joints: left out of the baseline on them"], err
+    ev = json.loads((out / "eval.json").read_text())
+    assert ev["n"] == 2 and ev["rows"]["optimisation baseline, GT 2D joints"] == {}
+    assert [c.get("no_gt_joints") for c in ev["cases"]] == [True, True] and "skipped" not in ev
+    assert "2 cases within the baseline's limit had no ground-truth 2D joints" in (out / "eval.md").read_text()
+
+
+def test_a_failed_write_is_one_line_and_keeps_the_previous_table(labelled, tmp_path, capsys):
+    """The results were written with write_text after the run: a write that failed was a traceback (and a full
+    disk left an empty eval.json). Now eval.json and eval.md are each written whole or not at all."""
+    out = tmp_path / "out"
+    (out / "eval.json").mkdir(parents=True)  # in the way of the file: its write fails after the run
+    (out / "eval.md").write_text("previous")
+    assert _evaluate(labelled[0], out, labelled[1]) == 1
+    err = _lines(capsys.readouterr().err)
+    assert err[-1] == (f"error: results not written: {out / 'eval.json'}: a folder has this name (earlier results "
+                       "there are left as they were)"), err
+    assert (out / "eval.md").read_text() == "previous"
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]

@@ -104,7 +104,7 @@ def test_a_body_model_that_does_not_load_is_refused_before_the_folder_is_made(tm
     bad = tmp_path / "SMPL_NEUTRAL.pkl"
     bad.write_bytes(b"\x80\x04 nope")
     assert _synth(tmp_path / "out", "--body-model", str(bad)) == 2
-    assert "error:" in capsys.readouterr().out and not (tmp_path / "out").exists()
+    assert "error:" in capsys.readouterr().err and not (tmp_path / "out").exists()
 
 
 def test_rerun_skips_complete_cases_and_resumes(first, tmp_path, capsys):
@@ -159,6 +159,23 @@ def test_split_lists_and_image_kinds(tmp_path):
     assert read_case(tmp_path, "00000").labels is None
 
 
+def test_joints_missing_or_unreadable_are_none_not_zeros(tmp_path):
+    """A case without NNNNN_joints.npy has lsp None: it was all zeros, which evaluate's baseline fitted as joints at
+    the crop's corner and reported as a result. Unreadable joints: an error, or (lenient) None and said so."""
+    from inference.errors import ParamsFileError
+
+    cv2.imwrite(str(tmp_path / "00000_image.png"), np.zeros((16, 12, 3), np.uint8))
+    assert read_case(tmp_path, "00000").lsp is None
+    joints = tmp_path / "00000_joints.npy"
+    np.save(joints, np.ones((3, 14)))
+    assert read_case(tmp_path, "00000").lsp.shape == (14, 3)
+    joints.write_bytes(joints.read_bytes()[:60])  # truncated
+    with pytest.raises(ParamsFileError, match="00000_joints.npy"):
+        read_case(tmp_path, "00000")
+    case = read_case(tmp_path, "00000", lenient=True)
+    assert case.lsp is None and len(case.problems) == 1 and "00000_joints.npy" in case.problems[0]
+
+
 def test_a_set_is_not_mixed_with_other_settings_nor_shrunk(first, tmp_path, capsys):
     """Another --seed or --split into a set's folder, or a smaller --n, is refused with one line and changes
     nothing (it added people of another seed under the first one's lists, and rewrote the lists without the
@@ -169,7 +186,7 @@ def test_a_set_is_not_mixed_with_other_settings_nor_shrunk(first, tmp_path, caps
                          (["--split", "test"], "split None there, 'test' now"),
                          (["--n", str(N - 1)], f"holds {N} cases; --n {N - 1} would leave 1 of them out")):
         assert main(["synth", "--out", str(out), "--n", str(N), "--seed", str(SEED), *argv]) == 2, argv
-        text = capsys.readouterr().out
+        text = capsys.readouterr().err
         assert needle in text and len(text.strip().splitlines()) == 1, text
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
     assert main(["synth", "--out", str(tmp_path / "neg"), "--n", "0"]) == 2 and not (tmp_path / "neg").exists()
@@ -181,5 +198,5 @@ def test_a_set_is_not_mixed_with_other_settings_nor_shrunk(first, tmp_path, caps
     (crowd / "crowd.json").write_text('{"seed": 1, "n": 1, "width": 1024, "height": 640, "min_people": 4, '
                                       '"max_people": 8, "min_height": 50.0, "max_height": 320.0}')
     assert main(["synth-crowd", "--out", str(crowd), "--n", "2", "--seed", "9"]) == 2
-    assert "seed 1 there, 9 now" in capsys.readouterr().out
+    assert "seed 1 there, 9 now" in capsys.readouterr().err
     assert '"seed": 1' in (crowd / "crowd.json").read_text()

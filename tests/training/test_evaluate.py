@@ -136,3 +136,42 @@ def test_a_real_up3d_case_is_scored_on_labels_rendered_from_its_body(tmp_path):
         f.unlink()
     up3d = evaluate(with_parts, **kw)
     assert math.isfinite(up3d.miou) and abs(up3d.miou - ours.miou) < 0.01
+
+
+def test_cases_left_out_are_said_in_the_table_and_json(shipped):
+    """Cases that could not be read are listed above the table (at most MAX_SKIPPED_SHOWN by name) and in eval.json's
+    "skipped"; cases the ground-truth-joints baseline left out for want of joints are flagged and counted. A table
+    without either is written as before (test_summary_writes_the_same_json_and_table)."""
+    from training.evaluate import MAX_SKIPPED_SHOWN
+
+    r = _rebuilt(shipped)
+    flagged = replace(r.cases[0], no_gt_joints=True, baseline=None, t_baseline=None)
+    one = replace(r, skipped={"00900": "00900_body.pkl missing"}, cases=[flagged, *r.cases[1:]])
+    md = markdown_table(one).splitlines()
+    assert md[2] == "1 listed case could not be read and is left out: 00900 (00900_body.pkl missing)."
+    assert md[4].startswith("| method |")
+    assert ("1 case within the baseline's limit had no ground-truth 2D joints (NNNNN_joints.npy missing or "
+            "unreadable): the baseline on ground-truth joints left it out.") in md
+    j = json.loads(json.dumps(one.to_json()))
+    assert j["skipped"] == {"00900": "00900_body.pkl missing"} and j["cases"][0]["no_gt_joints"] is True
+    many = replace(r, skipped={f"{i:05d}": "x" for i in range(MAX_SKIPPED_SHOWN + 2)})
+    line = markdown_table(many).splitlines()[2]
+    assert line.startswith(f"{MAX_SKIPPED_SHOWN + 2} listed cases could not be read and are left out: 00000 (x)")
+    assert line.endswith("; and 2 more (eval.json lists them).") and f"{MAX_SKIPPED_SHOWN - 1:05d} (x)" in line
+
+
+def test_a_case_without_its_body_or_part_labels_cannot_be_scored():
+    """`unscorable`: why a case read leniently is left out, the file's own problem when it could not be read."""
+    import numpy as np
+
+    from inference.datasets import Case
+    from inference.types import BodyParams
+    from training.evaluate import unscorable
+
+    image, labels, params = np.zeros((4, 4, 3), np.uint8), np.zeros((4, 4), np.uint8), BodyParams.zeros(3.0)
+    bad_body = "cannot read parameters from /d/00001_body.pkl: ValueError"
+    bad_joints = "00001_joints.npy: cannot read the joints (ValueError)"
+    assert unscorable(Case("00001", image, labels, None, None, 5000.0)) == "00001_body.pkl missing"
+    assert unscorable(Case("00001", image, labels, None, None, 5000.0, (bad_joints, bad_body))) == bad_body
+    assert unscorable(Case("00001", image, None, params, None, 5000.0, (bad_joints,))) == "00001_parts.png missing"
+    assert unscorable(Case("00001", image, labels, params, None, 5000.0, (bad_joints,))) == ""

@@ -141,8 +141,8 @@ class CrowdRenderer:
                 cx = float(rng.choice([rng.uniform(-0.3, 0.2) * bw, W + rng.uniform(-0.2, 0.3) * bw]))
             elif k > 0 and rng.random() < 0.4:  # next to someone already there: overlaps
                 cx = float(rows[int(rng.integers(len(rows)))]["cx"] + rng.normal(0, 0.5 * bw))
-            else:
-                cx = float(rng.uniform(0.5 * bw, W - 0.5 * bw))
+            else:  # (a person wider than the frame is centred: the same draw, so a set's frames stay as they were)
+                cx = float(rng.uniform(min(0.5 * bw, 0.5 * W), max(W - 0.5 * bw, 0.5 * W)))
             # crop px -> frame px: frame = offset + crop * s
             offset = np.array([cx - s * (bx0 + bx1) / 2, foot_y - s * by1], np.float64)
             M = np.array([[s, 0, offset[0] + 0.5 * s - 0.5], [0, s, offset[1] + 0.5 * s - 0.5]], np.float64)
@@ -198,14 +198,28 @@ def write_meta(folder: Path, **meta) -> None:
 
 
 def write_frame(folder: Path, index: int, frame: CrowdFrame) -> None:
-    """Write one frame (the image last: its presence marks a complete frame)."""
+    """Write one frame (the image last: its presence marks a complete frame). OSError when a file cannot be
+    written (a full disk), with no temporary file left."""
     Path(folder).mkdir(parents=True, exist_ok=True)
     stem = str(frame_stem(folder, index))
     np.savez_compressed(stem + "_people.npz", **frame.people)
-    cv2.imwrite(stem + "_ids.png", frame.ids)
-    tmp = stem + "_image.tmp.png"
-    cv2.imwrite(tmp, frame.image[..., ::-1])
-    Path(tmp).replace(stem + "_image.png")
+    _write_png(Path(stem + "_ids.png"), frame.ids)
+    _write_png(Path(stem + "_image.png"), frame.image[..., ::-1])
+
+
+def _write_png(path: Path, array: np.ndarray) -> None:
+    """`array` (H, W) or (H, W, 3) BGR uint8 as a PNG at `path`, through a temporary file (cv2.imwrite only
+    returns False on a full disk: the frame's image was then reported missing at the rename)."""
+    ok, buf = cv2.imencode(".png", array)
+    if not ok:
+        raise OSError(f"cannot encode {path.name}")
+    tmp = path.with_name(path.stem + ".tmp.png")
+    try:
+        tmp.write_bytes(buf.tobytes())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_frame(folder: Path, index: int) -> CrowdFrame:

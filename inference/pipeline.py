@@ -111,6 +111,21 @@ def _box_inside(box: tuple[float, float, float, float], shape: tuple[int, ...]) 
     return x0, y0, x1, y1
 
 
+
+def weights_mismatch(net, state: dict, other=None) -> str:
+    """Why the weights `state` (name -> tensor) do not load into `net`, in one line: the other network's
+    weights (seg.pt and fit.pt exchanged), else how many are missing, unexpected or of another shape, with the
+    first of each (torch's own message is a page of names, and its first line says only "Error(s) in loading")."""
+    own = net.state_dict()
+    if other is not None and set(state) == set(other.state_dict()):
+        return (f"these are the {type(other).__name__}'s weights: are seg.pt and fit.pt exchanged?")
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [k for k in own if k in state and tuple(own[k].shape) != tuple(getattr(state[k], "shape", ()))]
+    said = [f"{len(ks)} {what} (first: {ks[0]})" for ks, what in
+            ((missing, "missing"), (unexpected, "unexpected"), (shapes, "of another shape")) if ks]
+    return "; ".join(said) or "the weights do not load"
+
 class Predictor(PersonEvidence):
     """Runs both NBF stages on one image at a time; whether there is a person to run them on, with the
     segmentation's say (`people`, `person_without_detection`): `inference.person_evidence.PersonEvidence`.
@@ -167,12 +182,13 @@ class Predictor(PersonEvidence):
         # the fitting input's channels in a mirrored map: part labels, then limb planes, left <-> right
         self._mirror_fit = None if self.n_parts != 12 else torch.as_tensor(
             np.concatenate([MIRROR_LABELS, 13 + MIRROR_LIMBS[:self.fit_limbs]]), device=self.device)
-        for net, ck, name in ((self.seg_net, seg, "seg.pt"), (self.fit_net, fit, "fit.pt")):
+        pair = ((self.seg_net, seg, "seg.pt", self.fit_net), (self.fit_net, fit, "fit.pt", self.seg_net))
+        for net, ck, name, other in pair:
             try:
                 net.load_state_dict(ck["model"])
-            except RuntimeError as exc:
+            except RuntimeError:
                 raise PredictionError(f"{self.weights_dir / name} does not match the {type(net).__name__} "
-                                      f"architecture: {str(exc).splitlines()[0]}") from None
+                                      f"architecture: {weights_mismatch(net, ck['model'], other)}") from None
         # inference only: BatchNorm folded into the convolutions, channels-last activations (faster on CPU), the
         # weights in the networks' precision: with bfloat16 weights a network runs only through
         # `InPrecision(net, self.precision)`, as `segment` and `fit` call it
@@ -187,9 +203,9 @@ class Predictor(PersonEvidence):
             self.part_head = PartHead(width=int(head.get("width", 32))).to(self.device).eval()
             try:
                 self.part_head.load_state_dict(head["model"])
-            except RuntimeError as exc:
+            except RuntimeError:
                 raise PredictionError(f"{head_path} does not match the PartHead architecture: "
-                                      f"{str(exc).splitlines()[0]}") from None
+                                      f"{weights_mismatch(self.part_head, head['model'])}") from None
         trained_for = fit.get("body_model")
         if trained_for and trained_for != self.body_model.fingerprint():
             self.warnings.append(f"the fitting weights were trained for another body model ({trained_for}); "

@@ -82,8 +82,18 @@ def test_corrupt_and_mismatched_weights(tmp_path, body):
     with pytest.raises(PredictionError, match=r"cannot load weights .*seg\.pt"):
         Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
     fit = torch.load(tmp_path / "fit.pt", weights_only=False)
-    torch.save(fit, tmp_path / "seg.pt")  # a FitNet checkpoint where the SegNet should be
-    with pytest.raises(PredictionError, match=r"seg\.pt does not match the SegNet architecture"):
+    torch.save(fit, tmp_path / "seg.pt")  # a FitNet checkpoint where the SegNet should be: said so (helper-83:
+    with pytest.raises(PredictionError, match=r"seg\.pt does not match the SegNet architecture: these are the "
+                                              r"FitNet's weights: are seg\.pt and fit\.pt exchanged\?$"):
+        Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")  # torch's first line alone)
+    _write_weights(tmp_path)
+    state = fit["model"]
+    first = next(iter(state))
+    del state[first]
+    state["extra.weight"] = torch.zeros(1)
+    torch.save(fit, tmp_path / "fit.pt")
+    with pytest.raises(PredictionError, match=rf"fit\.pt does not match the FitNet architecture: 1 missing \(first: "
+                                              rf"{first}\); 1 unexpected \(first: extra\.weight\)$"):
         Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
 
 

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from dataclasses import fields
 from pathlib import Path
 
+from cli.out_arg import make_out_folder, out_path
 from inference.file_writes import write_error_reason
+from training.set_settings import seed_type
+
+# the converted EfficientNet-Lite0 weights the project ships (docs/pretrained.md): what --pretrained takes
+SHIPPED_LITE0 = "resources/weights/imagenet_lite0.pt"
 
 
 def _share(text: str) -> float:
@@ -29,10 +35,24 @@ def _loss_weights(text: str):
     from training.config import LossWeights
 
     try:
-        return LossWeights(**json.loads(text))
+        given = json.loads(text)
+        weights = LossWeights(**given)
     except (ValueError, TypeError) as e:
         raise argparse.ArgumentTypeError(f"not a JSON object of loss weights {[f.name for f in fields(LossWeights)]}: "
                                          f"{text!r} ({e})") from None
+    for name, v in given.items():  # (a string would reach the loss as a tensor index; a negative weight rewards error)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+            raise argparse.ArgumentTypeError(f"the weight of {name} is a number, 0 (the term off) or more, "
+                                             f"not {v!r}")
+    return weights
+
+
+def _weights_file(text: str) -> str:
+    """argparse type of --init and --pretrained: a file name, never the empty string (an unset shell variable would
+    else start from scratch without a word)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a weights file, or leave the option out")
+    return text
 
 
 def add_arguments(p, name: str) -> None:
@@ -45,15 +65,18 @@ def add_arguments(p, name: str) -> None:
 
     p.add_argument("--data", required=True, help="cache folder(s), comma-separated (python -m training.cache ...; "
                    "for train-people, crowd folders of main.py synth-crowd)")
-    p.add_argument("--out", required=True, help="run folder: latest.pt, best.pt, config.json, log.txt")
+    p.add_argument("--out", required=True, type=out_path, help="run folder: latest.pt, best.pt, config.json, log.txt "
+                   "(a run there goes on from its latest.pt with its own settings: only --epochs, --minutes, "
+                   "--threads and --bf16 may change)")
     p.add_argument("--epochs", type=int, default=d("epochs"))
     p.add_argument("--batch-size", type=int, default=d("batch_size"))
     p.add_argument("--lr", type=float, default=d("lr"))
-    p.add_argument("--seed", type=int, default=d("seed"))
+    p.add_argument("--seed", type=seed_type, default=d("seed"))
     p.add_argument("--max-samples", type=int, default=d("max_samples"),
                    help="use only the first N cached samples (0: all)")
     p.add_argument("--threads", type=int, default=d("threads"), help="torch threads per process (0: default)")
-    p.add_argument("--init", default=d("init"), help="start from the weights of this checkpoint (warm start)")
+    p.add_argument("--init", type=_weights_file, default=d("init"),
+                   help="start from the weights of this checkpoint (warm start)")
     p.add_argument("--minutes", type=float, default=d("minutes"),
                    help="wall-clock budget: the learning-rate schedule is shortened to end within it (0: none)")
     p.add_argument("--bf16", action="store_true", default=d("bf16"),
@@ -61,9 +84,11 @@ def add_arguments(p, name: str) -> None:
                         "about twice as fast per step on CPUs with AMX, slower on CPUs without bfloat16 units")
     if name == "train-people":
         p.add_argument("--width", type=int, default=d("width"), help="decoder width")
-        p.add_argument("--crop", type=int, default=d("crop"), help="training crop side in input px")
-        p.add_argument("--pretrained", default=d("pretrained"),
-                       help="converted EfficientNet-Lite0 weights (scripts/convert_efficientnet_lite.py)")
+        p.add_argument("--crop", type=int, default=d("crop"),
+                       help="training crop side in input px (a multiple of 16)")
+        p.add_argument("--pretrained", type=_weights_file, default=d("pretrained"),
+                       help=f"converted EfficientNet-Lite0 weights (scripts/convert_efficientnet_lite.py; shipped: "
+                            f"{SHIPPED_LITE0})")
         p.add_argument("--backgrounds", default=d("backgrounds"),
                        help="folder of person-free real photos composited behind the people "
                             "(scripts/extract_backgrounds.py; a missing or empty folder: none)")
@@ -75,7 +100,8 @@ def add_arguments(p, name: str) -> None:
                        help="train on clean GT part maps")
         p.add_argument("--loss-weights", type=_loss_weights, default=d("loss_weights"),
                        help='JSON, e.g. {"j2d": 0, "lat": 0}')
-        p.add_argument("--res", type=int, default=d("res"), help="input resolution of the part map")
+        p.add_argument("--res", type=int, default=d("res"),
+                       help="input resolution of the part map (a multiple of 16)")
         p.add_argument("--input", choices=("parts", "rgb"), default=d("input"),
                        help="rgb: regress from the image directly (ablation; needs an RGB cache)")
         p.add_argument("--keypoints", action="store_true", default=d("keypoints"),
@@ -84,10 +110,10 @@ def add_arguments(p, name: str) -> None:
         p.add_argument("--coords", action="store_true", default=d("coords"),
                        help="with --keypoints: the keypoints also as numbers (x, y, present), read by the "
                             "regressor beside the map's features")
-        p.add_argument("--share-3d", type=float, default=d("share_3d"), metavar="S",
+        p.add_argument("--share-3d", type=_share, default=d("share_3d"), metavar="S",
                        help="share (0..1) of the samples whose 3D labels are used (L_lat + L_3D); the rest get "
                             "only the 2D joint loss (the paper's partial 3D supervision; a fixed seeded draw)")
-        p.add_argument("--share-seed", type=int, default=d("share_seed"),
+        p.add_argument("--share-seed", type=seed_type, default=d("share_seed"),
                        help="seed of the draw of 3D-labelled samples")
         p.add_argument("--flip", type=_share, default=d("flip"), metavar="P",
                        help="share (0..1) of training samples mirrored: part map, keypoints and body "
@@ -98,13 +124,14 @@ def add_arguments(p, name: str) -> None:
                        help="logits at R/2 upsampled (bilinear) or full resolution by pixel shuffle")
         p.add_argument("--dice", type=float, default=d("dice"),
                        help="weight of the soft Dice term beside cross-entropy")
-        p.add_argument("--empty", type=float, default=d("empty"),
-                       help="fraction of training samples replaced by person-free images (all background)")
+        p.add_argument("--empty", type=_share, default=d("empty"),
+                       help="share (0..1) of training samples replaced by person-free images (all background)")
         p.add_argument("--arch", choices=("segnet", "lite"), default=d("arch"),
                        help="segnet: compact U-Net from scratch; lite: U-Net on the ImageNet-pretrained "
-                            "EfficientNet-Lite0 encoder (needs --pretrained)")
-        p.add_argument("--pretrained", default=d("pretrained"),
-                       help="converted encoder weights for --arch lite (scripts/convert_efficientnet_lite.py)")
+                            f"EfficientNet-Lite0 encoder (needs --pretrained, e.g. {SHIPPED_LITE0})")
+        p.add_argument("--pretrained", type=_weights_file, default=d("pretrained"),
+                       help=f"converted encoder weights for --arch lite (scripts/convert_efficientnet_lite.py; "
+                            f"shipped: {SHIPPED_LITE0})")
         p.add_argument("--keypoints", action="store_true", default=d("keypoints"),
                        help="condition on the person detector's keypoints (limb maps; simulated in training "
                             "with the error in training/detector_error.json)")
@@ -118,7 +145,7 @@ def config_from_args(args):
     from training.config import FitConfig, PeopleConfig, SegConfig
 
     cls = {"train-fit": FitConfig, "train-people": PeopleConfig}.get(args.command, SegConfig)
-    given = vars(args)
+    given = {**vars(args), "out": str(args.out)}  # (config.json stores text)
     return cls(**{f.name: given[f.name] for f in fields(cls) if f.init and f.name in given})
 
 
@@ -132,12 +159,20 @@ def run(args) -> int:
     if why:
         print(f"{args.command}: {why}", file=sys.stderr)
         return 2
+    why, status = _bad_inputs(cfg, args.command)
+    if why:
+        print(f"{args.command}: {why}", file=sys.stderr)
+        return status
     from inference.errors import BodyModelError
-    from training.loop import CheckpointError
+    from training.loop import CheckpointError, SaveError
 
     made = not Path(cfg.out).exists()  # a run that fails before writing anything leaves no empty folder behind
+    why = make_out_folder(Path(cfg.out))  # (/proc and /sys alike: an --out that cannot be used)
+    if why:
+        print(f"{args.command}: {why}", file=sys.stderr)
+        _drop_if_empty(Path(cfg.out), made)
+        return 2
     try:
-        Path(cfg.out).mkdir(parents=True, exist_ok=True)
         if cfg.kind == "fit":
             from training.train_fit import train_fit
 
@@ -150,12 +185,17 @@ def run(args) -> int:
             from training.train_seg import train_seg
 
             path = train_seg(cfg)
+    except SaveError as exc:  # the previous checkpoint is kept
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 1
     except (CheckpointError, BodyModelError, FileNotFoundError, ValueError) as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)  # the data, a checkpoint or a setting: one line
         _drop_if_empty(Path(cfg.out), made)
         return 2
     except OSError as exc:
-        print(f"{args.command}: {write_error_reason(exc)}: {exc.filename or cfg.out}", file=sys.stderr)
+        # (an error made with its own message, e.g. a shard that does not read, says it all)
+        print(f"{args.command}: {exc}" if exc.errno is None else
+              f"{args.command}: {write_error_reason(exc)}: {exc.filename or cfg.out}", file=sys.stderr)
         _drop_if_empty(Path(cfg.out), made)
         return 1
     # (under torchrun rank 0 writes the checkpoints: the others may be done first)
@@ -171,16 +211,122 @@ def _drop_if_empty(out: Path, made: bool) -> None:
         out.rmdir()
 
 
+def _at_least(option: str, value, least, what: str = "") -> str:
+    """Why `value` is not a finite number >= least ('' when it is); `what` says what the least value means."""
+    if isinstance(value, float) and not math.isfinite(value) or value < least:
+        return f"{option} must be {least}{f' ({what})' if what else ''} or more, not {value:g}"
+    return ""
+
+
 def _bad_settings(cfg) -> str:
-    """What makes a run impossible before anything loads ('' when nothing)."""
+    """What makes a run impossible, or its settings nonsense, before anything loads ('' when nothing)."""
     out = Path(cfg.out)
     if out.exists() and not out.is_dir():
         return f"--out {out} is a file, not a run folder"
-    if cfg.batch_size < 1:
-        return f"--batch-size must be at least 1, not {cfg.batch_size}"
-    if cfg.epochs < 1:
-        return f"--epochs must be at least 1, not {cfg.epochs}"
+    why = (_at_least("--batch-size", cfg.batch_size, 1) or _at_least("--epochs", cfg.epochs, 1)
+           or _at_least("--max-samples", cfg.max_samples, 0, "all the data")
+           or _at_least("--threads", cfg.threads, 0, "torch's default")
+           or _at_least("--minutes", cfg.minutes, 0, "no budget"))
+    if why:
+        return why
+    if not (math.isfinite(cfg.lr) and cfg.lr > 0):
+        return f"--lr must be a positive number, not {cfg.lr:g}"
+    if cfg.seed >= 2 ** 32:  # (numpy's global generator takes no larger seed)
+        return f"--seed must be below 2**32, not {cfg.seed}"
+    if hasattr(cfg, "width") and cfg.width < 1:
+        return f"--width must be at least 1, not {cfg.width}"
+    for option, side, why in (("--res", getattr(cfg, "res", 16), "the fitting network's features are res/16 a side"),
+                              ("--crop", getattr(cfg, "crop", 16), "the person proposer reads 16 px cells")):
+        if side < 16 or side % 16:
+            return f"{option} must be a multiple of 16 ({why}), not {side}"
+    if cfg.kind == "seg":
+        why = _bad_seg_settings(cfg)
+        if why:
+            return why
     for folder in str(cfg.data).split(","):
         if not Path(folder).is_dir():
+            if cfg.kind == "people":
+                return f"--data {folder}: no such folder (make crowd frames with `main.py synth-crowd`)"
             return f"--data {folder}: no such folder (make one with `python -m training.cache`)"
+    return ""
+
+
+def _bad_seg_settings(cfg) -> str:
+    why = _at_least("--dice", cfg.dice, 0, "cross-entropy alone")
+    if why:
+        return why
+    if cfg.arch == "lite" and not cfg.pretrained:  # (random weights would make it a plain, slower U-Net)
+        return f"--arch lite needs --pretrained, the encoder's ImageNet weights (shipped: {SHIPPED_LITE0})"
+    if cfg.arch == "segnet" and cfg.pretrained:
+        return "--pretrained is the encoder of --arch lite; the segnet starts from scratch (or from --init)"
+    if cfg.deep_limbs and not cfg.keypoints:
+        return "--deep-limbs feeds the keypoints' limb maps to every scale: it needs --keypoints"
+    return ""
+
+
+def _bad_inputs(cfg, command: str) -> tuple[str, int]:
+    """What in the data or the weights a run would read makes it impossible, found before the run's folder is made:
+    (why, exit status: 2 for data or weights of the wrong kind, 1 for a file that does not read), ('', 0) when
+    nothing."""
+    why = _bad_pretrained(getattr(cfg, "pretrained", None))
+    if why:
+        return why, 2
+    if cfg.kind == "people":
+        return _bad_crowd_folders(cfg), 2
+    from training.cache import shard_arrays, shard_files
+
+    need = {"images", "labels"} | ({"joints2d"} if cfg.keypoints else set())
+    if cfg.kind == "fit":
+        need = {"labels", "pose", "betas", "transl", "joints3d", "joints2d"} | ({"images"} if cfg.input == "rgb"
+                                                                              else set())
+    for folder in str(cfg.data).split(","):
+        files = shard_files(folder)
+        if not files:
+            return f"--data {folder}: no shards in it (make them with `python -m training.cache`)", 2
+        for f in files:
+            try:
+                missing = need - shard_arrays(f)
+            except OSError as exc:
+                return str(exc), 1
+            if missing == {"images"}:  # (the words train-fit --input rgb said of it before)
+                return (f"--data {folder} is a labels-only cache; {command}"
+                        f"{' --input rgb' if cfg.kind == 'fit' else ''} needs images (a cache made without "
+                        f"--labels-only)"), 2
+            if missing:
+                return f"--data {folder}: {f} holds no {', '.join(sorted(missing))}, which {command} needs", 2
+    return "", 0
+
+
+def _bad_crowd_folders(cfg) -> str:
+    from training.synth.crowd import frame_indices, frame_stem
+
+    for folder in str(cfg.data).split(","):
+        frames = frame_indices(Path(folder))
+        if not frames or not all(Path(f"{frame_stem(folder, i)}_people.npz").is_file() for i in frames):
+            return (f"--data {folder} holds no synth-crowd frames (NNNNN_image.png with its NNNNN_people.npz): "
+                    f"train-people trains on the frames of `main.py synth-crowd`")
+    return ""
+
+
+def _bad_pretrained(path: str | None) -> str:
+    """Why the EfficientNet-Lite0 weights `path` cannot be used ('' when they can, or none are given)."""
+    if not path:
+        return ""
+    if not Path(path).is_file():
+        return (f"--pretrained {path}: no such file; give the shipped ImageNet weights, --pretrained {SHIPPED_LITE0}, "
+                f"or convert them (scripts/convert_efficientnet_lite.py, docs/pretrained.md)")
+    import torch
+
+    from inference.integrity import DAMAGED, load_refusal
+    from inference.nets.efficientnet_lite import EfficientNetLite0Encoder, load_pretrained
+
+    try:
+        weights = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any damaged or foreign file
+        return f"--pretrained {path}: {load_refusal(exc, fallback=DAMAGED)}"
+    try:
+        load_pretrained(EfficientNetLite0Encoder(in_channels=3), weights)
+    except (RuntimeError, KeyError, ValueError, TypeError, AttributeError):
+        return (f"--pretrained {path}: not the EfficientNet-Lite0 encoder's weights (another network's?); give "
+                f"{SHIPPED_LITE0} or a file of scripts/convert_efficientnet_lite.py")
     return ""

@@ -19,13 +19,15 @@ import glob
 import multiprocessing as mp
 import os
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from inference.array_files import read_npz
+from inference.array_files import is_npz, read_npz
 
 from .set_settings import refusal, seed_type, write_record
 
@@ -170,8 +172,55 @@ def _shard_arrays(keys: tuple[str, ...] | None) -> set[str] | None:
     return wanted | ({"labels_png"} if "labels" in keys else set())
 
 
+def shard_files(folder: Path | str) -> list[str]:
+    """The shards of one cache folder in the order they are read (raw, then packed; a half-written .tmp.npz left
+    out)."""
+    return [f for pat in ("shard_*.npz", "pack_*.npz") for f in sorted(glob.glob(str(Path(folder) / pat)))
+            if not f.endswith(".tmp.npz")]
+
+
+def unreadable_shard(path: str | Path, exc: BaseException) -> OSError:
+    """The error for a shard that cannot be read: one line naming the file and saying how to mend it (a cut-short
+    file, from a full disk or an interrupted copy, otherwise ends a run in zipfile's traceback, which names none)."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        why = exc.strerror.lower() if exc.strerror else str(exc)
+    elif isinstance(exc, ValueError):  # read_npz's words ("not an .npz file ...")
+        why = str(exc)
+    elif not _starts_as_npz(path):
+        why = "not an .npz file: it does not start as the zip archive an .npz is"
+    else:
+        why = "damaged or cut short"
+    return OSError(f"cannot read the shard {path} ({why}): remove it and make it again (a rerun of "
+                   f"`python -m training.cache` renders the shards that are missing)")
+
+
+def _starts_as_npz(path: str | Path) -> bool:
+    try:
+        return is_npz(path)
+    except OSError:
+        return False
+
+
+def shard_arrays(path: str | Path) -> set[str]:
+    """The cache arrays (CACHE_KEYS names) a shard holds, raw or packed, from the archive's directory alone (fast:
+    what a run needs is known before any is read). OSError (`unreadable_shard`) for a file that is not a whole
+    .npz archive."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = {n[:-len(".npy")] for n in z.namelist() if n.endswith(".npy")}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise unreadable_shard(path, exc) from None
+    if "labels_offsets" in names:  # packed: images and labels encoded
+        names |= {"images"} if "images_webp" in names else set()
+        names |= {"labels"} if "labels_png" in names else set()
+    return names & set(CACHE_KEYS)
+
+
 def _read_shard(f: str, keys: tuple[str, ...] | None) -> dict[str, np.ndarray]:
-    z = read_npz(f, _shard_arrays(keys))
+    try:
+        z = read_npz(f, _shard_arrays(keys))
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise unreadable_shard(f, exc) from None
     if "labels_offsets" not in z:
         return {k: v for k, v in z.items() if keys is None or k in keys}
     out = {"joints2d": z["joints2d"]}
@@ -186,9 +235,7 @@ def load_cache(folder: Path | str, max_samples: int | None = None, keys: tuple[s
                res: int | None = None) -> Cache:
     """Concatenate all shards of a cache folder (or of several, comma-separated) into arrays
     (see module docstring); only `keys` when given; label maps resized (nearest) to `res` when given."""
-    folders = [Path(f) for f in str(folder).split(",")]
-    files = [f for d in folders for pat in ("shard_*.npz", "pack_*.npz") for f in sorted(glob.glob(str(d / pat)))
-             if not f.endswith(".tmp.npz")]
+    files = [f for d in str(folder).split(",") for f in shard_files(d)]
     if not files:
         raise FileNotFoundError(f"no shards in {folder}")
     parts: dict[str, list] = {}
@@ -208,6 +255,10 @@ def load_cache(folder: Path | str, max_samples: int | None = None, keys: tuple[s
         sizes.append(n)
         if max_samples and sum(sizes) >= max_samples:
             break
+    for k, got in parts.items():  # (else a key of some shards only, concatenated, would pair with others' rows)
+        if k not in KEYPOINT_KEYS and len(got) != len(sizes):
+            raise ValueError(f"{folder}: {len(sizes) - len(got)} of its {len(sizes)} shards hold no {k} (a "
+                             f"labels-only cache beside one with images?)")
     for k, fill in zip(KEYPOINT_KEYS, (np.nan, 0.0)):
         if k in parts:
             shape = next(a.shape[1:] for a in parts[k] if a is not None)

@@ -113,6 +113,16 @@ class PartHeadConfig(RunConfig):
 
 CONFIGS: dict[str, type[RunConfig]] = {"seg": SegConfig, "fit": FitConfig, "people": PeopleConfig,
                                        "part_head": PartHeadConfig}
+# each kind's command, for messages about a checkpoint or a run folder of another kind
+KIND_COMMANDS = {"seg": "train-seg", "fit": "train-fit", "people": "train-people", "part_head": "part-head"}
+
+# What a run may change when it goes on from its latest.pt (training/loop.py): its length (more epochs), its
+# wall-clock budget and how it uses the machine. Every other setting decides what the network learns, and config.json
+# describes the whole run, so a resume with another value is refused.
+RESUMABLE = ("epochs", "minutes", "threads", "bf16")
+# The weights a run starts from: read only when it starts (a resumed run goes on from its own), so another value on a
+# resume changes nothing and the run's own stays in its record. `out`: the same folder, maybe named another way.
+NOT_COMPARED = ("init", "pretrained", "out")
 
 
 def default(cls: type[RunConfig], name: str):

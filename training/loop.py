@@ -3,19 +3,21 @@
 `train(task)` runs one task (training/train_seg.py, training/train_fit.py): the task loads its data, builds
 its network, computes a batch's loss and validates; the loop owns the rest, the same for both:
 
-    set-up (torchrun/DDP, device, threads, seeds) -> split -> network, AdamW -> warm start / resume
+    set-up (torchrun/DDP, device, threads, seeds) -> the run in `out` to resume (refused with other settings)
+    or the --init weights -> split -> network, AdamW -> warm start / resume
     -> epochs of seeded batches under a cosine schedule (shortened to fit `minutes`)
     -> validation every `val_every` epochs: latest.pt (with the optimiser) and best.pt, config.json beside
 """
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
 import random
 import shutil
 import time
-from dataclasses import asdict
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -23,9 +25,10 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from inference.file_writes import atomic_write, write_error_reason
 from inference.integrity import DAMAGED, load_refusal
 
-from .config import RunConfig
+from .config import KIND_COMMANDS, NOT_COMPARED, RESUMABLE, RunConfig, config_from_dict
 
 
 def seed_everything(seed: int) -> None:
@@ -81,16 +84,25 @@ def cosine_lr(base: float, progress: float, warmup: float = 0.02) -> float:
     return base * 0.5 * (1 + math.cos(math.pi * min(1.0, p)))
 
 
+class SaveError(OSError):
+    """A checkpoint or config.json that could not be written (a full disk, no permission): one line naming the
+    file; the previous file is left as it was and no temporary file behind."""
+
+
 def save_checkpoint(out: Path, name: str, model: torch.nn.Module, opt, cfg: RunConfig, state: dict) -> Path:
-    """Atomically write out/name (model, optimiser, progress) and out/config.json."""
+    """Write out/name (model, optimiser, progress) and out/config.json, each whole or not at all. SaveError."""
     out.mkdir(parents=True, exist_ok=True)
     net = model.module if hasattr(model, "module") else model
     payload = {"model": net.state_dict(), "optimizer": opt.state_dict() if opt is not None else None,
                "config": asdict(cfg), **state}
-    tmp = out / (name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, out / name)
-    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    buf = io.BytesIO()  # serialised first: torch.save's own writer reports a full disk as a RuntimeError
+    torch.save(payload, buf)  # without errno, after leaving its half-written file
+    for path, data, what in ((out / name, buf.getvalue(), "the checkpoint"),
+                             (out / "config.json", json.dumps(asdict(cfg), indent=2), "the run's settings")):
+        try:
+            atomic_write(path, data, overwrite=True)
+        except OSError as exc:
+            raise SaveError(f"cannot save {what} {path}: {write_error_reason(exc)}") from None
     return out / name
 
 
@@ -179,32 +191,119 @@ def load_checkpoint(path: str | Path, device="cpu") -> dict:
     return ck
 
 
-def _load_weights(net: torch.nn.Module, weights: dict, what: str) -> None:
+def _load_weights(net: torch.nn.Module, weights: dict, what: str, fix: str = "") -> None:
     try:
         net.load_state_dict(weights)
     except (RuntimeError, KeyError) as exc:  # another architecture or other settings
         first = str(exc).strip().splitlines()
-        raise CheckpointError(f"{what} does not fit this network (other settings?): "
-                              f"{first[1].strip() if len(first) > 1 else first[0]}") from None
+        detail = first[1].strip() if len(first) > 1 else first[0]
+        if len(detail) > 200:  # torch lists every key: the first few say enough
+            detail = detail[:200].rsplit(",", 1)[0] + ", ..."
+        raise CheckpointError(f"{what} does not fit this network (other settings?): {detail}{fix}") from None
 
 
-def start_or_resume(cfg: RunConfig, net: torch.nn.Module, opt, device, best: float, rank: int,
-                    adapt_init=None) -> tuple[int, int, float]:
-    """Warm-start from cfg.init if given (its state dict passed through `adapt_init` when set), then
-    resume from out/latest.pt if it exists (which then wins over --init, as said). Returns (start epoch,
-    step, best validation value). CheckpointError for a checkpoint that does not load or fit."""
-    if cfg.init:  # warm start from another run's weights (fresh optimiser and schedule)
-        init = load_checkpoint(cfg.init, device)["model"]
-        try:
-            init = adapt_init(init) if adapt_init else init
-        except (KeyError, ValueError, RuntimeError) as exc:
-            raise CheckpointError(f"--init {cfg.init} does not fit this network (other settings?): {exc}") from None
-        _load_weights(net, init, f"--init {cfg.init}")
+def _kind(ck: dict) -> str | None:
+    """The kind of run a checkpoint comes from ("seg", "fit", ...; None when it does not say)."""
+    stored = ck.get("config")
+    return stored.get("kind") if isinstance(stored, dict) else None
+
+
+def read_init(cfg: RunConfig, device) -> dict | None:
+    """The weights of cfg.init (a warm start), None without one; CheckpointError for a file that does not load or
+    comes from another kind of network."""
+    if not cfg.init:
+        return None
+    ck = load_checkpoint(cfg.init, device)
+    kind = _kind(ck)
+    if kind and kind != cfg.kind:
+        this = KIND_COMMANDS.get(cfg.kind, cfg.kind)
+        raise CheckpointError(f"--init {cfg.init} is a {KIND_COMMANDS.get(kind, kind)} checkpoint (another "
+                              f"network): {this} warm-starts from a {this} checkpoint")
+    return ck["model"]
+
+
+def _option(name: str) -> str:
+    """The command-line option of a config field."""
+    return {"n_parts": "--parts", "augment": "--no-augment"}.get(name, "--" + name.replace("_", "-"))
+
+
+def _same(name: str, old, new) -> bool:
+    if name == "data" and isinstance(old, str) and isinstance(new, str):  # the folders, however named
+        folders = [[os.path.abspath(f) for f in str(v).split(",")] for v in (old, new)]
+        return old == new or folders[0] == folders[1]
+    return old == new
+
+
+def resume_changes(stored: RunConfig, cfg: RunConfig) -> tuple[list[str], list[str]]:
+    """How `cfg` differs from the config of the run it would go on with: (settings it may not change, as
+    "--lr 0.001 there, 0.5 now", settings it changes that a resume may, as "--epochs 1 -> 2")."""
+    refused, allowed = [], []
+    for f in fields(cfg):
+        if not f.init or f.name in NOT_COMPARED:
+            continue
+        old, new = getattr(stored, f.name, None), getattr(cfg, f.name)
+        if _same(f.name, old, new):
+            continue
+        if f.name in RESUMABLE:
+            allowed.append(f"{_option(f.name)} {old!r} -> {new!r}")
+        else:
+            refused.append(f"{_option(f.name)} {old!r} there, {new!r} now")
+    return refused, allowed
+
+
+def read_resume(cfg: RunConfig, device) -> tuple[dict | None, RunConfig, list[str]]:
+    """The run in cfg.out to go on with: (its latest.pt, the config to record from now on, the settings changed as
+    "--epochs 1 -> 2"), or (None, cfg, []) when there is none. A run goes on only with its own settings, but for
+    those a resume may change (config.RESUMABLE); the weights it started from (--init, --pretrained) stay in its
+    record, whatever is given now (they are not read again). CheckpointError, before any data is read, for a
+    latest.pt that does not load, another network's run or other settings."""
     ckpt = Path(cfg.out) / "latest.pt"
     if not ckpt.exists():
+        return None, cfg, []
+    fix = "remove it (the run then starts afresh) or use another --out"
+    try:
+        state = load_checkpoint(ckpt, device)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{exc}: {fix}") from None
+    kind = _kind(state)
+    if kind and kind != cfg.kind:
+        raise CheckpointError(f"--out {cfg.out} holds a {KIND_COMMANDS.get(kind, kind)} run (another network's): "
+                              f"use another --out")
+    if not isinstance(state.get("config"), dict):  # (every checkpoint save_checkpoint writes has it)
+        return state, cfg, []
+    try:
+        stored = config_from_dict(state["config"])
+    except (TypeError, ValueError, KeyError) as exc:
+        raise CheckpointError(f"{ckpt}: its settings do not read ({exc}): {fix}") from None
+    refused, changed = resume_changes(stored, cfg)
+    if refused:
+        free = ", ".join(_option(n) for n in RESUMABLE)
+        raise CheckpointError(f"--out {cfg.out} holds a run made with other settings ({'; '.join(refused)}): going "
+                              f"on with it would train one network under two descriptions; use another --out (a run "
+                              f"goes on with its own settings, only {free} may change)")
+    kept = {n: getattr(stored, n) for n in NOT_COMPARED if n != "out" and hasattr(cfg, n)}
+    return state, replace(cfg, **kept), changed
+
+
+def start_or_resume(cfg: RunConfig, net: torch.nn.Module, opt, best: float, rank: int, init: dict | None,
+                    state: dict | None, adapt_init=None) -> tuple[int, int, float]:
+    """Warm-start from the --init weights `init` (passed through `adapt_init` when set) for a new run, or go on
+    with the run's latest.pt `state` (read_resume; it wins over --init, as said). Returns (start epoch, step, best
+    validation value). CheckpointError for weights that do not fit."""
+    if state is None:
+        if init is not None:  # warm start from another run's weights (fresh optimiser and schedule)
+            try:
+                init = adapt_init(init) if adapt_init else init
+            except KeyError as exc:
+                raise CheckpointError(f"--init {cfg.init} does not fit this network (other settings?): it has no "
+                                      f"weight {exc}") from None
+            except (ValueError, RuntimeError) as exc:
+                raise CheckpointError(f"--init {cfg.init} does not fit this network (other settings?): {exc}") from None
+            _load_weights(net, init, f"--init {cfg.init}")
         return 0, 0, best
-    state = load_checkpoint(ckpt, device)
-    _load_weights(net, state["model"], f"{ckpt} (the run in --out, resumed)")
+    ckpt = Path(cfg.out) / "latest.pt"
+    _load_weights(net, state["model"], f"{ckpt} (the run in --out, resumed)",
+                  ": remove it (the run then starts afresh) or use another --out")
     opt.load_state_dict(state["optimizer"])
     if rank == 0:
         print(f"resumed from {ckpt} at epoch {state['epoch']}" + (" (--init not used: the run goes on from its "
@@ -287,6 +386,8 @@ def train(task: Task) -> Path:
         torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed + rank)
     out = Path(cfg.out)
+    state, record, changed = read_resume(cfg, device)  # (the checkpoints before the data: a refusal costs no time)
+    init = read_init(cfg, device) if state is None else None
     out.mkdir(parents=True, exist_ok=True)
     tr, va = split_indices(task.load(device), cfg.val_fraction, cfg.seed)
     if len(tr) < cfg.batch_size * world:  # no step at all: a "best" checkpoint would be the untrained network
@@ -295,13 +396,16 @@ def train(task: Task) -> Path:
     net = task.build_net(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     worst = -math.inf if task.higher_is_better else math.inf
-    start_epoch, step, best = start_or_resume(cfg, net, opt, device, worst, rank, task.adapt_init)
+    start_epoch, step, best = start_or_resume(cfg, net, opt, worst, rank, init, state, task.adapt_init)
+    del state, init
     channels_last(net)
     model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
     task.begin(device, rank, tr)
     total = len(tr) // (cfg.batch_size * world) * cfg.epochs
     prog = Progress(total, rank, task.name, out / "log.txt")
     prog.update(step)
+    if start_epoch:
+        prog.write(f"resumed at epoch {start_epoch} step {step}" + (f" ({', '.join(changed)})" if changed else ""))
     budget = cfg.minutes * 60
     t0 = time.time()
     t_rate, s_rate = None, step
@@ -334,10 +438,14 @@ def train(task: Task) -> Path:
             better = score.value > best if task.higher_is_better else score.value < best
             state = {"epoch": epoch + 1, "step": step, "best": score.value if better else best, "val": asdict(score),
                      **task.meta(), "elapsed_s": time.time() - t0}
-            if better:
-                best = score.value
-                save_checkpoint(out, "best.pt", net, None, cfg, state)
-            save_checkpoint(out, "latest.pt", net, opt, cfg, state)
+            try:
+                if better:
+                    best = score.value
+                    save_checkpoint(out, "best.pt", net, None, record, state)
+                save_checkpoint(out, "latest.pt", net, opt, record, state)
+            except SaveError:
+                prog.close()  # (the caller's message then gets a line of its own, not the bar's)
+                raise
     prog.close()
     if world > 1:
         dist.destroy_process_group()

@@ -148,9 +148,10 @@ class PeopleTask:
     def load(self, device: torch.device) -> int:
         self.backgrounds = load_backgrounds(self.cfg.backgrounds)
         self.images, self.people, self.masks = [], [], []
+        limit = self.cfg.max_samples or None
         for folder in str(self.cfg.data).split(","):
             folder = Path(folder)
-            for i in frame_indices(folder):
+            for i in frame_indices(folder)[:None if limit is None else limit - len(self.images)]:  # over all folders
                 f = read_frame(folder, i)
                 img, s = network_input(f.image, INPUT_SIDE)
                 h, w = round(f.image.shape[0] * s), round(f.image.shape[1] * s)
@@ -161,10 +162,9 @@ class PeopleTask:
                 keep = P["visible"] >= MIN_VISIBLE
                 self.people.append(dict(hips=hips[keep] * s, r=r[keep] * s, v=v[keep],
                                         counted=(P["visible"][keep] >= 0.5)))
-                if self.cfg.max_samples and len(self.images) >= self.cfg.max_samples:
-                    break
         if not self.images:
-            raise SystemExit(f"train-people: no crowd frames in {self.cfg.data} (main.py synth-crowd)")
+            raise ValueError(f"no crowd frames in {self.cfg.data}: train-people trains on the frames of "
+                             f"`main.py synth-crowd`")
         return len(self.images)
 
     def build_net(self, device: torch.device) -> torch.nn.Module:

@@ -20,6 +20,7 @@ from inference.detect.people_net import (
     merge_proposals,
     network_input,
 )
+from tests.crowd_frames import write_small_crowd
 from training.train_people import body_circle, people_losses, targets
 
 
@@ -116,16 +117,7 @@ def test_network_shapes():
 
 @pytest.fixture(scope="module")
 def crowd_folder(tmp_path_factory):
-    from training.synth.crowd import CrowdRenderer, write_frame
-
-    folder = tmp_path_factory.mktemp("crowd")
-    r = CrowdRenderer(width=320, height=200, people=(2, 3), heights=(50, 150))
-    try:
-        for i in range(3):
-            write_frame(folder, i, r.render(5, i))
-    finally:
-        r.single.renderer.close()
-    return folder
+    return write_small_crowd(tmp_path_factory.mktemp("crowd"), 3)
 
 
 def test_a_short_training_run_gives_a_checkpoint_the_proposer_loads(tmp_path, crowd_folder):

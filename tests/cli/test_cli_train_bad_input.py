@@ -1,0 +1,299 @@
+"""Bad input to `train-seg`, `train-fit` and `train-people`, regressions a reviewer found (helper-84): each is refused
+before any work with one line and exit 2 (bad values, data or weights of the wrong kind) or 1 (a file that does not
+read, a full disk), without leaving an empty --out folder; a run goes on only with its own settings."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from inference.paths import RESOURCES
+from tests.crowd_frames import write_small_crowd
+from training.cache import build_cache
+
+SHIPPED_LITE0 = RESOURCES / "weights" / "imagenet_lite0.pt"
+B = ("--epochs", "1", "--batch-size", "4", "--max-samples", "8")
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    """A tiny RGB cache: 16 samples in 2 shards at 64 px."""
+    out = tmp_path_factory.mktemp("cache") / "rgb"
+    build_cache(out, seed=3, n=16, rgb=True, res=64, workers=1, shard=8)
+    return out
+
+
+@pytest.fixture(scope="module")
+def labels_only(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("cache") / "labels"
+    build_cache(out, seed=4, n=8, rgb=False, res=64, workers=1, shard=8)
+    return out
+
+
+@pytest.fixture(scope="module")
+def crowd(tmp_path_factory) -> Path:
+    """Two small synth-crowd frames."""
+    return write_small_crowd(tmp_path_factory.mktemp("crowd"), 2)
+
+
+@pytest.fixture(scope="module")
+def seg_run(cache, tmp_path_factory) -> Path:
+    """A finished one-epoch train-seg run (copy it before going on with it)."""
+    out = tmp_path_factory.mktemp("runs") / "seg"
+    assert main(["train-seg", "--data", str(cache), "--out", str(out), *B, "--width", "4"]) == 0
+    return out
+
+
+def _status(argv: list[str]) -> int:
+    """main's exit status, an argparse refusal's included."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+def _one_line(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1 and len(err) < 600, err
+    return err
+
+
+@pytest.mark.parametrize("command", ["train-seg", "train-fit", "train-people"])
+def test_an_empty_out_is_refused_not_read_as_the_current_folder(command, cache, crowd, capsys, tmp_path, monkeypatch):
+    """It trained into the current folder (latest.pt there: a later run from there would go on with it)."""
+    monkeypatch.chdir(tmp_path)
+    data = ["--data", str(crowd), "--pretrained", str(SHIPPED_LITE0)] if command == "train-people" else \
+        ["--data", str(cache)]
+    assert _status([command, *data, "--out", "", *B]) == 2
+    assert "--out: is empty" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+# (command, arguments, what the message says); argparse's refusals (a usage line and the error) marked "usage"
+BAD_VALUES = [
+    ("train-seg", ["--threads", "-3"], "--threads must be 0 (torch's default) or more, not -3"),
+    ("train-seg", ["--width", "0"], "--width must be at least 1, not 0"),
+    ("train-seg", ["--width", "-4"], "--width must be at least 1, not -4"),
+    ("train-people", ["--width", "0"], "--width must be at least 1, not 0"),
+    ("train-fit", ["--res", "0"], "--res must be a multiple of 16"),
+    ("train-fit", ["--res", "-64"], "--res must be a multiple of 16"),
+    ("train-fit", ["--res", "7"], "--res must be a multiple of 16"),
+    ("train-fit", ["--res", "100"], "--res must be a multiple of 16"),
+    ("train-people", ["--crop", "0"], "--crop must be a multiple of 16"),
+    ("train-people", ["--crop", "7"], "--crop must be a multiple of 16"),
+    ("train-fit", ["--loss-weights", '{"j2d": "a"}'], "usage: the weight of j2d is a number"),
+    ("train-fit", ["--loss-weights", '{"lat": -1}'], "usage: the weight of lat is a number, 0 (the term off) or more"),
+    ("train-seg", ["--max-samples", "-5"], "--max-samples must be 0 (all the data) or more, not -5"),
+    ("train-people", ["--max-samples", "-3"], "--max-samples must be 0 (all the data) or more, not -3"),
+    ("train-seg", ["--dice", "-1"], "--dice must be 0 (cross-entropy alone) or more, not -1"),
+    ("train-seg", ["--empty", "2"], "usage: a share of samples is between 0 and 1, not 2"),
+    ("train-seg", ["--minutes", "-1"], "--minutes must be 0 (no budget) or more, not -1"),
+    ("train-seg", ["--lr", "0"], "--lr must be a positive number, not 0"),
+    ("train-seg", ["--arch", "lite"], "--arch lite needs --pretrained, the encoder's ImageNet weights (shipped: "
+                                      "resources/weights/imagenet_lite0.pt)"),
+    ("train-seg", ["--pretrained", str(SHIPPED_LITE0)], "--pretrained is the encoder of --arch lite"),
+    ("train-seg", ["--deep-limbs"], "--deep-limbs feeds the keypoints' limb maps to every scale: it needs --keypoints"),
+    ("train-seg", ["--init", ""], "usage: is empty: give a weights file, or leave the option out"),
+    ("train-seg", ["--seed", "-1"], "usage: argument --seed: "),  # (training/set_settings.py seed_type's words)
+]
+
+
+@pytest.mark.parametrize("command, argv, needle", BAD_VALUES, ids=[f"{c} {' '.join(a)}" for c, a, _ in BAD_VALUES])
+def test_bad_values_are_refused_before_any_work(command, argv, needle, cache, crowd, tmp_path, capsys):
+    """They ended in tracebacks (exit 1, an empty --out left) or trained on nonsense without a word."""
+    data = crowd if command == "train-people" else cache
+    weights = ["--pretrained", str(SHIPPED_LITE0)] if command == "train-people" else []
+    out = tmp_path / "run"
+    assert _status([command, "--data", str(data), "--out", str(out), *B, *weights, *argv]) == 2
+    if needle.startswith("usage: "):
+        err = capsys.readouterr().err
+        assert needle.removeprefix("usage: ") in err and "Traceback" not in err, err
+    else:
+        assert _one_line(capsys).startswith(f"{command}: {needle}")
+    assert not out.exists()
+
+
+def test_caches_a_run_cannot_use_are_named(cache, labels_only, tmp_path, capsys):
+    """A labels-only cache for train-seg ("Could not infer dtype of NoneType"), one beside an RGB cache (IndexError),
+    a cut-short shard (zipfile.BadZipFile) and a file that is no .npz at all: one line naming the folder or file."""
+    out = tmp_path / "run"
+    for data in (str(labels_only), f"{cache},{labels_only}"):
+        assert main(["train-seg", "--data", data, "--out", str(out), *B]) == 2
+        assert _one_line(capsys) == (f"train-seg: --data {labels_only} is a labels-only cache; train-seg needs images "
+                                     f"(a cache made without --labels-only)")
+    cut, foreign = tmp_path / "cut", tmp_path / "foreign"
+    for folder in (cut, foreign):
+        shutil.copytree(cache, folder)
+    shard = cut / "shard_00001.npz"
+    shard.write_bytes(shard.read_bytes()[:20000])
+    (foreign / "shard_00000.npz").write_text("not an archive")
+    for folder, name, why in ((cut, "shard_00001.npz", "damaged or cut short"),
+                              (foreign, "shard_00000.npz", "not an .npz file")):
+        assert main(["train-seg", "--data", str(folder), "--out", str(out), *B]) == 1
+        err = _one_line(capsys)
+        assert f"cannot read the shard {folder / name} ({why}" in err and "remove it and make it again" in err
+    assert not out.exists()
+
+
+def test_a_damaged_shard_read_by_load_cache_is_named(cache, tmp_path):
+    """load_cache itself (other callers than the commands) names the shard it cannot read."""
+    from training.cache import load_cache
+
+    cut = tmp_path / "cut"
+    shutil.copytree(cache, cut)
+    (cut / "shard_00000.npz").write_bytes((cut / "shard_00000.npz").read_bytes()[:20000])
+    with pytest.raises(OSError, match=r"cannot read the shard .*shard_00000.npz \(damaged or cut short\)"):
+        load_cache(cut)
+
+
+def test_pretrained_weights_that_do_not_load_are_one_line(cache, crowd, tmp_path, capsys):
+    """A garbage file (KeyError: 105) and another network's weights (a page of state-dict keys) for --pretrained;
+    a missing one names the shipped file (the message sent users to the build requirements)."""
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"x" * 1000)
+    fit = RESOURCES / "weights" / "fit.pt"
+    out = tmp_path / "run"
+    for path, needle in ((garbage, "not a PyTorch checkpoint, or a damaged one"),
+                         (fit, "not the EfficientNet-Lite0 encoder's weights")):
+        assert main(["train-seg", "--data", str(cache), "--out", str(out), *B, "--arch", "lite",
+                     "--pretrained", str(path)]) == 2
+        assert _one_line(capsys).startswith(f"train-seg: --pretrained {path}: {needle}")
+    missing = tmp_path / "efficientnet_lite0.pt"
+    assert main(["train-people", "--data", str(crowd), "--out", str(out), *B, "--pretrained", str(missing)]) == 2
+    assert f"--pretrained {missing}: no such file; give the shipped ImageNet weights, --pretrained " \
+           f"resources/weights/imagenet_lite0.pt" in _one_line(capsys)
+    assert not out.exists()
+    from cli.cmd_train import _bad_pretrained
+
+    assert _bad_pretrained(str(SHIPPED_LITE0)) == ""  # what the messages offer does load
+
+
+def test_an_init_of_another_network_says_so(cache, tmp_path, capsys):
+    out = tmp_path / "run"
+    fit = RESOURCES / "weights" / "fit.pt"
+    assert main(["train-seg", "--data", str(cache), "--out", str(out), *B, "--init", str(fit)]) == 2
+    assert _one_line(capsys) == (f"train-seg: --init {fit} is a train-fit checkpoint (another network): train-seg "
+                                 f"warm-starts from a train-seg checkpoint")
+    assert not out.exists()
+
+
+def test_train_people_needs_crowd_frames(cache, crowd, tmp_path, capsys):
+    """An empty folder (a SystemExit), a training cache and a UP-3D set ("[Errno 2] ... 00000_people.npz")."""
+    empty, up3d = tmp_path / "empty", tmp_path / "up3d"
+    empty.mkdir()
+    up3d.mkdir()
+    shutil.copy(crowd / "00000_image.png", up3d / "00000_image.png")  # a case of `synth`: no _people.npz
+    out = tmp_path / "run"
+    for folder in (empty, cache, up3d):
+        assert main(["train-people", "--data", str(folder), "--out", str(out), *B,
+                     "--pretrained", str(SHIPPED_LITE0)]) == 2
+        assert _one_line(capsys) == (f"train-people: --data {folder} holds no synth-crowd frames (NNNNN_image.png with "
+                                     f"its NNNNN_people.npz): train-people trains on the frames of `main.py "
+                                     f"synth-crowd`")
+    assert not out.exists()
+
+
+def test_train_people_max_samples_counts_over_all_folders(crowd, tmp_path):
+    """--max-samples 2 with three folders read 2 frames from the first, then one from each of the others: 4."""
+    import torch
+
+    from training.config import PeopleConfig
+    from training.train_people import PeopleTask
+
+    cfg = PeopleConfig(data=",".join([str(crowd)] * 3), out=str(tmp_path / "r"), max_samples=2, backgrounds=None)
+    assert PeopleTask(cfg).load(torch.device("cpu")) == 2
+    cfg = PeopleConfig(data=",".join([str(crowd)] * 3), out=str(tmp_path / "r"), max_samples=1, backgrounds=None)
+    assert PeopleTask(cfg).load(torch.device("cpu")) == 1
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_a_resume_with_other_settings_is_refused(seg_run, cache, tmp_path, capsys):
+    """It went on and rewrote config.json: the run then claimed lr 0.5 and dice 3 for all of it."""
+    run = tmp_path / "seg"
+    shutil.copytree(seg_run, run)
+    before = _files(run)
+    other_data = tmp_path / "other"
+    shutil.copytree(cache, other_data)
+    for argv, needle in (
+        (["--data", str(cache), "--epochs", "2", "--batch-size", "2", "--max-samples", "16", "--lr", "0.5", "--dice",
+          "3", "--width", "4"],
+         "(--batch-size 4 there, 2 now; --lr 0.001 there, 0.5 now; --max-samples 8 there, 16 now; --dice 0.5 there, "
+         "3.0 now)"),
+        (["--data", str(other_data), *B, "--width", "4"], f"(--data '{cache}' there, '{other_data}' now)"),
+        (["--data", str(cache), *B, "--width", "8"], "(--width 4 there, 8 now)"),
+    ):
+        assert main(["train-seg", "--out", str(run), *argv]) == 2
+        err = _one_line(capsys)
+        assert f"train-seg: --out {run} holds a run made with other settings {needle}" in err, err
+        assert "use another --out" in err and "only --epochs, --minutes, --threads, --bf16 may change" in err
+    assert _files(run) == before
+
+
+def test_a_resume_may_go_on_longer_and_says_so(seg_run, cache, tmp_path, capsys):
+    """More epochs, another budget and thread count are recorded; an --init, not read on a resume, is not."""
+    run = tmp_path / "seg"
+    shutil.copytree(seg_run, run)
+    init = run / "best.pt"
+    assert main(["train-seg", "--data", f"{cache}/", "--out", str(run), "--epochs", "2", "--batch-size", "4",
+                 "--max-samples", "8", "--width", "4", "--threads", "1", "--minutes", "5", "--init", str(init)]) == 0
+    assert "(--init not used: the run goes on from its own weights)" in capsys.readouterr().out
+    cfg = json.loads((run / "config.json").read_text())
+    assert (cfg["epochs"], cfg["threads"], cfg["minutes"], cfg["init"]) == (2, 1, 5.0, None)
+    assert "resumed at epoch 1 step 1 (--epochs 1 -> 2, --threads 0 -> 1, --minutes 0.0 -> 5.0)" in \
+        (run / "log.txt").read_text()
+
+
+def test_a_run_folder_of_another_network_or_a_damaged_latest_is_named(seg_run, cache, tmp_path, capsys):
+    """train-fit into a train-seg run listed some 40 weight names; a damaged latest.pt did not say what to do."""
+    run = tmp_path / "seg"
+    shutil.copytree(seg_run, run)
+    assert main(["train-fit", "--data", str(cache), "--out", str(run), *B]) == 2
+    assert _one_line(capsys) == f"train-fit: --out {run} holds a train-seg run (another network's): use another --out"
+    (run / "latest.pt").write_bytes(b"x" * 1000)
+    assert main(["train-seg", "--data", str(cache), "--out", str(run), *B, "--width", "4"]) == 2
+    assert _one_line(capsys) == (f"train-seg: {run / 'latest.pt'}: not a PyTorch checkpoint, or a damaged one: "
+                                 f"remove it (the run then starts afresh) or use another --out")
+
+
+@pytest.mark.skipif(not (Path("/proc/self").exists() and Path("/sys/kernel").is_dir()), reason="needs /proc and /sys")
+def test_an_out_in_proc_or_sys_is_an_unusable_out(cache, capsys):
+    """/proc/nbf was exit 2 and /sys/nbf exit 1 (an OSError of the first write)."""
+    for out in ("/proc/nbf", "/sys/nbf"):
+        assert main(["train-seg", "--data", str(cache), "--out", out, *B]) == 2
+        assert _one_line(capsys).startswith(f"train-seg: --out {out}: cannot create the folder (")
+
+
+def _mount_tmpfs(folder: Path, options: str) -> bool:
+    return shutil.which("mount") is not None and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs a small tmpfs (root)")
+def test_a_full_disk_keeps_the_previous_checkpoint(seg_run, cache, tmp_path, capsys):
+    """A run going on in a tmpfs with room for its files and little more: the save of its next latest.pt fails. It
+    ended in torch's '[enforce fail at inline_container.cc]' traceback and left latest.pt.tmp half-written."""
+    full = tmp_path / "full"
+    full.mkdir()
+    room = sum(p.stat().st_size for p in seg_run.iterdir()) // 1024 + 100  # kB: its files, not another latest.pt
+    if not _mount_tmpfs(full, f"size={room}k"):
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        for p in seg_run.iterdir():
+            shutil.copy(p, full / p.name)
+        latest = (full / "latest.pt").read_bytes()
+        assert main(["train-seg", "--data", str(cache), "--out", str(full), "--epochs", "2", "--batch-size", "4",
+                     "--max-samples", "8", "--width", "4"]) == 1
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        assert err.startswith("train-seg: cannot save the") and err.endswith(": the disk is full"), err
+        assert (full / "latest.pt").read_bytes() == latest  # the previous checkpoint, whole
+        assert sorted(p.name for p in full.iterdir()) == ["best.pt", "config.json", "latest.pt", "log.txt"]
+    finally:
+        subprocess.run(["umount", "--lazy", str(full)], capture_output=True)  # (lazy: a file left open fails no umount)

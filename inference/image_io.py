@@ -295,13 +295,14 @@ def load_image(path: str | Path | np.ndarray) -> np.ndarray:
 
 def readable_images(paths, skipped: list[str] | None = None):
     """(path, (H, W, 3) uint8 RGB) for each of `paths` that loads (`load_image`), in order; for each that does
-    not, "NAME: reason" is appended to `skipped` (when given) and the path is passed over."""
+    not, the reader's message (it names the file) is appended to `skipped` (when given) and the path is passed
+    over."""
     for path in paths:
         try:
             rgb = load_image(path)
         except ImageError as exc:
             if skipped is not None:
-                skipped.append(f"{Path(path).name}: {exc}")
+                skipped.append(str(exc))
             continue
         yield path, rgb
 

@@ -111,6 +111,9 @@ def load_refusal(exc: Exception, fallback: str | None = None) -> str:
     if "Unsupported global: GLOBAL " in why:
         return (f"it holds {why.split('Unsupported global: GLOBAL ', 1)[1].split()[0]}, more than tensors and "
                 f"plain data (refused: loading it could run code)")
-    if "Weights only load failed" in why:
+    # torch's own words for a file that is no checkpoint: a text file fails its legacy reader with a KeyError
+    # naming a byte ('101'), an empty one with a bare EOFError, a cut one in its zip reader
+    if ("Weights only load failed" in why or isinstance(exc, (KeyError, EOFError))
+            or any(s in why for s in ("Invalid magic number", "failed reading zip archive", "invalid load key"))):
         return DAMAGED
     return why if fallback is None else fallback

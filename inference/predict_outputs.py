@@ -53,6 +53,21 @@ def output_stems(images: list[Path]) -> list[str]:
     return stems
 
 
+
+def readable_photos(photos: list[Path]) -> tuple[list[tuple[Path, str, str]], list[str]]:
+    """The photos that read (`image_io.readable_images`), each as (path, its name in a table, its output name),
+    and the messages of those that do not. Names differ from one another: the file name and `output_stems`' name,
+    or, for photos that share a file name (a/x.jpg and b/x.jpg), the path as given (both were x.jpg in a table,
+    and one x.png, the second photo's picture written over the first's). For a script to name the unreadable
+    photos before its models load."""
+    from .image_io import readable_images
+
+    skipped: list[str] = []
+    good = {str(p) for p, _ in readable_images(photos, skipped)}
+    shared = {n for n in (p.name for p in photos) if sum(q.name == n for q in photos) > 1}
+    return ([(p, str(p) if p.name in shared else p.name, stem) for p, stem in zip(photos, output_stems(photos))
+             if str(p) in good], skipped)
+
 def output_paths(stem: Path, mesh_formats: list[str], people: bool = True) -> list[Path]:
     """Every file written for one image (output name `stem`, a path in the output folder)."""
     pngs = [s for s in PNG_OUTPUTS if people or s != "_people.png"]

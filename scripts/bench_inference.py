@@ -6,7 +6,9 @@ when torch sees one; then the test-time refinement.
     python scripts/bench_inference.py --random-weights     # untrained nets of the shipped architecture:
                                                            # timings only, before weights exist
 
-Needs resources/weights/seg.pt and fit.pt (or --weights DIR); without them it says so and exits.
+Needs resources/weights/seg.pt and fit.pt (or --weights DIR); without the shipped ones it says so and exits (0). A
+--weights DIR without them, or weights that do not load, is one line and exit 2 before any work; exit 1 when no
+image could be timed.
 """
 from __future__ import annotations
 
@@ -60,13 +62,12 @@ def _ms(values: list[float]) -> str:
     return f"{statistics.mean(values) * 1000:8.1f} {statistics.median(values) * 1000:8.1f}"
 
 
-def bench_device(device: str, weights: Path, images: list, warmup: int, refine_n: int, detect: str,
-                 precision: str = "auto") -> None:
+def bench_device(pred, images: list, warmup: int, refine_n: int) -> int:
+    """Times `pred` on `images` (the first `warmup` untimed) and prints the figures; the number of images timed."""
     import torch
 
-    from inference.pipeline import PredictionError, Predictor
+    from inference.pipeline import PredictionError
 
-    pred = Predictor(weights_dir=weights, device=device, detect=detect, precision=precision)
     for w in pred.warnings:
         print(f"  note: {w}")
     print(f"device {pred.device}" + (f" ({torch.cuda.get_device_name()})" if pred.device.type == "cuda" else
@@ -91,8 +92,8 @@ def bench_device(device: str, weights: Path, images: list, warmup: int, refine_n
         wall = time.perf_counter() - t
         rows.append({**{s: getattr(p.timings, s) for s in STAGES}, "total": p.timings.total, "wall": wall})
     if not rows:
-        print("  every image failed (no person found): nothing to time")
-        return
+        print(f"error: on {pred.device} every image failed (no person found): nothing to time", file=sys.stderr)
+        return 0
     print(f"  {len(rows)} images timed ({failed} without a person), {warmup} warm-up excluded")
     print(f"  {'stage':<8} {'mean ms':>8} {'median':>8}")
     for key in (*STAGES, "total", "wall"):
@@ -107,21 +108,33 @@ def bench_device(device: str, weights: Path, images: list, warmup: int, refine_n
                 pass
         if times:
             print(f"  {'refine':<8} {_ms(times)}   ({len(times)} images, on top of the total)")
+    return len(rows)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    from cli.cmd_evaluate import EvaluateInputError, check_weights
+    from training.set_settings import whole_number
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--n", type=int, default=20, help="images timed (after the warm-up)")
-    ap.add_argument("--warmup", type=int, default=2)
-    ap.add_argument("--refine-n", type=int, default=5, help="images for the refinement figure (0: skip)")
-    ap.add_argument("--weights", type=Path, default=None, help="folder with seg.pt and fit.pt (default: shipped)")
-    ap.add_argument("--random-weights", action="store_true", help="untrained networks (timings only)")
+    # (a count below 1 timed nothing and said "every image failed (no person found)", exit 0)
+    ap.add_argument("--n", type=whole_number(1), default=20, help="images timed (after the warm-up)")
+    ap.add_argument("--warmup", type=whole_number(0), default=2)
+    ap.add_argument("--refine-n", type=whole_number(0), default=5, help="images for the refinement figure (0: skip)")
+    which = ap.add_mutually_exclusive_group()
+    which.add_argument("--weights", type=Path, default=None, help="folder with seg.pt and fit.pt (default: shipped)")
+    which.add_argument("--random-weights", action="store_true", help="untrained networks (timings only)")
     ap.add_argument("--detect", choices=("auto", "off"), default="auto", help="person detector (default: as the app)")
     ap.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
                     help="the networks' number format, the detector's animal check included (default: as the app: "
                          "bfloat16 on a CPU with AMX)")
     ap.add_argument("--cpu-only", action="store_true", help="skip the GPU figures even when a GPU is there")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
+    if a.weights is not None:
+        try:  # a missing folder was "skipped" (exit 0), a folder without seg.pt and fit.pt too
+            check_weights(a.weights)
+        except EvaluateInputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     from inference.nets.precision import for_process
 
     for_process(a.precision)  # before the shared detector is built: its animal check follows the flag too
@@ -130,7 +143,7 @@ def main() -> None:
     configure_gl()
     import torch
 
-    from inference.pipeline import WEIGHTS_DIR
+    from inference.pipeline import WEIGHTS_DIR, PredictionError, Predictor
 
     tmp = None
     if a.random_weights:
@@ -140,21 +153,32 @@ def main() -> None:
     else:
         weights = a.weights or WEIGHTS_DIR
         missing = [n for n in ("seg.pt", "fit.pt") if not (weights / n).exists()]
-        if missing:
+        if missing:  # (the shipped weights, before they exist: the docstring's "says so and exits")
             print(f"skipped: no trained weights ({', '.join(str(weights / n) for n in missing)} missing); "
                   f"train them, pass --weights DIR, or time untrained networks with --random-weights")
-            return
+            return 0
+    try:  # before the images are rendered: weights that do not load were a traceback after that work
+        cpu = Predictor(weights_dir=weights, device="cpu", detect=a.detect, precision=a.precision)
+    except PredictionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2 if a.weights is not None else 1
     print(f"{a.n} synthetic images of 256 px (seed {SEED}), {os.cpu_count()} CPU cores, "
           f"load average {os.getloadavg()[0]:.2f}, GOMP_SPINCOUNT {os.environ.get('GOMP_SPINCOUNT', 'unset')}")
     images = synthetic_images(a.n + a.warmup)
-    bench_device("cpu", weights, images, a.warmup, a.refine_n, a.detect, a.precision)
+    timed = [bench_device(cpu, images, a.warmup, a.refine_n)]
     if torch.cuda.is_available() and not a.cpu_only:
-        bench_device("cuda", weights, images, a.warmup, a.refine_n, a.detect)
+        try:
+            gpu = Predictor(weights_dir=weights, device="cuda", detect=a.detect)
+            timed.append(bench_device(gpu, images, a.warmup, a.refine_n))
+        except PredictionError as exc:
+            print(f"error: cuda: {exc}", file=sys.stderr)
+            timed.append(0)
     else:
         print("no GPU seen by torch: CPU figures only")
     if tmp is not None:
         tmp.cleanup()
+    return 0 if all(timed) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

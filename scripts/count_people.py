@@ -10,8 +10,9 @@ people give no person" (issue 13).
 
 Prints one line per photo with a person (its people's detector scores; NaN for a square photo taken as a
 person without a detection) and, last, how many photos showed a person and how many people in all. A photo
-that cannot be read is named and counted apart. `--square SIDE` reads each photo's centre square at SIDE px,
-`--mirror` each photo's mirror image (docs/crowds.md, "The mirror image of a photo").
+that cannot be read is named on stderr and counted apart; exit 1 when none can be read. `--square SIDE` reads
+each photo's centre square at SIDE px, `--mirror` each photo's mirror image (docs/crowds.md, "The mirror image
+of a photo").
 """
 from __future__ import annotations
 
@@ -56,13 +57,15 @@ def count(pred, paths: list[Path], square: int = 0, mirror: bool = False
 
 
 def main(argv: list[str] | None = None) -> int:
+    from training.set_settings import whole_number
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("photos", nargs="+", type=Path)
-    ap.add_argument("--square", type=int, default=0, metavar="SIDE",
+    ap.add_argument("--square", type=whole_number(0), default=0, metavar="SIDE",
                     help="each photo's centre square resized to SIDE px (square photos as users crop them)")
     ap.add_argument("--mirror", action="store_true", help="each photo's mirror image (a person looks as much a "
                     "person in it; the search's answers are not mirror-symmetric)")
-    args = ap.parse_args(argv)
+    args = ap.parse_args(argv)  # (a negative --square was a cv2.resize traceback)
     from inference.pipeline import PredictionError, Predictor
 
     try:
@@ -76,8 +79,11 @@ def main(argv: list[str] | None = None) -> int:
               + (" (nan: no detection, the square photo's part map taken as a person)" if np.isnan(scores).any()
                  else ""))
     for line in bad:
-        print(f"unreadable: {line}")
+        print(f"unreadable: {line}", file=sys.stderr)
     n = len(args.photos) - len(bad)
+    if not n:  # ("photos with a person: 0 of 0", exit 0, read as "no false person")
+        print(f"error: none of the {len(args.photos)} photos could be read: nothing counted", file=sys.stderr)
+        return 1
     print(f"photos with a person: {len(found)} of {n}; people: {sum(len(s) for s in found.values())}")
     return 0
 

@@ -15,6 +15,10 @@ size or visibility bar is not a false one); recall is also given by view (facing
 side-on: `facing`, from the ground-truth joints) and for people hidden by nearer ones. PA-MPJPE compares the
 24 fitted SMPL joints with the person's own (similarity Procrustes), per matched person, bucketed by the
 person's full height in pixels.
+
+A frame that does not read (a truncated NNNNN_people.npz) is named on stderr and left out, and counted in the
+title; exit 1 when none reads (nothing written). A folder that holds no crowd frames (a synth set's cases), an
+--out or --rows that is a folder and a negative --limit are one line and exit 2 before the run.
 """
 from __future__ import annotations
 
@@ -31,6 +35,8 @@ BUCKETS = ((50, 60), (60, 90), (90, 150), (150, 400))
 MIN_VISIBLE = 0.5
 SIDE_ON = 0.015    # |facing| below this: side-on (see facing)
 OCCLUDED = 0.2     # more than this fraction of the body inside the frame hidden by nearer people
+# what the run reads of each frame's NNNNN_people.npz
+PEOPLE_KEYS = ("height", "visible", "in_frame", "head_in_frame", "lsp2d", "full_box", "joints3d", "box")
 
 
 def facing(lsp2d: np.ndarray, height: float) -> float:
@@ -40,16 +46,79 @@ def facing(lsp2d: np.ndarray, height: float) -> float:
     return float((lsp2d[9, 0] - lsp2d[8, 0] + lsp2d[3, 0] - lsp2d[2, 0]) / 2 / max(height, 1.0))
 
 
+def crowd_folder_refusal(data: Path) -> str:
+    """Why `data` is no folder of crowd frames to score ('' when it is one): a UP-3D set (main.py synth) also has
+    NNNNN_image.png files, and its first frame's missing NNNNN_people.npz was a FileNotFoundError traceback."""
+    from training.set_settings import other_kind
+    from training.synth.crowd import frame_indices
+
+    if not data.is_dir():
+        why = "not a folder" if data.exists() else "no such folder"
+        return f"{data}: {why} (give a folder made by main.py synth-crowd)"
+    other = other_kind(data, "crowd.json")
+    if other:
+        tip = "; score its cases with main.py evaluate" if other.startswith("a synth set") else ""
+        return f"{data} is not a synth-crowd folder: it holds {other}{tip}"
+    if not frame_indices(data):
+        return f"{data} is not a synth-crowd folder: no NNNNN_image.png frames (make them with main.py synth-crowd)"
+    return ""
+
+
+def file_out_refusal(flag: str, path: Path | None, example: str) -> str:
+    """Why a file cannot be written at `path` ('' when it can, or None: not asked for), checked before the run: a
+    folder given as --out was an IsADirectoryError after every frame had been scored."""
+    from cli.out_arg import make_out_folder
+
+    if path is None:
+        return ""
+    if path.is_dir():
+        return f"{flag} {path} is a folder: give the file to write (e.g. {path / example})"
+    why = make_out_folder(path.parent)
+    return why.replace(f"--out {path.parent}", f"{flag} {path}: its folder {path.parent}", 1) if why else ""
+
+
+def read_crowd_frame(data: Path, index: int):
+    """(the frame, '') or (None, why it does not read, one line): a truncated NNNNN_people.npz was a BadZipFile
+    traceback that ended the run."""
+    import zipfile
+    import zlib
+
+    from inference.file_writes import describe_os_error
+    from training.synth.crowd import read_frame
+
+    name = f"{index:05d}"
+    try:
+        f = read_frame(data, index)
+    except OSError as exc:
+        return None, describe_os_error(exc) if exc.errno is not None else f"{exc} does not read"
+    except (ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+        return None, f"{name}_people.npz does not read ({exc or type(exc).__name__}): truncated or damaged?"
+    missing = [k for k in PEOPLE_KEYS if k not in f.people]
+    if missing:
+        return None, f"{name}_people.npz lacks {', '.join(missing)}"
+    return f, ""
+
+
 def main(argv=None) -> int:
+    from cli.out_arg import make_out_folder, out_path
+    from training.set_settings import whole_number
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("data", type=Path, help="a crowd folder (main.py synth-crowd)")
-    ap.add_argument("--out", type=Path, default=None, help="write the tables here (markdown)")
-    ap.add_argument("--limit", type=int, default=0, help="first N frames only")
+    ap.add_argument("--out", type=out_path, default=None, help="write the tables here (markdown)")
+    ap.add_argument("--limit", type=whole_number(0), default=0, help="first N frames only (default: 0, all)")
     ap.add_argument("--no-fit", action="store_true", help="detection only")
-    ap.add_argument("--pictures", type=Path, default=None, help="folder for a few frames with boxes drawn")
-    ap.add_argument("--rows", type=Path, default=None,
+    ap.add_argument("--pictures", type=out_path, default=None, help="folder for a few frames with boxes drawn")
+    ap.add_argument("--rows", type=out_path, default=None,
                     help="write one JSON row per ground-truth person here (frame, height, visibility, found, error)")
     args = ap.parse_args(argv)
+    # every argument checked before the run: a run of minutes ended on them
+    why = (crowd_folder_refusal(args.data) or file_out_refusal("--out", args.out, "crowds_table.md")
+           or file_out_refusal("--rows", args.rows, "rows.json")
+           or (make_out_folder(args.pictures).replace("--out", "--pictures", 1) if args.pictures else ""))
+    if why:
+        print(f"error: {why}", file=sys.stderr)
+        return 2
 
     from inference.render.context import configure_gl
 
@@ -57,20 +126,26 @@ def main(argv=None) -> int:
     import cv2
     import torch
 
+    from inference.file_writes import atomic_write, describe_os_error
     from inference.metrics import pa_mpjpe
     from inference.pipeline import PredictionError, Predictor
-    from training.synth.crowd import frame_indices, match_people, read_frame
+    from training.synth.crowd import frame_indices, match_people
 
     torch.set_num_threads(1)  # the detector has its own threads; 2 torch threads on a shared 2-core machine thrash
     frames = frame_indices(args.data)[: args.limit or None]
-    if not frames:
-        print(f"error: no crowd frames in {args.data}", file=sys.stderr)
-        return 2
-    pred = Predictor(detect="on")
-    rows, fps, det_times, fit_times, frame_times = [], 0, [], [], []
+    pred = None  # loaded at the first frame that reads (none reads: exit 1 without loading the models)
+    rows, fps, det_times, fit_times, frame_times, scored, left_out = [], 0, [], [], [], [], []
     n_det = 0
     for i in frames:
-        f = read_frame(args.data, i)
+        f, why = read_crowd_frame(args.data, i)
+        if f is None:
+            print(f"left out: frame {i}: {why}", file=sys.stderr)
+            left_out.append(i)
+            continue
+        if pred is None:
+            pred = Predictor(detect="on")
+        scored.append(i)
+        shape = f.image.shape
         P = f.people
         t0 = time.perf_counter()
         people = pred.people(f.image)  # the detector's, less doubtful people the part map does not follow
@@ -98,7 +173,6 @@ def main(argv=None) -> int:
                              hidden=1 - float(P["visible"][g]) / max(float(P["in_frame"][g]), 1e-6),
                              found=bool((m == g).any()), err=err.get(g, np.nan)))
         if args.pictures is not None and i < frames[0] + 4:
-            args.pictures.mkdir(parents=True, exist_ok=True)
             img = f.image.copy()
             for g in range(len(f)):
                 b = P["full_box"][g].astype(int)
@@ -114,6 +188,10 @@ def main(argv=None) -> int:
             cv2.imwrite(str(args.pictures / f"frame_{i:05d}.png"), img[..., ::-1])
         print(f"frame {i}: {len(f)} people, {len(people)} found, {int((m >= 0).sum())} matched, "
               f"{t1 - t0:.2f} s detect, {frame_times[-1]:.2f} s in all", flush=True)
+    if not scored:
+        print(f"error: none of the {len(frames)} frames in {args.data} could be read: nothing to score",
+              file=sys.stderr)
+        return 1
 
     h = np.array([r["height"] for r in rows])
     vis = np.array([r["visible"] for r in rows]) >= MIN_VISIBLE
@@ -130,7 +208,8 @@ def main(argv=None) -> int:
 
     recall = found[big].mean()
     precision = (n_det - fps) / max(n_det, 1)
-    lines = [f"# Wide shots: synthetic crowds ({args.data}, {len(frames)} frames, {len(rows)} people)", "",
+    unread = f" ({len(left_out)} more left out: unreadable)" if left_out else ""
+    lines = [f"# Wide shots: synthetic crowds ({args.data}, {len(scored)} frames{unread}, {len(rows)} people)", "",
              "Measured by `python scripts/eval_crowds.py " + " ".join(argv if argv is not None else sys.argv[1:])
              + "` (2-core CPU, shared).", "",
              f"- Detection recall, people >= 60 px tall and at least half visible: **{recall:.3f}** "
@@ -143,7 +222,7 @@ def main(argv=None) -> int:
              f"- Recall by view (same people): facing the camera {share(big & (face > SIDE_ON))}, back to it "
              f"{share(big & (face < -SIDE_ON))}, side-on {share(big & (np.abs(face) <= SIDE_ON))}; more than "
              f"{OCCLUDED:.0%} of the body in the frame hidden by nearer people {share(big & hidden)}",
-             f"- Time per frame ({f.image.shape[1]} x {f.image.shape[0]}): detection median "
+             f"- Time per frame ({shape[1]} x {shape[0]}): detection median "
              f"{np.median(det_times):.2f} s"
              + ("" if args.no_fit else f", one fit median {np.median(fit_times) * 1000:.0f} ms, detection and all "
                 f"fits median {np.median(frame_times):.2f} s"), "",
@@ -156,15 +235,17 @@ def main(argv=None) -> int:
                      + (f"{e.mean():.1f} | {np.median(e):.1f} | {len(e)} |" if len(e) else "- | - | 0 |"))
     text = "\n".join(lines) + "\n"
     print(text)
-    if args.rows is not None:
-        import json
+    import json
 
-        args.rows.parent.mkdir(parents=True, exist_ok=True)
-        args.rows.write_text(json.dumps([{k: (None if isinstance(v, float) and np.isnan(v) else v)
-                                          for k, v in r.items()} for r in rows], indent=0))
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
+    for path, data in ((args.rows, lambda: json.dumps([{k: (None if isinstance(v, float) and np.isnan(v) else v)
+                                                         for k, v in r.items()} for r in rows], indent=0)),
+                       (args.out, lambda: text)):
+        if path is not None:
+            try:
+                atomic_write(path, data(), overwrite=True)
+            except OSError as exc:
+                print(f"error: cannot write {describe_os_error(exc)}", file=sys.stderr)
+                return 1
     return 0
 
 

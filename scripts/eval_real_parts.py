@@ -14,6 +14,10 @@ Note: the pipeline clears every label outside the person's (slightly grown) silh
 the network's background against the silhouette (inference.detect.person_inputs.restrict_parts), so the parts
 fill the silhouette nearly by construction and its IoU says little; the keypoint agreement is the measure of the
 parts themselves.
+
+A photo that cannot be read is named on stderr and left out; exit 1 when none can be read (nothing written), 2 for
+bad arguments. Photos that share a file name (a/x.jpg, b/x.jpg) are named by their paths in the table and their
+pictures as `predict` names its outputs (x.png, x_jpg.png).
 """
 from __future__ import annotations
 
@@ -56,39 +60,64 @@ def _fmt(x: float) -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    from cli.cmd_evaluate import EvaluateInputError, check_weights
+    from cli.out_arg import make_out_folder, out_path
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("photos", nargs="+", type=Path)
-    ap.add_argument("--out", type=Path, default=Path("docs/real_parts"))
+    ap.add_argument("--out", type=out_path, default=Path("docs/real_parts"))
     ap.add_argument("--weights", type=Path, default=None, help="folder with seg.pt and fit.pt (default: shipped)")
     ap.add_argument("--painted", action="store_true",
                     help="the maps as the segmentation painted them: a half-length person's unseen legs kept "
                          "(inference/unseen_legs.py off)")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
+    try:  # before any work: a missing --weights folder was a PredictionError traceback
+        if a.weights is not None:
+            check_weights(a.weights)
+    except EvaluateInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    why = make_out_folder(a.out)
+    if why:
+        print(f"error: {why}", file=sys.stderr)
+        return 2
+    from inference.predict_outputs import readable_photos
+
+    readable, skipped = readable_photos(a.photos)  # named before the models load (read again by predict)
+    for message in skipped:
+        print(f"left out: {message}", file=sys.stderr)
+    if not readable:  # (nothing written: an empty table over the folder's results, docs/real_parts by default)
+        print(f"error: none of the {len(a.photos)} photos could be read: nothing to evaluate", file=sys.stderr)
+        return 1
     import torch
 
     torch.set_num_threads(1)
     from inference.crop import uncrop_parts
+    from inference.file_writes import atomic_write, describe_os_error
     from inference.metrics import BODY_KEYPOINTS, keypoint_part_agreement, silhouette_iou
     from inference.parts import colorize
     from inference.pipeline import PredictionError, Predictor
     from inference.render.overlay import parts_overlay
 
-    pred = Predictor(weights_dir=a.weights, unseen_legs=not a.painted)
+    try:
+        pred = Predictor(weights_dir=a.weights, unseen_legs=not a.painted)
+    except PredictionError as exc:  # (weights that do not load)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2 if a.weights is not None else 1
     for w in pred.warnings:
         print(f"warning: {w}")
-    a.out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for path in a.photos:
+    rows, failed = [], []
+    for path, label, stem in readable:
         try:
             first = pred.predict(path)
         except PredictionError as exc:
-            print(f"{path.name}: {exc}")
-            rows.append({"photo": path.name, "result": str(exc)})
+            print(f"{label}: {exc}")
+            rows.append({"photo": label, "result": str(exc)})
             continue
         if first.person < 0:
-            rows.append({"photo": path.name, "result": "no person detected (whole image segmented)"})
-            print(f"{path.name}: no person detected")
+            rows.append({"photo": label, "result": "no person detected (whole image segmented)"})
+            print(f"{label}: no person detected")
             continue
         strips = []
         for k in range(len(first.people)):
@@ -98,7 +127,7 @@ def main() -> None:
             agr = keypoint_part_agreement(labels, person.keypoints)
             body = agr.among(BODY_KEYPOINTS)
             iou = silhouette_iou(labels, person.mask.full()) if person.mask is not None else float("nan")
-            row = {"photo": path.name, "person": k + 1, "people": len(p.people), "n_keypoints": agr.n,
+            row = {"photo": label, "person": k + 1, "people": len(p.people), "n_keypoints": agr.n,
                    "agreement": agr.agreement, "swaps": agr.swaps, "silhouette_iou": iou,
                    "n_body": body.n, "body_agreement": body.agreement, "body_swaps": body.swaps,
                    "radius_px": agr.radius, "confidence": p.parts.confidence(),
@@ -117,8 +146,9 @@ def main() -> None:
             strips.append(np.concatenate(tiles, 1))
         width = max(s.shape[1] for s in strips)
         strips = [np.pad(s, ((0, 0), (0, width - s.shape[1]), (0, 0))) for s in strips]
-        cv2.imwrite(str(a.out / f"{path.stem}.png"), np.concatenate(strips, 0)[..., ::-1])
-    (a.out / "real_parts.json").write_text(json.dumps(rows, indent=1))
+        if not cv2.imwrite(str(a.out / f"{stem}.png"), np.concatenate(strips, 0)[..., ::-1]):
+            failed.append(stem)  # (cv2 says only False: a full disk, a file made read-only meanwhile)
+            print(f"error: cannot write {a.out / stem}.png", file=sys.stderr)
     lines = ["| photo | person | keypoints checked | keypoint-part agreement | left/right swaps | "
              "17 body keypoints: agreement, swaps | parts vs silhouette IoU |", "|---|---|---|---|---|---|---|"]
     for row in rows:
@@ -140,9 +170,15 @@ def main() -> None:
                      f"{pooled('body_swaps', 'n_body'):.2f} | "
                      f"{np.nanmean([r['silhouette_iou'] for r in done]):.2f} (mean) |")
     text = "\n".join(lines) + "\n"
-    (a.out / "real_parts.md").write_text(text)
+    try:
+        atomic_write(a.out / "real_parts.json", json.dumps(rows, indent=1), overwrite=True)
+        atomic_write(a.out / "real_parts.md", text, overwrite=True)
+    except OSError as exc:
+        print(f"error: cannot write the results: {describe_os_error(exc)}", file=sys.stderr)
+        return 1
     print(text)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

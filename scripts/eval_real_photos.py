@@ -13,7 +13,9 @@ and the betas' range, the body's height (rest pose; one photo does not show it: 
 the seconds of the network and of the refinement. The picture: detected keypoints,
 part map, the network's and the refined mesh over the photo, then each mesh from the front and from the
 subject's left (does the body stand, sit or kick as the person does?).
-Writes results.json and results.md to --out.
+Writes results.json and results.md to --out, one picture per person (named as `predict` names its outputs where
+two photos share a file name; results.json's "picture"). A photo that cannot be read is named on stderr and left
+out; exit 1 when none can be read (nothing written) or a picture cannot be written, 2 for bad arguments.
 """
 from __future__ import annotations
 
@@ -97,18 +99,46 @@ def results_markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def picture_name(stem: str, person: int, taken: set[str]) -> str:
+    """The picture of a photo's `person` (from 1): STEM, STEM_person2, ...; with _2, _3 added to a name another
+    picture of the run has (x_person2.jpg beside x.jpg's second person), kept in `taken` (lower case: one file on a
+    case-insensitive disk)."""
+    name = stem if person == 1 else f"{stem}_person{person}"
+    base, k = name, 2
+    while name.lower() in taken:
+        name, k = f"{base}_{k}", k + 1
+    taken.add(name.lower())
+    return name
+
+
+def main(argv: list[str] | None = None) -> int:
+    from cli.out_arg import make_out_folder, out_path
+    from training.set_settings import whole_number
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("photos", nargs="+", type=Path)
-    ap.add_argument("--out", type=Path, default=Path("docs/real_fits"))
-    ap.add_argument("--max-people", type=int, default=3, help="people per photo, largest first")
-    a = ap.parse_args()
+    ap.add_argument("--out", type=out_path, default=Path("docs/real_fits"))
+    ap.add_argument("--max-people", type=whole_number(1), default=3, help="people per photo, largest first")
+    a = ap.parse_args(argv)
+    why = make_out_folder(a.out)  # before any work: a file in the way was a traceback after the models loaded
+    if why:
+        print(f"error: {why}", file=sys.stderr)
+        return 2
+    from inference.predict_outputs import readable_photos
+
+    readable, skipped = readable_photos(a.photos)  # named before the models load (read again by predict_each)
+    for message in skipped:
+        print(f"left out: {message}", file=sys.stderr)
+    if not readable:  # (nothing written: an empty table over the folder's results, docs/real_fits by default)
+        print(f"error: none of the {len(a.photos)} photos could be read: nothing to evaluate", file=sys.stderr)
+        return 1
     from inference.render.context import configure_gl
 
     configure_gl()
     from inference.body_measure import measure
     from inference.crop import uncrop_parts
     from inference.detect.draw import draw_people
+    from inference.file_writes import atomic_write, describe_os_error
     from inference.fit_quality import assess
     from inference.pipeline import PredictionError, Predictor
     from inference.render.overlay import mesh_overlay, parts_overlay
@@ -117,9 +147,8 @@ def main() -> None:
     pred = Predictor(detect="on", refine=True)
     body = pred.body_model
     renderer = MeshRenderer(body.faces, body.weights)
-    a.out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for path in a.photos:
+    rows, taken, failed = [], set(), []
+    for path, label, stem in readable:
         try:
             # people counted from 1, as everywhere a user reads them (README "People and exit status")
             for person, p in enumerate(pred.predict_each(path, a.max_people), start=1):
@@ -127,7 +156,8 @@ def main() -> None:
                 # refinement that kept the network's fit (the pose check) leaves no separate network answer
                 net_params = p.network_params if p.network_params is not None else p.params
                 network = body.mesh(net_params)
-                row = {"photo": path.name, "person": person, "people": n_people,
+                picture = f"{picture_name(stem, person, taken)}.png"
+                row = {"photo": label, "person": person, "people": n_people, "picture": picture,
                        "seconds_network": p.timings.total - p.timings.refine, "seconds_refine": p.timings.refine}
                 for name, params, mesh in (("network", net_params, network), ("refined", p.params, p.mesh)):
                     q = assess(p, params, mesh)
@@ -153,18 +183,24 @@ def main() -> None:
                 for name, mesh in (("network", network), ("refined", p.mesh)):
                     front, side = _mesh_views(renderer, mesh.vertices)
                     tiles += [_label(front, f"{name}, front"), _label(side, f"{name}, side")]
-                stem = path.stem if person == 1 else f"{path.stem}_person{person}"
-                cv2.imwrite(str(a.out / f"{stem}.png"), np.concatenate(tiles, 1)[..., ::-1])
+                if not cv2.imwrite(str(a.out / picture), np.concatenate(tiles, 1)[..., ::-1]):
+                    failed.append(picture)  # (cv2 says only False: a full disk, a file made read-only meanwhile)
+                    print(f"error: cannot write {a.out / picture}", file=sys.stderr)
                 rows.append(row)
                 print(json.dumps(row))
         except PredictionError as exc:
-            print(f"{path.name}: {exc}")
-            rows.append({"photo": path.name, "result": str(exc)})
-    (a.out / "results.json").write_text(json.dumps(rows, indent=1))
+            print(f"{label}: {exc}")
+            rows.append({"photo": label, "result": str(exc)})
     table = results_markdown(rows)
-    (a.out / "results.md").write_text(table)
+    try:
+        atomic_write(a.out / "results.json", json.dumps(rows, indent=1), overwrite=True)
+        atomic_write(a.out / "results.md", table, overwrite=True)
+    except OSError as exc:
+        print(f"error: cannot write the results: {describe_os_error(exc)}", file=sys.stderr)
+        return 1
     print(table, end="")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

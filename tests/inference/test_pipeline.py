@@ -597,3 +597,15 @@ def test_a_person_the_search_missed_is_fitted_from_a_box(shipped):
         shipped.predict_box(RESOURCES / "photos" / "coffee.jpg", (10, 10, 300, 300))
     with pytest.raises(PredictionError, match="too small"):
         shipped.predict_box(img, (5, 5, 9, 60))
+
+
+@pytest.mark.parametrize("content", [b"hello, a text file\n", b"", b"\x80\x02}q\x00.", "cut"])
+def test_a_file_that_is_no_checkpoint_is_called_one(tmp_path, body, content):
+    """helper-85: a text file given as seg.pt was explained as "174812789" (torch's legacy reader fails with a
+    KeyError naming a byte), an empty one with nothing (a bare EOFError)."""
+    _write_weights(tmp_path)
+    seg = tmp_path / "seg.pt"
+    seg.write_bytes(seg.read_bytes()[:3000] if content == "cut" else content)
+    with pytest.raises(PredictionError, match=r"cannot load weights .*seg\.pt: not a PyTorch checkpoint, or a "
+                                              r"damaged one$"):
+        Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")

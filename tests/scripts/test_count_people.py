@@ -28,6 +28,20 @@ def test_people_in_photos_with_and_without_people(tmp_path, capsys):
     assert len(bad) == 1 and bad[0].startswith("broken.jpg")
     assert count_people.main([str(photos / "coffee.jpg"), str(photos / "rocket.jpg")]) == 0
     assert capsys.readouterr().out.strip().endswith("photos with a person: 0 of 2; people: 0")
+    # none readable: each named on stderr, exit 1 (was "photos with a person: 0 of 0", exit 0)
+    assert count_people.main([str(broken), str(tmp_path / "missing.jpg")]) == 1
+    out, err = capsys.readouterr()
+    assert "photos with a person" not in out and "Traceback" not in err
+    broken_line, missing_line, last = err.splitlines()[-3:]
+    assert broken_line == f"unreadable: {bad[0]}" and missing_line.startswith("unreadable: missing.jpg: ")
+    assert last == "error: none of the 2 photos could be read: nothing counted"
+
+
+def test_a_negative_square_is_refused(capsys):
+    """--square -2 was a cv2.resize traceback after the detector had loaded."""
+    with pytest.raises(SystemExit) as stop:
+        count_people.main(["--square", "-2", str(ROOT / "resources" / "photos" / "camera.png")])
+    assert stop.value.code == 2 and "argument --square: must be 0 or more, not -2" in capsys.readouterr().err
 
 
 def test_mirror_images_are_counted_with_mirror(tmp_path):

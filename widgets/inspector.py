@@ -32,7 +32,9 @@ from PySide6.QtWidgets import (
 from app import pose_edit
 
 BETA_STEPS = 100  # slider units per beta unit
-AXES = ("x", "y", "z")
+# the global orientation's sliders (app.pose_edit: y, then x, then z)
+ORIENT_TIPS = {"y": "turn the body about the vertical (180: seen from behind)",
+               "x": "lean the body forwards or back", "z": "tilt the body sideways"}
 
 
 class ValueSlider(QWidget):
@@ -271,8 +273,11 @@ class Inspector(QWidget):
 
     def _angle_sliders(self, form: QFormLayout, fixed_joint: int | None) -> list[ValueSlider]:
         out = []
-        for a, (lo, hi) in zip(AXES, pose_edit.ANGLE_RANGES):
+        axes = pose_edit.euler_order(fixed_joint if fixed_joint is not None else 1)
+        for a, (lo, hi) in zip(axes, pose_edit.ANGLE_RANGES):
             s = ValueSlider(lo, hi, 1.0, "{:+.0f}°")
+            if fixed_joint == 0:  # the whole body: say what each does (its order is not x-y-z)
+                s.setToolTip(ORIENT_TIPS[a])
             s.valueChanged.connect(lambda _v, fj=fixed_joint: self._angles_changed(fj))
             s.released.connect(self.controller.end_edit)
             form.addRow(a, s)

@@ -43,9 +43,10 @@ SMALL_TAGS = 5
 def place_tags(boxes: list[QRectF], sizes: list[tuple[float, float]], priority: list[int],
                bounds: QRectF | None = None) -> list[QRectF]:
     """Where each box's tag (width, height) goes, placed in `priority` order (the fitted person first), at the
-    first place that overlaps no tag placed before: for a person at least SMALL_TAGS tags tall inside the box's
-    top-left corner, then above the box, then below it; for a smaller person above, below, then inside (a tag in
-    the corner of a 60 px walker covers their head and chest); else stepped down from the corner. Each place of a
+    first place that overlaps no tag placed before and no other person's box (else the first that overlaps no
+    tag): for a person at least SMALL_TAGS tags tall inside the box's top-left corner, then above the box, then
+    below it; for a smaller person above, below, beside, then inside (a tag in the corner of a 60 px walker covers
+    their head and chest); else stepped down from the corner. Each place of a
     person in view is moved inside `bounds` (the visible part of the photo), so no tag is drawn past its edge."""
     placed: dict[int, QRectF] = {}
 
@@ -60,11 +61,15 @@ def place_tags(boxes: list[QRectF], sizes: list[tuple[float, float]], priority: 
         box, (w, h) = boxes[n], sizes[n]
         corner, above = QRectF(box.left(), box.top(), w, h), QRectF(box.left(), box.top() - h, w, h)
         below = QRectF(box.left(), box.bottom(), w, h)
-        tries = [corner, above, below] if box.height() >= SMALL_TAGS * h else [above, below, corner]
+        beside = [QRectF(box.right(), box.top(), w, h), QRectF(box.left() - w, box.top(), w, h)]
+        tries = [corner, above, below] if box.height() >= SMALL_TAGS * h else [above, below, *beside, corner]
         tries += [QRectF(box.left(), box.top() + i * h, w, h) for i in range(1, 8)]
         if bounds is None or box.intersects(bounds):  # (a person out of view keeps their tag out of view too)
             tries = [inside(t) for t in tries]
-        placed[n] = next((t for t in tries if not any(t.intersects(o) for o in placed.values())), tries[0])
+        free = [t for t in tries if not any(t.intersects(o) for o in placed.values())]
+        # over no other person either where there is room (in a crowd a tag above one walker covered the next)
+        clear = [t for t in free if not any(t.intersects(b) for m, b in enumerate(boxes) if m != n)]
+        placed[n] = (clear or free or tries)[0]
     return [placed[n] for n in range(len(boxes))]
 
 

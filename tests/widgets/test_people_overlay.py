@@ -97,3 +97,12 @@ def test_a_figure_set_aside_gets_its_tag_where_no_persons_tag_is(qapp):
 
     (a0, b0, a1, b1), (c0, d0, c1, d1) = patch(box_color(0).getRgb()[:3]), patch((60, 60, 60))
     assert a1 < c0 or c1 < a0 or b1 < d0 or d1 < b0  # the two tags do not overlap
+
+
+def test_a_tag_goes_where_it_covers_no_other_person():
+    """helper-82: in a crowd frame "Person 4"'s tag, above its small walker, lay over person 2 just above. A tag
+    now takes the first place that covers neither a tag nor another person's box: here below its walker."""
+    boxes = [QRectF(200, 100, 30, 60), QRectF(210, 175, 25, 50)]  # person 2 stands just above person 1's walker
+    tags = place_tags(boxes, [(70.0, 18.0)] * 2, [0, 1])
+    assert not tags[1].intersects(boxes[0]) and not tags[1].intersects(tags[0])
+    assert tags[1] == QRectF(210, 225, 70, 18)  # below (above would cover person 1's feet)

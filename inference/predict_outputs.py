@@ -3,8 +3,9 @@
 Per image NAME: NAME_parts.png (the part map in the photo's own frame: same width and height as the
 photo, palette colours, background black; class probabilities warped bilinearly from the crop, see
 inference.crop.uncrop_parts), NAME_parts_crop.png (the network's map on its square crop),
-NAME_parts_overlay.png (the parts over the photo), NAME_people.png (detected people), NAME_overlay.png
-(the mesh through the predicted camera), meshes (NAME.obj, NAME.ply, NAME.glb, the rigged NAME_skinned.glb
+NAME_parts_overlay.png (the parts over the photo), NAME_people.png (detected people), both at most 2048 px
+across (the app's display size, `image_io.DISPLAY_MAX_SIDE`), NAME_overlay.png (the mesh through the
+predicted camera, at most 1024 px), meshes (NAME.obj, NAME.ply, NAME.glb, the rigged NAME_skinned.glb
 and the pose as NAME.bvh; body-centred unless frame="camera", see inference/export.py) and parameter
 files (NAME.npz, NAME.json, NAME_body.pkl: the body with the input photo's own camera and its 24 SMPL +
 14 LSP joints in photo pixels; see inference/export.py and inference/photo_camera.py).
@@ -115,6 +116,7 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
     from inference.deferred_signals import deferred_signals
     from inference.export import export, export_mesh, png_bytes, save_params
     from inference.file_writes import atomic_write
+    from inference.image_io import display_copy
     from inference.parts import colorize
     from inference.photo_camera import photo_camera_for
     from inference.render.overlay import mesh_overlay, parts_overlay
@@ -136,11 +138,15 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
         # the crop's map as the segmentation painted it, which the fitting network read (a half-length person's
         # unseen legs included: `unseen_legs`); the photo-frame map above is the one a user sees
         png("_parts_crop.png", colorize(p.parts.painted().labels))
+        # the pictures to look at, at most the app's display size across (image_io.DISPLAY_MAX_SIDE): at 48
+        # megapixels each was a 30 MB PNG and seconds to encode; the part map above keeps the photo's own size
+        shown, _ = display_copy(p.image)
         if p.people:
             from inference.detect.draw import draw_people
 
-            png("_people.png", draw_people(p.image, p.people, fitted=p.person, set_aside=p.set_aside))
-        png("_parts_overlay.png", parts_overlay(p.image, full))
+            people = draw_people(p.image, p.people, fitted=p.person, set_aside=p.set_aside)
+            png("_people.png", display_copy(people)[0])  # (drawn in photo pixels, then shrunk)
+        png("_parts_overlay.png", parts_overlay(shown, full))
         png("_overlay.png", mesh_overlay(renderer, p))
         for fmt in mesh_formats:
             name = str(stem) + MESH_SUFFIX.get(fmt, "." + fmt)

@@ -185,6 +185,25 @@ def test_param_files_carry_the_photo_camera(tmp_path, capsys, cached_predictor):
         assert (int(z["photo_width"]), int(z["photo_height"])) == (420, 256)
 
 
+def test_a_large_photos_part_map_keeps_its_size_and_its_pictures_the_display_size(tmp_path, capsys,
+                                                                                 cached_predictor):
+    """NAME_parts.png has the photo's width and height (issue 18); the pictures to look at are at most the app's
+    display size across (at 48 megapixels each was a 30 MB PNG and seconds to encode)."""
+    import cv2
+
+    from inference.image_io import DISPLAY_MAX_SIDE
+
+    photo = tmp_path / "big.png"
+    img = cv2.imread(str(SAMPLES / "synthetic_01.png"))
+    cv2.imwrite(str(photo), cv2.resize(img, (3000, 2200), interpolation=cv2.INTER_CUBIC))
+    out = tmp_path / "out"
+    assert _predict(photo, "--out", out) == 0
+    capsys.readouterr()
+    assert cv2.imread(str(out / "big_parts.png")).shape[:2] == (2200, 3000)
+    assert cv2.imread(str(out / "big_parts_overlay.png")).shape[:2] == (round(2200 * DISPLAY_MAX_SIDE / 3000),
+                                                                        DISPLAY_MAX_SIDE)
+
+
 def test_existing_outputs_are_one_line_and_nothing_partial(tmp_path, capsys, cached_predictor):
     out = tmp_path / "out"
     out.mkdir()

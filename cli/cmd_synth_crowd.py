@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from cli.out_arg import make_out_folder, out_path
-from training.set_settings import refusal, seed_type
+from training.set_settings import refusal, seed_type, write_record
 
 CROWD_TEST_SEED = 20183
 
@@ -62,7 +62,7 @@ def run(args) -> int:
     configure_gl()
     from inference.body_model import BodyModel, BodyModelError
     from inference.file_writes import write_error_reason
-    from training.synth.crowd import CrowdRenderer, frame_stem, write_frame, write_meta
+    from training.synth.crowd import CrowdRenderer, frame_stem, write_frame
 
     (w, h), people, heights = args.size, args.people, args.heights
     if not (64 <= w <= MAX_SIDE and 64 <= h <= MAX_SIDE):
@@ -89,7 +89,7 @@ def run(args) -> int:
         print(f"error: {why}", file=sys.stderr)
         return 2
     try:
-        write_meta(args.out, n=args.n, **settings)
+        write_record(args.out, "crowd.json", settings, args.n)
         for i in tqdm(todo, desc="synth-crowd", unit="frame", disable=len(todo) < 2):
             write_frame(args.out, i, renderer.render(args.seed, i))
     except OSError as exc:  # a full disk: the frames written so far stay, and a rerun goes on from them

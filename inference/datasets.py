@@ -15,7 +15,6 @@ lines and `#` comments are skipped; any of the case's file names, or the bare id
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import cv2
 import numpy as np
 
 from inference.array_files import read_npy
+from inference.file_writes import atomic_write
 from inference.parts import colorize, decode_colors
 from inference.types import BodyParams
 
@@ -51,17 +51,12 @@ def case_stem(folder: Path, index: int) -> Path:
     return Path(folder) / f"{index:05d}"
 
 
-def _write_png(path: Path, rgb: np.ndarray) -> None:
+def write_png(path: Path, rgb: np.ndarray) -> None:
+    """An RGB (H, W, 3) or grey (H, W) uint8 image as a PNG at `path`, whole or not at all."""
     ok, buf = cv2.imencode(".png", rgb[..., ::-1] if rgb.ndim == 3 else rgb)
     if not ok:
         raise OSError(f"cannot encode {path}")
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_bytes(buf.tobytes())
-        os.replace(tmp, path)
-    except BaseException:  # a full disk (or an interruption): no temporary file left beside the cases
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write(path, buf.tobytes(), overwrite=True)  # whole or not at all, no temporary file left behind
 
 
 def write_sample(folder: Path, index: int, sample) -> None:
@@ -73,9 +68,9 @@ def write_sample(folder: Path, index: int, sample) -> None:
     save_params(str(stem) + "_body.pkl", sample.scene.params, sample.scene.focal, sample.scene.size, overwrite=True)
     np.save(str(stem) + "_joints.npy", sample.lsp2d.T.astype(np.float64))
     np.save(str(stem) + "_joints3d.npy", sample.joints3d.astype(np.float32))
-    _write_png(Path(str(stem) + "_parts.png"), colorize(sample.labels))
-    _write_png(Path(str(stem) + "_silhouette.png"), ((sample.labels > 0) * 255).astype(np.uint8))
-    _write_png(Path(str(stem) + "_image.png"), sample.image)
+    write_png(Path(str(stem) + "_parts.png"), colorize(sample.labels))
+    write_png(Path(str(stem) + "_silhouette.png"), ((sample.labels > 0) * 255).astype(np.uint8))
+    write_png(Path(str(stem) + "_image.png"), sample.image)
 
 
 def write_splits(folder: Path, n: int, split: str | None = None) -> None:

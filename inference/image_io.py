@@ -201,12 +201,13 @@ def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
     if buf[:3].tobytes() == b"\xff\xd8\xff" and buf[-2:].tobytes() != b"\xff\xd9" \
             and buf.tobytes().rfind(b"\xff\xd9") < 0:
         raise ImageLoadError(f"{name} is a truncated JPEG (the file ends before the image does)")
+    if (buf[:8].tobytes() == PNG_SIGNATURE and buf[-8:-4].tobytes() != b"IEND"
+            and buf.tobytes().rfind(b"IEND") < 0):
+        # (said here, not decoded: libpng would print its own error on the terminal, and catching fd 2 around every
+        # decode would make each wait for any other thread's)
+        raise ImageLoadError(f"{name} is a truncated PNG (the file ends before the image does)")
     try:
-        # libpng prints its errors and warnings on fd 2 (a truncated file, an odd colour profile): the message
-        # below says what matters, so they are kept off the user's terminal
-        png = buf[:8].tobytes() == PNG_SIGNATURE
-        with native_stderr(keep_out=("libpng", "grfmt_png")) if png else contextlib.nullcontext():
-            img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+        img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
     except cv2.error as exc:
         raise ImageLoadError(f"{name} could not be decoded: {str(exc).strip().splitlines()[-1]}") from None
     if img is None:

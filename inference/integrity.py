@@ -113,7 +113,8 @@ def load_refusal(exc: Exception, fallback: str | None = None) -> str:
                 f"plain data (refused: loading it could run code)")
     # torch's own words for a file that is no checkpoint: a text file fails its legacy reader with a KeyError
     # naming a byte ('101'), an empty one with a bare EOFError, a cut one in its zip reader
-    if ("Weights only load failed" in why or isinstance(exc, (KeyError, EOFError))
+    byte_key = isinstance(exc, KeyError) and why.strip("'\"").isdigit()
+    if ("Weights only load failed" in why or byte_key or isinstance(exc, EOFError)
             or any(s in why for s in ("Invalid magic number", "failed reading zip archive", "invalid load key"))):
         return DAMAGED
     return why if fallback is None else fallback

@@ -84,9 +84,13 @@ def load_weights(path: Path, device: torch.device) -> dict:
         raise PredictionError(str(exc)) from None
     try:
         ck = torch.load(path, map_location=device, weights_only=True)  # tensors and plain data only: runs no code
-        ck["model"] = {k: v.float() if v.is_floating_point() else v for k, v in ck["model"].items()}
     except Exception as exc:  # noqa: BLE001 - any corrupt file
         raise PredictionError(f"cannot load weights {path}: {load_refusal(exc)}") from None
+    if not (isinstance(ck, dict) and isinstance(ck.get("model"), dict)):  # a checkpoint, but not one of ours
+        raise PredictionError(f"cannot load weights {path}: a PyTorch file without the network's weights under "
+                              f"'model' (a bare state_dict? make one with scripts/package_weights.py)")
+    ck["model"] = {k: v.float() if getattr(v, "is_floating_point", lambda: False)() else v
+                   for k, v in ck["model"].items()}
     bad = [k for k, v in ck["model"].items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
     if bad:
         raise PredictionError(f"weights {path} are damaged: {len(bad)} tensor(s) hold NaN or infinite values "

@@ -114,7 +114,8 @@ class PartHeadConfig(RunConfig):
 CONFIGS: dict[str, type[RunConfig]] = {"seg": SegConfig, "fit": FitConfig, "people": PeopleConfig,
                                        "part_head": PartHeadConfig}
 # each kind's command, for messages about a checkpoint or a run folder of another kind
-KIND_COMMANDS = {"seg": "train-seg", "fit": "train-fit", "people": "train-people", "part_head": "part-head"}
+KIND_COMMANDS = {"seg": "train-seg", "fit": "train-fit", "people": "train-people",
+                 "part_head": "python -m training.train_part_head train"}
 
 # What a run may change when it goes on from its latest.pt (training/loop.py): its length (more epochs), its
 # wall-clock budget and how it uses the machine. Every other setting decides what the network learns, and config.json

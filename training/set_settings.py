@@ -72,10 +72,12 @@ def refusal(folder: Path, record: str, settings: dict, n: int, what: str = "case
 
 def write_record(folder: Path, record: str, settings: dict, n: int) -> None:
     """Record the set's settings (rewritten only when they change: a rerun that adds nothing changes nothing)."""
+    from inference.file_writes import atomic_write
+
     path = Path(folder) / record
     text = json.dumps({**settings, "n": n}, indent=1)
-    if not path.is_file() or path.read_text() != text:
-        path.write_text(text)
+    if not path.is_file() or path.read_text() != text:  # whole or not at all: a cut-off record is refused
+        atomic_write(path, text, overwrite=True)
 
 
 def whole_number(minimum: int):

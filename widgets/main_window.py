@@ -261,6 +261,7 @@ class MainWindow(ExportDialogs, QMainWindow):
         s.imageChanged.connect(self._on_image)
         s.predictionChanged.connect(self._on_prediction)
         s.predictionChanged.connect(lambda _p: self._sync_placeholder())
+        s.peopleChanged.connect(lambda *_: self._sync_placeholder())  # another person picked during a fit
         s.meshChanged.connect(self._on_mesh)
         s.busyChanged.connect(self._on_busy)
         c.decodingChanged.connect(self._on_busy)

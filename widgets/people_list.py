@@ -80,7 +80,7 @@ class PeopleList(QWidget):
         # the arrow keys move the current row without a click: the person shown follows it (the highlight and the
         # person on screen disagreed). A press on another person moves the row (and asks for them) before the
         # press's own signal, and the click follows at the release: asked for once. A click on the person
-        # already current asks again (to fit them after a failure).
+        # already current asks again, as it did before (the photo pane passes over the person already shown).
         self._moved, self._press_moved = -1, False
         self.list.currentRowChanged.connect(self._on_row)
         self.list.itemPressed.connect(self._on_press)

@@ -42,7 +42,7 @@ def test_grey_16bit_rgba_are_converted(tmp_path):
 @pytest.mark.parametrize("content, words", [
     (b"", "empty"),
     (b"hello, I am a text file\n" * 10, "not an image"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "could not be read"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "is a truncated PNG"),
 ])
 def test_bad_files_raise_clear_errors(tmp_path, content, words):
     p = tmp_path / "bad.png"

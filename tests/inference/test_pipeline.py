@@ -609,3 +609,14 @@ def test_a_file_that_is_no_checkpoint_is_called_one(tmp_path, body, content):
     with pytest.raises(PredictionError, match=r"cannot load weights .*seg\.pt: not a PyTorch checkpoint, or a "
                                               r"damaged one$"):
         Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
+
+
+def test_a_bare_state_dict_is_not_called_a_damaged_file(tmp_path, body):
+    """helper-86: a PyTorch file holding the network's weights without the checkpoint around them (a bare
+    state_dict) was called "not a PyTorch checkpoint, or a damaged one", which it is not."""
+    _write_weights(tmp_path)
+    fit = torch.load(tmp_path / "fit.pt", weights_only=False)
+    torch.save(fit["model"], tmp_path / "fit.pt")
+    with pytest.raises(PredictionError, match=r"fit\.pt: a PyTorch file without the network's weights under "
+                                              r"'model' \(a bare state_dict\?"):
+        Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")

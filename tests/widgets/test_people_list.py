@@ -21,7 +21,7 @@ def _click(qtbot, strip, row: int) -> None:
 def test_a_pick_by_mouse_or_keyboard_asks_for_that_person_once(qtbot):
     """helper-82: the arrow keys moved the highlight and the person shown stayed (the strip reacted to clicks
     only). A click on another person asks once (its press moves the row, its release clicks); a click on the
-    person already current asks again (to fit them after a failure); showing a person from elsewhere
+    person already current asks again, as before (the photo pane passes over it); showing a person from elsewhere
     (`set_current`) asks for nothing."""
     from widgets.people_list import PeopleList
 

@@ -29,7 +29,6 @@ Layout of a crowd folder (written by `write_frame`, read by `read_frame`; `main.
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ import numpy as np
 
 from inference.array_files import read_npz
 from inference.body_model import BodyModel
+from inference.datasets import write_png
 from inference.geometry import project_points
 from inference.joints import LSP_FROM_SMPL
 from inference.render.lights import Lights
@@ -189,37 +189,14 @@ def frame_stem(folder: Path, index: int) -> Path:
     return Path(folder) / f"{index:05d}"
 
 
-def write_meta(folder: Path, **meta) -> None:
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    path = Path(folder) / "crowd.json"
-    text = json.dumps(meta, indent=1)
-    if not path.is_file() or path.read_text() != text:  # a rerun that adds nothing changes nothing
-        path.write_text(text)
-
-
 def write_frame(folder: Path, index: int, frame: CrowdFrame) -> None:
     """Write one frame (the image last: its presence marks a complete frame). OSError when a file cannot be
     written (a full disk), with no temporary file left."""
     Path(folder).mkdir(parents=True, exist_ok=True)
     stem = str(frame_stem(folder, index))
     np.savez_compressed(stem + "_people.npz", **frame.people)
-    _write_png(Path(stem + "_ids.png"), frame.ids)
-    _write_png(Path(stem + "_image.png"), frame.image[..., ::-1])
-
-
-def _write_png(path: Path, array: np.ndarray) -> None:
-    """`array` (H, W) or (H, W, 3) BGR uint8 as a PNG at `path`, through a temporary file (cv2.imwrite only
-    returns False on a full disk: the frame's image was then reported missing at the rename)."""
-    ok, buf = cv2.imencode(".png", array)
-    if not ok:
-        raise OSError(f"cannot encode {path.name}")
-    tmp = path.with_name(path.stem + ".tmp.png")
-    try:
-        tmp.write_bytes(buf.tobytes())
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_png(Path(stem + "_ids.png"), frame.ids)
+    write_png(Path(stem + "_image.png"), frame.image)
 
 
 def read_frame(folder: Path, index: int) -> CrowdFrame:

@@ -14,13 +14,12 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from cli.out_arg import out_path
+from cli.out_arg import make_out_folder, out_path
 from inference.camera import CROP_SIZE, FOCAL
 from inference.export import PARAM_SUFFIXES, VALUE_LIMIT
 from inference.file_writes import write_error_reason
@@ -208,18 +207,9 @@ def prepare_out_file(out: Path, names=()) -> None:
         raise CliInputError(f"--out: the file name {longest} is longer than the file system takes; give a shorter one")
     if out.is_dir():
         raise CliInputError(f"--out {out} is a folder; give a file name")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        raise CliInputError(f"--out {out}: a part of its folder {folder} is a file, not a folder") from None
-    except OSError as exc:
-        raise CliInputError(f"--out {out}: cannot create the folder {folder} ({write_error_reason(exc)})") from None
-    try:  # the way atomic_write writes: a temporary file beside the output
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".nbf-write-test.", suffix=".tmp")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise CliInputError(f"--out {out}: cannot write in {folder} ({write_error_reason(exc)})") from None
+    why = make_out_folder(folder, f"--out {out}: its folder {folder}")
+    if why:
+        raise CliInputError(why)
 
 
 # --------------------------------------------------------------------------- render

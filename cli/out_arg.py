@@ -13,28 +13,30 @@ def out_path(text: str) -> Path:
     return Path(text)
 
 
-def make_out_folder(out: Path) -> str:
+def make_out_folder(out: Path, said: str | None = None) -> str:
     """Create the output folder `out` (and its parents) and make sure a file can be written there: '' when done,
-    else why not, one line for the user (a file in the way, a read-only or pseudo file system, no permission)."""
+    else why not, one line for the user (a file in the way, a read-only or pseudo file system, no permission),
+    about `said` (default "--out OUT"; e.g. "--out FILE: its folder F" for an output file's folder)."""
     import os
     import tempfile
 
     from inference.file_writes import write_error_reason
 
+    said = f"--out {out}" if said is None else said
     if out.exists() and not out.is_dir():
-        return f"--out {out} is a file, not a folder"
+        return f"{said} is a file, not a folder"
     try:
         out.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        return f"--out {out}: a file is in the way of this folder"
+        return f"{said}: a file is in the way of this folder"
     except NotADirectoryError:
-        return f"--out {out}: a part of this path is a file, not a folder"
+        return f"{said}: a part of this path is a file, not a folder"
     except OSError as exc:
-        return f"--out {out}: cannot create the folder ({write_error_reason(exc)})"
-    try:
+        return f"{said}: cannot create the folder ({write_error_reason(exc)})"
+    try:  # the way atomic_write writes: a temporary file beside the output
         fd, probe = tempfile.mkstemp(dir=out, prefix=".nbf-write-test.", suffix=".tmp")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        return f"--out {out}: cannot write there ({write_error_reason(exc)})"
+        return f"{said}: cannot write there ({write_error_reason(exc)})"
     return ""

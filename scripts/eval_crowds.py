@@ -73,8 +73,7 @@ def file_out_refusal(flag: str, path: Path | None, example: str) -> str:
         return ""
     if path.is_dir():
         return f"{flag} {path} is a folder: give the file to write (e.g. {path / example})"
-    why = make_out_folder(path.parent)
-    return why.replace(f"--out {path.parent}", f"{flag} {path}: its folder {path.parent}", 1) if why else ""
+    return make_out_folder(path.parent, f"{flag} {path}: its folder {path.parent}")
 
 
 def read_crowd_frame(data: Path, index: int):

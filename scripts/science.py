@@ -179,7 +179,7 @@ def detection_section(ev: dict) -> list[str]:
             continue
         case = read_case(Path(ev["data"]), c["id"], None)
         people = pred.people(case.image)
-        if not people:
+        if not people or case.lsp is None:  # (no ground-truth joints to measure against)
             continue
         kp = people[0].lsp13(case.image.shape)
         seen, gt = kp[:, 2] > 0, case.lsp[:13, :2]

@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     cut = found = applied = 0
     for cid in list_cases(a.data, None)[: a.n or None]:
         case = read_case(a.data, cid, pred.body_model)
+        if case.lsp is None:  # (no ground-truth joints: where the legs are is unknown)
+            continue
         lsp = np.asarray(case.lsp, np.float32)
         h, w = case.image.shape[:2]
         need = [2, 3, 8, 9, 1, 4]  # hips, shoulders, knees

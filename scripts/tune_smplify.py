@@ -36,6 +36,7 @@ def main() -> None:
     torch.set_num_threads(a.threads)
     body = BodyModel()
     cases = [read_case(a.data, cid, body) for cid in list_cases(a.data, a.split)[:a.n]]
+    cases = [c for c in cases if c.lsp is not None]  # fitted to their ground-truth joints: a case without is left
     gts = [body.mesh(c.params) for c in cases]
     for spec in a.settings:
         fields = {k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(spec).items()}

@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 
 from .guided_filter import guided_filter
-from .parts import labels_from_probs
-from .silhouette import MASK_KEEP, weigh
+from .parts import NUM_PARTS, labels_from_probs
+from .silhouette import MASK_CLIP, MASK_KEEP, weigh
 from .types import Crop, PartMap, Silhouette
 
 # The photo-frame part map's guided filter (`uncrop_parts` with `photo`, `_uncrop_guided`): a window of
@@ -20,6 +20,14 @@ GUIDE_WORK_PX = 2.0
 # ... and the person's outline follows the photo too where the filter's cells are at most this many photo pixels
 # wide (on the tuning people 0.7369 with the outline kept, 0.7407 with it filtered: `_uncrop_guided`)
 GUIDE_OUTLINE_MAX_STEP = 1
+# A large photo's person: pixels settled without interpolating every class (`_labels_from_cells`). The margins
+# are far above float32 rounding (1e-7 of a probability); a sampling position may be off by a 32nd of a cell
+# (OpenCV's fixed-point coordinates), SPAN_SLACK covers twice that; the unsettled pixels go in tiles of EXACT_TILE
+# (tiles of 32, 64 and 128 px took the same time within this machine's noise on people of 24-48 megapixel photos).
+CLEAR_MARGIN = 1e-4
+BODY_MARGIN = 1e-3
+SPAN_SLACK = 1 / 16
+EXACT_TILE = 64
 
 
 def crop_for_box(box: tuple[float, float, float, float] | None, image_shape: tuple[int, ...], size: int,
@@ -183,24 +191,106 @@ def _uncrop_guided(stack: np.ndarray, crop: Crop, silhouette: Silhouette | None,
                        (0, r1 - r0, 0, c1 - c0), step)
             weigh(np.moveaxis(probs, -1, 0), m, m > MASK_KEEP)
         probs = guided_filter(colour, probs, radius, GUIDE_EPS)
-        if step == 1:
-            on_photo = probs[top - r0:b1 - r0, x0 - c0:x1 - c0]
-        else:  # photo pixel centre x + 0.5 lies in cell coordinate (x + 0.5) / step
-            M = np.array([[1 / step, 0, (x0 + 0.5) / step - 0.5 - c0], [0, 1 / step, (top + 0.5) / step - 0.5 - r0]])
-            on_photo = np.concatenate([
-                cv2.warpAffine(np.ascontiguousarray(probs[..., c:c + 4]), M, (x1 - x0, b1 - top),
-                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
-                               ).reshape(b1 - top, x1 - x0, -1)
-                for c in range(0, probs.shape[-1], 4)], -1)
-        if outline:
-            out[top:b1, x0:x1] = labels_from_probs(on_photo, absent)
+        if outline:  # (step 1: the cells are the photo's pixels)
+            out[top:b1, x0:x1] = labels_from_probs(probs[top - r0:b1 - r0, x0 - c0:x1 - c0], absent)
             continue
-        person = _warp_stack(stack, crop, (top, b1), (x0, x1))
-        if silhouette is not None:
-            m = silhouette.window(x0, top, x1, b1)
-            weigh(np.moveaxis(person, -1, 0), m, m > MASK_KEEP)
-        out[top:b1, x0:x1] = labels_from_probs(on_photo, absent, body=person.argmax(-1) > 0)
+        out[top:b1, x0:x1] = _labels_from_cells(probs, (r0, c0), step, stack, crop, silhouette, (x0, top, x1, b1),
+                                                absent)
     return out
+
+
+def _labels_from_cells(cells: np.ndarray, first: tuple[int, int], step: int, stack: np.ndarray, crop: Crop,
+                       silhouette: Silhouette | None, rect: tuple[int, int, int, int], absent: tuple[int, ...]
+                       ) -> np.ndarray:
+    """The labels (y1 - y0, x1 - x0) uint8 of photo pixels rect (x0, y0, x1, y1) on a large photo's person: which
+    part from the filtered cell probabilities `cells` (R, C, 13) (cell (0, 0) is grid cell `first` (r0, c0), a
+    cell `step` x `step` photo pixels), resampled bilinearly onto the pixels; body or background from the
+    network's probabilities `stack` (a `_prob_stack`) warped onto the pixels and weighed against the silhouette.
+
+    Most pixels are settled without their 13 interpolated probabilities (two of them, at 48 megapixels, took
+    most of a person's 5 s). A part: every cell a pixel's interpolation may draw on (those about it, widened by
+    SPAN_SLACK of a cell for OpenCV's sampling positions) names the same part, ahead of the next by CLEAR_MARGIN,
+    so every convex combination of them names it too. Body: the background's interpolated probability p0 alone
+    decides where the least and the most a part can then hold ((1 - p0) / 12 and 1 - p0) both lie BODY_MARGIN
+    on the same side of the weighed background (`silhouette.weigh`). The other pixels (part borders, the
+    outline) are computed as before, in tiles of EXACT_TILE pixels: the answer is that of interpolating every
+    pixel, but where rounding breaks a near-tie (tests/inference/test_crop.py)."""
+    x0, y0, x1, y1 = rect
+    hh, ww = y1 - y0, x1 - x0
+    r0, c0 = first
+    p0 = _warp_stack(stack[..., :1], crop, (y0, y1), (x0, x1))[..., 0]
+    odds = p0  # the background's probability weighed against the silhouette, before the sum is made 1 again
+    inside = None
+    if silhouette is not None:
+        m = silhouette.window(x0, y0, x1, y1)
+        inside = m > MASK_KEEP
+        mc = np.clip(m, MASK_CLIP, 1.0 - MASK_CLIP)
+        odds = p0 * ((1.0 - mc) / mc)
+    rest = 1.0 - p0
+    body = rest > odds * np.float32(NUM_PARTS * (1.0 + BODY_MARGIN))
+    settled = body | (rest * np.float32(1.0 + BODY_MARGIN) < odds)
+    if inside is not None:
+        body &= inside
+        settled |= ~inside
+    labels = np.where(body, _settled_parts(cells, (y0 - r0 * step, x0 - c0 * step), (hh, ww), step, absent), 0
+                      ).astype(np.uint8)
+    settled &= ~body | (labels > 0)
+    t = EXACT_TILE
+    cell_groups, stack_groups = _channel_groups(cells), _channel_groups(stack)
+    ny, nx = -(-hh // t), -(-ww // t)
+    todo = np.zeros((ny * t, nx * t), bool)
+    todo[:hh, :ww] = ~settled
+    for ty, tx in zip(*np.nonzero(todo.reshape(ny, t, nx, t).any((1, 3)))):
+        a0, b0 = y0 + ty * t, x0 + tx * t
+        a1, b1 = min(y1, a0 + t), min(x1, b0 + t)
+        # photo pixel centre x + 0.5 lies in cell coordinate (x + 0.5) / step
+        M = np.array([[1 / step, 0, (b0 + 0.5) / step - 0.5 - c0], [0, 1 / step, (a0 + 0.5) / step - 0.5 - r0]])
+        on_photo = _warp_groups(cell_groups, M, (a1 - a0, b1 - b0), cv2.BORDER_REPLICATE)
+        person = _warp_stack(stack_groups, crop, (a0, a1), (b0, b1))
+        if silhouette is not None:
+            m = silhouette.window(b0, a0, b1, a1)
+            weigh(np.moveaxis(person, -1, 0), m, m > MASK_KEEP)
+        labels[a0 - y0:a1 - y0, b0 - x0:b1 - x0] = labels_from_probs(on_photo, absent, body=person.argmax(-1) > 0)
+    return labels
+
+
+def _settled_parts(cells: np.ndarray, origin: tuple[int, int], shape: tuple[int, int], step: int,
+                   absent: tuple[int, ...]) -> np.ndarray:
+    """For the (h, w) photo pixels whose top-left one lies `origin` (y, x) photo pixels from cell (0, 0)'s corner:
+    the part (1..12, never one of `absent`) every cell of `cells` (R, C, 13) their bilinear interpolation may draw on
+    names, ahead of the next part by CLEAR_MARGIN; 0 where those cells differ or are unsure (`_labels_from_cells`)."""
+    R, C = cells.shape[:2]
+    h, w = shape
+    if R < 3 or C < 3:
+        return np.zeros(shape, np.uint8)
+    parts = np.array(cells[..., 1:], np.float32, copy=True)
+    if absent:
+        parts[..., [a - 1 for a in absent]] = -np.inf
+    best = parts.argmax(-1)
+    top = np.take_along_axis(parts, best[..., None], -1)[..., 0]
+    np.put_along_axis(parts, best[..., None], -np.inf, -1)
+    sure = np.where(top - parts.max(-1) > CLEAR_MARGIN, best + 1, 0).astype(np.uint8)
+    # a 2 x 2 block of cells that all name one part, and a 3 x 3 block (its four 2 x 2 blocks name the same part)
+    a = sure[:-1, :-1]
+    two = np.where((a == sure[1:, :-1]) & (a == sure[:-1, 1:]) & (a == sure[1:, 1:]), a, 0)
+    a = two[:-1, :-1]
+    three = np.where((a == two[1:, :-1]) & (a == two[:-1, 1:]) & (a == two[1:, 1:]), a, 0)
+
+    def spans(start: int, count: int, cells_: int) -> tuple[np.ndarray, np.ndarray]:
+        # the first cell a pixel's interpolation may draw on, and whether it may draw on three (OpenCV's sampling
+        # position a little off the exact one near a cell's centre); the photo's edge repeats the last cell
+        u = (np.arange(start, start + count) + 0.5) / step - 0.5
+        lo = np.clip(np.floor(u - SPAN_SLACK), 0, cells_ - 1).astype(np.intp)
+        hi = np.clip(np.floor(u + SPAN_SLACK) + 1, 0, cells_ - 1).astype(np.intp)
+        return lo, hi - lo >= 2
+
+    ly, wide_y = spans(origin[0], h, R)
+    lx, wide_x = spans(origin[1], w, C)
+    small = two[np.minimum(ly, R - 2)][:, np.minimum(lx, C - 2)]
+    if not (wide_y.any() or wide_x.any()):
+        return small
+    large = three[np.minimum(ly, R - 3)][:, np.minimum(lx, C - 3)]
+    return np.where(wide_y[:, None] | wide_x[None, :], large, small)
 
 
 def _cells(image: np.ndarray, rect: tuple[int, int, int, int], step: int) -> np.ndarray:
@@ -232,23 +322,35 @@ def _prob_stack(probs: np.ndarray) -> np.ndarray:
     return stack
 
 
-def _warp_stack(stack: np.ndarray, crop: Crop, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
-    """A `_prob_stack` (r, r, 13) warped bilinearly onto image rows [b0, b1) x columns [x0, x1) (pixel centres
-    aligned as in `apply_crop`) -> (b1 - b0, x1 - x0, 13) probabilities."""
+def _warp_stack(stack: np.ndarray | tuple[np.ndarray, ...], crop: Crop, rows: tuple[int, int], cols: tuple[int, int]
+                ) -> np.ndarray:
+    """A `_prob_stack` (r, r, 13) (or its `_channel_groups`) warped bilinearly onto image rows [b0, b1) x columns
+    [x0, x1) (pixel centres aligned as in `apply_crop`) -> (b1 - b0, x1 - x0, 13) probabilities."""
     (b0, b1), (x0, x1) = rows, cols
-    s = crop.scale * stack.shape[0] / crop.size  # prob px per image px
+    groups = stack if isinstance(stack, tuple) else _channel_groups(stack)
+    s = crop.scale * groups[0].shape[0] / crop.size  # prob px per image px
     ox, oy = float(crop.offset[0]), float(crop.offset[1])
     # float64: every band then quantises the sampling positions exactly as one whole warp would
     M = np.array([[s, 0, s * (0.5 - ox + x0) - 0.5], [0, s, s * (0.5 - oy + b0) - 0.5]], np.float64)
-    # at most 4 channels a call: OpenCV interpolates those with exact float weights, more channels
-    # with weights rounded to 1/32 pixel (0.02 error in a probability)
-    warped = np.concatenate([
-        cv2.warpAffine(np.ascontiguousarray(stack[..., c:c + 4]), M, (x1 - x0, b1 - b0),
-                       flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT,
-                       borderValue=0).reshape(b1 - b0, x1 - x0, -1)
-        for c in range(0, stack.shape[-1], 4)], -1)
+    warped = _warp_groups(groups, M, (b1 - b0, x1 - x0), cv2.BORDER_CONSTANT)
     warped[..., 0] += 1.0
     return warped
+
+
+def _channel_groups(a: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(h, w, C) -> its channels in contiguous groups of at most 4 (h, w, <=4), as `_warp_groups` warps them: OpenCV
+    interpolates up to 4 channels with exact float weights, more with weights rounded to 1/32 pixel (0.02 error in
+    a probability)."""
+    return tuple(np.ascontiguousarray(a[..., c:c + 4]) for c in range(0, a.shape[-1], 4))
+
+
+def _warp_groups(groups: tuple[np.ndarray, ...], M: np.ndarray, shape: tuple[int, int], border: int) -> np.ndarray:
+    """`_channel_groups` warped bilinearly by the inverse map M (2, 3) onto `shape` (h, w) -> (h, w, C) (outside:
+    0 with cv2.BORDER_CONSTANT, the edge with cv2.BORDER_REPLICATE)."""
+    h, w = shape
+    return np.concatenate([
+        cv2.warpAffine(g, M, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=border,
+                       borderValue=0).reshape(h, w, -1) for g in groups], -1)
 
 
 def _scaled_copy(source: tuple[int, int], shape: tuple[int, int]) -> bool:

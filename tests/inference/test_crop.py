@@ -404,3 +404,51 @@ def test_uncrop_parts_never_gives_an_absent_label(r, size):
         assert (painted == 11).any() and not (shown == 11).any(), kw
         np.testing.assert_array_equal(shown > 0, painted > 0)
         np.testing.assert_array_equal(shown[painted == 11], 7)
+
+
+@pytest.mark.parametrize("kind", ["smooth", "noisy", "sharp"])
+def test_a_large_photos_settled_pixels_are_those_of_interpolating_every_pixel(monkeypatch, kind):
+    """A person 2,600 px tall with a soft-edged silhouette and an absent shin: the map that settles most pixels from
+    the cells about them and the background's probability alone (`crop._labels_from_cells`) is, pixel for pixel,
+    the map of interpolating every class at every pixel (margins no pixel meets). Parts that change smoothly (most
+    pixels settled), from one network pixel to the next (few settled), or in sharp steps between parts sure or
+    barely ahead (half a cell off moves their borders). The background's probability rises across the body and the
+    likeliest part holds at most half the rest: where the silhouette is unsure, the background wins against one
+    part, not against all parts together."""
+    from dataclasses import replace
+
+    import inference.crop as crop_module
+    from inference.detect.person_inputs import restrict_parts
+
+    rng = np.random.default_rng(5)
+    h, w = 3000, 2200
+    c = crop_for_box((500.0, 200.0, 1700.0, 2800.0), (h, w), 256)
+    if kind == "sharp":
+        # blocks of one part, some sure of it, some barely ahead of the next block's part
+        blocks = rng.integers(0, 12, (8, 8))
+        top = rng.choice([0.9, 0.3], (8, 8)).astype(np.float32)
+        coarse = np.full((8, 8, 12), 0.02, np.float32)
+        np.put_along_axis(coarse, np.roll(blocks, 1, 1)[..., None], (top - 0.03)[..., None], -1)
+        np.put_along_axis(coarse, blocks[..., None], top[..., None], -1)
+        fine = cv2.resize(coarse, (128, 128), interpolation=cv2.INTER_NEAREST)
+    else:
+        coarse = rng.dirichlet(np.full(12, 0.3), (6, 6) if kind == "smooth" else (128, 128)).astype(np.float32)
+        fine = cv2.resize(coarse, (128, 128), interpolation=cv2.INTER_CUBIC).clip(0, None)
+    probs = np.zeros((13, 128, 128), np.float32)
+    probs[1:] = (fine / fine.sum(-1, keepdims=True)).transpose(2, 0, 1)
+    p0 = np.where(np.abs(np.arange(128) - 64) < 22, np.linspace(0.02, 0.6, 128), 0.97)[None, :]
+    probs[1:] *= 1 - p0
+    probs[0] = p0
+    mask = np.zeros((h, w), np.float32)
+    mask[300:2900, 700:1500] = 0.95
+    mask = cv2.GaussianBlur(mask, (0, 0), 60)  # a soft outline: the body decided against the network there
+    parts = restrict_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), apply_crop(mask, c), grow=0,
+                           photo_mask=Silhouette.of(mask))
+    parts = replace(parts, absent=(11,))
+    photo = cv2.resize(rng.integers(0, 255, (30, 22, 3), dtype=np.uint8), (w, h), interpolation=cv2.INTER_LINEAR)
+    fast = uncrop_parts(parts, c, (h, w), photo=photo)
+    monkeypatch.setattr(crop_module, "CLEAR_MARGIN", 2.0)
+    monkeypatch.setattr(crop_module, "BODY_MARGIN", 1e9)
+    every = uncrop_parts(parts, c, (h, w), photo=photo)
+    assert (every > 0).mean() > 0.2 and len(np.unique(every)) >= 8 and not (every == 11).any()
+    np.testing.assert_array_equal(fast, every)

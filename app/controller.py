@@ -56,6 +56,7 @@ from .worker import (
     AS_CASE,
     ExportWorker,
     Generation,
+    InFlight,
     ModelWorker,
     PredictorFactory,
     UserBox,
@@ -193,7 +194,10 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self._thread = WorkerThread(self.worker, "nbf-model-worker")
         self._request.connect(self.worker.predict)
         self._configure.connect(self.worker.configure)
-        self.folder = FolderSession(self.factory, self.config, self)  # the opened folder's list and "Run all"
+        # the request in flight, which "Run all" gives way to (set by _send, cleared by its answer or staleness)
+        self.in_flight = InFlight(self.generation)
+        # the opened folder's list and "Run all"
+        self.folder = FolderSession(self.factory, self.config, self, in_flight=self.in_flight)
         self.exporter = ExportWorker()  # exports write in their own thread: the GUI never waits on the disk
         self._export_thread = WorkerThread(self.exporter, "nbf-export")
         self._export.connect(self.exporter.write)
@@ -487,7 +491,12 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         who = (", the person in the box" if boxed else ", the whole image" if person < 0 else
                f", person {person + 1} of {n}" if n > 1 else "")
         self.status.emit(f"predicting {shown.name}{who}…")
-        self._request.emit(job, shown.image, shown.source, person)
+        self._send(job, shown.image, shown.source, person)
+
+    def _send(self, job: int, image, source: str, person: int | UserBox) -> None:
+        """Send a request to the model worker; "Run all" pauses until its answer (or its staleness) frees it."""
+        self.in_flight.sent(job)
+        self._request.emit(job, image, source, person)
 
     # ------------------------------------------------------------------ worker results
     @Slot(int)
@@ -502,6 +511,7 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
 
     @Slot(int, object)
     def _on_finished(self, job_id: int, prediction) -> None:
+        self.in_flight.answered(job_id)  # before any return: "Run all" goes on whatever becomes of the answer
         if job_id != self.generation.current or self.session.shown is None:
             return  # superseded
         if job_id == self._everyone_job:
@@ -570,6 +580,7 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
 
     @Slot(int, str, bool)
     def _on_failed(self, job_id: int, message: str, no_person: bool = False) -> None:
+        self.in_flight.answered(job_id)
         if job_id != self.generation.current:
             return
         if job_id == self._everyone_job:  # one person failed: say so (now and in the last status) and go on

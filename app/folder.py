@@ -21,10 +21,15 @@ the app's rows as its own.
 
 The statuses also follow the interactive predictions: the controller records each result of an image of
 the list (`record`), so clicking through a folder fills in the list as "Run all" does.
+
+The batch gives way to them: while the controller's request is in flight (app.worker.InFlight), it starts no
+image, and one it is fitting stops at the Predictor's next cancel checkpoint and is fitted again from the start
+once the answer is there (nothing of it was written; the list order and every row stay as they were).
 """
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +45,7 @@ from inference.predict_outputs import SUMMARY
 from .settings import ModelConfig
 from .worker import (
     Generation,
+    InFlight,
     PredictorFactory,
     PredictorWorker,
     WorkerThread,
@@ -185,19 +191,46 @@ class ThumbnailWorker(QObject):
                 self.unreadable.emit(job_id, row, message)
 
 
+class _GiveWay:
+    """The batch's cancel callback for one try at an image: True when the job is stale, or once an interactive
+    request is in flight, and from then on for this try (latched). The refinement ends its steps at the first True
+    and the Predictor asks again only after it: a request answered in between would let a fit cut short through
+    as finished. (Waiting inside the callback instead is not safe: the person search asks it while holding the
+    lock of the detector that every Predictor of the process shares, inference.detect.shared_detector, which
+    the interactive fit needs too.)"""
+
+    def __init__(self, stale: Callable[[], bool], in_flight: InFlight | None):
+        self._stale = stale
+        self._in_flight = in_flight
+        self.gave_way = False
+
+    def __call__(self) -> bool:
+        if not self.gave_way and self._in_flight is not None and self._in_flight.busy:
+            self.gave_way = True
+        return self.gave_way or self._stale()
+
+
 class BatchWorker(PredictorWorker):
-    """Runs its own Predictor over a BatchRequest's images and writes each result (in its own thread).
+    """Runs its own Predictor over a BatchRequest's images and writes each result (in its own thread), giving way
+    to the interactive predictions (`in_flight`, app.worker.InFlight; None: never).
 
     Signals: started(job, total); itemStarted(job, row); itemDone(job, row, ImageStatus) for every image
-    (a failure is a status, the batch goes on); progress(job, done, total); finished(job, BatchSummary),
-    also after a cancel; failed(job, message) when nothing can run (the model does not load)."""
+    (a failure is a status, the batch goes on); progress(job, done, total); paused(job, on) as it starts and
+    stops waiting for an interactive prediction; finished(job, BatchSummary), also after a cancel; failed(job,
+    message) when nothing can run (the model does not load)."""
 
     started = Signal(int, int)
     itemStarted = Signal(int, int)
     itemDone = Signal(int, int, object)
     progress = Signal(int, int, int)
+    paused = Signal(int, bool)
     finished = Signal(int, object)
     failed = Signal(int, str)
+
+    def __init__(self, factory: PredictorFactory, config: ModelConfig, generation: Generation,
+                 in_flight: InFlight | None = None):
+        super().__init__(factory, config, generation)
+        self._in_flight = in_flight
 
     @Slot(int, object)
     def run(self, job_id: int, request: BatchRequest) -> None:
@@ -249,6 +282,7 @@ class BatchWorker(PredictorWorker):
         renderer = None
         try:
             for row, path in enumerate(images):
+                self._give_way(job_id)
                 if cancel():
                     break
                 stem, name = request.out / stems[row], stems[row]
@@ -260,7 +294,7 @@ class BatchWorker(PredictorWorker):
                     self.itemStarted.emit(job_id, row)
                     if renderer is None:  # the mesh overlay's renderer, made in this thread (its GL context)
                         renderer = self._renderer(body)
-                    done = self._one(pred, body, renderer, path, stem, request, cancel)
+                    done = self._fit_giving_way(job_id, pred, body, renderer, path, stem, request)
                     if done is None:  # cancelled mid-image: nothing of it was written
                         break
                     status, fields = done
@@ -271,6 +305,26 @@ class BatchWorker(PredictorWorker):
         finally:
             if renderer is not None:
                 renderer.close()
+
+    def _give_way(self, job_id: int) -> None:
+        """Wait (paused) while an interactive prediction is in flight, until it is answered or this job is stale."""
+        if self._in_flight is None or not self._in_flight.busy:
+            return
+        self.paused.emit(job_id, True)
+        self._in_flight.wait_free(lambda: self._gen.is_stale(job_id))
+        self.paused.emit(job_id, False)
+
+    def _fit_giving_way(self, job_id: int, pred, body, renderer, path: Path, stem: Path,
+                        request: BatchRequest) -> tuple[ImageStatus, dict] | None:
+        """`_one`, stopped at the Predictor's checkpoints by an interactive request and tried again once it is
+        answered (the same image: the list order stays); None when the job is cancelled."""
+        stale = lambda: self._gen.is_stale(job_id)  # noqa: E731
+        while True:
+            try_once = _GiveWay(stale, self._in_flight)
+            done = self._one(pred, body, renderer, path, stem, request, try_once)
+            if done is not None or stale() or not try_once.gave_way:
+                return done
+            self._give_way(job_id)  # nothing of the image was written: fitted again from the start
 
     @staticmethod
     def _kept(log, entry: dict, path: Path, held: tuple[str, str] | None, people: int | None,
@@ -410,12 +464,15 @@ def _key(path) -> str:
 
 class FolderSession(QObject):
     """The folder list's state (GUI thread): the model, the thumbnail and batch workers, the running batch.
+    `in_flight`: the controller's interactive requests (app.worker.InFlight), which the batch gives way to.
 
-    Signals: runningChanged(bool); progress(done, total) of the batch; finished(summary text) after a batch
-    ends or is cancelled; error(message) when a batch cannot start."""
+    Signals: runningChanged(bool); progress(done, total) of the batch; pausedChanged(bool) as the running batch
+    starts and stops waiting for an interactive prediction; finished(summary text) after a batch ends or is
+    cancelled; error(message) when a batch cannot start."""
 
     runningChanged = Signal(bool)
     progress = Signal(int, int)
+    pausedChanged = Signal(bool)
     finished = Signal(str)
     error = Signal(str)
 
@@ -423,17 +480,19 @@ class FolderSession(QObject):
     _run = Signal(int, object)
     _configure = Signal(object)
 
-    def __init__(self, factory: PredictorFactory | None, config: ModelConfig, parent: QObject | None = None):
+    def __init__(self, factory: PredictorFactory | None, config: ModelConfig, parent: QObject | None = None,
+                 in_flight: InFlight | None = None):
         super().__init__(parent)
         self.model = FolderModel(self)
         self.running = False
+        self.paused = False
         self.out: Path | None = None
         self.summary: BatchSummary | None = None
         self._thumb_gen, self._batch_gen = Generation(), Generation()
         self._thumb_job = self._batch_job = 0
         self._replaced_job = 0  # a batch stopped because other images were opened: its summary still said
         self.thumbs = ThumbnailWorker(self._thumb_gen)
-        self.batch = BatchWorker(factory or default_predictor_factory, config, self._batch_gen)
+        self.batch = BatchWorker(factory or default_predictor_factory, config, self._batch_gen, in_flight)
         self._threads = [WorkerThread(self.thumbs, "nbf-thumbnails"), WorkerThread(self.batch, "nbf-batch")]
         self._thumbs.connect(self.thumbs.make)
         self._run.connect(self.batch.run)
@@ -443,6 +502,7 @@ class FolderSession(QObject):
         self.batch.itemStarted.connect(self._on_item_started)
         self.batch.itemDone.connect(self._on_item_done)
         self.batch.progress.connect(self._on_progress)
+        self.batch.paused.connect(self._on_paused)
         self.batch.finished.connect(self._on_finished)
         self.batch.failed.connect(self._on_failed)
 
@@ -483,6 +543,7 @@ class FolderSession(QObject):
         self.out = Path(out)
         self._batch_job = self._batch_gen.next()
         self.summary = None
+        self._set_paused(False)  # (a batch this one supersedes may have been waiting: its answers are dropped)
         self._set_running(True)
         self.progress.emit(0, len(self.model.paths))
         self._run.emit(self._batch_job, BatchRequest(tuple(self.model.paths), self.out, overwrite=overwrite))
@@ -505,9 +566,16 @@ class FolderSession(QObject):
         self._threads = []
 
     def _set_running(self, on: bool) -> None:
+        if not on:
+            self._set_paused(False)
         if on != self.running:
             self.running = on
             self.runningChanged.emit(on)
+
+    def _set_paused(self, on: bool) -> None:
+        if on != self.paused:
+            self.paused = on
+            self.pausedChanged.emit(on)
 
     @Slot(int, int, object)
     def _on_thumbnail(self, job: int, row: int, image) -> None:
@@ -533,6 +601,11 @@ class FolderSession(QObject):
     def _on_progress(self, job: int, done: int, total: int) -> None:
         if job == self._batch_gen.current:
             self.progress.emit(done, total)
+
+    @Slot(int, bool)
+    def _on_paused(self, job: int, on: bool) -> None:
+        if job == self._batch_gen.current and self.running:
+            self._set_paused(on)
 
     @Slot(int, object)
     def _on_finished(self, job: int, summary: BatchSummary) -> None:

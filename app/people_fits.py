@@ -31,7 +31,7 @@ class PeopleFitsMixin:
     """The people's fits for Controller (app/controller.py). Its state is set up by Controller.__init__: _kept,
     _replaced, _everyone, _everyone_job, _everyone_person, _everyone_failed, _whole_image_job, _box_job,
     _current_job; it uses the controller's signals, session, generation and config, and its jobs (_submit,
-    _request, _job_extras), _restore and _shown_status."""
+    _send, _job_extras), _restore and _shown_status."""
 
     __slots__ = ()  # no state of its own: the controller's, set up in its __init__
 
@@ -235,7 +235,7 @@ class PeopleFitsMixin:
         self._current_job = self._everyone_job = job
         self.progress.emit(len(self.session.results), n)
         self.status.emit(f"fitting everyone: person {k + 1} of {n}…")
-        self._request.emit(job, shown.image, shown.source, k)
+        self._send(job, shown.image, shown.source, k)
 
     def _on_everyone_result(self, job_id: int, prediction) -> None:
         k = prediction.person

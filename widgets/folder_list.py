@@ -129,6 +129,7 @@ class FolderList(QWidget):
         m.dataChanged.connect(lambda *_: self._update_title())
         folder_session.runningChanged.connect(self._on_running)
         folder_session.progress.connect(self._on_progress)
+        folder_session.pausedChanged.connect(self._on_paused)
         folder_session.finished.connect(self.summary.setText)
         self._on_reset()
         self._on_running(False)
@@ -170,6 +171,10 @@ class FolderList(QWidget):
         self.cancel.setEnabled(running)
         if running:
             self.summary.setText("running…")
+
+    def _on_paused(self, paused: bool) -> None:
+        # the batch waits while the image on screen is fitted (app.worker.InFlight): said where its count is
+        self.progress.setFormat("%v / %m · paused for the image shown" if paused else "%v / %m")
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(1, total))

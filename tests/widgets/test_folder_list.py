@@ -52,3 +52,28 @@ def test_folder_list_shows_statuses_and_opens_the_clicked_image(qtbot, window, t
     assert [s.state for s in model.statuses] == [DONE, model.statuses[1].state, DONE]
     assert (out / "c_person_parts.png").is_file() and (out / "c_person.obj").is_file()
     assert fl.progress.value() == 3 and "2 written" in fl.summary.text()
+
+
+def test_the_progress_says_when_run_all_waits_for_the_image_shown(qtbot, predictor_factory, model_config, tmp_path):
+    """While an interactive fit is in flight the batch pauses (app.worker.InFlight): its progress says why."""
+    from app.folder import FolderSession
+    from app.worker import Generation, InFlight
+    from widgets.folder_list import FolderList
+
+    gen = Generation()
+    in_flight = InFlight(gen)
+    in_flight.sent(gen.next())
+    session = FolderSession(predictor_factory, model_config, in_flight=in_flight)
+    fl = FolderList(session)
+    qtbot.addWidget(fl)
+    try:
+        write_png(tmp_path / "grey.png", grey_image())
+        session.set_images([tmp_path / "grey.png"])
+        with qtbot.waitSignal(session.pausedChanged, timeout=30000):
+            session.run_all(tmp_path / "out")
+        assert "paused" in fl.progress.format() and fl.cancel.isEnabled()
+        with qtbot.waitSignal(session.finished, timeout=10000):
+            session.cancel()
+        assert fl.progress.format() == "%v / %m" and not fl.cancel.isEnabled()
+    finally:
+        session.shutdown()

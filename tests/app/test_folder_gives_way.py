@@ -1,0 +1,201 @@
+""""Run all" gives way to the interactive predictions (app.worker.InFlight): while the controller's request is in
+flight the batch starts no image, and the image it is fitting stops at the Predictor's next checkpoint and is
+fitted again once the answer is there. Nothing of the batch is lost or reordered, and Cancel and shutdown still
+end a paused batch at once.
+
+On the real Predictor (tiny untrained networks: fast plumbing) behind a cancellable delay, so that the batch is
+still fitting an image when a test acts; the delay polls the cancel callback as the real stages do."""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.folder import DONE, NOT_RUN, FolderSession, _GiveWay
+from app.worker import Generation, InFlight
+from inference.batch_log import APP_LOG, RANK_LOGS
+from inference.errors import Cancelled
+from inference.predict_outputs import SUMMARY, output_paths, output_stems, read_summary
+from tests.app.support import factory_for, wait_result, write_png
+from tests.tiny_weights import write_tiny_weights
+
+
+class Recorded:
+    """The real predictor behind a delay that polls `cancel` every 10 ms; each call is recorded as (who, image
+    name, start, end, outcome) with who "batch" for a file path (the batch predicts files) and "interactive" for
+    an array (the controller sends the decoded image)."""
+
+    def __init__(self, predictor, batch_delay: float, interactive_delay: float):
+        self.inner = predictor
+        self.body_model = predictor.body_model
+        self.warnings = predictor.warnings
+        self.delays = {"batch": batch_delay, "interactive": interactive_delay}
+        self.calls: list[tuple[str, str, float, float, str]] = []
+        self._lock = threading.Lock()
+
+    def predict(self, image, box=None, cancel=None, person: int = 0, **kw):
+        who = "interactive" if isinstance(image, np.ndarray) else "batch"
+        name = "" if who == "interactive" else Path(image).name
+        t0 = time.perf_counter()
+        outcome = "cancelled"
+        try:
+            while time.perf_counter() < t0 + self.delays[who]:
+                if cancel is not None and cancel():
+                    raise Cancelled("cancelled")
+                time.sleep(0.01)
+            result = self.inner.predict(image, box=box, cancel=cancel, person=person, **kw)
+            outcome = "done"
+            return result
+        finally:
+            with self._lock:
+                self.calls.append((who, name, t0, time.perf_counter(), outcome))
+
+    def of(self, who: str) -> list[tuple[str, str, float, float, str]]:
+        with self._lock:
+            return [c for c in self.calls if c[0] == who]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """The real Predictor on tiny untrained networks (every pixel one body part), no detector."""
+    from inference.pipeline import Predictor
+
+    return Predictor(detect="off", weights_dir=write_tiny_weights(tmp_path_factory.mktemp("tiny")), device="cpu")
+
+
+def _noise(folder: Path, n: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(11)
+    paths = [folder / f"img{i}.png" for i in range(n)]
+    for p in paths:
+        write_png(p, rng.integers(0, 256, (64, 48, 3), np.uint8))
+    return paths
+
+
+def _logged(out: Path) -> list[tuple[str, str]]:
+    """The batch log's rows as (image name, status), in the order they were written."""
+    return [(Path(r["image"]).name, r["status"]) for r in read_summary(out / RANK_LOGS / APP_LOG)]
+
+
+def test_run_all_gives_way_to_an_interactive_fit_and_then_finishes_every_image(qtbot, app_settings, tiny,
+                                                                               model_config, tmp_path):
+    from app.controller import Controller
+
+    images = _noise(tmp_path / "photos", 5)
+    rec = Recorded(tiny, batch_delay=0.8, interactive_delay=1.0)
+    c = Controller(app_settings, factory_for(rec, model_config), config=model_config)
+    try:
+        assert c.open_paths([images[0].parent]) and c.folder.paths == images
+        wait_result(qtbot, c)  # the first image's fit (before the run: nothing to give way to yet)
+        paused = []
+        c.folder.pausedChanged.connect(paused.append)
+        out = tmp_path / "out"
+        assert c.folder.run_all(out)
+        # the batch is fitting its second image (the first is written) when the user clicks the last one
+        qtbot.waitUntil(lambda: len(rec.of("batch")) >= 1 and c.folder.model.statuses[1].state != NOT_RUN,
+                        timeout=30000)
+        answers = len(rec.of("interactive"))
+        sent = time.perf_counter()
+        assert c.open_folder_image(4)
+        qtbot.waitUntil(lambda: len(rec.of("interactive")) > answers, timeout=30000)
+        answered = rec.of("interactive")[-1][3]
+        wait_result(qtbot, c)
+        with qtbot.waitSignal(c.folder.finished, timeout=60000):
+            pass
+
+        batch = rec.of("batch")
+        # no image started while the request was in flight; the one being fitted stopped at a checkpoint at once
+        assert not [b for b in batch if sent < b[2] < answered], batch
+        cut = [b for b in batch if b[2] < sent < b[3]]
+        assert len(cut) == 1 and cut[0][4] == "cancelled" and cut[0][3] - sent < 0.5, (cut, sent)
+        # ... and was fitted again from the start once the answer was there; every image once, in list order
+        assert [b[1] for b in batch if b[4] == "done"] == [p.name for p in images]
+        assert paused == [True, False] and not c.folder.paused  # the list said so while it waited
+        assert c.folder.summary.done == 5 and not c.folder.summary.cancelled
+        assert [s.state for s in c.folder.model.statuses] == [DONE] * 5
+        assert _logged(out) == [(p.name, "done") for p in images]
+        stems = output_stems(images)
+        assert all(f.is_file() for row in range(5) for f in output_paths(out / stems[row], ["obj"], people=False))
+    finally:
+        c.shutdown()
+
+
+@pytest.fixture
+def held(qtbot, tiny, model_config, tmp_path):
+    """A FolderSession whose batch sees an interactive request in flight from the start: (session, its InFlight,
+    the request's Generation, the request's job, the images)."""
+    gen = Generation()
+    in_flight = InFlight(gen)
+    job = gen.next()
+    in_flight.sent(job)
+    s = FolderSession(factory_for(tiny, model_config), model_config, in_flight=in_flight)
+    images = _noise(tmp_path / "photos", 3)
+    s.set_images(images)
+    yield s, in_flight, gen, job, images
+    s.shutdown()
+
+
+def _paused(qtbot, s, out: Path) -> None:
+    """Start the run and wait until it waits for the interactive request, having started no image."""
+    started = []
+    s.batch.itemStarted.connect(lambda *a: started.append(a))
+    with qtbot.waitSignal(s.pausedChanged, timeout=30000) as on:
+        assert s.run_all(out)
+    assert on.args == [True] and s.paused and s.running
+    qtbot.wait(300)  # (several of the gate's polls)
+    assert not started and [st.state for st in s.model.statuses] == [NOT_RUN] * 3
+
+
+@pytest.mark.parametrize("how", ["answered", "superseded"])
+def test_a_paused_run_goes_on_by_itself_once_the_request_is_answered_or_dropped(qtbot, held, tmp_path, how):
+    s, in_flight, gen, job, images = held
+    out = tmp_path / "out"
+    _paused(qtbot, s, out)
+    with qtbot.waitSignal(s.finished, timeout=60000):
+        if how == "answered":
+            in_flight.answered(job)
+        else:  # Esc, another image opened...: the job is stale and no answer comes
+            gen.next()
+    assert not s.paused and s.summary.done == 3 and [st.state for st in s.model.statuses] == [DONE] * 3
+    assert _logged(out) == [(p.name, "done") for p in images]
+
+
+def test_cancel_ends_a_paused_run_at_once(qtbot, held, tmp_path):
+    s, in_flight, _, job, images = held
+    out = tmp_path / "out"
+    _paused(qtbot, s, out)
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(s.finished, timeout=10000) as said:
+        s.cancel()
+    assert time.perf_counter() - t0 < 3 and not s.running and not s.paused
+    assert s.summary.cancelled and s.summary.done == 0 and said.args[0].startswith("cancelled: ")
+    assert [r["status"] for r in read_summary(out / SUMMARY)] == ["pending"] * 3
+    in_flight.answered(job)
+    qtbot.wait(300)
+    assert [st.state for st in s.model.statuses] == [NOT_RUN] * 3  # nothing more ran
+
+
+def test_shutdown_while_paused_does_not_hang(qtbot, held, tmp_path):
+    s, *_ = held
+    _paused(qtbot, s, tmp_path / "out")
+    t0 = time.perf_counter()
+    s.shutdown()
+    assert time.perf_counter() - t0 < 5
+
+
+def test_an_image_that_gave_way_is_not_taken_as_fitted_when_the_request_is_answered_meanwhile():
+    """The refinement ends its steps at the first True and the Predictor asks again after it: the batch's callback
+    stays True for that try, or a fit cut short would be written as finished."""
+    gen = Generation()
+    in_flight = InFlight(gen)
+    give_way = _GiveWay(lambda: False, in_flight)
+    assert not give_way()
+    job = gen.next()
+    in_flight.sent(job)
+    assert give_way()
+    in_flight.answered(job)
+    assert give_way() and give_way.gave_way
+    assert not _GiveWay(lambda: False, in_flight)()  # the next try starts afresh

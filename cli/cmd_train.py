@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cli.out_arg import make_out_folder, out_path
 from inference.file_writes import write_error_reason
-from training.set_settings import seed_type
+from training.set_settings import finite_number, seed_type, whole_number
 
 # the converted EfficientNet-Lite0 weights the project ships (docs/pretrained.md): what --pretrained takes
 SHIPPED_LITE0 = "resources/weights/imagenet_lite0.pt"
@@ -68,22 +68,23 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--out", required=True, type=out_path, help="run folder: latest.pt, best.pt, config.json, log.txt "
                    "(a run there goes on from its latest.pt with its own settings: only --epochs, --minutes, "
                    "--threads and --bf16 may change)")
-    p.add_argument("--epochs", type=int, default=d("epochs"))
-    p.add_argument("--batch-size", type=int, default=d("batch_size"))
+    p.add_argument("--epochs", type=whole_number(1), default=d("epochs"))
+    p.add_argument("--batch-size", type=whole_number(1), default=d("batch_size"))
     p.add_argument("--lr", type=float, default=d("lr"))
     p.add_argument("--seed", type=seed_type, default=d("seed"))
-    p.add_argument("--max-samples", type=int, default=d("max_samples"),
+    p.add_argument("--max-samples", type=whole_number(0, "all the data"), default=d("max_samples"),
                    help="use only the first N cached samples (0: all)")
-    p.add_argument("--threads", type=int, default=d("threads"), help="torch threads per process (0: default)")
+    p.add_argument("--threads", type=whole_number(0, "torch's default"), default=d("threads"),
+                   help="torch threads per process (0: default)")
     p.add_argument("--init", type=_weights_file, default=d("init"),
                    help="start from the weights of this checkpoint (warm start)")
-    p.add_argument("--minutes", type=float, default=d("minutes"),
+    p.add_argument("--minutes", type=finite_number(0, "no budget"), default=d("minutes"),
                    help="wall-clock budget: the learning-rate schedule is shortened to end within it (0: none)")
     p.add_argument("--bf16", action="store_true", default=d("bf16"),
                    help="run the network under bfloat16 autocast, on the CPU too (train-seg always uses it on a GPU): "
                         "about twice as fast per step on CPUs with AMX, slower on CPUs without bfloat16 units")
     if name == "train-people":
-        p.add_argument("--width", type=int, default=d("width"), help="decoder width")
+        p.add_argument("--width", type=whole_number(1), default=d("width"), help="decoder width")
         p.add_argument("--crop", type=int, default=d("crop"),
                        help="training crop side in input px (a multiple of 16)")
         p.add_argument("--pretrained", type=_weights_file, default=d("pretrained"),
@@ -119,10 +120,10 @@ def add_arguments(p, name: str) -> None:
                        help="share (0..1) of training samples mirrored: part map, keypoints and body "
                             "(left and right exchanged)")
     else:
-        p.add_argument("--width", type=int, default=d("width"), help="U-Net base width")
+        p.add_argument("--width", type=whole_number(1), default=d("width"), help="U-Net base width")
         p.add_argument("--head", choices=("bilinear", "shuffle"), default=d("head"),
                        help="logits at R/2 upsampled (bilinear) or full resolution by pixel shuffle")
-        p.add_argument("--dice", type=float, default=d("dice"),
+        p.add_argument("--dice", type=finite_number(0, "cross-entropy alone"), default=d("dice"),
                        help="weight of the soft Dice term beside cross-entropy")
         p.add_argument("--empty", type=_share, default=d("empty"),
                        help="share (0..1) of training samples replaced by person-free images (all background)")
@@ -211,30 +212,15 @@ def _drop_if_empty(out: Path, made: bool) -> None:
         out.rmdir()
 
 
-def _at_least(option: str, value, least, what: str = "") -> str:
-    """Why `value` is not a finite number >= least ('' when it is); `what` says what the least value means."""
-    if isinstance(value, float) and not math.isfinite(value) or value < least:
-        return f"{option} must be {least}{f' ({what})' if what else ''} or more, not {value:g}"
-    return ""
-
-
 def _bad_settings(cfg) -> str:
     """What makes a run impossible, or its settings nonsense, before anything loads ('' when nothing)."""
     out = Path(cfg.out)
     if out.exists() and not out.is_dir():
         return f"--out {out} is a file, not a run folder"
-    why = (_at_least("--batch-size", cfg.batch_size, 1) or _at_least("--epochs", cfg.epochs, 1)
-           or _at_least("--max-samples", cfg.max_samples, 0, "all the data")
-           or _at_least("--threads", cfg.threads, 0, "torch's default")
-           or _at_least("--minutes", cfg.minutes, 0, "no budget"))
-    if why:
-        return why
     if not (math.isfinite(cfg.lr) and cfg.lr > 0):
         return f"--lr must be a positive number, not {cfg.lr:g}"
     if cfg.seed >= 2 ** 32:  # (numpy's global generator takes no larger seed)
         return f"--seed must be below 2**32, not {cfg.seed}"
-    if hasattr(cfg, "width") and cfg.width < 1:
-        return f"--width must be at least 1, not {cfg.width}"
     for option, side, why in (("--res", getattr(cfg, "res", 16), "the fitting network's features are res/16 a side"),
                               ("--crop", getattr(cfg, "crop", 16), "the person proposer reads 16 px cells")):
         if side < 16 or side % 16:
@@ -252,9 +238,6 @@ def _bad_settings(cfg) -> str:
 
 
 def _bad_seg_settings(cfg) -> str:
-    why = _at_least("--dice", cfg.dice, 0, "cross-entropy alone")
-    if why:
-        return why
     if cfg.arch == "lite" and not cfg.pretrained:  # (random weights would make it a plain, slower U-Net)
         return f"--arch lite needs --pretrained, the encoder's ImageNet weights (shipped: {SHIPPED_LITE0})"
     if cfg.arch == "segnet" and cfg.pretrained:

@@ -1,8 +1,10 @@
 """The --out argument of the commands that write files: a path, never the empty string (which Path reads as the
-current folder, so that `--out ""` or an unset shell variable would write there without a word)."""
+current folder, so that `--out ""` or an unset shell variable would write there without a word); the folder made
+and checked before any work, with the photos of the scripts that evaluate photos into it (`out_folder_and_photos`)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -40,3 +42,25 @@ def make_out_folder(out: Path, said: str | None = None) -> str:
     except OSError as exc:
         return f"{said}: cannot write there ({write_error_reason(exc)})"
     return ""
+
+
+def out_folder_and_photos(out: Path, photos: list[Path]) -> tuple[list[tuple[Path, str, str]], int]:
+    """The start of a script that evaluates `photos` into the folder --out `out`, before its models load: make the
+    folder (`make_out_folder`: a file in the way was a traceback after the models loaded), then read the photos
+    (`inference.predict_outputs.readable_photos`), each that does not read named on stderr ("left out: ...").
+    Returns (the readable photos, each (path, its name in a table, its output name), 0), or ([], exit status) with
+    the error on stderr: 2 when the folder cannot be used, 1 when no photo reads (and nothing is written: an empty
+    table would go over the folder's results)."""
+    from inference.predict_outputs import readable_photos
+
+    why = make_out_folder(out)
+    if why:
+        print(f"error: {why}", file=sys.stderr)
+        return [], 2
+    readable, skipped = readable_photos(photos)
+    for message in skipped:
+        print(f"left out: {message}", file=sys.stderr)
+    if not readable:
+        print(f"error: none of the {len(photos)} photos could be read: nothing to evaluate", file=sys.stderr)
+        return [], 1
+    return readable, 0

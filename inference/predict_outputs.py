@@ -60,7 +60,9 @@ def readable_photos(photos: list[Path]) -> tuple[list[tuple[Path, str, str]], li
     and the messages of those that do not. Names differ from one another: the file name and `output_stems`' name,
     or, for photos that share a file name (a/x.jpg and b/x.jpg), the path as given (both were x.jpg in a table,
     and one x.png, the second photo's picture written over the first's). For a script to name the unreadable
-    photos before its models load."""
+    photos before its models load. Each photo is decoded in full and let go before the next (the script decodes it
+    again to predict): a file whose data is damaged can have a whole header and end marker, so only decoding finds
+    it, and keeping the decoded photos for the prediction would hold a whole folder of them in memory at once."""
     from .image_io import readable_images
 
     skipped: list[str] = []

@@ -62,7 +62,7 @@ def _fmt(x: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     from cli.cmd_evaluate import EvaluateInputError, check_weights
-    from cli.out_arg import make_out_folder, out_path
+    from cli.out_arg import out_folder_and_photos, out_path
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("photos", nargs="+", type=Path)
@@ -78,18 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     except EvaluateInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    why = make_out_folder(a.out)
-    if why:
-        print(f"error: {why}", file=sys.stderr)
-        return 2
-    from inference.predict_outputs import readable_photos
-
-    readable, skipped = readable_photos(a.photos)  # named before the models load (read again by predict)
-    for message in skipped:
-        print(f"left out: {message}", file=sys.stderr)
-    if not readable:  # (nothing written: an empty table over the folder's results, docs/real_parts by default)
-        print(f"error: none of the {len(a.photos)} photos could be read: nothing to evaluate", file=sys.stderr)
-        return 1
+    readable, status = out_folder_and_photos(a.out, a.photos)  # (each photo read again by predict)
+    if status:
+        return status
     import torch
 
     torch.set_num_threads(1)

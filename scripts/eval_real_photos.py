@@ -112,7 +112,7 @@ def picture_name(stem: str, person: int, taken: set[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from cli.out_arg import make_out_folder, out_path
+    from cli.out_arg import out_folder_and_photos, out_path
     from training.set_settings import whole_number
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -120,18 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=out_path, default=Path("docs/real_fits"))
     ap.add_argument("--max-people", type=whole_number(1), default=3, help="people per photo, largest first")
     a = ap.parse_args(argv)
-    why = make_out_folder(a.out)  # before any work: a file in the way was a traceback after the models loaded
-    if why:
-        print(f"error: {why}", file=sys.stderr)
-        return 2
-    from inference.predict_outputs import readable_photos
-
-    readable, skipped = readable_photos(a.photos)  # named before the models load (read again by predict_each)
-    for message in skipped:
-        print(f"left out: {message}", file=sys.stderr)
-    if not readable:  # (nothing written: an empty table over the folder's results, docs/real_fits by default)
-        print(f"error: none of the {len(a.photos)} photos could be read: nothing to evaluate", file=sys.stderr)
-        return 1
+    readable, status = out_folder_and_photos(a.out, a.photos)  # (each photo read again by predict_each)
+    if status:
+        return status
     from inference.render.context import configure_gl
 
     configure_gl()

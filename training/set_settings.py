@@ -80,9 +80,15 @@ def write_record(folder: Path, record: str, settings: dict, n: int) -> None:
         atomic_write(path, text, overwrite=True)
 
 
-def whole_number(minimum: int):
-    """argparse type of a whole number of at least `minimum` (a count, a limit, a seed): exit 2 with the message
-    otherwise (a negative --limit sliced cases off without a word; numpy's generators take no negative seed)."""
+def _at_least(minimum: str, meaning: str) -> str:
+    """'MINIMUM' or 'MINIMUM (MEANING)' (both text): what a refused value must be at least."""
+    return f"{minimum} ({meaning})" if meaning else minimum
+
+
+def whole_number(minimum: int, meaning: str = ""):
+    """argparse type of a whole number (int) of at least `minimum` (a count, a limit, a seed): exit 2 with the
+    message otherwise (a negative --limit sliced cases off without a word; numpy's generators take no negative seed).
+    `meaning`: what `minimum` stands for, said in the message ("must be 0 (all the data) or more, not -5")."""
     import argparse
 
     def parse(text: str) -> int:
@@ -91,10 +97,32 @@ def whole_number(minimum: int):
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
         if v < minimum:
-            raise argparse.ArgumentTypeError(f"must be {minimum} or more, not {v}")
+            raise argparse.ArgumentTypeError(f"must be {_at_least(str(minimum), meaning)} or more, not {v}")
         return v
 
     parse.__name__ = f"whole number of at least {minimum}"  # (argparse names the type in some messages)
+    return parse
+
+
+def finite_number(minimum: float, meaning: str = ""):
+    """argparse type of a finite number (float) of at least `minimum` (a budget, a loss weight): exit 2 with the
+    message otherwise; `meaning` as in `whole_number`. float() alone takes "nan" and "inf", and NaN passes any
+    `v < minimum` test: a NaN loss weight or an endless budget would reach the run."""
+    import argparse
+    import math
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not math.isfinite(v):
+            raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"must be {_at_least(f'{minimum:g}', meaning)} or more, not {v:g}")
+        return v
+
+    parse.__name__ = f"number of at least {minimum:g}"  # (argparse names the type in some messages)
     return parse
 
 

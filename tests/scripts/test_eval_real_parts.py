@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 import eval_real_parts  # noqa: E402
@@ -36,3 +38,39 @@ def test_bad_arguments_are_one_line(tmp_path, capsys):
     assert _err(capsys) == f"error: --out {tmp_path / 'file'} is a file, not a folder\n"
     assert eval_real_parts.main([photo, "--weights", str(tmp_path / "none"), "--out", str(tmp_path / "o")]) == 2
     assert _err(capsys).startswith(f"error: --weights {tmp_path / 'none'}: no such folder")
+
+
+def test_damaged_photos_are_named_before_the_models_load(tmp_path, capsys, monkeypatch):
+    """Cut-short files and files whose header and end marker are whole but whose data is damaged (which only a
+    decode finds, not a look at the header: `predict_outputs.readable_photos` decodes) are left out, named, before
+    the Predictor is made; the one whole photo goes on to it."""
+    import cv2
+    import numpy as np
+
+    import inference.pipeline
+
+    class ModelsLoad(Exception):
+        pass
+
+    def predictor(*args, **kwargs):
+        raise ModelsLoad
+
+    monkeypatch.setattr(inference.pipeline, "Predictor", predictor)
+    image = np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8)
+    png, jpg = (bytearray(cv2.imencode(s, image)[1].tobytes()) for s in (".png", ".jpg"))
+    bad_png, bad_jpg = bytearray(png), bytearray(jpg)
+    start = png.index(b"IDAT") + 20
+    bad_png[start:start + 40] = bytes(b ^ 0x55 for b in png[start:start + 40])  # (a CRC error)
+    start = jpg.index(b"\xff\xc4") + 4
+    bad_jpg[start:start + 26] = b"\xff" * 26  # (Huffman tables that do not decode)
+    files = {"cut.jpg": jpg[:len(jpg) // 2], "cut.png": png[:len(png) // 2], "bad.png": bad_png, "bad.jpg": bad_jpg}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(bytes(data))
+    good = Path(__file__).resolve().parents[2] / "resources" / "photos" / "camera.png"
+    with pytest.raises(ModelsLoad):
+        eval_real_parts.main([*(str(tmp_path / n) for n in files), str(good), "--out", str(tmp_path / "out")])
+    assert _err(capsys).splitlines() == [
+        "left out: cut.jpg is a truncated JPEG (the file ends before the image does)",
+        "left out: cut.png is a truncated PNG (the file ends before the image does)",
+        "left out: bad.png could not be read: corrupt or truncated",
+        "left out: bad.jpg could not be read: corrupt or truncated"]

@@ -23,13 +23,14 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from inference import datasets
 from inference.datasets import Case
-from inference.errors import USER_ERRORS, print_traceback
+from inference.errors import USER_ERRORS, Cancelled, print_traceback
 from inference.types import BodyMesh, BodyParams, Crop, Prediction
 
 from .failures import PendingFailure
 from .settings import ModelConfig
 from .worker import (
     Generation,
+    InFlight,
     PredictorFactory,
     PredictorWorker,
     WorkerThread,
@@ -218,6 +219,7 @@ class DatasetWorker(PredictorWorker):
         """Score the rows in order (one CaseResult signal each); False when the job went stale."""
         cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
         for done, row in enumerate(rows):
+            self._wait_for_answer(job_id)  # the photo on screen first (app.worker.InFlight)
             if cancel():
                 return False
             case = cases[row]
@@ -227,10 +229,10 @@ class DatasetWorker(PredictorWorker):
                 if self._renderer is None and reader.needs_renderer(case):
                     self._renderer = labels_renderer(body)
                 truth = reader.read(case, body, self._renderer)
-                prediction = pred.predict_case(truth.image, cancel)
-                if cancel():
+                prediction, lost = self._predict_giving_way(job_id, pred, truth.image)
+                if prediction is None or cancel():
                     return False
-                result = replace(score_case(row, case, prediction, truth, body, time.perf_counter() - t0),
+                result = replace(score_case(row, case, prediction, truth, body, time.perf_counter() - t0 - lost),
                                  stamp=stamp, refine_on=bool(self._config.refine))
             except Exception as exc:  # noqa: BLE001 - one bad case does not stop the run
                 if cancel():
@@ -242,10 +244,27 @@ class DatasetWorker(PredictorWorker):
             self.progress.emit(job_id, done + 1, len(rows))
         return True
 
+    def _predict_giving_way(self, job_id: int, pred, image) -> tuple[Prediction | None, float]:
+        """`Predictor.predict_case`, stopped at its checkpoints by an interactive request and tried again from the
+        start once it is answered -> (the prediction, None when the job is stale; the seconds the tries given up
+        and the waits took, which are not the case's time)."""
+        lost = 0.0
+        while True:
+            t0 = time.perf_counter()
+            try_once = self._give_way(job_id)
+            try:
+                return pred.predict_case(image, try_once), lost
+            except Cancelled:
+                if self._gen.is_stale(job_id) or not try_once.gave_way:
+                    return None, lost
+            self._wait_for_answer(job_id)
+            lost += time.perf_counter() - t0
+
 
 # ----------------------------------------------------------------------------- GUI-thread session
 class DatasetSession(QObject):
-    """The dataset panel's state: reader, table model, and the background run."""
+    """The dataset panel's state: reader, table model, and the background run, which gives way to the photo's
+    interactive predictions (`in_flight`, the controller's app.worker.InFlight; None: never)."""
 
     opened = Signal(str, int)  # folder, number of cases
     progress = Signal(int, int)
@@ -260,7 +279,8 @@ class DatasetSession(QObject):
     _load_details = Signal(int, object, int, object, object, object)
     _configure = Signal(object)
 
-    def __init__(self, factory: PredictorFactory | None, config: ModelConfig, parent: QObject | None = None):
+    def __init__(self, factory: PredictorFactory | None, config: ModelConfig, parent: QObject | None = None,
+                 in_flight: InFlight | None = None):
         super().__init__(parent)
         from .dataset_model import DatasetTableModel
 
@@ -274,7 +294,7 @@ class DatasetSession(QObject):
         self._settings, self._scored_with = 0, -1
         self._offset = 0  # cases scored before the running job (its progress counts on from them)
         self._open_error = PendingFailure(self.error, self.errorResolved)  # a failed open, until one succeeds
-        self.worker = DatasetWorker(factory or default_predictor_factory, config, self.generation)
+        self.worker = DatasetWorker(factory or default_predictor_factory, config, self.generation, in_flight)
         self._thread = WorkerThread(self.worker, "nbf-dataset-worker")
         self._run.connect(self.worker.run)
         self._configure.connect(self.worker.configure)

@@ -29,7 +29,6 @@ once the answer is there (nothing of it was written; the list order and every ro
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -191,25 +190,6 @@ class ThumbnailWorker(QObject):
                 self.unreadable.emit(job_id, row, message)
 
 
-class _GiveWay:
-    """The batch's cancel callback for one try at an image: True when the job is stale, or once an interactive
-    request is in flight, and from then on for this try (latched). The refinement ends its steps at the first True
-    and the Predictor asks again only after it: a request answered in between would let a fit cut short through
-    as finished. (Waiting inside the callback instead is not safe: the person search asks it while holding the
-    lock of the detector that every Predictor of the process shares, inference.detect.shared_detector, which
-    the interactive fit needs too.)"""
-
-    def __init__(self, stale: Callable[[], bool], in_flight: InFlight | None):
-        self._stale = stale
-        self._in_flight = in_flight
-        self.gave_way = False
-
-    def __call__(self) -> bool:
-        if not self.gave_way and self._in_flight is not None and self._in_flight.busy:
-            self.gave_way = True
-        return self.gave_way or self._stale()
-
-
 class BatchWorker(PredictorWorker):
     """Runs its own Predictor over a BatchRequest's images and writes each result (in its own thread), giving way
     to the interactive predictions (`in_flight`, app.worker.InFlight; None: never).
@@ -226,11 +206,6 @@ class BatchWorker(PredictorWorker):
     paused = Signal(int, bool)
     finished = Signal(int, object)
     failed = Signal(int, str)
-
-    def __init__(self, factory: PredictorFactory, config: ModelConfig, generation: Generation,
-                 in_flight: InFlight | None = None):
-        super().__init__(factory, config, generation)
-        self._in_flight = in_flight
 
     @Slot(int, object)
     def run(self, job_id: int, request: BatchRequest) -> None:
@@ -282,7 +257,7 @@ class BatchWorker(PredictorWorker):
         renderer = None
         try:
             for row, path in enumerate(images):
-                self._give_way(job_id)
+                self._pause(job_id)
                 if cancel():
                     break
                 stem, name = request.out / stems[row], stems[row]
@@ -306,25 +281,24 @@ class BatchWorker(PredictorWorker):
             if renderer is not None:
                 renderer.close()
 
-    def _give_way(self, job_id: int) -> None:
-        """Wait (paused) while an interactive prediction is in flight, until it is answered or this job is stale."""
+    def _pause(self, job_id: int) -> None:
+        """Wait, said as paused, while an interactive prediction is in flight (`_wait_for_answer`)."""
         if self._in_flight is None or not self._in_flight.busy:
             return
         self.paused.emit(job_id, True)
-        self._in_flight.wait_free(lambda: self._gen.is_stale(job_id))
+        self._wait_for_answer(job_id)
         self.paused.emit(job_id, False)
 
     def _fit_giving_way(self, job_id: int, pred, body, renderer, path: Path, stem: Path,
                         request: BatchRequest) -> tuple[ImageStatus, dict] | None:
         """`_one`, stopped at the Predictor's checkpoints by an interactive request and tried again once it is
         answered (the same image: the list order stays); None when the job is cancelled."""
-        stale = lambda: self._gen.is_stale(job_id)  # noqa: E731
         while True:
-            try_once = _GiveWay(stale, self._in_flight)
+            try_once = self._give_way(job_id)
             done = self._one(pred, body, renderer, path, stem, request, try_once)
-            if done is not None or stale() or not try_once.gave_way:
+            if done is not None or self._gen.is_stale(job_id) or not try_once.gave_way:
                 return done
-            self._give_way(job_id)  # nothing of the image was written: fitted again from the start
+            self._pause(job_id)  # nothing of the image was written: fitted again from the start
 
     @staticmethod
     def _kept(log, entry: dict, path: Path, held: tuple[str, str] | None, people: int | None,

@@ -119,17 +119,52 @@ def user_message(exc: BaseException) -> str:
     return f"{name}: {text}"
 
 
+class GiveWay:
+    """A background run's cancel callback for one try at an image or case: True when the job is stale, or once an
+    interactive request is in flight (`InFlight`), and from then on for this try (latched). The refinement ends its
+    steps at the first True and the Predictor asks again only after it: a request answered in between would let a
+    fit cut short through as finished. (Waiting inside the callback instead is not safe: the person search asks it
+    while holding the lock of the detector that every Predictor of the process shares,
+    inference.detect.shared_detector, which the interactive fit needs too.)"""
+
+    def __init__(self, stale: Callable[[], bool], in_flight: InFlight | None):
+        self._stale = stale
+        self._in_flight = in_flight
+        self.gave_way = False
+
+    def __call__(self) -> bool:
+        if not self.gave_way and self._in_flight is not None and self._in_flight.busy:
+            self.gave_way = True
+        return self.gave_way or self._stale()
+
+
 class PredictorWorker(QObject):
     """The shape of every worker that runs the model (interactive, dataset, folder batch): a QObject moved to
     its own thread that owns one Predictor, built lazily on the first job from the factory and the current
-    ModelConfig and built again after `configure` changes it; jobs carry ids from a Generation."""
+    ModelConfig and built again after `configure` changes it; jobs carry ids from a Generation. A background
+    run (dataset, folder batch) gets the interactive requests' `in_flight` and gives way to them: it waits between
+    items (`_wait_for_answer`) and fits an item stopped by a `GiveWay` again from its start."""
 
-    def __init__(self, factory: PredictorFactory, config: ModelConfig, generation: Generation):
+    def __init__(self, factory: PredictorFactory, config: ModelConfig, generation: Generation,
+                 in_flight: InFlight | None = None):
         super().__init__()
         self._factory = factory
         self._config = config
         self._gen = generation
+        self._in_flight = in_flight
         self._predictor = None
+
+    def _wait_for_answer(self, job_id: int) -> bool:
+        """Wait (this worker's thread) while an interactive request is in flight, until it is answered or `job_id`
+        is stale; whether it waited."""
+        if self._in_flight is None or not self._in_flight.busy:
+            return False
+        self._in_flight.wait_free(lambda: self._gen.is_stale(job_id))
+        return True
+
+    def _give_way(self, job_id: int) -> GiveWay:
+        """A cancel callback for one try at an item of job `job_id` (`GiveWay`)."""
+        return GiveWay(lambda: self._gen.is_stale(job_id), self._in_flight)
 
     # Runs in the worker thread (queued).
     @Slot(object)

@@ -50,7 +50,7 @@ class MainWindow(ExportDialogs, QMainWindow):
         if dataset_session is None:
             from app.dataset_runner import DatasetSession
 
-            dataset_session = DatasetSession(controller.factory, controller.config, self)
+            dataset_session = DatasetSession(controller.factory, controller.config, self, controller.in_flight)
         self.dataset = dataset_session
         self.host = RenderHost()
         self.setWindowTitle("NBF Studio")

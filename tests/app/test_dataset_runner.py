@@ -1,6 +1,7 @@
 """Dataset reader, scoring, table model and background run on a few labelled synthetic people
 (rendered by training.synth) with the real predictor."""
 import math
+import time
 
 import pytest
 from PySide6.QtCore import Qt
@@ -426,5 +427,67 @@ def test_a_refined_case_keeps_the_network_fit_and_its_details_show_both(qtbot, s
         one = case_details(ds.reader, res.case, kept, body_model)
         assert one.network_mesh is None and one.network_mesh_aligned is None and one.network_vertex_error_mm is None
         assert "kept" in kept.one_fit and "off" in replace(kept, refine_on=False).one_fit
+    finally:
+        ds.shutdown()
+
+
+class DelayedCases:
+    """The real predictor's `predict_case` behind a delay that polls `cancel` every 10 ms; each call recorded as
+    (start, end, "done" or "cancelled")."""
+
+    def __init__(self, predictor, delay: float):
+        self.inner, self.delay = predictor, delay
+        self.body_model, self.warnings = predictor.body_model, predictor.warnings
+        self.calls: list[tuple[float, float, str]] = []
+        self.started: list[float] = []
+
+    def predict_case(self, image, cancel=None):
+        from inference.errors import Cancelled
+
+        t0 = time.perf_counter()
+        self.started.append(t0)
+        outcome = "cancelled"
+        try:
+            while time.perf_counter() < t0 + self.delay:
+                if cancel is not None and cancel():
+                    raise Cancelled("cancelled")
+                time.sleep(0.01)
+            result = self.inner.predict_case(image, cancel)
+            outcome = "done"
+            return result
+        finally:
+            self.calls.append((t0, time.perf_counter(), outcome))
+
+
+def test_the_dataset_run_gives_way_to_the_photos_fit(qtbot, synth_dataset, real_predictor, model_config):
+    """While the photo's interactive request is in flight (app.worker.InFlight) the Dataset tab's run stops the case
+    it fits at the next checkpoint, starts none, and fits it again once the answer is there; every case is scored
+    once, in order, and the case's time leaves out the tries given up and the wait."""
+    from app.worker import Generation, InFlight
+    from tests.app.support import factory_for
+
+    gen = Generation()
+    in_flight = InFlight(gen)
+    rec = DelayedCases(real_predictor, delay=0.6)
+    ds = DatasetSession(factory_for(rec, model_config), model_config, in_flight=in_flight)
+    try:
+        with qtbot.waitSignal(ds.finished, timeout=60000):
+            assert ds.open(synth_dataset) == 3
+            qtbot.waitUntil(lambda: len(rec.started) >= 1, timeout=30000)
+            qtbot.wait(100)
+            job = gen.next()
+            sent = time.perf_counter()
+            in_flight.sent(job)
+            qtbot.wait(1000)  # the interactive fit
+            answered = time.perf_counter()
+            in_flight.answered(job)
+        cut = [c for c in rec.calls if c[0] < sent < c[1]]
+        assert len(cut) == 1 and cut[0][2] == "cancelled" and cut[0][1] - sent < 0.5, (cut, sent)
+        assert not [c for c in rec.calls if sent < c[0] < answered]  # no case started while it waited
+        assert [c[2] for c in rec.calls] == ["cancelled", "done", "done", "done"]
+        res = ds.model.results()
+        assert [r.row for r in res] == [0, 1, 2] and not any(r.error for r in res)
+        first_try, retry = rec.calls[0], rec.calls[1]
+        assert res[0].seconds < (retry[1] - first_try[0]) - 0.8  # (without the 1 s wait and the cut try)
     finally:
         ds.shutdown()

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.folder import DONE, NOT_RUN, FolderSession, _GiveWay
-from app.worker import Generation, InFlight
+from app.folder import DONE, NOT_RUN, FolderSession
+from app.worker import Generation, GiveWay, InFlight
 from inference.batch_log import APP_LOG, RANK_LOGS
 from inference.errors import Cancelled
 from inference.predict_outputs import SUMMARY, output_paths, output_stems, read_summary
@@ -191,11 +191,11 @@ def test_an_image_that_gave_way_is_not_taken_as_fitted_when_the_request_is_answe
     stays True for that try, or a fit cut short would be written as finished."""
     gen = Generation()
     in_flight = InFlight(gen)
-    give_way = _GiveWay(lambda: False, in_flight)
+    give_way = GiveWay(lambda: False, in_flight)
     assert not give_way()
     job = gen.next()
     in_flight.sent(job)
     assert give_way()
     in_flight.answered(job)
     assert give_way() and give_way.gave_way
-    assert not _GiveWay(lambda: False, in_flight)()  # the next try starts afresh
+    assert not GiveWay(lambda: False, in_flight)()  # the next try starts afresh

@@ -71,9 +71,13 @@ class OpeningMixin:
                 if is_dataset_folder(p):
                     self.datasetRequested.emit(str(p))
                     continue
-                found = sorted(q for q in p.iterdir() if q.is_file() and imageio.is_image_path(q))
+                files = [q for q in p.iterdir() if q.is_file()]
+                found = sorted(q for q in files if imageio.is_image_path(q))
+                heif = imageio.unreadable_photos_note(files)  # (an iPhone's HEIC photos: said, not left out silently)
                 if not found:
-                    self.error.emit(f"no images found in folder {p}")
+                    self.error.emit(f"no images found in folder {p}" + (f": {heif}" if heif else ""))
+                elif heif:
+                    self.warning.emit(f"not listed from {p.name}: {heif}")
                 images.extend(found)
             else:
                 images.append(p)

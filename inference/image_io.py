@@ -24,7 +24,16 @@ MAX_PIXELS = 100_000_000  # refuse anything larger (100 megapixels)
 DISPLAY_MAX_SIDE = 2048  # larger images are downscaled for display
 MAX_FILE_BYTES = 1 << 30
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".jp2", ".gif")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".jp2", ".gif",
+                  ".avif")
+# HEIC/HEIF photos (an iPhone's usual format): no decoder installable here reads them (OpenCV's wheel reads AVIF, not
+# HEVC-coded HEIF; Pillow has no HEIF plugin without pillow-heif, which the registry lacks), and they are the
+# photos a user is most likely to drop, so they are named with what to do instead of "not an image".
+# ISO base media brands (the 'ftyp' box: the major brand, then the compatible ones) of HEVC-coded HEIF
+HEIF_BRANDS = {b"heic": "HEIC", b"heix": "HEIC", b"heim": "HEIC", b"heis": "HEIC", b"hevc": "HEIC", b"hevx": "HEIC"}
+UNREADABLE_SUFFIXES = {".heic": "HEIC", ".heif": "HEIF"}
+HEIF_ADVICE = ("save it as JPEG (an iPhone takes JPEG photos with Settings > Camera > Formats > Most Compatible, and "
+               "shares them as JPEG when asked for)")
 
 
 class DamagedImageWarning(UserWarning):
@@ -74,6 +83,33 @@ ImageError = ImageLoadError  # the name the pipeline and CLI use
 def is_image_path(path: str | Path) -> bool:
     """True when the file name has an image suffix (content is checked by `load_image`)."""
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def heif_format(data: bytes | np.ndarray) -> str:
+    """'HEIC' for an HEVC-coded HEIF file (its 'ftyp' box names a HEIC brand, as major or compatible brand), ''
+    otherwise (an AVIF file among them: OpenCV reads those)."""
+    head = (data.tobytes() if isinstance(data, np.ndarray) else bytes(data))[:64]
+    if head[4:8] != b"ftyp":
+        return ""
+    size = int.from_bytes(head[:4], "big")
+    brands = [head[8:12]] + [head[i:i + 4] for i in range(16, min(max(size, 16), len(head)) - 3, 4)]
+    names = [HEIF_BRANDS[b] for b in brands if b in HEIF_BRANDS]
+    return names[0] if names else ""
+
+
+def unreadable_photos_note(paths: list[Path]) -> str:
+    """What a folder's files in formats no decoder here reads are (UNREADABLE_SUFFIXES): '' when it holds none,
+    else e.g. '3 HEIC photos, which this app cannot read: save them as JPEG (...)', said where a folder would seem
+    to have no images or fewer than the user expects."""
+    kinds: dict[str, int] = {}
+    for p in paths:
+        kind = UNREADABLE_SUFFIXES.get(Path(p).suffix.lower())
+        if kind:
+            kinds[kind] = kinds.get(kind, 0) + 1
+    if not kinds:
+        return ""
+    said = ", ".join(f"{n} {k} photo{'s' if n > 1 else ''}" for k, n in kinds.items())
+    return f"{said}, which this app cannot read: {HEIF_ADVICE.replace('save it', 'save them')}"
 
 
 def _probe_header(data: bytes | np.ndarray, name: str = "image") -> tuple[int, int, str] | None:
@@ -211,6 +247,8 @@ def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
     except cv2.error as exc:
         raise ImageLoadError(f"{name} could not be decoded: {str(exc).strip().splitlines()[-1]}") from None
     if img is None:
+        if heif_format(buf):
+            raise ImageLoadError(f"{name} is a HEIC photo, which this app cannot read; {HEIF_ADVICE}")
         if probed is not None and probed[2] not in DECODABLE_FORMATS:
             fmt = f"{probed[2]} format" if probed[2] else "an unknown format"
             raise ImageLoadError(f"{name} is in {fmt}, which this app cannot read; save it as PNG or JPEG")

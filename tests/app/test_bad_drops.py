@@ -195,3 +195,31 @@ def test_zero_byte_drop_is_one_message(qtbot, controller, errors, tmp_path, name
     assert not controller.open_paths([p])
     assert errors == [f"{name} is empty (0 bytes)"]
     assert controller.session.shown is None
+
+
+HEIC = Path(__file__).resolve().parents[1] / "inference" / "images" / "two_colour.heic"
+AVIF = Path(__file__).resolve().parents[1] / "inference" / "images" / "two_colour.avif"
+
+
+def test_a_folder_of_iphone_photos_says_why_nothing_opens_and_avif_opens(qtbot, controller, errors, tmp_path):
+    """HEIC photos (an iPhone's) are no format the reader decodes: a folder of them says so and what to do, not
+    only "no images found"; beside readable photos they are named in a warning as not listed; AVIF photos, which
+    OpenCV reads, are listed and open."""
+    warnings: list[str] = []
+    controller.warning.connect(warnings.append)
+    only = tmp_path / "iphone"
+    only.mkdir()
+    shutil.copy(HEIC, only / "IMG_0001.HEIC")
+    shutil.copy(HEIC, only / "IMG_0002.heic")
+    assert not controller.open_paths([only])
+    assert errors == [f"no images found in folder {only}: 2 HEIC photos, which this app cannot read: save them as "
+                      "JPEG (an iPhone takes JPEG photos with Settings > Camera > Formats > Most Compatible, and "
+                      "shares them as JPEG when asked for)"]
+    errors.clear()
+    shutil.copy(AVIF, only / "IMG_0003.avif")
+    assert controller.open_paths([only])
+    assert controller.session.shown.source == str(only / "IMG_0003.avif") and errors == []
+    assert warnings and warnings[-1].startswith("not listed from iphone: 2 HEIC photos, which this app cannot read")
+    assert controller.session.shown.image[5, 5].tolist() == pytest.approx([200, 120, 40], abs=4)
+    assert controller.open_paths([only / "IMG_0001.HEIC"]) is False  # dropped alone: the reader's own message
+    assert errors[-1].startswith("IMG_0001.HEIC is a HEIC photo, which this app cannot read; save it as JPEG")

@@ -98,6 +98,26 @@ def test_empty_folder_is_an_error(tmp_path, capsys, no_models):
     _one_line_error(capsys, "no images found in")
 
 
+def test_a_folder_of_heic_photos_says_why_it_holds_no_images(tmp_path, capsys, no_models):
+    """An iPhone's folder: "no images found" names its HEIC photos and what to do; beside readable photos, the
+    note (`predict_args.unreadable_note`, printed before the models load) names them as not read."""
+    from cli.predict_args import unreadable_note
+
+    heic = Path(__file__).resolve().parents[1] / "inference" / "images" / "two_colour.heic"
+    d = tmp_path / "iphone"
+    d.mkdir()
+    shutil.copy(heic, d / "IMG_0001.HEIC")
+    assert _predict(d, "--out", tmp_path / "o") == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: no images found in") and "\n" not in err, err
+    assert err.endswith("; not read: 1 HEIC photo, which this app cannot read: save them as JPEG (an iPhone takes "
+                        "JPEG photos with Settings > Camera > Formats > Most Compatible, and shares them as JPEG when "
+                        "asked for)")
+    shutil.copy(SAMPLES / "synthetic_01.png", d / "a.png")
+    assert unreadable_note([d]).startswith("not read: 1 HEIC photo, which this app cannot read")
+    assert unreadable_note([d / "a.png"]) == ""  # (a file given by name is read, and its reader says what it is)
+
+
 def test_read_only_out(tmp_path, capsys, no_models):
     out = tmp_path / "ro"
     out.mkdir()

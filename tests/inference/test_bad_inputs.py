@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -124,6 +125,38 @@ def test_unsupported_format_is_named_not_called_corrupt(tmp_path, ext, fmt):
     with pytest.raises(ImageError, match=rf"logo{ext} is in {fmt} format, which this app cannot read; "
                                          "save it as PNG or JPEG"):
         load_image(p)
+
+
+IMAGES = Path(__file__).parent / "images"
+
+
+@pytest.mark.parametrize("name", ["two_colour.heic", "renamed.jpg", "no_suffix"])
+def test_a_heic_photo_is_named_with_what_to_do(tmp_path, name):
+    """An iPhone's HEIC photo (a real one, made by libheif's heif-enc: tests/inference/images/LICENSES.md): no
+    decoder here reads it, and the message says what it is and what to do, whatever its file name says, instead
+    of 'not an image (or an unsupported format)'."""
+    p = tmp_path / name
+    p.write_bytes((IMAGES / "two_colour.heic").read_bytes())
+    assert image_io.heif_format(p.read_bytes()) == "HEIC"
+    with pytest.raises(ImageError, match=rf"^{name} is a HEIC photo, which this app cannot read; save it as JPEG "
+                                         r"\(an iPhone takes JPEG photos with Settings > Camera"):
+        load_image(p)
+
+
+def test_avif_photos_are_read_and_listed():
+    """AVIF (AV1 in the same HEIF container) is read by OpenCV: listed from folders and decoded, colours kept."""
+    assert is_image_path("x.AVIF") and not is_image_path("x.heic")
+    assert image_io.heif_format((IMAGES / "two_colour.avif").read_bytes()) == ""
+    img = load_image(IMAGES / "two_colour.avif")
+    assert img.shape == (64, 48, 3)
+    np.testing.assert_allclose(img[5, 5], (200, 120, 40), atol=4)
+    np.testing.assert_allclose(img[60, 40], (20, 180, 200), atol=4)
+
+
+def test_a_folders_heic_photos_are_counted_for_the_message():
+    note = image_io.unreadable_photos_note([Path("a.HEIC"), Path("b.heic"), Path("c.heif"), Path("d.jpg")])
+    assert note.startswith("2 HEIC photos, 1 HEIF photo, which this app cannot read: save them as JPEG")
+    assert image_io.unreadable_photos_note([Path("d.jpg"), Path("e.avif")]) == ""
 
 
 def test_truncated_png_is_called_truncated(tmp_path, capfd):

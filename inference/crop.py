@@ -6,7 +6,7 @@ import numpy as np
 
 from .guided_filter import guided_filter
 from .parts import NUM_PARTS, labels_from_probs
-from .silhouette import MASK_CLIP, MASK_KEEP, weigh
+from .silhouette import MASK_CLIP, MASK_KEEP, scaled_copy, silhouette_at, weigh
 from .types import Crop, PartMap, Silhouette
 
 # The photo-frame part map's guided filter (`uncrop_parts` with `photo`, `_uncrop_guided`): a window of
@@ -105,7 +105,7 @@ def uncrop_parts(parts: PartMap, crop: Crop, image_shape: tuple[int, ...], band:
     h, w = image_shape[:2]
     silhouette = parts.silhouette if in_photo and parts.network_probs is not None else None
     if silhouette is not None:
-        silhouette = _silhouette_at(silhouette, (h, w))
+        silhouette = silhouette_at(silhouette, (h, w))
     stack = _prob_stack(parts.probs if silhouette is None else parts.network_probs)
     out = np.zeros((h, w), np.uint8)
     # the crop's footprint on the image, one pixel wider for the bilinear edge
@@ -143,7 +143,7 @@ def _guide_photo(photo: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None
     ph, pw = photo.shape[:2]
     if (ph, pw) == (h, w):
         return photo[..., :3]
-    if not _scaled_copy((ph, pw), (h, w)):
+    if not scaled_copy((ph, pw), (h, w)):
         return None
     return cv2.resize(np.ascontiguousarray(photo[..., :3]), (w, h), interpolation=cv2.INTER_AREA)
 
@@ -351,35 +351,3 @@ def _warp_groups(groups: tuple[np.ndarray, ...], M: np.ndarray, shape: tuple[int
     return np.concatenate([
         cv2.warpAffine(g, M, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=border,
                        borderValue=0).reshape(h, w, -1) for g in groups], -1)
-
-
-def _scaled_copy(source: tuple[int, int], shape: tuple[int, int]) -> bool:
-    """Whether an image of `shape` (h, w) is a scaled copy of one of `source` (h, w): a copy's scale is its long
-    side's, and its short side is rounded to a pixel (`image_io.display_size`)."""
-    s = max(shape) / max(source)
-    return abs(source[0] * s - shape[0]) <= 1.0 and abs(source[1] * s - shape[1]) <= 1.0
-
-
-def _silhouette_at(silhouette: Silhouette, shape: tuple[int, int]) -> Silhouette | None:
-    """The photo-frame silhouette on an image of `shape` (h, w): itself at the photo's size, resized for a scaled
-    copy of the photo (the app's display copy of a large photo: the same aspect within a pixel), None for an image
-    of another shape (not this photo's: the weighed crop map is all there is)."""
-    sh, sw = silhouette.shape
-    h, w = shape
-    if (sh, sw) == (h, w):
-        return silhouette
-    if not _scaled_copy((sh, sw), (h, w)):
-        return None
-    if not silhouette.values.size:
-        return Silhouette(silhouette.values, 0, 0, (h, w))
-    # the window's pixels on the copy, grown by a pixel for the resampled edge, sampled bilinearly at their centres
-    # (a shrink by two averages each 2 x 2 block, as an area resize does)
-    a0, c0, a1, c1 = silhouette.bounds
-    x0, y0 = max(int(np.floor(a0 * w / sw)) - 1, 0), max(int(np.floor(c0 * h / sh)) - 1, 0)
-    x1, y1 = min(int(np.ceil(a1 * w / sw)) + 1, w), min(int(np.ceil(c1 * h / sh)) + 1, h)
-    kx, ky = sw / w, sh / h  # photo px per copy px
-    m = np.array([[kx, 0, (x0 + 0.5) * kx - 0.5 - a0], [0, ky, (y0 + 0.5) * ky - 0.5 - c0]], np.float64)
-    values = cv2.warpAffine(np.asarray(silhouette.values, np.float32), m, (x1 - x0, y1 - y0),
-                            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT,
-                            borderValue=0)
-    return Silhouette.of(values, x0, y0, (h, w))

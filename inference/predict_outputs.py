@@ -142,12 +142,11 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
         png("_parts_crop.png", colorize(p.parts.painted().labels))
         # the pictures to look at, at most the app's display size across (image_io.DISPLAY_MAX_SIDE): at 48
         # megapixels each was a 30 MB PNG and seconds to encode; the part map above keeps the photo's own size
-        shown, _ = display_copy(p.image)
+        shown, scale = display_copy(p.image)
         if p.people:
             from inference.detect.draw import draw_people
 
-            people = draw_people(p.image, p.people, fitted=p.person, set_aside=p.set_aside)
-            png("_people.png", display_copy(people)[0])  # (drawn in photo pixels, then shrunk)
+            png("_people.png", draw_people(shown, p.people, fitted=p.person, set_aside=p.set_aside, scale=scale))
         png("_parts_overlay.png", parts_overlay(shown, full))
         png("_overlay.png", mesh_overlay(renderer, p))
         for fmt in mesh_formats:

@@ -1,9 +1,12 @@
 """Pictures of detections: silhouette tint, box, BlazePose skeleton (subject's left in blue, right in orange)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
+from ..silhouette import silhouette_at
 from .person import Person
 
 # BlazePose skeleton edges (landmark indices)
@@ -46,12 +49,19 @@ SET_ASIDE_RGB = (200, 200, 200)  # figures turned away as animals: grey, as the 
 
 
 def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: float = 0.5,
-                mask_alpha: float = 0.35, fitted: int = -1, set_aside: list[Person] = ()) -> np.ndarray:
+                mask_alpha: float = 0.35, fitted: int = -1, set_aside: list[Person] = (), scale: float = 1.0
+                ) -> np.ndarray:
     """A copy of the image with each person's mask, box (with number and score: "#1 0.93" for people[0], "#4 boxed"
     for a person found in a box the user drew)
     and skeleton drawn on it; people[fitted], when given, with a box twice as thick and "fitted" in its tag
     (the picture of one person's outputs among a photo's people); `set_aside` (`PersonDetector.set_aside`: figures
-    turned away as animals) as grey boxes tagged "set aside" and their score, under the people."""
+    turned away as animals) as grey boxes tagged "set aside" and their score, under the people. `scale`: the
+    image is a copy of the people's photo scaled by it (display px per photo px, `image_io.display_copy`), and the
+    people are drawn on it at that scale (a 48-megapixel photo's people were drawn at its size, then shrunk: a
+    second a person)."""
+    if scale != 1.0:
+        shape = np.shape(image_rgb)[:2]
+        people, set_aside = ([_on_copy(p, scale, shape) for p in group] for group in (people, set_aside))
     out = tint_people(image_rgb, people, mask_alpha)
     h, w = out.shape[:2]
     t = max(1, round(min(h, w) / 300))  # by the short side: a panorama's tags stay the size of its people
@@ -80,6 +90,17 @@ def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: flo
         text = f"#{n + 1} " + ("boxed" if p.boxed else f"{p.score:.2f}") + (" fitted" if n == fitted else "")
         placed.append(_tag(out, text, p.box, BOX_COLORS[n % len(BOX_COLORS)], t, placed))
     return out
+
+
+def _on_copy(person: Person, scale: float, shape: tuple[int, int]) -> Person:
+    """A person of a photo as on a copy of it scaled by `scale` to `shape` (h, w): box and keypoints scaled (pixel
+    centres kept: x + 0.5 scales), the silhouette resized (`silhouette.silhouette_at`; none on an image that is no
+    scaled copy of the person's photo)."""
+    kp = np.array(person.keypoints, np.float32, copy=True)
+    kp[:, :2] = (kp[:, :2] + 0.5) * scale - 0.5
+    box = ((np.asarray(person.box, np.float32) + 0.5) * scale - 0.5).clip(0, None)
+    mask = None if person.mask is None else silhouette_at(person.mask, shape)
+    return replace(person, box=box, keypoints=kp, mask=mask)
 
 
 def _tag(out: np.ndarray, text: str, box, col: tuple[int, int, int], t: int,

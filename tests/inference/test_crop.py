@@ -245,8 +245,8 @@ def test_uncrop_parts_weighs_the_silhouette_on_a_scaled_copy_of_the_photo():
     """The app shows a large photo's part map on its display copy (`app.photo_mapping.display_crop`: the crop's
     offset times the display scale, its scale divided by it): the silhouette is resized to the copy, so the
     display shows the map `_parts.png` holds, at its size, not the map weighed on the crop."""
-    from inference.crop import _silhouette_at
     from inference.detect.person_inputs import restrict_parts
+    from inference.silhouette import silhouette_at
 
     c = Crop(np.array([0.0, 0.0], np.float32), 1.0, 64)
     half = Crop(np.array([0.0, 0.0], np.float32), 2.0, 64)   # the same crop on the photo shown at half size
@@ -265,7 +265,7 @@ def test_uncrop_parts_weighs_the_silhouette_on_a_scaled_copy_of_the_photo():
         np.testing.assert_array_equal(uncrop_parts(parts, half, (32, 40)),
                                       uncrop_parts(parts, half, (32, 40), in_photo=False))
     # a long thin photo's copy (`image_io.display_size`: its short side rounded, 100 -> 20.48 -> 20 px) is one
-    assert _silhouette_at(Silhouette.of(np.ones((10000, 100), np.float32)), (2048, 20)).full().shape == (2048, 20)
+    assert silhouette_at(Silhouette.of(np.ones((10000, 100), np.float32)), (2048, 20)).full().shape == (2048, 20)
 
 
 def test_the_photo_frame_map_is_made_on_the_silhouettes_window_only():

@@ -96,3 +96,39 @@ def test_figures_set_aside_are_drawn_grey_under_the_people():
     assert len(ys) > 300 and xs.min() >= 28 and xs.max() <= 141 + 60  # the box and its tag, by the dog
     assert (out[100, 27:33].max(-1) < 80).any()  # the dark line along the box's left edge
     assert len(_tag_pixels(out, 0)) > 100  # the man's tag as before
+
+
+def test_people_drawn_on_a_scaled_copy_are_those_drawn_on_the_photo_and_shrunk():
+    """`predict` draws a large photo's people on its display copy (scale < 1) instead of at the photo's size and
+    then shrinking the picture (a second a person at 48 megapixels): boxes, skeletons, silhouettes and tags land in
+    the same places, the pictures a level or two apart on average."""
+    import cv2
+
+    from inference.image_io import display_copy
+    from inference.types import Silhouette
+
+    rng = np.random.default_rng(4)
+    photo = cv2.resize(rng.integers(0, 256, (30, 40, 3), dtype=np.uint8), (4000, 3000), interpolation=cv2.INTER_CUBIC)
+    people = []
+    for n, (x0, y0) in enumerate(((500, 400), (2300, 900))):
+        box = (x0, y0, x0 + 1000, y0 + 1900)
+        mask = np.zeros((3000, 4000), np.float32)
+        mask[y0 + 100:y0 + 1800, x0 + 200:x0 + 800] = 0.9
+        p = _person(box)
+        kp = p.keypoints.copy()
+        kp[11:29, 0] = np.linspace(x0 + 200, x0 + 800, 18)
+        kp[11:29, 1] = np.linspace(y0 + 300, y0 + 1800, 18)
+        people.append(Person(p.box, 0.9 - n * 0.1, kp, Silhouette.of(mask)))
+    shown, scale = display_copy(photo)
+    assert scale < 1
+    want = display_copy(draw_people(photo, people, fitted=0))[0]
+    got = draw_people(shown, people, fitted=0, scale=scale)
+    assert got.shape == want.shape == shown.shape
+    diff = np.abs(got.astype(int) - want).max(-1)
+    assert diff.mean() < 3 and (diff > 40).mean() < 0.02  # (line edges: widths rounded at another scale)
+    for n, (x0, y0) in enumerate(((500, 400), (2300, 900))):  # each one's tint over their silhouette
+        k = lambda v: int(v * scale)  # noqa: E731
+        inside = np.s_[k(y0 + 400):k(y0 + 1500), k(x0 + 300):k(x0 + 700)]
+        tinted = got[inside].astype(int) - shown[inside]
+        assert np.abs(tinted - (want[inside].astype(int) - shown[inside])).mean() < 3
+        assert (np.sign(tinted.mean((0, 1))) == np.sign(np.asarray(BOX_COLORS[n]) - shown[inside].mean((0, 1)))).all()

@@ -6,7 +6,8 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.deps-installed
 DEB_PKGS := libegl1 libgl1 libgl1-mesa-dri libosmesa6 libglib2.0-0 libfontconfig1 libdbus-1-3 \
             libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
-            libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 xvfb xauth
+            libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 xvfb xauth \
+            libheif-examples
 
 .PHONY: setup run test bake sysdeps clean-venv
 

@@ -71,13 +71,9 @@ class OpeningMixin:
                 if is_dataset_folder(p):
                     self.datasetRequested.emit(str(p))
                     continue
-                files = [q for q in p.iterdir() if q.is_file()]
-                found = sorted(q for q in files if imageio.is_image_path(q))
-                heif = imageio.unreadable_photos_note(files)  # (an iPhone's HEIC photos: said, not left out silently)
+                found = sorted(q for q in p.iterdir() if q.is_file() and imageio.is_image_path(q))
                 if not found:
-                    self.error.emit(f"no images found in folder {p}" + (f": {heif}" if heif else ""))
-                elif heif:
-                    self.warning.emit(f"not listed from {p.name}: {heif}")
+                    self.error.emit(f"no images found in folder {p}")
                 images.extend(found)
             else:
                 images.append(p)
@@ -225,11 +221,15 @@ class OpeningMixin:
 
     @staticmethod
     def _large(p: Path) -> bool:
-        """A regular image file of more than LARGE_PIXELS (up to the limit) by its header: decoded in the
+        """A regular image file of more than LARGE_PIXELS (up to the limit) by its header, or a HEIC photo of any
+        size (decoded by a separate program, inference/heif.py: a second or so for a phone's photo): decoded in the
         background. Anything else (small, unreadable, over the limit) is read at once, errors included."""
         try:
             if not p.is_file():
                 return False
+            with open(p, "rb") as f:
+                if imageio.is_heif(f.read(64)):
+                    return True
             from PIL import Image
 
             imageio.quiet_pillow()

@@ -81,7 +81,6 @@ from .predict_args import (
     parse_mesh_formats,
     prepare_out,
     subfolders_note,
-    unreadable_note,
 )
 from .predict_resume import (
     boxed_before,
@@ -185,17 +184,16 @@ def run(args) -> int:
         check_person(args.person)
         shard = batch.parse_shard(getattr(args, "shard", None))
         images = expand(args.images, args.out)
-        heif = unreadable_note(args.images)
         if not images:
             raise PredictInputError(f"no images found in {', '.join(map(str, args.images))} "
-                                    f"(looked for {', '.join(IMAGE_SUFFIXES)})" + (f"; {heif}" if heif else ""))
+                                    f"(looked for {', '.join(IMAGE_SUFFIXES)})")
         if not getattr(args, "merge_summary", False):  # (a merge predicts nothing: a box means nothing there)
             check_box_use(parse_box(getattr(args, "box", None)), images, args.all_people, args.person, args.detect)
         user_body = _user_body_model(args.body_model)  # a file that does not load: refused before OUT is made
         prepare_out(args.out)
-        for note in (subfolders_note(args.images, args.out), f"note: {heif}" if heif else ""):
-            if note:
-                print(note)
+        note = subfolders_note(args.images, args.out)
+        if note:
+            print(note)
     except (PredictInputError, batch.ShardError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -126,23 +126,6 @@ def expand(paths: list[Path], out: Path | None = None) -> list[Path]:
     return unique
 
 
-def unreadable_note(paths: list[Path]) -> str:
-    """'' or a note on the input folders' photos in formats no decoder here reads (HEIC, AVIF:
-    `image_io.unreadable_photos_note`), which `expand` does not list: an iPhone's folder would otherwise give
-    "no images found", or fewer images, without a word on why."""
-    from inference.image_io import unreadable_photos_note
-
-    files: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            try:
-                files += [q for q in p.iterdir() if q.is_file()]
-            except OSError:
-                pass
-    said = unreadable_photos_note(files)
-    return f"not read: {said}" if said else ""
-
-
 def subfolders_note(paths: list[Path], out: Path | None = None) -> str:
     """'' or a note naming the input folders' subfolders, which `expand` does not search (the output folder
     `out` left out): a photo collection sorted into subfolders would otherwise give fewer images without a word."""

@@ -25,15 +25,11 @@ DISPLAY_MAX_SIDE = 2048  # larger images are downscaled for display
 MAX_FILE_BYTES = 1 << 30
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".jp2", ".gif",
-                  ".avif")
-# HEIC/HEIF photos (an iPhone's usual format): no decoder installable here reads them (OpenCV's wheel reads AVIF, not
-# HEVC-coded HEIF; Pillow has no HEIF plugin without pillow-heif, which the registry lacks), and they are the
-# photos a user is most likely to drop, so they are named with what to do instead of "not an image".
+                  ".avif", ".heic", ".heif")
+# HEIC/HEIF photos (an iPhone's usual format) are decoded by libheif's tools (`inference.heif`); a machine that
+# lacks them says so for each such photo, with what to do, instead of "not an image".
 # ISO base media brands (the 'ftyp' box: the major brand, then the compatible ones) of HEVC-coded HEIF
-HEIF_BRANDS = {b"heic": "HEIC", b"heix": "HEIC", b"heim": "HEIC", b"heis": "HEIC", b"hevc": "HEIC", b"hevx": "HEIC"}
-UNREADABLE_SUFFIXES = {".heic": "HEIC", ".heif": "HEIF"}
-HEIF_ADVICE = ("save it as JPEG (an iPhone takes JPEG photos with Settings > Camera > Formats > Most Compatible, and "
-               "shares them as JPEG when asked for)")
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
 
 
 class DamagedImageWarning(UserWarning):
@@ -85,31 +81,15 @@ def is_image_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
 
-def heif_format(data: bytes | np.ndarray) -> str:
-    """'HEIC' for an HEVC-coded HEIF file (its 'ftyp' box names a HEIC brand, as major or compatible brand), ''
-    otherwise (an AVIF file among them: OpenCV reads those)."""
-    head = (data.tobytes() if isinstance(data, np.ndarray) else bytes(data))[:64]
+def is_heif(data: bytes | np.ndarray) -> bool:
+    """Whether the file is an HEVC-coded HEIF photo (its 'ftyp' box names a HEIC brand, as major or compatible
+    brand; AVIF, AV1 in the same container, is not: OpenCV reads those)."""
+    head = (data[:64].tobytes() if isinstance(data, np.ndarray) else bytes(data[:64]))
     if head[4:8] != b"ftyp":
-        return ""
+        return False
     size = int.from_bytes(head[:4], "big")
     brands = [head[8:12]] + [head[i:i + 4] for i in range(16, min(max(size, 16), len(head)) - 3, 4)]
-    names = [HEIF_BRANDS[b] for b in brands if b in HEIF_BRANDS]
-    return names[0] if names else ""
-
-
-def unreadable_photos_note(paths: list[Path]) -> str:
-    """What a folder's files in formats no decoder here reads are (UNREADABLE_SUFFIXES): '' when it holds none,
-    else e.g. '3 HEIC photos, which this app cannot read: save them as JPEG (...)', said where a folder would seem
-    to have no images or fewer than the user expects."""
-    kinds: dict[str, int] = {}
-    for p in paths:
-        kind = UNREADABLE_SUFFIXES.get(Path(p).suffix.lower())
-        if kind:
-            kinds[kind] = kinds.get(kind, 0) + 1
-    if not kinds:
-        return ""
-    said = ", ".join(f"{n} {k} photo{'s' if n > 1 else ''}" for k, n in kinds.items())
-    return f"{said}, which this app cannot read: {HEIF_ADVICE.replace('save it', 'save them')}"
+    return any(b in HEIF_BRANDS for b in brands)
 
 
 def _probe_header(data: bytes | np.ndarray, name: str = "image") -> tuple[int, int, str] | None:
@@ -230,6 +210,10 @@ def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
         buf = np.asarray(data, np.uint8)
     if buf.size == 0:
         raise ImageLoadError(f"{name} is empty (0 bytes)")
+    if is_heif(buf):  # (no decoder in the wheels: libheif's tools, inference/heif.py)
+        from . import heif
+
+        return to_rgb_uint8(heif.decode_heif(buf.tobytes(), name, _check_pixels), bgr=True)
     probed = _probe_header(buf, name)
     size = None if probed is None else probed[:2]
     if size is not None:
@@ -247,8 +231,6 @@ def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
     except cv2.error as exc:
         raise ImageLoadError(f"{name} could not be decoded: {str(exc).strip().splitlines()[-1]}") from None
     if img is None:
-        if heif_format(buf):
-            raise ImageLoadError(f"{name} is a HEIC photo, which this app cannot read; {HEIF_ADVICE}")
         if probed is not None and probed[2] not in DECODABLE_FORMATS:
             fmt = f"{probed[2]} format" if probed[2] else "an unknown format"
             raise ImageLoadError(f"{name} is in {fmt}, which this app cannot read; save it as PNG or JPEG")

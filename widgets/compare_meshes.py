@@ -59,7 +59,9 @@ class ErrorScale(QWidget):
         fm = p.fontMetrics()
         lh = fm.height()
         label, numbers = self.captions()
-        lw = fm.horizontalAdvance(label) + 10
+        # the column left of the ramp holds the label and, under it, the numbers: as wide as the wider of them (as
+        # wide as the label, "mean 147 · max 443 mm" lost its first letter and ran into the ramp's "0")
+        lw = max(fm.horizontalAdvance(label), fm.horizontalAdvance(numbers) if numbers else 0) + 10
         bar = QRectF(lw, 2, max(20, self.width() - lw - 24), lh)
         p.setPen(QColor(60, 60, 60))
         p.drawText(QRectF(0, 2, lw - 6, lh), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)

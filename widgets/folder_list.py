@@ -24,6 +24,7 @@ from app.folder import DONE, ERROR, NO_PERSON, RUNNING, STATUS_ROLE, THUMB_SIDE,
 from inference.fit_quality import VERDICT_COLORS
 
 ROW_HEIGHT = THUMB_SIDE + 10
+PAUSED = "paused for the image shown"  # said while the batch waits for the image on screen (app.worker.InFlight)
 STATE_COLORS = {  # the dot of a row; a done row takes its fit-quality colour
     "not run": (190, 190, 190), RUNNING: (70, 120, 200), NO_PERSON: (140, 110, 200), ERROR: (207, 34, 46),
 }
@@ -33,6 +34,23 @@ def status_color(status: ImageStatus) -> QColor:
     if status.state == DONE:
         return QColor(*VERDICT_COLORS.get(status.verdict or "unknown", VERDICT_COLORS["unknown"]))
     return QColor(*STATE_COLORS.get(status.state, STATE_COLORS["not run"]))
+
+
+def name_lines(fm, name: str, width: int) -> list[str]:
+    """A file name in one line when it fits `width` px, else in two: the longest start that fits (broken after a
+    '_', '-', ' ' or '.' near its end), then the rest, its start elided if that is still too long (a phone's
+    IMG_20240101_0001.jpg keeps its number). In a 1280 px window the list's text column is about 75 px: one line
+    elided in the middle made kpa_cold_water.jpg and kpa_pool.jpg both 'kpa_....jpg', and every phone photo
+    'IMG_....jpg'."""
+    if width <= 0 or fm.horizontalAdvance(name) <= width:
+        return [name]
+    k = len(name)
+    while k > 1 and fm.horizontalAdvance(name[:k]) > width:
+        k -= 1
+    cut = max(name.rfind(ch, 0, k) + 1 for ch in "_- .")
+    if cut >= k * 2 // 3:
+        k = cut
+    return [name[:k], fm.elidedText(name[k:], Qt.TextElideMode.ElideLeft, width)]
 
 
 class _RowDelegate(QStyledItemDelegate):
@@ -61,12 +79,13 @@ class _RowDelegate(QStyledItemDelegate):
         status = index.data(STATUS_ROLE) or ImageStatus()
         x = box.right() + 10
         fm = option.fontMetrics
-        name = fm.elidedText(index.data(Qt.ItemDataRole.DisplayRole) or "", Qt.TextElideMode.ElideMiddle,
-                             r.right() - x - 4)
+        lines = name_lines(fm, index.data(Qt.ItemDataRole.DisplayRole) or "", r.right() - x - 4)
         p.setPen(fg)
-        p.drawText(QRect(x, r.top() + 8, r.right() - x - 4, fm.height()), Qt.AlignmentFlag.AlignLeft, name)
+        for k, line in enumerate(lines):
+            p.drawText(QRect(x, r.top() + 8 + k * fm.height(), r.right() - x - 4, fm.height()),
+                       Qt.AlignmentFlag.AlignLeft, line)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        y = r.top() + 14 + fm.height()
+        y = r.top() + 14 + len(lines) * fm.height()
         p.setPen(QPen(QColor(255, 255, 255), 1))
         p.setBrush(status_color(status))
         p.drawEllipse(x, y + (fm.height() - 10) // 2, 10, 10)
@@ -131,6 +150,7 @@ class FolderList(QWidget):
         folder_session.progress.connect(self._on_progress)
         folder_session.pausedChanged.connect(self._on_paused)
         folder_session.finished.connect(self.summary.setText)
+        self._paused = False
         self._on_reset()
         self._on_running(False)
 
@@ -173,9 +193,30 @@ class FolderList(QWidget):
             self.summary.setText("running…")
 
     def _on_paused(self, paused: bool) -> None:
-        # the batch waits while the image on screen is fitted (app.worker.InFlight): said where its count is
-        self.progress.setFormat("%v / %m · paused for the image shown" if paused else "%v / %m")
+        # the batch waits while the image on screen is fitted (app.worker.InFlight): said where its count is, and
+        # in full in the summary line, which wraps (the bar is one short line: a narrow list cut the words)
+        self._paused = paused
+        self._sync_progress_text()
+        if self.folder.running:
+            self.summary.setText(f"running… {PAUSED}" if paused else "running…")
+
+    def _sync_progress_text(self) -> None:
+        """The bar's text: 'N / M', and while paused 'N / M · paused for the image shown' where it fits the bar,
+        else 'N / M · paused' (in a 1280 px window the list is about 180 px wide: the long text was broken over two
+        lines in the 16 px bar, unreadable)."""
+        if not self._paused:
+            self.progress.setFormat("%v / %m")
+            return
+        count = f"{self.progress.value()} / {self.progress.maximum()}"
+        room = self.progress.contentsRect().width() - 8
+        fits = self.progress.fontMetrics().horizontalAdvance(f"{count} · {PAUSED}") <= room
+        self.progress.setFormat(f"%v / %m · {PAUSED}" if fits else "%v / %m · paused")
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
+        self._sync_progress_text()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._sync_progress_text()

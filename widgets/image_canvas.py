@@ -32,6 +32,19 @@ def colorize_rgba(labels: np.ndarray, palette: np.ndarray) -> np.ndarray:
     return lut.view(np.uint32)[:, 0][lab].view(np.uint8).reshape(lab.shape + (4,))
 
 
+def _label(p: QPainter, area: QRectF, flags, text: str) -> None:
+    """Light text on a translucent dark plate, placed in `area` by `flags`: readable on any photo (light grey
+    text alone vanished on a bright one, e.g. the zoom's "2.4x (double-click: fit)" over a white wall)."""
+    box = p.fontMetrics().boundingRect(area.toRect(), int(flags), text)
+    p.save()
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(0, 0, 0, 150))
+    p.drawRoundedRect(QRectF(box).adjusted(-4, -2, 4, 2), 3, 3)
+    p.setPen(QColor(235, 235, 235))
+    p.drawText(area, flags, text)
+    p.restore()
+
+
 def fit_rect(img_w: int, img_h: int, area: QRectF) -> QRectF:
     """The largest rect of the image's aspect centred in `area`."""
     if img_w <= 0 or img_h <= 0 or area.width() <= 0 or area.height() <= 0:
@@ -354,17 +367,15 @@ class ImageCanvas(QWidget):
             self._decorator(p, rect.topLeft(), rect.width() / self._base.width())
         p.setClipping(False)
         if self._caption:
-            p.setPen(QColor(230, 230, 230))
-            p.drawText(rect.intersected(areas[0]).adjusted(6, 4, -6, -4),
-                       Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, self._caption)
+            _label(p, rect.intersected(areas[0]).adjusted(6, 4, -6, -4),
+                   Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, self._caption)
         if self._band is not None:
             pen = QPen(QColor(255, 255, 255), 1.5, Qt.PenStyle.DashLine)
             p.setPen(pen)
             p.drawRect(self._band)
         if self._zoom > 1.0:
-            p.setPen(QColor(230, 230, 230))
-            p.drawText(areas[0].adjusted(6, 4, -6, -4), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight,
-                       f"{self._zoom:.1f}x (double-click: fit)")
+            _label(p, areas[0].adjusted(6, 4, -6, -4), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight,
+                   f"{self._zoom:.1f}x (double-click: fit)")
         p.end()
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802

@@ -55,3 +55,22 @@ def test_error_colour_ramp():
     assert c[0, 2] > c[0, 0] and c[2, 0] > c[2, 2]  # blue at 0, red at the top
     np.testing.assert_array_equal(c[2], c[3])  # beyond the scale: its last colour
     np.testing.assert_array_equal(c[4], c[0])  # not measured: drawn as no error
+
+
+def test_error_scale_numbers_are_not_cut(qtbot):
+    """The mean and largest error under the label ('mean 147 · max 443 mm', wider than "refined fit's vertex
+    error") were drawn right-aligned in the label's width: their first letter was cut off at the widget's edge
+    ('nean 147') and their end ran into the ramp's '0'. Nothing is drawn at the widget's left edge now."""
+    from widgets.compare_meshes import ErrorScale
+
+    scale = ErrorScale()
+    qtbot.addWidget(scale)
+    scale.resize(700, scale.height())
+    scale.set_errors(np.array([40.0, 147.0, 254.0, 443.0]), "Refined fit")
+    scale.show()
+    qtbot.waitExposed(scale)
+    img = from_qimage(scale.grab().toImage()).astype(int)
+    ink = np.abs(img - img[:, -1:].mean(0, keepdims=True).astype(int)).sum(-1) > 60  # text on the background
+    numbers_row = ink[ink.shape[0] // 2:]  # the numbers' line, under the label and the ramp
+    assert numbers_row.any()
+    assert not ink[:, :3].any()  # every text whole: none cut at the left edge

@@ -77,3 +77,74 @@ def test_the_progress_says_when_run_all_waits_for_the_image_shown(qtbot, predict
         assert fl.progress.format() == "%v / %m" and not fl.cancel.isEnabled()
     finally:
         session.shutdown()
+
+
+def test_the_paused_progress_is_readable_in_a_narrow_list(qtbot, predictor_factory, model_config, tmp_path):
+    """In a 1280 px window the list is about 180 px wide: 'N / M · paused for the image shown' was broken over two
+    lines inside the 16 px bar (unreadable). The bar says 'paused' in what fits it; the summary line, which wraps,
+    says it in full; a wide list's bar says it in full."""
+    from app.folder import FolderSession
+    from app.worker import Generation, InFlight
+    from widgets.folder_list import PAUSED, FolderList
+
+    gen = Generation()
+    in_flight = InFlight(gen)
+    in_flight.sent(gen.next())
+    session = FolderSession(predictor_factory, model_config, in_flight=in_flight)
+    fl = FolderList(session)
+    qtbot.addWidget(fl)
+    try:
+        write_png(tmp_path / "grey.png", grey_image())
+        session.set_images([tmp_path / "grey.png"])
+        fl.resize(181, 500)
+        fl.show()
+        qtbot.waitExposed(fl)
+        with qtbot.waitSignal(session.pausedChanged, timeout=30000):
+            session.run_all(tmp_path / "out")
+        bar = fl.progress
+        assert "paused" in bar.text()
+        assert bar.fontMetrics().horizontalAdvance(bar.text()) <= bar.contentsRect().width() - 8  # one line, whole
+        assert PAUSED in fl.summary.text()
+        fl.resize(400, 500)
+        qtbot.waitUntil(lambda: bar.text() == f"0 / 1 · {PAUSED}", timeout=2000)
+        with qtbot.waitSignal(session.finished, timeout=10000):
+            session.cancel()
+        assert bar.format() == "%v / %m" and PAUSED not in fl.summary.text()
+    finally:
+        session.shutdown()
+
+
+def test_names_that_start_alike_stay_apart_in_a_narrow_list(qtbot, predictor_factory, model_config, tmp_path):
+    """In a 1280 px window the list is about 180 px wide: each name was elided to one line in its middle, and
+    kpa_cold_water.jpg and kpa_pool.jpg were both painted 'kpa_....jpg', as a phone's photos all are 'IMG_....jpg'. A
+    name that does not fit takes two lines, its start and its end: the rows differ."""
+    from app.folder import FolderSession
+    from widgets.folder_list import FolderList, name_lines
+
+    names = ["IMG_20240101_0001_edit.png", "IMG_20240101_0002_edit.png"]
+    for n in names:
+        write_png(tmp_path / n, grey_image())
+    session = FolderSession(predictor_factory, model_config)
+    fl = FolderList(session)
+    qtbot.addWidget(fl)
+    try:
+        session.set_images([tmp_path / n for n in names])
+        fl.resize(181, 500)
+        fl.show()
+        qtbot.waitExposed(fl)
+        qtbot.waitUntil(lambda: all(t is not None for t in session.model.thumbs), timeout=10000)
+        img = grab(fl.list)
+        rows = [fl.list.visualRect(session.model.index(r)) for r in range(2)]
+        # right of the thumbnails, inside the rows (the list's frame line runs along the first row's top)
+        text = [img[r.top() + 3:r.bottom() - 2, r.left() + 84:r.right() - 2].astype(int) for r in rows]
+        assert text[0].shape == text[1].shape
+        assert (np.abs(text[0] - text[1]).sum(-1) > 60).sum() > 10  # the rows' texts differ
+        width = rows[0].width() - 84 - 4
+        fm = fl.list.fontMetrics()
+        for n in names:  # the start, and the end with the photo's number
+            first, second = name_lines(fm, n, width)
+            assert n.startswith(first) and second.endswith(n[-11:])  # ..01_edit.png, ..02_edit.png
+        assert "".join(name_lines(fm, "kpa_cold_water.png", width)) == "kpa_cold_water.png"  # whole in two lines
+        assert name_lines(fm, "a.png", width) == ["a.png"]
+    finally:
+        session.shutdown()

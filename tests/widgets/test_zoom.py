@@ -179,3 +179,22 @@ def test_a_shift_drag_draws_a_box_in_image_pixels(qtbot):
     qtbot.mouseMove(c, at(211, 121))
     qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, shift, at(211, 121))
     assert len(boxes) == 3 and np.allclose(boxes[2], (199, 99, 211, 121), atol=0.5)
+
+
+def test_the_zoom_note_is_readable_on_a_bright_photo(qtbot):
+    """"2.4x (double-click: fit)" was light grey text drawn straight on the photo: on a bright one (a white wall,
+    snow) it could not be read. It sits on a dark plate now, light text on dark whatever the photo."""
+    from app.qt_images import from_qimage
+
+    c = ImageCanvas()
+    qtbot.addWidget(c)
+    c.set_base(np.full((300, 400, 3), 250, np.uint8))  # a white photo
+    c.resize(408, 308)
+    c.show()
+    qtbot.waitExposed(c)
+    wheel(c, QPointF(204, 154), 3)
+    assert c.zoom > 1.0
+    img = from_qimage(c.grab().toImage()).astype(int)
+    corner = img[-30:-4, -200:-4].sum(-1)  # where the note is (bottom right, inside the 4 px frame)
+    assert (corner < 400).sum() > 200  # the plate under the text: dark (a white photo is 750 here)
+    assert (corner > 600).sum() > 20  # the text and the photo around it: light

@@ -3,6 +3,7 @@ its status (painted dot colour and label); a click shows that image; Run all fil
 import shutil
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -54,8 +55,10 @@ def test_folder_list_shows_statuses_and_opens_the_clicked_image(qtbot, window, t
     assert fl.progress.value() == 3 and "2 written" in fl.summary.text()
 
 
-def test_the_progress_says_when_run_all_waits_for_the_image_shown(qtbot, predictor_factory, model_config, tmp_path):
-    """While an interactive fit is in flight the batch pauses (app.worker.InFlight): its progress says why."""
+@pytest.fixture
+def held_list(qtbot, predictor_factory, model_config, tmp_path):
+    """A FolderList over a one-image FolderSession whose batch sees an interactive request in flight
+    (app.worker.InFlight): a run pauses at once. Yields (session, list)."""
     from app.folder import FolderSession
     from app.worker import Generation, InFlight
     from widgets.folder_list import FolderList
@@ -66,52 +69,44 @@ def test_the_progress_says_when_run_all_waits_for_the_image_shown(qtbot, predict
     session = FolderSession(predictor_factory, model_config, in_flight=in_flight)
     fl = FolderList(session)
     qtbot.addWidget(fl)
-    try:
-        write_png(tmp_path / "grey.png", grey_image())
-        session.set_images([tmp_path / "grey.png"])
-        with qtbot.waitSignal(session.pausedChanged, timeout=30000):
-            session.run_all(tmp_path / "out")
-        assert "paused" in fl.progress.format() and fl.cancel.isEnabled()
-        with qtbot.waitSignal(session.finished, timeout=10000):
-            session.cancel()
-        assert fl.progress.format() == "%v / %m" and not fl.cancel.isEnabled()
-    finally:
-        session.shutdown()
+    write_png(tmp_path / "grey.png", grey_image())
+    session.set_images([tmp_path / "grey.png"])
+    yield session, fl
+    session.shutdown()
 
 
-def test_the_paused_progress_is_readable_in_a_narrow_list(qtbot, predictor_factory, model_config, tmp_path):
+def test_the_progress_says_when_run_all_waits_for_the_image_shown(qtbot, held_list, tmp_path):
+    """While an interactive fit is in flight the batch pauses (app.worker.InFlight): its progress says why."""
+    session, fl = held_list
+    with qtbot.waitSignal(session.pausedChanged, timeout=30000):
+        session.run_all(tmp_path / "out")
+    assert "paused" in fl.progress.format() and fl.cancel.isEnabled()
+    with qtbot.waitSignal(session.finished, timeout=10000):
+        session.cancel()
+    assert fl.progress.format() == "%v / %m" and not fl.cancel.isEnabled()
+
+
+def test_the_paused_progress_is_readable_in_a_narrow_list(qtbot, held_list, tmp_path):
     """In a 1280 px window the list is about 180 px wide: 'N / M · paused for the image shown' was broken over two
     lines inside the 16 px bar (unreadable). The bar says 'paused' in what fits it; the summary line, which wraps,
     says it in full; a wide list's bar says it in full."""
-    from app.folder import FolderSession
-    from app.worker import Generation, InFlight
-    from widgets.folder_list import PAUSED, FolderList
+    from widgets.folder_list import PAUSED
 
-    gen = Generation()
-    in_flight = InFlight(gen)
-    in_flight.sent(gen.next())
-    session = FolderSession(predictor_factory, model_config, in_flight=in_flight)
-    fl = FolderList(session)
-    qtbot.addWidget(fl)
-    try:
-        write_png(tmp_path / "grey.png", grey_image())
-        session.set_images([tmp_path / "grey.png"])
-        fl.resize(181, 500)
-        fl.show()
-        qtbot.waitExposed(fl)
-        with qtbot.waitSignal(session.pausedChanged, timeout=30000):
-            session.run_all(tmp_path / "out")
-        bar = fl.progress
-        assert "paused" in bar.text()
-        assert bar.fontMetrics().horizontalAdvance(bar.text()) <= bar.contentsRect().width() - 8  # one line, whole
-        assert PAUSED in fl.summary.text()
-        fl.resize(400, 500)
-        qtbot.waitUntil(lambda: bar.text() == f"0 / 1 · {PAUSED}", timeout=2000)
-        with qtbot.waitSignal(session.finished, timeout=10000):
-            session.cancel()
-        assert bar.format() == "%v / %m" and PAUSED not in fl.summary.text()
-    finally:
-        session.shutdown()
+    session, fl = held_list
+    fl.resize(181, 500)
+    fl.show()
+    qtbot.waitExposed(fl)
+    with qtbot.waitSignal(session.pausedChanged, timeout=30000):
+        session.run_all(tmp_path / "out")
+    bar = fl.progress
+    assert "paused" in bar.text()
+    assert bar.fontMetrics().horizontalAdvance(bar.text()) <= bar.contentsRect().width() - 8  # one line, whole
+    assert PAUSED in fl.summary.text()
+    fl.resize(400, 500)
+    qtbot.waitUntil(lambda: bar.text() == f"0 / 1 · {PAUSED}", timeout=2000)
+    with qtbot.waitSignal(session.finished, timeout=10000):
+        session.cancel()
+    assert bar.format() == "%v / %m" and PAUSED not in fl.summary.text()
 
 
 def test_names_that_start_alike_stay_apart_in_a_narrow_list(qtbot, predictor_factory, model_config, tmp_path):

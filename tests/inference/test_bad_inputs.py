@@ -147,6 +147,24 @@ def test_an_iphones_heic_photo_is_read(tmp_path, name):
     np.testing.assert_allclose(img[60, 40], (20, 180, 200), atol=4)
 
 
+def test_a_heic_file_of_several_images_gives_its_primary_one(tmp_path):
+    """A HEIC file with two top-level images (a burst, an edit beside its original; made here by libheif's heif-enc,
+    whose first image is the primary one): heif-convert writes one file per image, and the primary one is read."""
+    import subprocess
+
+    red, blue = np.zeros((64, 48, 3), np.uint8), np.zeros((80, 40, 3), np.uint8)
+    red[:] = (255, 0, 0)
+    blue[:] = (0, 0, 255)
+    for name, rgb in (("red.png", red), ("blue.png", blue)):
+        cv2.imwrite(str(tmp_path / name), rgb[..., ::-1])
+    two = tmp_path / "burst.heic"
+    subprocess.run(["heif-enc", "-q", "90", "-o", str(two), str(tmp_path / "red.png"), str(tmp_path / "blue.png")],
+                   check=True, capture_output=True)
+    img = load_image(two)
+    assert img.shape == (64, 48, 3)
+    np.testing.assert_allclose(img[30, 20], (255, 0, 0), atol=6)
+
+
 def test_a_damaged_or_too_large_heic_photo_is_refused_with_a_message(tmp_path, monkeypatch):
     """Cut in half: libheif's own complaint, in one line; over the pixel limit: refused from its header before the
     decode; without libheif's tools installed: what to do."""

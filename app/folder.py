@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from inference.types import Prediction
 
 NOT_RUN, RUNNING, DONE, NO_PERSON, ERROR = "not run", "running", "done", "no person", "error"
+PAUSED = "paused"  # a running image's message (and label) while the batch waits for the image on screen
 THUMB_SIDE = 72  # longest side of a thumbnail (px)
 BATCH_MESH_FORMATS = ("obj",)
 TABLE_STATUS = {DONE: "done", NO_PERSON: "no person", ERROR: "error"}  # an image's state -> its summary.csv status
@@ -80,6 +81,8 @@ class ImageStatus:
     def label(self) -> str:
         if self.state == DONE and self.verdict and self.verdict != "unknown":
             return f"done · {self.verdict} fit"
+        if self.state == RUNNING and self.message == PAUSED:
+            return PAUSED
         return self.state
 
 
@@ -549,6 +552,10 @@ class FolderSession(QObject):
     def _set_paused(self, on: bool) -> None:
         if on != self.paused:
             self.paused = on
+            # the image the batch gave way in says so (it is fitted again from its start once the wait is over)
+            for row, st in enumerate(self.model.statuses):
+                if st.state == RUNNING:
+                    self.model.set_status(row, ImageStatus(RUNNING, PAUSED if on else ""))
             self.pausedChanged.emit(on)
 
     @Slot(int, int, object)

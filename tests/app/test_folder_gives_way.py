@@ -98,6 +98,9 @@ def test_run_all_gives_way_to_an_interactive_fit_and_then_finishes_every_image(q
         qtbot.waitUntil(lambda: len(rec.of("batch")) >= 1 and c.folder.model.statuses[1].state != NOT_RUN,
                         timeout=30000)
         answers = len(rec.of("interactive"))
+        labels = []  # the rows' labels as they change: the image the batch gave way in says "paused"
+        c.folder.model.dataChanged.connect(
+            lambda a, b, *_: labels.extend(c.folder.model.statuses[r].label for r in range(a.row(), b.row() + 1)))
         sent = time.perf_counter()
         assert c.open_folder_image(4)
         qtbot.waitUntil(lambda: len(rec.of("interactive")) > answers, timeout=30000)
@@ -114,6 +117,7 @@ def test_run_all_gives_way_to_an_interactive_fit_and_then_finishes_every_image(q
         # ... and was fitted again from the start once the answer was there; every image once, in list order
         assert [b[1] for b in batch if b[4] == "done"] == [p.name for p in images]
         assert paused == [True, False] and not c.folder.paused  # the list said so while it waited
+        assert "paused" in labels and labels.index("paused") < len(labels) - 1 and labels[-1] != "paused"
         assert c.folder.summary.done == 5 and not c.folder.summary.cancelled
         assert [s.state for s in c.folder.model.statuses] == [DONE] * 5
         assert _logged(out) == [(p.name, "done") for p in images]

@@ -511,7 +511,14 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
 
     @Slot(int, object)
     def _on_finished(self, job_id: int, prediction) -> None:
-        self.in_flight.answered(job_id)  # before any return: "Run all" goes on whatever becomes of the answer
+        # "Run all" goes on once the answer is handled, whatever becomes of it; after the handling, so that a next
+        # request it sends (the next person of "Fit everyone") holds the gate without a moment free between them
+        try:
+            self._finished(job_id, prediction)
+        finally:
+            self.in_flight.answered(job_id)
+
+    def _finished(self, job_id: int, prediction) -> None:
         if job_id != self.generation.current or self.session.shown is None:
             return  # superseded
         if job_id == self._everyone_job:
@@ -580,7 +587,12 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
 
     @Slot(int, str, bool)
     def _on_failed(self, job_id: int, message: str, no_person: bool = False) -> None:
-        self.in_flight.answered(job_id)
+        try:  # (the gate freed after the handling, as in _on_finished)
+            self._failed(job_id, message, no_person)
+        finally:
+            self.in_flight.answered(job_id)
+
+    def _failed(self, job_id: int, message: str, no_person: bool = False) -> None:
         if job_id != self.generation.current:
             return
         if job_id == self._everyone_job:  # one person failed: say so (now and in the last status) and go on

@@ -135,13 +135,28 @@ def status_of(prediction: Prediction | None = None, quality: FitQuality | None =
 # ----------------------------------------------------------------------------- workers
 def thumbnail(path: Path, side: int = THUMB_SIDE) -> QImage | None:
     """A small RGB copy of an image file (longest side `side`), or None when it cannot be read. JPEGs
-    decode at a reduced scale (PIL's draft mode), so even a large photo takes a few ms."""
+    decode at a reduced scale (PIL's draft mode), so even a large photo takes a few ms; a HEIC photo, which Pillow
+    does not read, is decoded whole by the app's reader (libheif's tools, inference/heif.py: about a second for a
+    phone's photo) and shrunk."""
     try:
         if not path.is_file():  # a FIFO or a device would block the thread on open()
             return None
         from PIL import Image, ImageOps
 
-        from inference.image_io import quiet_pillow
+        from inference.image_io import is_heif, load_image, quiet_pillow
+
+        with open(path, "rb") as f:
+            if is_heif(f.read(64)):
+                import cv2
+                import numpy as np
+
+                from .qt_images import to_qimage
+
+                img = load_image(path)
+                k = side / max(img.shape[:2])
+                return to_qimage(np.ascontiguousarray(cv2.resize(
+                    img, (max(1, round(img.shape[1] * k)), max(1, round(img.shape[0] * k))),
+                    interpolation=cv2.INTER_AREA)) if k < 1 else img)
 
         quiet_pillow()
         with Image.open(path) as im:
@@ -543,11 +558,11 @@ class FolderSession(QObject):
         self._threads = []
 
     def _set_running(self, on: bool) -> None:
-        if not on:
-            self._set_paused(False)
         if on != self.running:
             self.running = on
             self.runningChanged.emit(on)
+        if not on:  # (after: a list told "not paused" while still running said "running…" after a Cancel)
+            self._set_paused(False)
 
     def _set_paused(self, on: bool) -> None:
         if on != self.paused:

@@ -3,6 +3,10 @@
 (OpenCV's reads AVIF only; pillow-heif is not on it), and the tools run as separate programs on a copy of the file
 in a private temporary folder, with the arguments as a list (no shell), so a photo cannot run code here.
 
+libheif decodes damaged HEVC data without a word (a few flipped bytes give a garbled picture and exit 0): unlike a
+JPEG or PNG, a damaged HEIC photo is not noticed. A file of several top-level images (a burst, an edit beside its
+original) has all of them decoded by heif-convert, the primary one kept; only the primary's size is checked.
+
 The primary image is decoded with the file's own transformations applied (libheif's default: an iPhone's rotation
 box turns it upright) and handed over as a JPEG at quality 100: on a 12-megapixel photo 0.5 s against 2.5 s for a
 PNG, whose compression took most of the time, and 0.2 levels apart from it on average (HEIC is 4:2:0 colour too).
@@ -37,8 +41,9 @@ def missing_tools_advice() -> str:
             f"Compatible, and shares them as JPEG when asked for)")
 
 
-def _run(args: list[str], name: str) -> bytes:
-    """A tool's output (stdout); ImageLoadError naming the photo when it fails or hangs."""
+def _run(args: list[str], name: str, failed: str) -> bytes:
+    """A tool's output (stdout); ImageLoadError naming the photo when it fails (`failed`: what its failure says of
+    the photo) or hangs."""
     tool = Path(args[0]).name
     try:
         done = subprocess.run(args, capture_output=True, timeout=TIMEOUT_S, check=False, stdin=subprocess.DEVNULL)
@@ -49,8 +54,7 @@ def _run(args: list[str], name: str) -> bytes:
         raise ImageLoadError(f"{name} could not be read: {tool} did not run ({exc.strerror})") from None
     if done.returncode != 0:
         said = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
-        raise ImageLoadError(f"{name} could not be read: corrupt or truncated HEIC"
-                             + (f" ({tool}: {said[-1][:160]})" if said else ""))
+        raise ImageLoadError(f"{name} could not be read: {failed}" + (f" ({tool}: {said[-1][:160]})" if said else ""))
     return done.stdout
 
 
@@ -75,12 +79,15 @@ def decode_heif(data: bytes, name: str, check_pixels) -> np.ndarray:
     with tempfile.TemporaryDirectory(prefix="nbf-heif-") as tmp:
         src, out = Path(tmp) / "photo.heic", Path(tmp) / "photo.jpg"
         src.write_bytes(data)
-        size = primary_size(_run([shutil.which("heif-info"), str(src)], name))
+        # (heif-info reads the file's structure: its failure is the file's; heif-convert's, after it, may be the
+        # decoder's: a missing HEVC plugin, an image too wide for a JPEG)
+        size = primary_size(_run([shutil.which("heif-info"), str(src)], name, "corrupt or truncated HEIC"))
         if size is None:
             raise ImageLoadError(f"{name} could not be read: a HEIC file without a primary image")
         width, height, place = size
         check_pixels(width, height, name)
-        _run([shutil.which("heif-convert"), "--quiet", "-q", "100", str(src), str(out)], name)
+        _run([shutil.which("heif-convert"), "--quiet", "-q", "100", str(src), str(out)], name,
+             "its HEIC image could not be decoded")
         written = out if out.is_file() else Path(tmp) / f"photo-{place}.jpg"
         img = cv2.imread(str(written), cv2.IMREAD_UNCHANGED) if written.is_file() else None
     if img is None:

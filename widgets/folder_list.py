@@ -47,6 +47,8 @@ def name_lines(fm, name: str, width: int) -> list[str]:
     k = len(name)
     while k > 1 and fm.horizontalAdvance(name[:k]) > width:
         k -= 1
+    if fm.horizontalAdvance(name[:k]) > width:  # (not even a letter fits: one elided line, as Qt elides)
+        return [fm.elidedText(name, Qt.TextElideMode.ElideMiddle, width)]
     cut = max(name.rfind(ch, 0, k) + 1 for ch in "_- .")
     if cut >= k * 2 // 3:
         k = cut

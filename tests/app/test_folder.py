@@ -70,6 +70,21 @@ def test_thumbnails_are_made_off_the_gui_thread(qtbot, session, images):
     assert threads and all(t is not threading.main_thread() for t in threads)
 
 
+def test_a_heic_photo_gets_its_thumbnail(qtbot, session, tmp_path):
+    """An iPhone's HEIC photo, which Pillow does not read, gets a thumbnail from the app's reader (libheif's tools)
+    and is not marked unreadable (it was: no thumbnail, then a whole decode only to find it reads)."""
+    heic = tmp_path / "IMG_0001.HEIC"
+    shutil.copy(Path(__file__).resolve().parents[1] / "inference" / "images" / "synthetic_01.heic", heic)
+    unreadable = []
+    session.thumbs.unreadable.connect(lambda *a: unreadable.append(a))
+    session.set_images([heic, tmp_path / "missing.png"])
+    qtbot.waitUntil(lambda: session.model.thumbs[0] is not None and session.model.statuses[1].state == ERROR,
+                    timeout=20000)
+    thumb = session.model.thumbs[0]
+    assert max(thumb.width(), thumb.height()) == 72 and [u[1] for u in unreadable] == [1]
+    assert session.model.statuses[0].state == NOT_RUN
+
+
 def test_run_all_writes_every_result_and_reports_failures(qtbot, session, images, tmp_path):
     out = tmp_path / "out"
     session.set_images(images)

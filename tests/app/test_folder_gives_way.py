@@ -203,3 +203,31 @@ def test_an_image_that_gave_way_is_not_taken_as_fitted_when_the_request_is_answe
     in_flight.answered(job)
     assert give_way() and give_way.gave_way
     assert not GiveWay(lambda: False, in_flight)()  # the next try starts afresh
+
+
+def test_fit_everyone_holds_the_gate_from_one_person_to_the_next(qtbot, slow_controller, tmp_path):
+    """The controller frees the gate after handling an answer, and the next person of "Fit everyone" is sent while
+    handling it: the gate is never free between two people (it was, for a moment after each answer, and a waiting
+    "Run all" woke, started its image and was cut short again, once per person)."""
+    from inference.image_io import load_image
+    from tests.app.support import PHOTOS
+
+    cam = load_image(PHOTOS / "camera.png")
+    trio = tmp_path / "trio.png"
+    write_png(trio, np.concatenate([cam, cam, cam], 1))  # three camera men, side by side
+    c, s = slow_controller, slow_controller.session
+    gate = c.in_flight
+    events: list[tuple[str, int]] = []
+    sent, answered = gate.sent, gate.answered
+    gate.sent = lambda job: (events.append(("sent", job)), sent(job))[-1]
+    gate.answered = lambda job: (events.append(("answered", job)), answered(job))[-1]
+    c.open_file(trio)
+    qtbot.waitUntil(lambda: not s.busy and s.prediction is not None, timeout=60000)
+    assert len(s.people) == 3
+    events.clear()
+    c.fit_everyone()
+    qtbot.waitUntil(lambda: not s.busy and set(s.results) == {0, 1, 2}, timeout=60000)
+    chain = [job for call, job in events if call == "sent"]
+    assert len(chain) == 2, events  # persons 2 and 3 (person 1 was fitted when the photo opened)
+    assert events.index(("sent", chain[1])) < events.index(("answered", chain[0])), events
+    assert not gate.busy

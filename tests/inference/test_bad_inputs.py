@@ -149,7 +149,9 @@ def test_an_iphones_heic_photo_is_read(tmp_path, name):
 
 def test_a_heic_file_of_several_images_gives_its_primary_one(tmp_path):
     """A HEIC file with two top-level images (a burst, an edit beside its original; made here by libheif's heif-enc,
-    whose first image is the primary one): heif-convert writes one file per image, and the primary one is read."""
+    whose first image is the primary one): heif-convert writes one file per image, and the primary one is read.
+    (heif-enc cannot make a file whose primary image is not its first, so taking the first file always would pass
+    too; the numbering by the primary's place follows heif-convert's own.)"""
     import subprocess
 
     red, blue = np.zeros((64, 48, 3), np.uint8), np.zeros((80, 40, 3), np.uint8)

@@ -38,6 +38,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,6 +231,38 @@ def _download(folder: Path) -> Path:
     return next(folder.glob(f"pose2sim-{VERSION}-*.whl"))
 
 
+def torso_direction(joints12: np.ndarray) -> np.ndarray:
+    """(3,) unit vector from the mid-hips to the mid-shoulders of 12 LSP-ordered joints (12, 3)."""
+    d = joints12[[8, 9]].mean(0) - joints12[[2, 3]].mean(0)
+    return d / np.linalg.norm(d)
+
+
+def as_seen_along_the_ray(direction: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """A direction (3,) in an OpenCV camera frame turned as the camera would need to turn to look straight at
+    `target` (3,): how a crop centred on the person sees it (NBF's crop camera looks at the person, not along the
+    photo's axis)."""
+    ray = target / np.linalg.norm(target)
+    axis = np.cross(ray, [0.0, 0.0, 1.0])
+    s, c = np.linalg.norm(axis), float(ray[2])
+    if s < 1e-9:
+        return direction
+    rot = cv2.Rodrigues(axis / s * np.arctan2(s, c))[0]
+    return rot @ direction
+
+
+def lean_towards_camera(direction: np.ndarray) -> float:
+    """Degrees the torso direction (3,) (OpenCV camera frame: y down, z away) tilts its top towards the camera out
+    of the image's vertical (0 upright or leaning sideways only; negative: away)."""
+    return float(np.degrees(np.arctan2(-direction[2], -direction[1])))
+
+
+def torso_errors(fitted: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
+    """(angle in degrees between two torso directions (3,), the fitted one's lean towards the camera minus the
+    reference's), both in the crop's view."""
+    angle = float(np.degrees(np.arccos(np.clip(fitted @ reference, -1.0, 1.0))))
+    return angle, lean_towards_camera(fitted) - lean_towards_camera(reference)
+
+
 def _picture(paths: list[Path], people: list, reference: np.ndarray, cameras: list[CalibratedCamera],
              meshes: list) -> np.ndarray:
     """Top row: the four views (each 480 px tall) with the detector's limb keypoints (green) and the reference
@@ -341,13 +374,22 @@ def main(argv: list[str] | None = None) -> int:
             true_depth = float((cameras[v].R @ ref[[2, 3]].mean(0) + cameras[v].t)[2])
             row = {"frame": k, "camera": cam, "found": True, "scored": True, "sides_exchanged": bool(swapped[v]),
                    "distance_m": true_depth}
+            # the torso's direction as the crop sees it, without any alignment (PA-MPJPE removes the body's turn
+            # and lean): the reference turned into this camera, then towards the person's hips
+            hips = cameras[v].R @ ref[[2, 3]].mean(0) + cameras[v].t
+            ref_torso = as_seen_along_the_ray(cameras[v].R @ torso_direction(ref), hips)
             for name, params in (("network", net), ("refined", p.params)):
                 mesh = body.mesh(params)
                 row[name] = float(pa_mpjpe(mesh.joints[smpl][None], ref[None])[0]) * 1000
                 photo = photo_camera_for(p, params, mesh)
                 row[f"{name}_distance_m"] = -float(mesh.joints[0, 2]) * float(cameras[v].K[0, 0]) / photo.focal
+                # (the body model's frame is OpenGL's: y up, z towards the viewer)
+                fitted = torso_direction(np.asarray(mesh.joints[smpl], np.float64) * [1.0, -1.0, -1.0])
+                row[f"{name}_torso_deg"], row[f"{name}_lean_deg"] = torso_errors(fitted, ref_torso)
             if person.world is not None:
                 row["blazepose_world"] = float(pa_mpjpe(person.world[limbs][None], ref[None])[0]) * 1000
+                seen = torso_direction(np.asarray(person.world[limbs], np.float64))  # (x right, y down, z away)
+                row["blazepose_torso_deg"], row["blazepose_lean_deg"] = torso_errors(seen, ref_torso)
             rows.append(row)
             print(json.dumps(row), flush=True)
 
@@ -375,6 +417,19 @@ def main(argv: list[str] | None = None) -> int:
                      f"{mean(rs, 'network')} | {mean(rs, 'refined')} | {mean(rs, 'blazepose_world')} | "
                      f"{mean(rs, 'distance_m', 2)} / {mean(rs, 'network_distance_m', 2)} / "
                      f"{mean(rs, 'refined_distance_m', 2)} |")
+    lines += ["", "The torso's direction (mid-hips to mid-shoulders) as each view's crop sees it, without alignment: "
+                  "the angle to the reference's (degrees, mean), and the error of its lean towards the camera "
+                  "(degrees, mean signed: + leans further towards the camera than the man does; mean absolute):", "",
+              "| camera | network: angle; lean error, signed / absolute | refined | BlazePose world landmarks |",
+              "|---|---|---|---|"]
+    for cam in (*CAMERAS, None):
+        rs = [r for r in scored if cam is None or r["camera"] == cam]
+        cells = []
+        for name in ("network", "refined", "blazepose"):
+            lean = [r[f"{name}_lean_deg"] for r in rs if f"{name}_lean_deg" in r]
+            cells.append(f"{mean(rs, f'{name}_torso_deg')}; {np.mean(lean):+.1f} / {np.mean(np.abs(lean)):.1f}"
+                         if lean else "-")
+        lines.append(f"| {cam or '**all**'} | " + " | ".join(cells) + " |")
     if scored:
         # the four views of a moment share one pose: the standard error of the refinement's gain over moments
         gain = {}

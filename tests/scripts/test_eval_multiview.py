@@ -138,3 +138,31 @@ def test_video_frames_reads_the_wanted_frames_in_order(tmp_path):
     assert np.allclose([float(img.mean()) for _, img in got], [60, 140], atol=3)  # within JPEG's error
     with pytest.raises(SystemExit, match="frame 5 of clip.avi"):
         list(video_frames(path, (5,), "clip.avi"))
+
+
+def _skeleton(lean_deg: float) -> np.ndarray:
+    """12 LSP joints (OpenCV camera frame, metres) of a torso 0.5 m long whose top leans `lean_deg` towards the
+    camera (z away from it), hips 0.3 m apart."""
+    j = np.zeros((12, 3))
+    up = np.array([0.0, -np.cos(np.radians(lean_deg)), -np.sin(np.radians(lean_deg))])
+    j[2], j[3] = (-0.15, 0.0, 3.0), (0.15, 0.0, 3.0)
+    j[8], j[9] = j[2] + 0.5 * up, j[3] + 0.5 * up
+    return j
+
+
+def test_the_torsos_lean_towards_the_camera_is_measured_in_the_crops_view():
+    """The torso's direction and its lean towards the camera (the error PA-MPJPE aligns away); a person off the
+    photo's axis is seen by the crop as looking straight at them: a sideways turn of the view changes no lean."""
+    upright, leaning = mv.torso_direction(_skeleton(0.0)), mv.torso_direction(_skeleton(20.0))
+    np.testing.assert_allclose(upright, [0.0, -1.0, 0.0], atol=1e-12)
+    assert mv.lean_towards_camera(upright) == pytest.approx(0.0, abs=1e-9)
+    assert mv.lean_towards_camera(leaning) == pytest.approx(20.0)
+    assert mv.torso_errors(leaning, upright) == pytest.approx((20.0, 20.0))
+    assert mv.torso_errors(upright, leaning) == pytest.approx((20.0, -20.0))
+    # a target 30 degrees to the right: the crop turns about the vertical, a vertical torso stays vertical
+    right = np.array([np.sin(np.radians(30)), 0.0, np.cos(np.radians(30))])
+    np.testing.assert_allclose(mv.as_seen_along_the_ray(upright, 3 * right), upright, atol=1e-12)
+    np.testing.assert_allclose(mv.as_seen_along_the_ray(right, 3 * right), [0.0, 0.0, 1.0], atol=1e-12)
+    # a target above the axis: the crop looks up at it, and a torso along that ray is seen end-on
+    up = np.array([0.0, -np.sin(np.radians(25)), np.cos(np.radians(25))])
+    np.testing.assert_allclose(mv.as_seen_along_the_ray(up, 2 * up), [0.0, 0.0, 1.0], atol=1e-12)

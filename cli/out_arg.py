@@ -1,6 +1,7 @@
 """The --out argument of the commands that write files: a path, never the empty string (which Path reads as the
 current folder, so that `--out ""` or an unset shell variable would write there without a word); the folder made
-and checked before any work, with the photos of the scripts that evaluate photos into it (`out_folder_and_photos`)."""
+and checked before any work, with the photos of the scripts that evaluate photos into it (`out_folder_and_photos`),
+and their results written there at the end (`write_tables`)."""
 from __future__ import annotations
 
 import argparse
@@ -64,3 +65,20 @@ def out_folder_and_photos(out: Path, photos: list[Path]) -> tuple[list[tuple[Pat
         print(f"error: none of the {len(photos)} photos could be read: nothing to evaluate", file=sys.stderr)
         return [], 1
     return readable, 0
+
+
+def write_tables(folder: Path, name: str, rows, text: str) -> int:
+    """The end of a script that evaluates photos: NAME.json (`rows`, JSON) and NAME.md (`text`) in `folder`, each
+    written whole or not at all (`atomic_write`), the JSON first so that a table is never newer than its data.
+    Returns 0, or 1 with the error on stderr."""
+    import json
+
+    from inference.file_writes import atomic_write, describe_os_error
+
+    try:
+        atomic_write(folder / f"{name}.json", json.dumps(rows, indent=1), overwrite=True)
+        atomic_write(folder / f"{name}.md", text, overwrite=True)
+    except OSError as exc:
+        print(f"error: cannot write the results: {describe_os_error(exc)}", file=sys.stderr)
+        return 1
+    return 0

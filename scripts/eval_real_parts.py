@@ -62,7 +62,7 @@ def _fmt(x: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     from cli.cmd_evaluate import EvaluateInputError, check_weights
-    from cli.out_arg import out_folder_and_photos, out_path
+    from cli.out_arg import out_folder_and_photos, out_path, write_tables
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("photos", nargs="+", type=Path)
@@ -85,7 +85,6 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(1)
     from inference.crop import uncrop_parts
-    from inference.file_writes import atomic_write, describe_os_error
     from inference.metrics import BODY_KEYPOINTS, keypoint_part_agreement, silhouette_iou
     from inference.parts import colorize
     from inference.pipeline import PredictionError, Predictor
@@ -161,11 +160,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"{pooled('body_swaps', 'n_body'):.2f} | "
                      f"{np.nanmean([r['silhouette_iou'] for r in done]):.2f} (mean) |")
     text = "\n".join(lines) + "\n"
-    try:
-        atomic_write(a.out / "real_parts.json", json.dumps(rows, indent=1), overwrite=True)
-        atomic_write(a.out / "real_parts.md", text, overwrite=True)
-    except OSError as exc:
-        print(f"error: cannot write the results: {describe_os_error(exc)}", file=sys.stderr)
+    if write_tables(a.out, "real_parts", rows, text):
         return 1
     print(text)
     return 1 if failed else 0

@@ -112,7 +112,7 @@ def picture_name(stem: str, person: int, taken: set[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from cli.out_arg import out_folder_and_photos, out_path
+    from cli.out_arg import out_folder_and_photos, out_path, write_tables
     from training.set_settings import whole_number
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -129,7 +129,6 @@ def main(argv: list[str] | None = None) -> int:
     from inference.body_measure import measure
     from inference.crop import uncrop_parts
     from inference.detect.draw import draw_people
-    from inference.file_writes import atomic_write, describe_os_error
     from inference.fit_quality import assess
     from inference.pipeline import PredictionError, Predictor
     from inference.render.overlay import mesh_overlay, parts_overlay
@@ -183,11 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label}: {exc}")
             rows.append({"photo": label, "result": str(exc)})
     table = results_markdown(rows)
-    try:
-        atomic_write(a.out / "results.json", json.dumps(rows, indent=1), overwrite=True)
-        atomic_write(a.out / "results.md", table, overwrite=True)
-    except OSError as exc:
-        print(f"error: cannot write the results: {describe_os_error(exc)}", file=sys.stderr)
+    if write_tables(a.out, "results", rows, table):
         return 1
     print(table, end="")
     return 1 if failed else 0

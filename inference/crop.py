@@ -19,7 +19,7 @@ GUIDE_EPS = 1e-3
 GUIDE_WORK_PX = 2.0
 # ... and the person's outline follows the photo too where the filter's cells are at most this many photo pixels
 # wide (on the tuning people 0.7369 with the outline kept, 0.7407 with it filtered: `_uncrop_guided`)
-GUIDE_OUTLINE_MAX_STEP = 1
+GUIDE_OUTLINE_MAX_STEP = 1  # (at most 1: `_uncrop_guided` then reads the cells as the photo's own pixels)
 # A large photo's person: pixels settled without interpolating every class (`_labels_from_cells`). The margins
 # are far above float32 rounding (1e-7 of a probability); a sampling position may be off by a 32nd of a cell
 # (OpenCV's fixed-point coordinates), SPAN_SLACK covers twice that; the unsettled pixels go in tiles of EXACT_TILE

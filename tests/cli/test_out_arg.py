@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cli.out_arg import write_tables
+from cli.out_arg import out_folder_and_photos, write_tables
 
 
 def test_the_results_are_written_json_first_and_a_failure_is_one_line(tmp_path, capsys):
@@ -17,3 +17,18 @@ def test_the_results_are_written_json_first_and_a_failure_is_one_line(tmp_path, 
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: cannot write the results:") and "parts.md" in err and "\n" not in err, err
     assert json.loads((tmp_path / "parts.json").read_text()) == rows and (tmp_path / "parts.md").is_dir()
+
+
+def test_photos_that_do_not_read_are_named_and_none_is_exit_1(tmp_path, capsys):
+    """The evaluation scripts' opening: each photo that does not read is named, and with none left the answer is
+    exit 1 with nothing written (an empty table went over the folder's results), the folder made."""
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff not a whole jpeg")
+    out = tmp_path / "out"
+    assert out_folder_and_photos(out, [tmp_path / "missing.jpg", tmp_path / "broken.jpg"]) == ([], 1)
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("left out: missing.jpg: file not found") and "broken.jpg is a truncated JPEG" in err[1]
+    assert err[2] == "error: none of the 2 photos could be read: nothing to evaluate"
+    assert out.is_dir() and list(out.iterdir()) == []
+    (tmp_path / "file").write_text("")
+    assert out_folder_and_photos(tmp_path / "file", [tmp_path / "broken.jpg"]) == ([], 2)
+    assert capsys.readouterr().err.startswith("error: ")

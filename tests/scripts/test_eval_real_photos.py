@@ -55,14 +55,11 @@ def test_bad_arguments_are_refused_before_any_work(tmp_path, capsys):
 
 
 def test_no_readable_photo_is_exit_1_and_writes_nothing(tmp_path, capsys):
-    """Every photo missing or unreadable was exit 0 with an empty table written over the folder's results."""
-    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff not a whole jpeg")
+    """Every photo missing or unreadable was exit 0 with an empty table written over the folder's results (the
+    messages: `cli.out_arg.out_folder_and_photos`, tests/cli/test_out_arg.py)."""
     out = tmp_path / "out"
-    assert eval_real_photos.main([str(tmp_path / "missing.jpg"), str(tmp_path / "broken.jpg"),
-                                  "--out", str(out)]) == 1
-    err = _err(capsys).splitlines()
-    assert err[0].startswith("left out: missing.jpg: file not found") and "broken.jpg is a truncated JPEG" in err[1]
-    assert err[2] == "error: none of the 2 photos could be read: nothing to evaluate"
+    assert eval_real_photos.main([str(tmp_path / "missing.jpg"), "--out", str(out)]) == 1
+    assert _err(capsys).splitlines()[-1] == "error: none of the 1 photos could be read: nothing to evaluate"
     assert list(out.iterdir()) == []
 
 

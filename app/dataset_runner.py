@@ -7,7 +7,9 @@ counts (13 x 13, rows ground truth, columns prediction) that the table sums over
 
 `DatasetSession` (GUI thread) lists the cases into a `DatasetTableModel` at once, then a
 `DatasetWorker` in its own thread runs the Predictor case by case and sends a `CaseResult`
-per case. Stale runs are dropped by a generation counter, as for single images.
+per case. Stale runs are dropped by a generation counter, as for single images. The run gives way to the
+interactive prediction of the image on screen (app.worker.InFlight) as the folder's "Run all" does, and says so
+as the batch does (`paused`, then `DatasetSession.pausedChanged`): the panel's progress reads "N / M · paused".
 """
 from __future__ import annotations
 
@@ -182,11 +184,14 @@ def _unpng(data: bytes, shape: tuple[int, int]) -> np.ndarray | None:
 
 
 class DatasetWorker(PredictorWorker):
-    """Runs the Predictor over the cases of a reader (in its own thread)."""
+    """Runs the Predictor over the cases of a reader (in its own thread), giving way to the interactive
+    predictions (`in_flight`, app.worker.InFlight; None: never) as the folder's BatchWorker does: paused(job, on)
+    as it starts and stops waiting for one."""
 
     started = Signal(int, int)  # job, total
     progress = Signal(int, int, int)  # job, done, total
     caseDone = Signal(int, object)  # job, CaseResult
+    paused = Signal(int, bool)  # job, waiting for an interactive prediction (app.folder.BatchWorker.paused)
     finished = Signal(int)
     failed = Signal(int, str)
     _renderer = None  # a run's MeshRenderer for real UP-3D cases' labels (`run`)
@@ -219,7 +224,7 @@ class DatasetWorker(PredictorWorker):
         """Score the rows in order (one CaseResult signal each); False when the job went stale."""
         cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
         for done, row in enumerate(rows):
-            self._wait_for_answer(job_id)  # the photo on screen first (app.worker.InFlight)
+            self._pause(job_id)  # the photo on screen first (app.worker.InFlight)
             if cancel():
                 return False
             case = cases[row]
@@ -257,7 +262,7 @@ class DatasetWorker(PredictorWorker):
             except Cancelled:
                 if self._gen.is_stale(job_id) or not try_once.gave_way:
                     return None, lost
-            self._wait_for_answer(job_id)
+            self._pause(job_id)
             lost += time.perf_counter() - t0
 
 
@@ -269,6 +274,7 @@ class DatasetSession(QObject):
     opened = Signal(str, int)  # folder, number of cases
     progress = Signal(int, int)
     runningChanged = Signal(bool)
+    pausedChanged = Signal(bool)  # the running job starts / stops waiting for the photo's interactive prediction
     finished = Signal(str)  # summary line
     error = Signal(str)
     errorResolved = Signal(str)  # an earlier `error` about opening that a later successful open answers
@@ -288,6 +294,7 @@ class DatasetSession(QObject):
         self.model = DatasetTableModel(self)
         self.generation = Generation()
         self.running = False
+        self.paused = False  # the running job waits for the photo's interactive prediction (`pausedChanged`)
         self._job = 0
         # the table's results were scored with the settings of this configure() call (a Run after a Stop goes on
         # with the cases not scored yet; after new settings it scores them all again)
@@ -300,6 +307,7 @@ class DatasetSession(QObject):
         self._configure.connect(self.worker.configure)
         self.worker.caseDone.connect(self._on_case)
         self.worker.progress.connect(self._on_progress)
+        self.worker.paused.connect(self._on_paused)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self._details_gen = Generation()
@@ -379,6 +387,7 @@ class DatasetSession(QObject):
             self.model.clear_results()
             rows, self._offset = None, 0
         self._scored_with = self._settings
+        self._set_paused(False)  # (a job this one supersedes may have been waiting: its answers are dropped)
         self._set_running(True)
         self._run.emit(self._job, self.reader, rows)
 
@@ -395,6 +404,18 @@ class DatasetSession(QObject):
         if on != self.running:
             self.running = on
             self.runningChanged.emit(on)
+        if not on:  # a stopped run is not paused (its job's own "paused off" is stale, and dropped)
+            self._set_paused(False)
+
+    def _set_paused(self, on: bool) -> None:
+        if on != self.paused:
+            self.paused = on
+            self.pausedChanged.emit(on)
+
+    @Slot(int, bool)
+    def _on_paused(self, job: int, on: bool) -> None:
+        if job == self.generation.current and self.running:
+            self._set_paused(on)
 
     @Slot(int, object)
     def _on_case(self, job: int, result: CaseResult) -> None:

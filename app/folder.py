@@ -3,8 +3,9 @@
 
 Three threads: the GUI thread holds the `FolderSession` (a list model of the images, their statuses and
 thumbnails); a `ThumbnailWorker` decodes small copies of the images; a `BatchWorker` runs its own
-Predictor over the images and writes each result with `inference.predict_outputs.write_outputs`, the
-exporter of `main.py predict` (parts PNG in the photo's frame, overlays, mesh, params). Both workers follow
+Predictor over the images and writes each result as `main.py predict` does, by the same code
+(inference/folder_predict.py: parts PNG in the photo's frame, overlays, mesh, params; with "every person", each
+person's set as NAME_pN and the scene of them all, as `predict --all-people`). Both workers follow
 the model worker's shape (app/worker.py): a QObject in a `WorkerThread`, requests by queued signal with a
 job id from a `Generation`, answers by signal; a newer request makes the older one stale, so it stops at
 the next image (its cancel callback also stops the Predictor mid-image). Files written before a cancel
@@ -15,9 +16,9 @@ written, to a log of its own beside the `main.py predict` ranks' logs, OUT/summa
 while another app batch holds it), and at the end (a cancel, or a crash, too) merges every log there into
 OUT/summary.csv with the CLI's `inference.batch_log.merge_summary`: this batch's images in list order
 ("pending" for those a cancel left out), then what earlier runs of either tool wrote there for other images.
-The logs are also how each tool knows what the other wrote: an image is skipped when its outputs are all there
-and the logs do not say they hold another image's fit, and the CLI's --overwrite and --all-people rules count
-the app's rows as its own.
+The logs are also how each tool knows what the other wrote: an image is skipped when its outputs (every person's,
+with "every person") are all there and the logs do not say they hold another image's fit, and each tool counts
+the other's rows as its own.
 
 The statuses also follow the interactive predictions: the controller records each result of an image of
 the list (`record`), so clicking through a folder fills in the list as "Run all" does.
@@ -37,7 +38,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, Signal,
 from PySide6.QtGui import QImage
 
 from inference import batch_log
-from inference.errors import USER_ERRORS, Cancelled, NoPersonFound, print_traceback
+from inference.errors import Cancelled, print_traceback
 from inference.file_writes import write_error_reason
 from inference.predict_outputs import SUMMARY
 
@@ -70,17 +71,19 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 2  # Path of a row
 class ImageStatus:
     """What is known of one image of the list. verdict: the fit-quality verdict of a done image
     ('good' / 'doubtful' / 'bad' / 'unknown'; inference.fit_quality), '' before; outputs: the files the
-    batch wrote for it."""
+    batch wrote for it; people: how many people of it the batch wrote (with "every person"), 0 when not counted."""
 
     state: str = NOT_RUN
     message: str = ""
     verdict: str = ""
     outputs: tuple[Path, ...] = ()
+    people: int = 0
 
     @property
     def label(self) -> str:
-        if self.state == DONE and self.verdict and self.verdict != "unknown":
-            return f"done · {self.verdict} fit"
+        if self.state == DONE and self.verdict and self.verdict != "unknown":  # (the verdict of person 1's fit)
+            # ("2 people · doubtful fit" is cut in the list's width at 1600 px: the count says it is done)
+            return f"{self.people} people · {self.verdict}" if self.people > 1 else f"done · {self.verdict} fit"
         if self.state == RUNNING and self.message == PAUSED:
             return PAUSED
         return self.state
@@ -95,6 +98,7 @@ class BatchRequest:
     out: Path
     mesh_formats: tuple[str, ...] = BATCH_MESH_FORMATS
     overwrite: bool = False
+    all_people: bool = False  # every person of an image (NAME, NAME_p2, ..., NAME_scene.glb): predict --all-people
 
 
 @dataclass(frozen=True)
@@ -248,7 +252,7 @@ class BatchWorker(PredictorWorker):
                                      f"{write_error_reason(exc)}")
             return
         stems = output_stems(images)  # over the whole list: two photo.jpg in different folders get two names
-        counts = {DONE: 0, "skipped": 0, NO_PERSON: 0, ERROR: 0}
+        counts = {"done": 0, "skipped": 0, "failed": 0, "no_person": 0}  # (inference.folder_predict's)
         try:
             self._run_images(job_id, request, images, stems, pred, body, log, counts)
         finally:
@@ -256,81 +260,82 @@ class BatchWorker(PredictorWorker):
             # outputs are written), and the images not run are "pending" in the table
             log.close()
             table_error = self._merge(request.out, images, stems)
-        self.finished.emit(job_id, BatchSummary(counts[DONE], counts["skipped"], counts[NO_PERSON], counts[ERROR],
-                                                self._gen.is_stale(job_id), table_error, log.error))
+        self.finished.emit(job_id, BatchSummary(counts["done"], counts["skipped"], counts["no_person"],
+                                                counts["failed"] - counts["no_person"], self._gen.is_stale(job_id),
+                                                table_error, log.error))
 
     def _run_images(self, job_id: int, request: BatchRequest, images: list[Path], stems: list[str], pred, body,
                     log, counts: dict[str, int]) -> None:
-        """Predict and write every image not finished before, in list order, logging one row per image to `log`
-        (an inference.batch_log.BatchLog) and counting it in `counts`; stops when the job is stale."""
-        from inference.predict_outputs import is_complete
+        """Predict and write every image not finished before, in list order, by `main.py predict`'s rules
+        (inference.folder_predict: what is finished, what may be replaced, every person's files and the scene with
+        `all_people`), logging to `log` (an inference.batch_log.BatchLog) and counting in `counts` (its keys);
+        stops when the job is stale or the disk is full."""
+        from inference.folder_predict import FatalWrite, FolderJob
 
-        cancel = lambda: self._gen.is_stale(job_id)  # noqa: E731
         # a table an earlier release wrote without a log: its rows go into this log, so the merge keeps them
         batch_log.adopt_table(request.out, log)
-        # what the logs of every tool (the CLI's ranks, other app batches) know of the folder's outputs: the
-        # people of an image, whose fit an output name's files hold
-        people = batch_log.people_logged(request.out, boxed_too=False)  # (a skipped row's count: the search's)
-        holders = batch_log.written_logged(request.out)
-        renderer = None
+        job = FolderJob(request.out, tuple(request.mesh_formats), request.overwrite, request.all_people,
+                        overwrite_hint="choose another folder")
+        renderer = []  # the mesh overlay's renderer, made in this thread (its GL context) when first needed
         try:
             for row, path in enumerate(images):
                 self._pause(job_id)
-                if cancel():
+                if self._gen.is_stale(job_id):
                     break
-                stem, name = request.out / stems[row], stems[row]
-                entry = {"index": row, "image": str(path), "output": name}
-                if not request.overwrite and is_complete(stem, list(request.mesh_formats)):
-                    status = self._kept(log, entry, path, holders.get(name), people.get(name), request.out)
-                    counts["skipped" if status.state == DONE else ERROR] += 1
-                else:
-                    self.itemStarted.emit(job_id, row)
-                    if renderer is None:  # the mesh overlay's renderer, made in this thread (its GL context)
-                        renderer = self._renderer(body)
-                    done = self._fit_giving_way(job_id, pred, body, renderer, path, stem, request)
-                    if done is None:  # cancelled mid-image: nothing of it was written
-                        break
-                    status, fields = done
-                    counts[status.state] += 1
-                    log.write(**entry, **fields)
-                self.itemDone.emit(job_id, row, status)
+                t0 = time.perf_counter()
+                try:
+                    done = self._image(job_id, job, images, stems, row, pred, body, log, counts, renderer)
+                except FatalWrite as exc:  # (logged and counted) a full or read-only disk: no later image escapes
+                    self.itemDone.emit(job_id, row, ImageStatus(ERROR, f"stopped: {exc}"))
+                    break
+                if done is None:  # cancelled mid-image: what it wrote stays, a rerun keeps it
+                    break
+                outcome, said = done
+                self.itemDone.emit(job_id, row, _status(outcome, said, path, request.out,
+                                                        time.perf_counter() - t0))
                 self.progress.emit(job_id, row + 1, len(images))
         finally:
-            if renderer is not None:
-                renderer.close()
+            for r in renderer:
+                r.close()
 
-    def _pause(self, job_id: int) -> None:
-        """Wait, said as paused, while an interactive prediction is in flight (`_wait_for_answer`)."""
-        if self._in_flight is None or not self._in_flight.busy:
-            return
-        self.paused.emit(job_id, True)
-        self._wait_for_answer(job_id)
-        self.paused.emit(job_id, False)
+    def _image(self, job_id: int, job, images: list[Path], stems: list[str], row: int, pred, body, log,
+               counts: dict[str, int], renderer: list):
+        """(ImageOutcome, the lines said about it) of image `row`: skipped when finished before
+        (`folder_predict.plan`), its scene made when only that is missing, else its people fitted and written,
+        stopped at the Predictor's checkpoints by an interactive request and tried again once that is answered (the
+        people written before stay and are kept); None when the job is cancelled."""
+        from inference.folder_predict import FolderRun, ImageOutcome, plan, predict_image, scene_only
 
-    def _fit_giving_way(self, job_id: int, pred, body, renderer, path: Path, stem: Path,
-                        request: BatchRequest) -> tuple[ImageStatus, dict] | None:
-        """`_one`, stopped at the Predictor's checkpoints by an interactive request and tried again once it is
-        answered (the same image: the list order stays); None when the job is cancelled."""
+        started = False
         while True:
+            said: list[str] = []
+            failed = counts["failed"]
+            todo = plan(job, images, stems, [row], log, counts, said.append)
+            path, name = images[row], stems[row]
+            if row in todo.scenes:  # every person's files there, the scene not: made from them
+                return scene_only(job, body, log, counts, row, path, name, todo.people[name],
+                                  todo.searched.get(name), todo.holders, said.append), said
+            if row not in todo.todo:
+                return ImageOutcome("failed" if counts["failed"] > failed else "skipped"), said
+            if not started:
+                self.itemStarted.emit(job_id, row)
+                started = True
+            if not renderer:
+                renderer.append(self._renderer(body))
             try_once = self._give_way(job_id)
-            done = self._one(pred, body, renderer, path, stem, request, try_once)
-            if done is not None or self._gen.is_stale(job_id) or not try_once.gave_way:
-                return done
-            self._pause(job_id)  # nothing of the image was written: fitted again from the start
-
-    @staticmethod
-    def _kept(log, entry: dict, path: Path, held: tuple[str, str] | None, people: int | None,
-              out: Path) -> ImageStatus:
-        """An image whose outputs are all there, logged: kept (skipped) when they hold its fit (`held`: whose fit
-        the logs say they hold, inference.batch_log.written_logged; None, not on record: files from before the
-        logs count as its own), else an error: another image's or person's fit is never replaced unasked."""
-        if held is None or batch_log.holds(held, path, 1):
-            # the merge keeps the row of the run that wrote the files, with its numbers
-            log.write(**entry, status="skipped", message="outputs exist", people=people)
-            return ImageStatus(DONE, f"outputs already in {out} (kept)")
-        message = f"outputs exist under {entry['output']}, holding {batch_log.holder_text(held)}; choose another folder"
-        log.write(**entry, status="error", message=message)
-        return ImageStatus(ERROR, message)
+            run = FolderRun(job, pred, renderer[0], body, log, counts, said.append, todo.holders, todo.boxed,
+                            cancel=try_once)
+            try:
+                return predict_image(run, row, path, name), said
+            except Cancelled:
+                if self._gen.is_stale(job_id) or not try_once.gave_way:
+                    return None
+            except Exception as exc:  # noqa: BLE001 - a bug is this image's status (traceback printed); the batch goes on
+                print_traceback()
+                log.write(index=row, image=str(path), output=name, status="error", message=user_message(exc))
+                counts["failed"] += 1
+                return ImageOutcome("failed"), [user_message(exc)]
+            self._pause(job_id)  # fitted again; the people written before the interactive request are kept
 
     @staticmethod
     def _merge(out: Path, images: list[Path], stems: list[str]) -> str:
@@ -348,50 +353,25 @@ class BatchWorker(PredictorWorker):
 
         return MeshRenderer(body.faces, body.weights)
 
-    @staticmethod
-    def _one(pred, body, renderer, path: Path, stem: Path, request: BatchRequest,
-             cancel) -> tuple[ImageStatus, dict] | None:
-        """Predict and write one image: its status and its summary-table fields (status, message, person,
-        people, seconds, fit quality); None when cancelled before anything was written."""
-        from inference.image_io import damage_notes
-        from inference.predict_outputs import quality_fields, write_outputs
 
-        t0 = time.perf_counter()
-
-        def failed(status: ImageStatus, people=None) -> tuple[ImageStatus, dict]:
-            return status, {"status": TABLE_STATUS[status.state], "message": status.message, "people": people,
-                            "seconds": time.perf_counter() - t0}
-
-        try:
-            with damage_notes() as damage:
-                prediction = pred.predict(path, cancel=cancel)
-        except Cancelled:
-            return None
-        except Exception as exc:  # noqa: BLE001 - one image's failure is its status; the batch goes on
-            if cancel():
-                return None
-            if not isinstance(exc, USER_ERRORS):  # a bug: its traceback, beside the image's message
-                print_traceback()
-            return failed(status_of(error=user_message(exc), no_person=isinstance(exc, NoPersonFound)))
-        quality = assess_quietly(prediction)
-        people = len(prediction.people)
-        try:
-            written = write_outputs(prediction, stem, list(request.mesh_formats), renderer, body.name,
-                                    request.overwrite, body)
-        except FileExistsError as exc:
-            return failed(ImageStatus(ERROR, f"{Path(exc.filename or stem).name} exists (not replaced)"), people)
-        except Exception as exc:  # noqa: BLE001 - a disk error is this image's status
-            if not isinstance(exc, OSError):
-                print_traceback()
-            return failed(ImageStatus(ERROR, f"cannot write the outputs: {user_message(exc)}"), people)
-        status = status_of(prediction, quality)
-        seconds = time.perf_counter() - t0
-        note = "; ".join([*damage, f"{len(written)} files, {seconds:.1f} s"])
-        # people counted from 1, as `predict` writes them; no number for a whole image fitted without a person
-        fields = {"status": "done", "message": "; ".join(damage), "person": 1 if people else None, "people": people,
-                  "seconds": seconds,
-                  **quality_fields(prediction, quality)}
-        return ImageStatus(status.state, note, status.verdict, tuple(written)), fields
+def _status(outcome, said: list[str], path: Path, out: Path, seconds: float) -> ImageStatus:
+    """The list's status of an image from its inference.folder_predict.ImageOutcome and the lines said about it
+    (each without the image's path, which the list shows)."""
+    lines = [line.removeprefix("warning: ").removeprefix(f"{path}: ").removeprefix(f"{path} ") for line in said]
+    if outcome.counted == "skipped":
+        return ImageStatus(DONE, "; ".join([*lines, f"outputs already in {out} (kept)"]))
+    if outcome.counted == "failed":
+        state = NO_PERSON if outcome.no_person else ERROR
+        return ImageStatus(state, "; ".join(lines) or "not written", outputs=outcome.written)
+    quality = assess_quietly(outcome.prediction) if outcome.prediction is not None else None
+    who = ""
+    if len(outcome.persons) > 1:
+        who = f"{len(outcome.persons)} people, "
+    elif outcome.persons and outcome.people > 1:  # (one person of several: the one asked for, or the one missing)
+        who = f"person {outcome.persons[0]} of {outcome.people}, "
+    note = "; ".join([*lines, f"{who}{len(outcome.written)} files, {seconds:.1f} s"])
+    return ImageStatus(DONE, note, quality.verdict if quality is not None else "unknown", outcome.written,
+                       len(outcome.persons))
 
 
 # ----------------------------------------------------------------------------- GUI-thread state
@@ -526,9 +506,9 @@ class FolderSession(QObject):
         if row >= 0:
             self.model.set_status(row, status_of(prediction, quality, error, no_person))
 
-    def run_all(self, out: str | Path, overwrite: bool = False) -> int:
-        """Start the batch over every image of the list, writing to `out`; returns its job id (0: no images).
-        A newer run supersedes one still running."""
+    def run_all(self, out: str | Path, overwrite: bool = False, all_people: bool = False) -> int:
+        """Start the batch over every image of the list, writing to `out` (with `all_people`, every person of each
+        image); returns its job id (0: no images). A newer run supersedes one still running."""
         if not self.model.paths:
             self.error.emit("no folder of images open")
             return 0
@@ -538,7 +518,8 @@ class FolderSession(QObject):
         self._set_paused(False)  # (a batch this one supersedes may have been waiting: its answers are dropped)
         self._set_running(True)
         self.progress.emit(0, len(self.model.paths))
-        self._run.emit(self._batch_job, BatchRequest(tuple(self.model.paths), self.out, overwrite=overwrite))
+        self._run.emit(self._batch_job, BatchRequest(tuple(self.model.paths), self.out, overwrite=overwrite,
+                                                                all_people=all_people))
         return self._batch_job
 
     def cancel(self) -> None:

@@ -143,7 +143,8 @@ class PredictorWorker(QObject):
     its own thread that owns one Predictor, built lazily on the first job from the factory and the current
     ModelConfig and built again after `configure` changes it; jobs carry ids from a Generation. A background
     run (dataset, folder batch) gets the interactive requests' `in_flight` and gives way to them: it waits between
-    items (`_wait_for_answer`) and fits an item stopped by a `GiveWay` again from its start."""
+    items (`_pause`, said by its `paused(job, on)` signal) and fits an item stopped by a `GiveWay` again from its
+    start."""
 
     def __init__(self, factory: PredictorFactory, config: ModelConfig, generation: Generation,
                  in_flight: InFlight | None = None):
@@ -154,13 +155,14 @@ class PredictorWorker(QObject):
         self._in_flight = in_flight
         self._predictor = None
 
-    def _wait_for_answer(self, job_id: int) -> bool:
+    def _pause(self, job_id: int) -> None:
         """Wait (this worker's thread) while an interactive request is in flight, until it is answered or `job_id`
-        is stale; whether it waited."""
+        is stale, said by the subclass's `paused(job, on)` signal as the wait starts and ends."""
         if self._in_flight is None or not self._in_flight.busy:
-            return False
+            return
+        self.paused.emit(job_id, True)
         self._in_flight.wait_free(lambda: self._gen.is_stale(job_id))
-        return True
+        self.paused.emit(job_id, False)
 
     def _give_way(self, job_id: int) -> GiveWay:
         """A cancel callback for one try at an item of job `job_id` (`GiveWay`)."""

@@ -9,11 +9,10 @@ from pathlib import Path
 
 from cli.out_arg import make_out_folder
 from inference.image_io import IMAGE_SUFFIXES  # the one list the app's reader accepts
-from inference.predict_outputs import PNG_OUTPUTS
+from inference.predict_outputs import MESH_FORMATS, PNG_OUTPUTS
 
 # a colliding stem's disambiguation (photo_jpg, _2, person _p1) at the end of an output name
 SUFFIX_TAIL = r"(_(" + "|".join(x.lstrip(".") for x in IMAGE_SUFFIXES) + r"))?(_\d+)?(_p\d+)?$"
-MESH_FORMATS = ("obj", "ply", "glb", "skinned-glb", "bvh")
 
 
 class PredictInputError(ValueError):

@@ -7,7 +7,7 @@ There are no collective calls: ranks share nothing but the output folder, and an
 rerun alone.
 
 Resume. An image whose outputs are all there already is skipped before the models run (see
-`predict_resume.finished`), so rerunning the same command, with any number of ranks, finishes only what is
+`inference.predict_resume.finished`), so rerunning the same command, with any number of ranks, finishes only what is
 missing. With --all-people that takes every person's outputs, as many people as the newest logged row of
 the image says its search found (`inference.batch_log.people_logged`); an image without such a row is
 predicted again and only its missing people are written.

@@ -22,6 +22,7 @@ import math
 import re
 from pathlib import Path
 
+MESH_FORMATS = ("obj", "ply", "glb", "skinned-glb", "bvh")  # what --mesh-formats and the app can write
 MESH_SUFFIX = {"skinned-glb": "_skinned.glb"}  # the file name ending of a mesh format (default: "." + format)
 PNG_OUTPUTS = ("_parts.png", "_parts_crop.png", "_people.png", "_parts_overlay.png", "_overlay.png")
 PARAM_OUTPUTS = (".npz", ".json", "_body.pkl")

@@ -33,6 +33,9 @@ from .legend import PartLegend
 from .render_host import RenderHost
 
 SPLIT_TIP = "which split list to run (all = every NNNNN_image.png)"
+PAUSED = "paused"  # said after the count while the run waits for the photo's fit (DatasetSession.pausedChanged)
+PAUSED_TIP = ("paused while the image on the Photo tab is fitted: the run goes on by itself once that fit is done "
+              "(the case it was scoring is scored again from its start)")
 DETAIL_HINT = "Click a row to compare ground truth and prediction."
 RESORT_MS = 300  # new scores re-sort the table, histogram and heading at most this often
 
@@ -179,6 +182,7 @@ class DatasetPanel(QWidget):
         self.ds.opened.connect(self._on_opened)
         self.ds.progress.connect(self._on_progress)
         self.ds.runningChanged.connect(self._on_running)
+        self.ds.pausedChanged.connect(self._on_paused)
         self.ds.finished.connect(self._on_finished)
         self.ds.model.dataChanged.connect(self._on_data_changed)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
@@ -225,6 +229,12 @@ class DatasetPanel(QWidget):
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, total)
         self.progress.setValue(done)
+
+    def _on_paused(self, paused: bool) -> None:
+        """The run waits for the photo's interactive fit (app.worker.InFlight), as the folder list's "Run all" says:
+        after the count, "12 / 40 · paused" (else the bar stops for no reason the user can see)."""
+        self.progress.setFormat(f"%v / %m · {PAUSED}" if paused else "%v / %m")
+        self.progress.setToolTip(PAUSED_TIP if paused else "")
 
     def _on_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running and self.ds.reader is not None)

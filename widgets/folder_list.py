@@ -1,5 +1,6 @@
 """The opened folder as a side list: each image's thumbnail, name and status (not run, running, done with
-the fit-quality colour, no person, error), "Run all…" with progress and Cancel. A click shows that image.
+the fit-quality colour, no person, error), "Run all…" (of every person, ticked) with progress and Cancel. A click
+shows that image.
 
 A view of app.folder.FolderSession: the thumbnails come from its thumbnail thread and the statuses from
 the batch worker or the interactive predictions; this widget only paints and forwards clicks."""
@@ -9,6 +10,7 @@ from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -98,8 +100,8 @@ class _RowDelegate(QStyledItemDelegate):
 
 
 class FolderList(QWidget):
-    """imageRequested(row) on a click; runAllRequested() on "Run all…" (the window asks for the folder);
-    cancelRequested() on Cancel."""
+    """imageRequested(row) on a click; runAllRequested() on "Run all…" (the window asks for the folder and reads
+    `everyone`, the "Every person" box); cancelRequested() on Cancel."""
 
     imageRequested = Signal(int)
     runAllRequested = Signal()
@@ -124,6 +126,11 @@ class FolderList(QWidget):
                                 ".obj, parameters .npz/.json/_body.pkl) to a folder you choose")
         self.cancel = QPushButton("Cancel")
         self.cancel.setToolTip("Stop after the image being written; what is written stays")
+        self.everyone = QCheckBox("Every person")
+        self.everyone.setToolTip("Run all fits every person found in each image, not only the first: person 1 "
+                                 "under the image's name, person N as NAME_pN, and NAME_scene.glb holding them "
+                                 "all in the photo's camera (as `main.py predict --all-people`). A rerun into the "
+                                 "same folder writes only the people missing")
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m")
         self.progress.setMaximumHeight(16)
@@ -138,6 +145,7 @@ class FolderList(QWidget):
         lay.addWidget(self.title)
         lay.addWidget(self.list, 1)
         lay.addLayout(buttons)
+        lay.addWidget(self.everyone)
         lay.addWidget(self.progress)
         lay.addWidget(self.summary)
         self.setMinimumWidth(160)  # beside the panes and the inspector in a 1280 px window
@@ -190,6 +198,7 @@ class FolderList(QWidget):
 
     def _on_running(self, running: bool) -> None:
         self.run_all.setEnabled(not running)
+        self.everyone.setEnabled(not running)  # (a running batch keeps the choice it started with)
         self.cancel.setEnabled(running)
         if running:
             self.summary.setText("running…")

@@ -297,6 +297,8 @@ class MainWindow(ExportDialogs, QMainWindow):
         self.folder_list.imageRequested.connect(self._on_folder_image)
         c.folder.model.modelReset.connect(self._make_room_for_folder_list)  # after the list's own (shows it)
         self.folder_list.runAllRequested.connect(self.run_all_dialog)
+        self.folder_list.everyone.toggled.connect(
+            lambda on: self.controller.settings.set_value("ui/run_all_every_person", on))
         self.folder_list.cancelRequested.connect(c.folder.cancel)
         c.folder.error.connect(self.show_error)
         c.folder.finished.connect(lambda t: self.statusBar().showMessage(f"Run all: {t}", 10000))
@@ -475,7 +477,8 @@ class MainWindow(ExportDialogs, QMainWindow):
         self.controller.open_folder_image(row)
 
     def run_all_dialog(self) -> bool:
-        """Ask for the output folder and start "Run all" over the folder list (app.folder)."""
+        """Ask for the output folder and start "Run all" over the folder list (app.folder), of every person when the
+        list's "Every person" is ticked."""
         paths = self.controller.folder.paths
         if not paths:
             self.show_error("Run all: open a folder of images first (File › Open folder…)")
@@ -483,7 +486,7 @@ class MainWindow(ExportDialogs, QMainWindow):
         out = QFileDialog.getExistingDirectory(self, "Write every result of the folder to…", str(paths[0].parent))
         if not out:
             return False
-        return bool(self.controller.folder.run_all(out))
+        return bool(self.controller.folder.run_all(out, all_people=self.folder_list.everyone.isChecked()))
 
     def show_error(self, text: str) -> None:
         self.banner.show_message(text, "error")
@@ -605,6 +608,9 @@ class MainWindow(ExportDialogs, QMainWindow):
         people = st.value("ui/show_people")
         if people is not None:
             self.photo.show_people.setChecked(str(people).lower() in ("1", "true"))
+        everyone = st.value("ui/run_all_every_person")
+        if everyone is not None:
+            self.folder_list.everyone.setChecked(str(everyone).lower() in ("1", "true"))
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(1600, 960)

@@ -9,8 +9,8 @@ Writes (a throw-away settings file, the CPU, the shipped weights):
   main.png         a synthetic sample: photo with the mesh overlay, parts, 3D body, inspector
   main_parts.png   the same with the parts: predicted part map beside the photo, 3D body in part colours
   two_people.png   a real photo with two people: boxes + keypoints, the second person picked
-  folder.png       a folder of photos after "Run all": the side list with thumbnails and each image's status
-                   (fit-quality colour, no person, error), one image shown
+  folder.png       a folder of photos after "Run all" of every person: the side list with thumbnails and each
+                   image's status (fit-quality colour, no person, error), one image shown
   dataset.png      the dataset tab: table, histogram, part confusion matrix, ground truth vs prediction of
                    one case (parts; meshes turning together, the prediction in its per-vertex error colours),
                    after `--limit` cases of the synthetic test split (then Stop)
@@ -206,7 +206,8 @@ def main() -> int:
         (folder / "scan.jpg").write_bytes(Path(args.photo).read_bytes()[:3000])  # a damaged file
         c.open_paths([folder])
         wait_idle()
-        c.folder.run_all(Path(tmp) / "holiday_results")
+        w.folder_list.everyone.setChecked(True)  # every person of each photo (two_people.jpg: both)
+        c.folder.run_all(Path(tmp) / "holiday_results", all_people=True)
         end = time.time() + 600
         while c.folder.running and time.time() < end:
             pump(0.05)

@@ -472,9 +472,7 @@ def test_the_dataset_run_gives_way_to_the_photos_fit(qtbot, synth_dataset, real_
     ds = DatasetSession(factory_for(rec, model_config), model_config, in_flight=in_flight)
     try:
         with qtbot.waitSignal(ds.finished, timeout=60000):
-            assert ds.open(synth_dataset) == 3
-            qtbot.waitUntil(lambda: len(rec.started) >= 1, timeout=30000)
-            qtbot.wait(100)
+            _opened_and_fitting(qtbot, ds, rec, synth_dataset)
             job = gen.next()
             sent = time.perf_counter()
             in_flight.sent(job)
@@ -491,3 +489,118 @@ def test_the_dataset_run_gives_way_to_the_photos_fit(qtbot, synth_dataset, real_
         assert res[0].seconds < (retry[1] - first_try[0]) - 0.8  # (without the 1 s wait and the cut try)
     finally:
         ds.shutdown()
+
+
+def _opened_and_fitting(qtbot, ds, rec: DelayedCases, folder) -> None:
+    """Open the three-case `folder` in `ds` and return once its run is inside its first case's fit."""
+    assert ds.open(folder) == 3
+    qtbot.waitUntil(lambda: len(rec.started) >= 1, timeout=30000)
+    qtbot.wait(100)
+
+
+class DelayedCasesAndPhotos(DelayedCases):
+    """DelayedCases that also answers the controller's interactive `predict` (the photo on screen) behind its own
+    cancellable delay; each such call recorded in `photo_calls` as (start, end)."""
+
+    def __init__(self, predictor, delay: float, photo_delay: float):
+        super().__init__(predictor, delay)
+        self.photo_delay = photo_delay
+        self.photo_calls: list[tuple[float, float]] = []
+
+    def predict(self, image, box=None, cancel=None, person: int = 0, **kw):
+        from inference.errors import Cancelled
+
+        t0 = time.perf_counter()
+        try:
+            while time.perf_counter() < t0 + self.photo_delay:
+                if cancel is not None and cancel():
+                    raise Cancelled("cancelled")
+                time.sleep(0.01)
+            return self.inner.predict(image, box=box, cancel=cancel, person=person, **kw)
+        finally:
+            self.photo_calls.append((t0, time.perf_counter()))
+
+
+def test_the_dataset_run_says_it_is_paused_while_the_photo_is_fitted(qtbot, app_settings, synth_dataset,
+                                                                     real_predictor, model_config):
+    """As "Run all" does (tests/app/test_folder_gives_way.py): while the controller's fit of the photo on screen is
+    in flight the Dataset tab's run waits and says so (pausedChanged True, then False once the answer is there),
+    so the panel can tell why its bar stopped; every case is still scored once."""
+    from app.controller import Controller
+    from tests.app.support import SAMPLE, factory_for, wait_result
+
+    rec = DelayedCasesAndPhotos(real_predictor, delay=0.6, photo_delay=1.0)
+    c = Controller(app_settings, factory_for(rec, model_config), config=model_config)
+    ds = DatasetSession(c.factory, c.config, in_flight=c.in_flight)  # as the main window makes it
+    said: list[tuple[bool, float]] = []
+    ds.pausedChanged.connect(lambda on: said.append((on, time.perf_counter())))
+    raw: list[bool] = []
+    ds.worker.paused.connect(lambda job, on: raw.append(on))
+    try:
+        with qtbot.waitSignal(ds.finished, timeout=90000):
+            _opened_and_fitting(qtbot, ds, rec, synth_dataset)
+            sent = time.perf_counter()
+            assert c.open_file(SAMPLE)
+            qtbot.waitUntil(lambda: ds.paused, timeout=30000)
+            assert ds.running and len(ds.model.results()) < 3
+            wait_result(qtbot, c)
+        assert [on for on, _ in said] == [True, False] and not ds.paused, said
+        assert raw == [True, False]  # one wait: the case cut short is not announced twice
+        assert len(rec.photo_calls) == 1
+        photo_start, photo_end = rec.photo_calls[0]
+        assert sent < said[0][1] and photo_start - 0.5 < said[0][1] < photo_end <= said[1][1], (said, rec.photo_calls)
+        assert [r.row for r in ds.model.results()] == [0, 1, 2] and not any(r.error for r in ds.model.results())
+    finally:
+        ds.shutdown()
+        c.shutdown()
+
+
+@pytest.fixture
+def held_dataset(qtbot, real_predictor, model_config):
+    """A DatasetSession whose run sees an interactive request in flight from the start: (session, its InFlight,
+    the request's job)."""
+    from app.worker import Generation, InFlight
+    from tests.app.support import factory_for
+
+    gen = Generation()
+    in_flight = InFlight(gen)
+    job = gen.next()
+    in_flight.sent(job)
+    ds = DatasetSession(factory_for(real_predictor, model_config), model_config, in_flight=in_flight)
+    yield ds, in_flight, job
+    ds.shutdown()
+
+
+def _opened_paused(qtbot, ds, folder) -> None:
+    """Open the dataset and wait until its run waits for the request, having scored nothing."""
+    with qtbot.waitSignal(ds.pausedChanged, timeout=30000) as on:
+        assert ds.open(folder) == 3
+    assert on.args == [True] and ds.paused and ds.running
+    qtbot.wait(300)  # (several of the gate's polls)
+    assert ds.paused and ds.model.results() == []
+
+
+def test_a_paused_dataset_run_goes_on_by_itself_once_the_photo_is_answered(qtbot, held_dataset, synth_dataset):
+    ds, in_flight, job = held_dataset
+    _opened_paused(qtbot, ds, synth_dataset)
+    with qtbot.waitSignal(ds.finished, timeout=60000):
+        in_flight.answered(job)
+    assert not ds.paused and len(ds.model.results()) == 3
+
+
+def test_stop_ends_a_paused_dataset_run_and_its_pause(qtbot, held_dataset, synth_dataset):
+    """Stop while paused: not paused any more at once (the stale job's own "paused off" comes later and is dropped);
+    Run again while the request is still in flight says paused again."""
+    ds, in_flight, job = held_dataset
+    _opened_paused(qtbot, ds, synth_dataset)
+    with qtbot.waitSignal(ds.pausedChanged, timeout=1000) as off:
+        ds.stop(report=True)
+    assert off.args == [False] and not ds.running and not ds.paused
+    qtbot.wait(300)
+    assert not ds.paused
+    with qtbot.waitSignal(ds.pausedChanged, timeout=30000) as on:
+        ds.run()
+    assert on.args == [True] and ds.paused
+    with qtbot.waitSignal(ds.finished, timeout=60000):
+        in_flight.answered(job)
+    assert not ds.paused and len(ds.model.results()) == 3

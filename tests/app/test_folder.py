@@ -17,6 +17,7 @@ from app.folder import DONE, ERROR, NO_PERSON, NOT_RUN, BatchSummary, FolderSess
 from cli.main import main as cli_main
 from inference.batch_log import APP_LOG, RANK_LOGS
 from inference.predict_outputs import SUMMARY, output_paths, output_stems, read_summary
+from tests.app import support
 from tests.app.support import SAMPLES, SlowPredictor, factory_for, grey_image, write_png
 from tests.tiny_weights import write_tiny_weights
 
@@ -196,6 +197,47 @@ def test_interactive_results_fill_in_the_list(qtbot, app_settings, predictor_fac
         assert c.image_list == images and c.image_index == row
     finally:
         c.shutdown()
+
+
+def test_run_all_of_every_person_writes_each_person_and_their_scene_and_a_rerun_only_the_missing(qtbot, session,
+                                                                                                 tmp_path, capsys):
+    """"Every person" (BatchRequest.all_people) follows `predict --all-people` (inference/folder_predict.py):
+    two_people.jpg's two people as NAME and NAME_p2 and the scene of both, each person's row in summary.csv; a rerun
+    keeps them; after one of person 2's files is deleted, a rerun writes person 2 again and keeps person 1's; and
+    `predict --all-people` into that folder, by the same rules, has nothing left to do."""
+    ready, why = support.detector_ready()
+    if not ready:
+        pytest.skip(why)
+    folder, out = tmp_path / "photos", tmp_path / "out"
+    folder.mkdir()
+    shutil.copy(support.TWO_PEOPLE, folder / "two_people.jpg")
+    session.set_images([folder / "two_people.jpg"])
+
+    def run_all():
+        with qtbot.waitSignal(session.finished, timeout=300000) as done:
+            assert session.run_all(out, all_people=True)
+        return done.args[0], session.model.statuses[0]
+
+    text, status = run_all()
+    assert status.state == DONE and "2 people" in status.message and text.startswith("1 written"), (text, status)
+    assert status.label == f"2 people · {status.verdict}" and status.verdict != "unknown", status.label
+    names = {p.name for p in status.outputs}
+    assert {"two_people.obj", "two_people_p2.obj", "two_people_p2.npz", "two_people_scene.glb"} <= names
+    rows = {(r["output"], r["person"], r["status"]) for r in read_summary(out / SUMMARY)}
+    assert {("two_people", "1", "done"), ("two_people_p2", "2", "done")} <= rows, rows
+    person1 = {p.name: p.stat().st_mtime_ns for p in out.glob("two_people[._]*")
+               if "_p2" not in p.name and "_scene" not in p.name}
+
+    text, status = run_all()
+    assert "1 already there" in text and "(kept)" in status.message, (text, status)
+    (out / "two_people_p2.obj").unlink()
+    text, status = run_all()
+    assert text.startswith("1 written") and (out / "two_people_p2.obj").is_file(), text
+    assert "person 2 of 2" in status.message, status
+    capsys.readouterr()  # `predict --all-people` into the folder finds every person's files its own: nothing to do
+    assert cli_main(["predict", str(folder), "--out", str(out), "--all-people", "--mesh-formats", "obj"]) == 0
+    assert "0/1 images done, 1 finished before (skipped)" in capsys.readouterr().out
+    assert {n: (out / n).stat().st_mtime_ns for n in person1} == person1  # person 1's files kept
 
 
 # ------------------------------------------------------------------ the app and `main.py predict` in one folder

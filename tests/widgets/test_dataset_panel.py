@@ -112,3 +112,20 @@ def test_every_column_of_the_table_is_readable_at_1280_px(qtbot, window, synth_d
     assert panel.isVisible() and not table.horizontalScrollBar().isVisible()
     last = header.count() - 1
     assert header.sectionSize(last) >= table.fontMetrics().horizontalAdvance("pending") + 8, header.sectionSize(last)
+
+
+def test_the_progress_says_paused_while_the_run_waits_for_the_photo(qtbot, window, synth_dataset):
+    """The Dataset tab's run gives way to the photo's interactive fit (app.worker.InFlight), as "Run all" does, and
+    the bar says so after its count ("0 / 3 · paused", with the reason on hover) instead of stopping silently; once
+    the photo's answer is there it counts on and the word goes."""
+    c, panel, ds = window.controller, window.dataset_panel, window.dataset
+    job = c.generation.next()
+    c.in_flight.sent(job)  # the gate as the controller holds it while a request for the photo is in flight
+    drop(window, [synth_dataset])
+    qtbot.waitUntil(lambda: ds.paused, timeout=30000)
+    assert panel.progress.text() == "0 / 3 · paused" and "Photo tab" in panel.progress.toolTip()
+    qtbot.wait(300)
+    assert ds.running and panel.progress.text() == "0 / 3 · paused"
+    c.in_flight.answered(job)
+    qtbot.waitUntil(lambda: not ds.running, timeout=60000)
+    assert len(ds.model.results()) == 3 and panel.progress.text() == "3 / 3" and not panel.progress.toolTip()

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from app.folder import DONE, ERROR, NO_PERSON, NOT_RUN
-from tests.app.support import SAMPLES, grey_image, write_png
+from tests.app.support import SAMPLES, TWO_PEOPLE, detector_ready, grey_image, write_png
 from tests.widgets.test_main_window import drop, grab
 from widgets.folder_list import status_color
 
@@ -53,6 +53,29 @@ def test_folder_list_shows_statuses_and_opens_the_clicked_image(qtbot, window, t
     assert [s.state for s in model.statuses] == [DONE, model.statuses[1].state, DONE]
     assert (out / "c_person_parts.png").is_file() and (out / "c_person.obj").is_file()
     assert fl.progress.value() == 3 and "2 written" in fl.summary.text()
+
+
+def test_every_person_ticked_writes_everyone_of_each_image(qtbot, window, tmp_path, monkeypatch):
+    """"Every person" under Run all: the batch writes each person of a photo of two (NAME_p2) and their scene; the box
+    cannot change while the batch runs, and the choice is kept in the settings for the next start."""
+    ready, why = detector_ready()
+    if not ready:
+        pytest.skip(why)
+    folder, out = tmp_path / "photos", tmp_path / "out"
+    folder.mkdir()
+    write_png(folder / "a_nobody.png", grey_image())
+    shutil.copy(TWO_PEOPLE, folder / "b_two_people.jpg")
+    fl, model = window.folder_list, window.controller.folder.model
+    drop(window, [folder])
+    qtbot.waitUntil(lambda: model.statuses[0].state in (NO_PERSON, ERROR), timeout=30000)  # the first image opened
+    monkeypatch.setattr("widgets.main_window.QFileDialog.getExistingDirectory", lambda *a, **k: str(out))
+    fl.everyone.setChecked(True)
+    with qtbot.waitSignal(window.controller.folder.finished, timeout=300000):
+        fl.run_all.click()
+        assert not fl.everyone.isEnabled()
+    assert fl.everyone.isEnabled() and model.statuses[1].state == DONE, model.statuses
+    assert (out / "b_two_people_p2.obj").is_file() and (out / "b_two_people_scene.glb").is_file()
+    assert str(window.controller.settings.value("ui/run_all_every_person")).lower() in ("1", "true")  # remembered
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-"""Whether `predict` has an image's outputs already (a rerun resumes): every person's files, counted as the rank
-logs say the image's last run found them (`inference.batch_log`), the people fitted from a --box, and whether the
-scene of all of them is missing or shows other people than the image now holds (the rules are in
-`cli/cmd_predict.py`'s docstring)."""
+"""Whether `predict` (or the app's "Run all") has an image's outputs already (a rerun resumes): every person's
+files, counted as the rank logs say the image's last run found them (`inference.batch_log`), the people fitted from a
+--box, and whether the scene of all of them is missing or shows other people than the image now holds (the rules are
+in `inference/folder_predict.py`'s docstring)."""
 from __future__ import annotations
 
 import re
@@ -62,7 +62,7 @@ def finished(out: Path, stem: str, mesh_formats: list[str], all_people: bool = F
     (`boxed`: the rank logs' boxed outputs) is there with their parameter file (`boxed_there`: the search does not
     find them to write the rest, `note_boxed_short` says how), and gone when the user deleted it
     (`present_names`). The image's STEM_scene.glb is not looked at here: a scene that is missing or out of date
-    alone is made from the people's files (`scene_missing`, `scene_stale`, `cmd_predict._scene_only`)."""
+    alone is made from the people's files (`scene_missing`, `scene_stale`, `folder_predict.scene_only`)."""
 
     if not person_there(out, stem, person, mesh_formats, holders, image, boxed, searched):
         return False
@@ -105,8 +105,8 @@ def boxed_people(out: Path, stem: str, image: Path, holders: dict, boxed: dict) 
 
 
 def note_boxed_short(out: Path, stem: str, image: Path, mesh_formats: list[str], holders: dict,
-                      boxed: dict, searched: int | None) -> None:
-    """Print how to complete the files of a person of `image` boxed beyond the search's own count `searched` that
+                     boxed: dict, searched: int | None, say=print) -> None:
+    """Say (`say`) how to complete the files of a person of `image` boxed beyond the search's own count `searched` that
     lacks some of this run's --mesh-formats: the search does not find them, their box does."""
     import shlex
 
@@ -117,7 +117,7 @@ def note_boxed_short(out: Path, stem: str, image: Path, mesh_formats: list[str],
         if missing:
             command = shlex.join(["python", "main.py", "predict", str(image), "--out", str(out), *note.split(),
                                   "--mesh-formats", ",".join(mesh_formats)])
-            print(f"note: {image}: {o} (fitted from {note}) lacks {', '.join(missing)}: `{command}` (with this "
+            say(f"note: {image}: {o} (fitted from {note}) lacks {', '.join(missing)}: `{command}` (with this "
                   "run's other options) writes them")
 
 
@@ -160,5 +160,5 @@ def scene_ours(holders: dict, name: str) -> bool:
 def boxed_beyond(ctx, path: Path, name: str, found: int) -> list[int]:
     """The people K > `found` of the image `path` (output name `name`) whose outputs NAME_pK hold a person a user
     boxed (`predict --box`, as the rank logs know: `ctx.boxed`, `ctx.holders`) and are there (`boxed_there`)."""
-    return [k for k, o, _ in boxed_people(ctx.args.out, name, path, ctx.holders, ctx.boxed)
+    return [k for k, o, _ in boxed_people(ctx.job.out, name, path, ctx.holders, ctx.boxed)
             if k > found and o != name]

@@ -1,0 +1,513 @@
+"""Predict an image into a folder of outputs, as `main.py predict` and the app's "Run all" (every person) do: which
+images are finished before (`plan`), one image's people fitted and written (`predict_image`), the scene of an image
+whose people are all there (`scene_only`).
+
+The rules. People are counted from 1 wherever a user reads them (--person N, the NAME_pN files, the `person` column
+of summary.csv). With `all_people`, the `person` one is written under the image's own name NAME and each other
+person N under NAME_pN; NAME_scene.glb holds them all in the photo's camera (inference/scene.py), made from their
+parameter files, and follows them (`_after_writing`): remade when one is written, made when missing, removed when it
+can no longer be made. A `box` fits the person in a box of one photo (`Predictor.predict_box`: also someone the
+search missed, numbered after its people and the people earlier boxes added: `_recall_boxed`) and names them as
+`all_people` does, so a missed person joins that folder.
+
+An image whose outputs are all there is skipped (a rerun resumes); `overwrite` redoes it. With `all_people` that
+means every person's outputs, as many people as the logs say the image's last run found (an image whose count is not
+on record is predicted again, and only its missing people are written; a person whose set lost a file is written
+again when the logs say the rest holds that person of that image, while files of another image or person, or not on
+record, are never replaced without `overwrite`; every person's names are looked at before any is written). When an
+image's own outputs are written anew, the outputs of people beyond those found now that the logs say were written for
+it are removed, except a person fitted from a box (kept, and counted, while their NAME_pK.npz is there,
+`predict_resume.boxed_there`). "The logs" are every log under OUT/summary_ranks/ (inference/batch_log.py): the CLI's
+ranks and the app's batches, so each tool knows what the other wrote.
+"""
+from __future__ import annotations
+
+import errno
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from inference.batch_log import (
+    box_note,
+    boxed_logged,
+    holder_text,
+    holds,
+    note_box,
+    people_logged,
+    person_number,
+    written_logged,
+)
+from inference.errors import Cancelled, NoPersonFound, PersonNotThere, PredictionError
+from inference.file_writes import name_too_long, write_error_reason
+from inference.image_io import about_file
+from inference.predict_outputs import MESH_FORMATS, output_paths, remove_quietly, write_outputs
+from inference.predict_resume import (
+    boxed_before,
+    boxed_beyond,
+    boxed_people,
+    finished,
+    kept,
+    note_boxed_short,
+    person_names,
+    person_there,
+    present_names,
+    scene_missing,
+    scene_ours,
+    scene_stale,
+    searched,
+)
+
+if TYPE_CHECKING:
+    from inference.batch_log import BatchLog
+    from inference.types import Prediction
+
+# errors that no later image can escape: the batch stops with a summary instead of failing image by image
+FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
+@dataclass(frozen=True)
+class FolderJob:
+    """What is written where. out: the output folder; mesh_formats: of inference.predict_outputs.MESH_FORMATS;
+    all_people: every person of an image (else the `person` one, counted from 1); box: (x0, y0, x1, y1) photo px, the
+    person in it (one image); frame: the meshes' frame ('body' or 'camera'); overwrite_hint: how the user replaces
+    outputs in the way, in the words of the tool they use."""
+
+    out: Path
+    mesh_formats: tuple[str, ...]
+    overwrite: bool = False
+    all_people: bool = False
+    person: int = 1
+    box: tuple[float, float, float, float] | None = None
+    frame: str = "body"
+    overwrite_hint: str = "use --overwrite or another --out"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What `plan` found: the images to predict (`todo`) and those whose people are all there but whose scene is not
+    (`scenes`), as indices into the images; what the logs know of the folder: `people` ({output name: the image's
+    count, boxed people included}), `searched` (the search's own count), `holders` ({output name: whose fit its files
+    hold}), `boxed` ({output name: its box note})."""
+
+    todo: tuple[int, ...]
+    scenes: tuple[int, ...]
+    people: dict
+    searched: dict
+    holders: dict
+    boxed: dict
+
+
+@dataclass(frozen=True)
+class ImageOutcome:
+    """How one image went: `counted` 'done' (a person written), 'skipped' (all there before), 'failed' (a person
+    not written, or nobody found: `no_person`); `prediction` the image's first prediction (None when it failed);
+    `written` the files written, every person's; `persons` the people written (numbers from 1); `people` the people
+    the search found."""
+
+    counted: str
+    no_person: bool = False
+    prediction: Prediction | None = None
+    written: tuple[Path, ...] = ()
+    persons: tuple[int, ...] = ()
+    people: int = 0
+
+
+class FatalWrite(Exception):
+    """An error no later image can escape (full disk, read-only file system): the batch stops."""
+
+
+class FolderRun:
+    """The state one batch shares between its images: the job, the Predictor `pred`, the mesh `renderer`, the body
+    model, the `log` (an inference.batch_log.BatchLog), the `counts` ({'done', 'skipped', 'failed', 'no_person'}),
+    `say` (a message line for the user), `timing` (a person's timing line, or None), `cancel` (the Predictor's cancel
+    callback, or None), and what the logs know (`holders`, `boxed`: see `Plan`)."""
+
+    def __init__(self, job: FolderJob, pred, renderer, body, log: BatchLog, counts: dict, say: Callable[[str], None],
+                 holders: dict, boxed: dict | frozenset = frozenset(), timing: Callable[[str], None] | None = None,
+                 cancel: Callable[[], bool] | None = None):
+        self.job, self.mesh_formats, self.pred, self.renderer, self.body = job, list(job.mesh_formats), pred, \
+            renderer, body
+        self.log, self.counts, self.say, self.timing, self.cancel = log, counts, say, timing, cancel
+        self.holders = holders  # whose fit each output name's files hold (inference.batch_log.written_logged)
+        self.boxed = boxed  # output names holding a person fitted from a box (inference.batch_log.boxed_logged)
+        self.written: list[Path] = []  # the files the image being predicted got so far
+
+
+def name_too_long_for(job: FolderJob, stem: str) -> str | None:
+    """The longest output file name of the image with output name `stem` when the file system cannot take it (with
+    all_people or a box, as person NN's NAME_pNN), else None."""
+    names = [q.name for q in output_paths(job.out / stem, list(job.mesh_formats), True)]
+    if job.all_people or job.box is not None:
+        names = [n.replace(stem, f"{stem}_p99", 1) for n in names]
+    return name_too_long(job.out, names)
+
+
+def plan(job: FolderJob, images: list[Path], stems: list[str], mine, log: BatchLog, counts: dict,
+         say: Callable[[str], None]) -> Plan:
+    """Which of the images `mine` (indices into `images`, output names `stems`) are to be predicted, and which need
+    only their scene; those finished before are logged as skipped and counted, and a name the file system cannot
+    take as failed (said with `say`)."""
+    people = people_logged(job.out) if job.all_people and not job.overwrite else {}
+    # what a skipped image's row says: the search's own count (the boxed people are counted from their files);
+    # a boxed person within it is one of the search's people, whose files the search writes
+    counted = people_logged(job.out, boxed_too=False) if not job.overwrite else {}
+    # read with overwrite too: the outputs of people no longer found are removed only where the logs say
+    # they were written for this image (`_remove_people_beyond`)
+    holders, boxed = written_logged(job.out), boxed_logged(job.out)
+    todo, scenes, refused = [], [], set()
+    mesh_formats = list(job.mesh_formats)
+    for i in mine:
+        longest = name_too_long_for(job, stems[i])
+        if longest:  # (before any output is looked for: the file system refuses even to say it is absent)
+            msg = (f"the output file {longest} would be a longer name than the file system takes: rename the photo "
+                   f"(or copy it under a shorter name)")
+            say(f"error: {images[i]}: {msg}")
+            log.write(index=i, image=str(images[i]), output=stems[i], status="error", message=msg)
+            counts["failed"] += 1
+            refused.add(i)
+            continue
+        if job.box is not None:  # (one image) the same box again: the person fitted in it, if their outputs are there
+            again = None if job.overwrite else boxed_before(job.out, stems[i], images[i], job.box, mesh_formats,
+                                                              holders, boxed)
+            if again is None:
+                todo.append(i)
+                continue
+            log.write(index=i, image=str(images[i]), output=again[0], person=again[1], status="skipped",
+                      message="outputs exist")
+            counts["skipped"] += 1
+            return Plan((), (), people, counted, holders, boxed)
+        if job.overwrite or not finished(job.out, stems[i], mesh_formats, job.all_people, job.person,
+                                         people.get(stems[i]), holders, images[i], boxed, counted.get(stems[i])):
+            todo.append(i)
+            continue
+        now = present_names(job.out, stems[i], job.person, people.get(stems[i]), counted.get(stems[i]))
+        if job.all_people and (scene_missing(job.out, stems[i], len(now)) or scene_stale(job.out, stems[i], now,
+                                                                                          holders)):
+            scenes.append(i)  # every person's outputs there, the scene not, or not of them (a deletion)
+    for i in sorted(set(mine) - set(todo) - set(scenes) - refused):  # finished before: not even the models are needed
+        log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist",
+                  people=counted.get(stems[i]))
+        counts["skipped"] += 1
+    for i in mine if job.all_people else ():
+        note_boxed_short(job.out, stems[i], images[i], mesh_formats, holders, boxed, counted.get(stems[i]), say)
+    return Plan(tuple(todo), tuple(scenes), people, counted, holders, boxed)
+
+
+def predict_image(ctx: FolderRun, index: int, path: Path, name: str) -> ImageOutcome:
+    """Predict one image (with all_people: every person), write the outputs that are not there yet in person
+    order, log one row per person, then bring the image's other files in line with them (`_after_writing`);
+    raises FatalWrite for a full or read-only disk, Cancelled when `ctx.cancel` says so (the people written before
+    stay: a rerun keeps them). People are counted from 1 (--person N, NAME_pN, the summary's person column)."""
+    job = ctx.job
+    t0 = time.perf_counter()
+    person, box = job.person, job.box
+    ctx.written = []
+    layout = person  # the person whose outputs take the image's own name
+    row = {"index": index, "image": str(path), "output": name, "person": None if box else person}
+    try:
+        recalled, boxed_before = _recall_boxed(ctx, path, name) if box is not None else ({}, [])
+        p, damage = predict_one(ctx.pred, path, person - 1, box, ctx.cancel)
+    except Cancelled:
+        raise
+    except PredictionError as exc:
+        ctx.say(about_file(path, str(exc)))
+        ctx.counts["failed"] += 1
+        status = "no person" if isinstance(exc, NoPersonFound) else "error"
+        ctx.counts["no_person"] += status == "no person"
+        # (a failed box is logged with its box: the table keeps the image's earlier result, `batch_log._best`)
+        ctx.log.write(**row, status=status, message=str(exc) if box is None else box_note(box, str(exc)),
+                      seconds=time.perf_counter() - t0, people=exc.found if isinstance(exc, PersonNotThere) else None)
+        return ImageOutcome("failed", no_person=status == "no person")
+    spent = time.perf_counter() - t0  # the fitted person's own time (with the detection), without the others'
+    for text in damage:
+        ctx.say(f"warning: {about_file(path, text)}")
+    found = searched(p)
+    if box is not None:  # the boxed person's place among the photo's people, counted from 1, named as by
+        # --all-people (the search's person 1 under NAME, person N as NAME_pN): a missed person joins that folder;
+        # in a folder of `--all-people --person L`, whose NAME holds person L of this image, as that run named them
+        held = ctx.holders.get(name)
+        person = _boxed_number(p, recalled, boxed_before)
+        layout = (person_number(held[1]) if held and held[0] == path.name else None) or 1
+        names = {person: person_names(name, layout, max(found, person))[person]}
+    else:
+        names = person_names(name, person, found) if job.all_people and found > 1 else {person: name}
+    rows = {n: {**row, "output": o, "person": n} for n, o in names.items()}
+    keep = {n for n, o in names.items()
+            if not job.overwrite and kept(job.out, o, ctx.mesh_formats, ctx.holders, path, n)}
+    # every name is looked at before anything is written: files in the way of one person fail the whole image
+    # with nothing written (a --person 2 run into a --person 1 folder wrote person 1 again as NAME_p1 before
+    # it found NAME taken)
+    blocked = {n: why for n, o in names.items() if n not in keep and (why := _in_the_way(ctx, path, o, n, p))}
+    if blocked:
+        for n in names:
+            if n in keep:
+                ctx.log.write(**_person_row(rows[n], p), status="skipped", message="outputs exist")
+                continue
+            if n in blocked:
+                ctx.say(f"{path}: {blocked[n]}")
+                msg = blocked[n]
+            elif n == person:  # the image's own row says why it was not written
+                msg = f"not written: outputs in the way of {', '.join(names[k] for k in blocked)}"
+            else:
+                continue
+            ctx.log.write(**_person_row(rows[n], p), status="error", message=msg, seconds=time.perf_counter() - t0)
+        ctx.counts["failed"] += 1
+        return ImageOutcome("failed", prediction=p, people=found)
+    wrote, ok = set(), True  # the image is counted once: failed when any of its people failed
+    for n, o in names.items():
+        if n in keep:  # written by an earlier run (which fitted fewer people, or lost another person's files)
+            ctx.log.write(**_person_row(rows[n], p), status="skipped", message="outputs exist")
+            continue
+        if n == person:
+            q, t1, notes = p, time.perf_counter() - spent, damage
+        else:
+            t1, notes = time.perf_counter(), ()
+            try:
+                q, _ = predict_one(ctx.pred, path, n - 1, cancel=ctx.cancel)
+            except Cancelled:
+                raise
+            except PredictionError as exc:
+                ctx.say(f"{path} person {n}: {exc}")
+                ctx.log.write(**_person_row(rows[n], p), status="error", message=str(exc),
+                              seconds=time.perf_counter() - t1)
+                ok = False
+                continue
+        if _write(ctx, q, path, o, rows[n], t1, damage=notes, shared=len(names) if n == person else 0):
+            wrote.add(n)
+        else:
+            ok = False
+    _after_writing(ctx, path, name, p, wrote, ok, layout)
+    counted = "failed" if not ok else "done" if wrote else "skipped"
+    ctx.counts[counted] += 1
+    return ImageOutcome(counted, prediction=p, written=tuple(ctx.written), persons=tuple(sorted(wrote)), people=found)
+
+
+def _recall_boxed(ctx, path: Path, name: str) -> tuple[dict[int, int], list[int]]:
+    """({index among the image's people: person K}, every such K) of the people earlier `--box` runs fitted in `path`
+    (output name `name`) whose parameter files are there: their boxes are given to the detector again
+    (`Predictor.recall_boxes`; this process has not seen them), so that a box around one of them fits that person
+    again, and a new person's number follows theirs (`_boxed_number`). A box nobody is found in now is left out of
+    the first, not of the second."""
+    from inference.image_io import damage_notes
+
+    people = boxed_people(ctx.job.out, name, path, ctx.holders, ctx.boxed)
+    boxes = [(k, b) for k, _, note in people if (b := note_box(note)) is not None]
+    with damage_notes():  # (a damaged image's message is said once, by the prediction)
+        at = ctx.pred.recall_boxes(path, [b for _, b in boxes])
+    return {i: k for i, (k, _) in zip(at, boxes) if i is not None}, [k for k, _, _ in people]
+
+
+def _boxed_number(p, recalled: dict[int, int], boxed_before: list[int]) -> int:
+    """The number (from 1) of the person `predict_box` fitted (`p.person`, an index into `p.people`): one of the
+    search's people keeps theirs; one an earlier --box fitted keeps the one it was given (`recalled`); someone
+    new comes after the search's people and every person an earlier box fitted whose files are there
+    (`boxed_before`: their numbers, also of those the detector does not find in their box now)."""
+    if p.person in recalled:
+        return recalled[p.person]
+    if not p.people[p.person].boxed:
+        return p.person + 1
+    return max([searched(p), *boxed_before]) + 1
+
+
+def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, person: int) -> None:
+    """After an image's people were written (`wrote`: their numbers) or kept, make its other files agree with
+    them: when its own outputs (NAME) were written, the people found then are the image's people, and the
+    outputs of people beyond them that this tool wrote for it are removed (`_remove_people_beyond`);
+    NAME_scene.glb is written when missing or remade when a person was written, from the people's files, and
+    removed when it cannot be (fewer than two people now, or a person's files missing): a scene left as it was
+    would show fits the folder no longer holds; people fitted from a box beyond the search's are in it too
+    (`boxed_beyond`). `person`: the person under the image's own name NAME (--person; with --box, 1)."""
+    job = ctx.job
+    found = searched(p)
+    if person in wrote:
+        _remove_people_beyond(ctx, path, name, found)
+    found = max([found, *boxed_beyond(ctx, path, name, found)])  # (they stay: the scene shows them too)
+    scene = job.out / f"{name}_scene.glb"
+    names = present_names(job.out, name, person, found, searched(p))
+    found = len(names)
+    everyone = found > 1 and job.all_people and ok
+    if not (wrote or job.all_people and (not scene.exists() and everyone or scene_stale(job.out, name, names,
+                                                                                         ctx.holders))):
+        return
+    there = all(n in wrote or person_there(job.out, o, n, ctx.mesh_formats, ctx.holders, path, ctx.boxed, searched(p))
+                for n, o in names.items())
+    if found > 1 and there and (everyone or scene.exists()):  # (without all_people: only remade)
+        _write_scene(ctx, path, name, names)
+    elif scene.exists() and scene_ours(ctx.holders, name):
+        remove_quietly([scene])
+        why = "fewer than two people found" if found < 2 else "not every person's outputs are there"
+        ctx.say(f"{path}: removed {scene.name} ({why}; it showed the fits replaced now)")
+
+
+def _remove_people_beyond(ctx, path: Path, name: str, found: int) -> None:
+    """Remove the outputs NAME_pK of people K > `found` that the rank logs say this tool wrote for this very
+    image (files not on record, or of another image, stay): after the image's outputs were written anew, as
+    with --overwrite --detect off after a run that found six people, they are not the image's people any more.
+    A person a user boxed (`predict --box`: `ctx.boxed`) is not one of the search's people and stays."""
+    gone = []
+    for o, held in ctx.holders.items():
+        m = re.fullmatch(re.escape(name) + r"_p(\d+)", o)
+        if m and int(m[1]) > found and holds(held, path, int(m[1])) and o not in ctx.boxed:
+            files = [q for q in output_paths(ctx.job.out / o, list(MESH_FORMATS)) if q.exists()]
+            remove_quietly(files)
+            gone += [(int(m[1]), o)] if files else []
+    if gone:
+        ctx.say(f"{path}: removed the outputs of people not found now ({', '.join(o for _, o in sorted(gone))})")
+
+
+def make_scene(out: Path, names: dict[int, str], body, target: Path, overwrite: bool) -> None:
+    """Write `target` (NAME_scene.glb): every person of `names` ({person N: output name}) in the photo's camera
+    (inference/scene.py), read back from their NAME.npz / NAME_pN.npz. Raises ParamsFileError, OSError or
+    ValueError."""
+    from inference.errors import ParamsFileError
+    from inference.export import load_params_file
+    from inference.scene import export_scene, photo_scene
+
+    bodies = []
+    for n, o in names.items():
+        rec = load_params_file(out / f"{o}.npz", body)
+        if rec.photo is None:
+            raise ParamsFileError(f"{o}.npz records no photo camera")
+        bodies.append((f"person {n}", body.mesh(rec.params), rec.photo))
+    export_scene(target, photo_scene(bodies), overwrite=overwrite)
+
+
+def _write_scene(ctx, path: Path, name: str, names: dict[int, str]) -> None:
+    """NAME_scene.glb from the files of the people `names` ({person N: output name}), so that people an
+    earlier run wrote count too; a problem is a warning, the image's own outputs stand."""
+    from inference.errors import ParamsFileError
+
+    target = ctx.job.out / f"{name}_scene.glb"
+    if target.exists() and not scene_ours(ctx.holders, name):
+        held = ctx.holders[f"{name}_scene"]
+        ctx.say(f"warning: {path}: no {target.name}: that name holds the outputs of {held[0]}")
+        return
+    try:
+        make_scene(ctx.job.out, names, ctx.body, target, overwrite=True)
+    except (ParamsFileError, OSError, ValueError) as exc:
+        ctx.say(f"warning: {path}: no {target.name} ({write_error_reason(exc)})")
+        return
+    ctx.written.append(target)
+
+
+def scene_only(job: FolderJob, body, log: BatchLog, counts: dict, index: int, path: Path, stem: str, people: int,
+               searched_before: int | None, holders: dict, say: Callable[[str], None]) -> ImageOutcome:
+    """An image whose people's outputs are all there but whose STEM_scene.glb is not, or shows other people (a run
+    stopped between the last person and the scene, the file deleted, a boxed person's files deleted: `people`, the
+    rank logs' count, with the boxed people): the scene is made from their parameter files (removed when fewer
+    than two people are left), nobody is fitted again; the people's rows are logged as skipped with the search's
+    own count `searched_before` (the table keeps the rows that wrote them)."""
+    from inference.errors import ParamsFileError
+
+    names = present_names(job.out, stem, job.person, people, searched_before)
+    for n, o in names.items():
+        log.write(index=index, image=str(path), output=o, person=n, people=searched_before, status="skipped",
+                  message="outputs exist")
+    target = job.out / f"{stem}_scene.glb"
+    if len(names) < 2:
+        if target.exists():
+            remove_quietly([target])
+            say(f"{path.name}: removed {target.name} (fewer than two people now; it showed people whose files "
+                  "are gone)")
+        counts["skipped"] += 1
+        return ImageOutcome("skipped", people=searched_before or 0)
+    try:
+        make_scene(job.out, names, body, target, overwrite=target.exists() and scene_ours(holders, stem))
+    except (ParamsFileError, OSError, ValueError) as exc:
+        say(f"warning: {path}: no {target.name} ({write_error_reason(exc)})")
+        counts["skipped"] += 1
+        return ImageOutcome("skipped", people=searched_before or 0)
+    say(f"{path.name}: {target.name} made from its {len(names)} people's parameter files -> {target}")
+    counts["done"] += 1
+    return ImageOutcome("done", written=(target,), people=searched_before or 0)
+
+
+def _person_row(row: dict, p) -> dict:
+    """The row with the number of people the search found (`searched`: the boxed people are counted from their
+    files, inference.batch_log); no person number when no person was detected (the whole image fitted as one
+    person's crop)."""
+    return {**row, "people": searched(p), **({} if p.people else {"person": None})}
+
+
+def _in_the_way(ctx, path: Path, name: str, person: int, p) -> str | None:
+    """None when person `person` of the image `path` may be written under output name `name`, else the message
+    saying which files are in the way and whose fit they hold. Files the rank logs say an earlier run wrote for
+    this very person of this very image are an incomplete set of the same fit (a file deleted since): completed,
+    as all_people promises for the people missing; files of another image or person, or not on record (maybe
+    the user's own), stay protected unless overwritten. `p`: the image's prediction (NAME_people.png is written
+    only with people detected)."""
+    held = ctx.holders.get(name)
+    if ctx.job.overwrite or holds(held, path, person):
+        return None
+    existing = [q.name for q in output_paths(ctx.job.out / name, ctx.mesh_formats, bool(p.people)) if q.exists()]
+    if not existing:
+        return None
+    whose = f", holding {holder_text(held)}" if held else ""
+    return (f"outputs exist ({', '.join(existing[:3])}{', ...' if len(existing) > 3 else ''}{whose}); "
+            f"{ctx.job.overwrite_hint}")
+
+
+def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=(), shared: int = 0) -> bool:
+    """Write one person's outputs (kept in `ctx.written`) and log its row; True when written (the caller counts the
+    image; a full or read-only disk counts it as failed here and raises FatalWrite). `shared`: with all_people, the
+    number of people whose detection this prediction ran (its timing line's detect time is theirs too)."""
+    job = ctx.job
+    stem = job.out / name
+    ours = holds(ctx.holders.get(name), path, row.get("person"))
+    msg = _in_the_way(ctx, path, name, row.get("person"), p)
+    row = _person_row(row, p)
+    if msg:  # (looked at before any person of the image was written; files may have come since)
+        ctx.say(f"{path}: {msg}")
+        ctx.log.write(**row, status="error", message=msg, seconds=time.perf_counter() - t0)
+        return False
+    from inference.predict_outputs import quality_fields
+
+    # assessed before writing: an interruption between the files and their row would leave a complete set
+    # the rank logs do not know (a rerun then skips it without its numbers)
+    quality = quality_fields(p)
+    try:
+        written = write_outputs(p, stem, ctx.mesh_formats, ctx.renderer, ctx.body.name, job.overwrite or ours,
+                                ctx.body, frame=job.frame)
+    except OSError as exc:
+        msg = f"cannot write the outputs: {write_error_reason(exc)} ({getattr(exc, 'filename', None) or stem})"
+        ctx.say(f"{path}: {msg}")
+        ctx.log.write(**row, status="error", message=msg, seconds=time.perf_counter() - t0)
+        if exc.errno in FATAL_ERRNOS:
+            ctx.counts["failed"] += 1  # the batch stops here: this image is counted now
+            raise FatalWrite(write_error_reason(exc)) from exc
+        return False
+    if not p.people and (job.overwrite or ours):
+        # the set written now has no people picture; one from an earlier fit with people detected, under
+        # this name, would show people the files no longer hold
+        remove_quietly([Path(f"{stem}_people.png")])
+    ctx.written += written
+    seconds = time.perf_counter() - t0
+    box = job.box  # (a boxed person's row says so: later runs keep them)
+    notes = ([box_note(box)] if box is not None else []) + list(damage)
+    ctx.log.write(**row, status="done", message="; ".join(notes), seconds=seconds, **quality)
+    t = p.timings
+    who = f" person {row['person']}" if job.all_people and len(p.people) > 1 else ""
+    if box is not None:
+        who = f" person {row['person']} (the one in the box)"
+    detect = f"detect {t.detect * 1000:.0f} ms" + (f" (all {shared} people)" if shared > 1 else "")
+    if ctx.timing is None:
+        return True
+    ctx.timing(f"{path.name}{who}: {detect}, segment {t.segment * 1000:.0f} ms, fit {t.fit * 1000:.0f} ms, "
+            f"refine {t.refine * 1000:.0f} ms, total {t.total * 1000:.0f} ms -> {stem}_*")
+    return True
+
+
+def predict_one(pred, path: Path, person: int, box: tuple[float, float, float, float] | None = None,
+                cancel: Callable[[], bool] | None = None):
+    """pred.predict(path, person=person) (with a box: pred.predict_box(path, box), the person in it), stopped by
+    `cancel` at the Predictor's checkpoints (Cancelled), and the messages of the image's damage (a corrupt JPEG;
+    inference.image_io.damage_notes).
+    `person` is the Predictor's index into the people found, counted from 0 (--person N is index N - 1)."""
+    from inference.image_io import damage_notes
+
+    with damage_notes() as damage:
+        p = pred.predict(path, person=person, cancel=cancel) if box is None else pred.predict_box(path, box, cancel)
+    return p, damage

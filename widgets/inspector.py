@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -201,6 +201,15 @@ class Inspector(QWidget):
             self._explain_betas(controller.body_model())
 
     # ---------------------------------------------------------------- meaning of the shape
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        """As wide as the rows inside need: the scroll area scrolls only vertically, so a splitter that made the pane
+        narrower (a 1000 px window) cut the sliders' values and the prediction's numbers off at its right edge."""
+        hint = super().minimumSizeHint()
+        scroll = self.scroll_area
+        need = (scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                + 2 * scroll.frameWidth())
+        return QSize(max(hint.width(), need), hint.height())
     def _explain_betas(self, body) -> None:
         """Tooltips of the beta sliders from what +1 of each does on this body model (measured off the GUI
         thread when it loaded: 0.1-0.2 s); a body model without a shape basis leaves plain labels."""

@@ -174,7 +174,7 @@ def test_export_writes_files_that_reload_and_asks_before_replacing(qtbot, window
 
 
 def test_the_inspector_fits_its_pane_at_1280_with_a_folder_open(qtbot, window, photo, tmp_path):
-    """1280 x 720 with the folder list shown: every inspector row fits (the Redo button beside "Reset to
+    """1280 x 720 (and 1000 x 750) with the folder list shown: every inspector row fits (the Redo button beside "Reset to
     prediction" and Undo pushed the value labels and the joint box past the pane's edge, with no scroll bar)."""
     import shutil
 
@@ -188,6 +188,12 @@ def test_the_inspector_fits_its_pane_at_1280_with_a_folder_open(qtbot, window, p
     assert window.folder_list.isVisible()
     scroll = window.inspector.scroll_area
     assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
+    # at 1000 x 750 too: the splitter no longer squeezes the pane below its rows (`Inspector.minimumSizeHint`); the
+    # photo and 3D panes give the width (the rows were cut at the pane's right edge, values and numbers unseen)
+    window.resize(1000, 750)
+    qtbot.waitUntil(lambda: window.width() < 1280, timeout=2000)
+    QApplication.processEvents()
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width(), window.image_split.sizes()
 
 
 def test_an_image_opened_from_the_dataset_tab_is_shown_and_the_folder_list_follows(qtbot, window, photo, tmp_path):

@@ -174,8 +174,9 @@ def test_export_writes_files_that_reload_and_asks_before_replacing(qtbot, window
 
 
 def test_the_inspector_fits_its_pane_at_1280_with_a_folder_open(qtbot, window, photo, tmp_path):
-    """1280 x 720 (and 1000 x 750) with the folder list shown: every inspector row fits (the Redo button beside "Reset to
-    prediction" and Undo pushed the value labels and the joint box past the pane's edge, with no scroll bar)."""
+    """1280 x 720 (and 1000 x 750) with the folder list shown: every inspector row fits (the Redo button beside
+    "Reset to prediction" and Undo pushed the value labels and the joint box past the pane's edge, with no scroll
+    bar)."""
     import shutil
 
     for name in ("a.png", "b.png"):

@@ -2,6 +2,7 @@
 load, full disks, colliding names, the output folder as input, pipes, damaged JPEGs, SIGTERM."""
 from __future__ import annotations
 
+import functools
 import math
 import os
 import shlex
@@ -425,6 +426,23 @@ def test_export_of_a_predicted_file_keeps_its_photo_camera(tmp_path, capsys, cac
         assert "photo_focal" not in json.loads(dst.read_text())
 
 
+@functools.cache
+def _embedded_body():
+    """The embedded body model, read once for the module's CLI runs: a BodyModel holds no state between runs
+    (arrays and an eval-mode smplx layer), unlike the detector, which each run builds afresh."""
+    from inference.body_model import BodyModel
+
+    return BodyModel()
+
+
+@functools.cache
+def _detector_installed() -> bool:
+    """Whether the shipped networks come with a person detector here (asked once: the answer does not change)."""
+    from inference.pipeline import Predictor
+
+    return Predictor(device="cpu", detect="on", refine=False, body_model=_embedded_body()).detector is not None
+
+
 @pytest.fixture
 def detecting_predictor(monkeypatch):
     """The shipped networks with the real person detector, refinement off, built afresh for each CLI run as in a
@@ -433,14 +451,14 @@ def detecting_predictor(monkeypatch):
 
     if not (WEIGHTS_DIR / "seg.pt").is_file():
         pytest.skip("no trained weights")
-    if Predictor(device="cpu", detect="on", refine=False).detector is None:
+    if not _detector_installed():
         pytest.skip("no person detector installed")
 
     def fresh(*args, **kwargs):
         import inference.detect as detect
 
         detect._SHARED.clear()  # the process's detector (`shared_detector`) built again, as in a new process
-        return Predictor(device="cpu", detect="on", refine=False)
+        return Predictor(device="cpu", detect="on", refine=False, body_model=_embedded_body())
 
     monkeypatch.setattr(pipeline_module, "Predictor", fresh)
 

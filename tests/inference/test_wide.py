@@ -72,6 +72,17 @@ def crowd(crowd_renderer):
 CROWD_SEED, CROWD_INDEX = 17, 0
 
 
+@pytest.fixture(scope="module")
+def segmenter():
+    """The shipped networks without a detector, built once for the module: their `parts_follow` is the part
+    witness the tests hand to the detector (networks in eval mode: nothing of one test's frames reaches another's)."""
+    from inference.pipeline import WEIGHTS_DIR, Predictor
+
+    if not (WEIGHTS_DIR / "seg.pt").exists():
+        pytest.skip("needs the shipped segmentation weights")
+    return Predictor(device="cpu", detect="off")
+
+
 @needs_runtime
 def test_a_synthetic_crowd_frame_yields_every_person(detector, crowd):
     from training.synth.crowd import match_people
@@ -378,19 +389,19 @@ def _tuning_frame(r, index: int, seed: int = 20190):
 
 
 @needs_runtime
-def test_a_doubted_skeleton_on_a_proposer_peak_needs_the_strict_part_witness(detector, crowd_renderer):
+def test_a_doubted_skeleton_on_a_proposer_peak_needs_the_strict_part_witness(detector, crowd_renderer, segmenter):
     """Crowd tuning frame 2 (seed 20190, 1024 x 640; `main.py synth-crowd --seed 20190`): the landmark model
     settles on the 68 px walker's skeleton from the proposer's peak on their hips but doubts it (pose presence
     under PRESENCE_MIN). The shipped segmentation's strict witness (`Predictor.parts_follow(..., sure=True)`)
     vouches for them; refusing it loses them and nobody else."""
-    from inference.pipeline import WEIGHTS_DIR, Predictor
+    from inference.pipeline import WEIGHTS_DIR
     from training.synth.crowd import match_people
 
     if not (WEIGHTS_DIR / "seg.pt").exists():
         pytest.skip("needs the shipped segmentation weights")
     f = _tuning_frame(crowd_renderer, 2)
     assert f.people["height"][2] < 70 and f.people["visible"][2] > 0.95
-    pred = Predictor(device="cpu", detect="off")
+    pred = segmenter
     asked = []
 
     def refusing(image, person, sure=False):
@@ -411,7 +422,7 @@ def test_a_doubted_skeleton_on_a_proposer_peak_needs_the_strict_part_witness(det
 
 
 @needs_runtime
-def test_the_proposer_reads_the_photo_at_a_second_size(detector, crowd_renderer):
+def test_the_proposer_reads_the_photo_at_a_second_size(detector, crowd_renderer, segmenter):
     """Crowd tuning frame 24 (seed 20190, 1024 x 640): person 4 (195 px, 56 % visible, face hidden) gets a
     proposer peak of 0.40 at the network's usual input size (not above PEAK_MIN) and 0.51 with the photo read
     again at EXTRA_SIDES' 896 px; with that second reading they are found, and nobody else is lost but people 0
@@ -419,7 +430,7 @@ def test_the_proposer_reads_the_photo_at_a_second_size(detector, crowd_renderer)
     near its own skeleton (stop 45's CPU: 2 matched with one reading, 0 with two, so one more in all; stop 46's:
     2 with one reading, neither with two)."""
     from inference.detect.people_net import EXTRA_SIDES
-    from inference.pipeline import WEIGHTS_DIR, Predictor
+    from inference.pipeline import WEIGHTS_DIR
     from training.synth.crowd import match_people
 
     if not (WEIGHTS_DIR / "seg.pt").exists():
@@ -427,7 +438,7 @@ def test_the_proposer_reads_the_photo_at_a_second_size(detector, crowd_renderer)
     assert detector.proposer.extra_sides == EXTRA_SIDES == (896,)
     f = _tuning_frame(crowd_renderer, 24)
     assert 150 < f.people["height"][4] < 250 and 0.5 < f.people["visible"][4] < 0.6
-    pred = Predictor(device="cpu", detect="off")
+    pred = segmenter
 
     def found(extra_sides, flip: int):
         detector.proposer.extra_sides = extra_sides
@@ -459,19 +470,20 @@ def test_the_front_persons_box_leaves_out_the_people_behind_their_shoulder(detec
 
 
 @needs_runtime
-def test_a_skeleton_across_two_people_does_not_keep_their_proposer_peaks_away(detector, crowd_renderer):
+def test_a_skeleton_across_two_people_does_not_keep_their_proposer_peaks_away(detector, crowd_renderer,
+                                                                              segmenter):
     """Third crowd tuning set, frame 13 (seed 20192): the face detector fires between two walkers (137 and
     128 px, wholly visible) and the landmark model lays one skeleton across both, hips between theirs. The
     proposer puts a peak on each walker's hips and none on that skeleton's, so its head does not keep their
     candidates away: both are found, and the spanning skeleton is dropped for holding them."""
-    from inference.pipeline import WEIGHTS_DIR, Predictor
+    from inference.pipeline import WEIGHTS_DIR
     from training.synth.crowd import match_people
 
     if not (WEIGHTS_DIR / "seg.pt").exists():
         pytest.skip("needs the shipped segmentation weights")
     f = _tuning_frame(crowd_renderer, 13, seed=20192)
     assert all(f.people["height"][k] > 120 and f.people["visible"][k] > 0.98 for k in (4, 6))
-    people = detector.detect(f.image, parts=Predictor(device="cpu", detect="off").parts_follow)
+    people = detector.detect(f.image, parts=segmenter.parts_follow)
     boxes = np.array([p.box for p in people], np.float32).reshape(-1, 4)
     matched = match_people(f.people, f.image.shape, boxes)
     assert {4, 6} <= set(matched.tolist())
@@ -492,26 +504,27 @@ def _matched(detector, frame, parts, flip: int) -> set[int]:
 
 @needs_runtime
 def test_a_peak_whose_look_lands_on_someone_found_is_looked_at_again_without_them(detector, crowd_renderer,
-                                                                                  monkeypatch):
+                                                                                  monkeypatch, segmenter):
     """Third crowd tuning set, frame 90 (seed 20192): three people stacked at the left, the front one 161 px
     tall. The landmark passes at the proposer's peak on the front person's hips settle on the person behind them,
     who is already found; with the found people's silhouettes painted over (`painted_over`) they settle on the front
     person. Without the painting (the image passed on as it is) the front person is not found."""
     import inference.detect.search as search
-    from inference.pipeline import WEIGHTS_DIR, Predictor
+    from inference.pipeline import WEIGHTS_DIR
 
     if not (WEIGHTS_DIR / "seg.pt").exists():
         pytest.skip("needs the shipped segmentation weights")
     f = _tuning_frame(crowd_renderer, 90, seed=20192)
     assert f.people["height"][1] > 150 and f.people["visible"][1] > 0.75
-    parts = Predictor(device="cpu", detect="off").parts_follow
+    parts = segmenter.parts_follow
     assert 1 in _matched(detector, f, parts, 1)
     monkeypatch.setattr(search, "painted_over", lambda image, people: image)
     assert 1 not in _matched(detector, f, parts, 2)
 
 
 @needs_runtime
-def test_a_doubted_walker_whose_part_map_follows_half_of_the_skeleton_is_kept(detector, crowd_renderer, monkeypatch):
+def test_a_doubted_walker_whose_part_map_follows_half_of_the_skeleton_is_kept(detector, crowd_renderer, monkeypatch,
+                                                                             segmenter):
     """Third crowd tuning set, frame 94 (seed 20192): a wholly visible 79 px walker whom the landmark model finds
     from the proposer's peak but doubts (pose presence under PRESENCE_MIN): the strict part witness decides
     (`parts(..., sure=True)`): kept when it vouches for every skeleton asked. (Which of the walker's skeletons
@@ -525,7 +538,7 @@ def test_a_doubted_walker_whose_part_map_follows_half_of_the_skeleton_is_kept(de
         pytest.skip("needs the shipped segmentation weights")
     f = _tuning_frame(crowd_renderer, 94, seed=20192)
     assert 70 < f.people["height"][1] < 90 and f.people["visible"][1] > 0.99
-    parts = pipeline.Predictor(device="cpu", detect="off").parts_follow
+    parts = segmenter.parts_follow
     asked = []
 
     def recorded(im, p, sure=False):

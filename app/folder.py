@@ -9,7 +9,8 @@ person's set as NAME_pN and the scene of them all, as `predict --all-people`). B
 the model worker's shape (app/worker.py): a QObject in a `WorkerThread`, requests by queued signal with a
 job id from a `Generation`, answers by signal; a newer request makes the older one stale, so it stops at
 the next image (its cancel callback also stops the Predictor mid-image). Files written before a cancel
-stay: each image's outputs are written all or nothing.
+stay: each person's outputs are written all or nothing (with "every person", the people of an image written
+before a cancel stay, and the list says so; a rerun writes the others).
 
 The batch logs each image's row (status, people, fit-quality numbers, seconds) as soon as its outputs are
 written, to a log of its own beside the `main.py predict` ranks' logs, OUT/summary_ranks/app.csv (app-2.csv ...
@@ -288,11 +289,13 @@ class BatchWorker(PredictorWorker):
                 except FatalWrite as exc:  # (logged and counted) a full or read-only disk: no later image escapes
                     self.itemDone.emit(job_id, row, ImageStatus(ERROR, f"stopped: {exc}"))
                     break
-                if done is None:  # cancelled mid-image: what it wrote stays, a rerun keeps it
+                if done is None:  # cancelled mid-image before any of its people was written
                     break
                 outcome, said = done
                 self.itemDone.emit(job_id, row, _status(outcome, said, path, request.out,
                                                         time.perf_counter() - t0))
+                if outcome.counted == "cancelled":  # cancelled mid-image: the people it wrote stay, a rerun keeps them
+                    break
                 self.progress.emit(job_id, row + 1, len(images))
         finally:
             for r in renderer:
@@ -303,10 +306,18 @@ class BatchWorker(PredictorWorker):
         """(ImageOutcome, the lines said about it) of image `row`: skipped when finished before
         (`folder_predict.plan`), its scene made when only that is missing, else its people fitted and written,
         stopped at the Predictor's checkpoints by an interactive request and tried again once that is answered (the
-        people written before stay and are kept); None when the job is cancelled."""
-        from inference.folder_predict import FolderRun, ImageOutcome, plan, predict_image, scene_only
+        people written before stay and are kept, and the outcome counts them: the list says what this run wrote);
+        None when the job is cancelled before any of its people was written, an outcome counted 'cancelled' with the
+        files written when after (with "every person", person 1's files stay when person 2 is cut short). A full
+        or read-only disk (FatalWrite) goes to the caller, which stops the batch."""
+        from dataclasses import replace
+
+        from inference.folder_predict import FatalWrite, FolderRun, ImageOutcome, plan, predict_image, scene_only
 
         started = False
+        # the files and people (from 1) that tries cut short wrote (people written before an interactive request)
+        earlier: list[Path] = []
+        earlier_persons: set[int] = set()
         while True:
             said: list[str] = []
             failed = counts["failed"]
@@ -320,21 +331,33 @@ class BatchWorker(PredictorWorker):
             if not started:
                 self.itemStarted.emit(job_id, row)
                 started = True
-            if not renderer:
-                renderer.append(self._renderer(body))
             try_once = self._give_way(job_id)
-            run = FolderRun(job, pred, renderer[0], body, log, counts, said.append, todo.holders, todo.boxed,
-                            cancel=try_once)
+            run = None
             try:
-                return predict_image(run, row, path, name), said
+                if not renderer:
+                    renderer.append(self._renderer(body))
+                run = FolderRun(job, pred, renderer[0], body, log, counts, said.append, todo.holders, todo.boxed,
+                                cancel=try_once)
+                outcome = predict_image(run, row, path, name)
             except Cancelled:
+                earlier += [q for q in run.written if q not in earlier]
+                earlier_persons.update(run.persons)
                 if self._gen.is_stale(job_id) or not try_once.gave_way:
-                    return None
+                    return (ImageOutcome("cancelled", written=tuple(earlier), persons=tuple(sorted(earlier_persons))),
+                            said) if earlier else None
+            except FatalWrite:  # (logged and counted) the caller stops the batch
+                raise
             except Exception as exc:  # noqa: BLE001 - a bug is this image's status (traceback printed); the batch goes on
                 print_traceback()
                 log.write(index=row, image=str(path), output=name, status="error", message=user_message(exc))
                 counts["failed"] += 1
                 return ImageOutcome("failed"), [user_message(exc)]
+            else:
+                if earlier:  # the people an earlier try wrote are this run's too (the try that finished kept them)
+                    written = tuple(earlier) + tuple(q for q in outcome.written if q not in earlier)
+                    outcome = replace(outcome, written=written,
+                                      persons=tuple(sorted({*outcome.persons, *earlier_persons})))
+                return outcome, said
             self._pause(job_id)  # fitted again; the people written before the interactive request are kept
 
     @staticmethod
@@ -358,6 +381,10 @@ def _status(outcome, said: list[str], path: Path, out: Path, seconds: float) -> 
     """The list's status of an image from its inference.folder_predict.ImageOutcome and the lines said about it
     (each without the image's path, which the list shows)."""
     lines = [line.removeprefix("warning: ").removeprefix(f"{path}: ").removeprefix(f"{path} ") for line in said]
+    if outcome.counted == "cancelled":  # not run to its end: 'not run', and what it wrote, which a rerun keeps
+        who = ", ".join(f"person {n}" for n in outcome.persons) or "some files"
+        return ImageStatus(NOT_RUN, "; ".join([*lines, f"cancelled after {who} ({len(outcome.written)} files, kept: "
+                                                        "Run all again writes the others)"]), outputs=outcome.written)
     if outcome.counted == "skipped":
         return ImageStatus(DONE, "; ".join([*lines, f"outputs already in {out} (kept)"]))
     if outcome.counted == "failed":

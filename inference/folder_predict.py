@@ -103,7 +103,8 @@ class Plan:
 @dataclass(frozen=True)
 class ImageOutcome:
     """How one image went: `counted` 'done' (a person written), 'skipped' (all there before), 'failed' (a person
-    not written, or nobody found: `no_person`); `prediction` the image's first prediction (None when it failed);
+    not written, or nobody found: `no_person`), 'cancelled' (the app's batch: stopped after some of its people were
+    written, which stay); `prediction` the image's first prediction (None when it failed);
     `written` the files written, every person's; `persons` the people written (numbers from 1); `people` the people
     the search found."""
 
@@ -134,6 +135,7 @@ class FolderRun:
         self.holders = holders  # whose fit each output name's files hold (inference.batch_log.written_logged)
         self.boxed = boxed  # output names holding a person fitted from a box (inference.batch_log.boxed_logged)
         self.written: list[Path] = []  # the files the image being predicted got so far
+        self.persons: list[int] = []  # the people (from 1) of that image written so far
 
 
 def name_too_long_for(job: FolderJob, stem: str) -> str | None:
@@ -204,7 +206,7 @@ def predict_image(ctx: FolderRun, index: int, path: Path, name: str) -> ImageOut
     job = ctx.job
     t0 = time.perf_counter()
     person, box = job.person, job.box
-    ctx.written = []
+    ctx.written, ctx.persons = [], []
     layout = person  # the person whose outputs take the image's own name
     row = {"index": index, "image": str(path), "output": name, "person": None if box else person}
     try:
@@ -277,6 +279,7 @@ def predict_image(ctx: FolderRun, index: int, path: Path, name: str) -> ImageOut
                 continue
         if _write(ctx, q, path, o, rows[n], t1, damage=notes, shared=len(names) if n == person else 0):
             wrote.add(n)
+            ctx.persons.append(n)
         else:
             ok = False
     _after_writing(ctx, path, name, p, wrote, ok, layout)

@@ -51,8 +51,8 @@ def add_arguments(p, name: str) -> None:
                    help="where the networks run (default: %(default)s: a GPU when there is one)")
     p.add_argument("--precision", default="auto", choices=("auto", "float32", "bfloat16"),
                    help="the networks' number format, the detector's animal check included (default auto: bfloat16 "
-                        "on a CPU with AMX matrix units, where it is about twice as fast, else float32; NBF_PRECISION "
-                        "in the environment decides auto)")
+                        "on a CPU with bfloat16 units (AMX, AVX512-BF16), where it is 1.5-2 times as fast, else "
+                        "float32; NBF_PRECISION in the environment decides auto)")
     p.add_argument("--keypoints", choices=("detect", "none"), default="detect",
                    help="2D joints for refinement and the second baseline: BlazePose detections, or none "
                         "(default: %(default)s)")

@@ -96,8 +96,8 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--precision", default="auto", choices=("auto", "float32", "bfloat16"),
                    help="the networks' number format, the detector's animal check included (default auto: bfloat16 "
-                        "on a CPU with AMX matrix units, where it is about twice as fast, else float32; NBF_PRECISION "
-                        "in the environment decides auto)")
+                        "on a CPU with bfloat16 units (AMX, AVX512-BF16), where it is 1.5-2 times as fast, else "
+                        "float32; NBF_PRECISION in the environment decides auto)")
     p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
     p.add_argument("--mesh-formats", default="obj,glb",
                    help="comma list of obj, ply, glb, skinned-glb (NAME_skinned.glb: SMPL skeleton and skin), "

@@ -140,7 +140,8 @@ class Predictor(PersonEvidence):
     segmentation reads slightly shifted copies of its input too: those seg.pt names under "test_shifts"
     (scripts/package_weights.py --seg-shifts), else `nets.seg_net.SHIFTS`; the fitting network reads its part
     map moved by a few pixels (`nets.fit_net.TEST_SHIFTS`). precision: the networks' number format, "auto"
-    (bfloat16 on a CPU with AMX, else float32; `nets.precision.resolve_precision`), "float32" or "bfloat16".
+    (bfloat16 on a CPU with bfloat16 units, AMX or AVX512-BF16, else float32; `nets.precision.resolve_precision`),
+    "float32" or "bfloat16".
     part_head: apply the weights folder's part_head.pt to the segmentation's answer when it holds one
     (`nets.part_head`; the shipped folder holds none: docs/segmentation.md, "A part head after the segmentation").
     unseen_legs: the Prediction's part map has the leg labels of a half-length person whose legs the detector puts
@@ -152,7 +153,7 @@ class Predictor(PersonEvidence):
                  refine: bool = False, detect: str = "auto", flip_test: bool = True, upright: bool = True,
                  precision: str = "auto", part_head: bool = True, unseen_legs: bool = True):
         self.device = pick_device(device)
-        try:  # the networks' number format (`nets.precision`): bfloat16 on CPUs with AMX
+        try:  # the networks' number format (`nets.precision`): bfloat16 on CPUs with bfloat16 units
             self.precision = resolve_precision(precision, self.device)
         except ValueError as exc:
             raise PredictionError(str(exc)) from None

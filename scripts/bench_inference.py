@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--detect", choices=("auto", "off"), default="auto", help="person detector (default: as the app)")
     ap.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
                     help="the networks' number format, the detector's animal check included (default: as the app: "
-                         "bfloat16 on a CPU with AMX)")
+                         "bfloat16 on a CPU with AMX or AVX512-BF16)")
     ap.add_argument("--cpu-only", action="store_true", help="skip the GPU figures even when a GPU is there")
     a = ap.parse_args(argv)
     if a.weights is not None:

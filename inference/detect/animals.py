@@ -29,7 +29,7 @@ Every person the search settles on is checked (since stop 65), the sure ones too
 witness bar (KPhotoAlbum's dog, 0.78, land-mammal share 0.84), while the people the search keeps put at most 0.22 on
 land mammals on the project's real photos, 0.46 on the synthetic test people and 0.61 on the synthetic crowds (a
 bare grey render: the one thin margin; docs/crowds.md, "Every person checked for animals"). A man beside his dog
-is safe because the silhouette, not the box, is read. On a CPU with AMX the classifier runs in bfloat16
+is safe because the silhouette, not the box, is read. On a CPU with bfloat16 units the classifier runs in bfloat16
 (`inference.nets.precision`: 12-13 ms a person instead of 22-28 on one thread); the figures above are bfloat16's.
 """
 from __future__ import annotations
@@ -61,8 +61,8 @@ FILL = (124, 116, 104)   # ImageNet's mean colour, RGB: outside the silhouette t
 
 class AnimalCheck:
     """EfficientNet-Lite0's ImageNet classifier on the CPU (BatchNorm folded), with the process's torch threads,
-    in `precision` ("auto": `inference.nets.precision.resolve_precision`, bfloat16 on CPUs with AMX; ValueError for
-    a word it does not know or a misspelt NBF_PRECISION).
+    in `precision` ("auto": `inference.nets.precision.resolve_precision`, bfloat16 on CPUs with bfloat16 units;
+    ValueError for a word it does not know or a misspelt NBF_PRECISION).
     `animal_share(image, person)` -> probability mass on ImageNet's land mammals for the person's silhouette."""
 
     def __init__(self, path: Path = ANIMAL_WEIGHTS, precision: str = "auto"):

@@ -1,11 +1,14 @@
-"""The number format the networks run in: bfloat16 on CPUs with matrix units for it, float32 elsewhere.
+"""The number format the networks run in: bfloat16 on CPUs that multiply it in hardware, float32 elsewhere.
 
 Intel CPUs with AMX (Sapphire Rapids and later, the machines this project is built on) multiply bfloat16 matrices
 in hardware: the segmentation network's two views take about 12 ms instead of 20 and the fitting network's ten
-about 4 ms instead of 6 (2 threads; docs/results.md, "bfloat16 on CPUs with AMX"). Elsewhere bfloat16 is emulated and
-slower than float32, so "auto" asks the CPU. The convolutions' and linear layers' weights are held in bfloat16
-(`lower_weights`), torch's autocast runs those layers in bfloat16 (`InPrecision`) and everything after the network
-(softmax, rotations, averaging) runs in float32, as with training's `--bf16`. On CUDA the networks stay float32
+about 4 ms instead of 6 (2 threads; docs/results.md, "bfloat16 on CPUs with AMX"). CPUs with AVX512-BF16 (AMD Zen 4
+and later, Intel Cooper Lake) have bfloat16 dot-product instructions: on the AMD EPYC of stop 74 the segmentation
+took 19 ms instead of 31 and the fit 11 instead of 16 (one thread, fastest of ten), with the test split's PA-MPJPE,
+mIoU and detections as in float32 (docs/results.md, "bfloat16 on CPUs with AVX512-BF16"). Elsewhere bfloat16 is
+emulated and slower than float32, so "auto" asks the CPU. The convolutions' and linear layers' weights are held in
+bfloat16 (`lower_weights`), torch's autocast runs those layers in bfloat16 (`InPrecision`) and everything after the
+network (softmax, rotations, averaging) runs in float32, as with training's `--bf16`. On CUDA the networks stay float32
 (fast enough, and the measurements were made on the CPU).
 
 The person detector's wide-shot proposer stays float32 although bfloat16 runs it about three times faster: its
@@ -30,9 +33,10 @@ ENV = "NBF_PRECISION"
 
 
 def cpu_has_bfloat16_units() -> bool:
-    """Whether this CPU multiplies bfloat16 matrices in hardware (AMX), where bfloat16 pays."""
+    """Whether this CPU multiplies bfloat16 in hardware (AMX, or AVX512-BF16's dot products), where bfloat16 pays."""
     try:
-        return bool(torch.cpu.get_capabilities().get("amx_bf16", False))
+        caps = torch.cpu.get_capabilities()
+        return bool(caps.get("amx_bf16", False) or caps.get("avx512_bf16", False))
     except Exception:  # noqa: BLE001 - an old or unusual torch build: assume not
         return False
 
@@ -46,7 +50,8 @@ def _known(precision: str) -> str:
 
 def resolve_precision(precision: str, device: torch.device) -> str:
     """"float32" or "bfloat16" for a requested precision (PRECISIONS) on `device`; ValueError for another word.
-    "auto": the environment's NBF_PRECISION if set, else bfloat16 on a CPU with AMX and float32 otherwise.
+    "auto": the environment's NBF_PRECISION if set, else bfloat16 on a CPU with bfloat16 units (AMX, AVX512-BF16) and
+    float32 otherwise.
     bfloat16 is a CPU format here: on another device it is float32."""
     if _known(precision) == "auto":
         precision = os.environ.get(ENV, "auto").strip().lower() or "auto"

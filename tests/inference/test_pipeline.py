@@ -285,11 +285,11 @@ def test_predictors_share_one_detector(shipped, body):
 
 
 def test_shipped_networks_answer_alike_in_bfloat16_and_float32(body, samples):
-    """bfloat16 (the default on CPUs with AMX, nets/precision.py) changes the networks' answers by their rounding
-    only: the same part labels almost everywhere and joints millimetres apart. Runs on any CPU, and how bfloat16 is
-    multiplied differs between them (AMX, AVX512-BF16, emulation), and so does the rounding: over this test's first
-    8 people, an AMD EPYC with AVX512-BF16 put joints 2.0-6.9 mm apart on average, at most 22.6 mm in one
-    coordinate, and the camera's distance 0.05-0.5 % (the loop below over 8 people); the Intel machines with
+    """bfloat16 (the default on CPUs with AMX or AVX512-BF16, nets/precision.py) changes the networks' answers by
+    their rounding only: the same part labels almost everywhere and joints millimetres apart. Runs on any CPU, and
+    how bfloat16 is multiplied differs between them (AMX, AVX512-BF16, emulation), and so does the rounding: over
+    this test's first 8 people, an AMD EPYC with AVX512-BF16 put joints 2.0-6.9 mm apart on average, at most 22.6 mm
+    in one coordinate, and the camera's distance 0.05-0.5 % (the loop below over 8 people); the Intel machines with
     AMX of earlier stops stayed under 15 mm and 0.2 %."""
     if not (WEIGHTS_DIR / "seg.pt").exists():
         pytest.skip("shipped weights not there yet")

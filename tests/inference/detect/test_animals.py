@@ -185,7 +185,7 @@ def test_a_sure_scored_dog_is_dropped_and_a_sure_person_kept():
 
 def test_the_check_runs_in_either_precision_with_the_same_verdicts():
     """float32 and bfloat16 give the dachshund and the coffee cup nearly the same land-mammal shares (bfloat16 is what
-    "auto" picks on a CPU with AMX); a word the precision module does not know is refused."""
+    "auto" picks on a CPU with bfloat16 units); a word the precision module does not know is refused."""
     import torch
 
     f32, b16 = AnimalCheck(precision="float32"), AnimalCheck(precision="bfloat16")

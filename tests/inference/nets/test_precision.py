@@ -71,3 +71,13 @@ def test_lowered_weights_answer_as_autocast_does_and_keep_buffers():
     assert net.out.weight.dtype == torch.bfloat16 and net.mean_params.dtype == torch.float32
     assert all(torch.equal(a, b) for a, b in zip(before, after))
     assert lower_weights(FitNet(in_channels=13, res=64), "float32").out.weight.dtype == torch.float32
+
+
+@pytest.mark.parametrize("caps, units", [({"amx_bf16": True, "avx512_bf16": True}, True),
+                                         ({"amx_bf16": False, "avx512_bf16": True}, True),  # AMD Zen 4 (stop 74)
+                                         ({"amx_bf16": False, "avx512_bf16": False}, False), ({}, False)])
+def test_bfloat16_units_are_amx_or_avx512_bf16(monkeypatch, caps, units):
+    """The CPUs that multiply bfloat16 in hardware: AMX, and AVX512-BF16's dot products, on which the test split's
+    figures matched float32's and the networks ran about 1.5 times faster (docs/results.md); not plain AVX-512."""
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: caps)
+    assert cpu_has_bfloat16_units() is units

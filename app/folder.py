@@ -276,7 +276,7 @@ class BatchWorker(PredictorWorker):
         # a table an earlier release wrote without a log: its rows go into this log, so the merge keeps them
         batch_log.adopt_table(request.out, log)
         job = FolderJob(request.out, tuple(request.mesh_formats), request.overwrite, request.all_people,
-                        overwrite_hint="choose another folder")
+                        overwrite_hint='tick "Replace results" under Run all, or choose another folder')
         renderer = []  # the mesh overlay's renderer, made in this thread (its GL context) when first needed
         try:
             for row, path in enumerate(images):

@@ -101,7 +101,7 @@ class _RowDelegate(QStyledItemDelegate):
 
 class FolderList(QWidget):
     """imageRequested(row) on a click; runAllRequested() on "Run all…" (the window asks for the folder and reads
-    `everyone`, the "Every person" box); cancelRequested() on Cancel."""
+    `everyone` and `replace`, the "Every person" and "Replace results" boxes); cancelRequested() on Cancel."""
 
     imageRequested = Signal(int)
     runAllRequested = Signal()
@@ -131,6 +131,10 @@ class FolderList(QWidget):
                                  "under the image's name, person N as NAME_pN, and NAME_scene.glb holding them "
                                  "all in the photo's camera (as `main.py predict --all-people`). A rerun into the "
                                  "same folder writes only the people missing")
+        self.replace = QCheckBox("Replace results")
+        self.replace.setToolTip("Run all fits every image again and replaces the results already in the folder you "
+                                "choose (after changing the settings, say); unticked, an image whose results are "
+                                "there is kept. Not remembered: it starts unticked")
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m")
         self.progress.setMaximumHeight(16)
@@ -146,6 +150,7 @@ class FolderList(QWidget):
         lay.addWidget(self.list, 1)
         lay.addLayout(buttons)
         lay.addWidget(self.everyone)
+        lay.addWidget(self.replace)
         lay.addWidget(self.progress)
         lay.addWidget(self.summary)
         self.setMinimumWidth(160)  # beside the panes and the inspector in a 1280 px window
@@ -198,7 +203,8 @@ class FolderList(QWidget):
 
     def _on_running(self, running: bool) -> None:
         self.run_all.setEnabled(not running)
-        self.everyone.setEnabled(not running)  # (a running batch keeps the choice it started with)
+        self.everyone.setEnabled(not running)  # (a running batch keeps the choices it started with)
+        self.replace.setEnabled(not running)
         self.cancel.setEnabled(running)
         if running:
             self.summary.setText("running…")

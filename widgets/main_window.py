@@ -478,7 +478,7 @@ class MainWindow(ExportDialogs, QMainWindow):
 
     def run_all_dialog(self) -> bool:
         """Ask for the output folder and start "Run all" over the folder list (app.folder), of every person when the
-        list's "Every person" is ticked."""
+        list's "Every person" is ticked, replacing the results there when "Replace results" is."""
         paths = self.controller.folder.paths
         if not paths:
             self.show_error("Run all: open a folder of images first (File › Open folder…)")
@@ -486,7 +486,9 @@ class MainWindow(ExportDialogs, QMainWindow):
         out = QFileDialog.getExistingDirectory(self, "Write every result of the folder to…", str(paths[0].parent))
         if not out:
             return False
-        return bool(self.controller.folder.run_all(out, all_people=self.folder_list.everyone.isChecked()))
+        fl = self.folder_list
+        return bool(self.controller.folder.run_all(out, overwrite=fl.replace.isChecked(),
+                                                   all_people=fl.everyone.isChecked()))
 
     def show_error(self, text: str) -> None:
         self.banner.show_message(text, "error")

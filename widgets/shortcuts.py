@@ -22,7 +22,7 @@ MOUSE = (
     ("Window", "Drop files or folders", "open photos, a folder of photos or a dataset"),
     ("Folder list", "Click an image", "show it (its status: not run, done with the fit colour, no person, error)"),
     ("Folder list", "Run all…", "fit every image (with Every person ticked: everyone in it) and write every result "
-                                "to a folder; Cancel keeps what is written"),
+                                "to a folder (Replace results: over what is there); Cancel keeps what is written"),
     ("Dataset histogram", "Click a bar / click it again", "show only that bin's cases in the table / all cases"),
     ("Dataset meshes", "Left-drag either body", "rotate both (ground truth and prediction) together"),
 )

@@ -344,8 +344,14 @@ def test_run_all_does_not_take_another_images_outputs_for_its_own(qtbot, tiny_se
     text = _run_all(qtbot, tiny_session, [x_jpg], out)
     status = tiny_session.model.statuses[0]
     assert status.state == ERROR and "holding the whole image of x.png" in status.message and "1 failed" in text
+    assert 'tick "Replace results"' in status.message  # (the app's words for the CLI's --overwrite)
     assert all(p.stat().st_mtime_ns == stamps[p.name] for p in out.iterdir() if p.name in stamps and p.name != SUMMARY)
     assert _table(out) == [("0", "x.jpg", "error", "app")]  # (x.png's row: the name is x.jpg's in this run)
+    # asked to replace results (BatchRequest.overwrite), the app writes x.jpg's fit over them
+    with qtbot.waitSignal(tiny_session.finished, timeout=120000) as done:
+        assert tiny_session.run_all(out, overwrite=True)
+    assert done.args[0].startswith("1 written") and tiny_session.model.statuses[0].state == DONE, done.args
+    assert (out / "x.npz").stat().st_mtime_ns != stamps["x.npz"]
 
 
 def test_a_folder_where_the_batch_cannot_log_runs_nothing(qtbot, tiny_session, tmp_path):

@@ -57,7 +57,8 @@ def test_folder_list_shows_statuses_and_opens_the_clicked_image(qtbot, window, t
 
 def test_every_person_ticked_writes_everyone_of_each_image(qtbot, window, tmp_path, monkeypatch):
     """"Every person" under Run all: the batch writes each person of a photo of two (NAME_p2) and their scene; the box
-    cannot change while the batch runs, and the choice is kept in the settings for the next start."""
+    cannot change while the batch runs, and the choice is kept in the settings for the next start. "Replace results"
+    then writes them again."""
     ready, why = detector_ready()
     if not ready:
         pytest.skip(why)
@@ -76,6 +77,13 @@ def test_every_person_ticked_writes_everyone_of_each_image(qtbot, window, tmp_pa
     assert fl.everyone.isEnabled() and model.statuses[1].state == DONE, model.statuses
     assert (out / "b_two_people_p2.obj").is_file() and (out / "b_two_people_scene.glb").is_file()
     assert str(window.controller.settings.value("ui/run_all_every_person")).lower() in ("1", "true")  # remembered
+    # "Replace results" fits the images again over what is there (unticked, the second run would keep them)
+    stamp = (out / "b_two_people_p2.obj").stat().st_mtime_ns
+    fl.replace.setChecked(True)
+    with qtbot.waitSignal(window.controller.folder.finished, timeout=300000) as done:
+        fl.run_all.click()
+        assert not fl.replace.isEnabled()
+    assert done.args[0].startswith("1 written") and (out / "b_two_people_p2.obj").stat().st_mtime_ns != stamp, done.args
 
 
 @pytest.fixture

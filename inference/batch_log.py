@@ -25,6 +25,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from inference.file_writes import write_error_reason
 from inference.predict_outputs import (
@@ -259,23 +260,50 @@ def person_number(text: str | None) -> int | None:
     return int(text) if text and re.fullmatch(r"[0-9]+", text) else None
 
 
-def written_logged(out: Path) -> dict[str, tuple[str, str]]:
-    """{output name: (image file name, person) of the newest 'done' row of that output}: whose fit its files
-    hold, as far as the logs under OUT know (person '' for a whole image fitted without a detected person)."""
-    found: dict[str, tuple[str, str]] = {}
+class Holder(NamedTuple):
+    """Whose fit an output name's files hold (`written_logged`): the image's file name, the person ('' for a whole
+    image fitted without a detected person) and the image's path as the row logged it."""
+
+    name: str
+    person: str
+    path: str = ""
+
+
+def written_logged(out: Path) -> dict[str, Holder]:
+    """{output name: the Holder of the newest 'done' row of that output}: whose fit its files hold, as far as the
+    logs under OUT know."""
+    found: dict[str, Holder] = {}
     for r in sorted(read_logs(out), key=lambda r: r.get("finished_at", "")):
         if r["status"] == "done":
-            found[r["output"]] = (Path(r.get("image") or "").name, r.get("person") or "")
+            image = r.get("image") or ""
+            found[r["output"]] = Holder(Path(image).name, r.get("person") or "", image)
     return found
 
 
-def holds(held: tuple[str, str] | None, image: Path, person: int | None) -> bool:
-    """Whether the logged holder `held` of an output name (`written_logged`: image file name, person) is person
-    `person` (counted from 1) of `image`; a whole image fitted without a detected person (person '') counts as
-    person 1."""
+def same_image(held: tuple[str, ...], image: Path) -> bool:
+    """Whether the logged holder `held` (a Holder, or (file name, person)) is of the image `image`: the same file
+    name, and not another file where the logged path still leads to one (two photos named IMG_0001.JPG in two
+    camera folders: the one fitted under a name must not pass for the other in a later run). A logged path that
+    leads nowhere from here (the folder moved, a path relative to another working folder) leaves the name to
+    decide."""
+    image = Path(image)
+    if held[0] != image.name:
+        return False
+    logged = Path(held[2]) if len(held) > 2 and held[2] else None
+    try:
+        if logged is not None and logged.exists() and image.exists():
+            return os.path.samefile(logged, image)
+    except OSError:
+        pass
+    return True
+
+
+def holds(held: tuple[str, ...] | None, image: Path, person: int | None) -> bool:
+    """Whether the logged holder `held` of an output name (`written_logged`) is person `person` (counted from 1) of
+    `image` (`same_image`); a whole image fitted without a detected person (person '') counts as person 1."""
     if held is None or person is None:
         return False
-    return held[0] == Path(image).name and held[1] in (str(person), "" if person == 1 else str(person))
+    return same_image(held, image) and held[1] in (str(person), "" if person == 1 else str(person))
 
 
 def holder_text(held: tuple[str, str]) -> str:

@@ -38,6 +38,7 @@ from inference.batch_log import (
     note_box,
     people_logged,
     person_number,
+    same_image,
     written_logged,
 )
 from inference.errors import Cancelled, NoPersonFound, PersonNotThere, PredictionError
@@ -232,7 +233,7 @@ def predict_image(ctx: FolderRun, index: int, path: Path, name: str) -> ImageOut
         # in a folder of `--all-people --person L`, whose NAME holds person L of this image, as that run named them
         held = ctx.holders.get(name)
         person = _boxed_number(p, recalled, boxed_before)
-        layout = (person_number(held[1]) if held and held[0] == path.name else None) or 1
+        layout = (person_number(held[1]) if held and same_image(held, path) else None) or 1
         names = {person: person_names(name, layout, max(found, person))[person]}
     else:
         names = person_names(name, person, found) if job.all_people and found > 1 else {person: name}

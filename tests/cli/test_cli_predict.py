@@ -152,6 +152,26 @@ def test_same_stem_keeps_both_results_and_reruns_in_place(tmp_path, capsys, cach
     assert len([p for p in b.iterdir() if p.name not in SUMMARY_FILES]) == 1 + RESULT_SET
 
 
+def test_a_photo_named_like_one_written_before_is_not_skipped_in_its_place(tmp_path, capsys, cached_predictor):
+    """b/photo.png predicted alone takes the name `photo`; then a/photo.png and b/photo.png together: a/photo.png
+    gets `photo`, whose files hold b's fit. It was skipped as finished (the logs compared file names only), so the
+    folder said a's result was b's; now those files stay b's (an error names them) and b/photo.png is written anew
+    as photo_png."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    shutil.copy(SAMPLES / "synthetic_01.png", a / "photo.png")
+    shutil.copy(SAMPLES / "synthetic_02.png", b / "photo.png")
+    out = tmp_path / "out"
+    assert _predict(b / "photo.png", "--out", out) == 0
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.glob("photo[._]*")}
+    capsys.readouterr()
+    assert _predict(a / "photo.png", b / "photo.png", "--out", out) == 1
+    said = capsys.readouterr()
+    assert "holding the whole image of photo.png" in said.out + said.err and "finished before" not in said.out
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("photo[._]*") if p.name in stamps} == stamps
+    assert (out / "photo_png_body.pkl").is_file()
+
+
 def test_param_files_carry_the_photo_camera(tmp_path, capsys, cached_predictor):
     """A person left of centre in a wide photo: the written _body.pkl (f, rt, t: the photo's camera, about its
     centre) projects the body's joints, in plain numpy, onto the written photo-pixel joints within 1 px,

@@ -96,7 +96,7 @@ def test_the_merge_keeps_every_writers_rows(tmp_path):
     assert [(r["index"], r["output"], r["status"], r["rank"]) for r in table] == [
         ("0", "c", "pending", ""), ("1", "a", "done", "0"), ("", "b", "done", "app")]
     assert table[1]["pck"] == "0.5" and table[2]["pck"] == "0.7"  # a skip keeps the row that wrote the files
-    assert written_logged(out) == {"a": ("a.png", "1"), "b": ("b.png", "1")}
+    assert written_logged(out) == {"a": ("a.png", "1", "in/a.png"), "b": ("b.png", "1", "in/b.png")}
     assert people_logged(out) == {"a": 1, "b": 1}
 
 
@@ -120,7 +120,7 @@ def test_a_table_without_a_log_is_adopted(tmp_path):
     log.close()
     adopted = [r for r in read_logs(out) if r["rank"] == "app"]
     assert [(r["output"], r["person"], r["pck"], r["finished_at"]) for r in adopted] == [("a", "1", "0.8", "")]
-    assert written_logged(out)["a"] == ("a.png", "1") and people_logged(out)["a"] == 2
+    assert written_logged(out)["a"] == ("a.png", "1", "/photos/a.png") and people_logged(out)["a"] == 2
     table = read_summary(merge_summary(out, [Path("/photos/d.png")], ["d"]))
     assert [r["output"] for r in table] == ["d", "a", "b"]
     log = BatchLog(out, APP_LOG, rank="app", exclusive=True)
@@ -137,6 +137,22 @@ def test_a_table_without_a_log_is_adopted(tmp_path):
 ])
 def test_holds(held, image, person, ok):
     assert holds(held, Path(image), person) is ok
+
+
+def test_a_photo_of_the_same_name_elsewhere_is_another_image(tmp_path, monkeypatch):
+    """Two photos named pic.jpg in two folders: a holder logged with one's path is not the other's, while the logged
+    path still leads to a file; where it leads nowhere from here (moved, or relative to another working folder) the
+    name decides, as before paths were compared."""
+    a, b = tmp_path / "a" / "pic.jpg", tmp_path / "b" / "pic.jpg"
+    for p in (a, b):
+        p.parent.mkdir()
+        p.write_bytes(p.parent.name.encode())
+    assert holds(("pic.jpg", "1", str(a)), a, 1) and not holds(("pic.jpg", "1", str(a)), b, 1)
+    monkeypatch.chdir(tmp_path)
+    assert holds(("pic.jpg", "1", "a/pic.jpg"), a, 1)  # the same file by another path
+    assert not holds(("pic.jpg", "1", "a/pic.jpg"), b, 1)
+    assert holds(("pic.jpg", "1", str(tmp_path / "gone" / "pic.jpg")), b, 1)  # leads nowhere: the name decides
+    assert holds(("pic.jpg", "1"), b, 1)  # (file name, person) alone, as before
 
 
 def test_holder_text():

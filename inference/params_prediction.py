@@ -42,11 +42,13 @@ def output_name(path: str | Path) -> str:
 
 
 def _summary_photo(folder: Path, name: str) -> list[Path]:
-    """The image summary.csv in `folder` names for the output `name` (its newest row), as written or relative
-    to the folder."""
+    """The image summary.csv in `folder` names for the output `name` (the row that wrote its files, where one
+    did: a photo refused the name while another's fit is there has a row too), as written or relative to the
+    folder."""
     from .predict_outputs import SUMMARY, read_summary
 
     rows = [r for r in read_summary(folder / SUMMARY) if r.get("output") == name and r.get("image")]
+    rows = [r for r in rows if r.get("status") == "done"] or rows
     if not rows:
         return []
     image = Path(rows[-1]["image"])

@@ -346,7 +346,11 @@ def test_run_all_does_not_take_another_images_outputs_for_its_own(qtbot, tiny_se
     assert status.state == ERROR and "holding the whole image of x.png" in status.message and "1 failed" in text
     assert 'tick "Replace results"' in status.message  # (the app's words for the CLI's --overwrite)
     assert all(p.stat().st_mtime_ns == stamps[p.name] for p in out.iterdir() if p.name in stamps and p.name != SUMMARY)
-    assert _table(out) == [("0", "x.jpg", "error", "app")]  # (x.png's row: the name is x.jpg's in this run)
+    # x.jpg's refusal, and x.png's row: its fit is what the files hold
+    assert _table(out) == [("0", "x.jpg", "error", "app"), ("", "x.png", "done", "0")], _table(out)
+    from inference.params_prediction import find_photo
+
+    assert find_photo(out / "x.npz") == x_png  # (the table's done row names the photo of the files)
     # asked to replace results (BatchRequest.overwrite), the app writes x.jpg's fit over them
     with qtbot.waitSignal(tiny_session.finished, timeout=120000) as done:
         assert tiny_session.run_all(out, overwrite=True)

@@ -306,3 +306,17 @@ def test_an_input_logged_only_for_its_second_person_is_not_pending():
     rows = [{"image": "in/a.png", "output": "a_p2", "status": "done", "finished_at": "1", "message": ""}]
     merged = merge_rows(images, ["a", "b"], rows)
     assert [(r["index"], r["output"], r["status"]) for r in merged] == [(0, "a_p2", "done"), (1, "b", "pending")]
+
+
+def test_an_input_refused_a_name_another_photo_holds_keeps_that_photos_row():
+    """x.jpg refused the output name x, whose files hold x.png's fit: the table has x.jpg's refusal and x.png's
+    row (before, x.png's row was dropped as the name was x.jpg's in this run); once x.jpg writes x, its row alone."""
+    images = [Path("in/x.jpg")]
+    rows = [{"image": "in/x.png", "output": "x", "status": "done", "finished_at": "1", "message": ""},
+            {"image": "in/x.jpg", "output": "x", "status": "error", "finished_at": "2", "message": "holds x.png"}]
+    merged = merge_rows(images, ["x"], rows)
+    assert [(r["index"], r["image"], r["status"]) for r in merged] == [(0, "in/x.jpg", "error"),
+                                                                      ("", "in/x.png", "done")]
+    rows.append({"image": "in/x.jpg", "output": "x", "status": "done", "finished_at": "3", "message": ""})
+    merged = merge_rows(images, ["x"], rows)
+    assert [(r["index"], r["image"], r["status"]) for r in merged] == [(0, "in/x.jpg", "done")]

@@ -317,7 +317,7 @@ class BatchWorker(PredictorWorker):
         or read-only disk (FatalWrite) goes to the caller, which stops the batch."""
         from dataclasses import replace
 
-        from inference.folder_predict import FatalWrite, FolderRun, ImageOutcome, plan, predict_image, scene_only
+        from inference.folder_predict import FatalWrite, FolderRun, ImageOutcome, from_files, plan, predict_image
 
         started = False
         # the files and people (from 1) that tries cut short wrote (people written before an interactive request)
@@ -329,8 +329,8 @@ class BatchWorker(PredictorWorker):
             if row in todo.refused:
                 counts["failed"] += 1
                 return ImageOutcome("failed"), [todo.refused[row]]
-            if row in todo.scenes:  # every person's files there, the scene not: made from them
-                return scene_only(job, body, log, counts, row, path, name, todo.people[name],
+            if row in todo.from_files:  # every person's fit there, a mesh format or the scene not: made from them
+                return from_files(job, body, log, counts, row, path, name, todo.people.get(name),
                                   todo.searched.get(name), todo.holders, said.append), said
             if row not in todo.todo:
                 counts["skipped"] += 1

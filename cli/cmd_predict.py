@@ -40,7 +40,7 @@ from pathlib import Path
 from cli.out_arg import out_path
 from inference.batch_log import RANK_LOGS, merge_summary
 from inference.file_writes import write_error_reason
-from inference.folder_predict import FatalWrite, FolderJob, FolderRun, plan, predict_image, scene_only
+from inference.folder_predict import FatalWrite, FolderJob, FolderRun, from_files, plan, predict_image
 from inference.image_io import IMAGE_SUFFIXES  # the one list the app's reader accepts
 from inference.predict_outputs import SUMMARY, output_stems  # the one exporter, shared with the app's "Run all"
 
@@ -194,13 +194,13 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
     job = FolderJob(args.out, tuple(mesh_formats), args.overwrite, args.all_people, args.person,
                     parse_box(getattr(args, "box", None)), getattr(args, "frame", "body"))
     todo = plan(job, images, stems, mine, log, counts, _say)
-    if not (todo.todo or todo.scenes):
+    if not (todo.todo or todo.from_files):
         return _report(args, mine, counts)
     _use_local_gpu(log.shard, args.device)
     try:
         body = user_body or BodyModel(args.body_model)
-        for i in todo.scenes:  # made from the people's parameter files: nobody is fitted again
-            scene_only(job, body, log, counts, i, images[i], stems[i], todo.people[stems[i]],
+        for i in todo.from_files:  # meshes, scenes made from the people's parameter files: nobody is fitted again
+            from_files(job, body, log, counts, i, images[i], stems[i], todo.people.get(stems[i]),
                        todo.searched.get(stems[i]), todo.holders, print)
         if not todo.todo:
             return _report(args, mine, counts)

@@ -1,6 +1,6 @@
 """Predict an image into a folder of outputs, as `main.py predict` and the app's "Run all" (every person) do: which
-images are finished before (`plan`), one image's people fitted and written (`predict_image`), the scene of an image
-whose people are all there (`scene_only`).
+images are finished before (`plan`), one image's people fitted and written (`predict_image`), the files of an image
+whose fit is there made from its parameter files (`from_files`: mesh formats a run asks for, the scene).
 
 The rules. People are counted from 1 wherever a user reads them (--person N, the NAME_pN files, the `person` column
 of summary.csv). With `all_people`, the `person` one is written under the image's own name NAME and each other
@@ -23,6 +23,7 @@ ranks and the app's batches, so each tool knows what the other wrote.
 from __future__ import annotations
 
 import errno
+import functools
 import re
 import time
 from collections.abc import Callable
@@ -44,7 +45,15 @@ from inference.batch_log import (
 from inference.errors import Cancelled, NoPersonFound, PersonNotThere, PredictionError
 from inference.file_writes import name_too_long, write_error_reason
 from inference.image_io import about_file
-from inference.predict_outputs import MESH_FORMATS, output_paths, remove_quietly, write_outputs
+from inference.predict_outputs import (
+    MESH_FORMATS,
+    mesh_path,
+    missing_meshes,
+    output_paths,
+    remove_quietly,
+    write_meshes_from_params,
+    write_outputs,
+)
 from inference.predict_resume import (
     boxed_before,
     boxed_beyond,
@@ -88,14 +97,15 @@ class FolderJob:
 
 @dataclass(frozen=True)
 class Plan:
-    """What `plan` found: the images to predict (`todo`) and those whose people are all there but whose scene is not
-    (`scenes`), as indices into the images; what the logs know of the folder: `people` ({output name: the image's
-    count, boxed people included}), `searched` (the search's own count), `holders` ({output name: whose fit its files
-    hold}), `boxed` ({output name: its box note}); `refused` ({index: why}: an output name the file system cannot
-    take). The images of `mine` in none of these were finished before (logged as skipped)."""
+    """What `plan` found: the images to predict (`todo`) and those whose people are all there but for some mesh
+    formats or the scene (`from_files`: made from their parameter files), as indices into the images; what the logs
+    know of the folder: `people` ({output name: the image's count, boxed people included}), `searched` (the search's
+    own count), `holders` ({output name: whose fit its files hold}), `boxed` ({output name: its box note});
+    `refused` ({index: why}: an output name the file system cannot take). The images of `mine` in none of these
+    were finished before (logged as skipped)."""
 
     todo: tuple[int, ...]
-    scenes: tuple[int, ...]
+    from_files: tuple[int, ...]
     people: dict
     searched: dict
     holders: dict
@@ -162,7 +172,7 @@ def plan(job: FolderJob, images: list[Path], stems: list[str], mine, log: BatchL
     # read with overwrite too: the outputs of people no longer found are removed only where the logs say
     # they were written for this image (`_remove_people_beyond`)
     holders, boxed = written_logged(job.out), boxed_logged(job.out)
-    todo, scenes, refused = [], [], {}
+    todo, from_files, refused = [], [], {}
     mesh_formats = list(job.mesh_formats)
     for i in mine:
         longest = name_too_long_for(job, stems[i])
@@ -184,21 +194,25 @@ def plan(job: FolderJob, images: list[Path], stems: list[str], mine, log: BatchL
                       message="outputs exist")
             counts["skipped"] += 1
             return Plan((), (), people, counted, holders, boxed)
-        if job.overwrite or not finished(job.out, stems[i], mesh_formats, job.all_people, job.person,
-                                         people.get(stems[i]), holders, images[i], boxed, counted.get(stems[i])):
-            todo.append(i)
+        there = functools.partial(finished, job.out, stems[i], all_people=job.all_people, person=job.person,
+                                  people=people.get(stems[i]), holders=holders, image=images[i], boxed=boxed,
+                                  searched=counted.get(stems[i]))
+        if job.overwrite or not there(mesh_formats):
+            # the fit there but for a mesh format this run asks for: written from its parameter file
+            (todo if job.overwrite or not there([]) else from_files).append(i)
             continue
         now = present_names(job.out, stems[i], job.person, people.get(stems[i]), counted.get(stems[i]))
         if job.all_people and (scene_missing(job.out, stems[i], len(now)) or scene_stale(job.out, stems[i], now,
                                                                                           holders)):
-            scenes.append(i)  # every person's outputs there, the scene not, or not of them (a deletion)
-    for i in sorted(set(mine) - set(todo) - set(scenes) - set(refused)):  # finished before: no model needed
+            from_files.append(i)  # every person's outputs there, the scene not, or not of them (a deletion)
+    for i in sorted(set(mine) - set(todo) - set(from_files) - set(refused)):  # finished before: no model needed
         log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist",
                   people=counted.get(stems[i]))
         counts["skipped"] += 1
     for i in mine if job.all_people else ():
-        note_boxed_short(job.out, stems[i], images[i], mesh_formats, holders, boxed, counted.get(stems[i]), say)
-    return Plan(tuple(todo), tuple(scenes), people, counted, holders, boxed, refused)
+        if i not in from_files:  # (there a boxed person's meshes are made from their parameter file)
+            note_boxed_short(job.out, stems[i], images[i], mesh_formats, holders, boxed, counted.get(stems[i]), say)
+    return Plan(tuple(todo), tuple(from_files), people, counted, holders, boxed, refused)
 
 
 def predict_image(ctx: FolderRun, index: int, path: Path, name: str) -> ImageOutcome:
@@ -408,36 +422,54 @@ def _write_scene(ctx, path: Path, name: str, names: dict[int, str]) -> None:
     ctx.written.append(target)
 
 
-def scene_only(job: FolderJob, body, log: BatchLog, counts: dict, index: int, path: Path, stem: str, people: int,
-               searched_before: int | None, holders: dict, say: Callable[[str], None]) -> ImageOutcome:
-    """An image whose people's outputs are all there but whose STEM_scene.glb is not, or shows other people (a run
-    stopped between the last person and the scene, the file deleted, a boxed person's files deleted: `people`, the
-    rank logs' count, with the boxed people): the scene is made from their parameter files (removed when fewer
-    than two people are left), nobody is fitted again; the people's rows are logged as skipped with the search's
-    own count `searched_before` (the table keeps the rows that wrote them)."""
+def from_files(job: FolderJob, body, log: BatchLog, counts: dict, index: int, path: Path, stem: str,
+               people: int | None, searched_before: int | None, holders: dict,
+               say: Callable[[str], None]) -> ImageOutcome:
+    """An image whose fit is there (`plan`) but for what can be made from its people's parameter files, which is
+    made, nobody fitted again: each person's mesh formats that this run asks for and that are missing (a first run
+    wrote .obj, this one asks for .glb too: `predict_outputs.write_meshes_from_params`, in this run's frame), and
+    with all_people the STEM_scene.glb when missing or showing other people (a run stopped between the last person
+    and the scene, the file deleted, a boxed person's files deleted: `people`, the rank logs' count, with the boxed
+    people), removed when fewer than two people are left. The people's rows are logged as skipped with the
+    search's own count `searched_before` (the table keeps the rows that wrote their fits). Raises FatalWrite for a
+    full or read-only disk."""
     from inference.errors import ParamsFileError
 
-    names = present_names(job.out, stem, job.person, people, searched_before)
+    names = (present_names(job.out, stem, job.person, people, searched_before) if job.all_people
+             else {job.person: stem})
     for n, o in names.items():
         log.write(index=index, image=str(path), output=o, person=n, people=searched_before, status="skipped",
                   message="outputs exist")
+    written: list[Path] = []
+    for o in names.values():
+        missing = missing_meshes(job.out / o, list(job.mesh_formats))
+        if not missing:
+            continue
+        try:
+            made = write_meshes_from_params(job.out / o, missing, body, job.frame)
+        except (ParamsFileError, OSError, ValueError) as exc:
+            say(f"warning: {path}: no {', '.join(mesh_path(job.out / o, f).name for f in missing)} "
+                f"({write_error_reason(exc)})")
+            if isinstance(exc, OSError) and exc.errno in FATAL_ERRNOS:
+                counts["failed"] += 1
+                raise FatalWrite(write_error_reason(exc)) from exc
+            continue
+        written += made
+        say(f"{path.name}: {', '.join(q.name for q in made)} made from {o}.npz (the fit there: nobody fitted again)")
     target = job.out / f"{stem}_scene.glb"
-    if len(names) < 2:
-        if target.exists():
-            remove_quietly([target])
-            say(f"{path.name}: removed {target.name} (fewer than two people now; it showed people whose files "
-                  "are gone)")
-        counts["skipped"] += 1
-        return ImageOutcome("skipped", people=searched_before or 0)
-    try:
-        make_scene(job.out, names, body, target, overwrite=target.exists() and scene_ours(holders, stem))
-    except (ParamsFileError, OSError, ValueError) as exc:
-        say(f"warning: {path}: no {target.name} ({write_error_reason(exc)})")
-        counts["skipped"] += 1
-        return ImageOutcome("skipped", people=searched_before or 0)
-    say(f"{path.name}: {target.name} made from its {len(names)} people's parameter files -> {target}")
-    counts["done"] += 1
-    return ImageOutcome("done", written=(target,), people=searched_before or 0)
+    if job.all_people and len(names) < 2 and target.exists() and scene_stale(job.out, stem, names, holders):
+        remove_quietly([target])
+        say(f"{path.name}: removed {target.name} (fewer than two people now; it showed people whose files are gone)")
+    elif job.all_people and (scene_missing(job.out, stem, len(names)) or scene_stale(job.out, stem, names, holders)):
+        try:
+            make_scene(job.out, names, body, target, overwrite=target.exists() and scene_ours(holders, stem))
+        except (ParamsFileError, OSError, ValueError) as exc:
+            say(f"warning: {path}: no {target.name} ({write_error_reason(exc)})")
+        else:
+            written.append(target)
+            say(f"{path.name}: {target.name} made from its {len(names)} people's parameter files -> {target}")
+    counts["done" if written else "skipped"] += 1
+    return ImageOutcome("done" if written else "skipped", written=tuple(written), people=searched_before or 0)
 
 
 def _person_row(row: dict, p) -> dict:

@@ -113,17 +113,14 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
     that clean-up are one step that the signals wait for (`inference.deferred_signals`): a file finished but
     not yet recorded could not be removed. Returns the paths written.
     """
-    import numpy as np
-
     from inference.crop import uncrop_parts
     from inference.deferred_signals import deferred_signals
-    from inference.export import export, export_mesh, png_bytes, save_params
+    from inference.export import png_bytes, save_params
     from inference.file_writes import atomic_write
     from inference.image_io import display_copy
     from inference.parts import colorize
     from inference.photo_camera import photo_camera_for
     from inference.render.overlay import mesh_overlay, parts_overlay
-    from inference.rig import frame_offset
 
     written: list[Path] = []
 
@@ -151,20 +148,59 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
         png("_parts_overlay.png", parts_overlay(shown, full))
         png("_overlay.png", mesh_overlay(renderer, p))
         for fmt in mesh_formats:
-            name = str(stem) + MESH_SUFFIX.get(fmt, "." + fmt)
-            if fmt in ("skinned-glb", "bvh"):
-                if body_model is None:
-                    raise ValueError(f"{fmt} export needs the body model")
-                record(export, name, p.params, body_model, overwrite=overwrite, frame=frame,
-                       skinned=fmt == "skinned-glb")
-            else:
-                v = np.asarray(p.mesh.vertices, np.float64) - frame_offset(p.mesh.joints, frame)
-                record(export_mesh, name, v.astype(np.float32) if frame == "body" else p.mesh.vertices,
-                       p.mesh.faces, overwrite=overwrite, frame=frame)
+            record(write_mesh, stem, fmt, p.params, p.mesh, body_model, overwrite, frame)
         photo = photo_camera_for(p, body_model=body_model)
         for suffix in PARAM_OUTPUTS:
             record(save_params, str(stem) + suffix, p.params, p.camera.focal, p.camera.size, body_name,
                    overwrite, photo=photo)
+    except BaseException:
+        remove_quietly(written)
+        raise
+    return written
+
+
+def write_mesh(stem: Path, fmt: str, params, mesh, body_model, overwrite: bool, frame: str = "body") -> Path:
+    """Write the body `mesh` (its BodyMesh, of `params`) as mesh format `fmt` (MESH_FORMATS) under the output name
+    `stem` in `frame` (see `write_outputs`); returns the path. skinned-glb and bvh need the `body_model`."""
+    import numpy as np
+
+    from inference.export import export, export_mesh
+    from inference.rig import frame_offset
+
+    name = mesh_path(stem, fmt)
+    if fmt in ("skinned-glb", "bvh"):
+        if body_model is None:
+            raise ValueError(f"{fmt} export needs the body model")
+        return export(name, params, body_model, overwrite=overwrite, frame=frame, skinned=fmt == "skinned-glb")
+    v = np.asarray(mesh.vertices, np.float64) - frame_offset(mesh.joints, frame)
+    return export_mesh(name, v.astype(np.float32) if frame == "body" else mesh.vertices, mesh.faces,
+                       overwrite=overwrite, frame=frame)
+
+
+def missing_meshes(stem: Path, mesh_formats: list[str]) -> list[str]:
+    """The formats of `mesh_formats` whose file is not there for the output name `stem` (a path)."""
+    return [f for f in mesh_formats if not mesh_path(stem, f).is_file()]
+
+
+def mesh_path(stem: Path, fmt: str) -> Path:
+    """The file of mesh format `fmt` for the output name `stem` (a path): STEM.obj, STEM_skinned.glb, ..."""
+    return Path(str(stem) + MESH_SUFFIX.get(fmt, "." + fmt))
+
+
+def write_meshes_from_params(stem: Path, mesh_formats: list[str], body_model, frame: str = "body") -> list[Path]:
+    """Write the mesh formats `mesh_formats` of the output name `stem` from its parameter file STEM.npz, no network
+    run: the body `BodyModel.mesh(load_params(...))` is the one the fit wrote (`load_params`). All or nothing, as
+    `write_outputs`; returns the paths written. Raises ParamsFileError for an unreadable STEM.npz, OSError."""
+    from inference.deferred_signals import deferred_signals
+    from inference.export import load_params
+
+    params = load_params(Path(f"{stem}.npz"), body_model)
+    mesh = body_model.mesh(params)
+    written: list[Path] = []
+    try:
+        for fmt in mesh_formats:
+            with deferred_signals():
+                written.append(write_mesh(stem, fmt, params, mesh, body_model, False, frame))
     except BaseException:
         remove_quietly(written)
         raise

@@ -62,7 +62,7 @@ def finished(out: Path, stem: str, mesh_formats: list[str], all_people: bool = F
     (`boxed`: the rank logs' boxed outputs) is there with their parameter file (`boxed_there`: the search does not
     find them to write the rest, `note_boxed_short` says how), and gone when the user deleted it
     (`present_names`). The image's STEM_scene.glb is not looked at here: a scene that is missing or out of date
-    alone is made from the people's files (`scene_missing`, `scene_stale`, `folder_predict.scene_only`)."""
+    alone is made from the people's files (`scene_missing`, `scene_stale`, `folder_predict.from_files`)."""
 
     if not person_there(out, stem, person, mesh_formats, holders, image, boxed, searched):
         return False

@@ -230,10 +230,14 @@ def test_run_all_of_every_person_writes_each_person_and_their_scene_and_a_rerun_
 
     text, status = run_all()
     assert "1 already there" in text and "(kept)" in status.message, (text, status)
-    (out / "two_people_p2.obj").unlink()
+    (out / "two_people_p2_overlay.png").unlink()
+    text, status = run_all()
+    assert text.startswith("1 written") and (out / "two_people_p2_overlay.png").is_file(), text
+    assert "person 2 of 2" in status.message, status
+    (out / "two_people_p2.obj").unlink()  # a mesh alone: made from the parameter file, nobody fitted again
     text, status = run_all()
     assert text.startswith("1 written") and (out / "two_people_p2.obj").is_file(), text
-    assert "person 2 of 2" in status.message, status
+    assert "two_people_p2.obj made from two_people_p2.npz" in status.message and status.label == "done", status
     capsys.readouterr()  # `predict --all-people` into the folder finds every person's files its own: nothing to do
     assert cli_main(["predict", str(folder), "--out", str(out), "--all-people", "--mesh-formats", "obj"]) == 0
     assert "0/1 images done, 1 finished before (skipped)" in capsys.readouterr().out

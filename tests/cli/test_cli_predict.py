@@ -485,14 +485,18 @@ def detecting_predictor(monkeypatch):
     monkeypatch.setattr(pipeline_module, "Predictor", fresh)
 
 
-def test_all_people_rerun_completes_a_person_whose_file_was_deleted(tmp_path, capsys, detecting_predictor):
+def test_all_people_rerun_completes_a_person_whose_file_was_deleted(tmp_path, capsys, monkeypatch,
+                                                                    detecting_predictor):
     """two_people.jpg with the real detector: after deleting one of person 2's files, a rerun with --all-people
     writes person 2's set again (the rank logs say it holds person 2 of this image) and keeps person 1's; a
-    --person 2 run into the folder still does not take person 1's files for its own."""
+    deleted mesh is made from its parameter file, no model loaded; a --person 2 run into the folder still does not
+    take person 1's files for its own."""
+    import trimesh
+
     photo, out = RESOURCES / "photos" / "two_people.jpg", tmp_path / "out"
     assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
     assert (out / "two_people.obj").is_file() and (out / "two_people_p2.obj").is_file()
-    (out / "two_people_p2.obj").unlink()
+    (out / "two_people_p2_overlay.png").unlink()
     person1 = {p.name: p.stat().st_mtime_ns for p in out.glob("two_people[._]*")
                if "_p2" not in p.name and "_scene" not in p.name}
     # both people in the photo's camera: each body on its own half of the montage (astronaut | Grace Hopper)
@@ -512,9 +516,19 @@ def test_all_people_rerun_completes_a_person_whose_file_was_deleted(tmp_path, ca
     assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
     text = capsys.readouterr().out
     assert "outputs exist" not in text and "1/1 images done" in text
-    assert (out / "two_people_p2.obj").is_file()
+    assert (out / "two_people_p2_overlay.png").is_file()
     assert {n: (out / n).stat().st_mtime_ns for n in person1} == person1  # person 1's files kept
     assert (out / "two_people_scene.glb").stat().st_mtime_ns != scene_time  # remade with person 2 written anew
+    # a mesh deleted: made from the person's .npz, the same body, nobody fitted again
+    fitted = trimesh.load(out / "two_people_p2.obj", process=False).vertices
+    (out / "two_people_p2.obj").unlink()
+    built = []
+    fresh = pipeline_module.Predictor
+    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: built.append(1) or fresh(*a, **k))
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine"]) == 0
+    assert not built and "two_people_p2.obj made from two_people_p2.npz" in capsys.readouterr().out
+    assert np.abs(trimesh.load(out / "two_people_p2.obj", process=False).vertices - fitted).max() < 1e-5
+    monkeypatch.setattr(pipeline_module, "Predictor", fresh)
     (out / "two_people.obj").unlink()
     assert main(["predict", str(photo), "--out", str(out), "--person", "2", "--no-refine"]) == 1
     assert "holding person 1 of two_people.jpg" in capsys.readouterr().out
@@ -655,20 +669,29 @@ def test_a_boxed_person_joins_an_all_people_folder(tmp_path, capsys, monkeypatch
     assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine", "--overwrite"]) == 0
     assert (out / "pair_p2.npz").stat().st_mtime_ns == boxed
     assert [r["output"] for r in csv.DictReader((out / "summary.csv").open())] == ["pair", "pair_p2"]
-    # more --mesh-formats than the box wrote: the search's person gets them, the boxed man is there by his .npz (the
-    # search cannot find him to write the rest: a note says how), stays in the scene, and the next run fits nobody
+    # more --mesh-formats than the runs wrote: made from each person's .npz, the boxed man's too, nobody fitted
     capsys.readouterr()
     formats = ["--mesh-formats", "obj,glb,ply"]
-    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine", *formats]) == 0
-    text = capsys.readouterr().out
-    assert "pair_p2 (fitted from --box 5 40 300 505) lacks pair_p2.ply" in text and "1/1 images done" in text
-    command = shlex.split(text.split("`")[1])  # the note's command, as printed, writes them
-    assert command[:3] == ["python", "main.py", "predict"] and main([*command[2:], "--no-refine"]) == 0
-    assert (out / "pair_p2.ply").is_file() and (out / "pair_p2.npz").stat().st_mtime_ns != boxed
-    doc, _ = glb_unpack((out / "pair_scene.glb").read_bytes())
-    assert [n["name"] for n in doc["nodes"]] == ["person 1", "person 2", "photo camera"]
     built = []
     fresh = pipeline_module.Predictor
+    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: built.append(1) or fresh(*a, **k))
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine", *formats]) == 0
+    text = capsys.readouterr().out
+    assert "pair.ply made from pair.npz" in text and "pair_p2.ply made from pair_p2.npz" in text, text
+    assert not built and "lacks" not in text and "1/1 images done" in text
+    assert (out / "pair_p2.ply").is_file() and (out / "pair_p2.npz").stat().st_mtime_ns == boxed
+    # a picture of the boxed man deleted: the search cannot find him to write it again, a note says how; he stays
+    # in the scene, and the next run fits nobody
+    (out / "pair_p2_overlay.png").unlink()
+    monkeypatch.setattr(pipeline_module, "Predictor", fresh)
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine", *formats]) == 0
+    text = capsys.readouterr().out
+    assert "pair_p2 (fitted from --box 5 40 300 505) lacks pair_p2_overlay.png" in text, text
+    command = shlex.split(text.split("`")[1])  # the note's command, as printed, writes them
+    assert command[:3] == ["python", "main.py", "predict"] and main([*command[2:], "--no-refine"]) == 0
+    assert (out / "pair_p2_overlay.png").is_file() and (out / "pair_p2.npz").stat().st_mtime_ns != boxed
+    doc, _ = glb_unpack((out / "pair_scene.glb").read_bytes())
+    assert [n["name"] for n in doc["nodes"]] == ["person 1", "person 2", "photo camera"]
     monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: built.append(1) or fresh(*a, **k))
     assert main(["predict", str(photo), "--out", str(out), "--all-people", "--no-refine", *formats]) == 0
     assert "1 finished before (skipped)" in capsys.readouterr().out and not built

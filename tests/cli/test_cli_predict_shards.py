@@ -334,6 +334,15 @@ def test_an_all_people_rerun_writes_the_people_missing(tmp_path, capsys, crowd):
     assert _predict(src, "--out", out, "--all-people") == 0
     assert "0/3 images done, 3 finished before (skipped)" in capsys.readouterr().out and crowd.calls == []
 
+    # one person's mesh deleted: made from their parameter file, no prediction, nothing else written
+    (out / "x_png_p2.obj").unlink()
+    before = _mtimes(out)
+    assert _predict(src, "--out", out, "--all-people") == 0
+    text = capsys.readouterr().out
+    assert "x_png_p2.obj made from x_png_p2.npz" in text and "1/3 images done, 2 finished before" in text, text
+    assert sorted(n for n, t in _mtimes(out).items() if before.get(n) != t) == ["x_png_p2.obj"]
+    assert crowd.calls == []
+
     # one person's outputs deleted: that image is predicted again and only that person written
     for p in out.glob("x_png_p2*"):
         p.unlink()
@@ -348,11 +357,11 @@ def test_an_all_people_rerun_writes_the_people_missing(tmp_path, capsys, crowd):
 
     # one file of a person deleted: the rank logs say the rest of that set holds this very person of this
     # very image, so the set is completed (rewritten); the other people's files are kept
-    (out / "img0_p2.obj").unlink()
+    (out / "img0_p2_overlay.png").unlink()
     before = _mtimes(out)
     assert _predict(src, "--out", out, "--all-people") == 0
     assert "1/3 images done, 2 finished before (skipped)" in capsys.readouterr().out
-    assert (out / "img0_p2.obj").is_file()
+    assert (out / "img0_p2_overlay.png").is_file()
     changed = sorted(n for n, t in _mtimes(out).items() if before.get(n) != t)
     assert changed == sorted([*(p.name for p in out.glob("img0_p2*")), "img0_scene.glb"]), changed
     assert {r["output"]: r for r in _summary(out)}["img0_p2"]["status"] == "done"
@@ -361,14 +370,14 @@ def test_an_all_people_rerun_writes_the_people_missing(tmp_path, capsys, crowd):
     # single person's partial set; --overwrite replaces them
     logs = out.parent / "logs"
     shutil.move(out / RANK_LOGS, logs)
-    (out / "img0_p2.obj").unlink()
+    (out / "img0_p2_overlay.png").unlink()
     before = _mtimes(out)
     assert _predict(src / "img0.png", "--out", out, "--all-people") == 1
     text = capsys.readouterr().out
     assert f"{src / 'img0.png'}: outputs exist (img0_p2_parts.png" in text and "use --overwrite" in text
     assert _mtimes(out) == before
     assert _predict(src / "img0.png", "--out", out, "--all-people", "--overwrite") == 0
-    assert (out / "img0_p2.obj").is_file()
+    assert (out / "img0_p2_overlay.png").is_file()
     shutil.rmtree(out / RANK_LOGS)
     shutil.move(logs, out / RANK_LOGS)
 

@@ -43,13 +43,13 @@ from .body_loading import BodyLoadingMixin, BodySwitch
 from .editing import THROTTLE_MS, EditingMixin
 from .exports import ExportsMixin
 from .failures import PendingFailure
-from .folder import FolderSession
+from .folder import FitOnHand, FolderSession
 from .opening import LARGE_PIXELS as LARGE_PIXELS  # re-exported: tests read it here
 from .opening import OpeningMixin, file_key
 from .params_open import OpenedParams, ParamsReader
 from .people_fits import PeopleFitsMixin, edited_people, people_text
 from .relay import RELAYS, Relay
-from .results import restore_result
+from .results import keep_result, restore_result
 from .session import Session, ShownImage
 from .settings import AppSettings, ModelConfig
 from .worker import (
@@ -377,6 +377,26 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         if key not in self._remembered and edited:  # too large to keep even alone: say so while it can be undone
             self.error.emit(f"{shown.name} is too large to keep its fits while another image is shown: coming back "
                             f"to it fits it again, without your edits of {edited} (export them first)")
+
+    def fits_on_hand(self) -> tuple[FitOnHand, ...]:
+        """The fits made on screen with the settings in use, which Run all writes instead of fitting again
+        (app.folder.FitsOnHandFirst checks the file still holds their pixels): of the image shown and of the images
+        left behind (`_remembered`), every person fitted; not a dataset case's, a parameter file's body, or a
+        person boxed by hand (Run all's search does not know them). The fits as made, without the edits."""
+        shown = dict(self.session.results)
+        current = keep_result(self.session)
+        if current is not None:
+            shown[max(int(current.prediction.person), 0)] = current  # (-1: the whole image, asked as person 0)
+        images = [(self.session.shown, shown), *((e.shown, e.results) for e in self._remembered.values())]
+        fits = []
+        for image, results in images:
+            key = file_key(image.source)[0] if image is not None and not image.as_case else None
+            for k, kept in results.items() if key is not None else ():
+                p = kept.prediction
+                if (kept.made_with == self.config and not p.params_file and max(int(p.person), 0) == k
+                        and not any(q.boxed for q in p.people)):
+                    fits.append(FitOnHand(key, k, p))
+        return tuple(fits)
 
     def _can_recall(self, path) -> bool:
         key, stamp = file_key(path)

@@ -91,15 +91,71 @@ class ImageStatus:
 
 
 @dataclass(frozen=True)
+class FitOnHand:
+    """A fit the app made on screen that Run all writes instead of fitting the image again: the person `person`
+    (index from 0 among the people found) of the image file `key` (its resolved path), made with the settings the
+    batch runs with (`Controller.fits_on_hand`). Used only while the file holds the pixels it was made from."""
+
+    key: str
+    person: int
+    prediction: Prediction
+
+
+@dataclass(frozen=True)
 class BatchRequest:
     """Run the model on `images` and write every result under `out` (names from output_stems over the
-    whole list). Images whose outputs are all there already are skipped unless `overwrite`."""
+    whole list). Images whose outputs are all there already are skipped unless `overwrite`; the fits made on
+    screen (`on_hand`) are written as they are, not made again."""
 
     images: tuple[Path, ...]
     out: Path
     mesh_formats: tuple[str, ...] = BATCH_MESH_FORMATS
     overwrite: bool = False
     all_people: bool = False  # every person of an image (NAME, NAME_p2, ..., NAME_scene.glb): predict --all-people
+    on_hand: tuple[FitOnHand, ...] = ()
+
+
+class FitsOnHandFirst:
+    """The batch's Predictor, answering `predict(path, person=k)` with the fit made on screen of that person of
+    that very image (`FitOnHand`: the file still decodes to the pixels it was fitted on) and asking the Predictor
+    otherwise; `used` lists the (resolved path, person) answered so. Everything else is the Predictor's."""
+
+    def __init__(self, predictor, fits: tuple[FitOnHand, ...]):
+        self._predictor = predictor
+        self._fits = {(f.key, f.person): f.prediction for f in fits}
+        self.used: list[tuple[str, int]] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self._predictor, name)
+
+    def predict(self, image, cancel=None, person: int = 0, **kwargs):
+        p = None if kwargs else self._on_hand(image, person)
+        if p is not None:
+            return p
+        return self._predictor.predict(image, cancel=cancel, person=person, **kwargs)
+
+    def _on_hand(self, image, person: int):
+        import numpy as np
+
+        from inference.image_io import ImageError, load_image
+
+        if not isinstance(image, (str, Path)):
+            return None
+        try:
+            key = str(Path(image).resolve())
+        except (OSError, ValueError):
+            return None
+        p = self._fits.get((key, person))
+        if p is None:
+            return None
+        try:  # (a damaged image's message is said as a fit would say it: the caller collects it)
+            rgb = load_image(image)
+        except ImageError:
+            return None  # the Predictor says why
+        if rgb.shape != p.image.shape or not np.array_equal(rgb, p.image):  # the file changed since
+            return None
+        self.used.append((key, person))
+        return p
 
 
 @dataclass(frozen=True)
@@ -240,6 +296,8 @@ class BatchWorker(PredictorWorker):
         self.started.emit(job_id, len(images))
         try:
             pred = self.predictor()
+            if request.on_hand:
+                pred = FitsOnHandFirst(pred, request.on_hand)
             body = pred.body_model
             request.out.mkdir(parents=True, exist_ok=True)
         except Exception as exc:  # noqa: BLE001 - the model or the folder: nothing can run
@@ -345,7 +403,13 @@ class BatchWorker(PredictorWorker):
                     renderer.append(self._renderer(body))
                 run = FolderRun(job, pred, renderer[0], body, log, counts, said.append, todo.holders, todo.boxed,
                                 cancel=try_once)
+                used = len(getattr(pred, "used", ()))
                 outcome = predict_image(run, row, path, name)
+                on_hand = sorted(k for _, k in getattr(pred, "used", ())[used:])
+                if on_hand:
+                    from .people_fits import people_text
+
+                    said.append(f"{people_text(on_hand)}: the fit made on screen (not fitted again)")
             except Cancelled:
                 earlier += [q for q in run.written if q not in earlier]
                 earlier_persons.update(run.persons)
@@ -541,9 +605,11 @@ class FolderSession(QObject):
         if row >= 0:
             self.model.set_status(row, status_of(prediction, quality, error, no_person))
 
-    def run_all(self, out: str | Path, overwrite: bool = False, all_people: bool = False) -> int:
+    def run_all(self, out: str | Path, overwrite: bool = False, all_people: bool = False,
+                on_hand: tuple[FitOnHand, ...] = ()) -> int:
         """Start the batch over every image of the list, writing to `out` (with `all_people`, every person of each
-        image); returns its job id (0: no images). A newer run supersedes one still running."""
+        image; the fits made on screen `on_hand` as they are: `Controller.fits_on_hand`); returns its job id (0: no
+        images). A newer run supersedes one still running."""
         if not self.model.paths:
             self.error.emit("no folder of images open")
             return 0
@@ -554,7 +620,7 @@ class FolderSession(QObject):
         self._set_running(True)
         self.progress.emit(0, len(self.model.paths))
         self._run.emit(self._batch_job, BatchRequest(tuple(self.model.paths), self.out, overwrite=overwrite,
-                                                                all_people=all_people))
+                                                     all_people=all_people, on_hand=tuple(on_hand)))
         return self._batch_job
 
     def cancel(self) -> None:

@@ -488,7 +488,8 @@ class MainWindow(ExportDialogs, QMainWindow):
             return False
         fl = self.folder_list
         return bool(self.controller.folder.run_all(out, overwrite=fl.replace.isChecked(),
-                                                   all_people=fl.everyone.isChecked()))
+                                                   all_people=fl.everyone.isChecked(),
+                                                   on_hand=self.controller.fits_on_hand()))
 
     def show_error(self, text: str) -> None:
         self.banner.show_message(text, "error")

@@ -77,13 +77,18 @@ def test_every_person_ticked_writes_everyone_of_each_image(qtbot, window, tmp_pa
     assert fl.everyone.isEnabled() and model.statuses[1].state == DONE, model.statuses
     assert (out / "b_two_people_p2.obj").is_file() and (out / "b_two_people_scene.glb").is_file()
     assert str(window.controller.settings.value("ui/run_all_every_person")).lower() in ("1", "true")  # remembered
-    # "Replace results" fits the images again over what is there (unticked, the second run would keep them)
+    # "Replace results" fits the images again over what is there (unticked, the second run would keep them), but for
+    # the person the user looked at: their fit made on screen is written as it is
+    c = window.controller
+    assert c.open_folder_image(1)
+    qtbot.waitUntil(lambda: c.session.prediction is not None and not c.session.busy, timeout=60000)
     stamp = (out / "b_two_people_p2.obj").stat().st_mtime_ns
     fl.replace.setChecked(True)
     with qtbot.waitSignal(window.controller.folder.finished, timeout=300000) as done:
         fl.run_all.click()
         assert not fl.replace.isEnabled()
     assert done.args[0].startswith("1 written") and (out / "b_two_people_p2.obj").stat().st_mtime_ns != stamp, done.args
+    assert "person 1: the fit made on screen" in model.statuses[1].message, model.statuses[1]
 
 
 @pytest.fixture

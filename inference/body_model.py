@@ -79,6 +79,12 @@ def read_model_file(path: Path) -> dict:
         raise BodyModelError(f"{path} has inconsistent shapes (v_template {V}, J_regressor "
                              f"{np.asarray(data['J_regressor']).shape}, weights {np.asarray(data['weights']).shape}); "
                              f"expected 24 joints")
+    for k in ("v_template", "shapedirs", "posedirs", "J_regressor", "weights"):
+        a = np.asarray(data[k]) if k in data else None
+        # a NaN here runs through every body as NaN: files written with NaN in them, or a traceback far away
+        if a is not None and not (np.issubdtype(a.dtype, np.number) and np.isfinite(a).all()):
+            what = "is not numbers" if not np.issubdtype(a.dtype, np.number) else "holds NaN or inf values"
+            raise BodyModelError(f"{path}: {k} {what}; the file is damaged (expected {expected})")
     f = np.asarray(data["f"])
     if f.ndim != 2 or f.shape[1] != 3 or f.size == 0 or not np.issubdtype(f.dtype, np.number):
         raise BodyModelError(f"{path}: faces f {f.shape}, expected (F, 3) vertex indices")

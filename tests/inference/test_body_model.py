@@ -125,6 +125,13 @@ def test_bad_model_paths_raise_one_line_errors_naming_the_file(tmp_path, arrays)
     flat = tmp_path / "flat_faces.npz"
     np.savez(flat, **{**arrays, "f": arrays["f"].ravel()})
     _assert_names_file(flat, "faces")
+    # NaN in the arrays (helper-94: NaN bodies written with exit 0, tracebacks in export and synth-crowd)
+    for key in ("v_template", "shapedirs", "J_regressor", "weights"):
+        bad = tmp_path / f"nan_{key}.npz"
+        values = arrays[key].astype(np.float64)
+        values.flat[7] = np.nan if key != "weights" else np.inf
+        np.savez(bad, **{**arrays, key: values})
+        assert "NaN or inf" in _assert_names_file(bad, key)
     # a FIFO would hold the reader forever (helper-79: `export --body-model fifo.npz` hung)
     fifo = tmp_path / "fifo.npz"
     os.mkfifo(fifo)

@@ -19,7 +19,8 @@ exit status:
   1    a case could not be read (its image, body pickle or part map missing or unreadable: named on stderr,
        left out, and listed in eval.md and eval.json, which are still written), no case could be read
        (nothing written), or the results could not be written (the previous ones are left as they were)
-  2    bad arguments: DATA not a labelled set in UP-3D layout, a split without its list, a negative limit, an
+  2    bad arguments: DATA not a labelled set in UP-3D layout, a split without its list or with a line that
+       cannot name a case (a NUL byte, a name longer than the file system takes), a negative limit, an
        --out that cannot be used, --weights without seg.pt and fit.pt, weights that cannot be loaded
        (nothing evaluated)"""
 
@@ -67,7 +68,7 @@ def check_cases(data: Path, split: str | None) -> tuple[str, list[str]]:
     without lists) every case is evaluated, as list_cases falls back to; a split given by name must have its
     list, else a typo would quietly evaluate every case, training cases included."""
     from inference.datasets import SPLITS, list_cases
-    from training.set_settings import other_kind
+    from training.set_settings import case_id_problem, other_kind
 
     if split is not None and not split.strip():  # `--split ""` (an empty shell variable): not the default quietly
         raise EvaluateInputError("--split needs a name: test, val, train or another NAME.txt list in DATA")
@@ -89,6 +90,13 @@ def check_cases(data: Path, split: str | None) -> tuple[str, list[str]]:
     ids = list_cases(data, name)
     if not ids:
         raise EvaluateInputError(f"no cases found in {data}: {expected}")
+    bad = [(cid, why) for cid in ids if (why := case_id_problem(data, cid))]
+    if bad:  # (a damaged list, not a missing case: refused before the models load, as a missing list is)
+        cid, why = bad[0]
+        shown = repr(cid if len(cid) <= 40 else cid[:30] + "...")
+        more = f" (and {len(bad) - 1} more such lines)" if len(bad) > 1 else ""
+        raise EvaluateInputError(f"--split {name}: {data / (name + '.txt')} lists {shown}, which {why}, not a case "
+                                 f"name (NNNNN, as in /NNNNN_image.png){more}: mend the list or make it again")
     # no ground-truth body at all: not a labelled set (a set with some bodies missing is evaluated: those cases are
     # named and left out, `training.evaluate.evaluate`)
     if next(data.glob("*_body.pkl"), None) is None:

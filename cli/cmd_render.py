@@ -26,6 +26,10 @@ from inference.file_writes import write_error_reason
 from inference.poses import PRESET_NAMES
 
 VIEWS = ("front", "side", "back")
+# The shortest --focal (pixels of the crop): a field of view near 180 degrees, where the framed body is a few pixels
+# (0.001 rendered an empty picture); the longest is VALUE_LIMIT, as for a parameter file's focal (1e300 ended in a
+# traceback or wrote an inf translation that the program's own reader then refused).
+MIN_FOCAL = 1.0
 
 
 class CliInputError(ValueError):
@@ -62,8 +66,8 @@ def add_body_arguments(parser: argparse.ArgumentParser) -> None:
                    help="body translation in metres, OpenGL camera frame (z < 0 in front of the camera). "
                         "Default: the pose file's, else centred and framed to fill the crop")
     g.add_argument("--focal", type=float, metavar="F",
-                   help=f"focal length in pixels of a {CROP_SIZE}-px crop. Default: the pose file's, "
-                        f"else {FOCAL:g}")
+                   help=f"focal length in pixels of a {CROP_SIZE}-px crop, {MIN_FOCAL:g} to {VALUE_LIMIT:g}. Default: "
+                        f"the pose file's, else {FOCAL:g}")
     g.add_argument("--body-model", metavar="PATH", type=Path,
                    help="a real SMPL model file (.pkl or .npz); default: the embedded NBF-anny model")
 
@@ -85,6 +89,15 @@ def parse_numbers(text: str, what: str, sizes: tuple[int, ...] | None = None) ->
         raise CliInputError(f"{what}: {values[np.argmax(np.abs(values))]:g} is beyond +-{VALUE_LIMIT:g}, far outside "
                             f"any body or camera")
     return values
+
+
+def check_focal(focal: float) -> float:
+    """--focal as it is (pixels of a CROP_SIZE crop); CliInputError for NaN, inf or a value outside
+    MIN_FOCAL..VALUE_LIMIT."""
+    if not (np.isfinite(focal) and MIN_FOCAL <= focal <= VALUE_LIMIT):
+        raise CliInputError(f"--focal {focal:g}: a focal length is {MIN_FOCAL:g} to {VALUE_LIMIT:g} pixels of the "
+                            f"{CROP_SIZE}-px crop (NBF's camera: {FOCAL:g})")
+    return float(focal)
 
 
 def _is_number_list(text: str) -> bool:
@@ -142,8 +155,8 @@ def resolve_body(args: argparse.Namespace) -> BodySpec:
         betas[: values.size] = values
     if args.transl is not None:
         transl = parse_numbers(args.transl, "--transl", (3,))
-    if args.focal is not None and not args.focal > 0:
-        raise CliInputError(f"--focal must be positive, got {args.focal}")
+    if args.focal is not None:
+        check_focal(args.focal)
 
     model = BodyModel(args.body_model) if args.body_model is not None else BodyModel()
     photo = None

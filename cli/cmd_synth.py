@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from cli.out_arg import make_out_folder, out_path
-from training.set_settings import refusal, seed_type, whole_number, write_record
+from training.set_settings import MAX_ITEMS, refusal, seed_type, whole_number, write_record
 
 TEST_SEED = 20181
 
@@ -20,7 +20,7 @@ _W = {}
 
 def add_arguments(p, name: str) -> None:
     p.add_argument("--out", required=True, type=out_path, help="output folder")
-    p.add_argument("--n", type=int, required=True, help="number of cases")
+    p.add_argument("--n", type=int, required=True, help=f"number of cases (1 to {MAX_ITEMS:,})")
     p.add_argument("--seed", type=seed_type, default=0, help=f"random seed (the fixed test split uses {TEST_SEED})")
     p.add_argument("--split", choices=("train", "val", "test"), default=None,
                    help="list every case in this split (default: 80/10/10 train/val/test by index)")
@@ -58,7 +58,7 @@ def _one(job):
     return i
 
 
-SETTINGS_FILE = "synth.json"  # the settings the set was made with (cli/set_settings.py)
+SETTINGS_FILE = "synth.json"  # the settings the set was made with (training/set_settings.py)
 
 
 def run(args) -> int:
@@ -79,11 +79,11 @@ def run(args) -> int:
     if why:
         print(f"error: {why}", file=sys.stderr)
         return 2
-    # the settings first: a run stopped part-way leaves cases that a rerun with other settings must not join
-    write_record(args.out, SETTINGS_FILE, settings, args.n)
-    todo = [i for i in range(args.n) if not Path(str(case_stem(args.out, i)) + "_image.png").exists()]
-    jobs = [(args.out, args.seed, i) for i in todo]
     try:
+        # the settings first: a run stopped part-way leaves cases that a rerun with other settings must not join
+        write_record(args.out, SETTINGS_FILE, settings, args.n)
+        todo = [i for i in range(args.n) if not Path(str(case_stem(args.out, i)) + "_image.png").exists()]
+        jobs = [(args.out, args.seed, i) for i in todo]
         if not jobs:
             pass
         elif args.workers <= 1 or len(jobs) < 50:

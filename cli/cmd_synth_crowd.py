@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from cli.out_arg import make_out_folder, out_path
-from training.set_settings import refusal, seed_type, write_record
+from training.set_settings import MAX_ITEMS, refusal, seed_type, write_record
 
 CROWD_TEST_SEED = 20183
 
@@ -43,7 +43,7 @@ def _pair(cast, what: str, sep: str, ordered: bool = True):
 
 def add_arguments(p, name: str) -> None:
     p.add_argument("--out", required=True, type=out_path, help="output folder")
-    p.add_argument("--n", type=int, required=True, help="number of frames")
+    p.add_argument("--n", type=int, required=True, help=f"number of frames (1 to {MAX_ITEMS:,})")
     p.add_argument("--seed", type=seed_type, default=0, help=f"random seed (the crowd test set uses {CROWD_TEST_SEED})")
     p.add_argument("--size", default=(1024, 640), type=_pair(int, "size", "x", ordered=False),
                    help=f"frame width x height in pixels (64 to {MAX_SIDE} a side; default 1024x640)")

@@ -14,10 +14,20 @@ from pathlib import Path
 
 from cli.out_arg import make_out_folder, out_path
 from inference.file_writes import write_error_reason
+from training.config import SHIPPED_LITE0  # what --pretrained takes, named where it is (not from the current folder)
 from training.set_settings import finite_number, seed_type, whole_number
 
-# the converted EfficientNet-Lite0 weights the project ships (docs/pretrained.md): what --pretrained takes
-SHIPPED_LITE0 = "resources/weights/imagenet_lite0.pt"
+# Upper bounds of the sizes a run asks for, far above what the project uses and below what ends in the out-of-memory
+# killer or a traceback of a failed allocation (--res 1024 filled 24 GB; --width 100000 asked for 1.4 TB):
+MAX_THREADS_PER_CORE = 4  # torch threads per CPU core: 64 threads on 2 cores ran 80 times slower, 100000 crashed
+MAX_THREADS = MAX_THREADS_PER_CORE * (os.cpu_count() or 1)
+MAX_WIDTH = 256  # --width of the segnet (shipped: 32) and of the person proposer's decoder (48)
+MAX_SIDE = {"--res": 512, "--crop": 1024}  # train-fit's part map (default 64; caches are made at 128 and 256),
+                                           # train-people's crops (default 256)
+MAX_LR = 1.0  # AdamW moves each weight by about the learning rate a step: 1 already scrambles a network
+# torch's words for an allocation that failed (CPU, CUDA): what the bounds still let through (a large batch on a
+# small machine) is said in one line
+OUT_OF_MEMORY = ("you tried to allocate", "can't allocate memory", "out of memory")
 
 
 def _share(text: str) -> float:
@@ -47,6 +57,9 @@ def _loss_weights(text: str):
     return weights
 
 
+_width = whole_number(1, maximum=MAX_WIDTH)
+
+
 def _weights_file(text: str) -> str:
     """argparse type of --init and --pretrained: a file name, never the empty string (an unset shell variable would
     else start from scratch without a word)."""
@@ -70,12 +83,15 @@ def add_arguments(p, name: str) -> None:
                    "--threads and --bf16 may change)")
     p.add_argument("--epochs", type=whole_number(1), default=d("epochs"))
     p.add_argument("--batch-size", type=whole_number(1), default=d("batch_size"))
-    p.add_argument("--lr", type=float, default=d("lr"))
+    p.add_argument("--lr", type=float, default=d("lr"), help=f"peak learning rate, above 0 and at most {MAX_LR:g} "
+                   f"(default {d('lr'):g})")
     p.add_argument("--seed", type=seed_type, default=d("seed"))
     p.add_argument("--max-samples", type=whole_number(0, "all the data"), default=d("max_samples"),
                    help="use only the first N cached samples (0: all)")
-    p.add_argument("--threads", type=whole_number(0, "torch's default"), default=d("threads"),
-                   help="torch threads per process (0: default)")
+    p.add_argument("--threads", type=whole_number(0, "torch's default", MAX_THREADS,
+                                                  f"{MAX_THREADS_PER_CORE} per CPU core"), default=d("threads"),
+                   help=f"torch threads per process (0: default), at most {MAX_THREADS_PER_CORE} per CPU core "
+                        f"({MAX_THREADS} here)")
     p.add_argument("--init", type=_weights_file, default=d("init"),
                    help="start from the weights of this checkpoint (warm start)")
     p.add_argument("--minutes", type=finite_number(0, "no budget"), default=d("minutes"),
@@ -84,12 +100,12 @@ def add_arguments(p, name: str) -> None:
                    help="run the network under bfloat16 autocast, on the CPU too (train-seg always uses it on a GPU): "
                         "about twice as fast per step on CPUs with AMX, slower on CPUs without bfloat16 units")
     if name == "train-people":
-        p.add_argument("--width", type=whole_number(1), default=d("width"), help="decoder width")
+        p.add_argument("--width", type=_width, default=d("width"), help=f"decoder width (1 to {MAX_WIDTH})")
         p.add_argument("--crop", type=int, default=d("crop"),
-                       help="training crop side in input px (a multiple of 16)")
+                       help=f"training crop side in input px (a multiple of 16, at most {MAX_SIDE['--crop']})")
         p.add_argument("--pretrained", type=_weights_file, default=d("pretrained"),
-                       help=f"converted EfficientNet-Lite0 weights (scripts/convert_efficientnet_lite.py; shipped: "
-                            f"{SHIPPED_LITE0})")
+                       help=f"converted EfficientNet-Lite0 weights (scripts/convert_efficientnet_lite.py; default: "
+                            f"the shipped ImageNet weights, {SHIPPED_LITE0})")
         p.add_argument("--backgrounds", default=d("backgrounds"),
                        help="folder of person-free real photos composited behind the people "
                             "(scripts/extract_backgrounds.py; a missing or empty folder: none)")
@@ -102,7 +118,7 @@ def add_arguments(p, name: str) -> None:
         p.add_argument("--loss-weights", type=_loss_weights, default=d("loss_weights"),
                        help='JSON, e.g. {"j2d": 0, "lat": 0}')
         p.add_argument("--res", type=int, default=d("res"),
-                       help="input resolution of the part map (a multiple of 16)")
+                       help=f"input resolution of the part map (a multiple of 16, at most {MAX_SIDE['--res']})")
         p.add_argument("--input", choices=("parts", "rgb"), default=d("input"),
                        help="rgb: regress from the image directly (ablation; needs an RGB cache)")
         p.add_argument("--keypoints", action="store_true", default=d("keypoints"),
@@ -120,7 +136,7 @@ def add_arguments(p, name: str) -> None:
                        help="share (0..1) of training samples mirrored: part map, keypoints and body "
                             "(left and right exchanged)")
     else:
-        p.add_argument("--width", type=whole_number(1), default=d("width"), help="U-Net base width")
+        p.add_argument("--width", type=_width, default=d("width"), help=f"U-Net base width (1 to {MAX_WIDTH})")
         p.add_argument("--head", choices=("bilinear", "shuffle"), default=d("head"),
                        help="logits at R/2 upsampled (bilinear) or full resolution by pixel shuffle")
         p.add_argument("--dice", type=finite_number(0, "cross-entropy alone"), default=d("dice"),
@@ -165,7 +181,7 @@ def run(args) -> int:
         print(f"{args.command}: {why}", file=sys.stderr)
         return status
     from inference.errors import BodyModelError
-    from training.loop import CheckpointError, SaveError
+    from training.loop import CheckpointError, DivergedError, SaveError
 
     made = not Path(cfg.out).exists()  # a run that fails before writing anything leaves no empty folder behind
     why = make_out_folder(Path(cfg.out))  # (/proc and /sys alike: an --out that cannot be used)
@@ -186,8 +202,17 @@ def run(args) -> int:
             from training.train_seg import train_seg
 
             path = train_seg(cfg)
-    except SaveError as exc:  # the previous checkpoint is kept
+    except (SaveError, DivergedError) as exc:  # the previous checkpoint is kept
         print(f"{args.command}: {exc}", file=sys.stderr)
+        return 1
+    except (MemoryError, RuntimeError) as exc:
+        # torch says a failed allocation with a RuntimeError ("[enforce fail at alloc_cpu.cpp] ... you tried to
+        # allocate N bytes", CUDA's OutOfMemoryError): one line; any other RuntimeError is a bug, with its traceback
+        if not isinstance(exc, MemoryError) and not any(s in str(exc) for s in OUT_OF_MEMORY):
+            raise
+        print(f"{args.command}: out of memory: a smaller --batch-size (or --res, --crop, --width) needs less",
+              file=sys.stderr)
+        _drop_if_empty(Path(cfg.out), made)
         return 1
     except (CheckpointError, BodyModelError, FileNotFoundError, ValueError) as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)  # the data, a checkpoint or a setting: one line
@@ -219,12 +244,16 @@ def _bad_settings(cfg) -> str:
         return f"--out {out} is a file, not a run folder"
     if not (math.isfinite(cfg.lr) and cfg.lr > 0):
         return f"--lr must be a positive number, not {cfg.lr:g}"
+    if cfg.lr > MAX_LR:  # (1e300 overflowed in AdamW's step: a traceback; 1e8 trained to NaN weights)
+        return f"--lr {cfg.lr:g} is too large: a learning rate is at most {MAX_LR:g}"
     if cfg.seed >= 2 ** 32:  # (numpy's global generator takes no larger seed)
         return f"--seed must be below 2**32, not {cfg.seed}"
     for option, side, why in (("--res", getattr(cfg, "res", 16), "the fitting network's features are res/16 a side"),
                               ("--crop", getattr(cfg, "crop", 16), "the person proposer reads 16 px cells")):
         if side < 16 or side % 16:
             return f"{option} must be a multiple of 16 ({why}), not {side}"
+        if side > MAX_SIDE[option]:
+            return f"{option} {side} is too large: at most {MAX_SIDE[option]} (the memory it needs grows as its square)"
     if cfg.kind == "seg":
         why = _bad_seg_settings(cfg)
         if why:
@@ -298,13 +327,11 @@ def _bad_pretrained(path: str | None) -> str:
     if not Path(path).is_file():
         return (f"--pretrained {path}: no such file; give the shipped ImageNet weights, --pretrained {SHIPPED_LITE0}, "
                 f"or convert them (scripts/convert_efficientnet_lite.py, docs/pretrained.md)")
-    import torch
-
-    from inference.integrity import DAMAGED, load_refusal
+    from inference.integrity import DAMAGED, load_refusal, load_weights
     from inference.nets.efficientnet_lite import EfficientNetLite0Encoder, load_pretrained
 
     try:
-        weights = torch.load(path, map_location="cpu", weights_only=True)
+        weights = load_weights(path)
     except Exception as exc:  # noqa: BLE001 - any damaged or foreign file
         return f"--pretrained {path}: {load_refusal(exc, fallback=DAMAGED)}"
     try:

@@ -10,10 +10,45 @@ from pathlib import Path
 
 
 def out_path(text: str) -> Path:
-    """argparse type of --out: Path(text); an empty or blank text is refused (exit 2 with the message)."""
+    """argparse type of --out: Path(text); an empty or blank text, and a path the file system cannot hold (a part
+    or the whole too long: `too_long`), are refused (exit 2 with the message)."""
     if not text.strip():
         raise argparse.ArgumentTypeError("is empty: give the folder or file to write (an unset shell variable?)")
+    why = too_long(Path(text))
+    if why:
+        raise argparse.ArgumentTypeError(why)
     return Path(text)
+
+
+def too_long(path: Path) -> str:
+    """Why the file system cannot hold `path` ('' when it can): a part longer than NAME_MAX bytes (of the deepest
+    existing folder above it; 255 when none says, as `inference.file_writes.name_too_long` assumes), or the whole
+    longer than PATH_MAX (4096 bytes). Asked before anything is made: Path.exists() and is_dir() raise for such a
+    path (ENAMETOOLONG) where the commands asked whether --out was a folder (a traceback), and a mkdir with parents
+    left the folders above the long part behind."""
+    import os
+
+    size = len(os.fsencode(str(path)))
+    if size >= 4096:
+        return (f"{_shortened(str(path))} is {size} bytes long, "
+                f"longer than a path may be (4096 bytes): give a shorter one")
+    folder, limit = Path(path.anchor or "."), 255
+    for part in path.parts[1 if path.anchor else 0:]:
+        try:
+            if folder.is_dir():  # (a folder not there yet is made on the file system of the last one that is)
+                limit = os.pathconf(folder, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            pass
+        if len(os.fsencode(part)) > limit:
+            return (f"the name {_shortened(part)} is {len(os.fsencode(part))} bytes long, longer than the file "
+                    f"system takes ({limit} bytes): give a shorter one")
+        folder = folder / part
+    return ""
+
+
+def _shortened(text: str) -> str:
+    """A long name as its first 40 and last 20 characters (a 300-character name would fill the message)."""
+    return text if len(text) <= 70 else f"{text[:40]}...{text[-20:]}"
 
 
 def make_out_folder(out: Path, said: str | None = None) -> str:
@@ -26,6 +61,9 @@ def make_out_folder(out: Path, said: str | None = None) -> str:
     from inference.file_writes import write_error_reason
 
     said = f"--out {out}" if said is None else said
+    why = too_long(out)  # (--out's argparse type asks it too: this is for the other callers)
+    if why:
+        return f"{said}: {why}"
     if out.exists() and not out.is_dir():
         return f"{said} is a file, not a folder"
     try:

@@ -103,14 +103,31 @@ def check_files(folder: Path, names: tuple[str, ...] | list[str], restore: str |
 DAMAGED = "not a PyTorch checkpoint, or a damaged one"
 
 
+def load_weights(path: str | Path, map_location="cpu"):
+    """torch.load(path) with its weights_only loader (tensors and plain data: no code runs), without the warning
+    it prints for a plain pickle of another protocol ("UserWarning: Detected pickle protocol 4 ...", two lines
+    before the one-line refusal of `load_refusal`)."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Detected pickle protocol")
+        return torch.load(path, map_location=map_location, weights_only=True)
+
+
 def load_refusal(exc: Exception, fallback: str | None = None) -> str:
     """Why torch's weights_only loader refused a file, in a user's words (its own message suggests
     weights_only=False: not advice for a user): a pickled object is named as code that could run, a file it
     cannot read is DAMAGED; anything else is `fallback`, or the exception's own message without one."""
     why = str(exc)
-    if "Unsupported global: GLOBAL " in why:
-        return (f"it holds {why.split('Unsupported global: GLOBAL ', 1)[1].split()[0]}, more than tensors and "
-                f"plain data (refused: loading it could run code)")
+    # torch's words for a pickled object it will not build: "Unsupported global: GLOBAL os.getcwd was not an
+    # allowed global", and for one of a module it blocks outright (os, subprocess, ...; torch 2.13): "Trying to load
+    # unsupported GLOBAL posix.system whose module posix is blocked", which fell through to DAMAGED
+    for words in ("Unsupported global: GLOBAL ", "Trying to load unsupported GLOBAL "):
+        if words in why:
+            name = (why.split(words, 1)[1].split() or ["an object"])[0]
+            return f"it holds {name}, more than tensors and plain data (refused: loading it could run code)"
     # torch's own words for a file that is no checkpoint: a text file fails its legacy reader with a KeyError
     # naming a byte ('101'), an empty one with a bare EOFError, a cut one in its zip reader
     byte_key = isinstance(exc, KeyError) and why.strip("'\"").isdigit()

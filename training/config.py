@@ -9,6 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 
+from inference.paths import RESOURCES
+
+# The converted EfficientNet-Lite0 ImageNet weights the project ships (docs/pretrained.md), found beside the code, not
+# in the working directory: train-people starts from them by default (its default named a file the project does not
+# have, data/pretrained/efficientnet_lite0.pt, so that it could not run without --pretrained).
+SHIPPED_LITE0 = str(RESOURCES / "weights" / "imagenet_lite0.pt")
+
 
 @dataclass(frozen=True)
 class LossWeights:
@@ -97,7 +104,7 @@ class PeopleConfig(RunConfig):
     epochs: int = 40
     width: int = 48               # decoder width
     crop: int = 256               # training crops, input px (the network sees whole photos at test time)
-    pretrained: str | None = "data/pretrained/efficientnet_lite0.pt"  # converted Lite0 encoder weights
+    pretrained: str | None = SHIPPED_LITE0  # converted Lite0 encoder weights
     backgrounds: str | None = "data/backgrounds"  # person-free real photos (scripts/extract_backgrounds.py)
 
 

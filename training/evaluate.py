@@ -25,6 +25,7 @@ from inference.pipeline import Predictor
 from inference.refine import refine_fit
 from inference.types import BodyParams, Prediction
 
+from .set_settings import case_id_problem
 from .smplify import SMPLify
 
 MAX_SKIPPED_SHOWN = 10  # eval.md names this many cases that could not be read (eval.json all of them)
@@ -228,6 +229,13 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         ids = ids[:limit]
     if not ids:  # main.py evaluate says so before loading models (cli/cmd_evaluate.py); this is for callers
         raise ValueError(f"no cases found in {data}: expected NNNNN_image.png files (and a {split}.txt split list)")
+    skipped: dict[str, str] = {}
+    for cid in ids:  # (main.py evaluate refuses such a list first: this is for other callers)
+        why = case_id_problem(data, cid)
+        if why:  # every look for its files would raise (ValueError, OSError): left out, as a missing case is
+            skipped[cid] = f"the split list's line {cid[:30] + '...' if len(cid) > 30 else cid!r} {why}"
+            _say(f"case left out: {skipped[cid]}")
+    ids = [cid for cid in ids if cid not in skipped]
     # a real UP-3D case has no part map of ours: its labels are rendered from its body pickle
     renderer = None
     if any(parts_to_render(data, cid) for cid in ids):
@@ -236,7 +244,6 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         renderer = MeshRenderer(body.faces, body.weights)
     acc = IoUAccumulator(13)
     cases: list[CaseResult] = []
-    skipped: dict[str, str] = {}
     for cid in tqdm(ids, desc="evaluate", disable=not progress):
         try:  # leniently: an unreadable label file is missing, and the case says so (as in the app's Dataset tab)
             # (the renderer only for a case without a part map: an unreadable one leaves the case out, it is

@@ -26,7 +26,7 @@ import torch
 import torch.distributed as dist
 
 from inference.file_writes import atomic_write, write_error_reason
-from inference.integrity import DAMAGED, load_refusal
+from inference.integrity import DAMAGED, load_refusal, load_weights
 
 from .config import KIND_COMMANDS, NOT_COMPARED, RESUMABLE, RunConfig, config_from_dict
 
@@ -170,6 +170,50 @@ class Progress:
     def close(self) -> None:
         self.bar.close()
 
+    def stop(self, exc: Exception) -> Exception:
+        """Close the bar for a run that stops with `exc` (its message then gets a line of its own), and record the
+        message in the log; returns exc, to raise."""
+        self.close()
+        if self.log is not None:
+            with open(self.log, "a") as fh:
+                fh.write(f"[{time.time() - self.t0:8.1f}s] stopped: {exc}\n")
+        return exc
+
+
+class DivergedError(RuntimeError):
+    """The training diverged: its loss, or the network's weights, became NaN or inf (a learning rate too high,
+    NaN in the data). The run stops there; the checkpoints saved before are kept, never replaced by such weights
+    (a best.pt full of NaN was saved with exit 0, and the loaders refused it only at the next step)."""
+
+
+def non_finite_weights(net: torch.nn.Module) -> list[str]:
+    """The names of the network's floating-point parameters and buffers holding NaN or inf."""
+    return [k for k, t in net.state_dict().items() if t.is_floating_point() and not bool(torch.isfinite(t).all())]
+
+
+def _all_finite(loss: torch.Tensor, world: int) -> bool:
+    """Whether `loss` (a scalar tensor) is finite on every process: under torchrun all of them stop together (one
+    stopping alone would leave the others waiting in their next all-reduce)."""
+    bad = (~torch.isfinite(loss.detach())).float().reshape(1)
+    if world > 1:
+        dist.all_reduce(bad, op=dist.ReduceOp.MAX)
+    return not bool(bad.item())
+
+
+def diverged(cfg: RunConfig, what: str, step: int, epoch: int, updated: bool = True) -> DivergedError:
+    """The error for a run whose `what` ("the loss became nan") at `step` (epoch counted from 1): one line that
+    says what to do and what is kept in cfg.out. `updated`: whether this process changed the weights before (if
+    not, the learning rate played no part: the data or the starting weights hold NaN or inf). A lower --lr goes
+    into a new --out: a run goes on only with its own settings, and the lr is one of them."""
+    best = Path(cfg.out) / "best.pt"
+    kept = f"{best} is kept (the last one with finite weights)" if best.is_file() else "no checkpoint was written"
+    if not updated:  # (train-fit's loss weights can make it overflow too: {"j2d": 1e308} was "SVD did not converge")
+        weights = ", or lower --loss-weights" if hasattr(cfg, "loss_weights") else ""
+        return DivergedError(f"{what} at step {step} (epoch {epoch}), before any update: look for NaN or inf "
+                             f"values in the data or the starting weights{weights}; {kept}")
+    return DivergedError(f"{what} at step {step} (epoch {epoch}): the training diverged; train again with a lower "
+                         f"--lr than {cfg.lr:g} into a new --out (or look for NaN or inf values in the data); {kept}")
+
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be used: missing, damaged, holding more than tensors and plain data, or made
@@ -183,7 +227,7 @@ def load_checkpoint(path: str | Path, device="cpu") -> dict:
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
-        ck = torch.load(path, map_location=device, weights_only=True)
+        ck = load_weights(path, device)
     except Exception as exc:  # noqa: BLE001 - any damaged or foreign file
         raise CheckpointError(f"{path}: {load_refusal(exc, fallback=DAMAGED)}") from None
     if not isinstance(ck, dict) or not isinstance(ck.get("model"), dict):
@@ -398,6 +442,7 @@ def train(task: Task) -> Path:
     worst = -math.inf if task.higher_is_better else math.inf
     start_epoch, step, best = start_or_resume(cfg, net, opt, worst, rank, init, state, task.adapt_init)
     del state, init
+    first_step = step  # (a loss that is NaN before this process's first update is no matter of the learning rate)
     channels_last(net)
     model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
     task.begin(device, rank, tr)
@@ -425,14 +470,26 @@ def train(task: Task) -> Path:
                 prog.write(f"{rate:.1f} steps/s: {total} steps fit the {budget / 60:.1f} min budget")
             for group in opt.param_groups:
                 group["lr"] = cosine_lr(cfg.lr, step / max(1, total))
-            losses = task.loss(model, b)
+            try:
+                losses = task.loss(model, b)
+            except torch.linalg.LinAlgError:  # (the fitting network's SVD on NaN weights: "SVD did not converge")
+                if non_finite_weights(net):
+                    raise prog.stop(diverged(cfg, "the weights became NaN or inf", step, epoch + 1)) from None
+                raise
+            if not _all_finite(losses.total, world):  # checked before the step: the weights stay finite
+                what = f"the loss became {float(losses.total.detach())}"
+                raise prog.stop(diverged(cfg, what, step + 1, epoch + 1, updated=step > first_step))
             opt.zero_grad(set_to_none=True)
             losses.total.backward()
             opt.step()
             step += 1
             prog.update(1, **task.shown(losses))
         last = epoch + 1 == cfg.epochs or (cut and step >= total)
-        if rank == 0 and ((epoch + 1) % cfg.val_every == 0 or last):
+        validating = (epoch + 1) % cfg.val_every == 0 or last
+        if validating and non_finite_weights(net):  # a finite loss whose step overflowed: never saved (on every
+            # process: their weights are the same, and they stop together)
+            raise prog.stop(diverged(cfg, "the weights became NaN or inf", step, epoch + 1))
+        if rank == 0 and validating:
             score = task.validate(net, va)
             prog.write(f"epoch {epoch + 1}/{cfg.epochs} step {step} {score.describe()} ({time.time() - t0:.0f}s)")
             better = score.value > best if task.higher_is_better else score.value < best

@@ -10,8 +10,14 @@ message.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
+
+# The most items (cases, frames, samples) one set may be asked for: far above any set the project makes (24,000 cache
+# samples, 500 test cases), and low enough that listing which are still to make takes seconds, not hours (--n 1e10
+# stat'ed one file per index, with no output, while a list of 1e10 numbers filled the memory).
+MAX_ITEMS = 10_000_000
 
 
 def case_count(folder: Path) -> int:
@@ -44,12 +50,16 @@ def refusal(folder: Path, record: str, settings: dict, n: int, what: str = "case
     folder = Path(folder)
     if n < 1:
         return f"--n must be at least 1, not {n}"
+    if n > MAX_ITEMS:
+        return f"--n {n} is more {what} than a set may hold (at most {MAX_ITEMS:,}): give a smaller --n"
     counted = held is None
     if counted:
         held = case_count(folder) if folder.is_dir() else 0
     if folder.is_dir() and (other := other_kind(folder, record)):
         return f"{folder} holds {other}, not {SET_KINDS[record][0]}: use another --out"
     path = folder / record
+    if path.is_dir():  # (is_file() is False for it: the run then failed on writing the record, with a traceback)
+        return f"{path} is a folder where the set's settings file goes: remove it, or use another --out"
     if path.is_file() and not (counted and held == 0):
         try:
             old = json.loads(path.read_text())
@@ -85,10 +95,12 @@ def _at_least(minimum: str, meaning: str) -> str:
     return f"{minimum} ({meaning})" if meaning else minimum
 
 
-def whole_number(minimum: int, meaning: str = ""):
-    """argparse type of a whole number (int) of at least `minimum` (a count, a limit, a seed): exit 2 with the
-    message otherwise (a negative --limit sliced cases off without a word; numpy's generators take no negative seed).
-    `meaning`: what `minimum` stands for, said in the message ("must be 0 (all the data) or more, not -5")."""
+def whole_number(minimum: int, meaning: str = "", maximum: int | None = None, why_most: str = ""):
+    """argparse type of a whole number (int) of at least `minimum` (a count, a limit, a seed) and, when given, at most
+    `maximum`: exit 2 with the message otherwise (a negative --limit sliced cases off without a word; numpy's
+    generators take no negative seed; --threads 100000 crashed torch, --width 100000 asked for terabytes).
+    `meaning`: what `minimum` stands for, said in the message ("must be 0 (all the data) or more, not -5");
+    `why_most`: why `maximum` is the limit ("must be at most 8 (4 per CPU core), not 64")."""
     import argparse
 
     def parse(text: str) -> int:
@@ -98,6 +110,8 @@ def whole_number(minimum: int, meaning: str = ""):
             raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
         if v < minimum:
             raise argparse.ArgumentTypeError(f"must be {_at_least(str(minimum), meaning)} or more, not {v}")
+        if maximum is not None and v > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {_at_least(str(maximum), why_most)}, not {v}")
         return v
 
     parse.__name__ = f"whole number of at least {minimum}"  # (argparse names the type in some messages)
@@ -124,6 +138,23 @@ def finite_number(minimum: float, meaning: str = ""):
 
     parse.__name__ = f"number of at least {minimum:g}"  # (argparse names the type in some messages)
     return parse
+
+
+def case_id_problem(folder: Path, case_id: str) -> str:
+    """Why the entry `case_id` of a split list (inference.datasets.list_cases) cannot name a case's files in
+    `folder`, '' when it can: a NUL byte, or a name longer than the file system takes once a case file's suffix is
+    added (NAME_MAX bytes of the folder, 255 when it cannot say). Such a name made every look for the case's files
+    raise (ValueError, OSError) instead of finding them missing: a traceback after the models had loaded."""
+    if "\0" in case_id:
+        return "holds a NUL byte"
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    longest = case_id + "_silhouette.png"  # the longest name a case's files have (inference/datasets.py)
+    if len(os.fsencode(longest)) > limit:
+        return f"is {len(os.fsencode(case_id))} bytes long, too long for its files' names on this file system"
+    return ""
 
 
 seed_type = whole_number(0)

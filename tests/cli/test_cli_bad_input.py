@@ -44,10 +44,81 @@ def test_a_photo_whose_output_names_are_too_long_fails_alone(tmp_path, capsys):
 @pytest.mark.parametrize("command, name", [(["export", "--preset", "walk"], "b" * 300 + ".obj"),
                                            (["render", "--preset", "walk"], "c" * 240 + ".png")])
 def test_an_out_name_too_long_is_refused_before_any_work(command, name, tmp_path, capsys):
-    """render writes NAME_labels.png beside NAME.png: 240 characters fit for the one, not for the other."""
-    assert main([*command, "--out", str(tmp_path / name)]) == 2
+    """render writes NAME_labels.png beside NAME.png: 240 characters fit for the one, not for the other. (A name
+    over the file system's 255 bytes is refused by --out's argparse type, with its usage line.)"""
+    assert _status([*command, "--out", str(tmp_path / name)]) == 2
     assert "longer than the file system takes" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def _status(argv: list[str]) -> int:
+    """main's exit status, an argparse refusal's included."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+LONG = "y" * 300  # one path part over the file system's 255 bytes
+
+
+@pytest.mark.parametrize("argv", [
+    ["synth", "--n", "1", "--out", f"e/{LONG}"],
+    ["synth-crowd", "--n", "1", "--out", f"e/{LONG}"],
+    ["evaluate", "data", "--out", f"e/{LONG}"],
+    ["train-seg", "--data", "data", "--out", f"e/{LONG}"],
+    ["train-people", "--data", "data", "--out", LONG],
+    ["export", "--preset", "walk", "--out", f"e/{LONG}/a.obj"],
+    ["render", "--preset", "walk", "--out", f"e/{LONG}/a.png"],
+    ["predict", "data", "--out", f"e/{LONG}/out"],
+], ids=lambda argv: argv[0])
+def test_an_out_with_a_folder_name_too_long_is_refused_before_anything_is_made(argv, tmp_path, capsys, monkeypatch):
+    """Path.exists() and is_dir() raise for such a name (ENAMETOOLONG): a traceback where each command first asked
+    whether --out was a folder (synth, synth-crowd, train-*, render and export through a long folder), and evaluate,
+    which got past it when the folder above did not exist yet, left that folder behind."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    for name in ("00000_image.png", "00000_body.pkl"):  # a case to evaluate, by name: nothing reads it
+        (tmp_path / "data" / name).write_bytes(b"")
+    assert _status(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].endswith(
+        f"error: argument --out: the name {LONG[:40]}...{LONG[-20:]} is 300 bytes long, longer than the file system "
+        "takes (255 bytes): give a shorter one"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # no e/ left
+
+
+def test_an_out_folder_made_by_a_caller_is_checked_too(tmp_path):
+    """make_out_folder (the scripts' and predict's --out) says so too, without leaving the folders above; a name of
+    255 bytes is made."""
+    from cli.out_arg import make_out_folder
+
+    why = make_out_folder(tmp_path / "a" / LONG)
+    assert why.startswith(f"--out {tmp_path / 'a' / LONG}: the name {LONG[:40]}...") and "300 bytes long" in why
+    assert list(tmp_path.iterdir()) == []
+    assert make_out_folder(tmp_path / "a" / ("z" * 255)) == "" and (tmp_path / "a" / ("z" * 255)).is_dir()
+
+
+@pytest.mark.parametrize("focal", ["inf", "1e300", "1e40", "nan", "0", "-5", "0.001"])
+@pytest.mark.parametrize("command, name", [("render", "f.png"), ("export", "f.obj"), ("export", "f.npz")])
+def test_a_focal_beyond_any_camera_is_refused(command, name, focal, tmp_path, capsys):
+    """--focal was checked for > 0 alone: inf and 1e300 ended in tracebacks (pyrender's "zfar must be >0", "vertices
+    contain NaN or inf"), 1e300 wrote a parameter file with an inf translation that --pose then refused, and 0.001
+    rendered an empty picture (exit 0). Now it is held to what a parameter file's focal may be."""
+    assert main([command, "--preset", "walk", f"--focal={focal}", "--out", str(tmp_path / name)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: --focal {float(focal):g}: a focal length is 1 to 1e+09 pixels of the 256-px crop")
+    assert "\n" not in err and "Traceback" not in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_longest_focal_writes_a_file_that_reads_back(tmp_path, capsys):
+    params = tmp_path / "far.npz"
+    assert main(["export", "--preset", "walk", "--focal", "1e9", "--out", str(params)]) == 0
+    assert main(["export", "--pose", str(params), "--out", str(tmp_path / "far.obj")]) == 0
+    assert main(["render", "--preset", "walk", "--focal", "1", "--out", str(tmp_path / "wide.png")]) == 0
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_a_symlink_loop_is_a_photo_that_cannot_be_read(tmp_path, capsys):

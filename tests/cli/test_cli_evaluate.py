@@ -265,3 +265,35 @@ def test_a_failed_write_is_one_line_and_keeps_the_previous_table(labelled, tmp_p
                        "there are left as they were)"), err
     assert (out / "eval.md").read_text() == "previous"
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("line, why", [("\0", "holds a NUL byte"),
+                                       ("/" + "a" * 300 + "_image.png", "is 300 bytes long, too long for its files'"),
+                                       (bytes(range(1, 256)).decode("latin-1") + "\0", "holds a NUL byte")],
+                         ids=["nul", "long", "random bytes"])
+def test_a_split_line_that_cannot_name_a_case_is_refused_before_the_models_load(tmp_path, capsys, no_models, line,
+                                                                                  why):
+    """Every look for such a case's files raised (ValueError: embedded null byte; OSError: File name too long): a
+    traceback after the models had loaded, and the readable cases were lost with it."""
+    data = _cases(tmp_path / "set", ["00000"])
+    (data / "test.txt").write_text(f"/00000_image.png\n{line}\n", encoding="latin-1")
+    assert main(["evaluate", str(data), "--out", str(tmp_path / "X")]) == 2
+    _one_line_error(capsys, f"error: --split test: {data / 'test.txt'} lists ", f", which {why}",
+                    "not a case name (NNNNN, as in /NNNNN_image.png): mend the list or make it again")
+    assert not (tmp_path / "X").exists()
+
+
+def test_evaluate_itself_leaves_such_a_line_out_and_scores_the_rest(labelled, tmp_path, capsys):
+    """training.evaluate.evaluate for callers other than the command: the line is named and left out, as a missing
+    case is, and the readable cases are scored."""
+    from training.evaluate import evaluate
+
+    data = _copy(labelled, tmp_path)
+    (data / "test.txt").write_text("/00000_image.png\n\0\n/" + "a" * 300 + "_image.png\n")
+    r = evaluate(data, None, "test", 0, 0, 0, "cpu", labelled[1], progress=False, keypoints="none",
+                 precision="float32")
+    assert r.n == 1 and len(r.skipped) == 2
+    err = _lines(capsys.readouterr().err)
+    assert "case left out: the split list's line '\\x00' holds a NUL byte" in err, err
+    assert any(x.startswith("case left out: the split list's line 'aaaaaaaaaa") and "300 bytes long" in x
+               for x in err), err

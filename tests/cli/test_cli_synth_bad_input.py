@@ -108,3 +108,50 @@ def test_an_out_that_cannot_be_a_folder_is_one_line(tmp_path, capsys, command):
         assert main([command, "--out", str(out), "--n", "1"]) == 2
         assert f"error: --out {out}" in (err := _err(capsys)) and needle in err, err
     assert afile.read_text() == "mine"
+
+
+@pytest.mark.parametrize("command", ["synth", "synth-crowd"])
+def test_an_absurd_n_is_refused_before_any_work(tmp_path, capsys, monkeypatch, command):
+    """--n 10000000000 looked for one file per index and built a list of 1e10 numbers before any output (hours of
+    silence, memory growing to tens of GB), after writing synth.json with that n. Refused above 10,000,000."""
+    import cli.cmd_synth
+    import training.synth.crowd
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the run started: --n was not refused")
+
+    monkeypatch.setattr(cli.cmd_synth, "write_record", no_work)  # (before the fix: the first thing a run does)
+    monkeypatch.setattr(training.synth.crowd, "frame_stem", no_work)
+    out = tmp_path / "big"
+    assert main([command, "--out", str(out), "--n", "10000000000"]) == 2
+    what = "frames" if command == "synth-crowd" else "cases"
+    err = _err(capsys)
+    assert err.strip() == (f"error: --n 10000000000 is more {what} than a set may hold (at most 10,000,000): give a "
+                           f"smaller --n"), err
+    assert not out.exists()
+
+
+def test_the_most_items_a_set_may_hold_is_said_in_the_help_and_checked_for_every_kind(tmp_path, capsys):
+    """The same bound for synth, synth-crowd and python -m training.cache (training/set_settings.py refusal)."""
+    from training.set_settings import MAX_ITEMS, refusal
+
+    assert MAX_ITEMS == 10_000_000
+    assert refusal(tmp_path / "c", "cache.json", {}, MAX_ITEMS, "samples", held=0) == ""
+    assert "at most 10,000,000" in refusal(tmp_path / "c", "cache.json", {}, MAX_ITEMS + 1, "samples", held=0)
+    for command in ("synth", "synth-crowd"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "(1 to 10,000,000)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command, record", [("synth", "synth.json"), ("synth-crowd", "crowd.json")])
+def test_a_folder_in_the_place_of_the_settings_file_is_one_line(tmp_path, capsys, command, record):
+    """synth: IsADirectoryError, a traceback (the record was written outside the try); synth-crowd called it a
+    write failure (exit 1). It is an --out that cannot be used: exit 2 before any work."""
+    out = tmp_path / "s"
+    (out / record).mkdir(parents=True)
+    assert main([command, "--out", str(out), "--n", "3"]) == 2
+    err = _err(capsys)
+    assert err.strip() == (f"error: {out / record} is a folder where the set's settings file goes: remove it, or "
+                           f"use another --out"), err
+    assert sorted(p.name for p in out.iterdir()) == [record]

@@ -101,7 +101,7 @@ BAD_VALUES = [
     ("train-seg", ["--minutes", "inf"], "usage: argument --minutes: not a finite number: 'inf'"),
     ("train-seg", ["--lr", "0"], "--lr must be a positive number, not 0"),
     ("train-seg", ["--arch", "lite"], "--arch lite needs --pretrained, the encoder's ImageNet weights (shipped: "
-                                      "resources/weights/imagenet_lite0.pt)"),
+                                      f"{SHIPPED_LITE0})"),
     ("train-seg", ["--pretrained", str(SHIPPED_LITE0)], "--pretrained is the encoder of --arch lite"),
     ("train-seg", ["--deep-limbs"], "--deep-limbs feeds the keypoints' limb maps to every scale: it needs --keypoints"),
     ("train-seg", ["--init", ""], "usage: is empty: give a weights file, or leave the option out"),
@@ -112,10 +112,15 @@ BAD_VALUES = [
 @pytest.mark.parametrize("command, argv, needle", BAD_VALUES, ids=[f"{c} {' '.join(a)}" for c, a, _ in BAD_VALUES])
 def test_bad_values_are_refused_before_any_work(command, argv, needle, cache, crowd, tmp_path, capsys):
     """They ended in tracebacks (exit 1, an empty --out left) or trained on nonsense without a word."""
-    data = crowd if command == "train-people" else cache
     weights = ["--pretrained", str(SHIPPED_LITE0)] if command == "train-people" else []
-    out = tmp_path / "run"
-    assert _status([command, "--data", str(data), "--out", str(out), *B, *weights, *argv]) == 2
+    _refused_before_work(command, [*weights, *argv], needle, crowd if command == "train-people" else cache,
+                         tmp_path / "run", capsys)
+
+
+def _refused_before_work(command: str, argv: list[str], needle: str, data: Path, out: Path, capsys) -> None:
+    """The command with `argv` exits 2 with `needle` (argparse's usage message when it starts so), no traceback,
+    and makes no `out`."""
+    assert _status([command, "--data", str(data), "--out", str(out), *B, *argv]) == 2
     if needle.startswith("usage: "):
         err = capsys.readouterr().err
         assert needle.removeprefix("usage: ") in err and "Traceback" not in err, err
@@ -172,7 +177,7 @@ def test_pretrained_weights_that_do_not_load_are_one_line(cache, crowd, tmp_path
     missing = tmp_path / "efficientnet_lite0.pt"
     assert main(["train-people", "--data", str(crowd), "--out", str(out), *B, "--pretrained", str(missing)]) == 2
     assert f"--pretrained {missing}: no such file; give the shipped ImageNet weights, --pretrained " \
-           f"resources/weights/imagenet_lite0.pt" in _one_line(capsys)
+           f"{SHIPPED_LITE0}" in _one_line(capsys)  # (where it is: resources/... worked only from the repo root)
     assert not out.exists()
     from cli.cmd_train import _bad_pretrained
 
@@ -303,3 +308,139 @@ def test_a_full_disk_keeps_the_previous_checkpoint(seg_run, cache, tmp_path, cap
         assert sorted(p.name for p in full.iterdir()) == ["best.pt", "config.json", "latest.pt", "log.txt"]
     finally:
         subprocess.run(["umount", "--lazy", str(full)], capture_output=True)  # (lazy: a file left open fails no umount)
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test (an AssertionError out of main) if a run gets as far as training: the values below crashed
+    torch, filled the memory or asked for terabytes once it started."""
+    import training.train_fit
+    import training.train_people
+    import training.train_seg
+
+    def refuse(cfg):
+        raise AssertionError("the run started: the value was not refused")
+
+    for module, name in ((training.train_seg, "train_seg"), (training.train_fit, "train_fit"),
+                         (training.train_people, "train_people")):
+        monkeypatch.setattr(module, name, refuse)
+
+
+def _max_threads() -> int:
+    return 4 * (os.cpu_count() or 1)
+
+
+# sizes past their bounds (the sweep's: --threads 100000 segfaulted, --res 1024 was killed by the OOM killer,
+# --width 100000 and --crop 100000 ended in allocation tracebacks, --lr 1e300 overflowed in AdamW's step)
+BOUNDS = [
+    ("train-seg", ["--threads", "100000"],
+     f"usage: argument --threads: must be at most {_max_threads()} (4 per CPU core), not 100000"),
+    ("train-fit", ["--threads", str(_max_threads() + 1)], "usage: argument --threads: must be at most"),
+    ("train-seg", ["--width", "100000"], "usage: argument --width: must be at most 256, not 100000"),
+    ("train-people", ["--width", "257"], "usage: argument --width: must be at most 256, not 257"),
+    ("train-fit", ["--res", "1024"], "--res 1024 is too large: at most 512"),
+    ("train-people", ["--crop", "100000"], "--crop 100000 is too large: at most 1024"),
+    ("train-seg", ["--lr", "1e300"], "--lr 1e+300 is too large: a learning rate is at most 1"),
+    ("train-fit", ["--lr", "1e8"], "--lr 1e+08 is too large: a learning rate is at most 1"),
+]
+
+
+@pytest.mark.parametrize("command, argv, needle", BOUNDS, ids=[f"{c} {' '.join(a)}" for c, a, _ in BOUNDS])
+def test_sizes_past_their_bounds_are_refused_before_any_work(command, argv, needle, cache, crowd, tmp_path, capsys,
+                                                             no_training):
+    _refused_before_work(command, argv, needle, crowd if command == "train-people" else cache, tmp_path / "run",
+                         capsys)
+
+
+@pytest.mark.parametrize("command, argv", [
+    ("train-seg", ["--threads", str(_max_threads()), "--width", "256", "--lr", "1"]),
+    ("train-fit", ["--res", "512", "--lr", "1"]),
+    ("train-people", ["--width", "256", "--crop", "1024"]),
+])
+def test_the_bounds_themselves_are_taken_and_said_in_the_help(command, argv, cache, crowd, tmp_path, capsys,
+                                                              no_training):
+    data = crowd if command == "train-people" else cache
+    with pytest.raises(AssertionError, match="the run started"):  # (every check passed: the run would start)
+        main([command, "--data", str(data), "--out", str(tmp_path / "run"), *B, *argv])
+    assert _status([command, "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"at most 4 per CPU core ({_max_threads()} here)" in text and "at most 1 " in text
+    assert {"train-seg": "(1 to 256)", "train-fit": "at most 512)", "train-people": "at most 1024)"}[command] in text
+
+
+def test_train_people_runs_with_its_default_weights_from_any_folder(crowd, tmp_path, monkeypatch, capsys,
+                                                                    no_training):
+    """Its default --pretrained was data/pretrained/efficientnet_lite0.pt, a file the project does not have, named
+    from the current folder: train-people could not run without --pretrained. Now the shipped weights, found beside
+    the code."""
+    from training.config import PeopleConfig, default
+
+    monkeypatch.chdir(tmp_path)
+    assert Path(default(PeopleConfig, "pretrained")).samefile(SHIPPED_LITE0)
+    with pytest.raises(AssertionError, match="the run started"):  # (the weights were found and load)
+        main(["train-people", "--data", str(crowd), "--out", str(tmp_path / "run"), *B])
+    assert capsys.readouterr().err == ""
+
+
+class _CallsSystem:
+    """Unpickled, it would run a shell command: pickled as posix.system, a module torch 2.13 blocks by name (its
+    refusal reads "Trying to load unsupported GLOBAL posix.system whose module posix is blocked")."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_weights_that_would_run_a_blocked_function_are_refused_as_code(cache, tmp_path, capsys):
+    """They were called "not a PyTorch checkpoint, or a damaged one": the words for a module torch blocks outright
+    were not known. The code never ran, and still does not."""
+    import torch
+
+    marker = tmp_path / "PWNED"
+    evil = tmp_path / "evil.pt"
+    torch.save({"model": {}, "payload": _CallsSystem(marker)}, evil)
+    out = tmp_path / "run"
+    for argv, said in ((["--init", str(evil)], f"train-seg: {evil}: "),
+                       (["--arch", "lite", "--pretrained", str(evil)], f"train-seg: --pretrained {evil}: ")):
+        assert main(["train-seg", "--data", str(cache), "--out", str(out), *B, *argv]) == 2
+        assert _one_line(capsys) == (f"{said}it holds {os.system.__module__}.system, more than tensors and plain "
+                                     f"data (refused: loading it could run code)")
+    assert not marker.exists() and not out.exists()
+
+
+def test_a_plain_pickle_as_weights_is_one_line_without_torch_s_warning(cache, tmp_path, capsys, recwarn):
+    """A pickle of protocol 4 printed torch's two-line "UserWarning: Detected pickle protocol 4" before the error."""
+    import pickle
+
+    plain = tmp_path / "plain.pkl"
+    plain.write_bytes(pickle.dumps({"model": [1, 2, 3]}, protocol=4))
+    out = tmp_path / "run"
+    for argv in (["--init", str(plain)], ["--arch", "lite", "--pretrained", str(plain)]):
+        assert main(["train-seg", "--data", str(cache), "--out", str(out), *B, *argv]) == 2
+        assert _one_line(capsys).endswith(f"{plain}: not a PyTorch checkpoint, or a damaged one")
+    assert [str(w.message) for w in recwarn if "pickle protocol" in str(w.message)] == []
+
+
+def test_a_failed_allocation_is_one_line_and_other_errors_keep_their_traceback(cache, tmp_path, capsys, monkeypatch):
+    """What the bounds still let through (a large batch on a small machine): torch's "[enforce fail at
+    alloc_cpu.cpp:127] ... you tried to allocate N bytes" was a traceback."""
+    import training.train_seg
+
+    def fails(error):
+        def train_seg(cfg):
+            raise error
+        return train_seg
+
+    out = tmp_path / "run"
+    for error in (RuntimeError("[enforce fail at alloc_cpu.cpp:127] data. DefaultCPUAllocator: not enough memory: "
+                               "you tried to allocate 68719476736 bytes."), MemoryError()):
+        monkeypatch.setattr(training.train_seg, "train_seg", fails(error))
+        assert main(["train-seg", "--data", str(cache), "--out", str(out), *B]) == 1
+        assert _one_line(capsys) == ("train-seg: out of memory: a smaller --batch-size (or --res, --crop, --width) "
+                                     "needs less")
+        assert not out.exists()
+    monkeypatch.setattr(training.train_seg, "train_seg", fails(RuntimeError("a bug")))
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["train-seg", "--data", str(cache), "--out", str(out), *B])

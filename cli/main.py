@@ -65,9 +65,25 @@ def _prog() -> str:
     return "nbf-studio" if Path(sys.argv[0]).name == "nbf-studio" else "main.py"
 
 
+def _version() -> str:
+    """The project's version: pyproject.toml's beside the code (a source tree), else the installed package's."""
+    import tomllib
+
+    try:
+        return tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]["version"]
+    except (OSError, KeyError, ValueError):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("nbf-studio")
+        except PackageNotFoundError:
+            return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=_prog(), description="NBF Studio: Neural Body Fitting from a single photo. "
                                 "Without a command the desktop app opens.")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_, help_) in COMMANDS.items():
         sp = sub.add_parser(name, help=help_, description=help_)
@@ -85,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] not in COMMANDS:
         if argv and argv[0] in ("-h", "--help"):
             parser.print_help()
+            return 0
+        if argv and argv[0] == "--version":  # (not an option of the app, where it was sent before)
+            print(f"nbf-studio {_version()}")
             return 0
         if argv and not argv[0].startswith("-") and not _exists(argv[0]):
             if _looks_like_path(argv[0]):  # a photo to open that is not there, not a misspelt command

@@ -19,3 +19,13 @@ def test_a_misspelt_command_is_unknown(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["predcit"])
     assert exc.value.code == 2 and "unknown command 'predcit'" in capsys.readouterr().err
+
+
+def test_version_is_printed_not_sent_to_the_app(capsys):
+    """`main.py --version` was taken as an option of the app ("gui: error: unrecognized arguments: --version")."""
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"nbf-studio {project['version']}"

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from cli.out_arg import make_out_folder, out_path
+from cli.out_arg import drop_if_empty, in_path, make_out_folder, out_path
 from training.set_settings import whole_number
 
 DEFAULT_SPLIT = "test"
@@ -32,7 +32,7 @@ class EvaluateInputError(ValueError):
 def add_arguments(p, name: str) -> None:
     # defaults are written into each help text (not ArgumentDefaultsHelpFormatter, which would also print
     # "default: None" for --weights, where None means the shipped weights)
-    p.add_argument("data", type=Path, metavar="DATA",
+    p.add_argument("data", type=in_path, metavar="DATA",
                    help="labelled set (e.g. the fixed synthetic test split data/synth_test)")
     p.add_argument("--out", type=out_path, default=Path("docs/eval"),
                    help="where eval.md and eval.json go (default: %(default)s; the default overwrites the "
@@ -57,7 +57,7 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--keypoints", choices=("detect", "none"), default="detect",
                    help="2D joints for refinement and the second baseline: BlazePose detections, or none "
                         "(default: %(default)s)")
-    p.add_argument("--weights", type=Path, default=None,
+    p.add_argument("--weights", type=in_path, default=None,
                    help="folder with seg.pt and fit.pt, as scripts/package_weights.py --dest writes it from training "
                         "runs' best.pt (default: the shipped weights)")
 
@@ -72,6 +72,9 @@ def check_cases(data: Path, split: str | None) -> tuple[str, list[str]]:
 
     if split is not None and not split.strip():  # `--split ""` (an empty shell variable): not the default quietly
         raise EvaluateInputError("--split needs a name: test, val, train or another NAME.txt list in DATA")
+    if split is not None and (Path(split).name != split or split in (".", "..")):  # (../other/test read outside)
+        raise EvaluateInputError(f"--split {split}: a split is the name of a NAME.txt list in DATA, not a path: "
+                                 f"copy the list into {data}, or give the set that holds it as DATA")
     expected = f"expected NNNNN_image.png files (and a {split or DEFAULT_SPLIT}.txt split list)"
     if not data.is_dir():
         why = "not a folder" if data.exists() else "no such folder"
@@ -143,10 +146,19 @@ def run(args) -> int:
     except EvaluateInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    made = not args.out.exists()  # a run that fails before writing its results leaves no empty folder behind
     why = make_out_folder(args.out)  # before any work: a run of minutes must not end on an --out it cannot use
     if why:
         print(f"error: {why}", file=sys.stderr)
         return 2
+    try:
+        return _evaluate(args, split)
+    finally:  # (--device cuda without a GPU left the --out it had made, empty)
+        drop_if_empty(args.out, made)
+
+
+def _evaluate(args, split: str) -> int:
+    """`run` once the arguments are checked and --out made: the evaluation and its results."""
     from inference.render.context import configure_gl
 
     configure_gl()

@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     add_body_arguments(parser)
     o = parser.add_argument_group("output")
     o.add_argument("--out", required=True, type=out_path, metavar="FILE",
-                   help="mesh.obj | mesh.ply | mesh.glb | pose.bvh | params.npz | params.json | NAME_body.pkl")
+                   help="mesh.obj | mesh.ply | mesh.glb | pose.bvh | params.npz | params.json | NAME_body.pkl (UP-3D's "
+                        "layout; any NAME.pkl is written, and read back, alike)")
     o.add_argument("--skinned", action="store_true",
                    help="(.glb) the rigged body: SMPL's 24-joint skeleton, skin weights, the pose as joint rotations")
     o.add_argument("--frame", choices=("body", "camera"), default="body",

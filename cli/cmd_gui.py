@@ -5,13 +5,16 @@ import argparse
 import os
 import sys
 
+from cli.out_arg import path_exists
+
 HEADLESS_HINT = ("nbf-studio: no display found ($DISPLAY / $WAYLAND_DISPLAY unset). To run without a screen use "
                  "QT_QPA_PLATFORM=offscreen python main.py, or xvfb-run -a python main.py")
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.add_argument("images", nargs="*", help="images or folders to open (a folder in UP-3D layout opens "
-                        "the dataset view), or a parameter file (.npz/.json/_body.pkl) to show and edit its body")
+    parser.add_argument("images", nargs="*",
+                        help="images or folders to open (a folder in UP-3D layout opens the dataset view), or a "
+                             "parameter file (.npz/.json/_body.pkl) to show and edit its body")
     parser.add_argument("--body-model", metavar="PATH", default=None,
                         help="SMPL model file (.pkl/.npz) for this session (default: the one chosen in Settings, "
                              "else the embedded model)")
@@ -27,6 +30,10 @@ def has_display(env=None) -> bool:
 def run(args: argparse.Namespace) -> int:
     if sys.platform.startswith("linux") and not has_display():
         print(HEADLESS_HINT, file=sys.stderr)
+        return 2
+    missing = [p for p in args.images if not path_exists(p)]
+    if missing:  # (as `main.py nosuch.png` says: `main.py gui nosuch.png` opened the window without it)
+        print(f"error: {missing[0]}: no such file or folder", file=sys.stderr)
         return 2
     from inference.render.context import configure_gl
 

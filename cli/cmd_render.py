@@ -220,6 +220,12 @@ def prepare_out_file(out: Path, names=()) -> None:
         raise CliInputError(f"--out: the file name {longest} is longer than the file system takes; give a shorter one")
     if out.is_dir():
         raise CliInputError(f"--out {out} is a folder; give a file name")
+    # (a folder named as another output, X_labels.png, was called an existing file to --overwrite; with
+    # --overwrite the run then stopped half-written at it)
+    taken = [folder / n for n in names if n != out.name and (folder / n).is_dir()]
+    if taken:
+        raise CliInputError(f"--out {out}: {taken[0]} is a folder where an output file goes: remove it, or give "
+                            f"another --out")
     why = make_out_folder(folder, f"--out {out}: its folder {folder}")
     if why:
         raise CliInputError(why)
@@ -272,8 +278,9 @@ def _background(rgba: np.ndarray, background: str) -> np.ndarray:
 
 
 def render_views(spec: BodySpec, size: int, views: list[str], labels: bool = True,
-                 background: str = "transparent") -> dict[tuple[str, str], np.ndarray]:
-    """{(view, 'shaded'|'labels'): image} with shaded (size, size, 4|3) and labels (size, size, 3) uint8."""
+                 background: str = "transparent") -> tuple[dict[tuple[str, str], np.ndarray], list[str]]:
+    """({(view, 'shaded'|'labels'): image}, the views in which no pixel of the body shows) with shaded
+    (size, size, 4|3) and labels (size, size, 3) uint8."""
     from inference.camera import focal_for_size
     from inference.parts import colorize
     from inference.render.cameras import OrbitCamera, PinholeCamera, view_pose
@@ -282,16 +289,19 @@ def render_views(spec: BodySpec, size: int, views: list[str], labels: bool = Tru
     mesh = spec.model.mesh(spec.params)
     renderer = MeshRenderer(spec.model.faces, spec.model.weights)
     try:
-        out = {}
+        out, empty = {}, []
         for view in views:
             if view == "front":
                 camera = PinholeCamera(focal_for_size(size, spec.focal, spec.crop_size), size, size)
             else:
                 camera = OrbitCamera(view_pose(mesh.vertices, view), size, size)
-            out[(view, "shaded")] = _background(renderer.shaded(mesh.vertices, camera), background)
+            rgba = renderer.shaded(mesh.vertices, camera)  # (size, size, 4): alpha 0 where the body is not
+            if not rgba[..., 3].any():
+                empty.append(view)
+            out[(view, "shaded")] = _background(rgba, background)
             if labels:
                 out[(view, "labels")] = colorize(renderer.labels(mesh.vertices, camera))
-        return out
+        return out, empty
     finally:
         renderer.close()
 
@@ -332,7 +342,10 @@ def run(args: argparse.Namespace) -> int:
     if existing and not args.overwrite:
         print(f"error: {', '.join(existing)} exist(s); pass --overwrite to replace", file=sys.stderr)
         return 1
-    images = render_views(spec, args.size, views, not args.no_labels, args.background)
+    images, empty = render_views(spec, args.size, views, not args.no_labels, args.background)
+    if empty:  # (the images are written all the same: what was asked for, and a check that it is so)
+        print(f"note: the body is not in the {' and '.join(empty)} view (an empty image): look at --transl and "
+              f"--focal, or the --pose file's", file=sys.stderr)
     for view, kind, path in paths:
         try:
             atomic_write(path, _png(images[(view, kind)]), overwrite=args.overwrite)

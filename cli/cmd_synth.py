@@ -7,6 +7,7 @@ skipped), with a progress bar. The fixed synthetic test split of NBF Studio is
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import sys
 from pathlib import Path
 
@@ -24,7 +25,11 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--seed", type=seed_type, default=0, help=f"random seed (the fixed test split uses {TEST_SEED})")
     p.add_argument("--split", choices=("train", "val", "test"), default=None,
                    help="list every case in this split (default: 80/10/10 train/val/test by index)")
-    p.add_argument("--workers", type=whole_number(1), default=1, help="rendering processes")
+    # more processes than cores render no faster, and each imports torch and holds a renderer (--workers 1000 would
+    # start 1000 of them)
+    cores = os.cpu_count() or 1
+    p.add_argument("--workers", type=whole_number(1, maximum=cores, why_most="the CPU cores here"), default=1,
+                   help=f"rendering processes (1 to the {cores} CPU cores here)")
     p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
 
 
@@ -94,7 +99,13 @@ def run(args) -> int:
             finally:
                 _close()
         else:
-            with mp.get_context("spawn").Pool(args.workers, _init, (args.body_model,)) as pool:
+            try:
+                pool = mp.get_context("spawn").Pool(args.workers, _init, (args.body_model,))
+            except OSError as exc:  # (was "cannot write in OUT: broken pipe": the processes never started)
+                print(f"error: cannot start {args.workers} rendering processes ({write_error_reason(exc)}): give a "
+                      f"smaller --workers (the system may limit how many processes run)", file=sys.stderr)
+                return 1
+            with pool:
                 for _ in tqdm(pool.imap_unordered(_one, jobs, chunksize=4), total=len(jobs), desc="synth", unit="case"):
                     pass
         write_splits(args.out, args.n, args.split)

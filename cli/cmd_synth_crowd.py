@@ -22,6 +22,9 @@ CROWD_TEST_SEED = 20183
 # 200 MB a plane; the person ids are stored as uint8 (0 background), so at most 255 people
 MAX_SIDE = 4096
 MAX_PEOPLE = 255
+# a person this many frame heights tall shows a patch of the body at best (its feet stay within 0.6 of its height
+# below the frame): --heights 1e6-1e7 made frames in which no one was visible
+MAX_HEIGHT_PER_FRAME = 8
 
 
 def _pair(cast, what: str, sep: str, ordered: bool = True):
@@ -50,7 +53,8 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--people", default=(4, 8), type=_pair(int, "people", "-"),
                    help=f"people per frame, MIN-MAX (at most {MAX_PEOPLE}; default 4-8)")
     p.add_argument("--heights", default=(50.0, 320.0), type=_pair(float, "heights", "-"),
-                   help="body heights in pixels, MIN-MAX (log-uniform; default 50-320)")
+                   help=f"body heights in pixels, MIN-MAX (log-uniform; at most {MAX_HEIGHT_PER_FRAME} times the "
+                        f"frame's height; default 50-320)")
     p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
 
 
@@ -71,6 +75,10 @@ def run(args) -> int:
     if people[1] > MAX_PEOPLE:
         print(f"error: --people {people[0]}-{people[1]}: at most {MAX_PEOPLE} people a frame (their ids are "
               "stored in 8 bits)", file=sys.stderr)
+        return 2
+    if heights[1] > MAX_HEIGHT_PER_FRAME * h:
+        print(f"error: --heights {heights[0]:g}-{heights[1]:g}: a body is at most {MAX_HEIGHT_PER_FRAME} times the "
+              f"frame's height ({MAX_HEIGHT_PER_FRAME * h} px here); a taller one is out of the frame", file=sys.stderr)
         return 2
     settings = {"seed": args.seed, "width": w, "height": h, "min_people": people[0], "max_people": people[1],
                 "min_height": heights[0], "max_height": heights[1], "body_model": str(args.body_model or "")}

@@ -12,9 +12,12 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from cli.out_arg import make_out_folder, out_path
+from cli.out_arg import drop_if_empty, make_out_folder, out_path
 from inference.file_writes import write_error_reason
-from training.config import SHIPPED_LITE0  # what --pretrained takes, named where it is (not from the current folder)
+from training.config import (  # what --pretrained takes, named where it is (not from the current folder)
+    CONVERTED_LITE0,
+    SHIPPED_LITE0,
+)
 from training.set_settings import finite_number, seed_type, whole_number
 
 # Upper bounds of the sizes a run asks for, far above what the project uses and below what ends in the out-of-memory
@@ -104,8 +107,9 @@ def add_arguments(p, name: str) -> None:
         p.add_argument("--crop", type=int, default=d("crop"),
                        help=f"training crop side in input px (a multiple of 16, at most {MAX_SIDE['--crop']})")
         p.add_argument("--pretrained", type=_weights_file, default=d("pretrained"),
-                       help=f"converted EfficientNet-Lite0 weights (scripts/convert_efficientnet_lite.py; default: "
-                            f"the shipped ImageNet weights, {SHIPPED_LITE0})")
+                       help="EfficientNet-Lite0 ImageNet weights (default: the float32 conversion of "
+                            f"scripts/convert_efficientnet_lite.py, {CONVERTED_LITE0}, which people.pt started from; "
+                            f"or the shipped half-precision copy, {SHIPPED_LITE0})")
         p.add_argument("--backgrounds", default=d("backgrounds"),
                        help="folder of person-free real photos composited behind the people "
                             "(scripts/extract_backgrounds.py; a missing or empty folder: none)")
@@ -187,7 +191,7 @@ def run(args) -> int:
     why = make_out_folder(Path(cfg.out))  # (/proc and /sys alike: an --out that cannot be used)
     if why:
         print(f"{args.command}: {why}", file=sys.stderr)
-        _drop_if_empty(Path(cfg.out), made)
+        drop_if_empty(Path(cfg.out), made)
         return 2
     try:
         if cfg.kind == "fit":
@@ -209,32 +213,31 @@ def run(args) -> int:
         # torch says a failed allocation with a RuntimeError ("[enforce fail at alloc_cpu.cpp] ... you tried to
         # allocate N bytes", CUDA's OutOfMemoryError): one line; any other RuntimeError is a bug, with its traceback
         if not isinstance(exc, MemoryError) and not any(s in str(exc) for s in OUT_OF_MEMORY):
+            drop_if_empty(Path(cfg.out), made)
             raise
         print(f"{args.command}: out of memory: a smaller --batch-size (or --res, --crop, --width) needs less",
               file=sys.stderr)
-        _drop_if_empty(Path(cfg.out), made)
+        drop_if_empty(Path(cfg.out), made)
         return 1
     except (CheckpointError, BodyModelError, FileNotFoundError, ValueError) as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)  # the data, a checkpoint or a setting: one line
-        _drop_if_empty(Path(cfg.out), made)
+        drop_if_empty(Path(cfg.out), made)
         return 2
     except OSError as exc:
         # (an error made with its own message, e.g. a shard that does not read, says it all)
         print(f"{args.command}: {exc}" if exc.errno is None else
               f"{args.command}: {write_error_reason(exc)}: {exc.filename or cfg.out}", file=sys.stderr)
-        _drop_if_empty(Path(cfg.out), made)
+        drop_if_empty(Path(cfg.out), made)
         return 1
+    except BaseException:  # a traceback (a bug), Ctrl-C or SIGTERM (cli.main.Terminated): no empty --out left
+        drop_if_empty(Path(cfg.out), made)
+        raise
     # (under torchrun rank 0 writes the checkpoints: the others may be done first)
     if os.environ.get("RANK", "0") == "0" and not Path(path).is_file():
         print(f"{args.command}: no checkpoint was written ({path}): no validation ran", file=sys.stderr)
         return 1
     print(f"best checkpoint: {path}")
     return 0
-
-
-def _drop_if_empty(out: Path, made: bool) -> None:
-    if made and out.is_dir() and not any(out.iterdir()):
-        out.rmdir()
 
 
 def _bad_settings(cfg) -> str:
@@ -258,7 +261,13 @@ def _bad_settings(cfg) -> str:
         why = _bad_seg_settings(cfg)
         if why:
             return why
+    if not all(f.strip() for f in str(cfg.data).split(",")):  # (Path("") is the current folder: "no shards in it")
+        return (f"--data {cfg.data!r} holds an empty folder name: give {'crowd' if cfg.kind == 'people' else 'cache'}"
+                f" folders, separated by commas")
     for folder in str(cfg.data).split(","):
+        if Path(folder).exists() and not Path(folder).is_dir():
+            return f"--data {folder} is a file, not a folder: give the folder that holds the " + (
+                "crowd frames" if cfg.kind == "people" else "cache's shards")
         if not Path(folder).is_dir():
             if cfg.kind == "people":
                 return f"--data {folder}: no such folder (make crowd frames with `main.py synth-crowd`)"
@@ -325,8 +334,9 @@ def _bad_pretrained(path: str | None) -> str:
     if not path:
         return ""
     if not Path(path).is_file():
-        return (f"--pretrained {path}: no such file; give the shipped ImageNet weights, --pretrained {SHIPPED_LITE0}, "
-                f"or convert them (scripts/convert_efficientnet_lite.py, docs/pretrained.md)")
+        return (f"--pretrained {path}: no such file; make it with `python scripts/convert_efficientnet_lite.py` "
+                f"(--out {path}; docs/pretrained.md), or give the shipped half-precision copy of the ImageNet weights, "
+                f"--pretrained {SHIPPED_LITE0}")
     from inference.integrity import DAMAGED, load_refusal, load_weights
     from inference.nets.efficientnet_lite import EfficientNetLite0Encoder, load_pretrained
 

@@ -12,6 +12,8 @@ import signal
 import sys
 from pathlib import Path
 
+from cli.out_arg import path_exists
+
 # command -> (module, one-line help)
 COMMANDS = {
     "gui": ("cli.cmd_gui", "open the NBF Studio window (default when no command is given)"),
@@ -43,14 +45,6 @@ def catch_sigterm():
         return signal.signal(signal.SIGTERM, _raise_terminated)
     except ValueError:  # not the main thread
         return None
-
-
-def _exists(text: str) -> bool:
-    """Path(text).exists(), False for a name the OS refuses (too long, NUL bytes)."""
-    try:
-        return Path(text).exists()
-    except (OSError, ValueError):
-        return False
 
 
 def _looks_like_path(text: str) -> bool:
@@ -105,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] == "--version":  # (not an option of the app, where it was sent before)
             print(f"nbf-studio {_version()}")
             return 0
-        if argv and not argv[0].startswith("-") and not _exists(argv[0]):
+        if argv and not argv[0].startswith("-") and not path_exists(argv[0]):
             if _looks_like_path(argv[0]):  # a photo to open that is not there, not a misspelt command
                 parser.error(f"{argv[0]}: no such file or folder")
             parser.error(f"unknown command {argv[0]!r}")

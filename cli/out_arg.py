@@ -20,6 +20,32 @@ def out_path(text: str) -> Path:
     return Path(text)
 
 
+def in_path(text: str) -> Path:
+    """argparse type of a folder or file a command reads (evaluate's DATA, --weights): Path(text), an empty or blank
+    text refused (exit 2): Path("") is the current folder, which `evaluate ""` evaluated ("no cases found in .")."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give the folder to read (an unset shell variable?)")
+    return Path(text)
+
+
+def path_exists(text: str) -> bool:
+    """Path(text).exists(), False for a name the OS refuses (too long, NUL bytes) instead of an error."""
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def drop_if_empty(out: Path, made: bool) -> None:
+    """Remove the --out folder `out` when this run `made` it and it is still empty: a run that fails leaves no
+    empty folder behind (call it on every way out of a failed run, a traceback's included)."""
+    try:
+        if made and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+    except OSError:  # (gone, or not ours to remove: nothing to tidy)
+        pass
+
+
 def too_long(path: Path) -> str:
     """Why the file system cannot hold `path` ('' when it can): a part longer than NAME_MAX bytes (of the deepest
     existing folder above it; 255 when none says, as `inference.file_writes.name_too_long` assumes), or the whole

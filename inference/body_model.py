@@ -17,6 +17,7 @@ import torch
 from . import array_files, safe_pickle
 from .errors import BodyModelError  # noqa: F401 - raised here, defined torch-free
 from .paths import RESOURCES
+from .read_problems import read_problem
 from .types import BodyMesh, BodyParams
 
 EMBEDDED_MODEL = RESOURCES / "body_models" / "nbf_anny_neutral.npz"
@@ -67,8 +68,7 @@ def read_model_file(path: Path) -> dict:
         raise
     except (pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError, OSError,
             AttributeError, ImportError, IndexError, TypeError, KeyError) as exc:
-        said = " ".join(str(exc).split())  # one line: some decoders' messages run over several
-        raise BodyModelError(f"cannot read body model {path}: {type(exc).__name__}: {said} "
+        raise BodyModelError(f"cannot read body model {path}: {read_problem(path, exc)} "
                              f"(expected {expected})") from None
     missing = [k for k in REQUIRED_KEYS if k not in data]
     if missing:

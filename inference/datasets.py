@@ -210,11 +210,12 @@ def read_case(folder: Path, case_id: str, body_model=None, renderer=None, lenien
 def _read_joints(path: Path) -> np.ndarray:
     """NNNNN_joints.npy (3, 14) -> (14, 3) float32 (never unpickles: numpy's default)."""
     from inference.errors import ParamsFileError
+    from inference.read_problems import read_problem
 
     try:
         joints = read_npy(path)
     except (OSError, ValueError, EOFError) as exc:
-        raise ParamsFileError(f"{path.name}: cannot read the joints ({type(exc).__name__})") from None
+        raise ParamsFileError(f"{path.name}: cannot read the joints ({read_problem(path, exc)})") from None
     if joints.shape != (3, 14):
         raise ParamsFileError(f"{path.name}: joints of shape {joints.shape}, expected (3, 14)")
     return joints.T.astype(np.float32)

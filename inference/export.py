@@ -57,6 +57,7 @@ from .camera import CROP_SIZE, FOCAL
 from .errors import ExportFormatError, ParamsFileError
 from .file_writes import atomic_write
 from .photo_camera import PhotoCamera
+from .read_problems import read_problem
 from .types import NUM_BETAS, BodyParams
 
 MESH_SUFFIXES = (".obj", ".ply", ".glb")
@@ -451,8 +452,7 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
     except ParamsFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - any decoding failure becomes one line naming the file
-        said = " ".join(str(exc).split())  # one line: some decoders' messages run over several
-        raise ParamsFileError(f"cannot read parameters from {path}: {type(exc).__name__}: {said}") from None
+        raise ParamsFileError(f"cannot read parameters from {path}: {read_problem(path, exc)}") from None
     pose = _pose_from(doc, path)
     # a pose without a shape (another tool's pose file) is the mean shape, as --betas' default promises; said
     betas_all = _array(doc["betas"], "betas", path, None) if doc.get("betas") is not None else np.zeros(0)

@@ -20,15 +20,16 @@ import multiprocessing as mp
 import os
 import time
 import zipfile
-import zlib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from inference.array_files import is_npz, read_npz
+from inference.array_files import read_npz
+from inference.read_problems import read_problem
 
+from .data_files import NPZ_ERRORS
 from .set_settings import refusal, seed_type, write_record
 
 _WORKER = {}
@@ -182,23 +183,8 @@ def shard_files(folder: Path | str) -> list[str]:
 def unreadable_shard(path: str | Path, exc: BaseException) -> OSError:
     """The error for a shard that cannot be read: one line naming the file and saying how to mend it (a cut-short
     file, from a full disk or an interrupted copy, otherwise ends a run in zipfile's traceback, which names none)."""
-    if isinstance(exc, OSError) and exc.errno is not None:
-        why = exc.strerror.lower() if exc.strerror else str(exc)
-    elif isinstance(exc, ValueError):  # read_npz's words ("not an .npz file ...")
-        why = str(exc)
-    elif not _starts_as_npz(path):
-        why = "not an .npz file: it does not start as the zip archive an .npz is"
-    else:
-        why = "damaged or cut short"
-    return OSError(f"cannot read the shard {path} ({why}): remove it and make it again (a rerun of "
-                   f"`python -m training.cache` renders the shards that are missing)")
-
-
-def _starts_as_npz(path: str | Path) -> bool:
-    try:
-        return is_npz(path)
-    except OSError:
-        return False
+    return OSError(f"cannot read the shard {path} ({read_problem(path, exc)}): remove it and make it again (a rerun "
+                   f"of `python -m training.cache` renders the shards that are missing)")
 
 
 def shard_arrays(path: str | Path) -> set[str]:
@@ -208,7 +194,7 @@ def shard_arrays(path: str | Path) -> set[str]:
     try:
         with zipfile.ZipFile(path) as z:
             names = {n[:-len(".npy")] for n in z.namelist() if n.endswith(".npy")}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+    except NPZ_ERRORS as exc:
         raise unreadable_shard(path, exc) from None
     if "labels_offsets" in names:  # packed: images and labels encoded
         names |= {"images"} if "images_webp" in names else set()
@@ -219,7 +205,7 @@ def shard_arrays(path: str | Path) -> set[str]:
 def _read_shard(f: str, keys: tuple[str, ...] | None) -> dict[str, np.ndarray]:
     try:
         z = read_npz(f, _shard_arrays(keys))
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+    except NPZ_ERRORS as exc:
         raise unreadable_shard(f, exc) from None
     if "labels_offsets" not in z:
         return {k: v for k, v in z.items() if keys is None or k in keys}
@@ -231,6 +217,47 @@ def _read_shard(f: str, keys: tuple[str, ...] | None) -> dict[str, np.ndarray]:
     return out
 
 
+# Each array's shape past the sample axis (None: the resolution R, the same in one shard's labels and images).
+SHARD_SHAPES = {"labels": (None, None), "images": (None, None, 3), "pose": (72,), "betas": (10,), "transl": (3,),
+                "joints3d": (24, 3), "joints2d": (24, 2), "keypoints": (14, 2), "keypoint_conf": (14,)}
+
+
+def bad_shard(z: dict[str, np.ndarray]) -> str:
+    """Why a read shard's arrays cannot be trained on ('' when they can): arrays of different lengths, a shape not in
+    SHARD_SHAPES, labels that are not part indices 0..NUM_CLASSES-1 (found here, with the shard named, instead of
+    as an IndexError deep in a batch or a concatenation error that names no file)."""
+    from inference.parts import NUM_CLASSES
+
+    lengths = {k: len(a) if a.ndim else 0 for k, a in z.items()}
+    if len(set(lengths.values())) > 1:
+        return f"its arrays hold different numbers of samples ({', '.join(f'{k} {n}' for k, n in lengths.items())})"
+    sides = set()
+    for k, a in z.items():
+        want = SHARD_SHAPES.get(k)
+        if want is None:
+            continue
+        if a.ndim != 1 + len(want) or any(w is not None and w != s for w, s in zip(want, a.shape[1:])):
+            return f"{k} has the shape {a.shape}, not (N, {', '.join('R' if w is None else str(w) for w in want)})"
+        sides |= {s for w, s in zip(want, a.shape[1:]) if w is None}
+    if len(sides) > 1:
+        return f"its images and labels are not square maps of one size ({sorted(sides)})"
+    labels = z.get("labels")
+    if labels is not None and labels.size:
+        if labels.dtype.kind not in "ui" or labels.min() < 0 or labels.max() >= NUM_CLASSES:
+            return (f"its labels are not part indices 0 to {NUM_CLASSES - 1} ({labels.dtype}, "
+                    f"{labels.min()} to {labels.max()})")
+    return ""
+
+
+def _checked_shard(f: str, keys: tuple[str, ...] | None) -> dict[str, np.ndarray]:
+    """`_read_shard`, refused with the shard named (ValueError) when `bad_shard` finds it unfit."""
+    z = _read_shard(f, keys)
+    why = bad_shard(z)
+    if why:
+        raise ValueError(f"the shard {f}: {why}: remove it and make it again with `python -m training.cache`")
+    return z
+
+
 def load_cache(folder: Path | str, max_samples: int | None = None, keys: tuple[str, ...] | None = None,
                res: int | None = None) -> Cache:
     """Concatenate all shards of a cache folder (or of several, comma-separated) into arrays
@@ -240,14 +267,19 @@ def load_cache(folder: Path | str, max_samples: int | None = None, keys: tuple[s
         raise FileNotFoundError(f"no shards in {folder}")
     parts: dict[str, list] = {}
     sizes: list[int] = []
+    first: dict[str, tuple[str, tuple]] = {}  # key -> (the first shard, its shape past N): all shards must agree
     for f in files:
-        z = _read_shard(f, keys)
+        z = _checked_shard(f, keys)
         n = len(next(iter(z.values())))
         for k, a in z.items():
             if (keys is not None and k not in keys) or k not in CACHE_KEYS:
                 continue
             if k == "labels" and res is not None and a.shape[1] != res:
                 a = np.stack([cv2.resize(x, (res, res), interpolation=cv2.INTER_NEAREST) for x in a])
+            was, shape = first.setdefault(k, (f, a.shape[1:]))
+            if shape != a.shape[1:]:
+                raise ValueError(f"the shard {f}: its {k} are {a.shape[1:]} a sample, those of {was} {shape}: "
+                                 f"a cache's shards are made at one --res (make them again, or train on one cache)")
             parts.setdefault(k, [None] * len(sizes) if k in KEYPOINT_KEYS else []).append(a)
         for k in KEYPOINT_KEYS:  # shards without detector keypoints (padded below when others have them)
             if k in parts and len(parts[k]) == len(sizes):

@@ -11,9 +11,10 @@ from dataclasses import MISSING, dataclass, field, fields
 
 from inference.paths import RESOURCES
 
-# The converted EfficientNet-Lite0 ImageNet weights the project ships (docs/pretrained.md), found beside the code, not
-# in the working directory: train-people starts from them by default (its default named a file the project does not
-# have, data/pretrained/efficientnet_lite0.pt, so that it could not run without --pretrained).
+# The EfficientNet-Lite0 ImageNet weights (docs/pretrained.md): train-people starts from the float32 conversion that
+# `python scripts/convert_efficientnet_lite.py` writes (people.pt was trained from it: the model card's commands), found
+# beside the code rather than in the working folder; the shipped half-precision copy is the other choice offered.
+CONVERTED_LITE0 = str(RESOURCES.parent / "data" / "pretrained" / "efficientnet_lite0.pt")
 SHIPPED_LITE0 = str(RESOURCES / "weights" / "imagenet_lite0.pt")
 
 
@@ -104,7 +105,7 @@ class PeopleConfig(RunConfig):
     epochs: int = 40
     width: int = 48               # decoder width
     crop: int = 256               # training crops, input px (the network sees whole photos at test time)
-    pretrained: str | None = SHIPPED_LITE0  # converted Lite0 encoder weights
+    pretrained: str | None = CONVERTED_LITE0  # converted Lite0 encoder weights
     backgrounds: str | None = "data/backgrounds"  # person-free real photos (scripts/extract_backgrounds.py)
 
 

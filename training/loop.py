@@ -224,6 +224,9 @@ def load_checkpoint(path: str | Path, device="cpu") -> dict:
     """A training checkpoint {'model': state dict, ...}, read with torch's weights_only loader: tensors and
     plain data only, so a file from elsewhere (an --init, a run folder) can run no code. CheckpointError."""
     path = Path(path)
+    if path.is_dir():  # (was "no such checkpoint file", of a folder that is there)
+        raise CheckpointError(f"{path} is a folder, not a checkpoint file: give one of the .pt files of a run "
+                              f"(e.g. {path / 'best.pt'})")
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
@@ -325,6 +328,10 @@ def read_resume(cfg: RunConfig, device) -> tuple[dict | None, RunConfig, list[st
         raise CheckpointError(f"--out {cfg.out} holds a run made with other settings ({'; '.join(refused)}): going "
                               f"on with it would train one network under two descriptions; use another --out (a run "
                               f"goes on with its own settings, only {free} may change)")
+    done = int(state.get("epoch", 0))
+    if cfg.epochs < done:  # (it "resumed", trained nothing, and named best.pt with exit 0 as if it had)
+        raise CheckpointError(f"--out {cfg.out} holds a run that has trained {done} epochs: --epochs {cfg.epochs} "
+                              f"would train nothing; give --epochs above {done} to go on with it, or another --out")
     kept = {n: getattr(stored, n) for n in NOT_COMPARED if n != "out" and hasattr(cfg, n)}
     return state, replace(cfg, **kept), changed
 
@@ -352,6 +359,8 @@ def start_or_resume(cfg: RunConfig, net: torch.nn.Module, opt, best: float, rank
     if rank == 0:
         print(f"resumed from {ckpt} at epoch {state['epoch']}" + (" (--init not used: the run goes on from its "
                                                                   "own weights)" if cfg.init else ""))
+        if state["epoch"] >= cfg.epochs:
+            print(f"the run has trained its {cfg.epochs} epochs: nothing to train (a larger --epochs goes on)")
     return state["epoch"], state["step"], state.get("best", best)
 
 

@@ -245,8 +245,8 @@ def test_cases_without_ground_truth_joints_are_left_out_of_the_baseline(labelled
     err = _lines(capsys.readouterr().err)
     notes = [x for x in err if x.startswith("case ")]
     assert notes == ["case 00000: no ground-truth 2D joints: left out of the baseline on them",
-                     "case 00001: 00001_joints.npy: cannot read the joints (ValueError) (read as missing); no "
-                     "ground-truth 2D joints: left out of the baseline on them"], err
+                     "case 00001: 00001_joints.npy: cannot read the joints (not an .npy file, or one cut short or "
+                     "damaged) (read as missing); no ground-truth 2D joints: left out of the baseline on them"], err
     ev = json.loads((out / "eval.json").read_text())
     assert ev["n"] == 2 and ev["rows"]["optimisation baseline, GT 2D joints"] == {}
     assert [c.get("no_gt_joints") for c in ev["cases"]] == [True, True] and "skipped" not in ev
@@ -297,3 +297,48 @@ def test_evaluate_itself_leaves_such_a_line_out_and_scores_the_rest(labelled, tm
     assert "case left out: the split list's line '\\x00' holds a NUL byte" in err, err
     assert any(x.startswith("case left out: the split list's line 'aaaaaaaaaa") and "300 bytes long" in x
                for x in err), err
+
+
+def test_an_empty_data_or_a_split_outside_data_is_refused(tmp_path, capsys, no_models, monkeypatch):
+    """`evaluate "" --out X` evaluated the current folder ("no cases found in ."), although --out "" is refused;
+    `--split ../other/test` read a list outside DATA."""
+    monkeypatch.chdir(tmp_path)
+    _cases(tmp_path, ["00000"])  # (cases in the current folder: "" must not find them)
+    with pytest.raises(SystemExit) as info:
+        main(["evaluate", "", "--out", str(tmp_path / "X")])
+    assert info.value.code == 2 and "argument DATA: is empty: give the folder to read" in capsys.readouterr().err
+    data = _cases(tmp_path / "set", ["00001"])
+    other = _cases(tmp_path / "other", ["00001"])
+    (other / "test.txt").write_text("/00001_image.png\n")
+    for split in ("../other/test", str(other / "test"), ".."):
+        assert main(["evaluate", str(data), "--split", split, "--out", str(tmp_path / "X")]) == 2
+        _one_line_error(capsys, f"--split {split}: a split is the name of a NAME.txt list in DATA, not a path")
+    assert not (tmp_path / "X").exists()
+
+
+def test_a_run_that_fails_after_making_its_out_leaves_no_empty_folder(tmp_path, capsys, monkeypatch):
+    """--device cuda without a GPU (a PredictionError once the models load) left the --out it had made, empty; so did
+    a traceback."""
+    from inference.pipeline import PredictionError
+
+    data = _cases(tmp_path / "set", ["00000"])
+    out = tmp_path / "X"
+    import training.evaluate
+
+    for exc in (PredictionError("CUDA was asked for, but this machine has no usable GPU"), RuntimeError("a bug")):
+        def fail(*a, raised=exc, **k):
+            raise raised
+
+        monkeypatch.setattr(pipeline_module, "Predictor", fail)
+        monkeypatch.setattr(training.evaluate, "evaluate", fail)
+        if isinstance(exc, PredictionError):
+            assert main(["evaluate", str(data), "--out", str(out), "--device", "cuda"]) == 2
+            _one_line_error(capsys, "no usable GPU")
+        else:
+            with pytest.raises(RuntimeError, match="a bug"):
+                main(["evaluate", str(data), "--out", str(out)])
+        assert not out.exists()
+    out.mkdir()
+    with pytest.raises(RuntimeError, match="a bug"):  # an --out that was there before, empty: left as it was
+        main(["evaluate", str(data), "--out", str(out)])
+    assert out.is_dir()

@@ -73,3 +73,17 @@ def test_predict_writes_skinned_glb_and_bvh(tmp_path, monkeypatch):
     assert len(glb_json(out / "synthetic_01_skinned.glb")["skins"][0]["joints"]) == 24
     assert glb_json(out / "synthetic_01.glb")["asset"]["extras"]["frame"] == "body"
     assert (out / "synthetic_01.bvh").read_text().startswith("HIERARCHY")
+
+
+def test_a_pkl_not_named_body_pkl_is_written_in_up3d_layout_and_read_back(tmp_path, capsys):
+    """`export --out e/a.pkl` was accepted although the help named only NAME_body.pkl: the writer and every reader
+    of parameter files take any .pkl (the UP-3D layout), so it is kept, and the help says so."""
+    from inference.export import load_params_file
+
+    out = tmp_path / "a.pkl"
+    assert main(["export", "--preset", "walk", "--betas=1,-0.5", "--out", str(out)]) == 0
+    rec = load_params_file(out)
+    assert rec.params.betas[:2].tolist() == [1.0, -0.5] and rec.focal is not None
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    assert "any NAME.pkl is written, and read back, alike" in " ".join(capsys.readouterr().out.split())

@@ -29,3 +29,18 @@ def test_version_is_printed_not_sent_to_the_app(capsys):
     project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"nbf-studio {project['version']}"
+
+
+def test_gui_with_a_missing_photo_is_refused_as_without_the_command_word(tmp_path, capsys, monkeypatch):
+    """`main.py gui nosuch.png` opened the window, where `main.py nosuch.png` said "no such file or folder"."""
+    import cli.cmd_gui
+
+    def no_window():
+        raise AssertionError("the window was about to open")
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.setattr("inference.render.context.configure_gl", no_window)
+    for argv in (["gui", "nosuch.png"], ["gui", str(tmp_path), "nosuch/"]):
+        assert main(argv) == 2
+        assert capsys.readouterr().err.strip() == f"error: {argv[-1]}: no such file or folder"
+    assert cli.cmd_gui.path_exists(str(tmp_path))

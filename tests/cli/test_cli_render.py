@@ -205,3 +205,28 @@ def test_a_parameter_file_with_a_focal_of_0_is_refused(tmp_path, cached_model, c
         assert f"{key} must be positive" in err and "Traceback" not in err
         assert main(["export", "--pose", str(bad), "--out", str(tmp_path / f"{key}.json")]) == 2
     assert not list(tmp_path.glob("*.png")) and export  # nothing rendered
+
+
+def test_a_folder_named_as_another_output_is_refused_before_anything_is_written(tmp_path, cached_model, capsys):
+    """A folder X_labels.png was "exist(s); pass --overwrite", and with --overwrite X.png was written before the
+    run stopped at the folder (exit 1): half a set."""
+    (tmp_path / "lab_labels.png").mkdir()
+    for extra in ([], ["--overwrite"]):
+        assert main(["render", "--out", str(tmp_path / "lab.png"), *extra]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == (f"error: --out {tmp_path / 'lab.png'}: {tmp_path / 'lab_labels.png'} is a folder where an "
+                       f"output file goes: remove it, or give another --out"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lab_labels.png"]
+
+
+def test_a_body_out_of_view_is_said_and_still_written(tmp_path, cached_model, capsys):
+    """--transl 0,0,-1e5 wrote a fully transparent front view with exit 0 and no word; the side view, which frames the
+    body, is not named."""
+    out = tmp_path / "far.png"
+    assert main(["render", "--out", str(out), "--transl=0,0,-1e5", "--views", "front,side"]) == 0
+    err = capsys.readouterr().err.strip()
+    assert err == ("note: the body is not in the front view (an empty image): look at --transl and --focal, or the "
+                   "--pose file's"), err
+    assert not _rgb(out)[..., 3].any() and _rgb(tmp_path / "far_side.png")[..., 3].any()
+    assert main(["render", "--out", str(tmp_path / "near.png")]) == 0
+    assert capsys.readouterr().err == ""

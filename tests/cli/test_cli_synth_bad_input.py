@@ -3,6 +3,7 @@ items or settings, bad values are one line and exit 2 before any work, a write t
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -84,6 +85,10 @@ def test_a_crowd_set_that_holds_no_frame_takes_the_new_settings(tmp_path, capsys
     (["synth-crowd", "--size", "32x32"], "frames are 64 to 4096 px a side"),
     (["synth-crowd", "--people", "300-300"], "at most 255 people a frame (their ids are stored in 8 bits)"),
     (["synth", "--workers", "-3"], "argument --workers: must be 1 or more, not -3"),
+    (["synth", "--workers", "1000"], "argument --workers: must be at most "),
+    (["synth-crowd", "--size", "128x96", "--heights", "1e6-1e7"],
+     "error: --heights 1e+06-1e+07: a body is at most 8 times the frame's height (768 px here); a taller one is out "
+     "of the frame"),
 ])
 def test_bad_values_are_one_line_and_exit_2_before_any_work(tmp_path, capsys, argv, needle):
     """Values argparse checks end its usage message; the others are the command's one line (exit 2 both)."""
@@ -155,3 +160,25 @@ def test_a_folder_in_the_place_of_the_settings_file_is_one_line(tmp_path, capsys
     assert err.strip() == (f"error: {out / record} is a folder where the set's settings file goes: remove it, or "
                            f"use another --out"), err
     assert sorted(p.name for p in out.iterdir()) == [record]
+
+
+def test_rendering_processes_are_at_most_the_cores_and_one_that_cannot_start_is_said_so(tmp_path, capsys,
+                                                                                           monkeypatch):
+    """--workers had no bound (1000 would start 1000 processes, each importing torch); a pool that could not start
+    (under a process limit) was reported as "cannot write in OUT: broken pipe"."""
+    import multiprocessing
+
+    cores = os.cpu_count() or 1
+    with pytest.raises(SystemExit):
+        main(["synth", "--out", str(tmp_path / "x"), "--n", "1", "--workers", str(cores + 1)])
+    assert f"argument --workers: must be at most {cores} (the CPU cores here), not {cores + 1}" in _err(capsys)
+
+    class NoProcesses:
+        def Pool(self, *args, **kwargs):  # noqa: N802 - multiprocessing's name
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(multiprocessing, "get_context", lambda kind: NoProcesses())
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)  # (the bound is read when the parser is made)
+    assert main(["synth", "--out", str(tmp_path / "wk"), "--n", "60", "--workers", "2"]) == 1
+    assert _err(capsys).strip() == ("error: cannot start 2 rendering processes (broken pipe): give a smaller --workers "
+                                    "(the system may limit how many processes run)")

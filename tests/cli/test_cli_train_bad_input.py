@@ -106,6 +106,15 @@ BAD_VALUES = [
     ("train-seg", ["--deep-limbs"], "--deep-limbs feeds the keypoints' limb maps to every scale: it needs --keypoints"),
     ("train-seg", ["--init", ""], "usage: is empty: give a weights file, or leave the option out"),
     ("train-seg", ["--seed", "-1"], "usage: argument --seed: "),  # (training/set_settings.py seed_type's words)
+    # (a folder was "no such checkpoint file", a file "no such folder", an empty name "--data : no shards in it")
+    ("train-seg", ["--init", str(Path(__file__).parent)],
+     f"{Path(__file__).parent} is a folder, not a checkpoint file: give one of the .pt files of a run"),
+    ("train-seg", ["--data", __file__], f"--data {__file__} is a file, not a folder: give the folder that holds the "
+                                        f"cache's shards"),
+    ("train-people", ["--data", __file__], f"--data {__file__} is a file, not a folder: give the folder that holds "
+                                           f"the crowd frames"),
+    ("train-seg", ["--data", ""], "--data '' holds an empty folder name: give cache folders, separated by commas"),
+    ("train-fit", ["--data", "x,,"], "--data 'x,,' holds an empty folder name: give cache folders"),
 ]
 
 
@@ -176,8 +185,9 @@ def test_pretrained_weights_that_do_not_load_are_one_line(cache, crowd, tmp_path
         assert _one_line(capsys).startswith(f"train-seg: --pretrained {path}: {needle}")
     missing = tmp_path / "efficientnet_lite0.pt"
     assert main(["train-people", "--data", str(crowd), "--out", str(out), *B, "--pretrained", str(missing)]) == 2
-    assert f"--pretrained {missing}: no such file; give the shipped ImageNet weights, --pretrained " \
-           f"{SHIPPED_LITE0}" in _one_line(capsys)  # (where it is: resources/... worked only from the repo root)
+    said = _one_line(capsys)
+    assert f"--pretrained {missing}: no such file; make it with `python scripts/convert_efficientnet_lite.py`" in said
+    assert f"--pretrained {SHIPPED_LITE0}" in said  # (where it is: resources/... worked only from the repo root)
     assert not out.exists()
     from cli.cmd_train import _bad_pretrained
 
@@ -355,7 +365,7 @@ def test_sizes_past_their_bounds_are_refused_before_any_work(command, argv, need
 @pytest.mark.parametrize("command, argv", [
     ("train-seg", ["--threads", str(_max_threads()), "--width", "256", "--lr", "1"]),
     ("train-fit", ["--res", "512", "--lr", "1"]),
-    ("train-people", ["--width", "256", "--crop", "1024"]),
+    ("train-people", ["--width", "256", "--crop", "1024", "--pretrained", str(SHIPPED_LITE0)]),
 ])
 def test_the_bounds_themselves_are_taken_and_said_in_the_help(command, argv, cache, crowd, tmp_path, capsys,
                                                               no_training):
@@ -368,18 +378,23 @@ def test_the_bounds_themselves_are_taken_and_said_in_the_help(command, argv, cac
     assert {"train-seg": "(1 to 256)", "train-fit": "at most 512)", "train-people": "at most 1024)"}[command] in text
 
 
-def test_train_people_runs_with_its_default_weights_from_any_folder(crowd, tmp_path, monkeypatch, capsys,
-                                                                    no_training):
-    """Its default --pretrained was data/pretrained/efficientnet_lite0.pt, a file the project does not have, named
-    from the current folder: train-people could not run without --pretrained. Now the shipped weights, found beside
-    the code."""
-    from training.config import PeopleConfig, default
+def test_train_people_default_weights_are_found_from_any_folder(crowd, tmp_path, monkeypatch, capsys, no_training):
+    """Its default --pretrained, the float32 conversion people.pt was trained from, was named from the current folder
+    (data/pretrained/efficientnet_lite0.pt): now beside the code. Where it has not been made, the message says how,
+    and offers the shipped copy; where it has, the run starts from it."""
+    from training.config import CONVERTED_LITE0, PeopleConfig, default
 
     monkeypatch.chdir(tmp_path)
-    assert Path(default(PeopleConfig, "pretrained")).samefile(SHIPPED_LITE0)
-    with pytest.raises(AssertionError, match="the run started"):  # (the weights were found and load)
-        main(["train-people", "--data", str(crowd), "--out", str(tmp_path / "run"), *B])
-    assert capsys.readouterr().err == ""
+    assert default(PeopleConfig, "pretrained") == CONVERTED_LITE0 and Path(CONVERTED_LITE0).is_absolute()
+    argv = ["train-people", "--data", str(crowd), "--out", str(tmp_path / "run"), *B]
+    if not Path(CONVERTED_LITE0).is_file():
+        assert main(argv) == 2
+        said = _one_line(capsys)
+        assert "scripts/convert_efficientnet_lite.py" in said and str(SHIPPED_LITE0) in said, said
+        assert not (tmp_path / "run").exists()
+    else:
+        with pytest.raises(AssertionError, match="the run started"):  # (the weights were found and load)
+            main(argv)
 
 
 class _CallsSystem:
@@ -444,3 +459,86 @@ def test_a_failed_allocation_is_one_line_and_other_errors_keep_their_traceback(c
     monkeypatch.setattr(training.train_seg, "train_seg", fails(RuntimeError("a bug")))
     with pytest.raises(RuntimeError, match="a bug"):
         main(["train-seg", "--data", str(cache), "--out", str(out), *B])
+    assert not out.exists()  # (a traceback, Ctrl-C and SIGTERM left their --out behind, empty)
+    from cli.main import Terminated
+
+    for stop, status in ((KeyboardInterrupt(), 130), (Terminated(), 143)):
+        monkeypatch.setattr(training.train_seg, "train_seg", fails(stop))
+        assert main(["train-seg", "--data", str(cache), "--out", str(out), *B]) == status
+        assert not out.exists()
+
+
+def _edit_shard(folder: Path, name: str, **arrays) -> None:
+    """Rewrite one shard of `folder` with some of its arrays replaced."""
+    import numpy as np
+
+    with np.load(folder / name) as z:
+        held = {k: z[k] for k in z.files}
+    np.savez(folder / name, **{**held, **arrays})
+
+
+def test_a_shard_with_labels_out_of_range_or_arrays_that_disagree_is_named(cache, tmp_path, capsys):
+    """Labels of 200 ended in an IndexError traceback mid-run, images cut to 5 rows in another, labels of another
+    size in numpy's concatenation message naming no file; each left an empty --out behind."""
+    import numpy as np
+
+    out = tmp_path / "run"
+    with np.load(cache / "shard_00001.npz") as z:
+        labels, images = z["labels"], z["images"]
+    for case, arrays, needle in (
+        ("lab", {"labels": np.full_like(labels, 200)}, "its labels are not part indices 0 to 12 (uint8, 200 to 200)"),
+        ("n", {"images": images[:5]}, "its arrays hold different numbers of samples (labels 8, images 5"),
+        ("shape", {"labels": labels[:, :10, :20]}, "its images and labels are not square maps of one size"),
+        ("res", {"labels": labels[:, :32, :32], "images": images[:, :32, :32]},
+         "its labels are (32, 32) a sample, those of"),
+    ):
+        data = tmp_path / case
+        shutil.copytree(cache, data)
+        _edit_shard(data, "shard_00001.npz", **arrays)
+        assert main(["train-seg", "--data", str(data), "--out", str(out), *B, "--max-samples", "0"]) == 2
+        err = _one_line(capsys)
+        assert err.startswith(f"train-seg: the shard {data / 'shard_00001.npz'}: ") and needle in err, err
+        assert err.endswith("make it again with `python -m training.cache`") or "one --res" in err, err
+        assert not out.exists()
+
+
+def test_a_crowd_frame_that_does_not_read_is_named(crowd, tmp_path, capsys):
+    """An empty people file was "not an .npz file (...)" with no file named, an object array numpy's "Object arrays
+    cannot be loaded when allow_pickle=False", an empty image its bare name (a FileNotFoundError's text)."""
+    import numpy as np
+
+    mend = "remove the frame's files, or make them again with `main.py synth-crowd`"
+    for case, name, spoil, why in (
+        ("empty", "00000_people.npz", lambda p: p.write_bytes(b""), "the file is empty"),
+        ("objects", "00000_people.npz", lambda p: np.savez(p, box=np.array([{"a": 1}], dtype=object)),
+         "it holds pickled objects, not plain arrays"),
+        ("image", "00001_image.png", lambda p: p.write_bytes(b""), "missing, or not an image that decodes"),
+    ):
+        data = tmp_path / case
+        shutil.copytree(crowd, data)
+        spoil(data / name)
+        out = tmp_path / f"run_{case}"
+        assert main(["train-people", "--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "1",
+                     "--pretrained", str(SHIPPED_LITE0)]) == 2
+        err = _one_line(capsys)
+        assert err.startswith(f"train-people: {data / name}: {why}") and err.endswith(mend), err
+        assert "allow_pickle" not in err and not out.exists()
+
+
+def test_a_resume_with_fewer_epochs_than_trained_is_refused_and_a_finished_one_says_so(seg_run, cache, tmp_path,
+                                                                                       capsys):
+    """--epochs 3 on a run at epoch 19 "resumed", trained nothing and named best.pt with exit 0, without a word."""
+    import torch
+
+    run = tmp_path / "seg"
+    shutil.copytree(seg_run, run)
+    ck = torch.load(run / "latest.pt", weights_only=True)
+    ck["epoch"] = 3  # a run that has trained 3 epochs
+    torch.save(ck, run / "latest.pt")
+    before = _files(run)
+    assert main(["train-seg", "--data", str(cache), "--out", str(run), *B, "--width", "4", "--epochs", "2"]) == 2
+    assert _one_line(capsys) == (f"train-seg: --out {run} holds a run that has trained 3 epochs: --epochs 2 would "
+                                 f"train nothing; give --epochs above 3 to go on with it, or another --out")
+    assert _files(run) == before
+    assert main(["train-seg", "--data", str(cache), "--out", str(run), *B, "--width", "4", "--epochs", "3"]) == 0
+    assert "the run has trained its 3 epochs: nothing to train (a larger --epochs goes on)" in capsys.readouterr().out

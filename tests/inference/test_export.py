@@ -184,3 +184,35 @@ def test_png_bytes_keep_the_picture(shape):
     d = cv2.imdecode(np.frombuffer(ex.png_bytes(a), np.uint8), cv2.IMREAD_UNCHANGED)
     back = d if d.ndim == 2 else cv2.cvtColor(d, cv2.COLOR_BGR2RGB if shape[2] == 3 else cv2.COLOR_BGRA2RGBA)
     np.testing.assert_array_equal(back, a)
+
+
+def test_a_file_that_does_not_read_is_said_in_words_not_a_decoder_s_class_name(tmp_path):
+    """"cannot read parameters from X: JSONDecodeError: Expecting value: line 1 column 1 (char 0)", "EOFError: Ran
+    out of input", "UnpicklingError: Memo value not found at index 101", "UnicodeDecodeError: 'utf-8' codec ...",
+    "RecursionError: maximum recursion depth exceeded": what is wrong with the file, in words."""
+    png = b"\x89PNG\r\n\x1a\n" + bytes(60)
+    cases = {
+        "empty.json": (b"", "the file is empty"),
+        "empty_body.pkl": (b"", "the file is empty"),
+        "broken.json": (b"{", "not a JSON file, or a damaged one (line 1, column 2: expecting property name"),
+        "png.json": (png, "not a JSON file: it is not text (byte 89 at 0)"),
+        "deep.json": (b"[" * 100000 + b"]" * 100000, "nested too deeply to be read"),
+        "png_body.pkl": (png, "not a pickle file, or one cut short or damaged"),
+        "text_body.pkl": (b"hello, this is text\n" * 20, "not a pickle file, or one cut short or damaged"),
+        "cut.npz": (None, "damaged or cut short"),
+        "objects.npz": (None, "it holds pickled objects, not plain arrays"),
+    }
+    np.savez(tmp_path / "whole.npz", pose=np.zeros(72), betas=np.zeros(10))
+    for name, (data, why) in cases.items():
+        path = tmp_path / name
+        if name == "cut.npz":
+            path.write_bytes((tmp_path / "whole.npz").read_bytes()[:300])
+        elif name == "objects.npz":
+            np.savez(path, pose=np.array([{"a": 1}] * 72, dtype=object))
+        else:
+            path.write_bytes(data)
+        with pytest.raises(ex.ParamsFileError) as info:
+            ex.load_params_file(path)
+        said = str(info.value)
+        assert said.startswith(f"cannot read parameters from {path}: {why}"), said
+        assert not any(w in said for w in ("Error", "allow_pickle", "codec", "Memo", "Ran out")), said

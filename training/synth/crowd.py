@@ -41,8 +41,10 @@ from inference.body_model import BodyModel
 from inference.datasets import write_png
 from inference.geometry import project_points
 from inference.joints import LSP_FROM_SMPL
+from inference.read_problems import read_problem
 from inference.render.lights import Lights
 
+from ..data_files import NPZ_ERRORS
 from .appearance import camera_artefacts, sample_albedo, sample_background, sample_lights
 from .generator import SampleRenderer, SceneSampler, composite_body
 from .pose_prior import ACTIVITIES, PosePrior
@@ -200,12 +202,20 @@ def write_frame(folder: Path, index: int, frame: CrowdFrame) -> None:
 
 
 def read_frame(folder: Path, index: int) -> CrowdFrame:
+    """Frame `index` of a crowd folder. ValueError naming the file for one that does not read (an empty image was
+    a FileNotFoundError of its bare name; an object-array people file numpy's words about allow_pickle)."""
     stem = str(frame_stem(folder, index))
+    mend = "remove the frame's files, or make them again with `main.py synth-crowd`"
     image = cv2.imread(stem + "_image.png", cv2.IMREAD_COLOR)
-    if image is None:
-        raise FileNotFoundError(stem + "_image.png")
     ids = cv2.imread(stem + "_ids.png", cv2.IMREAD_UNCHANGED)
-    people = read_npz(stem + "_people.npz")
+    for name, got in (("_image.png", image), ("_ids.png", ids)):
+        if got is None:
+            raise ValueError(f"{stem}{name}: missing, or not an image that decodes (empty, cut short or of another "
+                             f"kind): {mend}")
+    try:
+        people = read_npz(stem + "_people.npz")
+    except NPZ_ERRORS as exc:
+        raise ValueError(f"{stem}_people.npz: {read_problem(stem + '_people.npz', exc)}: {mend}") from None
     return CrowdFrame(np.ascontiguousarray(image[..., ::-1]), ids, people)
 
 

@@ -1,0 +1,52 @@
+"""What is wrong with a data file that would not read, in a user's words (`read_problem`): the one wording of the
+readers of parameter files (inference/export.py), body models (inference/body_model.py), joints files, training
+caches and crowd frames."""
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+from . import array_files
+
+# what each kind of file is, for a file that does not read as one
+_KINDS = {".json": "a JSON file", ".pkl": "a pickle file", ".npz": "an .npz file", ".npy": "an .npy file"}
+
+
+def read_problem(path: str | Path, exc: BaseException) -> str:
+    """What is wrong with the data file `path` (.json, .pkl, .npz, .npy) whose reading raised `exc`, in a user's
+    words and without the file's name: the decoders' own messages ("JSONDecodeError: Expecting value", "EOFError:
+    Ran out of input", "UnpicklingError: Memo value not found", numpy's allow_pickle) said nothing a user could act
+    on."""
+    import zipfile
+    import zlib
+
+    said = " ".join(str(exc).split())  # one line: some decoders' messages run over several
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return (exc.strerror or said).lower()
+    try:
+        empty = Path(path).stat().st_size == 0
+    except OSError:
+        empty = False
+    kind = _KINDS.get(Path(path).suffix.lower(), "a file of its kind")
+    if empty:
+        return "the file is empty"
+    if isinstance(exc, pickle.UnpicklingError) and said.startswith("refusing to load"):
+        return said  # (safe_pickle's refusal of code: its words say what and why)
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not {kind}, or a damaged one (line {exc.lineno}, column {exc.colno}: {exc.msg.lower()})"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not {kind}: it is not text (byte {exc.object[exc.start:exc.start + 1].hex()} at {exc.start})"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to be read"
+    if isinstance(exc, ValueError) and "allow_pickle" in said:  # numpy's words for an object array
+        return "it holds pickled objects, not plain arrays"
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error)) or (isinstance(exc, EOFError) and kind == _KINDS[".npz"]):
+        try:
+            zipped = array_files.is_npz(path)
+        except OSError:
+            zipped = False
+        return "damaged or cut short" if zipped else "not an .npz file: it does not start as the zip archive an .npz is"
+    if isinstance(exc, (pickle.UnpicklingError, EOFError)) or (kind == _KINDS[".npy"] and "an .npz" not in said):
+        return f"not {kind}, or one cut short or damaged"  # (numpy's words for an .npy: "EOF: reading array header")
+    return said or f"not {kind}, or a damaged one"

@@ -193,6 +193,7 @@ def run(args) -> int:
         print(f"{args.command}: {why}", file=sys.stderr)
         drop_if_empty(Path(cfg.out), made)
         return 2
+    trained = False
     try:
         if cfg.kind == "fit":
             from training.train_fit import train_fit
@@ -206,6 +207,7 @@ def run(args) -> int:
             from training.train_seg import train_seg
 
             path = train_seg(cfg)
+        trained = True
     except (SaveError, DivergedError) as exc:  # the previous checkpoint is kept
         print(f"{args.command}: {exc}", file=sys.stderr)
         return 1
@@ -213,25 +215,22 @@ def run(args) -> int:
         # torch says a failed allocation with a RuntimeError ("[enforce fail at alloc_cpu.cpp] ... you tried to
         # allocate N bytes", CUDA's OutOfMemoryError): one line; any other RuntimeError is a bug, with its traceback
         if not isinstance(exc, MemoryError) and not any(s in str(exc) for s in OUT_OF_MEMORY):
-            drop_if_empty(Path(cfg.out), made)
             raise
         print(f"{args.command}: out of memory: a smaller --batch-size (or --res, --crop, --width) needs less",
               file=sys.stderr)
-        drop_if_empty(Path(cfg.out), made)
         return 1
     except (CheckpointError, BodyModelError, FileNotFoundError, ValueError) as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)  # the data, a checkpoint or a setting: one line
-        drop_if_empty(Path(cfg.out), made)
         return 2
     except OSError as exc:
         # (an error made with its own message, e.g. a shard that does not read, says it all)
         print(f"{args.command}: {exc}" if exc.errno is None else
               f"{args.command}: {write_error_reason(exc)}: {exc.filename or cfg.out}", file=sys.stderr)
-        drop_if_empty(Path(cfg.out), made)
         return 1
-    except BaseException:  # a traceback (a bug), Ctrl-C or SIGTERM (cli.main.Terminated): no empty --out left
-        drop_if_empty(Path(cfg.out), made)
-        raise
+    finally:  # every failure, a traceback (a bug), Ctrl-C and SIGTERM (cli.main.Terminated) too, leaves no empty
+        # --out (not a run that trained: under torchrun another process may not have written its files yet)
+        if not trained:
+            drop_if_empty(Path(cfg.out), made)
     # (under torchrun rank 0 writes the checkpoints: the others may be done first)
     if os.environ.get("RANK", "0") == "0" and not Path(path).is_file():
         print(f"{args.command}: no checkpoint was written ({path}): no validation ran", file=sys.stderr)

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import json
 import pickle
+import zipfile
+import zlib
 from pathlib import Path
 
 from . import array_files
+
+# what reading an .npz raises for a file that is not a whole archive of plain arrays (the shards of training/cache.py,
+# the crowd frames of training/synth/crowd.py): `read_problem` says what each means
+NPZ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
 
 # what each kind of file is, for a file that does not read as one
 _KINDS = {".json": "a JSON file", ".pkl": "a pickle file", ".npz": "an .npz file", ".npy": "an .npy file"}
@@ -18,9 +24,6 @@ def read_problem(path: str | Path, exc: BaseException) -> str:
     words and without the file's name: the decoders' own messages ("JSONDecodeError: Expecting value", "EOFError:
     Ran out of input", "UnpicklingError: Memo value not found", numpy's allow_pickle) said nothing a user could act
     on."""
-    import zipfile
-    import zlib
-
     said = " ".join(str(exc).split())  # one line: some decoders' messages run over several
     if isinstance(exc, OSError) and exc.errno is not None:
         return (exc.strerror or said).lower()

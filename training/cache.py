@@ -27,9 +27,8 @@ import cv2
 import numpy as np
 
 from inference.array_files import read_npz
-from inference.read_problems import read_problem
+from inference.read_problems import NPZ_ERRORS, read_problem
 
-from .data_files import NPZ_ERRORS
 from .set_settings import refusal, seed_type, write_record
 
 _WORKER = {}

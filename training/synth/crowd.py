@@ -41,10 +41,9 @@ from inference.body_model import BodyModel
 from inference.datasets import write_png
 from inference.geometry import project_points
 from inference.joints import LSP_FROM_SMPL
-from inference.read_problems import read_problem
+from inference.read_problems import NPZ_ERRORS, read_problem
 from inference.render.lights import Lights
 
-from ..data_files import NPZ_ERRORS
 from .appearance import camera_artefacts, sample_albedo, sample_background, sample_lights
 from .generator import SampleRenderer, SceneSampler, composite_body
 from .pose_prior import ACTIVITIES, PosePrior

@@ -41,7 +41,7 @@ from PySide6.QtGui import QImage
 from inference import batch_log
 from inference.errors import Cancelled, print_traceback
 from inference.file_writes import write_error_reason
-from inference.predict_outputs import SUMMARY
+from inference.predict_outputs import DEFAULT_MESH_FORMATS, MESH_FORMATS, SUMMARY
 
 from .settings import ModelConfig
 from .worker import (
@@ -62,7 +62,6 @@ if TYPE_CHECKING:
 NOT_RUN, RUNNING, DONE, NO_PERSON, ERROR = "not run", "running", "done", "no person", "error"
 PAUSED = "paused"  # a running image's message (and label) while the batch waits for the image on screen
 THUMB_SIDE = 72  # longest side of a thumbnail (px)
-BATCH_MESH_FORMATS = ("obj",)
 TABLE_STATUS = {DONE: "done", NO_PERSON: "no person", ERROR: "error"}  # an image's state -> its summary.csv status
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 1  # ImageStatus of a row
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2  # Path of a row
@@ -109,7 +108,7 @@ class BatchRequest:
 
     images: tuple[Path, ...]
     out: Path
-    mesh_formats: tuple[str, ...] = BATCH_MESH_FORMATS
+    mesh_formats: tuple[str, ...] = DEFAULT_MESH_FORMATS  # of inference.predict_outputs.MESH_FORMATS
     overwrite: bool = False
     all_people: bool = False  # every person of an image (NAME, NAME_p2, ..., NAME_scene.glb): predict --all-people
     on_hand: tuple[FitOnHand, ...] = ()
@@ -606,12 +605,18 @@ class FolderSession(QObject):
             self.model.set_status(row, status_of(prediction, quality, error, no_person))
 
     def run_all(self, out: str | Path, overwrite: bool = False, all_people: bool = False,
-                on_hand: tuple[FitOnHand, ...] = ()) -> int:
-        """Start the batch over every image of the list, writing to `out` (with `all_people`, every person of each
-        image; the fits made on screen `on_hand` as they are: `Controller.fits_on_hand`); returns its job id (0: no
-        images). A newer run supersedes one still running."""
+                on_hand: tuple[FitOnHand, ...] = (), mesh_formats: tuple[str, ...] = DEFAULT_MESH_FORMATS) -> int:
+        """Start the batch over every image of the list, writing to `out` the meshes `mesh_formats` (of
+        inference.predict_outputs.MESH_FORMATS) beside the part maps and parameters (with `all_people`, every person
+        of each image; the fits made on screen `on_hand` as they are: `Controller.fits_on_hand`); returns its job id
+        (0: no images, or no known mesh format). A newer run supersedes one still running."""
         if not self.model.paths:
             self.error.emit("no folder of images open")
+            return 0
+        unknown = [f for f in mesh_formats if f not in MESH_FORMATS]
+        if unknown or not mesh_formats:
+            self.error.emit(f"Run all: mesh formats {', '.join(unknown) or '(none)'}: choose from "
+                            f"{', '.join(MESH_FORMATS)}")
             return 0
         self.out = Path(out)
         self._batch_job = self._batch_gen.next()
@@ -619,8 +624,9 @@ class FolderSession(QObject):
         self._set_paused(False)  # (a batch this one supersedes may have been waiting: its answers are dropped)
         self._set_running(True)
         self.progress.emit(0, len(self.model.paths))
-        self._run.emit(self._batch_job, BatchRequest(tuple(self.model.paths), self.out, overwrite=overwrite,
-                                                     all_people=all_people, on_hand=tuple(on_hand)))
+        self._run.emit(self._batch_job, BatchRequest(tuple(self.model.paths), self.out, tuple(mesh_formats),
+                                                     overwrite=overwrite, all_people=all_people,
+                                                     on_hand=tuple(on_hand)))
         return self._batch_job
 
     def cancel(self) -> None:

@@ -42,7 +42,11 @@ from inference.batch_log import RANK_LOGS, merge_summary
 from inference.file_writes import write_error_reason
 from inference.folder_predict import FatalWrite, FolderJob, FolderRun, from_files, plan, predict_image
 from inference.image_io import IMAGE_SUFFIXES  # the one list the app's reader accepts
-from inference.predict_outputs import SUMMARY, output_stems  # the one exporter, shared with the app's "Run all"
+from inference.predict_outputs import (  # the one exporter, shared with the app's "Run all"
+    DEFAULT_MESH_FORMATS,
+    SUMMARY,
+    output_stems,
+)
 
 from .predict_args import (
     PredictInputError,
@@ -99,7 +103,7 @@ def add_arguments(p, name: str) -> None:
                         "on a CPU with bfloat16 units (AMX, AVX512-BF16), where it is 1.5-2 times as fast, else "
                         "float32; NBF_PRECISION in the environment decides auto)")
     p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
-    p.add_argument("--mesh-formats", default="obj,glb",
+    p.add_argument("--mesh-formats", default=",".join(DEFAULT_MESH_FORMATS),
                    help="comma list of obj, ply, glb, skinned-glb (NAME_skinned.glb: SMPL skeleton and skin), "
                         "bvh (the pose)")
     p.add_argument("--frame", choices=("body", "camera"), default="body",

@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 
 MESH_FORMATS = ("obj", "ply", "glb", "skinned-glb", "bvh")  # what --mesh-formats and the app can write
+DEFAULT_MESH_FORMATS = ("obj", "glb")  # predict's --mesh-formats default and the app's Run all until a user chooses
 MESH_SUFFIX = {"skinned-glb": "_skinned.glb"}  # the file name ending of a mesh format (default: "." + format)
 PNG_OUTPUTS = ("_parts.png", "_parts_crop.png", "_people.png", "_parts_overlay.png", "_overlay.png")
 PARAM_OUTPUTS = (".npz", ".json", "_body.pkl")

@@ -1,34 +1,41 @@
 """The opened folder as a side list: each image's thumbnail, name and status (not run, running, done with
-the fit-quality colour, no person, error), "Run all…" (of every person, ticked) with progress and Cancel. A click
-shows that image.
+the fit-quality colour, no person, error), "Run all…" (of every person, ticked; the mesh formats chosen under
+"Meshes") with progress and Cancel. A click shows that image.
 
 A view of app.folder.FolderSession: the thumbnails come from its thumbnail thread and the statuses from
 the batch worker or the interactive predictions; this widget only paints and forwards clicks."""
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QAction, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QListView,
+    QMenu,
     QProgressBar,
     QPushButton,
     QStyle,
     QStyledItemDelegate,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.folder import DONE, ERROR, NO_PERSON, RUNNING, STATUS_ROLE, THUMB_SIDE, ImageStatus
 from inference.fit_quality import VERDICT_COLORS
+from inference.predict_outputs import DEFAULT_MESH_FORMATS, MESH_FORMATS, MESH_SUFFIX
 
 ROW_HEIGHT = THUMB_SIDE + 10
 PAUSED = "paused for the image shown"  # said while the batch waits for the image on screen (app.worker.InFlight)
 STATE_COLORS = {  # the dot of a row; a done row takes its fit-quality colour
     "not run": (190, 190, 190), RUNNING: (70, 120, 200), NO_PERSON: (140, 110, 200), ERROR: (207, 34, 46),
+}
+FORMAT_LABELS = {  # the "Meshes" menu's entries, of inference.predict_outputs.MESH_FORMATS
+    "obj": "OBJ mesh", "ply": "PLY mesh", "glb": "glTF mesh", "skinned-glb": "glTF with SMPL skeleton and skin",
+    "bvh": "BVH pose (for animation tools)",
 }
 
 
@@ -101,11 +108,13 @@ class _RowDelegate(QStyledItemDelegate):
 
 class FolderList(QWidget):
     """imageRequested(row) on a click; runAllRequested() on "Run all…" (the window asks for the folder and reads
-    `everyone` and `replace`, the "Every person" and "Replace results" boxes); cancelRequested() on Cancel."""
+    `everyone` and `replace`, the "Every person" and "Replace results" boxes, and `mesh_formats()`);
+    cancelRequested() on Cancel; meshFormatsChanged(tuple) when the user changes the "Meshes" choice."""
 
     imageRequested = Signal(int)
     runAllRequested = Signal()
     cancelRequested = Signal()
+    meshFormatsChanged = Signal(tuple)
 
     def __init__(self, folder_session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -122,8 +131,8 @@ class FolderList(QWidget):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setToolTip("The folder's images: click one to show it")
         self.run_all = QPushButton("Run all…")
-        self.run_all.setToolTip("Run the model on every image and write every result (part map, overlays, mesh "
-                                ".obj, parameters .npz/.json/_body.pkl) to a folder you choose")
+        self.run_all.setToolTip("Run the model on every image and write every result (part map, overlays, the "
+                                "meshes chosen under Meshes, parameters .npz/.json/_body.pkl) to a folder you choose")
         self.cancel = QPushButton("Cancel")
         self.cancel.setToolTip("Stop after the image being written; what is written stays")
         self.everyone = QCheckBox("Every person")
@@ -135,6 +144,20 @@ class FolderList(QWidget):
         self.replace.setToolTip("Run all fits every image again and replaces the results already in the folder you "
                                 "choose (after changing the settings, say); unticked, an image whose results are "
                                 "there is kept. Not remembered: it starts unticked")
+        # the mesh files Run all writes: predict's default until changed, so that Run all and `main.py predict`
+        # into one folder agree on what a finished image holds
+        self.formats = QToolButton()
+        self.formats.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.formats.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        menu = QMenu(self.formats)
+        self._format_actions: dict[str, QAction] = {}
+        for fmt in MESH_FORMATS:
+            a = menu.addAction(f"{FORMAT_LABELS.get(fmt, fmt)} ({_suffix(fmt)})")
+            a.setCheckable(True)
+            a.toggled.connect(lambda on, f=fmt: self._on_format_toggled(f, on))
+            self._format_actions[fmt] = a
+        self.formats.setMenu(menu)
+        self.set_mesh_formats(DEFAULT_MESH_FORMATS)
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m")
         self.progress.setMaximumHeight(16)
@@ -151,6 +174,7 @@ class FolderList(QWidget):
         lay.addLayout(buttons)
         lay.addWidget(self.everyone)
         lay.addWidget(self.replace)
+        lay.addWidget(self.formats)
         lay.addWidget(self.progress)
         lay.addWidget(self.summary)
         self.setMinimumWidth(160)  # beside the panes and the inspector in a 1280 px window
@@ -171,6 +195,38 @@ class FolderList(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(250, 600)
+
+    def mesh_formats(self) -> tuple[str, ...]:
+        """The mesh formats ticked under "Meshes", in MESH_FORMATS' order (never empty)."""
+        return tuple(f for f, a in self._format_actions.items() if a.isChecked())
+
+    def set_mesh_formats(self, formats) -> None:
+        """Tick these formats (names outside MESH_FORMATS are dropped; none left: predict's default) without
+        meshFormatsChanged: the window restores the saved choice with it."""
+        wanted = [f for f in formats if f in self._format_actions] or list(DEFAULT_MESH_FORMATS)
+        for f, a in self._format_actions.items():
+            a.blockSignals(True)
+            a.setChecked(f in wanted)
+            a.blockSignals(False)
+        self._sync_formats_text()
+
+    def _on_format_toggled(self, fmt: str, on: bool) -> None:
+        if not on and not self.mesh_formats():  # the last one stays: a result needs its mesh
+            a = self._format_actions[fmt]
+            a.blockSignals(True)
+            a.setChecked(True)
+            a.blockSignals(False)
+            return
+        self._sync_formats_text()
+        self.meshFormatsChanged.emit(self.mesh_formats())
+
+    def _sync_formats_text(self) -> None:
+        formats = self.mesh_formats()
+        self.formats.setText("Meshes: " + " ".join(_suffix(f) for f in formats) if len(formats) <= 2
+                             else f"Meshes: {len(formats)} formats")
+        self.formats.setToolTip("The mesh files Run all writes for each person: "
+                                + ", ".join(f"{FORMAT_LABELS.get(f, f)} ({_suffix(f)})" for f in formats)
+                                + ". The same files as `main.py predict --mesh-formats " + ",".join(formats) + "`")
 
     def select_row(self, row: int) -> None:
         """Mark the image on screen (no signal: the controller opened it already); -1: none of the folder's
@@ -205,6 +261,7 @@ class FolderList(QWidget):
         self.run_all.setEnabled(not running)
         self.everyone.setEnabled(not running)  # (a running batch keeps the choices it started with)
         self.replace.setEnabled(not running)
+        self.formats.setEnabled(not running)
         self.cancel.setEnabled(running)
         if running:
             self.summary.setText("running…")
@@ -237,3 +294,8 @@ class FolderList(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._sync_progress_text()
+
+
+def _suffix(fmt: str) -> str:
+    """The file ending of mesh format `fmt` ('.obj', '_skinned.glb')."""
+    return MESH_SUFFIX.get(fmt, "." + fmt)

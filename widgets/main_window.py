@@ -299,6 +299,8 @@ class MainWindow(ExportDialogs, QMainWindow):
         self.folder_list.runAllRequested.connect(self.run_all_dialog)
         self.folder_list.everyone.toggled.connect(
             lambda on: self.controller.settings.set_value("ui/run_all_every_person", on))
+        self.folder_list.meshFormatsChanged.connect(
+            lambda formats: self.controller.settings.set_value("ui/run_all_mesh_formats", ",".join(formats)))
         self.folder_list.cancelRequested.connect(c.folder.cancel)
         c.folder.error.connect(self.show_error)
         c.folder.finished.connect(lambda t: self.statusBar().showMessage(f"Run all: {t}", 10000))
@@ -489,7 +491,8 @@ class MainWindow(ExportDialogs, QMainWindow):
         fl = self.folder_list
         return bool(self.controller.folder.run_all(out, overwrite=fl.replace.isChecked(),
                                                    all_people=fl.everyone.isChecked(),
-                                                   on_hand=self.controller.fits_on_hand()))
+                                                   on_hand=self.controller.fits_on_hand(),
+                                                   mesh_formats=fl.mesh_formats()))
 
     def show_error(self, text: str) -> None:
         self.banner.show_message(text, "error")
@@ -614,6 +617,9 @@ class MainWindow(ExportDialogs, QMainWindow):
         everyone = st.value("ui/run_all_every_person")
         if everyone is not None:
             self.folder_list.everyone.setChecked(str(everyone).lower() in ("1", "true"))
+        formats = st.value("ui/run_all_mesh_formats")
+        if isinstance(formats, str) and formats:
+            self.folder_list.set_mesh_formats(formats.split(","))
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(1600, 960)

@@ -86,6 +86,14 @@ def test_a_heic_photo_gets_its_thumbnail(qtbot, session, tmp_path):
     assert session.model.statuses[0].state == NOT_RUN
 
 
+def test_run_all_refuses_an_unknown_mesh_format(qtbot, session, images, tmp_path):
+    session.set_images(images)
+    with qtbot.waitSignal(session.error, timeout=5000) as said:
+        assert session.run_all(tmp_path / "out", mesh_formats=("obj", "stl")) == 0
+    assert "stl" in said.args[0] and "obj, ply, glb" in said.args[0] and not session.running
+    assert not (tmp_path / "out").exists()
+
+
 def test_run_all_writes_every_result_and_reports_failures(qtbot, session, images, tmp_path):
     out = tmp_path / "out"
     session.set_images(images)
@@ -239,7 +247,7 @@ def test_run_all_of_every_person_writes_each_person_and_their_scene_and_a_rerun_
     assert text.startswith("1 written") and (out / "two_people_p2.obj").is_file(), text
     assert "two_people_p2.obj made from two_people_p2.npz" in status.message and status.label == "done", status
     capsys.readouterr()  # `predict --all-people` into the folder finds every person's files its own: nothing to do
-    assert cli_main(["predict", str(folder), "--out", str(out), "--all-people", "--mesh-formats", "obj"]) == 0
+    assert cli_main(["predict", str(folder), "--out", str(out), "--all-people"]) == 0  # (both write .obj and .glb)
     assert "0/1 images done, 1 finished before (skipped)" in capsys.readouterr().out
     assert {n: (out / n).stat().st_mtime_ns for n in person1} == person1  # person 1's files kept
 
@@ -270,8 +278,8 @@ def cli(monkeypatch, tiny):
         monkeypatch.delenv(name, raising=False)
 
     def run(out: Path, *images: Path) -> int:
-        return cli_main(["predict", *map(str, images), "--out", str(out), "--detect", "off", "--device", "cpu",
-                         "--mesh-formats", "obj"])  # (the app's Run all writes .obj meshes)
+        # (predict's default meshes, as the app's Run all writes by default: each finds the other's images finished)
+        return cli_main(["predict", *map(str, images), "--out", str(out), "--detect", "off", "--device", "cpu"])
 
     run.built = built
     return run

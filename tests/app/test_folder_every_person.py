@@ -16,7 +16,7 @@ import pytest
 
 from app.folder import DONE, ERROR, NOT_RUN, FolderSession
 from app.worker import Generation, InFlight
-from inference.predict_outputs import SUMMARY, output_paths, read_summary
+from inference.predict_outputs import DEFAULT_MESH_FORMATS, SUMMARY, output_paths, read_summary
 from tests.app import support
 from tests.app.support import factory_for, write_png
 from tests.tiny_weights import write_tiny_weights
@@ -53,7 +53,7 @@ def two_people(tmp_path):
 
 
 def _person_files(out: Path, name: str) -> list[Path]:
-    return output_paths(out / name, ["obj"], people=True)
+    return output_paths(out / name, list(DEFAULT_MESH_FORMATS), people=True)  # (Run all's meshes by default)
 
 
 def _rows(out: Path) -> list[tuple[str, str, str]]:

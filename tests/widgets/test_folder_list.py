@@ -52,7 +52,43 @@ def test_folder_list_shows_statuses_and_opens_the_clicked_image(qtbot, window, t
         assert fl.cancel.isEnabled() and not fl.run_all.isEnabled()
     assert [s.state for s in model.statuses] == [DONE, model.statuses[1].state, DONE]
     assert (out / "c_person_parts.png").is_file() and (out / "c_person.obj").is_file()
+    assert (out / "c_person.glb").is_file()  # the meshes of `main.py predict` by default
     assert fl.progress.value() == 3 and "2 written" in fl.summary.text()
+
+
+def test_run_all_writes_the_mesh_formats_chosen_and_remembers_them(qtbot, window, tmp_path, monkeypatch):
+    """"Meshes" under Run all: the ticked formats are the mesh files written (as predict --mesh-formats), the last
+    one cannot be unticked, the choice is saved in the settings and restored at the next start, and the menu cannot
+    change while the batch runs."""
+    folder, out = tmp_path / "photos", tmp_path / "out"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "synthetic_01.png", folder / "a_person.png")
+    write_png(folder / "b_nobody.png", grey_image())  # (a folder of one image opens as that image)
+    fl, model = window.folder_list, window.controller.folder.model
+    drop(window, [folder])
+    qtbot.waitUntil(lambda: model.rowCount() == 2 and model.statuses[0].state == DONE, timeout=30000)
+    assert fl.mesh_formats() == ("obj", "glb") and fl.formats.text() == "Meshes: .obj .glb"
+    acts = fl._format_actions
+    acts["obj"].trigger()  # unticked
+    acts["glb"].trigger()  # the last one: stays ticked
+    assert fl.mesh_formats() == ("glb",)
+    acts["ply"].trigger()
+    acts["bvh"].trigger()
+    acts["glb"].trigger()
+    assert fl.mesh_formats() == ("ply", "bvh") and fl.formats.text() == "Meshes: .ply .bvh"
+    assert window.controller.settings.value("ui/run_all_mesh_formats") == "ply,bvh"
+    monkeypatch.setattr("widgets.main_window.QFileDialog.getExistingDirectory", lambda *a, **k: str(out))
+    with qtbot.waitSignal(window.controller.folder.finished, timeout=120000):
+        fl.run_all.click()
+        assert not fl.formats.isEnabled()
+    assert fl.formats.isEnabled()
+    written = sorted(q.name for q in out.iterdir() if q.suffix in (".obj", ".glb", ".ply", ".bvh"))
+    assert written == ["a_person.bvh", "a_person.ply"], written
+
+    fl.set_mesh_formats(["nonsense"])  # an unknown name: predict's default
+    assert fl.mesh_formats() == ("obj", "glb")
+    window.restore_state()  # as at the next start, from the settings saved above
+    assert fl.mesh_formats() == ("ply", "bvh")
 
 
 def test_every_person_ticked_writes_everyone_of_each_image(qtbot, window, tmp_path, monkeypatch):

@@ -55,6 +55,9 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--heights", default=(50.0, 320.0), type=_pair(float, "heights", "-"),
                    help=f"body heights in pixels, MIN-MAX (log-uniform; at most {MAX_HEIGHT_PER_FRAME} times the "
                         f"frame's height; default 50-320)")
+    p.add_argument("--inside", action="store_true",
+                   help="every body wholly inside the frame, none cut by its edges (people still overlap): a "
+                        "street whose walkers can all be seen; by default a quarter are placed across an edge")
     p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
 
 
@@ -81,14 +84,16 @@ def run(args) -> int:
               f"frame's height ({MAX_HEIGHT_PER_FRAME * h} px here); a taller one is out of the frame", file=sys.stderr)
         return 2
     settings = {"seed": args.seed, "width": w, "height": h, "min_people": people[0], "max_people": people[1],
-                "min_height": heights[0], "max_height": heights[1], "body_model": str(args.body_model or "")}
+                "min_height": heights[0], "max_height": heights[1], "body_model": str(args.body_model or ""),
+                "inside": bool(args.inside)}
     why = refusal(args.out, "crowd.json", settings, args.n, "frames")
     if why:
         print(f"error: {why}", file=sys.stderr)
         return 2
     todo = [i for i in range(args.n) if not Path(str(frame_stem(args.out, i)) + "_image.png").exists()]
     try:
-        renderer = CrowdRenderer(BodyModel(args.body_model), w, h, people, heights) if todo else None
+        renderer = CrowdRenderer(BodyModel(args.body_model), w, h, people, heights,
+                                 inside=args.inside) if todo else None
     except BodyModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

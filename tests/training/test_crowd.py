@@ -69,3 +69,21 @@ def test_matching_is_one_to_one(frames):
     assert (m[: len(boxes)] >= 0).all() and m[len(boxes)] == -1 and m[-1] == -1  # a duplicate is left over
     assert len(set(m[m >= 0].tolist())) == len(boxes)
     assert box_iou(np.array([[0, 0, 10, 10]]), np.array([[5, 0, 15, 10]]))[0, 0] == pytest.approx(1 / 3)
+
+
+def test_inside_keeps_every_body_in_the_frame_and_otherwise_draws_the_same_people(renderer):
+    """CrowdRenderer(inside=True) (`synth-crowd --inside`): every whole body's box lies in the frame and every
+    body is wholly there; the people (pose, shape, height) are those of the same (seed, index) without it."""
+    plain = [renderer.render(11, i) for i in range(4)]
+    assert any((g.people["in_frame"] < 0.9).any() for g in plain)  # (without it, some are cut by an edge)
+    renderer.inside = True  # (the module's renderer: a second EGL renderer in one process is not wanted)
+    try:
+        for i, g in enumerate(plain):
+            f = renderer.render(11, i)
+            fb = f.people["full_box"]
+            assert (fb[:, :2] >= -1).all() and (fb[:, 2] <= 641).all() and (fb[:, 3] <= 401).all(), fb
+            assert (f.people["in_frame"] > 0.97).all() and f.people["head_in_frame"].all()
+            assert np.array_equal(f.people["pose"], g.people["pose"])
+            assert np.allclose(f.people["height"], g.people["height"])
+    finally:
+        renderer.inside = False

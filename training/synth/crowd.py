@@ -11,7 +11,8 @@ A frame is fixed by (seed, index): every draw comes from `np.random.default_rng(
 Layout of a crowd folder (written by `write_frame`, read by `read_frame`; `main.py synth-crowd`):
 
     crowd.json            {"seed", "n", "width", "height", "min_people", "max_people", "min_height", "max_height",
-                           "body_model" ("" for the embedded one)}
+                           "body_model" ("" for the embedded one), "inside" (every body inside the frame; absent
+                           in sets made before it: false)}
     NNNNN_image.png       the frame, (H, W, 3) RGB
     NNNNN_ids.png         (H, W) uint8: 0 background, k + 1 where person k is visible
     NNNNN_people.npz      per person k (n people, in drawing order: far to near):
@@ -91,13 +92,15 @@ class CrowdRenderer:
 
     def __init__(self, body: BodyModel | None = None, width: int = FRAME_W, height: int = FRAME_H,
                  people: tuple[int, int] = (4, 8), heights: tuple[float, float] = (MIN_HEIGHT, MAX_HEIGHT),
-                 activities=STREET_ACTIVITIES):
+                 activities=STREET_ACTIVITIES, inside: bool = False):
+        """inside: every body wholly inside the frame (those drawn across an edge are moved to it; people still
+        overlap), for a street of walkers who can all be seen; otherwise CUT_FRACTION of them are cut by an edge."""
         body = body or BodyModel()
         self.single = SampleRenderer(body)
         self.single.sampler = SceneSampler(body, self.single.size, self.single.focal, truncation=0.0,
                                            prior=_StreetPrior(activities))
         self.width, self.height = int(width), int(height)
-        self.people, self.heights = people, heights
+        self.people, self.heights, self.inside = people, heights, bool(inside)
 
     # ------------------------------------------------------------------ one person
     def _person(self, rng: np.random.Generator):
@@ -144,6 +147,9 @@ class CrowdRenderer:
                 cx = float(rows[int(rng.integers(len(rows)))]["cx"] + rng.normal(0, 0.5 * bw))
             else:  # (a person wider than the frame is centred: the same draw, so a set's frames stay as they were)
                 cx = float(rng.uniform(min(0.5 * bw, 0.5 * W), max(W - 0.5 * bw, 0.5 * W)))
+            if self.inside:  # moved in after the same draws: the same people, those across an edge at the edge
+                foot_y = float(np.clip(foot_y, min(h, H), H))
+                cx = float(np.clip(cx, min(0.5 * bw, 0.5 * W), max(W - 0.5 * bw, 0.5 * W)))
             # crop px -> frame px: frame = offset + crop * s
             offset = np.array([cx - s * (bx0 + bx1) / 2, foot_y - s * by1], np.float64)
             M = np.array([[s, 0, offset[0] + 0.5 * s - 0.5], [0, s, offset[1] + 0.5 * s - 0.5]], np.float64)

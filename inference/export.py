@@ -171,22 +171,59 @@ MESH_EXPORTERS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray | None], 
 }
 
 
+STATEMENT = b"NBF Studio body mesh, frame: "  # an OBJ's first line and a PLY comment begin so, then the frame
+
+
 def _state_frame(suffix: str, data: bytes, frame: str) -> bytes:
     """The file bytes with a statement of the frame of reference: OBJ's header line, a PLY comment, or
     GLB asset.extras {"frame", "frame_description"}."""
     from .rig import FRAME_TEXT, check_frame
 
-    text = f"frame: {check_frame(frame)} ({FRAME_TEXT[frame]})"
+    text = STATEMENT + f"{check_frame(frame)} ({FRAME_TEXT[frame]})".encode("ascii")
     if suffix == ".obj":
-        return b"# NBF Studio body mesh, " + text.encode("ascii") + data[data.index(b"\n"):]
+        return b"# " + text + data[data.index(b"\n"):]
     if suffix == ".ply":
         end = data.index(b"\n", data.index(b"format ")) + 1
-        return data[:end] + b"comment NBF Studio body mesh, " + text.encode("ascii") + b"\n" + data[end:]
+        return data[:end] + b"comment " + text + b"\n" + data[end:]
     if suffix == ".glb":
         from .export_gltf import with_asset_extras
 
         return with_asset_extras(data, {"frame": frame, "frame_description": FRAME_TEXT[frame]})
     return data
+
+
+STATED_HEAD = 4096  # an OBJ's first line and a PLY's header lie within this many bytes (`_state_frame`)
+
+
+def stated_frame(path: str | Path) -> str | None:
+    """The frame of reference ("body" | "camera") an NBF mesh file states (`_state_frame`: OBJ, PLY, a GLB's
+    asset.extras, the rigged GLB's too); None for a file that states none (a BVH, another tool's mesh), one that
+    does not read, or is not there. Reads the file's head only (a GLB's JSON chunk)."""
+    from .rig import FRAMES
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(STATED_HEAD if suffix != ".glb" else 20)
+            if suffix == ".glb":
+                from .export_gltf import glb_json_length
+
+                _, n = glb_json_length(head)
+                if n > 64 * 1024 * 1024:  # (an NBF file's JSON is a few kB; a damaged length is not read)
+                    return None
+                extras = (json.loads(fh.read(n)).get("asset") or {}).get("extras") or {}
+                frame = extras.get("frame") if isinstance(extras, dict) else None
+                return frame if frame in FRAMES else None
+    except (OSError, ValueError, AttributeError):  # (AttributeError: a JSON chunk that is not an object)
+        return None
+    prefix = {".obj": b"# ", ".ply": b"comment "}.get(suffix)
+    if prefix is None:
+        return None
+    lines = head.split(b"\n")[:1] if suffix == ".obj" else head.split(b"end_header")[0].split(b"\n")
+    stated = [ln[len(prefix + STATEMENT):] for ln in lines if ln.startswith(prefix + STATEMENT)]
+    frame = stated[0].split(b" ", 1)[0].decode("ascii", "replace") if stated else None
+    return frame if frame in FRAMES else None
 
 
 def export_mesh(path: str | Path, vertices: np.ndarray, faces: np.ndarray,

@@ -51,6 +51,7 @@ from inference.predict_outputs import (
     missing_meshes,
     output_paths,
     remove_quietly,
+    siblings_frame,
     write_meshes_from_params,
     write_outputs,
 )
@@ -427,7 +428,8 @@ def from_files(job: FolderJob, body, log: BatchLog, counts: dict, index: int, pa
                say: Callable[[str], None]) -> ImageOutcome:
     """An image whose fit is there (`plan`) but for what can be made from its people's parameter files, which is
     made, nobody fitted again: each person's mesh formats that this run asks for and that are missing (a first run
-    wrote .obj, this one asks for .glb too: `predict_outputs.write_meshes_from_params`, in this run's frame), and
+    wrote .obj, this one asks for .glb too: `predict_outputs.write_meshes_from_params`, in the frame the person's
+    other mesh files state, so that one person's files agree; in this run's frame when they state none), and
     with all_people the STEM_scene.glb when missing or showing other people (a run stopped between the last person
     and the scene, the file deleted, a boxed person's files deleted: `people`, the rank logs' count, with the boxed
     people), removed when fewer than two people are left. The people's rows are logged as skipped with the
@@ -445,8 +447,9 @@ def from_files(job: FolderJob, body, log: BatchLog, counts: dict, index: int, pa
         missing = missing_meshes(job.out / o, list(job.mesh_formats))
         if not missing:
             continue
+        frame = siblings_frame(job.out / o) or job.frame
         try:
-            made = write_meshes_from_params(job.out / o, missing, body, job.frame)
+            made = write_meshes_from_params(job.out / o, missing, body, frame)
         except (ParamsFileError, OSError, ValueError) as exc:
             say(f"warning: {path}: no {', '.join(mesh_path(job.out / o, f).name for f in missing)} "
                 f"({write_error_reason(exc)})")
@@ -455,7 +458,9 @@ def from_files(job: FolderJob, body, log: BatchLog, counts: dict, index: int, pa
                 raise FatalWrite(write_error_reason(exc)) from exc
             continue
         written += made
-        say(f"{path.name}: {', '.join(q.name for q in made)} made from {o}.npz (the fit there: nobody fitted again)")
+        other = f"; in the {frame} frame of its other meshes, not --frame {job.frame}" if frame != job.frame else ""
+        say(f"{path.name}: {', '.join(q.name for q in made)} made from {o}.npz (the fit there: nobody fitted "
+            f"again{other})")
     target = job.out / f"{stem}_scene.glb"
     if job.all_people and len(names) < 2 and target.exists() and scene_stale(job.out, stem, names, holders):
         remove_quietly([target])

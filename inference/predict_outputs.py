@@ -183,6 +183,15 @@ def missing_meshes(stem: Path, mesh_formats: list[str]) -> list[str]:
     return [f for f in mesh_formats if not mesh_path(stem, f).is_file()]
 
 
+def siblings_frame(stem: Path) -> str | None:
+    """The frame of reference ("body" | "camera") that the mesh files already there for the output name `stem`
+    state (`inference.export.stated_frame`), when they state one and agree; None otherwise."""
+    from inference.export import stated_frame
+
+    frames = {stated_frame(mesh_path(stem, f)) for f in MESH_FORMATS if mesh_path(stem, f).is_file()} - {None}
+    return frames.pop() if len(frames) == 1 else None
+
+
 def mesh_path(stem: Path, fmt: str) -> Path:
     """The file of mesh format `fmt` for the output name `stem` (a path): STEM.obj, STEM_skinned.glb, ..."""
     return Path(str(stem) + MESH_SUFFIX.get(fmt, "." + fmt))

@@ -241,6 +241,26 @@ def test_existing_outputs_are_one_line_and_nothing_partial(tmp_path, capsys, cac
     assert len(list(out.glob("synthetic_02*"))) == RESULT_SET
 
 
+def test_a_mesh_made_from_the_parameter_file_takes_the_frame_of_the_persons_other_meshes(tmp_path, capsys,
+                                                                                          cached_predictor):
+    """A first run in the camera frame, then one (body frame by default) that asks for .ply too: the .ply is made
+    from NAME.npz in the camera frame its .obj states, so one person's files agree, and the output says so. With
+    no mesh left to go by, this run's --frame decides."""
+    from inference.export import stated_frame
+
+    out = tmp_path / "out"
+    assert _predict(SAMPLES / "synthetic_01.png", "--out", out, "--mesh-formats", "obj", "--frame", "camera") == 0
+    capsys.readouterr()
+    assert _predict(SAMPLES / "synthetic_01.png", "--out", out, "--mesh-formats", "obj,ply") == 0
+    text = capsys.readouterr().out
+    assert "synthetic_01.ply made from synthetic_01.npz" in text and "camera frame of its other meshes" in text, text
+    assert stated_frame(out / "synthetic_01.ply") == stated_frame(out / "synthetic_01.obj") == "camera"
+    (out / "synthetic_01.obj").unlink()
+    (out / "synthetic_01.ply").unlink()
+    assert _predict(SAMPLES / "synthetic_01.png", "--out", out, "--mesh-formats", "obj") == 0
+    assert "other meshes" not in capsys.readouterr().out and stated_frame(out / "synthetic_01.obj") == "body"
+
+
 def test_a_folder_of_iphone_photos_is_predicted(tmp_path, capsys, cached_predictor):
     """A HEIC photo (synthetic_01.png encoded by libheif's heif-enc at quality 90, tests/inference/images/) in a
     folder is listed and read (inference/heif.py): a whole result set, its part map the photo's size and as the

@@ -7,9 +7,16 @@ import pytest
 import trimesh
 
 from inference.body_model import BodyModel
-from inference.export import save_params
+from inference.export import save_params, stated_frame
 from inference.poses import preset_pose
-from inference.predict_outputs import MESH_FORMATS, mesh_path, missing_meshes, write_mesh, write_meshes_from_params
+from inference.predict_outputs import (
+    MESH_FORMATS,
+    mesh_path,
+    missing_meshes,
+    siblings_frame,
+    write_mesh,
+    write_meshes_from_params,
+)
 from inference.types import BodyParams
 
 
@@ -69,3 +76,27 @@ def test_a_failed_write_leaves_none_of_the_meshes(tmp_path, model, params, monke
     with pytest.raises(ParamsFileError):
         write_meshes_from_params(tmp_path / "b", ["obj"], model)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npz"]
+
+
+@pytest.mark.parametrize("frame", ["body", "camera"])
+def test_every_mesh_file_states_its_frame_and_a_persons_files_say_theirs(tmp_path, model, params, frame):
+    """stated_frame reads back the frame each NBF mesh file states (OBJ line, PLY comment, GLB asset.extras, the
+    rigged GLB's); a BVH, another tool's mesh, a damaged or absent file state none. siblings_frame: the frame of a
+    person's files when they agree."""
+    mesh = model.mesh(params)
+    for fmt in MESH_FORMATS:
+        write_mesh(tmp_path / "a", fmt, params, mesh, model, False, frame)
+        assert stated_frame(mesh_path(tmp_path / "a", fmt)) == (None if fmt == "bvh" else frame), fmt
+    assert siblings_frame(tmp_path / "a") == frame
+    other = "body" if frame == "camera" else "camera"
+    write_mesh(tmp_path / "b", "obj", params, mesh, model, False, other)
+    write_mesh(tmp_path / "b", "glb", params, mesh, model, False, frame)
+    assert siblings_frame(tmp_path / "b") is None  # they disagree: the run's own frame decides
+    assert siblings_frame(tmp_path / "nobody") is None
+    trimesh.Trimesh(mesh.vertices, mesh.faces, process=False).export(tmp_path / "t.obj")
+    trimesh.Trimesh(mesh.vertices, mesh.faces, process=False).export(tmp_path / "t.ply")
+    trimesh.Trimesh(mesh.vertices, mesh.faces, process=False).export(tmp_path / "t.glb")
+    (tmp_path / "bad.glb").write_bytes(b"glTF\x02\x00\x00\x00" + b"\xff" * 40)
+    (tmp_path / "text.glb").write_bytes(b"not a glb at all")
+    for name in ("t.obj", "t.ply", "t.glb", "bad.glb", "text.glb", "missing.obj"):
+        assert stated_frame(tmp_path / name) is None, name

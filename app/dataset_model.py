@@ -228,6 +228,31 @@ class DatasetSortProxy(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(False)
         self.range: tuple[str, float, float, bool] | None = None
+        self._keys: list | None = None  # each source row's sort key while `sort` runs (see there)
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by `column`. Each row's key is read once, before Qt's sort (which compares each row about log2(n)
+        times, each comparison a call into Python, and asking the model for both values in each made a 5000-case
+        table take 0.4 s a sort); unfinished rows last in either order."""
+        m = self.sourceModel()
+        if m is not None and 0 <= column < m.columnCount():
+            self._keys = [self._key(m.data(m.index(r, column), SORT_ROLE), order) for r in range(m.rowCount())]
+        try:
+            super().sort(column, order)
+        finally:
+            self._keys = None
+
+    @staticmethod
+    def _key(value, order) -> tuple:
+        """A row's sort key: numbers as floats (case ids too), text as text; a row with no finite value sorts
+        after the others in the given order (Qt reverses the comparison for a descending sort)."""
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            return (1, 0.0, str(value))
+        if math.isfinite(v):
+            return (1 if order == Qt.SortOrder.DescendingOrder else 0, v, "")
+        return (0 if order == Qt.SortOrder.DescendingOrder else 1, 0.0, "")
 
     def set_range(self, metric: str | None, lo: float = 0.0, hi: float = 0.0, closed: bool = False) -> None:
         self.beginFilterChange()
@@ -247,6 +272,9 @@ class DatasetSortProxy(QSortFilterProxyModel):
         return math.isfinite(v) and lo <= v and (v <= hi if closed else v < hi)
 
     def lessThan(self, left, right) -> bool:  # noqa: N802
+        keys = self._keys
+        if keys is not None:
+            return keys[left.row()] < keys[right.row()]
         a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
         try:
             fa, fb = float(a), float(b)

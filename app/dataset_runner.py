@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from inference import datasets
 from inference.datasets import Case
 from inference.errors import USER_ERRORS, Cancelled, print_traceback
+from inference.paths import resolved
 from inference.types import BodyMesh, BodyParams, Crop, Prediction
 
 from .failures import PendingFailure
@@ -277,6 +278,7 @@ class DatasetSession(QObject):
     pausedChanged = Signal(bool)  # the running job starts / stops waiting for the photo's interactive prediction
     finished = Signal(str)  # summary line
     error = Signal(str)
+    warning = Signal(str)  # a note on an open that went on another way (a default split list that lists nothing)
     errorResolved = Signal(str)  # an earlier `error` about opening that a later successful open answers
     detailsReady = Signal(int, object)  # row, CaseDetails (request_details)
     detailsFailed = Signal(int, str)  # row, message
@@ -299,6 +301,7 @@ class DatasetSession(QObject):
         # the table's results were scored with the settings of this configure() call (a Run after a Stop goes on
         # with the cases not scored yet; after new settings it scores them all again)
         self._settings, self._scored_with = 0, -1
+        self._config = config  # the settings of the last configure(): the same again changes nothing
         self._offset = 0  # cases scored before the running job (its progress counts on from them)
         self._open_error = PendingFailure(self.error, self.errorResolved)  # a failed open, until one succeeds
         self.worker = DatasetWorker(factory or default_predictor_factory, config, self.generation, in_flight)
@@ -318,6 +321,11 @@ class DatasetSession(QObject):
         self.details_worker.failed.connect(self._on_details_failed)
 
     def configure(self, config: ModelConfig) -> None:
+        """Score with `config` from now on; the table's scores count as made with other settings unless it is the
+        configuration in use (the window hands it over at every open: the same folder opened again keeps them)."""
+        if config == self._config:
+            return
+        self._config = config
         self._settings += 1
         self._configure.emit(config)
 
@@ -337,15 +345,31 @@ class DatasetSession(QObject):
         split: "test" / "val" / "train" / "all"; default the first list present (test first)."""
         try:
             reader = reader or DatasetFolder(folder, split)
-            cases = reader.cases()
+            cases, why = reader.cases(), ""
         except Exception as exc:  # noqa: BLE001
-            return self._open_failed(f"cannot open dataset {folder}: {user_message(exc)}")
+            if reader is None:
+                return self._open_failed(f"cannot open dataset {folder}: {user_message(exc)}")
+            cases, why = [], user_message(exc)
+        if not cases and split is None and reader.split != "all":
+            # the split chosen by default lists no case (or its list does not read): all the folder's cases rather
+            # than nothing, said as a note (the split box needs an open folder to choose another)
+            every = DatasetFolder(folder, "all")
+            try:
+                found = every.cases()
+            except Exception:  # noqa: BLE001 - the default split's answer stands
+                found = []
+            if found:
+                self.warning.emit(f"{why or f'the {reader.split} split lists no cases'}: showing all {len(found)} "
+                                  f"cases of {folder} instead")
+                reader, cases, why = every, found, ""
+        if why:
+            return self._open_failed(f"cannot open dataset {folder}: {why}")
         if not cases:
             if reader.split != "all":  # the split's list names no case (e.g. `synth --split test` lists none for train)
                 return self._open_failed(f"the {reader.split} split of {folder} lists no cases")
             return self._open_failed(f"no cases found in {folder} (expected NNNNN_image.png files)")
         self._open_error.resolve()
-        same = (self.reader is not None and self.reader.folder.resolve() == reader.folder.resolve()
+        same = (self.reader is not None and resolved(self.reader.folder) == resolved(reader.folder)
                 and self.reader.split == reader.split and self.model.cases() == cases)
         if same and self.running and run:
             return len(cases)  # the same cases already being scored: nothing to start again
@@ -377,6 +401,10 @@ class DatasetSession(QObject):
         """Score the cases: after a Stop (or the same folder opened again) with the same settings, those not scored
         yet (the others keep their results); otherwise, a table scored in full included, all of them again."""
         if self.reader is None:
+            return
+        if not self.reader.folder.is_dir():  # (every case would fail, and the scores made before would be lost)
+            self.error.emit(f"the dataset folder {self.reader.folder} is not there any more (moved or deleted): the "
+                            f"table keeps its scores; open the folder where it is now to score it again")
             return
         self._job = self.generation.next()
         n = self.model.rowCount()

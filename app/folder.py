@@ -41,6 +41,7 @@ from PySide6.QtGui import QImage
 from inference import batch_log
 from inference.errors import Cancelled, print_traceback
 from inference.file_writes import write_error_reason
+from inference.paths import resolved
 from inference.predict_outputs import DEFAULT_MESH_FORMATS, MESH_FORMATS, SUMMARY
 
 from .settings import ModelConfig
@@ -140,10 +141,7 @@ class FitsOnHandFirst:
 
         if not isinstance(image, (str, Path)):
             return None
-        try:
-            key = str(Path(image).resolve())
-        except (OSError, ValueError):
-            return None
+        key = resolved(image)
         p = self._fits.get((key, person))
         if p is None:
             return None
@@ -526,10 +524,7 @@ class FolderModel(QAbstractListModel):
 
 
 def _key(path) -> str:
-    try:
-        return str(Path(path).resolve())
-    except OSError:
-        return str(path)
+    return resolved(path)
 
 
 class FolderSession(QObject):

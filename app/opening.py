@@ -79,8 +79,11 @@ class OpeningMixin:
                 images.append(p)
         if not images:
             return False
-        if len(images) > 1:
-            self.folder.set_images(images)
+        # the list Next/Previous walk (and the folder list) holds the files named as images, as a folder's does:
+        # the others are said once, here, and are not stopped on again
+        listed = images if len(images) == 1 else [p for p in images if imageio.is_image_path(p)]
+        if len(listed) > 1:
+            self.folder.set_images(listed)
         failures = []
         for k, path in enumerate(images):  # noqa: B007 - k (the image that opened) is used below
             if self._can_recall(path):
@@ -94,17 +97,21 @@ class OpeningMixin:
                 break
             failures.append(message)
             self.folder.record(str(path), error=message)
-        if failures:  # the files after the first that opens are not read yet: they are not counted
+        if img is not None:  # the files after the first that opens are not read yet: the list says theirs later
+            failures += [f"{p.name}: not an image ({p.suffix or 'no suffix'})" for p in images[k + 1:]
+                         if p not in listed]
+        if failures:
             n = len(failures)
             self.error.emit(failures[0] if len(images) == 1 else
                             f"could not open any of the {n} files: " + "; ".join(failures) if img is None else
                             f"skipped {n} file{'s' if n > 1 else ''} that could not be opened: " + "; ".join(failures))
         if img is None:
             return False
-        if len(images) > 1:
-            self.image_list, self.image_index = images, k
-            self.imageListChanged.emit(k, len(images))
-        elif images[0] not in self.image_list:
+        if len(listed) > 1:
+            at = listed.index(images[k]) if images[k] in listed else -1  # (a file without suffix that decodes)
+            self.image_list, self.image_index = listed, at
+            self.imageListChanged.emit(at, len(listed))
+        elif images[k] not in self.image_list:
             self.image_list, self.image_index = [], -1
             self.imageListChanged.emit(-1, 0)
         if img is _RECALL:

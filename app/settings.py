@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from inference.paths import resolved
+
 ORGANIZATION = "NBF Studio"
 APPLICATION = "NBF Studio"
 DEVICES = ("auto", "cpu", "cuda")
@@ -58,7 +60,7 @@ class AppSettings:
         return [str(x) for x in (v or [])][:MAX_RECENT]
 
     def add_recent_file(self, path: str | Path) -> list[str]:
-        p = str(Path(path).resolve())
+        p = resolved(path)
         try:  # a name with bytes that are no text (kept by Python as surrogates) would be stored garbled
             p.encode("utf-8")
         except UnicodeEncodeError:
@@ -70,10 +72,7 @@ class AppSettings:
 
     def remove_recent_file(self, path: str | Path) -> list[str] | None:
         """Drop a file from the list (one that is gone); the list left, or None when it was not listed."""
-        try:
-            p = str(Path(path).resolve())
-        except (OSError, RuntimeError):  # (RuntimeError: a symlink loop)
-            p = str(path)
+        p = resolved(path)
         files = self.recent_files()
         if p not in files:
             return None

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from inference.array_files import read_npy
+from inference.errors import DatasetListError
 from inference.file_writes import atomic_write
 from inference.parts import colorize, decode_colors
 from inference.types import BodyParams
@@ -119,14 +120,21 @@ def default_split(folder: Path) -> str | None:
     return next((s for s in SPLITS if (Path(folder) / f"{s}.txt").is_file()), None)
 
 
+MAX_LIST_LINE = 1000  # a split list's entry ('/00012_image.png', a path) is far shorter
+
+
 def list_cases(folder: Path, split: str | None = "test") -> list[str]:
     """Case ids (e.g. '00012') of a split, in list order without repeats (all NNNNN_image.* files when
-    the list is missing or split is None)."""
+    the list is missing or split is None). Raises DatasetListError for a list that is not text lines."""
     folder = Path(folder)
     lst = folder / f"{split}.txt" if split else None
     if lst is not None and lst.exists():
         lines = lst.read_text(errors="replace").splitlines()
         ids = [entry_case_id(x) for x in lines if x.strip() and not x.lstrip().startswith("#")]
+        for i, line in enumerate(lines, 1):  # (a binary file's bytes made "case ids" and file names of garbage)
+            if len(line) > MAX_LIST_LINE or not line.isprintable():
+                raise DatasetListError(f"{lst.name} is not a list of case ids (line {i} is "
+                                       + ("too long" if len(line) > MAX_LIST_LINE else "not text") + ")")
     else:
         ids = sorted({entry_case_id(p.name) for ext in CASE_IMAGE_SUFFIXES for p in folder.glob(f"*_image{ext}")})
     return list(dict.fromkeys(ids))

@@ -4,3 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+
+def resolved(path) -> str:
+    """The absolute path of `path` with its links followed, as a string to key files by; `path` as it was given
+    when it cannot be resolved: a symlink loop (RuntimeError under Python 3.11, OSError later), a name the system
+    refuses (ValueError: a NUL byte), an unreadable folder on the way."""
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError, ValueError):
+        return str(path)

@@ -5,6 +5,7 @@ refined fit or the network's own)."""
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
@@ -38,6 +39,9 @@ PAUSED_TIP = ("paused while the image on the Photo tab is fitted: the run goes o
               "(the case it was scoring is scored again from its start)")
 DETAIL_HINT = "Click a row to compare ground truth and prediction."
 RESORT_MS = 300  # new scores re-sort the table, histogram and heading at most this often
+# ... and at most this share of the time: a 5000-case table takes about 0.2 s a sort and histogram, so its updates
+# come every 2 s, and the window answers clicks and scrolling in between
+RESORT_SHARE = 0.1
 
 
 def _number(v: float, unit: str) -> str:
@@ -219,6 +223,7 @@ class DatasetPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.run_button.setEnabled(True)
+        self.csv_button.setEnabled(bool(self.ds.model.results()))  # (another folder's table: nothing scored yet)
         self.current_row = None
         self.table.selectionModel().clear()  # (the same folder opened again keeps its rows: a click shows one again)
         self._clear_details()
@@ -260,9 +265,25 @@ class DatasetPanel(QWidget):
     def export_csv_dialog(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        name, _ = QFileDialog.getSaveFileName(self, "Export the table as CSV", "dataset_results.csv", "CSV (*.csv)")
+        where = self.ds.reader.folder if self.ds.reader is not None else Path.home()
+        name, _ = QFileDialog.getSaveFileName(self, "Export the table as CSV", str(where / "dataset_results.csv"),
+                                              "CSV (*.csv)")
+        name = name.strip()
         if name:
+            # a name typed without the suffix gets it (the filter alone does not add it on every platform); the
+            # dialog asked about replacing the name typed, so a file of the suffixed name is asked about here
+            if Path(name).suffix.lower() != ".csv":
+                name += ".csv"
+                if Path(name).exists() and not self._replace_ok(Path(name)):
+                    return
             self.export_csv(name)
+
+    def _replace_ok(self, path: Path) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(self, "Replace the file?", f"{path.name} already exists in {path.parent}. "
+                                      "Replace it?")
+        return answer == QMessageBox.StandardButton.Yes
 
     def _on_data_changed(self, top_left, bottom_right, roles=()) -> None:
         if self.current_row is not None and top_left.row() <= self.current_row <= bottom_right.row():
@@ -273,12 +294,16 @@ class DatasetPanel(QWidget):
             self._show_summary(self.ds.model.summary() + " (running)")
 
     def _after_scores(self) -> None:
-        """New scores, at most every RESORT_MS (re-sorting 500 rows through Python's lessThan and redrawing the
-        charts after each case stalled the GUI for up to half a second): the histogram and the sort the user
-        chose (the proxy does not re-sort by itself: a row moving under the pointer on every edit would be
-        worse)."""
+        """New scores, at most every RESORT_MS and RESORT_SHARE of the time (each re-sort and redraw of the charts
+        holds the GUI thread): the histogram and the sort the user chose (the proxy does not re-sort by itself: a
+        row moving under the pointer on every edit would be worse). Sorted by case id (column 0, or no sort), the
+        order cannot change and is left as it is."""
+        t0 = time.perf_counter()
         self.update_histogram()
-        self.proxy.sort(self.proxy.sortColumn(), self.proxy.sortOrder())
+        if self.proxy.sortColumn() > 0:
+            self.proxy.sort(self.proxy.sortColumn(), self.proxy.sortOrder())
+        took_ms = (time.perf_counter() - t0) * 1000
+        self._resort.setInterval(max(RESORT_MS, int(took_ms / RESORT_SHARE)))
 
     def _show_summary(self, summary: str) -> None:
         self.folder_label.setText(self.folder_label.text().split(" — ")[0] + " — " + summary + self._split_note())

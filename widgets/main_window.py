@@ -305,6 +305,7 @@ class MainWindow(ExportDialogs, QMainWindow):
         c.folder.error.connect(self.show_error)
         c.folder.finished.connect(lambda t: self.statusBar().showMessage(f"Run all: {t}", 10000))
         self.dataset.error.connect(self.show_error)
+        self.dataset.warning.connect(self.show_warning)
         self.dataset.errorResolved.connect(self.banner.resolve)
         self.dataset.finished.connect(lambda t: self.statusBar().showMessage(f"dataset: {t}", 10000))
         self.view_bar.preset.connect(lambda n: self.mesh_view.reset_view() if n == "reset"

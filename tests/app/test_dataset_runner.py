@@ -604,3 +604,79 @@ def test_stop_ends_a_paused_dataset_run_and_its_pause(qtbot, held_dataset, synth
     with qtbot.waitSignal(ds.finished, timeout=60000):
         in_flight.answered(job)
     assert not ds.paused and len(ds.model.results()) == 3
+
+
+def test_a_split_list_that_is_not_text_is_named_and_the_default_open_shows_every_case(qtbot, dataset_copy,
+                                                                                     predictor_factory, model_config):
+    """A binary test.txt made file names of its bytes: asked for by name, the split is refused in words; opened by
+    default (the first list present), the folder's cases are listed with a note, as for an empty default list, so
+    the split box can be used; a split list that reads is used as before."""
+    ds = DatasetSession(predictor_factory, model_config)
+    errors, warnings = [], []
+    ds.error.connect(errors.append)
+    ds.warning.connect(warnings.append)
+    try:
+        (dataset_copy / "test.txt").write_bytes(bytes(range(256)) * 4)
+        assert ds.open(dataset_copy, run=False, split="test") == 0
+        assert errors == [f"cannot open dataset {dataset_copy}: test.txt is not a list of case ids (line 1 is not "
+                          "text)"], errors
+        assert ds.open(dataset_copy, run=False) == 3 and ds.reader.split == "all"
+        assert warnings == [f"test.txt is not a list of case ids (line 1 is not text): showing all 3 cases of "
+                            f"{dataset_copy} instead"], warnings
+        (dataset_copy / "test.txt").write_text("")
+        assert ds.open(dataset_copy, run=False) == 3 and ds.reader.split == "all"
+        assert warnings[-1].startswith("the test split lists no cases: showing all 3 cases")
+        (dataset_copy / "test.txt").write_text("/00001_image.png\n")
+        assert ds.open(dataset_copy, run=False) == 1 and ds.reader.split == "test" and len(warnings) == 2
+    finally:
+        ds.shutdown()
+
+
+def test_run_on_a_dataset_folder_that_was_deleted_keeps_the_scores_and_says_why(qtbot, dataset_copy, tmp_path,
+                                                                                predictor_factory, model_config):
+    import shutil
+
+    ds = DatasetSession(predictor_factory, model_config)
+    errors = []
+    ds.error.connect(errors.append)
+    try:
+        with qtbot.waitSignal(ds.finished, timeout=60000):
+            ds.open(dataset_copy)
+        kept = [ds.model.result(r) for r in range(3)]
+        shutil.rmtree(dataset_copy)
+        ds.run()
+        assert not ds.running and [ds.model.result(r) for r in range(3)] == kept
+        assert errors and "is not there any more" in errors[-1] and "keeps its scores" in errors[-1], errors
+    finally:
+        ds.shutdown()
+
+
+def test_the_table_sorts_scored_rows_by_value_and_unscored_rows_last_in_either_order():
+    """DatasetSortProxy: numbers compared as numbers (negative ones included), the rows not scored (or failed)
+    after the others ascending and descending, case ids in their order; keys read once a sort (`sort`) and the
+    comparison used by Qt's own re-sorts the same."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from app.dataset_model import COLUMNS, DatasetTableModel
+    from app.dataset_runner import CaseResult, DatasetCase
+
+    m, p = DatasetTableModel(), DatasetSortProxy()
+    p.setSourceModel(m)
+    m.set_cases([DatasetCase(f"{i:05d}", Path(f"/x/{i:05d}_image.png")) for i in range(40)])
+    rng = np.random.default_rng(5)
+    for i in range(0, 40, 3):
+        m.set_result(CaseResult(row=i, case=m.case(i), pa_mpjpe=float(rng.uniform(-50, 200))))
+    m.set_result(CaseResult(row=1, case=m.case(1), error="file not found"))
+    col = next(k for k, c in enumerate(COLUMNS) if c[1] == "pa_mpjpe")
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        p.sort(col, order)
+        vals = [m.metric_value(p.mapToSource(p.index(r, 0)).row(), COLUMNS[col][0]) for r in range(40)]
+        scored = [v for v in vals if math.isfinite(v)]
+        assert len(scored) == 14 and vals[:14] == sorted(scored, reverse=order == Qt.SortOrder.DescendingOrder)
+        assert all(math.isnan(v) for v in vals[14:])
+        p.invalidate()  # Qt's own re-sort, by the comparison without the keys: the same order
+        assert [m.metric_value(p.mapToSource(p.index(r, 0)).row(), COLUMNS[col][0]) for r in range(14)] == vals[:14]
+    p.sort(0, Qt.SortOrder.DescendingOrder)
+    assert [m.case(p.mapToSource(p.index(r, 0)).row()).case_id for r in range(3)] == ["00039", "00038", "00037"]

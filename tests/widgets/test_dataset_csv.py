@@ -31,3 +31,31 @@ def test_dataset_table_exports_as_csv(qtbot, window, synth_dataset, tmp_path):
             assert float(net) == pytest.approx(res.network_pa_mpjpe) and 0 < float(net) < 500
         else:
             assert net == ""
+
+
+def test_the_csv_dialog_adds_the_suffix_starts_in_the_dataset_folder_and_waits_for_scores(qtbot, window,
+                                                                                         synth_dataset, tmp_path,
+                                                                                         monkeypatch):
+    """A name typed without .csv is written as NAME.csv; the dialog opens in the dataset's folder (not the app's
+    working folder); another dataset opened disables the button until something of it is scored."""
+    import shutil
+
+    panel = window.dataset_panel
+    window.open_dataset(str(synth_dataset))
+    qtbot.waitUntil(lambda: not window.dataset.running and panel.csv_button.isEnabled(), timeout=60000)
+    asked = []
+
+    def dialog(parent, title, start, filters):
+        asked.append(start)
+        return str(tmp_path / "results"), filters
+
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getSaveFileName", dialog)
+    with qtbot.waitSignal(window.controller.exported, timeout=10000):
+        panel.export_csv_dialog()
+    assert asked == [str(synth_dataset / "dataset_results.csv")]
+    assert (tmp_path / "results.csv").is_file() and not (tmp_path / "results").exists()
+    other = tmp_path / "other"
+    shutil.copytree(synth_dataset, other)
+    window.open_dataset(str(other))  # (scoring starts: the button waits for its first score)
+    assert not panel.csv_button.isEnabled()
+    window.dataset.stop()

@@ -129,3 +129,21 @@ def test_the_progress_says_paused_while_the_run_waits_for_the_photo(qtbot, windo
     c.in_flight.answered(job)
     qtbot.waitUntil(lambda: not ds.running, timeout=60000)
     assert len(ds.model.results()) == 3 and panel.progress.text() == "3 / 3" and not panel.progress.toolTip()
+
+
+def test_the_same_dataset_dropped_again_on_the_window_keeps_its_scores(qtbot, window, synth_dataset):
+    """The window hands its settings to the dataset session at every open; the same settings again must not count
+    as new ones (before, a second drop of the folder threw every score away and ran the whole set again). New
+    settings still score every case again."""
+    from dataclasses import replace
+
+    ds = window.dataset
+    drop(window, [synth_dataset])
+    qtbot.waitUntil(lambda: not ds.running and len(ds.model.results()) == 3, timeout=60000)
+    kept = [ds.model.result(r) for r in range(3)]
+    assert window.open_dataset(str(synth_dataset)) == 3
+    assert not ds.running and all(ds.model.result(r) is kept[r] for r in range(3))
+    ds.configure(replace(window.controller.config, refine=not window.controller.config.refine))
+    with qtbot.waitSignal(ds.finished, timeout=120000):
+        assert window.open_dataset(str(synth_dataset)) == 3
+    assert all(ds.model.result(r) is not kept[r] for r in range(3))

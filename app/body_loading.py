@@ -34,6 +34,11 @@ def _load_body_in_background(load, token: int, path: str, relay: Relay) -> None:
     relay.bodyLoaded.emit(token, body, effects, None)
 
 
+def _model_name(path: str) -> str:
+    """The body model of setting `path` (str, "" for the embedded one) as the status bar names it."""
+    return Path(path).name if path else "(embedded)"
+
+
 @dataclass(frozen=True)
 class BodySwitch:
     """A body-model switch waiting for its file to load: the setting that applies, all of it, when it has."""
@@ -118,7 +123,12 @@ class BodyLoadingMixin:
         loading: only the newest setting ever applies."""
         path = cfg.body_model_path
         if path == self.config.body_model_path:
-            self._switch = None  # back to the model in use: a switch still loading is dropped when it arrives
+            # back to the model in use: a switch still loading is dropped when it arrives, and the status bar's
+            # "loading body model …" is answered
+            dropped, self._switch = self._switch, None
+            if dropped is not None:
+                self.status.emit(f"stopped loading body model {_model_name(dropped.config.body_model_path)}: "
+                                 "the body model in use is kept")
             self._apply_config(cfg, persist)
             if self._body is None and not self._current_load:
                 self._current_load = self._start_body_load(path)  # it failed before: the file may be fixed now
@@ -127,7 +137,7 @@ class BodyLoadingMixin:
             self._switch = replace(self._switch, config=cfg, persist=persist)  # that file is loading already
             return False
         self._switch = BodySwitch(self._start_body_load(path), cfg, persist)
-        self.status.emit(f"loading body model {Path(path).name if path else '(embedded)'}…")
+        self.status.emit(f"loading body model {_model_name(path)}…")
         return False
 
     def _apply_config(self, cfg: ModelConfig, persist: bool, body=None, effects=()) -> None:

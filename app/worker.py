@@ -110,12 +110,15 @@ def user_message(exc: BaseException) -> str:
     """A one-line message for the user; the class name only where the message alone would be cryptic."""
     name = type(exc).__name__
     text = str(exc).strip() or name
-    if isinstance(exc, USER_ERRORS) or type(exc) is RuntimeError:
-        return text
-    if isinstance(exc, OSError):  # the file and why, in words ("PermissionError: [Errno 13] ..." before)
+    # an OSError with an errno reads "[Errno 2] No such file or directory: 'x'" as str(): the file and why, in
+    # words, for every kind of it (FileNotFoundError is one of USER_ERRORS too, for its messages made without one)
+    if isinstance(exc, OSError) and exc.errno is not None:
         from inference.file_writes import describe_os_error
 
         return describe_os_error(exc)
+    # (an OSError without one was made with a message for the user: atomic_write's missing folder)
+    if isinstance(exc, (*USER_ERRORS, OSError)) or type(exc) is RuntimeError:
+        return text
     return f"{name}: {text}"
 
 

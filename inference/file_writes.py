@@ -29,7 +29,8 @@ def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -
     """Write `data` to `path` through a temporary file in the same folder and os.replace.
 
     Raises FileExistsError when `path` exists and overwrite is False (checked again at the final
-    move when the filesystem supports hard links). The folder must exist. Returns the path.
+    move when the filesystem supports hard links). The folder must exist: FileNotFoundError when it does not,
+    NotADirectoryError when it is a file (both with a message for the user, no errno). Returns the path.
     Ctrl+C or SIGTERM during the write takes effect when it is over (`inference.deferred_signals`): no
     temporary file is left behind, and the file is either complete or absent.
     """
@@ -37,7 +38,7 @@ def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -
     if isinstance(data, str):
         data = data.encode("utf-8")
     if not path.parent.is_dir():  # (else the temporary file's name would be the one reported missing)
-        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
+        raise _no_folder_error(path)
     if path.is_dir():  # (before the exists check: "replace it?" would be asked of a folder)
         raise IsADirectoryError(errno.EISDIR, "a folder has this name", str(path))
     if path.exists() and not overwrite:
@@ -49,9 +50,23 @@ def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -
         except FileExistsError:
             raise
         except OSError as exc:  # about the temporary file: said of the user's file, whose name they know
+            if exc.errno == errno.ENOENT and not path.parent.is_dir():  # the folder went away after the check
+                raise _no_folder_error(path) from None
             if exc.errno is not None and exc.filename and Path(exc.filename).name.startswith(f".{path.name}."):
                 raise type(exc)(exc.errno, exc.strerror, str(path)) from None
             raise
+
+
+def _no_folder_error(path: Path) -> OSError:
+    """Why `path`'s folder cannot take the file, naming the part of the path to fix: FileNotFoundError when the
+    folder does not exist, NotADirectoryError when it (or a folder above it) is a file. Made with a message and no
+    errno, so that describe_os_error and write_error_reason show the message as it is."""
+    for above in path.parents:
+        if above.exists():
+            if not above.is_dir():
+                return NotADirectoryError(f"cannot write {path}: {above} is a file, not a folder")
+            break
+    return FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
 
 
 # The user's words for the file errors they can meet (no errno, no class name)

@@ -1,6 +1,8 @@
 """Settings: body model (embedded or a user's SMPL file), device, refinement."""
 from __future__ import annotations
 
+import os
+
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -100,7 +102,9 @@ class SettingsDialog(QDialog):
             self.custom.setChecked(True)
 
     def config(self) -> ModelConfig:
-        path = self.path.text().strip() if self.custom.isChecked() else ""
+        """The setting as the dialog shows it; the body model path with `~` expanded (a user types ~/model.pkl:
+        the loader would look for a folder named "~")."""
+        path = os.path.expanduser(self.path.text().strip()) if self.custom.isChecked() else ""
         return ModelConfig(path, self.device.currentData(), self.refine.isChecked())
 
     def apply(self) -> bool:

@@ -111,3 +111,27 @@ def test_write_error_reason_says_why_without_the_file():
     assert write_error_reason(FileNotFoundError("cannot write x: the folder y does not exist")) == (
         "cannot write x: the folder y does not exist")
     assert write_error_reason(ValueError("bad scene")) == "bad scene"
+
+
+def test_a_folder_that_is_a_file_or_went_away_is_said_so(tmp_path, monkeypatch):
+    """A path through a file (afile/x.obj) said that the folder afile does not exist; a folder removed after the
+    check said "[Errno 2] No such file or directory" of the hidden temporary file."""
+    import tempfile
+
+    (tmp_path / "afile").write_text("x")
+    for target in (tmp_path / "afile" / "x.obj", tmp_path / "afile" / "sub" / "x.obj"):
+        with pytest.raises(NotADirectoryError) as info:
+            atomic_write(target, b"x")
+        assert describe_os_error(info.value) == f"cannot write {target}: {tmp_path / 'afile'} is a file, not a folder"
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    mkstemp = tempfile.mkstemp
+
+    def folder_removed_first(**kwargs):  # the user deletes the folder between the check and the write
+        folder.rmdir()
+        return mkstemp(**kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", folder_removed_first)
+    with pytest.raises(FileNotFoundError) as info:
+        atomic_write(folder / "x.obj", b"x")
+    assert describe_os_error(info.value) == f"cannot write {folder / 'x.obj'}: the folder {folder} does not exist"

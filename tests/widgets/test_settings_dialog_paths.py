@@ -1,0 +1,58 @@
+"""The Settings dialog's body model path on the real window and controller: `~` in a typed path, and what the
+status bar says after Cancel while another body model loads."""
+from __future__ import annotations
+
+import shutil
+
+from inference.body_model import EMBEDDED_MODEL
+
+
+def test_a_path_typed_with_tilde_is_the_home_folders_file(qtbot, window, tmp_path, monkeypatch):
+    """~/model copy.npz said "body model file not found: ~/model copy.npz" (the ~ was taken as a folder's name)."""
+    from widgets.settings_dialog import SettingsDialog
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(EMBEDDED_MODEL, home / "model copy.npz")
+    monkeypatch.setenv("HOME", str(home))
+    c = window.controller
+    qtbot.waitUntil(lambda: c.body_model() is not None, timeout=30000)
+    dlg = SettingsDialog(c, window)
+    dlg.show()
+    dlg.custom.setChecked(True)
+    dlg.path.setText("  ~/model copy.npz ")
+    failed = []
+    c.bodyModelFailed.connect(failed.append)
+    with qtbot.waitSignal(dlg.accepted, timeout=30000):
+        dlg.accept()
+    assert not failed and not dlg.error.isVisible()
+    assert c.config.body_model_path == str(home / "model copy.npz")
+    assert c.settings.model_config().body_model_path == str(home / "model copy.npz")
+    dlg.deleteLater()
+
+
+def test_cancel_while_a_body_model_loads_ends_the_loading_status(qtbot, window, tmp_path):
+    """After Cancel the status bar went on saying "loading body model …" although nothing was loading any more."""
+    from widgets.settings_dialog import SettingsDialog
+
+    good = tmp_path / "good copy ü.npz"
+    shutil.copy(EMBEDDED_MODEL, good)
+    c = window.controller
+    qtbot.waitUntil(lambda: c.body_model() is not None, timeout=30000)
+    body = c.body_model()
+    dlg = SettingsDialog(c, window)
+    dlg.show()
+    dlg.custom.setChecked(True)
+    dlg.path.setText(str(good))
+    dlg.accept()
+    assert c.body_model_switching
+    bar = window.statusBar()
+    assert bar.currentMessage().startswith("loading body model good copy ü.npz")
+    dlg.reject()
+    assert not c.body_model_switching
+    assert not bar.currentMessage().startswith("loading")
+    assert "stopped loading body model good copy ü.npz" in bar.currentMessage()
+    qtbot.wait(2000)  # the dropped switch's model may still arrive: it changes neither the model nor the status
+    assert not bar.currentMessage().startswith("loading")
+    assert c.body_model() is body and c.config.body_model_path == ""
+    dlg.deleteLater()

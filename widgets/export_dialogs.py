@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from inference.paths import RESOURCES
+from inference.paths import RESOURCES, resolved
 
 MESH_FORMATS = (("OBJ", ".obj"), ("PLY", ".ply"), ("GLB", ".glb"))
 PARAM_FORMATS = (("NumPy .npz", ".npz"), ("JSON .json", ".json"), ("UP-3D _body.pkl", "_body.pkl"))
@@ -211,8 +211,5 @@ class ExportDialogs:
 def _outside_install(source: Path, stem: str) -> str:
     """The path (str) of `stem` beside `source`, or in the home folder when `source` is one of the app's own files
     (under inference.paths.RESOURCES)."""
-    try:
-        bundled = source.resolve().is_relative_to(RESOURCES)
-    except (OSError, RuntimeError, ValueError):  # a link loop or a name the system refuses: not the app's own
-        bundled = False
+    bundled = Path(resolved(source)).is_relative_to(RESOURCES)
     return str(Path.home() / stem) if bundled else str(source.with_name(stem))

@@ -60,16 +60,30 @@ class DatasetFolder:
 
     def __init__(self, folder: str | Path, split: str | None = None):
         self.folder = Path(folder)
+        self.left_out: list[tuple[str, str]] = []  # (entry, why) of the split list's entries that name no case
         if not self.folder.is_dir():
             raise FileNotFoundError(f"dataset folder not found: {self.folder}")
         self.split = split or datasets.default_split(self.folder) or "all"
         self._cases: list[DatasetCase] | None = None
 
     def cases(self) -> list[DatasetCase]:
+        """The split's cases, less the list's entries that cannot name a case's files (`left_out`)."""
         if self._cases is None:
             ids = datasets.list_cases(self.folder, None if self.split == "all" else self.split)
-            self._cases = [DatasetCase(cid, datasets.image_path(self.folder, cid)) for cid in ids]
+            self.left_out = [(cid, why) for cid in ids if (why := datasets.case_id_problem(self.folder, cid))]
+            bad = {cid for cid, _ in self.left_out}
+            self._cases = [DatasetCase(cid, datasets.image_path(self.folder, cid)) for cid in ids if cid not in bad]
         return self._cases
+
+    def left_out_note(self) -> str:
+        """What `cases` left out of the split list, in words ('' when nothing): a damaged or binary list."""
+        if not self.left_out:
+            return ""
+        cid, why = self.left_out[0]
+        shown = repr(cid if len(cid) <= 30 else cid[:20] + "...")
+        n = len(self.left_out)
+        return (f"{self.split}.txt: {n} line{'s' if n > 1 else ''} left out that cannot name a case (the first, "
+                f"{shown}, {why})")
 
     def read(self, case: DatasetCase, body_model: BodyModel | None = None, renderer=None) -> Case:
         """Image and ground truth of a case (inference.datasets.read_case), leniently: a label file that cannot
@@ -345,11 +359,14 @@ class DatasetSession(QObject):
         split: "test" / "val" / "train" / "all"; default the first list present (test first)."""
         try:
             reader = reader or DatasetFolder(folder, split)
-            cases, why = reader.cases(), ""
+            cases = reader.cases()
+            why = "" if cases else reader.left_out_note()
         except Exception as exc:  # noqa: BLE001
             if reader is None:
                 return self._open_failed(f"cannot open dataset {folder}: {user_message(exc)}")
             cases, why = [], user_message(exc)
+        if cases and reader.left_out:
+            self.warning.emit(reader.left_out_note())
         if not cases and split is None and reader.split != "all":
             # the split chosen by default lists no case (or its list does not read): all the folder's cases rather
             # than nothing, said as a note (the split box needs an open folder to choose another)

@@ -67,8 +67,8 @@ def check_cases(data: Path, split: str | None) -> tuple[str, list[str]]:
     is nothing to evaluate. `split` None is the default split: when DATA has no split list at all (a set made
     without lists) every case is evaluated, as list_cases falls back to; a split given by name must have its
     list, else a typo would quietly evaluate every case, training cases included."""
-    from inference.datasets import SPLITS, list_cases
-    from training.set_settings import case_id_problem, other_kind
+    from inference.datasets import SPLITS, case_id_problem, list_cases
+    from training.set_settings import other_kind
 
     if split is not None and not split.strip():  # `--split ""` (an empty shell variable): not the default quietly
         raise EvaluateInputError("--split needs a name: test, val, train or another NAME.txt list in DATA")

@@ -15,6 +15,7 @@ lines and `#` comments are skipped; any of the case's file names, or the bare id
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,6 @@ import cv2
 import numpy as np
 
 from inference.array_files import read_npy
-from inference.errors import DatasetListError
 from inference.file_writes import atomic_write
 from inference.parts import colorize, decode_colors
 from inference.types import BodyParams
@@ -120,24 +120,36 @@ def default_split(folder: Path) -> str | None:
     return next((s for s in SPLITS if (Path(folder) / f"{s}.txt").is_file()), None)
 
 
-MAX_LIST_LINE = 1000  # a split list's entry ('/00012_image.png', a path) is far shorter
-
-
 def list_cases(folder: Path, split: str | None = "test") -> list[str]:
     """Case ids (e.g. '00012') of a split, in list order without repeats (all NNNNN_image.* files when
-    the list is missing or split is None). Raises DatasetListError for a list that is not text lines."""
+    the list is missing or split is None). An entry may name no case at all (`case_id_problem`)."""
     folder = Path(folder)
     lst = folder / f"{split}.txt" if split else None
     if lst is not None and lst.exists():
         lines = lst.read_text(errors="replace").splitlines()
         ids = [entry_case_id(x) for x in lines if x.strip() and not x.lstrip().startswith("#")]
-        for i, line in enumerate(lines, 1):  # (a binary file's bytes made "case ids" and file names of garbage)
-            if len(line) > MAX_LIST_LINE or not line.isprintable():
-                raise DatasetListError(f"{lst.name} is not a list of case ids (line {i} is "
-                                       + ("too long" if len(line) > MAX_LIST_LINE else "not text") + ")")
     else:
         ids = sorted({entry_case_id(p.name) for ext in CASE_IMAGE_SUFFIXES for p in folder.glob(f"*_image{ext}")})
     return list(dict.fromkeys(ids))
+
+
+def case_id_problem(folder: Path, case_id: str) -> str:
+    """Why the entry `case_id` of a split list (`list_cases`) cannot name a case's files in `folder`, '' when it
+    can: a NUL byte, characters that are no text (a binary file read as a list), or a name longer than the file
+    system takes once a case file's suffix is added (NAME_MAX bytes of the folder, 255 when it cannot say). Such a
+    name made every look for the case's files raise (ValueError, OSError) instead of finding them missing."""
+    if "\0" in case_id:
+        return "holds a NUL byte"
+    if not case_id.isprintable() or "\ufffd" in case_id:  # (U+FFFD: bytes that did not decode)
+        return "is not text"
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    longest = case_id + "_silhouette.png"  # the longest name a case's files have
+    if len(os.fsencode(longest)) > limit:
+        return f"is {len(os.fsencode(case_id))} bytes long, too long for its files' names on this file system"
+    return ""
 
 
 def read_part_labels(path: Path) -> np.ndarray:

@@ -53,12 +53,8 @@ class ExportFormatError(ValueError):
     """An export asked for in a format the exporter does not write (a file name's suffix)."""
 
 
-class DatasetListError(ValueError):
-    """A dataset's split list (test.txt, ...) that is not a list of case ids."""
-
-
 USER_ERRORS = (PredictionError, BodyModelError, ImageLoadError, ModelFileError, ParamsFileError,
-               ExportFormatError, DatasetListError, FileNotFoundError)
+               ExportFormatError, FileNotFoundError)
 
 __all__ = ["USER_ERRORS", "BodyModelError", "Cancelled", "ExportFormatError", "ImageLoadError", "ModelFileError",
            "NoPersonFound", "ParamsFileError", "PersonNotThere", "PredictionError"]

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from inference.crop import uncrop_parts
-from inference.datasets import Case, list_cases, parts_to_render, read_case
+from inference.datasets import Case, case_id_problem, list_cases, parts_to_render, read_case
 from inference.detect import Person
 from inference.errors import USER_ERRORS
 from inference.file_writes import atomic_write
@@ -25,7 +25,6 @@ from inference.pipeline import Predictor
 from inference.refine import refine_fit
 from inference.types import BodyParams, Prediction
 
-from .set_settings import case_id_problem
 from .smplify import SMPLify
 
 MAX_SKIPPED_SHOWN = 10  # eval.md names this many cases that could not be read (eval.json all of them)

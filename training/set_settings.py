@@ -10,7 +10,6 @@ message.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -138,23 +137,6 @@ def finite_number(minimum: float, meaning: str = ""):
 
     parse.__name__ = f"number of at least {minimum:g}"  # (argparse names the type in some messages)
     return parse
-
-
-def case_id_problem(folder: Path, case_id: str) -> str:
-    """Why the entry `case_id` of a split list (inference.datasets.list_cases) cannot name a case's files in
-    `folder`, '' when it can: a NUL byte, or a name longer than the file system takes once a case file's suffix is
-    added (NAME_MAX bytes of the folder, 255 when it cannot say). Such a name made every look for the case's files
-    raise (ValueError, OSError) instead of finding them missing: a traceback after the models had loaded."""
-    if "\0" in case_id:
-        return "holds a NUL byte"
-    try:
-        limit = os.pathconf(folder, "PC_NAME_MAX")
-    except (OSError, ValueError):
-        limit = 255
-    longest = case_id + "_silhouette.png"  # the longest name a case's files have (inference/datasets.py)
-    if len(os.fsencode(longest)) > limit:
-        return f"is {len(os.fsencode(case_id))} bytes long, too long for its files' names on this file system"
-    return ""
 
 
 seed_type = whole_number(0)

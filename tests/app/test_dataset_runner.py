@@ -608,26 +608,27 @@ def test_stop_ends_a_paused_dataset_run_and_its_pause(qtbot, held_dataset, synth
 
 def test_a_split_list_that_is_not_text_is_named_and_the_default_open_shows_every_case(qtbot, dataset_copy,
                                                                                      predictor_factory, model_config):
-    """A binary test.txt made file names of its bytes: asked for by name, the split is refused in words; opened by
-    default (the first list present), the folder's cases are listed with a note, as for an empty default list, so
-    the split box can be used; a split list that reads is used as before."""
+    """A binary test.txt made file names of its bytes (an open that failed on one too long): its lines that cannot
+    name a case are left out and said; with none left, asked for by name, the split is refused in words, and opened
+    by default (the first list present) the folder's cases are listed with a note, as for an empty default list,
+    so the split box can be used; a list with one such line among good ones lists the good ones."""
     ds = DatasetSession(predictor_factory, model_config)
     errors, warnings = [], []
     ds.error.connect(errors.append)
     ds.warning.connect(warnings.append)
     try:
-        (dataset_copy / "test.txt").write_bytes(bytes(range(256)) * 4)
+        (dataset_copy / "test.txt").write_bytes(bytes(range(1, 256)) * 4)
         assert ds.open(dataset_copy, run=False, split="test") == 0
-        assert errors == [f"cannot open dataset {dataset_copy}: test.txt is not a list of case ids (line 1 is not "
-                          "text)"], errors
+        assert len(errors) == 1 and errors[0].startswith(f"cannot open dataset {dataset_copy}: test.txt: ")
+        assert "left out that cannot name a case" in errors[0] and "is not text" in errors[0], errors
         assert ds.open(dataset_copy, run=False) == 3 and ds.reader.split == "all"
-        assert warnings == [f"test.txt is not a list of case ids (line 1 is not text): showing all 3 cases of "
-                            f"{dataset_copy} instead"], warnings
+        assert len(warnings) == 1 and warnings[0].endswith(f": showing all 3 cases of {dataset_copy} instead")
         (dataset_copy / "test.txt").write_text("")
         assert ds.open(dataset_copy, run=False) == 3 and ds.reader.split == "all"
         assert warnings[-1].startswith("the test split lists no cases: showing all 3 cases")
-        (dataset_copy / "test.txt").write_text("/00001_image.png\n")
-        assert ds.open(dataset_copy, run=False) == 1 and ds.reader.split == "test" and len(warnings) == 2
+        (dataset_copy / "test.txt").write_text("/00001_image.png\n\x07bell\n/00002_image.png\n")
+        assert ds.open(dataset_copy, run=False) == 2 and ds.reader.split == "test"
+        assert warnings[-1] == "test.txt: 1 line left out that cannot name a case (the first, '\\x07bell', is not text)"
     finally:
         ds.shutdown()
 

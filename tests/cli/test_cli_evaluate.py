@@ -269,7 +269,7 @@ def test_a_failed_write_is_one_line_and_keeps_the_previous_table(labelled, tmp_p
 
 @pytest.mark.parametrize("line, why", [("\0", "holds a NUL byte"),
                                        ("/" + "a" * 300 + "_image.png", "is 300 bytes long, too long for its files'"),
-                                       (bytes(range(1, 256)).decode("latin-1") + "\0", "holds a NUL byte")],
+                                       (bytes(range(1, 256)).decode("latin-1") + "\0", "is not text")],
                          ids=["nul", "long", "random bytes"])
 def test_a_split_line_that_cannot_name_a_case_is_refused_before_the_models_load(tmp_path, capsys, no_models, line,
                                                                                   why):
@@ -279,7 +279,7 @@ def test_a_split_line_that_cannot_name_a_case_is_refused_before_the_models_load(
     (data / "test.txt").write_text(f"/00000_image.png\n{line}\n", encoding="latin-1")
     assert main(["evaluate", str(data), "--out", str(tmp_path / "X")]) == 2
     _one_line_error(capsys, f"error: --split test: {data / 'test.txt'} lists ", f", which {why}",
-                    "not a case name (NNNNN, as in /NNNNN_image.png): mend the list or make it again")
+                    "not a case name (NNNNN, as in /NNNNN_image.png)", "mend the list or make it again")
     assert not (tmp_path / "X").exists()
 
 

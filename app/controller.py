@@ -80,6 +80,10 @@ class _Remembered:
     person: int
     stamp: tuple[int, int]
     config: object
+    # the body on screen when it is no detected person's (KeptResult): a fit of the whole image (Shift+F5), or a
+    # parameter file's body (`opened`, the file it came from; the entry is then the file's, not the photo's)
+    whole: object = None
+    opened: object = None
 
     def nbytes(self) -> int:
         """The arrays held: the image, its display copy and each prediction's arrays (its part probabilities,
@@ -99,9 +103,17 @@ class _Remembered:
                     add(getattr(value, f, None), depth + 1)
 
         add(self.shown)
-        for r in self.results.values():
+        for r in (*self.results.values(), self.whole):
             add(r)
         return sum(arrays.values())
+
+    def edited(self) -> str:
+        """Whose edits it holds, in words ('' for none): 'person 1 and person 3', 'the body of NAME.npz'."""
+        whole = self.whole
+        if whole is None or whole.params is whole.prediction.params or whole.params is whole.prediction.network_params:
+            return edited_people(self.results)
+        body = f"the body of {self.opened.name}" if self.opened is not None else "the body fitted to the whole image"
+        return " and ".join(x for x in (edited_people(self.results), body) if x)
 
 
 def _set_aside_boxes(prediction) -> tuple:
@@ -338,7 +350,9 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
     @Slot()
     def _repose(self) -> None:
         params, self._pending = self._pending, None
-        if params is None or self.session.prediction is None:
+        # (an edit still pending when another person or image came on screen is not theirs: `_keep_current` and
+        # `_remember_shown` re-pose it first, for the body it was made on)
+        if params is None or self.session.prediction is None or params is not self.session.params:
             return
         body = self.body_model()
         if body is None:
@@ -359,21 +373,27 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         shown = self.session.shown
         if shown is None:
             return
-        key, stamp = file_key(shown.source)
+        self.flush()  # (an edit still pending is the body on screen's)
+        opened, pred = self.opened_params(), self.session.prediction
+        # a parameter file's body is kept as the file's (opened again, it comes back as left); the photo under it is
+        # fitted anew when opened itself
+        key, stamp = file_key(opened.path if opened is not None else shown.source)
         if key is None:
             return
         self._keep_current()
-        results = dict(self.session.results)
-        if not results:
+        results = dict(self.session.results) if opened is None else {}
+        whole = keep_result(self.session) if pred is not None and pred.person < 0 else None
+        if not results and whole is None:
             return
         self._remembered.pop(key, None)
-        self._remembered[key] = _Remembered(shown, results, self.session.person, stamp, self.config)
+        entry = _Remembered(shown, results, self.session.person, stamp, self.config, whole, opened)
+        self._remembered[key] = entry
         total = 0
         for n, k in enumerate(reversed(list(self._remembered))):  # newest first: the oldest go beyond the limits
             total += self._remembered[k].nbytes()
             if total > REMEMBERED_BYTES or n >= REMEMBERED_IMAGES:
                 del self._remembered[k]
-        edited = edited_people(results)
+        edited = entry.edited()
         if key not in self._remembered and edited:  # too large to keep even alone: say so while it can be undone
             self.error.emit(f"{shown.name} is too large to keep its fits while another image is shown: coming back "
                             f"to it fits it again, without your edits of {edited} (export them first)")
@@ -387,7 +407,8 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         current = keep_result(self.session)
         if current is not None:
             shown[max(int(current.prediction.person), 0)] = current  # (-1: the whole image, asked as person 0)
-        images = [(self.session.shown, shown), *((e.shown, e.results) for e in self._remembered.values())]
+        images = [(self.session.shown, shown), *((e.shown, {0: e.whole, **e.results} if e.whole else e.results)
+                                                 for e in self._remembered.values() if e.opened is None)]
         fits = []
         for image, results in images:
             key = file_key(image.source)[0] if image is not None and not image.as_case else None
@@ -406,9 +427,12 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         if entry.shown.as_case:  # a dataset case's fit (`open_case`): a photo opened is fitted as a photo
             del self._remembered[key]
             return False
-        if entry.stamp != stamp or entry.config != self.config:  # the file or the settings changed since
+        # the file or the settings changed since (a parameter file's body depends only on the body model)
+        other = (entry.config.body_model_path != self.config.body_model_path if entry.opened is not None
+                 else entry.config != self.config)
+        if entry.stamp != stamp or other:
             del self._remembered[key]
-            edited = edited_people(entry.results)
+            edited = entry.edited()
             if edited:  # fitted anew: the edits are gone, and the user is told why (a banner, until dismissed)
                 why = "changed on disk" if entry.stamp != stamp else "was fitted with other settings"
                 self.error.emit(f"{Path(path).name} {why} since you left it: fitted again, your edits of "
@@ -428,8 +452,10 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self._replace_shown(entry.shown)
         for k, kept in entry.results.items():
             self.session.set_result(k, kept)
-        shown = entry.results.get(entry.person) or next(iter(entry.results.values()))
+        shown = entry.whole or entry.results.get(entry.person) or next(iter(entry.results.values()))
         self._restore(shown)
+        if entry.opened is not None:
+            self._opened = entry.opened  # (F5, exports and the title know the file again)
         searched = next((k.prediction for k in entry.results.values() if k.prediction.searched), None)
         if searched is not None:  # the figures its search set aside, drawn again
             self.session.set_set_aside(_set_aside_boxes(searched))
@@ -545,12 +571,19 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
             self._on_everyone_result(job_id, prediction)
             return
         self.session.set_busy(False)
-        self._throttle.stop()
-        self._pending = None
-        self._merge_key = None
-        self._kept = None
         people = tuple(prediction.people)
         person = prediction.person
+        # the body on screen, edited while the job ran perhaps: another person's is kept as theirs (a box fit
+        # ran meanwhile); the one the new result replaces (a re-run, a parameter file's body) leaves its edits one
+        # Ctrl+Z away on the new result
+        self.flush()
+        on_screen, carried = self.session.prediction, None
+        if on_screen is not None and on_screen.person != person and not on_screen.params_file:
+            self._keep_current()
+        elif on_screen is not None and self.edited():
+            carried = (*self.session.undo_redo()[0], self.session.params)
+        self._merge_key = None
+        self._kept = None
         if job_id == self._box_job and person in self.session.results:
             # a box around someone fitted before: their fit (edits and all) is shown, never replaced by a fresh one
             self._restore(self.session.results[person])
@@ -563,6 +596,8 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
             self.session.set_set_aside(_set_aside_boxes(prediction))
         quality, network, parts = self._job_extras(job_id)
         self.session.set_prediction(prediction, quality, network, parts, made_with=self.config)
+        if carried:
+            self.session.set_history(prediction.params, carried, ())
         # a result is on screen: the last failed prediction is no longer news (errors about files that could
         # not be opened are not resolved by it: they stay until dismissed)
         self._failure.resolve()
@@ -574,7 +609,8 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self.status.emit(f"{self.session.shown.name}: done{who}"
                          + (" (refined)" if prediction.refined else "")
                          + (f"; the fits of {people_text(dropped)}, made with other settings, are dropped (Fit "
-                            f"everyone fits them again)" if dropped else ""))
+                            f"everyone fits them again)" if dropped else "")
+                         + ("; Ctrl+Z brings back the edited body it replaced" if carried else ""))
         if self._everyone:  # "fit everyone" asked for during the re-run
             self.session.set_busy(True)
             self._next_everyone()

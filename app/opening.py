@@ -126,6 +126,9 @@ class OpeningMixin:
         says why in one line). It waits for the body model when that is still loading. Returns True when the
         read started."""
         p = Path(path)
+        if self._can_recall(p):  # left for another image: back as it was left (edits included)
+            self._leave_list_for(p)
+            return self._recall(p)
         if self._body is None and not self._current_load:
             self.error.emit(f"{p.name}: no body model is loaded to pose it (see the settings)")
             return False

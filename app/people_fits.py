@@ -7,18 +7,29 @@ a kept fit is never replaced by a fresh one without a word.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from inference.detect import MIN_BOX_PX
+from inference.params_prediction import output_name
 
 from .results import KeptResult, keep_result
 from .worker import UserBox
+
+_FILE_PERSON = re.compile(r".+_p(\d+)")  # NAME_pN (inference/predict_outputs.output_stems)
 
 
 def edited_people(results: dict) -> str:
     """'person 1 and person 3': the people of {person: KeptResult} whose body was edited ('' for none)."""
     return " and ".join(f"person {k + 1}" for k, r in sorted(results.items())
                         if r.params is not r.prediction.params and r.params is not r.prediction.network_params)
+
+
+def file_person(path) -> int:
+    """The person (from 0) a parameter file holds by its name: NAME_pN of `predict --all-people` is person N, any
+    other name person 1 (0)."""
+    m = _FILE_PERSON.fullmatch(output_name(path))
+    return max(int(m[1]) - 1, 0) if m else 0
 
 
 def people_text(keys) -> str:
@@ -44,12 +55,23 @@ class PeopleFitsMixin:
         result arrives, and both the start and the end of the re-run say so."""
         if self.session.shown is not None and not self._no_photo_to_fit():
             self._everyone, self._everyone_job = [], 0
-            person = self.session.person
+            person, pred, opened = self.session.person, self.session.prediction, self.opened_params()
+            edited_body = opened is not None and self.edited()
             aside = self._set_results_aside(everyone=False)
-            self._submit()
+            if opened is not None:  # a parameter file's body: the person the file holds (NAME_pN: person N)
+                person = file_person(opened.path)
+                self._submit(person=person)
+            elif pred is not None and pred.person < 0 and not pred.searched:  # fitted as a whole (Shift+F5): again
+                self._submit(person=-1)
+            else:
+                self._submit()
             notes = []
+            if edited_body:
+                notes.append(f"the new result replaces your edits of {opened.name} (Esc keeps them; Ctrl+Z on the "
+                             "new result brings them back)")
             if edited_people({k: r for k, r in aside.items() if k == person}):
-                notes.append(f"the new result replaces your edits of person {person + 1} (Esc keeps them)")
+                notes.append(f"the new result replaces your edits of person {person + 1} (Esc keeps them; Ctrl+Z "
+                             "on the new result brings them back)")
             stale = {k: r for k, r in aside.items() if k != person}
             if stale:
                 edited = edited_people(stale)
@@ -210,7 +232,9 @@ class PeopleFitsMixin:
         return len(self._everyone) + 1
 
     def _keep_current(self) -> None:
-        """Keep the result on screen (edits included) among the people's results."""
+        """Keep the result on screen (edits included, an edit still pending re-posed first) among the people's
+        results."""
+        self.flush()
         pred = self.session.prediction
         if pred is not None and pred.person >= 0:
             self.session.set_result(int(pred.person), keep_result(self.session))

@@ -1,6 +1,7 @@
 from tests.app.support import (  # noqa: F401
                                app_settings,
                                body_model,
+                               controller,
                                dataset_copy,
                                fitted,
                                model_config,

@@ -92,7 +92,7 @@ class SlowPredictor:
         self.delay = delay
         self.calls = 0
 
-    def predict(self, image, box=None, cancel=None, person: int = 0, **kw):
+    def _wait(self, cancel) -> None:
         from inference.pipeline import Cancelled
 
         self.calls += 1
@@ -101,7 +101,14 @@ class SlowPredictor:
             if cancel is not None and cancel():
                 raise Cancelled("cancelled")
             time.sleep(0.01)
+
+    def predict(self, image, box=None, cancel=None, person: int = 0, **kw):
+        self._wait(cancel)
         return self.inner.predict(image, box=box, cancel=cancel, person=person, **kw)
+
+    def predict_box(self, image, box, cancel=None, **kw):
+        self._wait(cancel)
+        return self.inner.predict_box(image, box, cancel, **kw)
 
 
 def factory_for(predictor, base_config):
@@ -186,6 +193,16 @@ def body_model():
     from inference.body_model import BodyModel
 
     return BodyModel()
+
+
+@pytest.fixture
+def controller(qtbot, app_settings, predictor_factory, model_config):
+    """A Controller on the real predictor (shut down after the test)."""
+    from app.controller import Controller
+
+    c = Controller(app_settings, predictor_factory, config=model_config)
+    yield c
+    c.shutdown()
 
 
 @pytest.fixture

@@ -16,18 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.controller import Controller
 from tests.app.support import SAMPLES, read_rgb
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
 GUI_LIMIT_S = 5.0  # a drop must return to the event loop well within this
-
-
-@pytest.fixture
-def controller(qtbot, app_settings, predictor_factory, model_config):
-    c = Controller(app_settings, predictor_factory, config=model_config)
-    yield c
-    c.shutdown()
 
 
 @pytest.fixture

@@ -21,13 +21,6 @@ from tests.app.support import (
 needs_detector = pytest.mark.skipif(not detector_ready()[0], reason=detector_ready()[1])
 
 
-@pytest.fixture
-def controller(qtbot, app_settings, predictor_factory, model_config):
-    c = Controller(app_settings, predictor_factory, config=model_config)
-    yield c
-    c.shutdown()
-
-
 def _wait_prediction(qtbot, c, timeout=30000):
     qtbot.waitUntil(lambda: c.session.prediction is not None and not c.session.busy, timeout=timeout)
     return c.session.prediction
@@ -518,7 +511,8 @@ def test_a_mesh_export_waits_for_an_edit_the_body_model_has_not_posed(qtbot, con
     monkeypatch.setattr(controller, "body_model", lambda: None)  # as while a model file loads
     monkeypatch.setattr(controller, "_current_load", 1)
     edited = replace(pred.params, betas=pred.params.betas + 1.0)
-    controller._pending = edited  # what an edit leaves for the throttled re-pose
+    controller.session.set_params(edited, record_undo=True)  # what an edit leaves for the throttled re-pose
+    controller._pending = edited
     for writer in (lambda: controller._mesh_writer(tmp_path / "b.obj", "body"),
                    lambda: controller._scene_writer(tmp_path / "s.glb")):
         with pytest.raises(RuntimeError, match="still loading"):

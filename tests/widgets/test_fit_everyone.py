@@ -172,7 +172,7 @@ def test_a_cancelled_rerun_or_whole_image_fit_puts_every_result_back(qtbot, wind
         assert len(s.people) == 2 and "2 of 2 fitted" in strip.summary.text()
     assert any("set aside (Esc puts them back)" in m for m in messages)
     c.rerun()
-    assert "replaces your edits of person 1 (Esc keeps them)" in messages[-1]
+    assert "replaces your edits of person 1 (Esc keeps them; Ctrl+Z on the new result brings them back)" in messages[-1]
     qtbot.waitUntil(lambda: not s.busy, timeout=60000)
     assert s.params is s.prediction.params and set(s.results) == {0, 1}  # person 1's new result, person 2's kept
 

@@ -77,7 +77,14 @@ class BatchLog:
             raise
 
     def write(self, finished_at: str | None = None, **row) -> None:
-        """Append one row (summary columns as keyword arguments); finished_at: now unless given."""
+        """Append one row (summary columns as keyword arguments); finished_at: now unless given. The image is
+        logged by its absolute path (`_absolute`)."""
+        if row.get("image"):
+            row["image"] = _absolute(row["image"])
+        self._append(row, finished_at)
+
+    def _append(self, row: dict, finished_at: str | None = None) -> None:
+        """Append `row` with the image path as it is in `row`."""
         row = summary_row(**row, rank=self.rank, finished_at=now() if finished_at is None else finished_at)
         try:
             self._writer.writerow(row)
@@ -95,6 +102,13 @@ class BatchLog:
             self._fh.close()  # (releases the lock of an exclusive log)
         except OSError:
             pass
+
+
+def _absolute(image: str | Path) -> str:
+    """An image path as the logs and summary.csv record it: absolute, so that a reader in another working folder
+    (the app opening NAME.npz finds its photo through summary.csv, inference.params_prediction) reaches it. The
+    user's messages keep the path as typed."""
+    return str(Path(image).absolute())
 
 
 def _header(path: Path) -> list[str] | None:
@@ -170,8 +184,8 @@ def adopt_table(out: Path, log: BatchLog) -> int:
     known = {r["output"] for r in read_logs(out)}
     table = _one_based(read_summary(out / SUMMARY))
     rows = [r for r in table if r["output"] not in known and r["status"] != "pending"]
-    for r in rows:
-        log.write(**{c: r.get(c) for c in SUMMARY_COLUMNS}, finished_at="")
+    for r in rows:  # (a relative image path stays as that table wrote it: relative to a folder not known here)
+        log._append({c: r.get(c) for c in SUMMARY_COLUMNS}, finished_at="")
     return len(rows)
 
 
@@ -477,7 +491,8 @@ def merge_summary(out: Path, images: list[Path], stems: list[str]) -> Path:
             fcntl.flock(fh, fcntl.LOCK_EX)
         except (ImportError, OSError):  # no POSIX locks here: an unlocked merge is still a valid table
             pass
-        return write_summary(out / SUMMARY, merge_rows(images, stems, read_logs(out), out), COLUMNS)
+        rows = merge_rows([Path(_absolute(p)) for p in images], stems, read_logs(out), out)
+        return write_summary(out / SUMMARY, rows, COLUMNS)
 
 
 def count(merged: list[dict]) -> dict[str, int]:

@@ -4,7 +4,8 @@ The panes' title rows (a title, pickers, check boxes, view buttons) need 400-550
 folder list and the inspector in a 1280 x 720 window a pane gets less, and a QHBoxLayout's minimum width would
 then squeeze the inspector instead. In a FlowLayout the row's minimum width is its widest item: a narrow pane
 shows its controls on two rows, a wide one on one. Stretch items (addStretch) push the items after them to the
-right end of their row, as in a QHBoxLayout.
+right end of their row, as in a QHBoxLayout. `max_per_row` caps a row's items (the part legend: rows of three
+in a wide pane, of two or one in a narrow one).
 """
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from PySide6.QtWidgets import QLayout, QLayoutItem, QSizePolicy, QSpacerItem, QW
 
 
 class FlowLayout(QLayout):
-    def __init__(self, parent: QWidget | None = None, spacing: int = 6):
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6, max_per_row: int | None = None):
         super().__init__(parent)
+        self.max_per_row = max_per_row
         self._items: list[QLayoutItem] = []
         self._stretch_after: set[int] = set()  # indices of the items an addStretch() came before
         self.setSpacing(spacing)
@@ -60,12 +62,12 @@ class FlowLayout(QLayout):
         self._place(rect, move=True)
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        """All items on one row."""
+        """All items on one row (`max_per_row` to a row)."""
         w = h = 0
-        for item in self._visible():
-            s = item.sizeHint()
-            w += s.width() + (self.spacing() if w else 0)
-            h = max(h, s.height())
+        for row in self._rows(1 << 24):
+            if row:
+                w = max(w, sum(item.sizeHint().width() for item, _ in row) + self.spacing() * (len(row) - 1))
+                h += max(item.sizeHint().height() for item, _ in row) + (self.spacing() if h else 0)
         m = self.contentsMargins()
         return QSize(w + m.left() + m.right(), h + m.top() + m.bottom())
 
@@ -93,7 +95,7 @@ class FlowLayout(QLayout):
             if item.widget() is None or item.widget().isHidden():
                 continue
             w = item.sizeHint().width()
-            if rows[-1] and used + self.spacing() + w > width:
+            if rows[-1] and (used + self.spacing() + w > width or len(rows[-1]) == self.max_per_row):
                 rows.append([])
                 used = 0
             used += (self.spacing() if rows[-1] else 0) + w

@@ -38,10 +38,16 @@ ORIENT_TIPS = {"y": "turn the body about the vertical (180: seen from behind)",
 
 
 class ValueSlider(QWidget):
-    """A horizontal slider with a value label; value() in float units."""
+    """A horizontal slider with a value label; value() in float units.
+
+    It holds the true value, which may lie beyond the slider's range (a parameter file's beta of 5 on a ±3
+    slider) or between its steps (a fitted angle of -78.65° on a 1° slider): the label shows it, the handle
+    rests at the nearest place it can. A step (arrow key, page key, wheel) from a value beyond the range moves
+    from that value (5.00 -> 4.99), not from the range's end; a drag sets the value under the handle."""
 
     valueChanged = Signal(float)
     released = Signal()
+    BEYOND = "#b36b00"  # the label of a value beyond the slider's range
 
     def __init__(self, lo: float, hi: float, steps_per_unit: float, fmt: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -57,28 +63,60 @@ class ValueSlider(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.slider, 1)
         lay.addWidget(self.label)
+        self._value = self.slider.value() / self.k
+        self._pos = self.slider.value()  # the handle's place when the value was last set
+        self._absolute = False  # set_value: the value is the handle's place, as a drag gives
         self.slider.valueChanged.connect(self._changed)
         self.slider.sliderReleased.connect(self.released)
-        self._show(self.slider.value())
+        self._show()
 
-    def _show(self, v: int) -> None:
-        self.label.setText(self.fmt.format(v / self.k))
+    def _beyond(self, v: float) -> bool:
+        return not self.slider.minimum() <= round(v * self.k) <= self.slider.maximum()
 
-    def _changed(self, v: int) -> None:
-        self._show(v)
-        self.valueChanged.emit(v / self.k)
+    def _show(self) -> None:
+        v = self._value
+        # at the slider's resolution, and + 0.0 so that -0.3° reads "+0°" (not "-0°"), as the handle's place would
+        self.label.setText(self.fmt.format(round(v * self.k) / self.k + 0.0))
+        beyond = self._beyond(v)
+        self.label.setStyleSheet(f"color: {self.BEYOND};" if beyond else "")
+        lo, hi = self.slider.minimum() / self.k, self.slider.maximum() / self.k
+        self.label.setToolTip(f"beyond the slider's range ({lo:g} to {hi:g}): a step moves from this value, a drag "
+                              "sets the value under the handle" if beyond else "")
+
+    def _place(self) -> None:
+        """The handle at the value, or at the end of the range nearest to it."""
+        with QSignalBlocker(self.slider):
+            self.slider.setValue(int(round(self._value * self.k)))  # (QSlider clamps to its range)
+        self._pos = self.slider.value()
+
+    def _changed(self, pos: int) -> None:
+        if self._beyond(self._value) and not (self._absolute or self.slider.isSliderDown()):
+            self._value = self._value + (pos - self._pos) / self.k
+            if self._beyond(self._value):
+                self._place()
+            else:
+                self._pos = pos
+        else:
+            self._value = pos / self.k
+            self._pos = pos
+        self._show()
+        self.valueChanged.emit(self._value)
 
     def value(self) -> float:
-        return self.slider.value() / self.k
+        return self._value
 
     def set_value_silently(self, v: float) -> None:
-        with QSignalBlocker(self.slider):
-            self.slider.setValue(int(round(v * self.k)))
-        self._show(self.slider.value())
+        self._value = float(v)
+        self._place()
+        self._show()
 
     def set_value(self, v: float) -> None:
-        """As if the user moved it (emits valueChanged)."""
-        self.slider.setValue(int(round(v * self.k)))
+        """As if the user dragged the handle there (emits valueChanged)."""
+        self._absolute = True
+        try:
+            self.slider.setValue(int(round(v * self.k)))
+        finally:
+            self._absolute = False
 
 
 class Inspector(QWidget):
@@ -145,8 +183,9 @@ class Inspector(QWidget):
         self.joint_box.currentIndexChanged.connect(self._joint_changed)
 
         # buttons
-        # short labels: the three side by side fit the pane at 1280 x 720 (the names are in the tooltips)
-        self.reset_button = QPushButton("Reset")
+        # short labels: the three side by side fit the pane at 1280 x 720 (the names are in the tooltips); "Reset body"
+        # tells this button from the 3D pane's "Reset view" beside it
+        self.reset_button = QPushButton("Reset body")
         self.reset_button.setToolTip("Reset to the prediction (Ctrl+R)")
         self.undo_button = QPushButton("Undo")
         self.undo_button.setToolTip("Undo the last edit (Ctrl+Z)")
@@ -157,7 +196,8 @@ class Inspector(QWidget):
         self.undo_button.clicked.connect(controller.undo)
         buttons = QHBoxLayout()
         for b in (self.reset_button, self.undo_button, self.redo_button):
-            b.setMinimumWidth(48)  # below the style's 80 px least button: three fit a 240 px pane
+            # below the style's 80 px least button, but never cutting the label: three fit a 240 px pane
+            b.setMinimumWidth(max(48, b.fontMetrics().horizontalAdvance(b.text()) + 16))
             buttons.addWidget(b)
 
         info = QGroupBox("Prediction")
@@ -287,7 +327,7 @@ class Inspector(QWidget):
             s = ValueSlider(lo, hi, 1.0, "{:+.0f}°")
             if fixed_joint == 0:  # the whole body: say what each does (its order is not x-y-z)
                 s.setToolTip(ORIENT_TIPS[a])
-            s.valueChanged.connect(lambda _v, fj=fixed_joint: self._angles_changed(fj))
+            s.valueChanged.connect(lambda v, fj=fixed_joint, k=len(out): self._angles_changed(fj, k, v))
             s.released.connect(self.controller.end_edit)
             form.addRow(a, s)
             out.append(s)
@@ -345,13 +385,15 @@ class Inspector(QWidget):
         if p is not None:
             self._edit(pose_edit.with_beta(p, i, v), ("beta", i))
 
-    def _angles_changed(self, fixed_joint: int | None) -> None:
+    def _angles_changed(self, fixed_joint: int | None, axis: int, value: float) -> None:
+        """Slider `axis` of a joint moved to `value`: only that angle changes (the other sliders show whole
+        degrees; read from them, the joint's other two angles would be rounded by every nudge)."""
         p = self.session.params
         if p is None:
             return
         j = 0 if fixed_joint == 0 else self.current_joint()
-        sliders = self.orient if j == 0 else self.joint
-        deg = np.array([s.value() for s in sliders])
+        deg = pose_edit.joint_euler(p, j)
+        deg[axis] = value
         self._edit(pose_edit.with_joint_euler(p, j, deg), ("joint", j))
 
 

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QApplication,
+    QComboBox,
     QFileDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
     QProgressBar,
     QSplitter,
     QTabWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +45,33 @@ IMAGE_FILTER = (f"Images and parameter files ({_IMAGES} {_PARAMS});;Images ({_IM
                 f"Parameter files ({_PARAMS});;All files (*)")
 NOTHING_FITTED = ("Nothing is fitted for this photo. Edit > Run the model again (F5) fits it; Fit the whole "
                   "image (Shift+F5) fits it as one person's crop; a Shift+drag box around a person fits them.")
+
+
+class TypingKeys(QObject):
+    """Installed on the main window: a key typed without Ctrl, Alt or Meta while a combo box, text field or spin
+    box has the focus goes to that widget, not to a one-key shortcut of the menus (N, R, P, 1, 3, 7, 9). Typing
+    "n" in the joint box jumps to "neck" instead of switching the body to the network's fit. The keys of a
+    shortcut still reach the window from any other widget (the 3D view, the photo, a slider, a list).
+
+    A ShortcutOverride goes to the focus widget, then to its parents up to the window while none accepts it:
+    one filter on the window sees it for every widget in it."""
+
+    TYPED_INTO = (QComboBox, QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
+    MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | \
+        Qt.KeyboardModifier.MetaModifier
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ShortcutOverride and self.typed(event):
+            focus = QApplication.focusWidget()
+            if isinstance(focus, self.TYPED_INTO) and focus.isEnabled():
+                event.accept()
+                return True
+        return False
+
+    @classmethod
+    def typed(cls, event) -> bool:
+        text = event.text()
+        return bool(text) and text.isprintable() and not (event.modifiers() & cls.MODIFIERS)
 
 
 class MainWindow(ExportDialogs, QMainWindow):
@@ -120,6 +152,8 @@ class MainWindow(ExportDialogs, QMainWindow):
         self.statusBar().addPermanentWidget(self.busy)
 
         self._build_menus()
+        self._typing = TypingKeys(self)
+        self.installEventFilter(self._typing)
         self._connect()
         self._sync_fit_choice()  # before any result: the fit the settings will give
         self.resize(1600, 960)

@@ -356,10 +356,12 @@ class ViewTitleBar(QWidget):
         self.fit.activated.connect(lambda _: self.fitChosen.emit(self.fit.currentData()))
         lay.addWidget(self.fit)
         self.buttons = {}
-        for name, tip in (("reset", "Reset view (R)"), ("front", "Front view (1)"), ("back", "Back view (9)"),
-                          ("side", "Side view (3)"), ("top", "Top view (7)")):
+        # "Reset view": the inspector beside this bar has a "Reset body" button that resets the body
+        for name, text, tip in (("reset", "Reset view", "Reset the 3D view (R)"), ("front", "Front", "Front view (1)"),
+                                ("back", "Back", "Back view (9)"), ("side", "Side", "Side view (3)"),
+                                ("top", "Top", "Top view (7)")):
             b = QToolButton()
-            b.setText(name.capitalize())
+            b.setText(text)
             b.setToolTip(tip)
             b.clicked.connect(lambda _=False, n=name: self.preset.emit(n))
             lay.addWidget(b)

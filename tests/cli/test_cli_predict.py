@@ -33,21 +33,6 @@ RESULT_SET = 9  # with --detect off: 4 PNGs (no _people.png) + obj + glb + npz +
 SUMMARY_FILES = ("summary.csv", "summary_ranks")  # the run's summary and per-writer logs (inference/batch_log.py)
 
 
-@pytest.fixture(scope="module")
-def predictor():
-    from inference.pipeline import WEIGHTS_DIR, Predictor
-
-    if not (WEIGHTS_DIR / "seg.pt").is_file():
-        pytest.skip("no trained weights")
-    return Predictor(device="cpu", detect="off")
-
-
-@pytest.fixture
-def cached_predictor(monkeypatch, predictor):
-    """Build the models once for these tests (the CLI still runs everything else for real)."""
-    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: predictor)
-
-
 @pytest.fixture
 def no_models(monkeypatch):
     """Fail the test if the command gets as far as building the models."""

@@ -96,7 +96,8 @@ def test_the_merge_keeps_every_writers_rows(tmp_path):
     assert [(r["index"], r["output"], r["status"], r["rank"]) for r in table] == [
         ("0", "c", "pending", ""), ("1", "a", "done", "0"), ("", "b", "done", "app")]
     assert table[1]["pck"] == "0.5" and table[2]["pck"] == "0.7"  # a skip keeps the row that wrote the files
-    assert written_logged(out) == {"a": ("a.png", "1", "in/a.png"), "b": ("b.png", "1", "in/b.png")}
+    assert written_logged(out) == {"a": ("a.png", "1", str(Path("in/a.png").absolute())),
+                                   "b": ("b.png", "1", str(Path("in/b.png").absolute()))}
     assert people_logged(out) == {"a": 1, "b": 1}
 
 

@@ -354,7 +354,9 @@ def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, per
     found = searched(p)
     if person in wrote:
         _remove_people_beyond(ctx, path, name, found)
-    found = max([found, *boxed_beyond(ctx, path, name, found)])  # (they stay: the scene shows them too)
+    # people fitted from a box beyond the search's stay, and the scene shows them too: those on record and the one
+    # this run wrote (a --box run into an --all-people folder; the records were read before it)
+    found = max([found, *boxed_beyond(ctx, path, name, found), *wrote])
     scene = job.out / f"{name}_scene.glb"
     names = present_names(job.out, name, person, found, searched(p))
     found = len(names)

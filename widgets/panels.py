@@ -115,6 +115,7 @@ class PhotoPanel(QWidget):
         self.canvas.clicked.connect(self._on_canvas_click)
         self.canvas.set_box_drawing(True)
         self.canvas.boxDrawn.connect(self._on_box_drawn)
+        self._tags: list = []  # the people's tags as last painted (paint_people), in the photo's pixels
         self.canvas.set_decorator(self._paint_people)
         self.people_list.personRequested.connect(self._on_person_box)
         self.people_list.zoomRequested.connect(self.zoom_to_person)
@@ -216,7 +217,7 @@ class PhotoPanel(QWidget):
         if not self.show_people.isChecked() or len(self.people) < 2 or self.shown is None:
             return
         s = self.shown.scale
-        k = person_at(self.people, pos.x() / s, pos.y() / s)
+        k = person_at(self.people, pos.x() / s, pos.y() / s, self._tags)
         if k is not None and k != self.person:
             self.personRequested.emit(k)
 
@@ -228,13 +229,14 @@ class PhotoPanel(QWidget):
         self.personBoxed.emit((box.left() / s, box.top() / s, box.right() / s, box.bottom() / s))
 
     def _paint_people(self, painter, origin, k: float) -> None:
+        self._tags = []  # (the tags drawn now, which a click on the photo tests first: person_at)
         if not self.show_people.isChecked() or self.shown is None or not (self.people or self.set_aside):
             return
         h, w = self.shown.display.shape[:2]
         photo = QRectF(origin.x(), origin.y(), k * w, k * h)  # the photo in the canvas, zoomed and panned
         fitted = self.prediction is not None and self.prediction.person == self.person
-        paint_people(painter, self.people, origin, k * self.shown.scale, self.person, fitted,
-                     bounds=photo.intersected(QRectF(self.canvas.rect())), set_aside=self.set_aside)
+        self._tags = paint_people(painter, self.people, origin, k * self.shown.scale, self.person, fitted,
+                                  bounds=photo.intersected(QRectF(self.canvas.rect())), set_aside=self.set_aside)
 
     def set_mesh(self, mesh) -> None:
         """An edited body: the overlay is drawn again once edits pause for OVERLAY_SETTLE_MS (a slider drag

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 
 THUMB = QSize(54, 78)
 MARGIN = 0.12  # of the box's size, around each thumbnail
+# px of the frame around the selected person's thumbnail. The icon is the thumbnail with this margin on each side,
+# blank (unselected) or the frame (selected), so the frame covers no pixel of the picture: QListView's icon mode
+# tints the whole icon of the selected item, which made the person on screen the hardest to read.
+FRAME = 3
+ICON = QSize(THUMB.width() + 2 * FRAME, THUMB.height() + 2 * FRAME)
 
 
 def thumbnail(display: np.ndarray, box, scale: float, size: QSize = THUMB) -> QImage:
@@ -56,9 +61,12 @@ class PeopleList(QWidget):
         self.list.setFlow(QListView.Flow.LeftToRight)
         self.list.setWrapping(False)
         self.list.setMovement(QListView.Movement.Static)
-        self.list.setIconSize(THUMB)
-        self.list.setGridSize(QSize(THUMB.width() + 14, THUMB.height() + 22))
-        self.list.setFixedHeight(THUMB.height() + 40)
+        self.list.setIconSize(ICON)
+        # 2 px between frames (the cell leaves out the style's empty 3 px beside each icon) and a line for the
+        # label: 6 of 9 thumbnails whole at the window's 1400 x 900 (5 with the 14 px between them before)
+        self.list.setGridSize(QSize(ICON.width() + 2, ICON.height() + self.list.fontMetrics().height() + 4))
+        self.list.setFixedHeight(self.list.gridSize().height() + self.list.horizontalScrollBar().sizeHint().height()
+                                 + 2 * self.list.frameWidth())
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.list.setToolTip("The people found in the photo: click one to show (or fit) it, double-click to zoom to it")
         self.fit_all = QPushButton("Fit everyone")
@@ -130,9 +138,11 @@ class PeopleList(QWidget):
                 item = QListWidgetItem()
                 item.setData(Qt.ItemDataRole.UserRole, n)
                 self.list.addItem(item)
+            # icons and labels before the selection: selecting lays the items out (to scroll to the current one),
+            # and items without them were laid out as empty, off their grid cells (never laid out again)
+            self._refresh()
             if 0 <= person < len(self.people):
                 self.list.setCurrentRow(person)
-        self._refresh()
 
     def set_current(self, person: int) -> None:
         with QSignalBlocker(self.list):
@@ -142,6 +152,24 @@ class PeopleList(QWidget):
     def set_results(self, results: dict[int, KeptResult]) -> None:
         self.results = dict(results)
         self._refresh()
+
+    def _icon(self, thumb: QPixmap) -> QIcon:
+        """The item's icon (ICON) for the thumbnail `thumb` (THUMB): the thumbnail on a blank margin, and for the
+        selected state its own pixmap framed in the palette's highlight colour (the label's, which the style
+        highlights itself), not the style's tint of the picture."""
+        icons = []
+        for framed in (False, True):
+            pm = QPixmap(ICON)
+            pm.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pm)
+            if framed:
+                painter.fillRect(pm.rect(), self.list.palette().color(QPalette.ColorRole.Highlight))
+            painter.drawPixmap(FRAME, FRAME, thumb)
+            painter.end()
+            icons.append(pm)
+        icon = QIcon(icons[0])
+        icon.addPixmap(icons[1], QIcon.Mode.Selected)
+        return icon
 
     def _refresh(self) -> None:
         for n in range(self.list.count()):
@@ -157,7 +185,7 @@ class PeopleList(QWidget):
                 painter.setPen(QColor(20, 20, 20))
                 painter.drawEllipse(pm.width() - 15, 3, 12, 12)
             painter.end()
-            item.setIcon(QIcon(pm))
+            item.setIcon(self._icon(pm))
             p = self.people[n]
             hpx = float(p.box[3] - p.box[1])
             item.setText(f"{n + 1}" + (" ✓" if kept is not None else ""))

@@ -29,8 +29,14 @@ def _side_color(i: int) -> QColor:
     return QColor(*rgb)
 
 
-def person_at(people, x: float, y: float) -> int | None:
-    """Index of the person whose box contains image point (x, y); the smallest box wins where boxes overlap."""
+def person_at(people, x: float, y: float, tags=()) -> int | None:
+    """Index of the person clicked at image point (x, y) (floats, the people's image px), or None. A tag of `tags`
+    (what `paint_people` returned when it last drew these people: [(person index or None, QRectF image px)],
+    topmost first) wins over every box, as it is drawn over them: its person, or None for a figure set aside (no
+    person). Else the person whose box contains the point; the smallest box wins where boxes overlap."""
+    for n, rect in tags:
+        if rect.contains(QPointF(x, y)):
+            return n
     hits = [(float((b[2] - b[0]) * (b[3] - b[1])), k) for k, b in ((k, np.asarray(p.box)) for k, p in enumerate(people))
             if b[0] <= x <= b[2] and b[1] <= y <= b[3]]
     return min(hits)[1] if hits else None
@@ -82,16 +88,18 @@ def tag_texts(n_people: int, selected: int, fitted: bool) -> list[str]:
 
 
 def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int = 0, fitted: bool = True,
-                 bounds: QRectF | None = None, set_aside=()) -> None:
+                 bounds: QRectF | None = None, set_aside=()) -> list:
     """Draw `people` (inference.detect.Person, image pixels) with image point (x, y) at widget point
     origin + k * (x, y). The selected person is drawn last, solid; the others dashed; the tags last of all, inside
     `bounds` (widget px, the visible photo; `place_tags`). `fitted`: the body on screen is the selected person's
     (their tag says "in 3D", else "selected": asked for, not fitted yet). `set_aside`: the boxes (x0, y0, x1, y1)
     image px of the figures the search turned away as animals, under the people: a grey dashed box on a dark line
     each, tagged SET_ASIDE_TAG where no person's tag is, so a user sees what the detector saw and where to
-    Shift+drag if it was a person."""
+    Shift+drag if it was a person. Returns the tags drawn, for `person_at`: [(person index, or None for a figure
+    set aside; the tag's QRectF in image px)], topmost first (a tag's place follows the zoom, the pan and the font:
+    it is known only here)."""
     if not people and not set_aside:
-        return
+        return []
     p.save()
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     ox, oy = origin.x(), origin.y()
@@ -136,6 +144,10 @@ def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int =
         p.setPen(QPen(col, 3.0 if sel else 2.0, Qt.PenStyle.SolidLine if sel else Qt.PenStyle.DashLine))
         p.drawRect(rect)
     p.setOpacity(1.0)
+    drawn = [*range(len(people), len(boxes)), *order]  # the order the tags are drawn in below: the last on top
+    placed = [(n if n < len(people) else None, QRectF((tags[n].left() - ox) / k, (tags[n].top() - oy) / k,
+                                                      tags[n].width() / k, tags[n].height() / k))
+              for n in reversed(drawn)]
     for n in range(len(people), len(boxes)):  # the tags over every skeleton and box, where they cover no other tag
         p.fillRect(tags[n], QColor(60, 60, 60))
         p.setPen(SET_ASIDE_COLOR)
@@ -147,3 +159,4 @@ def paint_people(p: QPainter, people, origin: QPointF, k: float, selected: int =
         p.setPen(QColor(20, 20, 20) if col.lightness() > 110 else QColor(250, 250, 250))
         p.drawText(tags[n], Qt.AlignmentFlag.AlignCenter, texts[n])
     p.restore()
+    return placed

@@ -27,6 +27,10 @@ ON_LEGS_UP = 0.25            # see on_legs: ... and its head at most this x thei
 SAME_FACE = 0.15            # two candidates whose faces lie closer than this x the smaller ROI side are one
 SAME_HEAD = 0.75            # see same_person
 SAME_KEYPOINTS = 0.1        # two people whose torso/head keypoints agree within this x body size are one
+# Two people of one detector hit (the very same score: one face or proposer peak, read in two passes) whose hips
+# agree within this x body size are one: in a synthetic crowd a woman half behind another walker was listed twice
+# (hips 0.12 and 0.19 x her size apart, noses 34 px: one skeleton reached for the man's head)
+SAME_HIT_HIPS = 0.25
 # A "person" whose box is smaller than this on its longer side (px) is not kept: at that size the landmark
 # model fires on specks (a bag on the ground in OpenCV's vtest street video: 16-26 px), and the people the
 # wide-shot search is for are 50 px tall and more
@@ -81,8 +85,9 @@ def same_person(a: Person, b: Person) -> bool:
     """True when two detections are one person: their head boxes overlap (IoU > HEAD_IOU), their head centres
     lie closer than SAME_HEAD x the larger head box's side (two people's heads never coincide in a photo: a
     second, partial skeleton on one person does), their nose, shoulders and hips agree within
-    SAME_KEYPOINTS x the body size, or their nose, arms and legs (`BODY`) do with left and right swapped (a
-    legs-only person under the photo's top edge, read once facing each way)."""
+    SAME_KEYPOINTS x the body size, they come from one detector hit with their hips together (SAME_HIT_HIPS), or
+    their nose, arms and legs (`BODY`) do with left and right swapped (a legs-only person under the photo's top
+    edge, read once facing each way)."""
     ka, kb = np.asarray(a.keypoints, np.float32), np.asarray(b.keypoints, np.float32)
     ha, hb = head_box(ka), head_box(kb)
     if box_iou(ha, hb[None])[0] > HEAD_IOU:
@@ -94,6 +99,9 @@ def same_person(a: Person, b: Person) -> bool:
     size = min(_body_size(ka), _body_size(kb))
     if float(np.median(np.hypot(*(ka[idx, :2] - kb[idx, :2]).T))) < SAME_KEYPOINTS * size:
         return True
+    if a.score == b.score and not (a.boxed or b.boxed):  # one hit read twice (SAME_HIT_HIPS)
+        if float(np.hypot(*(ka[[23, 24], :2] - kb[[23, 24], :2]).T).max()) < SAME_HIT_HIPS * size:
+            return True
     # one body read twice, left and right swapped (the front/back ambiguity of a person whose face the photo
     # does not show): the same points in mirrored roles, legs included, for the head may lie outside the photo
     d = float(np.median(np.hypot(*(ka[BODY, :2] - kb[MIRROR[BODY], :2]).T)))

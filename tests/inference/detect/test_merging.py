@@ -64,6 +64,27 @@ def test_one_legs_only_person_read_facing_each_way_is_one_person():
     assert not same_person(p, other_flipped) and len(merge_people([p, other_flipped])) == 2
 
 
+def test_two_readings_of_one_detector_hit_with_their_hips_together_are_one_person():
+    """A synthetic crowd's woman half behind another walker was listed twice (sweep101's big/00002): two skeletons
+    of one detector hit (the same score), hips 0.12 and 0.19 of her size apart, the head of one reaching for the
+    man's: one person. Two people of other hits with hips as close stay two, as do one hit's two readings with the
+    hips apart, and a person a user boxed."""
+    p = person(200, 100, 180, score=0.6176)
+    kp = p.keypoints.copy()
+    kp[:11, :2] += (25, -20)           # the head reaches for the man's: head boxes apart, nose ~32 px off
+    kp[11:13, :2] += (12, -6)          # the shoulders too
+    kp[23, :2] += (9, 5)
+    kp[24, :2] += (14, 7)              # hips 0.12-0.19 x the body size apart
+    other = Person(box=p.box + [10, -20, 10, 0], score=0.6176, keypoints=kp)
+    assert same_person(p, other) and len(merge_people([p, other])) == 1
+    assert not same_person(p, Person(box=other.box, score=0.7, keypoints=kp))  # another hit: two people
+    apart = kp.copy()
+    apart[23:25, 0] += 60
+    assert not same_person(p, Person(box=other.box, score=0.6176, keypoints=apart))
+    boxed = Person(box=other.box, score=0.6176, keypoints=kp, boxed=True)
+    assert not same_person(p, boxed)
+
+
 def test_of_two_duplicates_the_one_the_proposer_marks_at_the_hips_is_kept():
     """Two people one almost behind the other (first crowd tuning set, frame 12): a loose skeleton over both, with
     more sure keypoints, and the far one's own skeleton are one person by their heads. The proposer's peak on the

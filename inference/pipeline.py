@@ -491,8 +491,8 @@ class Predictor(PersonEvidence):
         if found is None:
             # (a person whose head the photo cuts off is the landmark model's blind spot: docs/crowds.md)
             raise NoPersonFound(f"no person found in the box ({x1 - x0:.0f} x {y1 - y0:.0f} px): draw it around "
-                                "the whole person, head to feet (a person whose head the photo cuts off is often not "
-                                "seen)")
+                                "the whole person, head to feet (a person whose head the photo cuts off, or who is "
+                                "mostly hidden behind someone, is often not seen)")
         from .detect.merging import same_person
 
         k = next((j for j, q in enumerate(people) if same_person(q, found)), None)

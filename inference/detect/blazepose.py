@@ -292,22 +292,25 @@ class PersonDetector(PersonSearch):
         person is scored 1.0): only the landmark passes' own checks apply (presence, passes that agree). ROIs centred
         on the box, their sides BOX_ROI_SCALES x its longer side (the landmark model is sensitive to the ROI: in a
         group photo one size finds the neighbour, another nobody); of the people found with at least BOX_SHARE_MIN
-        of their box inside the user's, the one whose box overlaps it most (IoU)."""
+        of their box inside the user's, the one whose box overlaps it most (IoU) and lies inside it most: the
+        product of the two (in a crowd a skeleton can join one walker's legs to a neighbour's head, which reaches out
+        of the box: it overlapped a 3 px wider box as much as the walker's own, 0.63 against 0.62, and won)."""
         image = as_rgb(image_rgb)
         x0, y0, x1, y1 = (float(v) for v in box)
         extent = max(x1 - x0, y1 - y0)
         if not extent >= 2:
             return None
         user = np.array([x0, y0, x1, y1], np.float32)
-        best, best_iou = None, 0.0
+        best, best_fit = None, 0.0
         with self._lock:
             for k in BOX_ROI_SCALES:
                 person = self.person_at(image, Roi((x0 + x1) / 2, (y0 + y1) / 2, extent * k), 1.0, look=False)
-                if person is None or box_share(person.box, user) < BOX_SHARE_MIN:
+                share = 0.0 if person is None else box_share(person.box, user)
+                if share < BOX_SHARE_MIN:
                     continue
-                iou = float(box_iou(np.asarray(person.box, np.float32), user[None])[0])
-                if iou > best_iou:
-                    best, best_iou = person, iou
+                fit = share * float(box_iou(np.asarray(person.box, np.float32), user[None])[0])
+                if fit > best_fit:
+                    best, best_fit = person, fit
         return None if best is None else replace(best, boxed=True)
 
     def add_person(self, image_rgb: np.ndarray, person: Person) -> None:

@@ -124,7 +124,7 @@ class EditingMixin:
         """The quality badge follows the fit on screen (refined or the network's own; an edited body keeps
         the numbers of the fit it came from)."""
         qualities = self.session.fit_qualities
-        which = self.shown_fit()
+        which = self.shown_fit() or self.fit_origin()  # (an edited body: the fit it was edited from)
         if which is not None and qualities.get(which) is not None:
             if self.session.quality is not qualities[which]:
                 self.session.set_quality(qualities[which])

@@ -38,6 +38,28 @@ def file_key(source) -> tuple[str | None, tuple[int, int]]:
         return None, ()
 
 
+def paths_in_text(text: str, limit: int = 1000) -> list[Path]:
+    """The files or folders a pasted text names, one per line (at most `limit` lines): a bare path, one in quotes
+    (a file manager's "Copy as path"), or a file:// address (percent-escapes decoded); the lines naming nothing
+    that exists are left out. [] for text that names none."""
+    from urllib.parse import unquote, urlparse
+
+    found = []
+    for line in text.splitlines()[:limit]:
+        line = line.strip().strip('"').strip("'").strip()
+        if line.lower().startswith("file://"):
+            url = urlparse(line)
+            line = unquote(url.path) if url.netloc in ("", "localhost") else ""
+        if not line or len(line) > 4096:
+            continue
+        try:
+            if Path(line).exists():
+                found.append(Path(line))
+        except (OSError, ValueError):  # (a name the system refuses: a NUL byte)
+            continue
+    return found
+
+
 class OpeningMixin:
     """Opening images, folders and parameter files for Controller (app/controller.py). Its state is set up by
     Controller.__init__: image_list, image_index, _opening, _decoding, _params_waiting, _opened, _relay,
@@ -45,6 +67,22 @@ class OpeningMixin:
     (_remember_shown, _can_recall, _recall) and jobs (_submit)."""
 
     __slots__ = ()  # no state of its own: the controller's, set up in its __init__
+
+    def open_recent(self, path: str | Path) -> bool:
+        """Open an entry of File > Recent files (an image, a folder or a parameter file, as a drop). One that is not
+        there any more leaves the list, which says so, instead of failing again after every start."""
+        p = Path(path)
+        try:
+            there = p.exists()
+        except (OSError, ValueError):
+            there = False
+        if not there:
+            left = self.settings.remove_recent_file(p)
+            if left is not None:
+                self.recentFilesChanged.emit(left)
+            self.error.emit(f"{p.name} is not there any more (moved or deleted): removed from Recent files")
+            return False
+        return self.open_paths([p])
 
     def open_paths(self, paths) -> bool:
         """Open dropped/chosen files and folders. Folders in UP-3D layout go to the dataset panel;

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.opening import paths_in_text
 from app.qt_images import from_qimage
 from inference import image_io as imageio
 
@@ -278,7 +279,7 @@ class MainWindow(ExportDialogs, QMainWindow):
             a = QAction(Path(f).name, self)
             a.setStatusTip(f)
             a.setToolTip(f)
-            a.triggered.connect(lambda _=False, f=f: self.controller.open_paths([f]))
+            a.triggered.connect(lambda _=False, f=f: self.controller.open_recent(f))
             self.recent_menu.addAction(a)
         if files:
             self.recent_menu.addSeparator()
@@ -586,9 +587,10 @@ class MainWindow(ExportDialogs, QMainWindow):
                 self.show_image_tab()
                 return self.controller.open_array(from_qimage(img), source)
         if md.hasText():
-            text = md.text().strip()
-            if text and len(text) < 4096 and Path(text).exists():
-                return self.controller.open_paths([text])
+            paths = paths_in_text(md.text())
+            if paths:
+                self.show_image_tab()
+                return self.controller.open_paths(paths)
         self.show_error(f"nothing to open in the {source}: expected an image, image files or a parameter file")
         return False
 

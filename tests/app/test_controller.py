@@ -95,6 +95,30 @@ def test_a_recent_file_gone_since_leaves_the_list(qtbot, controller, photo, tmp_
     assert controller.settings.add_recent_file(tmp_path / "bad\udcffname.png") == before
 
 
+def test_a_recent_entry_gone_since_leaves_the_list_when_picked(qtbot, controller, photo, tmp_path):
+    """File > Recent files goes through open_recent: an image or a parameter file deleted since leaves the list (and
+    the settings) and says so (before, "file not found" each time, the entry back after every start); one that is
+    there opens as a drop does."""
+    import shutil
+
+    copy, params = tmp_path / "gone.png", tmp_path / "gone.npz"
+    shutil.copy(photo, copy)
+    params.write_bytes(b"x")
+    for gone in (copy, params):
+        controller.settings.add_recent_file(gone)
+    params.unlink()
+    errors = []
+    controller.error.connect(errors.append)
+    with qtbot.waitSignal(controller.recentFilesChanged, timeout=2000) as sig:
+        assert not controller.open_recent(params)
+    assert str(params.resolve()) not in sig.args[0] and str(copy.resolve()) in sig.args[0]
+    assert errors == ["gone.npz is not there any more (moved or deleted): removed from Recent files"]
+    assert controller.open_recent(copy)
+    _wait_prediction(qtbot, controller)
+    copy.unlink()
+    assert not controller.open_recent(copy) and str(copy.resolve()) not in controller.settings.recent_files()
+
+
 def test_no_person_is_reported(qtbot, controller, tmp_path):
     assert controller.nothing_to_export() == "nothing to export yet: open an image first"
     with qtbot.waitSignal(controller.error, timeout=30000) as sig:

@@ -151,3 +151,19 @@ def test_a_whole_image_fit_and_a_parameter_files_edited_body_come_back_as_left(q
     qtbot.waitUntil(lambda: c.opened_params() is None and s.prediction is not None, timeout=60000)
     assert c.open_params(params_file)
     assert s.prediction is opened and s.params is edited and c.opened_params() is not None
+
+
+def test_the_quality_badge_follows_an_undo_back_to_an_edit_of_the_refined_fit(qtbot, controller):
+    """Refined fit, an edit, the network's fit picked, Ctrl+Z: the body on screen is the edit of the refined fit,
+    and so are the numbers (before, the network's stayed: an edited body is neither fit, and its origin was not
+    asked; helper-103's sweep)."""
+    c, s = controller, controller.session
+    c.open_file(SAMPLE)
+    pred = wait_result(qtbot, c, 60000)
+    qtbot.waitUntil(lambda: c.body_model() is not None, timeout=30000)
+    assert pred.network_params is not None and s.quality is s.fit_qualities["refined"]
+    edited = _edit(c, 1.0)
+    c.flush()
+    assert c.show_fit("network") and s.quality is s.fit_qualities["network"]
+    assert c.undo() and s.params is edited
+    assert s.quality is s.fit_qualities["refined"]

@@ -379,6 +379,29 @@ def test_paste_image_from_clipboard(qtbot, window):
     assert np.array_equal(window.session.prediction.image, img)
 
 
+def test_paste_paths_as_text(qtbot, window, tmp_path):
+    """A path pasted as text opens bare, in quotes (a file manager's "Copy as path") or as a file:// address
+    (percent-escaped), and several lines open as a list; text naming nothing that exists says so."""
+    import shutil
+
+    from app.opening import paths_in_text
+
+    a, b = tmp_path / "mein bild.png", tmp_path / "b.png"
+    shutil.copy(SAMPLES / "synthetic_01.png", a)
+    shutil.copy(SAMPLES / "synthetic_02.png", b)
+    assert paths_in_text(f'"{a}"') == [a] and paths_in_text(f"  {a}  ") == [a]
+    assert paths_in_text("file://" + str(a).replace(" ", "%20")) == [a]
+    assert paths_in_text(f"{a}\nno such file\n'{b}'") == [a, b]
+    assert paths_in_text("file://elsewhere/x.png\nhello\n\0") == []
+    QApplication.clipboard().setText("file://" + str(a).replace(" ", "%20") + "\n" + str(b))
+    assert window.paste()
+    wait_prediction(qtbot, window)
+    assert window.session.shown.source == str(a) and window.controller.image_list == [a, b]
+    QApplication.clipboard().setText("just some words")
+    assert not window.paste()
+    assert "nothing to open in the clipboard" in window.banner.text
+
+
 def test_mesh_view_navigation_and_joint_pick(qtbot, window, photo):
     drop(window, [photo])
     wait_prediction(qtbot, window)

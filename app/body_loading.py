@@ -89,7 +89,9 @@ class BodyLoadingMixin:
         return self._load_token
 
     def _report_body_error(self, message: str) -> None:
-        self._body_failure.fail(f"body model: {message}")
+        # (the banner says where to mend it: a model file saved in the settings and deleted since left an app that
+        # could fit nothing, and the photos' errors named the file without a word of the settings)
+        self._body_failure.fail(f"body model: {message}; File > Settings chooses another file or the embedded model")
         self.bodyModelFailed.emit(message)
 
     def settings_closed(self) -> None:

@@ -245,7 +245,8 @@ def test_bad_body_model_setting_is_refused(qtbot, controller, tmp_path):
     controller.error.connect(errors.append)
     with qtbot.waitSignal(controller.bodyModelFailed, timeout=30000) as failed:
         assert not controller.apply_model_config(ModelConfig(str(bad), "cpu", False))  # loads in the background
-    assert "SMPL_bad.pkl" in failed.args[0] and errors == [f"body model: {failed.args[0]}"]
+    assert "SMPL_bad.pkl" in failed.args[0]
+    assert errors == [f"body model: {failed.args[0]}; File > Settings chooses another file or the embedded model"]
     assert controller.config == old and controller.body_model() is body  # nothing changed
     assert not controller.body_model_switching
 

@@ -494,9 +494,15 @@ class MainWindow(ExportDialogs, QMainWindow):
         self._folder_room_made = True
         photo, mesh, inspector = self.image_split.sizes()
 
+        try:  # the width the user left it at, else a seventh of the window within 170-230 px
+            saved = int(self.controller.settings.value("ui/folder_width") or 0)
+        except (TypeError, ValueError):
+            saved = 0
+
         def apply() -> None:
             total = self.photo_tab.width()
-            side = min(230, max(170, total // 7))
+            side = min(max(saved, self.folder_list.minimumWidth()), total // 2) if saved else \
+                min(230, max(170, total // 7))
             rest = max(0, total - side - self.photo_tab.handleWidth())
             self.photo_tab.setSizes([side, rest])
             room = max(0, rest - inspector - 2 * self.image_split.handleWidth())
@@ -635,19 +641,34 @@ class MainWindow(ExportDialogs, QMainWindow):
         if samples and self.controller.settings.show_sample_on_start():
             self.controller.open_paths([samples[0]])
 
+    # the splitters and view choices a user sets up once and expects back at the next start
+    SPLITTERS = (("ui/split", "image_split"), ("ui/left_split", "left_split"))
+    CHOICES = (("ui/mesh_colors", "view_bar", "colors"), ("ui/parts_mode", "segmentation", "mode"))
+
     def save_state(self) -> None:
         st = self.controller.settings
         st.set_value("ui/geometry", self.saveGeometry())
-        st.set_value("ui/split", self.image_split.saveState())
+        for key, name in self.SPLITTERS:
+            st.set_value(key, getattr(self, name).saveState())
+        for key, owner, name in self.CHOICES:
+            st.set_value(key, getattr(getattr(self, owner), name).currentData())
+        if self.folder_list.isVisible():  # (its width is set when it appears: _make_room_for_folder_list)
+            st.set_value("ui/folder_width", int(self.photo_tab.sizes()[0]))
 
     def restore_state(self) -> None:
         st = self.controller.settings
         g = st.value("ui/geometry")
         if isinstance(g, QByteArray) and not g.isEmpty():
             self.restoreGeometry(g)
-        sp = st.value("ui/split")
-        if isinstance(sp, QByteArray) and not sp.isEmpty():
-            self.image_split.restoreState(sp)
+        for key, name in self.SPLITTERS:
+            sp = st.value(key)
+            if isinstance(sp, QByteArray) and not sp.isEmpty():
+                getattr(self, name).restoreState(sp)
+        for key, owner, name in self.CHOICES:
+            box = getattr(getattr(self, owner), name)
+            i = box.findData(st.value(key))
+            if i >= 0:
+                box.setCurrentIndex(i)
         people = st.value("ui/show_people")
         if people is not None:
             self.photo.show_people.setChecked(str(people).lower() in ("1", "true"))

@@ -215,3 +215,34 @@ def test_names_that_start_alike_stay_apart_in_a_narrow_list(qtbot, predictor_fac
         assert name_lines(fm, "a.png", width) == ["a.png"]
     finally:
         session.shutdown()
+
+
+def test_the_layout_and_view_choices_come_back_at_the_next_start(qtbot, window, tmp_path):
+    """The photo-above-parts split, the 3D colour mode, the parts panel's mode and the folder list's width are
+    saved with the window and restored at the next start (before, only the window's size and its main split were;
+    helper-103's sweep)."""
+    folder = _folder(tmp_path)
+    fl = window.folder_list
+    drop(window, [folder])
+    qtbot.waitUntil(lambda: fl.isVisible() and fl.width() > 0, timeout=10000)
+    qtbot.wait(50)  # (the list's width is set once the layout that shows it has run)
+    total = sum(window.left_split.sizes())
+    window.left_split.setSizes([total // 3, total - total // 3])
+    window.photo_tab.setSizes([300, sum(window.photo_tab.sizes()) - 300])
+    window.view_bar.colors.setCurrentIndex(window.view_bar.colors.findData("parts"))
+    window.segmentation.mode.setCurrentIndex(window.segmentation.mode.findData("side"))
+    split = window.left_split.sizes()
+    window.save_state()
+    window.left_split.setSizes([total - total // 3, total // 3])
+    window.view_bar.colors.setCurrentIndex(window.view_bar.colors.findData("skin"))
+    window.segmentation.mode.setCurrentIndex(window.segmentation.mode.findData("overlay"))
+    window.restore_state()  # as at the next start
+    a, b = window.left_split.sizes()
+    assert abs(a / (a + b) - split[0] / sum(split)) < 0.02, (window.left_split.sizes(), split)  # (in the space now)
+    assert window.view_bar.colors.currentData() == "parts" and window.segmentation.mode.currentData() == "side"
+    assert window.controller.settings.value("ui/folder_width") in (300, "300")
+    window.resize(1400, 900)  # (offscreen, the geometry restored is not the window's size)
+    qtbot.wait(50)
+    window._folder_room_made = False  # the list appearing in a new window takes the saved width
+    window._make_room_for_folder_list()
+    qtbot.waitUntil(lambda: window.photo_tab.sizes()[0] == 300, timeout=5000)

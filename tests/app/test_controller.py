@@ -162,6 +162,7 @@ def test_a_photo_refused_as_no_person_can_be_fitted_whole(qtbot, controller):
 def test_edits_are_throttled_undoable_and_resettable(qtbot, controller, photo):
     controller.open_file(photo)
     pred = _wait_prediction(qtbot, controller)
+    qtbot.waitUntil(lambda: controller.body_model() is not None, timeout=30000)  # (it poses the edits)
     v0 = pred.mesh.vertices.copy()
     for k in range(5):  # one slider drag: five values, one undo step
         controller.set_params(pred.params.with_(betas=np.r_[0.5 * (k + 1), np.zeros(9)]), merge_key=("beta", 0))
@@ -185,6 +186,9 @@ def test_export_mesh_and_params_reload(qtbot, controller, photo, tmp_path):
 
     controller.open_file(photo)
     pred = _wait_prediction(qtbot, controller)
+    # (the GUI thread's body model loads beside the first fit: on a busy machine it can come after it, and an
+    # export of an edit it has not posed is refused, test_a_mesh_export_waits_for_an_edit_the_body_model_has_not_posed)
+    qtbot.waitUntil(lambda: controller.body_model() is not None, timeout=30000)
     edited = pred.params.with_(betas=np.r_[1.0, np.zeros(9)])
     controller.set_params(edited)
     out = controller.export_mesh(tmp_path / "body.ply")

@@ -574,11 +574,11 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         people = tuple(prediction.people)
         person = prediction.person
         # the body on screen, edited while the job ran perhaps: another person's is kept as theirs (a box fit
-        # ran meanwhile); the one the new result replaces (a re-run, a parameter file's body) leaves its edits one
-        # Ctrl+Z away on the new result
+        # ran meanwhile; not for a whole-image fit, which forgets the people found); the one the new result
+        # replaces (a re-run, a parameter file's body) leaves its edits one Ctrl+Z away on the new result
         self.flush()
         on_screen, carried = self.session.prediction, None
-        if on_screen is not None and on_screen.person != person and not on_screen.params_file:
+        if on_screen is not None and on_screen.person != person and person >= 0 and not on_screen.params_file:
             self._keep_current()
         elif on_screen is not None and self.edited():
             carried = (*self.session.undo_redo()[0], self.session.params)

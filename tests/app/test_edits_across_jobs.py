@@ -167,3 +167,19 @@ def test_the_quality_badge_follows_an_undo_back_to_an_edit_of_the_refined_fit(qt
     assert c.show_fit("network") and s.quality is s.fit_qualities["network"]
     assert c.undo() and s.params is edited
     assert s.quality is s.fit_qualities["refined"]
+
+
+@needs_detector
+def test_a_whole_image_fit_forgets_the_people_found_edits_made_while_it_runs_included(qtbot, slow_controller,
+                                                                                     tmp_path):
+    """Shift+F5 forgets the people found (Esc puts them back while it runs): person 1, edited while it runs, is not
+    kept beside the whole-image fit as a person of a photo that now lists nobody."""
+    c, s = slow_controller, slow_controller.session
+    photo = tmp_path / "two.jpg"
+    shutil.copy(TWO_PEOPLE, photo)
+    c.open_file(photo)
+    wait_result(qtbot, c, 60000)
+    c.fit_whole_image()
+    _edit(c, 1.0)
+    whole = wait_result(qtbot, c, 60000)
+    assert whole.person == -1 and s.people == () and dict(s.results) == {}

@@ -109,8 +109,7 @@ class _Remembered:
 
     def edited(self) -> str:
         """Whose edits it holds, in words ('' for none): 'person 1 and person 3', 'the body of NAME.npz'."""
-        whole = self.whole
-        if whole is None or whole.params is whole.prediction.params or whole.params is whole.prediction.network_params:
+        if self.whole is None or not edited_people({0: self.whole}):  # (the one test of an edited kept result)
             return edited_people(self.results)
         body = f"the body of {self.opened.name}" if self.opened is not None else "the body fitted to the whole image"
         return " and ".join(x for x in (edited_people(self.results), body) if x)

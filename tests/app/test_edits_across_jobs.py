@@ -22,6 +22,15 @@ def _posed_from_params(c) -> bool:
     return np.allclose(c.body_model().mesh(c.session.params).vertices, c.session.mesh.vertices, atol=1e-5)
 
 
+def _open_two_people(qtbot, c, tmp_path):
+    """A copy of two_people.jpg (its own file: what is kept of it is this test's), opened and fitted; its path."""
+    photo = tmp_path / "two.jpg"
+    shutil.copy(TWO_PEOPLE, photo)
+    c.open_file(photo)
+    wait_result(qtbot, c, 60000)
+    return photo
+
+
 def _edit(c, beta: float):
     """A shape edit as a slider makes it, its re-pose still pending (the throttle's timer not fired)."""
     c.set_params(pose_edit.with_beta(c.session.params, 0, beta), merge_key=("beta", 0))
@@ -36,10 +45,7 @@ def test_an_edit_pending_when_another_person_is_shown_is_posed_for_its_own_body(
     mesh export of person 1 wrote person 2's body); person 2 was kept with their edit and the mesh before it."""
     c, s = slow_controller, slow_controller.session
     c.slow.delay = 0.0
-    photo = tmp_path / "two.jpg"
-    shutil.copy(TWO_PEOPLE, photo)
-    c.open_file(photo)
-    wait_result(qtbot, c, 60000)
+    photo = _open_two_people(qtbot, c, tmp_path)
     assert c.select_person(1)
     wait_result(qtbot, c, 60000)
     edited = _edit(c, 2.5)
@@ -81,10 +87,7 @@ def test_edits_of_the_person_on_screen_while_a_box_fit_runs_are_kept_as_theirs(q
     """Person 1 on screen, a box drawn around person 2, person 1 edited while person 2 is fitted: showing person 1
     again shows the edit (before, person 1 was kept before the edit and the box's result replaced the screen)."""
     c, s = slow_controller, slow_controller.session
-    photo = tmp_path / "two.jpg"
-    shutil.copy(TWO_PEOPLE, photo)
-    c.open_file(photo)
-    wait_result(qtbot, c, 60000)
+    _open_two_people(qtbot, c, tmp_path)
     x0, y0, x1, y1 = (float(v) for v in s.people[1].box)
     assert c.fit_box((x0, y0, x1, y1))
     edited = _edit(c, 2.2)
@@ -175,10 +178,7 @@ def test_a_whole_image_fit_forgets_the_people_found_edits_made_while_it_runs_inc
     """Shift+F5 forgets the people found (Esc puts them back while it runs): person 1, edited while it runs, is not
     kept beside the whole-image fit as a person of a photo that now lists nobody."""
     c, s = slow_controller, slow_controller.session
-    photo = tmp_path / "two.jpg"
-    shutil.copy(TWO_PEOPLE, photo)
-    c.open_file(photo)
-    wait_result(qtbot, c, 60000)
+    _open_two_people(qtbot, c, tmp_path)
     c.fit_whole_image()
     _edit(c, 1.0)
     whole = wait_result(qtbot, c, 60000)

@@ -94,6 +94,17 @@ class BodyLoadingMixin:
         self._body_failure.fail(f"body model: {message}; File > Settings chooses another file or the embedded model")
         self.bodyModelFailed.emit(message)
 
+    def _fall_back_to_embedded(self, message: str) -> None:
+        """The setting's body model file did not load (saved in the settings and moved or deleted since, or
+        damaged): this session goes on with the embedded model, and the settings keep the file (it may come back:
+        a drive not mounted yet)."""
+        self._overrides["body_model_path"] = ""
+        self._apply_config(replace(self.config, body_model_path=""), persist=False)
+        self._current_load = self._start_body_load("")
+        self.bodyModelFailed.emit(message)
+        self.error.emit(f"body model: {message}; this session uses the embedded body model until File > Settings "
+                        "chooses another file")
+
     def settings_closed(self) -> None:
         """The settings dialog closed: a body model failure it showed is answered (the model in use is unchanged),
         unless a switch it started is still loading (its failure, if it fails, stays up)."""
@@ -142,6 +153,17 @@ class BodyLoadingMixin:
         self.status.emit(f"loading body model {_model_name(path)}…")
         return False
 
+    def _to_save(self, cfg: ModelConfig) -> ModelConfig:
+        """cfg as the settings keep it: a setting of this session only (Controller._overrides) that the user left
+        as it is keeps its saved value; one the user changed is the user's from now on."""
+        saved, keep = self.settings.model_config(), {}
+        for name, value in list(self._overrides.items()):
+            if getattr(cfg, name) == value:
+                keep[name] = getattr(saved, name)
+            else:
+                del self._overrides[name]
+        return replace(cfg, **keep)
+
     def _apply_config(self, cfg: ModelConfig, persist: bool, body=None, effects=()) -> None:
         """Use `cfg` from now on; body: its body model when that is another one (a switch that has loaded)."""
         changed = cfg != self.config
@@ -149,7 +171,7 @@ class BodyLoadingMixin:
             self._current_load = 0  # the old setting's model, if it is still loading, is not wanted any more
         self.config = cfg
         if persist:
-            self.settings.set_model_config(cfg)
+            self.settings.set_model_config(self._to_save(cfg))
         if body is not None:
             self._set_body(body, effects)
         if changed:

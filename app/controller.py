@@ -30,7 +30,7 @@ sent to the model worker and their results, Esc, and the images left behind.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +51,7 @@ from .people_fits import PeopleFitsMixin, edited_people, people_text
 from .relay import RELAYS, Relay
 from .results import keep_result, restore_result
 from .session import Session, ShownImage
-from .settings import AppSettings, ModelConfig
+from .settings import AppSettings, ModelConfig, cuda_available
 from .worker import (
     AS_CASE,
     ExportWorker,
@@ -171,6 +171,19 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         super().__init__(parent)
         self.settings = settings
         self.config = config if config is not None else settings.model_config()
+        if self.config.device == "cuda" and not cuda_available():
+            # (a setting saved on another machine, or a GPU driver gone: every photo would fail, with no word of
+            # the settings)
+            self.config = replace(self.config, device="auto")
+            QTimer.singleShot(0, lambda: self.warning.emit(
+                "the GPU (CUDA) is chosen in the settings, but torch sees no CUDA device here: this session runs "
+                "on the CPU (File > Settings chooses)"))
+        # the settings this session began with that are not the saved ones (a command line's --device or
+        # --body-model, a fallback above), by field name: saved as they were while the user leaves them
+        # (`_apply_config`)
+        saved = settings.model_config()
+        self._overrides = {f.name: getattr(self.config, f.name) for f in fields(saved)
+                           if getattr(self.config, f.name) != getattr(saved, f.name)}
         self.factory = predictor_factory or default_predictor_factory
         self.session = Session(self)
         self.generation = Generation()
@@ -234,6 +247,7 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self._relay.bodyLoaded.connect(self._on_body_loaded, Qt.ConnectionType.QueuedConnection)
         self._relay.decoded.connect(self._on_decoded)
         self._decoding: str | None = None  # the name of the large image being decoded, if any
+        self._decode_then: tuple = (0, (), ())  # (its open's id, the images of its drop after it, the list)
         self._remembered: dict[str, _Remembered] = {}  # resolved path -> an image left behind, oldest first
         # the newest file opened: a large image decoded or a parameter file read in the background shows only if
         # it is (every open takes a new id; Esc takes one too)
@@ -285,7 +299,9 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
     def _on_body_loaded(self, token: int, body, effects, message) -> None:
         if token == self._current_load:  # the current setting's model (at start-up, or again after it failed)
             self._current_load = 0
-            if body is None:
+            if body is None and self.config.body_model_path:
+                self._fall_back_to_embedded(message)
+            elif body is None:
                 self._report_body_error(message)  # body_model() stays None; applying the setting again retries
             else:
                 self._set_body(body, effects)
@@ -338,6 +354,9 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self._set_decoding(None)
         if result is None:
             self.error.emit(messages[0])
+            then, rest, listed = self._decode_then
+            if then == token and rest:  # the next image of the same drop opens, as after a small bad file
+                self._open_first(list(rest), list(listed))
             return
         for text in messages:
             self.warning.emit(text)
@@ -387,15 +406,31 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self._remembered.pop(key, None)
         entry = _Remembered(shown, results, self.session.person, stamp, self.config, whole, opened)
         self._remembered[key] = entry
-        total = 0
-        for n, k in enumerate(reversed(list(self._remembered))):  # newest first: the oldest go beyond the limits
-            total += self._remembered[k].nbytes()
-            if total > REMEMBERED_BYTES or n >= REMEMBERED_IMAGES:
-                del self._remembered[k]
-        edited = entry.edited()
-        if key not in self._remembered and edited:  # too large to keep even alone: say so while it can be undone
-            self.error.emit(f"{shown.name} is too large to keep its fits while another image is shown: coming back "
-                            f"to it fits it again, without your edits of {edited} (export them first)")
+        kept = set(self._kept_within_limits())
+        lost = [self._remembered.pop(k) for k in list(self._remembered) if k not in kept]
+        for e in (e for e in lost if e.edited()):  # said, since edits are let go (the image shown's can be exported)
+            what = (f"{shown.name} is too large to keep its fits while another image is shown" if e is entry else
+                    f"{e.shown.name}'s fits could not be kept beside those of the images opened since")
+            self.error.emit(f"{what}: coming back to it fits it again, without your edits of {e.edited()}"
+                            + (" (export them first)" if e is entry else ""))
+
+    def _kept_within_limits(self) -> list:
+        """The keys of `_remembered` that stay: newest first, up to REMEMBERED_IMAGES images and REMEMBERED_BYTES;
+        an image with edits is kept before any without (only its arrays count against the bytes, the count never
+        drops it), so edits are let go only when the edited images alone fill the bytes."""
+        keys = list(reversed(list(self._remembered)))  # newest first
+        edited = {k for k in keys if self._remembered[k].edited()}
+        kept, total, unedited = [], 0, 0
+        for k in sorted(keys, key=lambda k: k not in edited):  # (stable: newest first within each group)
+            size = self._remembered[k].nbytes()
+            if k not in edited and unedited >= REMEMBERED_IMAGES - len(edited):
+                continue
+            if total + size > REMEMBERED_BYTES:
+                continue
+            total += size
+            unedited += k not in edited
+            kept.append(k)
+        return kept
 
     def fits_on_hand(self) -> tuple[FitOnHand, ...]:
         """The fits made on screen with the settings in use, which Run all writes instead of fitting again
@@ -576,11 +611,17 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         # ran meanwhile; not for a whole-image fit, which forgets the people found); the one the new result
         # replaces (a re-run, a parameter file's body) leaves its edits one Ctrl+Z away on the new result
         self.flush()
-        on_screen, carried = self.session.prediction, None
+        on_screen, carried, undo_gone = self.session.prediction, None, ""
+        undo, redo = self.session.undo_redo()
         if on_screen is not None and on_screen.person != person and person >= 0 and not on_screen.params_file:
             self._keep_current()
-        elif on_screen is not None and self.edited():
-            carried = (*self.session.undo_redo()[0], self.session.params)
+        elif on_screen is not None and (self.edited() or redo):
+            made_with = self.session.made_with
+            if made_with is not None and made_with.body_model_path != self.config.body_model_path:
+                # the same parameters on another body model are another body, which the user never had
+                undo_gone = "; the edits, made on the body model before, are not kept"
+            else:  # (the fit replaced is a step too, so that the redo steps lead on from it as before)
+                carried = ((*undo, self.session.params), redo)
         self._merge_key = None
         self._kept = None
         if job_id == self._box_job and person in self.session.results:
@@ -596,7 +637,7 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         quality, network, parts = self._job_extras(job_id)
         self.session.set_prediction(prediction, quality, network, parts, made_with=self.config)
         if carried:
-            self.session.set_history(prediction.params, carried, ())
+            self.session.set_history(prediction.params, *carried)
         # a result is on screen: the last failed prediction is no longer news (errors about files that could
         # not be opened are not resolved by it: they stay until dismissed)
         self._failure.resolve()
@@ -609,7 +650,9 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
                          + (" (refined)" if prediction.refined else "")
                          + (f"; the fits of {people_text(dropped)}, made with other settings, are dropped (Fit "
                             f"everyone fits them again)" if dropped else "")
-                         + ("; Ctrl+Z brings back the edited body it replaced" if carried else ""))
+                         + (("; Ctrl+Z brings back the edited body it replaced" if carried[0][-1] is not
+                             on_screen.params else "; Ctrl+Y brings back the edits undone") if carried else "")
+                         + undo_gone)
         if self._everyone:  # "fit everyone" asked for during the re-run
             self.session.set_busy(True)
             self._next_everyone()

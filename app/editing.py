@@ -30,7 +30,9 @@ class EditingMixin:
         now = time.monotonic()
         merge = merge_key is not None and merge_key == self._merge_key and now - self._merge_time < MERGE_WINDOW_S
         self._merge_key, self._merge_time = merge_key, now
-        self.session.set_params(params, record_undo=not merge)
+        if self.session.set_params(params, record_undo=not merge):
+            self.status.emit(f"Undo keeps the last {self.session.MAX_UNDO} edits: the oldest is let go (Reset body "
+                             "brings back the fit)")
         self._pending = params
         if not self._throttle.isActive():
             self._throttle.start()

@@ -38,18 +38,25 @@ def file_key(source) -> tuple[str | None, tuple[int, int]]:
         return None, ()
 
 
+def typed_path(line: str) -> str:
+    """The path a typed or pasted line names: without the spaces and quotes around it (a file manager's "Copy as
+    path"), a file:// address decoded (percent-escapes; "" for another host's). Not checked, not expanded."""
+    from urllib.parse import unquote, urlparse
+
+    line = line.strip().strip('"').strip("'").strip()
+    if line.lower().startswith("file://"):
+        url = urlparse(line)
+        line = unquote(url.path) if url.netloc in ("", "localhost") else ""
+    return line
+
+
 def paths_in_text(text: str, limit: int = 1000) -> list[Path]:
     """The files or folders a pasted text names, one per line (at most `limit` lines): a bare path, one in quotes
     (a file manager's "Copy as path"), or a file:// address (percent-escapes decoded); the lines naming nothing
     that exists are left out. [] for text that names none."""
-    from urllib.parse import unquote, urlparse
-
     found = []
     for line in text.splitlines()[:limit]:
-        line = line.strip().strip('"').strip("'").strip()
-        if line.lower().startswith("file://"):
-            url = urlparse(line)
-            line = unquote(url.path) if url.netloc in ("", "localhost") else ""
+        line = typed_path(line)
         if not line or len(line) > 4096:
             continue
         try:
@@ -62,7 +69,7 @@ def paths_in_text(text: str, limit: int = 1000) -> list[Path]:
 
 class OpeningMixin:
     """Opening images, folders and parameter files for Controller (app/controller.py). Its state is set up by
-    Controller.__init__: image_list, image_index, _opening, _decoding, _params_waiting, _opened, _relay,
+    Controller.__init__: image_list, image_index, _opening, _decoding, _decode_then, _params_waiting, _opened, _relay,
     _remembered; it uses the controller's signals, session, settings and folder, and its images left behind
     (_remember_shown, _can_recall, _recall) and jobs (_submit)."""
 
@@ -122,6 +129,12 @@ class OpeningMixin:
         listed = images if len(images) == 1 else [p for p in images if imageio.is_image_path(p)]
         if len(listed) > 1:
             self.folder.set_images(listed)
+        return self._open_first(images, listed)
+
+    def _open_first(self, images: list[Path], listed: list[Path]) -> bool:
+        """Open the first of `images` that reads (the others before it said in one error); `listed`: the list
+        Next/Previous walk when it holds more than one. A large image decoding in the background is the first
+        until it fails (`_on_decoded` then goes on with the images after it)."""
         failures = []
         for k, path in enumerate(images):  # noqa: B007 - k (the image that opened) is used below
             if self._can_recall(path):
@@ -154,7 +167,9 @@ class OpeningMixin:
             self.imageListChanged.emit(-1, 0)
         if img is _RECALL:
             return self._recall(images[k])
-        return self._open_later(images[k]) if img is _LATER else self._show_file(images[k], img)
+        if img is _LATER:
+            return self._open_later(images[k], (images[k + 1:], listed))
+        return self._show_file(images[k], img)
 
     # ------------------------------------------------------------------ parameter files
     def open_params(self, path: str | Path) -> bool:
@@ -287,10 +302,12 @@ class OpeningMixin:
             return False
         return LARGE_PIXELS < n <= imageio.MAX_PIXELS
 
-    def _open_later(self, p: Path) -> bool:
+    def _open_later(self, p: Path, then: tuple = ((), ())) -> bool:
         """Decode a large image and its display copy in a background thread; shown by _on_decoded unless
-        another image was opened meanwhile. The GUI thread never waits on the decoder."""
+        another image was opened meanwhile. The GUI thread never waits on the decoder. then: (the images of the
+        same drop after it, the list Next/Previous walk), opened by `_open_first` if it does not decode."""
         token = self._opening.next()
+        self._decode_then = (token, *then)
         self._set_decoding(p.name)
         self.status.emit(f"opening {p.name}… (Esc stops)")
 

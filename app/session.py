@@ -138,15 +138,20 @@ class Session(QObject):
         self.quality = quality
         self.qualityChanged.emit(quality)
 
-    def set_params(self, params, record_undo: bool) -> None:
+    def set_params(self, params, record_undo: bool) -> bool:
+        """Show these parameters; record_undo: the ones shown become an undo step. True when that let the oldest
+        step go (the history holds MAX_UNDO)."""
+        dropped = False
         if record_undo and self.params is not None:
             self._undo.append(self.params)
+            dropped = len(self._undo) > self.MAX_UNDO
             del self._undo[: -self.MAX_UNDO]
             self.undoChanged.emit(True)
         if record_undo:
             self._forget_redo()
         self.params = params
         self.paramsChanged.emit(params)
+        return dropped
 
     def set_history(self, params, undo, redo) -> None:
         """Put back a whole editing history (a person shown again: app.results.restore_result): the parameters

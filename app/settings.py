@@ -23,6 +23,13 @@ class ModelConfig:
     refine: bool = True
 
 
+def cuda_available() -> bool:
+    """Whether torch sees a CUDA device (imports torch: asked only where a setting names the GPU)."""
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
 def _bool(v, default: bool) -> bool:
     if v is None:
         return default

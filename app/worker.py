@@ -16,8 +16,11 @@ answer, so they give way to it.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -92,6 +95,52 @@ class InFlight:
                 self._cond.wait(self.POLL_S)
 
 
+# where each body model the worker threads loaded came from: BodyModel -> (setting's path, the file's (size,
+# mtime_ns) or None); weak, so that none outlives the Predictors holding it
+_SOURCES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# thread ident -> the body model of the Predictor that thread is replacing (`_replacing`). By thread ident, not
+# threading.local: a QThread's Python state does not outlive the slot call
+_REPLACED: dict[int, object] = {}
+_LOCK = threading.Lock()
+
+
+@contextmanager
+def _replacing(body):
+    """Within the block, this thread's `_body_model` may give `body`, the body model of the Predictor being
+    replaced (None: a first Predictor); outside it every Predictor gets its own."""
+    me = threading.get_ident()
+    with _LOCK:
+        _REPLACED[me] = body
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _REPLACED.pop(me, None)
+
+
+def _body_model(path: str):
+    """The BodyModel of setting `path` ("" the embedded one) for this thread's Predictor: while it replaces
+    another (`_replacing`), that one's, when it came from the same file and the file did not change or is gone
+    since (a change of device or refinement alone fits on with the model the user chose, instead of failing every
+    photo); else loaded now."""
+    from inference.body_model import BodyModel
+
+    try:
+        st = Path(path).stat() if path else None
+        stamp = (st.st_size, st.st_mtime_ns) if st is not None else None
+    except OSError:
+        stamp = None
+    with _LOCK:
+        old = _REPLACED.get(threading.get_ident())
+        source = _SOURCES.get(old) if old is not None else None
+    if source is not None and source[0] == path and (stamp is None or source[1] == stamp):
+        return old
+    body = BodyModel(path or None)
+    with _LOCK:
+        _SOURCES[body] = (path, stamp)
+    return body
+
+
 def default_predictor_factory(cfg: ModelConfig):
     """Build the real two-stage Predictor (imports torch and the networks: worker thread only)."""
     try:
@@ -100,10 +149,7 @@ def default_predictor_factory(cfg: ModelConfig):
         if exc.name and exc.name.startswith("inference.pipeline"):
             raise RuntimeError("the model is not available in this build (inference/pipeline.py is missing)") from None
         raise
-    from inference.body_model import BodyModel
-
-    body = BodyModel(cfg.body_model_path or None)
-    return Predictor(body_model=body, device=cfg.device, refine=cfg.refine)
+    return Predictor(body_model=_body_model(cfg.body_model_path), device=cfg.device, refine=cfg.refine)
 
 
 def user_message(exc: BaseException) -> str:
@@ -157,6 +203,7 @@ class PredictorWorker(QObject):
         self._gen = generation
         self._in_flight = in_flight
         self._predictor = None
+        self._old = None  # the Predictor of the settings before, until the new one is built
 
     def _pause(self, job_id: int) -> None:
         """Wait (this worker's thread) while an interactive request is in flight, until it is answered or `job_id`
@@ -176,12 +223,17 @@ class PredictorWorker(QObject):
     def configure(self, config: ModelConfig) -> None:
         if config != self._config:
             self._config = config
-            self._predictor = None
+            # (the old one is dropped once the new one is built: its body model may serve the new one)
+            self._old, self._predictor = self._predictor or self._old, None
 
     def predictor(self):
         """The Predictor of the current settings (built here, in the worker thread, when first needed)."""
         if self._predictor is None:
-            self._predictor = self._factory(self._config)
+            try:
+                with _replacing(getattr(self._old, "body_model", None)):
+                    self._predictor = self._factory(self._config)
+            finally:
+                self._old = None
             settle()  # the networks, the detector and the libraries they imported: out of the collector's walks
             self._built(self._predictor)
         return self._predictor

@@ -20,7 +20,9 @@ import numpy as np
 from .errors import ImageLoadError
 from .native_stderr import native_stderr
 
-MAX_PIXELS = 100_000_000  # refuse anything larger (100 megapixels)
+# refuse anything larger: 120 megapixels, so that a phone's 108 MP mode (12000 x 9000) opens (a 99 MP photo peaks at
+# 3.4 GB in the app, the memory growing with the pixels)
+MAX_PIXELS = 120_000_000
 DISPLAY_MAX_SIDE = 2048  # larger images are downscaled for display
 MAX_FILE_BYTES = 1 << 30
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -33,7 +35,8 @@ HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
 
 
 class DamagedImageWarning(UserWarning):
-    """An image decoded only in part (e.g. a JPEG with a corrupt middle): the result is unreliable.
+    """An image decoded only in part (e.g. a JPEG with a corrupt middle: the result is unreliable; the first frame of
+    an animation or the first page of a TIFF).
     Issued with warnings.warn outside a `damage_notes` block; the message is meant for the user."""
 
 
@@ -240,6 +243,7 @@ def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
         _check_pixels(img.shape[1], img.shape[0], name)
     if buf[:2].tobytes() == b"\xff\xd8":
         _note_grey_tail(img, buf, name)
+    _note_frames(buf, name)
     img = _apply_exif_orientation(img, buf)
     return to_rgb_uint8(img, bgr=True)
 
@@ -274,6 +278,36 @@ def _note_grey_tail(img: np.ndarray, buf: np.ndarray, name: str, min_rows: int =
     if rows >= min_rows and any(m in _decoder_messages(buf) for m in DAMAGE_MESSAGES):
         _report_damage(f"{name} is damaged: the bottom {rows} of {img.shape[0]} rows could not be decoded "
                        f"(filled grey); the result is unreliable")
+
+
+def frame_count(buf: np.ndarray) -> int:
+    """How many frames or pages an animated GIF or WebP, or a TIFF, holds (1 for any other file, or one Pillow
+    cannot count): OpenCV decodes only the first."""
+    head = buf[:16].tobytes()
+    gif = head[:6] in (b"GIF87a", b"GIF89a")
+    tiff = head[:4] in (b"II*\x00", b"MM\x00*")
+    webp = head[:4] == b"RIFF" and head[8:12] == b"WEBP" and b"ANIM" in buf[:4096].tobytes()
+    if not (gif or tiff or webp):
+        return 1
+    try:
+        import io
+
+        from PIL import Image
+
+        quiet_pillow()
+        with Image.open(io.BytesIO(buf.tobytes())) as im:
+            return max(1, int(getattr(im, "n_frames", 1)))
+    except Exception:  # noqa: BLE001 - decoded by OpenCV already: no count, no note
+        return 1
+
+
+def _note_frames(buf: np.ndarray, name: str) -> None:
+    """Say (`_report_damage`'s notes) that only the first of an animation's frames or a TIFF's pages is read: a
+    person in a later one is not looked for."""
+    n = frame_count(buf)
+    if n > 1:
+        kind = "pages" if buf[:2].tobytes() in (b"II", b"MM") else "frames"
+        _report_damage(f"{name} holds {n} {kind}: only the first is read (save the one you want as its own image)")
 
 
 def _apply_exif_orientation(img: np.ndarray, buf: np.ndarray) -> np.ndarray:

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.settings import ModelConfig
+from app.opening import typed_path
+from app.settings import ModelConfig, cuda_available
 
 DEVICE_LABELS = (("Automatic (GPU if available)", "auto"), ("CPU", "cpu"), ("GPU (CUDA)", "cuda"))
 
@@ -56,7 +57,7 @@ class SettingsDialog(QDialog):
         for label, key in DEVICE_LABELS:
             self.device.addItem(label, key)
         self.device.setCurrentIndex(max(0, self.device.findData(cfg.device)))
-        self.cuda = _cuda_available()
+        self.cuda = cuda_available()
         if not self.cuda:  # chosen anyway, every photo would fail with "torch sees no CUDA device"
             item = self.device.model().item(self.device.findData("cuda"))
             item.setEnabled(False)
@@ -102,15 +103,17 @@ class SettingsDialog(QDialog):
             self.custom.setChecked(True)
 
     def config(self) -> ModelConfig:
-        """The setting as the dialog shows it; the body model path with `~` expanded (a user types ~/model.pkl:
-        the loader would look for a folder named "~")."""
-        path = os.path.expanduser(self.path.text().strip()) if self.custom.isChecked() else ""
+        """The setting as the dialog shows it; the body model path as an absolute path (a relative one is saved
+        and, after a start from another folder, names nothing), `~` expanded (the loader would look for a folder
+        named "~"), quotes and file:// taken off as a paste brings them."""
+        text = typed_path(self.path.text()) if self.custom.isChecked() else ""
+        path = os.path.abspath(os.path.expanduser(text)) if text else ""
         return ModelConfig(path, self.device.currentData(), self.refine.isChecked())
 
     def apply(self) -> bool:
         """Apply the settings: True when they apply now; False when the body model file is still loading (the
         dialog waits for it) or the path is missing (its message shown)."""
-        if self.custom.isChecked() and not self.path.text().strip():
+        if self.custom.isChecked() and not typed_path(self.path.text()):
             self._show_error("Choose an SMPL model file, or use the embedded body model.")
             return False
         if self.device.currentData() == "cuda" and not self.cuda:  # a setting saved on another machine
@@ -154,10 +157,3 @@ class SettingsDialog(QDialog):
             self._pending = None
             self.controller.apply_model_config(self.controller.config, persist=False)
         super().reject()
-
-
-def _cuda_available() -> bool:
-    """Whether torch sees a CUDA device (torch is loaded by the model worker already)."""
-    import torch
-
-    return bool(torch.cuda.is_available())

@@ -130,6 +130,28 @@ def test_mixed_drop_opens_the_first_good_file_and_lists_the_bad_ones(qtbot, cont
     assert errors[-1].endswith(f"(still showing {second.name})") and controller.image_index == 0
 
 
+def test_a_large_file_that_does_not_decode_lets_the_next_file_of_the_drop_open(qtbot, controller, errors, tmp_path):
+    """A file over 1 MP by its header (or any HEIC) decodes in the background; one that failed there ended the
+    drop: its error was said and the good photo after it never opened (helper-104's sweep, item 5)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    lying = tmp_path / "lying 9000px.png"  # a header of 9000 x 9000 pixels, a token of data
+    lying.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 9000, 9000, 8, 2, 0, 0, 0))
+                      + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b""))
+    good = tmp_path / "good.png"
+    shutil.copy(sorted(SAMPLES.glob("*.png"))[0], good)
+    assert controller.open_paths([lying, good])
+    assert controller.decoding
+    qtbot.waitUntil(lambda: controller.session.shown is not None, timeout=30000)
+    assert controller.session.shown.source == str(good)
+    assert errors[0].startswith("lying 9000px.png could not be read")
+    assert controller.image_list == [lying, good] and controller.image_index == 1
+
+
 def test_files_not_named_as_images_are_said_once_and_kept_out_of_the_list(qtbot, controller, errors, tmp_path):
     """A drop of a photo, a text file after it and a broken image: the photo opens, the text file is said at once
     (it is never read) and is not in the list Next/Previous walk or the folder list; the broken image, named as one,

@@ -76,7 +76,7 @@ def _png_header_only(w, h):
 
 def test_huge_image_refused_before_decoding(tmp_path):
     p = tmp_path / "huge.png"
-    p.write_bytes(_png_header_only(12000, 10000))  # 120 MP claimed by the header
+    p.write_bytes(_png_header_only(13000, 10000))  # 130 MP claimed by the header
     with pytest.raises(ImageLoadError, match="megapixels"):
         load_image(p)
 

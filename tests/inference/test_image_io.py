@@ -213,24 +213,26 @@ def test_huge_dimensions_header(tmp_path):
     with pytest.raises(ImageError) as info:
         load_image(p)
     # one sentence with the image's size and our limit, not Pillow's own limit and wording beside ours
-    assert str(info.value) == "huge.png is 400 megapixels, over the limit of 100 megapixels; downscale it first"
+    assert str(info.value) == "huge.png is 400 megapixels, over the limit of 120 megapixels; downscale it first"
 
 
 def test_over_max_pixels_header(tmp_path):
-    """12000 x 9000 = 108 MP: under PIL's hard limit, over MAX_PIXELS (100 MP)."""
+    """14000 x 10000 = 140 MP: under PIL's hard limit, over MAX_PIXELS (120 MP); a phone's 108 MP photo
+    (12000 x 9000) is under it."""
     p = tmp_path / "big.png"
-    _png_header_only(p, 12000, 9000)
+    _png_header_only(p, 14000, 10000)
     with pytest.raises(ImageError) as info:
         load_image(p)
-    assert str(info.value) == ("big.png is 12000 x 9000 pixels (108 megapixels), over the limit of 100 megapixels; "
+    assert str(info.value) == ("big.png is 14000 x 10000 pixels (140 megapixels), over the limit of 120 megapixels; "
                                "downscale it first")
+    assert 12000 * 9000 <= image_io.MAX_PIXELS
 
 
 def test_just_over_max_pixels_says_so(tmp_path):
-    """10001 x 10000: the size is shown with the decimals that put it over the limit (not "100 ... limit 100")."""
+    """12001 x 10000: the size is shown with the decimals that put it over the limit (not "120 ... limit 120")."""
     p = tmp_path / "edge.png"
-    _png_header_only(p, 10001, 10000)
-    with pytest.raises(ImageError, match=r"edge.png is 10001 x 10000 pixels \(100.01 megapixels\), over the limit "):
+    _png_header_only(p, 12001, 10000)
+    with pytest.raises(ImageError, match=r"edge.png is 12001 x 10000 pixels \(120.01 megapixels\), over the limit "):
         load_image(p)
 
 
@@ -367,3 +369,23 @@ def test_readable_images_passes_over_a_broken_file_and_says_why(tmp_path):
     assert [p for p, _ in out] == [good] and out[0][1].shape == (48, 64, 3)
     assert len(skipped) == 2 and skipped[0].startswith("bad.jpg") and skipped[1].startswith("missing.png: ")
     assert not any(m.startswith(f"{n}: {n}") for m, n in zip(skipped, ("bad.jpg", "missing.png")))  # (helper-85)
+
+
+@pytest.mark.parametrize("kind", ["gif", "webp", "tiff"])
+def test_only_the_first_frame_or_page_is_read_and_that_is_said(tmp_path, kind):
+    """An animation or a TIFF of several pages was read at its first frame without a word: a person in a later
+    one was "no person found" (helper-104's sweep, item 13)."""
+    from inference.image_io import damage_notes
+
+    frames = [Image.fromarray(np.full((24, 32, 3), v, np.uint8)) for v in (0, 120, 240)]
+    p = tmp_path / {"gif": "a.gif", "webp": "a.webp", "tiff": "a.tif"}[kind]
+    frames[0].save(p, save_all=True, append_images=frames[1:], **({"lossless": True} if kind == "webp" else {}))
+    with damage_notes() as notes:
+        img = load_image(p)
+    assert img.shape == (24, 32, 3) and int(img.max()) < 10
+    word = "pages" if kind == "tiff" else "frames"
+    assert notes == [f"{p.name} holds 3 {word}: only the first is read (save the one you want as its own image)"]
+    frames[0].save(p)  # one frame: nothing to say
+    with damage_notes() as notes:
+        load_image(p)
+    assert notes == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from inference.body_model import EMBEDDED_MODEL
 
 
@@ -55,4 +57,30 @@ def test_cancel_while_a_body_model_loads_ends_the_loading_status(qtbot, window, 
     qtbot.wait(2000)  # the dropped switch's model may still arrive: it changes neither the model nor the status
     assert not bar.currentMessage().startswith("loading")
     assert c.body_model() is body and c.config.body_model_path == ""
+    dlg.deleteLater()
+
+
+@pytest.mark.parametrize("typed", ["relative", "quoted", "file_url"])
+def test_a_relative_or_pasted_path_is_saved_as_the_absolute_file(qtbot, window, tmp_path, monkeypatch, typed):
+    """A relative path was saved as typed and named nothing after a start from another folder; a path pasted with
+    quotes (a file manager's "Copy as path") or as a file:// address was refused as not found (helper-104's
+    sweep, items 2 and 12)."""
+    from widgets.settings_dialog import SettingsDialog
+
+    folder = tmp_path / "mödels dir"
+    folder.mkdir()
+    model = folder / "my SMPL ü.npz"
+    shutil.copy(EMBEDDED_MODEL, model)
+    monkeypatch.chdir(tmp_path)
+    text = {"relative": "mödels dir/my SMPL ü.npz", "quoted": f"'{model}'", "file_url": model.as_uri()}[typed]
+    c = window.controller
+    qtbot.waitUntil(lambda: c.body_model() is not None, timeout=30000)
+    dlg = SettingsDialog(c, window)
+    dlg.show()
+    dlg.custom.setChecked(True)
+    dlg.path.setText(text)
+    with qtbot.waitSignal(dlg.accepted, timeout=30000):
+        dlg.accept()
+    assert c.config.body_model_path == str(model)
+    assert c.settings.model_config().body_model_path == str(model)
     dlg.deleteLater()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen, QRegion
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.qt_images import to_qimage
@@ -63,12 +63,16 @@ class ImageCanvas(QWidget):
     clicked = Signal(QPointF)  # position in base-image pixels
     boxDrawn = Signal(QRectF)  # a box drawn with Shift+drag, in base-image pixels (clipped to the image)
     viewChanged = Signal(float, QPointF)  # zoom (1 = fitted), pan in fitted-image widths/heights (see relative_view)
+    viewMoved = Signal()  # the view changed in any way (a zoom or pan, one followed from another canvas, a resize)
 
     def __init__(self, hint: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self._base: QImage | None = None
         self._overlay: QImage | None = None
         self._mips: dict[str, list[QImage]] = {}  # "base" / "overlay" -> the image, then halved copies
+        # "base" / "overlay" -> (a sharper picture of a region, that region in base-image px): drawn over the layer
+        # there (set_detail)
+        self._details: dict[str, tuple[QImage, QRectF]] = {}
         self._opacity = 0.6
         self._mode = "overlay"
         self._hint = hint
@@ -101,13 +105,48 @@ class ImageCanvas(QWidget):
         new = to_qimage(image) if isinstance(image, np.ndarray) else image
         same = (new is not None and self._base is not None and new.size() == self._base.size())
         self._base = new
+        self._details.clear()
         if not same:
             self._zoom, self._pan = 1.0, QPointF(0.0, 0.0)
         self.update()
+        self.viewMoved.emit()
 
     def set_overlay(self, image: np.ndarray | QImage | None) -> None:
         self._overlay = to_qimage(image) if isinstance(image, np.ndarray) else image
+        self._details.pop("overlay", None)  # (of the overlay before)
         self.update()
+
+    def set_detail(self, role: str, image: np.ndarray | QImage | None, region: QRectF | None = None) -> None:
+        """A sharper picture of one region of the base image ("base") or of the overlay ("overlay"), drawn over
+        that layer there in "overlay" mode: what a zoomed view shows of a photo larger than the base, or of an
+        overlay drawn at a higher resolution. region: the picture's place in base-image px. None clears it; a new
+        base or overlay clears its own."""
+        if role not in ("base", "overlay"):
+            raise ValueError(role)
+        if image is None or region is None or region.isEmpty():
+            self._details.pop(role, None)
+        else:
+            self._details[role] = (to_qimage(image) if isinstance(image, np.ndarray) else image, QRectF(region))
+        self.update()
+
+    def detail(self, role: str) -> tuple[QImage, QRectF] | None:
+        """(picture, region in base-image px) set by set_detail, or None."""
+        return self._details.get(role)
+
+    def visible_region(self) -> tuple[QRectF, QSize]:
+        """The part of the base image the view shows (base-image px) and its size on screen (device px);
+        (empty, empty) without an image or in side-by-side mode."""
+        if self._base is None or self._mode == "side":
+            return QRectF(), QSize()
+        area = self._areas()[0]
+        rect = self._view_rect(area)
+        shown = rect.intersected(area)
+        if shown.isEmpty():
+            return QRectF(), QSize()
+        k = self._base.width() / rect.width()
+        region = QRectF((shown.topLeft() - rect.topLeft()) * k, shown.size() * k)
+        dpr = self.devicePixelRatioF()
+        return region, QSize(round(shown.width() * dpr), round(shown.height() * dpr))
 
     def set_opacity(self, opacity: float) -> None:
         self._opacity = float(np.clip(opacity, 0.0, 1.0))
@@ -160,6 +199,7 @@ class ImageCanvas(QWidget):
         if not fitted.isEmpty():  # (a hidden canvas has no size: its view is kept for when it shows)
             self._rel_pan = self.relative_view()[1]
         self.update()
+        self.viewMoved.emit()
         if notify:
             self.viewChanged.emit(*self.relative_view())
 
@@ -270,6 +310,7 @@ class ImageCanvas(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         self.set_relative_view(self._zoom, self._rel_pan)  # the same view on the new size, within its limits
         super().resizeEvent(event)
+        self.viewMoved.emit()
 
     @property
     def base(self) -> QImage | None:
@@ -348,8 +389,25 @@ class ImageCanvas(QWidget):
         areas = self._areas()
         rect = self._view_rect(areas[0])
         p.setClipRect(areas[0])
+        k = rect.width() / self._base.width()  # widget px per base-image px
+
+        def draw(role: str, image: QImage) -> None:
+            """The layer, with its detail (set_detail) in place of it where there is one."""
+            detail = self._details.get(role) if self._mode == "overlay" else None
+            if detail is None:
+                p.drawImage(rect, self._level(role, image, rect.width()))
+                return
+            picture, region = detail
+            target = QRectF(rect.topLeft() + region.topLeft() * k, region.size() * k)
+            p.setClipRegion(QRegion(areas[0].toAlignedRect()) - QRegion(target.toAlignedRect()))
+            p.drawImage(rect, self._level(role, image, rect.width()))
+            p.setClipRect(areas[0])
+            p.setClipRect(target, Qt.ClipOperation.IntersectClip)
+            p.drawImage(target, picture)
+            p.setClipRect(areas[0])
+
         if self._mode != "overlay_only":
-            p.drawImage(rect, self._level("base", self._base, rect.width()))
+            draw("base", self._base)
         else:
             p.fillRect(rect, Qt.GlobalColor.black)
         if self._overlay is not None:
@@ -361,7 +419,7 @@ class ImageCanvas(QWidget):
                 p.setClipRect(areas[0])
             else:
                 p.setOpacity(1.0 if self._mode == "overlay_only" else self._opacity)
-                p.drawImage(rect, self._level("overlay", self._overlay, rect.width()))
+                draw("overlay", self._overlay)
                 p.setOpacity(1.0)
         if self._decorator is not None:
             self._decorator(p, rect.topLeft(), rect.width() / self._base.width())

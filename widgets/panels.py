@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from inference.types import Prediction
 
 OVERLAY_SETTLE_MS = 150  # the photo overlay follows edits when they pause this long
+DETAIL_SETTLE_MS = 120  # a zoomed view's sharper photo and overlay are made when zooming and panning pause this long
+# a zoomed view gets a sharper photo or overlay once its layer is shown this much larger than it was drawn (below
+# that the difference does not show)
+DETAIL_FROM = 1.25
+DETAIL_MAX_PX = 4096  # the largest detail drawn (device px a side): a panel on a 4K screen
 
 WELCOME = ("Drop a photo of a person here\n(or a folder of photos, or a dataset folder)\n\n"
            "File › Open… (Ctrl+O) · Edit › Paste image (Ctrl+V)")
@@ -107,6 +112,16 @@ class PhotoPanel(QWidget):
         host.frameReady.connect(self._on_overlay_frame)
         self._overlay_key = f"photo_overlay:{id(self)}"
         self._overlay_serial = 0  # the newest overlay asked for (older frames are dropped)
+        # zoomed in, the view shows the photo at its own resolution (the base is a display copy of at most 2048 px)
+        # and an overlay drawn for the view (the overlay is drawn at most 1024 px): `_update_detail`
+        self._detail = QTimer(self)
+        self._detail.setSingleShot(True)
+        self._detail.setInterval(DETAIL_SETTLE_MS)
+        self._detail.timeout.connect(self._update_detail)
+        self.canvas.viewMoved.connect(self._detail.start)
+        self._detail_key = f"photo_detail:{id(self)}"
+        self._detail_serial = 0
+        self._detail_region = QRectF()  # the region (display px) of the overlay detail asked for
         self.canvas.set_opacity(0.7)
         self.show_mesh.toggled.connect(lambda _on: self._update_overlay())
         self.show_people.toggled.connect(lambda _on: self.canvas.update())
@@ -256,12 +271,58 @@ class PhotoPanel(QWidget):
         self._overlay_serial = self.host.request(self._overlay_key, self._overlay_job())
 
     def _on_overlay_frame(self, key: str, serial: int, image, _ms: float) -> None:
+        if key == self._detail_key and serial == self._detail_serial and not isinstance(image, Exception):
+            self.canvas.set_detail("overlay", image, self._detail_region)
+            return
         if key != self._overlay_key or serial != self._overlay_serial:
             return
         if isinstance(image, Exception):
             self.canvas.set_caption(str(image))
             return
         self.canvas.set_overlay(image)
+        self._detail.start()  # (the new overlay's detail, for a zoomed view)
+
+    def _update_detail(self) -> None:
+        """A zoomed view: the photo's region in view from the full-size image, and the overlay drawn for the
+        region at the view's resolution (by the render thread), where the display copy or the overlay would be
+        shown enlarged by DETAIL_FROM or more; cleared when the view does not need them."""
+        self._detail.stop()
+        self._detail_serial = self.host.request_serial()  # drops a detail still on its way
+        region, size = self.canvas.visible_region()
+        base, overlay = self.canvas.base, self.canvas.overlay
+        if self.shown is None or base is None or region.isEmpty() or size.isEmpty():
+            self.canvas.set_detail("base", None)
+            self.canvas.set_detail("overlay", None)
+            return
+        img, s = self.shown.image, self.shown.scale  # display px per image px
+        per_display = size.width() / region.width()  # device px per display px
+        # the region in whole pixels of the full-size image, and where that lies on the display copy
+        h, w = img.shape[:2]
+        x0, y0 = max(0, int(region.left() / s)), max(0, int(region.top() / s))
+        x1, y1 = min(w, int(np.ceil(region.right() / s))), min(h, int(np.ceil(region.bottom() / s)))
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return
+        exact = QRectF(x0 * s, y0 * s, (x1 - x0) * s, (y1 - y0) * s)
+        k = min(per_display * s, DETAIL_MAX_PX / max(x1 - x0, y1 - y0))  # detail px per image px
+        out_w, out_h = max(1, round((x1 - x0) * k)), max(1, round((y1 - y0) * k))
+        if s < 1 and per_display >= DETAIL_FROM:  # the original has pixels the display copy lacks
+            crop = np.ascontiguousarray(img[y0:y1, x0:x1])
+            if out_w < crop.shape[1]:
+                import cv2
+
+                crop = cv2.resize(crop, (out_w, out_h), interpolation=cv2.INTER_AREA)
+            self.canvas.set_detail("base", crop, exact)
+        else:
+            self.canvas.set_detail("base", None)
+        drawn = overlay.width() / base.width() if overlay is not None else 1.0  # overlay px per display px
+        if (overlay is None or per_display < DETAIL_FROM * drawn or self.prediction is None or self.vertices is None
+                or not self.show_mesh.isChecked() or not self.host.is_ready):
+            self.canvas.set_detail("overlay", None)
+            return
+        focal, (cx, cy) = overlay_camera(self.prediction, k)
+        self._detail_region = exact
+        self._detail_serial = self.host.request(self._detail_key, RenderJob(
+            np.asarray(self.vertices, np.float32), out_w, out_h, focal=focal, center=(cx - x0 * k, cy - y0 * k)))
 
     def _overlay_job(self, max_side: int = 1024) -> RenderJob:
         h, w = self.shown.display.shape[:2]

@@ -198,3 +198,69 @@ def test_the_zoom_note_is_readable_on_a_bright_photo(qtbot):
     corner = img[-30:-4, -200:-4].sum(-1)  # where the note is (bottom right, inside the 4 px frame)
     assert (corner < 400).sum() > 200  # the plate under the text: dark (a white photo is 750 here)
     assert (corner > 600).sum() > 20  # the text and the photo around it: light
+
+
+def test_a_detail_is_drawn_in_place_of_its_layer_in_its_region(qtbot):
+    """set_detail: a sharper picture of a region of the base (here a white square over a black base) is drawn
+    where that region is shown, and only there."""
+    from PySide6.QtCore import QRectF
+
+    from app.qt_images import from_qimage
+
+    c = make(qtbot)
+    c.set_base(np.zeros((300, 400, 3), np.uint8))
+    c.set_view(2.0)
+    c.set_detail("base", np.full((200, 200, 3), 255, np.uint8), QRectF(175, 125, 50, 50))
+    img = from_qimage(c.grab().toImage())
+    r, k = c.image_rect(), c.image_rect().width() / 400
+    inside = img[int(r.top() + 135 * k):int(r.top() + 165 * k), int(r.left() + 185 * k):int(r.left() + 215 * k)]
+    outside = img[int(r.top() + 100 * k):int(r.top() + 115 * k), int(r.left() + 150 * k):int(r.left() + 165 * k)]
+    assert inside.min() > 240 and outside.max() < 20
+    c.set_base(np.zeros((300, 400, 3), np.uint8))  # a new base drops it
+    assert c.detail("base") is None
+
+
+def test_a_zoomed_photo_shows_the_full_size_photo_and_an_overlay_drawn_for_the_view(qtbot, window, tmp_path):
+    """Zoomed onto a person of a photo larger than its display copy (at most 2048 px), the view showed that copy
+    and the mesh overlay (drawn at most 1024 px) enlarged, both soft; now it shows the region from the full-size
+    photo and an overlay drawn for the region at the view's resolution, on the body where the overlay is."""
+    import cv2
+
+    from tests.app.support import SAMPLE, read_rgb, write_png
+
+    big = tmp_path / "big.png"
+    write_png(big, cv2.resize(read_rgb(SAMPLE), (3072, 3072), interpolation=cv2.INTER_CUBIC))
+    c, s = window.controller, window.session
+    assert c.open_file(big)
+    qtbot.waitUntil(lambda: s.prediction is not None and not s.busy, timeout=90000)
+    canvas = window.photo.canvas
+    qtbot.waitUntil(lambda: canvas.overlay is not None, timeout=20000)
+    assert canvas.detail("base") is None and canvas.detail("overlay") is None  # fitted: the copies suffice
+    canvas.set_view(16.0)  # on the image's centre: the person's middle
+    qtbot.waitUntil(lambda: canvas.detail("base") is not None and canvas.detail("overlay") is not None,
+                    timeout=20000)
+    region, size = canvas.visible_region()
+    picture, where = canvas.detail("base")
+    assert where.contains(region.adjusted(1, 1, -1, -1))  # the whole view, in display px
+    assert picture.width() > 1.2 * where.width()  # more pixels than the display copy has there
+    rgba, where = canvas.detail("overlay")
+    assert abs(rgba.width() - where.width() * size.width() / region.width()) <= 2  # at the view's resolution
+    # the detail's body is where the whole overlay's body is, in that region
+    full = (_alpha(canvas.overlay) > 0).astype(np.uint8)
+    k = full.shape[1] / canvas.base.width()  # overlay px per display px
+    crop = full[int(where.top() * k):int(where.bottom() * k), int(where.left() * k):int(where.right() * k)]
+    detail = cv2.resize((_alpha(rgba) > 0).astype(np.uint8), crop.shape[::-1], interpolation=cv2.INTER_AREA) > 0
+    iou = (detail & (crop > 0)).sum() / max(1, (detail | (crop > 0)).sum())
+    assert iou > 0.85
+    canvas.reset_view()  # fitted again: no detail
+    qtbot.waitUntil(lambda: canvas.detail("base") is None and canvas.detail("overlay") is None, timeout=5000)
+
+
+def _alpha(image) -> np.ndarray:
+    """The alpha channel (h, w) uint8 of a QImage."""
+    from PySide6.QtGui import QImage
+
+    q = image.convertToFormat(QImage.Format.Format_RGBA8888)
+    w, h = q.width(), q.height()
+    a = np.frombuffer(q.constBits(), np.uint8, count=q.bytesPerLine() * h).reshape(h, q.bytesPerLine())
+    return a[:, : 4 * w].reshape(h, w, 4)[..., 3].copy()

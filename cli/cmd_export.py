@@ -28,8 +28,9 @@ from inference.file_writes import write_error_reason
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.epilog = ("Parameter files hold pose (72), betas (10), transl (3, OpenGL camera frame), focal, "
                      "crop size and the body model name; _body.pkl is the UP-3D layout (pose, betas, trans, "
-                     "f, rt, t in the OpenCV camera). Any of them can be given back to --pose; the photo camera that "
-                     "predict's files record is carried into the parameter file written.")
+                     "f, rt, t in the OpenCV camera). Any of them can be given back to --pose (read by their keys, "
+                     "whichever file holds them); the photo camera that predict's files record is carried into the "
+                     "parameter file written.")
     add_body_arguments(parser)
     o = parser.add_argument_group("output")
     o.add_argument("--out", required=True, type=out_path, metavar="FILE",
@@ -64,8 +65,11 @@ def run(args: argparse.Namespace) -> int:
         prepare_out_file(args.out)
     except (BodyModelError, ParamsFileError, CliInputError) as exc:
         return report_error(exc)
-    if spec.photo_note and suffix in PARAM_SUFFIXES:  # (meshes never carry it: nothing is lost there)
-        print(f"note: {spec.photo_note}", file=sys.stderr)
+    # the photo camera left out matters to a parameter file only (meshes never carry it) and says why, the body
+    # model among the reasons; that the body is shown on another model matters to every output, meshes and BVH most
+    note = spec.photo_note if spec.photo_note and suffix in PARAM_SUFFIXES else spec.model_note
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if args.out.exists() and not args.overwrite:
         print(f"error: {args.out} exists; pass --overwrite to replace it", file=sys.stderr)
         return 1

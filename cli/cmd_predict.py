@@ -53,6 +53,7 @@ from .predict_args import (
     check_box_use,
     check_person,
     expand,
+    missing_folders,
     parse_box,
     parse_mesh_formats,
     prepare_out,
@@ -92,7 +93,8 @@ of NAME_people.png (earlier releases counted --person and the person column from
 def add_arguments(p, name: str) -> None:
     p.epilog = EPILOG
     p.formatter_class = argparse.RawDescriptionHelpFormatter  # the epilog's table as written
-    p.add_argument("images", nargs="+", type=Path, help="image files or folders of images")
+    # (as typed: a trailing slash, which Path drops, says the user meant a folder: `missing_folders`)
+    p.add_argument("images", nargs="+", help="image files or folders of images")
     p.add_argument("--out", type=out_path, required=True, help="output folder")
     p.add_argument("--refine", action=argparse.BooleanOptionalAction, default=True,
                    help="test-time refinement to the detector's keypoints, 3D landmarks and silhouette (on by "
@@ -141,9 +143,16 @@ def run(args) -> int:
         mesh_formats = parse_mesh_formats(args.mesh_formats)
         check_person(args.person)
         shard = batch.parse_shard(getattr(args, "shard", None))
-        images = expand(args.images, args.out)
+        typed = [str(x) for x in args.images]
+        missing = missing_folders(typed)
+        if missing:  # (before OUT is made: a mistyped folder made OUT and a summary row for an "image")
+            raise PredictInputError(missing)
+        args.images = [Path(x) for x in typed]
+        problems: list[str] = []
+        images = expand(args.images, args.out, problems)
         if not images:
-            raise PredictInputError(f"no images found in {', '.join(map(str, args.images))} "
+            raise PredictInputError("; ".join(problems) if problems else
+                                    f"no images found in {', '.join(map(str, args.images))} "
                                     f"(looked for {', '.join(IMAGE_SUFFIXES)})")
         if not getattr(args, "merge_summary", False):  # (a merge predicts nothing: a box means nothing there)
             check_box_use(parse_box(getattr(args, "box", None)), images, args.all_people, args.person, args.detect)
@@ -152,6 +161,8 @@ def run(args) -> int:
         note = subfolders_note(args.images, args.out)
         if note:
             print(note)
+        for line in problems:  # the other inputs carry on
+            print(f"warning: {line}; its images are left out", file=sys.stderr)
     except (PredictInputError, batch.ShardError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -221,14 +232,16 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
         return 2
     renderer = MeshRenderer(body.faces, body.weights)
     run = FolderRun(job, pred, renderer, body, log, counts, tqdm.write, todo.holders, todo.boxed, timing=tqdm.write)
-    for i in tqdm(todo.todo, desc="predict", unit="image", disable=len(todo.todo) < 2):
-        try:
-            predict_image(run, i, images[i], stems[i])
-        except FatalWrite as exc:
-            left = len(mine) - counts["done"] - counts["skipped"] - counts["failed"]
-            print(f"error: stopped: {exc}; {counts['done']}/{len(mine)} images done, {left} not run, "
-                  f"outputs in {args.out}", file=sys.stderr)
-            return 1
+    with tqdm(todo.todo, desc="predict", unit="image", disable=len(todo.todo) < 2) as bar:
+        for i in bar:
+            try:
+                predict_image(run, i, images[i], stems[i])
+            except FatalWrite as exc:
+                bar.close()  # (the bar's line ended first: the message was glued to it)
+                left = len(mine) - counts["done"] - counts["skipped"] - counts["failed"]
+                print(f"error: stopped: {exc}; {counts['done']}/{len(mine)} images done, {left} not run, "
+                      f"outputs in {args.out}", file=sys.stderr)
+                return 1
     return _report(args, mine, counts)
 
 

@@ -30,6 +30,11 @@ VIEWS = ("front", "side", "back")
 # (0.001 rendered an empty picture); the longest is VALUE_LIMIT, as for a parameter file's focal (1e300 ended in a
 # traceback or wrote an inf translation that the program's own reader then refused).
 MIN_FOCAL = 1.0
+# Shape values (betas, in standard deviations of the body model's shape space): the app's sliders span +-3
+# (app/pose_edit.py BETA_RANGE); past BETA_NOTE the body is a caricature (said), past BETA_LIMIT no body at all
+# (refused: --betas=1e8 wrote a body 7,758 km tall)
+BETA_NOTE = 5.0
+BETA_LIMIT = 100.0
 
 
 class CliInputError(ValueError):
@@ -47,6 +52,7 @@ class BodySpec:
     crop_size: int
     photo: object = None  # inference.photo_camera.PhotoCamera the parameter file recorded for this body, or None
     photo_note: str = ""  # why the parameter file's photo camera was left out ("" when it was not)
+    model_note: str = ""  # that the --pose or --betas file was fitted with another body model than the one shown
 
 
 # --------------------------------------------------------------------------- shared options
@@ -159,25 +165,32 @@ def resolve_body(args: argparse.Namespace) -> BodySpec:
         check_focal(args.focal)
 
     model = BodyModel(args.body_model) if args.body_model is not None else BodyModel()
-    photo = None
+    photo, posed = None, None  # posed: the --pose file's record (the body-model note speaks of that file)
+    shape_note = ""  # the --betas file's body-model note
+    betas_from = "--betas" if betas is not None else ""  # where the betas came from, for `check_betas`
     if pose_file is not None:
-        rec = load_params_file(pose_file, model)
-        for line in rec.notes if betas is None and betas_file is None else ():  # (notes speak of its betas)
+        posed = load_params_file(pose_file, model)
+        for line in posed.notes if betas is None and betas_file is None else ():  # (notes speak of its betas)
             print(f"note: {line}", file=sys.stderr)
-        photo = rec.photo
-        pose = rec.params.pose
-        betas = rec.params.betas if betas is None else betas
-        if transl is None and rec.transl_given:
-            transl = rec.params.transl
-        if rec.focal is not None:
-            focal, crop_size = rec.focal, rec.size or CROP_SIZE
+        photo = posed.photo
+        pose = posed.params.pose
+        if betas is None:
+            betas, betas_from = posed.params.betas, str(pose_file)
+        if transl is None and posed.transl_given:
+            transl = posed.params.transl
+        if posed.focal is not None:
+            focal, crop_size = posed.focal, posed.size or CROP_SIZE
     if betas_file is not None:
-        rec = load_params_file(betas_file, model)
-        for line in rec.notes:
+        shaped = load_params_file(betas_file, model)
+        for line in shaped.notes:
             print(f"note: {line}", file=sys.stderr)
-        betas = rec.params.betas
+        betas, betas_from = shaped.params.betas, str(betas_file)
+        if shaped.body_model not in ("", model.name):  # (betas are coordinates in one model's shape space)
+            shape_note = (f"{betas_file} was fitted with the body model {shaped.body_model!r}; its shape is shown "
+                          f"on {model.name!r}")
     if betas is None:
         betas = np.zeros(10)
+    check_betas(betas, betas_from)
     if args.focal is not None:
         focal, crop_size = float(args.focal), CROP_SIZE
     if transl is None:
@@ -185,19 +198,38 @@ def resolve_body(args: argparse.Namespace) -> BodySpec:
         transl = framing_translation(rest, focal, crop_size)
     changed = [o for o, v in (("--betas", args.betas), ("--transl", args.transl), ("--focal", args.focal))
                if v is not None]
-    note = ""
-    other_model = pose_file is not None and rec.body_model not in ("", model.name)
+    note = model_note = ""
+    other_model = posed is not None and posed.body_model not in ("", model.name)
+    if other_model:
+        what = "pose and shape are" if betas_from == str(pose_file) else "pose is"
+        model_note = (f"{pose_file} was fitted with the body model {posed.body_model!r}; its {what} shown on "
+                      f"{model.name!r}")
     if photo is not None and (changed or other_model):
         # the photo camera's translation and photo-pixel joints were solved for the file's body and crop
         # camera: with another shape, place or focal they would describe a body that is not there
         why = ", ".join(changed) + " changed the body" if changed else \
-            f"it was fitted with the body model {rec.body_model!r}, not {model.name!r}"
+            f"it was fitted with the body model {posed.body_model!r}, not {model.name!r}"
         note = f"the photo camera of {pose_file} is left out: {why}"
         photo = None
-    elif other_model:
-        note = (f"{pose_file} was fitted with the body model {rec.body_model!r}; its pose and shape are shown "
-                f"on {model.name!r}")
-    return BodySpec(model, BodyParams.from_pose(pose, betas, transl), float(focal), int(crop_size), photo, note)
+    model_note = "; ".join(n for n in (model_note, shape_note) if n)
+    return BodySpec(model, BodyParams.from_pose(pose, betas, transl), float(focal), int(crop_size), photo, note,
+                    model_note)
+
+
+def check_betas(betas: np.ndarray, source: str) -> None:
+    """Betas (10,) as they are; a note on stderr for a shape beyond +-BETA_NOTE, CliInputError beyond +-BETA_LIMIT
+    (VALUE_LIMIT alone let --betas=1e8 through: a body 7,758 km tall, without a word). `source`: where they came
+    from (--betas or a file), named in the message; '' for none given."""
+    if not source:
+        return
+    k = int(np.argmax(np.abs(betas)))
+    value = float(betas[k])
+    if abs(value) > BETA_LIMIT:
+        raise CliInputError(f"{source}: beta {k + 1} is {value:g}; a shape value is at most +-{BETA_LIMIT:g} (the "
+                            f"app's sliders go to +-3), beyond that it is no human body")
+    if abs(value) > BETA_NOTE:
+        print(f"note: {source}: beta {k + 1} is {value:g}, an extreme shape (beyond +-{BETA_NOTE:g}; the app's "
+              f"sliders go to +-3)", file=sys.stderr)
 
 
 def report_error(exc: Exception) -> int:
@@ -233,9 +265,9 @@ def prepare_out_file(out: Path, names=()) -> None:
 
 # --------------------------------------------------------------------------- render
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.epilog = ("Writes OUT (shaded, RGBA) and OUT_labels.png (NBF part colours on black) for the "
-                     "front view, and OUT_side/OUT_back(_labels).png for the other views. Front is the "
-                     "crop camera; side looks at the subject's left, back from behind.")
+    parser.epilog = ("Writes OUT (shaded: RGBA, or RGB with --background white or black) and OUT_labels.png "
+                     "(NBF part colours on black) for the front view, and OUT_side/OUT_back(_labels).png for the "
+                     "other views. Front is the crop camera; side looks at the subject's left, back from behind.")
     add_body_arguments(parser)
     o = parser.add_argument_group("output")
     o.add_argument("--out", required=True, type=out_path, metavar="X.png", help="shaded front view (PNG)")
@@ -337,6 +369,8 @@ def run(args: argparse.Namespace) -> int:
         prepare_out_file(args.out, [q.name for _, _, q in output_paths(args.out, views, not args.no_labels)])
     except (BodyModelError, ParamsFileError, CliInputError) as exc:
         return report_error(exc)
+    if spec.model_note:  # (the shape seen is the file's betas on another model's shape space)
+        print(f"note: {spec.model_note}", file=sys.stderr)
     paths = output_paths(args.out, views, not args.no_labels)
     existing = [str(p) for _, _, p in paths if p.exists()]
     if existing and not args.overwrite:

@@ -4,10 +4,12 @@ tool's own outputs."""
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 
 from cli.out_arg import make_out_folder
+from inference.batch_log import RANK_LOGS
 from inference.image_io import IMAGE_SUFFIXES  # the one list the app's reader accepts
 from inference.predict_outputs import MESH_FORMATS, PNG_OUTPUTS
 
@@ -98,21 +100,48 @@ def _is_output_of(name: str, stems: set[str]) -> bool:
     return False
 
 
-def expand(paths: list[Path], out: Path | None = None) -> list[Path]:
+def _reason(exc: OSError) -> str:
+    """Why a folder cannot be read, in plain words (no '[Errno N]')."""
+    from inference.file_writes import write_error_reason
+
+    return "no permission" if isinstance(exc, PermissionError) else write_error_reason(exc)
+
+
+def missing_folders(texts: list[str]) -> str:
+    """'' or the message for the inputs typed as folders (ending in a slash) that are none: a mistyped folder
+    (photoz/) was read as one image that failed, with an output folder and a summary row made for it."""
+    for text in texts:
+        if text.endswith(("/", os.sep)) and not Path(text).is_dir():
+            return f"{text} does not exist" if not Path(text).exists() else f"{text} is not a folder"
+    return ""
+
+
+def expand(paths: list[Path], out: Path | None = None, problems: list[str] | None = None) -> list[Path]:
     """Image files from files and folders (a folder: its images, sorted, not recursive), each file once.
 
-    In the output folder `out`, the images this command wrote there (NAME_parts.png, ...) are not inputs.
+    In the output folder `out`, the images this command wrote there (NAME_parts.png, ...) are not inputs. A folder
+    that cannot be read (no permission to list it) adds a line to `problems` (one line each, no '[Errno N]') and
+    gives no images: the caller says it, and stops when nothing else was found.
     """
     found: list[Path] = []
     for p in paths:
-        if p.is_dir():
-            images = sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES and q.is_file())
-            if _same_folder(p, out):
-                stems = {q.stem for q in images}
-                images = [q for q in images if not _is_output_of(q.name, stems - {q.stem})]
-            found += images
-        else:
+        try:
+            folder = p.is_dir()
+        except OSError:  # (below a folder that cannot be entered) an image: the reader says why it cannot open it
+            folder = False
+        if not folder:
             found.append(p)
+            continue
+        try:
+            images = sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES and _is_file(q))
+        except OSError as exc:  # (a traceback before: PermissionError from iterdir)
+            if problems is not None:
+                problems.append(f"cannot read the folder {p} ({_reason(exc)})")
+            continue
+        if _same_folder(p, out):
+            stems = {q.stem for q in images}
+            images = [q for q in images if not _is_output_of(q.name, stems - {q.stem})]
+        found += images
     seen, unique = set(), []
     for p in found:
         try:
@@ -125,18 +154,56 @@ def expand(paths: list[Path], out: Path | None = None) -> list[Path]:
     return unique
 
 
+def _is_file(q: Path) -> bool:
+    """Whether a folder's entry is a file to read: an entry that cannot be looked at (a folder listed but not
+    entered) counts as one, so that the reader names it with its reason rather than leaving it out unsaid."""
+    try:
+        return q.is_file()
+    except OSError:
+        return True
+
+
+def _is_folder(q: Path) -> bool:
+    try:
+        return q.is_dir()
+    except OSError:
+        return False
+
+
+def _broken_link(q: Path) -> bool:
+    try:
+        return q.is_symlink() and not q.exists()
+    except OSError:
+        return False
+
+
 def subfolders_note(paths: list[Path], out: Path | None = None) -> str:
-    """'' or a note naming the input folders' subfolders, which `expand` does not search (the output folder
-    `out` left out): a photo collection sorted into subfolders would otherwise give fewer images without a word."""
-    subs = []
+    """'' or a note naming what the input folders hold that `expand` leaves out unsaid: their subfolders, which it
+    does not search (the output folder `out` and its rank logs left out), and links to images that are gone (a
+    photo collection sorted into subfolders, or links into a drive not mounted, would else give fewer images
+    without a word)."""
+    subs, broken = [], []
+    ours = [out, out / RANK_LOGS] if out is not None else []
     for p in paths:
-        if p.is_dir():
-            try:
-                subs += [q for q in sorted(p.iterdir()) if q.is_dir() and not _same_folder(q, out)]
-            except OSError:
-                pass
-    if not subs:
-        return ""
-    names = ", ".join(str(q) for q in subs[:3]) + (f" and {len(subs) - 3} more" if len(subs) > 3 else "")
-    return (f"note: {len(subs)} subfolder{'s' * (len(subs) > 1)} not searched ({names}): folders are read one "
-            f"level deep; give subfolders as inputs too to include their images")
+        try:
+            if p.is_dir():
+                for q in sorted(p.iterdir()):
+                    if _is_folder(q) and not any(_same_folder(q, o) for o in ours):
+                        subs.append(q)
+                    elif q.suffix.lower() in IMAGE_SUFFIXES and _broken_link(q):
+                        broken.append(q)
+        except OSError:  # (`expand` said why)
+            pass
+    notes = []
+    if subs:
+        notes.append(f"note: {len(subs)} subfolder{'s' * (len(subs) > 1)} not searched ({_some(subs)}): folders "
+                     f"are read one level deep; give subfolders as inputs too to include their images")
+    if broken:
+        notes.append(f"note: {len(broken)} link{'s' * (len(broken) > 1)} to a file that is not there skipped "
+                     f"({_some(broken)})")
+    return "\n".join(notes)
+
+
+def _some(paths: list[Path]) -> str:
+    """The first three paths, and how many more."""
+    return ", ".join(str(q) for q in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")

@@ -214,13 +214,53 @@ def _when(rows: list[dict]) -> tuple[int, str]:
     return (1, max(done)) if done else (0, max(r.get("finished_at", "") for r in rows))
 
 
-def _by_image(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
+def _by_image(rows: list[dict], key: Callable[[dict], str] | None = None) -> dict[tuple[str, str], list[dict]]:
     """{(image file name, output name): its rows}: rows are matched by the image's file name, not by the path as
-    typed (the same photo given by a relative and then by an absolute path writes the same files)."""
+    typed (the same photo given by a relative and then by an absolute path writes the same files); by `key(row)`
+    instead of the file name when given (`_image_keys`)."""
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
-        groups.setdefault((Path(r.get("image") or "").name, r["output"]), []).append(r)
+        groups.setdefault((key(r) if key else Path(r.get("image") or "").name, r["output"]), []).append(r)
     return groups
+
+
+def _image_keys(rows: list[dict], images: list[Path]) -> tuple[Callable[[dict], str], Callable[[Path], str]]:
+    """(the key of a logged row's image, the key of an input) for `merge_rows`: the file name, as `_by_image`
+    matches them, except where the name does not tell the photos apart: a row of another photo of an input's file
+    name (its logged path leads to another file that is there: a/x.jpg's fit when b/x.jpg is the input; grouped
+    with b's rows, a's 'done' was hidden by b's refusal, and the table said the files on disk had failed) is keyed by
+    its path, and so are the inputs that share a file name (a/x.jpg and b/x.jpg given together), a row going to
+    the input whose file it logged. A logged path that leads nowhere from here leaves the name to decide."""
+    shared: dict[str, list[Path]] = {}
+    for p in images:
+        shared.setdefault(p.name, []).append(p)
+    ids: dict[str, tuple[int, int] | None] = {}
+
+    def ident(text: str) -> tuple[int, int] | None:
+        if text not in ids:  # (each path looked at once: a log holds many rows of one image)
+            try:
+                st = os.stat(text)
+                ids[text] = (st.st_dev, st.st_ino)
+            except (OSError, ValueError):
+                ids[text] = None
+        return ids[text]
+
+    def input_key(p: Path) -> str:
+        return p.name if len(shared[p.name]) == 1 else str(p)
+
+    def row_key(r: dict) -> str:
+        image = r.get("image") or ""
+        name = Path(image).name
+        inputs = shared.get(name)
+        mine = ident(image) if inputs else None
+        if mine is None:
+            return name
+        same = [p for p in inputs if ident(str(p)) == mine]
+        if same:
+            return input_key(same[0])
+        return image if any(ident(str(p)) is not None for p in inputs) else name
+
+    return row_key, input_key
 
 
 def _outputs_by_image(groups: dict[tuple[str, str], list[dict]]) -> dict[str, dict[str, list[dict]]]:
@@ -320,9 +360,15 @@ def holds(held: tuple[str, ...] | None, image: Path, person: int | None) -> bool
     return same_image(held, image) and held[1] in (str(person), "" if person == 1 else str(person))
 
 
-def holder_text(held: tuple[str, str]) -> str:
-    """A logged holder (`written_logged`) in words: 'person 2 of a.jpg', 'the whole image of a.jpg'."""
-    return f"{'person ' + held[1] + ' of ' if held[1] else 'the whole image of '}{held[0]}"
+def holder_text(held: tuple[str, ...], image: Path | None = None) -> str:
+    """A logged holder (`written_logged`) in words: 'person 2 of a.jpg', 'the whole image of a.jpg'; with the path
+    it logged when that is another photo of the same file name as `image` (a/x.jpg's fit, in the way of b/x.jpg:
+    'of x.jpg' read as b's own files)."""
+    whose = held[0]
+    if image is not None and len(held) > 2 and held[2] and held[0] == Path(image).name and \
+            not same_image(held, image):
+        whose = held[2]
+    return f"{'person ' + held[1] + ' of ' if held[1] else 'the whole image of '}{whose}"
 
 
 def _best(rows: list[dict]) -> dict:
@@ -413,10 +459,12 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
     has logged, under NAME or a person's name); then the outputs the logs record for other images, which earlier
     runs wrote into the folder (sorted by image; index empty: not an input of this run). Rows are matched to an
     input by the image's file name and the output name, not by the path as typed: the same photo given by a
-    relative path and then by an absolute one, or from another working folder, writes the same files. Left out: a person
+    relative path and then by an absolute one, or from another working folder, writes the same files; by the path
+    where the name does not tell two photos that are there apart (`_image_keys`). Left out: a person
     beyond the people its image holds now (`_count`: NAME_p5 after a rerun found 3) and, with `out`, a
     'done' output whose files are gone. The people column of an image's rows is its count now (`_now`)."""
-    groups = _by_image(rows)
+    row_key, input_key = _image_keys(rows, images)
+    groups = _by_image(rows, row_key)
     images_logged = _outputs_by_image(groups)
     tallies: dict[str, dict] = {}  # {image file name: `_tally`}, each image once
 
@@ -427,18 +475,19 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
 
     merged, claimed = [], set()
     for i, (path, stem) in enumerate(zip(images, stems)):
-        outputs = {o: rs for o, rs in images_logged.get(path.name, {}).items()
+        mine = input_key(path)
+        outputs = {o: rs for o, rs in images_logged.get(mine, {}).items()
                    if o == stem or _person_key(o, stem)}
-        claimed |= {(path.name, o) for o in outputs} | {(path.name, stem)}
+        claimed |= {(mine, o) for o in outputs} | {(mine, stem)}
         if not outputs:  # a --person 2 or --box run logs NAME_p2 alone: its input is not pending
             merged.append({"index": i, "image": str(path), "output": stem, "status": "pending"})
-        people = people_of(path.name, stem)
+        people = people_of(mine, stem)
         for o in sorted(outputs, key=lambda o: _person_key(o, stem)):
             best = _best(outputs[o])
             k = _person_key(o, stem)
             if k and ((people is not None and k > people) or _files_gone(out, best)):
                 continue
-            merged.append({**best, "index": i, "image": str(path), **_now(people_of(path.name, stem, "held"))})
+            merged.append({**best, "index": i, "image": str(path), **_now(people_of(mine, stem, "held"))})
     # other images' outputs: an output name one of the inputs now writes is that input's, unless another image
     # wrote its files after the input last did (x.jpg refused the name x whose files hold x.png's fit: both rows
     # stand); of two other images that wrote the same name, the files are those of the one that wrote last (`_when`)
@@ -458,10 +507,10 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
 
     for r in sorted(others.values(), key=lambda r: (r.get("image", ""), _split(r["output"]))):
         base, k = _split(r["output"], r["image"])
-        people = people_of(Path(r["image"]).name, base)
+        people = people_of(row_key(r), base)
         # a person beyond their image's people now (`_count`), or files gone
         if not ((k and people is not None and k > people) or _files_gone(out, r)):
-            merged.append({**r, "index": "", **_now(people_of(Path(r["image"]).name, base, "held"))})
+            merged.append({**r, "index": "", **_now(people_of(row_key(r), base, "held"))})
     return merged
 
 

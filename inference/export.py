@@ -466,11 +466,33 @@ def _scalar(doc: dict, key: str, path: Path) -> float | None:
     return float(a[0])
 
 
+# The keys that place the body and its camera, by layout (`_layout`): UP-3D's (OpenCV camera; predict's
+# NAME_body.pkl adds its crop camera and photo size) and NBF's (.npz / .json: OpenGL camera, the photo camera beside)
+UP3D_KEYS = ("trans", "t", "rt", "f", "crop_t", "crop_f", "image_size")
+NBF_KEYS = ("transl", "focal", "photo_focal", "photo_transl", "photo_width", "photo_height")
+
+
+def _layout(doc: dict, path: Path, suffix: str) -> str:
+    """"up3d" or "nbf": the layout of the keys a parameter file holds, whichever file kind holds them (a UP-3D fit
+    saved as .npz was read as NBF's, its t, rt, f ignored: upside down, without a word; a .pkl with NBF's transl
+    and focal lost them alike); by the file kind when it holds neither. Keys of both: ParamsFileError naming them,
+    as which of them places the body is not for the reader to guess."""
+    up, nbf = [k for k in UP3D_KEYS if k in doc], [k for k in NBF_KEYS if k in doc]
+    if up and nbf:
+        raise ParamsFileError(f"{path}: holds the camera keys of two layouts, NBF's {', '.join(nbf)} and UP-3D's "
+                              f"{', '.join(up)}: keep one set (NBF: transl, focal; UP-3D: trans, f, rt, t)")
+    if up or nbf:
+        return "up3d" if up else "nbf"
+    return "up3d" if suffix == ".pkl" else "nbf"
+
+
 def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
     """Read a parameter file (.npz, .json, or UP-3D/NBF `_body.pkl`) -> ParamsRecord.
 
+    The keys are read by their layout, whichever file kind holds them (`_layout`): UP-3D's (trans, f, rt, t, as in
+    a `_body.pkl`) or NBF's (transl, focal, as in .npz / .json); a file with keys of both is refused.
     Betas beyond 10 are dropped (said in `notes`), fewer are zero-padded, none (or null) is the mean shape
-    (said in `notes`). For a `_body.pkl` whose camera rotation
+    (said in `notes`). For a file in UP-3D's layout whose camera rotation
     rt is not [pi, 0, 0] the rotation is folded into the global orientation, which needs the rest
     pelvis of `body_model` (the embedded model when None). A file with the photo camera (see the
     module docstring) gives the body in its crop camera (crop_t / transl, crop_f / focal) as params,
@@ -479,6 +501,8 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.is_dir():  # (was "unknown parameter file kind ''")
+        raise ParamsFileError(f"{path} is a folder; give a parameter file (.npz, .json or _body.pkl)")
     if suffix not in PARAM_READERS:
         raise ParamsFileError(f"{path}: unknown parameter file kind {suffix!r}; use .npz, .json or _body.pkl")
     if not path.is_file():
@@ -504,7 +528,7 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
     name = doc.get("body_model", "")
     name = str(np.asarray(name)) if name is not None else ""
 
-    if suffix == ".pkl":
+    if _layout(doc, path, suffix) == "up3d":
         if "crop_t" in doc:  # ours with the photo camera: the body in the crop camera (same rt, trans)
             crop = dict(doc, t=doc["crop_t"])
             params, given = _from_body_pkl(crop, pose, betas, path, body_model)
@@ -523,6 +547,8 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
         wh = (_scalar(doc, "photo_width", path), _scalar(doc, "photo_height", path))
         if None in wh:
             raise ParamsFileError(f"{path}: photo_focal without photo_width and photo_height")
+        if doc.get("photo_transl") is None:  # (was called "not numeric")
+            raise ParamsFileError(f"{path}: photo_focal without photo_transl (the body's place in the photo camera)")
         photo = PhotoCamera(_scalar(doc, "photo_focal", path), int(wh[0]), int(wh[1]),
                             _array(doc.get("photo_transl"), "photo_transl", path, (3,)), transl.copy(),
                             focal, None if size is None else int(size),

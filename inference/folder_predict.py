@@ -198,14 +198,19 @@ def plan(job: FolderJob, images: list[Path], stems: list[str], mine, log: BatchL
         there = functools.partial(finished, job.out, stems[i], all_people=job.all_people, person=job.person,
                                   people=people.get(stems[i]), holders=holders, image=images[i], boxed=boxed,
                                   searched=counted.get(stems[i]))
+        now = present_names(job.out, stems[i], job.person, people.get(stems[i]), counted.get(stems[i])) \
+            if job.all_people else {job.person: stems[i]}  # (the people `from_files` reads)
         if job.overwrite or not there(mesh_formats):
             # the fit there but for a mesh format this run asks for: written from its parameter file
-            (todo if job.overwrite or not there([]) else from_files).append(i)
+            if job.overwrite or not there([]):
+                todo.append(i)
+            else:
+                (todo if _params_damaged(job, images[i], now, say) else from_files).append(i)
             continue
-        now = present_names(job.out, stems[i], job.person, people.get(stems[i]), counted.get(stems[i]))
         if job.all_people and (scene_missing(job.out, stems[i], len(now)) or scene_stale(job.out, stems[i], now,
                                                                                           holders)):
-            from_files.append(i)  # every person's outputs there, the scene not, or not of them (a deletion)
+            # every person's outputs there, the scene not, or not of them (a deletion)
+            (todo if _params_damaged(job, images[i], now, say) else from_files).append(i)
     for i in sorted(set(mine) - set(todo) - set(from_files) - set(refused)):  # finished before: no model needed
         log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist",
                   people=counted.get(stems[i]))
@@ -214,6 +219,31 @@ def plan(job: FolderJob, images: list[Path], stems: list[str], mine, log: BatchL
         if i not in from_files:  # (there a boxed person's meshes are made from their parameter file)
             note_boxed_short(job.out, stems[i], images[i], mesh_formats, holders, boxed, counted.get(stems[i]), say)
     return Plan(tuple(todo), tuple(from_files), people, counted, holders, boxed, refused)
+
+
+def params_problem(out: Path, name: str) -> str | None:
+    """Why the parameter file NAME.npz of the output name `name` does not read (damaged, cut short), else None."""
+    from inference.errors import ParamsFileError
+    from inference.export import load_params_file
+
+    try:
+        load_params_file(out / f"{name}.npz")
+    except (ParamsFileError, OSError, ValueError) as exc:
+        return write_error_reason(exc)
+    return None
+
+
+def _params_damaged(job: FolderJob, path: Path, names: dict[int, str], say: Callable[[str], None]) -> bool:
+    """Whether a parameter file NAME.npz of the image's people `names` ({person N: output name}), which `from_files`
+    would make the missing files from, does not read; said with `say`. Such an image is predicted again (its files,
+    when the logs say they are this tool's, are written anew; else they are in the way, an error): made from the
+    files, its meshes were never made, and the image counted as finished on every rerun."""
+    for o in names.values():
+        why = params_problem(job.out, o)
+        if why:
+            say(f"note: {path}: {why}; the missing files cannot be made from it: the image is predicted again")
+            return True
+    return False
 
 
 def predict_image(ctx: FolderRun, index: int, path: Path, name: str) -> ImageOutcome:
@@ -255,8 +285,10 @@ def predict_image(ctx: FolderRun, index: int, path: Path, name: str) -> ImageOut
     else:
         names = person_names(name, person, found) if job.all_people and found > 1 else {person: name}
     rows = {n: {**row, "output": o, "person": n} for n, o in names.items()}
+    # (a set whose parameter file does not read is not kept: `_params_damaged` sent the image here to write it anew)
     keep = {n for n, o in names.items()
-            if not job.overwrite and kept(job.out, o, ctx.mesh_formats, ctx.holders, path, n)}
+            if not job.overwrite and kept(job.out, o, ctx.mesh_formats, ctx.holders, path, n)
+            and not params_problem(job.out, o)}
     # every name is looked at before anything is written: files in the way of one person fail the whole image
     # with nothing written (a --person 2 run into a --person 1 folder wrote person 1 again as NAME_p1 before
     # it found NAME taken)
@@ -353,7 +385,7 @@ def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, per
     job = ctx.job
     found = searched(p)
     if person in wrote:
-        _remove_people_beyond(ctx, path, name, found)
+        _remove_people_beyond(ctx, path, name, found, person)
     # people fitted from a box beyond the search's stay, and the scene shows them too: those on record and the one
     # this run wrote (a --box run into an --all-people folder; the records were read before it)
     found = max([found, *boxed_beyond(ctx, path, name, found), *wrote])
@@ -374,20 +406,26 @@ def _after_writing(ctx, path: Path, name: str, p, wrote: set[int], ok: bool, per
         ctx.say(f"{path}: removed {scene.name} ({why}; it showed the fits replaced now)")
 
 
-def _remove_people_beyond(ctx, path: Path, name: str, found: int) -> None:
+def _remove_people_beyond(ctx, path: Path, name: str, found: int, person: int) -> None:
     """Remove the outputs NAME_pK of people K > `found` that the rank logs say this tool wrote for this very
     image (files not on record, or of another image, stay): after the image's outputs were written anew, as
     with --overwrite --detect off after a run that found six people, they are not the image's people any more.
-    A person a user boxed (`predict --box`: `ctx.boxed`) is not one of the search's people and stays."""
-    gone = []
+    Also NAME_pL of the person L now under NAME itself (`person`): a run of `--person 2 --all-people` wrote person 1
+    as NAME_p1, which a plain --overwrite run then writes as NAME, and NAME_p1 stayed as a second copy of person 1
+    (three fits of a two-person photo, person 1 twice in summary.csv). A person a user boxed (`predict --box`:
+    `ctx.boxed`) is not one of the search's people and stays."""
+    gone, moved = [], []
     for o, held in ctx.holders.items():
         m = re.fullmatch(re.escape(name) + r"_p(\d+)", o)
-        if m and int(m[1]) > found and holds(held, path, int(m[1])) and o not in ctx.boxed:
+        k = int(m[1]) if m else 0
+        if m and (k > found or k == person) and holds(held, path, k) and o not in ctx.boxed:
             files = [q for q in output_paths(ctx.job.out / o, list(MESH_FORMATS)) if q.exists()]
             remove_quietly(files)
-            gone += [(int(m[1]), o)] if files else []
+            (moved if k == person else gone).extend([(k, o)] if files else [])
     if gone:
         ctx.say(f"{path}: removed the outputs of people not found now ({', '.join(o for _, o in sorted(gone))})")
+    for _, o in moved:
+        ctx.say(f"{path}: removed {o} (an earlier copy of person {person}, whose outputs are {name} now)")
 
 
 def make_scene(out: Path, names: dict[int, str], body, target: Path, overwrite: bool) -> None:
@@ -415,7 +453,8 @@ def _write_scene(ctx, path: Path, name: str, names: dict[int, str]) -> None:
     target = ctx.job.out / f"{name}_scene.glb"
     if target.exists() and not scene_ours(ctx.holders, name):
         held = ctx.holders[f"{name}_scene"]
-        ctx.say(f"warning: {path}: no {target.name}: that name holds the outputs of {held[0]}")
+        ctx.say(f"warning: {path}: no {target.name}: that name holds the outputs of "
+                f"{held[2] if held[0] == path.name and held[2] else held[0]}")
         return
     try:
         make_scene(ctx.job.out, names, ctx.body, target, overwrite=True)
@@ -435,7 +474,9 @@ def from_files(job: FolderJob, body, log: BatchLog, counts: dict, index: int, pa
     with all_people the STEM_scene.glb when missing or showing other people (a run stopped between the last person
     and the scene, the file deleted, a boxed person's files deleted: `people`, the rank logs' count, with the boxed
     people), removed when fewer than two people are left. The people's rows are logged as skipped with the
-    search's own count `searched_before` (the table keeps the rows that wrote their fits). Raises FatalWrite for a
+    search's own count `searched_before` (the table keeps the rows that wrote their fits); a mesh that cannot be made
+    is an error row and the image fails (its outputs stay incomplete: a rerun must not count it as finished; `plan`
+    sends an image whose parameter file does not read to be predicted again instead). Raises FatalWrite for a
     full or read-only disk."""
     from inference.errors import ParamsFileError
 
@@ -445,7 +486,8 @@ def from_files(job: FolderJob, body, log: BatchLog, counts: dict, index: int, pa
         log.write(index=index, image=str(path), output=o, person=n, people=searched_before, status="skipped",
                   message="outputs exist")
     written: list[Path] = []
-    for o in names.values():
+    failed = False
+    for n, o in names.items():
         missing = missing_meshes(job.out / o, list(job.mesh_formats))
         if not missing:
             continue
@@ -453,10 +495,14 @@ def from_files(job: FolderJob, body, log: BatchLog, counts: dict, index: int, pa
         try:
             made = write_meshes_from_params(job.out / o, missing, body, frame)
         except (ParamsFileError, OSError, ValueError) as exc:
-            say(f"warning: {path}: no {', '.join(mesh_path(job.out / o, f).name for f in missing)} "
-                f"({write_error_reason(exc)})")
+            msg = f"no {', '.join(mesh_path(job.out / o, f).name for f in missing)} ({write_error_reason(exc)})"
+            say(f"error: {path}: {msg}")
+            # the outputs stay incomplete: an error, not a finished image (it counted as skipped, exit 0)
+            log.write(index=index, image=str(path), output=o, person=n, people=searched_before, status="error",
+                      message=msg)
+            counts["failed"] += not failed  # (the image is counted once)
+            failed = True
             if isinstance(exc, OSError) and exc.errno in FATAL_ERRNOS:
-                counts["failed"] += 1
                 raise FatalWrite(write_error_reason(exc)) from exc
             continue
         written += made
@@ -475,6 +521,8 @@ def from_files(job: FolderJob, body, log: BatchLog, counts: dict, index: int, pa
         else:
             written.append(target)
             say(f"{path.name}: {target.name} made from its {len(names)} people's parameter files -> {target}")
+    if failed:  # (counted above, once)
+        return ImageOutcome("failed", written=tuple(written), people=searched_before or 0)
     counts["done" if written else "skipped"] += 1
     return ImageOutcome("done" if written else "skipped", written=tuple(written), people=searched_before or 0)
 
@@ -499,7 +547,7 @@ def _in_the_way(ctx, path: Path, name: str, person: int, p) -> str | None:
     existing = [q.name for q in output_paths(ctx.job.out / name, ctx.mesh_formats, bool(p.people)) if q.exists()]
     if not existing:
         return None
-    whose = f", holding {holder_text(held)}" if held else ""
+    whose = f", holding {holder_text(held, path)}" if held else ""
     return (f"outputs exist ({', '.join(existing[:3])}{', ...' if len(existing) > 3 else ''}{whose}); "
             f"{ctx.job.overwrite_hint}")
 

@@ -154,9 +154,30 @@ def test_a_photo_named_like_one_written_before_is_not_skipped_in_its_place(tmp_p
     capsys.readouterr()
     assert _predict(a / "photo.png", b / "photo.png", "--out", out) == 1
     said = capsys.readouterr()
-    assert "holding the whole image of photo.png" in said.out + said.err and "finished before" not in said.out
+    # (the other photo's path: "of photo.png" read as a's own files)
+    assert f"holding the whole image of {b / 'photo.png'}" in said.out + said.err and "finished before" not in said.out
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("photo[._]*") if p.name in stamps} == stamps
     assert (out / "photo_png_body.pkl").is_file()
+
+
+def test_a_photo_of_the_same_name_refused_names_the_other_and_the_table_keeps_its_fit(tmp_path, capsys,
+                                                                                     cached_predictor):
+    """a/x.png, then b/x.png into the same folder: the refusal said "holding the whole image of x.png", b's own name,
+    and summary.csv held b's error row alone, the 'done' row of a's fit, whose files are there, hidden by it."""
+    from inference.predict_outputs import read_summary
+
+    a, b, out = tmp_path / "a", tmp_path / "b", tmp_path / "out"
+    a.mkdir(), b.mkdir()
+    shutil.copy(SAMPLES / "synthetic_01.png", a / "x.png")
+    shutil.copy(SAMPLES / "synthetic_02.png", b / "x.png")
+    assert _predict(a / "x.png", "--out", out) == 0
+    capsys.readouterr()
+    assert _predict(b / "x.png", "--out", out) == 1
+    assert f"{b / 'x.png'}: outputs exist" in capsys.readouterr().out
+    rows = read_summary(out / "summary.csv")
+    assert [(r["image"], r["output"], r["status"]) for r in rows] == [(str(b / "x.png"), "x", "error"),
+                                                                      (str(a / "x.png"), "x", "done")]
+    assert f"holding the whole image of {a / 'x.png'})" in rows[0]["message"]
 
 
 def test_param_files_carry_the_photo_camera(tmp_path, capsys, cached_predictor):
@@ -273,6 +294,8 @@ def test_full_disk_stops_with_a_summary_and_no_partial_files(tmp_path, capsys, c
         captured = capsys.readouterr()
         assert "the disk is full" in captured.out + captured.err
         assert "error: stopped" in captured.err and "0/2 images done, 1 not run" in captured.err
+        # on a line of its own: it was glued to the progress bar ("...1.36s/image]error: stopped: ...")
+        assert any(line.startswith("error: stopped") for line in captured.err.split("\n")), captured.err
         assert [p for p in out.iterdir() if p.name not in SUMMARY_FILES] == []  # no partial set, no temporary file
         assert not [p for p in (out / "summary_ranks").iterdir() if p.suffix != ".csv" and p.name != ".lock"]
         # the table says which image and why (the partial set's removal made room for it; it was not merged)
@@ -282,6 +305,44 @@ def test_full_disk_stops_with_a_summary_and_no_partial_files(tmp_path, capsys, c
         assert [r["status"] for r in rows] == ["error", "pending"] and "the disk is full" in rows[0]["message"]
     finally:
         _umount(out)
+
+
+def test_a_parameter_file_cut_short_is_predicted_again_not_counted_as_finished(tmp_path, capsys, cached_predictor):
+    """NAME.npz cut short and NAME.obj deleted: the rerun could not make the mesh from the file, warned, counted the
+    image as finished before and exited 0, and so did every rerun after; now the image is predicted again (its
+    files are this tool's, the logs say) and the mesh is there."""
+    from inference.export import load_params
+    from inference.predict_outputs import read_summary
+
+    out = tmp_path / "out"
+    assert _predict(SAMPLES / "synthetic_01.png", "--out", out) == 0
+    npz = out / "synthetic_01.npz"
+    npz.write_bytes(npz.read_bytes()[:1000])
+    (out / "synthetic_01.obj").unlink()
+    capsys.readouterr()
+    assert _predict(SAMPLES / "synthetic_01.png", "--out", out) == 0
+    text = capsys.readouterr().out
+    assert f"note: {SAMPLES / 'synthetic_01.png'}: cannot read parameters from {npz}: " in text, text
+    assert "the image is predicted again" in text and "1/1 images done" in text and "finished before" not in text
+    assert (out / "synthetic_01.obj").is_file() and load_params(npz).pose.shape == (72,)
+    assert [r["status"] for r in read_summary(out / "summary.csv")] == ["done"]
+
+
+def test_a_mesh_that_cannot_be_made_from_the_parameter_file_fails_the_image(tmp_path, capsys, cached_predictor):
+    """A mesh format asked for later whose file cannot be written (a folder in its place): it was a warning, the image
+    'finished before' and exit 0, although its outputs stay incomplete; now an error row and exit 1."""
+    from inference.predict_outputs import read_summary
+
+    out = tmp_path / "out"
+    assert _predict(SAMPLES / "synthetic_01.png", "--out", out) == 0
+    (out / "synthetic_01.ply").mkdir()
+    capsys.readouterr()
+    assert _predict(SAMPLES / "synthetic_01.png", "--out", out, "--mesh-formats", "obj,glb,ply") == 1
+    said = capsys.readouterr()
+    assert f"error: {SAMPLES / 'synthetic_01.png'}: no synthetic_01.ply (" in said.out, said.out
+    assert "finished before" not in said.out and "0/1 images done" in said.out
+    rows = read_summary(out / "summary.csv")
+    assert [r["status"] for r in rows] == ["error"] and rows[0]["message"].startswith("no synthetic_01.ply (")
 
 
 def test_damaged_jpeg_is_reported(tmp_path, capsys, cached_predictor):

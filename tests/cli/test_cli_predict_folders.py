@@ -75,3 +75,22 @@ def test_no_box_note_for_a_person_the_search_finds(tmp_path, capsys, detecting_p
     text = capsys.readouterr().out
     assert (out / "camera.ply").is_file(), text
     assert "note:" not in text, text
+
+
+def test_a_person_whose_name_changed_is_not_left_behind_twice(tmp_path, capsys, detecting_predictor):  # noqa: F811
+    """`--all-people --person 2` writes person 2 as two_people and person 1 as two_people_p1; an `--all-people
+    --overwrite` run then writes person 1 as two_people and person 2 as two_people_p2, and two_people_p1 stayed:
+    three fits of a two-person photo, person 1 twice in summary.csv."""
+    photo, out = PHOTOS / "two_people.jpg", tmp_path / "out"
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--person", "2", "--no-refine"]) == 0
+    assert (out / "two_people_p1.npz").is_file()
+    capsys.readouterr()
+    assert main(["predict", str(photo), "--out", str(out), "--all-people", "--overwrite", "--no-refine"]) == 0
+    assert "removed two_people_p1 (an earlier copy of person 1, whose outputs are two_people now)" in \
+        capsys.readouterr().out
+    assert sorted(p.name for p in out.glob("*.npz")) == ["two_people.npz", "two_people_p2.npz"]
+    assert not list(out.glob("two_people_p1*"))
+    with open(out / "summary.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["output"], r["person"], r["status"]) for r in rows] == [("two_people", "1", "done"),
+                                                                       ("two_people_p2", "2", "done")]

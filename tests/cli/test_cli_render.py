@@ -230,3 +230,57 @@ def test_a_body_out_of_view_is_said_and_still_written(tmp_path, cached_model, ca
     assert not _rgb(out)[..., 3].any() and _rgb(tmp_path / "far_side.png")[..., 3].any()
     assert main(["render", "--out", str(tmp_path / "near.png")]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_render_help_says_the_shaded_view_is_rgb_on_a_background(capsys):
+    with pytest.raises(SystemExit):
+        main(["render", "--help"])
+    assert "RGBA, or RGB with --background white or black" in " ".join(capsys.readouterr().out.split())
+
+
+def _fits(tmp_path: Path) -> tuple[Path, Path]:
+    """(a parameter file fitted with another body model, one that names none)."""
+    other, plain = tmp_path / "other.npz", tmp_path / "plain.npz"
+    np.savez(other, pose=np.zeros(72), betas=np.zeros(10), transl=np.array([0, 0, -40.0]),
+             body_model=np.str_("SMPL_NEUTRAL.pkl"))
+    np.savez(plain, pose=np.zeros(72), betas=np.zeros(10), transl=np.array([0, 0, -40.0]))
+    return other, plain
+
+
+def test_the_body_model_note_speaks_of_the_file_it_is_about(tmp_path, cached_model, capsys):
+    """With --pose F --betas G the note looked at G's record but named F: no note for a pose file of another model,
+    and a false one for a plain pose file with a betas file of another model."""
+    other, plain = _fits(tmp_path)
+    assert main(["export", "--pose", str(other), "--betas", str(plain), "--out", str(tmp_path / "a.npz")]) == 0
+    err = capsys.readouterr().err.strip()
+    assert err == f"note: {other} was fitted with the body model 'SMPL_NEUTRAL.pkl'; its pose is shown on " \
+                  f"'embedded NBF-anny neutral'", err
+    assert main(["export", "--pose", str(plain), "--betas", str(other), "--out", str(tmp_path / "b.npz")]) == 0
+    err = capsys.readouterr().err.strip()
+    assert str(plain) not in err and err.startswith(f"note: {other} was fitted with") and "its shape is" in err, err
+
+
+@pytest.mark.parametrize("command, name", [("export", "x.obj"), ("export", "x.bvh"), ("export", "x.glb"),
+                                           ("render", "x.png"), ("export", "x.npz")])
+def test_the_body_model_note_comes_with_every_output(tmp_path, cached_model, capsys, command, name):
+    """The note that the fit's pose and shape are shown on another body model came with parameter files only, not
+    with the meshes, BVH and render, where the shape is seen."""
+    other, _ = _fits(tmp_path)
+    assert main([command, "--pose", str(other), "--out", str(tmp_path / name)]) == 0
+    assert f"note: {other} was fitted with the body model 'SMPL_NEUTRAL.pkl'" in capsys.readouterr().err
+
+
+def test_absurd_betas_are_refused_and_extreme_ones_noted(tmp_path, cached_model, capsys):
+    """--betas=1e8 wrote a body 7,758 km tall without a word (the only limit was VALUE_LIMIT, 1e9, for focal lengths);
+    the app's sliders span +-3."""
+    assert main(["export", "--betas=1e8", "--out", str(tmp_path / "huge.obj")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --betas: beta 1 is 1e+08; a shape value is at most +-100") and "\n" not in err
+    np.savez(tmp_path / "huge.npz", pose=np.zeros(72), betas=np.array([0, 0, -500.0]))
+    assert main(["render", "--pose", str(tmp_path / "huge.npz"), "--out", str(tmp_path / "huge.png")]) == 2
+    assert f"error: {tmp_path / 'huge.npz'}: beta 3 is -500" in capsys.readouterr().err
+    assert not list(tmp_path.glob("huge.[op]*"))
+    assert main(["export", "--betas=0,6", "--out", str(tmp_path / "big.obj")]) == 0
+    assert capsys.readouterr().err.startswith("note: --betas: beta 2 is 6, an extreme shape (beyond +-5")
+    assert main(["export", "--betas=0,3", "--out", str(tmp_path / "fine.obj")]) == 0
+    assert capsys.readouterr().err == ""

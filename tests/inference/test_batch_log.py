@@ -156,9 +156,17 @@ def test_a_photo_of_the_same_name_elsewhere_is_another_image(tmp_path, monkeypat
     assert holds(("pic.jpg", "1"), b, 1)  # (file name, person) alone, as before
 
 
-def test_holder_text():
+def test_holder_text(tmp_path):
     assert holder_text(("a.jpg", "2")) == "person 2 of a.jpg"
     assert holder_text(("a.jpg", "")) == "the whole image of a.jpg"
+    # another photo of the same file name is named by its path (by its name alone it read as the image's own)
+    a, b = tmp_path / "a" / "x.jpg", tmp_path / "b" / "x.jpg"
+    for p in (a, b):
+        p.parent.mkdir()
+        p.write_bytes(p.parent.name.encode())
+    assert holder_text(("x.jpg", "1", str(a)), b) == f"person 1 of {a}"
+    assert holder_text(("x.jpg", "2", str(a)), a) == "person 2 of x.jpg"  # the image's own other person
+    assert holder_text(("y.jpg", "1", str(tmp_path / "y.jpg")), b) == "person 1 of y.jpg"
 
 
 def test_a_person_added_later_counts_for_the_image(tmp_path):
@@ -321,3 +329,22 @@ def test_an_input_refused_a_name_another_photo_holds_keeps_that_photos_row():
     rows.append({"image": "in/x.jpg", "output": "x", "status": "done", "finished_at": "3", "message": ""})
     merged = merge_rows(images, ["x"], rows)
     assert [(r["index"], r["image"], r["status"]) for r in merged] == [(0, "in/x.jpg", "done")]
+
+
+def test_the_fit_of_another_photo_of_the_same_name_stays_in_the_table(tmp_path):
+    """a/x.jpg wrote x, then b/x.jpg was refused the name: rows were matched by the file name alone, so b's refusal
+    hid a's 'done' row and the table said the files on disk had failed. Given together, each photo keeps its own
+    rows. A logged path that leads nowhere from here still goes by the name."""
+    a, b = tmp_path / "a" / "x.jpg", tmp_path / "b" / "x.jpg"
+    for p in (a, b):
+        p.parent.mkdir()
+        p.write_bytes(p.parent.name.encode())
+    rows = [{"image": str(a), "output": "x", "status": "done", "finished_at": "1", "message": ""},
+            {"image": str(b), "output": "x", "status": "error", "finished_at": "2", "message": "holds a/x.jpg"}]
+    merged = merge_rows([b], ["x"], rows)
+    assert [(r["index"], r["image"], r["status"]) for r in merged] == [(0, str(b), "error"), ("", str(a), "done")]
+    rows.append({"image": str(b), "output": "x_jpg", "status": "done", "finished_at": "3", "message": ""})
+    merged = merge_rows([a, b], ["x", "x_jpg"], rows)
+    assert [(r["index"], r["output"], r["status"]) for r in merged] == [(0, "x", "done"), (1, "x_jpg", "done")]
+    moved = [{**rows[0], "image": str(tmp_path / "gone" / "x.jpg")}]
+    assert [r["status"] for r in merge_rows([b], ["x"], moved)] == ["done"]

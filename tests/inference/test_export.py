@@ -216,3 +216,49 @@ def test_a_file_that_does_not_read_is_said_in_words_not_a_decoder_s_class_name(t
         said = str(info.value)
         assert said.startswith(f"cannot read parameters from {path}: {why}"), said
         assert not any(w in said for w in ("Error", "allow_pickle", "codec", "Memo", "Ran out")), said
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".json"])
+def test_up3d_keys_are_read_whichever_file_holds_them(tmp_path, model, params, suffix):
+    """A UP-3D fit (trans, f, rt, t) saved as .npz or .json: its camera was ignored without a word (the body upside
+    down, the default focal); now it reads as the same fit in a _body.pkl does."""
+    rt, t, trans = np.array([0.1, 0.2, -0.1]), np.array([0.2, 0.1, 30.0]), np.array([0.3, -0.1, 0.5])
+    doc = dict(pose=params.pose.astype(float), betas=params.betas.astype(float), trans=trans, f=4000.0, rt=rt, t=t)
+    (tmp_path / "x_body.pkl").write_bytes(pickle.dumps(doc, protocol=2))
+    path = tmp_path / f"x{suffix}"
+    if suffix == ".npz":
+        np.savez(path, **doc)
+    else:
+        path.write_text(json.dumps({k: np.asarray(v).tolist() for k, v in doc.items()}))
+    want, got = ex.load_params_file(tmp_path / "x_body.pkl", model), ex.load_params_file(path, model)
+    np.testing.assert_allclose(model.mesh(got.params).vertices, model.mesh(want.params).vertices, atol=1e-5)
+    assert got.focal == want.focal == 4000.0 and got.transl_given
+
+
+def test_nbf_keys_in_a_pkl_are_read_and_a_mix_of_both_is_refused(tmp_path, model, params):
+    """A .pkl holding NBF's transl and focal lost them without a word (only trans, t, f were read); a file with keys
+    of both layouts is refused, the keys named."""
+    doc = dict(pose=params.pose.astype(float), betas=params.betas.astype(float),
+               transl=params.transl.astype(float), focal=3000.0)
+    (tmp_path / "nbf.pkl").write_bytes(pickle.dumps(doc, protocol=2))
+    rec = ex.load_params_file(tmp_path / "nbf.pkl", model)
+    np.testing.assert_allclose(rec.params.transl, params.transl, atol=1e-6)
+    assert rec.focal == 3000.0 and rec.transl_given
+    np.savez(tmp_path / "both.npz", **doc, t=np.array([0, 0, 40.0]), rt=np.zeros(3))
+    with pytest.raises(ex.ParamsFileError, match=r"both.npz: .*NBF's transl, focal and UP-3D's t, rt"):
+        ex.load_params_file(tmp_path / "both.npz", model)
+
+
+def test_a_missing_photo_transl_is_called_missing(tmp_path):
+    """photo_focal, photo_width and photo_height without photo_transl was 'photo_transl is not numeric'."""
+    doc = {"pose": [0.0] * 72, "transl": [0, 0, -40], "photo_focal": 1000, "photo_width": 100, "photo_height": 100}
+    (tmp_path / "p.json").write_text(json.dumps(doc))
+    with pytest.raises(ex.ParamsFileError, match=r"p.json: photo_focal without photo_transl") as info:
+        ex.load_params_file(tmp_path / "p.json")
+    assert "numeric" not in str(info.value)
+
+
+def test_a_folder_is_no_parameter_file(tmp_path):
+    """`--pose /tmp` said "unknown parameter file kind ''"."""
+    with pytest.raises(ex.ParamsFileError, match=r"is a folder; give a parameter file"):
+        ex.load_params_file(tmp_path)

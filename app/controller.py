@@ -165,6 +165,7 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
     _configure = Signal(object)
     _read_params = Signal(int, str, object)  # job id, path, the GUI-thread body model
     _export = Signal(int, object, str, bool)  # job, writer, path, overwrite
+    _export_finish = Signal()  # the export thread ends after the exports asked before it (shutdown)
 
     def __init__(self, settings: AppSettings, predictor_factory: PredictorFactory | None = None,
                  config: ModelConfig | None = None, parent: QObject | None = None):
@@ -225,6 +226,12 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self.exporter = ExportWorker()  # exports write in their own thread: the GUI never waits on the disk
         self._export_thread = WorkerThread(self.exporter, "nbf-export")
         self._export.connect(self.exporter.write)
+        self._export_finish.connect(self.exporter.finish)
+        self.exporter.done.connect(self._on_exported)
+        # the bodies written by an export (mesh, parameters, rig, scene), by id: an edit exported is not lost when
+        # the window closes (unexported_edits); params -> the BodyParams (kept alive, so that no id is reused)
+        self._exported: dict[int, object] = {}
+        self._export_bodies: dict[int, tuple] = {}  # export job -> the bodies it writes
         self.exporter.done.connect(self.exported)
         self.exporter.exists.connect(self.exportExists)
         self.exporter.failed.connect(self.exportFailed)
@@ -274,8 +281,9 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self._throttle.stop()
         self.generation.next()  # makes the running job stale: its cancel callback returns True
         self.folder.shutdown()
-        if self._export_thread is not None:
-            self._export_thread.stop(60000)  # an export being written finishes first
+        if self._export_thread is not None:  # every export asked for is written first
+            self._export_finish.emit()
+            self._export_thread.thread.wait(120000)
             self._export_thread = None
         self._opening.next()  # a parameter file being read answers nothing
         if self._params_thread is not None:
@@ -285,7 +293,10 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
             if not self._thread.stop(60000):
                 self.status.emit("the model worker did not stop in time")
             self._thread = None
-        self._current_load, self._switch = 0, None  # a body model still loading is dropped when it arrives
+        switch, self._switch = self._switch, None
+        if switch is not None and switch.persist:  # confirmed in the settings, still loading: the next start loads it
+            self.settings.set_model_config(self._to_save(switch.config))
+        self._current_load = 0  # a body model still loading is dropped when it arrives
         loaders, self._loaders = self._loaders, []
         for t in loaders:  # a load cannot be interrupted; it is a second or two at most
             t.join(60)

@@ -14,8 +14,9 @@ from .results import keep_result
 
 class ExportsMixin:
     """Exports for Controller (app/controller.py). Its state is set up by Controller.__init__: _export (the signal
-    to the export thread), _export_jobs, _export_notes, _export_serial; it uses the controller's session, config,
-    flush(), body_model(), opened_params(), _pending, _current_load and _replaced."""
+    to the export thread), _export_jobs, _export_notes, _export_serial, _exported, _export_bodies; it uses the
+    controller's session, config, flush(), body_model(), opened_params(), _pending, _current_load, _replaced and
+    _remembered."""
 
     __slots__ = ()  # no state of its own: the controller's, set up in its __init__
 
@@ -54,12 +55,59 @@ class ExportsMixin:
         The answer comes by exported / exportExists / exportFailed. RuntimeError (at once) when there is
         nothing to export."""
         writer = self.writer_for(path, skinned, scene)
-        return self._post_export(writer, str(path), overwrite)
+        job = self._post_export(writer, str(path), overwrite)
+        if Path(path).suffix.lower() != ".png":  # (a part map holds no body)
+            self._export_bodies[job] = self._bodies_on_screen() if scene else (self.session.params,)
+        return job
 
     def overwrite_export(self, job: int) -> int:
         """Send an export that found its file there again, replacing the file (the same values); 0 if unknown."""
         entry = self._export_jobs.pop(job, None)
-        return 0 if entry is None else self._post_export(entry[0], entry[1], True)
+        if entry is None:
+            return 0
+        new = self._post_export(entry[0], entry[1], True)
+        if job in self._export_bodies:
+            self._export_bodies[new] = self._export_bodies[job]
+        return new
+
+    def _bodies_on_screen(self) -> tuple:
+        """The shown image's bodies: the one on screen and every other person's kept."""
+        return (self.session.params, *(r.params for r in self.session.results.values()))
+
+    def _on_exported(self, job: int, _path: str) -> None:
+        for params in self._export_bodies.pop(job, ()):
+            if params is not None:
+                self._exported[id(params)] = params
+
+    def unexported_edits(self) -> list[str]:
+        """The edited bodies no export has written, in words ('person 2 of two_people.jpg', 'photo.jpg'): of the
+        image shown and of the images left behind (lost when the app closes)."""
+        from .people_fits import edited_people
+
+        def unsaved(name: str, results: dict, whole=None) -> list[str]:
+            out = []
+            for k, r in sorted(results.items()):
+                if edited_people({k: r}) and id(r.params) not in self._exported:
+                    out.append(f"person {k + 1} of {name}" if len(results) > 1 or k > 0 else name)
+            if whole is not None and edited_people({0: whole}) and id(whole.params) not in self._exported:
+                out.append(name)
+            return out
+
+        found = []
+        shown = self.session.shown
+        if shown is not None:
+            current = keep_result(self.session)
+            results = dict(self.session.results)
+            whole = None
+            if current is not None and current.prediction.person < 0:
+                whole = current
+            elif current is not None:
+                results[int(current.prediction.person)] = current
+            found += unsaved(shown.name, results, whole)
+        for e in self._remembered.values():
+            found += unsaved(e.opened.name if e.opened is not None else e.shown.name, e.results, e.whole)
+        return found
+
 
     def save_in_background(self, path: str | Path, data: bytes) -> int:
         """Write bytes the user asked to save (a view's screenshot as PNG, the Dataset table as CSV) to `path` in the

@@ -229,9 +229,9 @@ class OpeningMixin:
             self.warning.emit(message)
         return img, None
 
-    def open_file(self, path: str | Path) -> bool:
+    def open_file(self, path: str | Path, recent: bool = True) -> bool:
         """Load one image file and start predicting; a bad file shows a message and changes nothing. A parameter
-        file opens as open_params does."""
+        file opens as open_params does. recent=False: not a recent file (the sample the first start shows)."""
         p = Path(path)
         if is_params_path(p):
             return self.open_params(p)
@@ -251,7 +251,7 @@ class OpeningMixin:
                     self.recentFilesChanged.emit(left)
                 return False
         self._leave_list_for(p)
-        return self._open_later(p) if large else self._show_file(p, img)
+        return self._open_later(p) if large else self._show_file(p, img, recent)
 
     def open_case(self, path: str | Path) -> bool:
         """Show a dataset case's image (the Dataset tab's "Open in main view") predicted as the table scored
@@ -340,10 +340,11 @@ class OpeningMixin:
     def decoding(self) -> bool:
         return self._decoding is not None
 
-    def _show_file(self, p: Path, img) -> bool:
-        """Show an image read from the file p (recent files updated) and start predicting."""
-        files = self.settings.add_recent_file(p)
-        self.recentFilesChanged.emit(files)
+    def _show_file(self, p: Path, img, recent: bool = True) -> bool:
+        """Show an image read from the file p (recent: recent files updated) and start predicting."""
+        if recent:
+            files = self.settings.add_recent_file(p)
+            self.recentFilesChanged.emit(files)
         return self.open_array(img, str(p), already_checked=True)
 
     def open_array(self, image, source: str = "clipboard", already_checked: bool = False,

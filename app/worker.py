@@ -399,3 +399,9 @@ class ExportWorker(QObject):
             self.failed.emit(job_id, path, user_message(exc))
             return
         self.done.emit(job_id, str(out))
+
+    @Slot()
+    def finish(self) -> None:
+        """End this thread's loop once the writes asked before have run (queued after them: the window closing
+        writes every export the user asked for, instead of dropping those still waiting)."""
+        QThread.currentThread().quit()

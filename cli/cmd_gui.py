@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     controller = Controller(settings, config=cfg)
     window = MainWindow(controller)
     _install_excepthook(window)
+    _quit_on_signals(window)
     window.show()
     QTimer.singleShot(0, lambda: window.start(args.images))
     code = app.exec()
@@ -86,6 +87,25 @@ def prepare_detector() -> None:
         shared_detector()
     except DetectorUnavailable:
         pass  # the Predictor says so in its warnings; the app runs on the whole image
+
+
+def _quit_on_signals(window) -> None:
+    """Ctrl+C in the terminal (SIGINT) and SIGTERM close the window as File > Quit does, without the question about
+    edits: the settings are saved and the exports asked for written. Before, Ctrl+C did nothing and SIGTERM ended
+    the process at once. Python runs a signal's handler only when the interpreter has control, so a timer gives it
+    control every 200 ms while Qt's loop runs."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def handler(_signum, _frame) -> None:
+        QTimer.singleShot(0, window.quit_now)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
+    tick = QTimer(window)
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
 
 
 def _install_excepthook(window) -> None:

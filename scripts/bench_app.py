@@ -140,6 +140,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp()
     controller = Controller(AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat)))
     win = MainWindow(controller)
+    win.ask_before_closing = False  # (closed by the script)
     win.resize(1400, 900)
     win.show()
 

@@ -42,6 +42,7 @@ def main(argv=None) -> int:
     settings = AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
     controller = Controller(settings, config=ModelConfig(device="cpu", refine=args.refine))
     win = MainWindow(controller)
+    win.ask_before_closing = False  # (closed by the script)
     win.resize(1600, 960)
     win.show()
 

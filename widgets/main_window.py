@@ -48,6 +48,16 @@ NOTHING_FITTED = ("Nothing is fitted for this photo. Edit > Run the model again 
                   "image (Shift+F5) fits it as one person's crop; a Shift+drag box around a person fits them.")
 
 
+
+def _screen_room(widget: QWidget) -> QSize:
+    """The room the window has on its screen at the first start (no saved geometry): the available geometry less
+    a margin, so that the title bar and the status bar are on screen (1600 x 960 overflowed a 1280 x 720 screen)."""
+    screen = widget.screen() or QApplication.primaryScreen()
+    if screen is None:
+        return QSize(1600, 960)
+    room = screen.availableGeometry().size()
+    return QSize(max(640, room.width() - 40), max(480, room.height() - 60))
+
 class TypingKeys(QObject):
     """Installed on the main window: a key typed without Ctrl, Alt or Meta while a combo box, text field or spin
     box has the focus goes to that widget, not to a one-key shortcut of the menus (N, R, P, 1, 3, 7, 9). Typing
@@ -89,6 +99,11 @@ class MainWindow(ExportDialogs, QMainWindow):
         self.setWindowTitle("NBF Studio")
         self.setAcceptDrops(True)
         self._closed = False
+        # closing asks before edited bodies no export has written are lost (closeEvent); tests and scripted runs
+        # that close the window themselves turn it off
+        self.ask_before_closing = True
+        self._quitting = False  # the user said to quit without exporting (or a signal asked to quit)
+        self._discard_box: QMessageBox | None = None
         self._folder_room_made = False  # the folder list has been given its width once (later the user's)
 
         # ---- views
@@ -157,7 +172,7 @@ class MainWindow(ExportDialogs, QMainWindow):
         self.installEventFilter(self._typing)
         self._connect()
         self._sync_fit_choice()  # before any result: the fit the settings will give
-        self.resize(1600, 960)
+        self.resize(self.sizeHint().boundedTo(_screen_room(self)))
         self.restore_state()
 
     # ------------------------------------------------------------------ menus
@@ -638,8 +653,11 @@ class MainWindow(ExportDialogs, QMainWindow):
             self.controller.open_paths(list(paths))
             return
         samples = sample_images()
-        if samples and self.controller.settings.show_sample_on_start():
-            self.controller.open_paths([samples[0]])
+        st = self.controller.settings
+        if samples and st.show_sample_on_start():
+            # the first run only (a later start shows the welcome hint), and not as a recent file of the user's
+            st.set_value("ui/show_sample_on_start", False)
+            self.controller.open_file(samples[0], recent=False)
 
     # the splitters and view choices a user sets up once and expects back at the next start
     SPLITTERS = (("ui/split", "image_split"), ("ui/left_split", "left_split"))
@@ -697,5 +715,47 @@ class MainWindow(ExportDialogs, QMainWindow):
         self.host.close()
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self.ask_before_closing and not self._quitting and not self._closed:
+            lost = self.controller.unexported_edits()
+            if lost:
+                event.ignore()
+                self._ask_to_discard(lost)
+                return
         self.shutdown()
         super().closeEvent(event)
+
+    def quit_now(self) -> None:
+        """Close without asking (Ctrl+C in the terminal, SIGTERM): the settings are saved and the exports asked
+        for written, as File > Quit does."""
+        self._quitting = True
+        if self._discard_box is not None:
+            self._discard_box.reject()
+        self.close()
+
+    def _ask_to_discard(self, lost: list[str]) -> None:
+        """A window-modal question (the window keeps drawing; the answer closes it or not): quit and lose the
+        edited bodies no export has written, or stay."""
+        if self._discard_box is not None:
+            self._discard_box.raise_()
+            return
+        n = len(lost)
+        names = ", ".join(lost[:6]) + (f" and {n - 6} more" if n > 6 else "")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Quit NBF Studio",
+                          f"{'An edited body was' if n == 1 else f'{n} edited bodies were'} not exported: {names}.",
+                          parent=self)
+        box.setInformativeText("Quitting loses the edits. Export › Mesh or Parameters keeps them.")
+        discard = box.addButton("Quit without exporting", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def answered(_result: int) -> None:
+            self._discard_box = None
+            box.deleteLater()
+            if box.clickedButton() is discard:
+                self._quitting = True
+                self.close()
+
+        box.finished.connect(answered)
+        self._discard_box = box
+        box.open()

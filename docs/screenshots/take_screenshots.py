@@ -70,6 +70,7 @@ def main() -> int:
     settings = AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
     c = Controller(settings, config=ModelConfig(device="cpu"))
     w = MainWindow(c)
+    w.ask_before_closing = False  # (closed by the script)
     width, height = (int(v) for v in args.size.lower().split("x"))
     w.resize(width, height)
     w.show()

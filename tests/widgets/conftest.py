@@ -30,6 +30,7 @@ def window(qtbot, app_settings, predictor_factory, model_config):
     before = {_ptr(w) for w in QApplication.topLevelWidgets()}
     controller = Controller(app_settings, predictor_factory, config=model_config)
     win = MainWindow(controller)
+    win.ask_before_closing = False  # (the test closes it: tests/widgets/test_closing.py asks)
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)

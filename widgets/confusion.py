@@ -30,7 +30,8 @@ class ConfusionMatrix(QWidget):
         super().__init__(parent)
         self.counts = np.zeros((13, 13), np.int64)
         self.shares = np.full((13, 13), np.nan)
-        self.setMinimumSize(260, 240)
+        # narrow enough to sit under the histogram in a small window: the row names then shrink with the cells
+        self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
 
@@ -51,9 +52,18 @@ class ConfusionMatrix(QWidget):
         return left_right_swaps(self.counts)
 
     # ---------------------------------------------------------------- layout
+    def _header_scale(self) -> float:
+        """The row names' size relative to the widget's font: 1, or less where a cell is lower than a line of
+        text (a small window), so that the names neither overlap nor take the room the cells need."""
+        fm = self.fontMetrics()
+        names = max(fm.horizontalAdvance(s) for s in SHORT)
+        top = fm.height() * 3 + 8
+        cell = max(10.0, min(self.width() - names - 18, self.height() - top - 6)) / 13
+        return float(np.clip(cell / fm.height(), 0.6, 1.0))
+
     def _grid(self) -> tuple[QRectF, float]:
         fm = self.fontMetrics()
-        left = max(fm.horizontalAdvance(s) for s in SHORT) + 12
+        left = max(fm.horizontalAdvance(s) for s in SHORT) * self._header_scale() + 12
         top = fm.height() * 3 + 8  # title, the swap share, the column colour chips
         side = max(10.0, min(self.width() - left - 6, self.height() - top - 6))
         cell = side / 13
@@ -113,6 +123,9 @@ class ConfusionMatrix(QWidget):
         p.drawRect(g)
         # headers: names on the rows, colour chips on the columns (names would not fit across)
         p.setPen(QColor(40, 40, 40))
+        names = p.font()
+        names.setPointSizeF(max(5.0, names.pointSizeF() * self._header_scale()))
+        p.setFont(names)
         for k in range(13):
             y = g.top() + k * cell
             p.drawText(QRectF(0, y, g.left() - 6, cell), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,

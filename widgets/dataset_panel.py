@@ -8,15 +8,17 @@ import math
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -28,6 +30,7 @@ from inference.parts import PALETTE
 
 from .compare_meshes import GT_MESH_HINT, PRED_MESH_HINT, MeshPair
 from .confusion import ConfusionMatrix
+from .flow_layout import FlowLayout
 from .histogram import Histogram
 from .image_canvas import ImageCanvas, colorize_rgba
 from .legend import PartLegend
@@ -48,6 +51,62 @@ def _number(v: float, unit: str) -> str:
     return f"{v:.1f}{unit}" if math.isfinite(v) else "–"
 
 
+def _least(w: QWidget) -> QSize:
+    """The smallest size a layout gives `w` (its minimum size where set, else its minimum size hint)."""
+    return w.minimumSize().expandedTo(w.minimumSizeHint())
+
+
+class ChartsSplitter(QSplitter):
+    """The histogram and the confusion matrix side by side, or one over the other while the table's column is too
+    narrow for both side by side. Its minimum width is the stacked one: side by side they held the Dataset tab, and
+    so the window, hundreds of pixels wider than a small screen."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+
+    def _handles(self) -> int:
+        return self.handleWidth() * max(0, self.count() - 1)
+
+    def side_by_side_width(self) -> int:
+        return sum(_least(self.widget(i)).width() for i in range(self.count())) + self._handles()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        sizes = [_least(self.widget(i)) for i in range(self.count())]
+        if not sizes:
+            return super().minimumSizeHint()
+        return QSize(max(s.width() for s in sizes), sum(s.height() for s in sizes) + self._handles())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        wide = event.size().width() >= self.side_by_side_width()
+        want = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.orientation() != want:
+            self.setOrientation(want)
+        super().resizeEvent(event)
+
+
+class FlowLabel(QLabel):
+    """A word-wrapped label that shares a FlowLayout row with other items only when the row leaves it FLOW_WIDTH px
+    (a QLabel's own size hint, some 230 px, put the folder and score line beside the controls in five lines)."""
+
+    FLOW_WIDTH = 480
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.FLOW_WIDTH, self.heightForWidth(self.FLOW_WIDTH))
+
+
+class _Details(QWidget):
+    """The details' content in their scroll area: as tall as the view, or as its minimum at this width where the view
+    is lower. A QWidget's height for a width is its layout's preferred one, which made the pictures fill the tall
+    content and the meshes scroll out of sight; the part legend is the one item whose height depends on the width."""
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self.layout().totalMinimumHeightForWidth(width)
+
+
 class DatasetPanel(QWidget):
     def __init__(self, dataset_session, controller, host: RenderHost, parent: QWidget | None = None):
         super().__init__(parent)
@@ -57,9 +116,8 @@ class DatasetPanel(QWidget):
         self.current_row: int | None = None
         self._details_body = None  # the body model the shown details were made with
 
-        self.folder_label = QLabel("No dataset open. File › Open dataset… or drop a folder in UP-3D layout "
-                                   "(NNNNN_image.png, NNNNN_body.pkl, NNNNN_parts.png, test.txt).")
-        self.folder_label.setWordWrap(True)
+        self.folder_label = FlowLabel("No dataset open. File › Open dataset… or drop a folder in UP-3D layout "
+                                      "(NNNNN_image.png, NNNNN_body.pkl, NNNNN_parts.png, test.txt).")
         self.run_button = QPushButton("Run")
         self.stop_button = QPushButton("Stop")
         self.csv_button = QPushButton("Export CSV…")
@@ -68,6 +126,8 @@ class DatasetPanel(QWidget):
         self.csv_button.clicked.connect(self.export_csv_dialog)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
+        # wide enough for a large set's count while paused (the top row gives every control its size hint's width)
+        self.progress.setMinimumWidth(self.progress.fontMetrics().horizontalAdvance(f"00000 / 00000 · {PAUSED}") + 16)
         self.progress.setFormat("%v / %m")
         self.progress.setValue(0)
         self.progress.setTextVisible(False)  # no dataset yet: no count to show (shown once one opens)
@@ -79,16 +139,18 @@ class DatasetPanel(QWidget):
         self.metric_box = QComboBox()
         for name in METRICS:
             self.metric_box.addItem(name)
-        top = QHBoxLayout()
+        # the folder and score line and the controls flow onto further rows in a narrow window: on one row they need
+        # 930 px, and as the tab widget's largest page minimum that held the whole window at least 942 px wide. The
+        # controls stay together (the line's row or one of their own, at its right end), each picker with its name.
+        controls = QWidget()
+        flow = FlowLayout(controls)
+        for w in (self._named("split", self.split), self._named("histogram of", self.metric_box), self.progress,
+                  self.run_button, self.stop_button, self.csv_button):
+            flow.addWidget(w)
+        top = FlowLayout()
         top.addWidget(self.folder_label, 1)
-        top.addWidget(QLabel("split"))
-        top.addWidget(self.split)
-        top.addWidget(QLabel("histogram of"))
-        top.addWidget(self.metric_box)
-        top.addWidget(self.progress)
-        top.addWidget(self.run_button)
-        top.addWidget(self.stop_button)
-        top.addWidget(self.csv_button)
+        top.addStretch(1)
+        top.addWidget(controls)
 
         self.proxy = DatasetSortProxy(self)
         self.proxy.setSourceModel(self.ds.model)
@@ -118,7 +180,7 @@ class DatasetPanel(QWidget):
         tl.setSpacing(2)
         tl.addWidget(self.filter_label)
         tl.addWidget(self.table, 1)
-        charts = QSplitter(Qt.Orientation.Horizontal)
+        self.charts = charts = ChartsSplitter()
         charts.addWidget(self.histogram)
         charts.addWidget(self.confusion)
         charts.setSizes([300, 320])
@@ -144,7 +206,7 @@ class DatasetPanel(QWidget):
         grid_top = QHBoxLayout()
         grid_top.addWidget(self._captioned("Ground truth", self.gt_seg))
         grid_top.addWidget(self._captioned("Prediction", self.pred_seg))
-        detail = QWidget()
+        detail = _Details()
         dl = QVBoxLayout(detail)
         dl.setContentsMargins(4, 0, 4, 0)
         head = QHBoxLayout()
@@ -156,9 +218,18 @@ class DatasetPanel(QWidget):
         dl.addWidget(self.iou_legend)
         dl.addWidget(self.meshes, 4)
 
+        # the details scroll, rather than squeeze, in a window too low for them: squeezed below their minimum height
+        # the error scale was drawn over the meshes and the part legend's rows over each other
+        self.detail_scroll = QScrollArea()
+        self.detail_scroll.setWidget(detail)
+        self.detail_scroll.setWidgetResizable(True)
+        self.detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.detail_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.detail_scroll.setMinimumWidth(detail.minimumSizeHint().width()
+                                           + self.detail_scroll.verticalScrollBar().sizeHint().width())
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
-        split.addWidget(detail)
+        split.addWidget(self.detail_scroll)
         # the table keeps the width its columns need (status included: at 1280 px a shared cut left it "d...");
         # a wider window widens the pictures
         split.setStretchFactor(0, 0)
@@ -192,6 +263,16 @@ class DatasetPanel(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self._on_running(False)
         self.run_button.setEnabled(False)
+
+    @staticmethod
+    def _named(name: str, w: QWidget) -> QWidget:
+        """A picker with its name before it, as one item of a flowing row (the two never part)."""
+        box = QWidget()
+        lay = QHBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(QLabel(name))
+        lay.addWidget(w)
+        return box
 
     @staticmethod
     def _captioned(title: str, w: QWidget) -> QWidget:
@@ -316,6 +397,7 @@ class DatasetPanel(QWidget):
         if self.proxy.range is not None:  # new scores: the filtered rows again
             self.proxy.refilter()
             self._show_filter()
+            self._drop_hidden_case()
 
     # ---------------------------------------------------------------- histogram filter
     def _metric_changed(self) -> None:
@@ -327,6 +409,17 @@ class DatasetPanel(QWidget):
         """Only the cases of one histogram bar in the table (its bin's range of the histogram's metric)."""
         self.proxy.set_range(self.metric_box.currentText(), lo, hi, closed)
         self._show_filter()
+        self._drop_hidden_case()
+
+    def _drop_hidden_case(self) -> None:
+        """The case shown in the details is one of the table's rows or none: a filter that hides it clears the
+        details (they went on showing a case the table no longer listed, as if it were in the chosen bar)."""
+        if self.current_row is None:
+            return
+        if not self.proxy.mapFromSource(self.ds.model.index(self.current_row, 0)).isValid():
+            self.current_row = None
+            self.table.selectionModel().clear()
+            self._clear_details()
 
     def _clear_filter(self) -> None:
         self.proxy.set_range(None)

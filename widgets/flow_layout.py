@@ -5,7 +5,10 @@ folder list and the inspector in a 1280 x 720 window a pane gets less, and a QHB
 then squeeze the inspector instead. In a FlowLayout the row's minimum width is its widest item: a narrow pane
 shows its controls on two rows, a wide one on one. Stretch items (addStretch) push the items after them to the
 right end of their row, as in a QHBoxLayout. `max_per_row` caps a row's items (the part legend: rows of three
-in a wide pane, of two or one in a narrow one).
+in a wide pane, of two or one in a narrow one). A widget added with a stretch (`addWidget(w, 1)`) takes the room left
+in its row, and an item whose height depends on its width (a word-wrapped label) is as tall as its text needs at the
+width it gets: the Dataset tab's folder and score line shares its row with the run controls in a wide window and has
+a row of its own in a narrow one.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ class FlowLayout(QLayout):
         self.max_per_row = max_per_row
         self._items: list[QLayoutItem] = []
         self._stretch_after: set[int] = set()  # indices of the items an addStretch() came before
+        self._grow: set[int] = set()  # indices of the items added with a stretch (they share their row's room)
         self.setSpacing(spacing)
         self.setContentsMargins(0, 0, 0, 0)
 
@@ -26,8 +30,11 @@ class FlowLayout(QLayout):
     def addItem(self, item: QLayoutItem) -> None:  # noqa: N802
         self._items.append(item)
 
-    def addWidget(self, widget: QWidget) -> None:  # noqa: N802
+    def addWidget(self, widget: QWidget, stretch: int = 0) -> None:  # noqa: N802
+        """stretch > 0: the widget also takes the room its row leaves (shared with the row's other such widgets)."""
         self.addChildWidget(widget)
+        if stretch > 0:
+            self._grow.add(len(self._items))
         self.addItem(QWidgetItem(widget))
         self.invalidate()
 
@@ -46,6 +53,7 @@ class FlowLayout(QLayout):
         if not 0 <= index < len(self._items):
             return None
         self._stretch_after = {i - (i > index) for i in self._stretch_after if i != index}
+        self._grow = {i - (i > index) for i in self._grow if i != index}
         return self._items.pop(index)
 
     def expandingDirections(self) -> Qt.Orientation:  # noqa: N802
@@ -85,7 +93,7 @@ class FlowLayout(QLayout):
                 and it.spacerItem() is None]
 
     def _rows(self, width: int) -> list[list[tuple[QLayoutItem, bool]]]:
-        """Items (with: does a stretch come before it) in rows that fit `width`."""
+        """Items (with: does a stretch come before it) in rows that fit `width` (at their size hints' widths)."""
         rows: list[list[tuple[QLayoutItem, bool]]] = [[]]
         used, stretch = 0, False
         for i, item in enumerate(self._items):
@@ -108,19 +116,27 @@ class FlowLayout(QLayout):
         m: QMargins = self.contentsMargins()
         area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
         y = area.y()
+        growing = {id(self._items[i]) for i in self._grow}
         for row in self._rows(area.width()):
             if not row:
                 continue
-            h = max(item.sizeHint().height() for item, _ in row)
+            widths = [min(item.sizeHint().width(), area.width()) for item, _ in row]
+            free = area.width() - sum(widths) - self.spacing() * (len(row) - 1)
+            grow = [k for k, (item, _) in enumerate(row) if id(item) in growing]
+            if grow and free > 0:  # the stretched widgets take the room, none is left for a stretch to push
+                for n, k in enumerate(grow):
+                    widths[k] += free // len(grow) + (n < free % len(grow))
+                free = 0
+            # a word-wrapped label is as tall as its lines at the width it gets, not at its size hint's width
+            heights = [item.heightForWidth(w) if item.hasHeightForWidth() else item.sizeHint().height()
+                       for (item, _), w in zip(row, widths)]
+            h = max(heights)
             if move:
-                widths = [min(item.sizeHint().width(), area.width()) for item, _ in row]
-                free = area.width() - sum(widths) - self.spacing() * (len(row) - 1)
                 x = area.x()
-                for (item, stretch), w in zip(row, widths):
+                for (item, stretch), w, ih in zip(row, widths, heights):
                     if stretch and free > 0:
                         x += free
                         free = 0
-                    ih = item.sizeHint().height()
                     item.setGeometry(QRect(QPoint(x, y + (h - ih) // 2), QSize(w, ih)))
                     x += w + self.spacing()
             y += h + self.spacing()

@@ -1,5 +1,6 @@
 """A small histogram drawn with QPainter (no matplotlib). A click on a bar chooses its range (the dataset
-table then shows only those cases); a click on the chosen bar, or outside the bars, clears it."""
+table then shows only those cases); a click on the chosen bar, or outside the bars, clears it. An empty bin
+chooses nothing: it would only empty the table."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,7 +14,7 @@ CHOSEN = QColor(232, 128, 32)
 
 class Histogram(QWidget):
     """rangeChosen(lo, hi, closed) on a click on a bar: its bin [lo, hi), [lo, hi] for the last (closed, as
-    numpy.histogram counts); rangeCleared() when the choice is cleared."""
+    numpy.histogram counts); rangeCleared() when the choice is cleared. A click on an empty bin changes nothing."""
 
     rangeChosen = Signal(float, float, bool)
     rangeCleared = Signal()
@@ -27,9 +28,10 @@ class Histogram(QWidget):
         self.counts = np.zeros(0, np.int64)
         self.edges = np.zeros(0)
         self.chosen: tuple[float, float] | None = None  # the chosen bin's range (kept while new values arrive)
-        self.setMinimumSize(220, 140)
+        # narrow enough to sit under the table in a small window (the axis then has fewer ticks)
+        self.setMinimumSize(200, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setMouseTracking(True)  # the pointing hand over the bars that can be clicked only
         self.setToolTip("Click a bar to list only its cases; click it again to list all")
 
     def sizeHint(self) -> QSize:  # noqa: N802
@@ -61,7 +63,10 @@ class Histogram(QWidget):
         return min(nb - 1, int((x - r.left()) / (r.width() / nb)))
 
     def choose_bin(self, i: int | None) -> None:
-        """Choose bar i (None, or the chosen one again: clear) and say so by signal."""
+        """Choose bar i (None, or the chosen one again: clear) and say so by signal. An empty bin is not chosen and
+        leaves the choice as it is: the table would list no case while the details still showed one."""
+        if i is not None and 0 <= i < len(self.counts) and self.counts[i] == 0:
+            return
         if i is None or not 0 <= i < len(self.counts) or self._is_chosen(i):
             if self.chosen is not None:
                 self.chosen = None
@@ -89,6 +94,11 @@ class Histogram(QWidget):
             self.choose_bin(self.bin_at(event.position().x()))
         event.accept()
 
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        i = self.bin_at(event.position().x())
+        self.setCursor(Qt.CursorShape.PointingHandCursor if i is not None and self.counts[i] > 0
+                       else Qt.CursorShape.ArrowCursor)
+
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(250, 250, 251))
@@ -101,7 +111,9 @@ class Histogram(QWidget):
         head = self.title
         if n:
             head += f"   n = {n}, mean {self.values.mean():.1f}, median {np.median(self.values):.1f} {self.unit}"
-        p.drawText(QRectF(8, 4, self.width() - 16, lh + 4), Qt.AlignmentFlag.AlignLeft, head)
+        # elided, not cut mid-word, where the histogram shares a narrow column
+        p.drawText(QRectF(8, 4, self.width() - 16, lh + 4), Qt.AlignmentFlag.AlignLeft,
+                   fm.elidedText(head, Qt.TextElideMode.ElideRight, self.width() - 16))
         if not n or r.width() < 10 or r.height() < 10:
             p.setPen(QColor(130, 130, 130))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no values yet")
@@ -120,7 +132,8 @@ class Histogram(QWidget):
         p.drawLine(r.bottomLeft(), r.bottomRight())
         p.drawLine(r.bottomLeft(), r.topLeft())
         lo, hi = float(self.edges[0]), float(self.edges[-1])
-        for t in np.linspace(lo, hi, 5):
+        ticks = int(np.clip(r.width() // 60 + 1, 2, 5))  # labels some 60 px apart: they do not run together
+        for t in np.linspace(lo, hi, ticks):
             x = r.left() + (t - lo) / (hi - lo) * r.width()
             p.drawLine(int(x), int(r.bottom()), int(x), int(r.bottom() + 4))
             txt = f"{t:.0f}" if hi - lo > 10 else f"{t:.1f}"

@@ -1,5 +1,6 @@
 """Interactive 3D view of the body: orbit with left-drag, pan with right/middle-drag, zoom with
-the wheel, click to pick the nearest joint. Frames come from the shared RenderHost's render thread
+the wheel, click to pick the nearest joint; with the keyboard focus, the arrow keys orbit, Shift+arrows pan and
++ / - zoom. Frames come from the shared RenderHost's render thread
 (one long-lived renderer, its own one-draw-call shader) at the widget's full resolution and are drawn
 1:1: each edit or mouse move posts one frame request (a newer one supersedes a request not drawn yet),
 the finished frame arrives by signal and is painted. The GUI thread never renders or waits for a frame;
@@ -11,7 +12,7 @@ import math
 import time
 
 import numpy as np
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -23,6 +24,18 @@ from .render_host import RenderHost, RenderJob, fit_size
 
 YFOV = 0.6
 MAX_SIDE = 2048  # longest side of a frame (device pixels); larger widgets are scaled up
+# the orbit camera's far plane (inference/render/renderer.py `_pyrender_camera`): a body beyond it is not drawn
+ORBIT_FAR = 100.0
+FAR_ROOM = 0.8  # a frame whose body reaches past this share of ORBIT_FAR is drawn scaled down about the camera
+MIN_DISTANCE = 0.2  # m: the closest zoom
+ZOOM_OUT = 20.0  # the farthest zoom, times the framed distance: the body stays some 1/20 of its framed size
+KEY_TURN = 5.0  # degrees an arrow key orbits (as 10 px of a left-drag)
+KEY_PAN = 20.0  # px an arrow key with Shift pans (as a right-drag)
+KEY_ZOOM = 1.0  # wheel steps a + or - zooms
+ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
+ZOOM_KEYS = {Qt.Key.Key_Plus: 1, Qt.Key.Key_Equal: 1, Qt.Key.Key_Minus: -1}  # "=" is "+" without Shift
+HINT = ("Left-drag or arrow keys: rotate · right/middle-drag or Shift+arrows: pan · wheel or + / -: zoom · "
+        "click: pick a joint (click the view first for the keys)")
 PRESETS = {  # name -> (yaw, pitch) in degrees
     "front": (0.0, 0.0),
     "back": (180.0, 0.0),
@@ -68,8 +81,9 @@ class MeshView(QWidget):
         self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(False)
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.setToolTip("Left-drag: rotate · right/middle-drag: pan · wheel: zoom · click: pick a joint")
+        # a click or Tab gives the view the keyboard (arrow keys, + / -)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip(HINT)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(520, 600)
@@ -185,7 +199,24 @@ class MeshView(QWidget):
         vc = self.vertex_colors
         if vc is not None and self.vertices is not None and len(vc) == len(self.vertices):
             colors = vc
-        return RenderJob(self.vertices, w, h, pose=self.camera_pose(), yfov=YFOV, colors=colors)
+        pose = self.camera_pose()
+        return RenderJob(self._within_far_plane(self.vertices, pose), w, h, pose=pose, yfov=YFOV, colors=colors)
+
+    @staticmethod
+    def _within_far_plane(vertices: np.ndarray | None, pose: np.ndarray) -> np.ndarray | None:
+        """The vertices, or where part of the body lies past the orbit camera's fixed far plane (zoomed far out, or a
+        body framed from beyond it) a copy scaled down about the camera until it lies within: seen from the camera the
+        picture is the same (a perspective view does not change when the scene is scaled about its eye, and the
+        lights are directional), and nothing is cut off."""
+        if vertices is None:
+            return None
+        eye = pose[:3, 3]
+        depth = (vertices - eye) @ -pose[:3, 2]  # along the view direction (the camera looks down its -z)
+        far = float(depth.max())
+        if far <= ORBIT_FAR * FAR_ROOM:
+            return vertices
+        k = ORBIT_FAR * FAR_ROOM / far
+        return (eye + (vertices.astype(np.float64) - eye) * k).astype(np.float32)
 
     def _request_frame(self) -> None:
         """Post the current view to the render thread (paintEvent does it when something changed)."""
@@ -319,5 +350,48 @@ class MeshView(QWidget):
         self._invalidate()
 
     def zoom(self, steps: float) -> None:
-        self.distance = float(np.clip(self.distance * 0.88 ** steps, 0.2, 200.0))
+        """Closer (steps > 0) or farther; no farther than ZOOM_OUT times the framed distance (a fixed 200 m left a
+        person a few pixels tall, and past the far plane nothing at all)."""
+        far = max(MIN_DISTANCE, self._home[2] * ZOOM_OUT)
+        self.distance = float(np.clip(self.distance * 0.88 ** steps, MIN_DISTANCE, far))
         self._invalidate()
+
+    # ---------------------------------------------------------------- keyboard
+    def _key_action(self, event) -> tuple[str, float, float] | None:
+        """("rotate" | "pan" | "zoom", amounts) of a key the view handles, None for any other key: arrows without a
+        modifier rotate, with Shift pan; + / = / - zoom (Shift may be needed to type "+"). Keys with Ctrl, Alt or
+        Meta are the window's (Alt+Left / Alt+Right: the previous and next image)."""
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if mods & ~Qt.KeyboardModifier.ShiftModifier:
+            return None
+        key = event.key()
+        if key in ARROWS:
+            dx, dy = ARROWS[key]
+            if mods & Qt.KeyboardModifier.ShiftModifier:
+                return "pan", dx * KEY_PAN, dy * KEY_PAN
+            return "rotate", dx * KEY_TURN / 0.5, dy * KEY_TURN / 0.5  # rotate() turns 0.5 degree a pixel
+        if key in ZOOM_KEYS:
+            return "zoom", ZOOM_KEYS[key] * KEY_ZOOM, 0.0
+        return None
+
+    def event(self, event) -> bool:
+        # a key this view handles is its own while it has the focus, even should a window shortcut use it: the
+        # ShortcutOverride accepted here makes Qt deliver it as a key press instead of triggering the shortcut
+        if event.type() == QEvent.Type.ShortcutOverride and self._key_action(event) is not None:
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        action = self._key_action(event)
+        if action is None:
+            super().keyPressEvent(event)
+            return
+        kind, a, b = action
+        if kind == "rotate":
+            self.rotate(a, b)
+        elif kind == "pan":
+            self.pan(a, b)
+        else:
+            self.zoom(a)
+        event.accept()

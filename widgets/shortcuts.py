@@ -10,6 +10,7 @@ MOUSE = (
     ("3D view", "Right- or middle-drag", "pan"),
     ("3D view", "Wheel", "zoom"),
     ("3D view", "Click a joint", "select it in the inspector"),
+    ("3D view (focused: click or Tab)", "Arrows / Shift+arrows / + and -", "rotate 5° / pan / zoom"),
     ("Photo", "Click inside a person's box", "fit that person, or show them if fitted (several people)"),
     ("Photo / Parts", "Wheel, + / -", "zoom about the cursor (both panels follow)"),
     ("Photo / Parts", "Left-drag when zoomed", "pan the image"),

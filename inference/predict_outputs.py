@@ -35,7 +35,13 @@ def output_stems(images: list[Path]) -> list[str]:
     A name of the form STEM_pN or STEM_scene with STEM another image's stem counts as taken: it is that
     image's person N or its scene (`predict --all-people` writes STEM_pN.* and STEM_scene.glb, which would be
     the same file as a STEM_scene image's own STEM_scene.glb), so a.png, a_p2.png and a_scene.png give a,
-    a_p2_png and a_scene_png."""
+    a_p2_png and a_scene_png.
+
+    The names are given out in the order of the files' paths, not of the list: a rerun that names the same
+    photos in another order (`predict b/x.jpg a/x.jpg` after `predict a/x.jpg b/x.jpg`) finds each photo's
+    outputs under its name again (given out in the list's order, every photo found the other's)."""
+    from .paths import resolved
+
     bases = {p.stem.lower() for p in images}
 
     def person_of_another(name: str) -> bool:
@@ -43,8 +49,9 @@ def output_stems(images: list[Path]) -> list[str]:
         return m is not None and m[1] in bases
 
     taken: set[str] = set()
-    stems = []
-    for p in images:
+    stems: list[str] = [""] * len(images)
+    for i in sorted(range(len(images)), key=lambda i: (resolved(images[i]), i)):
+        p = images[i]
         candidates = [p.stem, f"{p.stem}_{p.suffix.lstrip('.').lower()}" if p.suffix else p.stem]
         name = next((c for c in candidates if c.lower() not in taken and not person_of_another(c)), None)
         k = 2
@@ -52,7 +59,7 @@ def output_stems(images: list[Path]) -> list[str]:
             name = f"{p.stem}_{k}" if f"{p.stem}_{k}".lower() not in taken else None
             k += 1
         taken.add(name.lower())
-        stems.append(name)
+        stems[i] = name
     return stems
 
 

@@ -116,8 +116,11 @@ def test_output_stems_are_unique(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     paths = [a / "photo.jpg", b / "photo.jpg", b / "photo.png", b / "Photo.JPG", b / "photo_png.jpg"]
     stems = output_stems(paths)
-    assert stems[:3] == ["photo", "photo_jpg", "photo_png"]
+    assert stems[:3] == ["photo", "photo_2", "photo_png"]  # (given out in the paths' order: b/Photo.JPG first)
     assert len({s.lower() for s in stems}) == len(stems)
+    # whatever order the photos are named in, each gets the same name (a rerun finds its outputs again)
+    assert output_stems(paths[::-1]) == stems[::-1]
+    assert output_stems([b / "photo.jpg", a / "photo.jpg"]) == ["photo_jpg", "photo"]
     # a name another image's person N takes with --all-people (a.png's person 2 is a_p2) is not given out
     assert output_stems([Path("x/a_p2.png"), Path("a.png"), Path("b_p3.png")]) == ["a_p2_png", "a", "b_p3"]
     # and so is the name of its scene (a.png's a_scene.glb would be a_scene.png's own mesh)

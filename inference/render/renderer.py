@@ -160,7 +160,20 @@ class MeshRenderer:
         if self._context.framebuffers:
             return self._scenes.render(scene, flags | pr.RenderFlags.OFFSCREEN, seg)
         self._scenes.render(scene, flags, seg)
+        if flags & pr.RenderFlags.RGBA:  # (pyrender reads an on-screen buffer as RGB only: the alpha is read here)
+            return self._read_rgba(w, h), self._scenes.read_depth_buf()
         return self._scenes.read_color_buf(), self._scenes.read_depth_buf()
+
+    @staticmethod
+    def _read_rgba(w: int, h: int) -> np.ndarray:
+        """The current context's front buffer as (h, w, 4) uint8 RGBA, top row first: OSMesa's buffer holds the alpha
+        (0 where nothing was drawn), which pyrender's read_color_buf drops, and every caller of `shaded` reads."""
+        from OpenGL import GL
+
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, 0)
+        GL.glReadBuffer(GL.GL_FRONT)
+        buf = GL.glReadPixels(0, 0, w, h, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
+        return np.flip(np.frombuffer(buf, np.uint8).reshape(h, w, 4), axis=0).copy()
 
     @staticmethod
     def _pyrender_camera(camera: Camera, vertices: np.ndarray):

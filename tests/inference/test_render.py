@@ -241,3 +241,43 @@ def test_the_parts_overlay_blends_only_where_there_are_parts():
     np.testing.assert_array_equal(parts_overlay(image, labels[::2, ::2]), parts_overlay(
         image, cv2.resize(labels[::2, ::2], (100, 80), interpolation=cv2.INTER_NEAREST)))
     np.testing.assert_array_equal(parts_overlay(image, np.zeros((80, 100), np.uint8)), image)
+
+
+_BACKEND_PICTURE = """
+import os, sys
+os.environ["PYOPENGL_PLATFORM"] = sys.argv[1]
+import numpy as np
+from inference.body_model import BodyModel
+from inference.poses import preset_pose
+from inference.render.cameras import PinholeCamera
+from inference.render.renderer import MeshRenderer
+from inference.types import BodyParams
+body = BodyModel()
+mesh = body.mesh(BodyParams.from_pose(preset_pose("walk"), np.zeros(10), np.array([0.0, 0.2, -3.0])))
+r = MeshRenderer(body.faces, body.weights)
+np.save(sys.argv[2], r.shaded(mesh.vertices, PinholeCamera(500.0, 200, 300, (100.0, 150.0))))
+"""
+
+
+@pytest.mark.parametrize("backend", ["osmesa", "egl"])
+def test_each_offscreen_backend_gives_the_shaded_body_with_its_alpha(tmp_path, backend):
+    """Under OSMesa, shaded() gave RGB without the alpha that the overlay, `render` and Run all read: `predict` and
+    `render` crashed on a machine with OSMesa alone (helper-109's sweep, F1). Each backend, in a process of its own
+    (the backend is chosen once per process): an RGBA picture whose alpha is the body."""
+    import subprocess
+    import sys
+
+    from inference.render.context import available_backends
+
+    if backend not in available_backends():
+        pytest.skip(f"no {backend} here")
+    out = tmp_path / f"{backend}.npy"
+    subprocess.run([sys.executable, "-c", _BACKEND_PICTURE, backend, str(out)], check=True, timeout=300,
+                   cwd=Path(__file__).resolve().parents[2])
+    rgba = np.load(out)
+    assert rgba.shape == (300, 200, 4) and rgba.dtype == np.uint8
+    body = rgba[..., 3] > 0
+    assert 0.05 < body.mean() < 0.5
+    ys, xs = np.nonzero(body)
+    assert abs(xs.mean() - 100) < 30 and not body[0, 0]  # about the image centre; the corner is background
+    assert rgba[..., :3][body].mean() > 60  # lit

@@ -358,7 +358,8 @@ class BatchWorker(PredictorWorker):
                 self.progress.emit(job_id, row + 1, len(images))
         finally:
             for r in renderer:
-                r.close()
+                if r is not None:
+                    r.close()
 
     def _image(self, job_id: int, job, images: list[Path], stems: list[str], row: int, pred, body, log,
                counts: dict[str, int], renderer: list, todo):
@@ -398,6 +399,11 @@ class BatchWorker(PredictorWorker):
             try:
                 if not renderer:
                     renderer.append(self._renderer(body))
+                    if renderer[0] is None:  # (said with the batch's first image)
+                        from inference.render.context import offscreen_problem
+
+                        said.append(f"{offscreen_problem()}; the mesh is not drawn over the photo "
+                                    "(NAME_overlay.png says so)")
                 run = FolderRun(job, pred, renderer[0], body, log, counts, said.append, todo.holders, todo.boxed,
                                 cancel=try_once)
                 used = len(getattr(pred, "used", ()))
@@ -441,9 +447,11 @@ class BatchWorker(PredictorWorker):
 
     @staticmethod
     def _renderer(body):
+        """The mesh overlay's renderer, or None where no offscreen OpenGL works (every other output needs none)."""
+        from inference.render.context import offscreen_problem
         from inference.render.renderer import MeshRenderer
 
-        return MeshRenderer(body.faces, body.weights)
+        return None if offscreen_problem() else MeshRenderer(body.faces, body.weights)
 
 
 def _status(outcome, said: list[str], path: Path, out: Path, seconds: float) -> ImageStatus:

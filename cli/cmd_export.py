@@ -48,7 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from inference.render.context import configure_gl
 
-    configure_gl()
+    try:  # (before pyrender can be imported; an export draws nothing, so a machine without OpenGL exports all the same)
+        configure_gl()
+    except RuntimeError:
+        pass
     from inference.body_model import BodyModelError
     from inference.export import ParamsFileError, export
 

@@ -37,11 +37,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from inference.render.context import configure_gl
 
-    try:
+    try:  # (before pyrender is imported)
         configure_gl()
-    except RuntimeError as exc:
-        print(f"nbf-studio: {exc}", file=sys.stderr)
-        return 2
+    except RuntimeError as exc:  # the window works without it: the 3D view and the mesh overlay say why they are off
+        print(f"nbf-studio: {exc}; the 3D view and the mesh over the photo are off", file=sys.stderr)
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

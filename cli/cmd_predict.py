@@ -196,9 +196,9 @@ def run(args) -> int:
 def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mesh_formats: list[str], user_body,
                 log) -> int:
     """Predict this rank's images `mine` (indices into `images`), logging to `log`; returns the exit status."""
-    from inference.render.context import configure_gl
+    from inference.render.context import offscreen_problem
 
-    configure_gl()
+    gl_problem = offscreen_problem()  # (before pyrender is imported: it chooses the backend)
     from tqdm import tqdm
 
     from inference.body_model import BodyModel, BodyModelError
@@ -230,7 +230,10 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
         print("error: --box needs the person detector, which is not installed here (requirements-detect.txt)",
               file=sys.stderr)
         return 2
-    renderer = MeshRenderer(body.faces, body.weights)
+    if gl_problem:  # every other output needs no GL
+        print(f"warning: {gl_problem}; the mesh is not drawn over the photo (NAME_overlay.png says so)",
+              file=sys.stderr)
+    renderer = None if gl_problem else MeshRenderer(body.faces, body.weights)
     run = FolderRun(job, pred, renderer, body, log, counts, tqdm.write, todo.holders, todo.boxed, timing=tqdm.write)
     with tqdm(todo.todo, desc="predict", unit="image", disable=len(todo.todo) < 2) as bar:
         for i in bar:

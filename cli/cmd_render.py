@@ -348,9 +348,12 @@ def parse_views(text: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inference.render.context import configure_gl
+    from inference.render.context import offscreen_problem
 
-    configure_gl()
+    problem = offscreen_problem()  # (before pyrender is imported: it chooses the backend)
+    if problem:  # nothing to draw with: one line, not a traceback
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     from inference.body_model import BodyModelError
     from inference.errors import ParamsFileError
     from inference.file_writes import atomic_write

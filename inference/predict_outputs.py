@@ -22,6 +22,8 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
+
 MESH_FORMATS = ("obj", "ply", "glb", "skinned-glb", "bvh")  # what --mesh-formats and the app can write
 DEFAULT_MESH_FORMATS = ("obj", "glb")  # predict's --mesh-formats default and the app's Run all until a user chooses
 MESH_SUFFIX = {"skinned-glb": "_skinned.glb"}  # the file name ending of a mesh format (default: "." + format)
@@ -109,7 +111,10 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
                   body_model=None, frame: str = "body") -> list[Path]:
     """Write every output of one prediction `p` (see the module docstring) under the name `stem`.
 
-    renderer: an inference.render.renderer.MeshRenderer of the body's topology (draws NAME_overlay.png).
+    renderer: an inference.render.renderer.MeshRenderer of the body's topology (draws NAME_overlay.png), or None
+    where no offscreen OpenGL works (`inference.render.context.offscreen_problem`): NAME_overlay.png is then the
+    photo with a line saying the mesh was not drawn (the set stays complete, so that a rerun skips the image;
+    `--overwrite` on a machine that draws replaces it).
     Meshes and BVH in `frame` ("body": posed pelvis at the origin, or "camera"); skinned-glb and bvh need
     the `body_model`.
 
@@ -154,7 +159,7 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
 
             png("_people.png", draw_people(shown, p.people, fitted=p.person, set_aside=p.set_aside, scale=scale))
         png("_parts_overlay.png", parts_overlay(shown, full))
-        png("_overlay.png", mesh_overlay(renderer, p))
+        png("_overlay.png", mesh_overlay(renderer, p) if renderer is not None else not_drawn(shown))
         for fmt in mesh_formats:
             record(write_mesh, stem, fmt, p.params, p.mesh, body_model, overwrite, frame)
         photo = photo_camera_for(p, body_model=body_model)
@@ -165,6 +170,21 @@ def write_outputs(p, stem: Path, mesh_formats: list[str], renderer, body_name: s
         remove_quietly(written)
         raise
     return written
+
+
+def not_drawn(photo: np.ndarray) -> np.ndarray:
+    """The (H, W, 3) uint8 photo with a dark band at the top that says the mesh was not drawn over it (no offscreen
+    OpenGL here): NAME_overlay.png in its place."""
+    import cv2
+
+    out = np.array(photo, np.uint8, copy=True)
+    h, w = out.shape[:2]
+    text = "mesh not drawn: no offscreen OpenGL here (see the README's set-up)"
+    scale = max(0.3, min(1.0, w / 1100))
+    band = int(34 * scale) + 6
+    out[:band] = (out[:band] * 0.25).astype(np.uint8)
+    cv2.putText(out, text, (6, band - 10), cv2.FONT_HERSHEY_SIMPLEX, scale * 0.8, (255, 255, 255), 1, cv2.LINE_AA)
+    return out
 
 
 def write_mesh(stem: Path, fmt: str, params, mesh, body_model, overwrite: bool, frame: str = "body") -> Path:

@@ -277,7 +277,12 @@ class PhotoPanel(QWidget):
         if key != self._overlay_key or serial != self._overlay_serial:
             return
         if isinstance(image, Exception):
-            self.canvas.set_caption(str(image))
+            if self.host.error:  # no renderer at all (no OpenGL): said in full by the 3D view, and on the checkbox
+                self.canvas.set_caption("mesh overlay off (no OpenGL: the 3D view says why)")
+                self.show_mesh.setEnabled(False)
+                self.show_mesh.setToolTip(self.host.error)
+            else:
+                self.canvas.set_caption(str(image))
             return
         self.canvas.set_overlay(image)
         self._detail.start()  # (the new overlay's detail, for a zoomed view)

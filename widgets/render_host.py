@@ -99,7 +99,10 @@ class _RenderWorker(QObject):
             settle()  # pyrender, trimesh, scipy and the renderer: out of the collector's walks (app/heap.py)
         except Exception as exc:  # noqa: BLE001 - no GL: the views show the message
             self.close()
-            self.error = f"3D rendering unavailable: {type(exc).__name__}: {exc}"
+            # (the context's own messages are written for the user: the class name only for others)
+            why = str(exc).strip().splitlines()[0] if isinstance(exc, RuntimeError) and str(exc).strip() else \
+                f"{type(exc).__name__}: {exc}"
+            self.error = f"3D view off: {why}"
         self.built.emit(self.error)
 
     def draw(self, job: RenderJob) -> np.ndarray:

@@ -12,6 +12,8 @@ import ctypes
 import ctypes.util
 import os
 
+GL_PACKAGES = "libegl1 libgl1-mesa-dri (EGL) or libosmesa6 (OSMesa)"  # the Debian packages of either backend
+
 
 def _loadable(*names: str) -> bool:
     for name in names:
@@ -43,10 +45,23 @@ def configure_gl(env: dict | None = None) -> str:
         return env["PYOPENGL_PLATFORM"]
     backends = available_backends()
     if not backends:
-        raise RuntimeError("no offscreen OpenGL found: install libegl1 libgl1-mesa-dri (EGL) "
-                           "or libosmesa6 (OSMesa)")
+        raise RuntimeError(f"no offscreen OpenGL found: install {GL_PACKAGES}")
     env["PYOPENGL_PLATFORM"] = backends[0]
     return backends[0]
+
+
+def offscreen_problem() -> str:
+    """'' when an offscreen GL context can be made here (on the backend `configure_gl` chooses, called here), else
+    why not, one line for the user. Without one, what draws the body (the mesh over the photo, `render`, the app's
+    3D view) is unavailable and everything else works: the part maps, meshes and parameters need no GL."""
+    try:
+        configure_gl()
+        OffscreenContext().close()
+    except Exception as exc:  # noqa: BLE001 - a missing library, a backend that does not load, a bad EGL device
+        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        # (configure_gl's and the context's own messages say what to do; a library's does not)
+        return text if isinstance(exc, RuntimeError) else f"no offscreen OpenGL here ({text}): install {GL_PACKAGES}"
+    return ""
 
 
 class OffscreenContext:
@@ -69,8 +84,9 @@ class OffscreenContext:
 
             self._gl = OSMesaPlatform(width, height)
         else:
-            raise RuntimeError(f"no offscreen GL backend set (PYOPENGL_PLATFORM={backend!r}): call "
-                               "inference.render.context.configure_gl() at start-up, before pyrender is imported")
+            # (said for a user who set the variable: configure_gl sets it to one of the two otherwise)
+            raise RuntimeError(f"PYOPENGL_PLATFORM={backend!r} is no offscreen OpenGL backend: unset it, or set it to "
+                               "egl or osmesa")
         self.size = (int(width), int(height))
         self._gl.init_context()
         self._gl.make_current()

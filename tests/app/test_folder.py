@@ -400,3 +400,25 @@ def test_the_summary_text_says_when_rows_could_not_be_logged(tmp_path):
     text = BatchSummary(done=2, log_error="cannot log to x/app.csv: No space left on device").text(tmp_path)
     assert text == f"2 written in {tmp_path} ({SUMMARY} incomplete: cannot log to x/app.csv: No space left on device)"
     assert "not written: full" in BatchSummary(table_error="full", log_error="x").text(tmp_path)
+
+
+def test_run_all_without_opengl_writes_every_output_but_the_overlay(qtbot, predictor_factory, model_config, tmp_path,
+                                                                   monkeypatch):
+    """A machine without offscreen OpenGL (helper-109's sweep, F3): every image failed with a developer's message
+    and nothing was written; now every output, the mesh overlay picture saying it was not drawn, said with the first
+    image."""
+    monkeypatch.setenv("PYOPENGL_PLATFORM", "nogl")  # (asked by the batch when it starts; this process draws on)
+    photo = tmp_path / "in" / "person.png"
+    photo.parent.mkdir()
+    shutil.copy(SAMPLES / "synthetic_01.png", photo)
+    out = tmp_path / "out"
+    session = FolderSession(predictor_factory, model_config)
+    try:
+        session.set_images([photo])
+        with qtbot.waitSignal(session.finished, timeout=120000) as done:
+            assert session.run_all(out)
+        assert "1 written" in done.args[0]
+        assert "the mesh is not drawn over the photo (NAME_overlay.png says so)" in str(session.model.statuses[0])
+    finally:
+        session.shutdown()
+    assert {q.name for q in output_paths(out / "person", ["obj", "glb"])} <= {q.name for q in out.iterdir()}

@@ -6,8 +6,10 @@ without a traceback.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from .integrity import ModelFileError
+from .paths import RESOURCES
 
 
 class PredictionError(RuntimeError):
@@ -37,6 +39,12 @@ class PersonNotThere(PredictionError):
         self.person, self.found = person, found
 
 
+class PriorFileError(PredictionError):
+    """A pose prior of resources/priors, which refinement needs, is missing or damaged; the message names the file,
+    how to restore it and that a fit without refinement works without it. A PredictionError: `main.py predict`
+    refuses to start with it (exit 2) and the app shows it as one line."""
+
+
 class ImageLoadError(ValueError):
     """An image could not be loaded; the message is meant for the user."""
 
@@ -53,11 +61,29 @@ class ExportFormatError(ValueError):
     """An export asked for in a format the exporter does not write (a file name's suffix)."""
 
 
+def restore_hint(path: str | Path, shipped: Path) -> str:
+    """How to get a damaged or missing shipped file back, ending a user's message: `git checkout` of its path in the
+    project when `path` is the project's own copy (every file of resources/ is tracked), else a copy of the project's
+    `shipped` file (a folder of the user's choosing)."""
+    rel = _in_project(path)
+    if rel is not None:
+        return f"restore it with `git checkout {rel}`"
+    return f"replace it with a copy of the project's {_in_project(shipped) or shipped}"
+
+
+def _in_project(path: str | Path) -> str | None:
+    """`path` relative to the project's folder, None when it lies outside or does not resolve."""
+    try:
+        return Path(path).resolve().relative_to(RESOURCES.parent).as_posix()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
 USER_ERRORS = (PredictionError, BodyModelError, ImageLoadError, ModelFileError, ParamsFileError,
                ExportFormatError, FileNotFoundError)
 
 __all__ = ["USER_ERRORS", "BodyModelError", "Cancelled", "ExportFormatError", "ImageLoadError", "ModelFileError",
-           "NoPersonFound", "ParamsFileError", "PersonNotThere", "PredictionError"]
+           "NoPersonFound", "ParamsFileError", "PersonNotThere", "PredictionError", "PriorFileError", "restore_hint"]
 
 
 def print_traceback() -> None:

@@ -163,6 +163,10 @@ class Predictor(PersonEvidence):
         self.body_model = (body_model or BodyModel()).to(self.device)
         self.weights_dir = Path(weights_dir) if weights_dir is not None else WEIGHTS_DIR
         self.refine = refine
+        if refine:  # refinement reads the pose priors: a missing or damaged one refuses here, in one line naming it
+            from .pose_priors import check_priors  # (PriorFileError), not as a traceback at the first photo's fit
+
+            check_priors()
         self.flip_test = flip_test
         self.upright = upright  # a leaning person's crop turned upright for the networks (inference/upright.py)
         # the part map a user sees and the files hold, without the leg labels a half-length photo cannot show

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import restore_hint
 from ..integrity import ModelFileError, check_files, load_refusal
 from .blazepose_model import (
     BODY,
@@ -87,6 +88,14 @@ MIRROR_PRESENCE = 0.8       # ... with at least this pose presence, or the searc
 # only where both models are loaded and the wide-shot search runs.
 UNSEEN_HEAT = 0.1
 UNSEEN_SELFIE = 0.1
+# what a user loses with an optional model off (PersonDetector._optional), in the warning that says so
+PEOPLE_OFF = ("the wide-shot person proposer is off: people far from the camera, or whose face does not show, are "
+              "looked for less well")
+SELFIE_OFF = ("the selfie segmenter is off: people the detector is unsure of are not checked against it, so a "
+              "texture or a toy is taken for a person more often")
+ANIMALS_OFF = "the animal check is off: animals the detector takes for people are not turned away"
+
+
 class PersonDetector(PersonSearch):
     """Finds people in an RGB photo (see inference/detect/__init__.py).  One instance may be shared between
     threads: calls are serialised by a lock."""
@@ -103,7 +112,7 @@ class PersonDetector(PersonSearch):
             if not (model_dir / f).is_file():
                 raise DetectorUnavailable(f"detector model file missing: {model_dir / f}")
         try:  # sizes and SHA-256 from models.json: a truncated model can crash the TFLite loader itself
-            check_files(model_dir, (DETECTOR_FILE, LANDMARK_FILE))
+            check_files(model_dir, (DETECTOR_FILE, LANDMARK_FILE), restore_hint(model_dir, MODEL_DIR))
         except ModelFileError as exc:
             raise DetectorUnavailable(str(exc)) from None
         self.threads = threads = threads or default_threads()
@@ -112,42 +121,36 @@ class PersonDetector(PersonSearch):
         if (set(self.detector.outputs) != {N_ANCHORS * 12, N_ANCHORS}
                 or not {195, 1, LM_SIZE * LM_SIZE, 64 * 64 * 39} <= set(self.landmarker.outputs)):
             raise DetectorUnavailable(f"unexpected model outputs in {model_dir} (not BlazePose full?)")
-        # the pixels witness of doubtful people (selfie.py); a folder without its file runs without it
-        self.selfie = None
-        if (model_dir / SELFIE_FILE).is_file():
-            try:
-                check_files(model_dir, (SELFIE_FILE,))
-            except ModelFileError as exc:
-                raise DetectorUnavailable(str(exc)) from None
-            self.selfie = TfliteModel(interpreter_cls, model_dir / SELFIE_FILE, threads)
-            if set(self.selfie.outputs) != {SELFIE_SIZE * SELFIE_SIZE}:
-                raise DetectorUnavailable(f"unexpected model outputs in {model_dir / SELFIE_FILE} (not MediaPipe's "
-                                          f"square selfie segmentation?)")
+        # The optional parts: each a witness, a finder or a veto beside BlazePose's two models. A file that is missing
+        # or does not load turns that part off, said once in `problems` (the Predictor's warnings) with what is lost,
+        # rather than the whole detector (which would fit the whole image as one person)
+        self.problems: list[str] = []
+
+        def selfie_model(path: Path) -> TfliteModel:
+            model = TfliteModel(interpreter_cls, path, threads)
+            if set(model.outputs) != {SELFIE_SIZE * SELFIE_SIZE}:
+                raise DetectorUnavailable(f"unexpected model outputs in {path} (not MediaPipe's square selfie "
+                                          f"segmentation?)")
+            return model
+
+        # the pixels witness of doubtful people (selfie.py)
+        self.selfie = self._optional(model_dir / SELFIE_FILE, selfie_model, SELFIE_OFF, MODEL_DIR / SELFIE_FILE)
         self.anchors = ssd_anchors()
-        # torch models beside the TFLite ones (torch is imported by a detector, not by this module); a path None or
-        # absent: the search runs without that model
+        # torch models beside the TFLite ones (torch is imported by a detector, not by this module); a path None: the
+        # search runs without that model, as asked (no problem said)
         import torch
 
         from ..nets.precision import resolve_precision
         from .animals import AnimalCheck
         from .people_net import PeopleProposer
 
-        self.proposer = _optional_model(people, PeopleProposer, "wide-shot person proposer")
-        # people checked for animals (animals.py). A veto, not a finder: a file that does not load turns the
-        # check off, said in `problems` (the Predictor's warnings), rather than the whole detector
-        self.problems: list[str] = []
-        self.animals = None
-        off = "animals the detector takes for people are not turned away"
+        self.proposer = self._optional(people, PeopleProposer, PEOPLE_OFF, PEOPLE_WEIGHTS)
+        # people checked for animals (animals.py): a veto, not a finder
         try:  # the process's format (NBF_PRECISION or the CPU): a misspelt word is the user's, not the file's
             precision = resolve_precision("auto", torch.device("cpu"))
         except ValueError as exc:
             raise DetectorUnavailable(str(exc)) from None
-        try:
-            self.animals = _optional_model(animals, lambda path: AnimalCheck(path, precision), "animal check")
-        except DetectorUnavailable as exc:
-            self.problems.append(f"{exc}; {off}")
-        if animals is not None and not Path(animals).is_file():
-            self.problems.append(f"animal check {animals}: the file is missing; {off}")
+        self.animals = self._optional(animals, lambda path: AnimalCheck(path, precision), ANIMALS_OFF, ANIMAL_WEIGHTS)
         self._lock = threading.Lock()
         self._cache: list[tuple[tuple, list[Person]]] = []
         # people a user boxed (`add_person`), per image (digest, shape), listed after the search's: kept apart from
@@ -386,17 +389,33 @@ class PersonDetector(PersonSearch):
         with self._lock:
             self._cache = []
 
-def _optional_model(path: Path | None, load, what: str):
-    """`load(path)` once the file is checked against its folder's manifest; None when `path` is None or absent.
-    DetectorUnavailable, naming `what` and the file, when it is damaged or not the model `load` expects."""
-    if path is None or not Path(path).is_file():
-        return None
+    def _optional(self, path: Path | None, load, off: str, shipped: Path):
+        """`load(path)` once the file is checked against its folder's manifest; None when `path` is None (not asked
+        for), or, with a line in `problems` naming the file, what is lost (`off`: which part is off and what that
+        costs) and how to restore it (`shipped`: the project's copy), when the file is missing, damaged or not the
+        model `load` expects."""
+        if path is None:
+            return None
+        model, problem = _load_optional(Path(path), load, f"{off}; {restore_hint(path, shipped)}")
+        if problem is not None:
+            self.problems.append(problem)
+        return model
+
+
+def _load_optional(path: Path, load, tail: str) -> tuple[object | None, str | None]:
+    """(the model `load(path)` gives, None), or (None, why it gives none, ending with `tail`: what is lost and how
+    to restore the file)."""
     import pickle
 
+    if not path.is_file():
+        return None, f"model file {path} is missing; {tail}"
     try:
-        check_files(Path(path).parent, (Path(path).name,))
-        return load(Path(path))
-    except ModelFileError as exc:
-        raise DetectorUnavailable(f"{what} {path}: {exc}") from None
+        check_files(path.parent, (path.name,), tail)
+        return load(path), None
+    except ModelFileError as exc:  # (its message ends with `tail`, unless the manifest itself does not read)
+        why = str(exc)
+        return None, why if why.endswith(tail) else f"{why}; {tail}"
+    except DetectorUnavailable as exc:  # a .tflite the interpreter refuses, or of other outputs
+        return None, f"{exc}; {tail}"
     except (ValueError, RuntimeError, KeyError, pickle.UnpicklingError, EOFError, OSError) as exc:
-        raise DetectorUnavailable(f"{what} {path}: {load_refusal(exc)}") from None
+        return None, f"model file {path} cannot be loaded ({load_refusal(exc)}); {tail}"

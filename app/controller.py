@@ -179,6 +179,11 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
             QTimer.singleShot(0, lambda: self.warning.emit(
                 "the GPU (CUDA) is chosen in the settings, but torch sees no CUDA device here: this session runs "
                 "on the CPU (File > Settings chooses)"))
+        where = settings.unwritable()
+        if where:  # (each change would be lost without a word: recent files, the layout, the settings' choices)
+            QTimer.singleShot(0, lambda: self.warning.emit(
+                f"the settings cannot be saved ({where} is not writable): recent files, the window's layout and "
+                "the choices in File > Settings last only until the app closes"))
         # the settings this session began with that are not the saved ones (a command line's --device or
         # --body-model, a fallback above), by field name: saved as they were while the user leaves them
         # (`_apply_config`)

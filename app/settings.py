@@ -72,14 +72,17 @@ class AppSettings:
             p.encode("utf-8")
         except UnicodeEncodeError:
             return self.recent_files()
+        self.q.sync()  # (another window of the app may have added its own since: read them, not this one's old copy)
         files = [p] + [f for f in self.recent_files() if f != p]
         files = files[:MAX_RECENT]
         self.q.setValue("recent/files", files)
+        self.q.sync()
         return files
 
     def remove_recent_file(self, path: str | Path) -> list[str] | None:
         """Drop a file from the list (one that is gone); the list left, or None when it was not listed."""
         p = resolved(path)
+        self.q.sync()
         files = self.recent_files()
         if p not in files:
             return None
@@ -102,3 +105,12 @@ class AppSettings:
 
     def sync(self) -> None:
         self.q.sync()
+
+    def unwritable(self) -> str:
+        """'' when the settings are saved, else where they cannot be (its file, for the user): recent files, the
+        window's layout and the Settings dialog's choices are then lost at the end of each session."""
+        self.q.setValue("app/saves", True)  # (a write to try: with nothing to write, a sync reports no error)
+        self.q.sync()
+        if self.q.status() == QSettings.Status.AccessError:
+            return self.q.fileName()
+        return ""

@@ -222,7 +222,7 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
         pred = Predictor(body_model=body, device=args.device, refine=args.refine, detect=args.detect,
                          precision=args.precision)
     except (BodyModelError, PredictionError) as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     for w in pred.warnings:
         print(f"warning: {w}")

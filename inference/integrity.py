@@ -63,13 +63,14 @@ def write_manifest(folder: Path, names: tuple[str, ...] | list[str]) -> Path:
 
 
 def _restore_hint(path: Path, restore: str | None) -> str:
-    return restore or f"restore it (see {Path(path).parent / 'LICENSE.md'})"
+    # (the folder's LICENSE.md it pointed to does not exist; the shipped files come back from git or the set-up)
+    return restore or "restore it from the project (git checkout of that file, or the README's set-up again)"
 
 
 def check_file(path: Path, bytes_: int | None, sha256: str | None, restore: str | None = None) -> None:
     """Raise ModelFileError unless `path` is a regular file of `bytes_` bytes with digest `sha256`
     (either may be None: not checked). `restore`: how to get the file back, ending the message
-    (default: see the folder's LICENSE.md)."""
+    (default: from the project, by git or the set-up)."""
     try:
         st = os.stat(path)
     except OSError as exc:

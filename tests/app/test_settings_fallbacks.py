@@ -107,3 +107,39 @@ def test_the_worker_keeps_a_body_model_whose_file_went_away(tmp_path):
     ref = weakref.ref(second)  # none is kept once no Predictor holds it (tests/app/test_heap.py)
     del first, second
     assert ref() is None
+
+
+def test_two_windows_sharing_the_settings_keep_each_others_recent_files(tmp_path):
+    """Each instance read the list as it had it and wrote it back over the other's entry (helper-109's sweep, F7)."""
+    from PySide6.QtCore import QSettings
+
+    from app.settings import AppSettings
+
+    ini = str(tmp_path / "settings.ini")
+    a, b = (AppSettings(QSettings(ini, QSettings.Format.IniFormat)) for _ in range(2))
+    x, y, z = (tmp_path / n for n in ("x.jpg", "y.jpg", "z.jpg"))
+    a.add_recent_file(x)
+    b.add_recent_file(y)
+    assert a.add_recent_file(z) == [str(z), str(y), str(x)]
+    b.sync()
+    assert b.recent_files() == [str(z), str(y), str(x)]
+
+
+def test_settings_that_cannot_be_saved_are_said_at_start(qtbot, real_predictor):
+    """An unwritable settings file lost the recent files, the layout and the Settings choices without a word, and the
+    first-start sample came back at every start (helper-109's sweep, F8)."""
+    from PySide6.QtCore import QSettings
+
+    from app.settings import AppSettings
+
+    where = "/proc/nbf-no-such-folder/settings.ini"  # (a folder no one, not even root, can make)
+    c = _controller(AppSettings(QSettings(where, QSettings.Format.IniFormat)), real_predictor,
+                    config=ModelConfig(device="cpu"))
+    warnings = []
+    c.warning.connect(warnings.append)
+    try:
+        qtbot.waitUntil(lambda: bool(warnings), timeout=5000)
+        assert warnings == [f"the settings cannot be saved ({where} is not writable): recent files, the window's "
+                            "layout and the choices in File > Settings last only until the app closes"]
+    finally:
+        c.shutdown()

@@ -44,6 +44,7 @@ from inference.file_writes import write_error_reason
 from inference.paths import resolved
 from inference.predict_outputs import DEFAULT_MESH_FORMATS, MESH_FORMATS, SUMMARY
 
+from .failures import PendingFailure
 from .settings import ModelConfig
 from .worker import (
     Generation,
@@ -166,6 +167,7 @@ class BatchSummary:
     cancelled: bool = False
     table_error: str = ""  # why summary.csv could not be written ("" when it was)
     log_error: str = ""  # why a row could not be logged (summary.csv then lacks it); "" when all were
+    stopped: str = ""  # why the batch stopped before its end (a full or read-only disk) and how many were not run
 
     def text(self, out: Path) -> str:
         parts = [f"{self.done} written"]
@@ -175,7 +177,8 @@ class BatchSummary:
             parts.append(f"{self.no_person} without a person")
         if self.failed:
             parts.append(f"{self.failed} failed")
-        text = ("cancelled: " if self.cancelled else "") + ", ".join(parts) + f" in {out}"
+        text = ("cancelled: " if self.cancelled else f"stopped: {self.stopped}: " if self.stopped else "") \
+            + ", ".join(parts) + f" in {out}"
         if self.table_error:
             return text + f" ({SUMMARY} not written: {self.table_error})"
         return text + (f" ({SUMMARY} incomplete: {self.log_error})" if self.log_error else "")
@@ -283,6 +286,8 @@ class BatchWorker(PredictorWorker):
     finished = Signal(int, object)
     failed = Signal(int, str)
 
+    _stopped = ""  # why the running batch stopped before its end (BatchSummary.stopped), set by run
+
     @Slot(int, object)
     def run(self, job_id: int, request: BatchRequest) -> None:
         from inference.predict_outputs import output_stems
@@ -309,6 +314,7 @@ class BatchWorker(PredictorWorker):
             return
         stems = output_stems(images)  # over the whole list: two photo.jpg in different folders get two names
         counts = {"done": 0, "skipped": 0, "failed": 0, "no_person": 0}  # (inference.folder_predict's)
+        self._stopped = ""
         try:
             self._run_images(job_id, request, images, stems, pred, body, log, counts)
         finally:
@@ -318,7 +324,7 @@ class BatchWorker(PredictorWorker):
             table_error = self._merge(request.out, images, stems)
         self.finished.emit(job_id, BatchSummary(counts["done"], counts["skipped"], counts["no_person"],
                                                 counts["failed"] - counts["no_person"], self._gen.is_stale(job_id),
-                                                table_error, log.error))
+                                                table_error, log.error, self._stopped))
 
     def _run_images(self, job_id: int, request: BatchRequest, images: list[Path], stems: list[str], pred, body,
                     log, counts: dict[str, int]) -> None:
@@ -347,6 +353,8 @@ class BatchWorker(PredictorWorker):
                     done = self._image(job_id, job, images, stems, row, pred, body, log, counts, renderer, todo)
                 except FatalWrite as exc:  # (logged and counted) a full or read-only disk: no later image escapes
                     self.itemDone.emit(job_id, row, ImageStatus(ERROR, f"stopped: {exc}"))
+                    left = len(images) - row - 1
+                    self._stopped = f"{exc}" + (f" ({left} image{'s' if left > 1 else ''} not run)" if left else "")
                     break
                 if done is None:  # cancelled mid-image before any of its people was written
                     break
@@ -548,6 +556,7 @@ class FolderSession(QObject):
     pausedChanged = Signal(bool)
     finished = Signal(str)
     error = Signal(str)
+    errorResolved = Signal(str)  # a Run all error answered by a Run all that finished (the banner takes it down)
 
     _thumbs = Signal(int, object)
     _run = Signal(int, object)
@@ -557,6 +566,7 @@ class FolderSession(QObject):
                  in_flight: InFlight | None = None):
         super().__init__(parent)
         self.model = FolderModel(self)
+        self._failure = PendingFailure(self.error, self.errorResolved)  # the last Run all that failed
         self.running = False
         self.paused = False
         self.out: Path | None = None
@@ -699,6 +709,7 @@ class FolderSession(QObject):
         if job == self._batch_job:
             self.summary = summary
             self._set_running(False)
+            self._failure.resolve()
             self.finished.emit(summary.text(self.out))
         elif job and job == self._replaced_job:  # (not a row of the list shown now: only its summary)
             self._replaced_job = 0
@@ -708,4 +719,4 @@ class FolderSession(QObject):
     def _on_failed(self, job: int, message: str) -> None:
         if job == self._batch_job:
             self._set_running(False)
-            self.error.emit(f"Run all: {message}")
+            self._failure.fail(f"Run all: {message}")

@@ -343,7 +343,9 @@ class MainWindow(ExportDialogs, QMainWindow):
         c.exported.connect(lambda job, path: self.statusBar().showMessage(
             f"exported {path}" + self._export_note(job), 8000))
         c.exportExists.connect(self._on_export_exists)
-        c.exportFailed.connect(lambda _job, path, message: self.show_error(f"export failed: {message}"))
+        c.exportFailed.connect(lambda _job, path, message: self.show_error(
+            f"export failed: {message}" if Path(path).name in message else
+            f"export of {Path(path).name} failed: {message}"))  # (a full disk's message names no file)
         self.folder_list.imageRequested.connect(self._on_folder_image)
         c.folder.model.modelReset.connect(self._make_room_for_folder_list)  # after the list's own (shows it)
         self.folder_list.runAllRequested.connect(self.run_all_dialog)
@@ -353,6 +355,7 @@ class MainWindow(ExportDialogs, QMainWindow):
             lambda formats: self.controller.settings.set_value("ui/run_all_mesh_formats", ",".join(formats)))
         self.folder_list.cancelRequested.connect(c.folder.cancel)
         c.folder.error.connect(self.show_error)
+        c.folder.errorResolved.connect(self.banner.resolve)
         c.folder.finished.connect(lambda t: self.statusBar().showMessage(f"Run all: {t}", 10000))
         self.dataset.error.connect(self.show_error)
         self.dataset.warning.connect(self.show_warning)

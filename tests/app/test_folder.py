@@ -422,3 +422,13 @@ def test_run_all_without_opengl_writes_every_output_but_the_overlay(qtbot, predi
     finally:
         session.shutdown()
     assert {q.name for q in output_paths(out / "person", ["obj", "glb"])} <= {q.name for q in out.iterdir()}
+
+
+def test_a_run_all_that_finishes_takes_down_the_last_one_s_error(qtbot, session, images, tmp_path):
+    """The banner kept "Run all: … read-only" after a later Run all had finished (helper-109's sweep, F10)."""
+    errors, resolved = [], []
+    session.error.connect(errors.append)
+    session.errorResolved.connect(resolved.append)
+    session._failure.fail("Run all: /x: the file system is read-only")  # as _on_failed says it
+    _run_all(qtbot, session, images[:1], tmp_path / "out")
+    assert resolved == ["Run all: /x: the file system is read-only"]

@@ -170,5 +170,7 @@ def test_a_full_disk_stops_the_batch_once(qtbot, tiny, model_config, full_disk, 
         assert s.model.statuses[0].state == ERROR and s.model.statuses[0].message == "stopped: the disk is full"
         assert s.model.statuses[1].state == NOT_RUN
         assert [r["status"] for r in read_summary(full_disk / SUMMARY)] == ["error", "pending"]
+        # the summary line says why it stopped (it said "0 written, 1 failed" alone: helper-109's sweep, F10)
+        assert done.args[0].startswith("stopped: the disk is full (1 image not run): 0 written, 1 failed in ")
     finally:
         s.shutdown()

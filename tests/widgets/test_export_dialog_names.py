@@ -108,3 +108,13 @@ def test_the_bundled_sample_is_not_exported_into_the_install(qtbot, window, tmp_
     qtbot.waitUntil(lambda: window.session.shown is not None and Path(window.session.shown.source) == own,
                     timeout=20000)
     assert window._default_stem() == str(own.with_suffix(""))
+
+
+def test_a_failed_export_names_its_file(qtbot, window):
+    """A full disk's message names no file: the banner said "export failed: the disk is full" alone
+    (helper-109's sweep, F10). A message that names the file is shown as it is."""
+    c = window.controller
+    c.exportFailed.emit(1, "/media/usb/body.obj", "the disk is full")
+    assert window.banner.text == "export of body.obj failed: the disk is full"
+    c.exportFailed.emit(2, "/media/usb/body.obj", "/media/usb/body.obj: the file system is read-only")
+    assert window.banner.text == "export failed: /media/usb/body.obj: the file system is read-only"

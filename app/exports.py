@@ -39,6 +39,13 @@ class ExportsMixin:
         RuntimeError when there is nothing to export."""
         path = Path(path)
         suffix = path.suffix.lower()
+        made_with = self.session.made_with
+        if (suffix != ".png" and self.session.busy and made_with is not None
+                and made_with.body_model_path != self.config.body_model_path):
+            # the body on screen is the old body model's, being fitted on the new one: a mesh of one and
+            # parameters, rig or joints of the other would disagree
+            raise RuntimeError("the body model changed: the body is being fitted on the new one; export it when the "
+                               "fit is done")
         if scene:
             return self._scene_writer(path)
         if skinned or suffix == ".bvh":
@@ -71,8 +78,10 @@ class ExportsMixin:
         return new
 
     def _bodies_on_screen(self) -> tuple:
-        """The shown image's bodies: the one on screen and every other person's kept."""
-        return (self.session.params, *(r.params for r in self.session.results.values()))
+        """The shown image's bodies a scene writes: the one on screen and every other person's kept, those a re-run
+        set aside included (they come back if it is cancelled)."""
+        aside = self._replaced[0].values() if self._replaced else ()
+        return (self.session.params, *(r.params for r in (*self.session.results.values(), *aside)))
 
     def _on_exported(self, job: int, _path: str) -> None:
         for params in self._export_bodies.pop(job, ()):
@@ -246,10 +255,10 @@ class ExportsMixin:
             raise RuntimeError(self.nothing_to_export())
         body = self.body_model()
         name = body.name if body is not None else (self.config.body_model_path or "embedded")
-        if params is pred.params:
-            mesh = pred.mesh
-        else:  # the edited body (posed here: the session's mesh may lag behind a failed re-pose)
-            mesh = body.mesh(params) if body is not None else None
+        # posed here on the body model in use, whose name the file carries (the prediction's own mesh may be
+        # another model's: a parameter file's body re-posed after a switch of body model; the session's mesh may
+        # lag behind a failed re-pose)
+        mesh = body.mesh(params) if body is not None else (pred.mesh if params is pred.params else None)
 
         # a parameter file opened without a photo camera is written without one (the canvas it is shown on is
         # no photo)

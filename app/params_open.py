@@ -97,8 +97,11 @@ def read_params(path: str | Path, body, cancel: Callable[[], bool] = lambda: Fal
         model_note = (f"{p.name} was fitted with the body model {record.body_model!r}; its pose and shape are "
                       f"shown on {body.name!r}")
     model_note = "; ".join(x for x in (model_note, *record.notes) if x)
+    # a UP-3D _body.pkl's own camera (f, rt, t) puts the body on its photo too: exported as .npz or .json, the body
+    # keeps that photo (before, only a file with NBF's photo camera did, and the .npz opened on a blank canvas)
+    has_camera = record.photo is not None or (pkl_camera and placement.on_photo)
     return OpenedParams(str(p), prediction, ShownImage(placement.image, display, scale, source), photo, note,
-                        record.photo is not None, model_note, time.perf_counter() - t0)
+                        has_camera, model_note, time.perf_counter() - t0)
 
 
 def _blank_display(image):

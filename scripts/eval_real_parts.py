@@ -128,11 +128,13 @@ def main(argv: list[str] | None = None) -> int:
             x0, y0, x1, y1 = _view(person.box, p.image.shape)
             wt = max(1, int(round((x1 - x0) * TILE_H / (y1 - y0))))
             tiles = [cv2.resize(t[y0:y1, x0:x1], (wt, TILE_H), interpolation=cv2.INTER_AREA) for t in tiles]
-            for t, label in zip(tiles, (f"person {k + 1}: keypoints", f"agreement {_fmt(agr.agreement)}, "
-                                        f"swaps {_fmt(agr.swaps)}", f"silhouette IoU {_fmt(iou)}")):
-                (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)
+            # (its own name: the photo's `label` was the next person's "photo" in the table and the JSON)
+            for t, caption in zip(tiles, (f"person {k + 1}: keypoints", f"agreement {_fmt(agr.agreement)}, "
+                                          f"swaps {_fmt(agr.swaps)}", f"silhouette IoU {_fmt(iou)}")):
+                (tw, th), _ = cv2.getTextSize(caption, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)
                 t[:th + 12, :tw + 12] //= 3     # a dark band under the caption
-                cv2.putText(t, label, (6, th + 6), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+                cv2.putText(t, caption, (6, th + 6), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1,
+                            cv2.LINE_AA)
             strips.append(np.concatenate(tiles, 1))
         width = max(s.shape[1] for s in strips)
         strips = [np.pad(s, ((0, 0), (0, width - s.shape[1]), (0, 0))) for s in strips]

@@ -71,3 +71,18 @@ def test_damaged_photos_are_named_before_the_models_load(tmp_path, capsys, monke
         "left out: cut.png is a truncated PNG (the file ends before the image does)",
         "left out: bad.png could not be read: corrupt or truncated",
         "left out: bad.jpg could not be read: corrupt or truncated"]
+
+
+def test_every_person_of_a_photo_is_listed_under_the_photo(tmp_path, capsys):
+    """The second person of a photo was listed as photo "silhouette IoU 0.96" (the caption loop took the photo's
+    name variable), in the table and real_parts.json (helper-112's sweep)."""
+    import json
+
+    photo = Path(__file__).resolve().parents[2] / "resources" / "photos" / "two_people.jpg"
+    out = tmp_path / "out"
+    assert eval_real_parts.main([str(photo), "--out", str(out)]) == 0
+    rows = json.loads((out / "real_parts.json").read_text())
+    rows = rows["rows"] if isinstance(rows, dict) else rows
+    people = [r for r in rows if "agreement" in r]
+    assert len(people) == 2 and {r["photo"] for r in people} == {"two_people.jpg"}
+    assert [r["person"] for r in people] == [1, 2]

@@ -16,8 +16,9 @@ RUN_FILES = ("best.pt", "latest.pt")  # what a training run's folder holds inste
 EPILOG = """\
 exit status:
   0    every listed case scored; OUT/eval.md and OUT/eval.json written
-  1    a case could not be read (its image, body pickle or part map missing or unreadable: named on stderr,
-       left out, and listed in eval.md and eval.json, which are still written), no case could be read
+  1    a case could not be read (its image or body pickle missing or unreadable, or its part map unreadable:
+       named on stderr, left out, and listed in eval.md and eval.json, which are still written; a missing part
+       map is drawn from the body pickle, as for UP-3D's own cases), no case could be read
        (nothing written), or the results could not be written (the previous ones are left as they were)
   2    bad arguments: DATA not a labelled set in UP-3D layout, a split without its list or with a line that
        cannot name a case (a NUL byte, a name longer than the file system takes), a negative limit, an

@@ -106,7 +106,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-fit", action="store_true", help="detection only")
     ap.add_argument("--pictures", type=out_path, default=None, help="folder for a few frames with boxes drawn")
     ap.add_argument("--rows", type=out_path, default=None,
-                    help="write one JSON row per ground-truth person here (frame, height, visibility, found, error)")
+                    help="write one JSON row per ground-truth person here (frame, height, visibility, found, and "
+                         "the fitting error as \"err\")")
     args = ap.parse_args(argv)
     # every argument checked before the run: a run of minutes ended on them
     why = (crowd_folder_refusal(args.data) or file_out_refusal("--out", args.out, "crowds_table.md")

@@ -406,12 +406,10 @@ class BatchWorker(PredictorWorker):
             run = None
             try:
                 if not renderer:
-                    renderer.append(self._renderer(body))
-                    if renderer[0] is None:  # (said with the batch's first image)
-                        from inference.render.context import offscreen_problem
-
-                        said.append(f"{offscreen_problem()}; the mesh is not drawn over the photo "
-                                    "(NAME_overlay.png says so)")
+                    made, problem = self._renderer(body)
+                    renderer.append(made)
+                    if problem:  # (said with the batch's first image)
+                        said.append(f"{problem}; the mesh is not drawn over the photo (NAME_overlay.png says so)")
                 run = FolderRun(job, pred, renderer[0], body, log, counts, said.append, todo.holders, todo.boxed,
                                 cancel=try_once)
                 used = len(getattr(pred, "used", ()))
@@ -454,12 +452,14 @@ class BatchWorker(PredictorWorker):
         return ""
 
     @staticmethod
-    def _renderer(body):
-        """The mesh overlay's renderer, or None where no offscreen OpenGL works (every other output needs none)."""
+    def _renderer(body) -> tuple:
+        """(the mesh overlay's renderer, ''), or (None, why not) where no offscreen OpenGL works (every other output
+        needs none)."""
         from inference.render.context import offscreen_problem
         from inference.render.renderer import MeshRenderer
 
-        return None if offscreen_problem() else MeshRenderer(body.faces, body.weights)
+        problem = offscreen_problem()
+        return (None, problem) if problem else (MeshRenderer(body.faces, body.weights), "")
 
 
 def _status(outcome, said: list[str], path: Path, out: Path, seconds: float) -> ImageStatus:

@@ -190,8 +190,6 @@ def not_drawn(photo: np.ndarray) -> np.ndarray:
 def write_mesh(stem: Path, fmt: str, params, mesh, body_model, overwrite: bool, frame: str = "body") -> Path:
     """Write the body `mesh` (its BodyMesh, of `params`) as mesh format `fmt` (MESH_FORMATS) under the output name
     `stem` in `frame` (see `write_outputs`); returns the path. skinned-glb and bvh need the `body_model`."""
-    import numpy as np
-
     from inference.export import export, export_mesh
     from inference.rig import frame_offset
 

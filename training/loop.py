@@ -6,7 +6,25 @@ its network, computes a batch's loss and validates; the loop owns the rest, the 
     set-up (torchrun/DDP, device, threads, seeds) -> the run in `out` to resume (refused with other settings)
     or the --init weights -> split -> network, AdamW -> warm start / resume
     -> epochs of seeded batches under a cosine schedule (shortened to fit `minutes`)
-    -> validation every `val_every` epochs: latest.pt (with the optimiser) and best.pt, config.json beside
+    -> validation every `val_every` epochs: latest.pt (with the optimiser, the schedule and the random streams) and
+       best.pt, config.json beside
+
+Resuming (`read_resume`, `train`): a run goes on from its latest.pt, written at the end of a validated epoch, exactly
+as it would have gone on without the stop: latest.pt holds the schedule's length and every random stream the steps
+draw from (python's, numpy's and torch's global generators and the task's own, `Task.generators`), restored after the
+task's `begin`; on a CPU with one thread the weights are then bit for bit those of the run never stopped. What the
+command given on a resume decides:
+    * the run's own --epochs and --minutes (--threads and --bf16 may change): it goes on with its stored schedule,
+      however it was set (a --minutes budget that cut it included); this invocation's budget may only shorten it
+      further. A run whose schedule has ended, at its last epoch or at the step its budget cut it to, is finished:
+      running its command again trains nothing and says so (exit 0, its files untouched).
+    * another --epochs or --minutes re-plans the rest of the run from where it is: a cosine schedule over the new
+      --epochs, shortened to fit this invocation's --minutes (the learning rate goes back up to the new schedule's
+      value at the current step; the shipped seg8 was resumed this way, --minutes 112 then 68: MODEL_CARD.md). This
+      is how a finished run goes on: a larger --epochs, or another --minutes for a run its budget ended.
+    * under torchrun every process's random streams are stored (rank 0 writes them) and each restores its own; a
+      resume with another number of processes, or from a latest.pt written before the streams were stored, restarts
+      the streams from (--seed, rank, epoch) and says so: its random draws differ from an uninterrupted run's.
 """
 from __future__ import annotations
 
@@ -78,6 +96,8 @@ def channels_last(net: torch.nn.Module) -> torch.nn.Module:
 
 
 def cosine_lr(base: float, progress: float, warmup: float = 0.02) -> float:
+    # lr 0 at progress 0 (the first update only starts AdamW's moments): kept, as another first step would change every
+    # run's trajectory, and the shipped weights' commands (MODEL_CARD.md) are to go on giving theirs
     if progress < warmup:
         return base * progress / warmup
     p = (progress - warmup) / (1 - warmup)
@@ -154,6 +174,7 @@ class Progress:
 
         self.bar = tqdm(total=total, desc=desc, disable=rank != 0, mininterval=5, dynamic_ncols=True)
         self.log = log if rank == 0 else None
+        self.quiet = rank != 0  # (tqdm's write prints on a disabled bar too: every process said each line)
         self.t0 = time.time()
 
     def update(self, n: int, **values) -> None:
@@ -162,6 +183,8 @@ class Progress:
             self.bar.set_postfix({k: f"{v:.4g}" for k, v in values.items()}, refresh=False)
 
     def write(self, line: str) -> None:
+        if self.quiet:
+            return
         self.bar.write(line)
         if self.log is not None:
             with open(self.log, "a") as fh:
@@ -359,9 +382,121 @@ def start_or_resume(cfg: RunConfig, net: torch.nn.Module, opt, best: float, rank
     if rank == 0:
         print(f"resumed from {ckpt} at epoch {state['epoch']}" + (" (--init not used: the run goes on from its "
                                                                   "own weights)" if cfg.init else ""))
-        if state["epoch"] >= cfg.epochs:
-            print(f"the run has trained its {cfg.epochs} epochs: nothing to train (a larger --epochs goes on)")
     return state["epoch"], state["step"], state.get("best", best)
+
+
+def stored_schedule(state: dict, cfg: RunConfig, world: int) -> dict | None:
+    """The schedule a resumed run goes on with, {"total": its length in steps, "cut": whether a --minutes budget
+    shortened it}, as its latest.pt stores it; None where the rest of the run is re-planned from --epochs: another
+    --epochs or --minutes than the run's own, another number of processes (a step is another share of the data), or a
+    latest.pt written before the schedule was stored."""
+    sched, stored = state.get("schedule"), state.get("config")
+    if not isinstance(sched, dict) or not isinstance(stored, dict) or sched.get("world") != world:
+        return None
+    if stored.get("epochs") != cfg.epochs or stored.get("minutes") != cfg.minutes:
+        return None
+    return sched
+
+
+def finished(state: dict, cfg: RunConfig, world: int) -> str | None:
+    """Why the run of latest.pt `state` has nothing left to train with the settings `cfg` (one line), or None: its
+    schedule ended at its last epoch, or at the step its --minutes budget cut it to (and neither --epochs nor --minutes
+    is changed now, which would re-plan the rest: `train`'s docstring)."""
+    ckpt = Path(cfg.out) / "latest.pt"
+    if int(state.get("epoch", 0)) >= cfg.epochs:
+        return f"{ckpt}: the run has trained its {cfg.epochs} epochs: nothing to train (a larger --epochs goes on)"
+    sched = stored_schedule(state, cfg, world)
+    if sched is not None and sched.get("cut") and int(state.get("step", 0)) >= int(sched["total"]):
+        return (f"{ckpt}: the run has finished: its {cfg.minutes:g} min budget (--minutes) ended its schedule at step "
+                f"{state['step']}, epoch {state['epoch']} of {cfg.epochs}: nothing to train (another --minutes or a "
+                f"larger --epochs goes on, on a schedule re-planned from this step)")
+    return None
+
+
+def _generators(task) -> list:
+    """The task's own random generators (`Task.generators`; none for a task without the method)."""
+    own = getattr(task, "generators", None)
+    return list(own()) if own is not None else []
+
+
+def _generator_kind(g) -> str:
+    return "torch" if isinstance(g, torch.Generator) else "numpy"
+
+
+def random_states(task) -> dict:
+    """This process's random streams as they stand: python's, numpy's and torch's global generators (CUDA's on a
+    GPU) and the task's own; plain data and tensors, for latest.pt (torch's weights_only loader reads them)."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    return {"python": random.getstate(), "numpy": (kind, keys.tolist(), int(pos), int(has_gauss), float(cached)),
+            "torch": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state() if torch.cuda.is_available() else None,
+            "task": [(_generator_kind(g), g.get_state() if isinstance(g, torch.Generator) else g.bit_generator.state)
+                     for g in _generators(task)]}
+
+
+def gather_random_states(task, world: int) -> list[dict]:
+    """Every process's `random_states`, by rank (a collective under torchrun: every process calls it)."""
+    mine = random_states(task)
+    if world == 1:
+        return [mine]
+    every = [None] * world
+    dist.all_gather_object(every, mine)
+    return every
+
+
+def restore_random_states(saved, task) -> bool:
+    """Set this process's random streams to `saved` (`random_states`); False, changing nothing, where they are not
+    the task's (another number or kind of generators)."""
+    own = _generators(task)
+    if not isinstance(saved, dict) or not {"python", "numpy", "torch", "task"} <= saved.keys():
+        return False
+    try:
+        kinds = [kind for kind, _ in saved["task"]]
+    except (TypeError, ValueError):
+        return False
+    if kinds != [_generator_kind(g) for g in own]:
+        return False
+    random.setstate(tuple(saved["python"]))
+    kind, keys, pos, has_gauss, cached = saved["numpy"]
+    np.random.set_state((kind, np.asarray(keys, np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(saved["torch"].cpu())
+    if saved.get("cuda") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state(saved["cuda"].cpu())
+    for g, (_, st) in zip(own, saved["task"]):
+        if isinstance(g, torch.Generator):
+            g.set_state(st.cpu())
+        else:
+            g.bit_generator.state = st
+    return True
+
+
+def reseed(task, seed: int, rank: int, epoch: int) -> None:
+    """Restart this process's random streams, the global generators and the task's own, from (seed, rank, epoch):
+    a resume without the stored streams (deterministic, but not the uninterrupted run's draws)."""
+    own = _generators(task)
+    words = np.random.SeedSequence([seed, rank, epoch]).generate_state(1 + len(own))
+    seed_everything(int(words[0]))
+    for g, w in zip(own, words[1:]):
+        if isinstance(g, torch.Generator):
+            g.manual_seed(int(w))
+        else:
+            g.bit_generator.state = type(g.bit_generator)(int(w)).state
+
+
+def resume_streams(task, streams, cfg: RunConfig, rank: int, world: int, epoch: int) -> str | None:
+    """Restore this process's random streams from latest.pt's `streams` (one `random_states` per rank), or restart
+    them from (seed, rank, epoch) where it has none that fit; the note to show then (one line), else None."""
+    ckpt = Path(cfg.out) / "latest.pt"
+    if not isinstance(streams, list):
+        why = f"{ckpt} holds no random states (written before they were stored)"
+    elif len(streams) != world:
+        why = f"{ckpt} holds the random states of {len(streams)} processes, this run has {world}"
+    elif restore_random_states(streams[rank], task):
+        return None
+    else:
+        why = f"{ckpt}'s random states are not this task's generators"
+    reseed(task, cfg.seed, rank, epoch)
+    return (f"{why}: the random stream restarts (from --seed, rank and epoch), so the random draws from here differ "
+            f"from those of a run never stopped")
 
 
 def epoch_batches(tr: np.ndarray, seed: int, epoch: int, rank: int, world: int, batch_size: int):
@@ -409,6 +544,11 @@ class Task(Protocol):
     def begin(self, device: torch.device, rank: int, train_idx: np.ndarray) -> None:
         """Per-process state once the weights are in place: batch makers, generators seeded by rank."""
 
+    def generators(self) -> list:
+        """The random generators `begin` made and `loss` draws from (torch.Generator or numpy.random.Generator), in
+        a fixed order: latest.pt stores their states and a resume restores them. Optional: a task without the
+        method has none (it draws from the global generators alone, which the loop stores itself)."""
+
     def loss(self, model: torch.nn.Module, idx: np.ndarray) -> Losses:
         """The loss of one training batch of sample indices idx (B,) sorted; `model` may be DDP-wrapped."""
 
@@ -431,7 +571,9 @@ def train(task: Task) -> Path:
     """Run (or resume) a task's training in cfg.out; returns the path of best.pt.
 
     Under torchrun each process trains its share of every batch (DistributedDataParallel); rank 0
-    validates and writes the checkpoints."""
+    validates and writes the checkpoints. A resume goes on exactly as the run would have gone on unstopped; a run
+    whose schedule has ended trains nothing; another --epochs or --minutes re-plans the rest of the schedule (the
+    module's docstring)."""
     cfg = task.cfg
     rank, world = init_distributed()
     device = device_for(rank)
@@ -440,6 +582,15 @@ def train(task: Task) -> Path:
     seed_everything(cfg.seed + rank)
     out = Path(cfg.out)
     state, record, changed = read_resume(cfg, device)  # (the checkpoints before the data: a refusal costs no time)
+    done = finished(state, cfg, world) if state is not None else None
+    if done:  # (before the data is read; nothing is written)
+        if rank == 0:
+            print(done)
+        if world > 1:
+            dist.destroy_process_group()
+        return out / "best.pt"
+    sched = stored_schedule(state, cfg, world) if state is not None else None
+    streams = state.get("random_states") if state is not None else None
     init = read_init(cfg, device) if state is None else None
     out.mkdir(parents=True, exist_ok=True)
     tr, va = split_indices(task.load(device), cfg.val_fraction, cfg.seed)
@@ -456,14 +607,22 @@ def train(task: Task) -> Path:
     model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
     task.begin(device, rank, tr)
     total = len(tr) // (cfg.batch_size * world) * cfg.epochs
+    cut = False  # the budget has shortened the schedule: stop at `total`
+    if sched is not None:  # a resume with the run's own --epochs and --minutes: its schedule goes on as it was
+        total, cut = int(sched["total"]), bool(sched["cut"])
     prog = Progress(total, rank, task.name, out / "log.txt")
     prog.update(step)
     if start_epoch:
         prog.write(f"resumed at epoch {start_epoch} step {step}" + (f" ({', '.join(changed)})" if changed else ""))
+        if sched is None:
+            prog.write(f"the schedule is re-planned from step {step}: a cosine over {total} steps (--epochs "
+                       f"{cfg.epochs})" + (", shortened to fit the --minutes budget" if cfg.minutes else ""))
+        note = resume_streams(task, streams, cfg, rank, world, start_epoch)
+        if note:
+            prog.write(note)  # (printed on rank 0, and in the log)
     budget = cfg.minutes * 60
     t0 = time.time()
     t_rate, s_rate = None, step
-    cut = False  # the budget has shortened the schedule: stop at `total`
     for epoch in range(start_epoch, cfg.epochs):
         if cut and step >= total:
             break
@@ -498,17 +657,21 @@ def train(task: Task) -> Path:
         if validating and non_finite_weights(net):  # a finite loss whose step overflowed: never saved (on every
             # process: their weights are the same, and they stop together)
             raise prog.stop(diverged(cfg, "the weights became NaN or inf", step, epoch + 1))
+        if validating:
+            score = task.validate(net, va) if rank == 0 else None
+            # the streams as the next epoch starts: rank 0's after its validation, every process's (a collective)
+            streams = gather_random_states(task, world)
         if rank == 0 and validating:
-            score = task.validate(net, va)
             prog.write(f"epoch {epoch + 1}/{cfg.epochs} step {step} {score.describe()} ({time.time() - t0:.0f}s)")
             better = score.value > best if task.higher_is_better else score.value < best
             state = {"epoch": epoch + 1, "step": step, "best": score.value if better else best, "val": asdict(score),
                      **task.meta(), "elapsed_s": time.time() - t0}
+            resume = {"schedule": {"total": total, "cut": cut, "world": world}, "random_states": streams}
             try:
                 if better:
                     best = score.value
                     save_checkpoint(out, "best.pt", net, None, record, state)
-                save_checkpoint(out, "latest.pt", net, opt, record, state)
+                save_checkpoint(out, "latest.pt", net, opt, record, {**state, **resume})
             except SaveError:
                 prog.close()  # (the caller's message then gets a line of its own, not the bar's)
                 raise

@@ -244,6 +244,9 @@ class FitTask:
         self.kg = torch.Generator().manual_seed(seed + 1)  # simulated keypoints
         self.fg = torch.Generator().manual_seed(seed + 2)  # mirrored samples
 
+    def generators(self) -> list[torch.Generator]:
+        return [self.g, self.kg, self.fg]  # (stored in latest.pt, restored on a resume: training/loop.py)
+
     def loss(self, model: torch.nn.Module, idx: np.ndarray) -> FitLosses:
         c, data, dev = self.cfg, self.data, self.device
         s = FitSamples.of(data, idx)

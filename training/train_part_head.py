@@ -143,6 +143,9 @@ class PartHeadTask:
         self.g = torch.Generator().manual_seed(self.cfg.seed * 1000 + rank)
         self.mirror = torch.as_tensor(MIRROR_LABELS)
 
+    def generators(self) -> list[torch.Generator]:
+        return [self.g]  # (stored in latest.pt, restored on a resume: training/loop.py)
+
     def _batch(self, idx: np.ndarray, augment: bool) -> tuple[torch.Tensor, torch.Tensor]:
         x = torch.from_numpy(self.probs[idx].astype(np.float32))
         y = torch.from_numpy(self.labels[idx].astype(np.int64))

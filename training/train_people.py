@@ -179,6 +179,9 @@ class PeopleTask:
         self.device = device
         self.rng = np.random.default_rng([self.cfg.seed, rank])
 
+    def generators(self) -> list[np.random.Generator]:
+        return [self.rng]  # (stored in latest.pt, restored on a resume: training/loop.py)
+
     def sample(self, i: int, rng: np.random.Generator):
         """One training crop of frame i: (image (C, C, 3) uint8, heat, reg, mask) (see `targets`)."""
         C = self.cfg.crop

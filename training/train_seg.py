@@ -128,6 +128,9 @@ class SegTask:
                                   seed=c.seed * 1000 + rank)
         self.g = torch.Generator().manual_seed(c.seed * 1000 + rank)
 
+    def generators(self) -> list[torch.Generator]:
+        return [self.g, self.batcher.dg]  # (stored in latest.pt, restored on a resume: training/loop.py)
+
     @property
     def res(self) -> int:
         return int(self.data.images.shape[1])

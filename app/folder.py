@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, Signal, Slot
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QGuiApplication, QImage
 
 from inference import batch_log
 from inference.errors import Cancelled, print_traceback
@@ -194,11 +194,19 @@ def status_of(prediction: Prediction | None = None, quality: FitQuality | None =
 
 
 # ----------------------------------------------------------------------------- workers
-def thumbnail(path: Path, side: int = THUMB_SIDE) -> QImage | None:
-    """A small RGB copy of an image file (longest side `side`), or None when it cannot be read. JPEGs
+def thumbnail(path: Path, side: int = THUMB_SIDE, dpr: float = 1.0) -> QImage | None:
+    """A small RGB copy of an image file (longest side `side` logical px: side * dpr pixels, sharp on a high-DPI
+    screen, where 72 px were stretched to 144), or None when it cannot be read. JPEGs
     decode at a reduced scale (PIL's draft mode), so even a large photo takes a few ms; a HEIC photo, which Pillow
     does not read, is decoded whole by the app's reader (libheif's tools, inference/heif.py: about a second for a
     phone's photo) and shrunk."""
+    image = _thumbnail(path, max(1, round(side * dpr)))
+    if image is not None:
+        image.setDevicePixelRatio(dpr)
+    return image
+
+
+def _thumbnail(path: Path, side: int) -> QImage | None:
     try:
         if not path.is_file():  # a FIFO or a device would block the thread on open()
             return None
@@ -258,12 +266,13 @@ class ThumbnailWorker(QObject):
         super().__init__()
         self._gen = generation
 
-    @Slot(int, object)
-    def make(self, job_id: int, paths) -> None:
+    @Slot(int, object, float)
+    def make(self, job_id: int, paths, dpr: float = 1.0) -> None:
+        """dpr: device px per logical px of the thumbnails (the screens' highest ratio)."""
         for row, path in enumerate(paths):
             if self._gen.is_stale(job_id):
                 return
-            image = thumbnail(Path(path))
+            image = thumbnail(Path(path), dpr=dpr)
             self.thumbnail.emit(job_id, row, image)
             if image is None and (message := unreadable_reason(Path(path))):
                 self.unreadable.emit(job_id, row, message)
@@ -558,7 +567,7 @@ class FolderSession(QObject):
     error = Signal(str)
     errorResolved = Signal(str)  # a Run all error answered by a Run all that finished (the banner takes it down)
 
-    _thumbs = Signal(int, object)
+    _thumbs = Signal(int, object, float)
     _run = Signal(int, object)
     _configure = Signal(object)
 
@@ -607,7 +616,9 @@ class FolderSession(QObject):
         self._batch_job = 0  # the old batch's last answers are not rows of the new list
         self.model.set_paths(paths)
         self._thumb_job = self._thumb_gen.next()
-        self._thumbs.emit(self._thumb_job, tuple(paths))
+        app = QGuiApplication.instance()  # the highest ratio of the screens: sharp on any of them
+        dpr = float(app.devicePixelRatio()) if isinstance(app, QGuiApplication) else 1.0
+        self._thumbs.emit(self._thumb_job, tuple(paths), dpr)
 
     def record(self, source: str, prediction: Prediction | None = None, quality: FitQuality | None = None,
                error: str = "", no_person: bool = False) -> None:

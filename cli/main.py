@@ -59,21 +59,6 @@ def _prog() -> str:
     return "nbf-studio" if Path(sys.argv[0]).name == "nbf-studio" else "main.py"
 
 
-def _version() -> str:
-    """The project's version: pyproject.toml's beside the code (a source tree), else the installed package's."""
-    import tomllib
-
-    try:
-        return tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]["version"]
-    except (OSError, KeyError, ValueError):
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            return version("nbf-studio")
-        except PackageNotFoundError:
-            return "unknown"
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=_prog(), description="NBF Studio: Neural Body Fitting from a single photo. "
                                 "Without a command the desktop app opens.")
@@ -97,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 0
         if argv and argv[0] == "--version":  # (not an option of the app, where it was sent before)
-            print(f"nbf-studio {_version()}")
+            from inference.paths import project_version
+
+            print(f"nbf-studio {project_version()}")
             return 0
         if argv and not argv[0].startswith("-") and not path_exists(argv[0]):
             if _looks_like_path(argv[0]):  # a photo to open that is not there, not a misspelt command

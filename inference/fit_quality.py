@@ -112,7 +112,7 @@ class FitQuality:
         head = f"<b>{self.summary()}</b>"
         table = "".join(f"<tr><td style='padding-right:8px'>{k}</td><td>{v}</td></tr>" for k, v in self.details())
         warn = "".join(f"<br>⚠ {w}" for w in self.warnings)
-        bounds = ("<br><span style='color:#777'>good: parts ≥ {a:.0%}, PCK ≥ {p:.0%}, IoU ≥ {i:.2f}, "
+        bounds = ("<br><span style='color:#555'>good: parts ≥ {a:.0%}, PCK ≥ {p:.0%}, IoU ≥ {i:.2f}, "
                   "at least {n} of 13 joints seen; bad: any under {a0:.0%} / {p0:.0%} / {i0:.2f}</span>").format(
             a=BOUNDS["agreement"][1], p=BOUNDS["pck"][1], i=BOUNDS["mask_iou"][1], n=MIN_SEEN_JOINTS,
             a0=BOUNDS["agreement"][0], p0=BOUNDS["pck"][0], i0=BOUNDS["mask_iou"][0])

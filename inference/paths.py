@@ -14,3 +14,18 @@ def resolved(path) -> str:
         return str(Path(path).resolve())
     except (OSError, RuntimeError, ValueError):
         return str(path)
+
+
+def project_version() -> str:
+    """The project's version: pyproject.toml's beside the code (a source tree), else the installed package's."""
+    import tomllib
+
+    try:
+        return tomllib.loads((RESOURCES.parent / "pyproject.toml").read_text())["project"]["version"]
+    except (OSError, KeyError, ValueError):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("nbf-studio")
+        except PackageNotFoundError:
+            return "unknown"

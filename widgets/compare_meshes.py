@@ -127,8 +127,8 @@ class MeshPair(QWidget):
 
     def __init__(self, host: RenderHost, parent: QWidget | None = None):
         super().__init__(parent)
-        self.gt = _LinkedMeshView(host)
-        self.pred = _LinkedMeshView(host)
+        self.gt = _LinkedMeshView(host, name="ground-truth 3D body")
+        self.pred = _LinkedMeshView(host, name="predicted 3D body")
         for v in (self.gt, self.pred):
             v.setMinimumSize(140, 160)
             v.setToolTip("Left-drag: rotate both · right-drag: pan · wheel: zoom")

@@ -8,7 +8,7 @@ import math
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QItemSelectionModel, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -162,6 +162,12 @@ class DatasetPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        # Tab leaves the table (on its 8 columns it only moved between cells: the details were out of reach), and
+        # Enter or a double-click opens the case on the Photo tab as "Open in main view" does (not `activated`:
+        # where a style activates on one click, a click to see a case's details would leave the tab)
+        self.table.setTabKeyNavigation(False)
+        self.table.installEventFilter(self)
+        self.table.doubleClicked.connect(self._open_row)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         # widths from the first rows, not all of them: measuring 500 rows on every change stalled the GUI
@@ -192,8 +198,8 @@ class DatasetPanel(QWidget):
         left.setStretchFactor(1, 2)
 
         # details
-        self.gt_seg = ImageCanvas("ground-truth parts")
-        self.pred_seg = ImageCanvas("predicted parts")
+        self.gt_seg = ImageCanvas("ground-truth parts", name="ground-truth part map")
+        self.pred_seg = ImageCanvas("predicted parts", name="predicted part map")
         for c in (self.gt_seg, self.pred_seg):
             c.set_mode("overlay")
             c.set_opacity(0.75)
@@ -429,7 +435,7 @@ class DatasetPanel(QWidget):
         metric, lo, hi, closed = self.proxy.range
         self.filter_label.setText(f"showing {self.proxy.rowCount()} of {len(self.ds.model.results())} scored cases: "
                                   f"{metric} in [{lo:.1f}, {hi:.1f}{']' if closed else ')'} — click the bar again "
-                                  "to show all")
+                                  "(or Esc on the histogram) to show all")
         self.filter_label.show()
 
     # ---------------------------------------------------------------- details
@@ -447,6 +453,22 @@ class DatasetPanel(QWidget):
     def _on_current(self, current, _previous) -> None:
         if current.isValid():
             self.show_case(self.proxy.mapToSource(current).row())
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if obj is self.table and event.type() == QEvent.Type.KeyPress \
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            self._open_row(self.table.currentIndex())
+            return True
+        return super().eventFilter(obj, event)
+
+    def _open_row(self, index) -> None:
+        """A row's case in the main view (Enter, double-click)."""
+        if index.isValid():
+            row = self.proxy.mapToSource(index).row()
+            if row != self.current_row:
+                self.show_case(row)
+            self._open_in_main()
 
     def select_row(self, source_row: int) -> None:
         idx = self.proxy.mapFromSource(self.ds.model.index(source_row, 0))

@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from inference.paths import RESOURCES, resolved
 
+from .image_canvas import focus_frames_hidden
+
 MESH_FORMATS = (("OBJ", ".obj"), ("PLY", ".ply"), ("GLB", ".glb"))
 PARAM_FORMATS = (("NumPy .npz", ".npz"), ("JSON .json", ".json"), ("UP-3D _body.pkl", "_body.pkl"))
 PARTS_SUFFIX = "_parts.png"  # the part map in the photo's frame (the only export that is a .png)
@@ -200,7 +202,8 @@ class ExportDialogs:
         data = QByteArray()
         buf = QBuffer(data)
         buf.open(QIODevice.OpenModeFlag.WriteOnly)
-        ok = widget.grab().save(buf, "PNG")
+        with focus_frames_hidden():  # (the picture, not where the keyboard focus is)
+            ok = widget.grab().save(buf, "PNG")
         buf.close()
         if not ok:
             self.show_error(f"could not make a PNG of this view for {path}")

@@ -1,15 +1,17 @@
 """The opened folder as a side list: each image's thumbnail, name and status (not run, running, done with
 the fit-quality colour, no person, error), "Run all…" (of every person, ticked; the mesh formats chosen under
-"Meshes") with progress and Cancel. A click shows that image.
+"Meshes") with progress and Cancel. A click shows that image; so does moving the current row with the keys (after
+a short pause: holding Down reads only the image it stops on), and Enter or Space.
 
 A view of app.folder.FolderSession: the thumbnails come from its thumbnail thread and the statuses from
 the batch worker or the interactive predictions; this widget only paints and forwards clicks."""
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QHBoxLayout,
     QLabel,
@@ -29,6 +31,8 @@ from inference.fit_quality import VERDICT_COLORS
 from inference.predict_outputs import DEFAULT_MESH_FORMATS, MESH_FORMATS, MESH_SUFFIX
 
 ROW_HEIGHT = THUMB_SIDE + 10
+FOLLOW_MS = 200  # the current row moved by a key opens its image once the keys rest this long
+OPEN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
 PAUSED = "paused for the image shown"  # said while the batch waits for the image on screen (app.worker.InFlight)
 STATE_COLORS = {  # the dot of a row; a done row takes its fit-quality colour
     "not run": (190, 190, 190), RUNNING: (70, 120, 200), NO_PERSON: (140, 110, 200), ERROR: (207, 34, 46),
@@ -72,6 +76,7 @@ class _RowDelegate(QStyledItemDelegate):
 
     def paint(self, p: QPainter, option, index) -> None:
         p.save()
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # (a 2x thumbnail shown on a 1x screen)
         r = option.rect
         if option.state & QStyle.StateFlag.State_Selected:
             p.fillRect(r, option.palette.highlight())
@@ -107,7 +112,8 @@ class _RowDelegate(QStyledItemDelegate):
 
 
 class FolderList(QWidget):
-    """imageRequested(row) on a click; runAllRequested() on "Run all…" (the window asks for the folder and reads
+    """imageRequested(row) on a click, on Enter or Space, and when the current row rests on another image than the
+    one shown; runAllRequested() on "Run all…" (the window asks for the folder and reads
     `everyone` and `replace`, the "Every person" and "Replace results" boxes, and `mesh_formats()`);
     cancelRequested() on Cancel; meshFormatsChanged(tuple) when the user changes the "Meshes" choice."""
 
@@ -129,7 +135,7 @@ class FolderList(QWidget):
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.list.setToolTip("The folder's images: click one to show it")
+        self.list.setToolTip("The folder's images: click one, or move to it with the arrow keys, to show it")
         self.run_all = QPushButton("Run all…")
         self.run_all.setToolTip("Run the model on every image and write every result (part map, overlays, the "
                                 "meshes chosen under Meshes, parameters .npz/.json/_body.pkl) to a folder you choose")
@@ -179,7 +185,17 @@ class FolderList(QWidget):
         lay.addWidget(self.summary)
         self.setMinimumWidth(160)  # beside the panes and the inspector in a 1280 px window
 
-        self.list.clicked.connect(lambda idx: self.imageRequested.emit(idx.row()))
+        # the image shown follows the current row (the arrows moved the highlight and left the image): after a
+        # pause, so that holding Down reads the image it stops on, not each one passed (a read is in the GUI thread)
+        self._shown = -1  # the row of the image on screen (select_row)
+        self._quiet = False  # select_row moving the row: the image is already shown
+        self._follow = QTimer(self)
+        self._follow.setSingleShot(True)
+        self._follow.setInterval(FOLLOW_MS)
+        self._follow.timeout.connect(self._open_current)
+        self.list.selectionModel().currentChanged.connect(self._on_current)
+        self.list.installEventFilter(self)
+        self.list.clicked.connect(self._on_click)
         self.run_all.clicked.connect(lambda _=False: self.runAllRequested.emit())
         self.cancel.clicked.connect(lambda _=False: self.cancelRequested.emit())
         m = folder_session.model
@@ -232,12 +248,49 @@ class FolderList(QWidget):
         """Mark the image on screen (no signal: the controller opened it already); -1: none of the folder's
         images is on screen (a file from elsewhere was opened), so none stays marked."""
         idx = self.folder.model.index(row)
-        if not idx.isValid():
-            self.list.selectionModel().clear()
-        elif self.list.currentIndex() != idx:
-            self.list.setCurrentIndex(idx)
+        self._follow.stop()  # (a row the keys left a moment ago is not opened over the one the app opened)
+        self._shown = row if idx.isValid() else -1
+        self._quiet = True
+        try:
+            if not idx.isValid():
+                self.list.selectionModel().clear()
+            elif self.list.currentIndex() != idx or not self.list.selectionModel().isSelected(idx):
+                self.list.setCurrentIndex(idx)
+        finally:
+            self._quiet = False
+
+    def _on_current(self, current, _previous) -> None:
+        if not self._quiet and current.isValid():
+            self._follow.start()  # (restarted by each further move)
+
+    def _open_current(self, keyed: bool = False) -> None:
+        """The current row's image, unless it is the one shown (opened again, it would be fitted anew). keyed:
+        Enter or Space, which also open the row Tab made current without selecting it (entering the list alone
+        opens nothing)."""
+        if not keyed and QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            self._follow.start()  # a press or drag: its click opens it, or this once the button is up
+            return
+        current = self.list.currentIndex()
+        if current.isValid() and current.row() != self._shown and (
+                keyed or self.list.selectionModel().isSelected(current)):
+            self.imageRequested.emit(current.row())
+
+    def _on_click(self, index) -> None:
+        self._follow.stop()
+        self.imageRequested.emit(index.row())
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        """Enter or Space on the list: the current row's image at once."""
+        if obj is self.list and event.type() == QEvent.Type.KeyPress and event.key() in OPEN_KEYS \
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            self._follow.stop()
+            self._open_current(keyed=True)
+            return True
+        return super().eventFilter(obj, event)
 
     def _on_reset(self) -> None:
+        self._follow.stop()
+        self._shown = -1
         paths = self.folder.paths
         self.setVisible(bool(paths) and self.wanted)
         self.progress.setRange(0, max(1, len(paths)))

@@ -1,18 +1,27 @@
 """A small histogram drawn with QPainter (no matplotlib). A click on a bar chooses its range (the dataset
 table then shows only those cases); a click on the chosen bar, or outside the bars, clears it. An empty bin
-chooses nothing: it would only empty the table."""
+chooses nothing: it would only empty the table. From the keyboard (it takes Tab focus, the filter was mouse-only):
+Left/Right (Home/End) move a marked bar over the bins that hold cases, Enter or Space choose it as a click does,
+Esc clears the choice."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from .own_keys import OwnKeys
 
 BAR = QColor(70, 120, 200)
 CHOSEN = QColor(232, 128, 32)
+MARKED = QColor(120, 165, 230)  # the bar the keys are on (lighter), outlined in MARK_EDGE
+MARK_EDGE = QColor(20, 20, 20)
+KEYS = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Home: "first", Qt.Key.Key_End: "last",
+        Qt.Key.Key_Return: "choose", Qt.Key.Key_Enter: "choose", Qt.Key.Key_Space: "choose",
+        Qt.Key.Key_Escape: "clear"}
 
 
-class Histogram(QWidget):
+class Histogram(OwnKeys, QWidget):
     """rangeChosen(lo, hi, closed) on a click on a bar: its bin [lo, hi), [lo, hi] for the last (closed, as
     numpy.histogram counts); rangeCleared() when the choice is cleared. A click on an empty bin changes nothing."""
 
@@ -28,16 +37,22 @@ class Histogram(QWidget):
         self.counts = np.zeros(0, np.int64)
         self.edges = np.zeros(0)
         self.chosen: tuple[float, float] | None = None  # the chosen bin's range (kept while new values arrive)
+        self.marked: int | None = None  # the bin the keys are on (drawn while the histogram has the focus)
         # narrow enough to sit under the table in a small window (the axis then has fewer ticks)
         self.setMinimumSize(200, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)  # the pointing hand over the bars that can be clicked only
-        self.setToolTip("Click a bar to list only its cases; click it again to list all")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip("Click a bar to list only its cases; click it again to list all. "
+                        "Keys: Left/Right mark a bar, Enter or Space choose it, Esc lists all")
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(360, 200)
 
     def set_values(self, values, title: str = "", unit: str = "") -> None:
+        m = self.marked
+        # the marked bar stays where it was on the axis while new scores re-bin the values (they come during a run)
+        at = float(self.edges[m] + self.edges[m + 1]) / 2 if m is not None and 0 <= m < len(self.counts) else None
         v = np.asarray(values, np.float64).ravel()
         self.values = v[np.isfinite(v)]
         self.title, self.unit = title, unit
@@ -49,6 +64,9 @@ class Histogram(QWidget):
             self.counts, self.edges = np.histogram(self.values, bins=bins, range=(lo, hi))
         else:
             self.counts, self.edges = np.zeros(0, np.int64), np.zeros(0)
+        self.marked = self._chosen_index()
+        if at is not None and len(self.counts):
+            self.marked = int(np.clip(np.searchsorted(self.edges, at, side="right") - 1, 0, len(self.counts) - 1))
         self.update()
 
     def _plot_rect(self) -> QRectF:
@@ -83,6 +101,61 @@ class Histogram(QWidget):
         self.chosen = None
         self.update()
 
+    def _chosen_index(self) -> int | None:
+        return next((i for i in range(len(self.counts)) if self._is_chosen(i)), None)
+
+    def _filled(self) -> list[int]:
+        return [i for i, c in enumerate(self.counts) if c > 0]
+
+    def _move_mark(self, how) -> None:
+        filled = self._filled()
+        if not filled:
+            return
+        if how == "first" or (self.marked is None and how == 1):
+            self.marked = filled[0]
+        elif how == "last" or self.marked is None:
+            self.marked = filled[-1]
+        else:
+            ahead = [i for i in filled if (i - self.marked) * how > 0]
+            if ahead:
+                self.marked = ahead[0] if how > 0 else ahead[-1]
+        self.update()
+
+    def _key_action(self, event):
+        """What a key does here (None: not ours). Esc only while a bar is chosen: else it stays the window's."""
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return None
+        action = KEYS.get(event.key())
+        return None if action == "clear" and self.chosen is None else action
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        action = self._key_action(event)
+        if action is None:
+            super().keyPressEvent(event)
+            return
+        if action == "choose":
+            if self.marked is None:
+                self._move_mark("first")
+            if self.marked is not None:
+                self.choose_bin(self.marked)
+        elif action == "clear":
+            self.choose_bin(None)
+        else:
+            self._move_mark(action)
+        event.accept()
+
+    def focusInEvent(self, event) -> None:  # noqa: N802
+        if self.marked is None or not 0 <= self.marked < len(self.counts):
+            self.marked = self._chosen_index()
+            if self.marked is None and self._filled():
+                self.marked = self._filled()[0]
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        self.update()
+
     def _is_chosen(self, i: int) -> bool:
         if self.chosen is None:
             return False
@@ -91,7 +164,10 @@ class Histogram(QWidget):
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.LeftButton:
-            self.choose_bin(self.bin_at(event.position().x()))
+            i = self.bin_at(event.position().x())
+            if i is not None and self.counts[i] > 0:
+                self.marked = i  # (the keys go on from the bar clicked)
+            self.choose_bin(i)
         event.accept()
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
@@ -117,6 +193,8 @@ class Histogram(QWidget):
         if not n or r.width() < 10 or r.height() < 10:
             p.setPen(QColor(130, 130, 130))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no values yet")
+            if self.hasFocus():
+                self._paint_focus(p, None, 0, 1)
             p.end()
             return
         cmax = max(1, int(self.counts.max()))
@@ -125,7 +203,7 @@ class Histogram(QWidget):
         p.setPen(QPen(QColor(255, 255, 255), 1))
         for i, c in enumerate(self.counts):
             h = r.height() * c / cmax
-            p.setBrush(CHOSEN if self._is_chosen(i) else BAR)
+            p.setBrush(CHOSEN if self._is_chosen(i) else MARKED if i == self.marked and self.hasFocus() else BAR)
             p.drawRect(QRectF(r.left() + i * bw, r.bottom() - h, bw, h))
         # axes
         p.setPen(QPen(QColor(60, 60, 60), 1))
@@ -139,7 +217,10 @@ class Histogram(QWidget):
             txt = f"{t:.0f}" if hi - lo > 10 else f"{t:.1f}"
             box = QRectF(min(max(x - 40, 0), self.width() - 80), r.bottom() + 5, 80, lh)
             p.drawText(box, Qt.AlignmentFlag.AlignHCenter, txt)
-        p.drawText(QRectF(r.left(), r.bottom() + lh + 5, r.width(), lh), Qt.AlignmentFlag.AlignHCenter, self.unit)
+        # the axis' unit, or while focused the marked bar's range and count in its place
+        p.drawText(QRectF(r.left(), r.bottom() + lh + 5, r.width(), lh), Qt.AlignmentFlag.AlignHCenter,
+                   fm.elidedText(self._marked_text() if self.hasFocus() else self.unit, Qt.TextElideMode.ElideLeft,
+                                 int(r.width())))
         for c in (0, cmax):
             y = r.bottom() - r.height() * c / cmax
             p.drawText(QRectF(0, y - lh / 2, 40, lh), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
@@ -149,4 +230,28 @@ class Histogram(QWidget):
         x = r.left() + (m - lo) / (hi - lo) * r.width()
         p.setPen(QPen(QColor(220, 60, 40), 2, Qt.PenStyle.DashLine))
         p.drawLine(int(x), int(r.top()), int(x), int(r.bottom()))
+        if self.hasFocus():
+            self._paint_focus(p, r, bw, cmax)
         p.end()
+
+    def _marked_text(self) -> str:
+        i = self.marked
+        if i is None or not 0 <= i < len(self.counts):
+            return self.unit
+        lo, hi = float(self.edges[i]), float(self.edges[i + 1])
+        digits = 0 if hi - lo >= 1 else 2
+        n = int(self.counts[i])
+        return f"{lo:.{digits}f}–{hi:.{digits}f} {self.unit}: {n} case{'s' * (n != 1)}".replace(" :", ":")
+
+    def _paint_focus(self, p: QPainter, r: QRectF | None, bw: float, cmax: int) -> None:
+        """A frame in the highlight colour round the widget, and the marked bar outlined in near-black (the highlight
+        colour hardly showed on the blue bars)."""
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2))
+        p.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
+        i = self.marked
+        if r is None or i is None or not 0 <= i < len(self.counts):
+            return
+        h = max(r.height() * self.counts[i] / cmax, 3.0)
+        p.setPen(QPen(MARK_EDGE, 2))
+        p.drawRect(QRectF(r.left() + i * bw, r.bottom() - h, bw, h).adjusted(-1, -1, 1, 1))

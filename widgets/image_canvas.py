@@ -1,7 +1,10 @@
 """A widget that shows an image with an optional overlay layer (blended or side by side), with zoom and pan:
 wheel zooms about the cursor, a left drag pans, a double click or the 0 / Home key fits the image again, and a
-Shift+drag draws a box (boxDrawn)."""
+Shift+drag draws a box (boxDrawn). It takes Tab focus (a frame shows it): + / - zoom about the centre and the arrow
+keys pan a zoomed view."""
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
@@ -15,6 +18,36 @@ MAX_ZOOM = 32.0      # x the fitted size: a 50 px person of a 2000 px photo fill
 WHEEL_STEP = 1.25    # zoom factor per wheel notch
 DRAG_START = 4       # px the mouse must move before a press becomes a pan (a shorter press is a click)
 BAND_MIN = 6         # widget px a Shift+drag box must span on each side to count (a shorter one is a slip)
+KEY_PAN = 0.1        # of the panel's width or height an arrow key pans a zoomed view
+FOCUS_PEN = 2        # px of the frame that shows the keyboard focus (inside the 4 px margin around the image)
+KEYS_HELP = "+ / -: zoom, arrow keys: pan, 0 or Home: fit the image again"
+
+
+_frames_hidden = 0  # > 0 inside focus_frames_hidden()
+
+
+@contextmanager
+def focus_frames_hidden():
+    """Paint no focus frame meanwhile: a screenshot of a view (widget.grab()) is of the picture, not of the focus."""
+    global _frames_hidden
+    _frames_hidden += 1
+    try:
+        yield
+    finally:
+        _frames_hidden -= 1
+
+
+def paint_focus_frame(widget: QWidget, p: QPainter) -> None:
+    """A thin frame in the palette's highlight colour along the widget's edge while it has the keyboard focus (a
+    custom-painted view showed nothing, so Tab seemed to go nowhere)."""
+    if widget.hasFocus() and not _frames_hidden:
+        p.save()
+        p.setClipping(False)
+        p.setOpacity(1.0)
+        p.setPen(QPen(widget.palette().color(QPalette.ColorRole.Highlight), FOCUS_PEN))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(QRectF(widget.rect()).adjusted(FOCUS_PEN / 2, FOCUS_PEN / 2, -FOCUS_PEN / 2, -FOCUS_PEN / 2))
+        p.restore()
 
 
 def colorize_rgba(labels: np.ndarray, palette: np.ndarray) -> np.ndarray:
@@ -65,7 +98,8 @@ class ImageCanvas(QWidget):
     viewChanged = Signal(float, QPointF)  # zoom (1 = fitted), pan in fitted-image widths/heights (see relative_view)
     viewMoved = Signal()  # the view changed in any way (a zoom or pan, one followed from another canvas, a resize)
 
-    def __init__(self, hint: str = "", parent: QWidget | None = None):
+    def __init__(self, hint: str = "", parent: QWidget | None = None, name: str = ""):
+        """name: what a screen reader calls the canvas ("photo", "part map")."""
         super().__init__(parent)
         self._base: QImage | None = None
         self._overlay: QImage | None = None
@@ -88,7 +122,9 @@ class ImageCanvas(QWidget):
         self._dragging = False
         self._band: QRectF | None = None  # Shift+drag: the box being drawn, widget px
         self._box_drawing = False  # whether Shift+drag draws a box (set_box_drawing)
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # in the Tab chain: the keys need no mouse click first
+        self.setAccessibleName(name)
+        self.setAccessibleDescription(f"Wheel or {KEYS_HELP}")
         self.setMinimumSize(160, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAutoFillBackground(True)
@@ -305,7 +341,30 @@ class ImageCanvas(QWidget):
                          QPointF(self.rect().center()))
             event.accept()
             return
+        step = self._arrow_step(event)
+        if step is not None:
+            self.set_view(self._zoom, self._pan - step)  # the view moves the arrow's way, the image the other
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    def _arrow_step(self, event) -> QPointF | None:
+        """The view's move (widget px) for an arrow key without Ctrl, Alt or Meta on a zoomed view; None for any
+        other key (Alt+arrows are the window's, and a fitted view has nowhere to pan)."""
+        dirs = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
+        mods = event.modifiers() & ~(Qt.KeyboardModifier.KeypadModifier | Qt.KeyboardModifier.ShiftModifier)
+        if event.key() not in dirs or mods or self._zoom <= 1.0:
+            return None
+        dx, dy = dirs[event.key()]
+        return QPointF(dx * KEY_PAN * self.width(), dy * KEY_PAN * self.height())
+
+    def focusInEvent(self, event) -> None:  # noqa: N802
+        super().focusInEvent(event)
+        self.update()  # (the focus frame)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        self.update()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         self.set_relative_view(self._zoom, self._rel_pan)  # the same view on the new size, within its limits
@@ -384,6 +443,7 @@ class ImageCanvas(QWidget):
             p.setFont(f)
             p.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                        self._hint)
+            paint_focus_frame(self, p)
             p.end()
             return
         areas = self._areas()
@@ -434,6 +494,7 @@ class ImageCanvas(QWidget):
         if self._zoom > 1.0:
             _label(p, areas[0].adjusted(6, 4, -6, -4), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight,
                    f"{self._zoom:.1f}x (double-click: fit)")
+        paint_focus_frame(self, p)
         p.end()
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -30,6 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from app import pose_edit
+
+from .quality_badge import WARN_COLOR, readable, soft_text
 
 BETA_STEPS = 100  # slider units per beta unit
 # the global orientation's sliders (app.pose_edit: y, then x, then z)
@@ -47,13 +51,16 @@ class ValueSlider(QWidget):
 
     valueChanged = Signal(float)
     released = Signal()
-    BEYOND = "#b36b00"  # the label of a value beyond the slider's range
 
-    def __init__(self, lo: float, hi: float, steps_per_unit: float, fmt: str, parent: QWidget | None = None):
+    def __init__(self, lo: float, hi: float, steps_per_unit: float, fmt: str, parent: QWidget | None = None,
+                 name: str = ""):
         super().__init__(parent)
         self.k = steps_per_unit
         self.fmt = fmt
         self.slider = QSlider(Qt.Orientation.Horizontal)
+        # a screen reader reads the QSlider's integer position (β2 = -0.14 as "-14"): the name says what it moves
+        # and the description carries the value as the label shows it
+        self.slider.setAccessibleName(name)
         self.slider.setRange(int(round(lo * self.k)), int(round(hi * self.k)))
         self.slider.setMinimumWidth(120)
         self.label = QLabel()
@@ -76,9 +83,13 @@ class ValueSlider(QWidget):
     def _show(self) -> None:
         v = self._value
         # at the slider's resolution, and + 0.0 so that -0.3° reads "+0°" (not "-0°"), as the handle's place would
-        self.label.setText(self.fmt.format(round(v * self.k) / self.k + 0.0))
+        text = self.fmt.format(round(v * self.k) / self.k + 0.0)
+        self.label.setText(text)
+        self.slider.setAccessibleDescription(text)
         beyond = self._beyond(v)
-        self.label.setStyleSheet(f"color: {self.BEYOND};" if beyond else "")
+        pal = self.palette()
+        colour = readable(WARN_COLOR, pal.color(QPalette.ColorRole.Window), pal.color(QPalette.ColorRole.WindowText))
+        self.label.setStyleSheet(f"color: {colour.name()};" if beyond else "")
         lo, hi = self.slider.minimum() / self.k, self.slider.maximum() / self.k
         self.label.setToolTip(f"beyond the slider's range ({lo:g} to {hi:g}): a step moves from this value, a drag "
                               "sets the value under the handle" if beyond else "")
@@ -147,10 +158,11 @@ class Inspector(QWidget):
         self.beta_labels = []
         lo, hi = pose_edit.BETA_RANGE
         for i in range(10):
-            s = ValueSlider(lo, hi, BETA_STEPS, "{:+.2f}")
+            s = ValueSlider(lo, hi, BETA_STEPS, "{:+.2f}", name=f"shape beta {i + 1}")
             s.valueChanged.connect(lambda v, i=i: self._beta_changed(i, v))
             s.released.connect(controller.end_edit)
             label = QLabel(f"β{i + 1}")
+            label.setBuddy(s.slider)
             form.addRow(label, s)
             self.betas.append(s)
             self.beta_labels.append(label)
@@ -181,6 +193,7 @@ class Inspector(QWidget):
         form.addRow("joint", self.joint_box)
         self.joint = self._angle_sliders(form, None)
         self.joint_box.currentIndexChanged.connect(self._joint_changed)
+        self._name_joint_sliders()
 
         # buttons
         # short labels: the three side by side fit the pane at 1280 x 720 (the names are in the tooltips); "Reset body"
@@ -205,7 +218,9 @@ class Inspector(QWidget):
         il.setContentsMargins(6, 4, 6, 4)
         self.info = QLabel("–")
         self.info.setWordWrap(True)
-        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # selectable from the keyboard too (Tab reaches it, Shift+arrows select, Ctrl+C copies)
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         il.addWidget(self.info)
 
         inner = QWidget()
@@ -232,9 +247,12 @@ class Inspector(QWidget):
         self.session.paramsChanged.connect(lambda _p: self._show_info(self.session.prediction))
         self.session.qualityChanged.connect(lambda _q: self._show_info(self.session.prediction))
         controller.bodyModelChanged.connect(self._explain_betas)
-        self.session.undoChanged.connect(self.undo_button.setEnabled)
+        self._lost_focus = None  # (control, where Qt put the focus, controls near it): see _keeping_focus
+        self.session.undoChanged.connect(lambda on: self._keeping_focus(
+            lambda: self.undo_button.setEnabled(on), near=(self.redo_button, self.reset_button)))
         self.undo_button.setEnabled(False)
-        self.session.redoChanged.connect(self.redo_button.setEnabled)
+        self.session.redoChanged.connect(lambda on: self._keeping_focus(
+            lambda: self.redo_button.setEnabled(on), near=(self.undo_button, self.reset_button)))
         self.redo_button.setEnabled(False)
         self._refresh(self.session.params)
         if controller.body_model() is not None:  # loaded before this inspector was made
@@ -283,7 +301,8 @@ class Inspector(QWidget):
             return
         self.measure_values = m
         self.measures.setText(f"<b>{m.height_m * 100:.0f} cm</b> tall · <b>~{m.mass_kg:.0f} kg</b> "
-                              f"<span style='color:#777'>({m.volume_m3 * 1000:.0f} litres; waist "
+                              f"<span style='color:{soft_text(self.palette()).name()}'>"
+                              f"({m.volume_m3 * 1000:.0f} litres; waist "
                               f"{m.waist_m * 100:.0f} cm)</span>")
 
     def _show_info(self, pred) -> None:
@@ -294,12 +313,13 @@ class Inspector(QWidget):
         h, w = pred.image.shape[:2]
         body = self.controller.body_model()
         params = self.session.params if self.session.params is not None else pred.params  # the body on screen
+        soft = soft_text(self.palette()).name()
         rows = [
             ("image", f"{shown.name if shown else pred.source} ({w} × {h})"),
             ("crop", f"{pred.crop.size} px at ({pred.crop.offset[0]:.0f}, {pred.crop.offset[1]:.0f}), "
                      f"{1 / pred.crop.scale:.2f} image px per crop px"),
             ("camera", f"focal {pred.camera.focal:.0f} px on a {pred.camera.size} px crop, "
-                       f"body at {-float(params.transl[2]):.1f} m <span style='color:#777'>(for NBF's narrow "
+                       f"body at {-float(params.transl[2]):.1f} m <span style='color:{soft}'>(for NBF's narrow "
                        f"lens, not the real distance)</span>"),
             ("person", _person_text(pred)),
             ("parts", _parts_text(pred)),
@@ -312,24 +332,29 @@ class Inspector(QWidget):
             if pred.source == pred.params_file:  # no photo found: a blank canvas stands in for it
                 rows[0] = ("image", f"no photo ({w} × {h} blank)")
         q = self.session.quality
-        if q is not None:
-            r, g, b = q.color
-            rows.insert(0, ("fit", f"<b style='color:rgb({r},{g},{b})'>{q.summary()}</b>"))
+        pal = self.palette()
+        window, text = pal.color(QPalette.ColorRole.Window), pal.color(QPalette.ColorRole.WindowText)
+        if q is not None:  # (in the verdict's hue, as dark or light as the palette needs to be read: quality_badge)
+            rows.insert(0, ("fit", f"<b style='color:{readable(q.color, window, text).name()}'>{q.summary()}</b>"))
             rows[4:4] = list(q.details())
-            rows += [("warning", f"<span style='color:#b36b00'>{w}</span>") for w in q.warnings]
-        self.info.setText("<table>" + "".join(f"<tr><td style='color:#666;padding-right:6px'>{k}</td><td>{v}</td></tr>"
-                                              for k, v in rows) + "</table>")
+            warn = readable(WARN_COLOR, window, text).name()
+            rows += [("warning", f"<span style='color:{warn}'>{w}</span>") for w in q.warnings]
+        self.info.setText("<table>" + "".join(f"<tr><td style='color:{soft};padding-right:6px'>{k}</td>"
+                                              f"<td>{v}</td></tr>" for k, v in rows) + "</table>")
 
     def _angle_sliders(self, form: QFormLayout, fixed_joint: int | None) -> list[ValueSlider]:
         out = []
         axes = pose_edit.euler_order(fixed_joint if fixed_joint is not None else 1)
         for a, (lo, hi) in zip(axes, pose_edit.ANGLE_RANGES):
-            s = ValueSlider(lo, hi, 1.0, "{:+.0f}°")
+            what = "body orientation" if fixed_joint == 0 else "joint rotation"
+            s = ValueSlider(lo, hi, 1.0, "{:+.0f}°", name=f"{what} {a} (degrees)")
             if fixed_joint == 0:  # the whole body: say what each does (its order is not x-y-z)
                 s.setToolTip(ORIENT_TIPS[a])
             s.valueChanged.connect(lambda v, fj=fixed_joint, k=len(out): self._angles_changed(fj, k, v))
             s.released.connect(self.controller.end_edit)
-            form.addRow(a, s)
+            label = QLabel(a)
+            label.setBuddy(s.slider)
+            form.addRow(label, s)
             out.append(s)
         return out
 
@@ -346,10 +371,43 @@ class Inspector(QWidget):
         if i >= 0:
             self.joint_box.setCurrentIndex(i)
 
+    def _keeping_focus(self, change, near: tuple = ()) -> None:
+        """Run `change`, which may disable the control that has the keyboard focus. Qt then moves the focus to
+        the window's next control (Undo's last step: the tab bar) or to none (a slider while the next image loads),
+        and a keyboard user starts again from the top. The focus comes back to that control once it is enabled
+        again, or goes to the first enabled control of `near` (Undo spent: Redo), unless the user has put it
+        somewhere else meanwhile."""
+        focus = QApplication.focusWidget()
+        mine = focus is not None and self.isAncestorOf(focus)
+        change()
+        if mine and not focus.isEnabled():
+            self._lost_focus = (focus, QApplication.focusWidget(), near)
+            QTimer.singleShot(0, self._give_focus_back)  # (after the signal that enables Redo, which comes next)
+
+    def _give_focus_back(self) -> None:
+        if self._lost_focus is None:
+            return
+        lost, went, near = self._lost_focus
+        if QApplication.focusWidget() not in (went, None):  # the user has moved on
+            self._lost_focus = None
+            return
+        for w in (lost, *near):
+            if w.isEnabled() and w.isVisible():
+                self._lost_focus = None
+                w.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+        # nothing to take it yet (the next image still loading): _refresh tries again when the body arrives
+
     def _refresh(self, params) -> None:
         enabled = params is not None
-        for w in (*self.betas, *self.orient, *self.joint, self.joint_box, self.reset_button):
-            w.setEnabled(enabled)
+
+        def enable() -> None:
+            for w in (*self.betas, *self.orient, *self.joint, self.joint_box, self.reset_button):
+                w.setEnabled(enabled)
+
+        self._keeping_focus(enable)
+        if enabled:
+            self._give_focus_back()
         if params is None:  # nothing on screen: the sliders rest at zero rather than show the last body
             for s in (*self.betas, *self.orient, *self.joint):
                 s.set_value_silently(0.0)
@@ -366,7 +424,15 @@ class Inspector(QWidget):
         for s, v in zip(self.joint, pose_edit.joint_euler(params, self.current_joint())):
             s.set_value_silently(float(v))
 
+    def _name_joint_sliders(self) -> None:
+        joint = self.joint_box.currentText()
+        for s, a in zip(self.joint, pose_edit.euler_order(1)):
+            s.slider.setAccessibleName(f"{joint} rotation {a} (degrees)")
+            s.setToolTip(f"rotation of the {joint} about its {a} axis, in degrees (the joint is picked above or by "
+                         "a click on it in the 3D view)")
+
     def _joint_changed(self, _index: int) -> None:
+        self._name_joint_sliders()
         self.controller.end_edit()
         if self.session.params is not None:
             self._refresh_joint(self.session.params)

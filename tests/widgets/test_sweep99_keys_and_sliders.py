@@ -49,13 +49,22 @@ def action(window, text):
     return found[0]
 
 
+ONE_KEY = ("Toggle refined / &network fit", "&Reset 3D view", "&Front", "Detected &people")
+
+
+def record_one_key_shortcuts(window) -> list[str]:
+    """The texts of the one-key shortcuts' actions, appended as they fire."""
+    fired = []
+    for text in ONE_KEY:
+        action(window, text).triggered.connect(lambda _=False, t=text: fired.append(t))
+    return fired
+
+
 # ------------------------------------------------------------------ item 8: one-key shortcuts and typing
 def test_letters_typed_into_the_joint_box_choose_a_joint_and_leave_the_shortcuts_alone(qtbot, window, fitted,
                                                                                         tmp_path):
     opened(qtbot, window, fitted, tmp_path)
-    fired = []
-    for text in ("Toggle refined / &network fit", "&Reset 3D view", "&Front", "Detected &people"):
-        action(window, text).triggered.connect(lambda _=False, t=text: fired.append(t))
+    fired = record_one_key_shortcuts(window)
     people = window.act_people.isChecked()
     box = window.inspector.joint_box
     focus(qtbot, window, box)

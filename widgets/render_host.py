@@ -147,7 +147,7 @@ class _RenderWorker(QObject):
         if self.renderer is not None:
             try:
                 self.renderer.close()
-            except Exception:  # noqa: BLE001 - a context gone with the display
+            except Exception:  # noqa: BLE001 - a window closing never fails on a GL error
                 pass
             self.renderer = None
 

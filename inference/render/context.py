@@ -11,8 +11,20 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import threading
 
 GL_PACKAGES = "libegl1 libgl1-mesa-dri (EGL) or libosmesa6 (OSMesa)"  # the Debian packages of either backend
+
+# EGL contexts open per EGL display (its address). The display is shared by every context of the process, and
+# eglTerminate ends them all: pyrender's delete_context terminates it, so closing one context (Run all's renderer,
+# a probe) left the 3D view's context unable to be made current again (EGL_NOT_INITIALIZED). The display is
+# terminated by the close of its last context only.
+_EGL_OPEN: dict[int, int] = {}
+_EGL_LOCK = threading.Lock()
+
+
+def _address(handle) -> int:
+    return int(ctypes.cast(handle, ctypes.c_void_p).value or 0)
 
 
 def _loadable(*names: str) -> bool:
@@ -88,7 +100,12 @@ class OffscreenContext:
             raise RuntimeError(f"PYOPENGL_PLATFORM={backend!r} is no offscreen OpenGL backend: unset it, or set it to "
                                "egl or osmesa")
         self.size = (int(width), int(height))
-        self._gl.init_context()
+        self._egl = backend == "egl"
+        with _EGL_LOCK:  # (eglInitialize of a display another context uses, and the count, as one step)
+            self._gl.init_context()
+            if self._egl:
+                key = _address(self._gl._egl_display)
+                _EGL_OPEN[key] = _EGL_OPEN.get(key, 0) + 1
         self._gl.make_current()
         self.framebuffers = bool(self._gl.supports_framebuffers())
 
@@ -105,7 +122,36 @@ class OffscreenContext:
         return glGetString(GL_RENDERER).decode()
 
     def close(self) -> None:
-        """Destroy the context (idempotent); GL objects made in it are gone with it."""
-        if self._gl is not None:
-            self._gl.delete_context()
-            self._gl = None
+        """Destroy the context (idempotent); GL objects made in it are gone with it. Other contexts go on: an EGL
+        display is terminated with its last context (`_EGL_OPEN`)."""
+        if self._gl is None:
+            return
+        gl, self._gl = self._gl, None
+        if not self._egl:
+            gl.delete_context()
+            return
+        from OpenGL.EGL import (
+            EGL_NO_CONTEXT,
+            EGL_NO_SURFACE,
+            eglDestroyContext,
+            eglGetCurrentContext,
+            eglMakeCurrent,
+            eglTerminate,
+        )
+
+        display, context = gl._egl_display, gl._egl_context
+        gl._egl_display = gl._egl_context = None
+        if display is None:
+            return
+        with _EGL_LOCK:
+            if context is not None:
+                if _address(eglGetCurrentContext()) == _address(context):  # (released here: else it outlives this)
+                    eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT)
+                eglDestroyContext(display, context)
+            key = _address(display)
+            left = _EGL_OPEN.get(key, 1) - 1
+            if left > 0:
+                _EGL_OPEN[key] = left
+            else:
+                _EGL_OPEN.pop(key, None)
+                eglTerminate(display)

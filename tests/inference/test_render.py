@@ -281,3 +281,24 @@ def test_each_offscreen_backend_gives_the_shaded_body_with_its_alpha(tmp_path, b
     ys, xs = np.nonzero(body)
     assert abs(xs.mean() - 100) < 30 and not body[0, 0]  # about the image centre; the corner is background
     assert rgba[..., :3][body].mean() > 60  # lit
+
+
+def test_closing_one_gl_context_leaves_the_others_working():
+    """The EGL display is shared by every context: closing Run all's renderer or a probe terminated it, and the 3D
+    view's context could not be made current again (EGL_NOT_INITIALIZED)."""
+    from inference.render import context
+
+    before = dict(context._EGL_OPEN)  # (contexts other tests' renderers hold)
+    a = context.OffscreenContext()
+    b = context.OffscreenContext()
+    b.close()
+    b.close()  # (idempotent)
+    assert a.gl_renderer()  # made current again, after another context closed
+    c = context.OffscreenContext()
+    a.close()
+    assert c.gl_renderer()
+    c.close()
+    assert context._EGL_OPEN == before
+    d = context.OffscreenContext()  # (the display initialised again where its last context closed)
+    assert d.gl_renderer()
+    d.close()

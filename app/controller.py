@@ -240,6 +240,7 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self.exporter.done.connect(self.exported)
         self.exporter.exists.connect(self.exportExists)
         self.exporter.failed.connect(self.exportFailed)
+        self.exporter.failed.connect(lambda job, *_: self._export_bodies.pop(job, None))  # (wrote nothing)
         self._export_jobs: dict[int, tuple] = {}  # job -> (writer, path) of exports that may be sent again
         self._export_notes: dict[int, str] = {}  # job -> what the user should know of it (export_note)
         self._export_serial = 0

@@ -213,6 +213,12 @@ class DatasetWorker(PredictorWorker):
 
     @Slot(int, object, object)
     def run(self, job_id: int, reader: DatasetFolder, rows: Sequence[int] | None) -> None:
+        try:
+            self._run(job_id, reader, rows)
+        finally:
+            self.release()  # (after _run's frame has let go of the Predictor)
+
+    def _run(self, job_id: int, reader: DatasetFolder, rows: Sequence[int] | None) -> None:
         if self._gen.is_stale(job_id):
             return
         cases = reader.cases()

@@ -72,9 +72,10 @@ class ExportsMixin:
         entry = self._export_jobs.pop(job, None)
         if entry is None:
             return 0
+        bodies = self._export_bodies.pop(job, None)
         new = self._post_export(entry[0], entry[1], True)
-        if job in self._export_bodies:
-            self._export_bodies[new] = self._export_bodies[job]
+        if bodies is not None:
+            self._export_bodies[new] = bodies
         return new
 
     def _bodies_on_screen(self) -> tuple:
@@ -139,8 +140,10 @@ class ExportsMixin:
         self._export_notes = {k: v for k, v in self._export_notes.items() if k > job - 20}
         if note:
             self._export_notes[job] = note
+        # a few recent ones: an export that failed, or found its file there and was not replaced, is let go later
+        self._export_bodies = {k: v for k, v in self._export_bodies.items() if k > job - 20}
         if not overwrite:
-            self._export_jobs = {k: v for k, v in self._export_jobs.items() if k > job - 20}  # a few recent ones
+            self._export_jobs = {k: v for k, v in self._export_jobs.items() if k > job - 20}
             self._export_jobs[job] = (writer, path)
         self._export.emit(job, writer, path, overwrite)
         return job

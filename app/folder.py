@@ -299,6 +299,12 @@ class BatchWorker(PredictorWorker):
 
     @Slot(int, object)
     def run(self, job_id: int, request: BatchRequest) -> None:
+        try:
+            self._run(job_id, request)
+        finally:
+            self.release()  # (after _run's frame has let go of the Predictor)
+
+    def _run(self, job_id: int, request: BatchRequest) -> None:
         from inference.predict_outputs import output_stems
 
         if self._gen.is_stale(job_id):

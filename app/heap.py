@@ -14,6 +14,7 @@ Freezing is the application's choice: `enable()` (cli/cmd_gui.py, scripts/bench_
 elsewhere (tests, library use) settle() does nothing, so garbage alive at the moment is never pinned."""
 from __future__ import annotations
 
+import ctypes
 import gc
 
 _enabled = False
@@ -35,3 +36,14 @@ def settle() -> None:
 
 def enabled() -> bool:
     return _enabled
+
+
+def give_back() -> None:
+    """Hand the heap that freed objects left behind back to the system (glibc's malloc_trim; nothing where there
+    is none). glibc keeps freed memory for the process: every Predictor a settings change replaced left about 10 MB
+    resident, 350 MB after 40 changes, all of it returned by one trim (sweep115)."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)

@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from inference.errors import USER_ERRORS, Cancelled, NoPersonFound, print_traceback
 from inference.types import BodyPredictor
 
-from .heap import settle
+from .heap import give_back, settle
 from .settings import ModelConfig
 
 PredictorFactory = Callable[[ModelConfig], BodyPredictor]
@@ -233,10 +233,20 @@ class PredictorWorker(QObject):
                 with _replacing(getattr(self._old, "body_model", None)):
                     self._predictor = self._factory(self._config)
             finally:
-                self._old = None
+                replaced, self._old = self._old is not None, None
+            if replaced:
+                give_back()
             settle()  # the networks, the detector and the libraries they imported: out of the collector's walks
             self._built(self._predictor)
         return self._predictor
+
+    def release(self) -> None:
+        """Drop this worker's Predictor (networks, detector, body model: 250-330 MB) once its run is over: the
+        background workers (Run all, the Dataset tab) held a second and a third copy beside the interactive one for
+        the rest of the session (sweep115). Their next run builds one again (a few seconds)."""
+        if self._predictor is not None or self._old is not None:
+            self._predictor = self._old = None
+            give_back()
 
     def _built(self, predictor) -> None:
         """Called once per Predictor built (e.g. to report its load-time warnings)."""

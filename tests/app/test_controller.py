@@ -524,6 +524,8 @@ def test_exports_write_in_the_export_thread(qtbot, controller, photo, tmp_path):
     with qtbot.waitSignal(controller.exportFailed, timeout=20000) as failed:
         controller.export_in_background(tmp_path / "no" / "such" / "folder" / "x.obj")
     assert failed.args[2]
+    # every job answered: nothing of theirs stays (a failed export's bodies were kept for the session: sweep115)
+    assert controller._export_bodies == {}
 
 
 def test_a_mesh_export_waits_for_an_edit_the_body_model_has_not_posed(qtbot, controller, photo, tmp_path,

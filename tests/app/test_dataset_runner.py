@@ -28,6 +28,7 @@ def test_session_fills_table_and_scores(qtbot, synth_dataset, body_model, predic
             assert ds.open(synth_dataset) == 3
             assert ds.model.rowCount() == 3  # listed at once, scored in the background
         assert "3 cases" in sig.args[0]
+        qtbot.waitUntil(lambda: ds.worker._predictor is None, timeout=10000)  # (let go once the run is over)
         res = ds.model.results()
         assert len(res) == 3 and not any(r.error for r in res)
         for r in res:

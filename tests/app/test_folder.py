@@ -114,6 +114,8 @@ def test_run_all_writes_every_result_and_reports_failures(qtbot, session, images
             assert not any(f.exists() for f in files)
     assert session.summary.done == 2 and session.summary.failed == 1 and session.summary.no_person == 1
     assert "2 written" in done.args[0]
+    # the run over, its Predictor is let go (a second copy of the networks held for the session: sweep115)
+    qtbot.waitUntil(lambda: session.batch._predictor is None, timeout=10000)
     # summary.csv beside the outputs, the table `main.py predict` writes: one row per image, in list order
     table = read_summary(out / SUMMARY)
     assert [r["image"] for r in table] == [str(p) for p in images]

@@ -13,7 +13,8 @@ For the fitted person of a Prediction (the detector's Person, when there is one)
 
 The verdict: 'bad' when any number is under its low bound, 'good' when every available one is over its
 high bound and the detector saw at least MIN_SEEN_JOINTS of the 13 joints, 'doubtful' between; 'unknown' with no
-number at all. The bounds (`BOUNDS`) are set so
+number at all. Where the fit and the detector's 3D landmarks face opposite ways (FACING_LIMIT_DEG), the keypoint
+numbers leave the verdict, which is then doubtful at best. The bounds (`BOUNDS`) are set so
 that the bundled photos with a visibly right fit read good and a fit of the wrong person or pose bad.
 """
 from __future__ import annotations
@@ -38,6 +39,12 @@ SMALL_PERSON_PX = 160  # a person shorter than this (photo pixels) has little de
 # few joints seen and say nothing of the guessed rest (a man turned away, arms hidden in front of him, fitted
 # with a raised arm scored PCK 100 % over 5 joints). Half-length portraits, which show 7-8, are not held back by it.
 MIN_SEEN_JOINTS = 7
+# The fitted body and the detector's 3D landmarks face ways further apart than this (degrees): one of them has the
+# person's left and right the wrong way round. The keypoint numbers (part agreement, PCK) then measure that
+# disagreement, not the fit: on 105 judged people (sweep121) the 4 PCKs under 0.5 were all a mirrored detector under
+# a right fit, and 8 of the 9 people over this bound were fitted right. The verdict is then at most doubtful, never
+# bad on those numbers alone, with a warning. A geometric bound (opposite half-spaces), not a tuned one.
+FACING_LIMIT_DEG = 90.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class FitQuality:
     detector_score: float | None = None
     boxed: bool = False  # the person was found in a box the user drew (detector_score is then 1.0, not a search's)
     part_confidence: float = math.nan
+    facing_deg: float = math.nan  # between the way the fit faces and the way the detector's 3D landmarks do
     person: int = -1
     whole_image: str = ""  # without a detected person: why the whole image was fitted (`whole_image_note`)
     warnings: tuple[str, ...] = ()
@@ -106,6 +114,9 @@ class FitQuality:
             rows.append(("mesh inside mask", f"{self.mask_inside:.0%} of the fitted mesh's outline"))
         if not math.isnan(self.part_confidence):
             rows.append(("part confidence", f"{self.part_confidence:.2f} (mean winning-part probability)"))
+        if not math.isnan(self.facing_deg):
+            rows.append(("facing", f"{self.facing_deg:.0f}° from the detector's 3D pose"
+                         + (" (the two disagree on left and right)" if self.facing_deg > FACING_LIMIT_DEG else "")))
         return rows
 
     def tooltip_html(self) -> str:
@@ -136,6 +147,26 @@ def verdict(values: dict[str, float]) -> str:
     if all(v >= BOUNDS[k][1] for k, v in have.items()):
         return "good"
     return "doubtful"
+
+
+def facing_angle(joints: np.ndarray, world: np.ndarray | None) -> float:
+    """Degrees between the way a fitted body faces (SMPL joints (24, 3) in the camera frame: y up, z towards the
+    viewer) and the way the detector's 3D world landmarks face (world (33, 3), BlazePose's axes: y down, z away);
+    NaN without landmarks. A body faces along (its left - its right) x (neck - pelvis), from the shoulders and hips."""
+    if world is None:
+        return math.nan
+    j = np.asarray(joints, np.float64)
+    w = np.asarray(world, np.float64) * (1.0, -1.0, -1.0)
+
+    def forward(left_right, up) -> np.ndarray:
+        return np.cross(left_right, up)
+
+    fit = forward((j[16] - j[17]) + (j[1] - j[2]), j[12] - j[0])
+    det = forward((w[11] - w[12]) + (w[23] - w[24]), (w[11] + w[12]) / 2 - (w[23] + w[24]) / 2)
+    n = np.linalg.norm(fit) * np.linalg.norm(det)
+    if not np.isfinite(n) or n < 1e-12:
+        return math.nan
+    return float(np.degrees(np.arccos(np.clip(np.dot(fit, det) / n, -1.0, 1.0))))
 
 
 def _photo_projection(pred, vertices, joints):
@@ -237,6 +268,10 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
                             "the hidden part of the body is guessed")
         elif edges:
             warnings.append(f"person touches the {' and '.join(edges)} edge of the photo: parts may be cut off")
+        out["facing_deg"] = facing_angle(mesh.joints, person.world)
+        if out["facing_deg"] > FACING_LIMIT_DEG:
+            warnings.append("the detector sees this person facing the other way: check left and right (the part "
+                            "and PCK numbers measure that disagreement)")
         seen_joints = int(vis.sum())
         if seen_joints < MIN_SEEN_JOINTS:
             warnings.append(f"only {seen_joints} of 13 joints seen: the rest of the body is a guess")
@@ -274,8 +309,11 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
         if conf < TRUST_CONFIDENCE[0]:
             warnings.append(f"uncertain part map (confidence {conf:.2f}): an unusual photo for the networks")
     out["warnings"] = tuple(warnings)
-    out["verdict"] = verdict({key: out.get(key, math.nan) for key in BOUNDS})
-    if out["verdict"] == "good" and person is not None and seen_joints < MIN_SEEN_JOINTS:
+    mirrored = out.get("facing_deg", math.nan) > FACING_LIMIT_DEG
+    # (facing the other way: the keypoint numbers judge which of the two has left and right right, not the fit)
+    out["verdict"] = verdict({key: out.get(key, math.nan) for key in BOUNDS
+                              if not (mirrored and key in ("agreement", "pck"))})
+    if out["verdict"] == "good" and person is not None and (seen_joints < MIN_SEEN_JOINTS or mirrored):
         out["verdict"] = "doubtful"
     return FitQuality(**out)
 

@@ -173,3 +173,61 @@ def test_measurements_of_the_embedded_model(body):
     assert effects[2].mass_kg > 5 and "heavier" in effects[2].text()
     taller = bm.measure(body, np.array([-2.0] + [0.0] * 9))
     assert taller.height_m > m.height_m + 0.1
+
+
+def _world(joints: np.ndarray, mirrored: bool = False) -> np.ndarray:
+    """BlazePose world landmarks (33, 3) (y down, z away) of a body's shoulders and hips; `mirrored`: its left and
+    right swapped, as a detector that takes a person facing the camera for one seen from behind."""
+    w = np.zeros((33, 3), np.float64)
+    for b, smpl in zip((12, 11, 24, 23) if mirrored else (11, 12, 23, 24), (16, 17, 1, 2)):
+        w[b] = joints[smpl]
+    return w * (1.0, -1.0, -1.0)
+
+
+def _rendered(body):
+    """The self-consistent fit of `_prediction` with its own part map: a good fit."""
+    from inference.render.cameras import PinholeCamera
+    from inference.render.renderer import MeshRenderer
+
+    pred = _prediction(body)
+    r = MeshRenderer(body.faces, body.weights)
+    try:
+        labels = r.labels(pred.mesh.vertices, PinholeCamera(5000.0 * 128 / 256, 128, 128))
+    finally:
+        r.close()
+    kp = pred.people[0].keypoints.copy()
+    kp[[*range(17, 23), *range(29, 33)], 2] = 0.0  # the hands' and feet's landmarks (placed at the pelvis) unseen
+    return replace(pred, parts=PartMap(labels), people=(replace(pred.people[0], keypoints=kp),))
+
+
+def test_facing_angle_of_the_fit_and_the_detector():
+    from inference.body_model import BodyModel
+
+    joints = BodyModel().mesh(BodyParams.zeros(80.0)).joints
+    assert fq.facing_angle(joints, _world(joints)) < 5  # (neck - pelvis against mid-shoulders - mid-hips)
+    assert fq.facing_angle(joints, _world(joints, mirrored=True)) > 175
+    assert math.isnan(fq.facing_angle(joints, None))
+
+
+def test_a_detector_facing_the_other_way_makes_the_verdict_doubtful_not_bad(body):
+    """sweep121: the keypoint numbers of a right fit under a detector that swapped the person's left and right (its
+    3D landmarks face the other way) called the fit bad. They now leave the verdict: doubtful, with a warning."""
+    pred = _rendered(body)
+    person = pred.people[0]
+    agreeing = fq.assess(replace(pred, people=(replace(person, world=_world(pred.mesh.joints)),)))
+    assert agreeing.verdict == "good" and agreeing.facing_deg < 5, agreeing
+    assert not any("facing the other way" in w for w in agreeing.warnings)
+    # the detector's keypoints and 3D landmarks mirrored: PCK and part agreement fall under their bad bounds
+    kp = person.keypoints.copy()
+    for a, b in ((11, 12), (13, 14), (15, 16), (23, 24), (25, 26), (27, 28)):
+        kp[[a, b]] = kp[[b, a]]
+    mirrored = replace(person, keypoints=kp, world=_world(pred.mesh.joints, mirrored=True))
+    before = fq.assess(replace(pred, people=(replace(mirrored, world=None),)))
+    assert before.verdict == "bad" and before.agreement < 0.5  # (without landmarks nothing tells the two apart)
+    q = fq.assess(replace(pred, people=(mirrored,)))
+    assert q.facing_deg > 175 and q.pck == before.pck
+    assert q.verdict == "doubtful" and any("facing the other way" in w for w in q.warnings)
+    assert any(k == "facing" and "disagree" in v for k, v in q.details())
+    # a good fit by every number is not vouched for either when the two face opposite ways
+    q = fq.assess(replace(pred, people=(replace(person, world=_world(pred.mesh.joints, mirrored=True)),)))
+    assert q.verdict == "doubtful"

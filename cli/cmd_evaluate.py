@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from training.set_settings import whole_number
 DEFAULT_SPLIT = "test"
 WEIGHT_FILES = ("seg.pt", "fit.pt")  # what --weights must hold (inference.pipeline.Predictor loads these two)
 RUN_FILES = ("best.pt", "latest.pt")  # what a training run's folder holds instead (training/loop.py)
+RESULT_FILES = ("eval.md", "eval.json")  # what a run writes into --out (training.evaluate.write_results)
 
 EPILOG = """\
 exit status:
@@ -22,8 +24,8 @@ exit status:
        (nothing written), or the results could not be written (the previous ones are left as they were)
   2    bad arguments: DATA not a labelled set in UP-3D layout, a split without its list or with a line that
        cannot name a case (a NUL byte, a name longer than the file system takes), a negative limit, an
-       --out that cannot be used, --weights without seg.pt and fit.pt, weights that cannot be loaded
-       (nothing evaluated)"""
+       --out that cannot be used or that holds eval.md or eval.json already (without --overwrite),
+       --weights without seg.pt and fit.pt, weights that cannot be loaded (nothing evaluated)"""
 
 
 class EvaluateInputError(ValueError):
@@ -36,8 +38,11 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("data", type=in_path, metavar="DATA",
                    help="labelled set (e.g. the fixed synthetic test split data/synth_test)")
     p.add_argument("--out", type=out_path, default=Path("docs/eval"),
-                   help="where eval.md and eval.json go (default: %(default)s; the default overwrites the "
-                        "committed docs/eval tables: give another folder for a trial run)")
+                   help="where eval.md and eval.json go (default: %(default)s: the committed tables, replaced only "
+                        "with --overwrite; give another folder for a trial run)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace eval.md and eval.json in --out (without it, a run into a folder that holds them is "
+                        "refused before any work)")
     p.epilog = EPILOG
     p.formatter_class = argparse.RawDescriptionHelpFormatter  # the epilog's table as written
     # default None, not "test": an explicitly given split must exist, the default one may fall back
@@ -140,10 +145,21 @@ def check_weights(weights: Path | None) -> None:
         "shipped network from resources/weights into FOLDER) and give --weights FOLDER")
 
 
+def check_results(out: Path, overwrite: bool) -> None:
+    """EvaluateInputError naming the results (RESULT_FILES) a run would replace in `out`, unless `overwrite`: the
+    README's command, run on a smaller or changed set, replaced the committed docs/eval table without a word."""
+    there = [out / n for n in RESULT_FILES if os.path.lexists(out / n)]
+    if there and not overwrite:
+        names = " and ".join(str(p) for p in there)
+        raise EvaluateInputError(f"{names} {'exist' if len(there) > 1 else 'exists'}: give --overwrite to replace "
+                                 f"{'them' if len(there) > 1 else 'it'}, or another --out")
+
+
 def run(args) -> int:
     try:
         split, _ = check_cases(args.data, args.split)
         check_weights(args.weights)
+        check_results(args.out, getattr(args, "overwrite", False))
     except EvaluateInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
+import threading
+from pathlib import Path
 
 from cli.out_arg import path_exists
 
-HEADLESS_HINT = ("nbf-studio: no display found ($DISPLAY / $WAYLAND_DISPLAY unset). To run without a screen use "
-                 "QT_QPA_PLATFORM=offscreen python main.py, or xvfb-run -a python main.py")
+NO_DISPLAY = "no display found ($DISPLAY / $WAYLAND_DISPLAY unset)"
+PROBE_SECONDS = 5.0  # a display that has not answered by then is left to Qt (a slow remote X server)
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -23,14 +26,115 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def has_display(env=None) -> bool:
+    """Whether a display or a Qt platform is named at all (`display_problem` also tries to reach it)."""
     env = os.environ if env is None else env
     return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"))
 
 
+def display_problem(env=None, probe_x=None) -> str:
+    """'' when the window can open, as far as a cheap look tells; else why not, in words. Qt aborts the process
+    (SIGABRT, "could not connect to display", with advice to reinstall) when the display it is given cannot be
+    reached: a stale $DISPLAY after ssh without X forwarding, an X server gone, $WAYLAND_DISPLAY without its socket.
+    The X display is tried with libxcb's xcb_connect (through ctypes; `probe_x(name)`: True, False, or None when it
+    cannot tell: no libxcb here, no answer within PROBE_SECONDS), the Wayland one by connecting to its socket. A
+    QT_QPA_PLATFORM other than xcb or wayland (offscreen, vnc, eglfs, ...) is taken as it is."""
+    env = os.environ if env is None else env
+    probe_x = _x_answers if probe_x is None else probe_x
+    asked = [x.split(":")[0].strip().lower() for x in (env.get("QT_QPA_PLATFORM") or "").split(";") if x.strip()]
+    if asked and not any(x in ("xcb", "wayland", "wayland-egl") for x in asked):
+        return ""
+    tried = asked or (["wayland"] if env.get("WAYLAND_DISPLAY") else []) + (["xcb"] if env.get("DISPLAY") else [])
+    if not tried:
+        return NO_DISPLAY
+    why = []
+    for platform in dict.fromkeys("wayland" if x.startswith("wayland") else x for x in tried):
+        if platform == "xcb":
+            name = env.get("DISPLAY") or ""
+            if not name:
+                why.append("$DISPLAY unset")
+            elif probe_x(name) is False:
+                why.append(f"cannot connect to the X display {name} ($DISPLAY)")
+            else:
+                return ""
+        else:
+            problem = _wayland_problem(env)
+            if not problem:
+                return ""
+            why.append(problem)
+    return "; ".join(why)
+
+
+def _x_answers(name: str) -> bool | None:
+    """Whether the X display `name` takes a connection (xcb_connect, as Qt's xcb platform does); None when this
+    cannot be told: no libxcb, or no answer within PROBE_SECONDS (then Qt tries it)."""
+    import ctypes
+
+    try:
+        xcb = ctypes.CDLL("libxcb.so.1")
+    except OSError:
+        return None
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    answer: list[bool] = []
+
+    def connect() -> None:
+        conn = xcb.xcb_connect(os.fsencode(name), None)  # (never NULL: an error connection instead)
+        answer.append(xcb.xcb_connection_has_error(conn) == 0)
+        xcb.xcb_disconnect(conn)
+
+    probe = threading.Thread(target=connect, daemon=True)
+    probe.start()
+    probe.join(PROBE_SECONDS)
+    return answer[0] if answer else None
+
+
+def _wayland_problem(env) -> str:
+    """'' when the Wayland display ($WAYLAND_DISPLAY, else Qt's default wayland-0) takes a connection on its socket,
+    else why not."""
+    import socket
+
+    name = env.get("WAYLAND_DISPLAY") or "wayland-0"
+    runtime = env.get("XDG_RUNTIME_DIR") or ""
+    if not os.path.isabs(name) and not runtime:
+        return f"cannot reach the Wayland display {name} ($XDG_RUNTIME_DIR unset)"
+    path = name if os.path.isabs(name) else os.path.join(runtime, name)
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(PROBE_SECONDS)
+            sock.connect(path)
+    except OSError:
+        return f"cannot reach the Wayland display {name} (nothing answers at {path})"
+    return ""
+
+
+def _command_again() -> str:
+    """The command that started this process, to paste after QT_QPA_PLATFORM=offscreen or xvfb-run -a: this very
+    interpreter (the system's `python` lacks the project's packages) and main.py as given, or the installed
+    `nbf-studio` script; the arguments when they are this process's own."""
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    name = Path(argv0).name
+    if name == "nbf-studio":
+        return shlex.join(sys.argv)
+    if name == "main.py":
+        return shlex.join([sys.executable, *sys.argv])
+    return shlex.join([sys.executable, str(Path(__file__).resolve().parents[1] / "main.py")])
+
+
+def headless_hint(why: str) -> str:
+    """One line: why the window cannot open and the commands that run the app without a screen."""
+    again = _command_again()
+    return (f"nbf-studio: {why}. To run without a screen use QT_QPA_PLATFORM=offscreen {again}, or "
+            f"xvfb-run -a {again}")
+
+
 def run(args: argparse.Namespace) -> int:
-    if sys.platform.startswith("linux") and not has_display():
-        print(HEADLESS_HINT, file=sys.stderr)
-        return 2
+    if sys.platform.startswith("linux"):
+        why = display_problem()
+        if why:
+            print(headless_hint(why), file=sys.stderr)
+            return 2
     missing = [p for p in args.images if not path_exists(p)]
     if missing:  # (as `main.py nosuch.png` says: `main.py gui nosuch.png` opened the window without it)
         print(f"error: {missing[0]}: no such file or folder", file=sys.stderr)

@@ -46,6 +46,7 @@ from inference.predict_outputs import (  # the one exporter, shared with the app
     DEFAULT_MESH_FORMATS,
     SUMMARY,
     output_stems,
+    read_summary,
 )
 
 from .predict_args import (
@@ -53,10 +54,11 @@ from .predict_args import (
     check_box_use,
     check_person,
     expand,
-    missing_folders,
+    missing_inputs,
     parse_box,
     parse_mesh_formats,
     prepare_out,
+    same_file_note,
     subfolders_note,
 )
 
@@ -81,10 +83,15 @@ exit status:
        people found, outputs in the way, a write error; or the batch stopped on a full or read-only
        disk (the other images' results are still written; OUT/summary.csv says which image and why);
        with --merge-summary: OUT/summary.csv cannot be written
-  2    bad arguments (--person, --mesh-formats, --shard, --box and what it cannot go with), no images
-       found, an --out that cannot be used, a body model or network weights that cannot be loaded, or
-       --box without the person detector installed (nothing predicted)
+  2    bad arguments (--person, --mesh-formats, --shard, --box and what it cannot go with), an input
+       that does not exist, no images found, an --out that cannot be used, a body model or network
+       weights that cannot be loaded, or --box without the person detector installed (nothing predicted)
   130  interrupted (Ctrl+C); 143 terminated (SIGTERM): the current image's partial outputs are removed
+
+under torchrun, whose agent stops every other rank as soon as one exits non-zero, a rank whose images
+failed exits 0 while others still run; the rank that finishes last prints the whole job's counts and
+exits 1 when an image of any rank failed (torchrun then reports the job as failed, once every image was
+tried). A rank that stops (full disk, status 2) exits at once, as without torchrun.
 
 people are counted from 1 everywhere: --person N, NAME_pN, summary.csv's person column, the #N labels
 of NAME_people.png (earlier releases counted --person and the person column from 0)."""
@@ -93,7 +100,7 @@ of NAME_people.png (earlier releases counted --person and the person column from
 def add_arguments(p, name: str) -> None:
     p.epilog = EPILOG
     p.formatter_class = argparse.RawDescriptionHelpFormatter  # the epilog's table as written
-    # (as typed: a trailing slash, which Path drops, says the user meant a folder: `missing_folders`)
+    # (as typed: a trailing slash, which Path drops, says the user meant a folder: `missing_inputs`)
     p.add_argument("images", nargs="+", help="image files or folders of images")
     p.add_argument("--out", type=out_path, required=True, help="output folder")
     p.add_argument("--refine", action=argparse.BooleanOptionalAction, default=True,
@@ -144,12 +151,13 @@ def run(args) -> int:
         check_person(args.person)
         shard = batch.parse_shard(getattr(args, "shard", None))
         typed = [str(x) for x in args.images]
-        missing = missing_folders(typed)
-        if missing:  # (before OUT is made: a mistyped folder made OUT and a summary row for an "image")
+        missing = missing_inputs(typed)
+        if missing:  # (before OUT is made: a mistyped name made OUT and a summary row for an "image")
             raise PredictInputError(missing)
         args.images = [Path(x) for x in typed]
         problems: list[str] = []
-        images = expand(args.images, args.out, problems)
+        same: list[Path] = []
+        images = expand(args.images, args.out, problems, same)
         if not images:
             raise PredictInputError("; ".join(problems) if problems else
                                     f"no images found in {', '.join(map(str, args.images))} "
@@ -158,9 +166,9 @@ def run(args) -> int:
             check_box_use(parse_box(getattr(args, "box", None)), images, args.all_people, args.person, args.detect)
         user_body = _user_body_model(args.body_model)  # a file that does not load: refused before OUT is made
         prepare_out(args.out)
-        note = subfolders_note(args.images, args.out)
-        if note:
-            print(note)
+        for note in (subfolders_note(args.images, args.out), same_file_note(same)):
+            if note:
+                print(note)
         for line in problems:  # the other inputs carry on
             print(f"warning: {line}; its images are left out", file=sys.stderr)
     except (PredictInputError, batch.ShardError) as exc:
@@ -181,8 +189,9 @@ def run(args) -> int:
     from inference.nets.precision import for_process
 
     for_process(args.precision)  # before the shared detector is built: its animal check follows the flag too
+    counts = {"done": 0, "skipped": 0, "failed": 0, "no_person": 0}
     try:
-        return _run_images(args, images, stems, mine, mesh_formats, user_body, log)
+        stopped = _run_images(args, images, stems, mine, mesh_formats, user_body, log, counts)
     finally:
         # also after Ctrl+C or SIGTERM: the rank logs hold every result so far (a row is logged when its
         # output is complete), so the table is right and the user reads it without --merge-summary
@@ -191,11 +200,47 @@ def run(args) -> int:
             merge_summary(args.out, images, stems)
         except OSError as exc:
             print(f"warning: cannot write {args.out / SUMMARY}: {write_error_reason(exc)}", file=sys.stderr)
+    if stopped is not None:
+        return stopped
+    return exit_status({**counts, "images": len(mine)}, shard, args.out)
+
+
+def exit_status(counts: dict[str, int], shard, out: Path, environ=None, connect=None) -> int:
+    """The exit status of a rank that tried all its images (`counts`, with "images": its share): 1 when one failed,
+    else 0. Under torchrun (`predict_batch.under_torchrun`), whose agent stops every other rank as soon as one exits
+    non-zero, a rank exits 0 while others still run, and the last to finish (`predict_batch.finish_rank`) prints the
+    job's counts and exits 1 when an image of any rank failed. `environ`, `connect`: for tests."""
+    from cli import predict_batch as batch
+
+    status = 1 if counts["failed"] else 0
+    if not batch.under_torchrun(environ):
+        return status
+    try:
+        totals = batch.finish_rank(counts, environ, **({"connect": connect} if connect else {}))
+    except batch.TallyError as exc:  # (not knowing whether others still run: never stop them)
+        print(f"warning: rank {shard.rank} of {shard.world}: {exc}; this rank exits 0 so that torchrun does not "
+              f"stop the others: {out / SUMMARY} says which images failed", file=sys.stderr)
+        return 0
+    if totals is None:
+        if status:
+            print(f"rank {shard.rank} of {shard.world}: exits 0 while other ranks still run (torchrun would stop "
+                  "them); the last rank to finish exits 1")
+        return 0
+    skipped = f", {totals['skipped']} finished before (skipped)" if totals["skipped"] else ""
+    failed = f", {totals['failed']} failed (see {out / SUMMARY}; exit status 1)" if totals["failed"] else ""
+    print(f"all {shard.world} ranks finished: {totals['done']}/{totals['images']} images done{skipped}{failed}")
+    if not totals["failed"]:
+        return 0
+    batch.tell_torchrun(f"{totals['failed']} of {totals['images']} images failed (every rank finished; "
+                        f"{out / SUMMARY} says which and why)", environ)
+    return 1
 
 
 def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mesh_formats: list[str], user_body,
-                log) -> int:
-    """Predict this rank's images `mine` (indices into `images`), logging to `log`; returns the exit status."""
+                log, counts: dict[str, int]) -> int | None:
+    """Predict this rank's images `mine` (indices into `images`), logging to `log` and counting in `counts`;
+    returns None when every image was tried (`exit_status` then decides), else the exit status of a batch that
+    stopped: 1 on a full or read-only disk, 2 when the models cannot be made."""
     from inference.render.context import offscreen_problem
 
     gl_problem = offscreen_problem()  # (before pyrender is imported: it chooses the backend)
@@ -205,12 +250,12 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
     from inference.pipeline import PredictionError, Predictor
     from inference.render.renderer import MeshRenderer
 
-    counts = {"done": 0, "skipped": 0, "failed": 0, "no_person": 0}
     job = FolderJob(args.out, tuple(mesh_formats), args.overwrite, args.all_people, args.person,
                     parse_box(getattr(args, "box", None)), getattr(args, "frame", "body"))
     todo = plan(job, images, stems, mine, log, counts, _say)
     if not (todo.todo or todo.from_files):
-        return _report(args, mine, counts)
+        _report(args, mine, counts)
+        return None
     _use_local_gpu(log.shard, args.device)
     try:
         body = user_body or BodyModel(args.body_model)
@@ -218,7 +263,8 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
             from_files(job, body, log, counts, i, images[i], stems[i], todo.people.get(stems[i]),
                        todo.searched.get(stems[i]), todo.holders, print)
         if not todo.todo:
-            return _report(args, mine, counts)
+            _report(args, mine, counts)
+            return None
         pred = Predictor(body_model=body, device=args.device, refine=args.refine, detect=args.detect,
                          precision=args.precision)
     except (BodyModelError, PredictionError) as exc:
@@ -245,7 +291,8 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
                 print(f"error: stopped: {exc}; {counts['done']}/{len(mine)} images done, {left} not run, "
                       f"outputs in {args.out}", file=sys.stderr)
                 return 1
-    return _report(args, mine, counts)
+    _report(args, mine, counts)
+    return None
 
 
 def _say(line: str) -> None:
@@ -253,15 +300,14 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr if line.startswith("error:") else sys.stdout)
 
 
-def _report(args, mine: list[int], counts: dict) -> int:
-    """Print the batch's closing lines; the exit status."""
+def _report(args, mine: list[int], counts: dict) -> None:
+    """Print the batch's closing lines."""
     skipped = f", {counts['skipped']} finished before (skipped)" if counts["skipped"] else ""
     print(f"{counts['done']}/{len(mine)} images done{skipped}, outputs in {args.out}")
     if counts["no_person"] and args.detect != "off" and not getattr(args, "box", None):  # (a box says why itself)
         print(f"{counts['no_person']} with no person found: if an image is already one person's crop, "
               "--detect off fits the whole image as that person; --box X0 Y0 X1 Y1 fits a person the search "
               "missed or set aside")
-    return 1 if counts["failed"] else 0
 
 
 def _merge(out: Path, images: list[Path], stems: list[str]) -> int:
@@ -272,10 +318,7 @@ def _merge(out: Path, images: list[Path], stems: list[str]) -> int:
     except OSError as exc:
         print(f"error: cannot write {out / SUMMARY}: {write_error_reason(exc)}", file=sys.stderr)
         return 1
-    with open(path, newline="", encoding="utf-8") as fh:
-        import csv
-
-        n = count(list(csv.DictReader(fh)))
+    n = count(read_summary(path))
     print(f"{path}: " + ", ".join(f"{v} {k}" for k, v in n.items() if v))
     return 0
 

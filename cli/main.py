@@ -1,7 +1,9 @@
 """Dispatch: no command (or only image/folder paths) -> the GUI; otherwise one of the headless commands below.
 
 Each command lives in its own module with `add_arguments(parser, name)` and `run(args) -> int`;
-modules are imported only when their command runs, so `--help` stays fast.
+modules are imported only when their command runs, so `--help` stays fast. A Python without the project's
+packages (the system's `python3` rather than .venv/bin/python) gets one line saying so (`missing_package`), not a
+ModuleNotFoundError's traceback.
 """
 from __future__ import annotations
 
@@ -13,6 +15,14 @@ import sys
 from pathlib import Path
 
 from cli.out_arg import path_exists
+
+# the top-level modules of requirements.txt's packages (and the Qt bindings' own): a command that cannot import one of
+# them runs in a Python NBF Studio was not installed into
+PINNED_MODULES = frozenset({"torch", "numpy", "scipy", "smplx", "trimesh", "cv2", "PySide6", "shiboken6", "pyrender",
+                            "OpenGL", "PIL", "tqdm"})
+# looked for (not imported: importlib.util.find_spec, well under a millisecond) before a command starts, so that it
+# is refused before it writes anything; every command needs these, the app PySide6 too
+CORE_MODULES = ("numpy", "torch", "cv2")
 
 # command -> (module, one-line help)
 COMMANDS = {
@@ -59,6 +69,44 @@ def _prog() -> str:
     return "nbf-studio" if Path(sys.argv[0]).name == "nbf-studio" else "main.py"
 
 
+def missing_package(exc: ImportError) -> str | None:
+    """The one line for an ImportError of one of the project's own packages (PINNED_MODULES), else None (another
+    module's error is a bug or an optional part, left as it is)."""
+    name = (getattr(exc, "name", None) or "").split(".")[0]
+    if not isinstance(exc, ModuleNotFoundError) or name not in PINNED_MODULES:
+        return None
+    return _not_installed(name)
+
+
+def _core_missing(command: str) -> str | None:
+    """The one line when a module every run of `command` needs (CORE_MODULES; the app's Qt) is not in this Python."""
+    import importlib.util
+
+    for name in (*CORE_MODULES, *(("PySide6",) if command == "gui" else ())):
+        try:
+            if importlib.util.find_spec(name) is None:
+                return _not_installed(name)
+        except (ImportError, ValueError):  # (a broken package: importing it says why)
+            pass
+    return None
+
+
+def _not_installed(name: str) -> str:
+    fix = ("reinstall nbf-studio into it, or from a checkout run `make setup` and use .venv/bin/python main.py"
+           if _prog() == "nbf-studio" else "run `make setup` and use .venv/bin/python main.py")
+    return f"NBF Studio's packages are not in this Python ({sys.executable}: no module named {name!r}): {fix}"
+
+
+def _tolerant_stdout() -> None:
+    """Print a file name that is not UTF-8 (surrogate escapes) with backslashes, as stderr does, rather than stop
+    on it: Python's stdout refuses such a name in a UTF-8 locale (UnicodeEncodeError), its stderr escapes it."""
+    if getattr(sys.stdout, "errors", None) == "strict":
+        try:
+            sys.stdout.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):  # (a replaced stdout without reconfigure)
+            pass
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=_prog(), description="NBF Studio: Neural Body Fitting from a single photo. "
                                 "Without a command the desktop app opens.")
@@ -92,14 +140,29 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown command {argv[0]!r}")
         argv = ["gui", *argv]
     name = argv[0]
-    module = importlib.import_module(COMMANDS[name][0])
+    if (line := _core_missing(name)) is not None:
+        print(line, file=sys.stderr)
+        return 2
+    try:
+        module = importlib.import_module(COMMANDS[name][0])
+    except ImportError as exc:
+        if (line := missing_package(exc)) is None:
+            raise
+        print(line, file=sys.stderr)
+        return 2
     sp = argparse.ArgumentParser(prog=f"{_prog()} {name}", description=COMMANDS[name][1])
     module.add_arguments(sp, name)
     args = sp.parse_args(argv[1:])
     args.command = name
+    _tolerant_stdout()
     previous = catch_sigterm() if name != "gui" else None
     try:
         return int(module.run(args) or 0)
+    except ImportError as exc:  # (the app imports Qt, some commands torch, only when they run)
+        if (line := missing_package(exc)) is None:
+            raise
+        print(line, file=sys.stderr)
+        return 2
     except Terminated:
         print("terminated", file=sys.stderr)
         return 128 + signal.SIGTERM

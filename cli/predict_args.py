@@ -107,21 +107,37 @@ def _reason(exc: OSError) -> str:
     return "no permission" if isinstance(exc, PermissionError) else write_error_reason(exc)
 
 
-def missing_folders(texts: list[str]) -> str:
-    """'' or the message for the inputs typed as folders (ending in a slash) that are none: a mistyped folder
-    (photoz/) was read as one image that failed, with an output folder and a summary row made for it."""
+def missing_inputs(texts: list[str]) -> str:
+    """'' or the message for the first input that is not there (nothing by that name, or a link to nothing) or that
+    was typed as a folder (ending in a slash) and is a file: a usage error, refused before OUT is made, whatever the
+    other inputs (a missing file was read as an image that failed, exit 1 with OUT and a summary row made for it,
+    where a missing folder wrote nothing, exit 2). An input that cannot be looked at (below a folder without
+    permission, a link loop) is left to the reader, which says why it cannot open it."""
     for text in texts:
-        if text.endswith(("/", os.sep)) and not Path(text).is_dir():
-            return f"{text} does not exist" if not Path(text).exists() else f"{text} is not a folder"
+        bare = text.rstrip("/" + os.sep) or text
+        if text != bare and os.path.exists(bare) and not os.path.isdir(bare):
+            return f"{text} is not a folder"
+        try:
+            os.stat(text)
+        except FileNotFoundError:
+            what = "is a link to a file that is not there" if os.path.islink(bare) else "does not exist"
+            return f"{text} {what}"
+        except NotADirectoryError:  # (a.jpg/b.jpg: a part of the path is a file)
+            return f"{text} does not exist"
+        except (OSError, ValueError):  # (no permission, a link loop; a NUL byte: the reader says why)
+            pass
     return ""
 
 
-def expand(paths: list[Path], out: Path | None = None, problems: list[str] | None = None) -> list[Path]:
+def expand(paths: list[Path], out: Path | None = None, problems: list[str] | None = None,
+           same: list[Path] | None = None) -> list[Path]:
     """Image files from files and folders (a folder: its images, sorted, not recursive), each file once.
 
     In the output folder `out`, the images this command wrote there (NAME_parts.png, ...) are not inputs. A folder
     that cannot be read (no permission to list it) adds a line to `problems` (one line each, no '[Errno N]') and
-    gives no images: the caller says it, and stops when nothing else was found.
+    gives no images: the caller says it, and stops when nothing else was found. An input that is the same file as an
+    earlier one (a link, the folder given twice, another spelling of its path) is left out and added to `same`:
+    the caller says how many (`same_file_note`).
     """
     found: list[Path] = []
     for p in paths:
@@ -151,7 +167,19 @@ def expand(paths: list[Path], out: Path | None = None, problems: list[str] | Non
         if key not in seen:
             seen.add(key)
             unique.append(p)
+        elif same is not None:
+            same.append(p)
     return unique
+
+
+def same_file_note(same: list[Path]) -> str:
+    """'' or the note on the inputs `expand` left out as the same file as an earlier input (before, a folder of links
+    gave fewer results than inputs without a word)."""
+    if not same:
+        return ""
+    n = len(same)
+    return (f"note: {n} input{'s are' if n > 1 else ' is'} the same file as an earlier input (a link or another "
+            f"name: {_some(same)}): each file is predicted once")
 
 
 def _is_file(q: Path) -> bool:

@@ -3,8 +3,8 @@
 Shards. Rank K of N (from `--shard K/N`, or torchrun's RANK / WORLD_SIZE environment) takes every N-th image
 of the whole input list, starting at K. The list and the output names (`inference.predict_outputs.output_stems`) are
 computed over all inputs on every rank, so the shares never overlap and no two ranks write the same name.
-There are no collective calls: ranks share nothing but the output folder, and any of them may die or be
-rerun alone.
+There are no collective calls (no rank waits for another): ranks share the output folder and, under torchrun, a
+tally of their counts for the exit status (below); any of them may die or be rerun alone.
 
 Resume. An image whose outputs are all there already is skipped before the models run (see
 `inference.predict_resume.finished`), so rerunning the same command, with any number of ranks, finishes only what is
@@ -22,12 +22,20 @@ hide the "done" row that wrote its files, with its numbers), and "pending" for a
 then the outputs the logs record for other images (earlier runs of `predict` or of the app into the same
 folder). `predict IMAGES --out OUT --merge-summary` rebuilds it without predicting (after ranks on several
 machines, where a lock on a network file system may not hold).
+
+Exit status under torchrun. torchrun's agent stops every other rank as soon as one exits non-zero, so a rank whose
+images merely failed (no person, unreadable: rows of summary.csv) exits 0 while other ranks are still running, and
+only the rank that finishes last exits 1 when an image of any rank failed (`finish_rank`: each rank adds its counts
+to a tally in torchrun's own store, the agent's TCPStore at MASTER_ADDR:MASTER_PORT, and the rank whose count
+completes the job knows it is the last; no rank waits for another). A rank that stops (a full disk, models that do
+not load) still exits non-zero at once: the others would meet the same.
 """
 from __future__ import annotations
 
 import os
 import re
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,3 +98,80 @@ class RankLog(BatchLog):
 
 def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
+
+
+# ------------------------------------------------------------------ the job's end under torchrun
+TALLIED = ("images", "done", "skipped", "failed", "no_person")  # the counts each rank adds to the job's tally
+
+
+def under_torchrun(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether this process is one of several ranks torchrun started (whose agent stops the others as soon as one
+    exits non-zero)."""
+    env = os.environ if environ is None else environ
+    try:
+        world = int(str(env.get("WORLD_SIZE") or "1").strip())
+    except ValueError:
+        return False
+    return world > 1 and all(env.get(k) for k in ("TORCHELASTIC_RUN_ID", "MASTER_ADDR", "MASTER_PORT"))
+
+
+class TallyError(RuntimeError):
+    """torchrun's store cannot be reached (one-line message)."""
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _agent_store(env: Mapping[str, str]):
+    """A client of the store torchrun's agent keeps at MASTER_ADDR:MASTER_PORT (TallyError when it cannot be
+    reached)."""
+    from datetime import timedelta
+
+    try:
+        from torch.distributed import TCPStore
+
+        return TCPStore(env["MASTER_ADDR"], int(env["MASTER_PORT"]), is_master=False, timeout=timedelta(seconds=10))
+    except (ImportError, RuntimeError, OSError, ValueError) as exc:
+        raise TallyError(f"torchrun's store at {env.get('MASTER_ADDR')}:{env.get('MASTER_PORT')} cannot be "
+                         f"reached ({_first_line(exc)})") from None
+
+
+def finish_rank(counts: Mapping[str, int], environ: Mapping[str, str] | None = None,
+                connect: Callable[[Mapping[str, str]], object] = _agent_store) -> dict[str, int] | None:
+    """Add this rank's `counts` (TALLIED; "images": its share) to the job's tally in torchrun's store and count the
+    rank as finished: the job's totals when this rank is the last of WORLD_SIZE to finish, else None (others are
+    still running). The tally is the run's own (TORCHELASTIC_RUN_ID, and the restart: an attempt torchrun restarts
+    counts afresh). `connect(environ)` gives the store (an object with `add(key, n) -> int`). TallyError when the
+    store cannot be reached."""
+    env = os.environ if environ is None else environ
+    world = int(str(env["WORLD_SIZE"]).strip())
+    store = connect(env)
+    key = f"nbf-predict/{env.get('TORCHELASTIC_RUN_ID', '')}/{env.get('TORCHELASTIC_RESTART_COUNT', '0')}/"
+    try:
+        for k in TALLIED:
+            store.add(key + k, int(counts.get(k, 0)))
+        if int(store.add(key + "finished", 1)) < world:  # (every rank adds its counts before it counts as finished)
+            return None
+        return {k: int(store.add(key + k, 0)) for k in TALLIED}
+    except (RuntimeError, OSError) as exc:
+        raise TallyError(f"torchrun's store: {_first_line(exc)}") from None
+
+
+def tell_torchrun(message: str, environ: Mapping[str, str] | None = None) -> None:
+    """Put `message` in the failure report torchrun prints when this rank exits non-zero (its "Root Cause" box says
+    "traceback : MESSAGE" rather than a link to its documentation): the error file torchrun names in
+    TORCHELASTIC_ERROR_FILE. Nothing when there is none or it cannot be written."""
+    import json
+    import time
+
+    env = os.environ if environ is None else environ
+    path = env.get("TORCHELASTIC_ERROR_FILE")
+    if not path:
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            # (the format torchrun's own @record writes, less the Python stack: "traceback :" shows the message)
+            json.dump({"message": {"message": message, "extraInfo": {"timestamp": str(int(time.time()))}}}, fh)
+    except OSError:
+        pass

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from inference.file_writes import write_error_reason
+from inference.file_writes import TEXT_ERRORS, write_error_reason
 from inference.predict_outputs import (
     SUMMARY,
     SUMMARY_COLUMNS,
@@ -114,7 +114,7 @@ def _absolute(image: str | Path) -> str:
 def _header(path: Path) -> list[str] | None:
     """The column names of a CSV log's first line; None when it cannot be read or is empty."""
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open(path, newline="", encoding="utf-8", errors=TEXT_ERRORS) as fh:
             return next(csv.reader(fh), None)
     except (OSError, UnicodeDecodeError, csv.Error):
         return None
@@ -147,7 +147,7 @@ def _open_log(folder: Path, name: str, exclusive: bool):
         k += 1
         if path.is_file() and path.stat().st_size and _header(path) != list(COLUMNS):
             continue
-        fh = open(path, "a", newline="", encoding="utf-8")
+        fh = open(path, "a", newline="", encoding="utf-8", errors=TEXT_ERRORS)  # (a photo's name that is not UTF-8)
         if not exclusive:
             return path, fh
         locked = _lock(fh)

@@ -13,6 +13,11 @@ from .deferred_signals import deferred_signals
 # atomic_write's temporary file is named ".NAME.XXXXXXXX.tmp": this many bytes longer than NAME
 TEMPORARY_EXTRA = len("..") + 8 + len(".tmp")
 
+# How text files the project writes and reads back (summary.csv, the batch logs) encode a file name that is not
+# UTF-8 (read by Python as surrogate escapes, os.fsdecode): as the file system's own bytes, so that the name read
+# back is the file's name again (the logs' rows are matched to the inputs by their file names).
+TEXT_ERRORS = "surrogateescape"
+
 
 def name_too_long(folder: str | Path, names) -> str | None:
     """The first of the file `names` (str) that `atomic_write` cannot create in `folder`: its temporary file's name
@@ -32,11 +37,13 @@ def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -
     move when the filesystem supports hard links). The folder must exist: FileNotFoundError when it does not,
     NotADirectoryError when it is a file (both with a message for the user, no errno). Returns the path.
     Ctrl+C or SIGTERM during the write takes effect when it is over (`inference.deferred_signals`): no
-    temporary file is left behind, and the file is either complete or absent.
+    temporary file is left behind, and the file is either complete or absent. Text is written as UTF-8, a file
+    name that is not UTF-8 in it (Python's surrogate escapes, as os.fsdecode reads it) as the bytes the file
+    system holds (`TEXT_ERRORS`): a photo named so in an old archive made every write of summary.csv fail.
     """
     path = Path(path)
     if isinstance(data, str):
-        data = data.encode("utf-8")
+        data = data.encode("utf-8", TEXT_ERRORS)
     if not path.parent.is_dir():  # (else the temporary file's name would be the one reported missing)
         raise _no_folder_error(path)
     if path.is_dir():  # (before the exists check: "replace it?" would be asked of a folder)

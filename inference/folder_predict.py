@@ -598,7 +598,7 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=(), share
     if ctx.timing is None:
         return True
     ctx.timing(f"{path.name}{who}: {detect}, segment {t.segment * 1000:.0f} ms, fit {t.fit * 1000:.0f} ms, "
-            f"refine {t.refine * 1000:.0f} ms, total {t.total * 1000:.0f} ms -> {stem}_*")
+            f"refine {t.refine * 1000:.0f} ms, total {t.total * 1000:.0f} ms -> {stem}*")
     return True
 
 

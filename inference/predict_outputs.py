@@ -302,8 +302,10 @@ def read_summary(path: Path) -> list[dict]:
     """The rows of a summary table written before; [] when there is none or it cannot be read."""
     import csv
 
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
+    from inference.file_writes import TEXT_ERRORS
+
+    try:  # (a photo's name that is not UTF-8 read back as it was written: `TEXT_ERRORS`)
+        with open(path, newline="", encoding="utf-8", errors=TEXT_ERRORS) as fh:
             return [r for r in csv.DictReader(fh) if r.get("output") and r.get("status")]
     except (OSError, UnicodeDecodeError, csv.Error):
         return []

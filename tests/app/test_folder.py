@@ -19,6 +19,7 @@ from inference.batch_log import APP_LOG, RANK_LOGS
 from inference.predict_outputs import SUMMARY, output_paths, output_stems, read_summary
 from tests.app import support
 from tests.app.support import SAMPLES, SlowPredictor, factory_for, grey_image, write_png
+from tests.inference.test_bad_inputs import needs_heif_tools
 from tests.tiny_weights import write_tiny_weights
 
 
@@ -71,6 +72,7 @@ def test_thumbnails_are_made_off_the_gui_thread(qtbot, session, images):
     assert threads and all(t is not threading.main_thread() for t in threads)
 
 
+@needs_heif_tools
 def test_a_heic_photo_gets_its_thumbnail(qtbot, session, tmp_path):
     """An iPhone's HEIC photo, which Pillow does not read, gets a thumbnail from the app's reader (libheif's tools)
     and is not marked unreadable (it was: no thumbnail, then a whole decode only to find it reads)."""

@@ -76,7 +76,7 @@ def test_help_shows_the_defaults(capsys):
     with pytest.raises(SystemExit):
         main(["evaluate", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "default: docs/eval" in out and "overwrites the committed docs/eval" in out
+    assert "default: docs/eval: the committed tables, replaced only with --overwrite" in out
     assert "--split NAME" in out and "default: test" in out
 
 
@@ -227,7 +227,7 @@ def test_no_readable_case_writes_nothing(labelled, tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / "eval.json").write_text("previous")
-    assert _evaluate(data, out, labelled[1]) == 1
+    assert _evaluate(data, out, labelled[1], "--overwrite") == 1
     err = _lines(capsys.readouterr().err)
     assert err[-1].startswith("error: none of the 2 cases of") and "nothing to evaluate" in err[-1], err
     assert (out / "eval.json").read_text() == "previous" and not (out / "eval.md").exists()
@@ -259,7 +259,7 @@ def test_a_failed_write_is_one_line_and_keeps_the_previous_table(labelled, tmp_p
     out = tmp_path / "out"
     (out / "eval.json").mkdir(parents=True)  # in the way of the file: its write fails after the run
     (out / "eval.md").write_text("previous")
-    assert _evaluate(labelled[0], out, labelled[1]) == 1
+    assert _evaluate(labelled[0], out, labelled[1], "--overwrite") == 1
     err = _lines(capsys.readouterr().err)
     assert err[-1] == (f"error: results not written: {out / 'eval.json'}: a folder has this name (earlier results "
                        "there are left as they were)"), err

@@ -17,7 +17,7 @@ from cli.predict_args import (
     check_box_use,
     check_person,
     expand,
-    missing_folders,
+    missing_inputs,
     parse_box,
     subfolders_note,
 )
@@ -132,10 +132,11 @@ def test_a_mistyped_folder_is_refused_before_anything_is_made(tmp_path, capsys):
     assert main(["predict", typed, "--out", str(tmp_path / "o")]) == 2
     assert capsys.readouterr().err.strip() == f"error: {typed} does not exist"
     assert not (tmp_path / "o").exists()
-    assert missing_folders([str(tmp_path), typed]) == f"{typed} does not exist"
+    assert missing_inputs([str(tmp_path), typed]) == f"{typed} does not exist"
     (tmp_path / "a.jpg").write_bytes(b"")
-    assert missing_folders([f"{tmp_path / 'a.jpg'}/"]) == f"{tmp_path / 'a.jpg'}/ is not a folder"
-    assert missing_folders([str(tmp_path / "gone.jpg"), f"{tmp_path}/"]) == ""  # a missing image: the reader says it
+    assert missing_inputs([f"{tmp_path / 'a.jpg'}/"]) == f"{tmp_path / 'a.jpg'}/ is not a folder"
+    # a missing image too (it was read as an image that failed: exit 1, OUT made; sweep 118)
+    assert missing_inputs([str(tmp_path / "gone.jpg"), f"{tmp_path}/"]) == f"{tmp_path / 'gone.jpg'} does not exist"
 
 
 def test_the_output_folders_rank_logs_are_no_subfolder_not_searched(tmp_path):

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+# (widgets/main_window.py TypingKeys: why they are not the shortcuts then)
+ONE_KEY_NOTE = ("Keys without Ctrl or Alt (N, R, P, 1, 3, 7, 9) act on the Photo tab only, and not while a list, a "
+                "text field or a box has the keyboard focus: typed there, they search it. Alt and a menu's "
+                "underlined letter opens it; Tab moves between the controls and views.")
 
 MOUSE = (  # (where, key or gesture, what it does); "focused": after Tab (or a click) onto that view
     ("3D view", "Left-drag", "rotate"),
@@ -88,6 +101,9 @@ class ShortcutsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         lay = QVBoxLayout(self)
+        self.note = QLabel(ONE_KEY_NOTE)
+        self.note.setWordWrap(True)
+        lay.addWidget(self.note)
         lay.addWidget(self.table)
         lay.addWidget(buttons)
         self.resize(560, 600)

@@ -233,6 +233,7 @@ def test_the_shortcuts_list_fits_its_rows_and_tells_the_truth(qtbot, window):
     assert any(k == "+ / -" and "centre" in t for k, t in rows)
     for key in ("Up / Down", "Enter or double-click a row", "Left / Right", "Alt+Left", "Alt+Right"):
         assert key in said, key
+    assert "Photo tab only" in dlg.note.text()  # (the one-key shortcuts: widgets/main_window.py TypingKeys)
     dlg.close()
 
 

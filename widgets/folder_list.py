@@ -11,7 +11,6 @@ from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QCheckBox,
     QHBoxLayout,
     QLabel,
@@ -195,6 +194,10 @@ class FolderList(QWidget):
         self._follow.timeout.connect(self._open_current)
         self.list.selectionModel().currentChanged.connect(self._on_current)
         self.list.installEventFilter(self)
+        # a button held on the list (its own presses, not QApplication.mouseButtons(): that global state can be
+        # left "down" by a press whose release went elsewhere, and the image would then never follow the keys)
+        self._pressed = False
+        self.list.viewport().installEventFilter(self)
         self.list.clicked.connect(self._on_click)
         self.run_all.clicked.connect(lambda _=False: self.runAllRequested.emit())
         self.cancel.clicked.connect(lambda _=False: self.cancelRequested.emit())
@@ -267,7 +270,7 @@ class FolderList(QWidget):
         """The current row's image, unless it is the one shown (opened again, it would be fitted anew). keyed:
         Enter or Space, which also open the row Tab made current without selecting it (entering the list alone
         opens nothing)."""
-        if not keyed and QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+        if not keyed and self._pressed:
             self._follow.start()  # a press or drag: its click opens it, or this once the button is up
             return
         current = self.list.currentIndex()
@@ -281,6 +284,12 @@ class FolderList(QWidget):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
         """Enter or Space on the list: the current row's image at once."""
+        if obj is self.list.viewport():
+            if event.type() == QEvent.Type.MouseButtonPress:
+                self._pressed = True
+            elif event.type() in (QEvent.Type.MouseButtonRelease, QEvent.Type.Leave):
+                self._pressed = False
+            return super().eventFilter(obj, event)
         if obj is self.list and event.type() == QEvent.Type.KeyPress and event.key() in OPEN_KEYS \
                 and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             self._follow.stop()

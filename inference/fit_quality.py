@@ -149,24 +149,34 @@ def verdict(values: dict[str, float]) -> str:
     return "doubtful"
 
 
-def facing_angle(joints: np.ndarray, world: np.ndarray | None) -> float:
-    """Degrees between the way a fitted body faces (SMPL joints (24, 3) in the camera frame: y up, z towards the
-    viewer) and the way the detector's 3D world landmarks face (world (33, 3), BlazePose's axes: y down, z away);
-    NaN without landmarks. A body faces along (its left - its right) x (neck - pelvis), from the shoulders and hips."""
-    if world is None:
-        return math.nan
+def body_forward(joints: np.ndarray) -> np.ndarray:
+    """(3,) the way a body faces, unnormalised, from SMPL joints (24, 3): (its left - its right) x (neck - pelvis),
+    over the shoulders and hips (in the joints' own frame)."""
     j = np.asarray(joints, np.float64)
+    return np.cross((j[16] - j[17]) + (j[1] - j[2]), j[12] - j[0])
+
+
+def landmarks_forward(world: np.ndarray) -> np.ndarray:
+    """(3,) the way the detector's 3D world landmarks (33, 3) face, in the camera frame (BlazePose's y down and z away
+    become y up and z towards the viewer), over the shoulders and hips as `body_forward`."""
     w = np.asarray(world, np.float64) * (1.0, -1.0, -1.0)
+    return np.cross((w[11] - w[12]) + (w[23] - w[24]), (w[11] + w[12]) / 2 - (w[23] + w[24]) / 2)
 
-    def forward(left_right, up) -> np.ndarray:
-        return np.cross(left_right, up)
 
-    fit = forward((j[16] - j[17]) + (j[1] - j[2]), j[12] - j[0])
-    det = forward((w[11] - w[12]) + (w[23] - w[24]), (w[11] + w[12]) / 2 - (w[23] + w[24]) / 2)
-    n = np.linalg.norm(fit) * np.linalg.norm(det)
+def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
+    """Degrees between two vectors (3,); NaN where either has no length."""
+    n = np.linalg.norm(a) * np.linalg.norm(b)
     if not np.isfinite(n) or n < 1e-12:
         return math.nan
-    return float(np.degrees(np.arccos(np.clip(np.dot(fit, det) / n, -1.0, 1.0))))
+    return float(np.degrees(np.arccos(np.clip(np.dot(a, b) / n, -1.0, 1.0))))
+
+
+def facing_angle(joints: np.ndarray, world: np.ndarray | None) -> float:
+    """Degrees between the way a fitted body faces (SMPL joints (24, 3) in the camera frame: y up, z towards the
+    viewer) and the way the detector's 3D world landmarks face (world (33, 3)); NaN without landmarks."""
+    if world is None:
+        return math.nan
+    return angle_deg(body_forward(joints), landmarks_forward(world))
 
 
 def _photo_projection(pred, vertices, joints):

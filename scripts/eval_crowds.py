@@ -16,6 +16,12 @@ side-on: `facing`, from the ground-truth joints) and for people hidden by nearer
 24 fitted SMPL joints with the person's own (similarity Procrustes), per matched person, bucketed by the
 person's full height in pixels.
 
+--verdicts also judges the app's fit verdict (`inference/fit_quality.py`) against ground truth: every matched
+person is fitted as the app fits (refinement on, so the PA-MPJPE table is then of refined fits), a fit is wrong when
+its PA-MPJPE is over WRONG_MM or it faces more than 90 degrees away from the person's own joints, and the verdicts are
+counted right / wrong, with and without the rule that leaves the keypoint numbers out where the fit and the
+detector's 3D landmarks face opposite ways (FACING_LIMIT_DEG).
+
 A frame that does not read (a truncated NNNNN_people.npz) is named on stderr and left out, and counted in the
 title; exit 1 when none reads (nothing written). A folder that holds no crowd frames (a synth set's cases), an
 --out or --rows that is a folder and a negative --limit are one line and exit 2 before the run.
@@ -35,6 +41,10 @@ BUCKETS = ((50, 60), (60, 90), (90, 150), (150, 400))
 MIN_VISIBLE = 0.5
 SIDE_ON = 0.015    # |facing| below this: side-on (see facing)
 OCCLUDED = 0.2     # more than this fraction of the body inside the frame hidden by nearer people
+# --verdicts: a fit further than this from the person (PA-MPJPE, mm) is wrong. The crowd fits' errors have their middle
+# half at 54-118 mm and no fit facing the wrong way is under it (sweep122, 321 people)
+WRONG_MM = 100.0
+VERDICTS = ("good", "doubtful", "bad", "unknown")
 # what the run reads of each frame's NNNNN_people.npz
 PEOPLE_KEYS = ("height", "visible", "in_frame", "head_in_frame", "lsp2d", "full_box", "joints3d", "box")
 
@@ -44,6 +54,57 @@ def facing(lsp2d: np.ndarray, height: float) -> float:
     of the subject's left-minus-right shoulder and hip x offsets over the body height; > 0 facing the camera
     (their left on the image's right), < 0 back to it, about 0 side-on."""
     return float((lsp2d[9, 0] - lsp2d[8, 0] + lsp2d[3, 0] - lsp2d[2, 0]) / 2 / max(height, 1.0))
+
+
+def judge_fit(out, gt_joints: np.ndarray, pa_mm: float) -> dict:
+    """One matched fit's verdict against ground truth (--verdicts): the verdict, the verdict the same fit gets without
+    the detector's 3D landmarks (before the facing rule), the angles between the ways the fit, the person (gt_joints
+    (24, 3)) and the detector's landmarks face, and whether the fit is wrong (PA-MPJPE over WRONG_MM or facing more
+    than FACING_LIMIT_DEG away from the person)."""
+    from dataclasses import replace
+
+    from inference.fit_quality import FACING_LIMIT_DEG, angle_deg, assess, body_forward, landmarks_forward
+
+    q = assess(out)
+    person = out.people[out.person] if 0 <= out.person < len(out.people) else None
+    landmarks = person is not None and person.world is not None
+    blind = replace(out, people=tuple(replace(p, world=None) if n == out.person else p
+                                      for n, p in enumerate(out.people))) if landmarks else out
+    truth = body_forward(gt_joints)
+    fit_gt = angle_deg(body_forward(out.mesh.joints), truth)
+    return dict(verdict=q.verdict, verdict_before=assess(blind).verdict if landmarks else q.verdict,
+                facing=q.facing_deg, fit_gt_deg=fit_gt,
+                det_gt_deg=angle_deg(landmarks_forward(person.world), truth) if landmarks else float("nan"),
+                wrong=bool(pa_mm > WRONG_MM or fit_gt > FACING_LIMIT_DEG))
+
+
+def verdict_lines(judged: list[dict]) -> list[str]:
+    """The --verdicts section of the table (markdown lines)."""
+    from inference.fit_quality import FACING_LIMIT_DEG
+
+    lines = ["", f"## Fit verdicts against ground truth ({len(judged)} matched fits, refined as in the app)", "",
+             f"A fit is wrong when its PA-MPJPE is over {WRONG_MM:.0f} mm or it faces more than "
+             f"{FACING_LIMIT_DEG:.0f} degrees away from the person. \"before\": the same fits judged without the "
+             "detector's 3D landmarks, i.e. without the rule that leaves part agreement and PCK out where the fit and "
+             "the landmarks face opposite ways.", "",
+             "| verdict | right | wrong | wrong share | before: right | before: wrong |", "|---|---|---|---|---|---|"]
+    for v in VERDICTS:
+        now = [j["wrong"] for j in judged if j["verdict"] == v]
+        old = [j["wrong"] for j in judged if j["verdict_before"] == v]
+        if now or old:
+            share = f"{np.mean(now):.2f}" if now else "-"
+            lines.append(f"| {v} | {now.count(False)} | {now.count(True)} | {share} | {old.count(False)} | "
+                         f"{old.count(True)} |")
+    fired = [j for j in judged if j["facing"] > FACING_LIMIT_DEG]
+    fit_right = sum(j["fit_gt_deg"] <= FACING_LIMIT_DEG for j in fired)
+    det_right = sum(j["det_gt_deg"] <= FACING_LIMIT_DEG for j in fired)
+    lines += ["", f"- The facing rule fired on {len(fired)} fits: the fit faced the person's way in {fit_right}, the "
+                  f"detector's landmarks in {det_right}.",
+              f"- Bad verdicts on right fits: {sum(j['verdict'] == 'bad' and not j['wrong'] for j in judged)} "
+              f"(before: {sum(j['verdict_before'] == 'bad' and not j['wrong'] for j in judged)}); good verdicts on "
+              f"wrong fits: {sum(j['verdict'] == 'good' and j['wrong'] for j in judged)} (before: "
+              f"{sum(j['verdict_before'] == 'good' and j['wrong'] for j in judged)})."]
+    return lines
 
 
 def crowd_folder_refusal(data: Path) -> str:
@@ -104,6 +165,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=out_path, default=None, help="write the tables here (markdown)")
     ap.add_argument("--limit", type=whole_number(0), default=0, help="first N frames only (default: 0, all)")
     ap.add_argument("--no-fit", action="store_true", help="detection only")
+    ap.add_argument("--verdicts", action="store_true",
+                    help="also judge the app's fit verdicts against ground truth (fits refined, as in the app)")
     ap.add_argument("--pictures", type=out_path, default=None, help="folder for a few frames with boxes drawn")
     ap.add_argument("--rows", type=out_path, default=None,
                     help="write one JSON row per ground-truth person here (frame, height, visibility, found, and "
@@ -113,6 +176,8 @@ def main(argv=None) -> int:
     why = (crowd_folder_refusal(args.data) or file_out_refusal("--out", args.out, "crowds_table.md")
            or file_out_refusal("--rows", args.rows, "rows.json")
            or (make_out_folder(args.pictures).replace("--out", "--pictures", 1) if args.pictures else ""))
+    if args.verdicts and args.no_fit:
+        why = "--verdicts judges fits: not with --no-fit"
     if why:
         print(f"error: {why}", file=sys.stderr)
         return 2
@@ -132,6 +197,7 @@ def main(argv=None) -> int:
     frames = frame_indices(args.data)[: args.limit or None]
     pred = None  # loaded at the first frame that reads (none reads: exit 1 without loading the models)
     rows, fps, det_times, fit_times, frame_times, scored, left_out = [], 0, [], [], [], [], []
+    judged = []  # --verdicts: judge_fit of every matched fit
     n_det = 0
     for i in frames:
         f, why = read_crowd_frame(args.data, i)
@@ -140,7 +206,7 @@ def main(argv=None) -> int:
             left_out.append(i)
             continue
         if pred is None:
-            pred = Predictor(detect="on")
+            pred = Predictor(detect="on", refine=args.verdicts)
         scored.append(i)
         shape = f.image.shape
         P = f.people
@@ -162,6 +228,8 @@ def main(argv=None) -> int:
                 fit_times.append(time.perf_counter() - t2)
                 if m[k] >= 0:
                     err[int(m[k])] = float(pa_mpjpe(out.mesh.joints[None], P["joints3d"][m[k]][None])[0]) * 1000
+                    if args.verdicts:
+                        judged.append(judge_fit(out, P["joints3d"][m[k]], err[int(m[k])]))
         frame_times.append(time.perf_counter() - t0)
         for g in range(len(f)):
             rows.append(dict(frame=i, height=float(P["height"][g]), visible=float(P["visible"][g]),
@@ -230,6 +298,8 @@ def main(argv=None) -> int:
         e = err[s & ~np.isnan(err)]
         lines.append(f"| {lo}-{hi} | {s.sum()} | {found[s].mean() if s.any() else float('nan'):.3f} | "
                      + (f"{e.mean():.1f} | {np.median(e):.1f} | {len(e)} |" if len(e) else "- | - | 0 |"))
+    if args.verdicts:
+        lines += verdict_lines(judged)
     text = "\n".join(lines) + "\n"
     print(text)
     import json

@@ -72,3 +72,40 @@ def test_a_truncated_people_file_is_named_and_left_out(tmp_path, capsys):
     assert said[0].startswith(f"left out: frame 0: {crowd / '00000_people.npz'}: ") and "cut short" in said[0], said
     assert said[1:] == [f"error: none of the 1 frames in {crowd} could be read: nothing to score"]
     assert not out.exists()
+
+
+def test_verdicts_are_counted_right_and_wrong_with_and_without_the_facing_rule(tmp_path, capsys):
+    """--verdicts: the table counts each verdict's right and wrong fits, now and before the facing rule, and says
+    who faced the person's way where the rule fired; with --no-fit it is refused before the run."""
+    nan = float("nan")
+    judged = [dict(verdict="good", verdict_before="good", facing=10.0, fit_gt_deg=5.0, det_gt_deg=6.0, wrong=False),
+              dict(verdict="doubtful", verdict_before="bad", facing=170.0, fit_gt_deg=12.0, det_gt_deg=168.0,
+                   wrong=False),
+              dict(verdict="good", verdict_before="good", facing=nan, fit_gt_deg=150.0, det_gt_deg=nan, wrong=True)]
+    text = "\n".join(eval_crowds.verdict_lines(judged))
+    assert "| good | 1 | 1 | 0.50 | 1 | 1 |" in text
+    assert "| doubtful | 1 | 0 | 0.00 | 0 | 0 |" in text and "| bad | 0 | 0 | - | 1 | 0 |" in text
+    assert "fired on 1 fits: the fit faced the person's way in 1, the detector's landmarks in 0" in text
+    assert "Bad verdicts on right fits: 0 (before: 1); good verdicts on wrong fits: 1 (before: 1)" in text
+    crowd = _crowd(tmp_path / "crowd")
+    assert eval_crowds.main([str(crowd), "--no-fit", "--verdicts"]) == 2
+    assert "--verdicts judges fits" in _err(capsys)
+
+
+def test_a_fit_is_judged_against_its_own_ground_truth():
+    """judge_fit on the self-consistent fit of tests/inference/test_fit_quality.py: right against its own joints,
+    wrong against a person turned round; with landmarks that face the other way, doubtful now and good before."""
+    from dataclasses import replace
+
+    from inference.body_model import BodyModel
+    from tests.inference.test_fit_quality import _rendered, _world
+
+    out = _rendered(BodyModel())
+    joints = np.asarray(out.mesh.joints, np.float64)
+    right = eval_crowds.judge_fit(out, joints, 20.0)
+    assert not right["wrong"] and right["fit_gt_deg"] < 1 and right["verdict"] == right["verdict_before"] == "good"
+    turned = joints * (-1.0, 1.0, -1.0)  # the person seen from behind
+    assert eval_crowds.judge_fit(out, turned, 20.0)["wrong"] and eval_crowds.judge_fit(out, joints, 150.0)["wrong"]
+    mirrored = replace(out, people=(replace(out.people[0], world=_world(joints, mirrored=True)),))
+    j = eval_crowds.judge_fit(mirrored, joints, 20.0)
+    assert (j["verdict"], j["verdict_before"]) == ("doubtful", "good") and j["det_gt_deg"] > 175

@@ -239,8 +239,9 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self._export_bodies: dict[int, tuple] = {}  # export job -> the bodies it writes
         self.exporter.done.connect(self.exported)
         self.exporter.exists.connect(self.exportExists)
-        self.exporter.failed.connect(self.exportFailed)
+        # (before exportFailed, as _on_exported before exported: a listener of the signal finds the job settled)
         self.exporter.failed.connect(lambda job, *_: self._export_bodies.pop(job, None))  # (wrote nothing)
+        self.exporter.failed.connect(self.exportFailed)
         self._export_jobs: dict[int, tuple] = {}  # job -> (writer, path) of exports that may be sent again
         self._export_notes: dict[int, str] = {}  # job -> what the user should know of it (export_note)
         self._export_serial = 0

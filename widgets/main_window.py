@@ -597,13 +597,13 @@ class MainWindow(ExportDialogs, QMainWindow):
         from .box_dialog import PersonBoxDialog
 
         shown = self.session.shown
-        if shown is None or self.photo.shown is None:
+        if shown is None:
             self.controller.status.emit("open a photo first, then Shift+drag a box around the person the search "
                                         "missed")
             return False
         h, w = shown.image.shape[:2]
         region, _ = self.photo.canvas.visible_region()
-        s = self.photo.shown.scale
+        s = shown.scale  # (display px per photo px: the canvas shows the display copy)
         box = ((region.left() / s, region.top() / s, region.right() / s, region.bottom() / s)
                if not region.isEmpty() else (0, 0, w, h))
         dlg = PersonBoxDialog(box, (w, h), self)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.qt_images import to_qimage
 
+from .hidpi import hidpi_pixmap
 from .people_overlay import box_color
 from .quality_badge import paint_verdict, soft_text
 
@@ -49,14 +50,6 @@ def thumbnail(display: np.ndarray, box, scale: float, size: QSize = THUMB) -> QI
     xb, yb = int(min(w, np.ceil(x1 + mx))), int(min(h, np.ceil(y1 + my)))
     crop = np.ascontiguousarray(display[ya:max(yb, ya + 1), xa:max(xb, xa + 1)])
     return to_qimage(crop).scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-
-
-def hidpi_pixmap(size: QSize, dpr: float) -> QPixmap:
-    """A pixmap of `size` logical px with `dpr` device px per px: sharp on a high-DPI screen (a plain QPixmap(size)
-    was stretched there, blurred)."""
-    pm = QPixmap(max(1, round(size.width() * dpr)), max(1, round(size.height() * dpr)))
-    pm.setDevicePixelRatio(dpr)
-    return pm
 
 
 def person_thumb(display: np.ndarray | None, box, scale: float, dpr: float = 1.0) -> QPixmap:

@@ -9,6 +9,8 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
+from .hidpi import hidpi_pixmap
+
 TEXT_CONTRAST = 4.5  # WCAG AA for normal text: the verdict colour at 2.0:1 (amber on grey) was hard to read
 WARN_COLOR = (179, 107, 0)  # the warning's hue (its text is shaded from it to TEXT_CONTRAST)
 
@@ -90,9 +92,7 @@ def paint_verdict(p: QPainter, rect: QRectF, rgb, verdict: str = "", outline: QC
 
 def verdict_pixmap(rgb, size: int = 12, dpr: float = 1.0, verdict: str = "") -> QPixmap:
     """The verdict's dot `size` logical px wide, drawn at `dpr` device px per px (sharp on a high-DPI screen)."""
-    side = max(1, round(size * dpr))
-    pm = QPixmap(side, side)
-    pm.setDevicePixelRatio(dpr)
+    pm = hidpi_pixmap(QSize(size, size), dpr)
     pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)
     paint_verdict(p, QRectF(0.5, 0.5, size - 1, size - 1), rgb, verdict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractProxyModel, QAbstractTableModel, QModelIndex, QObject, Qt
 
 from inference.metrics import IoUAccumulator
 
@@ -148,6 +148,24 @@ class DatasetTableModel(QAbstractTableModel):
             parts.append(f"{missing} not scored (ground truth unreadable)")
         return " · ".join(parts)
 
+    def sort_values(self, column: int) -> list:
+        """Each row's sort key of one column (SORT_ROLE): metrics as floats (inf where not scored), text as text."""
+        return [self._sort_value(r, column) for r in range(len(self._cases))]
+
+    def _sort_value(self, row: int, col: int):
+        res = self._results[row]
+        name, attr, _fmt, scale = COLUMNS[col]
+        if col == 0:
+            return self._cases[row].case_id
+        if name == "status":
+            return status_of(res)
+        if name == "person":
+            return person_of(res)
+        if res is None or res.error:
+            return math.inf
+        v = getattr(res, attr) * scale
+        return float(v) if math.isfinite(v) else math.inf
+
     # ---------------------------------------------------------------- Qt model
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._cases)
@@ -168,7 +186,9 @@ class DatasetTableModel(QAbstractTableModel):
         row, col = index.row(), index.column()
         case, res = self._cases[row], self._results[row]
         name, attr, fmt, scale = COLUMNS[col]
-        if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
+        if role == SORT_ROLE:
+            return self._sort_value(row, col)
+        if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
                 return case.case_id
             if name == "status":
@@ -176,10 +196,8 @@ class DatasetTableModel(QAbstractTableModel):
             if name == "person":
                 return person_of(res)
             if res is None or res.error:
-                return math.inf if role == SORT_ROLE else ""
+                return ""
             v = getattr(res, attr) * scale
-            if role == SORT_ROLE:
-                return float(v) if math.isfinite(v) else math.inf
             return fmt.format(v) if math.isfinite(v) else "–"
         if role == Qt.ItemDataRole.ToolTipRole and res is not None and (res.error or res.note):
             return res.error or res.note
@@ -218,69 +236,167 @@ def row_normalised(conf: np.ndarray) -> np.ndarray:
         return np.where(sums > 0, conf / np.where(sums > 0, sums, 1), np.nan)
 
 
-class DatasetSortProxy(QSortFilterProxyModel):
-    """Sorts by SORT_ROLE (metric values as floats; unfinished rows last). `set_range(metric, lo, hi)` shows
-    only the rows whose value of that metric lies in [lo, hi) ([lo, hi] with closed=True: the last bin of a
-    numpy histogram), as a histogram bin counts them; `set_range(None)` shows every row."""
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(False)
-        self.range: tuple[str, float, float, bool] | None = None
-        self._keys: list | None = None  # each source row's sort key while `sort` runs (see there)
-
-    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        """Sort by `column`. Each row's key is read once, before Qt's sort (which compares each row about log2(n)
-        times, each comparison a call into Python, and asking the model for both values in each made a 5000-case
-        table take 0.4 s a sort); unfinished rows last in either order."""
-        m = self.sourceModel()
-        if m is not None and 0 <= column < m.columnCount():
-            self._keys = [self._key(m.data(m.index(r, column), SORT_ROLE), order) for r in range(m.rowCount())]
-        try:
-            super().sort(column, order)
-        finally:
-            self._keys = None
-
-    @staticmethod
-    def _key(value, order) -> tuple:
-        """A row's sort key: numbers as floats (case ids too), text as text; a row with no finite value sorts
-        after the others in the given order (Qt reverses the comparison for a descending sort)."""
+def sorted_rows(values: list, descending: bool = False) -> list[int]:
+    """Indices of `values` (one sort key per source row) in sorted order: numbers (numeric text included) as numbers,
+    other text as text after them in ascending order; rows without a finite value (not scored, failed) last in either
+    order, in their own order; equal keys keep their order (a stable sort both ways, as a table's sort is)."""
+    keyed, last = [], []
+    for r, value in enumerate(values):
         try:
             v = float(value)
         except (TypeError, ValueError):
-            return (1, 0.0, str(value))
+            keyed.append(((1, 0.0, str(value)), r))
+            continue
         if math.isfinite(v):
-            return (1 if order == Qt.SortOrder.DescendingOrder else 0, v, "")
-        return (0 if order == Qt.SortOrder.DescendingOrder else 1, 0.0, "")
+            keyed.append(((0, v, ""), r))
+        else:
+            last.append(r)
+    keyed.sort(key=lambda kr: kr[0], reverse=descending)  # (Python's sort stays stable when reversed)
+    return [r for _, r in keyed] + last
+
+
+class DatasetSortProxy(QAbstractProxyModel):
+    """The table's rows sorted and filtered over the source model (DatasetTableModel): `sort(column, order)` by the
+    SORT_ROLE values (numbers as numbers; unfinished rows last); `set_range(metric, lo, hi)` shows only the rows whose
+    value of that metric lies in [lo, hi) ([lo, hi] with closed=True: the last bin of a numpy histogram), as a
+    histogram bin counts them; `set_range(None)` shows every row.
+
+    Not a QSortFilterProxyModel: its sort asked Python for each of its n log n comparisons and re-sorted that way on
+    every reset and filter change, which held the GUI thread for 0.2-0.9 s over 5000 cases (sweep123). Here one
+    Python sort of the n keys decides the order, and the view follows through layoutChanged (selection kept). Neither
+    order nor filter follows new scores by itself (a row moving under the pointer on every score would be worse):
+    the panel calls `sort` and `refilter` when it chooses to."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.range: tuple[str, float, float, bool] | None = None
+        self._column = -1
+        self._order = Qt.SortOrder.AscendingOrder
+        self._rows: list[int] = []  # proxy row -> source row
+        self._where: dict[int, int] = {}  # source row -> proxy row (shown rows only)
+
+    # ---------------------------------------------------------------- the source
+    def setSourceModel(self, model) -> None:  # noqa: N802
+        old = self.sourceModel()
+        if old is not None:
+            for signal, slot in self._wiring(old):
+                signal.disconnect(slot)
+        self.beginResetModel()
+        super().setSourceModel(model)
+        if model is not None:
+            for signal, slot in self._wiring(model):
+                signal.connect(slot)
+        self._rows = self._shown_rows()
+        self._index_rows()
+        self.endResetModel()
+
+    def _wiring(self, model) -> list:
+        return [(model.modelAboutToBeReset, self.beginResetModel), (model.modelReset, self._source_reset),
+                (model.dataChanged, self._source_data_changed), (model.headerDataChanged, self.headerDataChanged),
+                # (the table model only resets; any other change of its rows is taken as one)
+                (model.rowsInserted, self._source_rows_moved), (model.rowsRemoved, self._source_rows_moved),
+                (model.rowsMoved, self._source_rows_moved), (model.layoutChanged, self._source_rows_moved)]
+
+    def _source_reset(self) -> None:
+        self._rows = self._shown_rows()
+        self._index_rows()
+        self.endResetModel()
+
+    def _source_rows_moved(self, *_args) -> None:
+        self.beginResetModel()
+        self._source_reset()
+
+    def _source_data_changed(self, top_left, bottom_right, roles=()) -> None:
+        shown = [self._where[r] for r in range(top_left.row(), bottom_right.row() + 1) if r in self._where]
+        if shown:
+            self.dataChanged.emit(self.index(min(shown), top_left.column()),
+                                  self.index(max(shown), bottom_right.column()), roles)
+
+    # ---------------------------------------------------------------- order and filter
+    def sortColumn(self) -> int:  # noqa: N802
+        return self._column
+
+    def sortOrder(self):  # noqa: N802
+        return self._order
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        self._column, self._order = column, order
+        self._relayout()
 
     def set_range(self, metric: str | None, lo: float = 0.0, hi: float = 0.0, closed: bool = False) -> None:
-        self.beginFilterChange()
         self.range = None if metric is None else (metric, float(lo), float(hi), bool(closed))
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._relayout()
 
     def refilter(self) -> None:
         """Filter again (the scores changed: a case may have come into the range)."""
-        self.beginFilterChange()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._relayout()
 
-    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:  # noqa: N802
-        if self.range is None:
-            return True
-        metric, lo, hi, closed = self.range
-        v = self.sourceModel().metric_value(source_row, metric)
-        return math.isfinite(v) and lo <= v and (v <= hi if closed else v < hi)
+    def _shown_rows(self) -> list[int]:
+        """Source rows in the proxy's order (the sort column's keys, read once each), those outside the range left
+        out."""
+        m = self.sourceModel()
+        if m is None:
+            return []
+        n = m.rowCount()
+        if 0 <= self._column < m.columnCount():
+            rows = sorted_rows(m.sort_values(self._column), self._order == Qt.SortOrder.DescendingOrder)
+        else:
+            rows = list(range(n))
+        if self.range is not None:
+            metric, lo, hi, closed = self.range
+            rows = [r for r in rows if _in_range(m.metric_value(r, metric), lo, hi, closed)]
+        return rows
 
-    def lessThan(self, left, right) -> bool:  # noqa: N802
-        keys = self._keys
-        if keys is not None:
-            return keys[left.row()] < keys[right.row()]
-        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
-        try:
-            fa, fb = float(a), float(b)
-        except (TypeError, ValueError):
-            return str(a) < str(b)
-        a_open, b_open = not math.isfinite(fa), not math.isfinite(fb)  # unfinished (or unscored) cases
-        if a_open != b_open:  # last in either order: a descending sort shows the "less" rows last
-            return a_open if self.sortOrder() == Qt.SortOrder.DescendingOrder else b_open
-        return fa < fb
+    def _index_rows(self) -> None:
+        self._where = {r: k for k, r in enumerate(self._rows)}
+
+    def _relayout(self) -> None:
+        """The new order and filter, the view's selection and current row carried over (or dropped where filtered
+        out)."""
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        sources = [self.mapToSource(i) for i in old]
+        self._rows = self._shown_rows()
+        self._index_rows()
+        self.changePersistentIndexList(old, [self.mapFromSource(s) for s in sources])
+        self.layoutChanged.emit()
+
+    # ---------------------------------------------------------------- Qt proxy model
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        m = self.sourceModel()
+        return 0 if parent.isValid() or m is None else m.columnCount()
+
+    def index(self, row: int, column: int, parent=QModelIndex()):
+        if parent.isValid() or not (0 <= row < len(self._rows) and 0 <= column < self.columnCount()):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
+    def parent(self, index=QModelIndex()):
+        return QModelIndex()
+
+    def mapToSource(self, proxy_index):  # noqa: N802
+        m = self.sourceModel()
+        if m is None or not proxy_index.isValid() or not 0 <= proxy_index.row() < len(self._rows):
+            return QModelIndex()
+        # (createIndex: the view asks for thousands of cells at a show, and `index` calls back into Python twice)
+        return m.createIndex(self._rows[proxy_index.row()], proxy_index.column())
+
+    def mapFromSource(self, source_index):  # noqa: N802
+        if not source_index.isValid() or source_index.row() not in self._where:
+            return QModelIndex()
+        return self.index(self._where[source_index.row()], source_index.column())
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        m = self.sourceModel()
+        if m is None:
+            return None
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)  # the row's place in the table, not its case's
+        return m.headerData(section, orientation, role)
+
+
+def _in_range(v: float, lo: float, hi: float, closed: bool) -> bool:
+    return math.isfinite(v) and lo <= v and (v <= hi if closed else v < hi)

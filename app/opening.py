@@ -149,8 +149,9 @@ class OpeningMixin:
             failures.append(message)
             self.folder.record(str(path), error=message)
         if img is not None:  # the files after the first that opens are not read yet: the list says theirs later
+            named = set(listed)  # (a list's `in` made a dropped folder of 630 photos cost 65 ms, 1890 half a second)
             failures += [f"{p.name}: not an image ({p.suffix or 'no suffix'})" for p in images[k + 1:]
-                         if p not in listed]
+                         if p not in named]
         if failures:
             n = len(failures)
             self.error.emit(failures[0] if len(images) == 1 else

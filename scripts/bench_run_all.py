@@ -3,10 +3,10 @@
 
     QT_QPA_PLATFORM=offscreen python scripts/bench_run_all.py PHOTO_OR_FOLDER...
 
-Each mode writes into a fresh temporary folder, every person first: the person detector keeps its search of each
-photo for the later runs of the process, so the second mode's figure leaves out most of its searches. Prints one line
-per mode: seconds, the batch's summary, the meshes written (one per person) and the scenes (one per photo of several
-people), then each photo's label in the list.
+Each mode writes into a fresh temporary folder (removed once its files are counted), every person first: the person
+detector keeps its search of each photo for the later runs of the process, so the second mode's figure leaves out most
+of its searches. Prints one line per mode: seconds, the batch's summary, the meshes written (one per person) and the
+scenes (one per photo of several people), then each photo's label in the list.
 """
 from __future__ import annotations
 
@@ -45,18 +45,19 @@ def main(argv=None) -> int:
     try:
         session.set_images(photos)
         for every in (True, False):
-            out = Path(tempfile.mkdtemp(prefix="bench_run_all_")) / "out"
-            said: list[str] = []
-            session.finished.connect(said.append)
-            t0 = time.perf_counter()
-            session.run_all(out, all_people=every)
-            while not said:
-                app.processEvents()
-                time.sleep(0.01)
-            seconds = time.perf_counter() - t0
-            session.finished.disconnect(said.append)
-            print(f"{'every person' if every else 'person 1    '}: {seconds:.1f} s, {said[0]}; meshes "
-                  f"{len(list(out.glob('*.obj')))}, scenes {len(list(out.glob('*_scene.glb')))}")
+            with tempfile.TemporaryDirectory(prefix="bench_run_all_") as tmp:
+                out = Path(tmp) / "out"
+                said: list[str] = []
+                session.finished.connect(said.append)
+                t0 = time.perf_counter()
+                session.run_all(out, all_people=every)
+                while not said:
+                    app.processEvents()
+                    time.sleep(0.01)
+                seconds = time.perf_counter() - t0
+                session.finished.disconnect(said.append)
+                print(f"{'every person' if every else 'person 1    '}: {seconds:.1f} s, {said[0]}; meshes "
+                      f"{len(list(out.glob('*.obj')))}, scenes {len(list(out.glob('*_scene.glb')))}")
             print("    " + "; ".join(f"{p.name}: {s.label}" for p, s in zip(photos, session.model.statuses)))
     finally:
         session.shutdown()

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.dataset_model import METRICS, DatasetSortProxy
+from app.dataset_model import COLUMNS, METRICS, DatasetSortProxy
 from inference.parts import PALETTE
 
 from .compare_meshes import GT_MESH_HINT, PRED_MESH_HINT, MeshPair
@@ -41,6 +41,7 @@ PAUSED = "paused"  # said after the count while the run waits for the photo's fi
 PAUSED_TIP = ("paused while the image on the Photo tab is fitted: the run goes on by itself once that fit is done "
               "(the case it was scoring is scored again from its start)")
 DETAIL_HINT = "Click a row to compare ground truth and prediction."
+CELL_PAD_PX = 8  # either side of a cell's text (the style's margin and a little air)
 RESORT_MS = 300  # new scores re-sort the table, histogram and heading at most this often
 # ... and at most this share of the time: a 5000-case table takes about 0.2 s a sort and histogram, so its updates
 # come every 2 s, and the window answers clicks and scrolling in between
@@ -169,9 +170,10 @@ class DatasetPanel(QWidget):
         self.table.installEventFilter(self)
         self.table.doubleClicked.connect(self._open_row)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # widths from the first rows, not all of them: measuring 500 rows on every change stalled the GUI
-        self.table.horizontalHeader().setResizeContentsPrecision(50)
+        # widths from the font and the texts each column can hold, set once a dataset opens (`fit_columns`): Qt's
+        # ResizeToContents measured 50 rows of every column through the model at each layout pass, 0.1-0.3 s of
+        # the GUI thread at the tab's first show (sweep123); a user can widen a column
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # the status column takes what is left, not its header's width (at 1280 px the table scrolled sideways)
         self.table.horizontalHeader().setSectionResizeMode(self.ds.model.columnCount() - 1,
                                                            QHeaderView.ResizeMode.Stretch)
@@ -300,7 +302,19 @@ class DatasetPanel(QWidget):
         split = self.ds.reader.split if self.ds.reader is not None else ""
         return f" ({split} split)" if split and split != "all" else ""
 
+    def fit_columns(self) -> None:
+        """Each column (the stretched status aside) as wide as its header needs (title and sort arrow), or as the
+        widest text it can hold: the case ids listed, numbers of four digits before the point."""
+        header = self.table.horizontalHeader()
+        cell = self.table.fontMetrics()
+        ids = sorted((c.case_id for c in self.ds.model.cases()), key=len)[-20:]  # (the longest few are measured)
+        for col, (name, _attr, fmt, _scale) in enumerate(COLUMNS[:-1]):
+            texts = ids if col == 0 else ["found", "alone"] if name == "person" else [fmt.format(-8888.88)]
+            widest = max((cell.horizontalAdvance(t) for t in texts), default=0) + 2 * CELL_PAD_PX
+            header.resizeSection(col, max(widest, header.sectionSizeHint(col)))  # (the header's: the title alone)
+
     def _on_opened(self, folder: str, n: int) -> None:
+        self.fit_columns()
         split = self.ds.reader.split if self.ds.reader is not None else ""
         i = self.split.findText(split)
         if i >= 0:

@@ -776,6 +776,9 @@ class MainWindow(ExportDialogs, QMainWindow):
                 event.ignore()
                 self._ask_to_discard(lost)
                 return
+        # the workers finish their current step before they are joined (up to a second here): the window goes first,
+        # rather than stand frozen for that time
+        self.hide()
         self.shutdown()
         super().closeEvent(event)
 

@@ -215,7 +215,8 @@ def test_torchrun_two_processes(tmp_path):
     for k in range(4):
         shutil.copy(SAMPLES / f"synthetic_0{k % 3 + 1}.png", src / f"p{k}.png")
     env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
-    env.update(OMP_NUM_THREADS="1", QT_QPA_PLATFORM="offscreen")
+    # TMPDIR: torchrun leaves a torchelastic_* log folder there
+    env.update(OMP_NUM_THREADS="1", QT_QPA_PLATFORM="offscreen", TMPDIR=str(tmp_path))
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "0",
            str(ROOT / "main.py"), "predict", str(src), "--out", str(out), "--detect", "off", "--device", "cpu",
            "--mesh-formats", "obj"]

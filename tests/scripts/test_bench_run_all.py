@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,17 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import bench_run_all  # noqa: E402
 
 
-def test_every_person_writes_both_people_and_their_scene(qapp, tmp_path, capsys):
+def test_every_person_writes_both_people_and_their_scene(qapp, tmp_path, capsys, monkeypatch):
     from inference.detect import detector_available
 
     if not detector_available()[0]:
         pytest.skip("person detector not installed")
     shutil.copy(ROOT / "resources" / "photos" / "two_people.jpg", tmp_path / "two_people.jpg")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     assert bench_run_all.main([str(tmp_path)]) == 0
+    assert not list(scratch.iterdir()), "the benchmark's output folders are removed"
     lines = capsys.readouterr().out.splitlines()
     every, one = (line for line in lines if not line.startswith("    "))
     assert every.startswith("every person: ") and "1 written" in every and "meshes 2, scenes 1" in every, every

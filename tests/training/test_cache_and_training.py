@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -185,7 +186,9 @@ def test_torchrun_two_processes(cache, tmp_path):
     torchrun = Path(sys.executable).parent / "torchrun"
     cmd = [str(torchrun), "--nproc_per_node", "2", "--master_port", str(_free_port()), "main.py", "train-fit",
            "--data", str(cache), "--out", str(out), "--epochs", "1", "--batch-size", "8", "--threads", "1"]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TORCHRUN_TIMEOUT_S)
+    # torchrun leaves a torchelastic_* log folder in the temporary directory: keep it in the test's own
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TORCHRUN_TIMEOUT_S)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     ck = torch.load(out / "latest.pt", map_location="cpu", weights_only=False)
     assert ck["epoch"] == 1 and ck["step"] == (N - max(1, int(N * 0.05))) // 16

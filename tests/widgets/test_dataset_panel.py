@@ -147,3 +147,30 @@ def test_the_same_dataset_dropped_again_on_the_window_keeps_its_scores(qtbot, wi
     with qtbot.waitSignal(ds.finished, timeout=120000):
         assert window.open_dataset(str(synth_dataset)) == 3
     assert all(ds.model.result(r) is not kept[r] for r in range(3))
+
+
+def test_every_column_is_as_wide_as_its_texts_without_measuring_the_rows_at_each_layout(qtbot, window):
+    """The columns are sized once from the font (ResizeToContents re-measured rows at each layout pass: 0.1-0.3 s at
+    the tab's first show, sweep123): every header line with its sort arrow and every cell's text still fit, long
+    case ids and four-digit errors included."""
+    from pathlib import Path
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QHeaderView
+
+    from app.dataset_runner import CaseResult, DatasetCase
+
+    panel, model = window.dataset_panel, window.dataset.model
+    header = panel.table.horizontalHeader()
+    assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.Interactive
+    model.set_cases([DatasetCase(f"{k:05d}" if k else "long_case_name_2018_000123", Path(f"/x/{k}_image.png"))
+                     for k in range(6)])
+    model.set_result(CaseResult(row=0, case=model.case(0), pa_mpjpe=1234.56, mpjpe=-987.6, pve=4321.0, miou=1.0,
+                                swaps=0.5, seconds=12.34))
+    model.set_result(CaseResult(row=1, case=model.case(1), error="file not found"))
+    panel.fit_columns()
+    window.tabs.setCurrentWidget(panel)
+    panel.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # the arrow in a header
+    for col in range(model.columnCount() - 1):
+        assert header.sectionSize(col) >= panel.table.sizeHintForColumn(col), col
+        assert header.sectionSize(col) >= header.sectionSizeHint(col), col

@@ -463,7 +463,8 @@ def test_opening_a_dataset_fills_the_table(qtbot, window, synth_dataset):
     qtbot.mouseClick(h, Qt.MouseButton.LeftButton, pos=QPoint(int(r.left() + (i + 0.5) * r.width() / len(h.counts)),
                                                               int(r.center().y())))
     assert panel.table.model().rowCount() == 3 and not panel.filter_label.isVisible()
-    panel.select_row(1)  # the filter may have moved the current row
+    panel.select_row(1)  # (a filter that hid the chosen case cleared it: its details are read again)
+    qtbot.waitUntil(panel.open_button.isEnabled, timeout=10000)
     panel.open_button.click()
     wait_prediction(qtbot, window)
     assert window.session.shown.source.endswith("00001_image.png")

@@ -199,7 +199,6 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self._merge_time = 0.0
         self.image_list: list[Path] = []
         self.image_index = -1
-        self._current_job = 0
         self._quality = (0, None)  # (job id, FitQuality) from the worker, paired with its result
         self._network_quality = (0, None)  # (job id, FitQuality of the network's own fit) when refined
         self._display_parts = (0, None)  # (job id, its part labels on the display copy) from the worker
@@ -577,7 +576,6 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         person in the user's box)."""
         shown = self.session.shown
         job = self.generation.next()
-        self._current_job = job
         self.session.set_busy(True)
         person = self.session.person if person is None else person
         boxed = isinstance(person, UserBox)

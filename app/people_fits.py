@@ -40,8 +40,8 @@ def people_text(keys) -> str:
 
 class PeopleFitsMixin:
     """The people's fits for Controller (app/controller.py). Its state is set up by Controller.__init__: _kept,
-    _replaced, _everyone, _everyone_job, _everyone_person, _everyone_failed, _whole_image_job, _box_job,
-    _current_job; it uses the controller's signals, session, generation and config, and its jobs (_submit,
+    _replaced, _everyone, _everyone_job, _everyone_person, _everyone_failed, _whole_image_job, _box_job;
+    it uses the controller's signals, session, generation and config, and its jobs (_submit,
     _send, _job_extras), _restore and _shown_status."""
 
     __slots__ = ()  # no state of its own: the controller's, set up in its __init__
@@ -256,7 +256,7 @@ class PeopleFitsMixin:
         self._everyone_person = k
         shown = self.session.shown
         job = self.generation.next()
-        self._current_job = self._everyone_job = job
+        self._everyone_job = job
         self.progress.emit(len(self.session.results), n)
         self.status.emit(f"fitting everyone: person {k + 1} of {n}…")
         self._send(job, shown.image, shown.source, k)

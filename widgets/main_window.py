@@ -607,7 +607,6 @@ class MainWindow(ExportDialogs, QMainWindow):
         box = ((region.left() / s, region.top() / s, region.right() / s, region.bottom() / s)
                if not region.isEmpty() else (0, 0, w, h))
         dlg = PersonBoxDialog(box, (w, h), self)
-        self._box_dialog = dlg  # (tests answer it)
         if not dlg.exec():
             return False
         return bool(self.controller.fit_box(dlg.box()))

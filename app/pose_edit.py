@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference.geometry import axis_angle_to_euler, euler_to_axis_angle
 from inference.types import NUM_BETAS, BodyParams
 
 ANGLE_RANGES = ((-180.0, 180.0), (-89.0, 89.0), (-180.0, 180.0))
@@ -38,11 +37,17 @@ def joint_rotation(params: BodyParams, joint: int) -> np.ndarray:
 
 def joint_euler(params: BodyParams, joint: int) -> np.ndarray:
     """(3,) degrees: a joint's rotation as its sliders' angles (`euler_order`)."""
+    # (imported here: inference.geometry imports torch, 2 s of the GUI thread before the window's first paint when
+    # this module loads with the window; by the first slider a body has been fitted and torch is loaded)
+    from inference.geometry import axis_angle_to_euler
+
     return axis_angle_to_euler(joint_rotation(params, joint), euler_order(joint))
 
 
 def with_joint_euler(params: BodyParams, joint: int, deg) -> BodyParams:
     """A copy of params with one joint's rotation set from its sliders' Euler angles (degrees, `euler_order`)."""
+    from inference.geometry import euler_to_axis_angle
+
     aa = euler_to_axis_angle(np.asarray(deg, np.float64), euler_order(joint)).astype(np.float32)
     if joint == 0:
         return params.with_(global_orient=aa)

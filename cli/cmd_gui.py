@@ -169,27 +169,79 @@ def run(args: argparse.Namespace) -> int:
         cfg = replace(cfg, body_model_path=os.path.abspath(args.body_model))
     if args.device:
         cfg = replace(cfg, device=args.device)
-    prepare_detector()
     controller = Controller(settings, config=cfg)
     window = MainWindow(controller)
     _install_excepthook(window)
     _quit_on_signals(window)
     window.show()
+    detector = DetectorAfterFirstPaint(window)
     QTimer.singleShot(0, lambda: window.start(args.images))
     code = app.exec()
     window.shutdown()
+    detector.join()
     return int(code)
 
 
 def prepare_detector() -> None:
-    """Build the person detector the workers will share, before the window shows: preparing its TFLite
-    models holds the interpreter lock for about 0.1 s, which on a worker thread stalled the window."""
+    """Build the person detector the workers will share (inference.detect.shared_detector) here and now: its
+    TFLite and torch models (and torch's import, if not done yet). The window calls it in a thread of its own once
+    it has painted (`DetectorAfterFirstPaint`); scripts that time the app call it before they start."""
     from inference.detect import DetectorUnavailable, shared_detector
 
     try:
         shared_detector()
     except DetectorUnavailable:
         pass  # the Predictor says so in its warnings; the app runs on the whole image
+
+
+class DetectorAfterFirstPaint:
+    """Builds the shared person detector (`prepare_detector`) in a thread of its own once `window` has painted
+    for the first time, or after FALLBACK_MS if it has not (a window started minimised).
+
+    On the GUI thread before the window showed, this held back its first paint (sweep123 #9: the TFLite models,
+    the animal check's and the proposer's weights, 0.4-0.5 s on this CPU; 2-3 s where torch was not imported yet).
+    Started only after the first paint,
+    the thread's work (which holds the interpreter lock in stretches: preparing the TFLite models about 0.1 s)
+    does not slow the window's first appearance. A photo opened before the detector is ready is not held up
+    by it on the GUI thread: its Predictor, built in the model worker's thread, asks for the same shared detector
+    and waits there (shared_detector's lock) for this build, or builds it itself if this has not begun."""
+
+    FALLBACK_MS = 1000
+
+    def __init__(self, window):
+        from PySide6.QtCore import QEvent, QObject, QTimer
+
+        self.thread: threading.Thread | None = None
+        starter = self
+
+        class FirstPaint(QObject):
+            def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+                if event.type() == QEvent.Type.Paint:
+                    QTimer.singleShot(0, self, starter.start)  # (once this paint, children included, is done)
+                    obj.removeEventFilter(self)
+                return False
+
+        self._filter = FirstPaint(window)  # (a child of the window: it goes with it)
+        window.installEventFilter(self._filter)
+        QTimer.singleShot(self.FALLBACK_MS, self._filter, self.start)
+
+    def start(self) -> None:
+        """Start the build, once (later calls do nothing)."""
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._build, name="nbf-detector", daemon=True)
+            self.thread.start()
+
+    @staticmethod
+    def _build() -> None:
+        from app import heap
+
+        prepare_detector()
+        heap.settle()  # the detector's models and what they imported: out of the collector's walks (app/heap.py)
+
+    def join(self, timeout: float = 60.0) -> None:
+        """Wait for a build still running (the window has closed: the process ends after it)."""
+        if self.thread is not None:
+            self.thread.join(timeout)
 
 
 def _quit_on_signals(window) -> None:

@@ -64,7 +64,6 @@ if TYPE_CHECKING:
 NOT_RUN, RUNNING, DONE, NO_PERSON, ERROR = "not run", "running", "done", "no person", "error"
 PAUSED = "paused"  # a running image's message (and label) while the batch waits for the image on screen
 THUMB_SIDE = 72  # longest side of a thumbnail (px)
-TABLE_STATUS = {DONE: "done", NO_PERSON: "no person", ERROR: "error"}  # an image's state -> its summary.csv status
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 1  # ImageStatus of a row
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2  # Path of a row
 

@@ -109,11 +109,6 @@ def _basis(body_model) -> _Basis:
     return b
 
 
-def rest_vertices(body_model, betas) -> np.ndarray:
-    """(V, 3) float64 rest-pose vertices for `betas` (metres, y up)."""
-    return _basis(body_model).vertices(betas)
-
-
 def mesh_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
     """Enclosed volume (m^3) of a closed triangle mesh (absolute value of the signed volume)."""
     v = np.asarray(vertices, np.float64)

@@ -1,7 +1,7 @@
 """Export a posed body: meshes (OBJ, PLY, GLB) and parameters (.npz, .json, UP-3D `_body.pkl`).
 
 Meshes are written with vertices in the order of the body model (trimesh with process=False;
-OBJ by a small writer here, see `_obj_bytes`), so a file reloads vertex for vertex. `export` writes them
+OBJ by a small writer here, see `obj_bytes`), so a file reloads vertex for vertex. `export` writes them
 in a frame of reference (`inference.rig.FRAMES`): body-centred (the posed pelvis at the origin, axes of
 the OpenGL camera frame: y up, metres; the default, for 3D tools) or the OpenGL camera frame (looking
 down -z, y up); the file says which (OBJ and PLY in a comment, GLB in asset.extras). `export_mesh` writes
@@ -46,7 +46,7 @@ import io
 import json
 import math
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,16 +143,28 @@ def _trimesh(v: np.ndarray, f: np.ndarray, colors: np.ndarray | None):
     return trimesh.Trimesh(vertices=v, faces=f, process=False, **kw)
 
 
-def _obj_bytes(v: np.ndarray, f: np.ndarray, colors: np.ndarray | None) -> bytes:
-    """Wavefront OBJ (positions and triangles only; colours are not written).
+def obj_bytes(header: str, objects: Sequence[tuple[str | None, np.ndarray]], faces: np.ndarray) -> bytes:
+    """Wavefront OBJ, positions and triangles only: the comment line `header`, then per (name, vertices (V, 3)) of
+    `objects` an `o name` line (none for None), its vertices and the triangles `faces` (F, 3) (0-based, the same
+    for every object) numbered on after the objects before it. The body's and the photo's scene's OBJ writer.
 
     Written here rather than by trimesh's OBJ exporter, which prints a fixed number of decimals
     and so loses float32 values (tiny or small coordinates); `%.9g` round-trips any float32.
     """
-    lines = ["# NBF Studio body mesh: OpenGL camera frame, metres"]
-    lines += [f"v {x:.9g} {y:.9g} {z:.9g}" for x, y, z in v.tolist()]
-    lines += [f"f {a} {b} {c}" for a, b, c in (f + 1).tolist()]
+    lines = [f"# {header}"]
+    base = 1
+    for name, v in objects:
+        if name is not None:
+            lines.append(f"o {name}")
+        lines += [f"v {x:.9g} {y:.9g} {z:.9g}" for x, y, z in np.asarray(v).tolist()]
+        lines += [f"f {a} {b} {c}" for a, b, c in (np.asarray(faces) + base).tolist()]
+        base += len(v)
     return ("\n".join(lines) + "\n").encode("ascii")
+
+
+def _obj_bytes(v: np.ndarray, f: np.ndarray, colors: np.ndarray | None) -> bytes:
+    """One body as OBJ (`obj_bytes`; colours are not written)."""
+    return obj_bytes("NBF Studio body mesh: OpenGL camera frame, metres", [(None, v)], f)
 
 
 def _ply_bytes(v: np.ndarray, f: np.ndarray, colors: np.ndarray | None) -> bytes:

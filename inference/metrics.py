@@ -263,9 +263,6 @@ class IoUAccumulator:
         self.num_classes = int(num_classes)
         self.confusion = np.zeros((self.num_classes, self.num_classes), dtype=np.int64)
 
-    def reset(self) -> None:
-        self.confusion[:] = 0
-
     def update(self, pred_labels, gt_labels) -> None:
         self.confusion += confusion_matrix(pred_labels, gt_labels, self.num_classes)
 

@@ -57,7 +57,7 @@ class Rig:
     at the origin; local_rotations (J, 3, 3) the pose, each joint relative to its parent (the pelvis: its
     global orientation); root_position (3,) where the pelvis goes in `frame`; bind_vertices (V, 3) in the
     bind pose (pelvis at the origin); faces (F, 3); joints4 (V, 4) int and weights4 (V, 4) the skin;
-    posed_vertices (V, 3) the body model's vertices in `frame`; frame "body" | "camera".
+    frame "body" | "camera".
     """
 
     names: tuple[str, ...]
@@ -69,7 +69,6 @@ class Rig:
     faces: np.ndarray
     joints4: np.ndarray
     weights4: np.ndarray
-    posed_vertices: np.ndarray
     frame: str
 
     def world_transforms(self) -> np.ndarray:
@@ -119,7 +118,7 @@ def build_rig(body_model, params, frame: str = "body") -> Rig:
     joints4, weights4 = top4(body_model.weights)
     rig = Rig(tuple(JOINT_NAMES), np.asarray(body_model.parents, np.int64), rest - rest[0], R,
               posed_joints[0] - offset, np.zeros_like(posed), np.asarray(body_model.faces, np.int64),
-              joints4, weights4, posed, frame)
+              joints4, weights4, frame)
     # bind mesh: invert the 4-weight skinning of the model's posed vertices, vertex by vertex
     A = blend(rig.skinning_matrices(), joints4, weights4)
     bind = np.linalg.solve(A[:, :3, :3], (posed - A[:, :3, 3])[..., None])[..., 0]

@@ -126,16 +126,12 @@ def _glb_bytes(scene: PhotoScene) -> bytes:
 
 
 def _obj_bytes(scene: PhotoScene) -> bytes:
-    """One object per person; `%.9g` round-trips float32 (as inference.export's OBJ writer)."""
-    lines = [f"# NBF Studio people of one photo: the photo's camera frame (OpenGL axes, metres), focal "
-             f"{scene.focal:.9g} px, image {scene.width} x {scene.height}"]
-    base = 1
-    for name, v in zip(scene.names, scene.vertices):
-        lines.append(f"o {name.replace(' ', '_')}")
-        lines += [f"v {x:.9g} {y:.9g} {z:.9g}" for x, y, z in v.tolist()]
-        lines += [f"f {a} {b} {c}" for a, b, c in (scene.faces + base).tolist()]
-        base += len(v)
-    return ("\n".join(lines) + "\n").encode("ascii")
+    """One object per person, by inference.export's OBJ writer (`%.9g` round-trips float32)."""
+    from .export import obj_bytes
+
+    return obj_bytes(f"NBF Studio people of one photo: the photo's camera frame (OpenGL axes, metres), focal "
+                     f"{scene.focal:.9g} px, image {scene.width} x {scene.height}",
+                     [(name.replace(" ", "_"), v) for name, v in zip(scene.names, scene.vertices)], scene.faces)
 
 
 def _ply_bytes(scene: PhotoScene) -> bytes:

@@ -15,7 +15,6 @@ import numpy as np
 if TYPE_CHECKING:  # the annotation only: inference.body_model imports torch, this module must not
     from .body_model import BodyModel
 
-NUM_JOINTS = 24
 NUM_BETAS = 10
 
 

@@ -115,6 +115,13 @@ def main() -> None:
                     help="a real photo with several people (person picker figure)")
     ap.add_argument("--trace-blocks", action="store_true", help="print the GUI thread's stack during long blocks")
     a = ap.parse_args()
+    # the throw-away settings file and the 24-megapixel JPEG live in a folder removed at the end
+    with tempfile.TemporaryDirectory(prefix="bench_app_") as tmp:
+        run(a, Path(tmp))
+
+
+def run(a: argparse.Namespace, tmp: Path) -> None:
+    """The benchmark; tmp: a scratch folder for its settings file and the large photo."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from inference.render.context import configure_gl
 
@@ -136,9 +143,9 @@ def main() -> None:
     heap.enable()  # as cli/cmd_gui.py does
     from cli.cmd_gui import prepare_detector
 
-    prepare_detector()  # as cli/cmd_gui.py does: the shared detector is built before the window shows
-    tmp = tempfile.mkdtemp()
-    controller = Controller(AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat)))
+    prepare_detector()  # before the window shows (the app builds it after its first paint): not in the figures
+    qsettings = QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat)
+    controller = Controller(AppSettings(qsettings))
     win = MainWindow(controller)
     win.ask_before_closing = False  # (closed by the script)
     win.resize(1400, 900)
@@ -158,7 +165,7 @@ def main() -> None:
             qapp.processEvents()
             time.sleep(0.001)
 
-    big = make_large_photo(a.photo, Path(tmp) / "large_24mp.jpg")
+    big = make_large_photo(a.photo, tmp / "large_24mp.jpg")
     idle(0.2)  # the window's first paint (start-up) is not timed
     watch = BlockWatch()
     watch.start(trace=a.trace_blocks)
@@ -317,6 +324,7 @@ def main() -> None:
     rss = rss_mb()
     win.close()
     controller.shutdown()
+    qsettings.sync()  # written now: a later write (at its deletion) would make the removed folder again
     print(f"slider_fps={slider_fps:.1f} rotate_fps={rotate_fps:.1f} max_block_ms={watch.max_ms:.0f} "
           f"first_mesh_ms={first * 1000:.0f} rss_mb={rss:.0f}")
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -32,16 +31,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scripts.eval_real_photos import fmt, person_view  # noqa: E402  (one copy of the box and number helpers)
+
 TILE_H = 360
-
-
-def _view(box, shape, margin: float = 0.15) -> tuple[int, int, int, int]:
-    """Pixel box (x0, y0, x1, y1) around a person box with a margin, inside the image."""
-    h, w = shape[:2]
-    x0, y0, x1, y1 = (float(v) for v in box)
-    m = margin * max(x1 - x0, y1 - y0)
-    x0, y0, x1, y1 = max(0, int(x0 - m)), max(0, int(y0 - m)), min(w, int(x1 + m + 1)), min(h, int(y1 + m + 1))
-    return (x0, y0, x1, y1) if x1 - x0 >= 8 and y1 - y0 >= 8 else (0, 0, w, h)
 
 
 def _keypoint_picture(image: np.ndarray, agreement) -> np.ndarray:
@@ -54,10 +46,6 @@ def _keypoint_picture(image: np.ndarray, agreement) -> np.ndarray:
         cv2.circle(out, centre, rad + 2, (0, 0, 0), -1, cv2.LINE_AA)
         cv2.circle(out, centre, rad + 1, colour, -1, cv2.LINE_AA)
     return out
-
-
-def _fmt(x: float) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,12 +113,12 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             print(json.dumps(row))
             tiles = [_keypoint_picture(p.image, agr), parts_overlay(p.image, labels), colorize(labels)]
-            x0, y0, x1, y1 = _view(person.box, p.image.shape)
+            x0, y0, x1, y1 = person_view(person.box, p.image.shape)
             wt = max(1, int(round((x1 - x0) * TILE_H / (y1 - y0))))
             tiles = [cv2.resize(t[y0:y1, x0:x1], (wt, TILE_H), interpolation=cv2.INTER_AREA) for t in tiles]
             # (its own name: the photo's `label` was the next person's "photo" in the table and the JSON)
-            for t, caption in zip(tiles, (f"person {k + 1}: keypoints", f"agreement {_fmt(agr.agreement)}, "
-                                          f"swaps {_fmt(agr.swaps)}", f"silhouette IoU {_fmt(iou)}")):
+            for t, caption in zip(tiles, (f"person {k + 1}: keypoints", f"agreement {fmt(agr.agreement)}, "
+                                          f"swaps {fmt(agr.swaps)}", f"silhouette IoU {fmt(iou)}")):
                 (tw, th), _ = cv2.getTextSize(caption, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)
                 t[:th + 12, :tw + 12] //= 3     # a dark band under the caption
                 cv2.putText(t, caption, (6, th + 6), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1,
@@ -146,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         if "agreement" in row:
             lines.append(f"| {row['photo']} | {row['person']} of {row['people']} | {row['n_keypoints']} | "
-                         f"{_fmt(row['agreement'])} | {_fmt(row['swaps'])} | {_fmt(row['body_agreement'])}, "
-                         f"{_fmt(row['body_swaps'])} | {_fmt(row['silhouette_iou'])} |")
+                         f"{fmt(row['agreement'])} | {fmt(row['swaps'])} | {fmt(row['body_agreement'])}, "
+                         f"{fmt(row['body_swaps'])} | {fmt(row['silhouette_iou'])} |")
         else:
             lines.append(f"| {row['photo']} | - | - | {row['result']} | | | |")
     done = [r for r in rows if "agreement" in r and r["n_keypoints"]]

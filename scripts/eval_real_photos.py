@@ -32,8 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 TILE = 360  # picture height per tile (pixels)
 
 
-def _view(box: np.ndarray, shape, margin: float = 0.15) -> tuple[int, int, int, int]:
-    """Pixel box (x0, y0, x1, y1) around the person's box with a margin, inside the image."""
+def person_view(box, shape, margin: float = 0.15) -> tuple[int, int, int, int]:
+    """Pixel box (x0, y0, x1, y1) around the person's box with a margin, inside the image (also
+    scripts/eval_real_parts.py's)."""
     h, w = shape[:2]
     x0, y0, x1, y1 = (float(v) for v in box)
     m = margin * max(x1 - x0, y1 - y0)
@@ -60,7 +61,8 @@ def _mesh_views(renderer, vertices: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def _fmt(x) -> str:
+def fmt(x) -> str:
+    """A measure in a table or caption: 2 decimals, "-" for None or NaN (also scripts/eval_real_parts.py's)."""
     return "-" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.2f}"
 
 
@@ -75,9 +77,9 @@ def results_markdown(rows: list[dict]) -> str:
             lines.append(f"| {r['photo']} | - | {r['result']} |" + " |" * 12)
             continue
         n, f = r["network"], r["refined"]
-        lines.append(f"| {r['photo']} | {r['person']} of {r['people']} | {_fmt(n['pck'])} | {_fmt(f['pck'])} | "
-                     f"{_fmt(n['mask_iou'])} | {_fmt(f['mask_iou'])} | {_fmt(n['mask_inside'])} | "
-                     f"{_fmt(f['mask_inside'])} | {_fmt(n['agreement'])} | "
+        lines.append(f"| {r['photo']} | {r['person']} of {r['people']} | {fmt(n['pck'])} | {fmt(f['pck'])} | "
+                     f"{fmt(n['mask_iou'])} | {fmt(f['mask_iou'])} | {fmt(n['mask_inside'])} | "
+                     f"{fmt(f['mask_inside'])} | {fmt(n['agreement'])} | "
                      f"{n['betas_min']:+.1f}..{n['betas_max']:+.1f} | {f['betas_min']:+.1f}..{f['betas_max']:+.1f} | "
                      f"{n['height_cm']:.0f} | {f['height_cm']:.0f} | {r['seconds_network']:.2f} | "
                      f"{r['seconds_refine']:.2f} |")
@@ -156,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                                  "betas_min": float(np.min(params.betas)), "betas_max": float(np.max(params.betas)),
                                  "height_cm": measure(body, params.betas).height_m * 100}
                 full_parts = uncrop_parts(p.parts, p.crop, p.image.shape, photo=p.image)  # as the app shows it
-                x0, y0, x1, y1 = _view(p.people[p.person].box, p.image.shape)
+                x0, y0, x1, y1 = person_view(p.people[p.person].box, p.image.shape)
                 photo_tiles = [draw_people(p.image, p.people, fitted=p.person, set_aside=p.set_aside),
                                parts_overlay(p.image, full_parts),
                                mesh_overlay(renderer, p, vertices=network.vertices), mesh_overlay(renderer, p)]
@@ -166,9 +168,9 @@ def main(argv: list[str] | None = None) -> int:
                 photo_tiles = [t if t.shape[:2] == (h, w) else cv2.resize(t, (w, h)) for t in photo_tiles]
                 photo_tiles = [cv2.resize(t[y0:y1, x0:x1], (max(1, int((x1 - x0) * TILE / (y1 - y0))), TILE),
                                           interpolation=cv2.INTER_AREA) for t in photo_tiles]
-                labels = ("detected", "parts", f"network PCK {_fmt(row['network']['pck'])} "
-                          f"IoU {_fmt(row['network']['mask_iou'])}",
-                          f"refined PCK {_fmt(row['refined']['pck'])} IoU {_fmt(row['refined']['mask_iou'])}")
+                labels = ("detected", "parts", f"network PCK {fmt(row['network']['pck'])} "
+                          f"IoU {fmt(row['network']['mask_iou'])}",
+                          f"refined PCK {fmt(row['refined']['pck'])} IoU {fmt(row['refined']['mask_iou'])}")
                 tiles = [_label(t, s) for t, s in zip(photo_tiles, labels)]
                 for name, mesh in (("network", network), ("refined", p.mesh)):
                     front, side = _mesh_views(renderer, mesh.vertices)

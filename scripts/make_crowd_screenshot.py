@@ -33,13 +33,24 @@ def main(argv=None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from app.controller import Controller
-    from app.settings import AppSettings, ModelConfig
-    from widgets.main_window import MainWindow
+    from app.settings import AppSettings
 
     app = QApplication.instance() or QApplication([])
-    tmp = tempfile.mkdtemp()
-    settings = AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
+    # the throw-away session's settings file, in a folder removed at the end
+    with tempfile.TemporaryDirectory(prefix="crowd_screenshot_") as tmp:
+        qsettings = QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat)
+        try:
+            return shoot(app, args, AppSettings(qsettings))
+        finally:
+            qsettings.sync()  # written now: a later write (at its deletion) would make the removed folder again
+
+
+def shoot(app, args: argparse.Namespace, settings) -> int:
+    """Open the image in a real window, fit everyone, save the screenshot to args.out."""
+    from app.controller import Controller
+    from app.settings import ModelConfig
+    from widgets.main_window import MainWindow
+
     controller = Controller(settings, config=ModelConfig(device="cpu", refine=args.refine))
     win = MainWindow(controller)
     win.ask_before_closing = False  # (closed by the script)

@@ -34,7 +34,6 @@ TEST_DATA = Path("data/synth_test")
 EVAL_CMD = ["main.py", "evaluate", str(TEST_DATA), "--out", str(EVAL_DIR), "--overwrite", "--baseline-limit", "60",
             "--refine-limit", "0"]
 SHARE_CMD = ["scripts/run_share_3d.py"]
-PAPER = {"smplify_h36m_pa": 82.3, "nbf_h36m_pa": 59.9}
 
 
 # ------------------------------------------------------------------ plotting with OpenCV (no matplotlib here)
@@ -94,12 +93,6 @@ class Axes:
         if marker:
             for p in pts:
                 cv2.circle(self.img, tuple(int(c) for c in p), 5, color, -1, cv2.LINE_AA)
-
-    def hline(self, y, color, label: str) -> None:
-        _, v = self.px(10 ** self.xlim[0] if self.logx else self.xlim[0], y)
-        for u0 in range(self.l, self.W - self.r, 12):
-            cv2.line(self.img, (u0, int(v)), (min(u0 + 6, self.W - self.r), int(v)), color, 1)
-        self._text(label, (self.l + 6, v - 6), 0.42, color)
 
     def legend(self, items: list[tuple[str, tuple]]) -> None:
         for k, (s, color) in enumerate(items):

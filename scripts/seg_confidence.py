@@ -16,14 +16,28 @@ sys.path.insert(0, str(ROOT))
 from inference.paths import RESOURCES  # noqa: E402
 
 
-def main() -> int:
+def case_slice(text: str) -> tuple[int, int]:
+    """--cases A:B: the test split's cases A to B-1 (whole numbers, 0 <= A < B); an argparse usage error else."""
+    parts = text.split(":")
+    try:
+        a, b = (int(v) for v in parts)
+    except ValueError:
+        a = b = None
+    if a is None or not 0 <= a < b:
+        raise argparse.ArgumentTypeError(f"expected A:B, two whole numbers with 0 <= A < B (e.g. 100:150), "
+                                         f"got {text!r}")
+    return a, b
+
+
+def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--weights", type=Path, default=None, help="folder with seg.pt and fit.pt (default: shipped)")
     ap.add_argument("--data", type=Path, default=ROOT / "data" / "synth_test")
-    ap.add_argument("--cases", default="100:150", help="slice of the test split's cases")
+    ap.add_argument("--cases", type=case_slice, default=(100, 150), metavar="A:B",
+                    help="the test split's cases A to B-1, as a slice of its list (default: 100:150)")
     ap.add_argument("photos", nargs="*", type=Path,
                     default=sorted((RESOURCES / "photos").glob("*.jpg")) + [RESOURCES / "photos" / "camera.png"])
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
 
     import numpy as np
 
@@ -31,7 +45,7 @@ def main() -> int:
     from inference.pipeline import PredictionError, Predictor
     from training.evaluate import detecting_predictor, run_network
 
-    a, b = (int(v) for v in args.cases.split(":"))
+    a, b = args.cases
     pred = detecting_predictor("detect", weights_dir=args.weights)
     ids = list_cases(args.data, "test")[a:b]
     # as `main.py evaluate` runs them: the detector's keypoints and silhouette, the test image as the crop

@@ -147,7 +147,6 @@ class NetworkRun:
     conf: np.ndarray | None
     mask: np.ndarray | None
     empty_in_silhouette: bool
-    t_detect: float
     t_network: float  # seconds, the detector included
 
     def refine_inputs(self, image_shape: tuple[int, ...]) -> dict:
@@ -170,7 +169,7 @@ def run_network(pred: Predictor, image: np.ndarray) -> NetworkRun:
     t_network = time.perf_counter() - t
     person = p.people[0] if p.people else None
     j2d, conf, mask = crop_inputs(person, p.crop, image.shape) if person is not None else (None, None, None)
-    return NetworkRun(p, person, j2d, conf, mask, person is not None and p.person < 0, p.timings.detect, t_network)
+    return NetworkRun(p, person, j2d, conf, mask, person is not None and p.person < 0, t_network)
 
 
 def detecting_predictor(keypoints: str, **kwargs) -> Predictor:

@@ -17,8 +17,6 @@ import numpy as np
 
 from inference.pose_priors import GMM_PATH
 
-DIM = 69
-
 
 def _log_gauss(x: np.ndarray, means: np.ndarray, covs: np.ndarray) -> np.ndarray:
     """(N, D), (K, D), (K, D, D) -> (N, K) log N(x | mean_k, cov_k)."""

@@ -71,7 +71,6 @@ class MeshView(OwnKeys, QWidget):
         self._dirty = True
         self._press: QPointF | None = None
         self._last: QPointF | None = None
-        self._button = Qt.MouseButton.NoButton
         self._moved = False
         self._message = ""
         self.last_ms = 0.0
@@ -318,7 +317,6 @@ class MeshView(OwnKeys, QWidget):
     # ---------------------------------------------------------------- mouse
     def mousePressEvent(self, event) -> None:  # noqa: N802
         self._press = self._last = event.position()
-        self._button = event.button()
         self._moved = False
         event.accept()
 

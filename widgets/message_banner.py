@@ -14,7 +14,7 @@ class MessageBanner(QFrame):
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.close_button = close = QToolButton()
+        close = QToolButton()
         close.setText("✕")
         close.setAutoRaise(True)
         close.setToolTip("Close this message")

@@ -197,10 +197,6 @@ class QualityBadge(QWidget):
             self.edited = bool(edited)
             self.set_quality(self.quality)
 
-    def one_line_width(self) -> int:
-        """The width the dot and every piece shown (summary, note, warning) need side by side, margins included."""
-        return self._indent() + self._span([self.text, *self._tail()]) + self.layout().contentsMargins().right()
-
     def _tail(self) -> list[QLabel]:
         return [lab for lab in (self.note, self.warn) if not lab.isHidden()]
 

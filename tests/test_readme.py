@@ -35,3 +35,31 @@ def test_commands_do_not_overwrite_the_hand_written_reports():
 def test_torchrun_is_the_virtual_environment_s():
     """As the other commands are `.venv/bin/python`: a bare `torchrun` is not on PATH."""
     assert re.search(r"(?<![/\w])torchrun --", README) is None and ".venv/bin/torchrun --nproc_per_node" in README
+
+
+def test_the_python_example_runs_and_says_what_it_shows(tmp_path, monkeypatch):
+    """The README's "From Python" block, run as written (in a scratch folder holding the photo it names): the
+    second person's body, its joints in photo pixels on that person, the exported mesh."""
+    import numpy as np
+    import pytest
+
+    from inference.detect import detector_available
+
+    if not detector_available()[0]:
+        pytest.skip("person detector not installed")
+    block = re.search(r"### From Python\n.*?```python\n(.*?)```", README, re.S)
+    assert block is not None
+    (tmp_path / "resources" / "photos").mkdir(parents=True)
+    (tmp_path / "resources" / "photos" / "two_people.jpg").symlink_to(ROOT / "resources" / "photos" / "two_people.jpg")
+    (tmp_path / "out").mkdir()
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(block.group(1), "README.md", "exec"), scope)  # noqa: S102 - the README's own example
+    pred, cam, joints_px = scope["pred"], scope["cam"], scope["joints_px"]
+    assert pred.person == 1 and scope["pose"].shape == (72,) and scope["betas"].shape == (10,)
+    assert joints_px.shape == (24, 2) and scope["joints"].shape == (24, 3)
+    x0, y0, x1, y1 = pred.people[1].box
+    upper = joints_px[[0, 3, 6, 9, 12, 15, 16, 17]]  # pelvis, spine, neck, head, shoulders: a half-length photo's
+    assert ((upper[:, 0] >= x0) & (upper[:, 0] <= x1) & (upper[:, 1] >= y0) & (upper[:, 1] <= y1)).all()
+    np.testing.assert_allclose(cam.project(scope["joints"]), joints_px, atol=1e-3)
+    assert (tmp_path / "out" / "person2.obj").stat().st_size > 100_000

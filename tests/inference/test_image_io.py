@@ -389,3 +389,18 @@ def test_only_the_first_frame_or_page_is_read_and_that_is_said(tmp_path, kind):
     with damage_notes() as notes:
         load_image(p)
     assert notes == []
+
+
+@pytest.mark.parametrize("make", [lambda: np.full((8, 6, 3), 120, np.uint8),
+                                  lambda: np.full((8, 6, 3), 120, np.uint8)[:, ::-1],
+                                  lambda: np.full((8, 6), 120, np.uint8)])
+def test_an_array_read_is_a_copy_the_callers_later_writes_do_not_reach(make):
+    """sweep127: a Prediction's image was the caller's own array, so a video loop that reuses one buffer changed the
+    earlier frames' predictions; the array read is a new one now (an RGB uint8 array was passed through)."""
+    from inference.image_io import load_image
+
+    a = make()
+    rgb = load_image(a)
+    assert rgb.shape == (8, 6, 3) and not np.shares_memory(rgb, a)
+    a[...] = 7
+    assert (rgb == 120).all()

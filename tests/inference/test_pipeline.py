@@ -623,3 +623,12 @@ def test_a_bare_state_dict_is_not_called_a_damaged_file(tmp_path, body):
     with pytest.raises(PredictionError, match=r"fit\.pt: a PyTorch file without the network's weights under "
                                               r"'model' \(a bare state_dict\?"):
         Predictor(body_model=body, detect="off", weights_dir=tmp_path, device="cpu")
+
+
+def test_a_person_index_or_a_count_of_people_out_of_range_is_refused(shipped):
+    """sweep127: person -2 gave the whole image's fit (as -1) and max_people -1 nobody, without a word."""
+    img = np.zeros((64, 64, 3), np.uint8)
+    with pytest.raises(ValueError, match="person must be"):
+        shipped.predict(img, person=-2)
+    with pytest.raises(ValueError, match="max_people must be at least 1"):
+        next(shipped.predict_each(img, max_people=0))

@@ -347,6 +347,9 @@ def load_image(path: str | Path | np.ndarray) -> np.ndarray:
             raise ImageLoadError(f"not an image array: shape {path.shape}")
         rgb = to_rgb_uint8(path, bgr=False)
         return rgb.copy() if np.shares_memory(rgb, path) else rgb
+    if not isinstance(path, (str, Path)):  # (a PIL image, a tensor, bytes: Path() said "expected str, bytes or ...")
+        raise ImageLoadError(f"not an image: a {type(path).__name__}; give a file path or a numpy array (H, W, 3) RGB "
+                             "(np.asarray(pil_image), tensor.numpy())")
     p = Path(path)
     name = p.name or str(p)
     return decode_image(read_file_bytes(p, name), name)

@@ -59,11 +59,20 @@ def _animals_note(animals: list) -> str | None:
 
 
 def pick_device(device: str = "auto") -> torch.device:
+    """"auto" (CUDA when torch sees a device, else the CPU), "cpu", "cuda" or "gpu", "cuda:N"; PredictionError for
+    another name or a CUDA device torch does not see (torch's own errors were an AssertionError for "cuda:0" on a
+    CPU build and a RuntimeError listing torch's device types)."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device in ("gpu", "cuda") and not torch.cuda.is_available():
+    name = "cuda" if device == "gpu" else str(device)
+    kind, _, index = name.partition(":")
+    if kind not in ("cpu", "cuda") or (index and (kind == "cpu" or not index.isdigit())):
+        raise PredictionError(f"unknown device {device!r}: auto, cpu, cuda (or gpu) or cuda:N")
+    if kind == "cuda" and not torch.cuda.is_available():
         raise PredictionError("GPU requested but torch sees no CUDA device")
-    return torch.device("cuda" if device == "gpu" else device)
+    if index and int(index) >= torch.cuda.device_count():
+        raise PredictionError(f"no CUDA device {index}: torch sees {torch.cuda.device_count()}")
+    return torch.device(name)
 
 
 def load_weights(path: Path, device: torch.device) -> dict:

@@ -63,3 +63,7 @@ def test_the_python_example_runs_and_says_what_it_shows(tmp_path, monkeypatch):
     assert ((upper[:, 0] >= x0) & (upper[:, 0] <= x1) & (upper[:, 1] >= y0) & (upper[:, 1] <= y1)).all()
     np.testing.assert_allclose(cam.project(scope["joints"]), joints_px, atol=1e-3)
     assert (tmp_path / "out" / "person2.obj").stat().st_size > 100_000
+    from inference.export import load_params_file
+
+    back = load_params_file(tmp_path / "out" / "person2_body.pkl", scope["p"].body_model)
+    np.testing.assert_allclose(back.photo.joints2d, joints_px, atol=1e-3)  # the photo's camera, as predict writes

@@ -404,3 +404,12 @@ def test_an_array_read_is_a_copy_the_callers_later_writes_do_not_reach(make):
     assert rgb.shape == (8, 6, 3) and not np.shares_memory(rgb, a)
     a[...] = 7
     assert (rgb == 120).all()
+
+
+@pytest.mark.parametrize("thing", [b"\x89PNG", [[0, 1], [2, 3]], 3.5])
+def test_something_else_than_a_path_or_an_array_is_named_with_what_to_give(thing):
+    """sweep127: a PIL image or bytes gave Path()'s bare TypeError ("expected str, bytes or os.PathLike ...")."""
+    from inference.image_io import ImageLoadError
+
+    with pytest.raises(ImageLoadError, match=f"not an image: a {type(thing).__name__}; give a file path or a numpy"):
+        load_image(thing)

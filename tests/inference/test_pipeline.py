@@ -632,3 +632,17 @@ def test_a_person_index_or_a_count_of_people_out_of_range_is_refused(shipped):
         shipped.predict(img, person=-2)
     with pytest.raises(ValueError, match="max_people must be at least 1"):
         next(shipped.predict_each(img, max_people=0))
+
+
+@pytest.mark.parametrize("device, said", [("mps", "unknown device 'mps'"), ("bogus", "unknown device"),
+                                          ("cpu:1", "unknown device"), ("cuda:x", "unknown device")])
+def test_a_device_torch_cannot_use_is_one_prediction_error(device, said):
+    """sweep127: "cuda:0" on a CPU build was an AssertionError and "mps" a RuntimeError listing torch's devices."""
+    from inference.pipeline import pick_device
+
+    with pytest.raises(PredictionError, match=said):
+        pick_device(device)
+    assert pick_device("cpu").type == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(PredictionError, match="torch sees no CUDA device"):
+            pick_device("cuda:0")

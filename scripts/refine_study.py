@@ -11,6 +11,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
+def case_slice(text: str) -> tuple[int, int]:
+    """--cases A:B: the sorted test cases A to B-1 (whole numbers, 0 <= A < B); an argparse usage error else."""
+    parts = text.split(":")
+    try:
+        a, b = (int(v) for v in parts)
+    except ValueError:
+        a = b = None
+    if a is None or not 0 <= a < b:
+        raise argparse.ArgumentTypeError(f"expected A:B, two whole numbers with 0 <= A < B (e.g. 100:150), "
+                                         f"got {text!r}")
+    return a, b
+
+
 @dataclass(frozen=True)
 class StudyCase:
     """One case: its id, the case (`inference.datasets.Case`), the ground-truth mesh and the network's run
@@ -42,10 +55,11 @@ def study_main(doc: str, default_cases: str, study: Callable[[Path, int, int], l
     """The studies' command line: DATA [--cases start:stop] [--out rows.json]; prints `report(rows)`."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", type=Path)
-    ap.add_argument("--cases", default=default_cases, help="start:stop of the sorted test cases")
+    ap.add_argument("--cases", type=case_slice, default=case_slice(default_cases), metavar="A:B",
+                    help="cases A to B-1 of the sorted test cases")
     ap.add_argument("--out", type=Path, help="rows as JSON")
     a = ap.parse_args()
-    start, stop = (int(v) for v in a.cases.split(":"))
+    start, stop = a.cases
     rows = study(a.data, start, stop)
     if a.out:
         a.out.write_text(json.dumps([asdict(r) for r in rows], indent=1))

@@ -12,21 +12,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from refine_study import case_slice  # noqa: E402
 
 from inference.paths import RESOURCES  # noqa: E402
-
-
-def case_slice(text: str) -> tuple[int, int]:
-    """--cases A:B: the test split's cases A to B-1 (whole numbers, 0 <= A < B); an argparse usage error else."""
-    parts = text.split(":")
-    try:
-        a, b = (int(v) for v in parts)
-    except ValueError:
-        a = b = None
-    if a is None or not 0 <= a < b:
-        raise argparse.ArgumentTypeError(f"expected A:B, two whole numbers with 0 <= A < B (e.g. 100:150), "
-                                         f"got {text!r}")
-    return a, b
 
 
 def main(argv=None) -> int:

@@ -19,9 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def main() -> None:
+    from refine_study import case_slice
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", type=Path)
-    ap.add_argument("--cases", default="0:200", help="start:stop of the sorted test cases")
+    ap.add_argument("--cases", type=case_slice, default=(0, 200), metavar="A:B",
+                    help="cases A to B-1 of the sorted test cases")
     ap.add_argument("--iters", type=int, nargs="+", default=[30, 45, 60], help="steps per stage, one variant each")
     ap.add_argument("--out", type=Path, help="per-case rows as JSON")
     a = ap.parse_args()
@@ -32,7 +35,7 @@ def main() -> None:
     from training.evaluate import detecting_predictor
 
     torch.manual_seed(0)
-    start, stop = (int(v) for v in a.cases.split(":"))
+    start, stop = a.cases
     pred = detecting_predictor("detect")
     shipped = refine.UNTRUSTED["iters"]
     rows = []

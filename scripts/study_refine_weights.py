@@ -28,9 +28,12 @@ def parse_variant(text: str) -> dict[str, float]:
 
 
 def main() -> None:
+    from refine_study import case_slice
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", type=Path)
-    ap.add_argument("--cases", default="0:200", help="start:stop of the sorted test cases")
+    ap.add_argument("--cases", type=case_slice, default=(0, 200), metavar="A:B",
+                    help="cases A to B-1 of the sorted test cases")
     ap.add_argument("--variant", action="append", default=[], help="FIELD=VALUE[,FIELD=VALUE] of FitWeights")
     ap.add_argument("--out", type=Path, help="per-case rows as JSON")
     a = ap.parse_args()
@@ -41,7 +44,7 @@ def main() -> None:
     from training.evaluate import detecting_predictor
 
     torch.manual_seed(0)
-    start, stop = (int(v) for v in a.cases.split(":"))
+    start, stop = a.cases
     variants = {"shipped": {}} | {v: parse_variant(v) for v in a.variant}
     pred = detecting_predictor("detect")
     rows = []

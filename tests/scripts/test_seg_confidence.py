@@ -27,3 +27,13 @@ def test_help_says_the_form_and_a_slice_is_read(capsys):
     assert info.value.code == 0
     assert "--cases A:B" in capsys.readouterr().out
     assert seg_confidence.case_slice("100:150") == (100, 150)
+
+
+@pytest.mark.parametrize("script", ["study_refine_check.py", "study_refine_budget.py", "study_refine_weights.py"])
+def test_the_refinement_studies_read_cases_the_same_way(script):
+    """They split --cases themselves (a ValueError traceback for `--cases 3`); now with case_slice, as here."""
+    import subprocess
+
+    r = subprocess.run([sys.executable, str(Path(__file__).resolve().parents[2] / "scripts" / script), "data",
+                        "--cases", "3"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "argument --cases: expected A:B" in r.stderr and "Traceback" not in r.stderr, r.stderr

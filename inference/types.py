@@ -34,6 +34,15 @@ class BodyParams:
     betas: np.ndarray
     transl: np.ndarray
 
+    def __post_init__(self) -> None:
+        # a wrong size (5 betas, a (72,) pose as body_pose) was found only deep in the body model, as a torch
+        # error about einsum subscripts (sweep127); said here, by name
+        for name, size in (("global_orient", 3), ("body_pose", 69), ("betas", NUM_BETAS), ("transl", 3)):
+            shape = np.shape(getattr(self, name))
+            if shape != (size,):
+                raise ValueError(f"BodyParams.{name} must have shape ({size},), not {shape}"
+                                 + (" (BodyParams.from_pose takes a (72,) pose)" if name == "body_pose" else ""))
+
     @property
     def pose(self) -> np.ndarray:
         """(72,) SMPL pose vector: global_orient then body_pose."""

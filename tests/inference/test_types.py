@@ -1,4 +1,6 @@
 """The typed results of inference/types.py: a person's silhouette kept as the window that holds it."""
+import re
+
 import numpy as np
 import pytest
 
@@ -45,3 +47,19 @@ def test_a_silhouette_on_a_sub_image_and_filtered_values():
 def test_a_window_outside_its_photo_is_refused(x, y, size):
     with pytest.raises(ValueError, match="does not fit"):
         Silhouette(np.ones(size, np.float32), x, y, (60, 80))
+
+
+@pytest.mark.parametrize("field, value, said", [
+    ("betas", np.zeros(5, np.float32), "BodyParams.betas must have shape (10,), not (5,)"),
+    ("body_pose", np.zeros(72, np.float32), "(BodyParams.from_pose takes a (72,) pose)"),
+    ("global_orient", [0.0, 0.0], "BodyParams.global_orient must have shape (3,), not (2,)"),
+    ("transl", np.zeros((1, 3)), "BodyParams.transl must have shape (3,), not (1, 3)"),
+])
+def test_parameters_of_the_wrong_size_are_refused_by_name(field, value, said):
+    """sweep127: 5 betas or a (72,) pose as body_pose failed only inside the body model, as a torch einsum error."""
+    from dataclasses import replace
+
+    from inference.types import BodyParams
+
+    with pytest.raises(ValueError, match=re.escape(said)):
+        replace(BodyParams.zeros(), **{field: value})

@@ -23,8 +23,9 @@ from pathlib import Path
 
 WHEEL = "scikit-image==0.26.0"
 WHEEL_SHA256 = "74aa5518ccea28121f57a95374581d3b979839adc25bb03f289b1bc9b99c58af"
-# person-free photographs and scans of the wheel's skimage/data/ (their licences: scikit-image's data
-# docstrings and its data/README; all public domain or CC0 / CC-BY, used here for training only)
+# person-free photographs and scans of the wheel's skimage/data/, used here for training only (their licences, from
+# skimage/data/_fetchers.py's docstrings: CC0 or public domain but color, logo, moon and page, which state none of their
+# own, and the motorcycle pair, from the Middlebury 2014 stereo benchmark; README.md's licence section)
 NAMES = ("brick.png", "chelsea.png", "clock_motion.png", "coins.png", "color.png", "grass.png", "gravel.png",
          "hubble_deep_field.jpg", "ihc.png", "logo.png", "moon.png", "motorcycle_left.png", "motorcycle_right.png",
          "page.png", "retina.jpg", "text.png")

@@ -64,7 +64,7 @@ class SettingsDialog(QDialog):
             item.setText("GPU (CUDA): none here")
             item.setToolTip("torch sees no CUDA device on this machine (a CPU build of torch, or no NVIDIA GPU)")
         self.refine = QCheckBox("Refine the fit to the person detector's keypoints, 3D landmarks and silhouette "
-                                 "(about 1 s per person; the network's own fit is kept beside it)")
+                                 "(0.2-0.8 s per person on a 2-core CPU; the network's own fit is kept beside it)")
         self.refine.setChecked(cfg.refine)
 
         self.error = QLabel()

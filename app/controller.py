@@ -415,6 +415,8 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         key, stamp = file_key(opened.path if opened is not None else shown.source)
         if key is None:
             return
+        if opened is None and shown.stamp:  # (the photo as it was read: one changed since is not the one shown)
+            stamp = shown.stamp
         self._keep_current()
         results = dict(self.session.results) if opened is None else {}
         whole = keep_result(self.session) if pred is not None and pred.person < 0 else None
@@ -485,9 +487,10 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
             del self._remembered[key]
             edited = entry.edited()
             if edited:  # fitted anew: the edits are gone, and the user is told why (a banner, until dismissed)
-                why = "changed on disk" if entry.stamp != stamp else "was fitted with other settings"
-                self.error.emit(f"{Path(path).name} {why} since you left it: fitted again, your edits of "
-                                f"{edited} are not on the new fit")
+                why = ("changed on disk since it was read" if entry.stamp != stamp
+                       else "was fitted with other settings")
+                self.error.emit(f"{Path(path).name} {why}: fitted again, your edits of {edited} are not on the new "
+                                "fit")
             return False
         return True
 

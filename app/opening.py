@@ -356,7 +356,8 @@ class OpeningMixin:
         self._opening.next()  # a large image still decoding (a parameter file being read) is not shown over this one
         self._set_decoding(None)
         self._remember_shown()
-        self._remembered.pop(file_key(source)[0], None)  # opened anew: what was kept of it is superseded
+        key, stamp = file_key(source)
+        self._remembered.pop(key, None)  # opened anew: what was kept of it is superseded
 
         try:
             img = image if already_checked else imageio.to_rgb_uint8(np.asarray(image), bgr=False)
@@ -368,7 +369,7 @@ class OpeningMixin:
             self.error.emit(str(exc))
             return False
         display, scale = display if display is not None else imageio.display_copy(img)
-        self._replace_shown(ShownImage(img, display, scale, source, as_case))
+        self._replace_shown(ShownImage(img, display, scale, source, as_case, stamp))
         self.status.emit(f"opened {self.session.shown.name} ({w} x {h})")
         self._submit()
         return True

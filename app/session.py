@@ -20,6 +20,9 @@ class ShownImage:
     source: str  # file path or a description ("clipboard")
     # a dataset case opened from the Dataset tab: predicted as the table scored it (app.worker.AS_CASE)
     as_case: bool = False
+    # the file's (size, mtime_ns) when it was read (app.opening.file_key; () for no file): what is kept of it when
+    # another image is shown comes back only while the file is still this one
+    stamp: tuple = ()
 
     @property
     def name(self) -> str:

@@ -43,21 +43,29 @@ class AppSettings:
 
     def __init__(self, qsettings: QSettings | None = None):
         self.q = qsettings if qsettings is not None else QSettings(ORGANIZATION, APPLICATION)
+        self._known: ModelConfig | None = None  # the model settings as this process last read or wrote them
 
     # -------------------------------------------------------------- model
     def model_config(self) -> ModelConfig:
         dev = str(self.q.value("model/device", "auto") or "auto")
-        return ModelConfig(str(self.q.value("model/body_model_path", "") or ""),
-                           dev if dev in DEVICES else "auto",
-                           _bool(self.q.value("model/refine", True), True))
+        self._known = ModelConfig(str(self.q.value("model/body_model_path", "") or ""),
+                                  dev if dev in DEVICES else "auto",
+                                  _bool(self.q.value("model/refine", True), True))
+        return self._known
 
     def set_model_config(self, cfg: ModelConfig) -> None:
+        """Save the model settings this process changed since it read or wrote them: a second window sharing the
+        settings file does not put back, on its OK, a setting the first one changed (sweep129)."""
         if cfg.device not in DEVICES:
             raise ValueError(f"device must be one of {DEVICES}, got {cfg.device!r}")
-        self.q.setValue("model/body_model_path", cfg.body_model_path)
-        self.q.setValue("model/device", cfg.device)
-        self.q.setValue("model/refine", bool(cfg.refine))
+        known = self._known
+        for key, value, before in (("body_model_path", cfg.body_model_path, known and known.body_model_path),
+                                   ("device", cfg.device, known and known.device),
+                                   ("refine", bool(cfg.refine), known and known.refine)):
+            if known is None or value != before:
+                self.q.setValue(f"model/{key}", value)
         self.q.sync()
+        self._known = cfg
 
     # -------------------------------------------------------------- recent files
     def recent_files(self) -> list[str]:

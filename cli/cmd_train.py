@@ -193,6 +193,13 @@ def run(args) -> int:
         print(f"{args.command}: {why}", file=sys.stderr)
         drop_if_empty(Path(cfg.out), made)
         return 2
+    from inference.file_writes import FolderBusy, lock_folder, unlock_folder
+
+    try:  # one run at a time into an --out (under torchrun: the job's rank 0, which writes the checkpoints)
+        guard = lock_folder(Path(cfg.out)) if int(os.environ.get("RANK", "0")) == 0 else None
+    except FolderBusy as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 2
     trained = False
     try:
         if cfg.kind == "fit":
@@ -229,6 +236,8 @@ def run(args) -> int:
         return 1
     finally:  # every failure, a traceback (a bug), Ctrl-C and SIGTERM (cli.main.Terminated) too, leaves no empty
         # --out (not a run that trained: under torchrun another process may not have written its files yet)
+        if guard is not None:  # (the run's lock goes with it: a folder holds only what the run made)
+            unlock_folder(guard)
         if not trained:
             drop_if_empty(Path(cfg.out), made)
     # (under torchrun rank 0 writes the checkpoints: the others may be done first)

@@ -133,3 +133,46 @@ def _write_and_move(path: Path, data: bytes, overwrite: bool, mode: int) -> Path
             pass
         raise
     return path
+
+
+class FolderBusy(OSError):
+    """Another process holds the folder's run lock (`lock_folder`); the message names it for the user."""
+
+
+def lock_folder(folder: Path, name: str = ".run.lock"):
+    """Hold FOLDER/name locked for this process (the returned open file: closing it, or the process ending, lets go)
+    so that a second run writing into the same folder is refused rather than interleaving its files with this one's
+    (two training runs into one --out kept one's best.pt beside the other's latest.pt: sweep129). The file keeps
+    the holder's process id, which the refusal names. FolderBusy when another process holds it; None where this
+    system has no file locks (the run goes on unguarded). `unlock_folder` lets go and removes the file."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    path = Path(folder) / name
+    fh = open(path, "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.seek(0)
+        holder = fh.read().strip()
+        fh.close()
+        raise FolderBusy(f"another run is writing into {folder}" + (f" (process {holder})" if holder else "")
+                         + ": wait for it to end, or give another folder") from None
+    except OSError:  # a file system without locks (some network mounts)
+        fh.close()
+        return None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"{os.getpid()}\n")
+    fh.flush()
+    return fh
+
+
+def unlock_folder(lock) -> None:
+    """Let go of `lock_folder`'s lock and remove its file (the folder keeps only what the run wrote)."""
+    try:
+        os.unlink(lock.name)
+    except OSError:
+        pass
+    lock.close()

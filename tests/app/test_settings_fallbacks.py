@@ -125,6 +125,24 @@ def test_two_windows_sharing_the_settings_keep_each_others_recent_files(tmp_path
     assert b.recent_files() == [str(z), str(y), str(x)]
 
 
+def test_a_second_window_does_not_put_back_a_model_setting_the_first_changed(tmp_path):
+    """sweep129: window B's Settings OK (refinement switched off) wrote its whole in-memory configuration and so
+    undid the device window A had chosen meanwhile; each writes only what it changed."""
+    from dataclasses import replace
+
+    from PySide6.QtCore import QSettings
+
+    from app.settings import AppSettings
+
+    ini = str(tmp_path / "settings.ini")
+    a, b = (AppSettings(QSettings(ini, QSettings.Format.IniFormat)) for _ in range(2))
+    start_a, start_b = a.model_config(), b.model_config()  # (each window reads them at its start)
+    a.set_model_config(replace(start_a, device="cpu"))
+    b.set_model_config(replace(start_b, refine=not start_b.refine))
+    fresh = AppSettings(QSettings(ini, QSettings.Format.IniFormat)).model_config()
+    assert (fresh.device, fresh.refine) == ("cpu", not start_b.refine)
+
+
 def test_settings_that_cannot_be_saved_are_said_at_start(qtbot, real_predictor):
     """An unwritable settings file lost the recent files, the layout and the Settings choices without a word, and the
     first-start sample came back at every start (helper-109's sweep, F8)."""

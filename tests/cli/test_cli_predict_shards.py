@@ -205,6 +205,25 @@ def test_a_log_an_earlier_release_began_is_left_as_it_is_and_read_counting_from_
     assert again.path == rank_log.path
 
 
+def test_two_plain_runs_into_one_folder_at_once_log_to_two_files(tmp_path):
+    """sweep129: two `predict` runs into one --out both appended to rank0-of-1.csv, and the second one's header
+    (written while the file still looked empty) became a row of every later summary.csv; now the second takes
+    rank0-of-1-2.csv while the first holds its log, and each log reads back whole."""
+    first, second = RankLog(tmp_path, Shard(0, 1)), RankLog(tmp_path, Shard(0, 1))
+    try:
+        assert first.path.name == "rank0-of-1.csv" and second.path.name == "rank0-of-1-2.csv"
+        first.write(image="a.jpg", output="a", status="done", seconds=1.0)
+        second.write(image="b.jpg", output="b", status="done", seconds=2.0)
+    finally:
+        first.close()
+        second.close()
+    rows = read_logs(tmp_path)
+    assert sorted(r["output"] for r in rows) == ["a", "b"] and all(r["status"] == "done" for r in rows)
+    again = RankLog(tmp_path, Shard(0, 1))  # one run later: the first log again
+    again.close()
+    assert again.path.name == "rank0-of-1.csv"
+
+
 # ------------------------------------------------------------------ torchrun, two real processes
 @pytest.mark.slow
 def test_torchrun_two_processes(tmp_path):

@@ -545,3 +545,28 @@ def test_a_resume_with_fewer_epochs_than_trained_is_refused_and_a_finished_one_s
     assert _files(run) == before
     assert main(["train-seg", "--data", str(cache), "--out", str(run), *B, "--width", "4", "--epochs", "3"]) == 0
     assert "the run has trained its 3 epochs: nothing to train (a larger --epochs goes on)" in capsys.readouterr().out
+
+
+def test_a_second_run_into_a_folder_a_run_is_writing_into_is_refused(seg_run, cache, tmp_path, capsys):
+    """sweep129: two runs into one --out both ran and both said "best checkpoint": one's best.pt was left beside the
+    other's latest.pt and config.json. The run holds OUT/.run.lock while it trains (and removes it at the end)."""
+    import os
+    import shutil
+
+    from inference.file_writes import lock_folder, unlock_folder
+
+    assert not (seg_run / ".run.lock").exists()  # a finished run leaves only what it made
+    out = tmp_path / "seg"
+    shutil.copytree(seg_run, out)
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    held = lock_folder(out)  # another run, as far as the lock goes
+    try:
+        capsys.readouterr()
+        assert main(["train-seg", "--data", str(cache), "--out", str(out), *B, "--width", "4", "--epochs", "2"]) == 2
+        err = capsys.readouterr().err
+        assert f"train-seg: another run is writing into {out} (process {os.getpid()})" in err, err
+        assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name != ".run.lock"} == before
+    finally:
+        unlock_folder(held)
+    assert main(["train-seg", "--data", str(cache), "--out", str(out), *B, "--width", "4", "--epochs", "2"]) == 0
+    assert not (out / ".run.lock").exists()

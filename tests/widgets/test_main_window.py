@@ -296,7 +296,16 @@ def test_an_image_left_for_the_next_one_comes_back_as_it_was_left(qtbot, window,
     os.utime(tmp_path / "b.png", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     window.act_next.trigger()
     assert s.busy and s.shown.name == "b.png"
-    assert "b.png changed on disk since you left it: fitted again, your edits of person 1" in window.banner.text
+    assert "b.png changed on disk since it was read: fitted again, your edits of person 1" in window.banner.text
+    wait_prediction(qtbot, window)
+    # b.png changes on disk while it is shown: left and opened again, it is fitted anew (sweep129: the file's state
+    # was taken as it was left, so the old picture and fit came back "as you left it")
+    st = os.stat(tmp_path / "b.png")
+    os.utime(tmp_path / "b.png", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    window.act_prev.trigger()
+    assert s.shown.name == "a.png" and not s.busy
+    window.act_next.trigger()
+    assert s.busy and s.shown.name == "b.png"
     wait_prediction(qtbot, window)
     # other settings: a.png is fitted anew as well
     c.apply_model_config(replace(c.config, refine=not c.config.refine), persist=False)

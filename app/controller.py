@@ -377,10 +377,10 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
             return
         for text in messages:
             self.warning.emit(text)
-        img, display, scale = result
+        img, display, scale, stamp = result
         files = self.settings.add_recent_file(p)
         self.recentFilesChanged.emit(files)
-        self.open_array(img, str(p), already_checked=True, display=(display, scale))
+        self.open_array(img, str(p), already_checked=True, display=(display, scale), stamp=stamp)
 
     @Slot()
     def _repose(self) -> None:

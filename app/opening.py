@@ -314,10 +314,11 @@ class OpeningMixin:
 
         def work() -> None:
             result, messages = None, []
+            stamp = file_key(p)[1]  # (before the read: a file saved again while it decodes is not this one)
             try:
                 with imageio.damage_notes() as damage:
                     img = imageio.load_image(p)
-                result = (img, *imageio.display_copy(img))
+                result = (img, *imageio.display_copy(img), stamp)
                 messages = damage
             except imageio.ImageLoadError as exc:
                 messages = [str(exc)]
@@ -349,14 +350,15 @@ class OpeningMixin:
         return self.open_array(img, str(p), already_checked=True)
 
     def open_array(self, image, source: str = "clipboard", already_checked: bool = False,
-                   display: tuple | None = None, as_case: bool = False) -> bool:
+                   display: tuple | None = None, as_case: bool = False, stamp: tuple | None = None) -> bool:
         """Show an RGB uint8 image (H, W, 3) (from a file, the clipboard, a test) and start predicting.
         display: its (display copy, scale) when already made (imageio.display_copy); as_case: a dataset case
-        (`open_case`)."""
+        (`open_case`); stamp: the file's `file_key` state when it was read (default: now)."""
         self._opening.next()  # a large image still decoding (a parameter file being read) is not shown over this one
         self._set_decoding(None)
         self._remember_shown()
-        key, stamp = file_key(source)
+        key, now = file_key(source)
+        stamp = now if stamp is None else stamp
         self._remembered.pop(key, None)  # opened anew: what was kept of it is superseded
 
         try:

@@ -14,7 +14,7 @@ class Relay(QObject):
     finishes after its controller is gone still emits safely: Qt disconnected the dead receiver."""
 
     bodyLoaded = Signal(int, object, object, object)  # load token, BodyModel | None, beta effects, error | None
-    decoded = Signal(int, object, object, object)  # token, path, (image, display, scale) | None, messages
+    decoded = Signal(int, object, object, object)  # token, path, (image, display, scale, file stamp) | None, messages
 
 
 RELAYS: list[Relay] = []

@@ -43,19 +43,20 @@ class AppSettings:
 
     def __init__(self, qsettings: QSettings | None = None):
         self.q = qsettings if qsettings is not None else QSettings(ORGANIZATION, APPLICATION)
-        self._known: ModelConfig | None = None  # the model settings as this process last read or wrote them
+        self._known: ModelConfig | None = None  # the model settings as this process first read them or last wrote them
 
     # -------------------------------------------------------------- model
     def model_config(self) -> ModelConfig:
         dev = str(self.q.value("model/device", "auto") or "auto")
-        self._known = ModelConfig(str(self.q.value("model/body_model_path", "") or ""),
-                                  dev if dev in DEVICES else "auto",
-                                  _bool(self.q.value("model/refine", True), True))
-        return self._known
+        cfg = ModelConfig(str(self.q.value("model/body_model_path", "") or ""), dev if dev in DEVICES else "auto",
+                          _bool(self.q.value("model/refine", True), True))
+        if self._known is None:  # (the first read, at the start: later reads see other windows' saves, not ours)
+            self._known = cfg
+        return cfg
 
     def set_model_config(self, cfg: ModelConfig) -> None:
-        """Save the model settings this process changed since it read or wrote them: a second window sharing the
-        settings file does not put back, on its OK, a setting the first one changed (sweep129)."""
+        """Save the model settings this process changed since it first read them or last wrote them: a second window
+        sharing the settings file does not put back, on its OK, a setting the first one changed (sweep129)."""
         if cfg.device not in DEVICES:
             raise ValueError(f"device must be one of {DEVICES}, got {cfg.device!r}")
         known = self._known

@@ -150,17 +150,29 @@ def lock_folder(folder: Path, name: str = ".run.lock"):
     except ImportError:
         return None
     path = Path(folder) / name
-    fh = open(path, "a+")
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        fh.seek(0)
-        holder = fh.read().strip()
+    for _ in range(8):
+        try:
+            fh = open(path, "a+")
+        except OSError:  # (a lock file another user left, not ours to write): unguarded
+            return None
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip()
+            fh.close()
+            raise FolderBusy(f"another run is writing into {folder}" + (f" (process {holder})" if holder else "")
+                             + ": wait for it to end, or give another folder") from None
+        except OSError:  # a file system without locks (some network mounts)
+            fh.close()
+            return None
+        try:  # the file locked is still the one at `path` (not one a run ending at that moment has just removed)
+            if os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino:
+                break
+        except OSError:
+            pass
         fh.close()
-        raise FolderBusy(f"another run is writing into {folder}" + (f" (process {holder})" if holder else "")
-                         + ": wait for it to end, or give another folder") from None
-    except OSError:  # a file system without locks (some network mounts)
-        fh.close()
+    else:
         return None
     fh.seek(0)
     fh.truncate()

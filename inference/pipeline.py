@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -66,7 +67,7 @@ def pick_device(device: str = "auto") -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     name = "cuda" if device == "gpu" else str(device)
     kind, _, index = name.partition(":")
-    if kind not in ("cpu", "cuda") or (index and (kind == "cpu" or not index.isdigit())):
+    if kind not in ("cpu", "cuda") or (index and (kind == "cpu" or not re.fullmatch(r"[0-9]+", index))):
         raise PredictionError(f"unknown device {device!r}: auto, cpu, cuda (or gpu) or cuda:N")
     if kind == "cuda" and not torch.cuda.is_available():
         raise PredictionError("GPU requested but torch sees no CUDA device")

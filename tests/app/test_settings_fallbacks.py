@@ -138,6 +138,7 @@ def test_a_second_window_does_not_put_back_a_model_setting_the_first_changed(tmp
     a, b = (AppSettings(QSettings(ini, QSettings.Format.IniFormat)) for _ in range(2))
     start_a, start_b = a.model_config(), b.model_config()  # (each window reads them at its start)
     a.set_model_config(replace(start_a, device="cpu"))
+    b.model_config()  # (the controller reads the file again before it saves: Controller._to_save)
     b.set_model_config(replace(start_b, refine=not start_b.refine))
     fresh = AppSettings(QSettings(ini, QSettings.Format.IniFormat)).model_config()
     assert (fresh.device, fresh.refine) == ("cpu", not start_b.refine)

@@ -184,17 +184,11 @@ class DatasetTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row, col = index.row(), index.column()
-        case, res = self._cases[row], self._results[row]
-        name, attr, fmt, scale = COLUMNS[col]
-        if role == SORT_ROLE:
-            return self._sort_value(row, col)
+        res = self._results[row]
+        _name, attr, fmt, scale = COLUMNS[col]
+        if role == SORT_ROLE or (role == Qt.ItemDataRole.DisplayRole and attr is None):
+            return self._sort_value(row, col)  # (case id, person and status: their text is their key)
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return case.case_id
-            if name == "status":
-                return status_of(res)
-            if name == "person":
-                return person_of(res)
             if res is None or res.error:
                 return ""
             v = getattr(res, attr) * scale
@@ -286,8 +280,7 @@ class DatasetSortProxy(QAbstractProxyModel):
         if model is not None:
             for signal, slot in self._wiring(model):
                 signal.connect(slot)
-        self._rows = self._shown_rows()
-        self._index_rows()
+        self._set_rows()
         self.endResetModel()
 
     def _wiring(self, model) -> list:
@@ -298,8 +291,7 @@ class DatasetSortProxy(QAbstractProxyModel):
                 (model.rowsMoved, self._source_rows_moved), (model.layoutChanged, self._source_rows_moved)]
 
     def _source_reset(self) -> None:
-        self._rows = self._shown_rows()
-        self._index_rows()
+        self._set_rows()
         self.endResetModel()
 
     def _source_rows_moved(self, *_args) -> None:
@@ -347,7 +339,8 @@ class DatasetSortProxy(QAbstractProxyModel):
             rows = [r for r in rows if _in_range(m.metric_value(r, metric), lo, hi, closed)]
         return rows
 
-    def _index_rows(self) -> None:
+    def _set_rows(self) -> None:
+        self._rows = self._shown_rows()
         self._where = {r: k for k, r in enumerate(self._rows)}
 
     def _relayout(self) -> None:
@@ -356,8 +349,7 @@ class DatasetSortProxy(QAbstractProxyModel):
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         sources = [self.mapToSource(i) for i in old]
-        self._rows = self._shown_rows()
-        self._index_rows()
+        self._set_rows()
         self.changePersistentIndexList(old, [self.mapFromSource(s) for s in sources])
         self.layoutChanged.emit()
 

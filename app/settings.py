@@ -60,11 +60,10 @@ class AppSettings:
         if cfg.device not in DEVICES:
             raise ValueError(f"device must be one of {DEVICES}, got {cfg.device!r}")
         known = self._known
-        for key, value, before in (("body_model_path", cfg.body_model_path, known and known.body_model_path),
-                                   ("device", cfg.device, known and known.device),
-                                   ("refine", bool(cfg.refine), known and known.refine)):
-            if known is None or value != before:
-                self.q.setValue(f"model/{key}", value)
+        for key in ("body_model_path", "device", "refine"):
+            if known is None or getattr(cfg, key) != getattr(known, key):
+                value = getattr(cfg, key)
+                self.q.setValue(f"model/{key}", bool(value) if key == "refine" else value)
         self.q.sync()
         self._known = cfg
 

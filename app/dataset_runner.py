@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,19 +26,21 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from inference import datasets
 from inference.datasets import Case
-from inference.errors import USER_ERRORS, Cancelled, print_traceback
+from inference.errors import USER_ERRORS, print_traceback
 from inference.paths import resolved
 from inference.types import BodyMesh, BodyParams, Crop, Prediction
 
 from .failures import PendingFailure
 from .settings import ModelConfig
 from .worker import (
+    BackgroundRun,
     Generation,
     InFlight,
     PredictorFactory,
     PredictorWorker,
     WorkerThread,
     default_predictor_factory,
+    mesh_renderer,
     user_message,
 )
 
@@ -100,14 +103,6 @@ class DatasetFolder:
         """The case's files as they are now (inference.datasets.case_stamp): a scored case whose files changed
         since is scored again when the folder is opened again."""
         return datasets.case_stamp(self.folder, case.case_id)
-
-
-def labels_renderer(body_model: BodyModel):
-    """A MeshRenderer of the body's topology to render a real UP-3D case's part labels (close it in the thread
-    that made it)."""
-    from inference.render.renderer import MeshRenderer
-
-    return MeshRenderer(body_model.faces, body_model.weights)
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -209,7 +204,9 @@ class DatasetWorker(PredictorWorker):
     paused = Signal(int, bool)  # job, waiting for an interactive prediction (app.folder.BatchWorker.paused)
     finished = Signal(int)
     failed = Signal(int, str)
-    _renderer = None  # a run's MeshRenderer for real UP-3D cases' labels (`run`)
+    # a run's (MeshRenderer or None, why not) for real UP-3D cases' labels (app.worker.mesh_renderer), made on its
+    # first such case, in this thread, and closed here (`run`)
+    _renderer: tuple | None = None
 
     @Slot(int, object, object)
     def run(self, job_id: int, reader: DatasetFolder, rows: Sequence[int] | None) -> None:
@@ -230,14 +227,14 @@ class DatasetWorker(PredictorWorker):
             self.failed.emit(job_id, user_message(exc))
             return
         body = pred.body_model
-        self._renderer = None  # made on the run's first real UP-3D case, in this thread, and closed here
+        self._renderer = None
         try:
             if not self._score(job_id, reader, cases, rows, pred, body):
                 return
         finally:
-            if self._renderer is not None:
-                self._renderer.close()
-                self._renderer = None
+            if self._renderer is not None and self._renderer[0] is not None:
+                self._renderer[0].close()
+            self._renderer = None
         self.finished.emit(job_id)
 
     def _score(self, job_id: int, reader: DatasetFolder, cases: list[DatasetCase], rows: list[int], pred,
@@ -252,14 +249,19 @@ class DatasetWorker(PredictorWorker):
             t0 = time.perf_counter()
             stamp = reader.stamp(case)
             try:
-                if self._renderer is None and reader.needs_renderer(case):
-                    self._renderer = labels_renderer(body)
-                truth = reader.read(case, body, self._renderer)
-                prediction, lost = self._predict_giving_way(job_id, pred, truth.image)
+                unrendered = ""  # why a real UP-3D case's labels could not be drawn from its body
+                if reader.needs_renderer(case):
+                    if self._renderer is None:
+                        self._renderer = mesh_renderer(body)
+                    unrendered = self._renderer[1]
+                truth = reader.read(case, body, self._renderer[0] if self._renderer is not None else None)
+                prediction, lost = self.predict_giving_way(job_id, partial(pred.predict_case, truth.image))
                 if prediction is None or cancel():
                     return False
                 result = replace(score_case(row, case, prediction, truth, body, time.perf_counter() - t0 - lost),
                                  stamp=stamp, refine_on=bool(self._config.refine))
+                if unrendered:
+                    result = replace(result, note=_joined(result.note, _unrendered(unrendered)))
             except Exception as exc:  # noqa: BLE001 - one bad case does not stop the run
                 if cancel():
                     return False
@@ -270,21 +272,14 @@ class DatasetWorker(PredictorWorker):
             self.progress.emit(job_id, done + 1, len(rows))
         return True
 
-    def _predict_giving_way(self, job_id: int, pred, image) -> tuple[Prediction | None, float]:
-        """`Predictor.predict_case`, stopped at its checkpoints by an interactive request and tried again from the
-        start once it is answered -> (the prediction, None when the job is stale; the seconds the tries given up
-        and the waits took, which are not the case's time)."""
-        lost = 0.0
-        while True:
-            t0 = time.perf_counter()
-            try_once = self._give_way(job_id)
-            try:
-                return pred.predict_case(image, try_once), lost
-            except Cancelled:
-                if self._gen.is_stale(job_id) or not try_once.gave_way:
-                    return None, lost
-            self._pause(job_id)
-            lost += time.perf_counter() - t0
+
+def _unrendered(why: str) -> str:
+    """The note of a real UP-3D case whose part labels could not be drawn from its body (no offscreen OpenGL)."""
+    return f"{why}; the part labels are not drawn from the body (no IoU)"
+
+
+def _joined(*notes: str) -> str:
+    return "; ".join(dict.fromkeys(n for n in notes if n))
 
 
 # ----------------------------------------------------------------------------- GUI-thread session
@@ -314,17 +309,15 @@ class DatasetSession(QObject):
 
         self.reader: DatasetFolder | None = None
         self.model = DatasetTableModel(self)
-        self.generation = Generation()
-        self.running = False
-        self.paused = False  # the running job waits for the photo's interactive prediction (`pausedChanged`)
-        self._job = 0
+        # the scoring run's state; its error is a run that failed, which the next run that finishes answers
+        self._runs = BackgroundRun(self.runningChanged, self.pausedChanged, self.error, self.errorResolved)
         # the table's results were scored with the settings of this configure() call (a Run after a Stop goes on
         # with the cases not scored yet; after new settings it scores them all again)
         self._settings, self._scored_with = 0, -1
         self._config = config  # the settings of the last configure(): the same again changes nothing
         self._offset = 0  # cases scored before the running job (its progress counts on from them)
         self._open_error = PendingFailure(self.error, self.errorResolved)  # a failed open, until one succeeds
-        self.worker = DatasetWorker(factory or default_predictor_factory, config, self.generation, in_flight)
+        self.worker = DatasetWorker(factory or default_predictor_factory, config, self._runs.generation, in_flight)
         self._thread = WorkerThread(self.worker, "nbf-dataset-worker")
         self._run.connect(self.worker.run)
         self._configure.connect(self.worker.configure)
@@ -340,6 +333,15 @@ class DatasetSession(QObject):
         self.details_worker.loaded.connect(self._on_details)
         self.details_worker.failed.connect(self._on_details_failed)
 
+    @property
+    def running(self) -> bool:
+        return self._runs.running
+
+    @property
+    def paused(self) -> bool:
+        """The running job waits for the photo's interactive prediction (`pausedChanged`)."""
+        return self._runs.paused
+
     def configure(self, config: ModelConfig) -> None:
         """Score with `config` from now on; the table's scores count as made with other settings unless it is the
         configuration in use (the window hands it over at every open: the same folder opened again keeps them)."""
@@ -350,7 +352,7 @@ class DatasetSession(QObject):
         self._configure.emit(config)
 
     def shutdown(self) -> None:
-        self.generation.next()
+        self._runs.shutdown()
         self._details_gen.next()
         if self._thread is not None:
             self._thread.stop(60000)
@@ -426,10 +428,10 @@ class DatasetSession(QObject):
         if self.reader is None:
             return
         if not self.reader.folder.is_dir():  # (every case would fail, and the scores made before would be lost)
-            self.error.emit(f"the dataset folder {self.reader.folder} is not there any more (moved or deleted): the "
-                            f"table keeps its scores; open the folder where it is now to score it again")
+            self._runs.failure.fail(f"the dataset folder {self.reader.folder} is not there any more (moved or "
+                                    f"deleted): the table keeps its scores; open the folder where it is now to score "
+                                    f"it again")
             return
-        self._job = self.generation.next()
         n = self.model.rowCount()
         left = [r for r in range(n) if self.model.result(r) is None]
         if self._scored_with == self._settings and 0 < len(left) < n:
@@ -438,57 +440,37 @@ class DatasetSession(QObject):
             self.model.clear_results()
             rows, self._offset = None, 0
         self._scored_with = self._settings
-        self._set_paused(False)  # (a job this one supersedes may have been waiting: its answers are dropped)
-        self._set_running(True)
-        self._run.emit(self._job, self.reader, rows)
+        self._run.emit(self._runs.start(), self.reader, rows)
 
     def stop(self, report: bool = False) -> None:
-        """Stop the run; the cases scored so far stay. report=True (the Stop button) also emits
-        finished() with the summary of those cases."""
-        if self.running:
-            self.generation.next()
-            self._set_running(False)
-            if report:
-                self.finished.emit(self.model.summary() + " (stopped)")
-
-    def _set_running(self, on: bool) -> None:
-        if on != self.running:
-            self.running = on
-            self.runningChanged.emit(on)
-        if not on:  # a stopped run is not paused (its job's own "paused off" is stale, and dropped)
-            self._set_paused(False)
-
-    def _set_paused(self, on: bool) -> None:
-        if on != self.paused:
-            self.paused = on
-            self.pausedChanged.emit(on)
+        """Stop the run; the cases scored so far stay (a case the run finishes after it is not shown: the table
+        is as Stop left it). report=True (the Stop button) also emits finished() with the summary of those cases."""
+        self._runs.forget()
+        if self._runs.stop() and report:
+            self.finished.emit(self.model.summary() + " (stopped)")
 
     @Slot(int, bool)
     def _on_paused(self, job: int, on: bool) -> None:
-        if job == self.generation.current and self.running:
-            self._set_paused(on)
+        self._runs.paused_by(job, on)
 
     @Slot(int, object)
     def _on_case(self, job: int, result: CaseResult) -> None:
-        if job == self.generation.current:
+        if self._runs.accept(job):
             self.model.set_result(result)
 
     @Slot(int, int, int)
     def _on_progress(self, job: int, done: int, total: int) -> None:
-        if job == self.generation.current:
+        if self._runs.current(job):
             self.progress.emit(self._offset + done, self._offset + total)
 
     @Slot(int)
     def _on_finished(self, job: int) -> None:
-        if job == self.generation.current:
-            self._set_running(False)
+        if self._runs.finished(job):
             self.finished.emit(self.model.summary())
 
     @Slot(int, str)
     def _on_failed(self, job: int, message: str) -> None:
-        if job == self.generation.current:
-            self._set_running(False)
-            self.error.emit(f"dataset run failed: {message}")
+        self._runs.failed(job, f"dataset run failed: {message}")
 
     # ------------------------------------------------------------------ details of one case
     def details(self, row: int, body_model: BodyModel | None = None) -> CaseDetails:
@@ -519,7 +501,9 @@ def case_details(reader: DatasetFolder, case: DatasetCase, res: CaseResult | Non
     read is said in the message), the predicted labels on the image, both meshes and the per-vertex error; for a
     refined case, the network's own body and its per-vertex error too."""
     truth, image, msg = None, None, ""
-    renderer = labels_renderer(body_model) if body_model is not None and reader.needs_renderer(case) else None
+    renderer, unrendered = None, ""
+    if body_model is not None and reader.needs_renderer(case):
+        renderer, unrendered = mesh_renderer(body_model)
     try:
         truth = reader.read(case, body_model, renderer)
         image = truth.image
@@ -548,7 +532,7 @@ def case_details(reader: DatasetFolder, case: DatasetCase, res: CaseResult | Non
         net_aligned, net_errors = procrustes_errors(net_mesh, gt_mesh)
     failure = res.error if res is not None else ""
     return CaseDetails(case, res, image, gt_labels, pred_labels, gt_mesh, pred_mesh,
-                       "; ".join(dict.fromkeys(m for m in (msg, failure) if m)),  # (the same unreadable file once)
+                       _joined(msg, unrendered and _unrendered(unrendered), failure),  # (the same unreadable file once)
                        aligned, errors, net_mesh, net_aligned, net_errors)
 
 

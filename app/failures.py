@@ -1,8 +1,10 @@
 """The message of the last failure an object reported, held until a later success answers it.
 
-The controller (a failed prediction, answered by a result on screen) and the Dataset tab (a dataset that could not
-be opened, answered by one that opens) report failures on their `error` signal and, once answered, the same text on
-`errorResolved`, which the window's message banner uses to take that message down (`MessageBanner.resolve`).
+The controller (a failed prediction, answered by a result on screen), the Dataset tab (a dataset that could not
+be opened, answered by one that opens) and both batch runs, the folder's Run all and the Dataset tab's run
+(`app/worker.py BackgroundRun`: a failed run, answered by the next run that finishes), report failures on their
+`error` signal and, once answered, the same text on `errorResolved`, which the window's message banner uses to
+take that message down (`MessageBanner.resolve`).
 """
 from __future__ import annotations
 

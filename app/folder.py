@@ -44,9 +44,9 @@ from inference.file_writes import write_error_reason
 from inference.paths import resolved
 from inference.predict_outputs import DEFAULT_MESH_FORMATS, MESH_FORMATS, SUMMARY
 
-from .failures import PendingFailure
 from .settings import ModelConfig
 from .worker import (
+    BackgroundRun,
     Generation,
     InFlight,
     PredictorFactory,
@@ -54,6 +54,7 @@ from .worker import (
     WorkerThread,
     assess_quietly,
     default_predictor_factory,
+    mesh_renderer,
     user_message,
 )
 
@@ -195,10 +196,8 @@ def status_of(prediction: Prediction | None = None, quality: FitQuality | None =
 # ----------------------------------------------------------------------------- workers
 def thumbnail(path: Path, side: int = THUMB_SIDE, dpr: float = 1.0) -> QImage | None:
     """A small RGB copy of an image file (longest side `side` logical px: side * dpr pixels, sharp on a high-DPI
-    screen, where 72 px were stretched to 144), or None when it cannot be read. JPEGs
-    decode at a reduced scale (PIL's draft mode), so even a large photo takes a few ms; a HEIC photo, which Pillow
-    does not read, is decoded whole by the app's reader (libheif's tools, inference/heif.py: about a second for a
-    phone's photo) and shrunk."""
+    screen, where 72 px would be stretched to 144) with the pixels the photo opens with
+    (inference.image_io.thumbnail_rgb), or None when it cannot be read."""
     image = _thumbnail(path, max(1, round(side * dpr)))
     if image is not None:
         image.setDevicePixelRatio(dpr)
@@ -206,36 +205,12 @@ def thumbnail(path: Path, side: int = THUMB_SIDE, dpr: float = 1.0) -> QImage | 
 
 
 def _thumbnail(path: Path, side: int) -> QImage | None:
+    from inference.image_io import thumbnail_rgb
+
+    from .qt_images import to_qimage
+
     try:
-        if not path.is_file():  # a FIFO or a device would block the thread on open()
-            return None
-        from PIL import Image, ImageOps
-
-        from inference.image_io import is_heif, load_image, quiet_pillow
-
-        with open(path, "rb") as f:
-            if is_heif(f.read(64)):
-                import cv2
-                import numpy as np
-
-                from .qt_images import to_qimage
-
-                img = load_image(path)
-                k = side / max(img.shape[:2])
-                return to_qimage(np.ascontiguousarray(cv2.resize(
-                    img, (max(1, round(img.shape[1] * k)), max(1, round(img.shape[0] * k))),
-                    interpolation=cv2.INTER_AREA)) if k < 1 else img)
-
-        quiet_pillow()
-        with Image.open(path) as im:
-            im.draft("RGB", (side * 2, side * 2))
-            im = ImageOps.exif_transpose(im).convert("RGB")
-            im.thumbnail((side, side))
-            import numpy as np
-
-            from .qt_images import to_qimage
-
-            return to_qimage(np.asarray(im))
+        return to_qimage(thumbnail_rgb(path, side))
     except Exception:  # noqa: BLE001 - an unreadable file shows without a thumbnail (its status says why)
         return None
 
@@ -372,9 +347,9 @@ class BatchWorker(PredictorWorker):
                     break
                 if done is None:  # cancelled mid-image before any of its people was written
                     break
-                outcome, said = done
+                outcome, said, lost = done
                 self.itemDone.emit(job_id, row, _status(outcome, said, path, request.out,
-                                                        time.perf_counter() - t0))
+                                                        time.perf_counter() - t0 - lost))
                 if outcome.counted == "cancelled":  # cancelled mid-image: the people it wrote stay, a rerun keeps them
                     break
                 self.progress.emit(job_id, row + 1, len(images))
@@ -385,11 +360,12 @@ class BatchWorker(PredictorWorker):
 
     def _image(self, job_id: int, job, images: list[Path], stems: list[str], row: int, pred, body, log,
                counts: dict[str, int], renderer: list, todo):
-        """(ImageOutcome, the lines said about it) of image `row`, by the batch's plan `todo` (`folder_predict.plan`):
-        skipped when finished before (logged by the plan), refused for a name too long, its scene made when only
-        that is missing, else its people fitted and written, stopped at the Predictor's checkpoints by an interactive
-        request and tried again once that is answered, planned again (the people written before stay and are kept,
-        and the outcome counts them: the list says what this run wrote);
+        """(ImageOutcome, the lines said about it, the seconds lost giving way) of image `row`, by the batch's plan
+        `todo` (`folder_predict.plan`): skipped when finished before (logged by the plan), refused for a name too long,
+        its scene made when only that is missing, else its people fitted and written, stopped at the Predictor's
+        checkpoints by an interactive request and tried again once that is answered (`predict_giving_way`), planned
+        again (the people written before stay and are kept, and the outcome counts them: the list says what this run
+        wrote);
         None when the job is cancelled before any of its people was written, an outcome counted 'cancelled' with the
         files written when after (with "every person", person 1's files stay when person 2 is cut short). A full
         or read-only disk (FatalWrite) goes to the caller, which stops the batch."""
@@ -402,8 +378,15 @@ class BatchWorker(PredictorWorker):
         earlier: list[Path] = []
         earlier_persons: set[int] = set()
         path, name = images[row], stems[row]
-        while True:
-            said: list[str] = []
+        said: list[str] = []
+        tries = 0
+
+        def attempt(cancel):
+            nonlocal todo, said, started, tries
+            tries += 1
+            if tries > 1:  # fitted again: what the tries before wrote is planned as written, and kept
+                todo = plan(job, images, stems, [row], log, dict(counts), lambda line: None)
+            said = []
             if row in todo.refused:
                 counts["failed"] += 1
                 return ImageOutcome("failed"), [todo.refused[row]]
@@ -416,16 +399,15 @@ class BatchWorker(PredictorWorker):
             if not started:
                 self.itemStarted.emit(job_id, row)
                 started = True
-            try_once = self._give_way(job_id)
             run = None
             try:
                 if not renderer:
-                    made, problem = self._renderer(body)
+                    made, problem = mesh_renderer(body)
                     renderer.append(made)
                     if problem:  # (said with the batch's first image)
                         said.append(f"{problem}; the mesh is not drawn over the photo (NAME_overlay.png says so)")
                 run = FolderRun(job, pred, renderer[0], body, log, counts, said.append, todo.holders, todo.boxed,
-                                cancel=try_once)
+                                cancel=cancel)
                 used = len(getattr(pred, "used", ()))
                 outcome = predict_image(run, row, path, name)
                 on_hand = sorted(k for _, k in getattr(pred, "used", ())[used:])
@@ -434,11 +416,9 @@ class BatchWorker(PredictorWorker):
 
                     said.append(f"{people_text(on_hand)}: the fit made on screen (not fitted again)")
             except Cancelled:
-                earlier += [q for q in run.written if q not in earlier]
+                earlier.extend([q for q in run.written if q not in earlier])
                 earlier_persons.update(run.persons)
-                if self._gen.is_stale(job_id) or not try_once.gave_way:
-                    return (ImageOutcome("cancelled", written=tuple(earlier), persons=tuple(sorted(earlier_persons))),
-                            said) if earlier else None
+                raise
             except FatalWrite:  # (logged and counted) the caller stops the batch
                 raise
             except Exception as exc:  # noqa: BLE001 - a bug is this image's status (traceback printed); the batch goes on
@@ -446,14 +426,17 @@ class BatchWorker(PredictorWorker):
                 log.write(index=row, image=str(path), output=name, status="error", message=user_message(exc))
                 counts["failed"] += 1
                 return ImageOutcome("failed"), [user_message(exc)]
-            else:
-                if earlier:  # the people an earlier try wrote are this run's too (the try that finished kept them)
-                    written = tuple(earlier) + tuple(q for q in outcome.written if q not in earlier)
-                    outcome = replace(outcome, written=written,
-                                      persons=tuple(sorted({*outcome.persons, *earlier_persons})))
-                return outcome, said
-            self._pause(job_id)  # fitted again; the people written before the interactive request are kept
-            todo = plan(job, images, stems, [row], log, dict(counts), lambda line: None)  # (what the first try wrote)
+            if earlier:  # the people an earlier try wrote are this run's too (the try that finished kept them)
+                written = tuple(earlier) + tuple(q for q in outcome.written if q not in earlier)
+                outcome = replace(outcome, written=written, persons=tuple(sorted({*outcome.persons, *earlier_persons})))
+            return outcome, said
+
+        done, lost = self.predict_giving_way(job_id, attempt)
+        if done is None:
+            if not earlier:
+                return None
+            done = ImageOutcome("cancelled", written=tuple(earlier), persons=tuple(sorted(earlier_persons))), said
+        return (*done, lost)
 
     @staticmethod
     def _merge(out: Path, images: list[Path], stems: list[str]) -> str:
@@ -464,16 +447,6 @@ class BatchWorker(PredictorWorker):
         except OSError as exc:
             return write_error_reason(exc)
         return ""
-
-    @staticmethod
-    def _renderer(body) -> tuple:
-        """(the mesh overlay's renderer, ''), or (None, why not) where no offscreen OpenGL works (every other output
-        needs none)."""
-        from inference.render.context import offscreen_problem
-        from inference.render.renderer import MeshRenderer
-
-        problem = offscreen_problem()
-        return (None, problem) if problem else (MeshRenderer(body.faces, body.weights), "")
 
 
 def _status(outcome, said: list[str], path: Path, out: Path, seconds: float) -> ImageStatus:
@@ -580,16 +553,16 @@ class FolderSession(QObject):
                  in_flight: InFlight | None = None):
         super().__init__(parent)
         self.model = FolderModel(self)
-        self._failure = PendingFailure(self.error, self.errorResolved)  # the last Run all that failed
-        self.running = False
-        self.paused = False
+        # Run all's state; its error is a failed Run all, which the next Run all that finishes takes down
+        self._runs = BackgroundRun(self.runningChanged, self.pausedChanged, self.error, self.errorResolved,
+                                   self._show_paused)
         self.out: Path | None = None
         self.summary: BatchSummary | None = None
-        self._thumb_gen, self._batch_gen = Generation(), Generation()
-        self._thumb_job = self._batch_job = 0
+        self._thumb_gen = Generation()
+        self._thumb_job = 0
         self._replaced_job = 0  # a batch stopped because other images were opened: its summary still said
         self.thumbs = ThumbnailWorker(self._thumb_gen)
-        self.batch = BatchWorker(factory or default_predictor_factory, config, self._batch_gen, in_flight)
+        self.batch = BatchWorker(factory or default_predictor_factory, config, self._runs.generation, in_flight)
         self._threads = [WorkerThread(self.thumbs, "nbf-thumbnails"), WorkerThread(self.batch, "nbf-batch")]
         self._thumbs.connect(self.thumbs.make)
         self._run.connect(self.batch.run)
@@ -604,6 +577,14 @@ class FolderSession(QObject):
         self.batch.failed.connect(self._on_failed)
 
     @property
+    def running(self) -> bool:
+        return self._runs.running
+
+    @property
+    def paused(self) -> bool:
+        return self._runs.paused
+
+    @property
     def paths(self) -> list[Path]:
         return self.model.paths
 
@@ -616,9 +597,9 @@ class FolderSession(QObject):
         paths = [Path(p) for p in paths]
         if [_key(p) for p in paths] == [_key(p) for p in self.model.paths]:
             return
-        self._replaced_job = self._batch_job if self.running else 0
+        self._replaced_job = self._runs.job if self.running else 0
         self.cancel()
-        self._batch_job = 0  # the old batch's last answers are not rows of the new list
+        self._runs.forget()  # the old batch's last answers are not rows of the new list
         self.model.set_paths(paths)
         self._thumb_job = self._thumb_gen.next()
         app = QGuiApplication.instance()  # the highest ratio of the screens: sharp on any of them
@@ -648,47 +629,33 @@ class FolderSession(QObject):
                             f"{', '.join(MESH_FORMATS)}")
             return 0
         self.out = Path(out)
-        self._batch_job = self._batch_gen.next()
+        job = self._runs.start()
         self.summary = None
-        self._set_paused(False)  # (a batch this one supersedes may have been waiting: its answers are dropped)
-        self._set_running(True)
         self.progress.emit(0, len(self.model.paths))
-        self._run.emit(self._batch_job, BatchRequest(tuple(self.model.paths), self.out, tuple(mesh_formats),
+        self._run.emit(job, BatchRequest(tuple(self.model.paths), self.out, tuple(mesh_formats),
                                                      overwrite=overwrite, all_people=all_people,
                                                      on_hand=tuple(on_hand)))
-        return self._batch_job
+        return job
 
     def cancel(self) -> None:
         """Stop the batch after the image being written (what is written stays)."""
-        if self.running:
-            self._batch_gen.next()
-            self._set_running(False)
+        if self._runs.stop():
             for row, s in enumerate(self.model.statuses):
                 if s.state == RUNNING:
                     self.model.set_status(row, ImageStatus())
 
     def shutdown(self) -> None:
         self._thumb_gen.next()
-        self._batch_gen.next()
+        self._runs.shutdown()
         for t in self._threads:
             t.stop(60000)
         self._threads = []
 
-    def _set_running(self, on: bool) -> None:
-        if on != self.running:
-            self.running = on
-            self.runningChanged.emit(on)
-        if not on:  # (after: a list told "not paused" while still running said "running…" after a Cancel)
-            self._set_paused(False)
-
-    def _set_paused(self, on: bool) -> None:
-        if on != self.paused:
-            self.paused = on
-            # the image the batch gave way in says so (it is fitted again from its start once the wait is over)
-            for row, st in enumerate(self.model.statuses):
-                if st.state == RUNNING:
-                    self.model.set_status(row, ImageStatus(RUNNING, PAUSED if on else ""))
-            self.pausedChanged.emit(on)
+    def _show_paused(self, on: bool) -> None:
+        """The image the batch gave way in says so (it is fitted again from its start once the wait is over)."""
+        for row, st in enumerate(self.model.statuses):
+            if st.state == RUNNING:
+                self.model.set_status(row, ImageStatus(RUNNING, PAUSED if on else ""))
 
     @Slot(int, int, object)
     def _on_thumbnail(self, job: int, row: int, image) -> None:
@@ -702,30 +669,27 @@ class FolderSession(QObject):
 
     @Slot(int, int)
     def _on_item_started(self, job: int, row: int) -> None:
-        if job == self._batch_gen.current:
+        if self._runs.current(job):
             self.model.set_status(row, ImageStatus(RUNNING))
 
     @Slot(int, int, object)
     def _on_item_done(self, job: int, row: int, status: ImageStatus) -> None:
-        if job == self._batch_job:  # also after a cancel: the image was written
+        if self._runs.accept(job):  # also after a cancel: the image was written
             self.model.set_status(row, status)
 
     @Slot(int, int, int)
     def _on_progress(self, job: int, done: int, total: int) -> None:
-        if job == self._batch_gen.current:
+        if self._runs.current(job):
             self.progress.emit(done, total)
 
     @Slot(int, bool)
     def _on_paused(self, job: int, on: bool) -> None:
-        if job == self._batch_gen.current and self.running:
-            self._set_paused(on)
+        self._runs.paused_by(job, on)
 
     @Slot(int, object)
     def _on_finished(self, job: int, summary: BatchSummary) -> None:
-        if job == self._batch_job:
+        if self._runs.finished(job):
             self.summary = summary
-            self._set_running(False)
-            self._failure.resolve()
             self.finished.emit(summary.text(self.out))
         elif job and job == self._replaced_job:  # (not a row of the list shown now: only its summary)
             self._replaced_job = 0
@@ -733,6 +697,4 @@ class FolderSession(QObject):
 
     @Slot(int, str)
     def _on_failed(self, job: int, message: str) -> None:
-        if job == self._batch_job:
-            self._set_running(False)
-            self._failure.fail(f"Run all: {message}")
+        self._runs.failed(job, f"Run all: {message}")

@@ -10,27 +10,35 @@ animals: inference.errors.NoPersonFound.set_aside), and warning(message) once pe
 for each of its load-time warnings (e.g. no person detector installed). Every request carries a job id from a
 `Generation` counter; the worker skips requests that are already stale and its cancel callback
 tells a running Predictor to stop as soon as a newer request exists. The receiver drops results
-of stale ids. `InFlight` tells the background runs (app/folder.py's batch) that a request is waiting on its
-answer, so they give way to it.
+of stale ids. `InFlight` tells the background runs (app/folder.py's batch, app/dataset_runner.py's run) that a
+request is waiting on its answer, so they give way to it (`PredictorWorker.predict_giving_way`); each session keeps
+its run's state on the GUI thread in a `BackgroundRun`.
 """
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, SignalInstance, Slot
 
 from inference.errors import USER_ERRORS, Cancelled, NoPersonFound, print_traceback
 from inference.types import BodyPredictor
 
+from .failures import PendingFailure
 from .heap import give_back, settle
 from .settings import ModelConfig
 
+if TYPE_CHECKING:
+    from inference.render.renderer import MeshRenderer
+
 PredictorFactory = Callable[[ModelConfig], BodyPredictor]
+T = TypeVar("T")
 
 
 class Generation:
@@ -193,7 +201,7 @@ class PredictorWorker(QObject):
     ModelConfig and built again after `configure` changes it; jobs carry ids from a Generation. A background
     run (dataset, folder batch) gets the interactive requests' `in_flight` and gives way to them: it waits between
     items (`_pause`, said by its `paused(job, on)` signal) and fits an item stopped by a `GiveWay` again from its
-    start."""
+    start (`predict_giving_way`)."""
 
     def __init__(self, factory: PredictorFactory, config: ModelConfig, generation: Generation,
                  in_flight: InFlight | None = None):
@@ -214,9 +222,22 @@ class PredictorWorker(QObject):
         self._in_flight.wait_free(lambda: self._gen.is_stale(job_id))
         self.paused.emit(job_id, False)
 
-    def _give_way(self, job_id: int) -> GiveWay:
-        """A cancel callback for one try at an item of job `job_id` (`GiveWay`)."""
-        return GiveWay(lambda: self._gen.is_stale(job_id), self._in_flight)
+    def predict_giving_way(self, job_id: int, attempt: Callable[[GiveWay], T]) -> tuple[T | None, float]:
+        """`attempt(cancel)` (one try at an item of job `job_id`, `cancel` its Predictor's cancel callback), stopped at
+        its checkpoints by an interactive request (`GiveWay`) and tried again from the start once that is answered
+        (`_pause`) -> (what it returned, None when the job went stale; the seconds the tries given up and the waits
+        took, which are not the item's time). Any other exception of the attempt is the caller's."""
+        lost = 0.0
+        while True:
+            t0 = time.perf_counter()
+            try_once = GiveWay(lambda: self._gen.is_stale(job_id), self._in_flight)
+            try:
+                return attempt(try_once), lost
+            except Cancelled:
+                if self._gen.is_stale(job_id) or not try_once.gave_way:
+                    return None, lost
+            self._pause(job_id)
+            lost += time.perf_counter() - t0
 
     # Runs in the worker thread (queued).
     @Slot(object)
@@ -250,6 +271,101 @@ class PredictorWorker(QObject):
 
     def _built(self, predictor) -> None:
         """Called once per Predictor built (e.g. to report its load-time warnings)."""
+
+
+def mesh_renderer(body) -> tuple[MeshRenderer | None, str]:
+    """(a MeshRenderer of the body model's topology, ''), or (None, why not) where no offscreen OpenGL works, for a
+    background run's pictures (the folder's mesh overlay, a real UP-3D case's part labels): every other output needs
+    none. Close it in the thread that made it (a GL context is one thread's)."""
+    from inference.render.context import offscreen_problem
+    from inference.render.renderer import MeshRenderer
+
+    problem = offscreen_problem()
+    return (None, problem) if problem else (MeshRenderer(body.faces, body.weights), "")
+
+
+class BackgroundRun:
+    """The GUI thread's state of a session's background run (the folder's Run all, the Dataset tab's run): the
+    `generation` its jobs come from, whether one is `running` and whether it is `paused` (waiting for an interactive
+    prediction, as its worker's paused(job, on) says), each said on the owner's signals as it changes, and the last
+    run's failure (`PendingFailure` on the owner's error / errorResolved), which the next run that finishes answers.
+
+    A job's answers about work under way (an item started, progress, a pause) count while it is `current`; those
+    about work done (an item's result, the run's end or failure) count for the last job started (`accept`), after a
+    `stop` too until `forget`: the folder's images written before a Cancel are written."""
+
+    def __init__(self, running_changed: SignalInstance, paused_changed: SignalInstance, error: SignalInstance,
+                 error_resolved: SignalInstance, on_paused: Callable[[bool], None] | None = None):
+        """on_paused: called with the new state before paused_changed says it (the folder's rows say it first)."""
+        self.generation = Generation()
+        self.job = 0  # the last job started (0: none, or forgotten)
+        self.running = False
+        self.paused = False
+        self.failure = PendingFailure(error, error_resolved)
+        self._running_changed, self._paused_changed, self._on_paused = running_changed, paused_changed, on_paused
+
+    def start(self) -> int:
+        """A new job, which supersedes the one running (its worker stops at its next check)."""
+        self.job = self.generation.next()
+        self._set_paused(False)  # (a job this one supersedes may have been waiting: its answers are dropped)
+        self._set_running(True)
+        return self.job
+
+    def stop(self) -> bool:
+        """Make the running job stale (its worker stops at its next check); False when none was running."""
+        if not self.running:
+            return False
+        self.generation.next()
+        self._set_running(False)
+        return True
+
+    def forget(self) -> None:
+        """None of the answers of the jobs started so far counts any more (`accept`)."""
+        self.job = 0
+
+    def shutdown(self) -> None:
+        """Every job stale and none of their answers counted (the session's threads are stopping)."""
+        self.forget()
+        self.generation.next()
+
+    def current(self, job: int) -> bool:
+        return job == self.generation.current
+
+    def accept(self, job: int) -> bool:
+        return job != 0 and job == self.job
+
+    def paused_by(self, job: int, on: bool) -> None:
+        """The worker's paused(job, on): said while the job is current and running."""
+        if self.current(job) and self.running:
+            self._set_paused(on)
+
+    def finished(self, job: int) -> bool:
+        """The job's end (after a stop too); True when it counts: no longer running, the last failure answered."""
+        if not self.accept(job):
+            return False
+        self._set_running(False)
+        self.failure.resolve()
+        return True
+
+    def failed(self, job: int, message: str) -> None:
+        """The job could not run (the model does not load): said on the owner's error until a run finishes."""
+        if self.accept(job):
+            self._set_running(False)
+            self.failure.fail(message)
+
+    def _set_running(self, on: bool) -> None:
+        if on != self.running:
+            self.running = on
+            self._running_changed.emit(on)
+        if not on:  # a stopped run is not paused (its job's own "paused off" is stale, and dropped)
+            self._set_paused(False)
+
+    def _set_paused(self, on: bool) -> None:
+        if on != self.paused:
+            self.paused = on
+            if self._on_paused is not None:
+                self._on_paused(on)
+            self._paused_changed.emit(on)
 
 
 # The person code of a dataset case (UP-3D layout, already one person's crop): the whole image is the network's

@@ -355,6 +355,57 @@ def load_image(path: str | Path | np.ndarray) -> np.ndarray:
     return decode_image(read_file_bytes(p, name), name)
 
 
+# Pillow's modes that `to_rgb_uint8` reads as they are and Pillow shrinks by the same rules (RGBA and LA with their
+# colours weighted by alpha), so a thumbnail is shrunk before it is converted
+_SHRINK_FIRST = ("RGB", "RGBA", "L", "LA")
+
+
+def thumbnail_rgb(path: str | Path, side: int) -> np.ndarray:
+    """A small copy of an image file -> (h, w, 3) uint8 RGB, its longest side at most `side` px (never enlarged),
+    with the pixels as `load_image` gives them (`to_rgb_uint8`: transparency on white, 16-bit scaled, grey as three
+    channels; turned as its EXIF orientation says). A JPEG decodes at a reduced scale (Pillow's draft mode), so even a
+    large photo takes a few ms; a HEIC photo, which Pillow does not read, is decoded whole (`decode_image`: libheif's
+    tools, about a second for a phone's photo) and shrunk. Raises ImageLoadError when it cannot be read (a pipe or a
+    device is refused unopened: `read_file_bytes`)."""
+    import io
+
+    from PIL import Image, ImageOps
+
+    p = Path(path)
+    name = p.name or str(p)
+    buf = read_file_bytes(p, name)
+    if is_heif(buf):
+        return _shrink(decode_image(buf, name), side)
+    quiet_pillow()
+    try:
+        with Image.open(io.BytesIO(buf.tobytes())) as im:
+            im.draft("RGB", (side * 2, side * 2))
+            im = ImageOps.exif_transpose(im)
+            if im.mode.startswith("I;16"):  # (either byte order) read as OpenCV reads a 16-bit file
+                return _shrink(to_rgb_uint8(np.asarray(im).astype(np.uint16), bgr=False), side)
+            if im.mode in ("I", "F"):
+                return _shrink(to_rgb_uint8(np.asarray(im), bgr=False), side)
+            if im.mode not in _SHRINK_FIRST:  # palette, bilevel, CMYK, premultiplied...: with their transparency
+                im = im.convert("RGBA" if im.has_transparency_data else "RGB")
+            im.thumbnail((side, side))
+            return to_rgb_uint8(np.asarray(im), bgr=False)
+    except ImageLoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure of Pillow's is an unreadable file here
+        raise ImageLoadError(f"{name} could not be read ({type(exc).__name__}: {exc})") from None
+
+
+def _shrink(rgb: np.ndarray, side: int) -> np.ndarray:
+    """(H, W, 3) uint8 -> its longest side at most `side` px (area-averaged; never enlarged)."""
+    k = side / max(rgb.shape[:2])
+    if k >= 1:
+        return rgb
+    import cv2
+
+    size = (max(1, round(rgb.shape[1] * k)), max(1, round(rgb.shape[0] * k)))
+    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
+
+
 def readable_images(paths, skipped: list[str] | None = None):
     """(path, (H, W, 3) uint8 RGB) for each of `paths` that loads (`load_image`), in order; for each that does
     not, the reader's message (it names the file) is appended to `skipped` (when given) and the path is passed

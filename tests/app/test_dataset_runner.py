@@ -683,3 +683,50 @@ def test_the_table_sorts_scored_rows_by_value_and_unscored_rows_last_in_either_o
     assert p.sortColumn() == col and [p.mapToSource(p.index(r, 0)).row() for r in range(40)] == list(range(40))
     p.sort(0, Qt.SortOrder.DescendingOrder)
     assert [m.case(p.mapToSource(p.index(r, 0)).row()).case_id for r in range(3)] == ["00039", "00038", "00037"]
+
+
+def test_a_dataset_run_that_finishes_takes_down_the_last_run_s_failure(qtbot, synth_dataset, predictor_factory,
+                                                                      model_config):
+    """A failed run's "dataset run failed: ..." stayed on the banner after a later run had finished, where the
+    folder's Run all takes its own down: the run's failure is answered as Run all's is."""
+    built = []
+
+    def factory(config):
+        built.append(config)
+        if len(built) == 1:
+            raise RuntimeError("the model is not available in this build")
+        return predictor_factory(config)
+
+    ds = DatasetSession(factory, model_config)
+    errors, resolved = [], []
+    ds.error.connect(errors.append)
+    ds.errorResolved.connect(resolved.append)
+    try:
+        with qtbot.waitSignal(ds.error, timeout=60000):
+            assert ds.open(synth_dataset) == 3
+        assert errors == ["dataset run failed: the model is not available in this build"] and not ds.running
+        assert not resolved
+        with qtbot.waitSignal(ds.finished, timeout=60000):
+            ds.run()
+        assert resolved == errors and len(ds.model.results()) == 3
+    finally:
+        ds.shutdown()
+
+
+def test_a_case_to_render_without_opengl_is_scored_without_its_part_labels(qtbot, dataset_copy, predictor_factory,
+                                                                            model_config, monkeypatch):
+    """A real UP-3D case's part labels are drawn from its body with offscreen OpenGL; a machine without it failed the
+    case with the renderer's own error. Now the case is scored on its body, and says why it has no part labels, as
+    the folder's Run all says why it draws no overlay."""
+    monkeypatch.setenv("PYOPENGL_PLATFORM", "nogl")  # (asked by the run's reader thread; this process draws on)
+    (dataset_copy / "test.txt").write_text("/00000_image.png\n")
+    (dataset_copy / "00000_parts.png").unlink()
+    ds = DatasetSession(predictor_factory, model_config)
+    try:
+        with qtbot.waitSignal(ds.finished, timeout=60000):
+            ds.open(dataset_copy)
+        res = ds.model.result(0)
+        assert not res.error and math.isfinite(res.pa_mpjpe) and math.isnan(res.miou), res.error
+        assert "part labels are not drawn" in res.note, res.note
+    finally:
+        ds.shutdown()

@@ -89,6 +89,24 @@ def test_a_heic_photo_gets_its_thumbnail(qtbot, session, tmp_path):
     assert session.model.statuses[0].state == NOT_RUN
 
 
+def test_a_thumbnail_shows_the_pixels_the_photo_opens_with(tmp_path):
+    """A cut-out PNG's thumbnail was black where the photo opens on white, and a 16-bit grey PNG's was white where
+    the photo is mid-grey (Pillow's conversion, not the app's reader's rules)."""
+    from app.folder import thumbnail
+    from app.qt_images import from_qimage
+    from inference.image_io import load_image
+
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[10:30, 10:30] = (200, 30, 30, 255)
+    cv2.imwrite(str(tmp_path / "cutout.png"), cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA))
+    cv2.imwrite(str(tmp_path / "grey16.png"), np.full((40, 40), 30000, np.uint16))
+    for name in ("cutout.png", "grey16.png"):
+        thumb = from_qimage(thumbnail(tmp_path / name, side=40))[..., :3]
+        full = load_image(tmp_path / name)
+        assert thumb.shape == full.shape
+        np.testing.assert_allclose(thumb, full, atol=1, err_msg=name)
+
+
 def test_run_all_refuses_an_unknown_mesh_format(qtbot, session, images, tmp_path):
     session.set_images(images)
     with qtbot.waitSignal(session.error, timeout=5000) as said:
@@ -434,6 +452,6 @@ def test_a_run_all_that_finishes_takes_down_the_last_one_s_error(qtbot, session,
     errors, resolved = [], []
     session.error.connect(errors.append)
     session.errorResolved.connect(resolved.append)
-    session._failure.fail("Run all: /x: the file system is read-only")  # as _on_failed says it
+    session._runs.failure.fail("Run all: /x: the file system is read-only")  # as _on_failed says it
     _run_all(qtbot, session, images[:1], tmp_path / "out")
     assert resolved == ["Run all: /x: the file system is read-only"]

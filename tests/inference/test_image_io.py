@@ -413,3 +413,54 @@ def test_something_else_than_a_path_or_an_array_is_named_with_what_to_give(thing
 
     with pytest.raises(ImageLoadError, match=f"not an image: a {type(thing).__name__}; give a file path or a numpy"):
         load_image(thing)
+
+
+def test_a_thumbnail_reads_the_pixels_as_the_photo_opens(tmp_path):
+    """The folder list's thumbnail and the photo it opens follow one reader's rules: a cut-out PNG's transparent
+    pixels are white paper in both (the thumbnail was black), a 16-bit grey PNG is mid-grey in both (the thumbnail
+    was white: Pillow clipped it at 255), a palette entry marked transparent is white, and an EXIF-turned JPEG is
+    turned in both."""
+    from inference.image_io import thumbnail_rgb
+
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[10:30, 10:30] = (200, 30, 30, 255)  # transparent elsewhere, with RGB 0 there
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "cutout.png")
+    thumb = thumbnail_rgb(tmp_path / "cutout.png", 40)
+    _check_rgb8(thumb, (40, 40))
+    np.testing.assert_array_equal(thumb, load_image(tmp_path / "cutout.png"))
+    small = thumbnail_rgb(tmp_path / "cutout.png", 20)
+    _check_rgb8(small, (20, 20))
+    assert small[0, 0].tolist() == [255, 255, 255] and small[10, 10].tolist() == [200, 30, 30]
+
+    cv2.imwrite(str(tmp_path / "grey16.png"), np.full((40, 40), 30000, np.uint16))
+    full = load_image(tmp_path / "grey16.png")
+    assert full[0, 0].tolist() == [117, 117, 117]
+    for side in (40, 20):
+        np.testing.assert_allclose(thumbnail_rgb(tmp_path / "grey16.png", side)[0, 0], full[0, 0], atol=1)
+
+    idx = np.zeros((8, 10), np.uint8)
+    idx[:, 5:] = 1
+    im = Image.fromarray(idx, "P")
+    im.putpalette([255, 0, 0, 0, 0, 255] + [0] * (254 * 3))
+    im.save(tmp_path / "pt.png", transparency=1)
+    np.testing.assert_array_equal(thumbnail_rgb(tmp_path / "pt.png", 10), load_image(tmp_path / "pt.png"))
+
+    a = np.zeros((10, 20, 3), np.uint8)
+    a[:, :10] = 255
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(a).save(tmp_path / "rot.jpg", exif=exif, quality=95)
+    thumb, full = thumbnail_rgb(tmp_path / "rot.jpg", 40), load_image(tmp_path / "rot.jpg")
+    assert thumb.shape == full.shape == (20, 10, 3)
+    assert np.abs(thumb.astype(int) - full).max() <= 8  # (the two JPEG decoders round apart)
+
+
+def test_a_thumbnail_of_what_is_not_an_image_file_is_refused_without_blocking(tmp_path):
+    from inference.image_io import thumbnail_rgb
+
+    (tmp_path / "notes.png").write_text("this is not an image")
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    for path in (tmp_path / "notes.png", fifo, tmp_path / "missing.png"):
+        with pytest.raises(ImageError):
+            thumbnail_rgb(path, 72)

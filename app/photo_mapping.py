@@ -35,11 +35,3 @@ def parts_for_display(prediction) -> np.ndarray:
 
     shape, scale = display_size(prediction.image.shape)
     return parts_on_image(prediction.parts, prediction.crop, shape, scale, photo=prediction.image)
-
-
-def overlay_camera(prediction, scale: float = 1.0) -> tuple[float, tuple[float, float]]:
-    """Focal (px) and principal point (x, y) of the predicted crop camera on the image resized by
-    `scale`: rendering the camera-frame mesh with it at that size puts the body onto the photo."""
-    from inference.render.overlay import image_camera
-
-    return image_camera(prediction, scale)

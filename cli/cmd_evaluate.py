@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -11,8 +10,6 @@ from cli.out_arg import drop_if_empty, in_path, make_out_folder, out_path
 from training.set_settings import whole_number
 
 DEFAULT_SPLIT = "test"
-WEIGHT_FILES = ("seg.pt", "fit.pt")  # what --weights must hold (inference.pipeline.Predictor loads these two)
-RUN_FILES = ("best.pt", "latest.pt")  # what a training run's folder holds instead (training/loop.py)
 RESULT_FILES = ("eval.md", "eval.json")  # what a run writes into --out (training.evaluate.write_results)
 
 EPILOG = """\
@@ -65,7 +62,9 @@ def add_arguments(p, name: str) -> None:
                         "(default: %(default)s)")
     p.add_argument("--weights", type=in_path, default=None,
                    help="folder with seg.pt and fit.pt, as scripts/package_weights.py --dest writes it from training "
-                        "runs' best.pt (default: the shipped weights)")
+                        "runs' best.pt, and optionally people.pt, the person detector's proposer (default: the "
+                        "shipped weights, resources/weights; the shipped people.pt where the folder has none); "
+                        "eval.md and eval.json record the folder and each network's SHA-256")
 
 
 def check_cases(data: Path, split: str | None) -> tuple[str, list[str]]:
@@ -116,33 +115,13 @@ def check_cases(data: Path, split: str | None) -> tuple[str, list[str]]:
 
 def check_weights(weights: Path | None) -> None:
     """A --weights folder holds seg.pt and fit.pt (None: the shipped ones); EvaluateInputError otherwise, before
-    any model loads. A training run's folder (best.pt, latest.pt of one network) is said to be one, with how to
-    make a weights folder of it: the Predictor's own message, "weights not found ... train them", sent a user
-    who had just trained them to train again."""
-    if weights is None:
-        return
-    if not weights.is_dir():
-        why = "a file, not a folder" if weights.exists() else "no such folder"
-        raise EvaluateInputError(f"--weights {weights}: {why} (give the folder that holds seg.pt and fit.pt)")
-    missing = [n for n in WEIGHT_FILES if not (weights / n).is_file()]
-    if not missing:
-        return
-    run = [n for n in RUN_FILES if (weights / n).is_file()]
-    if not run:
-        raise EvaluateInputError(f"--weights {weights}: no {' or '.join(missing)} there (a weights folder holds "
-                                 "seg.pt and fit.pt, e.g. from scripts/package_weights.py --dest FOLDER)")
-    try:  # the run's network (training/config.py's "kind"), to put its best.pt in the right place of the command
-        kind = json.loads((weights / "config.json").read_text()).get("kind")
-    except (OSError, ValueError, AttributeError):
-        kind = None
-    best = weights / "best.pt"
-    net, seg, fit = {"seg": ("segmentation ", best, "FIT_RUN/best.pt"),
-                     "fit": ("fitting ", "SEG_RUN/best.pt", best)}.get(
-        kind, (f"{kind} " if isinstance(kind, str) and kind else "", "SEG_RUN/best.pt", "FIT_RUN/best.pt"))
-    raise EvaluateInputError(
-        f"--weights {weights} is a {net}training run ({', '.join(run)}), not a weights folder (seg.pt and fit.pt): "
-        f"make one with `python scripts/package_weights.py --seg {seg} --fit {fit} --dest FOLDER` (or copy the "
-        "shipped network from resources/weights into FOLDER) and give --weights FOLDER")
+    any model loads, in `predict --weights`'s and the Predictor's words (`inference.weights_folder`): a training
+    run's folder is said to be one, with how to make a weights folder of it."""
+    from inference.weights_folder import weights_folder_problem
+
+    why = weights_folder_problem(weights)
+    if why:
+        raise EvaluateInputError(why)
 
 
 def check_results(out: Path, overwrite: bool) -> None:

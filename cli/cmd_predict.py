@@ -37,7 +37,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.out_arg import out_path
+from cli.out_arg import in_path, out_path
 from inference.batch_log import RANK_LOGS, merge_summary
 from inference.file_writes import write_error_reason
 from inference.folder_predict import FatalWrite, FolderJob, FolderRun, from_files, plan, predict_image
@@ -53,6 +53,7 @@ from .predict_args import (
     PredictInputError,
     check_box_use,
     check_person,
+    check_weights,
     expand,
     missing_inputs,
     parse_box,
@@ -83,7 +84,8 @@ exit status:
        people found, outputs in the way, a write error; or the batch stopped on a full or read-only
        disk (the other images' results are still written; OUT/summary.csv says which image and why);
        with --merge-summary: OUT/summary.csv cannot be written
-  2    bad arguments (--person, --mesh-formats, --shard, --box and what it cannot go with), an input
+  2    bad arguments (--person, --mesh-formats, --shard, --box and what it cannot go with, --weights
+       without seg.pt and fit.pt), an input
        that does not exist, no images found, an --out that cannot be used, a body model or network
        weights that cannot be loaded, or --box without the person detector installed (nothing predicted)
   130  interrupted (Ctrl+C); 143 terminated (SIGTERM): the current image's partial outputs are removed
@@ -112,6 +114,12 @@ def add_arguments(p, name: str) -> None:
                         "on a CPU with bfloat16 units (AMX, AVX512-BF16), where it is 1.5-2 times as fast, else "
                         "float32; NBF_PRECISION in the environment decides auto)")
     p.add_argument("--body-model", default=None, help="SMPL model file (default: the embedded model)")
+    p.add_argument("--weights", type=in_path, default=None, metavar="DIR",
+                   help="the networks' folder: seg.pt and fit.pt, as scripts/package_weights.py --dest writes it "
+                        "from training runs' best.pt, and optionally people.pt, the person detector's proposer "
+                        "(default: the shipped weights, resources/weights; the shipped people.pt where DIR has "
+                        "none). The app always uses the shipped weights. Images finished before in --out are "
+                        "skipped whatever weights made them: give another --out or --overwrite")
     p.add_argument("--mesh-formats", default=",".join(DEFAULT_MESH_FORMATS),
                    help="comma list of obj, ply, glb, skinned-glb (NAME_skinned.glb: SMPL skeleton and skin), "
                         "bvh (the pose)")
@@ -164,6 +172,7 @@ def run(args) -> int:
                                     f"(looked for {', '.join(IMAGE_SUFFIXES)})")
         if not getattr(args, "merge_summary", False):  # (a merge predicts nothing: a box means nothing there)
             check_box_use(parse_box(getattr(args, "box", None)), images, args.all_people, args.person, args.detect)
+            check_weights(getattr(args, "weights", None))  # before OUT is made, as `evaluate --weights` checks it
         user_body = _user_body_model(args.body_model)  # a file that does not load: refused before OUT is made
         prepare_out(args.out)
         for note in (subfolders_note(args.images, args.out), same_file_note(same)):
@@ -265,8 +274,8 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
         if not todo.todo:
             _report(args, mine, counts)
             return None
-        pred = Predictor(body_model=body, device=args.device, refine=args.refine, detect=args.detect,
-                         precision=args.precision)
+        pred = Predictor(body_model=body, weights_dir=getattr(args, "weights", None), device=args.device,
+                         refine=args.refine, detect=args.detect, precision=args.precision)
     except (BodyModelError, PredictionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -21,7 +21,7 @@ import numpy as np
 
 from cli.out_arg import make_out_folder, out_path
 from inference.camera import CROP_SIZE, FOCAL
-from inference.export import PARAM_SUFFIXES, VALUE_LIMIT
+from inference.export import PARAM_SUFFIXES, VALUE_LIMIT, png_bytes
 from inference.file_writes import write_error_reason
 from inference.poses import PRESET_NAMES
 
@@ -291,16 +291,6 @@ def output_paths(out: Path, views: list[str], labels: bool = True) -> list[tuple
     return paths
 
 
-def _png(image: np.ndarray) -> bytes:
-    import cv2
-
-    code = cv2.COLOR_RGBA2BGRA if image.shape[-1] == 4 else cv2.COLOR_RGB2BGR
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(image), code))
-    if not ok:
-        raise OSError("PNG encoding failed")
-    return buf.tobytes()
-
-
 def _background(rgba: np.ndarray, background: str) -> np.ndarray:
     if background == "transparent":
         return rgba
@@ -385,7 +375,7 @@ def run(args: argparse.Namespace) -> int:
               f"--focal, or the --pose file's", file=sys.stderr)
     for view, kind, path in paths:
         try:
-            atomic_write(path, _png(images[(view, kind)]), overwrite=args.overwrite)
+            atomic_write(path, png_bytes(images[(view, kind)]), overwrite=args.overwrite)
         except OSError as exc:  # checked writable above: a full disk or the like (exit 1, as predict's)
             print(f"error: cannot write {path}: {write_error_reason(exc)}", file=sys.stderr)
             return 1

@@ -82,6 +82,17 @@ def check_box_use(box, images: list[Path], all_people: bool, person: int, detect
         raise PredictInputError(f"--box picks the person by place, --person {person} by rank: use one or the other")
 
 
+def check_weights(weights: Path | None) -> None:
+    """--weights: a folder with seg.pt and fit.pt (None: the shipped ones); PredictInputError otherwise, in
+    `evaluate --weights`'s words (`inference.weights_folder`: a training run's folder is said to be one, with how to
+    package it)."""
+    from inference.weights_folder import weights_folder_problem
+
+    why = weights_folder_problem(weights)
+    if why:
+        raise PredictInputError(why)
+
+
 def _same_folder(a: Path, b: Path | None) -> bool:
     try:
         return b is not None and b.exists() and a.resolve() == b.resolve()

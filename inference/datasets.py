@@ -53,11 +53,11 @@ def case_stem(folder: Path, index: int) -> Path:
 
 
 def write_png(path: Path, rgb: np.ndarray) -> None:
-    """An RGB (H, W, 3) or grey (H, W) uint8 image as a PNG at `path`, whole or not at all."""
-    ok, buf = cv2.imencode(".png", rgb[..., ::-1] if rgb.ndim == 3 else rgb)
-    if not ok:
-        raise OSError(f"cannot encode {path}")
-    atomic_write(path, buf.tobytes(), overwrite=True)  # whole or not at all, no temporary file left behind
+    """An RGB (H, W, 3), RGBA (H, W, 4) or grey (H, W) uint8 image as a PNG at `path` (`export.png_bytes`), whole
+    or not at all."""
+    from inference.export import png_bytes
+
+    atomic_write(path, png_bytes(rgb), overwrite=True)  # whole or not at all, no temporary file left behind
 
 
 def write_sample(folder: Path, index: int, sample) -> None:

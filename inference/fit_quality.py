@@ -25,14 +25,17 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .boxes import smaller_box_share
 from .detect import torso_length
 from .joints import LSP_FROM_SMPL
+from .photo_camera import photo_focal_and_centre, project_to_photo
 from .types import BodyMesh, BodyParams, Prediction, Silhouette
 
 # metric -> (below: bad, at or above: good)
 BOUNDS = {"agreement": (0.5, 0.75), "pck": (0.5, 0.8), "mask_iou": (0.45, 0.65)}
 VERDICT_COLORS = {"good": (46, 160, 67), "doubtful": (219, 160, 0), "bad": (207, 34, 46), "unknown": (130, 130, 130)}
 WORK_SIDE = 320  # longest side of the region where the silhouettes are compared (pixels)
+DRAW_LIMIT_PX = 2.0 ** 26  # a projected triangle is drawn only within this many pixels of the origin (int32 at 1/16 px)
 MIN_VISIBILITY = 0.5
 SMALL_PERSON_PX = 160  # a person shorter than this (photo pixels) has little detail for the networks
 # A fit is not called good when the detector saw fewer of the 13 LSP joints than this: the numbers then check the
@@ -179,20 +182,6 @@ def facing_angle(joints: np.ndarray, world: np.ndarray | None) -> float:
     return angle_deg(body_forward(joints), landmarks_forward(world))
 
 
-def _photo_projection(pred, vertices, joints):
-    """Photo pixels (x, y) of vertices and joints posed in the crop camera frame (inference.photo_camera)."""
-    from .photo_camera import photo_focal_and_centre
-
-    F, c = photo_focal_and_centre(pred.crop, pred.camera)
-
-    def proj(p):
-        p = np.asarray(p, np.float64)
-        d = np.maximum(-p[:, 2], 1e-6)
-        return np.stack([c[0] + F * p[:, 0] / d, c[1] - F * p[:, 1] / d], 1)
-
-    return proj(vertices), proj(joints)
-
-
 def mesh_silhouette(vertices2d: np.ndarray, faces: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """(H, W) bool: pixels covered by a closed mesh's projection (vertices2d (V, 2) pixels, faces (F, 3)).
 
@@ -204,7 +193,9 @@ def mesh_silhouette(vertices2d: np.ndarray, faces: np.ndarray, shape: tuple[int,
     tri = np.asarray(vertices2d, np.float64)[faces]                                   # (F, 3, 2)
     cross = ((tri[:, 1, 0] - tri[:, 0, 0]) * (tri[:, 2, 1] - tri[:, 0, 1])
              - (tri[:, 1, 1] - tri[:, 0, 1]) * (tri[:, 2, 0] - tri[:, 0, 0]))
-    keep = np.isfinite(tri).all((1, 2)) & (cross > 0)
+    # a vertex at or behind the camera is NaN (`project_to_photo`); one just in front of it lands millions of pixels
+    # out, where the fixed-point coordinates below would overflow int32: neither triangle is drawn
+    keep = (np.abs(tri) < DRAW_LIMIT_PX).all((1, 2)) & (cross > 0)
     out = np.zeros(shape, np.uint8)
     for t in np.round(tri[keep] * 16).astype(np.int32):  # 4 fractional bits
         cv2.fillConvexPoly(out, t, 1, lineType=cv2.LINE_8, shift=4)
@@ -245,7 +236,10 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
     except Exception:  # noqa: BLE001 - a missing piece leaves the number out
         out["part_confidence"] = math.nan
 
-    v2d, j2d = _photo_projection(pred, mesh.vertices, mesh.joints)
+    # the mesh through the crop camera placed on the photo; a point at or behind the camera is NaN (a joint there
+    # misses in the PCK, its triangles are not drawn, and the region below spans the finite points)
+    focal, centre = photo_focal_and_centre(pred.crop, pred.camera)
+    v2d, j2d = project_to_photo(mesh.vertices, focal, centre), project_to_photo(mesh.joints, focal, centre)
     seen_joints = 0  # LSP joints the detector saw (confident)
     if person is not None:
         kp = np.asarray(person.keypoints, np.float64)
@@ -288,7 +282,7 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
         if box[3] - box[1] < SMALL_PERSON_PX:
             warnings.append(f"small person ({box[3] - box[1]:.0f} px tall): little detail for the networks")
         if len(people) > 1:
-            others = [p for n, p in enumerate(people) if n != k and _overlap(p.box, box) > 0.3]
+            others = [p for n, p in enumerate(people) if n != k and smaller_box_share(p.box, box)[0, 0] > 0.3]
             if others:
                 warnings.append("another person overlaps this one: parts may be mixed up")
         mask = person.mask
@@ -309,8 +303,10 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
         out["mask_source"] = "part map"
         x0, y0 = c.offset
         region = (x0, y0, x0 + c.size / c.scale, y0 + c.size / c.scale)
-    lo, hi = v2d.min(0), v2d.max(0)
-    region = (min(region[0], lo[0]), min(region[1], lo[1]), max(region[2], hi[0]), max(region[3], hi[1]))
+    seen = v2d[np.isfinite(v2d).all(1)]
+    if len(seen):
+        lo, hi = seen.min(0), seen.max(0)
+        region = (min(region[0], lo[0]), min(region[1], lo[1]), max(region[2], hi[0]), max(region[3], hi[1]))
     out["mask_iou"], out["mask_inside"] = silhouette_overlap_in_region(v2d, mesh.faces, mask, region)
     conf = out.get("part_confidence", math.nan)
     if not math.isnan(conf):
@@ -326,12 +322,3 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
     if out["verdict"] == "good" and person is not None and (seen_joints < MIN_SEEN_JOINTS or mirrored):
         out["verdict"] = "doubtful"
     return FitQuality(**out)
-
-
-def _overlap(a, b) -> float:
-    """Intersection over the smaller box's area."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return float(iw * ih / small) if small > 0 else 0.0

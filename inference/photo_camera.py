@@ -20,6 +20,8 @@ cannot move its principal point by a rigid motion). With NBF's far camera (f = 5
 spans about +-1 % of its depth, so that is under 1 px for delta < 100 photo px and about 1 % of delta
 further out: the mesh sits on the person wherever the crop was.
 
+`project_to_photo` is the one pinhole projection of camera-frame points to photo pixels (the crop camera's
+focal and centre above, the photo camera's, a scene's), NaN for points at or behind the camera.
 `PhotoCamera.project` is the photo camera; `photo_camera` builds it for a body, with the body's 24 SMPL
 joints and 14 LSP joints projected into the photo (LSP order and the SMPL joints and vertex they come
 from in `inference/joints.py`, as in the project's UP-3D-layout data).
@@ -42,8 +44,9 @@ class PhotoCamera:
     transl (3,) float64: the body's translation in this camera (OpenGL, metres), in place of the crop
     camera's `crop_transl`; crop_focal, crop_size: the crop camera. joints2d (24, 2) and lsp2d (14, 2):
     the body's SMPL and LSP joints projected into the photo (pixels, x right, y down, origin at the
-    top-left corner of the top-left pixel), or None. crop_box (4,) float64 x0, y0, x1, y1: the square the
-    networks read in photo pixels (it may reach beyond the photo; `NAME_parts_crop.png` is this square), or None.
+    top-left corner of the top-left pixel), or None (not asked for, or a joint at or behind the camera).
+    crop_box (4,) float64 x0, y0, x1, y1: the square the networks read in photo pixels (it may reach beyond the
+    photo; `NAME_parts_crop.png` is this square), or None.
     """
 
     focal: float
@@ -63,16 +66,32 @@ class PhotoCamera:
         return np.array([self.width / 2.0, self.height / 2.0])
 
     def project(self, points: np.ndarray) -> np.ndarray:
-        """Points (..., 3) posed in the crop camera frame (with the params' transl) -> photo pixels (..., 2)."""
-        p = np.asarray(points, np.float64) + (np.asarray(self.transl, np.float64)
-                                              - np.asarray(self.crop_transl, np.float64))
-        d = -p[..., 2]
-        return np.stack([self.width / 2.0 + self.focal * p[..., 0] / d,
-                         self.height / 2.0 - self.focal * p[..., 1] / d], -1)
+        """Points (..., 3) posed in the crop camera frame (with the params' transl) -> photo pixels (..., 2);
+        NaN for a point at or behind the camera (`project_to_photo`)."""
+        shift = np.asarray(self.transl, np.float64) - np.asarray(self.crop_transl, np.float64)
+        return project_to_photo(np.asarray(points, np.float64) + shift, self.focal, self.principal_point)
+
+
+def project_to_photo(points: np.ndarray, focal: float, centre) -> np.ndarray:
+    """Points (..., 3) in an OpenGL camera frame (looking down -z, y up) -> photo pixels (..., 2) float64
+    (x right, y down) through a pinhole of focal `focal` px and principal point `centre` (2,) px:
+    u = cx + f x/d, v = cy - f y/d, depth d = -z.
+
+    A point at or behind the camera (d <= 0) is nowhere in the photo: (NaN, NaN), never the mirrored point a
+    negative depth gives nor the infinity of a zero one. Callers that need finite numbers drop those points
+    (`np.isfinite`)."""
+    p = np.asarray(points, np.float64)
+    d = -p[..., 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.where(d > 0, float(focal) / d, np.nan)
+    c = np.asarray(centre, np.float64)
+    return np.stack([c[0] + k * p[..., 0], c[1] - k * p[..., 1]], -1)
 
 
 def photo_focal_and_centre(crop: Crop, camera: Camera) -> tuple[float, np.ndarray]:
-    """(F, c): the crop camera seen in the photo, focal F (photo pixels) and principal point c (2,)."""
+    """(F, c): the crop camera seen in the photo, focal F (photo pixels) and principal point c (2,) float64 px.
+    The one rule for where the crop camera sits on the photo: camera pixel q is crop pixel q * crop.size /
+    camera.size (a camera of another size than the crop it was read at), photo pixel offset + that / crop.scale."""
     k = crop.size / (camera.size * crop.scale)  # photo pixels per camera pixel
     return float(camera.focal) * k, np.asarray(crop.offset, np.float64) + camera.size / 2.0 * k
 
@@ -99,6 +118,10 @@ def photo_camera(params: BodyParams, mesh: BodyMesh, crop: Crop, camera: Camera,
     j2d = cam.project(mesh.joints)
     top = cam.project(mesh.vertices[head_top_vertex(body_model)])
     lsp = np.concatenate([j2d[list(LSP_FROM_SMPL)], top[None]])
+    if not (np.isfinite(j2d).all() and np.isfinite(lsp).all()):
+        # a body reaching to or behind the camera has joints nowhere in the photo: a parameter file holds finite
+        # joints or none (its reader refuses NaN)
+        return cam
     return PhotoCamera(cam.focal, w, h, cam.transl, cam.crop_transl, cam.crop_focal, cam.crop_size, j2d, lsp, box)
 
 

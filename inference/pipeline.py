@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .body_model import RESOURCES, BodyModel
+from .body_model import BodyModel
 from .camera import CROP_SIZE, FOCAL
 from .crop import apply_crop, crop_for_box
 from .errors import (  # noqa: F401 - raised here, defined torch-free
@@ -40,8 +40,9 @@ from .person_evidence import PersonEvidence
 from .silhouette import MASK_KEEP
 from .types import BodyParams, Camera, Crop, PartMap, Prediction, Silhouette, Timings
 from .upright import torso_turn, turn_map, turn_params, turn_points, turn_probs, turned_crop
+from .weights_folder import SHIPPED, damaged_remedy, manifest_remedy, people_weights, training_run_problem
 
-WEIGHTS_DIR = RESOURCES / "weights"
+WEIGHTS_DIR = SHIPPED
 MIN_PERSON_FRACTION = 0.01  # of the crop's pixels; below this the segmentation saw no person
 
 
@@ -83,13 +84,12 @@ def load_weights(path: Path, device: torch.device) -> dict:
     against the size and SHA-256 recorded there first; weights holding NaN or infinite values are refused."""
     from .integrity import ModelFileError, check_files, load_refusal
 
-    restore = ("restore it with `git checkout resources/weights` (the shipped weights) or re-run "
-               "scripts/package_weights.py")
+    folder = Path(path).parent
     if not Path(path).exists():
         raise PredictionError(f"weights not found: {path} (train them with `python main.py train-seg/train-fit`, "
                               f"see resources/weights/MODEL_CARD.md)")
-    try:
-        check_files(Path(path).parent, (Path(path).name,), restore)
+    try:  # (the remedy: git for the shipped folder, the manifest recorded again for a folder of the user's)
+        check_files(folder, (Path(path).name,), manifest_remedy(folder))
     except ModelFileError as exc:
         raise PredictionError(str(exc)) from None
     try:
@@ -104,7 +104,7 @@ def load_weights(path: Path, device: torch.device) -> dict:
     bad = [k for k, v in ck["model"].items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
     if bad:
         raise PredictionError(f"weights {path} are damaged: {len(bad)} tensor(s) hold NaN or infinite values "
-                              f"({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}); {restore}")
+                              f"({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}); {damaged_remedy(folder)}")
     return ck
 
 
@@ -151,7 +151,9 @@ class Predictor(PersonEvidence):
     False (the default here) gives the network's own answer, the paper's method (`Prediction.refined` says whether
     the body moved). detect: "auto" (the person detector when installed), "off" (the whole image is one person's
     crop). upright: read a person leaning 40 degrees or more with the crop turned upright (`inference.upright`).
-    weights_dir holds seg.pt and fit.pt; `warnings` lists problems found at load (e.g. weights
+    weights_dir holds seg.pt and fit.pt (default resources/weights; a training run's folder is refused with how to
+    package it, `inference.weights_folder`), and people.pt, the person detector's proposer, when it has its own;
+    `warnings` lists problems found at load (e.g. weights
     trained for another body model). flip_test: both networks also read the mirrored input and their
     answers are averaged (segmentation: probabilities; fitting: `nets.fit_net.fit_mirror_averaged`), and the
     segmentation reads slightly shifted copies of its input too: those seg.pt names under "test_shifts"
@@ -189,6 +191,9 @@ class Predictor(PersonEvidence):
         # the part map a user sees and the files hold, without the leg labels a half-length photo cannot show
         # (inference/unseen_legs.py); the networks and the refinement read the map as the segmentation gave it
         self.unseen_legs = unseen_legs
+        run = training_run_problem(self.weights_dir, "weights_dir")
+        if run:  # a training run's folder: how to package it, not "weights not found ... train them"
+            raise PredictionError(run)
         seg = load_weights(self.weights_dir / "seg.pt", self.device)
         fit = load_weights(self.weights_dir / "fit.pt", self.device)
         self.seg_res = int(seg.get("res", 128))
@@ -250,7 +255,9 @@ class Predictor(PersonEvidence):
             try:
                 from .detect import shared_detector
 
-                self.detector = shared_detector()
+                # the proposer of the weights folder when it holds one (packaged with its networks), else the shipped
+                people = people_weights(self.weights_dir)
+                self.detector = shared_detector() if people is None else shared_detector(people=people)
                 self.warnings += self.detector.problems
             except DetectorUnavailable as exc:
                 if detect == "on":
@@ -477,7 +484,8 @@ class Predictor(PersonEvidence):
                           set_aside=animals)
 
     def predict_each(self, image: np.ndarray | str | Path, max_people: int | None = None) -> Iterator[Prediction]:
-        """The Prediction of each person of an image, the default person first (`predict(image, person=k)` for
+        """The Prediction of each person of an image ((H, W, 3) uint8 RGB or a path), the default person first
+        (`predict(image, person=k)` for
         k = 0, 1, ...; the search runs once: the detector keeps its last results), at most `max_people`. A
         PredictionError (nobody found, or a person that cannot be fitted) ends the iteration by propagating:
         the caller decides what a failure is (a row of its own, or the people so far)."""

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .photo_camera import PhotoCamera
+from .photo_camera import PhotoCamera, project_to_photo
 from .types import BodyMesh
 
 # the app's colour of each person (inference.detect.draw.BOX_COLORS, kept equal by a test: importing the
@@ -45,11 +45,9 @@ class PhotoScene:
     faces: np.ndarray
 
     def project(self, points: np.ndarray) -> np.ndarray:
-        """Points (..., 3) in the scene's camera frame -> photo pixels (..., 2) (x right, y down)."""
-        p = np.asarray(points, np.float64)
-        d = -p[..., 2]
-        return np.stack([self.width / 2.0 + self.focal * p[..., 0] / d,
-                         self.height / 2.0 - self.focal * p[..., 1] / d], -1)
+        """Points (..., 3) in the scene's camera frame -> photo pixels (..., 2) (x right, y down); NaN for a point
+        at or behind the camera (`project_to_photo`)."""
+        return project_to_photo(points, self.focal, (self.width / 2.0, self.height / 2.0))
 
     @property
     def yfov(self) -> float:

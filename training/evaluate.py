@@ -88,7 +88,9 @@ class Paired:
 class EvalResult:
     """What `evaluate` returns and eval.json holds (`to_json`): a method that ran on no case is None
     (written as {}). skipped: case id -> why the case could not be read (left out of every row and of n; written
-    only when there is one)."""
+    only when there is one). weights: which networks were evaluated (`weights_record`: the folder, and per file its
+    SHA-256 and the checkpoint's epoch and validation scores), so that a candidate's table can be told from the
+    shipped weights' one (written only when known: tables of earlier releases lack it)."""
     rows: dict[str, MethodResult | None]
     miou: float
     per_class_iou: list[float]
@@ -104,6 +106,7 @@ class EvalResult:
     keypoints: str = "none"
     precision: str = ""
     skipped: dict[str, str] = field(default_factory=dict)
+    weights: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         def part(x):
@@ -115,8 +118,9 @@ class EvalResult:
             d[k] = part(d[k])
         d["cases"] = [c.to_json() for c in self.cases]
         d["per_class_iou"] = list(self.per_class_iou)
-        if not self.skipped:
-            del d["skipped"]
+        for k in ("skipped", "weights"):
+            if not d[k]:
+                del d[k]
         return d
 
 
@@ -128,6 +132,62 @@ def baseline_fit(fitter: SMPLify, lsp: np.ndarray, focal: float, size: int) -> B
     """SMPLify (training/smplify.py): the body fitted to LSP 2D joints lsp (13 or 14, 3) x, y, confidence
     in crop pixels (the 14th, when given, the head top), from several global-orientation starts."""
     return fitter.fit(lsp[:, :2], lsp[:, 2], focal, size)[0]
+
+
+def _plain(value):
+    """`value` with only what JSON holds (numbers, text, lists, dicts of them); None for anything else."""
+    if isinstance(value, dict):
+        return {str(k): v for k, v in ((k, _plain(v)) for k, v in value.items()) if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value if isinstance(value, (bool, int, float, str)) else None
+
+
+def _shown_folder(folder: Path) -> str:
+    """A weights folder as eval.md and eval.json name it: relative to the project when inside it (the committed
+    tables name resources/weights, not this machine's path), else its absolute path."""
+    from inference.paths import RESOURCES, resolved
+
+    full = Path(resolved(folder))
+    try:
+        return full.relative_to(Path(resolved(RESOURCES.parent))).as_posix()
+    except ValueError:
+        return str(full)
+
+
+def weights_record(pred: Predictor) -> dict:
+    """Which networks `pred` runs, for eval.json's "weights": {"folder": ..., "files": {name: {"sha256", and the
+    checkpoint's "epoch" and "val" when it holds them}}}: seg.pt and fit.pt, part_head.pt when the Predictor
+    applies one, and the folder's own people.pt when the person detector reads it."""
+    from inference.integrity import load_weights, sha256_of
+    from inference.weights_folder import PEOPLE_FILE, people_weights
+
+    folder = Path(pred.weights_dir)
+    names = ["seg.pt", "fit.pt"] + (["part_head.pt"] if pred.part_head is not None else [])
+    if people_weights(folder) is not None and getattr(pred.detector, "proposer", None) is not None:
+        names.append(PEOPLE_FILE)
+    files = {}
+    for name in names:
+        entry: dict = {"sha256": sha256_of(folder / name)}
+        ck = load_weights(folder / name)  # (the Predictor loaded it: it loads again)
+        if isinstance(ck, dict):
+            entry.update({k: _plain(ck[k]) for k in ("epoch", "val") if k in ck})
+        files[name] = entry
+    return {"folder": _shown_folder(folder), "files": files}
+
+
+def weights_line(weights: dict) -> str:
+    """eval.md's line naming the networks of `weights` (`weights_record`): each file's SHA-256 (its first 12 hex
+    digits; eval.json has it whole), epoch and the validation scores that are single numbers."""
+    said = []
+    for name, entry in weights.get("files", {}).items():
+        about = [f"epoch {entry['epoch']}"] if "epoch" in entry else []
+        val = {k: v for k, v in (entry.get("val") or {}).items()
+               if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        if val:
+            about.append("val " + ", ".join(f"{k} {v:.4g}" for k, v in val.items()))
+        said.append(f"{name} {str(entry.get('sha256', ''))[:12]}" + (f" ({'; '.join(about)})" if about else ""))
+    return f"Weights: {weights.get('folder', '?')}: {', '.join(said)} (SHA-256, first 12 hex digits)."
 
 
 def _errors(body, params: BodyParams, gt_mesh) -> BodyErrors:
@@ -309,7 +369,8 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
                            "above with why): nothing to evaluate")
     result = replace(summarise(cases, acc), left_right_swaps=acc.left_right_swaps(), data=str(data), split=split,
                      n=len(cases), device=str(pred.device), precision=pred.precision,
-                     keypoints="BlazePose (detected)" if pred.detector is not None else "none", skipped=skipped)
+                     keypoints="BlazePose (detected)" if pred.detector is not None else "none", skipped=skipped,
+                     weights=weights_record(pred))
     if out is not None:
         write_results(result, out)
     return result
@@ -371,14 +432,16 @@ def markdown_table(r: EvalResult) -> str:
     from inference.parts import PART_NAMES
 
     lines = [f"# Evaluation on {r.data} ({r.split} split, {r.n} cases, {r.device}"
-             f"{', networks in ' + r.precision if r.precision else ''})", "",
-             "| method | cases | MPJPE (mm) | PA-MPJPE (mm) | PVE (mm) | s / image |", "|---|---|---|---|---|---|"]
+             f"{', networks in ' + r.precision if r.precision else ''})"]
+    if r.weights:  # which networks: a candidate's table told from the shipped weights' one
+        lines += ["", weights_line(r.weights)]
     if r.skipped:  # above the table: its numbers are over fewer cases than the split lists
         shown = [f"{cid} ({why})" for cid, why in list(r.skipped.items())[:MAX_SKIPPED_SHOWN]]
         more = len(r.skipped) - len(shown)
-        lines[1:1] = ["", f"{len(r.skipped)} listed case{'s' if len(r.skipped) > 1 else ''} could not be read and "
-                          f"{'are' if len(r.skipped) > 1 else 'is'} left out: {'; '.join(shown)}"
-                          f"{f'; and {more} more (eval.json lists them)' if more else ''}."]
+        lines += ["", f"{len(r.skipped)} listed case{'s' if len(r.skipped) > 1 else ''} could not be read and "
+                      f"{'are' if len(r.skipped) > 1 else 'is'} left out: {'; '.join(shown)}"
+                      f"{f'; and {more} more (eval.json lists them)' if more else ''}."]
+    lines += ["", "| method | cases | MPJPE (mm) | PA-MPJPE (mm) | PVE (mm) | s / image |", "|---|---|---|---|---|---|"]
     for name, m in r.rows.items():
         if m:
             lines.append(f"| {name} | {m.n} | {m.mpjpe:.1f} | {m.pa_mpjpe:.1f} | {m.pve:.1f} | "

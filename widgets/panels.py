@@ -10,8 +10,8 @@ from PySide6.QtCore import QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider, QVBoxLayout, QWidget
 
-from app.photo_mapping import overlay_camera
 from inference.parts import PALETTE
+from inference.render.overlay import image_camera
 
 from .compare_meshes import FITS
 from .flow_layout import FlowLayout
@@ -328,7 +328,7 @@ class PhotoPanel(QWidget):
                 or not self.show_mesh.isChecked() or not self.host.is_ready):
             self.canvas.set_detail("overlay", None)
             return
-        focal, (cx, cy) = overlay_camera(self.prediction, k)
+        focal, (cx, cy) = image_camera(self.prediction, k)
         self._detail_region = exact
         self._detail_serial = self.host.request(self._detail_key, RenderJob(
             np.asarray(self.vertices, np.float32), out_w, out_h, focal=focal, center=(cx - x0 * k, cy - y0 * k)))
@@ -336,7 +336,7 @@ class PhotoPanel(QWidget):
     def _overlay_job(self, max_side: int = 1024) -> RenderJob:
         h, w = self.shown.display.shape[:2]
         rw, rh, k = fit_size(w, h, max_side)
-        focal, (cx, cy) = overlay_camera(self.prediction, self.shown.scale * k)
+        focal, (cx, cy) = image_camera(self.prediction, self.shown.scale * k)
         return RenderJob(np.asarray(self.vertices, np.float32), rw, rh, focal=focal, center=(cx, cy))
 
     def render_overlay(self, max_side: int = 1024) -> np.ndarray | None:

@@ -31,21 +31,25 @@ from .runtime import (
     detector_available,
 )
 
-_SHARED: dict[Path, PersonDetector] = {}
+_SHARED: dict[tuple[Path, Path | None], PersonDetector] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared_detector(model_dir: Path | None = None) -> PersonDetector:
-    """One PersonDetector per process and model folder, built on first use (its calls are serialised by a
-    lock, so threads may share it). Building one prepares the TFLite models while holding the interpreter
-    lock for about 0.1 s, so the app builds it before its window shows and every Predictor reuses it.
+def shared_detector(model_dir: Path | None = None, people: Path | None = None) -> PersonDetector:
+    """One PersonDetector per process, model folder and proposer weights, built on first use (its calls are
+    serialised by a lock, so threads may share it). Building one prepares the TFLite models while holding the
+    interpreter lock for about 0.1 s, so the app builds it in a thread of its own after its window's first paint
+    (cli/cmd_gui.py DetectorAfterFirstPaint) and every Predictor reuses it.
+    people: the proposer's people.pt (None: the shipped one, PEOPLE_WEIGHTS), e.g. a weights folder's own.
     Raises DetectorUnavailable."""
     from . import blazepose
 
-    key = Path(model_dir or blazepose.MODEL_DIR).resolve()  # read at call time: tests point it elsewhere
+    folder = Path(model_dir or blazepose.MODEL_DIR).resolve()  # read at call time: tests point it elsewhere
+    own = {} if people is None else {"people": Path(people)}  # (people=None itself would turn the proposer off)
+    key = (folder, Path(people).resolve() if people is not None else None)
     with _SHARED_LOCK:
         if key not in _SHARED:
-            _SHARED[key] = PersonDetector(key)
+            _SHARED[key] = PersonDetector(folder, **own)
         return _SHARED[key]
 
 

@@ -26,8 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..boxes import box_iou, box_share
 from ..errors import restore_hint
 from ..integrity import ModelFileError, check_files, load_refusal
+from ..weights_folder import is_shipped, manifest_remedy
 from .blazepose_model import (
     BODY,
     LM_SIZE,
@@ -35,14 +37,12 @@ from .blazepose_model import (
     N_ANCHORS,
     MirrorPass,
     TfliteModel,
-    box_iou,
     decode_landmarks,
     default_threads,
     mirror_averaged,
     sigmoid,
     ssd_anchors,
 )
-from .merging import box_share
 from .person import Person
 from .roi import ROI_SCALE, Roi, keypoint_drift, roi_from_points, roi_window, world_to_image_axes
 from .runtime import (
@@ -308,10 +308,10 @@ class PersonDetector(PersonSearch):
         with self._lock:
             for k in BOX_ROI_SCALES:
                 person = self.person_at(image, Roi((x0 + x1) / 2, (y0 + y1) / 2, extent * k), 1.0, look=False)
-                share = 0.0 if person is None else box_share(person.box, user)
+                share = 0.0 if person is None else float(box_share(person.box, user)[0, 0])
                 if share < BOX_SHARE_MIN:
                     continue
-                fit = share * float(box_iou(np.asarray(person.box, np.float32), user[None])[0])
+                fit = share * float(box_iou(person.box, user)[0, 0])
                 if fit > best_fit:
                     best, best_fit = person, fit
         return None if best is None else replace(best, boxed=True)
@@ -382,7 +382,7 @@ class PersonDetector(PersonSearch):
         if not added:
             return list(figures)
         boxes = np.array([p.box for p in added], np.float32)
-        return [f for f in figures if not (box_iou(np.asarray(f.box, np.float32), boxes) >= 0.5).any()]
+        return [f for f in figures if not (box_iou(f.box, boxes) >= 0.5).any()]
 
     def forget(self) -> None:
         """Drop the kept detect() results (CACHE_SIZE): a benchmark times the search, not the cache."""
@@ -396,7 +396,11 @@ class PersonDetector(PersonSearch):
         model `load` expects."""
         if path is None:
             return None
-        model, problem = _load_optional(Path(path), load, f"{off}; {restore_hint(path, shipped)}")
+        folder = Path(path).parent
+        # a file of a weights folder of the user's (`predict --weights`) is mended there, not from the project's
+        hint = (manifest_remedy(folder) if (folder / "models.json").is_file() and not is_shipped(folder)
+                else restore_hint(path, shipped))
+        model, problem = _load_optional(Path(path), load, f"{off}; {hint}")
         if problem is not None:
             self.problems.append(problem)
         return model

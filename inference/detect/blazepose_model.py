@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..boxes import box_iou
 from ..native_stderr import native_stderr
 from .runtime import DetectorUnavailable
 
@@ -52,15 +53,6 @@ def ssd_anchors(size: int = DET_SIZE, strides: tuple[int, ...] = (8, 16, 32, 32,
     return np.concatenate(out).astype(np.float32)
 
 
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of box a (4,) with boxes b (n, 4)."""
-    ix = np.clip(np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0]), 0, None)
-    iy = np.clip(np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1]), 0, None)
-    inter = ix * iy
-    area = lambda x: np.clip(x[..., 2] - x[..., 0], 0, None) * np.clip(x[..., 3] - x[..., 1], 0, None)  # noqa: E731
-    return inter / np.maximum(area(a) + area(b) - inter, 1e-9)
-
-
 def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, iou: float = NMS_IOU):
     """Cluster detections around the best remaining one (IoU > iou) and average each cluster, weighted by
     score; the cluster keeps its best score.  Returns (boxes, keypoints, scores) best first."""
@@ -71,7 +63,7 @@ def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, i
     for i in range(len(scores)):
         if not alive[i]:
             continue
-        members = alive & (box_iou(boxes[i], boxes) > iou)
+        members = alive & (box_iou(boxes[i], boxes)[0] > iou)
         members[i] = True
         w = scores[members][:, None]
         out_b.append((boxes[members] * w).sum(0) / w.sum())

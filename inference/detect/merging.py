@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .blazepose_model import BODY, MASK_THRESHOLD, MIRROR, box_iou
+from ..boxes import box_iou
+from .blazepose_model import BODY, MASK_THRESHOLD, MIRROR
 from .person import Person, torso_length
 from .roi import Roi
 from .silhouettes import head_on_mask, shared_pixels
@@ -90,7 +91,7 @@ def same_person(a: Person, b: Person) -> bool:
     edge, read once facing each way)."""
     ka, kb = np.asarray(a.keypoints, np.float32), np.asarray(b.keypoints, np.float32)
     ha, hb = head_box(ka), head_box(kb)
-    if box_iou(ha, hb[None])[0] > HEAD_IOU:
+    if box_iou(ha, hb)[0, 0] > HEAD_IOU:
         return True
     side = max(float((ha[2:] - ha[:2]).max()), float((hb[2:] - hb[:2]).max()))
     if float(np.hypot(*((ha[:2] + ha[2:]) / 2 - (hb[:2] + hb[2:]) / 2))) < SAME_HEAD * side:
@@ -275,14 +276,6 @@ def _quality(person: Person) -> float:
     return float((np.asarray(person.keypoints)[:, 2] > 0.5).sum()) + person.score
 
 
-def box_share(a: np.ndarray, b: np.ndarray) -> float:
-    """The fraction of box a (x0, y0, x1, y1) inside box b."""
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    area = max((a[2] - a[0]) * (a[3] - a[1]), 1e-6)
-    return float(w * h / area)
-
-
 def head_box(kp: np.ndarray) -> np.ndarray:
     """Box around the head keypoints (nose, eyes, ears, mouth), at least a quarter of the shoulder width."""
     pts = kp[:11, :2]
@@ -315,4 +308,4 @@ def same_look(person: Person, result: Person) -> bool:
 def touches(person: Person, people: list[Person]) -> bool:
     """Another of `people` has a box that overlaps the person's."""
     others = np.array([o.box for o in people if o is not person], np.float32).reshape(-1, 4)
-    return bool((box_iou(np.asarray(person.box, np.float32), others) > 0).any())
+    return bool((box_iou(person.box, others) > 0).any())

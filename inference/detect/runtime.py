@@ -12,7 +12,8 @@ MODEL_DIR = RESOURCES / "detector"
 DETECTOR_FILE = "pose_detection.tflite"
 LANDMARK_FILE = "pose_landmark_full.tflite"
 INSTALL_HINT = "pip install -r requirements-detect.txt"
-# The wide-shot person proposer (people_net.py): NBF's own trained weights, beside seg.pt
+# The wide-shot person proposer (people_net.py): NBF's own trained weights, the shipped ones beside seg.pt; a
+# Predictor given another weights folder with its own people.pt reads that one (`shared_detector(people=...)`)
 PEOPLE_WEIGHTS = RESOURCES / "weights" / "people.pt"
 ANIMAL_WEIGHTS = RESOURCES / "weights" / "imagenet_lite0.pt"  # ImageNet's classifier (animals.py)
 

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..boxes import box_iou
 from ..errors import Cancelled
-from .blazepose_model import DET_MIN_SCORE, DET_SIZE, N_ANCHORS, box_iou, sigmoid, weighted_nms
+from .blazepose_model import DET_MIN_SCORE, DET_SIZE, N_ANCHORS, sigmoid, weighted_nms
 from .merging import (
     HEAD_IOU,
     Candidate,
@@ -303,7 +304,7 @@ class PersonSearch:
 
             def taken(person: Person) -> bool:
                 head = head_box(person.keypoints)
-                return any(box_iou(head, h[None])[0] > HEAD_IOU for h in blocking())
+                return any(box_iou(head, h)[0, 0] > HEAD_IOU for h in blocking())
 
             for cand in cands:
                 if len(people) >= max_people or tried >= tries:

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from ..parts import colorize
+from ..photo_camera import photo_focal_and_centre
 from ..types import Prediction
 from .cameras import PinholeCamera
 
@@ -31,12 +32,11 @@ def blend_rgba(under: np.ndarray, rgba: np.ndarray, opacity: float = 1.0) -> np.
 
 
 def image_camera(pred: Prediction, scale: float = 1.0) -> tuple[float, tuple[float, float]]:
-    """Focal length and principal point (px) of the crop camera expressed on the original image
-    (resized by `scale`)."""
-    c = pred.crop
-    f = pred.camera.focal / c.scale * scale
-    centre = c.to_image(np.array([pred.camera.size / 2, pred.camera.size / 2])) * scale
-    return float(f), (float(centre[0]), float(centre[1]))
+    """Focal length and principal point (x, y) (px) of the crop camera on the original image resized by `scale`
+    (the display copy, the overlay's size): `photo_focal_and_centre`, the one rule, scaled. Rendering the
+    camera-frame mesh with them at that size puts the body onto the photo."""
+    f, centre = photo_focal_and_centre(pred.crop, pred.camera)
+    return float(f * scale), (float(centre[0] * scale), float(centre[1] * scale))
 
 
 def mesh_overlay(renderer, pred: Prediction, max_side: int = 1024, alpha: float = 0.85,

@@ -232,6 +232,22 @@ def test_a_body_out_of_view_is_said_and_still_written(tmp_path, cached_model, ca
     assert capsys.readouterr().err == ""
 
 
+def test_the_render_command_writes_each_image_layout_as_it_is(tmp_path, cached_model, monkeypatch, capsys):
+    """The command's writer (`export.png_bytes`) keeps an RGBA image and a grey one pixel for pixel (a grey image was
+    read as RGB)."""
+    import cli.cmd_render as cmd_render
+
+    rng = np.random.default_rng(5)
+    made = {("front", "shaded"): rng.integers(0, 256, (16, 16, 4), dtype=np.uint8),
+            ("front", "labels"): rng.integers(0, 256, (16, 16), dtype=np.uint8)}
+    monkeypatch.setattr(cmd_render, "render_views", lambda *args, **kwargs: (made, []))
+    out = tmp_path / "x.png"
+    assert main(["render", "--size", "16", "--out", str(out)]) == 0
+    np.testing.assert_array_equal(_rgb(out), made[("front", "shaded")])
+    np.testing.assert_array_equal(cv2.imread(str(tmp_path / "x_labels.png"), cv2.IMREAD_UNCHANGED),
+                                  made[("front", "labels")])
+
+
 def test_render_help_says_the_shaded_view_is_rgb_on_a_background(capsys):
     with pytest.raises(SystemExit):
         main(["render", "--help"])

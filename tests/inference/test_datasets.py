@@ -200,3 +200,18 @@ def test_a_set_is_not_mixed_with_other_settings_nor_shrunk(first, tmp_path, caps
     assert main(["synth-crowd", "--out", str(crowd), "--n", "2", "--seed", "9"]) == 2
     assert "seed 1 there, 9 now" in capsys.readouterr().err
     assert '"seed": 1' in (crowd / "crowd.json").read_text()
+
+
+@pytest.mark.parametrize("layout", [(6, 5, 3), (6, 5, 4), (6, 5)], ids=["rgb", "rgba", "grey"])
+def test_write_png_round_trips_every_layout(tmp_path, layout):
+    """`write_png` is `export.png_bytes` written whole: RGB, RGBA (an alpha is not a blue) and grey come back as
+    they were, and no temporary file is left beside it."""
+    from inference.datasets import write_png
+
+    image = np.random.default_rng(len(layout) + layout[-1]).integers(0, 256, layout, dtype=np.uint8)
+    write_png(tmp_path / "x.png", image)
+    back = cv2.imread(str(tmp_path / "x.png"), cv2.IMREAD_UNCHANGED)
+    if back.ndim == 3:
+        back = cv2.cvtColor(back, cv2.COLOR_BGR2RGB if back.shape[2] == 3 else cv2.COLOR_BGRA2RGBA)
+    np.testing.assert_array_equal(back, image)
+    assert [p.name for p in tmp_path.iterdir()] == ["x.png"]

@@ -2,6 +2,7 @@
 embedded body model, without Qt or the networks: a body seen through a known crop camera, a "detected"
 person made from its own projected joints and silhouette."""
 import math
+import warnings
 from dataclasses import replace
 
 import cv2
@@ -12,6 +13,7 @@ from inference import body_measure as bm
 from inference import fit_quality as fq
 from inference.detect import Person
 from inference.joints import LSP_FROM_SMPL
+from inference.photo_camera import photo_focal_and_centre, project_to_photo
 from inference.types import BodyParams, Camera, Crop, PartMap, Prediction, Silhouette, Timings
 
 
@@ -56,7 +58,8 @@ def _prediction(body, shift=(0.0, 0.0)):
     pred = Prediction(np.zeros((500, 600, 3), np.uint8), crop, np.zeros((256, 256, 3), np.uint8),
                       PartMap(np.zeros((128, 128), np.uint8)), BodyParams.zeros(80.0), mesh, Camera(5000.0, 256),
                       np.zeros((24, 2), np.float32), Timings())
-    v2d, j2d = fq._photo_projection(pred, mesh.vertices, mesh.joints)
+    focal, centre = photo_focal_and_centre(crop, pred.camera)
+    v2d, j2d = project_to_photo(mesh.vertices, focal, centre), project_to_photo(mesh.joints, focal, centre)
     mask = _every_triangle(v2d, mesh.faces, (500, 600))
     kp = np.zeros((33, 3), np.float32)
     kp[:, 2] = 1.0
@@ -125,6 +128,25 @@ def test_misplaced_keypoints_lower_pck_and_a_cut_person_is_warned(body):
     kp[27:33, 1] = 520.0  # feet below the photo
     q = fq.assess(replace(pred, people=(replace(p, keypoints=kp),)))
     assert any("cut by the frame" in w and "feet" in w for w in q.warnings)
+
+
+def test_a_body_at_or_behind_the_camera_is_nowhere_in_the_photo(body):
+    """Points at or behind the camera project to NaN (`photo_camera.project_to_photo`): a body wholly behind it
+    draws no silhouette (IoU 0, nothing to be inside the mask) and misses every keypoint; one through the camera
+    plane is measured on what lies in front, without an overflowing cast."""
+    pred = _prediction(body)
+    m = pred.mesh
+
+    def moved(dz):
+        return replace(m, vertices=m.vertices + np.float32([0, 0, dz]), joints=m.joints + np.float32([0, 0, dz]))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        behind = fq.assess(pred, mesh=moved(85.0))
+        through = fq.assess(pred, mesh=moved(79.9))
+    assert behind.mask_iou == 0.0 and math.isnan(behind.mask_inside)
+    assert behind.pck == 0.0 and behind.pck_n == 13 and behind.verdict == "bad"
+    assert 0.0 <= through.mask_iou <= 1.0 and through.pck == 0.0
 
 
 def test_without_a_person_the_part_map_is_the_mask(body):

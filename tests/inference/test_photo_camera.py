@@ -191,3 +191,53 @@ def test_photo_camera_for_another_translation_is_refused(tmp_path, body):
         ex.save_params(tmp_path / "z.json", params.with_(transl=[0, 0, -30]), photo=photo)
     assert not (tmp_path / "z.json").exists()
 
+
+
+# ------------------------------------------------------------------ one rule, one projection
+def test_the_overlay_camera_is_the_photo_camera_rule_for_a_crop_read_at_another_size():
+    """A 512 px crop read by a 256 px camera: camera pixel q is crop pixel 2 q. The mesh overlay's camera
+    (`render.overlay.image_camera`, at the photo's size and at a display copy's) is `photo_focal_and_centre`, and
+    both put a camera-frame point where the crop camera's projection, carried through the crop, puts it."""
+    from types import SimpleNamespace
+
+    from inference.photo_camera import photo_focal_and_centre, project_to_photo
+    from inference.render.overlay import image_camera
+
+    crop = Crop(np.array([120.5, -40.25], np.float32), 0.37, 512)
+    camera = Camera(5000.0, 256)
+    pred = SimpleNamespace(crop=crop, camera=camera)
+    F, c = photo_focal_and_centre(crop, camera)
+    for scale in (1.0, 0.25):
+        f, centre = image_camera(pred, scale)
+        assert f == pytest.approx(F * scale, rel=1e-9)
+        np.testing.assert_allclose(centre, c * scale, rtol=1e-9)
+    points = np.array([[0.1, 0.2, -40.0], [-0.3, 0.5, -38.0], [0.0, 0.0, -45.0]])
+    on_camera = project_points(points, camera.focal, camera.size)  # camera pixels (256 px)
+    expected = crop.to_image(on_camera * (crop.size / camera.size)).astype(np.float64)
+    f, centre = image_camera(pred)
+    np.testing.assert_allclose(project_to_photo(points, f, centre), expected, atol=1e-3)
+
+
+def test_a_point_at_or_behind_the_camera_is_nowhere_in_the_photo(body, tmp_path):
+    """The one projection's policy: (NaN, NaN) for depth <= 0 (not the mirrored point a negative depth gives, nor
+    the infinity of zero); PhotoCamera.project follows it, and a body reaching behind the camera has no photo joints
+    (a parameter file holds finite ones or none), its file written and read back all the same."""
+    from inference.photo_camera import project_to_photo
+
+    points = np.array([[0.1, 0.2, -2.0], [0.1, 0.2, 0.0], [0.1, 0.2, 1.0]])
+    uv = project_to_photo(points, 1000.0, (320.0, 240.0))
+    np.testing.assert_allclose(uv[0], [370.0, 140.0])
+    assert np.isnan(uv[1:]).all()
+    params = BodyParams.from_pose(preset_pose("walk"), np.zeros(10), [0.05, -0.1, -39.0])
+    crop = Crop(np.array([-50.0, 10.0], np.float32), CROP_SIZE / 300.0, CROP_SIZE)
+    cam = photo_camera(params, body.mesh(params), crop, Camera(FOCAL, CROP_SIZE), (320, 200), body)
+    shift = cam.transl - cam.crop_transl
+    seen = cam.project(points - shift)  # the same camera-frame points, given in the crop camera's frame
+    np.testing.assert_allclose(seen[0], [100.0 + cam.focal * 0.05, 160.0 - cam.focal * 0.1])
+    assert np.isnan(seen[1:]).all()
+    behind = params.with_(transl=[0.05, -0.1, 0.3])  # the camera inside the body
+    cam = photo_camera(behind, body.mesh(behind), crop, Camera(FOCAL, CROP_SIZE), (320, 200), body)
+    assert cam.joints2d is None and cam.lsp2d is None
+    path = ex.save_params(tmp_path / "behind.json", behind, FOCAL, CROP_SIZE, body.name, photo=cam)
+    rec = ex.load_params_file(path)
+    assert rec.photo is not None and rec.photo.joints2d is None and rec.photo.focal == pytest.approx(cam.focal)

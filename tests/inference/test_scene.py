@@ -89,6 +89,14 @@ def test_scene_files_read_back(people, tmp_path):
         export_scene(tmp_path / "both.bvh", scene)
 
 
+def test_a_point_at_or_behind_the_scene_camera_is_nowhere_in_the_photo(people):
+    """The scene projects as the photo camera does (`photo_camera.project_to_photo`): NaN at or behind the camera."""
+    scene = photo_scene(people)
+    uv = scene.project(np.array([[0.0, 0.0, -5.0], [0.3, 0.1, 0.0], [0.3, 0.1, 2.0]]))
+    np.testing.assert_allclose(uv[0], [W / 2, H / 2])
+    assert np.isnan(uv[1:]).all()
+
+
 def test_person_colours_are_the_drawings():
     from inference.detect.draw import BOX_COLORS
 

@@ -41,7 +41,8 @@ def shipped() -> dict:
 def _rebuilt(ev: dict) -> EvalResult:
     r = summarise([_case(c) for c in ev["cases"]], _Acc(ev))
     return replace(r, left_right_swaps=ev["left_right_swaps"], data=ev["data"], split=ev["split"], n=ev["n"],
-                   device=ev["device"], keypoints=ev["keypoints"], precision=ev.get("precision", ""))
+                   device=ev["device"], keypoints=ev["keypoints"], precision=ev.get("precision", ""),
+                   weights=ev.get("weights", {}))  # (tables written before the weights were recorded lack them)
 
 
 def test_cases_write_the_same_json(shipped):
@@ -175,3 +176,22 @@ def test_a_case_without_its_body_or_part_labels_cannot_be_scored():
     assert unscorable(Case("00001", image, labels, None, None, 5000.0, (bad_joints, bad_body))) == bad_body
     assert unscorable(Case("00001", image, None, params, None, 5000.0, (bad_joints,))) == "00001_parts.png missing"
     assert unscorable(Case("00001", image, labels, params, None, 5000.0, (bad_joints,))) == ""
+
+
+def test_the_weights_evaluated_are_written_to_both_files():
+    """eval.json keeps the weights record whole (`weights_record`: full SHA-256, epoch, val); eval.md names the folder
+    and each file's first 12 hex digits under the title. Without a record (a table of an earlier release) neither
+    file has it, and the table is as it was."""
+    e = BodyErrors(mpjpe=1.0, pa_mpjpe=2.0, pve=3.0)
+    c = CaseResult(id="00000", t_network=0.1, miou=0.5, pred=e, gt_parts=e, t_fit_gt=0.01, detected=False)
+    bare = summarise([c], _Acc({"miou": 0.5, "per_class_iou": [0.5] * 13}))
+    assert "weights" not in bare.to_json() and "Weights:" not in markdown_table(bare)
+    record = {"folder": "resources/weights", "files": {
+        "seg.pt": {"sha256": "5af3c0c9fd135f4e" + "0" * 48, "epoch": 30, "val": {"miou": 0.702864, "per_class": [1]}},
+        "fit.pt": {"sha256": "8329c20d2fa0119c" + "0" * 48}}}
+    r = replace(bare, weights=record)
+    assert json.loads(json.dumps(r.to_json()))["weights"] == record
+    lines = markdown_table(r).splitlines()
+    assert lines[1:4] == ["", "Weights: resources/weights: seg.pt 5af3c0c9fd13 (epoch 30; val miou 0.7029), fit.pt "
+                              "8329c20d2fa0 (SHA-256, first 12 hex digits).", ""]
+    assert markdown_table(r).replace("\n".join(lines[1:3]) + "\n", "") == markdown_table(bare)

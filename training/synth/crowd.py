@@ -39,6 +39,7 @@ import numpy as np
 
 from inference.array_files import read_npz
 from inference.body_model import BodyModel
+from inference.boxes import box_iou
 from inference.datasets import write_png
 from inference.geometry import project_points
 from inference.joints import LSP_FROM_SMPL
@@ -230,16 +231,6 @@ def frame_indices(folder: Path) -> list[int]:
 
 
 # ---------------------------------------------------------------------- scoring detections
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU matrix (n, m) of boxes a (n, 4) and b (m, 4), x0, y0, x1, y1."""
-    a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
-    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    inter = ix * iy
-    area = lambda x: np.clip(x[:, 2] - x[:, 0], 0, None) * np.clip(x[:, 3] - x[:, 1], 0, None)  # noqa: E731
-    return inter / np.maximum(area(a)[:, None] + area(b)[None] - inter, 1e-9)
-
-
 def match_people(people: dict, frame_shape: tuple[int, ...], det_boxes: np.ndarray, min_iou: float = 0.5
                  ) -> np.ndarray:
     """Greedy one-to-one matching of detected boxes (m, 4) to the ground-truth people of a frame, best

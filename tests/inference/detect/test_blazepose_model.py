@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from inference.detect.blazepose_model import ssd_anchors, weighted_nms
+from tests.inference.test_boxes import exact_iou, tie_pairs
 
 
 def test_anchor_grid_matches_the_detector_output():
@@ -22,6 +23,15 @@ def test_weighted_nms_merges_overlaps_and_keeps_separate_people():
     b, k, s = weighted_nms(boxes, kps, np.array([0.9, 0.6, 0.7], np.float32))
     assert len(s) == 2 and s[0] == pytest.approx(0.9)
     assert b[0, 0] == pytest.approx(0.6 / 1.5) and k[0, 0, 0] == pytest.approx(2 * 0.6 / 1.5)
+
+
+def test_weighted_nms_merges_a_tie_as_its_exact_iou_says():
+    """Two detections whose IoU is 1/2 up to the rounding of their float32 corners are one cluster at iou=0.5 only
+    when their exact IoU is over 1/2 (`inference.boxes.box_iou` in float64, as the crowd scoring judges them)."""
+    kps, scores = np.zeros((2, 4, 2), np.float32), np.array([0.9, 0.8], np.float32)
+    wrong = [(a, b) for a, b in tie_pairs()
+             if (len(weighted_nms(np.stack([a, b]), kps, scores, iou=0.5)[2]) == 1) != (exact_iou(a, b) > 0.5)]
+    assert not wrong
 
 
 def test_mirror_averaging_takes_the_mean_only_where_the_two_looks_agree():

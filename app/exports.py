@@ -130,7 +130,7 @@ class ExportsMixin:
 
     def save_image_in_background(self, path: str | Path, image) -> int:
         """Encode `image` (a QImage: usable in any thread, unlike a QPixmap) as PNG and write it to `path`, both in
-        the export thread (a window's PNG is 0.1-0.2 s of encoding: sweep123 #8), replacing a file there (the save
+        the export thread (a window's PNG is 0.1-0.2 s of encoding), replacing a file there (the save
         dialog asked first); returns the job id. The answer comes by exported / exportFailed, as for an export.
         The caller hands the image over: it is not to be painted on afterwards."""
         from inference.file_writes import atomic_write

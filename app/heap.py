@@ -41,7 +41,7 @@ def enabled() -> bool:
 def give_back() -> None:
     """Hand the heap that freed objects left behind back to the system (glibc's malloc_trim; nothing where there
     is none). glibc keeps freed memory for the process: every Predictor a settings change replaced left about 10 MB
-    resident, 350 MB after 40 changes, all of it returned by one trim (sweep115)."""
+    resident, 350 MB after 40 changes, all of it returned by one trim."""
     try:
         trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):

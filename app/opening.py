@@ -22,7 +22,7 @@ from .session import ShownImage
 
 # Larger images are decoded (and scaled for display) in a background thread. Smaller ones are read at once, so a
 # bad file's message comes with the drop: a 1 MP PNG decodes in about 25 ms on this CPU, while a 2 MP frame held
-# the GUI thread for 40-440 ms with the display work after it (a reviewer's watchdog, stop 57; 4 MP before).
+# the GUI thread for 40-440 ms with the display work after it.
 LARGE_PIXELS = 1_000_000
 _LATER = object()  # read_image's stand-in for an image being decoded in the background
 _RECALL = object()  # ... for an image left behind, shown again as it was left

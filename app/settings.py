@@ -56,7 +56,7 @@ class AppSettings:
 
     def set_model_config(self, cfg: ModelConfig) -> None:
         """Save the model settings this process changed since it first read them or last wrote them: a second window
-        sharing the settings file does not put back, on its OK, a setting the first one changed (sweep129)."""
+        sharing the settings file does not put back, on its OK, a setting the first one changed."""
         if cfg.device not in DEVICES:
             raise ValueError(f"device must be one of {DEVICES}, got {cfg.device!r}")
         known = self._known

@@ -198,8 +198,8 @@ class DetectorAfterFirstPaint:
     """Builds the shared person detector (`prepare_detector`) in a thread of its own once `window` has painted
     for the first time, or after FALLBACK_MS if it has not (a window started minimised).
 
-    On the GUI thread before the window showed, this held back its first paint (sweep123 #9: the TFLite models,
-    the animal check's and the proposer's weights, 0.4-0.5 s on this CPU; 2-3 s where torch was not imported yet).
+    On the GUI thread before the window showed, this would hold back its first paint (the TFLite models, the
+    animal check's and the proposer's weights: 0.4-0.5 s on this CPU; 2-3 s where torch was not imported yet).
     Started only after the first paint,
     the thread's work (which holds the interpreter lock in stretches: preparing the TFLite models about 0.1 s)
     does not slow the window's first appearance. A photo opened before the detector is ready is not held up

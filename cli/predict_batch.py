@@ -90,8 +90,8 @@ def parse_shard(text: str | None, environ=None) -> Shard:
 class RankLog(BatchLog):
     """This rank's log, OUT/summary_ranks/rankK-of-N.csv, its rows' rank column K; a row that cannot be written
     is a warning on stderr, once, and the rank goes on predicting. Held by this process while it is open: a second
-    `predict` into the same --out at the same time logs to rankK-of-N-2.csv (both wrote one file, and the second's
-    header became a row of every later summary.csv: sweep129)."""
+    `predict` into the same --out at the same time logs to rankK-of-N-2.csv (two writers of one file would make the
+    second's header a row of every later summary.csv)."""
 
     def __init__(self, out: Path, shard: Shard):
         super().__init__(out, shard.log_name, rank=shard.rank, exclusive=True, on_error=_warn)

@@ -110,7 +110,8 @@ def _basis(body_model) -> _Basis:
 
 
 def mesh_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
-    """Enclosed volume (m^3) of a closed triangle mesh (absolute value of the signed volume)."""
+    """Enclosed volume (m^3) of a closed triangle mesh, vertices (V, 3) in metres and faces (F, 3) vertex
+    indices (absolute value of the signed volume)."""
     v = np.asarray(vertices, np.float64)
     a, b, c = v[faces[:, 0]], v[faces[:, 1]], v[faces[:, 2]]
     return float(abs(np.einsum("ij,ij->i", a, np.cross(b, c)).sum()) / 6.0)

@@ -12,13 +12,13 @@ from .types import Crop, PartMap, Silhouette
 # The photo-frame part map's guided filter (`uncrop_parts` with `photo`, `_uncrop_guided`): a window of
 # GUIDE_RADIUS network pixels each way, GUIDE_EPS on colours in [0, 1], on a grid where a network pixel spans about
 # GUIDE_WORK_PX cells (a large photo's person is filtered on a grid of blocks of its pixels, then resampled).
-# Chosen on the 200 tuning people (docs/segmentation.md, "Part borders on the photo's edges"): photo-frame mIoU
-# 0.734 -> 0.741; radius 1-2 with eps 1e-4-1e-3 within 0.001 of each other (the smallest window taken), eps 1e-2 worse.
+# Chosen on the 200 tuning people (docs/segmentation.md, "Part borders on the photo's edges"): the smallest window
+# of the equally good ones, and an eps that lets colour edges through.
 GUIDE_RADIUS = 1.0
 GUIDE_EPS = 1e-3
 GUIDE_WORK_PX = 2.0
 # ... and the person's outline follows the photo too where the filter's cells are at most this many photo pixels
-# wide (on the tuning people 0.7369 with the outline kept, 0.7407 with it filtered: `_uncrop_guided`)
+# wide (coarser cells would average the silhouette away: `_uncrop_guided`)
 GUIDE_OUTLINE_MAX_STEP = 1  # (at most 1: `_uncrop_guided` then reads the cells as the photo's own pixels)
 # A large photo's person: pixels settled without interpolating every class (`_labels_from_cells`). The margins
 # are far above float32 rounding (1e-7 of a probability); a sampling position may be off by a 32nd of a cell
@@ -163,7 +163,7 @@ def _uncrop_guided(stack: np.ndarray, crop: Crop, silhouette: Silhouette | None,
     beyond `window` (x0, y0, x1, y1), the crop's footprint or the silhouette's window: on the tuning people the
     outline's share of the gain is half (heads and forearms against the background). On a coarser grid (a large
     photo's person) the silhouette would be averaged over the cells, so there the outline is the map's without the
-    photo (the network's probabilities weighed against the silhouette on the photo's pixels, stop 49's) and the
+    photo (the network's probabilities weighed against the silhouette on the photo's pixels) and the
     filter decides only which part each of the person's pixels shows. The filter's cost is about
     (GUIDE_WORK_PX x 128)^2 cells per person, whatever the photo's size, beside the plain warp."""
     h, w = out.shape

@@ -51,7 +51,8 @@ def vertex_normals(v: np.ndarray, f: np.ndarray) -> np.ndarray:
 
 
 def srgb_to_linear(c: np.ndarray) -> np.ndarray:
-    """sRGB colours (uint8 or floats in [0, 1]) -> linear floats in [0, 1] (glTF's COLOR_0 is linear)."""
+    """sRGB colours (..., 3) or (..., 4) (uint8 or floats in [0, 1]) -> linear floats (..., 3) in [0, 1] (glTF's
+    COLOR_0 is linear; an alpha channel is dropped)."""
     c = np.asarray(c)
     c = c / 255.0 if c.dtype.kind in "ui" else np.asarray(c, np.float64)
     c = np.clip(c[..., :3], 0.0, 1.0)
@@ -203,7 +204,8 @@ def params_extras(params) -> dict:
 
 
 def skinned_glb_bytes(body_model, params, frame: str = "body", vertex_colors: np.ndarray | None = None) -> bytes:
-    """The skinned GLB of `params` posed by `body_model` in `frame` ("body" | "camera")."""
+    """The skinned GLB of `params` posed by `body_model` in `frame` ("body" | "camera"); vertex_colors (V, 3|4) or
+    (3|4,) sRGB, or None."""
     rig = build_rig(body_model, params, frame)
     return rig_glb_bytes(rig, vertex_colors, {**params_extras(params), "body_model": str(body_model.name)})
 

@@ -142,7 +142,7 @@ class FolderBusy(OSError):
 def lock_folder(folder: Path, name: str = ".run.lock"):
     """Hold FOLDER/name locked for this process (the returned open file: closing it, or the process ending, lets go)
     so that a second run writing into the same folder is refused rather than interleaving its files with this one's
-    (two training runs into one --out kept one's best.pt beside the other's latest.pt: sweep129). The file keeps
+    (two training runs into one --out would leave one's best.pt beside the other's latest.pt). The file keeps
     the holder's process id, which the refusal names. FolderBusy when another process holds it; None where this
     system has no file locks (the run goes on unguarded). `unlock_folder` lets go and removes the file."""
     try:

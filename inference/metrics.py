@@ -267,6 +267,7 @@ class IoUAccumulator:
         self.confusion += confusion_matrix(pred_labels, gt_labels, self.num_classes)
 
     def per_class(self) -> np.ndarray:
+        """(num_classes,) IoU of each class over everything accumulated (NaN for a class in neither map)."""
         return _iou_from_confusion(self.confusion)
 
     def mean(self) -> float:

@@ -1,5 +1,7 @@
-"""Optimisation-based fitting of SMPL to image evidence (2D joints, part maps), shared by the
-SMPLify-style baseline (from the mean pose) and NBF's test-time refinement (from the network).
+"""Optimisation-based fitting of SMPL to image evidence (2D joints, part maps): NBF's test-time refinement
+(`inference/refine.py`, from the network's answer). The SMPLify-style baseline of `main.py evaluate`
+(`training/smplify.py`, from the mean pose, staged as SMPLify's paper) is its own driver: it shares this
+module's robust 2D term (`geman_mcclure`) and the pose priors of `inference/pose_priors.py`.
 
 Terms: robust (Geman-McClure) 2D joint reprojection; 3D bone directions (scale-free, from a detector's
 world landmarks); a part-map term pulling each part's projected vertices onto that part's pixels (a
@@ -117,6 +119,8 @@ def part_distance_fields(labels: np.ndarray, size: int) -> torch.Tensor:
 
 
 def geman_mcclure(sq: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Geman-McClure of squared residuals sq (any shape, e.g. (B, J)), same shape: sq / (sq + sigma^2), in [0, 1)
+    (SMPLify's GMoF is sigma^2 times this: it saturates at sigma^2 in the residual's own units)."""
     return sq / (sq + sigma ** 2)
 
 

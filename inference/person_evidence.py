@@ -26,8 +26,7 @@ UNDETECTED_PERSON_CONFIDENCE = 0.68
 # cannot find and whose part map read without keypoints is unsure. The centre squares of the 165 person-free photos
 # reach 0.70 at 384 px, 0.68 at 256, 0.67 at 160; the synthetic tuning people the search misses 0.56-0.93 (docs/
 # crowds.md, "A person whose face the frame cuts off"). The fit then reads the image alone, as for the rule above:
-# the better reading of renders the search misses (stop 48: 67 mm without keypoints, 96 mm with a whole-frame
-# skeleton's).
+# on renders the search misses, a whole-frame skeleton's keypoints mislead the fit more than no keypoints do.
 FRAME_SKELETON_CONFIDENCE = 0.75
 # A doubtful person (detector score under the detector's WITNESS_SCORE) whom only the mirror test vouches for
 # (not the proposer's heat) is kept when the segmentation, run on their crop, paints at least this fraction of

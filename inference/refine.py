@@ -40,7 +40,7 @@ TRUST_CONFIDENCE = (0.67, 0.71)
 # Part-map confidence from which a keypoint that lies off its own parts starts to lose its weight, and at
 # which it has none: from the trusted end to the 10th percentile of synthetic people as `main.py evaluate`
 # runs them (0.78, scripts/seg_confidence.py). On real photos the keypoints are right more often than the
-# part map (model card, stop 32).
+# part map (model card, "the part map weighed against the detector's silhouette").
 KEYPOINT_GATE_CONFIDENCE = (0.71, 0.78)
 # vertices sampled for the part and silhouette terms (each): the cost of a step grows with them, and
 # 400 fit as well as 800 on the tuning cases (model card)
@@ -76,7 +76,7 @@ THIGH_SHOWN = 0.5  # see legs_outside_photo
 # distance ratio), and at least this far from their own (torso lengths). On the 65 photo people the jumping jack of
 # sports2d_0020 scores 0.58 and 0.76; the 16 others it is asked of (a trusted network, hips, shoulders, knees and
 # ankles seen) 1.09 or more; a body whose projection matches keypoints with 20 px of noise (torso 59 px) passes in
-# 0-3 % of draws, side-on in none (a bare "nearer" flagged 38-47 % of side-on draws).
+# 0-3 % of draws, side-on in none (where "nearer" alone, with no ratio or distance bound, flags 38-47 %).
 CROSSED_LEGS = (0.75, 0.3)
 # LSP order (+ head) with left and right exchanged
 MIRRORED_LSP = tuple(int(i) for i in MIRROR_KEYPOINTS)
@@ -203,8 +203,8 @@ def standing_legs(params: BodyParams, joints: tuple[int, ...] = LEG_JOINTS) -> B
 
 
 def unseen_leg_joints(conf: np.ndarray, folded: tuple[int, ...] = ()) -> tuple[int, ...]:
-    """The SMPL joints to hold straight for an untrusted network, from the keypoint confidences (LSP order):
-    with no knee or ankle in the photo both legs (the network tends to guess a sitting body, the
+    """The SMPL joints to hold straight for an untrusted network, from the keypoint confidences conf (13,) or
+    (14,) (LSP order): with no knee or ankle in the photo both legs (the network tends to guess a sitting body, the
     silhouette term folds its legs up in front of the torso to cover a coat), and the spine too when the
     hips are unseen as well (a half-length portrait: a free spine lets the pelvis tip the straight legs
     forwards; with the hips seen, the spine bends as the person does); otherwise the shin and foot of a
@@ -267,7 +267,7 @@ def legs_outside_photo(joints2d: np.ndarray | None, conf: np.ndarray | None, pho
 # top cannot be told from the coat above it). Legs only: unseen legs are mostly hidden by things (a desk, a
 # car, the crowd in front), unseen arms mostly by the body itself (a back view, hands in front of the chest), so
 # they lie inside the person's outline and stay under the silhouette term (limbs beyond the photo's edge are
-# free anyway: `photo_area`). Measured in the model card (stop 53).
+# free anyway: `photo_area`). Measured in the model card ("unseen arms inside the outline").
 HIDDEN_BEYOND = {0: (12,), 1: (6, 12), 4: (5, 11), 5: (11,)}
 
 

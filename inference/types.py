@@ -35,8 +35,8 @@ class BodyParams:
     transl: np.ndarray
 
     def __post_init__(self) -> None:
-        # a wrong size (5 betas, a (72,) pose as body_pose) was found only deep in the body model, as a torch
-        # error about einsum subscripts (sweep127); said here, by name
+        # a wrong size (5 betas, a (72,) pose as body_pose) would surface only deep in the body model, as a torch
+        # error about einsum subscripts; said here, by name
         for name, size in (("global_orient", 3), ("body_pose", 69), ("betas", NUM_BETAS), ("transl", 3)):
             shape = np.shape(getattr(self, name))
             if shape != (size,):

@@ -4,7 +4,7 @@ The networks were trained on people standing more or less upright in their crop 
 is within a few degrees for 95 % of them, the segmentation's rotation augmentation is +-15 degrees). A person
 whose torso leans far from the crop's vertical (a cartwheel, a handstand, someone lying on a bench) is
 read poorly: the network's PA-MPJPE on synthetic test people turned by 90 degrees was 125 mm, 73 upright
-(docs/real_photos.md, "A leaning person read upright (stop 62)").
+(docs/real_photos.md, "A leaning person read upright").
 
 So, as BlazePose turns its own region of interest before its landmark model reads it, the crop the networks read is
 turned about its centre until the detector's torso (mid-hips to mid-shoulders) points up, when it leans at least
@@ -30,7 +30,7 @@ from .types import BodyParams, Crop
 # sprinter) leans less, with legs that stand upright, and is read best as they are. Measured on the tuning people
 # (data/synth_tune2) as rendered, where any threshold from 0 to 50 degrees is level within the noise, turned by 25-45
 # degrees, where lower thresholds leave less error, and on the project's real photos, whose moderate leans were all
-# people bending over: docs/real_photos.md, "A leaning person read upright (stop 62)". With the network's surer
+# people bending over: docs/real_photos.md, "A leaning person read upright". With the network's surer
 # reading kept, a lower threshold would cost the bending people little, but every person turned is segmented twice.
 TURN_MIN_DEG = 40.0
 # LSP joints of `detect.person_inputs.crop_inputs`' 14: right hip, left hip; right shoulder, left shoulder

@@ -25,6 +25,7 @@ import torch
 
 from inference.geometry import axis_angle_to_matrix, project_points
 from inference.joints import LSP_FROM_SMPL, head_top_vertex
+from inference.optimize import geman_mcclure
 from inference.pose_priors import PoseGMM, bend_penalty
 from inference.types import BodyParams
 
@@ -87,8 +88,7 @@ class SMPLify:
         """(B,) robust reprojection error; pts (B, J, 3), x2d (J, 2), conf (J,); `joints` restricts J."""
         p = project_points(pts, focal, size)
         r2 = ((p - x2d) ** 2).sum(-1) * (REF_SIZE / size) ** 2                      # (B, J) px^2
-        s2 = self.cfg.sigma ** 2
-        rho = s2 * r2 / (s2 + r2) * conf
+        rho = self.cfg.sigma ** 2 * geman_mcclure(r2, self.cfg.sigma) * conf
         return rho[:, joints].sum(1) if joints is not None else rho.sum(1)
 
     def _run(self, params: list[torch.Tensor], closure_loss, iters: int) -> None:

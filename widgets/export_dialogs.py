@@ -195,7 +195,7 @@ class ExportDialogs:
 
     def save_screenshot(self, widget: QWidget, path: str | Path) -> int:
         """The widget as it looks now, grabbed here and encoded as PNG and written to `path` in the export thread
-        (the GUI never waits on the encoding or the disk: a window's PNG was 0.1-0.2 s here, sweep123 #8); the
+        (the GUI never waits on the encoding or the disk: a window's PNG is 0.1-0.2 s of encoding here); the
         export's job id (0 when nothing could be grabbed). The status bar says when it is written, the banner when
         it failed."""
         with focus_frames_hidden():  # (the picture, not where the keyboard focus is)

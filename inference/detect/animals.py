@@ -25,7 +25,7 @@ land mammals those renders put at most 0.39, and one render of a person crouchin
 doubtful real people of the project's photos at most 0.12. ANIMAL_MIN sits between 0.55 and 0.70. Class set and
 bar were chosen on those people and animals (docs/crowds.md, "Animals taken for people").
 
-Every person the search settles on is checked (since stop 65), the sure ones too: a dog's face can score above the
+Every person the search settles on is checked, the sure ones too: a dog's face can score above the
 witness bar (KPhotoAlbum's dog, 0.78, land-mammal share 0.84), while the people the search keeps put at most 0.22 on
 land mammals on the project's real photos, 0.46 on the synthetic test people and 0.61 on the synthetic crowds (a
 bare grey render: the one thin margin; docs/crowds.md, "Every person checked for animals"). A man beside his dog

@@ -51,7 +51,8 @@ SET_ASIDE_RGB = (200, 200, 200)  # figures turned away as animals: grey, as the 
 def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: float = 0.5,
                 mask_alpha: float = 0.35, fitted: int = -1, set_aside: list[Person] = (), scale: float = 1.0
                 ) -> np.ndarray:
-    """A copy of the image with each person's mask, box (with number and score: "#1 0.93" for people[0], "#4 boxed"
+    """A copy of the image ((H, W, 3) uint8 RGB) with each person's mask, box (with number and score: "#1 0.93" for
+    people[0], "#4 boxed"
     for a person found in a box the user drew)
     and skeleton drawn on it; people[fitted], when given, with a box twice as thick and "fitted" in its tag
     (the picture of one person's outputs among a photo's people); `set_aside` (`PersonDetector.set_aside`: figures

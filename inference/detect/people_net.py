@@ -35,9 +35,9 @@ ENCODER_BLOCKS = 11       # Lite0 blocks kept: up to stride 16 (blocks 11-15 at 
 PEAK_MIN = 0.4            # heatmap peak score of a proposal (chosen on crowds and person-free photos: docs/crowds.md)
 MAX_PROPOSALS = 40
 # The photo is read once more at this long side for the peaks alone (a 1024 px frame: 0.875 x): a 60 px person
-# is 37 px tall at INPUT_SIDE, near the smallest the network learnt, and 52 px here. On the three crowd tuning
-# sets 740 -> 745 of 827 people found, false boxes 27 -> 26, person-free photos unchanged (docs/crowds.md,
-# "The proposer at two sizes"). The heat witness reads the INPUT_SIDE maps alone, as it was chosen on them.
+# is 37 px tall at INPUT_SIDE, near the smallest the network learnt, and 52 px here: a few more small people
+# found, no more false ones (docs/crowds.md, "The proposer at two sizes"). The heat witness reads the INPUT_SIDE
+# maps alone, as it was chosen on them.
 EXTRA_SIDES = (896,)
 SAME_PEAK = 0.5           # two peaks (of either size) whose hips lie within this x the smaller radius are one person
 
@@ -100,6 +100,7 @@ class PeopleNet(nn.Module):
         return self
 
     def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) RGB in [0, 1] -> (B, 4, H/4, W/4) maps (the class docstring says what each channel is)."""
         _, f4, f8, f16 = self.encoder.forward_features(rgb)
         d = self.dec8(torch.cat([F.interpolate(f16, size=f8.shape[-2:], mode="bilinear", align_corners=False),
                                  f8], 1))

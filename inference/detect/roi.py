@@ -60,7 +60,8 @@ def keypoint_drift(kp: np.ndarray, kp_before: np.ndarray, roi_before: Roi, roi: 
 
 
 def roi_from_points(centre: np.ndarray, scale_point: np.ndarray) -> Roi | None:
-    """The landmark model's ROI from a body centre and a point on the full-body circle (pointing to the head):
+    """The landmark model's ROI from a body centre (2,) and a point (2,) on the full-body circle (pointing to the
+    head), both photo pixels x, y:
     side ROI_SCALE * 2 * radius, rotated so that centre -> scale_point is up."""
     (x0, y0), (x1, y1) = centre, scale_point
     radius = math.hypot(x1 - x0, y1 - y0)

@@ -34,7 +34,8 @@ def shared_pixels(a: Silhouette, b: Silhouette) -> int:
 
 
 def head_on_mask(person: Person, mask: Silhouette) -> bool:
-    """True when the centre of the person's head keypoints lies on the silhouette (values > MASK_THRESHOLD)."""
+    """True when the centre of the person's head keypoints (the first 11 of their (33, 3) x, y, visibility) lies
+    on the silhouette (values > MASK_THRESHOLD)."""
     x, y = np.asarray(person.keypoints, np.float32)[:11, :2].mean(0)
     h, w = mask.shape
     return bool(0 <= x < w and 0 <= y < h
@@ -59,8 +60,9 @@ def warped_mask(seg: np.ndarray, roi: Roi, shape: tuple[int, int]) -> Silhouette
 
 
 def own_silhouette(mask: Silhouette, kp: np.ndarray, roi: Roi) -> Silhouette:
-    """The mask with only the blobs that hold the person's own visible head, shoulder or hip keypoints (the
-    segmentation also lights up other people and person-like things inside the ROI)."""
+    """The mask with only the blobs that hold the person's own visible head, shoulder or hip keypoints (kp (33, 3)
+    photo x, y, visibility; the segmentation also lights up other people and person-like things inside the
+    ROI)."""
     x0, y0, x1, y1 = roi_window(roi, mask.shape)
     win = mask.window(x0, y0, x1, y1)
     n, labels = cv2.connectedComponents((win > MASK_THRESHOLD).astype(np.uint8), connectivity=8)
@@ -82,7 +84,8 @@ def own_silhouette(mask: Silhouette, kp: np.ndarray, roi: Roi) -> Silhouette:
 
 
 def near_keypoints(mask: Silhouette, kp: np.ndarray, roi: Roi, margin: float = MASK_MARGIN) -> Silhouette:
-    """The mask cleared outside the box of the visible keypoints grown by `margin` x its larger side: people
+    """The mask cleared outside the box of the visible keypoints (kp (33, 3) photo x, y, visibility) grown by
+    `margin` x its larger side: people
     who touch make one silhouette blob, and the box of a person in a group would otherwise hold the group."""
     seen = kp[kp[:, 2] > 0.5, :2]
     if len(seen) < 4:

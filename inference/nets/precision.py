@@ -3,7 +3,7 @@
 Intel CPUs with AMX (Sapphire Rapids and later, the machines this project is built on) multiply bfloat16 matrices
 in hardware: the segmentation network's two views take about 12 ms instead of 20 and the fitting network's ten
 about 4 ms instead of 6 (2 threads; docs/results.md, "bfloat16 on CPUs with AMX"). CPUs with AVX512-BF16 (AMD Zen 4
-and later, Intel Cooper Lake) have bfloat16 dot-product instructions: on the AMD EPYC of stop 74 the segmentation
+and later, Intel Cooper Lake) have bfloat16 dot-product instructions: on an AMD EPYC the segmentation
 took 19 ms instead of 31 and the fit 11 instead of 16 (one thread, fastest of ten), with the test split's PA-MPJPE,
 mIoU and detections as in float32 (docs/results.md, "bfloat16 on CPUs with AVX512-BF16"). Elsewhere bfloat16 is
 emulated and slower than float32, so "auto" asks the CPU. The convolutions' and linear layers' weights are held in

@@ -90,7 +90,7 @@ class SegNet(nn.Module):
         e1 = self.enc1(self.stem(x0))
         if self.deep_limbs:  # no keypoints: zero planes, as in training when the detector misses
             # each scale's planes pooled from the one above (the same area means as pooling the full planes by 2, 4,
-            # ..., 32, read once instead of five times: about 1.2 -> 0.4 ms for two views at 128 px)
+            # ..., 32, read once instead of five times)
             lim = x0[:, 3:].contiguous(memory_format=torch.channels_last)
             add = []
             for conv in self.limb_in:
@@ -112,6 +112,8 @@ class SegNet(nn.Module):
         return self.dec1(torch.cat([self._up(d2, e1), e1], 1))
 
     def forward(self, rgb: torch.Tensor, limbs: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, 3, R, R) RGB in [0, 1], limbs (B, limb_channels, R, R) or None -> logits (B, 13, R, R) (either
+        head: the shuffle head's own sub-pixels, the bilinear head's R/2 logits upsampled)."""
         logits = self.head(self.features(rgb, limbs))
         if self.head_kind == "shuffle":
             return logits
@@ -241,6 +243,7 @@ class LiteSegNet(nn.Module):
         self.head = nn.Sequential(nn.Conv2d(w, 4 * num_classes, 3, 1, 1), nn.PixelShuffle(2))
 
     def forward(self, rgb: torch.Tensor, limbs: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, 3, R, R) RGB in [0, 1], limbs (B, limb_channels, R, R) or None -> logits (B, 13, R, R)."""
         f2, f4, f8, f16, f32 = self.encoder.forward_features(with_limbs(rgb, limbs, self.limb_channels))
         up = SegNet._up
         d = self.dec16(torch.cat([up(f32, f16), f16], 1))

@@ -186,7 +186,11 @@ def detection_section(ev: dict) -> list[str]:
     pa, pa_gt = np.array([r[2] for r in rows]), np.array([r[3] for r in rows])
     rho = spearmanr(e, pa)[0]
     size = read_case(Path(ev["data"]), ev["cases"][0]["id"], None).image.shape[0]
-    return [f"Detected joints on these {len(rows)} cases (re-detected by this script): mean distance to the true "
+    n_det = sum("baseline_det" in c for c in ev["cases"])
+    lost = n_det - len(rows)
+    which = (f"these {n_det} cases" if not lost else
+             f"{len(rows)} of these {n_det} cases ({'one is' if lost == 1 else f'{lost} are'} not re-detected)")
+    return [f"Detected joints, re-detected by this script, on {which}: mean distance to the true "
             f"LSP joints {e.mean():.1f} px (median {np.median(e):.1f}) on {size}-px images; left and right "
             f"swapped on {sw.sum()} of them (SMPLify {pa[sw].mean():.0f} mm there, {pa[~sw].mean():.0f} mm on "
             f"the others, whose ground-truth-joint fits score {pa_gt[~sw].mean():.0f} mm). Spearman correlation "

@@ -84,11 +84,16 @@ def add_arguments(p, name: str) -> None:
     p.add_argument("--out", required=True, type=out_path, help="run folder: latest.pt, best.pt, config.json, log.txt "
                    "(a run there goes on from its latest.pt with its own settings: only --epochs, --minutes, "
                    "--threads and --bf16 may change)")
-    p.add_argument("--epochs", type=whole_number(1), default=d("epochs"))
-    p.add_argument("--batch-size", type=whole_number(1), default=d("batch_size"))
+    p.add_argument("--epochs", type=whole_number(1), default=d("epochs"),
+                   help="passes over the training samples; the cosine schedule ends at the last (default %(default)s)")
+    p.add_argument("--batch-size", type=whole_number(1), default=d("batch_size"),
+                   help="samples per step and process (under torchrun each process takes this many; default "
+                        "%(default)s)")
     p.add_argument("--lr", type=float, default=d("lr"), help=f"peak learning rate, above 0 and at most {MAX_LR:g} "
                    f"(default {d('lr'):g})")
-    p.add_argument("--seed", type=seed_type, default=d("seed"))
+    p.add_argument("--seed", type=seed_type, default=d("seed"),
+                   help="seed of the weights' initialisation, the train/validation split and the batches' order and "
+                        "augmentation (default %(default)s)")
     p.add_argument("--max-samples", type=whole_number(0, "all the data"), default=d("max_samples"),
                    help="use only the first N cached samples (0: all)")
     p.add_argument("--threads", type=whole_number(0, "torch's default", MAX_THREADS,
@@ -111,8 +116,9 @@ def add_arguments(p, name: str) -> None:
                             f"scripts/convert_efficientnet_lite.py, {CONVERTED_LITE0}, which people.pt started from; "
                             f"or the shipped half-precision copy, {SHIPPED_LITE0})")
         p.add_argument("--backgrounds", default=d("backgrounds"),
-                       help="folder of person-free real photos composited behind the people "
-                            "(scripts/extract_backgrounds.py; a missing or empty folder: none)")
+                       help="folder of person-free real photos composited behind the people (default: where "
+                            "scripts/extract_backgrounds.py writes them, %(default)s; a missing or empty folder is "
+                            "refused; '': train without them)")
     elif name == "train-fit":
         p.add_argument("--body-model", default=d("body_model"), help="SMPL model file (default: the embedded model)")
         p.add_argument("--parts", dest="n_parts", type=int, default=d("n_parts"), choices=(1, 3, 6, 12),
@@ -240,8 +246,10 @@ def run(args) -> int:
             unlock_folder(guard)
         if not trained:
             drop_if_empty(Path(cfg.out), made)
-    # (under torchrun rank 0 writes the checkpoints: the others may be done first)
-    if os.environ.get("RANK", "0") == "0" and not Path(path).is_file():
+    # under torchrun rank 0 writes the checkpoints (the others may be done first) and says where they are, once
+    if os.environ.get("RANK", "0") != "0":
+        return 0
+    if not Path(path).is_file():
         print(f"{args.command}: no checkpoint was written ({path}): no validation ran", file=sys.stderr)
         return 1
     print(f"best checkpoint: {path}")
@@ -301,7 +309,9 @@ def _bad_inputs(cfg, command: str) -> tuple[str, int]:
     if why:
         return why, 2
     if cfg.kind == "people":
-        return _bad_crowd_folders(cfg), 2
+        from training.train_people import backgrounds_problem
+
+        return _bad_crowd_folders(cfg) or backgrounds_problem(cfg.backgrounds), 2
     from training.cache import shard_arrays, shard_files
 
     need = {"images", "labels"} | ({"joints2d"} if cfg.keypoints else set())

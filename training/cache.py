@@ -18,6 +18,7 @@ import argparse
 import glob
 import multiprocessing as mp
 import os
+import sys
 import time
 import zipfile
 from dataclasses import dataclass, fields
@@ -29,7 +30,7 @@ import numpy as np
 from inference.array_files import read_npz
 from inference.read_problems import NPZ_ERRORS, read_problem
 
-from .set_settings import refusal, seed_type, write_record
+from .set_settings import refusal, seed_type, whole_number, write_record
 
 _WORKER = {}
 
@@ -172,6 +173,27 @@ def _shard_arrays(keys: tuple[str, ...] | None) -> set[str] | None:
     return wanted | ({"labels_png"} if "labels" in keys else set())
 
 
+def drop_if_made_empty(out: Path, made: bool) -> None:
+    """Remove the output folder `out` when this run `made` it and it is still empty: a build that fails before
+    writing anything leaves no empty folder (a folder that was there before is never removed)."""
+    try:
+        if made and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+    except OSError:  # gone, or not ours to remove: nothing to tidy
+        pass
+
+
+def data_problem(folder: Path, what: str) -> str:
+    """Why the cache folder `folder` cannot be read ('' when it holds shards); `what` names the cache it should be
+    and the command that makes it."""
+    if not folder.is_dir():
+        return f"--data {folder}: no such folder ({what})" if not folder.exists() else \
+            f"--data {folder} is a file, not a cache folder ({what})"
+    if not shard_files(folder):
+        return f"--data {folder}: no shards in it ({what})"
+    return ""
+
+
 def shard_files(folder: Path | str) -> list[str]:
     """The shards of one cache folder in the order they are read (raw, then packed; a half-written .tmp.npz left
     out)."""
@@ -298,29 +320,47 @@ def load_cache(folder: Path | str, max_samples: int | None = None, keys: tuple[s
     return Cache(**{k: np.concatenate(v)[:max_samples] for k, v in parts.items()})
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--seed", type=seed_type, default=0)
+    ap.add_argument("--seed", type=seed_type, default=0,
+                    help="seed of the rendered samples (default %(default)s)")
     ap.add_argument("--n", type=int, required=True)
-    ap.add_argument("--res", type=int, default=128)
-    ap.add_argument("--labels-only", action="store_true")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--shard", type=int, default=500)
+    ap.add_argument("--res", type=int, default=128,
+                    help="side of the stored images and part maps in px, the networks' input (the render is at the "
+                         "crop size and resized; default %(default)s)")
+    ap.add_argument("--labels-only", action="store_true",
+                    help="store no images: part maps and bodies only, what train-fit reads (smaller, faster)")
+    # as `main.py synth --workers`: more processes than cores render no faster, and each holds a renderer
+    cores = os.cpu_count() or 1
+    ap.add_argument("--workers", type=whole_number(1, maximum=cores, why_most="the CPU cores here"), default=2,
+                    help=f"rendering processes (1 to the {cores} CPU cores here; default %(default)s)")
+    ap.add_argument("--shard", type=whole_number(1), default=500,
+                    help="samples per shard file (a shard that is there is skipped: an interrupted build resumes; "
+                         "default %(default)s)")
     ap.add_argument("--pack", type=Path, default=None, help="pack the first --n samples of this cache into --out")
     ap.add_argument("--quality", type=int, default=80, help="WebP quality of packed images")
-    a = ap.parse_args()
-    if a.pack is not None:
-        pack_cache(a.pack, a.out, a.n, a.quality)
-        return
-    settings = {"seed": a.seed, "res": a.res, "rgb": not a.labels_only, "shard": a.shard}
-    why = refusal(a.out, "cache.json", settings, a.n, "samples", held=0)  # a smaller --n only renders nothing
-    if why:
-        raise SystemExit(f"error: {why}")
-    build_cache(a.out, a.seed, a.n, not a.labels_only, a.res, a.workers, a.shard)
-    write_record(a.out, "cache.json", settings, a.n)
-    print(f"{a.n} samples in {a.out}")
+    a = ap.parse_args(argv)
+    made = not a.out.exists()
+    try:
+        if a.pack is not None:
+            why = data_problem(a.pack, "a cache of `python -m training.cache`").replace("--data", "--pack", 1)
+            if why:
+                print(f"error: {why}", file=sys.stderr)
+                return 2
+            pack_cache(a.pack, a.out, a.n, a.quality)
+            return 0
+        settings = {"seed": a.seed, "res": a.res, "rgb": not a.labels_only, "shard": a.shard}
+        why = refusal(a.out, "cache.json", settings, a.n, "samples", held=0)  # a smaller --n only renders nothing
+        if why:
+            raise SystemExit(f"error: {why}")
+        build_cache(a.out, a.seed, a.n, not a.labels_only, a.res, a.workers, a.shard)
+        write_record(a.out, "cache.json", settings, a.n)
+        print(f"{a.n} samples in {a.out}")
+        return 0
+    finally:  # a build stopped or failed before its first shard leaves no empty --out (Ctrl+C included)
+        drop_if_made_empty(a.out, made)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -16,6 +16,9 @@ from inference.paths import RESOURCES
 # beside the code rather than in the working folder; the shipped half-precision copy is the other choice offered.
 CONVERTED_LITE0 = str(RESOURCES.parent / "data" / "pretrained" / "efficientnet_lite0.pt")
 SHIPPED_LITE0 = str(RESOURCES / "weights" / "imagenet_lite0.pt")
+# train-people's person-free real photos: where `python scripts/extract_backgrounds.py` writes them, beside the code,
+# so that the model card's command finds them from any working folder ('' trains without them)
+BACKGROUNDS = str(RESOURCES.parent / "data" / "backgrounds")
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ class PeopleConfig(RunConfig):
     width: int = 48               # decoder width
     crop: int = 256               # training crops, input px (the network sees whole photos at test time)
     pretrained: str | None = CONVERTED_LITE0  # converted Lite0 encoder weights
-    backgrounds: str | None = "data/backgrounds"  # person-free real photos (scripts/extract_backgrounds.py)
+    backgrounds: str | None = BACKGROUNDS  # person-free real photos (scripts/extract_backgrounds.py; '': none)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,10 @@ command given on a resume decides:
     * under torchrun every process's random streams are stored (rank 0 writes them) and each restores its own; a
       resume with another number of processes, or from a latest.pt written before the streams were stored, restarts
       the streams from (--seed, rank, epoch) and says so: its random draws differ from an uninterrupted run's.
+    * a step is one batch of every process, so the same epochs are fewer steps with more processes: a resume with
+      another number of processes converts the step it goes on from into this run's steps (the same share of the
+      epochs done; `carried_step`) and says so, and the rest of the run is re-planned from there (the cosine
+      continues from where it was and ends near 0 at the last epoch).
 """
 from __future__ import annotations
 
@@ -193,9 +197,9 @@ class Progress:
     def close(self) -> None:
         self.bar.close()
 
-    def stop(self, exc: Exception) -> Exception:
+    def stop(self, exc: Exception | str) -> Exception | str:
         """Close the bar for a run that stops with `exc` (its message then gets a line of its own), and record the
-        message in the log; returns exc, to raise."""
+        message (or the line `exc`) in the log; returns exc, to raise."""
         self.close()
         if self.log is not None:
             with open(self.log, "a") as fh:
@@ -230,7 +234,7 @@ def diverged(cfg: RunConfig, what: str, step: int, epoch: int, updated: bool = T
     into a new --out: a run goes on only with its own settings, and the lr is one of them."""
     best = Path(cfg.out) / "best.pt"
     kept = f"{best} is kept (the last one with finite weights)" if best.is_file() else "no checkpoint was written"
-    if not updated:  # (train-fit's loss weights can make it overflow too: {"j2d": 1e308} was "SVD did not converge")
+    if not updated:  # train-fit's loss weights can overflow too ({"j2d": 1e308}: torch says "SVD did not converge")
         weights = ", or lower --loss-weights" if hasattr(cfg, "loss_weights") else ""
         return DivergedError(f"{what} at step {step} (epoch {epoch}), before any update: look for NaN or inf "
                              f"values in the data or the starting weights{weights}; {kept}")
@@ -247,7 +251,7 @@ def load_checkpoint(path: str | Path, device="cpu") -> dict:
     """A training checkpoint {'model': state dict, ...}, read with torch's weights_only loader: tensors and
     plain data only, so a file from elsewhere (an --init, a run folder) can run no code. CheckpointError."""
     path = Path(path)
-    if path.is_dir():  # (was "no such checkpoint file", of a folder that is there)
+    if path.is_dir():  # torch would say "no such file" of a folder that is there
         raise CheckpointError(f"{path} is a folder, not a checkpoint file: give one of the .pt files of a run "
                               f"(e.g. {path / 'best.pt'})")
     if not path.is_file():
@@ -279,7 +283,7 @@ def _kind(ck: dict) -> str | None:
 
 
 def read_init(cfg: RunConfig, device) -> dict | None:
-    """The weights of cfg.init (a warm start), None without one; CheckpointError for a file that does not load or
+    """The checkpoint cfg.init (a warm start), None without one; CheckpointError for a file that does not load or
     comes from another kind of network."""
     if not cfg.init:
         return None
@@ -289,7 +293,7 @@ def read_init(cfg: RunConfig, device) -> dict | None:
         this = KIND_COMMANDS.get(cfg.kind, cfg.kind)
         raise CheckpointError(f"--init {cfg.init} is a {KIND_COMMANDS.get(kind, kind)} checkpoint (another "
                               f"network): {this} warm-starts from a {this} checkpoint")
-    return ck["model"]
+    return ck
 
 
 def _option(name: str) -> str:
@@ -298,7 +302,8 @@ def _option(name: str) -> str:
 
 
 def _same(name: str, old, new) -> bool:
-    if name == "data" and isinstance(old, str) and isinstance(new, str):  # the folders, however named
+    folders = name in ("data", "backgrounds")  # the folders, however named
+    if folders and isinstance(old, str) and isinstance(new, str):
         folders = [[os.path.abspath(f) for f in str(v).split(",")] for v in (old, new)]
         return old == new or folders[0] == folders[1]
     return old == new
@@ -352,7 +357,7 @@ def read_resume(cfg: RunConfig, device) -> tuple[dict | None, RunConfig, list[st
                               f"on with it would train one network under two descriptions; use another --out (a run "
                               f"goes on with its own settings, only {free} may change)")
     done = int(state.get("epoch", 0))
-    if cfg.epochs < done:  # (it "resumed", trained nothing, and named best.pt with exit 0 as if it had)
+    if cfg.epochs < done:  # going on would train nothing and still end with exit 0, as if it had trained
         raise CheckpointError(f"--out {cfg.out} holds a run that has trained {done} epochs: --epochs {cfg.epochs} "
                               f"would train nothing; give --epochs above {done} to go on with it, or another --out")
     kept = {n: getattr(stored, n) for n in NOT_COMPARED if n != "out" and hasattr(cfg, n)}
@@ -383,6 +388,22 @@ def start_or_resume(cfg: RunConfig, net: torch.nn.Module, opt, best: float, rank
         print(f"resumed from {ckpt} at epoch {state['epoch']}" + (" (--init not used: the run goes on from its "
                                                                   "own weights)" if cfg.init else ""))
     return state["epoch"], state["step"], state.get("best", best)
+
+
+def written_by(state: dict) -> int | None:
+    """The number of processes that trained the run of latest.pt `state` (None: a latest.pt written before the
+    schedule was stored, which does not say)."""
+    sched = state.get("schedule")
+    world = sched.get("world") if isinstance(sched, dict) else None
+    return world if isinstance(world, int) and world > 0 else None
+
+
+def carried_step(step: int, n_train: int, batch_size: int, was: int, world: int) -> int:
+    """The step of a run of `world` processes that has trained as much of the epochs as step `step` of `was`
+    processes (each step takes batch_size samples a process from n_train): a step counts this run's batches, and
+    the learning rate is the cosine of step / the schedule's length in this run's steps."""
+    old, new = n_train // (batch_size * was), n_train // (batch_size * world)
+    return round(step * new / max(1, old))
 
 
 def stored_schedule(state: dict, cfg: RunConfig, world: int) -> dict | None:
@@ -561,6 +582,14 @@ class Task(Protocol):
     def meta(self) -> dict:
         """Checkpoint keys describing the network and its inputs (what loading it for inference needs)."""
 
+    def carry(self, ck: dict) -> None:
+        """The checkpoint the weights come from (the --init's, or latest.pt's on a resume), for what the task keeps
+        of it in its own checkpoints through `meta` (train-seg: the test-time views). Optional."""
+
+    def notes(self) -> list[str]:
+        """Lines for the log about what `load` read (e.g. how many backgrounds), written once the run starts.
+        Optional: a task without the method has none."""
+
 
 # Steps timed for the wall-clock budget: after BUDGET_WARMUP steps (compilation, caches), over BUDGET_TIMED.
 BUDGET_WARMUP, BUDGET_TIMED = 20, 40
@@ -600,8 +629,16 @@ def train(task: Task) -> Path:
     net = task.build_net(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     worst = -math.inf if task.higher_is_better else math.inf
-    start_epoch, step, best = start_or_resume(cfg, net, opt, worst, rank, init, state, task.adapt_init)
-    del state, init
+    weights = init["model"] if init is not None else None
+    start_epoch, step, best = start_or_resume(cfg, net, opt, worst, rank, weights, state, task.adapt_init)
+    source = state if state is not None else init  # the checkpoint the weights come from
+    if source is not None and hasattr(task, "carry"):
+        task.carry(source)
+    was = written_by(state) if state is not None else None
+    carried = step
+    if start_epoch and was is not None and was != world:  # other steps: the schedule's position is converted
+        step = carried_step(carried, len(tr), cfg.batch_size, was, world)
+    del state, init, weights, source
     first_step = step  # (a loss that is NaN before this process's first update is no matter of the learning rate)
     channels_last(net)
     model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
@@ -612,8 +649,14 @@ def train(task: Task) -> Path:
         total, cut = int(sched["total"]), bool(sched["cut"])
     prog = Progress(total, rank, task.name, out / "log.txt")
     prog.update(step)
+    for line in getattr(task, "notes", list)():
+        prog.write(line)
     if start_epoch:
-        prog.write(f"resumed at epoch {start_epoch} step {step}" + (f" ({', '.join(changed)})" if changed else ""))
+        prog.write(f"resumed at epoch {start_epoch} step {carried}" + (f" ({', '.join(changed)})" if changed else ""))
+        if was is not None and was != world:
+            prog.write(f"{out / 'latest.pt'} was written by {was} process(es), this run has {world}: its step "
+                       f"{carried} ({len(tr) // (cfg.batch_size * was)} steps an epoch there) is step {step} here "
+                       f"({len(tr) // (cfg.batch_size * world)} steps an epoch)")
         if sched is None:
             prog.write(f"the schedule is re-planned from step {step}: a cosine over {total} steps (--epochs "
                        f"{cfg.epochs})" + (", shortened to fit the --minutes budget" if cfg.minutes else ""))
@@ -623,58 +666,68 @@ def train(task: Task) -> Path:
     budget = cfg.minutes * 60
     t0 = time.time()
     t_rate, s_rate = None, step
-    for epoch in range(start_epoch, cfg.epochs):
-        if cut and step >= total:
-            break
-        for b in epoch_batches(tr, cfg.seed, epoch, rank, world, cfg.batch_size):
+    epoch = start_epoch
+    try:
+        for epoch in range(start_epoch, cfg.epochs):
             if cut and step >= total:
                 break
-            if budget and step - s_rate == BUDGET_WARMUP and t_rate is None:
-                t_rate = time.time()
-            elif budget and t_rate is not None and step - s_rate == BUDGET_WARMUP + BUDGET_TIMED:
-                rate = BUDGET_TIMED / (time.time() - t_rate)   # steps/s
-                left = budget - BUDGET_KEPT * budget - (time.time() - t0)
-                total, cut = min(total, step + int(rate * left)), True
-                prog.write(f"{rate:.1f} steps/s: {total} steps fit the {budget / 60:.1f} min budget")
-            for group in opt.param_groups:
-                group["lr"] = cosine_lr(cfg.lr, step / max(1, total))
-            try:
-                losses = task.loss(model, b)
-            except torch.linalg.LinAlgError:  # (the fitting network's SVD on NaN weights: "SVD did not converge")
-                if non_finite_weights(net):
-                    raise prog.stop(diverged(cfg, "the weights became NaN or inf", step, epoch + 1)) from None
-                raise
-            if not _all_finite(losses.total, world):  # checked before the step: the weights stay finite
-                what = f"the loss became {float(losses.total.detach())}"
-                raise prog.stop(diverged(cfg, what, step + 1, epoch + 1, updated=step > first_step))
-            opt.zero_grad(set_to_none=True)
-            losses.total.backward()
-            opt.step()
-            step += 1
-            prog.update(1, **task.shown(losses))
-        last = epoch + 1 == cfg.epochs or (cut and step >= total)
-        validating = (epoch + 1) % cfg.val_every == 0 or last
-        if validating and non_finite_weights(net):  # a finite loss whose step overflowed: never saved (on every
-            # process: their weights are the same, and they stop together)
-            raise prog.stop(diverged(cfg, "the weights became NaN or inf", step, epoch + 1))
-        if validating:
-            score = task.validate(net, va) if rank == 0 else None
-            # the streams as the next epoch starts: rank 0's after its validation, every process's (a collective)
-            streams = gather_random_states(task, world)
-        if rank == 0 and validating:
-            prog.write(f"epoch {epoch + 1}/{cfg.epochs} step {step} {score.describe()} ({time.time() - t0:.0f}s)")
-            better = score.value > best if task.higher_is_better else score.value < best
-            state = {"epoch": epoch + 1, "step": step, "best": score.value if better else best, "val": asdict(score),
-                     **task.meta(), "elapsed_s": time.time() - t0}
-            resume = {"schedule": {"total": total, "cut": cut, "world": world}, "random_states": streams}
-            try:
-                if better:
-                    best = score.value
-                    save_checkpoint(out, "best.pt", net, None, record, state)
-                save_checkpoint(out, "latest.pt", net, opt, record, {**state, **resume})
-            except SaveError:
-                prog.close()  # (the caller's message then gets a line of its own, not the bar's)
-                raise
+            for b in epoch_batches(tr, cfg.seed, epoch, rank, world, cfg.batch_size):
+                if cut and step >= total:
+                    break
+                if budget and step - s_rate == BUDGET_WARMUP and t_rate is None:
+                    t_rate = time.time()
+                elif budget and t_rate is not None and step - s_rate == BUDGET_WARMUP + BUDGET_TIMED:
+                    rate = BUDGET_TIMED / (time.time() - t_rate)   # steps/s
+                    left = budget - BUDGET_KEPT * budget - (time.time() - t0)
+                    total, cut = min(total, step + int(rate * left)), True
+                    prog.write(f"{rate:.1f} steps/s: {total} steps fit the {cfg.minutes:g} min budget")
+                for group in opt.param_groups:
+                    group["lr"] = cosine_lr(cfg.lr, step / max(1, total))
+                try:
+                    losses = task.loss(model, b)
+                except torch.linalg.LinAlgError:  # the fitting network's SVD on NaN weights: "SVD did not converge"
+                    if non_finite_weights(net):
+                        raise prog.stop(diverged(cfg, "the weights became NaN or inf", step, epoch + 1)) from None
+                    raise
+                if not _all_finite(losses.total, world):  # checked before the step: the weights stay finite
+                    what = f"the loss became {float(losses.total.detach())}"
+                    raise prog.stop(diverged(cfg, what, step + 1, epoch + 1, updated=step > first_step))
+                opt.zero_grad(set_to_none=True)
+                losses.total.backward()
+                opt.step()
+                step += 1
+                prog.update(1, **task.shown(losses))
+            last = epoch + 1 == cfg.epochs or (cut and step >= total)
+            validating = (epoch + 1) % cfg.val_every == 0 or last
+            if validating and non_finite_weights(net):  # a finite loss whose step overflowed: never saved (on every
+                # process: their weights are the same, and they stop together)
+                raise prog.stop(diverged(cfg, "the weights became NaN or inf", step, epoch + 1))
+            if validating:
+                score = task.validate(net, va) if rank == 0 else None
+                # the streams as the next epoch starts: rank 0's after its validation, every process's (collective)
+                streams = gather_random_states(task, world)
+            if rank == 0 and validating:
+                better = score.value > best if task.higher_is_better else score.value < best
+                state = {"epoch": epoch + 1, "step": step, "best": score.value if better else best,
+                         "val": asdict(score), **task.meta(), "elapsed_s": time.time() - t0}
+                resume = {"schedule": {"total": total, "cut": cut, "world": world}, "random_states": streams}
+                try:
+                    if better:
+                        best = score.value
+                        save_checkpoint(out, "best.pt", net, None, record, state)
+                    save_checkpoint(out, "latest.pt", net, opt, record, {**state, **resume})
+                except SaveError:
+                    prog.close()  # (the caller's message then gets a line of its own, not the bar's)
+                    raise
+                # logged once its checkpoints are saved: a run stopped before has this epoch to train again
+                prog.write(f"epoch {epoch + 1}/{cfg.epochs} step {step} {score.describe()} "
+                           f"({time.time() - t0:.0f}s)")
+    except KeyboardInterrupt as exc:  # Ctrl+C, and SIGTERM (cli.main.Terminated): the log says where the run stopped
+        how = "terminated" if type(exc).__name__ == "Terminated" else "interrupted"
+        then = ("the same command goes on from latest.pt" if (out / "latest.pt").is_file() else
+                "no checkpoint was written: the same command starts afresh")
+        prog.stop(f"{how} at step {step} in epoch {epoch + 1}: {then}")
+        raise
     prog.close()
     if world > 1:
         dist.destroy_process_group()

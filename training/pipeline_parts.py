@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import sys
 import time
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import numpy as np
 
 from inference.camera import CROP_SIZE
 
-from .cache import _read_shard, write_shard
+from .cache import _read_shard, data_problem, drop_if_made_empty, write_shard
 
 COPY = ("pose", "betas", "transl", "joints3d", "joints2d")
 
@@ -50,19 +51,28 @@ def pipeline_shard(pred, images: np.ndarray) -> dict[str, np.ndarray]:
 def build(data: Path, out: Path, weights: Path | None = None, limit: int = 0, part: tuple[int, int] = (0, 1)
           ) -> int:
     """Write out/shard_*.npz for data's shards (at most `limit` shards when > 0; with part (i, n) every n-th
-    from the i-th, so that n processes share the work); returns the samples written."""
+    from the i-th, so that n processes share the work); returns the samples written. ValueError (one line) for a
+    data folder without shards, shards of another size, weights that do not load (another network's checkpoint, a
+    run folder) or no person detector; what is found before the first shard is found before `out` is made."""
+    from inference.pipeline import PredictionError
+
     from .evaluate import detecting_predictor
 
+    made_by = f"an RGB cache: python -m training.cache --res {CROP_SIZE}"
+    why = data_problem(Path(data), made_by)
     files = sorted(f for f in glob.glob(str(data / "shard_*.npz")) if not f.endswith(".tmp.npz"))
-    if not files:
-        raise SystemExit(f"no shard_*.npz in {data} (an RGB cache: python -m training.cache --res {CROP_SIZE})")
+    if why or not files:  # (packed shards hold no bodies to copy)
+        raise ValueError(why or f"--data {data}: no shard_*.npz in it ({made_by})")
     if limit:
         files = files[:limit]
     files = files[part[0]::part[1]]
-    out.mkdir(parents=True, exist_ok=True)
-    pred = detecting_predictor("detect", weights_dir=weights)
+    try:
+        pred = detecting_predictor("detect", weights_dir=weights)
+    except PredictionError as exc:
+        raise ValueError(f"--weights {weights or 'the shipped'}: {exc}") from None
     if pred.detector is None:
-        raise SystemExit("the person detector is needed: its keypoints are what this cache records")
+        raise ValueError("the person detector is needed: its keypoints are what this cache records")
+    out.mkdir(parents=True, exist_ok=True)
     written = 0
     for f in files:
         dst = out / Path(f).name
@@ -71,7 +81,7 @@ def build(data: Path, out: Path, weights: Path | None = None, limit: int = 0, pa
         t = time.perf_counter()
         z = _read_shard(f, ("images", *COPY))
         if "images" not in z or z["images"].shape[1] != CROP_SIZE:
-            raise SystemExit(f"{f}: needs images at {CROP_SIZE} px (python -m training.cache --res {CROP_SIZE})")
+            raise ValueError(f"{f}: needs images at {CROP_SIZE} px (python -m training.cache --res {CROP_SIZE})")
         arrays = pipeline_shard(pred, z["images"])
         arrays.update({k: z[k] for k in COPY})
         write_shard(dst, arrays)
@@ -82,7 +92,7 @@ def build(data: Path, out: Path, weights: Path | None = None, limit: int = 0, pa
     return written
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True, help=f"RGB cache rendered at {CROP_SIZE} px")
     ap.add_argument("--out", type=Path, required=True)
@@ -95,8 +105,16 @@ def main(argv: list[str] | None = None) -> None:
 
     torch.set_num_threads(a.threads)
     i, n = (int(v) for v in a.part.split("/"))
-    build(a.data, a.out, a.weights, a.limit, (i, n))
+    made = not a.out.exists()
+    try:
+        build(a.data, a.out, a.weights, a.limit, (i, n))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:  # a run that failed before its first shard leaves no empty --out
+        drop_if_made_empty(a.out, made)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import glob
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +27,10 @@ from inference.keypoint_maps import MIRROR_LIMBS, limb_maps
 from inference.nets import SegNet
 from inference.nets.seg_net import part_probabilities
 from inference.parts import MIRROR_LABELS
-from inference.pipeline import load_weights
+from inference.pipeline import PredictionError, load_weights
 
-from .cache import write_shard
-from .config import RunConfig, config_from_dict, default
+from .cache import data_problem, drop_if_made_empty, write_shard
+from .config import KIND_COMMANDS, RunConfig, config_from_dict, default
 from .keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
 from .loop import split_indices
 from .metrics import IoUAccumulator
@@ -38,9 +39,23 @@ COPY = ("pose", "betas", "transl", "joints3d", "joints2d")
 
 
 def load_seg(path: Path, device: torch.device) -> SegNet:
-    ck = load_weights(path, device)
-    net = SegNet.for_checkpoint(ck).to(device)
-    net.load_state_dict(ck["model"])
+    """The segmentation network of checkpoint `path`; ValueError (one line) for a file that does not load or holds
+    another network (a train-fit run's, say)."""
+    try:
+        ck = load_weights(path, device)
+    except PredictionError as exc:
+        raise ValueError(f"--seg: {exc}") from None
+    stored = ck.get("config")
+    kind = stored.get("kind") if isinstance(stored, dict) else None
+    if kind and kind != "seg":
+        raise ValueError(f"--seg {path} is a {KIND_COMMANDS.get(kind, kind)} checkpoint, not a segmentation "
+                         f"network's (train-seg's best.pt, or resources/weights/seg.pt)")
+    try:
+        net = SegNet.for_checkpoint(ck).to(device)
+        net.load_state_dict(ck["model"])
+    except (RuntimeError, KeyError, ValueError, TypeError) as exc:  # torch lists every key: the first line says it
+        raise ValueError(f"--seg {path} does not hold the segmentation network these maps need ("
+                         f"{str(exc).strip().splitlines()[0][:200]})") from None
     return net.eval()
 
 
@@ -76,9 +91,13 @@ class PredictedParts:
 
 
 def build(seg: Path, data: Path, out: Path, threads: int = 0) -> PredictedParts:
-    """Writes out/shard_*.npz for every shard of `data`."""
+    """Writes out/shard_*.npz for every shard of `data`. ValueError (one line), before `out` is made, for a
+    checkpoint that is not a segmentation network's or a data folder without shards."""
     if threads:
         torch.set_num_threads(threads)
+    why = data_problem(Path(data), "an RGB cache: python -m training.cache")
+    if why:
+        raise ValueError(why)
     net = load_seg(seg, torch.device("cpu"))
     stored = seg.parent / "config.json"  # the run's split of the cache into training and validation samples
     cfg = config_from_dict(json.loads(stored.read_text())) if stored.exists() else None
@@ -110,17 +129,25 @@ def build(seg: Path, data: Path, out: Path, threads: int = 0) -> PredictedParts:
     return PredictedParts(int(len(gt)), *miou)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seg", type=Path, required=True, help="segmentation checkpoint (run folder's best.pt)")
     ap.add_argument("--data", type=Path, required=True, help="RGB cache (python -m training.cache ...)")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--threads", type=int, default=0)
-    a = ap.parse_args()
-    r = build(a.seg, a.data, a.out, a.threads)
+    a = ap.parse_args(argv)
+    made = not a.out.exists()
+    try:
+        r = build(a.seg, a.data, a.out, a.threads)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:  # a run that failed before its first shard leaves no empty --out
+        drop_if_made_empty(a.out, made)
     print(f"{r.n} predicted maps; mIoU on the segmentation run's training samples {r.train_miou:.3f}, "
           f"validation samples {r.val_miou:.3f}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

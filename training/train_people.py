@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from inference.detect.people_net import INPUT_SIDE, PEAK_MIN, STRIDE, PeopleNet, decode, network_input, predict_maps
 
-from .config import PeopleConfig
+from .config import BACKGROUNDS, PeopleConfig
 from .loop import autocast, train
 from .synth.crowd import frame_indices, read_frame
 
@@ -87,14 +87,39 @@ def window_affine(centre: np.ndarray, zoom: float, side: int, mirror: bool) -> n
     return M
 
 
+MAKE_BACKGROUNDS = (f"make them with `python scripts/extract_backgrounds.py` (it writes {BACKGROUNDS}, the default), "
+                    f"or give --backgrounds '' to train without real backgrounds")
+
+
+def backgrounds_problem(folder: str | None) -> str:
+    """Why the --backgrounds folder `folder` cannot be used ('' when it can, or when none is asked for: None or '').
+    A folder named but missing or without images is refused: the run would train on the drawn backgrounds alone,
+    which the weights' description does not say."""
+    if not folder:
+        return ""
+    from inference.image_io import IMAGE_SUFFIXES
+
+    if not Path(folder).is_dir():
+        return f"--backgrounds {folder}: no such folder; {MAKE_BACKGROUNDS}"
+    if not any(p.suffix.lower() in IMAGE_SUFFIXES for p in Path(folder).iterdir()):
+        return f"--backgrounds {folder} holds no images; {MAKE_BACKGROUNDS}"
+    return ""
+
+
 def load_backgrounds(folder: str | None) -> list[np.ndarray]:
     """The person-free photos in `folder` as (H, W, 3) uint8 RGB (grey and RGBA converted); [] when no
-    folder is given or it holds none."""
+    folder is given (None or ''). ValueError for a folder that is missing or holds no photo of at least 64 px a
+    side (`backgrounds_problem`)."""
+    why = backgrounds_problem(folder)
+    if why:
+        raise ValueError(why)
     out = []
     for path in sorted(Path(folder).glob("*")) if folder else ():
         im = cv2.imread(str(path), cv2.IMREAD_COLOR)  # grey and RGBA -> BGR
         if im is not None and min(im.shape[:2]) >= 64:
             out.append(np.ascontiguousarray(im[..., ::-1]))
+    if folder and not out:
+        raise ValueError(f"--backgrounds {folder} holds no photo of at least 64 px a side; {MAKE_BACKGROUNDS}")
     return out
 
 
@@ -166,6 +191,12 @@ class PeopleTask:
             raise ValueError(f"no crowd frames in {self.cfg.data}: train-people trains on the frames of "
                              f"`main.py synth-crowd`")
         return len(self.images)
+
+    def notes(self) -> list[str]:
+        """What the log says of the real backgrounds (training/loop.py writes it)."""
+        if not self.backgrounds:
+            return ["no real backgrounds (--backgrounds ''): the crops keep the frames' drawn backgrounds"]
+        return [f"{len(self.backgrounds)} real backgrounds from {self.cfg.backgrounds}"]
 
     def build_net(self, device: torch.device) -> torch.nn.Module:
         self.net = PeopleNet(self.cfg.width, self.cfg.pretrained).to(device)

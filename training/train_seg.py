@@ -95,6 +95,7 @@ class SegTask:
         self.limbs = NUM_LIMB_MAPS if cfg.keypoints else 0
         self.deep = cfg.deep_limbs and self.limbs > 0
         self.data: Cache | None = None
+        self.test_shifts = None  # the test-time views of the checkpoint the weights come from (when it says)
 
     def load(self, device: torch.device) -> int:
         keys = ("images", "labels", "joints2d") if self.limbs else ("images", "labels")
@@ -147,10 +148,17 @@ class SegTask:
     def validate(self, net: torch.nn.Module, val_idx: np.ndarray) -> SegScore:
         return evaluate_seg(net, self.batcher, val_idx, seed=self.cfg.seed)
 
+    def carry(self, ck: dict) -> None:
+        """Keep the --init's (or the resumed run's) "test_shifts": a continuation of a network packaged to be read
+        with 2 views is read with 2 views too (scripts/package_weights.py, inference.nets.seg_net.seg_test_shifts)."""
+        if isinstance(ck.get("test_shifts"), list):
+            self.test_shifts = ck["test_shifts"]
+
     def meta(self) -> dict:
         c = self.cfg
+        shifts = {} if self.test_shifts is None else {"test_shifts": self.test_shifts}
         return {"res": self.res, "width": c.width, "head": c.head, "arch": c.arch, "limb_channels": self.limbs,
-                "deep_limbs": self.deep}
+                "deep_limbs": self.deep, **shifts}
 
 
 def train_seg(cfg: SegConfig) -> Path:

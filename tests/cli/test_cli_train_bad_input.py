@@ -368,7 +368,7 @@ def test_sizes_past_their_bounds_are_refused_before_any_work(command, argv, need
 @pytest.mark.parametrize("command, argv", [
     ("train-seg", ["--threads", str(_max_threads()), "--width", "256", "--lr", "1"]),
     ("train-fit", ["--res", "512", "--lr", "1"]),
-    ("train-people", ["--width", "256", "--crop", "1024", "--pretrained", str(SHIPPED_LITE0)]),
+    ("train-people", ["--width", "256", "--crop", "1024", "--pretrained", str(SHIPPED_LITE0), "--backgrounds", ""]),
 ])
 def test_the_bounds_themselves_are_taken_and_said_in_the_help(command, argv, cache, crowd, tmp_path, capsys,
                                                               no_training):
@@ -389,7 +389,7 @@ def test_train_people_default_weights_are_found_from_any_folder(crowd, tmp_path,
 
     monkeypatch.chdir(tmp_path)
     assert default(PeopleConfig, "pretrained") == CONVERTED_LITE0 and Path(CONVERTED_LITE0).is_absolute()
-    argv = ["train-people", "--data", str(crowd), "--out", str(tmp_path / "run"), *B]
+    argv = ["train-people", "--data", str(crowd), "--out", str(tmp_path / "run"), *B, "--backgrounds", ""]
     if not Path(CONVERTED_LITE0).is_file():
         assert main(argv) == 2
         said = _one_line(capsys)
@@ -522,7 +522,7 @@ def test_a_crowd_frame_that_does_not_read_is_named(crowd, tmp_path, capsys):
         spoil(data / name)
         out = tmp_path / f"run_{case}"
         assert main(["train-people", "--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "1",
-                     "--pretrained", str(SHIPPED_LITE0)]) == 2
+                     "--pretrained", str(SHIPPED_LITE0), "--backgrounds", ""]) == 2
         err = _one_line(capsys)
         assert err.startswith(f"train-people: {data / name}: {why}") and err.endswith(mend), err
         assert "allow_pickle" not in err and not out.exists()

@@ -1,0 +1,91 @@
+"""scripts/package_weights.py: a checkpoint of another network than the one it is packaged as, a missing file, a
+folder, and no option at all are refused in one line with exit 2, nothing written; the line written for seg.pt says
+how many test-time views it is read with, and its --seg-shifts help what leaving the option out means.
+
+Found by a sweep: `--seg <a train-fit run's best.pt>` wrote a fitting network as seg.pt (with the default --dest, over
+the shipped one), missing files and folders ended in tracebacks, and no option did nothing with exit 0."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+import torch
+
+from inference.nets import FitNet, SegNet
+from training.config import FitConfig, SegConfig
+from training.loop import save_checkpoint
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def script():
+    spec = importlib.util.spec_from_file_location("package_weights", ROOT / "scripts" / "package_weights.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Path]:
+    """A train-fit and a train-seg run's best.pt, as training writes them."""
+    root = tmp_path_factory.mktemp("runs")
+    fit = save_checkpoint(root / "fit", "best.pt", FitNet(in_channels=13, res=32), None,
+                          FitConfig(data="d", out=str(root / "fit")),
+                          {"epoch": 1, "n_parts": 12, "res": 32, "input": "parts", "body_model": "x"})
+    seg = save_checkpoint(root / "seg", "best.pt", SegNet(width=4, head="shuffle"), None,
+                          SegConfig(data="d", out=str(root / "seg"), width=4),
+                          {"epoch": 1, "res": 32, "width": 4, "head": "shuffle", "arch": "segnet"})
+    return {"fit": fit, "seg": seg}
+
+
+def _refused(script, argv, capsys) -> str:
+    assert script.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    return err
+
+
+@pytest.mark.parametrize("given, found", [("seg", "fit"), ("people", "seg"), ("fit", "seg")])
+def test_a_checkpoint_of_another_network_is_refused(given, found, runs, tmp_path, script, capsys):
+    dest = tmp_path / "W"
+    err = _refused(script, [f"--{given}", str(runs[found]), "--dest", str(dest)], capsys)
+    command = {"seg": "train-seg", "fit": "train-fit", "people": "train-people"}
+    assert err == (f"error: --{given} {runs[found]} is a {command[found]} checkpoint, not a {command[given]} one: "
+                   f"give it as --{found}")
+    assert not dest.exists()
+
+
+def test_a_refusal_writes_none_of_the_files(runs, tmp_path, script, capsys):
+    dest = tmp_path / "W"
+    _refused(script, ["--seg", str(runs["seg"]), "--people", str(runs["fit"]), "--dest", str(dest)], capsys)
+    assert not dest.exists()
+
+
+def test_missing_files_folders_and_no_option_are_one_line_errors(runs, tmp_path, script, capsys):
+    missing = tmp_path / "nope" / "best.pt"
+    assert _refused(script, ["--fit", str(missing), "--dest", str(tmp_path / "W")], capsys) == \
+        f"error: {missing}: no such checkpoint file"
+    folder = runs["fit"].parent
+    assert _refused(script, ["--fit", str(folder), "--dest", str(tmp_path / "W")], capsys).startswith(
+        f"error: {folder} is a folder, not a checkpoint file")
+    assert script.main([]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: ") and "nothing to do" in err
+    assert not (tmp_path / "W").exists()
+
+
+def test_the_view_count_is_said_and_the_help_says_what_leaving_out_shifts_means(runs, tmp_path, script, capsys):
+    assert script.main(["--seg", str(runs["seg"]), "--dest", str(tmp_path / "six")]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("read with 6 test-time views (it records none: the default)")
+    ck = torch.load(runs["seg"], weights_only=True)
+    ck["test_shifts"] = []  # as a train-seg run from the shipped seg.pt now records
+    torch.save(ck, tmp_path / "two.pt")
+    assert script.main(["--seg", str(tmp_path / "two.pt"), "--dest", str(tmp_path / "two")]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("read with 2 test-time views")
+    assert torch.load(tmp_path / "two" / "seg.pt", weights_only=True)["test_shifts"] == []
+    with pytest.raises(SystemExit):
+        script.main(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "omitted: what the checkpoint holds, else 6 views" in help_text

@@ -13,6 +13,13 @@ tells a running Predictor to stop as soon as a newer request exists. The receive
 of stale ids. `InFlight` tells the background runs (app/folder.py's batch, app/dataset_runner.py's run) that a
 request is waiting on its answer, so they give way to it (`PredictorWorker.predict_giving_way`); each session keeps
 its run's state on the GUI thread in a `BackgroundRun`.
+
+The app's workers have this one shape (a QObject on a `WorkerThread`: the model, the batch runs, thumbnails, exports,
+parameter files), but for three single calls that have nothing to queue, supersede mid-way or cancel: a body model's
+load, a large image's decode (`app/body_loading.py`, `app/opening.py`) and the person detector's build after the
+first paint (`cli/cmd_gui.py`). Those run on a plain `threading.Thread`; the load and the decode answer by a
+`Relay`'s signal (`app/relay.py`) with a token that the GUI thread compares with its latest, the rule a `Generation`
+keeps here, and the detector's build answers nothing (a Predictor that needs it waits on shared_detector's lock).
 """
 from __future__ import annotations
 

@@ -246,9 +246,9 @@ class DetectorAfterFirstPaint:
 
 def _quit_on_signals(window) -> None:
     """Ctrl+C in the terminal (SIGINT) and SIGTERM close the window as File > Quit does, without the question about
-    edits: the settings are saved and the exports asked for written. Before, Ctrl+C did nothing and SIGTERM ended
-    the process at once. Python runs a signal's handler only when the interpreter has control, so a timer gives it
-    control every 200 ms while Qt's loop runs."""
+    edits: the settings are saved and the exports asked for written (Qt's loop alone would ignore Ctrl+C, and SIGTERM
+    would end the process at once). Python runs a signal's handler only when the interpreter has control, so a timer
+    gives it control every 200 ms while Qt's loop runs."""
     import signal
 
     from PySide6.QtCore import QTimer

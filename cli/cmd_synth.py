@@ -101,7 +101,8 @@ def run(args) -> int:
         else:
             try:
                 pool = mp.get_context("spawn").Pool(args.workers, _init, (args.body_model,))
-            except OSError as exc:  # (was "cannot write in OUT: broken pipe": the processes never started)
+            except OSError as exc:  # the processes never started: not a write error in OUT, which the broken pipe
+                # would otherwise be reported as
                 print(f"error: cannot start {args.workers} rendering processes ({write_error_reason(exc)}): give a "
                       f"smaller --workers (the system may limit how many processes run)", file=sys.stderr)
                 return 1

@@ -1,4 +1,4 @@
-"""The project's crop camera: constants and framing.
+"""The project's crop camera: constants and framing, and the turn between OpenCV's and OpenGL's camera axes.
 
 OpenGL camera frame (camera at the origin looking down -z, y up), a square crop of
 CROP_SIZE x CROP_SIZE pixels, focal length FOCAL pixels, principal point at the crop centre
@@ -11,6 +11,10 @@ import numpy as np
 
 CROP_SIZE: int = 256
 FOCAL: float = 5000.0
+# D: OpenCV camera axes (x right, y down, z away from the camera; also BlazePose's world landmarks) <-> OpenGL
+# camera axes (y up, z towards the viewer), its own inverse; points (..., 3) as rows turn by its diagonal:
+# p * np.diag(GL_FROM_CV).
+GL_FROM_CV = np.diag([1.0, -1.0, -1.0])
 
 
 def focal_for_size(size: int, focal: float = FOCAL, crop_size: int = CROP_SIZE) -> float:

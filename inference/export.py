@@ -53,7 +53,7 @@ from pathlib import Path
 import numpy as np
 
 from . import array_files, safe_pickle
-from .camera import CROP_SIZE, FOCAL
+from .camera import CROP_SIZE, FOCAL, GL_FROM_CV
 from .errors import ExportFormatError, ParamsFileError
 from .file_writes import atomic_write
 from .photo_camera import PhotoCamera
@@ -64,7 +64,6 @@ MESH_SUFFIXES = (".obj", ".ply", ".glb")
 PARAM_SUFFIXES = (".npz", ".json", ".pkl")
 ANIMATION_SUFFIXES = (".bvh",)
 SUFFIXES = MESH_SUFFIXES + PARAM_SUFFIXES + ANIMATION_SUFFIXES
-GL_FROM_CV = np.diag([1.0, -1.0, -1.0])  # D: OpenCV camera axes <-> OpenGL camera axes (its own inverse)
 JSON_FORMAT = "nbf-studio body params"
 
 
@@ -513,7 +512,7 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if path.is_dir():  # (was "unknown parameter file kind ''")
+    if path.is_dir():  # said as a folder, not as a file of an unknown kind (its suffix is '')
         raise ParamsFileError(f"{path} is a folder; give a parameter file (.npz, .json or _body.pkl)")
     if suffix not in PARAM_READERS:
         raise ParamsFileError(f"{path}: unknown parameter file kind {suffix!r}; use .npz, .json or _body.pkl")
@@ -559,7 +558,7 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
         wh = (_scalar(doc, "photo_width", path), _scalar(doc, "photo_height", path))
         if None in wh:
             raise ParamsFileError(f"{path}: photo_focal without photo_width and photo_height")
-        if doc.get("photo_transl") is None:  # (was called "not numeric")
+        if doc.get("photo_transl") is None:  # said as missing, not as "not numeric"
             raise ParamsFileError(f"{path}: photo_focal without photo_transl (the body's place in the photo camera)")
         photo = PhotoCamera(_scalar(doc, "photo_focal", path), int(wh[0]), int(wh[1]),
                             _array(doc.get("photo_transl"), "photo_transl", path, (3,)), transl.copy(),

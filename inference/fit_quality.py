@@ -26,14 +26,15 @@ import cv2
 import numpy as np
 
 from .boxes import smaller_box_share
-from .detect import torso_length
+from .camera import GL_FROM_CV
+from .colors import VERDICT_COLORS
+from .detect.person import FEET, HIPS, KNEES, NOSE, SHOULDERS, WRISTS, torso_length
 from .joints import LSP_FROM_SMPL
 from .photo_camera import photo_focal_and_centre, project_to_photo
 from .types import BodyMesh, BodyParams, Prediction, Silhouette
 
 # metric -> (below: bad, at or above: good)
 BOUNDS = {"agreement": (0.5, 0.75), "pck": (0.5, 0.8), "mask_iou": (0.45, 0.65)}
-VERDICT_COLORS = {"good": (46, 160, 67), "doubtful": (219, 160, 0), "bad": (207, 34, 46), "unknown": (130, 130, 130)}
 WORK_SIDE = 320  # longest side of the region where the silhouettes are compared (pixels)
 DRAW_LIMIT_PX = 2.0 ** 26  # a projected triangle is drawn only within this many pixels of the origin (int32 at 1/16 px)
 MIN_VISIBILITY = 0.5
@@ -162,8 +163,9 @@ def body_forward(joints: np.ndarray) -> np.ndarray:
 def landmarks_forward(world: np.ndarray) -> np.ndarray:
     """(3,) the way the detector's 3D world landmarks (33, 3) face, in the camera frame (BlazePose's y down and z away
     become y up and z towards the viewer), over the shoulders and hips as `body_forward`."""
-    w = np.asarray(world, np.float64) * (1.0, -1.0, -1.0)
-    return np.cross((w[11] - w[12]) + (w[23] - w[24]), (w[11] + w[12]) / 2 - (w[23] + w[24]) / 2)
+    w = np.asarray(world, np.float64) * np.diag(GL_FROM_CV)
+    (ls, rs), (lh, rh) = SHOULDERS, HIPS
+    return np.cross((w[ls] - w[rs]) + (w[lh] - w[rh]), (w[ls] + w[rs]) / 2 - (w[lh] + w[rh]) / 2)
 
 
 def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
@@ -262,7 +264,7 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
             out.update(pck=pck(fitted[None], det[None, :, :2], vis[None], threshold_px=0.5 * torso),
                        pck_n=int(vis.sum()), pck_threshold_px=0.5 * torso)
         # warnings: cut by the frame, small
-        limbs = {"feet": (27, 28, 29, 30, 31, 32), "knees": (25, 26), "hands": (15, 16), "head": (0,)}
+        limbs = {"feet": FEET, "knees": KNEES, "hands": WRISTS, "head": (NOSE,)}
         outside = [name for name, ids in limbs.items()
                    if any(not (0 <= kp[i, 0] < w and 0 <= kp[i, 1] < h) for i in ids)]
         box = np.asarray(person.box, np.float64)

@@ -22,13 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .colors import PERSON_COLORS
 from .photo_camera import PhotoCamera, project_to_photo
 from .types import BodyMesh
 
-# the app's colour of each person (inference.detect.draw.BOX_COLORS, kept equal by a test: importing the
-# drawing module here would load OpenCV for a file writer)
-PERSON_COLORS = ((0, 220, 0), (255, 0, 200), (0, 200, 255), (255, 255, 0), (255, 60, 60),
-                 (255, 150, 0), (150, 90, 255), (0, 150, 110), (255, 255, 255), (140, 100, 60))
 SCENE_SUFFIXES = (".glb", ".obj", ".ply")
 
 

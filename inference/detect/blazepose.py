@@ -29,7 +29,7 @@ import numpy as np
 from ..boxes import box_iou, box_share
 from ..errors import restore_hint
 from ..integrity import ModelFileError, check_files, load_refusal
-from ..weights_folder import is_shipped, manifest_remedy
+from ..weights_folder import is_shipped
 from .blazepose_model import (
     BODY,
     LM_SIZE,
@@ -397,9 +397,12 @@ class PersonDetector(PersonSearch):
         if path is None:
             return None
         folder = Path(path).parent
-        # a file of a weights folder of the user's (`predict --weights`) is mended there, not from the project's
-        hint = (manifest_remedy(folder) if (folder / "models.json").is_file() and not is_shipped(folder)
-                else restore_hint(path, shipped))
+        hint = restore_hint(path, shipped)
+        if (folder / "models.json").is_file() and not is_shipped(folder):
+            # a weights folder of the user's (`predict --weights`): the file may be a candidate copied in on purpose,
+            # which its manifest should record rather than the project's copy replace
+            hint += ("; or, if it was put there on purpose, record it with `python scripts/package_weights.py "
+                     f"--manifest-only --dest {folder}`")
         model, problem = _load_optional(Path(path), load, f"{off}; {hint}")
         if problem is not None:
             self.problems.append(problem)

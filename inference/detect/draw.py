@@ -6,28 +6,19 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
+from ..colors import PERSON_COLORS, SET_ASIDE_RGB, SIDE_COLORS
 from ..silhouette import silhouette_at
-from .person import Person
+from .person import LANDMARK_SIDE, Person
 
 # BlazePose skeleton edges (landmark indices)
 EDGES = ((11, 12), (11, 23), (12, 24), (23, 24), (11, 13), (13, 15), (12, 14), (14, 16), (23, 25), (25, 27),
          (24, 26), (26, 28), (27, 29), (29, 31), (27, 31), (28, 30), (30, 32), (28, 32), (15, 17), (15, 19),
          (15, 21), (16, 18), (16, 20), (16, 22), (0, 2), (0, 5), (2, 7), (5, 8), (9, 10))
-LEFT, RIGHT, MID = (40, 120, 255), (255, 140, 0), (230, 230, 230)
-# one colour per person of a wide shot, ten apart before they repeat (the search keeps up to 20 people)
-BOX_COLORS = ((0, 220, 0), (255, 0, 200), (0, 200, 255), (255, 255, 0), (255, 60, 60),
-              (255, 150, 0), (150, 90, 255), (0, 150, 110), (255, 255, 255), (140, 100, 60))
-
-
-def _side(i: int) -> tuple[int, int, int]:
-    if i <= 10:
-        return MID if i in (0, 9, 10) else (LEFT if i in (1, 2, 3, 7) else RIGHT)
-    return LEFT if i % 2 == 1 else RIGHT
 
 
 def tint_people(image_rgb: np.ndarray, people: list[Person], alpha: float = 0.35) -> np.ndarray:
     """A copy (H, W, 3) uint8 of the image (RGB or grey (H, W)) with person n's silhouette blended in
-    BOX_COLORS[n] at `alpha` x the mask, person after person (each rounded to uint8 before the next). Only each
+    PERSON_COLORS[n] at `alpha` x the mask, person after person (each rounded to uint8 before the next). Only each
     silhouette's window is blended (elsewhere its mask is zero), by OpenCV: a person in a 48-megapixel photo
     takes a tenth of a second, not seconds of float arrays."""
     out = np.asarray(image_rgb)
@@ -40,12 +31,9 @@ def tint_people(image_rgb: np.ndarray, people: list[Person], alpha: float = 0.35
         win = out[y0:y1, x0:x1]
         a = np.ascontiguousarray(np.clip(p.mask.values, 0, 1) * alpha, np.float32)
         colour = np.empty_like(win)
-        colour[:] = BOX_COLORS[n % len(BOX_COLORS)]
+        colour[:] = PERSON_COLORS[n % len(PERSON_COLORS)]
         out[y0:y1, x0:x1] = cv2.blendLinear(np.ascontiguousarray(win), colour, 1 - a, a)
     return out
-
-
-SET_ASIDE_RGB = (200, 200, 200)  # figures turned away as animals: grey, as the app draws them
 
 
 def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: float = 0.5,
@@ -72,16 +60,16 @@ def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: flo
         cv2.rectangle(out, pt(p.box[:2]), pt(p.box[2:4]), (30, 30, 30), 2 * t, cv2.LINE_AA, sh)
         cv2.rectangle(out, pt(p.box[:2]), pt(p.box[2:4]), SET_ASIDE_RGB, t, cv2.LINE_AA, sh)
     for n, p in enumerate(people):
-        col = BOX_COLORS[n % len(BOX_COLORS)]
+        col = PERSON_COLORS[n % len(PERSON_COLORS)]
         x0, y0, x1, y1 = p.box
         cv2.rectangle(out, pt((x0, y0)), pt((x1, y1)), col, 2 * t if n == fitted else t, cv2.LINE_AA, sh)
         kp = p.keypoints
         for a, b in EDGES:
             if kp[a, 2] >= min_visibility and kp[b, 2] >= min_visibility:
-                cv2.line(out, pt(kp[a]), pt(kp[b]), _side(b), t, cv2.LINE_AA, sh)
+                cv2.line(out, pt(kp[a]), pt(kp[b]), SIDE_COLORS[LANDMARK_SIDE[b]], t, cv2.LINE_AA, sh)
         for i, (x, y, v) in enumerate(kp):
             if v >= min_visibility:
-                cv2.circle(out, pt((x, y)), (t + 1) << sh, _side(i), -1, cv2.LINE_AA, sh)
+                cv2.circle(out, pt((x, y)), (t + 1) << sh, SIDE_COLORS[LANDMARK_SIDE[i]], -1, cv2.LINE_AA, sh)
     placed: list[tuple[int, int, int, int]] = []
     for p in set_aside:
         placed.append(_tag(out, f"set aside {p.score:.2f}", p.box, SET_ASIDE_RGB, t, placed))
@@ -89,7 +77,7 @@ def draw_people(image_rgb: np.ndarray, people: list[Person], min_visibility: flo
         # counted from 1, as the app's "Person 1" and predict's NAME_p2
         # a person found in a user's box has no detector score of their own to show
         text = f"#{n + 1} " + ("boxed" if p.boxed else f"{p.score:.2f}") + (" fitted" if n == fitted else "")
-        placed.append(_tag(out, text, p.box, BOX_COLORS[n % len(BOX_COLORS)], t, placed))
+        placed.append(_tag(out, text, p.box, PERSON_COLORS[n % len(PERSON_COLORS)], t, placed))
     return out
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..boxes import box_iou
 from .blazepose_model import BODY, MASK_THRESHOLD, MIRROR
-from .person import Person, torso_length
+from .person import HIPS, NOSE, SHOULDERS, Person, torso_length
 from .roi import Roi
 from .silhouettes import head_on_mask, shared_pixels
 
@@ -66,14 +66,15 @@ def merge_candidates(new: list[Candidate], have: list[Candidate] = ()) -> list[C
 
 def _body_size(kp: np.ndarray) -> float:
     """A person's size in px: the larger of the shoulder-hip distance x 2 and the shoulder width x 3."""
-    sh, hip = kp[[11, 12], :2].mean(0), kp[[23, 24], :2].mean(0)
-    return max(2 * float(np.hypot(*(sh - hip))), 3 * float(np.hypot(*(kp[11, :2] - kp[12, :2]))), 1.0)
+    sh, hip = kp[list(SHOULDERS), :2].mean(0), kp[list(HIPS), :2].mean(0)
+    width = float(np.hypot(*(kp[SHOULDERS[0], :2] - kp[SHOULDERS[1], :2])))
+    return max(2 * float(np.hypot(*(sh - hip))), 3 * width, 1.0)
 
 
 def peak_on(peak: Proposal, person: Person) -> bool:
     """True when the proposer's peak lies on the person's hips: within HIPS_TAKEN x the peak's radius of
     their hip centre."""
-    hips = np.asarray(person.keypoints)[[23, 24], :2].mean(0)
+    hips = np.asarray(person.keypoints)[list(HIPS), :2].mean(0)
     return float(np.hypot(*(hips - peak.hips))) < HIPS_TAKEN * peak.radius
 
 
@@ -96,12 +97,12 @@ def same_person(a: Person, b: Person) -> bool:
     side = max(float((ha[2:] - ha[:2]).max()), float((hb[2:] - hb[:2]).max()))
     if float(np.hypot(*((ha[:2] + ha[2:]) / 2 - (hb[:2] + hb[2:]) / 2))) < SAME_HEAD * side:
         return True
-    idx = [0, 11, 12, 23, 24]
+    idx = [NOSE, *SHOULDERS, *HIPS]
     size = min(_body_size(ka), _body_size(kb))
     if float(np.median(np.hypot(*(ka[idx, :2] - kb[idx, :2]).T))) < SAME_KEYPOINTS * size:
         return True
     if a.score == b.score and not (a.boxed or b.boxed):  # one hit read twice (SAME_HIT_HIPS)
-        if float(np.hypot(*(ka[[23, 24], :2] - kb[[23, 24], :2]).T).max()) < SAME_HIT_HIPS * size:
+        if float(np.hypot(*(ka[list(HIPS), :2] - kb[list(HIPS), :2]).T).max()) < SAME_HIT_HIPS * size:
             return True
     # one body read twice, left and right swapped (the front/back ambiguity of a person whose face the photo
     # does not show): the same points in mirrored roles, legs included, for the head may lie outside the photo
@@ -220,7 +221,7 @@ def clearly_better(a: Person, b: Person) -> bool:
 def _up_body(points: np.ndarray, kp: np.ndarray) -> np.ndarray | None:
     """How far each of points (N, 2) lies up the body axis (hips -> shoulders) of the person with BlazePose
     keypoints kp (33, 3), from their mid-hips, in pixels (N,); None when the axis has no length."""
-    hips, shoulders = kp[[23, 24], :2].mean(0), kp[[11, 12], :2].mean(0)
+    hips, shoulders = kp[list(HIPS), :2].mean(0), kp[list(SHOULDERS), :2].mean(0)
     axis = shoulders - hips
     norm = float(np.hypot(*axis))
     return None if norm < 1e-3 else (np.asarray(points, np.float32) - hips) @ (axis / norm)
@@ -281,7 +282,7 @@ def head_box(kp: np.ndarray) -> np.ndarray:
     pts = kp[:11, :2]
     lo, hi = pts.min(0), pts.max(0)
     c = (lo + hi) / 2
-    half = np.maximum((hi - lo) / 2, np.hypot(*(kp[11, :2] - kp[12, :2])) / 8 + 1)
+    half = np.maximum((hi - lo) / 2, np.hypot(*(kp[SHOULDERS[0], :2] - kp[SHOULDERS[1], :2])) / 8 + 1)
     return np.concatenate([c - half, c + half]).astype(np.float32)
 
 

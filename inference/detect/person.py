@@ -18,7 +18,19 @@ LANDMARK_NAMES = (
     "right_elbow", "left_wrist", "right_wrist", "left_pinky", "right_pinky", "left_index", "right_index",
     "left_thumb", "right_thumb", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
     "left_heel", "right_heel", "left_foot_index", "right_foot_index")
+# each landmark's side of the body as its name says: "left", "right", or "mid" (the nose and the mouth's corners,
+# named mouth_left and mouth_right, lie on the face's middle)
+LANDMARK_SIDE = tuple(n.split("_")[0] if n.startswith(("left_", "right_")) else "mid" for n in LANDMARK_NAMES)
 HEAD_LANDMARKS = tuple(range(11))  # nose, eyes, ears, mouth
+# landmarks the rules read by name, left first (index an array with list(SHOULDERS): a tuple alone indexes its
+# dimensions)
+NOSE = 0
+EARS = (7, 8)
+SHOULDERS = (11, 12)
+WRISTS = (15, 16)
+HIPS = (23, 24)
+KNEES = (25, 26)
+FEET = (27, 28, 29, 30, 31, 32)  # ankles, heels, toes
 # LSP order: R ankle, R knee, R hip, L hip, L knee, L ankle, R wrist, R elbow, R shoulder, L shoulder, L elbow,
 # L wrist (neck = mid-shoulders is added by Person.lsp13).
 LSP_FROM_BLAZEPOSE = (28, 26, 24, 23, 25, 27, 16, 14, 12, 11, 13, 15)
@@ -28,7 +40,8 @@ LSP_NAMES = joints.LSP_NAMES[:13]  # the detector gives no head top
 def torso_length(keypoints: np.ndarray) -> float:
     """Mid-shoulders to mid-hips in the keypoints' units (BlazePose keypoints (33, 2+), e.g. `Person.keypoints`)."""
     kp = np.asarray(keypoints)
-    return float(np.linalg.norm((kp[11, :2] + kp[12, :2]) / 2 - (kp[23, :2] + kp[24, :2]) / 2))
+    (ls, rs), (lh, rh) = SHOULDERS, HIPS
+    return float(np.linalg.norm((kp[ls, :2] + kp[rs, :2]) / 2 - (kp[lh, :2] + kp[rh, :2]) / 2))
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,8 +87,9 @@ class Person:
         kp = np.asarray(self.keypoints, np.float32)
         out = np.zeros((13, 3), np.float32)
         out[:12] = kp[list(LSP_FROM_BLAZEPOSE)]
-        out[12, :2] = (kp[11, :2] + kp[12, :2]) / 2
-        out[12, 2] = min(kp[11, 2], kp[12, 2])
+        ls, rs = SHOULDERS
+        out[12, :2] = (kp[ls, :2] + kp[rs, :2]) / 2
+        out[12, 2] = min(kp[ls, 2], kp[rs, 2])
         if image_shape is not None:
             h, w = image_shape[:2]
             outside = (out[:, 0] < 0) | (out[:, 1] < 0) | (out[:, 0] > w) | (out[:, 1] > h)

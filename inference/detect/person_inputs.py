@@ -13,10 +13,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..camera import GL_FROM_CV
 from ..crop import apply_crop
 from ..silhouette import MASK_KEEP, weigh
 from ..types import BoneDirections, Crop, PartMap, Silhouette
-from .person import Person
+from .person import EARS, FEET, HIPS, SHOULDERS, Person
 
 MIN_JOINT_CONF = 0.5    # BlazePose visibility below this is a guess (occluded or outside the photo)
 
@@ -26,7 +27,6 @@ MIN_JOINT_CONF = 0.5    # BlazePose visibility below this is a guess (occluded o
 SHOULDER_TO_HIP = 0.29     # mid-shoulders to mid-hips
 TOP_TO_SHOULDER = 0.18     # top of the head to mid-shoulders
 SHOULDER_WIDTH = 0.21      # shoulder landmark to shoulder landmark
-FEET = (27, 28, 29, 30, 31, 32)  # ankles, heels, toes (BlazePose ids)
 
 
 def body_box(person: Person, image_shape: tuple[int, ...], min_conf: float = MIN_JOINT_CONF) -> np.ndarray:
@@ -42,19 +42,19 @@ def body_box(person: Person, image_shape: tuple[int, ...], min_conf: float = MIN
     kp = np.asarray(person.keypoints, np.float32)
     h, w = image_shape[:2]
     seen = (kp[:, 2] >= min_conf) & (kp[:, 0] >= 0) & (kp[:, 1] >= 0) & (kp[:, 0] < w) & (kp[:, 1] < h)
-    if seen[list(FEET)].any() or not seen[[11, 12]].all():
+    if seen[list(FEET)].any() or not seen[list(SHOULDERS)].all():
         return box
-    sh = kp[[11, 12], :2].mean(0)
-    hips = bool(seen[[23, 24]].all())
-    heights = [float(np.linalg.norm(kp[11, :2] - kp[12, :2])) / SHOULDER_WIDTH]
+    sh = kp[list(SHOULDERS), :2].mean(0)
+    hips = bool(seen[list(HIPS)].all())
+    heights = [float(np.linalg.norm(kp[SHOULDERS[0], :2] - kp[SHOULDERS[1], :2])) / SHOULDER_WIDTH]
     if hips:
-        heights.append(float(np.linalg.norm(kp[[23, 24], :2].mean(0) - sh)) / SHOULDER_TO_HIP)
+        heights.append(float(np.linalg.norm(kp[list(HIPS), :2].mean(0) - sh)) / SHOULDER_TO_HIP)
     height = max(heights)
     top = min(float(box[1]), float(sh[1]) - TOP_TO_SHOULDER * height)
     box[1] = top
     box[3] = max(float(box[3]), top + height)
     half = max(float(box[2] - box[0]) / 2, 0.2 * height)  # at least a body's width around the shoulders
-    cx = float((sh[0] + kp[[23, 24], 0].mean()) / 2) if hips else float(sh[0])
+    cx = float((sh[0] + kp[list(HIPS), 0].mean()) / 2) if hips else float(sh[0])
     box[0], box[2] = min(float(box[0]), cx - half), max(float(box[2]), cx + half)
     return box
 
@@ -75,7 +75,8 @@ def crop_inputs(person: Person, crop: Crop, image_shape: tuple[int, ...], min_co
     float32 or None) for refine_fit(joints2d=..., conf=..., silhouette=mask > 0.5) and restrict_parts.
     Joints below min_conf, outside the photo or outside the crop get confidence 0."""
     kp = np.asarray(person.keypoints, np.float32)
-    head = np.array([[*(kp[7, :2] + kp[8, :2]) / 2, min(kp[7, 2], kp[8, 2])]], np.float32)
+    l_ear, r_ear = EARS
+    head = np.array([[*(kp[l_ear, :2] + kp[r_ear, :2]) / 2, min(kp[l_ear, 2], kp[r_ear, 2])]], np.float32)
     j = np.concatenate([person.lsp13(image_shape), head])
     h, w = image_shape[:2]
     if not (0 <= head[0, 0] < w and 0 <= head[0, 1] < h):
@@ -119,7 +120,7 @@ def world_bones(person: Person, min_conf: float = MIN_JOINT_CONF, guess: float =
     learnt from real people, better than none."""
     if person.world is None:
         return None
-    w = np.asarray(person.world, np.float32) * np.array([1, -1, -1], np.float32)
+    w = np.asarray(person.world, np.float32) * np.diag(GL_FROM_CV).astype(np.float32)
     vis = np.asarray(person.keypoints, np.float32)[:, 2]
     ends = np.array([[b[0], b[1]] for b in WORLD_BONES], np.int64)               # (K, 2, 2)
     lm = np.array([[b[2], b[3]] for b in WORLD_BONES], np.int64)                 # (K, 2, 2)

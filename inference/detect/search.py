@@ -36,7 +36,7 @@ from .merging import (
     rank_people,
     touches,
 )
-from .person import Person, torso_length
+from .person import HIPS, Person, torso_length
 from .roi import Roi, meets_roi, roi_from_points
 from .silhouettes import on_own_skeleton, painted_over
 
@@ -397,7 +397,7 @@ def hip_heat(proposer, maps: tuple[np.ndarray, float], person: Person) -> float:
     """The proposer's heatmap (`PeopleProposer.heat` on `maps`, its (maps, scale) of the photo) within half a torso
     (mid-hips to mid-shoulders) of the person's mid-hips, from their keypoints (33, 3)."""
     kp = person.keypoints
-    return proposer.heat(maps, kp[[23, 24], :2].mean(0), 0.5 * torso_length(kp))
+    return proposer.heat(maps, kp[list(HIPS), :2].mean(0), 0.5 * torso_length(kp))
 
 
 def _covered(tile: Roi, people: list[Person]) -> float:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..types import Silhouette
 from .blazepose_model import MASK_THRESHOLD
-from .person import Person, torso_length
+from .person import HEAD_LANDMARKS, HIPS, SHOULDERS, Person, torso_length
 from .roi import Roi, roi_window
 
 MASK_MARGIN = 0.25          # see near_keypoints
@@ -68,7 +68,7 @@ def own_silhouette(mask: Silhouette, kp: np.ndarray, roi: Roi) -> Silhouette:
     n, labels = cv2.connectedComponents((win > MASK_THRESHOLD).astype(np.uint8), connectivity=8)
     if n <= 2:
         return mask
-    anchors = [i for i in (*range(11), 11, 12, 23, 24) if kp[i, 2] > 0.5]
+    anchors = [i for i in (*HEAD_LANDMARKS, *SHOULDERS, *HIPS) if kp[i, 2] > 0.5]
     hits = set()
     for i in anchors:
         c, r = int(kp[i, 0]) - x0, int(kp[i, 1]) - y0
@@ -117,12 +117,12 @@ def near_skeleton(mask: Silhouette, kp: np.ndarray, margin: float = SKELETON_MAR
     p = np.asarray(kp, np.float32)[:, :2]
     if not np.isfinite(p).all() or not mask.values.size:
         return mask
-    shoulders = p[[11, 12]].mean(0)
+    shoulders = p[list(SHOULDERS)].mean(0)
     scale = max(torso_length(p), 0.3 * float((p.max(0) - p.min(0)).max()), 4.0)
     reach = max(int(round(margin * scale)), 2)
     env = np.zeros(mask.values.shape, np.uint8)  # drawn on the silhouette's window: zero elsewhere anyway
     q = np.round(p).astype(np.int32) - np.int32([mask.x, mask.y])
-    cv2.fillConvexPoly(env, q[[11, 12, 24, 23]], 1)
+    cv2.fillConvexPoly(env, q[[*SHOULDERS, *HIPS[::-1]]], 1)  # the torso's corners in order round it
     for a, b in SKELETON_BONES:
         cv2.line(env, (int(q[a, 0]), int(q[a, 1])), (int(q[b, 0]), int(q[b, 1])), 1, thickness=2 * reach + 1)
     head = np.round(p[:11].mean(0)).astype(np.int32) - np.int32([mask.x, mask.y])  # nose, eyes, ears, mouth

@@ -10,6 +10,7 @@ from inference.parts import (
     PALETTE,
     PART_NAMES,
     colorize,
+    colorize_rgba,
     decode_colors,
     face_part_labels,
     labels_from_probs,
@@ -69,6 +70,14 @@ def test_palette_is_nbf_and_colours_round_trip():
     off = rgb.copy()
     off[0, 5] = (1, 2, 3)  # not a palette colour -> background
     assert decode_colors(off)[0, 5] == 0
+
+
+def test_overlay_colours_are_colorize_s_and_clear_on_the_background():
+    for lab in (np.array([[0, 5, 12, 13, 200]], np.uint8), np.array([[-1, 0, 5, 12, 13]], np.int64)):
+        rgba = colorize_rgba(lab)
+        assert rgba.shape == (1, 5, 4) and rgba.dtype == np.uint8
+        np.testing.assert_array_equal(rgba[..., :3], colorize(lab))
+        np.testing.assert_array_equal(rgba[..., 3], np.where(np.clip(lab, 0, None) > 0, 255, 0))
 
 
 def test_labels_from_probs_never_gives_an_absent_label():

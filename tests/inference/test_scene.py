@@ -11,11 +11,12 @@ import trimesh
 
 from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL
+from inference.colors import PERSON_COLORS
 from inference.errors import ExportFormatError
 from inference.export_gltf import glb_unpack
 from inference.photo_camera import photo_camera
 from inference.poses import preset_pose
-from inference.scene import PERSON_COLORS, export_scene, load_scene, photo_scene, scene_people
+from inference.scene import export_scene, load_scene, photo_scene, scene_people
 from inference.types import BodyParams, Camera, Crop
 
 H, W = 600, 1000
@@ -95,9 +96,3 @@ def test_a_point_at_or_behind_the_scene_camera_is_nowhere_in_the_photo(people):
     uv = scene.project(np.array([[0.0, 0.0, -5.0], [0.3, 0.1, 0.0], [0.3, 0.1, 2.0]]))
     np.testing.assert_allclose(uv[0], [W / 2, H / 2])
     assert np.isnan(uv[1:]).all()
-
-
-def test_person_colours_are_the_drawings():
-    from inference.detect.draw import BOX_COLORS
-
-    assert PERSON_COLORS == BOX_COLORS

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from app.qt_images import from_qimage
-from inference.detect.draw import BOX_COLORS
+from inference.colors import PERSON_COLORS
 from tests.app.support import TWO_PEOPLE, detector_ready
 from widgets.people_overlay import tag_texts
 
@@ -50,7 +50,7 @@ def test_people_are_drawn_and_can_be_picked(qtbot, window):
     # each box is drawn in its colour where the box is (pixels of the grabbed canvas)
     on = grab(photo.canvas)
     for n, person in enumerate(people):
-        mask = color_mask(on, BOX_COLORS[n])
+        mask = color_mask(on, PERSON_COLORS[n])
         assert mask.sum() > 200, f"box {n + 1} not drawn"
         x0, y0, x1, y1 = box_on_canvas(window, person)
         ys, xs = np.nonzero(mask)
@@ -62,7 +62,7 @@ def test_people_are_drawn_and_can_be_picked(qtbot, window):
     assert not photo.show_people.isChecked()
     off = grab(photo.canvas)
     for n in range(2):
-        assert color_mask(off, BOX_COLORS[n]).sum() < 0.1 * color_mask(on, BOX_COLORS[n]).sum()
+        assert color_mask(off, PERSON_COLORS[n]).sum() < 0.1 * color_mask(on, PERSON_COLORS[n]).sum()
     photo.show_people.setChecked(True)
     assert window.act_people.isChecked()
 
@@ -231,7 +231,7 @@ def test_a_person_beside_an_animal_is_fitted_and_the_animal_drawn_grey(qtbot, wi
     window.photo.show_people.setChecked(True)
     edge = np.s_[int(y0) + 30:int(y1) - 3, max(int(x0) - 3, 0):int(x0) + 3]  # its left edge, below the tag
     assert drawn[edge].mean() > 0.3 and color_mask(on[edge], SET_ASIDE_COLOR.getRgb()[:3], tol=30)[drawn[edge]].any()
-    assert color_mask(on, BOX_COLORS[0]).sum() > 100  # the woman's box and tag as before
+    assert color_mask(on, PERSON_COLORS[0]).sum() > 100  # the woman's box and tag as before
     # another photo has nothing set aside; back on this one (as it was left), the horse is drawn again
     figures = s.set_aside
     c.open_file(photo)

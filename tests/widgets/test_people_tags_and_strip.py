@@ -11,8 +11,8 @@ from PySide6.QtGui import QImage, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
 from app.qt_images import from_qimage
+from inference.colors import PERSON_COLORS
 from inference.detect import Person
-from inference.detect.draw import BOX_COLORS
 from tests.app.support import TWO_PEOPLE, detector_ready
 from widgets.people_list import THUMB
 from widgets.people_overlay import paint_people, person_at
@@ -74,7 +74,7 @@ def test_a_tag_picks_its_person_over_the_boxes_of_others(qapp):
     tags = paint_people(p, people, origin, k, selected=0, bounds=QRectF(0, 0, 600, 500))
     p.end()
     rgb = from_qimage(img)[..., :3]
-    tag = _tag_rect(rgb, tuple(int(v * 0.85) for v in BOX_COLORS[1]))  # blended with black at the 0.85 opacity
+    tag = _tag_rect(rgb, tuple(int(v * 0.85) for v in PERSON_COLORS[1]))  # blended with black at the 0.85 opacity
     on = [(x, y) for x in range(tag.left() + 1, tag.right()) for y in range(tag.top() + 1, tag.bottom())]
     on = [(x, y) for x, y in on if 20 < (x - origin.x()) / k < 120 and 10 < (y - origin.y()) / k < 190
           and not (60 <= (x - origin.x()) / k <= 80 and 100 <= (y - origin.y()) / k <= 140)]
@@ -108,7 +108,7 @@ def test_a_click_on_a_tag_picks_that_person_at_any_zoom(qtbot, window):
         _view(canvas, zoom, right_edge - 6 / k + canvas.image_rect().width() / 2 / k, cy)
         qtbot.wait(20)
         grab = from_qimage(canvas.grab().toImage())[..., :3]
-        tag = QRectF(_tag_rect(grab, BOX_COLORS[1]))
+        tag = QRectF(_tag_rect(grab, PERSON_COLORS[1]))
         box2, box1 = _box_on_canvas(window, people[1]), _box_on_canvas(window, people[0])
         beyond = QRectF(box2.right() + 3, tag.top() + 3, tag.right() - box2.right() - 6, tag.height() - 6)
         assert beyond.width() > 4, (tag, box2)

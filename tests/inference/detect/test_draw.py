@@ -2,8 +2,9 @@
 apart from the others' (people of a crowd stand close)."""
 import numpy as np
 
+from inference.colors import PERSON_COLORS
 from inference.detect import Person
-from inference.detect.draw import BOX_COLORS, draw_people, tint_people
+from inference.detect.draw import draw_people, tint_people
 
 
 def _person(box) -> Person:
@@ -15,7 +16,7 @@ def _person(box) -> Person:
 
 def _tag_pixels(picture: np.ndarray, n: int) -> np.ndarray:
     """(k, 2) y, x of the pixels painted in person n's tag colour."""
-    return np.argwhere((picture == np.asarray(BOX_COLORS[n], np.uint8)).all(-1))
+    return np.argwhere((picture == np.asarray(PERSON_COLORS[n], np.uint8)).all(-1))
 
 
 def test_tags_stay_inside_the_picture_and_apart():
@@ -27,7 +28,7 @@ def test_tags_stay_inside_the_picture_and_apart():
     for n in range(2):
         ys, xs = _tag_pixels(out, n).T
         filled = [(y, x) for y, x in zip(ys, xs) if (out[max(y - 1, 0):y + 2, max(x - 1, 0):x + 2] ==
-                                                     np.asarray(BOX_COLORS[n], np.uint8)).all(-1).all()]
+                                                     np.asarray(PERSON_COLORS[n], np.uint8)).all(-1).all()]
         assert len(filled) > 100, n  # a filled patch, not only the box's thin outline
         fy, fx = np.array(filled).T
         tags.append((fx.min(), fy.min(), fx.max(), fy.max()))
@@ -62,7 +63,7 @@ def test_silhouettes_are_tinted_as_the_whole_image_blend_tints_them():
     people = [Person(np.zeros(4, np.float32), 0.9, np.zeros((33, 3), np.float32), Silhouette.of(m)) for m in masks]
     want = image.astype(np.float32)
     for n, m in enumerate(masks):
-        want = blend(want, np.array(BOX_COLORS[n], np.float32), (m[..., None] * 0.35).astype(np.float32))
+        want = blend(want, np.array(PERSON_COLORS[n], np.float32), (m[..., None] * 0.35).astype(np.float32))
     got = tint_people(image, people)
     assert np.abs(got.astype(int) - to_uint8(want)).max() <= 1
     outside = (masks[0] == 0) & (masks[1] == 0)
@@ -85,7 +86,7 @@ def test_tags_on_a_panorama_are_sized_by_its_short_side():
 def test_figures_set_aside_are_drawn_grey_under_the_people():
     """A figure set aside as an animal: a grey box on a dark line with a grey "set aside" tag; the people keep their
     colours over it, and nothing grey is drawn without figures."""
-    from inference.detect.draw import SET_ASIDE_RGB
+    from inference.colors import SET_ASIDE_RGB
 
     green = np.full((200, 300, 3), (40, 140, 40), np.uint8)
     dog, man = _person((30, 60, 140, 180)), _person((160, 40, 220, 190))
@@ -131,4 +132,5 @@ def test_people_drawn_on_a_scaled_copy_are_those_drawn_on_the_photo_and_shrunk()
         inside = np.s_[k(y0 + 400):k(y0 + 1500), k(x0 + 300):k(x0 + 700)]
         tinted = got[inside].astype(int) - shown[inside]
         assert np.abs(tinted - (want[inside].astype(int) - shown[inside])).mean() < 3
-        assert (np.sign(tinted.mean((0, 1))) == np.sign(np.asarray(BOX_COLORS[n]) - shown[inside].mean((0, 1)))).all()
+        towards = np.sign(np.asarray(PERSON_COLORS[n]) - shown[inside].mean((0, 1)))
+        assert (np.sign(tinted.mean((0, 1))) == towards).all()

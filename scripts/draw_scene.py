@@ -20,8 +20,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from inference.colors import PERSON_COLORS  # noqa: E402
 from inference.image_io import load_image  # noqa: E402
-from inference.scene import PERSON_COLORS, PhotoScene, load_scene  # noqa: E402
+from inference.scene import PhotoScene, load_scene  # noqa: E402
 
 
 def overlay(scene: PhotoScene, photo: np.ndarray, renderer, alpha: float = 0.8) -> np.ndarray:

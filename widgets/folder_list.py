@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.folder import DONE, ERROR, NO_PERSON, RUNNING, STATUS_ROLE, THUMB_SIDE, ImageStatus
-from inference.fit_quality import VERDICT_COLORS
+from inference.colors import VERDICT_COLORS
 from inference.predict_outputs import DEFAULT_MESH_FORMATS, MESH_FORMATS, MESH_SUFFIX
 
 ROW_HEIGHT = THUMB_SIDE + 10

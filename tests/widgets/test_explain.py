@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from app.qt_images import from_qimage
-from inference.fit_quality import VERDICT_COLORS
+from inference.colors import VERDICT_COLORS
 from tests.app.support import PHOTOS, SAMPLES, TWO_PEOPLE, detector_ready
 
 needs_detector = pytest.mark.skipif(not detector_ready()[0], reason=detector_ready()[1])

@@ -50,7 +50,7 @@ from .params_open import OpenedParams, ParamsReader
 from .people_fits import PeopleFitsMixin, edited_people, people_text
 from .relay import RELAYS, Relay
 from .results import keep_result, restore_result
-from .session import Session, ShownImage
+from .session import Fit, Session, ShownImage
 from .settings import AppSettings, ModelConfig, cuda_available
 from .worker import (
     AS_CASE,
@@ -563,7 +563,7 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         if pred is None or shown is None:
             return ""
         which = self.shown_fit()
-        if which == "network":
+        if which is Fit.NETWORK:
             fit = "the network's fit"
         elif which is None and self.session.params is not pred.params:
             fit = "edited"

@@ -11,6 +11,8 @@ import time
 
 import numpy as np
 
+from .session import Fit
+
 THROTTLE_MS = 16  # re-pose at most every 16 ms (60 a second); the render thread drops frames it cannot keep up with
 MERGE_WINDOW_S = 1.5
 
@@ -92,27 +94,27 @@ class EditingMixin:
         self._jumped(before, pred.params)
         self.status.emit("reset to the prediction")
 
-    def shown_fit(self) -> str | None:
-        """'refined' or 'network': which of the prediction's two fits the current parameters are (None when
-        the prediction was not refined or the body has been edited since)."""
+    def shown_fit(self) -> Fit | None:
+        """Which of the prediction's two fits the current parameters are (None when the prediction was not refined
+        or the body has been edited since)."""
         pred = self.session.prediction
         if pred is None or pred.network_params is None:
             return None
         if self.session.params is pred.params:
-            return "refined"
-        return "network" if self.session.params is pred.network_params else None
+            return Fit.REFINED
+        return Fit.NETWORK if self.session.params is pred.network_params else None
 
-    def fit_origin(self) -> str | None:
-        """'refined' or 'network': the fit the body on screen is, or was edited from (the newest of the two
-        in the undo history); None without a refined prediction."""
+    def fit_origin(self) -> Fit | None:
+        """The fit the body on screen is, or was edited from (the newest of the two in the undo history); None
+        without a refined prediction."""
         pred = self.session.prediction
         if pred is None or pred.network_params is None:
             return None
         for params in self.session.history():
             if params is pred.params:
-                return "refined"
+                return Fit.REFINED
             if params is pred.network_params:
-                return "network"
+                return Fit.NETWORK
         return None
 
     def edited(self) -> bool:
@@ -125,30 +127,31 @@ class EditingMixin:
     def _sync_fit_quality(self) -> None:
         """The quality badge follows the fit on screen (refined or the network's own; an edited body keeps
         the numbers of the fit it came from)."""
-        qualities = self.session.fit_qualities
         which = self.shown_fit() or self.fit_origin()  # (an edited body: the fit it was edited from)
-        if which is not None and qualities.get(which) is not None:
-            if self.session.quality is not qualities[which]:
-                self.session.set_quality(qualities[which])
+        quality = None if which is None else self.session.fit_qualities.of(which)
+        if quality is not None and self.session.quality is not quality:
+            self.session.set_quality(quality)
 
-    def show_fit(self, which: str) -> bool:
-        """Show the refined fit or the network's own ('refined' | 'network'): the prediction keeps both, so
-        this is an instant, undoable switch. False when the prediction has only one (the status bar says why)."""
+    def show_fit(self, which: Fit) -> bool:
+        """Show the refined fit or the network's own (a Fit, or its name as the fit box's data and the view bar's
+        signal carry it): the prediction keeps both, so this is an instant, undoable switch. False when the
+        prediction has only one (the status bar says why), or for a name that is no fit."""
         pred = self.session.prediction
         network = None if pred is None else pred.network_params
-        if network is None or which not in ("refined", "network"):
-            if pred is not None and which in ("refined", "network"):
+        known = which in tuple(Fit)
+        if network is None or not known:
+            if pred is not None and known:
                 self.status.emit("a parameter file holds one body: no other fit to show" if self.opened_params()
                                  else "only the network's fit: refinement is off (Settings)" if not self.config.refine
                                  else "only the network's fit: the refinement kept it (no detected person to refine "
                                       "towards, or the refined pose was one people do not take)")
             return False
-        params = pred.params if which == "refined" else network
+        params = pred.params if which == Fit.REFINED else network
         if self.session.params is params:
             self._sync_fit_quality()
             return True
         edited = self.edited()
         self._show_params(params, record_undo=True)
-        text = "showing the refined fit" if which == "refined" else "showing the network's fit"
+        text = "showing the refined fit" if which == Fit.REFINED else "showing the network's fit"
         self.status.emit(f"{text}; your edits are not on it (Ctrl+Z brings them back)" if edited else text)
         return True

@@ -60,6 +60,7 @@ from .worker import (
 
 if TYPE_CHECKING:
     from inference.fit_quality import FitQuality
+    from inference.folder_predict import RunCounts
     from inference.types import Prediction
 
 NOT_RUN, RUNNING, DONE, NO_PERSON, ERROR = "not run", "running", "done", "no person", "error"
@@ -279,6 +280,7 @@ class BatchWorker(PredictorWorker):
             self.release()  # (after _run's frame has let go of the Predictor)
 
     def _run(self, job_id: int, request: BatchRequest) -> None:
+        from inference.folder_predict import RunCounts
         from inference.predict_outputs import output_stems
 
         if self._gen.is_stale(job_id):
@@ -302,7 +304,7 @@ class BatchWorker(PredictorWorker):
                                      f"{write_error_reason(exc)}")
             return
         stems = output_stems(images)  # over the whole list: two photo.jpg in different folders get two names
-        counts = {"done": 0, "skipped": 0, "failed": 0, "no_person": 0}  # (inference.folder_predict's)
+        counts = RunCounts()
         self._stopped = ""
         try:
             self._run_images(job_id, request, images, stems, pred, body, log, counts)
@@ -311,17 +313,17 @@ class BatchWorker(PredictorWorker):
             # outputs are written), and the images not run are "pending" in the table
             log.close()
             table_error = self._merge(request.out, images, stems)
-        self.finished.emit(job_id, BatchSummary(counts["done"], counts["skipped"], counts["no_person"],
-                                                counts["failed"] - counts["no_person"], self._gen.is_stale(job_id),
+        self.finished.emit(job_id, BatchSummary(counts.done, counts.skipped, counts.no_person,
+                                                counts.failed - counts.no_person, self._gen.is_stale(job_id),
                                                 table_error, log.error, self._stopped))
 
     def _run_images(self, job_id: int, request: BatchRequest, images: list[Path], stems: list[str], pred, body,
-                    log, counts: dict[str, int]) -> None:
+                    log, counts: RunCounts) -> None:
         """Predict and write every image not finished before, in list order, by `main.py predict`'s rules
         (inference.folder_predict: what is finished, what may be replaced, every person's files and the scene with
-        `all_people`), logging to `log` (an inference.batch_log.BatchLog) and counting in `counts` (its keys);
+        `all_people`), logging to `log` (an inference.batch_log.BatchLog) and counting in `counts`;
         stops when the job is stale or the disk is full."""
-        from inference.folder_predict import FatalWrite, FolderJob, plan
+        from inference.folder_predict import FatalWrite, FolderJob, RunCounts, plan
 
         # a table an earlier release wrote without a log: its rows go into this log, so the merge keeps them
         batch_log.adopt_table(request.out, log)
@@ -330,7 +332,7 @@ class BatchWorker(PredictorWorker):
         # what is finished, once for the list (reading the logs for each image grew with the folder: 26-40 ms an
         # image at 1000 logged rows, against 86 ms for all 1000 at once); its lines are the rows' own messages
         # (its own counts: an image is counted as it is reached, in `_image`, so a cancelled batch counts what it did)
-        todo = plan(job, images, stems, range(len(images)), log, dict(counts), lambda line: None)
+        todo = plan(job, images, stems, range(len(images)), log, RunCounts(), lambda line: None)
         renderer = []  # the mesh overlay's renderer, made in this thread (its GL context) when first needed
         try:
             for row, path in enumerate(images):
@@ -359,7 +361,7 @@ class BatchWorker(PredictorWorker):
                     r.close()
 
     def _image(self, job_id: int, job, images: list[Path], stems: list[str], row: int, pred, body, log,
-               counts: dict[str, int], renderer: list, todo):
+               counts: RunCounts, renderer: list, todo):
         """(ImageOutcome, the lines said about it, the seconds lost giving way) of image `row`, by the batch's plan
         `todo` (`folder_predict.plan`): skipped when finished before (logged by the plan), refused for a name too long,
         its scene made when only that is missing, else its people fitted and written, stopped at the Predictor's
@@ -371,7 +373,15 @@ class BatchWorker(PredictorWorker):
         or read-only disk (FatalWrite) goes to the caller, which stops the batch."""
         from dataclasses import replace
 
-        from inference.folder_predict import FatalWrite, FolderRun, ImageOutcome, from_files, plan, predict_image
+        from inference.folder_predict import (
+            FatalWrite,
+            FolderRun,
+            ImageOutcome,
+            RunCounts,
+            from_files,
+            plan,
+            predict_image,
+        )
 
         started = False
         # the files and people (from 1) that tries cut short wrote (people written before an interactive request)
@@ -385,17 +395,15 @@ class BatchWorker(PredictorWorker):
             nonlocal todo, said, started, tries
             tries += 1
             if tries > 1:  # fitted again: what the tries before wrote is planned as written, and kept
-                todo = plan(job, images, stems, [row], log, dict(counts), lambda line: None)
+                todo = plan(job, images, stems, [row], log, RunCounts(), lambda line: None)
             said = []
             if row in todo.refused:
-                counts["failed"] += 1
-                return ImageOutcome("failed"), [todo.refused[row]]
+                return counts.add(ImageOutcome("failed")), [todo.refused[row]]
             if row in todo.from_files:  # every person's fit there, a mesh format or the scene not: made from them
                 return from_files(job, body, log, counts, row, path, name, todo.people.get(name),
                                   todo.searched.get(name), todo.holders, said.append), said
             if row not in todo.todo:
-                counts["skipped"] += 1
-                return ImageOutcome("skipped"), said
+                return counts.add(ImageOutcome("skipped")), said
             if not started:
                 self.itemStarted.emit(job_id, row)
                 started = True
@@ -424,8 +432,7 @@ class BatchWorker(PredictorWorker):
             except Exception as exc:  # noqa: BLE001 - a bug is this image's status (traceback printed); the batch goes on
                 print_traceback()
                 log.write(index=row, image=str(path), output=name, status="error", message=user_message(exc))
-                counts["failed"] += 1
-                return ImageOutcome("failed"), [user_message(exc)]
+                return counts.add(ImageOutcome("failed")), [user_message(exc)]
             if earlier:  # the people an earlier try wrote are this run's too (the try that finished kept them)
                 written = tuple(earlier) + tuple(q for q in outcome.written if q not in earlier)
                 outcome = replace(outcome, written=written, persons=tuple(sorted({*outcome.persons, *earlier_persons})))

@@ -51,8 +51,8 @@ def keep_result(session: Session) -> KeptResult | None:
         return None
     q = session.fit_qualities
     undo, redo = session.undo_redo()
-    return KeptResult(session.shown, session.prediction, q.get("refined"), tuple(session.people),
-                      int(session.prediction.person), session.params, session.mesh, q.get("network"),
+    return KeptResult(session.shown, session.prediction, q.refined, tuple(session.people),
+                      int(session.prediction.person), session.params, session.mesh, q.network,
                       session.parts_on_display(), undo, redo, session.made_with)
 
 

@@ -2,12 +2,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from .photo_mapping import parts_on_image
+
+if TYPE_CHECKING:  # annotations only: importing it would load OpenCV
+    from inference.fit_quality import FitQuality
+
+
+class Fit(StrEnum):
+    """A prediction's two fits: REFINED, its params (refined or not), and NETWORK, the fitting network's own
+    (its network_params when refined). A str, so that the names Qt carries (the fit boxes' data, a signal's str)
+    compare equal to them."""
+
+    REFINED = "refined"
+    NETWORK = "network"
+
+
+@dataclass(frozen=True)
+class FitQualities:
+    """The quality of each of a prediction's two fits (None: not assessed, or no such fit)."""
+
+    refined: FitQuality | None = None
+    network: FitQuality | None = None
+
+    def of(self, fit: Fit) -> FitQuality | None:
+        """The quality of the fit `fit` (also given by its name; ValueError for a name that is no fit)."""
+        return self.refined if Fit(fit) is Fit.REFINED else self.network
 
 
 @dataclass(frozen=True)
@@ -72,9 +98,7 @@ class Session(QObject):
         self.people: tuple = ()
         self.person = 0  # index into people of the person fitted (or asked for)
         self.quality = None  # inference.fit_quality.FitQuality of the fit on screen (computed by the worker)
-        # the prediction's two fits, each with its own quality: {"refined": FitQuality, "network": FitQuality}
-        # ("refined" is the prediction's params, refined or not; "network" its network_params when refined)
-        self.fit_qualities: dict = {}
+        self.fit_qualities = FitQualities()  # of the prediction's two fits (none without a prediction)
         self.results: dict = {}  # person index -> app.results.KeptResult: each fitted person of the shown image
         self.set_aside: tuple = ()  # boxes of the figures the shown image's search turned away as animals
         self.made_with = None  # the settings the prediction was made with (opaque here: the controller's ModelConfig)
@@ -122,7 +146,7 @@ class Session(QObject):
         self.prediction = prediction
         self.made_with = made_with if prediction is not None else None
         self.quality = quality if prediction is not None else None
-        self.fit_qualities = {} if prediction is None else {"refined": quality, "network": network_quality}
+        self.fit_qualities = FitQualities() if prediction is None else FitQualities(quality, network_quality)
         fits = (prediction is not None and parts_display is not None and self.shown is not None
                 and parts_display.shape == self.shown.display.shape[:2])
         self._parts_display = parts_display if fits else None

@@ -40,7 +40,7 @@ from pathlib import Path
 from cli.out_arg import in_path, out_path
 from inference.batch_log import RANK_LOGS, merge_summary
 from inference.file_writes import write_error_reason
-from inference.folder_predict import FatalWrite, FolderJob, FolderRun, from_files, plan, predict_image
+from inference.folder_predict import FatalWrite, FolderJob, FolderRun, RunCounts, from_files, plan, predict_image
 from inference.image_io import IMAGE_SUFFIXES  # the one list the app's reader accepts
 from inference.predict_outputs import (  # the one exporter, shared with the app's "Run all"
     DEFAULT_MESH_FORMATS,
@@ -198,7 +198,7 @@ def run(args) -> int:
     from inference.nets.precision import for_process
 
     for_process(args.precision)  # before the shared detector is built: its animal check follows the flag too
-    counts = {"done": 0, "skipped": 0, "failed": 0, "no_person": 0}
+    counts = RunCounts()
     try:
         stopped = _run_images(args, images, stems, mine, mesh_formats, user_body, log, counts)
     finally:
@@ -211,21 +211,21 @@ def run(args) -> int:
             print(f"warning: cannot write {args.out / SUMMARY}: {write_error_reason(exc)}", file=sys.stderr)
     if stopped is not None:
         return stopped
-    return exit_status({**counts, "images": len(mine)}, shard, args.out)
+    return exit_status(counts, len(mine), shard, args.out)
 
 
-def exit_status(counts: dict[str, int], shard, out: Path, environ=None, connect=None) -> int:
-    """The exit status of a rank that tried all its images (`counts`, with "images": its share): 1 when one failed,
+def exit_status(counts: RunCounts, images: int, shard, out: Path, environ=None, connect=None) -> int:
+    """The exit status of a rank that tried all its `images` (its share), counted in `counts`: 1 when one failed,
     else 0. Under torchrun (`predict_batch.under_torchrun`), whose agent stops every other rank as soon as one exits
     non-zero, a rank exits 0 while others still run, and the last to finish (`predict_batch.finish_rank`) prints the
     job's counts and exits 1 when an image of any rank failed. `environ`, `connect`: for tests."""
     from cli import predict_batch as batch
 
-    status = 1 if counts["failed"] else 0
+    status = 1 if counts.failed else 0
     if not batch.under_torchrun(environ):
         return status
     try:
-        totals = batch.finish_rank(counts, environ, **({"connect": connect} if connect else {}))
+        totals = batch.finish_rank(counts, images, environ, **({"connect": connect} if connect else {}))
     except batch.TallyError as exc:  # (not knowing whether others still run: never stop them)
         print(f"warning: rank {shard.rank} of {shard.world}: {exc}; this rank exits 0 so that torchrun does not "
               f"stop the others: {out / SUMMARY} says which images failed", file=sys.stderr)
@@ -235,18 +235,19 @@ def exit_status(counts: dict[str, int], shard, out: Path, environ=None, connect=
             print(f"rank {shard.rank} of {shard.world}: exits 0 while other ranks still run (torchrun would stop "
                   "them); the last rank to finish exits 1")
         return 0
-    skipped = f", {totals['skipped']} finished before (skipped)" if totals["skipped"] else ""
-    failed = f", {totals['failed']} failed (see {out / SUMMARY}; exit status 1)" if totals["failed"] else ""
-    print(f"all {shard.world} ranks finished: {totals['done']}/{totals['images']} images done{skipped}{failed}")
-    if not totals["failed"]:
+    job = totals.counts
+    skipped = f", {job.skipped} finished before (skipped)" if job.skipped else ""
+    failed = f", {job.failed} failed (see {out / SUMMARY}; exit status 1)" if job.failed else ""
+    print(f"all {shard.world} ranks finished: {job.done}/{totals.images} images done{skipped}{failed}")
+    if not job.failed:
         return 0
-    batch.tell_torchrun(f"{totals['failed']} of {totals['images']} images failed (every rank finished; "
+    batch.tell_torchrun(f"{job.failed} of {totals.images} images failed (every rank finished; "
                         f"{out / SUMMARY} says which and why)", environ)
     return 1
 
 
 def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mesh_formats: list[str], user_body,
-                log, counts: dict[str, int]) -> int | None:
+                log, counts: RunCounts) -> int | None:
     """Predict this rank's images `mine` (indices into `images`), logging to `log` and counting in `counts`;
     returns None when every image was tried (`exit_status` then decides), else the exit status of a batch that
     stopped: 1 on a full or read-only disk, 2 when the models cannot be made."""
@@ -296,8 +297,8 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
                 predict_image(run, i, images[i], stems[i])
             except FatalWrite as exc:
                 bar.close()  # (the bar's line ended first: the message was glued to it)
-                left = len(mine) - counts["done"] - counts["skipped"] - counts["failed"]
-                print(f"error: stopped: {exc}; {counts['done']}/{len(mine)} images done, {left} not run, "
+                left = len(mine) - counts.reached
+                print(f"error: stopped: {exc}; {counts.done}/{len(mine)} images done, {left} not run, "
                       f"outputs in {args.out}", file=sys.stderr)
                 return 1
     _report(args, mine, counts)
@@ -309,12 +310,12 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr if line.startswith("error:") else sys.stdout)
 
 
-def _report(args, mine: list[int], counts: dict) -> None:
+def _report(args, mine: list[int], counts: RunCounts) -> None:
     """Print the batch's closing lines."""
-    skipped = f", {counts['skipped']} finished before (skipped)" if counts["skipped"] else ""
-    print(f"{counts['done']}/{len(mine)} images done{skipped}, outputs in {args.out}")
-    if counts["no_person"] and args.detect != "off" and not getattr(args, "box", None):  # (a box says why itself)
-        print(f"{counts['no_person']} with no person found: if an image is already one person's crop, "
+    skipped = f", {counts.skipped} finished before (skipped)" if counts.skipped else ""
+    print(f"{counts.done}/{len(mine)} images done{skipped}, outputs in {args.out}")
+    if counts.no_person and args.detect != "off" and not getattr(args, "box", None):  # (a box says why itself)
+        print(f"{counts.no_person} with no person found: if an image is already one person's crop, "
               "--detect off fits the whole image as that person; --box X0 Y0 X1 Y1 fits a person the search "
               "missed or set aside")
 

@@ -36,10 +36,11 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from inference.batch_log import BatchLog
+from inference.folder_predict import RunCounts
 
 
 class ShardError(ValueError):
@@ -103,7 +104,16 @@ def _warn(message: str) -> None:
 
 
 # ------------------------------------------------------------------ the job's end under torchrun
-TALLIED = ("images", "done", "skipped", "failed", "no_person")  # the counts each rank adds to the job's tally
+# the store's keys of the counts each rank adds to the job's tally: its share of the images and its RunCounts
+TALLIED = ("images", *(f.name for f in fields(RunCounts)))
+
+
+@dataclass(frozen=True)
+class JobTotals:
+    """The whole job's tally under torchrun, every rank's added up: the images of their shares and their counts."""
+
+    images: int
+    counts: RunCounts
 
 
 def under_torchrun(environ: Mapping[str, str] | None = None) -> bool:
@@ -139,9 +149,9 @@ def _agent_store(env: Mapping[str, str]):
                          f"reached ({_first_line(exc)})") from None
 
 
-def finish_rank(counts: Mapping[str, int], environ: Mapping[str, str] | None = None,
-                connect: Callable[[Mapping[str, str]], object] = _agent_store) -> dict[str, int] | None:
-    """Add this rank's `counts` (TALLIED; "images": its share) to the job's tally in torchrun's store and count the
+def finish_rank(counts: RunCounts, images: int, environ: Mapping[str, str] | None = None,
+                connect: Callable[[Mapping[str, str]], object] = _agent_store) -> JobTotals | None:
+    """Add this rank's `counts` and `images` (its share) to the job's tally in torchrun's store and count the
     rank as finished: the job's totals when this rank is the last of WORLD_SIZE to finish, else None (others are
     still running). The tally is the run's own (TORCHELASTIC_RUN_ID, and the restart: an attempt torchrun restarts
     counts afresh). `connect(environ)` gives the store (an object with `add(key, n) -> int`). TallyError when the
@@ -150,14 +160,16 @@ def finish_rank(counts: Mapping[str, int], environ: Mapping[str, str] | None = N
     world = int(str(env["WORLD_SIZE"]).strip())
     store = connect(env)
     key = f"nbf-predict/{env.get('TORCHELASTIC_RUN_ID', '')}/{env.get('TORCHELASTIC_RESTART_COUNT', '0')}/"
+    mine = {"images": images, **asdict(counts)}
     try:
         for k in TALLIED:
-            store.add(key + k, int(counts.get(k, 0)))
+            store.add(key + k, int(mine[k]))
         if int(store.add(key + "finished", 1)) < world:  # (every rank adds its counts before it counts as finished)
             return None
-        return {k: int(store.add(key + k, 0)) for k in TALLIED}
+        totals = {k: int(store.add(key + k, 0)) for k in TALLIED}
     except (RuntimeError, OSError) as exc:
         raise TallyError(f"torchrun's store: {_first_line(exc)}") from None
+    return JobTotals(totals.pop("images"), RunCounts(**totals))
 
 
 def tell_torchrun(message: str, environ: Mapping[str, str] | None = None) -> None:

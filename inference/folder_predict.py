@@ -130,19 +130,52 @@ class ImageOutcome:
     people: int = 0
 
 
+@dataclass(slots=True)
+class RunCounts:
+    """The images of one run counted as they are reached: `done` (a person written), `skipped` (all there before),
+    `failed` (an image not written, `no_person` of them because nobody was found). Mutable on purpose: one tally
+    that `plan`, `from_files`, `predict_image` and the caller's own failures add to, so that a run stopped part way
+    (a full disk, a cancel) has counted what it did; slots, so that a misspelt count is an AttributeError, never a
+    new count that stays zero."""
+
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+    no_person: int = 0
+
+    def add(self, outcome: ImageOutcome) -> ImageOutcome:
+        """Count one image by its outcome ('done', 'skipped' or 'failed', with `no_person`) and give the outcome
+        back; ValueError for one that is not counted (a 'cancelled' image)."""
+        if outcome.counted == "done":
+            self.done += 1
+        elif outcome.counted == "skipped":
+            self.skipped += 1
+        elif outcome.counted == "failed":
+            self.failed += 1
+            self.no_person += outcome.no_person
+        else:
+            raise ValueError(f"an image {outcome.counted!r} is not counted")
+        return outcome
+
+    @property
+    def reached(self) -> int:
+        """The images counted: done, skipped or failed."""
+        return self.done + self.skipped + self.failed
+
+
 class FatalWrite(Exception):
     """An error no later image can escape (full disk, read-only file system): the batch stops."""
 
 
 class FolderRun:
     """The state one batch shares between its images: the job, the Predictor `pred`, the mesh `renderer`, the body
-    model, the `log` (an inference.batch_log.BatchLog), the `counts` ({'done', 'skipped', 'failed', 'no_person'}),
-    `say` (a message line for the user), `timing` (a person's timing line, or None), `cancel` (the Predictor's cancel
-    callback, or None), and what the logs know (`holders`, `boxed`: see `Plan`)."""
+    model, the `log` (an inference.batch_log.BatchLog), the `counts` (a `RunCounts`), `say` (a message line for
+    the user), `timing` (a person's timing line, or None), `cancel` (the Predictor's cancel callback, or None), and
+    what the logs know (`holders`, `boxed`: see `Plan`)."""
 
-    def __init__(self, job: FolderJob, pred, renderer, body, log: BatchLog, counts: dict, say: Callable[[str], None],
-                 holders: dict, boxed: dict | frozenset = frozenset(), timing: Callable[[str], None] | None = None,
-                 cancel: Callable[[], bool] | None = None):
+    def __init__(self, job: FolderJob, pred, renderer, body, log: BatchLog, counts: RunCounts,
+                 say: Callable[[str], None], holders: dict, boxed: dict | frozenset = frozenset(),
+                 timing: Callable[[str], None] | None = None, cancel: Callable[[], bool] | None = None):
         self.job, self.mesh_formats, self.pred, self.renderer, self.body = job, list(job.mesh_formats), pred, \
             renderer, body
         self.log, self.counts, self.say, self.timing, self.cancel = log, counts, say, timing, cancel
@@ -161,7 +194,7 @@ def name_too_long_for(job: FolderJob, stem: str) -> str | None:
     return name_too_long(job.out, names)
 
 
-def plan(job: FolderJob, images: list[Path], stems: list[str], mine, log: BatchLog, counts: dict,
+def plan(job: FolderJob, images: list[Path], stems: list[str], mine, log: BatchLog, counts: RunCounts,
          say: Callable[[str], None]) -> Plan:
     """Which of the images `mine` (indices into `images`, output names `stems`) are to be predicted, and which need
     only their scene; those finished before are logged as skipped and counted, and a name the file system cannot
@@ -182,7 +215,7 @@ def plan(job: FolderJob, images: list[Path], stems: list[str], mine, log: BatchL
                    f"(or copy it under a shorter name)")
             say(f"error: {images[i]}: {msg}")
             log.write(index=i, image=str(images[i]), output=stems[i], status="error", message=msg)
-            counts["failed"] += 1
+            counts.failed += 1
             refused[i] = msg
             continue
         if job.box is not None:  # (one image) the same box again: the person fitted in it, if their outputs are there
@@ -193,7 +226,7 @@ def plan(job: FolderJob, images: list[Path], stems: list[str], mine, log: BatchL
                 continue
             log.write(index=i, image=str(images[i]), output=again[0], person=again[1], status="skipped",
                       message="outputs exist")
-            counts["skipped"] += 1
+            counts.skipped += 1
             return Plan((), (), people, counted, holders, boxed)
         there = functools.partial(finished, job.out, stems[i], all_people=job.all_people, person=job.person,
                                   people=people.get(stems[i]), holders=holders, image=images[i], boxed=boxed,
@@ -214,7 +247,7 @@ def plan(job: FolderJob, images: list[Path], stems: list[str], mine, log: BatchL
     for i in sorted(set(mine) - set(todo) - set(from_files) - set(refused)):  # finished before: no model needed
         log.write(index=i, image=str(images[i]), output=stems[i], status="skipped", message="outputs exist",
                   people=counted.get(stems[i]))
-        counts["skipped"] += 1
+        counts.skipped += 1
     for i in mine if job.all_people else ():
         if i not in from_files:  # (there a boxed person's meshes are made from their parameter file)
             note_boxed_short(job.out, stems[i], images[i], mesh_formats, holders, boxed, counted.get(stems[i]), say)
@@ -264,13 +297,12 @@ def predict_image(ctx: FolderRun, index: int, path: Path, name: str) -> ImageOut
         raise
     except PredictionError as exc:
         ctx.say(about_file(path, str(exc)))
-        ctx.counts["failed"] += 1
         status = "no person" if isinstance(exc, NoPersonFound) else "error"
-        ctx.counts["no_person"] += status == "no person"
+        outcome = ctx.counts.add(ImageOutcome("failed", no_person=status == "no person"))
         # (a failed box is logged with its box: the table keeps the image's earlier result, `batch_log._best`)
         ctx.log.write(**row, status=status, message=str(exc) if box is None else box_note(box, str(exc)),
                       seconds=time.perf_counter() - t0, people=exc.found if isinstance(exc, PersonNotThere) else None)
-        return ImageOutcome("failed", no_person=status == "no person")
+        return outcome
     spent = time.perf_counter() - t0  # the fitted person's own time (with the detection), without the others'
     for text in damage:
         ctx.say(f"warning: {about_file(path, text)}")
@@ -306,8 +338,7 @@ def predict_image(ctx: FolderRun, index: int, path: Path, name: str) -> ImageOut
             else:
                 continue
             ctx.log.write(**_person_row(rows[n], p), status="error", message=msg, seconds=time.perf_counter() - t0)
-        ctx.counts["failed"] += 1
-        return ImageOutcome("failed", prediction=p, people=found)
+        return ctx.counts.add(ImageOutcome("failed", prediction=p, people=found))
     wrote, ok = set(), True  # the image is counted once: failed when any of its people failed
     for n, o in names.items():
         if n in keep:  # written by an earlier run (which fitted fewer people, or lost another person's files)
@@ -334,8 +365,8 @@ def predict_image(ctx: FolderRun, index: int, path: Path, name: str) -> ImageOut
             ok = False
     _after_writing(ctx, path, name, p, wrote, ok, layout)
     counted = "failed" if not ok else "done" if wrote else "skipped"
-    ctx.counts[counted] += 1
-    return ImageOutcome(counted, prediction=p, written=tuple(ctx.written), persons=tuple(sorted(wrote)), people=found)
+    return ctx.counts.add(ImageOutcome(counted, prediction=p, written=tuple(ctx.written),
+                                       persons=tuple(sorted(wrote)), people=found))
 
 
 def _recall_boxed(ctx, path: Path, name: str) -> tuple[dict[int, int], list[int]]:
@@ -464,7 +495,7 @@ def _write_scene(ctx, path: Path, name: str, names: dict[int, str]) -> None:
     ctx.written.append(target)
 
 
-def from_files(job: FolderJob, body, log: BatchLog, counts: dict, index: int, path: Path, stem: str,
+def from_files(job: FolderJob, body, log: BatchLog, counts: RunCounts, index: int, path: Path, stem: str,
                people: int | None, searched_before: int | None, holders: dict,
                say: Callable[[str], None]) -> ImageOutcome:
     """An image whose fit is there (`plan`) but for what can be made from its people's parameter files, which is
@@ -500,7 +531,7 @@ def from_files(job: FolderJob, body, log: BatchLog, counts: dict, index: int, pa
             # the outputs stay incomplete: an error, not a finished image (it counted as skipped, exit 0)
             log.write(index=index, image=str(path), output=o, person=n, people=searched_before, status="error",
                       message=msg)
-            counts["failed"] += not failed  # (the image is counted once)
+            counts.failed += not failed  # (the image is counted once)
             failed = True
             if isinstance(exc, OSError) and exc.errno in FATAL_ERRNOS:
                 raise FatalWrite(write_error_reason(exc)) from exc
@@ -523,8 +554,8 @@ def from_files(job: FolderJob, body, log: BatchLog, counts: dict, index: int, pa
             say(f"{path.name}: {target.name} made from its {len(names)} people's parameter files -> {target}")
     if failed:  # (counted above, once)
         return ImageOutcome("failed", written=tuple(written), people=searched_before or 0)
-    counts["done" if written else "skipped"] += 1
-    return ImageOutcome("done" if written else "skipped", written=tuple(written), people=searched_before or 0)
+    return counts.add(ImageOutcome("done" if written else "skipped", written=tuple(written),
+                                   people=searched_before or 0))
 
 
 def _person_row(row: dict, p) -> dict:
@@ -578,7 +609,7 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=(), share
         ctx.say(f"{path}: {msg}")
         ctx.log.write(**row, status="error", message=msg, seconds=time.perf_counter() - t0)
         if exc.errno in FATAL_ERRNOS:
-            ctx.counts["failed"] += 1  # the batch stops here: this image is counted now
+            ctx.counts.failed += 1  # the batch stops here: this image is counted now
             raise FatalWrite(write_error_reason(exc)) from exc
         return False
     if not p.people and (job.overwrite or ours):

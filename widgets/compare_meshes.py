@@ -9,6 +9,8 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QLinearGradient, QPainter
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from app.session import Fit
+
 from .mesh_view import MeshView
 from .render_host import RenderHost, legend_albedo
 
@@ -87,7 +89,7 @@ class ErrorScale(QWidget):
 
 GT_MESH_HINT = "The case's ground-truth body appears here once a case is selected."
 PRED_MESH_HINT = "The predicted body appears here once the selected case is scored."
-FITS = (("Refined fit", "refined"), ("Network fit", "network"))  # the fit boxes' items: here and the 3D pane's
+FITS = (("Refined fit", Fit.REFINED), ("Network fit", Fit.NETWORK))  # the fit boxes' items: here and the 3D pane's
 FIT_TIP = ("Which predicted body to show and colour by its error: the refined fit or the fitting network's own "
            "answer (did the refinement help this case?)")
 
@@ -144,9 +146,9 @@ class MeshPair(QWidget):
             self.fit.addItem(text, data)
         self.fit.setEnabled(False)
         self.fit.activated.connect(lambda _: self._choose_fit(self.fit.currentData()))
-        self._chosen = "refined"  # the user's choice, for cases with both fits
-        # (aligned mesh, its errors (V,) or None) of "refined" and "network"; one fit: "network" only
-        self._fits: dict[str, tuple] = {}
+        self._chosen = Fit.REFINED  # the user's choice, for cases with both fits
+        # (aligned mesh, its errors (V,) or None) of each fit; one fit: the network's only
+        self._fits: dict[Fit, tuple] = {}
         self._errors: np.ndarray | None = None
         views = QHBoxLayout()
         for title, view in (("GT mesh", self.gt), ("Predicted mesh (aligned to GT)", self.pred)):
@@ -184,13 +186,13 @@ class MeshPair(QWidget):
         refined fit; without it the prediction is the only fit, the network's, and the fit box is greyed out
         with one_fit (why there is one) as its tooltip."""
         if network_mesh is not None and pred_mesh is not None:
-            self._fits = {"refined": (pred_mesh, errors_mm), "network": (network_mesh, network_errors_mm)}
+            self._fits = {Fit.REFINED: (pred_mesh, errors_mm), Fit.NETWORK: (network_mesh, network_errors_mm)}
         else:
-            self._fits = {"network": (pred_mesh, errors_mm)}
+            self._fits = {Fit.NETWORK: (pred_mesh, errors_mm)}
         both = len(self._fits) == 2
         self.fit.setEnabled(both)
         self.fit.setToolTip(FIT_TIP if both or not one_fit else one_fit)
-        which = self._chosen if both else "network"
+        which = self._chosen if both else Fit.NETWORK
         self.fit.setCurrentIndex(self.fit.findData(which))
         shown, _ = self._fits[which]
         self.gt.set_mesh(gt_mesh, reframe=True)
@@ -200,17 +202,18 @@ class MeshPair(QWidget):
         self._show_fit(which)  # ... then the prediction in it
 
     @property
-    def shown_fit(self) -> str:
-        """The fit in the predicted view: "refined" or "network"."""
-        return self.fit.currentData()
+    def shown_fit(self) -> Fit:
+        """The fit in the predicted view (the box's data comes back from Qt as the name)."""
+        return Fit(self.fit.currentData())
 
     def _choose_fit(self, which: str) -> None:
-        """The user's pick in the fit box (kept for the next case with both fits)."""
+        """The user's pick in the fit box (its data, the fit's name; kept for the next case with both fits)."""
+        which = Fit(which)
         self._chosen = which
         if which in self._fits:
             self._show_fit(which)
 
-    def _show_fit(self, which: str) -> None:
+    def _show_fit(self, which: Fit) -> None:
         """One fit's body in the predicted view (in the view's framing: the turn and zoom stay) and its errors."""
         mesh, errors = self._fits[which]
         if mesh is not None:

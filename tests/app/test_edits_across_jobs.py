@@ -164,12 +164,12 @@ def test_the_quality_badge_follows_an_undo_back_to_an_edit_of_the_refined_fit(qt
     c.open_file(SAMPLE)
     pred = wait_result(qtbot, c, 60000)
     qtbot.waitUntil(lambda: c.body_model() is not None, timeout=30000)
-    assert pred.network_params is not None and s.quality is s.fit_qualities["refined"]
+    assert pred.network_params is not None and s.quality is s.fit_qualities.refined
     edited = _edit(c, 1.0)
     c.flush()
-    assert c.show_fit("network") and s.quality is s.fit_qualities["network"]
+    assert c.show_fit("network") and s.quality is s.fit_qualities.network
     assert c.undo() and s.params is edited
-    assert s.quality is s.fit_qualities["refined"]
+    assert s.quality is s.fit_qualities.refined
 
 
 @needs_detector

@@ -15,6 +15,7 @@ import pytest
 
 import inference.pipeline as pipeline_module
 from cli.main import main
+from inference.folder_predict import RunCounts
 from inference.predict_outputs import SUMMARY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,8 +75,9 @@ def _env(rank: int, world: int = 2, port: int = 29500) -> dict[str, str]:
             "TORCHELASTIC_RESTART_COUNT": "0", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
 
 
-def _counts(images: int, done: int, failed: int = 0, skipped: int = 0) -> dict[str, int]:
-    return {"images": images, "done": done, "skipped": skipped, "failed": failed, "no_person": failed}
+def _counts(images: int, done: int, failed: int = 0, skipped: int = 0) -> tuple[RunCounts, int]:
+    """exit_status's first two arguments: a rank's counts and its share of the images."""
+    return RunCounts(done=done, skipped=skipped, failed=failed, no_person=failed), images
 
 
 def test_under_torchrun_a_rank_whose_images_failed_exits_0_and_the_last_rank_exits_1(tmp_path, capsys):
@@ -88,20 +90,20 @@ def test_under_torchrun_a_rank_whose_images_failed_exits_0_and_the_last_rank_exi
     store = Store()
     out = tmp_path / "out"
     # rank 1 finishes first, with the two photos without a person: 0, and it says why
-    assert exit_status(_counts(4, 2, failed=2), Shard(1, 2), out, _env(1), lambda env: store) == 0
+    assert exit_status(*_counts(4, 2, failed=2), Shard(1, 2), out, _env(1), lambda env: store) == 0
     said = capsys.readouterr().out
     assert "rank 1 of 2: exits 0 while other ranks still run" in said and "the last rank to finish exits 1" in said
     # rank 0, the last: the whole job's counts and 1, though its own images were all done
-    assert exit_status(_counts(4, 4), Shard(0, 2), out, _env(0), lambda env: store) == 1
+    assert exit_status(*_counts(4, 4), Shard(0, 2), out, _env(0), lambda env: store) == 1
     assert capsys.readouterr().out.strip() == (f"all 2 ranks finished: 6/8 images done, 2 failed (see {out / SUMMARY}; "
                                                "exit status 1)")
     # a job without failures: 0 from every rank; another run (or restart) counts afresh
     for rank in (0, 1):
         env = {**_env(rank), "TORCHELASTIC_RESTART_COUNT": "1"}
-        assert exit_status(_counts(2, 1, skipped=1), Shard(rank, 2), out, env, lambda env: store) == 0
+        assert exit_status(*_counts(2, 1, skipped=1), Shard(rank, 2), out, env, lambda env: store) == 0
     assert capsys.readouterr().out.strip() == "all 2 ranks finished: 2/4 images done, 2 finished before (skipped)"
     # outside torchrun (--shard K/N, one process): a failed image is 1 at once, as before
-    assert exit_status(_counts(4, 2, failed=2), Shard(1, 2), out, {}, lambda env: store) == 1
+    assert exit_status(*_counts(4, 2, failed=2), Shard(1, 2), out, {}, lambda env: store) == 1
 
 
 def test_a_store_that_cannot_be_reached_never_stops_the_other_ranks(tmp_path, capsys):
@@ -111,7 +113,7 @@ def test_a_store_that_cannot_be_reached_never_stops_the_other_ranks(tmp_path, ca
     def closed(env):  # (as `_agent_store` says it: a real connection tries for 10 s)
         raise TallyError("torchrun's store at 127.0.0.1:1 cannot be reached (timed out)")
 
-    assert exit_status(_counts(2, 1, failed=1), Shard(1, 2), tmp_path, _env(1), closed) == 0
+    assert exit_status(*_counts(2, 1, failed=1), Shard(1, 2), tmp_path, _env(1), closed) == 0
     err = capsys.readouterr().err
     assert err.startswith("warning: rank 1 of 2: torchrun's store at 127.0.0.1:1 cannot be reached") and \
         err.count("\n") == 1 and f"{tmp_path / SUMMARY} says which images failed" in err, err

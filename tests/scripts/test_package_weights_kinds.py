@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from inference.nets import FitNet, SegNet
-from training.config import FitConfig, SegConfig
-from training.loop import save_checkpoint
+from tests.tiny_weights import write_tiny_runs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,14 +28,7 @@ def script():
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
     """A train-fit and a train-seg run's best.pt, as training writes them."""
-    root = tmp_path_factory.mktemp("runs")
-    fit = save_checkpoint(root / "fit", "best.pt", FitNet(in_channels=13, res=32), None,
-                          FitConfig(data="d", out=str(root / "fit")),
-                          {"epoch": 1, "n_parts": 12, "res": 32, "input": "parts", "body_model": "x"})
-    seg = save_checkpoint(root / "seg", "best.pt", SegNet(width=4, head="shuffle"), None,
-                          SegConfig(data="d", out=str(root / "seg"), width=4),
-                          {"epoch": 1, "res": 32, "width": 4, "head": "shuffle", "arch": "segnet"})
-    return {"fit": fit, "seg": seg}
+    return write_tiny_runs(tmp_path_factory.mktemp("runs"))
 
 
 def _refused(script, argv, capsys) -> str:

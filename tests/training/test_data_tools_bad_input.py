@@ -13,9 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.nets import FitNet, SegNet
-from training.config import FitConfig, SegConfig
-from training.loop import save_checkpoint
+from tests.tiny_weights import write_tiny_runs
 
 
 def _run(monkeypatch, capsys, module, *argv: str) -> tuple[int, str]:
@@ -35,14 +33,7 @@ def _one_line(err: str) -> str:
 
 @pytest.fixture(scope="module")
 def checkpoints(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("runs")
-    fit = save_checkpoint(root / "fit", "best.pt", FitNet(in_channels=13, res=32), None,
-                          FitConfig(data="d", out=str(root / "fit")),
-                          {"epoch": 1, "n_parts": 12, "res": 32, "input": "parts", "body_model": "x"})
-    seg = save_checkpoint(root / "seg", "best.pt", SegNet(width=4, head="shuffle"), None,
-                          SegConfig(data="d", out=str(root / "seg"), width=4),
-                          {"epoch": 1, "res": 32, "width": 4, "head": "shuffle", "arch": "segnet"})
-    return {"fit": fit, "seg": seg}
+    return write_tiny_runs(tmp_path_factory.mktemp("runs"))
 
 
 @pytest.fixture(scope="module")

@@ -118,10 +118,11 @@ def part_distance_fields(labels: np.ndarray, size: int) -> torch.Tensor:
     return torch.from_numpy(out)
 
 
-def geman_mcclure(sq: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Geman-McClure of squared residuals sq (any shape, e.g. (B, J)), same shape: sq / (sq + sigma^2), in [0, 1)
-    (SMPLify's GMoF is sigma^2 times this: it saturates at sigma^2 in the residual's own units)."""
-    return sq / (sq + sigma ** 2)
+def geman_mcclure(sq: torch.Tensor, sigma: float, scale: float = 1.0) -> torch.Tensor:
+    """Geman-McClure of squared residuals sq (any shape, e.g. (B, J)), same shape: scale * sq / (sq + sigma^2), in
+    [0, scale). scale 1 (the refinement's form) or sigma^2 (SMPLify's GMoF, saturating at sigma^2 in the residual's own
+    units); `scale` multiplies before the division, as SMPLify's baseline has always rounded it."""
+    return scale * sq / (sq + sigma ** 2)
 
 
 def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeights,

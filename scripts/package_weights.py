@@ -70,6 +70,11 @@ def package(src: Path, dest: Path, test_shifts: tuple[tuple[int, int], ...] | No
     record it in dest's folder manifest; `test_shifts` (segmentation only) is stored as the checkpoint's
     "test_shifts" (None: leave what it holds). Raises CheckpointError for a file that is not a training checkpoint
     or (given `kind`) one of another network, ValueError when a weight is not finite in half precision."""
+    write_packaged(src, dest, packaged(src, test_shifts, kind))
+
+
+def packaged(src: Path, test_shifts: tuple[tuple[int, int], ...] | None = None, kind: str | None = None) -> dict:
+    """The checkpoint `package` writes for `src`, checked (its errors), nothing written."""
     ck = load_checkpoint(src)
     why = wrong_kind(src, ck, kind) if kind else ""
     if why:
@@ -81,6 +86,11 @@ def package(src: Path, dest: Path, test_shifts: tuple[tuple[int, int], ...] | No
     if bad:
         raise ValueError(f"{src}: {len(bad)} tensor(s) hold NaN or infinite values in half precision "
                          f"({', '.join(bad[:3])}); not packaged")
+    return ck
+
+
+def write_packaged(src: Path, dest: Path, ck: dict) -> None:
+    """Write a `packaged` checkpoint to `dest` and record it in dest's folder manifest."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     torch.save(ck, dest)
     write_manifest(dest.parent, (dest.name,))
@@ -107,12 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     shifts = None if a.seg_shifts is None else (SHIFTS if a.seg_shifts == "default" else ())
     jobs = [(kind, src) for kind, src in (("seg", a.seg), ("fit", a.fit), ("people", a.people)) if src]
     try:
-        for kind, src in jobs:  # every one checked before any is written: a refusal leaves --dest as it was
-            why = wrong_kind(src, load_checkpoint(src), kind)
-            if why:
-                raise CheckpointError(why)
-        for kind, src in jobs:
-            package(src, a.dest / f"{kind}.pt", shifts if kind == "seg" else None, kind)
+        # every one made and checked before any is written: a refusal leaves --dest as it was
+        ready = [(kind, src, packaged(src, shifts if kind == "seg" else None, kind)) for kind, src in jobs]
+        for kind, src, ck in ready:
+            write_packaged(src, a.dest / f"{kind}.pt", ck)
     except (CheckpointError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

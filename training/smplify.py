@@ -88,7 +88,7 @@ class SMPLify:
         """(B,) robust reprojection error; pts (B, J, 3), x2d (J, 2), conf (J,); `joints` restricts J."""
         p = project_points(pts, focal, size)
         r2 = ((p - x2d) ** 2).sum(-1) * (REF_SIZE / size) ** 2                      # (B, J) px^2
-        rho = self.cfg.sigma ** 2 * geman_mcclure(r2, self.cfg.sigma) * conf
+        rho = geman_mcclure(r2, self.cfg.sigma, scale=self.cfg.sigma ** 2) * conf
         return rho[:, joints].sum(1) if joints is not None else rho.sum(1)
 
     def _run(self, params: list[torch.Tensor], closure_loss, iters: int) -> None:

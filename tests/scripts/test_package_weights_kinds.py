@@ -54,6 +54,20 @@ def test_a_refusal_writes_none_of_the_files(runs, tmp_path, script, capsys):
     assert not dest.exists()
 
 
+def test_weights_not_finite_in_half_precision_leave_dest_as_it_was(runs, tmp_path, script, capsys):
+    """The seg checkpoint packs; the fit checkpoint's weights overflow half precision: neither is written (the
+    seg.pt that came first was written before the fit.pt was looked at in half precision)."""
+    big = tmp_path / "big.pt"
+    ck = torch.load(runs["fit"], weights_only=True)
+    name = next(k for k, v in ck["model"].items() if v.is_floating_point())
+    ck["model"][name] = torch.full_like(ck["model"][name], 1e6)  # beyond float16's 65504
+    torch.save(ck, big)
+    dest = tmp_path / "W"
+    err = _refused(script, ["--seg", str(runs["seg"]), "--fit", str(big), "--dest", str(dest)], capsys)
+    assert "NaN or infinite values in half precision" in err
+    assert not dest.exists()
+
+
 def test_missing_files_folders_and_no_option_are_one_line_errors(runs, tmp_path, script, capsys):
     missing = tmp_path / "nope" / "best.pt"
     assert _refused(script, ["--fit", str(missing), "--dest", str(tmp_path / "W")], capsys) == \

@@ -60,9 +60,40 @@ def apply_crop(image: np.ndarray, crop: Crop, border: tuple[int, int, int] = (0,
     M = _pixel_affine(crop.scale, crop.offset)
     if then is not None:
         M = (np.vstack([then, [0, 0, 1]]) @ np.vstack([M, [0, 0, 1]]))[:2].astype(np.float32)
-    interp = cv2.INTER_AREA if crop.scale < 1 else cv2.INTER_LINEAR
-    return cv2.warpAffine(image, M, (crop.size, crop.size), flags=interp, borderMode=cv2.BORDER_CONSTANT,
+    if crop.scale < 1:
+        image, M = _area_shrunk(image, M, crop.size, crop.scale)
+    return cv2.warpAffine(image, M, (crop.size, crop.size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                           borderValue=border)
+
+
+def _area_shrunk(image: np.ndarray, M: np.ndarray, size: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The part of `image` (H, W[, C]) that the crop's warp M (2, 3) reads, shrunk by a whole factor k (k <= 1 / scale
+    < k + 1) with an area average, and the warp from that smaller image. warpAffine samples bilinearly whatever flag it
+    is given, so a crop shrinking the photo by more than two would alias (fine stripes and edges turned into moire)
+    where the networks were trained on renders made at their own size; what is left for the warp shrinks by at most
+    1.5. Only the crop's footprint (plus a margin) is averaged, by OpenCV's whole-factor path (about 7 ms for a
+    person 2,700 px tall, four times faster than any other factor)."""
+    k = int(np.floor(1.0 / scale + 1e-6))
+    if k < 2:
+        return image, M
+    h, w = image.shape[:2]
+    inv = cv2.invertAffineTransform(M).astype(np.float64)
+    corners = np.array([[0, 0, 1], [size, 0, 1], [0, size, 1], [size, size, 1]], np.float64) @ inv.T
+    margin = 2.0 * k
+    x0 = int(max(0, np.floor(corners[:, 0].min() - margin)))
+    y0 = int(max(0, np.floor(corners[:, 1].min() - margin)))
+    x1 = int(min(w, np.ceil(corners[:, 0].max() + margin)))
+    y1 = int(min(h, np.ceil(corners[:, 1].max() + margin)))
+    nw, nh = (x1 - x0) // k, (y1 - y0) // k
+    if nw < 2 or nh < 2:  # the crop lies (nearly) off the photo: nothing to average
+        return image, M
+    # whole blocks only (up to k - 1 photo pixels at the far edges go, inside the margin or within a crop pixel
+    # of the photo's edge)
+    small = cv2.resize(image[y0:y0 + nh * k, x0:x0 + nw * k], (nw, nh), interpolation=cv2.INTER_AREA)
+    # small pixel j <- photo pixel i with centres aligned: j + 0.5 = (i + 0.5 - x0) / k; M read through its inverse
+    to_photo = np.array([[k, 0, x0 + 0.5 * k - 0.5], [0, k, y0 + 0.5 * k - 0.5], [0, 0, 1]], np.float64)
+    M_small = (np.vstack([M, [0, 0, 1]]).astype(np.float64) @ to_photo)[:2].astype(np.float32)
+    return small, M_small
 
 
 def map_affine(crop: Crop, res: int) -> np.ndarray:

@@ -2,7 +2,6 @@
 that the Predictor checks them against; training checkpoints load with torch.load(weights_only=True)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -12,19 +11,16 @@ import torch
 from inference.integrity import MANIFEST, sha256_of
 from inference.nets import FitNet
 from inference.pipeline import PredictionError, load_weights
+from tests.script_modules import load_script
 from training.config import FitConfig
 from training.loop import save_checkpoint
 
-ROOT = Path(__file__).resolve().parents[2]
 CPU = torch.device("cpu")
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("package_weights", ROOT / "scripts" / "package_weights.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("package_weights")
 
 
 def _trained(run: Path, seed: int) -> Path:

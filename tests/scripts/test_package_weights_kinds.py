@@ -6,23 +6,18 @@ Found by a sweep: `--seg <a train-fit run's best.pt>` wrote a fitting network as
 the shipped one), missing files and folders ended in tracebacks, and no option did nothing with exit 0."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 import torch
 
+from tests.script_modules import load_script
 from tests.tiny_weights import write_tiny_runs
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("package_weights", ROOT / "scripts" / "package_weights.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("package_weights")
 
 
 @pytest.fixture(scope="module")

@@ -1,20 +1,14 @@
 """scripts/study_error_sources.py heldout: predicted maps scored on the samples trained on and on the rest."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.script_modules import load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("study_error_sources", ROOT / "scripts" / "study_error_sources.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("study_error_sources")
 
 
 def test_heldout_scores_each_part_of_the_cache(tmp_path):

@@ -1,9 +1,10 @@
 """scripts/study_mirror_mask.py: the patched second look averages the silhouette too, and keeps box and keypoints."""
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.script_modules import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,9 +18,7 @@ def test_the_patched_second_look_averages_the_silhouette_and_keeps_the_rest():
 
     from inference.detect import PersonDetector
 
-    spec = importlib.util.spec_from_file_location("study_mirror_mask", ROOT / "scripts" / "study_mirror_mask.py")
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
+    study = load_script("study_mirror_mask")
     rgb = cv2.imread(str(ROOT / "resources" / "photos" / "astronaut.jpg"))[:, :, ::-1].copy()
     det = PersonDetector()
     shipped = det.detect(rgb, max_people=1)

@@ -2,22 +2,18 @@
 dry run of the GPU path trains the shipped fitting network on it and writes a half-precision checkpoint."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-SCRIPT = Path(__file__).parents[2] / "scripts/train_fit_gpu.py"
+from tests.script_modules import load_script
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("train_fit_gpu", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("train_fit_gpu")
 
 
 def _caches(root: Path, n: int = 10) -> tuple[Path, Path]:

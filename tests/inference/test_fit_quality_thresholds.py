@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import cv2
 import numpy as np
 import pytest
 
@@ -18,6 +17,7 @@ from inference.boxes import smaller_box_share
 from inference.detect import Person
 from inference.photo_camera import photo_focal_and_centre, project_to_photo
 from inference.types import BodyParams, Camera, Crop, PartMap, Prediction, Silhouette, Timings
+from tests.inference.test_fit_quality import _every_triangle
 
 # LSP order (R ankle, R knee, R hip, L hip, L knee, L ankle, R wrist, R elbow, R shoulder, L shoulder, L elbow,
 # L wrist) -> BlazePose landmark, and the SMPL joint of each (by name)
@@ -30,13 +30,6 @@ def body() -> BodyModel:
     return BodyModel()
 
 
-def _fill(v2d, faces, shape) -> np.ndarray:
-    mask = np.zeros(shape, np.uint8)
-    for t in np.round(v2d[faces] * 16).astype(np.int32):
-        cv2.fillConvexPoly(mask, t, 1, shift=4)
-    return mask
-
-
 @pytest.fixture(scope="module")
 def scene(body):
     mesh = body.mesh(BodyParams.zeros(80.0))
@@ -46,7 +39,7 @@ def scene(body):
                       np.zeros((24, 2), np.float32), Timings())
     focal, centre = photo_focal_and_centre(crop, pred.camera)
     v2d, j2d = project_to_photo(mesh.vertices, focal, centre), project_to_photo(mesh.joints, focal, centre)
-    mask = _fill(v2d, mesh.faces, (500, 600))
+    mask = _every_triangle(v2d, mesh.faces, (500, 600))
     return pred, v2d, j2d, mask
 
 

@@ -1,7 +1,7 @@
 """Dataset inspection: run the model over a labelled folder (UP-3D layout) and score every case.
 
 The folder is read by `inference.datasets` (the reader training and `main.py evaluate` use) and every
-case is scored by `inference.metrics` as `main.py evaluate` scores it: MPJPE / PA-MPJPE / PVE in mm,
+case is scored by `inference.dataset_scoring`, the scoring `main.py evaluate` uses: MPJPE / PA-MPJPE / PVE in mm,
 per-part IoU of the predicted parts on the image against the ground-truth parts, and the part confusion
 counts (13 x 13, rows ground truth, columns prediction) that the table sums over the run.
 
@@ -156,31 +156,25 @@ class CaseResult:
                 "was one people do not take)")
 
 
-def score_case(row: int, case: DatasetCase, prediction: Prediction, truth: Case, body_model: BodyModel | None,
-               seconds: float) -> CaseResult:
-    """Metrics of one prediction (`Predictor.predict_case`) against its ground truth, as `main.py evaluate` scores."""
-    from inference.crop import uncrop_parts
+def case_result(row: int, case: DatasetCase, prediction: Prediction, truth: Case, body_model: BodyModel | None,
+                seconds: float) -> CaseResult:
+    """The table's row of one prediction (`Predictor.predict_case`) against its ground truth, scored as `main.py
+    evaluate` scores it (`inference.dataset_scoring.score_case`)."""
+    from inference.dataset_scoring import score_case
     from inference.export import png_bytes
-    from inference.metrics import body_errors_mm, confusion_matrix, left_right_swaps, miou, part_iou
 
-    # the map shown and scored: on the ground truth's pixels where there is one
-    shape = truth.labels.shape if truth.labels is not None else prediction.image.shape
-    on_image = uncrop_parts(prediction.parts, prediction.crop, shape, photo=prediction.image)
+    score = score_case(prediction, truth, body_model)
     result = CaseResult(row, case, seconds=seconds, note="; ".join(truth.problems), params=prediction.params,
-                        crop=prediction.crop, labels_png=png_bytes(on_image), refined=bool(prediction.refined),
+                        crop=prediction.crop, labels_png=png_bytes(score.labels), refined=bool(prediction.refined),
                         network_params=prediction.network_params if prediction.refined else None,
                         alone=prediction.person < 0)
-    if truth.params is not None and body_model is not None:
-        gt_mesh = body_model.mesh(truth.params)
-        errors = body_errors_mm(prediction.mesh, gt_mesh)
-        result = replace(result, mpjpe=errors.mpjpe, pa_mpjpe=errors.pa_mpjpe, pve=errors.pve)
-        if prediction.refined and prediction.network_mesh is not None:  # did the refinement help this case?
-            result = replace(result, network_pa_mpjpe=body_errors_mm(prediction.network_mesh, gt_mesh).pa_mpjpe)
-    if truth.labels is not None:
-        confusion = confusion_matrix(on_image, truth.labels)
-        result = replace(result, part_iou=np.asarray(part_iou(on_image, truth.labels), np.float64),
-                         miou=float(miou(on_image, truth.labels)), confusion=confusion,
-                         swaps=left_right_swaps(confusion))
+    if score.body is not None:
+        result = replace(result, mpjpe=score.body.mpjpe, pa_mpjpe=score.body.pa_mpjpe, pve=score.body.pve)
+    if score.network_body is not None:
+        result = replace(result, network_pa_mpjpe=score.network_body.pa_mpjpe)
+    if score.confusion is not None:
+        result = replace(result, part_iou=score.part_iou, miou=score.miou, confusion=score.confusion,
+                         swaps=score.swaps)
     return result
 
 
@@ -201,7 +195,7 @@ class DatasetWorker(PredictorWorker):
     started = Signal(int, int)  # job, total
     progress = Signal(int, int, int)  # job, done, total
     caseDone = Signal(int, object)  # job, CaseResult
-    paused = Signal(int, bool)  # job, waiting for an interactive prediction (app.folder.BatchWorker.paused)
+    paused = Signal(int, bool)  # job, waiting for an interactive prediction (app.batch_run.BatchWorker.paused)
     finished = Signal(int)
     failed = Signal(int, str)
     # a run's (MeshRenderer or None, why not) for real UP-3D cases' labels (app.worker.mesh_renderer), made on its
@@ -258,7 +252,7 @@ class DatasetWorker(PredictorWorker):
                 prediction, lost = self.predict_giving_way(job_id, partial(pred.predict_case, truth.image))
                 if prediction is None or cancel():
                     return False
-                result = replace(score_case(row, case, prediction, truth, body, time.perf_counter() - t0 - lost),
+                result = replace(case_result(row, case, prediction, truth, body, time.perf_counter() - t0 - lost),
                                  stamp=stamp, refine_on=bool(self._config.refine))
                 if unrendered:
                     result = replace(result, note=_joined(result.note, _unrendered(unrendered)))
@@ -500,6 +494,8 @@ def case_details(reader: DatasetFolder, case: DatasetCase, res: CaseResult | Non
     """One case as the detail view shows it: its image and ground truth read again (leniently: what cannot be
     read is said in the message), the predicted labels on the image, both meshes and the per-vertex error; for a
     refined case, the network's own body and its per-vertex error too."""
+    from inference.metrics import vertex_errors_mm
+
     truth, image, msg = None, None, ""
     renderer, unrendered = None, ""
     if body_model is not None and reader.needs_renderer(case):
@@ -525,15 +521,13 @@ def case_details(reader: DatasetFolder, case: DatasetCase, res: CaseResult | Non
         if res is not None and res.network_params is not None:
             net_mesh = body_model.mesh(res.network_params)
     gt_labels = truth.labels if truth is not None else None
-    errors = aligned = net_errors = net_aligned = None
-    if gt_mesh is not None and pred_mesh is not None:
-        aligned, errors = procrustes_errors(pred_mesh, gt_mesh)
-    if gt_mesh is not None and net_mesh is not None:
-        net_aligned, net_errors = procrustes_errors(net_mesh, gt_mesh)
+    errors = vertex_errors_mm(pred_mesh, gt_mesh) if gt_mesh is not None and pred_mesh is not None else None
+    net_errors = vertex_errors_mm(net_mesh, gt_mesh) if gt_mesh is not None and net_mesh is not None else None
     failure = res.error if res is not None else ""
     return CaseDetails(case, res, image, gt_labels, pred_labels, gt_mesh, pred_mesh,
                        _joined(msg, unrendered and _unrendered(unrendered), failure),  # (the same unreadable file once)
-                       aligned, errors, net_mesh, net_aligned, net_errors)
+                       errors.aligned if errors else None, errors.mm if errors else None, net_mesh,
+                       net_errors.aligned if net_errors else None, net_errors.mm if net_errors else None)
 
 
 class DetailsWorker(QObject):
@@ -558,20 +552,6 @@ class DetailsWorker(QObject):
             self.failed.emit(job, row, user_message(exc))
             return
         self.loaded.emit(job, row, details)
-
-
-def procrustes_errors(pred_mesh: BodyMesh, gt_mesh: BodyMesh) -> tuple[BodyMesh, np.ndarray]:
-    """The predicted mesh similarity-aligned onto the ground truth (Procrustes over all vertices, as PA-PVE)
-    and each vertex's distance to its ground truth after it: (BodyMesh, (V,) float32 millimetres)."""
-    from dataclasses import replace
-
-    from inference.metrics import similarity_procrustes
-
-    aligned, scale, R, t = similarity_procrustes(pred_mesh.vertices, gt_mesh.vertices)
-    errors = (np.linalg.norm(aligned - np.asarray(gt_mesh.vertices, np.float64), axis=1) * 1000).astype(np.float32)
-    move = lambda x: (scale * np.asarray(x, np.float64).reshape(-1, 3) @ R.T + t).astype(np.float32)  # noqa: E731
-    return replace(pred_mesh, vertices=aligned.astype(np.float32), joints=move(pred_mesh.joints),
-                   extra=move(pred_mesh.extra)), errors
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,16 @@ silhouette?) measure a predicted part map against the person detector
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from inference.detect import HEAD_LANDMARKS, LANDMARK_NAMES, torso_length
 from inference.parts import MIRROR_LABELS, PART_NAMES
+
+if TYPE_CHECKING:
+    from inference.types import BodyMesh
 
 __all__ = [
     "mpjpe",
@@ -36,6 +39,8 @@ __all__ = [
     "pa_pve",
     "BodyErrors",
     "body_errors_mm",
+    "VertexErrors",
+    "vertex_errors_mm",
     "confusion_matrix",
     "part_iou",
     "miou",
@@ -197,6 +202,30 @@ def body_errors_mm(pred_mesh, gt_mesh) -> BodyErrors:
                       pve=float(pve(pred_mesh.vertices[None], gt_mesh.vertices[None], pj, gj)[0] * 1000))
 
 
+@dataclass(frozen=True)
+class VertexErrors:
+    """A predicted mesh similarity-aligned onto its ground truth over all vertices (the alignment of PA-PVE) and
+    how far each vertex lies from its ground truth after it: aligned, the predicted ``BodyMesh`` moved by that
+    alignment (vertices, joints and extra points alike); mm, ``(V,)`` float32 millimetres."""
+
+    aligned: BodyMesh
+    mm: np.ndarray
+
+
+def vertex_errors_mm(pred_mesh: BodyMesh, gt_mesh: BodyMesh) -> VertexErrors:
+    """Per-vertex Procrustes-aligned error of one body against its ground truth (VertexErrors). pred_mesh,
+    gt_mesh: ``inference.types.BodyMesh`` of one topology, vertices ``(V, 3)`` in metres; the mean of ``mm`` is
+    the body's PA-PVE in millimetres."""
+    aligned, scale, R, t = similarity_procrustes(pred_mesh.vertices, gt_mesh.vertices)
+    mm = (np.linalg.norm(aligned - np.asarray(gt_mesh.vertices, np.float64), axis=1) * 1000).astype(np.float32)
+
+    def move(x) -> np.ndarray:
+        return (scale * np.asarray(x, np.float64).reshape(-1, 3) @ R.T + t).astype(np.float32)
+
+    return VertexErrors(replace(pred_mesh, vertices=aligned.astype(np.float32), joints=move(pred_mesh.joints),
+                                extra=move(pred_mesh.extra)), mm)
+
+
 # --------------------------------------------------------------------------- #
 # Part segmentation
 # --------------------------------------------------------------------------- #
@@ -264,7 +293,11 @@ class IoUAccumulator:
         self.confusion = np.zeros((self.num_classes, self.num_classes), dtype=np.int64)
 
     def update(self, pred_labels, gt_labels) -> None:
-        self.confusion += confusion_matrix(pred_labels, gt_labels, self.num_classes)
+        self.add(confusion_matrix(pred_labels, gt_labels, self.num_classes))
+
+    def add(self, confusion: np.ndarray) -> None:
+        """One image's confusion matrix (C, C) (rows ground truth, columns prediction: `confusion_matrix`)."""
+        self.confusion += np.asarray(confusion, np.int64)
 
     def per_class(self) -> np.ndarray:
         """(num_classes,) IoU of each class over everything accumulated (NaN for a class in neither map)."""
@@ -281,7 +314,7 @@ class IoUAccumulator:
     def of(cls, confusion: np.ndarray) -> IoUAccumulator:
         """An accumulator holding a summed confusion matrix (C, C) (rows ground truth, columns prediction)."""
         acc = cls(np.shape(confusion)[0])
-        acc.confusion += np.asarray(confusion, np.int64)
+        acc.add(confusion)
         return acc
 
 

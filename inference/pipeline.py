@@ -38,7 +38,7 @@ from .nets.seg_net import part_probabilities, seg_test_shifts
 from .parts import MIRROR_LABELS
 from .person_evidence import PersonEvidence
 from .silhouette import MASK_KEEP
-from .types import BodyParams, Camera, Crop, PartMap, Prediction, Silhouette, Timings
+from .types import BodyParams, BoneDirections, Camera, Crop, PartMap, Prediction, Silhouette, Timings
 from .upright import torso_turn, turn_map, turn_params, turn_points, turn_probs, turned_crop
 from .weights_folder import SHIPPED, damaged_remedy, manifest_remedy, people_weights, training_run_problem
 
@@ -149,8 +149,9 @@ class Predictor(PersonEvidence):
     file. device: "auto" (CUDA when torch sees one), "cpu", "cuda". refine: fit the network's body to the detector's
     keypoints, 3D landmarks and silhouette (`inference.refine`), as the app and `main.py predict` do by default;
     False (the default here) gives the network's own answer, the paper's method (`Prediction.refined` says whether
-    the body moved). detect: "auto" (the person detector when installed), "off" (the whole image is one person's
-    crop). upright: read a person leaning 40 degrees or more with the crop turned upright (`inference.upright`).
+    the body moved; `refined_params` refines a prediction afterwards as `predict` would have). detect: "auto" (the
+    person detector when installed), "off" (the whole image is one person's crop). upright: read a person leaning 40
+    degrees or more with the crop turned upright (`inference.upright`).
     weights_dir holds seg.pt and fit.pt (default resources/weights; a training run's folder is refused with how to
     package it, `inference.weights_folder`), and people.pt, the person detector's proposer, when it has its own;
     `warnings` lists problems found at load (e.g. weights
@@ -455,12 +456,9 @@ class Predictor(PersonEvidence):
         t4 = time.perf_counter()
         refined, t_ref, network_params, network_mesh = False, 0.0, None, None
         if self.refine:
-            from .refine import refine_fit
-
             network_params, network_mesh = params, mesh
-            params = refine_fit(self.body_model, params, parts, self.focal, self.size, joints2d=joints2d, conf=conf,
-                                cancel=cancel, silhouette=None if mask_crop is None else mask_crop > 0.5,
-                                photo_area=crop.photo_area(rgb.shape), bones=bones)
+            params = self._refine_fit(params, parts, joints2d, conf, mask_crop, bones, crop.photo_area(rgb.shape),
+                                      cancel)
             if cancel():
                 raise Cancelled("cancelled")
             if params is network_params:  # kept as it was (no detector evidence, or the pose check said no)
@@ -482,6 +480,43 @@ class Predictor(PersonEvidence):
                           source=str(image) if isinstance(image, (str, Path)) else "",
                           people=people, person=person if found is not None else -1, searched=searched, turn=turn,
                           set_aside=animals)
+
+    def refined_params(self, prediction: Prediction, person: int | None = None,
+                       cancel: Callable[[], bool] | None = None, **options) -> BodyParams:
+        """The fitting network's body of `prediction` (one of this Predictor's) refined as `predict` refines it with
+        refinement on: towards the person's keypoints, silhouette and 3D bones in the prediction's crop, on the part
+        map the networks read (`PartMap.painted`). With refinement on in `predict` the answer is the prediction's own
+        body. person: which of `prediction.people` gives the evidence (None: the prediction's own person; without one
+        there is nothing to refine towards, and the network's body comes back). options: `inference.refine.refine_fit`
+        keywords beside or in place of the person's evidence (a study's `weights`, `max_energy_rise`, other
+        `joints2d` and `conf`). Returns the refined BodyParams, or the network's own (the same object) where the
+        refinement keeps it."""
+        from .detect.person_inputs import crop_inputs, world_bones
+
+        k = prediction.person if person is None else person
+        if k >= len(prediction.people):
+            raise PersonNotThere(k + 1, len(prediction.people))
+        found = prediction.people[k] if k >= 0 else None
+        joints2d, conf, mask_crop = (crop_inputs(found, prediction.crop, prediction.image.shape) if found is not None
+                                     else (None, None, None))
+        bones = world_bones(found) if found is not None else None
+        network = prediction.network_params if prediction.refined else prediction.params
+        return self._refine_fit(network, prediction.parts.painted(), joints2d, conf, mask_crop, bones,
+                                prediction.crop.photo_area(prediction.image.shape), cancel, **options)
+
+    def _refine_fit(self, params: BodyParams, parts: PartMap, joints2d: np.ndarray | None, conf: np.ndarray | None,
+                    mask_crop: np.ndarray | None, bones: BoneDirections | None, photo_area: np.ndarray,
+                    cancel: Callable[[], bool] | None = None, /, **options) -> BodyParams:
+        """`inference.refine.refine_fit` of the network's `params` on the crop's part map, with a person's evidence in
+        the crop (`detect.person_inputs.crop_inputs`: joints2d (14, 2), conf (14,), mask_crop (S, S); `world_bones`),
+        photo_area (S, S) bool (`Crop.photo_area`); `options` are refine_fit keywords that add to or replace these
+        (the evidence is positional only, so that `joints2d=` among them replaces the person's keypoints).
+        What `predict` and `refined_params` both call: one list of the refinement's inputs."""
+        from .refine import refine_fit
+
+        evidence = dict(joints2d=joints2d, conf=conf, silhouette=None if mask_crop is None else mask_crop > 0.5,
+                        photo_area=photo_area, bones=bones, cancel=cancel)
+        return refine_fit(self.body_model, params, parts, self.focal, self.size, **{**evidence, **options})
 
     def predict_each(self, image: np.ndarray | str | Path, max_people: int | None = None) -> Iterator[Prediction]:
         """The Prediction of each person of an image ((H, W, 3) uint8 RGB or a path), the default person first

@@ -1,4 +1,5 @@
-"""Seconds per person of the test-time refinement (inference.refine.refine_fit), on this machine.
+"""Seconds per person of the test-time refinement (`Predictor.refined_params`, inference.refine.refine_fit), on this
+machine.
 
     python scripts/bench_refine.py                       # the people in resources/photos
     python scripts/bench_refine.py --synth data/synth_test --n 20 --threads 2
@@ -38,14 +39,12 @@ def main() -> None:
 
     torch.set_num_threads(a.threads)
     from inference.crop import crop_for_box
-    from inference.detect.person_inputs import crop_inputs, world_bones
     from inference.image_io import IMAGE_SUFFIXES
     from inference.pipeline import PredictionError, Predictor
-    from inference.refine import refine_fit
 
     pred = Predictor(detect="on", refine=False)
     body = pred.body_model
-    jobs = []  # (name, prediction, person)
+    jobs = []  # (name, prediction): each prediction's own person
     if a.synth is not None:
         from inference.datasets import list_cases, read_case
 
@@ -54,7 +53,7 @@ def main() -> None:
             people = pred.detector.detect(case.image, max_people=1)
             if people:
                 frame = crop_for_box(None, case.image.shape, pred.size)
-                jobs.append((cid, pred.predict(case.image, crop=frame, found=people[0]), people[0]))
+                jobs.append((cid, pred.predict(case.image, crop=frame, found=people[0])))
     else:
         photos = a.photos or sorted(p for p in (RESOURCES / "photos").iterdir()
                                     if p.suffix.lower() in IMAGE_SUFFIXES)
@@ -65,21 +64,17 @@ def main() -> None:
                 continue  # no person: nothing to refine
             for k in range(len(p.people)):
                 q = p if k == 0 else pred.predict(path, person=k)
-                jobs.append((f"{path.name}#{k + 1}", q, q.people[q.person]))
+                jobs.append((f"{path.name}#{k + 1}", q))
     times = []
     warm = True  # the first call allocates and picks kernels: once more, untimed
-    for name, p, person in jobs:
-        j2d, conf, mask = crop_inputs(person, p.crop, p.image.shape)
-        args = dict(joints2d=j2d, conf=conf, silhouette=None if mask is None else mask > 0.5,
-                    photo_area=p.crop.photo_area(p.image.shape), bones=world_bones(person))
-        parts = p.parts.painted()  # the map the pipeline's refinement reads
+    for name, p in jobs:
         if warm:
-            refine_fit(body, p.params, parts, p.camera.focal, p.camera.size, **args)
+            pred.refined_params(p)
             warm = False
         runs = []
         for _ in range(a.repeat):
             t = time.perf_counter()
-            refine_fit(body, p.params, parts, p.camera.focal, p.camera.size, **args)
+            pred.refined_params(p)
             runs.append(time.perf_counter() - t)
         times.append(statistics.median(runs))
         print(f"{name}: {times[-1]:.3f} s (part-map confidence {p.parts.confidence():.2f})")

@@ -75,17 +75,15 @@ def variant_row(case: StudyCase) -> dict:
 
 
 def add_variant(row: dict, name, pred, case: StudyCase, weights) -> None:
-    """The case's network fit refined with `weights` (`inference.refine.RefineWeights`) as `predict` refines it:
-    its PA-MPJPE (mm) and seconds into `row` under `name`."""
+    """The case's network fit refined with `weights` (`inference.refine.RefineWeights`) as `predict` refines it
+    (`Predictor.refined_params`): its PA-MPJPE (mm) and seconds into `row` under `name`."""
     import time
 
-    from inference import refine
     from inference.metrics import body_errors_mm
 
     p, body = case.run.prediction, pred.body_model
     t = time.perf_counter()
-    r = refine.refine_fit(body, p.params, p.parts.painted(), pred.focal, pred.size, weights=weights,
-                          **case.run.refine_inputs(case.case.image.shape))
+    r = pred.refined_params(p, weights=weights)
     row["seconds"][name] = time.perf_counter() - t
     row["refined"][name] = body_errors_mm(body.mesh(r), case.gt).pa_mpjpe
 

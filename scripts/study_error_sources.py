@@ -57,7 +57,7 @@ def resolution(data: Path, n: int) -> None:
     import cv2
 
     from inference.datasets import list_cases, read_case
-    from training.metrics import IoUAccumulator
+    from inference.metrics import IoUAccumulator
 
     ids = list_cases(data, "test")[:n]
     for r in (64, 128, 192, 256):
@@ -105,8 +105,8 @@ def fit_keypoints(data: Path, weights: Path | None) -> None:
 
 def heldout(pred: Path, truth: Path, trained: int) -> tuple[float, float]:
     """mIoU of predicted label maps against the ground truth on samples [0, trained) and [trained, N)."""
+    from inference.metrics import IoUAccumulator
     from training.cache import load_cache
-    from training.metrics import IoUAccumulator
 
     gt = load_cache(truth, keys=("labels",)).labels
     pr = load_cache(pred, keys=("labels",)).labels

@@ -37,7 +37,7 @@ def study(data: Path, start: int, stop: int) -> list[CheckRow]:
 
     from inference.metrics import body_errors_mm
     from inference.pose_priors import pose_energy
-    from inference.refine import TRUST_CONFIDENCE, refine_fit
+    from inference.refine import TRUST_CONFIDENCE
     from training.evaluate import detecting_predictor
 
     torch.manual_seed(0)
@@ -46,10 +46,9 @@ def study(data: Path, start: int, stop: int) -> list[CheckRow]:
     lo, hi = TRUST_CONFIDENCE
     rows = []
     for c in evaluated_cases(pred, data, start, stop):
-        cid, case, gt, run = c.id, c.case, c.gt, c.run
+        cid, gt, run = c.id, c.gt, c.run
         p = run.prediction
-        r = refine_fit(body, p.params, p.parts.painted(), pred.focal, pred.size, **run.refine_inputs(case.image.shape),
-                       max_energy_rise=None)
+        r = pred.refined_params(p, max_energy_rise=None)
         row = CheckRow(cid, body_errors_mm(p.mesh, gt).pa_mpjpe, body_errors_mm(body.mesh(r), gt).pa_mpjpe,
                        float((p.parts.confidence() - lo) / (hi - lo)), pose_energy(p.params.body_pose),
                        pose_energy(r.body_pose), run.person is not None)

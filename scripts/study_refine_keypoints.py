@@ -43,7 +43,6 @@ def study(data: Path, start: int, stop: int) -> list[KeypointRow]:
     from inference.geometry import project_points
     from inference.joints import HEAD_JOINT, LSP_FROM_SMPL
     from inference.metrics import body_errors_mm
-    from inference.refine import refine_fit
     from training.evaluate import detecting_predictor
 
     torch.manual_seed(0)
@@ -52,11 +51,10 @@ def study(data: Path, start: int, stop: int) -> list[KeypointRow]:
     ids = list(LSP_FROM_SMPL) + [HEAD_JOINT]
     rows = []
     for c in evaluated_cases(pred, data, start, stop):
-        cid, case, gt, run = c.id, c.case, c.gt, c.run
+        cid, gt, run = c.id, c.gt, c.run
         if run.joints2d is None:
             continue
         p = run.prediction
-        evidence = run.refine_inputs(case.image.shape)
         exact = project_points(gt.joints[ids], pred.focal, pred.size).astype(np.float32)
         noisy = (exact + np.random.default_rng(int(cid)).normal(0, NOISE_PX, exact.shape)).astype(np.float32)
         ok = np.asarray(run.conf) > 0
@@ -65,8 +63,7 @@ def study(data: Path, start: int, stop: int) -> list[KeypointRow]:
         err = float(np.median(np.linalg.norm(exact - run.joints2d, axis=1)[ok]))
 
         all_conf = np.ones(len(ids), np.float32)
-        errs = [body_errors_mm(body.mesh(refine_fit(body, p.params, p.parts.painted(), pred.focal, pred.size,
-                                                    **{**evidence, **kw})), gt).pa_mpjpe
+        errs = [body_errors_mm(body.mesh(pred.refined_params(p, **kw)), gt).pa_mpjpe
                 for kw in ({}, dict(joints2d=exact, conf=all_conf), dict(joints2d=noisy, conf=all_conf))]
         row = KeypointRow(cid, body_errors_mm(p.mesh, gt).pa_mpjpe, *errs, err)
         rows.append(row)

@@ -15,14 +15,13 @@ import cv2
 import numpy as np
 import torch
 
-from inference.crop import uncrop_parts
+from inference.dataset_scoring import score_case
 from inference.datasets import Case, case_id_problem, list_cases, parts_to_render, read_case
 from inference.detect import Person
 from inference.errors import USER_ERRORS
 from inference.file_writes import atomic_write
 from inference.metrics import BodyErrors, IoUAccumulator, body_errors_mm
 from inference.pipeline import Predictor
-from inference.refine import refine_fit
 from inference.types import BodyParams, Prediction
 
 from .smplify import SMPLify
@@ -33,8 +32,8 @@ ROWS = ("network, GT parts", "network, predicted parts", "network + refinement",
 
 
 @dataclass(frozen=True, kw_only=True)
-class CaseResult:
-    """One test case: errors of each method and seconds per image. A method that did not run on the case
+class EvaluatedCase:
+    """One test case of eval.json: errors of each method and seconds per image. A method that did not run on the case
     (refinement and the baselines run on the first cases only, the detected-joints baseline needs a
     detection, the ground-truth-joints one the case's NNNNN_joints.npy) is None and left out of eval.json.
     no_gt_joints: the baseline was due on the case but it has no (readable) ground-truth 2D joints, so the
@@ -97,7 +96,7 @@ class EvalResult:
     paired_baseline: Paired | None
     paired_baseline_detected: Paired | None
     paired_refinement: Paired | None
-    cases: list[CaseResult]
+    cases: list[EvaluatedCase]
     left_right_swaps: float = float("nan")
     data: str = ""
     split: str = ""
@@ -209,15 +208,6 @@ class NetworkRun:
     empty_in_silhouette: bool
     t_network: float  # seconds, the detector included
 
-    def refine_inputs(self, image_shape: tuple[int, ...]) -> dict:
-        """refine_fit's evidence keywords for this run (keypoints, silhouette, photo area, 3D bones)."""
-        from inference.detect.person_inputs import world_bones
-
-        p = self.prediction
-        return dict(joints2d=self.joints2d, conf=self.conf, silhouette=None if self.mask is None else self.mask > 0.5,
-                    photo_area=p.crop.photo_area(image_shape),
-                    bones=world_bones(self.person) if self.person is not None else None)
-
 
 def run_network(pred: Predictor, image: np.ndarray) -> NetworkRun:
     """`pred` on a test image (S, S, 3) as the app's Dataset tab runs a case (`Predictor.predict_case`), with the
@@ -301,7 +291,7 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
 
         renderer = MeshRenderer(body.faces, body.weights)
     acc = IoUAccumulator(13)
-    cases: list[CaseResult] = []
+    cases: list[EvaluatedCase] = []
     for cid in tqdm(ids, desc="evaluate", disable=not progress):
         try:  # leniently: an unreadable label file is missing, and the case says so (as in the app's Dataset tab)
             # (the renderer only for a case without a part map: an unreadable one leaves the case out, it is
@@ -333,11 +323,8 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         # as the app does: the detector's keypoints and silhouette, on the whole image
         run = run_network(pred, case.image)
         p, j2d, conf, t_network = run.prediction, run.joints2d, run.conf, run.t_network
-        full = uncrop_parts(p.parts, p.crop, case.image.shape, photo=case.image)
-        acc.update(full, case.labels)
-        cacc = IoUAccumulator(13)
-        cacc.update(full, case.labels)
-        pred_errors = _errors(body, p.params, gt_mesh)
+        score = score_case(p, case, body)  # as the app's Dataset tab scores the case
+        acc.add(score.confusion)
         gt_small = cv2.resize(case.labels, (pred.seg_res, pred.seg_res), interpolation=cv2.INTER_NEAREST)
         t = time.perf_counter()
         gt_parts = _errors(body, pred.fit(gt_small, j2d, conf), gt_mesh)  # the same detector keypoints
@@ -345,8 +332,9 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
         kp = run.person.lsp13(case.image.shape) if run.person is not None else None  # detected-joints baseline
         if k < refine_limit:
             t = time.perf_counter()
-            r = refine_fit(body, p.params, p.parts.painted(), pred.focal, pred.size,  # the map the pipeline refines on
-                           **run.refine_inputs(case.image.shape))
+            # towards the first person found, also where their silhouette left no part and the network read the image
+            # alone (`Predictor.predict_case`): their keypoints still say where the body is
+            r = pred.refined_params(p, person=0 if run.person is not None else None)
             extra["t_refine"] = time.perf_counter() - t + t_network
             extra["refined"] = _errors(body, r, gt_mesh)
         if k < baseline_limit:
@@ -360,10 +348,9 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
                 b = baseline_fit(smplify, kp, case.focal, case.image.shape[0])
                 extra["t_baseline_det"] = time.perf_counter() - t
                 extra["baseline_det"] = _errors(body, b, gt_mesh)
-        cases.append(CaseResult(id=cid, empty_in_silhouette=run.empty_in_silhouette, t_network=t_network,
-                                miou=float(cacc.mean()), pred=pred_errors, gt_parts=gt_parts, t_fit_gt=t_fit_gt,
-                                detected=kp is not None, no_gt_joints=no_gt_joints,
-                                **extra))
+        cases.append(EvaluatedCase(id=cid, empty_in_silhouette=run.empty_in_silhouette, t_network=t_network,
+                                   miou=score.miou, pred=score.body, gt_parts=gt_parts, t_fit_gt=t_fit_gt,
+                                   detected=kp is not None, no_gt_joints=no_gt_joints, **extra))
     if not cases:
         raise NoCaseScored(f"none of the {len(ids)} cases of {data} ({split} split) could be read (each is named "
                            "above with why): nothing to evaluate")
@@ -390,7 +377,7 @@ def write_results(result: EvalResult, out: Path) -> None:
             raise
 
 
-def _paired(cases: list[CaseResult], key: str, tkey: str) -> Paired | None:
+def _paired(cases: list[EvaluatedCase], key: str, tkey: str) -> Paired | None:
     """Network vs `key` on the cases where `key` ran: mean PA-MPJPE and seconds of each."""
     both = [c for c in cases if getattr(c, key) is not None]
     if not both:
@@ -402,7 +389,7 @@ def _paired(cases: list[CaseResult], key: str, tkey: str) -> Paired | None:
                   other_seconds=float(np.mean([getattr(c, tkey) for c in both])))
 
 
-def summarise(cases: list[CaseResult], acc: IoUAccumulator) -> EvalResult:
+def summarise(cases: list[EvaluatedCase], acc: IoUAccumulator) -> EvalResult:
     def agg(key: str, tkey: str) -> MethodResult | None:
         rows = [c for c in cases if getattr(c, key) is not None]
         if not rows:

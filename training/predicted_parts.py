@@ -24,6 +24,7 @@ import torch
 from inference.array_files import read_npz
 from inference.camera import CROP_SIZE
 from inference.keypoint_maps import MIRROR_LIMBS, limb_maps
+from inference.metrics import IoUAccumulator
 from inference.nets import SegNet
 from inference.nets.seg_net import part_probabilities
 from inference.parts import MIRROR_LABELS
@@ -33,7 +34,6 @@ from .cache import data_problem, drop_if_made_empty, write_shard
 from .config import KIND_COMMANDS, RunConfig, config_from_dict, default
 from .keypoint_sim import DetectorError, gt_keypoints, simulate_keypoints
 from .loop import split_indices
-from .metrics import IoUAccumulator
 
 COPY = ("pose", "betas", "transl", "joints3d", "joints2d")
 

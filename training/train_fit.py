@@ -169,7 +169,7 @@ class FitScore:
 def evaluate_fit(net, body, data: Cache, idx: np.ndarray, device, n_parts: int = 12, batch: int = 256,
                  rgb: bool = False, err: DetectorError | None = None) -> FitScore:
     """Mean MPJPE / PA-MPJPE (mm) of the network on cached part maps (keypoints simulated with a fixed seed)."""
-    from .metrics import mpjpe, pa_mpjpe
+    from inference.metrics import mpjpe, pa_mpjpe
 
     net.eval()
     errs, pa = [], []

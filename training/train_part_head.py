@@ -20,13 +20,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from inference.metrics import IoUAccumulator
 from inference.nets.part_head import FLOOR, PartHead
 from inference.parts import MIRROR_LABELS
 
 from .cache import write_shard
 from .config import PartHeadConfig
 from .loop import autocast, train
-from .metrics import IoUAccumulator
 
 SHARD = 500
 

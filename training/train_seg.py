@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from inference.keypoint_maps import NUM_LIMB_MAPS
+from inference.metrics import IoUAccumulator
 from inference.nets import SegNet
 from inference.nets.seg_net import LiteSegNet, add_missing, shuffle_head_from_bilinear, widen_segnet, widen_stem
 
@@ -22,7 +23,6 @@ from .config import SegConfig
 from .keypoint_sim import DetectorError
 from .loop import autocast, train
 from .losses import SegLosses, seg_losses
-from .metrics import IoUAccumulator
 from .seg_batches import SegBatcher
 
 

@@ -1,6 +1,6 @@
 """Ground truth and prediction of one dataset case as two rotatable 3D views side by side, turning together,
 the prediction coloured by its per-vertex error (distance to the ground truth after a Procrustes alignment,
-app.dataset_runner.procrustes_errors) on a fixed colour scale, so cases can be compared with each other; a refined
+inference.metrics.vertex_errors_mm) on a fixed colour scale, so cases can be compared with each other; a refined
 prediction can be switched to the fitting network's own body (did the refinement help this case?)."""
 from __future__ import annotations
 

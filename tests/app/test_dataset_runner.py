@@ -169,34 +169,6 @@ def test_histogram_bins_filter_the_table():
         assert scored == sorted(values, reverse=order == Qt.SortOrder.DescendingOrder)
 
 
-def test_procrustes_errors_measure_shape_not_placement(body_model):
-    """A scaled, turned and moved copy of a body has no error; one vertex moved 10 cm has about 100 mm."""
-    import numpy as np
-
-    from app.dataset_runner import procrustes_errors
-    from inference.types import BodyParams
-
-    gt = body_model.mesh(BodyParams.zeros(3.0))
-    c, s = np.cos(0.4), np.sin(0.4)
-    R = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
-    moved = replace_vertices(gt, 1.1 * gt.vertices @ R.T + [0.3, -0.2, 2.0])
-    aligned, errors = procrustes_errors(moved, gt)
-    assert errors.shape == (len(gt.vertices),) and errors.max() < 0.01
-    np.testing.assert_allclose(aligned.vertices, gt.vertices, atol=1e-4)
-    bumped = gt.vertices.copy()
-    bumped[100] += [0.1, 0, 0]
-    _, errors = procrustes_errors(replace_vertices(gt, bumped), gt)
-    assert 90 < errors[100] < 101 and np.median(errors) < 1.0
-
-
-def replace_vertices(mesh, vertices):
-    from dataclasses import replace
-
-    import numpy as np
-
-    return replace(mesh, vertices=np.asarray(vertices, np.float32))
-
-
 def test_a_case_nobody_is_detected_on_is_scored_as_evaluate_scores_it(qtbot, dataset_copy, predictor_factory,
                                                                       model_config):
     """A case whose image shows nobody the detector finds is not "failed" (the app's photo rule): like `main.py

@@ -1,5 +1,5 @@
 """training/evaluate.py's typed results write the eval.json and eval.md they always wrote: the shipped
-docs/eval/eval.json, read back into CaseResults and summarised again, gives the same JSON and table."""
+docs/eval/eval.json, read back into EvaluatedCases and summarised again, gives the same JSON and table."""
 from __future__ import annotations
 
 import json
@@ -8,14 +8,14 @@ from dataclasses import replace
 import pytest
 
 from inference.paths import RESOURCES
-from training.evaluate import ROWS, BodyErrors, CaseResult, EvalResult, markdown_table, summarise
+from training.evaluate import ROWS, BodyErrors, EvalResult, EvaluatedCase, markdown_table, summarise
 
 EVAL = RESOURCES.parent / "docs" / "eval"
 METHODS = ("pred", "gt_parts", "refined", "baseline", "baseline_det")
 
 
-def _case(d: dict) -> CaseResult:
-    return CaseResult(**{**d, **{k: BodyErrors(**d[k]) for k in METHODS if k in d}})
+def _case(d: dict) -> EvaluatedCase:
+    return EvaluatedCase(**{**d, **{k: BodyErrors(**d[k]) for k in METHODS if k in d}})
 
 
 class _Acc:
@@ -62,7 +62,7 @@ def test_summary_writes_the_same_json_and_table(shipped):
 
 def test_methods_that_did_not_run_are_left_out():
     e = BodyErrors(mpjpe=1.0, pa_mpjpe=2.0, pve=3.0)
-    c = CaseResult(id="00000", t_network=0.1, miou=0.5, pred=e, gt_parts=e, t_fit_gt=0.01, detected=False)
+    c = EvaluatedCase(id="00000", t_network=0.1, miou=0.5, pred=e, gt_parts=e, t_fit_gt=0.01, detected=False)
     assert list(c.to_json()) == ["id", "t_network", "miou", "pred", "gt_parts", "t_fit_gt", "detected"]
     r = summarise([c], _Acc({"miou": 0.5, "per_class_iou": [0.5] * 13})).to_json()
     assert r["rows"][ROWS[2]] == {} and r["paired_baseline"] == {} and r["rows"][ROWS[1]]["n"] == 1
@@ -183,7 +183,7 @@ def test_the_weights_evaluated_are_written_to_both_files():
     and each file's first 12 hex digits under the title. Without a record (a table of an earlier release) neither
     file has it, and the table is as it was."""
     e = BodyErrors(mpjpe=1.0, pa_mpjpe=2.0, pve=3.0)
-    c = CaseResult(id="00000", t_network=0.1, miou=0.5, pred=e, gt_parts=e, t_fit_gt=0.01, detected=False)
+    c = EvaluatedCase(id="00000", t_network=0.1, miou=0.5, pred=e, gt_parts=e, t_fit_gt=0.01, detected=False)
     bare = summarise([c], _Acc({"miou": 0.5, "per_class_iou": [0.5] * 13}))
     assert "weights" not in bare.to_json() and "Weights:" not in markdown_table(bare)
     record = {"folder": "resources/weights", "files": {

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .heap import settle
+from .gc_pauses import settle
 from .relay import Relay
 from .settings import ModelConfig
 
@@ -30,7 +30,7 @@ def _load_body_in_background(load, token: int, path: str, relay: Relay) -> None:
         effects = beta_effects(body)  # also builds the shape-measuring basis that the height and weight use
     except Exception:  # noqa: BLE001 - a body model without a usable shape basis still poses: plain slider labels
         effects = ()
-    settle()  # the body model and smplx: kept for the process's life (app/heap.py)
+    settle()  # the body model and smplx: kept for the process's life (app/gc_pauses.py)
     relay.bodyLoaded.emit(token, body, effects, None)
 
 

@@ -39,11 +39,12 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from inference import image_io as imageio
 from inference.paths import RESOURCES
 
+from .batch_run import FitOnHand
 from .body_loading import BodyLoadingMixin, BodySwitch
 from .editing import THROTTLE_MS, EditingMixin
 from .exports import ExportsMixin
 from .failures import PendingFailure
-from .folder import FitOnHand, FolderSession
+from .folder import FolderSession
 from .opening import LARGE_PIXELS as LARGE_PIXELS  # re-exported: tests read it here
 from .opening import OpeningMixin, file_key
 from .params_open import OpenedParams, ParamsReader
@@ -453,7 +454,7 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
 
     def fits_on_hand(self) -> tuple[FitOnHand, ...]:
         """The fits made on screen with the settings in use, which Run all writes instead of fitting again
-        (app.folder.FitsOnHandFirst checks the file still holds their pixels): of the image shown and of the images
+        (app.batch_run.FitsOnHandFirst checks the file still holds their pixels): of the image shown and of the images
         left behind (`_remembered`), every person fitted; not a dataset case's, a parameter file's body, or a
         person boxed by hand (Run all's search does not know them). The fits as made, without the edits."""
         shown = dict(self.session.results)

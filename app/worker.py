@@ -10,16 +10,21 @@ animals: inference.errors.NoPersonFound.set_aside), and warning(message) once pe
 for each of its load-time warnings (e.g. no person detector installed). Every request carries a job id from a
 `Generation` counter; the worker skips requests that are already stale and its cancel callback
 tells a running Predictor to stop as soon as a newer request exists. The receiver drops results
-of stale ids. `InFlight` tells the background runs (app/folder.py's batch, app/dataset_runner.py's run) that a
+of stale ids. `InFlight` tells the background runs (app/batch_run.py's batch, app/dataset_runner.py's run) that a
 request is waiting on its answer, so they give way to it (`PredictorWorker.predict_giving_way`); each session keeps
 its run's state on the GUI thread in a `BackgroundRun`.
 
 The app's workers have this one shape (a QObject on a `WorkerThread`: the model, the batch runs, thumbnails, exports,
 parameter files), but for three single calls that have nothing to queue, supersede mid-way or cancel: a body model's
 load, a large image's decode (`app/body_loading.py`, `app/opening.py`) and the person detector's build after the
-first paint (`cli/cmd_gui.py`). Those run on a plain `threading.Thread`; the load and the decode answer by a
-`Relay`'s signal (`app/relay.py`) with a token that the GUI thread compares with its latest, the rule a `Generation`
-keeps here, and the detector's build answers nothing (a Predictor that needs it waits on shared_detector's lock).
+first paint (`cli/cmd_gui.py`). Those run on a plain `threading.Thread`, one per call, and that second shape is
+deliberate: a load or a decode cannot be stopped part-way (a phone's HEIC photo takes a second or so, a body model
+file as long), so on a `WorkerThread` the newer request (another image opened, another body model file chosen) would
+wait in its queue behind the very call it supersedes, where a thread of its own starts it at once. The load and the
+decode answer by a `Relay`'s signal (`app/relay.py`) with a token that the GUI thread compares with its latest, the
+rule a `Generation` keeps here (the decode's token is the `Generation` of the opens), so a superseded answer is
+dropped when it arrives; the detector's build answers nothing (a Predictor that needs it waits on
+shared_detector's lock).
 """
 from __future__ import annotations
 
@@ -38,7 +43,7 @@ from inference.errors import USER_ERRORS, Cancelled, NoPersonFound, print_traceb
 from inference.types import BodyPredictor
 
 from .failures import PendingFailure
-from .heap import give_back, settle
+from .gc_pauses import give_back, settle
 from .settings import ModelConfig
 
 if TYPE_CHECKING:

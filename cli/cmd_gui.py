@@ -158,11 +158,11 @@ def run(args: argparse.Namespace) -> int:
 
     from dataclasses import replace
 
-    from app import heap
+    from app import gc_pauses
     from app.controller import Controller
     from widgets.main_window import MainWindow
 
-    heap.enable()  # what start-up imported, and later the models, stay out of the collector's walks (app/heap.py)
+    gc_pauses.enable()  # what start-up imported, and later the models, stay out of the collector's walks
     settings = AppSettings()
     cfg = settings.model_config()
     if args.body_model:
@@ -233,10 +233,10 @@ class DetectorAfterFirstPaint:
 
     @staticmethod
     def _build() -> None:
-        from app import heap
+        from app import gc_pauses
 
         prepare_detector()
-        heap.settle()  # the detector's models and what they imported: out of the collector's walks (app/heap.py)
+        gc_pauses.settle()  # the detector's models and what they imported: out of the collector's walks
 
     def join(self, timeout: float = 60.0) -> None:
         """Wait for a build still running (the window has closed: the process ends after it)."""

@@ -3,7 +3,7 @@
 Writers. Every tool that predicts into an output folder OUT appends one row per output (an image, or one
 person of it) to a CSV log of its own under OUT/summary_ranks/ (`BatchLog`), flushed row by row, so an
 interrupted writer keeps what it did: `main.py predict` rank K of N to rankK-of-N.csv (cli/predict_batch.py),
-the app's "Run all" to app.csv (app/folder.py), or app-2.csv, app-3.csv, ... while another app batch holds
+the app's "Run all" to app.csv (app/batch_run.py), or app-2.csv, app-3.csv, ... while another app batch holds
 app.csv (`exclusive`: two app windows, or two folder sessions of one app). No two writers share a file.
 
 Readers. `merge_summary` rewrites OUT/summary.csv from every log under a file lock: the table of the output
@@ -24,6 +24,7 @@ import datetime
 import os
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -32,8 +33,8 @@ from inference.predict_outputs import (
     SUMMARY,
     SUMMARY_COLUMNS,
     SUMMARY_STATUSES,
+    SummaryRow,
     read_summary,
-    summary_row,
     write_summary,
 )
 
@@ -41,10 +42,6 @@ RANK_LOGS = "summary_ranks"  # the logs' folder (named when only the CLI's ranks
 COLUMNS = (*SUMMARY_COLUMNS, "rank", "finished_at")  # the table's columns, and who wrote a row when
 STATUSES = SUMMARY_STATUSES
 APP_LOG = "app.csv"  # the app's "Run all" log; rank column "app"
-
-# A log whose header lacks this column was begun by a release that counted people from 0 (before the
-# summary's mask_inside column came, at the same time as counting from 1): its person numbers are read + 1.
-ONE_BASED_MARK = "mask_inside"
 
 
 def now() -> str:
@@ -76,18 +73,17 @@ class BatchLog:
             self._fh.close()  # (and its lock)
             raise
 
-    def write(self, finished_at: str | None = None, **row) -> None:
-        """Append one row (summary columns as keyword arguments); finished_at: now unless given. The image is
-        logged by its absolute path (`_absolute`)."""
-        if row.get("image"):
-            row["image"] = _absolute(row["image"])
-        self._append(row, finished_at)
+    def write(self, finished_at: str | None = None, **fields) -> None:
+        """Append one row: `fields` are a SummaryRow's (output and status at least; rank is this log's);
+        finished_at: now unless given. The image is logged by its absolute path (`_absolute`)."""
+        row = SummaryRow(**fields)
+        self._append(replace(row, image=_absolute(row.image)) if row.image else row, finished_at)
 
-    def _append(self, row: dict, finished_at: str | None = None) -> None:
-        """Append `row` with the image path as it is in `row`."""
-        row = summary_row(**row, rank=self.rank, finished_at=now() if finished_at is None else finished_at)
+    def _append(self, row: SummaryRow, finished_at: str | None = None) -> None:
+        """Append `row` with the image path as it is in `row`, as this log's rank."""
+        row = replace(row, rank=str(self.rank), finished_at=now() if finished_at is None else finished_at)
         try:
-            self._writer.writerow(row)
+            self._writer.writerow(row.to_csv())
             self._fh.flush()
             os.fsync(self._fh.fileno())
         except OSError as exc:
@@ -158,22 +154,12 @@ def _open_log(folder: Path, name: str, exclusive: bool):
             return _open_log(folder, f"{stem}-{os.getpid()}.csv", exclusive=False)
 
 
-def _one_based(rows: list[dict]) -> list[dict]:
-    """The rows of one log or table with people counted from 1: as they are, or + 1 when it was begun by an
-    earlier release (its header lacks ONE_BASED_MARK)."""
-    if rows and ONE_BASED_MARK not in rows[0]:
-        for r in rows:
-            if re.fullmatch(r"-?[0-9]+", r.get("person") or ""):  # (ASCII: '²' is a digit to isdigit, not to int)
-                r["person"] = str(int(r["person"]) + 1)
-    return rows
-
-
-def read_logs(out: Path) -> list[dict]:
-    """Every row of every log under OUT (any writer, any earlier run), people counted from 1 (the rows of logs
-    an older release began converted: ONE_BASED_MARK)."""
+def read_logs(out: Path) -> list[SummaryRow]:
+    """Every row of every log under OUT (any writer, any earlier run), people counted from 1 (`read_summary`: the
+    rows of logs an older release began are converted)."""
     rows = []
     for path in sorted((out / RANK_LOGS).glob("*.csv")):
-        rows += _one_based(read_summary(path))  # a log being written or damaged reads as []: read again next time
+        rows += read_summary(path)  # a log being written or damaged reads as []: read again next time
     return rows
 
 
@@ -181,11 +167,10 @@ def adopt_table(out: Path, log: BatchLog) -> int:
     """Log to `log` the rows of OUT/summary.csv whose output no log under OUT knows (not 'pending'), with an
     empty finished_at (older than any logged row); returns how many. Earlier releases of the app wrote the table
     without a log: the next merge would drop their rows, and the logs would not know whose fit those outputs hold."""
-    known = {r["output"] for r in read_logs(out)}
-    table = _one_based(read_summary(out / SUMMARY))
-    rows = [r for r in table if r["output"] not in known and r["status"] != "pending"]
+    known = {r.output for r in read_logs(out)}
+    rows = [r for r in read_summary(out / SUMMARY) if r.output not in known and r.status != "pending"]
     for r in rows:  # (a relative image path stays as that table wrote it: relative to a folder not known here)
-        log._append({c: r.get(c) for c in SUMMARY_COLUMNS}, finished_at="")
+        log._append(r, finished_at="")
     return len(rows)
 
 
@@ -206,25 +191,27 @@ def people_logged(out: Path, boxed_too: bool = True) -> dict[str, int]:
     return {o: n for o, (_, n) in found.items()}
 
 
-def _when(rows: list[dict]) -> tuple[int, str]:
+def _when(rows: list[SummaryRow]) -> tuple[int, str]:
     """Which of two images that logged one output name holds its files: the greater of these keys. The image with
     the newest 'done' row wrote them last (`written_logged`); rows that wrote nothing (an error, nobody in a box,
     a run refused because the name holds the other photo's fit) come after any 'done', by their own time."""
-    done = [r.get("finished_at", "") for r in rows if r["status"] == "done"]
-    return (1, max(done)) if done else (0, max(r.get("finished_at", "") for r in rows))
+    done = [r.finished_at for r in rows if r.status == "done"]
+    return (1, max(done)) if done else (0, max(r.finished_at for r in rows))
 
 
-def _by_image(rows: list[dict], key: Callable[[dict], str] | None = None) -> dict[tuple[str, str], list[dict]]:
+def _by_image(rows: list[SummaryRow], key: Callable[[SummaryRow], str] | None = None
+              ) -> dict[tuple[str, str], list[SummaryRow]]:
     """{(image file name, output name): its rows}: rows are matched by the image's file name, not by the path as
     typed (the same photo given by a relative and then by an absolute path writes the same files); by `key(row)`
     instead of the file name when given (`_image_keys`)."""
-    groups: dict[tuple[str, str], list[dict]] = {}
+    groups: dict[tuple[str, str], list[SummaryRow]] = {}
     for r in rows:
-        groups.setdefault((key(r) if key else Path(r.get("image") or "").name, r["output"]), []).append(r)
+        groups.setdefault((key(r) if key else Path(r.image).name, r.output), []).append(r)
     return groups
 
 
-def _image_keys(rows: list[dict], images: list[Path]) -> tuple[Callable[[dict], str], Callable[[Path], str]]:
+def _image_keys(rows: list[SummaryRow], images: list[Path]
+                ) -> tuple[Callable[[SummaryRow], str], Callable[[Path], str]]:
     """(the key of a logged row's image, the key of an input) for `merge_rows`: the file name, as `_by_image`
     matches them, except where the name does not tell the photos apart: a row of another photo of an input's file
     name (its logged path leads to another file that is there: a/x.jpg's fit when b/x.jpg is the input; grouped
@@ -248,8 +235,8 @@ def _image_keys(rows: list[dict], images: list[Path]) -> tuple[Callable[[dict], 
     def input_key(p: Path) -> str:
         return p.name if len(shared[p.name]) == 1 else str(p)
 
-    def row_key(r: dict) -> str:
-        image = r.get("image") or ""
+    def row_key(r: SummaryRow) -> str:
+        image = r.image
         name = Path(image).name
         inputs = shared.get(name)
         mine = ident(image) if inputs else None
@@ -263,9 +250,9 @@ def _image_keys(rows: list[dict], images: list[Path]) -> tuple[Callable[[dict], 
     return row_key, input_key
 
 
-def _outputs_by_image(groups: dict[tuple[str, str], list[dict]]) -> dict[str, dict[str, list[dict]]]:
+def _outputs_by_image(groups: dict[tuple[str, str], list[SummaryRow]]) -> dict[str, dict[str, list[SummaryRow]]]:
     """`_by_image`'s groups as {image file name: {output name: its rows}}."""
-    images: dict[str, dict[str, list[dict]]] = {}
+    images: dict[str, dict[str, list[SummaryRow]]] = {}
     for (name, o), rs in groups.items():
         images.setdefault(name, {})[o] = rs
     return images
@@ -279,9 +266,9 @@ def box_note(box: tuple[float, float, float, float], text: str = "") -> str:
     return BOX_NOTE + " ".join(f"{v:g}" for v in box) + (f": {text}" if text else "")
 
 
-def boxed(row: dict) -> bool:
+def boxed(row: SummaryRow) -> bool:
     """Whether a logged row is of `predict --box` (`box_note`): a person the user boxed, or a box that failed."""
-    return (row.get("message") or "").startswith(BOX_NOTE)
+    return row.message.startswith(BOX_NOTE)
 
 
 def boxed_logged(out: Path) -> dict[str, str]:
@@ -289,11 +276,11 @@ def boxed_logged(out: Path) -> dict[str, str]:
     person a user boxed (`predict --box`): not one of the search's people, so a later run whose search finds
     fewer people leaves them (the user removes them by deleting their files), and the same box again finds
     them done."""
-    done: dict[str, dict] = {}
-    for r in sorted(read_logs(out), key=lambda r: r.get("finished_at", "")):
-        if r["status"] == "done":
-            done[r["output"]] = r
-    return {o: r["message"].split("; ")[0] for o, r in done.items() if boxed(r)}
+    done: dict[str, SummaryRow] = {}
+    for r in sorted(read_logs(out), key=lambda r: r.finished_at):
+        if r.status == "done":
+            done[r.output] = r
+    return {o: r.message.split("; ")[0] for o, r in done.items() if boxed(r)}
 
 
 def note_box(note: str) -> tuple[float, float, float, float] | None:
@@ -327,10 +314,9 @@ def written_logged(out: Path) -> dict[str, Holder]:
     """{output name: the Holder of the newest 'done' row of that output}: whose fit its files hold, as far as the
     logs under OUT know."""
     found: dict[str, Holder] = {}
-    for r in sorted(read_logs(out), key=lambda r: r.get("finished_at", "")):
-        if r["status"] == "done":
-            image = r.get("image") or ""
-            found[r["output"]] = Holder(Path(image).name, r.get("person") or "", image)
+    for r in sorted(read_logs(out), key=lambda r: r.finished_at):
+        if r.status == "done":
+            found[r.output] = Holder(Path(r.image).name, "" if r.person is None else str(r.person), r.image)
     return found
 
 
@@ -371,16 +357,16 @@ def holder_text(held: tuple[str, ...], image: Path | None = None) -> str:
     return f"{'person ' + held[1] + ' of ' if held[1] else 'the whole image of '}{whose}"
 
 
-def _best(rows: list[dict]) -> dict:
+def _best(rows: list[SummaryRow]) -> SummaryRow:
     """The newest row that says what happened to the output. A newer 'skipped' keeps the newest 'done' with
     its numbers, also across failed attempts in between (an 'outputs exist' error of a --person 2 run): an
     output is skipped only when its files are all there and hold the person asked for, which are the files
     that 'done' row wrote. A failed `predict --box` (`boxed`: nobody in the box) wrote nothing and has no
     output of its own: logged under the image's name, it stands only where nothing else was logged there."""
-    rows = sorted(rows, key=lambda r: r.get("finished_at", ""))
-    rows = [r for r in rows if r["status"] in ("done", "skipped") or not boxed(r)] or rows
-    done = [r for r in rows if r["status"] == "done"]
-    if done and rows[-1]["status"] == "skipped":
+    rows = sorted(rows, key=lambda r: r.finished_at)
+    rows = [r for r in rows if r.status in ("done", "skipped") or not boxed(r)] or rows
+    done = [r for r in rows if r.status == "done"]
+    if done and rows[-1].status == "skipped":
         return done[-1]
     return rows[-1]
 
@@ -400,14 +386,8 @@ def _split(output: str, image: str = "") -> tuple[str, int]:
     return m[1], int(m[2])
 
 
-def _people(row: dict) -> int | None:
-    try:
-        return int(row.get("people") or "")
-    except ValueError:
-        return None
-
-
-def _tally(outputs: dict[str, list[dict]], out: Path | None = None) -> dict[str, tuple[int | None, frozenset]]:
+def _tally(outputs: dict[str, list[SummaryRow]], out: Path | None = None
+           ) -> dict[str, tuple[int | None, frozenset]]:
     """{name: (its own count, the person numbers there)} for every name among one image's `outputs` ({output name:
     rows}, matched by the image's file name), each output's rows read once (an image of hundreds of people costs
     as many steps, not their square); `_count` reads an image's count from it. Its own count: the count of NAME's
@@ -416,17 +396,17 @@ def _tally(outputs: dict[str, list[dict]], out: Path | None = None) -> dict[str,
     and the person a `predict --box` fitted under NAME itself."""
     own: dict[str, int | None] = {}
     for o, rs in outputs.items():
-        counted = [r for r in rs if _people(r) is not None]
-        own[o] = _people(max(counted, key=lambda r: r.get("finished_at", ""))) if counted else None
+        counted = [r for r in rs if r.people is not None]
+        own[o] = max(counted, key=lambda r: r.finished_at).people if counted else None
     there: dict[str, set[int]] = {}
     for o, rs in outputs.items():
-        base, k = _split(o, rs[0].get("image") or "")
+        base, k = _split(o, rs[0].image)
         best = _best(rs)
-        if best["status"] != "done" or _files_gone(out, best):
+        if best.status != "done" or _files_gone(out, best):
             continue
-        if k and best.get("person") == str(k):
+        if k and best.person == k:
             there.setdefault(base, set()).add(k)
-        elif boxed(best) and (n := person_number(best.get("person"))):  # a boxed person under NAME itself
+        elif boxed(best) and (n := best.person or 0) > 0:  # a boxed person under NAME itself
             there.setdefault(o, set()).add(n)
     return {name: (own.get(name), frozenset(there.get(name, ()))) for name in own.keys() | there.keys()}
 
@@ -446,13 +426,14 @@ def _count(tallied: tuple[int | None, frozenset] | None, mode: str = "top") -> i
     return max(n, *ks) if mode == "top" else n + sum(k > n for k in ks)
 
 
-def _files_gone(out: Path | None, row: dict) -> bool:
+def _files_gone(out: Path | None, row: SummaryRow) -> bool:
     """Whether a 'done' row's output is no longer in OUT (its NAME.npz, written for every output, is gone):
     removed by a later run (the people no longer found) or by the user. False without `out`."""
-    return out is not None and row["status"] == "done" and not (out / f"{row['output']}.npz").is_file()
+    return out is not None and row.status == "done" and not (out / f"{row.output}.npz").is_file()
 
 
-def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path | None = None) -> list[dict]:
+def merge_rows(images: list[Path], stems: list[str], rows: list[SummaryRow],
+               out: Path | None = None) -> list[SummaryRow]:
     """The table of the output folder `out`: one row per output, the newest result of each (`_best`).
 
     First the inputs in input order, each with its people (NAME, NAME_p2, ...; 'pending' for an input nobody
@@ -462,7 +443,9 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
     relative path and then by an absolute one, or from another working folder, writes the same files; by the path
     where the name does not tell two photos that are there apart (`_image_keys`). Left out: a person
     beyond the people its image holds now (`_count`: NAME_p5 after a rerun found 3) and, with `out`, a
-    'done' output whose files are gone. The people column of an image's rows is its count now (`_now`)."""
+    'done' output whose files are gone. The people column of an image's rows is how many people its image holds
+    now (`_count` "held": the boxed people whose files are there included), where the logs give a count; else
+    the row's own."""
     row_key, input_key = _image_keys(rows, images)
     groups = _by_image(rows, row_key)
     images_logged = _outputs_by_image(groups)
@@ -473,30 +456,32 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
             tallies[name] = _tally(images_logged.get(name, {}), out)
         return _count(tallies[name].get(stem), mode)
 
-    merged, claimed = [], set()
+    merged: list[SummaryRow] = []
+    claimed = set()
     for i, (path, stem) in enumerate(zip(images, stems)):
         mine = input_key(path)
         outputs = {o: rs for o, rs in images_logged.get(mine, {}).items()
                    if o == stem or _person_key(o, stem)}
         claimed |= {(mine, o) for o in outputs} | {(mine, stem)}
         if not outputs:  # a --person 2 or --box run logs NAME_p2 alone: its input is not pending
-            merged.append({"index": i, "image": str(path), "output": stem, "status": "pending"})
+            merged.append(SummaryRow(index=i, image=str(path), output=stem, status="pending"))
         people = people_of(mine, stem)
         for o in sorted(outputs, key=lambda o: _person_key(o, stem)):
             best = _best(outputs[o])
             k = _person_key(o, stem)
             if k and ((people is not None and k > people) or _files_gone(out, best)):
                 continue
-            merged.append({**best, "index": i, "image": str(path), **_now(people_of(mine, stem, "held"))})
+            held = people_of(mine, stem, "held")
+            merged.append(replace(best, index=i, image=str(path), people=best.people if held is None else held))
     # other images' outputs: an output name one of the inputs now writes is that input's, unless another image
     # wrote its files after the input last did (x.jpg refused the name x whose files hold x.png's fit: both rows
     # stand); of two other images that wrote the same name, the files are those of the one that wrote last (`_when`)
     done: dict[str, dict[str, str]] = {}
     for (name, o), rs in groups.items():
-        if times := [r.get("finished_at", "") for r in rs if r["status"] == "done"]:
+        if times := [r.finished_at for r in rs if r.status == "done"]:
             done.setdefault(o, {})[name] = max(times)
     taken = {o for name, o in claimed if not _held_by_another(done, name, o)}
-    newest: dict[str, tuple[tuple, str, list[dict]]] = {}  # {output: (`_when`, image file name, rows)}
+    newest: dict[str, tuple[tuple, str, list[SummaryRow]]] = {}  # {output: (`_when`, image file name, rows)}
     for (name, o), rs in groups.items():
         if o in taken or (name, o) in claimed:
             continue
@@ -505,12 +490,13 @@ def merge_rows(images: list[Path], stems: list[str], rows: list[dict], out: Path
             newest[o] = (last, name, rs)
     others = {o: _best(rs) for o, (_, _, rs) in newest.items()}
 
-    for r in sorted(others.values(), key=lambda r: (r.get("image", ""), _split(r["output"]))):
-        base, k = _split(r["output"], r["image"])
+    for r in sorted(others.values(), key=lambda r: (r.image, _split(r.output))):
+        base, k = _split(r.output, r.image)
         people = people_of(row_key(r), base)
         # a person beyond their image's people now (`_count`), or files gone
         if not ((k and people is not None and k > people) or _files_gone(out, r)):
-            merged.append({**r, "index": "", **_now(people_of(row_key(r), base, "held"))})
+            held = people_of(row_key(r), base, "held")
+            merged.append(replace(r, index=None, people=r.people if held is None else held))
     return merged
 
 
@@ -520,12 +506,6 @@ def _held_by_another(done: dict[str, dict[str, str]], name: str, output: str) ->
     {output: {image file name: its newest 'done' row's time}}."""
     mine = done.get(output, {}).get(name, "")
     return any(t > mine for n, t in done.get(output, {}).items() if n != name)
-
-
-def _now(people: int | None) -> dict:
-    """A table row's people column: how many people its image holds now (`_count` "held": the boxed people
-    whose files are there included), where the logs give a count; else the row's own."""
-    return {} if people is None else {"people": people}
 
 
 def merge_summary(out: Path, images: list[Path], stems: list[str]) -> Path:
@@ -544,9 +524,9 @@ def merge_summary(out: Path, images: list[Path], stems: list[str]) -> Path:
         return write_summary(out / SUMMARY, rows, COLUMNS)
 
 
-def count(merged: list[dict]) -> dict[str, int]:
+def count(merged: list[SummaryRow]) -> dict[str, int]:
     """{status: how many rows of the table have it}, every status of STATUSES present."""
     counts = dict.fromkeys(STATUSES, 0)
     for r in merged:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
+        counts[r.status] = counts.get(r.status, 0) + 1
     return counts

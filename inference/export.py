@@ -262,13 +262,22 @@ def _rodrigues(rvec: np.ndarray) -> np.ndarray:
     return np.asarray(axis_angle_to_matrix(np.asarray(rvec, np.float64).reshape(3)), np.float64)
 
 
-def body_pkl_camera(transl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """UP-3D camera (rt (3,), t (3,)) for a body at OpenGL `transl` (3,) posed with trans = 0.
+@dataclass(frozen=True)
+class PklCamera:
+    """A _body.pkl's camera as UP-3D writes it (OpenCV frame, the body posed with trans = 0): rt (3,) float64, the
+    Rodrigues rotation; t (3,) float64, the translation."""
+
+    rt: np.ndarray
+    t: np.ndarray
+
+
+def body_pkl_camera(transl: np.ndarray) -> PklCamera:
+    """UP-3D camera for a body at OpenGL `transl` (3,) posed with trans = 0.
 
     rt = [pi, 0, 0] (Rodrigues of diag(1, -1, -1)), t = diag(1, -1, -1) @ transl = (tx, -ty, -tz).
     """
     t = GL_FROM_CV @ np.asarray(transl, np.float64).reshape(3)
-    return np.array([math.pi, 0.0, 0.0]), t
+    return PklCamera(np.array([math.pi, 0.0, 0.0]), t)
 
 
 def _photo_fields(photo: PhotoCamera | None) -> dict:
@@ -318,15 +327,16 @@ def _json_bytes(rec: ParamsRecord) -> bytes:
 def _pkl_bytes(rec: ParamsRecord) -> bytes:
     p = rec.params
     photo = rec.photo
-    rt, t = body_pkl_camera(p.transl if photo is None else photo.transl)
+    camera = body_pkl_camera(p.transl if photo is None else photo.transl)
     doc = {
         "pose": p.pose.astype(np.float64), "betas": np.asarray(p.betas, np.float64),
-        "trans": np.zeros(3), "f": float(rec.focal if photo is None else photo.focal), "rt": rt, "t": t,
+        "trans": np.zeros(3), "f": float(rec.focal if photo is None else photo.focal), "rt": camera.rt,
+        "t": camera.t,
     }
     if rec.body_model:  # a key beside UP-3D's (their readers ignore it): which model the betas shape
         doc["body_model"] = str(rec.body_model)
     if photo is not None:  # the photo camera above; the crop camera (same rt and trans) beside it
-        doc.update(crop_f=float(rec.focal), crop_t=body_pkl_camera(p.transl)[1], crop_size=int(rec.size),
+        doc.update(crop_f=float(rec.focal), crop_t=body_pkl_camera(p.transl).t, crop_size=int(rec.size),
                    image_size=np.array([photo.width, photo.height], np.int64))
         if photo.joints2d is not None:
             doc["joints2d"] = np.asarray(photo.joints2d, np.float64)

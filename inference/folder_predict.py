@@ -559,9 +559,9 @@ def from_files(job: FolderJob, body, log: BatchLog, counts: RunCounts, index: in
 
 
 def _person_row(row: dict, p) -> dict:
-    """The row with the number of people the search found (`searched`: the boxed people are counted from their
-    files, inference.batch_log); no person number when no person was detected (the whole image fitted as one
-    person's crop)."""
+    """The fields of a person's row (`BatchLog.write`'s keyword arguments, a SummaryRow's) with the number of people
+    the search found (`searched`: the boxed people are counted from their files, inference.batch_log); no person
+    number when no person was detected (the whole image fitted as one person's crop)."""
     return {**row, "people": searched(p), **({} if p.people else {"person": None})}
 
 
@@ -589,18 +589,18 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=(), share
     number of people whose detection this prediction ran (its timing line's detect time is theirs too)."""
     job = ctx.job
     stem = job.out / name
-    ours = holds(ctx.holders.get(name), path, row.get("person"))
-    msg = _in_the_way(ctx, path, name, row.get("person"), p)
+    ours = holds(ctx.holders.get(name), path, row["person"])
+    msg = _in_the_way(ctx, path, name, row["person"], p)
     row = _person_row(row, p)
     if msg:  # (looked at before any person of the image was written; files may have come since)
         ctx.say(f"{path}: {msg}")
         ctx.log.write(**row, status="error", message=msg, seconds=time.perf_counter() - t0)
         return False
-    from inference.predict_outputs import quality_fields
+    from inference.predict_outputs import quality_cells
 
     # assessed before writing: an interruption between the files and their row would leave a complete set
     # the rank logs do not know (a rerun then skips it without its numbers)
-    quality = quality_fields(p)
+    quality = quality_cells(p)
     try:
         written = write_outputs(p, stem, ctx.mesh_formats, ctx.renderer, ctx.body.name, job.overwrite or ours,
                                 ctx.body, frame=job.frame)
@@ -620,7 +620,7 @@ def _write(ctx, p, path: Path, name: str, row: dict, t0: float, damage=(), share
     seconds = time.perf_counter() - t0
     box = job.box  # (a boxed person's row says so: later runs keep them)
     notes = ([box_note(box)] if box is not None else []) + list(damage)
-    ctx.log.write(**row, status="done", message="; ".join(notes), seconds=seconds, **quality)
+    ctx.log.write(**row, status="done", message="; ".join(notes), seconds=seconds, quality=quality)
     t = p.timings
     who = f" person {row['person']}" if job.all_people and len(p.people) > 1 else ""
     if box is not None:

@@ -47,11 +47,11 @@ def _summary_photo(folder: Path, name: str) -> list[Path]:
     folder."""
     from .predict_outputs import SUMMARY, read_summary
 
-    rows = [r for r in read_summary(folder / SUMMARY) if r.get("output") == name and r.get("image")]
-    rows = [r for r in rows if r.get("status") == "done"] or rows
+    rows = [r for r in read_summary(folder / SUMMARY) if r.output == name and r.image]
+    rows = [r for r in rows if r.status == "done"] or rows
     if not rows:
         return []
-    image = Path(rows[-1]["image"])
+    image = Path(rows[-1].image)
     return [image] if image.is_absolute() else [folder / image, image, folder / image.name]
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -250,42 +252,122 @@ SUMMARY = "summary.csv"
 SUMMARY_COLUMNS = ("index", "image", "output", "status", "message", "person", "people", "seconds",
                    "verdict", "agreement", "pck", "mask_iou", "mask_inside")
 SUMMARY_STATUSES = ("done", "skipped", "no person", "error", "pending")
+# A table or log whose header lacks this column was begun by a release that counted people from 0 (before the
+# summary's mask_inside column came, at the same time as counting from 1): its person numbers are read + 1.
+ONE_BASED_MARK = "mask_inside"
 
 
-def _number(x, digits: int = 3) -> str:
-    if x is None:
+def _number(x: float | None, digits: int = 3) -> str:
+    if x is None or math.isnan(x):
         return ""
-    x = float(x)
-    return "" if math.isnan(x) else f"{x:.{digits}f}"
+    return f"{x:.{digits}f}"
 
 
-def quality_fields(prediction, quality=None) -> dict:
-    """The summary's fit-quality columns (verdict, agreement, pck, mask_iou, mask_inside) of a Prediction: from
-    `quality` (its inference.fit_quality.FitQuality) when already assessed, else assessed here; a number that cannot
-    be measured is left empty, and a failed assessment only says so in the verdict."""
+_WHOLE = re.compile(r"-?[0-9]+")
+
+
+def _integer(text: str | None) -> int | None:
+    """A cell's whole number ('3', '-1'); None for '' or anything but ASCII digits ('²' is a digit to str.isdigit,
+    not to int; int() would also take ' 3' and '1_0')."""
+    return int(text) if text and _WHOLE.fullmatch(text) else None
+
+
+def _real(text: str | None) -> float | None:
+    """A cell's number ('0.742'); None for '', 'nan' or what does not read as one."""
+    if not text:
+        return None
+    try:
+        x = float(text)
+    except ValueError:
+        return None
+    return None if math.isnan(x) else x
+
+
+@dataclass(frozen=True, slots=True)
+class QualityCells:
+    """The summary's fit-quality columns of one fit (`quality_cells`): the verdict ('good', 'doubtful', 'bad',
+    'unknown', or 'unknown (ErrorName)' when the assessment failed; '' when not assessed) and the numbers of an
+    inference.fit_quality.FitQuality, None where not measured (an empty cell). Written with 3 decimals."""
+
+    verdict: str = ""
+    agreement: float | None = None
+    pck: float | None = None
+    mask_iou: float | None = None
+    mask_inside: float | None = None
+
+
+def quality_cells(prediction, quality=None) -> QualityCells:
+    """The summary's fit-quality columns of a Prediction: from `quality` (its inference.fit_quality.FitQuality) when
+    already assessed, else assessed here; a number that cannot be measured (NaN) is left empty, and a failed
+    assessment only says so in the verdict."""
     if quality is None:
         try:
             from inference.fit_quality import assess
 
             quality = assess(prediction)
         except Exception as exc:  # noqa: BLE001 - the numbers are extras; a failure must not fail the image
-            return {"verdict": f"unknown ({type(exc).__name__})"}
-    return {"verdict": quality.verdict, "agreement": _number(quality.agreement), "pck": _number(quality.pck),
-            "mask_iou": _number(quality.mask_iou), "mask_inside": _number(quality.mask_inside)}
+            return QualityCells(verdict=f"unknown ({type(exc).__name__})")
+    return QualityCells(quality.verdict, *(None if math.isnan(x) else float(x) for x in
+                                           (quality.agreement, quality.pck, quality.mask_iou, quality.mask_inside)))
 
 
-def summary_row(**fields) -> dict:
-    """One row of the table from its column values (SUMMARY_COLUMNS and any extra): None as an empty cell,
-    seconds (a float) with 3 decimals."""
-    row = {k: ("" if v is None else v) for k, v in fields.items()}
-    if isinstance(row.get("seconds"), float):
-        row["seconds"] = f"{row['seconds']:.3f}"
-    return row
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SummaryRow:
+    """One row of the summary table or of a batch log (inference/batch_log.py): one output (an image, or one
+    person of it).
+
+    index: the image's place among the run's inputs (None: not an input of the run that merged the table);
+    image: its path as logged ('' when none); output: the output name (NAME, NAME_pN); status: one of
+    SUMMARY_STATUSES; message: why it failed, or notes; person: the person fitted, counted from 1 (None: no person
+    detected, the whole image fitted); people: how many people the image holds (None: not known); seconds: the
+    time it took; quality: the fit-quality columns; rank, finished_at: who logged the row (a CLI rank's number,
+    "app") and when (ISO time; '' for a row adopted from an older table). Cells that do not read as their type
+    read as empty."""
+
+    output: str
+    status: str
+    index: int | None = None
+    image: str = ""
+    message: str = ""
+    person: int | None = None
+    people: int | None = None
+    seconds: float | None = None
+    quality: QualityCells = QualityCells()
+    rank: str = ""
+    finished_at: str = ""
+
+    @classmethod
+    def from_csv(cls, cells: Mapping[str | None, str | None], first_person: int = 1) -> SummaryRow:
+        """The row of a csv.DictReader's `cells` (columns missing or short read as empty). `first_person`: the
+        person number the table counts from (0 in one an earlier release began: `read_summary`)."""
+        get = cells.get  # (a resume reads every row of a folder's logs several times: no per-cell closures)
+        person = _integer(get("person"))
+        quality = QualityCells(get("verdict") or "", _real(get("agreement")), _real(get("pck")),
+                               _real(get("mask_iou")), _real(get("mask_inside")))
+        return cls(output=get("output") or "", status=get("status") or "", index=_integer(get("index")),
+                   image=get("image") or "", message=get("message") or "",
+                   person=None if person is None else person - first_person + 1, people=_integer(get("people")),
+                   seconds=_real(get("seconds")), quality=quality, rank=get("rank") or "",
+                   finished_at=get("finished_at") or "")
+
+    def to_csv(self) -> dict[str, str]:
+        """{column: cell} of every column (SUMMARY_COLUMNS, then rank and finished_at): None as an empty cell,
+        seconds and the quality numbers with 3 decimals."""
+        q = self.quality
+
+        def whole(n: int | None) -> str:
+            return "" if n is None else str(n)
+
+        return {"index": whole(self.index), "image": self.image, "output": self.output, "status": self.status,
+                "message": self.message, "person": whole(self.person), "people": whole(self.people),
+                "seconds": _number(self.seconds), "verdict": q.verdict, "agreement": _number(q.agreement),
+                "pck": _number(q.pck), "mask_iou": _number(q.mask_iou), "mask_inside": _number(q.mask_inside),
+                "rank": self.rank, "finished_at": self.finished_at}
 
 
-def write_summary(path: Path, rows: list[dict], columns: tuple[str, ...] = SUMMARY_COLUMNS) -> Path:
-    """Write the table (a header, then `rows` in order; keys beyond `columns` ignored) as CSV to `path`
-    at once (a reader never sees half a table); returns the path."""
+def write_summary(path: Path, rows: list[SummaryRow], columns: tuple[str, ...] = SUMMARY_COLUMNS) -> Path:
+    """Write the table (a header, then `rows` in order, the cells of `columns`) as CSV to `path` at once (a reader
+    never sees half a table); returns the path."""
     import csv
     import io
 
@@ -294,18 +376,22 @@ def write_summary(path: Path, rows: list[dict], columns: tuple[str, ...] = SUMMA
     text = io.StringIO()
     w = csv.DictWriter(text, columns, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
-    w.writerows(rows)
+    w.writerows(r.to_csv() for r in rows)
     return atomic_write(path, text.getvalue(), overwrite=True)
 
 
-def read_summary(path: Path) -> list[dict]:
-    """The rows of a summary table written before; [] when there is none or it cannot be read."""
+def read_summary(path: Path) -> list[SummaryRow]:
+    """The rows of a summary table or batch log written before, people counted from 1 (a table an older release
+    began counted from 0: ONE_BASED_MARK); [] when there is none or it cannot be read. Rows without an output or
+    a status are left out."""
     import csv
 
     from inference.file_writes import TEXT_ERRORS
 
     try:  # (a photo's name that is not UTF-8 read back as it was written: `TEXT_ERRORS`)
         with open(path, newline="", encoding="utf-8", errors=TEXT_ERRORS) as fh:
-            return [r for r in csv.DictReader(fh) if r.get("output") and r.get("status")]
+            reader = csv.DictReader(fh)
+            first = 1 if ONE_BASED_MARK in (reader.fieldnames or ()) else 0
+            return [SummaryRow.from_csv(r, first) for r in reader if r.get("output") and r.get("status")]
     except (OSError, UnicodeDecodeError, csv.Error):
         return []

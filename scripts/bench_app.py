@@ -130,7 +130,7 @@ def run(a: argparse.Namespace, tmp: Path) -> None:
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    from app import heap
+    from app import gc_pauses
     from app.controller import Controller
     from app.settings import AppSettings
     from widgets.main_window import MainWindow
@@ -140,7 +140,7 @@ def run(a: argparse.Namespace, tmp: Path) -> None:
         sys.exit(f"no *_image.png in {a.data}: "
                  f"run `python main.py synth --out {a.data} --n 500 --seed 20181 --split test`")
     qapp = QApplication.instance() or QApplication([])
-    heap.enable()  # as cli/cmd_gui.py does
+    gc_pauses.enable()  # as cli/cmd_gui.py does
     from cli.cmd_gui import prepare_detector
 
     prepare_detector()  # before the window shows (the app builds it after its first paint): not in the figures

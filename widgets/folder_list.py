@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.folder import DONE, ERROR, NO_PERSON, RUNNING, STATUS_ROLE, THUMB_SIDE, ImageStatus
+from app.folder import STATUS_ROLE
+from app.image_status import DONE, ERROR, NO_PERSON, RUNNING, ImageStatus
+from app.thumbnails import THUMB_SIDE
 from inference.colors import VERDICT_COLORS
 from inference.predict_outputs import DEFAULT_MESH_FORMATS, MESH_FORMATS, MESH_SUFFIX
 

@@ -40,6 +40,7 @@ from .panels import PhotoPanel, SegmentationPanel, ViewTitleBar
 from .render_host import RenderHost
 from .settings_dialog import SettingsDialog
 from .shortcuts import show_shortcuts
+from .wiring import wire
 
 _IMAGES = " ".join(f"*{s}" for s in imageio.IMAGE_SUFFIXES)
 _PARAMS = "*.npz *.json *_body.pkl *.pkl"  # what the app's and `predict`'s parameter exports are named
@@ -191,15 +192,12 @@ class MainWindow(ExportDialogs, QMainWindow):
         self.timings_label = QLabel()
         self.timings_label.setToolTip("time per stage of the last prediction")
         self.statusBar().addPermanentWidget(self.timings_label)
-        # the photo's timings mean nothing on the Dataset tab, where they cut its long status messages
-        self.tabs.currentChanged.connect(lambda _i: self.timings_label.setVisible(
-            self.tabs.currentWidget() is self.photo_tab))
         self.statusBar().addPermanentWidget(self.busy)
 
         self._build_menus()
         self._typing = TypingKeys(self)
         self.installEventFilter(self._typing)
-        self._connect()
+        wire(self)
         self._sync_fit_choice()  # before any result: the fit the settings will give
         self.resize(self.sizeHint().boundedTo(_screen_room(self)))
         self.restore_state()
@@ -269,9 +267,6 @@ class MainWindow(ExportDialogs, QMainWindow):
                                        "boxes and keypoints of the people the detector found")
         self.act_people.setCheckable(True)
         self.act_people.setChecked(self.photo.show_people.isChecked())
-        self.act_people.toggled.connect(self.photo.show_people.setChecked)
-        self.photo.show_people.toggled.connect(self.act_people.setChecked)
-        self.photo.show_people.toggled.connect(lambda on: self.controller.settings.set_value("ui/show_people", on))
         m.addSeparator()
         self._action(m, "Segmentation &overlay", lambda: self.segmentation.set_mode("overlay"))
         self._action(m, "Segmentation side by sid&e", lambda: self.segmentation.set_mode("side"))
@@ -279,7 +274,6 @@ class MainWindow(ExportDialogs, QMainWindow):
                                             "the opened folder's images and their status (hide it in a small window)")
         self.act_folder_list.setCheckable(True)
         self.act_folder_list.setChecked(True)
-        self.act_folder_list.toggled.connect(self._show_folder_list)
         m.addSeparator()
         self._action(m, "P&hoto tab", self.show_image_tab, "Ctrl+1")
         self._action(m, "&Dataset tab", lambda: self.tabs.setCurrentWidget(self.dataset_panel), "Ctrl+2")
@@ -334,72 +328,7 @@ class MainWindow(ExportDialogs, QMainWindow):
         self.controller.settings.clear_recent_files()
         self._rebuild_recent([])
 
-    # ------------------------------------------------------------------ wiring
-    def _connect(self) -> None:
-        s, c = self.session, self.controller
-        s.imageChanged.connect(self._on_image)
-        s.predictionChanged.connect(self._on_prediction)
-        s.predictionChanged.connect(lambda _p: self._sync_placeholder())
-        s.peopleChanged.connect(lambda *_: self._sync_placeholder())  # another person picked during a fit
-        s.meshChanged.connect(self._on_mesh)
-        s.busyChanged.connect(self._on_busy)
-        c.decodingChanged.connect(self._on_busy)
-        s.undoChanged.connect(self.act_undo.setEnabled)
-        s.redoChanged.connect(self.act_redo.setEnabled)
-        s.peopleChanged.connect(self.photo.set_people)
-        s.setAsideChanged.connect(self.photo.set_set_aside)
-        s.peopleChanged.connect(lambda *_: self._make_room_for_people_strip())
-        s.qualityChanged.connect(self.photo.set_quality)
-        s.resultsChanged.connect(self.photo.set_results)
-        self.photo.personRequested.connect(self._on_person_requested)
-        self.photo.fitEveryone.connect(c.fit_everyone)
-        self.photo.personBoxed.connect(c.fit_box)
-        # the parts panel follows the photo panel's zoom and pan (both show the display image), and back
-        self.photo.canvas.viewChanged.connect(self.segmentation.canvas.set_relative_view)
-        self.segmentation.canvas.viewChanged.connect(self.photo.canvas.set_relative_view)
-        c.error.connect(self.show_error)
-        c.errorResolved.connect(self.banner.resolve)
-        c.warning.connect(self.show_warning)
-        c.status.connect(lambda t: self.statusBar().showMessage(t, 6000))
-        c.fitJumped.connect(self.mesh_view.aim_at_body)
-        c.timings.connect(self.timings_label.setText)
-        c.recentFilesChanged.connect(self._rebuild_recent)
-        c.imageListChanged.connect(self._on_image_list)
-        c.datasetRequested.connect(self.open_dataset)
-        c.progress.connect(self._on_progress)
-        c.bodyModelChanged.connect(self._on_body_model)
-        c.configChanged.connect(self.dataset.configure)  # a body-model switch applies when its file has loaded
-        c.exported.connect(lambda job, path: self.statusBar().showMessage(
-            f"exported {path}" + self._export_note(job), 8000))
-        c.exportExists.connect(self._on_export_exists)
-        c.exportFailed.connect(lambda _job, path, message: self.show_error(
-            f"export failed: {message}" if Path(path).name in message else
-            f"export of {Path(path).name} failed: {message}"))  # (a full disk's message names no file)
-        self.folder_list.imageRequested.connect(self._on_folder_image)
-        c.folder.model.modelReset.connect(self._make_room_for_folder_list)  # after the list's own (shows it)
-        self.folder_list.runAllRequested.connect(self.run_all_dialog)
-        self.folder_list.everyone.toggled.connect(
-            lambda on: self.controller.settings.set_value("ui/run_all_every_person", on))
-        self.folder_list.meshFormatsChanged.connect(
-            lambda formats: self.controller.settings.set_value("ui/run_all_mesh_formats", ",".join(formats)))
-        self.folder_list.cancelRequested.connect(c.folder.cancel)
-        c.folder.error.connect(self.show_error)
-        c.folder.errorResolved.connect(self.banner.resolve)
-        c.folder.finished.connect(lambda t: self.statusBar().showMessage(f"Run all: {t}", 10000))
-        self.dataset.error.connect(self.show_error)
-        self.dataset.warning.connect(self.show_warning)
-        self.dataset.errorResolved.connect(self.banner.resolve)
-        self.dataset.finished.connect(lambda t: self.statusBar().showMessage(f"dataset: {t}", 10000))
-        self.view_bar.preset.connect(lambda n: self.mesh_view.reset_view() if n == "reset"
-                                     else self.mesh_view.set_preset(n))
-        self.view_bar.colorMode.connect(self.mesh_view.set_color_mode)
-        self.view_bar.fitChosen.connect(self._show_fit)
-        s.paramsChanged.connect(lambda _: self._sync_fit_choice())
-        s.paramsChanged.connect(lambda _: self.photo.quality.set_edited(self.controller.edited()))
-        c.configChanged.connect(lambda _: self._sync_fit_choice())
-        self.mesh_view.jointPicked.connect(self._on_joint_picked)
-        self.inspector.jointSelected.connect(self.mesh_view.set_selected_joint)
-
+    # ------------------------------------------------------------------ slots (widgets/wiring.py connects them)
     def _on_image(self, shown) -> None:
         if shown is not None:  # an image opened from the Dataset tab (Alt+Right, a recent file) is seen at once
             self.show_image_tab()

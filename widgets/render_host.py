@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.heap import settle
+from app.gc_pauses import settle
 from inference.render.cameras import Camera, OrbitCamera, PinholeCamera
 from inference.render.lights import DEFAULT_LIGHTS, Lights
 
@@ -96,7 +96,7 @@ class _RenderWorker(QObject):
             # compiles the shader now, not on the first frame the user waits for
             self.renderer.lit(np.zeros((len(weights), 3), np.float32), OrbitCamera(np.eye(4), 16, 16), SKIN,
                               per_vertex=True)
-            settle()  # pyrender, trimesh, scipy and the renderer: out of the collector's walks (app/heap.py)
+            settle()  # pyrender, trimesh, scipy and the renderer: out of the collector's walks (app/gc_pauses.py)
         except Exception as exc:  # noqa: BLE001 - no GL: the views show the message
             self.close()
             # (the context's own messages are written for the user: the class name only for others)

@@ -13,7 +13,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 import inference.pipeline as pipeline_module
-from app.folder import DONE, ERROR, NO_PERSON, NOT_RUN, BatchSummary, FolderSession, status_of
+from app.batch_run import BatchSummary
+from app.folder import FolderSession
+from app.image_status import DONE, ERROR, NO_PERSON, NOT_RUN, status_of
 from cli.main import main as cli_main
 from inference.batch_log import APP_LOG, RANK_LOGS
 from inference.predict_outputs import SUMMARY, output_paths, output_stems, read_summary
@@ -92,8 +94,8 @@ def test_a_heic_photo_gets_its_thumbnail(qtbot, session, tmp_path):
 def test_a_thumbnail_shows_the_pixels_the_photo_opens_with(tmp_path):
     """A cut-out PNG's thumbnail was black where the photo opens on white, and a 16-bit grey PNG's was white where
     the photo is mid-grey (Pillow's conversion, not the app's reader's rules)."""
-    from app.folder import thumbnail
     from app.qt_images import from_qimage
+    from app.thumbnails import thumbnail
     from inference.image_io import load_image
 
     rgba = np.zeros((40, 40, 4), np.uint8)
@@ -139,25 +141,26 @@ def test_run_all_writes_every_result_and_reports_failures(qtbot, session, images
     qtbot.waitUntil(lambda: session.batch._predictor is None, timeout=10000)
     # summary.csv beside the outputs, the table `main.py predict` writes: one row per image, in list order
     table = read_summary(out / SUMMARY)
-    assert [r["image"] for r in table] == [str(p) for p in images]
-    assert [r["output"] for r in table] == output_stems(images)
-    rows = {Path(r["image"]).name: r for r in table}
+    assert [r.image for r in table] == [str(p) for p in images]
+    assert [r.output for r in table] == output_stems(images)
+    rows = {Path(r.image).name: r for r in table}
     for name in ("synthetic_01.png", "synthetic_02.png"):
         r = rows[name]
-        assert r["status"] == "done" and int(r["people"]) >= 1 and float(r["seconds"]) > 0
-        assert r["person"] == "1"  # counted from 1, as `predict` and the app's "Person 1" count
-        assert r["mask_inside"] == "" or 0 <= float(r["mask_inside"]) <= 1
-        assert r["verdict"] == states[name].verdict and r["verdict"] in ("good", "doubtful", "bad", "unknown")
-        assert all(r[k] == "" or 0 <= float(r[k]) <= 1 for k in ("agreement", "pck", "mask_iou"))
-    assert rows["nobody.png"]["status"] == "no person" and rows["nobody.png"]["message"]
-    assert rows["notes.png"]["status"] == "error"
+        assert r.status == "done" and r.people >= 1 and r.seconds > 0
+        assert r.person == 1  # counted from 1, as `predict` and the app's "Person 1" count
+        q = r.quality
+        assert q.mask_inside is None or 0 <= q.mask_inside <= 1
+        assert q.verdict == states[name].verdict and q.verdict in ("good", "doubtful", "bad", "unknown")
+        assert all(x is None or 0 <= x <= 1 for x in (q.agreement, q.pck, q.mask_iou))
+    assert rows["nobody.png"].status == "no person" and rows["nobody.png"].message
+    assert rows["notes.png"].status == "error"
     # a second run keeps what is there (resume), as `main.py predict` does, and the table keeps their numbers
     first = _written(out, images, [p.name for p in images].index("synthetic_01.png"))[0]
     stamp = first.stat().st_mtime_ns
     with qtbot.waitSignal(session.finished, timeout=120000):
         session.run_all(out)
     assert session.summary.skipped == 2 and first.stat().st_mtime_ns == stamp
-    again = {Path(r["image"]).name: r for r in read_summary(out / SUMMARY)}
+    again = {Path(r.image).name: r for r in read_summary(out / SUMMARY)}
     assert again["synthetic_01.png"] == rows["synthetic_01.png"]
 
 
@@ -179,12 +182,12 @@ def test_cancel_keeps_what_was_written(qtbot, real_predictor, model_config, imag
         assert not any(f.exists() for f in _written(out, pics, 2))  # the last one never started
         assert s.model.statuses[2].state == NOT_RUN
         table = read_summary(out / SUMMARY)
-        assert [r["image"] for r in table] == [str(p) for p in pics]  # every image, those not run "pending"
-        assert table[0]["status"] == "done" and table[2]["status"] == "pending"
+        assert [r.image for r in table] == [str(p) for p in pics]  # every image, those not run "pending"
+        assert table[0].status == "done" and table[2].status == "pending"
         # the batch's log, flushed row by row, holds what was done and nothing of the images not run
         logged = read_summary(out / RANK_LOGS / APP_LOG)
-        assert [(r["image"], r["status"], r["rank"]) for r in logged] == [
-            (r["image"], "done", "app") for r in table if r["status"] != "pending"]
+        assert [(r.image, r.status, r.rank) for r in logged] == [
+            (r.image, "done", "app") for r in table if r.status != "pending"]
     finally:
         s.shutdown()
 
@@ -254,8 +257,8 @@ def test_run_all_of_every_person_writes_each_person_and_their_scene_and_a_rerun_
     assert status.label == f"2 people · {status.verdict}" and status.verdict != "unknown", status.label
     names = {p.name for p in status.outputs}
     assert {"two_people.obj", "two_people_p2.obj", "two_people_p2.npz", "two_people_scene.glb"} <= names
-    rows = {(r["output"], r["person"], r["status"]) for r in read_summary(out / SUMMARY)}
-    assert {("two_people", "1", "done"), ("two_people_p2", "2", "done")} <= rows, rows
+    rows = {(r.output, r.person, r.status) for r in read_summary(out / SUMMARY)}
+    assert {("two_people", 1, "done"), ("two_people_p2", 2, "done")} <= rows, rows
     person1 = {p.name: p.stat().st_mtime_ns for p in out.glob("two_people[._]*")
                if "_p2" not in p.name and "_scene" not in p.name}
 
@@ -323,13 +326,13 @@ def _run_all(qtbot, session, images, out) -> str:
     return done.args[0]
 
 
-def _rows(out: Path) -> dict[str, dict]:
-    return {Path(r["image"]).name: r for r in read_summary(out / SUMMARY)}
+def _rows(out: Path) -> dict:
+    return {Path(r.image).name: r for r in read_summary(out / SUMMARY)}
 
 
-def _table(out: Path) -> list[tuple[str, str, str, str]]:
+def _table(out: Path) -> list[tuple[int | None, str, str, str]]:
     """summary.csv as (index, image file name, status, rank) rows, in order."""
-    return [(r["index"], Path(r["image"]).name, r["status"], r["rank"]) for r in read_summary(out / SUMMARY)]
+    return [(r.index, Path(r.image).name, r.status, r.rank) for r in read_summary(out / SUMMARY)]
 
 
 def test_the_cli_then_run_all_over_other_images_keeps_both(qtbot, tiny_session, cli, tmp_path, capsys):
@@ -339,15 +342,16 @@ def test_the_cli_then_run_all_over_other_images_keeps_both(qtbot, tiny_session, 
     capsys.readouterr()
     assert "2 written" in _run_all(qtbot, tiny_session, [b, c], out)
     # the app's images in its list order, then the CLI's image (index empty: not in this run)
-    assert _table(out) == [("0", "b.png", "done", "app"), ("1", "c.png", "done", "app"), ("", "a.png", "done", "0")]
+    assert _table(out) == [(0, "b.png", "done", "app"), (1, "c.png", "done", "app"), (None, "a.png", "done", "0")]
     assert sorted(p.name for p in (out / RANK_LOGS).glob("*.csv")) == ["app.csv", "rank0-of-1.csv"]
     rows = _rows(out)
-    assert all(float(r["seconds"]) > 0 and r["verdict"] and r["finished_at"] for r in rows.values())
+    assert all(r.seconds > 0 and r.quality.verdict and r.finished_at for r in rows.values())
     # a Run all over an image the CLI wrote keeps it, and the table keeps the CLI's row with its numbers
     _run_all(qtbot, tiny_session, [a, b], out)
     assert tiny_session.summary.skipped == 2 and tiny_session.summary.done == 0
     again = _rows(out)
-    assert again["a.png"] == {**rows["a.png"], "index": "0"} and again["c.png"] == {**rows["c.png"], "index": ""}
+    assert again["a.png"].to_csv() == {**rows["a.png"].to_csv(), "index": "0"}
+    assert again["c.png"].to_csv() == {**rows["c.png"].to_csv(), "index": ""}
 
 
 def test_run_all_then_the_cli_keeps_the_apps_rows_and_knows_its_outputs(qtbot, tiny_session, cli, tmp_path, capsys):
@@ -356,14 +360,15 @@ def test_run_all_then_the_cli_keeps_the_apps_rows_and_knows_its_outputs(qtbot, t
     _run_all(qtbot, tiny_session, [a, b], out)
     app_rows = _rows(out)
     assert cli(out, c) == 0
-    assert _table(out) == [("0", "c.png", "done", "0"), ("", "a.png", "done", "app"), ("", "b.png", "done", "app")]
-    assert {n: {**r, "index": ""} for n, r in app_rows.items()} == {n: r for n, r in _rows(out).items() if n != "c.png"}
+    assert _table(out) == [(0, "c.png", "done", "0"), (None, "a.png", "done", "app"), (None, "b.png", "done", "app")]
+    assert {n: {**r.to_csv(), "index": ""} for n, r in app_rows.items()} == {
+        n: r.to_csv() for n, r in _rows(out).items() if n != "c.png"}
     # what the app wrote counts as this tool's own outputs: finished, so a rerun skips it without the models
     capsys.readouterr()
     built = len(cli.built)
     assert cli(out, a, c) == 0
     assert "0/2 images done, 2 finished before (skipped)" in capsys.readouterr().out and len(cli.built) == built
-    assert _rows(out)["a.png"] == {**app_rows["a.png"], "index": "0"}
+    assert _rows(out)["a.png"].to_csv() == {**app_rows["a.png"].to_csv(), "index": "0"}
 
 
 def test_run_all_does_not_take_another_images_outputs_for_its_own(qtbot, tiny_session, cli, tmp_path, capsys):
@@ -382,7 +387,7 @@ def test_run_all_does_not_take_another_images_outputs_for_its_own(qtbot, tiny_se
     assert 'tick "Replace results"' in status.message  # (the app's words for the CLI's --overwrite)
     assert all(p.stat().st_mtime_ns == stamps[p.name] for p in out.iterdir() if p.name in stamps and p.name != SUMMARY)
     # x.jpg's refusal, and x.png's row: its fit is what the files hold
-    assert _table(out) == [("0", "x.jpg", "error", "app"), ("", "x.png", "done", "0")], _table(out)
+    assert _table(out) == [(0, "x.jpg", "error", "app"), (None, "x.png", "done", "0")], _table(out)
     from inference.params_prediction import find_photo
 
     assert find_photo(out / "x.npz") == x_png  # (the table's done row names the photo of the files)

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.folder import DONE, ERROR, NOT_RUN, FolderSession
+from app.folder import FolderSession
+from app.image_status import DONE, ERROR, NOT_RUN
 from app.worker import Generation, InFlight
 from inference.predict_outputs import DEFAULT_MESH_FORMATS, SUMMARY, output_paths, read_summary
 from tests.app import support
@@ -56,8 +57,8 @@ def _person_files(out: Path, name: str) -> list[Path]:
     return output_paths(out / name, list(DEFAULT_MESH_FORMATS), people=True)  # (Run all's meshes by default)
 
 
-def _rows(out: Path) -> list[tuple[str, str, str]]:
-    return [(r["output"], r["person"], r["status"]) for r in read_summary(out / SUMMARY)]
+def _rows(out: Path) -> list[tuple[str, int | None, str]]:
+    return [(r.output, r.person, r.status) for r in read_summary(out / SUMMARY)]
 
 
 def test_a_cancel_while_person_2_is_fitted_keeps_person_1_and_the_list_says_so(qtbot, real_predictor, model_config,
@@ -79,7 +80,7 @@ def test_a_cancel_while_person_2_is_fitted_keeps_person_1_and_the_list_says_so(q
         assert all(f.is_file() for f in person1) and not (out / "two_people_p2.npz").exists()
         assert st.state == NOT_RUN and "cancelled after person 1" in st.message, st
         assert set(st.outputs) == set(person1), st.outputs
-        assert _rows(out) == [("two_people", "1", "done")]
+        assert _rows(out) == [("two_people", 1, "done")]
         stamps = {f.name: f.stat().st_mtime_ns for f in person1}
 
         slow.delay = 0
@@ -90,7 +91,7 @@ def test_a_cancel_while_person_2_is_fitted_keeps_person_1_and_the_list_says_so(q
         assert all(f.is_file() for f in _person_files(out, "two_people_p2"))
         assert (out / "two_people_scene.glb").is_file()
         assert {f.name: f.stat().st_mtime_ns for f in person1} == stamps  # person 1 kept
-        assert _rows(out) == [("two_people", "1", "done"), ("two_people_p2", "2", "done")]
+        assert _rows(out) == [("two_people", 1, "done"), ("two_people_p2", 2, "done")]
     finally:
         s.shutdown()
 
@@ -124,7 +125,7 @@ def test_an_interactive_request_while_person_2_is_fitted_loses_nothing_of_what_t
         assert sorted(st.outputs) == sorted([*files, out / "two_people_scene.glb"]), st.outputs
         assert len(st.outputs) == len(set(st.outputs))
         assert (out / "two_people.npz").stat().st_mtime_ns == stamp  # written once, before the request
-        assert _rows(out) == [("two_people", "1", "done"), ("two_people_p2", "2", "done")]
+        assert _rows(out) == [("two_people", 1, "done"), ("two_people_p2", 2, "done")]
     finally:
         s.shutdown()
 
@@ -169,7 +170,7 @@ def test_a_full_disk_stops_the_batch_once(qtbot, tiny, model_config, full_disk, 
         assert s.summary.failed == 1 and not s.summary.done, done.args
         assert s.model.statuses[0].state == ERROR and s.model.statuses[0].message == "stopped: the disk is full"
         assert s.model.statuses[1].state == NOT_RUN
-        assert [r["status"] for r in read_summary(full_disk / SUMMARY)] == ["error", "pending"]
+        assert [r.status for r in read_summary(full_disk / SUMMARY)] == ["error", "pending"]
         # the summary line says why it stopped (it said "0 written, 1 failed" alone: helper-109's sweep, F10)
         assert done.args[0].startswith("stopped: the disk is full (1 image not run): 0 written, 1 failed in ")
     finally:

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.folder import DONE, NOT_RUN, FolderSession
+from app.folder import FolderSession
+from app.image_status import DONE, NOT_RUN
 from app.worker import Generation, GiveWay, InFlight
 from inference.batch_log import APP_LOG, RANK_LOGS
 from inference.errors import Cancelled
@@ -77,7 +78,7 @@ def _noise(folder: Path, n: int) -> list[Path]:
 
 def _logged(out: Path) -> list[tuple[str, str]]:
     """The batch log's rows as (image name, status), in the order they were written."""
-    return [(Path(r["image"]).name, r["status"]) for r in read_summary(out / RANK_LOGS / APP_LOG)]
+    return [(Path(r.image).name, r.status) for r in read_summary(out / RANK_LOGS / APP_LOG)]
 
 
 def test_run_all_gives_way_to_an_interactive_fit_and_then_finishes_every_image(qtbot, app_settings, tiny,
@@ -176,7 +177,7 @@ def test_cancel_ends_a_paused_run_at_once(qtbot, held, tmp_path):
         s.cancel()
     assert time.perf_counter() - t0 < 3 and not s.running and not s.paused
     assert s.summary.cancelled and s.summary.done == 0 and said.args[0].startswith("cancelled: ")
-    assert [r["status"] for r in read_summary(out / SUMMARY)] == ["pending"] * 3
+    assert [r.status for r in read_summary(out / SUMMARY)] == ["pending"] * 3
     in_flight.answered(job)
     qtbot.wait(300)
     assert [st.state for st in s.model.statuses] == [NOT_RUN] * 3  # nothing more ran

@@ -1,4 +1,4 @@
-"""Run all writes the fits made on screen as they are (app.folder.FitsOnHandFirst, Controller.fits_on_hand):
+"""Run all writes the fits made on screen as they are (app.batch_run.FitsOnHandFirst, Controller.fits_on_hand):
 a photo looked at before the batch is not fitted again, unless its file changed since; every person of a photo
 whose people were all fitted on screen is written without a single fit."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.folder import DONE
+from app.image_status import DONE
 from inference.export import load_params
 from tests.app.support import TWO_PEOPLE, detector_ready, factory_for, wait_result, write_png
 from tests.tiny_weights import write_tiny_weights

@@ -104,7 +104,7 @@ def test_the_worker_keeps_a_body_model_whose_file_went_away(tmp_path):
         assert second is not first
         with pytest.raises(BodyModelError):
             _body_model(str(tmp_path / "never_there.npz"))
-    ref = weakref.ref(second)  # none is kept once no Predictor holds it (tests/app/test_heap.py)
+    ref = weakref.ref(second)  # none is kept once no Predictor holds it (tests/app/test_gc_pauses.py)
     del first, second
     assert ref() is None
 

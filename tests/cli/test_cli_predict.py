@@ -178,9 +178,9 @@ def test_a_photo_of_the_same_name_refused_names_the_other_and_the_table_keeps_it
     assert _predict(b / "x.png", "--out", out) == 1
     assert f"{b / 'x.png'}: outputs exist" in capsys.readouterr().out
     rows = read_summary(out / "summary.csv")
-    assert [(r["image"], r["output"], r["status"]) for r in rows] == [(str(b / "x.png"), "x", "error"),
-                                                                      (str(a / "x.png"), "x", "done")]
-    assert f"holding the whole image of {a / 'x.png'})" in rows[0]["message"]
+    assert [(r.image, r.output, r.status) for r in rows] == [(str(b / "x.png"), "x", "error"),
+                                                             (str(a / "x.png"), "x", "done")]
+    assert f"holding the whole image of {a / 'x.png'})" in rows[0].message
 
 
 def test_param_files_carry_the_photo_camera(tmp_path, capsys, cached_predictor):
@@ -305,7 +305,7 @@ def test_full_disk_stops_with_a_summary_and_no_partial_files(tmp_path, capsys, c
         from inference.predict_outputs import read_summary
 
         rows = read_summary(out / "summary.csv")
-        assert [r["status"] for r in rows] == ["error", "pending"] and "the disk is full" in rows[0]["message"]
+        assert [r.status for r in rows] == ["error", "pending"] and "the disk is full" in rows[0].message
     finally:
         _umount(out)
 
@@ -328,7 +328,7 @@ def test_a_parameter_file_cut_short_is_predicted_again_not_counted_as_finished(t
     assert f"note: {SAMPLES / 'synthetic_01.png'}: cannot read parameters from {npz}: " in text, text
     assert "the image is predicted again" in text and "1/1 images done" in text and "finished before" not in text
     assert (out / "synthetic_01.obj").is_file() and load_params(npz).pose.shape == (72,)
-    assert [r["status"] for r in read_summary(out / "summary.csv")] == ["done"]
+    assert [r.status for r in read_summary(out / "summary.csv")] == ["done"]
 
 
 def test_a_mesh_that_cannot_be_made_from_the_parameter_file_fails_the_image(tmp_path, capsys, cached_predictor):
@@ -345,7 +345,7 @@ def test_a_mesh_that_cannot_be_made_from_the_parameter_file_fails_the_image(tmp_
     assert f"error: {SAMPLES / 'synthetic_01.png'}: no synthetic_01.ply (" in said.out, said.out
     assert "finished before" not in said.out and "0/1 images done" in said.out
     rows = read_summary(out / "summary.csv")
-    assert [r["status"] for r in rows] == ["error"] and rows[0]["message"].startswith("no synthetic_01.ply (")
+    assert [r.status for r in rows] == ["error"] and rows[0].message.startswith("no synthetic_01.ply (")
 
 
 def test_damaged_jpeg_is_reported(tmp_path, capsys, cached_predictor):
@@ -404,9 +404,9 @@ def test_summary_sorts_failures_by_their_class(tmp_path, cached_predictor, capsy
     (d / "notes.png").write_text("not an image")
     out = tmp_path / "out"
     assert _predict(d, "--out", out) == 1
-    rows = {Path(r["image"]).name: r for r in read_summary(out / "summary.csv")}
-    assert rows["nobody.png"]["status"] == "no person" and rows["nobody.png"]["message"].startswith("no person")
-    assert rows["notes.png"]["status"] == "error"
+    rows = {Path(r.image).name: r for r in read_summary(out / "summary.csv")}
+    assert rows["nobody.png"].status == "no person" and rows["nobody.png"].message.startswith("no person")
+    assert rows["notes.png"].status == "error"
     assert "--detect off fits" not in capsys.readouterr().out  # it was off
     assert main(["predict", str(d / "nobody.png"), "--out", str(tmp_path / "out2")]) == 1
     assert "1 with no person found" in capsys.readouterr().out
@@ -453,8 +453,8 @@ def test_sigterm_leaves_no_temporary_or_partial_files(tmp_path):
     from inference.predict_outputs import read_summary
 
     rows = read_summary(out / "summary.csv")
-    assert [r["output"] for r in rows] == [f"img{k:02d}" for k in range(12)]
-    assert [r["output"] for r in rows if r["status"] == "done"] == complete, text
+    assert [r.output for r in rows] == [f"img{k:02d}" for k in range(12)]
+    assert [r.output for r in rows if r.status == "done"] == complete, text
 
 
 def test_export_of_a_predicted_file_keeps_its_photo_camera(tmp_path, capsys, cached_predictor):

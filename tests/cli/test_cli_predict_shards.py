@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -20,7 +21,7 @@ from cli.main import main
 from cli.predict_batch import RankLog, Shard, ShardError, parse_shard
 from inference.batch_log import COLUMNS, RANK_LOGS, merge_rows, read_logs
 from inference.paths import RESOURCES
-from inference.predict_outputs import SUMMARY, output_stems
+from inference.predict_outputs import SUMMARY, QualityCells, SummaryRow, output_stems
 from tests.tiny_weights import write_tiny_weights
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,21 +165,21 @@ def test_merge_summary_alone_and_the_newest_result_wins(tmp_path, capsys, loads)
     assert [r["status"] for r in _summary(out)] == ["done", "pending", "pending"]
 
     stems = output_stems(images)
-    base = {"image": str(images[1]), "output": stems[1], "message": ""}
-    rows = [{**base, "status": "error", "finished_at": "2024-01-01T00:00:00"},
-            {**base, "status": "done", "finished_at": "2024-01-02T00:00:00", "pck": "0.9"},
-            {**base, "status": "skipped", "finished_at": "2024-01-03T00:00:00"},
-            {**base, "output": stems[1] + "_p2", "status": "done", "finished_at": "2024-01-01T00:00:00"},
-            {"image": str(images[2]), "output": stems[2], "status": "error", "finished_at": "1"},
-            {"image": str(images[2]), "output": stems[2], "status": "skipped", "finished_at": "2"}]
+    base = SummaryRow(image=str(images[1]), output=stems[1], status="error")
+    rows = [replace(base, status="error", finished_at="2024-01-01T00:00:00"),
+            replace(base, status="done", finished_at="2024-01-02T00:00:00", quality=QualityCells(pck=0.9)),
+            replace(base, status="skipped", finished_at="2024-01-03T00:00:00"),
+            replace(base, output=stems[1] + "_p2", status="done", finished_at="2024-01-01T00:00:00"),
+            SummaryRow(image=str(images[2]), output=stems[2], status="error", finished_at="1"),
+            SummaryRow(image=str(images[2]), output=stems[2], status="skipped", finished_at="2")]
     merged = merge_rows(images, stems, rows)
-    assert [(r["output"], r["status"]) for r in merged] == [
+    assert [(r.output, r.status) for r in merged] == [
         (stems[0], "pending"), (stems[1], "done"), (stems[1] + "_p2", "done"), (stems[2], "skipped")]
-    assert merged[1]["pck"] == "0.9"
+    assert merged[1].quality.pck == 0.9
     # a failed attempt between the run that wrote the files and a skip (a --person 2 run whose outputs were in
     # the way): the skip still means that run's files, and its row with the numbers is kept
-    rows.insert(2, {**base, "status": "error", "message": "outputs exist", "finished_at": "2024-01-02T12:00:00"})
-    assert merge_rows(images, stems, rows)[1]["pck"] == "0.9"
+    rows.insert(2, replace(base, status="error", message="outputs exist", finished_at="2024-01-02T12:00:00"))
+    assert merge_rows(images, stems, rows)[1].quality.pck == 0.9
 
 
 def test_a_log_an_earlier_release_began_is_left_as_it_is_and_read_counting_from_1(tmp_path):
@@ -192,14 +193,19 @@ def test_a_log_an_earlier_release_began_is_left_as_it_is_and_read_counting_from_
                                                    "rank": "0"}.get(c, "") for c in old) + "\n"
     log.write_text(old_text)
     rank_log = RankLog(tmp_path, Shard(0, 1))
-    rank_log.write(image="b.jpg", output="b", status="done", pck="0.7", mask_iou="0.6", mask_inside="0.9",
+    rank_log.write(image="b.jpg", output="b", status="done", quality=QualityCells(pck=0.7, mask_iou=0.6,
+                                                                                  mask_inside=0.9),
                    seconds=1.5, person=2)
     rank_log.close()
     assert log.read_text() == old_text and rank_log.path.name == "rank0-of-1-2.csv"
-    rows = {r["output"]: r for r in read_logs(tmp_path)}
-    assert (rows["a"]["pck"], rows["a"]["status"], rows["a"]["person"]) == ("0.5", "done", "1")
-    assert (rows["b"]["pck"], rows["b"]["mask_iou"], rows["b"]["mask_inside"], rows["b"]["seconds"],
-            rows["b"]["rank"], rows["b"]["person"]) == ("0.7", "0.6", "0.9", "1.500", "0", "2")
+    rows = {r.output: r for r in read_logs(tmp_path)}
+    assert (rows["a"].quality.pck, rows["a"].status, rows["a"].person) == (0.5, "done", 1)
+    b = rows["b"]
+    assert (b.quality.pck, b.quality.mask_iou, b.quality.mask_inside, b.seconds, b.rank, b.person) == (
+        0.7, 0.6, 0.9, 1.5, "0", 2)
+    with open(rank_log.path, newline="") as fh:  # as the table writes them: 3 decimals
+        cells = list(csv.DictReader(fh))[0]
+    assert (cells["pck"], cells["seconds"], cells["person"]) == ("0.700", "1.500", "2")
     again = RankLog(tmp_path, Shard(0, 1))  # the next run goes on in the new log
     again.close()
     assert again.path == rank_log.path
@@ -218,7 +224,7 @@ def test_two_plain_runs_into_one_folder_at_once_log_to_two_files(tmp_path):
         first.close()
         second.close()
     rows = read_logs(tmp_path)
-    assert sorted(r["output"] for r in rows) == ["a", "b"] and all(r["status"] == "done" for r in rows)
+    assert sorted(r.output for r in rows) == ["a", "b"] and all(r.status == "done" for r in rows)
     again = RankLog(tmp_path, Shard(0, 1))  # one run later: the first log again
     again.close()
     assert again.path.name == "rank0-of-1.csv"

@@ -16,7 +16,7 @@ import pytest
 import inference.pipeline as pipeline_module
 from cli.main import main
 from inference.folder_predict import RunCounts
-from inference.predict_outputs import SUMMARY
+from inference.predict_outputs import SUMMARY, SummaryRow
 
 ROOT = Path(__file__).resolve().parents[2]
 PHOTO = ROOT / "resources" / "photos" / "grace_hopper.jpg"
@@ -52,7 +52,7 @@ def _predict(*argv) -> int:
     return main(["predict", *map(str, argv), "--detect", "off", "--device", "cpu", "--mesh-formats", "obj"])
 
 
-def _summary(out: Path) -> list[dict]:
+def _summary(out: Path) -> list[SummaryRow]:
     from inference.predict_outputs import read_summary
 
     return read_summary(out / SUMMARY)
@@ -142,7 +142,7 @@ def test_two_torchrun_ranks_through_the_command_with_torchs_own_store(tmp_path, 
     assert json.loads(error_file.read_text())["message"]["message"] == (
         f"1 of 4 images failed (every rank finished; {out / SUMMARY} says which and why)")
     assert f"all 2 ranks finished: 3/4 images done, 1 failed (see {out / SUMMARY}; exit status 1)" in said
-    assert [r["status"] for r in _summary(out)] == ["done", "done", "done", "error"]
+    assert [r.status for r in _summary(out)] == ["done", "done", "done", "error"]
 
 
 # ------------------------------------------------------------------ 118-5: a file name that is not UTF-8
@@ -162,8 +162,8 @@ def test_a_photo_whose_name_is_not_utf8_is_predicted_and_the_batch_goes_on(tmp_p
     captured = capsys.readouterr()
     assert "Traceback" not in captured.out + captured.err and "3/3 images done" in captured.out
     rows = _summary(out)
-    assert [(r["output"], r["status"]) for r in rows] == [("a", "done"), (latin, "done"), ("z", "done")]
-    assert rows[1]["image"] == str((src / f"{latin}.png").absolute())
+    assert [(r.output, r.status) for r in rows] == [("a", "done"), (latin, "done"), ("z", "done")]
+    assert rows[1].image == str((src / f"{latin}.png").absolute())
     assert (out / f"{latin}.obj").is_file() and (out / f"{latin}_parts.png").is_file()
     with open(out / SUMMARY, "rb") as fh:
         assert b"caf\xe9.png" in fh.read()  # the name's own bytes
@@ -181,7 +181,7 @@ def test_text_with_a_name_that_is_not_utf8_is_written_and_read_back(tmp_path):
     log = BatchLog(tmp_path, "rank0-of-1.csv")
     log.write(image=tmp_path / name, output="caf", status="done")
     log.close()
-    assert read_logs(tmp_path)[0]["image"] == str(tmp_path / name)
+    assert read_logs(tmp_path)[0].image == str(tmp_path / name)
 
 
 # ------------------------------------------------------------------ 115-F4: the same file twice

@@ -3,8 +3,10 @@ earlier release wrote without a log. The CLI's use of it (ranks, resume, --overw
 tests/cli/test_cli_predict_shards.py, the app's in tests/app/test_folder.py."""
 from __future__ import annotations
 
+import csv
 import errno
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,7 +29,14 @@ from inference.batch_log import (
     read_logs,
     written_logged,
 )
-from inference.predict_outputs import SUMMARY, SUMMARY_COLUMNS, read_summary, write_summary
+from inference.predict_outputs import (
+    SUMMARY,
+    SUMMARY_COLUMNS,
+    QualityCells,
+    SummaryRow,
+    read_summary,
+    write_summary,
+)
 
 
 def _done(out: Path, log: BatchLog, image: str, output: str, **extra) -> None:
@@ -49,10 +58,10 @@ def test_exclusive_logs_never_share_a_file(tmp_path):
         rank.write(image="c.png", output="c", status="no person")
     finally:
         first.close(), second.close(), rank.close()
-    rows = {r["output"]: r for r in read_logs(tmp_path)}
-    assert {o: (r["status"], r["rank"]) for o, r in rows.items()} == {
+    rows = {r.output: r for r in read_logs(tmp_path)}
+    assert {o: (r.status, r.rank) for o, r in rows.items()} == {
         "a": ("done", "app"), "b": ("error", "app"), "c": ("no person", "0")}
-    assert all(r["finished_at"] for r in rows.values())
+    assert all(r.finished_at for r in rows.values())
     again = BatchLog(tmp_path, APP_LOG, rank="app", exclusive=True)
     again.close()
     assert again.path == first.path
@@ -87,15 +96,15 @@ def test_the_merge_keeps_every_writers_rows(tmp_path):
     (pending where nobody logged one), then the other writers' outputs (index empty)."""
     out = tmp_path
     rank, app = BatchLog(out, "rank0-of-1.csv", rank=0), BatchLog(out, APP_LOG, rank="app", exclusive=True)
-    _done(out, rank, "in/a.png", "a", pck="0.5")
-    _done(out, app, "in/b.png", "b", pck="0.7")
+    _done(out, rank, "in/a.png", "a", quality=QualityCells(pck=0.5))
+    _done(out, app, "in/b.png", "b", quality=QualityCells(pck=0.7))
     app.write(image="in/a.png", output="a", status="skipped", message="outputs exist", people=1)
     rank.close(), app.close()
     images = [Path("in/c.png"), Path("in/a.png")]
     table = read_summary(merge_summary(out, images, ["c", "a"]))
-    assert [(r["index"], r["output"], r["status"], r["rank"]) for r in table] == [
-        ("0", "c", "pending", ""), ("1", "a", "done", "0"), ("", "b", "done", "app")]
-    assert table[1]["pck"] == "0.5" and table[2]["pck"] == "0.7"  # a skip keeps the row that wrote the files
+    assert [(r.index, r.output, r.status, r.rank) for r in table] == [
+        (0, "c", "pending", ""), (1, "a", "done", "0"), (None, "b", "done", "app")]
+    assert table[1].quality.pck == 0.5 and table[2].quality.pck == 0.7  # a skip keeps the row that wrote the files
     assert written_logged(out) == {"a": ("a.png", "1", str(Path("in/a.png").absolute())),
                                    "b": ("b.png", "1", str(Path("in/b.png").absolute()))}
     assert people_logged(out) == {"a": 1, "b": 1}
@@ -108,10 +117,10 @@ def test_a_table_without_a_log_is_adopted(tmp_path):
     out = tmp_path
     old = tuple(c for c in SUMMARY_COLUMNS if c != "mask_inside")
     write_summary(out / SUMMARY, [
-        {"index": 0, "image": "/photos/a.png", "output": "a", "status": "done", "person": 0, "people": 2,
-         "pck": "0.8"},
-        {"index": 1, "image": "/photos/b.png", "output": "b", "status": "done", "person": 0, "people": 1},
-        {"index": 2, "image": "/photos/c.png", "output": "c", "status": "pending"}], old)
+        SummaryRow(index=0, image="/photos/a.png", output="a", status="done", person=0, people=2,
+                   quality=QualityCells(pck=0.8)),
+        SummaryRow(index=1, image="/photos/b.png", output="b", status="done", person=0, people=1),
+        SummaryRow(index=2, image="/photos/c.png", output="c", status="pending")], old)
     rank = BatchLog(out, "rank0-of-1.csv", rank=0)
     _done(out, rank, "/photos/b.png", "b")
     rank.close()
@@ -119,14 +128,45 @@ def test_a_table_without_a_log_is_adopted(tmp_path):
     log = BatchLog(out, APP_LOG, rank="app", exclusive=True)
     assert adopt_table(out, log) == 1
     log.close()
-    adopted = [r for r in read_logs(out) if r["rank"] == "app"]
-    assert [(r["output"], r["person"], r["pck"], r["finished_at"]) for r in adopted] == [("a", "1", "0.8", "")]
+    adopted = [r for r in read_logs(out) if r.rank == "app"]
+    assert [(r.output, r.person, r.quality.pck, r.finished_at) for r in adopted] == [("a", 1, 0.8, "")]
     assert written_logged(out)["a"] == ("a.png", "1", "/photos/a.png") and people_logged(out)["a"] == 2
     table = read_summary(merge_summary(out, [Path("/photos/d.png")], ["d"]))
-    assert [r["output"] for r in table] == ["d", "a", "b"]
+    assert [r.output for r in table] == ["d", "a", "b"]
     log = BatchLog(out, APP_LOG, rank="app", exclusive=True)
     assert adopt_table(out, log) == 0  # the merged table's rows are all known now
     log.close()
+
+
+def test_a_row_reads_back_as_it_was_written(tmp_path):
+    """A logged row read back (`SummaryRow.from_csv`) gives the same cells again (`to_csv`): the merged table is the
+    logs' text, numbers with 3 decimals, an empty cell for what is not known."""
+    log = BatchLog(tmp_path, "rank0-of-1.csv", rank=3)
+    log.write(index=2, image="in/a.png", output="a_p2", status="done", message='a "quoted", note', person=2,
+              people=2, seconds=1.23456, quality=QualityCells("good", 0.5, 1.0, None, 0.98765))
+    log.write(output="b", status="no person", quality=QualityCells("unknown (ValueError)"))
+    log.close()
+    with open(log.path, newline="", encoding="utf-8") as fh:
+        cells = list(csv.DictReader(fh))
+    rows = read_logs(tmp_path)
+    assert [r.to_csv() for r in rows] == cells and [SummaryRow.from_csv(c) for c in cells] == rows
+    assert (cells[0]["seconds"], cells[0]["agreement"], cells[0]["mask_iou"], cells[0]["mask_inside"]) == (
+        "1.235", "0.500", "", "0.988")
+    assert (rows[0].index, rows[0].person, rows[0].people, rows[0].rank) == (2, 2, 2, "3")
+    assert (rows[1].index, rows[1].image, rows[1].person, rows[1].seconds) == (None, "", None, None)
+
+
+def test_a_table_an_earlier_release_wrote_reads_people_from_1(tmp_path):
+    """A table or log without the mask_inside column counted people from 0: read back from 1; a person cell that is
+    not a whole number in ASCII digits reads as empty."""
+    old = [c for c in SUMMARY_COLUMNS if c != "mask_inside"]
+    (tmp_path / SUMMARY).write_text(",".join(old) + "\n" + "".join(
+        ",".join({"output": o, "status": "done", "person": k}.get(c, "") for c in old) + "\n"
+        for o, k in (("a", "0"), ("a_p2", "1"), ("b", ""), ("c", "\u00b2"))), encoding="utf-8")
+    assert [(r.output, r.person) for r in read_summary(tmp_path / SUMMARY)] == [
+        ("a", 1), ("a_p2", 2), ("b", None), ("c", None)]
+    write_summary(tmp_path / SUMMARY, [SummaryRow(output="a", status="done", person=1)])  # today's columns
+    assert [r.person for r in read_summary(tmp_path / SUMMARY)] == [1]
 
 
 @pytest.mark.parametrize("held, image, person, ok", [
@@ -186,8 +226,8 @@ def test_a_person_added_later_counts_for_the_image(tmp_path):
     counts = people_logged(out)
     assert counts["a"] == 3 and counts["b"] == 1 and counts["b_p2"] == 5
     table = read_summary(merge_summary(out, [Path("in/a.png"), Path("in/b.png")], ["a", "b"]))
-    assert [(r["output"], r["person"], r["people"]) for r in table if r["image"].endswith("a.png")] == [
-        ("a", "1", "3"), ("a_p2", "2", "3"), ("a_p3", "3", "3")]
+    assert [(r.output, r.person, r.people) for r in table if r.image.endswith("a.png")] == [
+        ("a", 1, 3), ("a_p2", 2, 3), ("a_p3", 3, 3)]
 
 
 def test_a_boxed_person_stays_counted_through_later_runs(tmp_path):
@@ -218,11 +258,11 @@ def test_a_boxed_person_stays_counted_through_later_runs(tmp_path):
     assert boxed_logged(out) == {"a_p4": "--box 128 72 222.5 347"}
     assert people_logged(out)["a"] == 4
     table = read_summary(merge_summary(out, [Path("in/a.png"), Path("in/b.png")], ["a", "b"]))
-    assert [(r["output"], r["status"], r["person"]) for r in table] == [
-        ("a", "done", "1"), ("a_p2", "done", "2"), ("a_p3", "done", "3"), ("a_p4", "done", "4"),
-        ("b", "no person", "")]
+    assert [(r.output, r.status, r.person) for r in table] == [
+        ("a", "done", 1), ("a_p2", "done", 2), ("a_p3", "done", 3), ("a_p4", "done", 4),
+        ("b", "no person", None)]
     other = read_summary(merge_summary(out, [Path("in/c.png")], ["c"]))  # another photo: a's people as they are
-    assert [r["output"] for r in other] == ["c", "a", "a_p2", "a_p3", "a_p4", "b"]
+    assert [r.output for r in other] == ["c", "a", "a_p2", "a_p3", "a_p4", "b"]
     # a rerun that found two people: its own row lowers the count, person 3's files were removed, the boxed stays
     (out / "a_p3.npz").unlink()
     log = BatchLog(out, "rank0-of-1.csv", rank=0)
@@ -230,7 +270,7 @@ def test_a_boxed_person_stays_counted_through_later_runs(tmp_path):
     log.close()
     assert people_logged(out)["a"] == 4
     table = read_summary(merge_summary(out, [Path("in/a.png")], ["a"]))
-    assert [r["output"] for r in table] == ["a", "a_p2", "a_p4", "b"]
+    assert [r.output for r in table] == ["a", "a_p2", "a_p4", "b"]
     (out / "a_p4.npz").unlink()  # the user deleted the boxed person
     assert people_logged(out)["a"] == 2
 
@@ -249,7 +289,7 @@ def test_the_search_count_and_the_count_with_boxed_people(tmp_path):
     rank.close()
     assert people_logged(out) == {"a": 2, "a_p2": 1} and people_logged(out, boxed_too=False)["a"] == 1
     table = read_summary(merge_summary(out, [Path("in/a.png")], ["a"]))
-    assert [(r["output"], r["people"]) for r in table] == [("a", "2"), ("a_p2", "2")]
+    assert [(r.output, r.people) for r in table] == [("a", 2), ("a_p2", 2)]
     (out / "a_p2.npz").unlink()
     log = BatchLog(out, "rank0-of-1.csv", rank=0)
     log.write(image="in/a.png", output="a", status="skipped", message="outputs exist",
@@ -257,7 +297,7 @@ def test_the_search_count_and_the_count_with_boxed_people(tmp_path):
     log.close()
     assert people_logged(out)["a"] == 1
     table = read_summary(merge_summary(out, [Path("in/a.png")], ["a"]))
-    assert [(r["output"], r["people"]) for r in table] == [("a", "1")]
+    assert [(r.output, r.people) for r in table] == [("a", 1)]
 
 
 def test_a_failed_box_does_not_make_an_output_newer(tmp_path):
@@ -273,8 +313,7 @@ def test_a_failed_box_does_not_make_an_output_newer(tmp_path):
     rank.close()
     assert people_logged(out)["a"] == 1
     table = read_summary(merge_summary(out, [Path("in/c.png")], ["c"]))
-    assert [(Path(r["image"]).name, r["output"], r["people"]) for r in table if r["output"] == "a"] == [
-        ("a.png", "a", "1")]
+    assert [(Path(r.image).name, r.output, r.people) for r in table if r.output == "a"] == [("a.png", "a", 1)]
 
 
 def test_box_notes_and_person_numbers_read_back():
@@ -305,30 +344,29 @@ def test_a_deleted_boxed_person_leaves_a_gap_the_table_does_not_count(tmp_path):
     (out / "a_p2.npz").unlink()
     assert people_logged(out)["a"] == 3 and people_logged(out, boxed_too=False)["a"] == 1
     table = read_summary(merge_summary(out, [Path("in/a.png")], ["a"]))
-    assert [(r["output"], r["people"]) for r in table] == [("a", "2"), ("a_p3", "2")]
+    assert [(r.output, r.people) for r in table] == [("a", 2), ("a_p3", 2)]
 
 
 def test_an_input_logged_only_for_its_second_person_is_not_pending():
     """A --box or --person 2 run writes NAME_p2 alone: its input has a row for that person and no 'pending'
     row for NAME, which no run was asked to write."""
     images = [Path("in/a.png"), Path("in/b.png")]
-    rows = [{"image": "in/a.png", "output": "a_p2", "status": "done", "finished_at": "1", "message": ""}]
+    rows = [SummaryRow(image="in/a.png", output="a_p2", status="done", finished_at="1")]
     merged = merge_rows(images, ["a", "b"], rows)
-    assert [(r["index"], r["output"], r["status"]) for r in merged] == [(0, "a_p2", "done"), (1, "b", "pending")]
+    assert [(r.index, r.output, r.status) for r in merged] == [(0, "a_p2", "done"), (1, "b", "pending")]
 
 
 def test_an_input_refused_a_name_another_photo_holds_keeps_that_photos_row():
     """x.jpg refused the output name x, whose files hold x.png's fit: the table has x.jpg's refusal and x.png's
     row (before, x.png's row was dropped as the name was x.jpg's in this run); once x.jpg writes x, its row alone."""
     images = [Path("in/x.jpg")]
-    rows = [{"image": "in/x.png", "output": "x", "status": "done", "finished_at": "1", "message": ""},
-            {"image": "in/x.jpg", "output": "x", "status": "error", "finished_at": "2", "message": "holds x.png"}]
+    rows = [SummaryRow(image="in/x.png", output="x", status="done", finished_at="1"),
+            SummaryRow(image="in/x.jpg", output="x", status="error", finished_at="2", message="holds x.png")]
     merged = merge_rows(images, ["x"], rows)
-    assert [(r["index"], r["image"], r["status"]) for r in merged] == [(0, "in/x.jpg", "error"),
-                                                                      ("", "in/x.png", "done")]
-    rows.append({"image": "in/x.jpg", "output": "x", "status": "done", "finished_at": "3", "message": ""})
+    assert [(r.index, r.image, r.status) for r in merged] == [(0, "in/x.jpg", "error"), (None, "in/x.png", "done")]
+    rows.append(SummaryRow(image="in/x.jpg", output="x", status="done", finished_at="3"))
     merged = merge_rows(images, ["x"], rows)
-    assert [(r["index"], r["image"], r["status"]) for r in merged] == [(0, "in/x.jpg", "done")]
+    assert [(r.index, r.image, r.status) for r in merged] == [(0, "in/x.jpg", "done")]
 
 
 def test_the_fit_of_another_photo_of_the_same_name_stays_in_the_table(tmp_path):
@@ -339,12 +377,12 @@ def test_the_fit_of_another_photo_of_the_same_name_stays_in_the_table(tmp_path):
     for p in (a, b):
         p.parent.mkdir()
         p.write_bytes(p.parent.name.encode())
-    rows = [{"image": str(a), "output": "x", "status": "done", "finished_at": "1", "message": ""},
-            {"image": str(b), "output": "x", "status": "error", "finished_at": "2", "message": "holds a/x.jpg"}]
+    rows = [SummaryRow(image=str(a), output="x", status="done", finished_at="1"),
+            SummaryRow(image=str(b), output="x", status="error", finished_at="2", message="holds a/x.jpg")]
     merged = merge_rows([b], ["x"], rows)
-    assert [(r["index"], r["image"], r["status"]) for r in merged] == [(0, str(b), "error"), ("", str(a), "done")]
-    rows.append({"image": str(b), "output": "x_jpg", "status": "done", "finished_at": "3", "message": ""})
+    assert [(r.index, r.image, r.status) for r in merged] == [(0, str(b), "error"), (None, str(a), "done")]
+    rows.append(SummaryRow(image=str(b), output="x_jpg", status="done", finished_at="3"))
     merged = merge_rows([a, b], ["x", "x_jpg"], rows)
-    assert [(r["index"], r["output"], r["status"]) for r in merged] == [(0, "x", "done"), (1, "x_jpg", "done")]
-    moved = [{**rows[0], "image": str(tmp_path / "gone" / "x.jpg")}]
-    assert [r["status"] for r in merge_rows([b], ["x"], moved)] == ["done"]
+    assert [(r.index, r.output, r.status) for r in merged] == [(0, "x", "done"), (1, "x_jpg", "done")]
+    moved = [replace(rows[0], image=str(tmp_path / "gone" / "x.jpg"))]
+    assert [r.status for r in merge_rows([b], ["x"], moved)] == ["done"]

@@ -24,14 +24,14 @@ def test_a_photo_named_like_person_1_shows_its_people_when_another_photo_runs(tm
     _rows(tmp_path, "in/team_p1.jpg", "team_p1", 3, all_people=False)
     assert people_logged(tmp_path)["team_p1"] == 3
     mine = read_summary(merge_summary(tmp_path, [Path("in/team_p1.jpg")], ["team_p1"]))
-    assert [(r["output"], r["people"]) for r in mine] == [("team_p1", "3")]  # as an input: right
+    assert [(r.output, r.people) for r in mine] == [("team_p1", 3)]  # as an input: right
     other = read_summary(merge_summary(tmp_path, [Path("in/other.jpg")], ["other"]))
-    assert [(r["output"], r["people"]) for r in other if r["output"] != "other"] == [("team_p1", "3")]
+    assert [(r.output, r.people) for r in other if r.output != "other"] == [("team_p1", 3)]
 
 
 def test_all_people_rows_of_a_photo_named_like_person_1_agree(tmp_path):
     """team_p1.jpg with --all-people (3 people): as another image's rows, every row should say 3."""
     _rows(tmp_path, "in/team_p1.jpg", "team_p1", 3, all_people=True)
     other = read_summary(merge_summary(tmp_path, [Path("in/other.jpg")], ["other"]))
-    assert [(r["output"], r["people"]) for r in other if r["output"] != "other"] == [
-        ("team_p1", "3"), ("team_p1_p2", "3"), ("team_p1_p3", "3")]
+    assert [(r.output, r.people) for r in other if r.output != "other"] == [
+        ("team_p1", 3), ("team_p1_p2", 3), ("team_p1_p3", 3)]

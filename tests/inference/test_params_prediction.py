@@ -15,7 +15,7 @@ from inference.params_prediction import (
     place,
 )
 from inference.photo_camera import photo_camera
-from inference.predict_outputs import SUMMARY, summary_row, write_summary
+from inference.predict_outputs import SUMMARY, SummaryRow, write_summary
 from inference.types import BodyParams, Camera, Crop
 
 
@@ -43,8 +43,8 @@ def test_photo_candidates(tmp_path):
     photos = tmp_path / "photos"
     photos.mkdir()
     (photos / "shot.JPG").write_bytes(b"x")
-    write_summary(tmp_path / SUMMARY, [summary_row(index=0, image=str(photos / "shot.JPG"), output="shot",
-                                                   status="done")])
+    write_summary(tmp_path / SUMMARY, [SummaryRow(index=0, image=str(photos / "shot.JPG"), output="shot",
+                                                  status="done")])
     assert find_photo(tmp_path / "shot.npz") == photos / "shot.JPG"
     (tmp_path / "shot.png").write_bytes(b"x")
     assert find_photo(tmp_path / "shot_body.pkl") == photos / "shot.JPG"  # what the summary says comes first

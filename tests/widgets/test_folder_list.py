@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from app.folder import DONE, ERROR, NO_PERSON, NOT_RUN
+from app.image_status import DONE, ERROR, NO_PERSON, NOT_RUN
 from tests.app.support import SAMPLES, TWO_PEOPLE, detector_ready, grey_image, write_png
 from tests.widgets.test_main_window import drop, grab
 from widgets.folder_list import status_color

@@ -271,7 +271,7 @@ def test_folder_thumbnails_are_decoded_at_the_device_pixel_ratio(tmp_path):
     """F11: the folder list's 72 px thumbnails were stretched to 144 device px at 200 %."""
     from PIL import Image
 
-    from app.folder import THUMB_SIDE, thumbnail
+    from app.thumbnails import THUMB_SIDE, thumbnail
 
     path = tmp_path / "photo.png"
     Image.fromarray(np.random.default_rng(1).integers(0, 255, (400, 600, 3), np.uint8)).save(path)

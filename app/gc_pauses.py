@@ -8,7 +8,7 @@ the stalls). The app process moves the objects it keeps for its lifetime (module
 body model, the networks, the renderer) out of the collector's reach with gc.freeze() once they are loaded;
 full collections then walk only what was made since. Frozen objects are still freed by reference counting;
 only reference cycles among them would stay, and the long-lived objects form none that matter (a dropped
-Predictor is freed: tests/app/test_heap.py).
+Predictor is freed: tests/app/test_gc_pauses.py).
 
 Freezing is the application's choice: `enable()` (cli/cmd_gui.py, scripts/bench_app.py) turns `settle()` on;
 elsewhere (tests, library use) settle() does nothing, so garbage alive at the moment is never pinned."""

@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from fetch_people_photos import FILES, WHEELS, sha256_of, video_frames  # noqa: E402
 
+from inference.camera import GL_FROM_CV  # noqa: E402
 from inference.keypoint_maps import MIRROR_KEYPOINTS  # noqa: E402
 
 VERSION, VIDEOS = WHEELS["pose2sim"][0], WHEELS["pose2sim"][1]
@@ -55,10 +56,10 @@ CALIBRATION_SHA256 = "fd90e4bbae3278ef1dc0cdd42a34ee06bf88286f628a02c00a29407aa3
 CAMERAS = ("cam01", "cam02", "cam03", "cam04")
 # Qualisys stores image coordinates in 1/64 pixel
 QCA_SUBPIXELS = 64.0
-# Qualisys's camera frame to OpenCV's (x right, y down, z forward): its cameras look down their -z with y up.
-# Chosen by the reprojection of the triangulated keypoints: median 12-20 px per camera this way, 80-320 px for
-# the other readings of the transform (its rotation or its transpose, each with the three other axis flips).
-QCA_TO_OPENCV = np.diag([1.0, -1.0, -1.0])
+# Qualisys's camera frame is OpenGL's (its cameras look down their -z with y up): turned into OpenCV's (x right,
+# y down, z forward) by GL_FROM_CV, its own inverse. Chosen by the reprojection of the triangulated keypoints:
+# median 12-20 px per camera this way, 80-320 px for the other readings of the transform (its rotation or its
+# transpose, each with the three other axis flips).
 MIN_VISIBILITY = 0.5  # a view's keypoint below this does not vote in the triangulation
 # A view whose reprojection misses its keypoint by more than this (pixels) is dropped from that joint's
 # triangulation (worst first, while two views remain): a keypoint on the wrong limb, a limb hidden in that view
@@ -109,7 +110,7 @@ def read_qca(text: str) -> list[CalibratedCamera]:
         t, i = tr.attrib, it.attrib
         rot = np.array([[float(t[f"r{a}{b}"]) for b in "123"] for a in "123"])
         centre = np.array([float(t[k]) for k in "xyz"]) / 1000.0
-        R = QCA_TO_OPENCV @ rot
+        R = GL_FROM_CV @ rot  # (OpenCV from Qualisys's OpenGL-like frame: GL_FROM_CV is its own inverse)
         fov = cam.find("fov_video")
         left, top = (0.0, 0.0) if fov is None else (float(fov.get("left", 0)), float(fov.get("top", 0)))
         K = np.array([[float(i["focalLengthU"]) / QCA_SUBPIXELS, 0.0, float(i["centerPointU"]) / QCA_SUBPIXELS - left],
@@ -266,23 +267,26 @@ def torso_errors(fitted: np.ndarray, reference: np.ndarray) -> tuple[float, floa
 def _picture(paths: list[Path], people: list, reference: np.ndarray, cameras: list[CalibratedCamera],
              meshes: list) -> np.ndarray:
     """Top row: the four views (each 480 px tall) with the detector's limb keypoints (green) and the reference
-    reprojected (red rings); bottom row: each view's refined body over it (black where nobody was fitted)."""
+    reprojected (red rings); bottom row: each view's refined body over it (black where nobody was fitted). RGB
+    (960, W, 3) uint8."""
     import cv2
 
     from inference.detect import LSP_FROM_BLAZEPOSE
+    from inference.image_io import load_image
+
     top, bottom = [], []
     for path, person, cam, mesh in zip(paths, people, cameras, meshes):
-        img = cv2.imread(str(path))
+        img = np.ascontiguousarray(load_image(path))
         ok = ~np.isnan(reference).any(1)
         for p in cam.project(reference[ok]):
-            cv2.circle(img, (int(round(p[0])), int(round(p[1]))), 9, (0, 0, 255), 3)
+            cv2.circle(img, (int(round(p[0])), int(round(p[1]))), 9, (255, 0, 0), 3)
         if person is not None:
             for p in person.keypoints[list(LSP_FROM_BLAZEPOSE), :2]:
                 cv2.circle(img, (int(round(p[0])), int(round(p[1]))), 5, (0, 255, 0), -1)
         size = (round(img.shape[1] * 480 / img.shape[0]), 480)
         top.append(cv2.resize(img, size, interpolation=cv2.INTER_AREA))
         bottom.append(np.zeros_like(top[-1]) if mesh is None else
-                      cv2.resize(mesh[..., ::-1], size, interpolation=cv2.INTER_AREA))
+                      cv2.resize(mesh, size, interpolation=cv2.INTER_AREA))
     return np.concatenate([np.concatenate(top, 1), np.concatenate(bottom, 1)], 0)
 
 
@@ -351,9 +355,8 @@ def main(argv: list[str] | None = None) -> int:
                 reproj.extend(np.linalg.norm(cam.project(reference[ok]) - seen[ok], axis=1).tolist())
         if k in a.pictures:
             overlays = [None if p is None else mesh_overlay(renderer, p) for p in fits]
-            cv2.imwrite(str(a.out / f"frame_{k:04d}.jpg"), _picture([paths[c, k] for c in CAMERAS], people,
-                                                                   reference, cameras, overlays),
-                        [cv2.IMWRITE_JPEG_QUALITY, 85])
+            picture = _picture([paths[c, k] for c in CAMERAS], people, reference, cameras, overlays)
+            cv2.imwrite(str(a.out / f"frame_{k:04d}.jpg"), picture[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 85])
         for v, (cam, p, person) in enumerate(zip(CAMERAS, fits, people)):
             if p is None:
                 rows.append({"frame": k, "camera": cam, "found": False})
@@ -384,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
                 photo = photo_camera_for(p, params, mesh)
                 row[f"{name}_distance_m"] = -float(mesh.joints[0, 2]) * float(cameras[v].K[0, 0]) / photo.focal
                 # (the body model's frame is OpenGL's: y up, z towards the viewer)
-                fitted = torso_direction(np.asarray(mesh.joints[smpl], np.float64) * [1.0, -1.0, -1.0])
+                fitted = torso_direction(np.asarray(mesh.joints[smpl], np.float64) * np.diag(GL_FROM_CV))
                 row[f"{name}_torso_deg"], row[f"{name}_lean_deg"] = torso_errors(fitted, ref_torso)
             if person.world is not None:
                 row["blazepose_world"] = float(pa_mpjpe(person.world[limbs][None], ref[None])[0]) * 1000

@@ -285,6 +285,7 @@ def galleries(ev: dict, k: int = 8) -> None:
     from inference.render.context import configure_gl
 
     configure_gl()
+    from inference.camera import focal_for_size
     from inference.crop import uncrop_parts
     from inference.datasets import read_case
     from inference.parts import colorize
@@ -303,7 +304,7 @@ def galleries(ev: dict, k: int = 8) -> None:
         return colorize(ren.labels(v, OrbitCamera(orbit_pose(np.pi / 2, 0.0, 3.2, np.zeros(3)), 128, 128)))
 
     def cam(vertices: np.ndarray, focal: float, size: int) -> np.ndarray:
-        return colorize(ren.labels(vertices, PinholeCamera(focal * 128 / size, 128, 128)))
+        return colorize(ren.labels(vertices, PinholeCamera(focal_for_size(128, focal, size), 128, 128)))
 
     for key, _, fname in GALLERIES:
         worst = sorted(ev["cases"], key=lambda c: -c[key]["pa_mpjpe"])[:k]

@@ -14,7 +14,6 @@ found there). Findings: docs/segmentation.md, "The agreement of exact part maps"
 """
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 from pathlib import Path
@@ -25,15 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("data", type=Path, help="a synthetic split (main.py synth): NNNNN_image.png and NNNNN_parts.png")
-    ap.add_argument("--n", type=int, default=200, help="the first N cases")
+    from _study import synth_cases, synth_parser
+
+    ap = synth_parser(__doc__, n=200)  # (a folder with NNNNN_parts.png: the exact maps)
     ap.add_argument("--rows", type=int, default=12, help="keypoints listed per map")
     a = ap.parse_args(argv)
     from inference.crop import uncrop_labels
-    from inference.datasets import read_part_labels
+    from inference.datasets import read_case
     from inference.fit_quality import MIN_VISIBILITY
-    from inference.image_io import load_image
     from inference.metrics import BODY_KEYPOINTS, keypoint_part_agreement
     from inference.parts import PART_NAMES
     from inference.pipeline import Predictor
@@ -43,15 +41,17 @@ def main(argv=None) -> int:
     tally = {m: (collections.Counter(), collections.Counter(), collections.Counter(),
                  collections.defaultdict(collections.Counter)) for m in maps}
     people = cases = 0
-    for image in sorted(a.data.glob("*_image.png"))[:a.n]:
+    for cid in synth_cases(a.data, a.n):
+        case = read_case(a.data, cid)
+        if case.labels is None:  # (no NNNNN_parts.png: nothing exact to score)
+            continue
         cases += 1
-        rgb = load_image(image)
+        rgb, exact = case.image, case.labels
         found = pred.people(rgb)
         if not found:
             continue
         people += 1
         kp = np.asarray(found[0].keypoints, np.float32)
-        exact = read_part_labels(Path(str(image)[: -len("_image.png")] + "_parts.png"))
         p = pred.predict_case(rgb)
         network = uncrop_labels(p.parts.labels, p.crop, rgb.shape)
         for m, labels in zip(maps, (exact, network)):

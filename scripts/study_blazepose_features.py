@@ -139,9 +139,12 @@ def extract(folder: Path, n: int, cache: Path) -> list[int]:
 
 
 def crop_miou(pred: np.ndarray, gt: np.ndarray) -> float:
-    """Mean IoU over the 12 parts present in either (CROP, CROP) label map (1.0 when neither has any)."""
-    scores = [((pred == c) & (gt == c)).sum() / u for c in range(1, 13) if (u := ((pred == c) | (gt == c)).sum())]
-    return float(np.mean(scores)) if scores else 1.0
+    """Mean IoU over the 12 parts present in either (CROP, CROP) label map, background left out
+    (`inference.metrics.part_iou`'s parts; 1.0 when neither has any)."""
+    from inference.metrics import part_iou
+
+    parts = part_iou(pred, gt)[1:]
+    return 1.0 if np.isnan(parts).all() else float(np.nanmean(parts))
 
 
 def probe(cases: dict[int, dict], train: list[int], test: list[int], keys: tuple[str, ...], with_probs: bool,

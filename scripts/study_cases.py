@@ -10,7 +10,6 @@ The images are read as `main.py predict` reads a photo (the person search, then 
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -20,21 +19,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("data", type=Path, help="a folder written by main.py synth")
-    ap.add_argument("--n", type=int, default=0, help="first N cases (0: all)")
-    a = ap.parse_args(argv)
-    import torch
+    from _study import study_predictor, synth_cases, synth_parser
 
-    from inference.datasets import list_cases, read_case
+    a = synth_parser(__doc__).parse_args(argv)
+    from inference.datasets import read_case
     from inference.errors import NoPersonFound
     from inference.metrics import body_errors_mm
-    from inference.pipeline import Predictor
 
-    torch.set_num_threads(1)
-    pred, free = Predictor(refine=True), Predictor(detect="off")
+    pred, free = study_predictor(refine=True), study_predictor(detect="off")
     body = pred.body_model
-    ids = list_cases(a.data, None)[: a.n or None]
+    ids = synth_cases(a.data, a.n)
     rows = []
     for cid in ids:
         case = read_case(a.data, cid, body)

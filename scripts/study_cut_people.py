@@ -17,7 +17,6 @@ person whose hips lie within half a torso of the uncut person's, or the photo is
 from __future__ import annotations
 
 import argparse
-import glob
 import sys
 from pathlib import Path
 
@@ -27,17 +26,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def cut_render(image: np.ndarray, joints: np.ndarray) -> np.ndarray | None:
+def cut_render(image: np.ndarray, lsp: np.ndarray) -> np.ndarray | None:
     """The (S, S, 3) render cut 0.1 torso below the shoulders, as a square below the cut centred on the hips and
-    resized to S; joints (3, 14) LSP ground truth (x, y, visible). None when the ankles leave the frame or the square
-    would be under 96 px."""
+    resized to S; lsp (14, 3) the LSP ground truth (x, y, visible; `Case.lsp`). None when the ankles leave the frame
+    or the square would be under 96 px."""
     size = image.shape[0]
-    shoulders, hips = joints[1, [8, 9]].max(), joints[1, [2, 3]].mean()
+    shoulders, hips = lsp[[8, 9], 1].max(), lsp[[2, 3], 1].mean()
     y0 = int(shoulders + 0.1 * (hips - shoulders))
     side = size - y0
-    if side < 96 or joints[1, [0, 5]].max() > size:
+    if side < 96 or lsp[[0, 5], 1].max() > size:
         return None
-    x0 = int(np.clip(joints[0, [2, 3]].mean() - side / 2, 0, image.shape[1] - side))
+    x0 = int(np.clip(lsp[[2, 3], 0].mean() - side / 2, 0, image.shape[1] - side))
     return cv2.resize(np.ascontiguousarray(image[y0:, x0:x0 + side]), (size, size), interpolation=cv2.INTER_LINEAR)
 
 
@@ -48,22 +47,28 @@ def route(pred, rgb: np.ndarray) -> str:
 
     if pred.people(rgb):
         return "search"
-    whole = pred._person_parts(apply_crop(rgb, crop_for_box(None, rgb.shape, pred.size)), None, None, None)
+    # the whole image as the crop, read without keypoints, as `predict` reads a photo the search finds nobody in
+    whole = pred.segment(apply_crop(rgb, crop_for_box(None, rgb.shape, pred.size)))
     if undetected_person(rgb.shape, whole):
         return "square"
     return "skeleton" if pred.one_person_image(rgb, whole) else "none"
 
 
 def renders(pred, folder: Path, limit: int) -> dict[str, int]:
+    from _study import synth_cases
+
+    from inference.datasets import read_case
+
     counts = {"search": 0, "square": 0, "skeleton": 0, "none": 0}
-    for path in sorted(glob.glob(str(folder / "*_image.png")))[:limit or None]:
-        cut = cut_render(cv2.imread(path)[:, :, ::-1], np.load(path[:-len("_image.png")] + "_joints.npy"))
+    for cid in synth_cases(folder, limit):
+        case = read_case(folder, cid)
+        cut = None if case.lsp is None else cut_render(case.image, case.lsp)
         if cut is None:
             continue
         r = route(pred, np.ascontiguousarray(cut))
         counts[r] += 1
         if r == "none":
-            print(f"{Path(path).name}: no person found", flush=True)
+            print(f"{cid}: no person found", flush=True)
     return counts
 
 

@@ -10,7 +10,6 @@ whose true facing points away from the camera by more than 0.3 (its z component)
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -39,22 +38,17 @@ def _facing(j: np.ndarray) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("data", type=Path, help="a folder written by main.py synth")
-    ap.add_argument("--n", type=int, default=0, help="first N cases (0: all)")
-    a = ap.parse_args(argv)
-    import torch
+    from _study import study_predictor, synth_cases, synth_parser
 
-    from inference.datasets import list_cases, read_case
+    a = synth_parser(__doc__).parse_args(argv)
+    from inference.datasets import read_case
     from inference.errors import NoPersonFound
     from inference.metrics import pa_mpjpe
-    from inference.pipeline import Predictor
 
-    torch.set_num_threads(1)
-    pred = Predictor(refine=False)
+    pred = study_predictor(refine=False)
     body = pred.body_model
     rows = []
-    for cid in list_cases(a.data, None)[: a.n or None]:
+    for cid in synth_cases(a.data, a.n):
         case = read_case(a.data, cid, body)
         gt = body.mesh(case.params).joints
         try:

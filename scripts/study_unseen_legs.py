@@ -12,7 +12,6 @@ maps; and on how many people the rule applied (`refine.legs_outside_photo` on th
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -25,28 +24,23 @@ LEGS = (5, 6, 11, 12)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("data", type=Path, help="a folder written by main.py synth")
-    ap.add_argument("--n", type=int, default=0, help="first N cases (0: all)")
-    a = ap.parse_args(argv)
-    import torch
+    from _study import study_predictor, synth_cases, synth_parser
 
+    a = synth_parser(__doc__).parse_args(argv)
     from inference.crop import uncrop_parts
-    from inference.datasets import list_cases, read_case
+    from inference.datasets import read_case
     from inference.detect.person_inputs import crop_inputs
     from inference.errors import PredictionError
     from inference.metrics import IoUAccumulator
-    from inference.pipeline import Predictor
     from inference.refine import legs_outside_photo
     from inference.unseen_legs import without_unseen_legs
 
-    torch.set_num_threads(1)
-    pred = Predictor(refine=False, unseen_legs=False)  # the rule is applied here, to the network's own map
+    pred = study_predictor(refine=False, unseen_legs=False)  # the rule is applied here, to the network's own map
     names = ("network", "without unseen legs")
     acc = {k: IoUAccumulator() for k in names}
     on_legs = {k: [0, 0] for k in acc}  # leg pixels of the map, of them on the exact legs
     cut = found = applied = 0
-    for cid in list_cases(a.data, None)[: a.n or None]:
+    for cid in synth_cases(a.data, a.n):
         case = read_case(a.data, cid, pred.body_model)
         if case.lsp is None:  # (no ground-truth joints: where the legs are is unknown)
             continue

@@ -39,8 +39,10 @@ def whole_photo_person(pred, image: np.ndarray):
 
 
 def synthetic(pred, data: Path, limit: int) -> None:
+    from _study import synth_cases
+
     from inference.crop import crop_for_box
-    from inference.datasets import list_cases, read_case
+    from inference.datasets import read_case
     from inference.detect import Person
     from inference.detect.blazepose_model import MIRROR
     from inference.detect.person_inputs import crop_inputs, world_bones
@@ -48,7 +50,7 @@ def synthetic(pred, data: Path, limit: int) -> None:
     from inference.refine import refine_fit, resolve_left_right
 
     body = pred.body_model
-    ids = list_cases(data, "test")[: limit or None]
+    ids = synth_cases(data, limit, split="test")
     missed, found, rows = 0, 0, []
     for cid in ids:
         case = read_case(data, cid, body)
@@ -92,15 +94,11 @@ def synthetic(pred, data: Path, limit: int) -> None:
 
 
 def free(pred, paths: list[Path]) -> None:
-    from inference.image_io import ImageError, load_image
+    from inference.image_io import readable_images
 
     added = kept = 0
-    for path in paths:
-        try:
-            image = load_image(path)
-        except ImageError as exc:
-            print(f"{path.name}: {exc}")
-            continue
+    unreadable: list[str] = []
+    for path, image in readable_images(paths, unreadable):
         if pred.people(image):
             continue
         person, seen = whole_photo_person(pred, image)
@@ -108,6 +106,8 @@ def free(pred, paths: list[Path]) -> None:
             added += 1
             kept += seen >= MIN_SEEN
             print(f"{path.name}: a person, seen {seen:.2f}{'' if seen >= MIN_SEEN else ' (refused)'}", flush=True)
+    for message in unreadable:  # (each names its file)
+        print(message)
     print(f"\n{len(paths)} photos; the whole photo adds a person to {added}, "
           f"{kept} of them with seen >= {MIN_SEEN:.2f}")
 
@@ -118,12 +118,9 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, default=0, help="first N test cases only")
     ap.add_argument("--free", type=Path, nargs="+", default=None, help="photos without people")
     args = ap.parse_args(argv)
-    import torch
+    from _study import study_predictor
 
-    from inference.pipeline import Predictor
-
-    torch.set_num_threads(1)
-    pred = Predictor(detect="on")
+    pred = study_predictor(detect="on")
     if pred.detector is None:
         print("error: the person detector is not installed (requirements-detect.txt)", file=sys.stderr)
         return 2

@@ -14,13 +14,13 @@ import study_cut_people  # noqa: E402
 
 
 def _joints(shoulder_y: float, hip_y: float, ankle_y: float, hip_x: float = 128.0) -> np.ndarray:
-    """(3, 14) LSP joints: x, y, visible; only the rows the cut reads matter."""
-    j = np.zeros((3, 14), np.float32)
-    j[0] = hip_x
-    j[1, [8, 9]] = shoulder_y
-    j[1, [2, 3]] = hip_y
-    j[1, [0, 5]] = ankle_y
-    j[2] = 1
+    """(14, 3) LSP joints: x, y, visible; only the joints the cut reads matter."""
+    j = np.zeros((14, 3), np.float32)
+    j[:, 0] = hip_x
+    j[[8, 9], 1] = shoulder_y
+    j[[2, 3], 1] = hip_y
+    j[[0, 5], 1] = ankle_y
+    j[:, 2] = 1
     return j
 
 

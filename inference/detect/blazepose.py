@@ -180,10 +180,11 @@ class PersonDetector(PersonSearch):
     def _landmarks(self, image: np.ndarray, roi: Roi, with_mask: bool):
         x = roi.sample(image, LM_SIZE).astype(np.float32) / 255.0
         out = self.landmarker(x)
-        _, uv, visibility, presence = decode_landmarks(out)
+        found = decode_landmarks(out)
+        presence = found.presence
         kp = np.zeros((33, 3), np.float32)
-        kp[:, :2] = roi.to_image(uv)
-        kp[:, 2] = visibility
+        kp[:, :2] = roi.to_image(found.refined)
+        kp[:, 2] = found.visibility
         aux = roi.to_image(out[195].reshape(39, 5)[33:35, :2] / LM_SIZE)
         mask = None
         if with_mask:
@@ -194,10 +195,12 @@ class PersonDetector(PersonSearch):
     def mirror_pass(self, image: np.ndarray, roi: Roi) -> MirrorPass:
         """The landmark model on the mirror image of a ROI, its keypoints mapped back to the image."""
         x = roi.sample(image, LM_SIZE)[:, ::-1].astype(np.float32) / 255.0
-        raw, refined, visibility, presence = decode_landmarks(self.landmarker(np.ascontiguousarray(x)))
+        found = decode_landmarks(self.landmarker(np.ascontiguousarray(x)))
+        raw, refined = found.raw.copy(), found.refined.copy()
         raw[:, 0], refined[:, 0] = 1.0 - raw[:, 0], 1.0 - refined[:, 0]
         return MirrorPass(raw=roi.to_image(raw[MIRROR]), refined=roi.to_image(refined[MIRROR]),
-                          visibility=visibility[MIRROR], presence=presence, radius=roi.side / (2 * ROI_SCALE))
+                          visibility=found.visibility[MIRROR], presence=found.presence,
+                          radius=roi.side / (2 * ROI_SCALE))
 
     def mirrored(self, image: np.ndarray, roi: Roi, kp: np.ndarray, mirror: MirrorPass | None = None
                  ) -> tuple[float, float]:

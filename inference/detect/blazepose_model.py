@@ -119,14 +119,24 @@ def default_threads() -> int:
     return max(1, min(4, torch.get_num_threads()))
 
 
-def decode_landmarks(out: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """The landmark model's outputs on one ROI (`TfliteModel` answer) -> its 33 keypoints in the ROI's unit square as
-    regressed (33, 2) and moved onto its heatmaps (33, 2, `refine_with_heatmap`), their visibility (33,), and the
-    pose presence (already a probability)."""
+@dataclass(frozen=True)
+class RoiLandmarks:
+    """The landmark model's answer on one ROI, in the ROI's unit square: its 33 keypoints as regressed (`raw`,
+    (33, 2)) and moved onto its heatmaps (`refined`, (33, 2), `refine_with_heatmap`), their visibility (33,), and
+    the pose presence (already a probability)."""
+
+    raw: np.ndarray
+    refined: np.ndarray
+    visibility: np.ndarray
+    presence: float
+
+
+def decode_landmarks(out: dict[int, np.ndarray]) -> RoiLandmarks:
+    """The landmark model's outputs on one ROI (`TfliteModel` answer) decoded."""
     lm = out[195].reshape(39, 5)
     raw = lm[:33, :2] / LM_SIZE
     refined = refine_with_heatmap(raw, out[64 * 64 * 39].reshape(64, 64, 39)[..., :33])
-    return raw, refined, sigmoid(lm[:33, 3]), float(out[1].reshape(-1)[0])
+    return RoiLandmarks(raw, refined, sigmoid(lm[:33, 3]), float(out[1].reshape(-1)[0]))
 
 
 def refine_with_heatmap(uv: np.ndarray, heat_logits: np.ndarray) -> np.ndarray:

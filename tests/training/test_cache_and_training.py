@@ -1,10 +1,8 @@
-"""Training caches, the fit trainer (single process, resume, torchrun/DDP), networks, losses, augmentation."""
+"""Training caches, the fit trainer (single process, resume; torchrun in test_torchrun_real.py), networks, losses,
+augmentation."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -24,9 +22,7 @@ from training.augment import corrupt_parts, one_hot
 from training.cache import Cache, build_cache, load_cache
 from training.losses import LossWeights, fit_losses
 
-ROOT = Path(__file__).resolve().parents[2]
 N, SHARD, RES = 64, 32, 64
-TORCHRUN_TIMEOUT_S = 180
 
 
 @pytest.fixture(scope="module")
@@ -172,27 +168,6 @@ def test_a_wall_clock_budget_shortens_the_schedule(cache, tmp_path):
     planned = (N - max(1, int(N * 0.05))) // 2 * 4
     assert 60 <= ck["step"] < planned and ck["epoch"] < 4
     assert "steps fit the 0.001 min budget" in (out / "log.txt").read_text()  # the --minutes given, not 0.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_torchrun_two_processes(cache, tmp_path):
-    """The DDP path: torchrun with 2 CPU processes (gloo)."""
-    out = tmp_path / "ddp"
-    torchrun = Path(sys.executable).parent / "torchrun"
-    cmd = [str(torchrun), "--nproc_per_node", "2", "--master_port", str(_free_port()), "main.py", "train-fit",
-           "--data", str(cache), "--out", str(out), "--epochs", "1", "--batch-size", "8", "--threads", "1"]
-    # torchrun leaves a torchelastic_* log folder in the temporary directory: keep it in the test's own
-    env = dict(os.environ, TMPDIR=str(tmp_path))
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TORCHRUN_TIMEOUT_S)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    ck = torch.load(out / "latest.pt", map_location="cpu", weights_only=False)
-    assert ck["epoch"] == 1 and ck["step"] == (N - max(1, int(N * 0.05))) // 16
-    assert (out / "best.pt").exists() and (out / "config.json").exists()
 
 
 # ------------------------------------------------------------------ networks

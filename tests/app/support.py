@@ -83,7 +83,8 @@ class SharedPredictor:
 
 class SlowPredictor:
     """The real predictor behind a delay (cancellable like the real stages), so that a test can send a
-    newer request while an older one is still running. calls counts the predictions that started."""
+    newer request while an older one is still running. calls counts the predictions that started, ended those
+    that returned or raised (a cancelled one too)."""
 
     def __init__(self, predictor, delay: float):
         self.inner = predictor
@@ -91,6 +92,7 @@ class SlowPredictor:
         self.warnings = predictor.warnings
         self.delay = delay
         self.calls = 0
+        self.ended = 0
 
     def _wait(self, cancel) -> None:
         from inference.pipeline import Cancelled
@@ -103,12 +105,54 @@ class SlowPredictor:
             time.sleep(0.01)
 
     def predict(self, image, box=None, cancel=None, person: int = 0, **kw):
-        self._wait(cancel)
-        return self.inner.predict(image, box=box, cancel=cancel, person=person, **kw)
+        try:
+            self._wait(cancel)
+            return self.inner.predict(image, box=box, cancel=cancel, person=person, **kw)
+        finally:
+            self.ended += 1
 
     def predict_box(self, image, box, cancel=None, **kw):
-        self._wait(cancel)
-        return self.inner.predict_box(image, box, cancel, **kw)
+        try:
+            self._wait(cancel)
+            return self.inner.predict_box(image, box, cancel, **kw)
+        finally:
+            self.ended += 1
+
+
+def caught_up(qtbot, *workers, timeout: int = 30000) -> None:
+    """Return once each of `workers` (QObjects, each living in a thread of its own) has handled every call queued to
+    it before now, and this thread every signal they sent meanwhile: a job dropped while it ran has ended, and its
+    answers have arrived (and been dropped) or never will. A test asserts after it that the dropped job changed
+    nothing (after a fixed wait, an answer arriving later passed untested)."""
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    for worker in workers:
+        reached = threading.Event()
+        QTimer.singleShot(0, worker, reached.set)  # runs in the worker's thread, after the calls queued before it
+        qtbot.waitUntil(reached.is_set, timeout=timeout)
+    QCoreApplication.sendPostedEvents()  # the signals the workers sent before `reached`, delivered here
+    QCoreApplication.processEvents()  # and what handling them queued in this thread
+
+
+def gate_looks(in_flight) -> list[int]:
+    """Count the looks a run waiting at `in_flight` (an app.worker.InFlight: "Run all" and the Dataset tab's run
+    wait there while an interactive request is in flight) takes at the gate: the list gets an entry at each look.
+    A test that asserts a paused run started nothing waits for a few looks, not for a while."""
+    looks: list[int] = []
+    wait_free = in_flight.wait_free
+    in_flight.wait_free = lambda stop: wait_free(lambda: looks.append(1) or stop())
+    return looks
+
+
+def threads_ended(qtbot, name: str, timeout: int = 30000) -> None:
+    """Return once no thread called `name` is alive and this thread has handled what they sent it: the controller's
+    plain background threads ("nbf-decode", the large-image decoder; "nbf-body-load", the body-model loader) send
+    their answer through a Relay as their last act, so after it a dropped answer has arrived (and been dropped)."""
+    from PySide6.QtCore import QCoreApplication
+
+    qtbot.waitUntil(lambda: not any(t.name == name and t.is_alive() for t in threading.enumerate()), timeout=timeout)
+    QCoreApplication.sendPostedEvents()
+    QCoreApplication.processEvents()
 
 
 def factory_for(predictor, base_config):

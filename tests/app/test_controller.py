@@ -11,10 +11,12 @@ from tests.app.support import (
     SAMPLES,
     TWO_PEOPLE,
     SlowPredictor,
+    caught_up,
     detector_ready,
     factory_for,
     grey_image,
     read_rgb,
+    threads_ended,
     truncated_jpeg,
 )
 
@@ -60,9 +62,9 @@ def test_superseded_jobs_are_dropped(qtbot, app_settings, real_predictor, model_
         c.open_array(first, "first")
         c.open_array(second, "second")
         _wait_prediction(qtbot, c)
-        qtbot.wait(600)
+        caught_up(qtbot, c.worker)  # the superseded job has ended too, whatever it answered handled
         assert len(seen) == 1 and np.array_equal(seen[0].image, second)
-        assert slow.calls <= 2
+        assert slow.calls <= 2 and slow.ended == slow.calls
     finally:
         c.shutdown()
 
@@ -300,14 +302,12 @@ def test_a_newer_body_model_setting_supersedes_a_pending_switch(qtbot, controlle
     # back to the model in use before the switch has loaded: it applies at once and the switch is dropped
     assert not controller.apply_model_config(ModelConfig(str(first), "cpu", old_cfg.refine), persist=False)
     assert controller.apply_model_config(old_cfg, persist=False)
-    qtbot.waitUntil(lambda: not _loaders_alive(), timeout=30000)
-    qtbot.wait(50)  # the dropped answer, queued to the GUI thread, is delivered
+    threads_ended(qtbot, "nbf-body-load")  # the dropped answer, queued to the GUI thread, is delivered
     assert not arrived and controller.body_model() is old and controller.config == old_cfg
     # two switches in a row: only the newer one applies, whichever file finishes loading first
     assert not controller.apply_model_config(ModelConfig(str(first), "cpu", old_cfg.refine), persist=False)
     assert not controller.apply_model_config(ModelConfig(str(second), "cpu", old_cfg.refine), persist=False)
-    qtbot.waitUntil(lambda: not _loaders_alive() and not controller.body_model_switching, timeout=30000)
-    qtbot.wait(50)
+    threads_ended(qtbot, "nbf-body-load")
     assert len(arrived) == 1 and arrived[0].path == second and controller.body_model() is arrived[0]
     assert controller.config.body_model_path == str(second)
 
@@ -363,7 +363,7 @@ def test_select_person_refits_and_supersedes(qtbot, controller):
     job = controller.generation.current
     assert controller.select_person(0)
     assert not controller.session.busy and controller.generation.current == job + 1
-    qtbot.wait(300)
+    caught_up(qtbot, controller.worker)  # person 2's superseded fit has ended
     assert [p.person for p in seen] == [0] and set(controller.session.results) == {0}
 
 
@@ -429,15 +429,32 @@ def test_all_bad_drop_changes_nothing(qtbot, controller, photo, tmp_path):
 
 
 def test_fifo_drop_does_not_block_the_gui_thread(qtbot, controller, tmp_path):
+    """A pipe is refused from its os.stat, before it is opened: opened for reading, it holds the reader until someone
+    writes (here a writer waits on the pipe, so that a reader the app opened would get an end of file and the test
+    fail, not hang)."""
     import os
-    import time
 
     fifo = tmp_path / "pipe.jpg"
     os.mkfifo(fifo)
-    t0 = time.monotonic()
-    with qtbot.waitSignal(controller.error, timeout=2000) as sig:
-        assert not controller.open_paths([fifo])
-    assert time.monotonic() - t0 < 2 and "pipe.jpg is a pipe (FIFO)" in sig.args[0]
+    refused = threading.Event()
+    opened: list[bool] = []  # whether the pipe's reader came before the refusal
+
+    def writer() -> None:  # (a reader the app opened gets an end of file here, not a frozen GUI thread)
+        fd = os.open(fifo, os.O_WRONLY)  # returns once a reader opens the pipe
+        opened.append(not refused.is_set())
+        os.close(fd)
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    try:
+        with qtbot.waitSignal(controller.error, timeout=2000) as sig:
+            assert not controller.open_paths([fifo])
+    finally:
+        refused.set()
+        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # this test's own reader lets the writer go
+        t.join(10)
+        os.close(fd)
+    assert opened == [False] and "pipe.jpg is a pipe (FIFO)" in sig.args[0]
 
 
 def test_damaged_jpeg_opens_with_a_warning(qtbot, controller, tmp_path):

@@ -6,14 +6,22 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QCoreApplication
 
-from tests.app.support import SAMPLES, TWO_PEOPLE, detector_ready, wait_result
+from tests.app.support import SAMPLES, TWO_PEOPLE, caught_up, detector_ready, wait_result
 
 needs_detector = pytest.mark.skipif(not detector_ready()[0], reason=detector_ready()[1])
 
 
 def _wait_result(qtbot, c, timeout=30000):
     return wait_result(qtbot, c, timeout)
+
+
+def _dropped_jobs_over(qtbot, c) -> None:
+    """Return once the jobs the controller dropped have ended in its worker (every prediction that started has
+    returned or raised) and whatever they answered has been handled here."""
+    caught_up(qtbot, c.worker)
+    assert c.slow.ended == c.slow.calls
 
 
 def test_result_comes_with_its_quality(qtbot, slow_controller):
@@ -39,10 +47,12 @@ def test_setting_change_keeps_the_old_result_until_the_new_one_arrives(qtbot, sl
     old_quality = c.session.quality
     seen = []
     c.session.predictionChanged.connect(seen.append)
+    calls = c.slow.calls
     c.apply_model_config(replace(c.config, refine=not c.config.refine), persist=False)
     assert c.session.busy
     assert c.session.prediction is old and c.session.quality is old_quality  # still shown (and exportable)
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: c.slow.calls > calls, timeout=30000)  # the new result is being computed
+    QCoreApplication.sendPostedEvents()  # (what the worker said as it started the job)
     assert c.session.prediction is old and seen == []  # nothing cleared while the new result is computed
     qtbot.waitUntil(lambda: not c.session.busy, timeout=30000)
     assert c.session.prediction is not None and c.session.prediction is not old
@@ -60,7 +70,7 @@ def test_cancel_keeps_the_last_complete_result(qtbot, slow_controller):
     qtbot.waitUntil(lambda: c.slow.calls > calls, timeout=5000)  # the re-run is under way
     c.cancel()  # Esc
     assert not c.session.busy and c.session.prediction is old
-    qtbot.wait(1200)  # the cancelled job ends without touching the session
+    _dropped_jobs_over(qtbot, c)  # the cancelled job ends without touching the session
     assert c.session.prediction is old and c.session.mesh is old.mesh and c.session.quality is not None
 
 
@@ -82,7 +92,7 @@ def test_cancel_while_fitting_another_person_puts_the_edited_result_back(qtbot, 
     assert np.allclose(c.session.params.betas, edited.betas)  # the edit survived
     assert c.session.mesh is not first.mesh
     assert c.undo() and c.session.params is first.params  # one undo step back to the prediction
-    qtbot.wait(1200)
+    _dropped_jobs_over(qtbot, c)
     assert c.session.prediction is first
 
 
@@ -103,7 +113,7 @@ def test_cancel_while_fitting_everyone_keeps_a_finished_result(qtbot, slow_contr
     assert not s.busy
     assert s.prediction is first and s.person == 0 and s.mesh is first.mesh and s.quality is not None
     assert set(s.results) == {0}  # person 2 was not fitted
-    qtbot.wait(1200)  # the cancelled job ends without touching the session
+    _dropped_jobs_over(qtbot, c)  # the cancelled job ends without touching the session
     assert s.prediction is first and set(s.results) == {0}
     assert c.fit_everyone() == 1  # person 2 can be fitted later
     qtbot.waitUntil(lambda: not s.busy and set(s.results) == {0, 1}, timeout=60000)
@@ -115,5 +125,5 @@ def test_cancel_while_fitting_everyone_keeps_a_finished_result(qtbot, slow_contr
     assert c.select_person(0) and not s.busy and s.prediction is first  # fitted before: at once, no new job
     c.cancel()
     assert not s.busy and s.prediction is first and s.person == 0
-    qtbot.wait(1200)
+    _dropped_jobs_over(qtbot, c)
     assert s.prediction is first and set(s.results) == {0}

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from app import pose_edit
-from tests.app.support import SAMPLES, TWO_PEOPLE, detector_ready, wait_result
+from tests.app.support import SAMPLES, TWO_PEOPLE, caught_up, detector_ready, wait_result
 
 pytestmark = pytest.mark.skipif(not detector_ready()[0], reason=detector_ready()[1])
 
@@ -49,8 +49,8 @@ def test_a_kept_person_clicked_while_another_is_fitted_comes_back_at_once_with_t
     assert not s.busy and s.prediction is first and s.params is edited and s.person == 0
     assert c.generation.current == job + 1  # no new job: person 2's is only made stale (it stops)
     assert "fitted before" in messages[-1] and "person 2 stopped" in messages[-1]
-    qtbot.wait(2000)  # the superseded fit ends without touching the session
-    assert c.slow.calls == calls + 1 and not s.busy
+    caught_up(qtbot, c.worker)  # the superseded fit ends without touching the session
+    assert c.slow.calls == c.slow.ended == calls + 1 and not s.busy
     assert s.prediction is first and s.params is edited and set(s.results) == {0}
     assert s.results[0].params is edited
     assert c.undo() and s.params is shaped

@@ -2,6 +2,7 @@
 load, full disks, colliding names, the output folder as input, pipes, damaged JPEGs, SIGTERM."""
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import os
@@ -535,10 +536,25 @@ def _detector_installed() -> bool:
     return Predictor(device="cpu", detect="on", refine=False, body_model=_embedded_body()).detector is not None
 
 
+@pytest.fixture(scope="module")
+def searches() -> dict:
+    """The person search's answers in this module's CLI runs, by image content and search options (see
+    `detecting_predictor`)."""
+    return {}
+
+
 @pytest.fixture
-def detecting_predictor(monkeypatch):
-    """The shipped networks with the real person detector, refinement off, built afresh for each CLI run as in a
-    new process (a detector keeps the people boxed in its photos: a shared one would find them in later runs)."""
+def detecting_predictor(monkeypatch, searches):
+    """The shipped networks with the real person detector, built afresh for each CLI run as in a new process (a
+    detector keeps the people boxed in its photos: a shared one would find them in later runs), with the options the
+    command gave (the device aside: the CPU) and the embedded body model read once.
+    Each fresh detector answers a search it has not made itself from `searches`, the answers of earlier runs' searches
+    of the same image (its pixels) with the same options and thread count: the search is deterministic, so that is
+    what a new process would find, without the seconds of a wide photo's search every run. Everything else a
+    detector keeps (the people boxed, its own cache, the figures set aside) starts empty each run."""
+    import torch
+
+    from inference.detect.search import image_key
     from inference.pipeline import WEIGHTS_DIR, Predictor
 
     if not (WEIGHTS_DIR / "seg.pt").is_file():
@@ -550,7 +566,18 @@ def detecting_predictor(monkeypatch):
         import inference.detect as detect
 
         detect._SHARED.clear()  # the process's detector (`shared_detector`) built again, as in a new process
-        return Predictor(device="cpu", detect="on", refine=False, body_model=_embedded_body())
+        pred = Predictor(*args, **{**kwargs, "device": "cpu", "body_model": _embedded_body()})
+        search = pred.detector._detect
+
+        def remembered(image, max_people, min_score, zoom, wide, parts=None):
+            # (`detect`'s own cache key, and the thread count: the answer on some photos depends on it)
+            key = (image_key(image), max_people, min_score, zoom, wide, parts is not None, torch.get_num_threads())
+            if key not in searches:
+                searches[key] = search(image, max_people, min_score, zoom, wide, parts)
+            return copy.deepcopy(searches[key])  # (this run's own people: nothing it does reaches the next run)
+
+        pred.detector._detect = remembered
+        return pred
 
     monkeypatch.setattr(pipeline_module, "Predictor", fresh)
 

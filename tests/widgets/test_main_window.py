@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.qt_images import from_qimage
 from inference.parts import PART_COLORS
-from tests.app.support import SAMPLES, grey_image, read_rgb, truncated_jpeg, write_png
+from tests.app.support import SAMPLES, grey_image, read_rgb, threads_ended, truncated_jpeg, write_png
 
 BG = np.array([38, 40, 44])
 
@@ -252,7 +252,7 @@ def test_a_large_image_opening_shows_busy_and_esc_stops_it(qtbot, window, photo,
     assert c.decoding and window.act_cancel.isEnabled() and not window.busy.isHidden()
     window.act_cancel.trigger()
     assert not c.decoding and not window.act_cancel.isEnabled() and window.busy.isHidden()
-    qtbot.wait(1500)  # the decoder's answer, if it comes, is dropped
+    threads_ended(qtbot, "nbf-decode")  # the decoder's answer comes, and is dropped
     assert window.session.shown is shown and window.session.prediction is not None
     assert c.open_paths([big])
     qtbot.waitUntil(lambda: window.session.shown is not shown, timeout=20000)
@@ -545,7 +545,7 @@ def test_settings_dialog_shows_body_model_error(qtbot, window, tmp_path):
     assert c.body_model_switching
     dlg.reject()
     assert not c.body_model_switching
-    qtbot.wait(1500)  # the dropped switch's model may still arrive: it is not applied
+    threads_ended(qtbot, "nbf-body-load")  # the dropped switch's model arrives: it is not applied
     assert c.config.body_model_path == str(good)
     dlg.deleteLater()
     dlg = SettingsDialog(c, window)  # the same model with another option applies at once

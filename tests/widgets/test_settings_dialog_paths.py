@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from inference.body_model import EMBEDDED_MODEL
+from tests.app.support import threads_ended
 
 
 def test_a_path_typed_with_tilde_is_the_home_folders_file(qtbot, window, tmp_path, monkeypatch):
@@ -54,7 +55,7 @@ def test_cancel_while_a_body_model_loads_ends_the_loading_status(qtbot, window, 
     assert not c.body_model_switching
     assert not bar.currentMessage().startswith("loading")
     assert "stopped loading body model good copy ü.npz" in bar.currentMessage()
-    qtbot.wait(2000)  # the dropped switch's model may still arrive: it changes neither the model nor the status
+    threads_ended(qtbot, "nbf-body-load")  # the dropped switch's model arrives: it changes neither model nor status
     assert not bar.currentMessage().startswith("loading")
     assert c.body_model() is body and c.config.body_model_path == ""
     dlg.deleteLater()

@@ -31,12 +31,13 @@ def scored(qtbot, window, folder):
 # ------------------------------------------------------------------ finding 3: the Dataset tab in a narrow window
 def test_the_dataset_tab_lets_the_window_shrink_and_its_controls_flow(qtbot, window, synth_dataset):
     """The Dataset tab's row of controls (930 px on one row) held the whole window at least 942 px wide, on every tab.
-    Now the tab needs some 660 px, and at the window's smallest width its line and controls flow onto further rows:
-    each control whole, inside the tab, overlapping none; the charts one over the other; the details scroll rather
-    than squeeze."""
+    Now the tab needs some 110 characters' width (660 px in the 6 px characters of the tests' default font), and at
+    the window's smallest width its line and controls flow onto further rows: each control whole, inside the tab,
+    overlapping none; the charts one over the other; the details scroll rather than squeeze."""
     panel = window.dataset_panel
-    assert panel.minimumSizeHint().width() <= 700, panel.minimumSizeHint()
-    assert window.minimumSizeHint().width() < 800, window.minimumSizeHint()  # now the Photo tab's minimum
+    chars = window.fontMetrics().averageCharWidth()  # (widths in characters: the machine's default font sets them)
+    assert panel.minimumSizeHint().width() <= 116 * chars, (panel.minimumSizeHint(), chars)
+    assert window.minimumSizeHint().width() < 133 * chars, (window.minimumSizeHint(), chars)  # the Photo tab's
     scored(qtbot, window, synth_dataset)
     panel.select_row(0)
     qtbot.waitUntil(lambda: "00000" in panel.detail_title.text(), timeout=10000)

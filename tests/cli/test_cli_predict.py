@@ -2,8 +2,6 @@
 load, full disks, colliding names, the output folder as input, pipes, damaged JPEGs, SIGTERM."""
 from __future__ import annotations
 
-import copy
-import functools
 import math
 import os
 import shlex
@@ -517,69 +515,6 @@ def test_export_of_a_predicted_file_keeps_its_photo_camera(tmp_path, capsys, cac
         err = capsys.readouterr().err
         assert "photo camera" in err and "embedded NBF-anny neutral" in err and "other_model.npz" in err, src
         assert "photo_focal" not in json.loads(dst.read_text())
-
-
-@functools.cache
-def _embedded_body():
-    """The embedded body model, read once for the module's CLI runs: a BodyModel holds no state between runs
-    (arrays and an eval-mode smplx layer), unlike the detector, which each run builds afresh."""
-    from inference.body_model import BodyModel
-
-    return BodyModel()
-
-
-@functools.cache
-def _detector_installed() -> bool:
-    """Whether the shipped networks come with a person detector here (asked once: the answer does not change)."""
-    from inference.pipeline import Predictor
-
-    return Predictor(device="cpu", detect="on", refine=False, body_model=_embedded_body()).detector is not None
-
-
-@pytest.fixture(scope="module")
-def searches() -> dict:
-    """The person search's answers in this module's CLI runs, by image content and search options (see
-    `detecting_predictor`)."""
-    return {}
-
-
-@pytest.fixture
-def detecting_predictor(monkeypatch, searches):
-    """The shipped networks with the real person detector, built afresh for each CLI run as in a new process (a
-    detector keeps the people boxed in its photos: a shared one would find them in later runs), with the options the
-    command gave (the device aside: the CPU) and the embedded body model read once.
-    Each fresh detector answers a search it has not made itself from `searches`, the answers of earlier runs' searches
-    of the same image (its pixels) with the same options and thread count: the search is deterministic, so that is
-    what a new process would find, without the seconds of a wide photo's search every run. Everything else a
-    detector keeps (the people boxed, its own cache, the figures set aside) starts empty each run."""
-    import torch
-
-    from inference.detect.search import image_key
-    from inference.pipeline import WEIGHTS_DIR, Predictor
-
-    if not (WEIGHTS_DIR / "seg.pt").is_file():
-        pytest.skip("no trained weights")
-    if not _detector_installed():
-        pytest.skip("no person detector installed")
-
-    def fresh(*args, **kwargs):
-        import inference.detect as detect
-
-        detect._SHARED.clear()  # the process's detector (`shared_detector`) built again, as in a new process
-        pred = Predictor(*args, **{**kwargs, "device": "cpu", "body_model": _embedded_body()})
-        search = pred.detector._detect
-
-        def remembered(image, max_people, min_score, zoom, wide, parts=None):
-            # (`detect`'s own cache key, and the thread count: the answer on some photos depends on it)
-            key = (image_key(image), max_people, min_score, zoom, wide, parts is not None, torch.get_num_threads())
-            if key not in searches:
-                searches[key] = search(image, max_people, min_score, zoom, wide, parts)
-            return copy.deepcopy(searches[key])  # (this run's own people: nothing it does reaches the next run)
-
-        pred.detector._detect = remembered
-        return pred
-
-    monkeypatch.setattr(pipeline_module, "Predictor", fresh)
 
 
 def test_all_people_rerun_completes_a_person_whose_file_was_deleted(tmp_path, capsys, monkeypatch,

@@ -7,12 +7,11 @@ import shutil
 from cli.main import main
 from inference.export_gltf import glb_pack, glb_unpack
 from inference.paths import RESOURCES
-from tests.cli.test_cli_predict import detecting_predictor  # noqa: F401 (fixture)
 
 PHOTOS = RESOURCES / "photos"
 
 
-def test_a_rerun_keeps_a_scene_file_it_did_not_write(tmp_path, capsys, detecting_predictor):  # noqa: F811
+def test_a_rerun_keeps_a_scene_file_it_did_not_write(tmp_path, capsys, detecting_predictor):
     """Never --box. --all-people wrote two_people_scene.glb; the user re-saved it from Blender with their own node
     names. At 3cfa7c3 an --all-people rerun skipped the finished image and left the file alone (nothing of the
     image was written); now `scene_stale` calls it stale and replaces it: the user's file is lost, and the run
@@ -35,7 +34,7 @@ def test_a_rerun_keeps_a_scene_file_it_did_not_write(tmp_path, capsys, detecting
 
 
 def test_a_plain_rerun_writes_more_formats_after_a_box_around_the_searchs_person(tmp_path, capsys,
-                                                                                  detecting_predictor):  # noqa: F811
+                                                                                  detecting_predictor):
     """camera.png: the first command boxes the camera man, whom the search finds too (person 1, NAME). A plain
     rerun with more --mesh-formats should write camera.ply (the search finds him; at 3cfa7c3 it did). Now
     `finished` takes NAME for a boxed person beyond the search (`searched` is None without --all-people) and skips
@@ -49,7 +48,7 @@ def test_a_plain_rerun_writes_more_formats_after_a_box_around_the_searchs_person
     assert (out / "camera.ply").is_file(), text
 
 
-def test_a_photo_named_like_person_1_keeps_its_people_in_the_table(tmp_path, capsys, detecting_predictor):  # noqa: F811
+def test_a_photo_named_like_person_1_keeps_its_people_in_the_table(tmp_path, capsys, detecting_predictor):
     """Never --box: team_p1.jpg (two people) with plain predict, then another photo into the folder: the table's
     team_p1 row says 2 people at 3cfa7c3, 1 now (merge_rows splits 'team_p1' as person 1 of an image 'team')."""
     photo, out = tmp_path / "team_p1.jpg", tmp_path / "out"
@@ -62,7 +61,7 @@ def test_a_photo_named_like_person_1_keeps_its_people_in_the_table(tmp_path, cap
     assert [(r["output"], r["people"]) for r in rows] == [("camera", "1"), ("team_p1", "2")]
 
 
-def test_no_box_note_for_a_person_the_search_finds(tmp_path, capsys, detecting_predictor):  # noqa: F811
+def test_no_box_note_for_a_person_the_search_finds(tmp_path, capsys, detecting_predictor):
     """camera.png boxed first (the search finds the man too: person 1). `--all-people` with more formats writes
     camera.ply itself (the search finds him), yet `_note_boxed_short` first tells the user to run a --box command
     to write it."""
@@ -77,7 +76,7 @@ def test_no_box_note_for_a_person_the_search_finds(tmp_path, capsys, detecting_p
     assert "note:" not in text, text
 
 
-def test_a_person_whose_name_changed_is_not_left_behind_twice(tmp_path, capsys, detecting_predictor):  # noqa: F811
+def test_a_person_whose_name_changed_is_not_left_behind_twice(tmp_path, capsys, detecting_predictor):
     """`--all-people --person 2` writes person 2 as two_people and person 1 as two_people_p1; an `--all-people
     --overwrite` run then writes person 1 as two_people and person 2 as two_people_p2, and two_people_p1 stayed:
     three fits of a two-person photo, person 1 twice in summary.csv."""

@@ -45,7 +45,6 @@ from .editing import THROTTLE_MS, EditingMixin
 from .exports import ExportsMixin
 from .failures import PendingFailure
 from .folder import FolderSession
-from .opening import LARGE_PIXELS as LARGE_PIXELS  # re-exported: tests read it here
 from .opening import OpeningMixin, file_key
 from .params_open import OpenedParams, ParamsReader
 from .people_fits import PeopleFitsMixin, edited_people, people_text

@@ -490,7 +490,7 @@ class Predictor(PersonEvidence):
         there is nothing to refine towards, and the network's body comes back). options: `inference.refine.refine_fit`
         keywords beside or in place of the person's evidence (a study's `weights`, `max_energy_rise`, other
         `joints2d` and `conf`). Returns the refined BodyParams, or the network's own (the same object) where the
-        refinement keeps it."""
+        refinement keeps it; raises Cancelled when `cancel()` turns true meanwhile."""
         from .detect.person_inputs import crop_inputs, world_bones
 
         k = prediction.person if person is None else person
@@ -501,8 +501,11 @@ class Predictor(PersonEvidence):
                                      else (None, None, None))
         bones = world_bones(found) if found is not None else None
         network = prediction.network_params if prediction.refined else prediction.params
-        return self._refine_fit(network, prediction.parts.painted(), joints2d, conf, mask_crop, bones,
-                                prediction.crop.photo_area(prediction.image.shape), cancel, **options)
+        refined = self._refine_fit(network, prediction.parts.painted(), joints2d, conf, mask_crop, bones,
+                                   prediction.crop.photo_area(prediction.image.shape), cancel, **options)
+        if cancel is not None and cancel():  # a refinement cut short is no answer, as in `predict`
+            raise Cancelled("cancelled")
+        return refined
 
     def _refine_fit(self, params: BodyParams, parts: PartMap, joints2d: np.ndarray | None, conf: np.ndarray | None,
                     mask_crop: np.ndarray | None, bones: BoneDirections | None, photo_area: np.ndarray,

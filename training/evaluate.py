@@ -197,14 +197,13 @@ def _errors(body, params: BodyParams, gt_mesh) -> BodyErrors:
 class NetworkRun:
     """One test case run as the app's Dataset tab runs it (`Predictor.predict_case`): the app's person search on
     the whole image, the test image as the network's crop. person: the first person found (or None);
-    joints2d (14, 2), conf (14,) and mask (S, S) are their keypoints and silhouette in the crop (None without
-    one); `empty_in_silhouette`: their silhouette left no part, so the network ran on the image alone."""
+    joints2d (14, 2) and conf (14,) are their keypoints in the crop (None without one); `empty_in_silhouette`:
+    their silhouette left no part, so the network ran on the image alone."""
 
     prediction: Prediction
     person: Person | None
     joints2d: np.ndarray | None
     conf: np.ndarray | None
-    mask: np.ndarray | None
     empty_in_silhouette: bool
     t_network: float  # seconds, the detector included
 
@@ -218,8 +217,8 @@ def run_network(pred: Predictor, image: np.ndarray) -> NetworkRun:
     p = pred.predict_case(image)
     t_network = time.perf_counter() - t
     person = p.people[0] if p.people else None
-    j2d, conf, mask = crop_inputs(person, p.crop, image.shape) if person is not None else (None, None, None)
-    return NetworkRun(p, person, j2d, conf, mask, person is not None and p.person < 0, t_network)
+    j2d, conf, _ = crop_inputs(person, p.crop, image.shape) if person is not None else (None, None, None)
+    return NetworkRun(p, person, j2d, conf, person is not None and p.person < 0, t_network)
 
 
 def detecting_predictor(keypoints: str, **kwargs) -> Predictor:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from inference.body_model import BodyModel
-from inference.errors import PersonNotThere
+from inference.errors import Cancelled, PersonNotThere
 from inference.image_io import load_image
 from inference.paths import RESOURCES
 from inference.pipeline import WEIGHTS_DIR, Predictor
@@ -34,12 +34,23 @@ def _same(a, b) -> bool:
     return all(np.array_equal(getattr(a, f), getattr(b, f)) for f in ("global_orient", "body_pose", "betas", "transl"))
 
 
-def test_a_prediction_refined_afterwards_is_the_one_predict_refines(refining):
+def test_a_prediction_refined_afterwards_is_the_one_predict_refines(refining, monkeypatch):
     """The astronaut's legs are outside the photo (absent from the map shown): refined afterwards from a prediction
-    made without refinement, and again from the refined prediction, the body is the one `predict` refined."""
+    made without refinement, and again from the refined prediction, the body is the one `predict` refined, on the
+    map `predict` refined on (`PartMap.painted()`, the networks' map, not the one shown)."""
+    import inference.refine as refine_module
+
+    read: list[tuple[np.ndarray, tuple]] = []  # the labels and absent parts of the map each refinement read
+    real = refine_module.refine_fit
+
+    def spy(body_model, params, parts, *args, **kwargs):
+        read.append((parts.labels.copy(), parts.absent))
+        return real(body_model, params, parts, *args, **kwargs)
+
+    monkeypatch.setattr(refine_module, "refine_fit", spy)
     photo = PHOTOS / "astronaut.jpg"
     on = refining.predict(photo)
-    assert on.refined and on.parts.absent  # (the map the refinement read is `painted()`, not the one shown)
+    assert on.refined and on.parts.absent
     refining.refine = False
     try:
         off = refining.predict(photo)
@@ -48,6 +59,11 @@ def test_a_prediction_refined_afterwards_is_the_one_predict_refines(refining):
     assert not off.refined and _same(off.params, on.network_params)
     assert _same(refining.refined_params(off), on.params)
     assert _same(refining.refined_params(on), on.params)
+    painted = on.parts.painted()
+    assert len(read) == 3 and painted.absent == ()
+    assert all(np.array_equal(labels, painted.labels) and absent == () for labels, absent in read)
+    with pytest.raises(Cancelled):  # a refinement cut short is no answer, as in `predict`
+        refining.refined_params(off, cancel=lambda: True)
 
 
 def test_a_leaning_person_and_a_second_person_are_refined_as_predict_refines_them(refining):

@@ -238,7 +238,7 @@ def test_a_large_image_opening_shows_busy_and_esc_stops_it(qtbot, window, photo,
     on screen (before, Cancel was greyed out and the image replaced the result seconds later)."""
     import cv2
 
-    from app.controller import LARGE_PIXELS
+    from app.opening import LARGE_PIXELS
 
     drop(window, [photo])
     wait_prediction(qtbot, window)

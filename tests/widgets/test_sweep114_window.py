@@ -160,6 +160,8 @@ def test_a_screenshot_of_a_focused_view_has_no_focus_frame(qtbot, window, photo,
     import numpy as np
     from PySide6.QtGui import QImage
 
+    from app.qt_images import from_qimage
+
     drop(window, [photo])
     wait_prediction(qtbot, window)
     canvas = window.photo.canvas
@@ -169,9 +171,6 @@ def test_a_screenshot_of_a_focused_view_has_no_focus_frame(qtbot, window, photo,
     window.mesh_view.setFocus()
     qtbot.waitUntil(lambda: not canvas.hasFocus(), timeout=3000)
 
-    def pixels(img: QImage) -> np.ndarray:
-        img = img.convertToFormat(QImage.Format.Format_RGB888)
-        return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())[:, :img.width() * 3]
-
-    saved = pixels(QImage(str(tmp_path / "photo.png")))
-    assert np.array_equal(saved, pixels(canvas.grab().toImage()))
+    # (from_qimage copies: an array over the buffer of a converted QImage read freed memory once it was gone)
+    saved = from_qimage(QImage(str(tmp_path / "photo.png")))
+    assert np.array_equal(saved, from_qimage(canvas.grab().toImage()))

@@ -22,8 +22,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def pixels(img: QImage) -> np.ndarray:
-    img = img.convertToFormat(QImage.Format.Format_RGB888)
-    return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())[:, :img.width() * 3]
+    """(H, W, 3) uint8 RGB of an opaque QImage (`app.qt_images.from_qimage`: a copy that outlives the image)."""
+    from app.qt_images import from_qimage
+
+    return from_qimage(img)
 
 
 # ------------------------------------------------------------------ #8: Export > Screenshot

@@ -24,9 +24,8 @@ import datetime
 import os
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NamedTuple
 
 from inference.file_writes import TEXT_ERRORS, write_error_reason
 from inference.predict_outputs import (
@@ -295,18 +294,14 @@ def note_box(note: str) -> tuple[float, float, float, float] | None:
     return box if len(box) == 4 else None  # type: ignore[return-value]
 
 
-def person_number(text: str | None) -> int | None:
-    """A logged person column ('3') as a number; None for '' or anything but ASCII digits ('²' is a digit to
-    str.isdigit, not to int)."""
-    return int(text) if text and re.fullmatch(r"[0-9]+", text) else None
-
-
-class Holder(NamedTuple):
-    """Whose fit an output name's files hold (`written_logged`): the image's file name, the person ('' for a whole
-    image fitted without a detected person) and the image's path as the row logged it."""
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Whose fit an output name's files hold (`written_logged`): the image's file name, the person as the row's
+    `SummaryRow.person` reads it (counted from 1; None for a whole image fitted without a detected person) and the
+    image's path as the row logged it ('' when not known)."""
 
     name: str
-    person: str
+    person: int | None
     path: str = ""
 
 
@@ -316,20 +311,19 @@ def written_logged(out: Path) -> dict[str, Holder]:
     found: dict[str, Holder] = {}
     for r in sorted(read_logs(out), key=lambda r: r.finished_at):
         if r.status == "done":
-            found[r.output] = Holder(Path(r.image).name, "" if r.person is None else str(r.person), r.image)
+            found[r.output] = Holder(Path(r.image).name, r.person, r.image)
     return found
 
 
-def same_image(held: tuple[str, ...], image: Path) -> bool:
-    """Whether the logged holder `held` (a Holder, or (file name, person)) is of the image `image`: the same file
-    name, and not another file where the logged path still leads to one (two photos named IMG_0001.JPG in two
-    camera folders: the one fitted under a name must not pass for the other in a later run). A logged path that
-    leads nowhere from here (the folder moved, a path relative to another working folder) leaves the name to
-    decide."""
+def same_image(held: Holder, image: Path) -> bool:
+    """Whether the logged holder `held` is of the image `image`: the same file name, and not another file where the
+    logged path still leads to one (two photos named IMG_0001.JPG in two camera folders: the one fitted under a name
+    must not pass for the other in a later run). A logged path that leads nowhere from here (the folder moved, a
+    path relative to another working folder) leaves the name to decide."""
     image = Path(image)
-    if held[0] != image.name:
+    if held.name != image.name:
         return False
-    logged = Path(held[2]) if len(held) > 2 and held[2] else None
+    logged = Path(held.path) if held.path else None
     try:
         if logged is not None and logged.exists() and image.exists():
             return os.path.samefile(logged, image)
@@ -338,23 +332,22 @@ def same_image(held: tuple[str, ...], image: Path) -> bool:
     return True
 
 
-def holds(held: tuple[str, ...] | None, image: Path, person: int | None) -> bool:
+def holds(held: Holder | None, image: Path, person: int | None) -> bool:
     """Whether the logged holder `held` of an output name (`written_logged`) is person `person` (counted from 1) of
-    `image` (`same_image`); a whole image fitted without a detected person (person '') counts as person 1."""
+    `image` (`same_image`); a whole image fitted without a detected person (person None) counts as person 1."""
     if held is None or person is None:
         return False
-    return same_image(held, image) and held[1] in (str(person), "" if person == 1 else str(person))
+    return same_image(held, image) and (held.person == person or (held.person is None and person == 1))
 
 
-def holder_text(held: tuple[str, ...], image: Path | None = None) -> str:
+def holder_text(held: Holder, image: Path | None = None) -> str:
     """A logged holder (`written_logged`) in words: 'person 2 of a.jpg', 'the whole image of a.jpg'; with the path
     it logged when that is another photo of the same file name as `image` (a/x.jpg's fit, in the way of b/x.jpg:
     'of x.jpg' read as b's own files)."""
-    whose = held[0]
-    if image is not None and len(held) > 2 and held[2] and held[0] == Path(image).name and \
-            not same_image(held, image):
-        whose = held[2]
-    return f"{'person ' + held[1] + ' of ' if held[1] else 'the whole image of '}{whose}"
+    whose = held.name
+    if image is not None and held.path and held.name == Path(image).name and not same_image(held, image):
+        whose = held.path
+    return f"{'the whole image' if held.person is None else f'person {held.person}'} of {whose}"
 
 
 def _best(rows: list[SummaryRow]) -> SummaryRow:

@@ -38,7 +38,6 @@ from inference.batch_log import (
     holds,
     note_box,
     people_logged,
-    person_number,
     same_image,
     written_logged,
 )
@@ -312,7 +311,7 @@ def predict_image(ctx: FolderRun, index: int, path: Path, name: str) -> ImageOut
         # in a folder of `--all-people --person L`, whose NAME holds person L of this image, as that run named them
         held = ctx.holders.get(name)
         person = _boxed_number(p, recalled, boxed_before)
-        layout = (person_number(held[1]) if held and same_image(held, path) else None) or 1
+        layout = (held.person if held and same_image(held, path) else None) or 1
         names = {person: person_names(name, layout, max(found, person))[person]}
     else:
         names = person_names(name, person, found) if job.all_people and found > 1 else {person: name}
@@ -485,7 +484,7 @@ def _write_scene(ctx, path: Path, name: str, names: dict[int, str]) -> None:
     if target.exists() and not scene_ours(ctx.holders, name):
         held = ctx.holders[f"{name}_scene"]
         ctx.say(f"warning: {path}: no {target.name}: that name holds the outputs of "
-                f"{held[2] if held[0] == path.name and held[2] else held[0]}")
+                f"{held.path if held.name == path.name and held.path else held.name}")
         return
     try:
         make_scene(ctx.job.out, names, ctx.body, target, overwrite=True)

@@ -267,8 +267,9 @@ _WHOLE = re.compile(r"-?[0-9]+")
 
 
 def _integer(text: str | None) -> int | None:
-    """A cell's whole number ('3', '-1'); None for '' or anything but ASCII digits ('²' is a digit to str.isdigit,
-    not to int; int() would also take ' 3' and '1_0')."""
+    """A cell's whole number ('3', '-1'): the one reading of the index, person and people cells (batch_log's Holder
+    takes its person from here too). None for '' or anything but ASCII digits ('²' is a digit to str.isdigit, not to
+    int; int() would also take ' 3' and '1_0')."""
     return int(text) if text and _WHOLE.fullmatch(text) else None
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from inference.batch_log import box_note, holds, person_number, same_image
+from inference.batch_log import box_note, holds, same_image
 from inference.predict_outputs import is_complete, output_paths
 
 
@@ -97,7 +97,7 @@ def boxed_people(out: Path, stem: str, image: Path, holders: dict, boxed: dict) 
     found = []
     for o, note in boxed.items():
         held = holders.get(o)
-        k = person_number(held[1]) if held is not None and same_image(held, image) else None
+        k = held.person if held is not None and same_image(held, image) else None
         if k is not None and (o == stem or re.fullmatch(re.escape(stem) + r"_p\d+", o)) and boxed_there(
                 out, o, holders, image, k):
             found.append((k, o, note))

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-import inference.pipeline as pipeline_module
 from app.batch_run import BatchSummary
 from app.folder import FolderSession
 from app.image_status import DONE, ERROR, NO_PERSON, NOT_RUN, status_of
@@ -22,6 +21,7 @@ from inference.predict_outputs import SUMMARY, output_paths, output_stems, read_
 from tests.app import support
 from tests.app.support import SAMPLES, SlowPredictor, factory_for, grey_image, write_png
 from tests.inference.test_bad_inputs import needs_heif_tools
+from tests.predictor_stand_in import recording_predictor
 from tests.tiny_weights import write_tiny_weights
 
 
@@ -296,10 +296,10 @@ def tiny_session(qtbot, tiny, model_config):
 
 @pytest.fixture
 def cli(monkeypatch, tiny):
-    """`main.py predict IMAGES --out OUT` in this process, one rank, on the same tiny Predictor (built once;
-    `.built` counts the command's requests for one)."""
-    built = []
-    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: built.append(1) or tiny)
+    """`main.py predict IMAGES --out OUT` in this process, one rank, on the same tiny Predictor (built once).
+    `.asked`: the arguments of each Predictor the command asked for, by parameter name with the Predictor's defaults
+    filled in (how often the models were built, and with which options: `tests.predictor_stand_in`)."""
+    asked = recording_predictor(monkeypatch, tiny)
     for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
         monkeypatch.delenv(name, raising=False)
 
@@ -307,7 +307,7 @@ def cli(monkeypatch, tiny):
         # (predict's default meshes, as the app's Run all writes by default: each finds the other's images finished)
         return cli_main(["predict", *map(str, images), "--out", str(out), "--detect", "off", "--device", "cpu"])
 
-    run.built = built
+    run.asked = asked
     return run
 
 
@@ -365,9 +365,9 @@ def test_run_all_then_the_cli_keeps_the_apps_rows_and_knows_its_outputs(qtbot, t
         n: r.to_csv() for n, r in _rows(out).items() if n != "c.png"}
     # what the app wrote counts as this tool's own outputs: finished, so a rerun skips it without the models
     capsys.readouterr()
-    built = len(cli.built)
+    built = len(cli.asked)
     assert cli(out, a, c) == 0
-    assert "0/2 images done, 2 finished before (skipped)" in capsys.readouterr().out and len(cli.built) == built
+    assert "0/2 images done, 2 finished before (skipped)" in capsys.readouterr().out and len(cli.asked) == built
     assert _rows(out)["a.png"].to_csv() == {**app_rows["a.png"].to_csv(), "index": "0"}
 
 
@@ -379,6 +379,7 @@ def test_run_all_does_not_take_another_images_outputs_for_its_own(qtbot, tiny_se
     cv2.imwrite(str(x_jpg), np.full((64, 48, 3), 90, np.uint8))
     out = tmp_path / "out"
     assert cli(out, x_png) == 0
+    assert [asked["detect"] for asked in cli.asked] == ["off"]  # the whole image fitted: nobody detected
     capsys.readouterr()
     stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
     text = _run_all(qtbot, tiny_session, [x_jpg], out)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import copy
 import functools
-import inspect
 
 import pytest
 
 import inference.pipeline as pipeline_module
-
-PREDICTOR = pipeline_module.Predictor  # the class, whatever a test puts in its place
+from tests.predictor_stand_in import recording_predictor
 
 
 @pytest.fixture(scope="module")
@@ -26,20 +24,8 @@ def predictor():
 @pytest.fixture
 def cached_predictor(monkeypatch, predictor) -> list[dict]:
     """Build the models once for these tests (the command still runs everything else for real). Returns the
-    arguments of every Predictor the command asked for, in order, by parameter name with the Predictor's defaults
-    filled in: the models are shared, the options the command chose are kept for a test to read (a flag wired to
-    nothing, or a keyword the Predictor has not, shows there)."""
-    signature = inspect.signature(PREDICTOR)
-    asked: list[dict] = []
-
-    def shared(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)  # TypeError for a call the real class would refuse
-        bound.apply_defaults()
-        asked.append(dict(bound.arguments))
-        return predictor
-
-    monkeypatch.setattr(pipeline_module, "Predictor", shared)
-    return asked
+    arguments of every Predictor the command asked for (`tests.predictor_stand_in.recording_predictor`)."""
+    return recording_predictor(monkeypatch, predictor)
 
 
 @functools.cache

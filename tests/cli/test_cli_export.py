@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import trimesh
 
-import inference.pipeline as pipeline_module
 from cli.main import main
 from cli.predict_args import parse_mesh_formats
 from inference.paths import RESOURCES
@@ -60,19 +59,14 @@ def test_predict_mesh_formats_accept_the_animation_outputs(tmp_path):
     assert "x.obj" in names and "x_skinned.glb" in names and "x.bvh" in names
 
 
-def test_predict_writes_skinned_glb_and_bvh(tmp_path, monkeypatch):
-    from inference.pipeline import WEIGHTS_DIR, Predictor
-
-    if not (WEIGHTS_DIR / "seg.pt").is_file():
-        pytest.skip("no trained weights")
-    pred = Predictor(device="cpu", detect="off")
-    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: pred)
+def test_predict_writes_skinned_glb_and_bvh(tmp_path, cached_predictor):
     out = tmp_path / "out"
     assert main(["predict", str(SAMPLES / "synthetic_01.png"), "--out", str(out), "--detect", "off",
                  "--mesh-formats", "glb,skinned-glb,bvh"]) == 0
     assert len(glb_json(out / "synthetic_01_skinned.glb")["skins"][0]["joints"]) == 24
     assert glb_json(out / "synthetic_01.glb")["asset"]["extras"]["frame"] == "body"
     assert (out / "synthetic_01.bvh").read_text().startswith("HIERARCHY")
+    assert [asked["detect"] for asked in cached_predictor] == ["off"]
 
 
 def test_a_pkl_not_named_body_pkl_is_written_in_up3d_layout_and_read_back(tmp_path, capsys):

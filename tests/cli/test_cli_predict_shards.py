@@ -36,19 +36,19 @@ def tiny(tmp_path_factory):
     return Predictor(detect="off", weights_dir=write_tiny_weights(tmp_path_factory.mktemp("tiny")), device="cpu")
 
 
+@pytest.fixture(scope="module")
+def predictor(tiny):
+    """The Predictor `cached_predictor` (tests/cli/conftest.py) shares here: the tiny one."""
+    return tiny
+
+
 @pytest.fixture
-def loads(monkeypatch, tiny):
-    """Use the tiny predictor in the command and count how often the models are built."""
-    built = []
-
-    def make(*a, **k):
-        built.append(1)
-        return tiny
-
-    monkeypatch.setattr(pipeline_module, "Predictor", make)
+def loads(monkeypatch, cached_predictor):
+    """Use the tiny predictor in the command, outside torchrun; returns the arguments of each Predictor the command
+    asked for (`cached_predictor`: how often the models were built, and with which options)."""
     for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
         monkeypatch.delenv(name, raising=False)
-    return built
+    return cached_predictor
 
 
 def _images(folder: Path, n: int) -> Path:
@@ -258,7 +258,8 @@ def test_torchrun_two_processes(tmp_path):
 class Crowd:
     """The tiny predictor as if its person detector found `people[NAME]` people (default 2) in image NAME:
     `predict(path, person=k)` is the tiny network's fit with those people attached, and a person beyond
-    them fails as the real Predictor does. `calls` records (file name, k) of each prediction."""
+    them fails as the real Predictor does; an image of 0 people is the tiny network's own whole-image fit (nobody
+    detected). `calls` records (file name, k) of each prediction."""
 
     def __init__(self, tiny, people: dict[str, int] | None = None):
         self.tiny, self.people, self.calls, self.warnings = tiny, people or {}, [], []
@@ -271,6 +272,8 @@ class Crowd:
         from inference.errors import PersonNotThere, PredictionError
 
         n = self.people.get(Path(image).name, 2)
+        if n == 0:
+            return self.tiny.predict(image, person=person, **kw)
         if not 0 <= person < n:
             raise PersonNotThere(person + 1, n)  # as the Predictor says it
         self.calls.append((Path(image).name, person))
@@ -283,10 +286,18 @@ class Crowd:
 
 
 @pytest.fixture
-def crowd(monkeypatch, tiny):
-    """Use a Crowd of the tiny predictor in the command; returns it (set .people before running)."""
+def crowd(monkeypatch, cached_predictor, tiny):
+    """Use a Crowd of the tiny predictor in the command; returns it (set .people before running). The command's
+    Predictor arguments go through `cached_predictor` first, which records them and refuses a call the real class
+    would refuse."""
     c = Crowd(tiny)
-    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: c)
+    recording = pipeline_module.Predictor  # (cached_predictor's stand-in, set by that fixture)
+
+    def make(*args, **kwargs):
+        recording(*args, **kwargs)
+        return c
+
+    monkeypatch.setattr(pipeline_module, "Predictor", make)
     for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
         monkeypatch.delenv(name, raising=False)
     return c
@@ -331,6 +342,7 @@ def test_a_whole_image_fit_has_no_person_number(tmp_path, capsys, loads):
     assert _predict(SAMPLES / "synthetic_01.png", "--out", tmp_path / "o") == 0  # --detect off: nobody detected
     row = _summary(tmp_path / "o")[0]
     assert (row["person"], row["people"], row["status"]) == ("", "0", "done")
+    assert [asked["detect"] for asked in loads] == ["off"]  # the option that left nobody to detect
     capsys.readouterr()
 
 
@@ -502,8 +514,7 @@ def _scene_nodes(path: Path) -> list[str]:
     return [n["name"] for n in doc["nodes"]]
 
 
-def test_overwrite_remakes_the_scene_and_removes_the_people_no_longer_found(tmp_path, capsys, crowd, monkeypatch,
-                                                                             tiny):
+def test_overwrite_remakes_the_scene_and_removes_the_people_no_longer_found(tmp_path, capsys, crowd):
     """--overwrite of an image written with --all-people: the scene is remade from the people's files (it kept
     the old person 1), and when fewer people are found the outputs this tool wrote for the others and the scene
     are removed and left out of summary.csv (they stayed, listed as done beside the new row)."""
@@ -530,7 +541,7 @@ def test_overwrite_remakes_the_scene_and_removes_the_people_no_longer_found(tmp_
 
     # the whole image fitted (no person detected): the people picture of the earlier fit goes too
     assert (out / "img0_people.png").is_file()
-    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: tiny)
+    crowd.people = {"img0.png": 0}
     assert _predict(img, "--out", out, "--all-people", "--overwrite") == 0
     assert not (out / "img0_people.png").exists() and (out / "img0_parts.png").is_file()
     assert [(r["output"], r["person"], r["people"]) for r in _summary(out)] == [("img0", "", "0")]

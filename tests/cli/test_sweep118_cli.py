@@ -13,7 +13,6 @@ import cv2
 import numpy as np
 import pytest
 
-import inference.pipeline as pipeline_module
 from cli.main import main
 from inference.folder_predict import RunCounts
 from inference.predict_outputs import SUMMARY, SummaryRow
@@ -32,13 +31,20 @@ def tiny(tmp_path_factory):
     return Predictor(detect="off", weights_dir=write_tiny_weights(tmp_path_factory.mktemp("tiny")), device="cpu")
 
 
+@pytest.fixture(scope="module")
+def predictor(tiny):
+    """The Predictor `cached_predictor` (tests/cli/conftest.py) shares here: the tiny one."""
+    return tiny
+
+
 @pytest.fixture
-def loads(monkeypatch, tiny):
+def loads(monkeypatch, cached_predictor):
     """The tiny untrained predictor in the command (every pixel one body part: every image has a person), outside
-    torchrun unless a test sets its environment."""
-    monkeypatch.setattr(pipeline_module, "Predictor", lambda *a, **k: tiny)
+    torchrun unless a test sets its environment; returns the arguments of each Predictor the command asked for
+    (`cached_predictor`)."""
     for name in TORCHRUN_VARS:
         monkeypatch.delenv(name, raising=False)
+    return cached_predictor
 
 
 def _image(path: Path | bytes, seed: int = 1) -> None:
@@ -257,7 +263,7 @@ def test_a_missing_input_file_is_a_usage_error_as_a_missing_folder_is(tmp_path, 
         out = tmp_path / "out"
         assert _predict(*inputs, "--out", out) == 2, inputs
         assert capsys.readouterr().err == f"error: {message}\n"
-        assert not out.exists()
+        assert not out.exists() and not loads  # (refused before the models are built)
     from cli.predict_args import missing_inputs
 
     assert missing_inputs([str(tmp_path / "here.png"), f"{tmp_path}/"]) == ""

@@ -16,6 +16,7 @@ from inference.batch_log import (
     COLUMNS,
     RANK_LOGS,
     BatchLog,
+    Holder,
     adopt_table,
     box_note,
     boxed_logged,
@@ -25,7 +26,6 @@ from inference.batch_log import (
     merge_summary,
     note_box,
     people_logged,
-    person_number,
     read_logs,
     written_logged,
 )
@@ -105,8 +105,8 @@ def test_the_merge_keeps_every_writers_rows(tmp_path):
     assert [(r.index, r.output, r.status, r.rank) for r in table] == [
         (0, "c", "pending", ""), (1, "a", "done", "0"), (None, "b", "done", "app")]
     assert table[1].quality.pck == 0.5 and table[2].quality.pck == 0.7  # a skip keeps the row that wrote the files
-    assert written_logged(out) == {"a": ("a.png", "1", str(Path("in/a.png").absolute())),
-                                   "b": ("b.png", "1", str(Path("in/b.png").absolute()))}
+    assert written_logged(out) == {"a": Holder("a.png", 1, str(Path("in/a.png").absolute())),
+                                   "b": Holder("b.png", 1, str(Path("in/b.png").absolute()))}
     assert people_logged(out) == {"a": 1, "b": 1}
 
 
@@ -130,7 +130,7 @@ def test_a_table_without_a_log_is_adopted(tmp_path):
     log.close()
     adopted = [r for r in read_logs(out) if r.rank == "app"]
     assert [(r.output, r.person, r.quality.pck, r.finished_at) for r in adopted] == [("a", 1, 0.8, "")]
-    assert written_logged(out)["a"] == ("a.png", "1", "/photos/a.png") and people_logged(out)["a"] == 2
+    assert written_logged(out)["a"] == Holder("a.png", 1, "/photos/a.png") and people_logged(out)["a"] == 2
     table = read_summary(merge_summary(out, [Path("/photos/d.png")], ["d"]))
     assert [r.output for r in table] == ["d", "a", "b"]
     log = BatchLog(out, APP_LOG, rank="app", exclusive=True)
@@ -170,11 +170,14 @@ def test_a_table_an_earlier_release_wrote_reads_people_from_1(tmp_path):
 
 
 @pytest.mark.parametrize("held, image, person, ok", [
-    (("a.jpg", "1"), "x/a.jpg", 1, True),
-    (("a.jpg", ""), "a.jpg", 1, True),  # the whole image fitted without a detected person: person 1
-    (("a.jpg", ""), "a.jpg", 2, False),
-    (("a.jpg", "2"), "a.jpg", 1, False),
-    (("a.png", "1"), "a.jpg", 1, False),
+    (Holder("a.jpg", 1), "x/a.jpg", 1, True),
+    (Holder("a.jpg", None), "a.jpg", 1, True),  # the whole image fitted without a detected person: person 1
+    (Holder("a.jpg", None), "a.jpg", 2, False),
+    (Holder("a.jpg", 2), "a.jpg", 1, False),
+    (Holder("a.jpg", 2), "a.jpg", 2, True),
+    (Holder("a.png", 1), "a.jpg", 1, False),
+    (None, "a.jpg", 1, False),  # nothing on record
+    (Holder("a.jpg", 1), "a.jpg", None, False),
 ])
 def test_holds(held, image, person, ok):
     assert holds(held, Path(image), person) is ok
@@ -188,25 +191,25 @@ def test_a_photo_of_the_same_name_elsewhere_is_another_image(tmp_path, monkeypat
     for p in (a, b):
         p.parent.mkdir()
         p.write_bytes(p.parent.name.encode())
-    assert holds(("pic.jpg", "1", str(a)), a, 1) and not holds(("pic.jpg", "1", str(a)), b, 1)
+    assert holds(Holder("pic.jpg", 1, str(a)), a, 1) and not holds(Holder("pic.jpg", 1, str(a)), b, 1)
     monkeypatch.chdir(tmp_path)
-    assert holds(("pic.jpg", "1", "a/pic.jpg"), a, 1)  # the same file by another path
-    assert not holds(("pic.jpg", "1", "a/pic.jpg"), b, 1)
-    assert holds(("pic.jpg", "1", str(tmp_path / "gone" / "pic.jpg")), b, 1)  # leads nowhere: the name decides
-    assert holds(("pic.jpg", "1"), b, 1)  # (file name, person) alone, as before
+    assert holds(Holder("pic.jpg", 1, "a/pic.jpg"), a, 1)  # the same file by another path
+    assert not holds(Holder("pic.jpg", 1, "a/pic.jpg"), b, 1)
+    assert holds(Holder("pic.jpg", 1, str(tmp_path / "gone" / "pic.jpg")), b, 1)  # leads nowhere: the name decides
+    assert holds(Holder("pic.jpg", 1), b, 1)  # no path logged: the name decides
 
 
 def test_holder_text(tmp_path):
-    assert holder_text(("a.jpg", "2")) == "person 2 of a.jpg"
-    assert holder_text(("a.jpg", "")) == "the whole image of a.jpg"
+    assert holder_text(Holder("a.jpg", 2)) == "person 2 of a.jpg"
+    assert holder_text(Holder("a.jpg", None)) == "the whole image of a.jpg"
     # another photo of the same file name is named by its path (by its name alone it read as the image's own)
     a, b = tmp_path / "a" / "x.jpg", tmp_path / "b" / "x.jpg"
     for p in (a, b):
         p.parent.mkdir()
         p.write_bytes(p.parent.name.encode())
-    assert holder_text(("x.jpg", "1", str(a)), b) == f"person 1 of {a}"
-    assert holder_text(("x.jpg", "2", str(a)), a) == "person 2 of x.jpg"  # the image's own other person
-    assert holder_text(("y.jpg", "1", str(tmp_path / "y.jpg")), b) == "person 1 of y.jpg"
+    assert holder_text(Holder("x.jpg", 1, str(a)), b) == f"person 1 of {a}"
+    assert holder_text(Holder("x.jpg", 2, str(a)), a) == "person 2 of x.jpg"  # the image's own other person
+    assert holder_text(Holder("y.jpg", 1, str(tmp_path / "y.jpg")), b) == "person 1 of y.jpg"
 
 
 def test_a_person_added_later_counts_for_the_image(tmp_path):
@@ -317,13 +320,24 @@ def test_a_failed_box_does_not_make_an_output_newer(tmp_path):
 
 
 def test_box_notes_and_person_numbers_read_back():
-    """A row's box note gives its box back; person numbers are ASCII digits only ('²' is a digit to str.isdigit,
-    and int('²') raises)."""
+    """A row's box note gives its box back; a logged person cell is a whole number in ASCII digits ('²' is a digit
+    to str.isdigit, and int('²') raises; int() takes ' 2' too), else no person, and a Holder has it as a number."""
     assert note_box(box_note((128, 72, 222.5, 347))) == (128, 72, 222.5, 347)
     assert note_box(box_note((0, 0, 60, 40), "no person found: draw it around the whole person")) == (0, 0, 60, 40)
     assert note_box("outputs exist") is None and note_box("--box 1 2 3") is None and note_box("--box a b c d") is None
-    assert person_number("12") == 12 and person_number("") is None and person_number(None) is None
-    assert person_number("²") is None and person_number("-1") is None and person_number("1.0") is None
+    cells = {"12": 12, "": None, None: None, "\u00b2": None, "1.0": None, " 2": None, "1_0": None}
+    assert {c: SummaryRow.from_csv({"person": c}).person for c in cells} == cells
+
+
+def test_a_holder_has_the_person_as_a_number(tmp_path):
+    """`written_logged`'s Holder gives the logged person as the row reads it (counted from 1, None for a whole image
+    fitted without a detected person): the one reading of a person cell, SummaryRow's."""
+    log = BatchLog(tmp_path, "rank0-of-1.csv", rank=0)
+    log.write(image="/photos/a.png", output="a_p12", status="done", person=12, people=12)
+    log.write(image="/photos/b.png", output="b", status="done")
+    log.close()
+    assert written_logged(tmp_path) == {"a_p12": Holder("a.png", 12, "/photos/a.png"),
+                                        "b": Holder("b.png", None, "/photos/b.png")}
 
 
 def test_a_deleted_boxed_person_leaves_a_gap_the_table_does_not_count(tmp_path):

@@ -4,6 +4,7 @@ nothing, and never replaces an existing file unless asked."""
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import tempfile
 from pathlib import Path
@@ -15,8 +16,29 @@ TEMPORARY_EXTRA = len("..") + 8 + len(".tmp")
 
 # How text files the project writes and reads back (summary.csv, the batch logs) encode a file name that is not
 # UTF-8 (read by Python as surrogate escapes, os.fsdecode): as the file system's own bytes, so that the name read
-# back is the file's name again (the logs' rows are matched to the inputs by their file names).
+# back is the file's name again (the logs' rows are matched to the inputs by their file names). `name_to_text` and
+# `name_from_text` make that hold under a file-system encoding other than UTF-8 too.
 TEXT_ERRORS = "surrogateescape"
+
+
+def name_to_text(name: str) -> str:
+    """A file name or path (as Python holds it, os.fsdecode) as the text files hold it: the file system's bytes
+    read as UTF-8 (`TEXT_ERRORS` for those that are not), whatever the file-system encoding. Under an ASCII or
+    Latin-1 one (PYTHONUTF8=0 LC_ALL=C, a legacy locale) Python holds 'Müller' as other characters than UTF-8 reads
+    from its bytes: written as they were, a finished photo's row never matched its input again. Under UTF-8 it is
+    `name` itself. A text the file-system encoding cannot hold (no name read from this file system) is kept."""
+    try:
+        return os.fsencode(name).decode("utf-8", TEXT_ERRORS)
+    except UnicodeEncodeError:
+        return name
+
+
+def name_from_text(text: str) -> str:
+    """`name_to_text` undone: a file name or path read from a text file, as Python holds the file's name."""
+    try:
+        return os.fsdecode(text.encode("utf-8", TEXT_ERRORS))
+    except UnicodeEncodeError:  # (a lone surrogate no UTF-8 file held)
+        return text
 
 
 def name_too_long(folder: str | Path, names) -> str | None:
@@ -36,9 +58,11 @@ def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -
     Raises FileExistsError when `path` exists and overwrite is False (checked again at the final
     move when the filesystem supports hard links). The folder must exist: FileNotFoundError when it does not,
     NotADirectoryError when it is a file (both with a message for the user, no errno). Returns the path.
+    A new file's mode is what open() would give it (0o666 less the umask: 0600 under umask 077); a file replaced
+    keeps its own mode, as one overwritten in place by open() does.
     Ctrl+C or SIGTERM during the write takes effect when it is over (`inference.deferred_signals`): no
     temporary file is left behind, and the file is either complete or absent. Text is written as UTF-8, a file
-    name that is not UTF-8 in it (Python's surrogate escapes, as os.fsdecode reads it) as the bytes the file
+    name that is not UTF-8 in it (Python's surrogate escapes, as `name_to_text` gives them) as the bytes the file
     system holds (`TEXT_ERRORS`): a photo named so in an old archive made every write of summary.csv fail.
     """
     path = Path(path)
@@ -50,7 +74,7 @@ def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -
         raise IsADirectoryError(errno.EISDIR, "a folder has this name", str(path))
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists (use overwrite to replace it)")
-    mode = (path.stat().st_mode & 0o777) if path.exists() else 0o644
+    mode = (path.stat().st_mode & 0o777) if path.exists() else 0o666 & ~_umask()
     with deferred_signals():  # an interruption between creating the temporary file and its clean-up
         try:                  # would leave it behind
             return _write_and_move(path, data, overwrite, mode)
@@ -62,6 +86,27 @@ def atomic_write(path: str | Path, data: bytes | str, overwrite: bool = False) -
             if exc.errno is not None and exc.filename and Path(exc.filename).name.startswith(f".{path.name}."):
                 raise type(exc)(exc.errno, exc.strerror, str(path)) from None
             raise
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (/proc/self/status, Linux 4.7 and later):
+    os.umask can only be read by setting it, process-wide, and a file another thread creates in that moment would
+    get the value set. Elsewhere it is read that way once (`_umask_once`) and kept."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return _umask_once()
+
+
+@functools.cache
+def _umask_once() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _no_folder_error(path: Path) -> OSError:
@@ -113,7 +158,7 @@ def _write_and_move(path: Path, data: bytes, overwrite: bool, mode: int) -> Path
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
+        os.chmod(tmp, mode)  # (mkstemp's file is 0600 while it is written)
         if overwrite:
             os.replace(tmp, path)
         else:

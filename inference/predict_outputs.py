@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from inference.file_writes import name_from_text, name_to_text
+
 MESH_FORMATS = ("obj", "ply", "glb", "skinned-glb", "bvh")  # what --mesh-formats and the app can write
 DEFAULT_MESH_FORMATS = ("obj", "glb")  # predict's --mesh-formats default and the app's Run all until a user chooses
 MESH_SUFFIX = {"skinned-glb": "_skinned.glb"}  # the file name ending of a mesh format (default: "." + format)
@@ -339,31 +341,33 @@ class SummaryRow:
 
     @classmethod
     def from_csv(cls, cells: Mapping[str | None, str | None], first_person: int = 1) -> SummaryRow:
-        """The row of a csv.DictReader's `cells` (columns missing or short read as empty). `first_person`: the
-        person number the table counts from (0 in one an earlier release began: `read_summary`)."""
+        """The row of a csv.DictReader's `cells` (columns missing or short read as empty; the image and output
+        names as `name_from_text` reads them). `first_person`: the person number the table counts from (0 in one
+        an earlier release began: `read_summary`)."""
         get = cells.get  # (a resume reads every row of a folder's logs several times: no per-cell closures)
         person = _integer(get("person"))
         quality = QualityCells(get("verdict") or "", _real(get("agreement")), _real(get("pck")),
                                _real(get("mask_iou")), _real(get("mask_inside")))
-        return cls(output=get("output") or "", status=get("status") or "", index=_integer(get("index")),
-                   image=get("image") or "", message=get("message") or "",
+        return cls(output=name_from_text(get("output") or ""), status=get("status") or "",
+                   index=_integer(get("index")), image=name_from_text(get("image") or ""), message=get("message") or "",
                    person=None if person is None else person - first_person + 1, people=_integer(get("people")),
                    seconds=_real(get("seconds")), quality=quality, rank=get("rank") or "",
                    finished_at=get("finished_at") or "")
 
     def to_csv(self) -> dict[str, str]:
         """{column: cell} of every column (SUMMARY_COLUMNS, then rank and finished_at): None as an empty cell,
-        seconds and the quality numbers with 3 decimals."""
+        seconds and the quality numbers with 3 decimals, the image and output names as the file system's bytes
+        (`name_to_text`: the same under any locale)."""
         q = self.quality
 
         def whole(n: int | None) -> str:
             return "" if n is None else str(n)
 
-        return {"index": whole(self.index), "image": self.image, "output": self.output, "status": self.status,
-                "message": self.message, "person": whole(self.person), "people": whole(self.people),
-                "seconds": _number(self.seconds), "verdict": q.verdict, "agreement": _number(q.agreement),
-                "pck": _number(q.pck), "mask_iou": _number(q.mask_iou), "mask_inside": _number(q.mask_inside),
-                "rank": self.rank, "finished_at": self.finished_at}
+        return {"index": whole(self.index), "image": name_to_text(self.image), "output": name_to_text(self.output),
+                "status": self.status, "message": self.message, "person": whole(self.person),
+                "people": whole(self.people), "seconds": _number(self.seconds), "verdict": q.verdict,
+                "agreement": _number(q.agreement), "pck": _number(q.pck), "mask_iou": _number(q.mask_iou),
+                "mask_inside": _number(q.mask_inside), "rank": self.rank, "finished_at": self.finished_at}
 
 
 def write_summary(path: Path, rows: list[SummaryRow], columns: tuple[str, ...] = SUMMARY_COLUMNS) -> Path:

@@ -76,6 +76,27 @@ def offscreen_problem() -> str:
     return ""
 
 
+def egl_device_index(text: str | None, count: int | None) -> int:
+    """The EGL device that EGL_DEVICE_ID's `text` names (0 when unset or empty), given how many devices EGL lists
+    (`count`; None where it cannot list them: the default device alone, 0). Raises RuntimeError, one line naming
+    the variable and the values it takes, for any other value ('abc', 7 of 2 devices, -1, which Python's indexing
+    would read as the last device): a value set wrongly is the user's to fix, not a package to install."""
+    text = (text or "").strip() or "0"
+    valid = 1 if count is None else count
+    if text.isdecimal() and int(text) < max(valid, 1):  # (with no device listed, 0 goes on: EGL says why)
+        return int(text)
+    what = "is not a device number" if not text.lstrip("-").isdecimal() else "names no EGL device"
+    if count is None:
+        values = "EGL cannot list the devices here: set it to 0, or unset it"
+    elif count == 0:
+        values = "this machine lists no EGL device: unset it"
+    elif count == 1:
+        values = "this machine has 1 EGL device: set it to 0, or unset it"
+    else:
+        values = f"this machine has {count} EGL devices: set it to a number from 0 to {count - 1}, or unset it for 0"
+    raise RuntimeError(f"EGL_DEVICE_ID={text!r} {what} ({values})")
+
+
 class OffscreenContext:
     """One offscreen GL context on the backend `configure_gl` chose (EGL device `EGL_DEVICE_ID`, default 0).
 
@@ -89,7 +110,11 @@ class OffscreenContext:
         if backend == "egl":
             from pyrender.platforms import egl
 
-            device = egl.get_device_by_index(int(os.environ.get("EGL_DEVICE_ID", "0")))
+            try:
+                count: int | None = len(egl.query_devices())
+            except RuntimeError:  # no device query here: only the default device, 0
+                count = None
+            device = egl.get_device_by_index(egl_device_index(os.environ.get("EGL_DEVICE_ID"), count))
             self._gl = egl.EGLPlatform(width, height, device=device)
         elif backend == "osmesa":
             from pyrender.platforms.osmesa import OSMesaPlatform

@@ -29,6 +29,40 @@ def test_replacing_keeps_the_files_permissions(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600
 
 
+@pytest.fixture
+def set_umask():
+    """Set the process's umask for one test (`set_umask(0o077)`); the one before is back after it."""
+    before = os.umask(0o022)
+    os.umask(before)
+    yield os.umask
+    os.umask(before)
+
+
+@pytest.mark.parametrize("mask", [0o077, 0o027, 0o000], ids=["077", "027", "000"])
+def test_a_new_file_follows_the_umask_as_open_would(tmp_path, set_umask, mask):
+    """Every output was 0644 whatever the umask, while the folders and logs beside it followed it: a user with
+    umask 077 got photos and body parameters readable by everyone, a group folder under 002 files the group could
+    not write."""
+    set_umask(mask)
+    atomic_write(tmp_path / "new.obj", "v 0 0 0\n")
+    with open(tmp_path / "by_open.obj", "w") as fh:
+        fh.write("v 0 0 0\n")
+    assert (tmp_path / "new.obj").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert (tmp_path / "new.obj").stat().st_mode & 0o777 == (tmp_path / "by_open.obj").stat().st_mode & 0o777
+
+
+@pytest.mark.parametrize(("mask", "kept"), [(0o000, 0o600), (0o077, 0o664)], ids=["000-600", "077-664"])
+def test_a_replaced_file_keeps_its_mode_whatever_the_umask(tmp_path, set_umask, mask, kept):
+    """As open() overwriting a file in place: the file's own mode, not the umask's."""
+    path = tmp_path / "summary.csv"
+    path.write_bytes(b"old")
+    os.chmod(path, kept)
+    set_umask(mask)
+    atomic_write(path, b"new", overwrite=True)
+    assert path.read_bytes() == b"new"
+    assert path.stat().st_mode & 0o777 == kept
+
+
 def test_a_missing_folder_is_named_and_a_failed_move_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         atomic_write(tmp_path / "nowhere" / "a.txt", b"x")

@@ -40,13 +40,18 @@ def file_key(source) -> tuple[str | None, tuple[int, int]]:
 
 def typed_path(line: str) -> str:
     """The path a typed or pasted line names: without the spaces and quotes around it (a file manager's "Copy as
-    path"), a file:// address decoded (percent-escapes; "" for another host's). Not checked, not expanded."""
-    from urllib.parse import unquote, urlparse
+    path"), a file:// address decoded (percent-escapes; "" for another host's). Not checked, not expanded.
+
+    A file:// address's percent-escapes are the bytes of the file's name ("%FF" for a name that is not UTF-8, as
+    file managers copy it): they are decoded to bytes, then to the name as Python holds it (os.fsdecode), which
+    gives back those bytes on open; decoded as UTF-8 text they became U+FFFD and named another file."""
+    import os
+    from urllib.parse import unquote_to_bytes, urlparse
 
     line = line.strip().strip('"').strip("'").strip()
     if line.lower().startswith("file://"):
         url = urlparse(line)
-        line = unquote(url.path) if url.netloc in ("", "localhost") else ""
+        line = os.fsdecode(unquote_to_bytes(url.path)) if url.netloc in ("", "localhost") else ""
     return line
 
 

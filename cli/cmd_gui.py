@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import locale
 import os
 import shlex
 import sys
@@ -37,10 +38,15 @@ def display_problem(env=None, probe_x=None) -> str:
     reached: a stale $DISPLAY after ssh without X forwarding, an X server gone, $WAYLAND_DISPLAY without its socket.
     The X display is tried with libxcb's xcb_connect (through ctypes; `probe_x(name)`: True, False, or None when it
     cannot tell: no libxcb here, no answer within PROBE_SECONDS), the Wayland one by connecting to its socket. A
-    QT_QPA_PLATFORM other than xcb or wayland (offscreen, vnc, eglfs, ...) is taken as it is."""
+    QT_QPA_PLATFORM is first looked up among the installed platform plugins (`qt_platforms`): Qt aborts on a name
+    it has no plugin for too; one other than xcb or wayland (offscreen, vnc, eglfs, ...) is then taken as it is."""
     env = os.environ if env is None else env
     probe_x = _x_answers if probe_x is None else probe_x
     asked = [x.split(":")[0].strip().lower() for x in (env.get("QT_QPA_PLATFORM") or "").split(";") if x.strip()]
+    installed = qt_platforms(env)
+    if asked and installed and not any(x in installed or x.split("-")[0] in installed for x in asked):
+        return (f"QT_QPA_PLATFORM={env.get('QT_QPA_PLATFORM')!r} names no installed Qt platform "
+                f"(these are: {', '.join(sorted(installed))})")
     if asked and not any(x in ("xcb", "wayland", "wayland-egl") for x in asked):
         return ""
     tried = asked or (["wayland"] if env.get("WAYLAND_DISPLAY") else []) + (["xcb"] if env.get("DISPLAY") else [])
@@ -62,6 +68,33 @@ def display_problem(env=None, probe_x=None) -> str:
                 return ""
             why.append(problem)
     return "; ".join(why)
+
+
+def qt_platforms(env=None) -> set[str]:
+    """The names of the Qt platform plugins installed ('offscreen', 'xcb', 'wayland', ...: libqNAME.so in PySide6's
+    plugins/platforms, and in the folders $QT_QPA_PLATFORM_PLUGIN_PATH and $QT_PLUGIN_PATH/platforms, where Qt
+    looks too); an empty set when PySide6's folder is not found (nothing can be told then). A plugin answers to its
+    name and to NAME-variant ('wayland-egl' is the wayland plugin): see `display_problem`."""
+    import importlib.util
+
+    env = os.environ if env is None else env
+    folders = [Path(p) for p in (env.get("QT_QPA_PLATFORM_PLUGIN_PATH") or "").split(os.pathsep) if p]
+    folders += [Path(p) / "platforms" for p in (env.get("QT_PLUGIN_PATH") or "").split(os.pathsep) if p]
+    spec = importlib.util.find_spec("PySide6")
+    own = [Path(p) / "Qt" / "plugins" / "platforms" for p in (spec.submodule_search_locations or [])] if spec else []
+    if not any(folder.is_dir() for folder in own):
+        return set()
+    names = set()
+    for folder in folders + own:
+        try:
+            files = [f.name for f in folder.iterdir()]
+        except OSError:
+            continue
+        for name in files:  # libqxcb.so (Linux), libqcocoa.dylib (macOS), qwindows.dll (Windows)
+            stem = name.split(".")[0].removeprefix("lib")
+            if stem.startswith("q") and len(stem) > 1 and name.endswith((".so", ".dylib", ".dll")):
+                names.add(stem[1:].lower())
+    return names
 
 
 def _x_answers(name: str) -> bool | None:
@@ -152,6 +185,10 @@ def run(args: argparse.Namespace) -> int:
     from app.settings import APPLICATION, ORGANIZATION, AppSettings
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    # QApplication sets the C library's locale from the environment (setlocale(LC_ALL, "")), so that under a
+    # German or French locale printf and strtod in native code (a C extension, a shader compiler, a CSV writer)
+    # would write and read "0,5"; Qt's own widgets take their number format from QLocale, which this leaves alone.
+    locale.setlocale(locale.LC_NUMERIC, "C")
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)

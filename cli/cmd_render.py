@@ -66,7 +66,7 @@ def add_body_arguments(parser: argparse.ArgumentParser) -> None:
                           "without the global orientation). Default: the T-pose")
     src.add_argument("--preset", choices=PRESET_NAMES, help="a named pose instead of --pose")
     g.add_argument("--betas", metavar="B",
-                   help="a parameter file or up to 10 comma-separated shape values "
+                   help="a parameter file or up to 10 comma-separated shape values, decimals with a point "
                         "(write --betas=-1,0.5 when the first is negative). Default: the pose file's, else 0")
     g.add_argument("--transl", metavar="X,Y,Z",
                    help="body translation in metres, OpenGL camera frame (z < 0 in front of the camera). "
@@ -78,23 +78,49 @@ def add_body_arguments(parser: argparse.ArgumentParser) -> None:
                    help="a real SMPL model file (.pkl or .npz); default: the embedded NBF-anny model")
 
 
+# Between two values: a comma (spaces around it allowed) or spaces alone
+_SEPARATOR = re.compile(r"\s*,\s*|\s+")
+DECIMAL_HINT = "a comma separates values: write decimals with a point, as 1.5"
+
+
 def parse_numbers(text: str, what: str, sizes: tuple[int, ...] | None = None) -> np.ndarray:
-    """'1,2 3' -> float64 array; CliInputError unless the count is one of `sizes`."""
-    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
+    """'1,2,3' or '1 2 3' -> float64 array (N,); CliInputError unless the count is one of `sizes`.
+
+    Commas and spaces both separate values (documented), so a decimal comma is read as two values ('1,5' is 1 and
+    5: the values read are shown, `said_numbers`). Text that separates values by commas in one place and by spaces
+    alone in another ('1,5 0,3', decimal commas between spaces) is refused: no reading of it is safe."""
+    body = text.strip()
+    separators = _SEPARATOR.findall(body)
+    if any("," in sep for sep in separators) and any("," not in sep for sep in separators):
+        raise CliInputError(f"{what} {text!r}: both commas and spaces between values: use commas or spaces "
+                            f"between values, and a point for decimals (1.5)")
+    parts = [p for p in _SEPARATOR.split(body) if p]
+    hint = f" ({DECIMAL_HINT})" if "," in text else ""
     try:
         values = np.array([float(p) for p in parts], np.float64)
     except ValueError:
-        raise CliInputError(f"{what}: expected comma-separated numbers or a parameter file, got {text!r}") from None
+        raise CliInputError(f"{what}: expected comma-separated numbers or a parameter file, got {text!r}{hint}"
+                            ) from None
     if sizes is not None and values.size not in sizes:
         counts = (f"{min(sizes)} to {max(sizes)}" if len(sizes) > 2 and len(sizes) == max(sizes) - min(sizes) + 1
                   else " or ".join(map(str, sizes)))
-        raise CliInputError(f"{what}: expected {counts} numbers, got {values.size or 'none'}")
+        raise CliInputError(f"{what}: expected {counts} numbers, got {values.size or 'none'}{hint}")
     if not np.isfinite(values).all():
         raise CliInputError(f"{what}: contains NaN or inf")
     if (np.abs(values) > VALUE_LIMIT).any():
         raise CliInputError(f"{what}: {values[np.argmax(np.abs(values))]:g} is beyond +-{VALUE_LIMIT:g}, far outside "
                             f"any body or camera")
     return values
+
+
+def betas_read_as(text: str, values: np.ndarray) -> str:
+    """The line that shows how --betas `text` was read, e.g. "--betas 1,5 is read as 2 values: 1, 5 (...)": under a
+    decimal-comma habit "1,5" means 1.5, which commas as separators read as two values; the body came out wrong
+    without a word. Said when a comma stands between two digits and no value has a decimal point (`resolve_body`:
+    "-1,0.5" is plain), once the body is resolved."""
+    count = f"{values.size} value{'s' if values.size != 1 else ''}"
+    return (f"--betas {text} is read as {count}: {', '.join(f'{v:g}' for v in values)} "
+            f"({DECIMAL_HINT})")
 
 
 def check_focal(focal: float) -> float:
@@ -147,6 +173,7 @@ def resolve_body(args: argparse.Namespace) -> BodySpec:
 
     # numbers first (cheap, and errors before the model loads), then the model, then files
     pose, betas, transl = np.zeros(72), None, None
+    betas_read = None  # the --betas numbers as given (N,), for `betas_read_as`
     focal, crop_size = FOCAL, CROP_SIZE
     pose_file = args.pose if args.pose is not None and _is_file_arg(args.pose) else None
     betas_file = args.betas if args.betas is not None and _is_file_arg(args.betas) else None
@@ -156,9 +183,9 @@ def resolve_body(args: argparse.Namespace) -> BodySpec:
     elif args.preset is not None:
         pose = preset_pose(args.preset)
     if args.betas is not None and betas_file is None:
-        values = parse_numbers(args.betas, "--betas", tuple(range(1, 11)))
+        betas_read = parse_numbers(args.betas, "--betas", tuple(range(1, 11)))
         betas = np.zeros(10)
-        betas[: values.size] = values
+        betas[: betas_read.size] = betas_read
     if args.transl is not None:
         transl = parse_numbers(args.transl, "--transl", (3,))
     if args.focal is not None:
@@ -212,6 +239,8 @@ def resolve_body(args: argparse.Namespace) -> BodySpec:
         note = f"the photo camera of {pose_file} is left out: {why}"
         photo = None
     model_note = "; ".join(n for n in (model_note, shape_note) if n)
+    if betas_read is not None and re.search(r"\d,\d", args.betas) and "." not in args.betas:
+        print(f"note: {betas_read_as(args.betas, betas_read)}", file=sys.stderr)
     return BodySpec(model, BodyParams.from_pose(pose, betas, transl), float(focal), int(crop_size), photo, note,
                     model_note)
 

@@ -10,22 +10,41 @@ from pathlib import Path
 
 
 def out_path(text: str) -> Path:
-    """argparse type of --out: Path(text); an empty or blank text, and a path the file system cannot hold (a part
-    or the whole too long: `too_long`), are refused (exit 2 with the message)."""
+    """argparse type of --out: Path(text), a leading `~` expanded (`home_expanded`); an empty or blank text, and a
+    path the file system cannot hold (a part or the whole too long: `too_long`), are refused (exit 2 with the
+    message)."""
     if not text.strip():
         raise argparse.ArgumentTypeError("is empty: give the folder or file to write (an unset shell variable?)")
-    why = too_long(Path(text))
+    path = home_expanded(text)
+    why = too_long(path)
     if why:
         raise argparse.ArgumentTypeError(why)
-    return Path(text)
+    return path
 
 
 def in_path(text: str) -> Path:
-    """argparse type of a folder or file a command reads (evaluate's DATA, --weights): Path(text), an empty or blank
-    text refused (exit 2): Path("") is the current folder, which `evaluate ""` evaluated ("no cases found in .")."""
+    """argparse type of a folder or file a command reads (evaluate's DATA, --weights): Path(text), a leading `~`
+    expanded (`home_expanded`), an empty or blank text refused (exit 2): Path("") is the current folder, which
+    `evaluate ""` evaluated ("no cases found in .")."""
     if not text.strip():
         raise argparse.ArgumentTypeError("is empty: give the folder to read (an unset shell variable?)")
-    return Path(text)
+    return home_expanded(text)
+
+
+def home_expanded(text: str) -> Path:
+    """Path(text) with a leading `~` or `~user` expanded, as the shell would and as the app's Settings dialog does.
+    The shell leaves `~` alone after `=` (`--out=~/x` arrives as the text "~/x"), and a path taken as it is made a
+    folder named "~" in the current folder (which a later `rm -rf ~` would take for the home folder). A `~` that
+    cannot be expanded (no such user, no home folder known) is refused: it names no folder the user meant."""
+    path = Path(text)
+    if not text.startswith("~"):
+        return path
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(
+            f"{text}: the ~ cannot be expanded here (no such user, or no home folder known): write the whole path"
+        ) from None
 
 
 def path_exists(text: str) -> bool:

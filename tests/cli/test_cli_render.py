@@ -296,7 +296,7 @@ def test_absurd_betas_are_refused_and_extreme_ones_noted(tmp_path, cached_model,
     assert main(["render", "--pose", str(tmp_path / "huge.npz"), "--out", str(tmp_path / "huge.png")]) == 2
     assert f"error: {tmp_path / 'huge.npz'}: beta 3 is -500" in capsys.readouterr().err
     assert not list(tmp_path.glob("huge.[op]*"))
-    assert main(["export", "--betas=0,6", "--out", str(tmp_path / "big.obj")]) == 0
+    assert main(["export", "--betas=0 6", "--out", str(tmp_path / "big.obj")]) == 0
     assert capsys.readouterr().err.startswith("note: --betas: beta 2 is 6, an extreme shape (beyond +-5")
-    assert main(["export", "--betas=0,3", "--out", str(tmp_path / "fine.obj")]) == 0
+    assert main(["export", "--betas=0 3", "--out", str(tmp_path / "fine.obj")]) == 0
     assert capsys.readouterr().err == ""

@@ -3,6 +3,7 @@ results written there (`write_tables`)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from cli.out_arg import out_folder_and_photos, write_tables
 
@@ -32,3 +33,27 @@ def test_photos_that_do_not_read_are_named_and_none_is_exit_1(tmp_path, capsys):
     (tmp_path / "file").write_text("")
     assert out_folder_and_photos(tmp_path / "file", [tmp_path / "broken.jpg"]) == ([], 2)
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_a_leading_tilde_is_the_home_folder(tmp_path, monkeypatch, capsys):
+    """`--out=~/x` reaches the program as the text "~/x" (the shell expands no `~` after `=`): it made a folder
+    named "~" in the current folder. Now `~` is expanded, as the shell and the app's Settings dialog do, for every
+    path option of this helper (--out, DATA, --weights); a `~` inside a path is a name like any other."""
+    import argparse
+
+    import pytest
+
+    from cli.main import main
+    from cli.out_arg import in_path, out_path
+
+    home, here = tmp_path / "home", tmp_path / "here"
+    home.mkdir()
+    here.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    assert out_path("~/x") == home / "x" and in_path("~") == home and out_path("a/~") == Path("a/~")
+    with pytest.raises(argparse.ArgumentTypeError, match="cannot be expanded"):
+        out_path("~no-such-user-156/x")
+    assert main(["export", "--preset", "walk", "--out=~/walk.json"]) == 0
+    assert (home / "walk.json").is_file() and not (here / "~").exists()
+    assert capsys.readouterr().out.strip() == str(home / "walk.json")

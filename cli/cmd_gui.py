@@ -203,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
     settings = AppSettings()
     cfg = settings.model_config()
     if args.body_model:
-        cfg = replace(cfg, body_model_path=os.path.abspath(args.body_model))
+        cfg = replace(cfg, body_model_path=os.path.abspath(os.path.expanduser(args.body_model)))  # (--body-model=~/x)
     if args.device:
         cfg = replace(cfg, device=args.device)
     controller = Controller(settings, config=cfg)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cli.out_arg import make_out_folder, out_path
+from cli.out_arg import home_expanded, make_out_folder, out_path
 from inference.camera import CROP_SIZE, FOCAL
 from inference.export import PARAM_SUFFIXES, VALUE_LIMIT, png_bytes
 from inference.file_writes import write_error_reason
@@ -74,7 +74,7 @@ def add_body_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--focal", type=float, metavar="F",
                    help=f"focal length in pixels of a {CROP_SIZE}-px crop, {MIN_FOCAL:g} to {VALUE_LIMIT:g}. Default: "
                         f"the pose file's, else {FOCAL:g}")
-    g.add_argument("--body-model", metavar="PATH", type=Path,
+    g.add_argument("--body-model", metavar="PATH", type=home_expanded,
                    help="a real SMPL model file (.pkl or .npz); default: the embedded NBF-anny model")
 
 

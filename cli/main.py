@@ -118,6 +118,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A command's parser; `given`: the arguments it reads. A file whose name starts with '-' reads as an option
+    (`predict -dash.jpg` said only "required: images"): its error then says how to name the file."""
+
+    def __init__(self, *args, given: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.given = list(given)
+
+    def error(self, message: str):
+        dashed = next((a for a in self.given if a.startswith("-") and a != "-" and path_exists(a)), None)
+        if dashed is not None:
+            message += f" ({dashed} is a file read as an option: write ./{dashed}, or put -- before it)"
+        super().error(message)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; argv without the program name (default: sys.argv[1:], as the `nbf-studio` script)."""
     from inference.openmp import shorten_openmp_spin
@@ -150,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(line, file=sys.stderr)
         return 2
-    sp = argparse.ArgumentParser(prog=f"{_prog()} {name}", description=COMMANDS[name][1])
+    sp = CommandParser(prog=f"{_prog()} {name}", description=COMMANDS[name][1], given=argv[1:])
     module.add_arguments(sp, name)
     args = sp.parse_args(argv[1:])
     args.command = name

@@ -44,3 +44,21 @@ def test_gui_with_a_missing_photo_is_refused_as_without_the_command_word(tmp_pat
         assert main(argv) == 2
         assert capsys.readouterr().err.strip() == f"error: {argv[-1]}: no such file or folder"
     assert cli.cmd_gui.path_exists(str(tmp_path))
+
+
+@pytest.mark.parametrize("command", [["predict"], ["predict", "--out", "o"], []])
+def test_a_file_named_like_an_option_is_told_how_to_name_it(command, tmp_path, capsys, monkeypatch):
+    """`predict -dash.jpg` read the file as an unknown option and said only that images are required."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-dash.jpg").write_bytes(b"")
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "-dash.jpg"])
+    assert stop.value.code == 2
+    assert "-dash.jpg is a file read as an option: write ./-dash.jpg, or put -- before it" in capsys.readouterr().err
+
+
+def test_an_unknown_option_that_names_no_file_has_no_file_hint(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["predict", "--out", "o", "-dash.jpg"])
+    assert "read as an option" not in capsys.readouterr().err

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from cli.out_arg import out_folder_and_photos, write_tables
 
 
@@ -41,8 +43,6 @@ def test_a_leading_tilde_is_the_home_folder(tmp_path, monkeypatch, capsys):
     path option of this helper (--out, DATA, --weights); a `~` inside a path is a name like any other."""
     import argparse
 
-    import pytest
-
     from cli.main import main
     from cli.out_arg import in_path, out_path
 
@@ -57,3 +57,16 @@ def test_a_leading_tilde_is_the_home_folder(tmp_path, monkeypatch, capsys):
     assert main(["export", "--preset", "walk", "--out=~/walk.json"]) == 0
     assert (home / "walk.json").is_file() and not (here / "~").exists()
     assert capsys.readouterr().out.strip() == str(home / "walk.json")
+
+
+def test_body_model_paths_expand_a_leading_tilde(monkeypatch, tmp_path):
+    """render's and export's --body-model=~/m.pkl (no shell expansion after '=') names the file in the home folder,
+    as --out does."""
+    import argparse
+
+    from cli.cmd_render import add_body_arguments
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    parser = argparse.ArgumentParser()
+    add_body_arguments(parser)
+    assert parser.parse_args(["--body-model=~/m.pkl"]).body_model == tmp_path / "m.pkl"

@@ -50,9 +50,10 @@ def test_mesh_silhouette_fills_overlapping_triangles(body):
     assert (sil != ref).sum() < 0.005 * ref.sum()
 
 
-def _prediction(body, shift=(0.0, 0.0)):
+def mean_body_scene(body):
     """The mean body 80 m in front of NBF's camera, on a 256 px crop placed at (100, 50) in a 600 x 500 photo
-    (2 photo px per crop px); the detected person's keypoints are the projected joints + shift."""
+    (2 photo px per crop px), nobody detected: (prediction, its vertices (V, 2) and joints (24, 2) in photo pixels,
+    its silhouette (500, 600) bool)."""
     mesh = body.mesh(BodyParams.zeros(80.0))
     crop = Crop(np.array([100.0, 50.0], np.float32), 0.5, 256)
     pred = Prediction(np.zeros((500, 600, 3), np.uint8), crop, np.zeros((256, 256, 3), np.uint8),
@@ -60,7 +61,12 @@ def _prediction(body, shift=(0.0, 0.0)):
                       np.zeros((24, 2), np.float32), Timings())
     focal, centre = photo_focal_and_centre(crop, pred.camera)
     v2d, j2d = project_to_photo(mesh.vertices, focal, centre), project_to_photo(mesh.joints, focal, centre)
-    mask = _every_triangle(v2d, mesh.faces, (500, 600))
+    return pred, v2d, j2d, _every_triangle(v2d, mesh.faces, (500, 600))
+
+
+def _prediction(body, shift=(0.0, 0.0)):
+    """`mean_body_scene` with the person detected: their keypoints are the projected joints + shift."""
+    pred, _, j2d, mask = mean_body_scene(body)
     kp = np.zeros((33, 3), np.float32)
     kp[:, 2] = 1.0
     blaze = (28, 26, 24, 23, 25, 27, 16, 14, 12, 11, 13, 15)  # LSP order -> BlazePose landmarks

@@ -15,9 +15,8 @@ from inference import fit_quality as fq
 from inference.body_model import BodyModel
 from inference.boxes import smaller_box_share
 from inference.detect import Person
-from inference.photo_camera import photo_focal_and_centre, project_to_photo
-from inference.types import BodyParams, Camera, Crop, PartMap, Prediction, Silhouette, Timings
-from tests.inference.test_fit_quality import _every_triangle
+from inference.types import Silhouette
+from tests.inference.test_fit_quality import mean_body_scene
 
 # LSP order (R ankle, R knee, R hip, L hip, L knee, L ankle, R wrist, R elbow, R shoulder, L shoulder, L elbow,
 # L wrist) -> BlazePose landmark, and the SMPL joint of each (by name)
@@ -32,15 +31,7 @@ def body() -> BodyModel:
 
 @pytest.fixture(scope="module")
 def scene(body):
-    mesh = body.mesh(BodyParams.zeros(80.0))
-    crop = Crop(np.array([100.0, 50.0], np.float32), 0.5, 256)
-    pred = Prediction(np.zeros((500, 600, 3), np.uint8), crop, np.zeros((256, 256, 3), np.uint8),
-                      PartMap(np.zeros((128, 128), np.uint8)), BodyParams.zeros(80.0), mesh, Camera(5000.0, 256),
-                      np.zeros((24, 2), np.float32), Timings())
-    focal, centre = photo_focal_and_centre(crop, pred.camera)
-    v2d, j2d = project_to_photo(mesh.vertices, focal, centre), project_to_photo(mesh.joints, focal, centre)
-    mask = _every_triangle(v2d, mesh.faces, (500, 600))
-    return pred, v2d, j2d, mask
+    return mean_body_scene(body)
 
 
 def _person(j2d, mask, shift=(0.0, 0.0), box=None) -> Person:

@@ -283,8 +283,9 @@ def _run_images(args, images: list[Path], stems: list[str], mine: list[int], mes
     for w in pred.warnings:
         print(f"warning: {w}")
     if job.box is not None and pred.detector is None:
-        print("error: --box needs the person detector, which is not installed here (requirements-detect.txt)",
-              file=sys.stderr)
+        from inference.detect.runtime import INSTALL_HINT
+
+        print(f"error: --box needs the person detector, which is not installed here ({INSTALL_HINT})", file=sys.stderr)
         return 2
     if gl_problem:  # every other output needs no GL
         print(f"warning: {gl_problem}; the mesh is not drawn over the photo (NAME_overlay.png says so)",

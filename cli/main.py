@@ -65,8 +65,13 @@ def _looks_like_path(text: str) -> bool:
 
 
 def _prog() -> str:
-    """How the user called us: the `nbf-studio` console script or main.py."""
-    return "nbf-studio" if Path(sys.argv[0]).name == "nbf-studio" else "main.py"
+    """How the user called us: the `nbf-studio` console script, `python -m cli` (or `-m cli.main`) or main.py."""
+    called = Path(sys.argv[0])
+    if called.name == "nbf-studio":
+        return "nbf-studio"
+    if called.parent.name == "cli" and called.name in ("__main__.py", "main.py"):
+        return "python -m cli"
+    return "main.py"
 
 
 def missing_package(exc: ImportError) -> str | None:
@@ -187,3 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":  # `python -m cli.main` (without it that ran nothing and exited 0)
+    sys.exit(main())

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from .integrity import ModelFileError
-from .paths import RESOURCES
+from .paths import REINSTALL, RESOURCES, in_checkout
 
 
 class PredictionError(RuntimeError):
@@ -61,14 +61,16 @@ class ExportFormatError(ValueError):
     """An export asked for in a format the exporter does not write (a file name's suffix)."""
 
 
-def restore_hint(path: str | Path, shipped: Path) -> str:
-    """How to get a damaged or missing shipped file back, ending a user's message: `git checkout` of its path in the
-    project when `path` is the project's own copy (every file of resources/ is tracked), else a copy of the project's
-    `shipped` file (a folder of the user's choosing)."""
+def restore_hint(path: str | Path, shipped: Path, checkout: bool | None = None) -> str:
+    """How to get a damaged or missing shipped file back, ending a user's message: when `path` is the project's own
+    copy, `git checkout` of its path in a checkout (every file of resources/ is tracked) and a reinstall in an
+    installed copy (no git there); else a copy of the project's `shipped` file (a folder of the user's choosing).
+    `checkout`: whether the code runs from a checkout (None: `in_checkout()`)."""
+    checkout = in_checkout() if checkout is None else checkout
     rel = _in_project(path)
     if rel is not None:
-        return f"restore it with `git checkout {rel}`"
-    return f"replace it with a copy of the project's {_in_project(shipped) or shipped}"
+        return f"restore it with `git checkout {rel}`" if checkout else f"restore it by reinstalling (`{REINSTALL}`)"
+    return f"replace it with a copy of the project's {(_in_project(shipped) if checkout else None) or shipped}"
 
 
 def _in_project(path: str | Path) -> str | None:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ImageLoadError
+from .paths import in_checkout
 
 TOOLS = ("heif-info", "heif-convert")
 PACKAGE = "libheif-examples"  # the Debian package that holds them
@@ -34,11 +35,15 @@ def available() -> bool:
     return all(shutil.which(t) for t in TOOLS)
 
 
-def missing_tools_advice() -> str:
-    """What to do about a HEIC photo on a machine without libheif's tools."""
-    return (f"which this app reads with libheif's tools ({PACKAGE}), not installed here (`make setup` installs "
-            f"them); or save it as JPEG (an iPhone takes JPEG photos with Settings > Camera > Formats > Most "
-            f"Compatible, and shares them as JPEG when asked for)")
+def missing_tools_advice(checkout: bool | None = None) -> str:
+    """What to do about a HEIC photo on a machine without libheif's tools: `make setup` in a checkout, the system's
+    package manager in an installed copy (no Makefile there). `checkout`: None: `in_checkout()`."""
+    checkout = in_checkout() if checkout is None else checkout
+    how = ("`make setup` installs them" if checkout else
+           f"install them with the system's package manager, on Debian or Ubuntu `sudo apt install {PACKAGE}`")
+    return (f"which this app reads with libheif's tools ({PACKAGE}), not installed here ({how}); or save it as JPEG "
+            f"(an iPhone takes JPEG photos with Settings > Camera > Formats > Most Compatible, and shares them as "
+            f"JPEG when asked for)")
 
 
 def _run(args: list[str], name: str, failed: str) -> bytes:

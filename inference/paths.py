@@ -4,6 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+# how an installed copy gets its shipped files back: from what it was installed from (nbf-studio need not be on any
+# index; --no-deps leaves torch and the other dependencies as they are)
+REINSTALL = "pip install --force-reinstall --no-deps WHEEL_OR_FOLDER"
 
 
 def resolved(path) -> str:
@@ -16,16 +19,39 @@ def resolved(path) -> str:
         return str(path)
 
 
-def project_version() -> str:
-    """The project's version: pyproject.toml's beside the code (a source tree), else the installed package's."""
+def in_checkout(root: Path | None = None) -> bool:
+    """Whether `root` (default: the folder that holds resources/) is a git checkout of the project, with git,
+    scripts/ and the requirements files at hand, rather than an installed copy (site-packages, where resources/
+    lies beside other distributions' packages). `.git` is a folder in a clone and a file in a worktree. Every
+    message that tells a user to run `git checkout`, `make` or a script asks this first."""
+    return ((RESOURCES.parent if root is None else Path(root)) / ".git").exists()
+
+
+def project_version(root: Path | None = None) -> str:
+    """The project's version. In a checkout (`in_checkout(root)`), pyproject.toml's beside the code; in an installed
+    copy, the installed distribution's (a `pyproject.toml` in site-packages would be another package's), with
+    pyproject.toml beside the code as the fallback (an unpacked source archive that was never installed)."""
+    root = RESOURCES.parent if root is None else Path(root)
+    readers = (_pyproject_version, _installed_version)
+    for read in readers if in_checkout(root) else readers[::-1]:
+        if (version := read(root)) is not None:
+            return version
+    return "unknown"
+
+
+def _pyproject_version(root: Path) -> str | None:
     import tomllib
 
     try:
-        return tomllib.loads((RESOURCES.parent / "pyproject.toml").read_text())["project"]["version"]
-    except (OSError, KeyError, ValueError):
-        from importlib.metadata import PackageNotFoundError, version
+        return str(tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"])
+    except (OSError, KeyError, TypeError, ValueError):
+        return None
 
-        try:
-            return version("nbf-studio")
-        except PackageNotFoundError:
-            return "unknown"
+
+def _installed_version(root: Path) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nbf-studio")
+    except PackageNotFoundError:
+        return None

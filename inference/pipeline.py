@@ -40,7 +40,7 @@ from .person_evidence import PersonEvidence
 from .silhouette import MASK_KEEP
 from .types import BodyParams, BoneDirections, Camera, Crop, PartMap, Prediction, Silhouette, Timings
 from .upright import torso_turn, turn_map, turn_params, turn_points, turn_probs, turned_crop
-from .weights_folder import SHIPPED, damaged_remedy, manifest_remedy, people_weights, training_run_problem
+from .weights_folder import SHIPPED, damaged_remedy, manifest_remedy, people_weights, script_note, training_run_problem
 
 WEIGHTS_DIR = SHIPPED
 MIN_PERSON_FRACTION = 0.01  # of the crop's pixels; below this the segmentation saw no person
@@ -86,8 +86,8 @@ def load_weights(path: Path, device: torch.device) -> dict:
 
     folder = Path(path).parent
     if not Path(path).exists():
-        raise PredictionError(f"weights not found: {path} (train them with `python main.py train-seg/train-fit`, "
-                              f"see resources/weights/MODEL_CARD.md)")
+        raise PredictionError(f"weights not found: {path} (train them with `python main.py train-seg/train-fit`"
+                              f"{script_note()}, see resources/weights/MODEL_CARD.md)")
     try:  # (the remedy: git for the shipped folder, the manifest recorded again for a folder of the user's)
         check_files(folder, (Path(path).name,), manifest_remedy(folder))
     except ModelFileError as exc:
@@ -98,7 +98,7 @@ def load_weights(path: Path, device: torch.device) -> dict:
         raise PredictionError(f"cannot load weights {path}: {load_refusal(exc)}") from None
     if not (isinstance(ck, dict) and isinstance(ck.get("model"), dict)):  # a checkpoint, but not one of ours
         raise PredictionError(f"cannot load weights {path}: a PyTorch file without the network's weights under "
-                              f"'model' (a bare state_dict? make one with scripts/package_weights.py)")
+                              f"'model' (a bare state_dict? make one with scripts/package_weights.py{script_note()})")
     ck["model"] = {k: v.float() if getattr(v, "is_floating_point", lambda: False)() else v
                    for k, v in ck["model"].items()}
     bad = [k for k, v in ck["model"].items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]

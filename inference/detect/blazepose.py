@@ -29,7 +29,7 @@ import numpy as np
 from ..boxes import box_iou, box_share
 from ..errors import restore_hint
 from ..integrity import ModelFileError, check_files, load_refusal
-from ..weights_folder import is_shipped
+from ..weights_folder import is_shipped, script_note
 from .blazepose_model import (
     BODY,
     LM_SIZE,
@@ -405,7 +405,7 @@ class PersonDetector(PersonSearch):
             # a weights folder of the user's (`predict --weights`): the file may be a candidate copied in on purpose,
             # which its manifest should record rather than the project's copy replace
             hint += ("; or, if it was put there on purpose, record it with `python scripts/package_weights.py "
-                     f"--manifest-only --dest {folder}`")
+                     f"--manifest-only --dest {folder}`{script_note()}")
         model, problem = _load_optional(Path(path), load, f"{off}; {hint}")
         if problem is not None:
             self.problems.append(problem)

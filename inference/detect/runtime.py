@@ -6,12 +6,21 @@ from pathlib import Path
 
 import numpy as np
 
-from ..paths import RESOURCES
+from ..paths import RESOURCES, in_checkout
 
 MODEL_DIR = RESOURCES / "detector"
 DETECTOR_FILE = "pose_detection.tflite"
 LANDMARK_FILE = "pose_landmark_full.tflite"
-INSTALL_HINT = "pip install -r requirements-detect.txt"
+
+
+def install_hint(checkout: bool | None = None) -> str:
+    """How to install the detector's TFLite runtime: the requirements file in a checkout, the package's `detect` extra
+    in an installed copy (no requirements files there). `checkout`: None: `in_checkout()`."""
+    checkout = in_checkout() if checkout is None else checkout
+    return "pip install -r requirements-detect.txt" if checkout else "pip install 'nbf-studio[detect]'"
+
+
+INSTALL_HINT = install_hint()
 # The wide-shot person proposer (people_net.py): NBF's own trained weights, the shipped ones beside seg.pt; a
 # Predictor given another weights folder with its own people.pt reads that one (`shared_detector(people=...)`)
 PEOPLE_WEIGHTS = RESOURCES / "weights" / "people.pt"

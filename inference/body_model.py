@@ -6,7 +6,9 @@ message naming the file and what was expected.
 """
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import pickle
 import zipfile
 from pathlib import Path
@@ -22,6 +24,8 @@ from .types import BodyMesh, BodyParams
 
 EMBEDDED_MODEL = RESOURCES / "body_models" / "nbf_anny_neutral.npz"
 REQUIRED_KEYS = ("v_template", "shapedirs", "J_regressor", "weights", "kintree_table", "f")
+# the arrays a model file is read for (an .npz's other members are never read: each one is memory the file chose)
+READ_KEYS = (*REQUIRED_KEYS, "posedirs", "extra_vertex_ids", "extra_vertex_names")
 SMPL_PARENTS = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21)
 JOINT_NAMES = (
     "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
@@ -40,15 +44,31 @@ def _plain(value):
             return value.to_array()
         except ValueError as exc:
             raise BodyModelError(f"unsupported chumpy object in SMPL file: {exc}") from None
-    if hasattr(value, "toarray"):  # scipy sparse
+    import scipy.sparse
+
+    if scipy.sparse.issparse(value):  # (built and validated by safe_pickle; its shape capped there)
         return value.toarray()
     return value
 
 
+def _dense_size(value) -> int:
+    """The values `_plain` makes of a scipy sparse matrix (0 for anything else)."""
+    import scipy.sparse
+
+    return int(np.prod(value.shape, dtype=np.int64)) if scipy.sparse.issparse(value) else 0
+
+
 def read_model_file(path: Path) -> dict:
-    """Read an SMPL-format `.pkl` or `.npz` into a dict of numpy arrays (no chumpy needed)."""
+    """Read an SMPL-format `.pkl` or `.npz` into a dict of numpy arrays, those of READ_KEYS it holds (no chumpy
+    needed). BodyModelError, one line naming the file, for anything it cannot read or refuses."""
     path = Path(path)
     expected = "an SMPL model .pkl or .npz with keys " + ", ".join(REQUIRED_KEYS)
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # (exists() says False, and Path.resolve raises RuntimeError)
+            raise BodyModelError(f"cannot read body model {path}: its symbolic links lead round in a loop "
+                                 f"(too many levels of symbolic links; expected {expected})") from None
     if not path.exists():
         raise BodyModelError(f"body model file not found: {path} (expected {expected})")
     if path.is_dir():
@@ -57,17 +77,23 @@ def read_model_file(path: Path) -> dict:
         raise BodyModelError(f"body model path is not a regular file: {path} (expected {expected})")
     try:
         if array_files.is_npz(path) or path.suffix.lower() == ".npz":  # by content: an .npz renamed .pkl is one
-            data = array_files.read_npz(path)
+            data = array_files.read_npz(path, READ_KEYS)
         else:
             with open(path, "rb") as fh:
                 data = safe_pickle.load(fh)  # numpy, scipy.sparse and chumpy data only: no code runs
             if not isinstance(data, dict):
                 raise BodyModelError(f"{path} holds a {type(data).__name__}, expected {expected}")
+            data = {k: v for k, v in data.items() if k in READ_KEYS}
+            dense = sum(_dense_size(v) for v in data.values())
+            if dense > safe_pickle.MAX_VALUES:  # each matrix is capped by safe_pickle, all of them here
+                raise BodyModelError(f"cannot read body model {path}: its sparse matrices hold {dense:,} values "
+                                     f"when made dense, over the limit of {safe_pickle.MAX_VALUES:,} "
+                                     f"(expected {expected})")
             data = {k: _plain(v) for k, v in data.items()}
     except BodyModelError:
         raise
-    except (pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError, OSError,
-            AttributeError, ImportError, IndexError, TypeError, KeyError) as exc:
+    except (pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError, OSError, AttributeError,
+            ImportError, IndexError, TypeError, KeyError, MemoryError, RecursionError) as exc:
         raise BodyModelError(f"cannot read body model {path}: {read_problem(path, exc)} "
                              f"(expected {expected})") from None
     missing = [k for k in REQUIRED_KEYS if k not in data]
@@ -168,8 +194,8 @@ class BodyModel:
         from smplx.utils import Struct
 
         self.path = Path(path) if path is not None else EMBEDDED_MODEL
-        self.is_embedded = self.path.resolve() == EMBEDDED_MODEL.resolve()
-        data = read_model_file(self.path)
+        data = read_model_file(self.path)  # first: it says what is wrong with a path (a symlink loop included)
+        self.is_embedded = os.path.realpath(self.path) == os.path.realpath(EMBEDDED_MODEL)
         nV = np.asarray(data["v_template"]).shape[0]
         if "posedirs" not in data or np.asarray(data["posedirs"]).shape != (nV, 3, 207):
             data["posedirs"] = np.zeros((nV, 3, 207), np.float32)

@@ -226,8 +226,8 @@ def stated_frame(path: str | Path) -> str | None:
                 extras = (json.loads(fh.read(n)).get("asset") or {}).get("extras") or {}
                 frame = extras.get("frame") if isinstance(extras, dict) else None
                 return frame if frame in FRAMES else None
-    except (OSError, ValueError, AttributeError):  # (AttributeError: a JSON chunk that is not an object)
-        return None
+    except (OSError, ValueError, AttributeError, RecursionError):  # (AttributeError: a JSON chunk that is not an
+        return None  # object; RecursionError: one nested too deeply to be read)
     prefix = {".obj": b"# ", ".ply": b"comment "}.get(suffix)
     if prefix is None:
         return None
@@ -422,12 +422,13 @@ def _array(value, what: str, path: Path, sizes: tuple[int, ...] | None) -> np.nd
             value = value.to_array()
         except ValueError as exc:
             raise ParamsFileError(f"{path}: {what}: {exc}") from None
-    if np.iscomplexobj(value):  # (the cast to float64 would drop the imaginary part with only a warning)
-        raise ParamsFileError(f"{path}: {what} holds complex numbers, not real ones")
     try:
         kind = np.asarray(value).dtype.kind
-    except (TypeError, ValueError):  # (ragged lists)
-        kind = "O"
+    except (TypeError, ValueError, RecursionError):  # numpy's "inhomogeneous shape", "maximum number of dimension"
+        raise ParamsFileError(f"{path}: {what} is not an array of numbers: its lists differ in length or are nested "
+                              "too deeply") from None
+    if kind == "c":  # (the cast to float64 would drop the imaginary part with only a warning)
+        raise ParamsFileError(f"{path}: {what} holds complex numbers, not real ones")
     if kind not in "fiu":  # numpy would read "5000" and true as numbers, and a null as NaN
         raise ParamsFileError(f"{path}: {what} is not numeric (text, a true/false or an empty value in it)")
     a = np.asarray(value, np.float64).ravel()
@@ -547,7 +548,10 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
     if doc.get("betas") is None:
         notes = (f"{path.name} holds no betas: the body has the mean shape (betas 0)",)
     name = doc.get("body_model", "")
-    name = str(np.asarray(name)) if name is not None else ""
+    try:  # (an .npz holds the name as a 0-d array of text)
+        name = str(np.asarray(name)) if name is not None else ""
+    except (TypeError, ValueError, RecursionError):  # (lists of unequal lengths, or nested too deeply)
+        raise ParamsFileError(f"{path}: body_model is not the name of a body model") from None
 
     if _layout(doc, path, suffix) == "up3d":
         if "crop_t" in doc:  # ours with the photo camera: the body in the crop camera (same rt, trans)

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
+from . import MAX_IMAGE_PIXELS as MAX_PIXELS  # refuse anything larger (inference/__init__.py: also OpenCV's limit)
 from .errors import ImageLoadError
 from .native_stderr import native_stderr
 
-# refuse anything larger: 120 megapixels, so that a phone's 108 MP mode (12000 x 9000) opens (a 99 MP photo peaks at
-# 3.4 GB in the app, the memory growing with the pixels)
-MAX_PIXELS = 120_000_000
 DISPLAY_MAX_SIDE = 2048  # larger images are downscaled for display
 MAX_FILE_BYTES = 1 << 30
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -115,6 +114,32 @@ def _probe_header(data: bytes | np.ndarray, name: str = "image") -> tuple[int, i
         return None
 
 
+_RADIANCE_SIZE = re.compile(rb"[-+]([XY]) +(\d{1,9}) +[-+][XY] +(\d{1,9})")
+
+
+def _text_header_size(buf: np.ndarray) -> tuple[int, int] | None:
+    """(width, height) from the text header of the formats OpenCV reads and Pillow cannot size: Radiance HDR
+    ("-Y H +X W" after its header lines), PAM (WIDTH and HEIGHT lines) and colour PFM ("PF", then "W H"); None
+    for any other file or a header that does not read. So that their size is checked before decoding even where
+    OpenCV's own limit is another (inference/__init__.py)."""
+    head = buf[:4096].tobytes()
+    if head.startswith((b"#?RADIANCE", b"#?RGBE")):
+        end = head.find(b"\n\n")
+        m = _RADIANCE_SIZE.match(head[end + 2:]) if end >= 0 else None
+        if m is None:
+            return None
+        a, b = int(m[2]), int(m[3])
+        return (b, a) if m[1] == b"Y" else (a, b)
+    if head.startswith(b"P7\n"):
+        fields = dict(re.findall(rb"^(WIDTH|HEIGHT)[ \t]+(\d{1,9})[ \t]*$", head.split(b"ENDHDR")[0], re.M))
+        return (int(fields[b"WIDTH"]), int(fields[b"HEIGHT"])) if len(fields) == 2 else None
+    if head[:2] in (b"PF", b"Pf") and head[2:3].isspace():
+        words = head[3:64].split()
+        if len(words) >= 2 and words[0].isdigit() and words[1].isdigit():
+            return int(words[0]), int(words[1])
+    return None
+
+
 # Pillow's names for the formats the decoder (OpenCV) reads; a file Pillow recognises as anything else
 # (an icon, a TGA, a PCX, an EPS...) is reported as an unsupported format, not as a damaged file
 DECODABLE_FORMATS = frozenset({"PNG", "JPEG", "MPO", "BMP", "DIB", "TIFF", "WEBP", "PPM", "PFM", "JPEG2000",
@@ -143,8 +168,6 @@ def _too_large(name: str, pixels: int | None, size: tuple[int, int] | None = Non
 def _bomb_pixels(text: str) -> int | None:
     """The image's pixel count in a Pillow DecompressionBombError's message ("Image size (N pixels) exceeds
     limit of ..."); None when it is not there."""
-    import re
-
     m = re.search(r"\((\d+) pixels\)", text)
     return int(m[1]) if m else None
 
@@ -156,51 +179,91 @@ def _check_pixels(w: int, h: int, name: str) -> None:
         raise ImageLoadError(f"{name} is only {w} x {h} pixels; too small to find a person in")
 
 
+# rows of an image converted at a time (`to_rgb_uint8`): about this many pixels, so that the float or 16-bit copies
+# of a conversion stay a few megabytes whatever the image's size (over the whole of a 110 MP RGBA PNG they took 5 GB)
+BAND_PIXELS = 1 << 20
+_FLOATS = (np.float16, np.float32, np.float64)
+
+
+def _band_converter(a: np.ndarray) -> Callable[[np.ndarray], np.ndarray] | None:
+    """How a band of rows of `a` (any of `to_rgb_uint8`'s pixel types) becomes uint8 with the same channels; None for
+    uint8. Scales that depend on the whole image (a float image's maximum) are measured here, over all of it."""
+    if a.dtype == np.uint8:
+        return None
+    if a.dtype == np.uint16:
+        return lambda b: (b.astype(np.float32) / 65535.0 * 255.0 + 0.5).astype(np.uint8)
+    if a.dtype in _FLOATS:
+        rows = _band_rows(a)
+        hi = max((float(np.nan_to_num(a[r:r + rows].astype(np.float32), nan=0.0).max())
+                  for r in range(0, a.shape[0], rows)), default=1.0) if a.size else 1.0
+        # 0..255 floats as they are; HDR (beyond 255) normalised by its maximum
+        div = None if hi <= 1.0 else (255.0 if hi <= 255.0 else hi)
+
+        def from_float(b: np.ndarray) -> np.ndarray:
+            f = np.nan_to_num(b.astype(np.float32), nan=0.0)
+            if div is not None:
+                f = f / div
+            return (np.clip(f, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+        return from_float
+    if np.issubdtype(a.dtype, np.integer):
+        lo, hi = (int(a.min()), int(a.max())) if a.size else (0, 0)
+        if lo >= 0 and hi <= 255:  # plain 0..255 values in a wider integer type
+            return lambda b: b.astype(np.uint8)
+        return lambda b: ((np.clip(b.astype(np.float64), 0, None) / max(hi, 1)).astype(np.float32) * 255.0
+                          + 0.5).astype(np.uint8)
+    raise ImageLoadError(f"unsupported pixel type {a.dtype}")
+
+
+def _band_rows(a: np.ndarray) -> int:
+    """Rows per band of `a` (H, W, ...): about BAND_PIXELS pixels, at least one row."""
+    return max(1, BAND_PIXELS // max(1, a.shape[1]))
+
+
+def _on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """uint8 colours (h, w, 3) or grey (h, w, 1) with their uint8 alpha (h, w) composited on white, rounded to
+    nearest: (c a + 255 (255 - a)) / 255 in uint16, where it fits (at most 255 * 255 + 127), and exactly what the
+    float blend (c a / 255 + 255 (1 - a / 255), rounded half up) gives, as the exact quotient is never a half."""
+    a = alpha[..., None].astype(np.uint16)
+    v = rgb.astype(np.uint16) * a
+    v += (255 - a) * 255
+    v += 127
+    v //= 255
+    return v.astype(np.uint8)
+
+
 def to_rgb_uint8(img: np.ndarray, bgr: bool = True) -> np.ndarray:
     """Any decoded image (grey, grey+alpha, BGR, BGRA; uint8/uint16/float) -> (H, W, 3) uint8 RGB.
 
     16-bit images are scaled by 1/257, floats are taken as 0..1, transparency is composited on
-    white (cut-out photos stay visible).
+    white (cut-out photos stay visible). Converted in bands of rows (BAND_PIXELS), so that besides the result it
+    takes a few megabytes at most; a fully opaque band is not composited.
     """
     a = np.asarray(img)
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[..., 0]
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (2, 3, 4)):
         raise ImageLoadError(f"unsupported image layout {a.shape}")
-    if a.dtype == np.uint8:
-        f = None
-    elif a.dtype == np.uint16:
-        f = a.astype(np.float32) / 65535.0
-    elif a.dtype in (np.float32, np.float64, np.float16):
-        f = np.nan_to_num(a.astype(np.float32), nan=0.0)
-        hi = float(f.max()) if f.size else 1.0
-        if hi > 1.0:  # 0..255 floats as they are; HDR (beyond 255) normalised by its maximum
-            f = f / (255.0 if hi <= 255.0 else hi)
-        f = np.clip(f, 0.0, 1.0)
-    elif np.issubdtype(a.dtype, np.integer):
-        lo, hi = (int(a.min()), int(a.max())) if a.size else (0, 0)
-        if lo >= 0 and hi <= 255:  # plain 0..255 values in a wider integer type
-            f = a.astype(np.float32) / 255.0
+    convert = _band_converter(a)
+    if convert is None and a.ndim == 3 and a.shape[2] == 3:
+        return np.ascontiguousarray(a[..., ::-1] if bgr else a)
+    out = np.empty((*a.shape[:2], 3), np.uint8)
+    rows = _band_rows(a)
+    for r in range(0, a.shape[0], rows):
+        b = a[r:r + rows] if convert is None else convert(a[r:r + rows])
+        if b.ndim == 2:
+            out[r:r + rows] = b[..., None]
+            continue
+        c = b.shape[2]
+        if c == 2:  # grey + alpha
+            rgb, alpha = b[..., :1], b[..., 1]
         else:
-            f = (np.clip(a.astype(np.float64), 0, None) / max(hi, 1)).astype(np.float32)
-    else:
-        raise ImageLoadError(f"unsupported pixel type {a.dtype}")
-    if f is not None:
-        a = (f * 255.0 + 0.5).astype(np.uint8)
-    if a.ndim == 2:
-        return np.ascontiguousarray(np.repeat(a[..., None], 3, axis=2))
-    c = a.shape[2]
-    if c == 2:  # grey + alpha
-        grey, alpha = a[..., 0], a[..., 1]
-        rgb = np.repeat(grey[..., None], 3, axis=2)
-    else:
-        rgb = a[..., :3][..., ::-1] if bgr else a[..., :3]
-        alpha = a[..., 3] if c == 4 else None
-    if alpha is not None:  # flattened onto white
-        from .render.overlay import blend, to_uint8
-
-        rgb = to_uint8(blend(255.0, rgb.astype(np.float32), alpha.astype(np.float32)[..., None] / 255.0))
-    return np.ascontiguousarray(rgb, dtype=np.uint8)
+            rgb = b[..., :3][..., ::-1] if bgr else b[..., :3]
+            alpha = b[..., 3] if c == 4 else None
+        if alpha is not None and alpha.min() < 255:  # flattened onto white
+            rgb = _on_white(rgb, alpha)
+        out[r:r + rows] = rgb
+    return out
 
 
 def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
@@ -218,7 +281,7 @@ def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
 
         return to_rgb_uint8(heif.decode_heif(buf.tobytes(), name, _check_pixels), bgr=True)
     probed = _probe_header(buf, name)
-    size = None if probed is None else probed[:2]
+    size = _text_header_size(buf) if probed is None else probed[:2]
     if size is not None:
         _check_pixels(size[0], size[1], name)
     if buf[:3].tobytes() == b"\xff\xd8\xff" and buf[-2:].tobytes() != b"\xff\xd9" \
@@ -232,20 +295,42 @@ def decode_image(data: bytes | np.ndarray, name: str = "image") -> np.ndarray:
     try:
         img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
     except cv2.error as exc:
-        raise ImageLoadError(f"{name} could not be decoded: {str(exc).strip().splitlines()[-1]}") from None
+        raise ImageLoadError(_decoder_refusal(name, str(exc))) from None
     if img is None:
         if probed is not None and probed[2] not in DECODABLE_FORMATS:
             fmt = f"{probed[2]} format" if probed[2] else "an unknown format"
             raise ImageLoadError(f"{name} is in {fmt}, which this app cannot read; save it as PNG or JPEG")
         kind = "corrupt or truncated" if size is not None else "not an image (or an unsupported format)"
         raise ImageLoadError(f"{name} could not be read: {kind}")
-    if size is None:
+    if probed is None:  # (what a text header said is checked again: OpenCV's reading of it is the one that counts)
         _check_pixels(img.shape[1], img.shape[0], name)
     if buf[:2].tobytes() == b"\xff\xd8":
         _note_grey_tail(img, buf, name)
     _note_frames(buf, name)
     img = _apply_exif_orientation(img, buf)
     return to_rgb_uint8(img, bgr=True)
+
+
+# what OpenCV's header check (validateInputImageSize) says of an image over its limits: its pixels (over
+# OPENCV_IO_MAX_IMAGE_PIXELS, the app's MAX_PIXELS: inference/__init__.py) or a side (over 2^20 px)
+_OPENCV_TOO_MANY_PIXELS = "CV_IO_MAX_IMAGE_PIXELS"
+_OPENCV_TOO_LONG = ("CV_IO_MAX_IMAGE_WIDTH", "CV_IO_MAX_IMAGE_HEIGHT")
+
+
+def _decoder_refusal(name: str, text: str) -> str:
+    """The message for a cv2.error of imdecode (`text`): an image over OpenCV's size limits (its header read, nothing
+    decoded) as over the app's limit (`_too_large`), any other as OpenCV's last line."""
+    if any(mark in text for mark in _OPENCV_TOO_LONG):
+        return f"{name} is over {1 << 20} pixels wide or tall, more than the decoder reads; downscale it first"
+    if _OPENCV_TOO_MANY_PIXELS in text:
+        from . import OPENCV_PIXELS_VARIABLE
+
+        stated = os.environ.get(OPENCV_PIXELS_VARIABLE, "").strip()
+        if stated.isdigit() and int(stated) < MAX_PIXELS:  # (a lower limit of the user's own: said as theirs)
+            return (f"{name} is larger than OpenCV's limit of {int(stated) / 1e6:g} megapixels "
+                    f"({OPENCV_PIXELS_VARIABLE}={stated}); downscale it first")
+        return _too_large(name, None)
+    return f"{name} could not be decoded: {text.strip().splitlines()[-1]}"
 
 
 def grey_tail_rows(img: np.ndarray) -> int:
@@ -366,7 +451,7 @@ def thumbnail_rgb(path: str | Path, side: int) -> np.ndarray:
     channels; turned as its EXIF orientation says). A JPEG decodes at a reduced scale (Pillow's draft mode), so even a
     large photo takes a few ms; a HEIC photo, which Pillow does not read, is decoded whole (`decode_image`: libheif's
     tools, about a second for a phone's photo) and shrunk. Raises ImageLoadError when it cannot be read (a pipe or a
-    device is refused unopened: `read_file_bytes`)."""
+    device is refused unopened: `read_file_bytes`) or, from its header, when it is over MAX_PIXELS."""
     import io
 
     from PIL import Image, ImageOps
@@ -379,6 +464,9 @@ def thumbnail_rgb(path: str | Path, side: int) -> np.ndarray:
     quiet_pillow()
     try:
         with Image.open(io.BytesIO(buf.tobytes())) as im:
+            w, h = im.size  # (from the header: a thumbnail decodes the whole image, which the app would refuse)
+            if w * h > MAX_PIXELS:
+                raise ImageLoadError(_too_large(name, w * h, (w, h)))
             im.draft("RGB", (side * 2, side * 2))
             im = ImageOps.exif_transpose(im)
             if im.mode.startswith("I;16"):  # (either byte order) read as OpenCV reads a 16-bit file
@@ -391,6 +479,8 @@ def thumbnail_rgb(path: str | Path, side: int) -> np.ndarray:
             return to_rgb_uint8(np.asarray(im), bgr=False)
     except ImageLoadError:
         raise
+    except Image.DecompressionBombError as exc:  # (Pillow's own limit, twice its warning's: far over MAX_PIXELS)
+        raise ImageLoadError(_too_large(name, _bomb_pixels(str(exc)))) from None
     except Exception as exc:  # noqa: BLE001 - any failure of Pillow's is an unreadable file here
         raise ImageLoadError(f"{name} could not be read ({type(exc).__name__}: {exc})") from None
 

@@ -17,6 +17,8 @@ import json
 import os
 from pathlib import Path
 
+from .paths import REINSTALL, in_checkout
+
 MANIFEST = "models.json"
 _verified: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> sha256
 
@@ -41,8 +43,10 @@ def read_manifest(folder: Path) -> dict[str, dict]:
         return {}
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelFileError(f"cannot read {path}: {exc}") from None
+    except (OSError, ValueError, RecursionError) as exc:  # (RecursionError: JSON nested beyond the reader's depth)
+        from .read_problems import read_problem
+
+        raise ModelFileError(f"cannot read {path}: {read_problem(path, exc)}") from None
     if not isinstance(doc, dict) or not all(isinstance(v, dict) for v in doc.values()):
         raise ModelFileError(f"{path}: expected an object of file name -> {{bytes, sha256}}")
     return doc
@@ -62,9 +66,16 @@ def write_manifest(folder: Path, names: tuple[str, ...] | list[str]) -> Path:
     return path
 
 
-def _restore_hint(path: Path, restore: str | None) -> str:
-    # (the folder's LICENSE.md it pointed to does not exist; the shipped files come back from git or the set-up)
-    return restore or "restore it from the project (git checkout of that file, or the README's set-up again)"
+def _restore_hint(path: Path, restore: str | None, checkout: bool | None = None) -> str:
+    """`restore`, or else how the shipped files come back: from git or the set-up in a checkout, by a reinstall in
+    an installed copy (`checkout`: which, None: `in_checkout()`)."""
+    if restore:
+        return restore
+    if checkout is None:
+        checkout = in_checkout()
+    if checkout:
+        return "restore it from the project (git checkout of that file, or the README's set-up again)"
+    return f"restore it by reinstalling (`{REINSTALL}`)"
 
 
 def check_file(path: Path, bytes_: int | None, sha256: str | None, restore: str | None = None) -> None:

@@ -286,6 +286,24 @@ def _real(text: str | None) -> float | None:
     return None if math.isnan(x) else x
 
 
+# A cell that begins with one of these is a formula to a spreadsheet (Excel, LibreOffice: "=HYPERLINK(...)" in a
+# photo's name runs when summary.csv is opened): such a text cell is written after a "'" (OWASP's advice for CSV
+# injection), which spreadsheets show as text, and read back without it (`_cell`, `_text`).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """A text cell (a name, a message) as written: after a "'" when it would begin a formula, or when it begins with
+    "'"s before such a start (so that reading strips exactly the one added)."""
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def _text(cell: str) -> str:
+    """`_cell` undone: a cell that begins with "'"s before a formula's start loses one. A table written before the
+    quote was added holds such names bare, and reads as it is."""
+    return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS) else cell
+
+
 @dataclass(frozen=True, slots=True)
 class QualityCells:
     """The summary's fit-quality columns of one fit (`quality_cells`): the verdict ('good', 'doubtful', 'bad',
@@ -342,14 +360,16 @@ class SummaryRow:
     @classmethod
     def from_csv(cls, cells: Mapping[str | None, str | None], first_person: int = 1) -> SummaryRow:
         """The row of a csv.DictReader's `cells` (columns missing or short read as empty; the image and output
-        names as `name_from_text` reads them). `first_person`: the person number the table counts from (0 in one
-        an earlier release began: `read_summary`)."""
+        names as `name_from_text` reads them; a text cell kept from spreadsheets' formulas as `_text` reads it).
+        `first_person`: the person number the table counts from (0 in one an earlier release began:
+        `read_summary`)."""
         get = cells.get  # (a resume reads every row of a folder's logs several times: no per-cell closures)
         person = _integer(get("person"))
         quality = QualityCells(get("verdict") or "", _real(get("agreement")), _real(get("pck")),
                                _real(get("mask_iou")), _real(get("mask_inside")))
-        return cls(output=name_from_text(get("output") or ""), status=get("status") or "",
-                   index=_integer(get("index")), image=name_from_text(get("image") or ""), message=get("message") or "",
+        return cls(output=name_from_text(_text(get("output") or "")), status=get("status") or "",
+                   index=_integer(get("index")), image=name_from_text(_text(get("image") or "")),
+                   message=_text(get("message") or ""),
                    person=None if person is None else person - first_person + 1, people=_integer(get("people")),
                    seconds=_real(get("seconds")), quality=quality, rank=get("rank") or "",
                    finished_at=get("finished_at") or "")
@@ -357,17 +377,19 @@ class SummaryRow:
     def to_csv(self) -> dict[str, str]:
         """{column: cell} of every column (SUMMARY_COLUMNS, then rank and finished_at): None as an empty cell,
         seconds and the quality numbers with 3 decimals, the image and output names as the file system's bytes
-        (`name_to_text`: the same under any locale)."""
+        (`name_to_text`: the same under any locale), a name or message that would begin a formula after a "'"
+        (`_cell`)."""
         q = self.quality
 
         def whole(n: int | None) -> str:
             return "" if n is None else str(n)
 
-        return {"index": whole(self.index), "image": name_to_text(self.image), "output": name_to_text(self.output),
-                "status": self.status, "message": self.message, "person": whole(self.person),
-                "people": whole(self.people), "seconds": _number(self.seconds), "verdict": q.verdict,
-                "agreement": _number(q.agreement), "pck": _number(q.pck), "mask_iou": _number(q.mask_iou),
-                "mask_inside": _number(q.mask_inside), "rank": self.rank, "finished_at": self.finished_at}
+        return {"index": whole(self.index), "image": _cell(name_to_text(self.image)),
+                "output": _cell(name_to_text(self.output)), "status": self.status, "message": _cell(self.message),
+                "person": whole(self.person), "people": whole(self.people), "seconds": _number(self.seconds),
+                "verdict": q.verdict, "agreement": _number(q.agreement), "pck": _number(q.pck),
+                "mask_iou": _number(q.mask_iou), "mask_inside": _number(q.mask_inside), "rank": self.rank,
+                "finished_at": self.finished_at}
 
 
 def write_summary(path: Path, rows: list[SummaryRow], columns: tuple[str, ...] = SUMMARY_COLUMNS) -> Path:
@@ -378,11 +400,17 @@ def write_summary(path: Path, rows: list[SummaryRow], columns: tuple[str, ...] =
 
     from inference.file_writes import atomic_write
 
-    text = io.StringIO()
-    w = csv.DictWriter(text, columns, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    w.writerows(r.to_csv() for r in rows)
-    return atomic_write(path, text.getvalue(), overwrite=True)
+    # Each row is written with the terminator "\r\n", so that the writer quotes a cell holding a carriage return (a
+    # name with one: with "\n" alone it went bare, and a reader ended the row there), and ends in "\n" in the file.
+    row = io.StringIO()
+    w = csv.DictWriter(row, columns, extrasaction="ignore", lineterminator="\r\n")
+    lines = []
+    for cells in (dict(zip(columns, columns)), *(r.to_csv() for r in rows)):
+        row.seek(0)
+        row.truncate()
+        w.writerow(cells)
+        lines.append(row.getvalue()[:-2] + "\n")
+    return atomic_write(path, "".join(lines), overwrite=True)
 
 
 def read_summary(path: Path) -> list[SummaryRow]:

@@ -35,7 +35,12 @@ def read_problem(path: str | Path, exc: BaseException) -> str:
     if empty:
         return "the file is empty"
     if isinstance(exc, pickle.UnpicklingError) and said.startswith("refusing to load"):
-        return said  # (safe_pickle's refusal of code: its words say what and why)
+        return said  # (safe_pickle's refusal of code or of unsafe data: its words say what and why)
+    if isinstance(exc, array_files.TooLarge):
+        return said  # (its words give the array, its size and the limit)
+    if isinstance(exc, MemoryError):
+        return "too large to read: there is not enough memory for what the file holds (a damaged file, or not " \
+               "one of the kind expected)"
     if isinstance(exc, json.JSONDecodeError):
         return f"not {kind}, or a damaged one (line {exc.lineno}, column {exc.colno}: {exc.msg.lower()})"
     if isinstance(exc, UnicodeDecodeError):

@@ -169,7 +169,10 @@ def load_scene(path: str | Path) -> PhotoScene:
     """A scene GLB this module wrote (export_scene) read back; ValueError for another GLB."""
     from .export_gltf import glb_unpack
 
-    doc, blob = glb_unpack(Path(path).read_bytes())
+    try:
+        doc, blob = glb_unpack(Path(path).read_bytes())
+    except RecursionError as exc:
+        raise ValueError(_nested_too_deeply(path, exc)) from None
     try:
         w, h = (int(x) for x in doc["asset"]["extras"]["image_size"])
         yfov = float(doc["cameras"][0]["perspective"]["yfov"])
@@ -190,6 +193,14 @@ def load_scene(path: str | Path) -> PhotoScene:
     return PhotoScene(h / (2.0 * math.tan(yfov / 2.0)), w, h, tuple(names), tuple(verts), faces)
 
 
+def _nested_too_deeply(path: str | Path, exc: RecursionError) -> str:
+    """The message of a scene GLB whose JSON chunk is nested beyond the JSON reader's depth (`read_problem`'s words):
+    a ValueError's, which the scene readers' callers take as a file that is not one of our scenes."""
+    from .read_problems import read_problem
+
+    return f"{Path(path).name}: its JSON is {read_problem(path, exc)}"
+
+
 def scene_people(path: str | Path) -> tuple[str, ...]:
     """The names of the people in a scene GLB this module wrote ('person 1', ...), read from its JSON chunk alone
     (the meshes are not read: a folder's scenes are checked on every run); ValueError for another file."""
@@ -205,6 +216,8 @@ def scene_people(path: str | Path) -> tuple[str, ...]:
         try:
             doc = json.loads(fh.read(n))
             return tuple(str(node["name"]) for node in doc["nodes"] if "mesh" in node)
+        except RecursionError as exc:
+            raise ValueError(_nested_too_deeply(path, exc)) from None
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{Path(path).name} is not a scene of people written by NBF Studio ({exc!r})") from None
 

@@ -60,12 +60,15 @@ def refusal(folder: Path, record: str, settings: dict, n: int, what: str = "case
     if path.is_dir():  # (is_file() is False for it: the run then failed on writing the record, with a traceback)
         return f"{path} is a folder where the set's settings file goes: remove it, or use another --out"
     if path.is_file() and not (counted and held == 0):
+        problem = ""
         try:
             old = json.loads(path.read_text())
-        except (OSError, ValueError):
-            old = None
+        except (OSError, ValueError, RecursionError) as exc:  # (RecursionError: nested too deeply to be read)
+            from inference.read_problems import read_problem
+
+            old, problem = None, f" ({read_problem(path, exc)})"
         if not isinstance(old, dict):
-            return (f"{path} does not read, so the settings of the {what} there are unknown: use another "
+            return (f"{path} does not read, so the settings of the {what} there are unknown{problem}: use another "
                     f"--out (or, if they are this run's settings, delete {path.name})")
         differ = [f"{k.replace('_', ' ')} {old.get(k)!r} there, {v!r} now" for k, v in settings.items()
                   if k in old and old[k] != v]

@@ -237,3 +237,23 @@ def test_building_the_body_model_prints_nothing(capsys):
     app's threads share)."""
     body = BodyModel()
     assert capsys.readouterr().out == "" and type(body.layer).SHAPE_SPACE_DIM == 10
+
+
+def test_a_symlink_loop_is_said_in_one_line(tmp_path):
+    (tmp_path / "a.pkl").symlink_to(tmp_path / "b.pkl")
+    (tmp_path / "b.pkl").symlink_to(tmp_path / "a.pkl")
+    assert "loop" in _assert_names_file(tmp_path / "a.pkl", "symbolic links")
+
+
+def test_sparse_matrices_that_would_densify_past_the_limit_together_are_refused(tmp_path, monkeypatch, arrays):
+    # each matrix under the limit (safe_pickle refuses one over it), the two together over it
+    from inference import safe_pickle
+
+    monkeypatch.setattr(safe_pickle, "MAX_VALUES", 1000)
+    n = 30
+    doc = {"v_template": np.zeros((n, 3)), "shapedirs": np.zeros((n, 3, 10)), "kintree_table": arrays["kintree_table"],
+           "J_regressor": scipy.sparse.csc_matrix(np.eye(24, n)), "weights": scipy.sparse.csr_matrix(np.eye(n, 24)),
+           "f": np.zeros((1, 3), np.int64)}
+    path = tmp_path / "SMPL_sparse.pkl"
+    path.write_bytes(pickle.dumps(doc, protocol=2))
+    _assert_names_file(path, "1,440 values when made dense, over the limit of 1,000")

@@ -3,6 +3,7 @@ resolved (save_npz writes a file, load_npz reads one: functions a pickle must no
 from __future__ import annotations
 
 import pickle
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -61,3 +62,42 @@ def test_the_sparse_matrix_classes_are_read(cls):
     back = safe_pickle.loads(pickle.dumps({"J": J}, protocol=2))["J"]
     assert type(back).__name__ == cls
     np.testing.assert_array_equal(back.toarray(), [[0.0, 1.5], [2.0, 0.0]])
+
+
+def _csr_state_pickle(indices, shape=(2, 2), extra=None) -> bytes:
+    """A pickled csr_matrix whose state (set as pickle sets it, without scipy's checks) has these column indices."""
+    m = scipy.sparse.csr_matrix(np.eye(2))
+    m.indices = np.asarray(indices, np.int64)
+    m._shape = shape
+    m.__dict__.update(extra or {})
+    return pickle.dumps({"J_regressor": m}, protocol=2)
+
+
+def test_a_sparse_matrix_indexing_past_its_shape_is_refused_before_anything_densifies_it():
+    # (toarray() of such a matrix adds its data at the index the file chose: a write outside the array's memory;
+    # nothing here calls it, so on code that returned the matrix the test fails by its loading, not by a crash)
+    with pytest.raises(pickle.UnpicklingError, match="indices must be < 2"):
+        safe_pickle.loads(_csr_state_pickle([50_000_000, 1]))
+    with pytest.raises(pickle.UnpicklingError, match="indices must be >= 0"):
+        safe_pickle.loads(_csr_state_pickle([-7, 1]))
+
+
+def test_an_attribute_of_the_files_cannot_stand_in_for_the_check():
+    # BUILD sets any attribute: a check_format of the file's own (OrderedDict: allowed, and does nothing) must not
+    # be the one that runs
+    with pytest.raises(pickle.UnpicklingError, match="indices must be < 2"):
+        safe_pickle.loads(_csr_state_pickle([5000, 1], extra={"check_format": OrderedDict}))
+
+
+def test_a_coo_matrix_with_coordinates_past_its_shape_is_refused():
+    m = scipy.sparse.coo_matrix(np.eye(2))
+    m.coords = (np.array([0, 9_000_000]), np.array([0, 1]))
+    with pytest.raises(pickle.UnpicklingError, match="exceeds matrix dimension"):
+        safe_pickle.loads(pickle.dumps(m, protocol=2))
+
+
+def test_a_sparse_shape_past_the_limit_is_refused_before_it_is_made_dense():
+    # 2**40 values when densified, from a pickle of a few hundred bytes
+    m = scipy.sparse.csr_matrix((1 << 20, 1 << 20))
+    with pytest.raises(pickle.UnpicklingError, match="over the limit"):
+        safe_pickle.loads(pickle.dumps(m, protocol=2))

@@ -1,0 +1,91 @@
+"""Crafted body-model and parameter files through the real command line (sweep158 findings 1-4): each is refused
+with one line and exit status 2. Each runs in its own process: on code that let the file through, several of them
+end that process (a segmentation fault from a write or a read at an address the file chose), not the tests'."""
+from __future__ import annotations
+
+import io
+import pickle
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse
+from numpy._core.multiarray import _reconstruct
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class _Reduce:
+    def __init__(self, fn, args, state=None):
+        self.fn, self.args, self.state = fn, args, state
+
+    def __reduce__(self):
+        return (self.fn, self.args) if self.state is None else (self.fn, self.args, self.state)
+
+
+def _model(**override) -> dict:
+    n = 10
+    return {"v_template": np.zeros((n, 3)), "shapedirs": np.zeros((n, 3, 10)), "J_regressor": np.zeros((24, n)),
+            "weights": np.zeros((n, 24)), "kintree_table": np.zeros((2, 24), np.int64),
+            "f": np.zeros((1, 3), np.int64), **override}
+
+
+def _sparse_past_its_shape() -> dict:
+    m = scipy.sparse.csr_matrix(np.eye(24, 10))
+    m.indices = m.indices.astype(np.int64)
+    m.indices[0] = 50_000_000  # toarray() adds data[0] there: far outside the (24, 10) array
+    return _model(J_regressor=m)
+
+
+def _forged(n: int, fill: bytes):
+    """An array of n elements of a void dtype with an object field, its state's flags claiming no objects: its
+    elements are the file's bytes taken as object pointers."""
+    state = list(np.dtype([("a", "O")]).__reduce__()[2])
+    state[-1] = 0
+    dtype = _Reduce(np.dtype, ("V8", False, True), tuple(state))
+    return _Reduce(_reconstruct, (np.ndarray, (0,), b"b"), (1, (n,), dtype, False, fill * n))
+
+
+def _bomb_npz(path: Path):
+    """betas declared and deflated to 1.25 GiB of zeros, in a file of about 1.3 MB."""
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False, "shape": (5 << 25,)})
+    zero = bytes(1 << 24)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf, \
+            zf.open("betas.npy", "w", force_zip64=True) as member:
+        member.write(buf.getvalue())
+        for _ in range(80):
+            member.write(zero)
+    return path
+
+
+CASES = {  # file name: (option, what it holds, words of the refusal)
+    "SMPL_sparse.pkl": ("--body-model", _sparse_past_its_shape, "indices must be < 10"),
+    "SMPL_forged.pkl": ("--body-model", lambda: _model(kintree_table=_forged(48, b"\x41" * 8)),
+                        "refusing to load numpy data of type 'V8'"),
+    "SMPL_big.pkl": ("--body-model", lambda: _model(v_template=_Reduce(_reconstruct, (np.ndarray, (1 << 40, 3), "f8"))),
+                     "over the limit"),
+    "forged_body.pkl": ("--pose", lambda: {"pose": np.zeros(72), "body_model": _forged(1, b"\x41" * 8)},
+                        "refusing to load numpy data of type 'V8'"),
+    "bomb.npz": ("--pose", None, "betas inflates to 1.3 GiB: over the limit"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_crafted_file_is_refused_in_one_line(tmp_path, name):
+    option, make, words = CASES[name]
+    path = tmp_path / name
+    if make is None:
+        _bomb_npz(path)
+    else:
+        path.write_bytes(pickle.dumps(make(), protocol=2))
+    # (the memory limit: on code that read the bomb, a refusal by the system, not a machine out of memory)
+    cmd = f"ulimit -v 6000000; exec {sys.executable} main.py export {option} {path} --out {tmp_path / 'out.obj'}"
+    run = subprocess.run(["bash", "-c", cmd], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    said = (run.stdout + run.stderr).strip()
+    assert run.returncode == 2, (run.returncode, said[-2000:])
+    assert words in said and "Traceback" not in said and len(said.splitlines()) == 1, said
+    assert not (tmp_path / "out.obj").exists()

@@ -1,0 +1,128 @@
+"""inference.safe_pickle: numpy data a pickle forges is refused before it is built (sweep158 findings 2 and 3).
+
+numpy's own unpickling trusts the state a file gives: a dtype whose flags say "no objects" over fields that are
+objects turns the file's bytes into object pointers, and `_reconstruct` allocates any shape before data arrives.
+The files here are made small, their forged pointers null, and nothing reads their elements: on code that built
+them, the test fails by their loading, not by a crash.
+"""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from numpy._core.multiarray import _reconstruct
+
+from inference import safe_pickle
+from inference.body_model import BodyModelError, read_model_file
+from inference.export import ParamsFileError, load_params_file
+
+
+class _Reduce:
+    """Pickles as fn(*args), with `state` set on the result when given."""
+
+    def __init__(self, fn, args, state=None):
+        self.fn, self.args, self.state = fn, args, state
+
+    def __reduce__(self):
+        return (self.fn, self.args) if self.state is None else (self.fn, self.args, self.state)
+
+
+def _dtype_with_object_fields_flagged_plain():
+    """A void dtype of one object field whose state's flags (the last item) claim it holds no objects."""
+    state = list(np.dtype([("a", "O")]).__reduce__()[2])
+    state[-1] = 0
+    return _Reduce(np.dtype, ("V8", False, True), tuple(state))
+
+
+def _forged_array(n: int = 3):
+    return _Reduce(_reconstruct, (np.ndarray, (0,), b"b"),
+                   (1, (n,), _dtype_with_object_fields_flagged_plain(), False, bytes(8 * n)))
+
+
+def _smpl_arrays(n_vertices: int = 10) -> dict:
+    return {"v_template": np.zeros((n_vertices, 3)), "shapedirs": np.zeros((n_vertices, 3, 10)),
+            "J_regressor": np.zeros((24, n_vertices)), "weights": np.zeros((n_vertices, 24)),
+            "kintree_table": np.zeros((2, 24), np.int64), "f": np.zeros((1, 3), np.int64)}
+
+
+def test_an_array_of_a_forged_dtype_is_refused():
+    with pytest.raises(pickle.UnpicklingError, match="refusing to load numpy data of type 'V8'"):
+        safe_pickle.loads(pickle.dumps({"kintree_table": _forged_array()}, protocol=2))
+
+
+def test_a_scalar_of_a_forged_dtype_is_refused():
+    from numpy._core.multiarray import scalar
+
+    data = pickle.dumps([_Reduce(scalar, (_dtype_with_object_fields_flagged_plain(), bytes(8)))], protocol=2)
+    with pytest.raises(pickle.UnpicklingError, match="refusing to load"):
+        safe_pickle.loads(data)
+
+
+@pytest.mark.parametrize("dtype", [[("a", "<f8"), ("b", "<i4")], ("<f8", (2,)), "V8", "M8[s]"],
+                         ids=["structured", "sub-array", "void", "datetime"])
+def test_arrays_that_are_not_plain_numbers_or_text_are_refused(dtype):
+    dt = np.dtype(dtype)  # (numpy itself never pickles a sub-array dtype's array: it makes the sub-array axes)
+    array = _Reduce(_reconstruct, (np.ndarray, (0,), b"b"), (1, (3,), dt, False, bytes(3 * dt.itemsize)))
+    with pytest.raises(pickle.UnpicklingError, match="refusing to load numpy data"):
+        safe_pickle.loads(pickle.dumps({"pose": array}, protocol=2))
+
+
+def test_object_arrays_are_refused():
+    # (an SMPL file holds chumpy objects and numpy arrays of numbers and text, never numpy arrays of objects)
+    with pytest.raises(pickle.UnpicklingError, match="refusing to load numpy data of type 'O8'"):
+        safe_pickle.loads(pickle.dumps({"pose": np.array([1.0, "x"], dtype=object)}, protocol=2))
+
+
+def test_a_declared_shape_past_the_limit_is_refused_before_it_is_allocated():
+    # 8 TiB declared by a pickle of about 100 bytes; numpy's _reconstruct would allocate it before any data came
+    big = _Reduce(_reconstruct, (np.ndarray, (1 << 40,), b"f8"))
+    with pytest.raises(pickle.UnpicklingError, match="over the limit"):
+        safe_pickle.loads(pickle.dumps({"betas": big}, protocol=2))
+    with pytest.raises(pickle.UnpicklingError, match="refusing to load a call of numpy.ndarray"):
+        safe_pickle.loads(pickle.dumps({"betas": _Reduce(np.ndarray, ((1 << 40,), "f8"))}, protocol=2))
+
+
+def test_an_array_whose_data_does_not_match_its_shape_is_refused():
+    short = _Reduce(_reconstruct, (np.ndarray, (0,), b"b"), (1, (1 << 20,), np.dtype("f8"), False, bytes(8)))
+    with pytest.raises(pickle.UnpicklingError, match="its data does not match"):
+        safe_pickle.loads(pickle.dumps([short], protocol=2))
+    with pytest.raises(pickle.UnpicklingError, match="without its data"):  # a shape and no state at all
+        safe_pickle.loads(pickle.dumps([_Reduce(_reconstruct, (np.ndarray, (4,), b"f8"))], protocol=2))
+
+
+def test_the_readers_refuse_forged_dtypes_with_one_line(tmp_path):
+    model = tmp_path / "SMPL_forged.pkl"
+    model.write_bytes(pickle.dumps({**_smpl_arrays(), "kintree_table": _forged_array(48)}, protocol=2))
+    with pytest.raises(BodyModelError, match=r"SMPL_forged.pkl: refusing to load numpy data"):
+        read_model_file(model)
+    params = tmp_path / "forged_body.pkl"
+    params.write_bytes(pickle.dumps({"pose": np.zeros(72), "betas": np.zeros(10), "body_model": _forged_array(1)},
+                                    protocol=2))
+    with pytest.raises(ParamsFileError, match=r"forged_body.pkl: refusing to load numpy data"):
+        load_params_file(params)
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 4, 5])
+def test_plain_data_reads_back_byte_for_byte(protocol):
+    arrays = [np.arange(12, dtype=t).reshape(3, 4) for t in ("<f8", ">f8", "<f4", "<i8", ">i4", "u1", "<u4", "<c16")]
+    arrays += [np.asfortranarray(np.arange(12.0).reshape(3, 4)), np.array(["ab", "c"]), np.array([b"xy", b"z"]),
+               np.array(2.5), np.zeros((0, 3)), np.array([True, False])]
+    scalars = [np.float64(1.5), np.int32(-3), np.uint32(7), np.str_("lbs"), np.bool_(True)]
+    data = pickle.dumps({"a": arrays, "s": scalars}, protocol=protocol)
+    back, numpys = safe_pickle.loads(data), pickle.loads(data)  # (numpy's own reading of the project's own data)
+    for a, b in zip(numpys["a"], back["a"], strict=True):
+        assert (b.dtype, b.shape, b.tobytes()) == (a.dtype, a.shape, a.tobytes())
+        assert b.strides == a.strides or b.size == 0  # (an empty array's strides say nothing)
+        assert b.flags.writeable or protocol == 5  # (protocol 5 arrays are as writeable as their buffer)
+    for a, b in zip(numpys["s"], back["s"], strict=True):
+        assert type(b) is type(a) and b == a
+
+
+def test_array_bytes_as_python_2_text_read_as_numpy_reads_them():
+    # (Python 2 pickles, as official SMPL files are, carry array bytes as str, read back as latin1 text)
+    raw = np.array([1.5, -2.0, 3.25]).tobytes()
+    array = _Reduce(_reconstruct, (np.ndarray, (0,), b"b"), (1, (3,), np.dtype("<f8"), False, raw.decode("latin1")))
+    data = pickle.dumps({"x": array}, protocol=2)
+    back = safe_pickle.loads(data)["x"]
+    assert back.tobytes() == pickle.loads(data)["x"].tobytes() == raw and back.dtype == np.dtype("<f8")

@@ -13,7 +13,10 @@ the 3D view), at the view's full resolution; the photo overlay follows when the 
 above also give the latency of one step at a time (edit -> its frame on screen). max_block_ms is the longest
 stretch without the GUI thread's event loop turning (a 5 ms timer's late ticks) from the shown window to the
 end (start-up excluded; --trace-blocks prints the GUI thread's stack during each block over 100 ms),
-first_mesh_ms drop -> mesh of the first image (model load included), rss_mb the resident memory at the end.
+first_mesh_ms drop -> mesh of the first image (model load included), rss_mb the resident memory at the end in MiB
+(2**20 bytes; the key keeps the name the docs quote). The memory line gives the resident memory after 10, 50 and
+--images images and its growth from the first of those marks to the last: with 10 images or fewer there is one mark
+and no growth to give, so it says so. --images and --frames below 1 are refused (exit 2).
 """
 from __future__ import annotations
 
@@ -36,11 +39,26 @@ from inference.paths import RESOURCES  # noqa: E402
 
 
 def rss_mb() -> float:
+    """The process's resident memory in MiB (VmRSS, given in KiB)."""
     with open("/proc/self/status") as fh:
         for line in fh:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+MARKS = (10, 50)  # images after which the resident memory is read (and after the last image)
+
+
+def memory_line(before: float, marks: dict[int, float], failed: list[str]) -> str:
+    """The memory line: `before` and `marks` (images processed -> resident MiB, ascending, the last for all of them)
+    and the growth from the first mark to the last; with one mark (MARKS[0] images or fewer) no growth is given."""
+    first, last = min(marks), max(marks)
+    growth = (f"growth from {first} to {last}: {marks[last] - marks[first]:+.0f} MiB" if last > first else
+              f"no growth figure (it needs more than {MARKS[0]} images)")
+    return (f"memory (RSS): {before:.0f} MiB before, " + ", ".join(f"{v:.0f} MiB after {k}" for k, v in marks.items())
+            + f" images; {growth}"
+            + (f" ({len(failed)} of them answered with an error, e.g. {failed[0]!r})" if failed else ""))
 
 
 DRAG_HZ = 120  # events a second during the drags (a mouse delivers 60-125)
@@ -106,15 +124,19 @@ def make_large_photo(photo: Path, out: Path) -> Path | None:
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    from training.set_settings import whole_number
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--images", type=int, default=100, help="images processed in a row for the memory figure")
+    ap.add_argument("--images", type=whole_number(1), default=100,
+                    help="images processed in a row for the memory figure (its growth needs more than 10)")
     ap.add_argument("--data", type=Path, default=Path("data/synth_test"), help="folder of *_image.png")
-    ap.add_argument("--frames", type=int, default=60, help="slider positions and mouse moves for the frame rates")
+    ap.add_argument("--frames", type=whole_number(1), default=60,
+                    help="slider positions and mouse moves for the frame rates")
     ap.add_argument("--photo", type=Path, default=RESOURCES / "photos" / "two_people.jpg",
                     help="a real photo with several people (person picker figure)")
     ap.add_argument("--trace-blocks", action="store_true", help="print the GUI thread's stack during long blocks")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     # the throw-away settings file and the 24-megapixel JPEG live in a folder removed at the end
     with tempfile.TemporaryDirectory(prefix="bench_app_") as tmp:
         run(a, Path(tmp))
@@ -312,12 +334,9 @@ def run(a: argparse.Namespace, tmp: Path) -> None:
     marks = {}
     for i in range(a.images):
         process(images[i % len(images)])
-        if i + 1 in (10, 50, a.images):
+        if i + 1 in (*MARKS, a.images):
             marks[i + 1] = rss_mb()
-    first_mark = min(marks)
-    print(f"memory (RSS): {rss0:.0f} MB before, " + ", ".join(f"{v:.0f} MB after {k}" for k, v in marks.items())
-          + f" images; growth from {first_mark} to {a.images}: {marks[a.images] - marks[first_mark]:+.0f} MB"
-          + (f" ({len(failed)} of them answered with an error, e.g. {failed[0]!r})" if failed else ""))
+    print(memory_line(rss0, marks, failed))
     idle(0.3)
     watch.timer.stop()
     print(f"longest GUI-thread block: {watch.max_ms:.0f} ms, during: {watch.where}")

@@ -4,11 +4,15 @@ when torch sees one; then the test-time refinement.
 
     python scripts/bench_inference.py --n 20 --refine-n 5
     python scripts/bench_inference.py --random-weights     # untrained nets of the shipped architecture:
-                                                           # timings only, before weights exist
+                                                           # timings only
 
 Needs resources/weights/seg.pt and fit.pt (or --weights DIR); without the shipped ones it says so and exits (0). A
 --weights DIR without them, or weights that do not load, is one line and exit 2 before any work; exit 1 when no
-image could be timed.
+image could be timed. --random-weights builds the networks the shipped checkpoints record (their architecture keys:
+SEG_KEYS, FIT_KEYS) with untrained values, so it needs the shipped files too; the networks' passes cost what the
+shipped ones' do, but the steps after them work on an unlike part map (one part over the whole crop), so its segment
+and total figures are not the shipped model's. Images where no person is found are
+counted and their times printed apart ("N without a person, X s each"): they are not in the stage figures.
 """
 from __future__ import annotations
 
@@ -30,21 +34,42 @@ SEED = 987654  # not a training seed
 STAGES = ("detect", "crop", "segment", "fit", "body")
 
 
-def random_weights(folder: Path) -> Path:
-    """Untrained seg.pt (width 16, 128 px, shuffle head, 12 limb planes) / fit.pt (64 px, 12 limb planes) in the shipped
-    format; the segmentation head is biased towards one part so that every image goes through all stages."""
+# the checkpoint keys that decide a network's architecture and its input (what `Predictor` reads to build it)
+SEG_KEYS = ("res", "arch", "width", "head", "limb_channels", "deep_limbs")
+FIT_KEYS = ("res", "n_parts", "input", "limb_channels", "coords")
+
+
+def shipped_architecture(weights: Path) -> tuple[dict, dict]:
+    """The architecture keys (SEG_KEYS, FIT_KEYS) that `weights`/seg.pt and fit.pt record, those they hold;
+    PredictionError (one line) when a file is missing or does not load."""
+    import torch
+
+    from inference.pipeline import load_weights
+
+    seg = load_weights(weights / "seg.pt", torch.device("cpu"))
+    fit = load_weights(weights / "fit.pt", torch.device("cpu"))
+    return ({k: seg[k] for k in SEG_KEYS if k in seg}, {k: fit[k] for k in FIT_KEYS if k in fit})
+
+
+def random_weights(folder: Path, shipped: Path) -> Path:
+    """Untrained seg.pt / fit.pt in `folder` of the architecture the checkpoints in `shipped` record (their SEG_KEYS
+    and FIT_KEYS, saved again with the fake weights), built as `Predictor` builds them; the segmentation head's
+    bias favours one part so that every image goes through all stages."""
     import torch
 
     from inference.nets import FitNet, SegNet
 
+    seg_keys, fit_keys = shipped_architecture(shipped)
     torch.manual_seed(0)
-    seg = SegNet(width=16, head="shuffle", limb_channels=12)
+    seg = SegNet.for_checkpoint(seg_keys)
+    last = [m for m in seg.modules() if isinstance(m, torch.nn.Conv2d)][-1]  # the logits: 13 labels (x4 sub-pixels)
+    per_label = last.out_channels // 13
     with torch.no_grad():
-        seg.head[0].bias[2 * 4:3 * 4] += 50.0  # the four sub-pixels of label 2
-    torch.save({"model": seg.state_dict(), "res": 128, "width": 16, "head": "shuffle", "limb_channels": 12},
-               folder / "seg.pt")
-    torch.save({"model": FitNet(in_channels=13 + 12, res=64).state_dict(), "res": 64, "n_parts": 12,
-                "limb_channels": 12}, folder / "fit.pt")
+        last.bias[2 * per_label:3 * per_label] += 50.0  # label 2
+    torch.save({"model": seg.state_dict(), **seg_keys}, folder / "seg.pt")
+    fit = FitNet(in_channels=int(fit_keys.get("n_parts", 12)) + 1 + int(fit_keys.get("limb_channels", 0)),
+                 res=int(fit_keys.get("res", 64)), coords=bool(fit_keys.get("coords", False)))
+    torch.save({"model": fit.state_dict(), **fit_keys}, folder / "fit.pt")
     return folder
 
 
@@ -81,20 +106,23 @@ def bench_device(pred, images: list, warmup: int, refine_n: int) -> int:
             pred.predict(img)
         except PredictionError:
             pass
-    rows, failed = [], 0
+    rows, failed = [], []  # failed: seconds of each image where no person was found
     for img in images[warmup:]:
         t = time.perf_counter()
         try:
             p = pred.predict(img)
         except PredictionError:
-            failed += 1
+            failed.append(time.perf_counter() - t)
             continue
         wall = time.perf_counter() - t
         rows.append({**{s: getattr(p.timings, s) for s in STAGES}, "total": p.timings.total, "wall": wall})
+    if failed:  # the slowest images (every search route tried): apart, so the stage figures stay per found person
+        print(f"  {len(failed)} without a person, {statistics.mean(failed):.2f} s each"
+              + (f" (mean; the slowest {max(failed):.2f} s)" if len(failed) > 1 else "") + ", not in the figures")
     if not rows:
         print(f"error: on {pred.device} every image failed (no person found): nothing to time", file=sys.stderr)
         return 0
-    print(f"  {len(rows)} images timed ({failed} without a person), {warmup} warm-up excluded")
+    print(f"  {len(rows)} images timed, {warmup} warm-up excluded")
     print(f"  {'stage':<8} {'mean ms':>8} {'median':>8}")
     for key in (*STAGES, "total", "wall"):
         print(f"  {key:<8} {_ms([r[key] for r in rows])}")
@@ -148,14 +176,18 @@ def main(argv: list[str] | None = None) -> int:
     tmp = None
     if a.random_weights:
         tmp = tempfile.TemporaryDirectory()
-        weights = random_weights(Path(tmp.name))
+        try:
+            weights = random_weights(Path(tmp.name), WEIGHTS_DIR)
+        except PredictionError as exc:  # the architecture is read from the shipped checkpoints
+            print(f"error: --random-weights builds the shipped architecture: {exc}", file=sys.stderr)
+            return 2
         print("UNTRAINED networks of the shipped architecture: timings only")
     else:
         weights = a.weights or WEIGHTS_DIR
         missing = [n for n in ("seg.pt", "fit.pt") if not (weights / n).exists()]
         if missing:  # (the shipped weights, before they exist: the docstring's "says so and exits")
             print(f"skipped: no trained weights ({', '.join(str(weights / n) for n in missing)} missing); "
-                  f"train them, pass --weights DIR, or time untrained networks with --random-weights")
+                  "train them or pass --weights DIR")
             return 0
     try:  # before the images are rendered: weights that do not load were a traceback after that work
         cpu = Predictor(weights_dir=weights, device="cpu", detect=a.detect, precision=a.precision)

@@ -8,7 +8,7 @@ wide-shot search (`PersonDetector.detect`), the fit of every person found (`Pred
 refinement on as `predict` runs it) and the writing of every output `predict` writes for each person
 (`predict_outputs.write_outputs`: part maps in the photo's frame, the people picture, the overlays, meshes,
 parameter files). Prints one line per size: people found, seconds per step and the process's peak resident
-memory (the models included: about 0.9 GB on a small photo).
+memory in GiB (2**30 bytes; the models included: about 0.9 GiB on a small photo).
 """
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def one(photo: Path, megapixels: float) -> dict:
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"size": f"{image.shape[1]} x {image.shape[0]}", "megapixels": image.shape[0] * image.shape[1] / 1e6,
             "people": len(people), "detect_s": t1 - t0, "fits_s": fits, "outputs_s": outputs,
-            "peak_gb": peak_kb / 2**20}
+            "peak_gib": peak_kb / 2**20}  # ru_maxrss is in KiB on Linux
 
 
 def main(argv=None) -> int:
@@ -81,7 +81,7 @@ def main(argv=None) -> int:
         print(json.dumps(one(args.photo, args.megapixels[0])))
         return 0
     print(f"{args.photo.name}: detection, every person's fit and outputs, in a fresh process per size")
-    print(f"{'size':>13} {'MP':>5} {'people':>6} {'detect s':>9} {'fits s':>7} {'outputs s':>9} {'peak GB':>8}")
+    print(f"{'size':>13} {'MP':>5} {'people':>6} {'detect s':>9} {'fits s':>7} {'outputs s':>9} {'peak GiB':>8}")
     for mp in args.megapixels:
         run = subprocess.run([sys.executable, __file__, str(args.photo), "--megapixels", str(mp), "--one"],
                              capture_output=True, text=True)
@@ -90,7 +90,7 @@ def main(argv=None) -> int:
             return 1
         r = json.loads(run.stdout.strip().splitlines()[-1])
         print(f"{r['size']:>13} {r['megapixels']:5.1f} {r['people']:6d} {r['detect_s']:9.2f} {r['fits_s']:7.2f} "
-              f"{r['outputs_s']:9.2f} {r['peak_gb']:8.2f}")
+              f"{r['outputs_s']:9.2f} {r['peak_gib']:8.2f}")
     return 0
 
 

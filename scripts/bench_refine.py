@@ -2,12 +2,14 @@
 machine.
 
     python scripts/bench_refine.py                       # the people in resources/photos
-    python scripts/bench_refine.py --synth data/synth_test --n 20 --threads 2
+    python scripts/bench_refine.py --synth data/synth_test --n 20
 
 Each person is detected, segmented and fitted once (not timed); then the refinement alone runs
 --repeat times and the median counts (one untimed warm-up call first). Real photos take the untrusted
-path (the detector leads), the synthetic people mostly the trusted one. Prints one line per person and, last,
-`refine_s_median=<x> refine_s_max=<y> people=<n> threads=<t>`.
+path (the detector leads), the synthetic people mostly the trusted one. The refinement always runs on one torch
+thread (`inference.refine.one_torch_thread`), so --threads (torch's threads, kept for the commands the docs give)
+changes only the untimed detection and fits, not the figure; the first line says so. Prints one line per person and,
+last, `refine_s_median=<x> refine_s_max=<y> people=<n> threads=<t>` (t: --threads, not the refinement's).
 """
 from __future__ import annotations
 
@@ -27,17 +29,22 @@ shorten_openmp_spin()  # as the app and the CLI do (cli.main.main)
 from inference.paths import RESOURCES  # noqa: E402
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    from training.set_settings import whole_number
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--photos", type=Path, nargs="*", default=None, help="default: resources/photos/*")
     ap.add_argument("--synth", type=Path, default=None, help="a synthetic set (main.py synth) instead of photos")
-    ap.add_argument("--n", type=int, default=20, help="synthetic cases")
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=2)
-    a = ap.parse_args()
+    ap.add_argument("--n", type=whole_number(1), default=20, help="synthetic cases")
+    ap.add_argument("--repeat", type=whole_number(1), default=3, help="timed refinements per person (their median)")
+    ap.add_argument("--threads", type=whole_number(1), default=2,
+                    help="torch threads of the untimed detection and fits; the refinement runs on one regardless")
+    a = ap.parse_args(argv)
     import torch
 
     torch.set_num_threads(a.threads)
+    print(f"refinement on 1 torch thread (inference.refine.one_torch_thread), whatever --threads; detection and fits "
+          f"on {a.threads}")
     from inference.crop import crop_for_box
     from inference.image_io import IMAGE_SUFFIXES
     from inference.pipeline import PredictionError, Predictor

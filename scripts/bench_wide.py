@@ -6,7 +6,7 @@
 Per image: detection with the tiles (`PersonDetector.detect`, cache cleared first), detection without them
 (`wide=False`, the detector as it was before wide shots), then `Predictor.predict(image, person=k)` for every
 person found (the detector answers from its cache, as in the app's Fit everyone and `predict --all-people`).
-Prints one line per image and the medians.
+Prints one line per image and the medians; no image to time (an empty folder, say) is one line and exit 2.
 """
 from __future__ import annotations
 
@@ -25,10 +25,12 @@ shorten_openmp_spin()  # as the app and the CLI do (cli.main.main)
 
 
 def main(argv=None) -> int:
+    from training.set_settings import whole_number
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("inputs", nargs="+", type=Path, help="a crowd folder or image files")
-    ap.add_argument("--n", type=int, default=10, help="frames of a crowd folder")
-    ap.add_argument("--torch-threads", type=int, default=0,
+    ap.add_argument("--n", type=whole_number(1), default=10, help="frames of a crowd folder")
+    ap.add_argument("--torch-threads", type=whole_number(0), default=0,
                     help="torch threads, and so the detector's (0: torch's own count, as the app runs)")
     args = ap.parse_args(argv)
 
@@ -50,6 +52,10 @@ def main(argv=None) -> int:
             images += [(f"{p.name}/{i:05d}", read_frame(p, i).image) for i in frame_indices(p)[: args.n]]
         else:
             images.append((p.name, load_image(p)))
+    if not images:  # (the medians of nothing were an IndexError after the model had loaded)
+        print(f"error: no image to time in {', '.join(map(str, args.inputs))} (a crowd folder holds "
+              f"NNNNN_image.png frames: main.py synth-crowd)", file=sys.stderr)
+        return 2
     pred = Predictor(detect="on")
     det = pred.detector
     print(f"torch threads {torch.get_num_threads()}, detector threads {det.threads}")

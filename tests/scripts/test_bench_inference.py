@@ -36,3 +36,42 @@ def test_a_weights_folder_that_is_none_is_one_line(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert err.startswith(f"error: cannot load weights {tmp_path / 'seg.pt'}") and len(err.splitlines()) == 1
     assert "synthetic images" not in out  # refused before any image was rendered
+
+
+def test_random_weights_are_the_shipped_architecture(tmp_path):
+    """--random-weights built a width-16 SegNet without deep limbs and a FitNet without the keypoint numbers (a quarter
+    of the shipped segmentation network's parameters) and called them the shipped architecture."""
+    import torch
+
+    from inference.pipeline import WEIGHTS_DIR
+
+    bench_inference.random_weights(tmp_path, WEIGHTS_DIR)
+    for name, keys in (("seg.pt", bench_inference.SEG_KEYS), ("fit.pt", bench_inference.FIT_KEYS)):
+        shipped = torch.load(WEIGHTS_DIR / name, map_location="cpu", weights_only=False)
+        fake = torch.load(tmp_path / name, map_location="cpu", weights_only=False)
+        assert {k: fake.get(k) for k in keys} == {k: shipped.get(k) for k in keys}, name
+        assert {k: v.shape for k, v in fake["model"].items()} == {k: v.shape for k, v in shipped["model"].items()}
+    assert torch.load(tmp_path / "seg.pt", weights_only=False)["deep_limbs"] is True  # what the shipped one records
+
+
+def test_images_without_a_person_are_counted_and_timed_apart(capsys):
+    """An image where no person was found was counted, its time dropped without a word."""
+    import numpy as np
+
+    from inference.image_io import load_image
+    from inference.pipeline import Predictor
+
+    pred = Predictor(device="cpu", detect="off")
+    blank = np.full((256, 256, 3), 128, np.uint8)  # the segmentation finds no one: NoPersonFound
+    photo = load_image(Path(__file__).resolve().parents[2] / "resources" / "photos" / "astronaut.jpg")
+    assert bench_inference.bench_device(pred, [blank, photo, blank], 0, 0) == 1
+    out = capsys.readouterr().out
+    line = next(s for s in out.splitlines() if "without a person" in s)
+    assert line.startswith("  2 without a person, ") and " s each (mean; the slowest " in line, line
+    assert line.endswith(" s), not in the figures"), line
+    assert "  1 images timed, 0 warm-up excluded" in out
+
+    assert bench_inference.bench_device(pred, [blank], 0, 0) == 0  # every image failed: still its time
+    out, err = capsys.readouterr()
+    assert "  1 without a person, " in out and out.rstrip().endswith(" s each, not in the figures")
+    assert "every image failed" in err

@@ -86,9 +86,10 @@ def autocast(device: torch.device, bf16: bool):
 
 def channels_last(net: torch.nn.Module) -> torch.nn.Module:
     """The network's convolution weights, and every 4D input of its forward, in channels-last memory order: oneDNN's
-    convolutions run faster on it (this machine's CPU, one thread, bfloat16: 15-25 % less time per step of either
-    network, `python scripts/bench_train_step.py`; train-seg on 600 renders 2.45 -> 2.98 steps/s). The answers are
-    the same to float rounding, and checkpoints load into a network of either order."""
+    convolutions run faster on it (one thread, with --bf16 on a CPU with AMX: 15-25 % less time per step of either
+    network; in float32 on a CPU with AVX2 only, 3-29 % less per segmentation step and none per fitting step:
+    `python scripts/bench_train_step.py [--bf16]`, docs/segmentation.md). The answers are the same to float rounding,
+    and checkpoints load into a network of either order."""
     net.to(memory_format=torch.channels_last)
 
     def to_channels_last(_module, args):

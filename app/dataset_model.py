@@ -100,6 +100,7 @@ class DatasetTableModel(QAbstractTableModel):
         import io
 
         from inference.parts import PART_NAMES
+        from inference.predict_outputs import csv_text_cell
 
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
@@ -107,7 +108,7 @@ class DatasetTableModel(QAbstractTableModel):
                    + ["network PA-MPJPE (mm)", "error"])
         for case, res in zip(self._cases, self._results):
             status = status_of(res)
-            row = [case.case_id]
+            row = [csv_text_cell(case.case_id)]  # (a case named "=HYPERLINK(...)" is text to a spreadsheet)
             for _name, attr, _, scale in COLUMNS[1:-2]:
                 v = math.nan if res is None or res.error else float(getattr(res, attr)) * scale
                 row.append("" if not math.isfinite(v) else repr(v))
@@ -115,7 +116,8 @@ class DatasetTableModel(QAbstractTableModel):
             ious = np.full(len(PART_NAMES), np.nan) if res is None or res.error else np.asarray(res.part_iou)[1:]
             row += ["" if not np.isfinite(v) else repr(float(v) * 100) for v in ious]
             net = math.nan if res is None or res.error else res.network_pa_mpjpe  # the refined body's start
-            row += ["" if not math.isfinite(net) else repr(float(net)), "" if res is None else res.error or res.note]
+            row += ["" if not math.isfinite(net) else repr(float(net)),
+                    "" if res is None else csv_text_cell(res.error or res.note)]
             w.writerow(row)
         return buf.getvalue()
 

@@ -15,4 +15,7 @@ import os as _os
 MAX_IMAGE_PIXELS = 120_000_000
 OPENCV_PIXELS_VARIABLE = "OPENCV_IO_MAX_IMAGE_PIXELS"
 
-_os.environ.setdefault(OPENCV_PIXELS_VARIABLE, str(MAX_IMAGE_PIXELS))
+# a user's own whole number wins; an empty or other value is replaced (OpenCV aborts the process on one, at the first
+# image it decodes)
+if not _os.environ.get(OPENCV_PIXELS_VARIABLE, "").strip().isdigit():
+    _os.environ[OPENCV_PIXELS_VARIABLE] = str(MAX_IMAGE_PIXELS)

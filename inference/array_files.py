@@ -29,6 +29,7 @@ ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first entry, or a
 # files read this way hold a few tens of MB at most (SMPL's posedirs: 34 MB); a training cache's shard of 500
 # samples at 256 px, about 130 MB.
 MAX_READ_BYTES = 1 << 30
+OWN_FILES = None  # `max_bytes` of the training caches' readers: files the project wrote, as large as the user asked
 _HEADER_ROOM = 1 << 16  # an .npy header's bytes beside its data (numpy writes under 10,000)
 _HEADERS = threading.Lock()
 
@@ -65,16 +66,20 @@ def is_npz(path: str | Path) -> bool:
 
 
 def read_npz(path: str | Path, keys: Iterable[str] | None = None,
-             max_bytes: int = MAX_READ_BYTES) -> dict[str, np.ndarray]:
+             max_bytes: int | None = MAX_READ_BYTES) -> dict[str, np.ndarray]:
     """The arrays of an .npz file by name (only `keys` when given, and only those are looked at; those the file
     lacks are left out). ValueError saying what is wrong when the file is not a zip archive (numpy's own message
     would suggest allow_pickle), holds pickled objects, or when the arrays to read would take more than
-    `max_bytes` (TooLarge; each checked by the zip directory and its .npy header before any is read)."""
+    `max_bytes` (TooLarge; each checked by the zip directory and its .npy header before any is read).
+    `max_bytes=None`: no limit, for the files the project's own training commands wrote (`OWN_FILES`: a cache
+    shard's size is the user's --shard and --res, and may pass the limit of a file a user opens)."""
     if not is_npz(path):
         raise ValueError("not an .npz file (an .npz is a zip archive of arrays; this file does not start as one)")
     wanted = None if keys is None else set(keys)
     with _HEADERS, np.load(path, allow_pickle=False) as z:
         names = [k for k in z.files if wanted is None or k in wanted]
+        if max_bytes is None:
+            return {k: z[k] for k in names}
         members = {(i.filename[:-4] if i.filename.endswith(".npy") else i.filename): i for i in z.zip.infolist()}
         total = 0
         for k in names:

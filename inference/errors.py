@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from .integrity import ModelFileError
-from .paths import REINSTALL, RESOURCES, in_checkout
+from .paths import REINSTALL, RESOURCES, in_checkout, under_git
 
 
 class PredictionError(RuntimeError):
@@ -69,7 +69,10 @@ def restore_hint(path: str | Path, shipped: Path, checkout: bool | None = None) 
     checkout = in_checkout() if checkout is None else checkout
     rel = _in_project(path)
     if rel is not None:
-        return f"restore it with `git checkout {rel}`" if checkout else f"restore it by reinstalling (`{REINSTALL}`)"
+        if not checkout:
+            return f"restore it by reinstalling (`{REINSTALL}`)"
+        # (a source archive unpacked without git: the file comes from the archive again)
+        return f"restore it with `git checkout {rel}`" if under_git() else f"copy {rel} again from the source archive"
     return f"replace it with a copy of the project's {(_in_project(shipped) if checkout else None) or shipped}"
 
 

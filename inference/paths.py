@@ -20,10 +20,18 @@ def resolved(path) -> str:
 
 
 def in_checkout(root: Path | None = None) -> bool:
-    """Whether `root` (default: the folder that holds resources/) is a git checkout of the project, with git,
-    scripts/ and the requirements files at hand, rather than an installed copy (site-packages, where resources/
-    lies beside other distributions' packages). `.git` is a folder in a clone and a file in a worktree. Every
-    message that tells a user to run `git checkout`, `make` or a script asks this first."""
+    """Whether `root` (default: the folder that holds resources/) is a source tree of the project, with scripts/,
+    the Makefile and the requirements files at hand: a git checkout, or an unpacked source archive (the sdist, a
+    `git archive`), rather than an installed copy (site-packages, where resources/ lies beside other
+    distributions' packages; the wheel ships neither scripts/ nor the Makefile). Every message that tells a user to
+    run `make` or a script asks this first; one that names `git checkout` asks `under_git` too."""
+    root = RESOURCES.parent if root is None else Path(root)
+    return under_git(root) or ((root / "scripts").is_dir() and (root / "Makefile").is_file())
+
+
+def under_git(root: Path | None = None) -> bool:
+    """Whether `root` (default: the folder that holds resources/) is a git checkout: `.git` is a folder in a clone
+    and a file in a worktree."""
     return ((RESOURCES.parent if root is None else Path(root)) / ".git").exists()
 
 

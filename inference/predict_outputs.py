@@ -288,19 +288,19 @@ def _real(text: str | None) -> float | None:
 
 # A cell that begins with one of these is a formula to a spreadsheet (Excel, LibreOffice: "=HYPERLINK(...)" in a
 # photo's name runs when summary.csv is opened): such a text cell is written after a "'" (OWASP's advice for CSV
-# injection), which spreadsheets show as text, and read back without it (`_cell`, `_text`).
+# injection), which spreadsheets show as text, and read back without it (`csv_text_cell`, `csv_text_read`).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(text: str) -> str:
+def csv_text_cell(text: str) -> str:
     """A text cell (a name, a message) as written: after a "'" when it would begin a formula, or when it begins with
     "'"s before such a start (so that reading strips exactly the one added)."""
     return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
 
 
-def _text(cell: str) -> str:
-    """`_cell` undone: a cell that begins with "'"s before a formula's start loses one. A table written before the
-    quote was added holds such names bare, and reads as it is."""
+def csv_text_read(cell: str) -> str:
+    """`csv_text_cell` undone: a cell that begins with "'"s before a formula's start loses one. A table written
+    before the quote was added holds such names bare, and reads as it is."""
     return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS) else cell
 
 
@@ -360,16 +360,17 @@ class SummaryRow:
     @classmethod
     def from_csv(cls, cells: Mapping[str | None, str | None], first_person: int = 1) -> SummaryRow:
         """The row of a csv.DictReader's `cells` (columns missing or short read as empty; the image and output
-        names as `name_from_text` reads them; a text cell kept from spreadsheets' formulas as `_text` reads it).
+        names as `name_from_text` reads them; a text cell kept from spreadsheets' formulas as `csv_text_read` reads
+        it).
         `first_person`: the person number the table counts from (0 in one an earlier release began:
         `read_summary`)."""
         get = cells.get  # (a resume reads every row of a folder's logs several times: no per-cell closures)
         person = _integer(get("person"))
         quality = QualityCells(get("verdict") or "", _real(get("agreement")), _real(get("pck")),
                                _real(get("mask_iou")), _real(get("mask_inside")))
-        return cls(output=name_from_text(_text(get("output") or "")), status=get("status") or "",
-                   index=_integer(get("index")), image=name_from_text(_text(get("image") or "")),
-                   message=_text(get("message") or ""),
+        return cls(output=name_from_text(csv_text_read(get("output") or "")), status=get("status") or "",
+                   index=_integer(get("index")), image=name_from_text(csv_text_read(get("image") or "")),
+                   message=csv_text_read(get("message") or ""),
                    person=None if person is None else person - first_person + 1, people=_integer(get("people")),
                    seconds=_real(get("seconds")), quality=quality, rank=get("rank") or "",
                    finished_at=get("finished_at") or "")
@@ -378,14 +379,15 @@ class SummaryRow:
         """{column: cell} of every column (SUMMARY_COLUMNS, then rank and finished_at): None as an empty cell,
         seconds and the quality numbers with 3 decimals, the image and output names as the file system's bytes
         (`name_to_text`: the same under any locale), a name or message that would begin a formula after a "'"
-        (`_cell`)."""
+        (`csv_text_cell`)."""
         q = self.quality
 
         def whole(n: int | None) -> str:
             return "" if n is None else str(n)
 
-        return {"index": whole(self.index), "image": _cell(name_to_text(self.image)),
-                "output": _cell(name_to_text(self.output)), "status": self.status, "message": _cell(self.message),
+        return {"index": whole(self.index), "image": csv_text_cell(name_to_text(self.image)),
+                "output": csv_text_cell(name_to_text(self.output)), "status": self.status,
+                "message": csv_text_cell(self.message),
                 "person": whole(self.person), "people": whole(self.people), "seconds": _number(self.seconds),
                 "verdict": q.verdict, "agreement": _number(q.agreement), "pck": _number(q.pck),
                 "mask_iou": _number(q.mask_iou), "mask_inside": _number(q.mask_inside), "rank": self.rank,

@@ -27,7 +27,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from inference.array_files import read_npz
+from inference.array_files import OWN_FILES, read_npz
 from inference.read_problems import NPZ_ERRORS, read_problem
 
 from .set_settings import refusal, seed_type, whole_number, write_record
@@ -225,7 +225,7 @@ def shard_arrays(path: str | Path) -> set[str]:
 
 def _read_shard(f: str, keys: tuple[str, ...] | None) -> dict[str, np.ndarray]:
     try:
-        z = read_npz(f, _shard_arrays(keys))
+        z = read_npz(f, _shard_arrays(keys), max_bytes=OWN_FILES)
     except NPZ_ERRORS as exc:
         raise unreadable_shard(f, exc) from None
     if "labels_offsets" not in z:

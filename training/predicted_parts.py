@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from inference.array_files import read_npz
+from inference.array_files import OWN_FILES, read_npz
 from inference.camera import CROP_SIZE
 from inference.keypoint_maps import MIRROR_LIMBS, limb_maps
 from inference.metrics import IoUAccumulator
@@ -108,11 +108,11 @@ def build(seg: Path, data: Path, out: Path, threads: int = 0) -> PredictedParts:
     gts, preds = [], []
     for f in files:
         dest = out / Path(f).name
-        gt = read_npz(f, ("labels",))["labels"]
+        gt = read_npz(f, ("labels",), max_bytes=OWN_FILES)["labels"]
         if dest.exists():
-            pred = read_npz(dest, ("labels",))["labels"]
+            pred = read_npz(dest, ("labels",), max_bytes=OWN_FILES)["labels"]
         else:
-            z = read_npz(f, ("images", *COPY))
+            z = read_npz(f, ("images", *COPY), max_bytes=OWN_FILES)
             pred = predict_labels(net, z["images"], z["joints2d"], seed=len(gts))
             write_shard(dest, {"labels": pred, **{k: z[k] for k in COPY}})
         gts.append(gt)

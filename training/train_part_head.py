@@ -45,7 +45,7 @@ def extract(folder: Path, out: Path, limit: int = 0) -> int:
     """Write out/shard_NNNNN.npz ("probs" (n, 13, R, R) float16, "labels" (n, R, R) uint8) for the cases of a
     synthetic folder whose person the detector finds; the number of maps written. Resumes: a shard already
     written is kept."""
-    from inference.array_files import read_npz
+    from inference.array_files import OWN_FILES, read_npz
     from inference.datasets import list_cases, read_part_labels
     from inference.errors import PredictionError
     from inference.image_io import load_image
@@ -59,7 +59,7 @@ def extract(folder: Path, out: Path, limit: int = 0) -> int:
     for k, start in enumerate(range(0, len(ids), SHARD)):
         path = out / f"shard_{k:05d}.npz"
         if path.exists():
-            written += len(read_npz(path, ("labels",))["labels"])
+            written += len(read_npz(path, ("labels",), max_bytes=OWN_FILES)["labels"])
             continue
         pred = pred or Predictor(detect="on", refine=False, part_head=False)
         probs, labels = [], []
@@ -112,13 +112,13 @@ class PartHeadTask:
         self.cfg = cfg
 
     def load(self, device: torch.device) -> int:
-        from inference.array_files import read_npz
+        from inference.array_files import OWN_FILES, read_npz
 
         files = sorted(p for d in self.cfg.data.split(",") for p in Path(d).glob("shard_*.npz")
                        if not p.name.endswith(".tmp.npz"))
         if not files:
             raise FileNotFoundError(f"no shard_*.npz in {self.cfg.data} (run `extract` first)")
-        shards = [read_npz(f) for f in files]
+        shards = [read_npz(f, max_bytes=OWN_FILES) for f in files]
         self.probs = np.concatenate([s["probs"] for s in shards])
         self.labels = np.concatenate([s["labels"] for s in shards])
         if self.cfg.max_samples:

@@ -123,3 +123,19 @@ def test_new_scores_reach_the_view_at_the_proxys_row(qapp):
     seen.clear()
     m.set_result(CaseResult(row=1, case=m.case(1), pa_mpjpe=43.0))  # a row filtered out: nothing shown changes
     assert seen == []
+
+
+def test_a_case_name_or_error_a_spreadsheet_would_run_is_exported_as_text(qapp):
+    """"Export the table as CSV": a case named like a formula (a photo named "=HYPERLINK(...)") and an error that
+    begins like one are written after a "'", as summary.csv's names are (inference.predict_outputs.csv_text_cell)."""
+    import csv
+    import io
+
+    m = DatasetTableModel()
+    m.set_cases([DatasetCase('=HYPERLINK("http://x")', Path("/cases/a_image.png")),
+                 DatasetCase("plain", Path("/cases/b_image.png"))])
+    m.set_result(CaseResult(row=0, case=m.case(0), error="-broken: no person found"))
+    m.set_result(CaseResult(row=1, case=m.case(1), pa_mpjpe=-0.0))
+    rows = list(csv.reader(io.StringIO(m.csv_text())))
+    assert rows[1][0] == "'=HYPERLINK(\"http://x\")" and rows[1][-1] == "'-broken: no person found"
+    assert rows[2][0] == "plain"

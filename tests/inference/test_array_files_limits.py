@@ -82,3 +82,24 @@ def test_out_of_memory_is_said_in_words(tmp_path):
     path = tmp_path / "x_body.pkl"
     path.write_bytes(b"\x80\x02}q\x00.")
     assert "not enough memory" in read_problem(path, MemoryError())
+
+
+def test_the_project_s_own_training_files_are_read_past_the_limit(tmp_path, monkeypatch):
+    """A training cache's shard is as large as the user's --shard and --res ask (500 samples of 13 x 320 x 320
+    float16 probabilities: 1.3 GB): its readers pass OWN_FILES, no limit, where a file a user opens is refused."""
+    import training.cache as cache
+
+    path = tmp_path / "shard_00000.npz"
+    np.savez(path, labels=np.zeros((4, 8, 8), np.uint8), joints2d=np.zeros((4, 14, 2), np.float32))
+    with pytest.raises(array_files.TooLarge):
+        read_npz(path, max_bytes=100)
+    assert read_npz(path, max_bytes=array_files.OWN_FILES)["labels"].shape == (4, 8, 8)
+    asked = []
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs.get("max_bytes", array_files.MAX_READ_BYTES))
+        return read_npz(*args, **kwargs)
+
+    monkeypatch.setattr(cache, "read_npz", spy)
+    assert cache._read_shard(str(path), ("labels",))["labels"].shape == (4, 8, 8)
+    assert asked == [array_files.OWN_FILES]

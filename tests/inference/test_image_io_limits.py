@@ -48,6 +48,12 @@ def test_opencv_refuses_an_image_over_the_apps_limit_from_its_header_once_the_pa
     assert _run("import inference\n" + OPENCV_DECODE, **{VARIABLE: "200000000"}) == "passed 200000000"
 
 
+@pytest.mark.parametrize("given", ["", " ", "lots", "-5"])
+def test_an_empty_or_unreadable_value_of_the_users_is_replaced_by_the_apps_limit(given):
+    """OpenCV aborts the process (std::invalid_argument from stoull) at the first decode under such a value."""
+    assert _run("import inference\n" + OPENCV_DECODE, **{VARIABLE: given}) == f"refused {image_io.MAX_PIXELS}"
+
+
 def test_the_command_line_sets_opencvs_limit_before_any_command_imports_cv2():
     """`cli.main.main` is what main.py, nbf-studio and the app run first: training's modules (evaluate, synth) import
     cv2 before inference, so the package must be imported before the command's module."""

@@ -14,7 +14,7 @@ from inference.detect.runtime import install_hint
 from inference.errors import restore_hint
 from inference.heif import missing_tools_advice
 from inference.integrity import _restore_hint
-from inference.paths import RESOURCES, in_checkout, project_version
+from inference.paths import RESOURCES, in_checkout, project_version, under_git
 from inference.weights_folder import (
     SHIPPED,
     damaged_remedy,
@@ -29,9 +29,18 @@ REINSTALL = "restore it by reinstalling (`pip install --force-reinstall --no-dep
 
 
 def test_a_checkout_is_a_folder_with_git_beside_resources(tmp_path):
-    assert not in_checkout(tmp_path)
+    assert not in_checkout(tmp_path) and not under_git(tmp_path)
     (tmp_path / ".git").write_text("gitdir: /elsewhere/.git/worktrees/x\n")  # a worktree's .git is a file
-    assert in_checkout(tmp_path)
+    assert in_checkout(tmp_path) and under_git(tmp_path)
+
+
+def test_an_unpacked_source_archive_is_a_source_tree_without_git(tmp_path):
+    """The sdist or a `git archive` export has scripts/ and the Makefile (make setup, scripts/package_weights.py work
+    there) but no .git: its messages name the scripts, and no `git checkout`."""
+    (tmp_path / "scripts").mkdir()
+    assert not in_checkout(tmp_path)  # (scripts/ alone: not the project's tree)
+    (tmp_path / "Makefile").write_text("all:\n")
+    assert in_checkout(tmp_path) and not under_git(tmp_path)
 
 
 def test_a_shipped_file_comes_back_by_a_reinstall_in_an_installed_copy():

@@ -12,7 +12,17 @@ shape allocated before its data arrives). So the unpickler builds stand-ins that
 and `load` then makes the real objects from that through numpy's and scipy's public constructors, checked:
 arrays of plain numbers, booleans or text only (no fields, no sub-arrays, no objects), their data exactly as long
 as their shape and dtype say, at most `MAX_VALUES` values each; sparse matrices rebuilt and fully validated
-before anything densifies them. Every refusal is a `pickle.UnpicklingError` starting "refusing to load".
+before anything densifies them.
+
+Nothing the file builds is handed out unless it is data of an exact type `_resolve` knows: BUILD sets attributes
+on any object with a __dict__ and no __setstate__, and numpy reads `__array_interface__` (a memory address) from
+an instance, so a bare instance, a class or a function in the data is refused, as is an OrderedDict carrying
+attributes. The names a pickle can use are handed to it as `_Name` objects and stand-in classes on which BUILD is
+refused, so a file cannot leave anything set on them for the files read after it.
+
+Every refusal is a `pickle.UnpicklingError` starting "refusing to load". A damaged or truncated file raises what
+pickle raises for one (pickle.UnpicklingError in other words, EOFError, ValueError), MemoryError where it claims
+more than there is, RecursionError where its containers nest too deeply.
 
 Used by the body-model reader (inference.body_model) and the parameter-file reader (inference.export); .npz files
 are read by inference.array_files (arrays only).
@@ -23,6 +33,7 @@ import codecs
 import io
 import math
 import pickle
+from collections import OrderedDict
 from typing import BinaryIO
 
 import numpy as np
@@ -32,6 +43,8 @@ import numpy as np
 MAX_VALUES = 1 << 27
 PLAIN_KINDS = "biufcSU"  # booleans, integers, floats, complex numbers, bytes and text
 SPARSE_CLASSES = ("csc_matrix", "csr_matrix", "coo_matrix", "csc_array", "csr_array", "coo_array")
+SPARSE_STATE_KEYS = ("_shape", "shape", "data", "indices", "indptr", "coords", "row", "col")  # what _sparse reads
+CHUMPY_DATA_KEYS = ("x", "a", "r")  # where a chumpy object's state holds its array
 RENAMED_MODULES = {"numpy.core.multiarray": "numpy._core.multiarray", "numpy.core.numeric": "numpy._core.numeric",
                    "copy_reg": "copyreg", "__builtin__": "builtins"}
 
@@ -40,8 +53,54 @@ def _refuse(what: str) -> pickle.UnpicklingError:
     return pickle.UnpicklingError(f"refusing to load {what}")
 
 
-class ChumpyStandIn:
-    """Unpickles a chumpy array as its plain data (official SMPL .pkl files hold chumpy objects)."""
+class _Sealed(type):
+    """The type of the stand-in classes a pickle names (protocol 2's NEWOBJ needs a class): pickle's BUILD on the
+    class itself is refused (its slot-state form would set attributes that stay there for every later file)."""
+
+    def __setattr__(cls, name, value):
+        raise _refuse(f"attributes set on {cls.__name__}")
+
+    @property
+    def __setstate__(cls):  # (a data descriptor: BUILD on the class finds this, its instances their own)
+        def refuse(state):
+            raise _refuse(f"a state set on the class {cls.__name__}")
+        return refuse
+
+
+class _Name:
+    """A global a pickle may name, as the unpickler gives it: calling it calls `call` (refused when None: a name
+    that pickles only pass as an argument, checked by identity). BUILD on it is refused, and it has no __dict__, so
+    a file can set nothing on it for the files read after it. What a call raises for the file's arguments
+    (TypeError, ValueError) is a refusal."""
+
+    __slots__ = ("what", "call")
+
+    def __init__(self, what: str, call=None):
+        object.__setattr__(self, "what", what)
+        object.__setattr__(self, "call", call)
+
+    def __call__(self, *args):
+        if self.call is None:
+            raise _refuse(f"a call of {self.what} (only numpy's and chumpy's own pickles are read)")
+        try:
+            return self.call(*args)
+        except (TypeError, ValueError) as exc:
+            raise _refuse(f"a call of {self.what} with {', '.join(type(a).__name__ for a in args) or 'nothing'} "
+                          f"({' '.join(str(exc).split())})") from None
+
+    def __setattr__(self, name, value):
+        raise _refuse(f"attributes set on {self.what}")
+
+    def __setstate__(self, state):
+        raise _refuse(f"a state set on {self.what}")
+
+    def __repr__(self):
+        return f"<{self.what} as a pickle names it>"
+
+
+class ChumpyStandIn(metaclass=_Sealed):
+    """Unpickles a chumpy array as its plain data (official SMPL .pkl files hold chumpy objects). `load` leaves
+    only its state's `CHUMPY_DATA_KEYS`, resolved."""
 
     def __init__(self, *args, **kwargs):
         self.__dict__["_state"] = {}
@@ -58,12 +117,18 @@ class ChumpyStandIn:
         raise ValueError("unsupported chumpy object (no array data)")
 
 
-class _NdarrayName:
+class _NdarrayName(_Name):
     """numpy.ndarray as a pickle names it: numpy's pickles only pass it to `_reconstruct`; calling it (which
     would allocate any shape, over any buffer) is refused."""
 
-    def __new__(cls, *args, **kwargs):
+    __slots__ = ()
+
+    def __call__(self, *args):
         raise _refuse("a call of numpy.ndarray (arrays are read only as numpy itself pickles them)")
+
+
+_NDARRAY = _NdarrayName("numpy.ndarray")
+_OBJECT = _Name("object")  # (copyreg._reconstructor's base)
 
 
 class _DtypeStandIn:
@@ -89,7 +154,7 @@ class _ArrayStandIn:
         self.state = state
 
 
-class _SparseStandIn:
+class _SparseStandIn(metaclass=_Sealed):
     """A scipy sparse matrix's pickled state (its __dict__: _shape, data, indices, indptr or coords), made into
     the matrix by `_sparse`. `kind`: the scipy class's name, set on the subclass made for each."""
 
@@ -157,7 +222,10 @@ def _dtype(obj) -> np.dtype:
         width = size // 4 if fresh.kind == "U" else size
         if fresh.kind == "U" and size % 4:
             raise _refuse(f"text of {size} bytes (not whole UCS-4 characters)")
-        fresh = np.dtype(f"{fresh.kind}{width}")
+        try:
+            fresh = np.dtype(f"{fresh.kind}{width}")
+        except (TypeError, ValueError):  # (numpy's text types stop short of 2**31 bytes)
+            raise _refuse(f"text of {size:,} bytes (more than numpy's text types hold)") from None
     if endian in "<>" and fresh.byteorder != "|":
         fresh = fresh.newbyteorder(endian)
     return fresh
@@ -190,8 +258,8 @@ def _array(obj: _ArrayStandIn) -> np.ndarray:
 def _reconstruct(cls, shape, dtype):
     """numpy._core.multiarray._reconstruct(ndarray, shape, typecode) as numpy's pickles call it: a stand-in for
     the state that follows (numpy would allocate `shape` here, before any data)."""
-    if cls is not _NdarrayName:
-        raise _refuse(f"an array of class {getattr(cls, '__name__', type(cls).__name__)}")
+    if cls is not _NDARRAY:
+        raise _refuse(f"an array of class {getattr(cls, 'what', getattr(cls, '__name__', type(cls).__name__))}")
     _shape(shape)
     return _ArrayStandIn()
 
@@ -230,14 +298,25 @@ def _bytes(*args):
     return b""
 
 
+def _stand_in_reconstructor(cls, base, state):
+    """copyreg._reconstructor(cls, object, None) as protocol 0 and 1 pickles call it for a chumpy object or a
+    scipy matrix: its stand-in, empty until BUILD gives its state. Any other class or base is refused (with
+    numpy.ndarray it made an instance numpy reads an address from)."""
+    if not (cls is ChumpyStandIn or cls in _SPARSE_STAND_INS.values()) or base is not _OBJECT or state is not None:
+        raise _refuse(f"a copyreg._reconstructor call for {getattr(cls, 'what', getattr(cls, '__name__', cls))!r} "
+                      "(only chumpy objects and scipy matrices are made this way)")
+    return cls()
+
+
 def _sparse(obj: _SparseStandIn, memo: dict):
     """The scipy matrix of `obj`'s state, built through scipy's constructor from its arrays and validated in
-    full on that new object (never through a method or attribute the file could have set)."""
+    full on that new object (never through a method or attribute the file could have set: only the state's
+    `SPARSE_STATE_KEYS` are read)."""
     import scipy.sparse
 
-    st = _resolve(obj.state, memo)
-    if not isinstance(st, dict):
+    if not isinstance(obj.state, dict):
         raise _refuse(f"a scipy {obj.kind} without its data")
+    st = {k: _resolve(v, memo) for k, v in obj.state.items() if isinstance(k, str) and k in SPARSE_STATE_KEYS}
     shape = st.get("_shape", st.get("shape"))
     if not (isinstance(shape, tuple) and len(shape) == 2):
         raise _refuse(f"a scipy {obj.kind} of shape {shape!r}")
@@ -259,49 +338,70 @@ def _sparse(obj: _SparseStandIn, memo: dict):
     return m
 
 
+_ATOMS = (str, bytes, bytearray, int, bool, float, complex, type(None))
+
+
+def _hashable(items, where: str):
+    """`items` (dict keys or set members, resolved), refused where one is an array or matrix (no Python set holds
+    one; the file had a stand-in there)."""
+    for item in items:
+        try:
+            hash(item)
+        except TypeError:
+            raise _refuse(f"a value of type {type(item).__name__} as {where} (it cannot be one)") from None
+    return items
+
+
 def _resolve(value, memo: dict):
     """`value` with every stand-in made into its real, checked object; containers are walked (not numpy arrays,
-    whose elements are never read). `memo`: id -> (original, result), for objects a pickle shares or nests in
-    themselves."""
+    whose elements are never read). Types are matched exactly: anything else (a class, a function, a bare
+    instance) is refused. `memo`: id -> (original, result), for objects a pickle shares or nests in themselves."""
     key = id(value)
     if key in memo:
         return memo[key][1]
-    if isinstance(value, (str, bytes, int, float, complex, type(None))):
+    kind = type(value)
+    if kind in _ATOMS:
         return value
-    if isinstance(value, _ArrayStandIn):
+    if kind is _ArrayStandIn:
         out = _array(value)
-    elif isinstance(value, _DtypeStandIn):
+    elif kind is _DtypeStandIn:
         out = _dtype(value)
-    elif isinstance(value, _SparseStandIn):
+    elif kind in _SPARSE_STAND_INS.values():
         memo[key] = (value, None)  # (a matrix inside its own state is no matrix)
         out = _sparse(value, memo)
-    elif isinstance(value, dict):  # OrderedDict too: filled again in place, keeping its order and identity
+    elif kind is dict or kind is OrderedDict:  # filled again in place, keeping its order and identity
+        if kind is OrderedDict and vars(value):  # (attributes set by BUILD: numpy would read them)
+            raise _refuse(f"an OrderedDict with attributes ({', '.join(map(str, vars(value)))})")
         memo[key] = (value, value)
         items = [(_resolve(k, memo), _resolve(v, memo)) for k, v in value.items()]
+        _hashable((k for k, _ in items), "a dict key")
         value.clear()
         value.update(items)
         return value
-    elif isinstance(value, (list, set)):
+    elif kind is list or kind is set:
         memo[key] = (value, value)
         items = [_resolve(v, memo) for v in value]
-        if isinstance(value, list):
+        if kind is list:
             value[:] = items
         else:
             value.clear()
-            value.update(items)
+            value.update(_hashable(items, "a set member"))
         return value
-    elif isinstance(value, (tuple, frozenset)):
+    elif kind is tuple or kind is frozenset:
         memo[key] = (value, value)  # (a tuple reached again while its items are made stays as it was)
-        out = type(value)(_resolve(v, memo) for v in value)
-    elif isinstance(value, ChumpyStandIn):
+        items = [_resolve(v, memo) for v in value]
+        out = kind(_hashable(items, "a frozenset member") if kind is frozenset else items)
+    elif kind is ChumpyStandIn:
         memo[key] = (value, value)
-        _resolve(value.__dict__.get("_state"), memo)
+        st = value.__dict__["_state"]  # (a dict: its __setstate__ keeps nothing else)
+        value.__dict__["_state"] = {k: _resolve(st[k], memo) for k in CHUMPY_DATA_KEYS if k in st}
         return value
-    elif isinstance(value, (np.ndarray, np.generic)):  # scalars come from `_scalar`: plain, said again here
+    elif kind is np.ndarray or isinstance(value, np.generic):  # scalars come from `_scalar`: plain, said again
         out = value
         _check_plain(value.dtype, value.dtype)
-    else:
-        out = value  # the classes and instances a pickle can reach here hold no memory of their own
+    else:  # a class, a function or an instance: BUILD may have set __array_interface__ (a memory address) on it
+        raise _refuse(f"a {getattr(value, 'what', kind.__name__)} as data (only numbers, text, arrays and "
+                      "containers of them are read)")
     memo[key] = (value, out)
     return out
 
@@ -311,18 +411,17 @@ class RestrictedUnpickler(pickle.Unpickler):
     function; `load` makes the stand-ins into checked arrays and matrices."""
 
     # (module, name) as pickles spell them, after RENAMED_MODULES: Python 2's and older numpy's spellings
-    NAMES = {
-        ("numpy", "ndarray"): _NdarrayName, ("numpy", "dtype"): _DtypeStandIn,
+    NAMES = {name: _Name(f"{name[0]}.{name[1]}", call) for name, call in {
+        ("numpy", "dtype"): _DtypeStandIn,
         ("numpy._core.multiarray", "_reconstruct"): _reconstruct, ("numpy._core.multiarray", "scalar"): _scalar,
         ("numpy._core.numeric", "_frombuffer"): _frombuffer,
-        ("collections", "OrderedDict"): __import__("collections").OrderedDict,
-        ("copyreg", "_reconstructor"): __import__("copyreg")._reconstructor,
-        ("builtins", "object"): object,
+        ("collections", "OrderedDict"): OrderedDict,
+        ("copyreg", "_reconstructor"): _stand_in_reconstructor,
         # chumpy's arrays keep sets in their state (Ch.__new__'s _dirty_vars); protocol 2 rebuilds a set by
         # calling the type on a list: data, no code
         ("builtins", "set"): set, ("builtins", "frozenset"): frozenset,
         ("_codecs", "encode"): _encode, ("builtins", "bytes"): _bytes,  # protocol-2 pickles carry bytes this way
-    }
+    }.items()} | {("numpy", "ndarray"): _NDARRAY, ("builtins", "object"): _OBJECT}
 
     def find_class(self, module: str, name: str):
         if module == "chumpy" or module.startswith("chumpy."):
@@ -338,8 +437,12 @@ class RestrictedUnpickler(pickle.Unpickler):
 def load(fh: BinaryIO, encoding: str = "latin1"):
     """Unpickle data from an open binary file with `RestrictedUnpickler` (latin1: Python 2 pickles), its numpy
     arrays and scipy matrices built and checked as the module docstring says. pickle.UnpicklingError for data
-    it refuses; RecursionError for containers nested too deeply."""
-    return _resolve(RestrictedUnpickler(fh, encoding=encoding).load(), {})
+    it refuses; for a damaged file, the exceptions the module docstring lists."""
+    try:
+        data = RestrictedUnpickler(fh, encoding=encoding).load()
+    except (TypeError, AttributeError) as exc:  # BUILD on what has no __dict__, a list or an array as a dict key
+        raise _refuse(f"data no plain pickle holds ({' '.join(str(exc).split())})") from None
+    return _resolve(data, {})
 
 
 def loads(data: bytes, encoding: str = "latin1"):

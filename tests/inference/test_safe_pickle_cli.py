@@ -1,6 +1,7 @@
-"""Crafted body-model and parameter files through the real command line (sweep158 findings 1-4): each is refused
-with one line and exit status 2. Each runs in its own process: on code that let the file through, several of them
-end that process (a segmentation fault from a write or a read at an address the file chose), not the tests'."""
+"""Crafted body-model and parameter files through the real command line (sweep158 findings 1-4, review166
+finding 1): each is refused with one line and exit status 2. Each runs in its own process: on code that let the
+file through, several of them end that process (a segmentation fault from a write or a read at an address the
+file chose), not the tests'."""
 from __future__ import annotations
 
 import io
@@ -62,7 +63,21 @@ def _bomb_npz(path: Path):
     return path
 
 
-CASES = {  # file name: (option, what it holds, words of the refusal)
+def _at_address(shapes: dict, made: bytes) -> bytes:
+    """A protocol-2 pickle of {key: an object `made` pushes, BUILD giving it an __array_interface__ of float64
+    values of the key's shape at address 4096} (review166 finding 1): numpy reads that address, unmapped."""
+    out = b"\x80\x02}("
+    for key, shape in shapes.items():
+        iface = {"shape": shape, "typestr": "<f8", "data": (4096, False), "version": 3}
+        out += pickle.dumps(key, 2)[2:-1] + made + pickle.dumps({"__array_interface__": iface}, 2)[2:-1] + b"b"
+    return out + b"u."
+
+
+_BARE_NDARRAY = b"ccopy_reg\n_reconstructor\ncnumpy\nndarray\nc__builtin__\nobject\nN\x87R"
+_MODEL_SHAPES = {"v_template": (100, 3), "J_regressor": (24, 100), "weights": (100, 24), "f": (10, 3),
+                 "shapedirs": (100, 3, 10), "posedirs": (100, 3, 207), "kintree_table": (2, 24)}
+
+CASES = {  # file name: (option, what it holds (a dict, or a pickle's bytes), words of the refusal)
     "SMPL_sparse.pkl": ("--body-model", _sparse_past_its_shape, "indices must be < 10"),
     "SMPL_forged.pkl": ("--body-model", lambda: _model(kintree_table=_forged(48, b"\x41" * 8)),
                         "refusing to load numpy data of type 'V8'"),
@@ -71,6 +86,14 @@ CASES = {  # file name: (option, what it holds, words of the refusal)
     "forged_body.pkl": ("--pose", lambda: {"pose": np.zeros(72), "body_model": _forged(1, b"\x41" * 8)},
                         "refusing to load numpy data of type 'V8'"),
     "bomb.npz": ("--pose", None, "betas inflates to 1.3 GiB: over the limit"),
+    "iface_body.pkl": ("--pose", lambda: _at_address({"pose": (72,), "betas": (10,)}, _BARE_NDARRAY),
+                       "refusing to load a copyreg._reconstructor call"),
+    "iface_od_body.pkl": ("--pose", lambda: _at_address({"pose": (72,)}, b"ccollections\nOrderedDict\n)R"),
+                          "refusing to load an OrderedDict with attributes"),
+    "iface_fn_body.pkl": ("--pose", lambda: _at_address({"pose": (72,)}, b"cnumpy.core.multiarray\nscalar\n"),
+                          "refusing to load a state set on numpy._core.multiarray.scalar"),
+    "SMPL_iface.pkl": ("--body-model", lambda: _at_address(_MODEL_SHAPES, _BARE_NDARRAY),
+                       "refusing to load a copyreg._reconstructor call"),
 }
 
 
@@ -81,7 +104,8 @@ def test_a_crafted_file_is_refused_in_one_line(tmp_path, name):
     if make is None:
         _bomb_npz(path)
     else:
-        path.write_bytes(pickle.dumps(make(), protocol=2))
+        made = make()
+        path.write_bytes(made if isinstance(made, bytes) else pickle.dumps(made, protocol=2))
     # (the memory limit: on code that read the bomb, a refusal by the system, not a machine out of memory)
     cmd = f"ulimit -v 6000000; exec {sys.executable} main.py export {option} {path} --out {tmp_path / 'out.obj'}"
     run = subprocess.run(["bash", "-c", cmd], cwd=ROOT, capture_output=True, text=True, timeout=300)

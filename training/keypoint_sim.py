@@ -69,10 +69,12 @@ def simulate_keypoints(gt: torch.Tensor, err: DetectorError, g: torch.Generator,
     torso = (gt[:, 12] - gt[:, 2:4].mean(1)).norm(dim=-1).clamp_min(1.0)[:, None, None]  # (B, 1, 1)
     j = gt.clone()
     # left/right swaps: the whole body (a person seen from behind taken as facing the camera), or pair by
-    # pair (both members of a pair exchange places)
+    # pair (both members of a pair exchange places). One draw per pair, the pair's first member's: the measured
+    # rate counts a swapped pair on each member, so a draw per member would swap pairs at about twice that rate
     swap_rate = torch.as_tensor(np.maximum(err.swap, err.swap[MIRROR]))
-    sw = u(B, 14) < swap_rate
-    pair_sw = sw | sw[:, MIRROR] | (u(B, 1) < err.person_swapped)
+    draw = u(B, 14)
+    draw = torch.where(torch.as_tensor(np.arange(14) <= np.asarray(MIRROR))[None], draw, draw[:, MIRROR])
+    pair_sw = (draw < swap_rate) | (u(B, 1) < err.person_swapped)
     j = torch.where(pair_sw[..., None], gt[:, MIRROR], j)
     bias = torch.as_tensor(err.bias)[None]
     spread = torch.as_tensor(err.spread)[None]

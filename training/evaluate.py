@@ -20,7 +20,7 @@ from inference.datasets import Case, case_id_problem, list_cases, parts_to_rende
 from inference.detect import Person
 from inference.errors import USER_ERRORS
 from inference.file_writes import atomic_write
-from inference.metrics import BodyErrors, IoUAccumulator, body_errors_mm
+from inference.metrics import BodyErrors, IoUAccumulator, body_errors_mm, miou_over_truth_classes
 from inference.pipeline import Predictor
 from inference.types import BodyParams, Prediction
 
@@ -37,11 +37,15 @@ class EvaluatedCase:
     (refinement and the baselines run on the first cases only, the detected-joints baseline needs a
     detection, the ground-truth-joints one the case's NNNNN_joints.npy) is None and left out of eval.json.
     no_gt_joints: the baseline was due on the case but it has no (readable) ground-truth 2D joints, so the
-    ground-truth-joints baseline left it out (written to eval.json only when true)."""
+    ground-truth-joints baseline left it out (written to eval.json only when true).
+    miou: the image's mIoU over the classes in either map (`inference.metrics.miou`, as the app's Dataset tab shows
+    it); miou_gt_classes: over the classes in its ground truth only (`inference.metrics.miou_over_truth_classes`,
+    the part-segmentation issue's per-image measure; None in tables written before it was recorded)."""
     id: str
     empty_in_silhouette: bool = False  # the detector's silhouette held no parts: predicted from the image alone
     t_network: float
     miou: float
+    miou_gt_classes: float | None = None
     pred: BodyErrors
     gt_parts: BodyErrors
     t_fit_gt: float
@@ -89,7 +93,12 @@ class EvalResult:
     (written as {}). skipped: case id -> why the case could not be read (left out of every row and of n; written
     only when there is one). weights: which networks were evaluated (`weights_record`: the folder, and per file its
     SHA-256 and the checkpoint's epoch and validation scores), so that a candidate's table can be told from the
-    shipped weights' one (written only when known: tables of earlier releases lack it)."""
+    shipped weights' one (written only when known: tables of earlier releases lack it).
+    The part maps' two mIoU figures: miou, pixels pooled over every image (each class's intersection and union
+    summed over the set, then the mean over the 13 classes; per_class_iou is that pooling's); miou_per_image, the
+    mean over the images of each one's mIoU over the classes in its ground truth (`EvaluatedCase.miou_gt_classes`:
+    the part-segmentation issue's check, ../shared/checks/G-parts, averages this way). None (and not written)
+    when no case recorded it (tables of earlier releases). PA-MPJPE and MPJPE are over SMPL's 24 joints."""
     rows: dict[str, MethodResult | None]
     miou: float
     per_class_iou: list[float]
@@ -106,12 +115,18 @@ class EvalResult:
     precision: str = ""
     skipped: dict[str, str] = field(default_factory=dict)
     weights: dict = field(default_factory=dict)
+    miou_per_image: float | None = None
 
     def to_json(self) -> dict:
         def part(x):
             return {} if x is None else asdict(x)
 
-        d = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        names = list(self.__dataclass_fields__)  # the per-image mIoU written next to the pooled one
+        names.remove("miou_per_image")
+        names.insert(names.index("miou") + 1, "miou_per_image")
+        d = {f: getattr(self, f) for f in names}
+        if d["miou_per_image"] is None:
+            del d["miou_per_image"]
         d["rows"] = {name: part(m) for name, m in self.rows.items()}
         for k in ("paired_baseline", "paired_baseline_detected", "paired_refinement"):
             d[k] = part(d[k])
@@ -348,7 +363,8 @@ def evaluate(data: Path, out: Path | None = None, split: str = "test", limit: in
                 extra["t_baseline_det"] = time.perf_counter() - t
                 extra["baseline_det"] = _errors(body, b, gt_mesh)
         cases.append(EvaluatedCase(id=cid, empty_in_silhouette=run.empty_in_silhouette, t_network=t_network,
-                                   miou=score.miou, pred=score.body, gt_parts=gt_parts, t_fit_gt=t_fit_gt,
+                                   miou=score.miou, miou_gt_classes=miou_over_truth_classes(score.confusion),
+                                   pred=score.body, gt_parts=gt_parts, t_fit_gt=t_fit_gt,
                                    detected=kp is not None, no_gt_joints=no_gt_joints, **extra))
     if not cases:
         raise NoCaseScored(f"none of the {len(ids)} cases of {data} ({split} split) could be read (each is named "
@@ -399,7 +415,9 @@ def summarise(cases: list[EvaluatedCase], acc: IoUAccumulator) -> EvalResult:
     rows = {ROWS[0]: agg("gt_parts", "t_fit_gt"), ROWS[1]: agg("pred", "t_network"),
             ROWS[2]: agg("refined", "t_refine"), ROWS[3]: agg("baseline", "t_baseline"),
             ROWS[4]: agg("baseline_det", "t_baseline_det")}
+    per_image = [c.miou_gt_classes for c in cases if c.miou_gt_classes is not None]
     return EvalResult(rows=rows, miou=float(acc.mean()), per_class_iou=[float(x) for x in acc.per_class()],
+                      miou_per_image=float(np.nanmean(per_image)) if per_image else None,
                       paired_baseline=_paired(cases, "baseline", "t_baseline"),
                       paired_baseline_detected=_paired(cases, "baseline_det", "t_baseline_det"),
                       paired_refinement=_paired(cases, "refined", "t_refine"), cases=cases)
@@ -427,14 +445,20 @@ def markdown_table(r: EvalResult) -> str:
         lines += ["", f"{len(r.skipped)} listed case{'s' if len(r.skipped) > 1 else ''} could not be read and "
                       f"{'are' if len(r.skipped) > 1 else 'is'} left out: {'; '.join(shown)}"
                       f"{f'; and {more} more (eval.json lists them)' if more else ''}."]
-    lines += ["", "| method | cases | MPJPE (mm) | PA-MPJPE (mm) | PVE (mm) | s / image |", "|---|---|---|---|---|---|"]
+    lines += ["", "| method | cases | MPJPE, SMPL's 24 joints (mm) | PA-MPJPE, SMPL's 24 joints (mm) | PVE (mm) | "
+                  "s / image |", "|---|---|---|---|---|---|"]
     for name, m in r.rows.items():
         if m:
             lines.append(f"| {name} | {m.n} | {m.mpjpe:.1f} | {m.pa_mpjpe:.1f} | {m.pve:.1f} | "
                          f"{m.seconds_per_image:.3f} |")
-    lines += ["", f"Segmentation mIoU (12 parts + background): **{r.miou:.3f}**; left/right limb pixels "
-              f"given the mirrored part: {100 * r.left_right_swaps:.1f} %", "",
-              "| class | IoU |", "|---|---|", f"| background | {r.per_class_iou[0]:.3f} |"]
+    per_image = ("" if r.miou_per_image is None else
+                 f"; the mean over the images of each image's mIoU over the classes in its ground truth (the "
+                 f"part-segmentation issue's measure): **{r.miou_per_image:.3f}**")
+    lines += ["", f"Segmentation mIoU (12 parts + background), pixels pooled over all {len(r.cases)} images: "
+              f"**{r.miou:.3f}**{per_image}; left/right limb pixels given the mirrored part: "
+              f"{100 * r.left_right_swaps:.1f} %", "",
+              "| class | IoU, pixels pooled over all images |", "|---|---|",
+              f"| background | {r.per_class_iou[0]:.3f} |"]
     lines += [f"| {n} | {v:.3f} |" for n, v in zip(PART_NAMES, r.per_class_iou[1:])]
     for pb, what in ((r.paired_baseline, "the baseline on ground-truth 2D joints (an oracle: the paper's SMPLify "
                                          "had only detections)"),

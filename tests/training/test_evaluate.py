@@ -133,6 +133,9 @@ def test_a_real_up3d_case_is_scored_on_labels_rendered_from_its_body(tmp_path):
     from training.evaluate import markdown_table
 
     assert ours.precision == "float32" and "cpu, networks in float32)" in markdown_table(ours).splitlines()[0]
+    per_image = [c.miou_gt_classes for c in ours.cases]  # each case's mIoU over its truth's classes, and their mean
+    assert len(per_image) == 2 and all(c.miou_gt_classes >= c.miou for c in ours.cases)
+    assert ours.miou_per_image == pytest.approx(sum(per_image) / 2)
     for f in with_parts.glob("*_parts.png"):
         f.unlink()
     up3d = evaluate(with_parts, **kw)

@@ -3,7 +3,8 @@
 For the fitted person of a Prediction (the detector's Person, when there is one):
 
 * keypoint-part agreement (inference.metrics.keypoint_part_agreement): the fraction of the detector's
-  confident keypoints that land on their own part of the predicted part map (and the left/right swaps);
+  confident keypoints inside the photo (`photo_keypoints`) that land on their own part of the predicted part map
+  (and the left/right swaps), the keypoints scripts/eval_real_parts.py counts;
 * PCK: the fraction of the fitted body's 13 LSP joints (SMPL joints projected through the predicted
   camera into the photo) within half the torso length (mid-shoulders to mid-hips) of the detected ones;
 * mask IoU: the fitted mesh's silhouette in the photo against the detector's person mask (or, without a
@@ -55,7 +56,8 @@ FACING_LIMIT_DEG = 90.0
 class FitQuality:
     """Trust numbers of one fit (NaN where not measurable) and the verdict ('good'/'doubtful'/'bad'/'unknown').
 
-    agreement, swaps: keypoint-part agreement and left/right swap fractions over `agreement_n` keypoints;
+    agreement, swaps: keypoint-part agreement and left/right swap fractions over `agreement_n` keypoints (the
+    confident ones inside the photo);
     pck over `pck_n` joints at `pck_threshold_px`; mask_iou against `mask_source` ('detector mask',
     'part map' or '') and mask_inside, the share of the mesh's silhouette inside that mask (loose clothes and hair
     are in the mask and not in the body: a body inside the mask covers less of it); detector_score (None without a
@@ -107,7 +109,7 @@ class FitQuality:
             rows.append(("detector", self.whole_image or "no person detected: whole image used"))
         if not math.isnan(self.agreement):
             rows.append(("keypoint-part agreement",
-                         f"{self.agreement:.0%} of {self.agreement_n} keypoints on their own part"
+                         f"{self.agreement:.0%} of {self.agreement_n} keypoints in the photo on their own part"
                          + (f", {self.swaps:.0%} left/right swapped" if self.swaps > 0 else "")))
         if not math.isnan(self.pck):
             rows.append(("PCK", f"{self.pck:.0%} of {self.pck_n} fitted joints within "
@@ -115,7 +117,7 @@ class FitQuality:
         if not math.isnan(self.mask_iou):
             rows.append(("mesh-mask IoU", f"{self.mask_iou:.2f} (fitted mesh vs {self.mask_source})"))
         if not math.isnan(self.mask_inside):
-            rows.append(("mesh inside mask", f"{self.mask_inside:.0%} of the fitted mesh's outline"))
+            rows.append(("mesh inside mask", f"{self.mask_inside:.0%} of the fitted mesh's silhouette (its area)"))
         if not math.isnan(self.part_confidence):
             rows.append(("part confidence", f"{self.part_confidence:.2f} (mean winning-part probability)"))
         if not math.isnan(self.facing_deg):
@@ -132,6 +134,25 @@ class FitQuality:
             a=BOUNDS["agreement"][1], p=BOUNDS["pck"][1], i=BOUNDS["mask_iou"][1], n=MIN_SEEN_JOINTS,
             a0=BOUNDS["agreement"][0], p0=BOUNDS["pck"][0], i0=BOUNDS["mask_iou"][0])
         return f"{head}<table>{table}</table>{warn}{bounds}"
+
+
+def in_photo(xy: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """(N,) bool: which points xy (N, 2) (photo pixels) lie inside a photo of `shape` (H, W, ...). Pixel i covers
+    [i, i + 1), so 0 <= x < W and 0 <= y < H: the rule by which inference.metrics.keypoint_part_agreement counts a
+    keypoint on a part map in the photo's frame. NaN is outside."""
+    p = np.asarray(xy, np.float64).reshape(-1, 2)
+    h, w = shape[:2]
+    return (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
+
+
+def photo_keypoints(keypoints: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """(33, 3) float64 copy of a person's keypoints (33, 3) (x, y, visibility in photo pixels) with the visibility
+    of every keypoint outside the photo (`in_photo`) set to 0: the keypoints the keypoint-part agreement counts,
+    in `assess` and in scripts/eval_real_parts.py alike. (The crop's part map reaches past the photo's edge, where
+    its parts are guesses of the hidden body: a keypoint there says nothing of the map.)"""
+    kp = np.array(keypoints, np.float64)
+    kp[~in_photo(kp[:, :2], shape), 2] = 0.0
+    return kp
 
 
 def whole_image_note(pred: Prediction) -> str:
@@ -247,10 +268,11 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
         kp = np.asarray(person.keypoints, np.float64)
         out["detector_score"] = float(person.score)
         out["boxed"] = bool(person.boxed)
-        # keypoint-part agreement on the crop's part map (keypoints moved into the map's pixels)
+        # keypoint-part agreement on the crop's part map (keypoints moved into the map's pixels), over the
+        # keypoints inside the photo only
         lab = np.asarray(pred.parts.labels)
         r = lab.shape[0]
-        kp_map = kp.copy()
+        kp_map = photo_keypoints(kp, (h, w))
         kp_map[:, :2] = pred.crop.to_crop(kp[:, :2]) * (r / pred.crop.size)
         ag = keypoint_part_agreement(lab, kp_map, min_visibility=MIN_VISIBILITY)
         if ag.n:
@@ -265,8 +287,7 @@ def assess(pred: Prediction, params: BodyParams | None = None, mesh: BodyMesh | 
                        pck_n=int(vis.sum()), pck_threshold_px=0.5 * torso)
         # warnings: cut by the frame, small
         limbs = {"feet": FEET, "knees": KNEES, "hands": WRISTS, "head": (NOSE,)}
-        outside = [name for name, ids in limbs.items()
-                   if any(not (0 <= kp[i, 0] < w and 0 <= kp[i, 1] < h) for i in ids)]
+        outside = [name for name, ids in limbs.items() if not in_photo(kp[list(ids), :2], (h, w)).all()]
         box = np.asarray(person.box, np.float64)
         edges = person.edges((h, w))
         if outside:

@@ -1,9 +1,10 @@
 """Real photos, no ground-truth part maps: measure the predicted part map against the person detector.
 
-Per photo and detected person: keypoint-part agreement (the fraction of confident BlazePose keypoints
-whose neighbourhood's majority label is a part the joint belongs to), the fraction of left/right swaps, both also
-over the 17 body keypoints alone (inference.metrics.BODY_KEYPOINTS: no mouth, fingers, heels, toe tips),
-and the IoU of the union of the parts with the detector's silhouette (inference.metrics); all on the
+Per photo and detected person: keypoint-part agreement (the fraction of confident BlazePose keypoints inside the
+photo whose neighbourhood's majority label is a part the joint belongs to; inside by one rule with the app's badge,
+inference.fit_quality.photo_keypoints, though the badge reads them on the crop's part map), the fraction of
+left/right swaps, both also over the 17 body keypoints alone (inference.metrics.BODY_KEYPOINTS: no mouth, fingers,
+heels, toe tips), and the IoU of the union of the parts with the detector's silhouette (inference.metrics); all on the
 part map in the photo's own frame (inference.crop.uncrop_parts). Writes a markdown table
 (OUT/real_parts.md, also printed), OUT/real_parts.json and one picture per photo (per person a row:
 photo with keypoints | parts over the photo | parts).
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(1)
     from inference.crop import uncrop_parts
+    from inference.fit_quality import photo_keypoints
     from inference.metrics import BODY_KEYPOINTS, keypoint_part_agreement, silhouette_iou
     from inference.parts import colorize
     from inference.pipeline import PredictionError, Predictor
@@ -102,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             p = first if k == first.person else pred.predict(path, person=k)
             person = p.people[p.person]
             labels = uncrop_parts(p.parts, p.crop, p.image.shape, photo=p.image)
-            agr = keypoint_part_agreement(labels, person.keypoints)
+            agr = keypoint_part_agreement(labels, photo_keypoints(person.keypoints, p.image.shape))
             body = agr.among(BODY_KEYPOINTS)
             iou = silhouette_iou(labels, person.mask.full()) if person.mask is not None else float("nan")
             row = {"photo": label, "person": k + 1, "people": len(p.people), "n_keypoints": agr.n,
@@ -145,10 +147,11 @@ def main(argv: list[str] | None = None) -> int:
             return sum(r[key] * r[n_key] for r in done if r[n_key]) / n if n else float("nan")
 
         n = sum(r["n_keypoints"] for r in done)
-        lines.append(f"| all ({len(done)} people) | | {n} | {pooled('agreement', 'n_keypoints'):.2f} | "
+        lines.append(f"| all ({len(done)} people; agreement and swaps pooled over keypoints) | | {n} | "
+                     f"{pooled('agreement', 'n_keypoints'):.2f} | "
                      f"{pooled('swaps', 'n_keypoints'):.2f} | {pooled('body_agreement', 'n_body'):.2f}, "
                      f"{pooled('body_swaps', 'n_body'):.2f} | "
-                     f"{np.nanmean([r['silhouette_iou'] for r in done]):.2f} (mean) |")
+                     f"{np.nanmean([r['silhouette_iou'] for r in done]):.2f} (mean per person) |")
     text = "\n".join(lines) + "\n"
     if write_tables(a.out, "real_parts", rows, text):
         return 1

@@ -118,7 +118,8 @@ def mesh_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
 
 
 def girth(vertices: np.ndarray, faces: np.ndarray, y: float) -> float:
-    """Perimeter (m) of the convex hull of the cross-section of `faces` with the plane at height y."""
+    """Perimeter (m) of the convex hull of the cross-section of `faces` (F, 3) int, indices into `vertices` (V, 3)
+    metres (y up), with the plane at height y (metres)."""
     v = np.asarray(vertices, np.float64)
     tri = v[faces]  # (F, 3, 3)
     ys = tri[:, :, 1]
@@ -144,7 +145,8 @@ def girth(vertices: np.ndarray, faces: np.ndarray, y: float) -> float:
 
 
 def measure(body_model, betas) -> ShapeMeasures:
-    """Height, volume, estimated mass and girths of the body with `betas` in the rest pose."""
+    """Height, volume, estimated mass and girths of the body with `betas` (n,) in the rest pose (betas past the
+    model's shape directions are ignored, missing ones are 0)."""
     basis = _basis(body_model)
     v = basis.vertices(betas)
     lo, hi = float(v[:, 1].min()), float(v[:, 1].max())

@@ -382,7 +382,8 @@ def export(path: str | Path, params: BodyParams, body_model, focal: float = FOCA
     pose as BVH (.bvh) or its parameters (.npz/.json/_body.pkl, always in the camera frame).
     frame: "body" (posed pelvis at the origin) or "camera" (OpenGL camera frame) for meshes and BVH.
     photo: the input photo's camera for this body (parameter files only, through `save_params` as
-    `main.py predict` writes it; e.g. the one a predicted parameter file recorded). Returns the path."""
+    `main.py predict` writes it; e.g. the one a predicted parameter file recorded). vertex_colors: as
+    `export_mesh`'s, (V, 3|4) or (3|4,), for meshes. Returns the path."""
     from .rig import check_frame, frame_offset
 
     suffix = Path(path).suffix.lower()

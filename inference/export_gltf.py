@@ -40,7 +40,8 @@ def matrix_to_quaternion(R: np.ndarray) -> np.ndarray:
 
 
 def vertex_normals(v: np.ndarray, f: np.ndarray) -> np.ndarray:
-    """(V, 3) unit area-weighted vertex normals (+y where a vertex has no area around it)."""
+    """(V, 3) unit area-weighted vertex normals of the mesh v (V, 3), f (F, 3) (+y where a vertex has no area around
+    it)."""
     fn = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
     n = np.zeros_like(v)
     for k in range(3):
@@ -212,7 +213,8 @@ def skinned_glb_bytes(body_model, params, frame: str = "body", vertex_colors: np
 
 def export_skinned_glb(path: str | Path, body_model, params, frame: str = "body",
                        vertex_colors: np.ndarray | None = None, overwrite: bool = False) -> Path:
-    """Write the skinned GLB (atomically; FileExistsError unless overwrite). Returns the path."""
+    """Write the skinned GLB of `skinned_glb_bytes` (vertex_colors (V, 3|4) or (3|4,) sRGB, or None) atomically;
+    FileExistsError unless overwrite. Returns the path."""
     from .file_writes import atomic_write
 
     return atomic_write(path, skinned_glb_bytes(body_model, params, frame, vertex_colors), overwrite)

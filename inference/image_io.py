@@ -84,8 +84,9 @@ def is_image_path(path: str | Path) -> bool:
 
 
 def is_heif(data: bytes | np.ndarray) -> bool:
-    """Whether the file is an HEVC-coded HEIF photo (its 'ftyp' box names a HEIC brand, as major or compatible
-    brand; AVIF, AV1 in the same container, is not: OpenCV reads those)."""
+    """Whether the file (its bytes, or (N,) uint8 as `read_file_bytes` gives them) is an HEVC-coded HEIF photo (its
+    'ftyp' box names a HEIC brand, as major or compatible brand; AVIF, AV1 in the same container, is not: OpenCV
+    reads those)."""
     head = (data[:64].tobytes() if isinstance(data, np.ndarray) else bytes(data[:64]))
     if head[4:8] != b"ftyp":
         return False
@@ -334,8 +335,9 @@ def _decoder_refusal(name: str, text: str) -> str:
 
 
 def grey_tail_rows(img: np.ndarray) -> int:
-    """How many rows at the bottom of a decoded image are exactly mid-grey (128) across the whole width:
-    what libjpeg fills in where a JPEG's data stops making sense (a corrupt or missing middle)."""
+    """How many rows at the bottom of a decoded image (H, W) or (H, W, C) are exactly mid-grey (128, uint8 only)
+    across the whole width: what libjpeg fills in where a JPEG's data stops making sense (a corrupt or missing
+    middle)."""
     a = img if img.ndim == 3 else img[..., None]
     grey = (a == 128).all(axis=(1, 2)) if a.dtype == np.uint8 else np.zeros(a.shape[0], bool)
     bad = np.flatnonzero(~grey)
@@ -366,8 +368,8 @@ def _note_grey_tail(img: np.ndarray, buf: np.ndarray, name: str, min_rows: int =
 
 
 def frame_count(buf: np.ndarray) -> int:
-    """How many frames or pages an animated GIF or WebP, or a TIFF, holds (1 for any other file, or one Pillow
-    cannot count): OpenCV decodes only the first."""
+    """How many frames or pages an animated GIF or WebP, or a TIFF, holds (its bytes `buf` (N,) uint8; 1 for any
+    other file, or one Pillow cannot count): OpenCV decodes only the first."""
     head = buf[:16].tobytes()
     gif = head[:6] in (b"GIF87a", b"GIF89a")
     tiff = head[:4] in (b"II*\x00", b"MM\x00*")
@@ -520,9 +522,9 @@ def _kind(mode: int) -> str:
 
 
 def read_file_bytes(path: str | Path, name: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> np.ndarray:
-    """The bytes of a regular file as uint8, without ever blocking: a pipe, socket or device is refused
-    from its os.stat before it is opened (and again from the open descriptor, which is opened
-    non-blocking), as is a file over `max_bytes`. Raises ImageLoadError with a user message."""
+    """The bytes of a regular file as (N,) uint8, without ever blocking: a pipe, socket or device is refused from its
+    os.stat before it is opened (and again from the open descriptor, which is opened non-blocking), as is a file over
+    `max_bytes`. Raises ImageLoadError with a user message."""
     p = Path(path)
     name = name or p.name or str(p)
     try:
@@ -567,8 +569,8 @@ def display_size(shape: tuple[int, ...], max_side: int = DISPLAY_MAX_SIDE) -> tu
 
 
 def display_copy(img: np.ndarray, max_side: int = DISPLAY_MAX_SIDE) -> tuple[np.ndarray, float]:
-    """A copy for display no larger than max_side on its long side (`display_size`), and its scale (display
-    px per image px)."""
+    """A copy of `img` (H, W, ...) for display, (h, w, ...) of the same dtype no larger than max_side on its long
+    side (`display_size`; `img` itself when it fits), and its scale (display px per image px)."""
     (dh, dw), scale = display_size(img.shape, max_side)
     if scale >= 1.0:
         return img, 1.0

@@ -106,7 +106,8 @@ class FitResult:
 
 
 def part_distance_fields(labels: np.ndarray, size: int) -> torch.Tensor:
-    """(12, r, r) distance (in crop pixels of a `size` crop) from each pixel to the nearest pixel of each part."""
+    """(12, r, r) distance (in crop pixels of a `size` crop) from each pixel of the label map labels (r, r) 0..12 to
+    the nearest pixel of each part."""
     r = labels.shape[0]
     out = np.zeros((12, r, r), np.float32)
     for k in range(12):
@@ -139,11 +140,11 @@ def fit_smpl(body, init: BodyParams, focal: float, size: int, weights: FitWeight
     photo_area (S, S) bool, where the crop shows the photo (elsewhere the mask says nothing: a body part
     beyond the photo's edge is not outside the person); fixed_joints: SMPL joints (1..23) whose rotations
     stay as in `init`; bones: 3D bone directions in the camera frame (`weights.bones` > 0 uses them);
-    hidden_parts: part labels (1..12) the photo does not show (occluded or cut off, with vertex_parts given):
-    their vertices need not lie inside the silhouette; fixed_betas: shape components (0..9) that stay as in
-    `init`; anchor: the pose the `stay` term holds the body near and whose camera-facing vertices the part term
-    samples (default `init`): two fits from different starts with one anchor minimise one objective, so their
-    losses compare.
+    hidden_parts: part labels (1..12) the photo does not show (occluded or cut off, with vertex_parts (V,), the
+    body model's part index 0..11 of each vertex, given): their vertices need not lie inside the silhouette;
+    fixed_betas: shape components (0..9) that stay as in `init`; anchor: the pose the `stay` term holds the body
+    near and whose camera-facing vertices the part term samples (default `init`): two fits from different starts
+    with one anchor minimise one objective, so their losses compare.
     Returns the fitted BodyParams with the last step's loss and the seconds taken (`FitResult`).
     """
     t0 = time.perf_counter()

@@ -63,7 +63,8 @@ def vertex_part_labels(weights: np.ndarray) -> np.ndarray:
 
 
 def face_part_labels(faces: np.ndarray, vertex_labels: np.ndarray) -> np.ndarray:
-    """Part index (F,) of each triangle: the majority of its three vertex labels (first on ties)."""
+    """Part index (F,) of each triangle of faces (F, 3): the majority of its three vertex labels (V,) (first on
+    ties)."""
     lab = vertex_labels[faces]
     out = lab[:, 0].copy()
     out[lab[:, 1] == lab[:, 2]] = lab[lab[:, 1] == lab[:, 2], 1]

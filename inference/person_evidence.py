@@ -114,10 +114,10 @@ class PersonEvidence:
         return None
 
     def parts_follow(self, rgb: np.ndarray, person, sure: bool = False) -> bool:
-        """The detector's third witness (`detect.blazepose.PersonDetector.person_at`): the part map of the
-        person's crop agrees with their skeleton (PART_WITNESS_MIN; with no confident keypoint to check, yes).
-        `sure`: the strict form for a skeleton the landmark model doubts and for people found only on a small
-        image's canvas (SURE_PART_AGREEMENT with a network at least SURE_PART_CONFIDENCE confident; without a
+        """The detector's third witness (`detect.blazepose.PersonDetector.person_at`): the part map of the person's crop
+        of the (H, W, 3) uint8 photo `rgb` agrees with their skeleton (PART_WITNESS_MIN; with no confident keypoint to
+        check, yes). `sure`: the strict form for a skeleton the landmark model doubts and for people found only on a
+        small image's canvas (SURE_PART_AGREEMENT with a network at least SURE_PART_CONFIDENCE confident; without a
         confident keypoint to check, no)."""
         agreement, confidence = self._part_witness(rgb, person)
         if sure:

@@ -42,7 +42,7 @@ class PhotoCamera:
 
     focal (pixels of the photo), width, height (photo pixels), principal point at (width/2, height/2);
     transl (3,) float64: the body's translation in this camera (OpenGL, metres), in place of the crop
-    camera's `crop_transl`; crop_focal, crop_size: the crop camera. joints2d (24, 2) and lsp2d (14, 2):
+    camera's `crop_transl` (3,); crop_focal, crop_size: the crop camera. joints2d (24, 2) and lsp2d (14, 2):
     the body's SMPL and LSP joints projected into the photo (pixels, x right, y down, origin at the
     top-left corner of the top-left pixel), or None (not asked for, or a joint at or behind the camera).
     crop_box (4,) float64 x0, y0, x1, y1: the square the networks read in photo pixels (it may reach beyond the

@@ -174,10 +174,10 @@ def legs_crossed(body, params: BodyParams, focal: float, size: int, joints2d: np
 
 def resolve_left_right(body, params: BodyParams, focal: float, size: int, joints2d: np.ndarray, conf: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(joints2d, conf, swapped) with the keypoints' left and right exchanged when that agrees better with the
-    body's projected LSP joints (+ head): the detector swaps sides on people seen from behind, and refining
-    towards swapped keypoints turns the body round (measurements in the model card). For a trusted network
-    only."""
+    """(joints2d, conf, swapped) with the keypoints' left and right exchanged (joints2d (13 or 14, 2) LSP-order crop px
+    (+ head), conf (13 or 14,)) when that agrees better with the body's projected LSP joints: the detector swaps sides
+    on people seen from behind, and refining towards swapped keypoints turns the body round (measurements in the model
+    card). For a trusted network only."""
     from .geometry import project_points
     from .joints import HEAD_JOINT, LSP_FROM_SMPL
 

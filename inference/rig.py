@@ -45,7 +45,8 @@ def check_frame(frame: str) -> str:
 
 
 def frame_offset(joints: np.ndarray, frame: str) -> np.ndarray:
-    """What to subtract from camera-frame points for `frame`: the posed pelvis (body) or nothing (camera)."""
+    """(3,) float64 metres to subtract from camera-frame points for `frame`: the posed pelvis, joints[0] of the posed
+    joints (J, 3) (body), or zeros (camera)."""
     return np.asarray(joints, np.float64)[0].copy() if check_frame(frame) == "body" else np.zeros(3)
 
 
@@ -100,7 +101,8 @@ def top4(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def blend(S: np.ndarray, joints4: np.ndarray, weights4: np.ndarray) -> np.ndarray:
-    """Per-vertex skinning matrices (V, 4, 4) = sum_k w_k S[j_k]."""
+    """Per-vertex skinning matrices (V, 4, 4) = sum_k w_k S[j_k], from the joints' matrices S (J, 4, 4), each
+    vertex's joints joints4 (V, 4) int and weights weights4 (V, 4)."""
     return np.einsum("vk,vkab->vab", weights4, S[joints4])
 
 

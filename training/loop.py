@@ -165,7 +165,8 @@ def export_half(best: Path, dest: Path) -> dict:
 
 
 def split_indices(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Deterministic train/val split of n cached samples."""
+    """Deterministic train/val split of n cached samples: (train indices, val indices), each (k,) int64 sorted,
+    at least one for validation."""
     perm = np.random.default_rng(seed).permutation(n)
     nv = max(1, int(n * val_fraction))
     return np.sort(perm[nv:]), np.sort(perm[:nv])
@@ -522,7 +523,8 @@ def resume_streams(task, streams, cfg: RunConfig, rank: int, world: int, epoch: 
 
 
 def epoch_batches(tr: np.ndarray, seed: int, epoch: int, rank: int, world: int, batch_size: int):
-    """This rank's sorted index batches for one epoch (a seeded permutation shared by all ranks)."""
+    """This rank's sorted index batches (batch_size,) of the training indices tr (N,) for one epoch (a seeded
+    permutation shared by all ranks; the samples left over from whole steps are dropped)."""
     steps = len(tr) // (batch_size * world)
     perm = np.random.default_rng([seed, epoch]).permutation(tr)
     mine = perm[rank::world][: steps * batch_size]
@@ -542,7 +544,7 @@ class Score(Protocol):
 
 
 class Losses(Protocol):
-    """One batch's loss terms; `total` is what is minimised."""
+    """One batch's loss terms (scalar tensors); `total` is what is minimised."""
 
     total: torch.Tensor
 
@@ -564,7 +566,8 @@ class Task(Protocol):
         """A warm start's state dict (cfg.init) made to fit this network (e.g. zero weights on new inputs)."""
 
     def begin(self, device: torch.device, rank: int, train_idx: np.ndarray) -> None:
-        """Per-process state once the weights are in place: batch makers, generators seeded by rank."""
+        """Per-process state once the weights are in place: batch makers, generators seeded by rank; train_idx
+        (N_train,) sorted sample indices (`split_indices`)."""
 
     def generators(self) -> list:
         """The random generators `begin` made and `loss` draws from (torch.Generator or numpy.random.Generator), in
@@ -578,7 +581,7 @@ class Task(Protocol):
         """Values for the progress bar."""
 
     def validate(self, net: torch.nn.Module, val_idx: np.ndarray) -> Score:
-        """Score on the validation samples (rank 0 only; `net` unwrapped)."""
+        """Score on the validation samples val_idx (N_val,) sorted (rank 0 only; `net` unwrapped)."""
 
     def meta(self) -> dict:
         """Checkpoint keys describing the network and its inputs (what loading it for inference needs)."""

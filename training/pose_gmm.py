@@ -80,7 +80,8 @@ def fit_gmm(x: np.ndarray, k: int = 8, seed: int = 0, iters: int = 200, reg: flo
 
 
 def gmm_loglik(x: np.ndarray, weights: np.ndarray, means: np.ndarray, covs: np.ndarray) -> np.ndarray:
-    """(N, D) -> (N,) log-likelihood under the mixture (numpy, float64)."""
+    """x (N, D) -> (N,) log-likelihood under the mixture of weights (K,), means (K, D) and covariances (K, D, D)
+    (numpy, float64)."""
     return _logsumexp(_log_gauss(np.asarray(x, np.float64), means, covs) + np.log(weights))
 
 

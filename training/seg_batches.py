@@ -137,6 +137,10 @@ class SegBatcher:
         self.dg = torch.Generator(device=dev).manual_seed(seed)
 
     def make(self, idx: np.ndarray, g: torch.Generator, augment: bool = True) -> SegBatch:
+        """The batch of cached samples idx (B,) on the batcher's device (`SegBatch`: img (B, 3, R, R), limbs
+        (B, 12, R, R) with `limbs`, labels (B, R, R)); with `augment`, person-free images mixed in, a random
+        similarity transform, a mirror, frame cuts and photometric jitter, drawn from `g` (CPU) and the batcher's
+        own device generator."""
         B, dev = len(idx), self.device
         ti = torch.as_tensor(np.asarray(idx), device=dev)
         img = self.images[ti].permute(0, 3, 1, 2).float().div(255)

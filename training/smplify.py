@@ -128,8 +128,9 @@ class SMPLify:
 
     # ------------------------------------------------------------------ the fit
     def initial_translation(self, x2d: np.ndarray, conf: np.ndarray, focal: float, size: int) -> np.ndarray:
-        """(3,) root translation placing the mean body's torso on the 2D torso: depth from the ratio of the
-        3D torso length to the 2D one (SMPLify's similar triangles), x, y from the torso's 2D centre."""
+        """(3,) root translation (metres, crop camera) placing the mean body's torso on the 2D torso of the LSP-order
+        keypoints x2d (13+, 2) crop px with conf (13+,): depth from the ratio of the 3D torso length to the 2D one
+        (SMPLify's similar triangles), x, y from the torso's 2D centre."""
         hips, shoulders = x2d[[2, 3]].mean(0), x2d[[8, 9]].mean(0)
         ok = conf[[2, 3, 8, 9]].min() > 0
         l2d = float(np.linalg.norm(shoulders - hips)) if ok else 0.0

@@ -101,6 +101,7 @@ class FitSamples:
 
     @classmethod
     def of(cls, data: Cache, b: np.ndarray) -> FitSamples:
+        """The labels of the cached samples b (B,) (indices into `data`)."""
         kp = None if data.keypoints is None else np.asarray(data.keypoints[b], np.float32)
         conf = None if data.keypoint_conf is None else np.asarray(data.keypoint_conf[b], np.float32)
         return cls(torch.as_tensor(data.labels[b]), np.asarray(data.joints2d[b], np.float32),
@@ -168,7 +169,8 @@ class FitScore:
 
 def evaluate_fit(net, body, data: Cache, idx: np.ndarray, device, n_parts: int = 12, batch: int = 256,
                  rgb: bool = False, err: DetectorError | None = None) -> FitScore:
-    """Mean MPJPE / PA-MPJPE (mm) of the network on cached part maps (keypoints simulated with a fixed seed)."""
+    """Mean MPJPE / PA-MPJPE (mm) of the network on the cached part maps of samples idx (N,) (keypoints simulated
+    with a fixed seed)."""
     from inference.metrics import mpjpe, pa_mpjpe
 
     net.eval()

@@ -99,6 +99,8 @@ class HeadScore:
 
 @dataclass
 class HeadLosses:
+    """One batch's loss: total, the cross-entropy of the corrected logits against the labels (a scalar tensor)."""
+
     total: torch.Tensor
 
 

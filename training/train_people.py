@@ -125,13 +125,17 @@ def load_backgrounds(folder: str | None) -> list[np.ndarray]:
 
 @dataclass(frozen=True)
 class PeopleLosses:
+    """One batch's loss terms, scalar tensors: heat, the focal loss on the hip heatmap; reg, the L1 loss on the
+    regression maps at the peak cells (both per person); total = heat + reg."""
+
     total: torch.Tensor
     heat: torch.Tensor
     reg: torch.Tensor
 
 
 def people_losses(out: torch.Tensor, heat: torch.Tensor, reg: torch.Tensor, mask: torch.Tensor) -> PeopleLosses:
-    """out (B, 4, h, w) network output; heat (B, h, w), reg (B, 3, h, w), mask (B, h, w) from `targets`."""
+    """out (B, 4, h, w) network output; heat (B, h, w), reg (B, 3, h, w), mask (B, h, w) from `targets` -> the
+    loss terms (`PeopleLosses`, scalar tensors)."""
     p = torch.sigmoid(out[:, 0]).clamp(1e-4, 1 - 1e-4)
     pos = heat >= 1.0
     n = pos.sum().clamp(min=1)
@@ -243,7 +247,7 @@ class PeopleTask:
         return self.jitter(crop, rng), heat, reg, mask
 
     def background(self, rng: np.random.Generator) -> np.ndarray:
-        """A CROP x CROP uint8 RGB window of a random real background at a random scale, maybe mirrored."""
+        """A (CROP, CROP, 3) uint8 RGB window of a random real background at a random scale, maybe mirrored."""
         C = self.cfg.crop
         bg = self.backgrounds[int(rng.integers(len(self.backgrounds)))]
         f = math.exp(rng.uniform(math.log(0.4), math.log(2.0)))
@@ -254,7 +258,7 @@ class PeopleTask:
 
     @staticmethod
     def jitter(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Colour: brightness and contrast, sometimes grey."""
+        """Colour: brightness and contrast, sometimes grey; crop (H, W, 3) uint8 -> (H, W, 3) uint8."""
         x = crop.astype(np.float32)
         x = (x - x.mean()) * rng.uniform(0.7, 1.3) + x.mean() * rng.uniform(0.75, 1.25)
         if rng.random() < 0.1:

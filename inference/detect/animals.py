@@ -122,8 +122,9 @@ class AnimalCheck:
         return float(self.probabilities(self.look(image, person))[list(LAND_MAMMALS)].sum())
 
     def is_animal(self, image: np.ndarray, person: Person) -> bool:
-        """The classifier puts at least ANIMAL_MIN of its probability on land mammals for this person's silhouette;
-        no for a person without silhouette pixels (their box would show whatever stands beside them)."""
+        """The classifier puts at least ANIMAL_MIN of its probability on land mammals for this person's silhouette
+        in the (H, W, 3) uint8 photo; no for a person without silhouette pixels (their box would show whatever
+        stands beside them)."""
         sil = person.mask
         if sil is None or not (np.asarray(sil.values) > 0.5).any():
             return False

@@ -193,7 +193,8 @@ class PersonDetector(PersonSearch):
         return kp, presence, mask, roi_from_points(aux[0], aux[1]), world_to_image_axes(out[117], roi.angle)
 
     def mirror_pass(self, image: np.ndarray, roi: Roi) -> MirrorPass:
-        """The landmark model on the mirror image of a ROI, its keypoints mapped back to the image."""
+        """The landmark model on the mirror image of a ROI of an (H, W, 3) uint8 RGB image, its keypoints mapped
+        back to the image (`MirrorPass`: keypoints (33, 2) image px, in the unmirrored person's order)."""
         x = roi.sample(image, LM_SIZE)[:, ::-1].astype(np.float32) / 255.0
         found = decode_landmarks(self.landmarker(np.ascontiguousarray(x)))
         raw, refined = found.raw.copy(), found.refined.copy()
@@ -320,9 +321,10 @@ class PersonDetector(PersonSearch):
         return None if best is None else replace(best, boxed=True)
 
     def add_person(self, image_rgb: np.ndarray, person: Person) -> None:
-        """Keep `person` (from `person_in_box`) with this image: detect() lists them after the search's people from
-        now on (for ADDED_IMAGES images, the oldest forgotten first), so that they are asked for by their index as a
-        person the search found, also after the search runs again. Shared by every user of this detector."""
+        """Keep `person` (from `person_in_box`) with this (H, W, 3) uint8 image (grey (H, W) too): detect() lists
+        them after the search's people from now on (for ADDED_IMAGES images, the oldest forgotten first), so that they
+        are asked for by their index as a person the search found, also after the search runs again. Shared by every
+        user of this detector."""
         key = image_key(as_rgb(image_rgb))  # (as detect() keys the image: a grey photo made RGB)
         with self._lock:
             added = self._added.get(key, [])
@@ -344,8 +346,8 @@ class PersonDetector(PersonSearch):
                       mask=person.mask, world=person.world)
 
     def looks_like_person(self, image: np.ndarray, person: Person) -> bool:
-        """The selfie segmenter paints at least LOOK_MIN of the person's silhouette as person (selfie.py);
-        yes when this detector has no selfie model."""
+        """The selfie segmenter paints at least LOOK_MIN of the person's silhouette in the (H, W, 3) uint8 image as
+        person (selfie.py); yes when this detector has no selfie model."""
         if self.selfie is None:
             return True
         return person_share(self.selfie, image, person.box, person.mask) >= LOOK_MIN

@@ -54,8 +54,9 @@ def ssd_anchors(size: int = DET_SIZE, strides: tuple[int, ...] = (8, 16, 32, 32,
 
 
 def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, iou: float = NMS_IOU):
-    """Cluster detections around the best remaining one (IoU > iou) and average each cluster, weighted by
-    score; the cluster keeps its best score.  Returns (boxes, keypoints, scores) best first."""
+    """Cluster detections (boxes (n, 4) x0, y0, x1, y1, keypoints (n, K, 2), scores (n,)) around the best remaining
+    one (IoU > iou) and average each cluster, weighted by score; the cluster keeps its best score.  Returns
+    (boxes (m, 4), keypoints (m, K, 2), scores (m,)) float32, best first."""
     order = np.argsort(-scores)
     boxes, keypoints, scores = boxes[order], keypoints[order], scores[order]
     alive = np.ones(len(scores), bool)
@@ -91,6 +92,8 @@ class TfliteModel:
         self.outputs = {int(np.prod(d["shape"])): d["index"] for d in self.it.get_output_details()}
 
     def __call__(self, x: np.ndarray) -> dict[int, np.ndarray]:
+        """One image x (H, W, C) float32 (the batch axis is added here) -> each output with its batch axis dropped,
+        keyed by its element count (the landmark model's (39, 5) landmarks: 195)."""
         self.it.set_tensor(self.input["index"], x[None].astype(np.float32))
         self.it.invoke()
         return {n: self.it.get_tensor(i)[0] for n, i in self.outputs.items()}
@@ -132,7 +135,9 @@ class RoiLandmarks:
 
 
 def decode_landmarks(out: dict[int, np.ndarray]) -> RoiLandmarks:
-    """The landmark model's outputs on one ROI (`TfliteModel` answer) decoded."""
+    """The landmark model's outputs on one ROI (`TfliteModel` answer, keyed by size: 195 the landmarks (39, 5) x, y
+    in LM_SIZE px of the ROI's input, z, visibility and presence logits; 64 * 64 * 39 the heatmap logits
+    (64, 64, 39); 1 the pose presence) decoded, in the ROI's unit square."""
     lm = out[195].reshape(39, 5)
     raw = lm[:33, :2] / LM_SIZE
     refined = refine_with_heatmap(raw, out[64 * 64 * 39].reshape(64, 64, 39)[..., :33])

@@ -41,7 +41,8 @@ HIPS_TAKEN = 0.25           # a peak this close to a found person's hips (x the 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A detector hit: the centre of the face it fired on (image px), its person ROI, score, view index."""
+    """A detector hit: the centre of the face it fired on (`face` (2,) x, y image px), its person ROI, score, view
+    index."""
 
     face: np.ndarray
     roi: Roi
@@ -278,7 +279,8 @@ def _quality(person: Person) -> float:
 
 
 def head_box(kp: np.ndarray) -> np.ndarray:
-    """Box around the head keypoints (nose, eyes, ears, mouth), at least a quarter of the shoulder width."""
+    """Box (4,) float32 x0, y0, x1, y1 image px around the head keypoints (nose, eyes, ears, mouth) of BlazePose
+    keypoints kp (33, 2+) image px, at least a quarter of the shoulder width."""
     pts = kp[:11, :2]
     lo, hi = pts.min(0), pts.max(0)
     c = (lo + hi) / 2
@@ -287,11 +289,13 @@ def head_box(kp: np.ndarray) -> np.ndarray:
 
 
 def grow_box(box: np.ndarray, k: float) -> np.ndarray:
+    """A box (4,) x0, y0, x1, y1 grown about its centre by the fraction k of its size -> (4,)."""
     c, half = (box[:2] + box[2:]) / 2, (box[2:] - box[:2]) / 2 * (1 + k)
     return np.concatenate([c - half, c + half])
 
 
 def point_inside(pt: np.ndarray, box: np.ndarray) -> bool:
+    """Whether the point pt (2,) x, y lies in the box (4,) x0, y0, x1, y1 (edges included)."""
     return bool(box[0] <= pt[0] <= box[2] and box[1] <= pt[1] <= box[3])
 
 

@@ -199,13 +199,15 @@ class PeopleProposer:
 
     def propose(self, image: np.ndarray, peak_min: float = PEAK_MIN,
                 maps: tuple[np.ndarray, float] | None = None) -> list[Proposal]:
-        """The photo's proposals, best first (`maps`: this photo's `maps(image)` when already computed), from
-        the photo at `side` and again at each of `extra_sides`, merged (`merge_proposals`)."""
+        """The (H, W, 3) uint8 photo's proposals (photo px), best first (`maps`: this photo's `maps(image)`, the
+        (4, h, w) output and its input scale, when already computed), from the photo at `side` and again at each of
+        `extra_sides`, merged (`merge_proposals`)."""
         levels = [maps if maps is not None else self.maps(image)]
         levels += [predict_maps(self.net, image, side) for side in self.extra_sides]
         return merge_proposals([p for level in levels for p in decode(*level, peak_min)])
 
     @staticmethod
     def heat(maps: tuple[np.ndarray, float], point: np.ndarray, radius: float) -> float:
-        """`heat_near` on the (maps, scale) pair of `maps(image)`."""
+        """`heat_near` on the (maps, scale) pair of `maps(image)`: the heatmap's highest value within `radius` photo
+        px of `point` (2,) photo px."""
         return heat_near(maps[0], maps[1], point, radius)

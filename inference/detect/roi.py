@@ -29,7 +29,8 @@ class Roi:
         return np.stack([self.cx + c * d[..., 0] - s * d[..., 1], self.cy + s * d[..., 0] + c * d[..., 1]], -1)
 
     def affine(self, n: int) -> np.ndarray:
-        """2x3 matrix taking pixel indices of an n x n resampling of the ROI to image pixel indices."""
+        """(2, 3) float32 affine matrix taking pixel indices of an n x n resampling of the ROI to image pixel
+        indices."""
         c, s = math.cos(self.angle), math.sin(self.angle)
         k = self.side / n
         origin = self.to_image(np.array([0.5 / n, 0.5 / n])) - 0.5

@@ -146,11 +146,11 @@ class PersonSearch:
 
     def candidates(self, image: np.ndarray, min_score: float = DET_MIN_SCORE, zoom: bool = True,
                    wide: bool = False, found: list[Person] = ()) -> list[Candidate]:
-        """Detector hits of every view, the whole image's first, each view's best first.  With `wide`, the
-        hits of the wide-shot tiles (`tiles`, score > TILE_MIN_SCORE) follow, duplicates of a face found in
-        another tile merged (`merge_candidates`), best score first; tiles lying mostly (TILE_SKIP_COVER)
-        inside the boxes of people `found` already are not searched (a portrait's tiles all lie on its one
-        person)."""
+        """Detector hits (faces in image px) of every view of the (H, W, 3) uint8 RGB image, the whole image's
+        first, each view's best first.  With `wide`, the hits of the wide-shot tiles (`tiles`, score >
+        TILE_MIN_SCORE) follow, duplicates of a face found in another tile merged (`merge_candidates`), best score
+        first; tiles lying mostly (TILE_SKIP_COVER) inside the boxes of people `found` already are not searched (a
+        portrait's tiles all lie on its one person)."""
         views = self.views(image.shape, zoom)
         out = self._hits(image, views, min_score)
         if wide:
@@ -172,10 +172,10 @@ class PersonSearch:
 
     def proposals(self, image: np.ndarray, found: list[Person] = (), peaks: list[Proposal] | None = None
                   ) -> list[Candidate]:
-        """The proposer's peaks (inference/detect/people_net.py; `peaks` when already computed for this image)
-        as candidates, best first, leaving out those on the hips of someone `found`; a candidate's `face` is
-        where the head should be (so that the search's own check, a face inside a found person's head box,
-        applies too)."""
+        """The proposer's peaks (inference/detect/people_net.py; `peaks` when already computed for this (H, W, 3)
+        uint8 RGB image) as candidates, best first, leaving out those on the hips of someone `found`; a candidate's
+        `face` (2,) image px is where the head should be (so that the search's own check, a face inside a found
+        person's head box, applies too)."""
         out = []
         if peaks is None:
             peaks = self.proposer.propose(image)

@@ -182,7 +182,8 @@ def on_own_skeleton(person: Person, shape: tuple[int, int]) -> Person:
 
 def person_box(kp: np.ndarray, mask: Silhouette | None, window: tuple[int, int, int, int],
                 shape: tuple[int, int]) -> np.ndarray | None:
-    """x0, y0, x1, y1 around the silhouette (mask > 0.5) and the visible keypoints, clipped to the image;
+    """(4,) float32 x0, y0, x1, y1 image px around the silhouette (mask > 0.5) and the visible keypoints (kp (33, 3),
+    visibility > 0.5), clipped to the image (None when under 2 px a side);
     `window` (x0, y0, x1, y1 pixels) holds every non-zero pixel of the mask (only it is searched)."""
     h, w = shape
     pts = [kp[(kp[:, 2] > 0.5), :2]]

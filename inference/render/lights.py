@@ -52,8 +52,8 @@ DEFAULT_LIGHTS = Lights((Light((0.0, 0.0, 1.0), intensity=2.0), Light((0.6, -0.3
 
 
 def look_rotation(direction: np.ndarray) -> np.ndarray:
-    """4x4 pose whose +z axis is `direction` normalised (so its -z axis, the way a light shines, points
-    away from it: a light placed there shines from `direction`)."""
+    """(4, 4) float64 pose (no translation) whose +z axis is `direction` (3,) normalised (so its -z axis, the way a
+    light shines, points away from it: a light placed there shines from `direction`)."""
     z = np.asarray(direction, np.float64)
     z = z / np.linalg.norm(z)
     x = np.cross([0.0, 1.0, 0.0], z)

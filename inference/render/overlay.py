@@ -18,7 +18,8 @@ def blend(under: np.ndarray, over: np.ndarray, alpha) -> np.ndarray:
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
-    """A float image (0..255) rounded to uint8 (halves up, out-of-range values clipped)."""
+    """A float image (0..255), any shape (e.g. (H, W, 3)), rounded to uint8 of the same shape (halves up,
+    out-of-range values clipped)."""
     return np.clip(image + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -43,7 +44,8 @@ def mesh_overlay(renderer, pred: Prediction, max_side: int = 1024, alpha: float 
                  vertices: np.ndarray | None = None) -> np.ndarray:
     """The shaded mesh over the photo (h, w, 3) uint8, the photo downscaled so its long side <= max_side.
 
-    `renderer`: a long-lived inference.render.renderer.MeshRenderer of the body's topology."""
+    `renderer`: a long-lived inference.render.renderer.MeshRenderer of the body's topology; `vertices` (V, 3) metres
+    in the crop camera's frame: the mesh to draw in place of `pred.mesh.vertices`."""
     img = pred.image
     s = min(1.0, max_side / max(img.shape[:2]))
     if s < 1:

@@ -24,7 +24,8 @@ def _limb_coordinate(v: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class BodyLayout:
-    """Per-vertex coordinates of the template used to lay out clothes, computed once per body model."""
+    """Per-vertex coordinates of the template used to lay out clothes, computed once per body model from its rest
+    pose: v_template (V, 3) metres, joints (24, 3) metres, skinning weights (V, 24)."""
 
     def __init__(self, v_template: np.ndarray, joints: np.ndarray, weights: np.ndarray):
         self.v = v_template

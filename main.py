@@ -1,7 +1,7 @@
 """NBF Studio entry point: `python main.py` opens the app; `python main.py COMMAND ...` runs the headless CLI."""
 import sys
 
-from cli.main import main
+from cli.main import run_and_exit
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    run_and_exit(sys.argv[1:])

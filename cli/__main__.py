@@ -1,8 +1,6 @@
 """`python -m cli`: the `nbf-studio` command where its console script is not on PATH (an installed copy run by its
 Python alone); the same as `python main.py` in a checkout."""
-import sys
-
-from cli.main import main
+from cli.main import run_and_exit
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_and_exit()

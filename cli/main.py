@@ -194,5 +194,17 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def run_and_exit(argv: list[str] | None = None) -> None:
+    """`main` as a process runs it (main.py, the nbf-studio console script, `python -m cli`): its status is the
+    process's. Before the interpreter ends, everything alive is moved out of the garbage collector's reach
+    (gc.freeze): its last collection at exit walked torch's and the networks' objects for about 0.4 s after a
+    headless command had finished (`predict` of one photo: exit 0.55 -> 0.20 s). Finalizers and atexit still run."""
+    code = main(argv)
+    import gc
+
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # `python -m cli.main` (without it that ran nothing and exited 0)
-    sys.exit(main())
+    run_and_exit()

@@ -1,5 +1,6 @@
-"""The controller's GUI-thread body model: loaded in a background thread, at start-up and when the settings switch
-to another file, and the model settings applied (BodyLoadingMixin, a part of app.controller.Controller).
+"""The controller's GUI-thread body model: loaded in a background thread, at start-up (in the app, once the window
+has painted: start_body_load) and when the settings switch to another file, and the model settings applied
+(BodyLoadingMixin, a part of app.controller.Controller).
 
 The loader thread -> Relay.bodyLoaded (queued to the GUI thread) -> Controller._on_body_loaded -> the current
 model, or the switch's whole setting at once -> bodyModelChanged. Until then the app goes on with the model it
@@ -50,8 +51,8 @@ class BodySwitch:
 
 class BodyLoadingMixin:
     """The body model of Controller (app/controller.py): body_model(), its loads and switches, apply_model_config.
-    Its state is set up by Controller.__init__: _body, _effects, _load_token, _loaders, _switch, _current_load,
-    _body_failure, _relay; it uses the controller's signals and its opening (_params_waiting) and editing
+    Its state is set up by Controller.__init__: _body, _effects, _load_token, _loaders, _held_load, _switch,
+    _current_load, _body_failure, _relay; it uses the controller's signals and its opening (_params_waiting) and editing
     (_pending, _throttle) state."""
 
     __slots__ = ()  # no state of its own: the controller's, set up in its __init__
@@ -78,15 +79,30 @@ class BodyLoadingMixin:
 
         return BodyModel(path or None)
 
-    def _start_body_load(self, path: str) -> int:
+    def _start_body_load(self, path: str, held: bool = False) -> int:
         """Load the body model of `path` in a new loader thread; its answer comes to _on_body_loaded with the
-        token returned here."""
+        token returned here. held: the thread waits for start_body_load() to start it."""
         self._load_token += 1
         t = threading.Thread(target=_load_body_in_background, name="nbf-body-load", daemon=True,
                              args=(self._load_body, self._load_token, path, self._relay))
+        if held:
+            self._held_load = t
+        else:
+            self._run_loader(t)
+        return self._load_token
+
+    def _run_loader(self, t: threading.Thread) -> None:
         self._loaders = [x for x in self._loaders if x.is_alive()] + [t]
         t.start()
-        return self._load_token
+
+    def start_body_load(self) -> None:
+        """Start the start-up's body model load that Controller(defer_body_load=True) held back. The app's window
+        calls it after its first paint (cli/cmd_gui.py DetectorAfterFirstPaint, with a fallback for a window that
+        never paints): the loader's torch import would otherwise compete for the interpreter lock with building,
+        showing and painting the window. Once only: later calls, and calls after shutdown, do nothing."""
+        t, self._held_load = self._held_load, None
+        if t is not None:
+            self._run_loader(t)
 
     def _report_body_error(self, message: str) -> None:
         # (the banner says where to mend it: a model file saved in the settings and deleted since left an app that
@@ -124,7 +140,10 @@ class BodyLoadingMixin:
 
     @property
     def joint_names(self) -> tuple[str, ...]:
-        from inference.body_model import JOINT_NAMES
+        """SMPL's 24 joint names, in its order. From the torch-free inference.joints: the inspector reads them while
+        the window is built, on the GUI thread, and inference.body_model would import torch there (1.3-1.5 s before
+        the first paint)."""
+        from inference.joints import JOINT_NAMES
 
         return JOINT_NAMES
 

@@ -141,7 +141,10 @@ def sample_images(folder: Path = SAMPLES_DIR) -> list[Path]:
 
 class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, ExportsMixin, QObject):
     """Owns the session, the model worker thread and the GUI-thread body model. Its methods are spread over the
-    mixins named in the module's docstring; the state they share is set up here, in __init__."""
+    mixins named in the module's docstring; the state they share is set up here, in __init__.
+
+    defer_body_load: the start-up's body model load waits for start_body_load() (the app's window calls it once it
+    has painted); else (tests, scripts) it starts here."""
 
     status = Signal(str)  # transient status-bar text
     decodingChanged = Signal(bool)  # a large image is being decoded in the background (Esc drops it)
@@ -168,7 +171,7 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
     _export_finish = Signal()  # the export thread ends after the exports asked before it (shutdown)
 
     def __init__(self, settings: AppSettings, predictor_factory: PredictorFactory | None = None,
-                 config: ModelConfig | None = None, parent: QObject | None = None):
+                 config: ModelConfig | None = None, parent: QObject | None = None, *, defer_body_load: bool = False):
         super().__init__(parent)
         self.settings = settings
         self.config = config if config is not None else settings.model_config()
@@ -277,9 +280,10 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         self._effects: tuple = ()  # beta_effects of self._body, measured by its loader thread
         self._load_token = 0
         self._loaders: list[threading.Thread] = []  # joined at shutdown
+        self._held_load: threading.Thread | None = None  # the start-up's loader, not started yet (defer_body_load)
         self._switch: BodySwitch | None = None  # the newest body-model switch still loading (older ones are dropped)
         # token of the load of the current setting's body model (0: none running)
-        self._current_load = self._start_body_load(self.config.body_model_path)
+        self._current_load = self._start_body_load(self.config.body_model_path, held=defer_body_load)
 
     # ------------------------------------------------------------------ lifecycle
     def shutdown(self) -> None:
@@ -303,6 +307,7 @@ class Controller(OpeningMixin, BodyLoadingMixin, PeopleFitsMixin, EditingMixin, 
         if switch is not None and switch.persist:  # confirmed in the settings, still loading: the next start loads it
             self.settings.set_model_config(self._to_save(switch.config))
         self._current_load = 0  # a body model still loading is dropped when it arrives
+        self._held_load = None  # (a window closed before it painted: its body model is not loaded any more)
         loaders, self._loaders = self._loaders, []
         for t in loaders:  # a load cannot be interrupted; it is a second or two at most
             t.join(60)

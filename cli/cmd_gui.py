@@ -206,12 +206,13 @@ def run(args: argparse.Namespace) -> int:
         cfg = replace(cfg, body_model_path=os.path.abspath(os.path.expanduser(args.body_model)))  # (--body-model=~/x)
     if args.device:
         cfg = replace(cfg, device=args.device)
-    controller = Controller(settings, config=cfg)
+    # (the body model's loader imports torch: started with the detector's build, once the window has painted)
+    controller = Controller(settings, config=cfg, defer_body_load=True)
     window = MainWindow(controller)
     _install_excepthook(window)
     _quit_on_signals(window)
     window.show()
-    detector = DetectorAfterFirstPaint(window)
+    detector = DetectorAfterFirstPaint(window, also=(controller.start_body_load,))
     QTimer.singleShot(0, lambda: window.start(args.images))
     code = app.exec()
     window.shutdown()
@@ -241,14 +242,19 @@ class DetectorAfterFirstPaint:
     the thread's work (which holds the interpreter lock in stretches: preparing the TFLite models about 0.1 s)
     does not slow the window's first appearance. A photo opened before the detector is ready is not held up
     by it on the GUI thread: its Predictor, built in the model worker's thread, asks for the same shared detector
-    and waits there (shared_detector's lock) for this build, or builds it itself if this has not begun."""
+    and waits there (shared_detector's lock) for this build, or builds it itself if this has not begun.
+
+    also: the start-up's other work held back for the first paint, called on the GUI thread just before the build
+    starts (the body model's loader: Controller.start_body_load, whose torch import, 1.3-1.5 s, took the interpreter
+    lock from the window while it was built and painted)."""
 
     FALLBACK_MS = 1000
 
-    def __init__(self, window):
+    def __init__(self, window, also=()):
         from PySide6.QtCore import QEvent, QObject, QTimer
 
         self.thread: threading.Thread | None = None
+        self._also = tuple(also)
         starter = self
 
         class FirstPaint(QObject):
@@ -263,8 +269,10 @@ class DetectorAfterFirstPaint:
         QTimer.singleShot(self.FALLBACK_MS, self._filter, self.start)
 
     def start(self) -> None:
-        """Start the build, once (later calls do nothing)."""
+        """Start the build, and call `also`, once (later calls do nothing)."""
         if self.thread is None:
+            for start in self._also:
+                start()
             self.thread = threading.Thread(target=self._build, name="nbf-detector", daemon=True)
             self.thread.start()
 

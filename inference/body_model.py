@@ -27,12 +27,6 @@ REQUIRED_KEYS = ("v_template", "shapedirs", "J_regressor", "weights", "kintree_t
 # the arrays a model file is read for (an .npz's other members are never read: each one is memory the file chose)
 READ_KEYS = (*REQUIRED_KEYS, "posedirs", "extra_vertex_ids", "extra_vertex_names")
 SMPL_PARENTS = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21)
-JOINT_NAMES = (
-    "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
-    "left_ankle", "right_ankle", "spine3", "left_foot", "right_foot", "neck",
-    "left_collar", "right_collar", "head", "left_shoulder", "right_shoulder",
-    "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hand", "right_hand",
-)
 EXTRA_NAMES = ("nose", "reye", "leye", "rear", "lear", "LBigToe", "LSmallToe", "LHeel",
                "RBigToe", "RSmallToe", "RHeel", "lthumb", "lindex", "lmiddle", "lring", "lpinky",
                "rthumb", "rindex", "rmiddle", "rring", "rpinky")

@@ -1,6 +1,6 @@
 """BVH (Biovision hierarchy) of fitted poses: SMPL's 24 joints, rest offsets of this body's shape.
 
-HIERARCHY: ROOT pelvis and 23 JOINTs in SMPL's tree (`body_model.JOINT_NAMES`), each OFFSET the joint's rest
+HIERARCHY: ROOT pelvis and 23 JOINTs in SMPL's tree (`joints.JOINT_NAMES`), each OFFSET the joint's rest
 position relative to its parent for the body's betas; the leaves (feet, head, hands) end in an End Site
 that continues their bone by half its length. The root has 6 channels (Xposition Yposition Zposition
 Zrotation Yrotation Xrotation), every other joint 3 (Zrotation Yrotation Xrotation): a joint's rotation
@@ -75,7 +75,7 @@ def bvh_text(names, parents, rest_joints: np.ndarray, poses: np.ndarray, root_po
 
 def bvh_bytes(body_model, params_list, frame: str = "body", frame_time: float = 1.0 / 30.0) -> bytes:
     """BVH of one or more BodyParams (one frame each; the rest offsets from the first one's betas)."""
-    from .body_model import JOINT_NAMES
+    from .joints import JOINT_NAMES
 
     check_frame(frame)
     params_list = list(params_list)

@@ -4,7 +4,7 @@ Written with numpy and struct (trimesh writes no skins). One scene with two root
 "body" (no transform, skin 0) and the skeleton, rooted at "pelvis". Each joint node carries its rest
 offset from its parent as translation and the fitted pose as rotation (a unit quaternion, x y z w), so a
 viewer shows the fitted body, and rotating a joint node re-poses the mesh. The skin lists the 24 joints
-in SMPL order (`body_model.JOINT_NAMES`) with their inverse bind matrices (the bind pose: every joint
+in SMPL order (`joints.JOINT_NAMES`) with their inverse bind matrices (the bind pose: every joint
 unrotated at its rest position, pelvis at the origin). Vertices: POSITION and NORMAL of the bind mesh
 (`inference.rig`), JOINTS_0 / WEIGHTS_0 (4 strongest joints, weights renormalised), optionally COLOR_0
 (part colours, linear RGB). Metres, y up, the body facing +z (glTF's own conventions).

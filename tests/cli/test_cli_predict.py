@@ -662,7 +662,9 @@ def test_a_person_boxed_into_an_all_people_folder_joins_its_scene(tmp_path, caps
 
     cam = load_image(RESOURCES / "photos" / "camera.png")
     face = cam.copy()
-    face[80:210, 185:275] = face[80:210, 185:275].mean((0, 1)).astype(np.uint8)
+    # (his head and shoulders painted over: with the face alone, the search found him on some CPUs, and a tripod
+    # leg as a small false person on others)
+    face[0:260, 130:330] = face[0:260, 130:330].mean((0, 1)).astype(np.uint8)
     two = load_image(RESOURCES / "photos" / "two_people.jpg")
     photo, out = tmp_path / "trio.png", tmp_path / "out"
     cv2.imwrite(str(photo), np.concatenate([face, two], 1)[..., ::-1])

@@ -11,7 +11,8 @@ import pytest
 import scipy.sparse
 import torch
 
-from inference.body_model import EMBEDDED_MODEL, JOINT_NAMES, BodyModel, BodyModelError
+from inference.body_model import EMBEDDED_MODEL, BodyModel, BodyModelError
+from inference.joints import JOINT_NAMES
 from inference.types import BodyParams
 
 J = {name: i for i, name in enumerate(JOINT_NAMES)}

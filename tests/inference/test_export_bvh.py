@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from inference import export as ex
-from inference.body_model import JOINT_NAMES, SMPL_PARENTS, BodyModel
+from inference.body_model import SMPL_PARENTS, BodyModel
 from inference.export_bvh import bvh_bytes
 from inference.geometry import axis_angle_to_matrix
+from inference.joints import JOINT_NAMES
 from inference.poses import preset_pose
 from inference.types import BodyParams
 

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from inference import export as ex
-from inference.body_model import JOINT_NAMES, SMPL_PARENTS, BodyModel
+from inference.body_model import SMPL_PARENTS, BodyModel
 from inference.export_gltf import skinned_glb_bytes
+from inference.joints import JOINT_NAMES
 from inference.parts import PALETTE, vertex_part_labels
 from inference.poses import preset_pose
 from inference.types import BodyParams

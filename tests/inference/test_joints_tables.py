@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference.body_model import JOINT_NAMES
-from inference.joints import HEAD_JOINT, LSP_FROM_SMPL, LSP_NAMES, MIRROR_JOINTS
+from inference.joints import HEAD_JOINT, JOINT_NAMES, LSP_FROM_SMPL, LSP_NAMES, MIRROR_JOINTS
 
 LSP_AS_SMPL = ("right_ankle", "right_knee", "right_hip", "left_hip", "left_knee", "left_ankle", "right_wrist",
                "right_elbow", "right_shoulder", "left_shoulder", "left_elbow", "left_wrist", "neck")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference.body_model import JOINT_NAMES, BodyModel
+from inference.body_model import BodyModel
+from inference.joints import JOINT_NAMES
 from inference.parts import MIRROR_LABELS, PART_NAMES, vertex_part_labels
 from inference.types import BodyParams
 

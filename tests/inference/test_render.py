@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.body_model import JOINT_NAMES, BodyModel
+from inference.body_model import BodyModel
 from inference.camera import CROP_SIZE, FOCAL, focal_for_size
 from inference.geometry import project_points
+from inference.joints import JOINT_NAMES
 from inference.parts import PALETTE, PART_NAMES
 from inference.poses import preset_pose
 from inference.render.cameras import OrbitCamera, PinholeCamera, orbit_pose

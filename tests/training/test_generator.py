@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference.body_model import JOINT_NAMES, BodyModel
+from inference.body_model import BodyModel
 from inference.camera import focal_for_size
 from inference.geometry import project_points
-from inference.joints import LSP_FROM_SMPL
+from inference.joints import JOINT_NAMES, LSP_FROM_SMPL
 from inference.parts import PART_NAMES
 from training.synth.generator import Sample, SampleRenderer
 

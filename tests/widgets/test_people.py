@@ -156,7 +156,8 @@ def test_a_boxed_person_stays_with_the_photo_and_a_fitted_one_keeps_their_edits(
 
     cam = load_image(RESOURCES / "photos" / "camera.png")
     face = cam.copy()
-    face[80:210, 185:275] = face[80:210, 185:275].mean((0, 1)).astype(np.uint8)
+    # (his head and shoulders painted over: with the face alone, the search found him on some CPUs)
+    face[0:260, 130:330] = face[0:260, 130:330].mean((0, 1)).astype(np.uint8)
     path = tmp_path / "pair.png"
     cv2.imwrite(str(path), np.concatenate([cam, face], 1)[..., ::-1])
     s, c = window.session, window.controller

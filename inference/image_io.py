@@ -173,9 +173,15 @@ def _bomb_pixels(text: str) -> int | None:
     return int(m[1]) if m else None
 
 
-def _check_pixels(w: int, h: int, name: str) -> None:
+def _check_limit(w: int, h: int, name: str) -> None:
+    """ImageLoadError for an image of w x h over MAX_PIXELS (read from its header, before decoding)."""
     if w * h > MAX_PIXELS:
         raise ImageLoadError(_too_large(name, w * h, (w, h)))
+
+
+def _check_pixels(w: int, h: int, name: str) -> None:
+    """`_check_limit`, and an image too small to find a person in refused too."""
+    _check_limit(w, h, name)
     if w < 8 or h < 8:
         raise ImageLoadError(f"{name} is only {w} x {h} pixels; too small to find a person in")
 
@@ -466,9 +472,9 @@ def thumbnail_rgb(path: str | Path, side: int) -> np.ndarray:
     quiet_pillow()
     try:
         with Image.open(io.BytesIO(buf.tobytes())) as im:
-            w, h = im.size  # (from the header: a thumbnail decodes the whole image, which the app would refuse)
-            if w * h > MAX_PIXELS:
-                raise ImageLoadError(_too_large(name, w * h, (w, h)))
+            # (from the header: a thumbnail decodes the whole image, which the app would refuse; a small image
+            # still gets one)
+            _check_limit(*im.size, name)
             im.draft("RGB", (side * 2, side * 2))
             im = ImageOps.exif_transpose(im)
             if im.mode.startswith("I;16"):  # (either byte order) read as OpenCV reads a 16-bit file

@@ -5,7 +5,6 @@ The defaults are the config classes' (training/config.py), read here so that the
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from cli.out_arg import drop_if_empty, make_out_folder, out_path
 from inference.file_writes import write_error_reason
+from inference.json_files import parse_json
 from training.config import (  # what --pretrained takes, named where it is (not from the current folder)
     CONVERTED_LITE0,
     SHIPPED_LITE0,
@@ -48,11 +48,12 @@ def _loss_weights(text: str):
     from training.config import LossWeights
 
     try:
-        given = json.loads(text)
+        given = parse_json(text)
         weights = LossWeights(**given)
     except (ValueError, TypeError) as e:
+        shown = text if len(text) <= 80 else f"{text[:77]}..."  # (a pasted file would fill the screen)
         raise argparse.ArgumentTypeError(f"not a JSON object of loss weights {[f.name for f in fields(LossWeights)]}: "
-                                         f"{text!r} ({e})") from None
+                                         f"{shown!r} ({e})") from None
     for name, v in given.items():  # (a string would reach the loss as a tensor index; a negative weight rewards error)
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
             raise argparse.ArgumentTypeError(f"the weight of {name} is a number, 0 (the term off) or more, "

@@ -56,6 +56,7 @@ from . import array_files, safe_pickle
 from .camera import CROP_SIZE, FOCAL, GL_FROM_CV
 from .errors import ExportFormatError, ParamsFileError
 from .file_writes import atomic_write
+from .json_files import parse_json, read_json
 from .photo_camera import PhotoCamera
 from .read_problems import read_problem
 from .types import NUM_BETAS, BodyParams
@@ -223,11 +224,11 @@ def stated_frame(path: str | Path) -> str | None:
                 _, n = glb_json_length(head)
                 if n > 64 * 1024 * 1024:  # (an NBF file's JSON is a few kB; a damaged length is not read)
                     return None
-                extras = (json.loads(fh.read(n)).get("asset") or {}).get("extras") or {}
+                extras = (parse_json(fh.read(n)).get("asset") or {}).get("extras") or {}
                 frame = extras.get("frame") if isinstance(extras, dict) else None
                 return frame if frame in FRAMES else None
-    except (OSError, ValueError, AttributeError, RecursionError):  # (AttributeError: a JSON chunk that is not an
-        return None  # object; RecursionError: one nested too deeply to be read)
+    except (OSError, ValueError, AttributeError):  # (AttributeError: a JSON chunk that is not an object)
+        return None
     prefix = {".obj": b"# ", ".ply": b"comment "}.get(suffix)
     if prefix is None:
         return None
@@ -444,7 +445,7 @@ def _array(value, what: str, path: Path, sizes: tuple[int, ...] | None) -> np.nd
 
 
 def _read_json(path: Path) -> dict:
-    doc = json.loads(path.read_text(encoding="utf-8-sig"))  # (-sig: a byte-order mark, as Notepad saves, is read)
+    doc = read_json(path)
     if not isinstance(doc, dict):
         raise ParamsFileError(f"{path}: expected a JSON object with pose, betas, transl")
     return doc

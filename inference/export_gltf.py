@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .json_files import parse_json
 from .rig import FRAME_TEXT, Rig, build_rig
 
 GLB_MAGIC, JSON_CHUNK, BIN_CHUNK = b"glTF", b"JSON", b"BIN\x00"
@@ -180,7 +181,7 @@ def glb_unpack(data: bytes) -> tuple[dict, bytes]:
     total, n = glb_json_length(data[:20])
     if total > len(data):
         raise ValueError("not a glTF 2.0 binary file")
-    doc = json.loads(data[20:20 + n])
+    doc = parse_json(data[20:20 + n])
     blob = b""
     if 20 + n + 8 <= total:
         m, kind = struct.unpack_from("<I4s", data, 20 + n)

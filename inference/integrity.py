@@ -17,6 +17,7 @@ import json
 import os
 from pathlib import Path
 
+from .json_files import read_json
 from .paths import REINSTALL, in_checkout
 
 MANIFEST = "models.json"
@@ -42,8 +43,8 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     if not path.is_file():
         return {}
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:  # (RecursionError: JSON nested beyond the reader's depth)
+        doc = read_json(path)
+    except (OSError, ValueError) as exc:
         from .read_problems import read_problem
 
         raise ModelFileError(f"cannot read {path}: {read_problem(path, exc)}") from None

@@ -10,6 +10,7 @@ import zlib
 from pathlib import Path
 
 from . import array_files
+from .json_files import NestedTooDeeply
 
 # what reading an .npz raises for a file that is not a whole archive of plain arrays (the shards of training/cache.py,
 # the crowd frames of training/synth/crowd.py): `read_problem` says what each means
@@ -45,7 +46,7 @@ def read_problem(path: str | Path, exc: BaseException) -> str:
         return f"not {kind}, or a damaged one (line {exc.lineno}, column {exc.colno}: {exc.msg.lower()})"
     if isinstance(exc, UnicodeDecodeError):
         return f"not {kind}: it is not text (byte {exc.object[exc.start:exc.start + 1].hex()} at {exc.start})"
-    if isinstance(exc, RecursionError):
+    if isinstance(exc, (RecursionError, NestedTooDeeply)):  # (RecursionError: a pickle's containers)
         return "nested too deeply to be read"
     if isinstance(exc, ValueError) and "allow_pickle" in said:  # numpy's words for an object array
         return "it holds pickled objects, not plain arrays"

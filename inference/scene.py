@@ -168,10 +168,11 @@ def export_scene(path: str | Path, scene: PhotoScene, overwrite: bool = False) -
 def load_scene(path: str | Path) -> PhotoScene:
     """A scene GLB this module wrote (export_scene) read back; ValueError for another GLB."""
     from .export_gltf import glb_unpack
+    from .json_files import NestedTooDeeply
 
     try:
         doc, blob = glb_unpack(Path(path).read_bytes())
-    except RecursionError as exc:
+    except NestedTooDeeply as exc:
         raise ValueError(_nested_too_deeply(path, exc)) from None
     try:
         w, h = (int(x) for x in doc["asset"]["extras"]["image_size"])
@@ -193,7 +194,7 @@ def load_scene(path: str | Path) -> PhotoScene:
     return PhotoScene(h / (2.0 * math.tan(yfov / 2.0)), w, h, tuple(names), tuple(verts), faces)
 
 
-def _nested_too_deeply(path: str | Path, exc: RecursionError) -> str:
+def _nested_too_deeply(path: str | Path, exc: ValueError) -> str:
     """The message of a scene GLB whose JSON chunk is nested beyond the JSON reader's depth (`read_problem`'s words):
     a ValueError's, which the scene readers' callers take as a file that is not one of our scenes."""
     from .read_problems import read_problem
@@ -204,9 +205,8 @@ def _nested_too_deeply(path: str | Path, exc: RecursionError) -> str:
 def scene_people(path: str | Path) -> tuple[str, ...]:
     """The names of the people in a scene GLB this module wrote ('person 1', ...), read from its JSON chunk alone
     (the meshes are not read: a folder's scenes are checked on every run); ValueError for another file."""
-    import json
-
     from .export_gltf import glb_json_length
+    from .json_files import NestedTooDeeply, parse_json
 
     with open(path, "rb") as fh:
         try:
@@ -214,9 +214,9 @@ def scene_people(path: str | Path) -> tuple[str, ...]:
         except ValueError as exc:
             raise ValueError(f"{Path(path).name}: {exc}") from None
         try:
-            doc = json.loads(fh.read(n))
+            doc = parse_json(fh.read(n))
             return tuple(str(node["name"]) for node in doc["nodes"] if "mesh" in node)
-        except RecursionError as exc:
+        except NestedTooDeeply as exc:
             raise ValueError(_nested_too_deeply(path, exc)) from None
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{Path(path).name} is not a scene of people written by NBF Studio ({exc!r})") from None

@@ -6,9 +6,9 @@ weights file that differs from its folder's manifest. Torch-free: `main.py predi
 with it before any model loads, and the Predictor says the same words when it is given such a folder."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from .json_files import read_json
 from .paths import REINSTALL, RESOURCES, in_checkout, resolved
 
 SHIPPED = RESOURCES / "weights"
@@ -50,8 +50,8 @@ def training_run_problem(folder: Path, flag: str = "--weights", checkout: bool |
     if not run:
         return None
     try:  # the run's network (training/config.py's "kind"), to put its best.pt in the right place of the command
-        kind = json.loads((folder / "config.json").read_text()).get("kind")
-    except (OSError, ValueError, AttributeError, RecursionError):  # (a config.json nested too deeply to be read)
+        kind = read_json(folder / "config.json").get("kind")
+    except (OSError, ValueError, AttributeError):  # (AttributeError: a config.json that is not an object)
         kind = None
     best = folder / "best.pt"
     net, seg, fit = {"seg": ("segmentation ", best, "FIT_RUN/best.pt"),

@@ -8,7 +8,6 @@ keypoint in units of the torso length.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 import torch
 
 from inference.joints import HEAD_JOINT, LSP_FROM_SMPL
+from inference.json_files import read_json
 from inference.keypoint_maps import MIRROR_KEYPOINTS
 
 # SMPL joint ids of the 14 keypoints: LSP's 13 (neck = SMPL neck) and the head joint.
@@ -48,7 +48,7 @@ class DetectorError:
 
     @classmethod
     def load(cls, path: Path | None = None) -> DetectorError:
-        d = json.loads(Path(path or ERROR_FILE).read_text())
+        d = read_json(path or ERROR_FILE)
         k = d["keypoints"]
         arr = lambda key: np.array([x[key] for x in k], np.float32)  # noqa: E731
         return cls(float(d["person_missed"]), float(d.get("person_swapped", 0.0)), arr("missing"), arr("swap"),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import torch
 
 from inference.array_files import OWN_FILES, read_npz
 from inference.camera import CROP_SIZE
+from inference.json_files import read_json
 from inference.keypoint_maps import MIRROR_LIMBS, limb_maps
 from inference.metrics import IoUAccumulator
 from inference.nets import SegNet
@@ -100,7 +100,7 @@ def build(seg: Path, data: Path, out: Path, threads: int = 0) -> PredictedParts:
         raise ValueError(why)
     net = load_seg(seg, torch.device("cpu"))
     stored = seg.parent / "config.json"  # the run's split of the cache into training and validation samples
-    cfg = config_from_dict(json.loads(stored.read_text())) if stored.exists() else None
+    cfg = config_from_dict(read_json(stored)) if stored.exists() else None
     val_fraction = cfg.val_fraction if cfg else default(RunConfig, "val_fraction")
     split_seed = cfg.seed if cfg else default(RunConfig, "seed")
     out.mkdir(parents=True, exist_ok=True)

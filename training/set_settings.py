@@ -13,6 +13,8 @@ import json
 import re
 from pathlib import Path
 
+from inference.json_files import read_json
+
 # The most items (cases, frames, samples) one set may be asked for: far above any set the project makes (24,000 cache
 # samples, 500 test cases), and low enough that listing which are still to make takes seconds, not hours (--n 1e10
 # stat'ed one file per index, with no output, while a list of 1e10 numbers filled the memory).
@@ -62,8 +64,8 @@ def refusal(folder: Path, record: str, settings: dict, n: int, what: str = "case
     if path.is_file() and not (counted and held == 0):
         problem = ""
         try:
-            old = json.loads(path.read_text())
-        except (OSError, ValueError, RecursionError) as exc:  # (RecursionError: nested too deeply to be read)
+            old = read_json(path)
+        except (OSError, ValueError) as exc:
             from inference.read_problems import read_problem
 
             old, problem = None, f" ({read_problem(path, exc)})"

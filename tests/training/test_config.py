@@ -63,3 +63,14 @@ def test_configs_stored_with_an_extra_dict_still_read():
     cfg = config_from_dict(fit)
     assert isinstance(cfg, FitConfig) and cfg.n_parts == 6 and cfg.res == 32 and cfg.share_3d == 0.25
     assert cfg.loss_weights == LossWeights(j2d=0)
+
+
+def test_loss_weights_nested_too_deeply_are_an_argument_error(capsys):
+    """JSON nested beyond the decoder's depth is refused as any other bad --loss-weights (it was a RecursionError's
+    traceback), and the message shows the start of the text, not all of it."""
+    with pytest.raises(SystemExit) as exc:
+        _args("train-fit", "--loss-weights", "[" * 20000 + "]" * 20000)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--loss-weights: not a JSON object of loss weights" in err and "nested too deeply to be read" in err
+    assert "[" * 77 + "..." in err and len(err) < 2000

@@ -45,3 +45,13 @@ def smaller_box_share(a, b) -> np.ndarray:
     1 when one box holds the other, however large the outer one; 0 when either is empty."""
     smaller = np.minimum(box_area(a)[:, None], box_area(b)[None, :])
     return box_intersection(a, b) / np.maximum(smaller, 1e-9)
+
+
+def in_photo(xy, shape: tuple[int, ...]) -> np.ndarray:
+    """(N,) bool: which points xy (N, 2) (photo pixels) lie inside a photo of `shape` (H, W, ...). Pixel i covers
+    [i, i + 1), so 0 <= x < W and 0 <= y < H: the rule by which inference.metrics.keypoint_part_agreement counts a
+    keypoint on a part map in the photo's frame, and by which a detected joint outside the photo is not a joint to
+    fit or to score. NaN is outside."""
+    p = np.asarray(xy, np.float64).reshape(-1, 2)
+    h, w = shape[:2]
+    return (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .boxes import smaller_box_share
+from .boxes import in_photo, smaller_box_share
 from .camera import GL_FROM_CV
 from .colors import VERDICT_COLORS
 from .detect.person import FEET, HIPS, KNEES, NOSE, SHOULDERS, WRISTS, torso_length
@@ -134,15 +134,6 @@ class FitQuality:
             a=BOUNDS["agreement"][1], p=BOUNDS["pck"][1], i=BOUNDS["mask_iou"][1], n=MIN_SEEN_JOINTS,
             a0=BOUNDS["agreement"][0], p0=BOUNDS["pck"][0], i0=BOUNDS["mask_iou"][0])
         return f"{head}<table>{table}</table>{warn}{bounds}"
-
-
-def in_photo(xy: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """(N,) bool: which points xy (N, 2) (photo pixels) lie inside a photo of `shape` (H, W, ...). Pixel i covers
-    [i, i + 1), so 0 <= x < W and 0 <= y < H: the rule by which inference.metrics.keypoint_part_agreement counts a
-    keypoint on a part map in the photo's frame. NaN is outside."""
-    p = np.asarray(xy, np.float64).reshape(-1, 2)
-    h, w = shape[:2]
-    return (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
 
 
 def photo_keypoints(keypoints: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

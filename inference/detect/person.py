@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import joints
+from ..boxes import in_photo
 from ..types import Silhouette
 
 MIN_BOX_PX = 8  # a box drawn around a person (`Predictor.predict_box`, the app's Shift+drag): photo px on each side
@@ -83,7 +84,8 @@ class Person:
 
     def lsp13(self, image_shape: tuple[int, ...] | None = None) -> np.ndarray:
         """(13, 3) float32 LSP-order joints x, y, confidence in image pixels; neck = mid-shoulders with the
-        smaller of the two shoulder confidences.  With image_shape, joints outside the image get confidence 0."""
+        smaller of the two shoulder confidences.  With image_shape (H, W, ...), joints outside the image
+        (`boxes.in_photo`: 0 <= x < W, 0 <= y < H) get confidence 0."""
         kp = np.asarray(self.keypoints, np.float32)
         out = np.zeros((13, 3), np.float32)
         out[:12] = kp[list(LSP_FROM_BLAZEPOSE)]
@@ -91,7 +93,5 @@ class Person:
         out[12, :2] = (kp[ls, :2] + kp[rs, :2]) / 2
         out[12, 2] = min(kp[ls, 2], kp[rs, 2])
         if image_shape is not None:
-            h, w = image_shape[:2]
-            outside = (out[:, 0] < 0) | (out[:, 1] < 0) | (out[:, 0] > w) | (out[:, 1] > h)
-            out[outside, 2] = 0.0
+            out[~in_photo(out[:, :2], image_shape), 2] = 0.0
         return out

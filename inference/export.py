@@ -571,18 +571,31 @@ def load_params_file(path: str | Path, body_model=None) -> ParamsRecord:
     focal = _scalar(doc, "focal", path)
     photo = None
     if "photo_focal" in doc and transl is not None:
-        wh = (_scalar(doc, "photo_width", path), _scalar(doc, "photo_height", path))
-        if None in wh:
-            raise ParamsFileError(f"{path}: photo_focal without photo_width and photo_height")
-        if doc.get("photo_transl") is None:  # said as missing, not as "not numeric"
-            raise ParamsFileError(f"{path}: photo_focal without photo_transl (the body's place in the photo camera)")
-        photo = PhotoCamera(_scalar(doc, "photo_focal", path), int(wh[0]), int(wh[1]),
-                            _array(doc.get("photo_transl"), "photo_transl", path, (3,)), transl.copy(),
-                            focal, None if size is None else int(size),
-                            _points(doc, "joints2d", path, 24), _points(doc, "lsp2d", path, 14),
-                            _box(doc, "photo_crop_box", path))
+        photo = _photo_from_nbf(doc, transl, focal, size, path)
     return ParamsRecord(params, transl is not None, focal, None if size is None else int(size), name, photo,
                         notes=notes)
+
+
+def _photo_from_nbf(doc: dict, crop_transl: np.ndarray, crop_focal: float | None, crop_size: float | None,
+                    path: Path) -> PhotoCamera:
+    """The photo camera of an .npz / .json file that has a photo_focal key; crop_transl (3,) the body's translation
+    in the crop camera. Every field the writers and the app's placement read must be there and not null:
+    ParamsFileError naming the missing field otherwise. The principal point is the photo's centre, from its size,
+    whatever the file says."""
+    pf = _scalar(doc, "photo_focal", path)
+    if pf is None:
+        raise ParamsFileError(f"{path}: photo_focal is empty: the photo camera needs its focal length (pixels)")
+    wh = (_scalar(doc, "photo_width", path), _scalar(doc, "photo_height", path))
+    if None in wh:
+        raise ParamsFileError(f"{path}: photo_focal without photo_width and photo_height")
+    if doc.get("photo_transl") is None:  # said as missing, not as "not numeric"
+        raise ParamsFileError(f"{path}: photo_focal without photo_transl (the body's place in the photo camera)")
+    if crop_focal is None:  # (the crop camera the photo camera was made from: the app places the body with it)
+        raise ParamsFileError(f"{path}: photo_focal without focal (the crop camera's focal length, pixels)")
+    return PhotoCamera(pf, int(wh[0]), int(wh[1]), _array(doc["photo_transl"], "photo_transl", path, (3,)),
+                       crop_transl.copy(), crop_focal, None if crop_size is None else int(crop_size),
+                       _points(doc, "joints2d", path, 24), _points(doc, "lsp2d", path, 14),
+                       _box(doc, "photo_crop_box", path))
 
 
 def _box(doc: dict, key: str, path: Path) -> np.ndarray | None:
@@ -601,14 +614,20 @@ def _points(doc: dict, key: str, path: Path, n: int) -> np.ndarray | None:
 
 def _photo_from_pkl(doc: dict, pose: np.ndarray, betas: np.ndarray, crop_params: BodyParams, path: Path,
                     body_model) -> PhotoCamera | None:
-    """The photo camera of one of our `_body.pkl` files (f, rt, t beside crop_f, crop_t)."""
+    """The photo camera of one of our `_body.pkl` files (f, rt, t beside crop_f, crop_t), None without image_size.
+    With image_size, f, t and crop_f must be there and not null (the writers read each): ParamsFileError naming
+    them otherwise."""
     if "image_size" not in doc:
         return None
+    f, crop_f = _scalar(doc, "f", path), _scalar(doc, "crop_f", path)
+    if f is None or crop_f is None or doc.get("t") is None:  # (no t: the photo camera at the body's origin)
+        missing = [k for k, v in (("f", f), ("t", doc.get("t")), ("crop_f", crop_f)) if v is None]
+        raise ParamsFileError(f"{path}: image_size (the photo camera) without {' and '.join(missing)}")
     photo_params, _ = _from_body_pkl(doc, pose, betas, path, body_model)
     w, h = _array(doc["image_size"], "image_size", path, (2,))
-    return PhotoCamera(_scalar(doc, "f", path), int(w), int(h), np.asarray(photo_params.transl, np.float64),
-                       np.asarray(crop_params.transl, np.float64), _scalar(doc, "crop_f", path),
-                       None if "crop_size" not in doc else int(_scalar(doc, "crop_size", path)),
+    size = _scalar(doc, "crop_size", path)
+    return PhotoCamera(f, int(w), int(h), np.asarray(photo_params.transl, np.float64),
+                       np.asarray(crop_params.transl, np.float64), crop_f, None if size is None else int(size),
                        _points(doc, "joints2d", path, 24), _points(doc, "lsp2d", path, 14), _box(doc, "crop_box", path))
 
 

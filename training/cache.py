@@ -152,7 +152,11 @@ def _decode_all(blob: np.ndarray, offsets: np.ndarray, colour: bool) -> np.ndarr
 
 
 def pack_cache(src: Path | str, out_dir: Path, n: int, quality: int = 80, shard: int = 1000) -> None:
-    """The first n samples of a cache -> packed shards (images WebP at `quality`, labels PNG, joints2d)."""
+    """The first n samples of a cache -> packed shards (images WebP at `quality`, labels PNG, joints2d).
+    ValueError (`pack_problem`, one line) for a labels-only cache."""
+    why = pack_problem(Path(src))
+    if why:
+        raise ValueError(why)
     data = load_cache(src, n, keys=PACKED_KEYS)
     out_dir.mkdir(parents=True, exist_ok=True)
     for k, start in enumerate(range(0, len(data), shard)):
@@ -161,6 +165,23 @@ def pack_cache(src: Path | str, out_dir: Path, n: int, quality: int = 80, shard:
         lab, lab_off = _encode_all(data.labels[sl], ".png", [cv2.IMWRITE_PNG_COMPRESSION, 9])
         np.savez(out_dir / f"pack_{k:05d}.npz", images_webp=img, images_offsets=img_off, labels_png=lab,
                  labels_offsets=lab_off, joints2d=data.joints2d[sl].astype(np.float32))
+
+
+def pack_problem(src: Path) -> str:
+    """Why the cache folder `src` (one with shards: `data_problem`) cannot be packed ('' when it can): a packed
+    shard holds images, and a cache made with --labels-only has none. Read from the first shard's archive
+    directory only (a mix of both kinds is refused by `load_cache`, and so is a folder without shards)."""
+    files = shard_files(src)
+    if not files:
+        return ""
+    try:
+        held = shard_arrays(files[0])
+    except OSError as exc:  # a cut-short shard: `unreadable_shard`'s one line
+        return str(exc)
+    if "images" in held:
+        return ""
+    return (f"--pack {src} holds labels only (a cache made with --labels-only): packing needs the images; make a "
+            f"cache with images first: python -m training.cache --out DIR --n N (without --labels-only)")
 
 
 def _shard_arrays(keys: tuple[str, ...] | None) -> set[str] | None:
@@ -345,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if a.pack is not None:
             why = data_problem(a.pack, "a cache of `python -m training.cache`").replace("--data", "--pack", 1)
+            why = why or pack_problem(a.pack)
             if why:
                 print(f"error: {why}", file=sys.stderr)
                 return 2

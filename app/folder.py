@@ -120,6 +120,7 @@ class FolderSession(QObject):
         self._thumb_gen = Generation()
         self._thumb_job = 0
         self._replaced_job = 0  # a batch stopped because other images were opened: its summary still said
+        self._replaced_out: Path | None = None  # ... naming that batch's folder
         self.thumbs = ThumbnailWorker(self._thumb_gen)
         self.batch = BatchWorker(factory or default_predictor_factory, config, self._runs.generation, in_flight)
         self._threads = [WorkerThread(self.thumbs, "nbf-thumbnails"), WorkerThread(self.batch, "nbf-batch")]
@@ -157,6 +158,7 @@ class FolderSession(QObject):
         if [_key(p) for p in paths] == [_key(p) for p in self.model.paths]:
             return
         self._replaced_job = self._runs.job if self.running else 0
+        self._replaced_out = self.out  # (a Run all started before its summary arrives sets self.out anew)
         self.cancel()
         self._runs.forget()  # the old batch's last answers are not rows of the new list
         self.model.set_paths(paths)
@@ -252,7 +254,7 @@ class FolderSession(QObject):
             self.finished.emit(summary.text(self.out))
         elif job and job == self._replaced_job:  # (not a row of the list shown now: only its summary)
             self._replaced_job = 0
-            self.finished.emit(f"{summary.text(self.out)} (stopped: other images were opened)")
+            self.finished.emit(f"{summary.text(self._replaced_out)} (stopped: other images were opened)")
 
     @Slot(int, str)
     def _on_failed(self, job: int, message: str) -> None:

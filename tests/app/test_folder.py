@@ -461,3 +461,27 @@ def test_a_run_all_that_finishes_takes_down_the_last_one_s_error(qtbot, session,
     session._runs.failure.fail("Run all: /x: the file system is read-only")  # as _on_failed says it
     _run_all(qtbot, session, images[:1], tmp_path / "out")
     assert resolved == ["Run all: /x: the file system is read-only"]
+
+
+def test_a_stopped_runs_summary_names_its_own_folder(qtbot, real_predictor, model_config, images, tmp_path):
+    """Other images opened and Run all started again, to another folder, before the stopped run's summary arrived:
+    that summary named the new run's folder (sweep183), as if the stopped run had written there."""
+    slow = SlowPredictor(real_predictor, delay=0.5)
+    s = FolderSession(factory_for(slow, model_config), model_config)
+    try:
+        pics = [p for p in images if p.name.startswith("synthetic")] + [SAMPLES / "synthetic_03.png"]
+        s.set_images(pics)
+        first_done = []
+        s.model.dataChanged.connect(lambda *a: s.model.statuses[0].state == DONE and first_done.append(1))
+        s.run_all(tmp_path / "first")
+        qtbot.waitUntil(lambda: bool(first_done), timeout=60000)
+        said = []
+        s.finished.connect(said.append)
+        s.set_images(pics[:1])
+        s.run_all(tmp_path / "second")  # (before the event loop brings the stopped run's summary)
+        qtbot.waitUntil(lambda: len(said) == 2, timeout=60000)
+        stopped = [m for m in said if m.endswith("(stopped: other images were opened)")]
+        assert len(stopped) == 1 and str(tmp_path / "first") in stopped[0] and "second" not in stopped[0]
+    finally:
+        s.shutdown()
+

@@ -87,7 +87,7 @@ def parse_numbers(text: str, what: str, sizes: tuple[int, ...] | None = None) ->
     """'1,2,3' or '1 2 3' -> float64 array (N,); CliInputError unless the count is one of `sizes`.
 
     Commas and spaces both separate values (documented), so a decimal comma is read as two values ('1,5' is 1 and
-    5: the values read are shown, `said_numbers`). Text that separates values by commas in one place and by spaces
+    5: the values read are shown, `betas_read_as`). Text that separates values by commas in one place and by spaces
     alone in another ('1,5 0,3', decimal commas between spaces) is refused: no reading of it is safe."""
     body = text.strip()
     separators = _SEPARATOR.findall(body)

@@ -87,7 +87,7 @@ class FitQuality:
         return VERDICT_COLORS[self.verdict]
 
     def summary(self) -> str:
-        """One line: 'good fit · parts 91% · PCK 85% · mask 0.72'."""
+        """One line: 'good fit · parts 91% · PCK 85% · IoU 0.72'."""
         bits = [{"good": "good fit", "doubtful": "doubtful fit", "bad": "bad fit", "unknown": "fit not checked"}
                 [self.verdict]]
         if not math.isnan(self.agreement):

@@ -24,8 +24,9 @@ UNDETECTED_PERSON_CONFIDENCE = 0.68
 # model's first pass sees on a ROI that holds the whole image (`PersonDetector.frame_skeletons`), in that skeleton's
 # crop, painting UNDETECTED_PERSON_FRACTION of it: a person whose face the frame cuts off, whom the face detector
 # cannot find and whose part map read without keypoints is unsure. The centre squares of the 165 person-free photos
-# reach 0.70 at 384 px, 0.68 at 256, 0.67 at 160; the synthetic tuning people the search misses 0.56-0.93 (docs/
-# crowds.md, "A person whose face the frame cuts off"). The fit then reads the image alone, as for the rule above:
+# reach 0.70 at 384 px, 0.68 at 256, 0.67 at 160; the tuning case the rule was made for 0.85, and 0.84-0.89 on 12 of
+# its 13 resized, cropped, shifted, compressed and mirrored copies (docs/crowds.md, "A person whose face the frame
+# cuts off"). The fit then reads the image alone, as for the rule above:
 # on renders the search misses, a whole-frame skeleton's keypoints mislead the fit more than no keypoints do.
 FRAME_SKELETON_CONFIDENCE = 0.75
 # A doubtful person (detector score under the detector's WITNESS_SCORE) whom only the mirror test vouches for

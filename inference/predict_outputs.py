@@ -99,7 +99,7 @@ def is_complete(stem: Path, mesh_formats: list[str]) -> bool:
     Outputs are written all or nothing per output name, so a complete set is a finished output. With several
     people (`predict --all-people`) each person has its own name (NAME_pN), written in person order; whether
     every person's set is there (an interrupted image, an earlier run without --all-people, a file deleted)
-    `cli.cmd_predict.finished` checks with the rank logs' count of the image's people."""
+    `inference.predict_resume.finished` checks with the rank logs' count of the image's people."""
     return all(q.is_file() for q in output_paths(stem, mesh_formats, people=False))
 
 

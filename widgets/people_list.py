@@ -83,7 +83,7 @@ class PeopleList(QWidget):
         self.list.setMovement(QListView.Movement.Static)
         self.list.setIconSize(ICON)
         # 2 px between frames (the cell leaves out the style's empty 3 px beside each icon) and a line for the
-        # label: 6 of 9 thumbnails whole at the window's 1400 x 900 (5 with the 14 px between them before)
+        # label: 6 of 9 thumbnails whole in a 1400 x 900 window (the widget tests' size)
         self.list.setGridSize(QSize(ICON.width() + 2, ICON.height() + self.list.fontMetrics().height() + 4))
         self.list.setFixedHeight(self.list.gridSize().height() + self.list.horizontalScrollBar().sizeHint().height()
                                  + 2 * self.list.frameWidth())

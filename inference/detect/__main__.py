@@ -1,8 +1,8 @@
 """Detect people in photos and draw them: `python -m inference.detect PHOTO... [--out DIR] [--repeat N]`.
 
 Prints, per photo, the people found (box, score), the figures set aside as animals, and the detector's time (the
-fastest of --repeat runs after one warm-up); with --out writes DIR/<stem>.png with boxes, keypoints and silhouettes
-drawn (the figures set aside as grey boxes).
+fastest of --repeat runs after one warm-up, with the app's OpenMP setting: inference/openmp.py); with --out writes
+DIR/<stem>.png with boxes, keypoints and silhouettes drawn (the figures set aside as grey boxes).
 """
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..openmp import shorten_openmp_spin
+
+    # as `cli.main.main` does for the app, before the detector imports torch (libgomp reads it once, at load): the
+    # times printed are then the app's
+    shorten_openmp_spin()
     ap = argparse.ArgumentParser(prog="python -m inference.detect", description=__doc__.splitlines()[0])
     ap.add_argument("photos", nargs="+", type=Path)
     ap.add_argument("--out", type=Path, help="folder for the drawn pictures")

@@ -36,6 +36,7 @@ from .blazepose_model import (
     MIRROR,
     N_ANCHORS,
     MirrorPass,
+    RoiLandmarks,
     TfliteModel,
     decode_landmarks,
     default_threads,
@@ -163,6 +164,7 @@ class PersonDetector(PersonSearch):
         # the running detect() call's landmark results by id: (person, image, ROI, mirrored pass or None)
         self._looks: dict[int, tuple] | None = None
         self._cancel = None  # the running detect() call's cancel callable (`stop_if_cancelled`)
+        self._runs: dict[tuple, object] | None = None  # the running detect() call's model answers (`run_once`)
 
     # ------------------------------------------------------------------ stage 2: landmarks
     def landmarks(self, image: np.ndarray, roi: Roi, with_mask: bool = True):
@@ -178,9 +180,9 @@ class PersonDetector(PersonSearch):
         return memo[1][roi]
 
     def _landmarks(self, image: np.ndarray, roi: Roi, with_mask: bool):
-        x = roi.sample(image, LM_SIZE).astype(np.float32) / 255.0
-        out = self.landmarker(x)
-        found = decode_landmarks(out)
+        pixels = roi.sample(image, LM_SIZE)
+        found, out = self.run_once(("landmarks", "with mask" if with_mask else "plain"), pixels,
+                                   lambda: self._landmark_model(pixels, with_mask=with_mask))
         presence = found.presence
         kp = np.zeros((33, 3), np.float32)
         kp[:, :2] = roi.to_image(found.refined)
@@ -192,11 +194,23 @@ class PersonDetector(PersonSearch):
             mask = warped_mask(seg, roi, image.shape[:2])
         return kp, presence, mask, roi_from_points(aux[0], aux[1]), world_to_image_axes(out[117], roi.angle)
 
+    def _landmark_model(self, pixels: np.ndarray, with_mask: bool = False, mirror: bool = False
+                        ) -> tuple[RoiLandmarks, dict[int, np.ndarray]]:
+        """The landmark model on a ROI's (256, 256, 3) uint8 sample, or on its mirror image: (its landmarks decoded,
+        `decode_landmarks`; the outputs `_landmarks` reads: 195 the landmarks (39, 5), 117 the world landmarks
+        (39, 3) and, `with_mask`, LM_SIZE * LM_SIZE the segmentation logits (256, 256); none for the mirror image,
+        whose pass reads only the decoded landmarks). Only what is read is returned: `run_once` keeps it until the
+        detect() call ends (the 64x64x39 heatmaps, 0.6 MB, are read by the decoding alone)."""
+        x = pixels[:, ::-1] if mirror else pixels
+        out = self.landmarker(np.ascontiguousarray(x.astype(np.float32) / 255.0))
+        kept = () if mirror else (195, 117, LM_SIZE * LM_SIZE) if with_mask else (195, 117)
+        return decode_landmarks(out), {n: out[n] for n in kept}
+
     def mirror_pass(self, image: np.ndarray, roi: Roi) -> MirrorPass:
         """The landmark model on the mirror image of a ROI of an (H, W, 3) uint8 RGB image, its keypoints mapped
         back to the image (`MirrorPass`: keypoints (33, 2) image px, in the unmirrored person's order)."""
-        x = roi.sample(image, LM_SIZE)[:, ::-1].astype(np.float32) / 255.0
-        found = decode_landmarks(self.landmarker(np.ascontiguousarray(x)))
+        pixels = roi.sample(image, LM_SIZE)
+        found, _ = self.run_once(("landmarks", "mirrored"), pixels, lambda: self._landmark_model(pixels, mirror=True))
         raw, refined = found.raw.copy(), found.refined.copy()
         raw[:, 0], refined[:, 0] = 1.0 - raw[:, 0], 1.0 - refined[:, 0]
         return MirrorPass(raw=roi.to_image(raw[MIRROR]), refined=roi.to_image(refined[MIRROR]),
@@ -263,12 +277,16 @@ class PersonDetector(PersonSearch):
         if score < WITNESS_SCORE and not (witness is not None and witness(person)):
             mirror = self.mirror_pass(image, r2)
             drift, presence = self.mirrored(image, r2, kp, mirror)
-            if not (presence >= MIRROR_PRESENCE and drift <= MIRROR_MAX_DRIFT
-                    and (parts is None or parts(image, person))):
+            if not (presence >= MIRROR_PRESENCE and drift <= MIRROR_MAX_DRIFT):
                 return None
-            # the witnesses so far read BlazePose's own skeleton; the selfie segmenter reads the pixels (selfie.py).
-            # Not asked of people the proposer's heat vouched for: it paints too few of our renders' people
+            # the mirror and the part segmentation (`parts`) read BlazePose's own skeleton; the selfie segmenter reads
+            # the pixels (selfie.py). Not asked of people the proposer's heat vouched for: it paints too few of our
+            # renders' people. The selfie (about 14 ms) goes before the part segmentation (about 300 ms): both must
+            # say yes and neither changes what the other answers (`parts` keeps the part map it makes for a strict
+            # ask about this same person, which makes it again otherwise)
             if look and not self.looks_like_person(image, person):
+                return None
+            if parts is not None and not parts(image, person):
                 return None
         if self._looks is not None:  # for `second_look`, once the search has settled on its people
             self._looks[id(person)] = (person, image, r2, mirror)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -42,6 +42,8 @@ from .silhouettes import on_own_skeleton, painted_over
 
 if TYPE_CHECKING:  # the proposer's module needs torch; the search itself does not
     from .people_net import Proposal
+
+T = TypeVar("T")
 
 HEAD_MARGIN = 1.0            # a face inside a found person's head box grown by this is that person's
 MAX_TRIES_PER_PERSON = 3     # landmark attempts per wanted person (bounds the time on cluttered photos)
@@ -80,6 +82,10 @@ CACHE_SIZE = 4              # recent detect() results kept (a photo's people are
 class PersonSearch:
     """The search for people in a photo, a part of `blazepose.PersonDetector` (which supplies the models, the
     landmark stage `person_at` and its witnesses, and the lock and caches that detect() uses)."""
+
+    # whether detect() answers a model input it has already run from `run_once`'s memo (off only to check that the
+    # memo changes nobody found)
+    remember_runs = True
 
     def stop_if_cancelled(self) -> None:
         """Raise Cancelled when the running detect() call's `cancel` says so (a no-op outside detect())."""
@@ -132,17 +138,39 @@ class PersonSearch:
         scores (n,)), best first.  The detector fires on faces: box centres are face centres (the box size
         carries no information); keypoints are hip centre, full-body circle point, shoulder centre and
         upper-body circle point."""
-        x = view.sample(image, DET_SIZE).astype(np.float32) / 127.5 - 1.0
-        out = self.detector(x)
-        raw = out[N_ANCHORS * 12].reshape(N_ANCHORS, 12) / DET_SIZE
-        scores = sigmoid(out[N_ANCHORS].reshape(N_ANCHORS))
-        keep = scores > min_score
-        raw, anchors, scores = raw[keep], self.anchors[keep], scores[keep]
+        pixels = view.sample(image, DET_SIZE)
+        raw, anchors, scores = self.run_once(("detector", min_score), pixels,
+                                             lambda: self._detector_hits(pixels, min_score))
         centre = raw[:, :2] + anchors
         half = raw[:, 2:4] / 2
         boxes = view.to_image(np.stack([centre - half, centre + half], 1)).reshape(-1, 4)
         kps = view.to_image(raw[:, 4:12].reshape(-1, 4, 2) + anchors[:, None])
         return weighted_nms(boxes, kps, scores)
+
+    def _detector_hits(self, pixels: np.ndarray, min_score: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The detector on a view's (224, 224, 3) uint8 sample: its anchors scoring above min_score, as (box and
+        keypoint offsets (n, 12) in units of the input's side, the anchor centres (n, 2), scores (n,))."""
+        out = self.detector(pixels.astype(np.float32) / 127.5 - 1.0)
+        raw = out[N_ANCHORS * 12].reshape(N_ANCHORS, 12) / DET_SIZE
+        scores = sigmoid(out[N_ANCHORS].reshape(N_ANCHORS))
+        keep = scores > min_score
+        return raw[keep], self.anchors[keep], scores[keep]
+
+    def run_once(self, what: tuple, pixels: np.ndarray, run: Callable[[], T]) -> T:
+        """`run()`, a model's answer on the uint8 input `pixels` (`what` names the model and whatever else the answer
+        depends on), or, within one detect() call, the answer already given on the same pixels and `what`. The
+        same input recurs within a search: a square photo's largest tile is its whole-image view, the tiles of a
+        flat background or a black border are alike, a doubted proposer peak is tried again from the same ROIs
+        (DOUBTED_PRESENCE) and candidates near one another settle on the same ROI. The TFLite models answer the
+        same input with the same bits, so the people found do not change. Keyed by a digest of the pixels: a wide
+        shot's detector inputs alone come to tens of megabytes."""
+        runs = self._runs
+        if runs is None:
+            return run()
+        key = (*what, *input_key(pixels))
+        if key not in runs:
+            runs[key] = run()
+        return runs[key]
 
     def candidates(self, image: np.ndarray, min_score: float = DET_MIN_SCORE, zoom: bool = True,
                    wide: bool = False, found: list[Person] = ()) -> list[Candidate]:
@@ -215,13 +243,14 @@ class PersonSearch:
                     return [p if with_masks else Person(p.box, p.score, p.keypoints, None, p.world)
                             for p in found + added]
             self._passes, self._looks, self._cancel = (image, {}), {}, cancel
+            self._runs = {} if self.remember_runs else None
             try:
                 people, animals = self._detect(image, max_people, min_score, zoom, wide, parts)
                 if not people and wide and parts is not None and max(image.shape[:2]) < 2 * DET_SIZE:
                     people, on_canvas = self._on_canvas(image, max_people, min_score, zoom, parts)
                     animals = animals or on_canvas  # (the canvas mostly finds the same animal again)
             finally:
-                self._passes, self._looks, self._cancel = None, None, None
+                self._passes, self._looks, self._cancel, self._runs = None, None, None, None
             self._cache = [(key, people), *self._cache][:CACHE_SIZE]
             if animals:  # (kept without their silhouettes: only where they are is told)
                 keep_newest(self._set_aside, key[:2], [Person(a.box, a.score, a.keypoints) for a in animals],
@@ -432,6 +461,11 @@ def _tile_centres(extent: float, tile: float) -> np.ndarray:
         return np.array([extent / 2])
     n = math.ceil((extent - tile) / (tile * (1 - TILE_OVERLAP))) + 1
     return np.linspace(tile / 2, extent - tile / 2, n)
+
+
+def input_key(pixels: np.ndarray) -> tuple:
+    """(digest, shape) of a model's uint8 input sample (H, W, C): `PersonSearch.run_once`'s key for it."""
+    return (hashlib.blake2b(np.ascontiguousarray(pixels).data, digest_size=16).digest(), pixels.shape)
 
 
 def image_key(image: np.ndarray) -> tuple:

@@ -228,7 +228,8 @@ def read_case(folder: Path, case_id: str, body_model=None, renderer=None, lenien
 
 
 def _read_joints(path: Path) -> np.ndarray:
-    """NNNNN_joints.npy (3, 14) -> (14, 3) float32 (never unpickles: numpy's default)."""
+    """NNNNN_joints.npy (3, 14) of finite real numbers -> (14, 3) float32 (never unpickles: numpy's default);
+    ParamsFileError, one line naming the file, otherwise."""
     from inference.errors import ParamsFileError
     from inference.read_problems import read_problem
 
@@ -238,4 +239,8 @@ def _read_joints(path: Path) -> np.ndarray:
         raise ParamsFileError(f"{path.name}: cannot read the joints ({read_problem(path, exc)})") from None
     if joints.shape != (3, 14):
         raise ParamsFileError(f"{path.name}: joints of shape {joints.shape}, expected (3, 14)")
+    if joints.dtype.kind not in "biuf":
+        raise ParamsFileError(f"{path.name}: joints of type {joints.dtype}, expected real numbers")
+    if not np.isfinite(joints).all():  # (a NaN with confidence 0 still spoils the fits that read it: 0 * NaN)
+        raise ParamsFileError(f"{path.name}: the joints hold NaN or inf")
     return joints.T.astype(np.float32)

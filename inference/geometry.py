@@ -3,7 +3,9 @@
 All functions are written in torch, are batched over arbitrary leading
 dimensions (written ``...`` in the shapes below) and are differentiable
 (including at the singular points of the parametrisations, e.g. zero rotation
-angle). float32 and float64 are both supported; the output dtype follows the
+angle), except where a conversion to Euler angles meets gimbal lock (a middle
+angle of exactly +-90 degrees: the gradient there is not finite; nothing in the
+project differentiates through Euler angles). float32 and float64 are both supported; the output dtype follows the
 input. Every function also accepts ``numpy.ndarray`` input and then returns
 numpy output (numpy in -> numpy out, torch in -> torch out).
 
@@ -287,7 +289,9 @@ def rot6d_to_matrix(x):
     (unnormalised) first column ``a1`` and ``x[..., 3:6]`` the second column
     ``a2`` of ``R``. Gram-Schmidt: ``b1 = a1/|a1|``,
     ``b2 = normalise(a2 - (b1.a2) b1)``, ``b3 = b1 x b2``; ``R = [b1 b2 b3]``
-    (columns). The result always has ``det(R) = +1``.
+    (columns). The result has ``det(R) = +1`` wherever the two columns are
+    neither zero nor parallel (then it is rank-deficient: the networks' outputs
+    never are, in practice).
     """
     x, back = _to_torch(x)
     if x.shape[-1] != 6:

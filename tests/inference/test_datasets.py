@@ -176,6 +176,23 @@ def test_joints_missing_or_unreadable_are_none_not_zeros(tmp_path):
     assert case.lsp is None and len(case.problems) == 1 and "00000_joints.npy" in case.problems[0]
 
 
+@pytest.mark.parametrize("bad, said", [(np.nan, "NaN or inf"), (np.inf, "NaN or inf"), (1j, "expected real numbers")])
+def test_joints_that_are_not_finite_real_numbers_are_refused(tmp_path, bad, said):
+    """A NaN in a joints file (even at confidence 0: 0 * NaN is NaN) made evaluate's baseline fit NaN parameters,
+    and the run died in the Procrustes SVD (LinAlgError, sweep187): now the file is refused, or (lenient, as
+    evaluate reads) read as missing and said so."""
+    from inference.errors import ParamsFileError
+
+    cv2.imwrite(str(tmp_path / "00000_image.png"), np.zeros((16, 12, 3), np.uint8))
+    joints = np.ones((3, 14), complex if isinstance(bad, complex) else float)
+    joints[0, 5] = bad
+    np.save(tmp_path / "00000_joints.npy", joints)
+    with pytest.raises(ParamsFileError, match=f"00000_joints.npy: .*{said}"):
+        read_case(tmp_path, "00000")
+    case = read_case(tmp_path, "00000", lenient=True)
+    assert case.lsp is None and said in case.problems[0]
+
+
 def test_a_set_is_not_mixed_with_other_settings_nor_shrunk(first, tmp_path, capsys):
     """Another --seed or --split into a set's folder, or a smaller --n, is refused with one line and changes
     nothing (it added people of another seed under the first one's lists, and rewrote the lists without the

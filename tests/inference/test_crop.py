@@ -406,23 +406,48 @@ def test_uncrop_parts_never_gives_an_absent_label(r, size):
         np.testing.assert_array_equal(shown[painted == 11], 7)
 
 
+def _count_settled(monkeypatch, crop_module) -> dict[str, int]:
+    """Counts, as `uncrop_parts` runs: "window", the photo pixels handed to `crop._labels_from_cells` (the large
+    photo's fast path), and "exact", those of them it gave to its exact tiles (`labels_from_probs`, which on that
+    path only the tiles call). The real functions run; they are only counted."""
+    seen = {"window": 0, "exact": 0}
+    from_cells, from_probs = crop_module._labels_from_cells, crop_module.labels_from_probs
+
+    def labels_from_cells(*args):
+        x0, y0, x1, y1 = args[6]
+        seen["window"] += (x1 - x0) * (y1 - y0)
+        return from_cells(*args)
+
+    def labels_from_probs(probs, *args, **kwargs):
+        seen["exact"] += probs.shape[0] * probs.shape[1]
+        return from_probs(probs, *args, **kwargs)
+
+    monkeypatch.setattr(crop_module, "_labels_from_cells", labels_from_cells)
+    monkeypatch.setattr(crop_module, "labels_from_probs", labels_from_probs)
+    return seen
+
+
 @pytest.mark.parametrize("kind", ["smooth", "noisy", "sharp"])
 def test_a_large_photos_settled_pixels_are_those_of_interpolating_every_pixel(monkeypatch, kind):
-    """A person 2,600 px tall with a soft-edged silhouette and an absent shin: the map that settles most pixels from
+    """A person 1,170 px tall with a soft-edged silhouette and an absent shin: the map that settles most pixels from
     the cells about them and the background's probability alone (`crop._labels_from_cells`) is, pixel for pixel,
     the map of interpolating every class at every pixel (margins no pixel meets). Parts that change smoothly (most
     pixels settled), from one network pixel to the next (few settled), or in sharp steps between parts sure or
     barely ahead (half a cell off moves their borders). The background's probability rises across the body and the
     likeliest part holds at most half the rest: where the silhouette is unsure, the background wins against one
-    part, not against all parts together."""
+    part, not against all parts together. A network pixel spans 11 photo pixels: cells of 5, an odd number, so some
+    pixels sit on a cell's centre and may draw on three cells (`crop._settled_parts`' wide spans), and the crop
+    shrinks the photo by 5 first (`crop._area_shrunk`). At least a fifth of the pixels about the person are settled
+    without the exact tiles: the path under test is taken and does its work (the rest is still checked against
+    every pixel's interpolation)."""
     from dataclasses import replace
 
     import inference.crop as crop_module
     from inference.detect.person_inputs import restrict_parts
 
     rng = np.random.default_rng(5)
-    h, w = 3000, 2200
-    c = crop_for_box((500.0, 200.0, 1700.0, 2800.0), (h, w), 256)
+    h, w = 1350, 990
+    c = crop_for_box((225.0, 90.0, 765.0, 1260.0), (h, w), 256)
     if kind == "sharp":
         # blocks of one part, some sure of it, some barely ahead of the next block's part
         blocks = rng.integers(0, 12, (8, 8))
@@ -440,13 +465,15 @@ def test_a_large_photos_settled_pixels_are_those_of_interpolating_every_pixel(mo
     probs[1:] *= 1 - p0
     probs[0] = p0
     mask = np.zeros((h, w), np.float32)
-    mask[300:2900, 700:1500] = 0.95
-    mask = cv2.GaussianBlur(mask, (0, 0), 60)  # a soft outline: the body decided against the network there
+    mask[135:1305, 315:675] = 0.95
+    mask = cv2.GaussianBlur(mask, (0, 0), 27)  # a soft outline: the body decided against the network there
     parts = restrict_parts(PartMap(probs.argmax(0).astype(np.uint8), probs), apply_crop(mask, c), grow=0,
                            photo_mask=Silhouette.of(mask))
     parts = replace(parts, absent=(11,))
     photo = cv2.resize(rng.integers(0, 255, (30, 22, 3), dtype=np.uint8), (w, h), interpolation=cv2.INTER_LINEAR)
+    seen = _count_settled(monkeypatch, crop_module)
     fast = uncrop_parts(parts, c, (h, w), photo=photo)
+    assert seen["window"] > 0 and seen["exact"] <= 0.8 * seen["window"], seen
     monkeypatch.setattr(crop_module, "CLEAR_MARGIN", 2.0)
     monkeypatch.setattr(crop_module, "BODY_MARGIN", 1e9)
     every = uncrop_parts(parts, c, (h, w), photo=photo)

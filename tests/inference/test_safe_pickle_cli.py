@@ -1,10 +1,14 @@
 """Crafted body-model and parameter files through the real command line (sweep158 findings 1-4, review166
-finding 1): each is refused with one line and exit status 2. Each runs in its own process: on code that let the
-file through, several of them end that process (a segmentation fault from a write or a read at an address the
-file chose), not the tests'."""
+finding 1): each is refused with one line and exit status 2. They run outside the tests' process: on code that let
+the file through, several of them end the process they run in (a segmentation fault from a write or a read at an
+address the file chose). The bomb runs alone, under its memory limit; the others run one after another in one
+process (`_DRIVER`: torch is imported once, not once a file), each through the command's own entry
+(`cli.main.run_and_exit`, as main.py calls it) with its own stdout and stderr (file descriptors 1 and 2, so a native
+library's message is its case's). A case that ends that process fails, named, with every case after it."""
 from __future__ import annotations
 
 import io
+import json
 import pickle
 import subprocess
 import sys
@@ -97,19 +101,113 @@ CASES = {  # file name: (option, what it holds (a dict, or a pickle's bytes), wo
 }
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_a_crafted_file_is_refused_in_one_line(tmp_path, name):
-    option, make, words = CASES[name]
-    path = tmp_path / name
+ALONE = {"bomb.npz"}  # its own process: on code that read it, 1.3 GiB of zeros met the memory limit there
+# the memory limit: on code that read the bomb, a refusal by the system, not a machine out of memory
+LIMIT = "ulimit -v 6000000"
+
+# Runs the cases in a JSON list of [name, argv] one after another: each case's file descriptors 1 and 2 go to
+# NAME.out and NAME.err in the folder given, then its exit status (SystemExit's code, as the interpreter makes it)
+# to NAME.rc, written last: a case without one ended the process.
+_DRIVER = r"""
+import faulthandler, json, os, sys, traceback
+from pathlib import Path
+
+from cli.main import run_and_exit
+
+
+def status(code):
+    if code is None or isinstance(code, int):
+        return code or 0
+    print(code, file=sys.stderr)
+    return 1
+
+
+def one(argv, folder, name):
+    sys.stdout.flush(), sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(folder / f"{name}.out", "wb") as out, open(folder / f"{name}.err", "wb") as err:
+        os.dup2(out.fileno(), 1), os.dup2(err.fileno(), 2)
+        try:
+            run_and_exit(argv)
+            code = 0
+        except SystemExit as exc:
+            code = status(exc.code)
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        finally:
+            sys.stdout.flush(), sys.stderr.flush()
+            os.dup2(saved[0], 1), os.dup2(saved[1], 2)
+            os.close(saved[0]), os.close(saved[1])
+    (folder / f"{name}.rc").write_text(str(code))
+
+
+faulthandler.enable()  # (on a crash, where it was: into the case's stderr, descriptor 2 when it comes)
+folder = Path(sys.argv[2])
+for name, argv in json.loads(Path(sys.argv[1]).read_text()):
+    one(argv, folder, name)
+"""
+
+
+def _write_case(folder: Path, name: str) -> list[str]:
+    """Writes the case's file into `folder`; returns its command's arguments (after `main.py`)."""
+    option, make, _ = CASES[name]
+    path = folder / name
     if make is None:
         _bomb_npz(path)
     else:
         made = make()
         path.write_bytes(made if isinstance(made, bytes) else pickle.dumps(made, protocol=2))
-    # (the memory limit: on code that read the bomb, a refusal by the system, not a machine out of memory)
-    cmd = f"ulimit -v 6000000; exec {sys.executable} main.py export {option} {path} --out {tmp_path / 'out.obj'}"
-    run = subprocess.run(["bash", "-c", cmd], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    said = (run.stdout + run.stderr).strip()
-    assert run.returncode == 2, (run.returncode, said[-2000:])
+    return ["export", option, str(path), "--out", str(folder / "out.obj")]
+
+
+def _run_alone(folder: Path, name: str) -> tuple[int, str]:
+    """The case as a user runs it: its own `main.py` process under the memory limit -> (exit status, its output)."""
+    argv = " ".join(_write_case(folder, name))
+    run = subprocess.run(["bash", "-c", f"{LIMIT}; exec {sys.executable} main.py {argv}"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    return run.returncode, run.stdout + run.stderr
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory) -> dict[str, tuple[int, str, Path] | str]:
+    """The cases not ALONE, run by `_DRIVER` in one process under the memory limit: name -> (exit status, its
+    stdout + stderr, the output file it was told to write), or a string saying that the process ended before the
+    case finished."""
+    top = tmp_path_factory.mktemp("crafted")
+    names = [n for n in CASES if n not in ALONE]
+    for name in names:
+        (top / name).mkdir()
+    (top / "cases.json").write_text(json.dumps([[name, _write_case(top / name, name)] for name in names]))
+    records = top / "records"
+    records.mkdir()
+    # (python -c from the project's folder: the driver imports the project as main.py does)
+    run = subprocess.run(["bash", "-c", f'{LIMIT}; exec "$0" -c "$1" "$2" "$3"', sys.executable, _DRIVER,
+                          str(top / "cases.json"), str(records)], cwd=ROOT, capture_output=True, text=True,
+                         timeout=600)
+    got: dict[str, tuple[int, str, Path] | str] = {}
+    for name in names:
+        rc, out, err = (records / f"{name}.{x}" for x in ("rc", "out", "err"))
+        if rc.is_file():
+            got[name] = (int(rc.read_text()), out.read_text() + err.read_text(), top / name / "out.obj")
+        else:
+            said = (out.read_text() + err.read_text()) if err.is_file() else "(not started)"
+            got[name] = (f"the process running the cases ended (status {run.returncode}) before {name} finished: "
+                         f"its output {said[-2000:]!r}; the process's own {(run.stdout + run.stderr)[-2000:]!r}")
+    return got
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_crafted_file_is_refused_in_one_line(tmp_path, request, name):
+    if name in ALONE:
+        code, said = _run_alone(tmp_path, name)
+        out = tmp_path / "out.obj"
+    else:
+        record = request.getfixturevalue("batch")[name]
+        assert not isinstance(record, str), record
+        code, said, out = record
+    said = said.strip()
+    words = CASES[name][2]
+    assert code == 2, (code, said[-2000:])
     assert words in said and "Traceback" not in said and len(said.splitlines()) == 1, said
-    assert not (tmp_path / "out.obj").exists()
+    assert not out.exists()

@@ -118,7 +118,7 @@ run: setup
 	$(VPY) main.py
 
 # The tests run in worker processes, one per core (at most 4: each holds its own torch and models); 2 workers on
-# a 2-core machine take the suite from about 17 to 10 minutes (1849 tests, stop 82). `pytest tests/...` alone runs in one process.
+# a 2-core machine take the suite from about 17 to 10 minutes (1882 tests, stop 82). `pytest tests/...` alone runs in one process.
 test: setup
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q -n auto --maxprocesses 4
 

@@ -239,7 +239,7 @@ def _read_joints(path: Path) -> np.ndarray:
         raise ParamsFileError(f"{path.name}: cannot read the joints ({read_problem(path, exc)})") from None
     if joints.shape != (3, 14):
         raise ParamsFileError(f"{path.name}: joints of shape {joints.shape}, expected (3, 14)")
-    if joints.dtype.kind not in "biuf":
+    if joints.dtype.kind not in "iuf":
         raise ParamsFileError(f"{path.name}: joints of type {joints.dtype}, expected real numbers")
     if not np.isfinite(joints).all():  # (a NaN with confidence 0 still spoils the fits that read it: 0 * NaN)
         raise ParamsFileError(f"{path.name}: the joints hold NaN or inf")

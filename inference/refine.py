@@ -29,12 +29,12 @@ REFINE_WEIGHTS = FitWeights(joints=1.0, parts=0.3, pose_prior=(0.3, 0.1), shape_
 UNTRUSTED = {"parts": 1.0, "stay": 0.5, "silhouette": 200.0, "joints": 3.0, "iters": 30, "lr": 0.03,
              "bones": 100.0, "cover": 0.3}
 # Mean winning-class probability over the body's pixels below which the network is not trusted at all,
-# and above which fully: the low end just above the best-scoring real photo, the high end near the
-# 10th percentile of synthetic people read without the detector (0.704 when seg10 shipped; model card, stop 27),
-# both as the shipped segmentation network scores them. scripts/seg_confidence.py now reads the people with the
-# detector's keypoints and silhouette, as `main.py evaluate` does, where the 10th percentile is 0.78 (model card,
-# stop 32; the high end of KEYPOINT_GATE_CONFIDENCE): the script's figure no longer sets this end as it stands.
-# Move both ends when the segmentation weights change.
+# and above which fully, as the shipped segmentation network scores them: the low end just above the
+# best-scoring real photo, the high end near the 10th percentile of synthetic people read without the detector
+# (0.704; model card, stop 27). Read with the detector's keypoints and silhouette, as `main.py evaluate` and
+# scripts/seg_confidence.py read them, that percentile is 0.78 (model card, stop 32), the high end of
+# KEYPOINT_GATE_CONFIDENCE; the ramp has not been measured at that end. Move both ends when the segmentation
+# weights change.
 # Real photos score lower than synthetic people because their segmentations are poorer, and so are the
 # fits made from them (the network's fit misses a photo's detected keypoints by about twice as many
 # pixels as a synthetic person's), so there the detector should lead. The measure is the network's own

@@ -204,7 +204,10 @@ class PersonDetector(PersonSearch):
         x = pixels[:, ::-1] if mirror else pixels
         out = self.landmarker(np.ascontiguousarray(x.astype(np.float32) / 255.0))
         kept = () if mirror else (195, 117, LM_SIZE * LM_SIZE) if with_mask else (195, 117)
-        return decode_landmarks(out), {n: out[n] for n in kept}
+        found = decode_landmarks(out)
+        for a in (found.raw, found.refined, found.visibility, *(out[n] for n in kept)):  # (shared: `run_once`)
+            a.setflags(write=False)
+        return found, {n: out[n] for n in kept}
 
     def mirror_pass(self, image: np.ndarray, roi: Roi) -> MirrorPass:
         """The landmark model on the mirror image of a ROI of an (H, W, 3) uint8 RGB image, its keypoints mapped

@@ -154,16 +154,20 @@ class PersonSearch:
         raw = out[N_ANCHORS * 12].reshape(N_ANCHORS, 12) / DET_SIZE
         scores = sigmoid(out[N_ANCHORS].reshape(N_ANCHORS))
         keep = scores > min_score
-        return raw[keep], self.anchors[keep], scores[keep]
+        hits = raw[keep], self.anchors[keep], scores[keep]
+        for a in hits:  # (shared through `run_once`'s memo)
+            a.setflags(write=False)
+        return hits
 
     def run_once(self, what: tuple, pixels: np.ndarray, run: Callable[[], T]) -> T:
-        """`run()`, a model's answer on the uint8 input `pixels` (`what` names the model and whatever else the answer
-        depends on), or, within one detect() call, the answer already given on the same pixels and `what`. The
-        same input recurs within a search: a square photo's largest tile is its whole-image view, the tiles of a
-        flat background or a black border are alike, a doubted proposer peak is tried again from the same ROIs
-        (DOUBTED_PRESENCE) and candidates near one another settle on the same ROI. The TFLite models answer the
-        same input with the same bits, so the people found do not change. Keyed by a digest of the pixels: a wide
-        shot's detector inputs alone come to tens of megabytes."""
+        """`run()`, a model's answer on the uint8 input `pixels` (S, S, 3) (`what` names the model and whatever
+        else the answer depends on), or, within one detect() call, the answer already given on the same pixels and
+        `what`. The same input recurs within a search: a square photo's largest tile is its whole-image view, the
+        tiles of a flat background or a black border are alike, a doubted proposer peak is tried again from the
+        same ROIs (DOUBTED_PRESENCE) and candidates near one another settle on the same ROI. The TFLite models
+        answer the same input with the same bits, so the people found do not change. Keyed by a digest of the
+        pixels: a wide shot's detector inputs alone come to tens of megabytes. The answer's arrays are shared by
+        every reader of the same input: `run` makes them read-only."""
         runs = self._runs
         if runs is None:
             return run()
@@ -464,8 +468,9 @@ def _tile_centres(extent: float, tile: float) -> np.ndarray:
 
 
 def input_key(pixels: np.ndarray) -> tuple:
-    """(digest, shape) of a model's uint8 input sample (H, W, C): `PersonSearch.run_once`'s key for it."""
-    return (hashlib.blake2b(np.ascontiguousarray(pixels).data, digest_size=16).digest(), pixels.shape)
+    """(digest, shape, dtype) of a model's input sample (H, W, C): `PersonSearch.run_once`'s key for it."""
+    return (hashlib.blake2b(np.ascontiguousarray(pixels).data, digest_size=16).digest(), pixels.shape,
+            pixels.dtype.str)
 
 
 def image_key(image: np.ndarray) -> tuple:

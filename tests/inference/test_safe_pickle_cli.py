@@ -3,7 +3,7 @@ finding 1): each is refused with one line and exit status 2. They run outside th
 the file through, several of them end the process they run in (a segmentation fault from a write or a read at an
 address the file chose). The bomb runs alone, under its memory limit; the others run one after another in one
 process (`_DRIVER`: torch is imported once, not once a file), each through the command's own entry
-(`cli.main.run_and_exit`, as main.py calls it) with its own stdout and stderr (file descriptors 1 and 2, so a native
+(`cli.main.main`, which main.py runs) with its own stdout, stderr and warnings (file descriptors 1 and 2, so a native
 library's message is its case's). A case that ends that process fails, named, with every case after it."""
 from __future__ import annotations
 
@@ -109,10 +109,12 @@ LIMIT = "ulimit -v 6000000"
 # NAME.out and NAME.err in the folder given, then its exit status (SystemExit's code, as the interpreter makes it)
 # to NAME.rc, written last: a case without one ended the process.
 _DRIVER = r"""
-import faulthandler, json, os, sys, traceback
+import faulthandler, gc, json, os, sys, traceback, warnings
 from pathlib import Path
 
-from cli.main import run_and_exit
+from cli.main import main
+
+FILTERS = list(warnings.filters)
 
 
 def status(code):
@@ -122,20 +124,31 @@ def status(code):
     return 1
 
 
+def fresh_warnings():
+    # a warning is printed once per place per process: each case prints its own, as in a process of its own
+    for module in list(sys.modules.values()):
+        registry = getattr(module, "__warningregistry__", None)
+        if isinstance(registry, dict):
+            registry.clear()
+    warnings.filters[:] = FILTERS
+    getattr(warnings, "_filters_mutated", lambda: None)()
+
+
 def one(argv, folder, name):
     sys.stdout.flush(), sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
     with open(folder / f"{name}.out", "wb") as out, open(folder / f"{name}.err", "wb") as err:
         os.dup2(out.fileno(), 1), os.dup2(err.fileno(), 2)
+        fresh_warnings()
         try:
-            run_and_exit(argv)
-            code = 0
+            code = status(main(argv))
         except SystemExit as exc:
             code = status(exc.code)
         except BaseException:
             traceback.print_exc()
             code = 1
         finally:
+            gc.collect()  # (the case's garbage and its finalizers' words are the case's)
             sys.stdout.flush(), sys.stderr.flush()
             os.dup2(saved[0], 1), os.dup2(saved[1], 2)
             os.close(saved[0]), os.close(saved[1])

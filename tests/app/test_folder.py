@@ -192,19 +192,29 @@ def test_cancel_keeps_what_was_written(qtbot, real_predictor, model_config, imag
         s.shutdown()
 
 
+def _slow_run_past_its_first_image(qtbot, real_predictor, model_config, images, out):
+    """(a FolderSession whose Run all over three synthetic people, into `out`, has written the first and is still
+    running: each image takes half a second more; the images). The caller shuts the session down."""
+    s = FolderSession(factory_for(SlowPredictor(real_predictor, delay=0.5), model_config), model_config)
+    pics = [p for p in images if p.name.startswith("synthetic")] + [SAMPLES / "synthetic_03.png"]
+    s.set_images(pics)
+    first_done = []
+    s.model.dataChanged.connect(lambda *a: s.model.statuses[0].state == DONE and first_done.append(1))
+    s.run_all(out)
+    try:
+        qtbot.waitUntil(lambda: bool(first_done), timeout=60000)
+    except BaseException:
+        s.shutdown()
+        raise
+    return s, pics
+
+
 def test_other_images_opened_during_a_run_stop_it_with_its_summary(qtbot, real_predictor, model_config, images,
                                                                     tmp_path):
     """helper-80: opening other images stopped "Run all" without a word (the list changed, its summary was
     dropped with the old list's rows). Now the stopped run's summary is said, and says why it stopped."""
-    slow = SlowPredictor(real_predictor, delay=0.5)
-    s = FolderSession(factory_for(slow, model_config), model_config)
+    s, pics = _slow_run_past_its_first_image(qtbot, real_predictor, model_config, images, tmp_path / "out")
     try:
-        pics = [p for p in images if p.name.startswith("synthetic")] + [SAMPLES / "synthetic_03.png"]
-        s.set_images(pics)
-        first_done = []
-        s.model.dataChanged.connect(lambda *a: s.model.statuses[0].state == DONE and first_done.append(1))
-        s.run_all(tmp_path / "out")
-        qtbot.waitUntil(lambda: bool(first_done), timeout=60000)
         with qtbot.waitSignal(s.finished, timeout=60000) as said:
             s.set_images(pics[:1])
         assert not s.running and said.args[0].startswith("cancelled: ")
@@ -466,15 +476,8 @@ def test_a_run_all_that_finishes_takes_down_the_last_one_s_error(qtbot, session,
 def test_a_stopped_runs_summary_names_its_own_folder(qtbot, real_predictor, model_config, images, tmp_path):
     """Other images opened and Run all started again, to another folder, before the stopped run's summary arrived:
     that summary named the new run's folder (sweep183), as if the stopped run had written there."""
-    slow = SlowPredictor(real_predictor, delay=0.5)
-    s = FolderSession(factory_for(slow, model_config), model_config)
+    s, pics = _slow_run_past_its_first_image(qtbot, real_predictor, model_config, images, tmp_path / "first")
     try:
-        pics = [p for p in images if p.name.startswith("synthetic")] + [SAMPLES / "synthetic_03.png"]
-        s.set_images(pics)
-        first_done = []
-        s.model.dataChanged.connect(lambda *a: s.model.statuses[0].state == DONE and first_done.append(1))
-        s.run_all(tmp_path / "first")
-        qtbot.waitUntil(lambda: bool(first_done), timeout=60000)
         said = []
         s.finished.connect(said.append)
         s.set_images(pics[:1])
